@@ -1,0 +1,64 @@
+# The README's commands. Everything a fresh machine needs is installed from here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MEMBERS := libs/common libs/platform $(wildcard services/*)
+INFRA_ENV := .cache/test-infra.env
+PYTEST_ARGS ?=
+
+.PHONY: help install run test lint typecheck format infra infra-down bench lock clean
+
+help:
+	@echo "make run        every service on http://127.0.0.1:8000 (embedded PostgreSQL, in-process events)"
+	@echo "make test       install, start PostgreSQL + Kafka, run ruff, mypy and the whole test suite"
+	@echo "make lint | typecheck | format | bench | infra | infra-down | lock"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+
+# Pinned, address-free requirements exported from uv (see `make lock`), then the workspace.
+$(VENV)/.installed: $(BIN)/python requirements.lock $(addsuffix /pyproject.toml,$(MEMBERS))
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade >/dev/null
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps $(addprefix -e ,$(MEMBERS))
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/housing run
+
+infra: install
+	@mkdir -p .cache
+	$(BIN)/python -m common.testing.infra up --env-file $(INFRA_ENV)
+
+infra-down: install
+	$(BIN)/python -m common.testing.infra down
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy libs/common/common libs/platform/housing $(foreach s,$(wildcard services/*),$(s)/$(notdir $(subst -,_,$(s))))
+
+test: infra lint typecheck
+	source $(INFRA_ENV) && $(BIN)/pytest $(PYTEST_ARGS)
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: infra
+	source $(INFRA_ENV) && $(BIN)/python -m bench
+
+# Re-resolve and re-export the pins (uv.lock itself names registry hosts and is not committed).
+lock:
+	uv lock
+	uv export --no-hashes --format requirements-txt --all-packages --all-groups --no-emit-workspace --no-header -q > requirements.lock
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,156 @@
+"""The FastAPI application every service is built on.
+
+A service's ``create_app()`` hands its settings and routers to :func:`create_service_app`, which
+adds what all services share: problem+json errors, the body guard, idempotency keys, request ids,
+metrics, traces, health endpoints and a lifespan that opens the database and the event bus.
+Routes live under ``/<service>/v1``; the same URLs are served by the embedded run and by each
+service on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from common.auth import TokenVerifier
+from common.db.engine import Database
+from common.db.uow import UnitOfWork
+from common.events.transport import EventBus, bus_from_settings
+from common.idempotency import IdempotencyMiddleware
+from common.observability import (
+    RequestContextMiddleware,
+    ServiceMetrics,
+    configure_logging,
+    configure_tracing,
+)
+from common.problems import BodyGuardMiddleware, install_problem_handlers, problem_response
+from common.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+# Extra start-up work of a service (e.g. its in-process consumers), run inside the lifespan.
+LifespanHook = Callable[[FastAPI, AsyncExitStack], Awaitable[None]]
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    bus: EventBus | None = None,
+    on_startup: Sequence[LifespanHook] = (),
+    version: str = "0.1.0",
+) -> FastAPI:
+    service = settings.service_name
+    prefix = f"/{service}"
+    configure_logging(settings.log_level, json_logs=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            database = Database(
+                settings.effective_database_url, pool_size=settings.database_pool_size
+            )
+            stack.push_async_callback(database.dispose)
+            app.state.database = database
+            event_bus = bus or bus_from_settings(settings)
+            app.state.bus = event_bus
+            if bus is None:  # a shared bus is started and stopped by whoever made it
+                await event_bus.start()
+                stack.push_async_callback(event_bus.stop)
+            for hook in on_startup:
+                await hook(app, stack)
+            log.info("service.started", service=service)
+            yield
+        log.info("service.stopped", service=service)
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        openapi_url=f"{prefix}/openapi.json",
+        docs_url=f"{prefix}/docs",
+        redoc_url=f"{prefix}/redoc",
+        swagger_ui_oauth2_redirect_url=f"{prefix}/docs/oauth2-redirect",
+    )
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier.from_settings(settings)
+    metrics = ServiceMetrics(service)
+    app.state.metrics = metrics
+
+    install_problem_handlers(app)
+    # Starlette runs the last-added middleware first: ids → body guard → idempotency → routes.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_bytes=settings.max_body_bytes,
+        max_depth=settings.max_json_depth,
+    )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    configure_tracing(app, service=service, otlp_endpoint=settings.otel_exporter_otlp_endpoint)
+
+    app.include_router(_operations_router(prefix, metrics))
+    for router in routers:
+        app.include_router(router, prefix=f"{prefix}/v1")
+    return app
+
+
+def _operations_router(prefix: str, metrics: ServiceMetrics) -> APIRouter:
+    router = APIRouter(prefix=prefix, tags=["operations"])
+
+    @router.get("/health/live", summary="The process is up")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get(
+        "/health/ready",
+        summary="The service can serve: its database and the event bus answer",
+        responses={503: {"description": "A dependency is down (problem+json)"}},
+    )
+    async def ready(request: Request) -> Any:
+        checks: dict[str, str] = {}
+        database: Database = request.app.state.database
+        bus: EventBus = request.app.state.bus
+        for name, probe in (("database", database.ping), ("event_bus", bus.ping)):
+            try:
+                await probe()
+                checks[name] = "ok"
+            except Exception as exc:  # a readiness probe reports, it does not raise
+                log.warning("health.check_failed", check=name, error=str(exc))
+                checks[name] = f"failed: {type(exc).__name__}"
+        if all(v == "ok" for v in checks.values()):
+            return JSONResponse({"status": "ok", "checks": checks})
+        failed = ", ".join(k for k, v in checks.items() if v != "ok")
+        return problem_response(
+            503,
+            title="Not ready",
+            detail=f"Dependencies not answering: {failed}.",
+            code="not-ready",
+            request=request,
+            extra={"checks": checks},
+        )
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+# --- dependencies shared by all routes ---------------------------------------------------------
+
+
+async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    async with UnitOfWork(request.app.state.database) as uow:
+        yield uow
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work)]

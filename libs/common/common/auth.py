@@ -1,0 +1,242 @@
+"""Bearer-token authentication and the role / object-level rules every service applies.
+
+Tokens are JWTs signed by the identity provider; services only verify them, with a public key
+or a JWKS endpoint from settings. The embedded dev run signs with a local dev key that
+``housing token`` also uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from common.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from common.settings import Environment, ServiceSettings
+
+
+class Role(StrEnum):
+    HOUSING_ORG = "housing_org"
+    ADMIN_ORG = "admin_org"
+    MUNICIPALITY = "municipality"
+    FUND = "fund"
+    TRIBUNAL = "tribunal"
+    BENEFIT_AUTHORITY = "benefit_authority"
+    ERP_CLIENT = "erp_client"
+
+
+# Roles that act for specific housing organisations and may see only those.
+ORGANISATION_SCOPED_ROLES = frozenset({Role.HOUSING_ORG, Role.ADMIN_ORG, Role.ERP_CLIENT})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    subject: str
+    role: Role
+    organisation_ids: frozenset[str] = field(default_factory=frozenset)
+    municipality_code: str | None = None
+
+    def acts_for_organisation(self, organisation_id: str) -> bool:
+        return organisation_id in self.organisation_ids
+
+    def may_see_organisation(self, organisation_id: str) -> bool:
+        """Organisation-scoped roles see their own organisations; authorities see all."""
+        if self.role in ORGANISATION_SCOPED_ROLES:
+            return self.acts_for_organisation(organisation_id)
+        return True
+
+
+def ensure_may_see_organisation(principal: Principal, organisation_id: str, what: str) -> None:
+    """Object-level check: another organisation's object is reported as not found (404),
+    so its existence does not leak."""
+    if not principal.may_see_organisation(organisation_id):
+        raise NotFoundError(f"{what} was not found.")
+
+
+# --- verification ------------------------------------------------------------------------------
+
+
+class TokenVerifier:
+    """Verifies bearer JWTs with a PEM public key or keys from a JWKS endpoint."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        algorithms: Iterable[str],
+        public_key: str | None = None,
+        jwks_url: str | None = None,
+    ) -> None:
+        if public_key is None and jwks_url is None:
+            raise ValueError("a public key or a JWKS URL is required to verify tokens")
+        self._issuer = issuer
+        self._audience = audience
+        self._algorithms = list(algorithms)
+        self._public_key = public_key
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> TokenVerifier:
+        public_key = settings.jwt_public_key
+        if public_key is None and settings.jwt_jwks_url is None:
+            if settings.env is not Environment.DEV:
+                raise ValueError("token verification needs HOUSING_JWT_PUBLIC_KEY or _JWKS_URL")
+            public_key = DevSigningKey.load_or_create(settings.dev_signing_key_path).public_pem()
+        return cls(
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            algorithms=settings.jwt_algorithms,
+            public_key=public_key,
+            jwks_url=settings.jwt_jwks_url,
+        )
+
+    async def verify(self, token: str) -> Principal:
+        key: Any = self._public_key
+        if self._jwks is not None:
+            # PyJWKClient fetches over blocking HTTP on a cache miss.
+            signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+            key = signing_key.key
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=self._algorithms,
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise AuthenticationError("The bearer token has expired; get a new one.") from exc
+        except jwt.InvalidTokenError as exc:
+            raise AuthenticationError(f"The bearer token is not valid: {exc}.") from exc
+        return principal_from_claims(claims)
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    try:
+        role = Role(str(claims.get("role")))
+    except ValueError as exc:
+        raise AuthenticationError("The bearer token carries no known role.") from exc
+    organisations = claims.get("org_ids", [])
+    if not isinstance(organisations, list) or not all(isinstance(o, str) for o in organisations):
+        raise AuthenticationError("The token's org_ids claim must be a list of strings.")
+    municipality = claims.get("municipality")
+    return Principal(
+        subject=str(claims["sub"]),
+        role=role,
+        organisation_ids=frozenset(organisations),
+        municipality_code=str(municipality) if municipality is not None else None,
+    )
+
+
+_bearer = HTTPBearer(auto_error=False, description="OAuth2 bearer JWT from the identity provider")
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationError("Send a bearer token in the Authorization header.")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = await verifier.verify(credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """Dependency factory: the caller must hold one of ``roles`` (403 otherwise)."""
+    allowed = frozenset(roles)
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise PermissionDeniedError(
+                f"Your role '{principal.role.value}' may not do this; it needs one of: {names}."
+            )
+        return principal
+
+    return dependency
+
+
+# --- signing (dev key, tests, `housing token`) ------------------------------------------------
+
+
+class DevSigningKey:
+    """An ES256 key pair kept in the data folder of the embedded run. Never used outside dev."""
+
+    def __init__(self, private_key: ec.EllipticCurvePrivateKey) -> None:
+        self._private_key = private_key
+
+    @classmethod
+    def generate(cls) -> DevSigningKey:
+        return cls(ec.generate_private_key(ec.SECP256R1()))
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> DevSigningKey:
+        if path.exists():
+            loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+                raise ValueError(f"{path} does not hold an EC private key")
+            return cls(loaded)
+        key = cls.generate()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(key.private_pem())
+        path.chmod(0o600)
+        return key
+
+    def private_pem(self) -> bytes:
+        return self._private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    def public_pem(self) -> str:
+        return (
+            self._private_key.public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode()
+        )
+
+    def mint(
+        self,
+        *,
+        role: Role,
+        organisation_ids: Iterable[str] = (),
+        municipality_code: str | None = None,
+        subject: str | None = None,
+        issuer: str,
+        audience: str,
+        ttl_seconds: int = 3600,
+    ) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "sub": subject or f"{role.value}:{uuid.uuid4()}",
+            "role": role.value,
+            "org_ids": sorted(organisation_ids),
+            "iss": issuer,
+            "aud": audience,
+            "iat": now,
+            "exp": now + ttl_seconds,
+        }
+        if municipality_code is not None:
+            claims["municipality"] = municipality_code
+        return jwt.encode(claims, self._private_key, algorithm="ES256")

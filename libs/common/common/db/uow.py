@@ -1,0 +1,83 @@
+"""The unit of work: the one owner of a transaction (architecture convention 3).
+
+Use cases receive a unit of work, load and change aggregates through its session, record
+outgoing events with :meth:`UnitOfWork.record_event`, and the caller commits once. Commit writes
+the state change, the outbox rows and the idempotency marker in one PostgreSQL transaction, so
+either all of it happened or none of it did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db.engine import Database
+
+if TYPE_CHECKING:
+    from common.events.envelope import Envelope
+
+BeforeCommitHook = Callable[[AsyncSession], Awaitable[None]]
+
+# Hooks every unit of work runs just before COMMIT, inside the transaction (e.g. the
+# idempotency marker of the current request). Registered once at start-up.
+_before_commit_hooks: list[BeforeCommitHook] = []
+
+
+def register_before_commit_hook(hook: BeforeCommitHook) -> None:
+    if hook not in _before_commit_hooks:
+        _before_commit_hooks.append(hook)
+
+
+class UnitOfWork:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._events: list[Envelope] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside 'async with'")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._database.session()
+        self._events = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            if session.in_transaction():
+                await session.rollback()
+        finally:
+            await session.close()
+            self._session = None
+            self._events = []
+
+    def record_event(self, envelope: Envelope) -> None:
+        """Queue an event; it is written to the outbox in the same transaction on commit."""
+        self._events.append(envelope)
+
+    async def commit(self) -> None:
+        from common.events.outbox import write_outbox  # the outbox table lives with events
+
+        session = self.session
+        if self._events:
+            await write_outbox(session, self._events)
+        for hook in _before_commit_hooks:
+            await hook(session)
+        await session.commit()
+        self._events = []
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self._events = []

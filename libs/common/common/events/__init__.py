@@ -1,0 +1,1 @@
+"""The event backbone: envelopes, contracts, the outbox, the relay, consumers, transports."""

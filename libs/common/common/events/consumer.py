@@ -1,0 +1,266 @@
+"""Consumers that apply each event exactly once, in order per key.
+
+A consumer's handler runs in one database transaction together with an inbox row
+``(consumer, event_id)``: a redelivered event finds its inbox row and is skipped. The Kafka
+offset is committed only after that transaction committed, so a crash in between redelivers
+the event (at-least-once delivery) and the inbox turns it into exactly-once application.
+Messages of one partition — hence of one key — are handled one after the other.
+
+A handler that keeps failing is retried with backoff; after ``max_attempts`` the event is
+recorded in ``dead_letters``, sent to ``<topic>.dlq`` with its error, and the consumer moves
+on. ``housing events redrive`` applies dead letters again once the cause is fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import CommitFailedError
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db.engine import Database
+from common.db.tables import dead_letters, inbox
+from common.events.envelope import Envelope
+from common.events.transport import InProcessBus
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+@dataclass(frozen=True, slots=True)
+class Consumer:
+    """``name`` is both the Kafka consumer group and the inbox's consumer column."""
+
+    name: str
+    topics: tuple[str, ...]
+    handler: Handler
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    DEAD_LETTERED = "dead_lettered"
+
+
+class InboxProcessor:
+    def __init__(
+        self,
+        database: Database,
+        consumer: Consumer,
+        *,
+        max_attempts: int = 5,
+        base_backoff: float = 0.2,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self.database = database
+        self.consumer = consumer
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+
+    async def apply(self, envelope: Envelope) -> Outcome:
+        """One attempt: inbox row and the handler's effects in one transaction."""
+        async with self.database.session() as session, session.begin():
+            claimed = await session.execute(
+                pg_insert(inbox)
+                .values(
+                    consumer=self.consumer.name,
+                    event_id=envelope.id,
+                    topic=envelope.topic,
+                    key=envelope.key,
+                    event_type=envelope.type,
+                )
+                .on_conflict_do_nothing()
+            )
+            if claimed.rowcount == 0:  # type: ignore[attr-defined]
+                return Outcome.DUPLICATE
+            with structlog.contextvars.bound_contextvars(
+                correlation_id=envelope.correlation_id,
+                event_id=str(envelope.id),
+                consumer=self.consumer.name,
+            ):
+                await self.consumer.handler(session, envelope)
+        return Outcome.APPLIED
+
+    async def process(self, envelope: Envelope) -> tuple[Outcome, str | None]:
+        """Apply with retries; after the last failure record a dead letter.
+
+        Returns the outcome and, when dead-lettered, the error text."""
+        delay = self.base_backoff
+        error = ""
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return await self.apply(envelope), None
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning(
+                    "consumer.handler_failed",
+                    consumer=self.consumer.name,
+                    event_id=str(envelope.id),
+                    attempt=attempt,
+                    error=error,
+                )
+                if attempt < self.max_attempts:
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self.max_backoff)
+        await self.record_dead_letter(envelope, error)
+        return Outcome.DEAD_LETTERED, error
+
+    async def record_dead_letter(self, envelope: Envelope, error: str) -> None:
+        async with self.database.session() as session, session.begin():
+            await session.execute(
+                pg_insert(dead_letters)
+                .values(
+                    consumer=self.consumer.name,
+                    event_id=envelope.id,
+                    topic=envelope.topic,
+                    key=envelope.key,
+                    envelope=envelope.to_structured(),
+                    error=error[:4000],
+                    attempts=self.max_attempts,
+                )
+                .on_conflict_do_nothing()
+            )
+        log.error(
+            "consumer.dead_lettered",
+            consumer=self.consumer.name,
+            event_id=str(envelope.id),
+            topic=envelope.topic,
+            error=error,
+        )
+
+    async def redrive(self) -> tuple[int, int]:
+        """Apply this consumer's dead letters again, oldest first.
+
+        Returns (applied or already applied, still failing)."""
+        async with self.database.session() as session:
+            rows = (
+                await session.execute(
+                    select(dead_letters.c.id, dead_letters.c.envelope)
+                    .where(
+                        dead_letters.c.consumer == self.consumer.name,
+                        dead_letters.c.redriven_at.is_(None),
+                    )
+                    .order_by(dead_letters.c.id)
+                )
+            ).all()
+        done = failed = 0
+        for row in rows:
+            try:
+                await self.apply(Envelope.from_structured(row.envelope))
+            except Exception as exc:
+                failed += 1
+                log.warning("consumer.redrive_failed", dead_letter_id=row.id, error=repr(exc))
+                continue
+            async with self.database.session() as session, session.begin():
+                await session.execute(
+                    update(dead_letters)
+                    .where(dead_letters.c.id == row.id)
+                    .values(redriven_at=func.now())
+                )
+            done += 1
+        return done, failed
+
+
+class KafkaConsumerRunner:
+    """Runs one consumer group against Kafka until ``stop`` is set."""
+
+    def __init__(
+        self,
+        database: Database,
+        bootstrap_servers: str,
+        consumer: Consumer,
+        *,
+        max_attempts: int = 5,
+        base_backoff: float = 0.2,
+        max_records: int = 500,
+    ) -> None:
+        self.processor = InboxProcessor(
+            database, consumer, max_attempts=max_attempts, base_backoff=base_backoff
+        )
+        self.consumer = consumer
+        self.bootstrap_servers = bootstrap_servers
+        self.max_records = max_records
+
+    async def run(self, stop: asyncio.Event) -> None:
+        kafka = AIOKafkaConsumer(
+            *self.consumer.topics,
+            bootstrap_servers=self.bootstrap_servers,
+            group_id=self.consumer.name,
+            client_id=self.consumer.name,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.max_records,
+        )
+        dlq = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap_servers, enable_idempotence=True, acks="all"
+        )
+        await kafka.start()
+        await dlq.start()
+        log.info("consumer.started", consumer=self.consumer.name, topics=self.consumer.topics)
+        try:
+            while not stop.is_set():
+                batches = await kafka.getmany(timeout_ms=200, max_records=self.max_records)
+                for partition, records in batches.items():
+                    for record in records:
+                        await self._handle(record, dlq)
+                    try:
+                        await kafka.commit({partition: records[-1].offset + 1})
+                    except CommitFailedError as exc:  # rebalanced: the new owner redelivers
+                        log.warning("consumer.commit_failed", error=repr(exc))
+        finally:
+            with contextlib.suppress(Exception):
+                await kafka.stop()
+            with contextlib.suppress(Exception):
+                await dlq.stop()
+
+    async def _handle(self, record: ConsumerRecord[bytes, bytes], dlq: AIOKafkaProducer) -> None:
+        try:
+            envelope = Envelope.from_kafka(record.topic, list(record.headers), record.value or b"")
+        except (ValueError, KeyError) as exc:
+            log.error("consumer.malformed_event", topic=record.topic, offset=record.offset)
+            await self._send_to_dlq(dlq, record, f"malformed event: {exc}")
+            return
+        outcome, error = await self.processor.process(envelope)
+        if outcome is Outcome.DEAD_LETTERED:
+            await self._send_to_dlq(dlq, record, error or "")
+
+    async def _send_to_dlq(
+        self, dlq: AIOKafkaProducer, record: ConsumerRecord[bytes, bytes], error: str
+    ) -> None:
+        headers = [
+            *record.headers,
+            ("dlq_error", error[:4000].encode()),
+            ("dlq_consumer", self.consumer.name.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+        ]
+        await dlq.send_and_wait(
+            dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
+        )
+
+
+def subscribe_in_process(
+    bus: InProcessBus, database: Database, consumer: Consumer, *, max_attempts: int = 5
+) -> InboxProcessor:
+    """The embedded run's consumer: same handler, same inbox, dead letters in the table."""
+    processor = InboxProcessor(database, consumer, max_attempts=max_attempts)
+
+    async def deliver(envelope: Envelope) -> None:
+        await processor.process(envelope)
+
+    bus.subscribe(consumer.topics, deliver)
+    return processor

@@ -1,0 +1,169 @@
+"""Logs as events (structlog, JSON), request and correlation ids, Prometheus metrics, traces.
+
+Every request gets a request id (``X-Request-ID``, taken from the caller or made here) and a
+correlation id (``X-Correlation-ID``, defaulting to the request id). Both are bound to every log
+line of the request and travel on into event envelopes and Kafka headers.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import sys
+import time
+import uuid
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+CORRELATION_ID_HEADER = "x-correlation-id"
+
+correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "correlation_id", default=None
+)
+
+_configured = False
+
+
+def configure_logging(level: str = "INFO", *, json_logs: bool = True) -> None:
+    """Idempotent: the embedded run configures once for all services."""
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.StackInfoRenderer(),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[level.upper()]
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+
+
+def current_correlation_id() -> str | None:
+    return correlation_id_var.get()
+
+
+class ServiceMetrics:
+    """One registry per service, so the embedded run serves each service's own metrics."""
+
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "http_requests_total",
+            "HTTP requests handled",
+            ["service", "method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            ["service", "method", "route"],
+            registry=self.registry,
+        )
+        self.service = service
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template keeps metric label cardinality bounded."""
+    app = scope.get("app")
+    router = getattr(app, "router", None)
+    for route in getattr(router, "routes", []):
+        match, _ = route.matches(scope)
+        if match == Match.FULL:
+            return str(getattr(route, "path", "unmatched"))
+    return "unmatched"
+
+
+class RequestContextMiddleware:
+    """Binds request/correlation ids, logs one line per request, records metrics."""
+
+    def __init__(self, app: ASGIApp, *, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = _safe_id(headers.get(REQUEST_ID_HEADER)) or str(uuid.uuid4())
+        correlation_id = _safe_id(headers.get(CORRELATION_ID_HEADER)) or request_id
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = correlation_id_var.set(correlation_id)
+        structlog.contextvars.bind_contextvars(
+            request_id=request_id, correlation_id=correlation_id, service=self.metrics.service
+        )
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_ids(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode()),
+                    (b"x-correlation-id", correlation_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_ids)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route_template(scope)
+            method = scope["method"]
+            self.metrics.requests.labels(self.metrics.service, method, route, str(status)).inc()
+            self.metrics.latency.labels(self.metrics.service, method, route).observe(elapsed)
+            structlog.get_logger("http").info(
+                "http.request",
+                method=method,
+                path=scope["path"],
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+            )
+            structlog.contextvars.unbind_contextvars("request_id", "correlation_id", "service")
+            correlation_id_var.reset(token)
+
+
+def _safe_id(value: str | None) -> str | None:
+    """Accept caller-supplied ids only when short and plain, so logs cannot be forged."""
+    if value and len(value) <= 128 and all(c.isalnum() or c in "-_.:" for c in value):
+        return value
+    return None
+
+
+def configure_tracing(app: object, *, service: str, otlp_endpoint: str | None) -> None:
+    """OpenTelemetry spans for every request; exported over OTLP when an endpoint is set."""
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+
+    provider = TracerProvider(resource=Resource.create({"service.name": f"housing-{service}"}))
+    if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
+    FastAPIInstrumentor.instrument_app(
+        app,  # type: ignore[arg-type]
+        tracer_provider=provider,
+        excluded_urls=f"{service}/health,{service}/metrics",
+    )

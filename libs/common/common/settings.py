@@ -1,0 +1,128 @@
+"""Settings shared by every service.
+
+Each service subclasses :class:`ServiceSettings` with its own env prefix (``REGISTER_``, ...).
+Values are read, in order of precedence, from constructor arguments, the service's own prefix and
+the platform-wide ``HOUSING_`` prefix, so one ``HOUSING_KAFKA_BOOTSTRAP_SERVERS`` serves all seven
+services while ``REGISTER_DATABASE_URL`` points one service at its own database.
+
+This is the only module family that reads the environment (architecture convention 7).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import ClassVar, Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from sqlalchemy.engine import make_url
+
+PLATFORM_ENV_PREFIX = "HOUSING_"
+DEV_DATABASE_PASSWORD = "housing"
+DEV_JWT_ISSUER = "housing-dev"
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
+def default_data_dir() -> Path:
+    return Path.cwd() / ".housing-data"
+
+
+class ServiceSettings(BaseSettings):
+    """Validated settings of one service; subclasses set ``service_name`` and the env prefix."""
+
+    service_name: ClassVar[str] = ""
+    database_name: ClassVar[str] = ""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    env: Environment = Environment.DEV
+    data_dir: Path = Field(default_factory=default_data_dir)
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of this service's own database; built from "
+        "database_server_url + the service's database name when unset.",
+    )
+    database_server_url: str = (
+        f"postgresql+psycopg://housing:{DEV_DATABASE_PASSWORD}@127.0.0.1:5432"
+    )
+    database_pool_size: int = Field(default=5, ge=1, le=100)
+
+    kafka_bootstrap_servers: str | None = Field(
+        default=None,
+        description="Kafka bootstrap servers; unset means the in-process transport "
+        "(embedded single-process run only).",
+    )
+
+    jwt_public_key: str | None = Field(default=None, description="PEM public key for bearer JWTs")
+    jwt_jwks_url: str | None = Field(default=None, description="JWKS endpoint for bearer JWTs")
+    jwt_issuer: str = DEV_JWT_ISSUER
+    jwt_audience: str = "housing"
+    jwt_algorithms: tuple[str, ...] = ("ES256", "RS256")
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_json_depth: int = Field(default=32, ge=2, le=256)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+    otel_exporter_otlp_endpoint: str | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        platform_env = EnvSettingsSource(settings_cls, env_prefix=PLATFORM_ENV_PREFIX)
+        return (init_settings, env_settings, platform_env, file_secret_settings)
+
+    @model_validator(mode="after")
+    def _refuse_dev_defaults_outside_dev(self) -> Self:
+        if self.env is Environment.DEV:
+            return self
+        problems = []
+        url = make_url(self.effective_database_url)
+        if url.password in (None, "", DEV_DATABASE_PASSWORD):
+            problems.append(
+                "the database password is empty or the dev default; set "
+                f"{self.env_prefix()}DATABASE_URL with a real password"
+            )
+        if self.jwt_public_key is None and self.jwt_jwks_url is None:
+            problems.append(
+                "no token verification key; set HOUSING_JWT_PUBLIC_KEY or HOUSING_JWT_JWKS_URL "
+                "(the dev signing key is only used in dev mode)"
+            )
+        if self.jwt_issuer == DEV_JWT_ISSUER:
+            problems.append("HOUSING_JWT_ISSUER is left at the dev issuer")
+        if problems:
+            raise ValueError(f"unsafe settings for env={self.env.value}: " + "; ".join(problems))
+        return self
+
+    @classmethod
+    def env_prefix(cls) -> str:
+        return str(cls.model_config.get("env_prefix", ""))
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        server = make_url(self.database_server_url)
+        return server.set(database=self.database_name).render_as_string(hide_password=False)
+
+    @property
+    def dev_signing_key_path(self) -> Path:
+        return self.data_dir / "dev-signing-key.pem"

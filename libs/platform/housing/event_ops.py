@@ -1,0 +1,108 @@
+"""`housing events ...`: replay, redrive, tail and the AsyncAPI document."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import text
+
+from common.db.engine import Database
+from common.events.consumer import InboxProcessor
+from common.events.envelope import Envelope
+from housing.services import service
+from housing.settings import PlatformSettings
+
+
+async def dispatch(args: argparse.Namespace) -> int:
+    action = args.events_command
+    if action == "replay":
+        return await replay(args.service, args.since)
+    if action == "redrive":
+        return await redrive(args.service, args.consumer)
+    if action == "tail":
+        return await tail(args.topic, from_beginning=args.from_beginning, limit=args.limit)
+    if action == "asyncapi":
+        from common.events.asyncapi import write_document
+
+        path = write_document(args.output)
+        print(f"wrote {path}", file=sys.stderr)
+        return 0
+    return 2
+
+
+async def replay(service_name: str, since: object) -> int:
+    """Mark the service's outbox rows since ``since`` unpublished; its relay publishes them
+    again in their original order and consumers skip what they already applied."""
+    settings = service(service_name).settings()
+    database = Database(settings.effective_database_url)
+    try:
+        async with database.engine.begin() as connection:
+            result = await connection.execute(
+                text(
+                    "UPDATE outbox SET published_at = NULL, attempts = 0, last_error = NULL "
+                    "WHERE created_at >= :since"
+                ),
+                {"since": since},
+            )
+            await connection.execute(text("NOTIFY outbox"))
+    finally:
+        await database.dispose()
+    print(f"{service_name}: {result.rowcount} event(s) queued for republishing", file=sys.stderr)
+    return 0
+
+
+async def redrive(service_name: str, consumer_name: str | None) -> int:
+    entry = service(service_name)
+    consumers = [c for c in entry.consumers() if consumer_name in (None, c.name)]
+    if not consumers:
+        print(f"{service_name} has no consumer {consumer_name or ''}".strip(), file=sys.stderr)
+        return 1
+    settings = entry.settings()
+    database = Database(settings.effective_database_url)
+    failures = 0
+    try:
+        for consumer in consumers:
+            done, failed = await InboxProcessor(database, consumer).redrive()
+            failures += failed
+            print(f"{consumer.name}: {done} redriven, {failed} still failing", file=sys.stderr)
+    finally:
+        await database.dispose()
+    return 1 if failures else 0
+
+
+async def tail(topic: str, *, from_beginning: bool, limit: int | None) -> int:
+    """The ops view: one JSON line per event (CloudEvents structured form)."""
+    bootstrap = PlatformSettings().kafka_bootstrap_servers
+    if not bootstrap:
+        print("set HOUSING_KAFKA_BOOTSTRAP_SERVERS to tail a topic", file=sys.stderr)
+        return 2
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+    )
+    await consumer.start()
+    seen = 0
+    try:
+        async for record in consumer:
+            try:
+                envelope = Envelope.from_kafka(
+                    record.topic, list(record.headers), record.value or b""
+                )
+                line = envelope.to_structured()
+            except (ValueError, KeyError) as exc:
+                line = {"malformed": str(exc), "offset": record.offset}
+            line["partition"] = record.partition
+            line["offset"] = record.offset
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+            seen += 1
+            if limit is not None and seen >= limit:
+                break
+    finally:
+        await consumer.stop()
+    return 0

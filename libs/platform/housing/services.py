@@ -1,0 +1,65 @@
+"""The catalogue of services the platform runs, in one place."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from fastapi import FastAPI
+
+from common.events.consumer import Consumer
+from common.events.transport import EventBus
+from common.settings import ServiceSettings
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEntry:
+    name: str  # URL prefix, directory and CLI name
+    package: str  # Python package
+
+    def _module(self, suffix: str) -> ModuleType:
+        return importlib.import_module(f"{self.package}.{suffix}")
+
+    def settings_class(self) -> type[ServiceSettings]:
+        module = self._module("settings")
+        classes = [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, ServiceSettings)
+            and value is not ServiceSettings
+        ]
+        return classes[0]
+
+    def settings(self, **overrides: Any) -> ServiceSettings:
+        return self.settings_class()(**overrides)
+
+    def create_app(self, settings: ServiceSettings, bus: EventBus | None = None) -> FastAPI:
+        app: FastAPI = self._module("main").create_app(settings, bus=bus)
+        return app
+
+    def consumers(self) -> tuple[Consumer, ...]:
+        consumers: tuple[Consumer, ...] = self._module("worker").CONSUMERS
+        return consumers
+
+
+SERVICES: tuple[ServiceEntry, ...] = (
+    ServiceEntry("register", "register"),
+    ServiceEntry("grants", "grants"),
+    ServiceEntry("governance", "governance"),
+    ServiceEntry("allocation", "allocation"),
+    ServiceEntry("legal-cases", "legal_cases"),
+    ServiceEntry("benchmarks", "benchmarks"),
+    ServiceEntry("notifications", "notifications"),
+)
+
+SERVICE_NAMES = tuple(s.name for s in SERVICES)
+
+
+def service(name: str) -> ServiceEntry:
+    for entry in SERVICES:
+        if entry.name == name:
+            return entry
+    raise KeyError(f"unknown service {name!r}; choose one of: {', '.join(SERVICE_NAMES)}")

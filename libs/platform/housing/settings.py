@@ -1,0 +1,27 @@
+"""Settings of the `housing` command and the embedded single-process run (prefix ``HOUSING_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from common.settings import default_data_dir
+
+
+class PlatformSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOUSING_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_server_url: str | None = Field(
+        default=None,
+        description="A PostgreSQL server for all services; unset means the embedded server "
+        "kept in the data folder.",
+    )
+    kafka_bootstrap_servers: str | None = Field(
+        default=None, description="A Kafka broker; unset means the in-process transport."
+    )
+    log_json: bool = False

@@ -1,0 +1,1 @@
+"""Allocation (anvisning): Municipal allocation rights, vacancy notices and rent subsidies for particularly cheap dwellings."""

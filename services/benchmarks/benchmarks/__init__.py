@@ -1,0 +1,1 @@
+"""Benchmark calculator: Key figures, comparable departments and critical values computed from other services' events."""

@@ -1,0 +1,1 @@
+"""Governance packages (styringsdialog): Yearly documentation packages from housing organisations to their municipalities."""

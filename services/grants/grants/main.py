@@ -1,0 +1,19 @@
+"""The grants service's web application."""
+
+from fastapi import FastAPI
+
+from common.app import create_service_app
+from common.events.transport import EventBus
+from grants.settings import GrantsSettings
+
+TITLE = "Grant cases (§ 91a)"
+DESCRIPTION = "Prequalification applications, comprehensive plans and commitments for the social housing effort and rent support from Landsbyggefonden."
+
+
+def create_app(settings: GrantsSettings | None = None, *, bus: EventBus | None = None) -> FastAPI:
+    return create_service_app(
+        settings or GrantsSettings(),
+        title=TITLE,
+        description=DESCRIPTION,
+        bus=bus,
+    )

@@ -1,0 +1,19 @@
+"""The grants service's worker: outbox relay, consumers and scheduled jobs.
+
+Run it with ``python -m grants.worker``.
+"""
+
+from common.events.consumer import Consumer
+from common.worker import run_worker
+from grants.settings import GrantsSettings
+
+# Handlers of other services' events; each runs as its own consumer group.
+CONSUMERS: tuple[Consumer, ...] = ()
+
+
+def main() -> None:
+    run_worker(GrantsSettings(), consumers=CONSUMERS)
+
+
+if __name__ == "__main__":
+    main()

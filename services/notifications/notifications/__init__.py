@@ -1,0 +1,1 @@
+"""Notifications: E-mails to people that follow the platform's domain events, sent exactly once."""

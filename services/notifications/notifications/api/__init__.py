@@ -1,0 +1,1 @@
+"""Wire: routers, request/response schemas, dependencies."""

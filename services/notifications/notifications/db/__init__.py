@@ -1,0 +1,1 @@
+"""Rows, repositories and this service's Alembic history."""

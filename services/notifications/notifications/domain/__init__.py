@@ -1,0 +1,1 @@
+"""Rules: aggregates, value objects, commands, domain events. No framework imports."""
