@@ -204,4 +204,8 @@ def serve(platform: PlatformSettings) -> None:
     )
     server = uvicorn.Server(config)
     print(describe(platform, server_url), flush=True)
-    server.run()
+    try:
+        server.run()  # returns after a graceful shutdown; uvicorn then re-raises the signal
+    except KeyboardInterrupt:
+        pass
+    print("Housing platform stopped.", flush=True)

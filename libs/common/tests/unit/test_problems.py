@@ -1,0 +1,26 @@
+from common.problems import json_nesting_depth, json_pointer
+
+
+class TestJsonNestingDepth:
+    def test_flat_document(self):
+        assert json_nesting_depth(b'{"a": 1}') == 1
+
+    def test_nested_arrays_and_objects(self):
+        assert json_nesting_depth(b'{"a": [{"b": [1, 2]}]}') == 4
+
+    def test_brackets_in_strings_are_ignored(self):
+        assert json_nesting_depth(b'{"a": "[[[{{{", "b": "\\"[["}') == 1
+
+    def test_scalar_has_no_depth(self):
+        assert json_nesting_depth(b'"just a string"') == 0
+
+    def test_hostile_depth_is_measured_quickly(self):
+        assert json_nesting_depth(b"[" * 200_000 + b"]" * 200_000) == 200_000
+
+
+class TestJsonPointer:
+    def test_path_of_keys_and_indexes(self):
+        assert json_pointer(["leases", 0, "rent"]) == "#/leases/0/rent"
+
+    def test_escapes_slash_and_tilde(self):
+        assert json_pointer(["a/b", "c~d"]) == "#/a~1b/c~0d"
