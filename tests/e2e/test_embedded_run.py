@@ -106,3 +106,7 @@ class TestEmbeddedRun:
         printed = (data_dir / "run.log").read_text()
         assert printed.count("service.stopped") == len(SERVICE_NAMES)
         assert "Housing platform stopped." in printed
+
+    def test_the_embedded_database_stopped_with_it(self, embedded):
+        _, _, data_dir, _ = embedded
+        assert not (data_dir / "postgres" / "postmaster.pid").exists()

@@ -164,8 +164,9 @@ class IdempotencyMiddleware:
                     locked_until=now + LEASE,
                 )
                 .on_conflict_do_nothing()
+                .returning(idempotency_keys.c.key)
             )
-            if inserted.rowcount == 1:
+            if inserted.first() is not None:
                 return None
             row = (
                 await connection.execute(

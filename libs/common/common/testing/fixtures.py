@@ -189,7 +189,8 @@ async def service_client(
             await asyncio.to_thread(truncate_all_tables, settings.effective_database_url)
             app = create_app(settings, bus=bus)
             manager = await stack.enter_async_context(LifespanManager(app))
-            transport = httpx.ASGITransport(app=manager.app)
+            # Unhandled errors must reach the client as the 500 problem a real server sends.
+            transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
             return await stack.enter_async_context(
                 httpx.AsyncClient(transport=transport, base_url="http://testserver")
             )

@@ -69,7 +69,7 @@ KAFKA_CLUSTER_ID = "aG91c2luZy10ZXN0LWthZg"
 DEFAULT_PG_PORT = 55432
 DEFAULT_KAFKA_PORT = 9092
 PG_SUPERUSER = "housing"
-PG_PASSWORD = "housing"
+PG_PASSWORD = "housing-test"  # not the dev default: test settings refuse that
 PG_OS_USER = "postgres"  # runs the cluster when we are root (postgres refuses to run as root)
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
