@@ -19,10 +19,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Pinned, address-free requirements exported from uv (see `make lock`), then the workspace.
-$(VENV)/.installed: $(BIN)/python requirements.lock $(addsuffix /pyproject.toml,$(MEMBERS))
+$(VENV)/.installed: $(BIN)/python requirements.lock requirements-dev.lock $(addsuffix /pyproject.toml,$(MEMBERS))
 	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade >/dev/null
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -r requirements-dev.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps $(addprefix -e ,$(MEMBERS))
 	touch $@
 
@@ -58,7 +58,8 @@ bench: infra
 # Re-resolve and re-export the pins (uv.lock itself names registry hosts and is not committed).
 lock:
 	uv lock
-	uv export --no-hashes --format requirements-txt --all-packages --all-groups --no-emit-workspace --no-header -q > requirements.lock
+	uv export --no-hashes --format requirements-txt --all-packages --no-dev --no-emit-workspace --no-header -q > requirements.lock
+	uv export --no-hashes --format requirements-txt --all-packages --only-dev --no-emit-workspace --no-header -q > requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

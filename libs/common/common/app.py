@@ -17,6 +17,7 @@ import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
 
 from common.auth import TokenVerifier
 from common.db.engine import Database
@@ -139,10 +140,34 @@ def _operations_router(prefix: str, metrics: ServiceMetrics) -> APIRouter:
         )
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-    async def prometheus_metrics() -> Response:
+    async def prometheus_metrics(request: Request) -> Response:
+        await _refresh_event_gauges(request.app.state.database, metrics)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+_EVENT_BACKLOG = text(
+    "SELECT"
+    " (SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)"
+    "  FROM outbox WHERE published_at IS NULL) AS lag,"
+    " (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS unpublished,"
+    " (SELECT count(*) FROM dead_letters WHERE redriven_at IS NULL) AS dead_letters"
+)
+
+
+async def _refresh_event_gauges(database: Database, metrics: ServiceMetrics) -> None:
+    """Relay lag and dead letters are read from the service's own tables at scrape time, so
+    they are right whichever process (or replica) runs the relay and the consumers."""
+    try:
+        async with database.engine.connect() as connection:
+            row = (await connection.execute(_EVENT_BACKLOG)).one()
+    except Exception as exc:  # metrics must still be served when the database is away
+        log.warning("metrics.event_backlog_unavailable", error=repr(exc))
+        return
+    metrics.outbox_lag.labels(metrics.service).set(float(row.lag))
+    metrics.outbox_unpublished.labels(metrics.service).set(row.unpublished)
+    metrics.dead_letters.labels(metrics.service).set(row.dead_letters)
 
 
 # --- dependencies shared by all routes ---------------------------------------------------------

@@ -14,8 +14,7 @@ import time
 import uuid
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
-from starlette.routing import Match
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -76,18 +75,36 @@ class ServiceMetrics:
             ["service", "method", "route"],
             registry=self.registry,
         )
+        self.outbox_lag = Gauge(
+            "outbox_oldest_unpublished_age_seconds",
+            "Age of the oldest outbox row not yet published (relay lag)",
+            ["service"],
+            registry=self.registry,
+        )
+        self.outbox_unpublished = Gauge(
+            "outbox_unpublished_events",
+            "Outbox rows waiting for the relay",
+            ["service"],
+            registry=self.registry,
+        )
+        self.dead_letters = Gauge(
+            "dead_letters_open",
+            "Dead-lettered events not yet redriven",
+            ["service"],
+            registry=self.registry,
+        )
         self.service = service
 
 
 def _route_template(scope: Scope) -> str:
-    """The matched route's path template keeps metric label cardinality bounded."""
-    app = scope.get("app")
-    router = getattr(app, "router", None)
-    for route in getattr(router, "routes", []):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+    """The path with its parameters named (``/x/v1/things/{thing_id}``), so metric labels stay
+    few; requests that matched no route share one label."""
+    if "endpoint" not in scope:
+        return "unmatched"
+    path = str(scope["path"])
+    for name, value in scope.get("path_params", {}).items():
+        path = path.replace(f"/{value}", f"/{{{name}}}", 1)
+    return path
 
 
 class RequestContextMiddleware:

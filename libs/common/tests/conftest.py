@@ -20,3 +20,30 @@ def example_client(service_client: ServiceClientFactory) -> ExampleClient:
         )
 
     return open_client
+
+
+@pytest.fixture
+async def example_db(databases):
+    """The example service's migrated database, emptied, as a Database."""
+    import asyncio
+
+    from common.db.engine import Database
+    from common.testing.fixtures import truncate_all_tables
+
+    url = databases.url("common.testing.example", "example")
+    await asyncio.to_thread(truncate_all_tables, url)
+    database = Database(url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def topic(infra):
+    """A fresh topic of 3 partitions for this test alone."""
+    import uuid
+
+    from common.testing.kafka import create_topic
+
+    name = f"witness.t{uuid.uuid4().hex[:10]}.v1"
+    await create_topic(infra.kafka_bootstrap_servers, name)
+    return name

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer
-from sqlalchemy import text
 
 from common.db.engine import Database
 from common.events.consumer import InboxProcessor
 from common.events.envelope import Envelope
+from common.events.outbox import requeue_since
 from housing.services import service
 from housing.settings import PlatformSettings
 
@@ -33,24 +34,17 @@ async def dispatch(args: argparse.Namespace) -> int:
     return 2
 
 
-async def replay(service_name: str, since: object) -> int:
-    """Mark the service's outbox rows since ``since`` unpublished; its relay publishes them
-    again in their original order and consumers skip what they already applied."""
+async def replay(service_name: str, since: datetime) -> int:
+    if since.tzinfo is None:
+        print("--since needs a time zone, e.g. 2026-11-01T00:00:00+00:00", file=sys.stderr)
+        return 2
     settings = service(service_name).settings()
     database = Database(settings.effective_database_url)
     try:
-        async with database.engine.begin() as connection:
-            result = await connection.execute(
-                text(
-                    "UPDATE outbox SET published_at = NULL, attempts = 0, last_error = NULL "
-                    "WHERE created_at >= :since"
-                ),
-                {"since": since},
-            )
-            await connection.execute(text("NOTIFY outbox"))
+        count = await requeue_since(database.engine, since)
     finally:
         await database.dispose()
-    print(f"{service_name}: {result.rowcount} event(s) queued for republishing", file=sys.stderr)
+    print(f"{service_name}: {count} event(s) queued for republishing", file=sys.stderr)
     return 0
 
 

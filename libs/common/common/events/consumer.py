@@ -19,11 +19,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+import psycopg
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import CommitFailedError
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db.engine import Database
@@ -34,6 +36,23 @@ from common.events.transport import InProcessBus
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+# Failures of our own infrastructure rather than of the event being handled.
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError)
+
+
+async def _retry_on_infrastructure_errors(
+    action: Callable[[], Awaitable[None]], max_backoff: float = 10.0
+) -> None:
+    delay = 0.2
+    while True:
+        try:
+            await action()
+            return
+        except INFRASTRUCTURE_ERRORS as exc:
+            log.warning("consumer.database_unavailable", error=repr(exc), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_backoff)
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -102,10 +121,19 @@ class InboxProcessor:
         Returns the outcome and, when dead-lettered, the error text."""
         delay = self.base_backoff
         error = ""
-        for attempt in range(1, self.max_attempts + 1):
+        attempt = 0
+        while attempt < self.max_attempts:
             try:
                 return await self.apply(envelope), None
+            except INFRASTRUCTURE_ERRORS as exc:
+                # The database is away (restart, failover): not the event's fault, so it
+                # does not count towards dead-lettering; wait and try again.
+                log.warning("consumer.database_unavailable", error=repr(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
+                continue
             except Exception as exc:
+                attempt += 1
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning(
                     "consumer.handler_failed",
@@ -117,7 +145,7 @@ class InboxProcessor:
                 if attempt < self.max_attempts:
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, self.max_backoff)
-        await self.record_dead_letter(envelope, error)
+        await _retry_on_infrastructure_errors(lambda: self.record_dead_letter(envelope, error))
         return Outcome.DEAD_LETTERED, error
 
     async def record_dead_letter(self, envelope: Envelope, error: str) -> None:
@@ -228,16 +256,17 @@ class KafkaConsumerRunner:
             with contextlib.suppress(Exception):
                 await dlq.stop()
 
-    async def _handle(self, record: ConsumerRecord[bytes, bytes], dlq: AIOKafkaProducer) -> None:
+    async def _handle(self, record: ConsumerRecord[bytes, bytes], dlq: AIOKafkaProducer) -> Outcome:
         try:
             envelope = Envelope.from_kafka(record.topic, list(record.headers), record.value or b"")
         except (ValueError, KeyError) as exc:
             log.error("consumer.malformed_event", topic=record.topic, offset=record.offset)
             await self._send_to_dlq(dlq, record, f"malformed event: {exc}")
-            return
+            return Outcome.DEAD_LETTERED
         outcome, error = await self.processor.process(envelope)
         if outcome is Outcome.DEAD_LETTERED:
             await self._send_to_dlq(dlq, record, error or "")
+        return outcome
 
     async def _send_to_dlq(
         self, dlq: AIOKafkaProducer, record: ConsumerRecord[bytes, bytes], error: str

@@ -1,11 +1,12 @@
-"""Writing to the outbox, inside the caller's transaction."""
+"""The outbox: written inside the caller's transaction, read by the relay, kept for replay."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from common.db.tables import outbox
 from common.events.envelope import Envelope
@@ -15,8 +16,6 @@ NOTIFY_CHANNEL = "outbox"
 
 async def write_outbox(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
     """Insert the envelopes and wake the relay (NOTIFY is delivered only on COMMIT)."""
-    from sqlalchemy import text
-
     await session.execute(
         insert(outbox),
         [
@@ -31,3 +30,19 @@ async def write_outbox(session: AsyncSession, envelopes: Sequence[Envelope]) -> 
         ],
     )
     await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+
+
+async def requeue_since(engine: AsyncEngine, since: datetime) -> int:
+    """Mark the events recorded since ``since`` unpublished, so the relay publishes them again
+    in their original order (``housing events replay``). Consumers skip what they applied."""
+    async with engine.begin() as connection:
+        requeued = await connection.execute(
+            text(
+                "UPDATE outbox SET published_at = NULL, attempts = 0, last_error = NULL "
+                "WHERE created_at >= :since RETURNING id"
+            ),
+            {"since": since},
+        )
+        count = len(requeued.all())
+        await connection.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    return count

@@ -262,7 +262,8 @@ def _apt_install(*packages: str) -> None:
     _run(["apt-get", "install", "-y", "--no-install-recommends", *packages], env=env)
 
 
-def _require_tool(name: str, apt_package: str) -> str:
+def ensure_tool(name: str, apt_package: str) -> str:
+    """A program the tests run for real (e.g. nginx for the gateway), installed if missing."""
     path = shutil.which(name)
     if path is None:
         _apt_install(apt_package)
@@ -735,7 +736,7 @@ def _fetch_kafka_jars(paths: _KafkaPaths) -> None:
     """Resolve the broker's runtime classpath from Maven Central into <home>/lib (once)."""
     if _jars_complete(paths):
         return
-    mvn = _require_tool("mvn", "maven")
+    mvn = ensure_tool("mvn", "maven")
     paths.home.mkdir(parents=True, exist_ok=True)
     (paths.home / "pom.xml").write_text(_pom_xml())
     shutil.rmtree(paths.lib, ignore_errors=True)
@@ -873,7 +874,7 @@ def _start_kafka(cfg: InfraConfig, paths: _KafkaPaths) -> None:
                 f"port {port} is taken by something that is not a Kafka broker answering on "
                 f"{cfg.kafka_local_bootstrap}; free it or set HOUSING_TEST_KAFKA_PORT"
             )
-    _require_tool("java", "openjdk-17-jre-headless")
+    ensure_tool("java", "openjdk-17-jre-headless")
     _fetch_kafka_jars(paths)
     paths.logs.mkdir(parents=True, exist_ok=True)
     _write_kafka_config(cfg, paths)

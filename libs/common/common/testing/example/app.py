@@ -55,12 +55,12 @@ FundOnly = Annotated[Principal, Depends(require_roles(Role.FUND))]
 router = APIRouter(tags=["example"])
 
 
-def changed_event(thing_id: str, version: int, name: str) -> Envelope:
+def changed_event(thing_id: str, version: int, name: str, topic: str = TOPIC) -> Envelope:
     return Envelope(
         type="example.thing.changed",
         source="/housing/example",
         subject=thing_id,
-        topic=TOPIC,
+        topic=topic,
         data={"id": thing_id, "version": version, "name": name},
         correlation_id=current_correlation_id(),
     )

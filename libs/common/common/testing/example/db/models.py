@@ -1,4 +1,5 @@
-from sqlalchemy import Column, Integer, Table, Text
+from sqlalchemy import BigInteger, Column, DateTime, Identity, Integer, Table, Text, func
+from sqlalchemy.dialects.postgresql import UUID
 
 from common.db import make_metadata
 
@@ -11,4 +12,17 @@ things = Table(
     Column("organisation_id", Text, nullable=False),
     Column("name", Text, nullable=False),
     Column("version", Integer, nullable=False),
+)
+
+# The crash tests' witness: one row per application of an event (no unique constraint, so a
+# double application would show).
+applied_events = Table(
+    "applied_events",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("consumer", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

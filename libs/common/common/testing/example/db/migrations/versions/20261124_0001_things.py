@@ -1,4 +1,4 @@
-"""Platform tables and the example's things.
+"""Platform tables, the example's things and the crash tests' witness table.
 
 Revision ID: 0001
 Revises:
@@ -25,8 +25,20 @@ def upgrade() -> None:
         sa.Column("name", sa.Text, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
     )
+    op.create_table(
+        "applied_events",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("consumer", sa.Text, nullable=False),
+        sa.Column("key", sa.Text, nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("event_id", sa.UUID, nullable=False),
+        sa.Column(
+            "applied_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("applied_events")
     op.drop_table("things")
     drop_platform_tables(op)

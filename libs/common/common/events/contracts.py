@@ -1,0 +1,514 @@
+"""The contract catalogue: every event the platform publishes, as a versioned pydantic payload.
+
+A consumer imports the contract it reads from here — never from the producing service's
+package — so the producer and its consumers share exactly one definition of each event::
+
+    from common.events.contracts import LeaseCreatedV1, to_envelope
+
+    envelope = to_envelope(lease_created, correlation_id=request_id)  # producer, into the outbox
+    lease = LeaseCreatedV1.from_envelope(envelope)  # consumer, typed
+    contract = from_envelope(envelope)  # consumer of several events: any catalogued contract
+
+Each contract names its event type (past tense, ``<producer>.<aggregate>.<verb>``), its topic
+(one per aggregate type and major version, ``<producer>.<aggregate>.v<N>``), its schema
+version, its producer and consumer services and the field holding the aggregate id, which is the
+envelope's ``subject`` and the Kafka key (so order holds per aggregate).
+
+Contracts carry ids and the facts their consumers need, never personal data: no CPR numbers,
+no names, no e-mail addresses or phone numbers of persons. A consumer that needs more looks it
+up by id in the owning service. Money is :data:`common.money.DKK` (a string with two decimals
+on the wire), dates are ISO dates and timestamps carry a time zone.
+
+How to evolve a contract
+------------------------
+Published events live on in Kafka, in outboxes and in dead-letter tables, and consumers are
+deployed independently of producers, so a published contract changes **additively only**:
+
+* allowed: a new *optional* field (with a default), a longer description, a new enum value
+  once every consumer tolerates it (deploy the consumers first);
+* anything else — removing or renaming a field, changing a type or format, making a field
+  required, narrowing an enum or tightening a constraint — is a **new contract class**
+  ``...V2`` with ``schema_version = 2`` on the topic ``<producer>.<aggregate>.v2``. The producer
+  publishes V1 and V2 side by side until every consumer has moved to V2; only then is V1
+  removed from the catalogue (and, deliberately, from the lock).
+
+``docs/events/contracts.lock.json`` records the published schemas and a unit test rejects
+breaking changes against it (:mod:`common.events.compatibility`); ``housing events asyncapi``
+regenerates ``docs/events/asyncapi.json`` from this catalogue (:mod:`common.events.asyncapi`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Final, Self
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from common.events.envelope import Envelope
+from common.money import DKK
+
+__all__ = [
+    "CATALOGUE",
+    "AllocationType",
+    "ApplicationPrequalifiedV1",
+    "Contract",
+    "HousingType",
+    "LeaseCreatedV1",
+    "PackageSentV1",
+    "UnknownContractError",
+    "contract_for",
+    "contracts_on",
+    "from_envelope",
+    "to_envelope",
+    "topics",
+]
+
+SOURCE_PREFIX: Final = "/housing/"
+
+
+class UnknownContractError(ValueError):
+    """An envelope whose (event type, schema version) is not in the catalogue, or is not the
+    contract the caller expected."""
+
+
+# --- field types -------------------------------------------------------------------------------
+
+Id = Annotated[
+    str,
+    Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"),
+]
+"""An opaque identifier issued by the owning service (a UUID or another printable token)."""
+
+MunicipalityCode = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{3}$",
+        description="Danish municipality code (kommunekode), three digits, e.g. '101'.",
+    ),
+]
+
+Amount = Annotated[
+    DKK,
+    Field(ge=0),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{1,12}\.\d{2}$",
+            "description": "Amount in DKK with exactly two decimals (øre), e.g. '6250.00'.",
+        },
+        mode="serialization",
+    ),
+]
+"""A non-negative amount in kroner; on the wire a string with two decimals."""
+
+_CENTI: Final = Decimal("0.01")
+
+
+def _two_decimals(value: Decimal) -> Decimal:
+    # Exact: the Field constraints have already refused more than two decimals.
+    return value.quantize(_CENTI, rounding=ROUND_HALF_UP)
+
+
+SquareMetres = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=7, decimal_places=2, allow_inf_nan=False),
+    AfterValidator(_two_decimals),
+    PlainSerializer(lambda value: format(value, "f"), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{1,5}\.\d{2}$",
+            "description": "Square metres with exactly two decimals, e.g. '72.50'.",
+        },
+        mode="serialization",
+    ),
+]
+
+
+class HousingType(StrEnum):
+    """The kind of social dwelling (almen bolig)."""
+
+    FAMILY = "family"  # familiebolig
+    YOUTH = "youth"  # ungdomsbolig
+    ELDERLY = "elderly"  # ældre-/plejebolig
+
+
+class AllocationType(StrEnum):
+    """How the dwelling was let (anvisningstype), as counted in the re-letting statistics."""
+
+    EXTERNAL_WAITING_LIST = "external_waiting_list"  # ekstern venteliste
+    EXCHANGE = "exchange"  # bytning
+    ORGANISATION_INTERNAL = "organisation_internal"  # organisationsintern
+    DEPARTMENT_INTERNAL = "department_internal"  # afdelingsintern
+    HOUSING_GUARANTEE = "housing_guarantee"  # boliggarantibevis
+    PUBLIC_ADVERTISEMENT = "public_advertisement"  # offentlig annoncering
+    FLEXIBLE_LETTING = "flexible_letting"  # fleksibel udlejning
+    COMBINED_LETTING = "combined_letting"  # kombineret udlejning
+    MUNICIPAL_ALLOCATION = "municipal_allocation"  # kommunal anvisning
+
+
+# --- the base class ----------------------------------------------------------------------------
+
+_REQUIRED_CLASS_VARS: Final = (
+    "event_type",
+    "topic",
+    "schema_version",
+    "producer",
+    "consumers",
+    "summary",
+    "aggregate_field",
+)
+
+
+class Contract(BaseModel):
+    """The payload of one published event type at one schema version.
+
+    Frozen, and tolerant of fields it does not know (``extra="ignore"``), so a consumer keeps
+    working when the producer adds an optional field. Every concrete subclass sets all the
+    class variables below; :meth:`__pydantic_init_subclass__` refuses one that does not.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: ClassVar[str]
+    """Past tense, ``<producer>.<aggregate>.<verb>``, e.g. ``register.lease.created``."""
+    topic: ClassVar[str]
+    """``<producer>.<aggregate>.v<major>``, e.g. ``register.lease.v1``."""
+    schema_version: ClassVar[int]
+    producer: ClassVar[str]
+    """The one service that publishes this event."""
+    consumers: ClassVar[tuple[str, ...]]
+    """The services that consume it."""
+    summary: ClassVar[str]
+    aggregate_field: ClassVar[str]
+    """The field holding the aggregate id: the envelope's subject and the Kafka key."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        missing = [name for name in _REQUIRED_CLASS_VARS if not hasattr(cls, name)]
+        if missing:
+            raise TypeError(f"contract {cls.__name__} must set {', '.join(missing)}")
+        if cls.aggregate_field not in cls.model_fields:
+            raise TypeError(
+                f"contract {cls.__name__}: aggregate_field {cls.aggregate_field!r} is not a field"
+            )
+        if not isinstance(cls.consumers, tuple):
+            raise TypeError(f"contract {cls.__name__}: consumers must be a tuple of service names")
+        if cls.producer in cls.consumers:
+            raise TypeError(f"contract {cls.__name__}: {cls.producer} consumes its own event")
+
+    @property
+    def aggregate_id(self) -> str:
+        """The aggregate id: envelope subject and Kafka key."""
+        return str(getattr(self, self.aggregate_field))
+
+    @classmethod
+    def key(cls) -> str:
+        """``<event_type>@v<schema_version>``: the contract's name in the lock file."""
+        return f"{cls.event_type}@v{cls.schema_version}"
+
+    @classmethod
+    def source(cls) -> str:
+        """The CloudEvents ``source`` of events of this contract: ``/housing/<producer>``."""
+        return f"{SOURCE_PREFIX}{cls.producer}"
+
+    @classmethod
+    def payload_schema(cls) -> dict[str, Any]:
+        """JSON schema of the payload as it travels (pydantic's serialization mode)."""
+        return cls.model_json_schema(mode="serialization")
+
+    @classmethod
+    def example(cls) -> Self:
+        """A representative instance, used in the AsyncAPI document and in tests."""
+        raise NotImplementedError(f"{cls.__name__} has no example")
+
+    @classmethod
+    def from_envelope(cls, envelope: Envelope) -> Self:
+        """The envelope's payload as this contract (or, on :class:`Contract` itself, as
+        whichever catalogued contract its type and schema version name).
+
+        Raises :class:`UnknownContractError` for an uncatalogued type/version or another
+        contract than ``cls``, and pydantic's ``ValidationError`` (a ``ValueError``) for a
+        payload that does not match."""
+        found = contract_for(envelope.type, envelope.schema_version)
+        if not issubclass(found, cls):
+            raise UnknownContractError(
+                f"expected {cls.__name__}, got {envelope.type!r} schema version "
+                f"{envelope.schema_version} ({found.__name__})"
+            )
+        return found.model_validate(envelope.data)
+
+
+# --- the contracts -----------------------------------------------------------------------------
+
+
+class LeaseCreatedV1(Contract):
+    """A lease was recorded in the rent register (huslejeregister).
+
+    Carries the facts the benchmark calculator counts: where the dwelling is, its type, size
+    and rent, how it was let, and the register's two vacancy flags."""
+
+    event_type: ClassVar[str] = "register.lease.created"
+    topic: ClassVar[str] = "register.lease.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "register"
+    consumers: ClassVar[tuple[str, ...]] = ("benchmarks",)
+    summary: ClassVar[str] = "A lease was recorded in the rent register."
+    aggregate_field: ClassVar[str] = "lease_id"
+
+    lease_id: Id = Field(description="The lease (lejekontrakt); the aggregate id and Kafka key.")
+    dwelling_id: Id = Field(description="The leased dwelling (lejemål).")
+    department_id: Id = Field(description="The department (afdeling) the dwelling belongs to.")
+    organisation_id: Id = Field(
+        description="The housing organisation (boligorganisation) owning the department."
+    )
+    municipality_code: MunicipalityCode = Field(
+        description="Municipality where the dwelling lies (beliggenhedskommune), three digits."
+    )
+    start_date: date = Field(description="First day of the lease.")
+    end_date: date | None = Field(
+        default=None,
+        description="Last day of a fixed-term lease; null for a lease until further notice.",
+    )
+    allocation_type: AllocationType = Field(
+        description="How the dwelling was let (anvisningstype), recorded when the lease is created."
+    )
+    monthly_rent: Amount = Field(
+        description="Rent per month in DKK, excluding utilities (forbrug), two decimals."
+    )
+    area_m2: SquareMetres = Field(description="Gross floor area of the dwelling in m².")
+    rooms: int = Field(ge=1, le=99, description="Number of rooms.")
+    housing_type: HousingType = Field(description="family, youth or elderly dwelling.")
+    vacancy_loss_flag: bool = Field(
+        description=(
+            "The dwelling stands vacant with a loss to the department "
+            "(LejekontraktTomgangsledigIndikator, tomgang). Never set together with "
+            "vacant_soon_flag."
+        )
+    )
+    vacant_soon_flag: bool = Field(
+        description=(
+            "The dwelling is about to become vacant and is shown on the vacancy listing "
+            "(LejekontraktLedigIndikator, ledig). Never set together with vacancy_loss_flag."
+        )
+    )
+    recorded_at: AwareDatetime = Field(description="When the register recorded the lease.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.vacancy_loss_flag and self.vacant_soon_flag:
+            raise ValueError(
+                "vacancy_loss_flag (tomgang) and vacant_soon_flag (ledig) may never both be set"
+            )
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        return self
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            lease_id="7d1f9c2e-3b4a-4c5d-8e6f-0a1b2c3d4e5f",
+            dwelling_id="c0a8e1f2-7b6d-4e5c-9a8b-1c2d3e4f5a6b",
+            department_id="dep-0412",
+            organisation_id="org-0101",
+            municipality_code="101",
+            start_date=date(2026, 12, 1),
+            allocation_type=AllocationType.MUNICIPAL_ALLOCATION,
+            monthly_rent=Decimal("5875.00"),
+            area_m2=Decimal("68.50"),
+            rooms=3,
+            housing_type=HousingType.FAMILY,
+            vacancy_loss_flag=False,
+            vacant_soon_flag=False,
+            recorded_at=datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
+        )
+
+
+class PackageSentV1(Contract):
+    """A housing organisation sent its governance documentation package (styringsdialog).
+
+    The package went to the home municipality, and the governance report with the relevant
+    department forms to each location municipality. The counts of key figures marked red or
+    yellow against their benchmarks are what dashboards and reminder e-mails need; the figures
+    themselves stay in the governance service."""
+
+    event_type: ClassVar[str] = "governance.package.sent"
+    topic: ClassVar[str] = "governance.package.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "governance"
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "benchmarks")
+    summary: ClassVar[str] = "A governance documentation package was sent to its municipalities."
+    aggregate_field: ClassVar[str] = "package_id"
+
+    package_id: Id = Field(
+        description="The documentation package (dokumentationspakke); the aggregate id."
+    )
+    organisation_id: Id = Field(description="The housing organisation that sent the package.")
+    governance_year: int = Field(
+        ge=2000,
+        le=2100,
+        description="The governance year (styringsår); package N carries the accounts of N-1.",
+    )
+    home_municipality_code: MunicipalityCode = Field(
+        description="The organisation's home municipality (hjemstedskommune), which received "
+        "the whole package."
+    )
+    location_municipality_codes: list[MunicipalityCode] = Field(
+        description="Municipalities where the organisation's departments lie "
+        "(beliggenhedskommuner), which received the report and their department forms; "
+        "sorted, without duplicates; may include the home municipality."
+    )
+    sent_at: AwareDatetime = Field(description="When the package was sent (Fremsendt).")
+    red_figures: int = Field(
+        ge=0, description="Number of key figures with a red (critical) value in the package."
+    )
+    yellow_figures: int = Field(
+        ge=0, description="Number of key figures with a yellow (warning) value in the package."
+    )
+
+    @field_validator("location_municipality_codes")
+    @classmethod
+    def _sorted_unique(cls, codes: list[str]) -> list[str]:
+        return sorted(set(codes))
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            package_id="pkg-2026-0101",
+            organisation_id="org-0101",
+            governance_year=2026,
+            home_municipality_code="101",
+            location_municipality_codes=["101", "147", "157"],
+            sent_at=datetime(2026, 11, 24, 14, 5, tzinfo=UTC),
+            red_figures=1,
+            yellow_figures=4,
+        )
+
+
+class ApplicationPrequalifiedV1(Contract):
+    """The National Building Fund (LBF) prequalified a § 91a grant application.
+
+    The applicant may now prepare a comprehensive plan (helhedsplan); the reserved amount is
+    set aside for it, possibly with an advance for a project manager."""
+
+    event_type: ClassVar[str] = "grants.application.prequalified"
+    topic: ClassVar[str] = "grants.application.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "grants"
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    summary: ClassVar[str] = "A § 91a prequalification application was prequalified."
+    aggregate_field: ClassVar[str] = "application_id"
+
+    application_id: Id = Field(description="The grant application; the aggregate id.")
+    organisation_id: Id = Field(description="The applying housing organisation.")
+    department_ids: list[Id] = Field(
+        min_length=1, description="The departments (afdelinger) the application covers."
+    )
+    municipality_code: MunicipalityCode = Field(
+        description="The municipality that recommended the application, three digits."
+    )
+    reserved_amount: Amount = Field(
+        description="Amount in DKK reserved for the comprehensive plan, two decimals."
+    )
+    advance_amount: Amount | None = Field(
+        default=None,
+        description="Advance in DKK for a project manager, if granted; null otherwise.",
+    )
+    decided_at: AwareDatetime = Field(description="When the fund decided to prequalify.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            application_id="app-2026-0042",
+            organisation_id="org-0101",
+            department_ids=["dep-0412", "dep-0413"],
+            municipality_code="101",
+            reserved_amount=Decimal("12500000.00"),
+            advance_amount=Decimal("350000.00"),
+            decided_at=datetime(2026, 11, 20, 11, 0, tzinfo=UTC),
+        )
+
+
+# --- the catalogue -----------------------------------------------------------------------------
+
+CATALOGUE: tuple[type[Contract], ...] = (
+    LeaseCreatedV1,
+    PackageSentV1,
+    ApplicationPrequalifiedV1,
+)
+"""Every published contract. A new contract (or a new version) must be added here."""
+
+
+def _index(catalogue: Iterable[type[Contract]]) -> dict[tuple[str, int], type[Contract]]:
+    index: dict[tuple[str, int], type[Contract]] = {}
+    for contract in catalogue:
+        identity = (contract.event_type, contract.schema_version)
+        if identity in index:
+            raise TypeError(
+                f"{contract.__name__} and {index[identity].__name__} both claim {contract.key()}"
+            )
+        index[identity] = contract
+    return index
+
+
+_BY_TYPE_AND_VERSION: Final = _index(CATALOGUE)
+
+
+def contract_for(event_type: str, version: int) -> type[Contract]:
+    """The catalogued contract of ``event_type`` at schema ``version``."""
+    try:
+        return _BY_TYPE_AND_VERSION[(event_type, version)]
+    except KeyError:
+        known = sorted(c.key() for c in CATALOGUE if c.event_type == event_type)
+        hint = f"known versions: {', '.join(known)}" if known else "no such event type"
+        raise UnknownContractError(
+            f"no contract for event type {event_type!r} schema version {version} ({hint})"
+        ) from None
+
+
+def topics(*, consumer: str | None = None) -> list[str]:
+    """Sorted unique topic names; with ``consumer``, only the topics that service reads."""
+    return sorted({c.topic for c in CATALOGUE if consumer is None or consumer in c.consumers})
+
+
+def contracts_on(topic: str) -> tuple[type[Contract], ...]:
+    """The contracts published on ``topic``, in catalogue order."""
+    return tuple(c for c in CATALOGUE if c.topic == topic)
+
+
+def to_envelope(
+    contract: Contract,
+    *,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+) -> Envelope:
+    """The CloudEvents envelope that carries ``contract`` (for the outbox)."""
+    return Envelope(
+        type=contract.event_type,
+        source=contract.source(),
+        subject=contract.aggregate_id,
+        topic=contract.topic,
+        data=contract.model_dump(mode="json"),
+        schema_version=contract.schema_version,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+    )
+
+
+def from_envelope(envelope: Envelope) -> Contract:
+    """The envelope's payload as its catalogued contract; see :meth:`Contract.from_envelope`."""
+    return Contract.from_envelope(envelope)

@@ -1,0 +1,64 @@
+"""Reading and preparing real Kafka topics in tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+
+async def create_topic(bootstrap_servers: str, topic: str, *, partitions: int = 3) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        with contextlib.suppress(TopicAlreadyExistsError):
+            await admin.create_topics(
+                [NewTopic(topic, num_partitions=partitions, replication_factor=1)]
+            )
+    finally:
+        await admin.close()
+
+
+async def read_topic(
+    bootstrap_servers: str, topic: str, *, timeout: float = 30.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record now on ``topic``, from the beginning up to the current end offsets."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    try:
+        partitions = await _partitions(bootstrap_servers, topic, timeout)
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        async with asyncio.timeout(timeout):
+            while [p for p in partitions if await consumer.position(p) < ends[p]]:
+                batches = await consumer.getmany(timeout_ms=200)
+                for batch in batches.values():
+                    records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(bootstrap_servers: str, topic: str, timeout: float) -> list[TopicPartition]:
+    """The topic's partitions (waiting for it to exist, e.g. auto-created by a producer)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                (description,) = await admin.describe_topics([topic])
+                if description["error_code"] == 0 and description["partitions"]:
+                    return [
+                        TopicPartition(topic, p["partition"])
+                        for p in sorted(description["partitions"], key=lambda p: p["partition"])
+                    ]
+                await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
