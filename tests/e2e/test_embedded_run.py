@@ -67,6 +67,8 @@ class TestEmbeddedRun:
         spec = httpx.get(f"{base}/{service}/openapi.json", timeout=10).json()
         assert spec["openapi"].startswith("3.")
         assert f"/{service}/health/ready" in spec["paths"]
+        events = httpx.get(f"{base}/{service}/asyncapi.json", timeout=10).json()
+        assert events["asyncapi"] == "3.0.0"
         docs = httpx.get(f"{base}/{service}/docs", timeout=10)
         assert docs.status_code == 200
         assert "swagger" in docs.text.lower()

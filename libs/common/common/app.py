@@ -22,6 +22,7 @@ from sqlalchemy import text
 from common.auth import TokenVerifier
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
+from common.events import asyncapi
 from common.events.transport import EventBus, bus_from_settings
 from common.idempotency import IdempotencyMiddleware
 from common.observability import (
@@ -106,6 +107,7 @@ def create_service_app(
 
 def _operations_router(prefix: str, metrics: ServiceMetrics) -> APIRouter:
     router = APIRouter(prefix=prefix, tags=["operations"])
+    asyncapi_doc = asyncapi.document()
 
     @router.get("/health/live", summary="The process is up")
     async def live() -> dict[str, str]:
@@ -138,6 +140,10 @@ def _operations_router(prefix: str, metrics: ServiceMetrics) -> APIRouter:
             request=request,
             extra={"checks": checks},
         )
+
+    @router.get("/asyncapi.json", summary="The platform's event catalogue (AsyncAPI 3.0)")
+    async def asyncapi_document() -> dict[str, Any]:
+        return asyncapi_doc
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def prometheus_metrics(request: Request) -> Response:
