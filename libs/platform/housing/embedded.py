@@ -118,7 +118,7 @@ class ServiceDispatcher:
             for running in self.services.values():
                 await stack.enter_async_context(running.app.router.lifespan_context(running.app))
             stop = asyncio.Event()
-            tasks = [asyncio.create_task(coro) for coro in self._background(stop)]
+            tasks = [asyncio.create_task(coro) for coro in self._background(stop, stack)]
 
             async def stop_background() -> None:
                 stop.set()
@@ -129,25 +129,24 @@ class ServiceDispatcher:
             stack.push_async_callback(stop_background)
             yield
 
-    def _background(self, stop: asyncio.Event) -> Iterable[Coroutine[Any, Any, None]]:
+    def _background(
+        self, stop: asyncio.Event, stack: AsyncExitStack
+    ) -> Iterable[Coroutine[Any, Any, None]]:
         for running in self.services.values():
             database: Database = running.app.state.database
             settings = running.settings
-            if settings.kafka_bootstrap_servers:
-                bus: EventBus = KafkaBus(
-                    settings.kafka_bootstrap_servers, client_id=settings.service_name
-                )
+            bootstrap = settings.kafka_bootstrap_servers
+            if bootstrap:
+                kafka = KafkaBus(bootstrap, client_id=f"{settings.service_name}-relay")
+                stack.push_async_callback(kafka.stop)
                 for consumer in running.entry.consumers():
-                    runner = KafkaConsumerRunner(
-                        database, settings.kafka_bootstrap_servers, consumer
-                    )
-                    yield runner.run(stop)
+                    yield KafkaConsumerRunner(database, bootstrap, consumer).run(stop)
+                yield OutboxRelay(database, kafka, poll_interval=0.5).run(stop)
             else:
                 assert isinstance(self.bus, InProcessBus)
-                bus = self.bus
                 for consumer in running.entry.consumers():
                     subscribe_in_process(self.bus, database, consumer)
-            yield OutboxRelay(database, bus, poll_interval=0.5).run(stop)
+                yield OutboxRelay(database, self.bus, poll_interval=0.5).run(stop)
 
 
 def build_platform(

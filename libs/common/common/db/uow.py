@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db.engine import Database
-
-if TYPE_CHECKING:
-    from common.events.envelope import Envelope
+from common.events.envelope import Envelope
+from common.events.outbox import write_outbox
 
 BeforeCommitHook = Callable[[AsyncSession], Awaitable[None]]
 
@@ -68,8 +67,6 @@ class UnitOfWork:
         self._events.append(envelope)
 
     async def commit(self) -> None:
-        from common.events.outbox import write_outbox  # the outbox table lives with events
-
         session = self.session
         if self._events:
             await write_outbox(session, self._events)
