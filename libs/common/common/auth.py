@@ -104,11 +104,11 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> Principal:
         key: Any = self._public_key
-        if self._jwks is not None:
-            # PyJWKClient fetches over blocking HTTP on a cache miss.
-            signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
-            key = signing_key.key
         try:
+            if self._jwks is not None:
+                # PyJWKClient fetches over blocking HTTP on a cache miss.
+                signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+                key = signing_key.key
             claims = jwt.decode(
                 token,
                 key,
@@ -117,8 +117,14 @@ class TokenVerifier:
                 issuer=self._issuer,
                 options={"require": ["exp", "sub", "iss", "aud"]},
             )
+        except jwt.PyJWKClientConnectionError:
+            raise  # the identity provider's keys are unreachable: not the caller's fault
         except jwt.ExpiredSignatureError as exc:
             raise AuthenticationError("The bearer token has expired; get a new one.") from exc
+        except jwt.PyJWKClientError as exc:  # no published key matches the token's kid
+            raise AuthenticationError(
+                "The bearer token is not signed with a key the identity provider publishes."
+            ) from exc
         except jwt.InvalidTokenError as exc:
             raise AuthenticationError(f"The bearer token is not valid: {exc}.") from exc
         return principal_from_claims(claims)

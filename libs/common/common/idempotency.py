@@ -35,6 +35,7 @@ from common.problems import problem_response
 IDEMPOTENCY_HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 255
 LEASE = timedelta(seconds=60)
+RETENTION = timedelta(hours=24)  # how long a key protects against a retried submission
 
 log = structlog.get_logger(__name__)
 
@@ -282,3 +283,14 @@ class _StoredResponse:
         raw_headers.append((b"content-length", str(len(self.body)).encode()))
         await send({"type": "http.response.start", "status": self.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": self.body})
+
+
+async def purge_expired_keys(database: Database, retention: timedelta = RETENTION) -> int:
+    """Forget keys older than ``retention`` (a periodic job of every worker)."""
+    async with database.engine.begin() as connection:
+        purged = await connection.execute(
+            delete(idempotency_keys)
+            .where(idempotency_keys.c.created_at < datetime.now(UTC) - retention)
+            .returning(idempotency_keys.c.key)
+        )
+        return len(purged.all())

@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 import uuid
+from typing import TextIO, cast
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -25,6 +26,18 @@ correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 _configured = False
+
+
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is when a line is written, not when logging was
+    configured: logging is configured once per process, and a redirection made later (a test's
+    output capture, a supervisor swapping the stream) must still receive the lines."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def configure_logging(level: str = "INFO", *, json_logs: bool = True) -> None:
@@ -49,7 +62,7 @@ def configure_logging(level: str = "INFO", *, json_logs: bool = True) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _CurrentStderr())),
         cache_logger_on_first_use=True,
     )
 
@@ -162,7 +175,11 @@ class RequestContextMiddleware:
 
 def _safe_id(value: str | None) -> str | None:
     """Accept caller-supplied ids only when short and plain, so logs cannot be forged."""
-    if value and len(value) <= 128 and all(c.isalnum() or c in "-_.:" for c in value):
+    if (
+        value
+        and len(value) <= 128
+        and all(c.isascii() and (c.isalnum() or c in "-_.:") for c in value)
+    ):
         return value
     return None
 

@@ -19,6 +19,7 @@ from common.db.engine import Database
 from common.events.consumer import Consumer, KafkaConsumerRunner
 from common.events.relay import OutboxRelay
 from common.events.transport import KafkaBus
+from common.idempotency import purge_expired_keys
 from common.observability import configure_logging
 from common.settings import ServiceSettings
 
@@ -32,7 +33,19 @@ class PeriodicJob:
     run: Callable[[], Awaitable[object]]
 
 
-async def _repeat(job: PeriodicJob, stop: asyncio.Event) -> None:
+def housekeeping_jobs(database: Database, relay: OutboxRelay) -> list[PeriodicJob]:
+    """What every service's worker does besides its own jobs."""
+    return [
+        PeriodicJob("outbox.purge_published", timedelta(hours=1), relay.purge_published),
+        PeriodicJob(
+            "idempotency.purge_expired_keys",
+            timedelta(hours=1),
+            lambda: purge_expired_keys(database),
+        ),
+    ]
+
+
+async def repeat(job: PeriodicJob, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             result = await job.run()
@@ -58,8 +71,7 @@ async def serve_worker(
     database = Database(settings.effective_database_url, pool_size=settings.database_pool_size)
     bus = KafkaBus(settings.kafka_bootstrap_servers, client_id=f"{settings.service_name}-relay")
     relay = OutboxRelay(database, bus)
-    all_jobs = [PeriodicJob("outbox.purge_published", timedelta(hours=1), relay.purge_published)]
-    all_jobs.extend(jobs)
+    all_jobs = [*housekeeping_jobs(database, relay), *jobs]
     runners = [
         KafkaConsumerRunner(database, settings.kafka_bootstrap_servers, consumer)
         for consumer in consumers
@@ -74,7 +86,7 @@ async def serve_worker(
         await asyncio.gather(
             relay.run(stop),
             *(runner.run(stop) for runner in runners),
-            *(_repeat(job, stop) for job in all_jobs),
+            *(repeat(job, stop) for job in all_jobs),
         )
     finally:
         await bus.stop()

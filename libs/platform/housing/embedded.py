@@ -31,6 +31,7 @@ from common.events.relay import OutboxRelay
 from common.events.transport import EventBus, InProcessBus, KafkaBus
 from common.problems import problem_response
 from common.settings import Environment, ServiceSettings
+from common.worker import housekeeping_jobs, repeat
 from housing.services import SERVICES, ServiceEntry
 from housing.settings import PlatformSettings
 
@@ -141,12 +142,15 @@ class ServiceDispatcher:
                 stack.push_async_callback(kafka.stop)
                 for consumer in running.entry.consumers():
                     yield KafkaConsumerRunner(database, bootstrap, consumer).run(stop)
-                yield OutboxRelay(database, kafka, poll_interval=0.5).run(stop)
+                relay = OutboxRelay(database, kafka, poll_interval=0.5)
             else:
                 assert isinstance(self.bus, InProcessBus)
                 for consumer in running.entry.consumers():
                     subscribe_in_process(self.bus, database, consumer)
-                yield OutboxRelay(database, self.bus, poll_interval=0.5).run(stop)
+                relay = OutboxRelay(database, self.bus, poll_interval=0.5)
+            yield relay.run(stop)
+            for job in housekeeping_jobs(database, relay):
+                yield repeat(job, stop)
 
 
 def build_platform(

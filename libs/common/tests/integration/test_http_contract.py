@@ -349,3 +349,28 @@ class TestIdempotencyKey:
         headers = {**tokens.headers(Role.HOUSING_ORG, orgs=["org-1"]), "Idempotency-Key": key}
         response = await client.post(THINGS, json=thing(), headers=headers)
         assert_problem(response, 400)
+
+
+class TestIdempotencyKeyRetention:
+    async def test_keys_are_forgotten_after_the_retention(
+        self, example_client, tokens: TokenFactory, example_db
+    ):
+        from sqlalchemy import text
+
+        from common.idempotency import purge_expired_keys
+
+        client = await example_client()
+        headers = {
+            **tokens.headers(Role.HOUSING_ORG, orgs=["org-1"], subject="erp-1"),
+            "Idempotency-Key": "old",
+        }
+        await client.post(THINGS, json=thing(), headers=headers)
+        assert await purge_expired_keys(example_db) == 0  # still fresh
+        async with example_db.engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'")
+            )
+        assert await purge_expired_keys(example_db) == 1
+        reused = await client.post(THINGS, json=thing(), headers=headers)
+        assert reused.status_code == 201
+        assert "idempotent-replayed" not in reused.headers
