@@ -14,8 +14,6 @@ class TestGeneratedRequests:
             headers=tokens.headers(Role.HOUSING_ORG, orgs=["0", "org-1"]),
             examples=20,
             drop_query={"delay"},  # the test-bed's artificial slowness
-            skip_operations={
-                "GET /example/v1/boom"
-            },  # fails on purpose (the 500 test)  # fails on purpose (the 500 test)
+            skip_operations={"GET /example/v1/boom"},  # fails on purpose (the 500 test)
         )
         assert findings == []
