@@ -20,14 +20,17 @@ def upgrade() -> None:
     create_platform_tables(op)
     op.create_table(
         "things",
-        sa.Column("id", sa.Text, primary_key=True),
+        sa.Column("id", sa.Text, nullable=False),
         sa.Column("organisation_id", sa.Text, nullable=False),
         sa.Column("name", sa.Text, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
+        # Named explicitly: with a list as target_metadata (run_env), op.create_table does not
+        # apply the naming convention by itself.
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_things")),
     )
     op.create_table(
         "applied_events",
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("id", sa.BigInteger, sa.Identity(), nullable=False),
         sa.Column("consumer", sa.Text, nullable=False),
         sa.Column("key", sa.Text, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
@@ -35,6 +38,7 @@ def upgrade() -> None:
         sa.Column(
             "applied_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
         ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_applied_events")),
     )
 
 

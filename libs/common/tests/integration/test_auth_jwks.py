@@ -1,0 +1,161 @@
+"""Bearer tokens verified with keys from a real JWKS endpoint (how deployed services trust the
+identity provider), served over HTTP on 127.0.0.1 by a thread of this test process."""
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+
+from common.auth import Role
+from common.problems import PROBLEM_MEDIA_TYPE
+from common.testing.fixtures import TEST_AUDIENCE, TEST_ISSUER
+
+FUND_ONLY = "/example/v1/fund-only"
+
+
+@dataclass
+class SigningKey:
+    kid: str
+    private_key: ec.EllipticCurvePrivateKey = field(
+        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
+    )
+
+    def jwk(self) -> dict[str, Any]:
+        public = ECAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        return {**public, "kid": self.kid, "use": "sig", "alg": "ES256"}
+
+    def token(self, role: Role, *, kid: str | None = None, **claims: Any) -> str:
+        now = int(time.time())
+        body = {
+            "sub": f"{role.value}:jwks-test",
+            "role": role.value,
+            "org_ids": [],
+            "iss": TEST_ISSUER,
+            "aud": TEST_AUDIENCE,
+            "iat": now,
+            "exp": now + 600,
+            **claims,
+        }
+        return jwt.encode(
+            body, self.private_key, algorithm="ES256", headers={"kid": kid or self.kid}
+        )
+
+
+@dataclass
+class JwksEndpoint:
+    url: str
+    fetches: list[str]
+
+
+@pytest.fixture
+def published_key() -> SigningKey:
+    return SigningKey(kid=f"idp-{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture
+def jwks(published_key: SigningKey) -> Iterator[JwksEndpoint]:
+    """``/.well-known/jwks.json`` publishing ``published_key``; records every fetch."""
+    body = json.dumps({"keys": [published_key.jwk()]}).encode()
+    fetches: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            fetches.append(self.path)
+            if self.path != "/.well-known/jwks.json":
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        yield JwksEndpoint(url=f"http://{host}:{port}/.well-known/jwks.json", fetches=fetches)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_401_problem(response) -> dict:
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    problem = response.json()
+    assert problem["status"] == 401
+    assert problem["detail"]
+    return problem
+
+
+class TestJwksVerification:
+    async def test_a_token_signed_with_a_published_key_is_accepted(
+        self, example_client, jwks: JwksEndpoint, published_key: SigningKey
+    ):
+        client = await example_client(jwt_public_key=None, jwt_jwks_url=jwks.url)
+        response = await client.get(FUND_ONLY, headers=bearer(published_key.token(Role.FUND)))
+        assert response.status_code == 200, response.text
+        assert response.json() == {"role": "fund"}
+        assert jwks.fetches == ["/.well-known/jwks.json"]
+
+    async def test_the_role_rules_still_apply_to_jwks_tokens(
+        self, example_client, jwks: JwksEndpoint, published_key: SigningKey
+    ):
+        client = await example_client(jwt_public_key=None, jwt_jwks_url=jwks.url)
+        response = await client.get(FUND_ONLY, headers=bearer(published_key.token(Role.TRIBUNAL)))
+        assert response.status_code == 403, response.text
+
+    async def test_the_key_set_is_fetched_once_not_per_request(
+        self, example_client, jwks: JwksEndpoint, published_key: SigningKey
+    ):
+        client = await example_client(jwt_public_key=None, jwt_jwks_url=jwks.url)
+        for _ in range(3):
+            response = await client.get(FUND_ONLY, headers=bearer(published_key.token(Role.FUND)))
+            assert response.status_code == 200, response.text
+        assert len(jwks.fetches) == 1
+
+    async def test_a_token_with_an_unknown_kid_is_a_401_problem(
+        self, example_client, jwks: JwksEndpoint, published_key: SigningKey
+    ):
+        client = await example_client(jwt_public_key=None, jwt_jwks_url=jwks.url)
+        token = published_key.token(Role.FUND, kid="not-published")
+        problem = assert_401_problem(await client.get(FUND_ONLY, headers=bearer(token)))
+        assert "not signed with a key the identity provider publishes" in problem["detail"]
+
+    async def test_a_token_signed_with_another_key_is_a_401_problem(
+        self, example_client, jwks: JwksEndpoint, published_key: SigningKey
+    ):
+        client = await example_client(jwt_public_key=None, jwt_jwks_url=jwks.url)
+        impostor = SigningKey(kid=published_key.kid)  # same kid, different key
+        assert_401_problem(await client.get(FUND_ONLY, headers=bearer(impostor.token(Role.FUND))))
+
+    async def test_a_token_that_is_not_a_jwt_is_a_401_problem(
+        self, example_client, jwks: JwksEndpoint
+    ):
+        client = await example_client(jwt_public_key=None, jwt_jwks_url=jwks.url)
+        assert_401_problem(await client.get(FUND_ONLY, headers=bearer("not-a-jwt")))
+
+    async def test_the_test_key_is_not_trusted_when_only_jwks_is_configured(
+        self, example_client, jwks: JwksEndpoint, tokens
+    ):
+        client = await example_client(jwt_public_key=None, jwt_jwks_url=jwks.url)
+        assert_401_problem(await client.get(FUND_ONLY, headers=tokens.headers(Role.FUND)))
