@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
+from sqlalchemy.engine import make_url
 
 from housing.services import SERVICE_NAMES
 
@@ -24,13 +25,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def embedded(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("housing-data")
+def start_platform(data_dir, **settings: str):
+    """`housing run` as a subprocess on a free port; returns (base URL, process, env)."""
     os.chmod(data_dir, 0o755)  # the embedded PostgreSQL runs as an unprivileged user under root
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOUSING_", "KAFKA_"))}
-    env.update(HOUSING_PORT=str(port), HOUSING_DATA_DIR=str(data_dir))
+    env.update(HOUSING_PORT=str(port), HOUSING_DATA_DIR=str(data_dir), **settings)
     log = (data_dir / "run.log").open("wb")
     process = subprocess.Popen([str(HOUSING), "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -40,13 +40,19 @@ def embedded(tmp_path_factory):
             pytest.fail(f"housing run exited early:\n{(data_dir / 'run.log').read_text()}")
         try:
             if httpx.get(f"{base}/register/health/live", timeout=1).status_code == 200:
-                break
+                return base, process, env
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
             process.kill()
             pytest.fail(f"housing run did not answer:\n{(data_dir / 'run.log').read_text()}")
         time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("housing-data")
+    base, process, env = start_platform(data_dir)
     yield base, process, data_dir, env
     if process.poll() is None:
         process.kill()
@@ -112,3 +118,26 @@ class TestEmbeddedRun:
     def test_the_embedded_database_stopped_with_it(self, embedded):
         _, _, data_dir, _ = embedded
         assert not (data_dir / "postgres" / "postmaster.pid").exists()
+
+
+class TestEmbeddedRunOnRealInfrastructure:
+    """The same process on a real PostgreSQL server and a real Kafka broker."""
+
+    def test_it_uses_the_given_server_and_broker(self, infra, tmp_path):
+        server = make_url(infra.admin_dsn).set(drivername="postgresql+psycopg", database=None)
+        base, process, _ = start_platform(
+            tmp_path,
+            HOUSING_DATABASE_SERVER_URL=server.render_as_string(hide_password=False),
+            HOUSING_KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
+        )
+        try:
+            for service in SERVICE_NAMES:
+                response = httpx.get(f"{base}/{service}/health/ready", timeout=10)
+                assert response.status_code == 200, response.text
+            printed = (tmp_path / "run.log").read_text()
+            assert f"Kafka at {infra.kafka_bootstrap_servers}" in printed
+            assert "127.0.0.1:" in printed
+            assert not (tmp_path / "postgres").exists()  # no embedded server was started
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=60) == 0
