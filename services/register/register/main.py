@@ -4,16 +4,27 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 from common.events.transport import EventBus
+from register.api import history, records, reports, statistics, submissions, vacancy
 from register.settings import RegisterSettings
 
 TITLE = "Rent register (huslejeregister)"
-DESCRIPTION = "Every social dwelling and lease reported by the housing organisations, with history: rent as of a date, vacancy flags, allocation type."
+DESCRIPTION = (
+    "Every social dwelling and lease reported by the housing organisations, with history: "
+    "rent as of a date, vacancy flags, allocation type. Field names on the wire are the "
+    "LBF webservice's Danish names."
+)
+ROUTERS = (
+    records.router,
+    submissions.router,
+    history.router,
+    reports.router,
+    vacancy.router,
+    statistics.router,
+)
 
 
 def create_app(settings: RegisterSettings | None = None, *, bus: EventBus | None = None) -> FastAPI:
+    settings = settings or RegisterSettings()
     return create_service_app(
-        settings or RegisterSettings(),
-        title=TITLE,
-        description=DESCRIPTION,
-        bus=bus,
+        settings, title=TITLE, description=DESCRIPTION, routers=ROUTERS, bus=bus
     )

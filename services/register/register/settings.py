@@ -2,6 +2,7 @@
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import ServiceSettings
@@ -12,3 +13,7 @@ class RegisterSettings(ServiceSettings):
     database_name: ClassVar[str] = "register"
 
     model_config = SettingsConfigDict(env_prefix="REGISTER_")
+
+    # A bulk submission carries up to 5,000 records or 10 MiB (the ERP webservice's limit).
+    max_body_bytes: int = Field(default=10 * 1024 * 1024 + 64 * 1024, ge=1024)
+    bulk_max_records: int = Field(default=5000, ge=1)

@@ -1,9 +1,184 @@
-"""Rows of the register service. Every table hangs off this service's own metadata."""
+"""Rows of the register service.
 
-from sqlalchemy.orm import DeclarativeBase
+The current state of every record lives in its own table (fast queries as of a date, using the
+records' own validity dates); ``record_versions`` keeps every accepted state of every record
+with when it was recorded and by whom, so nothing is overwritten and corrections can be read
+back "as the register knew it" at any moment.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.db import make_metadata
 
 
 class Base(DeclarativeBase):
     metadata = make_metadata()
+
+
+class Timestamps:
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class OrganisationRow(Timestamps, Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)  # BoligorganisationIdentifikator
+    cvr: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    home_municipality_code: Mapped[str] = mapped_column(Text, nullable=False)
+    administered_by: Mapped[str | None] = mapped_column(Text)  # administration organisation
+
+
+class DepartmentRow(Timestamps, Base):
+    __tablename__ = "departments"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)  # AfdelingIdentifikator
+    organisation_id: Mapped[str] = mapped_column(
+        ForeignKey("organisations.id"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    municipality_code: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    housing_type: Mapped[str] = mapped_column(Text, nullable=False)
+    construction_year: Mapped[int] = mapped_column(Integer, nullable=False)
+    building_type: Mapped[str] = mapped_column(Text, nullable=False)
+    region: Mapped[str] = mapped_column(Text, nullable=False)  # derived from the municipality
+
+
+class BuildingSectionRow(Timestamps, Base):
+    __tablename__ = "building_sections"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)  # ByggeafsnitIdentifikator
+    department_id: Mapped[str] = mapped_column(
+        ForeignKey("departments.id"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    construction_year: Mapped[int | None] = mapped_column(Integer)
+
+
+class DwellingRow(Timestamps, Base):
+    __tablename__ = "dwellings"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)  # BoligUnikIdentifikator
+    department_id: Mapped[str] = mapped_column(
+        ForeignKey("departments.id"), nullable=False, index=True
+    )
+    building_section_id: Mapped[str | None] = mapped_column(ForeignKey("building_sections.id"))
+    bbr_unit_id: Mapped[str | None] = mapped_column(Text)
+    street: Mapped[str] = mapped_column(Text, nullable=False)
+    house_number: Mapped[str] = mapped_column(Text, nullable=False)
+    floor: Mapped[str | None] = mapped_column(Text)
+    door: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str] = mapped_column(Text, nullable=False)
+    city: Mapped[str] = mapped_column(Text, nullable=False)
+    rooms: Mapped[int] = mapped_column(Integer, nullable=False)
+    area_m2: Mapped[Decimal] = mapped_column(Numeric(7, 2), nullable=False)
+    step_free_access: Mapped[bool | None] = mapped_column(Boolean)
+    elevator: Mapped[bool | None] = mapped_column(Boolean)
+    wheelchair_accessible: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class LeaseRow(Timestamps, Base):
+    __tablename__ = "leases"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)  # LejekontraktUnikIdentifikator
+    dwelling_id: Mapped[str] = mapped_column(ForeignKey("dwellings.id"), nullable=False, index=True)
+    external_reference: Mapped[str | None] = mapped_column(Text)  # EksternReference
+    start_date: Mapped[date] = mapped_column(Date, nullable=False)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    allocation_type: Mapped[str] = mapped_column(Text, nullable=False)
+    vacancy_loss_flag: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    vacant_soon_flag: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    deposit: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    tenant_name: Mapped[str | None] = mapped_column(Text)  # personal data: never in events
+    # accepted | draft (KladdeIndikator) | held (plausibility warnings awaiting confirmation)
+    status: Mapped[str] = mapped_column(Text, nullable=False)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, default=list)
+
+    __table_args__ = (
+        CheckConstraint("NOT (vacancy_loss_flag AND vacant_soon_flag)", name="one_vacancy_flag"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
+        Index("ix_leases_dwelling_period", "dwelling_id", "start_date"),
+    )
+
+
+class HousingExpenseRow(Base):
+    __tablename__ = "housing_expenses"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    lease_id: Mapped[str] = mapped_column(ForeignKey("leases.id"), nullable=False, index=True)
+    expense_type: Mapped[str] = mapped_column(Text, nullable=False)
+    monthly_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        CheckConstraint("monthly_amount >= 0", name="amount"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="period"),
+    )
+
+
+class RecordVersionRow(Base):
+    """Every accepted state of every record, append-only: the register's memory."""
+
+    __tablename__ = "record_versions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(Text, nullable=False)
+    entity_id: Mapped[str] = mapped_column(Text, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    organisation_id: Mapped[str] = mapped_column(Text, nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    recorded_by: Mapped[str] = mapped_column(Text, nullable=False)
+    submission_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+    __table_args__ = (
+        Index("ix_record_versions_entity", "entity_type", "entity_id", "version", unique=True),
+    )
+
+
+class SubmissionRow(Base):
+    """One webservice call that changed or validated records, with its outcome counts."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)  # single | bulk | validate
+    submitted_by: Mapped[str] = mapped_column(Text, nullable=False)
+    organisation_ids: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
+    submitted_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    accepted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    held: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

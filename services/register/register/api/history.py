@@ -1,0 +1,5 @@
+"""Register API: history."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["history"])

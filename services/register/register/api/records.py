@@ -1,0 +1,5 @@
+"""Register API: records."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["records"])

@@ -1,0 +1,5 @@
+"""Register API: reports."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["reports"])

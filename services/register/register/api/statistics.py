@@ -1,0 +1,5 @@
+"""Register API: statistics."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["statistics"])

@@ -1,0 +1,5 @@
+"""Register API: submissions."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["submissions"])

@@ -1,0 +1,5 @@
+"""Register API: vacancy."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["vacancy"])
