@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 import psycopg
 import structlog
@@ -36,19 +37,19 @@ from common.events.transport import InProcessBus
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+T = TypeVar("T")
 
 # Failures of our own infrastructure rather than of the event being handled.
 INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError)
 
 
 async def _retry_on_infrastructure_errors(
-    action: Callable[[], Awaitable[None]], max_backoff: float = 10.0
-) -> None:
+    action: Callable[[], Awaitable[T]], max_backoff: float = 10.0
+) -> T:
     delay = 0.2
     while True:
         try:
-            await action()
-            return
+            return await action()
         except INFRASTRUCTURE_ERRORS as exc:
             log.warning("consumer.database_unavailable", error=repr(exc), retry_in=delay)
             await asyncio.sleep(delay)
@@ -93,26 +94,48 @@ class InboxProcessor:
     async def apply(self, envelope: Envelope) -> Outcome:
         """One attempt: inbox row and the handler's effects in one transaction."""
         async with self.database.session() as session, session.begin():
-            claimed = await session.execute(
-                pg_insert(inbox)
-                .values(
-                    consumer=self.consumer.name,
-                    event_id=envelope.id,
-                    topic=envelope.topic,
-                    key=envelope.key,
-                    event_type=envelope.type,
-                )
-                .on_conflict_do_nothing()
-                .returning(inbox.c.event_id)
-            )
-            if claimed.first() is None:
-                return Outcome.DUPLICATE
-            with structlog.contextvars.bound_contextvars(
-                correlation_id=envelope.correlation_id,
-                event_id=str(envelope.id),
+            return await self._apply_in(session, envelope)
+
+    async def apply_leading(self, envelopes: Sequence[Envelope]) -> list[Outcome]:
+        """Apply envelopes in order in ONE transaction, each under a savepoint, and stop before
+        the first whose handler fails (it is retried on its own, so no later event of its key
+        overtakes it). Returns the outcomes of the applied prefix.
+
+        Under a backlog this pays BEGIN/COMMIT once per fetched batch instead of per event."""
+        outcomes: list[Outcome] = []
+        async with self.database.session() as session, session.begin():
+            for envelope in envelopes:
+                try:
+                    async with session.begin_nested():
+                        outcome = await self._apply_in(session, envelope)
+                except INFRASTRUCTURE_ERRORS:
+                    raise
+                except Exception:
+                    break  # rolled back to the savepoint; the caller retries it alone
+                outcomes.append(outcome)
+        return outcomes
+
+    async def _apply_in(self, session: AsyncSession, envelope: Envelope) -> Outcome:
+        claimed = await session.execute(
+            pg_insert(inbox)
+            .values(
                 consumer=self.consumer.name,
-            ):
-                await self.consumer.handler(session, envelope)
+                event_id=envelope.id,
+                topic=envelope.topic,
+                key=envelope.key,
+                event_type=envelope.type,
+            )
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
+        )
+        if claimed.first() is None:
+            return Outcome.DUPLICATE
+        with structlog.contextvars.bound_contextvars(
+            correlation_id=envelope.correlation_id,
+            event_id=str(envelope.id),
+            consumer=self.consumer.name,
+        ):
+            await self.consumer.handler(session, envelope)
         return Outcome.APPLIED
 
     async def process(self, envelope: Envelope) -> tuple[Outcome, str | None]:
@@ -244,8 +267,7 @@ class KafkaConsumerRunner:
             while not stop.is_set():
                 batches = await kafka.getmany(timeout_ms=200, max_records=self.max_records)
                 for partition, records in batches.items():
-                    for record in records:
-                        await self._handle(record, dlq)
+                    await self._handle_records(records, dlq)
                     try:
                         await kafka.commit({partition: records[-1].offset + 1})
                     except CommitFailedError as exc:  # rebalanced: the new owner redelivers
@@ -256,17 +278,47 @@ class KafkaConsumerRunner:
             with contextlib.suppress(Exception):
                 await dlq.stop()
 
-    async def _handle(self, record: ConsumerRecord[bytes, bytes], dlq: AIOKafkaProducer) -> Outcome:
-        try:
-            envelope = Envelope.from_kafka(record.topic, list(record.headers), record.value or b"")
-        except (ValueError, KeyError) as exc:
-            log.error("consumer.malformed_event", topic=record.topic, offset=record.offset)
-            await self._send_to_dlq(dlq, record, f"malformed event: {exc}")
-            return Outcome.DEAD_LETTERED
-        outcome, error = await self.processor.process(envelope)
-        if outcome is Outcome.DEAD_LETTERED:
-            await self._send_to_dlq(dlq, record, error or "")
-        return outcome
+    async def _handle_records(
+        self, records: Sequence[ConsumerRecord[bytes, bytes]], dlq: AIOKafkaProducer
+    ) -> list[Outcome]:
+        """Handle one partition's records in order: runs of well-formed events are applied in
+        one transaction each; a failing event is retried alone (then dead-lettered), a
+        malformed one dead-lettered at once."""
+        decoded: list[Envelope | str] = []
+        for record in records:
+            try:
+                decoded.append(
+                    Envelope.from_kafka(record.topic, list(record.headers), record.value or b"")
+                )
+            except (ValueError, KeyError) as exc:
+                decoded.append(f"malformed event: {exc}")
+        outcomes: list[Outcome] = []
+        position = 0
+        while position < len(records):
+            item = decoded[position]
+            if isinstance(item, str):
+                log.error("consumer.malformed_event", topic=records[position].topic)
+                await self._send_to_dlq(dlq, records[position], item)
+                outcomes.append(Outcome.DEAD_LETTERED)
+                position += 1
+                continue
+            run: list[Envelope] = []
+            for candidate in decoded[position:]:
+                if isinstance(candidate, str):
+                    break
+                run.append(candidate)
+            applied = await _retry_on_infrastructure_errors(
+                lambda run=run: self.processor.apply_leading(run)  # type: ignore[misc]
+            )
+            outcomes.extend(applied)
+            position += len(applied)
+            if len(applied) < len(run):  # the next event's handler failed
+                outcome, error = await self.processor.process(run[len(applied)])
+                if outcome is Outcome.DEAD_LETTERED:
+                    await self._send_to_dlq(dlq, records[position], error or "")
+                outcomes.append(outcome)
+                position += 1
+        return outcomes
 
     async def _send_to_dlq(
         self, dlq: AIOKafkaProducer, record: ConsumerRecord[bytes, bytes], error: str

@@ -246,22 +246,25 @@ class AnnouncingBus(KafkaBus):
 
 
 class CrashingConsumerRunner(KafkaConsumerRunner):
-    """Kills its own process right after the N-th event's database commit, before the Kafka
-    offset of that event is committed."""
+    """Kills its own process right after the database commit that took it past N handled
+    events, before the Kafka offsets of those events are committed."""
 
     def __init__(self, *args: object, crash_after: int | None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.crash_after = crash_after
         self.handled = 0
 
-    async def _handle(self, record: ConsumerRecord[bytes, bytes], dlq: AIOKafkaProducer) -> Outcome:
-        outcome = await super()._handle(record, dlq)
-        print(f"{outcome.value} {record.key.decode() if record.key else ''}", flush=True)
-        self.handled += 1
+    async def _handle_records(
+        self, records: Sequence[ConsumerRecord[bytes, bytes]], dlq: AIOKafkaProducer
+    ) -> list[Outcome]:
+        outcomes = await super()._handle_records(records, dlq)  # committed in the database
+        for outcome in outcomes:
+            print(outcome.value, flush=True)
+        self.handled += len(outcomes)
         if self.crash_after is not None and self.handled >= self.crash_after:
-            print("crash", flush=True)
+            print("crash", flush=True)  # before the Kafka offsets of these records
             os.kill(os.getpid(), signal.SIGKILL)
-        return outcome
+        return outcomes
 
 
 async def _run_relay(args: argparse.Namespace) -> None:

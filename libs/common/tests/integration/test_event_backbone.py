@@ -267,6 +267,31 @@ class TestInbox:
             ).scalar()
         assert (inbox_rows, applied) == (0, 0)
 
+    async def test_a_batch_applies_in_order_up_to_the_first_failing_event(self, example_db):
+        async def handler(session, envelope):
+            if envelope.data["name"] == "poison":
+                raise ValueError("poison")
+            await witness_handler("c1")(session, envelope)
+
+        processor = InboxProcessor(example_db, Consumer("c1", (TOPIC,), handler))
+        first, poison, third = (
+            changed_event("k1", 1, "ok"),
+            changed_event("k1", 2, "poison"),
+            changed_event("k1", 3, "ok"),
+        )
+        assert await processor.apply_leading([first, poison, third]) == [Outcome.APPLIED]
+        # The poison's savepoint was rolled back and the event after it was not applied, so
+        # nothing of k1 can overtake the poison; what came before it is committed.
+        async with example_db.engine.connect() as connection:
+            versions = (await connection.execute(select(applied_events.c.version))).scalars()
+            inbox_rows = (await connection.execute(text("SELECT count(*) FROM inbox"))).scalar()
+        assert list(versions) == [1]
+        assert inbox_rows == 1
+        assert await processor.apply_leading([first, third]) == [
+            Outcome.DUPLICATE,
+            Outcome.APPLIED,
+        ]
+
     async def test_each_consumer_has_its_own_inbox(self, example_db):
         envelope = changed_event("k1", 1, "n")
         for name in ("c1", "c2"):
