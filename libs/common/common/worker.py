@@ -68,7 +68,10 @@ async def serve_worker(
             "The worker needs a broker: set HOUSING_KAFKA_BOOTSTRAP_SERVERS. "
             "(The embedded run `make run` relays in-process instead.)"
         )
-    database = Database(settings.effective_database_url, pool_size=settings.database_pool_size)
+    # The relay and the consumers retry on connection errors: no pre-ping round trip needed.
+    database = Database(
+        settings.effective_database_url, pool_size=settings.database_pool_size, pre_ping=False
+    )
     bus = KafkaBus(settings.kafka_bootstrap_servers, client_id=f"{settings.service_name}-relay")
     relay = OutboxRelay(database, bus)
     all_jobs = [*housekeeping_jobs(database, relay), *jobs]

@@ -16,13 +16,18 @@ from sqlalchemy.ext.asyncio import (
 class Database:
     """Owns the engine and the session factory; built in the lifespan, never at import time."""
 
-    def __init__(self, url: str, *, pool_size: int = 5, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 5, pre_ping: bool = True, echo: bool = False
+    ) -> None:
+        """``pre_ping`` checks each pooled connection before use (one round trip): right for
+        request handling; workers that retry on connection errors themselves turn it off."""
         self.url = url
         self.engine: AsyncEngine = create_async_engine(
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
+            pool_pre_ping=pre_ping,
+            pool_recycle=1800,
             echo=echo,
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -268,7 +268,7 @@ class CrashingConsumerRunner(KafkaConsumerRunner):
 
 
 async def _run_relay(args: argparse.Namespace) -> None:
-    database = Database(args.database_url)
+    database = Database(args.database_url, pre_ping=False)  # as in a worker
     relay = OutboxRelay(
         database, AnnouncingBus(args.kafka, args.pause_after_send), batch_size=args.batch_size
     )
@@ -276,7 +276,7 @@ async def _run_relay(args: argparse.Namespace) -> None:
 
 
 async def _run_consumer(args: argparse.Namespace) -> None:
-    database = Database(args.database_url)
+    database = Database(args.database_url, pre_ping=False)  # as in a worker
     consumer = Consumer(args.group, (args.topic,), witness_handler(args.group))
     runner = CrashingConsumerRunner(
         database, args.kafka, consumer, crash_after=args.crash_after, max_records=50
