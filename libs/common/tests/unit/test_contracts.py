@@ -138,18 +138,35 @@ class TestCatalogue:
 
     def test_topics_are_sorted_and_unique(self) -> None:
         assert topics() == sorted({c.topic for c in CATALOGUE})
-        assert topics() == ["governance.package.v1", "grants.application.v1", "register.lease.v1"]
+        assert topics() == [
+            "governance.package.v1",
+            "grants.application.v1",
+            "register.department.v1",
+            "register.dwelling.v1",
+            "register.lease.v1",
+        ]
 
     def test_topics_of_a_consumer_are_the_topics_it_reads(self) -> None:
         assert topics(consumer="notifications") == [
             "governance.package.v1",
             "grants.application.v1",
         ]
-        assert topics(consumer="benchmarks") == ["governance.package.v1", "register.lease.v1"]
+        assert topics(consumer="benchmarks") == [
+            "governance.package.v1",
+            "register.department.v1",
+            "register.dwelling.v1",
+            "register.lease.v1",
+        ]
         assert topics(consumer="allocation") == []
 
     def test_contracts_on_a_topic(self) -> None:
-        assert contracts_on("register.lease.v1") == (LeaseCreatedV1,)
+        assert contracts_on("register.lease.v1")[0] is LeaseCreatedV1
+        assert {c.event_type for c in contracts_on("register.lease.v1")} == {
+            "register.lease.created",
+            "register.lease.updated",
+            "register.lease.terminated",
+            "register.lease.rent_changed",
+        }
         assert contracts_on("nothing.here.v1") == ()
 
     def test_the_client_named_events_are_catalogued(self) -> None:

@@ -1,5 +1,696 @@
-"""Register API: records."""
+"""Register API: the ERP webservice's single-record endpoints.
 
-from fastapi import APIRouter
+Every record type has create (POST), full update (PUT, with ``If-Match: W/"<version>"`` or a
+``version`` field), read (GET, with ``ETag``) and a filtered list with keyset pagination.
+Housing expenses live under their lease. Routes only build commands, call the use cases in
+``register.services.records`` and map the results; the unit of work is committed here, once.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from common.app import UnitOfWorkDep
+from common.errors import FieldError
+from common.problems import problem_response
+from register.api.access import ReadScope, RegisterScope, WriteScope
+from register.api.schemas import (
+    ID_PATTERN,
+    BuildingSectionIn,
+    BuildingSectionOut,
+    DepartmentIn,
+    DepartmentOut,
+    DwellingIn,
+    DwellingOut,
+    HousingExpenseIn,
+    HousingExpenseOut,
+    LeaseIn,
+    LeaseOut,
+    OrganisationIn,
+    OrganisationOut,
+    Page,
+)
+from register.domain.errors import PreconditionRequiredError, RecordRejectedError
+from register.domain.records import EntityType
+from register.services import records as use_cases
+from register.services.records import ListQuery, PageOf, WriteCommand
 
 router = APIRouter(tags=["records"])
+
+RecordIdPath = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=ID_PATTERN, description="The record's id.")
+]
+ExpenseIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="BoligudgiftIdentifikator.")]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        max_length=40,
+        description='W/"<version>" from the ETag you read; or send "version" in the body.',
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size, at most 500.")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=200, description="next_cursor of the previous page."),
+]
+ChangedSince = Annotated[
+    datetime | None,
+    Query(description="Only records changed at or after this time (RFC 3339)."),
+]
+MunicipalityFilter = Annotated[
+    str | None, Query(pattern=r"^\d{3}$", description="Municipality code, three digits.")
+]
+IdFilter = Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)]
+
+READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or invalid bearer token (problem+json)"},
+    403: {"description": "Your role may not read the register here (problem+json)"},
+    404: {"description": "No such record among those you may see (problem+json)"},
+}
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **READ_RESPONSES,
+    403: {"description": "Not your organisation's record, or your role may not report"},
+    409: {"description": "The record already exists (problem+json)"},
+    422: {"description": "The record breaks the register's rules: one error per field"},
+}
+UPDATE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **WRITE_RESPONSES,
+    412: {"description": "Stale version: someone changed the record since you read it"},
+    428: {"description": "Neither If-Match nor version was sent (problem+json)"},
+}
+
+
+def etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def parse_if_match(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) < 2**31:
+        raise RecordRejectedError(
+            [FieldError("#/If-Match", 'If-Match must be W/"<version>".', "invalid-if-match")]
+        )
+    return int(value)
+
+
+def precondition_required(request: Request, error: PreconditionRequiredError) -> JSONResponse:
+    return problem_response(
+        428, title=error.title, detail=error.detail, code=error.code, request=request
+    )
+
+
+def expected_version(if_match: str | None, body_version: int | None) -> int:
+    version = parse_if_match(if_match) or body_version
+    if version is None:
+        raise PreconditionRequiredError(
+            'An update needs the version you read: send If-Match: W/"<version>" (the ETag) '
+            "or a version field, so that nobody's change is overwritten unseen."
+        )
+    return version
+
+
+def _out(model: type[BaseModel], row: Any, scope: RegisterScope) -> Any:
+    out = model.model_validate(row, from_attributes=True)
+    if isinstance(out, LeaseOut) and not scope.sees_tenant_names:
+        out.tenant_name = None
+    return out
+
+
+def _page(model: type[BaseModel], page: PageOf, scope: RegisterScope) -> dict[str, Any]:
+    return {
+        "items": [_out(model, row, scope) for row in page.rows],
+        "next_cursor": page.next_cursor,
+    }
+
+
+async def _created(
+    uow: UnitOfWorkDep, scope: RegisterScope, command: WriteCommand, response: Response, path: str
+) -> Any:
+    outcome = await use_cases.create_record(uow, scope, command)
+    await uow.commit()
+    response.headers["ETag"] = etag(outcome.row.version)
+    response.headers["Location"] = f"{path}/{outcome.entity_id}"
+    return outcome.row
+
+
+async def _updated(
+    request: Request,
+    uow: UnitOfWorkDep,
+    scope: RegisterScope,
+    build: Callable[[int], WriteCommand],
+    if_match: str | None,
+    body_version: int | None,
+    path_id: str,
+    response: Response,
+) -> Any:
+    try:
+        version = expected_version(if_match, body_version)
+    except PreconditionRequiredError as error:
+        return precondition_required(request, error)
+    outcome = await use_cases.update_record(uow, scope, build(version), path_id)
+    await uow.commit()
+    response.headers["ETag"] = etag(outcome.row.version)
+    return outcome.row
+
+
+async def _read(
+    uow: UnitOfWorkDep,
+    scope: RegisterScope,
+    entity_type: EntityType,
+    record_id: str,
+    response: Response,
+) -> Any:
+    row = await use_cases.get_record(uow, scope, entity_type, record_id)
+    response.headers["ETag"] = etag(row.version)
+    return row
+
+
+# --- organisations -----------------------------------------------------------------------------
+
+ORGANISATIONS = "/register/v1/organisations"
+
+
+@router.post(
+    "/organisations",
+    status_code=201,
+    response_model=OrganisationOut,
+    responses=WRITE_RESPONSES,
+    summary="Report a housing organisation",
+    description="Creates a housing organisation (boligorganisation) of your token. The CVR "
+    "number is checked (mod 11), the home municipality must be one of the 98.",
+)
+async def create_organisation(
+    body: OrganisationIn, scope: WriteScope, uow: UnitOfWorkDep, response: Response
+) -> Any:
+    command = WriteCommand(EntityType.ORGANISATION, body.to_domain())
+    return _out(
+        OrganisationOut, await _created(uow, scope, command, response, ORGANISATIONS), scope
+    )
+
+
+@router.get(
+    "/organisations",
+    response_model=Page[OrganisationOut],
+    responses=READ_RESPONSES,
+    summary="List housing organisations",
+    description="Organisations you may see, ordered by id; follow next_cursor for more.",
+)
+async def list_organisations(
+    scope: ReadScope,
+    uow: UnitOfWorkDep,
+    municipality: MunicipalityFilter = None,
+    changed_since: ChangedSince = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Any:
+    query = ListQuery(limit, cursor, changed_since, municipality_code=municipality)
+    page = await use_cases.list_records(uow, scope, EntityType.ORGANISATION, query)
+    return _page(OrganisationOut, page, scope)
+
+
+@router.get(
+    "/organisations/{organisation_id}",
+    response_model=OrganisationOut,
+    responses=READ_RESPONSES,
+    summary="Read a housing organisation",
+)
+async def get_organisation(
+    organisation_id: RecordIdPath, scope: ReadScope, uow: UnitOfWorkDep, response: Response
+) -> Any:
+    row = await _read(uow, scope, EntityType.ORGANISATION, organisation_id, response)
+    return _out(OrganisationOut, row, scope)
+
+
+@router.put(
+    "/organisations/{organisation_id}",
+    response_model=OrganisationOut,
+    responses=UPDATE_RESPONSES,
+    summary="Update a housing organisation",
+    description='Full update. Send If-Match: W/"<version>" (or "version" in the body).',
+)
+async def update_organisation(
+    organisation_id: RecordIdPath,
+    body: OrganisationIn,
+    request: Request,
+    scope: WriteScope,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    def build(version: int) -> WriteCommand:
+        return WriteCommand(EntityType.ORGANISATION, body.to_domain(), version)
+
+    row = await _updated(
+        request, uow, scope, build, if_match, body.version, organisation_id, response
+    )
+    return row if isinstance(row, JSONResponse) else _out(OrganisationOut, row, scope)
+
+
+# --- departments -------------------------------------------------------------------------------
+
+DEPARTMENTS = "/register/v1/departments"
+
+
+@router.post(
+    "/departments",
+    status_code=201,
+    response_model=DepartmentOut,
+    responses=WRITE_RESPONSES,
+    summary="Report a department",
+    description="Creates a department (afdeling) of one of your organisations; the region is "
+    "derived from the municipality.",
+)
+async def create_department(
+    body: DepartmentIn, scope: WriteScope, uow: UnitOfWorkDep, response: Response
+) -> Any:
+    command = WriteCommand(EntityType.DEPARTMENT, body.to_domain())
+    return _out(DepartmentOut, await _created(uow, scope, command, response, DEPARTMENTS), scope)
+
+
+@router.get(
+    "/departments",
+    response_model=Page[DepartmentOut],
+    responses=READ_RESPONSES,
+    summary="List departments",
+    description="Departments you may see (a municipality: those lying in it), ordered by id.",
+)
+async def list_departments(
+    scope: ReadScope,
+    uow: UnitOfWorkDep,
+    organisation: IdFilter = None,
+    municipality: MunicipalityFilter = None,
+    housing_type: Annotated[Literal["family", "youth", "elderly"] | None, Query()] = None,
+    changed_since: ChangedSince = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Any:
+    query = ListQuery(
+        limit,
+        cursor,
+        changed_since,
+        organisation_id=organisation,
+        municipality_code=municipality,
+        housing_type=housing_type,
+    )
+    page = await use_cases.list_records(uow, scope, EntityType.DEPARTMENT, query)
+    return _page(DepartmentOut, page, scope)
+
+
+@router.get(
+    "/departments/{department_id}",
+    response_model=DepartmentOut,
+    responses=READ_RESPONSES,
+    summary="Read a department",
+)
+async def get_department(
+    department_id: RecordIdPath, scope: ReadScope, uow: UnitOfWorkDep, response: Response
+) -> Any:
+    row = await _read(uow, scope, EntityType.DEPARTMENT, department_id, response)
+    return _out(DepartmentOut, row, scope)
+
+
+@router.put(
+    "/departments/{department_id}",
+    response_model=DepartmentOut,
+    responses=UPDATE_RESPONSES,
+    summary="Update a department",
+    description='Full update. Send If-Match: W/"<version>" (or "version" in the body).',
+)
+async def update_department(
+    department_id: RecordIdPath,
+    body: DepartmentIn,
+    request: Request,
+    scope: WriteScope,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    def build(version: int) -> WriteCommand:
+        return WriteCommand(EntityType.DEPARTMENT, body.to_domain(), version)
+
+    row = await _updated(
+        request, uow, scope, build, if_match, body.version, department_id, response
+    )
+    return row if isinstance(row, JSONResponse) else _out(DepartmentOut, row, scope)
+
+
+# --- building sections -------------------------------------------------------------------------
+
+SECTIONS = "/register/v1/building-sections"
+
+
+@router.post(
+    "/building-sections",
+    status_code=201,
+    response_model=BuildingSectionOut,
+    responses=WRITE_RESPONSES,
+    summary="Report a building section",
+    description="Creates a building section (byggeafsnit) of one of your departments.",
+)
+async def create_building_section(
+    body: BuildingSectionIn, scope: WriteScope, uow: UnitOfWorkDep, response: Response
+) -> Any:
+    command = WriteCommand(EntityType.BUILDING_SECTION, body.to_domain())
+    return _out(BuildingSectionOut, await _created(uow, scope, command, response, SECTIONS), scope)
+
+
+@router.get(
+    "/building-sections",
+    response_model=Page[BuildingSectionOut],
+    responses=READ_RESPONSES,
+    summary="List building sections",
+)
+async def list_building_sections(
+    scope: ReadScope,
+    uow: UnitOfWorkDep,
+    department: IdFilter = None,
+    changed_since: ChangedSince = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Any:
+    query = ListQuery(limit, cursor, changed_since, department_id=department)
+    page = await use_cases.list_records(uow, scope, EntityType.BUILDING_SECTION, query)
+    return _page(BuildingSectionOut, page, scope)
+
+
+@router.get(
+    "/building-sections/{section_id}",
+    response_model=BuildingSectionOut,
+    responses=READ_RESPONSES,
+    summary="Read a building section",
+)
+async def get_building_section(
+    section_id: RecordIdPath, scope: ReadScope, uow: UnitOfWorkDep, response: Response
+) -> Any:
+    row = await _read(uow, scope, EntityType.BUILDING_SECTION, section_id, response)
+    return _out(BuildingSectionOut, row, scope)
+
+
+@router.put(
+    "/building-sections/{section_id}",
+    response_model=BuildingSectionOut,
+    responses=UPDATE_RESPONSES,
+    summary="Update a building section",
+    description='Full update. Send If-Match: W/"<version>" (or "version" in the body).',
+)
+async def update_building_section(
+    section_id: RecordIdPath,
+    body: BuildingSectionIn,
+    request: Request,
+    scope: WriteScope,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    def build(version: int) -> WriteCommand:
+        return WriteCommand(EntityType.BUILDING_SECTION, body.to_domain(), version)
+
+    row = await _updated(request, uow, scope, build, if_match, body.version, section_id, response)
+    return row if isinstance(row, JSONResponse) else _out(BuildingSectionOut, row, scope)
+
+
+# --- dwellings ---------------------------------------------------------------------------------
+
+DWELLINGS = "/register/v1/dwellings"
+
+
+@router.post(
+    "/dwellings",
+    status_code=201,
+    response_model=DwellingOut,
+    responses=WRITE_RESPONSES,
+    summary="Report a dwelling",
+    description="Creates a dwelling (bolig) of one of your departments. An area under 10 m² "
+    "or over 300 m² is a plausibility warning: the dwelling is refused (422, "
+    "confirmation-required) until sent with AdvarslerBekraeftetIndikator: true.",
+)
+async def create_dwelling(
+    body: DwellingIn, scope: WriteScope, uow: UnitOfWorkDep, response: Response
+) -> Any:
+    command = WriteCommand(EntityType.DWELLING, body.to_domain(), confirmed=body.confirmed)
+    return _out(DwellingOut, await _created(uow, scope, command, response, DWELLINGS), scope)
+
+
+@router.get(
+    "/dwellings",
+    response_model=Page[DwellingOut],
+    responses=READ_RESPONSES,
+    summary="List dwellings",
+)
+async def list_dwellings(
+    scope: ReadScope,
+    uow: UnitOfWorkDep,
+    department: IdFilter = None,
+    municipality: MunicipalityFilter = None,
+    changed_since: ChangedSince = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Any:
+    query = ListQuery(
+        limit, cursor, changed_since, department_id=department, municipality_code=municipality
+    )
+    page = await use_cases.list_records(uow, scope, EntityType.DWELLING, query)
+    return _page(DwellingOut, page, scope)
+
+
+@router.get(
+    "/dwellings/{dwelling_id}",
+    response_model=DwellingOut,
+    responses=READ_RESPONSES,
+    summary="Read a dwelling",
+)
+async def get_dwelling(
+    dwelling_id: RecordIdPath, scope: ReadScope, uow: UnitOfWorkDep, response: Response
+) -> Any:
+    row = await _read(uow, scope, EntityType.DWELLING, dwelling_id, response)
+    return _out(DwellingOut, row, scope)
+
+
+@router.put(
+    "/dwellings/{dwelling_id}",
+    response_model=DwellingOut,
+    responses=UPDATE_RESPONSES,
+    summary="Update a dwelling",
+    description='Full update. Send If-Match: W/"<version>" (or "version" in the body).',
+)
+async def update_dwelling(
+    dwelling_id: RecordIdPath,
+    body: DwellingIn,
+    request: Request,
+    scope: WriteScope,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    def build(version: int) -> WriteCommand:
+        return WriteCommand(EntityType.DWELLING, body.to_domain(), version, body.confirmed)
+
+    row = await _updated(request, uow, scope, build, if_match, body.version, dwelling_id, response)
+    return row if isinstance(row, JSONResponse) else _out(DwellingOut, row, scope)
+
+
+# --- leases ------------------------------------------------------------------------------------
+
+LEASES = "/register/v1/leases"
+
+
+@router.post(
+    "/leases",
+    status_code=201,
+    response_model=LeaseOut,
+    responses=WRITE_RESPONSES,
+    summary="Report a lease",
+    description="Creates a lease (lejekontrakt) with its housing expenses. Hard rules reject "
+    "it (422, one error per field); plausibility warnings store it as held (Status 'held', "
+    "Advarsler) until confirmed; KladdeIndikator stores a draft.",
+)
+async def create_lease(
+    body: LeaseIn, scope: WriteScope, uow: UnitOfWorkDep, response: Response
+) -> Any:
+    command = WriteCommand(EntityType.LEASE, body.to_domain(), confirmed=body.confirmed)
+    return _out(LeaseOut, await _created(uow, scope, command, response, LEASES), scope)
+
+
+@router.get(
+    "/leases",
+    response_model=Page[LeaseOut],
+    responses=READ_RESPONSES,
+    summary="List leases",
+    description="Leases you may see. Municipalities and the fund see accepted leases only, "
+    "and municipalities never see tenant names (LejerNavn is null).",
+)
+async def list_leases(
+    scope: ReadScope,
+    uow: UnitOfWorkDep,
+    department: IdFilter = None,
+    dwelling: IdFilter = None,
+    municipality: MunicipalityFilter = None,
+    status: Annotated[Literal["accepted", "draft", "held"] | None, Query()] = None,
+    changed_since: ChangedSince = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Any:
+    query = ListQuery(
+        limit,
+        cursor,
+        changed_since,
+        department_id=department,
+        dwelling_id=dwelling,
+        municipality_code=municipality,
+        status=status,
+    )
+    page = await use_cases.list_records(uow, scope, EntityType.LEASE, query)
+    return _page(LeaseOut, page, scope)
+
+
+@router.get(
+    "/leases/{lease_id}",
+    response_model=LeaseOut,
+    responses=READ_RESPONSES,
+    summary="Read a lease",
+)
+async def get_lease(
+    lease_id: RecordIdPath, scope: ReadScope, uow: UnitOfWorkDep, response: Response
+) -> Any:
+    row = await _read(uow, scope, EntityType.LEASE, lease_id, response)
+    return _out(LeaseOut, row, scope)
+
+
+@router.put(
+    "/leases/{lease_id}",
+    response_model=LeaseOut,
+    responses=UPDATE_RESPONSES,
+    summary="Update a lease",
+    description='Full update. Send If-Match: W/"<version>" (or "version" in the body). '
+    "Submitting a draft without KladdeIndikator submits it for real.",
+)
+async def update_lease(
+    lease_id: RecordIdPath,
+    body: LeaseIn,
+    request: Request,
+    scope: WriteScope,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    def build(version: int) -> WriteCommand:
+        return WriteCommand(EntityType.LEASE, body.to_domain(), version, body.confirmed)
+
+    row = await _updated(request, uow, scope, build, if_match, body.version, lease_id, response)
+    return row if isinstance(row, JSONResponse) else _out(LeaseOut, row, scope)
+
+
+@router.post(
+    "/leases/{lease_id}/confirm",
+    response_model=LeaseOut,
+    responses={**WRITE_RESPONSES, 409: {"description": "The lease is not held"}, 412: {}},
+    summary="Confirm a held lease",
+    description="Accepts a held lease after its plausibility warnings were seen; it is then "
+    "published and counted. If-Match is optional here.",
+)
+async def confirm_lease(
+    lease_id: RecordIdPath,
+    scope: WriteScope,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    outcome = await use_cases.confirm_lease(uow, scope, lease_id, parse_if_match(if_match))
+    await uow.commit()
+    response.headers["ETag"] = etag(outcome.row.version)
+    return _out(LeaseOut, outcome.row, scope)
+
+
+# --- housing expenses --------------------------------------------------------------------------
+
+
+@router.post(
+    "/leases/{lease_id}/expenses",
+    status_code=201,
+    response_model=HousingExpenseOut,
+    responses=WRITE_RESPONSES,
+    summary="Report a housing expense of a lease",
+    description="A dated monthly expense (boligudgift), e.g. a rent change from a date. One "
+    "expense of a type may start on a given day; the rent-forming ones form the rent.",
+)
+async def create_expense(
+    lease_id: RecordIdPath,
+    body: HousingExpenseIn,
+    scope: WriteScope,
+    uow: UnitOfWorkDep,
+    response: Response,
+) -> Any:
+    command = WriteCommand(EntityType.HOUSING_EXPENSE, body.to_domain(), lease_id=lease_id)
+    row = await _created(uow, scope, command, response, f"{LEASES}/{lease_id}/expenses")
+    return _out(HousingExpenseOut, row, scope)
+
+
+@router.get(
+    "/leases/{lease_id}/expenses",
+    response_model=Page[HousingExpenseOut],
+    responses=READ_RESPONSES,
+    summary="List the housing expenses of a lease",
+)
+async def list_expenses(
+    lease_id: RecordIdPath,
+    scope: ReadScope,
+    uow: UnitOfWorkDep,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Any:
+    page = await use_cases.list_expenses(uow, scope, lease_id, limit=limit, cursor=cursor)
+    return _page(HousingExpenseOut, page, scope)
+
+
+@router.get(
+    "/leases/{lease_id}/expenses/{expense_id}",
+    response_model=HousingExpenseOut,
+    responses=READ_RESPONSES,
+    summary="Read a housing expense",
+)
+async def get_expense(
+    lease_id: RecordIdPath,
+    expense_id: ExpenseIdPath,
+    scope: ReadScope,
+    uow: UnitOfWorkDep,
+    response: Response,
+) -> Any:
+    row = await use_cases.get_expense(uow, scope, lease_id, expense_id)
+    response.headers["ETag"] = etag(row.version)
+    return _out(HousingExpenseOut, row, scope)
+
+
+@router.put(
+    "/leases/{lease_id}/expenses/{expense_id}",
+    response_model=HousingExpenseOut,
+    responses=UPDATE_RESPONSES,
+    summary="Update a housing expense",
+    description='Full update. Send If-Match: W/"<version>" (or "version" in the body).',
+)
+async def update_expense(
+    lease_id: RecordIdPath,
+    expense_id: ExpenseIdPath,
+    body: HousingExpenseIn,
+    request: Request,
+    scope: WriteScope,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    def build(version: int) -> WriteCommand:
+        return WriteCommand(
+            EntityType.HOUSING_EXPENSE,
+            body.to_domain(),
+            version,
+            lease_id=lease_id,
+            expense_id=expense_id,
+        )
+
+    row = await _updated(request, uow, scope, build, if_match, body.version, lease_id, response)
+    return row if isinstance(row, JSONResponse) else _out(HousingExpenseOut, row, scope)

@@ -1,5 +1,132 @@
-"""Register API: statistics."""
+"""Register API: public statistics (aggregates only, small cells suppressed) and municipal
+data sheets (kommunale dataark)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+
+from common.app import UnitOfWorkDep
+from register.domain.codes import HousingType
+from register.services import statistics as service
 
 router = APIRouter(tags=["statistics"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PROBLEM_RESPONSES: dict[int | str, dict[str, str]] = {
+    404: {"description": "Unknown municipality code (problem+json)"},
+    422: {"description": "Invalid parameters (problem+json)"},
+}
+SUPPRESSION = "\n\nPublic, no token. " + service.SUPPRESSION_NOTE
+
+Municipality = Annotated[
+    str | None,
+    Query(pattern=r"^\d{3}$", description="municipality code; omit for the whole country"),
+]
+Year = Annotated[int, Query(ge=1990, le=2100, description="calendar year")]
+HousingTypeQuery = Annotated[
+    HousingType | None, Query(description="only this housing type; omit for all")
+]
+
+
+@router.get(
+    "/statistics/dwellings",
+    summary="Dwellings by housing type and rent band",
+    description=(
+        "Dwellings in the register on `date` (default: today) by housing type and monthly rent "
+        "band (< 3,500 / 3,500–4,499.99 / 4,500–6,500 / > 6,500 DKK, and 'no_rent' for "
+        "dwellings without a rent in force). Rent = the rent-forming expenses in force on the "
+        "date of the accepted lease in force on the date." + SUPPRESSION
+    ),
+    responses=PROBLEM_RESPONSES,
+)
+async def dwellings(
+    uow: UnitOfWorkDep,
+    municipality: Municipality = None,
+    on: Annotated[date | None, Query(alias="date")] = None,
+) -> service.DwellingStatistics:
+    return await service.dwelling_statistics(
+        uow.session, on=on or date.today(), municipality_code=municipality
+    )
+
+
+@router.get(
+    "/statistics/re-lettings",
+    summary="Re-lettings in a year by allocation type (seed 003, Table 1)",
+    description=(
+        service.RELETTING_DEFINITION
+        + " Count and share per allocation type, and the sum row. Shares add up to exactly "
+        "100.0 when no count is suppressed (largest-remainder rounding)." + SUPPRESSION
+    ),
+    responses=PROBLEM_RESPONSES,
+)
+async def re_lettings(
+    uow: UnitOfWorkDep,
+    year: Year,
+    municipality: Municipality = None,
+    housing_type: HousingTypeQuery = None,
+) -> service.RelettingStatistics:
+    return await service.reletting_statistics(
+        uow.session,
+        year=year,
+        municipality_code=municipality,
+        housing_type=housing_type.value if housing_type else None,
+    )
+
+
+@router.get(
+    "/statistics/municipal-allocation",
+    summary="Share of re-lettings allocated by the municipality, per municipality (Fig. 13.b)",
+    description=(
+        "Per municipality and nationally: re-lettings with allocation type "
+        "`municipal_allocation` / all re-lettings in the year. "
+        + service.RELETTING_DEFINITION
+        + SUPPRESSION
+    ),
+    responses=PROBLEM_RESPONSES,
+)
+async def municipal_allocation(
+    uow: UnitOfWorkDep, year: Year, housing_type: HousingTypeQuery = None
+) -> service.MunicipalAllocationStatistics:
+    return await service.municipal_allocation_statistics(
+        uow.session, year=year, housing_type=housing_type.value if housing_type else None
+    )
+
+
+@router.get(
+    "/statistics/municipalities/{municipality_code}/data-sheet",
+    summary="Municipal data sheet (kommunalt dataark), JSON or XLSX",
+    description=(
+        "Per organisation and department in the municipality: dwellings by type, average "
+        "monthly rent, rent per m², average size (stock as of `date`, default today), "
+        "move-outs and re-lettings by allocation type in `year` (default: the year before "
+        "`date`). `format=xlsx` returns a workbook with the sheets Kommune, "
+        "Boligorganisationer and Afdelinger; suppressed cells show 'x'." + SUPPRESSION
+    ),
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {"content": {XLSX: {}}, "description": "JSON, or XLSX with format=xlsx"},
+    },
+    response_model=service.DataSheet,
+)
+async def data_sheet(
+    uow: UnitOfWorkDep,
+    municipality_code: Annotated[str, Path(pattern=r"^\d{3}$")],
+    on: Annotated[date | None, Query(alias="date")] = None,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    format: Annotated[Literal["json", "xlsx"], Query()] = "json",
+) -> service.DataSheet | Response:
+    on = on or date.today()
+    sheet = await service.data_sheet(
+        uow.session, municipality_code, on=on, year=year or on.year - 1
+    )
+    if format == "xlsx":
+        filename = f"dataark-{municipality_code}-{sheet.year}.xlsx"
+        return Response(
+            content=service.data_sheet_xlsx(sheet),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    return sheet

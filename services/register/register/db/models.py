@@ -129,7 +129,7 @@ class LeaseRow(Timestamps, Base):
     )
 
 
-class HousingExpenseRow(Base):
+class HousingExpenseRow(Timestamps, Base):
     __tablename__ = "housing_expenses"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -142,6 +142,14 @@ class HousingExpenseRow(Base):
     __table_args__ = (
         CheckConstraint("monthly_amount >= 0", name="amount"),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="period"),
+        # One expense of a type starting on a given day per lease: the ERP's natural key.
+        Index(
+            "ix_housing_expenses_natural_key",
+            "lease_id",
+            "expense_type",
+            "valid_from",
+            unique=True,
+        ),
     )
 
 

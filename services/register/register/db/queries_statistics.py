@@ -1,0 +1,343 @@
+"""Read queries behind the vacancy listing, the monthly vacancy counts and the public statistics.
+
+Everything is aggregated inside PostgreSQL (CTEs, ``GROUP BY CUBE``, ``FILTER``): the functions
+return one row per published cell or per listed dwelling, never the register's rows, so they
+scale to the national register (~640,000 dwellings).
+
+Shared definitions (see ``DESIGN.md``):
+
+* only ``accepted`` leases count (drafts and held leases never do);
+* the lease *in force* on a date is the accepted lease whose ``[start_date, end_date]`` contains
+  the date (an open ``end_date`` runs on); should two overlap, the later start wins;
+* the *rent* on a date is the sum of that lease's rent-forming expenses
+  (``codes.RENT_FORMING``) whose ``[valid_from, valid_to]`` contains the date;
+* a *re-letting* in a year is an accepted tenant lease starting in that year that is not the
+  dwelling's first accepted lease (first lettings of new buildings are not re-lettings); the
+  special vacancy lease (``vacancy_loss_flag``, seed 000's "tomgangsledig lejekontrakt") is not a
+  letting, though it does make the tenant lease after it a re-letting;
+* a *move-out* in a year is an accepted lease ending in that year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from register.domain.codes import RENT_FORMING
+
+RENT_TYPES: list[str] = sorted(t.value for t in RENT_FORMING)
+
+# Rent bands of seed 003, Figure 4 (DKK a month): < 3,500 / 3,500–4,499.99 / 4,500–6,500 /
+# > 6,500, plus dwellings without a rent in force on the date (no accepted lease, or a lease
+# without rent-forming expenses that day).
+RENT_BAND_SQL = """
+    CASE
+        WHEN r.rent IS NULL THEN 'no_rent'
+        WHEN r.rent < 3500 THEN 'under_3500'
+        WHEN r.rent < 4500 THEN '3500_4499'
+        WHEN r.rent <= 6500 THEN '4500_6500'
+        ELSE 'over_6500'
+    END
+"""
+
+# The lease in force on :on per dwelling, and its rent that day.
+_LEASE_IN_FORCE = """
+    lease_in_force AS (
+        SELECT DISTINCT ON (l.dwelling_id) l.id, l.dwelling_id
+        FROM leases l
+        WHERE l.status = 'accepted'
+          AND l.start_date <= :on AND (l.end_date IS NULL OR l.end_date >= :on)
+        ORDER BY l.dwelling_id, l.start_date DESC, l.id
+    ),
+    rent AS (
+        SELECT e.lease_id, sum(e.monthly_amount) AS rent
+        FROM housing_expenses e
+        JOIN lease_in_force lf ON lf.id = e.lease_id
+        WHERE e.expense_type = ANY(:rent_types)
+          AND e.valid_from <= :on AND (e.valid_to IS NULL OR e.valid_to >= :on)
+        GROUP BY e.lease_id
+    )
+"""
+
+# An accepted tenant lease starting in [:first, :next), not the dwelling's first accepted lease.
+_IS_RELETTING = """
+    l.status = 'accepted'
+    AND NOT l.vacancy_loss_flag
+    AND l.start_date >= :first AND l.start_date < :next
+    AND EXISTS (
+        SELECT 1 FROM leases p
+        WHERE p.dwelling_id = l.dwelling_id AND p.status = 'accepted'
+          AND p.start_date < l.start_date
+    )
+"""
+
+
+# --- vacancy listing ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ListingFilter:
+    on: date
+    municipality_code: str | None = None
+    postcode: str | None = None
+    housing_type: str | None = None
+    min_rooms: int | None = None
+    max_rooms: int | None = None
+    max_rent: Decimal | None = None
+    min_area: Decimal | None = None
+    step_free: bool = False
+    wheelchair: bool = False
+
+
+_LISTING = """
+WITH flagged AS (
+    SELECT DISTINCT ON (l.dwelling_id) l.id, l.dwelling_id, l.end_date
+    FROM leases l
+    WHERE l.status = 'accepted' AND l.vacant_soon_flag
+      AND l.start_date <= :on AND (l.end_date IS NULL OR l.end_date >= :on)
+    ORDER BY l.dwelling_id, l.start_date DESC, l.id
+),
+listed AS (
+    SELECT d.id AS dwelling_id, d.street, d.house_number, d.floor, d.door, d.postcode, d.city,
+           d.rooms, d.area_m2, d.step_free_access, d.elevator, d.wheelchair_accessible,
+           dep.municipality_code, dep.name AS department_name, dep.housing_type,
+           o.name AS organisation_name, f.end_date,
+           (SELECT sum(e.monthly_amount) FROM housing_expenses e
+            WHERE e.lease_id = f.id AND e.expense_type = ANY(:rent_types)
+              AND e.valid_from <= :on AND (e.valid_to IS NULL OR e.valid_to >= :on)) AS rent
+    FROM flagged f
+    JOIN dwellings d ON d.id = f.dwelling_id
+    JOIN departments dep ON dep.id = d.department_id
+    JOIN organisations o ON o.id = dep.organisation_id
+    WHERE (CAST(:municipality AS text) IS NULL OR dep.municipality_code = :municipality)
+      AND (CAST(:postcode AS text) IS NULL OR d.postcode = :postcode)
+      AND (CAST(:housing_type AS text) IS NULL OR dep.housing_type = :housing_type)
+      AND (CAST(:min_rooms AS integer) IS NULL OR d.rooms >= :min_rooms)
+      AND (CAST(:max_rooms AS integer) IS NULL OR d.rooms <= :max_rooms)
+      AND (CAST(:min_area AS numeric) IS NULL OR d.area_m2 >= :min_area)
+      AND (NOT :step_free OR d.step_free_access IS TRUE)
+      AND (NOT :wheelchair OR d.wheelchair_accessible IS TRUE)
+      AND (CAST(:after_postcode AS text) IS NULL
+           OR (d.postcode, d.id) > (CAST(:after_postcode AS text), CAST(:after_id AS text)))
+)
+SELECT * FROM listed
+WHERE CAST(:max_rent AS numeric) IS NULL OR rent <= :max_rent
+ORDER BY postcode, dwelling_id
+LIMIT :limit
+"""
+
+
+async def vacancy_listing(
+    session: AsyncSession,
+    flt: ListingFilter,
+    *,
+    after: tuple[str, str] | None,
+    limit: int,
+) -> Sequence[Any]:
+    """Dwellings whose lease in force on ``flt.on`` is flagged *about to become vacant*,
+    ordered by (postcode, dwelling id) — a unique, stable key for keyset pagination."""
+    params = {
+        "on": flt.on,
+        "rent_types": RENT_TYPES,
+        "municipality": flt.municipality_code,
+        "postcode": flt.postcode,
+        "housing_type": flt.housing_type,
+        "min_rooms": flt.min_rooms,
+        "max_rooms": flt.max_rooms,
+        "min_area": flt.min_area,
+        "max_rent": flt.max_rent,
+        "step_free": flt.step_free,
+        "wheelchair": flt.wheelchair,
+        "after_postcode": after[0] if after else None,
+        "after_id": after[1] if after else None,
+        "limit": limit,
+    }
+    return (await session.execute(text(_LISTING), params)).all()
+
+
+# --- monthly vacancy (tomgang) -----------------------------------------------------------------
+
+_MONTHLY_VACANCY = """
+WITH flagged AS (
+    SELECT l.dwelling_id,
+           LEAST(COALESCE(l.end_date, :last), :last) - GREATEST(l.start_date, :first) + 1 AS days
+    FROM leases l
+    WHERE l.status = 'accepted' AND l.vacancy_loss_flag
+      AND l.start_date <= :last AND (l.end_date IS NULL OR l.end_date >= :first)
+),
+per_dwelling AS (
+    SELECT dwelling_id, LEAST(sum(days), :days_in_month) AS days
+    FROM flagged GROUP BY dwelling_id
+)
+SELECT o.id AS organisation_id, o.name AS organisation_name,
+       dep.id AS department_id, dep.name AS department_name, dep.municipality_code,
+       count(*) AS dwellings, sum(pd.days) AS vacancy_days
+FROM per_dwelling pd
+JOIN dwellings d ON d.id = pd.dwelling_id
+JOIN departments dep ON dep.id = d.department_id
+JOIN organisations o ON o.id = dep.organisation_id
+WHERE (CAST(:org_ids AS text[]) IS NULL OR dep.organisation_id = ANY(:org_ids))
+  AND (CAST(:municipality AS text) IS NULL OR dep.municipality_code = :municipality)
+GROUP BY o.id, o.name, dep.id, dep.name, dep.municipality_code
+ORDER BY o.id, dep.id
+"""
+
+
+async def monthly_vacancy(
+    session: AsyncSession,
+    *,
+    first: date,
+    last: date,
+    organisation_ids: Sequence[str] | None,
+    municipality_code: str | None,
+) -> Sequence[Any]:
+    """Per department: dwellings with a vacancy-loss lease overlapping ``[first, last]`` and
+    the vacancy days inside the month (per dwelling at most the month's length)."""
+    params = {
+        "first": first,
+        "last": last,
+        "days_in_month": (last - first).days + 1,
+        "org_ids": list(organisation_ids) if organisation_ids is not None else None,
+        "municipality": municipality_code,
+    }
+    return (await session.execute(text(_MONTHLY_VACANCY), params)).all()
+
+
+async def organisation_exists(session: AsyncSession, organisation_id: str) -> bool:
+    found = await session.scalar(
+        text("SELECT 1 FROM organisations WHERE id = :id"), {"id": organisation_id}
+    )
+    return found is not None
+
+
+# --- statistics cubes --------------------------------------------------------------------------
+
+_DWELLING_CUBE = f"""
+WITH {_LEASE_IN_FORCE},
+cells AS (
+    SELECT dep.municipality_code AS m, dep.housing_type AS h, {RENT_BAND_SQL} AS b
+    FROM dwellings d
+    JOIN departments dep ON dep.id = d.department_id
+    LEFT JOIN lease_in_force lf ON lf.dwelling_id = d.id
+    LEFT JOIN rent r ON r.lease_id = lf.id
+)
+SELECT m, h, b, GROUPING(m, h, b) AS grouping, count(*) AS n
+FROM cells
+GROUP BY CUBE (m, h, b)
+"""  # noqa: S608 — only module constants are interpolated
+
+
+async def dwelling_cube(session: AsyncSession, on: date) -> Sequence[Any]:
+    """Dwellings by municipality × housing type × rent band on ``on``, with every margin
+    (``GROUPING`` bit 4 = all municipalities, 2 = all housing types, 1 = all bands)."""
+    params = {"on": on, "rent_types": RENT_TYPES}
+    return (await session.execute(text(_DWELLING_CUBE), params)).all()
+
+
+_RELETTING_CUBE = f"""
+WITH relet AS (
+    SELECT dep.municipality_code AS m, dep.housing_type AS h, l.allocation_type AS a
+    FROM leases l
+    JOIN dwellings d ON d.id = l.dwelling_id
+    JOIN departments dep ON dep.id = d.department_id
+    WHERE {_IS_RELETTING}
+)
+SELECT m, h, a, GROUPING(m, h, a) AS grouping, count(*) AS n
+FROM relet
+GROUP BY CUBE (m, h, a)
+"""  # noqa: S608 — only module constants are interpolated
+
+
+async def reletting_cube(session: AsyncSession, year: int) -> Sequence[Any]:
+    """Re-lettings in ``year`` by municipality × housing type × allocation type, all margins."""
+    params = {"first": date(year, 1, 1), "next": date(year + 1, 1, 1)}
+    return (await session.execute(text(_RELETTING_CUBE), params)).all()
+
+
+async def municipalities_with_dwellings(session: AsyncSession) -> list[str]:
+    rows = await session.execute(text("SELECT DISTINCT municipality_code FROM departments"))
+    return sorted(r[0] for r in rows)
+
+
+# --- municipal data sheet ----------------------------------------------------------------------
+
+_SHEET_DEPARTMENTS = f"""
+WITH {_LEASE_IN_FORCE},
+dw AS (
+    SELECT d.department_id, d.area_m2, r.rent
+    FROM dwellings d
+    JOIN departments dep ON dep.id = d.department_id AND dep.municipality_code = :municipality
+    LEFT JOIN lease_in_force lf ON lf.dwelling_id = d.id
+    LEFT JOIN rent r ON r.lease_id = lf.id
+),
+stock AS (
+    SELECT department_id,
+           count(*) AS dwellings,
+           sum(area_m2) AS area_sum,
+           count(rent) AS let_dwellings,
+           sum(rent) AS rent_sum,
+           sum(area_m2) FILTER (WHERE rent IS NOT NULL) AS let_area_sum
+    FROM dw GROUP BY department_id
+),
+move_outs AS (
+    SELECT d.department_id, count(*) AS move_outs
+    FROM leases l
+    JOIN dwellings d ON d.id = l.dwelling_id
+    JOIN departments dep ON dep.id = d.department_id AND dep.municipality_code = :municipality
+    WHERE l.status = 'accepted' AND l.end_date >= :first AND l.end_date < :next
+    GROUP BY d.department_id
+)
+SELECT o.id AS organisation_id, o.name AS organisation_name,
+       dep.id AS department_id, dep.name AS department_name, dep.housing_type,
+       COALESCE(s.dwellings, 0) AS dwellings, COALESCE(s.area_sum, 0) AS area_sum,
+       COALESCE(s.let_dwellings, 0) AS let_dwellings, COALESCE(s.rent_sum, 0) AS rent_sum,
+       COALESCE(s.let_area_sum, 0) AS let_area_sum, COALESCE(mo.move_outs, 0) AS move_outs
+FROM departments dep
+JOIN organisations o ON o.id = dep.organisation_id
+LEFT JOIN stock s ON s.department_id = dep.id
+LEFT JOIN move_outs mo ON mo.department_id = dep.id
+WHERE dep.municipality_code = :municipality
+ORDER BY o.id, dep.id
+"""  # noqa: S608 — only module constants are interpolated
+
+_SHEET_RELETTINGS = f"""
+SELECT d.department_id, l.allocation_type, count(*) AS n
+FROM leases l
+JOIN dwellings d ON d.id = l.dwelling_id
+JOIN departments dep ON dep.id = d.department_id AND dep.municipality_code = :municipality
+WHERE {_IS_RELETTING}
+GROUP BY d.department_id, l.allocation_type
+"""  # noqa: S608 — only module constants are interpolated
+
+
+async def data_sheet_departments(
+    session: AsyncSession, municipality_code: str, *, on: date, year: int
+) -> Sequence[Any]:
+    """One aggregated row per department in the municipality: stock and rent sums on ``on``,
+    move-outs in ``year``."""
+    params = {
+        "municipality": municipality_code,
+        "on": on,
+        "rent_types": RENT_TYPES,
+        "first": date(year, 1, 1),
+        "next": date(year + 1, 1, 1),
+    }
+    return (await session.execute(text(_SHEET_DEPARTMENTS), params)).all()
+
+
+async def data_sheet_relettings(
+    session: AsyncSession, municipality_code: str, *, year: int
+) -> Sequence[Any]:
+    """Re-lettings in ``year`` per department and allocation type in the municipality."""
+    params = {
+        "municipality": municipality_code,
+        "first": date(year, 1, 1),
+        "next": date(year + 1, 1, 1),
+    }
+    return (await session.execute(text(_SHEET_RELETTINGS), params)).all()

@@ -1,0 +1,61 @@
+"""Errors of the register's write side, each with a stable problem code."""
+
+from __future__ import annotations
+
+from common.errors import (
+    ConflictError,
+    DomainError,
+    FieldError,
+    NotFoundError,
+    RuleViolationError,
+)
+
+
+class RecordRejectedError(RuleViolationError):
+    """A record breaks one or more of the register's rules (one field error per finding)."""
+
+    code = "record-rejected"
+    title = "The record breaks the register's rules"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        codes = ", ".join(sorted({e.code for e in errors}))
+        super().__init__(
+            f"{len(errors)} rule(s) failed ({codes}); see 'errors' for each field.",
+            errors=errors,
+        )
+
+
+class RecordExistsError(ConflictError):
+    code = "record-exists"
+    title = "The record already exists"
+
+
+class RecordNotFoundError(NotFoundError):
+    code = "record-not-found"
+
+
+class PreconditionRequiredError(DomainError):
+    """An update without ``If-Match`` or ``version``: the register never overwrites blindly.
+
+    Rendered as 428 by the route (the shared problem mapping has no 428)."""
+
+    code = "precondition-required"
+    title = "Precondition required"
+
+
+class InvalidCursorError(RuleViolationError):
+    code = "invalid-cursor"
+    title = "The pagination cursor is not valid"
+
+
+class NotHeldError(ConflictError):
+    code = "not-held"
+    title = "The lease is not held"
+
+
+class ConfirmationRequiredError(RuleViolationError):
+    """A record with plausibility warnings that cannot be stored as held (only leases can):
+    send it again with ``AdvarslerBekraeftetIndikator: true`` once the warnings were seen."""
+
+    code = "confirmation-required"
+    title = "The record needs confirmation"

@@ -1,0 +1,180 @@
+"""Bulk submissions from ERP systems: many typed records, one result per record.
+
+Records are applied in dependency order (organisations → departments → building sections →
+dwellings → leases → expenses), each in its own savepoint, so a rejected record leaves no trace
+while the valid ones are stored (partial acceptance). A validate-only submission runs exactly
+the same pipeline and then rolls the whole transaction back: every rule runs, records may refer
+to parents earlier in the same submission, and nothing is stored or published.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+import structlog
+from sqlalchemy.exc import DataError, IntegrityError
+
+from common.db.uow import UnitOfWork
+from common.errors import DomainError, FieldError
+from common.events.contracts import Contract
+from common.problems import PROBLEM_TYPE_PREFIX, json_pointer, status_for
+from register.api.access import RegisterScope
+from register.db.repositories import RegisterRepository
+from register.domain.errors import RecordRejectedError
+from register.domain.records import DEPENDENCY_ORDER, EntityType, Outcome
+from register.events.outgoing import publish
+from register.services.records import WriteCommand, apply
+from register.services.writer import RecordWriter, WriteMode, WriteRequest
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedRecord:
+    """One record of a submission as the route parsed it: a command, or why it is unreadable."""
+
+    index: int
+    entity_type: EntityType
+    record_id: str | None
+    command: WriteCommand | None
+    parse_errors: list[FieldError] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordProblem:
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    index: int
+    entity_type: EntityType
+    record_id: str | None
+    outcome: Outcome
+    changed: bool = False
+    version: int | None = None
+    warnings: list[FieldError] = field(default_factory=list)
+    problem: RecordProblem | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionReport:
+    submission_id: uuid.UUID
+    validate_only: bool
+    results: list[RecordResult]
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome is outcome)
+
+
+class TooManyRecordsError(RecordRejectedError):
+    code = "too-many-records"
+    title = "Too many records in one submission"
+
+
+def _rejected(item: SubmittedRecord, error: DomainError) -> RecordResult:
+    return RecordResult(
+        index=item.index,
+        entity_type=item.entity_type,
+        record_id=item.record_id,
+        outcome=Outcome.REJECTED,
+        problem=RecordProblem(
+            type=f"{PROBLEM_TYPE_PREFIX}{error.code}",
+            title=error.title,
+            status=status_for(error),
+            detail=error.detail,
+            errors=list(error.errors),
+        ),
+    )
+
+
+async def _apply_one(
+    uow: UnitOfWork, writer: RecordWriter, item: SubmittedRecord, events: list[Contract]
+) -> RecordResult:
+    if item.command is None:
+        return _rejected(item, RecordRejectedError(item.parse_errors))
+    request = WriteRequest(
+        WriteMode.UPSERT,
+        expected_version=item.command.expected_version,
+        confirmed=item.command.confirmed,
+        pointer_prefix=("records", item.index, "record"),
+    )
+    try:
+        async with uow.session.begin_nested():
+            outcome = await apply(writer, item.command, request)
+    except DomainError as error:
+        return _rejected(item, error)
+    except (DataError, IntegrityError) as error:  # a value the rules let through but PG refuses
+        log.warning("submission.record_unstorable", index=item.index, error=str(error.orig))
+        return _rejected(
+            item,
+            RecordRejectedError(
+                [
+                    FieldError(
+                        json_pointer(request.pointer_prefix),
+                        "The record cannot be stored.",
+                        "unstorable",
+                    )
+                ]
+            ),
+        )
+    events.extend(outcome.events)
+    return RecordResult(
+        index=item.index,
+        entity_type=item.entity_type,
+        record_id=outcome.entity_id,
+        outcome=outcome.outcome,
+        changed=outcome.changed,
+        version=outcome.version,
+        warnings=outcome.warnings,
+    )
+
+
+async def submit(
+    uow: UnitOfWork,
+    scope: RegisterScope,
+    records: list[SubmittedRecord],
+    *,
+    validate_only: bool,
+    max_records: int,
+) -> SubmissionReport:
+    if len(records) > max_records:
+        raise TooManyRecordsError(
+            [
+                FieldError(
+                    "#/records",
+                    f"A submission carries at most {max_records} records, this one "
+                    f"{len(records)}; split it.",
+                    "too-many-records",
+                )
+            ]
+        )
+    submission_id = uuid.uuid4()
+    writer = RecordWriter(uow.session, scope, submission_id)
+    events: list[Contract] = []
+    results: dict[int, RecordResult] = {}
+    in_dependency_order = sorted(
+        records, key=lambda r: (DEPENDENCY_ORDER.index(r.entity_type), r.index)
+    )
+    for item in in_dependency_order:
+        results[item.index] = await _apply_one(uow, writer, item, events)
+    report = SubmissionReport(submission_id, validate_only, [results[r.index] for r in records])
+    if validate_only:
+        await uow.rollback()  # nothing stored, no events; only the submission is recorded
+        events = []
+    submission = await RegisterRepository(uow.session).add_submission(
+        submission_id=submission_id,
+        kind="validate" if validate_only else "bulk",
+        submitted_by=scope.subject,
+        organisation_ids=sorted(scope.organisation_ids or ()),
+    )
+    submission.accepted = report.count(Outcome.ACCEPTED) + report.count(Outcome.DRAFT)
+    submission.held = report.count(Outcome.HELD)
+    submission.rejected = report.count(Outcome.REJECTED)
+    publish(uow, events)
+    return report

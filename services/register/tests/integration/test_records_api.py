@@ -1,0 +1,483 @@
+"""The ERP webservice's single-record endpoints: create, update with versions, read, list.
+
+The helpers at the top build valid records from the OpenAPI examples; the other write-side
+test modules import them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from common.auth import Role
+from common.problems import PROBLEM_MEDIA_TYPE
+from common.testing.fixtures import TokenFactory
+from register.api.schemas import (
+    BuildingSectionIn,
+    DepartmentIn,
+    DwellingIn,
+    LeaseIn,
+    OrganisationIn,
+)
+
+API = "/register/v1"
+ORG_A, ORG_B = "org-a", "org-b"
+CVR_A, CVR_B = "10000009", "10000017"
+
+
+def example(model: type, **changes: Any) -> dict[str, Any]:
+    return {**model.model_config["json_schema_extra"]["examples"][0], **changes}
+
+
+def organisation(org_id: str, **changes: Any) -> dict[str, Any]:
+    changes.setdefault("CVRNummer", CVR_B if org_id == ORG_B else CVR_A)
+    return example(OrganisationIn, BoligorganisationIdentifikator=org_id, **changes)
+
+
+def department(dep_id: str, org_id: str, **changes: Any) -> dict[str, Any]:
+    return example(
+        DepartmentIn, AfdelingIdentifikator=dep_id, BoligorganisationIdentifikator=org_id, **changes
+    )
+
+
+def section(section_id: str, dep_id: str, **changes: Any) -> dict[str, Any]:
+    return example(
+        BuildingSectionIn, ByggeafsnitIdentifikator=section_id, AfdelingIdentifikator=dep_id,
+        **changes,
+    )  # fmt: skip
+
+
+def dwelling(dwelling_id: str, dep_id: str, **changes: Any) -> dict[str, Any]:
+    body = example(
+        DwellingIn, BoligUnikIdentifikator=dwelling_id, AfdelingIdentifikator=dep_id, **changes
+    )
+    body.pop("ByggeafsnitIdentifikator")
+    return body
+
+
+def rent(amount: str, start: str = "2026-12-01", **changes: Any) -> dict[str, Any]:
+    return {
+        "BoligudgiftTypeKode": "base_rent",
+        "BoligudgiftBeloeb": amount,
+        "BoligudgiftStartDato": start,
+        **changes,
+    }
+
+
+def lease(
+    lease_id: str,
+    dwelling_id: str,
+    *,
+    start: str = "2026-12-01",
+    monthly_rent: str = "5875.00",
+    **changes: Any,
+) -> dict[str, Any]:
+    changes.setdefault("Boligudgifter", [rent(monthly_rent, start)])
+    return example(
+        LeaseIn,
+        LejekontraktUnikIdentifikator=lease_id,
+        BoligUnikIdentifikator=dwelling_id,
+        LejekontraktStartDato=start,
+        **changes,
+    )
+
+
+def writer(tokens: TokenFactory, *orgs: str, role: Role = Role.HOUSING_ORG) -> dict[str, str]:
+    organisation_ids = list(orgs or [ORG_A])
+    subject = f"{role.value}-{'-'.join(organisation_ids)}"
+    return tokens.headers(role, orgs=organisation_ids, subject=subject)
+
+
+async def created(client: httpx.AsyncClient, path: str, body: dict, headers: dict) -> dict:
+    response = await client.post(f"{API}/{path}", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def seed_dwelling(
+    client: httpx.AsyncClient,
+    tokens: TokenFactory,
+    org_id: str = ORG_A,
+    *,
+    dep_id: str = "afd-1",
+    dwelling_ids: tuple[str, ...] = ("bol-1",),
+    municipality: str = "101",
+) -> None:
+    """An organisation with a department and dwellings, reported by the organisation."""
+    headers = writer(tokens, org_id)
+    if (await client.get(f"{API}/organisations/{org_id}", headers=headers)).status_code == 404:
+        body = organisation(org_id, HjemstedKommuneKode=municipality)
+        await created(client, "organisations", body, headers)
+    await created(
+        client, "departments", department(dep_id, org_id, KommuneKode=municipality), headers
+    )
+    for dwelling_id in dwelling_ids:
+        await created(client, "dwellings", dwelling(dwelling_id, dep_id), headers)
+
+
+def sql(db_url: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    dsn = make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as connection:
+        cursor = connection.execute(query, params)
+        return list(cursor) if cursor.description else []
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    return response.json()
+
+
+def pointers(problem: dict[str, Any]) -> dict[str, str]:
+    return {e["pointer"]: e["code"] for e in problem.get("errors", [])}
+
+
+# --- specifications ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def client(register_client) -> httpx.AsyncClient:
+    return await register_client()
+
+
+class TestReportOrganisation:
+    async def test_creates_and_reads_back_with_danish_names_and_etag(self, client, tokens):
+        body = await created(client, "organisations", organisation(ORG_A), writer(tokens))
+        assert body["BoligorganisationIdentifikator"] == ORG_A
+        assert body["version"] == 1
+        response = await client.get(f"{API}/organisations/{ORG_A}", headers=writer(tokens))
+        assert response.status_code == 200
+        assert response.headers["etag"] == 'W/"1"'
+        assert response.json()["CVRNummer"] == CVR_A
+
+    async def test_rejects_an_invalid_cvr_and_an_unknown_municipality(self, client, tokens):
+        body = organisation(ORG_A, CVRNummer="12345678", HjemstedKommuneKode="999")
+        response = await client.post(f"{API}/organisations", json=body, headers=writer(tokens))
+        problem = assert_problem(response, 422)
+        assert pointers(problem) == {
+            "#/CVRNummer": "invalid-cvr",
+            "#/HjemstedKommuneKode": "unknown-municipality",
+        }
+
+    async def test_a_second_create_of_the_same_id_is_a_conflict(self, client, tokens):
+        await created(client, "organisations", organisation(ORG_A), writer(tokens))
+        response = await client.post(
+            f"{API}/organisations", json=organisation(ORG_A), headers=writer(tokens)
+        )
+        assert_problem(response, 409)
+
+
+class TestUpdateRecord:
+    async def test_update_with_if_match_bumps_the_version(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        body = department("afd-1", ORG_A, AfdelingNavn="Nyt navn")
+        response = await client.put(
+            f"{API}/departments/afd-1", json=body, headers={**writer(tokens), "If-Match": 'W/"1"'}
+        )
+        assert response.status_code == 200, response.text
+        assert response.headers["etag"] == 'W/"2"'
+        assert response.json()["AfdelingNavn"] == "Nyt navn"
+
+    async def test_version_in_the_body_works_like_if_match(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        body = department("afd-1", ORG_A, AfdelingNavn="Nyt navn", version=1)
+        response = await client.put(f"{API}/departments/afd-1", json=body, headers=writer(tokens))
+        assert response.status_code == 200, response.text
+
+    async def test_a_stale_version_is_refused_with_412(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        headers = {**writer(tokens), "If-Match": 'W/"1"'}
+        first = department("afd-1", ORG_A, AfdelingNavn="Første")
+        assert (
+            await client.put(f"{API}/departments/afd-1", json=first, headers=headers)
+        ).is_success
+        second = department("afd-1", ORG_A, AfdelingNavn="Anden")
+        response = await client.put(f"{API}/departments/afd-1", json=second, headers=headers)
+        assert_problem(response, 412)
+        current = await client.get(f"{API}/departments/afd-1", headers=writer(tokens))
+        assert current.json()["AfdelingNavn"] == "Første"
+
+    async def test_an_update_without_a_version_is_refused_with_428(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        response = await client.put(
+            f"{API}/departments/afd-1", json=department("afd-1", ORG_A), headers=writer(tokens)
+        )
+        problem = assert_problem(response, 428)
+        assert problem["type"].endswith("precondition-required")
+
+    async def test_the_body_must_name_the_record_in_the_path(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        response = await client.put(
+            f"{API}/departments/afd-1",
+            json=department("afd-2", ORG_A, version=1),
+            headers=writer(tokens),
+        )
+        assert pointers(assert_problem(response, 422)) == {"#/AfdelingIdentifikator": "id-mismatch"}
+
+    async def test_an_unchanged_update_keeps_the_version(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        body = department("afd-1", ORG_A, KommuneKode="101", version=1)
+        response = await client.put(f"{API}/departments/afd-1", json=body, headers=writer(tokens))
+        assert response.headers["etag"] == 'W/"1"'
+
+    async def test_concurrent_updates_cannot_both_win(self, client, tokens, register_db_url):
+        await seed_dwelling(client, tokens)
+        headers = {**writer(tokens), "If-Match": 'W/"1"'}
+        responses = await asyncio.gather(
+            *(
+                client.put(
+                    f"{API}/departments/afd-1",
+                    json=department("afd-1", ORG_A, AfdelingNavn=f"Navn {n}"),
+                    headers=headers,
+                )
+                for n in range(5)
+            )
+        )
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200, 412, 412, 412, 412]
+        [(version,)] = sql(register_db_url, "SELECT version FROM departments WHERE id = 'afd-1'")
+        assert version == 2
+
+
+class TestRegisterLease:
+    async def test_a_valid_lease_is_accepted_with_its_expenses(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        body = await created(client, "leases", lease("lk-1", "bol-1"), writer(tokens))
+        assert body["Status"] == "accepted"
+        assert body["Advarsler"] == []
+        expenses = await client.get(f"{API}/leases/lk-1/expenses", headers=writer(tokens))
+        [expense] = expenses.json()["items"]
+        assert expense["BoligudgiftBeloeb"] == "5875.00"
+
+    async def test_rejects_both_vacancy_flags(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        body = lease(
+            "lk-1",
+            "bol-1",
+            LejekontraktTomgangsledigIndikator=True,
+            LejekontraktLedigIndikator=True,
+        )
+        response = await client.post(f"{API}/leases", json=body, headers=writer(tokens))
+        problem = assert_problem(response, 422)
+        assert pointers(problem) == {"#/LejekontraktLedigIndikator": "both-vacancy-flags"}
+
+    async def test_rejects_vacancy_flags_across_overlapping_leases(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        first = lease("lk-1", "bol-1", LejekontraktSlutDato="2027-05-31",
+                      LejekontraktTomgangsledigIndikator=True)  # fmt: skip
+        await created(client, "leases", first, writer(tokens))
+        second = lease("lk-2", "bol-1", start="2027-05-01", LejekontraktLedigIndikator=True)
+        response = await client.post(f"{API}/leases", json=second, headers=writer(tokens))
+        codes = set(pointers(assert_problem(response, 422)).values())
+        assert codes == {"overlapping-lease", "both-vacancy-flags"}
+
+    async def test_rejects_overlapping_lease_periods(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        await created(client, "leases", lease("lk-1", "bol-1"), writer(tokens))
+        response = await client.post(
+            f"{API}/leases", json=lease("lk-2", "bol-1", start="2027-03-01"), headers=writer(tokens)
+        )
+        assert pointers(assert_problem(response, 422)) == {
+            "#/LejekontraktStartDato": "overlapping-lease"
+        }
+
+    async def test_rejects_missing_fields_end_before_start_and_unknown_codes(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        body = lease(
+            "lk-1", "bol-1", LejekontraktSlutDato="2026-01-01", AnvisningstypeKode="lottery",
+            Depositum="-1.00",
+        )  # fmt: skip
+        del body["EksternReference"]
+        response = await client.post(f"{API}/leases", json=body, headers=writer(tokens))
+        assert pointers(assert_problem(response, 422)) == {
+            "#/EksternReference": "missing-field",
+            "#/LejekontraktSlutDato": "end-before-start",
+            "#/AnvisningstypeKode": "unknown-allocation-type",
+            "#/Depositum": "negative-amount",
+        }
+
+    async def test_rejects_a_dwelling_that_does_not_exist(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        response = await client.post(
+            f"{API}/leases", json=lease("lk-1", "bol-nowhere"), headers=writer(tokens)
+        )
+        assert pointers(assert_problem(response, 422)) == {
+            "#/BoligUnikIdentifikator": "unknown-parent"
+        }
+
+    async def test_a_lease_with_a_rent_jump_is_held_until_confirmed(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        first = lease("lk-1", "bol-1", LejekontraktSlutDato="2027-05-31", monthly_rent="5000.00")
+        await created(client, "leases", first, writer(tokens))
+        second = lease("lk-2", "bol-1", start="2027-06-01", monthly_rent="7000.00")
+        body = await created(client, "leases", second, writer(tokens))
+        assert body["Status"] == "held"
+        assert [w["code"] for w in body["Advarsler"]] == ["rent-jump-between-leases"]
+
+        confirmed = await client.post(f"{API}/leases/lk-2/confirm", headers=writer(tokens))
+        assert confirmed.status_code == 200, confirmed.text
+        assert confirmed.json()["Status"] == "accepted"
+        assert confirmed.json()["Advarsler"] == []
+        again = await client.post(f"{API}/leases/lk-2/confirm", headers=writer(tokens))
+        assert_problem(again, 409)
+
+    async def test_a_draft_skips_completeness_and_is_submitted_later(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        draft = lease("lk-1", "bol-1", KladdeIndikator=True, Boligudgifter=[])
+        del draft["EksternReference"]
+        body = await created(client, "leases", draft, writer(tokens))
+        assert body["Status"] == "draft"
+        submitted = lease("lk-1", "bol-1", version=1)
+        response = await client.put(f"{API}/leases/lk-1", json=submitted, headers=writer(tokens))
+        assert response.status_code == 200, response.text
+        assert response.json()["Status"] == "accepted"
+
+    async def test_a_dwelling_with_an_implausible_area_needs_confirmation(self, client, tokens):
+        await seed_dwelling(client, tokens, dwelling_ids=())
+        big = dwelling("bol-9", "afd-1", BoligArealKvadratmeter="450.00")
+        response = await client.post(f"{API}/dwellings", json=big, headers=writer(tokens))
+        problem = assert_problem(response, 422)
+        assert pointers(problem) == {"#/BoligArealKvadratmeter": "implausible-area"}
+        big["AdvarslerBekraeftetIndikator"] = True
+        await created(client, "dwellings", big, writer(tokens))
+
+
+class TestHistory:
+    async def test_every_accepted_state_is_appended_to_record_versions(
+        self, client, tokens, register_db_url
+    ):
+        await seed_dwelling(client, tokens)
+        await created(client, "leases", lease("lk-1", "bol-1"), writer(tokens))
+        ended = lease("lk-1", "bol-1", LejekontraktSlutDato="2027-12-31", version=1)
+        assert (
+            await client.put(f"{API}/leases/lk-1", json=ended, headers=writer(tokens))
+        ).is_success
+        rows = sql(
+            register_db_url,
+            "SELECT version, organisation_id, data, recorded_by, submission_id IS NOT NULL"
+            " FROM record_versions WHERE entity_type = 'lease' ORDER BY version",
+        )
+        assert [(r[0], r[1]) for r in rows] == [(1, ORG_A), (2, ORG_A)]
+        assert rows[0][2]["end_date"] is None
+        assert rows[1][2]["end_date"] == "2027-12-31"
+        assert rows[1][2]["status"] == "accepted"
+        assert rows[0][3] == "housing_org-org-a"
+        assert rows[0][4]
+        [(expense_data,)] = sql(
+            register_db_url,
+            "SELECT data FROM record_versions WHERE entity_type = 'housing_expense'",
+        )
+        assert expense_data["monthly_amount"] == "5875.00"
+        assert expense_data["valid_from"] == "2026-12-01"
+
+    async def test_a_rejected_record_leaves_no_history(self, client, tokens, register_db_url):
+        await seed_dwelling(client, tokens)
+        body = lease("lk-1", "bol-1", LejekontraktSlutDato="2020-01-01")
+        assert_problem(await client.post(f"{API}/leases", json=body, headers=writer(tokens)), 422)
+        assert sql(register_db_url, "SELECT 1 FROM record_versions WHERE entity_type='lease'") == []
+
+    async def test_single_writes_are_recorded_as_submissions(self, client, tokens, register_db_url):
+        await seed_dwelling(client, tokens)
+        rows = sql(register_db_url, "SELECT kind, accepted FROM submissions")
+        assert rows == [("single", 1)] * 3
+
+
+class TestListRecords:
+    async def test_keyset_pagination_walks_every_record_once(self, client, tokens):
+        ids = tuple(f"bol-{n:02d}" for n in range(7))
+        await seed_dwelling(client, tokens, dwelling_ids=ids)
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+            page = (
+                await client.get(f"{API}/dwellings", params=params, headers=writer(tokens))
+            ).json()
+            seen += [d["BoligUnikIdentifikator"] for d in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == list(ids)
+
+    async def test_filters_by_department_and_status(self, client, tokens):
+        await seed_dwelling(client, tokens, dwelling_ids=("bol-1", "bol-2"))
+        await seed_dwelling(client, tokens, dep_id="afd-2", dwelling_ids=("bol-3",))
+        await created(client, "leases", lease("lk-1", "bol-1"), writer(tokens))
+        draft = lease("lk-2", "bol-2", KladdeIndikator=True)
+        await created(client, "leases", draft, writer(tokens))
+        await created(client, "leases", lease("lk-3", "bol-3"), writer(tokens))
+        by_department = await client.get(
+            f"{API}/leases", params={"department": "afd-1"}, headers=writer(tokens)
+        )
+        assert [x["LejekontraktUnikIdentifikator"] for x in by_department.json()["items"]] == [
+            "lk-1",
+            "lk-2",
+        ]
+        drafts = await client.get(
+            f"{API}/leases", params={"status": "draft"}, headers=writer(tokens)
+        )
+        assert [x["LejekontraktUnikIdentifikator"] for x in drafts.json()["items"]] == ["lk-2"]
+
+    async def test_changed_since_lists_only_recent_changes(self, client, tokens, register_db_url):
+        await seed_dwelling(client, tokens, dwelling_ids=("bol-1", "bol-2"))
+        [(cutoff,)] = sql(register_db_url, "SELECT now()")
+        changed = dwelling("bol-2", "afd-1", Vejnavn="Ny vej", version=1)
+        assert (
+            await client.put(f"{API}/dwellings/bol-2", json=changed, headers=writer(tokens))
+        ).is_success
+        response = await client.get(
+            f"{API}/dwellings", params={"changed_since": cutoff.isoformat()}, headers=writer(tokens)
+        )
+        assert [d["BoligUnikIdentifikator"] for d in response.json()["items"]] == ["bol-2"]
+
+    async def test_a_forged_cursor_is_a_problem_not_a_crash(self, client, tokens):
+        response = await client.get(
+            f"{API}/leases", params={"cursor": "not-a-cursor"}, headers=writer(tokens)
+        )
+        assert_problem(response, 422)
+
+
+class TestHousingExpenses:
+    async def test_an_expense_is_created_read_and_updated_with_its_version(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        first_rent = rent("5875.00", BoligudgiftSlutDato="2027-06-30")
+        await created(
+            client, "leases", lease("lk-1", "bol-1", Boligudgifter=[first_rent]), writer(tokens)
+        )
+        expense = await created(
+            client, "leases/lk-1/expenses", rent("6010.00", "2027-07-01"), writer(tokens)
+        )
+        path = f"{API}/leases/lk-1/expenses/{expense['BoligudgiftIdentifikator']}"
+        response = await client.get(path, headers=writer(tokens))
+        assert response.headers["etag"] == 'W/"1"'
+        changed = rent("6050.00", "2027-07-01")
+        response = await client.put(
+            path, json=changed, headers={**writer(tokens), "If-Match": 'W/"1"'}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["BoligudgiftBeloeb"] == "6050.00"
+
+    async def test_an_overlapping_expense_of_the_same_type_is_rejected(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        await created(client, "leases", lease("lk-1", "bol-1"), writer(tokens))
+        response = await client.post(
+            f"{API}/leases/lk-1/expenses",
+            json=rent("100.00", "2027-01-01", BoligudgiftBeloeb="-5.00"),
+            headers=writer(tokens),
+        )
+        assert pointers(assert_problem(response, 422)) == {
+            "#/BoligudgiftBeloeb": "negative-amount",
+            "#/BoligudgiftStartDato": "overlapping-expense",
+        }
+
+    async def test_an_unknown_lease_is_404(self, client, tokens):
+        await seed_dwelling(client, tokens)
+        response = await client.post(
+            f"{API}/leases/lk-nope/expenses", json=rent("1.00"), headers=writer(tokens)
+        )
+        assert_problem(response, 404)
