@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import psycopg
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
@@ -30,9 +32,16 @@ class Infra:
 
 
 def quiet_logging() -> None:
-    """Warnings only: the code under test logs per batch at debug level, filtered either way."""
+    """Warnings only (the code under test logs per batch at debug level, filtered either way)."""
     configure_logging("WARNING", json_logs=False)
-    logging.getLogger("aiokafka").setLevel(logging.ERROR)
+    # aiokafka logs every reconnect attempt; a broker restarted under us is detected (and the
+    # benchmark repeated) through server_pids() instead.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+
+
+def server_pids() -> tuple[int | None, int | None]:
+    """(Kafka broker, postmaster) process ids: a change means another run restarted them."""
+    return infrastructure.kafka_pid(), infrastructure.postgres_pid()
 
 
 def start_infra() -> Infra:
@@ -76,7 +85,25 @@ def unique_name(purpose: str) -> str:
     return f"bench.{purpose}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
 
 
+_created_topics: list[str] = []
+
+
 async def new_topic(infra: Infra, purpose: str) -> str:
     topic = unique_name(purpose)
     await create_topic(infra.bootstrap, topic, partitions=PARTITIONS)
+    _created_topics.append(topic)
     return topic
+
+
+async def delete_created_topics(infra: Infra) -> None:
+    """Remove this run's topics from the shared broker (best effort)."""
+    if not _created_topics:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.bootstrap)
+    with contextlib.suppress(KafkaError, OSError):
+        await admin.start()
+        try:
+            await admin.delete_topics(list(_created_topics))
+        finally:
+            await admin.close()
+    _created_topics.clear()

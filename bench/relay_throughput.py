@@ -35,7 +35,6 @@ from common.events.relay import OutboxRelay
 from common.events.transport import KafkaBus
 from common.testing.example.app import changed_event
 
-NAME = "relay"
 GOAL_RATIO = 0.5
 
 

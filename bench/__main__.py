@@ -1,0 +1,136 @@
+"""``python -m bench [all|relay|latency] [--quick] [--rate N] [--output docs/benchmarks.md]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import _machine, _report, event_latency, relay_throughput
+from bench._setup import Infra, delete_created_topics, quiet_logging, server_pids, start_infra
+
+BENCHMARKS = ("relay", "latency")
+ATTEMPTS = 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=(
+            "Event-backbone benchmarks against real PostgreSQL and Kafka (started through "
+            "common.testing.infra when not running). Every figure comes with a bare-Kafka "
+            "baseline measured side by side in the same run. Results go to stdout as Markdown."
+        ),
+        epilog=(
+            "relay: OutboxRelay throughput vs a bare aiokafka producer (goal ≥ 0.5×). "
+            "latency: commit-to-consumer latency at 200 events/s vs bare producer → consumer "
+            "(goal p99 ≤ 25 ms). See docs/benchmarks.md."
+        ),
+    )
+    parser.add_argument(
+        "benchmark", nargs="?", default="all", choices=("all", *BENCHMARKS), help="default: all"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="short smoke run (well under a minute); figures are rough",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=event_latency.RATE,
+        help=f"events/s of the latency benchmark (default {event_latency.RATE:g}, the goal's)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="MARKDOWN",
+        help="also rewrite the results sections of this file, e.g. docs/benchmarks.md",
+    )
+    return parser
+
+
+def _progress(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+class Recorder:
+    """The line saying when, how, and on how busy a machine a benchmark ran."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.started = time.monotonic()
+        self.load_before = _machine.load_average()
+        self.ticks_before = _machine.cpu_ticks()
+
+    def line(self) -> str:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return (
+            f"_Recorded {stamp} by `{self.command}` in {time.monotonic() - self.started:.0f} s. "
+            f"Whole machine (all processes) {_machine.busy_since(self.ticks_before)} CPU-busy "
+            f"meanwhile; load average (1/5/15 min) {self.load_before} before, "
+            f"{_machine.load_average()} after._"
+        )
+
+
+def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
+    quick = " --quick" if args.quick else ""
+    _progress(f"{name}: started")
+    if name == "relay":
+        recorder = Recorder(f"python -m bench relay{quick}")
+        settings = relay_throughput.QUICK if args.quick else relay_throughput.FULL
+        relay_result = asyncio.run(relay_throughput.run(infra, settings, _progress))
+        return _report.relay(relay_result, recorder.line())
+    rate = f" --rate {args.rate:g}" if args.rate != event_latency.RATE else ""
+    recorder = Recorder(f"python -m bench latency{quick}{rate}")
+    latency_settings = event_latency.QUICK if args.quick else event_latency.FULL
+    latency_settings = dataclasses.replace(latency_settings, rate=args.rate)
+    latency_result = asyncio.run(event_latency.run(infra, latency_settings, _progress))
+    return _report.latency(latency_result, recorder.line())
+
+
+def _run_undisturbed(name: str, infra: Infra, args: argparse.Namespace) -> str:
+    """Run a benchmark; run it again when PostgreSQL or Kafka restarted meanwhile (the servers
+    are shared with test runs, some of which restart them on purpose)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        before = server_pids()
+        try:
+            section: str | None = _run_one(name, infra, args)
+        except Exception:
+            if server_pids() == before:
+                raise
+            section = None
+        if section is not None and server_pids() == before:
+            return section
+        _progress(f"{name}: PostgreSQL or Kafka restarted during attempt {attempt}; discarded")
+        infra = start_infra()
+    raise SystemExit(f"{name}: the servers restarted during every attempt; nothing recorded")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    quiet_logging()
+    infra = start_infra()
+    names = BENCHMARKS if args.benchmark == "all" else (args.benchmark,)
+    recorded = f"_Machine of the run of {datetime.now(UTC):%Y-%m-%d %H:%M UTC}._"
+    sections = {"machine": _report.machine(_machine.describe(infra), recorded)}
+    try:
+        for name in names:
+            sections[name] = _run_undisturbed(name, infra, args)
+    finally:
+        asyncio.run(delete_created_topics(infra))
+    for body in sections.values():
+        print(f"{body}\n")
+    if args.output is not None:
+        _report.rewrite(args.output, sections)
+        _progress(f"results written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

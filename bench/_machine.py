@@ -1,0 +1,86 @@
+"""What the figures were measured on."""
+
+from __future__ import annotations
+
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+
+import psycopg
+
+from bench._setup import Infra
+from common.testing import infra as infrastructure
+
+
+def _proc_field(path: str, name: str) -> str | None:
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        key, _, value = line.partition(":")
+        if key.strip() == name:
+            return value.strip()
+    return None
+
+
+def _memory() -> str:
+    total = _proc_field("/proc/meminfo", "MemTotal")  # "24683628 kB"
+    if total is None:
+        return "unknown"
+    return f"{int(total.split()[0]) / 1024 / 1024:.1f} GiB"
+
+
+def _postgres(admin_dsn: str) -> str:
+    names = ("server_version", "fsync", "synchronous_commit", "shared_buffers")
+    with psycopg.connect(admin_dsn) as connection:
+        values = [connection.execute(f"SHOW {name}").fetchone() for name in names]
+    version, *settings = (row[0] if row else "?" for row in values)
+    details = ", ".join(f"{name}={value}" for name, value in zip(names[1:], settings, strict=True))
+    return f"{version} ({details})"
+
+
+def _kafka() -> str:
+    if infrastructure.kafka_pid() is not None:
+        return f"{infrastructure.KAFKA_VERSION} (single KRaft broker of common.testing.infra)"
+    return "external broker (version not known here)"
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_since(before: tuple[int, int]) -> str:
+    """How busy the whole machine (every process, not only ours) was since ``before``."""
+    busy, total = cpu_ticks()
+    if total <= before[1]:
+        return "unknown"
+    return f"{(busy - before[0]) / (total - before[1]) * 100:.0f}%"
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def describe(infra: Infra) -> list[tuple[str, str]]:
+    libraries = ", ".join(
+        f"{name} {metadata.version(name)}" for name in ("aiokafka", "SQLAlchemy", "psycopg")
+    )
+    return [
+        ("CPU", _proc_field("/proc/cpuinfo", "model name") or platform.processor() or "unknown"),
+        ("Cores (nproc)", str(len(os.sched_getaffinity(0)))),
+        ("Memory", _memory()),
+        ("OS", f"{platform.system()} {platform.release()}"),
+        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
+        ("PostgreSQL", _postgres(infra.admin_dsn)),
+        ("Kafka", _kafka()),
+        ("Libraries", libraries),
+    ]
