@@ -146,7 +146,7 @@ class StampingBus(KafkaBus):
 def _database(config: WorkerConfig) -> Database:
     if config.database_url is None:
         raise ValueError(f"the {config.kind} worker needs a database")
-    return Database(config.database_url)
+    return Database(config.database_url, pre_ping=False)  # as a worker does
 
 
 async def _relay(config: WorkerConfig, stamps: Stamps, stop: asyncio.Event) -> None:
