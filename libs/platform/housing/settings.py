@@ -25,3 +25,14 @@ class PlatformSettings(BaseSettings):
         default=None, description="A Kafka broker; unset means the in-process transport."
     )
     log_json: bool = False
+    demo_seed: bool = Field(
+        default=True,
+        description="On first start (an empty register), load a slice of the synthetic "
+        "register through the register's bulk submission use case; false leaves it empty.",
+    )
+    demo_dwellings: int = Field(
+        default=500,
+        ge=1,
+        le=100_000,
+        description="Dwellings in the demo slice (500: about 15 s of start-up, once).",
+    )

@@ -32,7 +32,9 @@ Shape of the data (the figures are seed 003's, the rest are documented assumptio
 
 Record fields are the tables' column names (``register/db/models.py``); server-filled columns are
 left out: ``created_at``/``updated_at`` (``now()``) and ``housing_expenses.id`` (identity).
-``version`` is 1 and leases are ``accepted`` with no warnings.
+``version`` is 1 and leases are ``accepted`` with no warnings; each lease carries an ERP
+reference (``EksternReference``, mandatory in the register) derived from its id. The data passes
+the register's rules as submitted (``register.demo`` loads it through the bulk use case).
 
 Command line: ``python -m register.synthetic --seed 1 --dwellings 10000 --format summary``.
 """
@@ -1058,10 +1060,13 @@ class _DepartmentBuilder:
         vacant_soon: bool = False,
     ) -> None:
         rent = sum(cents for kind, cents in components if kind in _RENT_FORMING)
+        lease_id = self.ids.next_id("lse", 7)
         lease = Lease(
-            id=self.ids.next_id("lse", 7),
+            id=lease_id,
             dwelling_id=dwelling.id,
-            external_reference=None,
+            # The ERP system's own reference: the register requires one on every lease that is
+            # not a draft. Derived from the id, so the random stream (and all else) is unchanged.
+            external_reference=f"ERP-{lease_id.removeprefix('lse-')}",
             start_date=start,
             end_date=end,
             allocation_type=allocation,

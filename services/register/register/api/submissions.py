@@ -47,7 +47,9 @@ DESCRIPTION = (
 )
 
 
-def _parse(index: int, item: SubmissionRecord) -> SubmittedRecord:
+def parse_record(index: int, item: SubmissionRecord) -> SubmittedRecord:
+    """One wire item of a submission → a write command, or the reasons it cannot be read (the
+    same parsing for the webservice and for the demo data, ``register.demo``)."""
     raw = item.record
     id_field = ID_FIELDS.get(item.type)
     raw_id = raw.get(id_field) if id_field else None
@@ -110,7 +112,7 @@ def _report_out(report: SubmissionReport) -> SubmissionOut:
 async def _submit(
     body: SubmissionIn, request: Request, scope: Any, uow: Any, *, validate_only: bool
 ) -> SubmissionOut:
-    records = [_parse(index, item) for index, item in enumerate(body.records)]
+    records = [parse_record(index, item) for index, item in enumerate(body.records)]
     report = await use_cases.submit(
         uow,
         scope,

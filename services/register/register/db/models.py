@@ -26,6 +26,7 @@ from sqlalchemy import (
     Numeric,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -111,7 +112,8 @@ class LeaseRow(Timestamps, Base):
     id: Mapped[str] = mapped_column(Text, primary_key=True)  # LejekontraktUnikIdentifikator
     dwelling_id: Mapped[str] = mapped_column(ForeignKey("dwellings.id"), nullable=False, index=True)
     external_reference: Mapped[str | None] = mapped_column(Text)  # EksternReference
-    start_date: Mapped[date] = mapped_column(Date, nullable=False)
+    # ix_leases_start_date: re-lettings in a year (statistics, data sheets)
+    start_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
     end_date: Mapped[date | None] = mapped_column(Date)
     allocation_type: Mapped[str] = mapped_column(Text, nullable=False)
     vacancy_loss_flag: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -126,6 +128,18 @@ class LeaseRow(Timestamps, Base):
         CheckConstraint("NOT (vacancy_loss_flag AND vacant_soon_flag)", name="one_vacancy_flag"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
         Index("ix_leases_dwelling_period", "dwelling_id", "start_date"),
+        # The vacancy listing (about to become vacant) and the monthly vacancy (tomgang) counts
+        # read only the few flagged accepted leases.
+        Index(
+            "ix_leases_vacant_soon",
+            "dwelling_id",
+            postgresql_where=text("vacant_soon_flag AND status = 'accepted'"),
+        ),
+        Index(
+            "ix_leases_vacancy_loss",
+            "dwelling_id",
+            postgresql_where=text("vacancy_loss_flag AND status = 'accepted'"),
+        ),
     )
 
 
@@ -172,6 +186,14 @@ class RecordVersionRow(Base):
 
     __table_args__ = (
         Index("ix_record_versions_entity", "entity_type", "entity_id", "version", unique=True),
+        # History and "as known at" queries: the versions of a dwelling's leases and of a lease's
+        # expenses (``queries_history``). Not partial on entity_type: the planner keeps no
+        # statistics for the expression of a partial index, misjudges how many versions match and
+        # scans every expense version (measured: 120 ms instead of 0.1 ms at 100,000 dwellings).
+        Index(
+            "ix_record_versions_data_dwelling_id", "entity_type", text("(data ->> 'dwelling_id')")
+        ),
+        Index("ix_record_versions_data_lease_id", "entity_type", text("(data ->> 'lease_id')")),
     )
 
 

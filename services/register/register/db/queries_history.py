@@ -13,8 +13,9 @@ Two sources answer "as of a date":
   English column names (dates ISO, amounts as strings). A version whose ``data`` carries
   ``"deleted": true`` is a tombstone: the record no longer existed from that moment.
 
-The history queries select versions by ``data->>'dwelling_id'`` / ``data->>'lease_id'``; on a
-national register this wants expression indexes on ``record_versions`` for those two keys.
+The history queries select versions by ``data->>'dwelling_id'`` / ``data->>'lease_id'``; the
+expression indexes ``ix_record_versions_data_dwelling_id`` / ``_data_lease_id`` (migration 0004)
+serve them.
 """
 
 from __future__ import annotations
