@@ -1,4 +1,5 @@
-"""``python -m bench [all|relay|latency] [--quick] [--rate N] [--output docs/benchmarks.md]``."""
+"""``python -m bench [all|relay|latency|register|register-…] [--quick] [--rate N]
+[--output docs/benchmarks.md]``."""
 
 from __future__ import annotations
 
@@ -11,10 +12,22 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import _machine, _report, event_latency, relay_throughput
+from bench import (
+    _machine,
+    _report,
+    event_latency,
+    register_bulk,
+    register_report,
+    register_single,
+    register_statistics,
+    relay_throughput,
+)
 from bench._setup import Infra, delete_created_topics, quiet_logging, server_pids, start_infra
 
-BENCHMARKS = ("relay", "latency")
+EVENT_BENCHMARKS = ("relay", "latency")
+REGISTER_BENCHMARKS = ("register-bulk", "register-single", "register-statistics")
+BENCHMARKS = (*EVENT_BENCHMARKS, *REGISTER_BENCHMARKS)
+GROUPS = {"all": BENCHMARKS, "register": REGISTER_BENCHMARKS}
 ATTEMPTS = 3
 
 
@@ -22,18 +35,26 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description=(
-            "Event-backbone benchmarks against real PostgreSQL and Kafka (started through "
-            "common.testing.infra when not running). Every figure comes with a bare-Kafka "
-            "baseline measured side by side in the same run. Results go to stdout as Markdown."
+            "Event-backbone and register benchmarks against real PostgreSQL and Kafka (started "
+            "through common.testing.infra when not running). Every figure comes with a baseline "
+            "measured side by side in the same run. Results go to stdout as Markdown."
         ),
         epilog=(
             "relay: OutboxRelay throughput vs a bare aiokafka producer (goal ≥ 0.5×). "
             "latency: commit-to-consumer latency at 200 events/s vs bare producer → consumer "
-            "(goal p99 ≤ 25 ms). See docs/benchmarks.md."
+            "(goal p99 ≤ 25 ms). register-bulk: bulk webservice vs COPY (goal ≥ 0.5×). "
+            "register-single: single lease POSTs vs a minimal FastAPI + raw SQL endpoint (goal "
+            "≥ 0.8×; latency at 500 requests/s). register-statistics: a municipality's "
+            "statistics on a national-scale register vs a trivial query. 'register' runs the "
+            "three. See docs/benchmarks.md."
         ),
     )
     parser.add_argument(
-        "benchmark", nargs="?", default="all", choices=("all", *BENCHMARKS), help="default: all"
+        "benchmark",
+        nargs="?",
+        default="all",
+        choices=(*GROUPS, *BENCHMARKS),
+        help="default: all",
     )
     parser.add_argument(
         "--quick",
@@ -78,9 +99,25 @@ class Recorder:
         )
 
 
+def _run_register(name: str, infra: Infra, args: argparse.Namespace) -> str:
+    recorder = Recorder(f"python -m bench {name}{' --quick' if args.quick else ''}")
+    if name == "register-bulk":
+        bulk = register_bulk.QUICK if args.quick else register_bulk.FULL
+        return register_report.bulk(register_bulk.run(infra, bulk, _progress), recorder.line())
+    if name == "register-single":
+        single = register_single.QUICK if args.quick else register_single.FULL
+        result = register_single.run(infra, single, _progress)
+        return register_report.single(result, recorder.line())
+    statistics = register_statistics.QUICK if args.quick else register_statistics.FULL
+    result_s = register_statistics.run(infra, statistics, _progress)
+    return register_report.statistics(result_s, recorder.line())
+
+
 def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
     quick = " --quick" if args.quick else ""
     _progress(f"{name}: started")
+    if name in REGISTER_BENCHMARKS:
+        return _run_register(name, infra, args)
     if name == "relay":
         recorder = Recorder(f"python -m bench relay{quick}")
         settings = relay_throughput.QUICK if args.quick else relay_throughput.FULL
@@ -116,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     quiet_logging()
     infra = start_infra()
-    names = BENCHMARKS if args.benchmark == "all" else (args.benchmark,)
+    names = GROUPS.get(args.benchmark, (args.benchmark,))
     recorded = f"_Machine of the run of {datetime.now(UTC):%Y-%m-%d %H:%M UTC}._"
     sections = {"machine": _report.machine(_machine.describe(infra), recorded)}
     try:
