@@ -1,0 +1,197 @@
+"""Markdown for the register benchmarks' results (sections of ``docs/benchmarks.md``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from bench import _stats, register_bulk, register_single, register_statistics
+from bench._report import _table, _verdict
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.2f}×" if ratio < 1 else f"{ratio:,.0f}×"
+
+
+def _ms(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:,.1f}"
+
+
+# --- bulk -------------------------------------------------------------------------------------
+
+
+def bulk(result: register_bulk.Result, recorded: str) -> str:
+    s = result.settings
+    rows = [
+        _rate_row("raw `COPY` (baseline)", [load.rate for load in result.copy]),
+        _rate_row("webservice `POST /submissions`", [load.rate for load in result.webservice]),
+    ]
+    ratios = result.paired_ratios
+    rows.append(
+        (
+            "**webservice / COPY** (median of paired rounds)",
+            f"**{result.ratio:.4f}**",
+            f"rounds {min(ratios):.4f}–{max(ratios):.4f}",
+        )
+    )
+    outcomes = ", ".join(f"{k} {v:,}" for k, v in result.outcomes.items())
+    side = ", ".join(f"`{k}` {v:,}" for k, v in result.side_rows.items())
+    summary = (
+        f"Synthetic register, seed {register_bulk.SEED}, **{s.dwellings:,} dwellings** "
+        f"(national stock: 640,000) = {result.rows:,} rows in the six record tables; "
+        f"{result.submissions} submission(s) of ≤ {s.records_per_submission:,} records (a lease "
+        f"carries its expenses); {s.rounds} rounds per side, alternating. Records per "
+        f"webservice round: {outcomes}; besides the records it wrote {side}. "
+        f"Goal webservice ≥ {register_bulk.GOAL_RATIO} × COPY: {_verdict(result.meets_goal)}."
+    )
+    header = ("", f"rows/s (median of {s.rounds})", "spread (min / max)")
+    return f"{recorded}\n\n{summary}\n\n{_table(header, rows)}\n\n{_bulk_costs(result)}"
+
+
+def _rate_row(name: str, rates: Sequence[float]) -> tuple[str, str, str]:
+    return name, f"{_stats.median(rates):,.0f}", _stats.spread(rates)
+
+
+def _bulk_costs(result: register_bulk.Result) -> str:
+    def row(name: str, loads: list[register_bulk.Load]) -> tuple[str, ...]:
+        def cell(pick: str) -> str:
+            return f"{_stats.median([load.per_row_us(getattr(load, pick)) for load in loads]):,.0f}"
+
+        return name, cell("seconds"), cell("server_cpu"), cell("postgres_cpu"), cell("client_cpu")
+
+    intro = (
+        "Where the time goes — per row, median of the rounds: wall time, and CPU time of the "
+        "uvicorn process, of the database's PostgreSQL backends and of the client "
+        "(`/proc/<pid>/stat`; the client sends one submission at a time, so the parties take "
+        "turns):"
+    )
+    header = ("", "wall µs/row", "server CPU µs/row", "PostgreSQL CPU µs/row", "client CPU µs/row")
+    rows = [row("COPY", result.copy), row("webservice", result.webservice)]
+    return f"{intro}\n\n" + _table(header, rows)
+
+
+# --- single submissions ----------------------------------------------------------------------
+
+
+def single(result: register_single.Result, recorded: str) -> str:
+    s = result.settings
+    rows = [
+        _closed_row("minimal FastAPI + raw SQL (baseline)", result.baseline),
+        _closed_row("register `POST /register/v1/leases`", result.register),
+    ]
+    ratios = result.paired_ratios
+    rows.append(
+        (
+            "**register / baseline** (median of paired rounds)",
+            f"**{result.ratio:.2f}**",
+            f"rounds {min(ratios):.2f}–{max(ratios):.2f}",
+            "",
+            "",
+        )
+    )
+    summary = (
+        f"{result.leases:,} synthetic leases (on {s.dwellings:,} pre-created dwellings; "
+        f"{result.expenses_per_lease:.1f} expenses per lease), closed loop over "
+        f"{s.connections} keep-alive connections, {s.seconds:.0f} s × {s.rounds} rounds per "
+        f"side, alternating. Goal register ≥ {register_single.GOAL_RATIO} × baseline: "
+        f"{_verdict(result.meets_goal)}."
+    )
+    header = (
+        "closed loop",
+        f"requests/s (median of {s.rounds})",
+        "spread (min / max)",
+        "server CPU ms/request",
+        "errors",
+    )
+    return f"{recorded}\n\n{summary}\n\n{_table(header, rows)}\n\n{_open(result)}"
+
+
+def _closed_row(name: str, side: register_single.Side) -> tuple[str, ...]:
+    cpu = _stats.median([c.server_cpu_ms for c in side.closed])
+    errors = sum(c.errors for c in side.closed)
+    return (
+        name,
+        f"{_stats.median(side.rates):,.0f}",
+        _stats.spread(side.rates),
+        f"{cpu:.2f}",
+        str(errors),
+    )
+
+
+def _open(result: register_single.Result) -> str:
+    s = result.settings
+    rows = [
+        _open_row(name, run)
+        for name, side in (("baseline", result.baseline), ("register", result.register))
+        for run in side.open
+    ]
+    rows.sort(key=lambda row: (-float(row[1]), row[0]))
+    intro = (
+        f"Open loop: requests due at a fixed rate for {s.open_seconds:.0f} s (first "
+        f"{s.warmup:.0f} s discarded), latency from the due time to the answer, up to "
+        f"{register_single.MAX_CONNECTIONS} connections; what was still unanswered "
+        f"{register_single.DRAIN:.0f} s after the last request was due is abandoned and counted. "
+        "A rate is sustained when the achieved rate matches it, nothing is left unanswered and "
+        "the median latency does not grow from the first to the last quarter:"
+    )
+    header = (
+        "side",
+        "offered /s",
+        "achieved /s",
+        "p50 ms",
+        "p99 ms",
+        "p50 first → last ¼",
+        "answered",
+        "unanswered",
+    )
+    return f"{intro}\n\n" + _table(header, rows)
+
+
+def _open_row(name: str, run: register_single.Open) -> tuple[str, ...]:
+    first, last = run.trend
+    return (
+        name,
+        f"{run.target:g}",
+        f"{run.achieved:,.0f}",
+        _ms(run.p(50)),
+        _ms(run.p(99)),
+        f"{_ms(first)} → {_ms(last)}",
+        f"{len(run.latencies_ms):,}",
+        f"{run.unanswered:,}",
+    )
+
+
+# --- statistics -------------------------------------------------------------------------------
+
+
+def statistics(result: register_statistics.Result, recorded: str) -> str:
+    s = result.settings
+    base = result.sql_baseline.p(50)
+    rows = [
+        (
+            timing.name,
+            _ms(timing.p(50)),
+            _ms(timing.p(99)),
+            _ms(max(timing.ms)),
+            _times(timing.p(50) / base),
+            f"{timing.size:,}" if timing.path else "–",
+        )
+        for timing in result.timings
+    ]
+    summary = (
+        f"Synthetic register, seed {register_statistics.SEED}, **{s.dwellings:,} dwellings** "
+        f"= {result.rows:,} rows, generated and copied in with `COPY` in "
+        f"{result.load_seconds:.0f} s (database {result.database_bytes / 2**20:,.0f} MiB after "
+        f"`ANALYZE`); municipality {register_statistics.MUNICIPALITY} has "
+        f"{result.dwellings_in_municipality:,} of the dwellings. {s.rounds} rounds, each "
+        "request once per round, one after the other (plus an untimed warm-up round)."
+    )
+    header = (
+        "request",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "p50 ÷ `count(*)` p50",
+        "answer bytes",
+    )
+    return f"{recorded}\n\n{summary}\n\n" + _table(header, rows)
