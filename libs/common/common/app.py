@@ -31,7 +31,12 @@ from common.observability import (
     configure_logging,
     configure_tracing,
 )
-from common.problems import BodyGuardMiddleware, install_problem_handlers, problem_response
+from common.problems import (
+    BodyGuardMiddleware,
+    install_problem_handlers,
+    problem_response,
+    problem_responses,
+)
 from common.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -116,7 +121,7 @@ def _operations_router(prefix: str, metrics: ServiceMetrics) -> APIRouter:
     @router.get(
         "/health/ready",
         summary="The service can serve: its database and the event bus answer",
-        responses={503: {"description": "A dependency is down (problem+json)"}},
+        responses=problem_responses({503: "A dependency is down"}),
     )
     async def ready(request: Request) -> Any:
         checks: dict[str, str] = {}

@@ -80,6 +80,14 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def problem_responses(descriptions: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for error statuses, each documented as problem+json."""
+    return {
+        status: {"description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
+        for status, description in descriptions.items()
+    }
+
+
 def field_errors_as_json(errors: Sequence[FieldError]) -> list[dict[str, Any]]:
     return [{"pointer": e.pointer, "detail": e.detail, "code": e.code} for e in errors]
 

@@ -20,6 +20,7 @@ from common.app import UnitOfWorkDep
 from common.auth import CurrentPrincipal, Principal, Role
 from common.errors import NotFoundError, PermissionDeniedError
 from common.money import DKK
+from common.problems import problem_responses
 from register.api.access import RegisterScope, scope_for
 from register.domain.codes import MUNICIPALITIES
 from register.services import reading
@@ -33,13 +34,14 @@ from register.services.reading import (
 
 router = APIRouter(tags=["history"])
 
-_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or an invalid bearer token", **_PROBLEM},
-    403: {"description": "Your role may not read this", **_PROBLEM},
-    404: {"description": "Not found, or outside what your token may see", **_PROBLEM},
-    422: {"description": "A query parameter is not valid (e.g. a bad date)", **_PROBLEM},
-}
+_ERRORS = problem_responses(
+    {
+        401: "No or an invalid bearer token",
+        403: "Your role may not read this",
+        404: "Not found, or outside what your token may see",
+        422: "A query parameter is not valid (e.g. a bad date)",
+    }
+)
 
 
 # --- access ------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from common.app import UnitOfWorkDep
 from common.errors import FieldError
-from common.problems import problem_response
+from common.problems import problem_response, problem_responses
 from register.api.access import ReadScope, RegisterScope, WriteScope
 from register.api.schemas import (
     ID_PATTERN,
@@ -66,21 +66,31 @@ MunicipalityFilter = Annotated[
 ]
 IdFilter = Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)]
 
-READ_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or invalid bearer token (problem+json)"},
-    403: {"description": "Your role may not read the register here (problem+json)"},
-    404: {"description": "No such record among those you may see (problem+json)"},
-}
-WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+READ_RESPONSES = problem_responses(
+    {
+        401: "No or invalid bearer token",
+        403: "Your role may not read the register here",
+        404: "No such record among those you may see",
+    }
+)
+WRITE_RESPONSES = {
     **READ_RESPONSES,
-    403: {"description": "Not your organisation's record, or your role may not report"},
-    409: {"description": "The record already exists (problem+json)"},
-    422: {"description": "The record breaks the register's rules: one error per field"},
+    **problem_responses(
+        {
+            403: "Not your organisation's record, or your role may not report",
+            409: "The record already exists",
+            422: "The record breaks the register's rules: one error per field",
+        }
+    ),
 }
-UPDATE_RESPONSES: dict[int | str, dict[str, Any]] = {
+UPDATE_RESPONSES = {
     **WRITE_RESPONSES,
-    412: {"description": "Stale version: someone changed the record since you read it"},
-    428: {"description": "Neither If-Match nor version was sent (problem+json)"},
+    **problem_responses(
+        {
+            412: "Stale version: someone changed the record since you read it",
+            428: "Neither If-Match nor version was sent",
+        }
+    ),
 }
 
 

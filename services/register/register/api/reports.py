@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from common.app import UnitOfWorkDep
 from common.auth import CurrentPrincipal
+from common.problems import problem_responses
 from register.api.access import RegisterScope, scope_for
 from register.services import reading
 from register.services.reading import (
@@ -28,7 +29,6 @@ from register.services.reading import (
 
 router = APIRouter(tags=["reports"])
 
-_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The report (JSON, or a CSV / XLSX file with `format`)",
@@ -37,10 +37,14 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
             XLSX_MEDIA_TYPE: {},
         },
     },
-    401: {"description": "No or an invalid bearer token", **_PROBLEM},
-    403: {"description": "Your role may not read reports", **_PROBLEM},
-    404: {"description": "Not found, or not one of yours", **_PROBLEM},
-    422: {"description": "A query parameter is not valid", **_PROBLEM},
+    **problem_responses(
+        {
+            401: "No or an invalid bearer token",
+            403: "Your role may not read reports",
+            404: "Not found, or not one of yours",
+            422: "A query parameter is not valid",
+        }
+    ),
 }
 
 

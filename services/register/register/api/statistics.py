@@ -9,16 +9,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 
 from common.app import UnitOfWorkDep
+from common.problems import problem_responses
 from register.domain.codes import HousingType
 from register.services import statistics as service
 
 router = APIRouter(tags=["statistics"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PROBLEM_RESPONSES: dict[int | str, dict[str, str]] = {
-    404: {"description": "Unknown municipality code (problem+json)"},
-    422: {"description": "Invalid parameters (problem+json)"},
-}
+PROBLEM_RESPONSES = problem_responses({404: "Unknown municipality code", 422: "Invalid parameters"})
 SUPPRESSION = "\n\nPublic, no token. " + service.SUPPRESSION_NOTE
 
 Municipality = Annotated[
