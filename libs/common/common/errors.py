@@ -51,6 +51,13 @@ class StaleVersionError(DomainError):
     title = "The object was changed by someone else"
 
 
+class PreconditionRequiredError(DomainError):
+    """A change that must say which version it builds on (If-Match / version) did not."""
+
+    code = "precondition-required"
+    title = "Precondition required"
+
+
 class RuleViolationError(DomainError):
     """The input is well-formed but breaks a rule of the domain."""
 

@@ -25,6 +25,7 @@ from common.errors import (
     FieldError,
     NotFoundError,
     PermissionDeniedError,
+    PreconditionRequiredError,
     RuleViolationError,
     StaleVersionError,
 )
@@ -39,6 +40,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (PermissionDeniedError, 403),
     (NotFoundError, 404),
     (StaleVersionError, 412),
+    (PreconditionRequiredError, 428),
     (ConflictError, 409),
     (RuleViolationError, 422),
 )

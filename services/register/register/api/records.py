@@ -10,13 +10,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel
 
 from common.app import UnitOfWorkDep
-from common.errors import FieldError
-from common.problems import problem_response, problem_responses
+from common.errors import FieldError, PreconditionRequiredError
+from common.problems import problem_responses
 from register.api.access import ReadScope, RegisterScope, WriteScope
 from register.api.schemas import (
     ID_PATTERN,
@@ -34,7 +33,7 @@ from register.api.schemas import (
     OrganisationOut,
     Page,
 )
-from register.domain.errors import PreconditionRequiredError, RecordRejectedError
+from register.domain.errors import RecordRejectedError
 from register.domain.records import EntityType
 from register.services import records as use_cases
 from register.services.records import ListQuery, PageOf, WriteCommand
@@ -109,12 +108,6 @@ def parse_if_match(if_match: str | None) -> int | None:
     return int(value)
 
 
-def precondition_required(request: Request, error: PreconditionRequiredError) -> JSONResponse:
-    return problem_response(
-        428, title=error.title, detail=error.detail, code=error.code, request=request
-    )
-
-
 def expected_version(if_match: str | None, body_version: int | None) -> int:
     version = parse_if_match(if_match) or body_version
     if version is None:
@@ -150,7 +143,6 @@ async def _created(
 
 
 async def _updated(
-    request: Request,
     uow: UnitOfWorkDep,
     scope: RegisterScope,
     build: Callable[[int], WriteCommand],
@@ -159,10 +151,7 @@ async def _updated(
     path_id: str,
     response: Response,
 ) -> Any:
-    try:
-        version = expected_version(if_match, body_version)
-    except PreconditionRequiredError as error:
-        return precondition_required(request, error)
+    version = expected_version(if_match, body_version)
     outcome = await use_cases.update_record(uow, scope, build(version), path_id)
     await uow.commit()
     response.headers["ETag"] = etag(outcome.row.version)
@@ -247,7 +236,6 @@ async def get_organisation(
 async def update_organisation(
     organisation_id: RecordIdPath,
     body: OrganisationIn,
-    request: Request,
     scope: WriteScope,
     uow: UnitOfWorkDep,
     response: Response,
@@ -256,10 +244,8 @@ async def update_organisation(
     def build(version: int) -> WriteCommand:
         return WriteCommand(EntityType.ORGANISATION, body.to_domain(), version)
 
-    row = await _updated(
-        request, uow, scope, build, if_match, body.version, organisation_id, response
-    )
-    return row if isinstance(row, JSONResponse) else _out(OrganisationOut, row, scope)
+    row = await _updated(uow, scope, build, if_match, body.version, organisation_id, response)
+    return _out(OrganisationOut, row, scope)
 
 
 # --- departments -------------------------------------------------------------------------------
@@ -335,7 +321,6 @@ async def get_department(
 async def update_department(
     department_id: RecordIdPath,
     body: DepartmentIn,
-    request: Request,
     scope: WriteScope,
     uow: UnitOfWorkDep,
     response: Response,
@@ -344,10 +329,8 @@ async def update_department(
     def build(version: int) -> WriteCommand:
         return WriteCommand(EntityType.DEPARTMENT, body.to_domain(), version)
 
-    row = await _updated(
-        request, uow, scope, build, if_match, body.version, department_id, response
-    )
-    return row if isinstance(row, JSONResponse) else _out(DepartmentOut, row, scope)
+    row = await _updated(uow, scope, build, if_match, body.version, department_id, response)
+    return _out(DepartmentOut, row, scope)
 
 
 # --- building sections -------------------------------------------------------------------------
@@ -412,7 +395,6 @@ async def get_building_section(
 async def update_building_section(
     section_id: RecordIdPath,
     body: BuildingSectionIn,
-    request: Request,
     scope: WriteScope,
     uow: UnitOfWorkDep,
     response: Response,
@@ -421,8 +403,8 @@ async def update_building_section(
     def build(version: int) -> WriteCommand:
         return WriteCommand(EntityType.BUILDING_SECTION, body.to_domain(), version)
 
-    row = await _updated(request, uow, scope, build, if_match, body.version, section_id, response)
-    return row if isinstance(row, JSONResponse) else _out(BuildingSectionOut, row, scope)
+    row = await _updated(uow, scope, build, if_match, body.version, section_id, response)
+    return _out(BuildingSectionOut, row, scope)
 
 
 # --- dwellings ---------------------------------------------------------------------------------
@@ -492,7 +474,6 @@ async def get_dwelling(
 async def update_dwelling(
     dwelling_id: RecordIdPath,
     body: DwellingIn,
-    request: Request,
     scope: WriteScope,
     uow: UnitOfWorkDep,
     response: Response,
@@ -501,8 +482,8 @@ async def update_dwelling(
     def build(version: int) -> WriteCommand:
         return WriteCommand(EntityType.DWELLING, body.to_domain(), version, body.confirmed)
 
-    row = await _updated(request, uow, scope, build, if_match, body.version, dwelling_id, response)
-    return row if isinstance(row, JSONResponse) else _out(DwellingOut, row, scope)
+    row = await _updated(uow, scope, build, if_match, body.version, dwelling_id, response)
+    return _out(DwellingOut, row, scope)
 
 
 # --- leases ------------------------------------------------------------------------------------
@@ -583,7 +564,6 @@ async def get_lease(
 async def update_lease(
     lease_id: RecordIdPath,
     body: LeaseIn,
-    request: Request,
     scope: WriteScope,
     uow: UnitOfWorkDep,
     response: Response,
@@ -592,8 +572,8 @@ async def update_lease(
     def build(version: int) -> WriteCommand:
         return WriteCommand(EntityType.LEASE, body.to_domain(), version, body.confirmed)
 
-    row = await _updated(request, uow, scope, build, if_match, body.version, lease_id, response)
-    return row if isinstance(row, JSONResponse) else _out(LeaseOut, row, scope)
+    row = await _updated(uow, scope, build, if_match, body.version, lease_id, response)
+    return _out(LeaseOut, row, scope)
 
 
 @router.post(
@@ -687,7 +667,6 @@ async def update_expense(
     lease_id: RecordIdPath,
     expense_id: ExpenseIdPath,
     body: HousingExpenseIn,
-    request: Request,
     scope: WriteScope,
     uow: UnitOfWorkDep,
     response: Response,
@@ -702,5 +681,5 @@ async def update_expense(
             expense_id=expense_id,
         )
 
-    row = await _updated(request, uow, scope, build, if_match, body.version, lease_id, response)
-    return row if isinstance(row, JSONResponse) else _out(HousingExpenseOut, row, scope)
+    row = await _updated(uow, scope, build, if_match, body.version, lease_id, response)
+    return _out(HousingExpenseOut, row, scope)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from common.errors import (
     ConflictError,
-    DomainError,
     FieldError,
     NotFoundError,
     RuleViolationError,
@@ -32,15 +31,6 @@ class RecordExistsError(ConflictError):
 
 class RecordNotFoundError(NotFoundError):
     code = "record-not-found"
-
-
-class PreconditionRequiredError(DomainError):
-    """An update without ``If-Match`` or ``version``: the register never overwrites blindly.
-
-    Rendered as 428 by the route (the shared problem mapping has no 428)."""
-
-    code = "precondition-required"
-    title = "Precondition required"
 
 
 class InvalidCursorError(RuleViolationError):
