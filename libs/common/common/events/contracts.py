@@ -62,17 +62,27 @@ from common.money import DKK
 
 __all__ = [
     "CATALOGUE",
+    "AccountsReportedV1",
     "AllocationType",
     "ApplicationPrequalifiedV1",
     "Contract",
+    "CriticalColour",
+    "DeliveryFailedV1",
     "DepartmentUpsertedV1",
     "DwellingVacancyChangedV1",
     "HousingType",
+    "KeyFigure",
+    "KeyFiguresUpdatedV1",
     "LeaseCreatedV1",
     "LeaseTerminatedV1",
     "LeaseUpdatedV1",
+    "MeetingHeldV1",
+    "OutstandingItem",
+    "PackageReturnedV1",
     "PackageSentV1",
+    "ReminderDueV1",
     "RentChangedV1",
+    "StatementSubmittedV1",
     "UnknownContractError",
     "contract_for",
     "contracts_on",
@@ -724,6 +734,373 @@ class DepartmentUpsertedV1(Contract):
         )
 
 
+# --- governance ↔ benchmarks ↔ notifications ---------------------------------------------------
+
+FigureValue = Annotated[
+    Decimal,
+    Field(max_digits=14, decimal_places=4, allow_inf_nan=False),
+    PlainSerializer(lambda value: format(value, "f"), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^-?\d{1,10}(\.\d{1,4})?$",
+            "description": "A decimal number as a string, at most four decimals, e.g. '812.5'.",
+        },
+        mode="serialization",
+    ),
+]
+"""A key figure's value or benchmark: exact decimal, a string on the wire."""
+
+
+class CriticalColour(StrEnum):
+    """The colour of a key figure against its benchmark (kritiske værdier)."""
+
+    GREEN = "green"  # within the thresholds
+    YELLOW = "yellow"  # gul: worth a look
+    RED = "red"  # rød: critical
+    NONE = "none"  # no benchmark or no value: no colour
+
+
+class KeyFigure(BaseModel):
+    """One key figure (nøgletal) of a department for a year, with its benchmark and colour."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    code: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        max_length=64,
+        description="The figure's code in the benchmark calculator's catalogue, e.g. "
+        "'rent_per_m2'.",
+    )
+    value: FigureValue | None = Field(
+        description="The department's value; null when it cannot be computed (no data)."
+    )
+    unit: str = Field(max_length=32, description="Unit of value and benchmark, e.g. 'DKK/m²/år'.")
+    benchmark: FigureValue | None = Field(
+        description="Average of the comparable departments; null when there is no benchmark."
+    )
+    benchmark_indexed: bool = Field(
+        description="The benchmark is an earlier year's, indexed forward, because the year had "
+        "too few accounts."
+    )
+    colour: CriticalColour = Field(description="green, yellow, red, or none without benchmark.")
+    reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Why the colour, in Danish, e.g. '34 % over benchmark for sammenlignelige "
+        "afdelinger'; null for green and none.",
+    )
+
+
+class KeyFiguresUpdatedV1(Contract):
+    """The benchmark calculator's key figures of a department for a year changed.
+
+    Debounced: emitted once after a burst of register or accounts events settles, not once per
+    lease. Carries the department's whole set of figures for the year, so a consumer replaces
+    what it held (the governance service prefills its department forms from it)."""
+
+    event_type: ClassVar[str] = "benchmarks.keyfigures.updated"
+    topic: ClassVar[str] = "benchmarks.keyfigures.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "benchmarks"
+    consumers: ClassVar[tuple[str, ...]] = ("governance",)
+    summary: ClassVar[str] = "A department's key figures for a year changed."
+    aggregate_field: ClassVar[str] = "department_id"
+
+    department_id: Id = Field(description="The department (afdeling); the aggregate id.")
+    organisation_id: Id = Field(description="The housing organisation owning the department.")
+    municipality_code: MunicipalityCode = Field(
+        description="Municipality where the department lies, three digits."
+    )
+    year: int = Field(ge=2000, le=2100, description="The calendar year the figures describe.")
+    revision: int = Field(
+        ge=1,
+        description="Increases with every change of this department's figures for this year; "
+        "a consumer ignores a revision at or below the one it holds.",
+    )
+    figures: list[KeyFigure] = Field(description="Every figure of the catalogue, sorted by code.")
+    computed_at: AwareDatetime = Field(description="When the figures were computed.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            department_id="dep-0412",
+            organisation_id="org-0101",
+            municipality_code="101",
+            year=2026,
+            revision=3,
+            figures=[
+                KeyFigure(
+                    code="rent_per_m2",
+                    value=Decimal("1034.50"),
+                    unit="DKK/m²/år",
+                    benchmark=Decimal("772.00"),
+                    benchmark_indexed=False,
+                    colour=CriticalColour.RED,
+                    reason="34 % over benchmark for sammenlignelige afdelinger",
+                )
+            ],
+            computed_at=datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
+        )
+
+
+class AccountsReportedV1(Contract):
+    """A housing organisation reported (or corrected) a department's accounts for a year.
+
+    The figures the benchmark calculator needs, as reported in the governance package of year
+    ``accounts_year + 1``; a correction is a new event with a higher ``revision``."""
+
+    event_type: ClassVar[str] = "governance.accounts.reported"
+    topic: ClassVar[str] = "governance.accounts.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "governance"
+    consumers: ClassVar[tuple[str, ...]] = ("benchmarks",)
+    summary: ClassVar[str] = "A department's accounts for a year were reported."
+    aggregate_field: ClassVar[str] = "department_id"
+
+    department_id: Id = Field(description="The department (afdeling); the aggregate id.")
+    organisation_id: Id = Field(description="The housing organisation owning the department.")
+    municipality_code: MunicipalityCode = Field(
+        description="Municipality where the department lies, three digits."
+    )
+    package_id: Id = Field(description="The documentation package the accounts belong to.")
+    accounts_year: int = Field(ge=2000, le=2100, description="The financial year (regnskabsår).")
+    revision: int = Field(ge=1, description="1 for the first report, +1 for each correction.")
+    dwellings: int = Field(ge=1, description="Number of dwellings (lejemål) in the accounts.")
+    total_area_m2: SquareMetres = Field(description="The department's total dwelling area, m².")
+    administration_cost: Amount = Field(description="Administration costs of the year, DKK.")
+    maintenance_cost: Amount = Field(
+        description="Planned and ongoing maintenance and renewals of the year, DKK."
+    )
+    vacancy_rent_loss: Amount = Field(description="Rent lost to vacancy (tab ved lejeledighed).")
+    operating_cost: Amount = Field(description="Total operating costs (driftsudgifter), DKK.")
+    reported_at: AwareDatetime = Field(description="When the accounts were reported.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            department_id="dep-0412",
+            organisation_id="org-0101",
+            municipality_code="101",
+            package_id="pkg-2026-0101",
+            accounts_year=2025,
+            revision=1,
+            dwellings=120,
+            total_area_m2=Decimal("9120.00"),
+            administration_cost=Decimal("540000.00"),
+            maintenance_cost=Decimal("1368000.00"),
+            vacancy_rent_loss=Decimal("48250.00"),
+            operating_cost=Decimal("7296000.00"),
+            reported_at=datetime(2026, 4, 30, 12, 0, tzinfo=UTC),
+        )
+
+
+class PackageReturnedV1(Contract):
+    """The home municipality sent a governance package back to the housing organisation,
+    which reopens it for changes."""
+
+    event_type: ClassVar[str] = "governance.package.returned"
+    topic: ClassVar[str] = "governance.package.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "governance"
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    summary: ClassVar[str] = "A governance package was sent back to its organisation."
+    aggregate_field: ClassVar[str] = "package_id"
+
+    package_id: Id = Field(description="The documentation package; the aggregate id.")
+    organisation_id: Id = Field(description="The housing organisation the package belongs to.")
+    governance_year: int = Field(ge=2000, le=2100, description="The governance year.")
+    home_municipality_code: MunicipalityCode = Field(
+        description="The home municipality that sent it back."
+    )
+    reason: str | None = Field(
+        default=None, max_length=2000, description="The municipality's reason, as written."
+    )
+    returned_at: AwareDatetime = Field(description="When the package was sent back.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            package_id="pkg-2026-0101",
+            organisation_id="org-0101",
+            governance_year=2026,
+            home_municipality_code="101",
+            reason="Afdelingsskemaet for afdeling 12 mangler kommentar til tomgang.",
+            returned_at=datetime(2026, 11, 28, 9, 15, tzinfo=UTC),
+        )
+
+
+class MeetingHeldV1(Contract):
+    """The home municipality recorded the governance meeting (Møde afholdt) for a package."""
+
+    event_type: ClassVar[str] = "governance.package.meeting_held"
+    topic: ClassVar[str] = "governance.package.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "governance"
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    summary: ClassVar[str] = "The governance meeting of a package was held."
+    aggregate_field: ClassVar[str] = "package_id"
+
+    package_id: Id = Field(description="The documentation package; the aggregate id.")
+    organisation_id: Id = Field(description="The housing organisation the package belongs to.")
+    governance_year: int = Field(ge=2000, le=2100, description="The governance year.")
+    home_municipality_code: MunicipalityCode = Field(
+        description="The home municipality that held the meeting."
+    )
+    held_on: date = Field(description="The day of the meeting.")
+    recorded_at: AwareDatetime = Field(description="When the meeting was recorded.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            package_id="pkg-2026-0101",
+            organisation_id="org-0101",
+            governance_year=2026,
+            home_municipality_code="101",
+            held_on=date(2026, 12, 10),
+            recorded_at=datetime(2026, 12, 11, 8, 0, tzinfo=UTC),
+        )
+
+
+class StatementSubmittedV1(Contract):
+    """A municipality submitted its statement (redegørelse) on a governance package: the home
+    municipality's statement, or a location municipality's supplementary one."""
+
+    event_type: ClassVar[str] = "governance.package.statement_submitted"
+    topic: ClassVar[str] = "governance.package.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "governance"
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    summary: ClassVar[str] = "A municipality's statement on a governance package was submitted."
+    aggregate_field: ClassVar[str] = "package_id"
+
+    package_id: Id = Field(description="The documentation package; the aggregate id.")
+    organisation_id: Id = Field(description="The housing organisation the package belongs to.")
+    governance_year: int = Field(ge=2000, le=2100, description="The governance year.")
+    municipality_code: MunicipalityCode = Field(
+        description="The municipality that submitted the statement."
+    )
+    supplementary: bool = Field(
+        description="A location municipality's supplementary statement (not the home "
+        "municipality's statement, which sets the package to Redegørelse afgivet)."
+    )
+    submitted_at: AwareDatetime = Field(description="When the statement was submitted.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            package_id="pkg-2026-0101",
+            organisation_id="org-0101",
+            governance_year=2026,
+            municipality_code="101",
+            supplementary=False,
+            submitted_at=datetime(2027, 1, 15, 13, 0, tzinfo=UTC),
+        )
+
+
+class OutstandingItem(BaseModel):
+    """One package a municipality has not finished with, in a reminder."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    package_id: Id = Field(description="The documentation package.")
+    organisation_id: Id = Field(description="The housing organisation of the package.")
+    governance_year: int = Field(ge=2000, le=2100, description="The governance year.")
+    status: str = Field(
+        max_length=64, description="The package's status code, e.g. 'sent' (Fremsendt)."
+    )
+    missing: str = Field(
+        max_length=200,
+        description="What the municipality still has to do, in Danish, e.g. 'Møde afholdt'.",
+    )
+
+
+class ReminderDueV1(Contract):
+    """A twice-yearly reminder to a municipality fell due: its outstanding governance items of
+    the last two governance years."""
+
+    event_type: ClassVar[str] = "governance.reminder.due"
+    topic: ClassVar[str] = "governance.reminder.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "governance"
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    summary: ClassVar[str] = "A municipality's twice-yearly governance reminder fell due."
+    aggregate_field: ClassVar[str] = "reminder_id"
+
+    reminder_id: Id = Field(
+        description="The reminder, unique per municipality and round, e.g. '101-2027-1'."
+    )
+    municipality_code: MunicipalityCode = Field(description="The municipality reminded.")
+    round_date: date = Field(description="The scheduled day of this reminder round.")
+    governance_years: list[int] = Field(
+        min_length=1, description="The governance years covered (the last two)."
+    )
+    items: list[OutstandingItem] = Field(
+        min_length=1, description="The outstanding items, by governance year and organisation."
+    )
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            reminder_id="101-2027-1",
+            municipality_code="101",
+            round_date=date(2027, 3, 1),
+            governance_years=[2025, 2026],
+            items=[
+                OutstandingItem(
+                    package_id="pkg-2026-0101",
+                    organisation_id="org-0101",
+                    governance_year=2026,
+                    status="sent",
+                    missing="Møde afholdt",
+                )
+            ],
+        )
+
+
+class DeliveryFailedV1(Contract):
+    """The notification service gave up on delivering a message to a recipient (a permanent
+    failure such as an unknown mailbox). Addresses stay in the notification service."""
+
+    event_type: ClassVar[str] = "notifications.delivery.failed"
+    topic: ClassVar[str] = "notifications.delivery.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "notifications"
+    consumers: ClassVar[tuple[str, ...]] = ("governance",)
+    summary: ClassVar[str] = "A notification could not be delivered to a recipient."
+    aggregate_field: ClassVar[str] = "delivery_id"
+
+    delivery_id: Id = Field(description="The delivery record in the notification service.")
+    cause_event_id: Id = Field(description="The id of the event the message followed.")
+    cause_event_type: str = Field(max_length=128, description="That event's type.")
+    cause_subject: Id = Field(
+        description="That event's aggregate id (e.g. the package id), so its owner can show "
+        "the failure next to it."
+    )
+    recipient_kind: str = Field(
+        pattern=r"^(municipality|organisation)$",
+        description="Who the message was for: 'municipality' or 'organisation'.",
+    )
+    recipient_ref: Id = Field(
+        description="The recipient's id: a municipality code or an organisation id."
+    )
+    reason: str = Field(max_length=500, description="The SMTP server's answer, e.g. '550 5.1.1'.")
+    failed_at: AwareDatetime = Field(description="When the delivery was given up.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            delivery_id="dlv-6f1c",
+            cause_event_id="3b0c5d8e-1f2a-4b6c-9d7e-5a4b3c2d1e0f",
+            cause_event_type="governance.package.sent",
+            cause_subject="pkg-2026-0101",
+            recipient_kind="municipality",
+            recipient_ref="101",
+            reason="550 5.1.1 mailbox unavailable",
+            failed_at=datetime(2026, 11, 24, 14, 6, tzinfo=UTC),
+        )
+
+
 # --- the catalogue -----------------------------------------------------------------------------
 
 CATALOGUE: tuple[type[Contract], ...] = (
@@ -735,6 +1112,13 @@ CATALOGUE: tuple[type[Contract], ...] = (
     RentChangedV1,
     DwellingVacancyChangedV1,
     DepartmentUpsertedV1,
+    KeyFiguresUpdatedV1,
+    AccountsReportedV1,
+    PackageReturnedV1,
+    MeetingHeldV1,
+    StatementSubmittedV1,
+    ReminderDueV1,
+    DeliveryFailedV1,
 )
 """Every published contract. A new contract (or a new version) must be added here."""
 

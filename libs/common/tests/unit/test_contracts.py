@@ -139,8 +139,12 @@ class TestCatalogue:
     def test_topics_are_sorted_and_unique(self) -> None:
         assert topics() == sorted({c.topic for c in CATALOGUE})
         assert topics() == [
+            "benchmarks.keyfigures.v1",
+            "governance.accounts.v1",
             "governance.package.v1",
+            "governance.reminder.v1",
             "grants.application.v1",
+            "notifications.delivery.v1",
             "register.department.v1",
             "register.dwelling.v1",
             "register.lease.v1",
@@ -149,9 +153,15 @@ class TestCatalogue:
     def test_topics_of_a_consumer_are_the_topics_it_reads(self) -> None:
         assert topics(consumer="notifications") == [
             "governance.package.v1",
+            "governance.reminder.v1",
             "grants.application.v1",
         ]
+        assert topics(consumer="governance") == [
+            "benchmarks.keyfigures.v1",
+            "notifications.delivery.v1",
+        ]
         assert topics(consumer="benchmarks") == [
+            "governance.accounts.v1",
             "governance.package.v1",
             "register.department.v1",
             "register.dwelling.v1",
