@@ -33,6 +33,11 @@ class PeriodicJob:
     run: Callable[[], Awaitable[object]]
 
 
+JobFactory = Callable[[Database, ServiceSettings], Sequence[PeriodicJob]]
+"""A service's scheduled jobs, built once its worker has a database: ``<package>.worker.jobs``
+has this signature, and the embedded run calls the same function."""
+
+
 def housekeeping_jobs(database: Database, relay: OutboxRelay) -> list[PeriodicJob]:
     """What every service's worker does besides its own jobs."""
     return [
@@ -61,7 +66,7 @@ async def serve_worker(
     stop: asyncio.Event,
     *,
     consumers: Sequence[Consumer] = (),
-    jobs: Sequence[PeriodicJob] = (),
+    jobs: JobFactory | None = None,
 ) -> None:
     if not settings.kafka_bootstrap_servers:
         raise SystemExit(
@@ -74,7 +79,7 @@ async def serve_worker(
     )
     bus = KafkaBus(settings.kafka_bootstrap_servers, client_id=f"{settings.service_name}-relay")
     relay = OutboxRelay(database, bus)
-    all_jobs = [*housekeeping_jobs(database, relay), *jobs]
+    all_jobs = [*housekeeping_jobs(database, relay), *(jobs(database, settings) if jobs else ())]
     runners = [
         KafkaConsumerRunner(database, settings.kafka_bootstrap_servers, consumer)
         for consumer in consumers
@@ -101,7 +106,7 @@ def run_worker(
     settings: ServiceSettings,
     *,
     consumers: Sequence[Consumer] = (),
-    jobs: Sequence[PeriodicJob] = (),
+    jobs: JobFactory | None = None,
 ) -> None:
     configure_logging(settings.log_level, json_logs=settings.log_json)
 

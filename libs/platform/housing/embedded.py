@@ -156,7 +156,10 @@ class ServiceDispatcher:
                     subscribe_in_process(self.bus, database, consumer)
                 relay = OutboxRelay(database, self.bus, poll_interval=0.5)
             yield relay.run(stop)
-            for job in housekeeping_jobs(database, relay):
+            for job in [
+                *housekeeping_jobs(database, relay),
+                *running.entry.jobs(database, settings),
+            ]:
                 yield repeat(job, stop)
 
 

@@ -9,9 +9,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from common.db.engine import Database
 from common.events.consumer import Consumer
 from common.events.transport import EventBus
 from common.settings import ServiceSettings
+from common.worker import PeriodicJob
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,12 @@ class ServiceEntry:
     def consumers(self) -> tuple[Consumer, ...]:
         consumers: tuple[Consumer, ...] = self._module("worker").CONSUMERS
         return consumers
+
+    def jobs(self, database: Database, settings: ServiceSettings) -> list[PeriodicJob]:
+        """The service's own scheduled jobs: its worker module's ``jobs(database, settings)``,
+        if it has one (the worker and the embedded run schedule the same jobs)."""
+        make_jobs = getattr(self._module("worker"), "jobs", None)
+        return [] if make_jobs is None else list(make_jobs(database, settings))
 
 
 SERVICES: tuple[ServiceEntry, ...] = (
