@@ -77,6 +77,7 @@ __all__ = [
     "LeaseTerminatedV1",
     "LeaseUpdatedV1",
     "MeetingHeldV1",
+    "OrganisationUpsertedV1",
     "OutstandingItem",
     "PackageReturnedV1",
     "PackageSentV1",
@@ -734,6 +735,43 @@ class DepartmentUpsertedV1(Contract):
         )
 
 
+class OrganisationUpsertedV1(Contract):
+    """A housing organisation (boligorganisation) was reported to the rent register or its
+    facts changed: where it is at home and who administers it."""
+
+    event_type: ClassVar[str] = "register.organisation.upserted"
+    topic: ClassVar[str] = "register.organisation.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "register"
+    consumers: ClassVar[tuple[str, ...]] = ("governance",)
+    summary: ClassVar[str] = "A housing organisation was created or changed in the rent register."
+    aggregate_field: ClassVar[str] = "organisation_id"
+
+    organisation_id: Id = Field(
+        description="The housing organisation (BoligorganisationIdentifikator); the aggregate id."
+    )
+    home_municipality_code: MunicipalityCode = Field(
+        description="The organisation's home municipality (hjemstedskommune), three digits."
+    )
+    administered_by: Id | None = Field(
+        default=None,
+        description="The administration organisation (administrationsorganisation) acting for "
+        "it, if any.",
+    )
+    version: int = Field(ge=1, description="The organisation's version in the register.")
+    recorded_at: AwareDatetime = Field(description="When the register recorded the change.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            organisation_id="org-0101",
+            home_municipality_code="101",
+            administered_by="adm-0007",
+            version=1,
+            recorded_at=datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
+        )
+
+
 # --- governance ↔ benchmarks ↔ notifications ---------------------------------------------------
 
 FigureValue = Annotated[
@@ -1112,6 +1150,7 @@ CATALOGUE: tuple[type[Contract], ...] = (
     RentChangedV1,
     DwellingVacancyChangedV1,
     DepartmentUpsertedV1,
+    OrganisationUpsertedV1,
     KeyFiguresUpdatedV1,
     AccountsReportedV1,
     PackageReturnedV1,

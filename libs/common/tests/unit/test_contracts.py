@@ -148,6 +148,7 @@ class TestCatalogue:
             "register.department.v1",
             "register.dwelling.v1",
             "register.lease.v1",
+            "register.organisation.v1",
         ]
 
     def test_topics_of_a_consumer_are_the_topics_it_reads(self) -> None:
@@ -159,6 +160,7 @@ class TestCatalogue:
         assert topics(consumer="governance") == [
             "benchmarks.keyfigures.v1",
             "notifications.delivery.v1",
+            "register.organisation.v1",
         ]
         assert topics(consumer="benchmarks") == [
             "governance.accounts.v1",
