@@ -7,15 +7,17 @@ so two concurrent updates of one record cannot both win.
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Identity, Select, Table, and_, exists, or_, select, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from register.api.access import RegisterScope
@@ -27,8 +29,6 @@ from register.db.models import (
     HousingExpenseRow,
     LeaseRow,
     OrganisationRow,
-    RecordVersionRow,
-    SubmissionRow,
 )
 from register.domain.codes import RENT_FORMING
 from register.domain.records import DepartmentRentStatistics, LeaseStatus
@@ -36,10 +36,27 @@ from register.domain.records import DepartmentRentStatistics, LeaseStatus
 RowT = TypeVar("RowT", bound=Base)
 
 HISTORY_EXCLUDED_COLUMNS = frozenset({"created_at", "updated_at"})
+_STAMPS = HISTORY_EXCLUDED_COLUMNS  # set by the database (now()), not by the caller
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
-class DuplicateRecordError(Exception):
-    """An insert hit a unique key (a concurrent create of the same record)."""
+def _array_type(column: ColumnElement[Any]) -> str:
+    """The PostgreSQL type of a column's values as sent in an array (JSON travels as text)."""
+    if isinstance(column.type, JSONB):
+        return "TEXT"
+    return str(column.type.compile(dialect=_DIALECT))
+
+
+def _select_expr(name: str, column: ColumnElement[Any]) -> str:
+    return f"CAST({name} AS JSONB)" if isinstance(column.type, JSONB) else name
+
+
+def _wire(column: ColumnElement[Any], value: Any) -> Any:
+    return json.dumps(value) if isinstance(column.type, JSONB) else value
+
+
+def _has_identity(row_type: type[Base]) -> bool:
+    return isinstance(row_type.__table__.c["id"].identity, Identity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,191 +97,212 @@ class RegisterRepository:
             await self.session.scalars(statement.execution_options(populate_existing=True))
         ).one_or_none()
 
-    async def expense_by_natural_key(
-        self, lease_id: str, expense_type: str, valid_from: date, *, lock: bool = False
-    ) -> HousingExpenseRow | None:
-        statement = select(HousingExpenseRow).where(
-            HousingExpenseRow.lease_id == lease_id,
-            HousingExpenseRow.expense_type == expense_type,
-            HousingExpenseRow.valid_from == valid_from,
-        )
-        if lock:
-            statement = statement.with_for_update()
-        return (await self.session.scalars(statement)).one_or_none()
+    # --- set-based writes: a few statements per table per submission ----------------------
 
-    async def department_of_section(self, section_id: str) -> DepartmentRow | None:
-        return (
-            await self.session.scalars(
-                select(DepartmentRow)
-                .join(BuildingSectionRow, BuildingSectionRow.department_id == DepartmentRow.id)
-                .where(BuildingSectionRow.id == section_id)
-            )
-        ).one_or_none()
+    async def transaction_time(self) -> datetime:
+        """``now()``: the transaction's timestamp, which every row of it is stamped with."""
+        value: datetime = await self.session.scalar(text("SELECT now()"))
+        return value
 
-    async def department_of_dwelling(self, dwelling_id: str) -> DepartmentRow | None:
-        return (
-            await self.session.scalars(
-                select(DepartmentRow)
-                .join(DwellingRow, DwellingRow.department_id == DepartmentRow.id)
-                .where(DwellingRow.id == dwelling_id)
-            )
-        ).one_or_none()
-
-    async def dwelling_and_department_of_lease(
-        self, lease_id: str
-    ) -> tuple[DwellingRow, DepartmentRow] | None:
-        row = (
-            await self.session.execute(
-                select(DwellingRow, DepartmentRow)
-                .join(LeaseRow, LeaseRow.dwelling_id == DwellingRow.id)
-                .join(DepartmentRow, DepartmentRow.id == DwellingRow.department_id)
-                .where(LeaseRow.id == lease_id)
-            )
-        ).one_or_none()
-        return None if row is None else (row[0], row[1])
-
-    # --- writes ------------------------------------------------------------------------------
-
-    async def insert(self, row: RowT) -> RowT:
-        try:
-            async with self.session.begin_nested():
-                self.session.add(row)
-                await self.session.flush()
-        except IntegrityError as exc:
-            raise DuplicateRecordError(str(exc.orig)) from exc
-        await self.session.refresh(row)
-        return row
-
-    async def update_versioned(
-        self, row: RowT, expected_version: int, values: dict[str, Any]
-    ) -> bool:
-        """``UPDATE ... WHERE id = :id AND version = :expected``; False if it matched no row."""
-        row_type = type(row)
-        key_column = row_type.__mapper__.primary_key[0]
-        key = getattr(row, str(key_column.key))
-        try:
-            async with self.session.begin_nested():
-                result = await self.session.execute(
-                    update(row_type)
-                    .where(key_column == key, row_type.version == expected_version)  # type: ignore[attr-defined]
-                    .values(**values, version=expected_version + 1, updated_at=func.now())
-                    .execution_options(synchronize_session=False)
-                )
-        except IntegrityError as exc:
-            raise DuplicateRecordError(str(exc.orig)) from exc
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return False
-        await self.session.refresh(row)
-        return True
-
-    async def append_version(
+    async def rows_where(
         self,
+        row_type: type[RowT],
+        column: str,
+        keys: Iterable[Any],
         *,
-        entity_type: str,
-        row: Base,
-        entity_id: str,
-        organisation_id: str,
+        lock: bool = False,
+    ) -> list[RowT]:
+        """``SELECT * ... WHERE column = ANY(:keys) ORDER BY id [FOR UPDATE]`` as transient rows
+        (not in the session, so nothing is written back by accident). Locks are taken in id
+        order, so two submissions touching the same records cannot deadlock on them."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return []
+        table = cast(Table, row_type.__table__)
+        pg_type = _array_type(table.c[column])
+        result = await self.session.execute(
+            text(
+                f"SELECT * FROM {table.name} WHERE {column} = ANY(CAST(:keys AS {pg_type}[]))"  # noqa: S608 — names from the metadata
+                f" ORDER BY id{' FOR UPDATE' if lock else ''}"
+            ),
+            {"keys": wanted},
+        )
+        return [row_type(**mapping) for mapping in result.mappings()]
+
+    async def insert_rows(self, row_type: type[RowT], rows: Sequence[RowT]) -> list[Any]:
+        """One ``INSERT ... SELECT FROM unnest(...)`` for all rows; stamps ``created_at`` and
+        ``updated_at`` with ``now()``. Returns the generated ids of identity-keyed tables (in
+        the rows' order: ``WITH ORDINALITY``)."""
+        if not rows:
+            return []
+        table = cast(Table, row_type.__table__)
+        generated = _has_identity(row_type)
+        columns = [
+            c for c in table.columns if c.key not in _STAMPS and not (generated and c.key == "id")
+        ]
+        params = {
+            f"p{i}": [_wire(c, getattr(row, c.key)) for row in rows] for i, c in enumerate(columns)
+        }
+        names = ", ".join(f'"{c.name}"' for c in columns)
+        arrays = ", ".join(f"CAST(:p{i} AS {_array_type(c)}[])" for i, c in enumerate(columns))
+        values = ", ".join(_select_expr(f"v.p{i}", c) for i, c in enumerate(columns))
+        aliases = ", ".join(f"p{i}" for i in range(len(columns)))
+        statement = (
+            f"INSERT INTO {table.name} ({names}, created_at, updated_at)"  # noqa: S608 — names from the metadata
+            f" SELECT {values}, now(), now()"
+            f" FROM unnest({arrays}) WITH ORDINALITY AS v({aliases}, ordinality)"
+            " ORDER BY v.ordinality"
+        )
+        if not generated:
+            await self.session.execute(text(statement), params)
+            return []
+        result = await self.session.execute(text(statement + " RETURNING id"), params)
+        return list(result.scalars())
+
+    async def update_rows(self, row_type: type[RowT], rows: Sequence[tuple[RowT, int]]) -> int:
+        """One ``UPDATE ... FROM unnest(...)`` of whole rows, each ``WHERE id = :id AND version
+        = :expected`` (optimistic concurrency); ``updated_at`` becomes ``now()``. Returns the
+        number of rows it matched."""
+        if not rows:
+            return 0
+        table = cast(Table, row_type.__table__)
+        columns = [c for c in table.columns if c.key not in _STAMPS and c.key != "id"]
+        key = table.c["id"]
+        params: dict[str, Any] = {
+            "k": [row.id for row, _ in rows],  # type: ignore[attr-defined]
+            "e": [expected for _, expected in rows],
+        }
+        for i, c in enumerate(columns):
+            params[f"p{i}"] = [_wire(c, getattr(row, c.key)) for row, _ in rows]
+        arrays = ", ".join(
+            [
+                f"CAST(:k AS {_array_type(key)}[])",
+                "CAST(:e AS INTEGER[])",
+                *(f"CAST(:p{i} AS {_array_type(c)}[])" for i, c in enumerate(columns)),
+            ]
+        )
+        assignments = ", ".join(
+            f'"{c.name}" = {_select_expr(f"v.p{i}", c)}' for i, c in enumerate(columns)
+        )
+        aliases = ", ".join(["k", "e", *(f"p{i}" for i in range(len(columns)))])
+        result = await self.session.execute(
+            text(
+                f"UPDATE {table.name} AS t SET {assignments}, updated_at = now()"  # noqa: S608 — names from the metadata
+                f" FROM unnest({arrays}) AS v({aliases})"
+                " WHERE t.id = v.k AND t.version = v.e"
+            ),
+            params,
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def insert_versions(
+        self,
+        versions: Sequence[tuple[str, str, int, str, dict[str, Any]]],
+        *,
         recorded_by: str,
         submission_id: uuid.UUID,
     ) -> None:
-        self.session.add(
-            RecordVersionRow(
-                entity_type=entity_type,
-                entity_id=entity_id,
-                version=row.version,  # type: ignore[attr-defined]
-                organisation_id=organisation_id,
-                data=history_data(row),
-                recorded_by=recorded_by,
-                submission_id=submission_id,
-            )
+        """History rows ``(entity_type, entity_id, version, organisation_id, data)``, one
+        statement; ``recorded_at`` is the transaction's ``now()``."""
+        if not versions:
+            return
+        await self.session.execute(
+            text(
+                "INSERT INTO record_versions (entity_type, entity_id, version, organisation_id,"
+                " data, recorded_by, submission_id)"
+                " SELECT v.t, v.i, v.n, v.o, CAST(v.d AS JSONB), :by, :submission"
+                " FROM unnest(CAST(:t AS TEXT[]), CAST(:i AS TEXT[]), CAST(:n AS INTEGER[]),"
+                " CAST(:o AS TEXT[]), CAST(:d AS TEXT[])) WITH ORDINALITY AS v(t, i, n, o, d, r)"
+                " ORDER BY v.r"
+            ),
+            {
+                "t": [v[0] for v in versions],
+                "i": [v[1] for v in versions],
+                "n": [v[2] for v in versions],
+                "o": [v[3] for v in versions],
+                "d": [json.dumps(v[4]) for v in versions],
+                "by": recorded_by,
+                "submission": submission_id,
+            },
         )
-        await self.session.flush()
 
-    async def last_accepted_lease_state(self, lease_id: str) -> dict[str, Any] | None:
-        """The lease as last published (its latest accepted version), if it ever was."""
-        data = await self.session.scalar(
-            select(RecordVersionRow.data)
-            .where(
-                RecordVersionRow.entity_type == "lease",
-                RecordVersionRow.entity_id == lease_id,
-                RecordVersionRow.data["status"].astext == LeaseStatus.ACCEPTED.value,
-            )
-            .order_by(RecordVersionRow.version.desc())
-            .limit(1)
+    async def last_accepted_lease_states(self, lease_ids: Iterable[str]) -> dict[str, Any]:
+        """Each lease as last published (its latest accepted version), if it ever was."""
+        wanted = sorted(set(lease_ids))
+        if not wanted:
+            return {}
+        result = await self.session.execute(
+            text(
+                "SELECT DISTINCT ON (entity_id) entity_id, data FROM record_versions"
+                " WHERE entity_type = 'lease' AND entity_id = ANY(CAST(:ids AS TEXT[]))"
+                " AND data ->> 'status' = 'accepted'"
+                " ORDER BY entity_id, version DESC"
+            ),
+            {"ids": wanted},
         )
-        return data
+        return {row.entity_id: row.data for row in result}
 
     async def add_submission(
-        self, *, submission_id: uuid.UUID, kind: str, submitted_by: str, organisation_ids: list[str]
-    ) -> SubmissionRow:
-        row = SubmissionRow(
-            id=submission_id,
-            kind=kind,
-            submitted_by=submitted_by,
-            organisation_ids=organisation_ids,
-            accepted=0,
-            rejected=0,
-            held=0,
+        self,
+        *,
+        submission_id: uuid.UUID,
+        kind: str,
+        submitted_by: str,
+        organisation_ids: list[str],
+        accepted: int = 0,
+        rejected: int = 0,
+        held: int = 0,
+    ) -> None:
+        await self.session.execute(
+            text(
+                "INSERT INTO submissions (id, kind, submitted_by, organisation_ids, accepted,"
+                " rejected, held) VALUES (:id, :kind, :by, CAST(:organisations AS JSONB),"
+                " :accepted, :rejected, :held)"
+            ),
+            {
+                "id": submission_id,
+                "kind": kind,
+                "by": submitted_by,
+                "organisations": json.dumps(organisation_ids),
+                "accepted": accepted,
+                "rejected": rejected,
+                "held": held,
+            },
         )
-        self.session.add(row)
-        await self.session.flush()
-        return row
 
     # --- what the rules need -----------------------------------------------------------------
 
-    async def leases_of_dwelling(
-        self, dwelling_id: str
-    ) -> list[tuple[LeaseRow, list[HousingExpenseRow]]]:
-        leases = list(
-            await self.session.scalars(
-                select(LeaseRow).where(LeaseRow.dwelling_id == dwelling_id).order_by(LeaseRow.id)
-            )
-        )
-        expenses = await self.expenses_of_leases([lease.id for lease in leases])
-        return [(lease, expenses.get(lease.id, [])) for lease in leases]
-
-    async def expenses_of_leases(
-        self, lease_ids: Sequence[str]
-    ) -> dict[str, list[HousingExpenseRow]]:
-        if not lease_ids:
-            return {}
-        grouped: dict[str, list[HousingExpenseRow]] = {}
-        rows = await self.session.scalars(
-            select(HousingExpenseRow)
-            .where(HousingExpenseRow.lease_id.in_(list(lease_ids)))
-            .order_by(HousingExpenseRow.id)
+    async def department_rent_statistics(
+        self, department_ids: Iterable[str]
+    ) -> dict[str, DepartmentRentStatistics]:
+        """Median rent per m² of each department's accepted leases, each at its start date."""
+        wanted = sorted(set(department_ids))
+        statistics = {department: DepartmentRentStatistics(0, None) for department in wanted}
+        if not wanted:
+            return statistics
+        rows = await self.session.execute(
+            text(
+                "SELECT d.department_id, count(*) AS leases,"
+                " percentile_cont(0.5) WITHIN GROUP (ORDER BY rent.amount / d.area_m2)"
+                "   AS median"
+                " FROM leases l"
+                " JOIN dwellings d ON d.id = l.dwelling_id"
+                " JOIN LATERAL ("
+                "   SELECT sum(e.monthly_amount) AS amount FROM housing_expenses e"
+                "   WHERE e.lease_id = l.id AND e.expense_type = ANY(:rent_forming)"
+                "   AND e.valid_from <= l.start_date"
+                "   AND (e.valid_to IS NULL OR e.valid_to >= l.start_date)"
+                " ) rent ON true"
+                " WHERE d.department_id = ANY(CAST(:departments AS TEXT[]))"
+                " AND l.status = 'accepted' AND rent.amount > 0 AND d.area_m2 > 0"
+                " GROUP BY d.department_id"
+            ),
+            {"departments": wanted, "rent_forming": sorted(t.value for t in RENT_FORMING)},
         )
         for row in rows:
-            grouped.setdefault(row.lease_id, []).append(row)
-        return grouped
-
-    async def department_rent_statistics(self, department_id: str) -> DepartmentRentStatistics:
-        """Median rent per m² of the department's accepted leases, each at its start date."""
-        row = (
-            await self.session.execute(
-                text(
-                    "SELECT count(*) AS leases,"
-                    " percentile_cont(0.5) WITHIN GROUP (ORDER BY rent.amount / d.area_m2)"
-                    "   AS median"
-                    " FROM leases l"
-                    " JOIN dwellings d ON d.id = l.dwelling_id"
-                    " JOIN LATERAL ("
-                    "   SELECT sum(e.monthly_amount) AS amount FROM housing_expenses e"
-                    "   WHERE e.lease_id = l.id AND e.expense_type = ANY(:rent_forming)"
-                    "   AND e.valid_from <= l.start_date"
-                    "   AND (e.valid_to IS NULL OR e.valid_to >= l.start_date)"
-                    " ) rent ON true"
-                    " WHERE d.department_id = :department AND l.status = 'accepted'"
-                    " AND rent.amount > 0 AND d.area_m2 > 0"
-                ),
-                {
-                    "department": department_id,
-                    "rent_forming": sorted(t.value for t in RENT_FORMING),
-                },
-            )
-        ).one()
-        median = None if row.median is None else Decimal(str(row.median))
-        return DepartmentRentStatistics(lease_count=int(row.leases), median_rent_per_m2=median)
+            median = None if row.median is None else Decimal(str(row.median))
+            statistics[row.department_id] = DepartmentRentStatistics(int(row.leases), median)
+        return statistics
 
     # --- scoped reads ------------------------------------------------------------------------
 

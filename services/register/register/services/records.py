@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from common.db.uow import UnitOfWork
-from common.errors import FieldError
+from common.errors import DomainError, FieldError
 from register.api.access import RegisterScope
 from register.db.models import HousingExpenseRow, LeaseRow
 from register.db.repositories import LeaseFilters, RegisterRepository
@@ -24,20 +24,16 @@ from register.domain.errors import (
     RecordNotFoundError,
     RecordRejectedError,
 )
-from register.domain.records import (
-    BuildingSection,
-    Department,
-    Dwelling,
-    EntityType,
-    HousingExpense,
-    Lease,
-    Organisation,
-    Outcome,
-)
+from register.domain.records import EntityType, Outcome
 from register.events.outgoing import publish
-from register.services.writer import RecordWriter, WriteMode, WriteOutcome, WriteRequest
+from register.services.writer import (
+    RecordWriter,
+    WriteCommand,
+    WriteMode,
+    WriteOutcome,
+    WriteRequest,
+)
 
-DomainRecord = Organisation | Department | BuildingSection | Dwelling | Lease | HousingExpense
 T = TypeVar("T")
 
 ID_FIELDS = {
@@ -48,55 +44,28 @@ ID_FIELDS = {
     EntityType.LEASE: "LejekontraktUnikIdentifikator",
 }
 
-
-@dataclass(frozen=True, slots=True)
-class WriteCommand:
-    """One record to store, as the route (or a bulk submission) read it."""
-
-    entity_type: EntityType
-    record: DomainRecord
-    expected_version: int | None = None
-    confirmed: bool = False
-    lease_id: str | None = None  # a housing expense's lease
-    expense_id: int | None = None  # a housing expense being updated
-
-
-async def apply(writer: RecordWriter, command: WriteCommand, request: WriteRequest) -> WriteOutcome:
-    """Route one command to the writer of its record type."""
-    record = command.record
-    if isinstance(record, Organisation):
-        return await writer.write_organisation(record, request)
-    if isinstance(record, Department):
-        return await writer.write_department(record, request)
-    if isinstance(record, BuildingSection):
-        return await writer.write_building_section(record, request)
-    if isinstance(record, Dwelling):
-        return await writer.write_dwelling(record, request)
-    if isinstance(record, Lease):
-        return await writer.write_lease(record, request)
-    return await writer.write_expense(
-        record, command.lease_id, request, expense_id=command.expense_id
-    )
+__all__ = ["WriteCommand", "confirm_lease", "create_record", "update_record"]
 
 
 async def _single_write(
     uow: UnitOfWork, scope: RegisterScope, command: WriteCommand, mode: WriteMode
 ) -> WriteOutcome:
+    """One record through the bulk write path: a batch of one, whose rejection is raised."""
     submission_id = uuid.uuid4()
-    repo = RegisterRepository(uow.session)
-    submission = await repo.add_submission(
+    writer = RecordWriter(uow.session, scope, submission_id)
+    request = WriteRequest(mode, command.expected_version, command.confirmed)
+    [outcome] = await writer.write([(command, request)], isolate=False)
+    if isinstance(outcome, DomainError):
+        raise outcome
+    held = outcome.outcome is Outcome.HELD
+    await RegisterRepository(uow.session).add_submission(
         submission_id=submission_id,
         kind="single",
         submitted_by=scope.subject,
         organisation_ids=sorted(scope.organisation_ids or ()),
+        accepted=0 if held else 1,
+        held=1 if held else 0,
     )
-    writer = RecordWriter(uow.session, scope, submission_id)
-    request = WriteRequest(mode, command.expected_version, command.confirmed)
-    outcome = await apply(writer, command, request)
-    if outcome.outcome is Outcome.HELD:
-        submission.held = 1
-    else:
-        submission.accepted = 1
     publish(uow, outcome.events)
     return outcome
 
@@ -130,17 +99,16 @@ async def confirm_lease(
     uow: UnitOfWork, scope: RegisterScope, lease_id: str, expected_version: int | None
 ) -> WriteOutcome:
     submission_id = uuid.uuid4()
-    repo = RegisterRepository(uow.session)
-    submission = await repo.add_submission(
+    outcome = await RecordWriter(uow.session, scope, submission_id).confirm_lease(
+        lease_id, expected_version
+    )
+    await RegisterRepository(uow.session).add_submission(
         submission_id=submission_id,
         kind="single",
         submitted_by=scope.subject,
         organisation_ids=sorted(scope.organisation_ids or ()),
+        accepted=1,
     )
-    outcome = await RecordWriter(uow.session, scope, submission_id).confirm_lease(
-        lease_id, expected_version
-    )
-    submission.accepted = 1
     publish(uow, outcome.events)
     return outcome
 

@@ -1,8 +1,10 @@
 """Bulk submissions from ERP systems: many typed records, one result per record.
 
 Records are applied in dependency order (organisations → departments → building sections →
-dwellings → leases → expenses), each in its own savepoint, so a rejected record leaves no trace
-while the valid ones are stored (partial acceptance). A validate-only submission runs exactly
+dwellings → leases → expenses), set-based: each type's records are checked in Python and
+written with a few statements (``register.services.writer``); a rejected record leaves no trace
+while the valid ones are stored (partial acceptance), and a database error the rules could not
+foresee sends that type's records through one savepoint each, so it rejects only its record. A validate-only submission runs exactly
 the same pipeline and then rolls the whole transaction back: every rule runs, records may refer
 to parents earlier in the same submission, and nothing is stored or published.
 """
@@ -12,22 +14,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-import structlog
-from sqlalchemy.exc import DataError, IntegrityError
-
 from common.db.uow import UnitOfWork
 from common.errors import DomainError, FieldError
 from common.events.contracts import Contract
-from common.problems import PROBLEM_TYPE_PREFIX, json_pointer, status_for
+from common.problems import PROBLEM_TYPE_PREFIX, status_for
 from register.api.access import RegisterScope
 from register.db.repositories import RegisterRepository
 from register.domain.errors import RecordRejectedError
-from register.domain.records import DEPENDENCY_ORDER, EntityType, Outcome
+from register.domain.records import EntityType, Outcome
 from register.events.outgoing import publish
-from register.services.records import WriteCommand, apply
-from register.services.writer import RecordWriter, WriteMode, WriteRequest
-
-log = structlog.get_logger(__name__)
+from register.services.writer import (
+    RecordWriter,
+    WriteCommand,
+    WriteMode,
+    WriteOutcome,
+    WriteRequest,
+    WriteResult,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,37 +96,9 @@ def _rejected(item: SubmittedRecord, error: DomainError) -> RecordResult:
     )
 
 
-async def _apply_one(
-    uow: UnitOfWork, writer: RecordWriter, item: SubmittedRecord, events: list[Contract]
-) -> RecordResult:
-    if item.command is None:
-        return _rejected(item, RecordRejectedError(item.parse_errors))
-    request = WriteRequest(
-        WriteMode.UPSERT,
-        expected_version=item.command.expected_version,
-        confirmed=item.command.confirmed,
-        pointer_prefix=("records", item.index, "record"),
-    )
-    try:
-        async with uow.session.begin_nested():
-            outcome = await apply(writer, item.command, request)
-    except DomainError as error:
-        return _rejected(item, error)
-    except (DataError, IntegrityError) as error:  # a value the rules let through but PG refuses
-        log.warning("submission.record_unstorable", index=item.index, error=str(error.orig))
-        return _rejected(
-            item,
-            RecordRejectedError(
-                [
-                    FieldError(
-                        json_pointer(request.pointer_prefix),
-                        "The record cannot be stored.",
-                        "unstorable",
-                    )
-                ]
-            ),
-        )
-    events.extend(outcome.events)
+def _result(item: SubmittedRecord, outcome: WriteResult) -> RecordResult:
+    if isinstance(outcome, DomainError):
+        return _rejected(item, outcome)
     return RecordResult(
         index=item.index,
         entity_type=item.entity_type,
@@ -156,25 +131,47 @@ async def submit(
         )
     submission_id = uuid.uuid4()
     writer = RecordWriter(uow.session, scope, submission_id)
-    events: list[Contract] = []
-    results: dict[int, RecordResult] = {}
-    in_dependency_order = sorted(
-        records, key=lambda r: (DEPENDENCY_ORDER.index(r.entity_type), r.index)
+    readable = [item for item in records if item.command is not None]
+    outcomes = await writer.write(
+        [
+            (
+                item.command,
+                WriteRequest(
+                    WriteMode.UPSERT,
+                    expected_version=item.command.expected_version,
+                    confirmed=item.command.confirmed,
+                    pointer_prefix=("records", item.index, "record"),
+                ),
+            )
+            for item in readable
+            if item.command is not None
+        ],
+        isolate=True,
     )
-    for item in in_dependency_order:
-        results[item.index] = await _apply_one(uow, writer, item, events)
+    results = {
+        item.index: _result(item, outcome) for item, outcome in zip(readable, outcomes, strict=True)
+    }
+    for item in records:
+        if item.command is None:
+            results[item.index] = _rejected(item, RecordRejectedError(item.parse_errors))
     report = SubmissionReport(submission_id, validate_only, [results[r.index] for r in records])
+    events: list[Contract] = [
+        event
+        for outcome in outcomes
+        if isinstance(outcome, WriteOutcome)
+        for event in outcome.events
+    ]
     if validate_only:
         await uow.rollback()  # nothing stored, no events; only the submission is recorded
         events = []
-    submission = await RegisterRepository(uow.session).add_submission(
+    await RegisterRepository(uow.session).add_submission(
         submission_id=submission_id,
         kind="validate" if validate_only else "bulk",
         submitted_by=scope.subject,
         organisation_ids=sorted(scope.organisation_ids or ()),
+        accepted=report.count(Outcome.ACCEPTED) + report.count(Outcome.DRAFT),
+        held=report.count(Outcome.HELD),
+        rejected=report.count(Outcome.REJECTED),
     )
-    submission.accepted = report.count(Outcome.ACCEPTED) + report.count(Outcome.DRAFT)
-    submission.held = report.count(Outcome.HELD)
-    submission.rejected = report.count(Outcome.REJECTED)
     publish(uow, events)
     return report
