@@ -1,0 +1,235 @@
+"""Every query of the notifications service (architecture convention 4)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifications.db.models import DeliveryRow, RecipientChangeRow, RecipientRow
+from notifications.domain.deliveries import DeliveryStatus
+
+
+class RecipientRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, kind: str, ref: str, *, for_update: bool = False) -> RecipientRow | None:
+        query = select(RecipientRow).where(RecipientRow.kind == kind, RecipientRow.ref == ref)
+        if for_update:
+            query = query.with_for_update()
+        found: RecipientRow | None = await self.session.scalar(query)
+        return found
+
+    async def page(
+        self,
+        *,
+        visible: ColumnElement[bool],
+        kind: str | None,
+        after: tuple[str, str] | None,
+        limit: int,
+    ) -> Sequence[RecipientRow]:
+        query = select(RecipientRow).where(visible)
+        if kind is not None:
+            query = query.where(RecipientRow.kind == kind)
+        if after is not None:
+            query = query.where(
+                or_(
+                    RecipientRow.kind > after[0],
+                    and_(RecipientRow.kind == after[0], RecipientRow.ref > after[1]),
+                )
+            )
+        query = query.order_by(RecipientRow.kind, RecipientRow.ref).limit(limit + 1)
+        return (await self.session.scalars(query)).all()
+
+    def add(self, row: RecipientRow) -> None:
+        self.session.add(row)
+
+    def record_change(self, change: RecipientChangeRow) -> None:
+        self.session.add(change)
+
+    async def changes(
+        self, kind: str, ref: str, *, after: int | None, limit: int
+    ) -> Sequence[RecipientChangeRow]:
+        query = select(RecipientChangeRow).where(
+            RecipientChangeRow.kind == kind, RecipientChangeRow.ref == ref
+        )
+        if after is not None:
+            query = query.where(RecipientChangeRow.id > after)
+        query = query.order_by(RecipientChangeRow.id).limit(limit + 1)
+        return (await self.session.scalars(query)).all()
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryFilter:
+    event_id: uuid.UUID | None = None
+    event_type: str | None = None
+    recipient_kind: str | None = None
+    recipient_ref: str | None = None
+    status: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    event_subject: str
+    recipient_kind: str
+    recipient_ref: str
+    address: str
+    subject: str
+    body_text: str
+    body_html: str
+    attempts: int  # including the one just claimed
+    interrupted: bool  # it was left in 'sending' by an attempt that never recorded its answer
+    message_id: str
+
+
+class DeliveryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_all(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert deliveries; one that exists already (same event and address) is kept."""
+        if not rows:
+            return 0
+        inserted = await self.session.execute(
+            pg_insert(DeliveryRow)
+            .values(list(rows))
+            .on_conflict_do_nothing()
+            .returning(DeliveryRow.id)
+        )
+        return len(inserted.all())
+
+    async def get(self, delivery_id: uuid.UUID, visible: ColumnElement[bool]) -> DeliveryRow | None:
+        found: DeliveryRow | None = await self.session.scalar(
+            select(DeliveryRow).where(DeliveryRow.id == delivery_id, visible)
+        )
+        return found
+
+    async def page(
+        self,
+        *,
+        visible: ColumnElement[bool],
+        where: DeliveryFilter,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[DeliveryRow]:
+        """Newest first, keyset-paginated on (created_at, id)."""
+        query = select(DeliveryRow).where(visible, *self._conditions(where))
+        if after is not None:
+            query = query.where(
+                or_(
+                    DeliveryRow.created_at < after[0],
+                    and_(DeliveryRow.created_at == after[0], DeliveryRow.id < after[1]),
+                )
+            )
+        query = query.order_by(DeliveryRow.created_at.desc(), DeliveryRow.id.desc()).limit(
+            limit + 1
+        )
+        return (await self.session.scalars(query)).all()
+
+    @staticmethod
+    def _conditions(where: DeliveryFilter) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = [true()]
+        if where.event_id is not None:
+            conditions.append(DeliveryRow.event_id == where.event_id)
+        if where.event_type is not None:
+            conditions.append(DeliveryRow.event_type == where.event_type)
+        if where.recipient_kind is not None:
+            conditions.append(DeliveryRow.recipient_kind == where.recipient_kind)
+        if where.recipient_ref is not None:
+            conditions.append(DeliveryRow.recipient_ref == where.recipient_ref)
+        if where.status is not None:
+            conditions.append(DeliveryRow.status == where.status)
+        if where.created_from is not None:
+            conditions.append(DeliveryRow.created_at >= where.created_from)
+        if where.created_to is not None:
+            conditions.append(DeliveryRow.created_at < where.created_to)
+        return conditions
+
+    # --- the sender's queue ---------------------------------------------------------------------
+
+    async def claim_due(
+        self, *, now: datetime, lease: timedelta, limit: int, message_id_of: Any
+    ) -> list[ClaimedDelivery]:
+        """Take up to ``limit`` due deliveries (pending and due, or left in 'sending' beyond
+        their lease) and mark them 'sending' with one more attempt, under row locks that other
+        senders skip. The caller commits before handing any of them to the SMTP server."""
+        due = (
+            (
+                await self.session.execute(
+                    select(DeliveryRow)
+                    .where(
+                        DeliveryRow.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                        or_(
+                            and_(
+                                DeliveryRow.status == DeliveryStatus.PENDING,
+                                DeliveryRow.next_attempt_at <= now,
+                            ),
+                            and_(
+                                DeliveryRow.status == DeliveryStatus.SENDING,
+                                DeliveryRow.lease_until <= now,
+                            ),
+                        ),
+                    )
+                    .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        claimed: list[ClaimedDelivery] = []
+        for row in due:
+            assert row.address is not None  # only deliveries with an address are ever pending
+            interrupted = row.status == DeliveryStatus.SENDING
+            row.message_id = row.message_id or message_id_of(row.event_id, row.address)
+            row.status = DeliveryStatus.SENDING
+            row.attempts += 1
+            row.lease_until = now + lease
+            row.updated_at = now
+            claimed.append(
+                ClaimedDelivery(
+                    id=row.id,
+                    event_id=row.event_id,
+                    event_type=row.event_type,
+                    event_subject=row.event_subject,
+                    recipient_kind=row.recipient_kind,
+                    recipient_ref=row.recipient_ref,
+                    address=row.address,
+                    subject=row.subject,
+                    body_text=row.body_text,
+                    body_html=row.body_html,
+                    attempts=row.attempts,
+                    interrupted=interrupted,
+                    message_id=row.message_id,
+                )
+            )
+        await self.session.flush()
+        return claimed
+
+    async def finish(self, delivery: ClaimedDelivery, **values: Any) -> bool:
+        """Record the outcome of the attempt ``delivery`` claimed — only if no one has taken the
+        delivery over since (same attempt, still 'sending'). True when recorded."""
+        updated = await self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id == delivery.id,
+                DeliveryRow.status == DeliveryStatus.SENDING,
+                DeliveryRow.attempts == delivery.attempts,
+            )
+            .values(lease_until=None, **values)
+            .returning(DeliveryRow.id)
+        )
+        return updated.first() is not None

@@ -1,0 +1,191 @@
+"""Which event notifies whom, with which template — the service's rules in one table.
+
+Each :class:`Rule` names an event type, and for each kind of recipient it notifies: how the
+recipients are read off the event, the template (``notifications/templates/<template>.*``) and
+whether the message is required (then the recipient cannot opt out of it).
+
+Contracts never carry addresses: a recipient is a municipality (three-digit code) or a housing
+organisation (its id); the addresses come from the recipient directory.
+
+Why required or not:
+
+* package sent → municipalities: the municipality *chose* to be told (seed 002 §5.2.8 "Kommunen
+  har mulighed for at angive en mailadresse til notifikation"): optional, it may opt out.
+* package returned → organisation: the package is reopened by the municipality's act and the
+  organisation must know to act on it: required.
+* meeting held, statement submitted → organisation: information about the dialogue's progress;
+  the statement itself lies in the system (002 "lægges redegørelsen i systemet"): optional.
+* reminder due → municipality: the ministry decided that reminders are sent twice a year
+  (002 "Ministeriet har besluttet, at der 2 gange årligt sendes påmindelsesmails"): required.
+* application prequalified → organisation: the fund's decision is notified to the applicant
+  (001 "meddelelse om prækvalifikation"): required; → the recommending municipality: optional.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Final
+
+from common.events.contracts import (
+    ApplicationPrequalifiedV1,
+    Contract,
+    MeetingHeldV1,
+    PackageReturnedV1,
+    PackageSentV1,
+    ReminderDueV1,
+    StatementSubmittedV1,
+)
+
+
+class RecipientKind(StrEnum):
+    MUNICIPALITY = "municipality"
+    ORGANISATION = "organisation"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Recipient:
+    kind: RecipientKind
+    ref: str  # a municipality code or an organisation id
+
+
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    """One recipient of one event, with what its template needs beyond the event's fields."""
+
+    recipient: Recipient
+    template: str
+    required: bool
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    kind: RecipientKind
+    template: str
+    required: bool
+    recipients: Callable[[Any], list[tuple[str, dict[str, Any]]]]
+    """(ref, extra template context) for each recipient of this kind, from the contract."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    contract: type[Contract]
+    notifies: tuple[Notify, ...]
+    organisation: Callable[[Any], str | None]
+    """The housing organisation whose affairs the event is about (it may read the deliveries)."""
+
+    @property
+    def event_type(self) -> str:
+        return self.contract.event_type
+
+
+def _package_municipalities(event: PackageSentV1) -> list[tuple[str, dict[str, Any]]]:
+    home = event.home_municipality_code
+    found = [(home, {"is_home": True})]
+    found += [(c, {"is_home": False}) for c in event.location_municipality_codes if c != home]
+    return found
+
+
+def _organisation(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [(str(event.organisation_id), {})]
+
+
+def _municipality(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [(str(event.municipality_code), {})]
+
+
+def _organisation_of(event: Any) -> str | None:
+    return str(event.organisation_id)
+
+
+M = RecipientKind.MUNICIPALITY
+O = RecipientKind.ORGANISATION  # noqa: E741 - a kind, read next to M
+
+RULES: Final[tuple[Rule, ...]] = (
+    Rule(
+        PackageSentV1,
+        (Notify(M, "package_sent", required=False, recipients=_package_municipalities),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        PackageReturnedV1,
+        (Notify(O, "package_returned", required=True, recipients=_organisation),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        MeetingHeldV1,
+        (Notify(O, "meeting_held", required=False, recipients=_organisation),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        StatementSubmittedV1,
+        (Notify(O, "statement_submitted", required=False, recipients=_organisation),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        ReminderDueV1,
+        (Notify(M, "reminder_due", required=True, recipients=_municipality),),
+        organisation=lambda event: None,  # one reminder covers many organisations
+    ),
+    Rule(
+        ApplicationPrequalifiedV1,
+        (
+            Notify(O, "application_prequalified", required=True, recipients=_organisation),
+            Notify(
+                M,
+                "application_prequalified_municipality",
+                required=False,
+                recipients=_municipality,
+            ),
+        ),
+        organisation=_organisation_of,
+    ),
+)
+
+RULES_BY_EVENT_TYPE: Final[Mapping[str, Rule]] = {rule.event_type: rule for rule in RULES}
+
+NOTIFYING_TOPICS: Final[tuple[str, ...]] = tuple(sorted({r.contract.topic for r in RULES}))
+
+
+def rule_for(event_type: str) -> Rule | None:
+    return RULES_BY_EVENT_TYPE.get(event_type)
+
+
+def addressees(rule: Rule, event: Contract) -> list[Addressee]:
+    """Everyone ``event`` notifies, each recipient once (the first rule naming it wins)."""
+    seen: set[Recipient] = set()
+    found: list[Addressee] = []
+    for notify in rule.notifies:
+        for ref, context in notify.recipients(event):
+            recipient = Recipient(notify.kind, ref)
+            if recipient in seen:
+                continue
+            seen.add(recipient)
+            found.append(Addressee(recipient, notify.template, notify.required, context))
+    return found
+
+
+def optional_event_types(kind: RecipientKind) -> frozenset[str]:
+    """The event types a recipient of ``kind`` may opt out of (those the law does not require)."""
+    return frozenset(
+        rule.event_type
+        for rule in RULES
+        for notify in rule.notifies
+        if notify.kind is kind and not notify.required
+    )
+
+
+def required_event_types(kind: RecipientKind) -> frozenset[str]:
+    return frozenset(
+        rule.event_type
+        for rule in RULES
+        for notify in rule.notifies
+        if notify.kind is kind and notify.required
+    )
+
+
+def wants(addressee: Addressee, event_type: str, opt_outs: frozenset[str]) -> bool:
+    """A required message is always sent; an optional one unless the recipient opted out."""
+    return addressee.required or event_type not in opt_outs
