@@ -4,10 +4,17 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 from common.events.transport import EventBus
+from governance.api import catalogue, packages
 from governance.settings import GovernanceSettings
 
 TITLE = "Governance packages (styringsdialog)"
-DESCRIPTION = "Yearly documentation packages from housing organisations to their municipalities."
+DESCRIPTION = (
+    "Yearly documentation packages from housing organisations to their municipalities: the "
+    "governance report and one department form per department with prefilled key figures, "
+    "the accounts, attachments, sending to the home and location municipalities, the meeting "
+    "and the statement, the change log, PDFs and statistics."
+)
+ROUTERS = (packages.router, catalogue.router)
 
 
 def create_app(
@@ -17,5 +24,6 @@ def create_app(
         settings or GovernanceSettings(),
         title=TITLE,
         description=DESCRIPTION,
+        routers=ROUTERS,
         bus=bus,
     )

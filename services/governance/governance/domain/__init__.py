@@ -1,1 +1,2 @@
-"""Rules: aggregates, value objects, commands, domain events. No framework imports."""
+"""Rules of the governance dialogue (styringsdialog): statuses, questions, completeness,
+who may do what when. Plain Python, no framework imports."""

@@ -1,0 +1,146 @@
+"""The fund's administration of the platform: the year's question catalogue and exemptions;
+the municipalities' deadlines per organisation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from common.app import UnitOfWorkDep
+from common.problems import problem_responses
+from governance.api.deps import ActorDep
+from governance.api.schemas import (
+    CatalogueIn,
+    CatalogueOut,
+    DeadlineIn,
+    DeadlineOut,
+    ExemptionIn,
+    QuestionOut,
+)
+from governance.domain.rules import Question
+from governance.services import forms, masterdata, workflow
+
+router = APIRouter(tags=["administration"])
+
+RESPONSES = problem_responses(
+    {
+        401: "No or invalid bearer token",
+        403: "Your role may not do this",
+        404: "Not found",
+        409: "The year's catalogue already has answers",
+        422: "The request breaks a rule: see 'errors'",
+    }
+)
+YearPath = Annotated[int, Path(ge=2000, le=2100)]
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+
+
+@router.put(
+    "/catalogues/{year}",
+    response_model=CatalogueOut,
+    responses=RESPONSES,
+    summary="Set the year's question catalogue (fund); refused once the year has answers",
+)
+async def put_catalogue(
+    year: YearPath, body: CatalogueIn, actor: ActorDep, uow: UnitOfWorkDep
+) -> CatalogueOut:
+    questions = [
+        Question(
+            code=q.code,
+            form_kind=q.form,
+            section=q.section,
+            text=q.text,
+            kind=q.kind,
+            required=q.required,
+            options=tuple(q.options),
+            help_text=q.help_text,
+        )
+        for q in body.questions
+    ]
+    await forms.replace_catalogue(uow.session, actor, year, questions)
+    await uow.commit()
+    return await _catalogue(uow, year)
+
+
+@router.get("/catalogues/{year}", response_model=CatalogueOut, responses=RESPONSES)
+async def get_catalogue(year: YearPath, actor: ActorDep, uow: UnitOfWorkDep) -> CatalogueOut:
+    return await _catalogue(uow, year)
+
+
+async def _catalogue(uow: UnitOfWorkDep, year: int) -> CatalogueOut:
+    rows = await forms.catalogue(uow.session, year)
+    return CatalogueOut(
+        year=year,
+        questions=[
+            QuestionOut(
+                code=r.code,
+                form=r.form_kind,
+                section=r.section,
+                text=r.text,
+                kind=r.kind,
+                required=r.required,
+                options=list(r.options),
+                help_text=r.help_text,
+                fingerprint=r.fingerprint,
+            )
+            for r in rows
+        ],
+    )
+
+
+@router.put(
+    "/exemptions/organisations/{organisation_id}",
+    status_code=204,
+    responses=RESPONSES,
+    summary="Mark an organisation exempt from the reporting duty (fund)",
+)
+async def exempt_organisation(
+    organisation_id: IdPath, body: ExemptionIn, actor: ActorDep, uow: UnitOfWorkDep
+) -> Response:
+    await masterdata.set_exemption(
+        uow.session, actor, organisation_id=organisation_id, exemption=body.exemption
+    )
+    await uow.commit()
+    return Response(status_code=204)
+
+
+@router.put(
+    "/exemptions/departments/{department_id}",
+    status_code=204,
+    responses=RESPONSES,
+    summary="Mark a department exempt from the reporting duty (fund)",
+)
+async def exempt_department(
+    department_id: IdPath, body: ExemptionIn, actor: ActorDep, uow: UnitOfWorkDep
+) -> Response:
+    await masterdata.set_exemption(
+        uow.session, actor, department_id=department_id, exemption=body.exemption
+    )
+    await uow.commit()
+    return Response(status_code=204)
+
+
+@router.put(
+    "/deadlines/{year}/{organisation_id}",
+    status_code=204,
+    responses=RESPONSES,
+    summary="Set (or with null remove) the deadline for an organisation's package (home "
+    "municipality; shown, not blocking)",
+)
+async def put_deadline(
+    year: YearPath, organisation_id: IdPath, body: DeadlineIn, actor: ActorDep, uow: UnitOfWorkDep
+) -> Response:
+    await workflow.set_deadline(uow, actor, organisation_id, year, body.deadline)
+    await uow.commit()
+    return Response(status_code=204)
+
+
+@router.get("/deadlines", response_model=list[DeadlineOut], responses=RESPONSES)
+async def list_deadlines(
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> list[DeadlineOut]:
+    rows = await workflow.deadlines_of(uow, actor, year)
+    return [DeadlineOut.model_validate(r, from_attributes=True) for r in rows]

@@ -1,0 +1,487 @@
+"""Documentation packages: creating the year's packages, reading them, filling in the report
+and department forms, accounts, key-figure comments, attachments, status transitions, the
+change log. Routes build commands, call the use cases and commit the unit of work once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from common.app import UnitOfWorkDep
+from common.problems import problem_responses
+from governance.api.deps import (
+    ActorDep,
+    DepartmentIdPath,
+    IfMatch,
+    PackageIdPath,
+    SettingsDep,
+    attachment_out,
+    etag,
+    form_out,
+    list_item,
+    package_out,
+    parse_if_match,
+)
+from governance.api.schemas import (
+    AccountsIn,
+    AccountsOut,
+    AnswersIn,
+    AttachmentOut,
+    ChangeOut,
+    ChangePage,
+    CommentIn,
+    FormOut,
+    GenerateIn,
+    GenerateOut,
+    LoadLastYearIn,
+    LoadLastYearOut,
+    MeetingIn,
+    PackageOut,
+    PackagePage,
+    ReturnIn,
+    UpdateBenchmarksIn,
+    UpdateBenchmarksOut,
+)
+from governance.domain.rules import FormKind, PackageStatus
+from governance.services import accounts as accounts_service
+from governance.services import attachments as attachment_service
+from governance.services import changes, forms, keyfigures, packages, workflow
+from governance.services.access import Actor
+from governance.services.attachments import AttachmentKind, StoredFile
+
+router = APIRouter(tags=["packages"])
+
+READ = problem_responses(
+    {
+        401: "No or invalid bearer token",
+        403: "Your role may not do this",
+        404: "No such package among those you may see",
+    }
+)
+WRITE = {
+    **READ,
+    **problem_responses(
+        {
+            409: "The package is read-only, in another status, or changed concurrently",
+            422: "The request breaks a rule: see 'errors'",
+        }
+    ),
+}
+PDF_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+FigureCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+AttachmentId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
+Filename = Annotated[str, Query(min_length=1, max_length=200, description="The file's name.")]
+
+
+async def _package(
+    uow: UnitOfWorkDep, actor: Actor, package_id: str, response: Response
+) -> PackageOut:
+    view = await packages.read_package(uow.session, actor, package_id)
+    response.headers["ETag"] = etag(view.package.version)
+    return package_out(view)
+
+
+@router.post(
+    "/packages/generate",
+    response_model=GenerateOut,
+    summary="Open a governance year: create the packages of every organisation that reports",
+    responses=WRITE,
+)
+async def generate(body: GenerateIn, actor: ActorDep, uow: UnitOfWorkDep) -> GenerateOut:
+    result = await packages.generate_packages(uow.session, actor, body.year)
+    await uow.commit()
+    return GenerateOut(
+        year=result.year,
+        created=len(result.created),
+        existing=result.existing,
+        exempt=result.exempt,
+        package_ids=result.created,
+    )
+
+
+@router.get("/packages", response_model=PackagePage, summary="Packages you may see", responses=READ)
+async def list_packages(
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    status: PackageStatus | None = None,
+    organisation_id: Annotated[str | None, Query(max_length=64)] = None,
+    home_municipality_code: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> PackagePage:
+    rows, next_cursor = await packages.list_packages(
+        uow.session,
+        actor,
+        packages.PackageFilter(
+            year=year,
+            status=status,
+            organisation_id=organisation_id,
+            home_municipality_code=home_municipality_code,
+            after=cursor,
+            limit=limit,
+        ),
+    )
+    return PackagePage(items=[list_item(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/packages/{package_id}", response_model=PackageOut, responses=READ)
+async def read_package(
+    package_id: PackageIdPath, actor: ActorDep, uow: UnitOfWorkDep, response: Response
+) -> PackageOut:
+    """The package with each part's progress, accounts, attachments and deadline. A location
+    municipality sees the report and the forms of its own departments only."""
+    return await _package(uow, actor, package_id, response)
+
+
+# --- forms -----------------------------------------------------------------------------------
+
+
+@router.get("/packages/{package_id}/report", response_model=FormOut, responses=READ)
+async def read_report(package_id: PackageIdPath, actor: ActorDep, uow: UnitOfWorkDep) -> FormOut:
+    return form_out(
+        await forms.read_form(uow.session, actor, package_id, FormKind.REPORT, "report")
+    )
+
+
+@router.put("/packages/{package_id}/report/answers", response_model=FormOut, responses=WRITE)
+async def save_report_answers(
+    package_id: PackageIdPath,
+    body: AnswersIn,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    if_match: IfMatch = None,
+) -> FormOut:
+    view = await forms.save_answers(
+        uow.session,
+        actor,
+        package_id,
+        FormKind.REPORT,
+        "report",
+        body.answers,
+        parse_if_match(if_match),
+    )
+    await uow.commit()
+    return form_out(view)
+
+
+@router.get(
+    "/packages/{package_id}/departments/{department_id}", response_model=FormOut, responses=READ
+)
+async def read_department_form(
+    package_id: PackageIdPath, department_id: DepartmentIdPath, actor: ActorDep, uow: UnitOfWorkDep
+) -> FormOut:
+    return form_out(
+        await forms.read_form(uow.session, actor, package_id, FormKind.DEPARTMENT, department_id)
+    )
+
+
+@router.put(
+    "/packages/{package_id}/departments/{department_id}/answers",
+    response_model=FormOut,
+    responses=WRITE,
+)
+async def save_department_answers(
+    package_id: PackageIdPath,
+    department_id: DepartmentIdPath,
+    body: AnswersIn,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    if_match: IfMatch = None,
+) -> FormOut:
+    view = await forms.save_answers(
+        uow.session,
+        actor,
+        package_id,
+        FormKind.DEPARTMENT,
+        department_id,
+        body.answers,
+        parse_if_match(if_match),
+    )
+    await uow.commit()
+    return form_out(view)
+
+
+@router.put(
+    "/packages/{package_id}/departments/{department_id}/key-figures/{code}/comment",
+    response_model=FormOut,
+    responses=WRITE,
+    summary="Comment on a key figure (required on red and yellow ones before sending)",
+)
+async def save_comment(
+    package_id: PackageIdPath,
+    department_id: DepartmentIdPath,
+    code: FigureCode,
+    body: CommentIn,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    if_match: IfMatch = None,
+) -> FormOut:
+    view = await forms.save_comment(
+        uow.session, actor, package_id, department_id, code, body.comment, parse_if_match(if_match)
+    )
+    await uow.commit()
+    return form_out(view)
+
+
+@router.post(
+    "/packages/{package_id}/load-last-year",
+    response_model=LoadLastYearOut,
+    responses=WRITE,
+    summary="Load last year's answers (where the question did not change)",
+)
+async def load_last_year(
+    package_id: PackageIdPath,
+    body: LoadLastYearIn,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    if_match: IfMatch = None,
+) -> LoadLastYearOut:
+    result = await forms.load_last_years_answers(
+        uow.session,
+        actor,
+        package_id,
+        body.forms,
+        overwrite=body.overwrite,
+        expected_version=parse_if_match(if_match),
+    )
+    await uow.commit()
+    return LoadLastYearOut(
+        copied=result.copied,
+        kept=result.kept,
+        changed_questions=result.changed_questions,
+        forms=result.forms,
+    )
+
+
+@router.post(
+    "/packages/{package_id}/update-benchmarks",
+    response_model=UpdateBenchmarksOut,
+    responses=WRITE,
+    summary="Replace indexed benchmarks by newer ones (needs confirm=true)",
+)
+async def update_benchmarks(
+    package_id: PackageIdPath,
+    body: UpdateBenchmarksIn,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    if_match: IfMatch = None,
+) -> UpdateBenchmarksOut:
+    updated = await keyfigures.update_benchmarks(
+        uow.session,
+        actor,
+        package_id,
+        confirm=body.confirm,
+        expected_version=parse_if_match(if_match),
+    )
+    await uow.commit()
+    return UpdateBenchmarksOut(updated=updated)
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def _accounts_out(row: object) -> AccountsOut:
+    return AccountsOut.model_validate(row, from_attributes=True)
+
+
+@router.put(
+    "/packages/{package_id}/departments/{department_id}/accounts",
+    response_model=AccountsOut,
+    responses=WRITE,
+    summary="Report a department's accounts of the package's accounts year (organisation or ERP)",
+)
+async def report_accounts(
+    package_id: PackageIdPath,
+    department_id: DepartmentIdPath,
+    body: AccountsIn,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+) -> AccountsOut:
+    row, _ = await accounts_service.report_accounts(
+        uow,
+        actor,
+        package_id,
+        department_id,
+        accounts_service.ReportAccounts(**body.model_dump()),
+    )
+    await uow.commit()
+    return _accounts_out(row)
+
+
+@router.get("/packages/{package_id}/accounts", response_model=list[AccountsOut], responses=READ)
+async def list_accounts(
+    package_id: PackageIdPath, actor: ActorDep, uow: UnitOfWorkDep
+) -> list[AccountsOut]:
+    return [_accounts_out(r) for r in await accounts_service.accounts_of(uow, actor, package_id)]
+
+
+# --- transitions -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/packages/{package_id}/send",
+    response_model=PackageOut,
+    responses=WRITE,
+    summary="Send the package (Fremsendt) to the home and location municipalities",
+)
+async def send(
+    package_id: PackageIdPath,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PackageOut:
+    await workflow.send_package(uow, actor, package_id, parse_if_match(if_match))
+    await uow.commit()
+    return await _package(uow, actor, package_id, response)
+
+
+@router.post(
+    "/packages/{package_id}/return",
+    response_model=PackageOut,
+    responses=WRITE,
+    summary="Send the package back (home municipality): reopens it for changes",
+)
+async def send_back(
+    package_id: PackageIdPath,
+    body: ReturnIn,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PackageOut:
+    await workflow.return_package(uow, actor, package_id, body.reason, parse_if_match(if_match))
+    await uow.commit()
+    return await _package(uow, actor, package_id, response)
+
+
+@router.post(
+    "/packages/{package_id}/meeting",
+    response_model=PackageOut,
+    responses=WRITE,
+    summary="Record the governance meeting (Møde afholdt; home municipality)",
+)
+async def meeting(
+    package_id: PackageIdPath,
+    body: MeetingIn,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PackageOut:
+    await workflow.record_meeting(uow, actor, package_id, body.held_on, parse_if_match(if_match))
+    await uow.commit()
+    return await _package(uow, actor, package_id, response)
+
+
+@router.post(
+    "/packages/{package_id}/statement",
+    response_model=PackageOut,
+    responses=WRITE,
+    openapi_extra=PDF_BODY,
+    summary="Upload the statement (redegørelse, PDF): home municipality after the meeting; a "
+    "location municipality's is supplementary",
+)
+async def statement(
+    package_id: PackageIdPath,
+    filename: Filename,
+    request: Request,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    settings: SettingsDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PackageOut:
+    file = StoredFile(filename, request.headers.get("content-type"), await request.body())
+    await workflow.submit_statement(
+        uow, actor, package_id, file, settings.attachment_max_bytes, parse_if_match(if_match)
+    )
+    await uow.commit()
+    return await _package(uow, actor, package_id, response)
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/packages/{package_id}/attachments",
+    response_model=AttachmentOut,
+    status_code=201,
+    responses=WRITE,
+    openapi_extra=PDF_BODY,
+    summary="Attach a PDF (accounts material or an extra document)",
+)
+async def add_attachment(
+    package_id: PackageIdPath,
+    filename: Filename,
+    request: Request,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    settings: SettingsDep,
+    kind: AttachmentKind = AttachmentKind.EXTRA,
+) -> AttachmentOut:
+    file = StoredFile(filename, request.headers.get("content-type"), await request.body())
+    row = await attachment_service.attach(
+        uow.session, actor, package_id, kind, file, settings.attachment_max_bytes
+    )
+    await uow.commit()
+    return attachment_out(row)
+
+
+@router.get(
+    "/packages/{package_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={**READ, 200: {"content": {"application/pdf": {}}}},
+)
+async def download_attachment(
+    package_id: PackageIdPath, attachment_id: AttachmentId, actor: ActorDep, uow: UnitOfWorkDep
+) -> Response:
+    row = await attachment_service.read_attachment(uow.session, actor, package_id, attachment_id)
+    return Response(
+        row.content,
+        media_type=row.content_type,
+        headers={"Content-Disposition": f'attachment; filename="{row.filename}"'},
+    )
+
+
+@router.delete(
+    "/packages/{package_id}/attachments/{attachment_id}", status_code=204, responses=WRITE
+)
+async def delete_attachment(
+    package_id: PackageIdPath, attachment_id: AttachmentId, actor: ActorDep, uow: UnitOfWorkDep
+) -> Response:
+    await attachment_service.remove_attachment(uow.session, actor, package_id, attachment_id)
+    await uow.commit()
+    return Response(status_code=204)
+
+
+# --- change log ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/packages/{package_id}/changes",
+    response_model=ChangePage,
+    responses=READ,
+    summary="The package's change log: who changed what, when",
+)
+async def list_changes(
+    package_id: PackageIdPath,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+) -> ChangePage:
+    rows, next_cursor = await changes.list_changes(
+        uow.session, actor, package_id, after=cursor, limit=limit
+    )
+    return ChangePage(
+        items=[ChangeOut.model_validate(r, from_attributes=True) for r in rows],
+        next_cursor=next_cursor,
+    )

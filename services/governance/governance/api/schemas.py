@@ -1,0 +1,291 @@
+"""Request and response schemas of the governance API (English field names; Danish labels
+alongside status codes)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from governance.domain.rules import FormKind, QuestionKind
+from governance.services.masterdata import Exemption
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Year = Annotated[int, Field(ge=2000, le=2100)]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+
+class QuestionIn(In):
+    code: Code
+    form: FormKind = Field(description="report (styringsrapport) or department (afdelingsskema)")
+    section: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=2000)
+    kind: QuestionKind
+    required: bool = False
+    options: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
+    help_text: str | None = Field(default=None, max_length=4000)
+
+
+class CatalogueIn(In):
+    questions: list[QuestionIn] = Field(min_length=1, max_length=500)
+
+
+class QuestionOut(BaseModel):
+    code: str
+    form: str
+    section: str
+    text: str
+    kind: str
+    required: bool
+    options: list[str]
+    help_text: str | None
+    fingerprint: str
+
+
+class CatalogueOut(BaseModel):
+    year: int
+    questions: list[QuestionOut]
+
+
+class ExemptionIn(In):
+    exemption: Exemption | None = Field(
+        description="Why the organisation or department does not report; null lifts it."
+    )
+
+
+# --- packages --------------------------------------------------------------------------------
+
+
+class GenerateIn(In):
+    year: Year
+
+
+class GenerateOut(BaseModel):
+    year: int
+    created: int
+    existing: int
+    exempt: int
+    package_ids: list[str]
+
+
+class FigureOut(BaseModel):
+    code: str
+    value: str | None
+    unit: str
+    benchmark: str | None
+    benchmark_indexed: bool
+    colour: str
+    reason: str | None
+    comment: str | None
+    needs_comment: bool
+
+
+class FormSummary(BaseModel):
+    kind: str
+    key: str = Field(description="'report' or the department id")
+    municipality_code: str | None
+    status: str
+    status_label: str
+    answered: int
+    required: int
+    required_answered: int
+    figures_prefilled: bool
+    red_figures: int
+    yellow_figures: int
+
+
+class AttachmentOut(BaseModel):
+    id: str
+    kind: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    municipality_code: str | None
+    uploaded_at: datetime
+
+
+class AccountsStatus(BaseModel):
+    accounts_year: int
+    reported: list[str]
+    missing: list[str]
+
+
+class PackageOut(BaseModel):
+    id: str
+    organisation_id: str
+    year: int
+    status: str
+    status_label: str
+    version: int
+    home_municipality_code: str
+    location_municipality_codes: list[str]
+    deadline: date | None = Field(description="The home municipality's deadline (not blocking).")
+    deadline_passed: bool
+    created_at: datetime
+    updated_at: datetime
+    last_change_at: datetime | None
+    sent_at: datetime | None
+    returned_at: datetime | None
+    meeting_held_on: date | None
+    statement_submitted_at: datetime | None
+    report: FormSummary | None
+    departments: list[FormSummary]
+    accounts: AccountsStatus
+    attachments: list[AttachmentOut]
+    newer_benchmarks_available: list[str] = Field(
+        description="Department forms whose indexed benchmarks can be updated."
+    )
+    can_send: bool
+
+
+class PackageListItem(BaseModel):
+    id: str
+    organisation_id: str
+    year: int
+    status: str
+    status_label: str
+    version: int
+    home_municipality_code: str
+    sent_at: datetime | None
+    updated_at: datetime
+
+
+class PackagePage(BaseModel):
+    items: list[PackageListItem]
+    next_cursor: str | None
+
+
+class AnswerOut(BaseModel):
+    code: str
+    section: str
+    text: str
+    kind: str
+    required: bool
+    options: list[str]
+    help_text: str | None
+    answer: Any = None
+
+
+class FormOut(BaseModel):
+    package_id: str
+    package_version: int
+    kind: str
+    key: str
+    municipality_code: str | None
+    status: str
+    status_label: str
+    answered: int
+    required: int
+    required_answered: int
+    missing_required: list[str]
+    figures_needing_comment: list[str]
+    questions: list[AnswerOut]
+    key_figures: list[FigureOut]
+    benchmarks_indexed: bool
+    read_only: bool
+
+
+class AnswersIn(In):
+    answers: dict[
+        Annotated[str, StringConstraints(max_length=64)],
+        bool | int | float | str | None,
+    ] = Field(max_length=500, description="Question code → answer; null clears an answer.")
+
+
+class CommentIn(In):
+    comment: str | None = Field(max_length=2000)
+
+
+class LoadLastYearIn(In):
+    forms: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
+        default=None,
+        max_length=5000,
+        description="'report' and/or department ids; omit for the whole package.",
+    )
+    overwrite: bool = Field(default=False, description="Also replace answers given this year.")
+
+
+class LoadLastYearOut(BaseModel):
+    copied: int
+    kept: int
+    changed_questions: int
+    forms: list[str]
+
+
+class UpdateBenchmarksIn(In):
+    confirm: bool = Field(
+        default=False, description="true after the user has seen and accepted the warning"
+    )
+
+
+class UpdateBenchmarksOut(BaseModel):
+    updated: list[str]
+
+
+class AccountsIn(In):
+    dwellings: int = Field(ge=1, le=100000)
+    total_area_m2: Decimal = Field(gt=0, max_digits=9, decimal_places=2)
+    administration_cost: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    maintenance_cost: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    vacancy_rent_loss: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    operating_cost: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+
+
+class AccountsOut(BaseModel):
+    department_id: str
+    accounts_year: int
+    package_id: str
+    revision: int
+    dwellings: int
+    total_area_m2: Decimal
+    administration_cost: Decimal
+    maintenance_cost: Decimal
+    vacancy_rent_loss: Decimal
+    operating_cost: Decimal
+    reported_at: datetime
+
+
+class ReturnIn(In):
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class MeetingIn(In):
+    held_on: date
+
+
+class DeadlineIn(In):
+    deadline: date | None
+
+
+class DeadlineOut(BaseModel):
+    organisation_id: str
+    year: int
+    deadline: date
+    set_at: datetime
+
+
+class ChangeOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    detail: str
+    data: dict[str, Any]
+
+
+class ChangePage(BaseModel):
+    items: list[ChangeOut]
+    next_cursor: int | None

@@ -1,0 +1,181 @@
+"""Attachments: the accounts material and extra files of a package, and the municipalities'
+statements — PDFs only, stored in the database (bytea) with their SHA-256.
+
+The content type is decided by the file's first bytes (``%PDF-``), not by what the client
+declares; a file over ``GOVERNANCE_ATTACHMENT_MAX_BYTES`` is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from governance.db.models import AttachmentRow, PackageRow
+from governance.domain.errors import (
+    AttachmentRejectedError,
+    AttachmentTooLargeError,
+    PackageNotFoundError,
+)
+from governance.services.access import EDITOR_ROLES, Actor
+from governance.services.core import (
+    ensure_editable,
+    load_package,
+    log_change,
+    refresh_package_status,
+)
+
+PDF_MAGIC = b"%PDF-"
+PDF = "application/pdf"
+ACCEPTED_DECLARED = frozenset({PDF, "application/octet-stream", "application/x-pdf"})
+_SAFE_NAME = re.compile(r"[^\w.\- ()æøåÆØÅ]")
+
+
+class AttachmentKind(StrEnum):
+    ACCOUNTS = "accounts"  # regnskab, årsberetning, revisionsprotokollat
+    EXTRA = "extra"  # supplerende dokumenter
+    STATEMENT = "statement"  # the home municipality's redegørelse
+    SUPPLEMENTARY_STATEMENT = "supplementary_statement"  # a location municipality's
+
+
+ORGANISATION_KINDS = frozenset({AttachmentKind.ACCOUNTS, AttachmentKind.EXTRA})
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    filename: str
+    declared_type: str | None
+    content: bytes
+
+
+def clean_filename(name: str) -> str:
+    cleaned = _SAFE_NAME.sub("_", name.strip().replace("\\", "/").rsplit("/", 1)[-1])[:120]
+    return cleaned or "dokument.pdf"
+
+
+def check_pdf(file: StoredFile, max_bytes: int) -> None:
+    if len(file.content) > max_bytes:
+        raise AttachmentTooLargeError(
+            f"The file is {len(file.content):,} bytes; at most {max_bytes:,} bytes are accepted."
+        )
+    if not file.content:
+        raise AttachmentRejectedError("The file is empty.")
+    declared = (file.declared_type or "").split(";")[0].strip().lower()
+    if declared and declared not in ACCEPTED_DECLARED:
+        raise AttachmentRejectedError(
+            f"Only PDF files are accepted; the request declares '{declared}'. Send the file with "
+            "Content-Type: application/pdf."
+        )
+    if not file.content.startswith(PDF_MAGIC):
+        raise AttachmentRejectedError(
+            "The file is not a PDF (it does not start with %PDF-). Save the document as PDF and "
+            "attach it again."
+        )
+
+
+async def store_file(
+    session: AsyncSession,
+    actor: Actor,
+    package: PackageRow,
+    kind: str,
+    file: StoredFile,
+    max_bytes: int,
+    *,
+    municipality: str | None = None,
+) -> str:
+    check_pdf(file, max_bytes)
+    attachment_id = str(uuid.uuid4())
+    session.add(
+        AttachmentRow(
+            id=attachment_id,
+            package_id=package.id,
+            kind=kind,
+            municipality_code=municipality,
+            filename=clean_filename(file.filename),
+            content_type=PDF,
+            size_bytes=len(file.content),
+            sha256=hashlib.sha256(file.content).hexdigest(),
+            content=file.content,
+            uploaded_by=actor.subject,
+        )
+    )
+    await session.flush()
+    return attachment_id
+
+
+async def attach(
+    session: AsyncSession,
+    actor: Actor,
+    package_id: str,
+    kind: AttachmentKind,
+    file: StoredFile,
+    max_bytes: int,
+) -> AttachmentRow:
+    actor.require(EDITOR_ROLES, "attach documents to a package")
+    if kind not in ORGANISATION_KINDS:
+        raise AttachmentRejectedError(
+            "Statements are submitted by municipalities through /statement, not attached."
+        )
+    package = await load_package(session, actor, package_id, lock=True)
+    ensure_editable(package)
+    attachment_id = await store_file(session, actor, package, kind.value, file, max_bytes)
+    await refresh_package_status(session, package)
+    row = await session.get(AttachmentRow, attachment_id)
+    assert row is not None
+    await log_change(
+        session,
+        package.id,
+        actor,
+        "attachment_added",
+        f"Attached {row.filename} ({kind.value}, {row.size_bytes:,} bytes).",
+        {"attachment_id": attachment_id},
+    )
+    return row
+
+
+async def remove_attachment(
+    session: AsyncSession, actor: Actor, package_id: str, attachment_id: str
+) -> None:
+    actor.require(EDITOR_ROLES, "remove attachments")
+    package = await load_package(session, actor, package_id, lock=True)
+    row = await _attachment_of(session, package, attachment_id)
+    if row.kind not in ORGANISATION_KINDS:
+        raise AttachmentRejectedError("A municipality's statement cannot be removed.")
+    ensure_editable(package)
+    await session.delete(row)
+    await refresh_package_status(session, package)
+    await log_change(
+        session,
+        package.id,
+        actor,
+        "attachment_removed",
+        f"Removed attachment {row.filename}.",
+        {"attachment_id": attachment_id},
+    )
+
+
+async def read_attachment(
+    session: AsyncSession, actor: Actor, package_id: str, attachment_id: str
+) -> AttachmentRow:
+    package = await load_package(session, actor, package_id)
+    return await _attachment_of(session, package, attachment_id)
+
+
+async def _attachment_of(
+    session: AsyncSession, package: PackageRow, attachment_id: str
+) -> AttachmentRow:
+    row = (
+        await session.execute(
+            select(AttachmentRow).where(
+                AttachmentRow.id == attachment_id, AttachmentRow.package_id == package.id
+            )
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise PackageNotFoundError(f"Package {package.id} has no attachment {attachment_id}.")
+    return row
