@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 from common.events.transport import EventBus
+from notifications.api import deliveries, recipients
 from notifications.settings import NotificationsSettings
 
 TITLE = "Notifications"
@@ -17,5 +18,6 @@ def create_app(
         settings or NotificationsSettings(),
         title=TITLE,
         description=DESCRIPTION,
+        routers=(recipients.router, deliveries.router),
         bus=bus,
     )

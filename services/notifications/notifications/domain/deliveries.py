@@ -50,7 +50,7 @@ def delivery_id(
 
 def message_id(event_id: uuid.UUID, address: str, domain: str) -> str:
     """``<hex@domain>``: a function of (event id, address) only, so a resend is recognisable."""
-    digest = hashlib.sha256(f"{event_id}|{address.lower()}".encode()).hexdigest()[:40]
+    digest = hashlib.sha256(f"{event_id}|{address.lower()}".encode()).hexdigest()[:32]
     return f"<{digest}@{domain}>"
 
 

@@ -1,0 +1,116 @@
+"""The delivery log: what was sent to whom after which event, and how it went.
+
+Filters: event id or type, recipient (kind + ref), status and a creation-time range; newest
+first, keyset-paginated. The fund (operations) sees every delivery, an organisation those
+that followed its own events, a municipality those addressed to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from common.app import UnitOfWorkDep
+from common.errors import FieldError, RuleViolationError
+from common.problems import problem_responses
+from notifications.api.access import NotificationScope, Scope
+from notifications.api.schemas import DeliveryDetailOut, DeliveryOut, Page
+from notifications.db.models import DeliveryRow
+from notifications.db.repositories import DeliveryFilter
+from notifications.domain.deliveries import OPEN_STATUSES, DeliveryStatus
+from notifications.domain.rules import RecipientKind
+from notifications.services import deliveries
+
+router = APIRouter(tags=["deliveries"])
+
+READ_RESPONSES = problem_responses(
+    {
+        401: "No or invalid bearer token",
+        403: "Your role has no notifications",
+        404: "No such delivery among those you may see",
+        422: "A filter is not valid",
+    }
+)
+
+
+def delivery_out(
+    row: DeliveryRow, scope: NotificationScope, model: type[DeliveryOut] = DeliveryOut
+) -> DeliveryOut:
+    values: dict[str, Any] = {
+        name: getattr(row, name) for name in model.model_fields if hasattr(row, name)
+    }
+    if not scope.sees_address_of(row.recipient_kind, row.recipient_ref):
+        values["address"] = None
+    if row.status not in OPEN_STATUSES:
+        values["next_attempt_at"] = None
+    return model.model_validate(values)
+
+
+@router.get(
+    "/deliveries",
+    response_model=Page[DeliveryOut],
+    responses=READ_RESPONSES,
+    summary="Search the delivery log",
+)
+async def list_deliveries(
+    scope: Scope,
+    uow: UnitOfWorkDep,
+    event_id: Annotated[uuid.UUID | None, Query(description="The event's id (ce_id).")] = None,
+    event_type: Annotated[
+        str | None, Query(max_length=128, pattern=r"^[a-z0-9_.]+$", description="Event type.")
+    ] = None,
+    recipient_kind: Annotated[RecipientKind | None, Query()] = None,
+    recipient_ref: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+            description="Municipality code or organisation id (with recipient_kind).",
+        ),
+    ] = None,
+    status: Annotated[DeliveryStatus | None, Query()] = None,
+    created_from: Annotated[
+        datetime | None, Query(description="Created at or after (RFC 3339, with time zone).")
+    ] = None,
+    created_to: Annotated[
+        datetime | None, Query(description="Created before (RFC 3339, with time zone).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Any:
+    for name, value in (("created_from", created_from), ("created_to", created_to)):
+        if value is not None and value.tzinfo is None:
+            raise RuleViolationError(
+                f"{name} needs a time zone, e.g. 2026-11-24T00:00:00+01:00.",
+                errors=[FieldError(f"#/{name}", "a time zone is required", "naive-datetime")],
+            )
+    where = DeliveryFilter(
+        event_id=event_id,
+        event_type=event_type,
+        recipient_kind=recipient_kind.value if recipient_kind else None,
+        recipient_ref=recipient_ref,
+        status=status.value if status else None,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    page = await deliveries.list_deliveries(uow, scope, where, cursor=cursor, limit=limit)
+    return {
+        "items": [delivery_out(r, scope) for r in page.rows],  # type: ignore[arg-type]
+        "next_cursor": page.next_cursor,
+    }
+
+
+@router.get(
+    "/deliveries/{delivery_id}",
+    response_model=DeliveryDetailOut,
+    responses=READ_RESPONSES,
+    summary="Read one delivery, with the message as sent",
+)
+async def get_delivery(
+    delivery_id: Annotated[uuid.UUID, Path()], scope: Scope, uow: UnitOfWorkDep
+) -> Any:
+    row = await deliveries.get_delivery(uow, scope, delivery_id)
+    return delivery_out(row, scope, DeliveryDetailOut)

@@ -1,0 +1,29 @@
+"""Errors of the notification service, each with a stable problem code."""
+
+from __future__ import annotations
+
+from common.errors import NotFoundError, RuleViolationError, StaleVersionError
+
+
+class RecipientNotFoundError(NotFoundError):
+    code = "recipient-not-found"
+
+
+class DeliveryNotFoundError(NotFoundError):
+    code = "delivery-not-found"
+
+
+class OptOutNotAllowedError(RuleViolationError):
+    """An opt-out from a message the recipient must receive, or from no known message."""
+
+    code = "opt-out-not-allowed"
+    title = "This message cannot be opted out of"
+
+
+class InvalidCursorError(RuleViolationError):
+    code = "invalid-cursor"
+    title = "The pagination cursor is not valid"
+
+
+class RecipientChangedError(StaleVersionError):
+    code = "recipient-changed"

@@ -1,0 +1,573 @@
+"""Event in → the right message out, exactly once: read back from a real SMTP server.
+
+Events are handed to the service's consumer (inbox + handler in one transaction, as the Kafka
+runner does; one test goes through the real broker); the sender talks SMTP to an aiosmtpd
+server in the test process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select, text
+
+from common.db.engine import Database
+from common.db.tables import outbox
+from common.events.consumer import KafkaConsumerRunner
+from common.events.contracts import (
+    ApplicationPrequalifiedV1,
+    DeliveryFailedV1,
+    MeetingHeldV1,
+    OutstandingItem,
+    PackageReturnedV1,
+    PackageSentV1,
+    ReminderDueV1,
+    StatementSubmittedV1,
+    to_envelope,
+)
+from common.events.envelope import Envelope
+from common.events.transport import KafkaBus
+from common.testing.kafka import create_topic
+from notifications.db.models import DeliveryRow
+from notifications.events.incoming import consumer
+from notifications.services.sender import Sender
+
+KK = "styringsdialog@kk.dk"
+FRB = "boliger@frederiksberg.dk"
+GEN = "almene@gentofte.dk"
+ORG = "bestyrelse@solgaarden.dk"
+
+
+def package_sent(**changes) -> PackageSentV1:
+    values = {
+        "package_id": f"pkg-{uuid.uuid4().hex[:8]}",
+        "organisation_id": "org-0101",
+        "governance_year": 2026,
+        "home_municipality_code": "101",
+        "location_municipality_codes": ["101", "147"],
+        "sent_at": datetime(2026, 11, 24, 14, 5, tzinfo=UTC),
+        "red_figures": 1,
+        "yellow_figures": 4,
+    }
+    values.update(changes)
+    return PackageSentV1(**values)
+
+
+async def set_entry(
+    database: Database, kind: str, ref: str, addresses: list[str], opt_outs: list[str] = ()
+) -> None:
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO recipients (kind, ref, addresses, opt_outs, version, updated_by) "
+                "VALUES (:kind, :ref, :addresses, :opt_outs, 1, 'test') "
+                "ON CONFLICT (kind, ref) DO UPDATE SET addresses = EXCLUDED.addresses, "
+                "opt_outs = EXCLUDED.opt_outs"
+            ),
+            {"kind": kind, "ref": ref, "addresses": addresses, "opt_outs": list(opt_outs)},
+        )
+
+
+async def deliveries(database: Database) -> list[DeliveryRow]:
+    async with database.session() as session:
+        rows = await session.scalars(
+            select(DeliveryRow).order_by(DeliveryRow.recipient_ref, DeliveryRow.address)
+        )
+        return list(rows)
+
+
+async def drain(sender: Sender, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        await sender.send_due()
+
+
+async def outbox_events(database: Database) -> list[Envelope]:
+    async with database.engine.connect() as connection:
+        rows = (await connection.execute(select(outbox.c.envelope).order_by(outbox.c.id))).all()
+    return [Envelope.from_structured(row.envelope) for row in rows]
+
+
+class TestEventToMessage:
+    async def test_package_sent_notifies_the_home_and_each_location_municipality(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        await set_entry(notifications_db, "municipality", "147", [FRB])
+        event = package_sent()
+        envelope = await apply_event(event)
+        await drain(sender_for())
+
+        home, location = smtp_sink.messages_to(KK), smtp_sink.messages_to(FRB)
+        assert len(home) == len(location) == 1
+        subject = "Dokumentationspakke for styringsåret 2026 fremsendt af org-0101"
+        assert home[0]["Subject"] == location[0]["Subject"] == subject
+        assert home[0]["From"] == "Test <noreply@housing.invalid>"
+        assert home[0]["Auto-Submitted"] == "auto-generated"
+        home_text = home[0].get_body(("plain",)).get_content()
+        assert "Til Københavns Kommune" in home_text
+        assert "24. november 2026 kl. 15.05" in home_text  # Danish local time (UTC+1)
+        assert "Som hjemstedskommune har I modtaget hele pakken" in home_text
+        assert "1 rødt og 4 gule" in home_text
+        location_text = location[0].get_body(("plain",)).get_content()
+        assert "Til Frederiksberg Kommune" in location_text
+        assert "Som beliggenhedskommune" in location_text
+        html = home[0].get_body(("html",)).get_content()
+        assert "<strong>org-0101</strong>" in html
+        rows = await deliveries(notifications_db)
+        assert {(r.recipient_ref, r.status) for r in rows} == {("101", "sent"), ("147", "sent")}
+        assert all(r.event_id == envelope.id and r.organisation_id == "org-0101" for r in rows)
+        assert {r.message_id for r in rows} == {
+            str(home[0]["Message-ID"]).strip(),
+            str(location[0]["Message-ID"]).strip(),
+        }
+
+    async def test_prequalification_tells_the_organisation_the_amounts_the_danish_way(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "organisation", "org-0101", [ORG])
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        await apply_event(ApplicationPrequalifiedV1.example())
+        await drain(sender_for())
+
+        (to_org,) = smtp_sink.messages_to(ORG)
+        assert to_org["Subject"] == (
+            "Jeres ansøgning om prækvalifikation er godkendt (12.500.000,00 kr. reserveret)"
+        )
+        body = to_org.get_body(("plain",)).get_content()
+        assert "Reserveret beløb til helhedsplanen: 12.500.000,00 kr." in body
+        assert "Forskud til projektleder: 350.000,00 kr." in body
+        assert "den 20. november 2026" in body
+        assert "2 afdelinger: dep-0412, dep-0413" in body
+        (to_municipality,) = smtp_sink.messages_to(KK)
+        assert "som kommunen har anbefalet" in to_municipality.get_body(("plain",)).get_content()
+
+    async def test_reminder_lists_the_municipalitys_outstanding_items(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        reminder = ReminderDueV1(
+            reminder_id="101-2027-1",
+            municipality_code="101",
+            round_date=date(2027, 3, 1),
+            governance_years=[2025, 2026],
+            items=[
+                OutstandingItem(
+                    package_id="pkg-a",
+                    organisation_id="org-a",
+                    governance_year=2025,
+                    status="meeting_held",
+                    missing="Redegørelse afgivet",
+                ),
+                OutstandingItem(
+                    package_id="pkg-b",
+                    organisation_id="org-b",
+                    governance_year=2026,
+                    status="sent",
+                    missing="Møde afholdt",
+                ),
+            ],
+        )
+        await apply_event(reminder)
+        await drain(sender_for())
+
+        (message,) = smtp_sink.messages_to(KK)
+        assert message["Subject"] == "Påmindelse: 2 udeståender i styringsdialogen"
+        body = message.get_body(("plain",)).get_content()
+        assert "Per 1. marts 2027 mangler kommunen følgende:" in body
+        assert "Styringsår 2025, boligorganisation org-a (pakke pkg-a): Redegørelse afgivet" in body
+        assert "Styringsår 2026, boligorganisation org-b (pakke pkg-b): Møde afholdt" in body
+        assert "(2025 og 2026)" in body
+
+    @pytest.mark.parametrize(
+        ("event", "subject", "phrase"),
+        [
+            (
+                PackageReturnedV1.example(),
+                "Dokumentationspakken for styringsåret 2026 er sendt retur",
+                "Afdelingsskemaet for afdeling 12 mangler kommentar til tomgang.",
+            ),
+            (
+                MeetingHeldV1.example(),
+                "Styringsdialogmødet for styringsåret 2026 er afholdt",
+                "blev afholdt den 10. december 2026",
+            ),
+            (
+                StatementSubmittedV1.example(),
+                "Redegørelse for styringsåret 2026 er afgivet",
+                "den 15. januar 2027 kl. 14.00 afgivet sin redegørelse",
+            ),
+            (
+                StatementSubmittedV1.example().model_copy(
+                    update={"supplementary": True, "municipality_code": "147"}
+                ),
+                "Supplerende redegørelse for styringsåret 2026 er afgivet",
+                "Beliggenhedskommunen Frederiksberg Kommune har",
+            ),
+        ],
+        ids=["returned", "meeting", "statement", "supplementary"],
+    )
+    async def test_governance_progress_goes_to_the_organisation(
+        self, notifications_db, apply_event, sender_for, smtp_sink, event, subject, phrase
+    ):
+        await set_entry(notifications_db, "organisation", "org-0101", [ORG])
+        await apply_event(event)
+        await drain(sender_for())
+
+        (message,) = smtp_sink.messages
+        assert message["To"] == ORG
+        assert message["Subject"] == subject
+        assert phrase in message.get_body(("plain",)).get_content()
+
+    async def test_html_part_escapes_what_the_event_carries(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "organisation", "org-0101", [ORG])
+        returned = PackageReturnedV1.example().model_copy(
+            update={"reason": "<script>alert('x')</script> & mere"}
+        )
+        await apply_event(returned)
+        await drain(sender_for())
+
+        (message,) = smtp_sink.messages
+        html = message.get_body(("html",)).get_content()
+        assert "<script>" not in html
+        assert "&lt;script&gt;" in html
+        assert "& mere" in message.get_body(("plain",)).get_content()
+
+    async def test_an_event_nobody_is_notified_of_is_ignored(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        from common.events.contracts import AccountsReportedV1
+
+        await apply_event(AccountsReportedV1.example())
+        assert await deliveries(notifications_db) == []
+
+
+class TestExactlyOnce:
+    async def test_a_redelivered_event_sends_once(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        envelope = await apply_event(package_sent(location_municipality_codes=["101"]))
+        sender = sender_for()
+        await drain(sender)
+        await apply_event(envelope)  # Kafka redelivers it
+        await drain(sender)
+
+        assert len(smtp_sink.messages) == 1
+        assert len(await deliveries(notifications_db)) == 1
+
+    async def test_a_replayed_event_past_the_inbox_adds_no_delivery(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        envelope = await apply_event(package_sent(location_municipality_codes=["101"]))
+        await drain(sender_for())
+        async with notifications_db.engine.begin() as connection:  # e.g. a redriven dead letter
+            await connection.execute(text("DELETE FROM inbox"))
+        await apply_event(envelope)
+        await drain(sender_for())
+
+        assert len(smtp_sink.messages) == 1
+        (row,) = await deliveries(notifications_db)
+        assert row.status == "sent"
+
+    async def test_each_address_of_a_recipient_gets_one_message(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK, "kontor@kk.dk"])
+        await apply_event(package_sent(location_municipality_codes=["101"]))
+        await drain(sender_for())
+
+        assert sorted(m["To"] for m in smtp_sink.messages) == ["kontor@kk.dk", KK]
+        ids = {m["Message-ID"] for m in smtp_sink.messages}
+        assert len(ids) == 2
+
+    async def test_the_message_id_is_derived_from_event_and_address(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        from notifications.domain.deliveries import message_id
+
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        envelope = await apply_event(package_sent(location_municipality_codes=["101"]))
+        await drain(sender_for())
+
+        (message,) = smtp_sink.messages
+        assert str(message["Message-ID"]).strip() == message_id(
+            envelope.id, KK, "notifications.housing.invalid"
+        )
+
+    async def test_through_the_real_broker(
+        self, notifications_db, sender_for, smtp_sink, infra, eventually
+    ):
+        topic = f"governance.package.t{uuid.uuid4().hex[:10]}.v1"
+        await create_topic(infra.kafka_bootstrap_servers, topic)
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        envelope = to_envelope(package_sent(location_municipality_codes=["101"]))
+        envelope = dataclasses.replace(envelope, topic=topic)
+        bus = KafkaBus(infra.kafka_bootstrap_servers)
+        try:
+            await bus.send_batch([envelope, envelope])  # published twice (a relay retry)
+        finally:
+            await bus.stop()
+        runner = KafkaConsumerRunner(
+            notifications_db,
+            infra.kafka_bootstrap_servers,
+            consumer([topic], name=f"notifications-{uuid.uuid4().hex[:8]}"),
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(runner.run(stop))
+        sender = sender_for()
+        try:
+
+            async def delivered() -> bool:
+                await sender.send_due()
+                return len(smtp_sink.messages) >= 1
+
+            await eventually(delivered, timeout=60)
+            await asyncio.sleep(0.5)
+            await drain(sender)
+        finally:
+            stop.set()
+            await task
+        assert len(smtp_sink.messages) == 1
+        assert smtp_sink.messages[0]["To"] == KK
+
+
+class TestRecipientsWithoutAddressOrOptedOut:
+    async def test_a_recipient_without_address_is_logged_as_no_address(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        await apply_event(package_sent())  # 147 has no entry at all
+        await drain(sender_for())
+
+        rows = {r.recipient_ref: r for r in await deliveries(notifications_db)}
+        assert rows["147"].status == "no_address"
+        assert rows["147"].address is None
+        assert rows["101"].status == "sent"
+        assert [m["To"] for m in smtp_sink.messages] == [KK]
+
+    async def test_an_optional_message_opted_out_of_is_not_sent(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK], ["governance.package.sent"])
+        await apply_event(package_sent(location_municipality_codes=["101"]))
+        await drain(sender_for())
+
+        (row,) = await deliveries(notifications_db)
+        assert row.status == "opted_out"
+        assert smtp_sink.messages == []
+
+    async def test_a_required_message_is_sent_despite_an_opt_out(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        # The API refuses such an opt-out; a stale one in the table is ignored all the same.
+        await set_entry(
+            notifications_db, "organisation", "org-0101", [ORG], ["governance.package.returned"]
+        )
+        await apply_event(PackageReturnedV1.example())
+        await drain(sender_for())
+
+        assert [m["To"] for m in smtp_sink.messages] == [ORG]
+
+
+class TestTemporaryFailures:
+    async def test_smtp_down_then_up_delivers_once(
+        self, notifications_db, apply_event, sender_for, smtp_sink, eventually
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        smtp_sink.stop()
+        await apply_event(package_sent(location_municipality_codes=["101"]))
+        sender = sender_for()
+        await sender.send_due()
+        (row,) = await deliveries(notifications_db)
+        assert row.status == "pending"
+        assert row.attempts == 1
+        assert row.last_error
+        assert "onnect" in row.last_error
+        assert row.next_attempt_at > datetime.now(UTC)  # backed off
+
+        await asyncio.sleep(0.3)
+        await sender.send_due()  # still down: attempt 2, longer backoff
+        smtp_sink.start()
+
+        async def sent() -> bool:
+            await sender.send_due()
+            return (await deliveries(notifications_db))[0].status == "sent"
+
+        await eventually(sent, timeout=10)
+        await drain(sender)
+        assert len(smtp_sink.messages) == 1
+        (row,) = await deliveries(notifications_db)
+        assert row.attempts >= 2
+        assert row.last_error is None
+        assert "accepted for delivery" in row.smtp_response
+
+    async def test_a_4xx_answer_is_retried_with_backoff(
+        self, notifications_db, apply_event, sender_for, smtp_sink, eventually
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        smtp_sink.handler.defer = "451 4.3.0 Mail server temporarily rejected message"
+        await apply_event(package_sent(location_municipality_codes=["101"]))
+        sender = sender_for()
+        await sender.send_due()
+        (row,) = await deliveries(notifications_db)
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert row.last_error.startswith("451")
+        await sender.send_due()  # not due yet: no new attempt
+        assert (await deliveries(notifications_db))[0].attempts == 1
+
+        smtp_sink.handler.defer = None
+
+        async def sent() -> bool:
+            await sender.send_due()
+            return (await deliveries(notifications_db))[0].status == "sent"
+
+        await eventually(sent, timeout=10)
+        assert len(smtp_sink.messages) == 1
+
+    async def test_temporary_failures_are_given_up_after_the_last_attempt(
+        self, notifications_db, apply_event, sender_for, smtp_sink, eventually
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        smtp_sink.handler.defer = "421 4.7.0 Try again later"
+        envelope = await apply_event(package_sent(location_municipality_codes=["101"]))
+        sender = sender_for(settings={"max_attempts": 3})
+
+        async def failed() -> bool:
+            await sender.send_due()
+            return (await deliveries(notifications_db))[0].status == "failed"
+
+        await eventually(failed, timeout=10)
+        (row,) = await deliveries(notifications_db)
+        assert row.attempts == 3
+        assert row.last_error.startswith("gave up after 3 attempts; last answer: 421")
+        (failure,) = await outbox_events(notifications_db)
+        event = DeliveryFailedV1.from_envelope(failure)
+        assert event.cause_event_id == str(envelope.id)
+        assert event.reason.startswith("gave up after 3 attempts")
+
+
+class TestPermanentFailures:
+    async def test_a_refused_address_is_recorded_once_and_announced_without_the_address(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        await set_entry(notifications_db, "municipality", "147", [FRB])
+        smtp_sink.handler.refuse[FRB] = "550 5.1.1 <boliger@frederiksberg.dk>: mailbox unavailable"
+        event = package_sent()
+        envelope = await apply_event(event)
+        sender = sender_for()
+        await drain(sender, rounds=5)
+        await asyncio.sleep(0.5)  # well past any backoff
+        await drain(sender, rounds=5)
+
+        rows = {r.recipient_ref: r for r in await deliveries(notifications_db)}
+        assert rows["147"].status == "failed"
+        assert rows["147"].attempts == 1
+        assert rows["147"].last_error.startswith("550 5.1.1")
+        assert rows["147"].failed_at is not None
+        assert smtp_sink.handler.rcpt_attempts[FRB] == 1  # no retry storm
+        assert rows["101"].status == "sent"
+        (announced,) = await outbox_events(notifications_db)
+        assert announced.topic == "notifications.delivery.v1"
+        assert announced.causation_id == str(envelope.id)
+        failed = DeliveryFailedV1.from_envelope(announced)
+        assert failed.delivery_id == str(rows["147"].id)
+        assert failed.cause_event_type == "governance.package.sent"
+        assert failed.cause_subject == event.package_id
+        assert (failed.recipient_kind, failed.recipient_ref) == ("municipality", "147")
+        assert failed.reason.startswith("550 5.1.1")
+        assert "frederiksberg.dk" not in str(announced.data).replace(failed.reason, "")
+
+
+class TestInterruptedSending:
+    """A sender that dies between handing a message over and recording the answer (the
+    subprocess kill -9 versions are in test_crashes.py)."""
+
+    class Died(BaseException):
+        pass
+
+    def dies_at(self, step: str):
+        def hook(at: str, delivery) -> None:
+            if at == step:
+                raise self.Died(step)
+
+        return hook
+
+    async def test_accepted_before_the_crash_is_not_sent_again_when_the_probe_confirms_it(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        await apply_event(package_sent(location_municipality_codes=["101"]))
+        settings = {"sender_lease_seconds": 2.5, "sent_probe_url": smtp_sink.probe_url}
+        with pytest.raises(self.Died):
+            await sender_for(settings=settings, on_step=self.dies_at("accepted")).send_due()
+        (row,) = await deliveries(notifications_db)
+        assert row.status == "sending"
+        assert len(smtp_sink.messages) == 1
+
+        await sender_for(settings=settings).send_due()  # within the lease: left alone
+        assert (await deliveries(notifications_db))[0].status == "sending"
+        await asyncio.sleep(2.6)
+        await sender_for(settings=settings).send_due()
+
+        (row,) = await deliveries(notifications_db)
+        assert row.status == "sent"
+        assert row.smtp_response == "accepted before the interruption (probe)"
+        assert len(smtp_sink.messages) == 1
+
+    async def test_without_a_probe_it_is_sent_again_with_the_same_message_id(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        await apply_event(package_sent(location_municipality_codes=["101"]))
+        settings = {"sender_lease_seconds": 2.5}
+        with pytest.raises(self.Died):
+            await sender_for(settings=settings, on_step=self.dies_at("accepted")).send_due()
+        await asyncio.sleep(2.6)
+        await sender_for(settings=settings).send_due()
+
+        (row,) = await deliveries(notifications_db)
+        assert row.status == "sent"
+        assert row.attempts == 2
+        first, second = smtp_sink.messages
+        assert str(first["Message-ID"]) == str(second["Message-ID"]) == row.message_id
+
+    async def test_claimed_but_never_handed_over_is_sent_after_the_lease(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        await apply_event(package_sent(location_municipality_codes=["101"]))
+        settings = {"sender_lease_seconds": 2.5, "sent_probe_url": smtp_sink.probe_url}
+        with pytest.raises(self.Died):
+            await sender_for(settings=settings, on_step=self.dies_at("claimed")).send_due()
+        assert smtp_sink.messages == []
+        await asyncio.sleep(2.6)
+        await sender_for(settings=settings).send_due()
+
+        assert len(smtp_sink.messages) == 1
+        assert (await deliveries(notifications_db))[0].status == "sent"
+
+
+class TestAmounts:
+    async def test_an_amount_without_advance_leaves_the_advance_out(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "organisation", "org-0101", [ORG])
+        event = ApplicationPrequalifiedV1.example().model_copy(
+            update={"advance_amount": None, "reserved_amount": Decimal("999.5")}
+        )
+        await apply_event(event)
+        await drain(sender_for())
+
+        (message,) = smtp_sink.messages_to(ORG)
+        body = message.get_body(("plain",)).get_content()
+        assert "999,50 kr." in body
+        assert "Forskud" not in body
