@@ -132,7 +132,7 @@ class FormRow(Base):
     required: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     required_answered: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # Snapshot of the key figures when prefilled (list of KeyFigure as JSON) and its source.
-    figures: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    figures: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB(none_as_null=True))
     figures_revision: Mapped[int | None] = mapped_column(Integer)
     comments: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False, default=dict)
     updated_at: Mapped[datetime] = _now()
