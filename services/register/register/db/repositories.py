@@ -68,18 +68,44 @@ class LeaseFilters:
     changed_since: datetime | None = None
 
 
+class RowState:
+    """A record's stored or planned state as plain attributes — what the write path reads and
+    plans with. It has the attributes of the ORM row (``row_type``) but is no ORM instance:
+    those cost tens of µs each to build (a bulk submission builds tens of thousands), and a
+    session would write changes made to them back on its own."""
+
+    def __init__(self, row_type: type[Base], values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.row_type = row_type
+
+    @property
+    def __table__(self) -> Any:
+        return self.row_type.__table__
+
+
+def as_row(row_type: type[RowT], values: dict[str, Any]) -> RowT:
+    """A :class:`RowState` typed as the row it stands for (the same attributes)."""
+    return cast(RowT, RowState(row_type, values))
+
+
+_HISTORY_COLUMNS: dict[str, list[str]] = {}
+
+
 def history_data(row: Base) -> dict[str, Any]:
     """A row's columns as JSON: English names, ISO dates, amounts with two decimals."""
+    table = cast(Table, row.__table__)
+    keys = _HISTORY_COLUMNS.get(table.name)
+    if keys is None:
+        keys = [c.key for c in table.columns if c.key not in HISTORY_EXCLUDED_COLUMNS]
+        _HISTORY_COLUMNS[table.name] = keys
     data: dict[str, Any] = {}
-    for column in row.__table__.columns:
-        if column.key in HISTORY_EXCLUDED_COLUMNS:
-            continue
-        value = getattr(row, column.key)
+    for key in keys:
+        value = getattr(row, key)
         if isinstance(value, Decimal):
             value = format(value.quantize(Decimal("0.01")), "f")
         elif isinstance(value, date | datetime):
             value = value.isoformat()
-        data[column.key] = value
+        data[key] = value
     return data
 
 
@@ -127,7 +153,8 @@ class RegisterRepository:
             ),
             {"keys": wanted},
         )
-        return [row_type(**mapping) for mapping in result.mappings()]
+        names = list(result.keys())
+        return [as_row(row_type, dict(zip(names, row, strict=True))) for row in result]
 
     async def insert_rows(self, row_type: type[RowT], rows: Sequence[RowT]) -> list[Any]:
         """One ``INSERT ... SELECT FROM unnest(...)`` for all rows; stamps ``created_at`` and
@@ -206,21 +233,24 @@ class RegisterRepository:
         statement; ``recorded_at`` is the transaction's ``now()``."""
         if not versions:
             return
+        # The snapshots travel as one JSON array: a text[] of JSON documents would have every
+        # quote escaped by the driver's array dumper, in Python (~60 µs per row, measured).
         await self.session.execute(
             text(
                 "INSERT INTO record_versions (entity_type, entity_id, version, organisation_id,"
                 " data, recorded_by, submission_id)"
-                " SELECT v.t, v.i, v.n, v.o, CAST(v.d AS JSONB), :by, :submission"
+                " SELECT v.t, v.i, v.n, v.o, d.value, :by, :submission"
                 " FROM unnest(CAST(:t AS TEXT[]), CAST(:i AS TEXT[]), CAST(:n AS INTEGER[]),"
-                " CAST(:o AS TEXT[]), CAST(:d AS TEXT[])) WITH ORDINALITY AS v(t, i, n, o, d, r)"
-                " ORDER BY v.r"
+                " CAST(:o AS TEXT[])) WITH ORDINALITY AS v(t, i, n, o, r)"
+                " JOIN jsonb_array_elements(CAST(:d AS JSONB)) WITH ORDINALITY AS d(value, r)"
+                " ON d.r = v.r ORDER BY v.r"
             ),
             {
                 "t": [v[0] for v in versions],
                 "i": [v[1] for v in versions],
                 "n": [v[2] for v in versions],
                 "o": [v[3] for v in versions],
-                "d": [json.dumps(v[4]) for v in versions],
+                "d": json.dumps([v[4] for v in versions]),
                 "by": recorded_by,
                 "submission": submission_id,
             },

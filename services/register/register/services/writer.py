@@ -56,7 +56,7 @@ from register.db.models import (
     LeaseRow,
     OrganisationRow,
 )
-from register.db.repositories import RegisterRepository, history_data
+from register.db.repositories import RegisterRepository, as_row, history_data
 from register.domain import rules
 from register.domain.codes import region_of
 from register.domain.errors import (
@@ -567,14 +567,16 @@ class RecordWriter:
         assert self._now is not None
         values = _normalised(row_type, values)
         if existing is None:
-            row = row_type(**values, version=1, created_at=self._now, updated_at=self._now)
+            row = as_row(
+                row_type, {**values, "version": 1, "created_at": self._now, "updated_at": self._now}
+            )
             plan.inserts.setdefault(row_type, {})[id(row)] = row
             return row, True
         if all(getattr(existing, name) == value for name, value in values.items()):
             return existing, False
         state = {c.key: getattr(existing, c.key) for c in row_type.__table__.columns}
         version: int = existing.version  # type: ignore[attr-defined]
-        row = row_type(**{**state, **values, "version": version + 1, "updated_at": self._now})
+        row = as_row(row_type, {**state, **values, "version": version + 1, "updated_at": self._now})
         inserts = plan.inserts.setdefault(row_type, {})
         if id(existing) in inserts:  # created earlier in this batch: insert the final state
             del inserts[id(existing)]
