@@ -1,0 +1,96 @@
+"""Duplicate, redelivered and out-of-order events change nothing: the read model is a function
+of the set of events, not of their order or count."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from common.events.consumer import Outcome
+from common.events.contracts import to_envelope
+
+from ..conftest import sql
+from .bm_factories import accounts, at, department, lease, terminated, updated
+from .test_key_figures import EXPECTED_2025, figures_of, fixture_events
+
+
+def snapshot(db_url: str) -> list[tuple]:
+    return sql(
+        db_url,
+        "SELECT department_id, year, organisation_id, municipality_code, housing_type, region, "
+        "building_type, period_band, size_band, dwellings, rent_per_m2, vacancy_share, "
+        "move_out_rate, municipal_allocation_share, average_dwelling_size, "
+        "administration_cost_per_dwelling, maintenance_per_m2, vacancy_loss_per_dwelling, "
+        "operating_cost_per_m2 FROM department_figures ORDER BY department_id, year",
+    )
+
+
+class TestDuplicates:
+    async def test_a_redelivered_event_is_skipped_by_the_inbox(self, feed):
+        envelope = to_envelope(department("A"))
+        assert await feed.envelopes([envelope, envelope]) == [
+            Outcome.APPLIED,
+            Outcome.DUPLICATE,
+        ]
+
+    async def test_the_same_facts_published_twice_change_nothing(self, feed, benchmarks_db_url):
+        await feed(*fixture_events())
+        await feed(*fixture_events())  # new envelope ids: not inbox duplicates
+        assert figures_of(benchmarks_db_url, "A", 2025) == EXPECTED_2025
+
+
+class TestOutOfOrder:
+    async def test_any_order_gives_the_same_figures(self, feed, benchmarks_db_url):
+        events = fixture_events()
+        random.Random(7).shuffle(events)
+        await feed(*reversed(events))
+        assert figures_of(benchmarks_db_url, "A", 2025) == EXPECTED_2025
+
+    async def test_an_older_lease_state_arriving_late_is_ignored(self, feed, benchmarks_db_url):
+        created = lease("L1", "d1", "A", start=date(2020, 1, 1), area="50.00")
+        newer = updated(created, version=2, recorded_at=at(2025, 3, 1), area_m2="60.00")
+        await feed(department("A"), newer)
+        await feed(created)  # recorded before the update
+        [(area,)] = sql(benchmarks_db_url, "SELECT area_m2 FROM leases WHERE lease_id = 'L1'")
+        assert str(area) == "60.00"
+
+    async def test_a_termination_before_its_lease_is_kept(self, feed, benchmarks_db_url):
+        created = lease("L1", "d1", "A", start=date(2020, 1, 1))
+        await feed(
+            department("A"), terminated(created, date(2025, 6, 30), recorded_at=at(2025, 2, 1))
+        )
+        assert figures_of(benchmarks_db_url, "A", 2025) == {}  # nothing to count yet
+        await feed(created)
+        [(end,)] = sql(benchmarks_db_url, "SELECT end_date FROM leases WHERE lease_id = 'L1'")
+        assert end == date(2025, 6, 30)
+        assert figures_of(benchmarks_db_url, "A", 2025)["move_out_rate"] == 100
+
+    async def test_a_moved_end_date_wins_by_recording_time(self, feed, benchmarks_db_url):
+        created = lease("L1", "d1", "A", start=date(2020, 1, 1))
+        first = terminated(created, date(2025, 6, 30), recorded_at=at(2025, 2, 1))
+        moved = terminated(
+            created, date(2025, 9, 30), recorded_at=at(2025, 3, 1), previous_end=date(2025, 6, 30)
+        )
+        await feed(department("A"), created, moved, first)
+        [(end,)] = sql(benchmarks_db_url, "SELECT end_date FROM leases WHERE lease_id = 'L1'")
+        assert end == date(2025, 9, 30)
+
+    async def test_an_older_department_version_is_ignored(self, feed, benchmarks_db_url):
+        await feed(
+            department("A", construction_year=1990, version=2),
+            department("A", construction_year=1950, version=1),
+            accounts("A", 2025),
+        )
+        [(band,)] = sql(
+            benchmarks_db_url, "SELECT period_band FROM department_figures WHERE year = 2025"
+        )
+        assert band == "1990-2004"
+
+    async def test_a_lease_moved_to_another_department_leaves_the_first(
+        self, feed, benchmarks_db_url
+    ):
+        created = lease("L1", "d1", "A", start=date(2020, 1, 1))
+        await feed(department("A"), department("B"), created)
+        await feed(updated(created, version=2, recorded_at=at(2025, 3, 1), department_id="B"))
+        assert figures_of(benchmarks_db_url, "A", 2025) == {}
+        assert figures_of(benchmarks_db_url, "B", 2025)["average_dwelling_size"] == 75
