@@ -366,7 +366,7 @@ class PackageSentV1(Contract):
     topic: ClassVar[str] = "governance.package.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "governance"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications", "benchmarks")
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
     summary: ClassVar[str] = "A governance documentation package was sent to its municipalities."
     aggregate_field: ClassVar[str] = "package_id"
 

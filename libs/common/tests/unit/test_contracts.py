@@ -164,7 +164,6 @@ class TestCatalogue:
         ]
         assert topics(consumer="benchmarks") == [
             "governance.accounts.v1",
-            "governance.package.v1",
             "register.department.v1",
             "register.dwelling.v1",
             "register.lease.v1",
@@ -186,7 +185,7 @@ class TestCatalogue:
         assert contract_for("governance.package.sent", 1) is PackageSentV1
         assert contract_for("grants.application.prequalified", 1) is ApplicationPrequalifiedV1
         assert LeaseCreatedV1.consumers == ("benchmarks",)
-        assert PackageSentV1.consumers == ("notifications", "benchmarks")
+        assert PackageSentV1.consumers == ("notifications",)
         assert ApplicationPrequalifiedV1.consumers == ("notifications",)
 
 
