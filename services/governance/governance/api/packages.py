@@ -37,6 +37,7 @@ from governance.api.schemas import (
     LoadLastYearIn,
     LoadLastYearOut,
     MeetingIn,
+    PackageListItem,
     PackageOut,
     PackagePage,
     ReturnIn,
@@ -345,7 +346,7 @@ async def send(
 
 @router.post(
     "/packages/{package_id}/return",
-    response_model=PackageOut,
+    response_model=PackageListItem,
     responses=WRITE,
     summary="Send the package back (home municipality): reopens it for changes",
 )
@@ -356,10 +357,15 @@ async def send_back(
     uow: UnitOfWorkDep,
     response: Response,
     if_match: IfMatch = None,
-) -> PackageOut:
-    await workflow.return_package(uow, actor, package_id, body.reason, parse_if_match(if_match))
+) -> PackageListItem:
+    """The package's new status. It is being prepared again, so the municipality no longer
+    sees its content until it is sent anew."""
+    package = await workflow.return_package(
+        uow, actor, package_id, body.reason, parse_if_match(if_match)
+    )
     await uow.commit()
-    return await _package(uow, actor, package_id, response)
+    response.headers["ETag"] = etag(package.version)
+    return list_item(package)
 
 
 @router.post(

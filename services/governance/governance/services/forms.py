@@ -124,7 +124,9 @@ async def read_form(
 ) -> FormView:
     package = await load_package(session, actor, package_id)
     form = await load_form(session, package, kind, key)
-    if not actor.sees_department_form(package, form.municipality_code):
+    if kind is FormKind.DEPARTMENT and not actor.sees_department_form(
+        package, form.municipality_code
+    ):
         raise FormNotFoundError(f"Package {package.id} has no department form {key}.")
     questions = await questions_for(session, package.year, kind)
     answers = await answers_of(session, form.id)

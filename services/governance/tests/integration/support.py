@@ -34,7 +34,9 @@ AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 MASTER_DATA, KEY_FIGURES, DELIVERY_FAILURES = consumers()
 
 
-def organisation(org_id: str, home: str = "101", administered_by: str | None = None, version: int = 1) -> Envelope:
+def organisation(
+    org_id: str, home: str = "101", administered_by: str | None = None, version: int = 1
+) -> Envelope:
     return to_envelope(
         OrganisationUpsertedV1(
             organisation_id=org_id,
@@ -82,12 +84,19 @@ def figure(
         benchmark=Decimal(benchmark) if benchmark is not None else None,
         benchmark_indexed=indexed,
         colour=colour,
-        reason=None if colour in (CriticalColour.GREEN, CriticalColour.NONE) else "langt fra benchmark",
+        reason=None
+        if colour in (CriticalColour.GREEN, CriticalColour.NONE)
+        else "langt fra benchmark",
     )
 
 
 def key_figures(
-    dep_id: str, org_id: str, *figures: KeyFigure, year: int = YEAR - 1, revision: int = 1, municipality: str = "101"
+    dep_id: str,
+    org_id: str,
+    *figures: KeyFigure,
+    year: int = YEAR - 1,
+    revision: int = 1,
+    municipality: str = "101",
 ) -> Envelope:
     return to_envelope(
         KeyFiguresUpdatedV1(
@@ -106,7 +115,9 @@ async def apply(database: Database, *envelopes: Envelope) -> list[Outcome]:
     """Apply envelopes through the consumer that reads their topic (inbox included)."""
     outcomes = []
     for envelope in envelopes:
-        consumer = next(c for c in (MASTER_DATA, KEY_FIGURES, DELIVERY_FAILURES) if envelope.topic in c.topics)
+        consumer = next(
+            c for c in (MASTER_DATA, KEY_FIGURES, DELIVERY_FAILURES) if envelope.topic in c.topics
+        )
         outcome, error = await InboxProcessor(database, consumer, max_attempts=1).process(envelope)
         assert error is None, error
         outcomes.append(outcome)
@@ -168,7 +179,9 @@ ACCOUNTS = {
 
 
 async def open_year(client, tokens, year: int = YEAR) -> dict[str, Any]:
-    response = await client.put(f"{API}/catalogues/{year}", json=standard_catalogue_body(), headers=fund(tokens))
+    response = await client.put(
+        f"{API}/catalogues/{year}", json=standard_catalogue_body(), headers=fund(tokens)
+    )
     assert response.status_code == 200, response.text
     response = await client.post(
         f"{API}/packages/generate", json={"year": year}, headers=post_headers(fund(tokens))
@@ -177,17 +190,23 @@ async def open_year(client, tokens, year: int = YEAR) -> dict[str, Any]:
     return response.json()
 
 
-async def fill_in(client, tokens, package_id: str, org_id: str, *, accounts: bool = True) -> dict[str, Any]:
+async def fill_in(
+    client, tokens, package_id: str, org_id: str, *, accounts: bool = True
+) -> dict[str, Any]:
     """Answer every required question and report every department's accounts."""
     headers = org(tokens, org_id)
     package = (await client.get(f"{API}/packages/{package_id}", headers=headers)).json()
     response = await client.put(
-        f"{API}/packages/{package_id}/report/answers", json={"answers": REPORT_ANSWERS}, headers=headers
+        f"{API}/packages/{package_id}/report/answers",
+        json={"answers": REPORT_ANSWERS},
+        headers=headers,
     )
     assert response.status_code == 200, response.text
     for form in package["departments"]:
         path = f"{API}/packages/{package_id}/departments/{form['key']}"
-        response = await client.put(f"{path}/answers", json={"answers": DEPARTMENT_ANSWERS}, headers=headers)
+        response = await client.put(
+            f"{path}/answers", json={"answers": DEPARTMENT_ANSWERS}, headers=headers
+        )
         assert response.status_code == 200, response.text
         if accounts:
             response = await client.put(f"{path}/accounts", json=ACCOUNTS, headers=headers)

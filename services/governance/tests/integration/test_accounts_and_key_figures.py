@@ -42,7 +42,9 @@ async def client(governance_client, governance_db, tokens):
 
 
 class TestReportAccounts:
-    async def test_reporting_emits_accounts_reported_for_the_benchmark_calculator(self, client, tokens, governance_db_url):
+    async def test_reporting_emits_accounts_reported_for_the_benchmark_calculator(
+        self, client, tokens, governance_db_url
+    ):
         response = await client.put(f"{D1}/accounts", json=ACCOUNTS, headers=org(tokens, "BO-1"))
         assert response.status_code == 200, response.text
         assert (response.json()["accounts_year"], response.json()["revision"]) == (YEAR - 1, 1)
@@ -53,124 +55,257 @@ class TestReportAccounts:
         assert str(event.operating_cost) == "7296000.00"
         assert envelope["subject"] == "d1"
 
-    async def test_a_correction_is_a_new_revision_and_an_unchanged_report_nothing(self, client, tokens, governance_db_url):
+    async def test_a_correction_is_a_new_revision_and_an_unchanged_report_nothing(
+        self, client, tokens, governance_db_url
+    ):
         headers = org(tokens, "BO-1")
         await client.put(f"{D1}/accounts", json=ACCOUNTS, headers=headers)
         await client.put(f"{D1}/accounts", json=ACCOUNTS, headers=headers)
-        corrected = await client.put(f"{D1}/accounts", json={**ACCOUNTS, "dwellings": 121}, headers=headers)
+        corrected = await client.put(
+            f"{D1}/accounts", json={**ACCOUNTS, "dwellings": 121}, headers=headers
+        )
         assert corrected.json()["revision"] == 2
-        revisions = [e["data"]["revision"] for e in outbox(governance_db_url, "governance.accounts.reported")]
+        revisions = [
+            e["data"]["revision"] for e in outbox(governance_db_url, "governance.accounts.reported")
+        ]
         assert revisions == [1, 2]
 
     async def test_the_organisations_erp_may_report(self, client, tokens):
-        response = await client.put(f"{D1}/accounts", json=ACCOUNTS, headers=org(tokens, "BO-1", role=Role.ERP_CLIENT))
+        response = await client.put(
+            f"{D1}/accounts", json=ACCOUNTS, headers=org(tokens, "BO-1", role=Role.ERP_CLIENT)
+        )
         assert response.status_code == 200
 
     async def test_another_organisation_or_a_municipality_may_not(self, client, tokens):
-        assert (await client.put(f"{D1}/accounts", json=ACCOUNTS, headers=org(tokens, "BO-2"))).status_code == 404
-        assert (await client.put(f"{D1}/accounts", json=ACCOUNTS, headers=municipality(tokens, "101"))).status_code == 403
+        assert (
+            await client.put(f"{D1}/accounts", json=ACCOUNTS, headers=org(tokens, "BO-2"))
+        ).status_code == 404
+        assert (
+            await client.put(f"{D1}/accounts", json=ACCOUNTS, headers=municipality(tokens, "101"))
+        ).status_code == 403
 
     async def test_a_department_outside_the_package_is_not_found(self, client, tokens):
-        response = await client.put(f"{API}/packages/{PKG}/departments/d9/accounts", json=ACCOUNTS, headers=org(tokens, "BO-1"))
+        response = await client.put(
+            f"{API}/packages/{PKG}/departments/d9/accounts",
+            json=ACCOUNTS,
+            headers=org(tokens, "BO-1"),
+        )
         assert response.status_code == 404
 
     async def test_money_is_checked(self, client, tokens):
-        response = await client.put(f"{D1}/accounts", json={**ACCOUNTS, "operating_cost": "-1.00"}, headers=org(tokens, "BO-1"))
+        response = await client.put(
+            f"{D1}/accounts",
+            json={**ACCOUNTS, "operating_cost": "-1.00"},
+            headers=org(tokens, "BO-1"),
+        )
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "#/operating_cost"
 
     async def test_the_package_shows_which_accounts_are_in(self, client, tokens):
         await client.put(f"{D1}/accounts", json=ACCOUNTS, headers=org(tokens, "BO-1"))
         package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
-        assert package["accounts"]["reported"] == ["d1"] and package["accounts"]["missing"] == []
+        assert package["accounts"]["reported"] == ["d1"]
+        assert package["accounts"]["missing"] == []
 
 
 class TestKeyFigures:
-    async def test_figures_of_the_accounts_year_are_prefilled_with_benchmark_and_colour(self, client, tokens, governance_db):
-        await apply(governance_db, key_figures("d1", "BO-1", figure("rent_per_m2", CriticalColour.RED), figure("vacancy", CriticalColour.GREEN)))
+    async def test_figures_of_the_accounts_year_are_prefilled_with_benchmark_and_colour(
+        self, client, tokens, governance_db
+    ):
+        await apply(
+            governance_db,
+            key_figures(
+                "d1",
+                "BO-1",
+                figure("rent_per_m2", CriticalColour.RED),
+                figure("vacancy", CriticalColour.GREEN),
+            ),
+        )
         form = (await client.get(D1, headers=org(tokens, "BO-1"))).json()
         red = form["key_figures"][0]
-        assert (red["code"], red["value"], red["benchmark"], red["colour"], red["needs_comment"]) == (
-            "rent_per_m2", "812.50", "800.00", "red", True
-        )
+        assert (
+            red["code"],
+            red["value"],
+            red["benchmark"],
+            red["colour"],
+            red["needs_comment"],
+        ) == ("rent_per_m2", "812.50", "800.00", "red", True)
         assert form["figures_needing_comment"] == ["rent_per_m2"]
 
-    async def test_figures_of_another_year_are_kept_but_not_prefilled(self, client, tokens, governance_db):
+    async def test_figures_of_another_year_are_kept_but_not_prefilled(
+        self, client, tokens, governance_db
+    ):
         await apply(governance_db, key_figures("d1", "BO-1", figure("rent_per_m2"), year=YEAR))
         assert (await client.get(D1, headers=org(tokens, "BO-1"))).json()["key_figures"] == []
 
-    async def test_a_revision_at_or_below_the_one_held_is_ignored(self, client, governance_db, governance_db_url):
+    async def test_a_revision_at_or_below_the_one_held_is_ignored(
+        self, client, governance_db, governance_db_url
+    ):
         await apply(governance_db, key_figures("d1", "BO-1", figure("rent_per_m2"), revision=2))
-        assert await apply(governance_db, key_figures("d1", "BO-1", figure("rent_per_m2", value="1.00"), revision=2)) == [Outcome.APPLIED]
-        await apply(governance_db, key_figures("d1", "BO-1", figure("rent_per_m2", value="2.00"), revision=1))
-        assert sql(governance_db_url, "SELECT revision, figures->0->>'value' FROM key_figures") == [(2, "812.50")]
+        assert await apply(
+            governance_db,
+            key_figures("d1", "BO-1", figure("rent_per_m2", value="1.00"), revision=2),
+        ) == [Outcome.APPLIED]
+        await apply(
+            governance_db,
+            key_figures("d1", "BO-1", figure("rent_per_m2", value="2.00"), revision=1),
+        )
+        assert sql(governance_db_url, "SELECT revision, figures->0->>'value' FROM key_figures") == [
+            (2, "812.50")
+        ]
 
-    async def test_figures_held_before_the_package_exists_are_prefilled_when_it_is_created(self, client, tokens, governance_db):
-        await apply(governance_db, organisation("BO-2", "151"), department("d2", "BO-2", "151"),
-                    key_figures("d2", "BO-2", figure("rent_per_m2", CriticalColour.YELLOW)))
-        await client.post(f"{API}/packages/generate", json={"year": YEAR}, headers=post_headers(tokens.headers(Role.FUND)))
-        form = (await client.get(f"{API}/packages/pkg-{YEAR}-BO-2/departments/d2", headers=org(tokens, "BO-2"))).json()
+    async def test_figures_held_before_the_package_exists_are_prefilled_when_it_is_created(
+        self, client, tokens, governance_db
+    ):
+        await apply(
+            governance_db,
+            organisation("BO-2", "151"),
+            department("d2", "BO-2", "151"),
+            key_figures("d2", "BO-2", figure("rent_per_m2", CriticalColour.YELLOW)),
+        )
+        await client.post(
+            f"{API}/packages/generate",
+            json={"year": YEAR},
+            headers=post_headers(tokens.headers(Role.FUND)),
+        )
+        form = (
+            await client.get(
+                f"{API}/packages/pkg-{YEAR}-BO-2/departments/d2", headers=org(tokens, "BO-2")
+            )
+        ).json()
         assert [f["colour"] for f in form["key_figures"]] == ["yellow"]
 
-    async def test_a_red_or_yellow_figure_keeps_the_form_incomplete_until_commented(self, client, tokens, governance_db):
-        await apply(governance_db, key_figures("d1", "BO-1", figure("rent_per_m2", CriticalColour.RED), figure("vacancy", CriticalColour.YELLOW)))
+    async def test_a_red_or_yellow_figure_keeps_the_form_incomplete_until_commented(
+        self, client, tokens, governance_db
+    ):
+        await apply(
+            governance_db,
+            key_figures(
+                "d1",
+                "BO-1",
+                figure("rent_per_m2", CriticalColour.RED),
+                figure("vacancy", CriticalColour.YELLOW),
+            ),
+        )
         headers = org(tokens, "BO-1")
-        form = (await client.put(f"{D1}/answers", json={"answers": DEPARTMENT_ANSWERS}, headers=headers)).json()
+        form = (
+            await client.put(f"{D1}/answers", json={"answers": DEPARTMENT_ANSWERS}, headers=headers)
+        ).json()
         assert form["status"] == "in_progress"
-        await client.put(f"{D1}/key-figures/rent_per_m2/comment", json={"comment": "Ny fjernvarmeaftale."}, headers=headers)
-        form = (await client.put(f"{D1}/key-figures/vacancy/comment", json={"comment": "Renovering."}, headers=headers)).json()
+        await client.put(
+            f"{D1}/key-figures/rent_per_m2/comment",
+            json={"comment": "Ny fjernvarmeaftale."},
+            headers=headers,
+        )
+        form = (
+            await client.put(
+                f"{D1}/key-figures/vacancy/comment",
+                json={"comment": "Renovering."},
+                headers=headers,
+            )
+        ).json()
         assert form["status"] == "complete"
         assert form["key_figures"][0]["comment"] == "Ny fjernvarmeaftale."
 
     async def test_a_blank_comment_does_not_count(self, client, tokens, governance_db):
-        await apply(governance_db, key_figures("d1", "BO-1", figure("rent_per_m2", CriticalColour.RED)))
-        form = (await client.put(f"{D1}/key-figures/rent_per_m2/comment", json={"comment": "   "}, headers=org(tokens, "BO-1"))).json()
+        await apply(
+            governance_db, key_figures("d1", "BO-1", figure("rent_per_m2", CriticalColour.RED))
+        )
+        form = (
+            await client.put(
+                f"{D1}/key-figures/rent_per_m2/comment",
+                json={"comment": "   "},
+                headers=org(tokens, "BO-1"),
+            )
+        ).json()
         assert form["figures_needing_comment"] == ["rent_per_m2"]
 
     async def test_a_comment_on_an_unknown_figure_is_not_found(self, client, tokens):
-        response = await client.put(f"{D1}/key-figures/rent_per_m2/comment", json={"comment": "x"}, headers=org(tokens, "BO-1"))
+        response = await client.put(
+            f"{D1}/key-figures/rent_per_m2/comment",
+            json={"comment": "x"},
+            headers=org(tokens, "BO-1"),
+        )
         assert response.status_code == 404
         assert "not been prefilled" in response.json()["detail"]
 
 
 class TestUpdateBenchmarks:
     async def _indexed_then_newer(self, governance_db):
-        await apply(governance_db, key_figures("d1", "BO-1", figure("rent_per_m2", CriticalColour.GREEN, benchmark="800.00", indexed=True), revision=1))
-        await apply(governance_db, key_figures("d1", "BO-1", figure("rent_per_m2", CriticalColour.RED, benchmark="600.00"), revision=2))
+        await apply(
+            governance_db,
+            key_figures(
+                "d1",
+                "BO-1",
+                figure("rent_per_m2", CriticalColour.GREEN, benchmark="800.00", indexed=True),
+                revision=1,
+            ),
+        )
+        await apply(
+            governance_db,
+            key_figures(
+                "d1",
+                "BO-1",
+                figure("rent_per_m2", CriticalColour.RED, benchmark="600.00"),
+                revision=2,
+            ),
+        )
 
-    async def test_the_package_offers_newer_benchmarks_when_the_snapshot_was_indexed(self, client, tokens, governance_db):
+    async def test_the_package_offers_newer_benchmarks_when_the_snapshot_was_indexed(
+        self, client, tokens, governance_db
+    ):
         await self._indexed_then_newer(governance_db)
         package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
         assert package["newer_benchmarks_available"] == ["d1"]
         form = (await client.get(D1, headers=org(tokens, "BO-1"))).json()
         assert form["benchmarks_indexed"] is True
-        assert form["key_figures"][0]["benchmark"] == "800.00"  # the snapshot is not changed by itself
+        assert (
+            form["key_figures"][0]["benchmark"] == "800.00"
+        )  # the snapshot is not changed by itself
 
     async def test_updating_needs_an_explicit_confirmation(self, client, tokens, governance_db):
         await self._indexed_then_newer(governance_db)
-        response = await client.post(f"{API}/packages/{PKG}/update-benchmarks", json={}, headers=post_headers(org(tokens, "BO-1")))
+        response = await client.post(
+            f"{API}/packages/{PKG}/update-benchmarks",
+            json={},
+            headers=post_headers(org(tokens, "BO-1")),
+        )
         assert response.status_code == 422
         assert response.json()["type"] == "urn:housing:problem:confirmation-required"
         assert "confirm=true" in response.json()["detail"]
         form = (await client.get(D1, headers=org(tokens, "BO-1"))).json()
         assert form["key_figures"][0]["benchmark"] == "800.00"
 
-    async def test_confirmed_it_refreshes_the_snapshot_and_a_new_red_needs_a_comment(self, client, tokens, governance_db):
+    async def test_confirmed_it_refreshes_the_snapshot_and_a_new_red_needs_a_comment(
+        self, client, tokens, governance_db
+    ):
         await self._indexed_then_newer(governance_db)
         response = await client.post(
-            f"{API}/packages/{PKG}/update-benchmarks", json={"confirm": True}, headers=post_headers(org(tokens, "BO-1"))
+            f"{API}/packages/{PKG}/update-benchmarks",
+            json={"confirm": True},
+            headers=post_headers(org(tokens, "BO-1")),
         )
         assert response.json() == {"updated": ["d1"]}
         form = (await client.get(D1, headers=org(tokens, "BO-1"))).json()
-        assert (form["key_figures"][0]["benchmark"], form["key_figures"][0]["colour"]) == ("600.00", "red")
+        assert (form["key_figures"][0]["benchmark"], form["key_figures"][0]["colour"]) == (
+            "600.00",
+            "red",
+        )
         assert form["figures_needing_comment"] == ["rent_per_m2"]
         package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
         assert package["newer_benchmarks_available"] == []
 
-    async def test_a_snapshot_without_indexed_benchmarks_is_left_alone(self, client, tokens, governance_db):
+    async def test_a_snapshot_without_indexed_benchmarks_is_left_alone(
+        self, client, tokens, governance_db
+    ):
         await apply(governance_db, key_figures("d1", "BO-1", figure("rent_per_m2"), revision=1))
-        await apply(governance_db, key_figures("d1", "BO-1", figure("rent_per_m2", benchmark="1.00"), revision=2))
+        await apply(
+            governance_db,
+            key_figures("d1", "BO-1", figure("rent_per_m2", benchmark="1.00"), revision=2),
+        )
         response = await client.post(
-            f"{API}/packages/{PKG}/update-benchmarks", json={"confirm": True}, headers=post_headers(org(tokens, "BO-1"))
+            f"{API}/packages/{PKG}/update-benchmarks",
+            json={"confirm": True},
+            headers=post_headers(org(tokens, "BO-1")),
         )
         assert response.json() == {"updated": []}

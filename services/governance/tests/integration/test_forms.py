@@ -41,41 +41,83 @@ class TestCatalogue:
     async def test_the_year_has_its_own_questions(self, client, tokens):
         body = (await client.get(f"{API}/catalogues/{YEAR}", headers=org(tokens, "BO-1"))).json()
         assert [q["code"] for q in body["questions"]][:2] == ["goals_followed_up", "goals_comment"]
-        empty = (await client.get(f"{API}/catalogues/{YEAR + 1}", headers=org(tokens, "BO-1"))).json()
+        empty = (
+            await client.get(f"{API}/catalogues/{YEAR + 1}", headers=org(tokens, "BO-1"))
+        ).json()
         assert empty["questions"] == []
 
     async def test_a_catalogue_with_answers_cannot_change(self, client, tokens):
-        await client.put(f"{API}/packages/{PKG}/report/answers", json={"answers": {"goals_followed_up": True}}, headers=org(tokens, "BO-1"))
-        response = await client.put(f"{API}/catalogues/{YEAR}", json=standard_catalogue_body(), headers=fund(tokens))
+        await client.put(
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": {"goals_followed_up": True}},
+            headers=org(tokens, "BO-1"),
+        )
+        response = await client.put(
+            f"{API}/catalogues/{YEAR}", json=standard_catalogue_body(), headers=fund(tokens)
+        )
         assert response.status_code == 409
         assert response.json()["type"] == "urn:housing:problem:catalogue-in-use"
 
     async def test_a_choice_question_needs_options_and_codes_are_unique(self, client, tokens):
-        question = {"code": "q", "form": "report", "section": "s", "text": "t", "kind": "choice", "options": ["a"]}
-        response = await client.put(f"{API}/catalogues/{YEAR + 1}", json={"questions": [question, question]}, headers=fund(tokens))
+        question = {
+            "code": "q",
+            "form": "report",
+            "section": "s",
+            "text": "t",
+            "kind": "choice",
+            "options": ["a"],
+        }
+        response = await client.put(
+            f"{API}/catalogues/{YEAR + 1}",
+            json={"questions": [question, question]},
+            headers=fund(tokens),
+        )
         assert response.status_code == 422
         assert {e["code"] for e in response.json()["errors"]} == {"too-few-options", "duplicate"}
 
 
 class TestAnswers:
-    async def test_answering_moves_the_form_and_the_package_to_under_udarbejdelse(self, client, tokens):
+    async def test_answering_moves_the_form_and_the_package_to_under_udarbejdelse(
+        self, client, tokens
+    ):
         response = await client.put(
-            f"{API}/packages/{PKG}/report/answers", json={"answers": {"goals_followed_up": True}}, headers=org(tokens, "BO-1")
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": {"goals_followed_up": True}},
+            headers=org(tokens, "BO-1"),
         )
         assert response.status_code == 200, response.text
         form = response.json()
-        assert (form["status"], form["answered"], form["required_answered"], form["required"]) == ("in_progress", 1, 1, 4)
-        assert form["missing_required"] == ["efficiency_measures", "joint_operation", "residents_democracy"]
+        assert (form["status"], form["answered"], form["required_answered"], form["required"]) == (
+            "in_progress",
+            1,
+            1,
+            4,
+        )
+        assert form["missing_required"] == [
+            "efficiency_measures",
+            "joint_operation",
+            "residents_democracy",
+        ]
         package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
         assert package["status"] == "in_progress"
         assert package["status_label"] == "Under udarbejdelse"
         assert package["departments"][0]["status"] == "ready"
 
-    async def test_all_required_answers_make_the_part_complete_and_all_parts_the_package(self, client, tokens):
+    async def test_all_required_answers_make_the_part_complete_and_all_parts_the_package(
+        self, client, tokens
+    ):
         headers = org(tokens, "BO-1")
-        await client.put(f"{API}/packages/{PKG}/report/answers", json={"answers": REPORT_ANSWERS}, headers=headers)
+        await client.put(
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": REPORT_ANSWERS},
+            headers=headers,
+        )
         for dep in ("d1", "d2"):
-            await client.put(f"{API}/packages/{PKG}/departments/{dep}/answers", json={"answers": DEPARTMENT_ANSWERS}, headers=headers)
+            await client.put(
+                f"{API}/packages/{PKG}/departments/{dep}/answers",
+                json={"answers": DEPARTMENT_ANSWERS},
+                headers=headers,
+            )
         package = (await client.get(f"{API}/packages/{PKG}", headers=headers)).json()
         assert package["report"]["status"] == "complete"
         assert [f["status"] for f in package["departments"]] == ["complete", "complete"]
@@ -83,8 +125,18 @@ class TestAnswers:
 
     async def test_clearing_a_required_answer_makes_it_incomplete_again(self, client, tokens):
         headers = org(tokens, "BO-1")
-        await client.put(f"{API}/packages/{PKG}/report/answers", json={"answers": REPORT_ANSWERS}, headers=headers)
-        form = (await client.put(f"{API}/packages/{PKG}/report/answers", json={"answers": {"joint_operation": None}}, headers=headers)).json()
+        await client.put(
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": REPORT_ANSWERS},
+            headers=headers,
+        )
+        form = (
+            await client.put(
+                f"{API}/packages/{PKG}/report/answers",
+                json={"answers": {"joint_operation": None}},
+                headers=headers,
+            )
+        ).json()
         assert form["status"] == "in_progress"
         assert form["missing_required"] == ["joint_operation"]
 
@@ -97,26 +149,46 @@ class TestAnswers:
             ("no_such_question", True, "unknown"),
         ],
     )
-    async def test_an_answer_that_does_not_fit_its_question_is_refused(self, client, tokens, code, value, error):
-        response = await client.put(f"{API}/packages/{PKG}/report/answers", json={"answers": {code: value}}, headers=org(tokens, "BO-1"))
+    async def test_an_answer_that_does_not_fit_its_question_is_refused(
+        self, client, tokens, code, value, error
+    ):
+        response = await client.put(
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": {code: value}},
+            headers=org(tokens, "BO-1"),
+        )
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
-        assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [(f"#/answers/{code}", error)]
+        assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+            (f"#/answers/{code}", error)
+        ]
 
     async def test_numbers_are_stored_exactly(self, client, tokens):
-        form = (await client.put(
-            f"{API}/packages/{PKG}/departments/d1/answers", json={"answers": {"vacant_dwellings": "3,50"}}, headers=org(tokens, "BO-1")
-        )).json()
-        assert next(q["answer"] for q in form["questions"] if q["code"] == "vacant_dwellings") == "3.5"
+        form = (
+            await client.put(
+                f"{API}/packages/{PKG}/departments/d1/answers",
+                json={"answers": {"vacant_dwellings": "3,50"}},
+                headers=org(tokens, "BO-1"),
+            )
+        ).json()
+        assert (
+            next(q["answer"] for q in form["questions"] if q["code"] == "vacant_dwellings") == "3.5"
+        )
 
     async def test_another_organisation_cannot_answer(self, client, tokens):
-        response = await client.put(f"{API}/packages/{PKG}/report/answers", json={"answers": {"goals_followed_up": True}}, headers=org(tokens, "BO-2"))
+        response = await client.put(
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": {"goals_followed_up": True}},
+            headers=org(tokens, "BO-2"),
+        )
         assert response.status_code == 404
 
     async def test_a_stale_if_match_is_a_conflict(self, client, tokens):
         headers = org(tokens, "BO-1")
         response = await client.put(
-            f"{API}/packages/{PKG}/report/answers", json={"answers": {"goals_followed_up": True}}, headers={**headers, "If-Match": 'W/"999"'}
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": {"goals_followed_up": True}},
+            headers={**headers, "If-Match": 'W/"999"'},
         )
         assert response.status_code == 409
         assert response.json()["type"] == "urn:housing:problem:package-changed"
@@ -133,61 +205,125 @@ async def _open_previous_year_with_answers(client, tokens):
         if q["code"] == "efficiency_measures":
             q = {**q, "text": "Beskriv effektiviseringstiltag (gammel formulering)."}
         previous.append(q)
-    assert (await client.put(f"{API}/catalogues/{YEAR - 1}", json={"questions": previous}, headers=fund(tokens))).status_code == 200
-    await client.post(f"{API}/packages/generate", json={"year": YEAR - 1}, headers=post_headers(fund(tokens)))
+    assert (
+        await client.put(
+            f"{API}/catalogues/{YEAR - 1}", json={"questions": previous}, headers=fund(tokens)
+        )
+    ).status_code == 200
+    await client.post(
+        f"{API}/packages/generate", json={"year": YEAR - 1}, headers=post_headers(fund(tokens))
+    )
     headers = org(tokens, "BO-1")
     await client.put(
         f"{API}/packages/{LAST}/report/answers",
-        json={"answers": {"goals_followed_up": False, "efficiency_measures": "Gammelt svar", "residents_democracy": True}},
+        json={
+            "answers": {
+                "goals_followed_up": False,
+                "efficiency_measures": "Gammelt svar",
+                "residents_democracy": True,
+            }
+        },
         headers=headers,
     )
     for dep in ("d1", "d2"):
-        await client.put(f"{API}/packages/{LAST}/departments/{dep}/answers", json={"answers": DEPARTMENT_ANSWERS}, headers=headers)
+        await client.put(
+            f"{API}/packages/{LAST}/departments/{dep}/answers",
+            json={"answers": DEPARTMENT_ANSWERS},
+            headers=headers,
+        )
 
 
 class TestLoadLastYearsAnswers:
     async def test_copies_the_answers_whose_question_did_not_change(self, client, tokens):
         await _open_previous_year_with_answers(client, tokens)
         headers = post_headers(org(tokens, "BO-1"))
-        response = await client.post(f"{API}/packages/{PKG}/load-last-year", json={}, headers=headers)
+        response = await client.post(
+            f"{API}/packages/{PKG}/load-last-year", json={}, headers=headers
+        )
         assert response.status_code == 200, response.text
-        assert response.json() == {"copied": 8, "kept": 0, "changed_questions": 1, "forms": ["report", "d1", "d2"]}
-        report = (await client.get(f"{API}/packages/{PKG}/report", headers=org(tokens, "BO-1"))).json()
+        assert response.json() == {
+            "copied": 8,
+            "kept": 0,
+            "changed_questions": 1,
+            "forms": ["report", "d1", "d2"],
+        }
+        report = (
+            await client.get(f"{API}/packages/{PKG}/report", headers=org(tokens, "BO-1"))
+        ).json()
         answers = {q["code"]: q["answer"] for q in report["questions"]}
         assert answers["goals_followed_up"] is False
         assert answers["efficiency_measures"] is None  # its wording changed: not copied
         assert answers["residents_democracy"] is True
-        departments = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()["departments"]
+        departments = (
+            await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))
+        ).json()["departments"]
         assert [f["status"] for f in departments] == ["complete", "complete"]
 
-    async def test_copies_only_into_the_chosen_forms_and_keeps_this_years_answers(self, client, tokens):
+    async def test_copies_only_into_the_chosen_forms_and_keeps_this_years_answers(
+        self, client, tokens
+    ):
         await _open_previous_year_with_answers(client, tokens)
-        await client.put(f"{API}/packages/{PKG}/report/answers", json={"answers": {"goals_followed_up": True}}, headers=org(tokens, "BO-1"))
-        response = await client.post(
-            f"{API}/packages/{PKG}/load-last-year", json={"forms": ["report"]}, headers=post_headers(org(tokens, "BO-1"))
+        await client.put(
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": {"goals_followed_up": True}},
+            headers=org(tokens, "BO-1"),
         )
-        assert response.json() == {"copied": 1, "kept": 1, "changed_questions": 1, "forms": ["report"]}
-        report = (await client.get(f"{API}/packages/{PKG}/report", headers=org(tokens, "BO-1"))).json()
-        assert next(q["answer"] for q in report["questions"] if q["code"] == "goals_followed_up") is True
-        d1 = (await client.get(f"{API}/packages/{PKG}/departments/d1", headers=org(tokens, "BO-1"))).json()
+        response = await client.post(
+            f"{API}/packages/{PKG}/load-last-year",
+            json={"forms": ["report"]},
+            headers=post_headers(org(tokens, "BO-1")),
+        )
+        assert response.json() == {
+            "copied": 1,
+            "kept": 1,
+            "changed_questions": 1,
+            "forms": ["report"],
+        }
+        report = (
+            await client.get(f"{API}/packages/{PKG}/report", headers=org(tokens, "BO-1"))
+        ).json()
+        assert (
+            next(q["answer"] for q in report["questions"] if q["code"] == "goals_followed_up")
+            is True
+        )
+        d1 = (
+            await client.get(f"{API}/packages/{PKG}/departments/d1", headers=org(tokens, "BO-1"))
+        ).json()
         assert d1["answered"] == 0
 
     async def test_overwrite_replaces_this_years_answers(self, client, tokens):
         await _open_previous_year_with_answers(client, tokens)
-        await client.put(f"{API}/packages/{PKG}/report/answers", json={"answers": {"goals_followed_up": True}}, headers=org(tokens, "BO-1"))
-        await client.post(
-            f"{API}/packages/{PKG}/load-last-year", json={"forms": ["report"], "overwrite": True}, headers=post_headers(org(tokens, "BO-1"))
+        await client.put(
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": {"goals_followed_up": True}},
+            headers=org(tokens, "BO-1"),
         )
-        report = (await client.get(f"{API}/packages/{PKG}/report", headers=org(tokens, "BO-1"))).json()
-        assert next(q["answer"] for q in report["questions"] if q["code"] == "goals_followed_up") is False
+        await client.post(
+            f"{API}/packages/{PKG}/load-last-year",
+            json={"forms": ["report"], "overwrite": True},
+            headers=post_headers(org(tokens, "BO-1")),
+        )
+        report = (
+            await client.get(f"{API}/packages/{PKG}/report", headers=org(tokens, "BO-1"))
+        ).json()
+        assert (
+            next(q["answer"] for q in report["questions"] if q["code"] == "goals_followed_up")
+            is False
+        )
 
     async def test_an_unknown_form_is_named(self, client, tokens):
         response = await client.post(
-            f"{API}/packages/{PKG}/load-last-year", json={"forms": ["d-nope"]}, headers=post_headers(org(tokens, "BO-1"))
+            f"{API}/packages/{PKG}/load-last-year",
+            json={"forms": ["d-nope"]},
+            headers=post_headers(org(tokens, "BO-1")),
         )
         assert response.status_code == 404
         assert "d-nope" in response.json()["detail"]
 
     async def test_without_a_previous_package_nothing_is_copied(self, client, tokens):
-        response = await client.post(f"{API}/packages/{PKG}/load-last-year", json={}, headers=post_headers(org(tokens, "BO-1")))
+        response = await client.post(
+            f"{API}/packages/{PKG}/load-last-year",
+            json={},
+            headers=post_headers(org(tokens, "BO-1")),
+        )
         assert response.json()["copied"] == 0

@@ -1,0 +1,486 @@
+"""Statuses: sending (and what blocks it), read-only after sending, send-back by the home
+municipality, the meeting and the statements, fan-out to home and location municipalities,
+concurrent transitions, deadlines and the change log."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+import pytest
+
+from common.auth import Role
+from common.events.contracts import (
+    CriticalColour,
+    DeliveryFailedV1,
+    MeetingHeldV1,
+    PackageReturnedV1,
+    PackageSentV1,
+    StatementSubmittedV1,
+    to_envelope,
+)
+from common.events.envelope import Envelope
+
+from .support import (
+    ACCOUNTS,
+    API,
+    YEAR,
+    apply,
+    department,
+    figure,
+    fill_in,
+    fund,
+    key_figures,
+    municipality,
+    open_year,
+    org,
+    organisation,
+    outbox,
+    pdf_bytes,
+    post_headers,
+)
+
+PKG = f"pkg-{YEAR}-BO-1"
+HOME, LOCATION, OTHER = "101", "147", "151"
+
+
+@pytest.fixture
+async def client(governance_client, governance_db, tokens):
+    client = await governance_client()
+    await apply(
+        governance_db,
+        organisation("BO-1", HOME),
+        department("d-home", "BO-1", HOME),
+        department("d-loc", "BO-1", LOCATION),
+        key_figures(
+            "d-home",
+            "BO-1",
+            figure("rent_per_m2", CriticalColour.RED),
+            figure("vacancy", CriticalColour.YELLOW),
+        ),
+    )
+    await open_year(client, tokens)
+    return client
+
+
+async def comment_all(client, tokens):
+    for code in ("rent_per_m2", "vacancy"):
+        response = await client.put(
+            f"{API}/packages/{PKG}/departments/d-home/key-figures/{code}/comment",
+            json={"comment": "Forklaring"},
+            headers=org(tokens, "BO-1"),
+        )
+        assert response.status_code == 200
+
+
+async def ready_to_send(client, tokens):
+    await fill_in(client, tokens, PKG, "BO-1")
+    await comment_all(client, tokens)
+
+
+async def send(client, tokens, **extra):
+    return await client.post(
+        f"{API}/packages/{PKG}/send", headers=post_headers({**org(tokens, "BO-1"), **extra})
+    )
+
+
+def codes(response) -> set[str]:
+    return {e["code"] for e in response.json()["errors"]}
+
+
+class TestSendIsBlocked:
+    async def test_by_missing_accounts(self, client, tokens):
+        await fill_in(client, tokens, PKG, "BO-1", accounts=False)
+        await comment_all(client, tokens)
+        package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
+        assert package["status"] == "complete"
+        assert package["can_send"] is False
+        response = await send(client, tokens)
+        assert response.status_code == 422
+        assert response.json()["type"] == "urn:housing:problem:send-blocked"
+        assert codes(response) == {"accounts-missing"}
+        assert {e["pointer"] for e in response.json()["errors"]} == {
+            "#/departments/d-home/accounts",
+            "#/departments/d-loc/accounts",
+        }
+
+    async def test_by_an_uncommented_red_figure(self, client, tokens):
+        await fill_in(client, tokens, PKG, "BO-1")
+        await client.put(
+            f"{API}/packages/{PKG}/departments/d-home/key-figures/vacancy/comment",
+            json={"comment": "Forklaring"},
+            headers=org(tokens, "BO-1"),
+        )
+        response = await send(client, tokens)
+        assert response.status_code == 422
+        assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+            ("#/departments/d-home/key_figures/rent_per_m2", "key-figure-comment-missing")
+        ]
+
+    async def test_by_an_incomplete_form(self, client, tokens):
+        await ready_to_send(client, tokens)
+        await client.put(
+            f"{API}/packages/{PKG}/departments/d-loc/answers",
+            json={"answers": {"physical_condition": None}},
+            headers=org(tokens, "BO-1"),
+        )
+        response = await send(client, tokens)
+        assert response.status_code == 422
+        assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+            ("#/departments/d-loc/answers/physical_condition", "form-incomplete")
+        ]
+
+    async def test_a_municipality_cannot_send_for_the_organisation(self, client, tokens):
+        await ready_to_send(client, tokens)
+        response = await client.post(
+            f"{API}/packages/{PKG}/send", headers=post_headers(municipality(tokens, HOME))
+        )
+        assert response.status_code in (403, 404)
+
+
+class TestSend:
+    async def test_sends_to_home_and_location_municipalities_with_the_colour_counts(
+        self, client, tokens, governance_db_url
+    ):
+        await ready_to_send(client, tokens)
+        response = await send(client, tokens)
+        assert response.status_code == 200, response.text
+        assert (response.json()["status"], response.json()["status_label"]) == ("sent", "Fremsendt")
+        [envelope] = outbox(governance_db_url, "governance.package.sent")
+        event = PackageSentV1.from_envelope(Envelope.from_structured(envelope))
+        assert event.home_municipality_code == HOME
+        assert event.location_municipality_codes == [HOME, LOCATION]
+        assert (event.red_figures, event.yellow_figures, event.governance_year) == (1, 1, YEAR)
+
+    async def test_after_sending_the_package_is_read_only(self, client, tokens):
+        await ready_to_send(client, tokens)
+        await send(client, tokens)
+        headers = org(tokens, "BO-1")
+        answer = await client.put(
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": {"goals_comment": "x"}},
+            headers=headers,
+        )
+        assert answer.status_code == 409
+        assert answer.json()["type"] == "urn:housing:problem:package-read-only"
+        accounts = await client.put(
+            f"{API}/packages/{PKG}/departments/d-home/accounts", json=ACCOUNTS, headers=headers
+        )
+        assert accounts.status_code == 409
+        assert (await send(client, tokens)).status_code == 409
+
+    async def test_the_home_municipality_sees_the_whole_package(self, client, tokens):
+        await ready_to_send(client, tokens)
+        await send(client, tokens)
+        package = (
+            await client.get(f"{API}/packages/{PKG}", headers=municipality(tokens, HOME))
+        ).json()
+        assert [f["key"] for f in package["departments"]] == ["d-home", "d-loc"]
+
+    async def test_a_location_municipality_sees_the_report_and_its_own_departments(
+        self, client, tokens
+    ):
+        await ready_to_send(client, tokens)
+        await send(client, tokens)
+        headers = municipality(tokens, LOCATION)
+        package = (await client.get(f"{API}/packages/{PKG}", headers=headers)).json()
+        assert package["report"]["key"] == "report"
+        assert [f["key"] for f in package["departments"]] == ["d-loc"]
+        assert package["accounts"]["reported"] == ["d-loc"]
+        assert (
+            await client.get(f"{API}/packages/{PKG}/departments/d-home", headers=headers)
+        ).status_code == 404
+        assert (
+            await client.get(f"{API}/packages/{PKG}/report", headers=headers)
+        ).status_code == 200
+        assert [
+            a["department_id"]
+            for a in (await client.get(f"{API}/packages/{PKG}/accounts", headers=headers)).json()
+        ] == ["d-loc"]
+
+    async def test_another_municipality_does_not_see_it(self, client, tokens):
+        await ready_to_send(client, tokens)
+        await send(client, tokens)
+        assert (
+            await client.get(f"{API}/packages/{PKG}", headers=municipality(tokens, OTHER))
+        ).status_code == 404
+        assert (await client.get(f"{API}/packages", headers=municipality(tokens, OTHER))).json()[
+            "items"
+        ] == []
+        listed = (
+            await client.get(f"{API}/packages", headers=municipality(tokens, LOCATION))
+        ).json()["items"]
+        assert [p["id"] for p in listed] == [PKG]
+
+    async def test_two_concurrent_sends_cannot_both_win(self, client, tokens, governance_db_url):
+        await ready_to_send(client, tokens)
+        first, second = await asyncio.gather(send(client, tokens), send(client, tokens))
+        assert sorted([first.status_code, second.status_code]) == [200, 409]
+        loser = first if first.status_code == 409 else second
+        assert loser.json()["type"] == "urn:housing:problem:transition-not-allowed"
+        assert len(outbox(governance_db_url, "governance.package.sent")) == 1
+
+    async def test_an_if_match_of_an_older_version_is_a_conflict(self, client, tokens):
+        await ready_to_send(client, tokens)
+        response = await send(client, tokens, **{"If-Match": 'W/"1"'})
+        assert response.status_code == 409
+        assert response.json()["type"] == "urn:housing:problem:package-changed"
+
+
+async def sent(client, tokens):
+    await ready_to_send(client, tokens)
+    response = await send(client, tokens)
+    assert response.status_code == 200, response.text
+
+
+class TestSendBack:
+    async def test_the_home_municipality_sends_it_back_and_it_reopens(
+        self, client, tokens, governance_db_url
+    ):
+        await sent(client, tokens)
+        response = await client.post(
+            f"{API}/packages/{PKG}/return",
+            json={"reason": "Mangler kommentar"},
+            headers=post_headers(municipality(tokens, HOME)),
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "complete"
+        [envelope] = outbox(governance_db_url, "governance.package.returned")
+        assert (
+            PackageReturnedV1.from_envelope(Envelope.from_structured(envelope)).reason
+            == "Mangler kommentar"
+        )
+        answer = await client.put(
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": {"goals_comment": "Rettet"}},
+            headers=org(tokens, "BO-1"),
+        )
+        assert answer.status_code == 200
+        assert (
+            await client.get(f"{API}/packages/{PKG}", headers=municipality(tokens, HOME))
+        ).status_code == 404
+
+    async def test_a_location_municipality_may_not_send_it_back(self, client, tokens):
+        await sent(client, tokens)
+        response = await client.post(
+            f"{API}/packages/{PKG}/return",
+            json={},
+            headers=post_headers(municipality(tokens, LOCATION)),
+        )
+        assert response.status_code == 403
+
+    async def test_the_organisation_may_not_take_it_back_itself(self, client, tokens):
+        await sent(client, tokens)
+        response = await client.post(
+            f"{API}/packages/{PKG}/return", json={}, headers=post_headers(org(tokens, "BO-1"))
+        )
+        assert response.status_code == 403
+
+    async def test_after_the_meeting_it_cannot_be_sent_back(self, client, tokens):
+        await sent(client, tokens)
+        await client.post(
+            f"{API}/packages/{PKG}/meeting",
+            json={"held_on": date.today().isoformat()},
+            headers=post_headers(municipality(tokens, HOME)),
+        )
+        response = await client.post(
+            f"{API}/packages/{PKG}/return",
+            json={},
+            headers=post_headers(municipality(tokens, HOME)),
+        )
+        assert response.status_code == 409
+
+
+def pdf_headers(headers):
+    return post_headers({**headers, "Content-Type": "application/pdf"})
+
+
+class TestMeetingAndStatements:
+    async def test_meeting_then_statement_by_the_home_municipality(
+        self, client, tokens, governance_db_url
+    ):
+        await sent(client, tokens)
+        today = datetime.now(UTC).date()
+        meeting = await client.post(
+            f"{API}/packages/{PKG}/meeting",
+            json={"held_on": today.isoformat()},
+            headers=post_headers(municipality(tokens, HOME)),
+        )
+        assert (meeting.status_code, meeting.json()["status_label"]) == (200, "Møde afholdt")
+        statement = await client.post(
+            f"{API}/packages/{PKG}/statement?filename=redegorelse.pdf",
+            content=pdf_bytes(),
+            headers=pdf_headers(municipality(tokens, HOME)),
+        )
+        assert statement.status_code == 200, statement.text
+        assert statement.json()["status_label"] == "Redegørelse afgivet"
+        assert [a["kind"] for a in statement.json()["attachments"]] == ["statement"]
+        [held] = outbox(governance_db_url, "governance.package.meeting_held")
+        assert MeetingHeldV1.from_envelope(Envelope.from_structured(held)).held_on == today
+        [submitted] = outbox(governance_db_url, "governance.package.statement_submitted")
+        assert (
+            StatementSubmittedV1.from_envelope(Envelope.from_structured(submitted)).supplementary
+            is False
+        )
+
+    async def test_a_statement_before_the_meeting_is_refused(self, client, tokens):
+        await sent(client, tokens)
+        response = await client.post(
+            f"{API}/packages/{PKG}/statement?filename=r.pdf",
+            content=pdf_bytes(),
+            headers=pdf_headers(municipality(tokens, HOME)),
+        )
+        assert response.status_code == 409
+
+    async def test_a_location_municipality_adds_a_supplementary_statement(
+        self, client, tokens, governance_db_url
+    ):
+        await sent(client, tokens)
+        response = await client.post(
+            f"{API}/packages/{PKG}/statement?filename=supplerende.pdf",
+            content=pdf_bytes(),
+            headers=pdf_headers(municipality(tokens, LOCATION)),
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "sent"
+        [submitted] = outbox(governance_db_url, "governance.package.statement_submitted")
+        event = StatementSubmittedV1.from_envelope(Envelope.from_structured(submitted))
+        assert (event.supplementary, event.municipality_code) == (True, LOCATION)
+
+    async def test_only_the_home_municipality_records_the_meeting(self, client, tokens):
+        await sent(client, tokens)
+        response = await client.post(
+            f"{API}/packages/{PKG}/meeting",
+            json={"held_on": date.today().isoformat()},
+            headers=post_headers(municipality(tokens, LOCATION)),
+        )
+        assert response.status_code == 403
+
+    async def test_a_meeting_in_the_future_is_refused(self, client, tokens):
+        await sent(client, tokens)
+        response = await client.post(
+            f"{API}/packages/{PKG}/meeting",
+            json={"held_on": "2099-01-01"},
+            headers=post_headers(municipality(tokens, HOME)),
+        )
+        assert response.status_code == 422
+
+    async def test_a_statement_that_is_not_a_pdf_is_refused(self, client, tokens):
+        await sent(client, tokens)
+        await client.post(
+            f"{API}/packages/{PKG}/meeting",
+            json={"held_on": date.today().isoformat()},
+            headers=post_headers(municipality(tokens, HOME)),
+        )
+        response = await client.post(
+            f"{API}/packages/{PKG}/statement?filename=r.pdf",
+            content=b"MZ\x90\x00 not a pdf",
+            headers=pdf_headers(municipality(tokens, HOME)),
+        )
+        assert response.status_code == 422
+        assert response.json()["type"] == "urn:housing:problem:attachment-rejected"
+
+
+class TestDeadlines:
+    async def test_the_home_municipality_sets_a_deadline_that_the_package_shows(
+        self, client, tokens
+    ):
+        headers = municipality(tokens, HOME)
+        response = await client.put(
+            f"{API}/deadlines/{YEAR}/BO-1", json={"deadline": "2027-05-01"}, headers=headers
+        )
+        assert response.status_code == 204
+        package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
+        assert package["deadline"] == "2027-05-01"
+        listed = (await client.get(f"{API}/deadlines?year={YEAR}", headers=headers)).json()
+        assert [(d["organisation_id"], d["deadline"]) for d in listed] == [("BO-1", "2027-05-01")]
+
+    async def test_a_passed_deadline_is_shown_but_does_not_block_sending(self, client, tokens):
+        await client.put(
+            f"{API}/deadlines/{YEAR}/BO-1",
+            json={"deadline": "2020-01-01"},
+            headers=municipality(tokens, HOME),
+        )
+        await ready_to_send(client, tokens)
+        package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
+        assert package["deadline_passed"] is True
+        assert (await send(client, tokens)).status_code == 200
+
+    async def test_another_municipality_cannot_set_it(self, client, tokens):
+        response = await client.put(
+            f"{API}/deadlines/{YEAR}/BO-1",
+            json={"deadline": "2027-05-01"},
+            headers=municipality(tokens, LOCATION),
+        )
+        assert response.status_code == 404
+
+
+class TestChangeLog:
+    async def test_every_change_is_logged_with_who_and_when(self, client, tokens):
+        await sent(client, tokens)
+        log = (
+            await client.get(f"{API}/packages/{PKG}/changes?limit=500", headers=org(tokens, "BO-1"))
+        ).json()["items"]
+        actions = [c["action"] for c in log]
+        assert actions[0] == "package_created"
+        assert {"answers_saved", "accounts_reported", "comment_saved"} <= set(actions)
+        assert actions[-1] == "sent"
+        answered = next(c for c in log if c["action"] == "answers_saved")
+        assert answered["actor"] == "user-BO-1"
+        assert answered["role"] == "housing_org"
+        assert answered["data"]["changes"]["goals_followed_up"] == [None, True]
+
+    async def test_the_log_pages(self, client, tokens):
+        await sent(client, tokens)
+        first = (
+            await client.get(f"{API}/packages/{PKG}/changes?limit=2", headers=org(tokens, "BO-1"))
+        ).json()
+        second = (
+            await client.get(
+                f"{API}/packages/{PKG}/changes?limit=2&cursor={first['next_cursor']}",
+                headers=org(tokens, "BO-1"),
+            )
+        ).json()
+        assert [c["id"] for c in first["items"]][-1] < second["items"][0]["id"]
+
+    async def test_a_failed_notification_is_recorded_in_the_log(
+        self, client, tokens, governance_db
+    ):
+        await sent(client, tokens)
+        failure = to_envelope(
+            DeliveryFailedV1(
+                delivery_id="dlv-1",
+                cause_event_id="e-1",
+                cause_event_type="governance.package.sent",
+                cause_subject=PKG,
+                recipient_kind="municipality",
+                recipient_ref=HOME,
+                reason="550 5.1.1 mailbox unavailable",
+                failed_at=datetime(2027, 3, 1, tzinfo=UTC),
+            )
+        )
+        unrelated = to_envelope(DeliveryFailedV1.example())
+        await apply(governance_db, failure, unrelated)
+        log = (
+            await client.get(f"{API}/packages/{PKG}/changes?limit=500", headers=org(tokens, "BO-1"))
+        ).json()["items"]
+        assert (
+            log[-1]["detail"]
+            == "Notification to municipality 101 failed: 550 5.1.1 mailbox unavailable"
+        )
+
+    async def test_another_organisation_cannot_read_the_log(self, client, tokens):
+        response = await client.get(f"{API}/packages/{PKG}/changes", headers=org(tokens, "BO-2"))
+        assert response.status_code == 404
+
+    async def test_the_fund_reads_the_log(self, client, tokens):
+        response = await client.get(f"{API}/packages/{PKG}/changes", headers=fund(tokens))
+        assert response.status_code == 200
+
+    async def test_an_erp_client_cannot_fill_in_the_forms(self, client, tokens):
+        response = await client.put(
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": {"goals_comment": "x"}},
+            headers=org(tokens, "BO-1", role=Role.ERP_CLIENT),
+        )
+        assert response.status_code == 403
