@@ -27,7 +27,8 @@ def jobs(database: Database, settings: ServiceSettings) -> Sequence[PeriodicJob]
     if not isinstance(settings, NotificationsSettings):
         settings = NotificationsSettings()
     sender = Sender(database, settings)
-    return [PeriodicJob("notifications.send_due", timedelta(seconds=0), sender.run_window)]
+    pause = timedelta(seconds=settings.sender_poll_seconds)  # between windows, and after a failure
+    return [PeriodicJob("notifications.send_due", pause, sender.run_window)]
 
 
 def main() -> None:

@@ -95,14 +95,14 @@ class DeliveryRow(Base):
         CheckConstraint("recipient_kind IN ('municipality', 'organisation')", name="kind"),
         # Exactly once per (event, address); a recipient without address once per event.
         Index(
-            "uq_deliveries_event_address",
+            "ix_deliveries_event_address",
             "event_id",
             "address",
             unique=True,
             postgresql_where=text("address IS NOT NULL"),
         ),
         Index(
-            "uq_deliveries_event_recipient_without_address",
+            "ix_deliveries_event_recipient_without_address",
             "event_id",
             "recipient_kind",
             "recipient_ref",

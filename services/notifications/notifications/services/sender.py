@@ -40,6 +40,7 @@ import structlog
 
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
+from common.events.consumer import INFRASTRUCTURE_ERRORS
 from notifications.db.repositories import ClaimedDelivery, DeliveryRepository
 from notifications.domain.deliveries import (
     DeliveryStatus,
@@ -228,7 +229,11 @@ class Sender:
         total = SendReport()
         deadline = time.monotonic() + self.settings.sender_window_seconds
         while True:
-            report = await self.send_due()
+            try:
+                report = await self.send_due()
+            except INFRASTRUCTURE_ERRORS as exc:  # the database is away: wait, do not spin
+                log.warning("notifications.sender_database_unavailable", error=repr(exc))
+                report = SendReport()
             total.add(report)
             if report.handled:
                 continue  # more may be due right away

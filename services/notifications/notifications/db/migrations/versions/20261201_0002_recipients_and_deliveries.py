@@ -97,14 +97,14 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index(
-        "uq_deliveries_event_address",
+        "ix_deliveries_event_address",
         "deliveries",
         ["event_id", "address"],
         unique=True,
         postgresql_where=sa.text("address IS NOT NULL"),
     )
     op.create_index(
-        "uq_deliveries_event_recipient_without_address",
+        "ix_deliveries_event_recipient_without_address",
         "deliveries",
         ["event_id", "recipient_kind", "recipient_ref"],
         unique=True,
@@ -173,12 +173,12 @@ def downgrade() -> None:
     op.drop_index("ix_recipient_changes_recipient", table_name="recipient_changes")
     op.drop_table("recipient_changes")
     op.drop_index(
-        "uq_deliveries_event_recipient_without_address",
+        "ix_deliveries_event_recipient_without_address",
         table_name="deliveries",
         postgresql_where=sa.text("address IS NULL"),
     )
     op.drop_index(
-        "uq_deliveries_event_address",
+        "ix_deliveries_event_address",
         table_name="deliveries",
         postgresql_where=sa.text("address IS NOT NULL"),
     )
