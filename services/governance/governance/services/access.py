@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from common.auth import Principal, Role
 from common.errors import PermissionDeniedError
@@ -100,8 +101,11 @@ class Actor:
         if self.is_organisation:
             return self.organisation_filter(PackageRow.organisation_id)
         code = self.municipality_code
-        located_here = exists().where(
-            FormRow.package_id == PackageRow.id, FormRow.municipality_code == code
+        form = aliased(FormRow)  # the outer query may join FormRow itself
+        located_here = (
+            exists()
+            .where(form.package_id == PackageRow.id, form.municipality_code == code)
+            .correlate(PackageRow)
         )
         return and_(
             PackageRow.status.in_(DELIVERED),

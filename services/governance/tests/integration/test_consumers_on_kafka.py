@@ -28,11 +28,18 @@ class TestConsumersOnKafka:
     ):
         client = await governance_client()
         run = infra.run_id.replace("_", "-")
-        topics = {name: f"test.{run}.{name}" for name in ("organisation", "department", "keyfigures", "delivery")}
+        topics = {
+            name: f"test.{run}.{name}"
+            for name in ("organisation", "department", "keyfigures", "delivery")
+        }
         for topic in topics.values():
             await create_topic(infra.kafka_bootstrap_servers, topic, partitions=1)
         runners = [
-            KafkaConsumerRunner(governance_db, infra.kafka_bootstrap_servers, dataclasses.replace(c, name=f"test.{run}.{c.name}"))
+            KafkaConsumerRunner(
+                governance_db,
+                infra.kafka_bootstrap_servers,
+                dataclasses.replace(c, name=f"test.{run}.{c.name}"),
+            )
             for c in consumers(
                 master_data_topics=(topics["organisation"], topics["department"]),
                 key_figures_topic=topics["keyfigures"],
@@ -48,19 +55,36 @@ class TestConsumersOnKafka:
                 dataclasses.replace(department("d-k", "BO-K", "147"), topic=topics["department"]),
             ]
             await bus.send_batch([*master, *master])  # delivered twice: applied once
-            await wait_for(lambda: sql(governance_db_url, "SELECT count(*) FROM departments")[0][0] == 1)
+            await wait_for(
+                lambda: sql(governance_db_url, "SELECT count(*) FROM departments")[0][0] == 1
+            )
             await open_year(client, tokens)
             figures = dataclasses.replace(
-                key_figures("d-k", "BO-K", figure("rent_per_m2", CriticalColour.RED), municipality="147"),
+                key_figures(
+                    "d-k", "BO-K", figure("rent_per_m2", CriticalColour.RED), municipality="147"
+                ),
                 topic=topics["keyfigures"],
             )
             await bus.send_batch([figures])
-            await wait_for(lambda: sql(governance_db_url, "SELECT count(*) FROM forms WHERE figures IS NOT NULL")[0][0] == 1)
+            await wait_for(
+                lambda: (
+                    sql(governance_db_url, "SELECT count(*) FROM forms WHERE figures IS NOT NULL")[
+                        0
+                    ][0]
+                    == 1
+                )
+            )
         finally:
             stop.set()
             await asyncio.gather(*tasks)
             await bus.stop()
-        assert sql(governance_db_url, "SELECT id, home_municipality_code FROM organisations") == [("BO-K", "101")]
+        assert sql(governance_db_url, "SELECT id, home_municipality_code FROM organisations") == [
+            ("BO-K", "101")
+        ]
         assert sql(governance_db_url, "SELECT count(*) FROM inbox")[0][0] == 3
-        form = (await client.get(f"{API}/packages/pkg-{YEAR}-BO-K/departments/d-k", headers=org(tokens, "BO-K"))).json()
+        form = (
+            await client.get(
+                f"{API}/packages/pkg-{YEAR}-BO-K/departments/d-k", headers=org(tokens, "BO-K")
+            )
+        ).json()
         assert [(f["code"], f["colour"]) for f in form["key_figures"]] == [("rent_per_m2", "red")]

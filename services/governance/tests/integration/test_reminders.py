@@ -16,15 +16,12 @@ from governance.settings import GovernanceSettings
 from governance.worker import jobs
 
 from .support import (
-    API,
     YEAR,
     apply,
     department,
-    fund,
     open_year,
     organisation,
     outbox,
-    post_headers,
     sql,
 )
 
@@ -58,13 +55,22 @@ async def setup(governance_client, governance_db, governance_db_url, tokens, dat
         (YEAR, "BO-4"): "statement_submitted",
     }
     for (year, organisation_id), status in statuses.items():
-        sql(governance_db_url, "UPDATE packages SET status=%s WHERE year=%s AND organisation_id=%s", status, year, organisation_id)
+        sql(
+            governance_db_url,
+            "UPDATE packages SET status=%s WHERE year=%s AND organisation_id=%s",
+            status,
+            year,
+            organisation_id,
+        )
     settings = service_settings(GovernanceSettings, databases, tokens, package="governance")
     return governance_db, settings
 
 
 def reminders(db_url) -> list[ReminderDueV1]:
-    return [ReminderDueV1.from_envelope(Envelope.from_structured(e)) for e in outbox(db_url, "governance.reminder.due")]
+    return [
+        ReminderDueV1.from_envelope(Envelope.from_structured(e))
+        for e in outbox(db_url, "governance.reminder.due")
+    ]
 
 
 async def run(database, settings, clock):
@@ -73,7 +79,9 @@ async def run(database, settings, clock):
 
 
 class TestReminderRound:
-    async def test_on_the_day_each_municipality_with_outstanding_items_gets_one_reminder(self, setup, governance_db_url):
+    async def test_on_the_day_each_municipality_with_outstanding_items_gets_one_reminder(
+        self, setup, governance_db_url
+    ):
         database, settings = setup
         result = await run(database, settings, clock_at(YEAR, 3, 1))
         assert (str(result.round_date), result.reminders) == (f"{YEAR}-03-01", 2)
@@ -105,16 +113,22 @@ class TestReminderRound:
 
     async def test_two_workers_at_the_same_moment_send_it_once(self, setup, governance_db_url):
         database, settings = setup
-        results = await asyncio.gather(*(run(database, settings, clock_at(YEAR, 3, 1)) for _ in range(2)))
+        results = await asyncio.gather(
+            *(run(database, settings, clock_at(YEAR, 3, 1)) for _ in range(2))
+        )
         assert sorted(r.already_done for r in results) == [False, True]
         assert len(reminders(governance_db_url)) == 2
 
-    async def test_a_worker_that_was_down_sends_the_missed_round_within_the_grace_period(self, setup, governance_db_url):
+    async def test_a_worker_that_was_down_sends_the_missed_round_within_the_grace_period(
+        self, setup, governance_db_url
+    ):
         database, settings = setup
         await run(database, settings, clock_at(YEAR, 3, 20))
         assert {r.round_date.isoformat() for r in reminders(governance_db_url)} == {f"{YEAR}-03-01"}
 
-    async def test_after_the_grace_period_a_missed_round_is_not_sent(self, setup, governance_db_url):
+    async def test_after_the_grace_period_a_missed_round_is_not_sent(
+        self, setup, governance_db_url
+    ):
         database, settings = setup
         result = await run(database, settings, clock_at(YEAR, 6, 1))
         assert result.round_date is None

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from governance.domain.rules import (
+    AnswerError,
     FigureState,
     FormCheck,
     FormKind,
@@ -14,7 +15,6 @@ from governance.domain.rules import (
     PackageStatus,
     Question,
     QuestionKind,
-    AnswerError,
     due_reminder_round,
     form_progress,
     normalise_answer,
@@ -33,7 +33,12 @@ DAYS = ("03-01", "09-01")
 
 class TestFingerprint:
     def test_same_question_same_fingerprint(self):
-        assert YES.fingerprint() == Question("q1", FormKind.REPORT, "other", "Spørgsmål?", QuestionKind.YES_NO, False).fingerprint()
+        assert (
+            YES.fingerprint()
+            == Question(
+                "q1", FormKind.REPORT, "other", "Spørgsmål?", QuestionKind.YES_NO, False
+            ).fingerprint()
+        )
 
     @pytest.mark.parametrize(
         "changed",
@@ -54,13 +59,28 @@ class TestFingerprint:
 class TestAnswers:
     @pytest.mark.parametrize(
         ("question", "value", "stored"),
-        [(YES, True, True), (CHOICE, "B", "B"), (TEXT, "  hej  ", "hej"), (TEXT, "   ", None), (NUMBER, "1,25", "1.25"), (NUMBER, 7, "7")],
+        [
+            (YES, True, True),
+            (CHOICE, "B", "B"),
+            (TEXT, "  hej  ", "hej"),
+            (TEXT, "   ", None),
+            (NUMBER, "1,25", "1.25"),
+            (NUMBER, 7, "7"),
+        ],
     )
     def test_valid_answers_are_normalised(self, question, value, stored):
         assert normalise_answer(question, value, "#") == stored
 
     @pytest.mark.parametrize(
-        ("question", "value"), [(YES, 1), (CHOICE, "C"), (NUMBER, "tolv"), (NUMBER, True), (NUMBER, "1e400"), (TEXT, ["x"])]
+        ("question", "value"),
+        [
+            (YES, 1),
+            (CHOICE, "C"),
+            (NUMBER, "tolv"),
+            (NUMBER, True),
+            (NUMBER, "1e400"),
+            (TEXT, ["x"]),
+        ],
     )
     def test_invalid_answers_are_refused(self, question, value):
         with pytest.raises(AnswerError):
@@ -78,24 +98,43 @@ class TestProgress:
     def test_a_red_figure_without_comment_keeps_it_incomplete(self):
         figures = [FigureState("rent", "red", None)]
         progress = form_progress([YES], {"q1": True}, figures)
-        assert (progress.status, progress.figures_needing_comment) == (FormStatus.IN_PROGRESS, ("rent",))
-        assert form_progress([YES], {"q1": True}, [FigureState("rent", "red", "ok")]).status is FormStatus.COMPLETE
+        assert (progress.status, progress.figures_needing_comment) == (
+            FormStatus.IN_PROGRESS,
+            ("rent",),
+        )
+        assert (
+            form_progress([YES], {"q1": True}, [FigureState("rent", "red", "ok")]).status
+            is FormStatus.COMPLETE
+        )
 
     def test_green_and_uncoloured_figures_need_no_comment(self):
         figures = [FigureState("a", "green", None), FigureState("b", "none", None)]
         assert form_progress([YES], {"q1": True}, figures).status is FormStatus.COMPLETE
 
     def test_the_package_follows_its_forms(self):
-        assert package_status_while_editable([FormStatus.READY, FormStatus.READY]) is PackageStatus.READY
-        assert package_status_while_editable([FormStatus.COMPLETE, FormStatus.READY]) is PackageStatus.IN_PROGRESS
-        assert package_status_while_editable([FormStatus.COMPLETE, FormStatus.COMPLETE]) is PackageStatus.COMPLETE
+        assert (
+            package_status_while_editable([FormStatus.READY, FormStatus.READY])
+            is PackageStatus.READY
+        )
+        assert (
+            package_status_while_editable([FormStatus.COMPLETE, FormStatus.READY])
+            is PackageStatus.IN_PROGRESS
+        )
+        assert (
+            package_status_while_editable([FormStatus.COMPLETE, FormStatus.COMPLETE])
+            is PackageStatus.COMPLETE
+        )
 
 
 class TestSendBlockers:
     def test_lists_missing_accounts_comments_and_answers(self):
         progress = form_progress([YES], {}, [FigureState("rent", "yellow", None)])
         errors = send_blockers([FormCheck("d1", progress)], ["d1"])
-        assert [e.code for e in errors] == ["accounts-missing", "key-figure-comment-missing", "form-incomplete"]
+        assert [e.code for e in errors] == [
+            "accounts-missing",
+            "key-figure-comment-missing",
+            "form-incomplete",
+        ]
 
     def test_nothing_blocks_a_complete_package(self):
         assert send_blockers([FormCheck("report", form_progress([YES], {"q1": True}))], []) == []
@@ -103,10 +142,17 @@ class TestSendBlockers:
 
 class TestStatuses:
     def test_only_statuses_before_sending_are_editable(self):
-        assert [s for s in PackageStatus if s.editable] == [PackageStatus.READY, PackageStatus.IN_PROGRESS, PackageStatus.COMPLETE]
+        assert [s for s in PackageStatus if s.editable] == [
+            PackageStatus.READY,
+            PackageStatus.IN_PROGRESS,
+            PackageStatus.COMPLETE,
+        ]
 
     def test_the_public_sees_figures_once_the_meeting_is_held(self):
-        assert [s for s in PackageStatus if s.published] == [PackageStatus.MEETING_HELD, PackageStatus.STATEMENT_SUBMITTED]
+        assert [s for s in PackageStatus if s.published] == [
+            PackageStatus.MEETING_HELD,
+            PackageStatus.STATEMENT_SUBMITTED,
+        ]
 
     def test_what_a_municipality_still_waits_for(self):
         assert outstanding_for_municipality(PackageStatus.SENT) == "Møde afholdt"
@@ -116,7 +162,10 @@ class TestStatuses:
 
 class TestReminderSchedule:
     def test_a_round_on_a_weekend_moves_to_the_next_working_day(self):
-        assert reminder_round_dates(2029, DAYS) == [date(2029, 3, 1), date(2029, 9, 3)]  # 1 Sep 2029 is a Saturday
+        assert reminder_round_dates(2029, DAYS) == [
+            date(2029, 3, 1),
+            date(2029, 9, 3),
+        ]  # 1 Sep 2029 is a Saturday
 
     def test_the_due_round_is_the_latest_within_the_grace_period(self):
         assert due_reminder_round(date(2027, 3, 1), DAYS, 30) == date(2027, 3, 1)

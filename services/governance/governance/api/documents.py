@@ -1,0 +1,356 @@
+"""The package as PDF, the statistics (JSON or Excel) and what the public sees."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from common.app import UnitOfWorkDep
+from common.problems import problem_responses
+from governance.api.deps import ActorDep, PackageIdPath, figures_out
+from governance.api.schemas import FigureOut
+from governance.db.models import FormRow, PackageRow
+from governance.domain.errors import PackageNotFoundError
+from governance.domain.rules import FormKind, PackageStatus
+from governance.services import documents, statistics
+from governance.services.statistics import Scope
+
+router = APIRouter(tags=["documents and statistics"])
+
+READ = problem_responses(
+    {
+        401: "No or invalid bearer token",
+        403: "Your role may not read this",
+        404: "No such package among those you may see",
+    }
+)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Year = Annotated[int, Query(ge=2000, le=2100, description="Governance year (styringsår).")]
+OrganisationFilter = Annotated[
+    str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+]
+MunicipalityFilter = Annotated[str | None, Query(pattern=r"^\d{3}$")]
+Codes = Annotated[
+    list[Annotated[str, Query(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]] | None,
+    Query(max_length=100, description="Only these key figures (repeat the parameter)."),
+]
+
+
+class Format(StrEnum):
+    JSON = "json"
+    XLSX = "xlsx"
+
+
+@router.get(
+    "/packages/{package_id}/pdf",
+    response_class=Response,
+    responses={**READ, 200: {"content": {"application/pdf": {}}}},
+    summary="The package as PDF, or one form of it (form=report or a department id)",
+)
+async def package_pdf(
+    package_id: PackageIdPath,
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    form: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    document = await documents.package_document(uow.session, actor, package_id, form)
+    await uow.rollback()  # the data is read; free the connection while rendering
+    pdf = await documents.render_pdf_async(document.html)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{document.filename}"'},
+    )
+
+
+class CellOut(BaseModel):
+    value: str | None
+    benchmark: str | None
+    colour: str
+
+
+class FigureHistoryOut(BaseModel):
+    organisation_id: str
+    department_id: str
+    code: str
+    unit: str
+    years: dict[int, CellOut]
+
+
+class KeyFigureReportOut(BaseModel):
+    years: list[int]
+    rows: list[FigureHistoryOut]
+
+
+class DepartmentOut(BaseModel):
+    department_id: str
+    municipality_code: str | None
+    status: str
+    figures: dict[str, CellOut]
+
+
+class OrganisationOut(BaseModel):
+    organisation_id: str
+    package_id: str
+    status: str
+    red_figures: int
+    yellow_figures: int
+    departments: list[DepartmentOut]
+
+
+class DepartmentReportOut(BaseModel):
+    year: int
+    codes: list[str]
+    organisations: list[OrganisationOut]
+
+
+def _cell(cell: statistics.Cell) -> CellOut:
+    return CellOut(value=cell.value, benchmark=cell.benchmark, colour=cell.colour)
+
+
+async def _key_figures(
+    uow: UnitOfWorkDep,
+    scope: Scope,
+    year: int,
+    organisation_id: Any,
+    municipality: Any,
+    codes: Any,
+    fmt: Format,
+) -> Any:
+    years, rows = await statistics.key_figure_report(
+        uow.session,
+        scope,
+        year=year,
+        organisation_id=organisation_id,
+        municipality_code=municipality,
+        codes=codes,
+    )
+    if fmt is Format.XLSX:
+        return Response(
+            statistics.key_figure_workbook(years, rows),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="noegletal-{year}.xlsx"'},
+        )
+    return KeyFigureReportOut(
+        years=years,
+        rows=[
+            FigureHistoryOut(
+                organisation_id=r.organisation_id,
+                department_id=r.department_id,
+                code=r.code,
+                unit=r.unit,
+                years={y: _cell(c) for y, c in r.by_year.items()},
+            )
+            for r in rows
+        ],
+    )
+
+
+async def _departments(
+    uow: UnitOfWorkDep,
+    scope: Scope,
+    year: int,
+    organisation_id: Any,
+    municipality: Any,
+    fmt: Format,
+) -> Any:
+    codes, tree = await statistics.department_report(
+        uow.session,
+        scope,
+        year=year,
+        organisation_id=organisation_id,
+        municipality_code=municipality,
+    )
+    if fmt is Format.XLSX:
+        return Response(
+            statistics.department_workbook(year, codes, tree),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="afdelinger-{year}.xlsx"'},
+        )
+    return DepartmentReportOut(
+        year=year,
+        codes=codes,
+        organisations=[
+            OrganisationOut(
+                organisation_id=n.organisation_id,
+                package_id=n.package_id,
+                status=n.status,
+                red_figures=n.red,
+                yellow_figures=n.yellow,
+                departments=[
+                    DepartmentOut(
+                        department_id=d.department_id,
+                        municipality_code=d.municipality_code,
+                        status=d.status,
+                        figures={c: _cell(v) for c, v in d.figures.items()},
+                    )
+                    for d in n.departments
+                ],
+            )
+            for n in tree
+        ],
+    )
+
+
+STATS_RESPONSES = {**READ, 200: {"content": {"application/json": {}, XLSX: {}}}}
+
+
+@router.get(
+    "/statistics/key-figures",
+    response_model=KeyFigureReportOut,
+    responses=STATS_RESPONSES,
+    summary="Key-figure report: five years of history per department (format=xlsx for Excel)",
+)
+async def key_figure_statistics(
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    year: Year,
+    organisation_id: OrganisationFilter = None,
+    municipality_code: MunicipalityFilter = None,
+    code: Codes = None,
+    format: Format = Format.JSON,
+) -> Any:
+    return await _key_figures(
+        uow, Scope.of(actor), year, organisation_id, municipality_code, code, format
+    )
+
+
+@router.get(
+    "/statistics/departments",
+    response_model=DepartmentReportOut,
+    responses=STATS_RESPONSES,
+    summary="Department report as a tree: organisation → departments (format=xlsx for Excel)",
+)
+async def department_statistics(
+    actor: ActorDep,
+    uow: UnitOfWorkDep,
+    year: Year,
+    organisation_id: OrganisationFilter = None,
+    municipality_code: MunicipalityFilter = None,
+    format: Format = Format.JSON,
+) -> Any:
+    return await _departments(
+        uow, Scope.of(actor), year, organisation_id, municipality_code, format
+    )
+
+
+# --- public ----------------------------------------------------------------------------------
+
+PUBLIC = problem_responses({404: "No such published package"})
+
+
+class PublicPackageOut(BaseModel):
+    id: str
+    organisation_id: str
+    year: int
+    status: str
+    status_label: str
+    home_municipality_code: str
+    meeting_held_on: Any
+
+
+class PublicDepartmentFigures(BaseModel):
+    department_id: str
+    municipality_code: str | None
+    key_figures: list[FigureOut]
+
+
+class PublicPackageFiguresOut(BaseModel):
+    package: PublicPackageOut
+    departments: list[PublicDepartmentFigures]
+
+
+def _public(package: PackageRow) -> PublicPackageOut:
+    status = PackageStatus(package.status)
+    return PublicPackageOut(
+        id=package.id,
+        organisation_id=package.organisation_id,
+        year=package.year,
+        status=status.value,
+        status_label=status.label,
+        home_municipality_code=package.home_municipality_code,
+        meeting_held_on=package.meeting_held_on,
+    )
+
+
+@router.get(
+    "/public/packages",
+    response_model=list[PublicPackageOut],
+    responses=PUBLIC,
+    summary="Published packages (the governance meeting has been held); no token needed",
+)
+async def public_packages(
+    uow: UnitOfWorkDep,
+    year: Year,
+    municipality_code: MunicipalityFilter = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> list[PublicPackageOut]:
+    statement = select(PackageRow).where(Scope.public().packages, PackageRow.year == year)
+    if municipality_code is not None:
+        statement = statement.where(PackageRow.home_municipality_code == municipality_code)
+    if cursor is not None:
+        statement = statement.where(PackageRow.id > cursor)
+    rows = (await uow.session.execute(statement.order_by(PackageRow.id).limit(limit))).scalars()
+    return [_public(p) for p in rows]
+
+
+@router.get(
+    "/public/packages/{package_id}/key-figures",
+    response_model=PublicPackageFiguresOut,
+    responses=PUBLIC,
+    summary="A published package's key figures with benchmarks and colours; no token needed",
+)
+async def public_key_figures(
+    package_id: PackageIdPath, uow: UnitOfWorkDep
+) -> PublicPackageFiguresOut:
+    package = await uow.session.get(PackageRow, package_id)
+    if package is None or not PackageStatus(package.status).published:
+        raise PackageNotFoundError(
+            f"Package {package_id} is not published: key figures are public once the "
+            "governance meeting has been held."
+        )
+    forms = (
+        await uow.session.execute(
+            select(FormRow)
+            .where(FormRow.package_id == package.id, FormRow.kind == FormKind.DEPARTMENT.value)
+            .order_by(FormRow.key)
+        )
+    ).scalars()
+    return PublicPackageFiguresOut(
+        package=_public(package),
+        departments=[
+            PublicDepartmentFigures(
+                department_id=f.key,
+                municipality_code=f.municipality_code,
+                key_figures=[
+                    fig.model_copy(update={"comment": None, "needs_comment": False})
+                    for fig in figures_out(f)
+                ],
+            )
+            for f in forms
+        ],
+    )
+
+
+@router.get(
+    "/public/statistics/key-figures",
+    response_model=KeyFigureReportOut,
+    responses={**PUBLIC, 200: {"content": {"application/json": {}, XLSX: {}}}},
+    summary="Key-figure report of published packages; no token needed",
+)
+async def public_key_figure_statistics(
+    uow: UnitOfWorkDep,
+    year: Year,
+    organisation_id: OrganisationFilter = None,
+    municipality_code: MunicipalityFilter = None,
+    code: Codes = None,
+    format: Format = Format.JSON,
+) -> Any:
+    return await _key_figures(
+        uow, Scope.public(), year, organisation_id, municipality_code, code, format
+    )
