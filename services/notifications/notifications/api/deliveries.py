@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from common.app import UnitOfWorkDep
 from common.errors import FieldError, RuleViolationError
@@ -25,6 +25,8 @@ from notifications.domain.rules import RecipientKind
 from notifications.services import deliveries
 
 router = APIRouter(tags=["deliveries"])
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 READ_RESPONSES = problem_responses(
     {
@@ -49,15 +51,7 @@ def delivery_out(
     return model.model_validate(values)
 
 
-@router.get(
-    "/deliveries",
-    response_model=Page[DeliveryOut],
-    responses=READ_RESPONSES,
-    summary="Search the delivery log",
-)
-async def list_deliveries(
-    scope: Scope,
-    uow: UnitOfWorkDep,
+async def delivery_filter(
     event_id: Annotated[uuid.UUID | None, Query(description="The event's id (ce_id).")] = None,
     event_type: Annotated[
         str | None, Query(max_length=128, pattern=r"^[a-z0-9_.]+$", description="Event type.")
@@ -78,16 +72,14 @@ async def list_deliveries(
     created_to: Annotated[
         datetime | None, Query(description="Created before (RFC 3339, with time zone).")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> Any:
+) -> DeliveryFilter:
     for name, value in (("created_from", created_from), ("created_to", created_to)):
         if value is not None and value.tzinfo is None:
             raise RuleViolationError(
                 f"{name} needs a time zone, e.g. 2026-11-24T00:00:00+01:00.",
                 errors=[FieldError(f"#/{name}", "a time zone is required", "naive-datetime")],
             )
-    where = DeliveryFilter(
+    return DeliveryFilter(
         event_id=event_id,
         event_type=event_type,
         recipient_kind=recipient_kind.value if recipient_kind else None,
@@ -96,11 +88,49 @@ async def list_deliveries(
         created_from=created_from,
         created_to=created_to,
     )
+
+
+Filters = Annotated[DeliveryFilter, Depends(delivery_filter)]
+
+
+@router.get(
+    "/deliveries",
+    response_model=Page[DeliveryOut],
+    responses=READ_RESPONSES,
+    summary="Search the delivery log",
+)
+async def list_deliveries(
+    scope: Scope,
+    uow: UnitOfWorkDep,
+    where: Filters,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Any:
     page = await deliveries.list_deliveries(uow, scope, where, cursor=cursor, limit=limit)
     return {
         "items": [delivery_out(r, scope) for r in page.rows],  # type: ignore[arg-type]
         "next_cursor": page.next_cursor,
     }
+
+
+@router.get(
+    "/deliveries/export.xlsx",
+    responses={
+        200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "The delivery log as Excel"},
+        **READ_RESPONSES,
+    },
+    response_class=Response,
+    summary="The delivery log as an Excel workbook (same filters, newest first)",
+    description=f"At most {deliveries.EXPORT_LIMIT:,} rows; narrow the filters for more.",
+)
+async def export_deliveries(scope: Scope, uow: UnitOfWorkDep, where: Filters) -> Response:
+    rows, truncated = await deliveries.export_rows(uow, scope, where)
+    workbook = deliveries.workbook([delivery_out(r, scope) for r in rows], truncated=truncated)
+    return Response(
+        workbook,
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="afsendelser.xlsx"'},
+    )
 
 
 @router.get(

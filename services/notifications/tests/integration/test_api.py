@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 
 from common.auth import Role
@@ -328,6 +330,37 @@ class TestDeliveryLog:
         assert "time zone" in problem(naive, 422)["detail"]
         status = await client.get(f"{API}/deliveries?status=lost", headers=headers)
         problem(status, 422)
+
+
+class TestDeliveryLogExport:
+    async def test_operations_export_the_log_to_excel(self, client, tokens, delivered):
+        response = await client.get(f"{API}/deliveries/export.xlsx", headers=fund(tokens))
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Afsendelser"]
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][:3] == ("Oprettet (UTC)", "Status", "Hændelse")
+        body = sorted((r[7], r[1], r[8]) for r in rows[1:])
+        assert body == [
+            ("101", "sendt", KK),
+            ("147", "ingen adresse", None),
+            ("org-b", "sendt", "bo@b.dk"),
+        ]
+        assert all(isinstance(r[0], datetime) for r in rows[1:])
+
+    async def test_an_organisation_exports_only_its_own_and_filters_apply(
+        self, client, tokens, delivered
+    ):
+        response = await client.get(
+            f"{API}/deliveries/export.xlsx?status=sent", headers=organisation(tokens, "org-a")
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Afsendelser"]
+        ((ref, status, address),) = [
+            (r[7], r[1], r[8]) for r in sheet.iter_rows(min_row=2, values_only=True)
+        ]
+        assert (ref, status, address) == ("101", "sendt", None)  # another's address stays hidden
 
 
 class TestHostileInput:
