@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -34,8 +34,9 @@ from common.events.envelope import Envelope
 from common.events.transport import KafkaBus
 from common.testing.kafka import create_topic
 from notifications.db.models import DeliveryRow
+from notifications.domain.deliveries import FailureKind, SendFailure
 from notifications.events.incoming import consumer
-from notifications.services.sender import Sender
+from notifications.services.sender import Sender, SendReport
 
 KK = "styringsdialog@kk.dk"
 FRB = "boliger@frederiksberg.dk"
@@ -571,3 +572,100 @@ class TestAmounts:
         body = message.get_body(("plain",)).get_content()
         assert "999,50 kr." in body
         assert "Forskud" not in body
+
+
+class FrozenClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class TestBackoffSchedule:
+    """With the production defaults (30 s doubling, capped at an hour, 12 attempts), on an
+    injected clock."""
+
+    async def test_attempts_follow_the_schedule_and_stop_at_the_cap(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        smtp_sink.handler.defer = "451 4.3.0 greylisted"
+        await apply_event(package_sent(location_municipality_codes=["101"]))
+        clock = FrozenClock(datetime.now(UTC) + timedelta(seconds=1))
+        sender = sender_for(
+            clock=clock,
+            settings={
+                "retry_base_seconds": 30.0,
+                "retry_cap_seconds": 3600.0,
+                "max_attempts": 12,
+                "sender_lease_seconds": 300.0,
+            },
+        )
+        waits = []
+        for _ in range(11):
+            await sender.send_due()
+            (row,) = await deliveries(notifications_db)
+            assert row.status == "pending"
+            waits.append(row.next_attempt_at - clock.now)
+            clock.now = row.next_attempt_at - timedelta(milliseconds=1)
+            await sender.send_due()  # a moment too early: nothing happens
+            assert (await deliveries(notifications_db))[0].attempts == len(waits)
+            clock.now = row.next_attempt_at
+        assert [int(w.total_seconds()) for w in waits] == [
+            30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600, 3600,
+        ]  # fmt: skip
+        await sender.send_due()  # the 12th attempt is the last
+        (row,) = await deliveries(notifications_db)
+        assert (row.status, row.attempts) == ("failed", 12)
+        assert smtp_sink.handler.rcpt_attempts[KK] == 12
+
+
+class TestTakeOver:
+    async def test_a_sender_whose_lease_ran_out_cannot_overwrite_the_newer_attempt(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        from notifications.db.repositories import DeliveryRepository
+
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        await apply_event(package_sent(location_municipality_codes=["101"]))
+        clock = FrozenClock(datetime.now(UTC) + timedelta(seconds=1))
+        slow = sender_for(clock=clock, settings={"sender_lease_seconds": 60.0})
+        async with notifications_db.session() as session, session.begin():
+            (stale,) = await DeliveryRepository(session).claim_due(
+                now=clock.now,
+                lease=timedelta(seconds=60),
+                limit=10,
+                message_id_of=lambda e, a: "<x@y>",
+            )
+        clock.now += timedelta(seconds=61)  # the slow one is still "sending" past its lease
+        await sender_for(clock=clock).send_due()  # another sender takes it over and sends it
+        report = SendReport()
+        await slow._record_failure(stale, SendFailure(FailureKind.PERMANENT, "550 late"), report)
+
+        assert report.lost_claims == 1
+        (row,) = await deliveries(notifications_db)
+        assert (row.status, row.attempts) == ("sent", 2)
+        assert await outbox_events(notifications_db) == []  # no DeliveryFailedV1 for it
+
+
+class TestBadEvents:
+    async def test_a_payload_that_breaks_its_contract_is_dead_lettered_and_sends_nothing(
+        self, notifications_db
+    ):
+        from common.events.consumer import InboxProcessor, Outcome
+        from notifications.events.incoming import consumer as make_consumer
+
+        envelope = to_envelope(package_sent())
+        broken = dataclasses.replace(envelope, data={**envelope.data, "governance_year": "soon"})
+        processor = InboxProcessor(
+            notifications_db, make_consumer(), max_attempts=2, base_backoff=0.01
+        )
+        outcome, error = await processor.process(broken)
+
+        assert outcome is Outcome.DEAD_LETTERED
+        assert "governance_year" in error
+        assert await deliveries(notifications_db) == []
+        async with notifications_db.engine.connect() as connection:
+            count = (await connection.execute(text("SELECT count(*) FROM dead_letters"))).scalar()
+        assert count == 1
