@@ -15,6 +15,8 @@ from pathlib import Path
 from bench import (
     _machine,
     _report,
+    benchmarks_catchup,
+    benchmarks_lag,
     event_latency,
     register_bulk,
     register_report,
@@ -26,8 +28,13 @@ from bench._setup import Infra, delete_created_topics, quiet_logging, server_pid
 
 EVENT_BENCHMARKS = ("relay", "latency")
 REGISTER_BENCHMARKS = ("register-bulk", "register-single", "register-statistics")
-BENCHMARKS = (*EVENT_BENCHMARKS, *REGISTER_BENCHMARKS)
-GROUPS = {"all": BENCHMARKS, "register": REGISTER_BENCHMARKS}
+CALCULATOR_BENCHMARKS = ("benchmarks-lag", "benchmarks-catchup")
+BENCHMARKS = (*EVENT_BENCHMARKS, *REGISTER_BENCHMARKS, *CALCULATOR_BENCHMARKS)
+GROUPS = {
+    "all": BENCHMARKS,
+    "register": REGISTER_BENCHMARKS,
+    "calculator": CALCULATOR_BENCHMARKS,
+}
 ATTEMPTS = 3
 
 
@@ -46,7 +53,10 @@ def _parser() -> argparse.ArgumentParser:
             "register-single: single lease POSTs vs a minimal FastAPI + raw SQL endpoint (goal "
             "≥ 0.8×; latency at 500 requests/s). register-statistics: a municipality's "
             "statistics on a national-scale register vs a trivial query. 'register' runs the "
-            "three. See docs/benchmarks.md."
+            "three. benchmarks-lag: register commit → key figure updated at 200 leases/s vs the "
+            "platform's commit → consumer path. benchmarks-catchup: consuming the synthetic "
+            "national register's events vs a raw aiokafka read (goal ≥ 0.3×), then a "
+            "department's figures (p99). 'calculator' runs the two. See docs/benchmarks.md."
         ),
     )
     parser.add_argument(
@@ -60,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
         "--quick",
         action="store_true",
         help="short smoke run (well under a minute); figures are rough",
+    )
+    parser.add_argument(
+        "--dwellings",
+        type=int,
+        default=None,
+        help="scale of benchmarks-catchup's synthetic register (default: 640,000; --quick 5,000)",
     )
     parser.add_argument(
         "--rate",
@@ -113,11 +129,30 @@ def _run_register(name: str, infra: Infra, args: argparse.Namespace) -> str:
     return register_report.statistics(result_s, recorder.line())
 
 
+def _run_calculator(name: str, infra: Infra, args: argparse.Namespace) -> str:
+    quick = " --quick" if args.quick else ""
+    if name == "benchmarks-lag":
+        recorder = Recorder(f"python -m bench benchmarks-lag{quick}")
+        lag = benchmarks_lag.QUICK if args.quick else benchmarks_lag.FULL
+        lag_result = asyncio.run(benchmarks_lag.run(infra, lag, _progress))
+        return benchmarks_lag.report(lag_result, recorder.line())
+    catchup = benchmarks_catchup.QUICK if args.quick else benchmarks_catchup.FULL
+    scale = ""
+    if args.dwellings is not None:
+        catchup = dataclasses.replace(catchup, dwellings=args.dwellings)
+        scale = f" --dwellings {args.dwellings}"
+    recorder = Recorder(f"python -m bench benchmarks-catchup{quick}{scale}")
+    catchup_result = asyncio.run(benchmarks_catchup.run(infra, catchup, _progress))
+    return benchmarks_catchup.report(catchup_result, recorder.line())
+
+
 def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
     quick = " --quick" if args.quick else ""
     _progress(f"{name}: started")
     if name in REGISTER_BENCHMARKS:
         return _run_register(name, infra, args)
+    if name in CALCULATOR_BENCHMARKS:
+        return _run_calculator(name, infra, args)
     if name == "relay":
         recorder = Recorder(f"python -m bench relay{quick}")
         settings = relay_throughput.QUICK if args.quick else relay_throughput.FULL

@@ -99,7 +99,7 @@ class BenchmarksSettings(ServiceSettings):
         description="A department's figures are published once no event touched it for this "
         "long (debounce).",
     )
-    recompute_interval_seconds: float = Field(default=1.0, gt=0)
+    recompute_interval_seconds: float = Field(default=0.25, gt=0)
     publish_interval_seconds: float = Field(default=5.0, gt=0)
     recompute_batch: int = Field(default=500, ge=1, description="Departments per recompute.")
 

@@ -118,7 +118,7 @@ class TestScheduledJobs:
     def test_the_worker_schedules_recompute_publish_and_refresh(self, benchmarks_db):
         scheduled = jobs(benchmarks_db, BenchmarksSettings(publish_interval_seconds=2))
         assert [(j.name, j.every.total_seconds()) for j in scheduled] == [
-            ("benchmarks.recompute_figures", 1.0),
+            ("benchmarks.recompute_figures", 0.25),
             ("benchmarks.publish_key_figures", 2.0),
             ("benchmarks.refresh_benchmarks", 3600.0),
         ]
