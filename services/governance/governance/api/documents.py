@@ -12,7 +12,7 @@ from sqlalchemy import select
 from common.app import UnitOfWorkDep
 from common.problems import problem_responses
 from governance.api.deps import ActorDep, PackageIdPath, figures_out
-from governance.api.schemas import FigureOut
+from governance.api.schemas import ID_PATTERN, FigureOut
 from governance.db.models import FormRow, PackageRow
 from governance.domain.errors import PackageNotFoundError
 from governance.domain.rules import FormKind, PackageStatus
@@ -55,7 +55,7 @@ async def package_pdf(
     package_id: PackageIdPath,
     actor: ActorDep,
     uow: UnitOfWorkDep,
-    form: Annotated[str | None, Query(max_length=64)] = None,
+    form: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
 ) -> Response:
     document = await documents.package_document(uow.session, actor, package_id, form)
     await uow.rollback()  # the data is read; free the connection while rendering
@@ -288,7 +288,7 @@ async def public_packages(
     year: Year,
     municipality_code: MunicipalityFilter = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
 ) -> list[PublicPackageOut]:
     statement = select(PackageRow).where(Scope.public().packages, PackageRow.year == year)
     if municipality_code is not None:

@@ -24,6 +24,7 @@ from governance.api.deps import (
     parse_if_match,
 )
 from governance.api.schemas import (
+    ID_PATTERN,
     AccountsIn,
     AccountsOut,
     AnswersIn,
@@ -112,10 +113,10 @@ async def list_packages(
     uow: UnitOfWorkDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     status: PackageStatus | None = None,
-    organisation_id: Annotated[str | None, Query(max_length=64)] = None,
+    organisation_id: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
     home_municipality_code: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
 ) -> PackagePage:
     rows, next_cursor = await packages.list_packages(
         uow.session,

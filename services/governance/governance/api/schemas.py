@@ -7,12 +7,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from governance.domain.rules import FormKind, QuestionKind
 from governance.services.masterdata import Exemption
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+
+
+def _no_control_characters(value: str) -> str:
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+        raise ValueError("control characters (such as NUL) are not allowed in text")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_control_characters)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Year = Annotated[int, Field(ge=2000, le=2100)]
 
@@ -27,14 +36,14 @@ class In(BaseModel):
 class QuestionIn(In):
     code: Code
     form: FormKind = Field(description="report (styringsrapport) or department (afdelingsskema)")
-    section: str = Field(min_length=1, max_length=200)
-    text: str = Field(min_length=1, max_length=2000)
+    section: Text = Field(min_length=1, max_length=200)
+    text: Text = Field(min_length=1, max_length=2000)
     kind: QuestionKind
     required: bool = False
-    options: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
+    options: list[Annotated[Text, StringConstraints(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=50
     )
-    help_text: str | None = Field(default=None, max_length=4000)
+    help_text: Text | None = Field(default=None, max_length=4000)
 
 
 class CatalogueIn(In):
@@ -205,14 +214,16 @@ class AnswersIn(In):
 
 
 class CommentIn(In):
-    comment: str | None = Field(max_length=2000)
+    comment: Text | None = Field(max_length=2000)
 
 
 class LoadLastYearIn(In):
-    forms: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
-        default=None,
-        max_length=5000,
-        description="'report' and/or department ids; omit for the whole package.",
+    forms: list[Annotated[str, StringConstraints(max_length=64, pattern=ID_PATTERN)]] | None = (
+        Field(
+            default=None,
+            max_length=5000,
+            description="'report' and/or department ids; omit for the whole package.",
+        )
     )
     overwrite: bool = Field(default=False, description="Also replace answers given this year.")
 
@@ -258,7 +269,7 @@ class AccountsOut(BaseModel):
 
 
 class ReturnIn(In):
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text | None = Field(default=None, max_length=2000)
 
 
 class MeetingIn(In):

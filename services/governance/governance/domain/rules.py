@@ -182,6 +182,10 @@ def normalise_answer(question: Question, value: Any, pointer: str) -> Any:
     if not isinstance(value, str):
         raise AnswerError(FieldError(pointer, "Answer with a text.", "not-a-text"))
     text = value.strip()
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in text):
+        raise AnswerError(
+            FieldError(pointer, "Control characters are not allowed in text.", "invalid-text")
+        )
     if len(text) > MAX_TEXT_ANSWER:
         raise AnswerError(FieldError(pointer, f"At most {MAX_TEXT_ANSWER} characters.", "too-long"))
     return text or None
