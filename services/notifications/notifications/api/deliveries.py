@@ -17,7 +17,7 @@ from common.app import UnitOfWorkDep
 from common.errors import FieldError, RuleViolationError
 from common.problems import problem_responses
 from notifications.api.access import NotificationScope, Scope
-from notifications.api.schemas import DeliveryDetailOut, DeliveryOut, Page
+from notifications.api.schemas import DeliveryDetailOut, DeliveryList, DeliveryOut, Page
 from notifications.db.models import DeliveryRow
 from notifications.db.repositories import DeliveryFilter
 from notifications.domain.deliveries import OPEN_STATUSES, DeliveryStatus
@@ -144,3 +144,29 @@ async def get_delivery(
 ) -> Any:
     row = await deliveries.get_delivery(uow, scope, delivery_id)
     return delivery_out(row, scope, DeliveryDetailOut)
+
+
+@router.post(
+    "/deliveries/{delivery_id}/resend",
+    status_code=202,
+    response_model=DeliveryList,
+    responses={
+        **READ_RESPONSES,
+        **problem_responses(
+            {
+                403: "Only the fund's operations may send a delivery again",
+                409: "Not failed / without address, or the recipient still has no address",
+            }
+        ),
+    },
+    summary="Send a failed delivery again, to the recipient's current addresses",
+    description="For operations, once a bad address was corrected or the relay is fixed. "
+    "Returns the deliveries now waiting to be sent. Send an Idempotency-Key: a retried "
+    "request is applied once.",
+)
+async def resend_delivery(
+    delivery_id: Annotated[uuid.UUID, Path()], scope: Scope, uow: UnitOfWorkDep
+) -> Any:
+    reopened = await deliveries.resend(uow, scope, delivery_id)
+    await uow.commit()
+    return {"items": [delivery_out(r, scope) for r in reopened]}

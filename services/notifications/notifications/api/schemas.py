@@ -98,8 +98,16 @@ class DeliveryOut(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     failed_at: datetime | None
+    resend_requested_by: str | None = Field(
+        default=None, description="Who asked operations to send it again, if anyone."
+    )
+    resend_requested_at: datetime | None = None
 
 
 class DeliveryDetailOut(DeliveryOut):
     body_text: str
     body_html: str
+
+
+class DeliveryList(BaseModel):
+    items: list[DeliveryOut]

@@ -154,3 +154,7 @@ class DeliveryRow(Base):
     )
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resend_requested_by: Mapped[str | None] = mapped_column(
+        Text, comment="who asked operations to send it again (token subject), if anyone"
+    )
+    resend_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -110,6 +110,23 @@ class DeliveryRepository:
         )
         return len(inserted.all())
 
+    async def get_for_update(self, delivery_id: uuid.UUID) -> DeliveryRow | None:
+        found: DeliveryRow | None = await self.session.scalar(
+            select(DeliveryRow).where(DeliveryRow.id == delivery_id).with_for_update()
+        )
+        return found
+
+    async def of_event_to(self, event_id: uuid.UUID, address: str) -> DeliveryRow | None:
+        found: DeliveryRow | None = await self.session.scalar(
+            select(DeliveryRow)
+            .where(DeliveryRow.event_id == event_id, DeliveryRow.address == address)
+            .with_for_update()
+        )
+        return found
+
+    def add(self, row: DeliveryRow) -> None:
+        self.session.add(row)
+
     async def get(self, delivery_id: uuid.UUID, visible: ColumnElement[bool]) -> DeliveryRow | None:
         found: DeliveryRow | None = await self.session.scalar(
             select(DeliveryRow).where(DeliveryRow.id == delivery_id, visible)

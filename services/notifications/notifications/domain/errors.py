@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.errors import NotFoundError, RuleViolationError, StaleVersionError
+from common.errors import ConflictError, NotFoundError, RuleViolationError, StaleVersionError
 
 
 class RecipientNotFoundError(NotFoundError):
@@ -27,3 +27,10 @@ class InvalidCursorError(RuleViolationError):
 
 class RecipientChangedError(StaleVersionError):
     code = "recipient-changed"
+
+
+class NotResendableError(ConflictError):
+    """Only a failed delivery, or one that found no address, can be sent again."""
+
+    code = "delivery-not-resendable"
+    title = "This delivery cannot be sent again"

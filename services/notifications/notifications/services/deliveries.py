@@ -11,10 +11,17 @@ from typing import TYPE_CHECKING
 import xlsxwriter
 
 from common.db.uow import UnitOfWork
+from common.errors import PermissionDeniedError
 from notifications.api.access import NotificationScope
 from notifications.db.models import DeliveryRow
-from notifications.db.repositories import DeliveryFilter, DeliveryRepository
-from notifications.domain.errors import DeliveryNotFoundError, InvalidCursorError
+from notifications.db.repositories import DeliveryFilter, DeliveryRepository, RecipientRepository
+from notifications.domain.deliveries import DeliveryStatus
+from notifications.domain.deliveries import delivery_id as make_delivery_id
+from notifications.domain.errors import (
+    DeliveryNotFoundError,
+    InvalidCursorError,
+    NotResendableError,
+)
 from notifications.services.cursors import decode_cursor, encode_cursor
 from notifications.services.directory import PageOf
 
@@ -135,3 +142,92 @@ def workbook(items: Sequence[DeliveryOut], *, truncated: bool) -> bytes:
         sheet.write(len(items) + 2, 0, f"Kun de nyeste {EXPORT_LIMIT:,} afsendelser er med.")
     book.close()
     return buffer.getvalue()
+
+
+RESENDABLE = frozenset({DeliveryStatus.FAILED, DeliveryStatus.NO_ADDRESS})
+
+_COPIED = (
+    "event_id",
+    "event_type",
+    "event_subject",
+    "organisation_id",
+    "recipient_kind",
+    "recipient_ref",
+    "required",
+    "template",
+    "subject",
+    "body_text",
+    "body_html",
+)
+
+
+async def resend(
+    uow: UnitOfWork, scope: NotificationScope, delivery_id: uuid.UUID
+) -> list[DeliveryRow]:
+    """Operations send a failed (or address-less) delivery again, to the recipient's addresses
+    in the directory now — e.g. once a bad address was corrected or the SMTP relay is fixed.
+
+    The message is the one rendered for the event. An address already sent to for this event is
+    left alone (still exactly once per event and address); a failed delivery to an address still
+    in the directory is reopened with a fresh attempt count; a new address gets a new delivery.
+    """
+    if not scope.sees_all:
+        raise PermissionDeniedError(
+            "Only the fund's operations may send a delivery again; ask them, or correct your "
+            "address in the recipient directory first."
+        )
+    repository = DeliveryRepository(uow.session)
+    original = await repository.get_for_update(delivery_id)
+    if original is None:
+        raise DeliveryNotFoundError(f"Delivery '{delivery_id}' was not found.")
+    if original.status not in RESENDABLE:
+        raise NotResendableError(
+            f"Delivery '{delivery_id}' is '{original.status}': only failed deliveries and "
+            "those that found no address can be sent again."
+        )
+    kind, ref = original.recipient_kind, original.recipient_ref
+    entry = await RecipientRepository(uow.session).get(kind, ref)
+    addresses = sorted(set(entry.addresses)) if entry else []
+    if not addresses:
+        raise NotResendableError(
+            f"The {kind} '{ref}' still has no address in the recipient directory: set one "
+            f"(PUT /notifications/v1/recipients/{kind}/{ref}) and ask again."
+        )
+    if entry is not None and not original.required and original.event_type in entry.opt_outs:
+        raise NotResendableError(
+            f"The {kind} '{ref}' has opted out of '{original.event_type}' messages."
+        )
+    now = datetime.now(UTC)
+    reopened: list[DeliveryRow] = []
+    for address in addresses:
+        existing = await repository.of_event_to(original.event_id, address)
+        if existing is None:
+            row = DeliveryRow(
+                **{name: getattr(original, name) for name in _COPIED},
+                id=make_delivery_id(original.event_id, kind, ref, address),
+                address=address,
+                status=DeliveryStatus.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+                resend_requested_by=scope.subject,
+                resend_requested_at=now,
+            )
+            repository.add(row)
+            reopened.append(row)
+        elif existing.status == DeliveryStatus.FAILED:
+            existing.status = DeliveryStatus.PENDING
+            existing.attempts = 0
+            existing.next_attempt_at = now
+            existing.failed_at = None
+            existing.updated_at = now
+            existing.resend_requested_by = scope.subject
+            existing.resend_requested_at = now
+            reopened.append(existing)
+    if not reopened:
+        raise NotResendableError(
+            f"Every address of the {kind} '{ref}' already has this message (sent or on its way)."
+        )
+    await uow.session.flush()
+    return reopened

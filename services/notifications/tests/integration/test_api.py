@@ -363,6 +363,96 @@ class TestDeliveryLogExport:
         assert (ref, status, address) == ("101", "sendt", None)  # another's address stays hidden
 
 
+class TestResendByOperations:
+    async def refused(self, client, tokens, notifications_db, settings_for, smtp_sink) -> dict:
+        await put_entry(client, fund(tokens), "municipality", "101", ["old@kk.dk"])
+        smtp_sink.handler.refuse["old@kk.dk"] = "550 5.1.1 no such mailbox"
+        event = PackageSentV1.example().model_copy(update={"location_municipality_codes": []})
+        await InboxProcessor(notifications_db, consumer()).apply(to_envelope(event))
+        await Sender(notifications_db, settings_for()).send_due()
+        (failed,) = (await client.get(f"{API}/deliveries", headers=fund(tokens))).json()["items"]
+        assert failed["status"] == "failed"
+        return failed
+
+    async def test_after_the_address_was_corrected_it_goes_to_the_new_address(
+        self, client, tokens, notifications_db, settings_for, smtp_sink
+    ):
+        failed = await self.refused(client, tokens, notifications_db, settings_for, smtp_sink)
+        await put_entry(
+            client, municipality(tokens), "municipality", "101", [KK], body={"version": 1}
+        )
+        response = await client.post(
+            f"{API}/deliveries/{failed['id']}/resend",
+            headers={**fund(tokens), "Idempotency-Key": "resend-1"},
+        )
+        assert response.status_code == 202, response.text
+        (queued,) = response.json()["items"]
+        assert (queued["address"], queued["status"]) == (KK, "pending")
+        assert queued["resend_requested_by"] == "lbf-drift"
+        await Sender(notifications_db, settings_for()).send_due()
+
+        assert [m["To"] for m in smtp_sink.messages] == [KK]
+        log = (await client.get(f"{API}/deliveries", headers=fund(tokens))).json()["items"]
+        assert sorted((i["address"], i["status"]) for i in log) == [
+            ("old@kk.dk", "failed"),  # the history stays
+            (KK, "sent"),
+        ]
+
+    async def test_a_retried_request_is_applied_once(
+        self, client, tokens, notifications_db, settings_for, smtp_sink
+    ):
+        failed = await self.refused(client, tokens, notifications_db, settings_for, smtp_sink)
+        smtp_sink.handler.refuse.clear()  # the receiving side fixed its mailbox
+        headers = {**fund(tokens), "Idempotency-Key": "resend-2"}
+        first = await client.post(f"{API}/deliveries/{failed['id']}/resend", headers=headers)
+        again = await client.post(f"{API}/deliveries/{failed['id']}/resend", headers=headers)
+        assert first.status_code == again.status_code == 202
+        assert again.headers["idempotent-replayed"] == "true"
+        (reopened,) = first.json()["items"]
+        assert (reopened["id"], reopened["attempts"]) == (failed["id"], 0)  # the same delivery
+        await Sender(notifications_db, settings_for()).send_due()
+        assert [m["To"] for m in smtp_sink.messages] == ["old@kk.dk"]
+
+    async def test_what_cannot_be_sent_again(
+        self, client, tokens, notifications_db, settings_for, smtp_sink
+    ):
+        failed = await self.refused(client, tokens, notifications_db, settings_for, smtp_sink)
+        path = f"{API}/deliveries/{failed['id']}/resend"
+        denied = await client.post(path, headers=organisation(tokens, "org-0101"))
+        problem(denied, 403)
+        problem(
+            await client.post(f"{API}/deliveries/{uuid.uuid4()}/resend", headers=fund(tokens)), 404
+        )
+        await put_entry(client, fund(tokens), "municipality", "101", [], body={"version": 1})
+        no_address = await client.post(path, headers=fund(tokens))
+        assert "no address" in problem(no_address, 409)["detail"]
+        await put_entry(client, fund(tokens), "municipality", "101", [KK], body={"version": 2})
+        assert (await client.post(path, headers=fund(tokens))).status_code == 202
+        await Sender(notifications_db, settings_for()).send_due()
+        log = (await client.get(f"{API}/deliveries?status=sent", headers=fund(tokens))).json()
+        (sent,) = log["items"]
+        twice = await client.post(f"{API}/deliveries/{sent['id']}/resend", headers=fund(tokens))
+        assert "only failed deliveries" in problem(twice, 409)["detail"]
+
+    async def test_a_delivery_that_found_no_address_is_sent_once_there_is_one(
+        self, client, tokens, notifications_db, settings_for, smtp_sink
+    ):
+        event = PackageReturnedV1.example()
+        await InboxProcessor(notifications_db, consumer()).apply(to_envelope(event))
+        (nothing,) = (await client.get(f"{API}/deliveries", headers=fund(tokens))).json()["items"]
+        assert nothing["status"] == "no_address"
+        await put_entry(
+            client, organisation(tokens, "org-0101"), "organisation", "org-0101", ["bo@s.dk"]
+        )
+        response = await client.post(
+            f"{API}/deliveries/{nothing['id']}/resend", headers=fund(tokens)
+        )
+        assert response.status_code == 202
+        await Sender(notifications_db, settings_for()).send_due()
+        (message,) = smtp_sink.messages
+        assert message["Subject"] == "Dokumentationspakken for styringsåret 2026 er sendt retur"
+
+
 class TestHostileInput:
     async def test_no_operation_answers_5xx_or_a_non_problem_error(self, client, tokens):
         openapi = (await client.get("/notifications/openapi.json")).json()
