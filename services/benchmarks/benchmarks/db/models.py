@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from common.db import make_metadata
 
 FIGURE = Numeric(14, 4)
+CELL_SUM = Numeric(24, 4)
 MONEY = Numeric(14, 2)
 
 
@@ -149,6 +150,42 @@ class DepartmentFiguresRow(Base):
     vacancy_loss_per_dwelling: Mapped[Decimal | None] = mapped_column(FIGURE)
     operating_cost_per_m2: Mapped[Decimal | None] = mapped_column(FIGURE)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BenchmarkCellRow(Base):
+    """Per year, comparison criteria and municipality: how many departments have a value of
+    each figure (``n_<code>``) and the sum of those values (``s_<code>``). Kept in step with
+    ``department_figures`` by the recompute job (old rows subtracted, new ones added, exact
+    numeric sums), so a benchmark at any widening level is ``Σ s / Σ n`` over a few cells
+    instead of an average over every department of the year. Unknown criteria are ``''``."""
+
+    __tablename__ = "benchmark_cells"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    housing_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16), primary_key=True)
+    building_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    period_band: Mapped[str] = mapped_column(String(16), primary_key=True)
+    size_band: Mapped[str] = mapped_column(String(16), primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    n_administration_cost_per_dwelling: Mapped[int] = mapped_column(Integer)
+    s_administration_cost_per_dwelling: Mapped[Decimal] = mapped_column(CELL_SUM)
+    n_average_dwelling_size: Mapped[int] = mapped_column(Integer)
+    s_average_dwelling_size: Mapped[Decimal] = mapped_column(CELL_SUM)
+    n_maintenance_per_m2: Mapped[int] = mapped_column(Integer)
+    s_maintenance_per_m2: Mapped[Decimal] = mapped_column(CELL_SUM)
+    n_move_out_rate: Mapped[int] = mapped_column(Integer)
+    s_move_out_rate: Mapped[Decimal] = mapped_column(CELL_SUM)
+    n_municipal_allocation_share: Mapped[int] = mapped_column(Integer)
+    s_municipal_allocation_share: Mapped[Decimal] = mapped_column(CELL_SUM)
+    n_operating_cost_per_m2: Mapped[int] = mapped_column(Integer)
+    s_operating_cost_per_m2: Mapped[Decimal] = mapped_column(CELL_SUM)
+    n_rent_per_m2: Mapped[int] = mapped_column(Integer)
+    s_rent_per_m2: Mapped[Decimal] = mapped_column(CELL_SUM)
+    n_vacancy_loss_per_dwelling: Mapped[int] = mapped_column(Integer)
+    s_vacancy_loss_per_dwelling: Mapped[Decimal] = mapped_column(CELL_SUM)
+    n_vacancy_share: Mapped[int] = mapped_column(Integer)
+    s_vacancy_share: Mapped[Decimal] = mapped_column(CELL_SUM)
 
 
 class DirtyDepartmentRow(Base):

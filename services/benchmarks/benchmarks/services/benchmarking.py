@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from benchmarks.db.models import DepartmentFiguresRow
+from benchmarks.db.models import BenchmarkCellRow, DepartmentFiguresRow
 from benchmarks.domain import figures as f
 from benchmarks.domain.critical import Colour, assess, index_forward, round4
 from benchmarks.domain.groups import LEVELS, GroupKey, Level, choose_level
@@ -71,10 +71,16 @@ def _criteria_sql(level: Level, params: dict[str, Any]) -> str:
     return " AND ".join(parts)
 
 
+def _average(count: Any, total: Any) -> tuple[int, Decimal | None]:
+    n = int(count or 0)
+    return n, (round4(Decimal(total) / n) if n else None)
+
+
 async def aggregates(
     session: AsyncSession, year: int, key: GroupKey, municipality_code: str
 ) -> dict[str, Aggregate]:
-    """Counts and averages of every figure in ``year`` for the groups around ``key``."""
+    """Counts and averages of every figure in ``year`` for the groups around ``key``, read
+    from the year's benchmark cells."""
     params: dict[str, Any] = {
         "year": year,
         "municipality_code": municipality_code,
@@ -86,26 +92,20 @@ async def aggregates(
     }
     columns = []
     for code in f.CODES:
-        for level in LEVELS:
-            condition = _criteria_sql(level, params)
-            columns.append(f"count({code}) FILTER (WHERE {condition}) AS n_{code}_{level.number}")
-            columns.append(f"avg({code}) FILTER (WHERE {condition}) AS a_{code}_{level.number}")
-        columns.append(
-            f"count({code}) FILTER (WHERE municipality_code = :municipality_code) AS n_{code}_m"
-        )
-        columns.append(
-            f"avg({code}) FILTER (WHERE municipality_code = :municipality_code) AS a_{code}_m"
-        )
-        columns.append(f"count({code}) AS n_{code}_n")
-        columns.append(f"avg({code}) AS a_{code}_n")
+        for suffix, condition in (
+            *((str(level.number), _criteria_sql(level, params)) for level in LEVELS),
+            ("m", "municipality_code = :municipality_code"),
+            ("n", "true"),
+        ):
+            columns.append(f"sum(n_{code}) FILTER (WHERE {condition}) AS n_{code}_{suffix}")
+            columns.append(f"sum(s_{code}) FILTER (WHERE {condition}) AS s_{code}_{suffix}")
     statement = text(
-        f"SELECT {', '.join(columns)} FROM department_figures WHERE year = :year"  # noqa: S608 - codes and criteria come from the fixed catalogue
+        f"SELECT {', '.join(columns)} FROM benchmark_cells WHERE year = :year"  # noqa: S608 - codes and criteria come from the fixed catalogue
     )
     row = (await session.execute(statement, params)).mappings().one()
 
     def pair(suffix: str, code: str) -> tuple[int, Decimal | None]:
-        average = row[f"a_{code}_{suffix}"]
-        return int(row[f"n_{code}_{suffix}"]), None if average is None else round4(average)
+        return _average(row[f"n_{code}_{suffix}"], row[f"s_{code}_{suffix}"])
 
     return {
         code: Aggregate(
@@ -117,14 +117,31 @@ async def aggregates(
     }
 
 
+async def national_averages(
+    session: AsyncSession, years: list[int]
+) -> dict[int, dict[str, tuple[int, Decimal | None]]]:
+    """Per year and figure: (departments with a value, the national average department)."""
+    columns = ", ".join(f"sum(n_{c}) AS n_{c}, sum(s_{c}) AS s_{c}" for c in f.CODES)
+    found = (
+        await session.execute(
+            text(
+                f"SELECT year, {columns} FROM benchmark_cells "  # noqa: S608 - fixed catalogue
+                "WHERE year = ANY(CAST(:years AS int[])) GROUP BY year"
+            ),
+            {"years": years},
+        )
+    ).mappings()
+    return {
+        int(row["year"]): {c: _average(row[f"n_{c}"], row[f"s_{c}"]) for c in f.CODES}
+        for row in found
+    }
+
+
 async def accounts_in_year(session: AsyncSession, year: int) -> int:
     """Departments with reported accounts in ``year`` (nationally)."""
     count = await session.scalar(
-        select(func.count())
-        .select_from(DepartmentFiguresRow)
-        .where(
-            DepartmentFiguresRow.year == year,
-            DepartmentFiguresRow.administration_cost_per_dwelling.is_not(None),
+        select(func.sum(BenchmarkCellRow.n_administration_cost_per_dwelling)).where(
+            BenchmarkCellRow.year == year
         )
     )
     return int(count or 0)

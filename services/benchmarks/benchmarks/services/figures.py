@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from benchmarks.db.models import DepartmentFiguresRow, DirtyDepartmentRow
+from benchmarks.db.models import BenchmarkCellRow, DepartmentFiguresRow, DirtyDepartmentRow
 from benchmarks.db.queries_figures import REGISTER_AND_ACCOUNTS
 from benchmarks.domain import figures as f
 from benchmarks.domain.critical import round4
@@ -92,14 +93,70 @@ async def recompute(
                 "computed_at": now,
             }
         )
-    await session.execute(
-        delete(DepartmentFiguresRow).where(
-            DepartmentFiguresRow.department_id.in_(list(department_ids))
+    removed = (
+        (
+            await session.execute(
+                delete(DepartmentFiguresRow)
+                .where(DepartmentFiguresRow.department_id.in_(list(department_ids)))
+                .returning(*(getattr(DepartmentFiguresRow, c) for c in (*CELL_KEY, *f.CODES)))
+            )
         )
+        .mappings()
+        .all()
     )
     if rows:
         await session.execute(insert(DepartmentFiguresRow), rows)
+    await _update_cells(session, removed, rows)
     return len(rows)
+
+
+CELL_KEY = (
+    "year",
+    "housing_type",
+    "region",
+    "building_type",
+    "period_band",
+    "size_band",
+    "municipality_code",
+)
+
+
+async def _update_cells(
+    session: AsyncSession, removed: Sequence[Mapping[Any, Any]], added: Sequence[Mapping[Any, Any]]
+) -> None:
+    """Subtract the removed department-years from their benchmark cells and add the new ones
+    (exact numeric sums, so the cells equal a fresh aggregation at any time)."""
+    deltas: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for rows, sign in ((removed, -1), (added, 1)):
+        for row in rows:
+            key = tuple(row[c] if row[c] is not None else "" for c in CELL_KEY)
+            delta = deltas.setdefault(
+                key,
+                {
+                    **dict(zip(CELL_KEY, key, strict=True)),
+                    **{f"n_{c}": 0 for c in f.CODES},
+                    **{f"s_{c}": Decimal(0) for c in f.CODES},
+                },
+            )
+            for code in f.CODES:
+                if row[code] is not None:
+                    delta[f"n_{code}"] += sign
+                    delta[f"s_{code}"] += sign * Decimal(row[code])
+    changed = [d for d in deltas.values() if any(d[f"n_{c}"] or d[f"s_{c}"] for c in f.CODES)]
+    if not changed:
+        return
+    statement = pg_insert(BenchmarkCellRow)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(CELL_KEY),
+            set_={
+                column: getattr(BenchmarkCellRow, column) + getattr(statement.excluded, column)
+                for code in f.CODES
+                for column in (f"n_{code}", f"s_{code}")
+            },
+        ),
+        changed,
+    )
 
 
 async def recompute_dirty(database: Database, *, history_years: int, batch: int) -> int:

@@ -15,12 +15,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, false, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from benchmarks.db.models import BenchmarkCellRow as Cell
 from benchmarks.db.models import DepartmentFiguresRow as Row
 from benchmarks.domain import figures as f
 from benchmarks.domain.critical import assess, round4
 from benchmarks.domain.errors import NoFiguresError
 from benchmarks.domain.groups import CRITERIA, CRITERION_LABELS, LEVELS, choose_level
-from benchmarks.services.benchmarking import Benchmarker, FigureResult
+from benchmarks.services.benchmarking import Benchmarker, FigureResult, national_averages
 from benchmarks.settings import BenchmarksSettings
 
 HISTORY_YEARS = 5
@@ -464,7 +465,7 @@ async def aggregate_figures(
     mine = await _averages(session, condition, years)
     if chosen not in mine:
         raise NoFiguresError(f"{what} has no key figures for {chosen}.")
-    national = await _averages(session, true(), years)
+    national = await national_averages(session, years)
 
     def figures_of(
         year_: int,
@@ -568,20 +569,32 @@ async def public_figures(
     municipality_code: str | None,
     criteria: dict[str, str | None],
 ) -> PublicFigures:
-    condition: ColumnElement[bool] = true()
-    if municipality_code is not None:
-        condition = and_(condition, Row.municipality_code == municipality_code)
-    for criterion, value in criteria.items():
-        if value is not None:
-            condition = and_(condition, getattr(Row, criterion) == value)
+    """The average department over the benchmark cells matching the filters."""
     chosen = year if year is not None else await latest_year(session, true())
     if chosen is None:
         raise NoFiguresError("There are no key figures yet.")
-    averages = (await _averages(session, condition, [chosen])).get(chosen, {})
+    condition: ColumnElement[bool] = Cell.year == chosen
+    if municipality_code is not None:
+        condition = and_(condition, Cell.municipality_code == municipality_code)
+    for criterion, value in criteria.items():
+        if value is not None:
+            condition = and_(condition, getattr(Cell, criterion) == value)
+    sums = (
+        await session.execute(
+            select(
+                *(
+                    func.sum(getattr(Cell, f"{prefix}_{code}"))
+                    for code in f.CODES
+                    for prefix in ("n", "s")
+                )
+            ).where(condition)
+        )
+    ).one()
     minimum = settings.public_min_departments
     figures = []
-    for spec in f.CATALOGUE:
-        count, average = averages.get(spec.code, (0, None))
+    for index, spec in enumerate(f.CATALOGUE):
+        count = int(sums[2 * index] or 0)
+        average = round4(Decimal(sums[2 * index + 1]) / count) if count else None
         suppressed = count < minimum
         figures.append(
             PublicFigure(

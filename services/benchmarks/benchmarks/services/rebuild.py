@@ -20,6 +20,7 @@ READ_MODEL_TABLES = (
     "vacancy_flags",
     "accounts",
     "department_figures",
+    "benchmark_cells",
     "dirty_departments",
 )
 

@@ -94,3 +94,40 @@ class TestOutOfOrder:
         await feed(updated(created, version=2, recorded_at=at(2025, 3, 1), department_id="B"))
         assert figures_of(benchmarks_db_url, "A", 2025) == {}
         assert figures_of(benchmarks_db_url, "B", 2025)["average_dwelling_size"] == 75
+
+
+def cells(db_url: str) -> list[tuple]:
+    return sql(
+        db_url,
+        "SELECT year, housing_type, region, building_type, period_band, size_band, "
+        "municipality_code, n_rent_per_m2, s_rent_per_m2, n_administration_cost_per_dwelling, "
+        "s_administration_cost_per_dwelling FROM benchmark_cells "
+        "WHERE n_rent_per_m2 <> 0 OR n_administration_cost_per_dwelling <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7",
+    )
+
+
+def fresh_cells(db_url: str) -> list[tuple]:
+    return sql(
+        db_url,
+        "SELECT year, coalesce(housing_type, ''), coalesce(region, ''), "
+        "coalesce(building_type, ''), coalesce(period_band, ''), coalesce(size_band, ''), "
+        "municipality_code, count(rent_per_m2), coalesce(sum(rent_per_m2), 0), "
+        "count(administration_cost_per_dwelling), "
+        "coalesce(sum(administration_cost_per_dwelling), 0) FROM department_figures "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7",
+    )
+
+
+class TestBenchmarkCells:
+    async def test_the_cells_always_equal_a_fresh_aggregation(self, feed, benchmarks_db_url):
+        created = lease("L9", "d9", "B", start=date(2020, 1, 1), area="40.00")
+        await feed(*fixture_events(), department("B"), created)
+        assert cells(benchmarks_db_url) == fresh_cells(benchmarks_db_url)
+        # B's only dwelling grows (size band moves), A's department moves to another period
+        await feed(
+            updated(created, version=2, recorded_at=at(2025, 3, 1), area_m2="95.00"),
+            department("A", construction_year=2010, version=2, recorded_at=at(2025, 3, 2)),
+            accounts("A", 2025, revision=2, administration="30000.00"),
+        )
+        assert cells(benchmarks_db_url) == fresh_cells(benchmarks_db_url)
+        assert len(fresh_cells(benchmarks_db_url)) == 10  # A and B, five years each

@@ -17,7 +17,7 @@ from common.testing.kafka import create_topic
 
 from ..conftest import sql
 from .bm_factories import accounts, simple_department
-from .test_event_order import snapshot
+from .test_event_order import cells, snapshot
 from .test_key_figures import fixture_events
 
 
@@ -76,6 +76,7 @@ class TestReplayEqualsIncremental:
         finally:
             await bus.stop()
         incremental = snapshot(benchmarks_db_url)
+        incremental_cells = cells(benchmarks_db_url)
         assert {row[0] for row in incremental} == {"A", "P1", "P2"}
 
         async with benchmarks_db.session() as session, session.begin():
@@ -89,3 +90,4 @@ class TestReplayEqualsIncremental:
         await run_group(benchmarks_db, infra, second, tuple(renamed.values()), from_the_beginning)
         await feed.recompute()
         assert snapshot(benchmarks_db_url) == incremental
+        assert cells(benchmarks_db_url) == incremental_cells
