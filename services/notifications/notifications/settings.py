@@ -7,7 +7,7 @@ attempts) is here too, so tests and operations can tune it without code.
 
 from typing import ClassVar, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import ServiceSettings
@@ -22,7 +22,7 @@ class NotificationsSettings(ServiceSettings):
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server (relay) host.")
     smtp_port: int = Field(default=1025, ge=1, le=65535)
     smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_password: SecretStr | None = None
     smtp_use_tls: bool = Field(default=False, description="Implicit TLS (SMTPS, port 465).")
     smtp_start_tls: bool = Field(default=False, description="STARTTLS after connecting.")
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)

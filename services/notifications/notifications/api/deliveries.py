@@ -108,7 +108,7 @@ async def list_deliveries(
 ) -> Any:
     page = await deliveries.list_deliveries(uow, scope, where, cursor=cursor, limit=limit)
     return {
-        "items": [delivery_out(r, scope) for r in page.rows],  # type: ignore[arg-type]
+        "items": [delivery_out(r, scope) for r in page.rows],
         "next_cursor": page.next_cursor,
     }
 

@@ -110,7 +110,7 @@ async def list_recipients(
     cursor: Cursor = None,
 ) -> Any:
     page = await directory.list_recipients(uow, scope, kind=kind, cursor=cursor, limit=limit)
-    return {"items": [recipient_out(r) for r in page.rows], "next_cursor": page.next_cursor}  # type: ignore[arg-type]
+    return {"items": [recipient_out(r) for r in page.rows], "next_cursor": page.next_cursor}
 
 
 @router.get(

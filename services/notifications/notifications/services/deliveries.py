@@ -47,7 +47,7 @@ async def list_deliveries(
     *,
     cursor: str | None,
     limit: int,
-) -> PageOf:
+) -> PageOf[DeliveryRow]:
     after = decode_cursor(cursor, 2)
     key: tuple[datetime, uuid.UUID] | None = None
     if after is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from common.db.uow import UnitOfWork
 from common.errors import FieldError, PreconditionRequiredError
@@ -19,6 +20,8 @@ from notifications.domain.errors import (
 from notifications.domain.rules import RecipientKind, optional_event_types, required_event_types
 from notifications.services.cursors import decode_cursor, encode_cursor
 
+RowT = TypeVar("RowT")
+
 
 @dataclass(frozen=True, slots=True)
 class SetRecipient:
@@ -30,14 +33,22 @@ class SetRecipient:
 
 
 @dataclass(frozen=True, slots=True)
-class PageOf:
-    rows: Sequence[object]
+class PageOf(Generic[RowT]):
+    rows: Sequence[RowT]
     next_cursor: str | None
 
 
 def _not_found(kind: RecipientKind, ref: str) -> RecipientNotFoundError:
     return RecipientNotFoundError(
         f"No directory entry for {kind.value} '{ref}' among those you may manage."
+    )
+
+
+def _no_entry_yet(kind: RecipientKind, ref: str) -> RecipientNotFoundError:
+    return RecipientNotFoundError(
+        f"The {kind.value} '{ref}' has no directory entry yet, so its notifications are "
+        f"logged as 'no_address'; create it with PUT /notifications/v1/recipients/"
+        f"{kind.value}/{ref}."
     )
 
 
@@ -74,7 +85,7 @@ async def get_recipient(
         raise _not_found(kind, ref)
     row = await RecipientRepository(uow.session).get(kind, ref)
     if row is None:
-        raise _not_found(kind, ref)
+        raise _no_entry_yet(kind, ref)
     return row
 
 
@@ -85,7 +96,7 @@ async def list_recipients(
     kind: RecipientKind | None,
     cursor: str | None,
     limit: int,
-) -> PageOf:
+) -> PageOf[RecipientRow]:
     after = decode_cursor(cursor, 2)
     rows = await RecipientRepository(uow.session).page(
         visible=scope.recipients_visible(),
@@ -172,7 +183,7 @@ async def recipient_changes(
     *,
     cursor: str | None,
     limit: int,
-) -> PageOf:
+) -> PageOf[RecipientChangeRow]:
     await get_recipient(uow, scope, kind, ref)
     after = decode_cursor(cursor, 1)
     try:

@@ -94,7 +94,7 @@ class SmtpTransport:
                 hostname=s.smtp_host,
                 port=s.smtp_port,
                 username=s.smtp_username,
-                password=s.smtp_password,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
                 use_tls=s.smtp_use_tls,
                 start_tls=s.smtp_start_tls,
                 timeout=s.smtp_timeout_seconds,

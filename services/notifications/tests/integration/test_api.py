@@ -85,6 +85,14 @@ class TestMunicipalityNotificationAddress:
         assert changed.json()["addresses"] == ["ny@kk.dk", KK]
         assert changed.json()["version"] == 2
 
+    async def test_a_municipality_without_an_entry_is_told_how_to_make_one(self, client, tokens):
+        response = await client.get(
+            f"{API}/recipients/municipality/101", headers=municipality(tokens)
+        )
+        detail = problem(response, 404)["detail"]
+        assert "no directory entry yet" in detail
+        assert "PUT /notifications/v1/recipients/municipality/101" in detail
+
     async def test_changing_without_the_version_is_refused(self, client, tokens):
         await put_entry(client, municipality(tokens), "municipality", "101", [KK])
         missing = await put_entry(client, municipality(tokens), "municipality", "101", [])
