@@ -18,6 +18,7 @@ from bench import (
     benchmarks_catchup,
     benchmarks_lag,
     event_latency,
+    governance_packages,
     register_bulk,
     register_report,
     register_single,
@@ -29,11 +30,18 @@ from bench._setup import Infra, delete_created_topics, quiet_logging, server_pid
 EVENT_BENCHMARKS = ("relay", "latency")
 REGISTER_BENCHMARKS = ("register-bulk", "register-single", "register-statistics")
 CALCULATOR_BENCHMARKS = ("benchmarks-lag", "benchmarks-catchup")
-BENCHMARKS = (*EVENT_BENCHMARKS, *REGISTER_BENCHMARKS, *CALCULATOR_BENCHMARKS)
+GOVERNANCE_BENCHMARKS = ("governance-packages",)
+BENCHMARKS = (
+    *EVENT_BENCHMARKS,
+    *REGISTER_BENCHMARKS,
+    *CALCULATOR_BENCHMARKS,
+    *GOVERNANCE_BENCHMARKS,
+)
 GROUPS = {
     "all": BENCHMARKS,
     "register": REGISTER_BENCHMARKS,
     "calculator": CALCULATOR_BENCHMARKS,
+    "governance": GOVERNANCE_BENCHMARKS,
 }
 ATTEMPTS = 3
 
@@ -153,6 +161,11 @@ def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
         return _run_register(name, infra, args)
     if name in CALCULATOR_BENCHMARKS:
         return _run_calculator(name, infra, args)
+    if name in GOVERNANCE_BENCHMARKS:
+        recorder = Recorder(f"python -m bench {name}{quick}")
+        governance = governance_packages.QUICK if args.quick else governance_packages.FULL
+        result_g = governance_packages.run(infra, governance, _progress)
+        return governance_packages.report(result_g, recorder.line())
     if name == "relay":
         recorder = Recorder(f"python -m bench relay{quick}")
         settings = relay_throughput.QUICK if args.quick else relay_throughput.FULL
