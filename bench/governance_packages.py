@@ -213,7 +213,7 @@ async def _apply(database: Database, processor: InboxProcessor, envelopes: list[
 
 def _sql(url: str, statement: str, params: dict[str, object] | None = None) -> None:
     with psycopg.connect(libpq_dsn(url), autocommit=True) as connection:
-        connection.execute(statement, params)  # type: ignore[arg-type]
+        connection.execute(statement, params)
 
 
 def _baseline(url: str) -> None:
