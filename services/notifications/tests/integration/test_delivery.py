@@ -93,6 +93,14 @@ async def outbox_events(database: Database) -> list[Envelope]:
     return [Envelope.from_structured(row.envelope) for row in rows]
 
 
+class FrozenClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 class TestEventToMessage:
     async def test_package_sent_notifies_the_home_and_each_location_municipality(
         self, notifications_db, apply_event, sender_for, smtp_sink
@@ -507,17 +515,20 @@ class TestInterruptedSending:
     ):
         await set_entry(notifications_db, "municipality", "101", [KK])
         await apply_event(package_sent(location_municipality_codes=["101"]))
-        settings = {"sender_lease_seconds": 2.5, "sent_probe_url": smtp_sink.probe_url}
+        settings = {"sender_lease_seconds": 60.0, "sent_probe_url": smtp_sink.probe_url}
+        clock = FrozenClock(datetime.now(UTC) + timedelta(seconds=1))
+        dying = sender_for(settings=settings, clock=clock, on_step=self.dies_at("accepted"))
         with pytest.raises(self.Died):
-            await sender_for(settings=settings, on_step=self.dies_at("accepted")).send_due()
+            await dying.send_due()
         (row,) = await deliveries(notifications_db)
         assert row.status == "sending"
         assert len(smtp_sink.messages) == 1
 
-        await sender_for(settings=settings).send_due()  # within the lease: left alone
+        clock.now += timedelta(seconds=59)
+        await sender_for(settings=settings, clock=clock).send_due()  # within the lease: left alone
         assert (await deliveries(notifications_db))[0].status == "sending"
-        await asyncio.sleep(2.6)
-        await sender_for(settings=settings).send_due()
+        clock.now += timedelta(seconds=1)
+        await sender_for(settings=settings, clock=clock).send_due()
 
         (row,) = await deliveries(notifications_db)
         assert row.status == "sent"
@@ -529,11 +540,13 @@ class TestInterruptedSending:
     ):
         await set_entry(notifications_db, "municipality", "101", [KK])
         await apply_event(package_sent(location_municipality_codes=["101"]))
-        settings = {"sender_lease_seconds": 2.5}
+        settings = {"sender_lease_seconds": 60.0}
+        clock = FrozenClock(datetime.now(UTC) + timedelta(seconds=1))
+        dying = sender_for(settings=settings, clock=clock, on_step=self.dies_at("accepted"))
         with pytest.raises(self.Died):
-            await sender_for(settings=settings, on_step=self.dies_at("accepted")).send_due()
-        await asyncio.sleep(2.6)
-        await sender_for(settings=settings).send_due()
+            await dying.send_due()
+        clock.now += timedelta(seconds=60)
+        await sender_for(settings=settings, clock=clock).send_due()
 
         (row,) = await deliveries(notifications_db)
         assert row.status == "sent"
@@ -546,12 +559,14 @@ class TestInterruptedSending:
     ):
         await set_entry(notifications_db, "municipality", "101", [KK])
         await apply_event(package_sent(location_municipality_codes=["101"]))
-        settings = {"sender_lease_seconds": 2.5, "sent_probe_url": smtp_sink.probe_url}
+        settings = {"sender_lease_seconds": 60.0, "sent_probe_url": smtp_sink.probe_url}
+        clock = FrozenClock(datetime.now(UTC) + timedelta(seconds=1))
+        dying = sender_for(settings=settings, clock=clock, on_step=self.dies_at("claimed"))
         with pytest.raises(self.Died):
-            await sender_for(settings=settings, on_step=self.dies_at("claimed")).send_due()
+            await dying.send_due()
         assert smtp_sink.messages == []
-        await asyncio.sleep(2.6)
-        await sender_for(settings=settings).send_due()
+        clock.now += timedelta(seconds=60)
+        await sender_for(settings=settings, clock=clock).send_due()
 
         assert len(smtp_sink.messages) == 1
         assert (await deliveries(notifications_db))[0].status == "sent"
@@ -572,14 +587,6 @@ class TestAmounts:
         body = message.get_body(("plain",)).get_content()
         assert "999,50 kr." in body
         assert "Forskud" not in body
-
-
-class FrozenClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class TestBackoffSchedule:
