@@ -34,54 +34,73 @@ years AS (
     FROM last, generate_series(last_year - :history + 1, last_year) AS y
     WHERE last_year IS NOT NULL
 ),
-lease_months AS (
+effective AS (
+    -- each lease up to the day before the dwelling's next lease starts: where leases overlap,
+    -- the later one counts
     SELECT l.lease_id, l.dwelling_id, l.department_id, l.area_m2, l.start_date,
-        CAST(m AS date) AS month
-    FROM leases l
-    JOIN last ON last.department_id = l.department_id
-    CROSS JOIN LATERAL generate_series(
-        greatest(
-            date_trunc('month', l.start_date + interval '1 month' - interval '1 day'),
-            make_date(last.last_year - :history + 1, 1, 1)
-        ),
-        least(date_trunc('month', coalesce(l.end_date, make_date(last.last_year, 12, 1))),
-              make_date(last.last_year, 12, 1)),
-        interval '1 month'
-    ) AS m
-    WHERE l.area_m2 IS NOT NULL AND last.last_year IS NOT NULL
+        least(
+            coalesce(l.end_date, CAST('infinity' AS date)),
+            coalesce(
+                lead(l.start_date) OVER (
+                    PARTITION BY l.dwelling_id ORDER BY l.start_date, l.lease_id
+                ) - 1,
+                CAST('infinity' AS date)
+            )
+        ) AS end_date
+    FROM leases l JOIN ids USING (department_id)
+    WHERE l.area_m2 IS NOT NULL
 ),
-dwelling_months AS (
-    SELECT DISTINCT ON (dwelling_id, month) *
-    FROM lease_months
-    ORDER BY dwelling_id, month, start_date DESC, lease_id DESC
+rents AS (
+    -- a rent holds from its day to the day before the next; the first also before it
+    SELECT r.lease_id, r.monthly_rent,
+        CASE WHEN row_number() OVER w = 1 THEN CAST('-infinity' AS date)
+             ELSE r.effective_from END AS valid_from,
+        coalesce(lead(r.effective_from) OVER w - 1, CAST('infinity' AS date)) AS valid_to
+    FROM rent_points r JOIN effective e USING (lease_id)
+    WINDOW w AS (PARTITION BY r.lease_id ORDER BY r.effective_from)
+),
+flags AS (
+    -- a flag recorded at a moment holds from the next day (Danish time) to the day before the
+    -- next flag's; the first also before it
+    SELECT f.lease_id, f.vacancy_loss_flag,
+        CASE WHEN row_number() OVER w = 1 THEN CAST('-infinity' AS date)
+             ELSE CAST(f.recorded_at AT TIME ZONE 'Europe/Copenhagen' AS date) + 1 END
+            AS valid_from,
+        coalesce(
+            CAST(lead(f.recorded_at) OVER w AT TIME ZONE 'Europe/Copenhagen' AS date),
+            CAST('infinity' AS date)
+        ) AS valid_to
+    FROM vacancy_flags f JOIN effective e USING (lease_id)
+    WINDOW w AS (PARTITION BY f.lease_id ORDER BY f.recorded_at)
+),
+pieces AS (
+    SELECT e.department_id, e.dwelling_id, e.area_m2, r.monthly_rent AS rent,
+        coalesce(fl.vacancy_loss_flag, false) AS tomgang, y.year,
+        CAST(date_trunc('month', greatest(e.start_date, r.valid_from, fl.valid_from,
+                make_date(y.year, 1, 1)) + interval '1 month' - interval '1 day') AS date)
+            AS first_month,
+        CAST(date_trunc('month', least(e.end_date, r.valid_to, fl.valid_to,
+                make_date(y.year, 12, 31))) AS date) AS last_month
+    FROM effective e
+    JOIN years y ON y.department_id = e.department_id
+    LEFT JOIN rents r ON r.lease_id = e.lease_id
+    LEFT JOIN flags fl ON fl.lease_id = e.lease_id
+),
+counted AS (
+    SELECT *,
+        (extract(year FROM last_month) * 12 + extract(month FROM last_month))
+        - (extract(year FROM first_month) * 12 + extract(month FROM first_month)) + 1 AS months
+    FROM pieces
 ),
 valued AS (
-    SELECT dm.department_id, dm.dwelling_id, dm.area_m2, dm.month,
-        CAST(extract(year FROM dm.month) AS int) AS year,
-        coalesce(
-            (SELECT r.monthly_rent FROM rent_points r
-             WHERE r.lease_id = dm.lease_id AND r.effective_from <= dm.month
-             ORDER BY r.effective_from DESC LIMIT 1),
-            (SELECT r.monthly_rent FROM rent_points r
-             WHERE r.lease_id = dm.lease_id ORDER BY r.effective_from LIMIT 1)
-        ) AS rent,
-        coalesce(
-            (SELECT f.vacancy_loss_flag FROM vacancy_flags f
-             WHERE f.lease_id = dm.lease_id
-               AND f.recorded_at < (CAST(dm.month AS timestamp) AT TIME ZONE 'Europe/Copenhagen')
-             ORDER BY f.recorded_at DESC LIMIT 1),
-            (SELECT f.vacancy_loss_flag FROM vacancy_flags f
-             WHERE f.lease_id = dm.lease_id ORDER BY f.recorded_at LIMIT 1),
-            false
-        ) AS tomgang
-    FROM dwelling_months dm
+    SELECT * FROM counted WHERE months > 0
 ),
 register AS (
     SELECT department_id, year,
-        count(*) AS dwelling_months,
-        count(*) FILTER (WHERE tomgang) AS tomgang_months,
-        sum(rent) FILTER (WHERE rent IS NOT NULL) AS rent_sum,
-        sum(area_m2) FILTER (WHERE rent IS NOT NULL) AS rented_area_sum,
+        sum(months) AS dwelling_months,
+        coalesce(sum(months) FILTER (WHERE tomgang), 0) AS tomgang_months,
+        sum(months * rent) FILTER (WHERE rent IS NOT NULL) AS rent_sum,
+        sum(months * area_m2) FILTER (WHERE rent IS NOT NULL) AS rented_area_sum,
         count(DISTINCT dwelling_id) AS dwellings
     FROM valued GROUP BY department_id, year
 ),
@@ -89,7 +108,7 @@ sizes AS (
     SELECT department_id, year, avg(area_m2) AS average_size
     FROM (
         SELECT DISTINCT ON (department_id, year, dwelling_id) department_id, year, area_m2
-        FROM valued ORDER BY department_id, year, dwelling_id, month DESC
+        FROM valued ORDER BY department_id, year, dwelling_id, last_month DESC
     ) last_area
     GROUP BY department_id, year
 ),
