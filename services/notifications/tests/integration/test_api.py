@@ -296,6 +296,24 @@ class TestDeliveryLog:
         problem(hidden, 404)
         problem(await client.get(f"{API}/deliveries/{uuid.uuid4()}", headers=fund(tokens)), 404)
 
+    async def test_a_municipality_cannot_read_another_recipients_delivery(
+        self, client, tokens, delivered
+    ):
+        everything = (await client.get(f"{API}/deliveries", headers=fund(tokens))).json()
+        for item in everything["items"]:
+            read = await client.get(
+                f"{API}/deliveries/{item['id']}", headers=municipality(tokens, "147")
+            )
+            if item["recipient_ref"] == "147":
+                assert read.status_code == 200
+            else:
+                problem(read, 404)
+        export = await client.get(
+            f"{API}/deliveries/export.xlsx", headers=municipality(tokens, "147")
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(export.content))["Afsendelser"]
+        assert [r[7] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["147"]
+
     async def test_filters_by_event_recipient_status_and_time(self, client, tokens, delivered):
         headers = fund(tokens)
 
