@@ -110,6 +110,15 @@ class DeliveryRepository:
         )
         return len(inserted.all())
 
+    async def recipients_of_event(self, event_id: uuid.UUID) -> set[tuple[str, str]]:
+        """(kind, ref) of everyone who already has a delivery for this event."""
+        rows = await self.session.execute(
+            select(DeliveryRow.recipient_kind, DeliveryRow.recipient_ref)
+            .where(DeliveryRow.event_id == event_id)
+            .distinct()
+        )
+        return {(kind, ref) for kind, ref in rows.all()}
+
     async def get_for_update(self, delivery_id: uuid.UUID) -> DeliveryRow | None:
         found: DeliveryRow | None = await self.session.scalar(
             select(DeliveryRow).where(DeliveryRow.id == delivery_id).with_for_update()

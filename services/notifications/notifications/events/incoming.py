@@ -2,7 +2,8 @@
 
 The consumer (:class:`common.events.consumer.Consumer`) runs :func:`handle` in one transaction
 with its inbox row, so an event is turned into deliveries exactly once; the deliveries are
-keyed by (event id, address) as well, so a replayed or redriven event adds nothing. The
+keyed by (event id, address) as well, and a replayed or redriven event adds nothing for a
+recipient that already has a delivery of it (new addresses are operations' resend). The
 message is rendered here, once, and stored with the delivery: the log shows what was sent.
 """
 
@@ -33,10 +34,16 @@ async def handle(session: AsyncSession, envelope: Envelope) -> None:
         return
     event = rule.contract.from_envelope(envelope)
     directory = RecipientRepository(session)
+    repository = DeliveryRepository(session)
+    # A replayed event (past the inbox, e.g. a redriven dead letter) adds nothing for a
+    # recipient it already reached — even if the recipient's addresses changed since.
+    done = await repository.recipients_of_event(envelope.id)
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     for addressee in addressees(rule, event):
         recipient = addressee.recipient
+        if (recipient.kind.value, recipient.ref) in done:
+            continue
         entry = await directory.get(recipient.kind, recipient.ref)
         addresses = sorted(set(entry.addresses)) if entry else []
         opt_outs = frozenset(entry.opt_outs) if entry else frozenset()
@@ -77,7 +84,7 @@ async def handle(session: AsyncSession, envelope: Envelope) -> None:
             }
             for address in addresses
         )
-    created = await DeliveryRepository(session).add_all(rows)
+    created = await repository.add_all(rows)
     log.info(
         "notifications.deliveries_recorded",
         event_type=envelope.type,

@@ -286,6 +286,21 @@ class TestExactlyOnce:
         (row,) = await deliveries(notifications_db)
         assert row.status == "sent"
 
+    async def test_a_replay_after_the_address_changed_does_not_send_to_the_new_one(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        envelope = await apply_event(package_sent(location_municipality_codes=["101"]))
+        await drain(sender_for())
+        await set_entry(notifications_db, "municipality", "101", ["ny@kk.dk"])
+        async with notifications_db.engine.begin() as connection:
+            await connection.execute(text("DELETE FROM inbox"))
+        await apply_event(envelope)
+        await drain(sender_for())
+
+        assert [m["To"] for m in smtp_sink.messages] == [KK]
+        assert len(await deliveries(notifications_db)) == 1
+
     async def test_each_address_of_a_recipient_gets_one_message(
         self, notifications_db, apply_event, sender_for, smtp_sink
     ):
