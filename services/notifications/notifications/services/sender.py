@@ -253,6 +253,14 @@ class Sender:
             report.confirmed_by_probe += 1
             await self._record_sent(delivery, "accepted before the interruption (probe)", report)
             return
+        if delivery.interrupted and delivery.attempts > self.settings.max_attempts:
+            # Interrupted again and again (a worker dying on this very message): stop here.
+            failure = SendFailure(
+                FailureKind.PERMANENT,
+                f"interrupted {delivery.attempts - 1} times while being sent; not tried again",
+            )
+            await self._record_failure(delivery, failure, report)
+            return
         self.on_step("claimed", delivery)
         now = self.clock()
         try:
@@ -262,6 +270,11 @@ class Sender:
         except SendError as exc:
             self.on_step("refused", delivery)
             await self._record_failure(delivery, exc.failure, report)
+            return
+        except Exception as exc:  # not an SMTP answer: our bug or the library's; try later
+            bound.exception("notifications.send_crashed")
+            failure = SendFailure(FailureKind.TEMPORARY, f"{type(exc).__name__}: {exc}")
+            await self._record_failure(delivery, failure, report)
             return
         self.on_step("accepted", delivery)
         await self._record_sent(delivery, response, report)

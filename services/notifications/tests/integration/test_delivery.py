@@ -691,3 +691,45 @@ class TestBadEvents:
         async with notifications_db.engine.connect() as connection:
             count = (await connection.execute(text("SELECT count(*) FROM dead_letters"))).scalar()
         assert count == 1
+
+
+class TestSenderSurvivesTheUnexpected:
+    async def test_an_error_that_is_no_smtp_answer_is_retried_later(
+        self, notifications_db, apply_event, sender_for
+    ):
+        class Broken:
+            async def send(self, message, recipient):
+                raise ValueError("the library choked")
+
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        await apply_event(package_sent(location_municipality_codes=["101"]))
+        report = await sender_for(transport=Broken()).send_due()
+
+        assert report.retried == 1
+        (row,) = await deliveries(notifications_db)
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert row.last_error == "ValueError: the library choked"
+
+    async def test_a_message_interrupted_again_and_again_is_given_up(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        await apply_event(package_sent(location_municipality_codes=["101"]))
+        clock = FrozenClock(datetime.now(UTC) + timedelta(seconds=1))
+        settings = {"max_attempts": 2, "sender_lease_seconds": 60.0}
+        for _ in range(2):  # the worker dies on it twice
+            with pytest.raises(TestInterruptedSending.Died):
+                await sender_for(
+                    settings=settings,
+                    clock=clock,
+                    on_step=TestInterruptedSending().dies_at("claimed"),
+                ).send_due()
+            clock.now += timedelta(seconds=61)
+        await sender_for(settings=settings, clock=clock).send_due()
+
+        (row,) = await deliveries(notifications_db)
+        assert (row.status, row.attempts) == ("failed", 3)
+        assert row.last_error == "interrupted 2 times while being sent; not tried again"
+        assert smtp_sink.messages == []
+        (announced,) = await outbox_events(notifications_db)
+        assert DeliveryFailedV1.from_envelope(announced).reason.startswith("interrupted 2 times")
