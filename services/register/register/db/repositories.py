@@ -315,8 +315,13 @@ class RegisterRepository:
                 "SELECT d.department_id, count(*) AS leases,"
                 " percentile_cont(0.5) WITHIN GROUP (ORDER BY rent.amount / d.area_m2)"
                 "   AS median"
-                " FROM leases l"
-                " JOIN dwellings d ON d.id = l.dwelling_id"
+                " FROM dwellings d"
+                # per dwelling through ix_leases_dwelling_period (OFFSET 0 keeps it a nested
+                # loop: with the statistics of a young table the planner would scan all leases)
+                " JOIN LATERAL ("
+                "   SELECT l.id, l.start_date FROM leases l"
+                "   WHERE l.dwelling_id = d.id AND l.status = 'accepted' OFFSET 0"
+                " ) l ON true"
                 " JOIN LATERAL ("
                 "   SELECT sum(e.monthly_amount) AS amount FROM housing_expenses e"
                 "   WHERE e.lease_id = l.id AND e.expense_type = ANY(:rent_forming)"
@@ -324,7 +329,7 @@ class RegisterRepository:
                 "   AND (e.valid_to IS NULL OR e.valid_to >= l.start_date)"
                 " ) rent ON true"
                 " WHERE d.department_id = ANY(CAST(:departments AS TEXT[]))"
-                " AND l.status = 'accepted' AND rent.amount > 0 AND d.area_m2 > 0"
+                " AND rent.amount > 0 AND d.area_m2 > 0"
                 " GROUP BY d.department_id"
             ),
             {"departments": wanted, "rent_forming": sorted(t.value for t in RENT_FORMING)},
