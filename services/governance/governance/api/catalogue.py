@@ -3,9 +3,11 @@ the municipalities' deadlines per organisation."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel
 
 from common.app import UnitOfWorkDep
 from common.problems import problem_responses
@@ -18,7 +20,7 @@ from governance.api.schemas import (
     ExemptionIn,
     QuestionOut,
 )
-from governance.domain.rules import Question
+from governance.domain.rules import PackageStatus, Question
 from governance.services import forms, masterdata, workflow
 
 router = APIRouter(tags=["administration"])
@@ -134,6 +136,46 @@ async def put_deadline(
     await workflow.set_deadline(uow, actor, organisation_id, year, body.deadline)
     await uow.commit()
     return Response(status_code=204)
+
+
+class StatusItem(BaseModel):
+    package_id: str
+    organisation_id: str
+    year: int
+    status: str
+    status_label: str
+    deadline: date | None
+    deadline_passed: bool
+    sent_at: datetime | None
+
+
+@router.get(
+    "/status-overview",
+    response_model=list[StatusItem],
+    responses=RESPONSES,
+    summary="The home municipality's overview of its organisations' packages: status and "
+    "deadline, no content before sending",
+)
+async def status_overview(
+    actor: ActorDep, uow: UnitOfWorkDep, year: Annotated[int, Query(ge=2000, le=2100)]
+) -> list[StatusItem]:
+    today = datetime.now(UTC).date()
+    items = []
+    for package, deadline in await workflow.status_overview(uow, actor, year):
+        status = PackageStatus(package.status)
+        items.append(
+            StatusItem(
+                package_id=package.id,
+                organisation_id=package.organisation_id,
+                year=package.year,
+                status=status.value,
+                status_label=status.label,
+                deadline=deadline,
+                deadline_passed=bool(deadline and deadline < today and status.editable),
+                sent_at=package.sent_at,
+            )
+        )
+    return items
 
 
 @router.get("/deadlines", response_model=list[DeadlineOut], responses=RESPONSES)

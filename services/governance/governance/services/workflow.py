@@ -290,3 +290,27 @@ async def deadlines_of(uow: UnitOfWork, actor: Actor, year: int | None) -> list[
         statement.order_by(DeadlineRow.year, DeadlineRow.organisation_id)
     )
     return list(rows.scalars())
+
+
+async def status_overview(
+    uow: UnitOfWork, actor: Actor, year: int
+) -> list[tuple[PackageRow, date | None]]:
+    """The home municipality follows its organisations' work (seed 002 §1): each package of the
+    year with its status and deadline — no content until it is sent."""
+    if not actor.is_municipality:
+        raise PermissionDeniedError("The status overview is a municipality's view.")
+    rows = await uow.session.execute(
+        select(PackageRow, DeadlineRow.deadline)
+        .outerjoin(
+            DeadlineRow,
+            (DeadlineRow.municipality_code == PackageRow.home_municipality_code)
+            & (DeadlineRow.organisation_id == PackageRow.organisation_id)
+            & (DeadlineRow.year == PackageRow.year),
+        )
+        .where(
+            PackageRow.home_municipality_code == actor.municipality_code,
+            PackageRow.year == year,
+        )
+        .order_by(PackageRow.organisation_id)
+    )
+    return [(package, deadline) for package, deadline in rows.all()]

@@ -406,6 +406,29 @@ class TestDeadlines:
         assert package["deadline_passed"] is True
         assert (await send(client, tokens)).status_code == 200
 
+    async def test_the_home_municipality_follows_the_status_before_it_is_sent(self, client, tokens):
+        await client.put(
+            f"{API}/deadlines/{YEAR}/BO-1",
+            json={"deadline": "2027-05-01"},
+            headers=municipality(tokens, HOME),
+        )
+        overview = (
+            await client.get(
+                f"{API}/status-overview?year={YEAR}", headers=municipality(tokens, HOME)
+            )
+        ).json()
+        assert [(i["package_id"], i["status_label"], i["deadline"]) for i in overview] == [
+            (PKG, "Klar til udarbejdelse", "2027-05-01")
+        ]
+        assert (
+            await client.get(
+                f"{API}/status-overview?year={YEAR}", headers=municipality(tokens, LOCATION)
+            )
+        ).json() == []
+        assert (
+            await client.get(f"{API}/status-overview?year={YEAR}", headers=org(tokens, "BO-1"))
+        ).status_code == 403
+
     async def test_another_municipality_cannot_set_it(self, client, tokens):
         response = await client.put(
             f"{API}/deadlines/{YEAR}/BO-1",
