@@ -121,6 +121,13 @@ class Actor:
             return True
         return form_municipality == self.municipality_code
 
+    def sees_attachment(self, package: PackageRow, kind: str) -> bool:
+        """A location municipality receives the report and its departments' forms, not the
+        organisation's accounts material and extra documents; the statements it sees."""
+        if not self.is_municipality or self.is_home_of(package):
+            return True
+        return kind in ("statement", "supplementary_statement")
+
 
 def not_found(package_id: str) -> PackageNotFoundError:
     return PackageNotFoundError(f"Package {package_id} was not found among those you may see.")

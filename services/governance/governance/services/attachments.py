@@ -163,7 +163,10 @@ async def read_attachment(
     session: AsyncSession, actor: Actor, package_id: str, attachment_id: str
 ) -> AttachmentRow:
     package = await load_package(session, actor, package_id)
-    return await _attachment_of(session, package, attachment_id)
+    row = await _attachment_of(session, package, attachment_id)
+    if not actor.sees_attachment(package, row.kind):
+        raise PackageNotFoundError(f"Package {package.id} has no attachment {attachment_id}.")
+    return row
 
 
 async def _attachment_of(

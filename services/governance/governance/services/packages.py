@@ -252,15 +252,17 @@ async def view_of(session: AsyncSession, actor: Actor, package: PackageRow) -> P
             )
         )
     ).scalar_one_or_none()
-    attachments = list(
-        (
+    attachments = [
+        a
+        for a in (
             await session.execute(
                 select(AttachmentRow)
                 .where(AttachmentRow.package_id == package.id)
                 .order_by(AttachmentRow.uploaded_at, AttachmentRow.id)
             )
         ).scalars()
-    )
+        if actor.sees_attachment(package, a.kind)
+    ]
     last_change = (
         await session.execute(
             select(func.max(PackageChangeRow.at)).where(PackageChangeRow.package_id == package.id)

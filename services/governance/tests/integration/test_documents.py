@@ -135,6 +135,24 @@ class TestAttachments:
         )
         assert response.status_code == 404
 
+    async def test_a_location_municipality_gets_no_attachments_of_the_organisation(
+        self, client, tokens
+    ):
+        created = (await attach(client, org(tokens, "BO-1"), pdf_bytes(), kind="accounts")).json()
+        await comment_and_send(client, tokens)
+        home = (
+            await client.get(f"{API}/packages/{PKG}", headers=municipality(tokens, "101"))
+        ).json()
+        assert [a["id"] for a in home["attachments"]] == [created["id"]]
+        location = (
+            await client.get(f"{API}/packages/{PKG}", headers=municipality(tokens, "147"))
+        ).json()
+        assert location["attachments"] == []
+        response = await client.get(
+            f"{API}/packages/{PKG}/attachments/{created['id']}", headers=municipality(tokens, "147")
+        )
+        assert response.status_code == 404
+
     async def test_an_attachment_is_removed_while_the_package_is_being_prepared(
         self, client, tokens
     ):
