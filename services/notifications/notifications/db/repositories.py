@@ -92,6 +92,7 @@ class ClaimedDelivery:
     attempts: int  # including the one just claimed
     interrupted: bool  # it was left in 'sending' by an attempt that never recorded its answer
     message_id: str
+    lease_until: datetime
 
 
 class DeliveryRepository:
@@ -240,6 +241,7 @@ class DeliveryRepository:
                     attempts=row.attempts,
                     interrupted=interrupted,
                     message_id=row.message_id,
+                    lease_until=row.lease_until,
                 )
             )
         await self.session.flush()

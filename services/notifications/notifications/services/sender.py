@@ -19,7 +19,9 @@ records it as sent without sending it again: exactly once. Without a probe it se
 the *same* Message-ID: the message is never lost, and a receiving system that deduplicates on
 Message-ID shows it once; one that does not may show it twice — only for a crash in that window
 of milliseconds. A delivery is never handed over by two senders at once: claims use
-``FOR UPDATE SKIP LOCKED`` and the lease is longer than the SMTP timeout (checked in settings).
+``FOR UPDATE SKIP LOCKED``, the lease is longer than the SMTP timeout (checked in settings), the
+whole SMTP conversation is bounded by that timeout, and a claimed delivery whose lease would
+run out during its send (earlier ones of the batch were slow) is given back instead of sent.
 """
 
 from __future__ import annotations
@@ -88,17 +90,18 @@ class SmtpTransport:
     async def send(self, message: EmailMessage, recipient: str) -> str:
         s = self.settings
         try:
-            _, response = await aiosmtplib.send(
-                message,
-                recipients=[recipient],
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                username=s.smtp_username,
-                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
-                use_tls=s.smtp_use_tls,
-                start_tls=s.smtp_start_tls,
-                timeout=s.smtp_timeout_seconds,
-            )
+            async with asyncio.timeout(s.smtp_timeout_seconds):  # the whole conversation
+                _, response = await aiosmtplib.send(
+                    message,
+                    recipients=[recipient],
+                    hostname=s.smtp_host,
+                    port=s.smtp_port,
+                    username=s.smtp_username,
+                    password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                    use_tls=s.smtp_use_tls,
+                    start_tls=s.smtp_start_tls,
+                    timeout=s.smtp_timeout_seconds,
+                )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0] if exc.recipients else None
             code = refused.code if refused else 550
@@ -166,6 +169,7 @@ class SendReport:
     failed: int = 0
     confirmed_by_probe: int = 0
     lost_claims: int = 0
+    released: int = 0
 
     def add(self, other: SendReport) -> None:
         self.sent += other.sent
@@ -173,6 +177,7 @@ class SendReport:
         self.failed += other.failed
         self.confirmed_by_probe += other.confirmed_by_probe
         self.lost_claims += other.lost_claims
+        self.released += other.released
 
     @property
     def handled(self) -> int:
@@ -185,6 +190,7 @@ class SendReport:
             "failed": self.failed,
             "confirmed_by_probe": self.confirmed_by_probe,
             "lost_claims": self.lost_claims,
+            "released": self.released,
         }
 
 
@@ -261,8 +267,13 @@ class Sender:
             )
             await self._record_failure(delivery, failure, report)
             return
-        self.on_step("claimed", delivery)
         now = self.clock()
+        if now + timedelta(seconds=self.settings.smtp_timeout_seconds) >= delivery.lease_until:
+            # Earlier sends of this batch took so long that this one's lease could run out
+            # while it is being sent — and then another sender may take it too. Give it back.
+            await self._release(delivery, report)
+            return
+        self.on_step("claimed", delivery)
         try:
             response = await self.transport.send(
                 build_message(delivery, self.settings, now), delivery.address
@@ -278,6 +289,17 @@ class Sender:
             return
         self.on_step("accepted", delivery)
         await self._record_sent(delivery, response, report)
+
+    async def _release(self, delivery: ClaimedDelivery, report: SendReport) -> None:
+        async with UnitOfWork(self.database) as uow:
+            await DeliveryRepository(uow.session).finish(
+                delivery,
+                status=DeliveryStatus.PENDING,
+                attempts=delivery.attempts - 1,
+                updated_at=self.clock(),
+            )
+            await uow.commit()
+        report.released += 1
 
     async def _record_sent(
         self, delivery: ClaimedDelivery, response: str, report: SendReport

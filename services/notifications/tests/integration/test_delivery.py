@@ -733,3 +733,33 @@ class TestSenderSurvivesTheUnexpected:
         assert smtp_sink.messages == []
         (announced,) = await outbox_events(notifications_db)
         assert DeliveryFailedV1.from_envelope(announced).reason.startswith("interrupted 2 times")
+
+
+class TestSlowBatches:
+    async def test_a_delivery_whose_lease_would_run_out_during_its_send_is_given_back(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        from notifications.services.sender import SmtpTransport
+
+        clock = FrozenClock(datetime.now(UTC) + timedelta(seconds=1))
+        settings = {"sender_lease_seconds": 60.0, "smtp_timeout_seconds": 30.0}
+
+        class SlowServer(SmtpTransport):
+            async def send(self, message, recipient):
+                answer = await super().send(message, recipient)
+                clock.now += timedelta(seconds=31)  # that one took long
+                return answer
+
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        await set_entry(notifications_db, "municipality", "147", [FRB])
+        await apply_event(package_sent())
+        sender = sender_for(settings=settings, clock=clock)
+        sender.transport = SlowServer(sender.settings)
+        report = await sender.send_due()
+
+        assert (report.sent, report.released) == (1, 1)
+        rows = sorted((r.status, r.attempts) for r in await deliveries(notifications_db))
+        assert rows == [("pending", 0), ("sent", 1)]
+        await sender.send_due()  # the next round sends the one given back
+        assert len(smtp_sink.messages) == 2
+        assert {r.status for r in await deliveries(notifications_db)} == {"sent"}
