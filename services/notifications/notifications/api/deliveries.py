@@ -17,7 +17,13 @@ from common.app import UnitOfWorkDep
 from common.errors import FieldError, RuleViolationError
 from common.problems import problem_responses
 from notifications.api.access import NotificationScope, Scope
-from notifications.api.schemas import DeliveryDetailOut, DeliveryList, DeliveryOut, Page
+from notifications.api.schemas import (
+    DeliveryDetailOut,
+    DeliveryList,
+    DeliveryOut,
+    DeliverySummary,
+    Page,
+)
 from notifications.db.models import DeliveryRow
 from notifications.db.repositories import DeliveryFilter
 from notifications.domain.deliveries import OPEN_STATUSES, DeliveryStatus
@@ -110,6 +116,20 @@ async def list_deliveries(
     return {
         "items": [delivery_out(r, scope) for r in page.rows],
         "next_cursor": page.next_cursor,
+    }
+
+
+@router.get(
+    "/deliveries/summary",
+    response_model=DeliverySummary,
+    responses=READ_RESPONSES,
+    summary="How many deliveries are in each state (same filters and scopes as the log)",
+)
+async def delivery_summary(scope: Scope, uow: UnitOfWorkDep, where: Filters) -> Any:
+    counts, oldest = await deliveries.summary(uow, scope, where)
+    return {
+        "counts": {status: counts.get(status.value, 0) for status in DeliveryStatus},
+        "oldest_open_created_at": oldest,
     }
 
 

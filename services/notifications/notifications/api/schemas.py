@@ -111,3 +111,13 @@ class DeliveryDetailOut(DeliveryOut):
 
 class DeliveryList(BaseModel):
     items: list[DeliveryOut]
+
+
+class DeliverySummary(BaseModel):
+    counts: dict[DeliveryStatus, int] = Field(
+        description="Deliveries per status (every status listed, zero included)."
+    )
+    oldest_open_created_at: datetime | None = Field(
+        description="When the oldest delivery still pending or sending was created: a queue "
+        "that does not drain shows here."
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -183,6 +183,25 @@ class DeliveryRepository:
         if where.created_to is not None:
             conditions.append(DeliveryRow.created_at < where.created_to)
         return conditions
+
+    async def counts(
+        self, *, visible: ColumnElement[bool], where: DeliveryFilter
+    ) -> tuple[dict[str, int], datetime | None]:
+        """Deliveries per status, and when the oldest still open one was created."""
+        rows = await self.session.execute(
+            select(DeliveryRow.status, func.count(), func.min(DeliveryRow.created_at))
+            .where(visible, *self._conditions(where))
+            .group_by(DeliveryRow.status)
+        )
+        counts: dict[str, int] = {}
+        oldest_open: datetime | None = None
+        for status, count, oldest in rows.all():
+            counts[status] = count
+            if status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING) and (
+                oldest_open is None or oldest < oldest_open
+            ):
+                oldest_open = oldest
+        return counts, oldest_open
 
     # --- the sender's queue ---------------------------------------------------------------------
 

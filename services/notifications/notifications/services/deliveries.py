@@ -75,6 +75,14 @@ async def get_delivery(
     return row
 
 
+async def summary(
+    uow: UnitOfWork, scope: NotificationScope, where: DeliveryFilter
+) -> tuple[dict[str, int], datetime | None]:
+    return await DeliveryRepository(uow.session).counts(
+        visible=scope.deliveries_visible(), where=where
+    )
+
+
 async def export_rows(
     uow: UnitOfWork, scope: NotificationScope, where: DeliveryFilter
 ) -> tuple[Sequence[DeliveryRow], bool]:

@@ -358,6 +358,39 @@ class TestDeliveryLog:
         problem(status, 422)
 
 
+class TestDeliverySummary:
+    async def test_operations_see_how_many_are_in_each_state(self, client, tokens, delivered):
+        response = await client.get(f"{API}/deliveries/summary", headers=fund(tokens))
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["counts"] == {
+            "pending": 0,
+            "sending": 0,
+            "sent": 2,
+            "failed": 0,
+            "no_address": 1,
+            "opted_out": 0,
+        }
+        assert body["oldest_open_created_at"] is None
+
+    async def test_a_queue_that_does_not_drain_shows(
+        self, client, tokens, notifications_db, smtp_sink
+    ):
+        await put_entry(client, fund(tokens), "organisation", "org-0101", ["bo@s.dk"])
+        await InboxProcessor(notifications_db, consumer()).apply(
+            to_envelope(PackageReturnedV1.example())
+        )  # nobody sends it
+        body = (
+            await client.get(f"{API}/deliveries/summary", headers=organisation(tokens, "org-0101"))
+        ).json()
+        assert body["counts"]["pending"] == 1
+        assert body["oldest_open_created_at"] is not None
+        other = (
+            await client.get(f"{API}/deliveries/summary", headers=organisation(tokens, "org-x"))
+        ).json()
+        assert sum(other["counts"].values()) == 0  # another organisation's are not counted
+
+
 class TestDeliveryLogExport:
     async def test_operations_export_the_log_to_excel(self, client, tokens, delivered):
         response = await client.get(f"{API}/deliveries/export.xlsx", headers=fund(tokens))
