@@ -38,9 +38,9 @@ from enum import StrEnum
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import psycopg
 import structlog
 from sqlalchemy import Numeric
-from sqlalchemy.exc import DataError, IntegrityError
 from stdnum.dk import cvr as cvr_number
 
 from common.errors import DomainError, FieldError, PermissionDeniedError, StaleVersionError
@@ -172,6 +172,15 @@ class _BatchConflict(Exception):
     """A set-based flush matched fewer rows than planned (changed concurrently)."""
 
 
+# What a flush may meet that the rules could not foresee: a value PostgreSQL refuses, a key a
+# concurrent transaction took, fewer rows matched than planned.
+_UNFORESEEN = (psycopg.DataError, psycopg.IntegrityError, _BatchConflict)
+
+
+def _sqlstate(error: Exception) -> str | None:
+    return getattr(error, "sqlstate", None)
+
+
 # --- what one batch writes -----------------------------------------------------------------
 
 
@@ -282,30 +291,30 @@ class RecordWriter:
         try:
             async with self.session.begin_nested():
                 return await self._plan_and_flush(entity_type, batch)
-        except (DataError, IntegrityError, _BatchConflict) as error:
+        except _UNFORESEEN as error:
             log.info(
                 "register.batch.fallback_per_record",
                 entity_type=entity_type.value,
                 records=len(batch),
-                error=str(getattr(error, "orig", error)),
+                error=str(error),
             )
         results = []
         for item in batch:
             try:
                 async with self.session.begin_nested():
                     [result] = await self._plan_and_flush(entity_type, [item])
-            except (DataError, IntegrityError, _BatchConflict) as error:
+            except _UNFORESEEN as error:
                 log.warning(
                     "submission.record_unstorable",
                     index=item.request.pointer_prefix,
-                    error=str(getattr(error, "orig", error)),
+                    error=str(error),
                 )
                 result = self._unstorable(item, error)
             results.append(result)
         return results
 
     def _unstorable(self, item: _Item, error: Exception) -> DomainError:
-        if getattr(getattr(error, "orig", None), "sqlstate", None) == UNIQUE_VIOLATION:
+        if _sqlstate(error) == UNIQUE_VIOLATION:
             return RecordExistsError("The record already exists (reported concurrently).")
         if isinstance(error, _BatchConflict):
             return StaleVersionError("The record was changed concurrently; read it again.")
@@ -335,9 +344,9 @@ class RecordWriter:
                 results.append(error)
         try:
             await self._flush(plan)
-        except IntegrityError as error:
+        except psycopg.IntegrityError as error:
             single = len(batch) == 1 and not batch[0].request.pointer_prefix
-            if single and getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
+            if single and _sqlstate(error) == UNIQUE_VIOLATION:
                 raise RecordExistsError(
                     "The record already exists or would duplicate another (reported concurrently)."
                 ) from None
