@@ -7,7 +7,8 @@ the way it does in production: ``OrganisationUpsertedV1`` and ``DepartmentUpsert
 the master-data consumer, then a ``KeyFiguresUpdatedV1`` per department (eight figures, 70 %
 green, 20 % yellow, 10 % red, a fifth with indexed benchmarks) through the key-figure
 consumer — each in batches of 500 per transaction, as the Kafka consumer applies a fetched
-partition batch (timed: events/s). Then, round after round:
+partition batch (timed: events/s), against a **baseline**: the master-data events through the
+same inbox with a no-op handler (the platform's floor per event). Then, round after round:
 
 * **opening the year**: ``generate_packages`` (the fund's ``POST /packages/generate``): one
   package per organisation, a report and one department form per department with its progress
@@ -15,7 +16,10 @@ partition batch (timed: events/s). Then, round after round:
 * **baseline**: the same package and form rows (without progress, snapshot or log) by two
   ``INSERT … SELECT`` statements in PostgreSQL — the floor for writing that many rows.
 
-Each round deletes the packages again. Then the PDF of the organisation with the most
+Each round deletes the packages again. Then the year is opened once more and a second revision
+of every department's figures goes through the key-figure consumer into the open packages (the
+usual order: accounts come in through the packages, then the calculator's figures), each
+prefilling its form (timed: events/s). Then the PDF of the organisation with the most
 departments, every question answered: the data read (``package_document``: package, forms,
 answers, accounts → HTML) and the WeasyPrint rendering are timed separately, against a
 **baseline** one-page document rendered by WeasyPrint (its fixed cost).
@@ -42,7 +46,7 @@ from common.auth import Role
 from common.db import migrations
 from common.db.engine import Database, libpq_dsn
 from common.db.uow import UnitOfWork
-from common.events.consumer import InboxProcessor
+from common.events.consumer import Consumer, InboxProcessor
 from common.events.contracts import (
     CriticalColour,
     DepartmentUpsertedV1,
@@ -110,6 +114,8 @@ class Result:
     forms: int = 0
     master_data_seconds: float = 0.0
     key_figures_seconds: float = 0.0
+    inbox_only_seconds: float = 0.0
+    prefill_seconds: float = 0.0
     generate: list[float] = field(default_factory=list)
     baseline: list[float] = field(default_factory=list)
     largest_organisation: str = ""
@@ -202,6 +208,10 @@ def _envelopes(
     return master, figures, per_organisation
 
 
+async def _no_op(_session: object, _envelope: Envelope) -> None:
+    return None
+
+
 async def _apply(database: Database, processor: InboxProcessor, envelopes: list[Envelope]) -> float:
     started = time.perf_counter()
     for i in range(0, len(envelopes), BATCH):
@@ -220,6 +230,17 @@ def _baseline(url: str) -> None:
     with psycopg.connect(libpq_dsn(url)) as connection, connection.transaction():
         for statement in BASELINE_SQL:
             connection.execute(statement, {"year": YEAR})
+
+
+def _count_where(url: str, table: str, condition: str) -> int:
+    with psycopg.connect(libpq_dsn(url), autocommit=True) as connection:
+        row = connection.execute(
+            psql.SQL("SELECT count(*) FROM {} WHERE {}").format(
+                psql.Identifier(table), psql.SQL(condition)
+            )
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def _count(url: str, table: str) -> int:
@@ -265,6 +286,10 @@ async def _run(infra: Infra, settings: Settings, progress: Progress) -> Result:
         result.organisations = len(register.organisations)
         result.departments = len(figures)
         master_consumer, figures_consumer, _ = consumers()
+        inbox_only = Consumer("bench.inbox-only", master_consumer.topics, _no_op)
+        result.inbox_only_seconds = await _apply(
+            database, InboxProcessor(database, inbox_only), master
+        )
         result.master_data_seconds = await _apply(
             database, InboxProcessor(database, master_consumer), master
         )
@@ -288,6 +313,19 @@ async def _run(infra: Infra, settings: Settings, progress: Progress) -> Result:
             _sql(url, "DELETE FROM packages")
             progress(f"governance-packages: round {round_ + 1}/{settings.rounds}")
         await _generate(database)
+        # The usual order: the year is open, accounts come in, then the calculator's figures —
+        # each event prefills its department's form in the open package.
+        _sql(url, "UPDATE forms SET figures = NULL, figures_revision = NULL")
+        second = [
+            to_envelope(KeyFiguresUpdatedV1.from_envelope(e).model_copy(update={"revision": 2}))
+            for e in figures
+        ]
+        result.prefill_seconds = await _apply(
+            database, InboxProcessor(database, figures_consumer), second
+        )
+        prefilled = _count_where(url, "forms", "figures IS NOT NULL")
+        assert prefilled == result.departments, f"{prefilled} forms prefilled"
+        progress("governance-packages: forms prefilled through the consumer")
         largest, departments = max(per_organisation.items(), key=lambda item: item[1])
         result.largest_organisation, result.largest_departments = largest, departments
         package_id = f"pkg-{YEAR}-{largest}"
@@ -344,9 +382,15 @@ def report(result: Result, recorded: str) -> str:
             f"| master data through the consumer ({master_events:,} events, batches of {BATCH}) "
             f"| {result.master_data_seconds:,.1f} s "
             f"| {master_events / result.master_data_seconds:,.0f} events/s |",
-            f"| key figures through the consumer ({result.departments:,} events) "
-            f"| {result.key_figures_seconds:,.1f} s "
+            f"| baseline: the same master-data events through the inbox, no-op handler "
+            f"| {result.inbox_only_seconds:,.1f} s "
+            f"| {master_events / result.inbox_only_seconds:,.0f} events/s |",
+            f"| key figures through the consumer, before the year is opened "
+            f"({result.departments:,} events) | {result.key_figures_seconds:,.1f} s "
             f"| {result.departments / result.key_figures_seconds:,.0f} events/s |",
+            f"| key figures through the consumer into the open packages (each prefills its "
+            f"form) | {result.prefill_seconds:,.1f} s "
+            f"| {result.departments / result.prefill_seconds:,.0f} events/s |",
             f"| **open the year**: `generate_packages` → {result.packages:,} packages, "
             f"{result.forms:,} forms, prefilled and logged | {_ms(result.generate)} "
             f"| {result.forms / generate:,.0f} forms/s |",

@@ -125,7 +125,7 @@ class FormRow(Base):
         Text, ForeignKey("packages.id", ondelete="CASCADE"), nullable=False
     )
     kind: Mapped[str] = mapped_column(Text, nullable=False)
-    key: Mapped[str] = mapped_column(Text, nullable=False)  # "report" or the department id
+    key: Mapped[str] = mapped_column(Text, nullable=False, index=True)  # "report" or a department
     municipality_code: Mapped[str | None] = mapped_column(Text)  # a department's location
     status: Mapped[str] = mapped_column(Text, nullable=False)
     answered: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

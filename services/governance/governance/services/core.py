@@ -109,13 +109,26 @@ def question_of(row: QuestionRow) -> Question:
     )
 
 
+_QUESTIONS = "governance.questions"
+
+
 async def questions_for(session: AsyncSession, year: int, kind: FormKind) -> list[QuestionRow]:
-    rows = await session.execute(
-        select(QuestionRow)
-        .where(QuestionRow.year == year, QuestionRow.form_kind == kind.value)
-        .order_by(QuestionRow.position)
-    )
-    return list(rows.scalars())
+    """The year's questions of one form kind, read once per transaction (a consumer batch
+    prefills many forms of the same year)."""
+    cache: dict[tuple[int, FormKind], list[QuestionRow]] = session.info.setdefault(_QUESTIONS, {})
+    if (year, kind) not in cache:
+        rows = await session.execute(
+            select(QuestionRow)
+            .where(QuestionRow.year == year, QuestionRow.form_kind == kind.value)
+            .order_by(QuestionRow.position)
+        )
+        cache[(year, kind)] = list(rows.scalars())
+    return cache[(year, kind)]
+
+
+def forget_questions(session: AsyncSession) -> None:
+    """After the catalogue changed in this transaction."""
+    session.info.pop(_QUESTIONS, None)
 
 
 async def answers_of(session: AsyncSession, form_id: int) -> dict[str, Any]:

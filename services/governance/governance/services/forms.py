@@ -36,6 +36,7 @@ from governance.services.core import (
     answers_of,
     check_version,
     ensure_editable,
+    forget_questions,
     forms_of,
     load_form,
     load_package,
@@ -90,6 +91,7 @@ async def replace_catalogue(
             )
         )
     await session.flush()
+    forget_questions(session)
     # Packages already created follow the new catalogue's required questions.
     for package in (
         await session.execute(select(PackageRow).where(PackageRow.year == year))
