@@ -132,6 +132,8 @@ class RegisterRepository:
     # plain SQL anyway. Errors are psycopg's (``psycopg.DataError``, ``psycopg.IntegrityError``).
 
     async def _driver(self) -> psycopg.AsyncConnection[Any]:
+        # Asked of the session every time, never cached: that is also what makes the session
+        # emit a SAVEPOINT it owes (``begin_nested`` emits it when the connection is next used).
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
         driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
