@@ -140,8 +140,10 @@ def _run_register(name: str, infra: Infra, args: argparse.Namespace) -> str:
 def _run_calculator(name: str, infra: Infra, args: argparse.Namespace) -> str:
     quick = " --quick" if args.quick else ""
     if name == "benchmarks-lag":
-        recorder = Recorder(f"python -m bench benchmarks-lag{quick}")
+        rate = f" --rate {args.rate:g}" if args.rate != benchmarks_lag.RATE else ""
+        recorder = Recorder(f"python -m bench benchmarks-lag{quick}{rate}")
         lag = benchmarks_lag.QUICK if args.quick else benchmarks_lag.FULL
+        lag = dataclasses.replace(lag, rate=args.rate)
         lag_result = asyncio.run(benchmarks_lag.run(infra, lag, _progress))
         return benchmarks_lag.report(lag_result, recorder.line())
     catchup = benchmarks_catchup.QUICK if args.quick else benchmarks_catchup.FULL

@@ -38,14 +38,15 @@ from bench._setup import Infra, new_topic, unique_name
 from bench.benchmarks_common import benchmarks_database, register_events
 from benchmarks.events.incoming import handle
 from benchmarks.main import create_app
-from benchmarks.services.figures import recompute_dirty
 from benchmarks.settings import BenchmarksSettings
+from benchmarks.worker import jobs
 from common.auth import DevSigningKey, Role
 from common.db.engine import Database
 from common.events.consumer import Consumer, KafkaConsumerRunner
 from common.events.contracts import DepartmentUpsertedV1, LeaseCreatedV1
 from common.events.envelope import Envelope
 from common.settings import Environment
+from common.worker import repeat
 
 Progress = Callable[[str], None]
 
@@ -146,15 +147,11 @@ async def _consume(
     started = time.perf_counter()
     consuming = asyncio.create_task(runner.run(stop))
 
-    async def recompute_loop() -> None:
-        assert recompute is not None
-        while not stop.is_set():
-            await recompute_dirty(
-                database, history_years=recompute.history_years, batch=recompute.recompute_batch
-            )
-            await asyncio.sleep(recompute.recompute_interval_seconds)
-
-    recomputing = asyncio.create_task(recompute_loop()) if recompute else None
+    recomputing = None
+    if recompute is not None:
+        # The worker's own job, run the way the worker runs it (a failed round is retried).
+        job = next(j for j in jobs(database, recompute) if j.name == "benchmarks.recompute_figures")
+        recomputing = asyncio.create_task(repeat(job, stop))
     consumed_after = 0.0
     try:
         async with asyncio.timeout(timeout):

@@ -148,9 +148,13 @@ async def _serve(
     async def recompute_loop() -> None:
         while not stop.is_set():
             since = datetime.now(UTC)
-            await recompute_dirty(
-                database, history_years=config.history_years, batch=config.recompute_batch
-            )
+            try:
+                await recompute_dirty(
+                    database, history_years=config.history_years, batch=config.recompute_batch
+                )
+            except Exception:  # as the worker's job runner: a failed round is tried again
+                await asyncio.sleep(config.recompute_interval_seconds)
+                continue
             committed = time.monotonic()
             async with database.engine.connect() as connection:
                 found = await connection.execute(
@@ -211,26 +215,32 @@ async def _round(
             )
             process.start()
             children.append((process, parent_end))
-        for _, pipe in children:
-            while not pipe.poll():
-                await asyncio.sleep(0.05)
-            pipe.recv()
-        producer_db = Database(producer_url, pool_size=10)
         try:
-            rate = await _write(producer_db, topic, settings, prefix, commits)
+            for _, pipe in children:
+                while not pipe.poll():
+                    await asyncio.sleep(0.05)
+                pipe.recv()
+            # Open loop: a commit slower than 1/rate overlaps the next; enough connections
+            # that the writer never waits for one.
+            producer_db = Database(producer_url, pool_size=40)
+            try:
+                rate = await _write(producer_db, topic, settings, prefix, commits)
+            finally:
+                await producer_db.dispose()
+            (_, relay_pipe), (_, consumer_pipe) = children
+            consumer_pipe.send(("stop", len(commits), settings.drain))
+            while not consumer_pipe.poll():
+                await asyncio.sleep(0.05)
+            arrivals: dict[str, float] = consumer_pipe.recv()
+            relay_pipe.send(("stop", 0, 0.0))
+            while not relay_pipe.poll():
+                await asyncio.sleep(0.05)
+            relay_pipe.recv()
         finally:
-            await producer_db.dispose()
-        (_, relay_pipe), (_, consumer_pipe) = children
-        consumer_pipe.send(("stop", len(commits), settings.drain))
-        while not consumer_pipe.poll():
-            await asyncio.sleep(0.05)
-        arrivals: dict[str, float] = consumer_pipe.recv()
-        relay_pipe.send(("stop", 0, 0.0))
-        while not relay_pipe.poll():
-            await asyncio.sleep(0.05)
-        relay_pipe.recv()
-        for process, _ in children:
-            process.join(timeout=30)
+            for process, _ in children:
+                process.join(timeout=30)
+                if process.is_alive():
+                    process.terminate()
     first = min(commits.values())
     series = Series(achieved_rate=rate)
     for department, committed in commits.items():

@@ -22,6 +22,25 @@ HUNDRED = Decimal(100)
 RECOMPUTE_LOCK = 7_310_002  # advisory lock: one recompute at a time
 
 
+def clear_flag(flag: str) -> Any:
+    """Clear ``flag`` of the departments whose generation is still the one read. A row the
+    consumer holds locked is skipped, not waited for: that consumer is applying an event of the
+    department, so the mark must stay (and waiting could deadlock with its batch)."""
+    return text(
+        f"UPDATE dirty_departments AS d SET {flag} = false "  # noqa: S608 - a fixed column name
+        "WHERE d.department_id IN ("
+        " SELECT dd.department_id FROM dirty_departments dd"
+        " JOIN unnest(CAST(:ids AS text[]), CAST(:generations AS bigint[]))"
+        "  AS m(department_id, generation)"
+        "  ON dd.department_id = m.department_id AND dd.generation = m.generation"
+        " FOR UPDATE OF dd SKIP LOCKED)"
+    )
+
+
+CLEAR_RECOMPUTE = clear_flag("recompute")
+CLEAR_PUBLISH = clear_flag("publish")
+
+
 def _ratio(numerator: Any, denominator: Any, factor: Decimal = Decimal(1)) -> Decimal | None:
     if numerator is None or denominator is None or Decimal(denominator) == 0:
         return None
@@ -183,12 +202,7 @@ async def recompute_dirty(database: Database, *, history_years: int, batch: int)
                 return done
             await recompute(session, [m.department_id for m in marked], history_years=history_years)
             await session.execute(
-                text(
-                    "UPDATE dirty_departments AS d SET recompute = false "
-                    "FROM unnest(CAST(:ids AS text[]), CAST(:generations AS bigint[])) "
-                    "AS m(department_id, generation) "
-                    "WHERE d.department_id = m.department_id AND d.generation = m.generation"
-                ),
+                CLEAR_RECOMPUTE,
                 {
                     "ids": [m.department_id for m in marked],
                     "generations": [m.generation for m in marked],

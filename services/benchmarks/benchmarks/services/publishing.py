@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from benchmarks.db.models import DepartmentFiguresRow, DirtyDepartmentRow, PublishedFiguresRow
 from benchmarks.services.benchmarking import Benchmarker, FigureResult
+from benchmarks.services.figures import CLEAR_PUBLISH
 from benchmarks.settings import BenchmarksSettings
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
@@ -136,13 +137,7 @@ async def publish_settled(
                 uow.record_event(to_envelope(event))
                 published += 1
             await uow.session.execute(
-                text(
-                    "UPDATE dirty_departments AS d SET publish = false "
-                    "FROM unnest(CAST(:ids AS text[]), CAST(:generations AS bigint[])) "
-                    "AS m(department_id, generation) "
-                    "WHERE d.department_id = m.department_id AND d.generation = m.generation"
-                ),
-                {"ids": ids, "generations": [d.generation for d in due]},
+                CLEAR_PUBLISH, {"ids": ids, "generations": [d.generation for d in due]}
             )
             await uow.commit()
         if len(due) < batch:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import random
 from datetime import date
 
+import pytest
+
 from common.events.consumer import Outcome
-from common.events.contracts import to_envelope
+from common.events.contracts import UnknownContractError, to_envelope
 
 from ..conftest import sql
 from .bm_factories import accounts, at, department, lease, terminated, updated
@@ -37,6 +39,23 @@ class TestDuplicates:
         await feed(*fixture_events())
         await feed(*fixture_events())  # new envelope ids: not inbox duplicates
         assert figures_of(benchmarks_db_url, "A", 2025) == EXPECTED_2025
+
+
+class TestMalformedEvents:
+    async def test_an_uncatalogued_event_fails_so_the_consumer_dead_letters_it(
+        self, feed, benchmarks_db_url
+    ):
+        envelope = to_envelope(department("A")).caused(type="register.department.renamed")
+        with pytest.raises(UnknownContractError):
+            await feed.processor.apply(envelope)
+        assert sql(benchmarks_db_url, "SELECT count(*) FROM inbox") == [(0,)]  # rolled back
+
+    async def test_a_payload_breaking_the_contract_fails(self, feed, benchmarks_db_url):
+        envelope = to_envelope(department("A"))
+        broken = envelope.caused(data={**envelope.data, "region": "mars"})
+        with pytest.raises(ValueError, match="region"):
+            await feed.processor.apply(broken)
+        assert sql(benchmarks_db_url, "SELECT count(*) FROM departments") == [(0,)]
 
 
 class TestOutOfOrder:
