@@ -85,6 +85,8 @@ class TestEmbeddedRun:
         printed = (data_dir / "run.log").read_text()
         for service in SERVICE_NAMES:
             assert f"{base}/{service}/docs" in printed
+        assert "e-mail        caught on 127.0.0.1:" in printed
+        assert f"saved in {data_dir}/mail/" in printed
 
     def test_unknown_service_is_a_problem(self, embedded):
         base, *_ = embedded

@@ -33,6 +33,7 @@ from common.events.transport import EventBus, InProcessBus, KafkaBus
 from common.problems import problem_response
 from common.settings import Environment, ServiceSettings
 from common.worker import housekeeping_jobs, repeat
+from housing.mail_sink import MailSink
 from housing.services import SERVICES, ServiceEntry
 from housing.settings import PlatformSettings
 
@@ -61,10 +62,17 @@ class RunningService:
 
 
 def service_settings(
-    entry: ServiceEntry, platform: PlatformSettings, database_server_url: str
+    entry: ServiceEntry,
+    platform: PlatformSettings,
+    database_server_url: str,
+    mail_sink: MailSink | None = None,
 ) -> ServiceSettings:
     url = make_url(database_server_url)
+    smtp: dict[str, Any] = {}
+    if mail_sink is not None and entry.name == "notifications":
+        smtp = {"smtp_host": mail_sink.host, "smtp_port": mail_sink.port}
     return entry.settings(
+        **smtp,
         env=Environment.DEV,
         data_dir=platform.data_dir,
         database_url=url.set(database=entry.settings_class().database_name).render_as_string(
@@ -83,6 +91,7 @@ class ServiceDispatcher:
         self.services = {s.entry.name: s for s in services}
         self.bus = bus
         self.demo: SeedReport | None = None  # what seeding the demo data did, if it ran
+        self.mail_sink: MailSink | None = None
         self.app = FastAPI(lifespan=self._lifespan, openapi_url=None, docs_url=None, redoc_url=None)
 
         @self.app.get("/")
@@ -173,15 +182,27 @@ def build_platform(
         server_url, stop_database = platform.database_server_url, _nothing
     else:
         server_url, stop_database = start_embedded_postgres(platform.data_dir)
+    mail_sink = (
+        MailSink(platform.data_dir / "mail", port=platform.mail_sink_port).start()
+        if platform.mail_sink
+        else None
+    )
+
+    def stop_all() -> None:
+        if mail_sink is not None:
+            mail_sink.stop()
+        stop_database()
+
     bus = None if platform.kafka_bootstrap_servers else InProcessBus()
     running = []
     for entry in SERVICES:
-        settings = service_settings(entry, platform, server_url)
+        settings = service_settings(entry, platform, server_url, mail_sink)
         migrations.upgrade(entry.package, settings.effective_database_url)
         running.append(RunningService(entry, settings, entry.create_app(settings, bus=bus)))
     dispatcher = ServiceDispatcher(running, bus)
+    dispatcher.mail_sink = mail_sink
     dispatcher.demo = seed_demo_data(platform, dispatcher)
-    return dispatcher, server_url, stop_database
+    return dispatcher, server_url, stop_all
 
 
 def seed_demo_data(platform: PlatformSettings, dispatcher: ServiceDispatcher) -> SeedReport | None:
@@ -215,7 +236,18 @@ def _demo_line(platform: PlatformSettings, demo: SeedReport | None) -> str:
     return f"{demo.dwellings:,} dwellings of the synthetic register (first start)"
 
 
-def describe(platform: PlatformSettings, server_url: str, demo: SeedReport | None = None) -> str:
+def _mail_line(mail_sink: MailSink | None) -> str:
+    if mail_sink is None:
+        return "sent to NOTIFICATIONS_SMTP_HOST (HOUSING_MAIL_SINK=false)"
+    return f"caught on {mail_sink.host}:{mail_sink.port}, saved in {mail_sink.folder}/"
+
+
+def describe(
+    platform: PlatformSettings,
+    server_url: str,
+    demo: SeedReport | None = None,
+    mail_sink: MailSink | None = None,
+) -> str:
     base = f"http://{platform.host}:{platform.port}"
     lines = [
         "Housing platform — embedded run",
@@ -228,6 +260,7 @@ def describe(platform: PlatformSettings, server_url: str, demo: SeedReport | Non
             else "in-process transport"
         ),
         f"  demo data     {_demo_line(platform, demo)}",
+        f"  e-mail        {_mail_line(mail_sink)}",
         "",
     ]
     for entry in SERVICES:
@@ -259,7 +292,7 @@ def serve(platform: PlatformSettings) -> None:
         access_log=False,
     )
     server = uvicorn.Server(config)
-    print(describe(platform, server_url, dispatcher.demo), flush=True)
+    print(describe(platform, server_url, dispatcher.demo, dispatcher.mail_sink), flush=True)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
     # that was there before it; these turn that into a normal exit so the database stops too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

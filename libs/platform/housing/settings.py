@@ -25,6 +25,14 @@ class PlatformSettings(BaseSettings):
         default=None, description="A Kafka broker; unset means the in-process transport."
     )
     log_json: bool = False
+    mail_sink: bool = Field(
+        default=True,
+        description="Catch the notification service's e-mails in a local SMTP server that saves "
+        "each message under <data folder>/mail/; false sends them to NOTIFICATIONS_SMTP_HOST.",
+    )
+    mail_sink_port: int = Field(
+        default=0, ge=0, le=65535, description="Port of the mail catcher; 0 picks a free one."
+    )
     demo_seed: bool = Field(
         default=True,
         description="On first start (an empty register), load a slice of the synthetic "
