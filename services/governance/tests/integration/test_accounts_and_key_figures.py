@@ -101,6 +101,15 @@ class TestReportAccounts:
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "#/operating_cost"
 
+    async def test_an_area_beyond_what_the_event_carries_is_refused_not_a_500(self, client, tokens):
+        response = await client.put(
+            f"{D1}/accounts",
+            json={**ACCOUNTS, "total_area_m2": "100000.00"},
+            headers=org(tokens, "BO-1"),
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["pointer"] == "#/total_area_m2"
+
     async def test_the_package_shows_which_accounts_are_in(self, client, tokens):
         await client.put(f"{D1}/accounts", json=ACCOUNTS, headers=org(tokens, "BO-1"))
         package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
