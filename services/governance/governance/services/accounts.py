@@ -86,6 +86,9 @@ async def report_accounts(
         row.revision += 1
         row.reported_at = at
         row.reported_by = actor.subject
+        # The figures in the form were computed from the old accounts: take the next ones.
+        if form.figures is not None:
+            form.figures_revision = None
     await session.flush()
     await refresh_package_status(session, package)
     await log_change(

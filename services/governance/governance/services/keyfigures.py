@@ -4,7 +4,9 @@ as a snapshot, refreshed by "update benchmarks" after an explicit confirmation.
 The figures of calendar year Y (``KeyFiguresUpdatedV1.year``) belong in the packages of
 governance year Y+1, which carry the accounts of year Y. A form's snapshot is taken when the
 figures first arrive (or when the package is created, if they are there already) and is not
-changed behind the organisation's back; when its benchmarks were indexed forward from an
+changed behind the organisation's back — except after the organisation corrected the
+department's accounts: then the figures computed from the corrected accounts replace it when
+they arrive. When its benchmarks were indexed forward from an
 earlier year and newer figures have arrived, the package offers "update benchmarks" (seed 002
 §5.2.6).
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,23 +68,27 @@ async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -
         .where(
             FormRow.kind == FormKind.DEPARTMENT.value,
             FormRow.key == event.department_id,
-            FormRow.figures.is_(None),
+            # No snapshot yet, or the department's accounts were corrected since it was taken
+            # (then the figures computed from the corrected accounts replace it).
+            or_(FormRow.figures.is_(None), FormRow.figures_revision.is_(None)),
             PackageRow.year == event.year + 1,
             PackageRow.status.in_([s.value for s in EDITABLE_STATUSES]),
         )
         .with_for_update(of=PackageRow)
     )
     for form, package in rows.all():
+        refreshed = form.figures is not None
         form.figures = figures
         form.figures_revision = event.revision
         await refresh_form(session, package, form)
         await refresh_package_status(session, package)
+        what = "refreshed after the accounts were corrected" if refreshed else "prefilled"
         await log_change(
             session,
             package.id,
             None,
-            "key_figures_prefilled",
-            f"Key figures of department {event.department_id} for {event.year} were prefilled "
+            "key_figures_refreshed" if refreshed else "key_figures_prefilled",
+            f"Key figures of department {event.department_id} for {event.year} were {what} "
             f"(revision {event.revision}).",
             {"department_id": event.department_id, "revision": event.revision},
         )

@@ -184,6 +184,37 @@ class TestKeyFigures:
         ).json()
         assert [f["colour"] for f in form["key_figures"]] == ["yellow"]
 
+    async def test_after_an_accounts_correction_the_new_figures_replace_the_snapshot(
+        self, client, tokens, governance_db
+    ):
+        headers = org(tokens, "BO-1")
+        await client.put(f"{D1}/accounts", json=ACCOUNTS, headers=headers)
+        await apply(
+            governance_db,
+            key_figures("d1", "BO-1", figure("rent_per_m2", CriticalColour.RED), revision=1),
+        )
+        await client.put(
+            f"{D1}/accounts", json={**ACCOUNTS, "operating_cost": "7000000.00"}, headers=headers
+        )
+        await apply(
+            governance_db,
+            key_figures(
+                "d1",
+                "BO-1",
+                figure("rent_per_m2", CriticalColour.GREEN, value="790.00"),
+                revision=2,
+            ),
+        )
+        form = (await client.get(D1, headers=headers)).json()
+        assert (form["key_figures"][0]["value"], form["key_figures"][0]["colour"]) == (
+            "790.00",
+            "green",
+        )
+        log = (await client.get(f"{API}/packages/{PKG}/changes?limit=500", headers=headers)).json()[
+            "items"
+        ]
+        assert log[-1]["action"] == "key_figures_refreshed"
+
     async def test_a_red_or_yellow_figure_keeps_the_form_incomplete_until_commented(
         self, client, tokens, governance_db
     ):
