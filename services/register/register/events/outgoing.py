@@ -15,11 +15,12 @@ from common.events.contracts import (
     LeaseCreatedV1,
     LeaseTerminatedV1,
     LeaseUpdatedV1,
+    OrganisationUpsertedV1,
     RentChangedV1,
     to_envelope,
 )
 from common.observability import current_correlation_id
-from register.db.models import DepartmentRow, DwellingRow, LeaseRow
+from register.db.models import DepartmentRow, DwellingRow, LeaseRow, OrganisationRow
 
 
 def publish(uow: UnitOfWork, events: list[Contract]) -> None:
@@ -118,6 +119,16 @@ def vacancy_changed(
         rooms=dwelling.rooms,
         housing_type=HousingType(department.housing_type),
         recorded_at=lease.updated_at,
+    )
+
+
+def organisation_upserted(organisation: OrganisationRow) -> OrganisationUpsertedV1:
+    return OrganisationUpsertedV1(
+        organisation_id=organisation.id,
+        home_municipality_code=organisation.home_municipality_code,
+        administered_by=organisation.administered_by,
+        version=organisation.version,
+        recorded_at=organisation.updated_at,
     )
 
 

@@ -640,11 +640,19 @@ class RecordWriter:
             "administered_by": record.administered_by,
         }
         row, changed = self._store(plan, OrganisationRow, existing, values)
+        events: list[Contract] = []
         if changed:
             self._remember(plan, EntityType.ORGANISATION, row, row.id)
+            events.append(outgoing.organisation_upserted(row))
         state.organisations[row.id] = row
         return WriteOutcome(
-            EntityType.ORGANISATION, row.id, Outcome.ACCEPTED, changed, row.version, row
+            EntityType.ORGANISATION,
+            row.id,
+            Outcome.ACCEPTED,
+            changed,
+            row.version,
+            row,
+            events=events,
         )
 
     # --- departments -------------------------------------------------------------------------

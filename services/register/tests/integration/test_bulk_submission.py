@@ -239,7 +239,7 @@ class TestIdempotentRetry:
         assert sql(register_db_url, "SELECT count(*) FROM submissions") == [(1,)]
         assert sql(register_db_url, "SELECT count(*) FROM record_versions") == [(7,)]
         [(events,)] = sql(register_db_url, "SELECT count(*) FROM outbox")
-        assert events == 3  # department upserted, lease created, rent changed
+        assert events == 4  # organisation and department upserted, lease created, rent changed
 
     async def test_the_same_key_with_another_body_is_refused(self, client, tokens):
         headers = {**writer(tokens), "Idempotency-Key": "erp-batch-2"}

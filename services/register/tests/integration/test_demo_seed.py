@@ -90,11 +90,12 @@ class TestSeedDemo:
         assert sum(accepted for *_, accepted, _, _ in submissions) == report.accepted
         assert sum(held + rejected for *_, held, rejected in submissions) == 0
 
-        # events: once per accepted department and lease, and per vacancy flag
+        # events: once per accepted organisation, department and lease, and per vacancy flag
         events = dict(
             sql(register_db_url, "SELECT event_type, count(*) FROM outbox GROUP BY event_type")
         )
         assert events == {
+            "register.organisation.upserted": expected.counts["organisation"],
             "register.department.upserted": expected.counts["department"],
             "register.lease.created": expected.counts["lease"],
             "register.dwelling.vacancy_changed": expected.vacancy_loss + expected.vacant_soon,

@@ -16,6 +16,7 @@ from .test_records_api import (
     created,
     department,
     lease,
+    organisation,
     rent,
     seed_dwelling,
     sql,
@@ -47,9 +48,47 @@ async def client(register_client, tokens, register_db_url):
     return client
 
 
+class TestOrganisationEvents:
+    async def test_a_reported_organisation_is_upserted_once(self, client, tokens, register_db_url):
+        [(_topic, key, event_type, envelope)] = [
+            row for row in outbox(register_db_url) if row[0] == "register.organisation.v1"
+        ]
+        assert (key, event_type) == (ORG_A, "register.organisation.upserted")
+        assert envelope["data"]["home_municipality_code"] == "101"
+        assert envelope["data"]["version"] == 1
+        assert "name" not in envelope["data"]
+        assert "cvr" not in envelope["data"]
+
+    async def test_a_changed_home_municipality_is_upserted_again(
+        self, client, tokens, register_db_url
+    ):
+        clear_outbox(register_db_url)
+        body = organisation(ORG_A, HjemstedKommuneKode="147", version=1)
+        response = await client.put(
+            f"{API}/organisations/{ORG_A}", json=body, headers=writer(tokens)
+        )
+        assert response.status_code == 200, response.text
+        [(_, _, event_type, envelope)] = outbox(register_db_url)
+        assert event_type == "register.organisation.upserted"
+        assert (envelope["data"]["home_municipality_code"], envelope["data"]["version"]) == (
+            "147",
+            2,
+        )
+
+    async def test_an_unchanged_organisation_publishes_nothing(
+        self, client, tokens, register_db_url
+    ):
+        clear_outbox(register_db_url)
+        body = organisation(ORG_A, HjemstedKommuneKode="101", version=1)
+        await client.put(f"{API}/organisations/{ORG_A}", json=body, headers=writer(tokens))
+        assert outbox(register_db_url) == []
+
+
 class TestDepartmentEvents:
     async def test_a_reported_department_is_upserted_once(self, client, tokens, register_db_url):
-        [(topic, key, event_type, envelope)] = outbox(register_db_url)
+        [(topic, key, event_type, envelope)] = [
+            row for row in outbox(register_db_url) if row[0] != "register.organisation.v1"
+        ]
         assert (topic, key, event_type) == (
             "register.department.v1",
             "afd-1",
