@@ -5,6 +5,7 @@ change log. Routes build commands, call the use cases and commit the unit of wor
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -79,6 +80,12 @@ PDF_BODY = {
 FigureCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 AttachmentId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 Filename = Annotated[str, Query(min_length=1, max_length=200, description="The file's name.")]
+
+
+def content_disposition(filename: str) -> str:
+    """An ASCII fallback plus the UTF-8 name (RFC 6266 / 5987): headers are Latin-1 only."""
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 async def _package(
@@ -454,7 +461,7 @@ async def download_attachment(
     return Response(
         row.content,
         media_type=row.content_type,
-        headers={"Content-Disposition": f'attachment; filename="{row.filename}"'},
+        headers={"Content-Disposition": content_disposition(row.filename)},
     )
 
 

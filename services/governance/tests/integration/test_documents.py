@@ -102,6 +102,19 @@ class TestAttachments:
         package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
         assert [a["id"] for a in package["attachments"]] == [body["id"]]
 
+    async def test_a_filename_outside_latin_1_downloads_with_an_encoded_name(self, client, tokens):
+        created = (
+            await attach(client, org(tokens, "BO-1"), pdf_bytes(), filename="报告-ß.pdf")
+        ).json()
+        downloaded = await client.get(
+            f"{API}/packages/{PKG}/attachments/{created['id']}", headers=org(tokens, "BO-1")
+        )
+        assert downloaded.status_code == 200
+        assert (
+            "filename*=UTF-8''%E6%8A%A5%E5%91%8A-%C3%9F.pdf"
+            in downloaded.headers["content-disposition"]
+        )
+
     async def test_the_content_decides_not_the_declared_type(self, client, tokens):
         response = await attach(
             client, org(tokens, "BO-1"), b"\x89PNG\r\n\x1a\n fake", content_type="application/pdf"
