@@ -76,13 +76,17 @@ def _average(count: Any, total: Any) -> tuple[int, Decimal | None]:
     return n, (round4(Decimal(total) / n) if n else None)
 
 
-async def aggregates(
-    session: AsyncSession, year: int, key: GroupKey, municipality_code: str
-) -> dict[str, Aggregate]:
-    """Counts and averages of every figure in ``year`` for the groups around ``key``, read
-    from the year's benchmark cells."""
+_SUMS = ", ".join(f"sum(n_{c}) AS n_{c}, sum(s_{c}) AS s_{c}" for c in f.CODES)
+
+
+async def aggregates_for_years(
+    session: AsyncSession, years: list[int], key: GroupKey, municipality_code: str
+) -> dict[int, dict[str, Aggregate]]:
+    """Counts and averages of every figure in each of ``years`` for the groups around ``key``
+    (every widening level), the municipality and the country, from the benchmark cells: one
+    statement, each part an index range scan of the cells' primary key (or one year's cells)."""
     params: dict[str, Any] = {
-        "year": year,
+        "years": years,
         "municipality_code": municipality_code,
         "housing_type": key.housing_type or None,
         "region": key.region or None,
@@ -90,31 +94,39 @@ async def aggregates(
         "period_band": key.period_band or None,
         "size_band": key.size_band,
     }
-    columns = []
-    for code in f.CODES:
-        for suffix, condition in (
-            *((str(level.number), _criteria_sql(level, params)) for level in LEVELS),
-            ("m", "municipality_code = :municipality_code"),
-            ("n", "true"),
-        ):
-            columns.append(f"sum(n_{code}) FILTER (WHERE {condition}) AS n_{code}_{suffix}")
-            columns.append(f"sum(s_{code}) FILTER (WHERE {condition}) AS s_{code}_{suffix}")
-    statement = text(
-        f"SELECT {', '.join(columns)} FROM benchmark_cells WHERE year = :year"  # noqa: S608 - codes and criteria come from the fixed catalogue
-    )
-    row = (await session.execute(statement, params)).mappings().one()
+    parts = [(str(level.number), _criteria_sql(level, params)) for level in LEVELS]
+    parts += [("m", "municipality_code = :municipality_code")]
+    selects = [
+        f"SELECT year, '{name}' AS part, {_SUMS} FROM benchmark_cells "  # noqa: S608 - fixed catalogue and criteria
+        f"WHERE year = ANY(CAST(:years AS int[])) AND {condition} GROUP BY year"
+        for name, condition in parts
+        if condition != "false"
+    ]
+    found = (await session.execute(text(" UNION ALL ".join(selects)), params)).mappings().all()
+    sums = {(int(r["year"]), r["part"]): r for r in found}
 
-    def pair(suffix: str, code: str) -> tuple[int, Decimal | None]:
-        return _average(row[f"n_{code}_{suffix}"], row[f"s_{code}_{suffix}"])
+    def pair(year: int, part: str, code: str) -> tuple[int, Decimal | None]:
+        row = sums.get((year, part))
+        return (0, None) if row is None else _average(row[f"n_{code}"], row[f"s_{code}"])
 
     return {
-        code: Aggregate(
-            by_level={level.number: pair(str(level.number), code) for level in LEVELS},
-            municipal=pair("m", code),
-            national=pair("n", code),
-        )
-        for code in f.CODES
+        year: {
+            code: Aggregate(
+                by_level={lv.number: pair(year, str(lv.number), code) for lv in LEVELS},
+                municipal=pair(year, "m", code),
+                national=pair(year, str(LEVELS[-1].number), code),
+            )
+            for code in f.CODES
+        }
+        for year in years
     }
+
+
+async def aggregates(
+    session: AsyncSession, year: int, key: GroupKey, municipality_code: str
+) -> dict[str, Aggregate]:
+    """:func:`aggregates_for_years` of one year."""
+    return (await aggregates_for_years(session, [year], key, municipality_code))[year]
 
 
 async def national_averages(
@@ -137,14 +149,15 @@ async def national_averages(
     }
 
 
-async def accounts_in_year(session: AsyncSession, year: int) -> int:
-    """Departments with reported accounts in ``year`` (nationally)."""
-    count = await session.scalar(
-        select(func.sum(BenchmarkCellRow.n_administration_cost_per_dwelling)).where(
-            BenchmarkCellRow.year == year
-        )
+async def accounts_by_year(session: AsyncSession, years: list[int]) -> dict[int, int]:
+    """Departments with reported accounts per year (nationally)."""
+    found = await session.execute(
+        select(BenchmarkCellRow.year, func.sum(BenchmarkCellRow.n_administration_cost_per_dwelling))
+        .where(BenchmarkCellRow.year.in_(years))
+        .group_by(BenchmarkCellRow.year)
     )
-    return int(count or 0)
+    counts = {int(year): int(count or 0) for year, count in found}
+    return {year: counts.get(year, 0) for year in years}
 
 
 class Benchmarker:
@@ -162,9 +175,24 @@ class Benchmarker:
             self._aggregates[cache_key] = await aggregates(self.session, year, key, municipality)
         return self._aggregates[cache_key]
 
+    async def prefetch(self, row: DepartmentFiguresRow, history: int) -> None:
+        """Load in two statements what the figures of ``row`` and the ``history`` years before
+        it need (their aggregates for its group, and the accounts counts for the fallback)."""
+        first = row.year - history + 1 - self.settings.max_index_years
+        years = list(range(first, row.year + 1))
+        key = key_of(row)
+        missing = [y for y in years if (y, key, row.municipality_code) not in self._aggregates]
+        if missing:
+            found = await aggregates_for_years(self.session, missing, key, row.municipality_code)
+            for year, by_code in found.items():
+                self._aggregates[(year, key, row.municipality_code)] = by_code
+        unknown = [y for y in years if y not in self._accounts]
+        if unknown:
+            self._accounts.update(await accounts_by_year(self.session, unknown))
+
     async def _enough_accounts(self, year: int) -> bool:
         if year not in self._accounts:
-            self._accounts[year] = await accounts_in_year(self.session, year)
+            self._accounts.update(await accounts_by_year(self.session, [year]))
         return self._accounts[year] >= self.settings.min_accounts_per_year
 
     async def _accounts_source_year(self, year: int) -> int | None:

@@ -104,7 +104,9 @@ async def publish_settled(
                 ).all()
             }
             benchmarker = Benchmarker(uow.session, settings)
+            latest = {row.department_id: row for row in rows}  # rows are sorted by year
             for row in rows:
+                await benchmarker.prefetch(latest[row.department_id], settings.history_years)
                 figures = [key_figure(r) for r in await benchmarker.figures(row)]
                 new_digest = digest(row.organisation_id, row.municipality_code, figures)
                 before = held.get((row.department_id, row.year))

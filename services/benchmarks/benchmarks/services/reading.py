@@ -267,6 +267,7 @@ async def department_figures(
 ) -> DepartmentFigures:
     row, rows = await department_row(session, department_id, year, visible)
     benchmarker = Benchmarker(session, settings)
+    await benchmarker.prefetch(row, HISTORY_YEARS)
     results = await benchmarker.figures(row)
     history = []
     for past in rows:
