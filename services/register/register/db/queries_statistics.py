@@ -268,8 +268,8 @@ GROUP BY CUBE (m, h, b)
 async def _without_jit(session: AsyncSession) -> None:
     """For the rest of the transaction: no JIT compilation. On the national register the
     planner's row estimates for these aggregates (CTEs carry no statistics) put them far above
-    ``jit_above_cost``, and compiling took 0.9-2.5 s of a 1-3 s query (measured with
-    ``EXPLAIN ANALYZE``) — more than it could save on scans of a few million rows."""
+    ``jit_above_cost``, and compiling took 0.9-2.5 s of 3-11 s queries on a busy machine
+    (``EXPLAIN ANALYZE``) — more than it could save on scans of a few million rows."""
     await session.execute(text("SET LOCAL jit = off"))
 
 
