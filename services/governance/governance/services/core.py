@@ -177,10 +177,19 @@ def progress_of(
     return form_progress([question_of(q) for q in questions], answers, figure_states(form))
 
 
-async def refresh_form(session: AsyncSession, package: PackageRow, form: FormRow) -> FormProgress:
-    """Recompute and store a form's progress (status and counts)."""
+async def refresh_form(
+    session: AsyncSession,
+    package: PackageRow,
+    form: FormRow,
+    *,
+    answers: dict[str, Any] | None = None,
+) -> FormProgress:
+    """Recompute and store a form's progress (status and counts); ``answers`` when the caller
+    knows them (saves a query)."""
     questions = await questions_for(session, package.year, FormKind(form.kind))
-    progress = progress_of(questions, await answers_of(session, form.id), form)
+    if answers is None:
+        answers = await answers_of(session, form.id)
+    progress = progress_of(questions, answers, form)
     form.status = progress.status.value
     form.answered = progress.answered
     form.required = progress.required
@@ -189,10 +198,13 @@ async def refresh_form(session: AsyncSession, package: PackageRow, form: FormRow
     return progress
 
 
-async def refresh_package_status(session: AsyncSession, package: PackageRow) -> None:
+async def refresh_package_status(
+    session: AsyncSession, package: PackageRow, *, forms_changed_status: bool = True
+) -> None:
     """After an edit: while editable, the package's status follows its forms; its version (the
-    ETag) moves on with every change."""
-    if PackageStatus(package.status).editable:
+    ETag) moves on with every change. A caller that knows no form changed its status says so
+    (the package's status cannot have changed then; saves a query)."""
+    if forms_changed_status and PackageStatus(package.status).editable:
         await session.flush()
         statuses = (
             await session.execute(select(FormRow.status).where(FormRow.package_id == package.id))

@@ -78,10 +78,14 @@ async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -
     )
     for form, package in rows.all():
         refreshed = form.figures is not None
+        status_before = form.status
         form.figures = figures
         form.figures_revision = event.revision
-        await refresh_form(session, package, form)
-        await refresh_package_status(session, package)
+        # A form nobody has answered yet has no answers to read (its counts are kept current).
+        await refresh_form(session, package, form, answers={} if form.answered == 0 else None)
+        await refresh_package_status(
+            session, package, forms_changed_status=form.status != status_before
+        )
         what = "refreshed after the accounts were corrected" if refreshed else "prefilled"
         await log_change(
             session,

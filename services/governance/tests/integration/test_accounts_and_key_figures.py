@@ -15,6 +15,7 @@ from .support import (
     ACCOUNTS,
     API,
     DEPARTMENT_ANSWERS,
+    REPORT_ANSWERS,
     YEAR,
     apply,
     department,
@@ -246,6 +247,38 @@ class TestKeyFigures:
         ).json()
         assert form["status"] == "complete"
         assert form["key_figures"][0]["comment"] == "Ny fjernvarmeaftale."
+
+    async def test_a_red_figure_arriving_on_a_complete_form_reopens_it_and_the_package(
+        self, client, tokens, governance_db
+    ):
+        headers = org(tokens, "BO-1")
+        await client.put(
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": REPORT_ANSWERS},
+            headers=headers,
+        )
+        await client.put(f"{D1}/answers", json={"answers": DEPARTMENT_ANSWERS}, headers=headers)
+        assert (await client.get(f"{API}/packages/{PKG}", headers=headers)).json()[
+            "status"
+        ] == "complete"
+        await apply(
+            governance_db, key_figures("d1", "BO-1", figure("rent_per_m2", CriticalColour.RED))
+        )
+        package = (await client.get(f"{API}/packages/{PKG}", headers=headers)).json()
+        assert (package["departments"][0]["status"], package["status"]) == (
+            "in_progress",
+            "in_progress",
+        )
+
+    async def test_green_figures_on_an_unanswered_form_leave_the_package_ready(
+        self, client, tokens, governance_db
+    ):
+        await apply(
+            governance_db, key_figures("d1", "BO-1", figure("rent_per_m2", CriticalColour.GREEN))
+        )
+        package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
+        assert (package["departments"][0]["status"], package["status"]) == ("ready", "ready")
+        assert package["departments"][0]["figures_prefilled"] is True
 
     async def test_a_blank_comment_does_not_count(self, client, tokens, governance_db):
         await apply(
