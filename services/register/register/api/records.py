@@ -36,7 +36,8 @@ from register.api.schemas import (
 from register.domain.errors import RecordRejectedError
 from register.domain.records import EntityType
 from register.services import records as use_cases
-from register.services.records import ListQuery, PageOf, WriteCommand
+from register.services.records import ListQuery, PageOf
+from register.services.writer import WriteCommand
 
 router = APIRouter(tags=["records"])
 

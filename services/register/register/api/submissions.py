@@ -21,8 +21,9 @@ from register.api.schemas import (
 )
 from register.domain.records import Outcome
 from register.services import submissions as use_cases
-from register.services.records import ID_FIELDS, WriteCommand
+from register.services.records import ID_FIELDS
 from register.services.submissions import SubmissionReport, SubmittedRecord
+from register.services.writer import WriteCommand
 
 router = APIRouter(tags=["submissions"])
 

@@ -44,8 +44,6 @@ ID_FIELDS = {
     EntityType.LEASE: "LejekontraktUnikIdentifikator",
 }
 
-__all__ = ["WriteCommand", "confirm_lease", "create_record", "update_record"]
-
 
 async def _single_write(
     uow: UnitOfWork, scope: RegisterScope, command: WriteCommand, mode: WriteMode
