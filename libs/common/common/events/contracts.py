@@ -153,6 +153,23 @@ SquareMetres = Annotated[
     ),
 ]
 
+TotalSquareMetres = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=9, decimal_places=2, allow_inf_nan=False),
+    AfterValidator(_two_decimals),
+    PlainSerializer(lambda value: format(value, "f"), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{1,7}\.\d{2}$",
+            "description": "Square metres of a whole department with exactly two decimals, "
+            "e.g. '152340.00'.",
+        },
+        mode="serialization",
+    ),
+]
+"""The area of many dwellings together (a department's), up to 9,999,999.99 m²."""
+
 
 class HousingType(StrEnum):
     """The kind of social dwelling (almen bolig)."""
@@ -695,7 +712,7 @@ class DepartmentUpsertedV1(Contract):
     topic: ClassVar[str] = "register.department.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "register"
-    consumers: ClassVar[tuple[str, ...]] = ("benchmarks",)
+    consumers: ClassVar[tuple[str, ...]] = ("benchmarks", "governance")
     summary: ClassVar[str] = "A department was created or changed in the rent register."
     aggregate_field: ClassVar[str] = "department_id"
 
@@ -905,7 +922,9 @@ class AccountsReportedV1(Contract):
     accounts_year: int = Field(ge=2000, le=2100, description="The financial year (regnskabsår).")
     revision: int = Field(ge=1, description="1 for the first report, +1 for each correction.")
     dwellings: int = Field(ge=1, description="Number of dwellings (lejemål) in the accounts.")
-    total_area_m2: SquareMetres = Field(description="The department's total dwelling area, m².")
+    total_area_m2: TotalSquareMetres = Field(
+        description="The department's total dwelling area, m²."
+    )
     administration_cost: Amount = Field(description="Administration costs of the year, DKK.")
     maintenance_cost: Amount = Field(
         description="Planned and ongoing maintenance and renewals of the year, DKK."

@@ -160,6 +160,7 @@ class TestCatalogue:
         assert topics(consumer="governance") == [
             "benchmarks.keyfigures.v1",
             "notifications.delivery.v1",
+            "register.department.v1",
             "register.organisation.v1",
         ]
         assert topics(consumer="benchmarks") == [

@@ -247,8 +247,8 @@ class UpdateBenchmarksOut(BaseModel):
 
 class AccountsIn(In):
     dwellings: int = Field(ge=1, le=100000)
-    # At most 99,999.99 m²: the limit of AccountsReportedV1.total_area_m2 (SquareMetres).
-    total_area_m2: Decimal = Field(gt=0, max_digits=7, decimal_places=2)
+    # At most 9,999,999.99 m²: the limit of AccountsReportedV1.total_area_m2.
+    total_area_m2: Decimal = Field(gt=0, max_digits=9, decimal_places=2)
     administration_cost: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
     maintenance_cost: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
     vacancy_rent_loss: Decimal = Field(ge=0, max_digits=14, decimal_places=2)

@@ -102,10 +102,18 @@ class TestReportAccounts:
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "#/operating_cost"
 
+    async def test_a_large_department_area_is_accepted(self, client, tokens):
+        response = await client.put(
+            f"{D1}/accounts",
+            json={**ACCOUNTS, "total_area_m2": "152340.00"},  # ~1,800 dwellings
+            headers=org(tokens, "BO-1"),
+        )
+        assert response.status_code == 200, response.text
+
     async def test_an_area_beyond_what_the_event_carries_is_refused_not_a_500(self, client, tokens):
         response = await client.put(
             f"{D1}/accounts",
-            json={**ACCOUNTS, "total_area_m2": "100000.00"},
+            json={**ACCOUNTS, "total_area_m2": "10000000.00"},
             headers=org(tokens, "BO-1"),
         )
         assert response.status_code == 422
