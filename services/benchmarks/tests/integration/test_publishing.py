@@ -10,6 +10,7 @@ import time_machine
 
 from benchmarks.domain import figures as f
 from benchmarks.services.publishing import publish_settled
+from benchmarks.services.rebuild import reset_read_model
 from benchmarks.settings import BenchmarksSettings
 from benchmarks.worker import jobs
 from common.events.contracts import KeyFiguresUpdatedV1, to_envelope
@@ -144,3 +145,21 @@ class TestScheduledJobs:
         newest = again[-1]
         rent = next(x for x in newest.figures if x.code == f.RENT_PER_M2)
         assert str(rent.benchmark) == "240.0000"  # (160 + 320) / 2
+
+
+class TestAfterARebuild:
+    async def test_a_rebuild_to_the_same_figures_publishes_nothing(
+        self, feed, benchmarks_db, benchmarks_db_url
+    ):
+        await feed_at(feed, T0, *fixture_events())
+        assert await publish_at(benchmarks_db, T0 + timedelta(seconds=30)) == 5
+        async with benchmarks_db.session() as session, session.begin():
+            await reset_read_model(session, "benchmarks.test")
+        later = T0 + timedelta(hours=2)
+        await feed_at(feed, later, *fixture_events())  # the topics consumed again
+        assert await publish_at(benchmarks_db, later + timedelta(seconds=30)) == 0
+        [(revision,)] = sql(
+            benchmarks_db_url,
+            "SELECT max(revision) FROM published_figures WHERE department_id = 'A'",
+        )
+        assert revision == 1
