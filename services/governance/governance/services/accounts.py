@@ -86,9 +86,10 @@ async def report_accounts(
         row.revision += 1
         row.reported_at = at
         row.reported_by = actor.subject
-        # The figures in the form were computed from the old accounts: take the next ones.
-        if form.figures is not None:
-            form.figures_revision = None
+    # The form's figures were computed without these accounts (or from the old ones): the next
+    # figures the calculator publishes include them, and replace the snapshot.
+    if form.figures is not None:
+        form.figures_revision = None
     await session.flush()
     await refresh_package_status(session, package)
     await log_change(

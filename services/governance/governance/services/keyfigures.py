@@ -4,9 +4,9 @@ as a snapshot, refreshed by "update benchmarks" after an explicit confirmation.
 The figures of calendar year Y (``KeyFiguresUpdatedV1.year``) belong in the packages of
 governance year Y+1, which carry the accounts of year Y. A form's snapshot is taken when the
 figures first arrive (or when the package is created, if they are there already) and is not
-changed behind the organisation's back — except after the organisation corrected the
-department's accounts: then the figures computed from the corrected accounts replace it when
-they arrive. When its benchmarks were indexed forward from an
+changed behind the organisation's back — except after the organisation reported or corrected
+the department's accounts: then the figures computed from those accounts (the accounts key
+figures among them) replace it when they arrive. When its benchmarks were indexed forward from an
 earlier year and newer figures have arrived, the package offers "update benchmarks" (seed 002
 §5.2.6).
 """
@@ -68,8 +68,8 @@ async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -
         .where(
             FormRow.kind == FormKind.DEPARTMENT.value,
             FormRow.key == event.department_id,
-            # No snapshot yet, or the department's accounts were corrected since it was taken
-            # (then the figures computed from the corrected accounts replace it).
+            # No snapshot yet, or the department's accounts were reported since it was taken
+            # (then the figures computed from those accounts replace it).
             or_(FormRow.figures.is_(None), FormRow.figures_revision.is_(None)),
             PackageRow.year == event.year + 1,
             PackageRow.status.in_([s.value for s in EDITABLE_STATUSES]),
@@ -86,7 +86,7 @@ async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -
         await refresh_package_status(
             session, package, forms_changed_status=form.status != status_before
         )
-        what = "refreshed after the accounts were corrected" if refreshed else "prefilled"
+        what = "refreshed after the accounts were reported" if refreshed else "prefilled"
         await log_change(
             session,
             package.id,

@@ -73,13 +73,13 @@ def department(
 def figure(
     code: str,
     colour: CriticalColour = CriticalColour.GREEN,
-    value: str = "812.50",
+    value: str | None = "812.50",
     benchmark: str | None = "800.00",
     indexed: bool = False,
 ) -> KeyFigure:
     return KeyFigure(
         code=code,
-        value=Decimal(value),
+        value=Decimal(value) if value is not None else None,
         unit="DKK/m²/år",
         benchmark=Decimal(benchmark) if benchmark is not None else None,
         benchmark_indexed=indexed,

@@ -193,6 +193,36 @@ class TestKeyFigures:
         ).json()
         assert [f["colour"] for f in form["key_figures"]] == ["yellow"]
 
+    async def test_figures_computed_from_the_first_accounts_replace_the_register_only_snapshot(
+        self, client, tokens, governance_db
+    ):
+        headers = org(tokens, "BO-1")
+        # The register's figures arrive first; the accounts figures cannot be computed yet.
+        await apply(
+            governance_db,
+            key_figures(
+                "d1",
+                "BO-1",
+                figure("rent_per_m2", CriticalColour.GREEN, value="790.00"),
+                figure("administration_cost_per_dwelling", CriticalColour.NONE, value=None),
+                revision=1,
+            ),
+        )
+        await client.put(f"{D1}/accounts", json=ACCOUNTS, headers=headers)
+        await apply(
+            governance_db,
+            key_figures(
+                "d1",
+                "BO-1",
+                figure("rent_per_m2", CriticalColour.GREEN, value="790.00"),
+                figure("administration_cost_per_dwelling", CriticalColour.GREEN, value="4500.00"),
+                revision=2,
+            ),
+        )
+        form = (await client.get(D1, headers=headers)).json()
+        by_code = {f["code"]: f["value"] for f in form["key_figures"]}
+        assert by_code["administration_cost_per_dwelling"] == "4500.00"
+
     async def test_after_an_accounts_correction_the_new_figures_replace_the_snapshot(
         self, client, tokens, governance_db
     ):
