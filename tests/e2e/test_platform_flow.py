@@ -525,6 +525,28 @@ class TestPlatformFlow:
             assert Decimal(figure(figures, "operating_cost_per_m2")["value"]) == 700
             assert Decimal(figure(figures, "vacancy_loss_per_dwelling")["value"]) == 0
 
+    def test_the_forms_show_the_figures_computed_from_the_accounts(self, run, http):
+        for municipality in (HOME, AWAY):
+            department = run.department(municipality)
+
+            def form_with_accounts_figures(department: str = department) -> dict | None:
+                form = ok(
+                    http.get(
+                        f"/governance/v1/packages/{run.package_id}/departments/{department}",
+                        headers=run.org(),
+                    )
+                )
+                value = figure(
+                    {"figures": form["key_figures"]}, "administration_cost_per_dwelling"
+                )["value"]
+                return form if value is not None else None
+
+            form = run.poll(
+                f"the accounts figures in the form of {department}", form_with_accounts_figures
+            )
+            values = {f["code"]: f["value"] for f in form["key_figures"]}
+            assert Decimal(values["administration_cost_per_dwelling"]) == 4500
+
     def test_the_organisation_sends_the_package(self, run, http):
         unsent = http.get(
             f"/governance/v1/packages/{run.package_id}", headers=run.municipality(HOME)
