@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -50,11 +50,21 @@ def housekeeping_jobs(database: Database, relay: OutboxRelay) -> list[PeriodicJo
     ]
 
 
+def did_something(result: object) -> bool:
+    """A job's result of 0, None, nothing or only zero counts (``{"sent": 0}``) is an idle run."""
+    if isinstance(result, Mapping):
+        return any(result.values())
+    return bool(result)
+
+
 async def repeat(job: PeriodicJob, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             result = await job.run()
-            log.info("job.ran", job=job.name, result=result)
+            # Jobs that run every second would drown the log: an idle run is only a debug line.
+            (log.info if did_something(result) else log.debug)(
+                "job.ran", job=job.name, result=result
+            )
         except Exception as exc:  # a failing job is logged and tried again next period
             log.exception("job.failed", job=job.name, error=repr(exc))
         with contextlib.suppress(TimeoutError):

@@ -1,0 +1,38 @@
+"""What the worker logs of its periodic jobs: a line per run that did something, not per idle run."""
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+import structlog
+
+from common.worker import PeriodicJob, did_something, repeat
+
+
+class TestIdleRuns:
+    @pytest.mark.parametrize("result", [None, 0, [], {}, {"sent": 0, "failed": 0}])
+    def test_nothing_done_is_idle(self, result):
+        assert did_something(result) is False
+
+    @pytest.mark.parametrize("result", [3, ["dep-1"], {"sent": 0, "failed": 1}, "round 101"])
+    def test_something_done_is_not(self, result):
+        assert did_something(result) is True
+
+
+class TestRepeat:
+    async def test_an_idle_run_is_a_debug_line_and_a_busy_run_an_info_line(self):
+        results = iter([{"sent": 0}, {"sent": 2}])
+        stop = asyncio.Event()
+
+        async def run() -> dict[str, int]:
+            result = next(results)
+            if result["sent"]:
+                stop.set()
+            return result
+
+        with structlog.testing.capture_logs() as logs:
+            await repeat(PeriodicJob("mail", timedelta(0), run), stop)
+        assert [(e["log_level"], e["result"]) for e in logs if e["event"] == "job.ran"] == [
+            ("debug", {"sent": 0}),
+            ("info", {"sent": 2}),
+        ]
