@@ -94,6 +94,29 @@ async def municipal_allocation(
 
 
 @router.get(
+    "/statistics/municipal-allocation/stock",
+    summary="Share of the stock let by municipal allocation, per municipality (Fig. 13.a)",
+    description=(
+        "Per municipality and nationally, as of `date` (default: today): dwellings whose lease "
+        "in force was let with allocation type `municipal_allocation` / dwellings with a lease "
+        "in force. The stock counterpart of `/statistics/municipal-allocation` (re-lettings in "
+        "a year, Fig. 13.b). " + service.STOCK_DEFINITION + SUPPRESSION
+    ),
+    responses=PROBLEM_RESPONSES,
+)
+async def municipal_allocation_stock(
+    uow: UnitOfWorkDep,
+    on: Annotated[date | None, Query(alias="date", description="as of; default today")] = None,
+    housing_type: HousingTypeQuery = None,
+) -> service.MunicipalAllocationStockStatistics:
+    return await service.municipal_allocation_stock_statistics(
+        uow.session,
+        on=on or date.today(),
+        housing_type=housing_type.value if housing_type else None,
+    )
+
+
+@router.get(
     "/statistics/municipalities/{municipality_code}/data-sheet",
     summary="Municipal data sheet (kommunalt dataark), JSON or XLSX",
     description=(

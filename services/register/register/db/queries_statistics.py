@@ -15,7 +15,9 @@ Shared definitions (see ``DESIGN.md``):
   dwelling's first accepted lease (first lettings of new buildings are not re-lettings); the
   special vacancy lease (``vacancy_loss_flag``, seed 000's "tomgangsledig lejekontrakt") is not a
   letting, though it does make the tenant lease after it a re-letting;
-* a *move-out* in a year is an accepted lease ending in that year.
+* a *move-out* in a year is an accepted lease ending in that year;
+* the *stock* on a date is the dwellings with a lease in force that day; a dwelling of the stock
+  is *municipally allocated* when that lease's allocation type is ``municipal_allocation``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,18 +48,32 @@ RENT_BAND_SQL = """
     END
 """
 
-# The rent on :on of every dwelling that has a lease in force with rent-forming expenses that day
-# (a dwelling without one is missing: its rent is NULL). Keyed by dwelling, so the planner knows
-# that joining it to the dwellings yields one row per dwelling; joined per lease it estimated
-# ~1.6 billion rows on the national register and spent ~0.9 s compiling the plan (JIT).
-_RENT_IN_FORCE = """
+# The one definition of "the lease in force on :on": an accepted lease ``l`` whose
+# [start_date, end_date] contains the date (an open end runs on). Where a dwelling has two, the
+# later start wins: ``ORDER BY l.start_date DESC, l.id`` (``_IN_FORCE_ORDER``).
+_IN_FORCE = """
+    l.status = 'accepted'
+    AND l.start_date <= :on AND (l.end_date IS NULL OR l.end_date >= :on)
+"""
+_IN_FORCE_ORDER = "l.start_date DESC, l.id"
+
+# Per dwelling with a lease in force on :on, that lease (id, allocation type). Keyed by dwelling,
+# so the planner knows that joining it to the dwellings yields one row per dwelling; joined per
+# lease it estimated ~1.6 billion rows on the national register and spent ~0.9 s compiling the
+# plan (JIT).
+_LEASE_IN_FORCE = f"""
     lease_in_force AS (
-        SELECT DISTINCT ON (l.dwelling_id) l.id, l.dwelling_id
+        SELECT DISTINCT ON (l.dwelling_id) l.id, l.dwelling_id, l.allocation_type
         FROM leases l
-        WHERE l.status = 'accepted'
-          AND l.start_date <= :on AND (l.end_date IS NULL OR l.end_date >= :on)
-        ORDER BY l.dwelling_id, l.start_date DESC, l.id
-    ),
+        WHERE {_IN_FORCE}
+        ORDER BY l.dwelling_id, {_IN_FORCE_ORDER}
+    )
+"""  # noqa: S608 — only module constants are interpolated
+
+# The rent on :on of every dwelling that has a lease in force with rent-forming expenses that day
+# (a dwelling without one is missing: its rent is NULL).
+_RENT_IN_FORCE = f"""
+    {_LEASE_IN_FORCE},
     rent AS (
         SELECT lf.dwelling_id, sum(e.monthly_amount) AS rent
         FROM lease_in_force lf
@@ -66,13 +82,13 @@ _RENT_IN_FORCE = """
           AND e.valid_from <= :on AND (e.valid_to IS NULL OR e.valid_to >= :on)
         GROUP BY lf.dwelling_id
     )
-"""
+"""  # noqa: S608 — only module constants are interpolated
 
 # The same for one municipality's dwellings (``dw``), starting from them: per dwelling its lease
 # in force (``ix_leases_dwelling_period``, newest start first) and that lease's rent
 # (``ix_housing_expenses_lease_id``) — ~94,000 index probes for København instead of working out
 # the lease in force and rent of all 640,000 dwellings and then keeping the municipality's.
-_MUNICIPALITY_RENT_IN_FORCE = """
+_MUNICIPALITY_RENT_IN_FORCE = f"""
     dw AS (
         SELECT d.id, d.department_id, d.area_m2
         FROM departments dep
@@ -84,9 +100,8 @@ _MUNICIPALITY_RENT_IN_FORCE = """
         FROM dw
         LEFT JOIN LATERAL (
             SELECT l.id FROM leases l
-            WHERE l.dwelling_id = dw.id AND l.status = 'accepted'
-              AND l.start_date <= :on AND (l.end_date IS NULL OR l.end_date >= :on)
-            ORDER BY l.start_date DESC, l.id
+            WHERE l.dwelling_id = dw.id AND {_IN_FORCE}
+            ORDER BY {_IN_FORCE_ORDER}
             LIMIT 1
         ) lf ON true
         LEFT JOIN LATERAL (
@@ -96,7 +111,7 @@ _MUNICIPALITY_RENT_IN_FORCE = """
             HAVING count(*) > 0
         ) r ON lf.id IS NOT NULL
     )
-"""
+"""  # noqa: S608 — only module constants are interpolated
 
 # An accepted tenant lease starting in [:first, :next), not the dwelling's first accepted lease.
 _IS_RELETTING = """
@@ -128,13 +143,12 @@ class ListingFilter:
     wheelchair: bool = False
 
 
-_LISTING = """
+_LISTING = f"""
 WITH flagged AS (
     SELECT DISTINCT ON (l.dwelling_id) l.id, l.dwelling_id, l.end_date
     FROM leases l
-    WHERE l.status = 'accepted' AND l.vacant_soon_flag
-      AND l.start_date <= :on AND (l.end_date IS NULL OR l.end_date >= :on)
-    ORDER BY l.dwelling_id, l.start_date DESC, l.id
+    WHERE {_IN_FORCE} AND l.vacant_soon_flag
+    ORDER BY l.dwelling_id, {_IN_FORCE_ORDER}
 ),
 listed AS (
     SELECT d.id AS dwelling_id, d.street, d.house_number, d.floor, d.door, d.postcode, d.city,
@@ -163,7 +177,7 @@ SELECT * FROM listed
 WHERE CAST(:max_rent AS numeric) IS NULL OR rent <= :max_rent
 ORDER BY postcode, dwelling_id
 LIMIT :limit
-"""
+"""  # noqa: S608 — only module constants are interpolated
 
 
 async def vacancy_listing(
@@ -303,6 +317,34 @@ async def reletting_cube(session: AsyncSession, year: int) -> Sequence[Any]:
     """Re-lettings in ``year`` by municipality × housing type × allocation type, all margins."""
     params = {"first": date(year, 1, 1), "next": date(year + 1, 1, 1)}
     return (await session.execute(text(_RELETTING_CUBE), params)).all()
+
+
+# Seed 003, Figure 13.a: the stock on :on — dwellings with a lease in force — by whether that
+# lease was let by municipal allocation. Two allocation classes only (the stock by all nine
+# allocation types is not published), so no cell is suppressed for the sake of unpublished ones.
+MUNICIPAL: Final = "municipal_allocation"
+OTHER: Final = "other"
+
+_STOCK_ALLOCATION_CUBE = f"""
+WITH {_LEASE_IN_FORCE},
+stock AS (
+    SELECT dep.municipality_code AS m, dep.housing_type AS h,
+           CASE WHEN lf.allocation_type = '{MUNICIPAL}' THEN '{MUNICIPAL}' ELSE '{OTHER}' END AS a
+    FROM lease_in_force lf
+    JOIN dwellings d ON d.id = lf.dwelling_id
+    JOIN departments dep ON dep.id = d.department_id
+)
+SELECT m, h, a, GROUPING(m, h, a) AS grouping, count(*) AS n
+FROM stock
+GROUP BY CUBE (m, h, a)
+"""  # noqa: S608 — only module constants are interpolated
+
+
+async def stock_allocation_cube(session: AsyncSession, on: date) -> Sequence[Any]:
+    """Dwellings with a lease in force on ``on`` by municipality × housing type × allocation
+    class (``MUNICIPAL`` / ``OTHER``) of that lease, all margins."""
+    await _without_jit(session)
+    return (await session.execute(text(_STOCK_ALLOCATION_CUBE), {"on": on})).all()
 
 
 async def municipalities_with_dwellings(session: AsyncSession) -> list[str]:

@@ -239,11 +239,36 @@ class MunicipalAllocationStatistics(BaseModel):
     suppression: SuppressionInfo = SuppressionInfo()
 
 
+class MunicipalStockShare(BaseModel):
+    municipality_code: str | None
+    municipality_name: str
+    dwellings_with_lease: Cell = Field(description="dwellings with a lease in force on the date")
+    municipal_allocations: Cell = Field(
+        description="of those, dwellings whose lease in force was let by municipal allocation"
+    )
+    share_percent: float | None = Field(description="municipal_allocations / dwellings, 1 decimal")
+
+
+class MunicipalAllocationStockStatistics(BaseModel):
+    date: dt.date
+    housing_type: str | None = Field(description="null: all housing types")
+    national: MunicipalStockShare
+    municipalities: list[MunicipalStockShare]
+    suppression: SuppressionInfo = SuppressionInfo()
+
+
 # --- re-letting definitions shared by several products ------------------------------------------
 
 RELETTING_DEFINITION: Final = (
     "A re-letting in a year is an accepted lease whose start date lies in the year and that is "
     "not the dwelling's first accepted lease (first lettings of new buildings are excluded)."
+)
+STOCK_DEFINITION: Final = (
+    "The stock on a date is the dwellings with an accepted lease in force that day (start date "
+    "on or before it, end date open or on or after it; of two, the later start); a dwelling is "
+    "municipally allocated when that lease's allocation type is `municipal_allocation`. Drafts "
+    "and held leases never count; a dwelling whose lease in force is the vacancy lease "
+    "(tomgangsledig) counts in the stock, not as municipally allocated."
 )
 
 
@@ -377,6 +402,40 @@ async def municipal_allocation_statistics(
         housing_type=housing_type,
         national=_municipal_share(cube, TOTAL, h),
         municipalities=[_municipal_share(cube, m, h) for m in sorted(cube.domains[0])],
+    )
+
+
+def _municipal_stock_share(cube: Cube, m: str, h: str) -> MunicipalStockShare:
+    total = cube.cell(m, h, TOTAL)
+    municipal = cube.cell(m, h, q.MUNICIPAL)
+    share = None
+    if total.value and municipal.value is not None:
+        share = _percent(municipal.value, total.value)
+    code = None if m == TOTAL else m
+    return MunicipalStockShare(
+        municipality_code=code,
+        municipality_name=MUNICIPALITIES.get(code, code) if code else _area_name(None),
+        dwellings_with_lease=total,
+        municipal_allocations=municipal,
+        share_percent=share,
+    )
+
+
+async def municipal_allocation_stock_statistics(
+    session: AsyncSession, *, on: date, housing_type: str | None
+) -> MunicipalAllocationStockStatistics:
+    """Figure 13.a of seed 003: the share of the stock on ``on`` whose lease in force was let by
+    municipal allocation, per municipality with a dwelling let that day, and nationally. The
+    suppression pattern is that of the national municipality × housing type × {municipal,
+    other} cube, so no housing type's or municipality's cell can be backed out of another's."""
+    rows = await q.stock_allocation_cube(session, on)
+    cube = Cube(rows, [[], HOUSING_TYPES, (q.MUNICIPAL, q.OTHER)])
+    h = housing_type or TOTAL
+    return MunicipalAllocationStockStatistics(
+        date=on,
+        housing_type=housing_type,
+        national=_municipal_stock_share(cube, TOTAL, h),
+        municipalities=[_municipal_stock_share(cube, m, h) for m in sorted(cube.domains[0])],
     )
 
 

@@ -21,6 +21,13 @@ national family 5/15/5/5/0 = 30, youth 5, elderly 5, all 10/15/10/5/0 = 40.
 
 Re-lettings 2025 (family only): 101 ewl 5, municipal 5, flexible 5 = 15;
 751 ewl 5, municipal 5 = 10; national ewl 10, municipal 10, flexible 5 = 25.
+
+Stock let by municipal allocation (Fig. 13.a; municipal / dwellings with a lease in force):
+on 2026-01-01 101 family 5/20 = 25.0 %, youth 0/5 (a draft and a held municipal lease from
+2025-09-01 do not count), all 5/25 = 20.0 %; 751 family 5/10 = 50.0 %, elderly 0/5, all
+5/15 = 33.3 %; national family 10/30 = 33.3 %, all 10/40 = 25.0 %. On 2025-01-01 (the previous
+leases of a1-01..a1-05 were municipal, until 2025-02-28; A2 not let yet): 101 family 5/20 =
+25.0 %; 751 0/15 = 0.0 %; national 5/35 = 14.3 %.
 """
 
 from __future__ import annotations
@@ -69,7 +76,8 @@ def build_register(rows: StatsRows) -> None:
     for i, rent in enumerate(a1_rents, start=1):
         dwelling = rows.dwelling(f"a1-{i:02d}", "A1")
         if i <= 15:  # re-let in 2025
-            rows.lease(f"a1-{i:02d}-prev", dwelling, start=D(2015, 1, 1), end=D(2025, 2, 28))
+            rows.lease(f"a1-{i:02d}-prev", dwelling, start=D(2015, 1, 1), end=D(2025, 2, 28),
+                       allocation="municipal_allocation" if i <= 5 else "external_waiting_list")  # fmt: skip
             rows.lease(
                 f"a1-{i:02d}-cur",
                 dwelling,
@@ -341,6 +349,134 @@ class TestRelettings:
         assert aarhus["share_percent"] is None
 
 
+STOCK = f"{BASE}/municipal-allocation/stock"
+
+
+def stock_shares(body: dict[str, Any]) -> dict[str | None, tuple[Any, Any, Any]]:
+    """municipality code (None: national) → (municipal, dwellings with a lease, share)."""
+    return {
+        m["municipality_code"]: (
+            m["municipal_allocations"]["value"],
+            m["dwellings_with_lease"]["value"],
+            m["share_percent"],
+        )
+        for m in [body["national"], *body["municipalities"]]
+    }
+
+
+class TestMunicipalAllocationStock:
+    """Seed 003, Figure 13.a: the share of the stock whose lease in force was let by municipal
+    allocation."""
+
+    async def test_share_per_municipality_and_nationally(self, stats):
+        client, _ = stats
+        body = (await client.get(STOCK, params={"date": ON})).json()
+        assert body["date"] == ON
+        assert body["housing_type"] is None
+        assert stock_shares(body) == {
+            None: (10, 40, 25.0),
+            "101": (5, 25, 20.0),
+            "751": (5, 15, 33.3),
+        }
+        assert body["national"]["municipality_name"] == "Hele landet"
+        assert body["municipalities"][1]["municipality_name"] == "Aarhus"
+        assert body["suppression"]["threshold"] == 5
+
+    async def test_per_housing_type(self, stats):
+        client, _ = stats
+        family = (await client.get(STOCK, params={"date": ON, "housing_type": "family"})).json()
+        assert stock_shares(family) == {
+            None: (10, 30, 33.3),
+            "101": (5, 20, 25.0),
+            "751": (5, 10, 50.0),
+        }
+        # Youth: the draft and the held municipal leases (later starts) do not replace the
+        # accepted lease in force; 751 has no youth dwellings: 0 of 0, no share.
+        youth = (await client.get(STOCK, params={"date": ON, "housing_type": "youth"})).json()
+        assert stock_shares(youth) == {None: (0, 5, 0.0), "101": (0, 5, 0.0), "751": (0, 0, None)}
+
+    async def test_as_of_an_earlier_date(self, stats):
+        """On 2025-01-01 the previous leases are in force: a1-01..a1-05's were municipal; the
+        A2 dwellings are not let yet."""
+        client, _ = stats
+        body = (await client.get(STOCK, params={"date": "2025-01-01"})).json()
+        assert stock_shares(body) == {
+            None: (5, 35, 14.3),
+            "101": (5, 20, 25.0),
+            "751": (0, 15, 0.0),
+        }
+        # Before any lease: no municipality listed, 0 of 0 nationally.
+        empty = (await client.get(STOCK, params={"date": "2000-01-01"})).json()
+        assert empty["municipalities"] == []
+        assert stock_shares(empty) == {None: (0, 0, None)}
+
+    async def test_date_defaults_to_today(self, stats):
+        client, _ = stats
+        body = (await client.get(STOCK)).json()
+        assert body["date"] == date.today().isoformat()
+        assert stock_shares(body)[None] == (10, 40, 25.0)  # nothing in the fixture ends later
+
+    async def test_small_cells_are_suppressed_and_cannot_be_backed_out(self, stats):
+        """Two Aarhus elderly dwellings re-let by municipal allocation on 2025-08-01: in force,
+        2 municipal and 3 other elderly dwellings in 751 (and nationally) are primary
+        suppressions; the complements keep every municipality × housing type × {municipal,
+        other} relation safe."""
+        client, rows = stats
+        for i in (1, 2):
+            rows.lease(f"b2-{i:02d}-end", f"b2-{i:02d}", start=D(2025, 8, 1), rent="5500",
+                       allocation="municipal_allocation")  # fmt: skip
+        bodies = {
+            h: (await client.get(STOCK, params={"date": ON, **({"housing_type": h} if h != "all" else {})})).json()
+            for h in TYPES
+        }  # fmt: skip
+        elderly = stock_shares(bodies["elderly"])
+        assert elderly["751"] == (None, None, None)
+        assert elderly[None] == (None, None, None)
+        aarhus = next(
+            m for m in bodies["elderly"]["municipalities"] if m["municipality_code"] == "751"
+        )
+        assert aarhus["municipal_allocations"] == {"value": None, "suppressed": True}
+        # The complements reach the municipalities' municipal counts (otherwise 751's 2 would
+        # follow from 751 all − family − youth, and then 101's from the national figure), but
+        # the stocks and the national figure (12 of 40) stay published.
+        assert stock_shares(bodies["all"]) == {
+            None: (12, 40, 30.0),
+            "101": (None, 25, None),
+            "751": (None, 15, None),
+        }
+        assert stock_shares(bodies["youth"])["751"] == (0, 0, None)  # zero is published
+        # (municipality, housing type, 'municipal' | 'other' | 'total') → value; 'other' is the
+        # total minus municipal, published when both are.
+        cells: dict[tuple[str, str, str], int | None] = {}
+        for h, body in bodies.items():
+            for m in [body["national"], *body["municipalities"]]:
+                code = m["municipality_code"] or "*"
+                mun, tot = m["municipal_allocations"]["value"], m["dwellings_with_lease"]["value"]
+                cells[(code, h, "municipal")] = mun
+                cells[(code, h, "total")] = tot
+                assert m["municipal_allocations"]["suppressed"] == (mun is None)
+                assert m["dwellings_with_lease"]["suppressed"] == (tot is None)
+                if mun is None or tot is None:
+                    assert m["share_percent"] is None
+        assert all(v is None or v == 0 or v >= 5 for v in cells.values())
+        relations = []
+        for a in ("municipal", "total"):
+            for m in ("101", "751", "*"):
+                relations.append([(m, "all", a)] + [(m, h, a) for h in TYPES[:3]])
+            for h in TYPES:
+                relations.append([("*", h, a), ("101", h, a), ("751", h, a)])
+        for relation in relations:
+            hidden = [k for k in relation if cells[k] is None]
+            assert len(hidden) != 1, (relation, hidden)
+            if not hidden:
+                assert cells[relation[0]] == sum(cells[k] or 0 for k in relation[1:])
+
+    async def test_housing_type_is_validated(self, stats):
+        client, _ = stats
+        response = await client.get(STOCK, params={"housing_type": "castle"})
+        assert response.status_code == 422
+
+
 class TestDataSheet:
     async def test_json_per_organisation_and_department(self, stats):
         client, _ = stats
@@ -466,6 +602,7 @@ async def test_statistics_are_public_and_in_openapi(stats):
         ("dwellings", {"date": ON}),
         ("re-lettings", {"year": 2025}),
         ("municipal-allocation", {"year": 2025}),
+        ("municipal-allocation/stock", {"date": ON}),
         ("municipalities/751/data-sheet", {"date": ON}),
     ):
         response = await client.get(f"{BASE}/{path}", params=params)
@@ -477,6 +614,7 @@ async def test_statistics_are_public_and_in_openapi(stats):
         "/register/v1/statistics/dwellings",
         "/register/v1/statistics/re-lettings",
         "/register/v1/statistics/municipal-allocation",
+        "/register/v1/statistics/municipal-allocation/stock",
         "/register/v1/statistics/municipalities/{municipality_code}/data-sheet",
     ):
         assert path in openapi["paths"]
