@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Path, Request
 
 from common.auth import CurrentPrincipal
-from common.errors import FieldError
 from governance.api.schemas import (
     AccountsStatus,
     AnswerOut,
@@ -20,7 +19,6 @@ from governance.api.schemas import (
     PackageOut,
 )
 from governance.db.models import FormRow, PackageRow
-from governance.domain.errors import AnswerRejectedError
 from governance.domain.rules import FormStatus, PackageStatus, accounts_year
 from governance.services.access import Actor
 from governance.services.core import figure_states
@@ -55,21 +53,6 @@ def settings_of(request: Request) -> GovernanceSettings:
 
 
 SettingsDep = Annotated[GovernanceSettings, Depends(settings_of)]
-
-
-def etag(version: int) -> str:
-    return f'W/"{version}"'
-
-
-def parse_if_match(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isascii() or not value.isdigit() or not 1 <= int(value) < 2**31:
-        raise AnswerRejectedError(
-            [FieldError("#/If-Match", 'If-Match must be W/"<version>".', "invalid-if-match")]
-        )
-    return int(value)
 
 
 def figures_out(form: FormRow) -> list[FigureOut]:

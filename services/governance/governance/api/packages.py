@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from common.app import UnitOfWorkDep
 from common.problems import problem_responses
+from common.versioning import etag, parse_if_match
 from governance.api.deps import (
     ActorDep,
     DepartmentIdPath,
@@ -18,11 +19,9 @@ from governance.api.deps import (
     PackageIdPath,
     SettingsDep,
     attachment_out,
-    etag,
     form_out,
     list_item,
     package_out,
-    parse_if_match,
 )
 from governance.api.schemas import (
     ID_PATTERN,

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from common.app import UnitOfWorkDep
 from common.errors import FieldError, RuleViolationError
 from common.problems import problem_responses
+from common.versioning import etag, parse_if_match
 from notifications.api.access import Scope
 from notifications.api.schemas import Page, RecipientChangeOut, RecipientIn, RecipientOut
 from notifications.db.models import RecipientRow
@@ -55,22 +56,6 @@ WRITE_RESPONSES = {
         }
     ),
 }
-
-
-def etag(version: int) -> str:
-    return f'W/"{version}"'
-
-
-def parse_if_match(value: str | None) -> int | None:
-    if value is None:
-        return None
-    bare = value.strip().removeprefix("W/").strip('"')
-    if not bare.isascii() or not bare.isdigit() or not 1 <= int(bare) < 2**31:
-        raise RuleViolationError(
-            'If-Match must be W/"<version>".',
-            errors=[FieldError("#/If-Match", 'If-Match must be W/"<version>".', "invalid")],
-        )
-    return int(bare)
 
 
 def recipient_out(row: RecipientRow) -> RecipientOut:

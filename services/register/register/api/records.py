@@ -14,8 +14,9 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel
 
 from common.app import UnitOfWorkDep
-from common.errors import FieldError, PreconditionRequiredError
+from common.errors import PreconditionRequiredError
 from common.problems import problem_responses
+from common.versioning import etag, parse_if_match
 from register.api.access import ReadScope, RegisterScope, WriteScope
 from register.api.schemas import (
     ID_PATTERN,
@@ -33,7 +34,6 @@ from register.api.schemas import (
     OrganisationOut,
     Page,
 )
-from register.domain.errors import RecordRejectedError
 from register.domain.records import EntityType
 from register.services import records as use_cases
 from register.services.records import ListQuery, PageOf
@@ -92,21 +92,6 @@ UPDATE_RESPONSES = {
         }
     ),
 }
-
-
-def etag(version: int) -> str:
-    return f'W/"{version}"'
-
-
-def parse_if_match(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isascii() or not value.isdigit() or not 1 <= int(value) < 2**31:
-        raise RecordRejectedError(
-            [FieldError("#/If-Match", 'If-Match must be W/"<version>".', "invalid-if-match")]
-        )
-    return int(value)
 
 
 def expected_version(if_match: str | None, body_version: int | None) -> int:
