@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -84,7 +85,10 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._algorithms = list(algorithms)
-        self._public_key = public_key
+        # Parsed once here: a PEM string handed to jwt.decode is parsed again on every request.
+        self._public_key: PublicKeyTypes | None = (
+            serialization.load_pem_public_key(public_key.encode()) if public_key else None
+        )
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
 
     @classmethod
@@ -156,10 +160,27 @@ async def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("Send a bearer token in the Authorization header.")
-    verifier: TokenVerifier = request.app.state.token_verifier
-    principal = await verifier.verify(credentials.credentials)
+    principal = verified_principal(request.scope, credentials.credentials)
+    if principal is None:
+        verifier: TokenVerifier = request.app.state.token_verifier
+        principal = await verifier.verify(credentials.credentials)
     request.state.principal = principal
     return principal
+
+
+def remember_verified(scope: MutableMapping[str, Any], token: str, principal: Principal) -> None:
+    """Record that ``token`` was fully verified for this request (by the idempotency
+    middleware), so the route's dependency does not verify the same token a second time."""
+    scope.setdefault("state", {})["verified_token"] = (token, principal)
+
+
+def verified_principal(scope: MutableMapping[str, Any], token: str) -> Principal | None:
+    """The principal of ``token`` if this very request already verified that exact token."""
+    remembered = scope.get("state", {}).get("verified_token")
+    if remembered is not None and remembered[0] == token:
+        principal: Principal = remembered[1]
+        return principal
+    return None
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

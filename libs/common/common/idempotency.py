@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from common.auth import TokenVerifier
+from common.auth import TokenVerifier, remember_verified
 from common.db.engine import Database
 from common.db.tables import idempotency_keys
 from common.db.uow import register_before_commit_hook
@@ -144,6 +144,7 @@ class IdempotencyMiddleware:
             principal = await verifier.verify(token)
         except AuthenticationError:
             return None
+        remember_verified(request.scope, token, principal)
         return principal.subject
 
     async def _claim(

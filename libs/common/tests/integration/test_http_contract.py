@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from common.auth import Role
+from common.auth import Principal, Role, TokenVerifier
 from common.problems import PROBLEM_MEDIA_TYPE
 from common.testing.fixtures import TokenFactory
 
@@ -257,6 +257,27 @@ class TestIdempotencyKey:
         assert first.json() == second.json()
         assert second.headers["idempotent-replayed"] == "true"
         assert "idempotent-replayed" not in first.headers
+
+    async def test_the_token_is_verified_once_per_request(
+        self, example_client, tokens: TokenFactory, monkeypatch: pytest.MonkeyPatch
+    ):
+        """The middleware verifies the token to scope the key; the route reuses that result."""
+        verified: list[str] = []
+        original = TokenVerifier.verify
+
+        async def counting(self: TokenVerifier, token: str) -> Principal:
+            verified.append(token)
+            return await original(self, token)
+
+        monkeypatch.setattr(TokenVerifier, "verify", counting)
+        client = await example_client()
+        headers = {
+            **tokens.headers(Role.HOUSING_ORG, orgs=["org-1"], subject="erp-1"),
+            "Idempotency-Key": "k-once",
+        }
+        response = await client.post(THINGS, json=thing(), headers=headers)
+        assert response.status_code == 201, response.text
+        assert len(verified) == 1
 
     async def test_replay_survives_a_new_token_for_the_same_caller(
         self, example_client, tokens: TokenFactory

@@ -1,0 +1,103 @@
+"""Token verification: every token fully checked, the verification key parsed once."""
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from common.auth import (
+    DevSigningKey,
+    Principal,
+    Role,
+    TokenVerifier,
+    remember_verified,
+    verified_principal,
+)
+from common.errors import AuthenticationError
+
+ISSUER = "issuer-1"
+AUDIENCE = "housing"
+
+
+@pytest.fixture
+def key() -> DevSigningKey:
+    return DevSigningKey.generate()
+
+
+def verifier_for(key: DevSigningKey) -> TokenVerifier:
+    return TokenVerifier(
+        issuer=ISSUER, audience=AUDIENCE, algorithms=["ES256"], public_key=key.public_pem()
+    )
+
+
+def mint(key: DevSigningKey, **overrides: object) -> str:
+    values: dict[str, object] = {
+        "role": Role.ERP_CLIENT,
+        "organisation_ids": ["org-1"],
+        "subject": "erp-1",
+        "issuer": ISSUER,
+        "audience": AUDIENCE,
+    }
+    values.update(overrides)
+    return key.mint(**values)  # type: ignore[arg-type]
+
+
+class TestTokenVerifier:
+    async def test_the_public_key_is_parsed_once_not_per_request(
+        self, key: DevSigningKey, monkeypatch: pytest.MonkeyPatch
+    ):
+        parsed = 0
+        original = serialization.load_pem_public_key
+
+        def counting(*args, **kwargs):
+            nonlocal parsed
+            parsed += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(serialization, "load_pem_public_key", counting)
+        monkeypatch.setattr(jwt.algorithms, "load_pem_public_key", counting)
+        verifier = verifier_for(key)
+        for _ in range(3):
+            principal = await verifier.verify(mint(key))
+            assert principal.subject == "erp-1"
+        assert parsed == 1
+
+    async def test_accepts_a_valid_token(self, key: DevSigningKey):
+        principal = await verifier_for(key).verify(mint(key))
+        assert principal == Principal(
+            subject="erp-1", role=Role.ERP_CLIENT, organisation_ids=frozenset({"org-1"})
+        )
+
+    @pytest.mark.parametrize(
+        "overrides",
+        [{"issuer": "someone-else"}, {"audience": "another-audience"}, {"ttl_seconds": -10}],
+        ids=["issuer", "audience", "expired"],
+    )
+    async def test_refuses_wrong_issuer_audience_or_expiry(
+        self, key: DevSigningKey, overrides: dict[str, object]
+    ):
+        with pytest.raises(AuthenticationError):
+            await verifier_for(key).verify(mint(key, **overrides))
+
+    async def test_refuses_a_token_signed_by_another_key(self, key: DevSigningKey):
+        with pytest.raises(AuthenticationError):
+            await verifier_for(key).verify(mint(DevSigningKey.generate()))
+
+    async def test_refuses_a_tampered_token(self, key: DevSigningKey):
+        header, _payload, signature = mint(key).split(".")
+        other_payload = mint(key, subject="someone-else").split(".")[1]
+        with pytest.raises(AuthenticationError):
+            await verifier_for(key).verify(f"{header}.{other_payload}.{signature}")
+
+
+class TestVerifiedOncePerRequest:
+    def test_the_same_token_of_the_same_request_is_reused(self):
+        scope: dict[str, object] = {}
+        principal = Principal(subject="s", role=Role.FUND)
+        remember_verified(scope, "token-a", principal)
+        assert verified_principal(scope, "token-a") is principal
+
+    def test_another_token_is_not_taken_for_the_verified_one(self):
+        scope: dict[str, object] = {}
+        remember_verified(scope, "token-a", Principal(subject="s", role=Role.FUND))
+        assert verified_principal(scope, "token-b") is None
+        assert verified_principal({}, "token-a") is None
