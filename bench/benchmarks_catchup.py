@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bench import _stats
 from bench._setup import Infra, new_topic, unique_name
 from bench.benchmarks_common import benchmarks_database, register_events
-from benchmarks.events.incoming import handle
+from benchmarks.events.incoming import handle, handle_batch
 from benchmarks.main import create_app
 from benchmarks.settings import BenchmarksSettings
 from benchmarks.worker import jobs
@@ -131,6 +131,7 @@ async def _consume(
     topics: list[str],
     total: int,
     handler: Callable[..., object],
+    batch_handler: Callable[..., object] | None = None,
     *,
     recompute: BenchmarksSettings | None,
     timeout: float,
@@ -141,7 +142,7 @@ async def _consume(
     runner = KafkaConsumerRunner(
         database,
         infra.bootstrap,
-        Consumer(group, tuple(topics), handler),  # type: ignore[arg-type]
+        Consumer(group, tuple(topics), handler, batch_handler),  # type: ignore[arg-type]
     )
     stop = asyncio.Event()
     started = time.perf_counter()
@@ -247,6 +248,7 @@ async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
                 names,
                 total,
                 handle,
+                handle_batch,
                 recompute=calculator_settings,
                 timeout=settings.timeout,
             )

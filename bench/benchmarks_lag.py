@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bench import _stats
 from bench._setup import Infra, example_database, new_topic, quiet_logging, unique_name
 from bench.benchmarks_common import benchmarks_database
-from benchmarks.events.incoming import handle
+from benchmarks.events.incoming import handle, handle_batch
 from benchmarks.services.figures import recompute_dirty
 from benchmarks.settings import BenchmarksSettings
 from common.db.engine import Database
@@ -172,8 +172,12 @@ async def _serve(
         bus = KafkaBus(bootstrap, client_id="bench-register-relay")
         tasks.append(asyncio.create_task(OutboxRelay(database, bus).run(stop)))
     else:
-        handler = handle if kind == "calculator" else stamp
-        runner = KafkaConsumerRunner(database, bootstrap, Consumer(group, (topic,), handler))
+        consumer = (
+            Consumer(group, (topic,), handle, handle_batch)
+            if kind == "calculator"
+            else Consumer(group, (topic,), stamp)
+        )
+        runner = KafkaConsumerRunner(database, bootstrap, consumer)
         tasks.append(asyncio.create_task(runner.run(stop)))
         if kind == "calculator":
             tasks.append(asyncio.create_task(recompute_loop()))

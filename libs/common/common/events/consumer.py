@@ -2,6 +2,10 @@
 
 A consumer's handler runs in one database transaction together with an inbox row
 ``(consumer, event_id)``: a redelivered event finds its inbox row and is skipped. The Kafka
+runner applies each fetched partition batch in one transaction: one statement claims the inbox
+rows of the whole batch, the new events are applied (by the consumer's ``batch_handler`` if it
+has one, else its ``handler`` per event), one COMMIT. Only if that fails does it fall back to
+a SAVEPOINT per event. The Kafka
 offset is committed only after that transaction committed, so a crash in between redelivers
 the event (at-least-once delivery) and the inbox turns it into exactly-once application.
 Messages of one partition — hence of one key — are handled one after the other.
@@ -24,7 +28,7 @@ import psycopg
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import CommitFailedError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +41,7 @@ from common.events.transport import InProcessBus
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
 T = TypeVar("T")
 
 # Failures of our own infrastructure rather than of the event being handled.
@@ -56,17 +61,40 @@ async def _retry_on_infrastructure_errors(
             delay = min(delay * 2, max_backoff)
 
 
+# The inbox rows of a whole batch in one statement; RETURNING names the events not seen before
+# (an id twice in the batch is returned once).
+_CLAIM = text(
+    """
+INSERT INTO inbox (consumer, event_id, topic, key, event_type)
+SELECT :consumer, t.event_id, t.topic, t.key, t.event_type
+FROM unnest(CAST(:event_ids AS uuid[]), CAST(:topics AS text[]), CAST(:keys AS text[]),
+    CAST(:event_types AS text[])) WITH ORDINALITY AS t(event_id, topic, key, event_type, n)
+ORDER BY t.n
+ON CONFLICT DO NOTHING
+RETURNING event_id
+"""
+)
+
+
 def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
 @dataclass(frozen=True, slots=True)
 class Consumer:
-    """``name`` is both the Kafka consumer group and the inbox's consumer column."""
+    """``name`` is both the Kafka consumer group and the inbox's consumer column.
+
+    ``handler`` applies one event. ``batch_handler``, if given, applies a fetched batch's new
+    events (in order, duplicates already removed) at once and must leave the database exactly
+    as ``handler`` applied to each in turn would; if it raises, the runner rolls it back and
+    applies the batch again per event with ``handler`` (a savepoint each, stopping before the
+    first that fails). Single events (retries, redrive, the in-process transport) always go
+    through ``handler``."""
 
     name: str
     topics: tuple[str, ...]
     handler: Handler
+    batch_handler: BatchHandler | None = None
 
 
 class Outcome(StrEnum):
@@ -97,13 +125,29 @@ class InboxProcessor:
             return await self._apply_in(session, envelope)
 
     async def apply_leading(self, envelopes: Sequence[Envelope]) -> list[Outcome]:
-        """Apply envelopes in order in ONE transaction, each under a savepoint, and stop before
-        the first whose handler fails (it is retried on its own, so no later event of its key
-        overtakes it). Returns the outcomes of the applied prefix.
+        """Apply envelopes in order in ONE transaction and stop before the first whose handler
+        fails (it is retried on its own, so no later event of its key overtakes it). Returns
+        the outcomes of the applied prefix.
 
-        Under a backlog this pays BEGIN/COMMIT once per fetched batch instead of per event."""
-        outcomes: list[Outcome] = []
+        First set-wise, under one savepoint: one INSERT claims the inbox rows of all envelopes,
+        the new ones are applied together (``batch_handler``) or one after the other
+        (``handler``). If that raises, it is rolled back and the envelopes are applied again
+        each under its own savepoint. Under a backlog this pays BEGIN/COMMIT and the inbox
+        INSERT once per fetched batch instead of per event."""
         async with self.database.session() as session, session.begin():
+            try:
+                async with session.begin_nested():
+                    return await self._apply_set(session, envelopes)
+            except INFRASTRUCTURE_ERRORS:
+                raise
+            except Exception as exc:
+                log.info(
+                    "consumer.batch_failed",
+                    consumer=self.consumer.name,
+                    events=len(envelopes),
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            outcomes: list[Outcome] = []
             for envelope in envelopes:
                 try:
                     async with session.begin_nested():
@@ -113,6 +157,47 @@ class InboxProcessor:
                 except Exception:
                     break  # rolled back to the savepoint; the caller retries it alone
                 outcomes.append(outcome)
+            return outcomes
+
+    async def _apply_set(
+        self, session: AsyncSession, envelopes: Sequence[Envelope]
+    ) -> list[Outcome]:
+        """Claim the inbox rows of all envelopes in one statement, then apply the new ones."""
+        if not envelopes:
+            return []
+        claimed = await session.execute(
+            _CLAIM,
+            {
+                "consumer": self.consumer.name,
+                "event_ids": [envelope.id for envelope in envelopes],
+                "topics": [envelope.topic for envelope in envelopes],
+                "keys": [envelope.key for envelope in envelopes],
+                "event_types": [envelope.type for envelope in envelopes],
+            },
+        )
+        unclaimed = set(claimed.scalars())
+        outcomes: list[Outcome] = []
+        fresh: list[Envelope] = []
+        for envelope in envelopes:
+            if envelope.id in unclaimed:  # the first of the batch with this id
+                unclaimed.discard(envelope.id)
+                fresh.append(envelope)
+                outcomes.append(Outcome.APPLIED)
+            else:
+                outcomes.append(Outcome.DUPLICATE)
+        if not fresh:
+            return outcomes
+        if self.consumer.batch_handler is not None:
+            with structlog.contextvars.bound_contextvars(consumer=self.consumer.name):
+                await self.consumer.batch_handler(session, fresh)
+        else:
+            for envelope in fresh:
+                with structlog.contextvars.bound_contextvars(
+                    correlation_id=envelope.correlation_id,
+                    event_id=str(envelope.id),
+                    consumer=self.consumer.name,
+                ):
+                    await self.consumer.handler(session, envelope)
         return outcomes
 
     async def _apply_in(self, session: AsyncSession, envelope: Envelope) -> Outcome:

@@ -292,6 +292,27 @@ class TestInbox:
             Outcome.APPLIED,
         ]
 
+    async def test_a_batch_claims_its_inbox_rows_at_once_and_skips_duplicates(self, example_db):
+        processor = InboxProcessor(example_db, Consumer("c1", (TOPIC,), witness_handler("c1")))
+        first, second, third = (changed_event("k1", version, "n") for version in (1, 2, 3))
+        assert await processor.apply(second) is Outcome.APPLIED
+        # already applied, new, an id twice in one batch
+        assert await processor.apply_leading([first, second, third, first]) == [
+            Outcome.APPLIED,
+            Outcome.DUPLICATE,
+            Outcome.APPLIED,
+            Outcome.DUPLICATE,
+        ]
+        async with example_db.engine.connect() as connection:
+            versions = (
+                await connection.execute(
+                    select(applied_events.c.version).order_by(applied_events.c.version)
+                )
+            ).scalars()
+            inbox_rows = (await connection.execute(text("SELECT count(*) FROM inbox"))).scalar()
+        assert list(versions) == [1, 2, 3]
+        assert inbox_rows == 3
+
     async def test_each_consumer_has_its_own_inbox(self, example_db):
         envelope = changed_event("k1", 1, "n")
         for name in ("c1", "c2"):
@@ -378,3 +399,56 @@ class TestDeadLetters:
         (letter,) = await read_topic(infra.kafka_bootstrap_servers, f"{topic}.dlq")
         assert letter.value == b"not an event"
         assert "malformed" in headers_of(letter)["dlq_error"]
+
+
+class TestBatchHandler:
+    async def test_gets_the_new_events_of_a_batch_in_order(self, example_db):
+        batches: list[list[int]] = []
+        per_event = witness_handler("c1")
+
+        async def batch_handler(session, envelopes):
+            batches.append([envelope.data["version"] for envelope in envelopes])
+            for envelope in envelopes:
+                await per_event(session, envelope)
+
+        async def handler(session, envelope):
+            raise AssertionError("the batch handler applies the batch")
+
+        processor = InboxProcessor(example_db, Consumer("c1", (TOPIC,), handler, batch_handler))
+        events = [changed_event("k1", version, "n") for version in (1, 2, 3)]
+        assert await processor.apply_leading(events[:1]) == [Outcome.APPLIED]
+        assert await processor.apply_leading(events) == [
+            Outcome.DUPLICATE,
+            Outcome.APPLIED,
+            Outcome.APPLIED,
+        ]
+        assert await processor.apply_leading(events) == [Outcome.DUPLICATE] * 3
+        assert batches == [[1], [2, 3]]  # never called without new events
+
+    async def test_a_failing_batch_falls_back_to_one_event_at_a_time(self, example_db):
+        per_event_calls: list[str] = []
+
+        async def batch_handler(session, envelopes):
+            for envelope in envelopes:
+                await witness_handler("c1")(session, envelope)  # rolled back with the batch
+            raise RuntimeError("one of them is poison")
+
+        async def handler(session, envelope):
+            per_event_calls.append(envelope.data["name"])
+            if envelope.data["name"] == "poison":
+                raise ValueError("poison")
+            await witness_handler("c1")(session, envelope)
+
+        processor = InboxProcessor(example_db, Consumer("c1", (TOPIC,), handler, batch_handler))
+        first, poison, third = (
+            changed_event("k1", 1, "ok"),
+            changed_event("k1", 2, "poison"),
+            changed_event("k1", 3, "ok"),
+        )
+        assert await processor.apply_leading([first, poison, third]) == [Outcome.APPLIED]
+        assert per_event_calls == ["ok", "poison"]  # stopped at the poison, as without it
+        async with example_db.engine.connect() as connection:
+            versions = (await connection.execute(select(applied_events.c.version))).scalars()
+            inbox_rows = (await connection.execute(text("SELECT count(*) FROM inbox"))).scalar()
+        assert list(versions) == [1]
+        assert inbox_rows == 1

@@ -7,6 +7,7 @@ import random
 from datetime import date
 
 import pytest
+from structlog.testing import capture_logs
 
 from common.events.consumer import Outcome
 from common.events.contracts import UnknownContractError, to_envelope
@@ -150,3 +151,88 @@ class TestBenchmarkCells:
         )
         assert cells(benchmarks_db_url) == fresh_cells(benchmarks_db_url)
         assert len(fresh_cells(benchmarks_db_url)) == 10  # A and B, five years each
+
+
+def read_model(db_url: str) -> dict[str, list[tuple]]:
+    """Every fact table and the figures (not the dirty marks, whose generation counts
+    statements)."""
+    tables = {
+        "leases": "SELECT * FROM leases ORDER BY lease_id",
+        "rent_points": "SELECT * FROM rent_points ORDER BY lease_id, effective_from",
+        "vacancy_flags": "SELECT * FROM vacancy_flags ORDER BY lease_id, recorded_at",
+        "departments": "SELECT * FROM departments ORDER BY department_id",
+        "accounts": "SELECT * FROM accounts ORDER BY department_id, accounts_year",
+        "dirty": "SELECT department_id FROM dirty_departments ORDER BY department_id",
+    }
+    return {name: sql(db_url, statement) for name, statement in tables.items()}
+
+
+def many_events() -> list:
+    """The fixture's events, a lease moving department, moved end dates, older versions, the
+    same facts twice (new ids) — several events of one key, so a batch repeats keys."""
+    created = lease("L9", "d9", "A", start=date(2020, 1, 1))
+    events = [
+        *fixture_events(),
+        department("B"),
+        department("A", construction_year=1950, version=1),
+        created,
+        terminated(created, date(2025, 6, 30), recorded_at=at(2025, 2, 1)),
+        terminated(
+            created, date(2025, 9, 30), recorded_at=at(2025, 3, 1), previous_end=date(2025, 6, 30)
+        ),
+        updated(created, version=2, recorded_at=at(2025, 3, 1), department_id="B"),
+        updated(created, version=3, recorded_at=at(2025, 4, 1), area_m2="61.00"),
+        accounts("A", 2025),
+        accounts("A", 2025),
+    ]
+    return events + fixture_events()
+
+
+class TestBatches:
+    """The consumer applies a fetched batch at once (``handle_batch``): the same read model
+    as one event at a time, whatever the order and however the events are cut into batches."""
+
+    @pytest.mark.parametrize("seed", [1, 2, 3])
+    async def test_batches_equal_one_event_at_a_time(self, feed, benchmarks_db_url, seed):
+        events = many_events()
+        random.Random(seed).shuffle(events)
+        envelopes = [to_envelope(event) for event in events]
+        one_by_one = await feed.envelopes(envelopes)
+        await feed.recompute()
+        expected = read_model(benchmarks_db_url), snapshot(benchmarks_db_url)
+
+        sql(
+            benchmarks_db_url,
+            "TRUNCATE leases, rent_points, vacancy_flags, departments, "
+            "accounts, dirty_departments, department_figures, benchmark_cells, inbox",
+        )
+        rng = random.Random(seed)
+        batched: list[Outcome] = []
+        position = 0
+        with capture_logs() as logs:
+            while position < len(envelopes):
+                size = rng.choice([1, 3, 7, len(envelopes)])
+                batch = envelopes[position : position + size]
+                batched += await feed.processor.apply_leading(batch)
+                position += size
+        assert [log for log in logs if log["event"] == "consumer.batch_failed"] == []
+        await feed.recompute()
+        assert batched == one_by_one
+        assert (read_model(benchmarks_db_url), snapshot(benchmarks_db_url)) == expected
+
+    async def test_duplicates_in_and_across_batches_are_skipped(self, feed, benchmarks_db_url):
+        envelopes = [to_envelope(event) for event in fixture_events()]
+        assert set(await feed.processor.apply_leading(envelopes + envelopes[:2])) == {
+            Outcome.APPLIED,
+            Outcome.DUPLICATE,
+        }
+        await feed.recompute()
+        assert await feed.processor.apply_leading(envelopes) == [Outcome.DUPLICATE] * len(envelopes)
+        assert figures_of(benchmarks_db_url, "A", 2025) == EXPECTED_2025
+
+    async def test_an_uncatalogued_event_in_a_batch_stops_it_there(self, feed, benchmarks_db_url):
+        good = to_envelope(department("A"))
+        bad = to_envelope(department("B")).caused(type="register.department.renamed")
+        after = to_envelope(department("C"))
+        assert await feed.processor.apply_leading([good, bad, after]) == [Outcome.APPLIED]
+        assert sql(benchmarks_db_url, "SELECT department_id FROM departments") == [("A",)]

@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from benchmarks.events.incoming import TOPICS, handle
+from benchmarks.events.incoming import TOPICS, read_model_consumer
 from benchmarks.services.rebuild import reset_read_model
-from common.events.consumer import Consumer, KafkaConsumerRunner
+from common.events.consumer import KafkaConsumerRunner
 from common.events.contracts import to_envelope
 from common.events.transport import KafkaBus
 from common.testing.kafka import create_topic
@@ -32,7 +32,7 @@ async def consumed(db_url: str, group: str, expected: int, timeout: float = 30.0
 
 async def run_group(database, infra, group: str, topics: tuple[str, ...], until) -> None:
     runner = KafkaConsumerRunner(
-        database, infra.kafka_bootstrap_servers, Consumer(group, topics, handle)
+        database, infra.kafka_bootstrap_servers, read_model_consumer(group, topics)
     )
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
