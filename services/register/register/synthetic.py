@@ -57,8 +57,8 @@ from operator import attrgetter
 from random import Random
 from typing import Any, ClassVar, Final, NamedTuple, TextIO
 
+from common.municipalities import MUNICIPALITIES
 from register.domain.codes import (
-    MUNICIPALITIES,
     RENT_FORMING,
     AllocationType,
     BuildingType,

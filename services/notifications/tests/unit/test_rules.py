@@ -15,6 +15,7 @@ from common.events.contracts import (
     PackageSentV1,
     StatementSubmittedV1,
 )
+from common.municipalities import MUNICIPALITIES
 from notifications.domain.danish import danish_amount, danish_count, danish_date, danish_datetime
 from notifications.domain.deliveries import (
     FailureKind,
@@ -23,7 +24,7 @@ from notifications.domain.deliveries import (
     message_id,
     retry_delay,
 )
-from notifications.domain.municipalities import MUNICIPALITIES, municipality_name
+from notifications.domain.municipalities import municipality_name
 from notifications.domain.rules import (
     NOTIFYING_TOPICS,
     RULES,

@@ -20,9 +20,9 @@ from common.app import UnitOfWorkDep
 from common.auth import CurrentPrincipal, Principal, Role
 from common.errors import NotFoundError, PermissionDeniedError
 from common.money import DKK
+from common.municipalities import MUNICIPALITIES
 from common.problems import problem_responses
 from register.api.access import RegisterScope, scope_for
-from register.domain.codes import MUNICIPALITIES
 from register.services import reading
 from register.services.reading import (
     DWELLING_WIRE,

@@ -29,7 +29,8 @@ from typing import Final
 from stdnum.dk import cvr as cvr_number
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
-from register.domain.codes import MUNICIPALITIES, AllocationType, BuildingType, HousingType
+from common.municipalities import MUNICIPALITIES
+from register.domain.codes import AllocationType, BuildingType, HousingType
 from register.domain.records import (
     EXPENSE_TYPES,
     BuildingSection,

@@ -50,9 +50,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import NotFoundError, RuleViolationError
 from common.money import DKK
+from common.municipalities import MUNICIPALITIES
 from register.api.access import RegisterScope
 from register.db import queries_statistics as q
-from register.domain.codes import MUNICIPALITIES, AllocationType, HousingType
+from register.domain.codes import AllocationType, HousingType
 
 THRESHOLD: Final = 5
 TOTAL: Final = "*"

@@ -13,11 +13,11 @@ from decimal import Decimal
 import pytest
 from stdnum.dk import cvr
 
+from common.municipalities import MUNICIPALITIES
 from register import synthetic
 from register.db.models import Base
 from register.domain.codes import (
     CAPITAL_REGION,
-    MUNICIPALITIES,
     RENT_FORMING,
     AllocationType,
     HousingType,
