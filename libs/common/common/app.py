@@ -185,8 +185,15 @@ async def _refresh_event_gauges(database: Database, metrics: ServiceMetrics) -> 
 
 
 async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """The request's transaction: committed when the route returns, rolled back when it raises.
+
+    The route owns no commit (architecture convention 3), so a write route cannot forget one.
+    ``scope="function"`` ends the dependency before the response is sent: a failing commit is
+    the request's error, and the client never sees a success that was not stored. A use case
+    that must keep nothing (validate-only) calls ``uow.rollback()`` itself."""
     async with UnitOfWork(request.app.state.database) as uow:
         yield uow
+        await uow.commit()
 
 
-UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work)]
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]

@@ -85,7 +85,6 @@ async def create_thing(
         )
     )
     uow.record_event(changed_event(body.id, 1, body.name))
-    await uow.commit()
     return ThingRead(id=body.id, organisation_id=body.organisation_id, name=body.name, version=1)
 
 
@@ -104,8 +103,17 @@ async def rename_thing(
         update(things).where(things.c.id == thing_id).values(name=name, version=version)
     )
     uow.record_event(changed_event(thing_id, version, name))
-    await uow.commit()
     return ThingRead(id=thing_id, organisation_id=row.organisation_id, name=name, version=version)
+
+
+@router.post("/things/{thing_id}/rename-and-fail")
+async def rename_thing_and_fail(
+    thing_id: str, name: str, principal: Writer, uow: UnitOfWorkDep
+) -> ThingRead:
+    """Changes the thing, records an event, then breaks a rule: nothing of it may be stored."""
+    await uow.session.execute(update(things).where(things.c.id == thing_id).values(name=name))
+    uow.record_event(changed_event(thing_id, 99, name))
+    raise RuleViolationError("The name was changed, then a rule broke: nothing is kept.")
 
 
 @router.get("/things/{thing_id}")

@@ -1,0 +1,136 @@
+"""Read models fed by other services' events: "apply if newer", and the register's master data.
+
+Events arrive at least once and, across partitions, out of order. A read model therefore keeps,
+per row (or per group of columns), the version or timestamp of the fact it holds, and an event
+changes the row only when it carries a newer one; an older or duplicate event changes nothing.
+
+* ``upsert_if_newer`` — one guard for the whole row (``version`` of a register record);
+* ``newer_wins_assignments`` — the ``SET`` list of a text ``ON CONFLICT`` clause where each group
+  of columns has its own guard (the benchmark calculator's lease state and lease end);
+* ``OrganisationReadModel`` / ``DepartmentReadModel`` with ``apply_organisation`` /
+  ``apply_department`` — the register's organisations and departments as every consumer of
+  ``register.organisation.upserted`` / ``register.department.upserted`` keeps them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import DateTime, Integer, Table, Text, func
+from sqlalchemy.dialects.postgresql import Insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from common.events.contracts import DepartmentUpsertedV1, OrganisationUpsertedV1
+
+
+def upsert_if_newer(
+    table: Any,
+    values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    *,
+    key: Sequence[str] = ("id",),
+    guard: str = "version",
+    also_set: Mapping[str, Any] | None = None,
+) -> Insert:
+    """``INSERT … ON CONFLICT (key) DO UPDATE … WHERE held.guard < new.guard``.
+
+    ``table`` is a ``Table`` or a mapped class; every column in ``values`` except the key is
+    updated, plus ``also_set`` (e.g. ``{"updated_at": func.now()}``). Add ``.returning(...)`` to
+    learn which rows were applied: a row that was not newer returns nothing."""
+    target: Table = getattr(table, "__table__", table)
+    rows = [values] if isinstance(values, Mapping) else list(values)
+    statement = pg_insert(target).values(rows)
+    updated = [name for name in rows[0] if name not in key]
+    return statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={**{name: statement.excluded[name] for name in updated}, **(also_set or {})},
+        where=target.c[guard] < statement.excluded[guard],
+    )
+
+
+def newer_wins_assignments(target: str, guard: str, columns: Sequence[str]) -> str:
+    """``col = CASE WHEN <held guard is older> THEN EXCLUDED.col ELSE held.col END, …`` for
+    ``columns`` and the guard itself, for a text statement ``INSERT INTO t AS <target> …``.
+
+    A row without the guard yet (``NULL``) takes the new values."""
+    newer = f"{target}.{guard} IS NULL OR {target}.{guard} < EXCLUDED.{guard}"
+    return ",\n".join(
+        f"{column} = CASE WHEN {newer} THEN EXCLUDED.{column} ELSE {target}.{column} END"
+        for column in [*columns, guard]
+    )
+
+
+# --- the register's master data ---------------------------------------------------------------
+
+
+class OrganisationReadModel:
+    """Mixin for a service's ``organisations`` table: what ``OrganisationUpsertedV1`` carries.
+
+    ``class OrganisationRow(OrganisationReadModel, Base): __tablename__ = "organisations"``;
+    a service adds its own columns (governance: the fund's exemption)."""
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    home_municipality_code: Mapped[str] = mapped_column(Text, nullable=False)
+    administered_by: Mapped[str | None] = mapped_column(Text, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class DepartmentReadModel:
+    """Mixin for a service's ``departments`` table: what ``DepartmentUpsertedV1`` carries.
+
+    A service that needs more of the event (e.g. ``region``) adds a column of that name; the
+    apply function fills every column named like a field of the event."""
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    municipality_code: Mapped[str] = mapped_column(Text, nullable=False)
+    housing_type: Mapped[str] = mapped_column(Text, nullable=False)
+    building_type: Mapped[str] = mapped_column(Text, nullable=False)
+    construction_year: Mapped[int] = mapped_column(Integer, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+def _values_from_event(table: Table, event: BaseModel, id_field: str) -> dict[str, Any]:
+    fields = type(event).model_fields
+    values: dict[str, Any] = {"id": getattr(event, id_field)}
+    for column in table.columns:
+        if column.name != "id" and column.name in fields:
+            value = getattr(event, column.name)
+            values[column.name] = value.value if isinstance(value, Enum) else value
+    return values
+
+
+async def _apply(session: AsyncSession, row_class: Any, event: BaseModel, id_field: str) -> bool:
+    table: Table = row_class.__table__
+    statement = upsert_if_newer(
+        table, _values_from_event(table, event, id_field), also_set={"updated_at": func.now()}
+    )
+    applied = await session.execute(statement.returning(table.c.id))
+    return applied.first() is not None
+
+
+async def apply_organisation(
+    session: AsyncSession, row_class: type[OrganisationReadModel], event: OrganisationUpsertedV1
+) -> bool:
+    """Store the organisation if the event is newer than the row held; True if it was."""
+    return await _apply(session, row_class, event, "organisation_id")
+
+
+async def apply_department(
+    session: AsyncSession, row_class: type[DepartmentReadModel], event: DepartmentUpsertedV1
+) -> bool:
+    """Store the department if the event is newer than the row held; True if it was."""
+    return await _apply(session, row_class, event, "department_id")

@@ -1,0 +1,59 @@
+"""The request's unit of work commits when the route returns and keeps nothing when it raises.
+
+Routes never call ``commit()`` (architecture convention 3): the ``UnitOfWorkDep`` dependency owns
+the transaction. Runs the example service against the real PostgreSQL test server.
+"""
+
+import uuid
+
+from sqlalchemy import text
+
+from common.auth import Role
+from common.testing.fixtures import TokenFactory
+
+THINGS = "/example/v1/things"
+
+
+async def _stored(example_db, thing_id: str) -> tuple[str | None, int]:
+    async with example_db.engine.connect() as connection:
+        name = await connection.scalar(
+            text("SELECT name FROM things WHERE id = :id"), {"id": thing_id}
+        )
+        events = await connection.scalar(
+            text("SELECT count(*) FROM outbox WHERE key = :id"), {"id": thing_id}
+        )
+    return name, events
+
+
+class TestTheUnitOfWorkDependency:
+    async def test_a_write_route_that_returns_stores_its_change_and_event(
+        self, example_client, example_db, tokens: TokenFactory
+    ):
+        client = await example_client()
+        thing_id = f"t-{uuid.uuid4().hex[:8]}"
+        response = await client.post(
+            THINGS,
+            json={"id": thing_id, "organisation_id": "org-1", "name": "Blok A", "amount": "1"},
+            headers=tokens.headers(Role.HOUSING_ORG, orgs=["org-1"]),
+        )
+        assert response.status_code == 201, response.text
+        assert await _stored(example_db, thing_id) == ("Blok A", 1)
+
+    async def test_a_write_route_that_raises_stores_nothing(
+        self, example_client, example_db, tokens: TokenFactory
+    ):
+        client = await example_client()
+        headers = tokens.headers(Role.HOUSING_ORG, orgs=["org-1"])
+        thing_id = f"t-{uuid.uuid4().hex[:8]}"
+        created = await client.post(
+            THINGS,
+            json={"id": thing_id, "organisation_id": "org-1", "name": "Blok A", "amount": "1"},
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        failed = await client.post(
+            f"{THINGS}/{thing_id}/rename-and-fail", params={"name": "Blok B"}, headers=headers
+        )
+        assert failed.status_code == 422, failed.text
+        # Neither the rename nor its event was kept: the name and the one creation event stand.
+        assert await _stored(example_db, thing_id) == ("Blok A", 1)
