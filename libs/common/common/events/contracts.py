@@ -340,6 +340,13 @@ class LeaseCreatedV1(Contract):
         )
     )
     recorded_at: AwareDatetime = Field(description="When the register recorded the lease.")
+    rent_day: date | None = Field(
+        default=None,
+        description=(
+            "The day whose rent monthly_rent is: the register's today (Copenhagen time), "
+            "clamped into the lease period. Absent only in events recorded before it was added."
+        ),
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -349,6 +356,10 @@ class LeaseCreatedV1(Contract):
             )
         if self.end_date is not None and self.end_date < self.start_date:
             raise ValueError("end_date must not be before start_date")
+        if self.rent_day is not None and not (
+            self.start_date <= self.rent_day <= (self.end_date or self.rent_day)
+        ):
+            raise ValueError("rent_day must lie within the lease period")
         return self
 
     @classmethod
@@ -368,6 +379,7 @@ class LeaseCreatedV1(Contract):
             vacancy_loss_flag=False,
             vacant_soon_flag=False,
             recorded_at=datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
+            rent_day=date(2026, 12, 1),
         )
 
 
@@ -523,6 +535,13 @@ class LeaseUpdatedV1(Contract):
         "Never set together with vacancy_loss_flag."
     )
     recorded_at: AwareDatetime = Field(description="When the register recorded the change.")
+    rent_day: date | None = Field(
+        default=None,
+        description=(
+            "The day whose rent monthly_rent is: the register's today (Copenhagen time), "
+            "clamped into the lease period. Absent only in events recorded before it was added."
+        ),
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -532,6 +551,10 @@ class LeaseUpdatedV1(Contract):
             )
         if self.end_date is not None and self.end_date < self.start_date:
             raise ValueError("end_date must not be before start_date")
+        if self.rent_day is not None and not (
+            self.start_date <= self.rent_day <= (self.end_date or self.rent_day)
+        ):
+            raise ValueError("rent_day must lie within the lease period")
         return self
 
     @classmethod

@@ -335,8 +335,11 @@ def _rent_from(event: LeaseCreatedV1 | LeaseUpdatedV1) -> date:
     if isinstance(event, LeaseCreatedV1):
         # The rent a lease is reported with holds from its first day.
         return event.start_date
-    # The current rent: the register's "today" (the day it recorded the change), clamped into
-    # the lease period.
+    # The current rent, on the day the register read it (its Copenhagen "today", clamped into
+    # the lease period). Events recorded before the contract carried rent_day: the UTC date of
+    # recorded_at, clamped the same way, as the calculator did then.
+    if event.rent_day is not None:
+        return event.rent_day
     return _clamp(event.recorded_at.astimezone(UTC).date(), event.start_date, event.end_date)
 
 

@@ -31,7 +31,11 @@ def publish(uow: UnitOfWork, events: list[Contract]) -> None:
 
 
 def lease_created(
-    lease: LeaseRow, dwelling: DwellingRow, department: DepartmentRow, rent: Decimal
+    lease: LeaseRow,
+    dwelling: DwellingRow,
+    department: DepartmentRow,
+    rent: Decimal,
+    rent_day: date,
 ) -> LeaseCreatedV1:
     return LeaseCreatedV1(
         lease_id=lease.id,
@@ -49,13 +53,18 @@ def lease_created(
         vacancy_loss_flag=lease.vacancy_loss_flag,
         vacant_soon_flag=lease.vacant_soon_flag,
         recorded_at=lease.updated_at,
+        rent_day=rent_day,
     )
 
 
 def lease_updated(
-    lease: LeaseRow, dwelling: DwellingRow, department: DepartmentRow, rent: Decimal
+    lease: LeaseRow,
+    dwelling: DwellingRow,
+    department: DepartmentRow,
+    rent: Decimal,
+    rent_day: date,
 ) -> LeaseUpdatedV1:
-    created = lease_created(lease, dwelling, department, rent)
+    created = lease_created(lease, dwelling, department, rent, rent_day)
     return LeaseUpdatedV1(**created.model_dump(), version=lease.version)
 
 

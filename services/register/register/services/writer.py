@@ -1039,13 +1039,14 @@ class RecordWriter:
     ) -> list[Contract]:
         """Events of an accepted lease, against the state consumers last saw of it."""
         events: list[Contract] = []
+        rent_day = rent_reference_date(lease.start_date, lease.end_date, self.today)
         if published_before is None:
-            events.append(outgoing.lease_created(lease, dwelling, department, rent))
+            events.append(outgoing.lease_created(lease, dwelling, department, rent, rent_day))
             if lease.vacancy_loss_flag or lease.vacant_soon_flag:
                 events.append(outgoing.vacancy_changed(lease, dwelling, department, rent))
             return events
         if lease_changed:
-            events.append(outgoing.lease_updated(lease, dwelling, department, rent))
+            events.append(outgoing.lease_updated(lease, dwelling, department, rent, rent_day))
         previous_end = _date_or_none(published_before.get("end_date"))
         if lease.end_date is not None and lease.end_date != previous_end:
             events.append(outgoing.lease_terminated(lease, department, previous_end))
