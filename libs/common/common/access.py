@@ -107,6 +107,15 @@ class Scope:
         """Whether the caller acts for this organisation (its token names it)."""
         return self.organisation_ids is not None and organisation_id in self.organisation_ids
 
+    def ensure_acts_for(self, organisation_id: str, action: str = "act") -> None:
+        """403 unless the caller acts for this organisation (writes name the reason; the
+        organisation is the caller's own input, so nothing leaks)."""
+        if not self.acts_for(organisation_id):
+            raise PermissionDeniedError(
+                f"You may only {action} for your own organisations; "
+                f"'{organisation_id}' is not among those your token names."
+            )
+
     def filter(
         self, organisation_column: Any = None, municipality_column: Any = None
     ) -> ColumnElement[bool]:
