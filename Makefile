@@ -41,6 +41,7 @@ infra-down: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy libs/common/common libs/platform/housing $(foreach s,$(wildcard services/*),$(s)/$(notdir $(subst -,_,$(s))))
