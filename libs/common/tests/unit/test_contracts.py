@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import inspect
 import json
+import pkgutil
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -30,7 +33,10 @@ from common.events.contracts import (
     CATALOGUE,
     ApplicationPrequalifiedV1,
     Contract,
+    DwellingVacancyChangedV1,
     LeaseCreatedV1,
+    LeaseTerminatedV1,
+    LeaseUpdatedV1,
     PackageSentV1,
     UnknownContractError,
     contract_for,
@@ -69,6 +75,14 @@ def _property_names(schema: Any) -> Iterator[str]:
             yield from _property_names(item)
 
 
+def _contract_modules() -> list[ModuleType]:
+    """The package and every module in it (base, catalogue, one per producer)."""
+    return [contracts_module] + [
+        importlib.import_module(f"{contracts_module.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(contracts_module.__path__)
+    ]
+
+
 def _lease(**changes: Any) -> dict[str, Any]:
     return {**LeaseCreatedV1.example().model_dump(mode="json"), **changes}
 
@@ -81,13 +95,21 @@ class TestCatalogue:
         identities = [(c.event_type, c.schema_version) for c in CATALOGUE]
         assert len(identities) == len(set(identities))
 
-    def test_every_contract_class_of_the_module_is_catalogued(self) -> None:
+    def test_every_contract_class_of_the_package_is_catalogued(self) -> None:
         defined = {
             value
-            for value in vars(contracts_module).values()
+            for module in _contract_modules()
+            for value in vars(module).values()
             if inspect.isclass(value) and issubclass(value, Contract) and value is not Contract
         }
         assert defined == set(CATALOGUE)
+
+    def test_the_package_exports_every_catalogued_contract(self) -> None:
+        assert {getattr(contracts_module, c.__name__) for c in CATALOGUE} == set(CATALOGUE)
+
+    @contract_params
+    def test_a_contract_lives_in_the_module_of_its_producer(self, contract: type[Contract]) -> None:
+        assert contract.__module__ == f"{contracts_module.__name__}.{contract.producer}"
 
     @contract_params
     def test_topic_is_named_producer_aggregate_major_version(
@@ -244,13 +266,48 @@ class TestPayloads:
         with pytest.raises(ValidationError, match="pattern"):
             LeaseCreatedV1.model_validate(_lease(municipality_code="1010"))
 
-    def test_both_vacancy_flags_may_never_be_set(self) -> None:
+    @pytest.mark.parametrize(
+        "contract",
+        [LeaseCreatedV1, LeaseUpdatedV1, DwellingVacancyChangedV1],
+        ids=lambda c: c.__name__,
+    )
+    def test_both_vacancy_flags_may_never_be_set(self, contract: type[Contract]) -> None:
+        data = contract.example().model_dump(mode="json")
         with pytest.raises(ValidationError, match="never both be set"):
-            LeaseCreatedV1.model_validate(_lease(vacancy_loss_flag=True, vacant_soon_flag=True))
+            contract.model_validate({**data, "vacancy_loss_flag": True, "vacant_soon_flag": True})
 
-    def test_a_lease_cannot_end_before_it_starts(self) -> None:
-        with pytest.raises(ValidationError, match="end_date"):
-            LeaseCreatedV1.model_validate(_lease(end_date="2026-11-30"))
+    @pytest.mark.parametrize(
+        "contract", [LeaseCreatedV1, LeaseUpdatedV1, LeaseTerminatedV1], ids=lambda c: c.__name__
+    )
+    def test_a_lease_cannot_end_before_it_starts(self, contract: type[Contract]) -> None:
+        data = contract.example().model_dump(mode="json")
+        with pytest.raises(ValidationError, match="end_date must not be before start_date"):
+            contract.model_validate({**data, "end_date": "2026-11-30"})
+
+    @pytest.mark.parametrize("contract", [LeaseCreatedV1, LeaseUpdatedV1], ids=lambda c: c.__name__)
+    @pytest.mark.parametrize(
+        ("end_date", "rent_day", "valid"),
+        [
+            (None, "2026-12-01", True),
+            (None, "2030-06-15", True),
+            ("2027-03-31", "2027-03-31", True),
+            (None, "2026-11-30", False),
+            ("2027-03-31", "2027-04-01", False),
+        ],
+    )
+    def test_the_rent_day_lies_within_the_lease_period(
+        self, contract: type[Contract], end_date: str | None, rent_day: str, valid: bool
+    ) -> None:
+        data = {
+            **contract.example().model_dump(mode="json"),
+            "end_date": end_date,
+            "rent_day": rent_day,
+        }
+        if valid:
+            assert contract.model_validate(data).model_dump(mode="json")["rent_day"] == rent_day
+        else:
+            with pytest.raises(ValidationError, match="rent_day must lie within the lease period"):
+                contract.model_validate(data)
 
     def test_unknown_fields_are_ignored_so_additive_changes_do_not_break_consumers(
         self,
