@@ -8,6 +8,7 @@ import json
 import uuid
 
 import pytest
+from sqlalchemy import text
 
 from common.auth import Principal, Role, TokenVerifier
 from common.problems import PROBLEM_MEDIA_TYPE
@@ -25,6 +26,31 @@ def thing(**overrides: object) -> dict[str, object]:
     }
     body.update(overrides)
     return body
+
+
+KEY_7 = {"Idempotency-Key": "k-7"}
+
+
+async def _stored(example_db, thing_id: str) -> tuple[str | None, int]:
+    """The thing's stored name and the number of outbox events about it."""
+    async with example_db.engine.connect() as connection:
+        name = await connection.scalar(
+            text("SELECT name FROM things WHERE id = :id"), {"id": thing_id}
+        )
+        events = await connection.scalar(
+            text("SELECT count(*) FROM outbox WHERE key = :id"), {"id": thing_id}
+        )
+    return name, events
+
+
+async def _key_scopes(example_db, key: str) -> list[str]:
+    """The callers that hold ``key``."""
+    async with example_db.engine.connect() as connection:
+        scopes = await connection.scalars(
+            text("SELECT scope FROM idempotency_keys WHERE key = :key ORDER BY scope"),
+            {"key": key},
+        )
+        return list(scopes)
 
 
 def assert_problem(response, status: int) -> dict:
@@ -280,17 +306,38 @@ class TestIdempotencyKey:
         assert len(verified) == 1
 
     async def test_replay_survives_a_new_token_for_the_same_caller(
-        self, example_client, tokens: TokenFactory
+        self, example_client, example_db, tokens: TokenFactory
     ):
+        """A key belongs to the caller (the token's subject), not to one token: a retry with a
+        freshly minted token is the same submission, while another caller's same key is not."""
         client = await example_client()
         body = thing()
-        for _ in range(2):
-            headers = {
-                **tokens.headers(Role.ERP_CLIENT, orgs=["org-1"], subject="erp-7"),
-                "Idempotency-Key": "k-7",
-            }
-            response = await client.post(THINGS, json=body, headers=headers)
-            assert response.status_code == 201
+        first_token = tokens.token(Role.ERP_CLIENT, orgs=["org-1"], subject="erp-7")
+        new_token = tokens.token(Role.ERP_CLIENT, orgs=["org-1"], subject="erp-7", ttl_seconds=60)
+        assert new_token != first_token
+
+        first = await client.post(
+            THINGS, json=body, headers={"Authorization": f"Bearer {first_token}", **KEY_7}
+        )
+        retry = await client.post(
+            THINGS, json=body, headers={"Authorization": f"Bearer {new_token}", **KEY_7}
+        )
+        assert first.status_code == retry.status_code == 201, (first.text, retry.text)
+        assert "idempotent-replayed" not in first.headers
+        assert retry.headers["idempotent-replayed"] == "true"
+        assert retry.json() == first.json()
+        assert await _stored(example_db, body["id"]) == ("Blok A", 1)
+
+        other_caller = await client.post(
+            THINGS,
+            json=body,
+            headers={**tokens.headers(Role.ERP_CLIENT, orgs=["org-1"], subject="erp-8"), **KEY_7},
+        )
+        # Not a replay: the request ran, and found the thing the first caller created.
+        assert "idempotent-replayed" not in other_caller.headers
+        assert assert_problem(other_caller, 409)["type"].endswith(":conflict")
+        assert await _stored(example_db, body["id"]) == ("Blok A", 1)
+        assert await _key_scopes(example_db, "k-7") == ["erp-7", "erp-8"]
 
     async def test_the_change_is_applied_once(
         self, example_client, tokens: TokenFactory, databases
