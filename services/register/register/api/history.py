@@ -12,17 +12,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from common.access import Scope
 from common.app import UnitOfWorkDep
-from common.auth import CurrentPrincipal, Principal, Role
 from common.errors import NotFoundError, PermissionDeniedError
 from common.money import DKK
 from common.municipalities import MUNICIPALITIES
 from common.problems import problem_responses
-from register.api.access import RegisterScope, scope_for
+from register.api.deps import AsOfScope, FeedScope, ReadScope
 from register.services import reading
 from register.services.reading import (
     DWELLING_WIRE,
@@ -47,44 +47,14 @@ _ERRORS = problem_responses(
 # --- access ------------------------------------------------------------------------------------
 
 
-async def _as_of_scope(principal: CurrentPrincipal) -> RegisterScope:
-    """The register's readers (own organisations / own municipality / the fund), and the
-    benefit authority: every dwelling, never tenant names."""
-    if principal.role is Role.BENEFIT_AUTHORITY:
-        return RegisterScope(
-            subject=principal.subject,
-            role=principal.role,
-            organisation_ids=None,
-            municipality_code=None,
-            sees_tenant_names=False,
-        )
-    return scope_for(principal)
-
-
-AsOfScope = Annotated[RegisterScope, Depends(_as_of_scope)]
-
-
-async def _history_scope(principal: CurrentPrincipal) -> RegisterScope:
-    return scope_for(principal)
-
-
-HistoryScope = Annotated[RegisterScope, Depends(_history_scope)]
-
-
-def _ensure_may_read_feed(principal: Principal, municipality_code: str) -> None:
-    """The benefit authority and the fund read any municipality, a municipality its own;
-    others are refused (403). An unknown municipality code is a 404."""
-    if principal.role not in {Role.BENEFIT_AUTHORITY, Role.FUND, Role.MUNICIPALITY}:
-        raise PermissionDeniedError(
-            f"Your role '{principal.role.value}' may not read the municipality feed; it needs "
-            "one of: benefit_authority, fund, municipality."
-        )
+def _ensure_may_read_feed(scope: Scope, municipality_code: str) -> None:
+    """A municipality reads only its own feed (403); an unknown municipality code is a 404."""
     if municipality_code not in MUNICIPALITIES:
         raise NotFoundError(f"'{municipality_code}' is not a Danish municipality code.")
-    if principal.role is Role.MUNICIPALITY and principal.municipality_code != municipality_code:
+    if scope.municipality_code is not None and scope.municipality_code != municipality_code:
         raise PermissionDeniedError(
             f"A municipality reads only its own feed; your token is for "
-            f"'{principal.municipality_code}', not '{municipality_code}'."
+            f"'{scope.municipality_code}', not '{municipality_code}'."
         )
 
 
@@ -311,7 +281,7 @@ class HistoryOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     @classmethod
-    def of(cls, page: reading.HistoryPage, *, tenant_names: bool) -> HistoryOut:
+    def of(cls, page: reading.HistoryPage) -> HistoryOut:
         following = page.offset + len(page.items)
         return cls(
             dwelling_id=page.placement.dwelling_id,
@@ -323,7 +293,9 @@ class HistoryOut(BaseModel):
                     recorded_at=v.recorded_at,
                     recorded_by=v.recorded_by,
                     submission_id=v.submission_id,
-                    data=reading.wire_data(v.entity_type, v.data, tenant_names=tenant_names),
+                    data=reading.wire_data(
+                        v.entity_type, v.data, tenant_names=page.shows_tenant_names
+                    ),
                 )
                 for v in page.items
             ],
@@ -399,7 +371,7 @@ async def dwelling_as_of(
 )
 async def dwelling_history(
     dwelling_id: DwellingId,
-    scope: HistoryScope,
+    scope: ReadScope,
     uow: UnitOfWorkDep,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
     offset: Annotated[int, Query(ge=0, description="Versions to skip.")] = 0,
@@ -407,7 +379,7 @@ async def dwelling_history(
     page = await reading.dwelling_history(
         uow.session, scope, dwelling_id, limit=limit, offset=offset
     )
-    return HistoryOut.of(page, tenant_names=scope.sees_tenant_names)
+    return HistoryOut.of(page)
 
 
 _FEED_EXAMPLE_NDJSON = (
@@ -458,12 +430,12 @@ async def municipality_as_of(
     request: Request,
     municipality_code: Annotated[str, Path(description="Kommunekode (3 digits)", examples=["101"])],
     on: OnDate,
-    principal: CurrentPrincipal,
+    scope: FeedScope,
     fmt: Annotated[
         FeedFormat, Query(alias="format", description="ndjson (default) or csv")
     ] = FeedFormat.NDJSON,
 ) -> StreamingResponse:
-    _ensure_may_read_feed(principal, municipality_code)
+    _ensure_may_read_feed(scope, municipality_code)
     body = reading.municipality_feed(request.app.state.database.engine, municipality_code, on, fmt)
     filename = f"boliger-{municipality_code}-{on.isoformat()}.{fmt.value}"
     return StreamingResponse(

@@ -3,7 +3,8 @@
 Every record type has create (POST), full update (PUT, with ``If-Match: W/"<version>"`` or a
 ``version`` field), read (GET, with ``ETag``) and a filtered list with keyset pagination.
 Housing expenses live under their lease. Routes only build commands, call the use cases in
-``register.services.records`` and map the results; the unit of work is committed here, once.
+``register.services.records`` and map the results; the request's unit of work commits when the
+route returns.
 """
 
 from collections.abc import Callable
@@ -13,11 +14,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel
 
+from common.access import Scope
 from common.app import UnitOfWorkDep
 from common.errors import PreconditionRequiredError
+from common.paging import Cursor, Limit, Page, PageOf
 from common.problems import problem_responses
 from common.versioning import etag, parse_if_match
-from register.api.access import ReadScope, RegisterScope, WriteScope
+from register.api.deps import ReadScope, WriteScope
 from register.api.schemas import (
     ID_PATTERN,
     BuildingSectionIn,
@@ -32,11 +35,11 @@ from register.api.schemas import (
     LeaseOut,
     OrganisationIn,
     OrganisationOut,
-    Page,
 )
+from register.domain.access import sees_tenant_names
 from register.domain.records import EntityType
 from register.services import records as use_cases
-from register.services.records import ListQuery, PageOf
+from register.services.records import ListQuery
 from register.services.writer import WriteCommand
 
 router = APIRouter(tags=["records"])
@@ -51,11 +54,6 @@ IfMatch = Annotated[
         max_length=40,
         description='W/"<version>" from the ETag you read; or send "version" in the body.',
     ),
-]
-Limit = Annotated[int, Query(ge=1, le=500, description="Page size, at most 500.")]
-Cursor = Annotated[
-    str | None,
-    Query(max_length=200, description="next_cursor of the previous page."),
 ]
 ChangedSince = Annotated[
     datetime | None,
@@ -104,25 +102,21 @@ def expected_version(if_match: str | None, body_version: int | None) -> int:
     return version
 
 
-def _out(model: type[BaseModel], row: Any, scope: RegisterScope) -> Any:
+def _out(model: type[BaseModel], row: Any, scope: Scope) -> Any:
     out = model.model_validate(row, from_attributes=True)
-    if isinstance(out, LeaseOut) and not scope.sees_tenant_names:
+    if isinstance(out, LeaseOut) and not sees_tenant_names(scope.role):
         out.tenant_name = None
     return out
 
 
-def _page(model: type[BaseModel], page: PageOf, scope: RegisterScope) -> dict[str, Any]:
-    return {
-        "items": [_out(model, row, scope) for row in page.rows],
-        "next_cursor": page.next_cursor,
-    }
+def _listed(model: type[BaseModel], page: PageOf[Any], scope: Scope) -> Page[Any]:
+    return Page(items=[_out(model, row, scope) for row in page.rows], next_cursor=page.next_cursor)
 
 
 async def _created(
-    uow: UnitOfWorkDep, scope: RegisterScope, command: WriteCommand, response: Response, path: str
+    uow: UnitOfWorkDep, scope: Scope, command: WriteCommand, response: Response, path: str
 ) -> Any:
     outcome = await use_cases.create_record(uow, scope, command)
-    await uow.commit()
     response.headers["ETag"] = etag(outcome.row.version)
     response.headers["Location"] = f"{path}/{outcome.entity_id}"
     return outcome.row
@@ -130,7 +124,7 @@ async def _created(
 
 async def _updated(
     uow: UnitOfWorkDep,
-    scope: RegisterScope,
+    scope: Scope,
     build: Callable[[int], WriteCommand],
     if_match: str | None,
     body_version: int | None,
@@ -139,14 +133,13 @@ async def _updated(
 ) -> Any:
     version = expected_version(if_match, body_version)
     outcome = await use_cases.update_record(uow, scope, build(version), path_id)
-    await uow.commit()
     response.headers["ETag"] = etag(outcome.row.version)
     return outcome.row
 
 
 async def _read(
     uow: UnitOfWorkDep,
-    scope: RegisterScope,
+    scope: Scope,
     entity_type: EntityType,
     record_id: str,
     response: Response,
@@ -196,7 +189,7 @@ async def list_organisations(
 ) -> Any:
     query = ListQuery(limit, cursor, changed_since, municipality_code=municipality)
     page = await use_cases.list_records(uow, scope, EntityType.ORGANISATION, query)
-    return _page(OrganisationOut, page, scope)
+    return _listed(OrganisationOut, page, scope)
 
 
 @router.get(
@@ -281,7 +274,7 @@ async def list_departments(
         housing_type=housing_type,
     )
     page = await use_cases.list_records(uow, scope, EntityType.DEPARTMENT, query)
-    return _page(DepartmentOut, page, scope)
+    return _listed(DepartmentOut, page, scope)
 
 
 @router.get(
@@ -355,7 +348,7 @@ async def list_building_sections(
 ) -> Any:
     query = ListQuery(limit, cursor, changed_since, department_id=department)
     page = await use_cases.list_records(uow, scope, EntityType.BUILDING_SECTION, query)
-    return _page(BuildingSectionOut, page, scope)
+    return _listed(BuildingSectionOut, page, scope)
 
 
 @router.get(
@@ -434,7 +427,7 @@ async def list_dwellings(
         limit, cursor, changed_since, department_id=department, municipality_code=municipality
     )
     page = await use_cases.list_records(uow, scope, EntityType.DWELLING, query)
-    return _page(DwellingOut, page, scope)
+    return _listed(DwellingOut, page, scope)
 
 
 @router.get(
@@ -523,7 +516,7 @@ async def list_leases(
         status=status,
     )
     page = await use_cases.list_records(uow, scope, EntityType.LEASE, query)
-    return _page(LeaseOut, page, scope)
+    return _listed(LeaseOut, page, scope)
 
 
 @router.get(
@@ -578,7 +571,6 @@ async def confirm_lease(
     if_match: IfMatch = None,
 ) -> Any:
     outcome = await use_cases.confirm_lease(uow, scope, lease_id, parse_if_match(if_match))
-    await uow.commit()
     response.headers["ETag"] = etag(outcome.row.version)
     return _out(LeaseOut, outcome.row, scope)
 
@@ -621,7 +613,7 @@ async def list_expenses(
     cursor: Cursor = None,
 ) -> Any:
     page = await use_cases.list_expenses(uow, scope, lease_id, limit=limit, cursor=cursor)
-    return _page(HousingExpenseOut, page, scope)
+    return _listed(HousingExpenseOut, page, scope)
 
 
 @router.get(

@@ -9,14 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.app import UnitOfWorkDep
-from common.auth import CurrentPrincipal
 from common.problems import problem_responses
-from register.api.access import RegisterScope, scope_for
+from register.api.deps import ReadScope
 from register.services import reading
 from register.services.reading import (
     DWELLING_WIRE,
@@ -46,15 +45,6 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         }
     ),
 }
-
-
-async def _report_scope(principal: CurrentPrincipal) -> RegisterScope:
-    """Submitters (their own organisations), the fund (all), a municipality (departments in
-    it); the benefit authority and tribunals are refused."""
-    return scope_for(principal)
-
-
-ReportScope = Annotated[RegisterScope, Depends(_report_scope)]
 
 
 # --- wire models -------------------------------------------------------------------------------
@@ -256,7 +246,7 @@ Format = Annotated[
 )
 async def department_report(
     department_id: Annotated[str, Path(description="AfdelingIdentifikator", examples=["AFD-1"])],
-    scope: ReportScope,
+    scope: ReadScope,
     uow: UnitOfWorkDep,
     on: ReportDate = None,
     fmt: Format = ReportFormat.JSON,
@@ -284,7 +274,7 @@ async def organisation_report(
         str,
         Query(min_length=1, description="BoligorganisationIdentifikator", examples=["ORG-1"]),
     ],
-    scope: ReportScope,
+    scope: ReadScope,
     uow: UnitOfWorkDep,
     on: ReportDate = None,
     fmt: Format = ReportFormat.JSON,

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from common.app import UnitOfWorkDep
 from common.errors import FieldError
 from common.problems import json_pointer
-from register.api.access import WriteScope
+from register.api.deps import WriteScope
 from register.api.schemas import (
     RECORD_SCHEMAS,
     FieldProblem,
@@ -121,7 +121,6 @@ async def _submit(
         validate_only=validate_only,
         max_records=request.app.state.settings.bulk_max_records,
     )
-    await uow.commit()
     return _report_out(report)
 
 

@@ -1,6 +1,6 @@
 """Every query of the register's write side and its record reads.
 
-Reads of other callers are filtered by their :class:`RegisterScope`; writes lock the rows they
+Reads of other callers are filtered by their :class:`~common.access.Scope`; writes lock the rows they
 change (``SELECT ... FOR UPDATE``) and update with the expected version in the ``WHERE`` clause,
 so two concurrent updates of one record cannot both win.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from register.api.access import RegisterScope
+from common.access import Scope
 from register.db.models import (
     Base,
     BuildingSectionRow,
@@ -358,10 +358,10 @@ class RegisterRepository:
         return list(await self.session.scalars(statement))
 
     @staticmethod
-    def _organisation_visible(scope: RegisterScope) -> ColumnElement[bool]:
-        condition = scope.organisation_filter(OrganisationRow.id)
+    def _organisation_visible(scope: Scope) -> ColumnElement[bool]:
+        """A municipality sees the organisations at home in it or with a department in it."""
         if scope.municipality_code is None:
-            return condition
+            return scope.filter(organisation_column=OrganisationRow.id)
         in_municipality = or_(
             OrganisationRow.home_municipality_code == scope.municipality_code,
             exists().where(
@@ -369,17 +369,20 @@ class RegisterRepository:
                 DepartmentRow.municipality_code == scope.municipality_code,
             ),
         )
-        return and_(condition, in_municipality)
-
-    @staticmethod
-    def _department_visible(scope: RegisterScope) -> ColumnElement[bool]:
+        organisation_axis = replace(scope, municipality_code=None)
         return and_(
-            scope.organisation_filter(DepartmentRow.organisation_id),
-            scope.municipality_filter(DepartmentRow.municipality_code),
+            in_municipality, organisation_axis.filter(organisation_column=OrganisationRow.id)
         )
 
     @staticmethod
-    def _lease_visible(scope: RegisterScope) -> ColumnElement[bool]:
+    def _department_visible(scope: Scope) -> ColumnElement[bool]:
+        return scope.filter(
+            organisation_column=DepartmentRow.organisation_id,
+            municipality_column=DepartmentRow.municipality_code,
+        )
+
+    @staticmethod
+    def _lease_visible(scope: Scope) -> ColumnElement[bool]:
         """Drafts and held leases are the submitter's business until they are accepted."""
         condition = RegisterRepository._department_visible(scope)
         if scope.organisation_ids is None:
@@ -387,7 +390,7 @@ class RegisterRepository:
         return condition
 
     async def visible_organisation(
-        self, scope: RegisterScope, organisation_id: str
+        self, scope: Scope, organisation_id: str
     ) -> OrganisationRow | None:
         return (
             await self.session.scalars(
@@ -399,7 +402,7 @@ class RegisterRepository:
 
     async def list_organisations(
         self,
-        scope: RegisterScope,
+        scope: Scope,
         *,
         municipality_code: str | None,
         changed_since: datetime | None,
@@ -413,9 +416,7 @@ class RegisterRepository:
             statement = statement.where(OrganisationRow.updated_at >= changed_since)
         return await self._rows(self._page(statement, OrganisationRow.id, after, limit))
 
-    async def visible_department(
-        self, scope: RegisterScope, department_id: str
-    ) -> DepartmentRow | None:
+    async def visible_department(self, scope: Scope, department_id: str) -> DepartmentRow | None:
         return (
             await self.session.scalars(
                 select(DepartmentRow).where(
@@ -426,7 +427,7 @@ class RegisterRepository:
 
     async def list_departments(
         self,
-        scope: RegisterScope,
+        scope: Scope,
         *,
         organisation_id: str | None,
         municipality_code: str | None,
@@ -446,22 +447,20 @@ class RegisterRepository:
             statement = statement.where(DepartmentRow.updated_at >= changed_since)
         return await self._rows(self._page(statement, DepartmentRow.id, after, limit))
 
-    def _sections(self, scope: RegisterScope) -> Select[Any]:
+    def _sections(self, scope: Scope) -> Select[Any]:
         return (
             select(BuildingSectionRow)
             .join(DepartmentRow, DepartmentRow.id == BuildingSectionRow.department_id)
             .where(self._department_visible(scope))
         )
 
-    async def visible_section(
-        self, scope: RegisterScope, section_id: str
-    ) -> BuildingSectionRow | None:
+    async def visible_section(self, scope: Scope, section_id: str) -> BuildingSectionRow | None:
         statement = self._sections(scope).where(BuildingSectionRow.id == section_id)
         return (await self.session.scalars(statement)).one_or_none()
 
     async def list_sections(
         self,
-        scope: RegisterScope,
+        scope: Scope,
         *,
         department_id: str | None,
         changed_since: datetime | None,
@@ -475,20 +474,20 @@ class RegisterRepository:
             statement = statement.where(BuildingSectionRow.updated_at >= changed_since)
         return await self._rows(self._page(statement, BuildingSectionRow.id, after, limit))
 
-    def _dwellings(self, scope: RegisterScope) -> Select[Any]:
+    def _dwellings(self, scope: Scope) -> Select[Any]:
         return (
             select(DwellingRow)
             .join(DepartmentRow, DepartmentRow.id == DwellingRow.department_id)
             .where(self._department_visible(scope))
         )
 
-    async def visible_dwelling(self, scope: RegisterScope, dwelling_id: str) -> DwellingRow | None:
+    async def visible_dwelling(self, scope: Scope, dwelling_id: str) -> DwellingRow | None:
         statement = self._dwellings(scope).where(DwellingRow.id == dwelling_id)
         return (await self.session.scalars(statement)).one_or_none()
 
     async def list_dwellings(
         self,
-        scope: RegisterScope,
+        scope: Scope,
         *,
         department_id: str | None,
         municipality_code: str | None,
@@ -505,7 +504,7 @@ class RegisterRepository:
             statement = statement.where(DwellingRow.updated_at >= changed_since)
         return await self._rows(self._page(statement, DwellingRow.id, after, limit))
 
-    def _leases(self, scope: RegisterScope) -> Select[Any]:
+    def _leases(self, scope: Scope) -> Select[Any]:
         return (
             select(LeaseRow)
             .join(DwellingRow, DwellingRow.id == LeaseRow.dwelling_id)
@@ -513,12 +512,12 @@ class RegisterRepository:
             .where(self._lease_visible(scope))
         )
 
-    async def visible_lease(self, scope: RegisterScope, lease_id: str) -> LeaseRow | None:
+    async def visible_lease(self, scope: Scope, lease_id: str) -> LeaseRow | None:
         statement = self._leases(scope).where(LeaseRow.id == lease_id)
         return (await self.session.scalars(statement)).one_or_none()
 
     async def list_leases(
-        self, scope: RegisterScope, filters: LeaseFilters, *, after: str | None, limit: int
+        self, scope: Scope, filters: LeaseFilters, *, after: str | None, limit: int
     ) -> list[LeaseRow]:
         statement = self._leases(scope)
         if filters.department_id is not None:

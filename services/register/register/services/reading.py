@@ -31,9 +31,9 @@ from zoneinfo import ZoneInfo
 import xlsxwriter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from common.access import Scope
 from common.errors import NotFoundError
 from common.money import to_dkk
-from register.api.access import RegisterScope
 from register.db import queries_history as q
 from register.db.queries_history import (
     DepartmentInfo,
@@ -42,6 +42,7 @@ from register.db.queries_history import (
     LeaseRecord,
     Placement,
 )
+from register.domain.access import sees_tenant_names
 from register.domain.codes import RENT_FORMING
 
 DANISH_TIME: Final = ZoneInfo("Europe/Copenhagen")
@@ -129,9 +130,7 @@ class DwellingAsOf:
     shows_tenant_names: bool
 
 
-async def _visible_placement(
-    session: AsyncSession, scope: RegisterScope, dwelling_id: str
-) -> Placement:
+async def _visible_placement(session: AsyncSession, scope: Scope, dwelling_id: str) -> Placement:
     placement = await q.find_placement(session, dwelling_id)
     what = f"Dwelling '{dwelling_id}'"
     if placement is None:
@@ -142,7 +141,7 @@ async def _visible_placement(
 
 async def dwelling_as_of(
     session: AsyncSession,
-    scope: RegisterScope,
+    scope: Scope,
     dwelling_id: str,
     on: date,
     known_at: datetime | None = None,
@@ -180,7 +179,7 @@ async def dwelling_as_of(
         lease=lease,
         lines=lines,
         rent=None if lease is None else rent_of(lines),
-        shows_tenant_names=scope.sees_tenant_names,
+        shows_tenant_names=sees_tenant_names(scope.role),
     )
 
 
@@ -194,6 +193,7 @@ class HistoryPage:
     total: int
     limit: int
     offset: int
+    shows_tenant_names: bool
 
 
 def wire_data(entity_type: str, data: Mapping[str, Any], *, tenant_names: bool) -> dict[str, Any]:
@@ -207,11 +207,18 @@ def wire_data(entity_type: str, data: Mapping[str, Any], *, tenant_names: bool) 
 
 
 async def dwelling_history(
-    session: AsyncSession, scope: RegisterScope, dwelling_id: str, *, limit: int, offset: int
+    session: AsyncSession, scope: Scope, dwelling_id: str, *, limit: int, offset: int
 ) -> HistoryPage:
     placement = await _visible_placement(session, scope, dwelling_id)
     items, total = await q.dwelling_history(session, dwelling_id, limit=limit, offset=offset)
-    return HistoryPage(placement=placement, items=items, total=total, limit=limit, offset=offset)
+    return HistoryPage(
+        placement=placement,
+        items=items,
+        total=total,
+        limit=limit,
+        offset=offset,
+        shows_tenant_names=sees_tenant_names(scope.role),
+    )
 
 
 # --- the benefit authority's feed --------------------------------------------------------------
@@ -421,7 +428,7 @@ async def _reports(
 
 
 async def department_report(
-    session: AsyncSession, scope: RegisterScope, department_id: str, on: date
+    session: AsyncSession, scope: Scope, department_id: str, on: date
 ) -> DepartmentReport:
     department = await q.department(session, department_id)
     what = f"Department '{department_id}'"
@@ -432,7 +439,7 @@ async def department_report(
 
 
 async def organisation_reports(
-    session: AsyncSession, scope: RegisterScope, organisation_id: str, on: date
+    session: AsyncSession, scope: Scope, organisation_id: str, on: date
 ) -> list[DepartmentReport]:
     what = f"Organisation '{organisation_id}'"
     if scope.organisation_ids is not None and organisation_id not in scope.organisation_ids:

@@ -1,29 +1,23 @@
 """Use cases of the single-record endpoints: create, update, confirm, read and list.
 
-Use cases never commit; the route commits the unit of work once.
+Use cases never commit: the request's unit of work commits when the route returns.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any
 
+from common.access import Scope
 from common.db.uow import UnitOfWork
 from common.errors import DomainError, FieldError
-from register.api.access import RegisterScope
+from common.paging import PageOf, decode_cursor, page_of
 from register.db.models import HousingExpenseRow, LeaseRow
 from register.db.repositories import LeaseFilters, RegisterRepository
-from register.domain.errors import (
-    InvalidCursorError,
-    RecordNotFoundError,
-    RecordRejectedError,
-)
+from register.domain.errors import RecordNotFoundError, RecordRejectedError
 from register.domain.records import EntityType, Outcome
 from register.events.outgoing import publish
 from register.services.writer import (
@@ -33,8 +27,6 @@ from register.services.writer import (
     WriteOutcome,
     WriteRequest,
 )
-
-T = TypeVar("T")
 
 ID_FIELDS = {
     EntityType.ORGANISATION: "BoligorganisationIdentifikator",
@@ -46,7 +38,7 @@ ID_FIELDS = {
 
 
 async def _single_write(
-    uow: UnitOfWork, scope: RegisterScope, command: WriteCommand, mode: WriteMode
+    uow: UnitOfWork, scope: Scope, command: WriteCommand, mode: WriteMode
 ) -> WriteOutcome:
     """One record through the bulk write path: a batch of one, whose rejection is raised."""
     submission_id = uuid.uuid4()
@@ -68,14 +60,12 @@ async def _single_write(
     return outcome
 
 
-async def create_record(
-    uow: UnitOfWork, scope: RegisterScope, command: WriteCommand
-) -> WriteOutcome:
+async def create_record(uow: UnitOfWork, scope: Scope, command: WriteCommand) -> WriteOutcome:
     return await _single_write(uow, scope, command, WriteMode.CREATE)
 
 
 async def update_record(
-    uow: UnitOfWork, scope: RegisterScope, command: WriteCommand, path_id: str
+    uow: UnitOfWork, scope: Scope, command: WriteCommand, path_id: str
 ) -> WriteOutcome:
     """A full update; the record's identifier in the body must be the one in the path."""
     record_id = getattr(command.record, "id", None)
@@ -94,7 +84,7 @@ async def update_record(
 
 
 async def confirm_lease(
-    uow: UnitOfWork, scope: RegisterScope, lease_id: str, expected_version: int | None
+    uow: UnitOfWork, scope: Scope, lease_id: str, expected_version: int | None
 ) -> WriteOutcome:
     submission_id = uuid.uuid4()
     outcome = await RecordWriter(uow.session, scope, submission_id).confirm_lease(
@@ -114,37 +104,14 @@ async def confirm_lease(
 # --- reading -----------------------------------------------------------------------------------
 
 
-def encode_cursor(last_key: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps([last_key]).encode()).decode().rstrip("=")
+def _after(cursor: str | None, id_type: type) -> Any:
+    """The id a page continues after (lists are ordered by id alone)."""
+    key = decode_cursor(cursor, id_type)
+    return None if key is None else key[0]
 
 
-def decode_cursor(cursor: str | None, key_type: type[T]) -> T | None:
-    if cursor is None:
-        return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        [key] = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, TypeError, binascii.Error, UnicodeEncodeError):
-        raise InvalidCursorError(
-            "The cursor is not one this service issued; pass next_cursor unchanged."
-        ) from None
-    if not isinstance(key, key_type) or isinstance(key, bool):
-        raise InvalidCursorError("The cursor is not one this service issued.")
-    if isinstance(key, str) and "\x00" in key:
-        raise InvalidCursorError("The cursor is not one this service issued.")
-    return cast(T, key)
-
-
-@dataclass(frozen=True, slots=True)
-class PageOf:
-    rows: Sequence[Any]
-    next_cursor: str | None
-
-
-def _page(rows: Sequence[Any], limit: int, key: str) -> PageOf:
-    if len(rows) > limit:
-        return PageOf(rows[:limit], encode_cursor(getattr(rows[limit - 1], key)))
-    return PageOf(rows, None)
+def _by_id(row: Any) -> tuple[Any]:
+    return (row.id,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +127,7 @@ class ListQuery:
     status: str | None = None
 
 
-async def get_record(
-    uow: UnitOfWork, scope: RegisterScope, entity_type: EntityType, record_id: str
-) -> Any:
+async def get_record(uow: UnitOfWork, scope: Scope, entity_type: EntityType, record_id: str) -> Any:
     repo = RegisterRepository(uow.session)
     finders = {
         EntityType.ORGANISATION: (repo.visible_organisation, "Organisation"),
@@ -179,10 +144,10 @@ async def get_record(
 
 
 async def list_records(
-    uow: UnitOfWork, scope: RegisterScope, entity_type: EntityType, query: ListQuery
-) -> PageOf:
+    uow: UnitOfWork, scope: Scope, entity_type: EntityType, query: ListQuery
+) -> PageOf[Any]:
     repo = RegisterRepository(uow.session)
-    after = decode_cursor(query.cursor, str)
+    after = _after(query.cursor, str)
     limit = query.limit
     rows: Sequence[Any]
     if entity_type is EntityType.ORGANISATION:
@@ -229,16 +194,16 @@ async def list_records(
             changed_since=query.changed_since,
         )
         rows = await repo.list_leases(scope, filters, after=after, limit=limit)
-    return _page(rows, query.limit, "id")
+    return page_of(rows, limit, key=_by_id)
 
 
-async def visible_lease(uow: UnitOfWork, scope: RegisterScope, lease_id: str) -> LeaseRow:
+async def visible_lease(uow: UnitOfWork, scope: Scope, lease_id: str) -> LeaseRow:
     row: LeaseRow = await get_record(uow, scope, EntityType.LEASE, lease_id)
     return row
 
 
 async def get_expense(
-    uow: UnitOfWork, scope: RegisterScope, lease_id: str, expense_id: int
+    uow: UnitOfWork, scope: Scope, lease_id: str, expense_id: int
 ) -> HousingExpenseRow:
     await visible_lease(uow, scope, lease_id)
     row = await RegisterRepository(uow.session).get(HousingExpenseRow, expense_id)
@@ -250,10 +215,10 @@ async def get_expense(
 
 
 async def list_expenses(
-    uow: UnitOfWork, scope: RegisterScope, lease_id: str, *, limit: int, cursor: str | None
-) -> PageOf:
+    uow: UnitOfWork, scope: Scope, lease_id: str, *, limit: int, cursor: str | None
+) -> PageOf[Any]:
     await visible_lease(uow, scope, lease_id)
     rows = await RegisterRepository(uow.session).list_expenses(
-        lease_id, after=decode_cursor(cursor, int), limit=limit
+        lease_id, after=_after(cursor, int), limit=limit
     )
-    return _page(rows, limit, "id")
+    return page_of(rows, limit, key=_by_id)

@@ -14,11 +14,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from common.access import Scope
 from common.db.uow import UnitOfWork
 from common.errors import DomainError, FieldError
 from common.events.contracts import Contract
 from common.problems import PROBLEM_TYPE_PREFIX, status_for
-from register.api.access import RegisterScope
 from register.db.repositories import RegisterRepository
 from register.domain.errors import RecordRejectedError
 from register.domain.records import EntityType, Outcome
@@ -112,7 +112,7 @@ def _result(item: SubmittedRecord, outcome: WriteResult) -> RecordResult:
 
 async def submit(
     uow: UnitOfWork,
-    scope: RegisterScope,
+    scope: Scope,
     records: list[SubmittedRecord],
     *,
     validate_only: bool,
