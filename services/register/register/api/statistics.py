@@ -10,14 +10,17 @@ from fastapi import APIRouter, Path, Query, Response
 
 from common.app import UnitOfWorkDep
 from common.problems import problem_responses
+from register.api import statistics_schemas as schemas
 from register.domain.codes import HousingType
+from register.domain.suppression import SUPPRESSION_NOTE
 from register.services import statistics as service
+from register.services.statistics_exports import data_sheet_xlsx
 
 router = APIRouter(tags=["statistics"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROBLEM_RESPONSES = problem_responses({404: "Unknown municipality code", 422: "Invalid parameters"})
-SUPPRESSION = "\n\nPublic, no token. " + service.SUPPRESSION_NOTE
+SUPPRESSION = "\n\nPublic, no token. " + SUPPRESSION_NOTE
 
 Municipality = Annotated[
     str | None,
@@ -44,10 +47,11 @@ async def dwellings(
     uow: UnitOfWorkDep,
     municipality: Municipality = None,
     on: Annotated[date | None, Query(alias="date")] = None,
-) -> service.DwellingStatistics:
-    return await service.dwelling_statistics(
+) -> schemas.DwellingStatistics:
+    result = await service.dwelling_statistics(
         uow.session, on=on or date.today(), municipality_code=municipality
     )
+    return schemas.DwellingStatistics.model_validate(result, from_attributes=True)
 
 
 @router.get(
@@ -65,13 +69,14 @@ async def re_lettings(
     year: Year,
     municipality: Municipality = None,
     housing_type: HousingTypeQuery = None,
-) -> service.RelettingStatistics:
-    return await service.reletting_statistics(
+) -> schemas.RelettingStatistics:
+    result = await service.reletting_statistics(
         uow.session,
         year=year,
         municipality_code=municipality,
         housing_type=housing_type.value if housing_type else None,
     )
+    return schemas.RelettingStatistics.model_validate(result, from_attributes=True)
 
 
 @router.get(
@@ -87,10 +92,11 @@ async def re_lettings(
 )
 async def municipal_allocation(
     uow: UnitOfWorkDep, year: Year, housing_type: HousingTypeQuery = None
-) -> service.MunicipalAllocationStatistics:
-    return await service.municipal_allocation_statistics(
+) -> schemas.MunicipalAllocationStatistics:
+    result = await service.municipal_allocation_statistics(
         uow.session, year=year, housing_type=housing_type.value if housing_type else None
     )
+    return schemas.MunicipalAllocationStatistics.model_validate(result, from_attributes=True)
 
 
 @router.get(
@@ -108,12 +114,13 @@ async def municipal_allocation_stock(
     uow: UnitOfWorkDep,
     on: Annotated[date | None, Query(alias="date", description="as of; default today")] = None,
     housing_type: HousingTypeQuery = None,
-) -> service.MunicipalAllocationStockStatistics:
-    return await service.municipal_allocation_stock_statistics(
+) -> schemas.MunicipalAllocationStockStatistics:
+    result = await service.municipal_allocation_stock_statistics(
         uow.session,
         on=on or date.today(),
         housing_type=housing_type.value if housing_type else None,
     )
+    return schemas.MunicipalAllocationStockStatistics.model_validate(result, from_attributes=True)
 
 
 @router.get(
@@ -130,7 +137,7 @@ async def municipal_allocation_stock(
         **PROBLEM_RESPONSES,
         200: {"content": {XLSX: {}}, "description": "JSON, or XLSX with format=xlsx"},
     },
-    response_model=service.DataSheet,
+    response_model=schemas.DataSheet,
 )
 async def data_sheet(
     uow: UnitOfWorkDep,
@@ -138,7 +145,7 @@ async def data_sheet(
     on: Annotated[date | None, Query(alias="date")] = None,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     format: Annotated[Literal["json", "xlsx"], Query()] = "json",
-) -> service.DataSheet | Response:
+) -> schemas.DataSheet | Response:
     on = on or date.today()
     sheet = await service.data_sheet(
         uow.session, municipality_code, on=on, year=year or on.year - 1
@@ -146,8 +153,8 @@ async def data_sheet(
     if format == "xlsx":
         filename = f"dataark-{municipality_code}-{sheet.year}.xlsx"
         return Response(
-            content=service.data_sheet_xlsx(sheet),
+            content=data_sheet_xlsx(sheet),
             media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
-    return sheet
+    return schemas.DataSheet.model_validate(sheet, from_attributes=True)

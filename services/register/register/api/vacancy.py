@@ -9,10 +9,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from common.app import UnitOfWorkDep
-from register.api.access import ReadScope
+from common.paging import Cursor
+from register.api import statistics_schemas as schemas
+from register.api.deps import ReadScope
 from register.db.queries_statistics import ListingFilter
 from register.domain.codes import HousingType
 from register.services import statistics as service
+from register.services.statistics_exports import monthly_vacancy_csv
 
 router = APIRouter(tags=["vacancy"])
 
@@ -53,8 +56,8 @@ async def vacancy_listings(
     step_free: Annotated[bool, Query(description="true: only step-free access")] = False,
     wheelchair: Annotated[bool, Query(description="true: only wheelchair-accessible")] = False,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
-) -> service.VacancyPage:
+    cursor: Cursor = None,
+) -> schemas.VacancyPage:
     flt = ListingFilter(
         on=on or date.today(),
         municipality_code=municipality,
@@ -67,7 +70,8 @@ async def vacancy_listings(
         step_free=step_free,
         wheelchair=wheelchair,
     )
-    return await service.vacancy_listing(uow.session, flt, cursor=cursor, limit=limit)
+    page = await service.vacancy_listing(uow.session, flt, cursor=cursor, limit=limit)
+    return schemas.VacancyPage.model_validate(page, from_attributes=True)
 
 
 @router.get(
@@ -86,7 +90,7 @@ async def vacancy_listings(
         404: {"description": "Organisation not found or not visible (problem+json)"},
         422: PROBLEM,
     },
-    response_model=service.MonthlyVacancy,
+    response_model=schemas.MonthlyVacancy,
 )
 async def monthly_vacancy(
     scope: ReadScope,
@@ -96,14 +100,14 @@ async def monthly_vacancy(
         str | None, Query(max_length=200, description="only this organisation")
     ] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
-) -> service.MonthlyVacancy | Response:
+) -> schemas.MonthlyVacancy | Response:
     report = await service.monthly_vacancy(
         uow.session, scope, month=month, organisation_id=organisation
     )
     if format == "csv":
         return Response(
-            content=service.monthly_vacancy_csv(report),
+            content=monthly_vacancy_csv(report),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="tomgang-{month}.csv"'},
         )
-    return report
+    return schemas.MonthlyVacancy.model_validate(report, from_attributes=True)

@@ -1,62 +1,34 @@
 """Vacancy listing and counts, public statistics and municipal data sheets (read side).
 
-The database does the counting (``register.db.queries_statistics``); this module turns the
-aggregated cells into the published products: keyset cursors, statistical disclosure control
-(suppression of small cells), shares, CSV and XLSX.
-
-Suppression (statistical disclosure control)
---------------------------------------------
-A published count of 1–4 dwellings (``THRESHOLD`` = 5) is *primarily* suppressed: its value is
-``null`` with ``suppressed: true``. Zero is published (there is nobody to protect). Every product
-is a table with margins (totals), and totals would let a reader back out a suppressed cell, so
-*complementary* suppression runs over every additive relation ``total = Σ members`` of the table
-(each row, each column, each municipality against the national figure, each department against
-its organisation and the organisation against the municipality) until, in every relation,
-
-* no suppressed value is the only unknown (it could be computed from the others), and
-* when the relation's total is published, the suppressed members add up to at least
-  ``THRESHOLD`` (otherwise the group is itself a small cell).
-
-The next cell hidden is the smallest positive published member of the offending relation (the
-total if no member is left), ties broken by key, so the pattern is deterministic. Statistics are
-computed over the whole national cube at once and the requested municipality is cut from it, so
-a municipality's suppressed cell cannot be backed out by subtracting the other municipalities
-from the national figure. Shares and averages are published only when the counts they rest on
-are: a share ``k / total`` is null if ``k`` or ``total`` is suppressed, and an average is null if
-its dwelling count is suppressed or under ``THRESHOLD``. This is the standard heuristic (as
-tau-argus' "hypercube" method); it is consistent within each product, not across products.
+The database does the counting (``register.db.queries_statistics``); these use cases turn the
+aggregated cells into the published products: cubes with their suppressed cells
+(``register.domain.suppression``), shares, averages and keyset pages. They return plain
+dataclasses; the wire models are in ``register.api.statistics_schemas`` and the XLSX and CSV
+files are written by ``register.services.statistics_exports``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import calendar
-import csv
 import datetime as dt
-import io
-import json
 import re
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import product
-from typing import Any, Final, Literal, TypeVar
+from typing import Final, Literal
 
-import xlsxwriter
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.access import Scope
 from common.errors import NotFoundError, RuleViolationError
-from common.money import DKK
 from common.municipalities import MUNICIPALITIES
-from register.api.access import RegisterScope
+from common.paging import decode_cursor, page_of
 from register.db import queries_statistics as q
 from register.domain.codes import AllocationType, HousingType
+from register.domain.suppression import THRESHOLD, TOTAL, Cell, Cube, Relation, suppress
 
-THRESHOLD: Final = 5
-TOTAL: Final = "*"
 MAX_PAGE: Final = 200
 
 RENT_BANDS: Final[tuple[tuple[str, str, Decimal | None, Decimal | None], ...]] = (
@@ -86,145 +58,53 @@ HOUSING_TYPES: Final = tuple(HOUSING_TYPE_LABELS)
 ALLOCATION_TYPES: Final = tuple(ALLOCATION_LABELS)
 BANDS: Final = tuple(b[0] for b in RENT_BANDS)
 
-SUPPRESSION_NOTE: Final = (
-    f"Counts of 1–{THRESHOLD - 1} dwellings are suppressed (null, suppressed: true); further "
-    "cells are suppressed so that no suppressed count can be computed from totals. Shares and "
-    "averages resting on a suppressed count are null."
-)
+# --- products ----------------------------------------------------------------------------------
 
 
-# --- statistical disclosure control ------------------------------------------------------------
-
-K = TypeVar("K", bound=Hashable)
-Relation = tuple[K, Sequence[K]]  # total = Σ members
-
-
-def suppress(
-    values: Mapping[K, int], relations: Sequence[Relation[K]], threshold: int = THRESHOLD
-) -> set[K]:
-    """Keys to publish as suppressed: primary (0 < value < threshold) and complementary (see the
-    module docstring). ``values`` must hold every key that appears in ``relations``."""
-    hidden = {k for k, v in values.items() if 0 < v < threshold}
-    changed = True
-    while changed:
-        changed = False
-        for total, members in relations:
-            unknown = [k for k in (total, *members) if k in hidden]
-            if not unknown:
-                continue
-            if total not in hidden and len(unknown) >= 2:
-                if sum(values[k] for k in unknown) >= threshold:
-                    continue
-            elif len(unknown) >= 2:
-                continue
-            # Exposed: hide the smallest positive published member, else the total, else a zero.
-            published = [k for k in members if k not in hidden]
-            positive = [k for k in published if values[k] > 0]
-            if positive:
-                pick = min(positive, key=lambda k: (values[k], str(k)))
-            elif total not in hidden:
-                pick = total
-            elif published:
-                pick = min(published, key=str)
-            else:
-                continue
-            hidden.add(pick)
-            changed = True
-    return hidden
-
-
-CubeKey = tuple[str, ...]
-
-
-class Cube:
-    """Counts over a few dimensions with every margin (``TOTAL`` in a coordinate), and its
-    suppression pattern."""
-
-    def __init__(self, rows: Iterable[Any], domains: Sequence[Iterable[str]]) -> None:
-        dims = len(domains)
-        observed: dict[CubeKey, int] = {}
-        values_seen: list[list[str]] = [list(dict.fromkeys(d)) for d in domains]
-        for row in rows:
-            key = tuple(TOTAL if row[i] is None else str(row[i]) for i in range(dims))
-            observed[key] = int(row.n)
-            for i, v in enumerate(key):
-                if v != TOTAL and v not in values_seen[i]:
-                    values_seen[i].append(v)
-        self.domains = [tuple(d) for d in values_seen]
-        self.values: dict[CubeKey, int] = {
-            key: observed.get(key, 0) for key in product(*[(*d, TOTAL) for d in self.domains])
-        }
-        relations: list[Relation[CubeKey]] = []
-        for key in self.values:
-            for i in range(dims):
-                if key[i] == TOTAL:
-                    members = [(*key[:i], v, *key[i + 1 :]) for v in self.domains[i]]
-                    relations.append((key, members))
-        self.hidden = suppress(self.values, relations)
-
-    def cell(self, *key: str) -> Cell:
-        if key not in self.values:
-            return Cell(value=0, suppressed=False)
-        if key in self.hidden:
-            return Cell(value=None, suppressed=True)
-        return Cell(value=self.values[key], suppressed=False)
-
-
-# --- read models -------------------------------------------------------------------------------
-
-
-class Cell(BaseModel):
-    """A published count: ``value`` is null when ``suppressed``."""
-
-    value: int | None
-    suppressed: bool
-
-
-class SuppressionInfo(BaseModel):
-    threshold: int = THRESHOLD
-    method: str = SUPPRESSION_NOTE
-
-
-class RentBand(BaseModel):
+@dataclass(frozen=True, slots=True)
+class RentBand:
     code: str
     label: str
-    min_monthly_rent: DKK | None
-    max_monthly_rent: DKK | None
+    min_monthly_rent: Decimal | None
+    max_monthly_rent: Decimal | None
 
 
-class HousingTypeRow(BaseModel):
-    housing_type: str = Field(description="family | youth | elderly, or 'all' for the sum row")
+@dataclass(frozen=True, slots=True)
+class HousingTypeRow:
+    housing_type: str  # family | youth | elderly, or 'all' for the sum row
     label: str
     by_rent_band: dict[str, Cell]
     total: Cell
 
 
-class DwellingStatistics(BaseModel):
+@dataclass(frozen=True, slots=True)
+class DwellingStatistics:
     date: dt.date
-    municipality_code: str | None = Field(description="null: the whole country")
+    municipality_code: str | None  # None: the whole country
     municipality_name: str
     rent_bands: list[RentBand]
     rows: list[HousingTypeRow]
-    suppression: SuppressionInfo = SuppressionInfo()
 
 
-class AllocationRow(BaseModel):
-    allocation_type: str = Field(description="an AllocationType code, or 'sum' for the sum row")
+@dataclass(frozen=True, slots=True)
+class AllocationRow:
+    allocation_type: str  # an AllocationType code, or 'sum' for the sum row
     label: str
     count: Cell
-    share_percent: float | None = Field(description="share of all re-lettings, 1 decimal")
+    share_percent: float | None  # share of all re-lettings, 1 decimal
 
 
-class RelettingStatistics(BaseModel):
+@dataclass(frozen=True, slots=True)
+class RelettingStatistics:
     year: int
     municipality_code: str | None
     municipality_name: str
-    housing_type: str | None = Field(description="null: all housing types")
+    housing_type: str | None  # None: all housing types
     rows: list[AllocationRow]
-    suppression: SuppressionInfo = SuppressionInfo()
 
 
-class MunicipalShare(BaseModel):
+@dataclass(frozen=True, slots=True)
+class MunicipalShare:
     municipality_code: str | None
     municipality_name: str
     relettings: Cell
@@ -232,30 +112,29 @@ class MunicipalShare(BaseModel):
     share_percent: float | None
 
 
-class MunicipalAllocationStatistics(BaseModel):
+@dataclass(frozen=True, slots=True)
+class MunicipalAllocationStatistics:
     year: int
     housing_type: str | None
     national: MunicipalShare
     municipalities: list[MunicipalShare]
-    suppression: SuppressionInfo = SuppressionInfo()
 
 
-class MunicipalStockShare(BaseModel):
+@dataclass(frozen=True, slots=True)
+class MunicipalStockShare:
     municipality_code: str | None
     municipality_name: str
-    dwellings_with_lease: Cell = Field(description="dwellings with a lease in force on the date")
-    municipal_allocations: Cell = Field(
-        description="of those, dwellings whose lease in force was let by municipal allocation"
-    )
-    share_percent: float | None = Field(description="municipal_allocations / dwellings, 1 decimal")
+    dwellings_with_lease: Cell
+    municipal_allocations: Cell
+    share_percent: float | None
 
 
-class MunicipalAllocationStockStatistics(BaseModel):
+@dataclass(frozen=True, slots=True)
+class MunicipalAllocationStockStatistics:
     date: dt.date
-    housing_type: str | None = Field(description="null: all housing types")
+    housing_type: str | None
     national: MunicipalStockShare
     municipalities: list[MunicipalStockShare]
-    suppression: SuppressionInfo = SuppressionInfo()
 
 
 # --- re-letting definitions shared by several products ------------------------------------------
@@ -443,38 +322,35 @@ async def municipal_allocation_stock_statistics(
 # --- municipal data sheet (kommunalt dataark) ---------------------------------------------------
 
 
-class SheetUnit(BaseModel):
+@dataclass(frozen=True, slots=True)
+class SheetUnit:
     """One line of the data sheet: the municipality, an organisation or a department."""
 
     level: Literal["municipality", "organisation", "department"]
-    organisation_id: str | None = None
-    organisation_name: str | None = None
-    department_id: str | None = None
-    department_name: str | None = None
-    housing_type: str | None = None
-    dwellings: dict[str, Cell] = Field(description="by housing type, and 'total'")
-    average_monthly_rent: DKK | None = Field(
-        description="mean rent of the dwellings with a rent in force on the date"
-    )
-    monthly_rent_per_m2: DKK | None = Field(
-        description="Σ rent / Σ area of the dwellings with a rent in force on the date"
-    )
+    organisation_id: str | None
+    organisation_name: str | None
+    department_id: str | None
+    department_name: str | None
+    housing_type: str | None
+    dwellings: dict[str, Cell]  # by housing type, and 'total'
+    average_monthly_rent: Decimal | None
+    monthly_rent_per_m2: Decimal | None
     average_area_m2: Decimal | None
     averages_suppressed: bool
-    move_outs: Cell = Field(description="accepted leases ending in the year")
-    relettings: dict[str, Cell] = Field(description="by allocation type, and 'total'")
+    move_outs: Cell
+    relettings: dict[str, Cell]  # by allocation type, and 'total'
 
 
-class DataSheet(BaseModel):
+@dataclass(frozen=True, slots=True)
+class DataSheet:
     municipality_code: str
     municipality_name: str
-    date: dt.date = Field(description="stock, rents and sizes as of this date")
-    year: int = Field(description="move-outs and re-lettings in this year")
+    date: dt.date
+    year: int
     summary: SheetUnit
     organisations: list[SheetUnit]
     departments: list[SheetUnit]
     definitions: dict[str, str]
-    suppression: SuppressionInfo = SuppressionInfo()
 
 
 _SUMS = ("dwellings", "area_sum", "let_dwellings", "rent_sum", "let_area_sum", "move_outs")
@@ -637,158 +513,50 @@ async def data_sheet(
     )
 
 
-def data_sheet_xlsx(sheet: DataSheet) -> bytes:
-    """The data sheet as an Excel workbook: Kommune, Boligorganisationer, Afdelinger."""
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    title = workbook.add_format({"bold": True, "font_size": 14})
-    dkk = workbook.add_format({"num_format": '#,##0.00 "kr."'})
-    m2 = workbook.add_format({"num_format": '#,##0.00 "m²"'})
-    count = workbook.add_format({"num_format": "#,##0"})
-    hidden = workbook.add_format({"align": "right", "italic": True})
-
-    columns: list[tuple[str, str, Any]] = [
-        *((f"dwellings:{t}", f"Boliger, {HOUSING_TYPE_LABELS[t].lower()}", count) for t in HOUSING_TYPES),
-        ("dwellings:total", "Boliger i alt", count),
-        ("average_monthly_rent", "Gns. husleje pr. md.", dkk),
-        ("monthly_rent_per_m2", "Husleje pr. m² pr. md.", dkk),
-        ("average_area_m2", "Gns. boligareal", m2),
-        ("move_outs", f"Fraflytninger {sheet.year}", count),
-        *((f"relettings:{a}", f"Genudlejet {sheet.year}: {ALLOCATION_LABELS[a]}", count) for a in ALLOCATION_TYPES),
-        ("relettings:total", f"Genudlejninger {sheet.year} i alt", count),
-    ]  # fmt: skip
-
-    def value_of(unit: SheetUnit, column: str) -> tuple[Any, bool]:
-        if ":" in column:
-            group, item = column.split(":", 1)
-            c: Cell = getattr(unit, group).get(item, Cell(value=0, suppressed=False))
-            return c.value, c.suppressed
-        v = getattr(unit, column)
-        if isinstance(v, Cell):
-            return v.value, v.suppressed
-        return (None if v is None else float(v)), v is None and unit.averages_suppressed
-
-    def write_table(
-        name: str, lead: list[tuple[str, Any]], units: Sequence[SheetUnit], intro: str
-    ) -> None:
-        ws = workbook.add_worksheet(name)
-        ws.write(0, 0, intro, title)
-        ws.write(1, 0, f"Bestand og husleje pr. {sheet.date.isoformat()}; x = diskretioneret")
-        header_row = 3
-        headers = [h for h, _ in lead] + [label for _, label, _ in columns]
-        for col, header in enumerate(headers):
-            ws.write(header_row, col, header, bold)
-            ws.set_column(col, col, 14 if col >= len(lead) else 28)
-        for r, unit in enumerate(units, start=header_row + 1):
-            for col, (_, attr) in enumerate(lead):
-                ws.write(r, col, attr(unit))
-            for i, (column, _, fmt) in enumerate(columns, start=len(lead)):
-                v, is_hidden = value_of(unit, column)
-                if is_hidden:
-                    ws.write(r, i, "x", hidden)
-                elif v is None:
-                    ws.write_blank(r, i, None)
-                else:
-                    ws.write_number(r, i, v, fmt)
-        ws.freeze_panes(header_row + 1, len(lead))
-        ws.autofilter(header_row, 0, header_row + max(len(units), 1), len(headers) - 1)
-
-    write_table(
-        "Kommune",
-        [("Kommune", lambda u: f"{sheet.municipality_code} {sheet.municipality_name}")],
-        [sheet.summary],
-        f"Kommunalt dataark: {sheet.municipality_name} ({sheet.municipality_code})",
-    )
-    write_table(
-        "Boligorganisationer",
-        [
-            ("Boligorganisation", lambda u: u.organisation_id),
-            ("Navn", lambda u: u.organisation_name),
-        ],
-        sheet.organisations,
-        f"Boligorganisationer i {sheet.municipality_name}",
-    )
-    write_table(
-        "Afdelinger",
-        [
-            ("Boligorganisation", lambda u: u.organisation_id),
-            ("Afdeling", lambda u: u.department_id),
-            ("Afdelingsnavn", lambda u: u.department_name),
-            ("Boligtype", lambda u: HOUSING_TYPE_LABELS.get(u.housing_type or "", u.housing_type)),
-        ],
-        sheet.departments,
-        f"Afdelinger i {sheet.municipality_name}",
-    )
-    workbook.close()
-    return buffer.getvalue()
-
-
 # --- vacancy listing ---------------------------------------------------------------------------
 
 
-class VacantDwelling(BaseModel):
+@dataclass(frozen=True, slots=True)
+class VacantDwelling:
     """A dwelling about to become vacant (LejekontraktLedigIndikator), as danmarkbolig shows it.
     Never a tenant's name or an organisation-internal field."""
 
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)  # Danish on the wire
-
-    dwelling_id: str = Field(alias="BoligUnikIdentifikator")
-    street: str = Field(alias="Vejnavn")
-    house_number: str = Field(alias="Husnummer")
-    floor: str | None = Field(alias="Etage")
-    door: str | None = Field(alias="SideDoer")
-    postcode: str = Field(alias="Postnummer")
-    city: str = Field(alias="Postdistrikt")
-    municipality_code: str = Field(alias="KommuneKode")
-    municipality_name: str = Field(alias="KommuneNavn")
-    rooms: int = Field(alias="AntalVaerelser")
-    area_m2: Decimal = Field(alias="BoligArealM2")
-    monthly_rent: DKK | None = Field(
-        alias="MaanedligHusleje", description="rent-forming expenses in force on the date"
-    )
-    step_free_access: bool | None = Field(alias="NiveaufriAdgangIndikator")
-    elevator: bool | None = Field(alias="ElevatorIndikator")
-    wheelchair_accessible: bool | None = Field(alias="KoerestolsegnetIndikator")
-    housing_type: str = Field(alias="BoligtypeKode")
-    department_name: str = Field(alias="AfdelingNavn")
-    organisation_name: str = Field(alias="BoligorganisationNavn")
-    available_from: date | None = Field(
-        alias="LedigFraDato", description="the day after the current lease ends, if known"
-    )
+    dwelling_id: str
+    street: str
+    house_number: str
+    floor: str | None
+    door: str | None
+    postcode: str
+    city: str
+    municipality_code: str
+    municipality_name: str
+    rooms: int
+    area_m2: Decimal
+    monthly_rent: Decimal | None  # rent-forming expenses in force on the date
+    step_free_access: bool | None
+    elevator: bool | None
+    wheelchair_accessible: bool | None
+    housing_type: str
+    department_name: str
+    organisation_name: str
+    available_from: date | None  # the day after the current lease ends, if known
 
 
-class VacancyPage(BaseModel):
+@dataclass(frozen=True, slots=True)
+class VacancyPage:
     date: dt.date
     items: list[VacantDwelling]
-    next_cursor: str | None = Field(description="pass as 'cursor' for the next page; null: end")
-
-
-def _encode_cursor(postcode: str, dwelling_id: str) -> str:
-    raw = json.dumps([postcode, dwelling_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[str, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        postcode, dwelling_id = json.loads(raw)
-    except (ValueError, TypeError, binascii.Error):
-        raise RuleViolationError(
-            "The cursor is not one this service issued; start again without 'cursor'."
-        ) from None
-    if not isinstance(postcode, str) or not isinstance(dwelling_id, str):
-        raise RuleViolationError(
-            "The cursor is not one this service issued; start again without 'cursor'."
-        )
-    return postcode, dwelling_id
+    next_cursor: str | None
 
 
 async def vacancy_listing(
     session: AsyncSession, flt: q.ListingFilter, *, cursor: str | None, limit: int
 ) -> VacancyPage:
-    after = _decode_cursor(cursor) if cursor else None
-    rows = await q.vacancy_listing(session, flt, after=after, limit=limit + 1)
+    after = decode_cursor(cursor or None, str, str)
+    rows = await q.vacancy_listing(
+        session, flt, after=(after[0], after[1]) if after else None, limit=limit + 1
+    )
+    page = page_of(rows, limit, key=lambda r: (r.postcode, r.dwelling_id))
     items = [
         VacantDwelling(
             dwelling_id=r.dwelling_id,
@@ -811,13 +579,9 @@ async def vacancy_listing(
             organisation_name=r.organisation_name,
             available_from=r.end_date + timedelta(days=1) if r.end_date else None,
         )
-        for r in rows[:limit]
+        for r in page.rows
     ]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = _encode_cursor(last.postcode, last.dwelling_id)
-    return VacancyPage(date=flt.on, items=items, next_cursor=next_cursor)
+    return VacancyPage(date=flt.on, items=items, next_cursor=page.next_cursor)
 
 
 # --- monthly vacancy (tomgang) counts ----------------------------------------------------------
@@ -832,7 +596,8 @@ VACANCY_DEFINITION: Final = (
 )
 
 
-class DepartmentVacancy(BaseModel):
+@dataclass(frozen=True, slots=True)
+class DepartmentVacancy:
     organisation_id: str
     organisation_name: str
     department_id: str
@@ -843,21 +608,22 @@ class DepartmentVacancy(BaseModel):
     dwelling_months: Decimal
 
 
-class OrganisationVacancy(BaseModel):
+@dataclass(slots=True)
+class OrganisationVacancy:
     organisation_id: str
     organisation_name: str
-    dwellings: int
-    vacancy_days: int
-    dwelling_months: Decimal
-    departments: list[DepartmentVacancy]
+    dwellings: int = 0
+    vacancy_days: int = 0
+    dwelling_months: Decimal = Decimal(0)
+    departments: list[DepartmentVacancy] = field(default_factory=list)
 
 
-class MonthlyVacancy(BaseModel):
+@dataclass(frozen=True, slots=True)
+class MonthlyVacancy:
     month: str
     first_day: date
     last_day: date
     days_in_month: int
-    definition: str = VACANCY_DEFINITION
     dwellings: int
     vacancy_days: int
     dwelling_months: Decimal
@@ -877,7 +643,7 @@ def _months(days: int, days_in_month: int) -> Decimal:
 
 
 async def monthly_vacancy(
-    session: AsyncSession, scope: RegisterScope, *, month: str, organisation_id: str | None
+    session: AsyncSession, scope: Scope, *, month: str, organisation_id: str | None
 ) -> MonthlyVacancy:
     first, last = parse_month(month)
     days_in_month = (last - first).days + 1
@@ -908,14 +674,7 @@ async def monthly_vacancy(
         )
         organisation = organisations.setdefault(
             r.organisation_id,
-            OrganisationVacancy(
-                organisation_id=r.organisation_id,
-                organisation_name=r.organisation_name,
-                dwellings=0,
-                vacancy_days=0,
-                dwelling_months=Decimal(0),
-                departments=[],
-            ),
+            OrganisationVacancy(r.organisation_id, r.organisation_name),
         )
         organisation.departments.append(department)
         organisation.dwellings += department.dwellings
@@ -933,39 +692,3 @@ async def monthly_vacancy(
         dwelling_months=_months(days, days_in_month),
         organisations=list(organisations.values()),
     )
-
-
-CSV_COLUMNS: Final = (
-    "month",
-    "organisation_id",
-    "organisation_name",
-    "department_id",
-    "department_name",
-    "municipality_code",
-    "dwellings",
-    "vacancy_days",
-    "dwelling_months",
-)
-
-
-def monthly_vacancy_csv(report: MonthlyVacancy) -> str:
-    """One line per department (RFC 4180, comma-separated, UTF-8)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for organisation in report.organisations:
-        for d in organisation.departments:
-            writer.writerow(
-                (
-                    report.month,
-                    d.organisation_id,
-                    d.organisation_name,
-                    d.department_id,
-                    d.department_name,
-                    d.municipality_code,
-                    d.dwellings,
-                    d.vacancy_days,
-                    d.dwelling_months,
-                )
-            )
-    return out.getvalue()

@@ -41,8 +41,6 @@ from typing import Any
 import openpyxl
 import pytest
 
-from register.services.statistics import suppress
-
 sys.path.insert(0, str(Path(__file__).parent))
 from stats_rows import StatsRows
 
@@ -197,18 +195,6 @@ class TestDwellings:
 
 
 class TestSuppression:
-    def test_single_small_cell_gets_a_complement(self):
-        values = {"a": 3, "b": 10, "c": 12, "t": 25}
-        assert suppress(values, [("t", ["a", "b", "c"])]) == {"a", "b"}
-
-    def test_small_cells_adding_up_to_under_five_get_a_third(self):
-        values = {"a": 1, "b": 2, "c": 20, "t": 23}
-        assert suppress(values, [("t", ["a", "b", "c"])]) == {"a", "b", "c"}
-
-    def test_zero_is_published(self):
-        values = {"a": 0, "b": 7, "t": 7}
-        assert suppress(values, [("t", ["a", "b"])]) == set()
-
     async def test_small_cells_are_suppressed_and_cannot_be_backed_out(self, stats):
         """Two Aarhus elderly dwellings without a lease: 'no_rent' = 2 is a primary suppression
         in 751, nationally and in the sums; every row, column and municipality-vs-nation
