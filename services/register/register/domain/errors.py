@@ -33,11 +33,6 @@ class RecordNotFoundError(NotFoundError):
     code = "record-not-found"
 
 
-class InvalidCursorError(RuleViolationError):
-    code = "invalid-cursor"
-    title = "The pagination cursor is not valid"
-
-
 class NotHeldError(ConflictError):
     code = "not-held"
     title = "The lease is not held"
