@@ -13,10 +13,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from common.access import Scope
 from common.app import UnitOfWorkDep
 from common.errors import FieldError, RuleViolationError
 from common.problems import problem_responses
-from notifications.api.access import NotificationScope, Scope
+from notifications.api.deps import NotificationScope
 from notifications.api.schemas import (
     DeliveryDetailOut,
     DeliveryList,
@@ -27,7 +28,8 @@ from notifications.api.schemas import (
 from notifications.db.models import DeliveryRow
 from notifications.db.repositories import DeliveryFilter
 from notifications.domain.deliveries import OPEN_STATUSES, DeliveryStatus
-from notifications.domain.rules import RecipientKind
+from notifications.domain.rules import Recipient, RecipientKind
+from notifications.domain.visibility import sees_address_of
 from notifications.services import deliveries
 
 router = APIRouter(tags=["deliveries"])
@@ -45,12 +47,12 @@ READ_RESPONSES = problem_responses(
 
 
 def delivery_out(
-    row: DeliveryRow, scope: NotificationScope, model: type[DeliveryOut] = DeliveryOut
+    row: DeliveryRow, scope: Scope, model: type[DeliveryOut] = DeliveryOut
 ) -> DeliveryOut:
     values: dict[str, Any] = {
         name: getattr(row, name) for name in model.model_fields if hasattr(row, name)
     }
-    if not scope.sees_address_of(row.recipient_kind, row.recipient_ref):
+    if not sees_address_of(scope, Recipient(RecipientKind(row.recipient_kind), row.recipient_ref)):
         values["address"] = None
     if row.status not in OPEN_STATUSES:
         values["next_attempt_at"] = None
@@ -106,7 +108,7 @@ Filters = Annotated[DeliveryFilter, Depends(delivery_filter)]
     summary="Search the delivery log",
 )
 async def list_deliveries(
-    scope: Scope,
+    scope: NotificationScope,
     uow: UnitOfWorkDep,
     where: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -125,7 +127,7 @@ async def list_deliveries(
     responses=READ_RESPONSES,
     summary="How many deliveries are in each state (same filters and scopes as the log)",
 )
-async def delivery_summary(scope: Scope, uow: UnitOfWorkDep, where: Filters) -> Any:
+async def delivery_summary(scope: NotificationScope, uow: UnitOfWorkDep, where: Filters) -> Any:
     counts, oldest = await deliveries.summary(uow, scope, where)
     return {
         "counts": {status: counts.get(status.value, 0) for status in DeliveryStatus},
@@ -143,7 +145,9 @@ async def delivery_summary(scope: Scope, uow: UnitOfWorkDep, where: Filters) -> 
     summary="The delivery log as an Excel workbook (same filters, newest first)",
     description=f"At most {deliveries.EXPORT_LIMIT:,} rows; narrow the filters for more.",
 )
-async def export_deliveries(scope: Scope, uow: UnitOfWorkDep, where: Filters) -> Response:
+async def export_deliveries(
+    scope: NotificationScope, uow: UnitOfWorkDep, where: Filters
+) -> Response:
     rows, truncated = await deliveries.export_rows(uow, scope, where)
     workbook = deliveries.workbook([delivery_out(r, scope) for r in rows], truncated=truncated)
     return Response(
@@ -160,7 +164,7 @@ async def export_deliveries(scope: Scope, uow: UnitOfWorkDep, where: Filters) ->
     summary="Read one delivery, with the message as sent",
 )
 async def get_delivery(
-    delivery_id: Annotated[uuid.UUID, Path()], scope: Scope, uow: UnitOfWorkDep
+    delivery_id: Annotated[uuid.UUID, Path()], scope: NotificationScope, uow: UnitOfWorkDep
 ) -> Any:
     row = await deliveries.get_delivery(uow, scope, delivery_id)
     return delivery_out(row, scope, DeliveryDetailOut)
@@ -185,7 +189,7 @@ async def get_delivery(
     "request is applied once.",
 )
 async def resend_delivery(
-    delivery_id: Annotated[uuid.UUID, Path()], scope: Scope, uow: UnitOfWorkDep
+    delivery_id: Annotated[uuid.UUID, Path()], scope: NotificationScope, uow: UnitOfWorkDep
 ) -> Any:
     reopened = await deliveries.resend(uow, scope, delivery_id)
     await uow.commit()

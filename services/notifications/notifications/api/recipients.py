@@ -15,7 +15,7 @@ from common.app import UnitOfWorkDep
 from common.errors import FieldError, RuleViolationError
 from common.problems import problem_responses
 from common.versioning import etag, parse_if_match
-from notifications.api.access import Scope
+from notifications.api.deps import NotificationScope
 from notifications.api.schemas import Page, RecipientChangeOut, RecipientIn, RecipientOut
 from notifications.db.models import RecipientRow
 from notifications.domain.rules import RecipientKind, optional_event_types, required_event_types
@@ -88,7 +88,7 @@ def _check_ref(kind: RecipientKind, ref: str) -> None:
     summary="List directory entries you may manage",
 )
 async def list_recipients(
-    scope: Scope,
+    scope: NotificationScope,
     uow: UnitOfWorkDep,
     kind: Annotated[RecipientKind | None, Query(description="Only this kind.")] = None,
     limit: Limit = 100,
@@ -105,7 +105,11 @@ async def list_recipients(
     summary="Read a directory entry",
 )
 async def get_recipient(
-    kind: RecipientKind, ref: RefPath, scope: Scope, uow: UnitOfWorkDep, response: Response
+    kind: RecipientKind,
+    ref: RefPath,
+    scope: NotificationScope,
+    uow: UnitOfWorkDep,
+    response: Response,
 ) -> Any:
     row = await directory.get_recipient(uow, scope, kind, ref)
     response.headers["ETag"] = etag(row.version)
@@ -124,7 +128,7 @@ async def put_recipient(
     kind: RecipientKind,
     ref: RefPath,
     body: RecipientIn,
-    scope: Scope,
+    scope: NotificationScope,
     uow: UnitOfWorkDep,
     response: Response,
     if_match: IfMatch = None,
@@ -153,7 +157,7 @@ async def put_recipient(
 async def recipient_changes(
     kind: RecipientKind,
     ref: RefPath,
-    scope: Scope,
+    scope: NotificationScope,
     uow: UnitOfWorkDep,
     limit: Limit = 100,
     cursor: Cursor = None,

@@ -11,9 +11,39 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
+from common.access import Scope
 from notifications.db.models import DeliveryRow, RecipientChangeRow, RecipientRow
 from notifications.domain.deliveries import DeliveryStatus
+from notifications.domain.rules import RecipientKind
+
+
+def _recipients_seen_by(
+    scope: Scope, kind: InstrumentedAttribute[str], ref: InstrumentedAttribute[str]
+) -> ColumnElement[bool]:
+    """Recipients (a kind and ref column) whose entries the caller manages: a municipality's
+    lies in that municipality, an organisation's belongs to that organisation (the SQL form of
+    :func:`notifications.domain.visibility.manages`)."""
+    return or_(
+        and_(kind == RecipientKind.MUNICIPALITY, scope.filter(municipality_column=ref)),
+        and_(kind == RecipientKind.ORGANISATION, scope.filter(organisation_column=ref)),
+    )
+
+
+def recipients_visible_to(scope: Scope) -> ColumnElement[bool]:
+    """The directory entries the caller manages."""
+    return _recipients_seen_by(scope, RecipientRow.kind, RecipientRow.ref)
+
+
+def deliveries_visible_to(scope: Scope) -> ColumnElement[bool]:
+    """The deliveries the caller reads: those addressed to a recipient it manages, and those
+    that followed the events of an organisation it sees (a municipality reads only what was
+    addressed to it)."""
+    return or_(
+        scope.filter(organisation_column=DeliveryRow.organisation_id),
+        _recipients_seen_by(scope, DeliveryRow.recipient_kind, DeliveryRow.recipient_ref),
+    )
 
 
 class RecipientRepository:
@@ -30,12 +60,12 @@ class RecipientRepository:
     async def page(
         self,
         *,
-        visible: ColumnElement[bool],
+        scope: Scope,
         kind: str | None,
         after: tuple[str, str] | None,
         limit: int,
     ) -> Sequence[RecipientRow]:
-        query = select(RecipientRow).where(visible)
+        query = select(RecipientRow).where(recipients_visible_to(scope))
         if kind is not None:
             query = query.where(RecipientRow.kind == kind)
         if after is not None:
@@ -137,22 +167,22 @@ class DeliveryRepository:
     def add(self, row: DeliveryRow) -> None:
         self.session.add(row)
 
-    async def get(self, delivery_id: uuid.UUID, visible: ColumnElement[bool]) -> DeliveryRow | None:
+    async def get(self, delivery_id: uuid.UUID, scope: Scope) -> DeliveryRow | None:
         found: DeliveryRow | None = await self.session.scalar(
-            select(DeliveryRow).where(DeliveryRow.id == delivery_id, visible)
+            select(DeliveryRow).where(DeliveryRow.id == delivery_id, deliveries_visible_to(scope))
         )
         return found
 
     async def page(
         self,
         *,
-        visible: ColumnElement[bool],
+        scope: Scope,
         where: DeliveryFilter,
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
     ) -> Sequence[DeliveryRow]:
         """Newest first, keyset-paginated on (created_at, id)."""
-        query = select(DeliveryRow).where(visible, *self._conditions(where))
+        query = select(DeliveryRow).where(deliveries_visible_to(scope), *self._conditions(where))
         if after is not None:
             query = query.where(
                 or_(
@@ -185,12 +215,12 @@ class DeliveryRepository:
         return conditions
 
     async def counts(
-        self, *, visible: ColumnElement[bool], where: DeliveryFilter
+        self, *, scope: Scope, where: DeliveryFilter
     ) -> tuple[dict[str, int], datetime | None]:
         """Deliveries per status, and when the oldest still open one was created."""
         rows = await self.session.execute(
             select(DeliveryRow.status, func.count(), func.min(DeliveryRow.created_at))
-            .where(visible, *self._conditions(where))
+            .where(deliveries_visible_to(scope), *self._conditions(where))
             .group_by(DeliveryRow.status)
         )
         counts: dict[str, int] = {}

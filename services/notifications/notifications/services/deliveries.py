@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import xlsxwriter
 
+from common.access import Scope
 from common.db.uow import UnitOfWork
 from common.errors import PermissionDeniedError
-from notifications.api.access import NotificationScope
 from notifications.db.models import DeliveryRow
 from notifications.db.repositories import DeliveryFilter, DeliveryRepository, RecipientRepository
 from notifications.domain.deliveries import DeliveryStatus
@@ -42,7 +42,7 @@ STATUS_DA = {
 
 async def list_deliveries(
     uow: UnitOfWork,
-    scope: NotificationScope,
+    scope: Scope,
     where: DeliveryFilter,
     *,
     cursor: str | None,
@@ -58,7 +58,7 @@ async def list_deliveries(
         if key[0].tzinfo is None:
             raise InvalidCursorError("The cursor is not one this service issued.")
     rows = await DeliveryRepository(uow.session).page(
-        visible=scope.deliveries_visible(), where=where, after=key, limit=limit
+        scope=scope, where=where, after=key, limit=limit
     )
     if len(rows) > limit:
         last = rows[limit - 1]
@@ -66,29 +66,25 @@ async def list_deliveries(
     return PageOf(rows, None)
 
 
-async def get_delivery(
-    uow: UnitOfWork, scope: NotificationScope, delivery_id: uuid.UUID
-) -> DeliveryRow:
-    row = await DeliveryRepository(uow.session).get(delivery_id, scope.deliveries_visible())
+async def get_delivery(uow: UnitOfWork, scope: Scope, delivery_id: uuid.UUID) -> DeliveryRow:
+    row = await DeliveryRepository(uow.session).get(delivery_id, scope)
     if row is None:
         raise DeliveryNotFoundError(f"Delivery '{delivery_id}' was not found.")
     return row
 
 
 async def summary(
-    uow: UnitOfWork, scope: NotificationScope, where: DeliveryFilter
+    uow: UnitOfWork, scope: Scope, where: DeliveryFilter
 ) -> tuple[dict[str, int], datetime | None]:
-    return await DeliveryRepository(uow.session).counts(
-        visible=scope.deliveries_visible(), where=where
-    )
+    return await DeliveryRepository(uow.session).counts(scope=scope, where=where)
 
 
 async def export_rows(
-    uow: UnitOfWork, scope: NotificationScope, where: DeliveryFilter
+    uow: UnitOfWork, scope: Scope, where: DeliveryFilter
 ) -> tuple[Sequence[DeliveryRow], bool]:
     """The newest ``EXPORT_LIMIT`` matching deliveries, and whether there were more."""
     rows = await DeliveryRepository(uow.session).page(
-        visible=scope.deliveries_visible(), where=where, after=None, limit=EXPORT_LIMIT
+        scope=scope, where=where, after=None, limit=EXPORT_LIMIT
     )
     return rows[:EXPORT_LIMIT], len(rows) > EXPORT_LIMIT
 
@@ -169,9 +165,7 @@ _COPIED = (
 )
 
 
-async def resend(
-    uow: UnitOfWork, scope: NotificationScope, delivery_id: uuid.UUID
-) -> list[DeliveryRow]:
+async def resend(uow: UnitOfWork, scope: Scope, delivery_id: uuid.UUID) -> list[DeliveryRow]:
     """Operations send a failed (or address-less) delivery again, to the recipient's addresses
     in the directory now — e.g. once a bad address was corrected or the SMTP relay is fixed.
 
@@ -179,7 +173,7 @@ async def resend(
     left alone (still exactly once per event and address); a failed delivery to an address still
     in the directory is reopened with a fresh attempt count; a new address gets a new delivery.
     """
-    if not scope.sees_all:
+    if not scope.is_fund:
         raise PermissionDeniedError(
             "Only the fund's operations may send a delivery again; ask them, or correct your "
             "address in the recipient directory first."

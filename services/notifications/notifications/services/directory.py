@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
+from common.access import Scope
 from common.db.uow import UnitOfWork
 from common.errors import FieldError, PreconditionRequiredError
-from notifications.api.access import NotificationScope
 from notifications.db.models import RecipientChangeRow, RecipientRow
 from notifications.db.repositories import RecipientRepository
 from notifications.domain.errors import (
@@ -17,7 +17,13 @@ from notifications.domain.errors import (
     RecipientChangedError,
     RecipientNotFoundError,
 )
-from notifications.domain.rules import RecipientKind, optional_event_types, required_event_types
+from notifications.domain.rules import (
+    Recipient,
+    RecipientKind,
+    optional_event_types,
+    required_event_types,
+)
+from notifications.domain.visibility import manages
 from notifications.services.cursors import decode_cursor, encode_cursor
 
 RowT = TypeVar("RowT")
@@ -79,9 +85,9 @@ def check_opt_outs(kind: RecipientKind, opt_outs: Sequence[str]) -> list[str]:
 
 
 async def get_recipient(
-    uow: UnitOfWork, scope: NotificationScope, kind: RecipientKind, ref: str
+    uow: UnitOfWork, scope: Scope, kind: RecipientKind, ref: str
 ) -> RecipientRow:
-    if not scope.manages(kind, ref):
+    if not manages(scope, Recipient(kind, ref)):
         raise _not_found(kind, ref)
     row = await RecipientRepository(uow.session).get(kind, ref)
     if row is None:
@@ -91,7 +97,7 @@ async def get_recipient(
 
 async def list_recipients(
     uow: UnitOfWork,
-    scope: NotificationScope,
+    scope: Scope,
     *,
     kind: RecipientKind | None,
     cursor: str | None,
@@ -99,7 +105,7 @@ async def list_recipients(
 ) -> PageOf[RecipientRow]:
     after = decode_cursor(cursor, 2)
     rows = await RecipientRepository(uow.session).page(
-        visible=scope.recipients_visible(),
+        scope=scope,
         kind=kind.value if kind else None,
         after=(str(after[0]), str(after[1])) if after else None,
         limit=limit,
@@ -111,11 +117,11 @@ async def list_recipients(
 
 
 async def set_recipient(
-    uow: UnitOfWork, scope: NotificationScope, command: SetRecipient
+    uow: UnitOfWork, scope: Scope, command: SetRecipient
 ) -> tuple[RecipientRow, bool]:
     """Create or replace a directory entry; returns the row and whether it was created."""
     kind, ref = command.kind, command.ref
-    if not scope.manages(kind, ref):
+    if not manages(scope, Recipient(kind, ref)):
         raise _not_found(kind, ref)
     opt_outs = check_opt_outs(kind, command.opt_outs)
     addresses = sorted({a.strip().lower() for a in command.addresses})
@@ -177,7 +183,7 @@ async def set_recipient(
 
 async def recipient_changes(
     uow: UnitOfWork,
-    scope: NotificationScope,
+    scope: Scope,
     kind: RecipientKind,
     ref: str,
     *,
