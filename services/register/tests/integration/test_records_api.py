@@ -185,9 +185,25 @@ class TestUpdateRecord:
 
     async def test_version_in_the_body_works_like_if_match(self, client, tokens):
         await seed_dwelling(client, tokens)
-        body = department("afd-1", ORG_A, AfdelingNavn="Nyt navn", version=1)
-        response = await client.put(f"{API}/departments/afd-1", json=body, headers=writer(tokens))
+        path = f"{API}/departments/afd-1"
+        current = department("afd-1", ORG_A, AfdelingNavn="Første", version=1)
+        response = await client.put(path, json=current, headers=writer(tokens))
         assert response.status_code == 200, response.text
+        assert response.headers["etag"] == 'W/"2"'
+
+        # the same stale version, once in the body and once as If-Match: the same refusal
+        stale_in_body = department("afd-1", ORG_A, AfdelingNavn="Anden", version=1)
+        by_body = await client.put(path, json=stale_in_body, headers=writer(tokens))
+        stale_header = {**writer(tokens), "If-Match": 'W/"1"'}
+        by_header = await client.put(
+            path, json=department("afd-1", ORG_A, AfdelingNavn="Anden"), headers=stale_header
+        )
+        refused = assert_problem(by_body, 412)
+        assert assert_problem(by_header, 412)["type"] == refused["type"]
+
+        stored = await client.get(path, headers=writer(tokens))
+        assert stored.headers["etag"] == 'W/"2"'
+        assert stored.json()["AfdelingNavn"] == "Første"
 
     async def test_a_stale_version_is_refused_with_412(self, client, tokens):
         await seed_dwelling(client, tokens)
