@@ -3,9 +3,11 @@ for drafts, held, rejected or validate-only records, and never with a tenant's n
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 
 from common.events.contracts import from_envelope
 from common.events.envelope import Envelope
@@ -166,6 +168,54 @@ class TestLeaseEvents:
         await created(client, "leases", lease("lk-1", "bol-1"), headers)
         [(_, _, _, envelope)] = outbox(register_db_url)
         assert envelope["correlationid"] == "req-lease-1"
+
+
+class TestLeaseRentDay:
+    """A lease event's ``rent_day`` is the day whose rent the register read: today in Copenhagen,
+    clamped to the lease. 23:30 UTC on 31 December is already 1 January in Copenhagen."""
+
+    NEW_YEARS_EVE_UTC = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+
+    @staticmethod
+    def lease_events(db_url: str) -> dict[str, dict[str, Any]]:
+        return {
+            event_type: envelope["data"]
+            for _, _, event_type, envelope in outbox(db_url)
+            if event_type in {"register.lease.created", "register.lease.updated"}
+        }
+
+    async def test_an_accepted_update_reads_the_rent_on_copenhagens_today(
+        self, client, tokens, register_db_url
+    ):
+        await created(client, "leases", lease("lk-1", "bol-1", start="2026-12-01"), writer(tokens))
+        clear_outbox(register_db_url)
+        flagged = lease("lk-1", "bol-1", start="2026-12-01", version=1)
+        flagged["LejekontraktLedigIndikator"] = True
+        with time_machine.travel(self.NEW_YEARS_EVE_UTC, tick=False):
+            response = await client.put(f"{API}/leases/lk-1", json=flagged, headers=writer(tokens))
+        assert response.status_code == 200, response.text
+        updated = self.lease_events(register_db_url)["register.lease.updated"]
+        assert updated["rent_day"] == "2027-01-01"
+
+    async def test_a_lease_that_starts_later_reads_the_rent_on_its_start(
+        self, client, tokens, register_db_url
+    ):
+        clear_outbox(register_db_url)
+        with time_machine.travel(self.NEW_YEARS_EVE_UTC, tick=False):
+            body = lease("lk-1", "bol-1", start="2027-03-01")
+            await created(client, "leases", body, writer(tokens))
+        created_event = self.lease_events(register_db_url)["register.lease.created"]
+        assert created_event["rent_day"] == "2027-03-01"
+
+    async def test_a_lease_that_has_ended_reads_the_rent_on_its_last_day(
+        self, client, tokens, register_db_url
+    ):
+        clear_outbox(register_db_url)
+        with time_machine.travel(self.NEW_YEARS_EVE_UTC, tick=False):
+            body = lease("lk-1", "bol-1", start="2026-06-01", LejekontraktSlutDato="2026-12-31")
+            await created(client, "leases", body, writer(tokens))
+        created_event = self.lease_events(register_db_url)["register.lease.created"]
+        assert created_event["rent_day"] == "2026-12-31"
 
 
 class TestNoEvents:
