@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from common.access import Scope
 from common.app import UnitOfWorkDep
 from common.errors import FieldError, RuleViolationError
+from common.paging import Cursor, Limit, Page
 from common.problems import problem_responses
 from notifications.api.deps import NotificationScope
 from notifications.api.schemas import (
@@ -23,7 +24,6 @@ from notifications.api.schemas import (
     DeliveryList,
     DeliveryOut,
     DeliverySummary,
-    Page,
 )
 from notifications.db.models import DeliveryRow
 from notifications.db.repositories import DeliveryFilter
@@ -111,8 +111,8 @@ async def list_deliveries(
     scope: NotificationScope,
     uow: UnitOfWorkDep,
     where: Filters,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
 ) -> Any:
     page = await deliveries.list_deliveries(uow, scope, where, cursor=cursor, limit=limit)
     return {

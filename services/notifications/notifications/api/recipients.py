@@ -13,10 +13,11 @@ from fastapi import APIRouter, Header, Path, Query, Response
 
 from common.app import UnitOfWorkDep
 from common.errors import FieldError, RuleViolationError
+from common.paging import Cursor, Limit, Page
 from common.problems import problem_responses
 from common.versioning import etag, parse_if_match
 from notifications.api.deps import NotificationScope
-from notifications.api.schemas import Page, RecipientChangeOut, RecipientIn, RecipientOut
+from notifications.api.schemas import RecipientChangeOut, RecipientIn, RecipientOut
 from notifications.db.models import RecipientRow
 from notifications.domain.rules import RecipientKind, optional_event_types, required_event_types
 from notifications.services import directory
@@ -32,8 +33,6 @@ RefPath = Annotated[
         description="A municipality's three-digit code, or an organisation's id.",
     ),
 ]
-Limit = Annotated[int, Query(ge=1, le=500, description="Page size, at most 500.")]
-Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the last page.")]
 IfMatch = Annotated[
     str | None,
     Header(max_length=40, description='W/"<version>" from the ETag you read.'),

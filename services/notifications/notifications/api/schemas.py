@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from notifications.domain.deliveries import DeliveryStatus
 from notifications.domain.rules import RecipientKind
 
-ItemT = TypeVar("ItemT")
-
 EventType = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[a-z0-9_.]+$")]
-
-
-class Page(BaseModel, Generic[ItemT]):
-    items: list[ItemT]
-    next_cursor: str | None = Field(
-        description="Pass as ``cursor`` for the next page; null on the last page."
-    )
 
 
 class RecipientIn(BaseModel):

@@ -20,11 +20,6 @@ class OptOutNotAllowedError(RuleViolationError):
     title = "This message cannot be opted out of"
 
 
-class InvalidCursorError(RuleViolationError):
-    code = "invalid-cursor"
-    title = "The pagination cursor is not valid"
-
-
 class RecipientChangedError(StaleVersionError):
     code = "recipient-changed"
 

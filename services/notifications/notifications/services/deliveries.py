@@ -13,17 +13,12 @@ import xlsxwriter
 from common.access import Scope
 from common.db.uow import UnitOfWork
 from common.errors import PermissionDeniedError
+from common.paging import InvalidCursorError, PageOf, decode_cursor, page_of
 from notifications.db.models import DeliveryRow
 from notifications.db.repositories import DeliveryFilter, DeliveryRepository, RecipientRepository
 from notifications.domain.deliveries import DeliveryStatus
 from notifications.domain.deliveries import delivery_id as make_delivery_id
-from notifications.domain.errors import (
-    DeliveryNotFoundError,
-    InvalidCursorError,
-    NotResendableError,
-)
-from notifications.services.cursors import decode_cursor, encode_cursor
-from notifications.services.directory import PageOf
+from notifications.domain.errors import DeliveryNotFoundError, NotResendableError
 
 if TYPE_CHECKING:
     from notifications.api.schemas import DeliveryOut
@@ -48,22 +43,24 @@ async def list_deliveries(
     cursor: str | None,
     limit: int,
 ) -> PageOf[DeliveryRow]:
-    after = decode_cursor(cursor, 2)
-    key: tuple[datetime, uuid.UUID] | None = None
-    if after is not None:
-        try:
-            key = (datetime.fromisoformat(str(after[0])), uuid.UUID(str(after[1])))
-        except ValueError as exc:
-            raise InvalidCursorError("The cursor is not one this service issued.") from exc
-        if key[0].tzinfo is None:
-            raise InvalidCursorError("The cursor is not one this service issued.")
     rows = await DeliveryRepository(uow.session).page(
-        scope=scope, where=where, after=key, limit=limit
+        scope=scope, where=where, after=_delivery_key(cursor), limit=limit
     )
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        return PageOf(rows[:limit], encode_cursor([last.created_at.isoformat(), str(last.id)]))
-    return PageOf(rows, None)
+    return page_of(rows, limit, key=lambda row: (row.created_at.isoformat(), str(row.id)))
+
+
+def _delivery_key(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """The (created_at, id) after which the next page starts."""
+    after = decode_cursor(cursor, str, str)
+    if after is None:
+        return None
+    try:
+        key = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
+    except ValueError as exc:
+        raise InvalidCursorError("The cursor is not one this service issued.") from exc
+    if key[0].tzinfo is None:
+        raise InvalidCursorError("The cursor is not one this service issued.")
+    return key
 
 
 async def get_delivery(uow: UnitOfWork, scope: Scope, delivery_id: uuid.UUID) -> DeliveryRow:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
 
 from common.access import Scope
 from common.db.uow import UnitOfWork
 from common.errors import FieldError, PreconditionRequiredError
+from common.paging import PageOf, decode_cursor, page_of
 from notifications.db.models import RecipientChangeRow, RecipientRow
 from notifications.db.repositories import RecipientRepository
 from notifications.domain.errors import (
@@ -24,9 +24,6 @@ from notifications.domain.rules import (
     required_event_types,
 )
 from notifications.domain.visibility import manages
-from notifications.services.cursors import decode_cursor, encode_cursor
-
-RowT = TypeVar("RowT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +33,6 @@ class SetRecipient:
     addresses: Sequence[str]
     opt_outs: Sequence[str]
     expected_version: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class PageOf(Generic[RowT]):
-    rows: Sequence[RowT]
-    next_cursor: str | None
 
 
 def _not_found(kind: RecipientKind, ref: str) -> RecipientNotFoundError:
@@ -103,17 +94,14 @@ async def list_recipients(
     cursor: str | None,
     limit: int,
 ) -> PageOf[RecipientRow]:
-    after = decode_cursor(cursor, 2)
+    after = decode_cursor(cursor, str, str)
     rows = await RecipientRepository(uow.session).page(
         scope=scope,
         kind=kind.value if kind else None,
-        after=(str(after[0]), str(after[1])) if after else None,
+        after=(after[0], after[1]) if after else None,
         limit=limit,
     )
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        return PageOf(rows[:limit], encode_cursor([last.kind, last.ref]))
-    return PageOf(rows, None)
+    return page_of(rows, limit, key=lambda row: (row.kind, row.ref))
 
 
 async def set_recipient(
@@ -191,12 +179,8 @@ async def recipient_changes(
     limit: int,
 ) -> PageOf[RecipientChangeRow]:
     await get_recipient(uow, scope, kind, ref)
-    after = decode_cursor(cursor, 1)
-    try:
-        after_id = int(after[0]) if after else None
-    except (TypeError, ValueError):
-        after_id = -1
-    rows = await RecipientRepository(uow.session).changes(kind, ref, after=after_id, limit=limit)
-    if len(rows) > limit:
-        return PageOf(rows[:limit], encode_cursor([rows[limit - 1].id]))
-    return PageOf(rows, None)
+    after = decode_cursor(cursor, int)
+    rows = await RecipientRepository(uow.session).changes(
+        kind, ref, after=after[0] if after else None, limit=limit
+    )
+    return page_of(rows, limit, key=lambda row: (row.id,))
