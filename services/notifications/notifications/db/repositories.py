@@ -16,7 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from common.access import Scope
 from notifications.db.models import DeliveryRow, RecipientChangeRow, RecipientRow
 from notifications.domain.deliveries import DeliveryStatus
-from notifications.domain.rules import RecipientKind
+from notifications.domain.rules import Recipient, RecipientKind
 
 
 def _recipients_seen_by(
@@ -141,14 +141,14 @@ class DeliveryRepository:
         )
         return len(inserted.all())
 
-    async def recipients_of_event(self, event_id: uuid.UUID) -> set[tuple[str, str]]:
-        """(kind, ref) of everyone who already has a delivery for this event."""
+    async def recipients_of_event(self, event_id: uuid.UUID) -> set[Recipient]:
+        """Everyone who already has a delivery for this event."""
         rows = await self.session.execute(
             select(DeliveryRow.recipient_kind, DeliveryRow.recipient_ref)
             .where(DeliveryRow.event_id == event_id)
             .distinct()
         )
-        return {(kind, ref) for kind, ref in rows.all()}
+        return {Recipient(RecipientKind(kind), ref) for kind, ref in rows.all()}
 
     async def get_for_update(self, delivery_id: uuid.UUID) -> DeliveryRow | None:
         found: DeliveryRow | None = await self.session.scalar(

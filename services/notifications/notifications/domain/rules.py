@@ -23,7 +23,7 @@ Why required or not:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
@@ -37,6 +37,7 @@ from common.events.contracts import (
     ReminderDueV1,
     StatementSubmittedV1,
 )
+from notifications.domain.deliveries import DeliveryStatus
 
 
 class RecipientKind(StrEnum):
@@ -186,6 +187,46 @@ def required_event_types(kind: RecipientKind) -> frozenset[str]:
     )
 
 
-def wants(addressee: Addressee, event_type: str, opt_outs: frozenset[str]) -> bool:
-    """A required message is always sent; an optional one unless the recipient opted out."""
-    return addressee.required or event_type not in opt_outs
+def receives(*, required: bool, event_type: str, opt_outs: Collection[str]) -> bool:
+    """A required message is always sent; an optional one unless the recipient opted out (a
+    stale opt-out of a message that became required is ignored)."""
+    return required or event_type not in opt_outs
+
+
+def wants(addressee: Addressee, event_type: str, opt_outs: Collection[str]) -> bool:
+    return receives(required=addressee.required, event_type=event_type, opt_outs=opt_outs)
+
+
+def not_yet_notified(
+    found: Iterable[Addressee], notified: Collection[Recipient]
+) -> list[Addressee]:
+    """The addressees an event has not reached yet: a replayed event (past the inbox, e.g. a
+    redriven dead letter) adds nothing for a recipient it already reached — even if the
+    recipient's addresses changed since (a new address is reached by operations' resend)."""
+    return [addressee for addressee in found if addressee.recipient not in notified]
+
+
+def distinct_addresses(addresses: Iterable[str]) -> list[str]:
+    """Each address once, in a stable order: each gets its own message."""
+    return sorted(set(addresses))
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedDelivery:
+    address: str | None
+    status: DeliveryStatus
+
+
+def deliveries_for(
+    addressee: Addressee, event_type: str, addresses: Iterable[str], opt_outs: Collection[str]
+) -> list[PlannedDelivery]:
+    """What one addressee of an event gets: a pending delivery per address; one 'no_address'
+    delivery when its directory entry has no address (or there is none); one 'opted_out'
+    delivery when it opted out of this optional message. The last two are kept so the log
+    shows why nothing was sent."""
+    found = distinct_addresses(addresses)
+    if not found:
+        return [PlannedDelivery(None, DeliveryStatus.NO_ADDRESS)]
+    if not wants(addressee, event_type, opt_outs):
+        return [PlannedDelivery(None, DeliveryStatus.OPTED_OUT)]
+    return [PlannedDelivery(address, DeliveryStatus.PENDING) for address in found]

@@ -1,0 +1,82 @@
+"""Use case: an event that notifies becomes its deliveries, in the consumer's transaction.
+
+The consumer runs this in one transaction with its inbox row, so an event is turned into
+deliveries exactly once; the deliveries are keyed by (event id, address) as well, and a
+replayed or redriven event adds nothing for a recipient that already has a delivery of it
+(new addresses are operations' resend). The message is rendered here, once per addressee, and
+stored with each of its deliveries: the log shows what was sent. Addresses are read from the
+directory now: a later change of address does not redirect a message already in the log.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.events.contracts import Contract
+from common.events.envelope import Envelope
+from notifications.db.repositories import DeliveryRepository, RecipientRepository
+from notifications.domain.deliveries import delivery_id
+from notifications.domain.rules import Rule, addressees, deliveries_for, not_yet_notified
+from notifications.services.messages import render
+
+log = structlog.get_logger(__name__)
+
+
+async def record_deliveries(
+    session: AsyncSession, rule: Rule, event: Contract, envelope: Envelope
+) -> int:
+    """Record the deliveries ``event`` (decoded from ``envelope`` by ``rule``'s contract) calls
+    for; returns how many were new."""
+    directory = RecipientRepository(session)
+    repository = DeliveryRepository(session)
+    notified = await repository.recipients_of_event(envelope.id)
+    now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    for addressee in not_yet_notified(addressees(rule, event), notified):
+        recipient = addressee.recipient
+        entry = await directory.get(recipient.kind, recipient.ref)
+        planned = deliveries_for(
+            addressee,
+            envelope.type,
+            addresses=entry.addresses if entry else (),
+            opt_outs=entry.opt_outs if entry else (),
+        )
+        message = render(addressee, event, event_type=envelope.type)
+        base = {
+            "event_id": envelope.id,
+            "event_type": envelope.type,
+            "event_subject": envelope.subject,
+            "organisation_id": rule.organisation(event),
+            "recipient_kind": recipient.kind.value,
+            "recipient_ref": recipient.ref,
+            "required": addressee.required,
+            "template": addressee.template,
+            "subject": message.subject,
+            "body_text": message.text,
+            "body_html": message.html,
+            "created_at": now,
+            "updated_at": now,
+            "next_attempt_at": now,
+        }
+        rows.extend(
+            {
+                **base,
+                "id": delivery_id(envelope.id, recipient.kind, recipient.ref, delivery.address),
+                "address": delivery.address,
+                "status": delivery.status,
+            }
+            for delivery in planned
+        )
+    created = await repository.add_all(rows)
+    log.info(
+        "notifications.deliveries_recorded",
+        event_type=envelope.type,
+        event_id=str(envelope.id),
+        deliveries=created,
+        statuses=sorted({str(r["status"]) for r in rows}),
+    )
+    return created
