@@ -10,22 +10,11 @@ that arrives at the same figures publishes nothing.
 
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-READ_MODEL_TABLES = (
-    "departments",
-    "leases",
-    "rent_points",
-    "vacancy_flags",
-    "accounts",
-    "department_figures",
-    "benchmark_cells",
-    "dirty_departments",
-)
+from benchmarks.db.rebuild import empty_read_model
 
 
 async def reset_read_model(session: AsyncSession, consumer: str) -> None:
     """Empty the read model and ``consumer``'s inbox (inside the caller's transaction)."""
-    await session.execute(text(f"TRUNCATE {', '.join(READ_MODEL_TABLES)}"))
-    await session.execute(text("DELETE FROM inbox WHERE consumer = :c"), {"c": consumer})
+    await empty_read_model(session, consumer)
