@@ -40,7 +40,7 @@ from register.domain.access import sees_tenant_names
 from register.domain.records import EntityType
 from register.services import records as use_cases
 from register.services.records import ListQuery
-from register.services.writer import WriteCommand
+from register.services.writing import WriteCommand
 
 router = APIRouter(tags=["records"])
 

@@ -23,7 +23,7 @@ from register.domain.records import Outcome
 from register.services import submissions as use_cases
 from register.services.records import ID_FIELDS
 from register.services.submissions import SubmissionReport, SubmittedRecord
-from register.services.writer import WriteCommand
+from register.services.writing import WriteCommand
 
 router = APIRouter(tags=["submissions"])
 

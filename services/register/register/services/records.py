@@ -20,7 +20,7 @@ from register.db.repositories import LeaseFilters, RegisterRepository
 from register.domain.errors import RecordNotFoundError, RecordRejectedError
 from register.domain.records import EntityType, Outcome
 from register.events.outgoing import publish
-from register.services.writer import (
+from register.services.writing import (
     RecordWriter,
     WriteCommand,
     WriteMode,

@@ -2,7 +2,7 @@
 
 Records are applied in dependency order (organisations → departments → building sections →
 dwellings → leases → expenses), set-based: each type's records are checked in Python and
-written with a few statements (``register.services.writer``); a rejected record leaves no trace
+written with a few statements (``register.services.writing``); a rejected record leaves no trace
 while the valid ones are stored (partial acceptance), and a database error the rules could not
 foresee sends that type's records through one savepoint each, so it rejects only its record. A validate-only submission runs exactly
 the same pipeline and then rolls the whole transaction back: every rule runs, records may refer
@@ -23,7 +23,7 @@ from register.db.repositories import RegisterRepository
 from register.domain.errors import RecordRejectedError
 from register.domain.records import EntityType, Outcome
 from register.events.outgoing import publish
-from register.services.writer import (
+from register.services.writing import (
     RecordWriter,
     WriteCommand,
     WriteMode,

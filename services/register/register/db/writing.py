@@ -1,0 +1,390 @@
+"""The write path's persistence: what a batch of records reads before it is planned, the rows
+it plans (a :class:`WriteSet`), and how they are stored — a few set-based statements per record
+type (``RegisterRepository``'s ``= ANY(:ids)`` reads, ``INSERT … unnest``, versioned ``UPDATE``
+and history insert).
+
+The database errors the rules cannot foresee come out of here as :class:`FlushError` values,
+so the write use case decides what they mean without knowing SQLSTATEs:
+
+* :class:`DuplicateKeyError` — a unique key a concurrent transaction took first;
+* :class:`ConcurrentChangeError` — an update matched fewer rows than planned (the version moved);
+* :class:`UnstorableError` — a value PostgreSQL refuses, or another constraint.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import psycopg
+from sqlalchemy import Numeric
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from register.db.models import (
+    Base,
+    BuildingSectionRow,
+    DepartmentRow,
+    DwellingRow,
+    HousingExpenseRow,
+    LeaseRow,
+    OrganisationRow,
+)
+from register.db.repositories import RegisterRepository, as_row, history_data
+from register.domain.records import (
+    BuildingSection,
+    Department,
+    DepartmentRentStatistics,
+    Dwelling,
+    EntityType,
+    Lease,
+    Organisation,
+)
+
+RowT = TypeVar("RowT", bound=Base)
+
+UNIQUE_VIOLATION = "23505"
+
+# Tables in foreign-key order: a batch of leases inserts the leases before their expenses.
+TABLE_ORDER: tuple[type[Base], ...] = (
+    OrganisationRow,
+    DepartmentRow,
+    BuildingSectionRow,
+    DwellingRow,
+    LeaseRow,
+    HousingExpenseRow,
+)
+
+
+# --- what the database refused ----------------------------------------------------------------
+
+
+class FlushError(Exception):
+    """The database refused a write the rules let through."""
+
+
+class DuplicateKeyError(FlushError):
+    """A unique key is taken (typically by a record reported concurrently)."""
+
+
+class ConcurrentChangeError(FlushError):
+    """A versioned update matched fewer rows than planned: a record changed concurrently."""
+
+
+class UnstorableError(FlushError):
+    """A value PostgreSQL refuses, or a constraint other than a unique key."""
+
+
+@contextmanager
+def _refusals_as_flush_errors() -> Iterator[None]:
+    try:
+        yield
+    except psycopg.IntegrityError as error:
+        if error.sqlstate == UNIQUE_VIOLATION:
+            raise DuplicateKeyError(str(error)) from error
+        raise UnstorableError(str(error)) from error
+    except psycopg.DataError as error:
+        raise UnstorableError(str(error)) from error
+
+
+# --- the register as a batch sees it ------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class WriteState:
+    """Prefetched rows, overlaid with the batch's planned changes as it is planned."""
+
+    organisations: dict[str, OrganisationRow] = field(default_factory=dict)
+    departments: dict[str, DepartmentRow] = field(default_factory=dict)
+    sections: dict[str, BuildingSectionRow] = field(default_factory=dict)
+    dwellings: dict[str, DwellingRow] = field(default_factory=dict)
+    leases: dict[str, LeaseRow] = field(default_factory=dict)
+    leases_of_dwelling: dict[str, dict[str, LeaseRow]] = field(default_factory=dict)
+    expenses: dict[str, list[HousingExpenseRow]] = field(default_factory=dict)
+    # Each lease as consumers last saw it: its latest accepted history snapshot.
+    published: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rent_statistics: dict[str, DepartmentRentStatistics] = field(default_factory=dict)
+
+    def put_lease(self, existing: LeaseRow | None, lease: LeaseRow) -> None:
+        if existing is not None:
+            self.leases_of_dwelling.get(existing.dwelling_id, {}).pop(existing.id, None)
+        self.leases[lease.id] = lease
+        self.leases_of_dwelling.setdefault(lease.dwelling_id, {})[lease.id] = lease
+
+    def put_expense(
+        self, lease_id: str, existing: HousingExpenseRow | None, expense: HousingExpenseRow
+    ) -> None:
+        stored = self.expenses.setdefault(lease_id, [])
+        if existing is not None and existing in stored:
+            stored[stored.index(existing)] = expense
+        else:
+            stored.append(expense)
+
+    def owner_of_lease(self, lease: LeaseRow | None) -> tuple[DwellingRow, DepartmentRow] | None:
+        """The lease's dwelling and department, if the batch knows both."""
+        if lease is None:
+            return None
+        dwelling = self.dwellings.get(lease.dwelling_id)
+        department = self.departments.get(dwelling.department_id) if dwelling else None
+        if dwelling is None or department is None:
+            return None
+        return dwelling, department
+
+
+# --- what one batch writes ----------------------------------------------------------------------
+
+
+def _row_id(row: Base) -> Any:
+    return row.id  # type: ignore[attr-defined]
+
+
+def _normalised(row_type: type[Base], values: dict[str, Any]) -> dict[str, Any]:
+    """Amounts and areas as PostgreSQL stores them (two decimals), so the planned row equals
+    the stored one and unchanged records are recognised as unchanged."""
+    columns = row_type.__table__.columns
+    for name, value in values.items():
+        if isinstance(value, Decimal):
+            column_type = columns[name].type
+            if isinstance(column_type, Numeric) and column_type.scale is not None:
+                values[name] = value.quantize(Decimal(1).scaleb(-column_type.scale))
+    return values
+
+
+@dataclass(slots=True)
+class PlannedVersion:
+    """A ``record_versions`` row: the record's state snapshotted when it was planned."""
+
+    entity_type: EntityType
+    row: Any
+    version: int
+    organisation_id: str
+    data: dict[str, Any]
+
+
+@dataclass(slots=True)
+class WriteSet:
+    """Rows to insert (final state of new records) and update (final state, version read),
+    and the history rows of every change; ``now`` is the transaction's timestamp."""
+
+    now: datetime
+    inserts: dict[type[Base], dict[Any, Base]] = field(default_factory=dict)
+    updates: dict[type[Base], dict[Any, tuple[Base, int]]] = field(default_factory=dict)
+    versions: list[PlannedVersion] = field(default_factory=list)
+    # A new row changed again in the same batch → its final state (whose id the insert sets).
+    successors: dict[int, Base] = field(default_factory=dict)
+
+    def final(self, row: Base) -> Base:
+        while id(row) in self.successors:
+            row = self.successors[id(row)]
+        return row
+
+    def put(
+        self, row_type: type[RowT], existing: RowT | None, values: dict[str, Any]
+    ) -> tuple[RowT, bool]:
+        """Plan an insert, or an update with the version check; unchanged records are left
+        alone. Returns the record's new state (a new row object: planned states are never
+        changed afterwards, so the history snapshots and events stay as they were)."""
+        values = _normalised(row_type, values)
+        if existing is None:
+            row = as_row(
+                row_type, {**values, "version": 1, "created_at": self.now, "updated_at": self.now}
+            )
+            self.inserts.setdefault(row_type, {})[id(row)] = row
+            return row, True
+        if all(getattr(existing, name) == value for name, value in values.items()):
+            return existing, False
+        state = {c.key: getattr(existing, c.key) for c in row_type.__table__.columns}
+        version: int = existing.version  # type: ignore[attr-defined]
+        row = as_row(row_type, {**state, **values, "version": version + 1, "updated_at": self.now})
+        inserts = self.inserts.setdefault(row_type, {})
+        if id(existing) in inserts:  # created earlier in this batch: insert the final state
+            del inserts[id(existing)]
+            inserts[id(row)] = row
+            self.successors[id(existing)] = row
+            return row, True
+        updates = self.updates.setdefault(row_type, {})
+        key = _row_id(existing)
+        read_version = updates[key][1] if key in updates else version
+        updates[key] = (row, read_version)
+        return row, True
+
+    def record_version(
+        self, entity_type: EntityType, row: Any, organisation_id: str
+    ) -> dict[str, Any]:
+        """Snapshot the row's planned state for ``record_versions``; returns the snapshot."""
+        data = history_data(row)
+        self.versions.append(PlannedVersion(entity_type, row, row.version, organisation_id, data))
+        return data
+
+
+# --- the statements ------------------------------------------------------------------------------
+
+
+class RecordWriteRepository:
+    """Prefetch and flush for one writer (one submission); department rent statistics are
+    fetched once per department and writer."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.repo = RegisterRepository(session)
+        self._rent_statistics: dict[str, DepartmentRentStatistics] = {}
+
+    async def transaction_time(self) -> datetime:
+        return await self.repo.transaction_time()
+
+    # --- prefetch: a few queries per record type ----------------------------------------------
+
+    def _new_state(self) -> WriteState:
+        return WriteState(rent_statistics=self._rent_statistics)
+
+    async def _fetch(
+        self, row_type: type[RowT], keys: set[Any], into: dict[Any, RowT], *, lock: bool = False
+    ) -> None:
+        missing = {key for key in keys if key is not None and key not in into}
+        with _refusals_as_flush_errors():
+            rows = await self.repo.rows_where(row_type, "id", missing, lock=lock)
+        for row in rows:
+            into[_row_id(row)] = row
+
+    async def _fetch_expenses(self, state: WriteState, lease_ids: set[str]) -> None:
+        missing = {lease_id for lease_id in lease_ids if lease_id not in state.expenses}
+        for lease_id in missing:
+            state.expenses[lease_id] = []
+        with _refusals_as_flush_errors():
+            rows = await self.repo.rows_where(HousingExpenseRow, "lease_id", missing)
+        for row in rows:
+            state.expenses[row.lease_id].append(row)
+
+    async def for_organisations(self, records: Sequence[Organisation]) -> WriteState:
+        state = self._new_state()
+        await self._fetch(OrganisationRow, {r.id for r in records}, state.organisations, lock=True)
+        return state
+
+    async def for_departments(self, records: Sequence[Department]) -> WriteState:
+        state = self._new_state()
+        await self._fetch(DepartmentRow, {r.id for r in records}, state.departments, lock=True)
+        await self._fetch(
+            OrganisationRow, {r.organisation_id for r in records}, state.organisations
+        )
+        return state
+
+    async def for_building_sections(self, records: Sequence[BuildingSection]) -> WriteState:
+        state = self._new_state()
+        await self._fetch(BuildingSectionRow, {r.id for r in records}, state.sections, lock=True)
+        await self._fetch(
+            DepartmentRow,
+            {r.department_id for r in records} | {s.department_id for s in state.sections.values()},
+            state.departments,
+        )
+        return state
+
+    async def for_dwellings(self, records: Sequence[Dwelling]) -> WriteState:
+        state = self._new_state()
+        await self._fetch(DwellingRow, {r.id for r in records}, state.dwellings, lock=True)
+        await self._fetch(
+            BuildingSectionRow, {r.building_section_id for r in records}, state.sections
+        )
+        await self._fetch(
+            DepartmentRow,
+            {r.department_id for r in records}
+            | {d.department_id for d in state.dwellings.values()}
+            | {s.department_id for s in state.sections.values()},
+            state.departments,
+        )
+        return state
+
+    async def for_leases(self, records: Sequence[Lease]) -> WriteState:
+        """The leases, their dwellings (locked), the dwellings' other leases with all their
+        expenses, what consumers last saw of the leases and the departments' rent statistics."""
+        state = self._new_state()
+        await self._fetch(LeaseRow, {r.id for r in records}, state.leases, lock=True)
+        # Locking the dwellings serialises lease writes per dwelling (overlap rules).
+        target_dwellings = {r.dwelling_id for r in records if r.dwelling_id is not None}
+        await self._fetch(
+            DwellingRow,
+            target_dwellings | {lease.dwelling_id for lease in state.leases.values()},
+            state.dwellings,
+            lock=True,
+        )
+        await self._fetch(
+            DepartmentRow, {d.department_id for d in state.dwellings.values()}, state.departments
+        )
+        stored_dwellings = target_dwellings & state.dwellings.keys()
+        with _refusals_as_flush_errors():
+            other_leases = await self.repo.rows_where(LeaseRow, "dwelling_id", stored_dwellings)
+        for row in other_leases:
+            state.leases.setdefault(row.id, row)
+        for lease in state.leases.values():
+            state.leases_of_dwelling.setdefault(lease.dwelling_id, {})[lease.id] = lease
+        await self._fetch_expenses(state, set(state.leases))
+        with _refusals_as_flush_errors():
+            state.published = await self.repo.last_accepted_lease_states(
+                r.id for r in records if r.id in state.leases
+            )
+        departments = {state.dwellings[d].department_id for d in stored_dwellings}
+        unknown = departments - self._rent_statistics.keys()
+        if unknown:
+            with _refusals_as_flush_errors():
+                statistics = await self.repo.department_rent_statistics(unknown)
+            self._rent_statistics.update(statistics)
+        return state
+
+    async def for_expenses(self, lease_ids: set[str]) -> WriteState:
+        """Housing expenses reported on their own: their leases (locked) with their dwellings,
+        departments and stored expenses."""
+        state = self._new_state()
+        await self._fetch(LeaseRow, lease_ids, state.leases, lock=True)
+        await self._fetch(
+            DwellingRow, {lease.dwelling_id for lease in state.leases.values()}, state.dwellings
+        )
+        await self._fetch(
+            DepartmentRow, {d.department_id for d in state.dwellings.values()}, state.departments
+        )
+        await self._fetch_expenses(state, set(state.leases))
+        return state
+
+    async def for_lease_confirmation(self, lease_id: str) -> WriteState:
+        """A held lease being confirmed: as for its expenses, and what consumers last saw."""
+        state = await self.for_expenses({lease_id})
+        with _refusals_as_flush_errors():
+            state.published = await self.repo.last_accepted_lease_states([lease_id])
+        return state
+
+    # --- flush: a few statements per table -----------------------------------------------------
+
+    async def flush(self, writes: WriteSet, *, recorded_by: str, submission_id: uuid.UUID) -> None:
+        """Insert and update the planned rows table by table, then all history rows; a new
+        row's generated id is set on it (and so on its history snapshot)."""
+        with _refusals_as_flush_errors():
+            for row_type in TABLE_ORDER:
+                inserted = list(writes.inserts.get(row_type, {}).values())
+                ids = await self.repo.insert_rows(row_type, inserted)
+                for row, new_id in zip(inserted, ids, strict=False):
+                    row.id = new_id  # type: ignore[attr-defined]
+                planned = list(writes.updates.get(row_type, {}).values())
+                if await self.repo.update_rows(row_type, planned) != len(planned):
+                    raise ConcurrentChangeError(row_type.__tablename__)
+            if writes.versions:
+                await self.repo.insert_versions(
+                    [self._history_row(writes, version) for version in writes.versions],
+                    recorded_by=recorded_by,
+                    submission_id=submission_id,
+                )
+
+    @staticmethod
+    def _history_row(
+        writes: WriteSet, version: PlannedVersion
+    ) -> tuple[str, str, int, str, dict[str, Any]]:
+        data = version.data
+        if "id" in data and data["id"] is None:  # an expense created in this batch
+            data["id"] = _row_id(writes.final(version.row))
+        return (
+            version.entity_type.value,
+            str(data["id"]),
+            version.version,
+            version.organisation_id,
+            data,
+        )

@@ -1,0 +1,239 @@
+"""The write pipeline: a batch of commands, type by type, prefetched → planned → flushed; a
+database refusal rejects only the record that caused it (bulk) or the request (single)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.access import Scope
+from common.errors import DomainError, FieldError, StaleVersionError
+from common.problems import json_pointer
+from register.db.writing import (
+    ConcurrentChangeError,
+    DuplicateKeyError,
+    FlushError,
+    RecordWriteRepository,
+    WriteSet,
+    WriteState,
+)
+from register.domain.errors import RecordExistsError, RecordRejectedError
+from register.domain.records import (
+    DEPENDENCY_ORDER,
+    BuildingSection,
+    Department,
+    Dwelling,
+    EntityType,
+    Lease,
+    Organisation,
+)
+from register.services.writing.commands import (
+    BatchItem,
+    WriteCommand,
+    WriteOutcome,
+    WriteRequest,
+    WriteResult,
+)
+from register.services.writing.leases import plan_expense, plan_lease, plan_lease_confirmation
+from register.services.writing.master_data import (
+    plan_building_section,
+    plan_department,
+    plan_dwelling,
+    plan_organisation,
+)
+from register.services.writing.shared import Planning
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+log = structlog.get_logger(__name__)
+
+Planner = Callable[[Planning, BatchItem, WriteState, WriteSet], WriteOutcome]
+
+PLANNERS: dict[EntityType, Planner] = {
+    EntityType.ORGANISATION: plan_organisation,
+    EntityType.DEPARTMENT: plan_department,
+    EntityType.BUILDING_SECTION: plan_building_section,
+    EntityType.DWELLING: plan_dwelling,
+    EntityType.LEASE: plan_lease,
+    EntityType.HOUSING_EXPENSE: plan_expense,
+}
+
+
+def today_in_denmark() -> date:
+    return datetime.now(COPENHAGEN).date()
+
+
+def _unstorable(item: BatchItem, error: FlushError) -> DomainError:
+    """A record of a submission the database refused, rejected alone."""
+    if isinstance(error, DuplicateKeyError):
+        return RecordExistsError("The record already exists (reported concurrently).")
+    if isinstance(error, ConcurrentChangeError):
+        return StaleVersionError("The record was changed concurrently; read it again.")
+    return RecordRejectedError(
+        [
+            FieldError(
+                json_pointer(item.request.pointer_prefix),
+                "The record cannot be stored.",
+                "unstorable",
+            )
+        ]
+    )
+
+
+class RecordWriter:
+    """Writes records for one caller within one unit of work (one submission)."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        scope: Scope,
+        submission_id: uuid.UUID,
+        today: date | None = None,
+    ) -> None:
+        self.session = session
+        self.repo = RecordWriteRepository(session)
+        self.scope = scope
+        self.submission_id = submission_id
+        self.planning = Planning(scope, today or today_in_denmark())
+        self._now: datetime | None = None
+
+    async def _write_set(self) -> WriteSet:
+        """An empty write set stamped with the transaction's time (every row of it has it)."""
+        if self._now is None:
+            self._now = await self.repo.transaction_time()
+        return WriteSet(self._now)
+
+    async def _flush(self, writes: WriteSet) -> None:
+        await self.repo.flush(
+            writes, recorded_by=self.scope.subject, submission_id=self.submission_id
+        )
+
+    # --- the batch ---------------------------------------------------------------------------
+
+    async def write(
+        self, commands: Sequence[tuple[WriteCommand, WriteRequest]], *, isolate: bool
+    ) -> list[WriteResult]:
+        """Write the commands; one result per command, in their order. ``isolate``: a
+        database error rejects only the record that caused it (bulk); otherwise it propagates
+        (a single record: the whole request fails)."""
+        items = [BatchItem(i, command, request) for i, (command, request) in enumerate(commands)]
+        results: list[WriteResult | None] = [None] * len(items)
+        for entity_type in DEPENDENCY_ORDER:
+            batch = [item for item in items if item.command.entity_type is entity_type]
+            if batch:
+                for item, result in zip(
+                    batch, await self._write_type(entity_type, batch, isolate), strict=True
+                ):
+                    results[item.position] = result
+        return [r for r in results if r is not None]
+
+    async def _write_type(
+        self, entity_type: EntityType, batch: list[BatchItem], isolate: bool
+    ) -> list[WriteResult]:
+        """The type's records set-wise in a savepoint; if the database refuses the batch, one
+        at a time, each in its own savepoint, so only the refused record is rejected."""
+        if not isolate:
+            return await self._plan_and_flush(entity_type, batch)
+        try:
+            async with self.session.begin_nested():
+                return await self._plan_and_flush(entity_type, batch)
+        except FlushError as error:
+            log.info(
+                "register.batch.fallback_per_record",
+                entity_type=entity_type.value,
+                records=len(batch),
+                error=str(error),
+            )
+        results: list[WriteResult] = []
+        for item in batch:
+            try:
+                async with self.session.begin_nested():
+                    [result] = await self._plan_and_flush(entity_type, [item])
+            except FlushError as error:
+                log.warning(
+                    "submission.record_unstorable",
+                    index=item.request.pointer_prefix,
+                    error=str(error),
+                )
+                result = _unstorable(item, error)
+            results.append(result)
+        return results
+
+    async def _plan_and_flush(
+        self, entity_type: EntityType, batch: list[BatchItem]
+    ) -> list[WriteResult]:
+        state = await self._prefetch(entity_type, batch)
+        writes = await self._write_set()
+        plan = PLANNERS[entity_type]
+        results: list[WriteResult] = []
+        for item in batch:
+            try:
+                results.append(plan(self.planning, item, state, writes))
+            except DomainError as error:
+                if item.request.single:
+                    raise  # a single record: the request fails with it
+                results.append(error)
+        single = len(batch) == 1 and batch[0].request.single
+        try:
+            await self._flush(writes)
+        except DuplicateKeyError:
+            if single:
+                raise RecordExistsError(
+                    "The record already exists or would duplicate another (reported concurrently)."
+                ) from None
+            raise
+        except ConcurrentChangeError:
+            if single:
+                raise StaleVersionError(
+                    "The record was changed concurrently; read it again."
+                ) from None
+            raise
+        for result in results:
+            if (
+                isinstance(result, WriteOutcome)
+                and result.entity_type is EntityType.HOUSING_EXPENSE
+            ):  # an expense created in this batch: its final state has the generated id
+                result.row = writes.final(result.row)
+                result.entity_id = str(result.row.id)
+        return results
+
+    async def _prefetch(self, entity_type: EntityType, batch: list[BatchItem]) -> WriteState:
+        records: list[Any] = [item.command.record for item in batch]
+        if entity_type is EntityType.ORGANISATION:
+            return await self.repo.for_organisations(
+                [r for r in records if isinstance(r, Organisation)]
+            )
+        if entity_type is EntityType.DEPARTMENT:
+            return await self.repo.for_departments(
+                [r for r in records if isinstance(r, Department)]
+            )
+        if entity_type is EntityType.BUILDING_SECTION:
+            return await self.repo.for_building_sections(
+                [r for r in records if isinstance(r, BuildingSection)]
+            )
+        if entity_type is EntityType.DWELLING:
+            return await self.repo.for_dwellings([r for r in records if isinstance(r, Dwelling)])
+        if entity_type is EntityType.LEASE:
+            return await self.repo.for_leases([r for r in records if isinstance(r, Lease)])
+        return await self.repo.for_expenses(
+            {item.command.lease_id for item in batch if item.command.lease_id}
+        )
+
+    # --- confirming a held lease ---------------------------------------------------------------
+
+    async def confirm_lease(self, lease_id: str, expected_version: int | None) -> WriteOutcome:
+        """Accept a held lease after its submitter has seen the warnings."""
+        writes = await self._write_set()
+        state = await self.repo.for_lease_confirmation(lease_id)
+        outcome = plan_lease_confirmation(self.planning, lease_id, expected_version, state, writes)
+        try:
+            await self._flush(writes)
+        except ConcurrentChangeError:
+            raise StaleVersionError("The lease was changed concurrently; read it again.") from None
+        return outcome
