@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -83,6 +83,10 @@ class RecipientRepository:
 
     def record_change(self, change: RecipientChangeRow) -> None:
         self.session.add(change)
+
+    async def flush(self) -> None:
+        """Write what was added or changed now, so a conflict is the use case's error."""
+        await self.session.flush()
 
     async def changes(
         self, kind: str, ref: str, *, after: int | None, limit: int
@@ -167,6 +171,10 @@ class DeliveryRepository:
     def add(self, row: DeliveryRow) -> None:
         self.session.add(row)
 
+    async def flush(self) -> None:
+        """Write what was added or changed now, so a conflict is the use case's error."""
+        await self.session.flush()
+
     async def get(self, delivery_id: uuid.UUID, scope: Scope) -> DeliveryRow | None:
         found: DeliveryRow | None = await self.session.scalar(
             select(DeliveryRow).where(DeliveryRow.id == delivery_id, deliveries_visible_to(scope))
@@ -236,7 +244,12 @@ class DeliveryRepository:
     # --- the sender's queue ---------------------------------------------------------------------
 
     async def claim_due(
-        self, *, now: datetime, lease: timedelta, limit: int, message_id_of: Any
+        self,
+        *,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        message_id_of: Callable[[uuid.UUID, str], str],
     ) -> list[ClaimedDelivery]:
         """Take up to ``limit`` due deliveries (pending and due, or left in 'sending' beyond
         their lease) and mark them 'sending' with one more attempt, under row locks that other

@@ -1,4 +1,4 @@
-"""Use cases of the delivery log: list with filters, read one."""
+"""Use cases of the delivery log: list with filters, read one, count, export, send again."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import xlsxwriter
 
@@ -18,10 +18,15 @@ from notifications.db.models import DeliveryRow
 from notifications.db.repositories import DeliveryFilter, DeliveryRepository, RecipientRepository
 from notifications.domain.deliveries import DeliveryStatus
 from notifications.domain.deliveries import delivery_id as make_delivery_id
-from notifications.domain.errors import DeliveryNotFoundError, NotResendableError
-
-if TYPE_CHECKING:
-    from notifications.api.schemas import DeliveryOut
+from notifications.domain.errors import DeliveryNotFoundError
+from notifications.domain.resend import (
+    ResendStep,
+    ensure_resendable,
+    ensure_something_to_resend,
+    resend_addresses,
+    resend_step,
+)
+from notifications.domain.rules import Recipient, RecipientKind
 
 EXPORT_LIMIT = 10_000
 
@@ -86,7 +91,43 @@ async def export_rows(
     return rows[:EXPORT_LIMIT], len(rows) > EXPORT_LIMIT
 
 
-def workbook(items: Sequence[DeliveryOut], *, truncated: bool) -> bytes:
+class LoggedDelivery(Protocol):
+    """A delivery as the caller may see it (address hidden where it may not): the API's
+    ``DeliveryOut``."""
+
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def status(self) -> DeliveryStatus: ...
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def event_id(self) -> uuid.UUID: ...
+    @property
+    def event_subject(self) -> str: ...
+    @property
+    def organisation_id(self) -> str | None: ...
+    @property
+    def recipient_kind(self) -> RecipientKind: ...
+    @property
+    def recipient_ref(self) -> str: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def sent_at(self) -> datetime | None: ...
+    @property
+    def failed_at(self) -> datetime | None: ...
+    @property
+    def last_error(self) -> str | None: ...
+    @property
+    def smtp_response(self) -> str | None: ...
+
+
+def workbook(items: Sequence[LoggedDelivery], *, truncated: bool) -> bytes:
     """One sheet 'Afsendelser', a row per delivery; times in UTC as Excel dates."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "remove_timezone": True})
@@ -145,8 +186,6 @@ def workbook(items: Sequence[DeliveryOut], *, truncated: bool) -> bytes:
     return buffer.getvalue()
 
 
-RESENDABLE = frozenset({DeliveryStatus.FAILED, DeliveryStatus.NO_ADDRESS})
-
 _COPIED = (
     "event_id",
     "event_type",
@@ -179,28 +218,25 @@ async def resend(uow: UnitOfWork, scope: Scope, delivery_id: uuid.UUID) -> list[
     original = await repository.get_for_update(delivery_id)
     if original is None:
         raise DeliveryNotFoundError(f"Delivery '{delivery_id}' was not found.")
-    if original.status not in RESENDABLE:
-        raise NotResendableError(
-            f"Delivery '{delivery_id}' is '{original.status}': only failed deliveries and "
-            "those that found no address can be sent again."
-        )
+    ensure_resendable(delivery_id, original.status)
     kind, ref = original.recipient_kind, original.recipient_ref
+    recipient = Recipient(RecipientKind(kind), ref)
     entry = await RecipientRepository(uow.session).get(kind, ref)
-    addresses = sorted(set(entry.addresses)) if entry else []
-    if not addresses:
-        raise NotResendableError(
-            f"The {kind} '{ref}' still has no address in the recipient directory: set one "
-            f"(PUT /notifications/v1/recipients/{kind}/{ref}) and ask again."
-        )
-    if entry is not None and not original.required and original.event_type in entry.opt_outs:
-        raise NotResendableError(
-            f"The {kind} '{ref}' has opted out of '{original.event_type}' messages."
-        )
+    addresses = resend_addresses(
+        recipient,
+        original.event_type,
+        required=original.required,
+        addresses=entry.addresses if entry else (),
+        opt_outs=entry.opt_outs if entry else (),
+    )
     now = datetime.now(UTC)
+    steps: list[ResendStep] = []
     reopened: list[DeliveryRow] = []
     for address in addresses:
         existing = await repository.of_event_to(original.event_id, address)
-        if existing is None:
+        step = resend_step(existing.status if existing else None)
+        steps.append(step)
+        if step is ResendStep.NEW:
             row = DeliveryRow(
                 **{name: getattr(original, name) for name in _COPIED},
                 id=make_delivery_id(original.event_id, kind, ref, address),
@@ -215,7 +251,8 @@ async def resend(uow: UnitOfWork, scope: Scope, delivery_id: uuid.UUID) -> list[
             )
             repository.add(row)
             reopened.append(row)
-        elif existing.status == DeliveryStatus.FAILED:
+        elif step is ResendStep.REOPEN:
+            assert existing is not None
             existing.status = DeliveryStatus.PENDING
             existing.attempts = 0
             existing.next_attempt_at = now
@@ -224,9 +261,6 @@ async def resend(uow: UnitOfWork, scope: Scope, delivery_id: uuid.UUID) -> list[
             existing.resend_requested_by = scope.subject
             existing.resend_requested_at = now
             reopened.append(existing)
-    if not reopened:
-        raise NotResendableError(
-            f"Every address of the {kind} '{ref}' already has this message (sent or on its way)."
-        )
-    await uow.session.flush()
+    ensure_something_to_resend(recipient, steps)
+    await repository.flush()
     return reopened

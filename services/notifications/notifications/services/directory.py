@@ -8,21 +8,17 @@ from datetime import UTC, datetime
 
 from common.access import Scope
 from common.db.uow import UnitOfWork
-from common.errors import FieldError, PreconditionRequiredError
 from common.paging import PageOf, decode_cursor, page_of
 from notifications.db.models import RecipientChangeRow, RecipientRow
 from notifications.db.repositories import RecipientRepository
-from notifications.domain.errors import (
-    OptOutNotAllowedError,
-    RecipientChangedError,
-    RecipientNotFoundError,
+from notifications.domain.directory import (
+    check_opt_outs,
+    check_version,
+    no_entry_yet,
+    normalise_addresses,
+    not_managed,
 )
-from notifications.domain.rules import (
-    Recipient,
-    RecipientKind,
-    optional_event_types,
-    required_event_types,
-)
+from notifications.domain.rules import Recipient, RecipientKind
 from notifications.domain.visibility import manages
 
 
@@ -35,54 +31,15 @@ class SetRecipient:
     expected_version: int | None
 
 
-def _not_found(kind: RecipientKind, ref: str) -> RecipientNotFoundError:
-    return RecipientNotFoundError(
-        f"No directory entry for {kind.value} '{ref}' among those you may manage."
-    )
-
-
-def _no_entry_yet(kind: RecipientKind, ref: str) -> RecipientNotFoundError:
-    return RecipientNotFoundError(
-        f"The {kind.value} '{ref}' has no directory entry yet, so its notifications are "
-        f"logged as 'no_address'; create it with PUT /notifications/v1/recipients/"
-        f"{kind.value}/{ref}."
-    )
-
-
-def check_opt_outs(kind: RecipientKind, opt_outs: Sequence[str]) -> list[str]:
-    allowed = optional_event_types(kind)
-    required = required_event_types(kind)
-    errors = []
-    for index, event_type in enumerate(opt_outs):
-        if event_type in allowed:
-            continue
-        if event_type in required:
-            detail = (
-                f"'{event_type}' is a message a {kind.value} must receive; it cannot be "
-                "opted out of."
-            )
-        else:
-            choices = ", ".join(sorted(allowed)) or "none"
-            detail = (
-                f"'{event_type}' is not a message sent to a {kind.value}; optional ones are: "
-                f"{choices}."
-            )
-        errors.append(FieldError(f"#/opt_outs/{index}", detail, "opt-out-not-allowed"))
-    if errors:
-        raise OptOutNotAllowedError(
-            f"{len(errors)} opt-out(s) are not allowed; see 'errors'.", errors=errors
-        )
-    return sorted(set(opt_outs))
-
-
 async def get_recipient(
     uow: UnitOfWork, scope: Scope, kind: RecipientKind, ref: str
 ) -> RecipientRow:
-    if not manages(scope, Recipient(kind, ref)):
-        raise _not_found(kind, ref)
+    recipient = Recipient(kind, ref)
+    if not manages(scope, recipient):
+        raise not_managed(recipient)
     row = await RecipientRepository(uow.session).get(kind, ref)
     if row is None:
-        raise _no_entry_yet(kind, ref)
+        raise no_entry_yet(recipient)
     return row
 
 
@@ -109,17 +66,17 @@ async def set_recipient(
 ) -> tuple[RecipientRow, bool]:
     """Create or replace a directory entry; returns the row and whether it was created."""
     kind, ref = command.kind, command.ref
-    if not manages(scope, Recipient(kind, ref)):
-        raise _not_found(kind, ref)
+    recipient = Recipient(kind, ref)
+    if not manages(scope, recipient):
+        raise not_managed(recipient)
     opt_outs = check_opt_outs(kind, command.opt_outs)
-    addresses = sorted({a.strip().lower() for a in command.addresses})
+    addresses = normalise_addresses(command.addresses)
     repository = RecipientRepository(uow.session)
     row = await repository.get(kind, ref, for_update=True)
+    check_version(recipient, row.version if row else None, command.expected_version)
     now = datetime.now(UTC)
     created = row is None
     if row is None:
-        if command.expected_version not in (None, 0):
-            raise _not_found(kind, ref)
         row = RecipientRow(
             kind=kind.value,
             ref=ref,
@@ -133,16 +90,6 @@ async def set_recipient(
         repository.add(row)
         before_addresses = before_opt_outs = None
     else:
-        if command.expected_version is None:
-            raise PreconditionRequiredError(
-                f'The entry exists (version {row.version}): send If-Match: W/"{row.version}" '
-                "or a version field, so that nobody's change is overwritten unseen."
-            )
-        if command.expected_version != row.version:
-            raise RecipientChangedError(
-                f"The entry is at version {row.version}, not {command.expected_version}: "
-                "read it again and apply your change to what is there now."
-            )
         before_addresses, before_opt_outs = list(row.addresses), list(row.opt_outs)
         if before_addresses == addresses and before_opt_outs == opt_outs:
             return row, False  # nothing changed: no new version, no change record
@@ -165,7 +112,7 @@ async def set_recipient(
             opt_outs_after=opt_outs,
         )
     )
-    await uow.session.flush()
+    await repository.flush()
     return row, created
 
 
