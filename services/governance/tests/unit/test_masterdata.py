@@ -1,0 +1,59 @@
+"""The register's master data in governance without a database: who reports, and what
+follows when an organisation moves or a department appears."""
+
+from __future__ import annotations
+
+import pytest
+
+from governance.domain.masterdata import (
+    Exemption,
+    department_reports,
+    follows_new_home,
+    organisation_reports,
+    takes_new_department,
+)
+from governance.domain.rules import PackageStatus
+
+EDITABLE = [s for s in PackageStatus if s.editable]
+DELIVERED = [s for s in PackageStatus if not s.editable]
+
+
+class TestWhoReports:
+    def test_a_department_reports_unless_exempt(self):
+        assert department_reports(None) is True
+        assert department_reports(Exemption.SELF_OWNING_YOUTH.value) is False
+
+    def test_an_organisation_with_a_reporting_department_reports(self):
+        assert organisation_reports(None, 1) is True
+
+    def test_an_exempt_organisation_does_not(self):
+        assert organisation_reports(Exemption.MUNICIPAL_ELDERLY.value, 3) is False
+
+    def test_an_organisation_without_a_reporting_department_does_not(self):
+        assert organisation_reports(None, 0) is False
+
+
+class TestAnOrganisationMoves:
+    @pytest.mark.parametrize("status", EDITABLE, ids=lambda s: s.value)
+    def test_a_package_being_prepared_follows_it(self, status):
+        assert follows_new_home(status, "101", "151") is True
+
+    @pytest.mark.parametrize("status", DELIVERED, ids=lambda s: s.value)
+    def test_a_sent_package_stays_with_its_municipality(self, status):
+        assert follows_new_home(status, "101", "151") is False
+
+    def test_a_package_already_at_the_new_home_does_not_change(self):
+        assert follows_new_home(PackageStatus.READY, "151", "151") is False
+
+
+class TestADepartmentAppears:
+    @pytest.mark.parametrize("status", EDITABLE, ids=lambda s: s.value)
+    def test_a_package_being_prepared_takes_its_form(self, status):
+        assert takes_new_department(status, None) is True
+
+    @pytest.mark.parametrize("status", DELIVERED, ids=lambda s: s.value)
+    def test_a_sent_package_does_not(self, status):
+        assert takes_new_department(status, None) is False
+
+    def test_an_exempt_department_gets_no_form(self):
+        assert takes_new_department(PackageStatus.READY, Exemption.REGIONAL_ELDERLY.value) is False
