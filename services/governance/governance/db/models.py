@@ -38,6 +38,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.db import make_metadata
+from common.db.projection import DepartmentReadModel, OrganisationReadModel
 
 
 class Base(DeclarativeBase):
@@ -48,33 +49,25 @@ def _now() -> Any:
     return mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
 
 
-class OrganisationRow(Base):
+class OrganisationRow(OrganisationReadModel, Base):
+    """The register's organisation (home municipality, administered by, version) — fed by
+    ``register.organisation.upserted`` — plus the fund's exemption."""
+
     __tablename__ = "organisations"
 
-    id: Mapped[str] = mapped_column(Text, primary_key=True)
-    home_municipality_code: Mapped[str] = mapped_column(Text, nullable=False)
-    administered_by: Mapped[str | None] = mapped_column(Text, index=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     # Set by the fund: the organisation does not report (e.g. a self-owning institution of
     # elderly or youth housing, or a municipality's or region's elderly housing).
     exemption: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    updated_at: Mapped[datetime] = _now()
 
 
-class DepartmentRow(Base):
+class DepartmentRow(DepartmentReadModel, Base):
+    """The register's department (organisation, location, housing and building type,
+    construction year, version) — fed by ``register.department.upserted`` — plus the fund's
+    exemption."""
+
     __tablename__ = "departments"
 
-    id: Mapped[str] = mapped_column(Text, primary_key=True)
-    organisation_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
-    municipality_code: Mapped[str] = mapped_column(Text, nullable=False)
-    housing_type: Mapped[str] = mapped_column(Text, nullable=False)
-    building_type: Mapped[str] = mapped_column(Text, nullable=False)
-    construction_year: Mapped[int] = mapped_column(Integer, nullable=False)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     exemption: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    updated_at: Mapped[datetime] = _now()
 
 
 class QuestionRow(Base):
