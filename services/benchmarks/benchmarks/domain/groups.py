@@ -138,3 +138,8 @@ def choose_level(counts: dict[int, int], minimum: int) -> Level | None:
         if counts.get(level.number, 0) >= minimum:
             return level
     return None
+
+
+def widened(level: Level) -> list[str]:
+    """What ``level`` dropped from the narrowest group, as labels."""
+    return [CRITERION_LABELS[c] for c in LEVELS[0].criteria if c not in level.criteria]
