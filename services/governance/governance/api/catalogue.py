@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from common.app import UnitOfWorkDep
 from common.problems import problem_responses
-from governance.api.deps import ActorDep
+from governance.api.deps import GovernanceScope
 from governance.api.schemas import (
     CatalogueIn,
     CatalogueOut,
@@ -45,7 +45,7 @@ IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]
     summary="Set the year's question catalogue (fund); refused once the year has answers",
 )
 async def put_catalogue(
-    year: YearPath, body: CatalogueIn, actor: ActorDep, uow: UnitOfWorkDep
+    year: YearPath, body: CatalogueIn, scope: GovernanceScope, uow: UnitOfWorkDep
 ) -> CatalogueOut:
     questions = [
         Question(
@@ -60,13 +60,12 @@ async def put_catalogue(
         )
         for q in body.questions
     ]
-    await forms.replace_catalogue(uow.session, actor, year, questions)
-    await uow.commit()
+    await forms.replace_catalogue(uow.session, scope, year, questions)
     return await _catalogue(uow, year)
 
 
 @router.get("/catalogues/{year}", response_model=CatalogueOut, responses=RESPONSES)
-async def get_catalogue(year: YearPath, actor: ActorDep, uow: UnitOfWorkDep) -> CatalogueOut:
+async def get_catalogue(year: YearPath, scope: GovernanceScope, uow: UnitOfWorkDep) -> CatalogueOut:
     return await _catalogue(uow, year)
 
 
@@ -98,12 +97,11 @@ async def _catalogue(uow: UnitOfWorkDep, year: int) -> CatalogueOut:
     summary="Mark an organisation exempt from the reporting duty (fund)",
 )
 async def exempt_organisation(
-    organisation_id: IdPath, body: ExemptionIn, actor: ActorDep, uow: UnitOfWorkDep
+    organisation_id: IdPath, body: ExemptionIn, scope: GovernanceScope, uow: UnitOfWorkDep
 ) -> Response:
     await masterdata.set_exemption(
-        uow.session, actor, organisation_id=organisation_id, exemption=body.exemption
+        uow.session, scope, organisation_id=organisation_id, exemption=body.exemption
     )
-    await uow.commit()
     return Response(status_code=204)
 
 
@@ -114,12 +112,11 @@ async def exempt_organisation(
     summary="Mark a department exempt from the reporting duty (fund)",
 )
 async def exempt_department(
-    department_id: IdPath, body: ExemptionIn, actor: ActorDep, uow: UnitOfWorkDep
+    department_id: IdPath, body: ExemptionIn, scope: GovernanceScope, uow: UnitOfWorkDep
 ) -> Response:
     await masterdata.set_exemption(
-        uow.session, actor, department_id=department_id, exemption=body.exemption
+        uow.session, scope, department_id=department_id, exemption=body.exemption
     )
-    await uow.commit()
     return Response(status_code=204)
 
 
@@ -131,10 +128,13 @@ async def exempt_department(
     "municipality; shown, not blocking)",
 )
 async def put_deadline(
-    year: YearPath, organisation_id: IdPath, body: DeadlineIn, actor: ActorDep, uow: UnitOfWorkDep
+    year: YearPath,
+    organisation_id: IdPath,
+    body: DeadlineIn,
+    scope: GovernanceScope,
+    uow: UnitOfWorkDep,
 ) -> Response:
-    await workflow.set_deadline(uow, actor, organisation_id, year, body.deadline)
-    await uow.commit()
+    await workflow.set_deadline(uow, scope, organisation_id, year, body.deadline)
     return Response(status_code=204)
 
 
@@ -157,11 +157,11 @@ class StatusItem(BaseModel):
     "deadline, no content before sending",
 )
 async def status_overview(
-    actor: ActorDep, uow: UnitOfWorkDep, year: Annotated[int, Query(ge=2000, le=2100)]
+    scope: GovernanceScope, uow: UnitOfWorkDep, year: Annotated[int, Query(ge=2000, le=2100)]
 ) -> list[StatusItem]:
     today = datetime.now(UTC).date()
     items = []
-    for package, deadline in await workflow.status_overview(uow, actor, year):
+    for package, deadline in await workflow.status_overview(uow, scope, year):
         status = PackageStatus(package.status)
         items.append(
             StatusItem(
@@ -180,9 +180,9 @@ async def status_overview(
 
 @router.get("/deadlines", response_model=list[DeadlineOut], responses=RESPONSES)
 async def list_deadlines(
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> list[DeadlineOut]:
-    rows = await workflow.deadlines_of(uow, actor, year)
+    rows = await workflow.deadlines_of(uow, scope, year)
     return [DeadlineOut.model_validate(r, from_attributes=True) for r in rows]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
 
-from common.auth import CurrentPrincipal
+from common.access import Scope, scope_dependency
 from governance.api.schemas import (
     AccountsStatus,
     AnswerOut,
@@ -19,20 +19,18 @@ from governance.api.schemas import (
     PackageOut,
 )
 from governance.db.models import FormRow, PackageRow
+from governance.domain.keyfigures import colour_counts, figure_states, has_indexed_benchmarks
 from governance.domain.rules import FormStatus, PackageStatus, accounts_year
-from governance.services.access import Actor
-from governance.services.core import figure_states
 from governance.services.forms import FormView
-from governance.services.keyfigures import has_indexed_benchmarks
 from governance.services.packages import PackageView
+from governance.services.roles import READER_ROLES
 from governance.settings import GovernanceSettings
 
-
-async def _actor(principal: CurrentPrincipal) -> Actor:
-    return Actor.of(principal)
-
-
-ActorDep = Annotated[Actor, Depends(_actor)]
+# Every route with a token: the caller's scope, or 403 for a role without a part in governance
+# (narrower actions check the role in the use case).
+GovernanceScope = Annotated[
+    Scope, Depends(scope_dependency(READER_ROLES, "read governance packages"))
+]
 
 PackageIdPath = Annotated[
     str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
@@ -57,7 +55,7 @@ SettingsDep = Annotated[GovernanceSettings, Depends(settings_of)]
 
 def figures_out(form: FormRow) -> list[FigureOut]:
     comments = form.comments or {}
-    states = {s.code: s for s in figure_states(form)}
+    states = {s.code: s for s in figure_states(form.figures, comments)}
     return [
         FigureOut(
             code=f["code"],
@@ -75,7 +73,7 @@ def figures_out(form: FormRow) -> list[FigureOut]:
 
 
 def form_summary(form: FormRow) -> FormSummary:
-    colours = [f.get("colour") for f in form.figures or []]
+    colours = colour_counts(form.figures or [])
     return FormSummary(
         kind=form.kind,
         key=form.key,
@@ -86,8 +84,8 @@ def form_summary(form: FormRow) -> FormSummary:
         required=form.required,
         required_answered=form.required_answered,
         figures_prefilled=form.figures is not None,
-        red_figures=colours.count("red"),
-        yellow_figures=colours.count("yellow"),
+        red_figures=colours.red,
+        yellow_figures=colours.yellow,
     )
 
 
@@ -125,7 +123,7 @@ def package_out(view: PackageView) -> PackageOut:
         ),
         attachments=[attachment_out(a) for a in view.attachments],
         newer_benchmarks_available=view.newer_benchmarks,
-        can_send=status.editable and status is PackageStatus.COMPLETE and not missing,
+        can_send=view.can_send,
     )
 
 
@@ -187,6 +185,6 @@ def form_out(view: FormView) -> FormOut:
             for q in view.questions
         ],
         key_figures=figures_out(form),
-        benchmarks_indexed=has_indexed_benchmarks(form),
+        benchmarks_indexed=has_indexed_benchmarks(form.figures),
         read_only=not PackageStatus(view.package.status).editable,
     )

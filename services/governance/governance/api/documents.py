@@ -7,17 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
-from sqlalchemy import select
 
+from common.access import Scope
 from common.app import UnitOfWorkDep
+from common.paging import Limit
 from common.problems import problem_responses
-from governance.api.deps import ActorDep, PackageIdPath, figures_out
+from governance.api.deps import GovernanceScope, PackageIdPath, figures_out
 from governance.api.schemas import ID_PATTERN, FigureOut
-from governance.db.models import FormRow, PackageRow
-from governance.domain.errors import PackageNotFoundError
-from governance.domain.rules import FormKind, PackageStatus
-from governance.services import documents, statistics
-from governance.services.statistics import Scope
+from governance.db.models import PackageRow
+from governance.domain.rules import PackageStatus
+from governance.services import documents, public, statistics
 
 router = APIRouter(tags=["documents and statistics"])
 
@@ -53,12 +52,13 @@ class Format(StrEnum):
 )
 async def package_pdf(
     package_id: PackageIdPath,
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     form: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
 ) -> Response:
-    document = await documents.package_document(uow.session, actor, package_id, form)
-    await uow.rollback()  # the data is read; free the connection while rendering
+    document = await documents.package_document(uow.session, scope, package_id, form)
+    # Read-only: end the transaction so the connection is free while the PDF renders.
+    await uow.rollback()
     pdf = await documents.render_pdf_async(document.html)
     return Response(
         pdf,
@@ -114,7 +114,7 @@ def _cell(cell: statistics.Cell) -> CellOut:
 
 async def _key_figures(
     uow: UnitOfWorkDep,
-    scope: Scope,
+    scope: Scope | None,
     year: int,
     organisation_id: Any,
     municipality: Any,
@@ -152,7 +152,7 @@ async def _key_figures(
 
 async def _departments(
     uow: UnitOfWorkDep,
-    scope: Scope,
+    scope: Scope | None,
     year: int,
     organisation_id: Any,
     municipality: Any,
@@ -206,7 +206,7 @@ STATS_RESPONSES = {**READ, 200: {"content": {"application/json": {}, XLSX: {}}}}
     summary="Key-figure report: five years of history per department (format=xlsx for Excel)",
 )
 async def key_figure_statistics(
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     year: Year,
     organisation_id: OrganisationFilter = None,
@@ -214,9 +214,7 @@ async def key_figure_statistics(
     code: Codes = None,
     format: Format = Format.JSON,
 ) -> Any:
-    return await _key_figures(
-        uow, Scope.of(actor), year, organisation_id, municipality_code, code, format
-    )
+    return await _key_figures(uow, scope, year, organisation_id, municipality_code, code, format)
 
 
 @router.get(
@@ -226,16 +224,14 @@ async def key_figure_statistics(
     summary="Department report as a tree: organisation → departments (format=xlsx for Excel)",
 )
 async def department_statistics(
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     year: Year,
     organisation_id: OrganisationFilter = None,
     municipality_code: MunicipalityFilter = None,
     format: Format = Format.JSON,
 ) -> Any:
-    return await _departments(
-        uow, Scope.of(actor), year, organisation_id, municipality_code, format
-    )
+    return await _departments(uow, scope, year, organisation_id, municipality_code, format)
 
 
 # --- public ----------------------------------------------------------------------------------
@@ -287,15 +283,13 @@ async def public_packages(
     uow: UnitOfWorkDep,
     year: Year,
     municipality_code: MunicipalityFilter = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
+    limit: Limit = 100,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=64, pattern=ID_PATTERN, description="The last package id seen."),
+    ] = None,
 ) -> list[PublicPackageOut]:
-    statement = select(PackageRow).where(Scope.public().packages, PackageRow.year == year)
-    if municipality_code is not None:
-        statement = statement.where(PackageRow.home_municipality_code == municipality_code)
-    if cursor is not None:
-        statement = statement.where(PackageRow.id > cursor)
-    rows = (await uow.session.execute(statement.order_by(PackageRow.id).limit(limit))).scalars()
+    rows = await public.published_packages(uow.session, year, municipality_code, cursor, limit)
     return [_public(p) for p in rows]
 
 
@@ -308,21 +302,9 @@ async def public_packages(
 async def public_key_figures(
     package_id: PackageIdPath, uow: UnitOfWorkDep
 ) -> PublicPackageFiguresOut:
-    package = await uow.session.get(PackageRow, package_id)
-    if package is None or not PackageStatus(package.status).published:
-        raise PackageNotFoundError(
-            f"Package {package_id} is not published: key figures are public once the "
-            "governance meeting has been held."
-        )
-    forms = (
-        await uow.session.execute(
-            select(FormRow)
-            .where(FormRow.package_id == package.id, FormRow.kind == FormKind.DEPARTMENT.value)
-            .order_by(FormRow.key)
-        )
-    ).scalars()
+    published = await public.published_figures(uow.session, package_id)
     return PublicPackageFiguresOut(
-        package=_public(package),
+        package=_public(published.package),
         departments=[
             PublicDepartmentFigures(
                 department_id=f.key,
@@ -332,7 +314,7 @@ async def public_key_figures(
                     for fig in figures_out(f)
                 ],
             )
-            for f in forms
+            for f in published.departments
         ],
     )
 
@@ -351,6 +333,4 @@ async def public_key_figure_statistics(
     code: Codes = None,
     format: Format = Format.JSON,
 ) -> Any:
-    return await _key_figures(
-        uow, Scope.public(), year, organisation_id, municipality_code, code, format
-    )
+    return await _key_figures(uow, None, year, organisation_id, municipality_code, code, format)

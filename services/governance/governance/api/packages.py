@@ -1,6 +1,7 @@
 """Documentation packages: creating the year's packages, reading them, filling in the report
 and department forms, accounts, key-figure comments, attachments, status transitions, the
-change log. Routes build commands, call the use cases and commit the unit of work once."""
+change log. Routes build commands and call the use cases; the request's unit of work commits
+when the route returns (and stores nothing when it raises)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from common.access import Scope
 from common.app import UnitOfWorkDep
+from common.paging import Cursor, Limit
 from common.problems import problem_responses
 from common.versioning import etag, parse_if_match
 from governance.api.deps import (
-    ActorDep,
     DepartmentIdPath,
+    GovernanceScope,
     IfMatch,
     PackageIdPath,
     SettingsDep,
@@ -49,7 +52,6 @@ from governance.domain.rules import FormKind, PackageStatus
 from governance.services import accounts as accounts_service
 from governance.services import attachments as attachment_service
 from governance.services import changes, forms, keyfigures, packages, workflow
-from governance.services.access import Actor
 from governance.services.attachments import AttachmentKind, StoredFile
 
 router = APIRouter(tags=["packages"])
@@ -88,9 +90,9 @@ def content_disposition(filename: str) -> str:
 
 
 async def _package(
-    uow: UnitOfWorkDep, actor: Actor, package_id: str, response: Response
+    uow: UnitOfWorkDep, scope: Scope, package_id: str, response: Response
 ) -> PackageOut:
-    view = await packages.read_package(uow.session, actor, package_id)
+    view = await packages.read_package(uow.session, scope, package_id)
     response.headers["ETag"] = etag(view.package.version)
     return package_out(view)
 
@@ -101,9 +103,8 @@ async def _package(
     summary="Open a governance year: create the packages of every organisation that reports",
     responses=WRITE,
 )
-async def generate(body: GenerateIn, actor: ActorDep, uow: UnitOfWorkDep) -> GenerateOut:
-    result = await packages.generate_packages(uow.session, actor, body.year)
-    await uow.commit()
+async def generate(body: GenerateIn, scope: GovernanceScope, uow: UnitOfWorkDep) -> GenerateOut:
+    result = await packages.generate_packages(uow.session, scope, body.year)
     return GenerateOut(
         year=result.year,
         created=len(result.created),
@@ -115,46 +116,48 @@ async def generate(body: GenerateIn, actor: ActorDep, uow: UnitOfWorkDep) -> Gen
 
 @router.get("/packages", response_model=PackagePage, summary="Packages you may see", responses=READ)
 async def list_packages(
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     status: PackageStatus | None = None,
     organisation_id: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
     home_municipality_code: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
 ) -> PackagePage:
-    rows, next_cursor = await packages.list_packages(
+    page = await packages.list_packages(
         uow.session,
-        actor,
+        scope,
         packages.PackageFilter(
             year=year,
             status=status,
             organisation_id=organisation_id,
             home_municipality_code=home_municipality_code,
-            after=cursor,
-            limit=limit,
         ),
+        cursor,
+        limit,
     )
-    return PackagePage(items=[list_item(r) for r in rows], next_cursor=next_cursor)
+    return PackagePage(items=[list_item(r) for r in page.rows], next_cursor=page.next_cursor)
 
 
 @router.get("/packages/{package_id}", response_model=PackageOut, responses=READ)
 async def read_package(
-    package_id: PackageIdPath, actor: ActorDep, uow: UnitOfWorkDep, response: Response
+    package_id: PackageIdPath, scope: GovernanceScope, uow: UnitOfWorkDep, response: Response
 ) -> PackageOut:
     """The package with each part's progress, accounts, attachments and deadline. A location
     municipality sees the report and the forms of its own departments only."""
-    return await _package(uow, actor, package_id, response)
+    return await _package(uow, scope, package_id, response)
 
 
 # --- forms -----------------------------------------------------------------------------------
 
 
 @router.get("/packages/{package_id}/report", response_model=FormOut, responses=READ)
-async def read_report(package_id: PackageIdPath, actor: ActorDep, uow: UnitOfWorkDep) -> FormOut:
+async def read_report(
+    package_id: PackageIdPath, scope: GovernanceScope, uow: UnitOfWorkDep
+) -> FormOut:
     return form_out(
-        await forms.read_form(uow.session, actor, package_id, FormKind.REPORT, "report")
+        await forms.read_form(uow.session, scope, package_id, FormKind.REPORT, "report")
     )
 
 
@@ -162,20 +165,19 @@ async def read_report(package_id: PackageIdPath, actor: ActorDep, uow: UnitOfWor
 async def save_report_answers(
     package_id: PackageIdPath,
     body: AnswersIn,
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     if_match: IfMatch = None,
 ) -> FormOut:
     view = await forms.save_answers(
         uow.session,
-        actor,
+        scope,
         package_id,
         FormKind.REPORT,
         "report",
         body.answers,
         parse_if_match(if_match),
     )
-    await uow.commit()
     return form_out(view)
 
 
@@ -183,10 +185,13 @@ async def save_report_answers(
     "/packages/{package_id}/departments/{department_id}", response_model=FormOut, responses=READ
 )
 async def read_department_form(
-    package_id: PackageIdPath, department_id: DepartmentIdPath, actor: ActorDep, uow: UnitOfWorkDep
+    package_id: PackageIdPath,
+    department_id: DepartmentIdPath,
+    scope: GovernanceScope,
+    uow: UnitOfWorkDep,
 ) -> FormOut:
     return form_out(
-        await forms.read_form(uow.session, actor, package_id, FormKind.DEPARTMENT, department_id)
+        await forms.read_form(uow.session, scope, package_id, FormKind.DEPARTMENT, department_id)
     )
 
 
@@ -199,20 +204,19 @@ async def save_department_answers(
     package_id: PackageIdPath,
     department_id: DepartmentIdPath,
     body: AnswersIn,
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     if_match: IfMatch = None,
 ) -> FormOut:
     view = await forms.save_answers(
         uow.session,
-        actor,
+        scope,
         package_id,
         FormKind.DEPARTMENT,
         department_id,
         body.answers,
         parse_if_match(if_match),
     )
-    await uow.commit()
     return form_out(view)
 
 
@@ -227,14 +231,13 @@ async def save_comment(
     department_id: DepartmentIdPath,
     code: FigureCode,
     body: CommentIn,
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     if_match: IfMatch = None,
 ) -> FormOut:
     view = await forms.save_comment(
-        uow.session, actor, package_id, department_id, code, body.comment, parse_if_match(if_match)
+        uow.session, scope, package_id, department_id, code, body.comment, parse_if_match(if_match)
     )
-    await uow.commit()
     return form_out(view)
 
 
@@ -247,19 +250,18 @@ async def save_comment(
 async def load_last_year(
     package_id: PackageIdPath,
     body: LoadLastYearIn,
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     if_match: IfMatch = None,
 ) -> LoadLastYearOut:
     result = await forms.load_last_years_answers(
         uow.session,
-        actor,
+        scope,
         package_id,
         body.forms,
         overwrite=body.overwrite,
         expected_version=parse_if_match(if_match),
     )
-    await uow.commit()
     return LoadLastYearOut(
         copied=result.copied,
         kept=result.kept,
@@ -277,18 +279,17 @@ async def load_last_year(
 async def update_benchmarks(
     package_id: PackageIdPath,
     body: UpdateBenchmarksIn,
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     if_match: IfMatch = None,
 ) -> UpdateBenchmarksOut:
     updated = await keyfigures.update_benchmarks(
         uow.session,
-        actor,
+        scope,
         package_id,
         confirm=body.confirm,
         expected_version=parse_if_match(if_match),
     )
-    await uow.commit()
     return UpdateBenchmarksOut(updated=updated)
 
 
@@ -309,25 +310,24 @@ async def report_accounts(
     package_id: PackageIdPath,
     department_id: DepartmentIdPath,
     body: AccountsIn,
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
 ) -> AccountsOut:
     row, _ = await accounts_service.report_accounts(
         uow,
-        actor,
+        scope,
         package_id,
         department_id,
         accounts_service.ReportAccounts(**body.model_dump()),
     )
-    await uow.commit()
     return _accounts_out(row)
 
 
 @router.get("/packages/{package_id}/accounts", response_model=list[AccountsOut], responses=READ)
 async def list_accounts(
-    package_id: PackageIdPath, actor: ActorDep, uow: UnitOfWorkDep
+    package_id: PackageIdPath, scope: GovernanceScope, uow: UnitOfWorkDep
 ) -> list[AccountsOut]:
-    return [_accounts_out(r) for r in await accounts_service.accounts_of(uow, actor, package_id)]
+    return [_accounts_out(r) for r in await accounts_service.accounts_of(uow, scope, package_id)]
 
 
 # --- transitions -----------------------------------------------------------------------------
@@ -341,14 +341,13 @@ async def list_accounts(
 )
 async def send(
     package_id: PackageIdPath,
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> PackageOut:
-    await workflow.send_package(uow, actor, package_id, parse_if_match(if_match))
-    await uow.commit()
-    return await _package(uow, actor, package_id, response)
+    await workflow.send_package(uow, scope, package_id, parse_if_match(if_match))
+    return await _package(uow, scope, package_id, response)
 
 
 @router.post(
@@ -360,7 +359,7 @@ async def send(
 async def send_back(
     package_id: PackageIdPath,
     body: ReturnIn,
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     response: Response,
     if_match: IfMatch = None,
@@ -368,9 +367,8 @@ async def send_back(
     """The package's new status. It is being prepared again, so the municipality no longer
     sees its content until it is sent anew."""
     package = await workflow.return_package(
-        uow, actor, package_id, body.reason, parse_if_match(if_match)
+        uow, scope, package_id, body.reason, parse_if_match(if_match)
     )
-    await uow.commit()
     response.headers["ETag"] = etag(package.version)
     return list_item(package)
 
@@ -384,14 +382,13 @@ async def send_back(
 async def meeting(
     package_id: PackageIdPath,
     body: MeetingIn,
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> PackageOut:
-    await workflow.record_meeting(uow, actor, package_id, body.held_on, parse_if_match(if_match))
-    await uow.commit()
-    return await _package(uow, actor, package_id, response)
+    await workflow.record_meeting(uow, scope, package_id, body.held_on, parse_if_match(if_match))
+    return await _package(uow, scope, package_id, response)
 
 
 @router.post(
@@ -406,7 +403,7 @@ async def statement(
     package_id: PackageIdPath,
     filename: Filename,
     request: Request,
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     settings: SettingsDep,
     response: Response,
@@ -414,10 +411,9 @@ async def statement(
 ) -> PackageOut:
     file = StoredFile(filename, request.headers.get("content-type"), await request.body())
     await workflow.submit_statement(
-        uow, actor, package_id, file, settings.attachment_max_bytes, parse_if_match(if_match)
+        uow, scope, package_id, file, settings.attachment_max_bytes, parse_if_match(if_match)
     )
-    await uow.commit()
-    return await _package(uow, actor, package_id, response)
+    return await _package(uow, scope, package_id, response)
 
 
 # --- attachments -----------------------------------------------------------------------------
@@ -435,16 +431,15 @@ async def add_attachment(
     package_id: PackageIdPath,
     filename: Filename,
     request: Request,
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
     settings: SettingsDep,
     kind: AttachmentKind = AttachmentKind.EXTRA,
 ) -> AttachmentOut:
     file = StoredFile(filename, request.headers.get("content-type"), await request.body())
     row = await attachment_service.attach(
-        uow.session, actor, package_id, kind, file, settings.attachment_max_bytes
+        uow.session, scope, package_id, kind, file, settings.attachment_max_bytes
     )
-    await uow.commit()
     return attachment_out(row)
 
 
@@ -454,9 +449,12 @@ async def add_attachment(
     responses={**READ, 200: {"content": {"application/pdf": {}}}},
 )
 async def download_attachment(
-    package_id: PackageIdPath, attachment_id: AttachmentId, actor: ActorDep, uow: UnitOfWorkDep
+    package_id: PackageIdPath,
+    attachment_id: AttachmentId,
+    scope: GovernanceScope,
+    uow: UnitOfWorkDep,
 ) -> Response:
-    row = await attachment_service.read_attachment(uow.session, actor, package_id, attachment_id)
+    row = await attachment_service.read_attachment(uow.session, scope, package_id, attachment_id)
     return Response(
         row.content,
         media_type=row.content_type,
@@ -468,10 +466,12 @@ async def download_attachment(
     "/packages/{package_id}/attachments/{attachment_id}", status_code=204, responses=WRITE
 )
 async def delete_attachment(
-    package_id: PackageIdPath, attachment_id: AttachmentId, actor: ActorDep, uow: UnitOfWorkDep
+    package_id: PackageIdPath,
+    attachment_id: AttachmentId,
+    scope: GovernanceScope,
+    uow: UnitOfWorkDep,
 ) -> Response:
-    await attachment_service.remove_attachment(uow.session, actor, package_id, attachment_id)
-    await uow.commit()
+    await attachment_service.remove_attachment(uow.session, scope, package_id, attachment_id)
     return Response(status_code=204)
 
 
@@ -486,15 +486,15 @@ async def delete_attachment(
 )
 async def list_changes(
     package_id: PackageIdPath,
-    actor: ActorDep,
+    scope: GovernanceScope,
     uow: UnitOfWorkDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    limit: Limit = 100,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=2**62, description="``next_cursor`` of the previous page.")
+    ] = None,
 ) -> ChangePage:
-    rows, next_cursor = await changes.list_changes(
-        uow.session, actor, package_id, after=cursor, limit=limit
-    )
+    page = await changes.list_changes(uow.session, scope, package_id, after=cursor, limit=limit)
     return ChangePage(
-        items=[ChangeOut.model_validate(r, from_attributes=True) for r in rows],
-        next_cursor=next_cursor,
+        items=[ChangeOut.model_validate(r, from_attributes=True) for r in page.rows],
+        next_cursor=page.next_cursor,
     )

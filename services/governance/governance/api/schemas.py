@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from common.paging import Page
+from governance.domain.masterdata import Exemption
 from governance.domain.rules import FormKind, QuestionKind
-from governance.services.masterdata import Exemption
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 
@@ -171,9 +172,8 @@ class PackageListItem(BaseModel):
     updated_at: datetime
 
 
-class PackagePage(BaseModel):
-    items: list[PackageListItem]
-    next_cursor: str | None
+class PackagePage(Page[PackageListItem]):
+    """A page of packages (``next_cursor`` is opaque: pass it back unchanged)."""
 
 
 class AnswerOut(BaseModel):

@@ -1,5 +1,7 @@
 """The governance dialogue's rules (seed 002): statuses, questions and answers, completeness of
-forms, what blocks sending, what a municipality still has to do, and when reminders fall due.
+forms, what a municipality still has to do, and when reminders fall due. (What blocks sending is
+in :mod:`governance.domain.sending`; who sees which part of a package in
+:mod:`governance.domain.visibility`.)
 
 Package year N (styringsår) carries the accounts of year N-1 (regnskabsår) and the key figures
 computed from them, so "the figures of package N" are the benchmark calculator's figures of
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -259,48 +261,6 @@ def package_status_while_editable(form_statuses: Iterable[FormStatus]) -> Packag
     return PackageStatus.READY
 
 
-@dataclass(frozen=True, slots=True)
-class FormCheck:
-    """What the send check needs to know of one form."""
-
-    key: str  # "report" or the department id
-    progress: FormProgress
-
-
-def send_blockers(
-    forms: Sequence[FormCheck], departments_without_accounts: Sequence[str]
-) -> list[FieldError]:
-    """Everything that stops sending, one error each, in the order a person fixes them."""
-    errors: list[FieldError] = [
-        FieldError(
-            f"#/departments/{department}/accounts",
-            f"The accounts of department {department} have not been reported; the package "
-            "cannot be sent before they are.",
-            "accounts-missing",
-        )
-        for department in departments_without_accounts
-    ]
-    for form in forms:
-        where = "#/report" if form.key == "report" else f"#/departments/{form.key}"
-        for code in form.progress.figures_needing_comment:
-            errors.append(
-                FieldError(
-                    f"{where}/key_figures/{code}",
-                    f"Key figure '{code}' is red or yellow: write a comment before sending.",
-                    "key-figure-comment-missing",
-                )
-            )
-        for code in form.progress.missing_required:
-            errors.append(
-                FieldError(
-                    f"{where}/answers/{code}",
-                    f"Required question '{code}' is not answered.",
-                    "form-incomplete",
-                )
-            )
-    return errors
-
-
 def outstanding_for_municipality(status: PackageStatus) -> str | None:
     """What the home municipality is still waiting for or has to do, in Danish; None if done."""
     if status.editable:
@@ -340,14 +300,3 @@ def due_reminder_round(today: date, days: Sequence[str], grace_days: int) -> dat
 def reminder_years(round_date: date) -> list[int]:
     """Outstanding items are limited to the last two governance years."""
     return [round_date.year - 1, round_date.year]
-
-
-@dataclass(frozen=True, slots=True)
-class Recipients:
-    home: str
-    locations: tuple[str, ...] = field(default_factory=tuple)
-
-    def sees_department(self, municipality: str, department_municipality: str | None) -> bool:
-        """The home municipality sees every department form; a location municipality only
-        those of departments lying in it."""
-        return municipality == self.home or municipality == department_municipality

@@ -8,24 +8,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-
+from common.access import Scope
 from common.db.uow import UnitOfWork
 from common.observability import current_correlation_id
 from governance.db.models import AccountsRow
+from governance.db.repositories import PackageRepository
 from governance.domain.errors import FormNotFoundError
 from governance.domain.rules import FormKind, accounts_year
+from governance.domain.visibility import sees_form
 from governance.events import outgoing
-from governance.services.access import ACCOUNTS_ROLES, Actor
 from governance.services.core import (
     ensure_editable,
-    forms_of,
     load_form,
     load_package,
     log_change,
     now,
     refresh_package_status,
 )
+from governance.services.roles import ACCOUNTS_ROLES
 
 FIGURES = (
     "dwellings",
@@ -48,22 +48,22 @@ class ReportAccounts:
 
 
 async def report_accounts(
-    uow: UnitOfWork, actor: Actor, package_id: str, department_id: str, command: ReportAccounts
+    uow: UnitOfWork, scope: Scope, package_id: str, department_id: str, command: ReportAccounts
 ) -> tuple[AccountsRow, bool]:
     """Returns the accounts and whether they changed (an unchanged report is a no-op)."""
-    actor.require(ACCOUNTS_ROLES, "report accounts")
-    session = uow.session
-    package = await load_package(session, actor, package_id, lock=True)
+    scope.require(ACCOUNTS_ROLES, "report accounts")
+    repo = PackageRepository(uow.session)
+    package = await load_package(repo, scope, package_id, lock=True)
     ensure_editable(package)
     try:
-        form = await load_form(session, package, FormKind.DEPARTMENT, department_id)
+        form = await load_form(repo, package, FormKind.DEPARTMENT, department_id)
     except FormNotFoundError:
         raise FormNotFoundError(
             f"Department {department_id} has no form in package {package.id}; accounts are "
             "reported for the package's own departments."
         ) from None
     year = accounts_year(package.year)
-    row = await session.get(AccountsRow, (department_id, year), with_for_update=True)
+    row = await repo.accounts_for_update(department_id, year)
     values = {name: getattr(command, name) for name in FIGURES}
     if row is not None and all(getattr(row, k) == v for k, v in values.items()):
         return row, False
@@ -76,26 +76,26 @@ async def report_accounts(
             package_id=package.id,
             revision=1,
             reported_at=at,
-            reported_by=actor.subject,
+            reported_by=scope.subject,
             **values,
         )
-        session.add(row)
+        await repo.add_accounts(row)
     else:
         for key, value in values.items():
             setattr(row, key, value)
         row.revision += 1
         row.reported_at = at
-        row.reported_by = actor.subject
+        row.reported_by = scope.subject
     # The form's figures were computed without these accounts (or from the old ones): the next
     # figures the calculator publishes include them, and replace the snapshot.
     if form.figures is not None:
         form.figures_revision = None
-    await session.flush()
-    await refresh_package_status(session, package)
+    await repo.flush()
+    await refresh_package_status(repo, package)
     await log_change(
-        session,
+        repo,
         package.id,
-        actor,
+        scope,
         "accounts_reported",
         f"Accounts {year} of department {department_id} reported (revision {row.revision}).",
         {"department_id": department_id, "revision": row.revision},
@@ -107,19 +107,18 @@ async def report_accounts(
     return row, True
 
 
-async def accounts_of(uow: UnitOfWork, actor: Actor, package_id: str) -> list[AccountsRow]:
-    package = await load_package(uow.session, actor, package_id)
-    rows = await uow.session.execute(
-        select(AccountsRow)
-        .where(
-            AccountsRow.package_id == package.id,
-            AccountsRow.accounts_year == accounts_year(package.year),
-        )
-        .order_by(AccountsRow.department_id)
-    )
+async def accounts_of(uow: UnitOfWork, scope: Scope, package_id: str) -> list[AccountsRow]:
+    """The package's accounts; a location municipality's of its own departments only."""
+    repo = PackageRepository(uow.session)
+    package = await load_package(repo, scope, package_id)
+    caller, home = scope.municipality_code, package.home_municipality_code
     visible = {
         f.key
-        for f in await forms_of(uow.session, package.id)
-        if actor.sees_department_form(package, f.municipality_code)
+        for f in await repo.forms_of(package.id)
+        if sees_form(caller, home, FormKind(f.kind), f.municipality_code)
     }
-    return [row for row in rows.scalars() if row.department_id in visible]
+    return [
+        row
+        for row in await repo.accounts_of(package.id, accounts_year(package.year))
+        if row.department_id in visible
+    ]

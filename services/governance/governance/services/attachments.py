@@ -13,22 +13,24 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.access import Scope
 from governance.db.models import AttachmentRow, PackageRow
+from governance.db.repositories import PackageRepository
 from governance.domain.errors import (
     AttachmentRejectedError,
     AttachmentTooLargeError,
     PackageNotFoundError,
 )
-from governance.services.access import EDITOR_ROLES, Actor
+from governance.domain.visibility import sees_attachment
 from governance.services.core import (
     ensure_editable,
     load_package,
     log_change,
     refresh_package_status,
 )
+from governance.services.roles import EDITOR_ROLES
 
 PDF_MAGIC = b"%PDF-"
 PDF = "application/pdf"
@@ -79,80 +81,77 @@ def check_pdf(file: StoredFile, max_bytes: int) -> None:
 
 
 async def store_file(
-    session: AsyncSession,
-    actor: Actor,
+    repo: PackageRepository,
+    scope: Scope,
     package: PackageRow,
     kind: str,
     file: StoredFile,
     max_bytes: int,
     *,
     municipality: str | None = None,
-) -> str:
+) -> AttachmentRow:
     check_pdf(file, max_bytes)
-    attachment_id = str(uuid.uuid4())
-    session.add(
-        AttachmentRow(
-            id=attachment_id,
-            package_id=package.id,
-            kind=kind,
-            municipality_code=municipality,
-            filename=clean_filename(file.filename),
-            content_type=PDF,
-            size_bytes=len(file.content),
-            sha256=hashlib.sha256(file.content).hexdigest(),
-            content=file.content,
-            uploaded_by=actor.subject,
-        )
+    row = AttachmentRow(
+        id=str(uuid.uuid4()),
+        package_id=package.id,
+        kind=kind,
+        municipality_code=municipality,
+        filename=clean_filename(file.filename),
+        content_type=PDF,
+        size_bytes=len(file.content),
+        sha256=hashlib.sha256(file.content).hexdigest(),
+        content=file.content,
+        uploaded_by=scope.subject,
     )
-    await session.flush()
-    return attachment_id
+    await repo.add_attachment(row)
+    return row
 
 
 async def attach(
     session: AsyncSession,
-    actor: Actor,
+    scope: Scope,
     package_id: str,
     kind: AttachmentKind,
     file: StoredFile,
     max_bytes: int,
 ) -> AttachmentRow:
-    actor.require(EDITOR_ROLES, "attach documents to a package")
+    scope.require(EDITOR_ROLES, "attach documents to a package")
     if kind not in ORGANISATION_KINDS:
         raise AttachmentRejectedError(
             "Statements are submitted by municipalities through /statement, not attached."
         )
-    package = await load_package(session, actor, package_id, lock=True)
+    repo = PackageRepository(session)
+    package = await load_package(repo, scope, package_id, lock=True)
     ensure_editable(package)
-    attachment_id = await store_file(session, actor, package, kind.value, file, max_bytes)
-    await refresh_package_status(session, package)
-    row = await session.get(AttachmentRow, attachment_id)
-    assert row is not None
+    row = await store_file(repo, scope, package, kind.value, file, max_bytes)
+    await refresh_package_status(repo, package)
     await log_change(
-        session,
+        repo,
         package.id,
-        actor,
+        scope,
         "attachment_added",
         f"Attached {row.filename} ({kind.value}, {row.size_bytes:,} bytes).",
-        {"attachment_id": attachment_id},
+        {"attachment_id": row.id},
     )
     return row
 
 
 async def remove_attachment(
-    session: AsyncSession, actor: Actor, package_id: str, attachment_id: str
+    session: AsyncSession, scope: Scope, package_id: str, attachment_id: str
 ) -> None:
-    actor.require(EDITOR_ROLES, "remove attachments")
-    package = await load_package(session, actor, package_id, lock=True)
-    row = await _attachment_of(session, package, attachment_id)
+    scope.require(EDITOR_ROLES, "remove attachments")
+    repo = PackageRepository(session)
+    package = await load_package(repo, scope, package_id, lock=True)
+    row = await _attachment_of(repo, package, attachment_id)
     if row.kind not in ORGANISATION_KINDS:
         raise AttachmentRejectedError("A municipality's statement cannot be removed.")
     ensure_editable(package)
-    await session.delete(row)
-    await refresh_package_status(session, package)
+    await repo.remove_attachment(row)
+    await refresh_package_status(repo, package)
     await log_change(
-        session,
+        repo,
         package.id,
-        actor,
+        scope,
         "attachment_removed",
         f"Removed attachment {row.filename}.",
         {"attachment_id": attachment_id},
@@ -160,25 +159,20 @@ async def remove_attachment(
 
 
 async def read_attachment(
-    session: AsyncSession, actor: Actor, package_id: str, attachment_id: str
+    session: AsyncSession, scope: Scope, package_id: str, attachment_id: str
 ) -> AttachmentRow:
-    package = await load_package(session, actor, package_id)
-    row = await _attachment_of(session, package, attachment_id)
-    if not actor.sees_attachment(package, row.kind):
+    repo = PackageRepository(session)
+    package = await load_package(repo, scope, package_id)
+    row = await _attachment_of(repo, package, attachment_id)
+    if not sees_attachment(scope.municipality_code, package.home_municipality_code, row.kind):
         raise PackageNotFoundError(f"Package {package.id} has no attachment {attachment_id}.")
     return row
 
 
 async def _attachment_of(
-    session: AsyncSession, package: PackageRow, attachment_id: str
+    repo: PackageRepository, package: PackageRow, attachment_id: str
 ) -> AttachmentRow:
-    row = (
-        await session.execute(
-            select(AttachmentRow).where(
-                AttachmentRow.id == attachment_id, AttachmentRow.package_id == package.id
-            )
-        )
-    ).scalar_one_or_none()
+    row = await repo.attachment(package.id, attachment_id)
     if row is None:
         raise PackageNotFoundError(f"Package {package.id} has no attachment {attachment_id}.")
     return row

@@ -2,37 +2,46 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.access import Scope
 from common.events.contracts import DeliveryFailedV1
-from governance.db.models import PackageChangeRow, PackageRow
-from governance.services.access import Actor
+from governance.db.models import PackageChangeRow
+from governance.db.repositories import PackageRepository
 from governance.services.core import load_package, log_change
 
 
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    """A page of the change log; the cursor is the id of the page's last line (the log's ids
+    are its order)."""
+
+    rows: list[PackageChangeRow]
+    next_cursor: int | None
+
+
 async def list_changes(
-    session: AsyncSession, actor: Actor, package_id: str, *, after: int | None, limit: int
-) -> tuple[list[PackageChangeRow], int | None]:
-    package = await load_package(session, actor, package_id)
-    statement = select(PackageChangeRow).where(PackageChangeRow.package_id == package.id)
-    if after is not None:
-        statement = statement.where(PackageChangeRow.id > after)
-    rows = list(
-        (await session.execute(statement.order_by(PackageChangeRow.id).limit(limit + 1))).scalars()
-    )
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    session: AsyncSession, scope: Scope, package_id: str, *, after: int | None, limit: int
+) -> ChangePage:
+    repo = PackageRepository(session)
+    package = await load_package(repo, scope, package_id)
+    rows = await repo.changes_of(package.id, after, limit + 1)
+    if len(rows) > limit:
+        return ChangePage(rows[:limit], rows[limit - 1].id)
+    return ChangePage(rows, None)
 
 
 async def apply_delivery_failed(session: AsyncSession, event: DeliveryFailedV1) -> bool:
     """A notification about one of our packages could not be delivered: say so in its log."""
-    package = await session.get(PackageRow, event.cause_subject)
+    repo = PackageRepository(session)
+    package = await repo.package(event.cause_subject)
     if package is None:
         return False
     who = "municipality" if event.recipient_kind == "municipality" else "organisation"
     await log_change(
-        session,
+        repo,
         package.id,
         None,
         "notification_failed",

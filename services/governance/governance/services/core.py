@@ -7,24 +7,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from common.errors import FieldError
-from governance.db.models import (
-    AnswerRow,
-    FormRow,
-    PackageChangeRow,
-    PackageRow,
-    QuestionRow,
-)
+from common.access import Scope
+from governance.db.models import FormRow, PackageRow, QuestionRow
+from governance.db.repositories import PackageRepository
 from governance.domain.errors import (
     FormNotFoundError,
     PackageChangedError,
+    PackageNotFoundError,
     PackageReadOnlyError,
 )
+from governance.domain.keyfigures import figure_states
 from governance.domain.rules import (
-    FigureState,
     FormKind,
     FormProgress,
     FormStatus,
@@ -34,26 +27,22 @@ from governance.domain.rules import (
     form_progress,
     package_status_while_editable,
 )
-from governance.services.access import Actor, not_found
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
+def not_found(package_id: str) -> PackageNotFoundError:
+    return PackageNotFoundError(f"Package {package_id} was not found among those you may see.")
+
+
 async def load_package(
-    session: AsyncSession,
-    actor: Actor,
-    package_id: str,
-    *,
-    lock: bool = False,
+    repo: PackageRepository, scope: Scope, package_id: str, *, lock: bool = False
 ) -> PackageRow:
-    """The package if the caller may see it (404 otherwise); ``lock`` takes the row lock that
-    serialises status transitions and edits of one package."""
-    query = select(PackageRow).where(PackageRow.id == package_id, actor.package_filter())
-    if lock:
-        query = query.with_for_update(of=PackageRow)
-    package = (await session.execute(query)).scalar_one_or_none()
+    """The package if the caller may see it (404 otherwise, so its existence does not leak);
+    ``lock`` takes the row lock that serialises status transitions and edits of one package."""
+    package = await repo.visible_package(scope, package_id, lock=lock)
     if package is None:
         raise not_found(package_id)
     return package
@@ -77,22 +66,21 @@ def ensure_editable(package: PackageRow) -> None:
 
 
 async def log_change(
-    session: AsyncSession,
+    repo: PackageRepository,
     package_id: str,
-    actor: Actor | None,
+    scope: Scope | None,
     action: str,
     detail: str,
     data: dict[str, Any] | None = None,
 ) -> None:
-    await session.execute(
-        insert(PackageChangeRow).values(
-            package_id=package_id,
-            actor=actor.subject if actor else "system",
-            role=actor.role.value if actor else "system",
-            action=action,
-            detail=detail,
-            data=data or {},
-        )
+    """A line in the package's change log; ``scope`` is ``None`` for the system (events)."""
+    await repo.add_change(
+        package_id,
+        scope.subject if scope else "system",
+        scope.role.value if scope else "system",
+        action,
+        detail,
+        data or {},
     )
 
 
@@ -109,76 +97,26 @@ def question_of(row: QuestionRow) -> Question:
     )
 
 
-_QUESTIONS = "governance.questions"
-
-
-async def questions_for(session: AsyncSession, year: int, kind: FormKind) -> list[QuestionRow]:
-    """The year's questions of one form kind, read once per transaction (a consumer batch
-    prefills many forms of the same year)."""
-    cache: dict[tuple[int, FormKind], list[QuestionRow]] = session.info.setdefault(_QUESTIONS, {})
-    if (year, kind) not in cache:
-        rows = await session.execute(
-            select(QuestionRow)
-            .where(QuestionRow.year == year, QuestionRow.form_kind == kind.value)
-            .order_by(QuestionRow.position)
-        )
-        cache[(year, kind)] = list(rows.scalars())
-    return cache[(year, kind)]
-
-
-def forget_questions(session: AsyncSession) -> None:
-    """After the catalogue changed in this transaction."""
-    session.info.pop(_QUESTIONS, None)
-
-
-async def answers_of(session: AsyncSession, form_id: int) -> dict[str, Any]:
-    rows = await session.execute(
-        select(AnswerRow.question_code, AnswerRow.value).where(AnswerRow.form_id == form_id)
-    )
-    return {code: value for code, value in rows.all()}
-
-
-def figure_states(form: FormRow) -> list[FigureState]:
-    comments = form.comments or {}
-    return [
-        FigureState(code=f["code"], colour=f.get("colour", "none"), comment=comments.get(f["code"]))
-        for f in form.figures or []
-    ]
-
-
 async def load_form(
-    session: AsyncSession, package: PackageRow, kind: FormKind, key: str
+    repo: PackageRepository, package: PackageRow, kind: FormKind, key: str
 ) -> FormRow:
-    form = (
-        await session.execute(
-            select(FormRow).where(
-                FormRow.package_id == package.id, FormRow.kind == kind.value, FormRow.key == key
-            )
-        )
-    ).scalar_one_or_none()
+    form = await repo.form(package.id, kind, key)
     if form is None:
         what = "governance report" if kind is FormKind.REPORT else f"department form {key}"
         raise FormNotFoundError(f"Package {package.id} has no {what}.")
     return form
 
 
-async def forms_of(session: AsyncSession, package_id: str) -> list[FormRow]:
-    rows = await session.execute(
-        select(FormRow)
-        .where(FormRow.package_id == package_id)
-        .order_by(FormRow.kind.desc(), FormRow.key)  # report first, then departments
-    )
-    return list(rows.scalars())
-
-
 def progress_of(
     questions: Sequence[QuestionRow], answers: dict[str, Any], form: FormRow
 ) -> FormProgress:
-    return form_progress([question_of(q) for q in questions], answers, figure_states(form))
+    return form_progress(
+        [question_of(q) for q in questions], answers, figure_states(form.figures, form.comments)
+    )
 
 
 async def refresh_form(
-    session: AsyncSession,
+    repo: PackageRepository,
     package: PackageRow,
     form: FormRow,
     *,
@@ -186,9 +124,9 @@ async def refresh_form(
 ) -> FormProgress:
     """Recompute and store a form's progress (status and counts); ``answers`` when the caller
     knows them (saves a query)."""
-    questions = await questions_for(session, package.year, FormKind(form.kind))
+    questions = await repo.questions_of(package.year, FormKind(form.kind))
     if answers is None:
-        answers = await answers_of(session, form.id)
+        answers = await repo.answers_of(form.id)
     progress = progress_of(questions, answers, form)
     form.status = progress.status.value
     form.answered = progress.answered
@@ -199,20 +137,13 @@ async def refresh_form(
 
 
 async def refresh_package_status(
-    session: AsyncSession, package: PackageRow, *, forms_changed_status: bool = True
+    repo: PackageRepository, package: PackageRow, *, forms_changed_status: bool = True
 ) -> None:
     """After an edit: while editable, the package's status follows its forms; its version (the
     ETag) moves on with every change. A caller that knows no form changed its status says so
     (the package's status cannot have changed then; saves a query)."""
     if forms_changed_status and PackageStatus(package.status).editable:
-        await session.flush()
-        statuses = (
-            await session.execute(select(FormRow.status).where(FormRow.package_id == package.id))
-        ).scalars()
+        statuses = await repo.form_statuses(package.id)
         package.status = package_status_while_editable(FormStatus(s) for s in statuses).value
     package.version += 1
     package.updated_at = now()
-
-
-def field_error(pointer: str, detail: str, code: str) -> FieldError:
-    return FieldError(pointer, detail, code)

@@ -16,15 +16,15 @@ from itertools import groupby
 from typing import Any
 
 import jinja2
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from governance.db.models import AccountsRow
+from common.access import Scope
+from governance.db.repositories import PackageRepository
 from governance.domain.errors import FormNotFoundError
+from governance.domain.keyfigures import has_indexed_benchmarks
 from governance.domain.rules import FormKind, FormStatus, PackageStatus, accounts_year
-from governance.services.access import Actor
-from governance.services.core import answers_of, questions_for
-from governance.services.packages import read_package
+from governance.services.core import load_package
+from governance.services.packages import view_of
 
 COLOUR_LABELS = {"red": "Rød", "yellow": "Gul", "green": "Grøn", "none": "Ingen vurdering"}
 ATTACHMENT_LABELS = {
@@ -59,30 +59,24 @@ class Document:
 
 
 async def package_document(
-    session: AsyncSession, actor: Actor, package_id: str, form_key: str | None
+    session: AsyncSession, scope: Scope, package_id: str, form_key: str | None
 ) -> Document:
-    view = await read_package(session, actor, package_id)
+    repo = PackageRepository(session)
+    view = await view_of(repo, scope, await load_package(repo, scope, package_id))
     package = view.package
     forms = view.forms
     if form_key is not None:
         forms = [f for f in forms if f.key == form_key]
         if not forms:
             raise FormNotFoundError(f"Package {package.id} has no form {form_key}.")
-    questions = {kind: await questions_for(session, package.year, kind) for kind in FormKind}
+    questions = {kind: await repo.questions_of(package.year, kind) for kind in FormKind}
     accounts = {
         row.department_id: row
-        for row in (
-            await session.execute(
-                select(AccountsRow).where(
-                    AccountsRow.package_id == package.id,
-                    AccountsRow.accounts_year == accounts_year(package.year),
-                )
-            )
-        ).scalars()
+        for row in await repo.accounts_of(package.id, accounts_year(package.year))
     }
     rendered_forms = []
     for form in forms:
-        answers = await answers_of(session, form.id)
+        answers = await repo.answers_of(form.id)
         items = [
             {
                 "text": q.text,
@@ -104,7 +98,7 @@ async def package_document(
                     for section, group in groupby(items, lambda i: i["section"])
                 ],
                 "figures": [{**f, "comment": comments.get(f["code"])} for f in form.figures or []],
-                "indexed": any(f.get("benchmark_indexed") for f in form.figures or []),
+                "indexed": has_indexed_benchmarks(form.figures),
                 "accounts": accounts.get(form.key),
             }
         )

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.access import Scope
 from common.errors import FieldError
-from governance.db.models import AnswerRow, FormRow, PackageRow, QuestionRow
+from governance.db.models import FormRow, PackageRow, QuestionRow
+from governance.db.repositories import PackageRepository
 from governance.domain.errors import (
     AnswerRejectedError,
     CatalogueInUseError,
@@ -31,51 +31,40 @@ from governance.domain.rules import (
     catalogue_errors,
     normalise_answer,
 )
-from governance.services.access import EDITOR_ROLES, Actor
+from governance.domain.visibility import sees_form
 from governance.services.core import (
-    answers_of,
     check_version,
     ensure_editable,
-    forget_questions,
-    forms_of,
     load_form,
     load_package,
     log_change,
-    now,
     progress_of,
     question_of,
-    questions_for,
     refresh_form,
     refresh_package_status,
 )
+from governance.services.roles import EDITOR_ROLES, FUND_ROLES
 
 # --- catalogue -------------------------------------------------------------------------------
 
 
 async def replace_catalogue(
-    session: AsyncSession, actor: Actor, year: int, questions: Sequence[Question]
+    session: AsyncSession, scope: Scope, year: int, questions: Sequence[Question]
 ) -> int:
     """The fund sets the year's questions; refused once the year has answers (409)."""
-    actor.require_fund("set the question catalogue")
+    scope.require(FUND_ROLES, "set the question catalogue")
     errors = catalogue_errors(questions)
     if errors:
         raise AnswerRejectedError(errors)
-    answered = await session.scalar(
-        select(
-            exists()
-            .where(AnswerRow.form_id == FormRow.id)
-            .where(FormRow.package_id == PackageRow.id)
-            .where(PackageRow.year == year)
-        )
-    )
-    if answered:
+    repo = PackageRepository(session)
+    if await repo.year_has_answers(year):
         raise CatalogueInUseError(
             f"Packages of {year} already have answers; the catalogue of a year cannot change "
             "under them. Change next year's catalogue instead."
         )
-    await session.execute(delete(QuestionRow).where(QuestionRow.year == year))
-    for position, question in enumerate(questions):
-        session.add(
+    await repo.replace_catalogue(
+        year,
+        [
             QuestionRow(
                 year=year,
                 form_kind=question.form_kind.value,
@@ -89,24 +78,19 @@ async def replace_catalogue(
                 help_text=question.help_text,
                 fingerprint=question.fingerprint(),
             )
-        )
-    await session.flush()
-    forget_questions(session)
+            for position, question in enumerate(questions)
+        ],
+    )
     # Packages already created follow the new catalogue's required questions.
-    for package in (
-        await session.execute(select(PackageRow).where(PackageRow.year == year))
-    ).scalars():
-        for form in await forms_of(session, package.id):
-            await refresh_form(session, package, form)
-        await refresh_package_status(session, package)
+    for package in await repo.packages_of_year(year):
+        for form in await repo.forms_of(package.id):
+            await refresh_form(repo, package, form)
+        await refresh_package_status(repo, package)
     return len(questions)
 
 
 async def catalogue(session: AsyncSession, year: int) -> list[QuestionRow]:
-    rows = await session.execute(
-        select(QuestionRow).where(QuestionRow.year == year).order_by(QuestionRow.position)
-    )
-    return list(rows.scalars())
+    return await PackageRepository(session).catalogue(year)
 
 
 # --- forms -----------------------------------------------------------------------------------
@@ -122,37 +106,38 @@ class FormView:
 
 
 async def read_form(
-    session: AsyncSession, actor: Actor, package_id: str, kind: FormKind, key: str
+    session: AsyncSession, scope: Scope, package_id: str, kind: FormKind, key: str
 ) -> FormView:
-    package = await load_package(session, actor, package_id)
-    form = await load_form(session, package, kind, key)
-    if kind is FormKind.DEPARTMENT and not actor.sees_department_form(
-        package, form.municipality_code
+    repo = PackageRepository(session)
+    package = await load_package(repo, scope, package_id)
+    form = await load_form(repo, package, kind, key)
+    if not sees_form(
+        scope.municipality_code, package.home_municipality_code, kind, form.municipality_code
     ):
         raise FormNotFoundError(f"Package {package.id} has no department form {key}.")
-    questions = await questions_for(session, package.year, kind)
-    answers = await answers_of(session, form.id)
+    questions = await repo.questions_of(package.year, kind)
+    answers = await repo.answers_of(form.id)
     return FormView(package, form, questions, answers, progress_of(questions, answers, form))
 
 
 async def _editable_form(
-    session: AsyncSession,
-    actor: Actor,
+    repo: PackageRepository,
+    scope: Scope,
     package_id: str,
     kind: FormKind,
     key: str,
     expected_version: int | None,
 ) -> tuple[PackageRow, FormRow]:
-    actor.require(EDITOR_ROLES, "fill in a package")
-    package = await load_package(session, actor, package_id, lock=True)
+    scope.require(EDITOR_ROLES, "fill in a package")
+    package = await load_package(repo, scope, package_id, lock=True)
     ensure_editable(package)
     check_version(package, expected_version)
-    return package, await load_form(session, package, kind, key)
+    return package, await load_form(repo, package, kind, key)
 
 
 async def save_answers(
     session: AsyncSession,
-    actor: Actor,
+    scope: Scope,
     package_id: str,
     kind: FormKind,
     key: str,
@@ -160,8 +145,9 @@ async def save_answers(
     expected_version: int | None = None,
 ) -> FormView:
     """Save some answers (``null`` clears one); each entry is saved as it is typed."""
-    package, form = await _editable_form(session, actor, package_id, kind, key, expected_version)
-    questions = {q.code: q for q in await questions_for(session, package.year, kind)}
+    repo = PackageRepository(session)
+    package, form = await _editable_form(repo, scope, package_id, kind, key, expected_version)
+    questions = {q.code: q for q in await repo.questions_of(package.year, kind)}
     errors: list[FieldError] = []
     normalised: dict[str, Any] = {}
     for code, value in answers.items():
@@ -178,42 +164,30 @@ async def save_answers(
             errors.append(exc.error)
     if errors:
         raise AnswerRejectedError(errors)
-    before = await answers_of(session, form.id)
+    before = await repo.answers_of(form.id)
     changed = {c: v for c, v in normalised.items() if before.get(c) != v}
     for code, value in changed.items():
         if value is None:
-            await session.execute(
-                delete(AnswerRow).where(
-                    AnswerRow.form_id == form.id, AnswerRow.question_code == code
-                )
-            )
-            continue
-        statement = pg_insert(AnswerRow).values(
-            form_id=form.id, question_code=code, value=value, updated_by=actor.subject
-        )
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[AnswerRow.form_id, AnswerRow.question_code],
-                set_={"value": value, "updated_at": now(), "updated_by": actor.subject},
-            )
-        )
+            await repo.remove_answer(form.id, code)
+        else:
+            await repo.save_answer(form.id, code, value, scope.subject)
     if changed:
-        await refresh_form(session, package, form)
-        await refresh_package_status(session, package)
+        await refresh_form(repo, package, form)
+        await refresh_package_status(repo, package)
         await log_change(
-            session,
+            repo,
             package.id,
-            actor,
+            scope,
             "answers_saved",
             f"{_form_name(kind, key)}: answers changed: {', '.join(sorted(changed))}.",
             {"form": key, "changes": {c: [before.get(c), v] for c, v in changed.items()}},
         )
-    return await read_form(session, actor, package_id, kind, key)
+    return await read_form(session, scope, package_id, kind, key)
 
 
 async def save_comment(
     session: AsyncSession,
-    actor: Actor,
+    scope: Scope,
     package_id: str,
     department_id: str,
     figure_code: str,
@@ -221,8 +195,9 @@ async def save_comment(
     expected_version: int | None = None,
 ) -> FormView:
     """The organisation's comment on a key figure (required on red and yellow ones)."""
+    repo = PackageRepository(session)
     package, form = await _editable_form(
-        session, actor, package_id, FormKind.DEPARTMENT, department_id, expected_version
+        repo, scope, package_id, FormKind.DEPARTMENT, department_id, expected_version
     )
     codes = {f["code"] for f in form.figures or []}
     if figure_code not in codes:
@@ -244,18 +219,18 @@ async def save_comment(
         comments.pop(figure_code, None)
     if before != comments.get(figure_code):
         form.comments = comments
-        await refresh_form(session, package, form)
-        await refresh_package_status(session, package)
+        await refresh_form(repo, package, form)
+        await refresh_package_status(repo, package)
         await log_change(
-            session,
+            repo,
             package.id,
-            actor,
+            scope,
             "comment_saved",
             f"Department form {department_id}: comment on key figure '{figure_code}' "
             + ("changed." if text else "removed."),
             {"form": department_id, "figure": figure_code, "before": before, "after": text or None},
         )
-    return await read_form(session, actor, package_id, FormKind.DEPARTMENT, department_id)
+    return await read_form(session, scope, package_id, FormKind.DEPARTMENT, department_id)
 
 
 def _form_name(kind: FormKind, key: str) -> str:
@@ -275,7 +250,7 @@ class LoadResult:
 
 async def load_last_years_answers(
     session: AsyncSession,
-    actor: Actor,
+    scope: Scope,
     package_id: str,
     forms: list[str] | None,
     *,
@@ -285,19 +260,13 @@ async def load_last_years_answers(
     """Copy last year's answers into this year's forms ("report" and department ids; all forms
     when ``forms`` is None) where the question did not change. Answers given this year are kept
     unless ``overwrite``."""
-    actor.require(EDITOR_ROLES, "load last year's answers")
-    package = await load_package(session, actor, package_id, lock=True)
+    scope.require(EDITOR_ROLES, "load last year's answers")
+    repo = PackageRepository(session)
+    package = await load_package(repo, scope, package_id, lock=True)
     ensure_editable(package)
     check_version(package, expected_version)
-    previous = (
-        await session.execute(
-            select(PackageRow).where(
-                PackageRow.organisation_id == package.organisation_id,
-                PackageRow.year == package.year - 1,
-            )
-        )
-    ).scalar_one_or_none()
-    this_forms = {f.key: f for f in await forms_of(session, package.id)}
+    previous = await repo.package_of(package.organisation_id, package.year - 1)
+    this_forms = {f.key: f for f in await repo.forms_of(package.id)}
     wanted = list(this_forms) if forms is None else forms
     unknown = [k for k in wanted if k not in this_forms]
     if unknown:
@@ -305,12 +274,12 @@ async def load_last_years_answers(
     if previous is None:
         return LoadResult(0, 0, 0, [])
     fingerprints_now = {
-        (q.form_kind, q.code): q.fingerprint for q in await catalogue(session, package.year)
+        (q.form_kind, q.code): q.fingerprint for q in await repo.catalogue(package.year)
     }
     fingerprints_then = {
-        (q.form_kind, q.code): q.fingerprint for q in await catalogue(session, previous.year)
+        (q.form_kind, q.code): q.fingerprint for q in await repo.catalogue(previous.year)
     }
-    last_forms = {f.key: f for f in await forms_of(session, previous.id)}
+    last_forms = {f.key: f for f in await repo.forms_of(previous.id)}
     copied = kept = changed_questions = 0
     touched: list[str] = []
     for key in wanted:
@@ -318,8 +287,8 @@ async def load_last_years_answers(
         last = last_forms.get(key)
         if last is None or last.kind != form.kind:
             continue
-        old = await answers_of(session, last.id)
-        current = await answers_of(session, form.id)
+        old = await repo.answers_of(last.id)
+        current = await repo.answers_of(form.id)
         copied_here = 0
         for code, value in old.items():
             identity = (form.kind, code)
@@ -331,26 +300,18 @@ async def load_last_years_answers(
             if code in current and not overwrite:
                 kept += 1
                 continue
-            statement = pg_insert(AnswerRow).values(
-                form_id=form.id, question_code=code, value=value, updated_by=actor.subject
-            )
-            await session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[AnswerRow.form_id, AnswerRow.question_code],
-                    set_={"value": value, "updated_at": now(), "updated_by": actor.subject},
-                )
-            )
+            await repo.save_answer(form.id, code, value, scope.subject)
             copied_here += 1
         if copied_here:
             copied += copied_here
             touched.append(key)
-            await refresh_form(session, package, form)
+            await refresh_form(repo, package, form)
     if touched:
-        await refresh_package_status(session, package)
+        await refresh_package_status(repo, package)
     await log_change(
-        session,
+        repo,
         package.id,
-        actor,
+        scope,
         "last_years_answers_loaded",
         f"Last year's answers loaded: {copied} copied, {kept} kept, {changed_questions} not "
         f"copied because the question changed; forms: {', '.join(touched) or 'none'}.",

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.access import Scope
 from common.events.contracts import KeyFiguresUpdatedV1
 from governance.db.models import FormRow, KeyFiguresRow, PackageRow
+from governance.db.repositories import MasterDataRepository, PackageRepository
 from governance.domain.errors import ConfirmationRequiredError
-from governance.domain.rules import EDITABLE_STATUSES, FormKind
-from governance.services.access import EDITOR_ROLES, Actor
+from governance.domain.keyfigures import offers_newer_benchmarks, takes_new_figures
+from governance.domain.rules import PackageStatus, accounts_year
 from governance.services.core import (
     check_version,
     ensure_editable,
@@ -32,63 +32,47 @@ from governance.services.core import (
     refresh_form,
     refresh_package_status,
 )
-
-
-async def latest_figures(
-    session: AsyncSession, department_id: str, year: int
-) -> KeyFiguresRow | None:
-    return await session.get(KeyFiguresRow, (department_id, year))
+from governance.services.roles import EDITOR_ROLES
 
 
 async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -> bool:
-    """Keep the newest revision; prefill forms that have no snapshot yet. False if ignored."""
+    """Keep the newest revision; prefill the forms that take it. False if it was not newer."""
     figures = [f.model_dump(mode="json") for f in event.figures]
-    values = {
-        "department_id": event.department_id,
-        "year": event.year,
-        "organisation_id": event.organisation_id,
-        "municipality_code": event.municipality_code,
-        "revision": event.revision,
-        "figures": figures,
-        "computed_at": event.computed_at,
-    }
-    statement = pg_insert(KeyFiguresRow).values(**values)
-    applied = await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[KeyFiguresRow.department_id, KeyFiguresRow.year],
-            set_={k: statement.excluded[k] for k in values if k not in ("department_id", "year")},
-            where=KeyFiguresRow.revision < statement.excluded.revision,
-        ).returning(KeyFiguresRow.revision)
+    applied = await MasterDataRepository(session).apply_key_figures(
+        {
+            "department_id": event.department_id,
+            "year": event.year,
+            "organisation_id": event.organisation_id,
+            "municipality_code": event.municipality_code,
+            "revision": event.revision,
+            "figures": figures,
+            "computed_at": event.computed_at,
+        }
     )
-    if applied.first() is None:
+    if not applied:
         return False
-    rows = await session.execute(
-        select(FormRow, PackageRow)
-        .join(PackageRow, PackageRow.id == FormRow.package_id)
-        .where(
-            FormRow.kind == FormKind.DEPARTMENT.value,
-            FormRow.key == event.department_id,
-            # No snapshot yet, or the department's accounts were reported since it was taken
-            # (then the figures computed from those accounts replace it).
-            or_(FormRow.figures.is_(None), FormRow.figures_revision.is_(None)),
-            PackageRow.year == event.year + 1,
-            PackageRow.status.in_([s.value for s in EDITABLE_STATUSES]),
-        )
-        .with_for_update(of=PackageRow)
-    )
-    for form, package in rows.all():
+    repo = PackageRepository(session)
+    for form, package in await repo.department_forms_of_year(event.department_id, event.year + 1):
+        if not takes_new_figures(
+            package_status=PackageStatus(package.status),
+            package_year=package.year,
+            figures_year=event.year,
+            has_snapshot=form.figures is not None,
+            snapshot_revision=form.figures_revision,
+        ):
+            continue
         refreshed = form.figures is not None
         status_before = form.status
         form.figures = figures
         form.figures_revision = event.revision
         # A form nobody has answered yet has no answers to read (its counts are kept current).
-        await refresh_form(session, package, form, answers={} if form.answered == 0 else None)
+        await refresh_form(repo, package, form, answers={} if form.answered == 0 else None)
         await refresh_package_status(
-            session, package, forms_changed_status=form.status != status_before
+            repo, package, forms_changed_status=form.status != status_before
         )
         what = "refreshed after the accounts were reported" if refreshed else "prefilled"
         await log_change(
-            session,
+            repo,
             package.id,
             None,
             "key_figures_refreshed" if refreshed else "key_figures_prefilled",
@@ -99,37 +83,24 @@ async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -
     return True
 
 
-def has_indexed_benchmarks(form: FormRow) -> bool:
-    return any(f.get("benchmark_indexed") for f in form.figures or [])
-
-
 @dataclass(frozen=True, slots=True)
 class Refreshable:
     form: FormRow
     latest: KeyFiguresRow
 
 
-async def refreshable_forms(session: AsyncSession, package: PackageRow) -> list[Refreshable]:
+async def refreshable_forms(repo: PackageRepository, package: PackageRow) -> list[Refreshable]:
     """Department forms whose snapshot has indexed benchmarks and newer figures have arrived."""
-    rows = await session.execute(
-        select(FormRow, KeyFiguresRow)
-        .join(
-            KeyFiguresRow,
-            and_(
-                KeyFiguresRow.department_id == FormRow.key,
-                KeyFiguresRow.year == package.year - 1,
-            ),
-        )
-        .where(
-            FormRow.package_id == package.id,
-            FormRow.kind == FormKind.DEPARTMENT.value,
-            FormRow.figures.is_not(None),
-            KeyFiguresRow.revision > FormRow.figures_revision,
-        )
-        .order_by(FormRow.key)
-    )
     return [
-        Refreshable(form, latest) for form, latest in rows.all() if has_indexed_benchmarks(form)
+        Refreshable(form, latest)
+        for form, latest in await repo.department_forms_with_figures(
+            package.id, accounts_year(package.year)
+        )
+        if offers_newer_benchmarks(
+            figures=form.figures,
+            snapshot_revision=form.figures_revision,
+            latest_revision=latest.revision,
+        )
     ]
 
 
@@ -143,7 +114,7 @@ UPDATE_WARNING = (
 
 async def update_benchmarks(
     session: AsyncSession,
-    actor: Actor,
+    scope: Scope,
     package_id: str,
     *,
     confirm: bool,
@@ -152,11 +123,12 @@ async def update_benchmarks(
     """Refresh the snapshots that have indexed benchmarks from the newest figures received.
 
     Without ``confirm`` nothing changes and the warning is returned as a 422 problem."""
-    actor.require(EDITOR_ROLES, "update the benchmarks of a package")
-    package = await load_package(session, actor, package_id, lock=True)
+    scope.require(EDITOR_ROLES, "update the benchmarks of a package")
+    repo = PackageRepository(session)
+    package = await load_package(repo, scope, package_id, lock=True)
     ensure_editable(package)
     check_version(package, expected_version)
-    candidates = await refreshable_forms(session, package)
+    candidates = await refreshable_forms(repo, package)
     if not candidates:
         return []
     if not confirm:
@@ -165,13 +137,13 @@ async def update_benchmarks(
     for item in candidates:
         item.form.figures = item.latest.figures
         item.form.figures_revision = item.latest.revision
-        await refresh_form(session, package, item.form)
+        await refresh_form(repo, package, item.form)
         updated.append(item.form.key)
-    await refresh_package_status(session, package)
+    await refresh_package_status(repo, package)
     await log_change(
-        session,
+        repo,
         package.id,
-        actor,
+        scope,
         "benchmarks_updated",
         f"Benchmarks updated to the newest figures in {len(updated)} department form(s): "
         + ", ".join(updated),

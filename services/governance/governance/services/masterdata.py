@@ -3,154 +3,98 @@ exemptions.
 
 Governance never reads the register's database: ``register.organisation.upserted`` and
 ``register.department.upserted`` keep these rows current (an older version than held is
-ignored). Whether an organisation or department is exempt from the reporting duty (seed 002 §3:
-regional, municipal and self-owning elderly housing, self-owning youth housing) is not in the
-register's events, so the fund records it here (``PUT /exemptions/...``); an exempt
-organisation gets no package and an exempt department no department form.
+ignored), and what follows from a newer one is done here: an organisation that moved takes
+its packages not yet sent along, a department that appears gets its form in the open packages.
+Whether an organisation or department is exempt from the reporting duty is recorded by the
+fund (``PUT /exemptions/...``); see :mod:`governance.domain.masterdata`.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.access import Scope
 from common.errors import NotFoundError
 from common.events.contracts import DepartmentUpsertedV1, OrganisationUpsertedV1
 from governance.db.models import DepartmentRow, FormRow, OrganisationRow, PackageRow
-from governance.domain.rules import EDITABLE_STATUSES, FormKind, FormStatus
-from governance.services.access import Actor
+from governance.db.repositories import MasterDataRepository, PackageRepository
+from governance.domain.masterdata import Exemption, follows_new_home, takes_new_department
+from governance.domain.rules import FormKind, FormStatus, PackageStatus, accounts_year
 from governance.services.core import log_change, now, refresh_form, refresh_package_status
-
-
-class Exemption(StrEnum):
-    REGIONAL_ELDERLY = "regional_elderly"  # regionale ældreboliger
-    MUNICIPAL_ELDERLY = "municipal_elderly"  # kommunale ældreboliger
-    SELF_OWNING_ELDERLY = "self_owning_elderly"  # selvejende almene ældreboliger
-    SELF_OWNING_YOUTH = "self_owning_youth"  # selvejende almene ungdomsboliger
+from governance.services.roles import FUND_ROLES
 
 
 async def apply_organisation(session: AsyncSession, event: OrganisationUpsertedV1) -> None:
-    values = {
-        "id": event.organisation_id,
-        "home_municipality_code": event.home_municipality_code,
-        "administered_by": event.administered_by,
-        "version": event.version,
-        "recorded_at": event.recorded_at,
-    }
-    statement = pg_insert(OrganisationRow).values(**values)
-    applied = await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[OrganisationRow.id],
-            set_={**{k: statement.excluded[k] for k in values if k != "id"}, "updated_at": now()},
-            where=OrganisationRow.version < statement.excluded.version,
-        ).returning(OrganisationRow.id)
-    )
-    if applied.first() is None:
+    if not await MasterDataRepository(session).apply_organisation(event):
         return
-    # An organisation that moved: its packages not yet sent go to the new home municipality.
-    packages = await session.execute(
-        select(PackageRow).where(
-            PackageRow.organisation_id == event.organisation_id,
-            PackageRow.status.in_([s.value for s in EDITABLE_STATUSES]),
-            PackageRow.home_municipality_code != event.home_municipality_code,
-        )
-    )
-    for package in packages.scalars():
+    repo = PackageRepository(session)
+    new_home = event.home_municipality_code
+    for package in await repo.packages_of_organisation(event.organisation_id):
+        if not follows_new_home(
+            PackageStatus(package.status), package.home_municipality_code, new_home
+        ):
+            continue
         old = package.home_municipality_code
-        package.home_municipality_code = event.home_municipality_code
+        package.home_municipality_code = new_home
         package.version += 1
         await log_change(
-            session,
+            repo,
             package.id,
             None,
             "home_municipality_changed",
-            f"Home municipality changed from {old} to {event.home_municipality_code} (register).",
+            f"Home municipality changed from {old} to {new_home} (register).",
         )
 
 
 async def apply_department(session: AsyncSession, event: DepartmentUpsertedV1) -> None:
-    values = {
-        "id": event.department_id,
-        "organisation_id": event.organisation_id,
-        "municipality_code": event.municipality_code,
-        "housing_type": event.housing_type.value,
-        "building_type": event.building_type,
-        "construction_year": event.construction_year,
-        "version": event.version,
-        "recorded_at": event.recorded_at,
-    }
-    statement = pg_insert(DepartmentRow).values(**values)
-    applied = await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[DepartmentRow.id],
-            set_={**{k: statement.excluded[k] for k in values if k != "id"}, "updated_at": now()},
-            where=DepartmentRow.version < statement.excluded.version,
-        ).returning(DepartmentRow.exemption)
-    )
-    row = applied.first()
-    if row is None or row.exemption is not None:
+    master_data = MasterDataRepository(session)
+    if not await master_data.apply_department(event):
         return
-    await _add_department_to_open_packages(session, event)
+    exemption = await master_data.department_exemption(event.department_id)
+    repo = PackageRepository(session)
+    for package in await repo.packages_of_organisation(event.organisation_id):
+        if takes_new_department(PackageStatus(package.status), exemption):
+            await _department_in_open_package(repo, master_data, package, event)
 
 
-async def _add_department_to_open_packages(
-    session: AsyncSession, event: DepartmentUpsertedV1
+async def _department_in_open_package(
+    repo: PackageRepository,
+    master_data: MasterDataRepository,
+    package: PackageRow,
+    event: DepartmentUpsertedV1,
 ) -> None:
-    """A department that appears (or moves) while its organisation's packages are still being
-    prepared gets its form in them; the form's location follows the department."""
-    packages = (
-        await session.execute(
-            select(PackageRow).where(
-                PackageRow.organisation_id == event.organisation_id,
-                PackageRow.status.in_([s.value for s in EDITABLE_STATUSES]),
-            )
-        )
-    ).scalars()
-    for package in packages:
-        form = (
-            await session.execute(
-                select(FormRow).where(
-                    FormRow.package_id == package.id,
-                    FormRow.kind == FormKind.DEPARTMENT.value,
-                    FormRow.key == event.department_id,
-                )
-            )
-        ).scalar_one_or_none()
-        if form is not None:
-            form.municipality_code = event.municipality_code
-            continue
-        from governance.services.keyfigures import latest_figures
-
-        figures = await latest_figures(session, event.department_id, package.year - 1)
-        form = FormRow(
-            package_id=package.id,
-            kind=FormKind.DEPARTMENT.value,
-            key=event.department_id,
-            municipality_code=event.municipality_code,
-            status=FormStatus.READY.value,
-            figures=figures.figures if figures else None,
-            figures_revision=figures.revision if figures else None,
-            comments={},
-        )
-        session.add(form)
-        await session.flush()
-        await refresh_form(session, package, form)
-        await refresh_package_status(session, package)
-        await log_change(
-            session,
-            package.id,
-            None,
-            "department_added",
-            f"Department {event.department_id} was added to the package (register).",
-        )
+    """A department that appears (or moves) while its organisation's package is still being
+    prepared gets its form in it; the form's location follows the department."""
+    form = await repo.form(package.id, FormKind.DEPARTMENT, event.department_id)
+    if form is not None:
+        form.municipality_code = event.municipality_code
+        return
+    figures = await master_data.key_figures(event.department_id, accounts_year(package.year))
+    form = FormRow(
+        package_id=package.id,
+        kind=FormKind.DEPARTMENT.value,
+        key=event.department_id,
+        municipality_code=event.municipality_code,
+        status=FormStatus.READY.value,
+        figures=figures.figures if figures else None,
+        figures_revision=figures.revision if figures else None,
+        comments={},
+    )
+    await repo.add_form(form)
+    await refresh_form(repo, package, form)
+    await refresh_package_status(repo, package)
+    await log_change(
+        repo,
+        package.id,
+        None,
+        "department_added",
+        f"Department {event.department_id} was added to the package (register).",
+    )
 
 
 async def set_exemption(
     session: AsyncSession,
-    actor: Actor,
+    scope: Scope,
     *,
     organisation_id: str | None = None,
     department_id: str | None = None,
@@ -158,13 +102,15 @@ async def set_exemption(
 ) -> None:
     """The fund marks an organisation or a department exempt (or not any more). Packages
     already created keep their content; the flag applies to packages created afterwards."""
-    actor.require_fund("set exemptions from the reporting duty")
+    scope.require(FUND_ROLES, "set exemptions from the reporting duty")
+    master_data = MasterDataRepository(session)
     row: OrganisationRow | DepartmentRow | None
     if organisation_id is not None:
-        row = await session.get(OrganisationRow, organisation_id)
+        row = await master_data.organisation(organisation_id)
         what = f"Organisation {organisation_id}"
     else:
-        row = await session.get(DepartmentRow, department_id)
+        assert department_id is not None
+        row = await master_data.department(department_id)
         what = f"Department {department_id}"
     if row is None:
         raise NotFoundError(

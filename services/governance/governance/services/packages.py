@@ -10,36 +10,31 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from governance.db.models import (
-    AccountsRow,
-    AttachmentRow,
-    DeadlineRow,
-    DepartmentRow,
-    FormRow,
-    KeyFiguresRow,
-    OrganisationRow,
-    PackageChangeRow,
-    PackageRow,
-    QuestionRow,
-)
+from common.access import Scope
+from common.paging import PageOf, decode_cursor, page_of
+from governance.db.models import AttachmentRow, DepartmentRow, FormRow, KeyFiguresRow, PackageRow
+from governance.db.repositories import MasterDataRepository, PackageQuery, PackageRepository
 from governance.domain.errors import CatalogueMissingError
+from governance.domain.keyfigures import figure_states
+from governance.domain.masterdata import department_reports, organisation_reports
 from governance.domain.rules import (
-    FigureState,
     FormKind,
-    FormStatus,
+    FormProgress,
     PackageStatus,
     accounts_year,
     form_progress,
     package_status_while_editable,
 )
-from governance.services.access import Actor
-from governance.services.core import forms_of, load_package, question_of
+from governance.domain.sending import FormKey, can_send, departments_without_accounts
+from governance.domain.visibility import sees_attachment, sees_form
+from governance.services.core import load_package, question_of
+from governance.services.keyfigures import refreshable_forms
+from governance.services.roles import FUND_ROLES
 
 
 def package_id_for(organisation_id: str, year: int) -> str:
@@ -57,17 +52,13 @@ class GenerationResult:
     exempt: int = 0
 
 
-async def generate_packages(session: AsyncSession, actor: Actor, year: int) -> GenerationResult:
+async def generate_packages(session: AsyncSession, scope: Scope, year: int) -> GenerationResult:
     """Create the year's missing packages (the fund opens the governance year). Repeating it
     creates only what is missing, e.g. for organisations that arrived since."""
-    actor.require_fund("open a governance year")
-    questions = list(
-        (
-            await session.execute(
-                select(QuestionRow).where(QuestionRow.year == year).order_by(QuestionRow.position)
-            )
-        ).scalars()
-    )
+    scope.require(FUND_ROLES, "open a governance year")
+    repo = PackageRepository(session)
+    master_data = MasterDataRepository(session)
+    questions = await repo.catalogue(year)
     if not questions:
         raise CatalogueMissingError(
             f"There is no question catalogue for {year}; the fund loads it first "
@@ -76,41 +67,22 @@ async def generate_packages(session: AsyncSession, actor: Actor, year: int) -> G
     by_kind = {
         kind: [question_of(q) for q in questions if q.form_kind == kind.value] for kind in FormKind
     }
-    existing = set(
-        (await session.execute(select(PackageRow.organisation_id).where(PackageRow.year == year)))
-        .scalars()
-        .all()
-    )
-    organisations = list(
-        (await session.execute(select(OrganisationRow).order_by(OrganisationRow.id))).scalars()
-    )
+    existing = await repo.organisations_with_package(year)
     departments: dict[str, list[DepartmentRow]] = {}
-    for department in (
-        await session.execute(
-            select(DepartmentRow)
-            .where(DepartmentRow.exemption.is_(None))
-            .order_by(DepartmentRow.id)
-        )
-    ).scalars():
-        departments.setdefault(department.organisation_id, []).append(department)
-    figures = {
-        row.department_id: row
-        for row in (
-            await session.execute(
-                select(KeyFiguresRow).where(KeyFiguresRow.year == accounts_year(year))
-            )
-        ).scalars()
-    }
+    for department in await master_data.departments():
+        if department_reports(department.exemption):
+            departments.setdefault(department.organisation_id, []).append(department)
+    figures = await master_data.key_figures_of_year(accounts_year(year))
     packages: list[dict[str, Any]] = []
     forms: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
-    result = GenerationResult(year=year)
+    created: list[str] = []
     exempt = 0
-    for organisation in organisations:
+    for organisation in await master_data.organisations():
         if organisation.id in existing:
             continue
         own = departments.get(organisation.id, [])
-        if organisation.exemption is not None or not own:
+        if not organisation_reports(organisation.exemption, len(own)):
             exempt += 1
             continue
         package_id = package_id_for(organisation.id, year)
@@ -119,11 +91,10 @@ async def generate_packages(session: AsyncSession, actor: Actor, year: int) -> G
         forms.append(_form_values(package_id, FormKind.REPORT, "report", None, report, None))
         for department in own:
             held = figures.get(department.id)
-            snapshot = held.figures if held else None
             progress = form_progress(
                 by_kind[FormKind.DEPARTMENT],
                 {},
-                [FigureState(f["code"], f.get("colour", "none"), None) for f in snapshot or []],
+                figure_states(held.figures if held else None, None),
             )
             form_statuses.append(progress.status)
             forms.append(
@@ -149,25 +120,16 @@ async def generate_packages(session: AsyncSession, actor: Actor, year: int) -> G
         changes.append(
             {
                 "package_id": package_id,
-                "actor": actor.subject,
-                "role": actor.role.value,
+                "actor": scope.subject,
+                "role": scope.role.value,
                 "action": "package_created",
                 "detail": f"Package {year} created with {len(own)} department form(s).",
                 "data": {"departments": len(own)},
             }
         )
-        result.created.append(package_id)
-    for chunk in _chunks(packages, 1000):
-        await session.execute(insert(PackageRow), chunk)
-    for chunk in _chunks(forms, 2000):
-        await session.execute(insert(FormRow), chunk)
-    for chunk in _chunks(changes, 2000):
-        await session.execute(insert(PackageChangeRow), chunk)
-    return GenerationResult(year, result.created, existing=len(existing), exempt=exempt)
-
-
-def _chunks(rows: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
-    return [rows[i : i + size] for i in range(0, len(rows), size)]
+        created.append(package_id)
+    await repo.add_packages(packages, forms, changes)
+    return GenerationResult(year, created, existing=len(existing), exempt=exempt)
 
 
 def _form_values(
@@ -175,7 +137,7 @@ def _form_values(
     kind: FormKind,
     key: str,
     municipality: str | None,
-    progress: Any,
+    progress: FormProgress,
     held: KeyFiguresRow | None,
 ) -> dict[str, Any]:
     return {
@@ -196,6 +158,10 @@ def _form_values(
 # --- reading ---------------------------------------------------------------------------------
 
 
+def form_keys(forms: list[FormRow]) -> list[FormKey]:
+    return [FormKey(FormKind(f.kind), f.key) for f in forms]
+
+
 @dataclass(frozen=True, slots=True)
 class PackageView:
     package: PackageRow
@@ -204,84 +170,49 @@ class PackageView:
     accounts_reported: list[str]
     deadline: date | None
     attachments: list[AttachmentRow]
-    last_change_at: Any
+    last_change_at: datetime | None
     newer_benchmarks: list[str]
 
     @property
     def departments_without_accounts(self) -> list[str]:
-        reported = set(self.accounts_reported)
-        return [
-            f.key
-            for f in self.forms
-            if f.kind == FormKind.DEPARTMENT.value and f.key not in reported
-        ]
+        return departments_without_accounts(form_keys(self.forms), set(self.accounts_reported))
+
+    @property
+    def can_send(self) -> bool:
+        return can_send(PackageStatus(self.package.status), self.departments_without_accounts)
 
 
-async def read_package(session: AsyncSession, actor: Actor, package_id: str) -> PackageView:
-    package = await load_package(session, actor, package_id)
-    return await view_of(session, actor, package)
+async def read_package(session: AsyncSession, scope: Scope, package_id: str) -> PackageView:
+    repo = PackageRepository(session)
+    package = await load_package(repo, scope, package_id)
+    return await view_of(repo, scope, package)
 
 
-async def view_of(session: AsyncSession, actor: Actor, package: PackageRow) -> PackageView:
-    from governance.services.keyfigures import refreshable_forms
-
-    all_forms = await forms_of(session, package.id)
-    forms = [
-        f
-        for f in all_forms
-        if f.kind == FormKind.REPORT.value
-        or actor.sees_department_form(package, f.municipality_code)
-    ]
-    locations = sorted({f.municipality_code for f in all_forms if f.municipality_code})
-    reported = list(
-        (
-            await session.execute(
-                select(AccountsRow.department_id).where(
-                    AccountsRow.package_id == package.id,
-                    AccountsRow.accounts_year == accounts_year(package.year),
-                )
-            )
-        ).scalars()
-    )
-    deadline = (
-        await session.execute(
-            select(DeadlineRow.deadline).where(
-                DeadlineRow.municipality_code == package.home_municipality_code,
-                DeadlineRow.organisation_id == package.organisation_id,
-                DeadlineRow.year == package.year,
-            )
-        )
-    ).scalar_one_or_none()
-    attachments = [
-        a
-        for a in (
-            await session.execute(
-                select(AttachmentRow)
-                .where(AttachmentRow.package_id == package.id)
-                .order_by(AttachmentRow.uploaded_at, AttachmentRow.id)
-            )
-        ).scalars()
-        if actor.sees_attachment(package, a.kind)
-    ]
-    last_change = (
-        await session.execute(
-            select(func.max(PackageChangeRow.at)).where(PackageChangeRow.package_id == package.id)
-        )
-    ).scalar_one_or_none()
+async def view_of(repo: PackageRepository, scope: Scope, package: PackageRow) -> PackageView:
+    caller, home = scope.municipality_code, package.home_municipality_code
+    all_forms = await repo.forms_of(package.id)
+    forms = [f for f in all_forms if sees_form(caller, home, FormKind(f.kind), f.municipality_code)]
+    visible_keys = {f.key for f in forms}
+    reported = await repo.departments_with_accounts(package.id, accounts_year(package.year))
     newer = (
-        [r.form.key for r in await refreshable_forms(session, package)]
+        [r.form.key for r in await refreshable_forms(repo, package)]
         if PackageStatus(package.status).editable
         else []
     )
-    visible_keys = {f.key for f in forms}
     return PackageView(
         package=package,
         forms=forms,
-        location_municipality_codes=locations,
+        location_municipality_codes=sorted(
+            {f.municipality_code for f in all_forms if f.municipality_code}
+        ),
         accounts_reported=[d for d in reported if d in visible_keys],
-        deadline=deadline,
-        attachments=attachments,
-        last_change_at=last_change,
+        deadline=await repo.deadline(home, package.organisation_id, package.year),
+        attachments=[
+            a
+            for a in await repo.attachments_of(package.id)
+            if sees_attachment(caller, home, a.kind)
+        ],
+        last_change_at=await repo.last_change_at(package.id),
         newer_benchmarks=[k for k in newer if k in visible_keys],
     )
 
@@ -292,35 +223,22 @@ class PackageFilter:
     status: PackageStatus | None = None
     organisation_id: str | None = None
     home_municipality_code: str | None = None
-    after: str | None = None
-    limit: int = 100
 
 
 async def list_packages(
-    session: AsyncSession, actor: Actor, query: PackageFilter
-) -> tuple[list[PackageRow], str | None]:
-    statement = select(PackageRow).where(actor.package_filter())
-    if query.year is not None:
-        statement = statement.where(PackageRow.year == query.year)
-    if query.status is not None:
-        statement = statement.where(PackageRow.status == query.status.value)
-    if query.organisation_id is not None:
-        statement = statement.where(PackageRow.organisation_id == query.organisation_id)
-    if query.home_municipality_code is not None:
-        statement = statement.where(
-            PackageRow.home_municipality_code == query.home_municipality_code
-        )
-    if query.after is not None:
-        statement = statement.where(PackageRow.id > query.after)
-    rows = list(
-        (await session.execute(statement.order_by(PackageRow.id).limit(query.limit + 1))).scalars()
+    session: AsyncSession, scope: Scope, query: PackageFilter, cursor: str | None, limit: int
+) -> PageOf[PackageRow]:
+    """The packages the caller sees, by id, a page at a time."""
+    after = decode_cursor(cursor, str)
+    rows = await PackageRepository(session).list_visible(
+        scope,
+        PackageQuery(
+            year=query.year,
+            status=query.status.value if query.status else None,
+            organisation_id=query.organisation_id,
+            home_municipality_code=query.home_municipality_code,
+            after=after[0] if after else None,
+        ),
+        limit + 1,
     )
-    next_cursor = rows[query.limit - 1].id if len(rows) > query.limit else None
-    return rows[: query.limit], next_cursor
-
-
-def form_status_counts(forms: list[FormRow]) -> dict[str, int]:
-    counts = {s.value: 0 for s in FormStatus}
-    for form in forms:
-        counts[form.status] += 1
-    return counts
+    return page_of(rows, limit, key=lambda row: (row.id,))

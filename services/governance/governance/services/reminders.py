@@ -14,13 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
 from common.events.contracts import OutstandingItem
-from governance.db.models import PackageRow, ReminderRoundRow, ReminderRow
+from governance.db.repositories import PackageRepository, ReminderRepository
 from governance.domain.rules import (
     PackageStatus,
     due_reminder_round,
@@ -50,26 +47,13 @@ async def run_reminder_round(
     if round_date is None:
         return RoundResult(None, 0)
     async with UnitOfWork(database) as uow:
-        session = uow.session
-        claimed = await session.execute(
-            pg_insert(ReminderRoundRow)
-            .values(round_date=round_date, reminders=0)
-            .on_conflict_do_nothing()
-            .returning(ReminderRoundRow.round_date)
-        )
-        if claimed.first() is None:
+        rounds = ReminderRepository(uow.session)
+        if not await rounds.claim_round(round_date):
             await uow.rollback()
             return RoundResult(round_date, 0, already_done=True)
         years = reminder_years(round_date)
-        packages = (
-            await session.execute(
-                select(PackageRow)
-                .where(PackageRow.year.in_(years))
-                .order_by(PackageRow.home_municipality_code, PackageRow.year, PackageRow.id)
-            )
-        ).scalars()
         by_municipality: dict[str, list[OutstandingItem]] = {}
-        for package in packages:
+        for package in await PackageRepository(uow.session).packages_of_years(years):
             missing = outstanding_for_municipality(PackageStatus(package.status))
             if missing is None:
                 continue
@@ -84,19 +68,10 @@ async def run_reminder_round(
             )
         for municipality, items in by_municipality.items():
             reminder_id = f"{municipality}-{round_date.isoformat()}"
-            session.add(
-                ReminderRow(
-                    round_date=round_date,
-                    municipality_code=municipality,
-                    reminder_id=reminder_id,
-                    items=len(items),
-                )
-            )
+            await rounds.add_reminder(round_date, municipality, reminder_id, len(items))
             uow.record_event(
                 outgoing.reminder_due(reminder_id, municipality, round_date, years, items)
             )
-        round_row = await session.get(ReminderRoundRow, round_date)
-        assert round_row is not None
-        round_row.reminders = len(by_municipality)
+        await rounds.finish_round(round_date, len(by_municipality))
         await uow.commit()
     return RoundResult(round_date, len(by_municipality))

@@ -3,46 +3,28 @@ department report as a tree (organisation → departments), as JSON and as Excel
 critical colours kept. Years are governance years (styringsår), not accounts years.
 
 Each caller sees what it may see of the packages (the same rules as the packages themselves);
-the public sees the key figures of packages whose meeting has been held.
+the public (``scope=None``) sees the key figures of packages whose meeting has been held.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import xlsxwriter
-from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.access import Scope
 from governance.db.models import FormRow, PackageRow
-from governance.domain.rules import FormKind, PackageStatus
-from governance.services.access import Actor
+from governance.db.repositories import PackageRepository
+from governance.domain.rules import FormKind
+from governance.domain.visibility import sees_form
 
 HISTORY_YEARS = 5
-PUBLISHED = [s.value for s in PackageStatus if s.published]
 EXCEL_COLOURS = {"red": "#E06666", "yellow": "#FFD966", "green": "#93C47D"}
 COLOUR_LABELS = {"red": "Rød", "yellow": "Gul", "green": "Grøn", "none": ""}
-
-Visible = Callable[[PackageRow, str | None], bool]
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Which packages and department forms a report may use."""
-
-    packages: ColumnElement[bool]
-    department_visible: Visible
-
-    @classmethod
-    def of(cls, actor: Actor) -> Scope:
-        return cls(actor.package_filter(), actor.sees_department_form)
-
-    @classmethod
-    def public(cls) -> Scope:
-        return cls(PackageRow.status.in_(PUBLISHED), lambda _package, _municipality: True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,36 +45,28 @@ class FigureRow:
 
 async def _forms(
     session: AsyncSession,
-    scope: Scope,
+    scope: Scope | None,
     years: Sequence[int],
     organisation_id: str | None,
     municipality_code: str | None,
 ) -> list[tuple[PackageRow, FormRow]]:
-    statement = (
-        select(PackageRow, FormRow)
-        .join(FormRow, FormRow.package_id == PackageRow.id)
-        .where(
-            scope.packages,
-            PackageRow.year.in_(list(years)),
-            FormRow.kind == FormKind.DEPARTMENT.value,
-        )
-        .order_by(PackageRow.organisation_id, FormRow.key, PackageRow.year)
-    )
-    if organisation_id is not None:
-        statement = statement.where(PackageRow.organisation_id == organisation_id)
-    if municipality_code is not None:
-        statement = statement.where(FormRow.municipality_code == municipality_code)
-    rows = (await session.execute(statement)).all()
+    """The department forms of the packages the caller sees (``None``: the public), of those
+    the caller sees."""
+    caller = scope.municipality_code if scope else None
     return [
         (package, form)
-        for package, form in rows
-        if scope.department_visible(package, form.municipality_code)
+        for package, form in await PackageRepository(session).department_forms_read_by(
+            scope, years, organisation_id, municipality_code
+        )
+        if sees_form(
+            caller, package.home_municipality_code, FormKind.DEPARTMENT, form.municipality_code
+        )
     ]
 
 
 async def key_figure_report(
     session: AsyncSession,
-    scope: Scope,
+    scope: Scope | None,
     *,
     year: int,
     organisation_id: str | None = None,
@@ -145,7 +119,7 @@ class OrganisationNode:
 
 async def department_report(
     session: AsyncSession,
-    scope: Scope,
+    scope: Scope | None,
     *,
     year: int,
     organisation_id: str | None = None,

@@ -9,7 +9,6 @@ import pytest
 from governance.domain.rules import (
     AnswerError,
     FigureState,
-    FormCheck,
     FormKind,
     FormStatus,
     PackageStatus,
@@ -21,7 +20,6 @@ from governance.domain.rules import (
     outstanding_for_municipality,
     package_status_while_editable,
     reminder_round_dates,
-    send_blockers,
 )
 
 YES = Question("q1", FormKind.REPORT, "s", "Spørgsmål?", QuestionKind.YES_NO, True)
@@ -124,20 +122,6 @@ class TestProgress:
             package_status_while_editable([FormStatus.COMPLETE, FormStatus.COMPLETE])
             is PackageStatus.COMPLETE
         )
-
-
-class TestSendBlockers:
-    def test_lists_missing_accounts_comments_and_answers(self):
-        progress = form_progress([YES], {}, [FigureState("rent", "yellow", None)])
-        errors = send_blockers([FormCheck("d1", progress)], ["d1"])
-        assert [e.code for e in errors] == [
-            "accounts-missing",
-            "key-figure-comment-missing",
-            "form-incomplete",
-        ]
-
-    def test_nothing_blocks_a_complete_package(self):
-        assert send_blockers([FormCheck("report", form_progress([YES], {"q1": True}))], []) == []
 
 
 class TestStatuses:
