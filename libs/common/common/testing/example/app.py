@@ -111,6 +111,10 @@ async def rename_thing_and_fail(
     thing_id: str, name: str, principal: Writer, uow: UnitOfWorkDep
 ) -> ThingRead:
     """Changes the thing, records an event, then breaks a rule: nothing of it may be stored."""
+    row = (await uow.session.execute(select(things).where(things.c.id == thing_id))).one_or_none()
+    if row is None:
+        raise NotFoundError(f"Thing {thing_id} was not found.")
+    ensure_may_see_organisation(principal, row.organisation_id, f"Thing {thing_id}")
     await uow.session.execute(update(things).where(things.c.id == thing_id).values(name=name))
     uow.record_event(changed_event(thing_id, 99, name))
     raise RuleViolationError("The name was changed, then a rule broke: nothing is kept.")
