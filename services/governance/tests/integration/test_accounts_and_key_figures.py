@@ -4,6 +4,8 @@ and "update benchmarks" after an explicit confirmation."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from common.auth import Role
@@ -102,13 +104,22 @@ class TestReportAccounts:
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "#/operating_cost"
 
-    async def test_a_large_department_area_is_accepted(self, client, tokens):
+    async def test_a_large_department_area_is_accepted(self, client, tokens, governance_db_url):
+        area = "152340.75"  # ~1,800 dwellings: beyond a dwelling's 99,999.99 m²
+        headers = org(tokens, "BO-1")
         response = await client.put(
-            f"{D1}/accounts",
-            json={**ACCOUNTS, "total_area_m2": "152340.00"},  # ~1,800 dwellings
-            headers=org(tokens, "BO-1"),
+            f"{D1}/accounts", json={**ACCOUNTS, "total_area_m2": area}, headers=headers
         )
         assert response.status_code == 200, response.text
+        assert response.json()["total_area_m2"] == area
+        [stored] = (await client.get(f"{API}/packages/{PKG}/accounts", headers=headers)).json()
+        assert stored["total_area_m2"] == area
+        assert sql(
+            governance_db_url, "SELECT total_area_m2 FROM accounts WHERE department_id = 'd1'"
+        ) == [(Decimal(area),)]
+        [envelope] = outbox(governance_db_url, "governance.accounts.reported")
+        event = AccountsReportedV1.from_envelope(Envelope.from_structured(envelope))
+        assert event.total_area_m2 == Decimal(area)
 
     async def test_an_area_beyond_what_the_event_carries_is_refused_not_a_500(self, client, tokens):
         response = await client.put(
