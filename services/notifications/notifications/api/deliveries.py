@@ -192,5 +192,4 @@ async def resend_delivery(
     delivery_id: Annotated[uuid.UUID, Path()], scope: NotificationScope, uow: UnitOfWorkDep
 ) -> Any:
     reopened = await deliveries.resend(uow, scope, delivery_id)
-    await uow.commit()
     return {"items": [delivery_out(r, scope) for r in reopened]}

@@ -141,7 +141,6 @@ async def put_recipient(
         expected_version=parse_if_match(if_match) or body.version,
     )
     row, created = await directory.set_recipient(uow, scope, command)
-    await uow.commit()
     response.status_code = 201 if created else 200
     response.headers["ETag"] = etag(row.version)
     return recipient_out(row)
