@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-MEMBERS := libs/common libs/platform $(wildcard services/*)
+MEMBERS := libs/common libs/platform libs/register-synthetic $(wildcard services/*)
 INFRA_ENV := .cache/test-infra.env
 PYTEST_ARGS ?=
 
@@ -44,7 +44,7 @@ lint: install
 	$(BIN)/lint-imports --no-cache
 
 typecheck: install
-	$(BIN)/mypy libs/common/common libs/platform/housing $(foreach s,$(wildcard services/*),$(s)/$(notdir $(subst -,_,$(s))))
+	$(BIN)/mypy libs/common/common libs/platform/housing libs/register-synthetic/register_synthetic $(foreach s,$(wildcard services/*),$(s)/$(notdir $(subst -,_,$(s))))
 
 test: infra lint typecheck
 	source $(INFRA_ENV) && $(BIN)/pytest $(PYTEST_ARGS)

@@ -22,7 +22,7 @@ from common.events.contracts import (
 )
 from common.events.envelope import Envelope
 from register.domain.codes import RENT_FORMING
-from register.synthetic import SyntheticRegister
+from register_synthetic import SyntheticRegister
 
 SEED = 20261124
 RECORDED_AT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

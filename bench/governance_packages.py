@@ -1,7 +1,7 @@
 """Governance benchmark: the year's packages for the synthetic national register, and the PDF
 of its largest organisation.
 
-The synthetic register (``register.synthetic``, seed 1, 640,000 dwellings: ~500 organisations
+The synthetic register (``register_synthetic``, seed 1, 640,000 dwellings: ~500 organisations
 and their departments; 20,000 dwellings with ``--quick``) reaches a fresh governance database
 the way it does in production: ``OrganisationUpsertedV1`` and ``DepartmentUpsertedV1`` through
 the master-data consumer, then a ``KeyFiguresUpdatedV1`` per department (eight figures, 70 %
@@ -63,7 +63,7 @@ from governance.services.access import Actor
 from governance.services.documents import package_document, render_pdf
 from governance.services.forms import replace_catalogue
 from governance.services.packages import generate_packages
-from register.synthetic import SyntheticRegister
+from register_synthetic import SyntheticRegister
 
 Progress = Callable[[str], None]
 SEED = 1

@@ -1,6 +1,6 @@
 """Register benchmark 1: bulk load through the webservice against raw ``COPY``.
 
-The synthetic register (``register.synthetic``, seed 1) at a documented scale is loaded, round
+The synthetic register (``register_synthetic``, seed 1) at a documented scale is loaded, round
 after round, two ways into two fresh register databases on the same PostgreSQL server:
 
 * **COPY (baseline)** – ``iter_table_rows`` → psycopg ``cursor.copy()``: ``COPY table (columns)
@@ -53,7 +53,7 @@ from bench.register_common import (
     wire_items,
 )
 from common.db.engine import libpq_dsn
-from register.synthetic import iter_table_rows
+from register_synthetic import iter_table_rows
 
 GOAL_RATIO = 0.5
 SUBMISSIONS = "/register/v1/submissions"

@@ -32,7 +32,7 @@ from common.db.engine import libpq_dsn
 from common.testing.fixtures import TEST_AUDIENCE, TEST_ISSUER, TokenFactory
 from register.api.schemas import RECORD_SCHEMAS
 from register.domain.records import EntityType
-from register.synthetic import (
+from register_synthetic import (
     TABLE_COLUMNS,
     DepartmentBundle,
     HousingExpense,

@@ -63,7 +63,7 @@ from bench.register_common import (
 )
 from bench.register_http import Connection, encode_post
 from common.db.engine import libpq_dsn
-from register.synthetic import SyntheticRegister, iter_table_rows
+from register_synthetic import SyntheticRegister, iter_table_rows
 
 GOAL_RATIO = 0.8
 GOAL_RATE = 500.0

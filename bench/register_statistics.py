@@ -1,6 +1,6 @@
 """Register benchmark 3: a municipality's statistics on a national-scale register.
 
-The synthetic register (``register.synthetic``, seed 1, 640,000 dwellings: the national stock;
+The synthetic register (``register_synthetic``, seed 1, 640,000 dwellings: the national stock;
 20,000 with ``--quick``) is copied into a fresh register database with ``COPY`` and
 ``ANALYZE``d, and a uvicorn process serves ``register.main:create_app`` on it. Then, round
 after round, each of these is timed once, one after the other, so a slow moment of the machine
@@ -36,7 +36,7 @@ from bench.register_common import (
     register_server,
 )
 from common.db.engine import libpq_dsn
-from register.synthetic import iter_table_rows
+from register_synthetic import iter_table_rows
 
 MUNICIPALITY = "101"
 SNAPSHOT = "2023-01-01"  # 1 January after the synthetic register's re-letting year

@@ -38,7 +38,7 @@ from housing.services import SERVICES, ServiceEntry
 from housing.settings import PlatformSettings
 
 if TYPE_CHECKING:
-    from register.demo import SeedReport
+    from register_synthetic.demo import SeedReport
 
 log = structlog.get_logger(__name__)
 
@@ -207,12 +207,13 @@ def build_platform(
 
 def seed_demo_data(platform: PlatformSettings, dispatcher: ServiceDispatcher) -> SeedReport | None:
     """First start: a slice of the synthetic register into the empty register, through the
-    register's own bulk submission use case (``register.demo``); a register with data is left
-    alone. Its events wait in the register's outbox until the relay runs with the platform."""
+    register's own bulk submission use case (``register_synthetic.demo``); a register with data
+    is left alone. Its events wait in the register's outbox until the relay runs with the
+    platform."""
     running = dispatcher.services.get(DEMO_SERVICE)
     if not platform.demo_seed or running is None:
         return None
-    from register.demo import seed_demo
+    from register_synthetic.demo import seed_demo
 
     async def seed() -> SeedReport:
         database = Database(running.settings.effective_database_url, pool_size=1)

@@ -12,7 +12,7 @@ from benchmarks.domain import figures as f
 from common.db.engine import Database
 from common.events.envelope import Envelope
 from common.testing.fixtures import truncate_all_tables
-from register.demo import seed_demo
+from register_synthetic.demo import seed_demo
 
 from ..conftest import sql
 

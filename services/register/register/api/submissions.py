@@ -50,7 +50,7 @@ DESCRIPTION = (
 
 def parse_record(index: int, item: SubmissionRecord) -> SubmittedRecord:
     """One wire item of a submission → a write command, or the reasons it cannot be read (the
-    same parsing for the webservice and for the demo data, ``register.demo``)."""
+    same parsing for the webservice and for the demo data, ``register_synthetic.demo``)."""
     raw = item.record
     id_field = ID_FIELDS.get(item.type)
     raw_id = raw.get(id_field) if id_field else None

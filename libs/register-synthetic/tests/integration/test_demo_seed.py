@@ -7,14 +7,14 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import psycopg
 import pytest
+from sqlalchemy import make_url
 
 from common.db.engine import Database
 from common.testing.fixtures import truncate_all_tables
-from register import synthetic
-from register.demo import DEMO_SUBJECT, seed_demo
-
-from .test_records_api import sql
+from register_synthetic import summary
+from register_synthetic.demo import DEMO_SUBJECT, seed_demo
 
 SEED = 7
 DWELLINGS = 60
@@ -27,6 +27,13 @@ async def database(register_db_url: str) -> AsyncIterator[Database]:
     database = Database(register_db_url)
     yield database
     await database.dispose()
+
+
+def sql(db_url: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    dsn = make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as connection:
+        cursor = connection.execute(query, params)
+        return list(cursor) if cursor.description else []
 
 
 def count(db_url: str, query: str, *params: Any) -> int:
@@ -48,7 +55,7 @@ class TestSeedDemo:
     async def test_it_loads_the_slice_through_the_bulk_use_case(
         self, database: Database, register_db_url: str
     ) -> None:
-        expected = synthetic.summary(SEED, DWELLINGS)
+        expected = summary(SEED, DWELLINGS)
 
         report = await seed_demo(database, dwellings=DWELLINGS, seed=SEED, max_records=MAX_RECORDS)
 

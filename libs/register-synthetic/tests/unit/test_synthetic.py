@@ -14,7 +14,6 @@ import pytest
 from stdnum.dk import cvr
 
 from common.municipalities import MUNICIPALITIES
-from register import synthetic
 from register.db.models import Base
 from register.domain.codes import (
     CAPITAL_REGION,
@@ -22,10 +21,7 @@ from register.domain.codes import (
     AllocationType,
     HousingType,
 )
-from register.synthetic import (
-    FAMILY_RENT_BANDS,
-    HOUSING_TYPE_SHARES,
-    RELETTING_ALLOCATION_COUNTS,
+from register_synthetic import (
     TABLE_COLUMNS,
     BuildingSection,
     Department,
@@ -33,9 +29,18 @@ from register.synthetic import (
     HousingExpense,
     Lease,
     Organisation,
+    Summary,
+    SyntheticRegister,
     iter_records,
     iter_table_rows,
     summary,
+)
+from register_synthetic.cli import main
+from register_synthetic.shape import (
+    FAMILY_RENT_BANDS,
+    HOUSING_TYPE_SHARES,
+    OTHER_RENT_RANGES,
+    RELETTING_ALLOCATION_COUNTS,
 )
 
 SEED = 11
@@ -75,7 +80,7 @@ def register() -> Register:
 
 
 @pytest.fixture(scope="module")
-def counted() -> synthetic.Summary:
+def counted() -> Summary:
     return summary(SEED, dwellings=DWELLINGS, relet_year=RELET_YEAR)
 
 
@@ -131,7 +136,7 @@ def test_memory_stays_flat_over_200000_dwellings() -> None:
 # --- shares (seed 003) -------------------------------------------------------------------------
 
 
-def test_housing_type_shares_are_78_14_8(counted: synthetic.Summary) -> None:
+def test_housing_type_shares_are_78_14_8(counted: Summary) -> None:
     assert sum(counted.dwellings_by_type.values()) == DWELLINGS
     for housing_type, share in HOUSING_TYPE_SHARES.items():
         assert counted.share(counted.dwellings_by_type, housing_type.value) == pytest.approx(
@@ -139,7 +144,7 @@ def test_housing_type_shares_are_78_14_8(counted: synthetic.Summary) -> None:
         )
 
 
-def test_family_rents_follow_figure_4(counted: synthetic.Summary) -> None:
+def test_family_rents_follow_figure_4(counted: Summary) -> None:
     total = sum(band.dwellings for band in FAMILY_RENT_BANDS)
     assert sum(counted.family_rent_bands.values()) == counted.family_dwellings
     for band in FAMILY_RENT_BANDS:
@@ -150,11 +155,11 @@ def test_family_rents_follow_figure_4(counted: synthetic.Summary) -> None:
     assert under_4500 / counted.family_dwellings == pytest.approx(110_800 / 506_300, abs=PP)
 
 
-def test_about_11_percent_of_family_dwellings_are_relet(counted: synthetic.Summary) -> None:
+def test_about_11_percent_of_family_dwellings_are_relet(counted: Summary) -> None:
     assert counted.reletting_share == pytest.approx(57_862 / 506_300, abs=0.015)
 
 
-def test_relettings_follow_table_1(counted: synthetic.Summary) -> None:
+def test_relettings_follow_table_1(counted: Summary) -> None:
     total = sum(RELETTING_ALLOCATION_COUNTS.values())
     assert total == 57_862
     for allocation, count in RELETTING_ALLOCATION_COUNTS.items():
@@ -162,7 +167,7 @@ def test_relettings_follow_table_1(counted: synthetic.Summary) -> None:
         assert share == pytest.approx(count / total, abs=PP), allocation
 
 
-def test_summary_counts_match_the_stream(register: Register, counted: synthetic.Summary) -> None:
+def test_summary_counts_match_the_stream(register: Register, counted: Summary) -> None:
     assert counted.counts == {
         "organisation": len(register.organisations),
         "department": len(register.departments),
@@ -189,7 +194,7 @@ def test_organisations_have_valid_unique_cvr_numbers(register: Register) -> None
 
 
 def test_national_scale_has_about_500_organisations_some_administered() -> None:
-    organisations = synthetic.SyntheticRegister(1).organisations
+    organisations = SyntheticRegister(1).organisations
     assert len(organisations) == 500
     assert all(cvr.is_valid(org.cvr) for org in organisations)
     administrators = {org.administered_by for org in organisations} - {None}
@@ -323,7 +328,7 @@ def test_youth_and_elderly_rents_stay_in_their_ranges(register: Register) -> Non
     for expense in register.expenses:
         if expense.lease_id in current and expense.expense_type in RENT_FORMING:
             rents[expense.lease_id] += expense.monthly_amount
-    for housing_type_, (low, high) in synthetic.OTHER_RENT_RANGES.items():
+    for housing_type_, (low, high) in OTHER_RENT_RANGES.items():
         values = [rent for lease, rent in rents.items() if lease_type[lease] == housing_type_]
         assert values
         assert all(low <= rent <= high for rent in values)
@@ -394,7 +399,7 @@ def test_table_rows_come_in_foreign_key_order() -> None:
 
 
 def test_cli_writes_ndjson(capsys: pytest.CaptureFixture[str]) -> None:
-    assert synthetic.main(["--seed", "2", "--dwellings", "300", "--format", "ndjson"]) == 0
+    assert main(["--seed", "2", "--dwellings", "300", "--format", "ndjson"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     entities = [line["entity_type"] for line in lines]
     assert entities[0] == "organisation"
@@ -405,7 +410,7 @@ def test_cli_writes_ndjson(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_prints_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    assert synthetic.main(["--dwellings", "2000", "--format", "summary"]) == 0
+    assert main(["--dwellings", "2000", "--format", "summary"]) == 0
     captured = capsys.readouterr()
     assert "Family re-lettings 2022 (Table 1)" in captured.out
     assert "dwellings/s" in captured.err

@@ -9,7 +9,7 @@ gets its history row, every submission its ``submissions`` row and every accepte
 outbox event — the demo register is indistinguishable from one reported by ERP systems.
 
 The submitter is an ERP client ``demo-seed`` acting for the slice's organisations (a
-:class:`~common.auth.Principal` turned into a write scope by the register's own access rules).
+:class:`~common.auth.Principal` turned into a write scope with the register's writer roles).
 
 First start only: if the register holds any organisation, nothing is done. The whole slice is
 one transaction (one commit after the last submission), so an interrupted first start leaves an
@@ -28,17 +28,26 @@ from typing import Any, Final
 import structlog
 from sqlalchemy import select, text
 
+from common.access import Scope
 from common.auth import Principal, Role
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
-from register import synthetic
-from register.api.access import scope_for
+from register.api.deps import WRITER_ROLES
 from register.api.schemas import RECORD_SCHEMAS, LeaseExpenseIn, SubmissionRecord, WireModel
 from register.api.submissions import parse_record
 from register.db.models import OrganisationRow
 from register.domain.records import EntityType, Outcome
 from register.services.submissions import SubmissionReport, SubmittedRecord, submit
 from register.settings import RegisterSettings
+from register_synthetic.generator import SyntheticRegister
+from register_synthetic.records import (
+    BuildingSection,
+    Department,
+    Dwelling,
+    HousingExpense,
+    Lease,
+    Organisation,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -50,13 +59,7 @@ MAX_RECORDS_PER_SUBMISSION: Final = RegisterSettings.model_fields["bulk_max_reco
 _SEED_LOCK: Final = 0x7265_6764_656D_6F31
 _PROBLEMS_KEPT: Final = 20
 
-SyntheticRecord = (
-    synthetic.Organisation
-    | synthetic.Department
-    | synthetic.BuildingSection
-    | synthetic.Dwelling
-    | synthetic.Lease
-)
+SyntheticRecord = Organisation | Department | BuildingSection | Dwelling | Lease
 # Columns of the synthetic rows that are not on the wire: the record's version (on the wire it
 # is the version a change was based on), the derived region, and a lease's server-kept state.
 _NOT_ON_THE_WIRE: Final = frozenset({"version", "region", "status", "warnings", "lease_id"})
@@ -96,25 +99,23 @@ def _wire_fields(row: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]
     return {aliases.get(name, name): v for name, v in row.items() if name not in _NOT_ON_THE_WIRE}
 
 
-def wire_item(
-    record: SyntheticRecord, expenses: Sequence[synthetic.HousingExpense] = ()
-) -> SubmissionRecord:
+def wire_item(record: SyntheticRecord, expenses: Sequence[HousingExpense] = ()) -> SubmissionRecord:
     """A synthetic record as a bulk submission's item; a lease carries its housing expenses."""
     entity_type = EntityType(record.ENTITY)
     body = _wire_fields(record.as_row(), _ALIASES[entity_type])
-    if isinstance(record, synthetic.Lease):
+    if isinstance(record, Lease):
         body[_ALIASES[EntityType.LEASE]["expenses"]] = [
             _wire_fields(expense.as_row(), _EXPENSE_ALIASES) for expense in expenses
         ]
     return SubmissionRecord(type=entity_type, record=body)
 
 
-def _items(register: synthetic.SyntheticRegister) -> Iterator[list[SubmissionRecord]]:
+def _items(register: SyntheticRegister) -> Iterator[list[SubmissionRecord]]:
     """The organisations, then one list per department (its sections, dwellings and leases with
     their expenses): the unit a submission is filled with."""
     yield [wire_item(organisation) for organisation in register.organisations]
     for bundle in register.bundles():
-        expenses: dict[str, list[synthetic.HousingExpense]] = {}
+        expenses: dict[str, list[HousingExpense]] = {}
         for expense in bundle.expenses:
             expenses.setdefault(expense.lease_id, []).append(expense)
         yield [
@@ -200,13 +201,13 @@ async def _seed(
                 seed=seed,
                 dwellings=dwellings,
             )
-        register = synthetic.SyntheticRegister(seed, dwellings)
+        register = SyntheticRegister(seed, dwellings)
         principal = Principal(
             subject=DEMO_SUBJECT,
             role=Role.ERP_CLIENT,
             organisation_ids=frozenset(org.id for org in register.organisations),
         )
-        scope = scope_for(principal, write=True)
+        scope = Scope.of(principal, allowed=WRITER_ROLES, action="report to the register here")
         stored: Counter[str] = Counter()
         outcomes: Counter[Outcome] = Counter()
         problems: list[str] = []
