@@ -42,6 +42,7 @@ from psycopg import sql as psql
 
 from bench import _stats
 from bench._setup import Infra, database_url
+from common.access import Scope
 from common.auth import Role
 from common.db import migrations
 from common.db.engine import Database, libpq_dsn
@@ -59,7 +60,6 @@ from common.events.contracts import (
 from common.events.envelope import Envelope
 from governance.domain.catalogue import STANDARD_QUESTIONS
 from governance.events.incoming import consumers
-from governance.services.access import Actor
 from governance.services.documents import package_document, render_pdf
 from governance.services.forms import replace_catalogue
 from governance.services.packages import generate_packages
@@ -79,7 +79,7 @@ FIGURE_CODES = (
     "vacancy_days",
     "vacancy_loss_share",
 )
-FUND = Actor("bench-fund", Role.FUND, frozenset(), None)
+FUND = Scope("bench-fund", Role.FUND, None, None)
 BASELINE_SQL = (
     "INSERT INTO packages (id, organisation_id, year, status, version, home_municipality_code) "
     "SELECT 'pkg-' || %(year)s || '-' || o.id, o.id, %(year)s, 'ready', 1, "
@@ -330,7 +330,7 @@ async def _run(infra: Infra, settings: Settings, progress: Progress) -> Result:
         result.largest_organisation, result.largest_departments = largest, departments
         package_id = f"pkg-{YEAR}-{largest}"
         _answer_everything(url, package_id)
-        owner = Actor("bench-owner", Role.HOUSING_ORG, frozenset({largest}), None)
+        owner = Scope("bench-owner", Role.HOUSING_ORG, frozenset({largest}), None)
         trivial = "<html><body><p>Dokumentationspakke</p></body></html>"
         render_pdf(trivial)  # warm-up: loads Pango and the fonts
         import pypdf
