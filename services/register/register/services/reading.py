@@ -17,7 +17,6 @@ All queries are in :mod:`register.db.queries_history`.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
@@ -33,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from common.access import Scope
 from common.errors import NotFoundError
+from common.exports import csv_writer, write_row
 from common.money import to_dkk
 from register.db import queries_history as q
 from register.db.queries_history import (
@@ -271,12 +271,14 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _csv_value(value: Any) -> str:
-    if value is None:
-        return ""
+def _csv_value(value: Any) -> Any:
+    """A feed value for the CSV writer: amounts stay numbers (kroner and øre), text is
+    neutralised by the writer, ``None`` is an empty field."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(_json_value(value))
+    if isinstance(value, Decimal):
+        return to_dkk(value)
+    return value
 
 
 def feed_record(row: Any, on: date) -> dict[str, Any]:
@@ -298,7 +300,7 @@ async def municipality_feed(
     connection held only while the body is being sent."""
     if fmt is FeedFormat.CSV:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer = csv_writer(buffer)
         writer.writerow(FEED_HEADER)
         yield buffer.getvalue().encode()
     async with engine.connect() as connection:
@@ -312,10 +314,14 @@ async def municipality_feed(
                 )
             else:
                 buffer = io.StringIO()
-                writer = csv.writer(buffer, lineterminator="\r\n")
+                writer = csv_writer(buffer)
                 for r in rows:
-                    record = feed_record(r, on)
-                    writer.writerow([_csv_value(record[name]) for name in FEED_HEADER])
+                    writer.writerow(
+                        [
+                            on if not column else _csv_value(getattr(r, column))
+                            for _, column in FEED_COLUMNS
+                        ]
+                    )
                 chunk = buffer.getvalue()
             yield chunk.encode()
 
@@ -597,7 +603,7 @@ def report_csv(reports: Sequence[DepartmentReport]) -> bytes:
     sheets = report_sheets(reports)
     width = max(len(s.headers) for s in sheets)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer)
     writer.writerow(["Afsnit", *(f"Kolonne{i + 1}" for i in range(width))])
     for sheet in sheets:
         writer.writerow([f"{sheet.name} (overskrift)", *sheet.headers])
@@ -613,12 +619,12 @@ def report_xlsx(reports: Sequence[DepartmentReport]) -> bytes:
     bold = workbook.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1})
     for sheet in report_sheets(reports):
         worksheet = workbook.add_worksheet(sheet.name)
-        worksheet.write_row(0, 0, sheet.headers, bold)
+        write_row(worksheet, 0, 0, sheet.headers, bold)
         worksheet.freeze_panes(1, 0)
         for column, width in enumerate(sheet.widths):
             worksheet.set_column(column, column, max(width, len(sheet.headers[column]) + 2))
         for index, row in enumerate(sheet.rows, start=1):
-            worksheet.write_row(index, 0, row)
+            write_row(worksheet, index, 0, row)
         if sheet.rows:
             worksheet.autofilter(0, 0, len(sheet.rows), len(sheet.headers) - 1)
     workbook.close()

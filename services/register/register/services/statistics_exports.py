@@ -3,13 +3,13 @@ monthly vacancy counts as CSV (the JSON of both is the API's)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from typing import Any, Final
 
 import xlsxwriter
 
+from common.exports import csv_writer, write_cell
 from register.domain.suppression import Cell
 from register.services.statistics import (
     ALLOCATION_LABELS,
@@ -58,24 +58,24 @@ def data_sheet_xlsx(sheet: DataSheet) -> bytes:
         name: str, lead: list[tuple[str, Any]], units: Sequence[SheetUnit], intro: str
     ) -> None:
         ws = workbook.add_worksheet(name)
-        ws.write(0, 0, intro, title)
-        ws.write(1, 0, f"Bestand og husleje pr. {sheet.date.isoformat()}; x = diskretioneret")
+        write_cell(ws, 0, 0, intro, title)
+        write_cell(ws, 1, 0, f"Bestand og husleje pr. {sheet.date.isoformat()}; x = diskretioneret")
         header_row = 3
         headers = [h for h, _ in lead] + [label for _, label, _ in columns]
         for col, header in enumerate(headers):
-            ws.write(header_row, col, header, bold)
+            write_cell(ws, header_row, col, header, bold)
             ws.set_column(col, col, 14 if col >= len(lead) else 28)
         for r, unit in enumerate(units, start=header_row + 1):
             for col, (_, attr) in enumerate(lead):
-                ws.write(r, col, attr(unit))
+                write_cell(ws, r, col, attr(unit))
             for i, (column, _, fmt) in enumerate(columns, start=len(lead)):
                 v, is_hidden = value_of(unit, column)
                 if is_hidden:
-                    ws.write(r, i, "x", hidden)
+                    write_cell(ws, r, i, "x", hidden)
                 elif v is None:
-                    ws.write_blank(r, i, None)
+                    write_cell(ws, r, i, None)
                 else:
-                    ws.write_number(r, i, v, fmt)
+                    write_cell(ws, r, i, v, fmt)
         ws.freeze_panes(header_row + 1, len(lead))
         ws.autofilter(header_row, 0, header_row + max(len(units), 1), len(headers) - 1)
 
@@ -125,7 +125,7 @@ CSV_COLUMNS: Final = (
 def monthly_vacancy_csv(report: MonthlyVacancy) -> str:
     """One line per department (RFC 4180, comma-separated, UTF-8)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)
     writer.writerow(CSV_COLUMNS)
     for organisation in report.organisations:
         for d in organisation.departments:
