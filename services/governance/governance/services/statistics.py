@@ -17,6 +17,7 @@ import xlsxwriter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
+from common.exports import write_cell, write_row
 from governance.db.models import FormRow, PackageRow
 from governance.db.repositories import PackageRepository
 from governance.domain.rules import FormKind
@@ -176,18 +177,18 @@ def key_figure_workbook(years: list[int], rows: list[FigureRow]) -> bytes:
     header = ["Boligorganisation", "Afdeling", "Nøgletal", "Enhed"]
     for year in years:
         header += [f"{year}", f"{year} benchmark", f"{year} vurdering"]
-    sheet.write_row(0, 0, header, formats["header"])
+    write_row(sheet, 0, 0, header, formats["header"])
     for index, row in enumerate(rows, start=1):
-        sheet.write_row(index, 0, [row.organisation_id, row.department_id, row.code, row.unit])
+        write_row(sheet, index, 0, [row.organisation_id, row.department_id, row.code, row.unit])
         for offset, year in enumerate(years):
             column = 4 + offset * 3
             cell = row.by_year.get(year)
             if cell is None:
                 continue
             fmt = formats.get(cell.colour, formats["none"])
-            sheet.write(index, column, _number(cell.value), fmt)
-            sheet.write(index, column + 1, _number(cell.benchmark))
-            sheet.write(index, column + 2, COLOUR_LABELS.get(cell.colour, ""), fmt)
+            write_cell(sheet, index, column, _number(cell.value), fmt)
+            write_cell(sheet, index, column + 1, _number(cell.benchmark))
+            write_cell(sheet, index, column + 2, COLOUR_LABELS.get(cell.colour, ""), fmt)
     sheet.freeze_panes(1, 4)
     sheet.autofilter(0, 0, max(len(rows), 1), len(header) - 1)
     sheet.set_column(0, 3, 18)
@@ -203,22 +204,28 @@ def department_workbook(year: int, codes: list[str], tree: list[OrganisationNode
     formats = _formats(book)
     sheet = book.add_worksheet(f"Afdelinger {year}")
     sheet.outline_settings(True, False, True, False)  # summary rows above the details
-    sheet.write_row(
-        0, 0, ["Boligorganisation", "Afdeling", "Kommune", "Status", *codes], formats["header"]
+    write_row(
+        sheet,
+        0,
+        0,
+        ["Boligorganisation", "Afdeling", "Kommune", "Status", *codes],
+        formats["header"],
     )
     row = 1
     for node in tree:
-        sheet.write_row(
+        write_row(
+            sheet,
             row,
             0,
             [node.organisation_id, f"{len(node.departments)} afdelinger", "", node.status],
             formats["organisation"],
         )
-        sheet.write(row, 4, f"{node.red} røde, {node.yellow} gule", formats["organisation"])
+        write_cell(sheet, row, 4, f"{node.red} røde, {node.yellow} gule", formats["organisation"])
         row += 1
         for department in node.departments:
             sheet.set_row(row, None, None, {"level": 1, "hidden": True})
-            sheet.write_row(
+            write_row(
+                sheet,
                 row,
                 0,
                 [
@@ -231,7 +238,8 @@ def department_workbook(year: int, codes: list[str], tree: list[OrganisationNode
             for offset, code in enumerate(codes):
                 cell = department.figures.get(code)
                 if cell is not None:
-                    sheet.write(
+                    write_cell(
+                        sheet,
                         row,
                         4 + offset,
                         _number(cell.value),
