@@ -8,6 +8,7 @@ import xlsxwriter
 
 from benchmarks.api.schemas import OverviewFigures
 from benchmarks.domain import figures as f
+from common.exports import write_cell, write_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -23,21 +24,22 @@ def workbook(overview: OverviewFigures) -> bytes:
         "yellow": book.add_format({"bg_color": "#FFF2A8"}),
     }
     sheet = book.add_worksheet("Nøgletal")
-    sheet.write_row(0, 0, ["Nøgletal", "Kode", "Enhed", "Værdi", "Afdelinger", "Landsgns."], bold)
+    write_row(sheet, 0, 0, ["Nøgletal", "Kode", "Enhed", "Værdi", "Afdelinger", "Landsgns."], bold)
     for line, total in enumerate(overview.aggregate.figures, start=1):
-        sheet.write_row(line, 0, [total.name, total.code, total.unit])
+        write_row(sheet, line, 0, [total.name, total.code, total.unit])
         if total.value is not None:
-            sheet.write_number(line, 3, float(total.value))
-        sheet.write_number(line, 4, total.departments)
+            write_cell(sheet, line, 3, float(total.value))
+        write_cell(sheet, line, 4, total.departments)
         if total.benchmark is not None:
-            sheet.write_number(line, 5, float(total.benchmark))
+            write_cell(sheet, line, 5, float(total.benchmark))
     detail = book.add_worksheet("Afdelinger")
     header = ["Afdeling", "Boligorganisation", "Kommune", "År", "Lejemål"]
     for spec in f.CATALOGUE:
         header += [f"{spec.name} ({spec.unit})", "Benchmark", "Farve", "Begrundelse"]
-    detail.write_row(0, 0, header, bold)
+    write_row(detail, 0, 0, header, bold)
     for line, department in enumerate(overview.departments.items, start=1):
-        detail.write_row(
+        write_row(
+            detail,
             line,
             0,
             [
@@ -52,12 +54,12 @@ def workbook(overview: OverviewFigures) -> bytes:
         for figure in department.figures:
             fill = fills.get(figure.colour)
             if figure.value is not None:
-                detail.write_number(line, column, float(figure.value), fill)
+                write_cell(detail, line, column, float(figure.value), fill)
             if figure.benchmark is not None:
-                detail.write_number(line, column + 1, float(figure.benchmark))
-            detail.write_string(line, column + 2, figure.colour)
+                write_cell(detail, line, column + 1, float(figure.benchmark))
+            write_cell(detail, line, column + 2, figure.colour)
             if figure.reason:
-                detail.write_string(line, column + 3, figure.reason)
+                write_cell(detail, line, column + 3, figure.reason)
             column += 4
     book.close()
     return buffer.getvalue()
