@@ -13,6 +13,7 @@ import xlsxwriter
 from common.access import Scope
 from common.db.uow import UnitOfWork
 from common.errors import PermissionDeniedError
+from common.exports import write_cell
 from common.paging import InvalidCursorError, PageOf, decode_cursor, page_of
 from notifications.db.models import DeliveryRow
 from notifications.db.repositories import DeliveryFilter, DeliveryRepository, RecipientRepository
@@ -151,7 +152,7 @@ def workbook(items: Sequence[LoggedDelivery], *, truncated: bool) -> bytes:
         ("Seneste svar / fejl", 50),
     ]
     for column, (title, width) in enumerate(headers):
-        sheet.write(0, column, title, bold)
+        write_cell(sheet, 0, column, title, bold)
         sheet.set_column(column, column, width)
     kinds = {"municipality": "kommune", "organisation": "boligorganisation"}
     for row_number, item in enumerate(items, start=1):
@@ -174,14 +175,12 @@ def workbook(items: Sequence[LoggedDelivery], *, truncated: bool) -> bytes:
         for column, value in enumerate(values):
             if isinstance(value, datetime):
                 sheet.write_datetime(row_number, column, value.astimezone(UTC), when)
-            elif value is None:
-                sheet.write_blank(row_number, column, None)
             else:
-                sheet.write(row_number, column, value)
+                write_cell(sheet, row_number, column, value)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(items), 1), len(headers) - 1)
     if truncated:
-        sheet.write(len(items) + 2, 0, f"Kun de nyeste {EXPORT_LIMIT:,} afsendelser er med.")
+        write_cell(sheet, len(items) + 2, 0, f"Kun de nyeste {EXPORT_LIMIT:,} afsendelser er med.")
     book.close()
     return buffer.getvalue()
 
