@@ -35,10 +35,18 @@ class Role(StrEnum):
     TRIBUNAL = "tribunal"
     BENEFIT_AUTHORITY = "benefit_authority"
     ERP_CLIENT = "erp_client"
+    # A private landlord (allocation rights in private rentals); its token's organisation_ids
+    # are the landlord ids it acts for.
+    LANDLORD = "landlord"
+    # A party to a rent-tribunal case (tenant, landlord, residents' representation) acting for
+    # itself; what it sees is decided by the legal-cases service from the token's subject.
+    PARTY = "party"
 
 
 # Roles that act for specific housing organisations and may see only those.
-ORGANISATION_SCOPED_ROLES = frozenset({Role.HOUSING_ORG, Role.ADMIN_ORG, Role.ERP_CLIENT})
+ORGANISATION_SCOPED_ROLES = frozenset(
+    {Role.HOUSING_ORG, Role.ADMIN_ORG, Role.ERP_CLIENT, Role.LANDLORD}
+)
 
 
 @dataclass(frozen=True, slots=True)
