@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from common.dates import WireDate
 from common.paging import Page
 from governance.domain.masterdata import Exemption
 from governance.domain.rules import FormKind, QuestionKind
@@ -274,11 +275,11 @@ class ReturnIn(In):
 
 
 class MeetingIn(In):
-    held_on: date
+    held_on: WireDate
 
 
 class DeadlineIn(In):
-    deadline: date | None
+    deadline: WireDate | None
 
 
 class DeadlineOut(BaseModel):

@@ -8,14 +8,13 @@ that followed its own events, a municipality those addressed to it.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from common.access import Scope
 from common.app import UnitOfWorkDep
-from common.errors import FieldError, RuleViolationError
+from common.dates import WireDateTime
 from common.paging import Cursor, Limit, Page
 from common.problems import problem_responses
 from notifications.api.deps import NotificationScope
@@ -75,18 +74,12 @@ async def delivery_filter(
     ] = None,
     status: Annotated[DeliveryStatus | None, Query()] = None,
     created_from: Annotated[
-        datetime | None, Query(description="Created at or after (RFC 3339, with time zone).")
+        WireDateTime | None, Query(description="Created at or after (RFC 3339, with time zone).")
     ] = None,
     created_to: Annotated[
-        datetime | None, Query(description="Created before (RFC 3339, with time zone).")
+        WireDateTime | None, Query(description="Created before (RFC 3339, with time zone).")
     ] = None,
 ) -> DeliveryFilter:
-    for name, value in (("created_from", created_from), ("created_to", created_to)):
-        if value is not None and value.tzinfo is None:
-            raise RuleViolationError(
-                f"{name} needs a time zone, e.g. 2026-11-24T00:00:00+01:00.",
-                errors=[FieldError(f"#/{name}", "a time zone is required", "naive-datetime")],
-            )
     return DeliveryFilter(
         event_id=event_id,
         event_type=event_type,

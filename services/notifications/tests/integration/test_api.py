@@ -353,7 +353,9 @@ class TestDeliveryLog:
         naive = await client.get(
             f"{API}/deliveries?created_from=2026-11-24T00:00:00", headers=headers
         )
-        assert "time zone" in problem(naive, 422)["detail"]
+        [error] = problem(naive, 422)["errors"]
+        assert error["parameter"] == "created_from"
+        assert "with a time zone" in error["detail"]
         status = await client.get(f"{API}/deliveries?status=lost", headers=headers)
         problem(status, 422)
 

@@ -14,10 +14,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from common.access import Scope
 from common.app import UnitOfWorkDep
+from common.dates import WireDate, WireDateTime
 from common.errors import NotFoundError, PermissionDeniedError
 from common.money import DKK
 from common.municipalities import MUNICIPALITIES
@@ -312,7 +313,7 @@ DwellingId = Annotated[
     str, Path(description="BoligUnikIdentifikator", examples=["B-1001"], min_length=1)
 ]
 OnDate = Annotated[
-    date,
+    WireDate,
     Query(
         alias="date",
         description="The day asked about (YYYY-MM-DD).",
@@ -344,7 +345,7 @@ async def dwelling_as_of(
     scope: AsOfScope,
     uow: UnitOfWorkDep,
     known_at: Annotated[
-        AwareDatetime | None,
+        WireDateTime | None,
         Query(
             description="Answer as the register knew it at this moment (ISO 8601 with a "
             "timezone offset).",

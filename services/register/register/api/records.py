@@ -8,7 +8,6 @@ route returns.
 """
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
@@ -16,6 +15,7 @@ from pydantic import BaseModel
 
 from common.access import Scope
 from common.app import UnitOfWorkDep
+from common.dates import WireDateTime
 from common.errors import PreconditionRequiredError
 from common.paging import Cursor, Limit, Page, PageOf
 from common.problems import problem_responses
@@ -56,7 +56,7 @@ IfMatch = Annotated[
     ),
 ]
 ChangedSince = Annotated[
-    datetime | None,
+    WireDateTime | None,
     Query(description="Only records changed at or after this time (RFC 3339)."),
 ]
 MunicipalityFilter = Annotated[

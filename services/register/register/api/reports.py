@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.app import UnitOfWorkDep
+from common.dates import WireDate
 from common.problems import problem_responses
 from register.api.deps import ReadScope
 from register.services import reading
@@ -215,7 +216,7 @@ def _file(reports: list[DepartmentReport], fmt: ReportFormat, stem: str) -> Resp
 
 
 ReportDate = Annotated[
-    date | None,
+    WireDate | None,
     Query(
         alias="date",
         description="Report as of this day (YYYY-MM-DD); today in Denmark when left out.",

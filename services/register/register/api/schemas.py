@@ -14,6 +14,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from common.dates import WireDate
 from common.money import DKK
 from register.domain import records as domain
 from register.domain.records import EntityType, Outcome
@@ -343,8 +344,8 @@ class ExpenseFields(WireModel):
     monthly_amount: Money | None = Field(
         default=None, alias="BoligudgiftBeloeb", description="Monthly amount in DKK, ≥ 0."
     )
-    valid_from: date | None = Field(default=None, alias="BoligudgiftStartDato")
-    valid_to: date | None = Field(default=None, alias="BoligudgiftSlutDato")
+    valid_from: WireDate | None = Field(default=None, alias="BoligudgiftStartDato")
+    valid_to: WireDate | None = Field(default=None, alias="BoligudgiftSlutDato")
 
     def to_domain(self) -> domain.HousingExpense:
         return domain.HousingExpense(
@@ -411,8 +412,8 @@ class LeaseIn(WireModel):
     external_reference: Text | None = Field(
         default=None, alias="EksternReference", description="The ERP system's own reference."
     )
-    start_date: date | None = Field(default=None, alias="LejekontraktStartDato")
-    end_date: date | None = Field(default=None, alias="LejekontraktSlutDato")
+    start_date: WireDate | None = Field(default=None, alias="LejekontraktStartDato")
+    end_date: WireDate | None = Field(default=None, alias="LejekontraktSlutDato")
     allocation_type: Code | None = Field(
         default=None,
         alias="AnvisningstypeKode",

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 
 from common.app import UnitOfWorkDep
+from common.dates import WireDate
 from common.problems import problem_responses
 from register.api import statistics_schemas as schemas
 from register.domain.codes import HousingType
@@ -46,7 +47,7 @@ HousingTypeQuery = Annotated[
 async def dwellings(
     uow: UnitOfWorkDep,
     municipality: Municipality = None,
-    on: Annotated[date | None, Query(alias="date")] = None,
+    on: Annotated[WireDate | None, Query(alias="date")] = None,
 ) -> schemas.DwellingStatistics:
     result = await service.dwelling_statistics(
         uow.session, on=on or date.today(), municipality_code=municipality
@@ -112,7 +113,7 @@ async def municipal_allocation(
 )
 async def municipal_allocation_stock(
     uow: UnitOfWorkDep,
-    on: Annotated[date | None, Query(alias="date", description="as of; default today")] = None,
+    on: Annotated[WireDate | None, Query(alias="date", description="as of; default today")] = None,
     housing_type: HousingTypeQuery = None,
 ) -> schemas.MunicipalAllocationStockStatistics:
     result = await service.municipal_allocation_stock_statistics(
@@ -142,7 +143,7 @@ async def municipal_allocation_stock(
 async def data_sheet(
     uow: UnitOfWorkDep,
     municipality_code: Annotated[str, Path(pattern=r"^\d{3}$")],
-    on: Annotated[date | None, Query(alias="date")] = None,
+    on: Annotated[WireDate | None, Query(alias="date")] = None,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     format: Annotated[Literal["json", "xlsx"], Query()] = "json",
 ) -> schemas.DataSheet | Response:

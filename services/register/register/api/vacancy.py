@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from common.app import UnitOfWorkDep
+from common.dates import WireDate, WireMonth
 from common.paging import Cursor
 from register.api import statistics_schemas as schemas
 from register.api.deps import ReadScope
@@ -40,7 +41,7 @@ PROBLEM = {"description": "Invalid parameters (problem+json)"}
 async def vacancy_listings(
     uow: UnitOfWorkDep,
     on: Annotated[
-        date | None, Query(alias="date", description="as of this date (default: today)")
+        WireDate | None, Query(alias="date", description="as of this date (default: today)")
     ] = None,
     municipality: Annotated[
         str | None, Query(pattern=r"^\d{3}$", description="municipality code, e.g. 101")
@@ -95,7 +96,7 @@ async def vacancy_listings(
 async def monthly_vacancy(
     scope: ReadScope,
     uow: UnitOfWorkDep,
-    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
+    month: Annotated[WireMonth, Query(description="YYYY-MM")],
     organisation: Annotated[
         str | None, Query(max_length=200, description="only this organisation")
     ] = None,
