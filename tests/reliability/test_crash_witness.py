@@ -163,6 +163,45 @@ class TestRelayCrashes:
         assert len(republished) >= 5  # each kill landed between Kafka's ack and the mark
 
 
+def embedded_process(url: str, group: str, topic: str) -> WitnessProcess:
+    return WitnessProcess("embedded", "--database-url", url, "--group", group, "--topic", topic)
+
+
+class TestEmbeddedRunCrashes:
+    async def test_embedded_run_killed_five_times_during_2000_changes_loses_nothing(
+        self, witness_db
+    ):
+        """The embedded run (relay → in-process bus → inbox, one process) killed with SIGKILL
+        while events wait for its slow consumer: a restart delivers every one of them (issue 12,
+        item 5: the relay used to mark events published once they were in the bus's memory)."""
+        url, database = witness_db
+        topic = f"embedded.t{time.time_ns() % 10**9}.v1"  # in-process: no broker topic
+        group = f"g-{topic}"
+        await create_things(database, KEYS, topic=topic)
+        process = embedded_process(url, group, topic)
+        kills = 0
+        try:
+            writer = asyncio.create_task(write_changes(database, KEYS, 2000, topic=topic, seed=13))
+            for _ in range(5):
+                await asyncio.to_thread(process.wait_for, "ready")
+                await asyncio.sleep(0.8)
+                process.kill9()
+                assert process.process.returncode == -signal.SIGKILL
+                kills += 1
+                process = embedded_process(url, group, topic)
+            report = await writer
+            await wait_until_settled(database, group, timeout=180)
+        finally:
+            process.stop()
+
+        assert kills == 5
+        assert report.committed == 2000
+        verdict = await check_invariants(database, group)
+        assert verdict.holds, verdict
+        assert verdict.applied == verdict.committed == 2000 + len(KEYS)
+        assert verdict.dead_letters == 0
+
+
 class TestConsumerCrashes:
     async def test_consumer_killed_between_database_commit_and_offset_commit(
         self, witness_db, infra, topic

@@ -97,23 +97,38 @@ class KafkaBus(EventBus):
 class InProcessBus(EventBus):
     """Delivers envelopes to handlers subscribed in the same process (embedded run).
 
-    Each subscription gets its own queue and task, so a slow consumer does not block the relay,
+    Each subscription gets its own queue and task, so subscribers do not wait for each other,
     and envelopes are handled in publication order (hence in order per key).
+
+    ``send_batch`` returns only when every subscriber has handled every envelope — each
+    subscriber's handler applies it through its inbox and commits. The relay marks outbox rows
+    published only after that, so a kill -9 loses nothing: rows still in flight stay unpublished
+    and the next start delivers them again (the inboxes drop the repeats). This is the guarantee
+    Kafka's acknowledgement gives the relay in the other modes. A handler that raises fails the
+    envelopes queued behind it too (none of them overtakes it); the relay sends them again.
     """
 
     def __init__(self) -> None:
-        self._subscriptions: dict[str, list[asyncio.Queue[Envelope]]] = defaultdict(list)
+        self._subscriptions: dict[str, list[asyncio.Queue[_Delivery]]] = defaultdict(list)
+        self._queues: list[asyncio.Queue[_Delivery]] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     def subscribe(self, topics: Sequence[str], handler: InProcessHandler) -> None:
-        queue: asyncio.Queue[Envelope] = asyncio.Queue()
+        queue: asyncio.Queue[_Delivery] = asyncio.Queue()
+        self._queues.append(queue)
         for topic in topics:
             self._subscriptions[topic].append(queue)
 
         async def pump() -> None:
             while True:
-                envelope = await queue.get()
-                await handler(envelope)
+                envelope, handled = await queue.get()
+                try:
+                    await handler(envelope)
+                except Exception as exc:
+                    _settle(handled, exc)
+                    _fail_queued(queue, exc)
+                else:
+                    _settle(handled, None)
 
         self._tasks.append(asyncio.get_running_loop().create_task(pump()))
 
@@ -122,14 +137,42 @@ class InProcessBus(EventBus):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        for queue in self._queues:
+            _fail_queued(queue, RuntimeError("the in-process event bus stopped"))
 
     async def ping(self) -> None:
         return None
 
     async def send_batch(self, envelopes: Sequence[Envelope]) -> None:
+        loop = asyncio.get_running_loop()
+        pending: list[asyncio.Future[None]] = []
         for envelope in envelopes:
             for queue in self._subscriptions.get(envelope.topic, []):
-                queue.put_nowait(envelope)
+                handled: asyncio.Future[None] = loop.create_future()
+                queue.put_nowait((envelope, handled))
+                pending.append(handled)
+        outcomes = await asyncio.gather(*pending, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+
+_Delivery = tuple[Envelope, "asyncio.Future[None]"]
+
+
+def _settle(handled: asyncio.Future[None], error: BaseException | None) -> None:
+    if handled.done():
+        return
+    if error is None:
+        handled.set_result(None)
+    else:
+        handled.set_exception(error)
+
+
+def _fail_queued(queue: asyncio.Queue[_Delivery], error: BaseException) -> None:
+    while not queue.empty():
+        _, handled = queue.get_nowait()
+        _settle(handled, error)
 
 
 def bus_from_settings(settings: ServiceSettings) -> EventBus:

@@ -30,10 +30,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.db.engine import Database
 from common.db.tables import dead_letters, outbox
 from common.db.uow import UnitOfWork
-from common.events.consumer import Consumer, Handler, KafkaConsumerRunner, Outcome
+from common.events.consumer import (
+    Consumer,
+    Handler,
+    KafkaConsumerRunner,
+    Outcome,
+    subscribe_in_process,
+)
 from common.events.envelope import Envelope
 from common.events.relay import OutboxRelay
-from common.events.transport import KafkaBus
+from common.events.transport import InProcessBus, KafkaBus
 from common.testing.example.app import TOPIC, changed_event
 from common.testing.example.db.models import applied_events, things
 
@@ -284,21 +290,49 @@ async def _run_consumer(args: argparse.Namespace) -> None:
     await runner.run(asyncio.Event())
 
 
+async def _run_embedded(args: argparse.Namespace) -> None:
+    """The embedded run's shape in one process: relay → in-process bus → inbox consumer, with a
+    consumer slower than the relay (``--handle-delay``) so events wait in the bus when killed."""
+    database = Database(args.database_url, pre_ping=False)
+    applies = witness_handler(args.group)
+
+    async def slow_handler(session: AsyncSession, envelope: Envelope) -> None:
+        await asyncio.sleep(args.handle_delay)
+        await applies(session, envelope)
+
+    bus = InProcessBus()
+    subscribe_in_process(bus, database, Consumer(args.group, (args.topic,), slow_handler))
+    print("ready", flush=True)
+    await OutboxRelay(database, bus, batch_size=args.batch_size, poll_interval=0.1).run(
+        asyncio.Event()
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m common.testing.witness", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     relay = commands.add_parser("relay", help="run the example service's outbox relay")
     consume = commands.add_parser("consume", help="apply example events into applied_events")
-    for command in (relay, consume):
+    embedded = commands.add_parser(
+        "embedded", help="relay, in-process bus and consumer in one process (the embedded run)"
+    )
+    for command in (relay, consume, embedded):
         command.add_argument("--database-url", required=True)
+    for command in (relay, consume):
         command.add_argument("--kafka", required=True)
-    relay.add_argument("--batch-size", type=int, default=50)
+    for command in (relay, embedded):
+        command.add_argument("--batch-size", type=int, default=50)
+    embedded.add_argument("--group", required=True)
+    embedded.add_argument("--topic", required=True, help="the test's own topic (no broker)")
+    embedded.add_argument("--handle-delay", type=float, default=0.005, help="seconds per event")
     relay.add_argument("--pause-after-send", type=float, default=0.0)
     consume.add_argument("--group", required=True)
     consume.add_argument("--topic", default=TOPIC, help="the test's own topic")
     consume.add_argument("--crash-after", type=int, help="kill -9 self after N handled events")
     args = parser.parse_args(argv)
-    runner = _run_relay if args.command == "relay" else _run_consumer
+    runner = {"relay": _run_relay, "consume": _run_consumer, "embedded": _run_embedded}[
+        args.command
+    ]
     try:
         asyncio.run(runner(args))
     except KeyboardInterrupt:

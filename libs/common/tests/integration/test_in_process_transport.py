@@ -192,3 +192,48 @@ class TestDeadLettersInProcess:
         assert letter.event_id == poison.id
         assert Envelope.from_structured(letter.envelope) == poison
         assert applied_keys == ["after", "before"]  # the failed attempts left no inbox row
+
+
+class TestDeliveredMeansHandled:
+    """``send_batch`` returns only once every subscriber handled the envelopes (issue 12, item 5):
+    the relay's mark "published" then means "applied", as Kafka's acknowledgement means "stored"."""
+
+    async def test_send_batch_returns_after_the_handlers_committed(self, example_db):
+        bus = InProcessBus()
+        handled: list[str] = []
+
+        async def slow(envelope: Envelope) -> None:
+            await asyncio.sleep(0.05)
+            handled.append(envelope.key)
+
+        bus.subscribe(["t.v1"], slow)
+        bus.subscribe(["t.v1"], slow)
+        envelopes = await _envelopes(example_db, ["a", "b"])
+        try:
+            await bus.send_batch(envelopes)
+            assert sorted(handled) == ["a", "a", "b", "b"]
+        finally:
+            await bus.stop()
+
+    async def test_a_failing_handler_fails_the_send_and_nothing_overtakes_it(self, example_db):
+        bus = InProcessBus()
+        handled: list[str] = []
+
+        async def fails_on_b(envelope: Envelope) -> None:
+            if envelope.key == "b":
+                raise RuntimeError("database down")
+            handled.append(envelope.key)
+
+        bus.subscribe(["t.v1"], fails_on_b)
+        envelopes = await _envelopes(example_db, ["a", "b", "c"])
+        try:
+            with pytest.raises(RuntimeError, match="database down"):
+                await bus.send_batch(envelopes)
+            assert handled == ["a"]  # "c" waited behind "b" and failed with it
+        finally:
+            await bus.stop()
+
+
+async def _envelopes(database: Database, keys: list[str]) -> list[Envelope]:
+    await create_things(database, keys, topic="t.v1")
+    return [e for e in await outbox_envelopes(database) if e.key in keys]
