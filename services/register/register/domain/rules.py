@@ -492,13 +492,16 @@ def check_lease(lease: Lease, context: LeaseContext) -> list[Finding]:
     )
     findings += both_vacancy_flags(lease)
     findings += negative_amount(lease.deposit, ("Depositum",))
-    all_expenses = list(lease.expenses)
-    for index, expense in enumerate(lease.expenses):
+    # The request's own lines replace the stored lines they name (type + start date), so a rent
+    # change — the old line ended and the new one added in one update — is checked against the
+    # ended line, in either order; an overlap between two submitted lines is reported once.
+    submitted = list(lease.expenses)
+    submitted_keys = {expense.key for expense in submitted}
+    kept = [stored for stored in context.stored_expenses if stored.key not in submitted_keys]
+    for index, expense in enumerate(submitted):
         path: FieldPath = ("Boligudgifter", index)
         findings += expense_errors(expense, path)
-        findings += overlapping_expenses(
-            expense, [*context.stored_expenses, *all_expenses[:index]], path
-        )
+        findings += overlapping_expenses(expense, [*kept, *submitted[:index]], path)
     if lease.draft:
         return findings
 

@@ -478,6 +478,28 @@ class TestHousingExpenses:
         assert response.status_code == 200, response.text
         assert response.json()["BoligudgiftBeloeb"] == "6050.00"
 
+    @pytest.mark.parametrize("order", ["ended first", "new first"])
+    async def test_a_rent_change_in_one_lease_update(self, client, tokens, order):
+        """End the old base rent and add the new one in the same PUT (issue 12, item 6): the
+        lease never goes without a base rent, whatever the order of the lines."""
+        await seed_dwelling(client, tokens)
+        await created(client, "leases", lease("lk-1", "bol-1"), writer(tokens))
+        ended = rent("5875.00", "2026-12-01", BoligudgiftSlutDato="2027-06-30")
+        new = rent("6010.00", "2027-07-01")
+        lines = [ended, new] if order == "ended first" else [new, ended]
+        response = await client.put(
+            f"{API}/leases/lk-1",
+            json=lease("lk-1", "bol-1", Boligudgifter=lines, version=1),
+            headers=writer(tokens),
+        )
+        assert response.status_code == 200, response.text
+        for day, expected in (("2027-06-30", "5875.00"), ("2027-07-01", "6010.00")):
+            as_of = await client.get(
+                f"{API}/dwellings/bol-1/as-of", params={"date": day}, headers=writer(tokens)
+            )
+            assert as_of.status_code == 200, as_of.text
+            assert as_of.json()["Husleje"] == expected, day
+
     async def test_an_overlapping_expense_of_the_same_type_is_rejected(self, client, tokens):
         await seed_dwelling(client, tokens)
         await created(client, "leases", lease("lk-1", "bol-1"), writer(tokens))

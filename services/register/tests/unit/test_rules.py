@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from register.domain import rules
 from register.domain.records import (
     Department,
@@ -145,6 +147,37 @@ class TestPeriods:
         assert codes(rules.check_expense(expense, others)) == {"overlapping-expense"}
         ended = [base_rent("90.00", date(2026, 1, 1), date(2026, 12, 31))]
         assert rules.check_expense(expense, ended) == []
+
+
+class TestRentChangeInOneUpdate:
+    """The most frequent ERP update: the base rent line ended and the new one added in the same
+    lease update (issue 12, item 6) — checked against the ended line, whatever the order."""
+
+    stored = (base_rent("5000.00", date(2026, 12, 1)),)
+    ended = base_rent("5000.00", date(2026, 12, 1), date(2027, 6, 30))
+    new = base_rent("5200.00", date(2027, 7, 1))
+
+    @pytest.mark.parametrize("order", ["ended first", "new first"])
+    def test_ending_the_old_line_and_adding_the_new_one_is_accepted(self, order: str) -> None:
+        lines = (self.ended, self.new) if order == "ended first" else (self.new, self.ended)
+        lease = a_lease(expenses=lines)
+        assert rules.errors_of(rules.check_lease(lease, context(stored_expenses=self.stored))) == []
+
+    @pytest.mark.parametrize("order", ["stored line", "new first"])
+    def test_a_new_line_overlapping_a_line_left_open_is_still_rejected(self, order: str) -> None:
+        lines = (self.new,) if order == "stored line" else (self.new, self.stored[0])
+        lease = a_lease(expenses=lines)
+        findings = rules.errors_of(rules.check_lease(lease, context(stored_expenses=self.stored)))
+        assert [(f.path, f.code) for f in findings] == [
+            (("Boligudgifter", len(lines) - 1, "BoligudgiftStartDato"), "overlapping-expense")
+        ]
+
+    def test_two_submitted_lines_overlapping_each_other_are_reported_once(self) -> None:
+        lease = a_lease(expenses=(self.stored[0], base_rent("5100.00", date(2027, 1, 1))))
+        findings = rules.errors_of(rules.check_lease(lease, context()))
+        assert [(f.path, f.code) for f in findings] == [
+            (("Boligudgifter", 1, "BoligudgiftStartDato"), "overlapping-expense")
+        ]
 
 
 class TestVacancyFlags:
