@@ -79,6 +79,7 @@ from register_synthetic.shape import (
     TYPE_AREA_SPAN,
     VACANCY_DAYS,
     VACANCY_LEASE_ALLOCATION,
+    VACANCY_LEASE_MUNICIPAL_EVERY,
     VACANCY_LOSS_SHARE,
     VACANT_SOON_DAYS,
     VACANT_SOON_SHARE,
@@ -318,6 +319,7 @@ class _DepartmentBuilder:
         self.register = register
         self.rng = rng
         self.ids = _Counters()
+        self.vacancy_leases = 0
         self.year_start = date(register.relet_year, 1, 1)
         self.snapshot = register.snapshot
         self._owners_by_municipality: dict[str, list[str]] = {}
@@ -521,8 +523,14 @@ class _DepartmentBuilder:
             self._previous(
                 dwelling, housing_type, components, first_letting, vacant_from, leases, expenses
             )
+            self.vacancy_leases += 1  # counted, not drawn: the random stream stays the same
+            allocation = (
+                AllocationType.MUNICIPAL_ALLOCATION
+                if self.vacancy_leases % VACANCY_LEASE_MUNICIPAL_EVERY == 0
+                else VACANCY_LEASE_ALLOCATION
+            )
             self._add(
-                dwelling, vacant_from, None, VACANCY_LEASE_ALLOCATION, components,
+                dwelling, vacant_from, None, allocation, components,
                 leases, expenses, vacancy_loss=True,
             )  # fmt: skip
         else:

@@ -297,8 +297,11 @@ OTHER_ALLOCATION_PERCENT: Final[dict[HousingType, dict[AllocationType, float]]] 
         AllocationType.ORGANISATION_INTERNAL: 2,
     },
 }
-# The allocation type of a vacancy lease (the column is mandatory; it is not a letting).
+# The allocation type of a vacancy lease (the column is mandatory; it is not a letting). ERP
+# systems code it either way; every VACANCY_LEASE_MUNICIPAL_EVERY-th vacancy lease carries the
+# municipal code, so statistics that must not count it as a municipal letting are exercised.
 VACANCY_LEASE_ALLOCATION: Final = AllocationType.EXTERNAL_WAITING_LIST
+VACANCY_LEASE_MUNICIPAL_EVERY: Final = 4
 
 # Seed 003: 57,862 of ~506,300 family dwellings re-let in 2022 (11.4 %); of the 31,300 under
 # 3,500 DKK ~5,400 were re-let (~17 %), so the other bands get (57,862 - 5,400) / 475,000.

@@ -250,6 +250,14 @@ def test_elderly_dwellings_are_mostly_accessible(register: Register) -> None:
 # --- leases and expenses -----------------------------------------------------------------------
 
 
+def test_some_vacancy_leases_carry_the_municipal_code(register: Register) -> None:
+    """ERP systems code the vacancy lease either way; statistics must not count the municipal
+    ones as municipal lettings (issue 12, item 7), so the register has both."""
+    codes = Counter(lease.allocation_type for lease in register.leases if lease.vacancy_loss_flag)
+    assert codes[AllocationType.MUNICIPAL_ALLOCATION] > 0
+    assert codes[AllocationType.EXTERNAL_WAITING_LIST] > codes[AllocationType.MUNICIPAL_ALLOCATION]
+
+
 def test_never_both_vacancy_flags_and_no_tenant_names(register: Register) -> None:
     assert not any(lease.vacancy_loss_flag and lease.vacant_soon_flag for lease in register.leases)
     assert any(lease.vacancy_loss_flag for lease in register.leases)

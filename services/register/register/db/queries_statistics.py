@@ -17,7 +17,8 @@ Shared definitions (see ``DESIGN.md``):
   letting, though it does make the tenant lease after it a re-letting;
 * a *move-out* in a year is an accepted lease ending in that year;
 * the *stock* on a date is the dwellings with a lease in force that day; a dwelling of the stock
-  is *municipally allocated* when that lease's allocation type is ``municipal_allocation``.
+  is *municipally allocated* when that lease's allocation type is ``municipal_allocation`` and
+  it is a tenant lease (the special vacancy lease is not a letting, whatever its code).
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ _IN_FORCE_ORDER = "l.start_date DESC, l.id"
 # plan (JIT).
 _LEASE_IN_FORCE = f"""
     lease_in_force AS (
-        SELECT DISTINCT ON (l.dwelling_id) l.id, l.dwelling_id, l.allocation_type
+        SELECT DISTINCT ON (l.dwelling_id) l.id, l.dwelling_id, l.allocation_type,
+               l.vacancy_loss_flag
         FROM leases l
         WHERE {_IN_FORCE}
         ORDER BY l.dwelling_id, {_IN_FORCE_ORDER}
@@ -329,7 +331,8 @@ _STOCK_ALLOCATION_CUBE = f"""
 WITH {_LEASE_IN_FORCE},
 stock AS (
     SELECT dep.municipality_code AS m, dep.housing_type AS h,
-           CASE WHEN lf.allocation_type = '{MUNICIPAL}' THEN '{MUNICIPAL}' ELSE '{OTHER}' END AS a
+           CASE WHEN lf.allocation_type = '{MUNICIPAL}' AND NOT lf.vacancy_loss_flag
+                THEN '{MUNICIPAL}' ELSE '{OTHER}' END AS a
     FROM lease_in_force lf
     JOIN dwellings d ON d.id = lf.dwelling_id
     JOIN departments dep ON dep.id = d.department_id

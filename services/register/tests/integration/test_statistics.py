@@ -368,6 +368,22 @@ class TestMunicipalAllocationStock:
         assert body["municipalities"][1]["municipality_name"] == "Aarhus"
         assert body["suppression"]["threshold"] == 5
 
+    async def test_a_vacancy_lease_coded_municipal_is_not_a_municipal_letting(self, stats):
+        """Issue 12, item 7: the special vacancy lease (tomgangsledig lejekontrakt) is not a
+        letting, whatever its allocation code: its dwelling is in the stock (it has a lease in
+        force) but not municipally allocated."""
+        client, rows = stats
+        for i in range(6, 11):
+            dwelling = rows.dwelling(f"b2-{i:02d}", "B2", postcode="8000", city="Aarhus C")
+            rows.lease(f"b2-{i:02d}-vacant", dwelling, start=D(2025, 12, 1), vacancy_loss=True,
+                       allocation="municipal_allocation", tenant_name=None)  # fmt: skip
+        body = (await client.get(STOCK, params={"date": ON})).json()
+        assert stock_shares(body) == {
+            None: (10, 45, 22.2),
+            "101": (5, 25, 20.0),
+            "751": (5, 20, 25.0),
+        }
+
     async def test_per_housing_type(self, stats):
         client, _ = stats
         family = (await client.get(STOCK, params={"date": ON, "housing_type": "family"})).json()
