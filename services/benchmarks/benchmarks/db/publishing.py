@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from benchmarks.db.models import PublishedFiguresRow
+from benchmarks.db.models import AccountsRow, PublishedFiguresRow
 
 
 async def published_of(
@@ -47,3 +47,15 @@ async def record_published(
             set_={"revision": revision, "digest": digest, "published_at": published_at},
         )
     )
+
+
+async def accounts_revisions_of(
+    session: AsyncSession, department_ids: Sequence[str]
+) -> dict[tuple[str, int], int]:
+    """The revision of each department-year's reported accounts held, for ``department_ids``."""
+    rows = await session.execute(
+        select(AccountsRow.department_id, AccountsRow.accounts_year, AccountsRow.revision).where(
+            AccountsRow.department_id.in_(department_ids)
+        )
+    )
+    return {(r.department_id, r.accounts_year): r.revision for r in rows}

@@ -30,18 +30,31 @@ def key_figures(results: Sequence[FigureResult]) -> list[KeyFigure]:
     return [key_figure(result) for result in results]
 
 
-def digest(organisation_id: str, municipality_code: str, figures: list[KeyFigure]) -> str:
-    """SHA-256 of what a publication says (owner, place and figures, not the revision)."""
+def digest(
+    organisation_id: str,
+    municipality_code: str,
+    figures: list[KeyFigure],
+    accounts_revision: int | None = None,
+) -> str:
+    """SHA-256 of what a publication says (owner, place, figures and the accounts they were
+    computed from, not the revision): a corrected report of accounts is published even when
+    the figures come out the same, since governance waits for them."""
     body = {
         "organisation_id": organisation_id,
         "municipality_code": municipality_code,
         "figures": [figure.model_dump(mode="json") for figure in figures],
+        "accounts_revision": accounts_revision,
     }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def key_figures_updated(
-    row: DepartmentFiguresRow, figures: list[KeyFigure], *, revision: int, computed_at: datetime
+    row: DepartmentFiguresRow,
+    figures: list[KeyFigure],
+    *,
+    revision: int,
+    computed_at: datetime,
+    accounts_revision: int | None,
 ) -> KeyFiguresUpdatedV1:
     return KeyFiguresUpdatedV1(
         department_id=row.department_id,
@@ -51,4 +64,5 @@ def key_figures_updated(
         revision=revision,
         figures=figures,
         computed_at=computed_at,
+        accounts_revision=accounts_revision,
     )

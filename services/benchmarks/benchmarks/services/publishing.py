@@ -49,12 +49,16 @@ async def publish_settled(
             ids = [d.department_id for d in due]
             rows = await figures_of_departments(session, ids)
             held = await db.published_of(session, ids)
+            accounts = await db.accounts_revisions_of(session, ids)
             benchmarker = Benchmarker(session, settings)
             latest = {row.department_id: row for row in rows}  # rows are sorted by year
             for row in rows:
                 await benchmarker.prefetch(latest[row.department_id], settings.history_years)
                 figures = key_figures(await benchmarker.figures(row))
-                new_digest = digest(row.organisation_id, row.municipality_code, figures)
+                accounts_revision = accounts.get((row.department_id, row.year))
+                new_digest = digest(
+                    row.organisation_id, row.municipality_code, figures, accounts_revision
+                )
                 before = held.get((row.department_id, row.year))
                 if before is not None and before.digest == new_digest:
                     continue
@@ -67,7 +71,13 @@ async def publish_settled(
                     digest=new_digest,
                     published_at=now,
                 )
-                event = key_figures_updated(row, figures, revision=revision, computed_at=now)
+                event = key_figures_updated(
+                    row,
+                    figures,
+                    revision=revision,
+                    computed_at=now,
+                    accounts_revision=accounts_revision,
+                )
                 uow.record_event(to_envelope(event))
                 published += 1
             await dirty.clear_publish(session, due)

@@ -17,7 +17,7 @@ from common.events.contracts import KeyFiguresUpdatedV1, to_envelope
 from common.events.envelope import Envelope
 
 from ..conftest import sql
-from .bm_factories import department, lease, rent_changed, simple_department
+from .bm_factories import accounts, department, lease, rent_changed, simple_department
 from .test_key_figures import fixture_events
 
 T0 = datetime(2026, 2, 2, 8, 0, tzinfo=UTC)
@@ -105,6 +105,22 @@ class TestDebounce:
         assert await publish_at(benchmarks_db, later + timedelta(seconds=30)) == 1
         newest = published(benchmarks_db_url)[-1]
         assert (newest.year, newest.revision) == (2025, 2)
+
+    async def test_figures_carry_the_accounts_they_were_computed_from(
+        self, feed, benchmarks_db, benchmarks_db_url
+    ):
+        """Governance's send gate waits for the figures of the reported accounts (issue 12,
+        item 11): each publication names the accounts revision it includes, and a corrected
+        report is published even when it leaves every figure as it was."""
+        await feed_at(feed, T0, *fixture_events(), accounts("A", 2025))
+        await publish_at(benchmarks_db, T0 + timedelta(seconds=30))
+        by_year = {e.year: e.accounts_revision for e in published(benchmarks_db_url)}
+        assert by_year == {2021: None, 2022: None, 2023: None, 2024: None, 2025: 1}
+        later = T0 + timedelta(hours=1)
+        await feed_at(feed, later, accounts("A", 2025, revision=2))  # the same amounts again
+        assert await publish_at(benchmarks_db, later + timedelta(seconds=30)) == 1
+        newest = published(benchmarks_db_url)[-1]
+        assert (newest.year, newest.revision, newest.accounts_revision) == (2025, 2, 2)
 
     async def test_a_department_being_recomputed_waits(
         self, feed, benchmarks_db, benchmarks_db_url

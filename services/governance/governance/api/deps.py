@@ -120,6 +120,7 @@ def package_out(view: PackageView) -> PackageOut:
             accounts_year=accounts_year(package.year),
             reported=sorted(view.accounts_reported),
             missing=missing,
+            key_figures_pending=view.accounts_figures_pending,
         ),
         attachments=[attachment_out(a) for a in view.attachments],
         newer_benchmarks_available=view.newer_benchmarks,

@@ -131,6 +131,10 @@ class AccountsStatus(BaseModel):
     accounts_year: int
     reported: list[str]
     missing: list[str]
+    key_figures_pending: list[str] = Field(
+        description="Departments whose accounts are reported but whose key figures computed "
+        "from them have not arrived from the benchmark calculator yet; sending waits for them."
+    )
 
 
 class PackageOut(BaseModel):

@@ -127,6 +127,9 @@ class FormRow(Base):
     # Snapshot of the key figures when prefilled (list of KeyFigure as JSON) and its source.
     figures: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB(none_as_null=True))
     figures_revision: Mapped[int | None] = mapped_column(Integer)
+    # The revision of the department's reported accounts the snapshot was computed from (None:
+    # computed without reported accounts). Below the reported revision, sending waits.
+    figures_accounts_revision: Mapped[int | None] = mapped_column(Integer)
     comments: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False, default=dict)
     updated_at: Mapped[datetime] = _now()
 
@@ -153,6 +156,7 @@ class KeyFiguresRow(Base):
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
     figures: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    accounts_revision: Mapped[int | None] = mapped_column(Integer)
 
 
 class AccountsRow(Base):

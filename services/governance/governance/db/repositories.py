@@ -388,13 +388,23 @@ class PackageRepository:
         )
         return list(rows.scalars())
 
-    async def departments_with_accounts(self, package_id: str, accounts_year: int) -> list[str]:
+    async def accounts_revisions(self, package_id: str, accounts_year: int) -> dict[str, int]:
+        """The package's departments with reported accounts of the year, and their revision."""
         rows = await self.session.execute(
-            select(AccountsRow.department_id).where(
+            select(AccountsRow.department_id, AccountsRow.revision).where(
                 AccountsRow.package_id == package_id, AccountsRow.accounts_year == accounts_year
             )
         )
-        return list(rows.scalars())
+        return {row.department_id: row.revision for row in rows}
+
+    async def accounts_revision(self, department_id: str, accounts_year: int) -> int | None:
+        """The revision of a department's reported accounts of a year, if reported."""
+        return await self.session.scalar(
+            select(AccountsRow.revision).where(
+                AccountsRow.department_id == department_id,
+                AccountsRow.accounts_year == accounts_year,
+            )
+        )
 
     async def accounts_for_update(
         self, department_id: str, accounts_year: int

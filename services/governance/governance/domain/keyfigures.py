@@ -62,16 +62,33 @@ def takes_new_figures(
     figures_year: int,
     has_snapshot: bool,
     snapshot_revision: int | None,
+    incoming_revision: int,
+    awaiting_accounts: bool = False,
 ) -> bool:
     """Whether a department form takes figures that just arrived: figures of its package's
-    accounts year, while the package is being prepared, if the form has no snapshot yet or
-    the department's accounts were reported since it was taken (its revision is cleared then,
-    and the figures computed from those accounts replace it)."""
-    return (
-        package_status.editable
-        and figures_year == accounts_year(package_year)
-        and (not has_snapshot or snapshot_revision is None)
-    )
+    accounts year, while the package is being prepared, if the form has no snapshot yet, or
+    the department's accounts were reported since it was taken (its revision is cleared then),
+    or it still awaits the figures computed from the reported accounts — then every newer
+    revision is taken until those arrive, so figures computed before the accounts reached the
+    calculator never shut out the ones computed from them."""
+    if not (package_status.editable and figures_year == accounts_year(package_year)):
+        return False
+    if not has_snapshot or snapshot_revision is None:
+        return True
+    return awaiting_accounts and is_newer(snapshot_revision, incoming_revision)
+
+
+def awaits_accounts_figures(
+    reported_accounts_revision: int | None, snapshot_accounts_revision: int | None
+) -> bool:
+    """Whether a department form still waits for the key figures computed from its reported
+    accounts: accounts are reported and the snapshot was computed from none or older ones.
+    The calculator publishes them after the accounts reach it; until then the package's
+    administration, maintenance, vacancy-loss and operating-cost figures are not the reported
+    ones, and their red/yellow comment rule has not run on them."""
+    if reported_accounts_revision is None:
+        return False
+    return (snapshot_accounts_revision or 0) < reported_accounts_revision
 
 
 def offers_newer_benchmarks(

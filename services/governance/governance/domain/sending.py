@@ -1,17 +1,18 @@
 """The send gate (seed 002 §5.2.8): what stops a package from being sent to its municipalities.
 
-A package is sent once every department's accounts of the accounts year are reported, every
-red or yellow key figure carries the organisation's comment and every required question is
-answered. Sending is checked inside the transaction (one error per finding, in the order a
+A package is sent once every department's accounts of the accounts year are reported and the
+key figures computed from them have arrived, every red or yellow key figure carries the
+organisation's comment and every required question is answered. Sending is checked inside the transaction (one error per finding, in the order a
 person fixes them); the package shows beforehand whether it can be sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from common.errors import FieldError
+from governance.domain.keyfigures import awaits_accounts_figures
 from governance.domain.rules import FormKind, FormProgress, PackageStatus
 
 
@@ -21,6 +22,15 @@ class FormCheck:
 
     key: str  # "report" or the department id
     progress: FormProgress
+
+
+@dataclass(frozen=True, slots=True)
+class FormAccounts:
+    """A form of the package with the accounts revision its key-figure snapshot came from."""
+
+    kind: FormKind
+    key: str
+    snapshot_accounts_revision: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +48,23 @@ def departments_without_accounts(forms: Iterable[FormKey], reported: Collection[
     ]
 
 
+def departments_awaiting_figures(
+    forms: Iterable[FormAccounts], reported: Mapping[str, int]
+) -> list[str]:
+    """The package's departments (in form order) whose key figures computed from their reported
+    accounts (revision in ``reported``) have not arrived from the benchmark calculator yet."""
+    return [
+        form.key
+        for form in forms
+        if form.kind is FormKind.DEPARTMENT
+        and awaits_accounts_figures(reported.get(form.key), form.snapshot_accounts_revision)
+    ]
+
+
 def send_blockers(
-    forms: Sequence[FormCheck], departments_without_accounts: Sequence[str]
+    forms: Sequence[FormCheck],
+    departments_without_accounts: Sequence[str],
+    departments_awaiting_figures: Sequence[str] = (),
 ) -> list[FieldError]:
     """Everything that stops sending, one error each, in the order a person fixes them."""
     errors: list[FieldError] = [
@@ -50,6 +75,16 @@ def send_blockers(
             "accounts-missing",
         )
         for department in departments_without_accounts
+    ]
+    errors += [
+        FieldError(
+            f"#/departments/{department}/key_figures",
+            f"The key figures computed from department {department}'s reported accounts have "
+            "not arrived from the benchmark calculator yet (usually within a minute); the package "
+            "can be sent once they have and their red and yellow figures are commented.",
+            "key-figures-pending",
+        )
+        for department in departments_awaiting_figures
     ]
     for form in forms:
         where = "#/report" if form.key == "report" else f"#/departments/{form.key}"
@@ -72,7 +107,16 @@ def send_blockers(
     return errors
 
 
-def can_send(status: PackageStatus, departments_without_accounts: Sequence[str]) -> bool:
+def can_send(
+    status: PackageStatus,
+    departments_without_accounts: Sequence[str],
+    departments_awaiting_figures: Sequence[str] = (),
+) -> bool:
     """What the package shows before anyone tries: it is complete (every form answered and its
-    red and yellow figures commented) and every department's accounts are in."""
-    return status is PackageStatus.COMPLETE and not departments_without_accounts
+    red and yellow figures commented), every department's accounts are in and the key figures
+    computed from them have arrived."""
+    return (
+        status is PackageStatus.COMPLETE
+        and not departments_without_accounts
+        and not departments_awaiting_figures
+    )

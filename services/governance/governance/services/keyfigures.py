@@ -22,7 +22,11 @@ from common.events.contracts import KeyFiguresUpdatedV1
 from governance.db.models import FormRow, KeyFiguresRow, PackageRow
 from governance.db.repositories import MasterDataRepository, PackageRepository
 from governance.domain.errors import ConfirmationRequiredError
-from governance.domain.keyfigures import offers_newer_benchmarks, takes_new_figures
+from governance.domain.keyfigures import (
+    awaits_accounts_figures,
+    offers_newer_benchmarks,
+    takes_new_figures,
+)
 from governance.domain.rules import PackageStatus, accounts_year
 from governance.services.core import (
     check_version,
@@ -47,11 +51,13 @@ async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -
             "revision": event.revision,
             "figures": figures,
             "computed_at": event.computed_at,
+            "accounts_revision": event.accounts_revision,
         }
     )
     if not applied:
         return False
     repo = PackageRepository(session)
+    reported = await repo.accounts_revision(event.department_id, event.year)
     for form, package in await repo.department_forms_of_year(event.department_id, event.year + 1):
         if not takes_new_figures(
             package_status=PackageStatus(package.status),
@@ -59,12 +65,15 @@ async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -
             figures_year=event.year,
             has_snapshot=form.figures is not None,
             snapshot_revision=form.figures_revision,
+            incoming_revision=event.revision,
+            awaiting_accounts=awaits_accounts_figures(reported, form.figures_accounts_revision),
         ):
             continue
         refreshed = form.figures is not None
         status_before = form.status
         form.figures = figures
         form.figures_revision = event.revision
+        form.figures_accounts_revision = event.accounts_revision
         # A form nobody has answered yet has no answers to read (its counts are kept current).
         await refresh_form(repo, package, form, answers={} if form.answered == 0 else None)
         await refresh_package_status(
@@ -137,6 +146,7 @@ async def update_benchmarks(
     for item in candidates:
         item.form.figures = item.latest.figures
         item.form.figures_revision = item.latest.revision
+        item.form.figures_accounts_revision = item.latest.accounts_revision
         await refresh_form(repo, package, item.form)
         updated.append(item.form.key)
     await refresh_package_status(repo, package)

@@ -78,6 +78,7 @@ async def _department_in_open_package(
         status=FormStatus.READY.value,
         figures=figures.figures if figures else None,
         figures_revision=figures.revision if figures else None,
+        figures_accounts_revision=figures.accounts_revision if figures else None,
         comments={},
     )
     await repo.add_form(form)

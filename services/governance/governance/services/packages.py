@@ -30,7 +30,13 @@ from governance.domain.rules import (
     form_progress,
     package_status_while_editable,
 )
-from governance.domain.sending import FormKey, can_send, departments_without_accounts
+from governance.domain.sending import (
+    FormAccounts,
+    FormKey,
+    can_send,
+    departments_awaiting_figures,
+    departments_without_accounts,
+)
 from governance.domain.visibility import sees_attachment, sees_form
 from governance.services.core import load_package, question_of
 from governance.services.keyfigures import refreshable_forms
@@ -151,6 +157,7 @@ def _form_values(
         "required_answered": 0,
         "figures": held.figures if held else None,
         "figures_revision": held.revision if held else None,
+        "figures_accounts_revision": held.accounts_revision if held else None,
         "comments": {},
     }
 
@@ -162,12 +169,17 @@ def form_keys(forms: list[FormRow]) -> list[FormKey]:
     return [FormKey(FormKind(f.kind), f.key) for f in forms]
 
 
+def form_accounts(forms: list[FormRow]) -> list[FormAccounts]:
+    return [FormAccounts(FormKind(f.kind), f.key, f.figures_accounts_revision) for f in forms]
+
+
 @dataclass(frozen=True, slots=True)
 class PackageView:
     package: PackageRow
     forms: list[FormRow]  # those the caller may see
     location_municipality_codes: list[str]
     accounts_reported: list[str]
+    accounts_figures_pending: list[str]  # reported, their key figures not arrived yet
     deadline: date | None
     attachments: list[AttachmentRow]
     last_change_at: datetime | None
@@ -179,7 +191,11 @@ class PackageView:
 
     @property
     def can_send(self) -> bool:
-        return can_send(PackageStatus(self.package.status), self.departments_without_accounts)
+        return can_send(
+            PackageStatus(self.package.status),
+            self.departments_without_accounts,
+            self.accounts_figures_pending,
+        )
 
 
 async def read_package(session: AsyncSession, scope: Scope, package_id: str) -> PackageView:
@@ -193,7 +209,7 @@ async def view_of(repo: PackageRepository, scope: Scope, package: PackageRow) ->
     all_forms = await repo.forms_of(package.id)
     forms = [f for f in all_forms if sees_form(caller, home, FormKind(f.kind), f.municipality_code)]
     visible_keys = {f.key for f in forms}
-    reported = await repo.departments_with_accounts(package.id, accounts_year(package.year))
+    reported = await repo.accounts_revisions(package.id, accounts_year(package.year))
     newer = (
         [r.form.key for r in await refreshable_forms(repo, package)]
         if PackageStatus(package.status).editable
@@ -206,6 +222,7 @@ async def view_of(repo: PackageRepository, scope: Scope, package: PackageRow) ->
             {f.municipality_code for f in all_forms if f.municipality_code}
         ),
         accounts_reported=[d for d in reported if d in visible_keys],
+        accounts_figures_pending=departments_awaiting_figures(form_accounts(forms), reported),
         deadline=await repo.deadline(home, package.organisation_id, package.year),
         attachments=[
             a

@@ -20,7 +20,12 @@ from governance.db.repositories import MasterDataRepository, PackageRepository
 from governance.domain.errors import SendBlockedError, TransitionNotAllowedError
 from governance.domain.keyfigures import colour_counts
 from governance.domain.rules import FormKind, PackageStatus, accounts_year
-from governance.domain.sending import FormCheck, departments_without_accounts, send_blockers
+from governance.domain.sending import (
+    FormCheck,
+    departments_awaiting_figures,
+    departments_without_accounts,
+    send_blockers,
+)
 from governance.domain.visibility import is_home_municipality
 from governance.events import outgoing
 from governance.services.attachments import StoredFile, store_file
@@ -33,7 +38,7 @@ from governance.services.core import (
     refresh_form,
     refresh_package_status,
 )
-from governance.services.packages import form_keys
+from governance.services.packages import form_accounts, form_keys
 from governance.services.roles import EDITOR_ROLES, MUNICIPALITY_ROLES
 
 
@@ -55,7 +60,7 @@ async def send_package(
     if not PackageStatus(package.status).editable:
         raise _not_from(package, "sent", "being prepared (not already sent)")
     forms = await repo.forms_of(package.id)
-    reported = set(await repo.departments_with_accounts(package.id, accounts_year(package.year)))
+    reported = await repo.accounts_revisions(package.id, accounts_year(package.year))
     questions = {kind: await repo.questions_of(package.year, kind) for kind in FormKind}
     checks = [
         FormCheck(
@@ -64,7 +69,11 @@ async def send_package(
         )
         for form in forms
     ]
-    errors = send_blockers(checks, departments_without_accounts(form_keys(forms), reported))
+    errors = send_blockers(
+        checks,
+        departments_without_accounts(form_keys(forms), reported),
+        departments_awaiting_figures(form_accounts(forms), reported),
+    )
     if errors:
         raise SendBlockedError(errors)
     colours = colour_counts(f for form in forms for f in form.figures or [])

@@ -97,6 +97,7 @@ def key_figures(
     year: int = YEAR - 1,
     revision: int = 1,
     municipality: str = "101",
+    accounts_revision: int | None = None,
 ) -> Envelope:
     return to_envelope(
         KeyFiguresUpdatedV1(
@@ -107,6 +108,7 @@ def key_figures(
             revision=revision,
             figures=sorted(figures, key=lambda f: f.code),
             computed_at=AT,
+            accounts_revision=accounts_revision,
         )
     )
 
@@ -191,9 +193,18 @@ async def open_year(client, tokens, year: int = YEAR) -> dict[str, Any]:
 
 
 async def fill_in(
-    client, tokens, package_id: str, org_id: str, *, accounts: bool = True
+    client,
+    tokens,
+    package_id: str,
+    org_id: str,
+    database: Database | None = None,
+    *,
+    accounts: bool = True,
 ) -> dict[str, Any]:
-    """Answer every required question and report every department's accounts."""
+    """Answer every required question and report every department's accounts; with the
+    ``database``, then deliver what the benchmark calculator publishes after the accounts reach
+    it: the department's figures again, now computed from accounts revision 1 (the send gate
+    waits for them)."""
     headers = org(tokens, org_id)
     package = (await client.get(f"{API}/packages/{package_id}", headers=headers)).json()
     response = await client.put(
@@ -211,7 +222,40 @@ async def fill_in(
         if accounts:
             response = await client.put(f"{path}/accounts", json=ACCOUNTS, headers=headers)
             assert response.status_code == 200, response.text
+        if accounts and database is not None:
+            await deliver_accounts_figures(
+                client, headers, database, package_id, form["key"], org_id
+            )
     return (await client.get(f"{API}/packages/{package_id}", headers=headers)).json()
+
+
+async def deliver_accounts_figures(
+    client,
+    headers: dict[str, str],
+    database: Database,
+    package_id: str,
+    department_id: str,
+    org_id: str,
+) -> None:
+    """The calculator's figures of a department computed from its reported accounts (revision
+    1): the figures the form holds, with a newer revision."""
+    path = f"{API}/packages/{package_id}/departments/{department_id}"
+    form = (await client.get(path, headers=headers)).json()
+    held = [
+        KeyFigure.model_validate({name: f[name] for name in KeyFigure.model_fields})
+        for f in form["key_figures"]
+    ]
+    await apply(
+        database,
+        key_figures(
+            department_id,
+            org_id,
+            *held,
+            revision=1000,
+            municipality=form.get("municipality_code") or "101",
+            accounts_revision=1,
+        ),
+    )
 
 
 def sql(db_url: str, query: str, *params: Any) -> list[tuple[Any, ...]]:

@@ -156,8 +156,10 @@ class TestAfterSending:
         "path",
         [P, f"{P}/report", f"{P}/departments/d1", f"{P}/accounts", f"{P}/changes", f"{P}/pdf"],
     )
-    async def test_the_home_municipality_reads_and_another_does_not(self, client, tokens, path):
-        await fill_in(client, tokens, PKG, "BO-1")
+    async def test_the_home_municipality_reads_and_another_does_not(
+        self, client, tokens, governance_db, path
+    ):
+        await fill_in(client, tokens, PKG, "BO-1", governance_db)
         assert (
             await client.post(f"{P}/send", headers=post_headers(org(tokens, "BO-1")))
         ).status_code == 200
@@ -165,8 +167,8 @@ class TestAfterSending:
         assert (await client.get(path, headers=municipality(tokens, "147"))).status_code == 404
         assert (await client.get(path, headers=org(tokens, "BO-2"))).status_code == 404
 
-    async def test_the_organisation_cannot_act_as_municipality(self, client, tokens):
-        await fill_in(client, tokens, PKG, "BO-1")
+    async def test_the_organisation_cannot_act_as_municipality(self, client, tokens, governance_db):
+        await fill_in(client, tokens, PKG, "BO-1", governance_db)
         await client.post(f"{P}/send", headers=post_headers(org(tokens, "BO-1")))
         response = await client.post(
             f"{P}/meeting",

@@ -149,10 +149,10 @@ class TestAttachments:
         assert response.status_code == 404
 
     async def test_a_location_municipality_gets_no_attachments_of_the_organisation(
-        self, client, tokens
+        self, client, tokens, governance_db
     ):
         created = (await attach(client, org(tokens, "BO-1"), pdf_bytes(), kind="accounts")).json()
-        await comment_and_send(client, tokens)
+        await comment_and_send(client, tokens, governance_db)
         home = (
             await client.get(f"{API}/packages/{PKG}", headers=municipality(tokens, "101"))
         ).json()
@@ -178,9 +178,9 @@ class TestAttachments:
         assert package["attachments"] == []
 
 
-async def comment_and_send(client, tokens):
+async def comment_and_send(client, tokens, governance_db):
     headers = org(tokens, "BO-1")
-    await fill_in(client, tokens, PKG, "BO-1")
+    await fill_in(client, tokens, PKG, "BO-1", governance_db)
     for dep, code in (("d1", "rent_per_m2"), ("d2", "rent_per_m2")):
         await client.put(
             f"{API}/packages/{PKG}/departments/{dep}/key-figures/{code}/comment",
@@ -238,8 +238,10 @@ class TestPdf:
         assert "afdeling d1" not in text
         assert "Styringsrapport" not in text
 
-    async def test_a_location_municipality_prints_only_what_it_sees(self, client, tokens):
-        await comment_and_send(client, tokens)
+    async def test_a_location_municipality_prints_only_what_it_sees(
+        self, client, tokens, governance_db
+    ):
+        await comment_and_send(client, tokens, governance_db)
         text = pdf_text(
             (
                 await client.get(f"{API}/packages/{PKG}/pdf", headers=municipality(tokens, "147"))
@@ -333,14 +335,16 @@ class TestStatistics:
         assert [sheet.row_dimensions[i].outline_level for i in range(2, 7)] == [0, 1, 1, 0, 1]
         assert sheet.cell(row=3, column=5).fill.fgColor.rgb == "FFE06666"
 
-    async def test_a_municipality_sees_statistics_only_of_what_was_sent_to_it(self, client, tokens):
+    async def test_a_municipality_sees_statistics_only_of_what_was_sent_to_it(
+        self, client, tokens, governance_db
+    ):
         before = (
             await client.get(
                 f"{API}/statistics/departments?year={YEAR}", headers=municipality(tokens, "147")
             )
         ).json()
         assert before["organisations"] == []
-        await comment_and_send(client, tokens)
+        await comment_and_send(client, tokens, governance_db)
         after = (
             await client.get(
                 f"{API}/statistics/departments?year={YEAR}", headers=municipality(tokens, "147")
@@ -353,9 +357,11 @@ class TestStatistics:
 
 
 class TestPublic:
-    async def test_the_public_sees_key_figures_only_after_the_meeting(self, client, tokens):
+    async def test_the_public_sees_key_figures_only_after_the_meeting(
+        self, client, tokens, governance_db
+    ):
         assert (await client.get(f"{API}/public/packages/{PKG}/key-figures")).status_code == 404
-        await comment_and_send(client, tokens)
+        await comment_and_send(client, tokens, governance_db)
         assert (await client.get(f"{API}/public/packages/{PKG}/key-figures")).status_code == 404
         response = await client.post(
             f"{API}/packages/{PKG}/meeting",

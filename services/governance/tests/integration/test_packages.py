@@ -101,6 +101,7 @@ class TestCreatePackages:
             "accounts_year": YEAR - 1,
             "reported": [],
             "missing": ["d1a", "d1b"],
+            "key_figures_pending": [],
         }
         assert package["home_municipality_code"] == "101"
         assert package["location_municipality_codes"] == ["101", "147"]

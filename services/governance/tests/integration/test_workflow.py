@@ -73,8 +73,8 @@ async def comment_all(client, tokens):
         assert response.status_code == 200
 
 
-async def ready_to_send(client, tokens):
-    await fill_in(client, tokens, PKG, "BO-1")
+async def ready_to_send(client, tokens, governance_db):
+    await fill_in(client, tokens, PKG, "BO-1", governance_db)
     await comment_all(client, tokens)
 
 
@@ -104,8 +104,64 @@ class TestSendIsBlocked:
             "#/departments/d-loc/accounts",
         }
 
-    async def test_by_an_uncommented_red_figure(self, client, tokens):
-        await fill_in(client, tokens, PKG, "BO-1")
+    async def test_until_the_key_figures_of_the_reported_accounts_arrive(
+        self, client, tokens, governance_db
+    ):
+        """Issue 12, item 11: sent right after the accounts were reported, before the
+        calculator's figures computed from them arrived, the package went out with empty
+        accounts figures and their comment rule never ran. Now sending waits for them, visibly —
+        also past figures computed before the accounts reached the calculator."""
+        await fill_in(client, tokens, PKG, "BO-1")  # accounts reported; the calculator is slow
+        await comment_all(client, tokens)
+        package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
+        assert package["accounts"]["key_figures_pending"] == ["d-home", "d-loc"]
+        assert package["can_send"] is False
+        pending = [
+            ("#/departments/d-home/key_figures", "key-figures-pending"),
+            ("#/departments/d-loc/key_figures", "key-figures-pending"),
+        ]
+        response = await send(client, tokens)
+        assert response.status_code == 422
+        assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == pending
+
+        red, yellow = (
+            figure("rent_per_m2", CriticalColour.RED),
+            figure("vacancy", CriticalColour.YELLOW),
+        )
+        await apply(governance_db, key_figures("d-home", "BO-1", red, yellow, revision=2))
+        response = await send(client, tokens)
+        assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == pending
+
+        administration = figure(
+            "administration_cost_per_dwelling", CriticalColour.RED, value="9100.00"
+        )
+        await apply(
+            governance_db,
+            key_figures(
+                "d-home", "BO-1", red, yellow, administration, revision=3, accounts_revision=1
+            ),
+            key_figures("d-loc", "BO-1", municipality=LOCATION, accounts_revision=1),
+        )
+        package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
+        assert package["accounts"]["key_figures_pending"] == []
+        response = await send(client, tokens)
+        assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+            (
+                "#/departments/d-home/key_figures/administration_cost_per_dwelling",
+                "key-figure-comment-missing",
+            )
+        ]
+        await client.put(
+            f"{API}/packages/{PKG}/departments/d-home/key-figures/"
+            "administration_cost_per_dwelling/comment",
+            json={"comment": "Ekstraordinær IT-udgift"},
+            headers=org(tokens, "BO-1"),
+        )
+        response = await send(client, tokens)
+        assert response.status_code == 200, response.text
+
+    async def test_by_an_uncommented_red_figure(self, client, tokens, governance_db):
+        await fill_in(client, tokens, PKG, "BO-1", governance_db)
         await client.put(
             f"{API}/packages/{PKG}/departments/d-home/key-figures/vacancy/comment",
             json={"comment": "Forklaring"},
@@ -117,8 +173,8 @@ class TestSendIsBlocked:
             ("#/departments/d-home/key_figures/rent_per_m2", "key-figure-comment-missing")
         ]
 
-    async def test_by_an_incomplete_form(self, client, tokens):
-        await ready_to_send(client, tokens)
+    async def test_by_an_incomplete_form(self, client, tokens, governance_db):
+        await ready_to_send(client, tokens, governance_db)
         await client.put(
             f"{API}/packages/{PKG}/departments/d-loc/answers",
             json={"answers": {"physical_condition": None}},
@@ -130,8 +186,10 @@ class TestSendIsBlocked:
             ("#/departments/d-loc/answers/physical_condition", "form-incomplete")
         ]
 
-    async def test_a_municipality_cannot_send_for_the_organisation(self, client, tokens):
-        await ready_to_send(client, tokens)
+    async def test_a_municipality_cannot_send_for_the_organisation(
+        self, client, tokens, governance_db
+    ):
+        await ready_to_send(client, tokens, governance_db)
         response = await client.post(
             f"{API}/packages/{PKG}/send", headers=post_headers(municipality(tokens, HOME))
         )
@@ -145,9 +203,9 @@ class TestSendIsBlocked:
 
 class TestSend:
     async def test_sends_to_home_and_location_municipalities_with_the_colour_counts(
-        self, client, tokens, governance_db_url
+        self, client, tokens, governance_db, governance_db_url
     ):
-        await ready_to_send(client, tokens)
+        await ready_to_send(client, tokens, governance_db)
         response = await send(client, tokens)
         assert response.status_code == 200, response.text
         assert (response.json()["status"], response.json()["status_label"]) == ("sent", "Fremsendt")
@@ -157,8 +215,8 @@ class TestSend:
         assert event.location_municipality_codes == [HOME, LOCATION]
         assert (event.red_figures, event.yellow_figures, event.governance_year) == (1, 1, YEAR)
 
-    async def test_after_sending_the_package_is_read_only(self, client, tokens):
-        await ready_to_send(client, tokens)
+    async def test_after_sending_the_package_is_read_only(self, client, tokens, governance_db):
+        await ready_to_send(client, tokens, governance_db)
         await send(client, tokens)
         headers = org(tokens, "BO-1")
         answer = await client.put(
@@ -174,8 +232,10 @@ class TestSend:
         assert accounts.status_code == 409
         assert (await send(client, tokens)).status_code == 409
 
-    async def test_the_home_municipality_sees_the_whole_package(self, client, tokens):
-        await ready_to_send(client, tokens)
+    async def test_the_home_municipality_sees_the_whole_package(
+        self, client, tokens, governance_db
+    ):
+        await ready_to_send(client, tokens, governance_db)
         await send(client, tokens)
         package = (
             await client.get(f"{API}/packages/{PKG}", headers=municipality(tokens, HOME))
@@ -183,9 +243,9 @@ class TestSend:
         assert [f["key"] for f in package["departments"]] == ["d-home", "d-loc"]
 
     async def test_a_location_municipality_sees_the_report_and_its_own_departments(
-        self, client, tokens
+        self, client, tokens, governance_db
     ):
-        await ready_to_send(client, tokens)
+        await ready_to_send(client, tokens, governance_db)
         await send(client, tokens)
         headers = municipality(tokens, LOCATION)
         package = (await client.get(f"{API}/packages/{PKG}", headers=headers)).json()
@@ -203,8 +263,8 @@ class TestSend:
             for a in (await client.get(f"{API}/packages/{PKG}/accounts", headers=headers)).json()
         ] == ["d-loc"]
 
-    async def test_another_municipality_does_not_see_it(self, client, tokens):
-        await ready_to_send(client, tokens)
+    async def test_another_municipality_does_not_see_it(self, client, tokens, governance_db):
+        await ready_to_send(client, tokens, governance_db)
         await send(client, tokens)
         assert (
             await client.get(f"{API}/packages/{PKG}", headers=municipality(tokens, OTHER))
@@ -217,32 +277,36 @@ class TestSend:
         ).json()["items"]
         assert [p["id"] for p in listed] == [PKG]
 
-    async def test_two_concurrent_sends_cannot_both_win(self, client, tokens, governance_db_url):
-        await ready_to_send(client, tokens)
+    async def test_two_concurrent_sends_cannot_both_win(
+        self, client, tokens, governance_db, governance_db_url
+    ):
+        await ready_to_send(client, tokens, governance_db)
         first, second = await asyncio.gather(send(client, tokens), send(client, tokens))
         assert sorted([first.status_code, second.status_code]) == [200, 409]
         loser = first if first.status_code == 409 else second
         assert loser.json()["type"] == "urn:housing:problem:transition-not-allowed"
         assert len(outbox(governance_db_url, "governance.package.sent")) == 1
 
-    async def test_an_if_match_of_an_older_version_is_a_conflict(self, client, tokens):
-        await ready_to_send(client, tokens)
+    async def test_an_if_match_of_an_older_version_is_a_conflict(
+        self, client, tokens, governance_db
+    ):
+        await ready_to_send(client, tokens, governance_db)
         response = await send(client, tokens, **{"If-Match": 'W/"1"'})
         assert response.status_code == 409
         assert response.json()["type"] == "urn:housing:problem:package-changed"
 
 
-async def sent(client, tokens):
-    await ready_to_send(client, tokens)
+async def sent(client, tokens, governance_db):
+    await ready_to_send(client, tokens, governance_db)
     response = await send(client, tokens)
     assert response.status_code == 200, response.text
 
 
 class TestSendBack:
     async def test_the_home_municipality_sends_it_back_and_it_reopens(
-        self, client, tokens, governance_db_url
+        self, client, tokens, governance_db, governance_db_url
     ):
-        await sent(client, tokens)
+        await sent(client, tokens, governance_db)
         response = await client.post(
             f"{API}/packages/{PKG}/return",
             json={"reason": "Mangler kommentar"},
@@ -265,8 +329,10 @@ class TestSendBack:
             await client.get(f"{API}/packages/{PKG}", headers=municipality(tokens, HOME))
         ).status_code == 404
 
-    async def test_a_location_municipality_may_not_send_it_back(self, client, tokens):
-        await sent(client, tokens)
+    async def test_a_location_municipality_may_not_send_it_back(
+        self, client, tokens, governance_db
+    ):
+        await sent(client, tokens, governance_db)
         response = await client.post(
             f"{API}/packages/{PKG}/return",
             json={},
@@ -274,15 +340,17 @@ class TestSendBack:
         )
         assert response.status_code == 403
 
-    async def test_the_organisation_may_not_take_it_back_itself(self, client, tokens):
-        await sent(client, tokens)
+    async def test_the_organisation_may_not_take_it_back_itself(
+        self, client, tokens, governance_db
+    ):
+        await sent(client, tokens, governance_db)
         response = await client.post(
             f"{API}/packages/{PKG}/return", json={}, headers=post_headers(org(tokens, "BO-1"))
         )
         assert response.status_code == 403
 
-    async def test_after_the_meeting_it_cannot_be_sent_back(self, client, tokens):
-        await sent(client, tokens)
+    async def test_after_the_meeting_it_cannot_be_sent_back(self, client, tokens, governance_db):
+        await sent(client, tokens, governance_db)
         await client.post(
             f"{API}/packages/{PKG}/meeting",
             json={"held_on": date.today().isoformat()},
@@ -302,9 +370,9 @@ def pdf_headers(headers):
 
 class TestMeetingAndStatements:
     async def test_meeting_then_statement_by_the_home_municipality(
-        self, client, tokens, governance_db_url
+        self, client, tokens, governance_db, governance_db_url
     ):
-        await sent(client, tokens)
+        await sent(client, tokens, governance_db)
         today = datetime.now(UTC).date()
         meeting = await client.post(
             f"{API}/packages/{PKG}/meeting",
@@ -328,8 +396,8 @@ class TestMeetingAndStatements:
             is False
         )
 
-    async def test_a_statement_before_the_meeting_is_refused(self, client, tokens):
-        await sent(client, tokens)
+    async def test_a_statement_before_the_meeting_is_refused(self, client, tokens, governance_db):
+        await sent(client, tokens, governance_db)
         response = await client.post(
             f"{API}/packages/{PKG}/statement?filename=r.pdf",
             content=pdf_bytes(),
@@ -338,9 +406,9 @@ class TestMeetingAndStatements:
         assert response.status_code == 409
 
     async def test_a_location_municipality_adds_a_supplementary_statement(
-        self, client, tokens, governance_db_url
+        self, client, tokens, governance_db, governance_db_url
     ):
-        await sent(client, tokens)
+        await sent(client, tokens, governance_db)
         response = await client.post(
             f"{API}/packages/{PKG}/statement?filename=supplerende.pdf",
             content=pdf_bytes(),
@@ -352,8 +420,10 @@ class TestMeetingAndStatements:
         event = StatementSubmittedV1.from_envelope(Envelope.from_structured(submitted))
         assert (event.supplementary, event.municipality_code) == (True, LOCATION)
 
-    async def test_only_the_home_municipality_records_the_meeting(self, client, tokens):
-        await sent(client, tokens)
+    async def test_only_the_home_municipality_records_the_meeting(
+        self, client, tokens, governance_db
+    ):
+        await sent(client, tokens, governance_db)
         response = await client.post(
             f"{API}/packages/{PKG}/meeting",
             json={"held_on": date.today().isoformat()},
@@ -361,8 +431,8 @@ class TestMeetingAndStatements:
         )
         assert response.status_code == 403
 
-    async def test_a_meeting_in_the_future_is_refused(self, client, tokens):
-        await sent(client, tokens)
+    async def test_a_meeting_in_the_future_is_refused(self, client, tokens, governance_db):
+        await sent(client, tokens, governance_db)
         response = await client.post(
             f"{API}/packages/{PKG}/meeting",
             json={"held_on": "2099-01-01"},
@@ -370,8 +440,8 @@ class TestMeetingAndStatements:
         )
         assert response.status_code == 422
 
-    async def test_a_statement_that_is_not_a_pdf_is_refused(self, client, tokens):
-        await sent(client, tokens)
+    async def test_a_statement_that_is_not_a_pdf_is_refused(self, client, tokens, governance_db):
+        await sent(client, tokens, governance_db)
         await client.post(
             f"{API}/packages/{PKG}/meeting",
             json={"held_on": date.today().isoformat()},
@@ -400,13 +470,15 @@ class TestDeadlines:
         listed = (await client.get(f"{API}/deadlines?year={YEAR}", headers=headers)).json()
         assert [(d["organisation_id"], d["deadline"]) for d in listed] == [("BO-1", "2027-05-01")]
 
-    async def test_a_passed_deadline_is_shown_but_does_not_block_sending(self, client, tokens):
+    async def test_a_passed_deadline_is_shown_but_does_not_block_sending(
+        self, client, tokens, governance_db
+    ):
         await client.put(
             f"{API}/deadlines/{YEAR}/BO-1",
             json={"deadline": "2020-01-01"},
             headers=municipality(tokens, HOME),
         )
-        await ready_to_send(client, tokens)
+        await ready_to_send(client, tokens, governance_db)
         package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
         assert package["deadline_passed"] is True
         assert (await send(client, tokens)).status_code == 200
@@ -444,8 +516,8 @@ class TestDeadlines:
 
 
 class TestChangeLog:
-    async def test_every_change_is_logged_with_who_and_when(self, client, tokens):
-        await sent(client, tokens)
+    async def test_every_change_is_logged_with_who_and_when(self, client, tokens, governance_db):
+        await sent(client, tokens, governance_db)
         log = (
             await client.get(f"{API}/packages/{PKG}/changes?limit=500", headers=org(tokens, "BO-1"))
         ).json()["items"]
@@ -458,8 +530,8 @@ class TestChangeLog:
         assert answered["role"] == "housing_org"
         assert answered["data"]["changes"]["goals_followed_up"] == [None, True]
 
-    async def test_the_log_pages(self, client, tokens):
-        await sent(client, tokens)
+    async def test_the_log_pages(self, client, tokens, governance_db):
+        await sent(client, tokens, governance_db)
         first = (
             await client.get(f"{API}/packages/{PKG}/changes?limit=2", headers=org(tokens, "BO-1"))
         ).json()
@@ -474,7 +546,7 @@ class TestChangeLog:
     async def test_a_failed_notification_is_recorded_in_the_log(
         self, client, tokens, governance_db
     ):
-        await sent(client, tokens)
+        await sent(client, tokens, governance_db)
         failure = to_envelope(
             DeliveryFailedV1(
                 delivery_id="dlv-1",

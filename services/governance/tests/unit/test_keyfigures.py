@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from governance.domain.keyfigures import (
+    awaits_accounts_figures,
     colour_counts,
     figure_states,
     has_indexed_benchmarks,
@@ -40,6 +41,7 @@ def takes(**overrides):
         "figures_year": 2026,
         "has_snapshot": False,
         "snapshot_revision": None,
+        "incoming_revision": 2,
     }
     return takes_new_figures(**{**facts, **overrides})
 
@@ -69,6 +71,29 @@ class TestWhichFormsTakeNewFigures:
     def test_figures_of_another_year_than_the_accounts_year_are_not_taken(self):
         assert takes(figures_year=2027) is False
         assert takes(figures_year=2025) is False
+
+    def test_a_form_awaiting_its_accounts_figures_takes_every_newer_revision(self):
+        """Figures computed before the accounts reached the calculator may arrive after they
+        were reported: taking them must not shut out the accounts figures behind them."""
+        snapshot = {"has_snapshot": True, "snapshot_revision": 2, "awaiting_accounts": True}
+        assert takes(**snapshot, incoming_revision=3) is True
+        assert takes(**snapshot, incoming_revision=2) is False
+        assert takes(**{**snapshot, "awaiting_accounts": False}, incoming_revision=3) is False
+
+
+class TestAwaitingAccountsFigures:
+    def test_nothing_reported_awaits_nothing(self):
+        assert awaits_accounts_figures(None, None) is False
+
+    def test_a_snapshot_without_accounts_awaits_the_reported_ones(self):
+        assert awaits_accounts_figures(1, None) is True
+
+    def test_a_snapshot_of_older_accounts_awaits_the_correction(self):
+        assert awaits_accounts_figures(2, 1) is True
+
+    def test_a_snapshot_of_the_reported_accounts_or_later_awaits_nothing(self):
+        assert awaits_accounts_figures(2, 2) is False
+        assert awaits_accounts_figures(2, 3) is False
 
 
 class TestNewerBenchmarks:

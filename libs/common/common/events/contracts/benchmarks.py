@@ -97,6 +97,13 @@ class KeyFiguresUpdatedV1(Contract):
     )
     figures: list[KeyFigure] = Field(description="Every figure of the catalogue, sorted by code.")
     computed_at: AwareDatetime = Field(description="When the figures were computed.")
+    accounts_revision: int | None = Field(
+        default=None,
+        ge=1,
+        description="The revision of the department's reported accounts for `year` (governance's "
+        "`AccountsReportedV1.revision`) these figures were computed from; null when none were "
+        "reported. A consumer waiting for the figures of reported accounts waits for this.",
+    )
 
     @classmethod
     def example(cls) -> Self:
@@ -118,4 +125,5 @@ class KeyFiguresUpdatedV1(Contract):
                 )
             ],
             computed_at=datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
+            accounts_revision=1,
         )
