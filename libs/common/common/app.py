@@ -9,6 +9,7 @@ service on its own.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Annotated, Any
@@ -22,6 +23,7 @@ from sqlalchemy import text
 from common.auth import TokenVerifier
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
+from common.errors import AuthenticationError, PermissionDeniedError
 from common.events import asyncapi
 from common.events.transport import EventBus, bus_from_settings
 from common.idempotency import IdempotencyMiddleware
@@ -150,12 +152,43 @@ def _operations_router(prefix: str, metrics: ServiceMetrics) -> APIRouter:
     async def asyncapi_document() -> dict[str, Any]:
         return asyncapi_doc
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics (operations only)",
+        description="With `HOUSING_METRICS_TOKEN` set, only with `Authorization: Bearer "
+        "<that token>`; without it, only to clients on this host.",
+        response_class=Response,
+        responses=problem_responses({401: "No or a wrong scrape token", 403: "Not this host"}),
+    )
     async def prometheus_metrics(request: Request) -> Response:
+        _ensure_scraper(request, request.app.state.settings)
         await _refresh_event_gauges(request.app.state.database, metrics)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def _ensure_scraper(request: Request, settings: ServiceSettings) -> None:
+    """Metrics name tables, backlogs and error rates: for operations, not the public."""
+    expected = settings.metrics_token
+    if expected is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.encode(), expected.get_secret_value().encode()
+        ):
+            raise AuthenticationError(
+                "/metrics needs Authorization: Bearer <the scrape token> (HOUSING_METRICS_TOKEN)."
+            )
+        return
+    host = request.client.host if request.client else ""
+    if host not in _LOOPBACK:
+        raise PermissionDeniedError(
+            "/metrics is served to this host only; set HOUSING_METRICS_TOKEN to scrape it "
+            "from elsewhere with that bearer token."
+        )
 
 
 _EVENT_BACKLOG = text(

@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import ClassVar, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 PLATFORM_ENV_PREFIX = "HOUSING_"
 DEV_DATABASE_PASSWORD = "housing"
+DEV_METRICS_TOKEN = "dev-metrics-token"  # docker-compose's default in dev mode
 DEV_JWT_ISSUER = "housing-dev"
 
 
@@ -77,6 +78,11 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     otel_exporter_otlp_endpoint: str | None = None
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus sends to scrape /metrics (its scrape config's "
+        "`authorization.credentials`). Unset: /metrics answers only clients on this host.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -89,6 +95,11 @@ class ServiceSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         platform_env = EnvSettingsSource(settings_cls, env_prefix=PLATFORM_ENV_PREFIX)
         return (init_settings, env_settings, platform_env, file_secret_settings)
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_metrics_token_is_none(cls, value: object) -> object:
+        return None if value == "" else value  # an empty env entry must not be a token
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_outside_dev(self) -> Self:
@@ -108,6 +119,8 @@ class ServiceSettings(BaseSettings):
             )
         if self.jwt_issuer == DEV_JWT_ISSUER:
             problems.append("HOUSING_JWT_ISSUER is left at the dev issuer")
+        if self.metrics_token and self.metrics_token.get_secret_value() == DEV_METRICS_TOKEN:
+            problems.append("HOUSING_METRICS_TOKEN is left at the dev default")
         if problems:
             raise ValueError(f"unsafe settings for env={self.env.value}: " + "; ".join(problems))
         return self

@@ -84,6 +84,14 @@ class TestDevDefaultsOutsideDev:
         with pytest.raises(ValidationError, match="dev issuer"):
             ExampleSettings(env=Environment.PROD, **values)
 
+    def test_the_dev_metrics_token_is_refused_in_prod(self):
+        with pytest.raises(ValidationError, match="HOUSING_METRICS_TOKEN"):
+            ExampleSettings(env=Environment.PROD, **SAFE, metrics_token="dev-metrics-token")
+
+    def test_a_blank_metrics_token_is_no_token(self, monkeypatch):
+        monkeypatch.setenv("HOUSING_METRICS_TOKEN", "")
+        assert ExampleSettings().metrics_token is None
+
     def test_real_secrets_are_accepted_in_prod(self):
         settings = ExampleSettings(env=Environment.PROD, **SAFE)
         assert settings.env is Environment.PROD
