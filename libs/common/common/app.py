@@ -35,6 +35,7 @@ from common.observability import (
 )
 from common.problems import (
     BodyGuardMiddleware,
+    document_problems,
     install_problem_handlers,
     problem_response,
     problem_responses,
@@ -109,7 +110,19 @@ def create_service_app(
     app.include_router(_operations_router(prefix, metrics))
     for router in routers:
         app.include_router(router, prefix=f"{prefix}/v1")
+    _document_problems_in_openapi(app)
     return app
+
+
+def _document_problems_in_openapi(app: FastAPI) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first = app.openapi_schema is None
+        schema = build()
+        return document_problems(schema) if first else schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _operations_router(prefix: str, metrics: ServiceMetrics) -> APIRouter:

@@ -151,6 +151,9 @@ class RequestContextMiddleware:
                     *message["headers"],
                     (b"x-request-id", request_id.encode()),
                     (b"x-correlation-id", correlation_id.encode()),
+                    # Downloads (PDF, XLSX, CSV) are opened as what they say they are, never
+                    # sniffed into something a browser would run.
+                    (b"x-content-type-options", b"nosniff"),
                 ]
             await send(message)
 

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.errors import (
@@ -90,6 +91,48 @@ def problem_responses(descriptions: Mapping[int, str]) -> dict[int | str, dict[s
     }
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "RFC 9457 problem details. `type` names the problem "
+    f"(`{PROBLEM_TYPE_PREFIX}<code>`), `errors` lists each field's problem with a JSON pointer "
+    "(body) or a parameter name.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_MALFORMED_BODY = {
+    "description": "The body is not valid JSON, or too deeply nested",
+    "content": _PROBLEM_CONTENT,
+}
+
+
+def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what the service sends: every error response is
+    ``application/problem+json`` (FastAPI documents its 422 as ``application/json``), and every
+    operation with a body may answer 400 for a body that is not JSON."""
+    openapi.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    openapi["components"]["schemas"].pop("HTTPValidationError", None)
+    openapi["components"]["schemas"].pop("ValidationError", None)
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            for status, response in responses.items():
+                if str(status)[0] in "45":
+                    response["content"] = _PROBLEM_CONTENT
+            if "requestBody" in operation:
+                responses.setdefault("400", _MALFORMED_BODY)
+    return openapi
+
+
 def field_errors_as_json(errors: Sequence[FieldError]) -> list[dict[str, Any]]:
     return [{"pointer": e.pointer, "detail": e.detail, "code": e.code} for e in errors]
 
@@ -157,6 +200,22 @@ _HTTP_DETAILS = {
 }
 
 
+def allowed_methods(app: Any, scope: Mapping[str, Any]) -> list[str]:
+    """Every method some route of ``app`` accepts at the request's path (Starlette's 405 names
+    only those of the first route matching the path, though several routes may share it)."""
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**scope, "method": method})[0] is Match.FULL
+            for route in getattr(app, "routes", [])
+        )
+    ]
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
@@ -165,8 +224,11 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     title = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}.get(
         exc.status_code, "Request failed"
     )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
     return problem_response(
-        exc.status_code, title=title, detail=detail, request=request, headers=exc.headers
+        exc.status_code, title=title, detail=detail, request=request, headers=headers or None
     )
 
 
