@@ -41,7 +41,8 @@ class TestDatabaseRefusal:
     ):
         """Another transaction creates a dwelling of another organisation while the bulk runs:
         the rules saw no such dwelling, the set-based insert hits its unique key, the type's
-        records are written again one at a time, and only that one is refused (403)."""
+        records are written again one at a time, and only that one is refused (409, its id is
+        taken; whose it is is not said)."""
         await submit(client, tokens, whole_register())
         dsn = libpq_dsn(register_db_url)
         async with await psycopg.AsyncConnection.connect(dsn) as other:
@@ -61,7 +62,7 @@ class TestDatabaseRefusal:
             await other.commit()
             report = await submission
         assert [r["outcome"] for r in report["results"]] == ["accepted"] * 3 + ["rejected"]
-        assert report["results"][-1]["problem"]["status"] == 403
+        assert report["results"][-1]["problem"]["status"] == 409
         assert sql(register_db_url, "SELECT id, department_id FROM dwellings ORDER BY id") == [
             ("bol-1", "afd-1"),
             ("bol-10", "afd-1"),

@@ -253,7 +253,42 @@ class TestWriteAccess:
         )
         results = response.json()["results"]
         assert [r["outcome"] for r in results] == ["rejected", "accepted", "rejected"]
-        assert [r["problem"]["status"] for r in (results[0], results[2])] == [403, 403]
+        # Naming another organisation: 403. Another organisation's lease id: a neutral 409.
+        assert [r["problem"]["status"] for r in (results[0], results[2])] == [403, 409]
+
+    async def test_a_taken_id_does_not_tell_whose_it_is(self, client, tokens):
+        """Issue 12, item 2: B learning which of A's ids exist used to get "belongs to another
+        organisation". An id is the submitter's own, so a taken one cannot be hidden; its owner
+        is — the answer is the one B gets for its own existing record."""
+        headers = writer(tokens, ORG_A)
+        own = await client.post(
+            f"{API}/dwellings", json=dwelling("bol-a", "afd-a"), headers=headers
+        )
+        foreign = await client.post(
+            f"{API}/dwellings", json=dwelling("bol-b", "afd-a"), headers=headers
+        )
+        assert own.status_code == foreign.status_code == 409
+        assert own.json()["type"] == foreign.json()["type"]
+        assert own.json()["detail"].replace("bol-a", "X") == foreign.json()["detail"].replace(
+            "bol-b", "X"
+        )
+        assert "another organisation" not in foreign.text
+        unused = await client.post(
+            f"{API}/dwellings", json=dwelling("bol-new", "afd-a"), headers=headers
+        )
+        assert unused.status_code == 201, unused.text
+
+    @pytest.mark.parametrize("exists", [True, False])
+    async def test_naming_another_organisation_is_403_whether_or_not_the_id_exists(
+        self, client, tokens, exists
+    ):
+        department_id = "afd-b" if exists else "afd-nowhere"
+        response = await client.post(
+            f"{API}/departments",
+            json=department(department_id, ORG_B),
+            headers=writer(tokens, ORG_A),
+        )
+        assert_problem(response, 403)
 
 
 class TestHostileInput:

@@ -37,10 +37,9 @@ def plan_organisation(
     record, request = item.command.record, item.request
     assert isinstance(record, Organisation)
     existing = state.organisations.get(record.id)
-    planning.guard_existing(
-        request, existing, existing.id if existing else None, "Organisation", record.id
+    planning.guard_owner_and_existing(
+        request, record.id, existing, existing.id if existing else None, "Organisation", record.id
     )
-    planning.ensure_writable(record.id)
     raise_errors(request, rules.check_organisation(record))
     assert record.cvr
     assert record.name
@@ -70,16 +69,14 @@ def plan_department(
     assert isinstance(record, Department)
     existing = state.departments.get(record.id)
     owner = existing.organisation_id if existing else None
-    planning.guard_existing(request, existing, owner, "Department", record.id)
+    planning.guard_owner_and_existing(
+        request, record.organisation_id, existing, owner, "Department", record.id
+    )
     findings: list[Finding] = []
-    if record.organisation_id is not None:
-        planning.ensure_writable(record.organisation_id)
-        if record.organisation_id not in state.organisations:
-            findings.append(
-                unknown_parent(
-                    "BoligorganisationIdentifikator", "Organisation", record.organisation_id
-                )
-            )
+    if record.organisation_id is not None and record.organisation_id not in state.organisations:
+        findings.append(
+            unknown_parent("BoligorganisationIdentifikator", "Organisation", record.organisation_id)
+        )
     findings += rules.check_department(record, planning.today)
     raise_errors(request, findings)
     assert record.organisation_id

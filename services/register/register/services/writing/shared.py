@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from common.access import Scope
-from common.errors import FieldError, PermissionDeniedError, StaleVersionError
+from common.errors import FieldError, StaleVersionError
 from common.problems import json_pointer
 from register.db.models import DepartmentRow
 from register.db.writing import WriteState
@@ -66,29 +66,45 @@ class Planning:
         what: str,
         record_id: str,
     ) -> None:
-        """An update needs the caller's own stored record (404 otherwise); a stored record of
-        another organisation is a 403, one that must not exist yet a 409, one at another
-        version than expected a 412."""
+        """An update needs the caller's own stored record (404 otherwise); a create of an id
+        that exists, or a bulk upsert of another organisation's id, is a 409 that says nothing
+        about whose record it is (the ids are the submitters' own, so a taken id cannot be
+        hidden — but its owner is); one at another version than expected a 412."""
         if request.mode is WriteMode.UPDATE and (
             existing is None or owner is None or not self.writable(owner)
         ):
             raise RecordNotFoundError(f"{what} '{record_id}' was not found.")
         if existing is None:
             return
-        if owner is None or not self.writable(owner):
-            raise PermissionDeniedError(
-                f"{what} '{record_id}' belongs to another organisation than those your token "
-                "names; you may only report your own organisations' records."
-            )
-        if request.mode is WriteMode.CREATE:
+        if request.mode is WriteMode.CREATE or owner is None or not self.writable(owner):
             raise RecordExistsError(
-                f"{what} '{record_id}' already exists; change it with PUT and its version."
+                f"{what} '{record_id}' already exists. If it is one of your records, change it "
+                "with PUT and its version; otherwise the id is taken: use another."
             )
         if request.expected_version is not None and existing.version != request.expected_version:
             raise StaleVersionError(
                 f"{what} '{record_id}' is at version {existing.version}, not "
                 f"{request.expected_version}: read it again and apply your change to it."
             )
+
+    def guard_owner_and_existing(
+        self,
+        request: WriteRequest,
+        named_organisation: str | None,
+        existing: Any,
+        owner: str | None,
+        what: str,
+        record_id: str,
+    ) -> None:
+        """For records that name their organisation: a create or bulk upsert naming one the
+        caller does not act for is a 403 whether or not the id exists (no existence oracle);
+        an update of another organisation's record stays a 404."""
+        if request.mode is WriteMode.UPDATE:
+            self.guard_existing(request, existing, owner, what, record_id)
+        if named_organisation is not None:
+            self.ensure_writable(named_organisation)
+        if request.mode is not WriteMode.UPDATE:
+            self.guard_existing(request, existing, owner, what, record_id)
 
     def writable_department(
         self, state: WriteState, department_id: str | None, findings: list[Finding]
