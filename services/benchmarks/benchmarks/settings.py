@@ -94,13 +94,21 @@ class BenchmarksSettings(ServiceSettings):
         description="Public aggregates over fewer departments than this are suppressed.",
     )
     settle_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Within a burst, a department's figures are published once no event "
+        "touched it for this long (the trailing edge of the debounce).",
+    )
+    burst_seconds: float = Field(
         default=30.0,
         ge=0,
-        description="A department's figures are published once no event touched it for this "
-        "long (debounce).",
+        description="A department published less than this long ago waits for quiet "
+        "(`settle_seconds`) before its next publication; one not published for this long is "
+        "published as soon as it is recomputed — a lone change is not delayed, and a "
+        "department touched without pause is still published this often.",
     )
     recompute_interval_seconds: float = Field(default=0.25, gt=0)
-    publish_interval_seconds: float = Field(default=5.0, gt=0)
+    publish_interval_seconds: float = Field(default=0.25, gt=0)
     recompute_batch: int = Field(default=500, ge=1, description="Departments per recompute.")
 
     @field_validator("thresholds", "accounts_index")

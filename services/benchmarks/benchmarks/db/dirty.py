@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from sqlalchemy import Row, TextClause, select, text, update
+from sqlalchemy import Row, TextClause, exists, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from benchmarks.db.models import DirtyDepartmentRow
+from benchmarks.db.models import DirtyDepartmentRow, PublishedFiguresRow
 
 PUBLISH_LOCK: Final = 7_310_001  # advisory lock: one publisher at a time
 RECOMPUTE_LOCK: Final = 7_310_002  # advisory lock: one recompute at a time
@@ -53,16 +53,23 @@ async def marked_for_recompute(session: AsyncSession, limit: int) -> Sequence[Ma
     ).all()
 
 
-async def due_for_publishing(session: AsyncSession, quiet_since: Any, limit: int) -> Sequence[Mark]:
-    """Up to ``limit`` departments recomputed, marked for publishing and touched by no event
-    since ``quiet_since``, by id."""
+async def due_for_publishing(
+    session: AsyncSession, quiet_since: Any, published_since: Any, limit: int
+) -> Sequence[Mark]:
+    """Up to ``limit`` departments recomputed and marked for publishing that are either quiet
+    (touched by no event since ``quiet_since``) or not published since ``published_since`` (the
+    leading edge: a lone change goes out at once), by id."""
+    recently_published = exists().where(
+        PublishedFiguresRow.department_id == DirtyDepartmentRow.department_id,
+        PublishedFiguresRow.published_at > published_since,
+    )
     return (
         await session.execute(
             select(DirtyDepartmentRow.department_id, DirtyDepartmentRow.generation)
             .where(
                 DirtyDepartmentRow.publish,
                 ~DirtyDepartmentRow.recompute,
-                DirtyDepartmentRow.last_event_at <= quiet_since,
+                or_(DirtyDepartmentRow.last_event_at <= quiet_since, ~recently_published),
             )
             .order_by(DirtyDepartmentRow.department_id)
             .limit(limit)

@@ -1,5 +1,7 @@
-"""The debounced ``benchmarks.keyfigures.updated``: a department's figures are published once
-no event has touched it for ``settle_seconds``, and only for the years whose figures,
+"""The debounced ``benchmarks.keyfigures.updated``: a department's figures are published as
+soon as they are recomputed when it was not published within ``burst_seconds`` (a lone change
+is not delayed), otherwise once no event has touched it for ``settle_seconds`` (a burst — a
+bulk load — is coalesced), and only for the years whose figures,
 benchmarks, colours or reasons differ from what was last published (a digest per
 department-year), each with the next ``revision``. Written to the outbox in the same
 transaction as the published revision, so the relay publishes exactly what was recorded.
@@ -43,7 +45,8 @@ async def publish_settled(
             if not await dirty.try_lock(session, dirty.PUBLISH_LOCK):
                 return published
             quiet_since = now - timedelta(seconds=settings.settle_seconds)
-            due = await dirty.due_for_publishing(session, quiet_since, batch)
+            published_since = now - timedelta(seconds=settings.burst_seconds)
+            due = await dirty.due_for_publishing(session, quiet_since, published_since, batch)
             if not due:
                 return published
             ids = [d.department_id for d in due]

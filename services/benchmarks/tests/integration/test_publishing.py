@@ -1,6 +1,7 @@
-"""benchmarks.keyfigures.updated: debounced (once a department has been quiet for the settle
-time, not once per lease), only for what changed, with a revision that increases per change,
-through the outbox. The clock is controlled (time-machine)."""
+"""benchmarks.keyfigures.updated: a lone change at once (the leading edge), a burst coalesced
+(once the department has been quiet for the settle time, and at least every burst time), only
+for what changed, with a revision that increases per change, through the outbox. The clock is
+controlled (time-machine)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from .bm_factories import accounts, department, lease, rent_changed, simple_depa
 from .test_key_figures import fixture_events
 
 T0 = datetime(2026, 2, 2, 8, 0, tzinfo=UTC)
-SETTINGS = BenchmarksSettings(settle_seconds=30, min_group_size=1)
+SETTINGS = BenchmarksSettings(settle_seconds=30, burst_seconds=60, min_group_size=1)
 
 
 def published(db_url: str) -> list[KeyFiguresUpdatedV1]:
@@ -42,18 +43,12 @@ async def feed_at(feed, moment: datetime, *events) -> None:
 
 
 class TestDebounce:
-    async def test_nothing_is_published_before_the_department_is_quiet(
+    async def test_a_lone_change_is_published_as_soon_as_it_is_recomputed(
         self, feed, benchmarks_db, benchmarks_db_url
     ):
+        """Issue 12, item 12: a register change used to wait the whole settle time (30 s)."""
         await feed_at(feed, T0, *fixture_events())
-        assert await publish_at(benchmarks_db, T0 + timedelta(seconds=29)) == 0
-        assert published(benchmarks_db_url) == []
-
-    async def test_a_quiet_department_is_published_once_per_year_with_every_figure(
-        self, feed, benchmarks_db, benchmarks_db_url
-    ):
-        await feed_at(feed, T0, *fixture_events())
-        assert await publish_at(benchmarks_db, T0 + timedelta(seconds=30)) == 5
+        assert await publish_at(benchmarks_db, T0) == 5
         events = published(benchmarks_db_url)
         assert [(e.department_id, e.year, e.revision) for e in events] == [
             ("A", year, 1) for year in range(2021, 2026)
@@ -66,20 +61,55 @@ class TestDebounce:
         assert latest.municipality_code == "101"
         assert await publish_at(benchmarks_db, T0 + timedelta(minutes=5)) == 0  # once
 
-    async def test_a_bulk_load_publishes_once_not_once_per_lease(
+    async def test_right_after_a_publication_a_change_waits_for_quiet(
+        self, feed, benchmarks_db, benchmarks_db_url
+    ):
+        events = fixture_events()
+        await feed_at(feed, T0, *events)
+        assert await publish_at(benchmarks_db, T0) == 5
+        change = rent_changed(
+            events[1], date(2025, 1, 1), "5500.00", recorded_at=datetime(2025, 12, 1, tzinfo=UTC)
+        )
+        await feed_at(feed, T0 + timedelta(seconds=5), change)
+        assert await publish_at(benchmarks_db, T0 + timedelta(seconds=34)) == 0
+        assert await publish_at(benchmarks_db, T0 + timedelta(seconds=35)) == 1
+        assert [(e.year, e.revision) for e in published(benchmarks_db_url)][-1] == (2025, 2)
+
+    async def test_a_bulk_load_publishes_its_start_and_then_once_when_quiet(
         self, feed, benchmarks_db, benchmarks_db_url
     ):
         await feed_at(feed, T0, department("A"))
+        outcomes = []
         for i in range(40):  # 40 leases arriving over 20 seconds
+            moment = T0 + timedelta(seconds=i / 2)
+            rent = f"{5000 + 10 * i}.00"  # each lease moves the department's average rent
+            await feed_at(
+                feed, moment, lease(f"L{i}", f"d{i}", "A", start=date(2025, 1, 1), rent=rent)
+            )
+            outcomes.append(await publish_at(benchmarks_db, moment))
+        assert outcomes == [1] + [0] * 39  # the first lease at once, the rest coalesced
+        assert await publish_at(benchmarks_db, T0 + timedelta(seconds=60)) == 1
+        assert [(e.year, e.revision) for e in published(benchmarks_db_url)] == [
+            (2025, 1),
+            (2025, 2),
+        ]
+
+    async def test_a_department_touched_without_pause_is_published_every_burst(
+        self, feed, benchmarks_db, benchmarks_db_url
+    ):
+        await feed_at(feed, T0, department("A"))
+        publications = []
+        for second in range(0, 150, 5):  # a lease every 5 s: never quiet for 30 s
+            moment = T0 + timedelta(seconds=second)
+            rent = f"{5000 + 10 * second}.00"  # each lease moves the average rent
             await feed_at(
                 feed,
-                T0 + timedelta(seconds=i / 2),
-                lease(f"L{i}", f"d{i}", "A", start=date(2025, 1, 1)),
+                moment,
+                lease(f"L{second}", f"d{second}", "A", start=date(2025, 1, 1), rent=rent),
             )
-            assert await publish_at(benchmarks_db, T0 + timedelta(seconds=i / 2)) == 0
-        assert await publish_at(benchmarks_db, T0 + timedelta(seconds=60)) == 1  # 2025 only
-        [event] = published(benchmarks_db_url)
-        assert (event.year, event.revision) == (2025, 1)
+            if await publish_at(benchmarks_db, moment):
+                publications.append(second)
+        assert publications == [0, 60, 120]  # at once, then each time 60 s have passed
 
     async def test_unchanged_figures_are_not_published_again(
         self, feed, benchmarks_db, benchmarks_db_url
