@@ -130,6 +130,25 @@ class TestEmbeddedRun:
         assert "register.demo.seeded" in printed
         assert f"demo data     {DEMO_DWELLINGS} dwellings of the synthetic register" in printed
 
+    def test_housing_commands_find_the_running_embedded_database(self, embedded):
+        """Issue 12, item 14: `housing events replay` used to look for a server on
+        127.0.0.1:5432; with the run's HOUSING_ settings it now reaches the embedded one."""
+        _, _, _, env = embedded
+        replayed = subprocess.run(
+            [str(HOUSING), "events", "replay", "--service", "register", "--since",
+             "2000-01-01T00:00:00+00:00"],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert replayed.returncode == 0, replayed.stderr
+        queued = int(replayed.stderr.split("register: ", 1)[1].split(" ", 1)[0])
+        assert queued > 0  # the demo seed's events, queued again for the relay
+        redriven = subprocess.run(
+            [str(HOUSING), "events", "redrive", "--service", "governance"],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert redriven.returncode == 0, redriven.stderr
+        assert "0 still failing" in redriven.stderr
+
     def test_ctrl_c_stops_everything_cleanly(self, embedded):
         _, process, data_dir, _ = embedded
         process.send_signal(signal.SIGINT)

@@ -108,11 +108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "migrate":
         from common.db import migrations
+        from housing.embedded import command_settings
 
         targets = SERVICES if args.service == "all" else (service(args.service),)
         for entry in targets:
-            settings = entry.settings()
-            migrations.upgrade(entry.package, settings.effective_database_url, args.revision)
+            with command_settings(entry, platform) as settings:
+                migrations.upgrade(entry.package, settings.effective_database_url, args.revision)
             print(f"{entry.name}: migrated to {args.revision}", file=sys.stderr)
         return 0
     if args.command == "events":

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +81,26 @@ def service_settings(
         kafka_bootstrap_servers=platform.kafka_bootstrap_servers,
         log_json=platform.log_json,
     )
+
+
+@contextlib.contextmanager
+def command_settings(entry: ServiceEntry, platform: PlatformSettings) -> Iterator[ServiceSettings]:
+    """A `housing` command's settings of one service: those a `make run` with the same
+    ``HOUSING_`` settings uses — its database on ``HOUSING_DATABASE_SERVER_URL``, or on the
+    embedded server in the data folder (shared with a running `make run`; started for the command
+    and stopped after if none runs) — unless ``<SERVICE>_DATABASE_URL`` names one (deployments)."""
+    own = entry.settings()
+    if own.database_url:
+        yield own
+        return
+    if platform.database_server_url:
+        yield service_settings(entry, platform, platform.database_server_url)
+        return
+    server_url, stop = start_embedded_postgres(platform.data_dir)
+    try:
+        yield service_settings(entry, platform, server_url)
+    finally:
+        stop()
 
 
 class ServiceDispatcher:

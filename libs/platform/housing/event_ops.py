@@ -13,6 +13,7 @@ from common.db.engine import Database
 from common.events.consumer import InboxProcessor
 from common.events.envelope import Envelope
 from common.events.outbox import requeue_since
+from housing.embedded import command_settings
 from housing.services import service
 from housing.settings import PlatformSettings
 
@@ -38,12 +39,12 @@ async def replay(service_name: str, since: datetime) -> int:
     if since.tzinfo is None:
         print("--since needs a time zone, e.g. 2026-11-01T00:00:00+00:00", file=sys.stderr)
         return 2
-    settings = service(service_name).settings()
-    database = Database(settings.effective_database_url)
-    try:
-        count = await requeue_since(database.engine, since)
-    finally:
-        await database.dispose()
+    with command_settings(service(service_name), PlatformSettings()) as settings:
+        database = Database(settings.effective_database_url)
+        try:
+            count = await requeue_since(database.engine, since)
+        finally:
+            await database.dispose()
     print(f"{service_name}: {count} event(s) queued for republishing", file=sys.stderr)
     return 0
 
@@ -54,16 +55,16 @@ async def redrive(service_name: str, consumer_name: str | None) -> int:
     if not consumers:
         print(f"{service_name} has no consumer {consumer_name or ''}".strip(), file=sys.stderr)
         return 1
-    settings = entry.settings()
-    database = Database(settings.effective_database_url)
     failures = 0
-    try:
-        for consumer in consumers:
-            done, failed = await InboxProcessor(database, consumer).redrive()
-            failures += failed
-            print(f"{consumer.name}: {done} redriven, {failed} still failing", file=sys.stderr)
-    finally:
-        await database.dispose()
+    with command_settings(entry, PlatformSettings()) as settings:
+        database = Database(settings.effective_database_url)
+        try:
+            for consumer in consumers:
+                done, failed = await InboxProcessor(database, consumer).redrive()
+                failures += failed
+                print(f"{consumer.name}: {done} redriven, {failed} still failing", file=sys.stderr)
+        finally:
+            await database.dispose()
     return 1 if failures else 0
 
 
