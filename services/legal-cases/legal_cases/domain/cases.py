@@ -104,7 +104,8 @@ _TABLE: Final[dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None]]] = {
     Action.RESUME: (frozenset({CaseStatus.SUSPENDED}), None),  # back to where it was
     Action.REJECT: (OPEN_STATUSES, CaseStatus.REJECTED),
     Action.DECIDE: (_READY, CaseStatus.DECIDED),
-    Action.APPEAL: (frozenset({CaseStatus.DECIDED}), CaseStatus.APPEALED),
+    # A late appeal (with the court's or board's permission) may follow finality (§ 88(2)).
+    Action.APPEAL: (frozenset({CaseStatus.DECIDED, CaseStatus.FINAL}), CaseStatus.APPEALED),
     Action.MAKE_FINAL: (frozenset({CaseStatus.DECIDED}), CaseStatus.FINAL),
     Action.REPORT_NONCOMPLIANCE: (frozenset({CaseStatus.FINAL}), None),
 }
@@ -116,7 +117,7 @@ _WHY: Final[dict[Action, str]] = {
     Action.DECIDE: (
         "the tribunal decides once the counterpart has replied or the reply deadline has lapsed"
     ),
-    Action.APPEAL: "only a decided case whose decision is not yet final can be appealed",
+    Action.APPEAL: "only a decided case can be appealed, once",
     Action.MAKE_FINAL: "only a decided, unappealed case becomes final",
     Action.REPORT_NONCOMPLIANCE: "non-compliance is reported for final decisions only (§ 22)",
     Action.RESUME: "only a suspended case can be resumed",

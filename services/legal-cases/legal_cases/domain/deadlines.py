@@ -90,6 +90,23 @@ def late_appeal_limit(decided_on: date) -> date:
         return decided_on.replace(year=decided_on.year + 1, day=28)
 
 
+def check_appeal(today: date, due: date, decided_on: date, *, late_permission: bool) -> None:
+    """In time until the appeal deadline; later only with permission, applied for within
+    1 year of the decision (§§ 88(2), 89(1))."""
+    if today <= due:
+        return
+    if not late_permission:
+        raise DeadlineRuleError(
+            f"The appeal deadline was {due}. A later appeal needs the housing court's or the "
+            "appeal board's permission: set 'late_permission' when it was granted (§ 88(2))."
+        )
+    if today > late_appeal_limit(decided_on):
+        raise DeadlineRuleError(
+            f"A late appeal can be permitted only when applied for within 1 year of the "
+            f"decision ({late_appeal_limit(decided_on)}) (§ 88(2))."
+        )
+
+
 def question_due(asked_on: date, answer_by: date | None, reason: str | None) -> date:
     """The answer deadline of a question: 2 weeks unless the tribunal sets another date; a
     date beyond 2 weeks needs a reason ("special circumstances", § 83(4))."""

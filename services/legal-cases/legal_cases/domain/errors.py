@@ -17,6 +17,12 @@ class DeadlineNotFoundError(NotFoundError):
     code = "deadline-not-found"
 
 
+class PartNotFoundError(NotFoundError):
+    """A question, inspection, meeting or fee the case does not have."""
+
+    code = "case-part-not-found"
+
+
 class TransitionNotAllowedError(ConflictError):
     """The case is not in a status this action starts from (or a concurrent action won)."""
 

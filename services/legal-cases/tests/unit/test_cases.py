@@ -21,6 +21,7 @@ class TestTransitions:
             (S.REPLY_RECEIVED, Action.DECIDE, S.DECIDED),
             (S.REPLY_LAPSED, Action.DECIDE, S.DECIDED),
             (S.DECIDED, Action.APPEAL, S.APPEALED),
+            (S.FINAL, Action.APPEAL, S.APPEALED),  # late, with permission
             (S.DECIDED, Action.MAKE_FINAL, S.FINAL),
             (S.FINAL, Action.REPORT_NONCOMPLIANCE, S.FINAL),
             (S.FILED, Action.REJECT, S.REJECTED),
@@ -45,7 +46,7 @@ class TestTransitions:
             (S.DECIDED, Action.DECIDE),
             (S.DECIDED, Action.REJECT),
             (S.APPEALED, Action.MAKE_FINAL),
-            (S.FINAL, Action.APPEAL),
+            (S.APPEALED, Action.APPEAL),
             (S.REJECTED, Action.RESUME),
             (S.DECIDED, Action.REPORT_NONCOMPLIANCE),  # not final yet
             (S.REPLY_RECEIVED, Action.MAKE_FINAL),

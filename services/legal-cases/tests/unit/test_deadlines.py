@@ -7,6 +7,7 @@ import pytest
 from common.calendar import Suspension
 from legal_cases.domain.deadlines import (
     appeal_due,
+    check_appeal,
     check_inspection_notice,
     check_meeting_notice,
     decision_due,
@@ -140,3 +141,24 @@ class TestHousingCourtRight:
     def test_a_decided_or_paused_case_gives_no_right(self):
         assert not housing_court_right(date(2026, 12, 14), date(2027, 1, 1), decided=True)
         assert not housing_court_right(None, date(2027, 1, 1), decided=False)
+
+
+class TestAppealWindow:
+    def test_on_the_last_day_in_time_the_day_after_only_with_permission(self):
+        check_appeal(
+            date(2027, 1, 11), date(2027, 1, 11), date(2026, 12, 14), late_permission=False
+        )
+        with pytest.raises(DeadlineRuleError, match="permission"):
+            check_appeal(
+                date(2027, 1, 12), date(2027, 1, 11), date(2026, 12, 14), late_permission=False
+            )
+        check_appeal(date(2027, 1, 12), date(2027, 1, 11), date(2026, 12, 14), late_permission=True)
+
+    def test_permission_only_within_a_year_of_the_decision(self):
+        check_appeal(
+            date(2027, 12, 14), date(2027, 1, 11), date(2026, 12, 14), late_permission=True
+        )
+        with pytest.raises(DeadlineRuleError, match="1 year"):
+            check_appeal(
+                date(2027, 12, 15), date(2027, 1, 11), date(2026, 12, 14), late_permission=True
+            )

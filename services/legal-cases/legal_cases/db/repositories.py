@@ -1,0 +1,337 @@
+"""Every query of the legal-cases service.
+
+Reads for a caller are filtered by :func:`visible_cases` (the SQL twin of
+:func:`legal_cases.domain.access.sees_case`); actions on a case take its row lock
+(``SELECT … FOR UPDATE``). Nothing here commits; the unit of work or the job owns the
+transaction. No rule is decided here: the use cases apply :mod:`legal_cases.domain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, false, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from legal_cases.db.models import (
+    AppealRow,
+    AuditRow,
+    CaseRow,
+    ConvictionRow,
+    DeadlineRow,
+    DecisionRow,
+    DocumentRow,
+    FeeRow,
+    HearingRow,
+    NonComplianceReportRow,
+    PartyRow,
+    QuestionRow,
+    SuspensionRow,
+    ThresholdRow,
+)
+from legal_cases.domain.access import MUNICIPALITY_ROLE, PARTY_ROLE, TRIBUNAL_ROLE, Viewer
+
+
+def visible_cases(viewer: Viewer) -> ColumnElement[bool]:
+    if viewer.role == TRIBUNAL_ROLE and viewer.tribunal_code is not None:
+        return CaseRow.tribunal_code == viewer.tribunal_code
+    if viewer.role == MUNICIPALITY_ROLE and viewer.municipality_code is not None:
+        return CaseRow.filing_municipality_code == viewer.municipality_code
+    if viewer.role == PARTY_ROLE:
+        return exists().where(PartyRow.case_id == CaseRow.id, PartyRow.subject == viewer.subject)
+    return false()
+
+
+@dataclass(frozen=True, slots=True)
+class CaseQuery:
+    status: str | None = None
+    category: str | None = None
+    after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkListQuery:
+    tribunal_code: str
+    due_from: date | None = None  # inclusive
+    due_to: date | None = None  # inclusive
+    kind: str | None = None
+    after: tuple[date, int] | None = None  # (due_on, deadline id) of the previous page
+
+
+class CaseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- cases ---------------------------------------------------------------------------
+
+    async def add(self, row: Any) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def visible_case(
+        self, viewer: Viewer, case_id: str, *, lock: bool = False
+    ) -> CaseRow | None:
+        query = select(CaseRow).where(CaseRow.id == case_id, visible_cases(viewer))
+        if lock:
+            query = query.with_for_update(of=CaseRow)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def case_for_update(self, case_id: str) -> CaseRow | None:
+        query = select(CaseRow).where(CaseRow.id == case_id).with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def list_cases(self, viewer: Viewer, query: CaseQuery, limit: int) -> Sequence[CaseRow]:
+        statement = select(CaseRow).where(visible_cases(viewer))
+        if query.status is not None:
+            statement = statement.where(CaseRow.status == query.status)
+        if query.category is not None:
+            statement = statement.where(CaseRow.category == query.category)
+        if query.after is not None:
+            statement = statement.where(CaseRow.id > query.after)
+        statement = statement.order_by(CaseRow.id).limit(limit + 1)
+        return (await self.session.execute(statement)).scalars().all()
+
+    async def touch(self, case: CaseRow) -> None:
+        case.version += 1
+        case.updated_at = func.now()
+        await self.session.flush()
+
+    # --- parts of a case -----------------------------------------------------------------
+
+    async def parties(self, case_id: str) -> Sequence[PartyRow]:
+        query = select(PartyRow).where(PartyRow.case_id == case_id).order_by(PartyRow.id)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def documents(self, case_id: str) -> Sequence[DocumentRow]:
+        query = (
+            select(DocumentRow)
+            .where(DocumentRow.case_id == case_id)
+            .order_by(DocumentRow.uploaded_at, DocumentRow.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def document(self, case_id: str, document_id: str) -> DocumentRow | None:
+        query = select(DocumentRow).where(
+            DocumentRow.case_id == case_id, DocumentRow.id == document_id
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def deadlines(self, case_id: str, *, open_only: bool = False) -> Sequence[DeadlineRow]:
+        query = select(DeadlineRow).where(DeadlineRow.case_id == case_id)
+        if open_only:
+            query = query.where(DeadlineRow.closed_on.is_(None))
+        return (await self.session.execute(query.order_by(DeadlineRow.id))).scalars().all()
+
+    async def open_deadline(
+        self, case_id: str, kind: str, ref: str | None = None
+    ) -> DeadlineRow | None:
+        query = select(DeadlineRow).where(
+            DeadlineRow.case_id == case_id,
+            DeadlineRow.kind == kind,
+            DeadlineRow.closed_on.is_(None),
+        )
+        if ref is not None:
+            query = query.where(DeadlineRow.ref == ref)
+        return (await self.session.execute(query.order_by(DeadlineRow.id.desc()))).scalars().first()
+
+    async def deadline(self, case_id: str, deadline_id: int) -> DeadlineRow | None:
+        query = select(DeadlineRow).where(
+            DeadlineRow.case_id == case_id, DeadlineRow.id == deadline_id
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def suspensions(self, case_id: str) -> Sequence[SuspensionRow]:
+        query = (
+            select(SuspensionRow)
+            .where(SuspensionRow.case_id == case_id)
+            .order_by(SuspensionRow.start_on, SuspensionRow.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def questions(self, case_id: str) -> Sequence[QuestionRow]:
+        query = (
+            select(QuestionRow)
+            .where(QuestionRow.case_id == case_id)
+            .order_by(QuestionRow.asked_on, QuestionRow.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def question(self, case_id: str, question_id: str) -> QuestionRow | None:
+        query = select(QuestionRow).where(
+            QuestionRow.case_id == case_id, QuestionRow.id == question_id
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def hearings(self, case_id: str) -> Sequence[HearingRow]:
+        query = (
+            select(HearingRow)
+            .where(HearingRow.case_id == case_id)
+            .order_by(HearingRow.scheduled_on, HearingRow.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def hearing(self, case_id: str, hearing_id: str) -> HearingRow | None:
+        query = select(HearingRow).where(HearingRow.case_id == case_id, HearingRow.id == hearing_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def decision(self, case_id: str) -> DecisionRow | None:
+        return await self.session.get(DecisionRow, case_id)
+
+    async def appeal(self, case_id: str) -> AppealRow | None:
+        return await self.session.get(AppealRow, case_id)
+
+    async def fees(self, case_id: str) -> Sequence[FeeRow]:
+        query = select(FeeRow).where(FeeRow.case_id == case_id).order_by(FeeRow.id)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def fee(self, case_id: str, fee_id: int) -> FeeRow | None:
+        query = select(FeeRow).where(FeeRow.case_id == case_id, FeeRow.id == fee_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def noncompliance_report(self, case_id: str) -> NonComplianceReportRow | None:
+        query = select(NonComplianceReportRow).where(NonComplianceReportRow.case_id == case_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    # --- the audit trail -----------------------------------------------------------------
+
+    async def audit(
+        self, case_id: str, actor: str, role: str, action: str, detail: dict[str, Any]
+    ) -> None:
+        self.session.add(
+            AuditRow(case_id=case_id, actor=actor, actor_role=role, action=action, detail=detail)
+        )
+        await self.session.flush()
+
+    async def audit_trail(self, case_id: str, after: int | None, limit: int) -> Sequence[AuditRow]:
+        query = select(AuditRow).where(AuditRow.case_id == case_id)
+        if after is not None:
+            query = query.where(AuditRow.id > after)
+        query = query.order_by(AuditRow.id).limit(limit + 1)
+        return (await self.session.execute(query)).scalars().all()
+
+    # --- the tribunal's work list --------------------------------------------------------
+
+    async def work_list(
+        self, query: WorkListQuery, limit: int
+    ) -> Sequence[tuple[DeadlineRow, CaseRow]]:
+        statement = (
+            select(DeadlineRow, CaseRow)
+            .join(CaseRow, CaseRow.id == DeadlineRow.case_id)
+            .where(
+                DeadlineRow.tribunal_code == query.tribunal_code,
+                DeadlineRow.closed_on.is_(None),
+                DeadlineRow.due_on.is_not(None),
+            )
+        )
+        if query.due_from is not None:
+            statement = statement.where(DeadlineRow.due_on >= query.due_from)
+        if query.due_to is not None:
+            statement = statement.where(DeadlineRow.due_on <= query.due_to)
+        if query.kind is not None:
+            statement = statement.where(DeadlineRow.kind == query.kind)
+        if query.after is not None:
+            due, last_id = query.after
+            statement = statement.where(
+                (DeadlineRow.due_on > due)
+                | ((DeadlineRow.due_on == due) & (DeadlineRow.id > last_id))
+            )
+        statement = statement.order_by(DeadlineRow.due_on, DeadlineRow.id).limit(limit + 1)
+        rows = (await self.session.execute(statement)).tuples().all()
+        return [(d, c) for d, c in rows]
+
+    # --- the periodic round --------------------------------------------------------------
+
+    async def lapsed_deadline_ids(self, kind: str, today: date, limit: int) -> Sequence[int]:
+        """Open deadlines of ``kind`` whose effective due date has passed."""
+        query = (
+            select(DeadlineRow.id)
+            .where(
+                DeadlineRow.kind == kind,
+                DeadlineRow.closed_on.is_(None),
+                DeadlineRow.due_on < today,
+            )
+            .order_by(DeadlineRow.id)
+            .limit(limit)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def deadline_for_update(self, deadline_id: int) -> DeadlineRow | None:
+        query = (
+            select(DeadlineRow)
+            .where(DeadlineRow.id == deadline_id, DeadlineRow.closed_on.is_(None))
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def close_deadline(self, deadline: DeadlineRow, on: date, outcome: str) -> None:
+        deadline.closed_on = on
+        deadline.outcome = outcome
+        await self.session.flush()
+
+
+class OwnerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def has_case_before(self, owner_id: str, tribunal_code: str) -> bool:
+        query = select(
+            exists().where(CaseRow.owner_id == owner_id, CaseRow.tribunal_code == tribunal_code)
+        )
+        return bool(await self.session.scalar(query))
+
+    async def unevaluated_reports(self, limit: int) -> Sequence[NonComplianceReportRow]:
+        query = (
+            select(NonComplianceReportRow)
+            .where(NonComplianceReportRow.evaluated_at.is_(None))
+            .order_by(NonComplianceReportRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def reports_of(self, owner_id: str, up_to_id: int) -> Sequence[NonComplianceReportRow]:
+        query = (
+            select(NonComplianceReportRow)
+            .where(
+                NonComplianceReportRow.owner_id == owner_id,
+                NonComplianceReportRow.id <= up_to_id,
+            )
+            .order_by(NonComplianceReportRow.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def all_reports_of(self, owner_id: str) -> Sequence[NonComplianceReportRow]:
+        query = (
+            select(NonComplianceReportRow)
+            .where(NonComplianceReportRow.owner_id == owner_id)
+            .order_by(NonComplianceReportRow.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def convictions_of(self, owner_id: str) -> Sequence[ConvictionRow]:
+        query = (
+            select(ConvictionRow)
+            .where(ConvictionRow.owner_id == owner_id)
+            .order_by(ConvictionRow.convicted_on)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def thresholds_of(self, owner_id: str) -> Sequence[ThresholdRow]:
+        query = (
+            select(ThresholdRow).where(ThresholdRow.owner_id == owner_id).order_by(ThresholdRow.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def add(self, row: Any) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def mark_evaluated(self, report: NonComplianceReportRow, at: datetime) -> None:
+        await self.session.execute(
+            update(NonComplianceReportRow)
+            .where(NonComplianceReportRow.id == report.id)
+            .values(evaluated_at=at)
+        )
