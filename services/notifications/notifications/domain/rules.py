@@ -19,6 +19,13 @@ Why required or not:
   (002 "Ministeriet har besluttet, at der 2 gange årligt sendes påmindelsesmails"): required.
 * application prequalified → organisation: the fund's decision is notified to the applicant
   (001 "meddelelse om prækvalifikation"): required; → the recommending municipality: optional.
+* rent tribunal cases (legal-cases; parties who are persons are written to by the tribunal
+  itself, contracts carry no addresses): a case filed, appealed or final → the tribunal's
+  municipality (its secretariat): optional; counterpart notified → a landlord counterpart that
+  uses the platform (its landlord id as organisation): required (seed 004 § 82(3)); decided →
+  the landlord and a filing municipality: required (§ 86(5) "meddeles klageren og de øvrige
+  parter"); the non-compliance threshold → each involved tribunal's municipality: required
+  (§ 22 "skal … give meddelelse … til de involverede huslejenævn").
 """
 
 from __future__ import annotations
@@ -30,7 +37,13 @@ from typing import Any, Final
 
 from common.events.contracts import (
     ApplicationPrequalifiedV1,
+    CaseDecidedV1,
+    CaseFiledV1,
     Contract,
+    CounterpartNotifiedV1,
+    DecisionAppealedV1,
+    DecisionFinalV1,
+    NonComplianceThresholdReachedV1,
     MeetingHeldV1,
     PackageReturnedV1,
     PackageSentV1,
@@ -101,6 +114,29 @@ def _organisation_of(event: Any) -> str | None:
     return str(event.organisation_id)
 
 
+def _tribunal(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [(str(event.tribunal_code), {"as_tribunal": True})]
+
+
+def _landlord(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    landlord = event.counterpart_organisation_id
+    return [] if landlord is None else [(str(landlord), {"as_tribunal": False})]
+
+
+def _filing_municipality(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    code = event.filing_municipality_code
+    return [] if code is None else [(str(code), {"as_tribunal": False})]
+
+
+def _tribunals(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [(str(code), {}) for code in event.tribunal_codes]
+
+
+def _landlord_of(event: Any) -> str | None:
+    landlord = getattr(event, "counterpart_organisation_id", None)
+    return None if landlord is None else str(landlord)
+
+
 M = RecipientKind.MUNICIPALITY
 O = RecipientKind.ORGANISATION  # noqa: E741 - a kind, read next to M
 
@@ -142,6 +178,39 @@ RULES: Final[tuple[Rule, ...]] = (
             ),
         ),
         organisation=_organisation_of,
+    ),
+    Rule(
+        CaseFiledV1,
+        (Notify(M, "legal_case_filed", required=False, recipients=_tribunal),),
+        organisation=lambda event: None,
+    ),
+    Rule(
+        CounterpartNotifiedV1,
+        (Notify(O, "legal_counterpart_notified", required=True, recipients=_landlord),),
+        organisation=_landlord_of,
+    ),
+    Rule(
+        CaseDecidedV1,
+        (
+            Notify(O, "legal_case_decided", required=True, recipients=_landlord),
+            Notify(M, "legal_case_decided", required=True, recipients=_filing_municipality),
+        ),
+        organisation=_landlord_of,
+    ),
+    Rule(
+        DecisionAppealedV1,
+        (Notify(M, "legal_decision_appealed", required=False, recipients=_tribunal),),
+        organisation=lambda event: None,
+    ),
+    Rule(
+        DecisionFinalV1,
+        (Notify(M, "legal_decision_final", required=False, recipients=_tribunal),),
+        organisation=lambda event: None,
+    ),
+    Rule(
+        NonComplianceThresholdReachedV1,
+        (Notify(M, "legal_noncompliance_threshold", required=True, recipients=_tribunals),),
+        organisation=lambda event: None,
     ),
 )
 

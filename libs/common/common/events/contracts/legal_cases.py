@@ -58,12 +58,12 @@ class CaseFiledV1(Contract, _CaseFacts):
     aggregate_field: ClassVar[str] = "case_id"
 
     event_type: ClassVar[str] = "legal_cases.case.filed"
-    consumers: ClassVar[tuple[str, ...]] = ()
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
     summary: ClassVar[str] = "A case was filed with a rent tribunal."
 
     filed_on: date = Field(description="The day the tribunal received the case.")
-    complainant_kind: PartyKindName
-    counterpart_kind: PartyKindName
+    complainant_kind: PartyKindName = Field(description="Who complains: tenant, landlord, …")
+    counterpart_kind: PartyKindName = Field(description="Who the complaint is against.")
     on_behalf_of_tenant: bool = Field(description="A municipality filed for a tenant (§ 87(1)).")
     filing_fee: Amount = Field(description="The fee owed for filing, DKK (§§ 82(1), 100).")
     notify_counterpart_due: date = Field(
@@ -98,9 +98,9 @@ class CounterpartNotifiedV1(Contract, _CaseFacts):
     consumers: ClassVar[tuple[str, ...]] = ("notifications",)
     summary: ClassVar[str] = "The counterpart of a rent tribunal case was notified."
 
-    notified_on: date
+    notified_on: date = Field(description="The day the tribunal notified the counterpart.")
     reply_due: date = Field(description="The counterpart's reply deadline (2 weeks, § 82(3)).")
-    counterpart_kind: PartyKindName
+    counterpart_kind: PartyKindName = Field(description="The kind of the notified party.")
     counterpart_organisation_id: Id | None = Field(
         default=None,
         description="The landlord id of a counterpart landlord that uses the platform, if any.",
@@ -131,9 +131,11 @@ class CaseDecidedV1(Contract, _CaseFacts):
     consumers: ClassVar[tuple[str, ...]] = ("notifications",)
     summary: ClassVar[str] = "A rent tribunal decided a case."
 
-    decided_on: date
-    outcome: OutcomeName
-    unanimous: bool
+    decided_on: date = Field(description="The day of the decision (notified the same day).")
+    outcome: OutcomeName = Field(
+        description="complainant_fully, complainant_partly or counterpart (who got support)."
+    )
+    unanimous: bool = Field(description="Whether the three members voted alike (§ 86(4)).")
     appeal_body: AppealBodyName = Field(
         description="Where an appeal goes: the housing court (§ 88) or the appeal board (§ 89)."
     )
@@ -171,12 +173,14 @@ class DecisionAppealedV1(Contract, _CaseFacts):
     aggregate_field: ClassVar[str] = "case_id"
 
     event_type: ClassVar[str] = "legal_cases.case.appealed"
-    consumers: ClassVar[tuple[str, ...]] = ()
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
     summary: ClassVar[str] = "A rent tribunal decision was appealed."
 
-    lodged_on: date
-    appeal_body: AppealBodyName
-    appellant_side: Literal["complainant", "counterpart"]
+    lodged_on: date = Field(description="The day the appeal was lodged.")
+    appeal_body: AppealBodyName = Field(description="The housing court or the appeal board.")
+    appellant_side: Literal["complainant", "counterpart"] = Field(
+        description="Which side of the case appealed."
+    )
     late_permission: bool = Field(
         description="Lodged after the 4 weeks with the court's or board's permission."
     )
@@ -203,10 +207,10 @@ class DecisionFinalV1(Contract, _CaseFacts):
     aggregate_field: ClassVar[str] = "case_id"
 
     event_type: ClassVar[str] = "legal_cases.case.decision_final"
-    consumers: ClassVar[tuple[str, ...]] = ()
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
     summary: ClassVar[str] = "A rent tribunal decision became final."
 
-    decided_on: date
+    decided_on: date = Field(description="The day of the decision.")
     final_on: date = Field(description="The first day after the appeal window.")
 
     @classmethod
@@ -235,12 +239,14 @@ class NonComplianceThresholdReachedV1(Contract):
 
     threshold_id: Id = Field(description="This finding; one per qualifying report.")
     owner_id: Id = Field(description="The owner reference tracked across tribunals.")
-    rule: Literal["three_decisions", "conviction_and_decision"]
+    rule: Literal["three_decisions", "conviction_and_decision"] = Field(
+        description="§ 21(2) no. 4 (three decisions) or no. 6 (a § 16 conviction plus one)."
+    )
     case_ids: list[Id] = Field(min_length=1, description="The non-complied final decisions.")
     tribunal_codes: list[MunicipalityCode] = Field(
         min_length=1, description="The involved tribunals, each to be told."
     )
-    reached_at: AwareDatetime
+    reached_at: AwareDatetime = Field(description="When the reports were evaluated.")
 
     @classmethod
     def example(cls) -> Self:
