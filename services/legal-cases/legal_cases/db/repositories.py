@@ -239,8 +239,8 @@ class CaseRepository:
                 | ((DeadlineRow.due_on == due) & (DeadlineRow.id > last_id))
             )
         statement = statement.order_by(DeadlineRow.due_on, DeadlineRow.id).limit(limit + 1)
-        rows = (await self.session.execute(statement)).tuples().all()
-        return [(d, c) for d, c in rows]
+        rows = (await self.session.execute(statement)).all()
+        return [(row[0], row[1]) for row in rows]
 
     # --- the periodic round --------------------------------------------------------------
 
