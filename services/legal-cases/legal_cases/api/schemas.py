@@ -353,3 +353,33 @@ class OwnerOut(BaseModel):
 
 class ConvictionIn(In):
     convicted_on: date
+
+
+class FiguresOut(BaseModel):
+    cases_filed: int | None
+    by_category: dict[str, int | None]
+    rejected: int | None
+    decisions: int | None
+    outcomes: dict[str, int | None]
+    median_days_to_decision: Decimal | None
+    p90_days_to_decision: int | None
+    inspections_held: int | None
+    appeals: dict[str, int | None]
+    noncompliance_reports: int | None
+    suppressed: list[str] = Field(
+        description="Paths of small cells (1-2) published as null, and of times to decision "
+        "over fewer than 3 decisions."
+    )
+
+
+class TribunalFiguresOut(FiguresOut):
+    tribunal_code: str
+
+
+class StatisticsOut(BaseModel):
+    period_from: date
+    period_to: date
+    tribunal_code: str | None = Field(description="null: national figures")
+    suppression_threshold: int
+    overall: FiguresOut
+    tribunals: list[TribunalFiguresOut]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, func, select, update
+from sqlalchemy import ColumnElement, exists, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from legal_cases.db.models import (
@@ -334,4 +334,72 @@ class OwnerRepository:
             update(NonComplianceReportRow)
             .where(NonComplianceReportRow.id == report.id)
             .values(evaluated_at=at)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StatisticsRows:
+    filed: Sequence[tuple[str, str, int]]  # tribunal, category, count
+    rejected: Sequence[tuple[str, int]]
+    decisions: Sequence[tuple[str, date, date, str]]  # tribunal, filed, decided, outcome
+    inspections: Sequence[tuple[str, int]]
+    appeals: Sequence[tuple[str, str, int]]  # tribunal, body, count
+    reports: Sequence[tuple[str, int]]
+
+
+class StatisticsRepository:
+    """The § 90 figures of a period (both ends inclusive), per tribunal."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def rows(self, start: date, end: date, tribunal_code: str | None) -> StatisticsRows:
+        def only(column: Any) -> ColumnElement[bool]:
+            return column == tribunal_code if tribunal_code is not None else true()
+
+        filed = (
+            select(CaseRow.tribunal_code, CaseRow.category, func.count())
+            .where(CaseRow.filed_on.between(start, end), only(CaseRow.tribunal_code))
+            .group_by(CaseRow.tribunal_code, CaseRow.category)
+        )
+        rejected = select(CaseRow.tribunal_code, func.count()).where(
+            CaseRow.status == "rejected", CaseRow.closed_on.between(start, end),
+            only(CaseRow.tribunal_code),
+        ).group_by(CaseRow.tribunal_code)  # fmt: skip
+        decisions = (
+            select(CaseRow.tribunal_code, CaseRow.filed_on, DecisionRow.decided_on,
+                   DecisionRow.outcome)
+            .join(DecisionRow, DecisionRow.case_id == CaseRow.id)
+            .where(DecisionRow.decided_on.between(start, end), only(CaseRow.tribunal_code))
+        )  # fmt: skip
+        inspections = (
+            select(CaseRow.tribunal_code, func.count())
+            .join(HearingRow, HearingRow.case_id == CaseRow.id)
+            .where(HearingRow.kind == "inspection", HearingRow.held_on.between(start, end),
+                   only(CaseRow.tribunal_code))
+            .group_by(CaseRow.tribunal_code)
+        )  # fmt: skip
+        appeals = (
+            select(CaseRow.tribunal_code, AppealRow.body, func.count())
+            .join(AppealRow, AppealRow.case_id == CaseRow.id)
+            .where(AppealRow.lodged_on.between(start, end), only(CaseRow.tribunal_code))
+            .group_by(CaseRow.tribunal_code, AppealRow.body)
+        )
+        reports = (
+            select(NonComplianceReportRow.tribunal_code, func.count())
+            .where(NonComplianceReportRow.reported_on.between(start, end),
+                   only(NonComplianceReportRow.tribunal_code))
+            .group_by(NonComplianceReportRow.tribunal_code)
+        )  # fmt: skip
+
+        async def fetch(statement: Any) -> list[Any]:
+            return [tuple(row) for row in (await self.session.execute(statement)).all()]
+
+        return StatisticsRows(
+            filed=await fetch(filed),
+            rejected=await fetch(rejected),
+            decisions=await fetch(decisions),
+            inspections=await fetch(inspections),
+            appeals=await fetch(appeals),
+            reports=await fetch(reports),
         )

@@ -1,0 +1,131 @@
+"""§ 90 statistics for the ministry: per tribunal and nationally, per period.
+
+* cases filed by category (filing date in the period), rejected (§ 83(1));
+* decisions made in the period, by outcome (who got support), and the time from filing to
+  decision in calendar days: the **median** (the middle value, or the mean of the two middle
+  values) and the **90th percentile** by the nearest-rank method (the smallest value with at
+  least 90 % of the decisions at or below it);
+* inspections held, appeals lodged (by body), non-compliance reports made.
+
+**Small cells are suppressed**: a count of 1 or 2 (below :data:`SUPPRESS_BELOW`) is published
+as ``None`` and its path listed in ``suppressed`` — a zero is not a small cell. Times to decision
+over fewer than 3 decisions are suppressed too. (No secondary suppression: a suppressed cell
+can sometimes be recovered from a total and its other cells; see DESIGN.md.)
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Final
+
+SUPPRESS_BELOW: Final = 3
+
+
+def median(values: Sequence[int]) -> Decimal:
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        raise ValueError("the median of nothing")
+    middle = n // 2
+    if n % 2:
+        return Decimal(ordered[middle])
+    return (Decimal(ordered[middle - 1] + ordered[middle]) / 2).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+
+
+def nearest_rank(values: Sequence[int], percent: int) -> int:
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("a percentile of nothing")
+    rank = max(1, math.ceil(percent * len(ordered) / 100))
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    tribunal_code: str
+    filed_on: date
+    decided_on: date
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """What one tribunal (or the country) did in the period, before suppression."""
+
+    filed_by_category: Mapping[str, int] = field(default_factory=dict)
+    rejected: int = 0
+    decisions: Sequence[Decided] = ()
+    inspections_held: int = 0
+    appeals_by_body: Mapping[str, int] = field(default_factory=dict)
+    noncompliance_reports: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    cases_filed: int | None
+    by_category: dict[str, int | None]
+    rejected: int | None
+    decisions: int | None
+    outcomes: dict[str, int | None]
+    median_days_to_decision: Decimal | None
+    p90_days_to_decision: int | None
+    inspections_held: int | None
+    appeals: dict[str, int | None]
+    noncompliance_reports: int | None
+    suppressed: list[str]
+
+
+def figures(
+    raw: Raw, categories: Iterable[str], outcomes: Iterable[str], bodies: Iterable[str]
+) -> Figures:
+    suppressed: list[str] = []
+
+    def cell(path: str, count: int) -> int | None:
+        if 0 < count < SUPPRESS_BELOW:
+            suppressed.append(path)
+            return None
+        return count
+
+    by_outcome = Counter(d.outcome for d in raw.decisions)
+    days = [(d.decided_on - d.filed_on).days for d in raw.decisions]
+    enough = len(days) >= SUPPRESS_BELOW
+    if days and not enough:
+        suppressed.append("days_to_decision")
+    return Figures(
+        cases_filed=cell("cases_filed", sum(raw.filed_by_category.values())),
+        by_category={
+            c: cell(f"by_category.{c}", raw.filed_by_category.get(c, 0)) for c in categories
+        },
+        rejected=cell("rejected", raw.rejected),
+        decisions=cell("decisions", len(raw.decisions)),
+        outcomes={o: cell(f"outcomes.{o}", by_outcome.get(o, 0)) for o in outcomes},
+        median_days_to_decision=median(days) if enough else None,
+        p90_days_to_decision=nearest_rank(days, 90) if enough else None,
+        inspections_held=cell("inspections_held", raw.inspections_held),
+        appeals={b: cell(f"appeals.{b}", raw.appeals_by_body.get(b, 0)) for b in bodies},
+        noncompliance_reports=cell("noncompliance_reports", raw.noncompliance_reports),
+        suppressed=suppressed,
+    )
+
+
+def combine(parts: Iterable[Raw]) -> Raw:
+    """The national figures: the tribunals' raw figures added up (before suppression)."""
+    filed: Counter[str] = Counter()
+    appeals: Counter[str] = Counter()
+    decisions: list[Decided] = []
+    rejected = inspections = reports = 0
+    for part in parts:
+        filed.update(part.filed_by_category)
+        appeals.update(part.appeals_by_body)
+        decisions.extend(part.decisions)
+        rejected += part.rejected
+        inspections += part.inspections_held
+        reports += part.noncompliance_reports
+    return Raw(dict(filed), rejected, decisions, inspections, dict(appeals), reports)

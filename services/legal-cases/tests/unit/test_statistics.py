@@ -1,0 +1,67 @@
+"""§ 90 figures: median and 90th percentile, small-cell suppression, national totals."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from legal_cases.domain.statistics import Decided, Raw, combine, figures, median, nearest_rank
+
+CATS, OUTS, BODIES = ["rent_level", "behaviour"], ["complainant_fully", "counterpart"], ["x"]
+
+
+def decided(days: int, outcome: str = "counterpart") -> Decided:
+    filed = date(2026, 1, 5)
+    return Decided("147", filed, filed + timedelta(days=days), outcome)
+
+
+class TestPercentiles:
+    def test_median_odd_and_even(self):
+        assert median([30, 10, 20]) == Decimal(20)
+        assert median([10, 20, 31, 41]) == Decimal("25.5")
+
+    def test_nearest_rank_90th(self):
+        assert nearest_rank(list(range(1, 11)), 90) == 9  # ceil(0.9 × 10) = 9th
+        assert nearest_rank(list(range(1, 12)), 90) == 10  # ceil(9.9) = 10th
+        assert nearest_rank([5], 90) == 5
+
+    def test_nothing_has_no_median(self):
+        with pytest.raises(ValueError, match="median of nothing"):
+            median([])
+
+    @given(st.lists(st.integers(0, 400), min_size=1, max_size=200))
+    def test_at_least_90_percent_lie_at_or_below_the_90th(self, values):
+        p90 = nearest_rank(values, 90)
+        assert sum(v <= p90 for v in values) >= 0.9 * len(values)
+        assert min(values) <= median(values) <= max(values)
+
+
+class TestSuppression:
+    def test_one_and_two_are_suppressed_zero_and_three_are_not(self):
+        raw = Raw(filed_by_category={"rent_level": 2, "behaviour": 3}, rejected=1)
+        figs = figures(raw, CATS, OUTS, BODIES)
+        assert (figs.cases_filed, figs.by_category) == (5, {"rent_level": None, "behaviour": 3})
+        assert (figs.rejected, figs.decisions, figs.inspections_held) == (None, 0, 0)
+        assert figs.suppressed == ["by_category.rent_level", "rejected"]
+
+    def test_times_over_fewer_than_three_decisions_are_suppressed(self):
+        figs = figures(Raw(decisions=[decided(10), decided(20)]), CATS, OUTS, BODIES)
+        assert (figs.median_days_to_decision, figs.p90_days_to_decision) == (None, None)
+        assert "days_to_decision" in figs.suppressed
+        assert figs.outcomes == {"complainant_fully": 0, "counterpart": None}
+
+    def test_three_decisions_are_published(self):
+        figs = figures(Raw(decisions=[decided(d) for d in (10, 20, 60)]), CATS, OUTS, BODIES)
+        assert (figs.median_days_to_decision, figs.p90_days_to_decision) == (Decimal(20), 60)
+        assert figs.suppressed == []
+
+    def test_national_figures_add_the_tribunals_up_before_suppression(self):
+        a = Raw(filed_by_category={"rent_level": 2}, decisions=[decided(10)], inspections_held=1)
+        b = Raw(filed_by_category={"rent_level": 1}, decisions=[decided(20), decided(30)],
+                inspections_held=2, appeals_by_body={"x": 1})  # fmt: skip
+        figs = figures(combine([a, b]), CATS, OUTS, BODIES)
+        assert (figs.by_category["rent_level"], figs.decisions, figs.inspections_held) == (3, 3, 3)
+        assert figs.median_days_to_decision == Decimal(20)
+        assert figs.appeals == {"x": None}
