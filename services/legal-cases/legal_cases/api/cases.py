@@ -53,7 +53,7 @@ from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.deadlines import DeadlineKind
 from legal_cases.domain.decisions import Member
 from legal_cases.domain.errors import DocumentRejectedError
-from legal_cases.services import filing, views, workflow
+from legal_cases.services import filing, letters, views, workflow
 from legal_cases.services.ports import OutboxRecorder
 
 router = APIRouter(tags=["cases"])
@@ -197,6 +197,22 @@ async def get_document(
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.filename)}",
             "X-Content-Type-Options": "nosniff",
         },
+    )
+
+
+@router.get(
+    "/cases/{case_id}/decision.pdf",
+    response_class=Response,
+    responses={**READ, 200: {"content": {"application/pdf": {}}}},
+)
+async def decision_letter(case_id: CaseIdPath, viewer: CaseReader, uow: UnitOfWorkDep) -> Response:
+    """The decision letter (PDF) with reasons, votes if split, fees and appeal guidance."""
+    html = await letters.decision_letter_html(CaseRepository(uow.session), viewer, case_id)
+    pdf = await letters.render_pdf_async(html)
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="afgoerelse-{case_id}.pdf"'},
     )
 
 
