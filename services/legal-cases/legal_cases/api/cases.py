@@ -38,6 +38,7 @@ from legal_cases.api.schemas import (
     DocumentIn,
     DocumentOut,
     ExtendIn,
+    ForcedAdministrationIn,
     HearingIn,
     NonComplianceIn,
     QuestionIn,
@@ -53,6 +54,7 @@ from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.deadlines import DeadlineKind
 from legal_cases.domain.decisions import Member
 from legal_cases.domain.errors import DocumentRejectedError
+from legal_cases.domain.forced_administration import RequestedBy
 from legal_cases.services import filing, letters, views, workflow
 from legal_cases.services.ports import OutboxRecorder
 
@@ -381,6 +383,27 @@ async def fee_paid(
     case_id: CaseIdPath, fee_id: IntIdPath, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
 ) -> CaseOut:
     await workflow.mark_fee_paid(CaseRepository(uow.session), viewer, case_id, fee_id, today)
+    return await _view(uow, viewer, case_id, today)
+
+
+@router.post("/cases/{case_id}/forced-administration", response_model=CaseOut, status_code=201,
+             responses=WRITE)  # fmt: skip
+async def forced_administration(
+    case_id: CaseIdPath, body: ForcedAdministrationIn, viewer: Tribunal, uow: UnitOfWorkDep,
+    today: Today,
+) -> CaseOut:  # fmt: skip
+    """Decide forced administration (§§ 27-31) when ordered works were not done in time."""
+    command = workflow.ForcedAdministration(
+        requested_by=RequestedBy(body.requested_by),
+        ordered_works_due=body.ordered_works_due,
+        gi_works_on=tuple(body.gi_works_on),
+        gi_declined_on=body.gi_declined_on,
+        administrator=body.administrator,
+        works_deadline=body.works_deadline,
+    )
+    await workflow.decide_forced_administration(
+        CaseRepository(uow.session), viewer, case_id, command, today
+    )
     return await _view(uow, viewer, case_id, today)
 
 

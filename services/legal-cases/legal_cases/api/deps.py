@@ -23,6 +23,7 @@ from legal_cases.api.schemas import (
     DecisionOut,
     DocumentOut,
     FeeOut,
+    ForcedAdministrationOut,
     HearingOut,
     HousingCourtRight,
     PartyOut,
@@ -243,6 +244,17 @@ def case_out(view: CaseView, today: date) -> CaseOut:
             )
             for f in view.fees
         ],
+        forced_administration=None
+        if view.forced_administration is None
+        else ForcedAdministrationOut(
+            decided_on=view.forced_administration.decided_on,
+            requested_by=view.forced_administration.requested_by,
+            ordered_works_due=view.forced_administration.ordered_works_due,
+            gi_works_on=list(view.forced_administration.gi_works_on),
+            gi_declined_on=view.forced_administration.gi_declined_on,
+            administrator=view.forced_administration.administrator,
+            works_deadline=view.forced_administration.works_deadline,
+        ),
         housing_court_right=HousingCourtRight(
             available=view.housing_court_right, decision_due=view.decision_due
         ),

@@ -254,6 +254,30 @@ class FeeOut(BaseModel):
     paid_on: date | None
 
 
+class ForcedAdministrationIn(In):
+    requested_by: Literal["residents_representation", "tenant_majority", "gi_notice"]
+    ordered_works_due: date = Field(description="The deadline the tribunal set for the works.")
+    gi_works_on: list[date] = Field(
+        default_factory=list, max_length=50,
+        description="Days GI had works done at the owner's expense (§ 69).",
+    )  # fmt: skip
+    gi_declined_on: date | None = Field(
+        default=None, description="The day GI said it cannot carry out the works (§ 27(4))."
+    )
+    administrator: ShortText = Field(description="The administrator the minister appointed.")
+    works_deadline: date = Field(description="Deadline for the works, at most 10 years.")
+
+
+class ForcedAdministrationOut(BaseModel):
+    decided_on: date
+    requested_by: str
+    ordered_works_due: date
+    gi_works_on: list[str]
+    gi_declined_on: date | None
+    administrator: str
+    works_deadline: date
+
+
 class HousingCourtRight(BaseModel):
     available: bool = Field(
         description="§ 88(6): the tribunal missed its decision deadline, so the complainant "
@@ -295,6 +319,7 @@ class CaseOut(CaseSummary):
     decision: DecisionOut | None
     appeal: AppealOut | None
     fees: list[FeeOut]
+    forced_administration: ForcedAdministrationOut | None
     housing_court_right: HousingCourtRight
     suggested_appeal_guidance: str | None
 

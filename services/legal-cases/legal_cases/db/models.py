@@ -263,3 +263,19 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, default=dict)
 
     __table_args__ = (Index("ix_case_audit_case", "case_id", "id"),)
+
+
+class ForcedAdministrationRow(Base):
+    """The tribunal's decision on forced administration (§§ 27-31), summary level."""
+
+    __tablename__ = "forced_administrations"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    decided_on: Mapped[date] = mapped_column(Date, nullable=False)
+    requested_by: Mapped[str] = mapped_column(Text, nullable=False)
+    ordered_works_due: Mapped[date] = mapped_column(Date, nullable=False)
+    gi_works_on: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
+    gi_declined_on: Mapped[date | None] = mapped_column(Date)
+    administrator: Mapped[str] = mapped_column(Text, nullable=False)
+    works_deadline: Mapped[date] = mapped_column(Date, nullable=False)
+    decided_by: Mapped[str] = mapped_column(Text, nullable=False)

@@ -25,6 +25,7 @@ from legal_cases.db.models import (
     DecisionRow,
     DocumentRow,
     FeeRow,
+    ForcedAdministrationRow,
     HearingRow,
     NonComplianceReportRow,
     PartyRow,
@@ -190,6 +191,9 @@ class CaseRepository:
     async def fee(self, case_id: str, fee_id: int) -> FeeRow | None:
         query = select(FeeRow).where(FeeRow.case_id == case_id, FeeRow.id == fee_id)
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def forced_administration(self, case_id: str) -> ForcedAdministrationRow | None:
+        return await self.session.get(ForcedAdministrationRow, case_id)
 
     async def noncompliance_report(self, case_id: str) -> NonComplianceReportRow | None:
         query = select(NonComplianceReportRow).where(NonComplianceReportRow.case_id == case_id)

@@ -68,3 +68,8 @@ class NonComplianceRejectedError(RuleViolationError):
 class FeeIndexMissingError(RuleViolationError):
     code = "fee-index-missing"
     title = "No net price index for the fee year (§ 100)"
+
+
+class ForcedAdministrationRejectedError(RuleViolationError):
+    code = "forced-administration-rejected"
+    title = "The conditions for forced administration (§§ 26-27) are not met"

@@ -17,6 +17,7 @@ from legal_cases.db.models import (
     DecisionRow,
     DocumentRow,
     FeeRow,
+    ForcedAdministrationRow,
     HearingRow,
     PartyRow,
     QuestionRow,
@@ -44,6 +45,7 @@ class CaseView:
     decision: DecisionRow | None
     appeal: AppealRow | None
     fees: Sequence[FeeRow]
+    forced_administration: ForcedAdministrationRow | None
     housing_court_right: bool
     decision_due: date | None
     suggested_appeal_guidance: str | None
@@ -75,6 +77,7 @@ async def case_view(repo: CaseRepository, viewer: Viewer, case_id: str, today: d
         decision=decision,
         appeal=await repo.appeal(case.id),
         fees=await repo.fees(case.id),
+        forced_administration=await repo.forced_administration(case.id),
         housing_court_right=housing_court_right(due, today, decided),
         decision_due=due,
         suggested_appeal_guidance=suggestion,

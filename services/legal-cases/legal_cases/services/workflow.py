@@ -17,6 +17,7 @@ from legal_cases.db.models import (
     DecisionRow,
     DocumentRow,
     FeeRow,
+    ForcedAdministrationRow,
     HearingRow,
     NonComplianceReportRow,
     PartyRow,
@@ -53,6 +54,7 @@ from legal_cases.domain.errors import (
     TransitionNotAllowedError,
 )
 from legal_cases.domain.fees import appeal_board_fee, fee_amount
+from legal_cases.domain.forced_administration import RequestedBy, check_forced_administration
 from legal_cases.domain.parties import PartyKind, Side
 from legal_cases.events import outgoing
 from legal_cases.services.core import (
@@ -540,3 +542,46 @@ async def mark_fee_paid(
     await audit(repo, case, viewer, "fee_paid", fee_id=fee.id, kind=fee.kind,
                 amount=str(fee.amount))  # fmt: skip
     return fee
+
+
+@dataclass(frozen=True, slots=True)
+class ForcedAdministration:
+    requested_by: RequestedBy
+    ordered_works_due: date
+    gi_works_on: tuple[date, ...]
+    gi_declined_on: date | None
+    administrator: str
+    works_deadline: date
+
+
+async def decide_forced_administration(
+    repo: CaseRepository, viewer: Viewer, case_id: str, command: ForcedAdministration, today: date
+) -> ForcedAdministrationRow:
+    """§§ 27-31: the decided or final case ordered works that were not done in time."""
+    _tribunal_only(viewer, "decide forced administration")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    if case.status not in (CaseStatus.DECIDED.value, CaseStatus.FINAL.value):
+        raise TransitionNotAllowedError(
+            f"The case is '{case.status}': forced administration follows a decision that "
+            "ordered works (decided or final)."
+        )
+    if await repo.forced_administration(case.id) is not None:
+        raise TransitionNotAllowedError("Forced administration is already decided in this case.")
+    check_forced_administration(
+        today=today, requested_by=command.requested_by, apartments=case.apartments,
+        ordered_works_due=command.ordered_works_due, gi_works_on=command.gi_works_on,
+        gi_declined_on=command.gi_declined_on, works_deadline=command.works_deadline,
+    )  # fmt: skip
+    row = ForcedAdministrationRow(
+        case_id=case.id, decided_on=today, requested_by=command.requested_by.value,
+        ordered_works_due=command.ordered_works_due,
+        gi_works_on=[d.isoformat() for d in command.gi_works_on],
+        gi_declined_on=command.gi_declined_on, administrator=command.administrator,
+        works_deadline=command.works_deadline, decided_by=viewer.subject,
+    )  # fmt: skip
+    await repo.add(row)
+    await repo.touch(case)
+    await audit(repo, case, viewer, "forced_administration_decided",
+                administrator=command.administrator, works_deadline=command.works_deadline,
+                requested_by=command.requested_by.value)  # fmt: skip
+    return row

@@ -37,6 +37,15 @@ TRIBUNAL_ACTIONS = [
     ("appeal", {"appellant_side": "complainant"}),
     ("noncompliance", {"details": "d"}),
     ("fees/1/paid", None),
+    (
+        "forced-administration",
+        {
+            "requested_by": "tenant_majority",
+            "ordered_works_due": "2026-10-01",
+            "administrator": "A",
+            "works_deadline": "2028-01-01",
+        },
+    ),
 ]
 
 

@@ -132,3 +132,36 @@ class TestRejectionFeesAndAudit:
         ]
         assert entries[1]["detail"] == {"reply_due": "2026-11-17"}
         assert entries[2]["detail"] == {"decision_due": "2026-12-08"}
+
+
+class TestForcedAdministration:
+    async def test_decided_after_ordered_works_were_not_done(self, legal_client, tokens, clock):
+        from .support import decision_body
+
+        client = await legal_client()
+        case = await file_case(client, tokens, apartments=8)
+        await act(client, tribunal(tokens), case["id"], "notify-counterpart")
+        await act(client, tribunal(tokens), case["id"], "reply", {})
+        body = {
+            "requested_by": "residents_representation",
+            "ordered_works_due": "2027-01-31",
+            "gi_works_on": ["2026-06-01"],
+            "administrator": "Administrator A/S",
+            "works_deadline": "2029-02-01",
+        }
+        early = await act(client, tribunal(tokens), case["id"], "forced-administration", body,
+                          status=409)  # fmt: skip
+        assert kind(early) == "transition-not-allowed"
+        await act(client, tribunal(tokens), case["id"], "decision", decision_body())
+        clock.today = date(2027, 1, 31)
+        not_yet = await act(client, tribunal(tokens), case["id"], "forced-administration", body,
+                            status=422)  # fmt: skip
+        assert [e["code"] for e in not_yet["errors"]] == ["deadline-not-passed"]
+        clock.today = date(2027, 2, 1)
+        decided = await act(client, tribunal(tokens), case["id"], "forced-administration", body,
+                            status=201)  # fmt: skip
+        assert decided["forced_administration"]["administrator"] == "Administrator A/S"
+        assert decided["forced_administration"]["decided_on"] == "2027-02-01"
+        twice = await act(client, tribunal(tokens), case["id"], "forced-administration", body,
+                          status=409)  # fmt: skip
+        assert kind(twice) == "transition-not-allowed"
