@@ -431,14 +431,14 @@ async def work_list(
     return WorkPage(
         items=[
             WorkItemOut(
-                deadline_id=i.deadline.id,
-                kind=i.deadline.kind,
-                label=DeadlineKind(i.deadline.kind).label,
-                due_on=i.deadline.due_on,
+                deadline_id=i.row.deadline_id,
+                kind=i.row.kind,
+                label=DeadlineKind(i.row.kind).label,
+                due_on=i.row.due_on,
                 overdue=i.overdue,
-                case_id=i.case.id,
-                case_status=i.case.status,
-                category=i.case.category,
+                case_id=i.row.case_id,
+                case_status=i.row.case_status,
+                category=i.row.category,
             )
             for i in page.rows
         ],

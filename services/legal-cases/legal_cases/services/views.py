@@ -23,7 +23,7 @@ from legal_cases.db.models import (
     QuestionRow,
     SuspensionRow,
 )
-from legal_cases.db.repositories import CaseQuery, CaseRepository, WorkListQuery
+from legal_cases.db.repositories import CaseQuery, CaseRepository, WorkListQuery, WorkListRow
 from legal_cases.domain.access import TRIBUNAL, Viewer
 from legal_cases.domain.cases import CaseStatus
 from legal_cases.domain.categories import CaseCategory
@@ -125,8 +125,7 @@ def week_of(today: date) -> tuple[date, date]:
 
 @dataclass(frozen=True, slots=True)
 class WorkItem:
-    deadline: DeadlineRow
-    case: CaseRow
+    row: WorkListRow
     overdue: bool
 
 
@@ -167,5 +166,5 @@ async def work_list(
         after=after,
     )  # fmt: skip
     rows = await repo.work_list(query, limit)
-    items = [WorkItem(d, c, d.due_on is not None and d.due_on < today) for d, c in rows]
-    return page_of(items, limit, key=lambda i: (i.deadline.due_on, i.deadline.id))
+    items = [WorkItem(row, row.due_on < today) for row in rows]
+    return page_of(items, limit, key=lambda i: (i.row.due_on, i.row.deadline_id))
