@@ -431,16 +431,16 @@ async def work_list(
     return WorkPage(
         items=[
             WorkItemOut(
-                deadline_id=i.row.deadline_id,
-                kind=i.row.kind,
-                label=DeadlineKind(i.row.kind).label,
-                due_on=i.row.due_on,
-                overdue=i.overdue,
-                case_id=i.row.case_id,
-                case_status=i.row.case_status,
-                category=i.row.category,
+                deadline_id=row.deadline_id,
+                kind=row.kind,
+                label=DeadlineKind(row.kind).label,
+                due_on=row.due_on,
+                overdue=row.due_on < today,
+                case_id=row.case_id,
+                case_status=row.case_status,
+                category=row.category,
             )
-            for i in page.rows
+            for row in page.rows
         ],
         next_cursor=page.next_cursor,
     )

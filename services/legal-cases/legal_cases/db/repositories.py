@@ -374,7 +374,8 @@ class OwnerRepository:
 class StatisticsRows:
     filed: Sequence[tuple[str, str, int]]  # tribunal, category, count
     rejected: Sequence[tuple[str, int]]
-    decisions: Sequence[tuple[str, date, date, str]]  # tribunal, filed, decided, outcome
+    outcomes: Sequence[tuple[str, str, int]]  # tribunal, outcome, count
+    days: Sequence[tuple[str, list[int]]]  # tribunal, days from filing to each decision
     inspections: Sequence[tuple[str, int]]
     appeals: Sequence[tuple[str, str, int]]  # tribunal, body, count
     reports: Sequence[tuple[str, int]]
@@ -399,12 +400,19 @@ class StatisticsRepository:
             CaseRow.status == "rejected", CaseRow.closed_on.between(start, end),
             only(CaseRow.tribunal_code),
         ).group_by(CaseRow.tribunal_code)  # fmt: skip
-        decisions = (
-            select(CaseRow.tribunal_code, CaseRow.filed_on, DecisionRow.decided_on,
-                   DecisionRow.outcome)
+        decided = (DecisionRow.decided_on.between(start, end), only(CaseRow.tribunal_code))
+        outcomes = (
+            select(CaseRow.tribunal_code, DecisionRow.outcome, func.count())
             .join(DecisionRow, DecisionRow.case_id == CaseRow.id)
-            .where(DecisionRow.decided_on.between(start, end), only(CaseRow.tribunal_code))
-        )  # fmt: skip
+            .where(*decided)
+            .group_by(CaseRow.tribunal_code, DecisionRow.outcome)
+        )
+        days = (
+            select(CaseRow.tribunal_code, func.array_agg(DecisionRow.decided_on - CaseRow.filed_on))
+            .join(DecisionRow, DecisionRow.case_id == CaseRow.id)
+            .where(*decided)
+            .group_by(CaseRow.tribunal_code)
+        )
         inspections = (
             select(CaseRow.tribunal_code, func.count())
             .join(HearingRow, HearingRow.case_id == CaseRow.id)
@@ -431,7 +439,8 @@ class StatisticsRepository:
         return StatisticsRows(
             filed=await fetch(filed),
             rejected=await fetch(rejected),
-            decisions=await fetch(decisions),
+            outcomes=await fetch(outcomes),
+            days=await fetch(days),
             inspections=await fetch(inspections),
             appeals=await fetch(appeals),
             reports=await fetch(reports),

@@ -19,7 +19,6 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
@@ -48,20 +47,13 @@ def nearest_rank(values: Sequence[int], percent: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Decided:
-    tribunal_code: str
-    filed_on: date
-    decided_on: date
-    outcome: str
-
-
-@dataclass(frozen=True, slots=True)
 class Raw:
     """What one tribunal (or the country) did in the period, before suppression."""
 
     filed_by_category: Mapping[str, int] = field(default_factory=dict)
     rejected: int = 0
-    decisions: Sequence[Decided] = ()
+    outcomes: Mapping[str, int] = field(default_factory=dict)
+    days_to_decision: Sequence[int] = ()  # one per decision: calendar days from filing
     inspections_held: int = 0
     appeals_by_body: Mapping[str, int] = field(default_factory=dict)
     noncompliance_reports: int = 0
@@ -93,8 +85,7 @@ def figures(
             return None
         return count
 
-    by_outcome = Counter(d.outcome for d in raw.decisions)
-    days = [(d.decided_on - d.filed_on).days for d in raw.decisions]
+    days = raw.days_to_decision
     enough = len(days) >= SUPPRESS_BELOW
     if days and not enough:
         suppressed.append("days_to_decision")
@@ -104,8 +95,8 @@ def figures(
             c: cell(f"by_category.{c}", raw.filed_by_category.get(c, 0)) for c in categories
         },
         rejected=cell("rejected", raw.rejected),
-        decisions=cell("decisions", len(raw.decisions)),
-        outcomes={o: cell(f"outcomes.{o}", by_outcome.get(o, 0)) for o in outcomes},
+        decisions=cell("decisions", len(days)),
+        outcomes={o: cell(f"outcomes.{o}", raw.outcomes.get(o, 0)) for o in outcomes},
         median_days_to_decision=median(days) if enough else None,
         p90_days_to_decision=nearest_rank(days, 90) if enough else None,
         inspections_held=cell("inspections_held", raw.inspections_held),
@@ -119,13 +110,15 @@ def combine(parts: Iterable[Raw]) -> Raw:
     """The national figures: the tribunals' raw figures added up (before suppression)."""
     filed: Counter[str] = Counter()
     appeals: Counter[str] = Counter()
-    decisions: list[Decided] = []
+    outcomes: Counter[str] = Counter()
+    days: list[int] = []
     rejected = inspections = reports = 0
     for part in parts:
         filed.update(part.filed_by_category)
         appeals.update(part.appeals_by_body)
-        decisions.extend(part.decisions)
+        outcomes.update(part.outcomes)
+        days.extend(part.days_to_decision)
         rejected += part.rejected
         inspections += part.inspections_held
         reports += part.noncompliance_reports
-    return Raw(dict(filed), rejected, decisions, inspections, dict(appeals), reports)
+    return Raw(dict(filed), rejected, dict(outcomes), days, inspections, dict(appeals), reports)

@@ -23,7 +23,6 @@ from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.decisions import AppealBody, Outcome
 from legal_cases.domain.statistics import (
     SUPPRESS_BELOW,
-    Decided,
     Figures,
     Raw,
     combine,
@@ -50,22 +49,24 @@ def _raw_by_tribunal(rows: StatisticsRows) -> dict[str, Raw]:
     filed: dict[str, dict[str, int]] = defaultdict(dict)
     for tribunal, category, count in rows.filed:
         filed[tribunal][category] = count
-    decisions: dict[str, list[Decided]] = defaultdict(list)
-    for tribunal, filed_on, decided_on, outcome in rows.decisions:
-        decisions[tribunal].append(Decided(tribunal, filed_on, decided_on, outcome))
+    outcomes: dict[str, dict[str, int]] = defaultdict(dict)
+    for tribunal, outcome, count in rows.outcomes:
+        outcomes[tribunal][outcome] = count
+    days = {tribunal: list(values) for tribunal, values in rows.days}
     appeals: dict[str, dict[str, int]] = defaultdict(dict)
     for tribunal, body, count in rows.appeals:
         appeals[tribunal][body] = count
     rejected = dict(rows.rejected)
     inspections = dict(rows.inspections)
     reports = dict(rows.reports)
-    codes = set(filed) | set(decisions) | set(appeals) | set(rejected) | set(inspections)
+    codes = set(filed) | set(days) | set(appeals) | set(rejected) | set(inspections)
     codes |= set(reports)
     return {
         code: Raw(
             filed_by_category=filed.get(code, {}),
             rejected=rejected.get(code, 0),
-            decisions=decisions.get(code, []),
+            outcomes=outcomes.get(code, {}),
+            days_to_decision=days.get(code, []),
             inspections_held=inspections.get(code, 0),
             appeals_by_body=appeals.get(code, {}),
             noncompliance_reports=reports.get(code, 0),

@@ -123,12 +123,6 @@ def week_of(today: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-@dataclass(frozen=True, slots=True)
-class WorkItem:
-    row: WorkListRow
-    overdue: bool
-
-
 async def work_list(
     repo: CaseRepository,
     viewer: Viewer,
@@ -138,10 +132,11 @@ async def work_list(
     cursor: str | None,
     limit: int,
     today: date,
-) -> PageOf[WorkItem]:
+) -> PageOf[WorkListRow]:
     """The tribunal's open deadlines by effective due date: ``overdue`` (before today),
     ``this_week`` (Monday-Sunday of today's week), ``due`` (overdue or due by the end of this
-    week) or ``all``. Deadlines of suspended cases have no due date and are not listed."""
+    week) or ``all``. Deadlines of suspended cases have no due date and are not listed. A row
+    is overdue when its due date is before ``today`` (the due day itself is in time)."""
     if viewer.role not in TRIBUNAL or viewer.tribunal_code is None:
         raise PermissionDeniedError(
             f"Your role '{viewer.role}' may not read the tribunal's work list; it needs one "
@@ -166,5 +161,4 @@ async def work_list(
         after=after,
     )  # fmt: skip
     rows = await repo.work_list(query, limit)
-    items = [WorkItem(row, row.due_on < today) for row in rows]
-    return page_of(items, limit, key=lambda i: (i.row.due_on, i.row.deadline_id))
+    return page_of(rows, limit, key=lambda row: (row.due_on, row.deadline_id))
