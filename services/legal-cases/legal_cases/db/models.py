@@ -133,6 +133,7 @@ class DeadlineRow(Base):
     extension_reason: Mapped[str | None] = mapped_column(Text)
     closed_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(Text)  # met | lapsed | superseded | cancelled
+    reminded_on: Mapped[date | None] = mapped_column(Date)  # the party was reminded (once)
 
 
 class SuspensionRow(Base):

@@ -291,6 +291,21 @@ class CaseRepository:
         )
         return (await self.session.execute(query)).scalars().all()
 
+    async def reminder_candidate_ids(self, today: date, horizon: date, limit: int) -> Sequence[int]:
+        """Open reply and question deadlines due from today to ``horizon``, not yet reminded."""
+        query = (
+            select(DeadlineRow.id)
+            .where(
+                DeadlineRow.kind.in_(("reply", "question")),
+                DeadlineRow.closed_on.is_(None),
+                DeadlineRow.reminded_on.is_(None),
+                DeadlineRow.due_on.between(today, horizon),
+            )
+            .order_by(DeadlineRow.id)
+            .limit(limit)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
     async def deadline_for_update(self, deadline_id: int) -> DeadlineRow | None:
         query = (
             select(DeadlineRow)

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Final
 
-from common.calendar import DueDate, Suspension, add_weeks
+from common.calendar import DueDate, Suspension, add_weeks, add_working_days
 from legal_cases.domain.errors import DeadlineRuleError
 
 NOTIFY_WEEKS: Final = 1
@@ -33,6 +33,7 @@ QUESTION_MAX_WEEKS: Final = 2
 INSPECTION_NOTICE: Final = timedelta(weeks=1)
 DECISION_WEEKS: Final = 4
 APPEAL_WEEKS: Final = 4
+REMINDER_WORKING_DAYS: Final = 3  # a party is reminded this many working days ahead
 
 
 class DeadlineKind(StrEnum):
@@ -174,3 +175,13 @@ def housing_court_right(decision_due_on: date | None, today: date, decided: bool
     """§ 88(6): when the tribunal has not decided by its § 86(1) deadline, the complainant may
     take the case to the housing court without waiting for the decision."""
     return not decided and decision_due_on is not None and today > decision_due_on
+
+
+def reminder_horizon(today: date) -> date:
+    """A party's open reply or answer deadline due on or before this day (and not before
+    today) is reminded of — once — by the deadline round."""
+    return add_working_days(today, REMINDER_WORKING_DAYS)
+
+
+def reminder_due(today: date, due_on: date | None) -> bool:
+    return due_on is not None and today <= due_on <= reminder_horizon(today)

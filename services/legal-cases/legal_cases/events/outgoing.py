@@ -9,11 +9,19 @@ from common.events.contracts import (
     CaseDecidedV1,
     CaseFiledV1,
     CounterpartNotifiedV1,
+    DeadlineReminderDueV1,
     DecisionAppealedV1,
     DecisionFinalV1,
     NonComplianceThresholdReachedV1,
 )
-from legal_cases.db.models import AppealRow, CaseRow, DecisionRow, PartyRow, ThresholdRow
+from legal_cases.db.models import (
+    AppealRow,
+    CaseRow,
+    DeadlineRow,
+    DecisionRow,
+    PartyRow,
+    ThresholdRow,
+)
 from legal_cases.domain.parties import PartyKind
 
 
@@ -104,4 +112,25 @@ def threshold_reached(row: ThresholdRow, at: datetime) -> NonComplianceThreshold
         case_ids=list(row.case_ids),
         tribunal_codes=list(row.tribunal_codes),
         reached_at=at,
+    )
+
+
+def deadline_reminder(
+    case: CaseRow, deadline: DeadlineRow, party: PartyRow
+) -> DeadlineReminderDueV1:
+    return DeadlineReminderDueV1.model_validate(
+        {
+            **_case_fields(case),
+            "deadline_id": deadline.id,
+            "deadline_kind": deadline.kind,
+            "due_on": deadline.due_on,
+            "party_side": party.side,
+            "party_kind": party.kind,
+            "party_organisation_id": party.organisation_id
+            if party.kind == PartyKind.LANDLORD.value
+            else None,
+            "party_municipality_code": case.filing_municipality_code
+            if party.kind == PartyKind.MUNICIPALITY.value
+            else None,
+        }
     )

@@ -5,7 +5,10 @@
    favour (§ 86(2));
 2. a question deadline that passed lapses and, the same way, starts the decision's 4 weeks;
 3. a decision whose appeal window passed unused becomes final (``decision_final``);
-4. each new non-compliance report is evaluated against the owner's reports across tribunals:
+4. a party's reply or answer deadline due within 3 working days is reminded of, once
+   (``deadline_reminder_due``; the notification service writes to a landlord on the platform
+   or a filing municipality);
+5. each new non-compliance report is evaluated against the owner's reports across tribunals:
    three final decisions within 2 years (or a § 16 conviction plus one) raises
    ``noncompliance_threshold_reached`` (§ 22).
 
@@ -27,7 +30,7 @@ from common.events.contracts import to_envelope
 from legal_cases.db.models import ThresholdRow
 from legal_cases.db.repositories import CaseRepository, OwnerRepository
 from legal_cases.domain.cases import Action, CaseStatus, transition
-from legal_cases.domain.deadlines import DeadlineKind
+from legal_cases.domain.deadlines import DeadlineKind, reminder_due, reminder_horizon
 from legal_cases.domain.noncompliance import Reported, threshold_reached
 from legal_cases.events import outgoing
 from legal_cases.services import workflow
@@ -49,12 +52,13 @@ class RoundResult:
     replies_lapsed: int = 0
     questions_lapsed: int = 0
     decisions_final: int = 0
+    reminders: int = 0
     thresholds_reached: int = 0
 
     def __bool__(self) -> bool:  # an idle round is logged at debug level only
         return any(
             (self.replies_lapsed, self.questions_lapsed, self.decisions_final,
-             self.thresholds_reached)
+             self.reminders, self.thresholds_reached)
         )  # fmt: skip
 
 
@@ -111,6 +115,40 @@ async def _finalise(database: Database, today: date) -> int:
     return done
 
 
+async def _remind(database: Database, today: date) -> int:
+    done = 0
+    async with UnitOfWork(database) as uow:
+        repo = CaseRepository(uow.session)
+        ids = await repo.reminder_candidate_ids(today, reminder_horizon(today), BATCH)
+    for deadline_id in ids:
+        async with UnitOfWork(database) as uow:
+            repo = CaseRepository(uow.session)
+            deadline = await repo.deadline_for_update(deadline_id)
+            if (
+                deadline is None
+                or deadline.reminded_on is not None
+                or not reminder_due(today, deadline.due_on)
+            ):
+                continue
+            deadline.reminded_on = today
+            case = await repo.case_for_update(deadline.case_id)
+            assert case is not None
+            assert deadline.due_on is not None
+            side = "counterpart"
+            if deadline.kind == DeadlineKind.QUESTION.value:
+                question = await repo.question(case.id, deadline.ref or "")
+                side = question.addressee if question is not None else "other"
+            party = next((p for p in await repo.parties(case.id) if p.side == side), None)
+            if party is not None:  # a question to "others" has no party to remind
+                uow.record_event(to_envelope(outgoing.deadline_reminder(case, deadline, party)))
+                await audit(repo, case, SYSTEM, "deadline_reminder", deadline_id=deadline.id,
+                            kind=deadline.kind, due_on=deadline.due_on, side=side)  # fmt: skip
+                done += 1
+            await repo.session.flush()
+            await uow.commit()
+    return done
+
+
 async def _evaluate_reports(database: Database, now: datetime, today: date) -> int:
     raised = 0
     while True:
@@ -147,5 +185,6 @@ async def run_round(database: Database, clock: Clock) -> RoundResult:
         replies_lapsed=await _lapse(database, DeadlineKind.REPLY, today),
         questions_lapsed=await _lapse(database, DeadlineKind.QUESTION, today),
         decisions_final=await _finalise(database, today),
+        reminders=await _remind(database, today),
         thresholds_reached=await _evaluate_reports(database, now, today),
     )

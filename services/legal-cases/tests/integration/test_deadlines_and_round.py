@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from common.events.contracts import DecisionAppealedV1, DecisionFinalV1
+from common.events.contracts import DeadlineReminderDueV1, DecisionAppealedV1, DecisionFinalV1
 from common.events.envelope import Envelope
 from common.testing.fixtures import service_settings
 from legal_cases.settings import LegalCasesSettings
@@ -228,3 +228,37 @@ class TestFinality:
         assert [f["kind"] for f in permitted["fees"]] == ["standard", "landlord_tenant_won"]
         assert sql(legal_db_url, "SELECT amount FROM fees WHERE kind='appeal_board'") == []
         assert Decimal(permitted["fees"][1]["amount"]) == Decimal("7036.00")
+
+
+class TestReminders:
+    async def test_the_party_that_must_reply_is_reminded_once_three_working_days_ahead(
+        self, legal_client, tokens, clock, legal_db, databases, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)  # reply due Tue 17 Nov
+        clock.today = date(2026, 11, 11)
+        assert (await run_round(legal_db, databases, tokens, clock)).reminders == 0
+        clock.today = date(2026, 11, 12)
+        assert (await run_round(legal_db, databases, tokens, clock)).reminders == 1
+        clock.today = date(2026, 11, 13)
+        assert (await run_round(legal_db, databases, tokens, clock)).reminders == 0
+        [event] = [
+            DeadlineReminderDueV1.from_envelope(Envelope.from_structured(e))
+            for e in outbox(legal_db_url, "legal_cases.case.deadline_reminder_due")
+        ]
+        assert (event.case_id, event.deadline_kind, event.due_on) == (
+            case_id, "reply", date(2026, 11, 17)
+        )  # fmt: skip
+        assert (event.party_side, event.party_kind, event.party_organisation_id) == (
+            "counterpart", "landlord", "ll-0042"
+        )  # fmt: skip
+
+    async def test_a_suspended_case_is_not_reminded(
+        self, legal_client, tokens, clock, legal_db, databases
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)
+        clock.today = date(2026, 11, 10)
+        await act(client, tribunal(tokens), case_id, "suspend", {"reason": "Forlig"})
+        clock.today = date(2026, 11, 12)
+        assert (await run_round(legal_db, databases, tokens, clock)).reminders == 0

@@ -17,6 +17,7 @@ from legal_cases.domain.deadlines import (
     late_appeal_limit,
     notify_counterpart_due,
     question_due,
+    reminder_due,
     reply_due,
 )
 from legal_cases.domain.errors import DeadlineRuleError
@@ -162,3 +163,15 @@ class TestAppealWindow:
             check_appeal(
                 date(2027, 12, 15), date(2027, 1, 11), date(2026, 12, 14), late_permission=True
             )
+
+
+class TestReminder:
+    def test_three_working_days_ahead_and_not_before(self):
+        # reply due Tue 17 Nov 2026: Thu 12 → Fri 13, Mon 16, Tue 17 is 3 working days
+        assert reminder_due(date(2026, 11, 12), date(2026, 11, 17))
+        assert not reminder_due(date(2026, 11, 11), date(2026, 11, 17))
+        assert reminder_due(date(2026, 11, 17), date(2026, 11, 17))  # the due day itself
+
+    def test_a_passed_or_paused_deadline_is_not_reminded(self):
+        assert not reminder_due(date(2026, 11, 18), date(2026, 11, 17))
+        assert not reminder_due(date(2026, 11, 12), None)

@@ -24,7 +24,9 @@ Why required or not:
   municipality (its secretariat): optional; counterpart notified → a landlord counterpart that
   uses the platform (its landlord id as organisation): required (seed 004 § 82(3)); decided →
   the landlord and a filing municipality: required (§ 86(5) "meddeles klageren og de øvrige
-  parter"); the non-compliance threshold → each involved tribunal's municipality: required
+  parter"); a deadline reminder → the landlord or filing municipality that must reply or
+  answer: required (a missed deadline lets silence count against it, § 86(2)); the
+  non-compliance threshold → each involved tribunal's municipality: required
   (§ 22 "skal … give meddelelse … til de involverede huslejenævn").
 """
 
@@ -41,6 +43,7 @@ from common.events.contracts import (
     CaseFiledV1,
     Contract,
     CounterpartNotifiedV1,
+    DeadlineReminderDueV1,
     DecisionAppealedV1,
     DecisionFinalV1,
     MeetingHeldV1,
@@ -128,6 +131,16 @@ def _filing_municipality(event: Any) -> list[tuple[str, dict[str, Any]]]:
     return [] if code is None else [(str(code), {"as_tribunal": False})]
 
 
+def _reminded_landlord(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    landlord = event.party_organisation_id
+    return [] if landlord is None else [(str(landlord), {"as_tribunal": False})]
+
+
+def _reminded_municipality(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    code = event.party_municipality_code
+    return [] if code is None else [(str(code), {"as_tribunal": False})]
+
+
 def _tribunals(event: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(str(code), {}) for code in event.tribunal_codes]
 
@@ -206,6 +219,14 @@ RULES: Final[tuple[Rule, ...]] = (
         DecisionFinalV1,
         (Notify(M, "legal_decision_final", required=False, recipients=_tribunal),),
         organisation=lambda event: None,
+    ),
+    Rule(
+        DeadlineReminderDueV1,
+        (
+            Notify(O, "legal_deadline_reminder", required=True, recipients=_reminded_landlord),
+            Notify(M, "legal_deadline_reminder", required=True, recipients=_reminded_municipality),
+        ),
+        organisation=lambda event: event.party_organisation_id,
     ),
     Rule(
         NonComplianceThresholdReachedV1,

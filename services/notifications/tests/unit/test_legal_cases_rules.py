@@ -6,6 +6,7 @@ from common.events.contracts import (
     CaseDecidedV1,
     CaseFiledV1,
     CounterpartNotifiedV1,
+    DeadlineReminderDueV1,
     NonComplianceThresholdReachedV1,
 )
 from notifications.domain.rules import Recipient, RecipientKind, addressees, rule_for
@@ -68,3 +69,31 @@ class TestLegalCasesRules:
         assert "svarfrist 5. april 2027" in message.subject
         assert "senest den 5. april 2027" in message.text
         assert "<strong>5. april 2027</strong>" in message.html
+
+    def test_a_deadline_reminder_goes_to_the_landlord_that_must_reply(self):
+        event = DeadlineReminderDueV1.example()
+        assert recipients(event.event_type, event) == [
+            (Recipient(ORG, "ll-0042"), "legal_deadline_reminder", True)
+        ]
+        [addressee] = addressees(rule_for(event.event_type), event)
+        message = render(addressee, event, event_type=event.event_type)
+        assert message.subject == (
+            "Påmindelse: frist 5. april 2027 i sag hln-2027-000123 ved huslejenævnet"
+        )
+        assert "jeres bemærkninger til sagen (§ 82, stk. 3)" in message.text
+        assert "udløber den 5. april 2027" in message.text
+
+    def test_a_question_to_a_filing_municipality_reminds_the_municipality(self):
+        event = DeadlineReminderDueV1.example().model_copy(
+            update={"deadline_kind": "question", "party_side": "complainant",
+                    "party_kind": "municipality", "party_organisation_id": None,
+                    "party_municipality_code": "147"}
+        )  # fmt: skip
+        assert recipients(event.event_type, event) == [
+            (Recipient(M, "147"), "legal_deadline_reminder", True)
+        ]
+        [addressee] = addressees(rule_for(event.event_type), event)
+        assert (
+            "svar på nævnets spørgsmål"
+            in render(addressee, event, event_type=event.event_type).text
+        )

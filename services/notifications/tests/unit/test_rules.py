@@ -93,6 +93,7 @@ class TestRulesTable:
         assert required_event_types(M) == {
             "governance.reminder.due",
             "legal_cases.case.decided",
+            "legal_cases.case.deadline_reminder_due",
             "legal_cases.owner.noncompliance_threshold_reached",
         }
         assert optional_event_types(ORG) == {
@@ -104,6 +105,7 @@ class TestRulesTable:
             "grants.application.prequalified",
             "legal_cases.case.counterpart_notified",
             "legal_cases.case.decided",
+            "legal_cases.case.deadline_reminder_due",
         }
 
     def test_a_required_message_ignores_opt_outs_an_optional_one_honours_them(self):

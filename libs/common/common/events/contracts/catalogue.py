@@ -21,6 +21,7 @@ from common.events.contracts.legal_cases import (
     CaseDecidedV1,
     CaseFiledV1,
     CounterpartNotifiedV1,
+    DeadlineReminderDueV1,
     DecisionAppealedV1,
     DecisionFinalV1,
     NonComplianceThresholdReachedV1,
@@ -62,6 +63,7 @@ CATALOGUE: tuple[type[Contract], ...] = (
     DecisionAppealedV1,
     DecisionFinalV1,
     NonComplianceThresholdReachedV1,
+    DeadlineReminderDueV1,
 )
 """Every published contract. A new contract (or a new version) must be added here, at the end:
 the order is the order of publication, and the AsyncAPI document lists a topic's messages in it."""

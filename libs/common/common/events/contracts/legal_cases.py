@@ -19,6 +19,7 @@ __all__ = [
     "CaseDecidedV1",
     "CaseFiledV1",
     "CounterpartNotifiedV1",
+    "DeadlineReminderDueV1",
     "DecisionAppealedV1",
     "DecisionFinalV1",
     "NonComplianceThresholdReachedV1",
@@ -221,6 +222,47 @@ class DecisionFinalV1(Contract, _CaseFacts):
             category="maintenance_defects",
             decided_on=date(2027, 5, 3),
             final_on=date(2027, 6, 1),
+        )
+
+
+class DeadlineReminderDueV1(Contract, _CaseFacts):
+    """A party's reply or answer deadline is near (the deadline round reminds once, a few
+    working days before it is due)."""
+
+    topic: ClassVar[str] = _CASE_TOPIC
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "legal-cases"
+    aggregate_field: ClassVar[str] = "case_id"
+    event_type: ClassVar[str] = "legal_cases.case.deadline_reminder_due"
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    summary: ClassVar[str] = "A party's deadline in a rent tribunal case is near."
+
+    deadline_id: int = Field(description="The deadline reminded of (once per deadline).")
+    deadline_kind: Literal["reply", "question"] = Field(
+        description="The counterpart's reply (§ 82(3)) or an answer to a question (§ 83(4))."
+    )
+    due_on: date = Field(description="The (effective) last day.")
+    party_side: Literal["complainant", "counterpart"] = Field(description="Which side must act.")
+    party_kind: PartyKindName = Field(description="The kind of the party that must act.")
+    party_organisation_id: Id | None = Field(
+        default=None, description="The landlord id, when a landlord on the platform must act."
+    )
+    party_municipality_code: MunicipalityCode | None = Field(
+        default=None, description="The municipality, when a filing municipality must act."
+    )
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            case_id="hln-2027-000123",
+            tribunal_code="101",
+            category="maintenance_defects",
+            deadline_id=4711,
+            deadline_kind="reply",
+            due_on=date(2027, 4, 5),
+            party_side="counterpart",
+            party_kind="landlord",
+            party_organisation_id="ll-0042",
         )
 
 
