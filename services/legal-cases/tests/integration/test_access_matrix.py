@@ -14,6 +14,7 @@ from .support import (
     STRANGER,
     TENANT,
     case_body,
+    decision_body,
     file_case,
     fund,
     municipality,
@@ -251,3 +252,40 @@ class TestTribunalOnly:
         assert sql(legal_db_url, "SELECT count(*) FROM owner_convictions") == [
             (1 if status == 201 else 0,)
         ]
+
+
+class TestLettersAndStatistics:
+    @pytest.mark.parametrize(
+        ("who", "status"),
+        [("tribunal", 200), ("complainant", 200), ("counterpart", 200), ("other_tribunal", 404),
+         ("stranger", 404), ("municipality", 404), ("fund", 403), ("housing_org", 403)],
+    )  # fmt: skip
+    async def test_decision_letter(self, setup, tokens, who, status):
+        client, case = setup
+        for action, body in (("notify-counterpart", {}), ("reply", {}),
+                             ("decision", decision_body())):  # fmt: skip
+            response = await client.post(
+                f"{API}/cases/{case['id']}/{action}", json=body, headers=post(tribunal(tokens))
+            )
+            assert response.status_code == 200, response.text
+        response = await client.get(
+            f"{API}/cases/{case['id']}/decision.pdf", headers=headers_for(tokens, who)
+        )
+        assert response.status_code == status
+        if status == 200:
+            assert response.content.startswith(b"%PDF-")
+
+    @pytest.mark.parametrize(
+        ("who", "status"),
+        [("fund", 200), ("tribunal", 200), ("complainant", 403), ("municipality", 403),
+         ("housing_org", 403), ("tribunal_without_code", 403)],
+    )  # fmt: skip
+    async def test_statistics(self, setup, tokens, who, status):
+        client, _ = setup
+        for path in ("statistics", "statistics.xlsx"):
+            response = await client.get(
+                f"{API}/{path}?from=2026-01-01&to=2026-12-31", headers=headers_for(tokens, who)
+            )
+            assert response.status_code == status
+        if status == 200:
+            assert response.content[:2] == b"PK"  # an XLSX (zip) file
