@@ -378,6 +378,20 @@ async def report_noncompliance(
     return await _view(uow, viewer, case_id, today)
 
 
+@router.post(
+    "/cases/{case_id}/noncompliance-notice", response_model=CaseOut, status_code=201,
+    responses=WRITE,
+)  # fmt: skip
+async def noncompliance_notice(
+    case_id: CaseIdPath, body: NonComplianceIn, viewer: Replier, uow: UnitOfWorkDep, today: Today
+) -> CaseOut:
+    """A party tells the tribunal that the final decision is not complied with."""
+    await workflow.notify_noncompliance(
+        CaseRepository(uow.session), viewer, case_id, body.details, today
+    )
+    return await _view(uow, viewer, case_id, today)
+
+
 @router.post("/cases/{case_id}/fees/{fee_id}/paid", response_model=CaseOut, responses=WRITE)
 async def fee_paid(
     case_id: CaseIdPath, fee_id: IntIdPath, viewer: Tribunal, uow: UnitOfWorkDep, today: Today

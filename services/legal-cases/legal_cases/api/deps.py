@@ -26,6 +26,7 @@ from legal_cases.api.schemas import (
     ForcedAdministrationOut,
     HearingOut,
     HousingCourtRight,
+    NonComplianceNoticeOut,
     PartyOut,
     QuestionOut,
     SuspensionOut,
@@ -255,6 +256,11 @@ def case_out(view: CaseView, today: date) -> CaseOut:
             administrator=view.forced_administration.administrator,
             works_deadline=view.forced_administration.works_deadline,
         ),
+        noncompliance_notices=[
+            NonComplianceNoticeOut(side=n.side, details=n.details, noticed_on=n.noticed_on)
+            for n in view.noncompliance_notices
+        ],
+        noncompliance_reported_on=view.noncompliance_reported_on,
         housing_court_right=HousingCourtRight(
             available=view.housing_court_right, decision_due=view.decision_due
         ),

@@ -278,6 +278,12 @@ class ForcedAdministrationOut(BaseModel):
     works_deadline: date
 
 
+class NonComplianceNoticeOut(BaseModel):
+    side: str
+    details: str
+    noticed_on: date
+
+
 class HousingCourtRight(BaseModel):
     available: bool = Field(
         description="§ 88(6): the tribunal missed its decision deadline, so the complainant "
@@ -320,6 +326,12 @@ class CaseOut(CaseSummary):
     appeal: AppealOut | None
     fees: list[FeeOut]
     forced_administration: ForcedAdministrationOut | None
+    noncompliance_notices: list[NonComplianceNoticeOut] = Field(
+        description="Parties' notices that the final decision is not complied with."
+    )
+    noncompliance_reported_on: date | None = Field(
+        description="When the tribunal reported the non-compliance (§ 22), if it did."
+    )
     housing_court_right: HousingCourtRight
     suggested_appeal_guidance: str | None
 

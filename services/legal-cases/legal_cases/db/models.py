@@ -280,3 +280,17 @@ class ForcedAdministrationRow(Base):
     administrator: Mapped[str] = mapped_column(Text, nullable=False)
     works_deadline: Mapped[date] = mapped_column(Date, nullable=False)
     decided_by: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class NonComplianceNoticeRow(Base):
+    """A party tells the tribunal that a final decision is not complied with; the tribunal
+    then decides whether to report it (§ 22)."""
+
+    __tablename__ = "noncompliance_notices"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
+    side: Mapped[str] = mapped_column(Text, nullable=False)
+    details: Mapped[str] = mapped_column(Text, nullable=False)
+    noticed_on: Mapped[date] = mapped_column(Date, nullable=False)
+    noticed_by: Mapped[str] = mapped_column(Text, nullable=False)

@@ -28,6 +28,7 @@ from legal_cases.db.models import (
     FeeRow,
     ForcedAdministrationRow,
     HearingRow,
+    NonComplianceNoticeRow,
     NonComplianceReportRow,
     PartyRow,
     QuestionRow,
@@ -229,6 +230,14 @@ class CaseRepository:
 
     async def forced_administration(self, case_id: str) -> ForcedAdministrationRow | None:
         return await self.session.get(ForcedAdministrationRow, case_id)
+
+    async def noncompliance_notices(self, case_id: str) -> Sequence[NonComplianceNoticeRow]:
+        query = (
+            select(NonComplianceNoticeRow)
+            .where(NonComplianceNoticeRow.case_id == case_id)
+            .order_by(NonComplianceNoticeRow.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
 
     async def noncompliance_report(self, case_id: str) -> NonComplianceReportRow | None:
         query = select(NonComplianceReportRow).where(NonComplianceReportRow.case_id == case_id)

@@ -19,6 +19,7 @@ from legal_cases.db.models import (
     FeeRow,
     ForcedAdministrationRow,
     HearingRow,
+    NonComplianceNoticeRow,
     PartyRow,
     QuestionRow,
     SuspensionRow,
@@ -46,6 +47,8 @@ class CaseView:
     appeal: AppealRow | None
     fees: Sequence[FeeRow]
     forced_administration: ForcedAdministrationRow | None
+    noncompliance_notices: Sequence[NonComplianceNoticeRow]
+    noncompliance_reported_on: date | None
     housing_court_right: bool
     decision_due: date | None
     suggested_appeal_guidance: str | None
@@ -59,6 +62,7 @@ async def case_view(repo: CaseRepository, viewer: Viewer, case_id: str, today: d
         (d for d in deadlines if d.kind == DeadlineKind.DECISION.value and d.closed_on is None),
         None,
     )
+    report = await repo.noncompliance_report(case.id)
     status = CaseStatus(case.status)
     decided = decision is not None or status is CaseStatus.REJECTED
     due = open_decision.due_on if open_decision else None
@@ -78,6 +82,8 @@ async def case_view(repo: CaseRepository, viewer: Viewer, case_id: str, today: d
         appeal=await repo.appeal(case.id),
         fees=await repo.fees(case.id),
         forced_administration=await repo.forced_administration(case.id),
+        noncompliance_notices=await repo.noncompliance_notices(case.id),
+        noncompliance_reported_on=report.reported_on if report is not None else None,
         housing_court_right=housing_court_right(due, today, decided),
         decision_due=due,
         suggested_appeal_guidance=suggestion,

@@ -19,6 +19,7 @@ from legal_cases.db.models import (
     FeeRow,
     ForcedAdministrationRow,
     HearingRow,
+    NonComplianceNoticeRow,
     NonComplianceReportRow,
     PartyRow,
     QuestionRow,
@@ -498,6 +499,31 @@ async def make_final(
     case.final_on = window_end + timedelta(days=1)
     await audit(repo, case, actor, "decision_final", final_on=case.final_on)
     events.record(outgoing.decision_final(case, decision.decided_on, case.final_on))
+
+
+async def notify_noncompliance(
+    repo: CaseRepository, viewer: Viewer, case_id: str, details: str, today: date
+) -> NonComplianceNoticeRow:
+    """A party tells the tribunal that the final decision is not complied with; the tribunal
+    decides whether to report it to GI (:func:`report_noncompliance`)."""
+    if viewer.role != PARTY_ROLE:
+        raise PermissionDeniedError(
+            f"Your role '{viewer.role}' may not give notice of non-compliance; it needs one "
+            "of: party (the tribunal reports with /noncompliance)."
+        )
+    case = await load_case(repo, viewer, case_id, lock=True)
+    if case.status != CaseStatus.FINAL.value:
+        raise NonComplianceRejectedError(
+            f"The case is '{case.status}': non-compliance concerns a final decision (§ 22)."
+        )
+    side = next(p.side for p in await repo.parties(case.id) if p.subject == viewer.subject)
+    notice = NonComplianceNoticeRow(
+        case_id=case.id, side=side, details=details, noticed_on=today, noticed_by=viewer.subject
+    )
+    await repo.add(notice)
+    await repo.touch(case)
+    await audit(repo, case, viewer, "noncompliance_notice", side=side)
+    return notice
 
 
 async def report_noncompliance(

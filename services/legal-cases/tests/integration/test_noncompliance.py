@@ -110,3 +110,32 @@ class TestNonCompliance:
         mine = await client.get(f"{API}/owners/owner-9", headers=tribunal(tokens, "147"))
         other = await client.get(f"{API}/owners/owner-9", headers=tribunal(tokens, "101"))
         assert (mine.status_code, other.status_code) == (200, 404)
+
+
+class TestPartyNotice:
+    async def test_a_party_tells_the_tribunal_which_then_reports(
+        self, legal_client, tokens, clock, legal_db, databases
+    ):
+        from .support import STRANGER, TENANT, party
+
+        client = await legal_client()
+        case = await file_case(client, tokens)
+        early = await act(client, party(tokens, TENANT), case["id"], "noncompliance-notice",
+                          {"details": "x"}, status=422)  # fmt: skip
+        assert kind(early) == "noncompliance-rejected"
+        clock.today = date(2026, 11, 2)
+        case_id = await final_case(client, tokens, clock, legal_db, databases, "147")
+        noticed = await act(client, party(tokens, TENANT), case_id, "noncompliance-notice",
+                            {"details": "Fugten er der stadig."}, status=201)  # fmt: skip
+        assert noticed["noncompliance_notices"] == [
+            {"side": "complainant", "details": "Fugten er der stadig.",
+             "noticed_on": clock.today.isoformat()}
+        ]  # fmt: skip
+        assert noticed["noncompliance_reported_on"] is None
+        await act(client, party(tokens, STRANGER), case_id, "noncompliance-notice",
+                  {"details": "x"}, status=404)  # fmt: skip
+        await act(client, tribunal(tokens), case_id, "noncompliance-notice", {"details": "x"},
+                  status=403)  # fmt: skip
+        reported = await act(client, tribunal(tokens), case_id, "noncompliance",
+                             {"details": "Indberettet efter lejers meddelelse."}, status=201)  # fmt: skip
+        assert reported["noncompliance_reported_on"] == clock.today.isoformat()
