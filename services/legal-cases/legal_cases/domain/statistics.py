@@ -9,8 +9,11 @@
 
 **Small cells are suppressed**: a count of 1 or 2 (below :data:`SUPPRESS_BELOW`) is published
 as ``None`` and its path listed in ``suppressed`` — a zero is not a small cell. Times to decision
-over fewer than 3 decisions are suppressed too. (No secondary suppression: a suppressed cell
-can sometimes be recovered from a total and its other cells; see DESIGN.md.)
+over fewer than 3 decisions are suppressed too. **Secondary suppression** within a breakdown
+whose total is published (cases by category, decisions by outcome): when exactly one cell of it
+is suppressed, the smallest other non-zero cell is suppressed as well, so the small cell cannot
+be recovered as the total minus the others. (Across tribunals — a national total minus the
+other tribunals — nothing is done yet; see DESIGN.md.)
 """
 
 from __future__ import annotations
@@ -85,18 +88,29 @@ def figures(
             return None
         return count
 
+    def breakdown(
+        prefix: str, counts: Mapping[str, int], keys: Iterable[str]
+    ) -> dict[str, int | None]:
+        cells = {k: cell(f"{prefix}.{k}", counts.get(k, 0)) for k in keys}
+        hidden = [k for k, v in cells.items() if v is None]
+        if len(hidden) == 1 and sum(counts.values()) >= SUPPRESS_BELOW:
+            others = [(v, k) for k, v in cells.items() if v]  # published and non-zero
+            if others:
+                _, smallest = min(others)
+                cells[smallest] = None
+                suppressed.append(f"{prefix}.{smallest}")
+        return cells
+
     days = raw.days_to_decision
     enough = len(days) >= SUPPRESS_BELOW
     if days and not enough:
         suppressed.append("days_to_decision")
     return Figures(
         cases_filed=cell("cases_filed", sum(raw.filed_by_category.values())),
-        by_category={
-            c: cell(f"by_category.{c}", raw.filed_by_category.get(c, 0)) for c in categories
-        },
+        by_category=breakdown("by_category", raw.filed_by_category, categories),
         rejected=cell("rejected", raw.rejected),
         decisions=cell("decisions", len(days)),
-        outcomes={o: cell(f"outcomes.{o}", raw.outcomes.get(o, 0)) for o in outcomes},
+        outcomes=breakdown("outcomes", raw.outcomes, outcomes),
         median_days_to_decision=median(days) if enough else None,
         p90_days_to_decision=nearest_rank(days, 90) if enough else None,
         inspections_held=cell("inspections_held", raw.inspections_held),

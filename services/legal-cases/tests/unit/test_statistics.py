@@ -38,11 +38,32 @@ class TestPercentiles:
 
 class TestSuppression:
     def test_one_and_two_are_suppressed_zero_and_three_are_not(self):
-        raw = Raw(filed_by_category={"rent_level": 2, "behaviour": 3}, rejected=1)
+        raw = Raw(
+            filed_by_category={"rent_level": 3, "behaviour": 4}, rejected=1, inspections_held=2
+        )
         figs = figures(raw, CATS, OUTS, BODIES)
-        assert (figs.cases_filed, figs.by_category) == (5, {"rent_level": None, "behaviour": 3})
-        assert (figs.rejected, figs.decisions, figs.inspections_held) == (None, 0, 0)
-        assert figs.suppressed == ["by_category.rent_level", "rejected"]
+        assert (figs.cases_filed, figs.by_category) == (7, {"rent_level": 3, "behaviour": 4})
+        assert (figs.rejected, figs.decisions, figs.inspections_held) == (None, 0, None)
+        assert figs.suppressed == ["rejected", "inspections_held"]
+
+    def test_a_lone_small_cell_takes_the_smallest_other_cell_with_it(self):
+        # 2 + 3 + 9 = 14 published: hiding only the 2 would leave it as 14 - 3 - 9
+        raw = Raw(filed_by_category={"rent_level": 2, "behaviour": 3, "other": 9})
+        figs = figures(raw, [*CATS, "other"], OUTS, BODIES)
+        assert (figs.cases_filed, figs.by_category) == (
+            14, {"rent_level": None, "behaviour": None, "other": 9}
+        )  # fmt: skip
+        assert figs.suppressed == ["by_category.rent_level", "by_category.behaviour"]
+
+    def test_two_small_cells_hide_each_other_and_a_small_total_needs_nothing_more(self):
+        two = figures(Raw(filed_by_category={"rent_level": 1, "behaviour": 2}), CATS, OUTS, BODIES)
+        assert two.by_category == {"rent_level": None, "behaviour": None}
+        assert two.cases_filed == 3
+        alone = figures(Raw(filed_by_category={"rent_level": 2}), CATS, OUTS, BODIES)
+        assert (alone.cases_filed, alone.by_category) == (
+            None,
+            {"rent_level": None, "behaviour": 0},
+        )
 
     def test_times_over_fewer_than_three_decisions_are_suppressed(self):
         figs = figures(Raw(**decided(10, 20)), CATS, OUTS, BODIES)
