@@ -165,3 +165,38 @@ class TestForcedAdministration:
         twice = await act(client, tribunal(tokens), case["id"], "forced-administration", body,
                           status=409)  # fmt: skip
         assert kind(twice) == "transition-not-allowed"
+
+
+class TestReplyAndAnswerByOthers:
+    async def test_the_reply_may_carry_its_document_checked_by_its_bytes(
+        self, legal_client, tokens, clock, legal_db_url
+    ):
+        from .support import PNG, b64
+
+        client = await legal_client()
+        case = await file_case(client, tokens)
+        await act(client, tribunal(tokens), case["id"], "notify-counterpart")
+        refused = await act(client, party(tokens, LANDLORD), case["id"], "reply",
+                            {"document": {"filename": "svar.pdf",
+                                          "content_base64": b64(b"<html>svar</html>")}},
+                            status=422)  # fmt: skip
+        assert kind(refused) == "document-rejected"
+        replied = await act(client, party(tokens, LANDLORD), case["id"], "reply",
+                            {"document": {"filename": "foto.png", "content_base64": b64(PNG)}})  # fmt: skip
+        assert [(d["filename"], d["content_type"], d["uploaded_by"]) for d in replied["documents"]][
+            -1
+        ] == ("foto.png", "image/png", LANDLORD)
+        assert sql(legal_db_url, "SELECT count(*) FROM case_documents") == [(2,)]
+
+    async def test_the_tribunal_records_an_answer_from_another(self, legal_client, tokens, clock):
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        asked = await act(client, tribunal(tokens), case_id, "questions",
+                          {"addressee": "other", "text": "Kommunens tilsyn?"}, status=201)  # fmt: skip
+        question_id = asked["questions"][0]["id"]
+        answered = await act(client, tribunal(tokens), case_id,
+                             f"questions/{question_id}/answer", {"answer": "Tilsyn 2025."})  # fmt: skip
+        assert answered["questions"][0]["answer"] == "Tilsyn 2025."
+        again = await act(client, tribunal(tokens), case_id, f"questions/{question_id}/answer",
+                          {"answer": "x"}, status=409)  # fmt: skip
+        assert kind(again) == "transition-not-allowed"
