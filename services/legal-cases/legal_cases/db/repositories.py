@@ -14,7 +14,18 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, TextClause, exists, false, func, select, text, true, update
+from sqlalchemy import (
+    ColumnElement,
+    TextClause,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from legal_cases.db.models import (
@@ -43,8 +54,12 @@ def visible_cases(viewer: Viewer) -> ColumnElement[bool]:
         return CaseRow.tribunal_code == viewer.tribunal_code
     if viewer.role == MUNICIPALITY_ROLE and viewer.municipality_code is not None:
         return CaseRow.filing_municipality_code == viewer.municipality_code
-    if viewer.role == PARTY_ROLE:
-        return exists().where(PartyRow.case_id == CaseRow.id, PartyRow.subject == viewer.subject)
+    if viewer.role == PARTY_ROLE:  # the counterpart once the tribunal has notified it
+        return exists().where(
+            PartyRow.case_id == CaseRow.id,
+            PartyRow.subject == viewer.subject,
+            or_(PartyRow.side == "complainant", CaseRow.notified_on.is_not(None)),
+        )
     return false()
 
 

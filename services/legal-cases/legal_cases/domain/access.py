@@ -4,7 +4,8 @@ unrestricted and knows nothing of parties):
 * ``tribunal`` — staff of one rent tribunal, identified by the token's municipality code: they
   see that tribunal's cases only (another tribunal's case is not found);
 * ``party`` — a complainant or counterpart, identified by the token's subject: it sees the cases
-  in which it is a party;
+  in which it is a party — the counterpart from the day the tribunal notified it (§ 82(3));
+  before that the case is not found for it;
 * ``municipality`` — sees the cases it filed (§ 87);
 * ``fund`` — Grundejernes Investeringsfond's role here: owners' non-compliance, no case files.
 
@@ -47,7 +48,9 @@ def sees_case(
     *,
     tribunal_code: str,
     filing_municipality_code: str | None,
-    party_subjects: Collection[str],
+    complainant_subjects: Collection[str],
+    counterpart_subjects: Collection[str],
+    counterpart_notified: bool,
 ) -> bool:
     if viewer.role == TRIBUNAL_ROLE:
         return viewer.tribunal_code == tribunal_code
@@ -57,5 +60,7 @@ def sees_case(
             and viewer.municipality_code == filing_municipality_code
         )
     if viewer.role == PARTY_ROLE:
-        return viewer.subject in party_subjects
+        return viewer.subject in complainant_subjects or (
+            counterpart_notified and viewer.subject in counterpart_subjects
+        )
     return False

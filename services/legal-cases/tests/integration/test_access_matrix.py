@@ -82,7 +82,7 @@ class TestReading:
         [
             ("tribunal", 200),
             ("complainant", 200),
-            ("counterpart", 200),
+            ("counterpart", 404),  # not before the tribunal has notified it (§ 82(3))
             ("other_tribunal", 404),
             ("stranger", 404),
             ("municipality", 404),  # did not file it
@@ -123,13 +123,23 @@ class TestReading:
 
     @pytest.mark.parametrize(
         ("who", "count"),
-        [("tribunal", 1), ("complainant", 1), ("counterpart", 1), ("other_tribunal", 0),
+        [("tribunal", 1), ("complainant", 1), ("counterpart", 0), ("other_tribunal", 0),
          ("stranger", 0), ("municipality", 0)],
     )  # fmt: skip
     async def test_lists_show_only_what_the_caller_sees(self, setup, tokens, who, count):
         client, case = setup
         response = await client.get(f"{API}/cases", headers=headers_for(tokens, who))
         assert [c["id"] for c in response.json()["items"]] == [case["id"]] * count
+
+    async def test_the_counterpart_sees_the_case_once_notified(self, setup, tokens):
+        client, case = setup
+        path = f"{API}/cases/{case['id']}"
+        before = await client.get(path, headers=headers_for(tokens, "counterpart"))
+        await client.post(f"{path}/notify-counterpart", headers=post(tribunal(tokens)))
+        after = await client.get(path, headers=headers_for(tokens, "counterpart"))
+        listed = await client.get(f"{API}/cases", headers=headers_for(tokens, "counterpart"))
+        assert (before.status_code, after.status_code) == (404, 200)
+        assert [c["id"] for c in listed.json()["items"]] == [case["id"]]
 
     async def test_a_municipality_sees_the_cases_it_filed(self, legal_client, tokens):
         client = await legal_client()

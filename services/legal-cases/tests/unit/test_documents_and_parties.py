@@ -2,6 +2,7 @@
 
 import pytest
 
+from legal_cases.domain.access import Viewer, sees_case
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.documents import clean_filename, sniff_type
 from legal_cases.domain.errors import DocumentRejectedError, FilingRejectedError
@@ -88,3 +89,25 @@ class TestFiling:
                 by_municipality=False,
                 on_behalf_of_tenant=False,
             )
+
+
+CASE = {"tribunal_code": "147", "filing_municipality_code": None,
+        "complainant_subjects": ["t"], "counterpart_subjects": ["l"]}  # fmt: skip
+
+
+class TestWhoSeesACase:
+    @pytest.mark.parametrize(
+        ("viewer", "notified", "sees"),
+        [
+            (Viewer("t", "party"), False, True),
+            (Viewer("l", "party"), False, False),  # not before the tribunal notified it
+            (Viewer("l", "party"), True, True),
+            (Viewer("x", "party"), True, False),
+            (Viewer("n", "tribunal", tribunal_code="147"), False, True),
+            (Viewer("n", "tribunal", tribunal_code="101"), True, False),
+            (Viewer("k", "municipality", municipality_code="147"), True, False),  # did not file
+            (Viewer("f", "fund"), True, False),
+        ],
+    )
+    def test_sees_case(self, viewer, notified, sees):
+        assert sees_case(viewer, counterpart_notified=notified, **CASE) is sees
