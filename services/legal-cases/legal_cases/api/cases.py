@@ -34,6 +34,7 @@ from legal_cases.api.schemas import (
     CaseIn,
     CaseOut,
     CasePage,
+    CounterpartIn,
     DecisionIn,
     DocumentIn,
     DocumentOut,
@@ -219,6 +220,18 @@ async def decision_letter(case_id: CaseIdPath, viewer: CaseReader, uow: UnitOfWo
 
 
 # --- the counterpart and the tribunal's actions ------------------------------------------------
+
+
+@router.put("/cases/{case_id}/counterpart", response_model=CaseOut, responses=WRITE)
+async def correct_counterpart(
+    case_id: CaseIdPath, body: CounterpartIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
+) -> CaseOut:
+    """Confirm or correct the counterpart before notifying it (who will see the case)."""
+    await workflow.correct_counterpart(
+        CaseRepository(uow.session), viewer, case_id, body.subject, body.name,
+        body.organisation_id,
+    )  # fmt: skip
+    return await _view(uow, viewer, case_id, today)
 
 
 @router.post("/cases/{case_id}/notify-counterpart", response_model=CaseOut, responses=WRITE)

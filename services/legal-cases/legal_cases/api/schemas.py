@@ -100,6 +100,14 @@ class CaseIn(In):
     documents: list[DocumentIn] = Field(min_length=1, max_length=20)
 
 
+class CounterpartIn(In):
+    name: ShortText | None = None
+    subject: Ref | None = Field(
+        default=None, description="The counterpart's token subject (null: not on the platform)."
+    )
+    organisation_id: Ref | None = Field(default=None, description="A landlord's landlord id.")
+
+
 class ReplyIn(In):
     document: DocumentIn | None = None
 

@@ -50,6 +50,7 @@ from legal_cases.domain.decisions import (
 from legal_cases.domain.errors import (
     DeadlineNotFoundError,
     DeadlineRuleError,
+    FilingRejectedError,
     NonComplianceRejectedError,
     PartNotFoundError,
     TransitionNotAllowedError,
@@ -102,6 +103,38 @@ async def _close(repo: CaseRepository, case: CaseRow, kind: DeadlineKind, today:
 async def _close_all(repo: CaseRepository, case: CaseRow, today: date, outcome: str) -> None:
     for deadline in await repo.deadlines(case.id, open_only=True):
         await repo.close_deadline(deadline, today, outcome)
+
+
+# --- the counterpart's identity ---------------------------------------------------------------
+
+
+async def correct_counterpart(
+    repo: CaseRepository,
+    viewer: Viewer,
+    case_id: str,
+    subject: str | None,
+    name: str | None,
+    organisation_id: str | None,
+) -> CaseRow:
+    """Before notifying, the tribunal confirms or corrects who the counterpart is: the token
+    subject that will see the case, its name and landlord id (the kind stays as filed)."""
+    _tribunal_only(viewer, "correct the counterpart")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    if case.status != CaseStatus.FILED.value:
+        raise TransitionNotAllowedError(
+            f"The case is '{case.status}': the counterpart is corrected before it is notified."
+        )
+    parties = await repo.parties(case.id)
+    counterpart = _party(parties, Side.COUNTERPART)
+    if subject is not None and subject == _party(parties, Side.COMPLAINANT).subject:
+        raise FilingRejectedError("The counterpart cannot be the complainant.")
+    before = counterpart.subject
+    counterpart.subject, counterpart.name = subject, name
+    counterpart.organisation_id = organisation_id
+    await repo.touch(case)
+    await audit(repo, case, viewer, "counterpart_corrected", subject_before=before,
+                subject=subject, organisation_id=organisation_id)  # fmt: skip
+    return case
 
 
 # --- notification and reply ------------------------------------------------------------------

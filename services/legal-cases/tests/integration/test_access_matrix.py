@@ -299,3 +299,29 @@ class TestLettersAndStatistics:
             assert response.status_code == status
         if status == 200:
             assert response.content[:2] == b"PK"  # an XLSX (zip) file
+
+
+class TestCorrectingTheCounterpart:
+    async def test_the_tribunal_corrects_who_the_counterpart_is_before_notifying(
+        self, setup, tokens
+    ):
+        client, case = setup
+        path = f"{API}/cases/{case['id']}"
+        body = {"subject": "party:real-landlord", "name": "Rigtig Udlejer ApS",
+                "organisation_id": "ll-7"}  # fmt: skip
+        for who, status in (("complainant", 403), ("other_tribunal", 404)):
+            refused = await client.put(f"{path}/counterpart", json=body,
+                                       headers=headers_for(tokens, who))  # fmt: skip
+            assert refused.status_code == status
+        corrected = await client.put(f"{path}/counterpart", json=body, headers=tribunal(tokens))
+        assert corrected.status_code == 200, corrected.text
+        assert corrected.json()["parties"][1] == {
+            "side": "counterpart", "kind": "landlord", "name": "Rigtig Udlejer ApS",
+            "subject": "party:real-landlord", "organisation_id": "ll-7",
+        }  # fmt: skip
+        await client.post(f"{path}/notify-counterpart", headers=post(tribunal(tokens)))
+        wrong = await client.get(path, headers=headers_for(tokens, "counterpart"))
+        right = await client.get(path, headers=party(tokens, "party:real-landlord"))
+        assert (wrong.status_code, right.status_code) == (404, 200)
+        late = await client.put(f"{path}/counterpart", json=body, headers=tribunal(tokens))
+        assert late.status_code == 409
