@@ -4,6 +4,7 @@ request's unit of work commits when the route returns (and stores nothing when i
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -129,6 +130,11 @@ async def list_cases(
     cursor: Cursor = None,
     status: Annotated[CaseStatus | None, Query()] = None,
     category: Annotated[CaseCategory | None, Query()] = None,
+    owner_id: Annotated[
+        str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+    ] = None,
+    filed_from: Annotated[date | None, Query(description="Filed on or after.")] = None,
+    filed_to: Annotated[date | None, Query(description="Filed on or before.")] = None,
 ) -> CasePage:
     """The cases you may see: a tribunal its own, a party those it is a party to, a
     municipality those it filed."""
@@ -136,7 +142,8 @@ async def list_cases(
         CaseRepository(uow.session), viewer,
         status=status.value if status else None,
         category=category.value if category else None,
-        cursor=cursor, limit=limit,
+        cursor=cursor, limit=limit, owner_id=owner_id, filed_from=filed_from,
+        filed_to=filed_to,
     )  # fmt: skip
     return CasePage(items=[case_summary(c) for c in page.rows], next_cursor=page.next_cursor)
 

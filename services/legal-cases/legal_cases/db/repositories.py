@@ -67,6 +67,9 @@ def visible_cases(viewer: Viewer) -> ColumnElement[bool]:
 class CaseQuery:
     status: str | None = None
     category: str | None = None
+    owner_id: str | None = None
+    filed_from: date | None = None
+    filed_to: date | None = None
     after: str | None = None
 
 
@@ -141,6 +144,12 @@ class CaseRepository:
             statement = statement.where(CaseRow.status == query.status)
         if query.category is not None:
             statement = statement.where(CaseRow.category == query.category)
+        if query.owner_id is not None:
+            statement = statement.where(CaseRow.owner_id == query.owner_id)
+        if query.filed_from is not None:
+            statement = statement.where(CaseRow.filed_on >= query.filed_from)
+        if query.filed_to is not None:
+            statement = statement.where(CaseRow.filed_on <= query.filed_to)
         if query.after is not None:
             statement = statement.where(CaseRow.id > query.after)
         statement = statement.order_by(CaseRow.id).limit(limit + 1)

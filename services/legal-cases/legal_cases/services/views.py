@@ -98,9 +98,15 @@ async def list_cases(
     category: str | None,
     cursor: str | None,
     limit: int,
+    owner_id: str | None = None,
+    filed_from: date | None = None,
+    filed_to: date | None = None,
 ) -> PageOf[CaseRow]:
     key = decode_cursor(cursor, str)
-    query = CaseQuery(status=status, category=category, after=key[0] if key else None)
+    query = CaseQuery(
+        status=status, category=category, owner_id=owner_id, filed_from=filed_from,
+        filed_to=filed_to, after=key[0] if key else None,
+    )  # fmt: skip
     rows = await repo.list_cases(viewer, query, limit)
     return page_of(rows, limit, key=lambda c: (c.id,))
 

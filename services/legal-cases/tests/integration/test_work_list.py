@@ -63,3 +63,28 @@ class TestWorkList:
         )
         assert response.status_code == 422
         assert kind(response.json()) == "invalid-cursor"
+
+
+class TestCaseList:
+    async def test_filters_and_keyset_pages(self, legal_client, tokens, clock):
+        client = await legal_client()
+        ids = []
+        for day, owner, category in ((2, "owner-1", "rent_level"), (3, "owner-2", "rent_level"),
+                                     (4, "owner-1", "behaviour"), (5, "owner-1", "rent_level")):  # fmt: skip
+            clock.today = date(2026, 11, day)
+            ids.append((await file_case(client, tokens, owner_id=owner, category=category))["id"])
+
+        async def listed(query: str) -> list[str]:
+            found, cursor = [], None
+            while True:
+                url = f"{API}/cases?limit=2{query}" + (f"&cursor={cursor}" if cursor else "")
+                page = (await client.get(url, headers=tribunal(tokens))).json()
+                found += [c["id"] for c in page["items"]]
+                if (cursor := page["next_cursor"]) is None:
+                    return sorted(found)
+
+        assert await listed("") == sorted(ids)
+        assert await listed("&owner_id=owner-1") == sorted([ids[0], ids[2], ids[3]])
+        assert await listed("&owner_id=owner-1&category=rent_level") == sorted([ids[0], ids[3]])
+        assert await listed("&filed_from=2026-11-03&filed_to=2026-11-04") == sorted(ids[1:3])
+        assert await listed("&status=decided") == []
