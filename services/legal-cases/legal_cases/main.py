@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 from common.events.transport import EventBus
-from legal_cases.api import cases, owners, statistics
+from legal_cases.api import cases, members, owners, statistics
 from legal_cases.settings import LegalCasesSettings
 
 TITLE = "Rent tribunal cases (huslejenævn)"
@@ -25,7 +25,7 @@ def create_app(
         settings or LegalCasesSettings(),
         title=TITLE,
         description=DESCRIPTION,
-        routers=[cases.router, owners.router, statistics.router],
+        routers=[cases.router, owners.router, statistics.router, members.router],
         bus=bus,
     )
     app.state.clock = clock

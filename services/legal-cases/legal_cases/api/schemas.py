@@ -428,3 +428,22 @@ class StatisticsOut(BaseModel):
     suppression_threshold: int
     overall: FiguresOut
     tribunals: list[TribunalFiguresOut]
+
+
+class AppointmentIn(In):
+    member_ref: Ref
+    seat: Seat
+    deputy: bool = False
+    appointed_from: date
+    appointed_to: date = Field(description="At most 4 years after appointed_from (§ 79(7)).")
+    law_degree: bool = Field(default=False, description="Required for the chair (§ 79(2)).")
+
+
+class MemberOut(BaseModel):
+    id: int
+    member_ref: str
+    seat: str
+    deputy: bool
+    appointed_from: date
+    appointed_to: date
+    law_degree: bool

@@ -294,3 +294,20 @@ class NonComplianceNoticeRow(Base):
     details: Mapped[str] = mapped_column(Text, nullable=False)
     noticed_on: Mapped[date] = mapped_column(Date, nullable=False)
     noticed_by: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class MemberRow(Base):
+    """A tribunal's appointed member (§ 79)."""
+
+    __tablename__ = "tribunal_members"
+    __table_args__ = (Index("ix_tribunal_members_tribunal", "tribunal_code", "member_ref"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    tribunal_code: Mapped[str] = mapped_column(Text, nullable=False)
+    member_ref: Mapped[str] = mapped_column(Text, nullable=False)
+    seat: Mapped[str] = mapped_column(Text, nullable=False)
+    deputy: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    appointed_from: Mapped[date] = mapped_column(Date, nullable=False)
+    appointed_to: Mapped[date] = mapped_column(Date, nullable=False)
+    law_degree: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    recorded_by: Mapped[str] = mapped_column(Text, nullable=False)

@@ -39,6 +39,7 @@ from legal_cases.db.models import (
     FeeRow,
     ForcedAdministrationRow,
     HearingRow,
+    MemberRow,
     NonComplianceNoticeRow,
     NonComplianceReportRow,
     PartyRow,
@@ -350,6 +351,23 @@ class CaseRepository:
     async def close_deadline(self, deadline: DeadlineRow, on: date, outcome: str) -> None:
         deadline.closed_on = on
         deadline.outcome = outcome
+        await self.session.flush()
+
+
+class MemberRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def members_of(self, tribunal_code: str) -> Sequence[MemberRow]:
+        query = (
+            select(MemberRow)
+            .where(MemberRow.tribunal_code == tribunal_code)
+            .order_by(MemberRow.appointed_from, MemberRow.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def add(self, row: MemberRow) -> None:
+        self.session.add(row)
         await self.session.flush()
 
 

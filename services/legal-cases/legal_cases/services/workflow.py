@@ -19,13 +19,14 @@ from legal_cases.db.models import (
     FeeRow,
     ForcedAdministrationRow,
     HearingRow,
+    MemberRow,
     NonComplianceNoticeRow,
     NonComplianceReportRow,
     PartyRow,
     QuestionRow,
     SuspensionRow,
 )
-from legal_cases.db.repositories import CaseRepository
+from legal_cases.db.repositories import CaseRepository, MemberRepository
 from legal_cases.domain.access import PARTY_ROLE, TRIBUNAL, TRIBUNAL_ROLE, Viewer
 from legal_cases.domain.cases import Action, CaseStatus, transition
 from legal_cases.domain.categories import CaseCategory, FeeKind
@@ -42,6 +43,7 @@ from legal_cases.domain.deadlines import (
 from legal_cases.domain.decisions import (
     AppealBody,
     Member,
+    Seat,
     appeal_body,
     check_complete,
     rule,
@@ -57,6 +59,7 @@ from legal_cases.domain.errors import (
 )
 from legal_cases.domain.fees import appeal_board_fee, fee_amount
 from legal_cases.domain.forced_administration import RequestedBy, check_forced_administration
+from legal_cases.domain.members import Appointment, check_bench_appointed
 from legal_cases.domain.parties import PartyKind, Side
 from legal_cases.events import outgoing
 from legal_cases.services.core import (
@@ -401,6 +404,14 @@ async def reject(
 # --- decision, appeal, finality, compliance --------------------------------------------------
 
 
+def appointment_of(row: MemberRow) -> Appointment:
+    return Appointment(
+        member_ref=row.member_ref, seat=Seat(row.seat), deputy=row.deputy,
+        appointed_from=row.appointed_from, appointed_to=row.appointed_to,
+        law_degree=row.law_degree,
+    )  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Decide:
     members: tuple[Member, ...]
@@ -424,6 +435,8 @@ async def decide(
     category = CaseCategory(case.category)
     await _apply(repo, case, Action.DECIDE)
     ruling = rule(command.members, category)
+    register = await MemberRepository(repo.session).members_of(case.tribunal_code)
+    check_bench_appointed(command.members, [appointment_of(m) for m in register], today)
     check_complete(
         reasons=command.reasons,
         appeal_guidance=command.appeal_guidance,
