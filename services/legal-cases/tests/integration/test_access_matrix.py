@@ -325,3 +325,23 @@ class TestCorrectingTheCounterpart:
         assert (wrong.status_code, right.status_code) == (404, 200)
         late = await client.put(f"{path}/counterpart", json=body, headers=tribunal(tokens))
         assert late.status_code == 409
+
+
+class TestMemberRegister:
+    @pytest.mark.parametrize(
+        ("who", "status"),
+        [("tribunal", 200), ("complainant", 403), ("municipality", 403), ("fund", 403),
+         ("housing_org", 403), ("tribunal_without_code", 403)],
+    )  # fmt: skip
+    async def test_reading_and_recording(self, setup, tokens, legal_db_url, who, status):
+        client, _ = setup
+        read = await client.get(f"{API}/members", headers=headers_for(tokens, who))
+        assert read.status_code == status
+        body = {"member_ref": "u", "seat": "landlord_member", "appointed_from": "2025-01-01",
+                "appointed_to": "2026-01-01"}  # fmt: skip
+        written = await client.post(f"{API}/members", json=body,
+                                    headers=post(headers_for(tokens, who)))  # fmt: skip
+        assert written.status_code == (201 if status == 200 else status)
+        assert sql(legal_db_url, "SELECT count(*) FROM tribunal_members") == [
+            (1 if status == 200 else 0,)
+        ]
