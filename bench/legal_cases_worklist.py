@@ -136,11 +136,11 @@ def _seed(url: str, cases: int) -> None:
     with psycopg.connect(libpq_dsn(url), autocommit=True) as connection:
         first, *rest = SEED_SQL
         connection.execute(
-            first,  # type: ignore[arg-type]
+            first,
             {"codes": codes, "n_codes": len(codes), "cases": cases},
         )
         for statement in rest:  # no parameters: '%' is the modulo operator
-            connection.execute(statement)  # type: ignore[arg-type]
+            connection.execute(statement)
 
 
 def _drop(admin_dsn: str, name: str) -> None:
