@@ -12,8 +12,11 @@ as ``None`` and its path listed in ``suppressed`` — a zero is not a small cell
 over fewer than 3 decisions are suppressed too. **Secondary suppression** within a breakdown
 whose total is published (cases by category, decisions by outcome): when exactly one cell of it
 is suppressed, the smallest other non-zero cell is suppressed as well, so the small cell cannot
-be recovered as the total minus the others. (Across tribunals — a national total minus the
-other tribunals — nothing is done yet; see DESIGN.md.)
+be recovered as the total minus the others. **Across tribunals** (:func:`protect_tribunals`):
+when a figure is suppressed for exactly one tribunal while the national figure is published,
+the smallest published non-zero figure of another tribunal is suppressed too, so the national
+figure minus the other tribunals does not give it away — repeated, with the rule within each
+breakdown, until nothing changes.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
@@ -136,3 +139,80 @@ def combine(parts: Iterable[Raw]) -> Raw:
         inspections += part.inspections_held
         reports += part.noncompliance_reports
     return Raw(dict(filed), rejected, dict(outcomes), days, inspections, dict(appeals), reports)
+
+
+_GROUPS: Final = (("cases_filed", "by_category."), ("decisions", "outcomes."))
+
+
+def _flat(figs: Figures) -> dict[str, int | None]:
+    cells: dict[str, int | None] = {
+        "cases_filed": figs.cases_filed,
+        "rejected": figs.rejected,
+        "decisions": figs.decisions,
+        "inspections_held": figs.inspections_held,
+        "noncompliance_reports": figs.noncompliance_reports,
+    }
+    for prefix, values in (("by_category.", figs.by_category), ("outcomes.", figs.outcomes),
+                           ("appeals.", figs.appeals)):  # fmt: skip
+        cells.update({prefix + key: value for key, value in values.items()})
+    return cells
+
+
+def _rebuild(figs: Figures, cells: dict[str, int | None], suppressed: list[str]) -> Figures:
+    def group(prefix: str, keys: Iterable[str]) -> dict[str, int | None]:
+        return {key: cells[prefix + key] for key in keys}
+
+    return replace(
+        figs,
+        cases_filed=cells["cases_filed"],
+        rejected=cells["rejected"],
+        decisions=cells["decisions"],
+        inspections_held=cells["inspections_held"],
+        noncompliance_reports=cells["noncompliance_reports"],
+        by_category=group("by_category.", figs.by_category),
+        outcomes=group("outcomes.", figs.outcomes),
+        appeals=group("appeals.", figs.appeals),
+        suppressed=suppressed,
+    )
+
+
+def protect_tribunals(national: Figures, tribunals: Mapping[str, Figures]) -> dict[str, Figures]:
+    """Secondary suppression across tribunals (and again within each tribunal's breakdowns),
+    until no published figure lets a suppressed one be recovered by subtraction."""
+    national_cells = _flat(national)
+    cells = {code: _flat(f) for code, f in tribunals.items()}
+    hidden = {code: list(f.suppressed) for code, f in tribunals.items()}
+
+    def hide(code: str, path: str) -> None:
+        cells[code][path] = None
+        hidden[code].append(path)
+
+    changed = True
+    while changed:
+        changed = False
+        for path, total in national_cells.items():
+            if total is None:
+                continue
+            small = [code for code in cells if path in hidden[code]]
+            if len(small) != 1:
+                continue
+            others = [
+                (value, code)
+                for code in cells
+                if code not in small and (value := cells[code][path])
+            ]
+            if others:
+                hide(min(others)[1], path)
+                changed = True
+        for code, values in cells.items():
+            # total = sum of its cells: one hidden member of the relation (the total or a
+            # cell) could be recovered from the others, so a second one is hidden
+            for total_path, prefix in _GROUPS:
+                relation = [total_path, *(p for p in values if p.startswith(prefix))]
+                if sum(1 for p in relation if values[p] is None) != 1:
+                    continue
+                others = [(v, p) for p in relation if (v := values[p])]
+                if others:
+                    hide(code, min(others)[1])
+                    changed = True
+    return {code: _rebuild(tribunals[code], cells[code], hidden[code]) for code in tribunals}

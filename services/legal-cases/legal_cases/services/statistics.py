@@ -27,12 +27,14 @@ from legal_cases.domain.statistics import (
     Raw,
     combine,
     figures,
+    protect_tribunals,
 )
 
 CATEGORIES = [c.value for c in CaseCategory]
 OUTCOMES = [o.value for o in Outcome]
 BODIES = [b.value for b in AppealBody]
 MAX_DAYS = 366 * 5
+HIDDEN = ".."  # a suppressed cell in the Excel file (as Statistics Denmark marks them)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -99,9 +101,11 @@ async def report(
         )
     by_tribunal = _raw_by_tribunal(await repo.rows(start, end, tribunal_code))
     overall = figures(combine(by_tribunal.values()), CATEGORIES, OUTCOMES, BODIES)
-    tribunals = [
-        (code, figures(raw, CATEGORIES, OUTCOMES, BODIES)) for code, raw in by_tribunal.items()
-    ]
+    protected = protect_tribunals(
+        overall,
+        {code: figures(raw, CATEGORIES, OUTCOMES, BODIES) for code, raw in by_tribunal.items()},
+    )
+    tribunals = sorted(protected.items())
     return Report(start, end, tribunal_code, overall, tribunals if tribunal_code is None else [])
 
 
@@ -146,7 +150,7 @@ def excel(result: Report) -> bytes:
     write_row(sheet, 1, 0, ["Periode", f"{result.start.isoformat()} – {result.end.isoformat()}"])
     write_row(
         sheet, 2, 0,
-        ["Små tal", f"Tal under {SUPPRESS_BELOW} vises som '<{SUPPRESS_BELOW}' (diskretion)"],
+        ["Diskretion", f"'{HIDDEN}': tal under {SUPPRESS_BELOW} og tal, de kunne udledes af"],
     )  # fmt: skip
     columns = [("I alt", result.overall)] + [
         (f"{code} {MUNICIPALITIES.get(code, '')}".strip(), figs) for code, figs in result.tribunals
@@ -157,7 +161,7 @@ def excel(result: Report) -> bytes:
         values = []
         for lines, suppressed in per_column:
             _, path, value = lines[index]
-            values.append(f"<{SUPPRESS_BELOW}" if value is None and path in suppressed else value)
+            values.append(HIDDEN if value is None and path in suppressed else value)
         write_row(sheet, 5 + index, 0, [label, *values])
     sheet.set_column(0, 0, 48)
     sheet.set_column(1, len(columns), 16)

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from legal_cases.domain.statistics import Raw, combine, figures, median, nearest_rank
+from legal_cases.domain.statistics import (
+    Raw,
+    combine,
+    figures,
+    median,
+    nearest_rank,
+    protect_tribunals,
+)
 
 CATS, OUTS, BODIES = ["rent_level", "behaviour"], ["complainant_fully", "counterpart"], ["x"]
 
@@ -84,3 +91,41 @@ class TestSuppression:
         assert (figs.by_category["rent_level"], figs.decisions, figs.inspections_held) == (3, 3, 3)
         assert figs.median_days_to_decision == Decimal(20)
         assert figs.appeals == {"x": None}
+
+
+class TestAcrossTribunals:
+    def test_a_lone_small_tribunal_figure_takes_another_tribunals_with_it(self):
+        a = Raw(filed_by_category={"rent_level": 2, "behaviour": 10})
+        b = Raw(filed_by_category={"rent_level": 3, "behaviour": 4})
+        national = figures(combine([a, b]), CATS, OUTS, BODIES)
+        assert national.by_category == {"rent_level": 5, "behaviour": 14}
+        protected = protect_tribunals(
+            national, {"101": figures(a, CATS, OUTS, BODIES), "147": figures(b, CATS, OUTS, BODIES)}
+        )
+        assert protected["101"].by_category == {"rent_level": None, "behaviour": None}
+        # 147's 3 would give 101's 2 away as 5 - 3, and then its 4 as 7 - 3
+        assert protected["147"].by_category == {"rent_level": None, "behaviour": None}
+        assert protected["147"].cases_filed == 7
+        assert protected["147"].suppressed == ["by_category.rent_level", "by_category.behaviour"]
+
+    def test_a_hidden_total_hides_a_cell_of_its_breakdown(self):
+        a = Raw(filed_by_category={"rent_level": 2})
+        b = Raw(filed_by_category={"rent_level": 4})
+        national = figures(combine([a, b]), CATS, OUTS, BODIES)
+        protected = protect_tribunals(
+            national, {"101": figures(a, CATS, OUTS, BODIES), "147": figures(b, CATS, OUTS, BODIES)}
+        )
+        # 101's total (2) is small → 147's total is hidden → its only cell (4) with it
+        assert (protected["147"].cases_filed, protected["147"].by_category["rent_level"]) == (
+            None, None
+        )  # fmt: skip
+
+    def test_nothing_to_take_along_leaves_it_as_it_is(self):
+        a = Raw(filed_by_category={"rent_level": 2, "behaviour": 3})
+        b = Raw()
+        national = figures(combine([a, b]), CATS, OUTS, BODIES)
+        protected = protect_tribunals(
+            national, {"101": figures(a, CATS, OUTS, BODIES), "147": figures(b, CATS, OUTS, BODIES)}
+        )
+        assert protected["147"].suppressed == []
+        assert protected["101"].by_category == {"rent_level": None, "behaviour": None}
