@@ -117,8 +117,9 @@ async def file_case(
     )  # fmt: skip
     repo = CaseRepository(uow.session)
     case = await filing.file_case(
-        repo, OutboxRecorder(uow), viewer, command, today, settings.document_max_bytes
-    )
+        repo, OutboxRecorder(uow), viewer, command, today, settings.document_max_bytes,
+        settings.fee_index(),
+    )  # fmt: skip
     return await _view(uow, viewer, case.id, today)
 
 
@@ -356,8 +357,9 @@ async def reject(
 
 @router.post("/cases/{case_id}/decision", response_model=CaseOut, responses=WRITE)
 async def decide(
-    case_id: CaseIdPath, body: DecisionIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
-) -> CaseOut:
+    case_id: CaseIdPath, body: DecisionIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today,
+    settings: SettingsDep,
+) -> CaseOut:  # fmt: skip
     """Decide the case (§ 86): all members present, majority, the chair breaks ties; the
     decision needs reasons, the dissent's reasons if split, and the appeal guidance."""
     command = workflow.Decide(
@@ -368,19 +370,20 @@ async def decide(
         silence_read_in_favour=body.silence_read_in_favour,
     )
     await workflow.decide(CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id,
-                          command, today)  # fmt: skip
+                          command, today, settings.fee_index())  # fmt: skip
     return await _view(uow, viewer, case_id, today)
 
 
 @router.post("/cases/{case_id}/appeal", response_model=CaseOut, responses=WRITE)
 async def record_appeal(
-    case_id: CaseIdPath, body: AppealIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
-) -> CaseOut:
+    case_id: CaseIdPath, body: AppealIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today,
+    settings: SettingsDep,
+) -> CaseOut:  # fmt: skip
     """Record that a party brought the decision before the housing court or the appeal board
     (§§ 88-89); within 4 weeks, later only with permission within 1 year."""
     await workflow.record_appeal(
         CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, body.appellant_side,
-        body.late_permission, today,
+        body.late_permission, today, settings.fee_index(),
     )  # fmt: skip
     return await _view(uow, viewer, case_id, today)
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from common.errors import PermissionDeniedError
 from common.municipalities import MUNICIPALITIES
@@ -19,7 +21,7 @@ from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.deadlines import DeadlineKind, notify_counterpart_due
 from legal_cases.domain.documents import clean_filename, sniff_type
 from legal_cases.domain.errors import FilingRejectedError
-from legal_cases.domain.fees import fee_amount
+from legal_cases.domain.fees import NET_PRICE_INDEX, fee_amount
 from legal_cases.domain.parties import PartyKind, Side, check_filing
 from legal_cases.events import outgoing
 from legal_cases.services.core import audit, open_deadline
@@ -78,6 +80,7 @@ async def file_case(
     command: FileCase,
     today: date,
     max_document_bytes: int,
+    index: Mapping[int, Decimal] = NET_PRICE_INDEX,
 ) -> CaseRow:
     if viewer.role not in FILERS:
         raise PermissionDeniedError("Only a party or a municipality files cases.")
@@ -102,7 +105,7 @@ async def file_case(
     if command.counterpart.subject == viewer.subject:
         raise FilingRejectedError("You cannot be your own counterpart.")
     fee_kind = command.category.filing_fee
-    fee = fee_amount(fee_kind, today)
+    fee = fee_amount(fee_kind, today, index)
     case = CaseRow(
         id=f"hln-{today.year}-{uuid.uuid4().hex[:12]}",
         tribunal_code=command.tribunal_code,

@@ -5,7 +5,7 @@ recorded in the same transaction (outbox)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -57,7 +57,7 @@ from legal_cases.domain.errors import (
     PartNotFoundError,
     TransitionNotAllowedError,
 )
-from legal_cases.domain.fees import appeal_board_fee, fee_amount
+from legal_cases.domain.fees import NET_PRICE_INDEX, appeal_board_fee, fee_amount
 from legal_cases.domain.forced_administration import RequestedBy, check_forced_administration
 from legal_cases.domain.members import Appointment, check_bench_appointed
 from legal_cases.domain.parties import PartyKind, Side
@@ -428,6 +428,7 @@ async def decide(
     case_id: str,
     command: Decide,
     today: date,
+    index: Mapping[int, Decimal] = NET_PRICE_INDEX,
 ) -> DecisionRow:
     _tribunal_only(viewer, "decide cases")
     case = await load_case(repo, viewer, case_id, lock=True)
@@ -483,7 +484,7 @@ async def decide(
     landlord_fee: Decimal | None = None
     landlord = next((p for p in parties if p.kind == PartyKind.LANDLORD.value), None)
     if tenant_won_fully(ruling.outcome, PartyKind(complainant.kind), PartyKind(counterpart.kind)):
-        landlord_fee = fee_amount(FeeKind.LANDLORD_TENANT_WON, today)
+        landlord_fee = fee_amount(FeeKind.LANDLORD_TENANT_WON, today, index)
         assert landlord is not None
         await repo.add(
             FeeRow(case_id=case.id, kind=FeeKind.LANDLORD_TENANT_WON.value,
@@ -506,6 +507,7 @@ async def record_appeal(
     appellant_side: Side,
     late_permission: bool,
     today: date,
+    index: Mapping[int, Decimal] = NET_PRICE_INDEX,
 ) -> AppealRow:
     _tribunal_only(viewer, "record appeals")
     case = await load_case(repo, viewer, case_id, lock=True)
@@ -522,7 +524,7 @@ async def record_appeal(
     await _close(repo, case, DeadlineKind.APPEAL, today)
     fee = None
     if decision.appeal_body == AppealBody.APPEAL_BOARD.value:
-        fee = appeal_board_fee(case.apartments, today)
+        fee = appeal_board_fee(case.apartments, today, index)
         await repo.add(
             FeeRow(case_id=case.id, kind=FeeKind.APPEAL_BOARD.value,
                    payer_side=appellant_side.value, amount=fee, owed_on=today)

@@ -230,3 +230,18 @@ class TestToDecision:
             client, tribunal(tokens), case_id, "decision", decision_body(), status=409
         )
         assert kind(problem) == "transition-not-allowed"
+
+
+class TestNextYearsIndex:
+    async def test_a_deployment_adds_next_years_index_without_a_release(
+        self, legal_client, tokens, clock
+    ):
+        clock.today = date(2028, 1, 3)
+        client = await legal_client()
+        missing = await client.post(f"{API}/cases", json=case_body(), headers=post(party(tokens)))
+        assert missing.status_code == 422
+        assert kind(missing.json()) == "fee-index-missing"
+        client = await legal_client(net_price_index={2027: "124.5"})
+        case = await file_case(client, tokens)
+        # 315 × 124.5 / 102.4 = 382.98 → 383
+        assert [(f["kind"], f["amount"]) for f in case["fees"]] == [("standard", "383.00")]
