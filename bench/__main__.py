@@ -20,6 +20,7 @@ from bench import (
     event_latency,
     governance_packages,
     keyfigures_latency,
+    legal_cases_worklist,
     register_bulk,
     register_report,
     register_single,
@@ -32,17 +33,20 @@ EVENT_BENCHMARKS = ("relay", "latency")
 REGISTER_BENCHMARKS = ("register-bulk", "register-single", "register-statistics")
 CALCULATOR_BENCHMARKS = ("benchmarks-lag", "benchmarks-catchup", "keyfigures-latency")
 GOVERNANCE_BENCHMARKS = ("governance-packages",)
+LEGAL_CASES_BENCHMARKS = ("legal-cases-worklist",)
 BENCHMARKS = (
     *EVENT_BENCHMARKS,
     *REGISTER_BENCHMARKS,
     *CALCULATOR_BENCHMARKS,
     *GOVERNANCE_BENCHMARKS,
+    *LEGAL_CASES_BENCHMARKS,
 )
 GROUPS = {
     "all": BENCHMARKS,
     "register": REGISTER_BENCHMARKS,
     "calculator": CALCULATOR_BENCHMARKS,
     "governance": GOVERNANCE_BENCHMARKS,
+    "legal-cases": LEGAL_CASES_BENCHMARKS,
 }
 ATTEMPTS = 3
 
@@ -176,6 +180,11 @@ def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
         governance = governance_packages.QUICK if args.quick else governance_packages.FULL
         result_g = governance_packages.run(infra, governance, _progress)
         return governance_packages.report(result_g, recorder.line())
+    if name in LEGAL_CASES_BENCHMARKS:
+        recorder = Recorder(f"python -m bench {name}{quick}")
+        legal = legal_cases_worklist.QUICK if args.quick else legal_cases_worklist.FULL
+        result_l = legal_cases_worklist.run(infra, legal, _progress)
+        return legal_cases_worklist.report(result_l, recorder.line())
     if name == "relay":
         recorder = Recorder(f"python -m bench relay{quick}")
         settings = relay_throughput.QUICK if args.quick else relay_throughput.FULL

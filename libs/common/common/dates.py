@@ -25,6 +25,9 @@ LAST_DAY = date(2199, 12, 31)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_MONTH = re.compile(r"(\d{4})-(\d{2})")
 _RANGE = f"between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}"
+# An OpenAPI extension on every bounded date, kept when a field gives its own description.
+RANGE_KEY = "x-date-range"
+_RANGE_VALUE = [FIRST_DAY.isoformat(), LAST_DAY.isoformat()]
 
 
 def _date_text_only(value: Any) -> Any:
@@ -76,6 +79,7 @@ WireDate = Annotated[
             "type": "string",
             "format": "date",
             "description": f"YYYY-MM-DD, {_RANGE}.",
+            RANGE_KEY: _RANGE_VALUE,
         }
     ),
 ]
@@ -89,6 +93,7 @@ WireDateTime = Annotated[
             "type": "string",
             "format": "date-time",
             "description": f"RFC 3339 with a time zone, {_RANGE}.",
+            RANGE_KEY: _RANGE_VALUE,
         }
     ),
 ]

@@ -1,10 +1,13 @@
 """Settings of the legal-cases service (env prefix ``LEGAL_CASES_``, shared ``HOUSING_``)."""
 
+from decimal import Decimal
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import ServiceSettings
+from legal_cases.domain.fees import NET_PRICE_INDEX
 
 
 class LegalCasesSettings(ServiceSettings):
@@ -12,3 +15,26 @@ class LegalCasesSettings(ServiceSettings):
     database_name: ClassVar[str] = "legal_cases"
 
     model_config = SettingsConfigDict(env_prefix="LEGAL_CASES_")
+
+    document_max_bytes: int = Field(
+        default=700_000,
+        ge=1,
+        description="The largest document a case accepts, in bytes (sent base64 in JSON, so it "
+        "must fit the request body limit, HOUSING_MAX_BODY_BYTES, after encoding).",
+    )
+    net_price_index: dict[int, Decimal] = Field(
+        default_factory=dict,
+        description="Net price index figures (12 months to June of the key year, 2015 = 100) "
+        'added to or overriding the service\'s table, e.g. \'{"2027": "124.1"}\' — so next '
+        "year's fees can be set without a release (§ 100).",
+    )
+    deadline_round_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="How often the worker lapses deadlines, makes decisions final and "
+        "evaluates non-compliance reports.",
+    )
+
+    def fee_index(self) -> dict[int, Decimal]:
+        """The service's index table with this deployment's additions."""
+        return {**NET_PRICE_INDEX, **self.net_price_index}

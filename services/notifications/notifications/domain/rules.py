@@ -19,6 +19,15 @@ Why required or not:
   (002 "Ministeriet har besluttet, at der 2 gange årligt sendes påmindelsesmails"): required.
 * application prequalified → organisation: the fund's decision is notified to the applicant
   (001 "meddelelse om prækvalifikation"): required; → the recommending municipality: optional.
+* rent tribunal cases (legal-cases; parties who are persons are written to by the tribunal
+  itself, contracts carry no addresses): a case filed, appealed or final → the tribunal's
+  municipality (its secretariat): optional; counterpart notified → a landlord counterpart that
+  uses the platform (its landlord id as organisation): required (seed 004 § 82(3)); decided →
+  the landlord and a filing municipality: required (§ 86(5) "meddeles klageren og de øvrige
+  parter"); a deadline reminder → the landlord or filing municipality that must reply or
+  answer: required (a missed deadline lets silence count against it, § 86(2)); the
+  non-compliance threshold → each involved tribunal's municipality: required
+  (§ 22 "skal … give meddelelse … til de involverede huslejenævn").
 """
 
 from __future__ import annotations
@@ -30,8 +39,15 @@ from typing import Any, Final
 
 from common.events.contracts import (
     ApplicationPrequalifiedV1,
+    CaseDecidedV1,
+    CaseFiledV1,
     Contract,
+    CounterpartNotifiedV1,
+    DeadlineReminderDueV1,
+    DecisionAppealedV1,
+    DecisionFinalV1,
     MeetingHeldV1,
+    NonComplianceThresholdReachedV1,
     PackageReturnedV1,
     PackageSentV1,
     ReminderDueV1,
@@ -101,6 +117,39 @@ def _organisation_of(event: Any) -> str | None:
     return str(event.organisation_id)
 
 
+def _tribunal(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [(str(event.tribunal_code), {"as_tribunal": True})]
+
+
+def _landlord(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    landlord = event.counterpart_organisation_id
+    return [] if landlord is None else [(str(landlord), {"as_tribunal": False})]
+
+
+def _filing_municipality(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    code = event.filing_municipality_code
+    return [] if code is None else [(str(code), {"as_tribunal": False})]
+
+
+def _reminded_landlord(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    landlord = event.party_organisation_id
+    return [] if landlord is None else [(str(landlord), {"as_tribunal": False})]
+
+
+def _reminded_municipality(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    code = event.party_municipality_code
+    return [] if code is None else [(str(code), {"as_tribunal": False})]
+
+
+def _tribunals(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [(str(code), {}) for code in event.tribunal_codes]
+
+
+def _landlord_of(event: Any) -> str | None:
+    landlord = getattr(event, "counterpart_organisation_id", None)
+    return None if landlord is None else str(landlord)
+
+
 M = RecipientKind.MUNICIPALITY
 O = RecipientKind.ORGANISATION  # noqa: E741 - a kind, read next to M
 
@@ -142,6 +191,47 @@ RULES: Final[tuple[Rule, ...]] = (
             ),
         ),
         organisation=_organisation_of,
+    ),
+    Rule(
+        CaseFiledV1,
+        (Notify(M, "legal_case_filed", required=False, recipients=_tribunal),),
+        organisation=lambda event: None,
+    ),
+    Rule(
+        CounterpartNotifiedV1,
+        (Notify(O, "legal_counterpart_notified", required=True, recipients=_landlord),),
+        organisation=_landlord_of,
+    ),
+    Rule(
+        CaseDecidedV1,
+        (
+            Notify(O, "legal_case_decided", required=True, recipients=_landlord),
+            Notify(M, "legal_case_decided", required=True, recipients=_filing_municipality),
+        ),
+        organisation=_landlord_of,
+    ),
+    Rule(
+        DecisionAppealedV1,
+        (Notify(M, "legal_decision_appealed", required=False, recipients=_tribunal),),
+        organisation=lambda event: None,
+    ),
+    Rule(
+        DecisionFinalV1,
+        (Notify(M, "legal_decision_final", required=False, recipients=_tribunal),),
+        organisation=lambda event: None,
+    ),
+    Rule(
+        DeadlineReminderDueV1,
+        (
+            Notify(O, "legal_deadline_reminder", required=True, recipients=_reminded_landlord),
+            Notify(M, "legal_deadline_reminder", required=True, recipients=_reminded_municipality),
+        ),
+        organisation=lambda event: event.party_organisation_id,
+    ),
+    Rule(
+        NonComplianceThresholdReachedV1,
+        (Notify(M, "legal_noncompliance_threshold", required=True, recipients=_tribunals),),
+        organisation=lambda event: None,
     ),
 )
 

@@ -24,6 +24,8 @@ class TestWorker:
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",
+            "legal-cases.case.v1",
+            "legal-cases.owner.v1",
         )
 
     async def test_it_consumes_sends_and_stops_cleanly(

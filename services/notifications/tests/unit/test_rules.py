@@ -57,6 +57,8 @@ class TestRulesTable:
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",
+            "legal-cases.case.v1",
+            "legal-cases.owner.v1",
         )
 
     def test_package_sent_goes_to_the_home_and_each_other_location_municipality_once(self):
@@ -84,8 +86,16 @@ class TestRulesTable:
         assert optional_event_types(M) == {
             "governance.package.sent",
             "grants.application.prequalified",
+            "legal_cases.case.filed",
+            "legal_cases.case.appealed",
+            "legal_cases.case.decision_final",
         }
-        assert required_event_types(M) == {"governance.reminder.due"}
+        assert required_event_types(M) == {
+            "governance.reminder.due",
+            "legal_cases.case.decided",
+            "legal_cases.case.deadline_reminder_due",
+            "legal_cases.owner.noncompliance_threshold_reached",
+        }
         assert optional_event_types(ORG) == {
             "governance.package.meeting_held",
             "governance.package.statement_submitted",
@@ -93,6 +103,9 @@ class TestRulesTable:
         assert required_event_types(ORG) == {
             "governance.package.returned",
             "grants.application.prequalified",
+            "legal_cases.case.counterpart_notified",
+            "legal_cases.case.decided",
+            "legal_cases.case.deadline_reminder_due",
         }
 
     def test_a_required_message_ignores_opt_outs_an_optional_one_honours_them(self):

@@ -88,6 +88,15 @@ from common.events.contracts.governance import (
     StatementSubmittedV1,
 )
 from common.events.contracts.grants import ApplicationPrequalifiedV1
+from common.events.contracts.legal_cases import (
+    CaseDecidedV1,
+    CaseFiledV1,
+    CounterpartNotifiedV1,
+    DeadlineReminderDueV1,
+    DecisionAppealedV1,
+    DecisionFinalV1,
+    NonComplianceThresholdReachedV1,
+)
 from common.events.contracts.notifications import DeliveryFailedV1
 from common.events.contracts.register import (
     DepartmentUpsertedV1,
@@ -107,8 +116,14 @@ __all__ = [
     "AllocationType",
     "Amount",
     "ApplicationPrequalifiedV1",
+    "CaseDecidedV1",
+    "CaseFiledV1",
     "Contract",
+    "CounterpartNotifiedV1",
     "CriticalColour",
+    "DeadlineReminderDueV1",
+    "DecisionAppealedV1",
+    "DecisionFinalV1",
     "DeliveryFailedV1",
     "DepartmentUpsertedV1",
     "DwellingVacancyChangedV1",
@@ -122,6 +137,7 @@ __all__ = [
     "LeaseUpdatedV1",
     "MeetingHeldV1",
     "MunicipalityCode",
+    "NonComplianceThresholdReachedV1",
     "OrganisationUpsertedV1",
     "OutstandingItem",
     "PackageReturnedV1",

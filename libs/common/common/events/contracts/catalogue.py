@@ -17,6 +17,15 @@ from common.events.contracts.governance import (
     StatementSubmittedV1,
 )
 from common.events.contracts.grants import ApplicationPrequalifiedV1
+from common.events.contracts.legal_cases import (
+    CaseDecidedV1,
+    CaseFiledV1,
+    CounterpartNotifiedV1,
+    DeadlineReminderDueV1,
+    DecisionAppealedV1,
+    DecisionFinalV1,
+    NonComplianceThresholdReachedV1,
+)
 from common.events.contracts.notifications import DeliveryFailedV1
 from common.events.contracts.register import (
     DepartmentUpsertedV1,
@@ -48,6 +57,13 @@ CATALOGUE: tuple[type[Contract], ...] = (
     StatementSubmittedV1,
     ReminderDueV1,
     DeliveryFailedV1,
+    CaseFiledV1,
+    CounterpartNotifiedV1,
+    CaseDecidedV1,
+    DecisionAppealedV1,
+    DecisionFinalV1,
+    NonComplianceThresholdReachedV1,
+    DeadlineReminderDueV1,
 )
 """Every published contract. A new contract (or a new version) must be added here, at the end:
 the order is the order of publication, and the AsyncAPI document lists a topic's messages in it."""

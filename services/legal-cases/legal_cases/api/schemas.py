@@ -1,0 +1,450 @@
+"""Request and response schemas of the legal-cases API (English field names; Danish labels next
+to codes)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from stdnum.dk import cpr
+
+from common.dates import WireDate
+from common.paging import Page
+from legal_cases.domain.categories import CaseCategory
+from legal_cases.domain.decisions import Outcome, Seat
+from legal_cases.domain.parties import PartyKind, Side
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+
+
+def _no_control_characters(value: str) -> str:
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+        raise ValueError("control characters (such as NUL) are not allowed in text")
+    return value
+
+
+def _not_a_cpr_number(value: str) -> str:
+    digits = value.replace("-", "")
+    if digits.isdigit() and len(digits) == 10 and cpr.is_valid(digits):
+        raise ValueError(
+            "this looks like a CPR number; identify the owner by its CVR number or the "
+            "tribunal's own owner reference, never by a CPR number"
+        )
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_control_characters)]
+ShortText = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+LongText = Annotated[Text, StringConstraints(min_length=1, max_length=20_000)]
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
+OwnerRef = Annotated[Ref, AfterValidator(_not_a_cpr_number)]
+MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _decode(value: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("content_base64 is not valid base64") from None
+
+
+class DocumentIn(In):
+    filename: ShortText
+    content_base64: str = Field(
+        min_length=4, max_length=1_500_000, description="The file's bytes, base64."
+    )
+
+    def content(self) -> bytes:
+        return _decode(self.content_base64)
+
+
+class PartyIn(In):
+    kind: PartyKind
+    name: ShortText | None = Field(
+        default=None, description="The party's name; kept in this service, never in events."
+    )
+    subject: Ref | None = Field(
+        default=None,
+        description="The counterpart's token subject, if it uses the platform (then it sees "
+        "the case). The complainant is always the caller.",
+    )
+    organisation_id: Ref | None = Field(
+        default=None, description="A landlord's landlord id, if it uses the platform."
+    )
+
+
+class CaseIn(In):
+    tribunal_code: MunicipalityCode = Field(
+        description="The municipality whose rent tribunal the case goes to (where the "
+        "property lies)."
+    )
+    category: CaseCategory
+    summary: LongText = Field(description="What the case is about (the complaint in writing).")
+    owner_id: OwnerRef = Field(
+        description="The property owner's reference (CVR number or the tribunals' owner id), "
+        "tracked across cases and tribunals for § 22."
+    )
+    apartments: int = Field(default=1, ge=1, le=10_000)
+    complainant: PartyIn
+    counterpart: PartyIn
+    on_behalf_of_tenant: bool = Field(
+        default=False, description="A municipality files for a tenant (§ 87(1))."
+    )
+    documents: list[DocumentIn] = Field(min_length=1, max_length=20)
+
+
+class CounterpartIn(In):
+    name: ShortText | None = None
+    subject: Ref | None = Field(
+        default=None, description="The counterpart's token subject (null: not on the platform)."
+    )
+    organisation_id: Ref | None = Field(default=None, description="A landlord's landlord id.")
+
+
+class ReplyIn(In):
+    document: DocumentIn | None = None
+
+
+class ExtendIn(In):
+    new_due: WireDate
+    reason: LongText = Field(description="The special circumstances (§§ 82(3), 83(4)).")
+
+
+class QuestionIn(In):
+    addressee: Literal["complainant", "counterpart", "other"]
+    text: LongText
+    answer_by: WireDate | None = Field(
+        default=None, description="Default 2 weeks; a later date needs 'reason' (§ 83(4))."
+    )
+    reason: LongText | None = None
+
+
+class AnswerIn(In):
+    answer: LongText
+
+
+class HearingIn(In):
+    kind: Literal["inspection", "meeting"]
+    scheduled_on: WireDate
+
+
+class ReasonIn(In):
+    reason: LongText
+
+
+class MemberIn(In):
+    seat: Seat
+    member_ref: Ref
+    deputy: bool = False
+    vote: Outcome | None = None
+
+
+class DecisionIn(In):
+    members: list[MemberIn] = Field(min_length=1, max_length=6)
+    reasons: Text | None = Field(default=None, max_length=50_000)
+    dissent_reasons: Text | None = Field(default=None, max_length=50_000)
+    appeal_guidance: Text | None = Field(default=None, max_length=10_000)
+    silence_read_in_favour: bool = False
+
+
+class AppealIn(In):
+    appellant_side: Side
+    late_permission: bool = Field(
+        default=False,
+        description="The court or appeal board permitted an appeal after the 4 weeks.",
+    )
+
+
+class NonComplianceIn(In):
+    details: LongText
+
+
+# --- responses -------------------------------------------------------------------------------
+
+
+class PartyOut(BaseModel):
+    side: str
+    kind: str
+    name: str | None
+    subject: str | None
+    organisation_id: str | None
+
+
+class DocumentOut(BaseModel):
+    id: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class DeadlineOut(BaseModel):
+    id: int
+    kind: str
+    label: str
+    ref: str | None
+    opened_on: date
+    base_due: date
+    due_on: date | None = Field(description="Effective due date; null while suspended.")
+    extension_reason: str | None
+    closed_on: date | None
+    outcome: str | None
+    overdue: bool
+
+
+class SuspensionOut(BaseModel):
+    start_on: date
+    end_on: date | None
+    reason: str
+
+
+class QuestionOut(BaseModel):
+    id: str
+    addressee: str
+    text: str
+    asked_on: date
+    answered_on: date | None
+    answer: str | None
+
+
+class HearingOut(BaseModel):
+    id: str
+    kind: str
+    notice_on: date
+    scheduled_on: date
+    held_on: date | None
+
+
+class BenchSeatOut(BaseModel):
+    seat: str
+    member_ref: str
+    deputy: bool
+    vote: str | None = None
+
+
+class DecisionOut(BaseModel):
+    decided_on: date
+    outcome: str
+    outcome_label: str
+    unanimous: bool
+    chair_decided_tie: bool
+    reasons: str
+    dissent_reasons: str | None
+    appeal_guidance: str
+    silence_read_in_favour: bool
+    appeal_body: str
+    appeal_due: date
+    bench: list[BenchSeatOut]
+
+
+class AppealOut(BaseModel):
+    lodged_on: date
+    body: str
+    appellant_side: str
+    late_permission: bool
+
+
+class FeeOut(BaseModel):
+    id: int
+    kind: str
+    payer_side: str
+    amount: Decimal
+    owed_on: date
+    paid_on: date | None
+
+
+class ForcedAdministrationIn(In):
+    requested_by: Literal["residents_representation", "tenant_majority", "gi_notice"]
+    ordered_works_due: WireDate = Field(description="The deadline the tribunal set for the works.")
+    gi_works_on: list[WireDate] = Field(
+        default_factory=list, max_length=50,
+        description="Days GI had works done at the owner's expense (§ 69).",
+    )  # fmt: skip
+    gi_declined_on: WireDate | None = Field(
+        default=None, description="The day GI said it cannot carry out the works (§ 27(4))."
+    )
+    administrator: ShortText = Field(description="The administrator the minister appointed.")
+    works_deadline: WireDate = Field(description="Deadline for the works, at most 10 years.")
+
+
+class ForcedAdministrationOut(BaseModel):
+    decided_on: date
+    requested_by: str
+    ordered_works_due: date
+    gi_works_on: list[str]
+    gi_declined_on: date | None
+    administrator: str
+    works_deadline: date
+
+
+class NonComplianceNoticeOut(BaseModel):
+    side: str
+    details: str
+    noticed_on: date
+
+
+class HousingCourtRight(BaseModel):
+    available: bool = Field(
+        description="§ 88(6): the tribunal missed its decision deadline, so the complainant "
+        "may take the case to the housing court without waiting."
+    )
+    decision_due: date | None
+
+
+class CaseSummary(BaseModel):
+    id: str
+    tribunal_code: str
+    category: str
+    category_label: str
+    status: str
+    status_label: str
+    filed_on: date
+    version: int
+
+
+class CaseOut(CaseSummary):
+    summary: str
+    owner_id: str
+    apartments: int
+    filed_by_role: str
+    filing_municipality_code: str | None
+    on_behalf_of_tenant: bool
+    notified_on: date | None
+    reply_state: str | None
+    reply_on: date | None
+    rejected_reason: str | None
+    final_on: date | None
+    parties: list[PartyOut]
+    documents: list[DocumentOut]
+    open_deadlines: list[DeadlineOut]
+    closed_deadlines: list[DeadlineOut]
+    suspensions: list[SuspensionOut]
+    questions: list[QuestionOut]
+    hearings: list[HearingOut]
+    decision: DecisionOut | None
+    appeal: AppealOut | None
+    fees: list[FeeOut]
+    forced_administration: ForcedAdministrationOut | None
+    noncompliance_notices: list[NonComplianceNoticeOut] = Field(
+        description="Parties' notices that the final decision is not complied with."
+    )
+    noncompliance_reported_on: date | None = Field(
+        description="When the tribunal reported the non-compliance (§ 22), if it did."
+    )
+    housing_court_right: HousingCourtRight
+    suggested_appeal_guidance: str | None
+
+
+CasePage = Page[CaseSummary]
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    actor_role: str
+    action: str
+    detail: dict[str, object]
+
+
+AuditPage = Page[AuditOut]
+
+
+class WorkItemOut(BaseModel):
+    deadline_id: int
+    kind: str
+    label: str
+    due_on: date
+    overdue: bool
+    case_id: str
+    case_status: str
+    category: str
+
+
+WorkPage = Page[WorkItemOut]
+
+
+class NonComplianceOut(BaseModel):
+    case_id: str
+    owner_id: str
+    tribunal_code: str
+    decided_on: date
+    reported_on: date
+
+
+class ThresholdOut(BaseModel):
+    id: str
+    rule: str
+    reached_on: date
+    case_ids: list[str]
+    tribunal_codes: list[str]
+
+
+class OwnerOut(BaseModel):
+    owner_id: str
+    reports: list[NonComplianceOut]
+    convictions: list[date]
+    thresholds: list[ThresholdOut]
+
+
+class ConvictionIn(In):
+    convicted_on: WireDate
+
+
+class FiguresOut(BaseModel):
+    cases_filed: int | None
+    by_category: dict[str, int | None]
+    rejected: int | None
+    decisions: int | None
+    outcomes: dict[str, int | None]
+    median_days_to_decision: Decimal | None
+    p90_days_to_decision: int | None
+    inspections_held: int | None
+    appeals: dict[str, int | None]
+    noncompliance_reports: int | None
+    suppressed: list[str] = Field(
+        description="Paths of small cells (1-2) published as null, and of times to decision "
+        "over fewer than 3 decisions."
+    )
+
+
+class TribunalFiguresOut(FiguresOut):
+    tribunal_code: str
+
+
+class StatisticsOut(BaseModel):
+    period_from: date
+    period_to: date
+    tribunal_code: str | None = Field(description="null: national figures")
+    suppression_threshold: int
+    overall: FiguresOut
+    tribunals: list[TribunalFiguresOut]
+
+
+class AppointmentIn(In):
+    member_ref: Ref
+    seat: Seat
+    deputy: bool = False
+    appointed_from: WireDate
+    appointed_to: WireDate = Field(description="At most 4 years after appointed_from (§ 79(7)).")
+    law_degree: bool = Field(default=False, description="Required for the chair (§ 79(2)).")
+
+
+class MemberOut(BaseModel):
+    id: int
+    member_ref: str
+    seat: str
+    deputy: bool
+    appointed_from: date
+    appointed_to: date
+    law_degree: bool

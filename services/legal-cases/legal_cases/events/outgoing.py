@@ -1,0 +1,136 @@
+"""Domain changes → versioned contracts (ids and facts, never a party's personal data)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from common.events.contracts import (
+    CaseDecidedV1,
+    CaseFiledV1,
+    CounterpartNotifiedV1,
+    DeadlineReminderDueV1,
+    DecisionAppealedV1,
+    DecisionFinalV1,
+    NonComplianceThresholdReachedV1,
+)
+from legal_cases.db.models import (
+    AppealRow,
+    CaseRow,
+    DeadlineRow,
+    DecisionRow,
+    PartyRow,
+    ThresholdRow,
+)
+from legal_cases.domain.parties import PartyKind
+
+
+def _case_fields(case: CaseRow) -> dict[str, object]:
+    return {
+        "case_id": case.id,
+        "tribunal_code": case.tribunal_code,
+        "category": case.category,
+        "filing_municipality_code": case.filing_municipality_code,
+    }
+
+
+def case_filed(
+    case: CaseRow,
+    *,
+    complainant: PartyKind,
+    counterpart: PartyKind,
+    filing_fee: Decimal,
+    notify_due: date,
+) -> CaseFiledV1:
+    return CaseFiledV1.model_validate(
+        {
+            **_case_fields(case),
+            "filed_on": case.filed_on,
+            "complainant_kind": complainant.value,
+            "counterpart_kind": counterpart.value,
+            "on_behalf_of_tenant": case.on_behalf_of_tenant,
+            "filing_fee": filing_fee,
+            "notify_counterpart_due": notify_due,
+        }
+    )
+
+
+def counterpart_notified(
+    case: CaseRow, counterpart: PartyRow, notified_on: date, reply_due: date
+) -> CounterpartNotifiedV1:
+    return CounterpartNotifiedV1.model_validate(
+        {
+            **_case_fields(case),
+            "notified_on": notified_on,
+            "reply_due": reply_due,
+            "counterpart_kind": counterpart.kind,
+            "counterpart_organisation_id": counterpart.organisation_id,
+        }
+    )
+
+
+def case_decided(
+    case: CaseRow, decision: DecisionRow, landlord_fee: Decimal | None, landlord: PartyRow | None
+) -> CaseDecidedV1:
+    return CaseDecidedV1.model_validate(
+        {
+            **_case_fields(case),
+            "decided_on": decision.decided_on,
+            "outcome": decision.outcome,
+            "unanimous": decision.unanimous,
+            "appeal_body": decision.appeal_body,
+            "appeal_due": decision.appeal_due,
+            "landlord_fee": landlord_fee,
+            "counterpart_organisation_id": landlord.organisation_id if landlord else None,
+        }
+    )
+
+
+def decision_appealed(case: CaseRow, appeal: AppealRow) -> DecisionAppealedV1:
+    return DecisionAppealedV1.model_validate(
+        {
+            **_case_fields(case),
+            "lodged_on": appeal.lodged_on,
+            "appeal_body": appeal.body,
+            "appellant_side": appeal.appellant_side,
+            "late_permission": appeal.late_permission,
+        }
+    )
+
+
+def decision_final(case: CaseRow, decided_on: date, final_on: date) -> DecisionFinalV1:
+    return DecisionFinalV1.model_validate(
+        {**_case_fields(case), "decided_on": decided_on, "final_on": final_on}
+    )
+
+
+def threshold_reached(row: ThresholdRow, at: datetime) -> NonComplianceThresholdReachedV1:
+    return NonComplianceThresholdReachedV1(
+        threshold_id=row.id,
+        owner_id=row.owner_id,
+        rule=row.rule,
+        case_ids=list(row.case_ids),
+        tribunal_codes=list(row.tribunal_codes),
+        reached_at=at,
+    )
+
+
+def deadline_reminder(
+    case: CaseRow, deadline: DeadlineRow, party: PartyRow
+) -> DeadlineReminderDueV1:
+    return DeadlineReminderDueV1.model_validate(
+        {
+            **_case_fields(case),
+            "deadline_id": deadline.id,
+            "deadline_kind": deadline.kind,
+            "due_on": deadline.due_on,
+            "party_side": party.side,
+            "party_kind": party.kind,
+            "party_organisation_id": party.organisation_id
+            if party.kind == PartyKind.LANDLORD.value
+            else None,
+            "party_municipality_code": case.filing_municipality_code
+            if party.kind == PartyKind.MUNICIPALITY.value
+            else None,
+        }
+    )

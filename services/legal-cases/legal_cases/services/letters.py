@@ -1,0 +1,90 @@
+"""The decision letter as PDF (§ 86(4)-(5)): outcome, reasons, the votes if not unanimous,
+fees, and the appeal guidance (§§ 88-89). Rendered from a Jinja2 template with WeasyPrint; the
+CPU-bound rendering runs in a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+
+import jinja2
+
+from common.money import format_date_da, format_dkk
+from common.municipalities import MUNICIPALITIES
+from legal_cases.db.repositories import CaseRepository
+from legal_cases.domain.access import Viewer
+from legal_cases.domain.categories import CaseCategory
+from legal_cases.domain.decisions import Outcome
+from legal_cases.domain.errors import PartNotFoundError
+from legal_cases.services.core import load_case
+
+SEATS = {
+    "chair": "Formand",
+    "landlord_member": "Medlem (udlejerside)",
+    "tenant_member": "Medlem (lejerside)",
+    "social_expert": "Socialt sagkyndig",
+}
+PARTY_KINDS = {
+    "tenant": "lejer",
+    "landlord": "udlejer",
+    "residents_representation": "beboerrepræsentation",
+    "municipality": "kommunalbestyrelsen",
+}
+FEES = {
+    "standard": "Gebyr for indbringelse (§ 82, stk. 1)",
+    "rent_act_132_2": "Gebyr for indbringelse, lejelovens § 132, stk. 2",
+    "rent_act_19_3": "Gebyr for indbringelse, lejelovens § 19, stk. 3",
+    "landlord_tenant_won": "Udlejers betaling, lejeren har fået fuldt medhold (§ 82, stk. 2)",
+    "appeal_board": "Gebyr for indbringelse for ankenævnet (§ 89, stk. 4)",
+}
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("legal_cases", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+async def decision_letter_html(repo: CaseRepository, viewer: Viewer, case_id: str) -> str:
+    case = await load_case(repo, viewer, case_id)
+    decision = await repo.decision(case.id)
+    if decision is None:
+        raise PartNotFoundError(f"Case {case.id} has no decision yet.")
+    fees = [
+        {"kind": f.kind, "payer_side": f.payer_side, "amount_text": format_dkk(f.amount)}
+        for f in await repo.fees(case.id)
+    ]
+    return (
+        _environment()
+        .get_template("decision.html")
+        .render(
+            case=case,
+            tribunal_name=MUNICIPALITIES.get(case.tribunal_code, case.tribunal_code),
+            category_label=CaseCategory(case.category).label,
+            filed_on=format_date_da(case.filed_on),
+            decided_on=format_date_da(decision.decided_on),
+            appeal_due=format_date_da(decision.appeal_due),
+            parties=await repo.parties(case.id),
+            party_kinds=PARTY_KINDS,
+            decision=decision,
+            outcome_label=Outcome(decision.outcome).label,
+            outcome_labels={o.value: o.label for o in Outcome},
+            seat_labels=SEATS,
+            fees=fees,
+            fee_labels=FEES,
+        )
+    )
+
+
+def render_pdf(html: str) -> bytes:
+    import weasyprint  # imported lazily: loading Pango takes a moment
+
+    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
+    return pdf
+
+
+async def render_pdf_async(html: str) -> bytes:
+    return await asyncio.to_thread(render_pdf, html)

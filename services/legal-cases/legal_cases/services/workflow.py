@@ -1,0 +1,661 @@
+"""The tribunal's actions on a case (and the counterpart's reply), each one transition of the
+state machine in :mod:`legal_cases.domain.cases`, recorded in the audit trail; events are
+recorded in the same transaction (outbox)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from common.errors import PermissionDeniedError
+from legal_cases.db.models import (
+    AppealRow,
+    CaseRow,
+    DecisionRow,
+    DocumentRow,
+    FeeRow,
+    ForcedAdministrationRow,
+    HearingRow,
+    MemberRow,
+    NonComplianceNoticeRow,
+    NonComplianceReportRow,
+    PartyRow,
+    QuestionRow,
+    SuspensionRow,
+)
+from legal_cases.db.repositories import CaseRepository, MemberRepository
+from legal_cases.domain.access import PARTY_ROLE, TRIBUNAL, TRIBUNAL_ROLE, Viewer
+from legal_cases.domain.cases import Action, CaseStatus, transition
+from legal_cases.domain.categories import CaseCategory, FeeKind
+from legal_cases.domain.deadlines import (
+    DeadlineKind,
+    appeal_due,
+    check_appeal,
+    check_inspection_notice,
+    check_meeting_notice,
+    extended_due,
+    question_due,
+    reply_due,
+)
+from legal_cases.domain.decisions import (
+    AppealBody,
+    Member,
+    Seat,
+    appeal_body,
+    check_complete,
+    rule,
+    tenant_won_fully,
+)
+from legal_cases.domain.errors import (
+    DeadlineNotFoundError,
+    DeadlineRuleError,
+    FilingRejectedError,
+    NonComplianceRejectedError,
+    PartNotFoundError,
+    TransitionNotAllowedError,
+)
+from legal_cases.domain.fees import NET_PRICE_INDEX, appeal_board_fee, fee_amount
+from legal_cases.domain.forced_administration import RequestedBy, check_forced_administration
+from legal_cases.domain.members import Appointment, check_bench_appointed
+from legal_cases.domain.parties import PartyKind, Side
+from legal_cases.events import outgoing
+from legal_cases.services.core import (
+    audit,
+    decision_trigger,
+    load_case,
+    open_deadline,
+    refresh_due_dates,
+)
+from legal_cases.services.filing import FileIn, add_document
+from legal_cases.services.ports import EventRecorder
+
+
+def _tribunal_only(viewer: Viewer, action: str) -> None:
+    if viewer.role not in TRIBUNAL:
+        raise PermissionDeniedError(
+            f"Your role '{viewer.role}' may not {action}; it needs one of: tribunal."
+        )
+
+
+async def _apply(repo: CaseRepository, case: CaseRow, action: Action) -> CaseStatus:
+    before = CaseStatus(case.status)
+    after = transition(
+        before,
+        action,
+        suspended_from=CaseStatus(case.suspended_from) if case.suspended_from else None,
+    )
+    case.status = after.value
+    await repo.touch(case)
+    return after
+
+
+def _party(parties: Sequence[PartyRow], side: Side) -> PartyRow:
+    return next(p for p in parties if p.side == side.value)
+
+
+async def _close(repo: CaseRepository, case: CaseRow, kind: DeadlineKind, today: date,
+                 outcome: str = "met", ref: str | None = None) -> None:  # fmt: skip
+    deadline = await repo.open_deadline(case.id, kind.value, ref)
+    if deadline is not None:
+        await repo.close_deadline(deadline, today, outcome)
+
+
+async def _close_all(repo: CaseRepository, case: CaseRow, today: date, outcome: str) -> None:
+    for deadline in await repo.deadlines(case.id, open_only=True):
+        await repo.close_deadline(deadline, today, outcome)
+
+
+# --- the counterpart's identity ---------------------------------------------------------------
+
+
+async def correct_counterpart(
+    repo: CaseRepository,
+    viewer: Viewer,
+    case_id: str,
+    subject: str | None,
+    name: str | None,
+    organisation_id: str | None,
+) -> CaseRow:
+    """Before notifying, the tribunal confirms or corrects who the counterpart is: the token
+    subject that will see the case, its name and landlord id (the kind stays as filed)."""
+    _tribunal_only(viewer, "correct the counterpart")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    if case.status != CaseStatus.FILED.value:
+        raise TransitionNotAllowedError(
+            f"The case is '{case.status}': the counterpart is corrected before it is notified."
+        )
+    parties = await repo.parties(case.id)
+    counterpart = _party(parties, Side.COUNTERPART)
+    if subject is not None and subject == _party(parties, Side.COMPLAINANT).subject:
+        raise FilingRejectedError("The counterpart cannot be the complainant.")
+    before = counterpart.subject
+    counterpart.subject, counterpart.name = subject, name
+    counterpart.organisation_id = organisation_id
+    await repo.touch(case)
+    await audit(repo, case, viewer, "counterpart_corrected", subject_before=before,
+                subject=subject, organisation_id=organisation_id)  # fmt: skip
+    return case
+
+
+# --- notification and reply ------------------------------------------------------------------
+
+
+async def notify_counterpart(
+    repo: CaseRepository, events: EventRecorder, viewer: Viewer, case_id: str, today: date
+) -> CaseRow:
+    _tribunal_only(viewer, "notify the counterpart")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    await _apply(repo, case, Action.NOTIFY_COUNTERPART)
+    await _close(repo, case, DeadlineKind.NOTIFY_COUNTERPART, today)
+    case.notified_on = today
+    due = reply_due(today)
+    await open_deadline(repo, case, DeadlineKind.REPLY, today, due)
+    counterpart = _party(await repo.parties(case.id), Side.COUNTERPART)
+    await audit(repo, case, viewer, "counterpart_notified", reply_due=due)
+    events.record(outgoing.counterpart_notified(case, counterpart, today, due))
+    return case
+
+
+async def record_reply(
+    repo: CaseRepository,
+    viewer: Viewer,
+    case_id: str,
+    today: date,
+    document: FileIn | None,
+    max_bytes: int,
+) -> CaseRow:
+    """The counterpart's reply (§ 82(3)), sent by the counterpart or recorded by the tribunal;
+    the decision is then due in 4 weeks (§ 86(1))."""
+    case = await load_case(repo, viewer, case_id, lock=True)
+    if viewer.role == PARTY_ROLE:
+        counterpart = _party(await repo.parties(case.id), Side.COUNTERPART)
+        if counterpart.subject != viewer.subject:
+            raise PermissionDeniedError("Only the counterpart replies to the case (§ 82(3)).")
+    elif viewer.role != TRIBUNAL_ROLE:
+        raise PermissionDeniedError(
+            f"Your role '{viewer.role}' may not reply; it needs one of: party, tribunal."
+        )
+    await _apply(repo, case, Action.RECORD_REPLY)
+    case.reply_state = "received"
+    case.reply_on = today
+    await _close(repo, case, DeadlineKind.REPLY, today)
+    if document is not None:
+        await add_document(repo, case, viewer, document, max_bytes)
+    deadline = await decision_trigger(repo, case, today)
+    await audit(repo, case, viewer, "reply_received", decision_due=deadline.base_due)
+    return case
+
+
+async def extend_deadline(
+    repo: CaseRepository,
+    viewer: Viewer,
+    case_id: str,
+    deadline_id: int,
+    new_due: date,
+    reason: str,
+    today: date,
+) -> CaseRow:
+    _tribunal_only(viewer, "extend deadlines")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    await _apply(repo, case, Action.EXTEND_DEADLINE)
+    deadline = await repo.deadline(case.id, deadline_id)
+    if deadline is None:
+        raise DeadlineNotFoundError(f"Case {case.id} has no deadline {deadline_id}.")
+    kind = DeadlineKind(deadline.kind)
+    if deadline.closed_on is not None or not kind.extendable:
+        raise DeadlineRuleError(
+            f"Only an open reply or question deadline can be extended (§§ 82(3), 83(4)); "
+            f"this is a {'closed ' if deadline.closed_on else ''}{kind.value} deadline."
+        )
+    if new_due <= today:
+        raise DeadlineRuleError(f"An extended deadline must lie after today ({today}).")
+    before = deadline.due_on
+    deadline.base_due = extended_due(before, new_due, reason)
+    deadline.opened_on = today  # the new date is chosen now: earlier suspensions are in it
+    deadline.extension_reason = reason.strip()
+    await refresh_due_dates(repo, case, today)
+    await audit(
+        repo,
+        case,
+        viewer,
+        "deadline_extended",
+        deadline_id=deadline.id,
+        kind=kind.value,
+        from_due=before,
+        to_due=new_due,
+        reason=reason.strip(),
+    )
+    return case
+
+
+# --- investigation: questions, inspections, meetings -------------------------------------------
+
+
+async def ask_question(
+    repo: CaseRepository,
+    viewer: Viewer,
+    case_id: str,
+    addressee: str,
+    text: str,
+    answer_by: date | None,
+    reason: str | None,
+    today: date,
+) -> QuestionRow:
+    _tribunal_only(viewer, "ask questions")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    await _apply(repo, case, Action.ASK_QUESTION)
+    due = question_due(today, answer_by, reason)
+    question = QuestionRow(
+        id=f"q-{uuid.uuid4().hex[:12]}", case_id=case.id, addressee=addressee, text=text,
+        asked_on=today,
+    )  # fmt: skip
+    await repo.add(question)
+    await open_deadline(repo, case, DeadlineKind.QUESTION, today, due, ref=question.id)
+    await audit(
+        repo, case, viewer, "question_asked", question_id=question.id, addressee=addressee,
+        answer_due=due, reason=reason,
+    )  # fmt: skip
+    return question
+
+
+async def answer_question(
+    repo: CaseRepository, viewer: Viewer, case_id: str, question_id: str, answer: str, today: date
+) -> QuestionRow:
+    case = await load_case(repo, viewer, case_id, lock=True)
+    question = await repo.question(case.id, question_id)
+    if question is None:
+        raise PartNotFoundError(f"Case {case.id} has no question {question_id}.")
+    if viewer.role == PARTY_ROLE:
+        side = next(p.side for p in await repo.parties(case.id) if p.subject == viewer.subject)
+        if side != question.addressee:
+            raise PermissionDeniedError(
+                "The question is addressed to the other party; only its addressee answers."
+            )
+    elif viewer.role != TRIBUNAL_ROLE:
+        raise PermissionDeniedError(
+            f"Your role '{viewer.role}' may not answer questions; it needs one of: party, tribunal."
+        )
+    await _apply(repo, case, Action.ANSWER_QUESTION)
+    if question.answered_on is not None:
+        raise TransitionNotAllowedError(f"Question {question.id} was answered on "
+                                        f"{question.answered_on}.")  # fmt: skip
+    question.answered_on = today
+    question.answer = answer
+    await _close(repo, case, DeadlineKind.QUESTION, today, ref=question.id)
+    trigger = None
+    if CaseStatus(case.status) in (CaseStatus.REPLY_RECEIVED, CaseStatus.REPLY_LAPSED):
+        trigger = (await decision_trigger(repo, case, today)).base_due
+    await audit(repo, case, viewer, "question_answered", question_id=question.id,
+                decision_due=trigger)  # fmt: skip
+    return question
+
+
+async def schedule_hearing(
+    repo: CaseRepository, viewer: Viewer, case_id: str, kind: str, scheduled_on: date, today: date
+) -> HearingRow:
+    """An inspection (§ 85(1), ≥ 1 week's notice) or a meeting with both parties summoned
+    (§ 85(2)); the summons goes out today."""
+    _tribunal_only(viewer, "schedule inspections and meetings")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    await _apply(repo, case, Action.SCHEDULE_HEARING)
+    if kind == "inspection":
+        check_inspection_notice(today, scheduled_on)
+        deadline_kind = DeadlineKind.INSPECTION
+    else:
+        check_meeting_notice(today, scheduled_on)
+        deadline_kind = DeadlineKind.MEETING
+    hearing = HearingRow(
+        id=f"h-{uuid.uuid4().hex[:12]}", case_id=case.id, kind=kind, notice_on=today,
+        scheduled_on=scheduled_on,
+    )  # fmt: skip
+    await repo.add(hearing)
+    await open_deadline(repo, case, deadline_kind, today, scheduled_on, ref=hearing.id)
+    await audit(repo, case, viewer, f"{kind}_scheduled", hearing_id=hearing.id,
+                scheduled_on=scheduled_on, summoned_on=today)  # fmt: skip
+    return hearing
+
+
+async def hold_hearing(
+    repo: CaseRepository, viewer: Viewer, case_id: str, hearing_id: str, today: date
+) -> HearingRow:
+    _tribunal_only(viewer, "record inspections and meetings")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    await _apply(repo, case, Action.HOLD_HEARING)
+    hearing = await repo.hearing(case.id, hearing_id)
+    if hearing is None:
+        raise PartNotFoundError(f"Case {case.id} has no inspection or meeting {hearing_id}.")
+    if hearing.held_on is not None:
+        raise TransitionNotAllowedError(f"It was held on {hearing.held_on}.")
+    if hearing.kind == "inspection":
+        check_inspection_notice(hearing.notice_on, today)
+        kind = DeadlineKind.INSPECTION
+    else:
+        check_meeting_notice(hearing.notice_on, today)
+        kind = DeadlineKind.MEETING
+    hearing.held_on = today
+    await _close(repo, case, kind, today, ref=hearing.id)
+    trigger = None
+    if kind is DeadlineKind.MEETING and case.status in ("reply_received", "reply_lapsed"):
+        trigger = (await decision_trigger(repo, case, today)).base_due  # § 86(1): the meeting
+    await audit(repo, case, viewer, f"{hearing.kind}_held", hearing_id=hearing.id,
+                decision_due=trigger)  # fmt: skip
+    return hearing
+
+
+async def upload_document(
+    repo: CaseRepository, viewer: Viewer, case_id: str, file: FileIn, max_bytes: int
+) -> DocumentRow:
+    case = await load_case(repo, viewer, case_id, lock=True)
+    transition(CaseStatus(case.status), Action.ADD_DOCUMENT)
+    row = await add_document(repo, case, viewer, file, max_bytes)
+    await repo.touch(case)
+    await audit(repo, case, viewer, "document_added", document_id=row.id,
+                content_type=row.content_type, size_bytes=row.size_bytes)  # fmt: skip
+    return row
+
+
+# --- suspension and rejection ----------------------------------------------------------------
+
+
+async def suspend(
+    repo: CaseRepository, viewer: Viewer, case_id: str, reason: str, today: date
+) -> CaseRow:
+    _tribunal_only(viewer, "suspend cases")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    before = case.status
+    await _apply(repo, case, Action.SUSPEND)
+    case.suspended_from = before
+    await repo.add(SuspensionRow(case_id=case.id, start_on=today, reason=reason))
+    await refresh_due_dates(repo, case, today)
+    await audit(repo, case, viewer, "suspended", reason=reason)
+    return case
+
+
+async def resume(repo: CaseRepository, viewer: Viewer, case_id: str, today: date) -> CaseRow:
+    _tribunal_only(viewer, "resume cases")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    await _apply(repo, case, Action.RESUME)
+    case.suspended_from = None
+    for suspension in await repo.suspensions(case.id):
+        if suspension.end_on is None:
+            suspension.end_on = today
+    await refresh_due_dates(repo, case, today)
+    await audit(repo, case, viewer, "resumed")
+    return case
+
+
+async def reject(
+    repo: CaseRepository, viewer: Viewer, case_id: str, reason: str, today: date
+) -> CaseRow:
+    """§ 83(1): a complaint not fit for the tribunal is rejected, with a reason."""
+    _tribunal_only(viewer, "reject cases")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    await _apply(repo, case, Action.REJECT)
+    case.rejected_reason = reason
+    case.closed_on = today
+    await _close_all(repo, case, today, "cancelled")
+    await audit(repo, case, viewer, "rejected", reason=reason)
+    return case
+
+
+# --- decision, appeal, finality, compliance --------------------------------------------------
+
+
+def appointment_of(row: MemberRow) -> Appointment:
+    return Appointment(
+        member_ref=row.member_ref, seat=Seat(row.seat), deputy=row.deputy,
+        appointed_from=row.appointed_from, appointed_to=row.appointed_to,
+        law_degree=row.law_degree,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Decide:
+    members: tuple[Member, ...]
+    reasons: str | None
+    dissent_reasons: str | None
+    appeal_guidance: str | None
+    silence_read_in_favour: bool
+
+
+async def decide(
+    repo: CaseRepository,
+    events: EventRecorder,
+    viewer: Viewer,
+    case_id: str,
+    command: Decide,
+    today: date,
+    index: Mapping[int, Decimal] = NET_PRICE_INDEX,
+) -> DecisionRow:
+    _tribunal_only(viewer, "decide cases")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    reply_lapsed = case.reply_state == "lapsed"
+    category = CaseCategory(case.category)
+    await _apply(repo, case, Action.DECIDE)
+    ruling = rule(command.members, category)
+    register = await MemberRepository(repo.session).members_of(case.tribunal_code)
+    check_bench_appointed(command.members, [appointment_of(m) for m in register], today)
+    check_complete(
+        reasons=command.reasons,
+        appeal_guidance=command.appeal_guidance,
+        unanimous=ruling.unanimous,
+        dissent_reasons=command.dissent_reasons,
+        silence_read_in_favour=command.silence_read_in_favour,
+        reply_lapsed=reply_lapsed,
+    )
+    body = appeal_body(case.tribunal_code, category)
+    due = appeal_due(today)  # the decision is notified to the parties the day it is made
+    bench = [
+        {
+            "seat": m.seat.value,
+            "member_ref": m.member_ref,
+            "deputy": m.deputy,
+            **({} if ruling.unanimous or m.vote is None else {"vote": m.vote.value}),
+        }
+        for m in command.members
+    ]
+    assert command.reasons is not None
+    assert command.appeal_guidance is not None
+    decision = DecisionRow(
+        case_id=case.id,
+        decided_on=today,
+        outcome=ruling.outcome.value,
+        unanimous=ruling.unanimous,
+        chair_decided_tie=ruling.chair_decided_tie,
+        reasons=command.reasons.strip(),
+        dissent_reasons=(command.dissent_reasons or "").strip() or None,
+        appeal_guidance=command.appeal_guidance.strip(),
+        silence_read_in_favour=command.silence_read_in_favour,
+        appeal_body=body.value,
+        appeal_due=due,
+        bench=bench,
+        decided_by=viewer.subject,
+    )
+    await repo.add(decision)
+    case.closed_on = today
+    await _close(repo, case, DeadlineKind.DECISION, today)
+    await _close_all(repo, case, today, "cancelled")
+    await open_deadline(repo, case, DeadlineKind.APPEAL, today, due)
+    parties = await repo.parties(case.id)
+    complainant, counterpart = _party(parties, Side.COMPLAINANT), _party(parties, Side.COUNTERPART)
+    landlord_fee: Decimal | None = None
+    landlord = next((p for p in parties if p.kind == PartyKind.LANDLORD.value), None)
+    if tenant_won_fully(ruling.outcome, PartyKind(complainant.kind), PartyKind(counterpart.kind)):
+        landlord_fee = fee_amount(FeeKind.LANDLORD_TENANT_WON, today, index)
+        assert landlord is not None
+        await repo.add(
+            FeeRow(case_id=case.id, kind=FeeKind.LANDLORD_TENANT_WON.value,
+                   payer_side=landlord.side, amount=landlord_fee, owed_on=today)
+        )  # fmt: skip
+    await audit(
+        repo, case, viewer, "decided", outcome=ruling.outcome.value, unanimous=ruling.unanimous,
+        chair_decided_tie=ruling.chair_decided_tie, appeal_body=body.value, appeal_due=due,
+        landlord_fee=str(landlord_fee) if landlord_fee is not None else None,
+    )  # fmt: skip
+    events.record(outgoing.case_decided(case, decision, landlord_fee, landlord))
+    return decision
+
+
+async def record_appeal(
+    repo: CaseRepository,
+    events: EventRecorder,
+    viewer: Viewer,
+    case_id: str,
+    appellant_side: Side,
+    late_permission: bool,
+    today: date,
+    index: Mapping[int, Decimal] = NET_PRICE_INDEX,
+) -> AppealRow:
+    _tribunal_only(viewer, "record appeals")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    decision = await repo.decision(case.id)
+    await _apply(repo, case, Action.APPEAL)
+    assert decision is not None
+    check_appeal(today, decision.appeal_due, decision.decided_on, late_permission=late_permission)
+    appeal = AppealRow(
+        case_id=case.id, lodged_on=today, body=decision.appeal_body,
+        appellant_side=appellant_side.value, late_permission=late_permission,
+        recorded_by=viewer.subject,
+    )  # fmt: skip
+    await repo.add(appeal)
+    await _close(repo, case, DeadlineKind.APPEAL, today)
+    fee = None
+    if decision.appeal_body == AppealBody.APPEAL_BOARD.value:
+        fee = appeal_board_fee(case.apartments, today, index)
+        await repo.add(
+            FeeRow(case_id=case.id, kind=FeeKind.APPEAL_BOARD.value,
+                   payer_side=appellant_side.value, amount=fee, owed_on=today)
+        )  # fmt: skip
+    case.final_on = None
+    await audit(repo, case, viewer, "appealed", body=decision.appeal_body,
+                appellant_side=appellant_side.value, late_permission=late_permission,
+                appeal_board_fee=str(fee) if fee is not None else None)  # fmt: skip
+    events.record(outgoing.decision_appealed(case, appeal))
+    return appeal
+
+
+async def make_final(
+    repo: CaseRepository, events: EventRecorder, actor: Viewer, case: CaseRow, window_end: date
+) -> None:
+    """The appeal window (ending ``window_end``) passed unused: the decision is final."""
+    decision = await repo.decision(case.id)
+    await _apply(repo, case, Action.MAKE_FINAL)
+    assert decision is not None
+    case.final_on = window_end + timedelta(days=1)
+    await audit(repo, case, actor, "decision_final", final_on=case.final_on)
+    events.record(outgoing.decision_final(case, decision.decided_on, case.final_on))
+
+
+async def notify_noncompliance(
+    repo: CaseRepository, viewer: Viewer, case_id: str, details: str, today: date
+) -> NonComplianceNoticeRow:
+    """A party tells the tribunal that the final decision is not complied with; the tribunal
+    decides whether to report it to GI (:func:`report_noncompliance`)."""
+    if viewer.role != PARTY_ROLE:
+        raise PermissionDeniedError(
+            f"Your role '{viewer.role}' may not give notice of non-compliance; it needs one "
+            "of: party (the tribunal reports with /noncompliance)."
+        )
+    case = await load_case(repo, viewer, case_id, lock=True)
+    if case.status != CaseStatus.FINAL.value:
+        raise NonComplianceRejectedError(
+            f"The case is '{case.status}': non-compliance concerns a final decision (§ 22)."
+        )
+    side = next(p.side for p in await repo.parties(case.id) if p.subject == viewer.subject)
+    notice = NonComplianceNoticeRow(
+        case_id=case.id, side=side, details=details, noticed_on=today, noticed_by=viewer.subject
+    )
+    await repo.add(notice)
+    await repo.touch(case)
+    await audit(repo, case, viewer, "noncompliance_notice", side=side)
+    return notice
+
+
+async def report_noncompliance(
+    repo: CaseRepository, viewer: Viewer, case_id: str, details: str, today: date
+) -> NonComplianceReportRow:
+    """§ 22: the tribunal reports a final decision the owner has not complied with; the
+    deadline round evaluates the owner's reports across tribunals."""
+    _tribunal_only(viewer, "report non-compliance")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    if case.status != CaseStatus.FINAL.value:
+        raise NonComplianceRejectedError(
+            f"The case is '{case.status}': only a final decision can be reported as not "
+            "complied with (§ 22)."
+        )
+    if await repo.noncompliance_report(case.id) is not None:
+        raise TransitionNotAllowedError("Non-compliance with this decision is already reported.")
+    decision = await repo.decision(case.id)
+    assert decision is not None
+    report = NonComplianceReportRow(
+        case_id=case.id, owner_id=case.owner_id, tribunal_code=case.tribunal_code,
+        decided_on=decision.decided_on, reported_on=today, reported_by=viewer.subject,
+        details=details,
+    )  # fmt: skip
+    await repo.add(report)
+    await repo.touch(case)
+    await audit(repo, case, viewer, "noncompliance_reported", owner_id=case.owner_id)
+    return report
+
+
+async def mark_fee_paid(
+    repo: CaseRepository, viewer: Viewer, case_id: str, fee_id: int, today: date
+) -> FeeRow:
+    _tribunal_only(viewer, "record payments")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    fee = await repo.fee(case.id, fee_id)
+    if fee is None:
+        raise PartNotFoundError(f"Case {case.id} has no fee {fee_id}.")
+    if fee.paid_on is not None:
+        raise TransitionNotAllowedError(f"Fee {fee_id} was paid on {fee.paid_on}.")
+    fee.paid_on = today
+    await repo.touch(case)
+    await audit(repo, case, viewer, "fee_paid", fee_id=fee.id, kind=fee.kind,
+                amount=str(fee.amount))  # fmt: skip
+    return fee
+
+
+@dataclass(frozen=True, slots=True)
+class ForcedAdministration:
+    requested_by: RequestedBy
+    ordered_works_due: date
+    gi_works_on: tuple[date, ...]
+    gi_declined_on: date | None
+    administrator: str
+    works_deadline: date
+
+
+async def decide_forced_administration(
+    repo: CaseRepository, viewer: Viewer, case_id: str, command: ForcedAdministration, today: date
+) -> ForcedAdministrationRow:
+    """§§ 27-31: the decided or final case ordered works that were not done in time."""
+    _tribunal_only(viewer, "decide forced administration")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    if case.status not in (CaseStatus.DECIDED.value, CaseStatus.FINAL.value):
+        raise TransitionNotAllowedError(
+            f"The case is '{case.status}': forced administration follows a decision that "
+            "ordered works (decided or final)."
+        )
+    if await repo.forced_administration(case.id) is not None:
+        raise TransitionNotAllowedError("Forced administration is already decided in this case.")
+    check_forced_administration(
+        today=today, requested_by=command.requested_by, apartments=case.apartments,
+        ordered_works_due=command.ordered_works_due, gi_works_on=command.gi_works_on,
+        gi_declined_on=command.gi_declined_on, works_deadline=command.works_deadline,
+    )  # fmt: skip
+    row = ForcedAdministrationRow(
+        case_id=case.id, decided_on=today, requested_by=command.requested_by.value,
+        ordered_works_due=command.ordered_works_due,
+        gi_works_on=[d.isoformat() for d in command.gi_works_on],
+        gi_declined_on=command.gi_declined_on, administrator=command.administrator,
+        works_deadline=command.works_deadline, decided_by=viewer.subject,
+    )  # fmt: skip
+    await repo.add(row)
+    await repo.touch(case)
+    await audit(repo, case, viewer, "forced_administration_decided",
+                administrator=command.administrator, works_deadline=command.works_deadline,
+                requested_by=command.requested_by.value)  # fmt: skip
+    return row

@@ -1,0 +1,264 @@
+"""Deadlines under a controlled clock: extension, suspension, the reply lapsing, § 88(6), an
+unappealed decision becoming final, appeals — through the API and the worker's round."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from common.events.contracts import DeadlineReminderDueV1, DecisionAppealedV1, DecisionFinalV1
+from common.events.envelope import Envelope
+from common.testing.fixtures import service_settings
+from legal_cases.settings import LegalCasesSettings
+from legal_cases.worker import jobs
+
+from .support import API, act, decision_body, file_case, kind, outbox, sql, tribunal
+
+
+async def run_round(legal_db, databases, tokens, clock):
+    settings = service_settings(LegalCasesSettings, databases, tokens, package="legal_cases")
+    [job] = jobs(legal_db, settings, clock=clock)
+    return await job.run()
+
+
+def open_deadlines(case):
+    return [(d["kind"], d["due_on"]) for d in case["open_deadlines"]]
+
+
+async def notified_case(client, tokens, clock, **overrides):
+    case = await file_case(client, tokens, **overrides)
+    clock.today = date(2026, 11, 3)
+    await act(client, tribunal(tokens, case["tribunal_code"]), case["id"], "notify-counterpart")
+    return case["id"]
+
+
+class TestExtension:
+    async def test_the_tribunal_extends_the_reply_deadline_with_a_reason(
+        self, legal_client, tokens, clock
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        [reply] = view["open_deadlines"]
+        path = f"deadlines/{reply['id']}/extend"
+        refused = await act(
+            client, tribunal(tokens), case_id, path, {"new_due": "2026-11-24", "reason": " "},
+            status=422,
+        )  # fmt: skip
+        assert kind(refused) == "deadline-rule"
+        assert "special circumstances" in refused["detail"]
+        extended = await act(
+            client, tribunal(tokens), case_id, path,
+            {"new_due": "2026-11-24", "reason": "Udlejer er indlagt på hospital."},
+        )  # fmt: skip
+        [deadline] = extended["open_deadlines"]
+        assert (deadline["kind"], deadline["due_on"], deadline["extension_reason"]) == (
+            "reply", "2026-11-24", "Udlejer er indlagt på hospital."
+        )  # fmt: skip
+
+    async def test_an_extension_must_move_the_deadline_later(self, legal_client, tokens, clock):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        [reply] = view["open_deadlines"]
+        problem = await act(
+            client, tribunal(tokens), case_id, f"deadlines/{reply['id']}/extend",
+            {"new_due": "2026-11-17", "reason": "ferie"}, status=422,
+        )  # fmt: skip
+        assert kind(problem) == "deadline-rule"
+        assert "later than 2026-11-17" in problem["detail"]
+
+
+class TestSuspension:
+    async def test_a_suspended_case_has_no_due_date_and_resuming_moves_it(
+        self, legal_client, tokens, clock
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)  # reply due Tue 17 Nov
+        clock.today = date(2026, 11, 9)
+        suspended = await act(
+            client, tribunal(tokens), case_id, "suspend", {"reason": "Forligsforhandling"}
+        )
+        assert suspended["status"] == "suspended"
+        assert open_deadlines(suspended) == [("reply", None)]
+        work = await client.get(f"{API}/work-list?window=all", headers=tribunal(tokens))
+        assert work.json()["items"] == []  # a paused deadline is not on the work list
+        problem = await act(client, tribunal(tokens), case_id, "decision", decision_body(),
+                            status=409)  # fmt: skip
+        assert kind(problem) == "transition-not-allowed"
+        clock.today = date(2026, 11, 16)
+        resumed = await act(client, tribunal(tokens), case_id, "resume")
+        # suspended Mon 9 - Sun 15 Nov: 5 working days → 17 Nov + 5 working days = 24 Nov
+        assert resumed["status"] == "counterpart_notified"
+        assert open_deadlines(resumed) == [("reply", "2026-11-24")]
+        assert resumed["suspensions"] == [
+            {"start_on": "2026-11-09", "end_on": "2026-11-16", "reason": "Forligsforhandling"}
+        ]
+
+    async def test_a_reply_deadline_paused_over_christmas(self, legal_client, tokens, clock):
+        client = await legal_client()
+        case = await file_case(client, tokens)
+        clock.today = date(2026, 12, 10)
+        await act(client, tribunal(tokens), case["id"], "notify-counterpart")  # due 28 Dec
+        clock.today = date(2026, 12, 21)
+        await act(client, tribunal(tokens), case["id"], "suspend", {"reason": "Jul"})
+        clock.today = date(2027, 1, 4)
+        resumed = await act(client, tribunal(tokens), case["id"], "resume")
+        # 21, 22, 23, 28, 29, 30 Dec are working days (24-27 and 31 Dec, 1 Jan are not): 6
+        # → 28 Dec + 6 working days: 29, 30 Dec, 4, 5, 6, 7 Jan → 7 Jan 2027
+        assert open_deadlines(resumed) == [("reply", "2027-01-07")]
+
+
+class TestReplyLapses:
+    async def test_the_round_lapses_the_reply_the_day_after_its_deadline(
+        self, legal_client, tokens, clock, legal_db, databases, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)  # reply due 17 Nov
+        clock.today = date(2026, 11, 17)
+        assert (await run_round(legal_db, databases, tokens, clock)).replies_lapsed == 0
+        clock.today = date(2026, 11, 18)
+        result = await run_round(legal_db, databases, tokens, clock)
+        assert result.replies_lapsed == 1
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        assert (view["status"], view["reply_state"]) == ("reply_lapsed", "lapsed")
+        # § 86(1): 4 weeks from the lapsed deadline (17 Nov) → 15 Dec
+        assert open_deadlines(view) == [("decision", "2026-12-15")]
+        assert (await run_round(legal_db, databases, tokens, clock)).replies_lapsed == 0
+        trail = (await client.get(f"{API}/cases/{case_id}/audit", headers=tribunal(tokens))).json()
+        assert [(a["action"], a["actor_role"]) for a in trail["items"]][-1] == (
+            "reply_lapsed", "system"
+        )  # fmt: skip
+
+    async def test_silence_read_in_favour_after_a_lapsed_reply(
+        self, legal_client, tokens, clock, legal_db, databases
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)
+        clock.today = date(2026, 11, 18)
+        await run_round(legal_db, databases, tokens, clock)
+        decided = await act(
+            client, tribunal(tokens), case_id, "decision",
+            decision_body(silence_read_in_favour=True),
+        )  # fmt: skip
+        assert decided["decision"]["silence_read_in_favour"] is True
+
+    async def test_the_housing_court_right_arises_when_the_tribunal_misses_its_deadline(
+        self, legal_client, tokens, clock, legal_db, databases
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)
+        clock.today = date(2026, 11, 18)
+        await run_round(legal_db, databases, tokens, clock)
+        clock.today = date(2026, 12, 15)
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        assert view["housing_court_right"] == {"available": False, "decision_due": "2026-12-15"}
+        clock.today = date(2026, 12, 16)
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        assert view["housing_court_right"] == {"available": True, "decision_due": "2026-12-15"}
+        assert [d["overdue"] for d in view["open_deadlines"]] == [True]
+
+
+class TestFinality:
+    async def decided(self, client, tokens, clock, **overrides):
+        case_id = await notified_case(client, tokens, clock, **overrides)
+        code = overrides.get("tribunal_code", "147")
+        await act(client, tribunal(tokens, code), case_id, "reply", {})
+        clock.today = date(2026, 11, 20)
+        await act(client, tribunal(tokens, code), case_id, "decision", decision_body())
+        return case_id  # appeal due Fri 18 Dec 2026
+
+    async def test_an_unappealed_decision_becomes_final_the_day_after_the_window(
+        self, legal_client, tokens, clock, legal_db, databases, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await self.decided(client, tokens, clock)
+        clock.today = date(2026, 12, 18)
+        assert (await run_round(legal_db, databases, tokens, clock)).decisions_final == 0
+        clock.today = date(2026, 12, 19)
+        assert (await run_round(legal_db, databases, tokens, clock)).decisions_final == 1
+        assert (await run_round(legal_db, databases, tokens, clock)).decisions_final == 0
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        assert (view["status"], view["final_on"]) == ("final", "2026-12-19")
+        [event] = [
+            DecisionFinalV1.from_envelope(Envelope.from_structured(e))
+            for e in outbox(legal_db_url, "legal_cases.case.decision_final")
+        ]
+        assert (event.case_id, event.decided_on, event.final_on) == (
+            case_id, date(2026, 11, 20), date(2026, 12, 19)
+        )  # fmt: skip
+
+    async def test_an_appeal_in_time_in_copenhagen_goes_to_the_appeal_board_with_its_fee(
+        self, legal_client, tokens, clock, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await self.decided(client, tokens, clock, tribunal_code="101", apartments=3)
+        clock.today = date(2026, 12, 18)
+        appealed = await act(
+            client, tribunal(tokens, "101"), case_id, "appeal", {"appellant_side": "counterpart"}
+        )
+        assert appealed["status"] == "appealed"
+        assert appealed["appeal"]["body"] == "appeal_board"
+        assert [(f["kind"], f["payer_side"], f["amount"]) for f in appealed["fees"]][-1] == (
+            "appeal_board", "counterpart", "582.00"  # 3 × 194 (166 at 2026 level)
+        )  # fmt: skip
+        [event] = [
+            DecisionAppealedV1.from_envelope(Envelope.from_structured(e))
+            for e in outbox(legal_db_url, "legal_cases.case.appealed")
+        ]
+        assert (event.appeal_body, event.late_permission) == ("appeal_board", False)
+
+    async def test_a_late_appeal_needs_permission(
+        self, legal_client, tokens, clock, legal_db, databases, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await self.decided(client, tokens, clock)
+        clock.today = date(2026, 12, 21)
+        await run_round(legal_db, databases, tokens, clock)  # final
+        refused = await act(
+            client, tribunal(tokens), case_id, "appeal", {"appellant_side": "complainant"},
+            status=422,
+        )  # fmt: skip
+        assert "permission" in refused["detail"]
+        permitted = await act(
+            client, tribunal(tokens), case_id, "appeal",
+            {"appellant_side": "complainant", "late_permission": True},
+        )  # fmt: skip
+        assert (permitted["status"], permitted["appeal"]["late_permission"]) == ("appealed", True)
+        assert [f["kind"] for f in permitted["fees"]] == ["standard", "landlord_tenant_won"]
+        assert sql(legal_db_url, "SELECT amount FROM fees WHERE kind='appeal_board'") == []
+        assert Decimal(permitted["fees"][1]["amount"]) == Decimal("7036.00")
+
+
+class TestReminders:
+    async def test_the_party_that_must_reply_is_reminded_once_three_working_days_ahead(
+        self, legal_client, tokens, clock, legal_db, databases, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)  # reply due Tue 17 Nov
+        clock.today = date(2026, 11, 11)
+        assert (await run_round(legal_db, databases, tokens, clock)).reminders == 0
+        clock.today = date(2026, 11, 12)
+        assert (await run_round(legal_db, databases, tokens, clock)).reminders == 1
+        clock.today = date(2026, 11, 13)
+        assert (await run_round(legal_db, databases, tokens, clock)).reminders == 0
+        [event] = [
+            DeadlineReminderDueV1.from_envelope(Envelope.from_structured(e))
+            for e in outbox(legal_db_url, "legal_cases.case.deadline_reminder_due")
+        ]
+        assert (event.case_id, event.deadline_kind, event.due_on) == (
+            case_id, "reply", date(2026, 11, 17)
+        )  # fmt: skip
+        assert (event.party_side, event.party_kind, event.party_organisation_id) == (
+            "counterpart", "landlord", "ll-0042"
+        )  # fmt: skip
+
+    async def test_a_suspended_case_is_not_reminded(
+        self, legal_client, tokens, clock, legal_db, databases
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)
+        clock.today = date(2026, 11, 10)
+        await act(client, tribunal(tokens), case_id, "suspend", {"reason": "Forlig"})
+        clock.today = date(2026, 11, 12)
+        assert (await run_round(legal_db, databases, tokens, clock)).reminders == 0

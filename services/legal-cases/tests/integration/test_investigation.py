@@ -1,0 +1,202 @@
+"""Questions (§ 83(4)), meetings moving the decision deadline (§ 86(1)), rejection as unfit
+(§ 83(1)), fees paid, and the audit trail of who did what."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .support import API, LANDLORD, TENANT, act, file_case, kind, party, sql, tribunal
+from .test_deadlines_and_round import run_round
+
+
+def open_deadlines(case):
+    return [(d["kind"], d["due_on"]) for d in case["open_deadlines"]]
+
+
+async def replied_case(client, tokens, clock):
+    case = await file_case(client, tokens)
+    clock.today = date(2026, 11, 3)
+    await act(client, tribunal(tokens), case["id"], "notify-counterpart")
+    clock.today = date(2026, 11, 10)
+    await act(client, party(tokens, LANDLORD), case["id"], "reply", {})  # decision due 8 Dec
+    return case["id"]
+
+
+class TestQuestions:
+    async def test_the_addressee_answers_and_the_decision_is_due_four_weeks_later(
+        self, legal_client, tokens, clock
+    ):
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        clock.today = date(2026, 11, 12)
+        asked = await act(
+            client, tribunal(tokens), case_id, "questions",
+            {"addressee": "complainant", "text": "Hvornår opstod fugten?"}, status=201,
+        )  # fmt: skip
+        [question] = asked["questions"]
+        assert sorted(open_deadlines(asked)) == [
+            ("decision", "2026-12-08"), ("question", "2026-11-26")
+        ]  # fmt: skip
+        wrong = await act(client, party(tokens, LANDLORD), case_id,
+                          f"questions/{question['id']}/answer", {"answer": "x"}, status=403)  # fmt: skip
+        assert "addressed to the other party" in wrong["detail"]
+        clock.today = date(2026, 11, 20)
+        answered = await act(client, party(tokens, TENANT), case_id,
+                             f"questions/{question['id']}/answer", {"answer": "I marts."})  # fmt: skip
+        assert answered["questions"][0]["answered_on"] == "2026-11-20"
+        assert open_deadlines(answered) == [("decision", "2026-12-18")]
+        superseded = [d for d in answered["closed_deadlines"] if d["outcome"] == "superseded"]
+        assert [(d["kind"], d["due_on"]) for d in superseded] == [("decision", "2026-12-08")]
+
+    async def test_a_longer_deadline_needs_a_reason(self, legal_client, tokens, clock):
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        body = {"addressee": "other", "text": "Oplys energimærket.", "answer_by": "2026-11-30"}
+        problem = await act(client, tribunal(tokens), case_id, "questions", body, status=422)
+        assert kind(problem) == "deadline-rule"
+        asked = await act(client, tribunal(tokens), case_id, "questions",
+                          {**body, "reason": "Energistyrelsen svarer langsomt."}, status=201)  # fmt: skip
+        assert ("question", "2026-11-30") in open_deadlines(asked)
+
+    async def test_an_unanswered_question_lapses_and_starts_the_four_weeks(
+        self, legal_client, tokens, clock, legal_db, databases
+    ):
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        clock.today = date(2026, 11, 16)
+        await act(client, tribunal(tokens), case_id, "questions",
+                  {"addressee": "counterpart", "text": "Dokumentér udbedring."}, status=201)  # fmt: skip
+        clock.today = date(2026, 12, 1)  # question due 30 Nov
+        result = await run_round(legal_db, databases, tokens, clock)
+        assert result.questions_lapsed == 1
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        assert open_deadlines(view) == [("decision", "2026-12-28")]  # 30 Nov + 4 weeks
+
+
+class TestMeeting:
+    async def test_a_meeting_held_moves_the_decision_deadline(self, legal_client, tokens, clock):
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        scheduled = await act(client, tribunal(tokens), case_id, "hearings",
+                              {"kind": "meeting", "scheduled_on": "2026-11-25"}, status=201)  # fmt: skip
+        [meeting] = scheduled["hearings"]
+        assert ("meeting", "2026-11-25") in open_deadlines(scheduled)
+        clock.today = date(2026, 11, 25)
+        held = await act(client, tribunal(tokens), case_id, f"hearings/{meeting['id']}/held")
+        assert held["hearings"][0]["held_on"] == "2026-11-25"
+        assert open_deadlines(held) == [("decision", "2026-12-23")]
+
+
+class TestRejectionFeesAndAudit:
+    async def test_rejected_as_unfit_closes_every_deadline(self, legal_client, tokens, clock):
+        client = await legal_client()
+        case = await file_case(client, tokens)
+        rejected = await act(client, tribunal(tokens), case["id"], "reject",
+                             {"reason": "Ejendommen er en almen bolig (§ 77)."})  # fmt: skip
+        assert (rejected["status"], rejected["rejected_reason"]) == (
+            "rejected", "Ejendommen er en almen bolig (§ 77)."
+        )  # fmt: skip
+        assert rejected["open_deadlines"] == []
+        assert [d["outcome"] for d in rejected["closed_deadlines"]] == ["cancelled"]
+        again = await act(client, tribunal(tokens), case["id"], "notify-counterpart", status=409)
+        assert kind(again) == "transition-not-allowed"
+
+    async def test_a_fee_is_marked_paid_once(self, legal_client, tokens, clock, legal_db_url):
+        client = await legal_client()
+        case = await file_case(client, tokens)
+        fee_id = case["fees"][0]["id"]
+        clock.today = date(2026, 11, 6)
+        paid = await act(client, tribunal(tokens), case["id"], f"fees/{fee_id}/paid")
+        assert paid["fees"][0]["paid_on"] == "2026-11-06"
+        twice = await act(client, tribunal(tokens), case["id"], f"fees/{fee_id}/paid", status=409)
+        assert kind(twice) == "transition-not-allowed"
+        assert sql(legal_db_url, "SELECT paid_on::text FROM fees") == [("2026-11-06",)]
+
+    async def test_the_audit_trail_names_who_did_what_when_in_pages(
+        self, legal_client, tokens, clock
+    ):
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        first = await client.get(f"{API}/cases/{case_id}/audit?limit=2", headers=party(tokens))
+        page = first.json()
+        second = await client.get(
+            f"{API}/cases/{case_id}/audit?limit=2&cursor={page['next_cursor']}",
+            headers=party(tokens),
+        )
+        entries = page["items"] + second.json()["items"]
+        assert second.json()["next_cursor"] is None
+        assert [(e["action"], e["actor"], e["actor_role"]) for e in entries] == [
+            ("filed", TENANT, "party"),
+            ("counterpart_notified", "nævn-147", "tribunal"),
+            ("reply_received", LANDLORD, "party"),
+        ]
+        assert entries[1]["detail"] == {"reply_due": "2026-11-17"}
+        assert entries[2]["detail"] == {"decision_due": "2026-12-08"}
+
+
+class TestForcedAdministration:
+    async def test_decided_after_ordered_works_were_not_done(self, legal_client, tokens, clock):
+        from .support import decision_body
+
+        client = await legal_client()
+        case = await file_case(client, tokens, apartments=8)
+        await act(client, tribunal(tokens), case["id"], "notify-counterpart")
+        await act(client, tribunal(tokens), case["id"], "reply", {})
+        body = {
+            "requested_by": "residents_representation",
+            "ordered_works_due": "2027-01-31",
+            "gi_works_on": ["2026-06-01"],
+            "administrator": "Administrator A/S",
+            "works_deadline": "2029-02-01",
+        }
+        early = await act(client, tribunal(tokens), case["id"], "forced-administration", body,
+                          status=409)  # fmt: skip
+        assert kind(early) == "transition-not-allowed"
+        await act(client, tribunal(tokens), case["id"], "decision", decision_body())
+        clock.today = date(2027, 1, 31)
+        not_yet = await act(client, tribunal(tokens), case["id"], "forced-administration", body,
+                            status=422)  # fmt: skip
+        assert [e["code"] for e in not_yet["errors"]] == ["deadline-not-passed"]
+        clock.today = date(2027, 2, 1)
+        decided = await act(client, tribunal(tokens), case["id"], "forced-administration", body,
+                            status=201)  # fmt: skip
+        assert decided["forced_administration"]["administrator"] == "Administrator A/S"
+        assert decided["forced_administration"]["decided_on"] == "2027-02-01"
+        twice = await act(client, tribunal(tokens), case["id"], "forced-administration", body,
+                          status=409)  # fmt: skip
+        assert kind(twice) == "transition-not-allowed"
+
+
+class TestReplyAndAnswerByOthers:
+    async def test_the_reply_may_carry_its_document_checked_by_its_bytes(
+        self, legal_client, tokens, clock, legal_db_url
+    ):
+        from .support import PNG, b64
+
+        client = await legal_client()
+        case = await file_case(client, tokens)
+        await act(client, tribunal(tokens), case["id"], "notify-counterpart")
+        refused = await act(client, party(tokens, LANDLORD), case["id"], "reply",
+                            {"document": {"filename": "svar.pdf",
+                                          "content_base64": b64(b"<html>svar</html>")}},
+                            status=422)  # fmt: skip
+        assert kind(refused) == "document-rejected"
+        replied = await act(client, party(tokens, LANDLORD), case["id"], "reply",
+                            {"document": {"filename": "foto.png", "content_base64": b64(PNG)}})  # fmt: skip
+        assert [(d["filename"], d["content_type"], d["uploaded_by"]) for d in replied["documents"]][
+            -1
+        ] == ("foto.png", "image/png", LANDLORD)
+        assert sql(legal_db_url, "SELECT count(*) FROM case_documents") == [(2,)]
+
+    async def test_the_tribunal_records_an_answer_from_another(self, legal_client, tokens, clock):
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        asked = await act(client, tribunal(tokens), case_id, "questions",
+                          {"addressee": "other", "text": "Kommunens tilsyn?"}, status=201)  # fmt: skip
+        question_id = asked["questions"][0]["id"]
+        answered = await act(client, tribunal(tokens), case_id,
+                             f"questions/{question_id}/answer", {"answer": "Tilsyn 2025."})  # fmt: skip
+        assert answered["questions"][0]["answer"] == "Tilsyn 2025."
+        again = await act(client, tribunal(tokens), case_id, f"questions/{question_id}/answer",
+                          {"answer": "x"}, status=409)  # fmt: skip
+        assert kind(again) == "transition-not-allowed"
