@@ -166,6 +166,10 @@ class TestCatalogue:
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",
+            "grants.commitment.v1",
+            "grants.payments.v1",
+            "grants.plan.v1",
+            "grants.report.v1",
             "notifications.delivery.v1",
             "register.department.v1",
             "register.dwelling.v1",
@@ -178,6 +182,10 @@ class TestCatalogue:
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",
+            "grants.commitment.v1",
+            "grants.payments.v1",
+            "grants.plan.v1",
+            "grants.report.v1",
         ]
         assert topics(consumer="governance") == [
             "benchmarks.keyfigures.v1",
@@ -190,6 +198,10 @@ class TestCatalogue:
             "register.department.v1",
             "register.dwelling.v1",
             "register.lease.v1",
+        ]
+        assert topics(consumer="grants") == [
+            "register.department.v1",
+            "register.organisation.v1",
         ]
         assert topics(consumer="allocation") == []
 

@@ -19,6 +19,11 @@ Why required or not:
   (002 "Ministeriet har besluttet, at der 2 gange årligt sendes påmindelsesmails"): required.
 * application prequalified → organisation: the fund's decision is notified to the applicant
   (001 "meddelelse om prækvalifikation"): required; → the recommending municipality: optional.
+* grants (seed 001), to every participating organisation: application submitted (a receipt):
+  optional; rejected (001 "modtager ansøger besked herom med en begrundelse"): required, and to
+  the recommending municipality optional; plan approved by the council: optional; commitment
+  granted: required; statement overdue (a reminder — missing reporting can stop payments),
+  payments stopped and resumed: required.
 """
 
 from __future__ import annotations
@@ -30,11 +35,18 @@ from typing import Any, Final
 
 from common.events.contracts import (
     ApplicationPrequalifiedV1,
+    ApplicationRejectedV1,
+    ApplicationSubmittedV1,
+    CommitmentGrantedV1,
     Contract,
     MeetingHeldV1,
     PackageReturnedV1,
     PackageSentV1,
+    PaymentsResumedV1,
+    PaymentsStoppedV1,
+    PlanApprovedV1,
     ReminderDueV1,
+    StatementOverdueV1,
     StatementSubmittedV1,
 )
 from notifications.domain.deliveries import DeliveryStatus
@@ -97,6 +109,11 @@ def _municipality(event: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(str(event.municipality_code), {})]
 
 
+def _organisations(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Every participating organisation of a grants case (the lead applicant first)."""
+    return [(str(o), {}) for o in event.organisation_ids]
+
+
 def _organisation_of(event: Any) -> str | None:
     return str(event.organisation_id)
 
@@ -141,6 +158,46 @@ RULES: Final[tuple[Rule, ...]] = (
                 recipients=_municipality,
             ),
         ),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        ApplicationSubmittedV1,
+        (Notify(O, "application_submitted", required=False, recipients=_organisations),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        ApplicationRejectedV1,
+        (
+            Notify(O, "application_rejected", required=True, recipients=_organisations),
+            Notify(
+                M, "application_rejected_municipality", required=False, recipients=_municipality
+            ),
+        ),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        PlanApprovedV1,
+        (Notify(O, "plan_approved", required=False, recipients=_organisations),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        CommitmentGrantedV1,
+        (Notify(O, "commitment_granted", required=True, recipients=_organisations),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        StatementOverdueV1,
+        (Notify(O, "statement_overdue", required=True, recipients=_organisations),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        PaymentsStoppedV1,
+        (Notify(O, "payments_stopped", required=True, recipients=_organisations),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        PaymentsResumedV1,
+        (Notify(O, "payments_resumed", required=True, recipients=_organisations),),
         organisation=_organisation_of,
     ),
 )

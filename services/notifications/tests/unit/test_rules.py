@@ -57,6 +57,10 @@ class TestRulesTable:
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",
+            "grants.commitment.v1",
+            "grants.payments.v1",
+            "grants.plan.v1",
+            "grants.report.v1",
         )
 
     def test_package_sent_goes_to_the_home_and_each_other_location_municipality_once(self):
@@ -84,15 +88,23 @@ class TestRulesTable:
         assert optional_event_types(M) == {
             "governance.package.sent",
             "grants.application.prequalified",
+            "grants.application.rejected",
         }
         assert required_event_types(M) == {"governance.reminder.due"}
         assert optional_event_types(ORG) == {
             "governance.package.meeting_held",
             "governance.package.statement_submitted",
+            "grants.application.submitted",
+            "grants.plan.approved",
         }
         assert required_event_types(ORG) == {
             "governance.package.returned",
             "grants.application.prequalified",
+            "grants.application.rejected",
+            "grants.commitment.granted",
+            "grants.report.overdue",
+            "grants.payments.stopped",
+            "grants.payments.resumed",
         }
 
     def test_a_required_message_ignores_opt_outs_an_optional_one_honours_them(self):

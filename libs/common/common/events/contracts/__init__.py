@@ -87,7 +87,16 @@ from common.events.contracts.governance import (
     ReminderDueV1,
     StatementSubmittedV1,
 )
-from common.events.contracts.grants import ApplicationPrequalifiedV1
+from common.events.contracts.grants import (
+    ApplicationPrequalifiedV1,
+    ApplicationRejectedV1,
+    ApplicationSubmittedV1,
+    CommitmentGrantedV1,
+    PaymentsResumedV1,
+    PaymentsStoppedV1,
+    PlanApprovedV1,
+    StatementOverdueV1,
+)
 from common.events.contracts.notifications import DeliveryFailedV1
 from common.events.contracts.register import (
     DepartmentUpsertedV1,
@@ -107,6 +116,9 @@ __all__ = [
     "AllocationType",
     "Amount",
     "ApplicationPrequalifiedV1",
+    "ApplicationRejectedV1",
+    "ApplicationSubmittedV1",
+    "CommitmentGrantedV1",
     "Contract",
     "CriticalColour",
     "DeliveryFailedV1",
@@ -126,9 +138,13 @@ __all__ = [
     "OutstandingItem",
     "PackageReturnedV1",
     "PackageSentV1",
+    "PaymentsResumedV1",
+    "PaymentsStoppedV1",
+    "PlanApprovedV1",
     "ReminderDueV1",
     "RentChangedV1",
     "SquareMetres",
+    "StatementOverdueV1",
     "StatementSubmittedV1",
     "TotalSquareMetres",
     "UnknownContractError",
