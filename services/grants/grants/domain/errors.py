@@ -9,6 +9,10 @@ class ApplicationNotFoundError(NotFoundError):
     code = "application-not-found"
 
 
+class AttachmentNotFoundError(NotFoundError):
+    code = "attachment-not-found"
+
+
 class TransitionNotAllowedError(ConflictError):
     """The case is not in a status the action starts from (or a concurrent action won)."""
 
