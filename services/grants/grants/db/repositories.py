@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -276,10 +277,18 @@ class FrameRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def lock(self, year: int) -> FrameRow | None:
-        return await self.session.scalar(
+    async def lock(self, year: int, default_amount: Decimal) -> FrameRow:
+        """The year's frame row, locked; created with ``default_amount`` if missing."""
+        await self.session.execute(
+            pg_insert(FrameRow)
+            .values(year=year, amount=default_amount)
+            .on_conflict_do_nothing(index_elements=["year"])
+        )
+        row = await self.session.scalar(
             select(FrameRow).where(FrameRow.year == year).with_for_update()
         )
+        assert row is not None
+        return row
 
     async def frames(self) -> list[FrameRow]:
         return list(await self.session.scalars(select(FrameRow).order_by(FrameRow.year)))

@@ -20,8 +20,8 @@ from grants.db.models import ApplicationRow, FrameEntryRow, StatementRow
 from grants.db.repositories import COMMITMENT, RESERVATION, ApplicationRepository, FrameRepository
 from grants.domain.budget import budget_problems
 from grants.domain.deadlines import statement_due, statement_years
-from grants.domain.errors import BudgetRejectedError, NoFrameError
-from grants.domain.frame import FrameUse, check_fits, ensure_frame_year
+from grants.domain.errors import BudgetRejectedError
+from grants.domain.frame import YEARLY_FRAME, FrameUse, check_fits, ensure_frame_year, frame_years
 from grants.domain.lifecycle import Action, Status, transition
 from grants.events import outgoing
 from grants.services.core import budget_of, load, now, record
@@ -29,12 +29,16 @@ from grants.services.roles import APPLICANT_ROLES, FUND_ROLES, MUNICIPALITY_ROLE
 
 
 async def frame_use(frames: FrameRepository, year: int, *, lock: bool) -> FrameUse:
+    """The year's frame and its use; ``lock`` takes the frame row's lock (creating the row of a
+    frame year that has none yet with the statutory 380 mDKK)."""
     ensure_frame_year(year)
-    row = await (frames.lock(year) if lock else frames.frame(year))
-    if row is None:
-        raise NoFrameError(f"No frame is recorded for {year}.")
+    if lock:
+        amount = Decimal((await frames.lock(year, YEARLY_FRAME)).amount)
+    else:
+        row = await frames.frame(year)
+        amount = YEARLY_FRAME if row is None else Decimal(row.amount)
     used, reserved = await frames.sums(year)
-    return FrameUse(year, Decimal(row.amount), used, reserved)
+    return FrameUse(year, amount, used, reserved)
 
 
 async def start_assessment(uow: UnitOfWork, scope: Scope, application_id: str) -> ApplicationRow:
@@ -217,7 +221,7 @@ async def commit(
 async def frames_overview(uow: UnitOfWork, scope: Scope) -> list[FrameUse]:
     scope.require(FUND_ROLES, "see the frame")
     frames = FrameRepository(uow.session)
-    return [await frame_use(frames, row.year, lock=False) for row in await frames.frames()]
+    return [await frame_use(frames, year, lock=False) for year in frame_years()]
 
 
 async def frame_detail(
