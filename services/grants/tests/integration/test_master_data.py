@@ -1,0 +1,49 @@
+"""The read model of the register's organisations and departments: fed by events through the
+inbox, once; an older version never overwrites a newer one."""
+
+from __future__ import annotations
+
+from common.events.consumer import Outcome
+
+from .support import API, apply, create, department, organisation, sql
+
+
+class TestMasterData:
+    async def test_a_duplicate_event_is_applied_once(self, grants_client, grants_db, grants_db_url):
+        await grants_client()
+        event = department("d-1", "o-1")
+        outcomes = await apply(grants_db, event, event)
+        assert outcomes[1] is Outcome.DUPLICATE
+        assert sql(grants_db_url, "SELECT id, version FROM departments") == [("d-1", 1)]
+
+    async def test_an_older_version_arriving_late_changes_nothing(
+        self, grants_client, grants_db, grants_db_url
+    ):
+        await grants_client()
+        await apply(
+            grants_db,
+            department("d-1", "o-1", municipality="147", version=2),
+            department("d-1", "o-1", municipality="101", version=1),
+            organisation("o-1", home="147", version=3),
+            organisation("o-1", home="101", version=2),
+        )
+        assert sql(grants_db_url, "SELECT municipality_code, version, region FROM departments") == [
+            ("147", 2, "capital")
+        ]
+        assert sql(grants_db_url, "SELECT home_municipality_code FROM organisations") == [("147",)]
+
+    async def test_a_new_application_is_prefilled_with_the_newest_facts(
+        self, grants_client, grants_db, tokens
+    ):
+        client = await grants_client()
+        await apply(
+            grants_db,
+            organisation("o-1"),
+            department("d-1", "o-1", year=1960),
+            department("d-1", "o-1", version=2, year=1961),
+        )
+        app = await create(client, tokens)
+        assert app["forms"][0]["prefilled"]["construction_year"] == 1961
+        assert app["forms"][0]["prefilled"]["register_version"] == 2
+        r = await client.get(f"{API}/applications/{app['id']}", headers={})
+        assert r.status_code == 401
