@@ -19,6 +19,7 @@ from bench import (
     benchmarks_lag,
     event_latency,
     governance_packages,
+    grants_case_list,
     register_bulk,
     register_report,
     register_single,
@@ -31,17 +32,20 @@ EVENT_BENCHMARKS = ("relay", "latency")
 REGISTER_BENCHMARKS = ("register-bulk", "register-single", "register-statistics")
 CALCULATOR_BENCHMARKS = ("benchmarks-lag", "benchmarks-catchup")
 GOVERNANCE_BENCHMARKS = ("governance-packages",)
+GRANTS_BENCHMARKS = ("grants-case-list",)
 BENCHMARKS = (
     *EVENT_BENCHMARKS,
     *REGISTER_BENCHMARKS,
     *CALCULATOR_BENCHMARKS,
     *GOVERNANCE_BENCHMARKS,
+    *GRANTS_BENCHMARKS,
 )
 GROUPS = {
     "all": BENCHMARKS,
     "register": REGISTER_BENCHMARKS,
     "calculator": CALCULATOR_BENCHMARKS,
     "governance": GOVERNANCE_BENCHMARKS,
+    "grants": GRANTS_BENCHMARKS,
 }
 ATTEMPTS = 3
 
@@ -168,6 +172,11 @@ def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
         governance = governance_packages.QUICK if args.quick else governance_packages.FULL
         result_g = governance_packages.run(infra, governance, _progress)
         return governance_packages.report(result_g, recorder.line())
+    if name in GRANTS_BENCHMARKS:
+        recorder = Recorder(f"python -m bench {name}{quick}")
+        grants = grants_case_list.QUICK if args.quick else grants_case_list.FULL
+        result_c = grants_case_list.run(infra, grants, _progress)
+        return grants_case_list.report(result_c, recorder.line())
     if name == "relay":
         recorder = Recorder(f"python -m bench relay{quick}")
         settings = relay_throughput.QUICK if args.quick else relay_throughput.FULL

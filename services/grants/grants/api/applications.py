@@ -5,6 +5,7 @@ commits when the route returns (and stores nothing when it raises)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -45,6 +46,7 @@ from grants.domain.lifecycle import Status
 from grants.domain.sending import AttachmentKind
 from grants.services import applications as cases
 from grants.services import decisions, followup
+from grants.services.core import today_of
 
 router = APIRouter(tags=["applications"])
 
@@ -425,7 +427,8 @@ async def list_applications(
         cursor,
         limit,
     )
-    return Page(items=[list_item(a) for a in page.rows], next_cursor=page.next_cursor)
+    today = today_of(datetime.now(UTC))
+    return Page(items=[list_item(a, today) for a in page.rows], next_cursor=page.next_cursor)
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, responses=READ)

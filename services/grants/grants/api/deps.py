@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from sqlalchemy import Row
 
 from common.access import Scope, scope_dependency
 from common.errors import FieldError
@@ -68,7 +69,7 @@ def attachment_out(row: AttachmentRow) -> AttachmentOut:
     )
 
 
-def _base(application: ApplicationRow) -> dict[str, object]:
+def _base(application: ApplicationRow | Row[Any]) -> dict[str, object]:
     status = Status(application.status)
     return {
         "id": application.id,
@@ -89,8 +90,8 @@ def _base(application: ApplicationRow) -> dict[str, object]:
     }
 
 
-def list_item(application: ApplicationRow) -> ApplicationListItem:
-    age, flagged = case_age(application, today_of(datetime.now(UTC)))
+def list_item(application: Row[Any], today: date | None = None) -> ApplicationListItem:
+    age, flagged = case_age(application, today or today_of(datetime.now(UTC)))
     return ApplicationListItem(
         **_base(application),
         age_days=age,

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, false, func, select, true, update
+from sqlalchemy import ColumnElement, Row, and_, false, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
@@ -33,6 +33,23 @@ from grants.db.models import (
 )
 
 RESERVATION = "reservation"
+# What a case list item shows: the list reads these columns only.
+LIST_COLUMNS = (
+    ApplicationRow.id,
+    ApplicationRow.kind,
+    ApplicationRow.title,
+    ApplicationRow.status,
+    ApplicationRow.organisation_ids,
+    ApplicationRow.municipality_code,
+    ApplicationRow.year,
+    ApplicationRow.requested_amount,
+    ApplicationRow.reserved_amount,
+    ApplicationRow.committed_amount,
+    ApplicationRow.created_at,
+    ApplicationRow.sent_at,
+    ApplicationRow.overdue,
+    ApplicationRow.payments_stopped,
+)
 COMMITMENT = "commitment"
 
 
@@ -97,9 +114,10 @@ class ApplicationRepository:
         overdue: bool | None,
         after: tuple[datetime, str] | None,
         limit: int,
-    ) -> list[ApplicationRow]:
-        """Newest first, keyset on (created_at, id); ``limit + 1`` rows."""
-        query = select(ApplicationRow).where(visible(scope))
+    ) -> list[Row[Any]]:
+        """Newest first, keyset on (created_at, id); ``limit + 1`` rows of the list's columns
+        (:data:`LIST_COLUMNS`: no budget, no ORM identity map)."""
+        query = select(*LIST_COLUMNS).where(visible(scope))
         if status is not None:
             query = query.where(ApplicationRow.status == status)
         if municipality_code is not None:
@@ -114,7 +132,8 @@ class ApplicationRepository:
                 < func.row(after[0], after[1])
             )
         query = query.order_by(ApplicationRow.created_at.desc(), ApplicationRow.id.desc())
-        return list(await self.session.scalars(query.limit(limit + 1)))
+        rows = (await self.session.execute(query.limit(limit + 1))).all()
+        return cast("list[Row[Any]]", list(rows))
 
     # --- department forms -----------------------------------------------------------------
 

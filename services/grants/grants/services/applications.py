@@ -16,6 +16,7 @@ from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
+from sqlalchemy import Row
 
 from common.access import Scope
 from common.db.uow import UnitOfWork
@@ -526,7 +527,8 @@ class CaseFilter:
 
 async def list_applications(
     uow: UnitOfWork, scope: Scope, filters: CaseFilter, cursor: str | None, limit: int
-) -> PageOf[ApplicationRow]:
+) -> PageOf[Row[Any]]:
+    """A page of case summaries (the list's columns), newest first."""
     key = decode_cursor(cursor, str, str)
     after: tuple[datetime, str] | None = None
     if key is not None:
@@ -558,7 +560,7 @@ async def history(
     return page_of(rows, limit, key=lambda h: (h.id,))
 
 
-def case_age(application: ApplicationRow, today: date) -> tuple[int | None, bool]:
+def case_age(application: ApplicationRow | Row[Any], today: date) -> tuple[int | None, bool]:
     sent_on = today_of(application.sent_at) if application.sent_at else None
     return (
         case_age_days(sent_on, today),
