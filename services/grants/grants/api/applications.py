@@ -36,6 +36,7 @@ from grants.api.schemas import (
     PaymentIn,
     PaymentOut,
     PlanApprovalIn,
+    PlanIn,
     PrequalifyIn,
     RecommendationIn,
     RejectIn,
@@ -234,6 +235,19 @@ async def send(
     application_id: ApplicationIdPath, scope: GrantsScope, uow: UnitOfWorkDep
 ) -> ApplicationOut:
     return application_out(await cases.send_application(uow, scope, application_id))
+
+
+@router.put(
+    "/applications/{application_id}/plan",
+    response_model=ApplicationOut,
+    responses=WRITE,
+    summary="Write the comprehensive plan (while prequalified); 'plan_problems' says what it lacks",
+)
+async def save_plan(
+    application_id: ApplicationIdPath, body: PlanIn, scope: GrantsScope, uow: UnitOfWorkDep
+) -> ApplicationOut:
+    await cases.save_plan(uow, scope, application_id, body.model_dump(mode="json"))
+    return await _view(uow, scope, application_id)
 
 
 @router.post(

@@ -148,6 +148,8 @@ def application_out(view: ApplicationView) -> ApplicationOut:
         budget_problems=problems(view.budget_problems),
         send_blockers=problems(view.send_blockers),
         can_send=Status(a.status) is Status.DRAFT and not view.send_blockers,
+        plan=a.plan,
+        plan_problems=problems(view.plan_problems),
         statements=[
             StatementOut(
                 year=s.year,

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from common.money import DKK
 from grants.domain.budget import CostCategory, IncomeSource
+from grants.domain.plan import Area, Goal
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 
@@ -78,6 +79,54 @@ class ApplicationPatch(In):
 
 class AnswersIn(In):
     answers: dict[Annotated[str, StringConstraints(max_length=64)], Any] = Field(max_length=50)
+
+
+Line = Annotated[Text, StringConstraints(min_length=1, max_length=1000)]
+Prose = Annotated[Text, StringConstraints(max_length=20000)]
+
+
+class GoalIn(In):
+    indicators: list[Line] = Field(max_length=50)
+
+
+class StrategicAgreementIn(In):
+    goals: dict[Goal, GoalIn] = Field(
+        default_factory=dict,
+        description="Indicators per fixed goal: education, employment, safety, community.",
+    )
+    organisation: Prose = Field(
+        default="", description="The organisation of the effort, its unambiguous management."
+    )
+
+
+class SubGoalIn(In):
+    text: Line
+    indicators: list[Line] = Field(max_length=50)
+
+
+class PartialAgreementIn(In):
+    sub_goals: list[SubGoalIn] = Field(default_factory=list, max_length=50)
+    activities: Prose = ""
+    roles: Prose = Field(default="", description="The parties' roles, responsibilities, resources.")
+
+
+class MilestoneIn(In):
+    due_on: date
+    text: Line
+
+
+class PlanIn(In):
+    """The comprehensive plan's content (its budget is the case's budget; the board's terms of
+    reference and the reporting form are attachments)."""
+
+    strategic_agreement: StrategicAgreementIn = Field(default_factory=StrategicAgreementIn)
+    partial_agreements: dict[Area, PartialAgreementIn] = Field(
+        default_factory=dict,
+        description="Per area: education_life_chances, employment, crime_prevention, "
+        "cohesion_citizenship.",
+    )
+    emergency_plan: Prose = ""
+    milestones: list[MilestoneIn] = Field(default_factory=list, max_length=200)
 
 
 class DeclarationIn(In):
@@ -218,6 +267,11 @@ class ApplicationOut(BaseModel):
         default_factory=list, description="What still stops sending (a draft only)."
     )
     can_send: bool = False
+    plan: dict[str, Any] | None = None
+    plan_problems: list[ProblemItem] = Field(
+        default_factory=list,
+        description="What the comprehensive plan still lacks (while the plan is made).",
+    )
     statements: list[StatementOut] = Field(default_factory=list)
     payments: list[PaymentOut] = Field(default_factory=list)
 

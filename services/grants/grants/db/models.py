@@ -81,6 +81,7 @@ class ApplicationRow(Base):
     status: Mapped[str] = mapped_column(Text, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     budget: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     requested_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     reserved_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     advance_amount: Mapped[Decimal | None] = mapped_column(MONEY)

@@ -22,6 +22,8 @@ ACCEPTED: Final[dict[AttachmentKind, frozenset[FileType]]] = {
     AttachmentKind.MUNICIPAL_RECOMMENDATION: frozenset({FileType.PDF}),
     AttachmentKind.DECLARATION: frozenset({FileType.PDF}),
     AttachmentKind.OTHER: frozenset({FileType.PDF}),
+    AttachmentKind.BOARD_TERMS_OF_REFERENCE: frozenset({FileType.PDF}),
+    AttachmentKind.REPORTING_FORM: frozenset({FileType.PDF, FileType.XLSX}),
 }
 
 

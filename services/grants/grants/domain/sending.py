@@ -30,8 +30,20 @@ class AttachmentKind(StrEnum):
     MUNICIPAL_RECOMMENDATION = "municipal_recommendation"  # signed recommendation: PDF
     DECLARATION = "declaration"  # an organisation's signed declaration: PDF
     OTHER = "other"  # supplementary material: PDF
+    BOARD_TERMS_OF_REFERENCE = "board_terms_of_reference"  # plan: kommissorium, PDF
+    REPORTING_FORM = "reporting_form"  # plan: indberetningsskema, PDF or spreadsheet
 
 
+# Attached while the prequalification application is a draft; the others while the plan is made.
+APPLICATION_ATTACHMENTS: Final = frozenset(
+    {
+        AttachmentKind.RESIDENT_DATA,
+        AttachmentKind.PROJECT_DESCRIPTION,
+        AttachmentKind.MUNICIPAL_RECOMMENDATION,
+        AttachmentKind.DECLARATION,
+        AttachmentKind.OTHER,
+    }
+)
 REQUIRED_ATTACHMENTS: Final = (AttachmentKind.RESIDENT_DATA, AttachmentKind.PROJECT_DESCRIPTION)
 
 

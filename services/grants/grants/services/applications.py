@@ -46,8 +46,17 @@ from grants.domain.errors import (
 from grants.domain.files import sniff, type_problem
 from grants.domain.forms import answer_errors, merge_answers, missing_fields
 from grants.domain.frame import ensure_frame_year
-from grants.domain.lifecycle import AWAITING_FUND, EDITABLE, Action, Status, transition
+from grants.domain.lifecycle import (
+    AWAITING_FUND,
+    EDITABLE,
+    PLAN_EDITABLE,
+    Action,
+    Status,
+    transition,
+)
+from grants.domain.plan import plan_problems
 from grants.domain.sending import (
+    APPLICATION_ATTACHMENTS,
     AttachmentKind,
     DepartmentFormCheck,
     SendCheck,
@@ -55,7 +64,7 @@ from grants.domain.sending import (
     send_blockers,
 )
 from grants.events import outgoing
-from grants.services.core import budget_json, budget_of, load, now, record, today_of
+from grants.services.core import budget_json, budget_of, load, now, plan_of, record, today_of
 from grants.services.roles import APPLICANT_ROLES, MUNICIPALITY_ROLES
 
 _SAFE_NAME = re.compile(r"[^\w.\- ()æøåÆØÅ]")
@@ -80,10 +89,25 @@ class ApplicationView:
     recommended: bool
     budget_problems: list[FieldError]
     send_blockers: list[FieldError]
+    plan_problems: list[FieldError]
     statements: list[StatementRow]
     payments: list[PaymentRow]
     age_days: int | None
     past_expected_processing: bool
+
+
+def _plan_editable(application: ApplicationRow) -> bool:
+    return Status(application.status) is Status.PREQUALIFIED
+
+
+def ensure_plan_editable(application: ApplicationRow) -> None:
+    if not _plan_editable(application):
+        status = Status(application.status)
+        raise ApplicationReadOnlyError(
+            f"Application {application.id} has status '{status.value}' ({status.label}); the "
+            "comprehensive plan is made while the case is prequalified, before the municipal "
+            "council approves it."
+        )
 
 
 def ensure_editable(application: ApplicationRow) -> None:
@@ -216,7 +240,8 @@ async def update_application(
     scope.require(APPLICANT_ROLES, "edit grant applications")
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
-    ensure_editable(application)
+    if not (budget is not None and title is None and _plan_editable(application)):
+        ensure_editable(application)  # the title only in a draft; the budget also in the plan
     changed: list[str] = []
     if title is not None and title != application.title:
         application.title = title
@@ -334,6 +359,20 @@ async def recommend(
     return recommendation
 
 
+async def save_plan(
+    uow: UnitOfWork, scope: Scope, application_id: str, plan: dict[str, Any]
+) -> ApplicationRow:
+    """Store the comprehensive plan's content (replacing what was stored)."""
+    scope.require(APPLICANT_ROLES, "write comprehensive plans")
+    repo = ApplicationRepository(uow.session)
+    application = await load(repo, scope, application_id, lock=True)
+    ensure_plan_editable(application)
+    plan_of(plan)  # the API has checked the shape; this must hold
+    application.plan = plan
+    await record(repo, application, scope, "plan_saved", "Comprehensive plan saved.")
+    return application
+
+
 # --- attachments -------------------------------------------------------------------------
 
 
@@ -366,7 +405,10 @@ async def attach(
     scope.require(APPLICANT_ROLES, "attach files to applications")
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
-    ensure_editable(application)
+    if kind in APPLICATION_ATTACHMENTS:
+        ensure_editable(application)
+    else:
+        ensure_plan_editable(application)
     if len(content) > max_bytes:
         raise AttachmentTooLargeError(
             f"The file is {len(content):,} bytes; at most {max_bytes:,} bytes are accepted."
@@ -479,11 +521,24 @@ async def view_of(repo: ApplicationRepository, application: ApplicationRow) -> A
         recommended=recommended,
         budget_problems=budget_problems(budget) if budget else [],
         send_blockers=send_blockers(check) if status is Status.DRAFT else [],
+        plan_problems=(
+            plan_problems(plan_of(application.plan), check.attachment_kinds, budget)
+            if status in PLAN_EDITABLE
+            else []
+        ),
         statements=await repo.statements_of(application.id),
         payments=await repo.payments_of(application.id),
         age_days=case_age_days(sent_on, today),
         past_expected_processing=past_expected_processing(sent_on, today, status in AWAITING_FUND),
     )
+
+
+async def plan_blockers(
+    repo: ApplicationRepository, application: ApplicationRow
+) -> list[FieldError]:
+    """What the comprehensive plan still lacks (see :mod:`grants.domain.plan`)."""
+    kinds = {AttachmentKind(a.kind) for a in await repo.attachments_of(application.id)}
+    return plan_problems(plan_of(application.plan), kinds, budget_of(application.budget))
 
 
 async def read_application(uow: UnitOfWork, scope: Scope, application_id: str) -> ApplicationView:

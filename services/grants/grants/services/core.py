@@ -14,6 +14,7 @@ from grants.db.models import ApplicationRow
 from grants.db.repositories import ApplicationRepository
 from grants.domain.budget import Budget, CostCategory, CostLine, IncomeLine, IncomeSource
 from grants.domain.errors import ApplicationNotFoundError
+from grants.domain.plan import Area, Goal, Milestone, PartialAgreement, Plan, SubGoal
 
 Clock = Callable[[], datetime]
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -108,3 +109,33 @@ def budget_json(budget: Budget) -> dict[str, Any]:
             for line in budget.costs
         ],
     }
+
+
+def plan_of(data: dict[str, Any] | None) -> Plan | None:
+    """The stored plan JSON (the API's ``PlanIn``, dumped) as the domain's :class:`Plan`."""
+    if data is None:
+        return None
+    strategic = data.get("strategic_agreement") or {}
+    goals = strategic.get("goals") or {}
+    return Plan(
+        goal_indicators={
+            Goal(code): tuple(item.get("indicators") or ()) for code, item in goals.items()
+        },
+        organisation=strategic.get("organisation") or "",
+        partial_agreements={
+            Area(code): PartialAgreement(
+                sub_goals=tuple(
+                    SubGoal(s.get("text") or "", tuple(s.get("indicators") or ()))
+                    for s in item.get("sub_goals") or ()
+                ),
+                activities=item.get("activities") or "",
+                roles=item.get("roles") or "",
+            )
+            for code, item in (data.get("partial_agreements") or {}).items()
+        },
+        emergency_plan=data.get("emergency_plan") or "",
+        milestones=tuple(
+            Milestone(date.fromisoformat(m["due_on"]), m.get("text") or "")
+            for m in data.get("milestones") or ()
+        ),
+    )

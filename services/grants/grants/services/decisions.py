@@ -20,10 +20,11 @@ from grants.db.models import ApplicationRow, FrameEntryRow, StatementRow
 from grants.db.repositories import COMMITMENT, RESERVATION, ApplicationRepository, FrameRepository
 from grants.domain.budget import budget_problems
 from grants.domain.deadlines import statement_due, statement_years
-from grants.domain.errors import BudgetRejectedError
+from grants.domain.errors import BudgetRejectedError, SendBlockedError
 from grants.domain.frame import YEARLY_FRAME, FrameUse, check_fits, ensure_frame_year, frame_years
 from grants.domain.lifecycle import Action, Status, transition
 from grants.events import outgoing
+from grants.services.applications import plan_blockers
 from grants.services.core import budget_of, load, now, record
 from grants.services.roles import APPLICANT_ROLES, FUND_ROLES, MUNICIPALITY_ROLES
 
@@ -121,7 +122,11 @@ async def approve_plan(
     scope.require(MUNICIPALITY_ROLES, "record the municipal council's approval")
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
-    application.status = transition(Status(application.status), Action.APPROVE_PLAN).value
+    status = transition(Status(application.status), Action.APPROVE_PLAN)
+    problems = await plan_blockers(repo, application)
+    if problems:
+        raise SendBlockedError(problems, what="comprehensive plan (for approval)")
+    application.status = status.value
     application.plan_approved_on = approved_on
     application.plan_approval_reference = reference
     await record(
@@ -140,7 +145,9 @@ async def send_plan(uow: UnitOfWork, scope: Scope, application_id: str) -> Appli
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
     status = transition(Status(application.status), Action.SEND_PLAN)
-    _check_budget(application)
+    problems = await plan_blockers(repo, application)
+    if problems:
+        raise SendBlockedError(problems, what="comprehensive plan")
     application.status = status.value
     application.plan_sent_at = now()
     await record(repo, application, scope, "plan_sent", "Comprehensive plan sent to the fund.")

@@ -198,6 +198,50 @@ async def complete(
     return r.json()
 
 
+PLAN = {
+    "strategic_agreement": {
+        "goals": {
+            "education": {"indicators": ["Andel børn der er skoleparate"]},
+            "employment": {"indicators": ["Beskæftigelsesfrekvens 16-64 år"]},
+            "safety": {"indicators": ["Andel unge sigtet for kriminalitet"]},
+            "community": {"indicators": ["Andel aktive i foreningslivet"]},
+        },
+        "organisation": "Boligsocial bestyrelse med kommune og boligorganisation; én leder.",
+    },
+    "partial_agreements": {
+        area: {
+            "sub_goals": [{"text": f"Delmål for {area}", "indicators": ["Indikator 1"]}],
+            "activities": "Lektiecafé, jobvejledning.",
+            "roles": "Kommunen stiller medarbejdere til rådighed.",
+        }
+        for area in (
+            "education_life_chances",
+            "employment",
+            "crime_prevention",
+            "cohesion_citizenship",
+        )
+    },
+    "emergency_plan": "Fælles beredskab med politiet; kommunikation via beboerbladet.",
+    "milestones": [{"due_on": "2027-06-30", "text": "Første statusmøde i bestyrelsen"}],
+}
+
+
+async def complete_plan(client: httpx.AsyncClient, tokens, application: dict[str, Any]) -> None:
+    """Write the whole comprehensive plan and attach its annexes (case prequalified)."""
+    app_id = application["id"]
+    headers = org(tokens, *application["organisation_ids"])
+    r = await client.put(f"{API}/applications/{app_id}/plan", json=PLAN, headers=headers)
+    assert r.status_code == 200, r.text
+    for kind, content in (("board_terms_of_reference", pdf(1)), ("reporting_form", XLSX)):
+        r = await client.post(
+            f"{API}/applications/{app_id}/attachments",
+            params={"kind": kind, "filename": f"{kind}.bin"},
+            content=content,
+            headers=post(headers),
+        )
+        assert r.status_code == 201, r.text
+
+
 async def to_status(
     client: httpx.AsyncClient, tokens, application: dict[str, Any], target: str
 ) -> dict[str, Any]:
@@ -231,6 +275,8 @@ async def to_status(
     if current["status"] == "draft":
         await complete(client, tokens, application)
     for status, path, body, headers in steps:
+        if status == "plan_approved":
+            await complete_plan(client, tokens, application)
         r = await client.post(
             f"{API}/applications/{app_id}/{path}", json=body, headers=post(headers)
         )
