@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
 from common.app import UnitOfWorkDep
 from common.problems import problem_responses
 from grants.api.deps import GrantsScope
 from grants.api.schemas import FrameDetailOut, FrameEntryOut, FrameOut
 from grants.domain.frame import FrameUse
-from grants.services import decisions
+from grants.services import decisions, exports
 
 router = APIRouter(tags=["frame"])
 READ = problem_responses(
@@ -33,6 +33,21 @@ def _out(use: FrameUse) -> dict[str, object]:
 async def frames(scope: GrantsScope, uow: UnitOfWorkDep) -> list[FrameOut]:
     """Every frame year (2019–2026) with what is used, reserved and left."""
     return [FrameOut(**_out(use)) for use in await decisions.frames_overview(uow, scope)]
+
+
+@router.get(
+    "/frames/export.xlsx",
+    response_class=Response,
+    responses={**READ, 200: {"content": {exports.MEDIA_TYPE: {}}}},
+    summary="The frame per year and the pipeline of every case, as Excel",
+)
+async def export_frame_and_pipeline(scope: GrantsScope, uow: UnitOfWorkDep) -> Response:
+    content = await exports.frame_and_pipeline_workbook(uow, scope)
+    return Response(
+        content,
+        media_type=exports.MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="ramme-og-pipeline.xlsx"'},
+    )
 
 
 @router.get("/frames/{year}", response_model=FrameDetailOut, responses=READ)

@@ -135,6 +135,17 @@ class ApplicationRepository:
         rows = (await self.session.execute(query.limit(limit + 1))).all()
         return cast("list[Row[Any]]", list(rows))
 
+    async def all_summaries(self) -> list[Row[Any]]:
+        """Every case's list columns, newest first (the fund's pipeline export)."""
+        rows = (
+            await self.session.execute(
+                select(*LIST_COLUMNS).order_by(
+                    ApplicationRow.created_at.desc(), ApplicationRow.id.desc()
+                )
+            )
+        ).all()
+        return cast("list[Row[Any]]", list(rows))
+
     # --- department forms -----------------------------------------------------------------
 
     async def add_form(self, form: DepartmentFormRow) -> None:
