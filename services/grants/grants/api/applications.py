@@ -46,7 +46,7 @@ from grants.domain.budget import CostCategory, CostLine, IncomeLine, IncomeSourc
 from grants.domain.lifecycle import Status
 from grants.domain.sending import AttachmentKind
 from grants.services import applications as cases
-from grants.services import decisions, followup
+from grants.services import decisions, documents, followup
 from grants.services.core import today_of
 
 router = APIRouter(tags=["applications"])
@@ -452,6 +452,26 @@ async def read_application(
     """The case with its forms, attachments, declarations, recommendation, budget problems,
     what still stops sending, its age, statements and payments."""
     return await _view(uow, scope, application_id)
+
+
+@router.get(
+    "/applications/{application_id}/pdf",
+    response_class=Response,
+    responses={**READ, 200: {"content": {"application/pdf": {}}}},
+    summary="The case as PDF",
+)
+async def case_pdf(
+    application_id: ApplicationIdPath, scope: GrantsScope, uow: UnitOfWorkDep
+) -> Response:
+    document = await documents.case_document(uow, scope, application_id)
+    # Read-only: end the transaction so the connection is free while the PDF renders.
+    await uow.rollback()
+    pdf = await documents.render_pdf_async(document.html)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{document.filename}"'},
+    )
 
 
 @router.get(
