@@ -83,7 +83,7 @@ async def test_prequalification_is_consumed_by_notifications_from_the_broker(
     runner_task: asyncio.Task[None] | None = None
     try:
         # the register's master data, through grants' own consumer and inbox
-        (master,) = grants_consumers()
+        master, _ = grants_consumers()
         for contract in (
             OrganisationUpsertedV1(
                 organisation_id=organisation_id,

@@ -200,6 +200,7 @@ class TestCatalogue:
             "register.lease.v1",
         ]
         assert topics(consumer="grants") == [
+            "benchmarks.keyfigures.v1",
             "register.department.v1",
             "register.organisation.v1",
         ]

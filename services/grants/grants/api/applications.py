@@ -40,13 +40,14 @@ from grants.api.schemas import (
     PrequalifyIn,
     RecommendationIn,
     RejectIn,
+    RentSupportIn,
     StopPaymentsIn,
 )
 from grants.domain.budget import CostCategory, CostLine, IncomeLine, IncomeSource, budget_from_lines
 from grants.domain.lifecycle import Status
 from grants.domain.sending import AttachmentKind
 from grants.services import applications as cases
-from grants.services import decisions, documents, followup
+from grants.services import decisions, documents, followup, rent_support
 from grants.services.core import today_of
 
 router = APIRouter(tags=["applications"])
@@ -368,6 +369,26 @@ async def commit(
         decisions.Commitment(
             body.amount, body.period_start_year, body.period_end_year, body.conditions
         ),
+    )
+    return await _view(uow, scope, application_id)
+
+
+@router.post(
+    "/applications/{application_id}/rent-support",
+    response_model=ApplicationOut,
+    responses=WRITE,
+    summary="Calculate rent support with the fund's rent model, step by step per department",
+)
+async def calculate_rent_support(
+    application_id: ApplicationIdPath, body: RentSupportIn, scope: GrantsScope, uow: UnitOfWorkDep
+) -> ApplicationOut:
+    await rent_support.calculate_rent_support(
+        uow,
+        scope,
+        application_id,
+        year=body.year,
+        minimum_need_per_m2=body.minimum_need_per_m2,
+        adjustments=body.adjustments,
     )
     return await _view(uow, scope, application_id)
 

@@ -149,6 +149,7 @@ def application_out(view: ApplicationView) -> ApplicationOut:
         send_blockers=problems(view.send_blockers),
         can_send=Status(a.status) is Status.DRAFT and not view.send_blockers,
         plan=a.plan,
+        rent_support=a.rent_support,
         plan_problems=problems(view.plan_problems),
         statements=[
             StatementOut(

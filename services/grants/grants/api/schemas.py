@@ -4,6 +4,7 @@ alongside status codes). Amounts are DKK strings with two decimals."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -11,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from common.money import DKK
 from grants.domain.budget import CostCategory, IncomeSource
 from grants.domain.plan import Area, Goal
+from grants.domain.rent_model import Adjustment
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 
@@ -127,6 +129,26 @@ class PlanIn(In):
     )
     emergency_plan: Prose = ""
     milestones: list[MilestoneIn] = Field(default_factory=list, max_length=200)
+
+
+PerM2 = Annotated[Decimal, Field(max_digits=10, decimal_places=2, ge=-100000, le=100000)]
+
+
+class RentSupportIn(In):
+    year: Year = Field(description="The year of the benchmark calculator's figures.")
+    minimum_need_per_m2: Annotated[Decimal, Field(max_digits=10, decimal_places=2, ge=0)] = Field(
+        default=Decimal("25.00"),
+        description="The minimum support need in DKK per m² a year set by the fund.",
+    )
+    adjustments: dict[
+        Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)],
+        dict[Adjustment, PerM2],
+    ] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="Per department: additions (+) or deductions (−) in DKK/m²/year for "
+        "renovation_need, accounts, attractiveness, local_competition.",
+    )
 
 
 class DeclarationIn(In):
@@ -268,6 +290,9 @@ class ApplicationOut(BaseModel):
     )
     can_send: bool = False
     plan: dict[str, Any] | None = None
+    rent_support: dict[str, Any] | None = Field(
+        default=None, description="The rent model's calculation, step by step per department."
+    )
     plan_problems: list[ProblemItem] = Field(
         default_factory=list,
         description="What the comprehensive plan still lacks (while the plan is made).",

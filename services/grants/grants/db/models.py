@@ -2,6 +2,7 @@
 
 * ``organisations`` / ``departments`` — the read model of the register's master data, fed only by
   ``register.*`` events (never by HTTP to the register);
+* ``department_figures`` — the rent model's figures from ``benchmarks.keyfigures.updated``;
 * ``applications`` — one § 91a case from prequalification application to commitment, with its
   budget (JSONB lines), the fund's decisions and the payment stop;
 * ``department_forms`` — one application form per department, prefilled + the applicant's answers;
@@ -62,6 +63,22 @@ class DepartmentRow(DepartmentReadModel, Base):
     region: Mapped[str] = mapped_column(Text, nullable=False)
 
 
+class DepartmentFiguresRow(Base):
+    """The benchmark calculator's figures the rent model needs, per department and year:
+    the department's rent per m², its comparable group's average (the benchmark) and the
+    average dwelling size. Fed by ``benchmarks.keyfigures.updated`` (newest revision wins)."""
+
+    __tablename__ = "department_figures"
+
+    department_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    rent_per_m2: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    comparable_rent_per_m2: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    average_dwelling_size: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
 class ApplicationRow(Base):
     __tablename__ = "applications"
     __table_args__ = (
@@ -82,6 +99,7 @@ class ApplicationRow(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     budget: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    rent_support: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     requested_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     reserved_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     advance_amount: Mapped[Decimal | None] = mapped_column(MONEY)

@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from common.access import Scope
-from common.db.projection import apply_department, apply_organisation
+from common.db.projection import apply_department, apply_organisation, upsert_if_newer
 from common.events.contracts import DepartmentUpsertedV1, OrganisationUpsertedV1
 from grants.db.models import (
     ApplicationRow,
     AttachmentRow,
     DeclarationRow,
+    DepartmentFiguresRow,
     DepartmentFormRow,
     DepartmentRow,
     FrameEntryRow,
@@ -74,6 +75,25 @@ class MasterDataRepository:
 
     async def apply_department(self, event: DepartmentUpsertedV1) -> bool:
         return await apply_department(self.session, DepartmentRow, event)
+
+    async def apply_key_figures(self, values: dict[str, Any]) -> bool:
+        """Store a department-year's figures if its revision is newer than the one held."""
+        statement = upsert_if_newer(
+            DepartmentFiguresRow, values, key=("department_id", "year"), guard="revision"
+        )
+        applied = await self.session.execute(
+            statement.returning(DepartmentFiguresRow.department_id)
+        )
+        return applied.first() is not None
+
+    async def figures(self, department_ids: Sequence[str], year: int) -> list[DepartmentFiguresRow]:
+        rows = await self.session.scalars(
+            select(DepartmentFiguresRow).where(
+                DepartmentFiguresRow.department_id.in_(department_ids),
+                DepartmentFiguresRow.year == year,
+            )
+        )
+        return list(rows)
 
     async def departments(self, ids: Sequence[str]) -> list[DepartmentRow]:
         rows = await self.session.scalars(select(DepartmentRow).where(DepartmentRow.id.in_(ids)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -16,8 +17,11 @@ from common.auth import Role
 from common.db.engine import Database, libpq_dsn
 from common.events.consumer import InboxProcessor, Outcome
 from common.events.contracts import (
+    CriticalColour,
     DepartmentUpsertedV1,
     HousingType,
+    KeyFigure,
+    KeyFiguresUpdatedV1,
     OrganisationUpsertedV1,
     to_envelope,
 )
@@ -28,7 +32,7 @@ API = "/grants/v1"
 YEAR = 2026
 AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 
-(MASTER_DATA,) = consumers()
+MASTER_DATA, KEY_FIGURES = consumers()
 
 
 def organisation(org_id: str, home: str = "101", version: int = 1) -> Envelope:
@@ -60,9 +64,8 @@ def department(
 async def apply(database: Database, *envelopes: Envelope) -> list[Outcome]:
     outcomes = []
     for envelope in envelopes:
-        outcome, error = await InboxProcessor(database, MASTER_DATA, max_attempts=1).process(
-            envelope
-        )
+        consumer = next(c for c in (MASTER_DATA, KEY_FIGURES) if envelope.topic in c.topics)
+        outcome, error = await InboxProcessor(database, consumer, max_attempts=1).process(envelope)
         assert error is None, error
         outcomes.append(outcome)
     return outcomes
@@ -79,6 +82,43 @@ async def master_data(database: Database) -> None:
         department("d-2", "o-1", year=1968),
         department("d-3", "o-2"),
         department("d-9", "o-3", municipality="147"),
+    )
+
+
+def key_figures(
+    dep_id: str,
+    org_id: str,
+    *,
+    rent: str | None,
+    comparable: str | None,
+    size: str | None = "75.00",
+    year: int = 2025,
+    revision: int = 1,
+) -> Envelope:
+    def figure(code: str, value: str | None, benchmark: str | None, unit: str) -> KeyFigure:
+        return KeyFigure(
+            code=code,
+            value=None if value is None else Decimal(value),
+            unit=unit,
+            benchmark=None if benchmark is None else Decimal(benchmark),
+            benchmark_indexed=False,
+            colour=CriticalColour.NONE,
+            reason=None,
+        )
+
+    return to_envelope(
+        KeyFiguresUpdatedV1(
+            department_id=dep_id,
+            organisation_id=org_id,
+            municipality_code="101",
+            year=year,
+            revision=revision,
+            figures=[
+                figure("average_dwelling_size", size, "74.00", "m²"),
+                figure("rent_per_m2", rent, comparable, "DKK/m²/år"),
+            ],
+            computed_at=AT,
+        )
     )
 
 

@@ -74,6 +74,8 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("commit", "POST", "/applications/{id}/commitment",
      {"amount": "1.00", "period_start_year": 2026, "period_end_year": 2027},
      {"owner": 403, "admin": 403, "other_org": 403, "mun": 403, "other_mun": 403, "fund": 409}),
+    ("rent support", "POST", "/applications/{id}/rent-support", {"year": 2025},
+     {"owner": 403, "admin": 403, "other_org": 403, "mun": 403, "other_mun": 403, "fund": 422}),
     ("stop payments", "POST", "/applications/{id}/payments/stop", {"reason": "x"},
      {"owner": 403, "admin": 403, "other_org": 403, "mun": 403, "other_mun": 403, "fund": 409}),
     ("pay", "POST", "/applications/{id}/payments", {"amount": "1.00", "paid_on": "2026-01-01"},
