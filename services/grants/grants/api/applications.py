@@ -41,6 +41,7 @@ from grants.api.schemas import (
     RecommendationIn,
     RejectIn,
     RentSupportIn,
+    ReviewIn,
     StopPaymentsIn,
 )
 from grants.domain.budget import CostCategory, CostLine, IncomeLine, IncomeSource, budget_from_lines
@@ -178,7 +179,8 @@ async def declare(
     status_code=201,
     responses=WRITE,
     openapi_extra=FILE_BODY,
-    summary="Attach a file; its type is decided by its bytes (PDF; resident data also .xlsx)",
+    summary="Attach a file; its type is decided by its bytes (PDF; resident data, reporting "
+    "form and yearly status also .xlsx)",
 )
 async def add_attachment(
     application_id: ApplicationIdPath,
@@ -189,6 +191,9 @@ async def add_attachment(
     uow: UnitOfWorkDep,
     settings: SettingsDep,
     organisation_id: Annotated[str | None, Query(max_length=64)] = None,
+    year: Annotated[
+        int | None, Query(ge=2000, le=2100, description="The year of a yearly status report.")
+    ] = None,
 ) -> AttachmentOut:
     row = await cases.attach(
         uow,
@@ -199,6 +204,7 @@ async def add_attachment(
         content=await request.body(),
         organisation_id=organisation_id,
         max_bytes=settings.attachment_max_bytes,
+        year=year,
     )
     return attachment_out(row)
 
@@ -390,6 +396,19 @@ async def calculate_rent_support(
         minimum_need_per_m2=body.minimum_need_per_m2,
         adjustments=body.adjustments,
     )
+    return await _view(uow, scope, application_id)
+
+
+@router.post(
+    "/applications/{application_id}/review",
+    response_model=ApplicationOut,
+    responses=WRITE,
+    summary="Record the one-year review (etårseftersyn) of a committed effort",
+)
+async def record_review(
+    application_id: ApplicationIdPath, body: ReviewIn, scope: GrantsScope, uow: UnitOfWorkDep
+) -> ApplicationOut:
+    await followup.record_review(uow, scope, application_id, body.held_on, body.notes)
     return await _view(uow, scope, application_id)
 
 

@@ -64,6 +64,7 @@ def attachment_out(row: AttachmentRow) -> AttachmentOut:
         size_bytes=row.size_bytes,
         sha256=row.sha256,
         pages=row.pages,
+        year=row.year,
         uploaded_by=row.uploaded_by,
         uploaded_at=row.uploaded_at,
     )
@@ -115,6 +116,8 @@ def application_out(view: ApplicationView) -> ApplicationOut:
         conditions=a.conditions,
         plan_approved_on=a.plan_approved_on,
         plan_approval_reference=a.plan_approval_reference,
+        review_held_on=a.review_held_on,
+        review_notes=a.review_notes,
         decided_at=a.decided_at,
         committed_at=a.committed_at,
         age_days=view.age_days,

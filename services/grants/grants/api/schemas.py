@@ -180,6 +180,11 @@ class CommitmentIn(In):
     conditions: Text | None = Field(default=None, max_length=8000)
 
 
+class ReviewIn(In):
+    held_on: date
+    notes: Text = Field(min_length=1, max_length=8000)
+
+
 class StopPaymentsIn(In):
     reason: Text = Field(min_length=1, max_length=4000)
 
@@ -218,6 +223,7 @@ class AttachmentOut(BaseModel):
     size_bytes: int
     sha256: str
     pages: int | None
+    year: int | None
     uploaded_by: str
     uploaded_at: datetime
 
@@ -269,6 +275,8 @@ class ApplicationOut(BaseModel):
     conditions: str | None
     plan_approved_on: date | None
     plan_approval_reference: str | None
+    review_held_on: date | None
+    review_notes: str | None
     payments_stopped: bool
     overdue: bool
     created_at: datetime

@@ -110,6 +110,8 @@ class ApplicationRow(Base):
     conditions: Mapped[str | None] = mapped_column(Text)
     plan_approved_on: Mapped[date | None] = mapped_column(Date)
     plan_approval_reference: Mapped[str | None] = mapped_column(Text)
+    review_held_on: Mapped[date | None] = mapped_column(Date)  # the one-year review
+    review_notes: Mapped[str | None] = mapped_column(Text)
     payments_stopped: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     overdue: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_by: Mapped[str] = mapped_column(Text, nullable=False)
@@ -150,6 +152,7 @@ class AttachmentRow(Base):
     size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
     sha256: Mapped[str] = mapped_column(Text, nullable=False)
     pages: Mapped[int | None] = mapped_column(Integer)
+    year: Mapped[int | None] = mapped_column(Integer)  # a yearly status's calendar year
     content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     uploaded_by: Mapped[str] = mapped_column(Text, nullable=False)
     uploaded_at: Mapped[datetime] = _now()

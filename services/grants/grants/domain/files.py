@@ -24,6 +24,7 @@ ACCEPTED: Final[dict[AttachmentKind, frozenset[FileType]]] = {
     AttachmentKind.OTHER: frozenset({FileType.PDF}),
     AttachmentKind.BOARD_TERMS_OF_REFERENCE: frozenset({FileType.PDF}),
     AttachmentKind.REPORTING_FORM: frozenset({FileType.PDF, FileType.XLSX}),
+    AttachmentKind.YEARLY_STATUS: frozenset({FileType.PDF, FileType.XLSX}),
 }
 
 

@@ -134,3 +134,12 @@ def payments_transition(
             f"Payments resume when every overdue statement is received; still missing: {years}."
         )
     return False
+
+
+def ensure_committed(status: Status, action: str) -> None:
+    """Follow-up (yearly status, the one-year review) exists only after commitment."""
+    if status is not Status.COMMITTED:
+        raise TransitionNotAllowedError(
+            f"{action} comes after commitment; the case has status '{status.value}' "
+            f"({status.label})."
+        )

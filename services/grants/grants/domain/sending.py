@@ -32,6 +32,7 @@ class AttachmentKind(StrEnum):
     OTHER = "other"  # supplementary material: PDF
     BOARD_TERMS_OF_REFERENCE = "board_terms_of_reference"  # plan: kommissorium, PDF
     REPORTING_FORM = "reporting_form"  # plan: indberetningsskema, PDF or spreadsheet
+    YEARLY_STATUS = "yearly_status"  # after commitment: status on goals, indicators, activities
 
 
 # Attached while the prequalification application is a draft; the others while the plan is made.

@@ -52,6 +52,7 @@ from grants.domain.lifecycle import (
     PLAN_EDITABLE,
     Action,
     Status,
+    ensure_committed,
     transition,
 )
 from grants.domain.plan import plan_problems
@@ -401,11 +402,22 @@ async def attach(
     content: bytes,
     organisation_id: str | None,
     max_bytes: int,
+    year: int | None = None,
 ) -> AttachmentRow:
     scope.require(APPLICANT_ROLES, "attach files to applications")
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
-    if kind in APPLICATION_ATTACHMENTS:
+    if kind is AttachmentKind.YEARLY_STATUS:
+        ensure_committed(Status(application.status), "A yearly status report")
+        start, end = application.period_start_year, application.period_end_year
+        if year is None or start is None or end is None or not start <= year <= end:
+            raise RuleViolationError(
+                "A yearly status report names its calendar year (query parameter year), one "
+                f"of the commitment period {start}–{end}."
+            )
+    elif year is not None:
+        raise RuleViolationError("year is given only with a yearly status report.")
+    elif kind in APPLICATION_ATTACHMENTS:
         ensure_editable(application)
     else:
         ensure_plan_editable(application)
@@ -445,6 +457,7 @@ async def attach(
         size_bytes=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         pages=pages,
+        year=year,
         content=content,
         uploaded_by=scope.subject,
         uploaded_at=at,
@@ -455,7 +468,9 @@ async def attach(
         application,
         scope,
         "attached",
-        f"Attached {kind.value}: {attachment.filename} ({len(content):,} bytes).",
+        f"Attached {kind.value}"
+        + (f" for {year}" if year is not None else "")
+        + f": {attachment.filename} ({len(content):,} bytes).",
         {"attachment_id": attachment.id, "kind": kind.value},
         at=at,
     )

@@ -19,7 +19,7 @@ from decimal import Decimal
 from common.access import Scope
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
-from common.errors import NotFoundError
+from common.errors import NotFoundError, RuleViolationError
 from common.money import format_dkk
 from grants.db.models import ApplicationRow, PaymentRow, StatementRow
 from grants.db.repositories import ApplicationRepository
@@ -29,7 +29,7 @@ from grants.domain.errors import (
     PaymentsStoppedError,
     TransitionNotAllowedError,
 )
-from grants.domain.lifecycle import PaymentAction, Status, payments_transition
+from grants.domain.lifecycle import PaymentAction, Status, ensure_committed, payments_transition
 from grants.events import outgoing
 from grants.services.core import Clock, load, now, record, today_of
 from grants.services.roles import FUND_ROLES, STATEMENT_ROLES
@@ -200,3 +200,36 @@ async def run_overdue_round(database: Database, clock: Clock, batch: int = 200) 
         reported += len(due)
         if len(due) < batch:
             return reported
+
+
+async def record_review(
+    uow: UnitOfWork, scope: Scope, application_id: str, held_on: date, notes: str
+) -> ApplicationRow:
+    """The fund's one-year review (etårseftersyn) of a committed effort: held when the first
+    statement is available, as far as possible."""
+    scope.require(FUND_ROLES, "record the one-year review")
+    repo = ApplicationRepository(uow.session)
+    application = await load(repo, scope, application_id, lock=True)
+    ensure_committed(Status(application.status), "The one-year review")
+    if application.committed_at is not None and held_on < today_of(application.committed_at):
+        raise RuleViolationError(
+            f"The review cannot be held ({held_on}) before the commitment "
+            f"({today_of(application.committed_at)})."
+        )
+    first = next(iter(await repo.statements_of(application.id)), None)
+    application.review_held_on = held_on
+    application.review_notes = notes
+    await record(
+        repo,
+        application,
+        scope,
+        "review_held",
+        f"One-year review held on {held_on}"
+        + (
+            "."
+            if first is not None and first.received_on is not None
+            else " (before the first statement was received)."
+        ),
+        {"held_on": held_on.isoformat()},
+    )
+    return application

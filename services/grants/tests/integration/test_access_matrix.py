@@ -76,6 +76,8 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      {"owner": 403, "admin": 403, "other_org": 403, "mun": 403, "other_mun": 403, "fund": 409}),
     ("rent support", "POST", "/applications/{id}/rent-support", {"year": 2025},
      {"owner": 403, "admin": 403, "other_org": 403, "mun": 403, "other_mun": 403, "fund": 422}),
+    ("review", "POST", "/applications/{id}/review", {"held_on": "2026-12-01", "notes": "x"},
+     {"owner": 403, "admin": 403, "other_org": 403, "mun": 403, "other_mun": 403, "fund": 409}),
     ("stop payments", "POST", "/applications/{id}/payments/stop", {"reason": "x"},
      {"owner": 403, "admin": 403, "other_org": 403, "mun": 403, "other_mun": 403, "fund": 409}),
     ("pay", "POST", "/applications/{id}/payments", {"amount": "1.00", "paid_on": "2026-01-01"},

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from grants.services.core import today_of
 from grants.services.followup import run_overdue_round
 
-from .support import API, code, create, fund, master_data, org, outbox, post, to_status
+from .support import API, XLSX, code, create, fund, master_data, org, outbox, post, to_status
 
 
 def clock_at(*args: int):
@@ -154,3 +155,66 @@ class TestPaymentStop:
             f"{API}/applications/{app['id']}/statements/2031", headers=post(fund(tokens))
         )
         assert r.status_code == 404
+
+
+class TestYearlyStatusAndReview:
+    async def test_a_yearly_status_report_per_year_of_the_period(
+        self, grants_client, grants_db, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        url = f"{API}/applications/{app['id']}/attachments"
+        r = await client.post(
+            url,
+            params={"kind": "yearly_status", "filename": "status-2025.xlsx", "year": 2025},
+            content=XLSX,
+            headers=post(org(tokens, "o-1")),
+        )
+        assert r.status_code == 201, r.text
+        assert (r.json()["kind"], r.json()["year"]) == ("yearly_status", 2025)
+        r = await client.post(
+            url,
+            params={"kind": "yearly_status", "filename": "status-2031.xlsx", "year": 2031},
+            content=XLSX,
+            headers=post(org(tokens, "o-1")),
+        )
+        assert r.status_code == 422
+        assert "2024–2027" in r.json()["detail"]
+
+    async def test_no_yearly_status_before_commitment(self, grants_client, grants_db, tokens):
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await create(client, tokens)
+        r = await client.post(
+            f"{API}/applications/{app['id']}/attachments",
+            params={"kind": "yearly_status", "filename": "s.xlsx", "year": 2026},
+            content=XLSX,
+            headers=post(org(tokens, "o-1")),
+        )
+        assert r.status_code == 409
+
+    async def test_the_one_year_review(self, grants_client, grants_db, tokens):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        await client.post(
+            f"{API}/applications/{app['id']}/statements/2024", headers=post(org(tokens, "o-1"))
+        )
+        held_on = today_of(datetime.now(UTC)).isoformat()
+        r = await client.post(
+            f"{API}/applications/{app['id']}/review",
+            json={"held_on": held_on, "notes": "God fremdrift; bestyrelsen er etableret."},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 200, r.text
+        assert (r.json()["review_held_on"], r.json()["review_notes"]) == (
+            held_on,
+            "God fremdrift; bestyrelsen er etableret.",
+        )
+        history = (
+            await client.get(f"{API}/applications/{app['id']}/history", headers=fund(tokens))
+        ).json()["items"]
+        assert history[-1]["detail"] == f"One-year review held on {held_on}."
+        r = await client.post(
+            f"{API}/applications/{app['id']}/review",
+            json={"held_on": "2020-01-01", "notes": "x"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422
