@@ -152,7 +152,9 @@ class ApplicationRepository:
                 < func.row(after[0], after[1])
             )
         query = query.order_by(ApplicationRow.created_at.desc(), ApplicationRow.id.desc())
-        rows = (await self.session.execute(query.limit(limit + 1))).all()
+        # Plain columns: executed on the session's connection (Core), no ORM result processing.
+        connection = await self.session.connection()
+        rows = (await connection.execute(query.limit(limit + 1))).all()
         return cast("list[Row[Any]]", list(rows))
 
     async def all_summaries(self) -> list[Row[Any]]:

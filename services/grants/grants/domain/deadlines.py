@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Final
 
 from common.calendar import add_weeks, this_or_next_working_day
@@ -27,7 +28,9 @@ def case_age_days(sent_on: date | None, today: date) -> int | None:
     return max((today - sent_on).days, 0)
 
 
+@lru_cache(maxsize=4096)
 def processing_deadline(sent_on: date) -> date:
+    """The day the expected 6 weeks end (cached: a case list asks it for every row)."""
     return add_weeks(sent_on, EXPECTED_PROCESSING_WEEKS)
 
 
