@@ -466,6 +466,10 @@ async def list_applications(
     overdue: Annotated[
         bool | None, Query(description="A yearly statement is overdue (true) or not (false).")
     ] = None,
+    past_expected_processing: Annotated[
+        bool | None,
+        Query(description="Awaiting the fund longer than the expected 6 weeks (true) or not."),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[ApplicationListItem]:
@@ -477,6 +481,7 @@ async def list_applications(
             municipality_code=municipality_code,
             year=year,
             overdue=overdue,
+            past_expected_processing=past_expected_processing,
         ),
         cursor,
         limit,

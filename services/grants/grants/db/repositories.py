@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, and_, false, func, select, true, update
+from sqlalchemy import ColumnElement, Row, and_, false, func, not_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
@@ -134,6 +134,7 @@ class ApplicationRepository:
         overdue: bool | None,
         after: tuple[datetime, str] | None,
         limit: int,
+        flagged: tuple[bool, frozenset[str], datetime] | None = None,
     ) -> list[Row[Any]]:
         """Newest first, keyset on (created_at, id); ``limit + 1`` rows of the list's columns
         (:data:`LIST_COLUMNS`: no budget, no ORM identity map)."""
@@ -146,6 +147,13 @@ class ApplicationRepository:
             query = query.where(ApplicationRow.year == year)
         if overdue is not None:
             query = query.where(ApplicationRow.overdue.is_(overdue))
+        if flagged is not None:
+            # awaiting the fund and sent before ``sent_before`` (computed by the domain's rule)
+            wanted, awaiting, sent_before = flagged
+            condition = and_(
+                ApplicationRow.status.in_(sorted(awaiting)), ApplicationRow.sent_at < sent_before
+            )
+            query = query.where(condition if wanted else not_(condition))
         if after is not None:
             query = query.where(
                 func.row(ApplicationRow.created_at, ApplicationRow.id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Final
 
@@ -37,6 +37,16 @@ def processing_deadline(sent_on: date) -> date:
 def past_expected_processing(sent_on: date | None, today: date, awaiting_fund: bool) -> bool:
     """Whether the fund has had a sent case longer than the expected 6 weeks."""
     return awaiting_fund and sent_on is not None and today > processing_deadline(sent_on)
+
+
+def last_sent_day_flagged(today: date) -> date:
+    """The latest sending day whose expected processing time has passed by ``today``: a case
+    awaiting the fund is flagged exactly when it was sent on or before this day (so the case
+    list can filter on it in SQL without re-implementing the rule)."""
+    day = today - timedelta(weeks=EXPECTED_PROCESSING_WEEKS)
+    while processing_deadline(day) >= today:
+        day -= timedelta(days=1)
+    return day
 
 
 def statement_due(year: int) -> date:

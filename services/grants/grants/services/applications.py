@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from pypdf import PdfReader
@@ -34,7 +34,11 @@ from grants.db.models import (
 )
 from grants.db.repositories import ApplicationRepository, MasterDataRepository
 from grants.domain.budget import Budget, budget_problems
-from grants.domain.deadlines import case_age_days, past_expected_processing
+from grants.domain.deadlines import (
+    case_age_days,
+    last_sent_day_flagged,
+    past_expected_processing,
+)
 from grants.domain.errors import (
     ApplicationReadOnlyError,
     AttachmentNotFoundError,
@@ -65,7 +69,16 @@ from grants.domain.sending import (
     send_blockers,
 )
 from grants.events import outgoing
-from grants.services.core import budget_json, budget_of, load, now, plan_of, record, today_of
+from grants.services.core import (
+    COPENHAGEN,
+    budget_json,
+    budget_of,
+    load,
+    now,
+    plan_of,
+    record,
+    today_of,
+)
 from grants.services.roles import APPLICANT_ROLES, MUNICIPALITY_ROLES
 
 _SAFE_NAME = re.compile(r"[^\w.\- ()æøåÆØÅ]")
@@ -593,6 +606,7 @@ class CaseFilter:
     municipality_code: str | None = None
     year: int | None = None
     overdue: bool | None = None
+    past_expected_processing: bool | None = None
 
 
 async def list_applications(
@@ -616,6 +630,15 @@ async def list_applications(
         overdue=filters.overdue,
         after=after,
         limit=limit,
+        flagged=None
+        if filters.past_expected_processing is None
+        else (
+            filters.past_expected_processing,
+            frozenset(s.value for s in AWAITING_FUND),
+            datetime.combine(
+                last_sent_day_flagged(today_of(now())) + timedelta(days=1), time(0), COPENHAGEN
+            ),
+        ),
     )
     return page_of(rows, limit, key=lambda a: (a.created_at.isoformat(), a.id))
 

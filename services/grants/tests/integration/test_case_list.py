@@ -107,3 +107,29 @@ class TestCaseList:
         )
         assert r.status_code == 422
         assert code(r) == "invalid-cursor"
+
+
+class TestSixWeekFilter:
+    async def test_cases_awaiting_the_fund_longer_than_six_weeks(
+        self, grants_client, grants_db_url, tokens
+    ):
+        client = await grants_client()
+        seed(grants_db_url)
+        sql(
+            grants_db_url,
+            "INSERT INTO applications (id, kind, title, lead_organisation_id, organisation_ids, "
+            "department_ids, municipality_code, year, status, version, payments_stopped, overdue, "
+            "created_by, created_at, sent_at) VALUES ('app-new', 'social_effort', 'x', 'o-1', "
+            "ARRAY['o-1'], ARRAY['d-1'], '101', 2026, 'sent', 1, false, false, 'seed', now(), "
+            "now() - interval '5 weeks')",
+        )
+        flagged = await all_pages(client, fund(tokens), past_expected_processing="true")
+        # statuses[i % 5]: 1 sent, 2 under_assessment (all sent in January 2026)
+        assert flagged == [f"app-{i:02d}" for i in range(22, -1, -1) if i % 5 in (1, 2)]
+        others = await all_pages(client, fund(tokens), past_expected_processing="false")
+        assert others[0] == "app-new"
+        assert sorted(flagged + others) == sorted([*(f"app-{i:02d}" for i in range(23)), "app-new"])
+        items = (
+            await client.get(f"{API}/applications", params={"status": "sent"}, headers=fund(tokens))
+        ).json()["items"]
+        assert {i["id"]: i["past_expected_processing"] for i in items}["app-new"] is False

@@ -1,8 +1,12 @@
-from datetime import date
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from grants.domain.deadlines import (
     Statement,
     case_age_days,
+    last_sent_day_flagged,
     overdue_years,
     past_expected_processing,
     processing_deadline,
@@ -63,3 +67,19 @@ class TestStatements:
             Statement(2023, date(2024, 7, 1), received_on=date(2024, 6, 1)),
         ]
         assert overdue_years(statements, date(2026, 7, 1)) == [2024, 2025]
+
+
+class TestFlagCutoff:
+    @given(today=st.dates(date(2020, 1, 1), date(2030, 12, 31)), back=st.integers(0, 120))
+    def test_flagged_exactly_when_sent_on_or_before_the_cutoff(
+        self, today: date, back: int
+    ) -> None:
+        sent = today - timedelta(days=back)
+        assert past_expected_processing(sent, today, True) == (sent <= last_sent_day_flagged(today))
+
+    def test_easter(self) -> None:
+        # Sent 19-23 Feb 2026, the 6 weeks end in Easter (2 April Maundy Thursday to 6 April
+        # Easter Monday) and move to Tuesday 7 April: on 7 April only cases sent by 18 Feb are
+        # flagged, on 8 April those sent by 24 Feb (whose 6 weeks end on 7 April).
+        assert last_sent_day_flagged(date(2026, 4, 7)) == date(2026, 2, 18)
+        assert last_sent_day_flagged(date(2026, 4, 8)) == date(2026, 2, 24)
