@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from common.access import Scope
 from common.db.uow import UnitOfWork
-from common.errors import RuleViolationError
+from common.errors import FieldError, RuleViolationError
 from common.money import format_dkk
 from grants.db.models import ApplicationRow, FrameEntryRow, StatementRow
 from grants.db.repositories import COMMITMENT, RESERVATION, ApplicationRepository, FrameRepository
@@ -156,9 +156,13 @@ async def send_plan(uow: UnitOfWork, scope: Scope, application_id: str) -> Appli
 
 def _check_budget(application: ApplicationRow) -> None:
     budget = budget_of(application.budget)
-    problems = budget_problems(budget) if budget else []
-    if budget is None or problems:
-        raise BudgetRejectedError(problems or [])
+    problems = (
+        budget_problems(budget)
+        if budget is not None
+        else [FieldError("/budget", "The case has no budget.", "budget-missing")]
+    )
+    if problems:
+        raise BudgetRejectedError(problems)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from .support import (
     outbox,
     pdf,
     post,
+    sql,
     to_status,
 )
 
@@ -508,3 +509,28 @@ class TestIdempotency:
         assert first.json()["id"] == second.json()["id"]
         listed = (await client.get(f"{API}/applications", headers=fund(tokens))).json()
         assert [a["id"] for a in listed["items"]] == [first.json()["id"]]
+
+
+class TestCommitmentChecksTheBudget:
+    async def test_a_budget_breaking_the_rules_refuses_the_commitment(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        client = await client_with_master_data(grants_client, grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "plan_sent")
+        # the budget changed under the case (as by a data fix): no local co-financing left
+        sql(
+            grants_db_url,
+            "UPDATE applications SET budget = jsonb_set(budget, '{income}', "
+            '\'[{"source": "lbf", "amount": "10000000.00"}]\') WHERE id = %s',
+            app["id"],
+        )
+        r = await client.post(
+            f"{API}/applications/{app['id']}/commitment",
+            json={"amount": "7000000.00", "period_start_year": 2026, "period_end_year": 2029},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422
+        assert code(r) == "budget-rejected"
+        assert [e["code"] for e in r.json()["errors"]] == ["cofinancing-too-low"]
+        frame = (await client.get(f"{API}/frames/2026", headers=fund(tokens))).json()
+        assert (frame["used"], frame["reserved"]) == ("0.00", "7500000.00")
