@@ -14,10 +14,12 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from common.app import UnitOfWorkDep
 from common.paging import Cursor, Limit, Page
 from common.problems import problem_responses
+from common.versioning import etag, parse_if_match
 from grants.api.deps import (
     ApplicationIdPath,
     DepartmentIdPath,
     GrantsScope,
+    IfMatch,
     SettingsDep,
     application_out,
     attachment_out,
@@ -85,8 +87,13 @@ Filename = Annotated[str, Query(min_length=1, max_length=200, description="The f
 StatementYear = Annotated[int, Path(ge=2000, le=2100)]
 
 
-async def _view(uow: UnitOfWorkDep, scope: GrantsScope, application_id: str) -> ApplicationOut:
-    return application_out(await cases.read_application(uow, scope, application_id))
+async def _view(
+    uow: UnitOfWorkDep, scope: GrantsScope, application_id: str, response: Response | None = None
+) -> ApplicationOut:
+    out = application_out(await cases.read_application(uow, scope, application_id))
+    if response is not None:
+        response.headers["ETag"] = etag(out.version)
+    return out
 
 
 # --- the applicant -------------------------------------------------------------------------
@@ -121,13 +128,15 @@ async def create_application(
     "/applications/{application_id}",
     response_model=ApplicationOut,
     responses=WRITE,
-    summary="Change a draft's title or overall budget",
+    summary="Change a draft's title or overall budget (the budget also while the plan is made)",
 )
 async def update_application(
     application_id: ApplicationIdPath,
     body: ApplicationPatch,
     scope: GrantsScope,
     uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ApplicationOut:
     budget = None
     if body.budget is not None:
@@ -139,8 +148,15 @@ async def update_application(
                 for c in body.budget.costs
             ],
         )
-    await cases.update_application(uow, scope, application_id, title=body.title, budget=budget)
-    return await _view(uow, scope, application_id)
+    await cases.update_application(
+        uow,
+        scope,
+        application_id,
+        title=body.title,
+        budget=budget,
+        expected=parse_if_match(if_match),
+    )
+    return await _view(uow, scope, application_id, response)
 
 
 @router.put(
@@ -155,9 +171,13 @@ async def save_answers(
     body: AnswersIn,
     scope: GrantsScope,
     uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ApplicationOut:
-    await cases.save_form_answers(uow, scope, application_id, department_id, body.answers)
-    return await _view(uow, scope, application_id)
+    await cases.save_form_answers(
+        uow, scope, application_id, department_id, body.answers, parse_if_match(if_match)
+    )
+    return await _view(uow, scope, application_id, response)
 
 
 @router.post(
@@ -251,10 +271,17 @@ async def send(
     summary="Write the comprehensive plan (while prequalified); 'plan_problems' says what it lacks",
 )
 async def save_plan(
-    application_id: ApplicationIdPath, body: PlanIn, scope: GrantsScope, uow: UnitOfWorkDep
+    application_id: ApplicationIdPath,
+    body: PlanIn,
+    scope: GrantsScope,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ApplicationOut:
-    await cases.save_plan(uow, scope, application_id, body.model_dump(mode="json"))
-    return await _view(uow, scope, application_id)
+    await cases.save_plan(
+        uow, scope, application_id, body.model_dump(mode="json"), parse_if_match(if_match)
+    )
+    return await _view(uow, scope, application_id, response)
 
 
 @router.post(
@@ -492,11 +519,12 @@ async def list_applications(
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, responses=READ)
 async def read_application(
-    application_id: ApplicationIdPath, scope: GrantsScope, uow: UnitOfWorkDep
+    application_id: ApplicationIdPath, scope: GrantsScope, uow: UnitOfWorkDep, response: Response
 ) -> ApplicationOut:
     """The case with its forms, attachments, declarations, recommendation, budget problems,
-    what still stops sending, its age, statements and payments."""
-    return await _view(uow, scope, application_id)
+    what still stops sending, its age, statements and payments; ``ETag`` is its version (send
+    it back as ``If-Match`` with an edit)."""
+    return await _view(uow, scope, application_id, response)
 
 
 @router.get(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Header, Path, Request
 from sqlalchemy import Row
 
 from common.access import Scope, scope_dependency
@@ -38,6 +38,12 @@ ApplicationIdPath = Annotated[
 ]
 DepartmentIdPath = Annotated[
     str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+]
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(max_length=40, description='W/"<version>" from the case\'s ETag (optional).'),
 ]
 
 

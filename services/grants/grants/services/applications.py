@@ -73,6 +73,7 @@ from grants.services.core import (
     COPENHAGEN,
     budget_json,
     budget_of,
+    check_version,
     load,
     now,
     plan_of,
@@ -249,11 +250,18 @@ async def create_application(uow: UnitOfWork, scope: Scope, new: NewApplication)
 
 
 async def update_application(
-    uow: UnitOfWork, scope: Scope, application_id: str, *, title: str | None, budget: Budget | None
+    uow: UnitOfWork,
+    scope: Scope,
+    application_id: str,
+    *,
+    title: str | None,
+    budget: Budget | None,
+    expected: int | None = None,
 ) -> ApplicationRow:
     scope.require(APPLICANT_ROLES, "edit grant applications")
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
+    check_version(application, expected)
     if not (budget is not None and title is None and _plan_editable(application)):
         ensure_editable(application)  # the title only in a draft; the budget also in the plan
     changed: list[str] = []
@@ -270,11 +278,17 @@ async def update_application(
 
 
 async def save_form_answers(
-    uow: UnitOfWork, scope: Scope, application_id: str, department_id: str, answers: dict[str, Any]
+    uow: UnitOfWork,
+    scope: Scope,
+    application_id: str,
+    department_id: str,
+    answers: dict[str, Any],
+    expected: int | None = None,
 ) -> DepartmentFormRow:
     scope.require(APPLICANT_ROLES, "fill in application forms")
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
+    check_version(application, expected)
     ensure_editable(application)
     form = await repo.form(application.id, department_id)
     if form is None:
@@ -374,12 +388,17 @@ async def recommend(
 
 
 async def save_plan(
-    uow: UnitOfWork, scope: Scope, application_id: str, plan: dict[str, Any]
+    uow: UnitOfWork,
+    scope: Scope,
+    application_id: str,
+    plan: dict[str, Any],
+    expected: int | None = None,
 ) -> ApplicationRow:
     """Store the comprehensive plan's content (replacing what was stored)."""
     scope.require(APPLICANT_ROLES, "write comprehensive plans")
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
+    check_version(application, expected)
     ensure_plan_editable(application)
     plan_of(plan)  # the API has checked the shape; this must hold
     application.plan = plan

@@ -13,7 +13,7 @@ from common.access import Scope
 from grants.db.models import ApplicationRow
 from grants.db.repositories import ApplicationRepository
 from grants.domain.budget import Budget, CostCategory, CostLine, IncomeLine, IncomeSource
-from grants.domain.errors import ApplicationNotFoundError
+from grants.domain.errors import ApplicationChangedError, ApplicationNotFoundError
 from grants.domain.plan import Area, Goal, Milestone, PartialAgreement, Plan, SubGoal
 
 Clock = Callable[[], datetime]
@@ -44,6 +44,15 @@ async def load(
     if application is None:
         raise not_found(application_id)
     return application
+
+
+def check_version(application: ApplicationRow, expected: int | None) -> None:
+    """409 when the caller's ``If-Match`` names another version than the case's current one."""
+    if expected is not None and application.version != expected:
+        raise ApplicationChangedError(
+            f"Application {application.id} is at version {application.version}, not {expected}: "
+            "someone changed it since you read it. Read it again and apply your change anew."
+        )
 
 
 async def record(

@@ -534,3 +534,34 @@ class TestCommitmentChecksTheBudget:
         assert [e["code"] for e in r.json()["errors"]] == ["cofinancing-too-low"]
         frame = (await client.get(f"{API}/frames/2026", headers=fund(tokens))).json()
         assert (frame["used"], frame["reserved"]) == ("0.00", "7500000.00")
+
+
+class TestVersions:
+    async def test_an_edit_on_a_stale_version_is_refused(self, grants_client, grants_db, tokens):
+        client = await client_with_master_data(grants_client, grants_db)
+        app = await create(client, tokens)
+        read = await client.get(f"{API}/applications/{app['id']}", headers=org(tokens, "o-1"))
+        etag = read.headers["etag"]
+        assert etag == f'W/"{read.json()["version"]}"'
+        first = await client.patch(
+            f"{API}/applications/{app['id']}",
+            json={"title": "Første"},
+            headers={**org(tokens, "o-1"), "If-Match": etag},
+        )
+        assert first.status_code == 200
+        assert first.headers["etag"] != etag
+        second = await client.patch(
+            f"{API}/applications/{app['id']}",
+            json={"title": "Anden"},
+            headers={**org(tokens, "o-1"), "If-Match": etag},
+        )
+        assert second.status_code == 409
+        assert code(second) == "application-changed"
+        stored = (await client.get(f"{API}/applications/{app['id']}", headers=fund(tokens))).json()
+        assert stored["title"] == "Første"
+        bad = await client.put(
+            f"{API}/applications/{app['id']}/departments/d-1/answers",
+            json={"answers": {"dwellings": 1}},
+            headers={**org(tokens, "o-1"), "If-Match": "nonsense"},
+        )
+        assert bad.status_code == 422
