@@ -64,9 +64,10 @@ class DepartmentRow(DepartmentReadModel, Base):
 
 
 class DepartmentFiguresRow(Base):
-    """The benchmark calculator's figures the rent model needs, per department and year:
-    the department's rent per m², its comparable group's average (the benchmark) and the
-    average dwelling size. Fed by ``benchmarks.keyfigures.updated`` (newest revision wins)."""
+    """The benchmark calculator's figures the grants service uses, per department and year:
+    the department's rent per m², its comparable group's average (the benchmark), the average
+    dwelling size (the rent model), and the vacancy and move-out percentages (prefilling the
+    application forms). Fed by ``benchmarks.keyfigures.updated`` (newest revision wins)."""
 
     __tablename__ = "department_figures"
 
@@ -76,6 +77,8 @@ class DepartmentFiguresRow(Base):
     rent_per_m2: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
     comparable_rent_per_m2: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
     average_dwelling_size: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    vacancy_share: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))  # %
+    move_out_rate: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))  # %
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 

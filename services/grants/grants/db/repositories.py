@@ -95,6 +95,21 @@ class MasterDataRepository:
         )
         return list(rows)
 
+    async def latest_figures(
+        self, department_ids: Sequence[str], up_to_year: int
+    ) -> dict[str, DepartmentFiguresRow]:
+        """Per department, the figures of its latest year up to ``up_to_year``."""
+        rows = await self.session.scalars(
+            select(DepartmentFiguresRow)
+            .where(
+                DepartmentFiguresRow.department_id.in_(department_ids),
+                DepartmentFiguresRow.year <= up_to_year,
+            )
+            .order_by(DepartmentFiguresRow.department_id, DepartmentFiguresRow.year.desc())
+            .distinct(DepartmentFiguresRow.department_id)
+        )
+        return {row.department_id: row for row in rows}
+
     async def departments(self, ids: Sequence[str]) -> list[DepartmentRow]:
         rows = await self.session.scalars(select(DepartmentRow).where(DepartmentRow.id.in_(ids)))
         return list(rows)

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from pypdf import PdfReader
@@ -26,6 +27,7 @@ from grants.db.models import (
     ApplicationRow,
     AttachmentRow,
     DeclarationRow,
+    DepartmentFiguresRow,
     DepartmentFormRow,
     HistoryRow,
     PaymentRow,
@@ -215,8 +217,11 @@ async def create_application(uow: UnitOfWork, scope: Scope, new: NewApplication)
     )
     repo = ApplicationRepository(uow.session)
     await repo.add(application)
+    # rent and letting figures of the latest year before the application's
+    figures = await master.latest_figures(new.department_ids, new.year - 1)
     for dep_id in new.department_ids:
         department = departments[dep_id]
+        found = figures.get(dep_id)
         await repo.add_form(
             DepartmentFormRow(
                 application_id=application.id,
@@ -231,8 +236,9 @@ async def create_application(uow: UnitOfWork, scope: Scope, new: NewApplication)
                     "building_type": department.building_type,
                     "construction_year": department.construction_year,
                     "register_version": department.version,
+                    "key_figures": None if found is None else figures_json(found),
                 },
-                answers={},
+                answers={} if found is None else prefilled_answers(found),
                 updated_at=at,
             )
         )
@@ -247,6 +253,32 @@ async def create_application(uow: UnitOfWork, scope: Scope, new: NewApplication)
         at=at,
     )
     return application
+
+
+def _two_decimals(value: Decimal | None) -> str | None:
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def figures_json(figures: DepartmentFiguresRow) -> dict[str, Any]:
+    """The benchmark calculator's figures a form was prefilled with (shown to the applicant)."""
+    return {
+        "year": figures.year,
+        "rent_per_m2": _two_decimals(figures.rent_per_m2),
+        "comparable_rent_per_m2": _two_decimals(figures.comparable_rent_per_m2),
+        "vacancy_share": _two_decimals(figures.vacancy_share),
+        "move_out_rate": _two_decimals(figures.move_out_rate),
+        "average_dwelling_size": _two_decimals(figures.average_dwelling_size),
+    }
+
+
+def prefilled_answers(figures: DepartmentFiguresRow) -> dict[str, Any]:
+    """The form's rent and letting answers from the figures (the applicant may change them)."""
+    answers = {
+        "average_rent_per_m2": _two_decimals(figures.rent_per_m2),
+        "vacancy_percent": _two_decimals(figures.vacancy_share),
+        "turnover_percent": _two_decimals(figures.move_out_rate),
+    }
+    return {code: value for code, value in answers.items() if value is not None}
 
 
 async def update_application(

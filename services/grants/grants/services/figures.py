@@ -1,16 +1,26 @@
-"""The benchmark calculator's key figures the rent model needs (``rent_per_m2`` with its
-comparable-group average, ``average_dwelling_size``), kept per department and year. The
+"""The benchmark calculator's key figures the grants service uses, kept per department and
+year: ``rent_per_m2`` with its comparable-group average and ``average_dwelling_size`` (the rent
+model), ``vacancy_share`` and ``move_out_rate`` (prefilling the application forms). The
 comparable groups are computed by the calculator only; grants keeps its results."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.events.contracts import KeyFiguresUpdatedV1
+from common.events.contracts import KeyFigure, KeyFiguresUpdatedV1
 from grants.db.repositories import MasterDataRepository
 
 RENT_PER_M2 = "rent_per_m2"
 AVERAGE_DWELLING_SIZE = "average_dwelling_size"
+VACANCY_SHARE = "vacancy_share"
+MOVE_OUT_RATE = "move_out_rate"
+
+
+def value_of(figures: dict[str, KeyFigure], code: str) -> Decimal | None:
+    found = figures.get(code)
+    return found.value if found else None
 
 
 async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -> bool:
@@ -25,6 +35,8 @@ async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -
             "rent_per_m2": rent.value if rent else None,
             "comparable_rent_per_m2": rent.benchmark if rent else None,
             "average_dwelling_size": size.value if size else None,
+            "vacancy_share": value_of(figures, VACANCY_SHARE),
+            "move_out_rate": value_of(figures, MOVE_OUT_RATE),
             "computed_at": event.computed_at,
         }
     )

@@ -94,6 +94,8 @@ def key_figures(
     size: str | None = "75.00",
     year: int = 2025,
     revision: int = 1,
+    vacancy: str | None = None,
+    move_out: str | None = None,
 ) -> Envelope:
     def figure(code: str, value: str | None, benchmark: str | None, unit: str) -> KeyFigure:
         return KeyFigure(
@@ -115,7 +117,9 @@ def key_figures(
             revision=revision,
             figures=[
                 figure("average_dwelling_size", size, "74.00", "m²"),
+                figure("move_out_rate", move_out, "11.0", "%"),
                 figure("rent_per_m2", rent, comparable, "DKK/m²/år"),
+                figure("vacancy_share", vacancy, "1.0", "%"),
             ],
             computed_at=AT,
         )

@@ -46,6 +46,7 @@ class TestCreate:
             "building_type": "etage",
             "construction_year": 1968,
             "register_version": 1,
+            "key_figures": None,
         }
         assert forms["d-3"]["organisation_id"] == "o-2"
         assert forms["d-1"]["complete"] is False

@@ -1,5 +1,5 @@
-"""Rent support: the benchmark calculator's figures per department and year, and the rent
-model's calculation on the case.
+"""Rent support: the benchmark calculator's figures per department and year (also prefilling
+the application forms), and the rent model's calculation on the case.
 
 Revision ID: 0004
 Revises: 0003
@@ -27,6 +27,8 @@ def upgrade() -> None:
         sa.Column("rent_per_m2", sa.Numeric(14, 4), nullable=True),
         sa.Column("comparable_rent_per_m2", sa.Numeric(14, 4), nullable=True),
         sa.Column("average_dwelling_size", sa.Numeric(14, 4), nullable=True),
+        sa.Column("vacancy_share", sa.Numeric(14, 4), nullable=True),
+        sa.Column("move_out_rate", sa.Numeric(14, 4), nullable=True),
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("department_id", "year", name=op.f("pk_department_figures")),
     )
