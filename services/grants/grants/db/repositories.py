@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Row, and_, false, func, not_, select, true, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
@@ -106,7 +107,7 @@ class MasterDataRepository:
                 DepartmentFiguresRow.year <= up_to_year,
             )
             .order_by(DepartmentFiguresRow.department_id, DepartmentFiguresRow.year.desc())
-            .distinct(DepartmentFiguresRow.department_id)
+            .ext(distinct_on(DepartmentFiguresRow.department_id))
         )
         return {row.department_id: row for row in rows}
 
