@@ -218,3 +218,34 @@ class TestYearlyStatusAndReview:
             headers=post(fund(tokens)),
         )
         assert r.status_code == 422
+
+
+class TestAdvance:
+    async def test_the_advance_granted_at_prequalification_is_paid_once(
+        self, grants_client, grants_db, tokens
+    ):
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "prequalified")
+        url = f"{API}/applications/{app['id']}/payments"
+        r = await client.post(
+            url,
+            json={"kind": "advance", "amount": "400000.00", "paid_on": "2026-11-20"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 201, r.text
+        assert (r.json()["kind"], r.json()["amount"]) == ("advance", "400000.00")
+        r = await client.post(
+            url,
+            json={"kind": "advance", "amount": "0.01", "paid_on": "2026-11-21"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422
+        assert "400.000,00" in r.json()["detail"]
+        r = await client.post(
+            url,
+            json={"kind": "instalment", "amount": "1.00", "paid_on": "2026-11-21"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422
+        assert "after commitment" in r.json()["detail"]
