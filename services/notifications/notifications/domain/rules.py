@@ -18,7 +18,8 @@ Why required or not:
 * reminder due → municipality: the ministry decided that reminders are sent twice a year
   (002 "Ministeriet har besluttet, at der 2 gange årligt sendes påmindelsesmails"): required.
 * application prequalified → organisation: the fund's decision is notified to the applicant
-  (001 "meddelelse om prækvalifikation"): required; → the recommending municipality: optional.
+  (001 "meddelelse om prækvalifikation"): required; → the recommending municipality: optional;
+  → each other participating organisation (when the event names them): required.
 * grants (seed 001), to every participating organisation: application submitted (a receipt):
   optional; rejected (001 "modtager ansøger besked herom med en begrundelse"): required, and to
   the recommending municipality optional; plan approved by the council: optional; commitment
@@ -114,6 +115,13 @@ def _organisations(event: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(str(o), {}) for o in event.organisation_ids]
 
 
+def _other_participants(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The participating organisations of a grants case besides the lead applicant (a
+    contract's ``organisation_ids``, when its producer sends them)."""
+    lead = str(event.organisation_id)
+    return [(str(o), {}) for o in event.organisation_ids or () if str(o) != lead]
+
+
 def _organisation_of(event: Any) -> str | None:
     return str(event.organisation_id)
 
@@ -156,6 +164,12 @@ RULES: Final[tuple[Rule, ...]] = (
                 "application_prequalified_municipality",
                 required=False,
                 recipients=_municipality,
+            ),
+            Notify(
+                O,
+                "application_prequalified_participant",
+                required=True,
+                recipients=_other_participants,
             ),
         ),
         organisation=_organisation_of,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from common.events.contracts import (
+    ApplicationPrequalifiedV1,
     ApplicationRejectedV1,
     PaymentsStoppedV1,
     StatementOverdueV1,
@@ -52,3 +53,25 @@ def test_a_payment_stop_names_the_missing_years():
     (organisation,) = addressees(rule_for(event.event_type), event)
     message = render(organisation, event, event_type=event.event_type)
     assert "reguleringskontoopgørelsen for 2024, 2025 ikke er modtaget" in message.text
+
+
+def test_prequalification_also_tells_the_other_participating_organisations():
+    event = ApplicationPrequalifiedV1.example().model_copy(
+        update={"organisation_ids": ["org-0101", "org-0202", "org-0303"]}
+    )
+    found = addressees(rule_for(event.event_type), event)
+    assert [(a.recipient, a.template, a.required) for a in found] == [
+        (Recipient(ORG, "org-0101"), "application_prequalified", True),
+        (Recipient(M, "101"), "application_prequalified_municipality", False),
+        (Recipient(ORG, "org-0202"), "application_prequalified_participant", True),
+        (Recipient(ORG, "org-0303"), "application_prequalified_participant", True),
+    ]
+    message = render(found[2], event, event_type=event.event_type)
+    assert message.text.startswith("Til boligorganisationen org-0202")
+    assert "som boligorganisationen org-0101 har indsendt, og som I deltager i" in message.text
+
+
+def test_an_older_producer_without_organisation_ids_tells_the_lead_only():
+    event = ApplicationPrequalifiedV1.example().model_copy(update={"organisation_ids": None})
+    found = addressees(rule_for(event.event_type), event)
+    assert [a.recipient for a in found] == [Recipient(ORG, "org-0101"), Recipient(M, "101")]

@@ -72,7 +72,7 @@ class ApplicationPrequalifiedV1(Contract):
             reserved_amount=Decimal("12500000.00"),
             advance_amount=Decimal("350000.00"),
             decided_at=datetime(2026, 11, 20, 11, 0, tzinfo=UTC),
-            organisation_ids=["org-0101", "org-0102"],
+            organisation_ids=["org-0101"],
             year=2026,
         )
 
