@@ -19,6 +19,7 @@ from bench import (
     benchmarks_lag,
     event_latency,
     governance_packages,
+    grants_case_list,
     keyfigures_latency,
     legal_cases_worklist,
     register_bulk,
@@ -34,12 +35,14 @@ REGISTER_BENCHMARKS = ("register-bulk", "register-single", "register-statistics"
 CALCULATOR_BENCHMARKS = ("benchmarks-lag", "benchmarks-catchup", "keyfigures-latency")
 GOVERNANCE_BENCHMARKS = ("governance-packages",)
 LEGAL_CASES_BENCHMARKS = ("legal-cases-worklist",)
+GRANTS_BENCHMARKS = ("grants-case-list",)
 BENCHMARKS = (
     *EVENT_BENCHMARKS,
     *REGISTER_BENCHMARKS,
     *CALCULATOR_BENCHMARKS,
     *GOVERNANCE_BENCHMARKS,
     *LEGAL_CASES_BENCHMARKS,
+    *GRANTS_BENCHMARKS,
 )
 GROUPS = {
     "all": BENCHMARKS,
@@ -47,6 +50,7 @@ GROUPS = {
     "calculator": CALCULATOR_BENCHMARKS,
     "governance": GOVERNANCE_BENCHMARKS,
     "legal-cases": LEGAL_CASES_BENCHMARKS,
+    "grants": GRANTS_BENCHMARKS,
 }
 ATTEMPTS = 3
 
@@ -185,6 +189,11 @@ def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
         legal = legal_cases_worklist.QUICK if args.quick else legal_cases_worklist.FULL
         result_l = legal_cases_worklist.run(infra, legal, _progress)
         return legal_cases_worklist.report(result_l, recorder.line())
+    if name in GRANTS_BENCHMARKS:
+        recorder = Recorder(f"python -m bench {name}{quick}")
+        grants = grants_case_list.QUICK if args.quick else grants_case_list.FULL
+        result_c = grants_case_list.run(infra, grants, _progress)
+        return grants_case_list.report(result_c, recorder.line())
     if name == "relay":
         recorder = Recorder(f"python -m bench relay{quick}")
         settings = relay_throughput.QUICK if args.quick else relay_throughput.FULL

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 from common.events.transport import EventBus
+from grants.api import applications, frames
 from grants.settings import GrantsSettings
 
 TITLE = "Grant cases (§ 91a)"
@@ -15,5 +16,6 @@ def create_app(settings: GrantsSettings | None = None, *, bus: EventBus | None =
         settings or GrantsSettings(),
         title=TITLE,
         description=DESCRIPTION,
+        routers=(applications.router, frames.router),
         bus=bus,
     )

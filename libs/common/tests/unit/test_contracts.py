@@ -168,6 +168,10 @@ class TestCatalogue:
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",
+            "grants.commitment.v1",
+            "grants.payments.v1",
+            "grants.plan.v1",
+            "grants.report.v1",
             "legal-cases.case.v1",
             "legal-cases.owner.v1",
             "notifications.delivery.v1",
@@ -182,6 +186,10 @@ class TestCatalogue:
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",
+            "grants.commitment.v1",
+            "grants.payments.v1",
+            "grants.plan.v1",
+            "grants.report.v1",
             "legal-cases.case.v1",
             "legal-cases.owner.v1",
         ]
@@ -196,6 +204,11 @@ class TestCatalogue:
             "register.department.v1",
             "register.dwelling.v1",
             "register.lease.v1",
+        ]
+        assert topics(consumer="grants") == [
+            "benchmarks.keyfigures.v1",
+            "register.department.v1",
+            "register.organisation.v1",
         ]
         assert topics(consumer="allocation") == []
 

@@ -18,7 +18,13 @@ Why required or not:
 * reminder due → municipality: the ministry decided that reminders are sent twice a year
   (002 "Ministeriet har besluttet, at der 2 gange årligt sendes påmindelsesmails"): required.
 * application prequalified → organisation: the fund's decision is notified to the applicant
-  (001 "meddelelse om prækvalifikation"): required; → the recommending municipality: optional.
+  (001 "meddelelse om prækvalifikation"): required; → the recommending municipality: optional;
+  → each other participating organisation (when the event names them): required.
+* grants (seed 001), to every participating organisation: application submitted (a receipt):
+  optional; rejected (001 "modtager ansøger besked herom med en begrundelse"): required, and to
+  the recommending municipality optional; plan approved by the council: optional; commitment
+  granted: required; statement overdue (a reminder — missing reporting can stop payments),
+  payments stopped and resumed: required.
 * rent tribunal cases (legal-cases; parties who are persons are written to by the tribunal
   itself, contracts carry no addresses): a case filed, appealed or final → the tribunal's
   municipality (its secretariat): optional; counterpart notified → a landlord counterpart that
@@ -39,8 +45,11 @@ from typing import Any, Final
 
 from common.events.contracts import (
     ApplicationPrequalifiedV1,
+    ApplicationRejectedV1,
+    ApplicationSubmittedV1,
     CaseDecidedV1,
     CaseFiledV1,
+    CommitmentGrantedV1,
     Contract,
     CounterpartNotifiedV1,
     DeadlineReminderDueV1,
@@ -50,7 +59,11 @@ from common.events.contracts import (
     NonComplianceThresholdReachedV1,
     PackageReturnedV1,
     PackageSentV1,
+    PaymentsResumedV1,
+    PaymentsStoppedV1,
+    PlanApprovedV1,
     ReminderDueV1,
+    StatementOverdueV1,
     StatementSubmittedV1,
 )
 from notifications.domain.deliveries import DeliveryStatus
@@ -111,6 +124,18 @@ def _organisation(event: Any) -> list[tuple[str, dict[str, Any]]]:
 
 def _municipality(event: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(str(event.municipality_code), {})]
+
+
+def _organisations(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Every participating organisation of a grants case (the lead applicant first)."""
+    return [(str(o), {}) for o in event.organisation_ids]
+
+
+def _other_participants(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The participating organisations of a grants case besides the lead applicant (a
+    contract's ``organisation_ids``, when its producer sends them)."""
+    lead = str(event.organisation_id)
+    return [(str(o), {}) for o in event.organisation_ids or () if str(o) != lead]
 
 
 def _organisation_of(event: Any) -> str | None:
@@ -189,6 +214,12 @@ RULES: Final[tuple[Rule, ...]] = (
                 required=False,
                 recipients=_municipality,
             ),
+            Notify(
+                O,
+                "application_prequalified_participant",
+                required=True,
+                recipients=_other_participants,
+            ),
         ),
         organisation=_organisation_of,
     ),
@@ -232,6 +263,46 @@ RULES: Final[tuple[Rule, ...]] = (
         NonComplianceThresholdReachedV1,
         (Notify(M, "legal_noncompliance_threshold", required=True, recipients=_tribunals),),
         organisation=lambda event: None,
+    ),
+    Rule(
+        ApplicationSubmittedV1,
+        (Notify(O, "application_submitted", required=False, recipients=_organisations),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        ApplicationRejectedV1,
+        (
+            Notify(O, "application_rejected", required=True, recipients=_organisations),
+            Notify(
+                M, "application_rejected_municipality", required=False, recipients=_municipality
+            ),
+        ),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        PlanApprovedV1,
+        (Notify(O, "plan_approved", required=False, recipients=_organisations),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        CommitmentGrantedV1,
+        (Notify(O, "commitment_granted", required=True, recipients=_organisations),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        StatementOverdueV1,
+        (Notify(O, "statement_overdue", required=True, recipients=_organisations),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        PaymentsStoppedV1,
+        (Notify(O, "payments_stopped", required=True, recipients=_organisations),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        PaymentsResumedV1,
+        (Notify(O, "payments_resumed", required=True, recipients=_organisations),),
+        organisation=_organisation_of,
     ),
 )
 

@@ -24,6 +24,10 @@ class TestWorker:
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",
+            "grants.commitment.v1",
+            "grants.payments.v1",
+            "grants.plan.v1",
+            "grants.report.v1",
             "legal-cases.case.v1",
             "legal-cases.owner.v1",
         )

@@ -58,7 +58,11 @@ class TestNotYetNotified:
         (organisation, municipality) = addressees(
             rule_for("grants.application.prequalified"),
             ApplicationPrequalifiedV1.example().model_copy(
-                update={"organisation_id": "101", "municipality_code": "101"}
+                update={
+                    "organisation_id": "101",
+                    "organisation_ids": ["101"],
+                    "municipality_code": "101",
+                }
             ),
         )
         assert not_yet_notified([organisation, municipality], {Recipient(M, "101")}) == [

@@ -57,6 +57,10 @@ class TestRulesTable:
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",
+            "grants.commitment.v1",
+            "grants.payments.v1",
+            "grants.plan.v1",
+            "grants.report.v1",
             "legal-cases.case.v1",
             "legal-cases.owner.v1",
         )
@@ -89,6 +93,7 @@ class TestRulesTable:
             "legal_cases.case.filed",
             "legal_cases.case.appealed",
             "legal_cases.case.decision_final",
+            "grants.application.rejected",
         }
         assert required_event_types(M) == {
             "governance.reminder.due",
@@ -99,6 +104,8 @@ class TestRulesTable:
         assert optional_event_types(ORG) == {
             "governance.package.meeting_held",
             "governance.package.statement_submitted",
+            "grants.application.submitted",
+            "grants.plan.approved",
         }
         assert required_event_types(ORG) == {
             "governance.package.returned",
@@ -106,6 +113,11 @@ class TestRulesTable:
             "legal_cases.case.counterpart_notified",
             "legal_cases.case.decided",
             "legal_cases.case.deadline_reminder_due",
+            "grants.application.rejected",
+            "grants.commitment.granted",
+            "grants.report.overdue",
+            "grants.payments.stopped",
+            "grants.payments.resumed",
         }
 
     def test_a_required_message_ignores_opt_outs_an_optional_one_honours_them(self):

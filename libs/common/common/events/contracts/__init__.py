@@ -87,7 +87,16 @@ from common.events.contracts.governance import (
     ReminderDueV1,
     StatementSubmittedV1,
 )
-from common.events.contracts.grants import ApplicationPrequalifiedV1
+from common.events.contracts.grants import (
+    ApplicationPrequalifiedV1,
+    ApplicationRejectedV1,
+    ApplicationSubmittedV1,
+    CommitmentGrantedV1,
+    PaymentsResumedV1,
+    PaymentsStoppedV1,
+    PlanApprovedV1,
+    StatementOverdueV1,
+)
 from common.events.contracts.legal_cases import (
     CaseDecidedV1,
     CaseFiledV1,
@@ -116,8 +125,11 @@ __all__ = [
     "AllocationType",
     "Amount",
     "ApplicationPrequalifiedV1",
+    "ApplicationRejectedV1",
+    "ApplicationSubmittedV1",
     "CaseDecidedV1",
     "CaseFiledV1",
+    "CommitmentGrantedV1",
     "Contract",
     "CounterpartNotifiedV1",
     "CriticalColour",
@@ -142,9 +154,13 @@ __all__ = [
     "OutstandingItem",
     "PackageReturnedV1",
     "PackageSentV1",
+    "PaymentsResumedV1",
+    "PaymentsStoppedV1",
+    "PlanApprovedV1",
     "ReminderDueV1",
     "RentChangedV1",
     "SquareMetres",
+    "StatementOverdueV1",
     "StatementSubmittedV1",
     "TotalSquareMetres",
     "UnknownContractError",

@@ -16,7 +16,16 @@ from common.events.contracts.governance import (
     ReminderDueV1,
     StatementSubmittedV1,
 )
-from common.events.contracts.grants import ApplicationPrequalifiedV1
+from common.events.contracts.grants import (
+    ApplicationPrequalifiedV1,
+    ApplicationRejectedV1,
+    ApplicationSubmittedV1,
+    CommitmentGrantedV1,
+    PaymentsResumedV1,
+    PaymentsStoppedV1,
+    PlanApprovedV1,
+    StatementOverdueV1,
+)
 from common.events.contracts.legal_cases import (
     CaseDecidedV1,
     CaseFiledV1,
@@ -64,6 +73,13 @@ CATALOGUE: tuple[type[Contract], ...] = (
     DecisionFinalV1,
     NonComplianceThresholdReachedV1,
     DeadlineReminderDueV1,
+    ApplicationSubmittedV1,
+    ApplicationRejectedV1,
+    PlanApprovedV1,
+    CommitmentGrantedV1,
+    StatementOverdueV1,
+    PaymentsStoppedV1,
+    PaymentsResumedV1,
 )
 """Every published contract. A new contract (or a new version) must be added here, at the end:
 the order is the order of publication, and the AsyncAPI document lists a topic's messages in it."""

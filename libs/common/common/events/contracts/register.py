@@ -352,7 +352,7 @@ class DepartmentUpsertedV1(Contract):
     topic: ClassVar[str] = "register.department.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "register"
-    consumers: ClassVar[tuple[str, ...]] = ("benchmarks", "governance")
+    consumers: ClassVar[tuple[str, ...]] = ("benchmarks", "governance", "grants")
     summary: ClassVar[str] = "A department was created or changed in the rent register."
     aggregate_field: ClassVar[str] = "department_id"
 
@@ -400,7 +400,7 @@ class OrganisationUpsertedV1(Contract):
     topic: ClassVar[str] = "register.organisation.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "register"
-    consumers: ClassVar[tuple[str, ...]] = ("governance",)
+    consumers: ClassVar[tuple[str, ...]] = ("governance", "grants")
     summary: ClassVar[str] = "A housing organisation was created or changed in the rent register."
     aggregate_field: ClassVar[str] = "organisation_id"
 

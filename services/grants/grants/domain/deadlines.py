@@ -1,0 +1,75 @@
+"""Dates of a case: its age and the 6-week flag, and the yearly statements' deadlines.
+
+* Expected processing time for a complete prequalification application is 4–6 weeks (seed 001);
+  a case still awaiting the fund more than 6 weeks after it was sent is flagged. The 6 weeks
+  end on the same weekday, moved to the next Danish working day (``common.calendar.add_weeks``).
+* The regulation-account statement (reguleringskontoopgørelse) follows the calendar year and
+  must reach the fund at the latest 6 months after the year's end: 30 June of the next year, or
+  the next working day when that is a weekend or holiday. The day itself is in time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Final
+
+from common.calendar import add_weeks, this_or_next_working_day
+
+EXPECTED_PROCESSING_WEEKS: Final = 6
+
+
+def case_age_days(sent_on: date | None, today: date) -> int | None:
+    """Whole days since the application was sent; ``None`` while it is a draft."""
+    if sent_on is None:
+        return None
+    return max((today - sent_on).days, 0)
+
+
+@lru_cache(maxsize=4096)
+def processing_deadline(sent_on: date) -> date:
+    """The day the expected 6 weeks end (cached: a case list asks it for every row)."""
+    return add_weeks(sent_on, EXPECTED_PROCESSING_WEEKS)
+
+
+def past_expected_processing(sent_on: date | None, today: date, awaiting_fund: bool) -> bool:
+    """Whether the fund has had a sent case longer than the expected 6 weeks."""
+    return awaiting_fund and sent_on is not None and today > processing_deadline(sent_on)
+
+
+def last_sent_day_flagged(today: date) -> date:
+    """The latest sending day whose expected processing time has passed by ``today``: a case
+    awaiting the fund is flagged exactly when it was sent on or before this day (so the case
+    list can filter on it in SQL without re-implementing the rule)."""
+    day = today - timedelta(weeks=EXPECTED_PROCESSING_WEEKS)
+    while processing_deadline(day) >= today:
+        day -= timedelta(days=1)
+    return day
+
+
+def statement_due(year: int) -> date:
+    """The deadline of the statement for calendar ``year``: 6 months after the year's end."""
+    return this_or_next_working_day(date(year + 1, 6, 30))
+
+
+def statement_years(start_year: int, end_year: int) -> list[int]:
+    """The calendar years of a commitment period, each with its own statement."""
+    if end_year < start_year:
+        raise ValueError(f"period ends ({end_year}) before it starts ({start_year})")
+    return list(range(start_year, end_year + 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    year: int
+    due_on: date
+    received_on: date | None = None
+
+    def is_overdue(self, today: date) -> bool:
+        return self.received_on is None and today > self.due_on
+
+
+def overdue_years(statements: Iterable[Statement], today: date) -> list[int]:
+    return sorted(s.year for s in statements if s.is_overdue(today))

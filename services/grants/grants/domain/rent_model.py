@@ -1,0 +1,215 @@
+"""Rent support (huslejestøtte): the fund's rent model, step by step (seed 001, "Huslejemodel").
+
+The department's rent is compared with the **average comparable department** — same
+construction period, same building type (etage / tæt-lav), similar average dwelling size, same
+region — whose rent is the benchmark calculator's comparable-group average for ``rent_per_m2``
+(received as ``benchmarks.keyfigures.updated``; the groups are computed there, never here). The
+fund adds or deducts DKK per m² for its assessments of the renovation need, the accounts, the
+department's attractiveness and the local competition; the result is the target rent
+(tilstræbt leje).
+
+* excess rent per m² = the department's rent − the target rent;
+* a department is covered only when the excess is at least the **minimum support need** per m²
+  (the support funds cannot cover the real need, so a minimum applies); a department that is not
+  covered is transferred to the national disposition fund (landsdispositionsfonden) as an
+  ordinary operating-support case before any final refusal;
+* the yearly need = excess per m² × the department's area (dwellings × average dwelling size);
+* the housing organisation contributes **25 %** of it; the rent support is the remaining 75 %;
+* the reduction is spread over the dwellings about **1/3 as a base amount** per dwelling and
+  **2/3 as an area amount** per m² (rent differentiation, "indbyrdes værdi").
+
+Every step is kept with its inputs and result so the caseworker and the applicant see the
+calculation. Amounts are ``Decimal``: DKK per m² and DKK a year with øre.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Final
+
+from common.money import format_dkk, to_dkk
+
+OWN_CONTRIBUTION_SHARE: Final = Decimal("0.25")
+BASE_SHARE: Final = Decimal(1) / Decimal(3)
+AREA_SHARE: Final = Decimal(2) / Decimal(3)
+DEFAULT_MINIMUM_NEED_PER_M2: Final = Decimal("25.00")
+_PER_M2 = Decimal("0.01")
+
+
+class Adjustment(StrEnum):
+    RENOVATION_NEED = "renovation_need"  # renoveringsbehov
+    ACCOUNTS = "accounts"  # afdelingens regnskab
+    ATTRACTIVENESS = "attractiveness"  # attraktionsværdi
+    LOCAL_COMPETITION = "local_competition"  # lokal konkurrencesituation
+
+
+ADJUSTMENT_LABELS: Final = {
+    Adjustment.RENOVATION_NEED: "Tillæg/fradrag for renoveringsbehov",
+    Adjustment.ACCOUNTS: "Tillæg/fradrag for regnskab",
+    Adjustment.ATTRACTIVENESS: "Tillæg/fradrag for attraktionsværdi",
+    Adjustment.LOCAL_COMPETITION: "Tillæg/fradrag for lokal konkurrencesituation",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    code: str
+    label: str  # Danish, for the caseworker and the applicant
+    value: Decimal
+    unit: str  # "kr./m²/år", "kr./år", "m²", "kr./bolig/år"
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentInput:
+    department_id: str
+    rent_per_m2: Decimal  # the department's rent, DKK/m²/year
+    comparable_rent_per_m2: Decimal  # the comparable group's average department
+    dwellings: int
+    average_dwelling_size: Decimal  # m²
+    adjustments: dict[Adjustment, Decimal]  # DKK/m²/year, + addition, − deduction
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentResult:
+    department_id: str
+    covered: bool
+    steps: tuple[Step, ...]
+    yearly_need: Decimal
+    own_contribution: Decimal
+    support: Decimal
+    base_amount_per_dwelling: Decimal
+    area_amount_per_m2: Decimal
+    transfer_to_disposition_fund: bool
+
+
+def _m2(value: Decimal) -> Decimal:
+    return value.quantize(_PER_M2)
+
+
+def calculate(department: DepartmentInput, minimum_need_per_m2: Decimal) -> DepartmentResult:
+    d = department
+    steps: list[Step] = [
+        Step(
+            "rent",
+            "Afdelingens leje",
+            _m2(d.rent_per_m2),
+            "kr./m²/år",
+            "Afdelingens gennemsnitlige husleje pr. m² (benchmarkberegneren).",
+        ),
+        Step(
+            "comparable",
+            "Tilsvarende gennemsnitlig afdeling",
+            _m2(d.comparable_rent_per_m2),
+            "kr./m²/år",
+            "Gennemsnittet af sammenlignelige afdelinger: samme årgang, art, boligstørrelse og "
+            "region (benchmarkberegnerens sammenligningsgruppe).",
+        ),
+    ]
+    target = d.comparable_rent_per_m2
+    for adjustment in Adjustment:
+        amount = d.adjustments.get(adjustment, Decimal(0))
+        target += amount
+        steps.append(
+            Step(
+                adjustment.value,
+                ADJUSTMENT_LABELS[adjustment],
+                _m2(amount),
+                "kr./m²/år",
+                "Fondens vurdering (+ tillæg, − fradrag).",
+            )
+        )
+    steps.append(
+        Step(
+            "target",
+            "Tilstræbt leje",
+            _m2(target),
+            "kr./m²/år",
+            "Tilsvarende afdeling med tillæg og fradrag.",
+        )
+    )
+    excess = d.rent_per_m2 - target
+    steps.append(
+        Step("excess", "Merleje", _m2(excess), "kr./m²/år", "Afdelingens leje − tilstræbt leje.")
+    )
+    covered = excess >= minimum_need_per_m2
+    steps.append(
+        Step(
+            "minimum",
+            "Minimumsstøttebehov",
+            _m2(minimum_need_per_m2),
+            "kr./m²/år",
+            "Omfattet"
+            if covered
+            else "Ikke omfattet: merlejen er under minimumsstøttebehovet; afdelingen overføres til "
+            "landsdispositionsfonden som almindelig driftsstøttesag inden evt. endeligt afslag.",
+        )
+    )
+    area = _m2(d.dwellings * d.average_dwelling_size)
+    steps.append(
+        Step(
+            "area",
+            "Afdelingens areal",
+            area,
+            "m²",
+            f"{d.dwellings} boliger × {_m2(d.average_dwelling_size)} m² i gennemsnit.",
+        )
+    )
+    zero = Decimal("0.00")
+    if not covered:
+        return DepartmentResult(
+            d.department_id, False, tuple(steps), zero, zero, zero, zero, zero, True
+        )
+    need = to_dkk(excess * area)
+    own = to_dkk(need * OWN_CONTRIBUTION_SHARE)
+    support = need - own
+    base_total = to_dkk(support * BASE_SHARE)
+    area_total = support - base_total
+    base_per_dwelling = to_dkk(base_total / d.dwellings) if d.dwellings else zero
+    area_per_m2 = to_dkk(area_total / area) if area else zero
+    steps += [
+        Step(
+            "need",
+            "Støttebehov pr. år",
+            need,
+            "kr./år",
+            f"Merleje × areal = {_m2(excess)} × {area}.",
+        ),
+        Step(
+            "own_contribution",
+            "Boligorganisationens egetbidrag (25 %)",
+            own,
+            "kr./år",
+            f"25 % af {format_dkk(need)}.",
+        ),
+        Step(
+            "support", "Huslejestøtte pr. år", support, "kr./år", "Støttebehov − egetbidrag (75 %)."
+        ),
+        Step(
+            "base_amount",
+            "Grundbeløb pr. bolig (ca. 1/3)",
+            base_per_dwelling,
+            "kr./bolig/år",
+            f"1/3 af støtten ({format_dkk(base_total)}) fordelt på {d.dwellings} boliger.",
+        ),
+        Step(
+            "area_amount",
+            "Arealbeløb pr. m² (ca. 2/3)",
+            area_per_m2,
+            "kr./m²/år",
+            f"2/3 af støtten ({format_dkk(area_total)}) fordelt på {area} m².",
+        ),
+    ]
+    return DepartmentResult(
+        d.department_id,
+        True,
+        tuple(steps),
+        need,
+        own,
+        support,
+        base_per_dwelling,
+        area_per_m2,
+        False,
+    )

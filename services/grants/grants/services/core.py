@@ -1,0 +1,150 @@
+"""Building blocks the use cases share: the clock, loading a case the caller may see, the case
+history, and the budget between its JSON form and the domain's :class:`Budget`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from common.access import Scope
+from grants.db.models import ApplicationRow
+from grants.db.repositories import ApplicationRepository
+from grants.domain.budget import Budget, CostCategory, CostLine, IncomeLine, IncomeSource
+from grants.domain.errors import ApplicationChangedError, ApplicationNotFoundError
+from grants.domain.plan import Area, Goal, Milestone, PartialAgreement, Plan, SubGoal
+
+Clock = Callable[[], datetime]
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def today_of(at: datetime) -> date:
+    """The Danish calendar day of an instant (deadlines are Danish days)."""
+    return at.astimezone(COPENHAGEN).date()
+
+
+def not_found(application_id: str) -> ApplicationNotFoundError:
+    return ApplicationNotFoundError(
+        f"Application {application_id} was not found among the cases you may see."
+    )
+
+
+async def load(
+    repo: ApplicationRepository, scope: Scope, application_id: str, *, lock: bool = False
+) -> ApplicationRow:
+    """The case if the caller may see it (404 otherwise, so its existence does not leak);
+    ``lock`` takes the row lock that serialises the case's transitions and edits."""
+    application = await repo.visible_application(scope, application_id, lock=lock)
+    if application is None:
+        raise not_found(application_id)
+    return application
+
+
+def check_version(application: ApplicationRow, expected: int | None) -> None:
+    """409 when the caller's ``If-Match`` names another version than the case's current one."""
+    if expected is not None and application.version != expected:
+        raise ApplicationChangedError(
+            f"Application {application.id} is at version {application.version}, not {expected}: "
+            "someone changed it since you read it. Read it again and apply your change anew."
+        )
+
+
+async def record(
+    repo: ApplicationRepository,
+    application: ApplicationRow,
+    scope: Scope | None,
+    action: str,
+    detail: str,
+    data: dict[str, Any] | None = None,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """A line in the case's history (``scope`` None: the system), and a new version."""
+    when = at or now()
+    application.version += 1
+    application.updated_at = when
+    await repo.add_history(
+        application.id,
+        scope.subject if scope else "system",
+        scope.role.value if scope else "system",
+        action,
+        detail,
+        data,
+        when,
+    )
+
+
+def budget_of(data: dict[str, Any] | None) -> Budget | None:
+    if data is None:
+        return None
+    return Budget(
+        years=int(data["years"]),
+        income=tuple(
+            IncomeLine(IncomeSource(line["source"]), Decimal(line["amount"]), line.get("text", ""))
+            for line in data.get("income", [])
+        ),
+        costs=tuple(
+            CostLine(
+                CostCategory(line["category"]),
+                Decimal(line["amount"]),
+                line.get("text", ""),
+                None if line.get("extra_cost") is None else Decimal(line["extra_cost"]),
+            )
+            for line in data.get("costs", [])
+        ),
+    )
+
+
+def budget_json(budget: Budget) -> dict[str, Any]:
+    return {
+        "years": budget.years,
+        "income": [
+            {"source": line.source.value, "amount": str(line.amount), "text": line.text}
+            for line in budget.income
+        ],
+        "costs": [
+            {
+                "category": line.category.value,
+                "amount": str(line.amount),
+                "text": line.text,
+                "extra_cost": None if line.extra_cost is None else str(line.extra_cost),
+            }
+            for line in budget.costs
+        ],
+    }
+
+
+def plan_of(data: dict[str, Any] | None) -> Plan | None:
+    """The stored plan JSON (the API's ``PlanIn``, dumped) as the domain's :class:`Plan`."""
+    if data is None:
+        return None
+    strategic = data.get("strategic_agreement") or {}
+    goals = strategic.get("goals") or {}
+    return Plan(
+        goal_indicators={
+            Goal(code): tuple(item.get("indicators") or ()) for code, item in goals.items()
+        },
+        organisation=strategic.get("organisation") or "",
+        partial_agreements={
+            Area(code): PartialAgreement(
+                sub_goals=tuple(
+                    SubGoal(s.get("text") or "", tuple(s.get("indicators") or ()))
+                    for s in item.get("sub_goals") or ()
+                ),
+                activities=item.get("activities") or "",
+                roles=item.get("roles") or "",
+            )
+            for code, item in (data.get("partial_agreements") or {}).items()
+        },
+        emergency_plan=data.get("emergency_plan") or "",
+        milestones=tuple(
+            Milestone(date.fromisoformat(m["due_on"]), m.get("text") or "")
+            for m in data.get("milestones") or ()
+        ),
+    )

@@ -1,0 +1,235 @@
+"""After commitment: the yearly regulation-account statements, the overdue round, stopping and
+resuming payments, and the payments themselves.
+
+* The overdue round (a worker job with a clock) finds statements past their deadline and not
+  received, marks the case overdue and publishes ``grants.report.overdue`` once per statement.
+* The fund may then stop payments (only while a statement is overdue).
+* Receiving the missing statement(s) clears the overdue mark and, when payments were stopped and
+  nothing is overdue any more, resumes them (``grants.payments.resumed``).
+* A payment is recorded only while payments run, and never beyond the committed amount
+  (an advance: within the advance granted at prequalification).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from common.access import Scope
+from common.db.engine import Database
+from common.db.uow import UnitOfWork
+from common.errors import NotFoundError, RuleViolationError
+from common.money import format_dkk
+from grants.db.models import ApplicationRow, PaymentRow, StatementRow
+from grants.db.repositories import ApplicationRepository
+from grants.domain.deadlines import Statement, overdue_years
+from grants.domain.errors import (
+    PaymentRefusedError,
+    PaymentsStoppedError,
+    TransitionNotAllowedError,
+)
+from grants.domain.lifecycle import PaymentAction, Status, ensure_committed, payments_transition
+from grants.events import outgoing
+from grants.services.core import Clock, load, now, record, today_of
+from grants.services.roles import FUND_ROLES, STATEMENT_ROLES
+
+
+def _overdue(statements: list[StatementRow], today: date) -> list[int]:
+    return overdue_years([Statement(s.year, s.due_on, s.received_on) for s in statements], today)
+
+
+async def receive_statement(
+    uow: UnitOfWork, scope: Scope, application_id: str, year: int
+) -> ApplicationRow:
+    scope.require(STATEMENT_ROLES, "hand in yearly statements")
+    repo = ApplicationRepository(uow.session)
+    application = await load(repo, scope, application_id, lock=True)
+    statement = await repo.statement(application.id, year)
+    if statement is None:
+        raise NotFoundError(
+            f"Application {application.id} has no statement for {year}; statements are due for "
+            "each calendar year of the commitment period."
+        )
+    if statement.received_on is not None:
+        raise TransitionNotAllowedError(
+            f"The statement for {year} was already received on {statement.received_on}."
+        )
+    at = now()
+    today = today_of(at)
+    statement.received_on = today
+    statement.received_by = scope.subject
+    late = today > statement.due_on
+    await record(
+        repo,
+        application,
+        scope,
+        "statement_received",
+        f"Regulation-account statement for {year} received"
+        + (f" (due {statement.due_on})." if late else "."),
+        {"year": year},
+        at=at,
+    )
+    remaining = _overdue(await repo.statements_of(application.id), today)
+    application.overdue = bool(remaining)
+    if application.payments_stopped and not remaining:
+        application.payments_stopped = payments_transition(
+            Status(application.status), True, PaymentAction.RESUME, remaining
+        )
+        await record(
+            repo,
+            application,
+            None,
+            "payments_resumed",
+            "Payments resumed: no statement is overdue any more.",
+            at=at,
+        )
+        uow.record_event(outgoing.payments_resumed(application, at))
+    return application
+
+
+async def stop_payments(
+    uow: UnitOfWork, scope: Scope, application_id: str, reason: str
+) -> ApplicationRow:
+    scope.require(FUND_ROLES, "stop payments")
+    repo = ApplicationRepository(uow.session)
+    application = await load(repo, scope, application_id, lock=True)
+    at = now()
+    years = _overdue(await repo.statements_of(application.id), today_of(at))
+    application.payments_stopped = payments_transition(
+        Status(application.status), application.payments_stopped, PaymentAction.STOP, years
+    )
+    await record(
+        repo,
+        application,
+        scope,
+        "payments_stopped",
+        f"Payments stopped: {reason}",
+        {"overdue_years": years},
+        at=at,
+    )
+    uow.record_event(outgoing.payments_stopped(application, years, reason, at))
+    return application
+
+
+@dataclass(frozen=True, slots=True)
+class NewPayment:
+    kind: str  # advance | instalment
+    amount: Decimal
+    paid_on: date
+
+
+async def record_payment(
+    uow: UnitOfWork, scope: Scope, application_id: str, payment: NewPayment
+) -> PaymentRow:
+    scope.require(FUND_ROLES, "record payments")
+    repo = ApplicationRepository(uow.session)
+    application = await load(repo, scope, application_id, lock=True)
+    if application.payments_stopped:
+        raise PaymentsStoppedError(
+            f"Payments to {application.id} are stopped until the overdue statements are received."
+        )
+    if payment.amount <= 0:
+        raise PaymentRefusedError("A payment is a positive amount.")
+    payments = await repo.payments_of(application.id)
+    paid = sum((p.amount for p in payments if p.kind == payment.kind), Decimal(0))
+    if payment.kind == "advance":
+        limit = application.advance_amount
+        if limit is None or Status(application.status) in (Status.DRAFT, Status.SENT):
+            raise PaymentRefusedError("No advance was granted at prequalification.")
+        what = "the advance granted"
+    else:
+        if (
+            Status(application.status) is not Status.COMMITTED
+            or application.committed_amount is None
+        ):
+            raise PaymentRefusedError("Instalments are paid only after commitment.")
+        limit = application.committed_amount
+        what = "the committed amount"
+    if paid + payment.amount > limit:
+        raise PaymentRefusedError(
+            f"{format_dkk(paid)} is already paid; {format_dkk(payment.amount)} more would exceed "
+            f"{what} ({format_dkk(limit)})."
+        )
+    row = PaymentRow(
+        application_id=application.id,
+        kind=payment.kind,
+        amount=payment.amount,
+        paid_on=payment.paid_on,
+        recorded_by=scope.subject,
+    )
+    await repo.add_row(row)
+    await record(
+        repo,
+        application,
+        scope,
+        "payment_recorded",
+        f"{payment.kind.capitalize()} of {format_dkk(payment.amount)} paid on {payment.paid_on}.",
+        {"amount": str(payment.amount), "paid_on": payment.paid_on.isoformat()},
+    )
+    return row
+
+
+async def run_overdue_round(database: Database, clock: Clock, batch: int = 200) -> int:
+    """Report each statement that passed its deadline unreceived, once. Returns how many."""
+    reported = 0
+    while True:
+        async with UnitOfWork(database) as uow:
+            at = clock()
+            repo = ApplicationRepository(uow.session)
+            due = await repo.newly_overdue_statements(today_of(at), batch)
+            for statement in due:
+                application = await repo.application_by_id(statement.application_id, lock=True)
+                assert application is not None
+                statement.overdue_at = at
+                application.overdue = True
+                await record(
+                    repo,
+                    application,
+                    None,
+                    "statement_overdue",
+                    f"The regulation-account statement for {statement.year} was due "
+                    f"{statement.due_on} and has not been received.",
+                    {"year": statement.year},
+                    at=at,
+                )
+                uow.record_event(
+                    outgoing.statement_overdue(application, statement.year, statement.due_on, at)
+                )
+            await uow.commit()
+        reported += len(due)
+        if len(due) < batch:
+            return reported
+
+
+async def record_review(
+    uow: UnitOfWork, scope: Scope, application_id: str, held_on: date, notes: str
+) -> ApplicationRow:
+    """The fund's one-year review (etårseftersyn) of a committed effort: held when the first
+    statement is available, as far as possible."""
+    scope.require(FUND_ROLES, "record the one-year review")
+    repo = ApplicationRepository(uow.session)
+    application = await load(repo, scope, application_id, lock=True)
+    ensure_committed(Status(application.status), "The one-year review")
+    if application.committed_at is not None and held_on < today_of(application.committed_at):
+        raise RuleViolationError(
+            f"The review cannot be held ({held_on}) before the commitment "
+            f"({today_of(application.committed_at)})."
+        )
+    first = next(iter(await repo.statements_of(application.id)), None)
+    application.review_held_on = held_on
+    application.review_notes = notes
+    await record(
+        repo,
+        application,
+        scope,
+        "review_held",
+        f"One-year review held on {held_on}"
+        + (
+            "."
+            if first is not None and first.received_on is not None
+            else " (before the first statement was received)."
+        ),
+        {"held_on": held_on.isoformat()},
+    )
+    return application

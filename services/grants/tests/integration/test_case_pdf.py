@@ -1,0 +1,40 @@
+"""The case as PDF: what the fund and the applicant see printed."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+
+from .support import API, create, fund, master_data, org, to_status
+
+
+class TestCasePdf:
+    async def test_a_committed_case_as_pdf(self, grants_client, grants_db, tokens):
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "committed")
+        r = await client.get(f"{API}/applications/{app['id']}/pdf", headers=org(tokens, "o-1"))
+        assert r.status_code == 200
+        assert r.headers["content-type"] == "application/pdf"
+        reader = PdfReader(io.BytesIO(r.content))
+        text = " ".join(page.extract_text() for page in reader.pages)
+        assert f"§ 91a-sag {app['id']}" in text
+        assert "Boligsocial indsats Søndergården" in text
+        assert "Tilsagn givet" in text
+        assert "7.000.000,00" in text  # the commitment
+        assert "7.500.000,00" in text  # reserved and applied for
+        assert "KB 18.11.2026 pkt. 7" in text
+        assert "Høj ledighed og mange unge uden uddannelse." in text
+        assert "Administration og revision" in text
+        assert "30. juni 2025" in text  # the 2024 statement's deadline
+        assert "Prequalified;" in text  # the history
+
+    async def test_another_organisation_gets_404(self, grants_client, grants_db, tokens):
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await create(client, tokens)
+        r = await client.get(f"{API}/applications/{app['id']}/pdf", headers=org(tokens, "o-2"))
+        assert r.status_code == 404
+        r = await client.get(f"{API}/applications/{app['id']}/pdf", headers=fund(tokens))
+        assert r.status_code == 200

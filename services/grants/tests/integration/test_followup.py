@@ -1,0 +1,251 @@
+"""After commitment, with a controlled clock: the overdue round reports a statement not received
+by its deadline once; the fund stops payments; receipt resumes them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from grants.services.core import today_of
+from grants.services.followup import run_overdue_round
+
+from .support import API, XLSX, code, create, fund, master_data, org, outbox, post, to_status
+
+
+def clock_at(*args: int):
+    return lambda: datetime(*args, tzinfo=UTC)
+
+
+async def committed_case(grants_client, grants_db, tokens):
+    client = await grants_client()
+    await master_data(grants_db)
+    app = await to_status(client, tokens, await create(client, tokens), "committed")
+    return client, app
+
+
+class TestOverdueRound:
+    async def test_nothing_is_overdue_on_the_deadline_day(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        _client, _app = await committed_case(grants_client, grants_db, tokens)
+        # 2024's statement is due Monday 30 June 2025; at noon in Copenhagen it is still in time
+        assert await run_overdue_round(grants_db, clock_at(2025, 6, 30, 10, 0)) == 0
+        assert outbox(grants_db_url, "grants.report.overdue") == []
+
+    async def test_the_day_after_the_deadline_it_is_reported_once(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        assert await run_overdue_round(grants_db, clock_at(2025, 7, 1, 6, 0)) == 1
+        assert await run_overdue_round(grants_db, clock_at(2025, 7, 2, 6, 0)) == 0
+        (event,) = outbox(grants_db_url, "grants.report.overdue")
+        assert event["data"]["statement_year"] == 2024
+        assert event["data"]["due_on"] == "2025-06-30"
+        assert event["data"]["organisation_ids"] == ["o-1"]
+        stored = (await client.get(f"{API}/applications/{app['id']}", headers=fund(tokens))).json()
+        assert stored["overdue"] is True
+        history = (
+            await client.get(f"{API}/applications/{app['id']}/history", headers=fund(tokens))
+        ).json()["items"]
+        assert (history[-1]["action"], history[-1]["actor"]) == ("statement_overdue", "system")
+
+    async def test_a_received_statement_is_never_reported(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        r = await client.post(
+            f"{API}/applications/{app['id']}/statements/2024", headers=post(org(tokens, "o-1"))
+        )
+        assert r.status_code == 200
+        # today (December 2026) 2025's statement is overdue too; 2024's must not be reported
+        assert await run_overdue_round(grants_db, clock_at(2026, 7, 1, 6, 0)) == 1
+        (event,) = outbox(grants_db_url, "grants.report.overdue")
+        assert event["data"]["statement_year"] == 2025
+
+
+class TestPaymentStop:
+    async def test_stop_refused_while_nothing_is_overdue(self, grants_client, grants_db, tokens):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        for year in (2024, 2025):  # the ones past their deadline today
+            await client.post(
+                f"{API}/applications/{app['id']}/statements/{year}",
+                headers=post(org(tokens, "o-1")),
+            )
+        r = await client.post(
+            f"{API}/applications/{app['id']}/payments/stop",
+            json={"reason": "Mangler opgørelse"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 409
+        assert "overdue" in r.json()["detail"]
+
+    async def test_overdue_then_stop_then_receipt_resumes(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        app_id = app["id"]
+        r = await client.post(
+            f"{API}/applications/{app_id}/payments",
+            json={"kind": "instalment", "amount": "1000000.00", "paid_on": "2025-03-01"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 201, r.text
+        assert await run_overdue_round(grants_db, clock_at(2026, 7, 1, 6, 0)) == 2
+        reason = "Reguleringskontoopgørelserne for 2024 og 2025 er ikke modtaget."
+        r = await client.post(
+            f"{API}/applications/{app_id}/payments/stop",
+            json={"reason": reason},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["payments_stopped"] is True
+        (stopped,) = outbox(grants_db_url, "grants.payments.stopped")
+        assert stopped["data"]["overdue_years"] == [2024, 2025]
+        assert stopped["data"]["reason"] == reason
+
+        r = await client.post(
+            f"{API}/applications/{app_id}/payments",
+            json={"kind": "instalment", "amount": "1.00", "paid_on": "2026-08-01"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 409
+        assert code(r) == "payments-stopped"
+
+        r = await client.post(
+            f"{API}/applications/{app_id}/statements/2024", headers=post(org(tokens, "o-1"))
+        )
+        assert r.json()["payments_stopped"] is True  # 2025 is still missing
+        assert outbox(grants_db_url, "grants.payments.resumed") == []
+        r = await client.post(
+            f"{API}/applications/{app_id}/statements/2025", headers=post(org(tokens, "o-1"))
+        )
+        body = r.json()
+        assert (body["payments_stopped"], body["overdue"]) == (False, False)
+        (resumed,) = outbox(grants_db_url, "grants.payments.resumed")
+        assert resumed["data"]["application_id"] == app_id
+
+        r = await client.post(
+            f"{API}/applications/{app_id}/payments",
+            json={"kind": "instalment", "amount": "500000.00", "paid_on": "2026-08-01"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 201
+        stored = (await client.get(f"{API}/applications/{app_id}", headers=fund(tokens))).json()
+        assert [(p["amount"], p["paid_on"]) for p in stored["payments"]] == [
+            ("1000000.00", "2025-03-01"),
+            ("500000.00", "2026-08-01"),
+        ]
+
+    async def test_payments_never_exceed_the_commitment(self, grants_client, grants_db, tokens):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        r = await client.post(
+            f"{API}/applications/{app['id']}/payments",
+            json={"kind": "instalment", "amount": "7000000.01", "paid_on": "2025-03-01"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422
+        assert code(r) == "payment-refused"
+
+    async def test_a_statement_twice_is_refused(self, grants_client, grants_db, tokens):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        url = f"{API}/applications/{app['id']}/statements/2024"
+        assert (await client.post(url, headers=post(org(tokens, "o-1")))).status_code == 200
+        r = await client.post(url, headers=post(org(tokens, "o-1")))
+        assert r.status_code == 409
+        r = await client.post(
+            f"{API}/applications/{app['id']}/statements/2031", headers=post(fund(tokens))
+        )
+        assert r.status_code == 404
+
+
+class TestYearlyStatusAndReview:
+    async def test_a_yearly_status_report_per_year_of_the_period(
+        self, grants_client, grants_db, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        url = f"{API}/applications/{app['id']}/attachments"
+        r = await client.post(
+            url,
+            params={"kind": "yearly_status", "filename": "status-2025.xlsx", "year": 2025},
+            content=XLSX,
+            headers=post(org(tokens, "o-1")),
+        )
+        assert r.status_code == 201, r.text
+        assert (r.json()["kind"], r.json()["year"]) == ("yearly_status", 2025)
+        r = await client.post(
+            url,
+            params={"kind": "yearly_status", "filename": "status-2031.xlsx", "year": 2031},
+            content=XLSX,
+            headers=post(org(tokens, "o-1")),
+        )
+        assert r.status_code == 422
+        assert "2024–2027" in r.json()["detail"]
+
+    async def test_no_yearly_status_before_commitment(self, grants_client, grants_db, tokens):
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await create(client, tokens)
+        r = await client.post(
+            f"{API}/applications/{app['id']}/attachments",
+            params={"kind": "yearly_status", "filename": "s.xlsx", "year": 2026},
+            content=XLSX,
+            headers=post(org(tokens, "o-1")),
+        )
+        assert r.status_code == 409
+
+    async def test_the_one_year_review(self, grants_client, grants_db, tokens):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        await client.post(
+            f"{API}/applications/{app['id']}/statements/2024", headers=post(org(tokens, "o-1"))
+        )
+        held_on = today_of(datetime.now(UTC)).isoformat()
+        r = await client.post(
+            f"{API}/applications/{app['id']}/review",
+            json={"held_on": held_on, "notes": "God fremdrift; bestyrelsen er etableret."},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 200, r.text
+        assert (r.json()["review_held_on"], r.json()["review_notes"]) == (
+            held_on,
+            "God fremdrift; bestyrelsen er etableret.",
+        )
+        history = (
+            await client.get(f"{API}/applications/{app['id']}/history", headers=fund(tokens))
+        ).json()["items"]
+        assert history[-1]["detail"] == f"One-year review held on {held_on}."
+        r = await client.post(
+            f"{API}/applications/{app['id']}/review",
+            json={"held_on": "2020-01-01", "notes": "x"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422
+
+
+class TestAdvance:
+    async def test_the_advance_granted_at_prequalification_is_paid_once(
+        self, grants_client, grants_db, tokens
+    ):
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "prequalified")
+        url = f"{API}/applications/{app['id']}/payments"
+        r = await client.post(
+            url,
+            json={"kind": "advance", "amount": "400000.00", "paid_on": "2026-11-20"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 201, r.text
+        assert (r.json()["kind"], r.json()["amount"]) == ("advance", "400000.00")
+        r = await client.post(
+            url,
+            json={"kind": "advance", "amount": "0.01", "paid_on": "2026-11-21"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422
+        assert "400.000,00" in r.json()["detail"]
+        r = await client.post(
+            url,
+            json={"kind": "instalment", "amount": "1.00", "paid_on": "2026-11-21"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422
+        assert "after commitment" in r.json()["detail"]

@@ -1,0 +1,96 @@
+"""The read model of the register's organisations and departments: fed by events through the
+inbox, once; an older version never overwrites a newer one."""
+
+from __future__ import annotations
+
+from common.events.consumer import Outcome
+
+from .support import API, apply, create, department, key_figures, organisation, sql
+
+
+class TestMasterData:
+    async def test_a_duplicate_event_is_applied_once(self, grants_client, grants_db, grants_db_url):
+        await grants_client()
+        event = department("d-1", "o-1")
+        outcomes = await apply(grants_db, event, event)
+        assert outcomes[1] is Outcome.DUPLICATE
+        assert sql(grants_db_url, "SELECT id, version FROM departments") == [("d-1", 1)]
+
+    async def test_an_older_version_arriving_late_changes_nothing(
+        self, grants_client, grants_db, grants_db_url
+    ):
+        await grants_client()
+        await apply(
+            grants_db,
+            department("d-1", "o-1", municipality="147", version=2),
+            department("d-1", "o-1", municipality="101", version=1),
+            organisation("o-1", home="147", version=3),
+            organisation("o-1", home="101", version=2),
+        )
+        assert sql(grants_db_url, "SELECT municipality_code, version, region FROM departments") == [
+            ("147", 2, "capital")
+        ]
+        assert sql(grants_db_url, "SELECT home_municipality_code FROM organisations") == [("147",)]
+
+    async def test_a_new_application_is_prefilled_with_the_newest_facts(
+        self, grants_client, grants_db, tokens
+    ):
+        client = await grants_client()
+        await apply(
+            grants_db,
+            organisation("o-1"),
+            department("d-1", "o-1", year=1960),
+            department("d-1", "o-1", version=2, year=1961),
+        )
+        app = await create(client, tokens)
+        assert app["forms"][0]["prefilled"]["construction_year"] == 1961
+        assert app["forms"][0]["prefilled"]["register_version"] == 2
+        r = await client.get(f"{API}/applications/{app['id']}", headers={})
+        assert r.status_code == 401
+
+
+class TestPrefilledFigures:
+    async def test_forms_take_the_rent_and_letting_figures_of_the_year_before(
+        self, grants_client, grants_db, tokens
+    ):
+        client = await grants_client()
+        await apply(
+            grants_db,
+            organisation("o-1"),
+            department("d-1", "o-1"),
+            key_figures(
+                "d-1",
+                "o-1",
+                rent="1034.5",
+                comparable="980.25",
+                vacancy="1.25",
+                move_out="12.5",
+                year=2024,
+            ),
+            key_figures(
+                "d-1",
+                "o-1",
+                rent="1050.1234",
+                comparable="990.00",
+                vacancy="0.8",
+                move_out="11",
+                year=2025,
+            ),
+            key_figures("d-1", "o-1", rent="1100.00", comparable="1000.00", year=2026),
+        )
+        app = await create(client, tokens)  # frame year 2026: the 2025 figures
+        (form,) = app["forms"]
+        assert form["prefilled"]["key_figures"] == {
+            "year": 2025,
+            "rent_per_m2": "1050.12",
+            "comparable_rent_per_m2": "990.00",
+            "vacancy_share": "0.80",
+            "move_out_rate": "11.00",
+            "average_dwelling_size": "75.00",
+        }
+        assert form["answers"] == {
+            "average_rent_per_m2": "1050.12",
+            "vacancy_percent": "0.80",
+            "turnover_percent": "11.00",
+        }
+        assert "average_rent_per_m2" not in form["missing"]

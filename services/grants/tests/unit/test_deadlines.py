@@ -1,0 +1,85 @@
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grants.domain.deadlines import (
+    Statement,
+    case_age_days,
+    last_sent_day_flagged,
+    overdue_years,
+    past_expected_processing,
+    processing_deadline,
+    statement_due,
+    statement_years,
+)
+
+
+class TestCaseAge:
+    def test_age_in_days_since_sent(self) -> None:
+        assert case_age_days(date(2026, 1, 5), date(2026, 2, 4)) == 30
+
+    def test_a_draft_has_no_age(self) -> None:
+        assert case_age_days(None, date(2026, 2, 4)) is None
+
+    def test_six_weeks_end_on_the_same_weekday(self) -> None:
+        assert processing_deadline(date(2026, 1, 5)) == date(2026, 2, 16)
+
+    def test_six_weeks_ending_on_a_holiday_move_to_the_next_working_day(self) -> None:
+        # sent Monday 9 March 2026: 6 weeks is Easter Monday 6 April 2026 -> Tuesday 7 April
+        assert processing_deadline(date(2026, 2, 23)) == date(2026, 4, 7)
+
+    def test_flag_only_after_the_deadline_day(self) -> None:
+        sent = date(2026, 1, 5)
+        assert not past_expected_processing(sent, date(2026, 2, 16), True)
+        assert past_expected_processing(sent, date(2026, 2, 17), True)
+
+    def test_no_flag_once_the_fund_has_decided(self) -> None:
+        assert not past_expected_processing(date(2026, 1, 5), date(2026, 6, 1), False)
+
+
+class TestStatements:
+    def test_due_six_months_after_year_end(self) -> None:
+        assert statement_due(2026) == date(2027, 6, 30)  # a Wednesday
+
+    def test_due_on_a_weekend_moves_to_monday(self) -> None:
+        assert statement_due(2024) == date(2025, 6, 30)  # Monday
+        assert statement_due(2025) == date(2026, 6, 30)  # Tuesday
+        assert statement_due(2019) == date(2020, 6, 30)
+        assert statement_due(2029) == date(2030, 7, 1)  # 30 June 2030 is a Sunday
+
+    def test_one_statement_per_calendar_year_of_the_period(self) -> None:
+        assert statement_years(2024, 2027) == [2024, 2025, 2026, 2027]
+
+    def test_due_day_itself_is_in_time(self) -> None:
+        statement = Statement(2025, date(2026, 6, 30))
+        assert not statement.is_overdue(date(2026, 6, 30))
+        assert statement.is_overdue(date(2026, 7, 1))
+
+    def test_received_is_never_overdue(self) -> None:
+        statement = Statement(2025, date(2026, 6, 30), received_on=date(2026, 8, 1))
+        assert not statement.is_overdue(date(2027, 1, 1))
+
+    def test_overdue_years(self) -> None:
+        statements = [
+            Statement(2024, date(2025, 6, 30)),
+            Statement(2025, date(2026, 6, 30)),
+            Statement(2023, date(2024, 7, 1), received_on=date(2024, 6, 1)),
+        ]
+        assert overdue_years(statements, date(2026, 7, 1)) == [2024, 2025]
+
+
+class TestFlagCutoff:
+    @given(today=st.dates(date(2020, 1, 1), date(2030, 12, 31)), back=st.integers(0, 120))
+    def test_flagged_exactly_when_sent_on_or_before_the_cutoff(
+        self, today: date, back: int
+    ) -> None:
+        sent = today - timedelta(days=back)
+        assert past_expected_processing(sent, today, True) == (sent <= last_sent_day_flagged(today))
+
+    def test_easter(self) -> None:
+        # Sent 19-23 Feb 2026, the 6 weeks end in Easter (2 April Maundy Thursday to 6 April
+        # Easter Monday) and move to Tuesday 7 April: on 7 April only cases sent by 18 Feb are
+        # flagged, on 8 April those sent by 24 Feb (whose 6 weeks end on 7 April).
+        assert last_sent_day_flagged(date(2026, 4, 7)) == date(2026, 2, 18)
+        assert last_sent_day_flagged(date(2026, 4, 8)) == date(2026, 2, 24)
