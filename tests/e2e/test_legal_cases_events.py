@@ -25,6 +25,7 @@ from common.events.consumer import KafkaConsumerRunner
 from common.events.envelope import Envelope
 from common.events.relay import OutboxRelay
 from common.events.transport import KafkaBus
+from common.testing.documents import a_pdf
 from common.testing.fixtures import service_settings, truncate_all_tables
 from common.testing.kafka import create_topic
 from legal_cases.main import create_app
@@ -32,7 +33,7 @@ from legal_cases.settings import LegalCasesSettings
 from notifications.events.incoming import consumer
 
 API = "/legal-cases/v1"
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = a_pdf()
 
 
 class Rerouting:

@@ -1,14 +1,13 @@
 """Attachments: the accounts material and extra files of a package, and the municipalities'
 statements — PDFs only, stored in the database (bytea) with their SHA-256.
 
-The content type is decided by the file's first bytes (``%PDF-``), not by what the client
+The content type is decided by the file's content (``common.documents``: it must parse as a PDF), not by what the client
 declares; a file over ``GOVERNANCE_ATTACHMENT_MAX_BYTES`` is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
+from common.documents import FileType, clean_filename, identify
 from governance.db.models import AttachmentRow, PackageRow
 from governance.db.repositories import PackageRepository
 from governance.domain.errors import (
@@ -32,10 +32,8 @@ from governance.services.core import (
 )
 from governance.services.roles import EDITOR_ROLES
 
-PDF_MAGIC = b"%PDF-"
 PDF = "application/pdf"
 ACCEPTED_DECLARED = frozenset({PDF, "application/octet-stream", "application/x-pdf"})
-_SAFE_NAME = re.compile(r"[^\w.\- ()æøåÆØÅ]")
 
 
 class AttachmentKind(StrEnum):
@@ -55,11 +53,6 @@ class StoredFile:
     content: bytes
 
 
-def clean_filename(name: str) -> str:
-    cleaned = _SAFE_NAME.sub("_", name.strip().replace("\\", "/").rsplit("/", 1)[-1])[:120]
-    return cleaned or "dokument.pdf"
-
-
 def check_pdf(file: StoredFile, max_bytes: int) -> None:
     if len(file.content) > max_bytes:
         raise AttachmentTooLargeError(
@@ -73,10 +66,10 @@ def check_pdf(file: StoredFile, max_bytes: int) -> None:
             f"Only PDF files are accepted; the request declares '{declared}'. Send the file with "
             "Content-Type: application/pdf."
         )
-    if not file.content.startswith(PDF_MAGIC):
+    if identify(file.content) is not FileType.PDF:
         raise AttachmentRejectedError(
-            "The file is not a PDF (it does not start with %PDF-). Save the document as PDF and "
-            "attach it again."
+            "The file is not a readable PDF (judged by its content: it is another kind of file, "
+            "or a damaged PDF). Save the document as PDF and attach it again."
         )
 
 
@@ -96,7 +89,7 @@ async def store_file(
         package_id=package.id,
         kind=kind,
         municipality_code=municipality,
-        filename=clean_filename(file.filename),
+        filename=clean_filename(file.filename, default="dokument.pdf"),
         content_type=PDF,
         size_bytes=len(file.content),
         sha256=hashlib.sha256(file.content).hexdigest(),

@@ -122,6 +122,17 @@ class TestAttachments:
         assert response.status_code == 422
         assert response.json()["type"] == "urn:housing:problem:attachment-rejected"
 
+    async def test_pdf_magic_followed_by_html_is_not_a_pdf(self, client, tokens):
+        """Issue 12, item 4: only the first bytes used to be read."""
+        response = await attach(
+            client,
+            org(tokens, "BO-1"),
+            b"%PDF-1.7\n<html><script>alert(1)</script></html>",
+            content_type="application/pdf",
+        )
+        assert response.status_code == 422
+        assert "not a readable PDF" in response.json()["detail"]
+
     async def test_another_declared_type_is_refused(self, client, tokens):
         response = await attach(client, org(tokens, "BO-1"), pdf_bytes(), content_type="image/png")
         assert response.status_code == 422

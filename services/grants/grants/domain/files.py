@@ -1,20 +1,12 @@
-"""What a file is, decided by its first bytes (never by its name or declared type), and which
-file types each attachment kind accepts."""
+"""Which file types each attachment kind accepts; what a file is comes from
+``common.documents.identify`` (its content, never its name or declared type)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Final
 
+from common.documents import FileType, identify
 from grants.domain.sending import AttachmentKind
-
-
-class FileType(StrEnum):
-    PDF = "application/pdf"
-    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-_MAGIC: Final = ((b"%PDF-", FileType.PDF), (b"PK\x03\x04", FileType.XLSX))
 
 ACCEPTED: Final[dict[AttachmentKind, frozenset[FileType]]] = {
     AttachmentKind.RESIDENT_DATA: frozenset({FileType.PDF, FileType.XLSX}),
@@ -28,24 +20,17 @@ ACCEPTED: Final[dict[AttachmentKind, frozenset[FileType]]] = {
 }
 
 
-def sniff(content: bytes) -> FileType | None:
-    for magic, file_type in _MAGIC:
-        if content.startswith(magic):
-            return file_type
-    return None
-
-
 def type_problem(kind: AttachmentKind, content: bytes) -> str | None:
     """Why ``content`` cannot be attached as ``kind`` (None when it can)."""
     if not content:
         return "The file is empty."
-    found = sniff(content)
+    found = identify(content)
     accepted = ACCEPTED[kind]
     if found in accepted:
         return None
     names = " or ".join(sorted("PDF" if t is FileType.PDF else "Excel (.xlsx)" for t in accepted))
     return (
         f"A '{kind.value}' attachment must be {names}; the file's content is "
-        f"{'not a recognised document' if found is None else found.value}. Save it in the "
+        f"{'not a recognised (or a damaged) document' if found is None else found.value}. Save it in the "
         "accepted format and upload it again."
     )

@@ -6,8 +6,6 @@ case's history (every role, within what it sees)."""
 from __future__ import annotations
 
 import hashlib
-import io
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,12 +13,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 from sqlalchemy import Row
 
 from common.access import Scope
 from common.db.uow import UnitOfWork
+from common.documents import FileType, clean_filename, identify, pdf_pages
 from common.errors import FieldError, RuleViolationError
 from common.paging import InvalidCursorError, PageOf, decode_cursor, page_of
 from grants.db.models import (
@@ -49,7 +46,7 @@ from grants.domain.errors import (
     MasterDataUnknownError,
     SendBlockedError,
 )
-from grants.domain.files import sniff, type_problem
+from grants.domain.files import type_problem
 from grants.domain.forms import answer_errors, merge_answers, missing_fields
 from grants.domain.frame import ensure_frame_year
 from grants.domain.lifecycle import (
@@ -83,8 +80,6 @@ from grants.services.core import (
     today_of,
 )
 from grants.services.roles import APPLICANT_ROLES, MUNICIPALITY_ROLES
-
-_SAFE_NAME = re.compile(r"[^\w.\- ()æøåÆØÅ]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,21 +436,6 @@ async def save_plan(
 # --- attachments -------------------------------------------------------------------------
 
 
-def clean_filename(name: str) -> str:
-    cleaned = _SAFE_NAME.sub("_", name.strip().replace("\\", "/").rsplit("/", 1)[-1])[:120]
-    return cleaned or "dokument"
-
-
-def pdf_pages(content: bytes) -> int:
-    try:
-        return len(PdfReader(io.BytesIO(content)).pages)
-    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
-        raise AttachmentRejectedError(
-            "The PDF cannot be read (it is damaged or encrypted); save it again as PDF and "
-            "upload it anew."
-        ) from error
-
-
 async def attach(
     uow: UnitOfWork,
     scope: Scope,
@@ -502,9 +482,9 @@ async def attach(
         scope.ensure_acts_for(organisation_id, "upload a declaration")
     elif organisation_id is not None:
         raise RuleViolationError("organisation_id is given only with a declaration.")
-    file_type = sniff(content)
-    assert file_type is not None
-    pages = pdf_pages(content) if file_type.value == "application/pdf" else None
+    file_type = identify(content)
+    assert file_type is not None  # type_problem refused anything else
+    pages = pdf_pages(content) if file_type is FileType.PDF else None
     if kind is AttachmentKind.PROJECT_DESCRIPTION:
         assert pages is not None
         page_problem = description_page_problem(pages)

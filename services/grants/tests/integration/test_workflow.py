@@ -495,7 +495,7 @@ class TestAttachments:
             headers=post(org(tokens, "o-1")),
         )
         assert r.status_code == 422
-        assert "cannot be read" in r.json()["detail"]
+        assert "damaged" in r.json()["detail"]
 
 
 class TestIdempotency:

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from grants.domain.budget import Budget, CostCategory, CostLine, IncomeLine, IncomeSource
-from grants.domain.files import FileType, sniff, type_problem
+from grants.domain.files import type_problem
 from grants.domain.forms import answer_errors, merge_answers, missing_fields
 from grants.domain.sending import (
     AttachmentKind,
@@ -113,11 +113,6 @@ class TestForms:
 
 
 class TestFiles:
-    def test_sniff_by_bytes(self) -> None:
-        assert sniff(b"%PDF-1.7\n...") is FileType.PDF
-        assert sniff(b"PK\x03\x04rest") is FileType.XLSX
-        assert sniff(b"<html>") is None
-
     def test_resident_data_may_be_a_spreadsheet(self) -> None:
         assert type_problem(AttachmentKind.RESIDENT_DATA, b"PK\x03\x04x") is None
 

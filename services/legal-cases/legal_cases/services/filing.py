@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from common.documents import clean_filename
 from common.errors import PermissionDeniedError
 from common.municipalities import MUNICIPALITIES
 from legal_cases.db.models import CaseRow, DocumentRow, FeeRow, PartyRow
@@ -19,7 +20,7 @@ from legal_cases.domain.access import FILERS, MUNICIPALITY_ROLE, Viewer
 from legal_cases.domain.cases import CaseStatus
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.deadlines import DeadlineKind, notify_counterpart_due
-from legal_cases.domain.documents import clean_filename, sniff_type
+from legal_cases.domain.documents import sniff_type
 from legal_cases.domain.errors import FilingRejectedError
 from legal_cases.domain.fees import NET_PRICE_INDEX, fee_amount
 from legal_cases.domain.parties import PartyKind, Side, check_filing

@@ -10,9 +10,10 @@ import psycopg
 
 from common.auth import Role
 from common.db.engine import libpq_dsn
+from common.testing.documents import a_pdf
 
 API = "/legal-cases/v1"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = a_pdf()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 
 TENANT = "party:tenant-anna"

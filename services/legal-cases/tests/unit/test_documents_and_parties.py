@@ -2,9 +2,11 @@
 
 import pytest
 
+from common.documents import clean_filename
+from common.testing.documents import a_pdf
 from legal_cases.domain.access import Viewer, sees_case
 from legal_cases.domain.categories import CaseCategory
-from legal_cases.domain.documents import clean_filename, sniff_type
+from legal_cases.domain.documents import sniff_type
 from legal_cases.domain.errors import DocumentRejectedError, FilingRejectedError
 from legal_cases.domain.parties import PartyKind, check_filing
 
@@ -20,15 +22,17 @@ class TestDocuments:
     @pytest.mark.parametrize(
         ("content", "expected"),
         [
-            (b"%PDF-1.7\n...", "application/pdf"),
+            (a_pdf(), "application/pdf"),
             (b"\x89PNG\r\n\x1a\n....", "image/png"),
             (b"\xff\xd8\xff\xe0....", "image/jpeg"),
         ],
     )
     def test_known_types_by_their_magic_bytes(self, content, expected):
-        assert sniff_type(content, 100) == expected
+        assert sniff_type(content, 10_000) == expected
 
-    @pytest.mark.parametrize("content", [b"MZ\x90\x00", b"<html>%PDF-", b"PK\x03\x04"])
+    @pytest.mark.parametrize(
+        "content", [b"MZ\x90\x00", b"<html>%PDF-", b"PK\x03\x04", b"%PDF-1.7\n<html>"]
+    )
     def test_anything_else_is_refused_whatever_its_name(self, content):
         with pytest.raises(DocumentRejectedError, match="by its content"):
             sniff_type(content, 100)
@@ -37,7 +41,7 @@ class TestDocuments:
         with pytest.raises(DocumentRejectedError, match="empty"):
             sniff_type(b"", 100)
         with pytest.raises(DocumentRejectedError, match="at most 10"):
-            sniff_type(b"%PDF-" + b"x" * 10, 10)
+            sniff_type(a_pdf(), 10)
 
     def test_filenames_are_cleaned(self):
         assert clean_filename("..\\..\\etc/klage<1>.pdf") == "klage_1_.pdf"
