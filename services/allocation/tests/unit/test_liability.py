@@ -38,7 +38,7 @@ class TestRentOwed:
         assert rent_owed(HISTORY, date(2027, 2, 1), date(2027, 2, 1)) == Decimal("0.00")
 
     def test_no_rent_known_is_an_error_not_zero(self):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="no rent is known"):
             rent_owed([], date(2027, 2, 1), date(2027, 2, 2))
 
     def test_the_rent_before_the_first_known_is_the_first_known(self):

@@ -47,30 +47,39 @@ class TestSettlement:
     def test_accept_pays_rent_and_compensation_and_starts_repeats(self):
         outcome = settle(answer=Answer.ACCEPT, answered_on=self.DUE, due=self.DUE, is_repeat=False)
         assert outcome.settlement is Settlement.ACCEPTED
-        assert outcome.pays_rent and not outcome.rent_capped_by_notice
-        assert outcome.compensation_due and outcome.right_used
+        assert outcome.pays_rent
+        assert not outcome.rent_capped_by_notice
+        assert outcome.compensation_due
+        assert outcome.right_used
 
     def test_a_repeat_pays_no_new_compensation(self):
         outcome = settle(answer=Answer.ACCEPT, answered_on=self.DUE, due=self.DUE, is_repeat=True)
-        assert outcome.pays_rent and not outcome.compensation_due and not outcome.repeat_right_ends
+        assert outcome.pays_rent
+        assert not outcome.compensation_due
+        assert not outcome.repeat_right_ends
 
     def test_a_no_in_time_costs_nothing(self):
         outcome = settle(answer=Answer.DECLINE, answered_on=self.DUE, due=self.DUE, is_repeat=False)
         assert outcome.settlement is Settlement.DECLINED
-        assert not outcome.pays_rent and not outcome.compensation_due
+        assert not outcome.pays_rent
+        assert not outcome.compensation_due
 
     def test_a_late_no_still_pays_rent_capped_and_compensation(self):
         outcome = settle(
             answer=Answer.DECLINE, answered_on=date(2027, 4, 6), due=self.DUE, is_repeat=False
         )
         assert outcome.settlement is Settlement.DECLINED_LATE
-        assert outcome.pays_rent and outcome.rent_capped_by_notice and outcome.compensation_due
+        assert outcome.pays_rent
+        assert outcome.rent_capped_by_notice
+        assert outcome.compensation_due
         assert not outcome.right_used
 
     def test_silence_still_pays_rent_capped_and_compensation(self):
         outcome = settle(answer=None, answered_on=None, due=self.DUE, is_repeat=False)
         assert outcome.settlement is Settlement.LAPSED
-        assert outcome.pays_rent and outcome.rent_capped_by_notice and outcome.compensation_due
+        assert outcome.pays_rent
+        assert outcome.rent_capped_by_notice
+        assert outcome.compensation_due
 
     @pytest.mark.parametrize(
         ("answer", "answered_on"),
@@ -78,7 +87,8 @@ class TestSettlement:
     )
     def test_the_first_unused_repeat_ends_the_right(self, answer, answered_on):
         outcome = settle(answer=answer, answered_on=answered_on, due=self.DUE, is_repeat=True)
-        assert outcome.repeat_right_ends and not outcome.compensation_due
+        assert outcome.repeat_right_ends
+        assert not outcome.compensation_due
 
 
 class TestSixYearRepeats:

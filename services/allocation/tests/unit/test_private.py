@@ -107,7 +107,8 @@ class TestStateRefund:
     def test_no_refund_without_a_prior_promise(self):
         assert refund_cap(specific(4)) == Decimal("0.00")
         late = specific(4, refund_promised_on=date(2027, 3, 2))
-        assert not refund_eligible(late) and refund_cap(late) == Decimal("0.00")
+        assert not refund_eligible(late)
+        assert refund_cap(late) == Decimal("0.00")
 
     def test_a_promise_on_the_signing_day_counts(self):
         assert refund_eligible(specific(4, refund_promised_on=SIGNED))

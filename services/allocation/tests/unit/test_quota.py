@@ -52,7 +52,7 @@ class TestQuotaCounting:
         assert len(municipal_numbers(share, n)) == (n * share.numerator) // share.denominator
 
     def test_vacancies_are_numbered_from_one(self):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="numbered from 1"):
             is_municipal_turn(Fraction(1, 4), 0)
 
 
@@ -73,7 +73,8 @@ class TestDecideVacancy:
         decision = decide_vacancy(
             quota(), 3, dwelling_id="d", housing_type="elderly", vacant_from=date(2027, 2, 1)
         )
-        assert not decision.counted and not decision.municipal
+        assert not decision.counted
+        assert not decision.municipal
 
     def test_a_youth_agreement_counts_youth_dwellings(self):
         terms = quota(housing_type=CountedHousingType.YOUTH)
@@ -110,7 +111,8 @@ class TestDecideVacancy:
             terms, 7, dwelling_id="d-3", housing_type="family", vacant_from=date(2027, 5, 1)
         )
         assert (hit.municipal, hit.number) == (True, None)
-        assert not miss.municipal and not miss.counted
+        assert not miss.municipal
+        assert not miss.counted
 
 
 class TestAgreementTerms:
