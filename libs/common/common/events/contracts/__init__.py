@@ -51,6 +51,14 @@ This package re-exports all of it, so ``from common.events.contracts import X`` 
 import a producer or consumer needs.
 """
 
+from common.events.contracts.allocation import (
+    AgreementSignedV1,
+    OfferAnsweredV1,
+    OfferLapsedV1,
+    OfferOpenedV1,
+    OfferSource,
+    SubsidyGrantedV1,
+)
 from common.events.contracts.base import (
     DECIMAL_AS_STRING,
     SOURCE_PREFIX,
@@ -104,6 +112,7 @@ __all__ = [
     "DECIMAL_AS_STRING",
     "SOURCE_PREFIX",
     "AccountsReportedV1",
+    "AgreementSignedV1",
     "AllocationType",
     "Amount",
     "ApplicationPrequalifiedV1",
@@ -122,6 +131,10 @@ __all__ = [
     "LeaseUpdatedV1",
     "MeetingHeldV1",
     "MunicipalityCode",
+    "OfferAnsweredV1",
+    "OfferLapsedV1",
+    "OfferOpenedV1",
+    "OfferSource",
     "OrganisationUpsertedV1",
     "OutstandingItem",
     "PackageReturnedV1",
@@ -130,6 +143,7 @@ __all__ = [
     "RentChangedV1",
     "SquareMetres",
     "StatementSubmittedV1",
+    "SubsidyGrantedV1",
     "TotalSquareMetres",
     "UnknownContractError",
     "contract_for",

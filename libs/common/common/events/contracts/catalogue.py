@@ -6,6 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
+from common.events.contracts.allocation import (
+    AgreementSignedV1,
+    OfferAnsweredV1,
+    OfferLapsedV1,
+    OfferOpenedV1,
+    SubsidyGrantedV1,
+)
 from common.events.contracts.base import Contract, UnknownContractError
 from common.events.contracts.benchmarks import KeyFiguresUpdatedV1
 from common.events.contracts.governance import (
@@ -48,6 +55,11 @@ CATALOGUE: tuple[type[Contract], ...] = (
     StatementSubmittedV1,
     ReminderDueV1,
     DeliveryFailedV1,
+    OfferOpenedV1,
+    OfferAnsweredV1,
+    OfferLapsedV1,
+    SubsidyGrantedV1,
+    AgreementSignedV1,
 )
 """Every published contract. A new contract (or a new version) must be added here, at the end:
 the order is the order of publication, and the AsyncAPI document lists a topic's messages in it."""

@@ -1,0 +1,378 @@
+"""Every query of the allocation service. Visibility comes in as ``scope.filter(...)``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from allocation.db.models import (
+    AgreementRow,
+    ApartmentRightRow,
+    CaseLogRow,
+    DwellingRow,
+    FrameRow,
+    NoticeRow,
+    OfferRow,
+    PrivateAgreementRow,
+    PropertyRow,
+    RentRow,
+    SubsidyRateRow,
+    SubsidyRow,
+    VacancyRow,
+)
+
+
+class Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- the register's facts -------------------------------------------------------------
+
+    async def upsert_dwelling(self, values: dict[str, Any]) -> bool:
+        """Store the dwelling's vacancy facts if newer than held; True if applied."""
+        insert = pg_insert(DwellingRow).values(values)
+        updated = {k: insert.excluded[k] for k in values if k != "id"}
+        statement = insert.on_conflict_do_update(
+            index_elements=["id"],
+            set_={**updated, "updated_at": func.now()},
+            where=DwellingRow.vacancy_recorded_at < insert.excluded.vacancy_recorded_at,
+        ).returning(DwellingRow.id)
+        return (await self.session.execute(statement)).first() is not None
+
+    async def dwelling(self, dwelling_id: str) -> DwellingRow | None:
+        return await self.session.get(DwellingRow, dwelling_id)
+
+    async def record_rent(
+        self, dwelling_id: str, from_day: date, monthly_rent: Decimal, recorded_at: datetime
+    ) -> None:
+        statement = pg_insert(RentRow).values(
+            dwelling_id=dwelling_id,
+            from_day=from_day,
+            monthly_rent=monthly_rent,
+            recorded_at=recorded_at,
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["dwelling_id", "from_day"],
+                set_={
+                    "monthly_rent": statement.excluded.monthly_rent,
+                    "recorded_at": statement.excluded.recorded_at,
+                },
+                where=RentRow.recorded_at < statement.excluded.recorded_at,
+            )
+        )
+
+    async def rents(self, dwelling_id: str) -> Sequence[RentRow]:
+        result = await self.session.scalars(
+            select(RentRow).where(RentRow.dwelling_id == dwelling_id).order_by(RentRow.from_day)
+        )
+        return result.all()
+
+    async def add_vacancy(self, values: dict[str, Any]) -> int | None:
+        """The new vacancy's id; None when this lease's vacancy was seen before."""
+        statement = (
+            pg_insert(VacancyRow)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["dwelling_id", "lease_id"])
+            .returning(VacancyRow.id)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def set_vacancy_decision(
+        self, vacancy_id: int, agreement_id: str, number: int | None, municipal: bool
+    ) -> None:
+        await self.session.execute(
+            update(VacancyRow)
+            .where(VacancyRow.id == vacancy_id)
+            .values(agreement_id=agreement_id, number=number, municipal=municipal)
+        )
+
+    # --- agreements -----------------------------------------------------------------------
+
+    async def add(self, row: Any) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def agreements_for(
+        self, municipality_code: str, organisation_id: str, housing_type: str
+    ) -> Sequence[AgreementRow]:
+        result = await self.session.scalars(
+            select(AgreementRow)
+            .where(
+                AgreementRow.municipality_code == municipality_code,
+                AgreementRow.organisation_id == organisation_id,
+                AgreementRow.housing_type == housing_type,
+            )
+            .order_by(AgreementRow.created_at, AgreementRow.id)
+        )
+        return result.all()
+
+    async def count_vacancy(self, agreement_id: str) -> int:
+        """Count one more vacancy under the agreement; its number (row-locked, so concurrent
+        vacancies get distinct numbers)."""
+        result = await self.session.execute(
+            update(AgreementRow)
+            .where(AgreementRow.id == agreement_id)
+            .values(counted=AgreementRow.counted + 1)
+            .returning(AgreementRow.counted)
+        )
+        return int(result.scalar_one())
+
+    async def agreement(self, agreement_id: str) -> AgreementRow | None:
+        return await self.session.get(AgreementRow, agreement_id)
+
+    async def list_agreements(
+        self,
+        condition: ColumnElement[bool],
+        *,
+        municipality_code: str | None,
+        organisation_id: str | None,
+        after: list[Any] | None,
+        limit: int,
+    ) -> Sequence[AgreementRow]:
+        query = select(AgreementRow).where(condition)
+        if municipality_code:
+            query = query.where(AgreementRow.municipality_code == municipality_code)
+        if organisation_id:
+            query = query.where(AgreementRow.organisation_id == organisation_id)
+        if after is not None:
+            query = query.where(AgreementRow.id > after[0])
+        result = await self.session.scalars(query.order_by(AgreementRow.id).limit(limit + 1))
+        return result.all()
+
+    # --- offers ---------------------------------------------------------------------------
+
+    async def offer(self, offer_id: str) -> OfferRow | None:
+        return await self.session.get(OfferRow, offer_id)
+
+    async def close_offer(self, offer_id: str, values: dict[str, Any]) -> OfferRow | None:
+        """Answer or lapse an open offer in one statement; None if it was not open any more
+        (of two concurrent answers exactly one gets the row)."""
+        result = await self.session.scalars(
+            update(OfferRow)
+            .where(OfferRow.id == offer_id, OfferRow.status == "open")
+            .values(**values, version=OfferRow.version + 1)
+            .returning(OfferRow)
+            .execution_options(populate_existing=True)
+        )
+        return result.one_or_none()
+
+    async def list_offers(
+        self,
+        condition: ColumnElement[bool],
+        *,
+        status: str | None,
+        source: str | None,
+        organisation_id: str | None,
+        opened_from: date | None,
+        after: list[Any] | None,
+        limit: int,
+    ) -> Sequence[OfferRow]:
+        query = select(OfferRow).where(condition)
+        if status:
+            query = query.where(OfferRow.status == status)
+        if source:
+            query = query.where(OfferRow.source == source)
+        if organisation_id:
+            query = query.where(OfferRow.organisation_id == organisation_id)
+        if opened_from:
+            query = query.where(OfferRow.received_on >= opened_from)
+        if after is not None:
+            query = query.where(
+                tuple_(OfferRow.received_on, OfferRow.id)
+                < tuple_(date.fromisoformat(after[0]), after[1])
+            )
+        result = await self.session.scalars(
+            query.order_by(OfferRow.received_on.desc(), OfferRow.id.desc()).limit(limit + 1)
+        )
+        return result.all()
+
+    async def overdue_offers(self, today: date, limit: int = 500) -> Sequence[OfferRow]:
+        result = await self.session.scalars(
+            select(OfferRow)
+            .where(OfferRow.status == "open", OfferRow.answer_due < today)
+            .order_by(OfferRow.answer_due, OfferRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return result.all()
+
+    async def accepted_unlet(self, dwelling_id: str) -> Sequence[OfferRow]:
+        result = await self.session.scalars(
+            select(OfferRow)
+            .where(
+                OfferRow.dwelling_id == dwelling_id,
+                OfferRow.source == "social",
+                OfferRow.status == "accepted",
+                OfferRow.let_on.is_(None),
+            )
+            .with_for_update()
+        )
+        return result.all()
+
+    async def open_offers_by_age(self, municipality_code: str | None) -> Sequence[tuple[date, int]]:
+        query = select(OfferRow.received_on, func.count()).where(OfferRow.status == "open")
+        if municipality_code:
+            query = query.where(OfferRow.municipality_code == municipality_code)
+        result = await self.session.execute(query.group_by(OfferRow.received_on))
+        return [(row[0], int(row[1])) for row in result.all()]
+
+    # --- the case log ---------------------------------------------------------------------
+
+    async def log(
+        self, kind: str, case_id: str, action: str, actor: str | None, detail: str
+    ) -> None:
+        self.session.add(
+            CaseLogRow(case_kind=kind, case_id=case_id, action=action, actor=actor, detail=detail)
+        )
+
+    async def case_log(self, kind: str, case_id: str) -> Sequence[CaseLogRow]:
+        result = await self.session.scalars(
+            select(CaseLogRow)
+            .where(CaseLogRow.case_kind == kind, CaseLogRow.case_id == case_id)
+            .order_by(CaseLogRow.id)
+        )
+        return result.all()
+
+    # --- subsidies ------------------------------------------------------------------------
+
+    async def rates(self) -> dict[int, Decimal]:
+        result = await self.session.execute(
+            select(SubsidyRateRow.year, SubsidyRateRow.monthly_rate)
+        )
+        return {int(year): rate for year, rate in result.all()}
+
+    async def set_rate(self, year: int, rate: Decimal, actor: str) -> None:
+        statement = pg_insert(SubsidyRateRow).values(year=year, monthly_rate=rate, set_by=actor)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["year"],
+                set_={"monthly_rate": rate, "set_by": actor, "set_at": func.now()},
+            )
+        )
+
+    async def set_frame(
+        self, municipality_code: str, year: int, dwellings: int, actor: str
+    ) -> None:
+        statement = pg_insert(FrameRow).values(
+            municipality_code=municipality_code, year=year, dwellings=dwellings, granted_by=actor
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["municipality_code", "year"],
+                set_={"dwellings": dwellings, "granted_by": actor, "granted_at": func.now()},
+            )
+        )
+
+    async def frame_for_update(self, municipality_code: str, year: int) -> FrameRow | None:
+        result = await self.session.scalars(
+            select(FrameRow)
+            .where(FrameRow.municipality_code == municipality_code, FrameRow.year == year)
+            .with_for_update()
+        )
+        return result.one_or_none()
+
+    async def frames(
+        self, condition: ColumnElement[bool], year: int | None
+    ) -> Sequence[tuple[FrameRow, int]]:
+        used = (
+            select(func.count())
+            .where(
+                SubsidyRow.municipality_code == FrameRow.municipality_code,
+                SubsidyRow.frame_year == FrameRow.year,
+            )
+            .scalar_subquery()
+        )
+        query = select(FrameRow, used).where(condition)
+        if year is not None:
+            query = query.where(FrameRow.year == year)
+        result = await self.session.execute(
+            query.order_by(FrameRow.year, FrameRow.municipality_code)
+        )
+        return [(row[0], int(row[1])) for row in result.all()]
+
+    async def subsidies_used(self, municipality_code: str, year: int) -> int:
+        result = await self.session.execute(
+            select(func.count()).where(
+                SubsidyRow.municipality_code == municipality_code, SubsidyRow.frame_year == year
+            )
+        )
+        return int(result.scalar_one())
+
+    async def subsidy(self, subsidy_id: str) -> SubsidyRow | None:
+        return await self.session.get(SubsidyRow, subsidy_id)
+
+    async def subsidy_of_dwelling(self, dwelling_id: str) -> SubsidyRow | None:
+        result = await self.session.scalars(
+            select(SubsidyRow).where(
+                SubsidyRow.dwelling_id == dwelling_id, SubsidyRow.move_out.is_(None)
+            )
+        )
+        return result.first()
+
+    async def list_subsidies(
+        self,
+        condition: ColumnElement[bool],
+        *,
+        year: int | None,
+        after: list[Any] | None,
+        limit: int,
+    ) -> Sequence[SubsidyRow]:
+        query = select(SubsidyRow).where(condition)
+        if year is not None:
+            query = query.where(SubsidyRow.frame_year == year)
+        if after is not None:
+            query = query.where(SubsidyRow.id > after[0])
+        result = await self.session.scalars(query.order_by(SubsidyRow.id).limit(limit + 1))
+        return result.all()
+
+    # --- private rentals ------------------------------------------------------------------
+
+    async def property(self, property_id: str) -> PropertyRow | None:
+        return await self.session.get(PropertyRow, property_id)
+
+    async def list_properties(
+        self, condition: ColumnElement[bool], *, after: list[Any] | None, limit: int
+    ) -> Sequence[PropertyRow]:
+        query = select(PropertyRow).where(condition)
+        if after is not None:
+            query = query.where(PropertyRow.id > after[0])
+        result = await self.session.scalars(query.order_by(PropertyRow.id).limit(limit + 1))
+        return result.all()
+
+    async def private_agreement(
+        self, agreement_id: str, *, lock: bool = False
+    ) -> PrivateAgreementRow | None:
+        query = select(PrivateAgreementRow).where(PrivateAgreementRow.id == agreement_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).one_or_none()
+
+    async def private_agreement_of_property(self, property_id: str) -> PrivateAgreementRow | None:
+        result = await self.session.scalars(
+            select(PrivateAgreementRow).where(PrivateAgreementRow.property_id == property_id)
+        )
+        return result.one_or_none()
+
+    async def list_private_agreements(
+        self, condition: ColumnElement[bool], *, after: list[Any] | None, limit: int
+    ) -> Sequence[PrivateAgreementRow]:
+        query = select(PrivateAgreementRow).where(condition)
+        if after is not None:
+            query = query.where(PrivateAgreementRow.id > after[0])
+        result = await self.session.scalars(query.order_by(PrivateAgreementRow.id).limit(limit + 1))
+        return result.all()
+
+    async def apartment_right(
+        self, agreement_id: str, apartment_id: str
+    ) -> ApartmentRightRow | None:
+        return await self.session.get(ApartmentRightRow, (agreement_id, apartment_id))
+
+    async def notice(self, notice_id: str) -> NoticeRow | None:
+        return await self.session.get(NoticeRow, notice_id)
