@@ -19,6 +19,12 @@ Why required or not:
   (002 "Ministeriet har besluttet, at der 2 gange årligt sendes påmindelsesmails"): required.
 * application prequalified → organisation: the fund's decision is notified to the applicant
   (001 "meddelelse om prækvalifikation"): required; → the recommending municipality: optional.
+* allocation offer opened → municipality: a vacancy at its disposal starts the answer deadline
+  (004 § 56(1), 7 weekdays; silence costs the rent): required.
+* allocation offer answered → the housing organisation or private landlord: the answer is also
+  in the system; optional.
+* allocation offer lapsed → municipality and the organisation or landlord: the deadline passed
+  and the municipality owes the rent (004 § 56(3)) or the dwelling goes back: required for both.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ from common.events.contracts import (
     ApplicationPrequalifiedV1,
     Contract,
     MeetingHeldV1,
+    OfferAnsweredV1,
+    OfferLapsedV1,
+    OfferOpenedV1,
     PackageReturnedV1,
     PackageSentV1,
     ReminderDueV1,
@@ -140,6 +149,24 @@ RULES: Final[tuple[Rule, ...]] = (
                 required=False,
                 recipients=_municipality,
             ),
+        ),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        OfferOpenedV1,
+        (Notify(M, "allocation_offer_opened", required=True, recipients=_municipality),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        OfferAnsweredV1,
+        (Notify(O, "allocation_offer_answered", required=False, recipients=_organisation),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        OfferLapsedV1,
+        (
+            Notify(M, "allocation_offer_lapsed", required=True, recipients=_municipality),
+            Notify(O, "allocation_offer_lapsed", required=True, recipients=_organisation),
         ),
         organisation=_organisation_of,
     ),

@@ -21,6 +21,7 @@ class TestWorker:
         (only,) = worker.CONSUMERS
         assert only.name == "notifications"
         assert only.topics == (
+            "allocation.offer.v1",
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",

@@ -54,6 +54,7 @@ class TestRulesTable:
 
     def test_the_consumer_reads_the_topics_of_the_rules(self):
         assert NOTIFYING_TOPICS == (
+            "allocation.offer.v1",
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",
@@ -85,14 +86,20 @@ class TestRulesTable:
             "governance.package.sent",
             "grants.application.prequalified",
         }
-        assert required_event_types(M) == {"governance.reminder.due"}
+        assert required_event_types(M) == {
+            "governance.reminder.due",
+            "allocation.offer.opened",
+            "allocation.offer.lapsed",
+        }
         assert optional_event_types(ORG) == {
             "governance.package.meeting_held",
             "governance.package.statement_submitted",
+            "allocation.offer.answered",
         }
         assert required_event_types(ORG) == {
             "governance.package.returned",
             "grants.application.prequalified",
+            "allocation.offer.lapsed",
         }
 
     def test_a_required_message_ignores_opt_outs_an_optional_one_honours_them(self):
