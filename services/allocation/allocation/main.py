@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from allocation.api import agreements, offers, private, subsidies
+from allocation.api import agreements, duty, offers, private, subsidies
 from allocation.settings import AllocationSettings
 from common.app import create_service_app
 from common.events.transport import EventBus
@@ -13,7 +13,7 @@ DESCRIPTION = (
     "subsidies for particularly cheap dwellings, and allocation rights in private rentals "
     "(agreements, vacancy notices, the 7-weekday answer deadline)."
 )
-ROUTERS = (agreements.router, offers.router, subsidies.router, private.router)
+ROUTERS = (agreements.router, offers.router, subsidies.router, private.router, duty.router)
 
 
 def create_app(

@@ -246,3 +246,96 @@ class SummaryOut(BaseModel):
     municipality_code: str | None
     open_offers_by_age: list[AgeBucket]
     frames: list[FrameOut]
+
+
+class VacancyReportIn(In):
+    landlord_id: IdStr
+    municipality_code: Municipality
+    dwelling_ref: IdStr = Field(description="The dwelling's address id (DAR/BBR), no names.")
+    vacant_since: Day
+
+
+class ReportDecisionIn(In):
+    allocate_case_reference: str | None = Field(default=None, max_length=64)
+    extended_until: Day | None = None
+    reason: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+
+
+class VacancyReportOut(BaseModel):
+    id: str
+    municipality_code: str
+    landlord_id: str
+    dwelling_ref: str
+    vacant_since: date
+    age_days: int
+    reported_on: date
+    status: str
+    case_reference: str | None
+    extended_until: date | None
+    reason: str | None
+
+
+class LongVacancyOut(BaseModel):
+    dwelling_id: str
+    organisation_id: str
+    municipality_code: str
+    housing_type: str
+    vacant_from: date
+    age_days: int
+
+
+class RoundIn(In):
+    deadline: Day
+    basis: Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class RoundOfferIn(In):
+    property_id: IdStr
+    kind: PrivateKind
+    frequency: Share | None = None
+    specific_apartments: list[IdStr] = Field(default_factory=list, max_length=2500)
+    price_per_right: Annotated[DKK, Field(gt=0, le=100_000_000)]
+
+
+class RoundOfferOut(BaseModel):
+    id: str
+    round_id: str
+    landlord_id: str
+    property_id: str
+    kind: PrivateKind
+    frequency: str | None
+    specific_apartments: list[str]
+    price_per_right: DKK
+    decision: str
+
+
+class RoundOut(BaseModel):
+    id: str
+    municipality_code: str
+    deadline: date
+    basis: str
+    offers: list[RoundOfferOut] = Field(default_factory=list)
+
+
+class PickIn(In):
+    pick: bool = Field(description="true: pick the offer; false: reject it.")
+
+
+class RefundLineOut(BaseModel):
+    agreement_id: str
+    property_id: str
+    kind: str
+    day: date
+    offer_id: str | None
+    expense: DKK
+    refund: DKK
+    note: str
+
+
+class RefundStatementOut(BaseModel):
+    municipality_code: str
+    year: int
+    quarter: int
+    expenses: DKK
+    refunds: DKK
+    lines: list[RefundLineOut]

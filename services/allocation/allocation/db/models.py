@@ -10,7 +10,9 @@
   and what the municipality owes;
 * ``case_log`` — who did what when, per agreement / offer / subsidy / private agreement;
 * ``subsidy_rates`` / ``frames`` / ``subsidies`` — the rent subsidy (huslejetilskud);
-* ``properties`` / ``private_agreements`` / ``apartment_rights`` / ``notices`` — chapter 7.
+* ``properties`` / ``private_agreements`` / ``apartment_rights`` / ``notices`` — chapter 7;
+* ``invitation_rounds`` / ``round_offers`` — § 52 invitations and landlords' binding offers;
+* ``vacancy_reports`` — § 5 reports of dwellings vacant for more than 6 weeks.
 """
 
 from __future__ import annotations
@@ -146,6 +148,7 @@ class OfferRow(Base):
     monthly_rent: Mapped[Decimal | None] = mapped_column(MONEY)
     case_reference: Mapped[str | None] = mapped_column(Text)
     answered_on: Mapped[date | None] = mapped_column(Date)
+    settled_on: Mapped[date | None] = mapped_column(Date)  # answered or lapsed
     answered_by: Mapped[str | None] = mapped_column(Text)
     let_on: Mapped[date | None] = mapped_column(Date)
     rent_until: Mapped[date | None] = mapped_column(Date)
@@ -272,3 +275,50 @@ class NoticeRow(Base):
     municipal: Mapped[bool] = mapped_column(Boolean, nullable=False)
     offer_id: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
+
+
+class InvitationRoundRow(Base):
+    __tablename__ = "invitation_rounds"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    deadline: Mapped[date] = mapped_column(Date, nullable=False)
+    basis: Mapped[str] = mapped_column(Text, nullable=False)
+    created_by: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = _now()
+
+
+class RoundOfferRow(Base):
+    __tablename__ = "round_offers"
+    __table_args__ = (UniqueConstraint("round_id", "property_id"),)
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    round_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    landlord_id: Mapped[str] = mapped_column(Text, nullable=False)
+    property_id: Mapped[str] = mapped_column(Text, nullable=False)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    frequency: Mapped[str | None] = mapped_column(Text)
+    specific_apartments: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    price_per_right: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    decision: Mapped[str] = mapped_column(Text, nullable=False, default="pending")
+    submitted_by: Mapped[str] = mapped_column(Text, nullable=False)
+    submitted_at: Mapped[datetime] = _now()
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class VacancyReportRow(Base):
+    __tablename__ = "vacancy_reports"
+    __table_args__ = (Index("ix_vacancy_reports_municipality", "municipality_code", "id"),)
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(Text, nullable=False)
+    landlord_id: Mapped[str] = mapped_column(Text, nullable=False)
+    dwelling_ref: Mapped[str] = mapped_column(Text, nullable=False)
+    vacant_since: Mapped[date] = mapped_column(Date, nullable=False)
+    reported_on: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False)
+    case_reference: Mapped[str | None] = mapped_column(Text)
+    extended_until: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

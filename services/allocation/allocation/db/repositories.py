@@ -17,13 +17,16 @@ from allocation.db.models import (
     CaseLogRow,
     DwellingRow,
     FrameRow,
+    InvitationRoundRow,
     NoticeRow,
     OfferRow,
     PrivateAgreementRow,
     PropertyRow,
     RentRow,
+    RoundOfferRow,
     SubsidyRateRow,
     SubsidyRow,
+    VacancyReportRow,
     VacancyRow,
 )
 
@@ -376,3 +379,114 @@ class Repository:
 
     async def notice(self, notice_id: str) -> NoticeRow | None:
         return await self.session.get(NoticeRow, notice_id)
+
+    async def private_agreements_of_municipality(
+        self, municipality_code: str
+    ) -> Sequence[PrivateAgreementRow]:
+        result = await self.session.scalars(
+            select(PrivateAgreementRow)
+            .where(PrivateAgreementRow.municipality_code == municipality_code)
+            .order_by(PrivateAgreementRow.id)
+        )
+        return result.all()
+
+    async def compensated_offers(
+        self, municipality_code: str, first: date, last: date
+    ) -> Sequence[OfferRow]:
+        result = await self.session.scalars(
+            select(OfferRow)
+            .where(
+                OfferRow.municipality_code == municipality_code,
+                OfferRow.source == "private",
+                OfferRow.compensation_owed.is_not(None),
+                OfferRow.settled_on.between(first, last),
+            )
+            .order_by(OfferRow.settled_on, OfferRow.id)
+        )
+        return result.all()
+
+    async def subsidies_of(
+        self, condition: ColumnElement[bool], year: int | None
+    ) -> Sequence[SubsidyRow]:
+        query = select(SubsidyRow).where(condition)
+        if year is not None:
+            query = query.where(SubsidyRow.frame_year == year)
+        return (await self.session.scalars(query.order_by(SubsidyRow.id))).all()
+
+    # --- § 5 reports and § 52 rounds ------------------------------------------------------
+
+    async def vacancy_report(self, report_id: str) -> VacancyReportRow | None:
+        return await self.session.get(VacancyReportRow, report_id)
+
+    async def list_vacancy_reports(
+        self,
+        condition: ColumnElement[bool],
+        *,
+        status: str | None,
+        after: list[Any] | None,
+        limit: int,
+    ) -> Sequence[VacancyReportRow]:
+        query = select(VacancyReportRow).where(condition)
+        if status:
+            query = query.where(VacancyReportRow.status == status)
+        if after is not None:
+            query = query.where(VacancyReportRow.id > after[0])
+        result = await self.session.scalars(query.order_by(VacancyReportRow.id).limit(limit + 1))
+        return result.all()
+
+    async def long_social_vacancies(
+        self,
+        condition: ColumnElement[bool],
+        vacant_before: date,
+        *,
+        after: list[Any] | None,
+        limit: int,
+    ) -> Sequence[VacancyRow]:
+        """Social dwellings still vacant (same lease, a flag set) since before the day given."""
+        query = (
+            select(VacancyRow)
+            .join(DwellingRow, DwellingRow.id == VacancyRow.dwelling_id)
+            .where(
+                condition,
+                DwellingRow.vacant.is_(True),
+                DwellingRow.lease_id == VacancyRow.lease_id,
+                VacancyRow.vacant_from < vacant_before,
+            )
+        )
+        if after is not None:
+            query = query.where(VacancyRow.id > after[0])
+        result = await self.session.scalars(query.order_by(VacancyRow.id).limit(limit + 1))
+        return result.all()
+
+    async def invitation_round(self, round_id: str) -> InvitationRoundRow | None:
+        return await self.session.get(InvitationRoundRow, round_id)
+
+    async def list_rounds(
+        self, municipality_codes: Sequence[str] | None, *, after: list[Any] | None, limit: int
+    ) -> Sequence[InvitationRoundRow]:
+        query = select(InvitationRoundRow)
+        if municipality_codes is not None:
+            query = query.where(InvitationRoundRow.municipality_code.in_(list(municipality_codes)))
+        if after is not None:
+            query = query.where(InvitationRoundRow.id > after[0])
+        result = await self.session.scalars(query.order_by(InvitationRoundRow.id).limit(limit + 1))
+        return result.all()
+
+    async def landlord_municipalities(self, landlord_ids: Sequence[str]) -> list[str]:
+        result = await self.session.scalars(
+            select(PropertyRow.municipality_code)
+            .where(PropertyRow.landlord_id.in_(list(landlord_ids)))
+            .distinct()
+        )
+        return list(result.all())
+
+    async def round_offers(self, round_id: str) -> Sequence[RoundOfferRow]:
+        result = await self.session.scalars(
+            select(RoundOfferRow)
+            .where(RoundOfferRow.round_id == round_id)
+            .order_by(RoundOfferRow.id)
+        )
+        return result.all()
+
+    async def round_offer(self, offer_id: str) -> RoundOfferRow | None:
+        return await self.session.get(RoundOfferRow, offer_id)

@@ -40,7 +40,7 @@ async def run_deadline_round(database: Database, clock: Clock) -> DeadlineResult
             outcome = settle(
                 answer=None, answered_on=None, due=offer.answer_due, is_repeat=offer.is_repeat
             )
-            values: dict[str, object] = {"status": OfferStatus.LAPSED.value}
+            values: dict[str, object] = {"status": OfferStatus.LAPSED.value, "settled_on": today}
             if offer.source == OfferSource.PRIVATE.value:
                 values.update(await private_consequences(repo, offer, outcome, today))
             closed = await repo.close_offer(offer.id, values)

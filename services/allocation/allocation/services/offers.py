@@ -108,6 +108,7 @@ async def answer_offer(
     values: dict[str, Any] = {
         "status": outcome.settlement.value,
         "answered_on": today,
+        "settled_on": today,
         "answered_by": scope.subject,
         "case_reference": reference,
     }

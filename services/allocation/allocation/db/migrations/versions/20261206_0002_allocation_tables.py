@@ -1,10 +1,11 @@
 """Allocation tables: register read models (organisations, departments, dwellings, rents,
-vacancies), agreements, offers, case log, subsidy rates, frames, subsidies, and the private
-rentals' properties, agreements, apartment rights and notices.
+vacancies), agreements, offers, case log, subsidy rates, frames, subsidies, the private
+rentals' properties, agreements, apartment rights and notices, invitation rounds and their
+offers, and vacancy-duty reports.
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-06 06:35:07.358085
+Create Date: 2026-12-06 06:43:42.129738
 """
 
 from collections.abc import Sequence
@@ -123,6 +124,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("municipality_code", "year", name=op.f("pk_frames")),
     )
     op.create_table(
+        "invitation_rounds",
+        sa.Column("id", sa.Text(), nullable=False),
+        sa.Column("municipality_code", sa.Text(), nullable=False),
+        sa.Column("deadline", sa.Date(), nullable=False),
+        sa.Column("basis", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.Text(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitation_rounds")),
+    )
+    op.create_index(
+        op.f("ix_invitation_rounds_municipality_code"),
+        "invitation_rounds",
+        ["municipality_code"],
+        unique=False,
+    )
+    op.create_table(
         "notices",
         sa.Column("id", sa.Text(), nullable=False),
         sa.Column("agreement_id", sa.Text(), nullable=False),
@@ -160,6 +182,7 @@ def upgrade() -> None:
         sa.Column("monthly_rent", sa.Numeric(precision=14, scale=2), nullable=True),
         sa.Column("case_reference", sa.Text(), nullable=True),
         sa.Column("answered_on", sa.Date(), nullable=True),
+        sa.Column("settled_on", sa.Date(), nullable=True),
         sa.Column("answered_by", sa.Text(), nullable=True),
         sa.Column("let_on", sa.Date(), nullable=True),
         sa.Column("rent_until", sa.Date(), nullable=True),
@@ -261,6 +284,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("dwelling_id", "from_day", name=op.f("pk_rents")),
     )
     op.create_table(
+        "round_offers",
+        sa.Column("id", sa.Text(), nullable=False),
+        sa.Column("round_id", sa.Text(), nullable=False),
+        sa.Column("landlord_id", sa.Text(), nullable=False),
+        sa.Column("property_id", sa.Text(), nullable=False),
+        sa.Column("kind", sa.Text(), nullable=False),
+        sa.Column("frequency", sa.Text(), nullable=True),
+        sa.Column("specific_apartments", postgresql.ARRAY(sa.Text()), nullable=False),
+        sa.Column("price_per_right", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("decision", sa.Text(), nullable=False),
+        sa.Column("submitted_by", sa.Text(), nullable=False),
+        sa.Column(
+            "submitted_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_round_offers")),
+        sa.UniqueConstraint("round_id", "property_id", name=op.f("uq_round_offers_round_id")),
+    )
+    op.create_index(op.f("ix_round_offers_round_id"), "round_offers", ["round_id"], unique=False)
+    op.create_table(
         "subsidies",
         sa.Column("id", sa.Text(), nullable=False),
         sa.Column("municipality_code", sa.Text(), nullable=False),
@@ -311,15 +357,41 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vacancies")),
         sa.UniqueConstraint("dwelling_id", "lease_id", name=op.f("uq_vacancies_dwelling_id")),
     )
+    op.create_table(
+        "vacancy_reports",
+        sa.Column("id", sa.Text(), nullable=False),
+        sa.Column("municipality_code", sa.Text(), nullable=False),
+        sa.Column("landlord_id", sa.Text(), nullable=False),
+        sa.Column("dwelling_ref", sa.Text(), nullable=False),
+        sa.Column("vacant_since", sa.Date(), nullable=False),
+        sa.Column("reported_on", sa.Date(), nullable=False),
+        sa.Column("status", sa.Text(), nullable=False),
+        sa.Column("case_reference", sa.Text(), nullable=True),
+        sa.Column("extended_until", sa.Date(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("created_by", sa.Text(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_vacancy_reports")),
+    )
+    op.create_index(
+        "ix_vacancy_reports_municipality",
+        "vacancy_reports",
+        ["municipality_code", "id"],
+        unique=False,
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index("ix_vacancy_reports_municipality", table_name="vacancy_reports")
+    op.drop_table("vacancy_reports")
     op.drop_table("vacancies")
     op.drop_table("subsidy_rates")
     op.drop_index("ix_subsidies_frame", table_name="subsidies")
     op.drop_table("subsidies")
+    op.drop_index(op.f("ix_round_offers_round_id"), table_name="round_offers")
+    op.drop_table("round_offers")
     op.drop_table("rents")
     op.drop_index(op.f("ix_properties_landlord_id"), table_name="properties")
     op.drop_table("properties")
@@ -333,6 +405,8 @@ def downgrade() -> None:
     op.drop_table("offers")
     op.drop_index(op.f("ix_notices_agreement_id"), table_name="notices")
     op.drop_table("notices")
+    op.drop_index(op.f("ix_invitation_rounds_municipality_code"), table_name="invitation_rounds")
+    op.drop_table("invitation_rounds")
     op.drop_table("frames")
     op.drop_table("dwellings")
     op.drop_index(op.f("ix_departments_organisation_id"), table_name="departments")
