@@ -15,6 +15,7 @@ from pathlib import Path
 from bench import (
     _machine,
     _report,
+    allocation_vacancies,
     benchmarks_catchup,
     benchmarks_lag,
     event_latency,
@@ -31,17 +32,20 @@ EVENT_BENCHMARKS = ("relay", "latency")
 REGISTER_BENCHMARKS = ("register-bulk", "register-single", "register-statistics")
 CALCULATOR_BENCHMARKS = ("benchmarks-lag", "benchmarks-catchup")
 GOVERNANCE_BENCHMARKS = ("governance-packages",)
+ALLOCATION_BENCHMARKS = ("allocation-vacancies",)
 BENCHMARKS = (
     *EVENT_BENCHMARKS,
     *REGISTER_BENCHMARKS,
     *CALCULATOR_BENCHMARKS,
     *GOVERNANCE_BENCHMARKS,
+    *ALLOCATION_BENCHMARKS,
 )
 GROUPS = {
     "all": BENCHMARKS,
     "register": REGISTER_BENCHMARKS,
     "calculator": CALCULATOR_BENCHMARKS,
     "governance": GOVERNANCE_BENCHMARKS,
+    "allocation": ALLOCATION_BENCHMARKS,
 }
 ATTEMPTS = 3
 
@@ -64,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
             "three. benchmarks-lag: register commit → key figure updated at 200 leases/s vs the "
             "platform's commit → consumer path. benchmarks-catchup: consuming the synthetic "
             "national register's events vs a raw aiokafka read (goal ≥ 0.3×), then a "
-            "department's figures (p99). 'calculator' runs the two. See docs/benchmarks.md."
+            "department's figures (p99). 'calculator' runs the two. allocation-vacancies: a year "
+            "of vacancy events (58,000) through the allocation service's consumer vs the "
+            "platform's no-op consumer (goal ≥ 0.5×). See docs/benchmarks.md."
         ),
     )
     parser.add_argument(
@@ -168,6 +174,11 @@ def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
         governance = governance_packages.QUICK if args.quick else governance_packages.FULL
         result_g = governance_packages.run(infra, governance, _progress)
         return governance_packages.report(result_g, recorder.line())
+    if name in ALLOCATION_BENCHMARKS:
+        recorder = Recorder(f"python -m bench {name}{quick}")
+        allocation = allocation_vacancies.QUICK if args.quick else allocation_vacancies.FULL
+        result_a = asyncio.run(allocation_vacancies.run(infra, allocation, _progress))
+        return allocation_vacancies.report(result_a, recorder.line())
     if name == "relay":
         recorder = Recorder(f"python -m bench relay{quick}")
         settings = relay_throughput.QUICK if args.quick else relay_throughput.FULL

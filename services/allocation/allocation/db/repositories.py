@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, tuple_, update
+from sqlalchemy import ColumnElement, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,73 @@ from allocation.db.models import (
     VacancyRow,
 )
 
+_DWELLING_COLUMNS = (
+    "id",
+    "department_id",
+    "organisation_id",
+    "municipality_code",
+    "housing_type",
+    "lease_id",
+    "vacant",
+    "monthly_rent",
+    "vacancy_recorded_at",
+)
+_RENT_COLUMNS = ("dwelling_id", "from_day", "monthly_rent", "recorded_at")
+_VACANCY_COLUMNS = (
+    "dwelling_id",
+    "lease_id",
+    "organisation_id",
+    "municipality_code",
+    "housing_type",
+    "vacant_from",
+    "municipal",
+    "recorded_at",
+)
+
+
+def _columns(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> dict[str, list[Any]]:
+    return {name: [row[name] for row in rows] for name in names}
+
+
+_UPSERT_DWELLINGS = text(
+    """
+INSERT INTO dwellings AS held (id, department_id, organisation_id, municipality_code,
+    housing_type, lease_id, vacant, monthly_rent, vacancy_recorded_at)
+SELECT * FROM unnest(CAST(:id AS text[]), CAST(:department_id AS text[]),
+    CAST(:organisation_id AS text[]), CAST(:municipality_code AS text[]),
+    CAST(:housing_type AS text[]), CAST(:lease_id AS text[]), CAST(:vacant AS boolean[]),
+    CAST(:monthly_rent AS numeric[]), CAST(:vacancy_recorded_at AS timestamptz[]))
+ON CONFLICT (id) DO UPDATE SET department_id = EXCLUDED.department_id,
+    organisation_id = EXCLUDED.organisation_id, municipality_code = EXCLUDED.municipality_code,
+    housing_type = EXCLUDED.housing_type, lease_id = EXCLUDED.lease_id,
+    vacant = EXCLUDED.vacant, monthly_rent = EXCLUDED.monthly_rent,
+    vacancy_recorded_at = EXCLUDED.vacancy_recorded_at, updated_at = now()
+WHERE held.vacancy_recorded_at < EXCLUDED.vacancy_recorded_at
+"""
+)
+_RECORD_RENTS = text(
+    """
+INSERT INTO rents AS held (dwelling_id, from_day, monthly_rent, recorded_at)
+SELECT * FROM unnest(CAST(:dwelling_id AS text[]), CAST(:from_day AS date[]),
+    CAST(:monthly_rent AS numeric[]), CAST(:recorded_at AS timestamptz[]))
+ON CONFLICT (dwelling_id, from_day) DO UPDATE SET monthly_rent = EXCLUDED.monthly_rent,
+    recorded_at = EXCLUDED.recorded_at
+WHERE held.recorded_at < EXCLUDED.recorded_at
+"""
+)
+_ADD_VACANCIES = text(
+    """
+INSERT INTO vacancies (dwelling_id, lease_id, organisation_id, municipality_code, housing_type,
+    vacant_from, municipal, recorded_at)
+SELECT * FROM unnest(CAST(:dwelling_id AS text[]), CAST(:lease_id AS text[]),
+    CAST(:organisation_id AS text[]), CAST(:municipality_code AS text[]),
+    CAST(:housing_type AS text[]), CAST(:vacant_from AS date[]), CAST(:municipal AS boolean[]),
+    CAST(:recorded_at AS timestamptz[]))
+ON CONFLICT (dwelling_id, lease_id) DO NOTHING
+RETURNING id, dwelling_id, lease_id
+"""
+)
+
 
 class Repository:
     def __init__(self, session: AsyncSession) -> None:
@@ -47,6 +114,94 @@ class Repository:
             where=DwellingRow.vacancy_recorded_at < insert.excluded.vacancy_recorded_at,
         ).returning(DwellingRow.id)
         return (await self.session.execute(statement)).first() is not None
+
+    async def upsert_dwellings(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Each dwelling's vacancy facts where newer than held (one row per dwelling); arrays
+        through ``unnest``, so the statement is the same whatever the batch size."""
+        if not rows:
+            return
+        await self.session.execute(_UPSERT_DWELLINGS, _columns(rows, _DWELLING_COLUMNS))
+
+    async def record_rents(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Rents from a day on, where newer than held (one row per dwelling and day)."""
+        if not rows:
+            return
+        await self.session.execute(_RECORD_RENTS, _columns(rows, _RENT_COLUMNS))
+
+    async def add_vacancies(self, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
+        """The ids of the vacancies not seen before, by (dwelling, lease)."""
+        if not rows:
+            return {}
+        result = await self.session.execute(_ADD_VACANCIES, _columns(rows, _VACANCY_COLUMNS))
+        return {(row.dwelling_id, row.lease_id): int(row.id) for row in result.all()}
+
+    async def agreements_for_keys(
+        self, keys: set[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], list[AgreementRow]]:
+        """Agreements by (municipality, organisation, housing type), oldest first."""
+        found: dict[tuple[str, str, str], list[AgreementRow]] = {key: [] for key in keys}
+        if not keys:
+            return found
+        result = await self.session.scalars(
+            select(AgreementRow)
+            .where(
+                tuple_(
+                    AgreementRow.municipality_code,
+                    AgreementRow.organisation_id,
+                    AgreementRow.housing_type,
+                ).in_(sorted(keys))
+            )
+            .order_by(AgreementRow.created_at, AgreementRow.id)
+        )
+        for row in result.all():
+            found[(row.municipality_code, row.organisation_id, row.housing_type)].append(row)
+        return found
+
+    async def count_vacancies(self, increments: dict[str, int]) -> dict[str, int]:
+        """Count vacancies under agreements (row-locked); each agreement's new count."""
+        if not increments:
+            return {}
+        ids = sorted(increments)
+        # Lock in id order first, so two partitions' batches never deadlock on each other.
+        await self.session.execute(
+            text("SELECT id FROM agreements WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"),
+            {"ids": ids},
+        )
+        result = await self.session.execute(
+            text(
+                "UPDATE agreements AS a SET counted = a.counted + v.k "
+                "FROM unnest(CAST(:ids AS text[]), CAST(:ks AS int[])) AS v(id, k) "
+                "WHERE a.id = v.id RETURNING a.id, a.counted"
+            ),
+            {"ids": ids, "ks": [increments[i] for i in ids]},
+        )
+        return {row.id: int(row.counted) for row in result.all()}
+
+    async def set_vacancy_decisions(
+        self, decisions: Sequence[tuple[int, str, int | None, bool]]
+    ) -> None:
+        if not decisions:
+            return
+        await self.session.execute(
+            text(
+                "UPDATE vacancies AS t SET agreement_id = v.agreement_id, number = v.number, "
+                "municipal = v.municipal FROM unnest(CAST(:ids AS bigint[]), "
+                "CAST(:agreements AS text[]), CAST(:numbers AS int[]), "
+                "CAST(:municipal AS boolean[])) AS v(id, agreement_id, number, municipal) "
+                "WHERE t.id = v.id"
+            ),
+            {
+                "ids": [d[0] for d in decisions],
+                "agreements": [d[1] for d in decisions],
+                "numbers": [d[2] for d in decisions],
+                "municipal": [d[3] for d in decisions],
+            },
+        )
+
+    async def insert_rows(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+        """Plain rows in one executemany (the statement is cached whatever the count)."""
+        if rows:
+            await self.session.execute(insert(table.__table__), list(rows))
 
     async def dwelling(self, dwelling_id: str) -> DwellingRow | None:
         return await self.session.get(DwellingRow, dwelling_id)

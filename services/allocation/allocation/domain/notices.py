@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cache
 
 from common.calendar import add_working_days
 
@@ -38,6 +39,7 @@ class Settlement(StrEnum):
     LAPSED = "lapsed"  # no answer by the deadline
 
 
+@cache
 def answer_due(received_on: date) -> date:
     """The last day of the answer period: the 7th working day after receipt."""
     return add_working_days(received_on, ANSWER_WORKING_DAYS)

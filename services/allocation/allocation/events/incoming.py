@@ -4,6 +4,8 @@ Events of other types on the same topics are ignored."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from allocation.services import register_facts
@@ -41,6 +43,17 @@ async def handle_dwellings(session: AsyncSession, envelope: Envelope) -> None:
         await register_facts.apply_rent_changed(session, RentChangedV1.from_envelope(envelope))
 
 
+async def handle_dwellings_batch(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+    """A fetched batch: vacancy events set-wise, in order; anything else one by one."""
+    if all(e.type == DwellingVacancyChangedV1.event_type for e in envelopes):
+        await register_facts.apply_vacancies(
+            session, [DwellingVacancyChangedV1.from_envelope(e) for e in envelopes]
+        )
+        return
+    for envelope in envelopes:
+        await handle_dwellings(session, envelope)
+
+
 def consumers(
     *,
     master_data_topics: tuple[str, ...] = (
@@ -52,5 +65,5 @@ def consumers(
     """The service's consumers; tests pass their own per-run topic names."""
     return (
         Consumer("allocation.master-data", master_data_topics, handle_master_data),
-        Consumer("allocation.dwellings", dwelling_topics, handle_dwellings),
+        Consumer("allocation.dwellings", dwelling_topics, handle_dwellings, handle_dwellings_batch),
     )

@@ -14,10 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from allocation.db.models import AgreementRow, DepartmentRow, OfferRow, OrganisationRow
+from allocation.db.models import (
+    AgreementRow,
+    CaseLogRow,
+    DepartmentRow,
+    OfferRow,
+    OrganisationRow,
+)
 from allocation.db.repositories import Repository
 from allocation.domain.liability import RentFrom, rent_owed
 from allocation.domain.notices import answer_due
@@ -73,86 +81,156 @@ def vacant_from(event: DwellingVacancyChangedV1) -> date:
 
 
 async def apply_vacancy_changed(session: AsyncSession, event: DwellingVacancyChangedV1) -> None:
+    await apply_vacancies(session, [event])
+
+
+def _newest(rows: dict[Any, dict[str, Any]], key: Any, values: dict[str, Any], guard: str) -> None:
+    """Keep, per key, the values with the newest guard (the first of equals), as applying the
+    events one by one with a "newer wins" upsert would leave it."""
+    held = rows.get(key)
+    if held is None or values[guard] > held[guard]:
+        rows[key] = values
+
+
+async def apply_vacancies(
+    session: AsyncSession, events: Sequence[DwellingVacancyChangedV1]
+) -> None:
+    """Apply vacancy events in order, set-wise (a fetched batch in a few statements); the
+    database ends exactly as after applying them one by one."""
     repo = Repository(session)
-    vacant = event.vacancy_loss_flag or event.vacant_soon_flag
-    await repo.upsert_dwelling(
-        {
-            "id": event.dwelling_id,
-            "department_id": event.department_id,
-            "organisation_id": event.organisation_id,
-            "municipality_code": event.municipality_code,
-            "housing_type": event.housing_type.value,
-            "lease_id": event.lease_id,
-            "vacant": vacant,
-            "monthly_rent": event.monthly_rent,
-            "vacancy_recorded_at": event.recorded_at,
-        }
-    )
-    await repo.record_rent(
-        event.dwelling_id, danish_day(event.recorded_at), event.monthly_rent, event.recorded_at
-    )
-    if not vacant:
+    dwellings: dict[str, dict[str, Any]] = {}
+    rents: dict[tuple[str, date], dict[str, Any]] = {}
+    vacancies: dict[tuple[str, str], dict[str, Any]] = {}  # in the events' order
+    rent_of: dict[tuple[str, str], Decimal] = {}
+    for event in events:
+        vacant = event.vacancy_loss_flag or event.vacant_soon_flag
+        _newest(
+            dwellings,
+            event.dwelling_id,
+            {
+                "id": event.dwelling_id,
+                "department_id": event.department_id,
+                "organisation_id": event.organisation_id,
+                "municipality_code": event.municipality_code,
+                "housing_type": event.housing_type.value,
+                "lease_id": event.lease_id,
+                "vacant": vacant,
+                "monthly_rent": event.monthly_rent,
+                "vacancy_recorded_at": event.recorded_at,
+            },
+            "vacancy_recorded_at",
+        )
+        day = danish_day(event.recorded_at)
+        _newest(
+            rents,
+            (event.dwelling_id, day),
+            {
+                "dwelling_id": event.dwelling_id,
+                "from_day": day,
+                "monthly_rent": event.monthly_rent,
+                "recorded_at": event.recorded_at,
+            },
+            "recorded_at",
+        )
+        if vacant:
+            rent_of.setdefault((event.dwelling_id, event.lease_id), event.monthly_rent)
+            vacancies.setdefault(
+                (event.dwelling_id, event.lease_id),
+                {
+                    "dwelling_id": event.dwelling_id,
+                    "lease_id": event.lease_id,
+                    "organisation_id": event.organisation_id,
+                    "municipality_code": event.municipality_code,
+                    "housing_type": event.housing_type.value,
+                    "vacant_from": vacant_from(event),
+                    "municipal": False,
+                    "recorded_at": event.recorded_at,
+                },
+            )
+    await repo.upsert_dwellings(list(dwellings.values()))
+    await repo.record_rents(list(rents.values()))
+    new_ids = await repo.add_vacancies(list(vacancies.values()))
+    if not new_ids:
         return
-    starts = vacant_from(event)
-    vacancy_id = await repo.add_vacancy(
-        {
-            "dwelling_id": event.dwelling_id,
-            "lease_id": event.lease_id,
-            "organisation_id": event.organisation_id,
-            "municipality_code": event.municipality_code,
-            "housing_type": event.housing_type.value,
-            "vacant_from": starts,
-            "municipal": False,
-            "recorded_at": event.recorded_at,
-        }
+    fresh = [(new_ids[key], values) for key, values in vacancies.items() if key in new_ids]
+    agreements = await repo.agreements_for_keys(
+        {(v["municipality_code"], v["organisation_id"], v["housing_type"]) for _, v in fresh}
     )
-    if vacancy_id is None:
-        return  # this lease's vacancy was counted before
-    agreements = await repo.agreements_for(
-        event.municipality_code, event.organisation_id, event.housing_type.value
-    )
-    chosen = _choose_agreement(agreements, event.dwelling_id, event.housing_type.value, starts)
-    if chosen is None:
-        return
-    terms = terms_of(chosen)
-    number: int | None = None
-    if terms.kind is AgreementKind.QUOTA:
-        assert terms.share is not None
-        number = await repo.count_vacancy(chosen.id)
-        municipal = is_municipal_turn(terms.share, number)
-    else:
-        municipal = True
-    await repo.set_vacancy_decision(vacancy_id, chosen.id, number, municipal)
-    if not municipal:
-        return
-    received = danish_day(event.recorded_at)
-    offer = OfferRow(
-        id=new_id("off"),
-        source=OfferSource.SOCIAL.value,
-        agreement_id=chosen.id,
-        vacancy_id=vacancy_id,
-        dwelling_id=event.dwelling_id,
-        organisation_id=event.organisation_id,
-        municipality_code=event.municipality_code,
-        status=OfferStatus.OPEN.value,
-        is_repeat=False,
-        received_on=received,
-        answer_due=answer_due(received),
-        available_from=starts,
-        monthly_rent=event.monthly_rent,
-        version=1,
-    )
-    await repo.add(offer)
-    where = f"vacancy no. {number}" if number is not None else "a listed dwelling"
-    await repo.log(
-        "offer",
-        offer.id,
-        "opened",
-        None,
-        f"Dwelling {event.dwelling_id} vacant from {starts}: {where} under agreement "
-        f"{chosen.id}; answer due {offer.answer_due}.",
-    )
-    await write_outbox(session, [outgoing.offer_opened(offer, now())])
+    chosen: list[tuple[int, dict[str, Any], AgreementRow, int | None]] = []
+    ordinal: dict[str, int] = {}
+    for vacancy_id, values in fresh:
+        key = (values["municipality_code"], values["organisation_id"], values["housing_type"])
+        agreement = _choose_agreement(
+            agreements[key], values["dwelling_id"], values["housing_type"], values["vacant_from"]
+        )
+        if agreement is None:
+            continue
+        k: int | None = None
+        if agreement.kind == AgreementKind.QUOTA.value:
+            k = ordinal[agreement.id] = ordinal.get(agreement.id, 0) + 1
+        chosen.append((vacancy_id, values, agreement, k))
+    counted = await repo.count_vacancies(ordinal)
+    decisions: list[tuple[int, str, int | None, bool]] = []
+    offers: list[OfferRow] = []
+    logs: list[CaseLogRow] = []
+    envelopes = []
+    at = now()
+    for vacancy_id, values, agreement, k in chosen:
+        number: int | None = None
+        if k is not None:
+            terms = terms_of(agreement)
+            assert terms.share is not None
+            number = counted[agreement.id] - ordinal[agreement.id] + k
+            municipal = is_municipal_turn(terms.share, number)
+        else:
+            municipal = True
+        decisions.append((vacancy_id, agreement.id, number, municipal))
+        if not municipal:
+            continue
+        received = danish_day(values["recorded_at"])
+        offer = OfferRow(
+            id=new_id("off"),
+            source=OfferSource.SOCIAL.value,
+            agreement_id=agreement.id,
+            vacancy_id=vacancy_id,
+            dwelling_id=values["dwelling_id"],
+            organisation_id=values["organisation_id"],
+            municipality_code=values["municipality_code"],
+            status=OfferStatus.OPEN.value,
+            is_repeat=False,
+            received_on=received,
+            answer_due=answer_due(received),
+            available_from=values["vacant_from"],
+            monthly_rent=rent_of[(values["dwelling_id"], values["lease_id"])],
+            version=1,
+        )
+        offers.append(offer)
+        where = f"vacancy no. {number}" if number is not None else "a listed dwelling"
+        logs.append(
+            CaseLogRow(
+                case_kind="offer",
+                case_id=offer.id,
+                action="opened",
+                actor=None,
+                detail=f"Dwelling {offer.dwelling_id} vacant from {offer.available_from}: "
+                f"{where} under agreement {agreement.id}; answer due {offer.answer_due}.",
+            )
+        )
+        envelopes.append(outgoing.offer_opened(offer, at))
+    await repo.set_vacancy_decisions(decisions)
+    if offers:
+        await repo.insert_rows(OfferRow, [_row_values(o) for o in offers])
+        await repo.insert_rows(CaseLogRow, [_row_values(entry) for entry in logs])
+        await write_outbox(session, envelopes)
+
+
+def _row_values(row: Any) -> dict[str, Any]:
+    """The columns set on a new row object (server defaults fill the rest)."""
+    return {
+        column.key: getattr(row, column.key)
+        for column in row.__table__.columns
+        if getattr(row, column.key, None) is not None
+    }
 
 
 def _choose_agreement(

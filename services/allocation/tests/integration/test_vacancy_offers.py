@@ -187,3 +187,60 @@ class TestRentLiability:
         # 1–15 April at the rent known from 1 March (6,200 / 30 a day)
         assert (offer["let_on"], offer["rent_owed"]) == ("2027-04-16", "3100.00")
         assert offer["log"][-1]["action"] == "let"
+
+
+class TestBatchEqualsOneByOne:
+    async def test_a_fetched_batch_leaves_the_database_as_the_events_one_by_one(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        from datetime import timedelta
+
+        from common.events.consumer import InboxProcessor
+        from common.testing.fixtures import truncate_all_tables
+
+        from .support import AT, DWELLINGS
+
+        client = await allocation_client()
+        events = []
+        for i in range(1, 30):
+            events.append(vacancy(f"dw-{i % 11}", lease_id=f"L-{i}", at=AT + timedelta(hours=i)))
+        events.append(vacancy("dw-3", lease_id="L-3", flag=False, at=AT + timedelta(days=3)))
+        events.append(events[4])  # a duplicate inside the batch
+
+        def snapshot():
+            return (
+                sql(
+                    allocation_db_url,
+                    "SELECT dwelling_id, lease_id, number, municipal FROM vacancies ORDER BY id",
+                ),
+                sql(
+                    allocation_db_url,
+                    "SELECT id, vacant, lease_id, monthly_rent FROM dwellings ORDER BY id",
+                ),
+                sql(
+                    allocation_db_url,
+                    "SELECT dwelling_id, from_day, monthly_rent FROM rents ORDER BY 1, 2",
+                ),
+                sql(
+                    allocation_db_url,
+                    "SELECT dwelling_id, available_from, answer_due FROM offers ORDER BY dwelling_id",
+                ),
+                sql(allocation_db_url, "SELECT kind, counted FROM agreements ORDER BY kind"),
+                len(outbox(allocation_db_url, "allocation.offer.opened")),
+            )
+
+        async def fresh_agreement():
+            truncate_all_tables(allocation_db_url)
+            await make_agreement(client, tokens, share="1/3", organisation_consent=True)
+            await make_agreement(client, tokens, kind="listed", share=None, dwelling_ids=["dw-7"])
+
+        await fresh_agreement()
+        processor = InboxProcessor(allocation_db, DWELLINGS, max_attempts=1)
+        await processor.apply_leading(events)
+        batched = snapshot()
+        await fresh_agreement()
+        await apply(allocation_db, *events[:-1])  # the duplicate is skipped by the inbox
+        assert snapshot() == batched
+        # 29 leases: dw-7's three go to the listed agreement, 26 are counted under 1/3
+        assert batched[4] == [("listed", 0), ("quota", 26)]
+        assert batched[5] == 8 + 3
