@@ -42,6 +42,7 @@ from allocation.events import outgoing
 from allocation.services.core import danish_day, new_id, now
 from common.db import projection
 from common.events.contracts import (
+    AllocationType,
     DepartmentUpsertedV1,
     DwellingVacancyChangedV1,
     LeaseCreatedV1,
@@ -156,12 +157,17 @@ async def apply_vacancies(
     agreements = await repo.agreements_for_keys(
         {(v["municipality_code"], v["organisation_id"], v["housing_type"]) for _, v in fresh}
     )
+    terms = {row.id: terms_of(row) for rows in agreements.values() for row in rows}
     chosen: list[tuple[int, dict[str, Any], AgreementRow, int | None]] = []
     ordinal: dict[str, int] = {}
     for vacancy_id, values in fresh:
         key = (values["municipality_code"], values["organisation_id"], values["housing_type"])
         agreement = _choose_agreement(
-            agreements[key], values["dwelling_id"], values["housing_type"], values["vacant_from"]
+            agreements[key],
+            terms,
+            values["dwelling_id"],
+            values["housing_type"],
+            values["vacant_from"],
         )
         if agreement is None:
             continue
@@ -178,10 +184,10 @@ async def apply_vacancies(
     for vacancy_id, values, agreement, k in chosen:
         number: int | None = None
         if k is not None:
-            terms = terms_of(agreement)
-            assert terms.share is not None
+            share = terms[agreement.id].share
+            assert share is not None
             number = counted[agreement.id] - ordinal[agreement.id] + k
-            municipal = is_municipal_turn(terms.share, number)
+            municipal = is_municipal_turn(share, number)
         else:
             municipal = True
         decisions.append((vacancy_id, agreement.id, number, municipal))
@@ -235,6 +241,7 @@ def _row_values(row: Any) -> dict[str, Any]:
 
 def _choose_agreement(
     agreements: Sequence[AgreementRow],
+    terms: dict[str, AgreementTerms],
     dwelling_id: str,
     housing_type: str,
     starts: date,
@@ -243,7 +250,7 @@ def _choose_agreement(
     quota: AgreementRow | None = None
     for row in agreements:
         decision = decide_vacancy(
-            terms_of(row), 0, dwelling_id=dwelling_id, housing_type=housing_type, vacant_from=starts
+            terms[row.id], 0, dwelling_id=dwelling_id, housing_type=housing_type, vacant_from=starts
         )
         if not decision.counted:
             continue
@@ -259,7 +266,7 @@ async def apply_lease(session: AsyncSession, event: LeaseCreatedV1 | LeaseUpdate
     from_day = event.rent_day or event.start_date
     await repo.record_rent(event.dwelling_id, from_day, event.monthly_rent, event.recorded_at)
     if isinstance(event, LeaseCreatedV1):
-        await _dwelling_let(repo, event.dwelling_id, event.start_date)
+        await _dwelling_let(repo, event.dwelling_id, event.start_date, event.allocation_type)
 
 
 async def apply_rent_changed(session: AsyncSession, event: RentChangedV1) -> None:
@@ -268,8 +275,12 @@ async def apply_rent_changed(session: AsyncSession, event: RentChangedV1) -> Non
     )
 
 
-async def _dwelling_let(repo: Repository, dwelling_id: str, let_on: date) -> None:
-    """A new lease ends the municipality's rent liability for an accepted offer."""
+async def _dwelling_let(
+    repo: Repository, dwelling_id: str, let_on: date, allocation_type: AllocationType
+) -> None:
+    """A new lease ends the municipality's rent liability for an accepted offer. The lease
+    should be recorded as ``kommunal anvisning`` (Table 1 statistics); if the register says
+    otherwise, the case log says so."""
     for offer in await repo.accepted_unlet(dwelling_id):
         if let_on < offer.available_from:
             continue
@@ -286,3 +297,13 @@ async def _dwelling_let(repo: Repository, dwelling_id: str, let_on: date) -> Non
             f"Let from {let_on} (register); the municipality owes {offer.rent_owed} DKK rent for "
             f"{offer.available_from} to {let_on - timedelta(days=1)}.",
         )
+        if allocation_type is not AllocationType.MUNICIPAL_ALLOCATION:
+            await repo.log(
+                "offer",
+                offer.id,
+                "allocation_type_mismatch",
+                None,
+                f"The register records the new lease as '{allocation_type.value}', not "
+                "'municipal_allocation' (kommunal anvisning); the organisation should correct "
+                "it so the re-letting statistics (Table 1) count it.",
+            )

@@ -244,3 +244,43 @@ class TestBatchEqualsOneByOne:
         # 29 leases: dw-7's three go to the listed agreement, 26 are counted under 1/3
         assert batched[4] == [("listed", 0), ("quota", 26)]
         assert batched[5] == 8 + 3
+
+
+class TestRegisterAllocationType:
+    async def test_a_new_lease_not_recorded_as_municipal_allocation_is_flagged(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        from common.events.contracts.base import AllocationType
+
+        client = await allocation_client()
+        offer_id = await open_one_offer(client, allocation_db, allocation_db_url, tokens)
+        await client.post(
+            f"{API}/offers/{offer_id}/answer",
+            json={"answer": "accept", "case_reference": "SAG-1"},
+            headers=post(municipality(tokens)),
+        )
+        lease = lease_created("dw-1", date(2027, 4, 16))
+        lease = lease.caused(
+            data={**lease.data, "allocation_type": AllocationType.EXTERNAL_WAITING_LIST.value}
+        )
+        await apply(allocation_db, lease)
+        offer = (await client.get(f"{API}/offers/{offer_id}", headers=municipality(tokens))).json()
+        assert [e["action"] for e in offer["log"]][-2:] == ["let", "allocation_type_mismatch"]
+        assert "external_waiting_list" in offer["log"][-1]["detail"]
+
+
+class TestAgreementDocument:
+    async def test_the_public_document_in_danish(self, allocation_client, tokens):
+        client = await allocation_client()
+        agreement = await make_agreement(client, tokens, valid_to="2030-12-31")
+        response = await client.get(f"{API}/public/agreements/{agreement['id']}/document")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+        assert "attachment" in response.headers["content-disposition"]
+        text = response.text
+        assert text.startswith(f"Udlejningsaftale {agreement['id']}")
+        assert "København (kommunekode 101) og boligorganisation BO-1" in text
+        assert "1 af hver 4 ledige familieboliger" in text
+        assert "fra 1. januar 2027 til 31. december 2030" in text
+        missing = await client.get(f"{API}/public/agreements/agr-none/document")
+        assert missing.status_code == 404
