@@ -339,3 +339,16 @@ class RefundStatementOut(BaseModel):
     expenses: DKK
     refunds: DKK
     lines: list[RefundLineOut]
+
+
+class FrameApplicationIn(In):
+    year: Year
+    dwellings: Annotated[int, Field(ge=1, le=100_000)]
+
+
+class FrameApplicationOut(BaseModel):
+    municipality_code: str
+    year: int
+    dwellings: int
+    granted: int | None
+    applied_at: datetime

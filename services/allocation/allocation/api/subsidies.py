@@ -8,6 +8,8 @@ from fastapi import APIRouter, Path, Query
 
 from allocation.api.deps import IdPath, SubsidyScope, subsidy_out
 from allocation.api.schemas import (
+    FrameApplicationIn,
+    FrameApplicationOut,
     FrameIn,
     FrameOut,
     MoveOutIn,
@@ -155,3 +157,44 @@ async def move_out(
     await subsidies.end_subsidy(uow, scope, subsidy_id, body.move_out)
     row, months = await subsidies.get_subsidy(uow, scope, subsidy_id)
     return subsidy_out(row, months)
+
+
+@router.post(
+    "/frame-applications",
+    status_code=201,
+    response_model=FrameApplicationOut,
+    responses={**WRITE, **problem_responses({409: "Already applied for the year"})},
+    summary="Apply for the year's subsidy frame (municipality)",
+)
+async def apply_for_frame(
+    body: FrameApplicationIn, scope: SubsidyScope, uow: UnitOfWorkDep
+) -> FrameApplicationOut:
+    row = await subsidies.apply_for_frame(uow, scope, body.year, body.dwellings)
+    return FrameApplicationOut(
+        municipality_code=row.municipality_code,
+        year=row.year,
+        dwellings=row.dwellings,
+        granted=None,
+        applied_at=row.applied_at,
+    )
+
+
+@router.get(
+    "/frame-applications",
+    response_model=list[FrameApplicationOut],
+    responses=READ,
+    summary="Frame applications with what was granted (the fund: all)",
+)
+async def list_frame_applications(
+    scope: SubsidyScope, uow: UnitOfWorkDep, year: YearQuery = None
+) -> list[FrameApplicationOut]:
+    return [
+        FrameApplicationOut(
+            municipality_code=row.municipality_code,
+            year=row.year,
+            dwellings=row.dwellings,
+            granted=granted,
+            applied_at=row.applied_at,
+        )
+        for row, granted in await subsidies.frame_applications(uow, scope, year)
+    ]

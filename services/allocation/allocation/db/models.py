@@ -9,7 +9,8 @@
 * ``offers`` — a vacancy offered to the municipality (social, or a landlord's notice), its answer
   and what the municipality owes;
 * ``case_log`` — who did what when, per agreement / offer / subsidy / private agreement;
-* ``subsidy_rates`` / ``frames`` / ``subsidies`` — the rent subsidy (huslejetilskud);
+* ``subsidy_rates`` / ``frame_applications`` / ``frames`` / ``subsidies`` — the rent subsidy
+  (huslejetilskud);
 * ``properties`` / ``private_agreements`` / ``apartment_rights`` / ``notices`` — chapter 7;
 * ``invitation_rounds`` / ``round_offers`` — § 52 invitations and landlords' binding offers;
 * ``vacancy_reports`` — § 5 reports of dwellings vacant for more than 6 weeks.
@@ -188,6 +189,18 @@ class FrameRow(Base):
     dwellings: Mapped[int] = mapped_column(Integer, nullable=False)
     granted_by: Mapped[str] = mapped_column(Text, nullable=False)
     granted_at: Mapped[datetime] = _now()
+
+
+class FrameApplicationRow(Base):
+    """A municipality's application for a frame in the year's round (the fund grants it)."""
+
+    __tablename__ = "frame_applications"
+
+    municipality_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dwellings: Mapped[int] = mapped_column(Integer, nullable=False)
+    applied_by: Mapped[str] = mapped_column(Text, nullable=False)
+    applied_at: Mapped[datetime] = _now()
 
 
 class SubsidyRow(Base):

@@ -16,6 +16,7 @@ from allocation.db.models import (
     ApartmentRightRow,
     CaseLogRow,
     DwellingRow,
+    FrameApplicationRow,
     FrameRow,
     InvitationRoundRow,
     NoticeRow,
@@ -645,3 +646,27 @@ class Repository:
 
     async def round_offer(self, offer_id: str) -> RoundOfferRow | None:
         return await self.session.get(RoundOfferRow, offer_id)
+
+    async def frame_application(
+        self, municipality_code: str, year: int
+    ) -> FrameApplicationRow | None:
+        return await self.session.get(FrameApplicationRow, (municipality_code, year))
+
+    async def frame_applications(
+        self, condition: ColumnElement[bool], year: int | None
+    ) -> Sequence[tuple[FrameApplicationRow, int | None]]:
+        granted = (
+            select(FrameRow.dwellings)
+            .where(
+                FrameRow.municipality_code == FrameApplicationRow.municipality_code,
+                FrameRow.year == FrameApplicationRow.year,
+            )
+            .scalar_subquery()
+        )
+        query = select(FrameApplicationRow, granted).where(condition)
+        if year is not None:
+            query = query.where(FrameApplicationRow.year == year)
+        result = await self.session.execute(
+            query.order_by(FrameApplicationRow.year, FrameApplicationRow.municipality_code)
+        )
+        return [(row[0], row[1]) for row in result.all()]

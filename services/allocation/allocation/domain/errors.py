@@ -53,3 +53,8 @@ class OfferClosedError(ConflictError):
 class AgreementExistsError(ConflictError):
     code = "agreement-exists"
     title = "The property already has an allocation agreement"
+
+
+class FrameApplicationExistsError(ConflictError):
+    code = "frame-application-exists"
+    title = "The municipality has already applied for the year's frame"

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from allocation.db.models import FrameRow, SubsidyRow
+from allocation.db.models import FrameApplicationRow, FrameRow, SubsidyRow
 from allocation.db.repositories import Repository
 from allocation.domain.errors import (
     DwellingNotFoundError,
+    FrameApplicationExistsError,
     FrameMissingError,
     SubsidyNotFoundError,
     SubsidyRefusedError,
@@ -43,6 +44,45 @@ async def set_rate(uow: UnitOfWork, scope: Scope, year: int, rate: Decimal) -> N
 
 async def rates(uow: UnitOfWork) -> dict[int, Decimal]:
     return await Repository(uow.session).rates()
+
+
+async def apply_for_frame(
+    uow: UnitOfWork, scope: Scope, year: int, dwellings: int
+) -> FrameApplicationRow:
+    """The municipality applies in the year's round for a frame of ``dwellings`` dwellings."""
+    scope.require(MUNICIPALITY, "apply for a subsidy frame")
+    assert scope.municipality_code is not None
+    repo = Repository(uow.session)
+    if await repo.frame_application(scope.municipality_code, year) is not None:
+        raise FrameApplicationExistsError(
+            f"Municipality {scope.municipality_code} has already applied for {year}."
+        )
+    row = FrameApplicationRow(
+        municipality_code=scope.municipality_code,
+        year=year,
+        dwellings=dwellings,
+        applied_by=scope.subject,
+    )
+    await repo.add(row)
+    await repo.log(
+        "frame",
+        f"{row.municipality_code}-{year}",
+        "applied",
+        scope.subject,
+        f"Applied for a frame of {dwellings} dwellings.",
+    )
+    return row
+
+
+async def frame_applications(
+    uow: UnitOfWork, scope: Scope, year: int | None
+) -> list[tuple[FrameApplicationRow, int | None]]:
+    """Applications with what was granted: a municipality its own, the fund all."""
+    return list(
+        await Repository(uow.session).frame_applications(
+            scope.filter(None, FrameApplicationRow.municipality_code), year
+        )
+    )
 
 
 async def set_frame(

@@ -152,3 +152,43 @@ class TestFrames:
         )
         assert response.status_code == 403
         assert "fund" in response.json()["detail"]
+
+
+class TestFrameApplications:
+    async def test_the_municipality_applies_and_the_fund_grants_what_it_decides(
+        self, allocation_client, tokens
+    ):
+        client = await allocation_client()
+        applied = await client.post(
+            f"{API}/frame-applications",
+            json={"year": 2027, "dwellings": 40},
+            headers=post(municipality(tokens)),
+        )
+        assert applied.status_code == 201, applied.text
+        again = await client.post(
+            f"{API}/frame-applications",
+            json={"year": 2027, "dwellings": 50},
+            headers=post(municipality(tokens)),
+        )
+        assert again.status_code == 409
+        await client.post(
+            f"{API}/frame-applications",
+            json={"year": 2027, "dwellings": 6},
+            headers=post(municipality(tokens, "147")),
+        )
+        await client.put(f"{API}/frames/101/2027", json={"dwellings": 25}, headers=fund(tokens))
+        national = (await client.get(f"{API}/frame-applications", headers=fund(tokens))).json()
+        assert [(a["municipality_code"], a["dwellings"], a["granted"]) for a in national] == [
+            ("101", 40, 25),
+            ("147", 6, None),
+        ]
+        own = (
+            await client.get(f"{API}/frame-applications", headers=municipality(tokens, "147"))
+        ).json()
+        assert [a["municipality_code"] for a in own] == ["147"]
+        refused = await client.post(
+            f"{API}/frame-applications",
+            json={"year": 2027, "dwellings": 1},
+            headers=post(fund(tokens)),
+        )
+        assert refused.status_code == 403

@@ -1,11 +1,11 @@
 """Allocation tables: register read models (organisations, departments, dwellings, rents,
-vacancies), agreements, offers, case log, subsidy rates, frames, subsidies, the private
-rentals' properties, agreements, apartment rights and notices, invitation rounds and their
-offers, and vacancy-duty reports.
+vacancies), agreements, offers, case log, subsidy rates, frame applications, frames,
+subsidies, the private rentals' properties, agreements, apartment rights and notices,
+invitation rounds and their offers, and vacancy-duty reports.
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-06 06:43:42.129738
+Create Date: 2026-12-06 06:53:47.099752
 """
 
 from collections.abc import Sequence
@@ -108,6 +108,20 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dwellings")),
+    )
+    op.create_table(
+        "frame_applications",
+        sa.Column("municipality_code", sa.Text(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("dwellings", sa.Integer(), nullable=False),
+        sa.Column("applied_by", sa.Text(), nullable=False),
+        sa.Column(
+            "applied_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("municipality_code", "year", name=op.f("pk_frame_applications")),
     )
     op.create_table(
         "frames",
@@ -408,6 +422,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_invitation_rounds_municipality_code"), table_name="invitation_rounds")
     op.drop_table("invitation_rounds")
     op.drop_table("frames")
+    op.drop_table("frame_applications")
     op.drop_table("dwellings")
     op.drop_index(op.f("ix_departments_organisation_id"), table_name="departments")
     op.drop_table("departments")
