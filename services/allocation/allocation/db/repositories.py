@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -55,18 +56,21 @@ _VACANCY_COLUMNS = (
 )
 
 
-def _columns(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> dict[str, list[Any]]:
-    return {name: [row[name] for row in rows] for name in names}
+def _json_rows(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> str:
+    """The rows as one JSON array for ``jsonb_to_recordset`` (one parameter whatever the batch
+    size; decimals, dates and timestamps as their ISO text, which PostgreSQL casts back)."""
+    return json.dumps([{name: row[name] for name in names} for row in rows], default=str)
 
 
 _UPSERT_DWELLINGS = text(
     """
 INSERT INTO dwellings AS held (id, department_id, organisation_id, municipality_code,
     housing_type, lease_id, vacant, monthly_rent, vacancy_recorded_at)
-SELECT * FROM unnest(CAST(:id AS text[]), CAST(:department_id AS text[]),
-    CAST(:organisation_id AS text[]), CAST(:municipality_code AS text[]),
-    CAST(:housing_type AS text[]), CAST(:lease_id AS text[]), CAST(:vacant AS boolean[]),
-    CAST(:monthly_rent AS numeric[]), CAST(:vacancy_recorded_at AS timestamptz[]))
+SELECT id, department_id, organisation_id, municipality_code, housing_type, lease_id, vacant,
+    monthly_rent, vacancy_recorded_at
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS t(id text, department_id text,
+    organisation_id text, municipality_code text, housing_type text, lease_id text,
+    vacant boolean, monthly_rent numeric, vacancy_recorded_at timestamptz)
 ON CONFLICT (id) DO UPDATE SET department_id = EXCLUDED.department_id,
     organisation_id = EXCLUDED.organisation_id, municipality_code = EXCLUDED.municipality_code,
     housing_type = EXCLUDED.housing_type, lease_id = EXCLUDED.lease_id,
@@ -78,8 +82,9 @@ WHERE held.vacancy_recorded_at < EXCLUDED.vacancy_recorded_at
 _RECORD_RENTS = text(
     """
 INSERT INTO rents AS held (dwelling_id, from_day, monthly_rent, recorded_at)
-SELECT * FROM unnest(CAST(:dwelling_id AS text[]), CAST(:from_day AS date[]),
-    CAST(:monthly_rent AS numeric[]), CAST(:recorded_at AS timestamptz[]))
+SELECT dwelling_id, from_day, monthly_rent, recorded_at
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS t(dwelling_id text, from_day date,
+    monthly_rent numeric, recorded_at timestamptz)
 ON CONFLICT (dwelling_id, from_day) DO UPDATE SET monthly_rent = EXCLUDED.monthly_rent,
     recorded_at = EXCLUDED.recorded_at
 WHERE held.recorded_at < EXCLUDED.recorded_at
@@ -89,10 +94,11 @@ _ADD_VACANCIES = text(
     """
 INSERT INTO vacancies (dwelling_id, lease_id, organisation_id, municipality_code, housing_type,
     vacant_from, municipal, recorded_at)
-SELECT * FROM unnest(CAST(:dwelling_id AS text[]), CAST(:lease_id AS text[]),
-    CAST(:organisation_id AS text[]), CAST(:municipality_code AS text[]),
-    CAST(:housing_type AS text[]), CAST(:vacant_from AS date[]), CAST(:municipal AS boolean[]),
-    CAST(:recorded_at AS timestamptz[]))
+SELECT dwelling_id, lease_id, organisation_id, municipality_code, housing_type, vacant_from,
+    municipal, recorded_at
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS t(dwelling_id text, lease_id text,
+    organisation_id text, municipality_code text, housing_type text, vacant_from date,
+    municipal boolean, recorded_at timestamptz)
 ON CONFLICT (dwelling_id, lease_id) DO NOTHING
 RETURNING id, dwelling_id, lease_id
 """
@@ -121,19 +127,21 @@ class Repository:
         through ``unnest``, so the statement is the same whatever the batch size."""
         if not rows:
             return
-        await self.session.execute(_UPSERT_DWELLINGS, _columns(rows, _DWELLING_COLUMNS))
+        await self.session.execute(_UPSERT_DWELLINGS, {"rows": _json_rows(rows, _DWELLING_COLUMNS)})
 
     async def record_rents(self, rows: Sequence[dict[str, Any]]) -> None:
         """Rents from a day on, where newer than held (one row per dwelling and day)."""
         if not rows:
             return
-        await self.session.execute(_RECORD_RENTS, _columns(rows, _RENT_COLUMNS))
+        await self.session.execute(_RECORD_RENTS, {"rows": _json_rows(rows, _RENT_COLUMNS)})
 
     async def add_vacancies(self, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
         """The ids of the vacancies not seen before, by (dwelling, lease)."""
         if not rows:
             return {}
-        result = await self.session.execute(_ADD_VACANCIES, _columns(rows, _VACANCY_COLUMNS))
+        result = await self.session.execute(
+            _ADD_VACANCIES, {"rows": _json_rows(rows, _VACANCY_COLUMNS)}
+        )
         return {(row.dwelling_id, row.lease_id): int(row.id) for row in result.all()}
 
     async def agreements_for_keys(
