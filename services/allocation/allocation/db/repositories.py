@@ -6,15 +6,18 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select, text, tuple_, update
+from sqlalchemy import ColumnElement, func, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from allocation.db.models import (
     AgreementRow,
     ApartmentRightRow,
+    Base,
     CaseLogRow,
     DwellingRow,
     FrameApplicationRow,
@@ -60,6 +63,20 @@ def _json_rows(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> str:
     """The rows as one JSON array for ``jsonb_to_recordset`` (one parameter whatever the batch
     size; decimals, dates and timestamps as their ISO text, which PostgreSQL casts back)."""
     return json.dumps([{name: row[name] for name in names} for row in rows], default=str)
+
+
+@cache
+def _json_insert(table_name: str, names: tuple[str, ...]) -> Any:
+    """``INSERT INTO table (names) SELECT … FROM jsonb_to_recordset(:rows)`` with each column's
+    PostgreSQL type (built once per table and column set)."""
+    table = Base.metadata.tables[table_name]
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    definitions = ", ".join(f"{n} {table.c[n].type.compile(dialect=dialect)}" for n in names)
+    columns = ", ".join(table.c[n].name for n in names)  # only the table's own columns
+    return text(
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns} "  # noqa: S608 - names from metadata
+        f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS t({definitions})"
+    )
 
 
 _UPSERT_DWELLINGS = text(
@@ -208,9 +225,12 @@ class Repository:
         )
 
     async def insert_rows(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-        """Plain rows in one executemany (the statement is cached whatever the count)."""
+        """Plain rows (all with the same keys) in one statement and one JSON parameter."""
         if rows:
-            await self.session.execute(insert(table.__table__), list(rows))
+            names = tuple(rows[0])
+            await self.session.execute(
+                _json_insert(table.__table__.name, names), {"rows": _json_rows(rows, names)}
+            )
 
     async def dwelling(self, dwelling_id: str) -> DwellingRow | None:
         return await self.session.get(DwellingRow, dwelling_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 from allocation.db.models import AgreementRow, OfferRow, PrivateAgreementRow, SubsidyRow
 from common.events.contracts import (
@@ -35,6 +37,24 @@ def offer_opened(offer: OfferRow, at: datetime) -> Envelope:
             available_from=offer.available_from,
             answer_due=offer.answer_due,
             is_repeat=offer.is_repeat,
+            opened_at=at,
+        )
+    )
+
+
+def social_offer_opened(offer: Mapping[str, Any], at: datetime) -> Envelope:
+    """The same contract from the plain values of a social offer opened in a batch."""
+    return to_envelope(
+        OfferOpenedV1(
+            offer_id=offer["id"],
+            offer_source=OfferSource.SOCIAL,
+            agreement_id=offer["agreement_id"],
+            dwelling_id=offer["dwelling_id"],
+            organisation_id=offer["organisation_id"],
+            municipality_code=offer["municipality_code"],
+            available_from=offer["available_from"],
+            answer_due=offer["answer_due"],
+            is_repeat=False,
             opened_at=at,
         )
     )

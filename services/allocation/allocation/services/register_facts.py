@@ -177,8 +177,8 @@ async def apply_vacancies(
         chosen.append((vacancy_id, values, agreement, k))
     counted = await repo.count_vacancies(ordinal)
     decisions: list[tuple[int, str, int | None, bool]] = []
-    offers: list[OfferRow] = []
-    logs: list[CaseLogRow] = []
+    offers: list[dict[str, Any]] = []
+    logs: list[dict[str, Any]] = []
     envelopes = []
     at = now()
     for vacancy_id, values, agreement, k in chosen:
@@ -194,49 +194,40 @@ async def apply_vacancies(
         if not municipal:
             continue
         received = danish_day(values["recorded_at"])
-        offer = OfferRow(
-            id=new_id("off"),
-            source=OfferSource.SOCIAL.value,
-            agreement_id=agreement.id,
-            vacancy_id=vacancy_id,
-            dwelling_id=values["dwelling_id"],
-            organisation_id=values["organisation_id"],
-            municipality_code=values["municipality_code"],
-            status=OfferStatus.OPEN.value,
-            is_repeat=False,
-            received_on=received,
-            answer_due=answer_due(received),
-            available_from=values["vacant_from"],
-            monthly_rent=rent_of[(values["dwelling_id"], values["lease_id"])],
-            version=1,
-        )
+        offer = {
+            "id": new_id("off"),
+            "source": OfferSource.SOCIAL.value,
+            "agreement_id": agreement.id,
+            "vacancy_id": vacancy_id,
+            "dwelling_id": values["dwelling_id"],
+            "organisation_id": values["organisation_id"],
+            "municipality_code": values["municipality_code"],
+            "status": OfferStatus.OPEN.value,
+            "is_repeat": False,
+            "received_on": received,
+            "answer_due": answer_due(received),
+            "available_from": values["vacant_from"],
+            "monthly_rent": rent_of[(values["dwelling_id"], values["lease_id"])],
+            "version": 1,
+        }
         offers.append(offer)
         where = f"vacancy no. {number}" if number is not None else "a listed dwelling"
         logs.append(
-            CaseLogRow(
-                case_kind="offer",
-                case_id=offer.id,
-                action="opened",
-                actor=None,
-                detail=f"Dwelling {offer.dwelling_id} vacant from {offer.available_from}: "
-                f"{where} under agreement {agreement.id}; answer due {offer.answer_due}.",
-            )
+            {
+                "case_kind": "offer",
+                "case_id": offer["id"],
+                "action": "opened",
+                "detail": f"Dwelling {offer['dwelling_id']} vacant from "
+                f"{offer['available_from']}: {where} under agreement {agreement.id}; answer "
+                f"due {offer['answer_due']}.",
+            }
         )
-        envelopes.append(outgoing.offer_opened(offer, at))
+        envelopes.append(outgoing.social_offer_opened(offer, at))
     await repo.set_vacancy_decisions(decisions)
     if offers:
-        await repo.insert_rows(OfferRow, [_row_values(o) for o in offers])
-        await repo.insert_rows(CaseLogRow, [_row_values(entry) for entry in logs])
+        await repo.insert_rows(OfferRow, offers)
+        await repo.insert_rows(CaseLogRow, logs)
         await write_outbox(session, envelopes)
-
-
-def _row_values(row: Any) -> dict[str, Any]:
-    """The columns set on a new row object (server defaults fill the rest)."""
-    return {
-        column.key: getattr(row, column.key)
-        for column in row.__table__.columns
-        if getattr(row, column.key, None) is not None
-    }
 
 
 def _choose_agreement(
