@@ -73,6 +73,7 @@ def offer_out(row: OfferRow, log: Sequence[CaseLogRow] = ()) -> OfferOut:
         dwelling_id=row.dwelling_id,
         organisation_id=row.organisation_id,
         property_id=row.property_id,
+        substitutes_for=row.substitutes_for,
         municipality_code=row.municipality_code,
         status=row.status,
         is_repeat=row.is_repeat,

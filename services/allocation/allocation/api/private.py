@@ -156,6 +156,8 @@ async def file_notice(body: NoticeIn, scope: PrivateScope, uow: UnitOfWorkDep) -
             available_from=body.available_from,
             monthly_rent=body.monthly_rent,
             notice_to_quit_effective=body.notice_to_quit_effective,
+            substitute_apartment_id=body.substitute_apartment_id,
+            substitute_available_from=body.substitute_available_from,
         ),
         today(),
     )

@@ -71,6 +71,7 @@ class OfferOut(BaseModel):
     dwelling_id: str
     organisation_id: str
     property_id: str | None
+    substitutes_for: str | None
     municipality_code: str
     status: OfferStatus
     is_repeat: bool
@@ -223,6 +224,12 @@ class NoticeIn(In):
     notice_to_quit_effective: Day = Field(
         description="When a notice to quit would have taken effect (§ 56(3) cap)."
     )
+    substitute_apartment_id: IdStr | None = Field(
+        default=None,
+        description="§ 51(4): an apartment of the same price and quality offered instead of "
+        "the vacant one whose right repeats.",
+    )
+    substitute_available_from: Day | None = None
 
 
 class NoticeOut(BaseModel):
@@ -235,6 +242,7 @@ class NoticeOut(BaseModel):
     offer_id: str | None
     answer_due: date | None
     is_repeat: bool
+    offered_apartment_id: str | None
 
 
 class AgeBucket(BaseModel):

@@ -139,6 +139,8 @@ class OfferRow(Base):
     dwelling_id: Mapped[str] = mapped_column(Text, nullable=False)  # or the apartment
     organisation_id: Mapped[str] = mapped_column(Text, nullable=False)  # or the landlord
     property_id: Mapped[str | None] = mapped_column(Text)
+    # § 51(4): the apartment whose repeat right this equivalent apartment stands in for
+    substitutes_for: Mapped[str | None] = mapped_column(Text)
     municipality_code: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[str] = mapped_column(Text, nullable=False)
     is_repeat: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

@@ -21,6 +21,7 @@ from datetime import date
 from enum import StrEnum
 from functools import cache
 
+from allocation.domain.errors import NoticeRuleError
 from common.calendar import add_working_days
 
 ANSWER_WORKING_DAYS = 7
@@ -84,3 +85,21 @@ def settle(
             return Outcome(Settlement.DECLINED, False, False, False, False, is_repeat)
         return Outcome(Settlement.DECLINED_LATE, True, True, not is_repeat, False, is_repeat)
     return Outcome(Settlement.LAPSED, True, True, not is_repeat, False, is_repeat)
+
+
+def check_substitute(
+    *, right_live: bool, vacant_from: date, substitute_available_from: date
+) -> None:
+    """§ 51(4), 2nd sentence: instead of the apartment whose right repeats, the landlord may put
+    an apartment of the same price and quality at the municipality's disposal — only for a
+    live repeat right and only if that delays nothing."""
+    if not right_live:
+        raise NoticeRuleError(
+            "§ 51(4): an equivalent apartment can only stand in for an apartment whose "
+            "allocation right repeats (used before, within the 6-year period, not ended)."
+        )
+    if substitute_available_from > vacant_from:
+        raise NoticeRuleError(
+            f"§ 51(4): the equivalent apartment must be available no later than the apartment "
+            f"it replaces ({vacant_from}); it would delay the allocation."
+        )

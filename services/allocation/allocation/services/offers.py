@@ -153,18 +153,20 @@ async def private_consequences(
     if outcome.compensation_due:
         values["compensation_owed"] = terms.per_use
         agreement.uses += 1
+    # the repeat right belongs to the apartment an equivalent one stands in for (§ 51(4))
+    right_apartment = offer.substitutes_for or offer.dwelling_id
     if outcome.right_used and not offer.is_repeat:
-        right = await repo.apartment_right(agreement.id, offer.dwelling_id)
+        right = await repo.apartment_right(agreement.id, right_apartment)
         if right is None:
             await repo.add(
                 ApartmentRightRow(
                     agreement_id=agreement.id,
-                    apartment_id=offer.dwelling_id,
+                    apartment_id=right_apartment,
                     repeats_until=min(repeat_period_end(agreement.signed_on), agreement.valid_to),
                 )
             )
     if outcome.repeat_right_ends:
-        right = await repo.apartment_right(agreement.id, offer.dwelling_id)
+        right = await repo.apartment_right(agreement.id, right_apartment)
         if right is not None and right.ended_on is None:
             right.ended_on = today
     return values

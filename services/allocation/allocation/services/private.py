@@ -21,7 +21,7 @@ from allocation.domain.errors import (
     NoticeRuleError,
     PropertyNotFoundError,
 )
-from allocation.domain.notices import answer_due
+from allocation.domain.notices import answer_due, check_substitute
 from allocation.domain.offers import OfferSource, OfferStatus
 from allocation.domain.private import (
     PrivateKind,
@@ -249,6 +249,8 @@ class NewNotice:
     available_from: date
     monthly_rent: Decimal
     notice_to_quit_effective: date
+    substitute_apartment_id: str | None = None
+    substitute_available_from: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +290,16 @@ async def file_notice(
         and command.available_from <= right.repeats_until
     )
     number: int | None = None
+    offered_apartment = command.apartment_id
+    offered_from = command.available_from
+    if command.substitute_apartment_id is not None:
+        check_substitute(
+            right_live=is_repeat,
+            vacant_from=command.available_from,
+            substitute_available_from=command.substitute_available_from or command.available_from,
+        )
+        offered_apartment = command.substitute_apartment_id
+        offered_from = command.substitute_available_from or command.available_from
     if is_repeat:
         municipal = True
     elif terms.kind is PrivateKind.SPECIFIC:
@@ -317,15 +329,18 @@ async def file_notice(
             id=new_id("off"),
             source=OfferSource.PRIVATE.value,
             agreement_id=agreement.id,
-            dwelling_id=command.apartment_id,
+            dwelling_id=offered_apartment,
             organisation_id=agreement.landlord_id,
             property_id=agreement.property_id,
+            substitutes_for=command.apartment_id
+            if offered_apartment != command.apartment_id
+            else None,
             municipality_code=agreement.municipality_code,
             status=OfferStatus.OPEN.value,
             is_repeat=is_repeat,
             received_on=today,
             answer_due=answer_due(today),
-            available_from=command.available_from,
+            available_from=offered_from,
             notice_to_quit_effective=command.notice_to_quit_effective,
             monthly_rent=command.monthly_rent,
             version=1,
@@ -338,8 +353,14 @@ async def file_notice(
             "opened",
             scope.subject,
             f"Landlord's notice: apartment {command.apartment_id} vacant from "
-            f"{command.available_from}{' (repeat, § 51(4))' if is_repeat else ''}; answer due "
-            f"{offer.answer_due}.",
+            f"{command.available_from}{' (repeat, § 51(4))' if is_repeat else ''}"
+            + (
+                f"; the landlord offers the equivalent apartment {offered_apartment} from "
+                f"{offered_from} instead (§ 51(4), 2nd sentence)"
+                if offer.substitutes_for
+                else ""
+            )
+            + f"; answer due {offer.answer_due}.",
         )
         uow.record_event(outgoing.offer_opened(offer, now()))
     await repo.add(notice)
@@ -357,4 +378,5 @@ def notice_values(result: NoticeResult) -> dict[str, Any]:
         "offer_id": result.notice.offer_id,
         "answer_due": result.offer.answer_due if result.offer else None,
         "is_repeat": result.offer.is_repeat if result.offer else False,
+        "offered_apartment_id": result.offer.dwelling_id if result.offer else None,
     }

@@ -339,3 +339,64 @@ class TestNoticesAndDeadlines:
                 )
         # the 1st and 5th; the 9th would be the municipality's but both rights are used
         assert [i for i, m in enumerate(municipal, 1) if m] == [1, 5]
+
+
+class TestEquivalentApartment:
+    async def test_an_equivalent_apartment_stands_in_for_a_repeating_one(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        agreement = await make_agreement(client, tokens, await make_property(client, tokens))
+        first = (await notice(client, tokens, agreement["id"])).json()["offer_id"]
+        await client.post(
+            f"{API}/offers/{first}/answer",
+            json={"answer": "accept", "case_reference": "SAG-1"},
+            headers=post(municipality(tokens)),
+        )
+        late = await notice(
+            client,
+            tokens,
+            agreement["id"],
+            available_from="2029-05-01",
+            notice_to_quit_effective="2029-08-01",
+            substitute_apartment_id="A-9",
+            substitute_available_from="2029-05-02",
+        )
+        assert late.status_code == 422
+        assert "delay" in late.json()["detail"]
+        body = (
+            await notice(
+                client,
+                tokens,
+                agreement["id"],
+                available_from="2029-05-01",
+                notice_to_quit_effective="2029-08-01",
+                substitute_apartment_id="A-9",
+                substitute_available_from="2029-04-20",
+            )
+        ).json()
+        assert (body["is_repeat"], body["offered_apartment_id"]) == (True, "A-9")
+        offer = (
+            await client.get(f"{API}/offers/{body['offer_id']}", headers=landlord(tokens, "LL-1"))
+        ).json()
+        assert (offer["dwelling_id"], offer["substitutes_for"], offer["available_from"]) == (
+            "A-9",
+            "A-1",
+            "2029-04-20",
+        )
+        await client.post(
+            f"{API}/offers/{body['offer_id']}/answer",
+            json={"answer": "decline"},
+            headers=post(municipality(tokens)),
+        )
+        # declining the stand-in is the first unused repeat: A-1's right ends
+        assert sql(
+            allocation_db_url, "SELECT apartment_id, ended_on IS NOT NULL FROM apartment_rights"
+        ) == [("A-1", True)]
+
+    async def test_no_stand_in_without_a_repeating_right(self, allocation_client, tokens):
+        client = await allocation_client()
+        agreement = await make_agreement(client, tokens, await make_property(client, tokens))
+        response = await notice(client, tokens, agreement["id"], substitute_apartment_id="A-9")
+        assert response.status_code == 422
+        assert "repeats" in response.json()["detail"]

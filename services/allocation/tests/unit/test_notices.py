@@ -102,3 +102,32 @@ class TestSixYearRepeats:
 
     def test_not_before_the_agreement(self):
         assert not repeats(date(2027, 3, 1), date(2027, 2, 28))
+
+
+class TestEquivalentApartment:
+    def test_only_for_a_live_repeat_right(self):
+        from allocation.domain.errors import NoticeRuleError
+        from allocation.domain.notices import check_substitute
+
+        with pytest.raises(NoticeRuleError, match="repeats"):
+            check_substitute(
+                right_live=False,
+                vacant_from=date(2029, 5, 1),
+                substitute_available_from=date(2029, 5, 1),
+            )
+
+    def test_it_may_not_delay_the_allocation(self):
+        from allocation.domain.errors import NoticeRuleError
+        from allocation.domain.notices import check_substitute
+
+        check_substitute(
+            right_live=True,
+            vacant_from=date(2029, 5, 1),
+            substitute_available_from=date(2029, 5, 1),
+        )
+        with pytest.raises(NoticeRuleError, match="delay"):
+            check_substitute(
+                right_live=True,
+                vacant_from=date(2029, 5, 1),
+                substitute_available_from=date(2029, 5, 2),
+            )

@@ -5,7 +5,7 @@ invitation rounds and their offers, and vacancy-duty reports.
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-06 06:53:47.099752
+Create Date: 2026-12-06 07:14:04.370641
 """
 
 from collections.abc import Sequence
@@ -186,6 +186,7 @@ def upgrade() -> None:
         sa.Column("dwelling_id", sa.Text(), nullable=False),
         sa.Column("organisation_id", sa.Text(), nullable=False),
         sa.Column("property_id", sa.Text(), nullable=True),
+        sa.Column("substitutes_for", sa.Text(), nullable=True),
         sa.Column("municipality_code", sa.Text(), nullable=False),
         sa.Column("status", sa.Text(), nullable=False),
         sa.Column("is_repeat", sa.Boolean(), nullable=False),
