@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from allocation.api.deps import (
     IdPath,
     PrivateScope,
+    log_out,
     private_agreement_out,
     property_out,
 )
@@ -19,7 +20,7 @@ from allocation.api.schemas import (
     PropertyOut,
     RegistrationIn,
 )
-from allocation.services import private
+from allocation.services import audit, private
 from allocation.services.core import today
 from common.app import UnitOfWorkDep
 from common.paging import Cursor, Limit, Page
@@ -66,7 +67,9 @@ async def list_properties(
     "/properties/{property_id}", response_model=PropertyOut, responses=READ, summary="One property"
 )
 async def get_property(property_id: IdPath, scope: PrivateScope, uow: UnitOfWorkDep) -> PropertyOut:
-    return property_out(await private.get_property(uow, scope, property_id))
+    out = property_out(await private.get_property(uow, scope, property_id))
+    out.log = log_out(await audit.log_of(uow, "property", property_id))
+    return out
 
 
 @router.post(
@@ -121,7 +124,9 @@ async def list_agreements(
 async def get_agreement(
     agreement_id: IdPath, scope: PrivateScope, uow: UnitOfWorkDep
 ) -> PrivateAgreementOut:
-    return private_agreement_out(await private.get_private_agreement(uow, scope, agreement_id))
+    out = private_agreement_out(await private.get_private_agreement(uow, scope, agreement_id))
+    out.log = log_out(await audit.log_of(uow, "private_agreement", agreement_id))
+    return out
 
 
 @router.post(

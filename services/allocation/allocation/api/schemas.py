@@ -155,6 +155,7 @@ class SubsidyOut(BaseModel):
     move_out: date | None
     total: DKK | None = None
     schedule: list[MonthOut] = Field(default_factory=list)
+    log: list[LogOut] = Field(default_factory=list)
 
 
 class PropertyIn(In):
@@ -170,6 +171,7 @@ class PropertyOut(BaseModel):
     municipality_code: str
     cadastral_id: str
     apartments: int
+    log: list[LogOut] = Field(default_factory=list)
 
 
 class PrivateAgreementIn(In):
@@ -214,6 +216,7 @@ class PrivateAgreementOut(BaseModel):
     refund_cap: DKK
     one_off_refund: DKK
     per_use_refund: DKK
+    log: list[LogOut] = Field(default_factory=list)
 
 
 class NoticeIn(In):

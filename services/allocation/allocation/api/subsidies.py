@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from allocation.api.deps import IdPath, SubsidyScope, subsidy_out
+from allocation.api.deps import IdPath, SubsidyScope, log_out, subsidy_out
 from allocation.api.schemas import (
     FrameApplicationIn,
     FrameApplicationOut,
@@ -18,7 +18,7 @@ from allocation.api.schemas import (
     SubsidyIn,
     SubsidyOut,
 )
-from allocation.services import subsidies
+from allocation.services import audit, subsidies
 from common.app import UnitOfWorkDep
 from common.paging import Cursor, Limit, Page
 from common.problems import problem_responses
@@ -142,7 +142,9 @@ async def list_subsidies(
 )
 async def get_subsidy(subsidy_id: IdPath, scope: SubsidyScope, uow: UnitOfWorkDep) -> SubsidyOut:
     row, months = await subsidies.get_subsidy(uow, scope, subsidy_id)
-    return subsidy_out(row, months)
+    out = subsidy_out(row, months)
+    out.log = log_out(await audit.log_of(uow, "subsidy", row.id))
+    return out
 
 
 @router.post(

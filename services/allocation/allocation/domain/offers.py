@@ -48,3 +48,20 @@ def check_case_reference(reference: str) -> str:
             "(no personal data in the allocation service)."
         )
     return reference
+
+
+# The dashboard's ages of open offers: (label, lowest age in days, highest or None).
+AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-6 days", 0, 6),
+    ("7-13 days", 7, 13),
+    ("14-29 days", 14, 29),
+    ("30+ days", 30, None),
+)
+
+
+def bucket_counts(ages: list[tuple[int, int]]) -> list[tuple[str, int]]:
+    """(age in days, count) → the count per bucket, in bucket order."""
+    return [
+        (label, sum(n for age, n in ages if age >= low and (high is None or age <= high)))
+        for label, low, high in AGE_BUCKETS
+    ]

@@ -84,6 +84,32 @@ async def world(allocation_client, allocation_db, tokens) -> tuple[Any, dict[str
         headers=post(landlord(tokens, "LL-1")),
     )
     ids["private_offer"] = notice.json()["offer_id"]
+    from datetime import timedelta
+
+    from allocation.services.core import today
+
+    report = await client.post(
+        f"{API}/vacancy-reports",
+        json={
+            "landlord_id": "LL-1",
+            "municipality_code": "101",
+            "dwelling_ref": "DAR-1",
+            "vacant_since": (today() - timedelta(days=50)).isoformat(),
+        },
+        headers=post(landlord(tokens, "LL-1")),
+    )
+    ids["report"] = report.json()["id"]
+    round_ = await client.post(
+        f"{API}/private/rounds",
+        json={"deadline": (today() + timedelta(days=10)).isoformat(), "basis": "Hver fjerde"},
+        headers=post(municipality(tokens)),
+    )
+    ids["round"] = round_.json()["id"]
+    await client.post(
+        f"{API}/frame-applications",
+        json={"year": 2027, "dwellings": 5},
+        headers=post(municipality(tokens)),
+    )
     assert all(ids.values()), ids
     return client, ids
 
@@ -103,6 +129,9 @@ OBJECTS = {
     "/private/properties/{property}": dict(
         m101=200, m147=404, **{"BO-1": 403}, fund=200, **{"LL-1": 200, "LL-2": 404}
     ),
+    "/private/rounds/{round}": dict(
+        m101=200, m147=404, **{"BO-1": 403}, fund=200, **{"LL-1": 200, "LL-2": 404}
+    ),
     "/private/agreements/{private_agreement}": dict(
         m101=200, m147=404, **{"BO-1": 403}, fund=200, **{"LL-1": 200, "LL-2": 404}
     ),
@@ -118,6 +147,13 @@ LISTS = {
     "/private/agreements": dict(
         m101=1, m147=0, **{"BO-1": "403"}, fund=1, **{"LL-1": 1, "LL-2": 0}
     ),
+    "/vacancy-reports": dict(m101=1, m147=0, **{"BO-1": "403"}, fund=1, **{"LL-1": 1, "LL-2": 0}),
+    "/private/rounds": dict(m101=1, m147=0, **{"BO-1": "403"}, fund=1, **{"LL-1": 1, "LL-2": 0}),
+}
+PLAIN_LISTS = {
+    # list endpoints answering a JSON array
+    "/frames": dict(m101=1, m147=0, **{"BO-1": "403"}, fund=1, **{"LL-1": "403"}),
+    "/frame-applications": dict(m101=1, m147=0, **{"BO-1": "403"}, fund=1, **{"LL-1": "403"}),
 }
 
 
@@ -144,6 +180,48 @@ class TestAccessMatrix:
             else:
                 assert response.status_code == 200, (caller, response.text)
                 assert len(response.json()["items"]) == expected, caller
+
+    @pytest.mark.parametrize("path", list(PLAIN_LISTS))
+    async def test_plain_lists_per_role(self, world, tokens, path):
+        client, _ = world
+        for caller, expected in PLAIN_LISTS[path].items():
+            response = await client.get(API + path, headers=HEADERS[caller](tokens))
+            if isinstance(expected, str):
+                assert response.status_code == int(expected), caller
+            else:
+                assert response.status_code == 200, (caller, response.text)
+                assert len(response.json()) == expected, caller
+
+    async def test_the_summary_is_for_municipalities_and_the_fund(self, world, tokens):
+        client, _ = world
+        own = (await client.get(f"{API}/summary", headers=municipality(tokens))).json()
+        assert sum(b["open_offers"] for b in own["open_offers_by_age"]) == 2
+        other = (await client.get(f"{API}/summary", headers=municipality(tokens, "147"))).json()
+        assert sum(b["open_offers"] for b in other["open_offers_by_age"]) == 0
+        assert (await client.get(f"{API}/summary", headers=org(tokens, "BO-1"))).status_code == 403
+        assert (
+            await client.get(f"{API}/summary", headers=landlord(tokens, "LL-1"))
+        ).status_code == 403
+
+    async def test_every_case_shows_who_did_what(self, world, tokens):
+        client, ids = world
+        subsidy = (
+            await client.get(f"{API}/subsidies/{ids['subsidy']}", headers=fund(tokens))
+        ).json()
+        assert [(e["action"], e["actor"]) for e in subsidy["log"]] == [("granted", "kommune-101")]
+        agreement = (
+            await client.get(
+                f"{API}/private/agreements/{ids['private_agreement']}",
+                headers=landlord(tokens, "LL-1"),
+            )
+        ).json()
+        assert [(e["action"], e["actor"]) for e in agreement["log"]] == [("signed", "kommune-101")]
+        prop = (
+            await client.get(
+                f"{API}/private/properties/{ids['property']}", headers=municipality(tokens)
+            )
+        ).json()
+        assert [(e["action"], e["actor"]) for e in prop["log"]] == [("registered", "landlord-LL-1")]
 
     async def test_without_a_token_only_the_public_agreements(self, world):
         client, ids = world
