@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from allocation.api.deps import AllocationScope, IdPath, offer_out
 from allocation.api.schemas import (
@@ -17,7 +17,7 @@ from allocation.api.schemas import (
     SummaryOut,
 )
 from allocation.domain.offers import OfferSource, OfferStatus
-from allocation.services import offers, summary
+from allocation.services import exports, offers, summary
 from allocation.services.core import today
 from common.app import UnitOfWorkDep
 from common.paging import Cursor, Limit, Page
@@ -52,6 +52,26 @@ async def list_offers(
         limit=limit,
     )
     return Page(items=[offer_out(r) for r in page.rows], next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/offers.xlsx",
+    response_class=Response,
+    responses={
+        **READ,
+        200: {"content": {exports.XLSX: {}}, "description": "An Excel workbook"},
+    },
+    summary="The offers you may see as Excel",
+)
+async def offers_xlsx(
+    scope: AllocationScope, uow: UnitOfWorkDep, status: OfferStatus | None = None
+) -> Response:
+    content = await exports.offers_xlsx(uow, scope, status.value if status else None)
+    return Response(
+        content,
+        media_type=exports.XLSX,
+        headers={"Content-Disposition": 'attachment; filename="anvisningstilbud.xlsx"'},
+    )
 
 
 @router.get("/offers/{offer_id}", response_model=OfferOut, responses=READ, summary="One offer")

@@ -11,6 +11,7 @@ import xlsxwriter
 from allocation.db.models import SubsidyRow
 from allocation.db.repositories import Repository
 from allocation.domain.subsidy import schedule
+from allocation.services.offers import offers_condition
 from allocation.services.refunds import statement
 from allocation.services.roles import SUBSIDY_READERS
 from common.access import Scope
@@ -115,5 +116,77 @@ async def refund_statement_xlsx(
     total = 3 + len(result.lines)
     write_row(sheet, total, 0, ["I alt"], bold)
     write_row(sheet, total, 5, [result.expenses, result.refunds], money)
+    book.close()
+    return buffer.getvalue()
+
+
+async def offers_xlsx(uow: UnitOfWork, scope: Scope, status: str | None) -> bytes:
+    """The offers the caller sees (newest first), one row each, with what is owed."""
+    rows = await Repository(uow.session).list_offers(
+        offers_condition(scope),
+        status=status,
+        source=None,
+        organisation_id=None,
+        opened_from=None,
+        after=None,
+        limit=100_000,
+    )
+    buffer, book = _book()
+    sheet = book.add_worksheet("Tilbud")
+    bold = book.add_format({"bold": True})
+    money = book.add_format({"num_format": "#,##0.00"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    write_row(
+        sheet,
+        0,
+        0,
+        [
+            "Tilbud",
+            "Art",
+            "Kommune",
+            "Boligorganisation/udlejer",
+            "Bolig",
+            "Status",
+            "Modtaget",
+            "Svarfrist",
+            "Til rådighed fra",
+            "Udlejet",
+            "Husleje betales til",
+            "Husleje (kr.)",
+            "Godtgørelse (kr.)",
+            "Sag",
+        ],
+        bold,
+    )
+    for index, offer in enumerate(rows, start=1):
+        write_row(
+            sheet,
+            index,
+            0,
+            [
+                offer.id,
+                "almen" if offer.source == "social" else "privat",
+                offer.municipality_code,
+                offer.organisation_id,
+                offer.dwelling_id,
+                offer.status,
+            ],
+        )
+        write_row(
+            sheet,
+            index,
+            6,
+            [
+                offer.received_on,
+                offer.answer_due,
+                offer.available_from,
+                offer.let_on,
+                offer.rent_until,
+            ],
+            day,
+        )
+        write_row(sheet, index, 11, [offer.rent_owed, offer.compensation_owed], money)
+        write_row(sheet, index, 13, [offer.case_reference or ""])
+    sheet.freeze_panes(1, 0)
     book.close()
     return buffer.getvalue()

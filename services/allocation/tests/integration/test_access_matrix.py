@@ -323,3 +323,28 @@ class TestAccessMatrix:
         assert second["next_cursor"] is None
         bad = await client.get(f"{API}/offers", params={"cursor": "nonsense"}, headers=headers)
         assert bad.status_code == 422
+
+
+class TestOffersExport:
+    async def test_each_role_exports_what_it_sees(self, world, tokens):
+        import io
+
+        import openpyxl
+
+        from common.testing.exports import xlsx_cells
+
+        client, ids = world
+        for caller, expected in (("m101", 2), ("m147", 0), ("BO-1", 1), ("LL-1", 1), ("LL-2", 0)):
+            response = await client.get(f"{API}/offers.xlsx", headers=HEADERS[caller](tokens))
+            assert response.status_code == 200, caller
+            xlsx_cells(response.content)
+            sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+            rows = list(sheet.iter_rows(min_row=2, values_only=True))
+            assert len(rows) == expected, caller
+        response = await client.get(f"{API}/offers.xlsx", headers=HEADERS["BO-1"](tokens))
+        [row] = list(
+            openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(
+                min_row=2, values_only=True
+            )
+        )
+        assert (row[0], row[1], row[5]) == (ids["social_offer"], "almen", "open")
