@@ -12,12 +12,16 @@ from allocation.api.schemas import (
     ID_PATTERN,
     AgeBucket,
     AnswerIn,
+    ClaimDecisionIn,
     FrameOut,
     OfferOut,
+    RestorationClaimIn,
+    RestorationClaimOut,
     SummaryOut,
 )
+from allocation.db.models import RestorationClaimRow
 from allocation.domain.offers import OfferSource, OfferStatus
-from allocation.services import exports, offers, summary
+from allocation.services import exports, offers, restoration, summary
 from allocation.services.core import today
 from common.app import UnitOfWorkDep
 from common.paging import Cursor, Limit, Page
@@ -127,3 +131,63 @@ async def get_summary(scope: AllocationScope, uow: UnitOfWorkDep) -> SummaryOut:
             for f in result.frames
         ],
     )
+
+
+def claim_out(row: RestorationClaimRow) -> RestorationClaimOut:
+    return RestorationClaimOut(
+        id=row.id,
+        offer_id=row.offer_id,
+        municipality_code=row.municipality_code,
+        claimant_id=row.claimant_id,
+        moved_out_on=row.moved_out_on,
+        amount=row.amount,
+        description=row.description,
+        status=row.status,
+        decision_reason=row.decision_reason,
+    )
+
+
+@router.post(
+    "/offers/{offer_id}/restoration-claims",
+    status_code=201,
+    response_model=RestorationClaimOut,
+    responses={**READ, **problem_responses({422: "Refused: see 'detail'"})},
+    summary="Claim under the municipality's restoration guarantee (organisation or landlord)",
+)
+async def file_claim(
+    offer_id: IdPath, body: RestorationClaimIn, scope: AllocationScope, uow: UnitOfWorkDep
+) -> RestorationClaimOut:
+    row = await restoration.file_claim(
+        uow,
+        scope,
+        restoration.NewClaim(offer_id, body.moved_out_on, body.amount, body.description),
+        today(),
+    )
+    return claim_out(row)
+
+
+@router.get(
+    "/offers/{offer_id}/restoration-claims",
+    response_model=list[RestorationClaimOut],
+    responses=READ,
+    summary="Restoration claims of an offer",
+)
+async def list_claims(
+    offer_id: IdPath, scope: AllocationScope, uow: UnitOfWorkDep
+) -> list[RestorationClaimOut]:
+    return [claim_out(r) for r in await restoration.claims_of(uow, scope, offer_id)]
+
+
+@router.post(
+    "/restoration-claims/{claim_id}/decision",
+    response_model=RestorationClaimOut,
+    responses={
+        **READ,
+        **problem_responses({409: "Already decided", 422: "Refused: see 'detail'"}),
+    },
+    summary="Pay or refuse a restoration claim (municipality)",
+)
+async def decide_claim(
+    claim_id: IdPath, body: ClaimDecisionIn, scope: AllocationScope, uow: UnitOfWorkDep
+) -> RestorationClaimOut:
+    return claim_out(await restoration.decide_claim(uow, scope, claim_id, body.pay, body.reason))

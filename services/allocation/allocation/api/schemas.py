@@ -363,3 +363,26 @@ class FrameApplicationOut(BaseModel):
     dwellings: int
     granted: int | None
     applied_at: datetime
+
+
+class RestorationClaimIn(In):
+    moved_out_on: Day
+    amount: Annotated[DKK, Field(gt=0, le=10_000_000)]
+    description: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class ClaimDecisionIn(In):
+    pay: bool
+    reason: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+
+
+class RestorationClaimOut(BaseModel):
+    id: str
+    offer_id: str
+    municipality_code: str
+    claimant_id: str
+    moved_out_on: date
+    amount: DKK
+    description: str
+    status: str
+    decision_reason: str | None

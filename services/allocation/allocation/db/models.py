@@ -13,7 +13,8 @@
   (huslejetilskud);
 * ``properties`` / ``private_agreements`` / ``apartment_rights`` / ``notices`` — chapter 7;
 * ``invitation_rounds`` / ``round_offers`` — § 52 invitations and landlords' binding offers;
-* ``vacancy_reports`` — § 5 reports of dwellings vacant for more than 6 weeks.
+* ``vacancy_reports`` — § 5 reports of dwellings vacant for more than 6 weeks;
+* ``restoration_claims`` — claims under the municipality's restoration guarantee.
 """
 
 from __future__ import annotations
@@ -337,3 +338,22 @@ class VacancyReportRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(Text, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class RestorationClaimRow(Base):
+    """The municipality guarantees the allocated tenant's duty to restore the dwelling on
+    moving out (seed 003; § 56(2)): the organisation or landlord claims under the guarantee."""
+
+    __tablename__ = "restoration_claims"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    offer_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    municipality_code: Mapped[str] = mapped_column(Text, nullable=False)
+    claimant_id: Mapped[str] = mapped_column(Text, nullable=False)
+    moved_out_on: Mapped[date] = mapped_column(Date, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False)  # claimed | paid | refused
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    filed_by: Mapped[str] = mapped_column(Text, nullable=False)
+    filed_at: Mapped[datetime] = _now()

@@ -28,6 +28,7 @@ from allocation.db.models import (
     PrivateAgreementRow,
     PropertyRow,
     RentRow,
+    RestorationClaimRow,
     RoundOfferRow,
     SubsidyRateRow,
     SubsidyRow,
@@ -698,3 +699,14 @@ class Repository:
             query.order_by(FrameApplicationRow.year, FrameApplicationRow.municipality_code)
         )
         return [(row[0], row[1]) for row in result.all()]
+
+    async def restoration_claim(self, claim_id: str) -> RestorationClaimRow | None:
+        return await self.session.get(RestorationClaimRow, claim_id)
+
+    async def restoration_claims(self, offer_id: str) -> Sequence[RestorationClaimRow]:
+        result = await self.session.scalars(
+            select(RestorationClaimRow)
+            .where(RestorationClaimRow.offer_id == offer_id)
+            .order_by(RestorationClaimRow.filed_at, RestorationClaimRow.id)
+        )
+        return result.all()

@@ -284,3 +284,66 @@ class TestAgreementDocument:
         assert "fra 1. januar 2027 til 31. december 2030" in text
         missing = await client.get(f"{API}/public/agreements/agr-none/document")
         assert missing.status_code == 404
+
+
+class TestRestorationGuarantee:
+    async def test_the_organisation_claims_and_the_municipality_pays_or_refuses(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        offer_id = await open_one_offer(client, allocation_db, allocation_db_url, tokens)
+        claim = {"moved_out_on": "2020-06-30", "amount": "18500.00", "description": "Maling"}
+        not_yet = await client.post(
+            f"{API}/offers/{offer_id}/restoration-claims",
+            json=claim,
+            headers=post(org(tokens, "BO-1")),
+        )
+        assert not_yet.status_code == 422
+        assert "accepted offer" in not_yet.json()["detail"]
+        await client.post(
+            f"{API}/offers/{offer_id}/answer",
+            json={"answer": "accept", "case_reference": "SAG-1"},
+            headers=post(municipality(tokens)),
+        )
+        other = await client.post(
+            f"{API}/offers/{offer_id}/restoration-claims",
+            json=claim,
+            headers=post(org(tokens, "BO-2")),
+        )
+        assert other.status_code == 404
+        filed = await client.post(
+            f"{API}/offers/{offer_id}/restoration-claims",
+            json=claim,
+            headers=post(org(tokens, "BO-1")),
+        )
+        assert filed.status_code == 201, filed.text
+        claim_id = filed.json()["id"]
+        refuse = await client.post(
+            f"{API}/restoration-claims/{claim_id}/decision",
+            json={"pay": False},
+            headers=post(municipality(tokens)),
+        )
+        assert refuse.status_code == 422
+        paid = await client.post(
+            f"{API}/restoration-claims/{claim_id}/decision",
+            json={"pay": True},
+            headers=post(municipality(tokens)),
+        )
+        assert (paid.json()["status"], paid.json()["amount"]) == ("paid", "18500.00")
+        again = await client.post(
+            f"{API}/restoration-claims/{claim_id}/decision",
+            json={"pay": True},
+            headers=post(municipality(tokens)),
+        )
+        assert again.status_code == 409
+        listed = (
+            await client.get(
+                f"{API}/offers/{offer_id}/restoration-claims", headers=municipality(tokens)
+            )
+        ).json()
+        assert [(c["id"], c["status"]) for c in listed] == [(claim_id, "paid")]
+        log = (await client.get(f"{API}/offers/{offer_id}", headers=municipality(tokens))).json()
+        assert [e["action"] for e in log["log"]][-2:] == [
+            "restoration_claimed",
+            "restoration_paid",
+        ]

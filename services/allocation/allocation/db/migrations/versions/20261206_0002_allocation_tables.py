@@ -1,11 +1,11 @@
 """Allocation tables: register read models (organisations, departments, dwellings, rents,
 vacancies), agreements, offers, case log, subsidy rates, frame applications, frames,
 subsidies, the private rentals' properties, agreements, apartment rights and notices,
-invitation rounds and their offers, and vacancy-duty reports.
+invitation rounds and their offers, vacancy-duty reports and restoration claims.
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-06 07:14:04.370641
+Create Date: 2026-12-06 07:17:46.026026
 """
 
 from collections.abc import Sequence
@@ -299,6 +299,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("dwelling_id", "from_day", name=op.f("pk_rents")),
     )
     op.create_table(
+        "restoration_claims",
+        sa.Column("id", sa.Text(), nullable=False),
+        sa.Column("offer_id", sa.Text(), nullable=False),
+        sa.Column("municipality_code", sa.Text(), nullable=False),
+        sa.Column("claimant_id", sa.Text(), nullable=False),
+        sa.Column("moved_out_on", sa.Date(), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("status", sa.Text(), nullable=False),
+        sa.Column("decision_reason", sa.Text(), nullable=True),
+        sa.Column("filed_by", sa.Text(), nullable=False),
+        sa.Column(
+            "filed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_restoration_claims")),
+    )
+    op.create_index(
+        op.f("ix_restoration_claims_offer_id"), "restoration_claims", ["offer_id"], unique=False
+    )
+    op.create_table(
         "round_offers",
         sa.Column("id", sa.Text(), nullable=False),
         sa.Column("round_id", sa.Text(), nullable=False),
@@ -407,6 +427,8 @@ def downgrade() -> None:
     op.drop_table("subsidies")
     op.drop_index(op.f("ix_round_offers_round_id"), table_name="round_offers")
     op.drop_table("round_offers")
+    op.drop_index(op.f("ix_restoration_claims_offer_id"), table_name="restoration_claims")
+    op.drop_table("restoration_claims")
     op.drop_table("rents")
     op.drop_index(op.f("ix_properties_landlord_id"), table_name="properties")
     op.drop_table("properties")
