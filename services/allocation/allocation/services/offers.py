@@ -13,7 +13,7 @@ from allocation.db.models import ApartmentRightRow, CaseLogRow, OfferRow
 from allocation.db.repositories import Repository
 from allocation.domain.errors import NoticeRuleError, OfferClosedError, OfferNotFoundError
 from allocation.domain.liability import RentFrom, liability_end, rent_owed
-from allocation.domain.notices import Answer, repeat_period_end, settle
+from allocation.domain.notices import Answer, Settlement, repeat_period_end, settle
 from allocation.domain.offers import OfferSource, OfferStatus, check_case_reference
 from allocation.events import outgoing
 from allocation.services.core import now
@@ -105,8 +105,12 @@ async def answer_offer(
     outcome = settle(
         answer=command.answer, answered_on=today, due=offer.answer_due, is_repeat=offer.is_repeat
     )
+    status = outcome.settlement.value
+    if offer.source == OfferSource.SOCIAL.value and outcome.settlement is Settlement.DECLINED_LATE:
+        # § 56(3) is a rule of private rentals: a late "no" to a social offer is just a "no"
+        status = Settlement.DECLINED.value
     values: dict[str, Any] = {
-        "status": outcome.settlement.value,
+        "status": status,
         "answered_on": today,
         "settled_on": today,
         "answered_by": scope.subject,

@@ -347,3 +347,25 @@ class TestRestorationGuarantee:
             "restoration_claimed",
             "restoration_paid",
         ]
+
+
+class TestSocialLateDecline:
+    async def test_a_late_no_to_a_social_offer_costs_nothing(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        offer_id = await open_one_offer(client, allocation_db, allocation_db_url, tokens)
+        sql(
+            allocation_db_url, "UPDATE offers SET answer_due = '2021-01-05' WHERE id = %s", offer_id
+        )
+        response = await client.post(
+            f"{API}/offers/{offer_id}/answer",
+            json={"answer": "decline"},
+            headers=post(municipality(tokens)),
+        )
+        body = response.json()
+        assert (body["status"], body["rent_owed"], body["compensation_owed"]) == (
+            "declined",
+            None,
+            None,
+        )
