@@ -97,6 +97,7 @@ async def create_agreement(
             refund_promised_on=body.refund_promised_on,
             registered_on=body.registered_on,
             registration_document=body.registration_document,
+            round_offer_id=body.round_offer_id,
         ),
     )
     return private_agreement_out(row)

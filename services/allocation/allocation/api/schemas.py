@@ -186,6 +186,9 @@ class PrivateAgreementIn(In):
     refund_promised_on: Day | None = None
     registered_on: Day | None = None
     registration_document: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    round_offer_id: IdStr | None = Field(
+        default=None, description="The picked binding offer of a § 52 round it is made on."
+    )
 
 
 class RegistrationIn(In):

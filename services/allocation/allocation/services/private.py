@@ -130,6 +130,35 @@ class NewPrivateAgreement:
     refund_promised_on: date | None
     registered_on: date | None
     registration_document: str | None
+    round_offer_id: str | None = None
+
+
+async def _check_picked_offer(repo: Repository, command: NewPrivateAgreement) -> None:
+    """§ 52: an agreement made on a picked binding offer keeps the offer's terms."""
+    if command.round_offer_id is None:
+        return
+    offer = await repo.round_offer(command.round_offer_id)
+    if offer is None or offer.property_id != command.property_id:
+        raise NoticeRuleError(
+            f"Offer {command.round_offer_id} is not a binding offer for property "
+            f"{command.property_id}."
+        )
+    if offer.decision != "picked":
+        raise NoticeRuleError(
+            f"Offer {offer.id} was not picked ({offer.decision}); pick it after the deadline first."
+        )
+    same = (
+        offer.kind == command.kind.value
+        and offer.frequency == command.frequency
+        and sorted(offer.specific_apartments or ()) == sorted(command.specific_apartments)
+        and offer.price_per_right == command.price_per_right
+    )
+    if not same:
+        raise NoticeRuleError(
+            f"§ 52: the agreement must keep the binding offer's terms ({offer.kind}, "
+            f"{offer.frequency or ', '.join(offer.specific_apartments)}, "
+            f"{offer.price_per_right} DKK per right)."
+        )
 
 
 async def create_private_agreement(
@@ -156,6 +185,7 @@ async def create_private_agreement(
             f"§ 53(1): property {prop.id} already has (or had) an allocation agreement; "
             "no new agreement can be made on it."
         )
+    await _check_picked_offer(repo, command)
     row = PrivateAgreementRow(
         id=new_id("pagr"),
         property_id=prop.id,
@@ -190,7 +220,9 @@ async def create_private_agreement(
         "signed",
         scope.subject,
         f"{terms.rights} right(s), compensation {terms.compensation} DKK "
-        f"(one-off {terms.one_off} DKK, {terms.per_use} DKK per use).",
+        f"(one-off {terms.one_off} DKK, {terms.per_use} DKK per use)"
+        + (f"; on binding offer {command.round_offer_id} (§ 52)" if command.round_offer_id else "")
+        + ".",
     )
     uow.record_event(outgoing.private_agreement_signed(row, now()))
     return row

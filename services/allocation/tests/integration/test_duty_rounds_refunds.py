@@ -172,6 +172,49 @@ class TestInvitationRound:
             given[0]: "picked",
             given[1]: "rejected",
         }
+        base = {
+            "kind": "specific",
+            "specific_apartments": ["A-1", "A-2"],
+            "one_off": "0.00",
+            "signed_on": today().isoformat(),
+            "valid_to": (today() + timedelta(days=2000)).isoformat(),
+        }
+        rejected = await client.post(
+            f"{API}/private/agreements",
+            json={
+                **base,
+                "property_id": other_property,
+                "price_per_right": "45000.00",
+                "round_offer_id": given[1],
+            },
+            headers=post(municipality(tokens)),
+        )
+        assert rejected.status_code == 422
+        assert "not picked" in rejected.json()["detail"]
+        other_terms = await client.post(
+            f"{API}/private/agreements",
+            json={
+                **base,
+                "property_id": property_id,
+                "price_per_right": "50000.00",
+                "round_offer_id": given[0],
+            },
+            headers=post(municipality(tokens)),
+        )
+        assert other_terms.status_code == 422
+        assert "keep the binding offer's terms" in other_terms.json()["detail"]
+        made = await client.post(
+            f"{API}/private/agreements",
+            json={
+                **base,
+                "property_id": property_id,
+                "price_per_right": "45000.00",
+                "round_offer_id": given[0],
+            },
+            headers=post(municipality(tokens)),
+        )
+        assert made.status_code == 201, made.text
+        assert made.json()["compensation"] == "90000.00"
 
 
 class TestRefundStatement:
