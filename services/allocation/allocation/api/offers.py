@@ -14,6 +14,7 @@ from allocation.api.schemas import (
     AnswerIn,
     ClaimDecisionIn,
     FrameOut,
+    LetIn,
     OfferOut,
     RestorationClaimIn,
     RestorationClaimOut,
@@ -105,6 +106,21 @@ async def answer_offer(
         today(),
     )
     return offer_out(row)
+
+
+@router.post(
+    "/offers/{offer_id}/let",
+    response_model=OfferOut,
+    responses={
+        **READ,
+        **problem_responses({409: "Already reported let", 422: "Refused: see 'detail'"}),
+    },
+    summary="Report the day a private apartment was let: the rent owed is settled (landlord)",
+)
+async def report_let(
+    offer_id: IdPath, body: LetIn, scope: AllocationScope, uow: UnitOfWorkDep
+) -> OfferOut:
+    return offer_out(await offers.report_let(uow, scope, offer_id, body.let_on))
 
 
 @router.get(

@@ -389,3 +389,7 @@ class RestorationClaimOut(BaseModel):
     description: str
     status: str
     decision_reason: str | None
+
+
+class LetIn(In):
+    let_on: Day

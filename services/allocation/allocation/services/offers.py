@@ -174,3 +174,49 @@ async def private_consequences(
         if right is not None and right.ended_on is None:
             right.ended_on = today
     return values
+
+
+async def report_let(uow: UnitOfWork, scope: Scope, offer_id: str, let_on: date) -> OfferRow:
+    """The landlord reports the day a private apartment was let: the municipality's rent
+    liability ends then (§ 56(2)); after silence or a late "no" it never runs beyond the day a
+    notice to quit would have taken effect (§ 56(3))."""
+    scope.require(LANDLORD, "report that an apartment was let")
+    repo = Repository(uow.session)
+    offer = await repo.offer(offer_id)
+    if offer is None or not visible(scope, offer):
+        raise OfferNotFoundError(f"Offer {offer_id} was not found among those you may see.")
+    scope.ensure_acts_for(offer.organisation_id, "report lettings")
+    paying = {
+        OfferStatus.ACCEPTED.value,
+        OfferStatus.DECLINED_LATE.value,
+        OfferStatus.LAPSED.value,
+    }
+    if offer.status not in paying:
+        raise NoticeRuleError(
+            f"The municipality pays no rent for this apartment (the offer is {offer.status})."
+        )
+    if offer.let_on is not None:
+        raise OfferClosedError(f"Offer {offer.id} was already reported let on {offer.let_on}.")
+    if let_on < offer.available_from:
+        raise NoticeRuleError(
+            f"The apartment cannot be let ({let_on}) before it was available "
+            f"({offer.available_from})."
+        )
+    assert offer.monthly_rent is not None
+    capped = offer.status != OfferStatus.ACCEPTED.value
+    end = liability_end(let_on, offer.notice_to_quit_effective if capped else None)
+    assert end is not None
+    offer.let_on = let_on
+    offer.rent_until = end
+    offer.rent_owed = rent_owed(
+        [RentFrom(offer.available_from, offer.monthly_rent)], offer.available_from, end
+    )
+    offer.version += 1
+    await repo.log(
+        "offer",
+        offer.id,
+        "let",
+        scope.subject,
+        f"Let from {let_on}; the municipality owes {offer.rent_owed} DKK rent until {end}.",
+    )
+    return offer

@@ -400,3 +400,57 @@ class TestEquivalentApartment:
         response = await notice(client, tokens, agreement["id"], substitute_apartment_id="A-9")
         assert response.status_code == 422
         assert "repeats" in response.json()["detail"]
+
+
+class TestLetting:
+    async def test_the_rent_owed_runs_until_let_and_never_beyond_the_notice_to_quit(
+        self, allocation_client, allocation_db, allocation_db_url, databases, tokens
+    ):
+        client = await allocation_client()
+        agreement = await make_agreement(client, tokens, await make_property(client, tokens))
+        accepted = (await notice(client, tokens, agreement["id"], "A-1")).json()["offer_id"]
+        await client.post(
+            f"{API}/offers/{accepted}/answer",
+            json={"answer": "accept", "case_reference": "SAG-1"},
+            headers=post(municipality(tokens)),
+        )
+        too_early = await client.post(
+            f"{API}/offers/{accepted}/let",
+            json={"let_on": "2027-03-31"},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert too_early.status_code == 422
+        let = await client.post(
+            f"{API}/offers/{accepted}/let",
+            json={"let_on": "2027-04-16"},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert let.status_code == 200, let.text
+        # 1–15 April at 9,300 / 30 a day
+        assert (let.json()["rent_until"], let.json()["rent_owed"]) == ("2027-04-16", "4650.00")
+        again = await client.post(
+            f"{API}/offers/{accepted}/let",
+            json={"let_on": "2027-04-20"},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert again.status_code == 409
+        by_municipality = await client.post(
+            f"{API}/offers/{accepted}/let",
+            json={"let_on": "2027-04-20"},
+            headers=post(municipality(tokens)),
+        )
+        assert by_municipality.status_code == 403
+
+        silent = (await notice(client, tokens, agreement["id"], "A-2")).json()["offer_id"]
+        set_received(allocation_db_url, silent, date(2027, 3, 22), date(2027, 4, 5))
+        await deadline_round(databases, tokens, allocation_db, clock(2027, 4, 6))
+        late_let = await client.post(
+            f"{API}/offers/{silent}/let",
+            json={"let_on": "2027-09-01"},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        # let after the notice to quit would have taken effect (1 July): capped there
+        assert (late_let.json()["rent_until"], late_let.json()["rent_owed"]) == (
+            "2027-07-01",
+            "27900.00",
+        )
