@@ -32,7 +32,7 @@ def jobs(
 
     async def deadline_round() -> dict[str, int]:
         result: DeadlineResult = await run_deadline_round(database, clock)
-        return {"lapsed": result.lapsed}
+        return {"lapsed": result.lapsed, "reminded": result.reminded}
 
     return [
         PeriodicJob(

@@ -147,6 +147,7 @@ class OfferRow(Base):
     is_repeat: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     received_on: Mapped[date] = mapped_column(Date, nullable=False)
     answer_due: Mapped[date] = mapped_column(Date, nullable=False)
+    reminded_on: Mapped[date | None] = mapped_column(Date)
     available_from: Mapped[date] = mapped_column(Date, nullable=False)
     notice_to_quit_effective: Mapped[date | None] = mapped_column(Date)
     monthly_rent: Mapped[Decimal | None] = mapped_column(MONEY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -385,6 +385,23 @@ class Repository:
         result = await self.session.scalars(
             select(OfferRow)
             .where(OfferRow.status == "open", OfferRow.answer_due < today)
+            .order_by(OfferRow.answer_due, OfferRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return result.all()
+
+    async def offers_to_remind(self, today: date, limit: int = 500) -> Sequence[OfferRow]:
+        """Open offers due within the next working day, not reminded yet (the exact window is
+        the domain's ``reminder_due``; this narrows the rows to the next few days)."""
+        result = await self.session.scalars(
+            select(OfferRow)
+            .where(
+                OfferRow.status == "open",
+                OfferRow.reminded_on.is_(None),
+                OfferRow.answer_due >= today,
+                OfferRow.answer_due <= today + timedelta(days=10),
+            )
             .order_by(OfferRow.answer_due, OfferRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

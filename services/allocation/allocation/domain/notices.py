@@ -22,7 +22,7 @@ from enum import StrEnum
 from functools import cache
 
 from allocation.domain.errors import NoticeRuleError
-from common.calendar import add_working_days
+from common.calendar import add_working_days, previous_working_day
 
 ANSWER_WORKING_DAYS = 7
 REPEAT_YEARS = 6
@@ -44,6 +44,12 @@ class Settlement(StrEnum):
 def answer_due(received_on: date) -> date:
     """The last day of the answer period: the 7th working day after receipt."""
     return add_working_days(received_on, ANSWER_WORKING_DAYS)
+
+
+def reminder_due(due: date, today: date) -> bool:
+    """Whether to remind of an open offer's deadline: from the last working day before the due
+    day up to the due day itself (a worker that was down still reminds in time)."""
+    return previous_working_day(due) <= today <= due
 
 
 def is_lapsed(received_on: date, today: date) -> bool:

@@ -10,6 +10,7 @@ from allocation.db.models import AgreementRow, OfferRow, PrivateAgreementRow, Su
 from common.events.contracts import (
     AgreementSignedV1,
     OfferAnsweredV1,
+    OfferDeadlineApproachingV1,
     OfferLapsedV1,
     OfferOpenedV1,
     OfferSource,
@@ -69,6 +70,16 @@ def offer_answered(offer: OfferRow, at: datetime) -> Envelope:
             case_reference=offer.case_reference,
             answered_on=offer.answered_on,
             answered_at=at,
+        )
+    )
+
+
+def offer_deadline_approaching(offer: OfferRow, today: date) -> Envelope:
+    return to_envelope(
+        OfferDeadlineApproachingV1(
+            **_offer_fields(offer),
+            answer_due=offer.answer_due,
+            reminded_on=today,
         )
     )
 

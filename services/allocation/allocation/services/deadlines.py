@@ -4,6 +4,8 @@ For a landlord's notice the lapse is § 56(3): the municipality still pays the r
 the apartment is available, not beyond when a notice to quit would have taken effect — and, on a
 first use, the per-use compensation (§ 54(2)); an unanswered repeat ends the right to that
 apartment (§ 51(5)). A social offer that lapses goes back to the organisation (nothing owed).
+On the last working day before an open offer's deadline (or on the due day, if the worker was
+down) the municipality is reminded once (``allocation.offer.deadline_approaching``).
 Each lapse is written with ``allocation.offer.lapsed`` in the same transaction; rows are taken
 ``FOR UPDATE SKIP LOCKED`` so two workers never lapse one offer twice.
 """
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from allocation.db.repositories import Repository
-from allocation.domain.notices import settle
+from allocation.domain.notices import reminder_due, settle
 from allocation.domain.offers import OfferSource, OfferStatus
 from allocation.events import outgoing
 from allocation.services.core import danish_day
@@ -29,6 +31,7 @@ Clock = Callable[[], datetime]
 @dataclass(frozen=True, slots=True)
 class DeadlineResult:
     lapsed: int
+    reminded: int = 0
 
 
 async def run_deadline_round(database: Database, clock: Clock) -> DeadlineResult:
@@ -62,5 +65,15 @@ async def run_deadline_round(database: Database, clock: Clock) -> DeadlineResult
             )
             uow.record_event(outgoing.offer_lapsed(closed, today, outcome.repeat_right_ends))
             lapsed += 1
+        reminded = 0
+        for offer in await repo.offers_to_remind(today):
+            if not reminder_due(offer.answer_due, today):
+                continue
+            offer.reminded_on = today
+            await repo.log(
+                "offer", offer.id, "reminded", None, f"Answer due {offer.answer_due} (reminder)."
+            )
+            uow.record_event(outgoing.offer_deadline_approaching(offer, today))
+            reminded += 1
         await uow.commit()
-    return DeadlineResult(lapsed)
+    return DeadlineResult(lapsed, reminded)

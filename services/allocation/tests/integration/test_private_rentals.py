@@ -226,15 +226,25 @@ class TestNoticesAndDeadlines:
         offer_id = (await notice(client, tokens, agreement["id"])).json()["offer_id"]
         # Received Monday 22 March 2027 (Easter week): due Monday 5 April
         set_received(allocation_db_url, offer_id, date(2027, 3, 22), date(2027, 4, 5))
-        assert await deadline_round(databases, tokens, allocation_db, clock(2027, 4, 5)) == {
-            "lapsed": 0
-        }
-        assert await deadline_round(databases, tokens, allocation_db, clock(2027, 4, 6)) == {
-            "lapsed": 1
-        }
-        assert await deadline_round(databases, tokens, allocation_db, clock(2027, 4, 7)) == {
-            "lapsed": 0
-        }
+        rounds = [
+            await deadline_round(databases, tokens, allocation_db, clock(2027, 4, day))
+            for day in (1, 2, 2, 5, 6, 7)
+        ]
+        # reminded once on Friday 2 April (the last working day before Monday's deadline),
+        # lapsed once on Tuesday 6 April, nothing twice
+        assert rounds == [
+            {"lapsed": 0, "reminded": 0},
+            {"lapsed": 0, "reminded": 1},
+            {"lapsed": 0, "reminded": 0},
+            {"lapsed": 0, "reminded": 0},
+            {"lapsed": 1, "reminded": 0},
+            {"lapsed": 0, "reminded": 0},
+        ]
+        [reminder] = outbox(allocation_db_url, "allocation.offer.deadline_approaching")
+        assert (reminder["data"]["answer_due"], reminder["data"]["reminded_on"]) == (
+            "2027-04-05",
+            "2027-04-02",
+        )
         [event] = outbox(allocation_db_url, "allocation.offer.lapsed")
         lapsed = OfferLapsedV1.from_envelope(Envelope.from_structured(event))
         # rent 1 April – 30 June (not beyond the notice to quit on 1 July): 3 × 9,300

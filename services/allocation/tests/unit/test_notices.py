@@ -131,3 +131,21 @@ class TestEquivalentApartment:
                 vacant_from=date(2029, 5, 1),
                 substitute_available_from=date(2029, 5, 2),
             )
+
+
+class TestReminder:
+    def test_on_the_last_working_day_before_the_deadline(self):
+        from allocation.domain.notices import reminder_due
+
+        due = date(2027, 4, 5)  # Monday after Easter week
+        assert not reminder_due(due, date(2027, 4, 1))
+        assert reminder_due(due, date(2027, 4, 2))  # Friday
+        assert reminder_due(due, date(2027, 4, 5))  # still, if the worker was down
+        assert not reminder_due(due, date(2027, 4, 6))
+
+    def test_across_christmas(self):
+        from allocation.domain.notices import reminder_due
+
+        due = date(2027, 1, 5)
+        assert reminder_due(due, date(2027, 1, 4))
+        assert not reminder_due(due, date(2026, 12, 31))

@@ -21,6 +21,8 @@ Why required or not:
   (001 "meddelelse om prækvalifikation"): required; → the recommending municipality: optional.
 * allocation offer opened → municipality: a vacancy at its disposal starts the answer deadline
   (004 § 56(1), 7 weekdays; silence costs the rent): required.
+* allocation offer deadline approaching → municipality: the last working day to answer before
+  silence costs it the rent: required.
 * allocation offer answered → the housing organisation or private landlord: the answer is also
   in the system; optional.
 * allocation offer lapsed → municipality and the organisation or landlord: the deadline passed
@@ -39,6 +41,7 @@ from common.events.contracts import (
     Contract,
     MeetingHeldV1,
     OfferAnsweredV1,
+    OfferDeadlineApproachingV1,
     OfferLapsedV1,
     OfferOpenedV1,
     PackageReturnedV1,
@@ -160,6 +163,11 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         OfferAnsweredV1,
         (Notify(O, "allocation_offer_answered", required=False, recipients=_organisation),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        OfferDeadlineApproachingV1,
+        (Notify(M, "allocation_offer_deadline", required=True, recipients=_municipality),),
         organisation=_organisation_of,
     ),
     Rule(

@@ -69,3 +69,17 @@ class TestAllocationRules:
         message = render(addressee, event, event_type=event.event_type)
         assert "taget imod" in message.subject
         assert "SAG-2027-0042" not in message.text  # the case reference stays with the municipality
+
+
+class TestAllocationDeadlineReminder:
+    def test_the_municipality_is_reminded_of_the_deadline_and_its_cost(self):
+        from common.events.contracts import OfferDeadlineApproachingV1
+
+        event = OfferDeadlineApproachingV1.example()
+        [addressee] = addressees(rule_for(event.event_type), event)
+        assert (addressee.recipient, addressee.required) == (Recipient(M, "101"), True)
+        message = render(addressee, event, event_type=event.event_type)
+        assert message.subject == (
+            "Påmindelse: svarfristen for boligen apt-3tv udløber 10. marts 2027"
+        )
+        assert "betaler kommunen alligevel lejen" in message.text

@@ -89,6 +89,7 @@ class TestRulesTable:
         assert required_event_types(M) == {
             "governance.reminder.due",
             "allocation.offer.opened",
+            "allocation.offer.deadline_approaching",
             "allocation.offer.lapsed",
         }
         assert optional_event_types(ORG) == {

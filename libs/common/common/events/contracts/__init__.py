@@ -54,6 +54,7 @@ import a producer or consumer needs.
 from common.events.contracts.allocation import (
     AgreementSignedV1,
     OfferAnsweredV1,
+    OfferDeadlineApproachingV1,
     OfferLapsedV1,
     OfferOpenedV1,
     OfferSource,
@@ -132,6 +133,7 @@ __all__ = [
     "MeetingHeldV1",
     "MunicipalityCode",
     "OfferAnsweredV1",
+    "OfferDeadlineApproachingV1",
     "OfferLapsedV1",
     "OfferOpenedV1",
     "OfferSource",

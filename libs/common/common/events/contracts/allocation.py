@@ -18,6 +18,7 @@ from common.events.contracts.base import Amount, Contract, Id, MunicipalityCode
 __all__ = [
     "AgreementSignedV1",
     "OfferAnsweredV1",
+    "OfferDeadlineApproachingV1",
     "OfferLapsedV1",
     "OfferOpenedV1",
     "OfferSource",
@@ -119,6 +120,41 @@ class OfferAnsweredV1(Contract):
             case_reference="SAG-2027-0042",
             answered_on=date(2027, 3, 4),
             answered_at=datetime(2027, 3, 4, 10, 0, tzinfo=UTC),
+        )
+
+
+class OfferDeadlineApproachingV1(Contract):
+    """An offer is still unanswered on the last working day before its answer deadline."""
+
+    event_type: ClassVar[str] = "allocation.offer.deadline_approaching"
+    topic: ClassVar[str] = "allocation.offer.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "allocation"
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    summary: ClassVar[str] = "An offer's answer deadline is the next working day (or today)."
+    aggregate_field: ClassVar[str] = "offer_id"
+
+    offer_id: Id = Field(description="The offer; the aggregate id and Kafka key.")
+    offer_source: OfferSource = Field(description="social or private.")
+    agreement_id: Id = Field(description="The agreement.")
+    dwelling_id: Id = Field(description="The dwelling or apartment.")
+    organisation_id: Id = Field(description="The housing organisation or the landlord.")
+    municipality_code: MunicipalityCode = Field(description="The allocating municipality.")
+    answer_due: date = Field(description="The last day to answer.")
+    reminded_on: date = Field(description="The day of the reminder.")
+
+    @classmethod
+    def example(cls) -> Self:
+        opened = OfferOpenedV1.example()
+        return cls(
+            offer_id=opened.offer_id,
+            offer_source=OfferSource.PRIVATE,
+            agreement_id="pagr-101-0007",
+            dwelling_id="apt-3tv",
+            organisation_id="landlord-17",
+            municipality_code="101",
+            answer_due=date(2027, 3, 10),
+            reminded_on=date(2027, 3, 9),
         )
 
 

@@ -9,6 +9,7 @@ from typing import Final
 from common.events.contracts.allocation import (
     AgreementSignedV1,
     OfferAnsweredV1,
+    OfferDeadlineApproachingV1,
     OfferLapsedV1,
     OfferOpenedV1,
     SubsidyGrantedV1,
@@ -60,6 +61,7 @@ CATALOGUE: tuple[type[Contract], ...] = (
     OfferLapsedV1,
     SubsidyGrantedV1,
     AgreementSignedV1,
+    OfferDeadlineApproachingV1,
 )
 """Every published contract. A new contract (or a new version) must be added here, at the end:
 the order is the order of publication, and the AsyncAPI document lists a topic's messages in it."""

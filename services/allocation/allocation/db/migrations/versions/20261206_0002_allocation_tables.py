@@ -5,7 +5,7 @@ invitation rounds and their offers, vacancy-duty reports and restoration claims.
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-06 07:17:46.026026
+Create Date: 2026-12-06 07:32:57.149618
 """
 
 from collections.abc import Sequence
@@ -192,6 +192,7 @@ def upgrade() -> None:
         sa.Column("is_repeat", sa.Boolean(), nullable=False),
         sa.Column("received_on", sa.Date(), nullable=False),
         sa.Column("answer_due", sa.Date(), nullable=False),
+        sa.Column("reminded_on", sa.Date(), nullable=True),
         sa.Column("available_from", sa.Date(), nullable=False),
         sa.Column("notice_to_quit_effective", sa.Date(), nullable=True),
         sa.Column("monthly_rent", sa.Numeric(precision=14, scale=2), nullable=True),
