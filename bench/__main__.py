@@ -15,6 +15,7 @@ from pathlib import Path
 from bench import (
     _machine,
     _report,
+    allocation_vacancies,
     benchmarks_catchup,
     benchmarks_lag,
     event_latency,
@@ -36,6 +37,7 @@ CALCULATOR_BENCHMARKS = ("benchmarks-lag", "benchmarks-catchup", "keyfigures-lat
 GOVERNANCE_BENCHMARKS = ("governance-packages",)
 LEGAL_CASES_BENCHMARKS = ("legal-cases-worklist",)
 GRANTS_BENCHMARKS = ("grants-case-list",)
+ALLOCATION_BENCHMARKS = ("allocation-vacancies",)
 BENCHMARKS = (
     *EVENT_BENCHMARKS,
     *REGISTER_BENCHMARKS,
@@ -43,6 +45,7 @@ BENCHMARKS = (
     *GOVERNANCE_BENCHMARKS,
     *LEGAL_CASES_BENCHMARKS,
     *GRANTS_BENCHMARKS,
+    *ALLOCATION_BENCHMARKS,
 )
 GROUPS = {
     "all": BENCHMARKS,
@@ -51,6 +54,7 @@ GROUPS = {
     "governance": GOVERNANCE_BENCHMARKS,
     "legal-cases": LEGAL_CASES_BENCHMARKS,
     "grants": GRANTS_BENCHMARKS,
+    "allocation": ALLOCATION_BENCHMARKS,
 }
 ATTEMPTS = 3
 
@@ -75,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
             "national register's events vs a raw aiokafka read (goal ≥ 0.3×), then a "
             "department's figures (p99). keyfigures-latency: register commit → the figures in "
             "governance's form for lone changes vs the one-hop path (goal p99 ≤ 1 s). "
-            "'calculator' runs the three. See docs/benchmarks.md."
+            "'calculator' runs the three. allocation-vacancies: a year of vacancy events (58,000) "
+            "through the allocation service's consumer vs the platform's no-op consumer (goal "
+            "≥ 0.5×). See docs/benchmarks.md."
         ),
     )
     parser.add_argument(
@@ -194,6 +200,11 @@ def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
         grants = grants_case_list.QUICK if args.quick else grants_case_list.FULL
         result_c = grants_case_list.run(infra, grants, _progress)
         return grants_case_list.report(result_c, recorder.line())
+    if name in ALLOCATION_BENCHMARKS:
+        recorder = Recorder(f"python -m bench {name}{quick}")
+        allocation = allocation_vacancies.QUICK if args.quick else allocation_vacancies.FULL
+        result_a = asyncio.run(allocation_vacancies.run(infra, allocation, _progress))
+        return allocation_vacancies.report(result_a, recorder.line())
     if name == "relay":
         recorder = Recorder(f"python -m bench relay{quick}")
         settings = relay_throughput.QUICK if args.quick else relay_throughput.FULL

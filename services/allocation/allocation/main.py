@@ -2,12 +2,18 @@
 
 from fastapi import FastAPI
 
+from allocation.api import agreements, duty, offers, private, subsidies
 from allocation.settings import AllocationSettings
 from common.app import create_service_app
 from common.events.transport import EventBus
 
 TITLE = "Allocation (anvisning)"
-DESCRIPTION = "Municipal allocation rights, vacancy notices and rent subsidies for particularly cheap dwellings."
+DESCRIPTION = (
+    "Municipal allocation rights to social housing (allocation agreements and offers), rent "
+    "subsidies for particularly cheap dwellings, and allocation rights in private rentals "
+    "(agreements, vacancy notices, the 7-weekday answer deadline)."
+)
+ROUTERS = (agreements.router, offers.router, subsidies.router, private.router, duty.router)
 
 
 def create_app(
@@ -17,5 +23,6 @@ def create_app(
         settings or AllocationSettings(),
         title=TITLE,
         description=DESCRIPTION,
+        routers=ROUTERS,
         bus=bus,
     )

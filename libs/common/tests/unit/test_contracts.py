@@ -163,6 +163,9 @@ class TestCatalogue:
     def test_topics_are_sorted_and_unique(self) -> None:
         assert topics() == sorted({c.topic for c in CATALOGUE})
         assert topics() == [
+            "allocation.agreement.v1",
+            "allocation.offer.v1",
+            "allocation.subsidy.v1",
             "benchmarks.keyfigures.v1",
             "governance.accounts.v1",
             "governance.package.v1",
@@ -183,6 +186,9 @@ class TestCatalogue:
 
     def test_topics_of_a_consumer_are_the_topics_it_reads(self) -> None:
         assert topics(consumer="notifications") == [
+            "allocation.agreement.v1",
+            "allocation.offer.v1",
+            "allocation.subsidy.v1",
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",
@@ -210,7 +216,12 @@ class TestCatalogue:
             "register.department.v1",
             "register.organisation.v1",
         ]
-        assert topics(consumer="allocation") == []
+        assert topics(consumer="allocation") == [
+            "register.department.v1",
+            "register.dwelling.v1",
+            "register.lease.v1",
+            "register.organisation.v1",
+        ]
 
     def test_contracts_on_a_topic(self) -> None:
         assert contracts_on("register.lease.v1")[0] is LeaseCreatedV1
@@ -226,7 +237,7 @@ class TestCatalogue:
         assert contract_for("register.lease.created", 1) is LeaseCreatedV1
         assert contract_for("governance.package.sent", 1) is PackageSentV1
         assert contract_for("grants.application.prequalified", 1) is ApplicationPrequalifiedV1
-        assert LeaseCreatedV1.consumers == ("benchmarks",)
+        assert LeaseCreatedV1.consumers == ("allocation", "benchmarks")
         assert PackageSentV1.consumers == ("notifications",)
         assert ApplicationPrequalifiedV1.consumers == ("notifications",)
 

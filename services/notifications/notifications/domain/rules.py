@@ -34,6 +34,16 @@ Why required or not:
   answer: required (a missed deadline lets silence count against it, § 86(2)); the
   non-compliance threshold → each involved tribunal's municipality: required
   (§ 22 "skal … give meddelelse … til de involverede huslejenævn").
+* allocation offer opened → municipality: a vacancy at its disposal starts the answer deadline
+  (004 § 56(1), 7 weekdays; silence costs the rent): required.
+* allocation offer deadline approaching → municipality: the last working day to answer before
+  silence costs it the rent: required.
+* allocation offer answered → the housing organisation or private landlord: the answer is also
+  in the system; optional.
+* allocation subsidy granted → the housing organisation owning the dwelling; agreement signed →
+  the housing organisation or private landlord party to it: information, optional.
+* allocation offer lapsed → municipality and the organisation or landlord: the deadline passed
+  and the municipality owes the rent (004 § 56(3)) or the dwelling goes back: required for both.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from common.events.contracts import (
+    AgreementSignedV1,
     ApplicationPrequalifiedV1,
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
@@ -57,6 +68,10 @@ from common.events.contracts import (
     DecisionFinalV1,
     MeetingHeldV1,
     NonComplianceThresholdReachedV1,
+    OfferAnsweredV1,
+    OfferDeadlineApproachingV1,
+    OfferLapsedV1,
+    OfferOpenedV1,
     PackageReturnedV1,
     PackageSentV1,
     PaymentsResumedV1,
@@ -65,6 +80,7 @@ from common.events.contracts import (
     ReminderDueV1,
     StatementOverdueV1,
     StatementSubmittedV1,
+    SubsidyGrantedV1,
 )
 from notifications.domain.deliveries import DeliveryStatus
 
@@ -120,6 +136,11 @@ def _package_municipalities(event: PackageSentV1) -> list[tuple[str, dict[str, A
 
 def _organisation(event: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(str(event.organisation_id), {})]
+
+
+def _counterpart(event: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The housing organisation or private landlord (its landlord id) of an agreement."""
+    return [(str(event.counterpart_id), {})]
 
 
 def _municipality(event: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -302,6 +323,39 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         PaymentsResumedV1,
         (Notify(O, "payments_resumed", required=True, recipients=_organisations),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        OfferOpenedV1,
+        (Notify(M, "allocation_offer_opened", required=True, recipients=_municipality),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        SubsidyGrantedV1,
+        (Notify(O, "allocation_subsidy_granted", required=False, recipients=_organisation),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        AgreementSignedV1,
+        (Notify(O, "allocation_agreement_signed", required=False, recipients=_counterpart),),
+        organisation=lambda event: str(event.counterpart_id),
+    ),
+    Rule(
+        OfferAnsweredV1,
+        (Notify(O, "allocation_offer_answered", required=False, recipients=_organisation),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        OfferDeadlineApproachingV1,
+        (Notify(M, "allocation_offer_deadline", required=True, recipients=_municipality),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        OfferLapsedV1,
+        (
+            Notify(M, "allocation_offer_lapsed", required=True, recipients=_municipality),
+            Notify(O, "allocation_offer_lapsed", required=True, recipients=_organisation),
+        ),
         organisation=_organisation_of,
     ),
 )

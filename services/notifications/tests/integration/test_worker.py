@@ -21,6 +21,9 @@ class TestWorker:
         (only,) = worker.CONSUMERS
         assert only.name == "notifications"
         assert only.topics == (
+            "allocation.agreement.v1",
+            "allocation.offer.v1",
+            "allocation.subsidy.v1",
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",

@@ -54,6 +54,9 @@ class TestRulesTable:
 
     def test_the_consumer_reads_the_topics_of_the_rules(self):
         assert NOTIFYING_TOPICS == (
+            "allocation.agreement.v1",
+            "allocation.offer.v1",
+            "allocation.subsidy.v1",
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",
@@ -100,12 +103,18 @@ class TestRulesTable:
             "legal_cases.case.decided",
             "legal_cases.case.deadline_reminder_due",
             "legal_cases.owner.noncompliance_threshold_reached",
+            "allocation.offer.opened",
+            "allocation.offer.deadline_approaching",
+            "allocation.offer.lapsed",
         }
         assert optional_event_types(ORG) == {
             "governance.package.meeting_held",
             "governance.package.statement_submitted",
             "grants.application.submitted",
             "grants.plan.approved",
+            "allocation.offer.answered",
+            "allocation.subsidy.granted",
+            "allocation.agreement.signed",
         }
         assert required_event_types(ORG) == {
             "governance.package.returned",
@@ -118,6 +127,7 @@ class TestRulesTable:
             "grants.report.overdue",
             "grants.payments.stopped",
             "grants.payments.resumed",
+            "allocation.offer.lapsed",
         }
 
     def test_a_required_message_ignores_opt_outs_an_optional_one_honours_them(self):

@@ -51,6 +51,15 @@ This package re-exports all of it, so ``from common.events.contracts import X`` 
 import a producer or consumer needs.
 """
 
+from common.events.contracts.allocation import (
+    AgreementSignedV1,
+    OfferAnsweredV1,
+    OfferDeadlineApproachingV1,
+    OfferLapsedV1,
+    OfferOpenedV1,
+    OfferSource,
+    SubsidyGrantedV1,
+)
 from common.events.contracts.base import (
     DECIMAL_AS_STRING,
     SOURCE_PREFIX,
@@ -122,6 +131,7 @@ __all__ = [
     "DECIMAL_AS_STRING",
     "SOURCE_PREFIX",
     "AccountsReportedV1",
+    "AgreementSignedV1",
     "AllocationType",
     "Amount",
     "ApplicationPrequalifiedV1",
@@ -150,6 +160,11 @@ __all__ = [
     "MeetingHeldV1",
     "MunicipalityCode",
     "NonComplianceThresholdReachedV1",
+    "OfferAnsweredV1",
+    "OfferDeadlineApproachingV1",
+    "OfferLapsedV1",
+    "OfferOpenedV1",
+    "OfferSource",
     "OrganisationUpsertedV1",
     "OutstandingItem",
     "PackageReturnedV1",
@@ -162,6 +177,7 @@ __all__ = [
     "SquareMetres",
     "StatementOverdueV1",
     "StatementSubmittedV1",
+    "SubsidyGrantedV1",
     "TotalSquareMetres",
     "UnknownContractError",
     "contract_for",

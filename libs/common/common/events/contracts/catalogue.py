@@ -6,6 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
+from common.events.contracts.allocation import (
+    AgreementSignedV1,
+    OfferAnsweredV1,
+    OfferDeadlineApproachingV1,
+    OfferLapsedV1,
+    OfferOpenedV1,
+    SubsidyGrantedV1,
+)
 from common.events.contracts.base import Contract, UnknownContractError
 from common.events.contracts.benchmarks import KeyFiguresUpdatedV1
 from common.events.contracts.governance import (
@@ -80,6 +88,12 @@ CATALOGUE: tuple[type[Contract], ...] = (
     StatementOverdueV1,
     PaymentsStoppedV1,
     PaymentsResumedV1,
+    OfferOpenedV1,
+    OfferAnsweredV1,
+    OfferLapsedV1,
+    SubsidyGrantedV1,
+    AgreementSignedV1,
+    OfferDeadlineApproachingV1,
 )
 """Every published contract. A new contract (or a new version) must be added here, at the end:
 the order is the order of publication, and the AsyncAPI document lists a topic's messages in it."""

@@ -41,7 +41,7 @@ class LeaseCreatedV1(Contract):
     topic: ClassVar[str] = "register.lease.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "register"
-    consumers: ClassVar[tuple[str, ...]] = ("benchmarks",)
+    consumers: ClassVar[tuple[str, ...]] = ("allocation", "benchmarks")
     summary: ClassVar[str] = "A lease was recorded in the rent register."
     aggregate_field: ClassVar[str] = "lease_id"
 
@@ -292,7 +292,7 @@ class DwellingVacancyChangedV1(Contract):
     topic: ClassVar[str] = "register.dwelling.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "register"
-    consumers: ClassVar[tuple[str, ...]] = ("benchmarks",)
+    consumers: ClassVar[tuple[str, ...]] = ("allocation", "benchmarks")
     summary: ClassVar[str] = "The vacancy flags of a dwelling's lease changed."
     aggregate_field: ClassVar[str] = "dwelling_id"
 
@@ -352,7 +352,7 @@ class DepartmentUpsertedV1(Contract):
     topic: ClassVar[str] = "register.department.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "register"
-    consumers: ClassVar[tuple[str, ...]] = ("benchmarks", "governance", "grants")
+    consumers: ClassVar[tuple[str, ...]] = ("allocation", "benchmarks", "governance", "grants")
     summary: ClassVar[str] = "A department was created or changed in the rent register."
     aggregate_field: ClassVar[str] = "department_id"
 
@@ -400,7 +400,7 @@ class OrganisationUpsertedV1(Contract):
     topic: ClassVar[str] = "register.organisation.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "register"
-    consumers: ClassVar[tuple[str, ...]] = ("governance", "grants")
+    consumers: ClassVar[tuple[str, ...]] = ("allocation", "governance", "grants")
     summary: ClassVar[str] = "A housing organisation was created or changed in the rent register."
     aggregate_field: ClassVar[str] = "organisation_id"
 

@@ -1,0 +1,268 @@
+"""Allocation, a year of vacancies: the register's ``register.dwelling.vacancy_changed`` events
+of a national year of re-lettings (about 58,000, seed 003 Table 1) replayed into the allocation
+service's consumer, against the platform's no-op consumer on the same events in the same run.
+
+Every vacancy is a new lease becoming vacant, spread over 500 housing organisations, the 98
+municipalities and the year's days; 90 % family, 8 % youth, 2 % elderly dwellings. Each
+(organisation, municipality) pair has a 1/4 allocation agreement for family dwellings, so about
+a fourth of the family vacancies open an offer (a row, a case-log line and an outbox event in
+the same transaction as the inbox row).
+
+Two readers, one after the other, each a new consumer group from the beginning of a fresh
+3-partition topic, each on a fresh database migrated to the allocation service's head:
+
+1. **platform floor** — ``KafkaConsumerRunner`` with a handler that does nothing (inbox row and
+   savepoint per event, one transaction per fetched batch);
+2. **allocation** — the same runner with the allocation service's handler.
+
+Goal: allocation ≥ 0.5 × the floor's events/s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from allocation.events.incoming import handle_dwellings, handle_dwellings_batch
+from bench._setup import Infra, _drop_database, database_url, new_topic, unique_name
+from common.db import migrations
+from common.db.engine import Database
+from common.events.consumer import Consumer, KafkaConsumerRunner
+from common.events.contracts import DwellingVacancyChangedV1, HousingType, to_envelope
+from common.events.envelope import Envelope
+from common.municipalities import MUNICIPALITIES
+
+Progress = Callable[[str], None]
+YEAR = 2027
+
+
+@dataclass(frozen=True)
+class Settings:
+    vacancies: int
+    organisations: int = 500
+    timeout: float = 3600.0
+
+
+FULL = Settings(vacancies=58_000)
+QUICK = Settings(vacancies=3_000, organisations=50)
+
+
+@dataclass
+class Result:
+    vacancies: int
+    agreements: int
+    offers: int
+    floor_seconds: float
+    allocation_seconds: float
+
+    def rate(self, seconds: float) -> float:
+        return self.vacancies / seconds
+
+
+def _codes() -> list[str]:
+    return sorted(MUNICIPALITIES)
+
+
+def vacancy_events(settings: Settings, topic: str) -> Iterator[Envelope]:
+    rng = random.Random(3)
+    codes = _codes()
+    start = datetime(YEAR, 1, 1, 8, 0, tzinfo=UTC)
+    for n in range(settings.vacancies):
+        number = rng.randrange(settings.organisations)
+        organisation = f"org-{number:04d}"
+        municipality = codes[number * 7 % len(codes)]
+        roll = rng.random()
+        housing_type = (
+            HousingType.FAMILY
+            if roll < 0.9
+            else HousingType.YOUTH
+            if roll < 0.98
+            else HousingType.ELDERLY
+        )
+        recorded = start + timedelta(seconds=n * (365 * 86400 // settings.vacancies))
+        dwelling = f"dw-{rng.randrange(settings.vacancies * 10):07d}"
+        envelope = to_envelope(
+            DwellingVacancyChangedV1(
+                dwelling_id=dwelling,
+                lease_id=f"lease-{n:06d}",
+                department_id=f"dep-{organisation}-1",
+                organisation_id=organisation,
+                municipality_code=municipality,
+                lease_start_date=date(2015, 1, 1),
+                lease_end_date=recorded.date() + timedelta(days=30),
+                vacancy_loss_flag=False,
+                vacant_soon_flag=True,
+                monthly_rent=Decimal(4000 + rng.randrange(4000)),
+                area_m2=Decimal("70.00"),
+                rooms=3,
+                housing_type=housing_type,
+                recorded_at=recorded,
+            )
+        )
+        yield dataclasses.replace(envelope, topic=topic)
+
+
+def agreement_rows(settings: Settings) -> list[dict[str, object]]:
+    codes = _codes()
+    return [
+        {
+            "id": f"agr-{o:04d}",
+            "municipality_code": codes[o * 7 % len(codes)],
+            "organisation_id": f"org-{o:04d}",
+        }
+        for o in range(settings.organisations)
+    ]
+
+
+@contextlib.asynccontextmanager
+async def allocation_database(infra: Infra, suffix: str) -> AsyncIterator[str]:
+    name = f"bench_{os.getpid()}_allocation_{suffix}"
+    url = database_url(infra.admin_dsn, name)
+    await asyncio.to_thread(_drop_database, infra.admin_dsn, name)
+    await asyncio.to_thread(migrations.upgrade, "allocation", url)
+    try:
+        yield url
+    finally:
+        await asyncio.to_thread(_drop_database, infra.admin_dsn, name)
+
+
+async def _produce(infra: Infra, envelopes: list[Envelope]) -> None:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=infra.bootstrap, linger_ms=20, max_batch_size=512 * 1024, acks=1
+    )
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(
+                e.topic, value=e.kafka_value(), key=e.key.encode(), headers=e.kafka_headers()
+            )
+            for e in envelopes
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def _nothing(session: AsyncSession, envelope: Envelope) -> None:
+    return None
+
+
+async def _count(database: Database, sql: str) -> int:
+    async with database.engine.connect() as connection:
+        return int((await connection.execute(text(sql))).scalar_one())
+
+
+async def _consume(
+    infra: Infra,
+    database: Database,
+    topic: str,
+    total: int,
+    handler: object,
+    timeout: float,
+    batch_handler: object = None,
+) -> float:
+    runner = KafkaConsumerRunner(
+        database,
+        infra.bootstrap,
+        Consumer(unique_name("allocation-bench"), (topic,), handler, batch_handler),  # type: ignore[arg-type]
+    )
+    stop = asyncio.Event()
+    started = time.perf_counter()
+    consuming = asyncio.create_task(runner.run(stop))
+    try:
+        async with asyncio.timeout(timeout):
+            while await _count(database, "SELECT count(*) FROM inbox") < total:
+                await asyncio.sleep(0.25)
+        return time.perf_counter() - started
+    finally:
+        stop.set()
+        await consuming
+
+
+async def _insert_agreements(database: Database, settings: Settings) -> int:
+    rows = agreement_rows(settings)
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO agreements (id, municipality_code, organisation_id, kind, "
+                "housing_type, share, dwelling_ids, valid_from, organisation_consent, counted, "
+                "created_by) VALUES (:id, :municipality_code, :organisation_id, 'quota', "
+                "'family', '1/4', '{}', :valid_from, false, 0, 'bench')"
+            ),
+            [{**row, "valid_from": date(YEAR, 1, 1)} for row in rows],
+        )
+    return len(rows)
+
+
+async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
+    topic = await new_topic(infra, "allocation-vacancies")
+    envelopes = list(vacancy_events(settings, topic))
+    total = len(envelopes)
+    progress(f"allocation-vacancies: producing {total:,} vacancy events")
+    await _produce(infra, envelopes)
+    del envelopes
+    async with allocation_database(infra, "floor") as url:
+        database = Database(url, pool_size=2, pre_ping=False)
+        try:
+            progress("allocation-vacancies: platform floor (inbox, no-op handler)")
+            floor = await _consume(infra, database, topic, total, _nothing, settings.timeout)
+        finally:
+            await database.dispose()
+    async with allocation_database(infra, "service") as url:
+        database = Database(url, pool_size=2, pre_ping=False)
+        try:
+            agreements = await _insert_agreements(database, settings)
+            progress("allocation-vacancies: the allocation service's consumer")
+            seconds = await _consume(
+                infra,
+                database,
+                topic,
+                total,
+                handle_dwellings,
+                settings.timeout,
+                handle_dwellings_batch,
+            )
+            offers = await _count(database, "SELECT count(*) FROM offers")
+            outbox = await _count(database, "SELECT count(*) FROM outbox")
+            if outbox != offers:
+                raise RuntimeError(f"{offers} offers but {outbox} outbox events")
+        finally:
+            await database.dispose()
+    return Result(total, agreements, offers, floor, seconds)
+
+
+def report(result: Result, recorded: str) -> str:
+    floor_rate = result.rate(result.floor_seconds)
+    rate = result.rate(result.allocation_seconds)
+    ratio = rate / floor_rate
+    verdict = "met" if ratio >= 0.5 else "**not met**"
+    return "\n".join(
+        [
+            f"{result.vacancies:,} `register.dwelling.vacancy_changed` events (a year of "
+            f"re-lettings), {result.agreements:,} 1/4 allocation agreements; "
+            f"{result.offers:,} offers opened (each with its outbox event). 3 partitions.",
+            "",
+            "| reader | seconds | events/s | × floor |",
+            "|---|---:|---:|---:|",
+            f"| platform floor: KafkaConsumerRunner + inbox, no-op handler (baseline) | "
+            f"{result.floor_seconds:.1f} | {floor_rate:,.0f} | 1.00 |",
+            f"| **allocation**: vacancy → dwelling, rent, vacancy count, offer + outbox | "
+            f"{result.allocation_seconds:.1f} | {rate:,.0f} | {ratio:.3f} |",
+            "",
+            f"Goal ≥ 0.5 × the platform's no-op consumer: {verdict}.",
+            "",
+            recorded,
+        ]
+    )

@@ -1,0 +1,729 @@
+"""Every query of the allocation service. Visibility comes in as ``scope.filter(...)``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from allocation.db.models import (
+    AgreementRow,
+    ApartmentRightRow,
+    Base,
+    CaseLogRow,
+    DwellingRow,
+    FrameApplicationRow,
+    FrameRow,
+    InvitationRoundRow,
+    NoticeRow,
+    OfferRow,
+    PrivateAgreementRow,
+    PropertyRow,
+    RentRow,
+    RestorationClaimRow,
+    RoundOfferRow,
+    SubsidyRateRow,
+    SubsidyRow,
+    VacancyReportRow,
+    VacancyRow,
+)
+
+_DWELLING_COLUMNS = (
+    "id",
+    "department_id",
+    "organisation_id",
+    "municipality_code",
+    "housing_type",
+    "lease_id",
+    "vacant",
+    "monthly_rent",
+    "vacancy_recorded_at",
+)
+_RENT_COLUMNS = ("dwelling_id", "from_day", "monthly_rent", "recorded_at")
+_VACANCY_COLUMNS = (
+    "dwelling_id",
+    "lease_id",
+    "organisation_id",
+    "municipality_code",
+    "housing_type",
+    "vacant_from",
+    "municipal",
+    "recorded_at",
+)
+
+
+def _json_rows(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> str:
+    """The rows as one JSON array for ``jsonb_to_recordset`` (one parameter whatever the batch
+    size; decimals, dates and timestamps as their ISO text, which PostgreSQL casts back)."""
+    return json.dumps([{name: row[name] for name in names} for row in rows], default=str)
+
+
+@cache
+def _json_insert(table_name: str, names: tuple[str, ...]) -> Any:
+    """``INSERT INTO table (names) SELECT … FROM jsonb_to_recordset(:rows)`` with each column's
+    PostgreSQL type (built once per table and column set)."""
+    table = Base.metadata.tables[table_name]
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    definitions = ", ".join(f"{n} {table.c[n].type.compile(dialect=dialect)}" for n in names)
+    columns = ", ".join(table.c[n].name for n in names)  # only the table's own columns
+    return text(
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns} "  # noqa: S608 - names from metadata
+        f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS t({definitions})"
+    )
+
+
+_UPSERT_DWELLINGS = text(
+    """
+INSERT INTO dwellings AS held (id, department_id, organisation_id, municipality_code,
+    housing_type, lease_id, vacant, monthly_rent, vacancy_recorded_at)
+SELECT id, department_id, organisation_id, municipality_code, housing_type, lease_id, vacant,
+    monthly_rent, vacancy_recorded_at
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS t(id text, department_id text,
+    organisation_id text, municipality_code text, housing_type text, lease_id text,
+    vacant boolean, monthly_rent numeric, vacancy_recorded_at timestamptz)
+ON CONFLICT (id) DO UPDATE SET department_id = EXCLUDED.department_id,
+    organisation_id = EXCLUDED.organisation_id, municipality_code = EXCLUDED.municipality_code,
+    housing_type = EXCLUDED.housing_type, lease_id = EXCLUDED.lease_id,
+    vacant = EXCLUDED.vacant, monthly_rent = EXCLUDED.monthly_rent,
+    vacancy_recorded_at = EXCLUDED.vacancy_recorded_at, updated_at = now()
+WHERE held.vacancy_recorded_at < EXCLUDED.vacancy_recorded_at
+"""
+)
+_RECORD_RENTS = text(
+    """
+INSERT INTO rents AS held (dwelling_id, from_day, monthly_rent, recorded_at)
+SELECT dwelling_id, from_day, monthly_rent, recorded_at
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS t(dwelling_id text, from_day date,
+    monthly_rent numeric, recorded_at timestamptz)
+ON CONFLICT (dwelling_id, from_day) DO UPDATE SET monthly_rent = EXCLUDED.monthly_rent,
+    recorded_at = EXCLUDED.recorded_at
+WHERE held.recorded_at < EXCLUDED.recorded_at
+"""
+)
+_ADD_VACANCIES = text(
+    """
+INSERT INTO vacancies (dwelling_id, lease_id, organisation_id, municipality_code, housing_type,
+    vacant_from, municipal, recorded_at)
+SELECT dwelling_id, lease_id, organisation_id, municipality_code, housing_type, vacant_from,
+    municipal, recorded_at
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS t(dwelling_id text, lease_id text,
+    organisation_id text, municipality_code text, housing_type text, vacant_from date,
+    municipal boolean, recorded_at timestamptz)
+ON CONFLICT (dwelling_id, lease_id) DO NOTHING
+RETURNING id, dwelling_id, lease_id
+"""
+)
+
+
+class Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- the register's facts -------------------------------------------------------------
+
+    async def upsert_dwelling(self, values: dict[str, Any]) -> bool:
+        """Store the dwelling's vacancy facts if newer than held; True if applied."""
+        insert = pg_insert(DwellingRow).values(values)
+        updated = {k: insert.excluded[k] for k in values if k != "id"}
+        statement = insert.on_conflict_do_update(
+            index_elements=["id"],
+            set_={**updated, "updated_at": func.now()},
+            where=DwellingRow.vacancy_recorded_at < insert.excluded.vacancy_recorded_at,
+        ).returning(DwellingRow.id)
+        return (await self.session.execute(statement)).first() is not None
+
+    async def upsert_dwellings(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Each dwelling's vacancy facts where newer than held (one row per dwelling); arrays
+        through ``unnest``, so the statement is the same whatever the batch size."""
+        if not rows:
+            return
+        await self.session.execute(_UPSERT_DWELLINGS, {"rows": _json_rows(rows, _DWELLING_COLUMNS)})
+
+    async def record_rents(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Rents from a day on, where newer than held (one row per dwelling and day)."""
+        if not rows:
+            return
+        await self.session.execute(_RECORD_RENTS, {"rows": _json_rows(rows, _RENT_COLUMNS)})
+
+    async def add_vacancies(self, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
+        """The ids of the vacancies not seen before, by (dwelling, lease)."""
+        if not rows:
+            return {}
+        result = await self.session.execute(
+            _ADD_VACANCIES, {"rows": _json_rows(rows, _VACANCY_COLUMNS)}
+        )
+        return {(row.dwelling_id, row.lease_id): int(row.id) for row in result.all()}
+
+    async def agreements_for_keys(
+        self, keys: set[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], list[AgreementRow]]:
+        """Agreements by (municipality, organisation, housing type), oldest first."""
+        found: dict[tuple[str, str, str], list[AgreementRow]] = {key: [] for key in keys}
+        if not keys:
+            return found
+        result = await self.session.scalars(
+            select(AgreementRow)
+            .where(
+                tuple_(
+                    AgreementRow.municipality_code,
+                    AgreementRow.organisation_id,
+                    AgreementRow.housing_type,
+                ).in_(sorted(keys))
+            )
+            .order_by(AgreementRow.created_at, AgreementRow.id)
+        )
+        for row in result.all():
+            found[(row.municipality_code, row.organisation_id, row.housing_type)].append(row)
+        return found
+
+    async def count_vacancies(self, increments: dict[str, int]) -> dict[str, int]:
+        """Count vacancies under agreements (row-locked); each agreement's new count."""
+        if not increments:
+            return {}
+        ids = sorted(increments)
+        # Lock in id order first, so two partitions' batches never deadlock on each other.
+        await self.session.execute(
+            text("SELECT id FROM agreements WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"),
+            {"ids": ids},
+        )
+        result = await self.session.execute(
+            text(
+                "UPDATE agreements AS a SET counted = a.counted + v.k "
+                "FROM unnest(CAST(:ids AS text[]), CAST(:ks AS int[])) AS v(id, k) "
+                "WHERE a.id = v.id RETURNING a.id, a.counted"
+            ),
+            {"ids": ids, "ks": [increments[i] for i in ids]},
+        )
+        return {row.id: int(row.counted) for row in result.all()}
+
+    async def set_vacancy_decisions(
+        self, decisions: Sequence[tuple[int, str, int | None, bool]]
+    ) -> None:
+        if not decisions:
+            return
+        await self.session.execute(
+            text(
+                "UPDATE vacancies AS t SET agreement_id = v.agreement_id, number = v.number, "
+                "municipal = v.municipal FROM unnest(CAST(:ids AS bigint[]), "
+                "CAST(:agreements AS text[]), CAST(:numbers AS int[]), "
+                "CAST(:municipal AS boolean[])) AS v(id, agreement_id, number, municipal) "
+                "WHERE t.id = v.id"
+            ),
+            {
+                "ids": [d[0] for d in decisions],
+                "agreements": [d[1] for d in decisions],
+                "numbers": [d[2] for d in decisions],
+                "municipal": [d[3] for d in decisions],
+            },
+        )
+
+    async def insert_rows(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+        """Plain rows (all with the same keys) in one statement and one JSON parameter."""
+        if rows:
+            names = tuple(rows[0])
+            await self.session.execute(
+                _json_insert(table.__table__.name, names), {"rows": _json_rows(rows, names)}
+            )
+
+    async def dwelling(self, dwelling_id: str) -> DwellingRow | None:
+        return await self.session.get(DwellingRow, dwelling_id)
+
+    async def record_rent(
+        self, dwelling_id: str, from_day: date, monthly_rent: Decimal, recorded_at: datetime
+    ) -> None:
+        statement = pg_insert(RentRow).values(
+            dwelling_id=dwelling_id,
+            from_day=from_day,
+            monthly_rent=monthly_rent,
+            recorded_at=recorded_at,
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["dwelling_id", "from_day"],
+                set_={
+                    "monthly_rent": statement.excluded.monthly_rent,
+                    "recorded_at": statement.excluded.recorded_at,
+                },
+                where=RentRow.recorded_at < statement.excluded.recorded_at,
+            )
+        )
+
+    async def rents(self, dwelling_id: str) -> Sequence[RentRow]:
+        result = await self.session.scalars(
+            select(RentRow).where(RentRow.dwelling_id == dwelling_id).order_by(RentRow.from_day)
+        )
+        return result.all()
+
+    async def add_vacancy(self, values: dict[str, Any]) -> int | None:
+        """The new vacancy's id; None when this lease's vacancy was seen before."""
+        statement = (
+            pg_insert(VacancyRow)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["dwelling_id", "lease_id"])
+            .returning(VacancyRow.id)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def set_vacancy_decision(
+        self, vacancy_id: int, agreement_id: str, number: int | None, municipal: bool
+    ) -> None:
+        await self.session.execute(
+            update(VacancyRow)
+            .where(VacancyRow.id == vacancy_id)
+            .values(agreement_id=agreement_id, number=number, municipal=municipal)
+        )
+
+    # --- agreements -----------------------------------------------------------------------
+
+    async def add(self, row: Any) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def agreements_for(
+        self, municipality_code: str, organisation_id: str, housing_type: str
+    ) -> Sequence[AgreementRow]:
+        result = await self.session.scalars(
+            select(AgreementRow)
+            .where(
+                AgreementRow.municipality_code == municipality_code,
+                AgreementRow.organisation_id == organisation_id,
+                AgreementRow.housing_type == housing_type,
+            )
+            .order_by(AgreementRow.created_at, AgreementRow.id)
+        )
+        return result.all()
+
+    async def count_vacancy(self, agreement_id: str) -> int:
+        """Count one more vacancy under the agreement; its number (row-locked, so concurrent
+        vacancies get distinct numbers)."""
+        result = await self.session.execute(
+            update(AgreementRow)
+            .where(AgreementRow.id == agreement_id)
+            .values(counted=AgreementRow.counted + 1)
+            .returning(AgreementRow.counted)
+        )
+        return int(result.scalar_one())
+
+    async def agreement(self, agreement_id: str) -> AgreementRow | None:
+        return await self.session.get(AgreementRow, agreement_id)
+
+    async def list_agreements(
+        self,
+        condition: ColumnElement[bool],
+        *,
+        municipality_code: str | None,
+        organisation_id: str | None,
+        after: list[Any] | None,
+        limit: int,
+    ) -> Sequence[AgreementRow]:
+        query = select(AgreementRow).where(condition)
+        if municipality_code:
+            query = query.where(AgreementRow.municipality_code == municipality_code)
+        if organisation_id:
+            query = query.where(AgreementRow.organisation_id == organisation_id)
+        if after is not None:
+            query = query.where(AgreementRow.id > after[0])
+        result = await self.session.scalars(query.order_by(AgreementRow.id).limit(limit + 1))
+        return result.all()
+
+    # --- offers ---------------------------------------------------------------------------
+
+    async def offer(self, offer_id: str) -> OfferRow | None:
+        return await self.session.get(OfferRow, offer_id)
+
+    async def close_offer(self, offer_id: str, values: dict[str, Any]) -> OfferRow | None:
+        """Answer or lapse an open offer in one statement; None if it was not open any more
+        (of two concurrent answers exactly one gets the row)."""
+        result = await self.session.scalars(
+            update(OfferRow)
+            .where(OfferRow.id == offer_id, OfferRow.status == "open")
+            .values(**values, version=OfferRow.version + 1)
+            .returning(OfferRow)
+            .execution_options(populate_existing=True)
+        )
+        return result.one_or_none()
+
+    async def list_offers(
+        self,
+        condition: ColumnElement[bool],
+        *,
+        status: str | None,
+        source: str | None,
+        organisation_id: str | None,
+        opened_from: date | None,
+        after: list[Any] | None,
+        limit: int,
+    ) -> Sequence[OfferRow]:
+        query = select(OfferRow).where(condition)
+        if status:
+            query = query.where(OfferRow.status == status)
+        if source:
+            query = query.where(OfferRow.source == source)
+        if organisation_id:
+            query = query.where(OfferRow.organisation_id == organisation_id)
+        if opened_from:
+            query = query.where(OfferRow.received_on >= opened_from)
+        if after is not None:
+            query = query.where(
+                tuple_(OfferRow.received_on, OfferRow.id)
+                < tuple_(date.fromisoformat(after[0]), after[1])
+            )
+        result = await self.session.scalars(
+            query.order_by(OfferRow.received_on.desc(), OfferRow.id.desc()).limit(limit + 1)
+        )
+        return result.all()
+
+    async def overdue_offers(self, today: date, limit: int = 500) -> Sequence[OfferRow]:
+        result = await self.session.scalars(
+            select(OfferRow)
+            .where(OfferRow.status == "open", OfferRow.answer_due < today)
+            .order_by(OfferRow.answer_due, OfferRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return result.all()
+
+    async def offers_to_remind(self, today: date, limit: int = 500) -> Sequence[OfferRow]:
+        """Open offers due within the next working day, not reminded yet (the exact window is
+        the domain's ``reminder_due``; this narrows the rows to the next few days)."""
+        result = await self.session.scalars(
+            select(OfferRow)
+            .where(
+                OfferRow.status == "open",
+                OfferRow.reminded_on.is_(None),
+                OfferRow.answer_due >= today,
+                OfferRow.answer_due <= today + timedelta(days=10),
+            )
+            .order_by(OfferRow.answer_due, OfferRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return result.all()
+
+    async def accepted_unlet(self, dwelling_id: str) -> Sequence[OfferRow]:
+        result = await self.session.scalars(
+            select(OfferRow)
+            .where(
+                OfferRow.dwelling_id == dwelling_id,
+                OfferRow.source == "social",
+                OfferRow.status == "accepted",
+                OfferRow.let_on.is_(None),
+            )
+            .with_for_update()
+        )
+        return result.all()
+
+    async def open_offers_by_age(self, municipality_code: str | None) -> Sequence[tuple[date, int]]:
+        query = select(OfferRow.received_on, func.count()).where(OfferRow.status == "open")
+        if municipality_code:
+            query = query.where(OfferRow.municipality_code == municipality_code)
+        result = await self.session.execute(query.group_by(OfferRow.received_on))
+        return [(row[0], int(row[1])) for row in result.all()]
+
+    # --- the case log ---------------------------------------------------------------------
+
+    async def log(
+        self, kind: str, case_id: str, action: str, actor: str | None, detail: str
+    ) -> None:
+        self.session.add(
+            CaseLogRow(case_kind=kind, case_id=case_id, action=action, actor=actor, detail=detail)
+        )
+
+    async def case_log(self, kind: str, case_id: str) -> Sequence[CaseLogRow]:
+        result = await self.session.scalars(
+            select(CaseLogRow)
+            .where(CaseLogRow.case_kind == kind, CaseLogRow.case_id == case_id)
+            .order_by(CaseLogRow.id)
+        )
+        return result.all()
+
+    # --- subsidies ------------------------------------------------------------------------
+
+    async def rates(self) -> dict[int, Decimal]:
+        result = await self.session.execute(
+            select(SubsidyRateRow.year, SubsidyRateRow.monthly_rate)
+        )
+        return {int(year): rate for year, rate in result.all()}
+
+    async def set_rate(self, year: int, rate: Decimal, actor: str) -> None:
+        statement = pg_insert(SubsidyRateRow).values(year=year, monthly_rate=rate, set_by=actor)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["year"],
+                set_={"monthly_rate": rate, "set_by": actor, "set_at": func.now()},
+            )
+        )
+
+    async def set_frame(
+        self, municipality_code: str, year: int, dwellings: int, actor: str
+    ) -> None:
+        statement = pg_insert(FrameRow).values(
+            municipality_code=municipality_code, year=year, dwellings=dwellings, granted_by=actor
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["municipality_code", "year"],
+                set_={"dwellings": dwellings, "granted_by": actor, "granted_at": func.now()},
+            )
+        )
+
+    async def frame_for_update(self, municipality_code: str, year: int) -> FrameRow | None:
+        result = await self.session.scalars(
+            select(FrameRow)
+            .where(FrameRow.municipality_code == municipality_code, FrameRow.year == year)
+            .with_for_update()
+        )
+        return result.one_or_none()
+
+    async def frames(
+        self, condition: ColumnElement[bool], year: int | None
+    ) -> Sequence[tuple[FrameRow, int]]:
+        used = (
+            select(func.count())
+            .where(
+                SubsidyRow.municipality_code == FrameRow.municipality_code,
+                SubsidyRow.frame_year == FrameRow.year,
+            )
+            .scalar_subquery()
+        )
+        query = select(FrameRow, used).where(condition)
+        if year is not None:
+            query = query.where(FrameRow.year == year)
+        result = await self.session.execute(
+            query.order_by(FrameRow.year, FrameRow.municipality_code)
+        )
+        return [(row[0], int(row[1])) for row in result.all()]
+
+    async def subsidies_used(self, municipality_code: str, year: int) -> int:
+        result = await self.session.execute(
+            select(func.count()).where(
+                SubsidyRow.municipality_code == municipality_code, SubsidyRow.frame_year == year
+            )
+        )
+        return int(result.scalar_one())
+
+    async def subsidy(self, subsidy_id: str) -> SubsidyRow | None:
+        return await self.session.get(SubsidyRow, subsidy_id)
+
+    async def subsidy_of_dwelling(self, dwelling_id: str) -> SubsidyRow | None:
+        result = await self.session.scalars(
+            select(SubsidyRow).where(
+                SubsidyRow.dwelling_id == dwelling_id, SubsidyRow.move_out.is_(None)
+            )
+        )
+        return result.first()
+
+    async def list_subsidies(
+        self,
+        condition: ColumnElement[bool],
+        *,
+        year: int | None,
+        after: list[Any] | None,
+        limit: int,
+    ) -> Sequence[SubsidyRow]:
+        query = select(SubsidyRow).where(condition)
+        if year is not None:
+            query = query.where(SubsidyRow.frame_year == year)
+        if after is not None:
+            query = query.where(SubsidyRow.id > after[0])
+        result = await self.session.scalars(query.order_by(SubsidyRow.id).limit(limit + 1))
+        return result.all()
+
+    # --- private rentals ------------------------------------------------------------------
+
+    async def property(self, property_id: str) -> PropertyRow | None:
+        return await self.session.get(PropertyRow, property_id)
+
+    async def list_properties(
+        self, condition: ColumnElement[bool], *, after: list[Any] | None, limit: int
+    ) -> Sequence[PropertyRow]:
+        query = select(PropertyRow).where(condition)
+        if after is not None:
+            query = query.where(PropertyRow.id > after[0])
+        result = await self.session.scalars(query.order_by(PropertyRow.id).limit(limit + 1))
+        return result.all()
+
+    async def private_agreement(
+        self, agreement_id: str, *, lock: bool = False
+    ) -> PrivateAgreementRow | None:
+        query = select(PrivateAgreementRow).where(PrivateAgreementRow.id == agreement_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).one_or_none()
+
+    async def private_agreement_of_property(self, property_id: str) -> PrivateAgreementRow | None:
+        result = await self.session.scalars(
+            select(PrivateAgreementRow).where(PrivateAgreementRow.property_id == property_id)
+        )
+        return result.one_or_none()
+
+    async def list_private_agreements(
+        self, condition: ColumnElement[bool], *, after: list[Any] | None, limit: int
+    ) -> Sequence[PrivateAgreementRow]:
+        query = select(PrivateAgreementRow).where(condition)
+        if after is not None:
+            query = query.where(PrivateAgreementRow.id > after[0])
+        result = await self.session.scalars(query.order_by(PrivateAgreementRow.id).limit(limit + 1))
+        return result.all()
+
+    async def apartment_right(
+        self, agreement_id: str, apartment_id: str
+    ) -> ApartmentRightRow | None:
+        return await self.session.get(ApartmentRightRow, (agreement_id, apartment_id))
+
+    async def notice(self, notice_id: str) -> NoticeRow | None:
+        return await self.session.get(NoticeRow, notice_id)
+
+    async def private_agreements_of_municipality(
+        self, municipality_code: str
+    ) -> Sequence[PrivateAgreementRow]:
+        result = await self.session.scalars(
+            select(PrivateAgreementRow)
+            .where(PrivateAgreementRow.municipality_code == municipality_code)
+            .order_by(PrivateAgreementRow.id)
+        )
+        return result.all()
+
+    async def compensated_offers(
+        self, municipality_code: str, first: date, last: date
+    ) -> Sequence[OfferRow]:
+        result = await self.session.scalars(
+            select(OfferRow)
+            .where(
+                OfferRow.municipality_code == municipality_code,
+                OfferRow.source == "private",
+                OfferRow.compensation_owed.is_not(None),
+                OfferRow.settled_on.between(first, last),
+            )
+            .order_by(OfferRow.settled_on, OfferRow.id)
+        )
+        return result.all()
+
+    async def subsidies_of(
+        self, condition: ColumnElement[bool], year: int | None
+    ) -> Sequence[SubsidyRow]:
+        query = select(SubsidyRow).where(condition)
+        if year is not None:
+            query = query.where(SubsidyRow.frame_year == year)
+        return (await self.session.scalars(query.order_by(SubsidyRow.id))).all()
+
+    # --- § 5 reports and § 52 rounds ------------------------------------------------------
+
+    async def vacancy_report(self, report_id: str) -> VacancyReportRow | None:
+        return await self.session.get(VacancyReportRow, report_id)
+
+    async def list_vacancy_reports(
+        self,
+        condition: ColumnElement[bool],
+        *,
+        status: str | None,
+        after: list[Any] | None,
+        limit: int,
+    ) -> Sequence[VacancyReportRow]:
+        query = select(VacancyReportRow).where(condition)
+        if status:
+            query = query.where(VacancyReportRow.status == status)
+        if after is not None:
+            query = query.where(VacancyReportRow.id > after[0])
+        result = await self.session.scalars(query.order_by(VacancyReportRow.id).limit(limit + 1))
+        return result.all()
+
+    async def long_social_vacancies(
+        self,
+        condition: ColumnElement[bool],
+        vacant_before: date,
+        *,
+        after: list[Any] | None,
+        limit: int,
+    ) -> Sequence[VacancyRow]:
+        """Social dwellings still vacant (same lease, a flag set) since before the day given."""
+        query = (
+            select(VacancyRow)
+            .join(DwellingRow, DwellingRow.id == VacancyRow.dwelling_id)
+            .where(
+                condition,
+                DwellingRow.vacant.is_(True),
+                DwellingRow.lease_id == VacancyRow.lease_id,
+                VacancyRow.vacant_from < vacant_before,
+            )
+        )
+        if after is not None:
+            query = query.where(VacancyRow.id > after[0])
+        result = await self.session.scalars(query.order_by(VacancyRow.id).limit(limit + 1))
+        return result.all()
+
+    async def invitation_round(self, round_id: str) -> InvitationRoundRow | None:
+        return await self.session.get(InvitationRoundRow, round_id)
+
+    async def list_rounds(
+        self, municipality_codes: Sequence[str] | None, *, after: list[Any] | None, limit: int
+    ) -> Sequence[InvitationRoundRow]:
+        query = select(InvitationRoundRow)
+        if municipality_codes is not None:
+            query = query.where(InvitationRoundRow.municipality_code.in_(list(municipality_codes)))
+        if after is not None:
+            query = query.where(InvitationRoundRow.id > after[0])
+        result = await self.session.scalars(query.order_by(InvitationRoundRow.id).limit(limit + 1))
+        return result.all()
+
+    async def landlord_municipalities(self, landlord_ids: Sequence[str]) -> list[str]:
+        result = await self.session.scalars(
+            select(PropertyRow.municipality_code)
+            .where(PropertyRow.landlord_id.in_(list(landlord_ids)))
+            .distinct()
+        )
+        return list(result.all())
+
+    async def round_offers(self, round_id: str) -> Sequence[RoundOfferRow]:
+        result = await self.session.scalars(
+            select(RoundOfferRow)
+            .where(RoundOfferRow.round_id == round_id)
+            .order_by(RoundOfferRow.id)
+        )
+        return result.all()
+
+    async def round_offer(self, offer_id: str) -> RoundOfferRow | None:
+        return await self.session.get(RoundOfferRow, offer_id)
+
+    async def frame_application(
+        self, municipality_code: str, year: int
+    ) -> FrameApplicationRow | None:
+        return await self.session.get(FrameApplicationRow, (municipality_code, year))
+
+    async def frame_applications(
+        self, condition: ColumnElement[bool], year: int | None
+    ) -> Sequence[tuple[FrameApplicationRow, int | None]]:
+        granted = (
+            select(FrameRow.dwellings)
+            .where(
+                FrameRow.municipality_code == FrameApplicationRow.municipality_code,
+                FrameRow.year == FrameApplicationRow.year,
+            )
+            .scalar_subquery()
+        )
+        query = select(FrameApplicationRow, granted).where(condition)
+        if year is not None:
+            query = query.where(FrameApplicationRow.year == year)
+        result = await self.session.execute(
+            query.order_by(FrameApplicationRow.year, FrameApplicationRow.municipality_code)
+        )
+        return [(row[0], row[1]) for row in result.all()]
+
+    async def restoration_claim(self, claim_id: str) -> RestorationClaimRow | None:
+        return await self.session.get(RestorationClaimRow, claim_id)
+
+    async def restoration_claims(self, offer_id: str) -> Sequence[RestorationClaimRow]:
+        result = await self.session.scalars(
+            select(RestorationClaimRow)
+            .where(RestorationClaimRow.offer_id == offer_id)
+            .order_by(RestorationClaimRow.filed_at, RestorationClaimRow.id)
+        )
+        return result.all()

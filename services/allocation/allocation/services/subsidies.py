@@ -1,0 +1,206 @@
+"""The rent subsidy for particularly cheap dwellings (huslejetilskud, seed 003).
+
+The fund (for the ministry) sets the yearly rate table and grants frames per municipality and
+year; a municipality attaches a subsidy to a family dwelling on an allocation, within the rent
+band and its frame; each subsidy has a month-by-month schedule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from allocation.db.models import FrameApplicationRow, FrameRow, SubsidyRow
+from allocation.db.repositories import Repository
+from allocation.domain.errors import (
+    DwellingNotFoundError,
+    FrameApplicationExistsError,
+    FrameMissingError,
+    SubsidyNotFoundError,
+    SubsidyRefusedError,
+)
+from allocation.domain.offers import check_case_reference
+from allocation.domain.subsidy import (
+    Month,
+    check_frame,
+    check_housing_type,
+    check_rent_band,
+    schedule,
+)
+from allocation.events import outgoing
+from allocation.services.core import new_id, now
+from allocation.services.roles import FUND, MUNICIPALITY
+from common.access import Scope
+from common.db.uow import UnitOfWork
+from common.paging import PageOf, decode_cursor, page_of
+
+
+async def set_rate(uow: UnitOfWork, scope: Scope, year: int, rate: Decimal) -> None:
+    scope.require(FUND, "set the subsidy rate table")
+    repo = Repository(uow.session)
+    await repo.set_rate(year, rate, scope.subject)
+    await repo.log("rate", str(year), "set", scope.subject, f"{rate} DKK a month in {year}.")
+
+
+async def rates(uow: UnitOfWork) -> dict[int, Decimal]:
+    return await Repository(uow.session).rates()
+
+
+async def apply_for_frame(
+    uow: UnitOfWork, scope: Scope, year: int, dwellings: int
+) -> FrameApplicationRow:
+    """The municipality applies in the year's round for a frame of ``dwellings`` dwellings."""
+    scope.require(MUNICIPALITY, "apply for a subsidy frame")
+    assert scope.municipality_code is not None
+    repo = Repository(uow.session)
+    if await repo.frame_application(scope.municipality_code, year) is not None:
+        raise FrameApplicationExistsError(
+            f"Municipality {scope.municipality_code} has already applied for {year}."
+        )
+    row = FrameApplicationRow(
+        municipality_code=scope.municipality_code,
+        year=year,
+        dwellings=dwellings,
+        applied_by=scope.subject,
+    )
+    await repo.add(row)
+    await repo.log(
+        "frame",
+        f"{row.municipality_code}-{year}",
+        "applied",
+        scope.subject,
+        f"Applied for a frame of {dwellings} dwellings.",
+    )
+    return row
+
+
+async def frame_applications(
+    uow: UnitOfWork, scope: Scope, year: int | None
+) -> list[tuple[FrameApplicationRow, int | None]]:
+    """Applications with what was granted: a municipality its own, the fund all."""
+    return list(
+        await Repository(uow.session).frame_applications(
+            scope.filter(None, FrameApplicationRow.municipality_code), year
+        )
+    )
+
+
+async def set_frame(
+    uow: UnitOfWork, scope: Scope, municipality_code: str, year: int, dwellings: int
+) -> None:
+    scope.require(FUND, "grant subsidy frames")
+    repo = Repository(uow.session)
+    current = await repo.frame_for_update(municipality_code, year)
+    used = await repo.subsidies_used(municipality_code, year)
+    if dwellings < used:
+        raise SubsidyRefusedError(
+            f"{used} subsidies already use the {year} frame of {municipality_code}; the frame "
+            f"cannot be set below that ({dwellings} given)."
+        )
+    await repo.set_frame(municipality_code, year, dwellings, scope.subject)
+    await repo.log(
+        "frame",
+        f"{municipality_code}-{year}",
+        "granted",
+        scope.subject,
+        f"Frame {dwellings} dwellings (was {current.dwellings if current else 'none'}).",
+    )
+
+
+async def frames(uow: UnitOfWork, scope: Scope, year: int | None) -> list[tuple[FrameRow, int]]:
+    """Frames with their use: a municipality its own, the fund nationally."""
+    return list(
+        await Repository(uow.session).frames(scope.filter(None, FrameRow.municipality_code), year)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubsidy:
+    dwelling_id: str
+    frame_year: int
+    move_in: date
+    case_reference: str
+    offer_id: str | None
+
+
+async def grant_subsidy(uow: UnitOfWork, scope: Scope, command: NewSubsidy) -> SubsidyRow:
+    scope.require(MUNICIPALITY, "grant rent subsidies")
+    assert scope.municipality_code is not None
+    reference = check_case_reference(command.case_reference)
+    repo = Repository(uow.session)
+    dwelling = await repo.dwelling(command.dwelling_id)
+    if dwelling is None or dwelling.municipality_code != scope.municipality_code:
+        raise DwellingNotFoundError(
+            f"Dwelling {command.dwelling_id} is not known in municipality "
+            f"{scope.municipality_code} (it arrives with the register's events)."
+        )
+    check_housing_type(dwelling.housing_type)
+    check_rent_band(dwelling.monthly_rent)
+    frame = await repo.frame_for_update(scope.municipality_code, command.frame_year)
+    if frame is None:
+        raise FrameMissingError(
+            f"Municipality {scope.municipality_code} has no subsidy frame for "
+            f"{command.frame_year}; the frame is granted in the yearly application round."
+        )
+    check_frame(frame.dwellings, await repo.subsidies_used(frame.municipality_code, frame.year))
+    if await repo.subsidy_of_dwelling(dwelling.id) is not None:
+        raise SubsidyRefusedError(f"Dwelling {dwelling.id} already has a running subsidy.")
+    months = schedule(command.move_in, await repo.rates())
+    row = SubsidyRow(
+        id=new_id("sub"),
+        municipality_code=scope.municipality_code,
+        frame_year=command.frame_year,
+        dwelling_id=dwelling.id,
+        organisation_id=dwelling.organisation_id,
+        offer_id=command.offer_id,
+        case_reference=reference,
+        monthly_rent=dwelling.monthly_rent,
+        move_in=command.move_in,
+        granted_by=scope.subject,
+    )
+    await repo.add(row)
+    await repo.log(
+        "subsidy",
+        row.id,
+        "granted",
+        scope.subject,
+        f"Rent {row.monthly_rent} DKK; frame {frame.year}; move-in {row.move_in}.",
+    )
+    uow.record_event(outgoing.subsidy_granted(row, months[0].amount, now()))
+    return row
+
+
+async def get_subsidy(
+    uow: UnitOfWork, scope: Scope, subsidy_id: str
+) -> tuple[SubsidyRow, list[Month]]:
+    repo = Repository(uow.session)
+    row = await repo.subsidy(subsidy_id)
+    if row is None or not scope.sees(None, row.municipality_code):
+        raise SubsidyNotFoundError(f"Subsidy {subsidy_id} was not found among those you may see.")
+    return row, schedule(row.move_in, await repo.rates(), row.move_out)
+
+
+async def end_subsidy(uow: UnitOfWork, scope: Scope, subsidy_id: str, move_out: date) -> SubsidyRow:
+    scope.require(MUNICIPALITY, "record a move-out")
+    row, _ = await get_subsidy(uow, scope, subsidy_id)
+    if row.move_out is not None:
+        raise SubsidyRefusedError(f"Subsidy {subsidy_id} already ended on {row.move_out}.")
+    if move_out <= row.move_in:
+        raise SubsidyRefusedError("The move-out must be after the move-in.")
+    row.move_out = move_out
+    await Repository(uow.session).log(
+        "subsidy", row.id, "ended", scope.subject, f"Moved out {move_out}; the schedule ends."
+    )
+    return row
+
+
+async def list_subsidies(
+    uow: UnitOfWork, scope: Scope, *, year: int | None, cursor: str | None, limit: int
+) -> PageOf[SubsidyRow]:
+    rows = await Repository(uow.session).list_subsidies(
+        scope.filter(None, SubsidyRow.municipality_code),
+        year=year,
+        after=decode_cursor(cursor, str),
+        limit=limit,
+    )
+    return page_of(rows, limit, key=lambda r: (r.id,))

@@ -1,0 +1,329 @@
+"""§ 5 vacancy reports and long social vacancies, § 52 invitation rounds, § 55 quarterly refund
+statements and the Excel exports (cells through common.exports, no live formula)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import openpyxl
+
+from allocation.services.core import today
+from common.testing.exports import xlsx_cells
+
+from .support import API, AT, apply, fund, landlord, municipality, post, sql, vacancy
+from .test_private_rentals import make_property
+
+
+class TestVacancyDuty:
+    async def test_a_landlord_reports_after_six_weeks_and_the_municipality_decides(
+        self, allocation_client, tokens
+    ):
+        client = await allocation_client()
+        body = {"landlord_id": "LL-1", "municipality_code": "101", "dwelling_ref": "DAR-0a1b"}
+        early = await client.post(
+            f"{API}/vacancy-reports",
+            json={**body, "vacant_since": (today() - timedelta(weeks=6)).isoformat()},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert early.status_code == 422
+        assert "more than 6 weeks" in early.json()["detail"]
+        since = today() - timedelta(days=60)
+        report = await client.post(
+            f"{API}/vacancy-reports",
+            json={**body, "vacant_since": since.isoformat()},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert report.status_code == 201, report.text
+        assert report.json()["age_days"] == 60
+        listed = (await client.get(f"{API}/vacancy-reports", headers=municipality(tokens))).json()
+        assert [r["id"] for r in listed["items"]] == [report.json()["id"]]
+        other = (
+            await client.get(f"{API}/vacancy-reports", headers=municipality(tokens, "147"))
+        ).json()
+        assert other["items"] == []
+        decided = await client.post(
+            f"{API}/vacancy-reports/{report.json()['id']}/decision",
+            json={"allocate_case_reference": "SAG-5-1"},
+            headers=post(municipality(tokens)),
+        )
+        assert (decided.json()["status"], decided.json()["case_reference"]) == (
+            "allocated",
+            "SAG-5-1",
+        )
+        again = await client.post(
+            f"{API}/vacancy-reports/{report.json()['id']}/decision",
+            json={"extended_until": "2099-01-01", "reason": "Ombygning"},
+            headers=post(municipality(tokens)),
+        )
+        assert again.status_code == 422
+        assert "already decided" in again.json()["detail"]
+
+    async def test_social_dwellings_vacant_over_six_weeks_come_from_the_register(
+        self, allocation_client, allocation_db, tokens
+    ):
+        client = await allocation_client()
+        long_ago = today() - timedelta(days=100)
+        recent = today() - timedelta(days=10)
+        await apply(
+            allocation_db,
+            vacancy("old", lease_id="L-old", end=long_ago - timedelta(days=1)),
+            vacancy("new", lease_id="L-new", end=recent - timedelta(days=1)),
+        )
+        found = (await client.get(f"{API}/long-vacancies", headers=municipality(tokens))).json()
+        assert [(v["dwelling_id"], v["age_days"]) for v in found["items"]] == [("old", 100)]
+        mine = (
+            await client.get(f"{API}/long-vacancies", headers=municipality(tokens, "147"))
+        ).json()
+        assert mine["items"] == []
+        # re-let: the register clears the flag (a newer event) and it is no longer listed
+        await apply(
+            allocation_db,
+            vacancy("old", lease_id="L-old", flag=False, at=AT + timedelta(days=1)),
+        )
+        found = (await client.get(f"{API}/long-vacancies", headers=municipality(tokens))).json()
+        assert found["items"] == []
+
+
+class TestInvitationRound:
+    async def test_binding_offers_by_the_deadline_then_the_municipality_picks(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        property_id = await make_property(client, tokens, apartments=12)
+        other_property = await make_property(client, tokens, apartments=8, landlord_id="LL-2")
+        deadline = today() + timedelta(days=14)
+        opened = await client.post(
+            f"{API}/private/rounds",
+            json={"deadline": deadline.isoformat(), "basis": "Hver fjerde ledige lejlighed"},
+            headers=post(municipality(tokens)),
+        )
+        assert opened.status_code == 201, opened.text
+        round_id = opened.json()["id"]
+        # both landlords of the municipality see the round (invited at the same time)
+        for who in ("LL-1", "LL-2"):
+            seen = (await client.get(f"{API}/private/rounds", headers=landlord(tokens, who))).json()
+            assert [r["id"] for r in seen["items"]] == [round_id]
+        too_many = await client.post(
+            f"{API}/private/rounds/{round_id}/offers",
+            json={
+                "property_id": property_id,
+                "kind": "specific",
+                "specific_apartments": ["A-1", "A-2", "A-3", "A-4"],
+                "price_per_right": "45000.00",
+            },
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert too_many.status_code == 422
+        assert "25 %" in too_many.json()["detail"]
+        given = []
+        for who, prop in (("LL-1", property_id), ("LL-2", other_property)):
+            response = await client.post(
+                f"{API}/private/rounds/{round_id}/offers",
+                json={
+                    "property_id": prop,
+                    "kind": "specific",
+                    "specific_apartments": ["A-1", "A-2"],
+                    "price_per_right": "45000.00",
+                },
+                headers=post(landlord(tokens, who)),
+            )
+            assert response.status_code == 201, response.text
+            given.append(response.json()["id"])
+        own = (
+            await client.get(f"{API}/private/rounds/{round_id}", headers=landlord(tokens, "LL-2"))
+        ).json()
+        assert [o["id"] for o in own["offers"]] == [given[1]]  # not the competitor's
+        early = await client.post(
+            f"{API}/private/rounds/{round_id}/offers/{given[0]}/decision",
+            json={"pick": True},
+            headers=post(municipality(tokens)),
+        )
+        assert early.status_code == 422
+        assert "decide after the deadline" in early.json()["detail"]
+        sql(
+            allocation_db_url,
+            "UPDATE invitation_rounds SET deadline = %s WHERE id = %s",
+            today() - timedelta(days=1),
+            round_id,
+        )
+        late = await client.post(
+            f"{API}/private/rounds/{round_id}/offers",
+            json={
+                "property_id": property_id,
+                "kind": "every_nth",
+                "frequency": "1/4",
+                "price_per_right": "1.00",
+            },
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert late.status_code == 422
+        for offer_id, pick in zip(given, (True, False), strict=True):
+            response = await client.post(
+                f"{API}/private/rounds/{round_id}/offers/{offer_id}/decision",
+                json={"pick": pick},
+                headers=post(municipality(tokens)),
+            )
+            assert response.status_code == 200, response.text
+        decided = (
+            await client.get(f"{API}/private/rounds/{round_id}", headers=municipality(tokens))
+        ).json()
+        assert {o["id"]: o["decision"] for o in decided["offers"]} == {
+            given[0]: "picked",
+            given[1]: "rejected",
+        }
+        base = {
+            "kind": "specific",
+            "specific_apartments": ["A-1", "A-2"],
+            "one_off": "0.00",
+            "signed_on": today().isoformat(),
+            "valid_to": (today() + timedelta(days=2000)).isoformat(),
+        }
+        rejected = await client.post(
+            f"{API}/private/agreements",
+            json={
+                **base,
+                "property_id": other_property,
+                "price_per_right": "45000.00",
+                "round_offer_id": given[1],
+            },
+            headers=post(municipality(tokens)),
+        )
+        assert rejected.status_code == 422
+        assert "not picked" in rejected.json()["detail"]
+        other_terms = await client.post(
+            f"{API}/private/agreements",
+            json={
+                **base,
+                "property_id": property_id,
+                "price_per_right": "50000.00",
+                "round_offer_id": given[0],
+            },
+            headers=post(municipality(tokens)),
+        )
+        assert other_terms.status_code == 422
+        assert "keep the binding offer's terms" in other_terms.json()["detail"]
+        made = await client.post(
+            f"{API}/private/agreements",
+            json={
+                **base,
+                "property_id": property_id,
+                "price_per_right": "45000.00",
+                "round_offer_id": given[0],
+            },
+            headers=post(municipality(tokens)),
+        )
+        assert made.status_code == 201, made.text
+        assert made.json()["compensation"] == "90000.00"
+
+
+class TestRefundStatement:
+    async def test_a_past_quarters_statement_and_its_excel(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        property_id = await make_property(client, tokens)
+        agreement = (
+            await client.post(
+                f"{API}/private/agreements",
+                json={
+                    "property_id": property_id,
+                    "kind": "specific",
+                    "specific_apartments": ["A-1", "A-2", "A-3", "A-4"],
+                    "price_per_right": "50000.00",
+                    "one_off": "40000.00",
+                    "signed_on": "2025-01-15",
+                    "valid_to": "2031-01-14",
+                    "refund_promised_on": "2025-01-10",
+                    "registered_on": "2025-02-01",
+                    "registration_document": '=HYPERLINK("x")',
+                },
+                headers=post(municipality(tokens)),
+            )
+        ).json()
+        notice = await client.post(
+            f"{API}/private/notices",
+            json={
+                "agreement_id": agreement["id"],
+                "apartment_id": "A-3",
+                "available_from": "2025-03-01",
+                "monthly_rent": "9000.00",
+                "notice_to_quit_effective": "2025-06-01",
+            },
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        offer_id = notice.json()["offer_id"]
+        await client.post(
+            f"{API}/offers/{offer_id}/answer",
+            json={"answer": "accept", "case_reference": "SAG-Q1"},
+            headers=post(municipality(tokens)),
+        )
+        sql(
+            allocation_db_url, "UPDATE offers SET settled_on = '2025-02-20' WHERE id = %s", offer_id
+        )
+        statement = await client.get(
+            f"{API}/refund-statements/101/2025/1", headers=municipality(tokens)
+        )
+        assert statement.status_code == 200, statement.text
+        body = statement.json()
+        assert [(x["kind"], x["expense"], x["refund"]) for x in body["lines"]] == [
+            ("one_off", "40000.00", "24000.00"),
+            ("per_use", "40000.00", "24000.00"),
+        ]
+        assert (body["expenses"], body["refunds"]) == ("80000.00", "48000.00")
+        assert (
+            await client.get(
+                f"{API}/refund-statements/101/2025/1", headers=municipality(tokens, "147")
+            )
+        ).status_code == 403
+        current = today()
+        quarter = (current.month - 1) // 3 + 1
+        running = await client.get(
+            f"{API}/refund-statements/101/{current.year}/{quarter}", headers=fund(tokens)
+        )
+        assert running.status_code == 422
+        assert "in arrears" in running.json()["detail"]
+        xlsx = await client.get(
+            f"{API}/refund-statements/101/2025/1/xlsx", headers=municipality(tokens)
+        )
+        assert xlsx.status_code == 200
+        xlsx_cells(xlsx.content)  # fails on any live formula
+        sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+        rows = list(sheet.iter_rows(min_row=4, values_only=True))
+        assert [r[2] for r in rows[:2]] == ["one_off", "per_use"]
+        assert rows[2][0] == "I alt"
+        assert (rows[2][5], rows[2][6]) == (80000, 48000)
+
+
+class TestScheduleExport:
+    async def test_the_payment_schedule_has_a_row_per_month(
+        self, allocation_client, allocation_db, tokens
+    ):
+        client = await allocation_client()
+        await client.put(
+            f"{API}/subsidy-rates/2027", json={"monthly_rate": "1400.00"}, headers=fund(tokens)
+        )
+        await client.put(f"{API}/frames/101/2027", json={"dwellings": 3}, headers=fund(tokens))
+        await apply(allocation_db, vacancy("dw-1", rent="5000.00"))
+        await client.post(
+            f"{API}/subsidies",
+            json={
+                "dwelling_id": "dw-1",
+                "frame_year": 2027,
+                "move_in": "2027-01-31",
+                "case_reference": "SAG-1",
+            },
+            headers=post(municipality(tokens)),
+        )
+        response = await client.get(f"{API}/subsidies-schedule.xlsx", headers=municipality(tokens))
+        assert response.status_code == 200
+        cells = xlsx_cells(response.content)  # fails on any live formula
+        assert "SAG-1" in cells
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+        assert len(rows) == 108
+        assert (rows[1][7].date(), rows[1][11]) == (date(2027, 2, 28), 1400)
+        other = await client.get(
+            f"{API}/subsidies-schedule.xlsx", headers=municipality(tokens, "147")
+        )
+        assert len(list(openpyxl.load_workbook(io.BytesIO(other.content)).active.iter_rows())) == 1

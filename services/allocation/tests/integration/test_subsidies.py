@@ -1,0 +1,194 @@
+"""The rent subsidy over the API: the fund's rate table and frames, the municipality's grant with
+the band and frame checks, the schedule, the move-out; frames seen nationally by the fund."""
+
+from __future__ import annotations
+
+from common.events.contracts import SubsidyGrantedV1
+from common.events.envelope import Envelope
+
+from .support import API, apply, fund, municipality, outbox, post, sql, vacancy
+
+
+async def setup_rates_and_frame(client, tokens, frame: int = 2) -> None:
+    for year, rate in ((2027, "1400.00"), (2028, "1450.00")):
+        response = await client.put(
+            f"{API}/subsidy-rates/{year}", json={"monthly_rate": rate}, headers=fund(tokens)
+        )
+        assert response.status_code == 200, response.text
+    response = await client.put(
+        f"{API}/frames/101/2027", json={"dwellings": frame}, headers=fund(tokens)
+    )
+    assert response.status_code == 200, response.text
+
+
+async def grant(client, tokens, dwelling: str, code: str = "101", **body):
+    return await client.post(
+        f"{API}/subsidies",
+        json={
+            "dwelling_id": dwelling,
+            "frame_year": 2027,
+            "move_in": "2027-12-31",
+            "case_reference": "SAG-9",
+            **body,
+        },
+        headers=post(municipality(tokens, code)),
+    )
+
+
+class TestGrant:
+    async def test_a_dwelling_in_the_band_gets_a_subsidy_and_its_schedule(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        await setup_rates_and_frame(client, tokens)
+        await apply(allocation_db, vacancy("dw-1", rent="4500.00"))
+        response = await grant(client, tokens, "dw-1")
+        assert response.status_code == 201, response.text
+        subsidy_id = response.json()["id"]
+        [event] = outbox(allocation_db_url, "allocation.subsidy.granted")
+        granted = SubsidyGrantedV1.from_envelope(Envelope.from_structured(event))
+        assert (granted.dwelling_id, granted.first_monthly_amount) == ("dw-1", 1400)
+        detail = (
+            await client.get(f"{API}/subsidies/{subsidy_id}", headers=municipality(tokens))
+        ).json()
+        schedule = detail["schedule"]
+        assert len(schedule) == 108
+        assert [(m["period_start"], m["amount"]) for m in schedule[:3]] == [
+            ("2027-12-31", "1400.00"),
+            ("2028-01-31", "1450.00"),
+            ("2028-02-29", "1450.00"),
+        ]
+        assert (schedule[48]["factor"], schedule[48]["amount"], schedule[48]["provisional"]) == (
+            "5/6",
+            "1208.33",
+            True,
+        )
+
+    async def test_move_out_mid_taper_ends_the_schedule(
+        self, allocation_client, allocation_db, tokens
+    ):
+        client = await allocation_client()
+        await setup_rates_and_frame(client, tokens)
+        await apply(allocation_db, vacancy("dw-1", rent="5000.00"))
+        subsidy_id = (await grant(client, tokens, "dw-1", move_in="2027-01-01")).json()["id"]
+        response = await client.post(
+            f"{API}/subsidies/{subsidy_id}/move-out",
+            json={"move_out": "2032-01-16"},
+            headers=post(municipality(tokens)),
+        )
+        assert response.status_code == 200, response.text
+        schedule = response.json()["schedule"]
+        assert len(schedule) == 61
+        assert (schedule[-1]["period_end"], schedule[-1]["factor"]) == ("2032-01-15", "2/3")
+        assert schedule[-1]["amount"] == "467.74"  # 1450 × 4/6 × 15/31
+
+    async def test_outside_the_band_or_a_full_frame_is_refused(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        await setup_rates_and_frame(client, tokens, frame=1)
+        await apply(
+            allocation_db,
+            vacancy("cheap", rent="4499.99"),
+            vacancy("dw-1", rent="6500.00"),
+            vacancy("dw-2", rent="6000.00"),
+        )
+        refused = await grant(client, tokens, "cheap")
+        assert refused.status_code == 422
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert "4500.00 to 6500.00" in refused.json()["detail"]
+        assert (await grant(client, tokens, "dw-1")).status_code == 201
+        full = await grant(client, tokens, "dw-2")
+        assert full.status_code == 422
+        assert "frame of 1" in full.json()["detail"]
+        assert sql(allocation_db_url, "SELECT dwelling_id FROM subsidies") == [("dw-1",)]
+
+    async def test_without_a_frame_for_the_year(self, allocation_client, allocation_db, tokens):
+        client = await allocation_client()
+        await setup_rates_and_frame(client, tokens)
+        await apply(allocation_db, vacancy("dw-1"))
+        response = await grant(client, tokens, "dw-1", frame_year=2026)
+        assert response.status_code == 422
+        assert response.json()["type"].endswith("frame-missing")
+        assert "no subsidy frame for 2026" in response.json()["detail"]
+
+    async def test_another_municipalitys_dwelling_is_not_found(
+        self, allocation_client, allocation_db, tokens
+    ):
+        client = await allocation_client()
+        await setup_rates_and_frame(client, tokens)
+        await apply(allocation_db, vacancy("dw-1"))
+        response = await grant(client, tokens, "dw-1", code="147")
+        assert response.status_code == 404
+
+
+class TestFrames:
+    async def test_the_fund_sees_frames_nationally_a_municipality_its_own(
+        self, allocation_client, allocation_db, tokens
+    ):
+        client = await allocation_client()
+        await setup_rates_and_frame(client, tokens, frame=6)
+        await client.put(f"{API}/frames/147/2027", json={"dwellings": 350}, headers=fund(tokens))
+        await apply(allocation_db, vacancy("dw-1"))
+        await grant(client, tokens, "dw-1")
+        national = (await client.get(f"{API}/frames", headers=fund(tokens))).json()
+        assert [
+            (f["municipality_code"], f["dwellings"], f["used"], f["left"]) for f in national
+        ] == [
+            ("101", 6, 1, 5),
+            ("147", 350, 0, 350),
+        ]
+        own = (await client.get(f"{API}/frames", headers=municipality(tokens, "147"))).json()
+        assert [f["municipality_code"] for f in own] == ["147"]
+        summary = (await client.get(f"{API}/summary", headers=municipality(tokens))).json()
+        assert summary["frames"] == [
+            {"municipality_code": "101", "year": 2027, "dwellings": 6, "used": 1, "left": 5}
+        ]
+
+    async def test_only_the_fund_grants_frames(self, allocation_client, tokens):
+        client = await allocation_client()
+        response = await client.put(
+            f"{API}/frames/101/2027", json={"dwellings": 999}, headers=municipality(tokens)
+        )
+        assert response.status_code == 403
+        assert "fund" in response.json()["detail"]
+
+
+class TestFrameApplications:
+    async def test_the_municipality_applies_and_the_fund_grants_what_it_decides(
+        self, allocation_client, tokens
+    ):
+        client = await allocation_client()
+        applied = await client.post(
+            f"{API}/frame-applications",
+            json={"year": 2027, "dwellings": 40},
+            headers=post(municipality(tokens)),
+        )
+        assert applied.status_code == 201, applied.text
+        again = await client.post(
+            f"{API}/frame-applications",
+            json={"year": 2027, "dwellings": 50},
+            headers=post(municipality(tokens)),
+        )
+        assert again.status_code == 409
+        await client.post(
+            f"{API}/frame-applications",
+            json={"year": 2027, "dwellings": 6},
+            headers=post(municipality(tokens, "147")),
+        )
+        await client.put(f"{API}/frames/101/2027", json={"dwellings": 25}, headers=fund(tokens))
+        national = (await client.get(f"{API}/frame-applications", headers=fund(tokens))).json()
+        assert [(a["municipality_code"], a["dwellings"], a["granted"]) for a in national] == [
+            ("101", 40, 25),
+            ("147", 6, None),
+        ]
+        own = (
+            await client.get(f"{API}/frame-applications", headers=municipality(tokens, "147"))
+        ).json()
+        assert [a["municipality_code"] for a in own] == ["147"]
+        refused = await client.post(
+            f"{API}/frame-applications",
+            json={"year": 2027, "dwellings": 1},
+            headers=post(fund(tokens)),
+        )
+        assert refused.status_code == 403

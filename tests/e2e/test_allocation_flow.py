@@ -1,0 +1,217 @@
+"""Municipal allocation across services, on the real PostgreSQL server and Kafka broker.
+
+`housing run` as a subprocess, driven through public HTTP APIs only: the municipality makes an
+allocation agreement listing a dwelling; the housing organisation's ERP reports the dwelling's
+lease with the "about to become vacant" flag to the register; the register's
+``register.dwelling.vacancy_changed`` reaches the allocation service through its inbox, which
+opens an offer to the municipality; the notification service mails the municipality the offer
+with its 7-weekday deadline; the municipality accepts with its case reference and the
+organisation is told.
+
+Every id is unique per run; assertions look only at this run's objects."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from common.calendar import add_working_days
+
+from .test_embedded_run import start_platform
+from .test_platform_flow import (
+    FIGURES_YEAR,
+    HOME,
+    PLATFORM_SETTINGS,
+    Run,
+    mail_to,
+    ok,
+    set_addresses,
+    text_of,
+)
+
+
+@pytest.fixture(scope="module")
+def run(infra, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("allocation-flow")
+    server = make_url(infra.admin_dsn).set(drivername="postgresql+psycopg", database=None)
+    base, process, env = start_platform(
+        data_dir,
+        HOUSING_DATABASE_SERVER_URL=server.render_as_string(hide_password=False),
+        HOUSING_KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
+        **PLATFORM_SETTINGS,
+    )
+    try:
+        flow = Run(base, data_dir, env)
+        flow.mint_tokens()
+        yield flow
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def http(run):
+    with httpx.Client(base_url=run.base, timeout=30) as client:
+        yield client
+
+
+def dwelling(run: Run) -> str:
+    return f"e2e-alloc-{run.suffix}-bolig-1"
+
+
+def submission(run: Run) -> list[dict[str, Any]]:
+    department = f"e2e-alloc-{run.suffix}"
+    section = f"{department}-blok-a"
+    return [
+        {
+            "type": "organisation",
+            "record": {
+                "BoligorganisationIdentifikator": run.organisation,
+                "CVRNummer": "10000009",
+                "BoligorganisationNavn": f"Boligselskabet Anvisning {run.suffix}",
+                "HjemstedKommuneKode": HOME,
+            },
+        },
+        {
+            "type": "department",
+            "record": {
+                "AfdelingIdentifikator": department,
+                "BoligorganisationIdentifikator": run.organisation,
+                "AfdelingNavn": "Afdeling anvisning",
+                "KommuneKode": HOME,
+                "AfdelingBoligtypeKode": "family",
+                "OpfoerelsesAar": 1972,
+                "BygningstypeKode": "etage",
+            },
+        },
+        {
+            "type": "building_section",
+            "record": {
+                "ByggeafsnitIdentifikator": section,
+                "AfdelingIdentifikator": department,
+                "ByggeafsnitNavn": "Blok A",
+                "OpfoerelsesAar": 1972,
+            },
+        },
+        {
+            "type": "dwelling",
+            "record": {
+                "BoligUnikIdentifikator": dwelling(run),
+                "AfdelingIdentifikator": department,
+                "ByggeafsnitIdentifikator": section,
+                "Vejnavn": "Anvisningsvej",
+                "Husnummer": "1",
+                "Postnummer": "2400",
+                "Bynavn": "København NV",
+                "BoligAntalRum": 2,
+                "BoligArealKvadratmeter": "55.00",
+            },
+        },
+        {
+            "type": "lease",
+            "record": {
+                "LejekontraktUnikIdentifikator": f"{dwelling(run)}-lk",
+                "BoligUnikIdentifikator": dwelling(run),
+                "EksternReference": f"ERP-{dwelling(run)}",
+                "LejekontraktStartDato": f"{FIGURES_YEAR}-01-01",
+                "AnvisningstypeKode": "external_waiting_list",
+                "LejekontraktLedigIndikator": True,
+                "Boligudgifter": [
+                    {
+                        "BoligudgiftTypeKode": "base_rent",
+                        "BoligudgiftBeloeb": "5200.00",
+                        "BoligudgiftStartDato": f"{FIGURES_YEAR}-01-01",
+                    }
+                ],
+            },
+        },
+    ]
+
+
+class TestAllocationFlow:
+    def test_the_municipality_and_the_organisation_register_their_addresses(self, run, http):
+        set_addresses(http, run.municipality(HOME), "municipality", HOME, run.address("anv"))
+        set_addresses(http, run.org(), "organisation", run.organisation, run.organisation_address)
+
+    def test_the_municipality_makes_an_agreement_listing_the_dwelling(self, run, http):
+        agreement = ok(
+            http.post(
+                "/allocation/v1/agreements",
+                json={
+                    "organisation_id": run.organisation,
+                    "kind": "listed",
+                    "valid_from": "2020-01-01",
+                    "dwelling_ids": [dwelling(run)],
+                },
+                headers=run.municipality(HOME, post=True),
+            ),
+            201,
+        )
+        public = ok(
+            http.get(
+                "/allocation/v1/public/agreements",
+                params={"organisation_id": run.organisation},
+            )
+        )
+        assert [a["id"] for a in public["items"]] == [agreement["id"]]
+
+    def test_the_registers_vacancy_opens_an_offer_and_the_municipality_is_mailed(self, run, http):
+        report = ok(
+            http.post(
+                "/register/v1/submissions",
+                json={"records": submission(run)},
+                headers=run.org(post=True),
+            )
+        )
+        assert report["accepted"] == 5, report
+
+        def offer() -> dict[str, Any] | None:
+            page = ok(
+                http.get(
+                    "/allocation/v1/offers",
+                    params={"organisation_id": run.organisation},
+                    headers=run.municipality(HOME),
+                )
+            )
+            return page["items"][0] if page["items"] else None
+
+        found = run.poll("the allocation offer", offer)
+        assert found["dwelling_id"] == dwelling(run)
+        assert found["status"] == "open"
+        received = date.fromisoformat(found["received_on"])
+        assert found["answer_due"] == add_working_days(received, 7).isoformat()
+        messages = run.poll("the offer mail", lambda: mail_to(run, run.address("anv")))
+        offer_mails = [m for m in messages if "Ledig bolig til kommunal anvisning" in m["Subject"]]
+        assert len(offer_mails) == 1
+        assert dwelling(run) in text_of(offer_mails[0])
+        run.tokens["offer"] = found["id"]
+
+    def test_the_municipality_accepts_and_the_organisation_is_told(self, run, http):
+        offer_id = run.tokens["offer"]
+        answered = ok(
+            http.post(
+                f"/allocation/v1/offers/{offer_id}/answer",
+                json={"answer": "accept", "case_reference": f"SAG-{run.suffix}"},
+                headers=run.municipality(HOME, post=True),
+            )
+        )
+        assert answered["status"] == "accepted"
+        # The organisation also hears of the agreement it signed; wait for the answer itself.
+        [mail] = run.poll(
+            "the answer mail",
+            lambda: (
+                [m for m in mail_to(run, run.organisation_address) if "taget imod" in m["Subject"]]
+                or None
+            ),
+        )
+        assert f"SAG-{run.suffix}" not in text_of(mail)
