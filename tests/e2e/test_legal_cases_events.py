@@ -105,7 +105,13 @@ class TestLegalCasesEventsReachNotifications:
 
         clock = [date(2026, 11, 2)]
         settings = service_settings(
-            LegalCasesSettings, databases, tokens, package="legal_cases", with_kafka=False
+            LegalCasesSettings,
+            databases,
+            tokens,
+            package="legal_cases",
+            with_kafka=False,
+            # test data standing in for Statistics Denmark's July 2024 – June 2025 figure
+            net_price_index={2025: "120.9"},
         )
         app = create_app(
             settings,

@@ -26,6 +26,10 @@ class Clock:
 
 LegalClient = Callable[..., Awaitable[httpx.AsyncClient]]
 
+# Test data, not Statistics Denmark's figures: the July–June averages to June 2025 and 2026 that
+# 2026's and 2027's fees need; a deployment sets them with LEGAL_CASES_NET_PRICE_INDEX.
+TEST_INDEX = {2025: "120.9", 2026: "122.6"}
+
 
 @pytest.fixture
 def clock() -> Clock:
@@ -39,6 +43,7 @@ async def legal_client(databases, tokens, clock) -> AsyncIterator[LegalClient]:
     async with AsyncExitStack() as stack:
 
         async def open_client(**overrides: Any) -> httpx.AsyncClient:
+            overrides["net_price_index"] = {**TEST_INDEX, **overrides.get("net_price_index", {})}
             settings = service_settings(
                 LegalCasesSettings, databases, tokens, package="legal_cases", **overrides
             )

@@ -8,8 +8,9 @@ The fee due is the one of the filing date (of the appeal date for the appeal boa
 So the amount in year ``Y`` is ``base × I(Y-1) / I(2020)``, where ``I(y)`` is the average index
 of July ``y-1`` … June ``y``: 2021 amounts are the base amounts themselves (factor 1).
 
-:data:`NET_PRICE_INDEX` holds those averages (2015 = 100). They are data, not code: each summer
-the June figure is appended. A year without its index value is refused rather than guessed.
+:data:`NET_PRICE_INDEX` holds those averages (2015 = 100), computed from Statistics Denmark's
+published monthly figures (:data:`MONTHLY_NET_PRICE_INDEX`). A year without its index value is
+refused rather than guessed; a deployment adds it with ``LEGAL_CASES_NET_PRICE_INDEX``.
 """
 
 from __future__ import annotations
@@ -37,16 +38,42 @@ BASE_AMOUNTS: Final[Mapping[FeeKind, Decimal]] = MappingProxyType(
     }
 )
 
-#: Average net price index (2015 = 100) of the 12 months ending in June of the key year.
+#: Statistics Denmark's monthly net price index (PRIS116, 2015 = 100), as published on
+#: dst.dk ("Nettoprisindeks, hovedtal"): the source data, checkable month by month. Append each
+#: month as it is published; a deployment can also give a 12-month figure directly
+#: (``LEGAL_CASES_NET_PRICE_INDEX``).
+MONTHLY_NET_PRICE_INDEX: Final[Mapping[int, tuple[str, ...]]] = MappingProxyType(
+    {
+        2019: ("102.6", "103.3", "103.4", "103.7", "103.6", "103.4",
+               "104.1", "103.7", "103.4", "103.8", "103.6", "103.4"),
+        2020: ("103.6", "104.3", "103.9", "103.9", "103.7", "103.8",
+               "104.6", "103.9", "103.7", "104.0", "103.6", "103.4"),
+        2021: ("103.8", "104.4", "104.4", "104.8", "105.0", "105.1",
+               "105.8", "105.5", "105.8", "106.7", "107.0", "106.5"),
+        2022: ("107.9", "109.5", "110.1", "111.6", "112.7", "113.6",
+               "115.1", "115.1", "116.4", "117.7", "116.7", "116.0"),
+        2023: ("117.4", "118.5", "118.3", "118.7", "117.2", "117.6",
+               "119.2", "118.3", "118.0", "118.3", "117.8", "117.2"),
+        2024: ("118.1", "118.8", "118.8", "118.8", "118.8", "118.8"),
+    }
+)  # fmt: skip
+
+
+def twelve_months_to_june(year: int, monthly: Mapping[int, tuple[str, ...]]) -> Decimal | None:
+    """The average index of July ``year - 1`` … June ``year`` (None until all 12 are known)."""
+    previous, current = monthly.get(year - 1, ()), monthly.get(year, ())
+    if len(previous) < 12 or len(current) < 6:
+        return None
+    months = [Decimal(v) for v in (*previous[6:12], *current[:6])]
+    return sum(months, Decimal(0)) / 12
+
+
+#: The 12-month averages § 100 regulates by, per key year (2015 = 100).
 NET_PRICE_INDEX: Final[Mapping[int, Decimal]] = MappingProxyType(
     {
-        2020: Decimal("102.4"),
-        2021: Decimal("103.5"),
-        2022: Decimal("107.9"),
-        2023: Decimal("115.6"),
-        2024: Decimal("117.6"),
-        2025: Decimal("119.6"),
-        2026: Decimal("121.9"),
+        year: average
+        for year in sorted(MONTHLY_NET_PRICE_INDEX)
+        if (average := twelve_months_to_june(year, MONTHLY_NET_PRICE_INDEX)) is not None
     }
 )
 
@@ -63,7 +90,8 @@ def index_factor(year: int, index: Mapping[int, Decimal] = NET_PRICE_INDEX) -> D
         raise FeeIndexMissingError(
             f"The net price index for the 12 months ending June {year - 1} is not in the "
             f"service's index table, so the {year} fees cannot be computed. Add the figure "
-            "from Statistics Denmark to legal_cases.domain.fees.NET_PRICE_INDEX."
+            "(July to June average) from Statistics Denmark to LEGAL_CASES_NET_PRICE_INDEX, "
+            "or its monthly figures to legal_cases.domain.fees.MONTHLY_NET_PRICE_INDEX."
         )
     return current / base
 

@@ -200,7 +200,7 @@ class TestFinality:
         assert appealed["status"] == "appealed"
         assert appealed["appeal"]["body"] == "appeal_board"
         assert [(f["kind"], f["payer_side"], f["amount"]) for f in appealed["fees"]][-1] == (
-            "appeal_board", "counterpart", "582.00"  # 3 × 194 (166 at 2026 level)
+            "appeal_board", "counterpart", "579.00"  # 3 × 194 (166 at 2026 level)
         )  # fmt: skip
         [event] = [
             DecisionAppealedV1.from_envelope(Envelope.from_structured(e))
@@ -227,7 +227,7 @@ class TestFinality:
         assert (permitted["status"], permitted["appeal"]["late_permission"]) == ("appealed", True)
         assert [f["kind"] for f in permitted["fees"]] == ["standard", "landlord_tenant_won"]
         assert sql(legal_db_url, "SELECT amount FROM fees WHERE kind='appeal_board'") == []
-        assert Decimal(permitted["fees"][1]["amount"]) == Decimal("7036.00")
+        assert Decimal(permitted["fees"][1]["amount"]) == Decimal("7019.00")
 
 
 class TestReminders:

@@ -47,7 +47,7 @@ class TestDecisionLetter:
         assert "Manglerne er dokumenteret ved besigtigelsen" in text
         assert "Klagevejledning" in text
         assert "udløber den 18. december 2026" in text
-        assert "7.036,00" in text  # the landlord's fee at 2026 level, not 6.024
+        assert "7.019,00" in text  # the landlord's fee at 2026 level, not 6.024
         stranger = await client.get(
             f"{API}/cases/{case_id}/decision.pdf", headers=party(tokens, STRANGER)
         )

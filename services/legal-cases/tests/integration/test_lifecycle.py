@@ -41,7 +41,7 @@ class TestFileCase:
         assert case["status"] == "filed"
         assert case["filed_on"] == "2026-11-02"
         assert [(f["kind"], f["amount"], f["paid_on"]) for f in case["fees"]] == [
-            ("standard", "368.00", None)
+            ("standard", "367.00", None)
         ]
         assert [(d["kind"], d["due_on"]) for d in case["open_deadlines"]] == [
             ("notify_counterpart", "2026-11-09")
@@ -65,7 +65,7 @@ class TestFileCase:
         assert "Bent" not in json.dumps(raw)
         [event] = events(legal_db_url, "legal_cases.case.filed", CaseFiledV1)
         assert (event.case_id, event.tribunal_code, event.filing_fee) == (
-            case["id"], "147", Decimal("368.00")
+            case["id"], "147", Decimal("367.00")
         )  # fmt: skip
         assert (event.complainant_kind, event.counterpart_kind) == ("tenant", "landlord")
         assert event.notify_counterpart_due == date(2026, 11, 9)
@@ -73,7 +73,7 @@ class TestFileCase:
     async def test_the_19_3_fee_applies_to_its_category(self, legal_client, tokens):
         client = await legal_client()
         case = await file_case(client, tokens, category="rent_act_19_3")
-        assert [(f["kind"], f["amount"]) for f in case["fees"]] == [("rent_act_19_3", "4691.00")]
+        assert [(f["kind"], f["amount"]) for f in case["fees"]] == [("rent_act_19_3", "4679.00")]
 
     async def test_a_document_that_is_not_a_pdf_or_image_is_refused_and_nothing_is_stored(
         self, legal_client, tokens, legal_db_url
@@ -151,15 +151,15 @@ class TestToDecision:
         assert decision["appeal_due"] == "2026-12-18"
         assert all(seat["vote"] is None for seat in decision["bench"])  # unanimous: no votes
         assert [(f["kind"], f["payer_side"], f["amount"]) for f in decided["fees"]] == [
-            ("standard", "complainant", "368.00"),
-            ("landlord_tenant_won", "counterpart", "7036.00"),
+            ("standard", "complainant", "367.00"),
+            ("landlord_tenant_won", "counterpart", "7019.00"),
         ]
         assert [(d["kind"], d["due_on"]) for d in decided["open_deadlines"]] == [
             ("appeal", "2026-12-18")
         ]
         [event] = events(legal_db_url, "legal_cases.case.decided", CaseDecidedV1)
         assert (event.outcome, event.landlord_fee, event.appeal_due) == (
-            "complainant_fully", Decimal("7036.00"), date(2026, 12, 18)
+            "complainant_fully", Decimal("7019.00"), date(2026, 12, 18)
         )  # fmt: skip
 
     async def test_a_split_decision_records_each_vote_and_the_chair_breaks_a_tie(
@@ -243,5 +243,5 @@ class TestNextYearsIndex:
         assert kind(missing.json()) == "fee-index-missing"
         client = await legal_client(net_price_index={2027: "124.5"})
         case = await file_case(client, tokens)
-        # 315 × 124.5 / 102.4 = 382.98 → 383
-        assert [(f["kind"], f["amount"]) for f in case["fees"]] == [("standard", "383.00")]
+        # 315 × 124.5 / 103.7667 (July 2019 – June 2020) = 377.94 → 378
+        assert [(f["kind"], f["amount"]) for f in case["fees"]] == [("standard", "378.00")]

@@ -9,25 +9,34 @@ from hypothesis import strategies as st
 
 from legal_cases.domain.categories import CaseCategory, FeeKind
 from legal_cases.domain.errors import AppealRejectedError, FeeIndexMissingError
-from legal_cases.domain.fees import BASE_AMOUNTS, appeal_board_fee, fee_amount, index_factor
+from legal_cases.domain.fees import (
+    BASE_AMOUNTS,
+    MONTHLY_NET_PRICE_INDEX,
+    NET_PRICE_INDEX,
+    appeal_board_fee,
+    fee_amount,
+    index_factor,
+    twelve_months_to_june,
+)
 
-# By hand, with I(2020)=102.4, I(2021)=103.5, I(2022)=107.9, I(2023)=115.6, I(2024)=117.6,
-# I(2025)=119.6, I(2026)=121.9:
-#   2022: 315 × 103.5/102.4 = 318.38 → 318;   4016 × 1.010742 = 4059.14 → 4059
-#   2023: 315 × 107.9/102.4 = 331.92 → 332;   6024 × 1.053711 = 6347.55 → 6348
-#   2024: 315 × 115.6/102.4 = 355.61 → 356;    166 × 1.128906 = 187.40 → 187
-#   2027: 315 × 121.9/102.4 = 374.99 → 375;    526 × 1.190430 = 626.17 → 626
+# By hand from Statistics Denmark's monthly net price index (2015 = 100), the July–June averages
+# I(2020) = 1245.2/12 = 103.7667, I(2021) = 104.225, I(2022) = 108.5583, I(2023) = 117.0583,
+# I(2024) = 118.4083:
+#   2022: 315 × 104.225/103.7667 = 316.39 → 316;   4016 × 1.004417 = 4033.74 → 4034
+#   2023: 315 × 108.5583/103.7667 = 329.55 → 330;  6024 × 1.046177 = 6302.17 → 6302
+#   2024: 315 × 117.0583/103.7667 = 355.35 → 355;   166 × 1.128092 = 187.26 → 187
+#   2025: 315 × 118.4083/103.7667 = 359.45 → 359;   526 × 1.141101 = 600.22 → 600
 HAND_COMPUTED = {
     2021: {"standard": 315, "rent_act_132_2": 526, "rent_act_19_3": 4016,
            "landlord_tenant_won": 6024, "appeal_board": 166},
-    2022: {"standard": 318, "rent_act_132_2": 532, "rent_act_19_3": 4059,
-           "landlord_tenant_won": 6089, "appeal_board": 168},
-    2023: {"standard": 332, "rent_act_132_2": 554, "rent_act_19_3": 4232,
-           "landlord_tenant_won": 6348, "appeal_board": 175},
-    2024: {"standard": 356, "rent_act_132_2": 594, "rent_act_19_3": 4534,
-           "landlord_tenant_won": 6801, "appeal_board": 187},
-    2027: {"standard": 375, "rent_act_132_2": 626, "rent_act_19_3": 4781,
-           "landlord_tenant_won": 7171, "appeal_board": 198},
+    2022: {"standard": 316, "rent_act_132_2": 528, "rent_act_19_3": 4034,
+           "landlord_tenant_won": 6051, "appeal_board": 167},
+    2023: {"standard": 330, "rent_act_132_2": 550, "rent_act_19_3": 4201,
+           "landlord_tenant_won": 6302, "appeal_board": 174},
+    2024: {"standard": 355, "rent_act_132_2": 593, "rent_act_19_3": 4530,
+           "landlord_tenant_won": 6796, "appeal_board": 187},
+    2025: {"standard": 359, "rent_act_132_2": 600, "rent_act_19_3": 4583,
+           "landlord_tenant_won": 6874, "appeal_board": 189},
 }  # fmt: skip
 
 
@@ -38,16 +47,21 @@ class TestFeeIndexation:
         assert got == {k: Decimal(v) for k, v in HAND_COMPUTED[year].items()}
 
     def test_the_fee_is_that_of_the_filing_date_new_year_is_a_new_amount(self):
-        assert fee_amount(FeeKind.STANDARD, date(2023, 12, 31)) == Decimal("332")
-        assert fee_amount(FeeKind.STANDARD, date(2024, 1, 1)) == Decimal("356")
+        assert fee_amount(FeeKind.STANDARD, date(2023, 12, 31)) == Decimal("330")
+        assert fee_amount(FeeKind.STANDARD, date(2024, 1, 1)) == Decimal("355")
 
     def test_2021_amounts_are_the_base_amounts(self):
         assert index_factor(2021) == 1
         assert {k: fee_amount(k, date(2021, 1, 1)) for k in FeeKind} == dict(BASE_AMOUNTS)
 
     def test_a_year_without_its_index_value_is_refused_not_guessed(self):
-        with pytest.raises(FeeIndexMissingError, match="June 2027"):
-            fee_amount(FeeKind.STANDARD, date(2028, 1, 3))
+        with pytest.raises(FeeIndexMissingError, match="June 2025"):
+            fee_amount(FeeKind.STANDARD, date(2026, 1, 2))
+
+    def test_the_twelve_month_figure_is_july_to_june_of_the_published_months(self):
+        assert NET_PRICE_INDEX[2021] == Decimal("104.225")
+        assert twelve_months_to_june(2024, MONTHLY_NET_PRICE_INDEX) == Decimal("1420.9") / 12
+        assert twelve_months_to_june(2025, MONTHLY_NET_PRICE_INDEX) is None
 
     def test_before_2021_there_is_no_amount(self):
         with pytest.raises(FeeIndexMissingError):
