@@ -149,6 +149,29 @@ class TestEmbeddedRun:
         assert redriven.returncode == 0, redriven.stderr
         assert "0 still failing" in redriven.stderr
 
+    def test_the_reminder_rounds_can_be_seen_previewed_and_held(self, embedded):
+        """Issue 12, item 13: `housing reminders` against the running embedded databases."""
+        _, _, _, env = embedded
+
+        def reminders(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [str(HOUSING), "reminders", *args],
+                env=env, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+
+        schedule = reminders("schedule")
+        assert schedule.returncode == 0, schedule.stderr
+        assert "reminder days: 03-01, 09-01" in schedule.stdout
+        preview = reminders("preview", "--date", "2027-03-01")
+        assert preview.returncode == 0, preview.stderr
+        assert "would be reminded on 2027-03-01" in preview.stderr
+        held = reminders("run", "--date", "2027-03-01")
+        assert held.returncode == 0, held.stderr
+        assert "round 2027-03-01:" in held.stderr
+        again = reminders("run", "--date", "2027-03-01")
+        assert again.returncode == 1
+        assert "was held already" in again.stderr
+
     def test_ctrl_c_stops_everything_cleanly(self, embedded):
         _, process, data_dir, _ = embedded
         process.send_signal(signal.SIGINT)

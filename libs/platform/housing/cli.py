@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from common.auth import DevSigningKey, Role
 from common.settings import Environment
@@ -19,6 +19,7 @@ examples:
   housing token --role housing_org --org 1234   a dev token for one housing organisation
   housing migrate --service all                 bring every service database up to date
   housing events tail register.lease.v1         watch events as they are published
+  housing reminders preview --date 2027-03-01   what a reminder round would send
   housing events replay --service register --since 2026-11-01T00:00:00+00:00
   housing events redrive --service benchmarks   apply dead-lettered events again
 """
@@ -60,6 +61,17 @@ def _parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="run a service's Alembic migrations")
     migrate.add_argument("--service", required=True, choices=[*SERVICE_NAMES, "all"])
     migrate.add_argument("--revision", default="head")
+
+    reminders = commands.add_parser(
+        "reminders",
+        help="the twice-yearly reminder rounds to municipalities (governance)",
+        description="See the schedule, preview what a round would send, or hold a round now "
+        "(once per round date), against the same databases as `housing run`.",
+    )
+    reminders.add_argument("action", choices=["schedule", "preview", "run"])
+    reminders.add_argument(
+        "--date", type=date.fromisoformat, help="round date, YYYY-MM-DD (default: today)"
+    )
 
     events = commands.add_parser("events", help="operate the event backbone")
     event_commands = events.add_subparsers(dest="events_command", required=True, metavar="ACTION")
@@ -116,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 migrations.upgrade(entry.package, settings.effective_database_url, args.revision)
             print(f"{entry.name}: migrated to {args.revision}", file=sys.stderr)
         return 0
+    if args.command == "reminders":
+        from housing import reminder_ops
+
+        return asyncio.run(reminder_ops.dispatch(args.action, args.date))
     if args.command == "events":
         from housing import event_ops
 

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 from common.events.transport import EventBus
-from governance.api import catalogue, documents, packages
+from governance.api import catalogue, documents, packages, reminders
 from governance.settings import GovernanceSettings
 
 TITLE = "Governance packages (styringsdialog)"
@@ -14,7 +14,7 @@ DESCRIPTION = (
     "the accounts, attachments, sending to the home and location municipalities, the meeting "
     "and the statement, the change log, PDFs and statistics."
 )
-ROUTERS = (packages.router, documents.router, catalogue.router)
+ROUTERS = (packages.router, documents.router, catalogue.router, reminders.router)
 
 
 def create_app(

@@ -306,3 +306,57 @@ class ChangeOut(BaseModel):
 class ChangePage(BaseModel):
     items: list[ChangeOut]
     next_cursor: int | None
+
+
+class HeldRoundOut(BaseModel):
+    round_date: date
+    ran_at: datetime
+    reminders: int = Field(description="Municipalities reminded in that round.")
+
+
+class ReminderScheduleOut(BaseModel):
+    reminder_days: list[str] = Field(description="Month-day of each yearly round (MM-DD).")
+    upcoming: list[date] = Field(description="The next round dates, moved to working days.")
+    held: list[HeldRoundOut] = Field(description="The latest rounds held, newest first.")
+
+
+class OutstandingOut(BaseModel):
+    package_id: str
+    organisation_id: str
+    governance_year: int
+    status: str
+    missing: str
+
+
+class MunicipalityReminderOut(BaseModel):
+    municipality_code: str
+    items: list[OutstandingOut]
+
+
+class ReminderPreviewOut(BaseModel):
+    round_date: date
+    years: list[int]
+    municipalities: list[MunicipalityReminderOut]
+
+    @classmethod
+    def of(cls, round_date: date, found: dict[str, list[Any]]) -> ReminderPreviewOut:
+        return cls(
+            round_date=round_date,
+            years=[round_date.year - 1, round_date.year],
+            municipalities=[
+                MunicipalityReminderOut(
+                    municipality_code=code,
+                    items=[OutstandingOut.model_validate(i, from_attributes=True) for i in items],
+                )
+                for code, items in found.items()
+            ],
+        )
+
+
+class RoundIn(In):
+    round_date: WireDate | None = Field(default=None, description="The round's date; today.")
+
+
+class RoundOut(BaseModel):
+    round_date: date
+    reminders: int = Field(description="Municipalities reminded.")

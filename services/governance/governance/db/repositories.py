@@ -585,6 +585,13 @@ class ReminderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def rounds_held(self, limit: int) -> list[ReminderRoundRow]:
+        """The latest rounds held, newest first."""
+        rows = await self.session.execute(
+            select(ReminderRoundRow).order_by(ReminderRoundRow.round_date.desc()).limit(limit)
+        )
+        return list(rows.scalars())
+
     async def claim_round(self, round_date: date) -> bool:
         """Record that the round runs; False if it ran (or is running) already — a concurrent
         claim waits on the insert until the other transaction ends."""

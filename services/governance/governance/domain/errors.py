@@ -82,3 +82,8 @@ class AttachmentTooLargeError(RuleViolationError):
 class AccountsRejectedError(RuleViolationError):
     code = "accounts-rejected"
     title = "The accounts cannot be reported"
+
+
+class RoundAlreadyHeldError(ConflictError):
+    code = "reminder-round-held"
+    title = "The reminder round of that date was held already"

@@ -297,6 +297,17 @@ def due_reminder_round(today: date, days: Sequence[str], grace_days: int) -> dat
     return latest if today - latest <= timedelta(days=grace_days) else None
 
 
+def upcoming_reminder_rounds(today: date, days: Sequence[str], count: int = 2) -> list[date]:
+    """The next ``count`` round days after ``today`` (moved to working days)."""
+    ahead = [
+        d
+        for year in (today.year, today.year + 1, today.year + 2)
+        for d in reminder_round_dates(year, days)
+        if d > today
+    ]
+    return sorted(ahead)[:count]
+
+
 def reminder_years(round_date: date) -> list[int]:
     """Outstanding items are limited to the last two governance years."""
     return [round_date.year - 1, round_date.year]

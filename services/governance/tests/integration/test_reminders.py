@@ -16,12 +16,17 @@ from governance.settings import GovernanceSettings
 from governance.worker import jobs
 
 from .support import (
+    API,
     YEAR,
     apply,
     department,
+    fund,
+    municipality,
     open_year,
+    org,
     organisation,
     outbox,
+    post_headers,
     sql,
 )
 
@@ -63,7 +68,7 @@ async def setup(governance_client, governance_db, governance_db_url, tokens, dat
             organisation_id,
         )
     settings = service_settings(GovernanceSettings, databases, tokens, package="governance")
-    return governance_db, settings
+    return governance_db, settings, client
 
 
 def reminders(db_url) -> list[ReminderDueV1]:
@@ -82,7 +87,7 @@ class TestReminderRound:
     async def test_on_the_day_each_municipality_with_outstanding_items_gets_one_reminder(
         self, setup, governance_db_url
     ):
-        database, settings = setup
+        database, settings, _ = setup
         result = await run(database, settings, clock_at(YEAR, 3, 1))
         assert (str(result.round_date), result.reminders) == (f"{YEAR}-03-01", 2)
         by_municipality = {r.municipality_code: r for r in reminders(governance_db_url)}
@@ -99,20 +104,20 @@ class TestReminderRound:
         ]
 
     async def test_the_day_before_nothing_is_due(self, setup, governance_db_url):
-        database, settings = setup
+        database, settings, _ = setup
         result = await run(database, settings, clock_at(YEAR, 2, 28))
         assert result.round_date is None or result.round_date.year < YEAR
         assert [r for r in reminders(governance_db_url) if r.round_date.year == YEAR] == []
 
     async def test_a_round_runs_once_however_often_the_job_runs(self, setup, governance_db_url):
-        database, settings = setup
+        database, settings, _ = setup
         await run(database, settings, clock_at(YEAR, 3, 1))
         again = await run(database, settings, clock_at(YEAR, 3, 2))
         assert again.already_done is True
         assert len(reminders(governance_db_url)) == 2
 
     async def test_two_workers_at_the_same_moment_send_it_once(self, setup, governance_db_url):
-        database, settings = setup
+        database, settings, _ = setup
         results = await asyncio.gather(
             *(run(database, settings, clock_at(YEAR, 3, 1)) for _ in range(2))
         )
@@ -122,27 +127,94 @@ class TestReminderRound:
     async def test_a_worker_that_was_down_sends_the_missed_round_within_the_grace_period(
         self, setup, governance_db_url
     ):
-        database, settings = setup
+        database, settings, _ = setup
         await run(database, settings, clock_at(YEAR, 3, 20))
         assert {r.round_date.isoformat() for r in reminders(governance_db_url)} == {f"{YEAR}-03-01"}
 
     async def test_after_the_grace_period_a_missed_round_is_not_sent(
         self, setup, governance_db_url
     ):
-        database, settings = setup
+        database, settings, _ = setup
         result = await run(database, settings, clock_at(YEAR, 6, 1))
         assert result.round_date is None
         assert reminders(governance_db_url) == []
 
     async def test_the_autumn_round_is_a_round_of_its_own(self, setup, governance_db_url):
-        database, settings = setup
+        database, settings, _ = setup
         await run(database, settings, clock_at(YEAR, 3, 1))
         autumn = await run(database, settings, clock_at(YEAR, 9, 1))
         assert (str(autumn.round_date), autumn.already_done) == (f"{YEAR}-09-01", False)
         assert len(reminders(governance_db_url)) == 4
 
     async def test_nothing_outstanding_sends_nothing(self, setup, governance_db_url):
-        database, settings = setup
+        database, settings, _ = setup
         sql(governance_db_url, "UPDATE packages SET status='statement_submitted'")
         result = await run(database, settings, clock_at(YEAR, 3, 1))
         assert (result.reminders, reminders(governance_db_url)) == (0, [])
+
+
+class TestTheFundsOperations:
+    """Issue 12, item 13: the round used to be reachable only by running internal code, and only
+    on 1 March / 1 September. The fund sees the schedule, previews a round and holds one now."""
+
+    async def test_the_schedule_shows_the_days_the_next_rounds_and_the_rounds_held(
+        self, setup, tokens
+    ):
+        database, settings, client = setup
+        await run(database, settings, clock_at(YEAR, 3, 1))
+        response = await client.get(f"{API}/reminders/schedule", headers=fund(tokens))
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["reminder_days"] == ["03-01", "09-01"]
+        assert len(body["upcoming"]) == 2
+        assert body["upcoming"] == sorted(body["upcoming"])
+        assert [(h["round_date"], h["reminders"]) for h in body["held"]] == [(f"{YEAR}-03-01", 2)]
+
+    async def test_a_preview_lists_what_would_be_sent_and_sends_nothing(
+        self, setup, tokens, governance_db_url
+    ):
+        _, _, client = setup
+        response = await client.get(
+            f"{API}/reminders/preview", params={"date": f"{YEAR}-05-15"}, headers=fund(tokens)
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["years"] == [YEAR - 1, YEAR]
+        assert [m["municipality_code"] for m in body["municipalities"]] == ["101", "147"]
+        assert [i["package_id"] for i in body["municipalities"][1]["items"]] == [
+            f"pkg-{YEAR - 1}-BO-3"
+        ]
+        assert reminders(governance_db_url) == []
+
+    async def test_the_fund_holds_a_round_now_once_per_date(self, setup, tokens, governance_db_url):
+        _, _, client = setup
+        body = {"round_date": f"{YEAR}-05-15"}
+        held = await client.post(
+            f"{API}/reminders/rounds", json=body, headers=post_headers(fund(tokens))
+        )
+        assert held.status_code == 201, held.text
+        assert held.json() == {"round_date": f"{YEAR}-05-15", "reminders": 2}
+        assert sorted(r.municipality_code for r in reminders(governance_db_url)) == ["101", "147"]
+        again = await client.post(
+            f"{API}/reminders/rounds", json=body, headers=post_headers(fund(tokens))
+        )
+        assert again.status_code == 409
+        assert again.json()["type"].endswith("reminder-round-held")
+        assert len(reminders(governance_db_url)) == 2
+
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("GET", "/reminders/schedule"),
+            ("GET", "/reminders/preview"),
+            ("POST", "/reminders/rounds"),
+        ],
+    )
+    async def test_only_the_fund_may(self, setup, tokens, method, path):
+        _, _, client = setup
+        for headers in (org(tokens, "BO-1"), municipality(tokens, "101")):
+            response = await client.request(
+                method, f"{API}{path}", json={} if method == "POST" else None,
+                headers=post_headers(headers) if method == "POST" else headers,
+            )  # fmt: skip
+            assert response.status_code == 403, response.text
