@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from types import MappingProxyType
+from typing import Final
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -49,6 +51,15 @@ _OFFICE_CLOSING_DAYS: Mapping[tuple[int, int], str] = MappingProxyType(
         (12, 31): "Nytårsaftensdag",
     }
 )
+
+
+DANISH_TIME: Final = ZoneInfo("Europe/Copenhagen")
+
+
+def danish_date(moment: datetime | None = None) -> date:
+    """The calendar day in Denmark at ``moment`` (now when left out): deadlines, reporting
+    dates and fees are Danish days, whatever the server's time zone."""
+    return (moment or datetime.now(UTC)).astimezone(DANISH_TIME).date()
 
 
 @cache

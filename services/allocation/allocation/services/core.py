@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+from common.calendar import danish_date
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-def danish_day(moment: datetime) -> date:
-    """The calendar day in Denmark at ``moment`` (deadlines are Danish days)."""
-    return moment.astimezone(COPENHAGEN).date()
-
-
 def today() -> date:
-    return danish_day(now())
+    return danish_date(now())
 
 
 def new_id(prefix: str) -> str:

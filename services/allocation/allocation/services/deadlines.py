@@ -20,8 +20,8 @@ from allocation.db.repositories import Repository
 from allocation.domain.notices import reminder_due, settle
 from allocation.domain.offers import OfferSource, OfferStatus
 from allocation.events import outgoing
-from allocation.services.core import danish_day
 from allocation.services.offers import private_consequences
+from common.calendar import danish_date
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
 
@@ -35,7 +35,7 @@ class DeadlineResult:
 
 
 async def run_deadline_round(database: Database, clock: Clock) -> DeadlineResult:
-    today = danish_day(clock())
+    today = danish_date(clock())
     lapsed = 0
     async with UnitOfWork(database) as uow:
         repo = Repository(uow.session)

@@ -39,7 +39,8 @@ from allocation.domain.quota import (
     parse_share,
 )
 from allocation.events import outgoing
-from allocation.services.core import danish_day, new_id, now
+from allocation.services.core import new_id, now
+from common.calendar import danish_date
 from common.db import projection
 from common.events.contracts import (
     AllocationType,
@@ -78,7 +79,7 @@ def vacant_from(event: DwellingVacancyChangedV1) -> date:
     register recorded the vacancy when the lease has no end date yet."""
     if event.lease_end_date is not None:
         return event.lease_end_date + timedelta(days=1)
-    return danish_day(event.recorded_at)
+    return danish_date(event.recorded_at)
 
 
 async def apply_vacancy_changed(session: AsyncSession, event: DwellingVacancyChangedV1) -> None:
@@ -121,7 +122,7 @@ async def apply_vacancies(
             },
             "vacancy_recorded_at",
         )
-        day = danish_day(event.recorded_at)
+        day = danish_date(event.recorded_at)
         _newest(
             rents,
             (event.dwelling_id, day),
@@ -193,7 +194,7 @@ async def apply_vacancies(
         decisions.append((vacancy_id, agreement.id, number, municipal))
         if not municipal:
             continue
-        received = danish_day(values["recorded_at"])
+        received = danish_date(values["recorded_at"])
         offer = {
             "id": new_id("off"),
             "source": OfferSource.SOCIAL.value,

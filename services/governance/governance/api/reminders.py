@@ -3,12 +3,12 @@ send, and holding a round now (seed 002 §5.2.1; issue 12, item 13)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from common.app import UnitOfWorkDep
+from common.calendar import danish_date
 from common.dates import WireDate
 from common.problems import problem_responses
 from governance.api.deps import GovernanceScope, SettingsDep
@@ -25,10 +25,6 @@ router = APIRouter(prefix="/reminders", tags=["reminders"])
 _FUND_ONLY = problem_responses({403: "Only the fund (Landsbyggefonden) may"})
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
 @router.get(
     "/schedule",
     summary="The reminder days, the next rounds and the rounds held",
@@ -38,7 +34,9 @@ def _today() -> date:
 async def schedule(
     scope: GovernanceScope, uow: UnitOfWorkDep, settings: SettingsDep
 ) -> ReminderScheduleOut:
-    found = await reminders.reminder_schedule(uow.session, scope, _today(), settings.reminder_days)
+    found = await reminders.reminder_schedule(
+        uow.session, scope, danish_date(), settings.reminder_days
+    )
     return ReminderScheduleOut(
         reminder_days=list(found.days),
         upcoming=found.upcoming,
@@ -57,7 +55,7 @@ async def preview(
     uow: UnitOfWorkDep,
     on: Annotated[WireDate | None, Query(alias="date", description="Round date; today")] = None,
 ) -> ReminderPreviewOut:
-    round_date = on or _today()
+    round_date = on or danish_date()
     found = await reminders.preview_round(uow.session, scope, round_date)
     return ReminderPreviewOut.of(round_date, found)
 
@@ -70,6 +68,6 @@ async def preview(
     responses={**_FUND_ONLY, **problem_responses({409: "That date's round was held already"})},
 )
 async def hold_round(scope: GovernanceScope, uow: UnitOfWorkDep, body: RoundIn) -> RoundOut:
-    round_date = body.round_date or _today()
+    round_date = body.round_date or danish_date()
     result = await reminders.run_round_now(uow, scope, round_date)
     return RoundOut(round_date=round_date, reminders=result.reminders)

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from common.dates import WireDate
 from common.paging import Page
 from governance.domain.masterdata import Exemption
-from governance.domain.rules import FormKind, QuestionKind
+from governance.domain.rules import FormKind, QuestionKind, reminder_years
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 
@@ -342,7 +342,7 @@ class ReminderPreviewOut(BaseModel):
     def of(cls, round_date: date, found: dict[str, list[Any]]) -> ReminderPreviewOut:
         return cls(
             round_date=round_date,
-            years=[round_date.year - 1, round_date.year],
+            years=reminder_years(round_date),
             municipalities=[
                 MunicipalityReminderOut(
                     municipality_code=code,

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from common.app import UnitOfWorkDep
+from common.calendar import danish_date
 from common.paging import Cursor, Limit, Page
 from common.problems import problem_responses
 from common.versioning import etag, parse_if_match
@@ -51,7 +52,6 @@ from grants.domain.lifecycle import Status
 from grants.domain.sending import AttachmentKind
 from grants.services import applications as cases
 from grants.services import decisions, documents, followup, rent_support
-from grants.services.core import today_of
 
 router = APIRouter(tags=["applications"])
 
@@ -513,7 +513,7 @@ async def list_applications(
         cursor,
         limit,
     )
-    today = today_of(datetime.now(UTC))
+    today = danish_date(datetime.now(UTC))
     return Page(items=[list_item(a, today) for a in page.rows], next_cursor=page.next_cursor)
 
 

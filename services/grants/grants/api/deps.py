@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Path, Request
 from sqlalchemy import Row
 
 from common.access import Scope, scope_dependency
+from common.calendar import danish_date
 from common.errors import FieldError
 from grants.api.schemas import (
     ApplicationListItem,
@@ -25,7 +26,6 @@ from grants.domain.deadlines import Statement
 from grants.domain.forms import missing_fields
 from grants.domain.lifecycle import Status
 from grants.services.applications import ApplicationView, case_age
-from grants.services.core import today_of
 from grants.services.roles import READER_ROLES
 from grants.settings import GrantsSettings
 
@@ -100,7 +100,7 @@ def _base(application: ApplicationRow | Row[Any]) -> dict[str, object]:
 def list_item(application: Row[Any], today: date | None = None) -> ApplicationListItem:
     """A list item from the list's columns (a hot path of the fund's case list: keyword
     arguments, not a dict; pydantic's validating constructor is faster than ``model_construct``)."""
-    age, flagged = case_age(application, today or today_of(datetime.now(UTC)))
+    age, flagged = case_age(application, today or danish_date(datetime.now(UTC)))
     status = Status(application.status)
     return ApplicationListItem(
         id=application.id,
@@ -125,7 +125,7 @@ def list_item(application: Row[Any], today: date | None = None) -> ApplicationLi
 
 def application_out(view: ApplicationView) -> ApplicationOut:
     a = view.application
-    today = today_of(datetime.now(UTC))
+    today = danish_date(datetime.now(UTC))
     return ApplicationOut(
         **_base(a),
         version=a.version,

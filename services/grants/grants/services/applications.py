@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from common.access import Scope
+from common.calendar import DANISH_TIME, danish_date
 from common.db.uow import UnitOfWork
 from common.documents import FileType, clean_filename, identify, pdf_pages
 from common.errors import FieldError, RuleViolationError
@@ -69,7 +70,6 @@ from grants.domain.sending import (
 )
 from grants.events import outgoing
 from grants.services.core import (
-    COPENHAGEN,
     budget_json,
     budget_of,
     check_version,
@@ -77,7 +77,6 @@ from grants.services.core import (
     now,
     plan_of,
     record,
-    today_of,
 )
 from grants.services.roles import APPLICANT_ROLES, MUNICIPALITY_ROLES
 
@@ -569,8 +568,8 @@ async def view_of(repo: ApplicationRepository, application: ApplicationRow) -> A
         declared_organisations=declared,
     )
     status = Status(application.status)
-    today = today_of(now())
-    sent_on = today_of(application.sent_at) if application.sent_at else None
+    today = danish_date(now())
+    sent_on = danish_date(application.sent_at) if application.sent_at else None
     return ApplicationView(
         application=application,
         forms=forms,
@@ -667,7 +666,7 @@ async def list_applications(
             filters.past_expected_processing,
             frozenset(s.value for s in AWAITING_FUND),
             datetime.combine(
-                last_sent_day_flagged(today_of(now())) + timedelta(days=1), time(0), COPENHAGEN
+                last_sent_day_flagged(danish_date(now())) + timedelta(days=1), time(0), DANISH_TIME
             ),
         ),
     )
@@ -685,7 +684,7 @@ async def history(
 
 
 def case_age(application: ApplicationRow | Row[Any], today: date) -> tuple[int | None, bool]:
-    sent_on = today_of(application.sent_at) if application.sent_at else None
+    sent_on = danish_date(application.sent_at) if application.sent_at else None
     return (
         case_age_days(sent_on, today),
         past_expected_processing(sent_on, today, Status(application.status) in AWAITING_FUND),

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from common.access import Scope
 from grants.db.models import ApplicationRow
@@ -17,16 +16,10 @@ from grants.domain.errors import ApplicationChangedError, ApplicationNotFoundErr
 from grants.domain.plan import Area, Goal, Milestone, PartialAgreement, Plan, SubGoal
 
 Clock = Callable[[], datetime]
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def today_of(at: datetime) -> date:
-    """The Danish calendar day of an instant (deadlines are Danish days)."""
-    return at.astimezone(COPENHAGEN).date()
 
 
 def not_found(application_id: str) -> ApplicationNotFoundError:

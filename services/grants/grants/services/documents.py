@@ -15,13 +15,14 @@ from typing import Any
 import jinja2
 
 from common.access import Scope
+from common.calendar import DANISH_TIME
 from common.db.uow import UnitOfWork
 from common.money import format_date_da, format_dkk
 from grants.db.repositories import ApplicationRepository
 from grants.domain.forms import FIELDS
 from grants.domain.lifecycle import Status
 from grants.services.applications import read_application
-from grants.services.core import COPENHAGEN, budget_of
+from grants.services.core import budget_of
 
 SOURCE_LABELS = {
     "lbf": "Landsbyggefonden",
@@ -59,7 +60,7 @@ def _money(value: Decimal | None) -> str:
 
 def _date(value: date | datetime) -> str:
     if isinstance(value, datetime):
-        value = value.astimezone(COPENHAGEN).date()
+        value = value.astimezone(DANISH_TIME).date()
     return format_date_da(value)
 
 

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 import xlsxwriter
 
 from common.access import Scope
+from common.calendar import danish_date
 from common.db.uow import UnitOfWork
 from common.exports import write_cell, write_row
 from grants.db.repositories import ApplicationRepository, FrameRepository
 from grants.domain.frame import frame_years
 from grants.domain.lifecycle import Status
 from grants.services.applications import case_age
-from grants.services.core import today_of
 from grants.services.decisions import frame_use
 from grants.services.roles import FUND_ROLES
 
@@ -45,7 +45,7 @@ async def frame_and_pipeline_workbook(uow: UnitOfWork, scope: Scope) -> bytes:
     frames = FrameRepository(uow.session)
     uses = [await frame_use(frames, year, lock=False) for year in frame_years()]
     cases = await ApplicationRepository(uow.session).all_summaries()
-    today = today_of(datetime.now(UTC))
+    today = danish_date(datetime.now(UTC))
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
@@ -91,7 +91,7 @@ async def frame_and_pipeline_workbook(uow: UnitOfWork, scope: Scope) -> bytes:
             (case.requested_amount, case.reserved_amount, case.committed_amount), start=7
         ):
             write_cell(sheet, row, col, value, money)
-        write_cell(sheet, row, 10, today_of(case.sent_at) if case.sent_at else None, day)
+        write_cell(sheet, row, 10, danish_date(case.sent_at) if case.sent_at else None, day)
         write_row(sheet, row, 11, [age, flagged, case.overdue, case.payments_stopped])
     sheet.freeze_panes(1, 2)
     sheet.autofilter(0, 0, max(len(cases), 1), len(PIPELINE_HEADER) - 1)

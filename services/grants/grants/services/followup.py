@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from common.access import Scope
+from common.calendar import danish_date
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
 from common.errors import NotFoundError, RuleViolationError
@@ -31,7 +32,7 @@ from grants.domain.errors import (
 )
 from grants.domain.lifecycle import PaymentAction, Status, ensure_committed, payments_transition
 from grants.events import outgoing
-from grants.services.core import Clock, load, now, record, today_of
+from grants.services.core import Clock, load, now, record
 from grants.services.roles import FUND_ROLES, STATEMENT_ROLES
 
 
@@ -56,7 +57,7 @@ async def receive_statement(
             f"The statement for {year} was already received on {statement.received_on}."
         )
     at = now()
-    today = today_of(at)
+    today = danish_date(at)
     statement.received_on = today
     statement.received_by = scope.subject
     late = today > statement.due_on
@@ -95,7 +96,7 @@ async def stop_payments(
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
     at = now()
-    years = _overdue(await repo.statements_of(application.id), today_of(at))
+    years = _overdue(await repo.statements_of(application.id), danish_date(at))
     application.payments_stopped = payments_transition(
         Status(application.status), application.payments_stopped, PaymentAction.STOP, years
     )
@@ -177,7 +178,7 @@ async def run_overdue_round(database: Database, clock: Clock, batch: int = 200) 
         async with UnitOfWork(database) as uow:
             at = clock()
             repo = ApplicationRepository(uow.session)
-            due = await repo.newly_overdue_statements(today_of(at), batch)
+            due = await repo.newly_overdue_statements(danish_date(at), batch)
             for statement in due:
                 application = await repo.application_by_id(statement.application_id, lock=True)
                 assert application is not None
@@ -211,10 +212,10 @@ async def record_review(
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
     ensure_committed(Status(application.status), "The one-year review")
-    if application.committed_at is not None and held_on < today_of(application.committed_at):
+    if application.committed_at is not None and held_on < danish_date(application.committed_at):
         raise RuleViolationError(
             f"The review cannot be held ({held_on}) before the commitment "
-            f"({today_of(application.committed_at)})."
+            f"({danish_date(application.committed_at)})."
         )
     first = next(iter(await repo.statements_of(application.id)), None)
     application.review_held_on = held_on

@@ -3,7 +3,6 @@ applied through the service's own consumer and inbox; the API is driven with rea
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -11,7 +10,6 @@ from typing import Any
 
 import httpx
 import psycopg
-from pypdf import PdfWriter
 
 from common.auth import Role
 from common.db.engine import Database, libpq_dsn
@@ -26,6 +24,7 @@ from common.events.contracts import (
     to_envelope,
 )
 from common.events.envelope import Envelope
+from common.testing.documents import a_pdf
 from grants.events.incoming import consumers
 
 API = "/grants/v1"
@@ -142,13 +141,7 @@ def post(headers: dict[str, str]) -> dict[str, str]:
     return {**headers, "Idempotency-Key": str(uuid.uuid4())}
 
 
-def pdf(pages: int = 1) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)  # A4 in points
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+pdf = a_pdf  # a real PDF of N blank A4 pages
 
 
 XLSX = b"PK\x03\x04" + b"\x00" * 64

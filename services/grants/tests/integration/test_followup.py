@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from grants.services.core import today_of
+from common.calendar import danish_date
 from grants.services.followup import run_overdue_round
 
 from .support import API, XLSX, code, create, fund, master_data, org, outbox, post, to_status
@@ -197,7 +197,7 @@ class TestYearlyStatusAndReview:
         await client.post(
             f"{API}/applications/{app['id']}/statements/2024", headers=post(org(tokens, "o-1"))
         )
-        held_on = today_of(datetime.now(UTC)).isoformat()
+        held_on = danish_date().isoformat()
         r = await client.post(
             f"{API}/applications/{app['id']}/review",
             json={"held_on": held_on, "notes": "God fremdrift; bestyrelsen er etableret."},

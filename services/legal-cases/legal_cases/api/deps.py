@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Path, Request
 
 from common.access import Scope
 from common.auth import CurrentPrincipal, Role
+from common.calendar import danish_date
 from common.errors import PermissionDeniedError
 from legal_cases.api.schemas import (
     AppealOut,
@@ -46,8 +46,6 @@ from legal_cases.domain.deadlines import DeadlineKind
 from legal_cases.domain.decisions import Outcome
 from legal_cases.services.views import CaseView
 from legal_cases.settings import LegalCasesSettings
-
-DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 
 
 def _roles(names: frozenset[str]) -> frozenset[Role]:
@@ -106,7 +104,7 @@ def today_of(request: Request) -> date:
     clock: Callable[[], datetime] = getattr(request.app.state, "clock", None) or (
         lambda: datetime.now(UTC)
     )
-    return clock().astimezone(DANISH_TIME).date()
+    return danish_date(clock())
 
 
 SettingsDep = Annotated[LegalCasesSettings, Depends(settings_of)]

@@ -22,8 +22,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from common.calendar import danish_date
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
 from common.events.contracts import to_envelope
@@ -38,13 +38,7 @@ from legal_cases.services.core import SYSTEM, audit, decision_trigger
 from legal_cases.services.ports import OutboxRecorder
 
 Clock = Callable[[], datetime]
-DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 BATCH = 200
-
-
-def legal_today(clock: Clock) -> date:
-    """The legal date is the date in Denmark."""
-    return clock().astimezone(DANISH_TIME).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +174,7 @@ async def _evaluate_reports(database: Database, now: datetime, today: date) -> i
 
 async def run_round(database: Database, clock: Clock) -> RoundResult:
     now = clock()
-    today = legal_today(clock)
+    today = danish_date(clock())  # the legal date is the date in Denmark
     return RoundResult(
         replies_lapsed=await _lapse(database, DeadlineKind.REPLY, today),
         questions_lapsed=await _lapse(database, DeadlineKind.QUESTION, today),

@@ -5,25 +5,25 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
+from common.calendar import DANISH_TIME
+
 LOCALE: Final = "da_DK"
-TIME_ZONE: Final = ZoneInfo("Europe/Copenhagen")
 
 
 def danish_date(value: date | datetime) -> str:
     """``24. november 2026``; a timestamp is first taken to Danish local time."""
     if isinstance(value, datetime):
-        return format_datetime(value, format="d. MMMM y", tzinfo=TIME_ZONE, locale=LOCALE)
+        return format_datetime(value, format="d. MMMM y", tzinfo=DANISH_TIME, locale=LOCALE)
     return format_date(value, format="d. MMMM y", locale=LOCALE)
 
 
 def danish_datetime(value: datetime) -> str:
     """``24. november 2026 kl. 15.05`` in Danish local time."""
-    return format_datetime(value, format="d. MMMM y 'kl.' HH.mm", tzinfo=TIME_ZONE, locale=LOCALE)
+    return format_datetime(value, format="d. MMMM y 'kl.' HH.mm", tzinfo=DANISH_TIME, locale=LOCALE)
 
 
 def danish_amount(value: Decimal | int | str) -> str:

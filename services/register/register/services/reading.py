@@ -25,12 +25,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 import xlsxwriter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from common.access import Scope
+from common.calendar import DANISH_TIME, danish_date
 from common.errors import NotFoundError
 from common.exports import csv_writer, write_row
 from common.money import to_dkk
@@ -45,12 +45,10 @@ from register.db.queries_history import (
 from register.domain.access import sees_tenant_names
 from register.domain.codes import RENT_FORMING
 
-DANISH_TIME: Final = ZoneInfo("Europe/Copenhagen")
-
 
 def today() -> date:
     """Today in Denmark (the default reporting date)."""
-    return datetime.now(DANISH_TIME).date()
+    return danish_date()
 
 
 # --- wire names (the LBF webservice's Danish field names) --------------------------------------

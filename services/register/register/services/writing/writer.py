@@ -7,12 +7,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
+from common.calendar import danish_date
 from common.errors import DomainError, FieldError, StaleVersionError
 from common.problems import json_pointer
 from register.db.writing import (
@@ -49,8 +49,6 @@ from register.services.writing.master_data import (
 )
 from register.services.writing.shared import Planning
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
-
 log = structlog.get_logger(__name__)
 
 Planner = Callable[[Planning, BatchItem, WriteState, WriteSet], WriteOutcome]
@@ -63,10 +61,6 @@ PLANNERS: dict[EntityType, Planner] = {
     EntityType.LEASE: plan_lease,
     EntityType.HOUSING_EXPENSE: plan_expense,
 }
-
-
-def today_in_denmark() -> date:
-    return datetime.now(COPENHAGEN).date()
 
 
 def _unstorable(item: BatchItem, error: FlushError) -> DomainError:
@@ -100,7 +94,7 @@ class RecordWriter:
         self.repo = RecordWriteRepository(session)
         self.scope = scope
         self.submission_id = submission_id
-        self.planning = Planning(scope, today or today_in_denmark())
+        self.planning = Planning(scope, today or danish_date())
         self._now: datetime | None = None
 
     async def _write_set(self) -> WriteSet:
