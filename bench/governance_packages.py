@@ -58,9 +58,10 @@ from common.events.contracts import (
     to_envelope,
 )
 from common.events.envelope import Envelope
+from common.pdf import render_pdf
 from governance.domain.catalogue import STANDARD_QUESTIONS
 from governance.events.incoming import consumers
-from governance.services.documents import package_document, render_pdf
+from governance.services.documents import package_document
 from governance.services.forms import replace_catalogue
 from governance.services.packages import generate_packages
 from register_synthetic import SyntheticRegister

@@ -8,12 +8,11 @@ from fastapi import APIRouter, Query, Response
 
 from allocation.api.deps import IdPath, SocialScope, agreement_out
 from allocation.api.schemas import ID_PATTERN, AgreementIn, AgreementOut
-from allocation.db.models import AgreementRow
 from allocation.services import agreements
+from allocation.services.documents import agreement_html
 from common.app import UnitOfWorkDep
-from common.money import format_date_da
-from common.municipalities import MUNICIPALITIES
 from common.paging import Cursor, Limit, Page
+from common.pdf import render_pdf_async
 from common.problems import problem_responses
 
 router = APIRouter(tags=["agreements"])
@@ -124,54 +123,19 @@ async def public_agreement(agreement_id: IdPath, uow: UnitOfWorkDep) -> Agreemen
     return agreement_out(row)
 
 
-HOUSING_TYPES_DA = {"family": "familieboliger", "youth": "ungdomsboliger"}
-
-
-def agreement_document(row: AgreementRow) -> str:
-    """The agreement as a plain Danish text document (agreements must be public)."""
-    municipality = MUNICIPALITIES.get(row.municipality_code, row.municipality_code)
-    kind = HOUSING_TYPES_DA.get(row.housing_type, row.housing_type)
-    if row.kind == "quota":
-        numerator, _, denominator = (row.share or "1/4").partition("/")
-        right = (
-            f"Kommunen har ret til at anvise {numerator} af hver {denominator} ledige {kind} "
-            f"hos boligorganisationen i kommunen"
-            + (" efter aftale med boligorganisationen." if row.organisation_consent else ".")
-        )
-    else:
-        right = f"Kommunen anviser følgende {kind}, hver gang de bliver ledige: " + ", ".join(
-            row.dwelling_ids or ()
-        )
-    period = (
-        f"fra {format_date_da(row.valid_from)} til {format_date_da(row.valid_to)}"
-        if row.valid_to
-        else f"fra {format_date_da(row.valid_from)} og indtil videre"
-    )
-    return (
-        f"Udlejningsaftale {row.id}\n\n"
-        f"Parter: {municipality} (kommunekode {row.municipality_code}) og boligorganisation "
-        f"{row.organisation_id}.\n\n"
-        f"{right}\n\n"
-        f"Aftalen gælder {period}.\n\n"
-        "Kommunen betaler lejen fra det tidspunkt, hvor en ledig bolig er til rådighed for "
-        "kommunen, og indtil udlejning sker, og garanterer for lejerens istandsættelse ved "
-        "fraflytning.\n"
-    )
-
-
 @router.get(
     "/public/agreements/{agreement_id}/document",
     response_class=Response,
     responses={
-        200: {"content": {"text/plain": {}}, "description": "The agreement as a text document"},
+        200: {"content": {"application/pdf": {}}, "description": "The agreement as a PDF"},
         **problem_responses({404: "No such agreement"}),
     },
-    summary="The agreement as a downloadable Danish document, without a token",
+    summary="The agreement as a downloadable Danish PDF, without a token",
 )
 async def public_agreement_document(agreement_id: IdPath, uow: UnitOfWorkDep) -> Response:
     row, _ = await agreements.get_agreement(uow, None, agreement_id)
     return Response(
-        agreement_document(row),
-        media_type="text/plain; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="udlejningsaftale-{row.id}.txt"'},
+        await render_pdf_async(agreement_html(row)),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="udlejningsaftale-{row.id}.pdf"'},
     )

@@ -8,6 +8,7 @@ from datetime import date
 
 from common.events.contracts import OfferAnsweredV1, OfferOpenedV1
 from common.events.envelope import Envelope
+from common.testing.documents import pdf_text
 
 from .support import (
     API,
@@ -270,20 +271,36 @@ class TestRegisterAllocationType:
 
 
 class TestAgreementDocument:
-    async def test_the_public_document_in_danish(self, allocation_client, tokens):
+    async def test_the_public_document_is_a_danish_pdf(self, allocation_client, tokens):
         client = await allocation_client()
         agreement = await make_agreement(client, tokens, valid_to="2030-12-31")
         response = await client.get(f"{API}/public/agreements/{agreement['id']}/document")
         assert response.status_code == 200
-        assert response.headers["content-type"] == "text/plain; charset=utf-8"
-        assert "attachment" in response.headers["content-disposition"]
-        text = response.text
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.headers["content-disposition"] == (
+            f'attachment; filename="udlejningsaftale-{agreement["id"]}.pdf"'
+        )
+        text = pdf_text(response.content, single_spaced=True)
         assert text.startswith(f"Udlejningsaftale {agreement['id']}")
-        assert "København (kommunekode 101) og boligorganisation BO-1" in text
+        assert "København (kommunekode 101)" in text
+        assert "Boligorganisation BO-1" in text
         assert "1 af hver 4 ledige familieboliger" in text
         assert "fra 1. januar 2027 til 31. december 2030" in text
+        assert "garanterer for lejerens istandsættelse" in text
         missing = await client.get(f"{API}/public/agreements/agr-none/document")
         assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
+
+    async def test_a_specific_agreement_lists_its_dwellings(self, allocation_client, tokens):
+        client = await allocation_client()
+        agreement = await make_agreement(
+            client, tokens, kind="listed", share=None, dwelling_ids=["dw-7", "dw-9"]
+        )
+        response = await client.get(f"{API}/public/agreements/{agreement['id']}/document")
+        text = pdf_text(response.content, single_spaced=True)
+        assert "Kommunen anviser følgende familieboliger, hver gang de bliver ledige:" in text
+        assert "Bolig dw-7 Bolig dw-9" in text
+        assert "og indtil videre" in text
 
 
 class TestRestorationGuarantee:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from common.access import Scope
 from common.app import UnitOfWorkDep
 from common.paging import Limit
+from common.pdf import render_pdf_async
 from common.problems import problem_responses
 from governance.api.deps import GovernanceScope, PackageIdPath, figures_out
 from governance.api.schemas import ID_PATTERN, FigureOut
@@ -59,7 +60,7 @@ async def package_pdf(
     document = await documents.package_document(uow.session, scope, package_id, form)
     # Read-only: end the transaction so the connection is free while the PDF renders.
     await uow.rollback()
-    pdf = await documents.render_pdf_async(document.html)
+    pdf = await render_pdf_async(document.html)
     return Response(
         pdf,
         media_type="application/pdf",

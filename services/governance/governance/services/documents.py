@@ -8,7 +8,6 @@ the event loop keeps serving.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -119,14 +118,3 @@ async def package_document(
     )
     suffix = "" if form_key is None else f"-{form_key}"
     return Document(filename=f"{package.id}{suffix}.pdf", html=html)
-
-
-def render_pdf(html: str) -> bytes:
-    import weasyprint  # imported lazily: loading Pango takes a moment
-
-    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
-    return pdf
-
-
-async def render_pdf_async(html: str) -> bytes:
-    return await asyncio.to_thread(render_pdf, html)

@@ -11,6 +11,7 @@ import pypdf
 import pytest
 
 from common.events.contracts import CriticalColour
+from common.testing.documents import pdf_text
 
 from .support import (
     API,
@@ -58,11 +59,6 @@ async def client(governance_client, governance_db, tokens):
     )
     await open_year(client, tokens)
     return client
-
-
-def pdf_text(content: bytes) -> str:
-    reader = pypdf.PdfReader(io.BytesIO(content))
-    return "\n".join(page.extract_text() for page in reader.pages)
 
 
 def attach(

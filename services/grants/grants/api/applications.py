@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from common.app import UnitOfWorkDep
 from common.calendar import danish_date
 from common.paging import Cursor, Limit, Page
+from common.pdf import render_pdf_async
 from common.problems import problem_responses
 from common.versioning import etag, parse_if_match
 from grants.api.deps import (
@@ -539,7 +540,7 @@ async def case_pdf(
     document = await documents.case_document(uow, scope, application_id)
     # Read-only: end the transaction so the connection is free while the PDF renders.
     await uow.rollback()
-    pdf = await documents.render_pdf_async(document.html)
+    pdf = await render_pdf_async(document.html)
     return Response(
         pdf,
         media_type="application/pdf",

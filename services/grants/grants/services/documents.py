@@ -5,7 +5,6 @@ a worker thread so the event loop keeps serving."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -105,14 +104,3 @@ async def case_document(uow: UnitOfWork, scope: Scope, application_id: str) -> D
         )
     )
     return Document(filename=f"{a.id}.pdf", html=html)
-
-
-def render_pdf(html: str) -> bytes:
-    import weasyprint  # imported lazily: loading Pango takes a moment
-
-    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
-    return pdf
-
-
-async def render_pdf_async(html: str) -> bytes:
-    return await asyncio.to_thread(render_pdf, html)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Response
 from common.app import UnitOfWorkDep
 from common.dates import WireDate
 from common.paging import Cursor, Limit
+from common.pdf import render_pdf_async
 from common.problems import problem_responses
 from legal_cases.api.deps import (
     CaseIdPath,
@@ -219,7 +220,7 @@ async def get_document(
 async def decision_letter(case_id: CaseIdPath, viewer: CaseReader, uow: UnitOfWorkDep) -> Response:
     """The decision letter (PDF) with reasons, votes if split, fees and appeal guidance."""
     html = await letters.decision_letter_html(CaseRepository(uow.session), viewer, case_id)
-    pdf = await letters.render_pdf_async(html)
+    pdf = await render_pdf_async(html)
     return Response(
         content=pdf,
         media_type="application/pdf",

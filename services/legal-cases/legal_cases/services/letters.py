@@ -4,7 +4,6 @@ CPU-bound rendering runs in a worker thread."""
 
 from __future__ import annotations
 
-import asyncio
 from functools import cache
 
 import jinja2
@@ -77,14 +76,3 @@ async def decision_letter_html(repo: CaseRepository, viewer: Viewer, case_id: st
             fee_labels=FEES,
         )
     )
-
-
-def render_pdf(html: str) -> bytes:
-    import weasyprint  # imported lazily: loading Pango takes a moment
-
-    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
-    return pdf
-
-
-async def render_pdf_async(html: str) -> bytes:
-    return await asyncio.to_thread(render_pdf, html)

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
-from pypdf import PdfReader
+from common.testing.documents import pdf_text
 
 from .support import API, STRANGER, act, decision_body, file_case, kind, party, tribunal
-
-
-def text_of(pdf: bytes) -> str:
-    return " ".join(
-        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages
-    )
 
 
 class TestDecisionLetter:
@@ -37,7 +30,7 @@ class TestDecisionLetter:
         response = await client.get(f"{API}/cases/{case_id}/decision.pdf", headers=party(tokens))
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/pdf"
-        text = text_of(response.content)
+        text = pdf_text(response.content, single_spaced=True)
         assert "Huslejenævnet i Frederiksberg" in text
         assert "Afgørelse af 20. november 2026" in text
         assert "Klageren får fuldt medhold." in text
