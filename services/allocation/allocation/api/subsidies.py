@@ -65,28 +65,28 @@ async def set_frame(
     scope: SubsidyScope,
     uow: UnitOfWorkDep,
 ) -> FrameOut:
-    await subsidies.set_frame(uow, scope, municipality_code, year, body.dwellings)
-    [(frame, used)] = [
-        (f, u)
-        for f, u in await subsidies.frames(uow, scope, year)
-        if f.municipality_code == municipality_code
-    ]
+    used = await subsidies.set_frame(uow, scope, municipality_code, year, body.dwellings)
     return FrameOut(
-        municipality_code=frame.municipality_code,
-        year=frame.year,
-        dwellings=frame.dwellings,
+        municipality_code=municipality_code,
+        year=year,
+        dwellings=body.dwellings,
         used=used,
-        left=max(frame.dwellings - used, 0),
+        left=body.dwellings - used,
     )
 
 
 @router.get(
-    "/frames", response_model=list[FrameOut], responses=READ, summary="Frames, used and left"
+    "/frames", response_model=Page[FrameOut], responses=READ, summary="Frames, used and left"
 )
 async def list_frames(
-    scope: SubsidyScope, uow: UnitOfWorkDep, year: YearQuery = None
-) -> list[FrameOut]:
-    return [
+    scope: SubsidyScope,
+    uow: UnitOfWorkDep,
+    year: YearQuery = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[FrameOut]:
+    page = await subsidies.frames(uow, scope, year, cursor, limit)
+    items = [
         FrameOut(
             municipality_code=f.municipality_code,
             year=f.year,
@@ -94,8 +94,9 @@ async def list_frames(
             used=used,
             left=max(f.dwellings - used, 0),
         )
-        for f, used in await subsidies.frames(uow, scope, year)
+        for f, used in page.rows
     ]
+    return Page(items=items, next_cursor=page.next_cursor)
 
 
 @router.post(
@@ -183,14 +184,19 @@ async def apply_for_frame(
 
 @router.get(
     "/frame-applications",
-    response_model=list[FrameApplicationOut],
+    response_model=Page[FrameApplicationOut],
     responses=READ,
     summary="Frame applications with what was granted (the fund: all)",
 )
 async def list_frame_applications(
-    scope: SubsidyScope, uow: UnitOfWorkDep, year: YearQuery = None
-) -> list[FrameApplicationOut]:
-    return [
+    scope: SubsidyScope,
+    uow: UnitOfWorkDep,
+    year: YearQuery = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[FrameApplicationOut]:
+    page = await subsidies.frame_applications(uow, scope, year, cursor, limit)
+    items = [
         FrameApplicationOut(
             municipality_code=row.municipality_code,
             year=row.year,
@@ -198,5 +204,6 @@ async def list_frame_applications(
             granted=granted,
             applied_at=row.applied_at,
         )
-        for row, granted in await subsidies.frame_applications(uow, scope, year)
+        for row, granted in page.rows
     ]
+    return Page(items=items, next_cursor=page.next_cursor)

@@ -484,8 +484,13 @@ class Repository:
         return result.one_or_none()
 
     async def frames(
-        self, condition: ColumnElement[bool], year: int | None
+        self,
+        condition: ColumnElement[bool],
+        year: int | None,
+        after: list[Any] | None = None,
+        limit: int | None = None,
     ) -> Sequence[tuple[FrameRow, int]]:
+        """Frames with their use by year, then municipality; a page of ``limit`` + 1, or all."""
         used = (
             select(func.count())
             .where(
@@ -497,8 +502,12 @@ class Repository:
         query = select(FrameRow, used).where(condition)
         if year is not None:
             query = query.where(FrameRow.year == year)
+        if after is not None:
+            query = query.where(tuple_(FrameRow.year, FrameRow.municipality_code) > tuple_(*after))
         result = await self.session.execute(
-            query.order_by(FrameRow.year, FrameRow.municipality_code)
+            query.order_by(FrameRow.year, FrameRow.municipality_code).limit(
+                None if limit is None else limit + 1
+            )
         )
         return [(row[0], int(row[1])) for row in result.all()]
 
@@ -699,7 +708,7 @@ class Repository:
         return await self.session.get(FrameApplicationRow, (municipality_code, year))
 
     async def frame_applications(
-        self, condition: ColumnElement[bool], year: int | None
+        self, condition: ColumnElement[bool], year: int | None, after: list[Any] | None, limit: int
     ) -> Sequence[tuple[FrameApplicationRow, int | None]]:
         granted = (
             select(FrameRow.dwellings)
@@ -712,8 +721,13 @@ class Repository:
         query = select(FrameApplicationRow, granted).where(condition)
         if year is not None:
             query = query.where(FrameApplicationRow.year == year)
+        if after is not None:
+            key = tuple_(FrameApplicationRow.year, FrameApplicationRow.municipality_code)
+            query = query.where(key > tuple_(*after))
         result = await self.session.execute(
-            query.order_by(FrameApplicationRow.year, FrameApplicationRow.municipality_code)
+            query.order_by(FrameApplicationRow.year, FrameApplicationRow.municipality_code).limit(
+                limit + 1
+            )
         )
         return [(row[0], row[1]) for row in result.all()]
 

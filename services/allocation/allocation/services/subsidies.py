@@ -75,19 +75,23 @@ async def apply_for_frame(
 
 
 async def frame_applications(
-    uow: UnitOfWork, scope: Scope, year: int | None
-) -> list[tuple[FrameApplicationRow, int | None]]:
-    """Applications with what was granted: a municipality its own, the fund all."""
-    return list(
-        await Repository(uow.session).frame_applications(
-            scope.filter(None, FrameApplicationRow.municipality_code), year
-        )
+    uow: UnitOfWork, scope: Scope, year: int | None, cursor: str | None, limit: int
+) -> PageOf[tuple[FrameApplicationRow, int | None]]:
+    """Applications with what was granted: a municipality its own, the fund all; by year, then
+    municipality."""
+    rows = await Repository(uow.session).frame_applications(
+        scope.filter(None, FrameApplicationRow.municipality_code),
+        year,
+        decode_cursor(cursor, int, str),
+        limit,
     )
+    return page_of(rows, limit, key=lambda r: (r[0].year, r[0].municipality_code))
 
 
 async def set_frame(
     uow: UnitOfWork, scope: Scope, municipality_code: str, year: int, dwellings: int
-) -> None:
+) -> int:
+    """Set the frame; returns how many subsidies already use it."""
     scope.require(FUND, "grant subsidy frames")
     repo = Repository(uow.session)
     current = await repo.frame_for_update(municipality_code, year)
@@ -105,13 +109,18 @@ async def set_frame(
         scope.subject,
         f"Frame {dwellings} dwellings (was {current.dwellings if current else 'none'}).",
     )
+    return used
 
 
-async def frames(uow: UnitOfWork, scope: Scope, year: int | None) -> list[tuple[FrameRow, int]]:
-    """Frames with their use: a municipality its own, the fund nationally."""
-    return list(
-        await Repository(uow.session).frames(scope.filter(None, FrameRow.municipality_code), year)
+async def frames(
+    uow: UnitOfWork, scope: Scope, year: int | None, cursor: str | None, limit: int
+) -> PageOf[tuple[FrameRow, int]]:
+    """Frames with their use: a municipality its own, the fund nationally; by year, then
+    municipality."""
+    rows = await Repository(uow.session).frames(
+        scope.filter(None, FrameRow.municipality_code), year, decode_cursor(cursor, int, str), limit
     )
+    return page_of(rows, limit, key=lambda r: (r[0].year, r[0].municipality_code))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from allocation.db.models import FrameRow
 from allocation.db.repositories import Repository
 from allocation.domain.offers import bucket_counts
 from allocation.services.roles import SUBSIDY_READERS
-from allocation.services.subsidies import frames
 from common.access import Scope
 from common.db.uow import UnitOfWork
 
@@ -33,7 +33,7 @@ async def summary(uow: UnitOfWork, scope: Scope, today: date) -> Summary:
     repo = Repository(uow.session)
     received = await repo.open_offers_by_age(scope.municipality_code)
     ages = [(max((today - day).days, 0), n) for day, n in received]  # never negative
-    frame_rows = await frames(uow, scope, None)
+    frame_rows = await repo.frames(scope.filter(None, FrameRow.municipality_code), None)
     return Summary(
         scope.municipality_code,
         bucket_counts(ages),

@@ -149,9 +149,6 @@ LISTS = {
     ),
     "/vacancy-reports": dict(m101=1, m147=0, **{"BO-1": "403"}, fund=1, **{"LL-1": 1, "LL-2": 0}),
     "/private/rounds": dict(m101=1, m147=0, **{"BO-1": "403"}, fund=1, **{"LL-1": 1, "LL-2": 0}),
-}
-PLAIN_LISTS = {
-    # list endpoints answering a JSON array
     "/frames": dict(m101=1, m147=0, **{"BO-1": "403"}, fund=1, **{"LL-1": "403"}),
     "/frame-applications": dict(m101=1, m147=0, **{"BO-1": "403"}, fund=1, **{"LL-1": "403"}),
 }
@@ -180,17 +177,6 @@ class TestAccessMatrix:
             else:
                 assert response.status_code == 200, (caller, response.text)
                 assert len(response.json()["items"]) == expected, caller
-
-    @pytest.mark.parametrize("path", list(PLAIN_LISTS))
-    async def test_plain_lists_per_role(self, world, tokens, path):
-        client, _ = world
-        for caller, expected in PLAIN_LISTS[path].items():
-            response = await client.get(API + path, headers=HEADERS[caller](tokens))
-            if isinstance(expected, str):
-                assert response.status_code == int(expected), caller
-            else:
-                assert response.status_code == 200, (caller, response.text)
-                assert len(response.json()) == expected, caller
 
     async def test_the_summary_is_for_municipalities_and_the_fund(self, world, tokens):
         client, _ = world

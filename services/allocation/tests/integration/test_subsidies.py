@@ -131,7 +131,7 @@ class TestFrames:
         await client.put(f"{API}/frames/147/2027", json={"dwellings": 350}, headers=fund(tokens))
         await apply(allocation_db, vacancy("dw-1"))
         await grant(client, tokens, "dw-1")
-        national = (await client.get(f"{API}/frames", headers=fund(tokens))).json()
+        national = (await client.get(f"{API}/frames", headers=fund(tokens))).json()["items"]
         assert [
             (f["municipality_code"], f["dwellings"], f["used"], f["left"]) for f in national
         ] == [
@@ -139,11 +139,34 @@ class TestFrames:
             ("147", 350, 0, 350),
         ]
         own = (await client.get(f"{API}/frames", headers=municipality(tokens, "147"))).json()
-        assert [f["municipality_code"] for f in own] == ["147"]
+        assert [f["municipality_code"] for f in own["items"]] == ["147"]
         summary = (await client.get(f"{API}/summary", headers=municipality(tokens))).json()
         assert summary["frames"] == [
             {"municipality_code": "101", "year": 2027, "dwellings": 6, "used": 1, "left": 5}
         ]
+
+    async def test_frames_page_by_year_then_municipality(self, allocation_client, tokens):
+        client = await allocation_client()
+        for code, year in (("147", 2028), ("101", 2027), ("147", 2027), ("101", 2028)):
+            await client.put(
+                f"{API}/frames/{code}/{year}", json={"dwellings": 3}, headers=fund(tokens)
+            )
+        seen, cursor = [], None
+        while True:
+            params = {"limit": 1} | ({"cursor": cursor} if cursor else {})
+            page = (await client.get(f"{API}/frames", params=params, headers=fund(tokens))).json()
+            seen += [(f["year"], f["municipality_code"]) for f in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == [(2027, "101"), (2027, "147"), (2028, "101"), (2028, "147")]
+        only_2028 = await client.get(f"{API}/frames", params={"year": 2028}, headers=fund(tokens))
+        assert [f["municipality_code"] for f in only_2028.json()["items"]] == ["101", "147"]
+        forged = await client.get(
+            f"{API}/frames", params={"cursor": "bm9wZQ"}, headers=fund(tokens)
+        )
+        assert forged.status_code == 422
+        assert forged.headers["content-type"] == "application/problem+json"
 
     async def test_only_the_fund_grants_frames(self, allocation_client, tokens):
         client = await allocation_client()
@@ -178,14 +201,16 @@ class TestFrameApplications:
         )
         await client.put(f"{API}/frames/101/2027", json={"dwellings": 25}, headers=fund(tokens))
         national = (await client.get(f"{API}/frame-applications", headers=fund(tokens))).json()
-        assert [(a["municipality_code"], a["dwellings"], a["granted"]) for a in national] == [
+        assert [
+            (a["municipality_code"], a["dwellings"], a["granted"]) for a in national["items"]
+        ] == [
             ("101", 40, 25),
             ("147", 6, None),
         ]
         own = (
             await client.get(f"{API}/frame-applications", headers=municipality(tokens, "147"))
         ).json()
-        assert [a["municipality_code"] for a in own] == ["147"]
+        assert [a["municipality_code"] for a in own["items"]] == ["147"]
         refused = await client.post(
             f"{API}/frame-applications",
             json={"year": 2027, "dwellings": 1},
