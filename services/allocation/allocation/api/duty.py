@@ -130,7 +130,8 @@ async def decide(
     row = await duty.decide_report(
         uow,
         scope,
-        duty.Decision(report_id, body.allocate_case_reference, body.extended_until, body.reason),
+        report_id,
+        duty.Decision(body.allocate_case_reference, body.extended_until, body.reason),
         today(),
     )
     return report_out(row)
@@ -156,11 +157,32 @@ async def long_vacancies(
                 housing_type=r.housing_type,
                 vacant_from=r.vacant_from,
                 age_days=age_days(r.vacant_from, now),
+                decision=None if report is None else report_out(report),
             )
-            for r in page.rows
+            for r, report in page.rows
         ],
         next_cursor=page.next_cursor,
     )
+
+
+@router.post(
+    "/long-vacancies/{dwelling_id}/decision",
+    response_model=VacancyReportOut,
+    responses=WRITE,
+    summary="Allocate a home seeker to a social dwelling vacant over 6 weeks (§ 5(3)) or grant a "
+    "further deadline (§ 5(5))",
+)
+async def decide_long_vacancy(
+    dwelling_id: IdPath, body: ReportDecisionIn, scope: PrivateScope, uow: UnitOfWorkDep
+) -> VacancyReportOut:
+    row = await duty.decide_long_vacancy(
+        uow,
+        scope,
+        dwelling_id,
+        duty.Decision(body.allocate_case_reference, body.extended_until, body.reason),
+        today(),
+    )
+    return report_out(row)
 
 
 @router.post(

@@ -297,6 +297,10 @@ class LongVacancyOut(BaseModel):
     housing_type: str
     vacant_from: date
     age_days: int
+    decision: VacancyReportOut | None = Field(
+        description="The municipality's § 5 decision (allocated or a further deadline), once "
+        "made with POST /long-vacancies/{dwelling_id}/decision; null until then."
+    )
 
 
 class RoundIn(In):

@@ -339,6 +339,9 @@ class VacancyReportRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(Text, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # A social dwelling's report is derived from the register's vacancy (landlord_id is then the
+    # housing organisation, dwelling_ref the register's dwelling id); null for a landlord's report.
+    vacancy_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
 
 
 class RestorationClaimRow(Base):

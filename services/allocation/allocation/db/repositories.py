@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Select, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -645,6 +645,20 @@ class Repository:
         result = await self.session.scalars(query.order_by(VacancyReportRow.id).limit(limit + 1))
         return result.all()
 
+    def _still_vacant(self, vacant_before: date) -> Select[VacancyRow, VacancyReportRow]:
+        """Social dwellings still vacant (same lease, a flag set) since before the day given,
+        with the § 5 report derived from the vacancy, if the municipality made one."""
+        return (
+            select(VacancyRow, VacancyReportRow)
+            .join(DwellingRow, DwellingRow.id == VacancyRow.dwelling_id)
+            .outerjoin(VacancyReportRow, VacancyReportRow.vacancy_id == VacancyRow.id)
+            .where(
+                DwellingRow.vacant.is_(True),
+                DwellingRow.lease_id == VacancyRow.lease_id,
+                VacancyRow.vacant_from < vacant_before,
+            )
+        )
+
     async def long_social_vacancies(
         self,
         condition: ColumnElement[bool],
@@ -652,22 +666,20 @@ class Repository:
         *,
         after: list[Any] | None,
         limit: int,
-    ) -> Sequence[VacancyRow]:
-        """Social dwellings still vacant (same lease, a flag set) since before the day given."""
-        query = (
-            select(VacancyRow)
-            .join(DwellingRow, DwellingRow.id == VacancyRow.dwelling_id)
-            .where(
-                condition,
-                DwellingRow.vacant.is_(True),
-                DwellingRow.lease_id == VacancyRow.lease_id,
-                VacancyRow.vacant_from < vacant_before,
-            )
-        )
+    ) -> Sequence[tuple[VacancyRow, VacancyReportRow | None]]:
+        query = self._still_vacant(vacant_before).where(condition)
         if after is not None:
             query = query.where(VacancyRow.id > after[0])
-        result = await self.session.scalars(query.order_by(VacancyRow.id).limit(limit + 1))
-        return result.all()
+        result = await self.session.execute(query.order_by(VacancyRow.id).limit(limit + 1))
+        return [(row[0], row[1]) for row in result.all()]
+
+    async def long_social_vacancy(
+        self, dwelling_id: str, vacant_before: date
+    ) -> tuple[VacancyRow, VacancyReportRow | None] | None:
+        """The dwelling's current vacancy if it is over the § 5 limit, locked with its report."""
+        query = self._still_vacant(vacant_before).where(VacancyRow.dwelling_id == dwelling_id)
+        row = (await self.session.execute(query.with_for_update(of=VacancyRow))).first()
+        return None if row is None else (row[0], row[1])
 
     async def invitation_round(self, round_id: str) -> InvitationRoundRow | None:
         return await self.session.get(InvitationRoundRow, round_id)

@@ -14,6 +14,7 @@ from allocation.domain.duty import (
     ReportStatus,
     check_decision,
     check_reportable,
+    duty_arises,
 )
 from allocation.domain.errors import NoticeRuleError, PropertyNotFoundError
 from allocation.domain.offers import check_case_reference
@@ -63,20 +64,67 @@ async def report_vacancy(
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    report_id: str
     allocate_case_reference: str | None
     extended_until: date | None
     reason: str | None
 
 
 async def decide_report(
-    uow: UnitOfWork, scope: Scope, command: Decision, today: date
+    uow: UnitOfWork, scope: Scope, report_id: str, command: Decision, today: date
 ) -> VacancyReportRow:
     scope.require(MUNICIPALITY, "decide on vacancy reports")
     repo = Repository(uow.session)
-    row = await repo.vacancy_report(command.report_id)
+    row = await repo.vacancy_report(report_id)
     if row is None or not scope.sees(row.landlord_id, row.municipality_code):
-        raise PropertyNotFoundError(f"Report {command.report_id} was not found.")
+        raise PropertyNotFoundError(f"Report {report_id} was not found.")
+    await _decide(repo, scope, row, command, today)
+    return row
+
+
+async def decide_long_vacancy(
+    uow: UnitOfWork, scope: Scope, dwelling_id: str, command: Decision, today: date
+) -> VacancyReportRow:
+    """§ 5 for a social dwelling: its report is the register's vacancy itself (the housing
+    organisation's duty to report, § 5(2)); the municipality decides on it like on a landlord's
+    report, once."""
+    scope.require(MUNICIPALITY, "decide on vacancy reports")
+    repo = Repository(uow.session)
+    found = await repo.long_social_vacancy(dwelling_id, today - timedelta(weeks=DUTY_WEEKS))
+    if found is None or not scope.sees(found[0].organisation_id, found[0].municipality_code):
+        raise PropertyNotFoundError(
+            f"Dwelling {dwelling_id} is not vacant for more than 6 weeks in your municipality "
+            "by the register's latest events."
+        )
+    vacancy, report = found
+    if report is None:
+        report = VacancyReportRow(
+            id=new_id("vrep"),
+            municipality_code=vacancy.municipality_code,
+            landlord_id=vacancy.organisation_id,
+            dwelling_ref=vacancy.dwelling_id,
+            vacant_since=vacancy.vacant_from,
+            reported_on=duty_arises(vacancy.vacant_from),
+            status=ReportStatus.REPORTED.value,
+            created_by="register",
+            version=1,
+            vacancy_id=vacancy.id,
+        )
+        await repo.add(report)
+        await repo.log(
+            "vacancy_report",
+            report.id,
+            "reported",
+            "register",
+            f"{report.dwelling_ref} of {report.landlord_id} vacant since {report.vacant_since} "
+            "by the register (§ 5(2)).",
+        )
+    await _decide(repo, scope, report, command, today)
+    return report
+
+
+async def _decide(
+    repo: Repository, scope: Scope, row: VacancyReportRow, command: Decision, today: date
+) -> None:
     if (command.allocate_case_reference is None) == (command.extended_until is None):
         raise NoticeRuleError(
             "Give either allocate_case_reference (§ 5(3)) or extended_until with a reason "
@@ -96,7 +144,6 @@ async def decide_report(
         detail = f"Further deadline until {row.extended_until}: {row.reason} (§ 5(5))."
     row.version += 1
     await repo.log("vacancy_report", row.id, row.status, scope.subject, detail)
-    return row
 
 
 async def list_reports(
@@ -113,7 +160,7 @@ async def list_reports(
 
 async def long_social_vacancies(
     uow: UnitOfWork, scope: Scope, today: date, *, cursor: str | None, limit: int
-) -> PageOf[VacancyRow]:
+) -> PageOf[tuple[VacancyRow, VacancyReportRow | None]]:
     """Social dwellings the register shows vacant for more than 6 weeks (derived from its
     vacancy events; the housing organisation's duty under § 5(2))."""
     after = decode_cursor(cursor, int)
@@ -123,4 +170,4 @@ async def long_social_vacancies(
         after=after,
         limit=limit,
     )
-    return page_of(rows, limit, key=lambda r: (r.id,))
+    return page_of(rows, limit, key=lambda r: (r[0].id,))

@@ -11,7 +11,7 @@ import openpyxl
 from allocation.services.core import today
 from common.testing.exports import xlsx_cells
 
-from .support import API, AT, apply, fund, landlord, municipality, post, sql, vacancy
+from .support import API, AT, apply, fund, landlord, municipality, org, post, sql, vacancy
 from .test_private_rentals import make_property
 
 
@@ -83,6 +83,92 @@ class TestVacancyDuty:
         )
         found = (await client.get(f"{API}/long-vacancies", headers=municipality(tokens))).json()
         assert found["items"] == []
+
+    async def test_the_municipality_decides_on_a_long_social_vacancy_once(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        vacant_from = today() - timedelta(days=60)
+        await apply(
+            allocation_db,
+            vacancy("long", lease_id="L-long", end=vacant_from - timedelta(days=1)),
+            vacancy("short", lease_id="L-short", end=today() - timedelta(days=5)),
+        )
+        path = f"{API}/long-vacancies/long/decision"
+        extend = {
+            "extended_until": (today() + timedelta(days=30)).isoformat(),
+            "reason": "Ombygning",
+        }
+        # only the municipality decides; another municipality does not find the dwelling
+        by_org = await client.post(path, json=extend, headers=post(org(tokens, "BO-1")))
+        assert by_org.status_code == 403
+        other = await client.post(path, json=extend, headers=post(municipality(tokens, "147")))
+        assert other.status_code == 404
+        too_early = await client.post(
+            f"{API}/long-vacancies/short/decision", json=extend, headers=post(municipality(tokens))
+        )
+        assert too_early.status_code == 404
+        assert "more than 6 weeks" in too_early.json()["detail"]
+        decided = await client.post(path, json=extend, headers=post(municipality(tokens)))
+        assert decided.status_code == 200, decided.text
+        report = decided.json()
+        assert (report["landlord_id"], report["dwelling_ref"], report["status"]) == (
+            "BO-1",
+            "long",
+            "extended",
+        )
+        assert report["vacant_since"] == vacant_from.isoformat()
+        assert report["reported_on"] == (vacant_from + timedelta(weeks=6, days=1)).isoformat()
+        assert report["reason"] == "Ombygning"
+        again = await client.post(
+            path, json={"allocate_case_reference": "SAG-9"}, headers=post(municipality(tokens))
+        )
+        assert again.status_code == 422
+        assert "already decided" in again.json()["detail"]
+        # the decision shows on the list, to the municipality and the organisation alike
+        for headers in (municipality(tokens), org(tokens, "BO-1")):
+            listed = (await client.get(f"{API}/long-vacancies", headers=headers)).json()["items"]
+            assert [(v["dwelling_id"], v["decision"]["status"]) for v in listed] == [
+                ("long", "extended")
+            ]
+        reports = (await client.get(f"{API}/vacancy-reports", headers=municipality(tokens))).json()
+        assert [r["id"] for r in reports["items"]] == [report["id"]]
+        log = sql(
+            allocation_db_url,
+            "SELECT action, actor FROM case_log WHERE case_id = %s ORDER BY id",
+            report["id"],
+        )
+        assert log == [("reported", "register"), ("extended", "kommune-101")]
+
+    async def test_a_new_vacancy_of_the_dwelling_needs_a_new_decision(
+        self, allocation_client, allocation_db, tokens
+    ):
+        client = await allocation_client()
+        first_from = today() - timedelta(days=400)
+        await apply(allocation_db, vacancy("dw", lease_id="L-1", end=first_from))
+        allocated = await client.post(
+            f"{API}/long-vacancies/dw/decision",
+            json={"allocate_case_reference": "SAG-1"},
+            headers=post(municipality(tokens)),
+        )
+        assert (allocated.status_code, allocated.json()["case_reference"]) == (200, "SAG-1")
+        # let, then vacant again under the next lease: a new vacancy, a new § 5 report
+        await apply(
+            allocation_db,
+            vacancy("dw", lease_id="L-1", flag=False, at=AT + timedelta(days=1)),
+            vacancy(
+                "dw", lease_id="L-2", end=today() - timedelta(days=50), at=AT + timedelta(days=2)
+            ),
+        )
+        listed = (await client.get(f"{API}/long-vacancies", headers=municipality(tokens))).json()
+        assert [(v["dwelling_id"], v["decision"]) for v in listed["items"]] == [("dw", None)]
+        second = await client.post(
+            f"{API}/long-vacancies/dw/decision",
+            json={"allocate_case_reference": "SAG-2"},
+            headers=post(municipality(tokens)),
+        )
+        assert second.status_code == 200
+        assert second.json()["id"] != allocated.json()["id"]
 
 
 class TestInvitationRound:
