@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -44,6 +44,7 @@ def run(infra, tmp_path_factory):
         data_dir,
         HOUSING_DATABASE_SERVER_URL=server.render_as_string(hide_password=False),
         HOUSING_KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
+        REGISTER_MUNICIPAL_ALLOCATION_SECONDS="0.5",
         **PLATFORM_SETTINGS,
     )
     try:
@@ -195,6 +196,7 @@ class TestAllocationFlow:
         assert len(offer_mails) == 1
         assert dwelling(run) in text_of(offer_mails[0])
         run.tokens["offer"] = found["id"]
+        run.tokens["available_from"] = found["available_from"]
 
     def test_the_municipality_accepts_and_the_organisation_is_told(self, run, http):
         offer_id = run.tokens["offer"]
@@ -215,3 +217,32 @@ class TestAllocationFlow:
             ),
         )
         assert f"SAG-{run.suffix}" not in text_of(mail)
+
+    def test_the_re_letting_is_recorded_as_the_municipalitys_allocation(self, run, http):
+        available_from = date.fromisoformat(run.tokens["available_from"])
+        old, new = submission(run)[4]["record"], f"{dwelling(run)}-lk-2"
+        re_letting = {
+            **old,
+            "LejekontraktUnikIdentifikator": new,
+            "EksternReference": f"ERP-{new}",
+            "LejekontraktStartDato": available_from.isoformat(),
+            "LejekontraktLedigIndikator": False,
+            "Boligudgifter": [
+                {**old["Boligudgifter"][0], "BoligudgiftStartDato": available_from.isoformat()}
+            ],
+        }
+        ended = {**old, "LejekontraktSlutDato": (available_from - timedelta(days=1)).isoformat()}
+        records = [{"type": "lease", "record": ended}, {"type": "lease", "record": re_letting}]
+        report = ok(
+            http.post(
+                "/register/v1/submissions", json={"records": records}, headers=run.org(post=True)
+            )
+        )
+        assert report["accepted"] == 2, report
+
+        def recorded() -> dict[str, Any] | None:
+            lease = ok(http.get(f"/register/v1/leases/{new}", headers=run.org()))
+            return lease if lease["AnvisningstypeKode"] == "municipal_allocation" else None
+
+        lease = run.poll("the municipal allocation on the re-letting lease", recorded)
+        assert lease["version"] == 2

@@ -17,3 +17,6 @@ class RegisterSettings(ServiceSettings):
     # A bulk submission carries up to 5,000 records or 10 MiB (the ERP webservice's limit).
     max_body_bytes: int = Field(default=10 * 1024 * 1024 + 64 * 1024, ge=1024)
     bulk_max_records: int = Field(default=5000, ge=1)
+    # How often the worker records the municipality's allocation on leases reported after the
+    # offer was accepted (register.services.municipal_allocations).
+    municipal_allocation_seconds: float = Field(default=30.0, gt=0)

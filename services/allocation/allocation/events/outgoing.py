@@ -70,6 +70,7 @@ def offer_answered(offer: OfferRow, at: datetime) -> Envelope:
             case_reference=offer.case_reference,
             answered_on=offer.answered_on,
             answered_at=at,
+            available_from=offer.available_from,
         )
     )
 

@@ -212,3 +212,28 @@ class SubmissionRow(Base):
     accepted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     held: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class MunicipalAllocationRow(Base):
+    """A social offer the municipality accepted (``allocation.offer.answered``): the first lease
+    of the dwelling starting on or after ``available_from`` is the municipality's allocation
+    (seed 003), whatever allocation type the ERP system reported. ``lease_id`` is the lease it
+    was applied to, null while that lease is not yet reported."""
+
+    __tablename__ = "municipal_allocations"
+
+    offer_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    dwelling_id: Mapped[str] = mapped_column(Text, nullable=False)
+    municipality_code: Mapped[str] = mapped_column(Text, nullable=False)
+    available_from: Mapped[date] = mapped_column(Date, nullable=False)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    lease_id: Mapped[str | None] = mapped_column(Text)
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index(
+            "ix_municipal_allocations_pending",
+            "dwelling_id",
+            postgresql_where=text("lease_id IS NULL"),
+        ),
+    )

@@ -347,7 +347,8 @@ class RecordWriteRepository:
         return state
 
     async def for_lease_confirmation(self, lease_id: str) -> WriteState:
-        """A held lease being confirmed: as for its expenses, and what consumers last saw."""
+        """One lease changed on its own (a held lease confirmed, a municipal allocation
+        recorded): as for its expenses, and what consumers last saw."""
         state = await self.for_expenses({lease_id})
         with _refusals_as_flush_errors():
             state.published = await self.repo.last_accepted_lease_states([lease_id])

@@ -83,7 +83,7 @@ class OfferAnsweredV1(Contract):
     topic: ClassVar[str] = "allocation.offer.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "allocation"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "register")
     summary: ClassVar[str] = "The municipality accepted or declined an offer."
     aggregate_field: ClassVar[str] = "offer_id"
 
@@ -105,6 +105,13 @@ class OfferAnsweredV1(Contract):
     )
     answered_on: date = Field(description="The day of the answer.")
     answered_at: AwareDatetime = Field(description="When the answer was recorded.")
+    available_from: date | None = Field(
+        default=None,
+        description="The day the dwelling was at the municipality's disposal. An accepted "
+        "social offer makes the first lease of the dwelling starting on or after it the "
+        "municipality's allocation: the register records that lease's allocation type as "
+        "municipal_allocation (kommunal anvisning). Absent in events from before it was added.",
+    )
 
     @classmethod
     def example(cls) -> Self:
@@ -120,6 +127,7 @@ class OfferAnsweredV1(Contract):
             case_reference="SAG-2027-0042",
             answered_on=date(2027, 3, 4),
             answered_at=datetime(2027, 3, 4, 10, 0, tzinfo=UTC),
+            available_from=opened.available_from,
         )
 
 

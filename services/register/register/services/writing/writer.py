@@ -33,6 +33,7 @@ from register.domain.records import (
     Lease,
     Organisation,
 )
+from register.services.writing.allocation_type import plan_municipal_allocation
 from register.services.writing.commands import (
     BatchItem,
     WriteCommand,
@@ -230,4 +231,14 @@ class RecordWriter:
             await self._flush(writes)
         except ConcurrentChangeError:
             raise StaleVersionError("The lease was changed concurrently; read it again.") from None
+        return outcome
+
+    async def record_municipal_allocation(self, lease_id: str) -> WriteOutcome | None:
+        """Give the lease the allocation type municipal_allocation (a new version); ``None`` if
+        it already has it."""
+        writes = await self._write_set()
+        state = await self.repo.for_lease_confirmation(lease_id)
+        outcome = plan_municipal_allocation(self.planning, lease_id, state, writes)
+        if outcome is not None:
+            await self._flush(writes)
         return outcome

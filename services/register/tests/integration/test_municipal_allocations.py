@@ -1,0 +1,166 @@
+"""The municipality's allocation reported back to the register (seed 003; issue 14): an
+accepted social offer makes the lease that re-lets the dwelling a ``municipal_allocation``,
+whichever comes first — the answer or the ERP system's lease — and exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from common.db.engine import Database
+from common.events.consumer import InboxProcessor
+from common.events.contracts import OfferAnsweredV1, OfferSource, to_envelope
+from common.events.envelope import Envelope
+from register.events.incoming import consumers
+from register.services.municipal_allocations import allocation_round
+
+from .test_records_api import API, ORG_A, created, lease, seed_dwelling, sql, writer
+
+AVAILABLE = "2027-03-01"
+
+
+def answered(offer_id: str = "off-1", *, status: str = "accepted", **changes: Any) -> Envelope:
+    values: dict[str, Any] = {
+        "offer_id": offer_id,
+        "offer_source": OfferSource.SOCIAL,
+        "agreement_id": "agr-1",
+        "dwelling_id": "bol-1",
+        "organisation_id": ORG_A,
+        "municipality_code": "101",
+        "status": status,
+        "case_reference": "SAG-1" if status == "accepted" else None,
+        "answered_on": date(2027, 2, 20),
+        "answered_at": datetime(2027, 2, 20, 10, tzinfo=UTC),
+        "available_from": date.fromisoformat(AVAILABLE),
+        **changes,
+    }
+    return to_envelope(OfferAnsweredV1(**values))
+
+
+@pytest.fixture
+async def world(register_client, register_db_url, tokens):
+    client = await register_client()
+    await seed_dwelling(client, tokens)
+    database = Database(register_db_url, pool_size=2)
+    yield client, database
+    await database.dispose()
+
+
+async def consume(database: Database, *envelopes: Envelope) -> None:
+    [consumer] = consumers()
+    for envelope in envelopes:
+        _, error = await InboxProcessor(database, consumer, max_attempts=1).process(envelope)
+        assert error is None, error
+
+
+async def report_lease(client, tokens, lease_id: str, start: str, **changes: Any) -> None:
+    body = lease(
+        lease_id, "bol-1", start=start, AnvisningstypeKode="external_waiting_list", **changes
+    )
+    await created(client, "leases", body, writer(tokens))
+
+
+async def allocation_type(client, tokens, lease_id: str) -> tuple[str, int]:
+    body = (await client.get(f"{API}/leases/{lease_id}", headers=writer(tokens))).json()
+    return body["AnvisningstypeKode"], body["version"]
+
+
+def lease_events(db_url: str, lease_id: str) -> list[tuple[str, str, int | None]]:
+    """(type, allocation type, version) of the lease's events; a creation carries no version."""
+    return [
+        (event_type, envelope["data"]["allocation_type"], envelope["data"].get("version"))
+        for event_type, envelope in sql(
+            db_url,
+            "SELECT event_type, envelope FROM outbox WHERE key = %s ORDER BY id",
+            lease_id,
+        )
+    ]
+
+
+class TestReportedBack:
+    async def test_an_answer_after_the_lease_changes_it_at_once(
+        self, world, tokens, register_db_url
+    ):
+        client, database = world
+        await report_lease(client, tokens, "L-new", "2027-03-15")
+        await consume(database, answered())
+        assert await allocation_type(client, tokens, "L-new") == ("municipal_allocation", 2)
+        assert lease_events(register_db_url, "L-new") == [
+            ("register.lease.created", "external_waiting_list", None),
+            ("register.lease.updated", "municipal_allocation", 2),
+        ]
+        history = sql(
+            register_db_url,
+            "SELECT version, recorded_by FROM record_versions WHERE entity_id = 'L-new' "
+            "ORDER BY version",
+        )
+        assert history == [(1, "housing_org-" + ORG_A), (2, "allocation:off-1")]
+
+    async def test_an_answer_before_the_lease_is_applied_when_the_lease_comes(
+        self, world, tokens, register_db_url
+    ):
+        client, database = world
+        await consume(database, answered())
+        assert sql(register_db_url, "SELECT lease_id FROM municipal_allocations") == [(None,)]
+        # an earlier lease, a special vacancy (tomgang) lease and a draft are not the re-letting
+        await report_lease(client, tokens, "L-old", "2020-01-01", LejekontraktSlutDato="2027-02-28")
+        await report_lease(
+            client,
+            tokens,
+            "L-vacancy",
+            "2027-03-01",
+            LejekontraktSlutDato="2027-03-09",
+            LejekontraktTomgangsledigIndikator=True,
+        )
+        assert await allocation_round(database) == 0
+        await report_lease(client, tokens, "L-new", "2027-03-10")
+        assert await allocation_round(database) == 1
+        assert await allocation_type(client, tokens, "L-new") == ("municipal_allocation", 2)
+        assert await allocation_type(client, tokens, "L-old") == ("external_waiting_list", 1)
+        assert await allocation_type(client, tokens, "L-vacancy") == ("external_waiting_list", 1)
+        assert sql(register_db_url, "SELECT lease_id FROM municipal_allocations") == [("L-new",)]
+        assert await allocation_round(database) == 0  # applied once
+
+    async def test_a_redelivered_answer_changes_nothing_more(self, world, tokens, register_db_url):
+        client, database = world
+        await report_lease(client, tokens, "L-new", "2027-03-15")
+        envelope = answered()
+        await consume(database, envelope, envelope)  # redelivered: the inbox drops it
+        await consume(database, answered())  # the same offer in a new envelope
+        assert await allocation_type(client, tokens, "L-new") == ("municipal_allocation", 2)
+        assert [e[0] for e in lease_events(register_db_url, "L-new")].count(
+            "register.lease.updated"
+        ) == 1
+
+    async def test_a_lease_already_coded_municipal_gets_no_new_version(
+        self, world, tokens, register_db_url
+    ):
+        client, database = world
+        body = lease(
+            "L-new", "bol-1", start="2027-03-15", AnvisningstypeKode="municipal_allocation"
+        )
+        await created(client, "leases", body, writer(tokens))
+        await consume(database, answered())
+        assert await allocation_type(client, tokens, "L-new") == ("municipal_allocation", 1)
+        assert sql(register_db_url, "SELECT lease_id FROM municipal_allocations") == [("L-new",)]
+
+    @pytest.mark.parametrize(
+        "changes",
+        [
+            {"status": "declined"},
+            {"status": "declined_late"},
+            {"offer_source": OfferSource.PRIVATE},
+            {"available_from": None},
+        ],
+        ids=["declined", "declined-late", "private-rental", "no-available-from"],
+    )
+    async def test_only_an_accepted_social_offer_counts(
+        self, world, tokens, register_db_url, changes
+    ):
+        client, database = world
+        await report_lease(client, tokens, "L-new", "2027-03-15")
+        await consume(database, answered(**changes))
+        assert await allocation_type(client, tokens, "L-new") == ("external_waiting_list", 1)
+        assert sql(register_db_url, "SELECT count(*) FROM municipal_allocations") == [(0,)]
