@@ -43,6 +43,7 @@ from grants.api.schemas import (
     PlanIn,
     PrequalifyIn,
     RecommendationIn,
+    RegulationAccountIn,
     RejectIn,
     RentSupportIn,
     ReviewIn,
@@ -50,6 +51,7 @@ from grants.api.schemas import (
 )
 from grants.domain.budget import CostCategory, CostLine, IncomeLine, IncomeSource, budget_from_lines
 from grants.domain.lifecycle import Status
+from grants.domain.regulation_account import RegulationAccount
 from grants.domain.sending import AttachmentKind
 from grants.services import applications as cases
 from grants.services import decisions, documents, followup, rent_support
@@ -302,12 +304,27 @@ async def send_plan(
     "/applications/{application_id}/statements/{year}",
     response_model=ApplicationOut,
     responses=WRITE,
-    summary="Hand in (or, for the fund, record receipt of) a year's regulation-account statement",
+    summary="Hand in (or, for the fund, record receipt of) a year's regulation-account statement "
+    "with its content",
 )
 async def receive_statement(
-    application_id: ApplicationIdPath, year: StatementYear, scope: GrantsScope, uow: UnitOfWorkDep
+    application_id: ApplicationIdPath,
+    year: StatementYear,
+    body: RegulationAccountIn,
+    scope: GrantsScope,
+    uow: UnitOfWorkDep,
 ) -> ApplicationOut:
-    await followup.receive_statement(uow, scope, application_id, year)
+    account = RegulationAccount(
+        opening_balance=body.opening_balance,
+        lbf_support=body.lbf_support,
+        co_financing=body.co_financing,
+        other_income=body.other_income,
+        interest=body.interest,
+        expenses=body.expenses,
+        closing_balance=body.closing_balance,
+        deviation_explanation=body.deviation_explanation,
+    )
+    await followup.receive_statement(uow, scope, application_id, year, account)
     return await _view(uow, scope, application_id)
 
 

@@ -19,6 +19,7 @@ from grants.api.schemas import (
     PaymentOut,
     ProblemItem,
     RecommendationOut,
+    RegulationAccountOut,
     StatementOut,
 )
 from grants.db.models import ApplicationRow, AttachmentRow
@@ -183,6 +184,7 @@ def application_out(view: ApplicationView) -> ApplicationOut:
                 due_on=s.due_on,
                 received_on=s.received_on,
                 overdue=Statement(s.year, s.due_on, s.received_on).is_overdue(today),
+                account=None if s.account is None else RegulationAccountOut(**s.account),
             )
             for s in view.statements
         ],

@@ -237,11 +237,49 @@ class RecommendationOut(BaseModel):
     recorded_at: datetime
 
 
+class RegulationAccountIn(In):
+    """The year's regulation account (reguleringskontoopgørelse): what the account held, what
+    came in and went out per budget group, and what it holds at the year's end."""
+
+    opening_balance: DKK = Field(description="Saldo primo: the previous year's closing balance.")
+    lbf_support: NonNegativeDKK = Field(description="Support from Landsbyggefonden received.")
+    co_financing: NonNegativeDKK = Field(description="Local co-financing received.")
+    other_income: NonNegativeDKK = Field(default=Decimal("0.00"), description="Other income.")
+    interest: NonNegativeDKK = Field(
+        default=Decimal("0.00"), description="Interest credited on money set aside."
+    )
+    expenses: dict[CostCategory, NonNegativeDKK] = Field(
+        description="Spent per budget group (the budget's cost categories)."
+    )
+    closing_balance: DKK = Field(
+        description="Saldo ultimo: opening balance + income + interest − expenses."
+    )
+    deviation_explanation: str | None = Field(
+        default=None,
+        max_length=5000,
+        description="Why a balance is left against the grant (required when it is not zero).",
+    )
+
+
+class RegulationAccountOut(BaseModel):
+    opening_balance: DKK
+    lbf_support: DKK
+    co_financing: DKK
+    other_income: DKK
+    interest: DKK
+    expenses: dict[str, DKK]
+    closing_balance: DKK
+    deviation_explanation: str | None
+
+
 class StatementOut(BaseModel):
     year: int
     due_on: date
     received_on: date | None
     overdue: bool
+    account: RegulationAccountOut | None = Field(
+        default=None, description="The statement's content once received."
+    )
 
 
 class PaymentOut(BaseModel):

@@ -221,6 +221,8 @@ class StatementRow(Base):
     received_on: Mapped[date | None] = mapped_column(Date)
     received_by: Mapped[str | None] = mapped_column(Text)
     overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The regulation account as reported (amounts as strings, expenses per budget group).
+    account: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class PaymentRow(Base):

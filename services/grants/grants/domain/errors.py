@@ -90,3 +90,14 @@ class PaymentRefusedError(RuleViolationError):
 class MasterDataUnknownError(RuleViolationError):
     code = "master-data-unknown"
     title = "A department or organisation is not known yet"
+
+
+class StatementRejectedError(RuleViolationError):
+    code = "statement-rejected"
+    title = "The regulation-account statement does not add up"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(
+            f"The regulation-account statement breaks {len(errors)} rule(s); see 'errors'.",
+            errors=errors,
+        )

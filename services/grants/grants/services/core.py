@@ -14,6 +14,7 @@ from grants.db.repositories import ApplicationRepository
 from grants.domain.budget import Budget, CostCategory, CostLine, IncomeLine, IncomeSource
 from grants.domain.errors import ApplicationChangedError, ApplicationNotFoundError
 from grants.domain.plan import Area, Goal, Milestone, PartialAgreement, Plan, SubGoal
+from grants.domain.regulation_account import RegulationAccount
 
 Clock = Callable[[], datetime]
 
@@ -92,6 +93,34 @@ def budget_of(data: dict[str, Any] | None) -> Budget | None:
             for line in data.get("costs", [])
         ),
     )
+
+
+def account_of(data: dict[str, Any] | None) -> RegulationAccount | None:
+    if data is None:
+        return None
+    return RegulationAccount(
+        opening_balance=Decimal(data["opening_balance"]),
+        lbf_support=Decimal(data["lbf_support"]),
+        co_financing=Decimal(data["co_financing"]),
+        other_income=Decimal(data["other_income"]),
+        interest=Decimal(data["interest"]),
+        expenses={CostCategory(k): Decimal(v) for k, v in data["expenses"].items()},
+        closing_balance=Decimal(data["closing_balance"]),
+        deviation_explanation=data.get("deviation_explanation"),
+    )
+
+
+def account_json(account: RegulationAccount) -> dict[str, Any]:
+    return {
+        "opening_balance": str(account.opening_balance),
+        "lbf_support": str(account.lbf_support),
+        "co_financing": str(account.co_financing),
+        "other_income": str(account.other_income),
+        "interest": str(account.interest),
+        "expenses": {k.value: str(v) for k, v in account.expenses.items()},
+        "closing_balance": str(account.closing_balance),
+        "deviation_explanation": account.deviation_explanation,
+    }
 
 
 def budget_json(budget: Budget) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from grants.db.repositories import ApplicationRepository
 from grants.domain.forms import FIELDS
 from grants.domain.lifecycle import Status
 from grants.services.applications import read_application
-from grants.services.core import budget_of
+from grants.services.core import account_of, budget_of
 
 SOURCE_LABELS = {
     "lbf": "Landsbyggefonden",
@@ -90,6 +90,7 @@ async def case_document(uow: UnitOfWork, scope: Scope, application_id: str) -> D
             fields=FIELDS,
             budget=budget_of(a.budget),
             statements=view.statements,
+            accounts={s.year: account_of(s.account) for s in view.statements if s.account},
             payments=view.payments,
             attachments=view.attachments,
             history=history,

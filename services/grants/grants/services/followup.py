@@ -1,6 +1,8 @@
 """After commitment: the yearly regulation-account statements, the overdue round, stopping and
 resuming payments, and the payments themselves.
 
+* A statement carries the year's regulation account (``domain/regulation_account.py``): it is
+  received only when it adds up and carries on from the previous year's.
 * The overdue round (a worker job with a clock) finds statements past their deadline and not
   received, marks the case overdue and publishes ``grants.report.overdue`` once per statement.
 * The fund may then stop payments (only while a statement is overdue).
@@ -28,11 +30,13 @@ from grants.domain.deadlines import Statement, overdue_years
 from grants.domain.errors import (
     PaymentRefusedError,
     PaymentsStoppedError,
+    StatementRejectedError,
     TransitionNotAllowedError,
 )
 from grants.domain.lifecycle import PaymentAction, Status, ensure_committed, payments_transition
+from grants.domain.regulation_account import RegulationAccount, regulation_account_problems
 from grants.events import outgoing
-from grants.services.core import Clock, load, now, record
+from grants.services.core import Clock, account_json, account_of, load, now, record
 from grants.services.roles import FUND_ROLES, STATEMENT_ROLES
 
 
@@ -41,8 +45,10 @@ def _overdue(statements: list[StatementRow], today: date) -> list[int]:
 
 
 async def receive_statement(
-    uow: UnitOfWork, scope: Scope, application_id: str, year: int
+    uow: UnitOfWork, scope: Scope, application_id: str, year: int, account: RegulationAccount
 ) -> ApplicationRow:
+    """Receive a year's regulation-account statement with its content; refused (422, one error
+    per rule) unless it adds up and carries on from the previous year's."""
     scope.require(STATEMENT_ROLES, "hand in yearly statements")
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
@@ -56,8 +62,16 @@ async def receive_statement(
         raise TransitionNotAllowedError(
             f"The statement for {year} was already received on {statement.received_on}."
         )
+    previous = await repo.statement(application.id, year - 1)
+    previous_account = account_of(previous.account) if previous is not None else None
+    problems = regulation_account_problems(
+        account, None if previous_account is None else previous_account.closing_balance
+    )
+    if problems:
+        raise StatementRejectedError(problems)
     at = now()
     today = danish_date(at)
+    statement.account = account_json(account)
     statement.received_on = today
     statement.received_by = scope.subject
     late = today > statement.due_on
@@ -67,8 +81,9 @@ async def receive_statement(
         scope,
         "statement_received",
         f"Regulation-account statement for {year} received"
-        + (f" (due {statement.due_on})." if late else "."),
-        {"year": year},
+        + (f" (due {statement.due_on})" if late else "")
+        + f": closing balance {format_dkk(account.closing_balance)}",  # ends "kr."
+        {"year": year, "closing_balance": str(account.closing_balance)},
         at=at,
     )
     remaining = _overdue(await repo.statements_of(application.id), today)

@@ -339,3 +339,21 @@ def outbox(db_url: str, event_type: str | None = None) -> list[dict[str, Any]]:
 def code(response: httpx.Response) -> str:
     """The problem's stable code (the last segment of its type URN)."""
     return str(response.json()["type"]).rsplit(":", 1)[-1]
+
+
+def statement(
+    opening: str = "0.00", *, closing: str = "0.00", explanation: str | None = None, **changes: Any
+) -> dict[str, Any]:
+    """A regulation-account statement: 1.25 mDKK in (fund and co-financing), spent on staff and
+    activities, so it balances from ``opening`` to ``closing`` when the two are equal."""
+    body: dict[str, Any] = {
+        "opening_balance": opening,
+        "lbf_support": "1000000.00",
+        "co_financing": "250000.00",
+        "expenses": {"staff": "900000.00", "activities": "350000.00"},
+        "closing_balance": closing,
+        **changes,
+    }
+    if explanation is not None:
+        body["deviation_explanation"] = explanation
+    return body

@@ -10,7 +10,7 @@ import pytest
 
 from common.auth import Role
 
-from .support import API, create, master_data, pdf, post
+from .support import API, create, master_data, pdf, post, statement
 
 OUTSIDERS = (Role.TRIBUNAL, Role.BENEFIT_AUTHORITY, Role.ERP_CLIENT, Role.LANDLORD, Role.PARTY)
 
@@ -82,7 +82,7 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
      {"owner": 403, "admin": 403, "other_org": 403, "mun": 403, "other_mun": 403, "fund": 409}),
     ("pay", "POST", "/applications/{id}/payments", {"amount": "1.00", "paid_on": "2026-01-01"},
      {"owner": 403, "admin": 403, "other_org": 403, "mun": 403, "other_mun": 403, "fund": 422}),
-    ("statement", "POST", "/applications/{id}/statements/2026", None,
+    ("statement", "POST", "/applications/{id}/statements/2026", statement(),
      {"owner": 404, "admin": 404, "other_org": 404, "mun": 403, "other_mun": 403, "fund": 404}),
     ("list", "GET", "/applications", None,
      {"owner": 200, "admin": 200, "other_org": 200, "mun": 200, "other_mun": 200, "fund": 200}),

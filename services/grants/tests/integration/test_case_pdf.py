@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from common.testing.documents import pdf_text
 
-from .support import API, create, fund, master_data, org, to_status
+from .support import API, create, fund, master_data, org, post, statement, to_status
 
 
 class TestCasePdf:
@@ -12,6 +12,16 @@ class TestCasePdf:
         client = await grants_client()
         await master_data(grants_db)
         app = await to_status(client, tokens, await create(client, tokens), "committed")
+        handed_in = await client.post(
+            f"{API}/applications/{app['id']}/statements/2024",
+            json=statement(
+                closing="50000.00",
+                expenses={"staff": "1200000.00"},
+                explanation="Ansættelse udskudt til marts.",
+            ),
+            headers=post(org(tokens, "o-1")),
+        )
+        assert handed_in.status_code == 200, handed_in.text
         r = await client.get(f"{API}/applications/{app['id']}/pdf", headers=org(tokens, "o-1"))
         assert r.status_code == 200
         assert r.headers["content-type"] == "application/pdf"
@@ -26,6 +36,9 @@ class TestCasePdf:
         assert "Administration og revision" in text
         assert "30. juni 2025" in text  # the 2024 statement's deadline
         assert "Prequalified;" in text  # the history
+        # the 2024 regulation account: in 1.250.000, out 1.200.000, 50.000 left and why
+        assert "0,00 kr. 1.250.000,00 kr. 1.200.000,00 kr. 50.000,00 kr." in text
+        assert "Redegørelse: Ansættelse udskudt til marts." in text
 
     async def test_another_organisation_gets_404(self, grants_client, grants_db, tokens):
         client = await grants_client()

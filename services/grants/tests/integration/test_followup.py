@@ -8,7 +8,19 @@ from datetime import UTC, datetime
 from common.calendar import danish_date
 from grants.services.followup import run_overdue_round
 
-from .support import API, XLSX, code, create, fund, master_data, org, outbox, post, to_status
+from .support import (
+    API,
+    XLSX,
+    code,
+    create,
+    fund,
+    master_data,
+    org,
+    outbox,
+    post,
+    statement,
+    to_status,
+)
 
 
 def clock_at(*args: int):
@@ -53,7 +65,9 @@ class TestOverdueRound:
     ):
         client, app = await committed_case(grants_client, grants_db, tokens)
         r = await client.post(
-            f"{API}/applications/{app['id']}/statements/2024", headers=post(org(tokens, "o-1"))
+            f"{API}/applications/{app['id']}/statements/2024",
+            json=statement(),
+            headers=post(org(tokens, "o-1")),
         )
         assert r.status_code == 200
         # today (December 2026) 2025's statement is overdue too; 2024's must not be reported
@@ -68,6 +82,7 @@ class TestPaymentStop:
         for year in (2024, 2025):  # the ones past their deadline today
             await client.post(
                 f"{API}/applications/{app['id']}/statements/{year}",
+                json=statement(),
                 headers=post(org(tokens, "o-1")),
             )
         r = await client.post(
@@ -111,12 +126,16 @@ class TestPaymentStop:
         assert code(r) == "payments-stopped"
 
         r = await client.post(
-            f"{API}/applications/{app_id}/statements/2024", headers=post(org(tokens, "o-1"))
+            f"{API}/applications/{app_id}/statements/2024",
+            json=statement(),
+            headers=post(org(tokens, "o-1")),
         )
         assert r.json()["payments_stopped"] is True  # 2025 is still missing
         assert outbox(grants_db_url, "grants.payments.resumed") == []
         r = await client.post(
-            f"{API}/applications/{app_id}/statements/2025", headers=post(org(tokens, "o-1"))
+            f"{API}/applications/{app_id}/statements/2025",
+            json=statement(),
+            headers=post(org(tokens, "o-1")),
         )
         body = r.json()
         assert (body["payments_stopped"], body["overdue"]) == (False, False)
@@ -148,13 +167,77 @@ class TestPaymentStop:
     async def test_a_statement_twice_is_refused(self, grants_client, grants_db, tokens):
         client, app = await committed_case(grants_client, grants_db, tokens)
         url = f"{API}/applications/{app['id']}/statements/2024"
-        assert (await client.post(url, headers=post(org(tokens, "o-1")))).status_code == 200
-        r = await client.post(url, headers=post(org(tokens, "o-1")))
+        ok = await client.post(url, json=statement(), headers=post(org(tokens, "o-1")))
+        assert ok.status_code == 200
+        r = await client.post(url, json=statement(), headers=post(org(tokens, "o-1")))
         assert r.status_code == 409
         r = await client.post(
-            f"{API}/applications/{app['id']}/statements/2031", headers=post(fund(tokens))
+            f"{API}/applications/{app['id']}/statements/2031",
+            json=statement(),
+            headers=post(fund(tokens)),
         )
         assert r.status_code == 404
+
+
+class TestRegulationAccount:
+    async def test_the_statement_is_stored_and_carries_on_from_the_previous_year(
+        self, grants_client, grants_db, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        base = f"{API}/applications/{app['id']}/statements"
+        left = statement(
+            closing="50000.00",
+            expenses={"staff": "1200000.00"},
+            explanation="Ansættelse udskudt til marts.",
+        )
+        r = await client.post(f"{base}/2024", json=left, headers=post(org(tokens, "o-1")))
+        assert r.status_code == 200, r.text
+        [stored] = [s for s in r.json()["statements"] if s["year"] == 2024]
+        assert stored["account"] == {
+            "opening_balance": "0.00",
+            "lbf_support": "1000000.00",
+            "co_financing": "250000.00",
+            "other_income": "0.00",
+            "interest": "0.00",
+            "expenses": {"staff": "1200000.00"},
+            "closing_balance": "50000.00",
+            "deviation_explanation": "Ansættelse udskudt til marts.",
+        }
+        # 2025 must open with 2024's closing balance
+        wrong = await client.post(
+            f"{base}/2025", json=statement(), headers=post(org(tokens, "o-1"))
+        )
+        assert wrong.status_code == 422
+        assert code(wrong) == "statement-rejected"
+        assert [(e["pointer"], e["code"]) for e in wrong.json()["errors"]] == [
+            ("/opening_balance", "opening-balance-mismatch")
+        ]
+        assert "50.000,00" in wrong.json()["errors"][0]["detail"]
+        right = statement(opening="50000.00", closing="50000.00", explanation="Overført fra 2024.")
+        r = await client.post(f"{base}/2025", json=right, headers=post(org(tokens, "o-1")))
+        assert r.status_code == 200, r.text
+        history = (
+            await client.get(f"{API}/applications/{app['id']}/history", headers=fund(tokens))
+        ).json()["items"]
+        assert [h["detail"] for h in history if h["action"] == "statement_received"][-1].endswith(
+            "closing balance 50.000,00\xa0kr."
+        )
+
+    async def test_an_unbalanced_or_unexplained_statement_is_refused_and_nothing_stored(
+        self, grants_client, grants_db, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        url = f"{API}/applications/{app['id']}/statements/2024"
+        unexplained = statement(closing="10000.00", expenses={"staff": "1240000.00"})
+        r = await client.post(url, json=unexplained, headers=post(org(tokens, "o-1")))
+        assert r.status_code == 422
+        assert [e["code"] for e in r.json()["errors"]] == ["deviation-unexplained"]
+        negative = statement(interest="-1.00")
+        r = await client.post(url, json=negative, headers=post(org(tokens, "o-1")))
+        assert r.status_code == 422  # refused by the schema before the rules
+        stored = (await client.get(f"{API}/applications/{app['id']}", headers=fund(tokens))).json()
+        [s2024] = [s for s in stored["statements"] if s["year"] == 2024]
+        assert (s2024["received_on"], s2024["account"]) == (None, None)
 
 
 class TestYearlyStatusAndReview:
@@ -195,7 +278,9 @@ class TestYearlyStatusAndReview:
     async def test_the_one_year_review(self, grants_client, grants_db, tokens):
         client, app = await committed_case(grants_client, grants_db, tokens)
         await client.post(
-            f"{API}/applications/{app['id']}/statements/2024", headers=post(org(tokens, "o-1"))
+            f"{API}/applications/{app['id']}/statements/2024",
+            json=statement(),
+            headers=post(org(tokens, "o-1")),
         )
         held_on = danish_date().isoformat()
         r = await client.post(
