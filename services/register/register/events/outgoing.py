@@ -136,6 +136,7 @@ def organisation_upserted(organisation: OrganisationRow) -> OrganisationUpserted
         organisation_id=organisation.id,
         home_municipality_code=organisation.home_municipality_code,
         administered_by=organisation.administered_by,
+        name=organisation.name,
         version=organisation.version,
         recorded_at=organisation.updated_at,
     )

@@ -7,6 +7,7 @@ test modules import them.
 from __future__ import annotations
 
 import asyncio
+import base64
 from typing import Any
 
 import httpx
@@ -455,7 +456,37 @@ class TestListRecords:
         response = await client.get(
             f"{API}/leases", params={"cursor": "not-a-cursor"}, headers=writer(tokens)
         )
-        assert_problem(response, 422)
+        assert_problem(response, 400)
+
+    async def test_a_well_formed_cursor_never_issued_is_refused_not_page_one(self, client, tokens):
+        """Issue 12, item 4: an unsigned key (``["bol-1"]`` in base64) was read as a position."""
+        await seed_dwelling(client, tokens, dwelling_ids=("bol-1", "bol-2"))
+        forged = base64.urlsafe_b64encode(b'["bol-1"]').decode().rstrip("=")
+        response = await client.get(
+            f"{API}/dwellings", params={"cursor": forged}, headers=writer(tokens)
+        )
+        problem = assert_problem(response, 400)
+        assert problem["type"] == "urn:housing:problem:invalid-cursor"
+        assert [(e["parameter"], e["in"]) for e in problem["errors"]] == [("cursor", "query")]
+        issued = (
+            await client.get(f"{API}/dwellings", params={"limit": 1}, headers=writer(tokens))
+        ).json()["next_cursor"]
+        assert issued == forged + "." + issued.partition(".")[2]  # same key, signed
+        earlier = base64.urlsafe_b64encode(b'["bol-0"]').decode().rstrip("=")
+        tampered = earlier + "." + issued.partition(".")[2]
+        assert (
+            assert_problem(
+                await client.get(
+                    f"{API}/dwellings", params={"cursor": tampered}, headers=writer(tokens)
+                ),
+                400,
+            )["errors"][0]["parameter"]
+            == "cursor"
+        )
+        rest = await client.get(
+            f"{API}/dwellings", params={"cursor": issued}, headers=writer(tokens)
+        )
+        assert [d["BoligUnikIdentifikator"] for d in rest.json()["items"]] == ["bol-2"]
 
 
 class TestHousingExpenses:
