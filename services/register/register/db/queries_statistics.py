@@ -145,12 +145,22 @@ class ListingFilter:
     wheelchair: bool = False
 
 
+# The dwellings whose lease in force on :on — THE lease in force, the later start winning
+# should two overlap — is flagged about to become vacant. It starts from the few flagged leases
+# (``ix_leases_vacant_soon``) and keeps one only if no accepted lease of its dwelling in force
+# that day comes before it in ``_IN_FORCE_ORDER`` (issue 12, item 9: it listed the newest
+# *flagged* lease in force, though a later unflagged lease was the one in force).
 _LISTING = f"""
 WITH flagged AS (
-    SELECT DISTINCT ON (l.dwelling_id) l.id, l.dwelling_id, l.end_date
+    SELECT l.id, l.dwelling_id, l.end_date
     FROM leases l
     WHERE {_IN_FORCE} AND l.vacant_soon_flag
-    ORDER BY l.dwelling_id, {_IN_FORCE_ORDER}
+      AND NOT EXISTS (
+          SELECT 1 FROM leases n
+          WHERE n.dwelling_id = l.dwelling_id AND n.status = 'accepted'
+            AND n.start_date <= :on AND (n.end_date IS NULL OR n.end_date >= :on)
+            AND (n.start_date > l.start_date OR (n.start_date = l.start_date AND n.id < l.id))
+      )
 ),
 listed AS (
     SELECT d.id AS dwelling_id, d.street, d.house_number, d.floor, d.door, d.postcode, d.city,
