@@ -18,11 +18,12 @@ from common.app import UnitOfWorkDep
 from common.dates import WireDateTime
 from common.errors import PreconditionRequiredError
 from common.paging import Cursor, Limit, Page, PageOf
-from common.problems import problem_responses
+from common.problems import PROBLEM_TYPE_PREFIX, problem_responses, status_for
 from common.versioning import etag, parse_if_match
 from register.api.deps import ReadScope, WriteScope
 from register.api.schemas import (
     ID_PATTERN,
+    MAX_CONFIRMATIONS,
     BuildingSectionIn,
     BuildingSectionOut,
     DepartmentIn,
@@ -31,10 +32,14 @@ from register.api.schemas import (
     DwellingOut,
     HousingExpenseIn,
     HousingExpenseOut,
+    LeaseConfirmationOut,
+    LeaseConfirmationsIn,
+    LeaseConfirmationsOut,
     LeaseIn,
     LeaseOut,
     OrganisationIn,
     OrganisationOut,
+    RecordProblem,
 )
 from register.domain.access import sees_tenant_names
 from register.domain.records import EntityType
@@ -573,6 +578,44 @@ async def confirm_lease(
     outcome = await use_cases.confirm_lease(uow, scope, lease_id, parse_if_match(if_match))
     response.headers["ETag"] = etag(outcome.row.version)
     return _out(LeaseOut, outcome.row, scope)
+
+
+@router.post(
+    "/leases/confirmations",
+    response_model=LeaseConfirmationsOut,
+    responses=WRITE_RESPONSES,
+    summary="Confirm many held leases",
+    description="Accepts held leases after their plausibility warnings were seen, each on its "
+    f"own (at most {MAX_CONFIRMATIONS} a call): a held lease is accepted and published, one "
+    "accepted already is reported as already_accepted (repeating the call changes nothing), "
+    "a draft or a lease not found for you is refused with its problem, and the others go on.",
+)
+async def confirm_leases(
+    body: LeaseConfirmationsIn, scope: WriteScope, uow: UnitOfWorkDep
+) -> LeaseConfirmationsOut:
+    results = await use_cases.confirm_leases(uow, scope, body.lease_ids)
+    out = [
+        LeaseConfirmationOut(
+            lease_id=r.lease_id,
+            outcome=r.outcome,
+            version=r.version,
+            problem=None
+            if r.problem is None
+            else RecordProblem(
+                type=f"{PROBLEM_TYPE_PREFIX}{r.problem.code}",
+                title=r.problem.title,
+                status=status_for(r.problem),
+                detail=r.problem.detail,
+            ),
+        )
+        for r in results
+    ]
+    return LeaseConfirmationsOut(
+        confirmed=sum(r.outcome == "confirmed" for r in out),
+        already_accepted=sum(r.outcome == "already_accepted" for r in out),
+        refused=sum(r.outcome == "refused" for r in out),
+        results=out,
+    )
 
 
 # --- housing expenses --------------------------------------------------------------------------

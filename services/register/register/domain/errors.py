@@ -37,6 +37,10 @@ class NotHeldError(ConflictError):
     code = "not-held"
     title = "The lease is not held"
 
+    def __init__(self, detail: str, *, status: str | None = None) -> None:
+        super().__init__(detail)
+        self.status = status  # the lease's status: accepted (confirmed already) or draft
+
 
 class ConfirmationRequiredError(RuleViolationError):
     """A record with plausibility warnings that cannot be stored as held (only leases can):

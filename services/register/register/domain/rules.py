@@ -476,14 +476,34 @@ def lease_rent(lease: Lease, context: LeaseContext) -> Decimal:
     return rent_as_of(merge_expenses(context.stored_expenses, lease.expenses), lease.start_date)
 
 
+# What a draft (KladdeIndikator) still needs: the dwelling, which says whose draft it is (the
+# register knows a lease's organisation only through its dwelling, and nobody else may see it).
+DRAFT_MANDATORY: Final = ("BoligUnikIdentifikator",)
+# What a lease of the register needs besides: seed 000's fields "the system requires filled in".
+LEASE_MANDATORY: Final = (
+    "BoligUnikIdentifikator",
+    "LejekontraktStartDato",
+    "AnvisningstypeKode",
+    "EksternReference",
+)
+
+
 def check_lease(lease: Lease, context: LeaseContext) -> list[Finding]:
-    """Every rule of a lease. A draft skips completeness, the other leases of the dwelling
-    (it is not part of the register yet) and plausibility; consistency rules still apply."""
+    """Every rule of a lease. A draft skips completeness — of the mandatory fields it needs
+    only its dwelling (``DRAFT_MANDATORY``), no rent — the other leases of the dwelling (it is
+    not part of the register yet) and plausibility; the consistency rules of what it does carry
+    still apply (codes, periods, amounts, both vacancy flags, overlapping expense lines)."""
     findings = missing_fields(
         [
             ("BoligUnikIdentifikator", lease.dwelling_id),
-            ("LejekontraktStartDato", lease.start_date),
-            ("AnvisningstypeKode", lease.allocation_type),
+            *(
+                []
+                if lease.draft
+                else [
+                    ("LejekontraktStartDato", lease.start_date),
+                    ("AnvisningstypeKode", lease.allocation_type),
+                ]
+            ),
         ]
     )
     findings += unknown_allocation_type(lease.allocation_type)

@@ -17,7 +17,7 @@ from common.errors import DomainError, FieldError
 from common.paging import PageOf, decode_cursor, page_of
 from register.db.models import HousingExpenseRow, LeaseRow
 from register.db.repositories import LeaseFilters, RegisterRepository
-from register.domain.errors import RecordNotFoundError, RecordRejectedError
+from register.domain.errors import NotHeldError, RecordNotFoundError, RecordRejectedError
 from register.domain.records import EntityType, Outcome
 from register.events.outgoing import publish
 from register.services.writing import (
@@ -99,6 +99,70 @@ async def confirm_lease(
     )
     publish(uow, outcome.events)
     return outcome
+
+
+class ConfirmationOutcome:
+    CONFIRMED = "confirmed"
+    ALREADY_ACCEPTED = "already_accepted"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseConfirmation:
+    """What confirming one lease of a bulk confirmation did."""
+
+    lease_id: str
+    outcome: str  # ConfirmationOutcome
+    version: int | None = None
+    problem: DomainError | None = None
+
+
+async def confirm_leases(
+    uow: UnitOfWork, scope: Scope, lease_ids: Sequence[str]
+) -> list[LeaseConfirmation]:
+    """Confirm many held leases in one call, each on its own (a savepoint each): a held lease
+    is accepted and published, one accepted already is reported so (nothing happens: the call
+    can be repeated), a draft, an unknown lease or another organisation's is refused with its
+    problem. One submission row counts the confirmed."""
+    submission_id = uuid.uuid4()
+    writer = RecordWriter(uow.session, scope, submission_id)
+    results: list[LeaseConfirmation] = []
+    for lease_id in dict.fromkeys(lease_ids):  # a repeated id is confirmed once
+        try:
+            async with uow.session.begin_nested():
+                outcome = await writer.confirm_lease(lease_id, None)
+        except NotHeldError as refused:
+            if refused.status == "accepted":
+                row = await RegisterRepository(uow.session).visible_lease(scope, lease_id)
+                results.append(
+                    LeaseConfirmation(
+                        lease_id,
+                        ConfirmationOutcome.ALREADY_ACCEPTED,
+                        row.version if row else None,
+                    )
+                )
+            else:
+                results.append(
+                    LeaseConfirmation(lease_id, ConfirmationOutcome.REFUSED, problem=refused)
+                )
+        except DomainError as refused:
+            results.append(
+                LeaseConfirmation(lease_id, ConfirmationOutcome.REFUSED, problem=refused)
+            )
+        else:
+            publish(uow, outcome.events)
+            results.append(
+                LeaseConfirmation(lease_id, ConfirmationOutcome.CONFIRMED, outcome.row.version)
+            )
+    confirmed = sum(r.outcome == ConfirmationOutcome.CONFIRMED for r in results)
+    await RegisterRepository(uow.session).add_submission(
+        submission_id=submission_id,
+        kind="single" if len(results) == 1 else "bulk",
+        submitted_by=scope.subject,
+        organisation_ids=sorted(scope.organisation_ids or ()),
+        accepted=confirmed,
+    )
+    return results
 
 
 # --- reading -----------------------------------------------------------------------------------

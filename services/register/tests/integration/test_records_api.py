@@ -343,6 +343,87 @@ class TestRegisterLease:
         again = await client.post(f"{API}/leases/lk-2/confirm", headers=writer(tokens))
         assert_problem(again, 409)
 
+    async def test_many_held_leases_are_confirmed_in_one_call_each_on_its_own(
+        self, client, tokens, register_db_url
+    ):
+        """Issue 12, item 9: no bulk confirmation of held records. One call confirms many,
+        answers per lease, and repeating it changes nothing."""
+        await seed_dwelling(client, tokens, dwelling_ids=("bol-1", "bol-2", "bol-3"))
+        await seed_dwelling(client, tokens, ORG_B, dep_id="afd-b", dwelling_ids=("bol-b",))
+        for dwelling_id, org in (("bol-1", ORG_A), ("bol-2", ORG_A), ("bol-b", ORG_B)):
+            first = lease(f"{dwelling_id}-old", dwelling_id, LejekontraktSlutDato="2027-05-31",
+                          monthly_rent="5000.00")  # fmt: skip
+            await created(client, "leases", first, writer(tokens, org))
+            jump = lease(f"{dwelling_id}-new", dwelling_id, start="2027-06-01",
+                         monthly_rent="7000.00")  # fmt: skip
+            assert (await created(client, "leases", jump, writer(tokens, org)))["Status"] == "held"
+        await created(client, "leases", lease("bol-3-d", "bol-3", KladdeIndikator=True),
+                      writer(tokens))  # fmt: skip
+        ids = ["bol-1-new", "bol-2-new", "bol-1-old", "bol-3-d", "bol-b-new", "nowhere",
+               "bol-2-new"]  # fmt: skip
+
+        response = await client.post(
+            f"{API}/leases/confirmations",
+            json={"LejekontraktUnikIdentifikatorer": ids},
+            headers=writer(tokens),
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["confirmed"], body["already_accepted"], body["refused"]) == (2, 1, 3)
+        results = [
+            (r["LejekontraktUnikIdentifikator"], r["Resultat"], r["version"],
+             r["problem"] and (r["problem"]["status"], r["problem"]["type"]))
+            for r in body["results"]
+        ]  # fmt: skip
+        assert results == [
+            ("bol-1-new", "confirmed", 2, None),
+            ("bol-2-new", "confirmed", 2, None),
+            ("bol-1-old", "already_accepted", 1, None),
+            ("bol-3-d", "refused", None, (409, "urn:housing:problem:not-held")),
+            ("bol-b-new", "refused", None, (404, "urn:housing:problem:record-not-found")),
+            ("nowhere", "refused", None, (404, "urn:housing:problem:record-not-found")),
+        ]
+        assert sql(register_db_url, "SELECT id, status FROM leases ORDER BY id") == [
+            ("bol-1-new", "accepted"),
+            ("bol-1-old", "accepted"),
+            ("bol-2-new", "accepted"),
+            ("bol-2-old", "accepted"),
+            ("bol-3-d", "draft"),
+            ("bol-b-new", "held"),
+            ("bol-b-old", "accepted"),
+        ]
+        created_events = "SELECT key FROM outbox WHERE event_type = 'register.lease.created'"
+        published = sorted(k for (k,) in sql(register_db_url, created_events))
+        assert published == ["bol-1-new", "bol-1-old", "bol-2-new", "bol-2-old", "bol-b-old"]
+
+        again = await client.post(
+            f"{API}/leases/confirmations",
+            json={"LejekontraktUnikIdentifikatorer": ["bol-1-new", "bol-2-new"]},
+            headers=writer(tokens),
+        )
+        assert [(r["Resultat"], r["version"]) for r in again.json()["results"]] == [
+            ("already_accepted", 2),
+            ("already_accepted", 2),
+        ]
+        assert sorted(k for (k,) in sql(register_db_url, created_events)) == published
+
+        empty = await client.post(
+            f"{API}/leases/confirmations",
+            json={"LejekontraktUnikIdentifikatorer": []},
+            headers=writer(tokens),
+        )
+        assert_problem(empty, 422)
+        for role, extra in ((Role.MUNICIPALITY, {"municipality": "101"}), (Role.FUND, {})):
+            readers = await client.post(
+                f"{API}/leases/confirmations",
+                json={"LejekontraktUnikIdentifikatorer": ["bol-b-new"]},
+                headers=tokens.headers(role, **extra),
+            )
+            assert_problem(readers, 403)
+        assert sql(register_db_url, "SELECT status FROM leases WHERE id = 'bol-b-new'") == [
+            ("held",)
+        ]
+
     async def test_a_draft_skips_completeness_and_is_submitted_later(self, client, tokens):
         await seed_dwelling(client, tokens)
         draft = lease("lk-1", "bol-1", KladdeIndikator=True, Boligudgifter=[])
@@ -354,6 +435,52 @@ class TestRegisterLease:
         assert response.status_code == 200, response.text
         assert response.json()["Status"] == "accepted"
 
+    async def test_a_draft_needs_only_its_dwelling_and_is_completed_later(
+        self, client, tokens, register_db_url
+    ):
+        """Issue 12, item 8: a draft without start date, allocation type, reference or rent is
+        stored (it was refused for the start date and allocation type); submitting it without
+        KladdeIndikator still demands every mandatory field."""
+        await seed_dwelling(client, tokens)
+        bare = {
+            "LejekontraktUnikIdentifikator": "lk-7",
+            "BoligUnikIdentifikator": "bol-1",
+            "KladdeIndikator": True,
+        }
+        body = await created(client, "leases", bare, writer(tokens))
+        assert (body["Status"], body["LejekontraktStartDato"], body["AnvisningstypeKode"]) == (
+            "draft",
+            None,
+            None,
+        )
+        assert sql(register_db_url, "SELECT status, start_date, allocation_type FROM leases") == [
+            ("draft", None, None)
+        ]
+        read = await client.get(f"{API}/leases/lk-7", headers=writer(tokens))
+        assert read.json()["LejekontraktStartDato"] is None
+
+        without_dwelling = {**bare, "LejekontraktUnikIdentifikator": "lk-8"}
+        del without_dwelling["BoligUnikIdentifikator"]
+        problem = assert_problem(
+            await client.post(f"{API}/leases", json=without_dwelling, headers=writer(tokens)), 422
+        )
+        assert pointers(problem) == {"#/BoligUnikIdentifikator": "missing-field"}
+
+        not_a_draft = {**bare, "KladdeIndikator": False, "version": 1}
+        problem = assert_problem(
+            await client.put(f"{API}/leases/lk-7", json=not_a_draft, headers=writer(tokens)), 422
+        )
+        assert set(pointers(problem)) == {
+            "#/LejekontraktStartDato",
+            "#/AnvisningstypeKode",
+            "#/EksternReference",
+        }
+        done = await client.put(
+            f"{API}/leases/lk-7", json=lease("lk-7", "bol-1", version=1), headers=writer(tokens)
+        )
+        assert done.status_code == 200, done.text
+        assert done.json()["Status"] == "accepted"
+
     async def test_a_dwelling_with_an_implausible_area_needs_confirmation(self, client, tokens):
         await seed_dwelling(client, tokens, dwelling_ids=())
         big = dwelling("bol-9", "afd-1", BoligArealKvadratmeter="450.00")
@@ -362,6 +489,34 @@ class TestRegisterLease:
         assert pointers(problem) == {"#/BoligArealKvadratmeter": "implausible-area"}
         big["AdvarslerBekraeftetIndikator"] = True
         await created(client, "dwellings", big, writer(tokens))
+
+
+class TestLeaseContractInOpenAPI:
+    async def test_the_openapi_says_what_a_lease_and_a_draft_must_carry(self, client):
+        """Issue 12, item 9: EksternReference was required for a non-draft lease but the
+        OpenAPI did not say so; the schema now states the rule the service applies."""
+        schema = (await client.get("/register/openapi.json")).json()["components"]["schemas"][
+            "LeaseIn"
+        ]
+        assert schema["if"] == {
+            "properties": {"KladdeIndikator": {"const": True}},
+            "required": ["KladdeIndikator"],
+        }
+        assert schema["then"] == {"required": ["BoligUnikIdentifikator"]}
+        assert schema["else"] == {
+            "required": [
+                "BoligUnikIdentifikator",
+                "LejekontraktStartDato",
+                "AnvisningstypeKode",
+                "EksternReference",
+            ]
+        }
+        reference = schema["properties"]["EksternReference"]["description"]
+        assert "Mandatory unless KladdeIndikator is true" in reference
+        assert (
+            "needs only BoligUnikIdentifikator"
+            in (schema["properties"]["KladdeIndikator"]["description"])
+        )
 
 
 class TestHistory:

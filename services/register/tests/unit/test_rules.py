@@ -76,12 +76,39 @@ class TestMandatoryFields:
         draft = a_lease(external_reference=None, expenses=(), draft=True)
         assert rules.check_lease(draft, context()) == []
 
-    def test_a_draft_still_needs_its_identity_fields(self) -> None:
-        draft = a_lease(draft=True, start_date=None, allocation_type=None)
-        assert {f.path for f in rules.check_lease(draft, context())} == {
+    def test_a_draft_needs_only_its_dwelling(self) -> None:
+        """Issue 12, item 8: drafts are documented to skip completeness, yet required the start
+        date and allocation type; only the dwelling (whose draft it is) stays mandatory."""
+        draft = a_lease(
+            draft=True, start_date=None, allocation_type=None, external_reference=None, expenses=()
+        )
+        assert rules.check_lease(draft, context()) == []
+        orphan = a_lease(draft=True, dwelling_id=None, start_date=None)
+        assert {(f.path, f.code) for f in rules.check_lease(orphan, context())} == {
+            (("BoligUnikIdentifikator",), "missing-field")
+        }
+
+    def test_a_draft_is_still_checked_for_what_it_carries(self) -> None:
+        draft = a_lease(draft=True, start_date=None, allocation_type="lottery")
+        assert {(f.path, f.code) for f in rules.check_lease(draft, context())} == {
+            (("AnvisningstypeKode",), "unknown-allocation-type")
+        }
+
+    def test_a_lease_of_the_register_needs_every_mandatory_field(self) -> None:
+        lease = a_lease(start_date=None, allocation_type=None, external_reference=None)
+        assert {
+            f.path for f in rules.check_lease(lease, context()) if f.code == "missing-field"
+        } == {
             ("LejekontraktStartDato",),
             ("AnvisningstypeKode",),
+            ("EksternReference",),
         }
+        assert rules.LEASE_MANDATORY == (
+            "BoligUnikIdentifikator",
+            "LejekontraktStartDato",
+            "AnvisningstypeKode",
+            "EksternReference",
+        )
 
 
 class TestCodesAndNumbers:

@@ -71,7 +71,7 @@ def lease_contracts(
 ) -> list[Contract]:
     """The contracts of an accepted lease, against the state consumers last saw of it (its
     latest accepted history snapshot, ``None`` if it was never published)."""
-    rent_day = rent_reference_date(lease.start_date, lease.end_date, today)
+    rent_day = rent_reference_date(outgoing.start_of(lease), lease.end_date, today)
     before = None if published_before is None else PublishedLease.from_snapshot(published_before)
     after = PublishedLease(lease.end_date, lease.vacancy_loss_flag, lease.vacant_soon_flag)
     contracts: list[Contract] = []
@@ -97,7 +97,7 @@ def rent_changed_contracts(
 ) -> list[Contract]:
     """A rent change on the first day of the lease the two expense sets give different rents
     (none if they never do)."""
-    day = first_rent_difference(before, after, lease.start_date, lease.end_date)
+    day = first_rent_difference(before, after, outgoing.start_of(lease), lease.end_date)
     if day is None:
         return []
     return [
@@ -117,6 +117,7 @@ def rent_changed_contracts(
 
 
 def _existing_lease(state: WriteState, lease: LeaseRow) -> ExistingLease:
+    assert lease.start_date is not None  # drafts without one are left out of a lease's context
     return ExistingLease(
         id=lease.id,
         start_date=lease.start_date,
@@ -132,7 +133,7 @@ def _lease_context(state: WriteState, record: Lease, dwelling: DwellingRow) -> L
     others = [
         _existing_lease(state, lease)
         for lease_id, lease in sorted(state.leases_of_dwelling.get(dwelling.id, {}).items())
-        if lease_id != record.id
+        if lease_id != record.id and lease.start_date is not None  # an undated draft: no period
     ]
     stored = state.expenses.get(record.id, [])
     return LeaseContext(
@@ -186,12 +187,15 @@ def plan_lease(
     raise_errors(request, findings)
     assert dwelling is not None
     assert department is not None
-    assert record.start_date is not None
-    assert record.allocation_type is not None
 
     warnings = rules.warnings_of(findings)
     status = _lease_status(record, warnings, request.confirmed)
-    reference_day = rent_reference_date(record.start_date, record.end_date, planning.today)
+    # A draft may come without a start date (KladdeIndikator); its rent is then not known.
+    reference_day = (
+        None
+        if record.start_date is None
+        else rent_reference_date(record.start_date, record.end_date, planning.today)
+    )
     published_before = state.published.get(record.id)
     was_accepted = existing is not None and existing.status == LeaseStatus.ACCEPTED.value
 
@@ -222,7 +226,9 @@ def plan_lease(
     expenses_changed = _plan_lease_expenses(state, writes, lease, record.expenses, organisation_id)
     state.put_lease(existing, lease)
     expenses_after = merge_expenses(context.stored_expenses, record.expenses)
-    rent_after = rent_as_of(expenses_after, reference_day)
+    rent_after = (
+        Decimal("0.00") if reference_day is None else rent_as_of(expenses_after, reference_day)
+    )
 
     events: list[Contract] = []
     if status is LeaseStatus.ACCEPTED and (lease_changed or expenses_changed):
@@ -320,7 +326,10 @@ def plan_lease_confirmation(
     assert lease is not None
     assert owned_by is not None
     if lease.status != LeaseStatus.HELD.value:
-        raise NotHeldError(f"Lease '{lease_id}' is {lease.status}, not held: nothing to confirm.")
+        raise NotHeldError(
+            f"Lease '{lease_id}' is {lease.status}, not held: nothing to confirm.",
+            status=lease.status,
+        )
     dwelling, department = owned_by
     confirmed, _ = writes.put(
         LeaseRow, lease, {"status": LeaseStatus.ACCEPTED.value, "warnings": []}
@@ -328,7 +337,7 @@ def plan_lease_confirmation(
     writes.record_version(EntityType.LEASE, confirmed, department.organisation_id)
     rent = rent_as_of(
         [expense_of(e) for e in state.expenses.get(lease_id, [])],
-        rent_reference_date(confirmed.start_date, confirmed.end_date, planning.today),
+        rent_reference_date(outgoing.start_of(confirmed), confirmed.end_date, planning.today),
     )
     events = lease_contracts(
         confirmed,
