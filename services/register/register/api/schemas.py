@@ -698,3 +698,59 @@ class LeaseConfirmationsOut(BaseModel):
     already_accepted: int
     refused: int
     results: list[LeaseConfirmationOut] = Field(description="One per id, in the order sent.")
+
+
+# --- dwellings held by their plausibility warnings ----------------------------------------------
+
+
+class HeldDwellingOut(BaseModel):
+    """A dwelling held until its warnings are confirmed: not in the register yet."""
+
+    dwelling_id: str = Field(alias="BoligUnikIdentifikator")
+    status: Literal["held"] = Field(
+        default="held",
+        alias="Status",
+        description="held: kept apart, not in the register (not counted, no parent of "
+        "leases) until "
+        "confirmed (POST /dwellings/{id}/confirm, /dwellings/confirmations) or sent again "
+        "with AdvarslerBekraeftetIndikator: true.",
+    )
+    warnings: list[Warning_] = Field(alias="Advarsler")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class DwellingConfirmationsIn(WireModel):
+    """Held dwellings whose plausibility warnings the submitter has seen and confirms."""
+
+    dwelling_ids: list[RecordId] = Field(
+        alias="BoligUnikIdentifikatorer",
+        min_length=1,
+        max_length=MAX_CONFIRMATIONS,
+        description=f"The held dwellings to store, at most {MAX_CONFIRMATIONS}; an id named "
+        "twice is confirmed once.",
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"BoligUnikIdentifikatorer": ["bol-1", "bol-2"]}]}
+    )
+
+
+class DwellingConfirmationOut(BaseModel):
+    dwelling_id: str = Field(alias="BoligUnikIdentifikator")
+    outcome: Literal["confirmed", "already_accepted", "refused"] = Field(
+        alias="Resultat",
+        description="confirmed (stored now), already_accepted (in the register and nothing "
+        "held: confirming again is harmless), refused (see problem).",
+    )
+    version: int | None = Field(description="The dwelling's version; null when refused.")
+    problem: RecordProblem | None = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class DwellingConfirmationsOut(BaseModel):
+    confirmed: int
+    already_accepted: int
+    refused: int
+    results: list[DwellingConfirmationOut] = Field(description="One per id, in the order sent.")

@@ -217,3 +217,24 @@ class SubmissionRow(Base):
     accepted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     held: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class HeldDwellingRow(Base):
+    """A dwelling held back by its plausibility warnings until its submitter confirms them:
+    the record as submitted, outside the register's tables (not counted, not in the history,
+    not a parent of leases) until confirmed; a later submission of the dwelling replaces it."""
+
+    __tablename__ = "held_dwellings"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)  # BoligUnikIdentifikator
+    organisation_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    record: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, comment="the dwelling's fields as submitted (domain names)"
+    )
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    mode: Mapped[str] = mapped_column(Text, nullable=False, comment="create | update | upsert")
+    expected_version: Mapped[int | None] = mapped_column(Integer)
+    held_by: Mapped[str] = mapped_column(Text, nullable=False)
+    held_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

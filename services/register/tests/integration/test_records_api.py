@@ -481,14 +481,113 @@ class TestRegisterLease:
         assert done.status_code == 200, done.text
         assert done.json()["Status"] == "accepted"
 
-    async def test_a_dwelling_with_an_implausible_area_needs_confirmation(self, client, tokens):
+    async def test_a_dwelling_with_an_implausible_area_is_held_until_confirmed(
+        self, client, tokens, register_db_url
+    ):
+        """Issue 12, item 9: it was refused (422); now it is held like a lease — kept, not in
+        the register's tables or history, no parent of leases — until its submitter confirms
+        it."""
         await seed_dwelling(client, tokens, dwelling_ids=())
         big = dwelling("bol-9", "afd-1", BoligArealKvadratmeter="450.00")
         response = await client.post(f"{API}/dwellings", json=big, headers=writer(tokens))
-        problem = assert_problem(response, 422)
-        assert pointers(problem) == {"#/BoligArealKvadratmeter": "implausible-area"}
-        big["AdvarslerBekraeftetIndikator"] = True
-        await created(client, "dwellings", big, writer(tokens))
+        assert response.status_code == 202, response.text
+        body = response.json()
+        assert (body["BoligUnikIdentifikator"], body["Status"]) == ("bol-9", "held")
+        assert [(w["pointer"], w["code"]) for w in body["Advarsler"]] == [
+            ("#/BoligArealKvadratmeter", "implausible-area")
+        ]
+        assert (
+            await client.get(f"{API}/dwellings/bol-9", headers=writer(tokens))
+        ).status_code == 404
+        history = "SELECT entity_id, version FROM record_versions WHERE entity_type = 'dwelling'"
+        assert ("bol-9", 1) not in sql(register_db_url, history)
+        held = await client.get(f"{API}/held-dwellings", headers=writer(tokens))
+        assert [d["BoligUnikIdentifikator"] for d in held.json()] == ["bol-9"]
+        other = await client.get(f"{API}/held-dwellings", headers=writer(tokens, ORG_B))
+        assert other.json() == []
+        assert_problem(
+            await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens, ORG_B)),
+            404,
+        )
+
+        confirmed = await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens))
+        assert confirmed.status_code == 200, confirmed.text
+        assert (confirmed.json()["BoligArealKvadratmeter"], confirmed.json()["version"]) == (
+            "450.00",
+            1,
+        )
+        assert ("bol-9", 1) in sql(register_db_url, history)
+        assert sql(register_db_url, "SELECT id FROM held_dwellings") == []
+        assert_problem(
+            await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens)), 409
+        )
+
+    async def test_sending_a_held_dwelling_again_confirmed_or_corrected_replaces_it(
+        self, client, tokens, register_db_url
+    ):
+        await seed_dwelling(client, tokens, dwelling_ids=())
+        small = dwelling("bol-9", "afd-1", BoligArealKvadratmeter="8.00")
+        assert (
+            await client.post(f"{API}/dwellings", json=small, headers=writer(tokens))
+        ).status_code == 202
+        corrected = dwelling("bol-9", "afd-1", BoligArealKvadratmeter="80.00")
+        await created(client, "dwellings", corrected, writer(tokens))
+        assert sql(register_db_url, "SELECT id FROM held_dwellings") == []
+        # An update to an implausible area is held too; the stored version stays as it was.
+        bigger = {**corrected, "BoligArealKvadratmeter": "400.00", "version": 1}
+        held = await client.put(f"{API}/dwellings/bol-9", json=bigger, headers=writer(tokens))
+        assert held.status_code == 202, held.text
+        stored = await client.get(f"{API}/dwellings/bol-9", headers=writer(tokens))
+        assert stored.json()["BoligArealKvadratmeter"] == "80.00"
+        confirmed = await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens))
+        assert (confirmed.json()["BoligArealKvadratmeter"], confirmed.json()["version"]) == (
+            "400.00",
+            2,
+        )
+
+    async def test_many_held_dwellings_are_confirmed_in_one_call(
+        self, client, tokens, register_db_url
+    ):
+        await seed_dwelling(client, tokens, dwelling_ids=("bol-1",))
+        for dwelling_id in ("bol-7", "bol-8"):
+            body = dwelling(dwelling_id, "afd-1", BoligArealKvadratmeter="5.00")
+            response = await client.post(f"{API}/dwellings", json=body, headers=writer(tokens))
+            assert response.status_code == 202
+        ids = ["bol-7", "bol-1", "nowhere", "bol-8", "bol-7"]
+        response = await client.post(
+            f"{API}/dwellings/confirmations",
+            json={"BoligUnikIdentifikatorer": ids},
+            headers=writer(tokens),
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["confirmed"], body["already_accepted"], body["refused"]) == (2, 1, 1)
+        assert [
+            (r["BoligUnikIdentifikator"], r["Resultat"], r["version"]) for r in body["results"]
+        ] == [
+            ("bol-7", "confirmed", 1),
+            ("bol-1", "already_accepted", 1),
+            ("nowhere", "refused", None),
+            ("bol-8", "confirmed", 1),
+        ]
+        assert body["results"][2]["problem"]["status"] == 404
+        assert sql(register_db_url, "SELECT id FROM dwellings ORDER BY id") == [
+            ("bol-1",),
+            ("bol-7",),
+            ("bol-8",),
+        ]
+        again = await client.post(
+            f"{API}/dwellings/confirmations",
+            json={"BoligUnikIdentifikatorer": ["bol-7", "bol-8"]},
+            headers=writer(tokens),
+        )
+        assert [r["Resultat"] for r in again.json()["results"]] == ["already_accepted"] * 2
+        readers = await client.post(
+            f"{API}/dwellings/confirmations",
+            json={"BoligUnikIdentifikatorer": ["bol-7"]},
+            headers=tokens.headers(Role.FUND),
+        )
+        assert_problem(readers, 403)
 
 
 class TestLeaseContractInOpenAPI:
