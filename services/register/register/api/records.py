@@ -738,9 +738,21 @@ async def create_expense(
     uow: UnitOfWorkDep,
     response: Response,
 ) -> Any:
-    command = WriteCommand(EntityType.HOUSING_EXPENSE, body.to_domain(), lease_id=lease_id)
-    row = await _created(uow, scope, command, response, f"{LEASES}/{lease_id}/expenses")
-    return _out(HousingExpenseOut, row, scope)
+    command = WriteCommand(
+        EntityType.HOUSING_EXPENSE, body.to_domain(), confirmed=body.confirmed, lease_id=lease_id
+    )
+    outcome = await use_cases.create_record(uow, scope, command)
+    response.headers["ETag"] = etag(outcome.row.version)
+    response.headers["Location"] = f"{LEASES}/{lease_id}/expenses/{outcome.entity_id}"
+    return _expense_out(outcome, scope)
+
+
+def _expense_out(outcome: Any, scope: Scope) -> HousingExpenseOut:
+    out: HousingExpenseOut = _out(HousingExpenseOut, outcome.row, scope)
+    out.warnings = [
+        Warning_(pointer=w.pointer, code=w.code, detail=w.detail) for w in outcome.warnings
+    ]
+    return out
 
 
 @router.get(
@@ -794,14 +806,14 @@ async def update_expense(
     response: Response,
     if_match: IfMatch = None,
 ) -> Any:
-    def build(version: int) -> WriteCommand:
-        return WriteCommand(
-            EntityType.HOUSING_EXPENSE,
-            body.to_domain(),
-            version,
-            lease_id=lease_id,
-            expense_id=expense_id,
-        )
-
-    row = await _updated(uow, scope, build, if_match, body.version, lease_id, response)
-    return _out(HousingExpenseOut, row, scope)
+    command = WriteCommand(
+        EntityType.HOUSING_EXPENSE,
+        body.to_domain(),
+        expected_version(if_match, body.version),
+        body.confirmed,
+        lease_id=lease_id,
+        expense_id=expense_id,
+    )
+    outcome = await use_cases.update_record(uow, scope, command, lease_id)
+    response.headers["ETag"] = etag(outcome.row.version)
+    return _expense_out(outcome, scope)

@@ -374,6 +374,7 @@ class HousingExpenseIn(ExpenseFields):
     submission it names its lease; its identity there is (lease, type, start date)."""
 
     lease_id: RecordId | None = Field(default=None, alias="LejekontraktUnikIdentifikator")
+    confirmed: bool = CONFIRM_FIELD
     version: int | None = VERSION_FIELD
 
     model_config = ConfigDict(
@@ -390,6 +391,12 @@ class HousingExpenseIn(ExpenseFields):
     )
 
 
+class Warning_(ReadModel):
+    pointer: str = Field(description="JSON pointer to the field, relative to the record.")
+    code: str
+    detail: str
+
+
 class HousingExpenseOut(ReadModel):
     id: int = Field(alias="BoligudgiftIdentifikator")
     lease_id: str = Field(alias="LejekontraktUnikIdentifikator")
@@ -399,6 +406,14 @@ class HousingExpenseOut(ReadModel):
     valid_to: date | None = Field(alias="BoligudgiftSlutDato")
     version: int
     updated_at: datetime = Field(alias="AendretTidspunkt")
+    warnings: list[Warning_] = Field(
+        default_factory=list,
+        alias="Advarsler",
+        description="On a write: the plausibility warnings the changed rent raised (rent per m² "
+        "outside the department's range, a jump from the previous lease); the lease is then "
+        "held until confirmed (POST /leases/{id}/confirm), or send the expense with "
+        "AdvarslerBekraeftetIndikator: true. Empty when read.",
+    )
 
 
 # --- leases ------------------------------------------------------------------------------------
@@ -522,12 +537,6 @@ class LeaseIn(WireModel):
             draft=self.draft,
             expenses=tuple(e.to_domain() for e in self.expenses),
         )
-
-
-class Warning_(ReadModel):
-    pointer: str = Field(description="JSON pointer to the field, relative to the record.")
-    code: str
-    detail: str
 
 
 class LeaseOut(ReadModel):

@@ -547,6 +547,31 @@ def check_lease(lease: Lease, context: LeaseContext) -> list[Finding]:
     return findings
 
 
+def rent_change_plausibility(
+    lease: Lease,
+    expenses_before: Sequence[HousingExpense],
+    expenses_after: Sequence[HousingExpense],
+    context: LeaseContext,
+    changed_from: date,
+) -> list[Finding]:
+    """The plausibility warnings of a lease's rent after its housing expenses changed on their
+    own (reported apart from the lease): the rent in force from ``changed_from`` (or the
+    lease's start) against the department's range, and — when the change moves the lease's
+    initial rent — the jump from the previous lease. Paths name the expense's amount."""
+    if lease.start_date is None or lease.draft:
+        return []
+    day = max(changed_from, lease.start_date)
+    if lease.end_date is not None and day > lease.end_date:
+        return []
+    findings = rent_per_m2_outside_department_range(
+        rent_as_of(expenses_after, day), context.dwelling_area_m2, context.department_rent
+    )
+    initial = rent_as_of(expenses_after, lease.start_date)
+    if initial != rent_as_of(expenses_before, lease.start_date):
+        findings += rent_jump_between_leases(lease, initial, context.other_leases)
+    return [Finding(f.severity, ("BoligudgiftBeloeb",), f.code, f.detail) for f in findings]
+
+
 def check_expense(
     expense: HousingExpense, other_expenses_of_lease: Iterable[HousingExpense]
 ) -> list[Finding]:

@@ -743,6 +743,72 @@ class TestListRecords:
         assert [d["BoligUnikIdentifikator"] for d in rest.json()["items"]] == ["bol-2"]
 
 
+class TestRentWarningsOnExpensesReportedApart:
+    """Issue 12, item 9: rent warnings appeared only when a lease came with its expenses; an
+    expense reported on its own that moves the rent now raises them and holds the lease."""
+
+    RENT_CHANGED = "SELECT key FROM outbox WHERE event_type = 'register.lease.rent_changed'"
+
+    async def _two_leases(self, client, tokens) -> None:
+        await seed_dwelling(client, tokens)
+        first = lease("lk-1", "bol-1", LejekontraktSlutDato="2027-05-31", monthly_rent="5000.00")
+        await created(client, "leases", first, writer(tokens))
+        second = lease("lk-2", "bol-1", start="2027-06-01", monthly_rent="5200.00")
+        assert (await created(client, "leases", second, writer(tokens)))["Status"] == "accepted"
+
+    async def test_a_surcharge_that_makes_the_rent_jump_holds_the_lease(
+        self, client, tokens, register_db_url
+    ):
+        await self._two_leases(client, tokens)
+        surcharge = rent("3000.00", "2027-06-01", BoligudgiftTypeKode="renewal_surcharge")
+        response = await client.post(
+            f"{API}/leases/lk-2/expenses", json=surcharge, headers=writer(tokens)
+        )
+        assert response.status_code == 201, response.text
+        assert [(w["pointer"], w["code"]) for w in response.json()["Advarsler"]] == [
+            ("#/BoligudgiftBeloeb", "rent-jump-between-leases")
+        ]
+        stored = (await client.get(f"{API}/leases/lk-2", headers=writer(tokens))).json()
+        assert stored["Status"] == "held"
+        assert [(w["pointer"], w["code"]) for w in stored["Advarsler"]] == [
+            ("#/Boligudgifter", "rent-jump-between-leases")
+        ]
+        assert sql(register_db_url, self.RENT_CHANGED) == []  # not published while held
+        confirmed = await client.post(f"{API}/leases/lk-2/confirm", headers=writer(tokens))
+        assert confirmed.json()["Status"] == "accepted"
+
+    async def test_a_plausible_later_change_is_accepted_and_published(
+        self, client, tokens, register_db_url
+    ):
+        await self._two_leases(client, tokens)
+        later = rent("100.00", "2028-01-01", BoligudgiftTypeKode="improvement_surcharge")
+        response = await client.post(
+            f"{API}/leases/lk-2/expenses", json=later, headers=writer(tokens)
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["Advarsler"] == []
+        stored = (await client.get(f"{API}/leases/lk-2", headers=writer(tokens))).json()
+        assert stored["Status"] == "accepted"
+        assert sql(register_db_url, self.RENT_CHANGED) == [("lk-2",)]
+
+    async def test_a_confirmed_change_is_accepted_at_once(self, client, tokens, register_db_url):
+        await self._two_leases(client, tokens)
+        surcharge = rent(
+            "3000.00",
+            "2027-06-01",
+            BoligudgiftTypeKode="renewal_surcharge",
+            AdvarslerBekraeftetIndikator=True,
+        )
+        response = await client.post(
+            f"{API}/leases/lk-2/expenses", json=surcharge, headers=writer(tokens)
+        )
+        assert response.status_code == 201, response.text
+        assert [w["code"] for w in response.json()["Advarsler"]] == ["rent-jump-between-leases"]
+        stored = (await client.get(f"{API}/leases/lk-2", headers=writer(tokens))).json()
+        assert stored["Status"] == "accepted"
+        assert sql(register_db_url, self.RENT_CHANGED) == [("lk-2",)]
+
+
 class TestHousingExpenses:
     async def test_an_expense_is_created_read_and_updated_with_its_version(self, client, tokens):
         await seed_dwelling(client, tokens)

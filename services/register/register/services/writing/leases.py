@@ -362,6 +362,54 @@ def plan_lease_confirmation(
 # --- housing expenses reported on their own ------------------------------------------------
 
 
+def _lease_record(lease: LeaseRow) -> Lease:
+    return Lease(
+        id=lease.id,
+        dwelling_id=lease.dwelling_id,
+        start_date=lease.start_date,
+        end_date=lease.end_date,
+        allocation_type=lease.allocation_type,
+        draft=lease.status == LeaseStatus.DRAFT.value,
+    )
+
+
+def _expense_context(state: WriteState, lease: LeaseRow, dwelling: DwellingRow) -> LeaseContext:
+    others = [
+        _existing_lease(state, other)
+        for other_id, other in sorted(state.leases_of_dwelling.get(dwelling.id, {}).items())
+        if other_id != lease.id and other.start_date is not None
+    ]
+    return LeaseContext(
+        dwelling_area_m2=dwelling.area_m2,
+        other_leases=others,
+        department_rent=state.rent_statistics.get(
+            dwelling.department_id, DepartmentRentStatistics(0, None)
+        ),
+    )
+
+
+def _hold_lease(
+    state: WriteState,
+    writes: WriteSet,
+    lease: LeaseRow,
+    warnings: Sequence[Finding],
+    organisation_id: str,
+) -> None:
+    """Hold a lease whose expenses, reported on their own, raised plausibility warnings: it is
+    not counted until confirmed (``POST /leases/{id}/confirm``), as a lease sent with them."""
+    open_warnings = list(lease.warnings or []) if lease.status == LeaseStatus.HELD.value else []
+    for w in warnings:
+        entry = {"pointer": "#/Boligudgifter", "code": w.code, "detail": w.detail}
+        if entry not in open_warnings:
+            open_warnings.append(entry)
+    held, changed = writes.put(
+        LeaseRow, lease, {"status": LeaseStatus.HELD.value, "warnings": open_warnings}
+    )
+    if changed:
+        writes.record_version(EntityType.LEASE, held, organisation_id)
+    state.put_lease(lease, held)
+
+
 def plan_expense(
     planning: Planning, item: BatchItem, state: WriteState, writes: WriteSet
 ) -> WriteOutcome:
@@ -408,16 +456,32 @@ def plan_expense(
     row, changed = _store_expense(
         state, writes, lease.id, existing, record, department.organisation_id
     )
+    before = [expense_of(e) for e in stored]
+    after = [*others, record]
+    warnings: list[Finding] = []
+    if changed and lease.status != LeaseStatus.DRAFT.value and record.valid_from is not None:
+        warnings = rules.warnings_of(
+            rules.rent_change_plausibility(
+                _lease_record(lease),
+                before,
+                after,
+                _expense_context(state, lease, dwelling),
+                record.valid_from,
+            )
+        )
+    held = bool(warnings) and not request.confirmed
+    if held:  # the lease waits for its submitter's confirmation, as if sent with the change
+        _hold_lease(state, writes, lease, warnings, department.organisation_id)
     events: list[Contract] = []
-    if changed and lease.status == LeaseStatus.ACCEPTED.value:
-        before = [expense_of(e) for e in stored]
-        events += rent_changed_contracts(lease, dwelling, department, before, [*others, record])
+    if changed and not held and lease.status == LeaseStatus.ACCEPTED.value:
+        events += rent_changed_contracts(lease, dwelling, department, before, after)
     return WriteOutcome(
         EntityType.HOUSING_EXPENSE,
         str(row.id),
-        Outcome.ACCEPTED,
+        Outcome.HELD if held else Outcome.ACCEPTED,
         changed,
         row.version,
         row,
+        warnings=field_errors(request, warnings),
         events=events,
     )
