@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
-from common.auth import Role
+from common.auth import Role, TokenVerifier
 from common.db import migrations
 from common.db.engine import Database
 from common.db.tables import outbox
@@ -150,6 +150,53 @@ class TestToken:
         for role in Role:
             assert role.value in result.stderr
         assert result.stdout == ""
+
+    async def test_minting_loads_neither_the_web_stack_nor_sqlalchemy(self, base_env, tmp_path):
+        """`housing token` is a quick command: it needs the dev key and the settings, not the
+        services (issue 12, item 16: it imported every service and took ~2 s)."""
+        script = (
+            "import sys, json; from housing.cli import main; main(sys.argv[1:]); "
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('fastapi', 'starlette', 'sqlalchemy', 'aiokafka', 'register', 'governance') "
+            "and m != 'register.settings' and m != 'register'); "
+            "print(json.dumps(heavy))"
+        )
+        argv = ["--role", "housing_org", "--org", "org-1", "--subject", "erp-7"]
+        result = subprocess.run(
+            [sys.executable, "-c", script, "token", *argv],
+            env=base_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        token, loaded = result.stdout.strip().splitlines()
+        assert json.loads(loaded) == []
+        settings = SERVICES[0].settings(data_dir=tmp_path)
+        principal = await TokenVerifier.from_settings(settings).verify(token)
+        assert (principal.subject, principal.role, principal.organisation_ids) == (
+            "erp-7",
+            Role.HOUSING_ORG,
+            frozenset({"org-1"}),
+        )
+
+    async def test_a_new_token_for_the_same_caller_keeps_its_subject(self, base_env, tmp_path):
+        """Idempotency keys belong to the token's subject: a retry with a freshly minted dev
+        token must be the same caller (it was a random subject per token), another
+        organisation's token is not."""
+        verifier = TokenVerifier.from_settings(SERVICES[0].settings(data_dir=tmp_path))
+
+        async def subject(*args: str) -> str:
+            result = await run_housing("token", "--role", "erp_client", *args, env=base_env)
+            assert result.returncode == 0, result.stderr
+            return (await verifier.verify(result.stdout.strip())).subject
+
+        first = await subject("--org", "BO-1", "--org", "BO-2")
+        retry = await subject("--org", "BO-2", "--org", "BO-1", "--ttl", "60")
+        other = await subject("--org", "BO-3")
+        assert first == retry == "dev:erp_client:BO-1+BO-2:"
+        assert other == "dev:erp_client:BO-3:"
+        assert await subject("--org", "BO-1", "--subject", "erp-7") == "erp-7"
 
 
 class TestEventsTail:

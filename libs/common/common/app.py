@@ -33,6 +33,7 @@ from common.observability import (
     configure_logging,
     configure_tracing,
 )
+from common.paging import use_cursor_signing_key
 from common.problems import (
     BodyGuardMiddleware,
     document_problems,
@@ -92,6 +93,7 @@ def create_service_app(
         swagger_ui_oauth2_redirect_url=f"{prefix}/docs/oauth2-redirect",
     )
     app.state.settings = settings
+    use_cursor_signing_key(settings.cursor_signing_key)
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     metrics = ServiceMetrics(service)
     app.state.metrics = metrics

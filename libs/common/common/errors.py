@@ -16,6 +16,15 @@ class FieldError:
     pointer: str
     detail: str
     code: str = "invalid"
+    # "body": ``pointer`` is a JSON pointer into the body; "query", "path" or "header": it is
+    # the name of that parameter (rendered as ``parameter`` and ``in``).
+    location: str = "body"
+
+    @classmethod
+    def for_parameter(
+        cls, name: str, detail: str, code: str = "invalid", location: str = "query"
+    ) -> FieldError:
+        return cls(pointer=name, detail=detail, code=code, location=location)
 
 
 class DomainError(Exception):
@@ -28,6 +37,13 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+
+
+class BadRequestError(DomainError):
+    """The request itself is malformed in a way no schema states (e.g. a forged cursor): 400."""
+
+    code = "bad-request"
+    title = "Bad request"
 
 
 class NotFoundError(DomainError):

@@ -4,6 +4,15 @@
 * same key, another body → 422;
 * same key while the first request still runs → 409.
 
+A key belongs to the caller: the verified token's subject (``sub``), never to one token, so a
+retry with a freshly issued token is replayed. The subject is the right owner, rather than the
+organisation: keys are chosen by the client that sends them, and an identity provider gives each
+client (an ERP system's client-credentials registration, a person) one stable ``sub`` across all
+its tokens, while one organisation may be served by several clients whose keys must not collide
+(an ERP vendor numbering its keys 1, 2, 3 would otherwise replay another vendor's responses, or
+get 422s for requests it never sent). Dev tokens from ``housing token`` have a stable subject per
+role, organisations and municipality for the same reason.
+
 The key is claimed in its own short transaction before the request runs. The request's unit of
 work marks the key ``effects_committed`` in the *same* transaction as its state change (a
 before-commit hook), so after a crash we know whether the change happened: if it did not, a

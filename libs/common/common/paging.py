@@ -1,8 +1,10 @@
 """Keyset pagination for every list: an opaque cursor, a page size, a page.
 
-The cursor is the last row's sort key as URL-safe base64 JSON; it is opaque to callers, who pass
-``next_cursor`` back unchanged. A cursor this service did not issue is a 422 with a message that
-says so, never a 500.
+The cursor is the last row's sort key as URL-safe base64 JSON followed by an HMAC-SHA256 tag
+(``<key>.<tag>``, the key of the deployment from ``ServiceSettings.cursor_signing_key``); it is
+opaque to callers, who pass ``next_cursor`` back unchanged. A cursor this service did not issue —
+malformed, tampered with, or well-formed but never signed — is a 400 problem naming the
+``cursor`` parameter, never a 500 and never silently the first page.
 
 * ``Limit`` — the ``limit`` query parameter (1–500, default chosen by the route);
 * ``encode_cursor`` / ``decode_cursor`` — the codec, checked against the key's shape;
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +26,8 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel, Field
 
-from common.errors import RuleViolationError
+from common.errors import BadRequestError, FieldError
+from common.settings import DEV_DATABASE_PASSWORD, cursor_key
 
 MAX_PAGE_SIZE = 500
 
@@ -35,29 +40,69 @@ Cursor = Annotated[
 ]
 
 
-class InvalidCursorError(RuleViolationError):
-    code = "invalid-cursor"
-    title = "The pagination cursor is not valid"
-
-
 _NOT_OURS = "The cursor is not one this service issued; pass next_cursor unchanged."
 
 
+class InvalidCursorError(BadRequestError):
+    """A cursor this service did not issue: 400, naming the query parameter."""
+
+    code = "invalid-cursor"
+    title = "The pagination cursor is not valid"
+
+    def __init__(
+        self,
+        detail: str = _NOT_OURS,
+        *,
+        errors: list[FieldError] | None = None,
+        parameter: str = "cursor",
+    ) -> None:
+        super().__init__(
+            detail,
+            errors=errors or [FieldError.for_parameter(parameter, detail, "invalid-cursor")],
+        )
+
+
+_TAG_BYTES = 16  # 128 bits of HMAC-SHA256
+_signing_key: bytes = cursor_key(DEV_DATABASE_PASSWORD)  # the dev default until configured
+
+
+def use_cursor_signing_key(key: bytes) -> None:
+    """Sign and check cursors with ``key`` from now on (``create_service_app`` passes the
+    deployment's ``settings.cursor_signing_key``; one key per process)."""
+    global _signing_key
+    _signing_key = key
+
+
+def _tag(payload: str) -> str:
+    digest = hmac.new(_signing_key, payload.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:_TAG_BYTES]).decode().rstrip("=")
+
+
 def encode_cursor(key: Sequence[Any]) -> str:
-    """The cursor for a sort key (one value per sort column, JSON-serialisable or str()-able)."""
+    """The signed cursor for a sort key (one value per sort column, JSON-serialisable or
+    str()-able)."""
     raw = json.dumps(list(key), separators=(",", ":"), default=str).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    payload = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return f"{payload}.{_tag(payload)}"
 
 
 def decode_cursor(cursor: str | None, *types: type) -> list[Any] | None:
     """The sort key in ``cursor`` (``None`` for the first page).
 
-    ``types`` gives the JSON type of each key part (``str``, ``int``, ``float``); a cursor of
-    another length or with another type is refused (422)."""
+    A cursor without this deployment's signature is refused (400); ``types`` gives the JSON type
+    of each key part (``str``, ``int``, ``float``), and a cursor of another length or with
+    another type is refused too."""
     if cursor is None:
         return None
+    payload, dot, tag = cursor.partition(".")
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
+        signature = _tag(payload)
+    except UnicodeError:
+        raise InvalidCursorError(_NOT_OURS) from None
+    if not dot or not hmac.compare_digest(tag.encode(), signature.encode()):
+        raise InvalidCursorError(_NOT_OURS)
+    try:
+        padded = payload + "=" * (-len(payload) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, TypeError, binascii.Error, UnicodeError):
         raise InvalidCursorError(_NOT_OURS) from None

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.errors import (
     AuthenticationError,
+    BadRequestError,
     ConflictError,
     DomainError,
     FieldError,
@@ -37,6 +38,7 @@ PROBLEM_TYPE_PREFIX = "urn:housing:problem:"
 log = structlog.get_logger(__name__)
 
 _STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (BadRequestError, 400),
     (AuthenticationError, 401),
     (PermissionDeniedError, 403),
     (NotFoundError, 404),
@@ -134,7 +136,12 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
 
 
 def field_errors_as_json(errors: Sequence[FieldError]) -> list[dict[str, Any]]:
-    return [{"pointer": e.pointer, "detail": e.detail, "code": e.code} for e in errors]
+    return [
+        {"pointer": e.pointer, "detail": e.detail, "code": e.code}
+        if e.location == "body"
+        else {"parameter": e.pointer, "in": e.location, "detail": e.detail, "code": e.code}
+        for e in errors
+    ]
 
 
 def json_pointer(location: Sequence[str | int]) -> str:

@@ -10,6 +10,7 @@ This is the only module family that reads the environment (architecture conventi
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 from pathlib import Path
 from typing import ClassVar, Self
@@ -21,12 +22,16 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
-from sqlalchemy.engine import make_url
 
 PLATFORM_ENV_PREFIX = "HOUSING_"
 DEV_DATABASE_PASSWORD = "housing"
 DEV_METRICS_TOKEN = "dev-metrics-token"  # docker-compose's default in dev mode
 DEV_JWT_ISSUER = "housing-dev"
+
+
+def cursor_key(secret: str) -> bytes:
+    """The cursor HMAC key made from a secret (a label keeps it apart from other uses)."""
+    return hashlib.sha256(b"housing-cursor-v1:" + secret.encode()).digest()
 
 
 class Environment(StrEnum):
@@ -84,6 +89,13 @@ class ServiceSettings(BaseSettings):
         "`authorization.credentials`). Unset: /metrics answers only clients on this host.",
     )
 
+    cursor_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs pagination cursors (HMAC-SHA256), so a cursor the service "
+        "did not issue is refused. Unset: derived from the password of this service's database, "
+        "a per-deployment secret every replica shares (in dev: the dev password).",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -105,6 +117,8 @@ class ServiceSettings(BaseSettings):
     def _refuse_dev_defaults_outside_dev(self) -> Self:
         if self.env is Environment.DEV:
             return self
+        from sqlalchemy.engine import make_url  # imported here: `housing token` needs no SQLAlchemy
+
         problems = []
         url = make_url(self.effective_database_url)
         if url.password in (None, "", DEV_DATABASE_PASSWORD):
@@ -133,8 +147,21 @@ class ServiceSettings(BaseSettings):
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
+        from sqlalchemy.engine import make_url
+
         server = make_url(self.database_server_url)
         return server.set(database=self.database_name).render_as_string(hide_password=False)
+
+    @property
+    def cursor_signing_key(self) -> bytes:
+        """The HMAC key of this deployment's pagination cursors (see ``cursor_secret``)."""
+        if self.cursor_secret is not None and self.cursor_secret.get_secret_value():
+            secret = self.cursor_secret.get_secret_value()
+        else:
+            from sqlalchemy.engine import make_url
+
+            secret = make_url(self.effective_database_url).password or DEV_DATABASE_PASSWORD
+        return cursor_key(secret)
 
     @property
     def dev_signing_key_path(self) -> Path:

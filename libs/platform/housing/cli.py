@@ -8,8 +8,8 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from common.auth import DevSigningKey, Role
 from common.settings import Environment
+from common.tokens import DevSigningKey, Role
 from housing.services import SERVICE_NAMES, SERVICES, service
 from housing.settings import PlatformSettings
 
@@ -55,7 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         "--org", action="append", default=[], metavar="ID", help="organisation id (repeatable)"
     )
     token.add_argument("--municipality", metavar="CODE", help="municipality code, e.g. 101")
-    token.add_argument("--subject", help="token subject (default: random per token)")
+    token.add_argument(
+        "--subject",
+        help="token subject, the caller's identity (default: the same for the same role, "
+        "organisations and municipality, so a retry with a new token is the same caller)",
+    )
     token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
 
     migrate = commands.add_parser("migrate", help="run a service's Alembic migrations")
@@ -94,6 +98,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def dev_subject(role: Role, organisation_ids: Sequence[str], municipality: str | None) -> str:
+    """A dev token's default subject: stable per caller, as an identity provider's ``sub`` is
+    for one client. Idempotency keys belong to the subject, so two tokens minted for the same
+    caller replay each other's keyed requests."""
+    organisations = "+".join(sorted(set(organisation_ids)))
+    return f"dev:{role.value}:{organisations}:{municipality or ''}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     platform = PlatformSettings()
@@ -111,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 role=Role(args.role),
                 organisation_ids=args.org,
                 municipality_code=args.municipality,
-                subject=args.subject,
+                subject=args.subject or dev_subject(Role(args.role), args.org, args.municipality),
                 issuer=settings.jwt_issuer,
                 audience=settings.jwt_audience,
                 ttl_seconds=args.ttl,

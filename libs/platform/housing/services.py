@@ -5,15 +5,17 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
-
-from common.db.engine import Database
-from common.events.consumer import Consumer
-from common.events.transport import EventBus
 from common.settings import ServiceSettings
-from common.worker import PeriodicJob
+
+if TYPE_CHECKING:  # not imported at run time: `housing token` must not load the web stack
+    from fastapi import FastAPI
+
+    from common.db.engine import Database
+    from common.events.consumer import Consumer
+    from common.events.transport import EventBus
+    from common.worker import PeriodicJob
 
 
 @dataclass(frozen=True, slots=True)

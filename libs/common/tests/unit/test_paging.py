@@ -1,10 +1,25 @@
 """Keyset pagination shared by every list: the cursor codec and cutting a page."""
 
+import base64
+import json
 from dataclasses import dataclass
 
 import pytest
 
-from common.paging import InvalidCursorError, decode_cursor, encode_cursor, page_of
+from common.paging import (
+    InvalidCursorError,
+    decode_cursor,
+    encode_cursor,
+    page_of,
+    use_cursor_signing_key,
+)
+from common.problems import field_errors_as_json
+from common.settings import DEV_DATABASE_PASSWORD, cursor_key
+
+
+def unsigned(key: list) -> str:
+    """A well-formed key as the unsigned cursors were built: never issued by a service."""
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
 @dataclass
@@ -39,6 +54,60 @@ class TestTheCursor:
     def test_a_nul_character_is_refused(self):
         with pytest.raises(InvalidCursorError):
             decode_cursor(encode_cursor(["a\x00b"]), str)
+
+
+class TestSignedCursors:
+    """A well-formed cursor that was never issued used to be read as a position (issue 12,
+    item 4): now every cursor carries the deployment's HMAC tag."""
+
+    @pytest.fixture(autouse=True)
+    def dev_key(self):
+        yield
+        use_cursor_signing_key(cursor_key(DEV_DATABASE_PASSWORD))
+
+    def test_a_well_formed_key_without_the_tag_is_refused(self):
+        with pytest.raises(InvalidCursorError, match="pass next_cursor unchanged"):
+            decode_cursor(unsigned(["Blok B", 7]), str, int)
+
+    def test_a_tampered_key_is_refused(self):
+        payload, _, tag = encode_cursor(["Blok B", 7]).partition(".")
+        forged = unsigned(["Blok B", 700])
+        assert forged != payload
+        with pytest.raises(InvalidCursorError):
+            decode_cursor(f"{forged}.{tag}", str, int)
+
+    def test_a_tampered_tag_is_refused(self):
+        payload, _, tag = encode_cursor(["Blok B", 7]).partition(".")
+        other = ("A" if tag[0] != "A" else "B") + tag[1:]
+        with pytest.raises(InvalidCursorError):
+            decode_cursor(f"{payload}.{other}", str, int)
+
+    def test_a_cursor_of_another_deployment_is_refused(self):
+        use_cursor_signing_key(cursor_key("deployment-a"))
+        cursor = encode_cursor(["Blok B", 7])
+        assert decode_cursor(cursor, str, int) == ["Blok B", 7]
+        use_cursor_signing_key(cursor_key("deployment-b"))
+        with pytest.raises(InvalidCursorError):
+            decode_cursor(cursor, str, int)
+
+    def test_non_ascii_is_refused_not_a_crash(self):
+        with pytest.raises(InvalidCursorError):
+            decode_cursor("æøå.å", str)
+
+    def test_the_error_is_a_400_naming_the_parameter(self):
+        from common.problems import status_for
+
+        with pytest.raises(InvalidCursorError) as refused:
+            decode_cursor(unsigned(["a"]), str)
+        assert status_for(refused.value) == 400
+        assert field_errors_as_json(refused.value.errors) == [
+            {
+                "parameter": "cursor",
+                "in": "query",
+                "detail": "The cursor is not one this service issued; pass next_cursor unchanged.",
+                "code": "invalid-cursor",
+            }
+        ]
 
 
 class TestCuttingAPage:

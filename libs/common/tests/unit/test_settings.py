@@ -95,3 +95,22 @@ class TestDevDefaultsOutsideDev:
     def test_real_secrets_are_accepted_in_prod(self):
         settings = ExampleSettings(env=Environment.PROD, **SAFE)
         assert settings.env is Environment.PROD
+
+
+class TestCursorSigningKey:
+    def test_a_set_secret_is_the_key(self):
+        from common.settings import cursor_key
+
+        settings = ExampleSettings(env=Environment.PROD, **SAFE, cursor_secret="rotate-me")
+        assert settings.cursor_signing_key == cursor_key("rotate-me")
+
+    def test_unset_it_comes_from_the_database_password_of_the_deployment(self):
+        from common.settings import cursor_key
+
+        ours = ExampleSettings(env=Environment.PROD, **SAFE)
+        theirs = ExampleSettings(
+            env=Environment.PROD,
+            **{**SAFE, "database_url": "postgresql+psycopg://example:0ther@db:5432/example"},
+        )
+        assert ours.cursor_signing_key == cursor_key("s3cret")
+        assert theirs.cursor_signing_key != ours.cursor_signing_key

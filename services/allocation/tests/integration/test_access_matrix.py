@@ -308,7 +308,8 @@ class TestAccessMatrix:
         }
         assert second["next_cursor"] is None
         bad = await client.get(f"{API}/offers", params={"cursor": "nonsense"}, headers=headers)
-        assert bad.status_code == 422
+        assert bad.status_code == 400
+        assert bad.json()["errors"][0]["parameter"] == "cursor"
 
 
 class TestOffersExport:

@@ -100,12 +100,12 @@ class TestCaseList:
             False,
         )
 
-    async def test_a_foreign_cursor_is_422(self, grants_client, tokens):
+    async def test_a_foreign_cursor_is_400(self, grants_client, tokens):
         client = await grants_client()
         r = await client.get(
             f"{API}/applications", params={"cursor": "bm90LW91cnM"}, headers=fund(tokens)
         )
-        assert r.status_code == 422
+        assert r.status_code == 400
         assert code(r) == "invalid-cursor"
 
 

@@ -61,7 +61,7 @@ class TestWorkList:
         response = await client.get(
             f"{API}/work-list?cursor=WyJub3QtYS1kYXRlIiwxXQ", headers=tribunal(tokens)
         )
-        assert response.status_code == 422
+        assert response.status_code == 400
         assert kind(response.json()) == "invalid-cursor"
 
 

@@ -3,6 +3,8 @@
 * ``recipients`` — the recipient directory: per municipality (code) or housing organisation
   (id) its e-mail addresses and the optional event types it opted out of; every change is kept
   in ``recipient_changes`` (who, when, before → after).
+* ``organisations`` — the register's housing organisations (``OrganisationUpsertedV1``), kept
+  for their names: messages name an organisation, not its id, once the register has sent it.
 * ``deliveries`` — one row per (event, recipient, address): the rendered message, its state
   (see :mod:`notifications.domain.deliveries`), attempts and the SMTP server's answers. Written
   in the consumer's transaction, so an event is turned into deliveries exactly once.
@@ -29,10 +31,19 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.db import make_metadata
+from common.db.projection import OrganisationReadModel
 
 
 class Base(DeclarativeBase):
     metadata = make_metadata()
+
+
+class OrganisationRow(OrganisationReadModel, Base):
+    __tablename__ = "organisations"
+
+    name: Mapped[str | None] = mapped_column(
+        Text, comment="BoligorganisationNavn; null until the register sends it"
+    )
 
 
 RECIPIENT_KINDS = "kind IN ('municipality', 'organisation')"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from common.access import Scope
-from notifications.db.models import DeliveryRow, RecipientChangeRow, RecipientRow
+from notifications.db.models import (
+    DeliveryRow,
+    OrganisationRow,
+    RecipientChangeRow,
+    RecipientRow,
+)
 from notifications.domain.deliveries import DeliveryStatus
 from notifications.domain.rules import Recipient, RecipientKind
 
@@ -44,6 +49,23 @@ def deliveries_visible_to(scope: Scope) -> ColumnElement[bool]:
         scope.filter(organisation_column=DeliveryRow.organisation_id),
         _recipients_seen_by(scope, DeliveryRow.recipient_kind, DeliveryRow.recipient_ref),
     )
+
+
+class OrganisationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def names(self, organisation_ids: Iterable[str]) -> dict[str, str]:
+        """id → name of those ``organisation_ids`` whose name the register sent."""
+        wanted = sorted(set(organisation_ids))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(OrganisationRow.id, OrganisationRow.name).where(
+                OrganisationRow.id.in_(wanted), OrganisationRow.name.is_not(None)
+            )
+        )
+        return {row.id: row.name for row in rows}
 
 
 class RecipientRepository:

@@ -3,12 +3,13 @@
 Templates are package files, ``notifications/templates/<name>.subject.txt``, ``<name>.txt``
 and ``<name>.html`` (autoescaped). They see the event's fields (``event``), the addressee's
 extra context, filters ``dato``, ``tidspunkt`` and ``beloeb`` for Danish dates, times and
-amounts, and the functions ``antal`` (a count with its noun) and ``kommune`` (a municipality's
-official name).
+amounts, and the functions ``antal`` (a count with its noun), ``kommune`` (a municipality's
+official name) and ``organisation`` (an organisation's name from the register, else its id).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -18,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from common.events.contracts import Contract
 from notifications.domain.danish import danish_amount, danish_count, danish_date, danish_datetime
 from notifications.domain.municipalities import municipality_name
+from notifications.domain.organisations import organisation_namer
 from notifications.domain.rules import Addressee
 
 
@@ -46,12 +48,21 @@ def environment() -> Environment:
     return env
 
 
-def render(addressee: Addressee, event: Contract, *, event_type: str) -> RenderedMessage:
+def render(
+    addressee: Addressee,
+    event: Contract,
+    *,
+    event_type: str,
+    organisation_names: Mapping[str, str] | None = None,
+) -> RenderedMessage:
+    """The message; ``organisation_names`` (id → name) names organisations, whose ids are shown
+    where a name is unknown."""
     env = environment()
     context: dict[str, Any] = {
         "event": event,
         "event_type": event_type,
         "recipient": addressee.recipient,
+        "organisation": organisation_namer(organisation_names or {}),
         **addressee.context,
     }
     name = addressee.template

@@ -4,7 +4,8 @@ The consumer runs this in one transaction with its inbox row, so an event is tur
 deliveries exactly once; the deliveries are keyed by (event id, address) as well, and a
 replayed or redriven event adds nothing for a recipient that already has a delivery of it
 (new addresses are operations' resend). The message is rendered here, once per addressee, and
-stored with each of its deliveries: the log shows what was sent. Addresses are read from the
+stored with each of its deliveries: the log shows what was sent. Organisations are named by
+the name the register last sent (``OrganisationUpsertedV1``), by id when none has arrived. Addresses are read from the
 directory now: a later change of address does not redirect a message already in the log.
 """
 
@@ -18,8 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.events.contracts import Contract
 from common.events.envelope import Envelope
-from notifications.db.repositories import DeliveryRepository, RecipientRepository
+from notifications.db.repositories import (
+    DeliveryRepository,
+    OrganisationRepository,
+    RecipientRepository,
+)
 from notifications.domain.deliveries import delivery_id
+from notifications.domain.organisations import referenced_organisations
 from notifications.domain.rules import Rule, addressees, deliveries_for, not_yet_notified
 from notifications.services.messages import render
 
@@ -36,7 +42,11 @@ async def record_deliveries(
     notified = await repository.recipients_of_event(envelope.id)
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
-    for addressee in not_yet_notified(addressees(rule, event), notified):
+    to_notify = not_yet_notified(addressees(rule, event), notified)
+    names = await OrganisationRepository(session).names(
+        referenced_organisations(event.model_dump(), to_notify)
+    )
+    for addressee in to_notify:
         recipient = addressee.recipient
         entry = await directory.get(recipient.kind, recipient.ref)
         planned = deliveries_for(
@@ -45,7 +55,7 @@ async def record_deliveries(
             addresses=entry.addresses if entry else (),
             opt_outs=entry.opt_outs if entry else (),
         )
-        message = render(addressee, event, event_type=envelope.type)
+        message = render(addressee, event, event_type=envelope.type, organisation_names=names)
         base = {
             "event_id": envelope.id,
             "event_type": envelope.type,

@@ -349,7 +349,7 @@ class TestDeliveryLog:
     async def test_bad_filters_are_explained(self, client, tokens):
         headers = fund(tokens)
         cursor = await client.get(f"{API}/deliveries?cursor=not-a-cursor", headers=headers)
-        assert problem(cursor, 422)["type"].endswith("invalid-cursor")
+        assert problem(cursor, 400)["type"].endswith("invalid-cursor")
         naive = await client.get(
             f"{API}/deliveries?created_from=2026-11-24T00:00:00", headers=headers
         )

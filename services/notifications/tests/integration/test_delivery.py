@@ -23,6 +23,7 @@ from common.events.contracts import (
     ApplicationPrequalifiedV1,
     DeliveryFailedV1,
     MeetingHeldV1,
+    OrganisationUpsertedV1,
     OutstandingItem,
     PackageReturnedV1,
     PackageSentV1,
@@ -255,6 +256,76 @@ class TestEventToMessage:
 
         await apply_event(AccountsReportedV1.example())
         assert await deliveries(notifications_db) == []
+
+
+def organisation_named(name: str | None, version: int = 1, **changes) -> OrganisationUpsertedV1:
+    return OrganisationUpsertedV1.example().model_copy(
+        update={"name": name, "version": version, **changes}
+    )
+
+
+class TestOrganisationsAreNamed:
+    """Issue 12, item 15: e-mails named organisations by id; the register's organisation event
+    now carries the name, and messages use it (the id where none has arrived)."""
+
+    async def test_the_municipality_reads_the_organisations_name(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "municipality", "101", [KK])
+        await apply_event(organisation_named("Boligselskabet Solgården"))
+        await apply_event(package_sent(location_municipality_codes=["101"]))
+        await drain(sender_for())
+
+        (message,) = smtp_sink.messages_to(KK)
+        assert message["Subject"] == (
+            "Dokumentationspakke for styringsåret 2026 fremsendt af Boligselskabet Solgården"
+        )
+        text_part = message.get_body(("plain",)).get_content()
+        assert "Boligorganisationen Boligselskabet Solgården har den 24. november 2026" in text_part
+        assert "org-0101" not in text_part
+        html = message.get_body(("html",)).get_content()
+        assert "<strong>Boligselskabet Solgården</strong>" in html
+
+    async def test_the_organisation_is_greeted_by_name_and_a_later_name_wins(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "organisation", "org-0101", [ORG])
+        await apply_event(organisation_named("Boligselskabet Solgården", version=2))
+        await apply_event(organisation_named("Gammelt navn", version=1))  # late and older
+        await apply_event(PackageReturnedV1.example())
+        await apply_event(organisation_named("Solgården & Co <a/s>", version=3))
+        await apply_event(MeetingHeldV1.example())
+        await drain(sender_for())
+
+        returned, meeting = sorted(
+            smtp_sink.messages_to(ORG), key=lambda m: "møde" in str(m["Subject"]).lower()
+        )
+        assert (
+            returned.get_body(("plain",))
+            .get_content()
+            .startswith("Til boligorganisationen Boligselskabet Solgården\r\n")
+        )
+        assert (
+            meeting.get_body(("plain",))
+            .get_content()
+            .startswith("Til boligorganisationen Solgården & Co <a/s>\r\n")
+        )
+        html = meeting.get_body(("html",)).get_content()
+        assert "Til boligorganisationen Solgården &amp; Co &lt;a/s&gt;" in html
+
+    async def test_an_organisation_without_a_known_name_is_named_by_its_id(
+        self, notifications_db, apply_event, sender_for, smtp_sink
+    ):
+        await set_entry(notifications_db, "organisation", "org-0101", [ORG])
+        await apply_event(organisation_named(None))  # published before the field existed
+        await apply_event(organisation_named("Andet Boligselskab", organisation_id="org-0202"))
+        await apply_event(PackageReturnedV1.example())
+        await drain(sender_for())
+
+        (message,) = smtp_sink.messages_to(ORG)
+        text_part = message.get_body(("plain",)).get_content()
+        assert text_part.startswith("Til boligorganisationen org-0101\r\n")
+        assert "Andet Boligselskab" not in text_part
 
 
 class TestExactlyOnce:

@@ -11,30 +11,42 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from common.access import Scope
 from common.app import UnitOfWorkDep
 from common.dates import WireDateTime
-from common.errors import PreconditionRequiredError
+from common.errors import DomainError, PreconditionRequiredError
 from common.paging import Cursor, Limit, Page, PageOf
-from common.problems import problem_responses
+from common.problems import PROBLEM_TYPE_PREFIX, problem_responses, status_for
 from common.versioning import etag, parse_if_match
 from register.api.deps import ReadScope, WriteScope
 from register.api.schemas import (
     ID_PATTERN,
+    MAX_CONFIRMATIONS,
     BuildingSectionIn,
     BuildingSectionOut,
     DepartmentIn,
     DepartmentOut,
+    DwellingConfirmationOut,
+    DwellingConfirmationsIn,
+    DwellingConfirmationsOut,
     DwellingIn,
     DwellingOut,
+    FieldProblem,
+    HeldDwellingOut,
     HousingExpenseIn,
     HousingExpenseOut,
+    LeaseConfirmationOut,
+    LeaseConfirmationsIn,
+    LeaseConfirmationsOut,
     LeaseIn,
     LeaseOut,
     OrganisationIn,
     OrganisationOut,
+    RecordProblem,
+    Warning_,
 )
 from register.domain.access import sees_tenant_names
 from register.domain.records import EntityType
@@ -391,21 +403,108 @@ async def update_building_section(
 DWELLINGS = "/register/v1/dwellings"
 
 
+HELD_DWELLING_RESPONSE: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": HeldDwellingOut,
+        "description": "Held by plausibility warnings until confirmed (not yet in the register)",
+    }
+}
+
+
+def _held(outcome: Any) -> JSONResponse:
+    held = HeldDwellingOut(
+        dwelling_id=outcome.entity_id,
+        warnings=[Warning_.model_validate(w) for w in outcome.held.warnings],
+    )
+    return JSONResponse(held.model_dump(by_alias=True, mode="json"), status_code=202)
+
+
 @router.post(
     "/dwellings",
     status_code=201,
     response_model=DwellingOut,
-    responses=WRITE_RESPONSES,
+    responses={**WRITE_RESPONSES, **HELD_DWELLING_RESPONSE},
     summary="Report a dwelling",
     description="Creates a dwelling (bolig) of one of your departments. An area under 10 m² "
-    "or over 300 m² is a plausibility warning: the dwelling is refused (422, "
-    "confirmation-required) until sent with AdvarslerBekraeftetIndikator: true.",
+    "or over 300 m² is a plausibility warning: the dwelling is held (202, Status 'held', "
+    "Advarsler) — kept, but not in the register — until confirmed with POST "
+    "/dwellings/{id}/confirm (or /dwellings/confirmations), or sent again with "
+    "AdvarslerBekraeftetIndikator: true.",
 )
 async def create_dwelling(
     body: DwellingIn, scope: WriteScope, uow: UnitOfWorkDep, response: Response
 ) -> Any:
     command = WriteCommand(EntityType.DWELLING, body.to_domain(), confirmed=body.confirmed)
-    return _out(DwellingOut, await _created(uow, scope, command, response, DWELLINGS), scope)
+    outcome = await use_cases.create_record(uow, scope, command)
+    if outcome.held is not None:
+        return _held(outcome)
+    response.headers["ETag"] = etag(outcome.row.version)
+    response.headers["Location"] = f"{DWELLINGS}/{outcome.entity_id}"
+    return _out(DwellingOut, outcome.row, scope)
+
+
+@router.get(
+    "/held-dwellings",
+    response_model=list[HeldDwellingOut],
+    responses=READ_RESPONSES,
+    summary="Your dwellings held by plausibility warnings",
+    description="The dwellings of your organisations held until their warnings are confirmed.",
+)
+async def list_held_dwellings(scope: WriteScope, uow: UnitOfWorkDep) -> Any:
+    rows = await use_cases.held_dwellings(uow, scope)
+    return [
+        HeldDwellingOut(
+            dwelling_id=row.id, warnings=[Warning_.model_validate(w) for w in row.warnings]
+        )
+        for row in rows
+    ]
+
+
+@router.post(
+    "/dwellings/confirmations",
+    response_model=DwellingConfirmationsOut,
+    responses=WRITE_RESPONSES,
+    summary="Confirm many held dwellings",
+    description="Stores held dwellings after their plausibility warnings were seen, each on "
+    f"its own (at most {MAX_CONFIRMATIONS} a call): a held dwelling is stored in the register, "
+    "one in the register with nothing held is already_accepted (repeating the call changes "
+    "nothing), one not found for you, or that breaks a rule now, is refused with its problem.",
+)
+async def confirm_dwellings(
+    body: DwellingConfirmationsIn, scope: WriteScope, uow: UnitOfWorkDep
+) -> DwellingConfirmationsOut:
+    results = await use_cases.confirm_dwellings(uow, scope, body.dwelling_ids)
+    out = [
+        DwellingConfirmationOut(
+            dwelling_id=r.record_id,
+            outcome=r.outcome,
+            version=r.version,
+            problem=None if r.problem is None else _record_problem(r.problem),
+        )
+        for r in results
+    ]
+    return DwellingConfirmationsOut(
+        confirmed=sum(r.outcome == "confirmed" for r in out),
+        already_accepted=sum(r.outcome == "already_accepted" for r in out),
+        refused=sum(r.outcome == "refused" for r in out),
+        results=out,
+    )
+
+
+@router.post(
+    "/dwellings/{dwelling_id}/confirm",
+    response_model=DwellingOut,
+    responses={**WRITE_RESPONSES, 409: {"description": "No held version of the dwelling"}},
+    summary="Confirm a held dwelling",
+    description="Stores a held dwelling after its plausibility warnings were seen (the rules "
+    "run again on the current register); it is then in the register and counted.",
+)
+async def confirm_dwelling(
+    dwelling_id: RecordIdPath, scope: WriteScope, uow: UnitOfWorkDep, response: Response
+) -> Any:
+    outcome = await use_cases.confirm_dwelling(uow, scope, dwelling_id)
+    response.headers["ETag"] = etag(outcome.row.version)
+    return _out(DwellingOut, outcome.row, scope)
 
 
 @router.get(
@@ -458,11 +557,13 @@ async def update_dwelling(
     response: Response,
     if_match: IfMatch = None,
 ) -> Any:
-    def build(version: int) -> WriteCommand:
-        return WriteCommand(EntityType.DWELLING, body.to_domain(), version, body.confirmed)
-
-    row = await _updated(uow, scope, build, if_match, body.version, dwelling_id, response)
-    return _out(DwellingOut, row, scope)
+    version = expected_version(if_match, body.version)
+    command = WriteCommand(EntityType.DWELLING, body.to_domain(), version, body.confirmed)
+    outcome = await use_cases.update_record(uow, scope, command, dwelling_id)
+    if outcome.held is not None:
+        return _held(outcome)
+    response.headers["ETag"] = etag(outcome.row.version)
+    return _out(DwellingOut, outcome.row, scope)
 
 
 # --- leases ------------------------------------------------------------------------------------
@@ -575,6 +676,49 @@ async def confirm_lease(
     return _out(LeaseOut, outcome.row, scope)
 
 
+def _record_problem(error: DomainError) -> RecordProblem:
+    return RecordProblem(
+        type=f"{PROBLEM_TYPE_PREFIX}{error.code}",
+        title=error.title,
+        status=status_for(error),
+        detail=error.detail,
+        errors=[
+            FieldProblem(pointer=e.pointer, detail=e.detail, code=e.code) for e in error.errors
+        ],
+    )
+
+
+@router.post(
+    "/leases/confirmations",
+    response_model=LeaseConfirmationsOut,
+    responses=WRITE_RESPONSES,
+    summary="Confirm many held leases",
+    description="Accepts held leases after their plausibility warnings were seen, each on its "
+    f"own (at most {MAX_CONFIRMATIONS} a call): a held lease is accepted and published, one "
+    "accepted already is reported as already_accepted (repeating the call changes nothing), "
+    "a draft or a lease not found for you is refused with its problem, and the others go on.",
+)
+async def confirm_leases(
+    body: LeaseConfirmationsIn, scope: WriteScope, uow: UnitOfWorkDep
+) -> LeaseConfirmationsOut:
+    results = await use_cases.confirm_leases(uow, scope, body.lease_ids)
+    out = [
+        LeaseConfirmationOut(
+            lease_id=r.lease_id,
+            outcome=r.outcome,
+            version=r.version,
+            problem=None if r.problem is None else _record_problem(r.problem),
+        )
+        for r in results
+    ]
+    return LeaseConfirmationsOut(
+        confirmed=sum(r.outcome == "confirmed" for r in out),
+        already_accepted=sum(r.outcome == "already_accepted" for r in out),
+        refused=sum(r.outcome == "refused" for r in out),
+        results=out,
+    )
+
+
 # --- housing expenses --------------------------------------------------------------------------
 
 
@@ -594,9 +738,21 @@ async def create_expense(
     uow: UnitOfWorkDep,
     response: Response,
 ) -> Any:
-    command = WriteCommand(EntityType.HOUSING_EXPENSE, body.to_domain(), lease_id=lease_id)
-    row = await _created(uow, scope, command, response, f"{LEASES}/{lease_id}/expenses")
-    return _out(HousingExpenseOut, row, scope)
+    command = WriteCommand(
+        EntityType.HOUSING_EXPENSE, body.to_domain(), confirmed=body.confirmed, lease_id=lease_id
+    )
+    outcome = await use_cases.create_record(uow, scope, command)
+    response.headers["ETag"] = etag(outcome.row.version)
+    response.headers["Location"] = f"{LEASES}/{lease_id}/expenses/{outcome.entity_id}"
+    return _expense_out(outcome, scope)
+
+
+def _expense_out(outcome: Any, scope: Scope) -> HousingExpenseOut:
+    out: HousingExpenseOut = _out(HousingExpenseOut, outcome.row, scope)
+    out.warnings = [
+        Warning_(pointer=w.pointer, code=w.code, detail=w.detail) for w in outcome.warnings
+    ]
+    return out
 
 
 @router.get(
@@ -650,14 +806,14 @@ async def update_expense(
     response: Response,
     if_match: IfMatch = None,
 ) -> Any:
-    def build(version: int) -> WriteCommand:
-        return WriteCommand(
-            EntityType.HOUSING_EXPENSE,
-            body.to_domain(),
-            version,
-            lease_id=lease_id,
-            expense_id=expense_id,
-        )
-
-    row = await _updated(uow, scope, build, if_match, body.version, lease_id, response)
-    return _out(HousingExpenseOut, row, scope)
+    command = WriteCommand(
+        EntityType.HOUSING_EXPENSE,
+        body.to_domain(),
+        expected_version(if_match, body.version),
+        body.confirmed,
+        lease_id=lease_id,
+        expense_id=expense_id,
+    )
+    outcome = await use_cases.update_record(uow, scope, command, lease_id)
+    response.headers["ETag"] = etag(outcome.row.version)
+    return _expense_out(outcome, scope)

@@ -106,7 +106,7 @@ class HeldLeaseOut(_Wire):
 class DraftOut(_Wire):
     dwelling_id: str = Field(alias=DWELLING_WIRE["id"])
     lease_id: str = Field(alias=LEASE_WIRE["id"])
-    start_date: date = Field(alias=LEASE_WIRE["start_date"])
+    start_date: date | None = Field(alias=LEASE_WIRE["start_date"])
     end_date: date | None = Field(None, alias=LEASE_WIRE["end_date"])
 
 

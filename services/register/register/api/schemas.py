@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -374,6 +374,7 @@ class HousingExpenseIn(ExpenseFields):
     submission it names its lease; its identity there is (lease, type, start date)."""
 
     lease_id: RecordId | None = Field(default=None, alias="LejekontraktUnikIdentifikator")
+    confirmed: bool = CONFIRM_FIELD
     version: int | None = VERSION_FIELD
 
     model_config = ConfigDict(
@@ -390,6 +391,12 @@ class HousingExpenseIn(ExpenseFields):
     )
 
 
+class Warning_(ReadModel):
+    pointer: str = Field(description="JSON pointer to the field, relative to the record.")
+    code: str
+    detail: str
+
+
 class HousingExpenseOut(ReadModel):
     id: int = Field(alias="BoligudgiftIdentifikator")
     lease_id: str = Field(alias="LejekontraktUnikIdentifikator")
@@ -399,27 +406,55 @@ class HousingExpenseOut(ReadModel):
     valid_to: date | None = Field(alias="BoligudgiftSlutDato")
     version: int
     updated_at: datetime = Field(alias="AendretTidspunkt")
+    warnings: list[Warning_] = Field(
+        default_factory=list,
+        alias="Advarsler",
+        description="On a write: the plausibility warnings the changed rent raised (rent per m² "
+        "outside the department's range, a jump from the previous lease); the lease is then "
+        "held until confirmed (POST /leases/{id}/confirm), or send the expense with "
+        "AdvarslerBekraeftetIndikator: true. Empty when read.",
+    )
 
 
 # --- leases ------------------------------------------------------------------------------------
 
 
+LEASE_MANDATORY_NOTE = (
+    "Mandatory unless KladdeIndikator is true (a draft); a lease without it is refused "
+    "(422 missing-field)."
+)
+
+
 class LeaseIn(WireModel):
-    """A lease (lejekontrakt) of a dwelling, usually with its housing expenses."""
+    """A lease (lejekontrakt) of a dwelling, usually with its housing expenses.
+
+    Mandatory for a lease of the register: BoligUnikIdentifikator, LejekontraktStartDato,
+    AnvisningstypeKode, EksternReference and a rent-forming expense (base rent) valid on the
+    start date. A draft (KladdeIndikator true) needs only BoligUnikIdentifikator — the dwelling
+    says whose draft it is — and is checked only for what it carries."""
 
     id: RecordId = Field(alias="LejekontraktUnikIdentifikator")
-    dwelling_id: RecordId | None = Field(default=None, alias="BoligUnikIdentifikator")
-    external_reference: Text | None = Field(
-        default=None, alias="EksternReference", description="The ERP system's own reference."
+    dwelling_id: RecordId | None = Field(
+        default=None,
+        alias="BoligUnikIdentifikator",
+        description="The dwelling let. Mandatory, on a draft too (it says whose the lease is).",
     )
-    start_date: WireDate | None = Field(default=None, alias="LejekontraktStartDato")
+    external_reference: Text | None = Field(
+        default=None,
+        alias="EksternReference",
+        description="The ERP system's own reference. " + LEASE_MANDATORY_NOTE,
+    )
+    start_date: WireDate | None = Field(
+        default=None, alias="LejekontraktStartDato", description=LEASE_MANDATORY_NOTE
+    )
     end_date: WireDate | None = Field(default=None, alias="LejekontraktSlutDato")
     allocation_type: Code | None = Field(
         default=None,
         alias="AnvisningstypeKode",
         description="How the dwelling was let (anvisningstype): external_waiting_list, "
         "exchange, organisation_internal, department_internal, housing_guarantee, "
-        "public_advertisement, flexible_letting, combined_letting, municipal_allocation.",
+        "public_advertisement, flexible_letting, combined_letting, municipal_allocation. "
+        + LEASE_MANDATORY_NOTE,
     )
     vacancy_loss_flag: bool = Field(
         default=False,
@@ -439,8 +474,10 @@ class LeaseIn(WireModel):
     draft: bool = Field(
         default=False,
         alias="KladdeIndikator",
-        description="A draft is stored without completeness and plausibility checks and is "
-        "neither published nor counted until it is submitted without this flag.",
+        description="A draft is stored without completeness and plausibility checks — it needs "
+        "only BoligUnikIdentifikator; the start date, allocation type, EksternReference and "
+        "the base rent may follow — and is neither published nor counted until it is "
+        "submitted without this flag.",
     )
     expenses: list[LeaseExpenseIn] = Field(
         default_factory=list,
@@ -454,6 +491,21 @@ class LeaseIn(WireModel):
 
     model_config = ConfigDict(
         json_schema_extra={
+            # What the rules demand, in the schema too (JSON Schema 2020-12, as OpenAPI 3.1
+            # allows): a draft needs its dwelling, a lease of the register the mandatory fields.
+            "if": {
+                "properties": {"KladdeIndikator": {"const": True}},
+                "required": ["KladdeIndikator"],
+            },
+            "then": {"required": ["BoligUnikIdentifikator"]},
+            "else": {
+                "required": [
+                    "BoligUnikIdentifikator",
+                    "LejekontraktStartDato",
+                    "AnvisningstypeKode",
+                    "EksternReference",
+                ]
+            },
             "examples": [
                 {
                     "LejekontraktUnikIdentifikator": "lk-2026-000123",
@@ -466,7 +518,7 @@ class LeaseIn(WireModel):
                     "Depositum": "17625.00",
                     "Boligudgifter": [EXPENSE_EXAMPLE],
                 }
-            ]
+            ],
         }
     )
 
@@ -487,19 +539,17 @@ class LeaseIn(WireModel):
         )
 
 
-class Warning_(ReadModel):
-    pointer: str = Field(description="JSON pointer to the field, relative to the record.")
-    code: str
-    detail: str
-
-
 class LeaseOut(ReadModel):
     id: str = Field(alias="LejekontraktUnikIdentifikator")
     dwelling_id: str = Field(alias="BoligUnikIdentifikator")
     external_reference: str | None = Field(alias="EksternReference")
-    start_date: date = Field(alias="LejekontraktStartDato")
+    start_date: date | None = Field(
+        alias="LejekontraktStartDato", description="Null only on a draft that has none yet."
+    )
     end_date: date | None = Field(alias="LejekontraktSlutDato")
-    allocation_type: str = Field(alias="AnvisningstypeKode")
+    allocation_type: str | None = Field(
+        alias="AnvisningstypeKode", description="Null only on a draft that has none yet."
+    )
     vacancy_loss_flag: bool = Field(alias="LejekontraktTomgangsledigIndikator")
     vacant_soon_flag: bool = Field(alias="LejekontraktLedigIndikator")
     deposit: Money | None = Field(alias="Depositum")
@@ -615,3 +665,101 @@ class SubmissionOut(BaseModel):
     draft: int
     rejected: int
     results: list[RecordResult]
+
+
+# --- bulk confirmation of held leases ----------------------------------------------------------
+
+MAX_CONFIRMATIONS = 1000
+
+
+class LeaseConfirmationsIn(WireModel):
+    """Held leases whose plausibility warnings the submitter has seen and confirms."""
+
+    lease_ids: list[RecordId] = Field(
+        alias="LejekontraktUnikIdentifikatorer",
+        min_length=1,
+        max_length=MAX_CONFIRMATIONS,
+        description=f"The held leases to accept, at most {MAX_CONFIRMATIONS}; an id named twice "
+        "is confirmed once.",
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"LejekontraktUnikIdentifikatorer": ["lk-1", "lk-2"]}]}
+    )
+
+
+class LeaseConfirmationOut(BaseModel):
+    lease_id: str = Field(alias="LejekontraktUnikIdentifikator")
+    outcome: Literal["confirmed", "already_accepted", "refused"] = Field(
+        alias="Resultat",
+        description="confirmed (held → accepted, published now), already_accepted (nothing "
+        "to do: confirming again is harmless), refused (see problem: a draft, or a lease "
+        "that is not found for you).",
+    )
+    version: int | None = Field(description="The lease's version; null when refused.")
+    problem: RecordProblem | None = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class LeaseConfirmationsOut(BaseModel):
+    confirmed: int
+    already_accepted: int
+    refused: int
+    results: list[LeaseConfirmationOut] = Field(description="One per id, in the order sent.")
+
+
+# --- dwellings held by their plausibility warnings ----------------------------------------------
+
+
+class HeldDwellingOut(BaseModel):
+    """A dwelling held until its warnings are confirmed: not in the register yet."""
+
+    dwelling_id: str = Field(alias="BoligUnikIdentifikator")
+    status: Literal["held"] = Field(
+        default="held",
+        alias="Status",
+        description="held: kept apart, not in the register (not counted, no parent of "
+        "leases) until "
+        "confirmed (POST /dwellings/{id}/confirm, /dwellings/confirmations) or sent again "
+        "with AdvarslerBekraeftetIndikator: true.",
+    )
+    warnings: list[Warning_] = Field(alias="Advarsler")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class DwellingConfirmationsIn(WireModel):
+    """Held dwellings whose plausibility warnings the submitter has seen and confirms."""
+
+    dwelling_ids: list[RecordId] = Field(
+        alias="BoligUnikIdentifikatorer",
+        min_length=1,
+        max_length=MAX_CONFIRMATIONS,
+        description=f"The held dwellings to store, at most {MAX_CONFIRMATIONS}; an id named "
+        "twice is confirmed once.",
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"BoligUnikIdentifikatorer": ["bol-1", "bol-2"]}]}
+    )
+
+
+class DwellingConfirmationOut(BaseModel):
+    dwelling_id: str = Field(alias="BoligUnikIdentifikator")
+    outcome: Literal["confirmed", "already_accepted", "refused"] = Field(
+        alias="Resultat",
+        description="confirmed (stored now), already_accepted (in the register and nothing "
+        "held: confirming again is harmless), refused (see problem).",
+    )
+    version: int | None = Field(description="The dwelling's version; null when refused.")
+    problem: RecordProblem | None = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class DwellingConfirmationsOut(BaseModel):
+    confirmed: int
+    already_accepted: int
+    refused: int
+    results: list[DwellingConfirmationOut] = Field(description="One per id, in the order sent.")

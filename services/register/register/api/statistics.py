@@ -81,6 +81,62 @@ async def re_lettings(
 
 
 @router.get(
+    "/statistics/re-lettings/rent-bands",
+    summary="Re-lettings in a year by rent band, and the share let by municipal allocation",
+    description=(
+        service.RENT_BAND_RELETTING_DEFINITION
+        + service.RELETTING_DEFINITION
+        + " Rent bands as in `/statistics/dwellings`."
+        + SUPPRESSION
+    ),
+    responses=PROBLEM_RESPONSES,
+)
+async def re_lettings_by_rent_band(
+    uow: UnitOfWorkDep,
+    year: Year,
+    on: Annotated[
+        WireDate | None,
+        Query(alias="date", description="the rent bands' date; default 1 January after `year`"),
+    ] = None,
+    municipality: Municipality = None,
+    housing_type: HousingTypeQuery = None,
+) -> schemas.RelettingsByRentBand:
+    result = await service.relettings_by_rent_band(
+        uow.session,
+        year=year,
+        on=on,
+        municipality_code=municipality,
+        housing_type=housing_type.value if housing_type else None,
+    )
+    return schemas.RelettingsByRentBand.model_validate(result, from_attributes=True)
+
+
+@router.get(
+    "/statistics/rent-bands/municipalities",
+    summary="Every municipality's shares of dwellings per rent band, in one call (Fig. 5)",
+    description=(
+        "Per municipality with dwellings, and nationally, on `date` (default: today): the "
+        "dwellings (of `housing_type`; seed 003's Figure 5 uses `family`) and the count and "
+        "share in each monthly rent band (< 3,500 / 3,500–4,499.99 / 4,500–6,500 / > 6,500 "
+        "DKK, and 'no_rent'); the shares of an area add up to 100 up to rounding. The counts "
+        "are those of `/statistics/dwellings`." + SUPPRESSION
+    ),
+    responses=PROBLEM_RESPONSES,
+)
+async def rent_band_shares(
+    uow: UnitOfWorkDep,
+    on: Annotated[WireDate | None, Query(alias="date", description="as of; default today")] = None,
+    housing_type: HousingTypeQuery = None,
+) -> schemas.RentBandShares:
+    result = await service.rent_band_shares(
+        uow.session,
+        on=on or date.today(),
+        housing_type=housing_type.value if housing_type else None,
+    )
+    return schemas.RentBandShares.model_validate(result, from_attributes=True)
+
+
+@router.get(
     "/statistics/municipal-allocation",
     summary="Share of re-lettings allocated by the municipality, per municipality (Fig. 13.b)",
     description=(

@@ -101,6 +101,55 @@ class MunicipalAllocationStockStatistics(BaseModel):
     suppression: SuppressionInfo = SuppressionInfo()
 
 
+# --- rent bands: re-lettings per band, shares per municipality ---------------------------------
+
+
+class RelettingBandRow(BaseModel):
+    rent_band: str = Field(description="a rent band code, or 'all' for the sum row")
+    label: str
+    dwellings: Cell = Field(description="dwellings in the band on the band date")
+    relettings: Cell = Field(description="re-lettings in the year of dwellings in the band")
+    relet_percent: float | None = Field(description="relettings / dwellings, 1 decimal")
+    municipal_allocations: Cell = Field(description="of the re-lettings, municipal allocations")
+    municipal_percent: float | None = Field(
+        description="municipal_allocations / relettings, 1 decimal"
+    )
+
+
+class RelettingsByRentBand(BaseModel):
+    year: int
+    date: dt.date = Field(description="the date the dwellings' rent bands are counted on")
+    municipality_code: str | None = Field(description="null: the whole country")
+    municipality_name: str
+    housing_type: str | None = Field(description="null: all housing types")
+    rent_bands: list[RentBand]
+    rows: list[RelettingBandRow]
+    suppression: SuppressionInfo = SuppressionInfo()
+
+
+class BandShare(BaseModel):
+    dwellings: Cell
+    share_percent: float | None = Field(
+        description="of the area's dwellings (of the housing type), 1 decimal"
+    )
+
+
+class MunicipalRentBands(BaseModel):
+    municipality_code: str | None = Field(description="null: the whole country")
+    municipality_name: str
+    dwellings: Cell
+    by_rent_band: dict[str, BandShare]
+
+
+class RentBandShares(BaseModel):
+    date: dt.date
+    housing_type: str | None = Field(description="null: all housing types")
+    rent_bands: list[RentBand]
+    national: MunicipalRentBands
+    municipalities: list[MunicipalRentBands]
+    suppression: SuppressionInfo = SuppressionInfo()
+
+
 # --- municipal data sheet (kommunalt dataark) ---------------------------------------------------
 
 

@@ -113,9 +113,9 @@ class LeaseRow(Timestamps, Base):
     dwelling_id: Mapped[str] = mapped_column(ForeignKey("dwellings.id"), nullable=False, index=True)
     external_reference: Mapped[str | None] = mapped_column(Text)  # EksternReference
     # ix_leases_start_date: re-lettings in a year (statistics, data sheets)
-    start_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    start_date: Mapped[date | None] = mapped_column(Date, index=True)
     end_date: Mapped[date | None] = mapped_column(Date)
-    allocation_type: Mapped[str] = mapped_column(Text, nullable=False)
+    allocation_type: Mapped[str | None] = mapped_column(Text)
     vacancy_loss_flag: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     vacant_soon_flag: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     deposit: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
@@ -127,6 +127,11 @@ class LeaseRow(Timestamps, Base):
     __table_args__ = (
         CheckConstraint("NOT (vacancy_loss_flag AND vacant_soon_flag)", name="one_vacancy_flag"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
+        # A draft (KladdeIndikator) may lack them; a lease of the register never does.
+        CheckConstraint(
+            "status = 'draft' OR (start_date IS NOT NULL AND allocation_type IS NOT NULL)",
+            name="complete_unless_draft",
+        ),
         Index("ix_leases_dwelling_period", "dwelling_id", "start_date"),
         # The vacancy listing (about to become vacant) and the monthly vacancy (tomgang) counts
         # read only the few flagged accepted leases.
@@ -212,6 +217,27 @@ class SubmissionRow(Base):
     accepted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     held: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class HeldDwellingRow(Base):
+    """A dwelling held back by its plausibility warnings until its submitter confirms them:
+    the record as submitted, outside the register's tables (not counted, not in the history,
+    not a parent of leases) until confirmed; a later submission of the dwelling replaces it."""
+
+    __tablename__ = "held_dwellings"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)  # BoligUnikIdentifikator
+    organisation_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    record: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, comment="the dwelling's fields as submitted (domain names)"
+    )
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    mode: Mapped[str] = mapped_column(Text, nullable=False, comment="create | update | upsert")
+    expected_version: Mapped[int | None] = mapped_column(Integer)
+    held_by: Mapped[str] = mapped_column(Text, nullable=False)
+    held_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
 
 
 class MunicipalAllocationRow(Base):

@@ -150,7 +150,7 @@ class LeaseRecord:
     id: str
     dwelling_id: str
     external_reference: str | None
-    start_date: date
+    start_date: date | None  # None only for a draft (KladdeIndikator)
     end_date: date | None
     allocation_type: str | None
     vacancy_loss_flag: bool
@@ -163,8 +163,6 @@ class LeaseRecord:
     @classmethod
     def from_mapping(cls, m: Mapping[str, Any]) -> Self:
         start = _as_date(m.get("start_date"))
-        if start is None:
-            raise ValueError(f"lease {m.get('id')} has no start date")
         return cls(
             id=str(m["id"]),
             dwelling_id=str(m.get("dwelling_id")),
@@ -181,6 +179,8 @@ class LeaseRecord:
         )
 
     def in_force_on(self, on: date) -> bool:
+        if self.start_date is None:  # an undated draft is in force on no day
+            return False
         return self.start_date <= on and (self.end_date is None or self.end_date >= on)
 
 

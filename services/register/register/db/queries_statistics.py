@@ -145,12 +145,22 @@ class ListingFilter:
     wheelchair: bool = False
 
 
+# The dwellings whose lease in force on :on — THE lease in force, the later start winning
+# should two overlap — is flagged about to become vacant. It starts from the few flagged leases
+# (``ix_leases_vacant_soon``) and keeps one only if no accepted lease of its dwelling in force
+# that day comes before it in ``_IN_FORCE_ORDER`` (issue 12, item 9: it listed the newest
+# *flagged* lease in force, though a later unflagged lease was the one in force).
 _LISTING = f"""
 WITH flagged AS (
-    SELECT DISTINCT ON (l.dwelling_id) l.id, l.dwelling_id, l.end_date
+    SELECT l.id, l.dwelling_id, l.end_date
     FROM leases l
     WHERE {_IN_FORCE} AND l.vacant_soon_flag
-    ORDER BY l.dwelling_id, {_IN_FORCE_ORDER}
+      AND NOT EXISTS (
+          SELECT 1 FROM leases n
+          WHERE n.dwelling_id = l.dwelling_id AND n.status = 'accepted'
+            AND n.start_date <= :on AND (n.end_date IS NULL OR n.end_date >= :on)
+            AND (n.start_date > l.start_date OR (n.start_date = l.start_date AND n.id < l.id))
+      )
 ),
 listed AS (
     SELECT d.id AS dwelling_id, d.street, d.house_number, d.floor, d.door, d.postcode, d.city,
@@ -348,6 +358,40 @@ async def stock_allocation_cube(session: AsyncSession, on: date) -> Sequence[Any
     class (``MUNICIPAL`` / ``OTHER``) of that lease, all margins."""
     await _without_jit(session)
     return (await session.execute(text(_STOCK_ALLOCATION_CUBE), {"on": on})).all()
+
+
+# Seed 003 p. 20: "of the 31,300 family dwellings with a rent under 3,500 kr./md., about 5,400
+# were re-let during 2022 ... of the 5,400, about 600 by municipal allocation". Re-lettings in
+# [:first, :next) by the rent band of their dwelling on :on (the stock date the bands are
+# counted on, by default the 1 January after the year) and by municipal allocation or not.
+_RELETTING_BAND_CUBE = f"""
+WITH {_RENT_IN_FORCE},
+relet AS (
+    SELECT dep.municipality_code AS m, dep.housing_type AS h, {RENT_BAND_SQL} AS b,
+           CASE WHEN l.allocation_type = '{MUNICIPAL}' THEN '{MUNICIPAL}' ELSE '{OTHER}' END AS a
+    FROM leases l
+    JOIN dwellings d ON d.id = l.dwelling_id
+    JOIN departments dep ON dep.id = d.department_id
+    LEFT JOIN rent r ON r.dwelling_id = d.id
+    WHERE {_IS_RELETTING}
+)
+SELECT m, h, b, a, GROUPING(m, h, b, a) AS grouping, count(*) AS n
+FROM relet
+GROUP BY CUBE (m, h, b, a)
+"""  # noqa: S608 — only module constants are interpolated
+
+
+async def reletting_band_cube(session: AsyncSession, year: int, on: date) -> Sequence[Any]:
+    """Re-lettings in ``year`` by municipality × housing type × rent band of the dwelling on
+    ``on`` × allocation class (``MUNICIPAL`` / ``OTHER``), all margins."""
+    await _without_jit(session)
+    params = {
+        "first": date(year, 1, 1),
+        "next": date(year + 1, 1, 1),
+        "on": on,
+        "rent_types": RENT_TYPES,
+    }
+    return (await session.execute(text(_RELETTING_BAND_CUBE), params)).all()
 
 
 async def municipalities_with_dwellings(session: AsyncSession) -> list[str]:

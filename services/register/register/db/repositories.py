@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 import psycopg
-from sqlalchemy import ColumnElement, Identity, Select, Table, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Identity, Select, Table, and_, delete, exists, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,7 @@ from register.db.models import (
     BuildingSectionRow,
     DepartmentRow,
     DwellingRow,
+    HeldDwellingRow,
     HousingExpenseRow,
     LeaseRow,
     OrganisationRow,
@@ -282,6 +283,41 @@ class RegisterRepository:
             (wanted,),
         )
         return {entity_id: data for entity_id, data in await cursor.fetchall()}
+
+    # --- dwellings held by their warnings -----------------------------------------------------
+
+    async def hold_dwelling(self, values: dict[str, Any]) -> None:
+        """Keep (or replace) a held dwelling; ``values`` are ``held_dwellings``' columns."""
+        statement = postgresql.insert(HeldDwellingRow).values(**values)
+        updates = {k: statement.excluded[k] for k in values if k != "id"}
+        updates["held_at"] = statement.excluded.held_at
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=["id"], set_=updates)
+        )
+
+    async def release_held_dwellings(self, dwelling_ids: Sequence[str]) -> None:
+        """Forget held versions of dwellings now stored (confirmed or sent again plausible)."""
+        if dwelling_ids:
+            await self.session.execute(
+                delete(HeldDwellingRow).where(HeldDwellingRow.id.in_(list(dwelling_ids)))
+            )
+
+    async def held_dwelling(self, scope: Scope, dwelling_id: str) -> HeldDwellingRow | None:
+        """The caller's held dwelling (another organisation's is not found)."""
+        row = await self.get(HeldDwellingRow, dwelling_id)
+        if row is None or not scope.acts_for(row.organisation_id):
+            return None
+        return row
+
+    async def held_dwellings(self, scope: Scope) -> list[HeldDwellingRow]:
+        """The caller's held dwellings, by id."""
+        organisations = sorted(scope.organisation_ids or ())
+        rows = await self.session.scalars(
+            select(HeldDwellingRow)
+            .where(HeldDwellingRow.organisation_id.in_(organisations))
+            .order_by(HeldDwellingRow.id)
+        )
+        return list(rows)
 
     async def add_submission(
         self,

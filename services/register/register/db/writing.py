@@ -332,9 +332,11 @@ class RecordWriteRepository:
             self._rent_statistics.update(statistics)
         return state
 
-    async def for_expenses(self, lease_ids: set[str]) -> WriteState:
+    async def for_expenses(self, lease_ids: set[str], *, with_rents: bool = True) -> WriteState:
         """Housing expenses reported on their own: their leases (locked) with their dwellings,
-        departments and stored expenses."""
+        departments and stored expenses; ``with_rents``: also what the rent warnings need —
+        the dwellings' other leases with their expenses and the departments' rent
+        statistics."""
         state = self._new_state()
         await self._fetch(LeaseRow, lease_ids, state.leases, lock=True)
         await self._fetch(
@@ -343,13 +345,26 @@ class RecordWriteRepository:
         await self._fetch(
             DepartmentRow, {d.department_id for d in state.dwellings.values()}, state.departments
         )
+        if with_rents:
+            with _refusals_as_flush_errors():
+                others = await self.repo.rows_where(LeaseRow, "dwelling_id", set(state.dwellings))
+            for row in others:
+                state.leases.setdefault(row.id, row)
+            for lease in state.leases.values():
+                state.leases_of_dwelling.setdefault(lease.dwelling_id, {})[lease.id] = lease
+            departments = {d.department_id for d in state.dwellings.values()}
+            unknown = departments - self._rent_statistics.keys()
+            if unknown:
+                with _refusals_as_flush_errors():
+                    statistics = await self.repo.department_rent_statistics(unknown)
+                self._rent_statistics.update(statistics)
         await self._fetch_expenses(state, set(state.leases))
         return state
 
     async def for_lease_confirmation(self, lease_id: str) -> WriteState:
         """One lease changed on its own (a held lease confirmed, a municipal allocation
         recorded): as for its expenses, and what consumers last saw."""
-        state = await self.for_expenses({lease_id})
+        state = await self.for_expenses({lease_id}, with_rents=False)
         with _refusals_as_flush_errors():
             state.published = await self.repo.last_accepted_lease_states([lease_id])
         return state

@@ -35,12 +35,8 @@ class RecordNotFoundError(NotFoundError):
 
 class NotHeldError(ConflictError):
     code = "not-held"
-    title = "The lease is not held"
+    title = "The record is not held"
 
-
-class ConfirmationRequiredError(RuleViolationError):
-    """A record with plausibility warnings that cannot be stored as held (only leases can):
-    send it again with ``AdvarslerBekraeftetIndikator: true`` once the warnings were seen."""
-
-    code = "confirmation-required"
-    title = "The record needs confirmation"
+    def __init__(self, detail: str, *, status: str | None = None) -> None:
+        super().__init__(detail)
+        self.status = status  # the lease's status: accepted (confirmed already) or draft

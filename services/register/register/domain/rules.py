@@ -476,14 +476,34 @@ def lease_rent(lease: Lease, context: LeaseContext) -> Decimal:
     return rent_as_of(merge_expenses(context.stored_expenses, lease.expenses), lease.start_date)
 
 
+# What a draft (KladdeIndikator) still needs: the dwelling, which says whose draft it is (the
+# register knows a lease's organisation only through its dwelling, and nobody else may see it).
+DRAFT_MANDATORY: Final = ("BoligUnikIdentifikator",)
+# What a lease of the register needs besides: seed 000's fields "the system requires filled in".
+LEASE_MANDATORY: Final = (
+    "BoligUnikIdentifikator",
+    "LejekontraktStartDato",
+    "AnvisningstypeKode",
+    "EksternReference",
+)
+
+
 def check_lease(lease: Lease, context: LeaseContext) -> list[Finding]:
-    """Every rule of a lease. A draft skips completeness, the other leases of the dwelling
-    (it is not part of the register yet) and plausibility; consistency rules still apply."""
+    """Every rule of a lease. A draft skips completeness — of the mandatory fields it needs
+    only its dwelling (``DRAFT_MANDATORY``), no rent — the other leases of the dwelling (it is
+    not part of the register yet) and plausibility; the consistency rules of what it does carry
+    still apply (codes, periods, amounts, both vacancy flags, overlapping expense lines)."""
     findings = missing_fields(
         [
             ("BoligUnikIdentifikator", lease.dwelling_id),
-            ("LejekontraktStartDato", lease.start_date),
-            ("AnvisningstypeKode", lease.allocation_type),
+            *(
+                []
+                if lease.draft
+                else [
+                    ("LejekontraktStartDato", lease.start_date),
+                    ("AnvisningstypeKode", lease.allocation_type),
+                ]
+            ),
         ]
     )
     findings += unknown_allocation_type(lease.allocation_type)
@@ -525,6 +545,31 @@ def check_lease(lease: Lease, context: LeaseContext) -> list[Finding]:
     )
     findings += rent_jump_between_leases(lease, rent, context.other_leases)
     return findings
+
+
+def rent_change_plausibility(
+    lease: Lease,
+    expenses_before: Sequence[HousingExpense],
+    expenses_after: Sequence[HousingExpense],
+    context: LeaseContext,
+    changed_from: date,
+) -> list[Finding]:
+    """The plausibility warnings of a lease's rent after its housing expenses changed on their
+    own (reported apart from the lease): the rent in force from ``changed_from`` (or the
+    lease's start) against the department's range, and — when the change moves the lease's
+    initial rent — the jump from the previous lease. Paths name the expense's amount."""
+    if lease.start_date is None or lease.draft:
+        return []
+    day = max(changed_from, lease.start_date)
+    if lease.end_date is not None and day > lease.end_date:
+        return []
+    findings = rent_per_m2_outside_department_range(
+        rent_as_of(expenses_after, day), context.dwelling_area_m2, context.department_rent
+    )
+    initial = rent_as_of(expenses_after, lease.start_date)
+    if initial != rent_as_of(expenses_before, lease.start_date):
+        findings += rent_jump_between_leases(lease, initial, context.other_leases)
+    return [Finding(f.severity, ("BoligudgiftBeloeb",), f.code, f.detail) for f in findings]
 
 
 def check_expense(

@@ -30,6 +30,20 @@ def publish(uow: UnitOfWork, events: list[Contract]) -> None:
         uow.record_event(to_envelope(event, correlation_id=correlation_id))
 
 
+def start_of(lease: LeaseRow) -> date:
+    """A published lease's start date: only accepted leases are published, and only a draft may
+    lack one (the database's ``complete_unless_draft`` check)."""
+    if lease.start_date is None:
+        raise ValueError(f"Lease '{lease.id}' has no start date: a draft is never published.")
+    return lease.start_date
+
+
+def _allocation(lease: LeaseRow) -> AllocationType:
+    if lease.allocation_type is None:
+        raise ValueError(f"Lease '{lease.id}' has no allocation type: a draft is never published.")
+    return AllocationType(lease.allocation_type)
+
+
 def lease_created(
     lease: LeaseRow,
     dwelling: DwellingRow,
@@ -43,9 +57,9 @@ def lease_created(
         department_id=department.id,
         organisation_id=department.organisation_id,
         municipality_code=department.municipality_code,
-        start_date=lease.start_date,
+        start_date=start_of(lease),
         end_date=lease.end_date,
-        allocation_type=AllocationType(lease.allocation_type),
+        allocation_type=_allocation(lease),
         monthly_rent=rent,
         area_m2=dwelling.area_m2,
         rooms=dwelling.rooms,
@@ -78,10 +92,10 @@ def lease_terminated(
         department_id=department.id,
         organisation_id=department.organisation_id,
         municipality_code=department.municipality_code,
-        start_date=lease.start_date,
+        start_date=start_of(lease),
         end_date=lease.end_date,
         previous_end_date=previous_end_date,
-        allocation_type=AllocationType(lease.allocation_type),
+        allocation_type=_allocation(lease),
         recorded_at=lease.updated_at,
     )
 
@@ -119,7 +133,7 @@ def vacancy_changed(
         department_id=department.id,
         organisation_id=department.organisation_id,
         municipality_code=department.municipality_code,
-        lease_start_date=lease.start_date,
+        lease_start_date=start_of(lease),
         lease_end_date=lease.end_date,
         vacancy_loss_flag=lease.vacancy_loss_flag,
         vacant_soon_flag=lease.vacant_soon_flag,
@@ -136,6 +150,7 @@ def organisation_upserted(organisation: OrganisationRow) -> OrganisationUpserted
         organisation_id=organisation.id,
         home_municipality_code=organisation.home_municipality_code,
         administered_by=organisation.administered_by,
+        name=organisation.name,
         version=organisation.version,
         recorded_at=organisation.updated_at,
     )

@@ -588,7 +588,7 @@ def report_sheets(reports: Sequence[DepartmentReport]) -> list[Sheet]:
                     dep.id,
                     lease.dwelling_id,
                     lease.id,
-                    lease.start_date.isoformat(),
+                    lease.start_date.isoformat() if lease.start_date else "",
                     lease.end_date.isoformat() if lease.end_date else "",
                 )
             )

@@ -9,16 +9,17 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from common.access import Scope
 from common.db.uow import UnitOfWork
 from common.errors import DomainError, FieldError
 from common.paging import PageOf, decode_cursor, page_of
-from register.db.models import HousingExpenseRow, LeaseRow
+from register.db.models import HeldDwellingRow, HousingExpenseRow, LeaseRow
 from register.db.repositories import LeaseFilters, RegisterRepository
-from register.domain.errors import RecordNotFoundError, RecordRejectedError
-from register.domain.records import EntityType, Outcome
+from register.domain.errors import NotHeldError, RecordNotFoundError, RecordRejectedError
+from register.domain.records import Dwelling, EntityType, Outcome
 from register.events.outgoing import publish
 from register.services.writing import (
     RecordWriter,
@@ -99,6 +100,141 @@ async def confirm_lease(
     )
     publish(uow, outcome.events)
     return outcome
+
+
+class ConfirmationOutcome:
+    CONFIRMED = "confirmed"
+    ALREADY_ACCEPTED = "already_accepted"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseConfirmation:
+    """What confirming one lease of a bulk confirmation did."""
+
+    lease_id: str
+    outcome: str  # ConfirmationOutcome
+    version: int | None = None
+    problem: DomainError | None = None
+
+
+async def confirm_leases(
+    uow: UnitOfWork, scope: Scope, lease_ids: Sequence[str]
+) -> list[LeaseConfirmation]:
+    """Confirm many held leases in one call, each on its own (a savepoint each): a held lease
+    is accepted and published, one accepted already is reported so (nothing happens: the call
+    can be repeated), a draft, an unknown lease or another organisation's is refused with its
+    problem. One submission row counts the confirmed."""
+    submission_id = uuid.uuid4()
+    writer = RecordWriter(uow.session, scope, submission_id)
+    results: list[LeaseConfirmation] = []
+    for lease_id in dict.fromkeys(lease_ids):  # a repeated id is confirmed once
+        try:
+            async with uow.session.begin_nested():
+                outcome = await writer.confirm_lease(lease_id, None)
+        except NotHeldError as refused:
+            if refused.status == "accepted":
+                row = await RegisterRepository(uow.session).visible_lease(scope, lease_id)
+                results.append(
+                    LeaseConfirmation(
+                        lease_id,
+                        ConfirmationOutcome.ALREADY_ACCEPTED,
+                        row.version if row else None,
+                    )
+                )
+            else:
+                results.append(
+                    LeaseConfirmation(lease_id, ConfirmationOutcome.REFUSED, problem=refused)
+                )
+        except DomainError as refused:
+            results.append(
+                LeaseConfirmation(lease_id, ConfirmationOutcome.REFUSED, problem=refused)
+            )
+        else:
+            publish(uow, outcome.events)
+            results.append(
+                LeaseConfirmation(lease_id, ConfirmationOutcome.CONFIRMED, outcome.row.version)
+            )
+    confirmed = sum(r.outcome == ConfirmationOutcome.CONFIRMED for r in results)
+    await RegisterRepository(uow.session).add_submission(
+        submission_id=submission_id,
+        kind="single" if len(results) == 1 else "bulk",
+        submitted_by=scope.subject,
+        organisation_ids=sorted(scope.organisation_ids or ()),
+        accepted=confirmed,
+    )
+    return results
+
+
+# --- dwellings held by their plausibility warnings ----------------------------------------------
+
+
+async def held_dwellings(uow: UnitOfWork, scope: Scope) -> list[HeldDwellingRow]:
+    return await RegisterRepository(uow.session).held_dwellings(scope)
+
+
+def _held_record(row: HeldDwellingRow) -> Dwelling:
+    data = dict(row.record)
+    if data.get("area_m2") is not None:
+        data["area_m2"] = Decimal(str(data["area_m2"]))
+    return Dwelling(**data)
+
+
+async def confirm_dwelling(uow: UnitOfWork, scope: Scope, dwelling_id: str) -> WriteOutcome:
+    """Store a held dwelling now that its warnings are confirmed: it goes through the write
+    path again (the rules see the register as it is now), as the create or update it was."""
+    repo = RegisterRepository(uow.session)
+    held = await repo.held_dwelling(scope, dwelling_id)
+    if held is None:
+        if await repo.visible_dwelling(scope, dwelling_id) is not None:
+            raise NotHeldError(
+                f"Dwelling '{dwelling_id}' has no held version: nothing to confirm.",
+                status="accepted",
+            )
+        raise RecordNotFoundError(f"Held dwelling '{dwelling_id}' was not found.")
+    command = WriteCommand(
+        EntityType.DWELLING, _held_record(held), held.expected_version, confirmed=True
+    )
+    return await _single_write(uow, scope, command, WriteMode(held.mode))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordConfirmation:
+    """What confirming one held record of a bulk confirmation did."""
+
+    record_id: str
+    outcome: str  # ConfirmationOutcome
+    version: int | None = None
+    problem: DomainError | None = None
+
+
+async def confirm_dwellings(
+    uow: UnitOfWork, scope: Scope, dwelling_ids: Sequence[str]
+) -> list[RecordConfirmation]:
+    """Confirm many held dwellings, each on its own (a savepoint each), as ``confirm_leases``."""
+    results: list[RecordConfirmation] = []
+    for dwelling_id in dict.fromkeys(dwelling_ids):
+        try:
+            async with uow.session.begin_nested():
+                outcome = await confirm_dwelling(uow, scope, dwelling_id)
+        except NotHeldError:
+            row = await RegisterRepository(uow.session).visible_dwelling(scope, dwelling_id)
+            results.append(
+                RecordConfirmation(
+                    dwelling_id,
+                    ConfirmationOutcome.ALREADY_ACCEPTED,
+                    row.version if row else None,
+                )
+            )
+        except DomainError as refused:
+            results.append(
+                RecordConfirmation(dwelling_id, ConfirmationOutcome.REFUSED, problem=refused)
+            )
+        else:
+            results.append(
+                RecordConfirmation(dwelling_id, ConfirmationOutcome.CONFIRMED, outcome.version)
+            )
+    return results
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -202,7 +202,7 @@ class TestHeldRecords:
         ).json()
         assert report["results"][0]["outcome"] == "accepted"
 
-    async def test_a_dwelling_with_warnings_is_held_and_not_stored(self, client, tokens):
+    async def test_a_dwelling_with_warnings_is_held_until_confirmed(self, client, tokens):
         records = [
             *whole_register()[3:],
             rec("dwelling", dwelling("bol-9", "afd-1", BoligArealKvadratmeter="8.00")),
@@ -211,9 +211,18 @@ class TestHeldRecords:
             await client.post(SUBMISSIONS, json={"records": records}, headers=writer(tokens))
         ).json()
         assert report["results"][-1]["outcome"] == "held"
+        assert report["held"] == 1
         assert (
             await client.get(f"{API}/dwellings/bol-9", headers=writer(tokens))
         ).status_code == 404
+        # Kept, not lost (it was held back and had to be sent again): confirming stores it.
+        held = (await client.get(f"{API}/held-dwellings", headers=writer(tokens))).json()
+        assert [(d["BoligUnikIdentifikator"], d["Advarsler"][0]["code"]) for d in held] == [
+            ("bol-9", "implausible-area")
+        ]
+        confirmed = await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens))
+        assert confirmed.status_code == 200, confirmed.text
+        assert confirmed.json()["BoligArealKvadratmeter"] == "8.00"
 
 
 class TestDrafts:

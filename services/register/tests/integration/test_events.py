@@ -58,7 +58,8 @@ class TestOrganisationEvents:
         assert (key, event_type) == (ORG_A, "register.organisation.upserted")
         assert envelope["data"]["home_municipality_code"] == "101"
         assert envelope["data"]["version"] == 1
-        assert "name" not in envelope["data"]
+        # The name is public and named in e-mails (issue 12, item 15); the CVR number stays out.
+        assert envelope["data"]["name"] == organisation(ORG_A)["BoligorganisationNavn"]
         assert "cvr" not in envelope["data"]
 
     async def test_a_changed_home_municipality_is_upserted_again(

@@ -7,6 +7,7 @@ test modules import them.
 from __future__ import annotations
 
 import asyncio
+import base64
 from typing import Any
 
 import httpx
@@ -342,6 +343,87 @@ class TestRegisterLease:
         again = await client.post(f"{API}/leases/lk-2/confirm", headers=writer(tokens))
         assert_problem(again, 409)
 
+    async def test_many_held_leases_are_confirmed_in_one_call_each_on_its_own(
+        self, client, tokens, register_db_url
+    ):
+        """Issue 12, item 9: no bulk confirmation of held records. One call confirms many,
+        answers per lease, and repeating it changes nothing."""
+        await seed_dwelling(client, tokens, dwelling_ids=("bol-1", "bol-2", "bol-3"))
+        await seed_dwelling(client, tokens, ORG_B, dep_id="afd-b", dwelling_ids=("bol-b",))
+        for dwelling_id, org in (("bol-1", ORG_A), ("bol-2", ORG_A), ("bol-b", ORG_B)):
+            first = lease(f"{dwelling_id}-old", dwelling_id, LejekontraktSlutDato="2027-05-31",
+                          monthly_rent="5000.00")  # fmt: skip
+            await created(client, "leases", first, writer(tokens, org))
+            jump = lease(f"{dwelling_id}-new", dwelling_id, start="2027-06-01",
+                         monthly_rent="7000.00")  # fmt: skip
+            assert (await created(client, "leases", jump, writer(tokens, org)))["Status"] == "held"
+        await created(client, "leases", lease("bol-3-d", "bol-3", KladdeIndikator=True),
+                      writer(tokens))  # fmt: skip
+        ids = ["bol-1-new", "bol-2-new", "bol-1-old", "bol-3-d", "bol-b-new", "nowhere",
+               "bol-2-new"]  # fmt: skip
+
+        response = await client.post(
+            f"{API}/leases/confirmations",
+            json={"LejekontraktUnikIdentifikatorer": ids},
+            headers=writer(tokens),
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["confirmed"], body["already_accepted"], body["refused"]) == (2, 1, 3)
+        results = [
+            (r["LejekontraktUnikIdentifikator"], r["Resultat"], r["version"],
+             r["problem"] and (r["problem"]["status"], r["problem"]["type"]))
+            for r in body["results"]
+        ]  # fmt: skip
+        assert results == [
+            ("bol-1-new", "confirmed", 2, None),
+            ("bol-2-new", "confirmed", 2, None),
+            ("bol-1-old", "already_accepted", 1, None),
+            ("bol-3-d", "refused", None, (409, "urn:housing:problem:not-held")),
+            ("bol-b-new", "refused", None, (404, "urn:housing:problem:record-not-found")),
+            ("nowhere", "refused", None, (404, "urn:housing:problem:record-not-found")),
+        ]
+        assert sql(register_db_url, "SELECT id, status FROM leases ORDER BY id") == [
+            ("bol-1-new", "accepted"),
+            ("bol-1-old", "accepted"),
+            ("bol-2-new", "accepted"),
+            ("bol-2-old", "accepted"),
+            ("bol-3-d", "draft"),
+            ("bol-b-new", "held"),
+            ("bol-b-old", "accepted"),
+        ]
+        created_events = "SELECT key FROM outbox WHERE event_type = 'register.lease.created'"
+        published = sorted(k for (k,) in sql(register_db_url, created_events))
+        assert published == ["bol-1-new", "bol-1-old", "bol-2-new", "bol-2-old", "bol-b-old"]
+
+        again = await client.post(
+            f"{API}/leases/confirmations",
+            json={"LejekontraktUnikIdentifikatorer": ["bol-1-new", "bol-2-new"]},
+            headers=writer(tokens),
+        )
+        assert [(r["Resultat"], r["version"]) for r in again.json()["results"]] == [
+            ("already_accepted", 2),
+            ("already_accepted", 2),
+        ]
+        assert sorted(k for (k,) in sql(register_db_url, created_events)) == published
+
+        empty = await client.post(
+            f"{API}/leases/confirmations",
+            json={"LejekontraktUnikIdentifikatorer": []},
+            headers=writer(tokens),
+        )
+        assert_problem(empty, 422)
+        for role, extra in ((Role.MUNICIPALITY, {"municipality": "101"}), (Role.FUND, {})):
+            readers = await client.post(
+                f"{API}/leases/confirmations",
+                json={"LejekontraktUnikIdentifikatorer": ["bol-b-new"]},
+                headers=tokens.headers(role, **extra),
+            )
+            assert_problem(readers, 403)
+        assert sql(register_db_url, "SELECT status FROM leases WHERE id = 'bol-b-new'") == [
+            ("held",)
+        ]
+
     async def test_a_draft_skips_completeness_and_is_submitted_later(self, client, tokens):
         await seed_dwelling(client, tokens)
         draft = lease("lk-1", "bol-1", KladdeIndikator=True, Boligudgifter=[])
@@ -353,14 +435,187 @@ class TestRegisterLease:
         assert response.status_code == 200, response.text
         assert response.json()["Status"] == "accepted"
 
-    async def test_a_dwelling_with_an_implausible_area_needs_confirmation(self, client, tokens):
+    async def test_a_draft_needs_only_its_dwelling_and_is_completed_later(
+        self, client, tokens, register_db_url
+    ):
+        """Issue 12, item 8: a draft without start date, allocation type, reference or rent is
+        stored (it was refused for the start date and allocation type); submitting it without
+        KladdeIndikator still demands every mandatory field."""
+        await seed_dwelling(client, tokens)
+        bare = {
+            "LejekontraktUnikIdentifikator": "lk-7",
+            "BoligUnikIdentifikator": "bol-1",
+            "KladdeIndikator": True,
+        }
+        body = await created(client, "leases", bare, writer(tokens))
+        assert (body["Status"], body["LejekontraktStartDato"], body["AnvisningstypeKode"]) == (
+            "draft",
+            None,
+            None,
+        )
+        assert sql(register_db_url, "SELECT status, start_date, allocation_type FROM leases") == [
+            ("draft", None, None)
+        ]
+        read = await client.get(f"{API}/leases/lk-7", headers=writer(tokens))
+        assert read.json()["LejekontraktStartDato"] is None
+
+        without_dwelling = {**bare, "LejekontraktUnikIdentifikator": "lk-8"}
+        del without_dwelling["BoligUnikIdentifikator"]
+        problem = assert_problem(
+            await client.post(f"{API}/leases", json=without_dwelling, headers=writer(tokens)), 422
+        )
+        assert pointers(problem) == {"#/BoligUnikIdentifikator": "missing-field"}
+
+        not_a_draft = {**bare, "KladdeIndikator": False, "version": 1}
+        problem = assert_problem(
+            await client.put(f"{API}/leases/lk-7", json=not_a_draft, headers=writer(tokens)), 422
+        )
+        assert set(pointers(problem)) == {
+            "#/LejekontraktStartDato",
+            "#/AnvisningstypeKode",
+            "#/EksternReference",
+        }
+        done = await client.put(
+            f"{API}/leases/lk-7", json=lease("lk-7", "bol-1", version=1), headers=writer(tokens)
+        )
+        assert done.status_code == 200, done.text
+        assert done.json()["Status"] == "accepted"
+
+    async def test_a_dwelling_with_an_implausible_area_is_held_until_confirmed(
+        self, client, tokens, register_db_url
+    ):
+        """Issue 12, item 9: it was refused (422); now it is held like a lease — kept, not in
+        the register's tables or history, no parent of leases — until its submitter confirms
+        it."""
         await seed_dwelling(client, tokens, dwelling_ids=())
         big = dwelling("bol-9", "afd-1", BoligArealKvadratmeter="450.00")
         response = await client.post(f"{API}/dwellings", json=big, headers=writer(tokens))
-        problem = assert_problem(response, 422)
-        assert pointers(problem) == {"#/BoligArealKvadratmeter": "implausible-area"}
-        big["AdvarslerBekraeftetIndikator"] = True
-        await created(client, "dwellings", big, writer(tokens))
+        assert response.status_code == 202, response.text
+        body = response.json()
+        assert (body["BoligUnikIdentifikator"], body["Status"]) == ("bol-9", "held")
+        assert [(w["pointer"], w["code"]) for w in body["Advarsler"]] == [
+            ("#/BoligArealKvadratmeter", "implausible-area")
+        ]
+        assert (
+            await client.get(f"{API}/dwellings/bol-9", headers=writer(tokens))
+        ).status_code == 404
+        history = "SELECT entity_id, version FROM record_versions WHERE entity_type = 'dwelling'"
+        assert ("bol-9", 1) not in sql(register_db_url, history)
+        held = await client.get(f"{API}/held-dwellings", headers=writer(tokens))
+        assert [d["BoligUnikIdentifikator"] for d in held.json()] == ["bol-9"]
+        other = await client.get(f"{API}/held-dwellings", headers=writer(tokens, ORG_B))
+        assert other.json() == []
+        assert_problem(
+            await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens, ORG_B)),
+            404,
+        )
+
+        confirmed = await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens))
+        assert confirmed.status_code == 200, confirmed.text
+        assert (confirmed.json()["BoligArealKvadratmeter"], confirmed.json()["version"]) == (
+            "450.00",
+            1,
+        )
+        assert ("bol-9", 1) in sql(register_db_url, history)
+        assert sql(register_db_url, "SELECT id FROM held_dwellings") == []
+        assert_problem(
+            await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens)), 409
+        )
+
+    async def test_sending_a_held_dwelling_again_confirmed_or_corrected_replaces_it(
+        self, client, tokens, register_db_url
+    ):
+        await seed_dwelling(client, tokens, dwelling_ids=())
+        small = dwelling("bol-9", "afd-1", BoligArealKvadratmeter="8.00")
+        assert (
+            await client.post(f"{API}/dwellings", json=small, headers=writer(tokens))
+        ).status_code == 202
+        corrected = dwelling("bol-9", "afd-1", BoligArealKvadratmeter="80.00")
+        await created(client, "dwellings", corrected, writer(tokens))
+        assert sql(register_db_url, "SELECT id FROM held_dwellings") == []
+        # An update to an implausible area is held too; the stored version stays as it was.
+        bigger = {**corrected, "BoligArealKvadratmeter": "400.00", "version": 1}
+        held = await client.put(f"{API}/dwellings/bol-9", json=bigger, headers=writer(tokens))
+        assert held.status_code == 202, held.text
+        stored = await client.get(f"{API}/dwellings/bol-9", headers=writer(tokens))
+        assert stored.json()["BoligArealKvadratmeter"] == "80.00"
+        confirmed = await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens))
+        assert (confirmed.json()["BoligArealKvadratmeter"], confirmed.json()["version"]) == (
+            "400.00",
+            2,
+        )
+
+    async def test_many_held_dwellings_are_confirmed_in_one_call(
+        self, client, tokens, register_db_url
+    ):
+        await seed_dwelling(client, tokens, dwelling_ids=("bol-1",))
+        for dwelling_id in ("bol-7", "bol-8"):
+            body = dwelling(dwelling_id, "afd-1", BoligArealKvadratmeter="5.00")
+            response = await client.post(f"{API}/dwellings", json=body, headers=writer(tokens))
+            assert response.status_code == 202
+        ids = ["bol-7", "bol-1", "nowhere", "bol-8", "bol-7"]
+        response = await client.post(
+            f"{API}/dwellings/confirmations",
+            json={"BoligUnikIdentifikatorer": ids},
+            headers=writer(tokens),
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["confirmed"], body["already_accepted"], body["refused"]) == (2, 1, 1)
+        assert [
+            (r["BoligUnikIdentifikator"], r["Resultat"], r["version"]) for r in body["results"]
+        ] == [
+            ("bol-7", "confirmed", 1),
+            ("bol-1", "already_accepted", 1),
+            ("nowhere", "refused", None),
+            ("bol-8", "confirmed", 1),
+        ]
+        assert body["results"][2]["problem"]["status"] == 404
+        assert sql(register_db_url, "SELECT id FROM dwellings ORDER BY id") == [
+            ("bol-1",),
+            ("bol-7",),
+            ("bol-8",),
+        ]
+        again = await client.post(
+            f"{API}/dwellings/confirmations",
+            json={"BoligUnikIdentifikatorer": ["bol-7", "bol-8"]},
+            headers=writer(tokens),
+        )
+        assert [r["Resultat"] for r in again.json()["results"]] == ["already_accepted"] * 2
+        readers = await client.post(
+            f"{API}/dwellings/confirmations",
+            json={"BoligUnikIdentifikatorer": ["bol-7"]},
+            headers=tokens.headers(Role.FUND),
+        )
+        assert_problem(readers, 403)
+
+
+class TestLeaseContractInOpenAPI:
+    async def test_the_openapi_says_what_a_lease_and_a_draft_must_carry(self, client):
+        """Issue 12, item 9: EksternReference was required for a non-draft lease but the
+        OpenAPI did not say so; the schema now states the rule the service applies."""
+        schema = (await client.get("/register/openapi.json")).json()["components"]["schemas"][
+            "LeaseIn"
+        ]
+        assert schema["if"] == {
+            "properties": {"KladdeIndikator": {"const": True}},
+            "required": ["KladdeIndikator"],
+        }
+        assert schema["then"] == {"required": ["BoligUnikIdentifikator"]}
+        assert schema["else"] == {
+            "required": [
+                "BoligUnikIdentifikator",
+                "LejekontraktStartDato",
+                "AnvisningstypeKode",
+                "EksternReference",
+            ]
+        }
+        reference = schema["properties"]["EksternReference"]["description"]
+        assert "Mandatory unless KladdeIndikator is true" in reference
+        assert (
+            "needs only BoligUnikIdentifikator"
+            in (schema["properties"]["KladdeIndikator"]["description"])
+        )
 
 
 class TestHistory:
@@ -455,7 +710,103 @@ class TestListRecords:
         response = await client.get(
             f"{API}/leases", params={"cursor": "not-a-cursor"}, headers=writer(tokens)
         )
-        assert_problem(response, 422)
+        assert_problem(response, 400)
+
+    async def test_a_well_formed_cursor_never_issued_is_refused_not_page_one(self, client, tokens):
+        """Issue 12, item 4: an unsigned key (``["bol-1"]`` in base64) was read as a position."""
+        await seed_dwelling(client, tokens, dwelling_ids=("bol-1", "bol-2"))
+        forged = base64.urlsafe_b64encode(b'["bol-1"]').decode().rstrip("=")
+        response = await client.get(
+            f"{API}/dwellings", params={"cursor": forged}, headers=writer(tokens)
+        )
+        problem = assert_problem(response, 400)
+        assert problem["type"] == "urn:housing:problem:invalid-cursor"
+        assert [(e["parameter"], e["in"]) for e in problem["errors"]] == [("cursor", "query")]
+        issued = (
+            await client.get(f"{API}/dwellings", params={"limit": 1}, headers=writer(tokens))
+        ).json()["next_cursor"]
+        assert issued == forged + "." + issued.partition(".")[2]  # same key, signed
+        earlier = base64.urlsafe_b64encode(b'["bol-0"]').decode().rstrip("=")
+        tampered = earlier + "." + issued.partition(".")[2]
+        assert (
+            assert_problem(
+                await client.get(
+                    f"{API}/dwellings", params={"cursor": tampered}, headers=writer(tokens)
+                ),
+                400,
+            )["errors"][0]["parameter"]
+            == "cursor"
+        )
+        rest = await client.get(
+            f"{API}/dwellings", params={"cursor": issued}, headers=writer(tokens)
+        )
+        assert [d["BoligUnikIdentifikator"] for d in rest.json()["items"]] == ["bol-2"]
+
+
+class TestRentWarningsOnExpensesReportedApart:
+    """Issue 12, item 9: rent warnings appeared only when a lease came with its expenses; an
+    expense reported on its own that moves the rent now raises them and holds the lease."""
+
+    RENT_CHANGED = "SELECT key FROM outbox WHERE event_type = 'register.lease.rent_changed'"
+
+    async def _two_leases(self, client, tokens) -> None:
+        await seed_dwelling(client, tokens)
+        first = lease("lk-1", "bol-1", LejekontraktSlutDato="2027-05-31", monthly_rent="5000.00")
+        await created(client, "leases", first, writer(tokens))
+        second = lease("lk-2", "bol-1", start="2027-06-01", monthly_rent="5200.00")
+        assert (await created(client, "leases", second, writer(tokens)))["Status"] == "accepted"
+
+    async def test_a_surcharge_that_makes_the_rent_jump_holds_the_lease(
+        self, client, tokens, register_db_url
+    ):
+        await self._two_leases(client, tokens)
+        surcharge = rent("3000.00", "2027-06-01", BoligudgiftTypeKode="renewal_surcharge")
+        response = await client.post(
+            f"{API}/leases/lk-2/expenses", json=surcharge, headers=writer(tokens)
+        )
+        assert response.status_code == 201, response.text
+        assert [(w["pointer"], w["code"]) for w in response.json()["Advarsler"]] == [
+            ("#/BoligudgiftBeloeb", "rent-jump-between-leases")
+        ]
+        stored = (await client.get(f"{API}/leases/lk-2", headers=writer(tokens))).json()
+        assert stored["Status"] == "held"
+        assert [(w["pointer"], w["code"]) for w in stored["Advarsler"]] == [
+            ("#/Boligudgifter", "rent-jump-between-leases")
+        ]
+        assert sql(register_db_url, self.RENT_CHANGED) == []  # not published while held
+        confirmed = await client.post(f"{API}/leases/lk-2/confirm", headers=writer(tokens))
+        assert confirmed.json()["Status"] == "accepted"
+
+    async def test_a_plausible_later_change_is_accepted_and_published(
+        self, client, tokens, register_db_url
+    ):
+        await self._two_leases(client, tokens)
+        later = rent("100.00", "2028-01-01", BoligudgiftTypeKode="improvement_surcharge")
+        response = await client.post(
+            f"{API}/leases/lk-2/expenses", json=later, headers=writer(tokens)
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["Advarsler"] == []
+        stored = (await client.get(f"{API}/leases/lk-2", headers=writer(tokens))).json()
+        assert stored["Status"] == "accepted"
+        assert sql(register_db_url, self.RENT_CHANGED) == [("lk-2",)]
+
+    async def test_a_confirmed_change_is_accepted_at_once(self, client, tokens, register_db_url):
+        await self._two_leases(client, tokens)
+        surcharge = rent(
+            "3000.00",
+            "2027-06-01",
+            BoligudgiftTypeKode="renewal_surcharge",
+            AdvarslerBekraeftetIndikator=True,
+        )
+        response = await client.post(
+            f"{API}/leases/lk-2/expenses", json=surcharge, headers=writer(tokens)
+        )
+        assert response.status_code == 201, response.text
+        assert [w["code"] for w in response.json()["Advarsler"]] == ["rent-jump-between-leases"]
+        stored = (await client.get(f"{API}/leases/lk-2", headers=writer(tokens))).json()
+        assert stored["Status"] == "accepted"
+        assert sql(register_db_url, self.RENT_CHANGED) == [("lk-2",)]
 
 
 class TestHousingExpenses:

@@ -479,6 +479,178 @@ class TestMunicipalAllocationStock:
         assert response.status_code == 422
 
 
+def band_rows(body: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+    """rent band → (dwellings, re-lettings, % re-let, municipal, % municipal)."""
+    return {
+        r["rent_band"]: (
+            r["dwellings"]["value"],
+            r["relettings"]["value"],
+            r["relet_percent"],
+            r["municipal_allocations"]["value"],
+            r["municipal_percent"],
+        )
+        for r in body["rows"]
+    }
+
+
+class TestRelettingsByRentBand:
+    """Seed 003 p. 20: "of the 31,300 family dwellings under 3,500 kr./md., about 5,400 were
+    re-let during 2022 (17 %); of the 5,400, about 600 by municipal allocation (11 %)" — here
+    with the register of this module, re-lettings in 2025, bands on 2026-01-01."""
+
+    async def test_national_family_dwellings_per_band(self, stats):
+        client, _ = stats
+        response = await client.get(
+            f"{BASE}/re-lettings/rent-bands", params={"year": 2025, "housing_type": "family"}
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["year"], body["date"], body["municipality_code"]) == (2025, ON, None)
+        assert band_rows(body) == {
+            # a1-01..05: ext. waiting list
+            "under_3500": (5, 5, 100.0, 0, 0.0),
+            # a1-06..10 municipal, b1-01..10 (5 ext. waiting list, 5 municipal)
+            "3500_4499": (15, 15, 100.0, 10, 66.7),
+            # a1-11..15 flexible
+            "4500_6500": (5, 5, 100.0, 0, 0.0),
+            "over_6500": (5, 0, 0.0, 0, None),
+            "no_rent": (0, 0, None, 0, None),
+            "all": (30, 25, 83.3, 10, 40.0),
+        }
+        assert body["rows"][0]["label"] == "Under 3.500 kr./md."
+
+    async def test_one_municipality_all_housing_types(self, stats):
+        client, _ = stats
+        body = (
+            await client.get(
+                f"{BASE}/re-lettings/rent-bands", params={"year": 2025, "municipality": "101"}
+            )
+        ).json()
+        assert body["municipality_name"] == "København"
+        # A2's youth dwellings are under 3,500 but first lettings, not re-lettings.
+        assert band_rows(body)["under_3500"] == (10, 5, 50.0, 0, 0.0)
+        assert band_rows(body)["3500_4499"] == (5, 5, 100.0, 5, 100.0)
+        assert band_rows(body)["all"] == (25, 15, 60.0, 5, 33.3)
+
+    async def test_the_band_date_is_a_parameter(self, stats):
+        """On 2025-01-01 the re-let A1 dwellings still had their previous leases (no rent:
+        their previous leases carry no expenses), so their re-lettings fall in 'no_rent'."""
+        client, _ = stats
+        body = (
+            await client.get(
+                f"{BASE}/re-lettings/rent-bands",
+                params={"year": 2025, "date": "2025-01-01", "municipality": "101",
+                        "housing_type": "family"},
+            )
+        ).json()  # fmt: skip
+        assert body["date"] == "2025-01-01"
+        assert band_rows(body)["no_rent"] == (15, 15, 100.0, 5, 33.3)
+        assert band_rows(body)["over_6500"] == (5, 0, 0.0, 0, None)
+
+    async def test_a_small_count_is_suppressed_with_its_share(self, stats):
+        client, rows = stats
+        rows.department("C1", "org-b", municipality="147", housing_type="family")
+        for i in range(1, 8):
+            dwelling = rows.dwelling(f"c1-{i:02d}", "C1")
+            rows.lease(f"c1-{i:02d}-prev", dwelling, start=D(2010, 1, 1), end=D(2025, 3, 31))
+            rows.lease(f"c1-{i:02d}-cur", dwelling, start=D(2025, 4, 1), rent="3000",
+                       allocation="municipal_allocation" if i <= 2 else "exchange")  # fmt: skip
+        body = (
+            await client.get(
+                f"{BASE}/re-lettings/rent-bands",
+                params={"year": 2025, "municipality": "147", "housing_type": "family"},
+            )
+        ).json()
+        under = next(r for r in body["rows"] if r["rent_band"] == "under_3500")
+        assert under["dwellings"] == {"value": 7, "suppressed": False}
+        assert under["municipal_allocations"] == {"value": None, "suppressed": True}
+        assert under["municipal_percent"] is None
+        # 2 municipal of 7 re-lettings: the 5 others and the 7 cannot both be shown (their
+        # difference is the hidden 2), so a share resting on a hidden count is null too.
+        assert under["relettings"] == {"value": None, "suppressed": True}
+        assert under["relet_percent"] is None
+        all_row = next(r for r in body["rows"] if r["rent_band"] == "all")
+        assert all_row["municipal_allocations"]["suppressed"] is True
+
+    async def test_parameters_are_checked(self, stats):
+        client, _ = stats
+        for params in (
+            {},
+            {"year": 1800},
+            {"year": 2025, "date": "0001-01-01"},
+            {"year": 2025, "municipality": "999"},
+            {"year": 2025, "housing_type": "castle"},
+        ):
+            response = await client.get(f"{BASE}/re-lettings/rent-bands", params=params)
+            assert response.status_code in (404, 422), (params, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+
+
+def shares(area: dict[str, Any]) -> dict[str, tuple[int | None, float | None]]:
+    return {
+        band: (cell["dwellings"]["value"], cell["share_percent"])
+        for band, cell in area["by_rent_band"].items()
+    }
+
+
+class TestRentBandSharesPerMunicipality:
+    async def test_every_municipality_in_one_call(self, stats):
+        """Seed 003, Figure 5: each municipality's share of family dwellings per rent band."""
+        client, _ = stats
+        response = await client.get(
+            f"{BASE}/rent-bands/municipalities", params={"date": ON, "housing_type": "family"}
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["date"] == ON
+        assert [m["municipality_code"] for m in body["municipalities"]] == ["101", "751"]
+        kbh, aarhus = body["municipalities"]
+        assert (kbh["municipality_name"], kbh["dwellings"]["value"]) == ("København", 20)
+        assert shares(kbh) == {
+            "under_3500": (5, 25.0),
+            "3500_4499": (5, 25.0),
+            "4500_6500": (5, 25.0),
+            "over_6500": (5, 25.0),
+            "no_rent": (0, 0.0),
+        }
+        assert shares(aarhus)["3500_4499"] == (10, 100.0)
+        assert shares(aarhus)["under_3500"] == (0, 0.0)
+        national = body["national"]
+        assert (national["municipality_code"], national["dwellings"]["value"]) == (None, 30)
+        assert shares(national) == {
+            "under_3500": (5, 16.7),
+            "3500_4499": (15, 50.0),
+            "4500_6500": (5, 16.7),
+            "over_6500": (5, 16.7),
+            "no_rent": (0, 0.0),
+        }
+
+    async def test_all_housing_types(self, stats):
+        client, _ = stats
+        body = (await client.get(f"{BASE}/rent-bands/municipalities", params={"date": ON})).json()
+        kbh = body["municipalities"][0]
+        assert kbh["dwellings"]["value"] == 25
+        assert shares(kbh)["under_3500"] == (10, 40.0)
+
+    async def test_small_counts_are_suppressed_with_their_shares(self, stats):
+        client, rows = stats
+        rows.department("C1", "org-b", municipality="147", housing_type="family")
+        for i in range(1, 9):
+            rows.lease(f"c1-{i:02d}-cur", rows.dwelling(f"c1-{i:02d}", "C1"), start=D(2020, 1, 1),
+                       rent="3000" if i <= 2 else "5000")  # fmt: skip
+        body = (
+            await client.get(
+                f"{BASE}/rent-bands/municipalities", params={"date": ON, "housing_type": "family"}
+            )
+        ).json()
+        frb = next(m for m in body["municipalities"] if m["municipality_code"] == "147")
+        assert frb["dwellings"]["value"] == 8
+        under = frb["by_rent_band"]["under_3500"]
+        assert under == {"dwellings": {"value": None, "suppressed": True}, "share_percent": None}
+        # The complementary cell in the municipality's row is hidden too (8 - 2 = 6 otherwise).
+        assert frb["by_rent_band"]["4500_6500"]["dwellings"]["suppressed"] is True
+
+
 class TestDataSheet:
     async def test_json_per_organisation_and_department(self, stats):
         client, _ = stats

@@ -76,12 +76,39 @@ class TestMandatoryFields:
         draft = a_lease(external_reference=None, expenses=(), draft=True)
         assert rules.check_lease(draft, context()) == []
 
-    def test_a_draft_still_needs_its_identity_fields(self) -> None:
-        draft = a_lease(draft=True, start_date=None, allocation_type=None)
-        assert {f.path for f in rules.check_lease(draft, context())} == {
+    def test_a_draft_needs_only_its_dwelling(self) -> None:
+        """Issue 12, item 8: drafts are documented to skip completeness, yet required the start
+        date and allocation type; only the dwelling (whose draft it is) stays mandatory."""
+        draft = a_lease(
+            draft=True, start_date=None, allocation_type=None, external_reference=None, expenses=()
+        )
+        assert rules.check_lease(draft, context()) == []
+        orphan = a_lease(draft=True, dwelling_id=None, start_date=None)
+        assert {(f.path, f.code) for f in rules.check_lease(orphan, context())} == {
+            (("BoligUnikIdentifikator",), "missing-field")
+        }
+
+    def test_a_draft_is_still_checked_for_what_it_carries(self) -> None:
+        draft = a_lease(draft=True, start_date=None, allocation_type="lottery")
+        assert {(f.path, f.code) for f in rules.check_lease(draft, context())} == {
+            (("AnvisningstypeKode",), "unknown-allocation-type")
+        }
+
+    def test_a_lease_of_the_register_needs_every_mandatory_field(self) -> None:
+        lease = a_lease(start_date=None, allocation_type=None, external_reference=None)
+        assert {
+            f.path for f in rules.check_lease(lease, context()) if f.code == "missing-field"
+        } == {
             ("LejekontraktStartDato",),
             ("AnvisningstypeKode",),
+            ("EksternReference",),
         }
+        assert rules.LEASE_MANDATORY == (
+            "BoligUnikIdentifikator",
+            "LejekontraktStartDato",
+            "AnvisningstypeKode",
+            "EksternReference",
+        )
 
 
 class TestCodesAndNumbers:
@@ -281,3 +308,74 @@ class TestRent:
         assert rent_as_of(expenses, date(2026, 5, 31)) == Decimal("5000.00")
         assert rent_as_of(expenses, date(2026, 12, 31)) == Decimal("5300.00")
         assert rent_as_of(expenses, date(2027, 1, 1)) == Decimal("5500.00")
+
+
+class TestRentChangedApartFromTheLease:
+    """Issue 12, item 9: an expense reported on its own is checked for plausibility too."""
+
+    START = date(2026, 12, 1)
+    BEFORE = (base_rent("5000.00", START),)
+    # median 70 DKK/m², 10 leases: 35-140 DKK/m² a month is plausible (70 m²: 2,450-9,800)
+    DEPARTMENT = DepartmentRentStatistics(10, Decimal("70"))
+
+    def test_a_later_rent_outside_the_department_range_is_a_warning(self) -> None:
+        after = (
+            base_rent("5000.00", self.START, date(2027, 12, 31)),
+            base_rent("12000.00", date(2028, 1, 1)),
+        )
+        findings = rules.rent_change_plausibility(
+            a_lease(), self.BEFORE, after, context(department_rent=self.DEPARTMENT),
+            date(2028, 1, 1),
+        )  # fmt: skip
+        assert [(f.severity, f.path, f.code) for f in findings] == [
+            (Severity.WARNING, ("BoligudgiftBeloeb",), "rent-per-m2-outside-department-range")
+        ]
+
+    def test_a_plausible_change_is_quiet(self) -> None:
+        after = (*self.BEFORE, HousingExpense("improvement_surcharge", Decimal("100"), self.START))
+        previous = other_lease(
+            "lk-0",
+            date(2020, 1, 1),
+            date(2026, 11, 30),
+            expenses=(base_rent("4900", date(2020, 1, 1)),),
+        )
+        assert rules.rent_change_plausibility(
+            a_lease(), self.BEFORE, after,
+            context(department_rent=self.DEPARTMENT, other_leases=[previous]), self.START,
+        ) == []  # fmt: skip
+
+    def test_moving_the_initial_rent_is_checked_against_the_previous_lease(self) -> None:
+        previous = other_lease(
+            "lk-0",
+            date(2020, 1, 1),
+            date(2026, 11, 30),
+            expenses=(base_rent("5000", date(2020, 1, 1)),),
+        )
+        after = (*self.BEFORE, HousingExpense("renewal_surcharge", Decimal("2000"), self.START))
+        findings = rules.rent_change_plausibility(
+            a_lease(), self.BEFORE, after, context(other_leases=[previous]), self.START
+        )
+        assert codes(findings) == {"rent-jump-between-leases"}
+        # A change after the start leaves the initial rent, so no jump is looked for.
+        later = (
+            *self.BEFORE,
+            HousingExpense("renewal_surcharge", Decimal("2000"), date(2027, 6, 1)),
+        )
+        assert (
+            rules.rent_change_plausibility(
+                a_lease(), self.BEFORE, later, context(other_leases=[previous]), date(2027, 6, 1)
+            )
+            == []
+        )
+
+    def test_drafts_and_changes_after_the_lease_are_not_checked(self) -> None:
+        after = (base_rent("99999.00", self.START),)
+        ctx = context(department_rent=self.DEPARTMENT)
+        assert (
+            rules.rent_change_plausibility(a_lease(draft=True), self.BEFORE, after, ctx, self.START)
+            == []
+        )
+        ended = a_lease(end_date=date(2027, 1, 31))
+        assert (
+            rules.rent_change_plausibility(ended, self.BEFORE, after, ctx, date(2027, 3, 1)) == []
+        )

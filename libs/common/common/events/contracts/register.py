@@ -400,7 +400,7 @@ class OrganisationUpsertedV1(Contract):
     topic: ClassVar[str] = "register.organisation.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "register"
-    consumers: ClassVar[tuple[str, ...]] = ("allocation", "governance", "grants")
+    consumers: ClassVar[tuple[str, ...]] = ("allocation", "governance", "grants", "notifications")
     summary: ClassVar[str] = "A housing organisation was created or changed in the rent register."
     aggregate_field: ClassVar[str] = "organisation_id"
 
@@ -415,6 +415,12 @@ class OrganisationUpsertedV1(Contract):
         description="The administration organisation (administrationsorganisation) acting for "
         "it, if any.",
     )
+    name: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The organisation's name (BoligorganisationNavn), public like its id, so "
+        "messages can name it; absent in events published before the field existed.",
+    )
     version: int = Field(ge=1, description="The organisation's version in the register.")
     recorded_at: AwareDatetime = Field(description="When the register recorded the change.")
 
@@ -424,6 +430,7 @@ class OrganisationUpsertedV1(Contract):
             organisation_id="org-0101",
             home_municipality_code="101",
             administered_by="adm-0007",
+            name="Boligselskabet Solgården",
             version=1,
             recorded_at=datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
         )

@@ -39,6 +39,7 @@ def plan_municipal_allocation(
     writes.record_version(EntityType.LEASE, changed, department.organisation_id)
     events = []
     if changed.status == LeaseStatus.ACCEPTED.value:  # held and draft leases are not published
+        assert changed.start_date is not None  # every lease but a draft has one (a check)
         rent = rent_as_of(
             [expense_of(e) for e in state.expenses.get(lease_id, [])],
             rent_reference_date(changed.start_date, changed.end_date, planning.today),

@@ -66,6 +66,17 @@ class WriteOutcome:
     row: Any = None
     warnings: list[FieldError] = field(default_factory=list)
     events: list[Contract] = field(default_factory=list)
+    # A dwelling held by its warnings: what to keep until it is confirmed (HeldDwelling).
+    held: HeldDwelling | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HeldDwelling:
+    record: Dwelling
+    organisation_id: str
+    warnings: list[dict[str, str]]
+    mode: WriteMode
+    expected_version: int | None
 
 
 WriteResult = WriteOutcome | DomainError

@@ -71,7 +71,7 @@ def lease_contracts(
 ) -> list[Contract]:
     """The contracts of an accepted lease, against the state consumers last saw of it (its
     latest accepted history snapshot, ``None`` if it was never published)."""
-    rent_day = rent_reference_date(lease.start_date, lease.end_date, today)
+    rent_day = rent_reference_date(outgoing.start_of(lease), lease.end_date, today)
     before = None if published_before is None else PublishedLease.from_snapshot(published_before)
     after = PublishedLease(lease.end_date, lease.vacancy_loss_flag, lease.vacant_soon_flag)
     contracts: list[Contract] = []
@@ -97,7 +97,7 @@ def rent_changed_contracts(
 ) -> list[Contract]:
     """A rent change on the first day of the lease the two expense sets give different rents
     (none if they never do)."""
-    day = first_rent_difference(before, after, lease.start_date, lease.end_date)
+    day = first_rent_difference(before, after, outgoing.start_of(lease), lease.end_date)
     if day is None:
         return []
     return [
@@ -117,6 +117,7 @@ def rent_changed_contracts(
 
 
 def _existing_lease(state: WriteState, lease: LeaseRow) -> ExistingLease:
+    assert lease.start_date is not None  # drafts without one are left out of a lease's context
     return ExistingLease(
         id=lease.id,
         start_date=lease.start_date,
@@ -132,7 +133,7 @@ def _lease_context(state: WriteState, record: Lease, dwelling: DwellingRow) -> L
     others = [
         _existing_lease(state, lease)
         for lease_id, lease in sorted(state.leases_of_dwelling.get(dwelling.id, {}).items())
-        if lease_id != record.id
+        if lease_id != record.id and lease.start_date is not None  # an undated draft: no period
     ]
     stored = state.expenses.get(record.id, [])
     return LeaseContext(
@@ -186,12 +187,15 @@ def plan_lease(
     raise_errors(request, findings)
     assert dwelling is not None
     assert department is not None
-    assert record.start_date is not None
-    assert record.allocation_type is not None
 
     warnings = rules.warnings_of(findings)
     status = _lease_status(record, warnings, request.confirmed)
-    reference_day = rent_reference_date(record.start_date, record.end_date, planning.today)
+    # A draft may come without a start date (KladdeIndikator); its rent is then not known.
+    reference_day = (
+        None
+        if record.start_date is None
+        else rent_reference_date(record.start_date, record.end_date, planning.today)
+    )
     published_before = state.published.get(record.id)
     was_accepted = existing is not None and existing.status == LeaseStatus.ACCEPTED.value
 
@@ -222,7 +226,9 @@ def plan_lease(
     expenses_changed = _plan_lease_expenses(state, writes, lease, record.expenses, organisation_id)
     state.put_lease(existing, lease)
     expenses_after = merge_expenses(context.stored_expenses, record.expenses)
-    rent_after = rent_as_of(expenses_after, reference_day)
+    rent_after = (
+        Decimal("0.00") if reference_day is None else rent_as_of(expenses_after, reference_day)
+    )
 
     events: list[Contract] = []
     if status is LeaseStatus.ACCEPTED and (lease_changed or expenses_changed):
@@ -320,7 +326,10 @@ def plan_lease_confirmation(
     assert lease is not None
     assert owned_by is not None
     if lease.status != LeaseStatus.HELD.value:
-        raise NotHeldError(f"Lease '{lease_id}' is {lease.status}, not held: nothing to confirm.")
+        raise NotHeldError(
+            f"Lease '{lease_id}' is {lease.status}, not held: nothing to confirm.",
+            status=lease.status,
+        )
     dwelling, department = owned_by
     confirmed, _ = writes.put(
         LeaseRow, lease, {"status": LeaseStatus.ACCEPTED.value, "warnings": []}
@@ -328,7 +337,7 @@ def plan_lease_confirmation(
     writes.record_version(EntityType.LEASE, confirmed, department.organisation_id)
     rent = rent_as_of(
         [expense_of(e) for e in state.expenses.get(lease_id, [])],
-        rent_reference_date(confirmed.start_date, confirmed.end_date, planning.today),
+        rent_reference_date(outgoing.start_of(confirmed), confirmed.end_date, planning.today),
     )
     events = lease_contracts(
         confirmed,
@@ -351,6 +360,54 @@ def plan_lease_confirmation(
 
 
 # --- housing expenses reported on their own ------------------------------------------------
+
+
+def _lease_record(lease: LeaseRow) -> Lease:
+    return Lease(
+        id=lease.id,
+        dwelling_id=lease.dwelling_id,
+        start_date=lease.start_date,
+        end_date=lease.end_date,
+        allocation_type=lease.allocation_type,
+        draft=lease.status == LeaseStatus.DRAFT.value,
+    )
+
+
+def _expense_context(state: WriteState, lease: LeaseRow, dwelling: DwellingRow) -> LeaseContext:
+    others = [
+        _existing_lease(state, other)
+        for other_id, other in sorted(state.leases_of_dwelling.get(dwelling.id, {}).items())
+        if other_id != lease.id and other.start_date is not None
+    ]
+    return LeaseContext(
+        dwelling_area_m2=dwelling.area_m2,
+        other_leases=others,
+        department_rent=state.rent_statistics.get(
+            dwelling.department_id, DepartmentRentStatistics(0, None)
+        ),
+    )
+
+
+def _hold_lease(
+    state: WriteState,
+    writes: WriteSet,
+    lease: LeaseRow,
+    warnings: Sequence[Finding],
+    organisation_id: str,
+) -> None:
+    """Hold a lease whose expenses, reported on their own, raised plausibility warnings: it is
+    not counted until confirmed (``POST /leases/{id}/confirm``), as a lease sent with them."""
+    open_warnings = list(lease.warnings or []) if lease.status == LeaseStatus.HELD.value else []
+    for w in warnings:
+        entry = {"pointer": "#/Boligudgifter", "code": w.code, "detail": w.detail}
+        if entry not in open_warnings:
+            open_warnings.append(entry)
+    held, changed = writes.put(
+        LeaseRow, lease, {"status": LeaseStatus.HELD.value, "warnings": open_warnings}
+    )
+    if changed:
+        writes.record_version(EntityType.LEASE, held, organisation_id)
+    state.put_lease(lease, held)
 
 
 def plan_expense(
@@ -399,16 +456,32 @@ def plan_expense(
     row, changed = _store_expense(
         state, writes, lease.id, existing, record, department.organisation_id
     )
+    before = [expense_of(e) for e in stored]
+    after = [*others, record]
+    warnings: list[Finding] = []
+    if changed and lease.status != LeaseStatus.DRAFT.value and record.valid_from is not None:
+        warnings = rules.warnings_of(
+            rules.rent_change_plausibility(
+                _lease_record(lease),
+                before,
+                after,
+                _expense_context(state, lease, dwelling),
+                record.valid_from,
+            )
+        )
+    held = bool(warnings) and not request.confirmed
+    if held:  # the lease waits for its submitter's confirmation, as if sent with the change
+        _hold_lease(state, writes, lease, warnings, department.organisation_id)
     events: list[Contract] = []
-    if changed and lease.status == LeaseStatus.ACCEPTED.value:
-        before = [expense_of(e) for e in stored]
-        events += rent_changed_contracts(lease, dwelling, department, before, [*others, record])
+    if changed and not held and lease.status == LeaseStatus.ACCEPTED.value:
+        events += rent_changed_contracts(lease, dwelling, department, before, after)
     return WriteOutcome(
         EntityType.HOUSING_EXPENSE,
         str(row.id),
-        Outcome.ACCEPTED,
+        Outcome.HELD if held else Outcome.ACCEPTED,
         changed,
         row.version,
         row,
+        warnings=field_errors(request, warnings),
         events=events,
     )

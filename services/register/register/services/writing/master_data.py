@@ -7,11 +7,11 @@ from __future__ import annotations
 from stdnum.dk import cvr as cvr_number
 
 from common.events.contracts import Contract
+from common.problems import json_pointer
 from register.db.models import BuildingSectionRow, DepartmentRow, DwellingRow, OrganisationRow
 from register.db.writing import WriteSet, WriteState
 from register.domain import rules
 from register.domain.codes import region_of
-from register.domain.errors import ConfirmationRequiredError
 from register.domain.records import (
     BuildingSection,
     Department,
@@ -22,7 +22,7 @@ from register.domain.records import (
     Outcome,
 )
 from register.events import outgoing
-from register.services.writing.commands import BatchItem, WriteOutcome
+from register.services.writing.commands import BatchItem, HeldDwelling, WriteOutcome
 from register.services.writing.shared import (
     Planning,
     field_errors,
@@ -139,8 +139,10 @@ def plan_building_section(
 def plan_dwelling(
     planning: Planning, item: BatchItem, state: WriteState, writes: WriteSet
 ) -> WriteOutcome:
-    """A dwelling with plausibility warnings is stored only once its submitter confirms them
-    (dwellings have no held state): a single one is refused, one in a submission held back."""
+    """A dwelling with plausibility warnings is held until its submitter confirms them, as a
+    lease is: kept in ``held_dwellings`` (not in the register: not published, not counted, no
+    parent of leases yet) and stored when confirmed (``POST /dwellings/{id}/confirm`` or
+    ``/dwellings/confirmations``) or sent again with the warnings confirmed."""
     record, request = item.command.record, item.request
     assert isinstance(record, Dwelling)
     existing = state.dwellings.get(record.id)
@@ -163,16 +165,26 @@ def plan_dwelling(
     findings += rules.check_dwelling(record, section_department_id)
     raise_errors(request, findings)
     assert department is not None
-    warnings = field_errors(request, rules.warnings_of(findings))
+    found = rules.warnings_of(findings)
+    warnings = field_errors(request, found)
     if warnings and not request.confirmed:
-        if request.single:
-            raise ConfirmationRequiredError(
-                "The dwelling has plausibility warnings; send it again with "
-                "AdvarslerBekraeftetIndikator: true if it is right.",
-                errors=warnings,
-            )
+        held = HeldDwelling(
+            record=record,
+            organisation_id=department.organisation_id,
+            warnings=[
+                {"pointer": json_pointer(w.path), "code": w.code, "detail": w.detail} for w in found
+            ],
+            mode=request.mode,
+            expected_version=request.expected_version,
+        )
         return WriteOutcome(
-            EntityType.DWELLING, record.id, Outcome.HELD, False, None, warnings=warnings
+            EntityType.DWELLING,
+            record.id,
+            Outcome.HELD,
+            True,
+            existing.version if existing else None,
+            warnings=warnings,
+            held=held,
         )
     values = {
         "id": record.id,

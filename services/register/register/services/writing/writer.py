@@ -3,9 +3,11 @@ database refusal rejects only the record that caused it (bulk) or the request (s
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -196,7 +198,35 @@ class RecordWriter:
             ):  # an expense created in this batch: its final state has the generated id
                 result.row = writes.final(result.row)
                 result.entity_id = str(result.row.id)
+        if entity_type is EntityType.DWELLING:
+            await self._keep_held_dwellings(results)
         return results
+
+    async def _keep_held_dwellings(self, results: Sequence[WriteResult]) -> None:
+        """A dwelling held by its warnings is kept until confirmed; one stored now (plausible,
+        or confirmed) replaces its held version."""
+        outcomes = [r for r in results if isinstance(r, WriteOutcome)]
+        stored = [o.entity_id for o in outcomes if o.held is None]
+        await self.repo.repo.release_held_dwellings(stored)
+        for outcome in outcomes:
+            if outcome.held is None:
+                continue
+            held = outcome.held
+            record = {
+                k: (str(v) if isinstance(v, Decimal) else v)
+                for k, v in dataclasses.asdict(held.record).items()
+            }
+            await self.repo.repo.hold_dwelling(
+                {
+                    "id": held.record.id,
+                    "organisation_id": held.organisation_id,
+                    "record": record,
+                    "warnings": held.warnings,
+                    "mode": held.mode.value,
+                    "expected_version": held.expected_version,
+                    "held_by": self.scope.subject,
+                }
+            )
 
     async def _prefetch(self, entity_type: EntityType, batch: list[BatchItem]) -> WriteState:
         records: list[Any] = [item.command.record for item in batch]
