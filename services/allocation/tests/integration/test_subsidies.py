@@ -165,7 +165,7 @@ class TestFrames:
         forged = await client.get(
             f"{API}/frames", params={"cursor": "bm9wZQ"}, headers=fund(tokens)
         )
-        assert forged.status_code == 422
+        assert forged.status_code == 400
         assert forged.headers["content-type"] == "application/problem+json"
 
     async def test_only_the_fund_grants_frames(self, allocation_client, tokens):
