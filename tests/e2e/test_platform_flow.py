@@ -125,6 +125,10 @@ class Run:
     def organisation(self) -> str:
         return f"e2e-org-{self.suffix}"
 
+    @property
+    def organisation_name(self) -> str:
+        return f"Boligselskabet E2E {self.suffix}"
+
     def department(self, municipality: str) -> str:
         return f"e2e-afd-{self.suffix}-{municipality}"
 
@@ -248,7 +252,7 @@ def submission(run: Run) -> list[dict[str, Any]]:
             "record": {
                 "BoligorganisationIdentifikator": org,
                 "CVRNummer": "10000009",
-                "BoligorganisationNavn": f"Boligselskabet E2E {run.suffix}",
+                "BoligorganisationNavn": run.organisation_name,
                 "HjemstedKommuneKode": HOME,
             },
         }
@@ -614,7 +618,10 @@ class TestPlatformFlow:
             run.address(f"k{AWAY}"): AWAY,
         }
 
-        subject = f"Dokumentationspakke for styringsåret {YEAR} fremsendt af {run.organisation}"
+        # The register's organisation event carried the name to notifications (issue 12, item 15).
+        subject = (
+            f"Dokumentationspakke for styringsåret {YEAR} fremsendt af {run.organisation_name}"
+        )
         for code, role in ((HOME, "hjemstedskommune"), (AWAY, "beliggenhedskommune")):
             address = run.address(f"k{code}")
             messages = run.poll(f"the .eml file to {address}", lambda a=address: mail_to(run, a))
@@ -622,7 +629,7 @@ class TestPlatformFlow:
             message = messages[0]
             assert message["Subject"] == subject
             body = text_of(message)
-            assert f"Boligorganisationen {run.organisation} har den" in body
+            assert f"Boligorganisationen {run.organisation_name} har den" in body
             assert f"Som {role} har I modtaget" in body
             assert run.package_id in body
             assert f"Nøgletal med kritiske værdier: {sent}" in body
@@ -665,7 +672,7 @@ class TestPlatformFlow:
             f"Dokumentationspakken for styringsåret {YEAR} er sendt retur"
         )
         body = text_of(message)
-        assert f"Til boligorganisationen {run.organisation}" in body
+        assert f"Til boligorganisationen {run.organisation_name}" in body
         assert "Københavns Kommune har den" in body
         assert f"sendt dokumentationspakken for styringsåret {YEAR} retur" in body
         assert RETURN_REASON in body

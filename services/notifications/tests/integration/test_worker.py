@@ -18,6 +18,7 @@ from notifications.events.incoming import consumer
 
 class TestWorker:
     def test_the_worker_has_the_consumer_of_every_notifying_topic(self):
+        """…and of the register's organisations, for their names in messages."""
         (only,) = worker.CONSUMERS
         assert only.name == "notifications"
         assert only.topics == (
@@ -33,6 +34,7 @@ class TestWorker:
             "grants.report.v1",
             "legal-cases.case.v1",
             "legal-cases.owner.v1",
+            "register.organisation.v1",
         )
 
     async def test_it_consumes_sends_and_stops_cleanly(
