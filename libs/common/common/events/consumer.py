@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.db.engine import Database
 from common.db.tables import dead_letters, inbox
 from common.events.envelope import Envelope
+from common.events.naming import KafkaNames
 from common.events.transport import InProcessBus
 
 log = structlog.get_logger(__name__)
@@ -313,7 +314,11 @@ class InboxProcessor:
 
 
 class KafkaConsumerRunner:
-    """Runs one consumer group against Kafka until ``stop`` is set."""
+    """Runs one consumer group against Kafka until ``stop`` is set.
+
+    ``prefix`` (the setting ``kafka_prefix``) is put before the consumer's topics, its group id
+    and its dead-letter topics on the broker; envelopes, the inbox and ``dead_letters`` keep the
+    catalogue's names (:class:`~common.events.naming.KafkaNames`)."""
 
     def __init__(
         self,
@@ -324,7 +329,9 @@ class KafkaConsumerRunner:
         max_attempts: int = 5,
         base_backoff: float = 0.2,
         max_records: int = 500,
+        prefix: str = "",
     ) -> None:
+        self.names = KafkaNames(prefix)
         self.processor = InboxProcessor(
             database, consumer, max_attempts=max_attempts, base_backoff=base_backoff
         )
@@ -334,9 +341,9 @@ class KafkaConsumerRunner:
 
     async def run(self, stop: asyncio.Event) -> None:
         kafka = AIOKafkaConsumer(
-            *self.consumer.topics,
+            *self.names.topics(self.consumer.topics),
             bootstrap_servers=self.bootstrap_servers,
-            group_id=self.consumer.name,
+            group_id=self.names.group(self.consumer.name),
             client_id=self.consumer.name,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -373,7 +380,11 @@ class KafkaConsumerRunner:
         for record in records:
             try:
                 decoded.append(
-                    Envelope.from_kafka(record.topic, list(record.headers), record.value or b"")
+                    Envelope.from_kafka(
+                        self.names.logical_topic(record.topic),
+                        list(record.headers),
+                        record.value or b"",
+                    )
                 )
             except (ValueError, KeyError) as exc:
                 decoded.append(f"malformed event: {exc}")
@@ -416,7 +427,10 @@ class KafkaConsumerRunner:
             ("dlq_original_offset", str(record.offset).encode()),
         ]
         await dlq.send_and_wait(
-            dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
+            self.names.dead_letter_topic(self.names.logical_topic(record.topic)),
+            value=record.value,
+            key=record.key,
+            headers=headers,
         )
 
 
