@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.events.consumer import Consumer
 from common.events.envelope import Envelope
 from notifications.domain.rules import NOTIFYING_TOPICS, rule_for
-from notifications.services.notifying import record_deliveries
+from notifications.services.notifying import Notifying, record_deliveries, record_deliveries_batch
 
 CONSUMER_NAME = "notifications"
 
@@ -23,6 +23,18 @@ async def handle(session: AsyncSession, envelope: Envelope) -> None:
     await record_deliveries(session, rule, rule.contract.from_envelope(envelope), envelope)
 
 
+async def handle_batch(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+    """The consumer's batch handler: the batch's notifying events in three statements (see
+    :func:`record_deliveries_batch`); an invalid event raises and the runner applies the batch
+    event by event (→ retries → DLQ for that one)."""
+    items: list[Notifying] = []
+    for envelope in envelopes:
+        rule = rule_for(envelope.type)
+        if rule is not None:
+            items.append((rule, rule.contract.from_envelope(envelope), envelope))
+    await record_deliveries_batch(session, items)
+
+
 def consumer(topics: Sequence[str] = NOTIFYING_TOPICS, *, name: str = CONSUMER_NAME) -> Consumer:
     """The service's consumer; tests pass their own (unique) topics and group."""
-    return Consumer(name=name, topics=tuple(topics), handler=handle)
+    return Consumer(name=name, topics=tuple(topics), handler=handle, batch_handler=handle_batch)
