@@ -18,6 +18,7 @@ from bench import (
     allocation_vacancies,
     benchmarks_catchup,
     benchmarks_lag,
+    consumer_throughput,
     event_latency,
     governance_packages,
     grants_case_list,
@@ -31,7 +32,7 @@ from bench import (
 )
 from bench._setup import Infra, delete_created_topics, quiet_logging, server_pids, start_infra
 
-EVENT_BENCHMARKS = ("relay", "latency")
+EVENT_BENCHMARKS = ("relay", "latency", "consumers")
 REGISTER_BENCHMARKS = ("register-bulk", "register-single", "register-statistics")
 CALCULATOR_BENCHMARKS = ("benchmarks-lag", "benchmarks-catchup", "keyfigures-latency")
 GOVERNANCE_BENCHMARKS = ("governance-packages",)
@@ -205,6 +206,11 @@ def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
         allocation = allocation_vacancies.QUICK if args.quick else allocation_vacancies.FULL
         result_a = asyncio.run(allocation_vacancies.run(infra, allocation, _progress))
         return allocation_vacancies.report(result_a, recorder.line())
+    if name == "consumers":
+        recorder = Recorder(f"python -m bench consumers{quick}")
+        consumers = consumer_throughput.QUICK if args.quick else consumer_throughput.FULL
+        consumer_result = asyncio.run(consumer_throughput.run(infra, consumers, _progress))
+        return consumer_throughput.report(consumer_result, recorder.line())
     if name == "relay":
         recorder = Recorder(f"python -m bench relay{quick}")
         settings = relay_throughput.QUICK if args.quick else relay_throughput.FULL

@@ -157,7 +157,7 @@ async def _consume(
     try:
         async with asyncio.timeout(timeout):
             while await _count(database, "SELECT count(*) FROM inbox") < total:
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(0.05)  # count(*) is cheap at this interval
             consumed_after = time.perf_counter() - started
             if recompute is not None:
                 while await _count(

@@ -8,6 +8,8 @@
 # Environment:
 #   KAFKA_BOOTSTRAP_SERVERS  broker to talk to             (kafka:9092)
 #   TOPICS_FILE              the topic list                (topics.txt beside this script)
+#   TOPIC_PREFIX             put before every topic name   (empty; the platform's
+#                            HOUSING_KAFKA_PREFIX, so several platforms share one broker)
 #   REPLICATION_FACTOR       for new topics                (1)
 #   KAFKA_BIN                folder of the Kafka scripts   (/opt/kafka/bin)
 #   WAIT_SECONDS             how long to wait for a broker (120)
@@ -16,6 +18,13 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bootstrap=${KAFKA_BOOTSTRAP_SERVERS:-kafka:9092}
 topics_file=${TOPICS_FILE:-$here/topics.txt}
+prefix=${TOPIC_PREFIX:-}
+case $prefix in
+  *[!A-Za-z0-9._-]*)
+    echo "create-topics: TOPIC_PREFIX '$prefix' may only hold A-Z a-z 0-9 . _ -" >&2
+    exit 1
+    ;;
+esac
 replication=${REPLICATION_FACTOR:-1}
 bin=${KAFKA_BIN:-/opt/kafka/bin}
 wait_seconds=${WAIT_SECONDS:-120}
@@ -38,6 +47,7 @@ existing=$(topics --list)
 # Comments and carriage returns out; then one topic a line.
 tr -d '\r' <"$topics_file" | sed -e 's/#.*$//' | while read -r name partitions configs; do
   [ -n "$name" ] || continue
+  name="$prefix$name"
   case $partitions in
     '' | *[!0-9]*)
       log "$name: partition count '$partitions' is not a number" >&2

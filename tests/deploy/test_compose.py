@@ -363,6 +363,7 @@ class TestComposeInfrastructure:
         assert init["entrypoint"] == ["/bin/sh", "/deploy/kafka/create-topics.sh"]
         assert "./deploy/kafka:/deploy/kafka:ro" in init["volumes"]
         assert environment(init)["TOPICS_FILE"] == "/deploy/kafka/topics.txt"
+        assert environment(init)["TOPIC_PREFIX"] == "${HOUSING_KAFKA_PREFIX:-}"
         assert depends_on(init) == {"kafka": "service_healthy"}
 
     def test_postgres_16_runs_the_database_init_scripts(self, compose: dict[str, Any]) -> None:
@@ -879,6 +880,30 @@ class TestCreateTopicsScript:
             "--entity-name register.lease.v1 "
             "--add-config retention.ms=604800000,cleanup.policy=delete"
         ]
+
+    def test_a_topic_prefix_goes_before_every_topic_name(
+        self, stub_kafka: StubKafka, tmp_path: Path
+    ) -> None:
+        topics = tmp_path / "topics.txt"
+        topics.write_text("register.lease.v1 3\nregister.lease.v1.dlq 1 retention.ms=5\n")
+        stub_kafka.state.write_text("register.lease.v1 3\n")  # another platform's topic
+        result = stub_kafka.run(topics, TOPIC_PREFIX="staging.")
+        assert result.returncode == 0, result.stderr
+        creates = [call for call in stub_kafka.calls() if "--create" in call]
+        assert [call.split("--create ")[1] for call in creates] == [
+            "--if-not-exists --topic staging.register.lease.v1 --partitions 3 "
+            "--replication-factor 1",
+            "--if-not-exists --topic staging.register.lease.v1.dlq --partitions 1 "
+            "--replication-factor 1 --config retention.ms=5",
+        ]
+
+    def test_it_refuses_a_prefix_kafka_cannot_name(
+        self, stub_kafka: StubKafka, tmp_path: Path
+    ) -> None:
+        result = stub_kafka.run(TOPIC_PREFIX="a b;")
+        assert result.returncode != 0
+        assert "TOPIC_PREFIX 'a b;' may only hold" in result.stderr
+        assert not [call for call in stub_kafka.calls() if "--create" in call]
 
     def test_it_fails_when_no_broker_answers(self, stub_kafka: StubKafka) -> None:
         result = stub_kafka.run(STUB_BROKER_DOWN="1", WAIT_SECONDS="0")

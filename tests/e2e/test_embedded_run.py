@@ -194,6 +194,7 @@ class TestEmbeddedRunOnRealInfrastructure:
             tmp_path,
             HOUSING_DATABASE_SERVER_URL=server.render_as_string(hide_password=False),
             HOUSING_KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
+            HOUSING_KAFKA_PREFIX=infra.kafka_prefix,  # this run's topics and groups only
             HOUSING_DEMO_SEED="false",  # the server's databases outlive the test: no demo data
         )
         try:

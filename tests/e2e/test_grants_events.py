@@ -78,7 +78,7 @@ async def test_prequalification_is_consumed_by_notifications_from_the_broker(
     notifications_url = databases.url("notifications", "notifications")
     await asyncio.to_thread(truncate_all_tables, notifications_url)
     notifications_db = Database(notifications_url, pool_size=2)
-    bus = KafkaBus(infra.kafka_bootstrap_servers)
+    bus = KafkaBus(infra.kafka_bootstrap_servers, prefix=infra.kafka_prefix)
     stop = asyncio.Event()
     runner_task: asyncio.Task[None] | None = None
     try:
@@ -200,7 +200,9 @@ async def test_prequalification_is_consumed_by_notifications_from_the_broker(
         )
 
         # grants' outbox → the broker, by the platform's relay
-        await create_topic(infra.kafka_bootstrap_servers, ApplicationPrequalifiedV1.topic)
+        await create_topic(
+            infra.kafka_bootstrap_servers, infra.kafka_topic(ApplicationPrequalifiedV1.topic)
+        )
         await bus.start()
         assert await OutboxRelay(grants_db, bus).publish_once() == 2  # submitted, prequalified
 
@@ -211,6 +213,7 @@ async def test_prequalification_is_consumed_by_notifications_from_the_broker(
             notifications_consumer(
                 (ApplicationPrequalifiedV1.topic,), name=f"e2e.{run}.notifications"
             ),
+            prefix=infra.kafka_prefix,
         )
         runner_task = asyncio.create_task(runner.run(stop))
 

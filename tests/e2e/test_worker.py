@@ -30,7 +30,8 @@ class TestWorker:
         url = databases.url("register", "register")
         await asyncio.to_thread(truncate_all_tables, url)
         topic = f"worker.t{uuid.uuid4().hex[:10]}.v1"
-        await create_topic(infra.kafka_bootstrap_servers, topic)
+        # the worker runs with this test run's HOUSING_KAFKA_PREFIX: the prefixed topic
+        await create_topic(infra.kafka_bootstrap_servers, infra.kafka_topic(topic))
         database = Database(url)
         envelope = Envelope(
             type="register.test.happened",
@@ -48,6 +49,7 @@ class TestWorker:
             env=worker_env(
                 REGISTER_DATABASE_URL=url,
                 HOUSING_KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
+                HOUSING_KAFKA_PREFIX=infra.kafka_prefix,
                 HOUSING_DATA_DIR=str(tmp_path),
             ),
             stderr=subprocess.PIPE,
@@ -55,7 +57,11 @@ class TestWorker:
         )
         try:
             async with asyncio.timeout(60):
-                while not (records := await read_topic(infra.kafka_bootstrap_servers, topic)):
+                while not (
+                    records := await read_topic(
+                        infra.kafka_bootstrap_servers, infra.kafka_topic(topic)
+                    )
+                ):
                     await asyncio.sleep(0.3)
             worker.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.to_thread(worker.communicate, timeout=30)

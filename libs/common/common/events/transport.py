@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.client import AIOKafkaClient
 
 from common.events.envelope import Envelope
+from common.events.naming import KafkaNames
 from common.settings import ServiceSettings
 
 PING_TIMEOUT_SECONDS = 3.0
@@ -40,11 +41,17 @@ class EventBus(ABC):
 
 class KafkaBus(EventBus):
     """An idempotent producer with ``acks=all``; started on first use so an API process that
-    never publishes does not need the broker to start."""
+    never publishes does not need the broker to start.
 
-    def __init__(self, bootstrap_servers: str, *, client_id: str = "housing") -> None:
+    ``prefix`` (the setting ``kafka_prefix``) is put before every envelope's topic on the way
+    out (:class:`~common.events.naming.KafkaNames`); envelopes keep the catalogue's names."""
+
+    def __init__(
+        self, bootstrap_servers: str, *, client_id: str = "housing", prefix: str = ""
+    ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.client_id = client_id
+        self.names = KafkaNames(prefix)
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
@@ -84,7 +91,7 @@ class KafkaBus(EventBus):
         producer = await self.producer()
         futures = [
             await producer.send(
-                envelope.topic,
+                self.names.topic(envelope.topic),
                 value=envelope.kafka_value(),
                 key=envelope.key.encode(),
                 headers=envelope.kafka_headers(),
@@ -177,5 +184,9 @@ def _fail_queued(queue: asyncio.Queue[_Delivery], error: BaseException) -> None:
 
 def bus_from_settings(settings: ServiceSettings) -> EventBus:
     if settings.kafka_bootstrap_servers:
-        return KafkaBus(settings.kafka_bootstrap_servers, client_id=settings.service_name)
+        return KafkaBus(
+            settings.kafka_bootstrap_servers,
+            client_id=settings.service_name,
+            prefix=settings.kafka_prefix,
+        )
     return InProcessBus()

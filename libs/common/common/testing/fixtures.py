@@ -43,6 +43,16 @@ class TestInfra:
     kafka_bootstrap_servers: str
     run_id: str
 
+    @property
+    def kafka_prefix(self) -> str:
+        """This test run's prefix of Kafka topics and consumer groups (``kafka_prefix``), so
+        that test runs of two checkouts on one broker never share a topic or a group."""
+        return f"test.{self.run_id}."
+
+    def kafka_topic(self, logical: str) -> str:
+        """The broker's name of a catalogue topic in this test run."""
+        return f"{self.kafka_prefix}{logical}"
+
 
 @dataclass
 class TokenFactory:
@@ -134,6 +144,7 @@ def service_settings(
         "env": Environment.TEST,
         "database_url": databases.url(package, settings_class.database_name),
         "kafka_bootstrap_servers": databases.infra.kafka_bootstrap_servers if with_kafka else None,
+        "kafka_prefix": databases.infra.kafka_prefix if with_kafka else "",
         "jwt_public_key": tokens.public_pem,
         "jwt_issuer": TEST_ISSUER,
         "jwt_audience": TEST_AUDIENCE,

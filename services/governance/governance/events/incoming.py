@@ -10,6 +10,8 @@ Events of other types on the same topics are ignored.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.events.consumer import Consumer
@@ -22,7 +24,12 @@ from common.events.contracts import (
 from common.events.envelope import Envelope
 from governance.services.changes import apply_delivery_failed
 from governance.services.keyfigures import apply_key_figures
-from governance.services.masterdata import apply_department, apply_organisation
+from governance.services.masterdata import (
+    MasterDataEvent,
+    apply_department,
+    apply_master_data,
+    apply_organisation,
+)
 
 
 async def handle_master_data(session: AsyncSession, envelope: Envelope) -> None:
@@ -30,6 +37,18 @@ async def handle_master_data(session: AsyncSession, envelope: Envelope) -> None:
         await apply_organisation(session, OrganisationUpsertedV1.from_envelope(envelope))
     elif envelope.type == DepartmentUpsertedV1.event_type:
         await apply_department(session, DepartmentUpsertedV1.from_envelope(envelope))
+
+
+async def handle_master_data_batch(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+    """The master-data consumer's batch handler (see :func:`apply_master_data`); an invalid
+    event raises and the runner applies the batch event by event (→ retries → DLQ)."""
+    events: list[MasterDataEvent] = []
+    for envelope in envelopes:
+        if envelope.type == OrganisationUpsertedV1.event_type:
+            events.append(OrganisationUpsertedV1.from_envelope(envelope))
+        elif envelope.type == DepartmentUpsertedV1.event_type:
+            events.append(DepartmentUpsertedV1.from_envelope(envelope))
+    await apply_master_data(session, events)
 
 
 async def handle_key_figures(session: AsyncSession, envelope: Envelope) -> None:
@@ -53,7 +72,12 @@ def consumers(
 ) -> tuple[Consumer, ...]:
     """The service's consumers; tests pass their own per-run topic names."""
     return (
-        Consumer("governance.master-data", master_data_topics, handle_master_data),
+        Consumer(
+            "governance.master-data",
+            master_data_topics,
+            handle_master_data,
+            batch_handler=handle_master_data_batch,
+        ),
         Consumer("governance.key-figures", (key_figures_topic,), handle_key_figures),
         Consumer("governance.delivery-failures", (delivery_topic,), handle_delivery_failed),
     )

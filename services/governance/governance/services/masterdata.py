@@ -11,9 +11,14 @@ fund (``PUT /exemptions/...``); see :mod:`governance.domain.masterdata`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from enum import Enum
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
+from common.db.projection import upsert_if_newer
 from common.errors import NotFoundError
 from common.events.contracts import DepartmentUpsertedV1, OrganisationUpsertedV1
 from governance.db.models import DepartmentRow, FormRow, OrganisationRow, PackageRow
@@ -44,6 +49,72 @@ async def apply_organisation(session: AsyncSession, event: OrganisationUpsertedV
             "home_municipality_changed",
             f"Home municipality changed from {old} to {new_home} (register).",
         )
+
+
+MasterDataEvent = OrganisationUpsertedV1 | DepartmentUpsertedV1
+
+
+async def apply_master_data(session: AsyncSession, events: Sequence[MasterDataEvent]) -> None:
+    """The consumer's batch: the database ends exactly as :func:`apply_organisation` /
+    :func:`apply_department` applied to each event in turn would leave it, in fewer statements.
+
+    An event whose organisation has no package changes nothing but its read-model row (no
+    package to move, no form to add), and a run of guarded upserts of one row ends with the
+    newest version held (the first of equal versions wins). So the rows of ids whose every
+    event is of that kind are written by one multi-row upsert per table (the newest event per
+    id); the ids with a package anywhere in their events go the event-by-event way, in order.
+    The two sets of ids are disjoint and what one path writes the other does not read."""
+    if not events:
+        return
+    organisations = {event.organisation_id for event in events}
+    with_packages = set(
+        await session.scalars(
+            select(PackageRow.organisation_id)
+            .where(PackageRow.organisation_id.in_(organisations))
+            .distinct()
+        )
+    )
+
+    def ident(event: MasterDataEvent) -> tuple[str, str]:
+        if isinstance(event, OrganisationUpsertedV1):
+            return ("organisation", event.organisation_id)
+        return ("department", event.department_id)
+
+    involved = {ident(e) for e in events if e.organisation_id in with_packages}
+    newest: dict[tuple[str, str], MasterDataEvent] = {}
+    for event in events:
+        key = ident(event)
+        if key in involved:
+            if isinstance(event, OrganisationUpsertedV1):
+                await apply_organisation(session, event)
+            else:
+                await apply_department(session, event)
+        elif key not in newest or newest[key].version < event.version:
+            newest[key] = event
+    for row_class, kind in ((OrganisationRow, "organisation"), (DepartmentRow, "department")):
+        rows = [_row_values(row_class, e) for (k, _), e in newest.items() if k == kind]
+        if rows:
+            await session.execute(
+                upsert_if_newer(row_class, rows, also_set={"updated_at": func.now()})
+            )
+
+
+def _row_values(
+    row_class: type[OrganisationRow | DepartmentRow], event: MasterDataEvent
+) -> dict[str, object]:
+    """The columns the read model's guarded upsert writes (common.db.projection's choice)."""
+    table = row_class.__table__
+    fields = type(event).model_fields
+    values: dict[str, object] = {
+        "id": event.organisation_id
+        if isinstance(event, OrganisationUpsertedV1)
+        else event.department_id
+    }
+    for column in table.columns:
+        if column.name != "id" and column.name in fields:
+            value = getattr(event, column.name)
+            values[column.name] = value.value if isinstance(value, Enum) else value
+    return values
 
 
 async def apply_department(session: AsyncSession, event: DepartmentUpsertedV1) -> None:

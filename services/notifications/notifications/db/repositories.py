@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -71,6 +71,15 @@ class OrganisationRepository:
 class RecipientRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def get_many(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], RecipientRow]:
+        """The directory entries of these (kind, ref) pairs that exist."""
+        if not keys:
+            return {}
+        rows = await self.session.scalars(
+            select(RecipientRow).where(tuple_(RecipientRow.kind, RecipientRow.ref).in_(keys))
+        )
+        return {(row.kind, row.ref): row for row in rows}
 
     async def get(self, kind: str, ref: str, *, for_update: bool = False) -> RecipientRow | None:
         query = select(RecipientRow).where(RecipientRow.kind == kind, RecipientRow.ref == ref)
@@ -166,6 +175,32 @@ class DeliveryRepository:
             .returning(DeliveryRow.id)
         )
         return len(inserted.all())
+
+    async def add_all_returning(self, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+        """:meth:`add_all`, returning the ids of the deliveries that were new."""
+        if not rows:
+            return set()
+        inserted = await self.session.execute(
+            pg_insert(DeliveryRow)
+            .values(list(rows))
+            .on_conflict_do_nothing()
+            .returning(DeliveryRow.id)
+        )
+        return set(inserted.scalars())
+
+    async def recipients_of_events(
+        self, event_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, set[Recipient]]:
+        """Per event, everyone who already has a delivery of it (events without: absent)."""
+        rows = await self.session.execute(
+            select(DeliveryRow.event_id, DeliveryRow.recipient_kind, DeliveryRow.recipient_ref)
+            .where(DeliveryRow.event_id.in_(list(event_ids)))
+            .distinct()
+        )
+        found: dict[uuid.UUID, set[Recipient]] = {}
+        for event_id, kind, ref in rows.all():
+            found.setdefault(event_id, set()).add(Recipient(RecipientKind(kind), ref))
+        return found
 
     async def recipients_of_event(self, event_id: uuid.UUID) -> set[Recipient]:
         """Everyone who already has a delivery for this event."""

@@ -41,7 +41,8 @@ class TestWorker:
         self, notifications_db, settings_for, smtp_sink, infra, eventually
     ):
         topic = f"governance.package.w{uuid.uuid4().hex[:10]}.v1"
-        await create_topic(infra.kafka_bootstrap_servers, topic, partitions=1)
+        # the settings carry this run's kafka_prefix: the worker reads the prefixed topic
+        await create_topic(infra.kafka_bootstrap_servers, infra.kafka_topic(topic), partitions=1)
         async with notifications_db.engine.begin() as connection:
             await connection.execute(
                 text(
@@ -50,7 +51,7 @@ class TestWorker:
                 )
             )
         event = PackageSentV1.example().model_copy(update={"location_municipality_codes": []})
-        bus = KafkaBus(infra.kafka_bootstrap_servers)
+        bus = KafkaBus(infra.kafka_bootstrap_servers, prefix=infra.kafka_prefix)
         try:
             await bus.send_batch([dataclasses.replace(to_envelope(event), topic=topic)])
         finally:

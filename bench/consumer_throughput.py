@@ -1,0 +1,320 @@
+"""Each platform consumer's throughput against the no-op floor and a raw topic read (issue 18,
+item 3), all on the real broker and PostgreSQL, in one run.
+
+Per workload, the events are produced to fresh topics (3 partitions) before anything is timed;
+then three readers, each a new consumer group from the beginning, one after the other:
+
+1. **raw** — a bare ``AIOKafkaConsumer`` that decodes nothing;
+2. **floor** — ``KafkaConsumerRunner`` with a handler that does nothing (decoding, the inbox
+   claim, one transaction per fetched partition batch: what every consumer pays), on a fresh
+   database of the consumer's service;
+3. **the consumer** — the same runner with the service's own consumer (handler and batch
+   handler), on another fresh database of that service; timed until every event has its inbox
+   row.
+
+Workloads: **governance's master data** — the register's first load of organisations and
+departments as governance receives it (no packages yet: the read model's rows), three versions
+per department; **notifications** — ``governance.package.sent`` events, each notifying its home
+and location municipalities (directory entries with two addresses for every municipality used):
+messages rendered, deliveries recorded. The benchmark calculator's consumer is measured the
+same way by ``benchmarks-catchup``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bench._setup import Infra, _drop_database, database_url, new_topic, unique_name
+from bench.benchmarks_catchup import _produce
+from common.db import migrations
+from common.db.engine import Database
+from common.events.consumer import Consumer, KafkaConsumerRunner
+from common.events.contracts import (
+    DepartmentUpsertedV1,
+    HousingType,
+    OrganisationUpsertedV1,
+    PackageSentV1,
+    to_envelope,
+)
+from common.events.envelope import Envelope
+
+Progress = Callable[[str], None]
+AT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+MUNICIPALITIES = ("101", "147", "151", "153", "157", "159", "161", "163", "165", "167")
+
+
+@dataclass(frozen=True)
+class Settings:
+    departments: int = 6_000  # × 3 versions, plus their organisations
+    packages: int = 3_000
+    timeout: float = 1800.0
+
+
+FULL = Settings()
+QUICK = Settings(departments=800, packages=400)
+
+
+@dataclass
+class Reading:
+    workload: str
+    consumer: str
+    events: int
+    raw_seconds: float
+    floor_seconds: float
+    consumer_seconds: float
+
+    def rate(self, seconds: float) -> float:
+        return self.events / seconds
+
+
+@dataclass
+class Result:
+    readings: list[Reading] = field(default_factory=list)
+
+
+def master_data_events(settings: Settings, topics: dict[str, str]) -> list[Envelope]:
+    rng = random.Random(18)
+    organisations = max(1, settings.departments // 20)
+    events = [
+        to_envelope(
+            OrganisationUpsertedV1(
+                organisation_id=f"BO-{o:05d}",
+                home_municipality_code=rng.choice(MUNICIPALITIES),
+                version=1,
+                recorded_at=AT,
+            )
+        ).caused(topic=topics[OrganisationUpsertedV1.topic])
+        for o in range(organisations)
+    ]
+    for version in (1, 2, 3):
+        for d in range(settings.departments):
+            events.append(
+                to_envelope(
+                    DepartmentUpsertedV1(
+                        department_id=f"afd-{d:06d}",
+                        organisation_id=f"BO-{d % organisations:05d}",
+                        municipality_code=MUNICIPALITIES[(d + version) % len(MUNICIPALITIES)],
+                        region="capital",
+                        housing_type=HousingType.FAMILY,
+                        building_type="etage",
+                        construction_year=1960 + d % 60,
+                        version=version,
+                        recorded_at=AT,
+                    )
+                ).caused(topic=topics[DepartmentUpsertedV1.topic])
+            )
+    return events
+
+
+def package_events(settings: Settings, topics: dict[str, str]) -> list[Envelope]:
+    rng = random.Random(19)
+    return [
+        to_envelope(
+            PackageSentV1(
+                package_id=f"pkg-2027-BO-{p:05d}",
+                organisation_id=f"BO-{p:05d}",
+                governance_year=2027,
+                home_municipality_code=(home := rng.choice(MUNICIPALITIES)),
+                location_municipality_codes=sorted({home, rng.choice(MUNICIPALITIES)}),
+                sent_at=AT,
+                red_figures=p % 3,
+                yellow_figures=p % 5,
+            )
+        ).caused(topic=topics[PackageSentV1.topic])
+        for p in range(settings.packages)
+    ]
+
+
+@contextlib.asynccontextmanager
+async def service_database(infra: Infra, package: str, suffix: str) -> AsyncIterator[str]:
+    name = f"bench_{os.getpid()}_{package}_{suffix}"
+    url = database_url(infra.admin_dsn, name)
+    await asyncio.to_thread(_drop_database, infra.admin_dsn, name)
+    await asyncio.to_thread(migrations.upgrade, package, url)
+    try:
+        yield url
+    finally:
+        await asyncio.to_thread(_drop_database, infra.admin_dsn, name)
+
+
+async def _raw(infra: Infra, topics: Sequence[str], total: int) -> float:
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=infra.bootstrap,
+        group_id=unique_name("consumers-raw"),
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=2000,
+    )
+    await consumer.start()
+    try:
+        seen = 0
+        started = time.perf_counter()
+        while seen < total:
+            batches = await consumer.getmany(timeout_ms=200, max_records=2000)
+            seen += sum(len(records) for records in batches.values())
+        return time.perf_counter() - started
+    finally:
+        await consumer.stop()
+
+
+async def _nothing(session: AsyncSession, envelope: Envelope) -> None:
+    return None
+
+
+async def _consume(
+    infra: Infra,
+    url: str,
+    consumer: Consumer,
+    total: int,
+    timeout: float,
+    prepare: Callable[[Database], object] | None = None,
+) -> float:
+    database = Database(url, pool_size=3, pre_ping=False)
+    try:
+        if prepare is not None:
+            await prepare(database)  # type: ignore[misc]
+        runner = KafkaConsumerRunner(database, infra.bootstrap, consumer)
+        stop = asyncio.Event()
+        started = time.perf_counter()
+        running = asyncio.create_task(runner.run(stop))
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    async with database.engine.connect() as connection:
+                        done = (
+                            await connection.execute(text("SELECT count(*) FROM inbox"))
+                        ).scalar_one()
+                    if done >= total:
+                        return time.perf_counter() - started
+                    await asyncio.sleep(0.05)
+        finally:
+            stop.set()
+            await running
+    finally:
+        await database.dispose()
+
+
+async def _directory(database: Database) -> None:
+    async with database.engine.begin() as connection:
+        for code in MUNICIPALITIES:
+            await connection.execute(
+                text(
+                    "INSERT INTO recipients (kind, ref, addresses, version, updated_by) "
+                    "VALUES ('municipality', :ref, :addresses, 1, 'bench')"
+                ),
+                {"ref": code, "addresses": [f"almene@{code}.dk", f"kopi@{code}.dk"]},
+            )
+
+
+async def _workload(
+    infra: Infra,
+    settings: Settings,
+    progress: Progress,
+    *,
+    workload: str,
+    package: str,
+    consumer: Consumer,
+    envelopes: list[Envelope],
+    topics: list[str],
+    prepare: Callable[[Database], object] | None = None,
+) -> Reading:
+    total = len(envelopes)
+    progress(f"consumers: {workload}: producing {total:,} events")
+    await _produce(infra, envelopes)
+    progress(f"consumers: {workload}: raw read")
+    raw = await _raw(infra, topics, total)
+    floor_consumer = Consumer(unique_name("consumers-floor"), tuple(topics), _nothing)
+    async with service_database(infra, package, "floor") as url:
+        progress(f"consumers: {workload}: floor (no-op handler)")
+        floor = await _consume(infra, url, floor_consumer, total, settings.timeout, prepare)
+    own = Consumer(
+        unique_name(consumer.name), tuple(topics), consumer.handler, consumer.batch_handler
+    )
+    async with service_database(infra, package, "consumer") as url:
+        progress(f"consumers: {workload}: {consumer.name}")
+        seconds = await _consume(infra, url, own, total, settings.timeout, prepare)
+    return Reading(workload, consumer.name, total, raw, floor, seconds)
+
+
+async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
+    from governance.events.incoming import consumers as governance_consumers
+    from notifications.events.incoming import consumer as notifications_consumer
+
+    result = Result()
+    master_topics = {
+        OrganisationUpsertedV1.topic: await new_topic(infra, "consumers-organisation"),
+        DepartmentUpsertedV1.topic: await new_topic(infra, "consumers-department"),
+    }
+    master_data = governance_consumers()[0]
+    result.readings.append(
+        await _workload(
+            infra,
+            settings,
+            progress,
+            workload="register master data (organisations, departments × 3 versions)",
+            package="governance",
+            consumer=master_data,
+            envelopes=master_data_events(settings, master_topics),
+            topics=list(master_topics.values()),
+        )
+    )
+    package_topics = {PackageSentV1.topic: await new_topic(infra, "consumers-package")}
+    result.readings.append(
+        await _workload(
+            infra,
+            settings,
+            progress,
+            workload="governance.package.sent (2–4 deliveries each)",
+            package="notifications",
+            consumer=notifications_consumer(),
+            envelopes=package_events(settings, package_topics),
+            topics=list(package_topics.values()),
+            prepare=_directory,
+        )
+    )
+    return result
+
+
+def report(result: Result, recorded: str) -> str:
+    rows = [
+        "| workload | consumer | events | raw events/s | floor events/s (× raw) | "
+        "consumer events/s | × floor | × raw |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in result.readings:
+        raw, floor, own = (
+            r.rate(r.raw_seconds),
+            r.rate(r.floor_seconds),
+            r.rate(r.consumer_seconds),
+        )
+        rows.append(
+            f"| {r.workload} | `{r.consumer}` | {r.events:,} | {raw:,.0f} | "
+            f"{floor:,.0f} ({floor / raw:.3f}) | {own:,.0f} | {own / floor:.2f} | "
+            f"{own / raw:.3f} |"
+        )
+    return "\n".join(
+        [
+            "### Consumers against the no-op floor",
+            "",
+            "Each workload's events produced to fresh topics (3 partitions), then read from the "
+            "start by a bare aiokafka consumer (raw), by `KafkaConsumerRunner` with a no-op "
+            "handler on a fresh database of the service (floor), and by the service's own "
+            "consumer on another (until every event has its inbox row).",
+            "",
+            *rows,
+            "",
+            recorded,
+        ]
+    )
