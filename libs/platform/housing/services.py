@@ -61,6 +61,7 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry("legal-cases", "legal_cases"),
     ServiceEntry("benchmarks", "benchmarks"),
     ServiceEntry("notifications", "notifications"),
+    ServiceEntry("dashboards", "dashboards"),
 )
 
 SERVICE_NAMES = tuple(s.name for s in SERVICES)
