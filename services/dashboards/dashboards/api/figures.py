@@ -2,8 +2,6 @@
 Excel (``/dashboards/tables/{page}/{table}.csv|.xlsx``), through common.exports (the one
 writer that neutralises formulas)."""
 
-from __future__ import annotations
-
 import io
 from datetime import date
 from typing import Annotated, Any, Literal

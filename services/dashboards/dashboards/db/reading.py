@@ -90,7 +90,7 @@ async def daily_counts(
         )
         .group_by(day)
     )
-    return {d: n for d, n in rows.tuples()}
+    return {d: n for d, n in rows}
 
 
 async def vacancy_now(session: AsyncSession, where: Where) -> tuple[int, int]:
@@ -119,7 +119,7 @@ async def lettings_by_allocation(
         )
         .group_by(LeaseRow.allocation_type)
     )
-    return {str(kind): n for kind, n in rows.tuples()}
+    return {str(kind): n for kind, n in rows}
 
 
 async def rent_bands(
@@ -138,7 +138,7 @@ async def rent_bands(
         )
         .group_by(bucket)
     )
-    return {int(b): n for b, n in rows.tuples()}
+    return {int(b): n for b, n in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +171,7 @@ async def packages(session: AsyncSession, where: Where, year: int) -> list[Packa
         .where(where.on_packages(), p.governance_year == year)
         .order_by(p.home_municipality_code, p.organisation_id, p.package_id)
     )
-    return [PackageFacts(*row) for row in rows.tuples()]
+    return [PackageFacts(*row) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +206,7 @@ async def coloured_departments(
             )
         )
     ).one()
-    return [DepartmentColours(*row) for row in rows.tuples()], int(totals[0]), int(totals[1])
+    return [DepartmentColours(*row) for row in rows], int(totals[0]), int(totals[1])
 
 
 async def municipalities(session: AsyncSession, where: Where) -> list[str]:
