@@ -28,7 +28,7 @@ class Series:
 def _nice_max(value: int) -> int:
     if value <= 0:
         return 1
-    step = 10 ** max(len(str(value)) - 1, 0)
+    step: int = 10 ** max(len(str(value)) - 1, 0)
     return ((value + step - 1) // step) * step
 
 
@@ -121,10 +121,10 @@ def stacked_bars(
     scale = (WIDTH - LABEL_WIDTH - 50) / _nice_max(max([*totals, 0]))
     parts = []
     for k, name in enumerate(names):
-        x = 10 + k * 155
+        legend = 10 + k * 155
         parts.append(
-            f'<rect x="{x}" y="4" width="12" height="12" fill="{colours[k % len(colours)]}"/>'
-            f'<text x="{x + 16}" y="14" font-size="11">{escape(name)}</text>'
+            f'<rect x="{legend}" y="4" width="12" height="12" fill="{colours[k % len(colours)]}"/>'
+            f'<text x="{legend + 16}" y="14" font-size="11">{escape(name)}</text>'
         )
     for n, label in enumerate(labels):
         y = 28 + n * (BAR_HEIGHT + 6)

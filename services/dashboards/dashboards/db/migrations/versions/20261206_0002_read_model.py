@@ -20,7 +20,7 @@ TS = sa.DateTime(timezone=True)
 def upgrade() -> None:
     op.create_table(
         "leases",
-        sa.Column("lease_id", sa.String(64), primary_key=True),
+        sa.Column("lease_id", sa.String(64), nullable=False),
         sa.Column("dwelling_id", sa.String(64), nullable=False),
         sa.Column("department_id", sa.String(64), nullable=False),
         sa.Column("organisation_id", sa.String(64), nullable=False),
@@ -35,12 +35,13 @@ def upgrade() -> None:
         sa.Column("terminated_at", TS, nullable=True),
         sa.Column("state_at", TS, nullable=False),
         sa.Column("rent_at", TS, nullable=True),
+        sa.PrimaryKeyConstraint("lease_id", name="pk_leases"),
     )
     op.create_index("ix_leases_organisation_id", "leases", ["organisation_id"])
     op.create_index("ix_leases_municipality_code", "leases", ["municipality_code"])
     op.create_table(
         "dwellings",
-        sa.Column("dwelling_id", sa.String(64), primary_key=True),
+        sa.Column("dwelling_id", sa.String(64), nullable=False),
         sa.Column("lease_id", sa.String(64), nullable=False),
         sa.Column("department_id", sa.String(64), nullable=False),
         sa.Column("organisation_id", sa.String(64), nullable=False),
@@ -48,12 +49,13 @@ def upgrade() -> None:
         sa.Column("vacancy_loss", sa.Boolean(), nullable=False),
         sa.Column("vacant_soon", sa.Boolean(), nullable=False),
         sa.Column("state_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("dwelling_id", name="pk_dwellings"),
     )
     op.create_index("ix_dwellings_organisation_id", "dwellings", ["organisation_id"])
     op.create_index("ix_dwellings_municipality_code", "dwellings", ["municipality_code"])
     op.create_table(
         "packages",
-        sa.Column("package_id", sa.String(64), primary_key=True),
+        sa.Column("package_id", sa.String(64), nullable=False),
         sa.Column("organisation_id", sa.String(64), nullable=False),
         sa.Column("governance_year", sa.Integer(), nullable=False),
         sa.Column("home_municipality_code", sa.String(3), nullable=False),
@@ -69,24 +71,27 @@ def upgrade() -> None:
         sa.Column("statement_at", TS, nullable=True),
         sa.Column("red_figures", sa.Integer(), nullable=True),
         sa.Column("yellow_figures", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("package_id", name="pk_packages"),
     )
     op.create_index("ix_packages_organisation_id", "packages", ["organisation_id"])
     op.create_index("ix_packages_governance_year", "packages", ["governance_year"])
     op.create_table(
         "department_colours",
-        sa.Column("department_id", sa.String(64), primary_key=True),
-        sa.Column("year", sa.Integer(), primary_key=True),
+        sa.Column("department_id", sa.String(64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("organisation_id", sa.String(64), nullable=False),
         sa.Column("municipality_code", sa.String(3), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("red", sa.Integer(), nullable=False),
         sa.Column("yellow", sa.Integer(), nullable=False),
         sa.Column("red_codes", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("department_id", "year", name="pk_department_colours"),
     )
     op.create_table(
         "model_revision",
-        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("revision", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_model_revision"),
     )
     op.execute("INSERT INTO model_revision (id, revision) VALUES (1, 0)")
 
