@@ -45,6 +45,7 @@ def _json(value: Any) -> Any:
 
 def _page_json(page: Page) -> dict[str, Any]:
     return {
+        "municipalities": page.municipalities,
         "headline": {k: _json(v) for k, v in page.headline.items()},
         "tables": {
             key: {
