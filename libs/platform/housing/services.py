@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -51,6 +52,17 @@ class ServiceEntry:
         if it has one (the worker and the embedded run schedule the same jobs)."""
         make_jobs = getattr(self._module("worker"), "jobs", None)
         return [] if make_jobs is None else list(make_jobs(database, settings))
+
+    def rebuild(self) -> Callable[[Database], Awaitable[None]] | None:
+        """The worker module's ``rebuild(database)``, if the service has a read model that
+        ``housing events replay`` rebuilds (it empties it before the producers replay)."""
+        hook: Callable[[Database], Awaitable[None]] | None = getattr(
+            self._module("worker"), "rebuild", None
+        )
+        return hook
+
+    def consumed_topics(self) -> set[str]:
+        return {topic for consumer in self.consumers() for topic in consumer.topics}
 
 
 SERVICES: tuple[ServiceEntry, ...] = (

@@ -17,12 +17,12 @@ class DashboardsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DASHBOARDS_")
 
     live_poll_seconds: float = Field(
-        default=0.1,
+        default=0.5,
         gt=0,
         le=5,
-        description="How often the web process looks at the read model's revision to tell the "
-        "open pages (Server-Sent Events) that figures changed. One query per interval per "
-        "process, however many pages are open.",
+        description="How often the web process reads the read model's revision besides the "
+        "commit notification it LISTENs for (which tells it at once), to tell the open pages "
+        "(Server-Sent Events) that figures changed.",
     )
     live_keepalive_seconds: float = Field(
         default=15.0, gt=0, description="A comment line on idle event streams this often."

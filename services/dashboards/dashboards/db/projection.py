@@ -127,10 +127,12 @@ _PACKAGE_RETURNED = _package_fact("returned_at", "GREATEST", "timestamptz")
 _PACKAGE_MEETING = _package_fact("meeting_held_on", "GREATEST", "date")
 _PACKAGE_STATEMENT = _package_fact("statement_at", "LEAST", "timestamptz")
 
+REVISION_CHANNEL: Final = "dashboards_revision"
 _BUMP = text(
     "INSERT INTO model_revision AS held (id, revision) VALUES (1, 1) "
     "ON CONFLICT (id) DO UPDATE SET revision = held.revision + 1"
 )
+_NOTIFY = text(f"SELECT pg_notify('{REVISION_CHANNEL}', '')")
 
 
 async def upsert_lease(session: AsyncSession, values: Mapping[str, Any]) -> None:
@@ -176,5 +178,7 @@ async def set_department_colours(session: AsyncSession, values: Mapping[str, Any
 
 
 async def bump_revision(session: AsyncSession) -> None:  # also used by rebuilds
-    """Tell the live pages that the figures changed (read by ``db.reading.revision``)."""
+    """Tell the live pages that the figures changed (read by ``db.reading.revision``); the
+    notification reaches the web processes when the transaction commits."""
     await session.execute(_BUMP)
+    await session.execute(_NOTIFY)

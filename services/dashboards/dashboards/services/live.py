@@ -1,15 +1,19 @@
 """Live updates: one watcher per web process follows the read model's revision (bumped in the
 same transaction as each applied batch, whichever process consumed it) and wakes every open
-event stream when it moves. One small query per interval, however many pages are open."""
+event stream when it moves. It LISTENs for the commit's notification and reads the revision
+at once; it also reads it every interval, which covers a lost connection. One small query per
+change or interval, however many pages are open."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 
+import psycopg
 import structlog
 
-from common.db.engine import Database
+from common.db.engine import Database, libpq_dsn
+from dashboards.db.projection import REVISION_CHANNEL
 from dashboards.db.reading import revision
 
 log = structlog.get_logger(__name__)
@@ -21,7 +25,8 @@ class RevisionWatcher:
         self.interval = interval
         self.current = 0
         self._changed = asyncio.Condition()
-        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def read(self) -> int:
         async with self.database.session() as session:
@@ -30,17 +35,32 @@ class RevisionWatcher:
     async def start(self) -> None:
         with contextlib.suppress(Exception):  # an unreachable database must not stop start-up
             self.current = await self.read()
-        self._task = asyncio.create_task(self._run())
+        self._tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._listen())]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
+
+    async def _listen(self) -> None:
+        dsn = libpq_dsn(self.database.url)
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {REVISION_CHANNEL}")
+                    async for _ in conn.notifies():
+                        self._wake.set()
+            except Exception as exc:  # polling goes on; listen again shortly
+                log.warning("dashboards.listen_failed", error=repr(exc))
+                await asyncio.sleep(1)
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
             try:
                 value = await self.read()
             except Exception as exc:  # keep watching; the streams keep their last revision
