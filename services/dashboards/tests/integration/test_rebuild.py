@@ -73,7 +73,7 @@ class TestRebuildFromTheTopics:
 
         monkeypatch.setattr("dashboards.worker.CONSUMER_NAME", first)
         await rebuild(dashboards_db)
-        assert snapshot(dashboards_db_url) == dict.fromkeys(incremental, [])
+        assert snapshot(dashboards_db_url) == {key: [] for key in incremental}
         second = f"dashboards.rebuild-{run}-2"
 
         async def from_the_beginning() -> None:
