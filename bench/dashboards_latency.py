@@ -25,7 +25,7 @@ import multiprocessing
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -59,7 +59,7 @@ from common.events.relay import OutboxRelay
 from common.events.transport import KafkaBus
 from common.settings import Environment
 from dashboards.db.projection import REVISION_CHANNEL
-from dashboards.events.incoming import handle, handle_batch
+from dashboards.events.incoming import handle_batch
 from dashboards.main import create_app
 from dashboards.settings import DashboardsSettings
 
@@ -167,20 +167,29 @@ def _child(kind: str, bootstrap: str, url: str, topic: str, group: str, pipe: Co
     asyncio.run(_serve(kind, bootstrap, url, topic, group, pipe))
 
 
-async def _watch_visible(url: str, stamps: dict[str, float], stop: asyncio.Event) -> None:
-    """As the pages' watcher: on each commit notification, read the leases now visible."""
-    async with await psycopg.AsyncConnection.connect(libpq_dsn(url), autocommit=True) as listen:
+async def _watch_visible(
+    url: str, pending: set[str], stamps: dict[str, float], stop: asyncio.Event
+) -> None:
+    """As the pages' watcher: on each commit notification, which of the leases handed to the
+    consumer are now visible in the read model."""
+    dsn = libpq_dsn(url)
+    async with (
+        await psycopg.AsyncConnection.connect(dsn, autocommit=True) as listen,
+        await psycopg.AsyncConnection.connect(dsn, autocommit=True) as read,
+    ):
         await listen.execute(f"LISTEN {REVISION_CHANNEL}")
-        async with await psycopg.AsyncConnection.connect(libpq_dsn(url), autocommit=True) as read:
-            notifies = listen.notifies(timeout=0.2)
-            while not stop.is_set():
-                async for _ in notifies:
-                    break
-                seen = time.monotonic()
-                rows = await read.execute("SELECT lease_id FROM leases")
-                for (lease_id,) in await rows.fetchall():
-                    stamps.setdefault(lease_id, seen)
-                notifies = listen.notifies(timeout=0.2)
+        while not stop.is_set():
+            async for _ in listen.notifies(timeout=0.2, stop_after=1):
+                pass
+            if not pending:
+                continue
+            seen = time.monotonic()
+            rows = await read.execute(
+                "SELECT lease_id FROM leases WHERE lease_id = ANY(%s)", (list(pending),)
+            )
+            for (lease_id,) in await rows.fetchall():
+                stamps.setdefault(lease_id, seen)
+                pending.discard(lease_id)
 
 
 async def _serve(
@@ -188,9 +197,17 @@ async def _serve(
 ) -> None:
     database = Database(url, pool_size=3, pre_ping=False)
     stamps: dict[str, float] = {}
+    pending: set[str] = set()
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
     bus: KafkaBus | None = None
+
+    async def applied(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        pending.update(e.data["lease_id"] for e in envelopes)
+        await handle_batch(session, envelopes)
+
+    async def applied_one(session: AsyncSession, envelope: Envelope) -> None:
+        await applied(session, [envelope])
 
     async def stamp(session: AsyncSession, envelope: Envelope) -> None:
         stamps.setdefault(envelope.data["lease_id"], time.monotonic())
@@ -200,7 +217,7 @@ async def _serve(
         tasks.append(asyncio.create_task(OutboxRelay(database, bus).run(stop)))
     else:
         consumer = (
-            Consumer(group, (topic,), handle, handle_batch)
+            Consumer(group, (topic,), applied_one, applied)
             if kind == "dashboards"
             else Consumer(group, (topic,), stamp)
         )
@@ -208,7 +225,7 @@ async def _serve(
             asyncio.create_task(KafkaConsumerRunner(database, bootstrap, consumer).run(stop))
         )
         if kind == "dashboards":
-            tasks.append(asyncio.create_task(_watch_visible(url, stamps, stop)))
+            tasks.append(asyncio.create_task(_watch_visible(url, pending, stamps, stop)))
     await asyncio.sleep(2.0)
     pipe.send("ready")
     while not pipe.poll():

@@ -9,14 +9,11 @@ leave the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from common.db.projection import upsert_if_newer
-from dashboards.db.models import DepartmentColoursRow, DwellingRow
 
 _NEWER: Final = "held.state_at < EXCLUDED.state_at"
 
@@ -135,46 +132,57 @@ _BUMP = text(
 _NOTIFY = text(f"SELECT pg_notify('{REVISION_CHANNEL}', '')")
 
 
-async def upsert_lease(session: AsyncSession, values: Mapping[str, Any]) -> None:
-    await session.execute(_LEASE_FULL, dict(values))
+_DWELLING = text(
+    """
+    INSERT INTO dwellings AS held (dwelling_id, lease_id, department_id, organisation_id,
+        municipality_code, vacancy_loss, vacant_soon, state_at)
+    VALUES (:dwelling_id, :lease_id, :department_id, :organisation_id, :municipality_code,
+        :vacancy_loss, :vacant_soon, :state_at)
+    ON CONFLICT (dwelling_id) DO UPDATE SET
+        lease_id = EXCLUDED.lease_id, department_id = EXCLUDED.department_id,
+        organisation_id = EXCLUDED.organisation_id,
+        municipality_code = EXCLUDED.municipality_code,
+        vacancy_loss = EXCLUDED.vacancy_loss, vacant_soon = EXCLUDED.vacant_soon,
+        state_at = EXCLUDED.state_at
+    WHERE held.state_at < EXCLUDED.state_at
+    """
+)
+
+_DEPARTMENT_COLOURS = text(
+    """
+    INSERT INTO department_colours AS held (department_id, year, organisation_id,
+        municipality_code, revision, red, yellow, red_codes)
+    VALUES (:department_id, :year, :organisation_id, :municipality_code, :revision, :red,
+        :yellow, :red_codes)
+    ON CONFLICT (department_id, year) DO UPDATE SET
+        organisation_id = EXCLUDED.organisation_id,
+        municipality_code = EXCLUDED.municipality_code, revision = EXCLUDED.revision,
+        red = EXCLUDED.red, yellow = EXCLUDED.yellow, red_codes = EXCLUDED.red_codes
+    WHERE held.revision < EXCLUDED.revision
+    """
+)
+
+Rows = Sequence[Mapping[str, Any]]
+
+# Every statement is commutative (newest wins, earliest/latest times), so a batch's rows are
+# written per statement, many at once, in any order.
+STATEMENTS: Final[Mapping[str, Any]] = {
+    "lease": _LEASE_FULL,
+    "termination": _LEASE_TERMINATED,
+    "rent": _LEASE_RENT,
+    "dwelling": _DWELLING,
+    "package_sent": _PACKAGE_SENT,
+    "package_returned": _PACKAGE_RETURNED,
+    "meeting_held": _PACKAGE_MEETING,
+    "statement_submitted": _PACKAGE_STATEMENT,
+    "department_colours": _DEPARTMENT_COLOURS,
+}
 
 
-async def terminate_lease(session: AsyncSession, values: Mapping[str, Any]) -> None:
-    await session.execute(_LEASE_TERMINATED, dict(values))
-
-
-async def change_rent(session: AsyncSession, values: Mapping[str, Any]) -> None:
-    await session.execute(_LEASE_RENT, dict(values))
-
-
-async def set_dwelling(session: AsyncSession, values: Mapping[str, Any]) -> None:
-    await session.execute(
-        upsert_if_newer(DwellingRow, dict(values), key=("dwelling_id",), guard="state_at")
-    )
-
-
-async def package_sent(session: AsyncSession, values: Mapping[str, Any]) -> None:
-    await session.execute(_PACKAGE_SENT, dict(values))
-
-
-async def package_returned(session: AsyncSession, values: Mapping[str, Any]) -> None:
-    await session.execute(_PACKAGE_RETURNED, dict(values))
-
-
-async def meeting_held(session: AsyncSession, values: Mapping[str, Any]) -> None:
-    await session.execute(_PACKAGE_MEETING, dict(values))
-
-
-async def statement_submitted(session: AsyncSession, values: Mapping[str, Any]) -> None:
-    await session.execute(_PACKAGE_STATEMENT, dict(values))
-
-
-async def set_department_colours(session: AsyncSession, values: Mapping[str, Any]) -> None:
-    await session.execute(
-        upsert_if_newer(
-            DepartmentColoursRow, dict(values), key=("department_id", "year"), guard="revision"
-        )
-    )
+async def write(session: AsyncSession, kind: str, rows: Rows) -> None:
+    """Write ``rows`` of one kind of fact (a key of :data:`STATEMENTS`)."""
+    if rows:
+        await session.execute(STATEMENTS[kind], [dict(row) for row in rows])
 
 
 async def bump_revision(session: AsyncSession) -> None:  # also used by rebuilds

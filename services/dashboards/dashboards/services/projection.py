@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,103 +39,93 @@ CONSUMED: tuple[type[Contract], ...] = (
 
 
 async def apply_events(session: AsyncSession, events: Sequence[Contract]) -> None:
-    """Apply the events in order, then tell the live pages once (inside the caller's
-    transaction, so a page never sees a revision whose figures are not committed)."""
-    changed = False
+    """Apply the events, then tell the live pages once (inside the caller's transaction, so a
+    page never sees a revision whose figures are not committed). Each kind of fact is written
+    in one statement for the whole batch: the statements are commutative."""
+    rows: dict[str, list[dict[str, object]]] = defaultdict(list)
     for event in events:
-        changed = await apply_event(session, event) or changed
-    if changed:
+        for kind, values in facts_of(event):
+            rows[kind].append(values)
+    for kind, values in rows.items():
+        await db.write(session, kind, values)
+    if rows:
         await db.bump_revision(session)
 
 
-async def apply_event(session: AsyncSession, event: Contract) -> bool:
-    """One event; ``False`` when the dashboards do not count its kind."""
+def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
+    """The rows one event writes, by kind; none for a kind the dashboards do not count."""
     match event:
         case LeaseCreatedV1() | LeaseUpdatedV1():
-            await db.upsert_lease(
-                session,
-                {
-                    **_lease_keys(event),
-                    "start_date": event.start_date,
-                    "end_date": event.end_date,
-                    "allocation_type": event.allocation_type.value,
-                    "monthly_rent": event.monthly_rent,
-                    "area_m2": event.area_m2,
-                    "housing_type": event.housing_type.value,
-                    "created_at": event.recorded_at if isinstance(event, LeaseCreatedV1) else None,
-                    "recorded_at": event.recorded_at,
-                },
-            )
-            await _dwelling(session, event, event.vacancy_loss_flag, event.vacant_soon_flag)
+            lease = {
+                **_lease_keys(event),
+                "start_date": event.start_date,
+                "end_date": event.end_date,
+                "allocation_type": event.allocation_type.value,
+                "monthly_rent": event.monthly_rent,
+                "area_m2": event.area_m2,
+                "housing_type": event.housing_type.value,
+                "created_at": event.recorded_at if isinstance(event, LeaseCreatedV1) else None,
+                "recorded_at": event.recorded_at,
+            }
+            return [("lease", lease), _dwelling(event)]
         case DwellingVacancyChangedV1():
-            await _dwelling(session, event, event.vacancy_loss_flag, event.vacant_soon_flag)
+            return [_dwelling(event)]
         case LeaseTerminatedV1():
-            await db.terminate_lease(
-                session,
-                {
-                    **_lease_keys(event),
-                    "start_date": event.start_date,
-                    "end_date": event.end_date,
-                    "allocation_type": event.allocation_type.value,
-                    "recorded_at": event.recorded_at,
-                },
-            )
+            termination = {
+                **_lease_keys(event),
+                "start_date": event.start_date,
+                "end_date": event.end_date,
+                "allocation_type": event.allocation_type.value,
+                "recorded_at": event.recorded_at,
+            }
+            return [("termination", termination)]
         case RentChangedV1():
-            await db.change_rent(
-                session,
-                {
-                    **_lease_keys(event),
-                    "monthly_rent": event.monthly_rent,
-                    "area_m2": event.area_m2,
-                    "recorded_at": event.recorded_at,
-                },
-            )
+            rent = {
+                **_lease_keys(event),
+                "monthly_rent": event.monthly_rent,
+                "area_m2": event.area_m2,
+                "recorded_at": event.recorded_at,
+            }
+            return [("rent", rent)]
         case PackageSentV1():
-            await db.package_sent(
-                session,
-                {
-                    **_package_keys(event, event.home_municipality_code),
-                    "locations": sorted(set(event.location_municipality_codes)),
-                    "at": event.sent_at,
-                    "red": event.red_figures,
-                    "yellow": event.yellow_figures,
-                },
-            )
+            sent = {
+                **_package_keys(event, event.home_municipality_code),
+                "locations": sorted(set(event.location_municipality_codes)),
+                "at": event.sent_at,
+                "red": event.red_figures,
+                "yellow": event.yellow_figures,
+            }
+            return [("package_sent", sent)]
         case PackageReturnedV1():
-            await db.package_returned(
-                session,
-                {**_package_keys(event, event.home_municipality_code), "at": event.returned_at},
-            )
+            keys = _package_keys(event, event.home_municipality_code)
+            return [("package_returned", {**keys, "at": event.returned_at})]
         case MeetingHeldV1():
-            await db.meeting_held(
-                session,
-                {**_package_keys(event, event.home_municipality_code), "at": event.held_on},
-            )
+            keys = _package_keys(event, event.home_municipality_code)
+            return [("meeting_held", {**keys, "at": event.held_on})]
         case StatementSubmittedV1():
             if event.supplementary:  # a location municipality's addition: no change of status
-                return False
-            await db.statement_submitted(
-                session,
-                {**_package_keys(event, event.municipality_code), "at": event.submitted_at},
-            )
+                return []
+            keys = _package_keys(event, event.municipality_code)
+            return [("statement_submitted", {**keys, "at": event.submitted_at})]
         case KeyFiguresUpdatedV1():
             colours = count_colours((f.code, f.colour.value) for f in event.figures)
-            await db.set_department_colours(
-                session,
-                {
-                    "department_id": event.department_id,
-                    "year": event.year,
-                    "organisation_id": event.organisation_id,
-                    "municipality_code": event.municipality_code,
-                    "revision": event.revision,
-                    "red": colours.red,
-                    "yellow": colours.yellow,
-                    "red_codes": colours.red_codes,
-                },
-            )
+            return [
+                (
+                    "department_colours",
+                    {
+                        "department_id": event.department_id,
+                        "year": event.year,
+                        "organisation_id": event.organisation_id,
+                        "municipality_code": event.municipality_code,
+                        "revision": event.revision,
+                        "red": colours.red,
+                        "yellow": colours.yellow,
+                        "red_codes": colours.red_codes,
+                    },
+                )
+            ]
         case _:
-            return False
-    return True
+            return []
 
 
 def _lease_keys(
@@ -149,22 +140,19 @@ def _lease_keys(
     }
 
 
-async def _dwelling(
-    session: AsyncSession,
+def _dwelling(
     event: LeaseCreatedV1 | LeaseUpdatedV1 | DwellingVacancyChangedV1,
-    vacancy_loss: bool,
-    vacant_soon: bool,
-) -> None:
-    await db.set_dwelling(
-        session,
+) -> tuple[str, dict[str, object]]:
+    return (
+        "dwelling",
         {
             "dwelling_id": event.dwelling_id,
             "lease_id": event.lease_id,
             "department_id": event.department_id,
             "organisation_id": event.organisation_id,
             "municipality_code": event.municipality_code,
-            "vacancy_loss": vacancy_loss,
-            "vacant_soon": vacant_soon,
+            "vacancy_loss": event.vacancy_loss_flag,
+            "vacant_soon": event.vacant_soon_flag,
             "state_at": event.recorded_at,
         },
     )
