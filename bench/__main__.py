@@ -19,6 +19,7 @@ from bench import (
     benchmarks_catchup,
     benchmarks_lag,
     consumer_throughput,
+    dashboards_latency,
     event_latency,
     governance_packages,
     grants_case_list,
@@ -39,6 +40,7 @@ GOVERNANCE_BENCHMARKS = ("governance-packages",)
 LEGAL_CASES_BENCHMARKS = ("legal-cases-worklist",)
 GRANTS_BENCHMARKS = ("grants-case-list",)
 ALLOCATION_BENCHMARKS = ("allocation-vacancies",)
+DASHBOARDS_BENCHMARKS = ("dashboards-latency",)
 BENCHMARKS = (
     *EVENT_BENCHMARKS,
     *REGISTER_BENCHMARKS,
@@ -47,6 +49,7 @@ BENCHMARKS = (
     *LEGAL_CASES_BENCHMARKS,
     *GRANTS_BENCHMARKS,
     *ALLOCATION_BENCHMARKS,
+    *DASHBOARDS_BENCHMARKS,
 )
 GROUPS = {
     "all": BENCHMARKS,
@@ -56,6 +59,7 @@ GROUPS = {
     "legal-cases": LEGAL_CASES_BENCHMARKS,
     "grants": GRANTS_BENCHMARKS,
     "allocation": ALLOCATION_BENCHMARKS,
+    "dashboards": DASHBOARDS_BENCHMARKS,
 }
 ATTEMPTS = 3
 
@@ -82,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
             "governance's form for lone changes vs the one-hop path (goal p99 ≤ 1 s). "
             "'calculator' runs the three. allocation-vacancies: a year of vacancy events (58,000) "
             "through the allocation service's consumer vs the platform's no-op consumer (goal "
-            "≥ 0.5×). See docs/benchmarks.md."
+            "≥ 0.5×). dashboards-latency: register commit → lease visible in the dashboards' "
+            "read model at 200 leases/s vs the no-op consumer, then the register page's first "
+            "load on the synthetic register (--dwellings). See docs/benchmarks.md."
         ),
     )
     parser.add_argument(
@@ -211,6 +217,14 @@ def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
         consumers = consumer_throughput.QUICK if args.quick else consumer_throughput.FULL
         consumer_result = asyncio.run(consumer_throughput.run(infra, consumers, _progress))
         return consumer_throughput.report(consumer_result, recorder.line())
+    if name in DASHBOARDS_BENCHMARKS:
+        scale = f" --dwellings {args.dwellings}" if args.dwellings is not None else ""
+        recorder = Recorder(f"python -m bench {name}{quick}{scale}")
+        dashboards = dashboards_latency.QUICK if args.quick else dashboards_latency.FULL
+        if args.dwellings is not None:
+            dashboards = dataclasses.replace(dashboards, dwellings=args.dwellings)
+        result_d = asyncio.run(dashboards_latency.run(infra, dashboards, _progress))
+        return dashboards_latency.report(result_d, recorder.line())
     if name == "relay":
         recorder = Recorder(f"python -m bench relay{quick}")
         settings = relay_throughput.QUICK if args.quick else relay_throughput.FULL

@@ -60,6 +60,7 @@ SERVICES = (
     Service("legal-cases", "legal_cases"),
     Service("benchmarks", "benchmarks"),
     Service("notifications", "notifications"),
+    Service("dashboards", "dashboards"),
 )
 SERVICE_DIRS = {service.dir for service in SERVICES}
 by_dir = pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.dir)

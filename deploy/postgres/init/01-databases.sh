@@ -28,7 +28,8 @@ for entry in \
   allocation:ALLOCATION_DB_PASSWORD \
   legal_cases:LEGAL_CASES_DB_PASSWORD \
   benchmarks:BENCHMARKS_DB_PASSWORD \
-  notifications:NOTIFICATIONS_DB_PASSWORD; do
+  notifications:NOTIFICATIONS_DB_PASSWORD \
+  dashboards:DASHBOARDS_DB_PASSWORD; do
   name=${entry%%:*}
   variable=${entry#*:}
   password=${!variable:-}

@@ -32,6 +32,9 @@ class Role(StrEnum):
     # A party to a rent-tribunal case (tenant, landlord, residents' representation) acting for
     # itself; what it sees is decided by the legal-cases service from the token's subject.
     PARTY = "party"
+    # The people who run the platform: the dashboards' operations page (consumer lag, dead
+    # letters, outbox lag). Sees no case data.
+    OPERATIONS = "operations"
 
 
 # --- signing (dev key, tests, `housing token`) ------------------------------------------------

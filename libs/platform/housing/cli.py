@@ -21,6 +21,7 @@ examples:
   housing events tail register.lease.v1         watch events as they are published
   housing reminders preview --date 2027-03-01   what a reminder round would send
   housing events replay --service register --since 2026-11-01T00:00:00+00:00
+  housing events replay --service dashboards --since 2026-11-01T00:00:00+00:00   (rebuild)
   housing events redrive --service benchmarks   apply dead-lettered events again
 """
 
@@ -80,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     events = commands.add_parser("events", help="operate the event backbone")
     event_commands = events.add_subparsers(dest="events_command", required=True, metavar="ACTION")
     replay = event_commands.add_parser(
-        "replay", help="publish a service's outbox rows again (kept 7 days)"
+        "replay",
+        help="publish a service's outbox rows again (kept 7 days); for a read model fed "
+        "only by events (dashboards): empty it and have its producers publish again",
     )
     replay.add_argument("--service", required=True, choices=SERVICE_NAMES)
     replay.add_argument(

@@ -71,6 +71,9 @@ def service_settings(
     smtp: dict[str, Any] = {}
     if mail_sink is not None and entry.name == "notifications":
         smtp = {"smtp_host": mail_sink.host, "smtp_port": mail_sink.port}
+    if entry.name == "dashboards":  # the operations page reads each service's /metrics
+        base = f"http://{_local(platform.host)}:{platform.port}"
+        smtp["metrics_urls"] = {e.name: f"{base}/{e.name}/metrics" for e in SERVICES}
     return entry.settings(
         **smtp,
         env=Environment.DEV,
@@ -251,6 +254,10 @@ def seed_demo_data(platform: PlatformSettings, dispatcher: ServiceDispatcher) ->
     return asyncio.run(seed())
 
 
+def _local(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
 def _nothing() -> None:
     return None
 
@@ -297,6 +304,7 @@ def describe(
         )
     lines += [
         "",
+        f"  Dashboards:    {base}/dashboards/login (dev login, then the pages in Danish)",
         "  A dev token:   .venv/bin/housing token --role fund",
         "  Stop with Ctrl-C.",
     ]

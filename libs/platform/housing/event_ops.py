@@ -5,17 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer
 
 from common.db.engine import Database
 from common.events.consumer import InboxProcessor
+from common.events.contracts.catalogue import CATALOGUE
 from common.events.envelope import Envelope
 from common.events.naming import KafkaNames
 from common.events.outbox import requeue_since
 from housing.embedded import command_settings
-from housing.services import service
+from housing.services import ServiceEntry, service
 from housing.settings import PlatformSettings
 
 
@@ -40,13 +42,48 @@ async def replay(service_name: str, since: datetime) -> int:
     if since.tzinfo is None:
         print("--since needs a time zone, e.g. 2026-11-01T00:00:00+00:00", file=sys.stderr)
         return 2
-    with command_settings(service(service_name), PlatformSettings()) as settings:
+    entry = service(service_name)
+    rebuild = entry.rebuild()
+    if rebuild is not None:
+        return await rebuild_read_model(entry, rebuild, since)
+    print(f"{service_name}: {await _requeue(entry, since)} event(s) queued for republishing",
+          file=sys.stderr)  # fmt: skip
+    return 0
+
+
+async def _requeue(entry: ServiceEntry, since: datetime) -> int:
+    with command_settings(entry, PlatformSettings()) as settings:
         database = Database(settings.effective_database_url)
         try:
-            count = await requeue_since(database.engine, since)
+            return await requeue_since(database.engine, since)
         finally:
             await database.dispose()
-    print(f"{service_name}: {count} event(s) queued for republishing", file=sys.stderr)
+
+
+async def rebuild_read_model(
+    entry: ServiceEntry, rebuild: Callable[[Database], Awaitable[None]], since: datetime
+) -> int:
+    """A read model fed only by events (the dashboards): empty it, then have every service
+    that produces a topic it consumes publish its outbox again from ``since``; the running
+    consumers apply the events anew and arrive at the same figures."""
+    with command_settings(entry, PlatformSettings()) as settings:
+        database = Database(settings.effective_database_url)
+        try:
+            await rebuild(database)
+        finally:
+            await database.dispose()
+    topics = entry.consumed_topics()
+    producers = sorted({c.producer for c in CATALOGUE if c.topic in topics})
+    total = 0
+    for producer in producers:
+        count = await _requeue(service(producer), since)
+        total += count
+        print(f"{producer}: {count} event(s) queued for republishing", file=sys.stderr)
+    print(
+        f"{entry.name}: read model emptied; {total} event(s) from {', '.join(producers)} "
+        "queued to rebuild it",
+        file=sys.stderr,
+    )
     return 0
 
 

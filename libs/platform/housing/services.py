@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,17 @@ class ServiceEntry:
         make_jobs = getattr(self._module("worker"), "jobs", None)
         return [] if make_jobs is None else list(make_jobs(database, settings))
 
+    def rebuild(self) -> Callable[[Database], Awaitable[None]] | None:
+        """The worker module's ``rebuild(database)``, if the service has a read model that
+        ``housing events replay`` rebuilds (it empties it before the producers replay)."""
+        hook: Callable[[Database], Awaitable[None]] | None = getattr(
+            self._module("worker"), "rebuild", None
+        )
+        return hook
+
+    def consumed_topics(self) -> set[str]:
+        return {topic for consumer in self.consumers() for topic in consumer.topics}
+
 
 SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry("register", "register"),
@@ -63,6 +75,7 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry("legal-cases", "legal_cases"),
     ServiceEntry("benchmarks", "benchmarks"),
     ServiceEntry("notifications", "notifications"),
+    ServiceEntry("dashboards", "dashboards"),
 )
 
 SERVICE_NAMES = tuple(s.name for s in SERVICES)

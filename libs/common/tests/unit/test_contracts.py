@@ -58,6 +58,7 @@ PLATFORM_SERVICES = frozenset(
         "legal-cases",
         "benchmarks",
         "notifications",
+        "dashboards",
     }
 )
 PERSONAL_DATA_HINTS = ("cpr", "name", "email", "e_mail", "phone", "address")
@@ -244,8 +245,8 @@ class TestCatalogue:
         assert contract_for("register.lease.created", 1) is LeaseCreatedV1
         assert contract_for("governance.package.sent", 1) is PackageSentV1
         assert contract_for("grants.application.prequalified", 1) is ApplicationPrequalifiedV1
-        assert LeaseCreatedV1.consumers == ("allocation", "benchmarks")
-        assert PackageSentV1.consumers == ("notifications",)
+        assert LeaseCreatedV1.consumers == ("allocation", "benchmarks", "dashboards")
+        assert PackageSentV1.consumers == ("dashboards", "notifications")
         assert ApplicationPrequalifiedV1.consumers == ("notifications",)
 
 

@@ -80,7 +80,7 @@ class KeyFiguresUpdatedV1(Contract):
     topic: ClassVar[str] = "benchmarks.keyfigures.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "benchmarks"
-    consumers: ClassVar[tuple[str, ...]] = ("governance", "grants")
+    consumers: ClassVar[tuple[str, ...]] = ("dashboards", "governance", "grants")
     summary: ClassVar[str] = "A department's key figures for a year changed."
     aggregate_field: ClassVar[str] = "department_id"
 

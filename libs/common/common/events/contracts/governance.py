@@ -33,7 +33,7 @@ class PackageSentV1(Contract):
     topic: ClassVar[str] = "governance.package.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "governance"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("dashboards", "notifications")
     summary: ClassVar[str] = "A governance documentation package was sent to its municipalities."
     aggregate_field: ClassVar[str] = "package_id"
 
@@ -143,7 +143,7 @@ class PackageReturnedV1(Contract):
     topic: ClassVar[str] = "governance.package.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "governance"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("dashboards", "notifications")
     summary: ClassVar[str] = "A governance package was sent back to its organisation."
     aggregate_field: ClassVar[str] = "package_id"
 
@@ -177,7 +177,7 @@ class MeetingHeldV1(Contract):
     topic: ClassVar[str] = "governance.package.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "governance"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("dashboards", "notifications")
     summary: ClassVar[str] = "The governance meeting of a package was held."
     aggregate_field: ClassVar[str] = "package_id"
 
@@ -210,7 +210,7 @@ class StatementSubmittedV1(Contract):
     topic: ClassVar[str] = "governance.package.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "governance"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("dashboards", "notifications")
     summary: ClassVar[str] = "A municipality's statement on a governance package was submitted."
     aggregate_field: ClassVar[str] = "package_id"
 

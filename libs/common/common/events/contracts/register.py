@@ -41,7 +41,7 @@ class LeaseCreatedV1(Contract):
     topic: ClassVar[str] = "register.lease.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "register"
-    consumers: ClassVar[tuple[str, ...]] = ("allocation", "benchmarks")
+    consumers: ClassVar[tuple[str, ...]] = ("allocation", "benchmarks", "dashboards")
     summary: ClassVar[str] = "A lease was recorded in the rent register."
     aggregate_field: ClassVar[str] = "lease_id"
 
@@ -127,7 +127,7 @@ class LeaseUpdatedV1(Contract):
     topic: ClassVar[str] = "register.lease.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "register"
-    consumers: ClassVar[tuple[str, ...]] = ("benchmarks",)
+    consumers: ClassVar[tuple[str, ...]] = ("benchmarks", "dashboards")
     summary: ClassVar[str] = "An accepted lease in the rent register changed."
     aggregate_field: ClassVar[str] = "lease_id"
 
@@ -193,7 +193,7 @@ class LeaseTerminatedV1(Contract):
     topic: ClassVar[str] = "register.lease.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "register"
-    consumers: ClassVar[tuple[str, ...]] = ("benchmarks",)
+    consumers: ClassVar[tuple[str, ...]] = ("benchmarks", "dashboards")
     summary: ClassVar[str] = "A lease in the rent register got or moved its end date."
     aggregate_field: ClassVar[str] = "lease_id"
 
@@ -244,7 +244,7 @@ class RentChangedV1(Contract):
     topic: ClassVar[str] = "register.lease.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "register"
-    consumers: ClassVar[tuple[str, ...]] = ("benchmarks",)
+    consumers: ClassVar[tuple[str, ...]] = ("benchmarks", "dashboards")
     summary: ClassVar[str] = "The monthly rent of a lease in the rent register changed."
     aggregate_field: ClassVar[str] = "lease_id"
 
@@ -292,7 +292,7 @@ class DwellingVacancyChangedV1(Contract):
     topic: ClassVar[str] = "register.dwelling.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "register"
-    consumers: ClassVar[tuple[str, ...]] = ("allocation", "benchmarks")
+    consumers: ClassVar[tuple[str, ...]] = ("allocation", "benchmarks", "dashboards")
     summary: ClassVar[str] = "The vacancy flags of a dwelling's lease changed."
     aggregate_field: ClassVar[str] = "dwelling_id"
 

@@ -1,0 +1,405 @@
+"""Dashboards: (1) events → dashboard figure latency at 200 events/s on the real broker, against
+the platform's no-op consumer in the same run; (2) the register page's first load on a
+national-scale read model (the synthetic register) against the same app's health endpoint.
+
+(1) A writer commits one ``register.lease.created`` per transaction into an outbox (the
+register's write path as far as events go), open-loop at ``rate``. The outbox relay (a child
+process, as the register's worker) publishes to Kafka; the consumer (another child process, as
+the dashboards' worker) applies it. Lag = when the lease is visible in the dashboards' read
+model (the child LISTENs for the commit's ``pg_notify``, as the pages' watcher does, and reads
+the new leases) − when the writer's commit returned (``time.monotonic``, one clock for every
+process on Linux). Baseline: the same writer, relay and consumer runner with a handler that only
+stamps the arrival (the platform's commit → consumer path). The first 2 s are discarded.
+
+(2) The synthetic register's leases (``--dwellings``, default 640,000; ``--quick`` 5,000) are
+applied through the dashboards' own projection (the consumer's batch handler, in batches), then
+``GET /dashboards/register`` is loaded as the fund (all municipalities) over HTTP in the same
+process (httpx + ASGI), first load and then warm loads; baseline: ``/dashboards/health/live``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from multiprocessing.connection import Connection
+
+import httpx
+import psycopg
+from asgi_lifespan import LifespanManager
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bench import _stats
+from bench._setup import (
+    Infra,
+    _drop_database,
+    database_url,
+    example_database,
+    new_topic,
+    quiet_logging,
+    unique_name,
+)
+from bench.benchmarks_common import register_events
+from common.auth import DevSigningKey, Role
+from common.db import migrations
+from common.db.engine import Database, libpq_dsn
+from common.db.uow import UnitOfWork
+from common.events.consumer import Consumer, KafkaConsumerRunner
+from common.events.contracts import AllocationType, HousingType, LeaseCreatedV1, to_envelope
+from common.events.envelope import Envelope
+from common.events.relay import OutboxRelay
+from common.events.transport import KafkaBus
+from common.settings import Environment
+from dashboards.db.projection import REVISION_CHANNEL
+from dashboards.events.incoming import handle_batch
+from dashboards.main import create_app
+from dashboards.settings import DashboardsSettings
+
+Progress = Callable[[str], None]
+RATE = 200.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    seconds: float
+    dwellings: int
+    rate: float = RATE
+    warmup: float = 2.0
+    drain: float = 15.0
+    loads: int = 5
+
+
+FULL = Settings(seconds=30.0, dwellings=640_000)
+QUICK = Settings(seconds=6.0, dwellings=5_000)
+
+
+@dataclass
+class Series:
+    lags_ms: list[float] = field(default_factory=list)
+    achieved_rate: float = 0.0
+    missing: int = 0
+
+
+@dataclass
+class PageLoad:
+    leases: int
+    apply_seconds: float
+    first_ms: float
+    warm_ms: list[float]
+    baseline_ms: list[float]
+
+
+@dataclass
+class Result:
+    settings: Settings
+    baseline: Series
+    dashboards: Series
+    page: PageLoad
+
+
+@contextlib.asynccontextmanager
+async def dashboards_database(infra: Infra, suffix: str) -> AsyncIterator[str]:
+    name = f"bench_{os.getpid()}_dashboards_{suffix}"
+    url = database_url(infra.admin_dsn, name)
+    await asyncio.to_thread(_drop_database, infra.admin_dsn, name)
+    await asyncio.to_thread(migrations.upgrade, "dashboards", url)
+    try:
+        yield url
+    finally:
+        await asyncio.to_thread(_drop_database, infra.admin_dsn, name)
+
+
+def _lease(lease_id: str, recorded: datetime) -> LeaseCreatedV1:
+    return LeaseCreatedV1(
+        lease_id=lease_id,
+        dwelling_id=f"{lease_id}-d",
+        department_id="dep-bench",
+        organisation_id="org-bench",
+        municipality_code="101",
+        start_date=date(2026, 1, 1),
+        allocation_type=AllocationType.EXTERNAL_WAITING_LIST,
+        monthly_rent=Decimal("5875.00"),
+        area_m2=Decimal("68.50"),
+        rooms=3,
+        housing_type=HousingType.FAMILY,
+        vacancy_loss_flag=False,
+        vacant_soon_flag=False,
+        recorded_at=recorded,
+    )
+
+
+async def _write(
+    database: Database, topic: str, settings: Settings, prefix: str, commits: dict[str, float]
+) -> float:
+    count = int(settings.seconds * settings.rate)
+    started = time.monotonic()
+    pending: set[asyncio.Task[None]] = set()
+
+    async def one(index: int) -> None:
+        lease_id = f"{prefix}-{index}"
+        envelope = to_envelope(_lease(lease_id, datetime.now(UTC))).caused(topic=topic)
+        async with UnitOfWork(database) as uow:
+            uow.record_event(envelope)
+            await uow.commit()
+        commits[lease_id] = time.monotonic()
+
+    for index in range(count):
+        delay = started + index / settings.rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(one(index))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    await asyncio.gather(*pending)
+    return count / (time.monotonic() - started)
+
+
+def _child(kind: str, bootstrap: str, url: str, topic: str, group: str, pipe: Connection) -> None:
+    quiet_logging()
+    asyncio.run(_serve(kind, bootstrap, url, topic, group, pipe))
+
+
+async def _watch_visible(
+    url: str, pending: set[str], stamps: dict[str, float], stop: asyncio.Event
+) -> None:
+    """As the pages' watcher: on each commit notification, which of the leases handed to the
+    consumer are now visible in the read model."""
+    dsn = libpq_dsn(url)
+    async with (
+        await psycopg.AsyncConnection.connect(dsn, autocommit=True) as listen,
+        await psycopg.AsyncConnection.connect(dsn, autocommit=True) as read,
+    ):
+        await listen.execute(f"LISTEN {REVISION_CHANNEL}")
+        while not stop.is_set():
+            async for _ in listen.notifies(timeout=0.2, stop_after=1):
+                pass
+            if not pending:
+                continue
+            seen = time.monotonic()
+            rows = await read.execute(
+                "SELECT lease_id FROM leases WHERE lease_id = ANY(%s)", (list(pending),)
+            )
+            for (lease_id,) in await rows.fetchall():
+                stamps.setdefault(lease_id, seen)
+                pending.discard(lease_id)
+
+
+async def _serve(
+    kind: str, bootstrap: str, url: str, topic: str, group: str, pipe: Connection
+) -> None:
+    database = Database(url, pool_size=3, pre_ping=False)
+    stamps: dict[str, float] = {}
+    pending: set[str] = set()
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+    bus: KafkaBus | None = None
+
+    async def applied(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        pending.update(e.data["lease_id"] for e in envelopes)
+        await handle_batch(session, envelopes)
+
+    async def applied_one(session: AsyncSession, envelope: Envelope) -> None:
+        await applied(session, [envelope])
+
+    async def stamp(session: AsyncSession, envelope: Envelope) -> None:
+        stamps.setdefault(envelope.data["lease_id"], time.monotonic())
+
+    if kind == "relay":
+        bus = KafkaBus(bootstrap, client_id="bench-register-relay")
+        tasks.append(asyncio.create_task(OutboxRelay(database, bus).run(stop)))
+    else:
+        consumer = (
+            Consumer(group, (topic,), applied_one, applied)
+            if kind == "dashboards"
+            else Consumer(group, (topic,), stamp)
+        )
+        tasks.append(
+            asyncio.create_task(KafkaConsumerRunner(database, bootstrap, consumer).run(stop))
+        )
+        if kind == "dashboards":
+            tasks.append(asyncio.create_task(_watch_visible(url, pending, stamps, stop)))
+    await asyncio.sleep(2.0)
+    pipe.send("ready")
+    while not pipe.poll():
+        await asyncio.sleep(0.05)
+    _, expected, drain = pipe.recv()
+    deadline = time.monotonic() + drain
+    while kind != "relay" and len(stamps) < expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    if bus is not None:
+        await bus.stop()
+    await database.dispose()
+    pipe.send(stamps)
+
+
+async def _round(infra: Infra, settings: Settings, kind: str, progress: Progress) -> Series:
+    topic = await new_topic(infra, "dashboards-latency")
+    prefix = f"dl{uuid.uuid4().hex[:6]}"
+    commits: dict[str, float] = {}
+    context = multiprocessing.get_context("spawn")
+    async with (
+        example_database(infra) as producer_url,
+        dashboards_database(infra, "latency") as consumer_url,
+    ):
+        children = []
+        for name, url in (("relay", producer_url), (kind, consumer_url)):
+            parent_end, child_end = context.Pipe()
+            process = context.Process(
+                target=_child,
+                args=(name, infra.bootstrap, url, topic, unique_name("dashboards"), child_end),
+                daemon=True,
+            )
+            process.start()
+            children.append((process, parent_end))
+        try:
+            for _, pipe in children:
+                while not pipe.poll():
+                    await asyncio.sleep(0.05)
+                pipe.recv()
+            producer_db = Database(producer_url, pool_size=40)
+            try:
+                rate = await _write(producer_db, topic, settings, prefix, commits)
+            finally:
+                await producer_db.dispose()
+            (_, relay_pipe), (_, consumer_pipe) = children
+            consumer_pipe.send(("stop", len(commits), settings.drain))
+            while not consumer_pipe.poll():
+                await asyncio.sleep(0.05)
+            arrivals: dict[str, float] = consumer_pipe.recv()
+            relay_pipe.send(("stop", 0, 0.0))
+            while not relay_pipe.poll():
+                await asyncio.sleep(0.05)
+            relay_pipe.recv()
+        finally:
+            for process, _ in children:
+                process.join(timeout=30)
+                if process.is_alive():
+                    process.terminate()
+    first = min(commits.values())
+    series = Series(achieved_rate=rate)
+    for lease_id, committed in commits.items():
+        if committed - first < settings.warmup:
+            continue
+        if lease_id not in arrivals:
+            series.missing += 1
+            continue
+        series.lags_ms.append((arrivals[lease_id] - committed) * 1000)
+    progress(f"dashboards-latency: {kind}, p99 {_stats.percentile(series.lags_ms, 99):.1f} ms")
+    return series
+
+
+async def _page_load(infra: Infra, settings: Settings, progress: Progress) -> PageLoad:
+    async with dashboards_database(infra, "page") as url:
+        database = Database(url, pool_size=2)
+        started = time.monotonic()
+        leases = 0
+        batch: list[Envelope] = []
+        topics = {t: t for t in ("register.department.v1", "register.lease.v1")}
+        try:
+            for envelope in register_events(settings.dwellings, topics):
+                if envelope.type != LeaseCreatedV1.event_type:
+                    continue
+                batch.append(envelope)
+                if len(batch) == 2000:
+                    async with database.session() as session, session.begin():
+                        await handle_batch(session, batch)
+                    leases += len(batch)
+                    batch = []
+            if batch:
+                async with database.session() as session, session.begin():
+                    await handle_batch(session, batch)
+                leases += len(batch)
+            async with database.engine.begin() as connection:
+                await connection.execute(text("ANALYZE"))
+        finally:
+            await database.dispose()
+        applied = time.monotonic() - started
+        progress(f"dashboards-page: {leases:,} leases applied in {applied:.0f} s")
+        key = DevSigningKey.generate()
+        settings_ = DashboardsSettings(
+            env=Environment.TEST,
+            database_url=url,
+            jwt_public_key=key.public_pem(),
+            jwt_issuer="bench",
+            log_json=True,
+            log_level="WARNING",
+        )
+        token = key.mint(role=Role.FUND, issuer="bench", audience=settings_.jwt_audience)
+        app = create_app(settings_)
+        async with LifespanManager(app) as manager:
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+                headers = {"Authorization": f"Bearer {token}"}
+
+                async def timed(path: str) -> float:
+                    begun = time.perf_counter()
+                    response = await client.get(path, headers=headers)
+                    elapsed = (time.perf_counter() - begun) * 1000
+                    if response.status_code != 200:
+                        raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
+                    return elapsed
+
+                first = await timed("/dashboards/register")
+                warm = [await timed("/dashboards/register") for _ in range(settings.loads)]
+                baseline = [await timed("/dashboards/health/live") for _ in range(settings.loads)]
+    return PageLoad(leases, applied, first, warm, baseline)
+
+
+async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
+    baseline = await _round(infra, settings, "baseline", progress)
+    dashboards = await _round(infra, settings, "dashboards", progress)
+    page = await _page_load(infra, settings, progress)
+    return Result(settings, baseline, dashboards, page)
+
+
+def report(result: Result, recorded: str) -> str:
+    p = _stats.percentile
+
+    def row(name: str, series: Series) -> str:
+        return (
+            f"| {name} | {series.achieved_rate:.0f} | {len(series.lags_ms):,} | "
+            f"{p(series.lags_ms, 50):.1f} | {p(series.lags_ms, 99):.1f} | "
+            f"{max(series.lags_ms, default=float('nan')):.1f} | {series.missing} |"
+        )
+
+    page = result.page
+    base_p50 = p(page.baseline_ms, 50)
+    return "\n".join(
+        [
+            "### Dashboards: event → figure latency, and the register page's first load",
+            "",
+            f"Open-loop writer at {result.settings.rate:g} leases/s for "
+            f"{result.settings.seconds:g} s per round (first 2 s discarded): writer → outbox → "
+            "relay (own process) → Kafka → consumer (own process).",
+            "",
+            "| path | leases/s | measured | p50 ms | p99 ms | max ms | never arrived |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+            row(
+                "baseline: commit → consumer handler (platform path, no-op handler)",
+                result.baseline,
+            ),
+            row(
+                "**dashboards**: commit → lease visible in the read model (notified)",
+                result.dashboards,
+            ),
+            "",
+            f"Register page (`GET /dashboards/register` as the fund, every municipality) on a "
+            f"read model of {page.leases:,} leases (synthetic register, "
+            f"{result.settings.dwellings:,} dwellings; applied through the projection in "
+            f"{page.apply_seconds:.0f} s): first load {page.first_ms:.0f} ms, then p50 "
+            f"{p(page.warm_ms, 50):.0f} ms over {len(page.warm_ms)} loads; baseline "
+            f"`/dashboards/health/live` p50 {base_p50:.1f} ms.",
+            "",
+            recorded,
+        ]
+    )

@@ -1,0 +1,192 @@
+"""Writing the read model: one guarded statement per kind of fact.
+
+Each statement is idempotent and commutative: state columns take the values of the newest
+event (``state_at``, the event's ``recorded_at``), and an older event only fills what is still
+unknown; first times (``created_at``, ``terminated_at``, ``statement_at``) keep the earliest,
+last times (``sent_at``, ``returned_at``) the latest. So duplicates and any order of arrival
+leave the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_NEWER: Final = "held.state_at < EXCLUDED.state_at"
+
+
+def _fill(column: str) -> str:
+    """Newest wins; an older event fills only what is unknown."""
+    return (
+        f"{column} = CASE WHEN {_NEWER} THEN COALESCE(EXCLUDED.{column}, held.{column}) "
+        f"ELSE COALESCE(held.{column}, EXCLUDED.{column}) END"
+    )
+
+
+_LEASE_STATE: Final = (
+    "dwelling_id",
+    "department_id",
+    "organisation_id",
+    "municipality_code",
+    "start_date",
+    "allocation_type",
+    "area_m2",
+    "housing_type",
+)
+
+_LEASE_FULL = text(
+    f"""
+    INSERT INTO leases AS held (lease_id, dwelling_id, department_id, organisation_id,
+        municipality_code, start_date, end_date, allocation_type, monthly_rent, area_m2,
+        housing_type, created_at, terminated_at, state_at, rent_at)
+    VALUES (:lease_id, :dwelling_id, :department_id, :organisation_id, :municipality_code,
+        :start_date, :end_date, :allocation_type, :monthly_rent, :area_m2, :housing_type,
+        :created_at, NULL, :recorded_at, :recorded_at)
+    ON CONFLICT (lease_id) DO UPDATE SET
+        {", ".join(_fill(c) for c in _LEASE_STATE)},
+        end_date = CASE WHEN {_NEWER} THEN EXCLUDED.end_date ELSE held.end_date END,
+        monthly_rent = CASE WHEN held.rent_at IS NULL OR held.rent_at < EXCLUDED.rent_at
+            THEN EXCLUDED.monthly_rent ELSE held.monthly_rent END,
+        rent_at = GREATEST(held.rent_at, EXCLUDED.rent_at),
+        created_at = LEAST(held.created_at, EXCLUDED.created_at),
+        state_at = GREATEST(held.state_at, EXCLUDED.state_at)
+    """  # noqa: S608 - column names are this module's constants
+)
+
+_LEASE_TERMINATED = text(
+    f"""
+    INSERT INTO leases AS held (lease_id, dwelling_id, department_id, organisation_id,
+        municipality_code, start_date, end_date, allocation_type, terminated_at, state_at)
+    VALUES (:lease_id, :dwelling_id, :department_id, :organisation_id, :municipality_code,
+        :start_date, :end_date, :allocation_type, :recorded_at, :recorded_at)
+    ON CONFLICT (lease_id) DO UPDATE SET
+        {", ".join(_fill(c) for c in _LEASE_STATE[:6])},
+        end_date = CASE WHEN {_NEWER} THEN EXCLUDED.end_date ELSE held.end_date END,
+        terminated_at = LEAST(held.terminated_at, EXCLUDED.terminated_at),
+        state_at = GREATEST(held.state_at, EXCLUDED.state_at)
+    """  # noqa: S608 - column names are this module's constants
+)
+
+# A rent change known before the lease itself: the lease's state stays unknown ('-infinity'),
+# so whichever lease event comes fills it.
+_LEASE_RENT = text(
+    """
+    INSERT INTO leases AS held (lease_id, dwelling_id, department_id, organisation_id,
+        municipality_code, monthly_rent, area_m2, state_at, rent_at)
+    VALUES (:lease_id, :dwelling_id, :department_id, :organisation_id, :municipality_code,
+        :monthly_rent, :area_m2, '-infinity', :recorded_at)
+    ON CONFLICT (lease_id) DO UPDATE SET
+        monthly_rent = CASE WHEN held.rent_at IS NULL OR held.rent_at < EXCLUDED.rent_at
+            THEN EXCLUDED.monthly_rent ELSE held.monthly_rent END,
+        area_m2 = CASE WHEN held.rent_at IS NULL OR held.rent_at < EXCLUDED.rent_at
+            THEN EXCLUDED.area_m2 ELSE held.area_m2 END,
+        rent_at = GREATEST(held.rent_at, EXCLUDED.rent_at)
+    """
+)
+
+_PACKAGE_SENT = text(
+    """
+    INSERT INTO packages AS held (package_id, organisation_id, governance_year,
+        home_municipality_code, location_municipality_codes, sent_at, red_figures,
+        yellow_figures)
+    VALUES (:package_id, :organisation_id, :governance_year, :home_municipality_code,
+        CAST(:locations AS varchar(3)[]), :at, :red, :yellow)
+    ON CONFLICT (package_id) DO UPDATE SET
+        location_municipality_codes = CASE WHEN held.sent_at IS NULL
+            OR held.sent_at < EXCLUDED.sent_at THEN EXCLUDED.location_municipality_codes
+            ELSE held.location_municipality_codes END,
+        red_figures = CASE WHEN held.sent_at IS NULL OR held.sent_at < EXCLUDED.sent_at
+            THEN EXCLUDED.red_figures ELSE held.red_figures END,
+        yellow_figures = CASE WHEN held.sent_at IS NULL OR held.sent_at < EXCLUDED.sent_at
+            THEN EXCLUDED.yellow_figures ELSE held.yellow_figures END,
+        sent_at = GREATEST(held.sent_at, EXCLUDED.sent_at)
+    """
+)
+
+
+def _package_fact(column: str, combine: str, cast: str) -> Any:
+    return text(
+        f"""
+        INSERT INTO packages AS held (package_id, organisation_id, governance_year,
+            home_municipality_code, {column})
+        VALUES (:package_id, :organisation_id, :governance_year, :home_municipality_code,
+            CAST(:at AS {cast}))
+        ON CONFLICT (package_id) DO UPDATE SET
+            {column} = {combine}(held.{column}, EXCLUDED.{column})
+        """  # noqa: S608 - column names are this module's constants
+    )
+
+
+_PACKAGE_RETURNED = _package_fact("returned_at", "GREATEST", "timestamptz")
+_PACKAGE_MEETING = _package_fact("meeting_held_on", "GREATEST", "date")
+_PACKAGE_STATEMENT = _package_fact("statement_at", "LEAST", "timestamptz")
+
+REVISION_CHANNEL: Final = "dashboards_revision"
+_BUMP = text(
+    "INSERT INTO model_revision AS held (id, revision) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET revision = held.revision + 1"
+)
+_NOTIFY = text(f"SELECT pg_notify('{REVISION_CHANNEL}', '')")
+
+
+_DWELLING = text(
+    """
+    INSERT INTO dwellings AS held (dwelling_id, lease_id, department_id, organisation_id,
+        municipality_code, vacancy_loss, vacant_soon, state_at)
+    VALUES (:dwelling_id, :lease_id, :department_id, :organisation_id, :municipality_code,
+        :vacancy_loss, :vacant_soon, :state_at)
+    ON CONFLICT (dwelling_id) DO UPDATE SET
+        lease_id = EXCLUDED.lease_id, department_id = EXCLUDED.department_id,
+        organisation_id = EXCLUDED.organisation_id,
+        municipality_code = EXCLUDED.municipality_code,
+        vacancy_loss = EXCLUDED.vacancy_loss, vacant_soon = EXCLUDED.vacant_soon,
+        state_at = EXCLUDED.state_at
+    WHERE held.state_at < EXCLUDED.state_at
+    """
+)
+
+_DEPARTMENT_COLOURS = text(
+    """
+    INSERT INTO department_colours AS held (department_id, year, organisation_id,
+        municipality_code, revision, red, yellow, red_codes)
+    VALUES (:department_id, :year, :organisation_id, :municipality_code, :revision, :red,
+        :yellow, :red_codes)
+    ON CONFLICT (department_id, year) DO UPDATE SET
+        organisation_id = EXCLUDED.organisation_id,
+        municipality_code = EXCLUDED.municipality_code, revision = EXCLUDED.revision,
+        red = EXCLUDED.red, yellow = EXCLUDED.yellow, red_codes = EXCLUDED.red_codes
+    WHERE held.revision < EXCLUDED.revision
+    """
+)
+
+Rows = Sequence[Mapping[str, Any]]
+
+# Every statement is commutative (newest wins, earliest/latest times), so a batch's rows are
+# written per statement, many at once, in any order.
+STATEMENTS: Final[Mapping[str, Any]] = {
+    "lease": _LEASE_FULL,
+    "termination": _LEASE_TERMINATED,
+    "rent": _LEASE_RENT,
+    "dwelling": _DWELLING,
+    "package_sent": _PACKAGE_SENT,
+    "package_returned": _PACKAGE_RETURNED,
+    "meeting_held": _PACKAGE_MEETING,
+    "statement_submitted": _PACKAGE_STATEMENT,
+    "department_colours": _DEPARTMENT_COLOURS,
+}
+
+
+async def write(session: AsyncSession, kind: str, rows: Rows) -> None:
+    """Write ``rows`` of one kind of fact (a key of :data:`STATEMENTS`)."""
+    if rows:
+        await session.execute(STATEMENTS[kind], [dict(row) for row in rows])
+
+
+async def bump_revision(session: AsyncSession) -> None:  # also used by rebuilds
+    """Tell the live pages that the figures changed (read by ``db.reading.revision``); the
+    notification reaches the web processes when the transaction commits."""
+    await session.execute(_BUMP)
+    await session.execute(_NOTIFY)

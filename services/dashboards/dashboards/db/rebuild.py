@@ -1,0 +1,23 @@
+"""Emptying the read model (see :mod:`dashboards.services.rebuild`)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+READ_MODEL_TABLES: Final = ("leases", "dwellings", "packages", "department_colours")
+"""Everything derived from events; ``model_revision`` keeps counting (pages resync)."""
+
+
+async def empty_read_model(session: AsyncSession, consumer: str) -> None:
+    """Truncate the read model's tables and delete ``consumer``'s inbox rows."""
+    await session.execute(text(f"TRUNCATE {', '.join(READ_MODEL_TABLES)}"))
+    await session.execute(text("DELETE FROM inbox WHERE consumer = :c"), {"c": consumer})
+    await session.execute(
+        text(
+            "INSERT INTO model_revision AS held (id, revision) VALUES (1, 1) "
+            "ON CONFLICT (id) DO UPDATE SET revision = held.revision + 1"
+        )
+    )

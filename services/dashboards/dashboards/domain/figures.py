@@ -1,0 +1,133 @@
+"""What the dashboards count and how they name it (in Danish): the package status a package's
+events add up to, the rent bands of the sector's statistics, allocation types' names, and the
+reporting windows. Pure functions, no framework."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Final
+
+ALLOCATION_LABELS: Final[Mapping[str, str]] = {
+    "external_waiting_list": "Ekstern venteliste",
+    "exchange": "Bytning",
+    "organisation_internal": "Organisationsintern",
+    "department_internal": "Afdelingsintern",
+    "housing_guarantee": "Boliggarantibevis",
+    "public_advertisement": "Offentlig annoncering",
+    "flexible_letting": "Fleksibel udlejning",
+    "combined_letting": "Kombineret udlejning",
+    "municipal_allocation": "Kommunal anvisning",
+}
+"""Seed 003, Table 1: re-lettings by allocation type, in the table's order."""
+
+MUNICIPAL_ALLOCATION: Final = "municipal_allocation"
+
+RENT_BAND_EDGES: Final = (Decimal("3500"), Decimal("4500"), Decimal("6500.01"))
+"""Lower edges of the bands after the first (seed 003, Figure 4: monthly rent bands)."""
+RENT_BAND_LABELS: Final = (
+    "Under 3.500 kr.",
+    "3.500–4.499 kr.",
+    "4.500–6.500 kr.",
+    "Over 6.500 kr.",
+)
+
+
+def rent_band(monthly_rent: Decimal) -> int:
+    """The band (index into :data:`RENT_BAND_LABELS`) of a monthly rent."""
+    return sum(1 for edge in RENT_BAND_EDGES if monthly_rent >= edge)
+
+
+class PackageState(StrEnum):
+    """Where a sent documentation package stands, as its events tell it. The statuses before
+    sending (Klar til udarbejdelse, Under udarbejdelse, Helt udfyldt) are not published as
+    events; a package sent back is under preparation again."""
+
+    RETURNED = "returned"
+    SENT = "sent"
+    MEETING_HELD = "meeting_held"
+    STATEMENT_SUBMITTED = "statement_submitted"
+
+    @property
+    def label(self) -> str:
+        return PACKAGE_STATE_LABELS[self]
+
+
+PACKAGE_STATE_LABELS: Final[Mapping[PackageState, str]] = {
+    PackageState.RETURNED: "Sendt tilbage (under udarbejdelse)",
+    PackageState.SENT: "Fremsendt",
+    PackageState.MEETING_HELD: "Møde afholdt",
+    PackageState.STATEMENT_SUBMITTED: "Redegørelse afgivet",
+}
+PACKAGE_STATE_ORDER: Final = (
+    PackageState.RETURNED,
+    PackageState.SENT,
+    PackageState.MEETING_HELD,
+    PackageState.STATEMENT_SUBMITTED,
+)
+
+
+def package_state(
+    *,
+    sent_at: datetime | None,
+    returned_at: datetime | None,
+    meeting_held_on: date | None,
+    statement_at: datetime | None,
+) -> PackageState | None:
+    """The state the package's events add up to, whatever order they arrived in; ``None`` for a
+    package of which only a supplementary fact is known."""
+    if statement_at is not None:
+        return PackageState.STATEMENT_SUBMITTED
+    if meeting_held_on is not None:
+        return PackageState.MEETING_HELD
+    if sent_at is not None and (returned_at is None or returned_at < sent_at):
+        return PackageState.SENT
+    if returned_at is not None:
+        return PackageState.RETURNED
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The days a daily series covers: ``days`` days ending on ``last``."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+
+def daily_window(year: int, today: date, days: int = 30) -> Window:
+    """The last ``days`` days of ``year`` up to ``today`` (a past year: its last days)."""
+    last = min(today, date(year, 12, 31))
+    if last.year < year:  # a future year: its first days
+        last = date(year, 1, days)
+    return Window(last - timedelta(days=days - 1), last)
+
+
+def reference_day(year: int, today: date) -> date:
+    """The day whose running leases a year's rent bands show: today in the current year, the
+    year's last day for a past year, its first for a future one."""
+    if year == today.year:
+        return today
+    return date(year, 12, 31) if year < today.year else date(year, 1, 1)
+
+
+def share(part: int, whole: int) -> Decimal | None:
+    """``part`` of ``whole`` in per cent with one decimal; ``None`` of nothing."""
+    if whole == 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def danish_number(value: int | Decimal | None, decimals: int = 0) -> str:
+    """``12.345`` / ``11,6``: Danish thousands and decimal separators; ``–`` for none."""
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "§").replace(".", ",").replace("§", ".")

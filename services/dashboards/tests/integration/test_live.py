@@ -1,0 +1,94 @@
+"""The live event stream on a real HTTP server (uvicorn): a page behind gets the revision at
+once (resync), a page up to date gets the next one when an event is applied."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import uvicorn
+
+from common.auth import Role
+from common.testing.fixtures import service_settings, truncate_all_tables
+from dashboards.main import create_app
+from dashboards.settings import DashboardsSettings
+
+from .factories import lease
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def served(databases, tokens, dashboards_db) -> AsyncIterator[str]:
+    settings = service_settings(
+        DashboardsSettings, databases, tokens, package="dashboards", with_kafka=False
+    )
+    await asyncio.to_thread(truncate_all_tables, settings.effective_database_url)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    async with asyncio.timeout(20):
+        while not server.started:
+            await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+async def next_event(lines: AsyncIterator[str]) -> dict[str, str]:
+    """The next complete event of the stream (comments skipped)."""
+    fields: dict[str, str] = {}
+    async for line in lines:
+        if line == "":
+            if fields:
+                return fields
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        fields[name] = value.strip()
+    raise AssertionError("the stream ended")
+
+
+class TestLiveStream:
+    async def test_a_page_behind_is_sent_the_revision_at_once(self, served, feed, tokens):
+        await feed(lease(1))
+        await feed(lease(2))
+        async with (
+            httpx.AsyncClient(base_url=served, headers=tokens.headers(Role.FUND)) as client,
+            client.stream("GET", "/dashboards/live?since=0") as response,
+        ):
+            assert response.headers["content-type"].startswith("text/event-stream")
+            lines = response.aiter_lines()
+            async with asyncio.timeout(5):
+                event = await next_event(lines)
+                while event["id"] != "2":  # the watcher may not have seen the last batch yet
+                    event = await next_event(lines)
+        assert event == {"event": "revision", "id": "2", "data": "2", "retry": "1000"}
+
+    async def test_a_page_up_to_date_is_sent_the_next_revision_when_an_event_lands(
+        self, served, feed, tokens
+    ):
+        await feed(lease(1))
+        await asyncio.sleep(0.3)  # the watcher has seen revision 1
+        headers = {**tokens.headers(Role.MUNICIPALITY, municipality="101"), "Last-Event-ID": "1"}
+        async with (
+            httpx.AsyncClient(base_url=served, headers=headers) as client,
+            client.stream("GET", "/dashboards/live?since=0") as response,
+        ):
+            waiting = asyncio.create_task(next_event(response.aiter_lines()))
+            await asyncio.sleep(0.5)
+            assert not waiting.done()  # Last-Event-ID 1 is the current revision: nothing new
+            await feed(lease(2))
+            async with asyncio.timeout(5):
+                event = await waiting
+        assert (event["event"], event["id"]) == ("revision", "2")

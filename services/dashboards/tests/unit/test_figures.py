@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from dashboards.domain import charts
+from dashboards.domain.colours import count_colours
+from dashboards.domain.figures import (
+    PackageState,
+    daily_window,
+    danish_number,
+    package_state,
+    reference_day,
+    rent_band,
+    share,
+)
+
+T1 = datetime(2026, 3, 1, tzinfo=UTC)
+T2 = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+class TestPackageState:
+    def test_sent(self):
+        assert package_state(sent_at=T1, returned_at=None, meeting_held_on=None,
+                             statement_at=None) is PackageState.SENT  # fmt: skip
+
+    def test_returned_after_sending_is_back_under_preparation(self):
+        assert package_state(sent_at=T1, returned_at=T2, meeting_held_on=None,
+                             statement_at=None) is PackageState.RETURNED  # fmt: skip
+
+    def test_sent_again_after_return(self):
+        assert package_state(sent_at=T2, returned_at=T1, meeting_held_on=None,
+                             statement_at=None) is PackageState.SENT  # fmt: skip
+
+    def test_meeting_and_statement_win_whatever_else_is_known(self):
+        assert package_state(sent_at=None, returned_at=None, meeting_held_on=date(2026, 4, 1),
+                             statement_at=None) is PackageState.MEETING_HELD  # fmt: skip
+        assert package_state(sent_at=T1, returned_at=T2, meeting_held_on=date(2026, 4, 1),
+                             statement_at=T2) is PackageState.STATEMENT_SUBMITTED  # fmt: skip
+
+    def test_nothing_known_is_no_state(self):
+        assert package_state(sent_at=None, returned_at=None, meeting_held_on=None,
+                             statement_at=None) is None  # fmt: skip
+
+    def test_labels_are_the_danish_statuses(self):
+        assert PackageState.STATEMENT_SUBMITTED.label == "Redegørelse afgivet"
+        assert PackageState.SENT.label == "Fremsendt"
+
+
+class TestRentBands:
+    @pytest.mark.parametrize(
+        ("rent", "band"),
+        [("0", 0), ("3499.99", 0), ("3500", 1), ("4499.99", 1), ("4500", 2), ("6500.00", 2),
+         ("6500.01", 3), ("12000", 3)],
+    )  # fmt: skip
+    def test_the_seed_003_bands(self, rent, band):
+        assert rent_band(Decimal(rent)) == band
+
+
+class TestWindowsAndNumbers:
+    def test_the_current_year_ends_today(self):
+        window = daily_window(2026, date(2026, 12, 6))
+        assert (window.first, window.last) == (date(2026, 11, 7), date(2026, 12, 6))
+        assert len(window.days) == 30
+
+    def test_a_past_year_ends_on_its_last_day(self):
+        assert daily_window(2025, date(2026, 12, 6)).last == date(2025, 12, 31)
+        assert reference_day(2025, date(2026, 12, 6)) == date(2025, 12, 31)
+        assert reference_day(2026, date(2026, 12, 6)) == date(2026, 12, 6)
+
+    def test_share_and_danish_numbers(self):
+        assert share(1, 3) == Decimal("33.3")
+        assert share(0, 0) is None
+        assert danish_number(12345) == "12.345"
+        assert danish_number(Decimal("11.6"), 1) == "11,6"
+        assert danish_number(None) == "–"
+
+
+class TestColours:
+    def test_red_and_yellow_are_counted_and_red_codes_listed(self):
+        colours = count_colours(
+            [("rent_per_m2", "red"), ("move_out_rate", "yellow"), ("a", "red"), ("b", "green")]
+        )
+        assert (colours.red, colours.yellow, colours.red_codes) == (2, 1, "a,rent_per_m2")
+
+
+class TestCharts:
+    def test_a_bar_chart_is_an_accessible_svg_with_escaped_text(self):
+        svg = charts.horizontal_bars("c1", "Titel <script>", ["A & B", "C"], [3, 1])
+        assert svg.startswith("<svg")
+        assert 'role="img"' in svg
+        assert 'aria-labelledby="c1-t c1-d"' in svg
+        assert '<title id="c1-t">Titel &lt;script&gt;</title>' in svg
+        assert "A &amp; B: 3; C: 1" in svg
+        assert "<script>" not in svg
+        widths = [float(w) for w in re.findall(r'<rect x="210" y="\d+" width="([\d.]+)"', svg)]
+        assert widths[0] == pytest.approx(3 * widths[1])
+
+    def test_stacked_bars_split_each_bar_by_its_parts(self):
+        svg = charts.stacked_bars("c2", "Pakker", ["101"], {"Fremsendt": [2], "Møde": [0]})
+        assert "101 – Fremsendt: 2" in svg
+        assert "101 – Møde" not in svg  # an empty part is not drawn
+        assert "101: Fremsendt 2, Møde 0" in svg
+
+    def test_an_empty_chart_says_so(self):
+        assert '<desc id="c3-d">Ingen data</desc>' in charts.horizontal_bars("c3", "T", [], [])

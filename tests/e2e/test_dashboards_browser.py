@@ -1,0 +1,332 @@
+"""The dashboards in a real browser (Playwright driving Debian's chromium) against `housing
+run`, the embedded platform with its demo data: each page as each role shows the numbers the
+figures API gives that role, a lease submitted through the register's API appears on the open
+page within a second without a reload (Server-Sent Events), and a role without access sees no
+data. Screenshots of each page are refreshed in docs/dashboards/."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+
+from common.auth import DevSigningKey, Role
+from common.calendar import danish_date
+from common.settings import DEV_JWT_ISSUER
+from common.testing.infra import ensure_tool
+from register.api.schemas import DepartmentIn, DwellingIn, LeaseIn, OrganisationIn
+
+from .test_embedded_run import HOUSING, start_platform
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "dashboards"
+LIVE_TIMEOUT_MS = 1000  # the page must change within one second of the submission's response
+DEMO_DWELLINGS = "80"
+
+
+def danish(value: Any, decimals: int = 0) -> str:
+    """A headline figure as the page writes it (Danish separators, – for none)."""
+    if value is None:
+        return "–"
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", "§").replace(".", ",").replace("§", ".")
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("dashboards-run")
+    base, process, env = start_platform(data_dir, HOUSING_DEMO_DWELLINGS=DEMO_DWELLINGS)
+    yield base, env, data_dir
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def token(data_dir: Path, role: str, *args: str) -> str:
+    """What `housing token --role <role> [--org X] [--municipality N]` prints for this run
+    (minted here with the run's dev key: one subprocess per token is slow)."""
+    options = dict(zip(args[::2], args[1::2], strict=True))
+    key = DevSigningKey.load_or_create(data_dir / "dev-signing-key.pem")
+    return key.mint(
+        role=Role(role),
+        organisation_ids=[options["--org"]] if "--org" in options else [],
+        municipality_code=options.get("--municipality"),
+        issuer=DEV_JWT_ISSUER,
+        audience="housing",
+    )
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    chromium = ensure_tool("chromium", "chromium")  # Debian's package, installed if missing
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield launched
+        await launched.close()
+
+
+async def figures(base: str, bearer: str, page: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        response = await client.get(
+            f"/dashboards/v1/pages/{page}", headers={"Authorization": f"Bearer {bearer}"}
+        )
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+@pytest.fixture(scope="module")
+async def demo(platform) -> dict[str, Any]:
+    """The demo data's figures once the dashboards consumed its events (the fund's view)."""
+    base, _, data_dir = platform
+    fund = token(data_dir, "fund")
+    async with asyncio.timeout(60):
+        while True:
+            page = await figures(base, fund, "register")
+            if page["municipalities"]:
+                await asyncio.sleep(1)  # and the relay has drained the seed
+                again = await figures(base, fund, "register")
+                if again == page:
+                    return page
+            await asyncio.sleep(0.5)
+
+
+async def sign_in(
+    browser: Browser, base: str, role: str, *, municipality: str = "", orgs: str = ""
+) -> tuple[BrowserContext, Page]:
+    """The embedded run's dev login, as a person would use it."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 1000}, locale="da-DK")
+    page = await context.new_page()
+    await page.goto(f"{base}/dashboards/login")
+    await page.select_option("select[name=role]", role)
+    await page.fill("input[name=municipality]", municipality)
+    await page.fill("input[name=organisations]", orgs)
+    await page.get_by_role("button", name="Log ind").click()
+    await page.wait_for_load_state("domcontentloaded")
+    return context, page
+
+
+async def shows_headline(page: Page, headline: dict[str, Any], ids: dict[str, str]) -> None:
+    for key, element in ids.items():
+        decimals = 1 if key == "municipal_share" else 0
+        await expect(page.locator(f"#{element}")).to_have_text(danish(headline[key], decimals))
+
+
+REGISTER_IDS = {
+    "created_today": "created-today",
+    "vacancy_loss": "vacancy-loss",
+    "vacant_soon": "vacant-soon",
+    "lettings": "lettings",
+    "municipal_share": "municipal-share",
+}
+GOVERNANCE_IDS = {"packages": "packages", "sent": "sent", "red_figures": "red-figures"}
+
+
+class TestPagesPerRole:
+    @pytest.mark.parametrize("role", ["fund", "municipality", "housing_org"])
+    async def test_the_register_page_shows_the_roles_numbers(self, platform, browser, demo, role):
+        base, _, data_dir = platform
+        municipality = demo["municipalities"][0]
+        args: list[str] = []
+        login: dict[str, str] = {}
+        if role == "municipality":
+            args, login = ["--municipality", municipality], {"municipality": municipality}
+        if role == "housing_org":
+            org = await an_organisation(base, token(data_dir, "fund"), municipality)
+            args, login = ["--org", org], {"orgs": org}
+        expected = await figures(base, token(data_dir, role, *args), "register")
+        if role != "fund":
+            assert expected["headline"]["lettings"] <= demo["headline"]["lettings"]
+        context, page = await sign_in(browser, base, role, **login)
+        try:
+            assert page.url.endswith("/dashboards/register")
+            await shows_headline(page, expected["headline"], REGISTER_IDS)
+            lettings = page.locator("#table-lettings tbody tr")
+            await expect(lettings).to_have_count(10)  # nine allocation types and the total
+            await expect(page.locator("svg.chart")).to_have_count(4)
+            await page.screenshot(path=SCREENSHOTS / f"register-{role}.png", full_page=True)
+        finally:
+            await context.close()
+
+    @pytest.mark.parametrize("role", ["fund", "municipality"])
+    async def test_the_governance_page_shows_the_roles_numbers(self, platform, browser, demo, role):
+        base, _, data_dir = platform
+        municipality = demo["municipalities"][0]
+        args = ["--municipality", municipality] if role == "municipality" else []
+        expected = await figures(base, token(data_dir, role, *args), "governance")
+        login = {"municipality": municipality} if role == "municipality" else {}
+        context, page = await sign_in(browser, base, role, **login)
+        try:
+            await page.goto(f"{base}/dashboards/governance")
+            await shows_headline(page, expected["headline"], GOVERNANCE_IDS)
+            await expect(page.locator("h1")).to_have_text("Styringsdialog")
+            await page.screenshot(path=SCREENSHOTS / f"governance-{role}.png", full_page=True)
+        finally:
+            await context.close()
+
+    async def test_the_operations_page_for_operations(self, platform, browser, demo):
+        base, _, data_dir = platform
+        expected = await figures(base, token(data_dir, "operations"), "operations")
+        context, page = await sign_in(browser, base, "operations")
+        try:
+            assert page.url.endswith("/dashboards/operations")
+            await expect(page.locator("#dead-letters")).to_have_text(
+                danish(expected["headline"]["dead_letters"])
+            )
+            services = page.locator("#table-outbox tbody th")
+            await expect(services).to_have_count(8)  # every service's /metrics was read
+            await expect(page.locator("#table-outbox")).not_to_contain_text("utilgængelig")
+            await page.screenshot(path=SCREENSHOTS / "operations-operations.png", full_page=True)
+        finally:
+            await context.close()
+
+    @pytest.mark.parametrize("role", ["tribunal", "party"])
+    async def test_a_role_without_access_sees_no_data(self, platform, browser, demo, role):
+        base, _, data_dir = platform
+        context = await browser.new_context(viewport={"width": 1280, "height": 600})
+        await context.add_cookies(
+            [
+                {
+                    "name": "housing_dashboards",
+                    "value": token(data_dir, role),
+                    "url": f"{base}/dashboards",
+                }
+            ]
+        )
+        page = await context.new_page()
+        try:
+            for name in ("register", "governance", "operations"):
+                response = await page.goto(f"{base}/dashboards/{name}")
+                assert response is not None
+                assert response.status == 403
+                await expect(page.locator("h1")).to_have_text("Ingen adgang")
+                await expect(page.locator("table")).to_have_count(0)
+                await expect(page.locator("output")).to_have_count(0)
+            await page.screenshot(path=SCREENSHOTS / f"refused-{role}.png")
+        finally:
+            await context.close()
+
+
+class TestLive:
+    async def test_a_submitted_lease_appears_within_a_second_without_a_reload(
+        self, platform, browser, demo
+    ):
+        base, _, data_dir = platform
+        org = "dash-live-org"
+        writer = {"Authorization": f"Bearer {token(data_dir, 'housing_org', '--org', org)}"}
+        today = danish_date()
+        async with httpx.AsyncClient(base_url=f"{base}/register/v1", timeout=10) as api:
+            await seed_dwelling(api, writer, org)
+            context, page = await sign_in(browser, base, "fund")
+            try:
+                marker = await page.evaluate("window.__marker = 'same page'; window.__marker")
+                before = await page.locator("#created-today").inner_text()
+                lettings_before = await page.locator("#lettings").inner_text()
+                created = await api.post("/leases", json=lease_body(today), headers=writer)
+                assert created.status_code == 201, created.text
+                await expect(page.locator("#created-today")).to_have_text(
+                    danish(int(before.replace(".", "")) + 1), timeout=LIVE_TIMEOUT_MS
+                )
+                await expect(page.locator("#lettings")).to_have_text(
+                    danish(int(lettings_before.replace(".", "")) + 1), timeout=LIVE_TIMEOUT_MS
+                )
+                assert await page.evaluate("window.__marker") == marker  # no reload
+            finally:
+                await context.close()
+
+
+class TestRebuild:
+    async def test_housing_events_replay_rebuilds_the_same_figures(self, platform, demo):
+        """After the browser tests (so the live lease is in it): the read model is emptied and
+        rebuilt from the producers' replayed events, and every page gives the same figures."""
+        base, env, data_dir = platform
+        fund = token(data_dir, "fund")
+
+        async def now() -> dict[str, Any]:
+            return {name: await figures(base, fund, name) for name in ("register", "governance")}
+
+        # The calculator publishes key figures of the demo data a while after the start: wait
+        # until nothing changes for 5 s, so the comparison is of a settled platform.
+        before = await now()
+        async with asyncio.timeout(120):
+            while True:
+                await asyncio.sleep(5)
+                latest = await now()
+                if latest == before:
+                    break
+                before = latest
+        replayed = await asyncio.to_thread(
+            subprocess.run,
+            [str(HOUSING), "events", "replay", "--service", "dashboards", "--since",
+             "2000-01-01T00:00:00+00:00"],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert replayed.returncode == 0, replayed.stderr
+        assert "dashboards: read model emptied;" in replayed.stderr
+        assert "register: " in replayed.stderr
+        after: dict[str, Any] = {}
+        deadline = asyncio.get_running_loop().time() + 60
+        while asyncio.get_running_loop().time() < deadline:
+            after = await now()
+            if after == before:
+                break
+            await asyncio.sleep(0.5)
+        assert after == before
+        assert after["register"]["headline"]["created_today"] >= 1
+
+
+async def an_organisation(base: str, fund: str, municipality: str) -> str:
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        response = await client.get(
+            "/register/v1/organisations", headers={"Authorization": f"Bearer {fund}"}
+        )
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    home = [o for o in items if o.get("HjemstedKommuneKode") == municipality] or items
+    return str(home[0]["BoligorganisationIdentifikator"])
+
+
+def example(model: type, **changes: Any) -> dict[str, Any]:
+    return {**model.model_config["json_schema_extra"]["examples"][0], **changes}
+
+
+async def seed_dwelling(api: httpx.AsyncClient, headers: dict[str, str], org: str) -> None:
+    bodies = [
+        ("organisations", example(OrganisationIn, BoligorganisationIdentifikator=org,
+                                  CVRNummer="10000009", HjemstedKommuneKode="101")),
+        ("departments", example(DepartmentIn, AfdelingIdentifikator="dash-afd",
+                                BoligorganisationIdentifikator=org, KommuneKode="101")),
+    ]  # fmt: skip
+    dwelling = example(
+        DwellingIn, BoligUnikIdentifikator="dash-bol", AfdelingIdentifikator="dash-afd"
+    )
+    dwelling.pop("ByggeafsnitIdentifikator")
+    bodies.append(("dwellings", dwelling))
+    for path, body in bodies:
+        response = await api.post(f"/{path}", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+
+
+def lease_body(start: date) -> dict[str, Any]:
+    return example(
+        LeaseIn,
+        LejekontraktUnikIdentifikator="dash-lease",
+        BoligUnikIdentifikator="dash-bol",
+        LejekontraktStartDato=start.isoformat(),
+        Boligudgifter=[
+            {"BoligudgiftTypeKode": "base_rent", "BoligudgiftBeloeb": "5200.00",
+             "BoligudgiftStartDato": start.isoformat()}
+        ],
+    )  # fmt: skip
