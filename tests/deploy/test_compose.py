@@ -269,7 +269,11 @@ class TestComposeServicesOfThePlatform:
         images = set()
         for name, definition in services.items():
             if name == "dev-signing-key" or name.rsplit("-", 1)[0] in SERVICE_DIRS:
-                assert definition["build"] == {"context": ".", "dockerfile": "deploy/Dockerfile"}
+                assert definition["build"] == {
+                    "context": ".",
+                    "dockerfile": "deploy/Dockerfile",
+                    "args": {"BASE_IMAGE": "${HOUSING_BASE_IMAGE:-python:3.11-slim}"},
+                }
                 images.add(definition["image"])
         assert images == {"housing:${HOUSING_IMAGE_TAG:-dev}"}
 
@@ -337,7 +341,7 @@ class TestComposeInfrastructure:
     ) -> None:
         kafka = services["kafka"]
         env = environment(kafka)
-        assert kafka["image"] == "apache/kafka:3.9.1"
+        assert kafka["image"] == "${KAFKA_IMAGE:-apache/kafka:3.9.1}"
         assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
         assert env["KAFKA_CONTROLLER_LISTENER_NAMES"] == "CONTROLLER"
         assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"].split(",")
@@ -367,7 +371,7 @@ class TestComposeInfrastructure:
 
     def test_postgres_16_runs_the_database_init_scripts(self, compose: dict[str, Any]) -> None:
         postgres = compose["services"]["postgres"]
-        assert postgres["image"] == "postgres:16"
+        assert postgres["image"] == "${POSTGRES_IMAGE:-postgres:16}"
         assert "./deploy/postgres/init:/docker-entrypoint-initdb.d:ro" in postgres["volumes"]
         assert "postgres-data:/var/lib/postgresql/data" in postgres["volumes"]
         assert "postgres-data" in compose["volumes"]
@@ -389,16 +393,40 @@ class TestComposeInfrastructure:
 
     def test_the_gateway_is_nginx_on_host_port_8000(self, services: dict[str, Any]) -> None:
         gateway = services["gateway"]
-        assert gateway["image"] == "nginx:1.27-alpine"
+        assert gateway["image"] == "${GATEWAY_IMAGE:-nginx:1.27-alpine}"
         assert gateway["ports"] == ["${GATEWAY_PORT:-8000}:8000"]
         assert "./deploy/gateway/nginx.conf:/etc/nginx/nginx.conf:ro" in gateway["volumes"]
+        assert "./deploy/gateway/start.sh:/etc/nginx/housing-start.sh:ro" in gateway["volumes"]
+        assert gateway["command"] == ["/bin/sh", "/etc/nginx/housing-start.sh"]
+
+    @pytest.mark.parametrize(
+        ("service", "variable", "public"),
+        [
+            ("kafka", "KAFKA_IMAGE", "apache/kafka:3.9.1"),
+            ("kafka-init", "KAFKA_IMAGE", "apache/kafka:3.9.1"),
+            ("postgres", "POSTGRES_IMAGE", "postgres:16"),
+            ("gateway", "GATEWAY_IMAGE", "nginx:1.27-alpine"),
+            ("mailcatcher", "MAILCATCHER_IMAGE", "axllent/mailpit"),
+        ],
+    )
+    def test_every_third_party_image_is_a_variable_defaulting_to_the_public_image(
+        self, services: dict[str, Any], service: str, variable: str, public: str
+    ) -> None:
+        assert services[service]["image"] == f"${{{variable}:-{public}}}"
+        recipe = {
+            "KAFKA_IMAGE": "kafka",
+            "POSTGRES_IMAGE": "postgres",
+            "GATEWAY_IMAGE": "gateway",
+            "MAILCATCHER_IMAGE": "mailpit",
+        }[variable]
+        assert (DEPLOY / "images" / recipe / "Containerfile").is_file()
 
     def test_the_mail_catcher_is_mailpit_with_its_web_ui_on_8025(
         self, services: dict[str, Any]
     ) -> None:
         mail = services["mailcatcher"]
-        assert mail["image"].startswith("axllent/mailpit")
-        assert any(str(port).endswith(":8025:8025") for port in mail["ports"])
+        assert mail["image"].startswith("${MAILCATCHER_IMAGE:-axllent/mailpit")
+        assert "127.0.0.1:${MAILCATCHER_UI_PORT:-8025}:8025" in mail["ports"]
 
     def test_every_bind_mount_source_exists(self, services: dict[str, Any]) -> None:
         for name, definition in services.items():
@@ -1014,8 +1042,11 @@ def instructions() -> list[tuple[str, str]]:
 
 
 class TestDockerfile:
-    def test_it_starts_from_python_3_11_slim(self, instructions: list[tuple[str, str]]) -> None:
-        assert [args for op, args in instructions if op == "FROM"] == ["python:3.11-slim"]
+    def test_it_starts_from_python_3_11_slim_unless_told_another_base(
+        self, instructions: list[tuple[str, str]]
+    ) -> None:
+        assert [args for op, args in instructions if op == "FROM"] == ["${BASE_IMAGE}"]
+        assert instructions[0] == ("ARG", "BASE_IMAGE=python:3.11-slim")
 
     def test_it_runs_as_a_non_root_user(self, instructions: list[tuple[str, str]]) -> None:
         users = [args for op, args in instructions if op == "USER"]
@@ -1034,7 +1065,9 @@ class TestDockerfile:
         own = next(i for i, run in enumerate(runs) if "--no-deps" in run)
         assert lock < own
         assert "pip install" in runs[lock]
-        assert "uv pip install --system -r /tmp/requirements.lock" in runs[lock]
+        assert 'python -m venv "$VIRTUAL_ENV"' in runs[lock]
+        assert "uv pip install -r /tmp/requirements.lock" in runs[lock]
+        assert "--no-sources" in runs[own]
         for package in ("./libs/common", "./libs/platform", "./services/*"):
             assert package in runs[own]
 
