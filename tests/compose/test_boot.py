@@ -27,7 +27,7 @@ import httpx
 import pytest
 import yaml
 
-from common.testing.compose import COMPOSE_FILE, Compose, health_checks, prepare
+from common.testing.compose import COMPOSE_FILE, Compose, health_checks, prepare, stop_service
 
 pytestmark = [pytest.mark.compose, pytest.mark.timeout(3600)]
 
@@ -149,6 +149,7 @@ def platform() -> Iterator[Platform]:
         finally:
             print(f"\ncompose boot timings (s): {json.dumps(timings)}")
             compose("down", "-v", "--remove-orphans", check=False)
+            stop_service(compose.podman)
 
 
 @pytest.fixture(scope="module")
