@@ -27,7 +27,7 @@ import jsonschema
 import pytest
 import yaml
 
-from common.testing.infra import ensure_tool
+from common.testing.infra import InfraError, ensure_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -1244,6 +1244,11 @@ class TestKustomizeOutput:
         ]
         assert api["readinessProbe"]["httpGet"]["path"] == f"/{service.dir}/health/ready"
         assert api["livenessProbe"]["httpGet"]["path"] == f"/{service.dir}/health/live"
+        # A slow cold start is not a dead process: liveness waits for the startup probe.
+        startup = api["startupProbe"]
+        assert startup["httpGet"]["path"] == f"/{service.dir}/health/live"
+        assert startup["periodSeconds"] * startup["failureThreshold"] >= 120
+        assert "initialDelaySeconds" not in api["livenessProbe"]
         assert {"cpu", "memory"} <= set(api["resources"]["requests"])
 
     @by_dir
@@ -1316,3 +1321,42 @@ class TestKustomizeOutput:
                 pod = doc["spec"]["template"]["spec"]
                 assert pod["securityContext"]["runAsNonRoot"] is True, name
                 assert pod["securityContext"]["runAsUser"] == 10001, name
+
+
+# --- local images (common.testing.compose) --------------------------------------------------------
+
+
+class TestLocalImages:
+    def test_every_image_variable_of_the_compose_file_has_a_local_image(
+        self, services: dict[str, Any], compose: dict[str, Any]
+    ) -> None:
+        from common.testing.compose import LocalImages
+
+        variables = LocalImages().compose_variables()
+        used = {
+            match.group(1)
+            for definition in services.values()
+            for match in [re.fullmatch(r"\$\{(\w+):-[^}]+\}", definition.get("image", ""))]
+            if match
+        }
+        build_args = compose["x-image"]["build"]["args"].values()
+        used |= {re.fullmatch(r"\$\{(\w+):-[^}]+\}", arg).group(1) for arg in build_args}  # type: ignore[union-attr]
+        assert used == set(variables) - {"HOUSING_IMAGE_TAG"}
+        assert variables["HOUSING_IMAGE_TAG"] == "dev"
+
+    def test_each_local_recipe_builds_on_the_debian_base_argument(self) -> None:
+        for recipe in ("python", "kafka", "postgres", "gateway", "mailpit"):
+            text = (DEPLOY / "images" / recipe / "Containerfile").read_text()
+            assert "ARG DEBIAN_IMAGE=localhost/housing-debian:bookworm" in text, recipe
+            assert "FROM ${DEBIAN_IMAGE}" in text, recipe
+
+    def test_the_debian_mirror_comes_from_the_machines_apt_sources(self, tmp_path: Path) -> None:
+        from common.testing.compose import _debian_mirror
+
+        deb822, legacy = tmp_path / "debian.sources", tmp_path / "sources.list"
+        deb822.write_text("Types: deb\nURIs: http://mirror.example.dk/debian\nSuites: bookworm\n")
+        legacy.write_text("# comment\ndeb http://old.example.dk/debian bookworm main\n")
+        assert _debian_mirror(deb822, legacy) == "http://mirror.example.dk/debian"
+        assert _debian_mirror(tmp_path / "none", legacy) == "http://old.example.dk/debian"
+        with pytest.raises(InfraError):
+            _debian_mirror(tmp_path / "none", tmp_path / "none")

@@ -215,14 +215,15 @@ class Podman:
         _log(f"built {tag} in {time.monotonic() - started:.0f}s")
 
 
-def _debian_mirror() -> str:
+def _debian_mirror(
+    sources: Path = Path("/etc/apt/sources.list.d/debian.sources"),
+    legacy: Path = Path("/etc/apt/sources.list"),
+) -> str:
     """The machine's own Debian mirror (its apt sources), never a name written here."""
-    sources = Path("/etc/apt/sources.list.d/debian.sources")
     if sources.is_file():
         match = re.search(r"^URIs:\s*(\S+)", sources.read_text(), re.MULTILINE)
         if match:
             return match.group(1)
-    legacy = Path("/etc/apt/sources.list")
     if legacy.is_file():
         for line in legacy.read_text().splitlines():
             parts = line.split()
