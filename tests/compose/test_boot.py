@@ -329,14 +329,21 @@ class TestStartUp:
             logs = platform.compose("logs", "--no-log-prefix", f"{service}-migrate").stdout
             assert logs.strip(), f"{service}-migrate wrote nothing"
 
-    def test_migrations_start_after_postgres_passed_a_health_check(
-        self, platform: Platform
-    ) -> None:
-        health = platform.inspect("postgres")["State"]["Health"]["Log"]
-        first_pass = min(entry["End"] for entry in health if entry["ExitCode"] == 0)
+    def test_migrations_start_after_postgres_serves_for_good(self, platform: Platform) -> None:
+        # The server that answers the TCP health check is the last one to say it is ready (the
+        # init scripts' temporary server before it listens on its socket only).
+        logs = platform.compose("logs", "--no-log-prefix", "postgres").stdout
+        ready = re.findall(
+            r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) UTC \[\d+\] LOG:  database system is "
+            r"ready to accept connections",
+            logs,
+            re.MULTILINE,
+        )
+        assert ready, logs[-3000:]
+        serving = datetime.fromisoformat(ready[-1]).replace(tzinfo=UTC)
         for service in SERVICES:
             started = platform.inspect(f"{service}-migrate")["State"]["StartedAt"]
-            assert _time(started) >= _time(first_pass), service
+            assert _time(started) >= serving, service
 
     def test_apis_and_workers_start_after_their_migration_and_the_topics(
         self, platform: Platform
