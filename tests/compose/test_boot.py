@@ -28,6 +28,7 @@ import pytest
 import yaml
 
 from common.testing.compose import COMPOSE_FILE, Compose, health_checks, prepare, stop_service
+from common.testing.infra import InfraError
 
 pytestmark = [pytest.mark.compose, pytest.mark.timeout(3600)]
 
@@ -141,7 +142,11 @@ def platform() -> Iterator[Platform]:
     with health_checks(compose):
         try:
             started = time.monotonic()
-            compose("up", "-d", "--wait", "--wait-timeout", "900", timeout=1200)
+            try:
+                compose("up", "-d", "--wait", "--wait-timeout", "900", timeout=1200)
+            except InfraError as exc:
+                logs = compose("logs", "--no-color", "--tail", "30", check=False).stdout
+                pytest.fail(f"{exc}\n--- logs (tail) ---\n{logs[-20000:]}")
             timings["up"] = time.monotonic() - started
             yield Platform(
                 compose, f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{ui_port}", timings

@@ -151,6 +151,7 @@ class Podman:
         ensure_tool("podman", "podman")
         ensure_tool("runc", "runc")
         ensure_tool("debootstrap", "debootstrap")
+        ensure_tool("iptables", "iptables")  # netavark publishes ports with it
         for binary, package in (
             ("/usr/lib/podman/netavark", "netavark"),
             ("/usr/lib/podman/aardvark-dns", "aardvark-dns"),
