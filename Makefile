@@ -7,11 +7,12 @@ MEMBERS := libs/common libs/platform libs/register-synthetic $(wildcard services
 INFRA_ENV := .cache/test-infra.env
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint typecheck format infra infra-down bench lock clean
+.PHONY: help install run test lint typecheck format infra infra-down bench lock clean compose-test
 
 help:
 	@echo "make run        every service on http://127.0.0.1:8000 (embedded PostgreSQL, in-process events)"
 	@echo "make test       install, start PostgreSQL + Kafka, run ruff, mypy and the whole test suite"
+	@echo "make compose-test  boot docker-compose.yml with podman and drive it (deploy/README.md)"
 	@echo "make lint | typecheck | format | bench | infra | infra-down | lock"
 
 $(BIN)/python:
@@ -48,6 +49,11 @@ typecheck: install
 
 test: infra lint typecheck
 	source $(INFRA_ENV) && $(BIN)/pytest $(PYTEST_ARGS)
+
+# docker-compose.yml booted for real with podman and locally built images (tests/compose); root
+# on a Debian machine. Not part of `make test`: a cold run builds every image (see README).
+compose-test: install
+	$(BIN)/pytest -p no:cacheprovider -m compose tests/compose $(PYTEST_ARGS)
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -74,8 +74,17 @@ tr -d '\r' <"$topics_file" | sed -e 's/#.*$//' | while read -r name partitions c
     for config in $configs; do
       set -- "$@" --config "$config"
     done
-    topics --create --if-not-exists --topic "$name" \
-      --partitions "$partitions" --replication-factor "$replication" "$@"
+    # A busy broker may time a request out: try again (--if-not-exists makes that safe).
+    attempt=1
+    until topics --create --if-not-exists --topic "$name" \
+      --partitions "$partitions" --replication-factor "$replication" "$@"; do
+      if [ "$attempt" -ge 3 ]; then
+        log "$name: not created after $attempt attempts" >&2
+        exit 1
+      fi
+      attempt=$((attempt + 1))
+      sleep 5
+    done
     log "$name: created with $partitions partition(s)"
   fi
 done

@@ -27,7 +27,7 @@ import jsonschema
 import pytest
 import yaml
 
-from common.testing.infra import ensure_tool
+from common.testing.infra import InfraError, ensure_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -191,6 +191,8 @@ class TestComposeServicesOfThePlatform:
         assert "urllib" in test[3]
         assert f"'http://localhost:8000/{service.dir}/health/ready'" in test[3]
         assert {"interval", "timeout", "retries"} <= set(healthcheck)
+        # podman's Docker API (4.3) splits a healthcheck's arguments at spaces.
+        assert not [argument for argument in test if " " in argument]
 
     def test_the_healthcheck_code_runs_and_fails_when_nothing_listens(
         self, services: dict[str, Any]
@@ -270,7 +272,11 @@ class TestComposeServicesOfThePlatform:
         images = set()
         for name, definition in services.items():
             if name == "dev-signing-key" or name.rsplit("-", 1)[0] in SERVICE_DIRS:
-                assert definition["build"] == {"context": ".", "dockerfile": "deploy/Dockerfile"}
+                assert definition["build"] == {
+                    "context": ".",
+                    "dockerfile": "deploy/Dockerfile",
+                    "args": {"BASE_IMAGE": "${HOUSING_BASE_IMAGE:-python:3.11-slim}"},
+                }
                 images.add(definition["image"])
         assert images == {"housing:${HOUSING_IMAGE_TAG:-dev}"}
 
@@ -338,7 +344,7 @@ class TestComposeInfrastructure:
     ) -> None:
         kafka = services["kafka"]
         env = environment(kafka)
-        assert kafka["image"] == "apache/kafka:3.9.1"
+        assert kafka["image"] == "${KAFKA_IMAGE:-apache/kafka:3.9.1}"
         assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
         assert env["KAFKA_CONTROLLER_LISTENER_NAMES"] == "CONTROLLER"
         assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"].split(",")
@@ -369,7 +375,7 @@ class TestComposeInfrastructure:
 
     def test_postgres_16_runs_the_database_init_scripts(self, compose: dict[str, Any]) -> None:
         postgres = compose["services"]["postgres"]
-        assert postgres["image"] == "postgres:16"
+        assert postgres["image"] == "${POSTGRES_IMAGE:-postgres:16}"
         assert "./deploy/postgres/init:/docker-entrypoint-initdb.d:ro" in postgres["volumes"]
         assert "postgres-data:/var/lib/postgresql/data" in postgres["volumes"]
         assert "postgres-data" in compose["volumes"]
@@ -391,16 +397,40 @@ class TestComposeInfrastructure:
 
     def test_the_gateway_is_nginx_on_host_port_8000(self, services: dict[str, Any]) -> None:
         gateway = services["gateway"]
-        assert gateway["image"] == "nginx:1.27-alpine"
+        assert gateway["image"] == "${GATEWAY_IMAGE:-nginx:1.27-alpine}"
         assert gateway["ports"] == ["${GATEWAY_PORT:-8000}:8000"]
         assert "./deploy/gateway/nginx.conf:/etc/nginx/nginx.conf:ro" in gateway["volumes"]
+        assert "./deploy/gateway/start.sh:/etc/nginx/housing-start.sh:ro" in gateway["volumes"]
+        assert gateway["command"] == ["/bin/sh", "/etc/nginx/housing-start.sh"]
+
+    @pytest.mark.parametrize(
+        ("service", "variable", "public"),
+        [
+            ("kafka", "KAFKA_IMAGE", "apache/kafka:3.9.1"),
+            ("kafka-init", "KAFKA_IMAGE", "apache/kafka:3.9.1"),
+            ("postgres", "POSTGRES_IMAGE", "postgres:16"),
+            ("gateway", "GATEWAY_IMAGE", "nginx:1.27-alpine"),
+            ("mailcatcher", "MAILCATCHER_IMAGE", "axllent/mailpit"),
+        ],
+    )
+    def test_every_third_party_image_is_a_variable_defaulting_to_the_public_image(
+        self, services: dict[str, Any], service: str, variable: str, public: str
+    ) -> None:
+        assert services[service]["image"] == f"${{{variable}:-{public}}}"
+        recipe = {
+            "KAFKA_IMAGE": "kafka",
+            "POSTGRES_IMAGE": "postgres",
+            "GATEWAY_IMAGE": "gateway",
+            "MAILCATCHER_IMAGE": "mailpit",
+        }[variable]
+        assert (DEPLOY / "images" / recipe / "Containerfile").is_file()
 
     def test_the_mail_catcher_is_mailpit_with_its_web_ui_on_8025(
         self, services: dict[str, Any]
     ) -> None:
         mail = services["mailcatcher"]
-        assert mail["image"].startswith("axllent/mailpit")
-        assert any(str(port).endswith(":8025:8025") for port in mail["ports"])
+        assert mail["image"].startswith("${MAILCATCHER_IMAGE:-axllent/mailpit")
+        assert "127.0.0.1:${MAILCATCHER_UI_PORT:-8025}:8025" in mail["ports"]
 
     def test_every_bind_mount_source_exists(self, services: dict[str, Any]) -> None:
         for name, definition in services.items():
@@ -1040,8 +1070,11 @@ def instructions() -> list[tuple[str, str]]:
 
 
 class TestDockerfile:
-    def test_it_starts_from_python_3_11_slim(self, instructions: list[tuple[str, str]]) -> None:
-        assert [args for op, args in instructions if op == "FROM"] == ["python:3.11-slim"]
+    def test_it_starts_from_python_3_11_slim_unless_told_another_base(
+        self, instructions: list[tuple[str, str]]
+    ) -> None:
+        assert [args for op, args in instructions if op == "FROM"] == ["${BASE_IMAGE}"]
+        assert instructions[0] == ("ARG", "BASE_IMAGE=python:3.11-slim")
 
     def test_it_runs_as_a_non_root_user(self, instructions: list[tuple[str, str]]) -> None:
         users = [args for op, args in instructions if op == "USER"]
@@ -1060,7 +1093,9 @@ class TestDockerfile:
         own = next(i for i, run in enumerate(runs) if "--no-deps" in run)
         assert lock < own
         assert "pip install" in runs[lock]
-        assert "uv pip install --system -r /tmp/requirements.lock" in runs[lock]
+        assert 'python -m venv "$VIRTUAL_ENV"' in runs[lock]
+        assert "uv pip install -r /tmp/requirements.lock" in runs[lock]
+        assert "--no-sources" in runs[own]
         for package in ("./libs/common", "./libs/platform", "./services/*"):
             assert package in runs[own]
 
@@ -1235,6 +1270,11 @@ class TestKustomizeOutput:
         ]
         assert api["readinessProbe"]["httpGet"]["path"] == f"/{service.dir}/health/ready"
         assert api["livenessProbe"]["httpGet"]["path"] == f"/{service.dir}/health/live"
+        # A slow cold start is not a dead process: liveness waits for the startup probe.
+        startup = api["startupProbe"]
+        assert startup["httpGet"]["path"] == f"/{service.dir}/health/live"
+        assert startup["periodSeconds"] * startup["failureThreshold"] >= 120
+        assert "initialDelaySeconds" not in api["livenessProbe"]
         assert {"cpu", "memory"} <= set(api["resources"]["requests"])
 
     @by_dir
@@ -1307,3 +1347,42 @@ class TestKustomizeOutput:
                 pod = doc["spec"]["template"]["spec"]
                 assert pod["securityContext"]["runAsNonRoot"] is True, name
                 assert pod["securityContext"]["runAsUser"] == 10001, name
+
+
+# --- local images (common.testing.compose) --------------------------------------------------------
+
+
+class TestLocalImages:
+    def test_every_image_variable_of_the_compose_file_has_a_local_image(
+        self, services: dict[str, Any], compose: dict[str, Any]
+    ) -> None:
+        from common.testing.compose import LocalImages
+
+        variables = LocalImages().compose_variables()
+        used = {
+            match.group(1)
+            for definition in services.values()
+            for match in [re.fullmatch(r"\$\{(\w+):-[^}]+\}", definition.get("image", ""))]
+            if match
+        }
+        build_args = compose["x-image"]["build"]["args"].values()
+        used |= {re.fullmatch(r"\$\{(\w+):-[^}]+\}", arg).group(1) for arg in build_args}  # type: ignore[union-attr]
+        assert used == set(variables) - {"HOUSING_IMAGE_TAG"}
+        assert variables["HOUSING_IMAGE_TAG"] == "dev"
+
+    def test_each_local_recipe_builds_on_the_debian_base_argument(self) -> None:
+        for recipe in ("python", "kafka", "postgres", "gateway", "mailpit"):
+            text = (DEPLOY / "images" / recipe / "Containerfile").read_text()
+            assert "ARG DEBIAN_IMAGE=localhost/housing-debian:bookworm" in text, recipe
+            assert "FROM ${DEBIAN_IMAGE}" in text, recipe
+
+    def test_the_debian_mirror_comes_from_the_machines_apt_sources(self, tmp_path: Path) -> None:
+        from common.testing.compose import _debian_mirror
+
+        deb822, legacy = tmp_path / "debian.sources", tmp_path / "sources.list"
+        deb822.write_text("Types: deb\nURIs: http://mirror.example.dk/debian\nSuites: bookworm\n")
+        legacy.write_text("# comment\ndeb http://old.example.dk/debian bookworm main\n")
+        assert _debian_mirror(deb822, legacy) == "http://mirror.example.dk/debian"
+        assert _debian_mirror(tmp_path / "none", legacy) == "http://old.example.dk/debian"
+        with pytest.raises(InfraError):
+            _debian_mirror(tmp_path / "none", tmp_path / "none")

@@ -18,6 +18,12 @@ CREATE DATABASE :"name" OWNER :"name";
 REVOKE ALL ON DATABASE :"name" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE :"name" TO :"name";
 SQL
+  # The role owns its database's public schema outright: since PostgreSQL 15 the schema belongs
+  # to pg_database_owner, whose rights a NOINHERIT role does not use on every server version.
+  psql -v ON_ERROR_STOP=1 --no-psqlrc --username "${POSTGRES_USER:-postgres}" --dbname "${name}" \
+    -v name="${name}" <<'SQL'
+ALTER SCHEMA public OWNER TO :"name";
+SQL
 }
 
 # database/role name   password variable

@@ -766,6 +766,13 @@ def _fetch_kafka_jars(paths: _KafkaPaths) -> None:
     _log(f"fetched {len(jars)} jars in {time.monotonic() - started:.1f}s")
 
 
+def ensure_kafka_jars() -> Path:
+    """The folder of the broker's runtime jars (fetched once with Maven), for images too."""
+    paths = _kafka_paths(load_config())
+    _fetch_kafka_jars(paths)
+    return paths.lib
+
+
 def _write_kafka_config(cfg: InfraConfig, paths: _KafkaPaths) -> None:
     port, controller = cfg.kafka_port, cfg.kafka_controller_port
     server = {
