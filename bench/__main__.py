@@ -24,6 +24,7 @@ from bench import (
     keyfigures_latency,
     legal_cases_worklist,
     register_bulk,
+    register_read,
     register_report,
     register_single,
     register_statistics,
@@ -32,7 +33,7 @@ from bench import (
 from bench._setup import Infra, delete_created_topics, quiet_logging, server_pids, start_infra
 
 EVENT_BENCHMARKS = ("relay", "latency")
-REGISTER_BENCHMARKS = ("register-bulk", "register-single", "register-statistics")
+REGISTER_BENCHMARKS = ("register-bulk", "register-single", "register-statistics", "register-read")
 CALCULATOR_BENCHMARKS = ("benchmarks-lag", "benchmarks-catchup", "keyfigures-latency")
 GOVERNANCE_BENCHMARKS = ("governance-packages",)
 LEGAL_CASES_BENCHMARKS = ("legal-cases-worklist",)
@@ -149,6 +150,9 @@ def _run_register(name: str, infra: Infra, args: argparse.Namespace) -> str:
         single = register_single.QUICK if args.quick else register_single.FULL
         result = register_single.run(infra, single, _progress)
         return register_report.single(result, recorder.line())
+    if name == "register-read":
+        read = register_read.QUICK if args.quick else register_read.FULL
+        return register_read.report(register_read.run(infra, read, _progress), recorder.line())
     statistics = register_statistics.QUICK if args.quick else register_statistics.FULL
     result_s = register_statistics.run(infra, statistics, _progress)
     return register_report.statistics(result_s, recorder.line())

@@ -105,7 +105,12 @@ def create_service_app(
         max_depth=settings.max_json_depth,
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
-    configure_tracing(app, service=service, otlp_endpoint=settings.otel_exporter_otlp_endpoint)
+    configure_tracing(
+        app,
+        service=service,
+        otlp_endpoint=settings.otel_exporter_otlp_endpoint,
+        sample_ratio=settings.otel_traces_sample_ratio,
+    )
 
     app.include_router(_operations_router(prefix, metrics))
     for router in routers:

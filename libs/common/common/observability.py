@@ -187,13 +187,33 @@ def _safe_id(value: str | None) -> str | None:
     return None
 
 
-def configure_tracing(app: object, *, service: str, otlp_endpoint: str | None) -> None:
-    """OpenTelemetry spans for every request; exported over OTLP when an endpoint is set."""
+def tracing_ratio(otlp_endpoint: str | None, sample_ratio: float | None) -> float:
+    """The share of requests traced: as configured, else all with an OTLP endpoint to send the
+    spans to and none without one."""
+    if sample_ratio is not None:
+        return sample_ratio
+    return 1.0 if otlp_endpoint else 0.0
+
+
+def configure_tracing(
+    app: object, *, service: str, otlp_endpoint: str | None, sample_ratio: float | None = None
+) -> None:
+    """OpenTelemetry server spans for a share of the requests (:func:`tracing_ratio`; above 0,
+    a caller's sampled trace context is continued whatever the ratio), exported over OTLP when
+    an endpoint is set. At a ratio of 0 the app is not instrumented at all: the instrumentation
+    cost ~0.2 ms of CPU per request (docs/benchmarks.md, register-read)."""
+    ratio = tracing_ratio(otlp_endpoint, sample_ratio)
+    if ratio <= 0.0:
+        return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
-    provider = TracerProvider(resource=Resource.create({"service.name": f"housing-{service}"}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"housing-{service}"}),
+        sampler=ParentBased(TraceIdRatioBased(ratio)),
+    )
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
