@@ -248,3 +248,14 @@ async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
 
 
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
+
+
+async def _read_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """A read-only request's unit of work (``UnitOfWork(read_only=True)``): its statements run
+    without BEGIN/COMMIT, and it records no events. For GET routes only."""
+    async with UnitOfWork(request.app.state.database, read_only=True) as uow:
+        yield uow
+        await uow.commit()
+
+
+ReadUnitOfWorkDep = Annotated[UnitOfWork, Depends(_read_unit_of_work, scope="function")]

@@ -48,9 +48,19 @@ class Database:
         if pre_ping and not round_trip_ping:
             event.listen(self.engine.sync_engine.pool, "checkout", _refuse_closed_connection)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Reads without BEGIN/COMMIT: each statement is its own transaction, which under
+        # PostgreSQL's READ COMMITTED (the platform's level) sees what a statement inside a
+        # transaction would see — a fresh snapshot per statement — and saves two round trips.
+        self.read_sessions = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    def read_session(self) -> AsyncSession:
+        """A session for a request that only reads (no transaction around its statements)."""
+        return self.read_sessions()
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

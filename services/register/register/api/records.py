@@ -14,7 +14,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel
 
 from common.access import Scope
-from common.app import UnitOfWorkDep
+from common.app import ReadUnitOfWorkDep, UnitOfWorkDep
 from common.dates import WireDateTime
 from common.errors import PreconditionRequiredError
 from common.paging import Cursor, Limit, Page, PageOf
@@ -181,7 +181,7 @@ async def create_organisation(
 )
 async def list_organisations(
     scope: ReadScope,
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     municipality: MunicipalityFilter = None,
     changed_since: ChangedSince = None,
     limit: Limit = 100,
@@ -199,7 +199,7 @@ async def list_organisations(
     summary="Read a housing organisation",
 )
 async def get_organisation(
-    organisation_id: RecordIdPath, scope: ReadScope, uow: UnitOfWorkDep, response: Response
+    organisation_id: RecordIdPath, scope: ReadScope, uow: ReadUnitOfWorkDep, response: Response
 ) -> Any:
     row = await _read(uow, scope, EntityType.ORGANISATION, organisation_id, response)
     return _out(OrganisationOut, row, scope)
@@ -257,7 +257,7 @@ async def create_department(
 )
 async def list_departments(
     scope: ReadScope,
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     organisation: IdFilter = None,
     municipality: MunicipalityFilter = None,
     housing_type: Annotated[Literal["family", "youth", "elderly"] | None, Query()] = None,
@@ -284,7 +284,7 @@ async def list_departments(
     summary="Read a department",
 )
 async def get_department(
-    department_id: RecordIdPath, scope: ReadScope, uow: UnitOfWorkDep, response: Response
+    department_id: RecordIdPath, scope: ReadScope, uow: ReadUnitOfWorkDep, response: Response
 ) -> Any:
     row = await _read(uow, scope, EntityType.DEPARTMENT, department_id, response)
     return _out(DepartmentOut, row, scope)
@@ -340,7 +340,7 @@ async def create_building_section(
 )
 async def list_building_sections(
     scope: ReadScope,
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     department: IdFilter = None,
     changed_since: ChangedSince = None,
     limit: Limit = 100,
@@ -358,7 +358,7 @@ async def list_building_sections(
     summary="Read a building section",
 )
 async def get_building_section(
-    section_id: RecordIdPath, scope: ReadScope, uow: UnitOfWorkDep, response: Response
+    section_id: RecordIdPath, scope: ReadScope, uow: ReadUnitOfWorkDep, response: Response
 ) -> Any:
     row = await _read(uow, scope, EntityType.BUILDING_SECTION, section_id, response)
     return _out(BuildingSectionOut, row, scope)
@@ -416,7 +416,7 @@ async def create_dwelling(
 )
 async def list_dwellings(
     scope: ReadScope,
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     department: IdFilter = None,
     municipality: MunicipalityFilter = None,
     changed_since: ChangedSince = None,
@@ -437,7 +437,7 @@ async def list_dwellings(
     summary="Read a dwelling",
 )
 async def get_dwelling(
-    dwelling_id: RecordIdPath, scope: ReadScope, uow: UnitOfWorkDep, response: Response
+    dwelling_id: RecordIdPath, scope: ReadScope, uow: ReadUnitOfWorkDep, response: Response
 ) -> Any:
     row = await _read(uow, scope, EntityType.DWELLING, dwelling_id, response)
     return _out(DwellingOut, row, scope)
@@ -497,7 +497,7 @@ async def create_lease(
 )
 async def list_leases(
     scope: ReadScope,
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     department: IdFilter = None,
     dwelling: IdFilter = None,
     municipality: MunicipalityFilter = None,
@@ -526,7 +526,7 @@ async def list_leases(
     summary="Read a lease",
 )
 async def get_lease(
-    lease_id: RecordIdPath, scope: ReadScope, uow: UnitOfWorkDep, response: Response
+    lease_id: RecordIdPath, scope: ReadScope, uow: ReadUnitOfWorkDep, response: Response
 ) -> Any:
     row = await _read(uow, scope, EntityType.LEASE, lease_id, response)
     return _out(LeaseOut, row, scope)
@@ -608,7 +608,7 @@ async def create_expense(
 async def list_expenses(
     lease_id: RecordIdPath,
     scope: ReadScope,
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Any:
@@ -626,7 +626,7 @@ async def get_expense(
     lease_id: RecordIdPath,
     expense_id: ExpenseIdPath,
     scope: ReadScope,
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     response: Response,
 ) -> Any:
     row = await use_cases.get_expense(uow, scope, lease_id, expense_id)
