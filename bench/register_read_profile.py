@@ -3,7 +3,7 @@
 ``python -m bench.register_read_profile OUT_DIR [--label NAME] [--seconds N]`` loads the
 synthetic register (as ``bench.register_read`` does), starts the register service in uvicorn,
 drives authenticated ``GET /register/v1/leases/{id}`` (or ``/health/live`` with
-``--health``) over keep-alive connections and records the server process with
+``--health``, the first page of ``GET /register/v1/leases?limit=100`` with ``--page``) over keep-alive connections and records the server process with
 ``py-spy record`` twice under the same load: once as a flame graph
 (``OUT_DIR/<label>.svg``), once as collapsed stacks, which are sorted into the stack's layers
 (ASGI middlewares, auth, dependency solving, DB checkout, query, response serialisation,
@@ -52,7 +52,14 @@ OWNING: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("metrics (prometheus)", ("prometheus_client/",)),
     (
         "response serialisation",
-        ("serialize_response", "jsonable_encoder", "starlette/responses.py", "_out (", "_listed ("),
+        (
+            "serialize_response",
+            "jsonable_encoder",
+            "_out (",
+            "_listed (",
+            "Response.__init__",
+            "Response.render",
+        ),
     ),
 )
 INNERMOST: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -161,6 +168,9 @@ def main() -> int:
     parser.add_argument("--label", default="register-read")
     parser.add_argument("--seconds", type=float, default=14.0)
     parser.add_argument("--health", action="store_true", help="profile /health/live instead")
+    parser.add_argument(
+        "--page", action="store_true", help="profile the first page of GET …/leases?limit=100"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     infra = start_infra()
@@ -174,6 +184,8 @@ def main() -> int:
         with register_server(tokens, url) as server:
             if args.health:
                 requests = [_get(server.port, "/register/health/live", None)]
+            elif args.page:
+                requests = [_get(server.port, "/register/v1/leases?limit=100", token)]
             else:
                 requests = [_get(server.port, f"/register/v1/leases/{i}", token) for i in ids]
             asyncio.run(_load_for(server, requests, 3.0))  # warm-up

@@ -109,6 +109,13 @@ class ServiceMetrics:
         self.service = service
 
 
+_REQUEST_ID_BYTES = REQUEST_ID_HEADER.encode()
+_CORRELATION_ID_BYTES = CORRELATION_ID_HEADER.encode()
+# One logger for the request lines, made once: structlog caches the bound logger on its first
+# use (cache_logger_on_first_use), which a logger made per request never reaches.
+_http_log = structlog.get_logger("http")
+
+
 def _route_template(scope: Scope) -> str:
     """The path with its parameters named (``/x/v1/things/{thing_id}``), so metric labels stay
     few; requests that matched no route share one label."""
@@ -131,9 +138,15 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        request_id = _safe_id(headers.get(REQUEST_ID_HEADER)) or str(uuid.uuid4())
-        correlation_id = _safe_id(headers.get(CORRELATION_ID_HEADER)) or request_id
+        given_request_id = given_correlation_id = None
+        for raw_name, value in scope["headers"]:  # the last one wins, as before
+            name = raw_name.lower()
+            if name == _REQUEST_ID_BYTES:
+                given_request_id = value.decode("latin-1")
+            elif name == _CORRELATION_ID_BYTES:
+                given_correlation_id = value.decode("latin-1")
+        request_id = _safe_id(given_request_id) or str(uuid.uuid4())
+        correlation_id = _safe_id(given_correlation_id) or request_id
         scope.setdefault("state", {})["request_id"] = request_id
         token = correlation_id_var.set(correlation_id)
         structlog.contextvars.bind_contextvars(
@@ -165,7 +178,7 @@ class RequestContextMiddleware:
             method = scope["method"]
             self.metrics.requests.labels(self.metrics.service, method, route, str(status)).inc()
             self.metrics.latency.labels(self.metrics.service, method, route).observe(elapsed)
-            structlog.get_logger("http").info(
+            _http_log.info(
                 "http.request",
                 method=method,
                 path=scope["path"],
