@@ -107,7 +107,12 @@ def create_service_app(
         max_depth=settings.max_json_depth,
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
-    configure_tracing(app, service=service, otlp_endpoint=settings.otel_exporter_otlp_endpoint)
+    configure_tracing(
+        app,
+        service=service,
+        otlp_endpoint=settings.otel_exporter_otlp_endpoint,
+        sample_ratio=settings.otel_traces_sample_ratio,
+    )
 
     app.include_router(_operations_router(prefix, metrics))
     for router in routers:
@@ -245,3 +250,14 @@ async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
 
 
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
+
+
+async def _read_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """A read-only request's unit of work (``UnitOfWork(read_only=True)``): its statements run
+    without BEGIN/COMMIT, and it records no events. For GET routes only."""
+    async with UnitOfWork(request.app.state.database, read_only=True) as uow:
+        yield uow
+        await uow.commit()
+
+
+ReadUnitOfWorkDep = Annotated[UnitOfWork, Depends(_read_unit_of_work, scope="function")]

@@ -8,6 +8,7 @@ or a JWKS endpoint from settings. The embedded dev run signs with a local dev ke
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -56,8 +57,18 @@ def ensure_may_see_organisation(principal: Principal, organisation_id: str, what
 # --- verification ------------------------------------------------------------------------------
 
 
+# How many verified tokens a verifier remembers (a client sends the same token until it expires;
+# one entry is a few hundred bytes).
+VERIFIED_TOKEN_CACHE_SIZE = 10_000
+
+
 class TokenVerifier:
-    """Verifies bearer JWTs with a PEM public key or keys from a JWKS endpoint."""
+    """Verifies bearer JWTs with a PEM public key or keys from a JWKS endpoint.
+
+    A token that passed every check is remembered, keyed by the token itself, until its
+    ``exp``: the same token sent again is not verified again (the signature check is most of a
+    small request's cost). Only what passed is remembered; an expired one is refused as
+    ``jwt.decode`` refuses it. ``clock`` (seconds since the epoch) is for tests."""
 
     def __init__(
         self,
@@ -67,9 +78,14 @@ class TokenVerifier:
         algorithms: Iterable[str],
         public_key: str | None = None,
         jwks_url: str | None = None,
+        cache_size: int = VERIFIED_TOKEN_CACHE_SIZE,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if public_key is None and jwks_url is None:
             raise ValueError("a public key or a JWKS URL is required to verify tokens")
+        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._cache_size = cache_size
+        self._clock = clock
         self._issuer = issuer
         self._audience = audience
         self._algorithms = list(algorithms)
@@ -95,6 +111,27 @@ class TokenVerifier:
         )
 
     async def verify(self, token: str) -> Principal:
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            principal, expires = remembered
+            if self._clock() < expires:
+                return principal
+            del self._verified[token]
+            raise AuthenticationError("The bearer token has expired; get a new one.")
+        principal, expires = await self._verify(token)
+        self._remember(token, principal, expires)
+        return principal
+
+    def _remember(self, token: str, principal: Principal, expires: float) -> None:
+        if len(self._verified) >= self._cache_size:
+            now = self._clock()
+            for stale in [t for t, (_, exp) in self._verified.items() if exp <= now]:
+                del self._verified[stale]
+            while len(self._verified) >= self._cache_size:  # the oldest remembered go first
+                del self._verified[next(iter(self._verified))]
+        self._verified[token] = (principal, expires)
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         key: Any = self._public_key
         try:
             if self._jwks is not None:
@@ -119,7 +156,7 @@ class TokenVerifier:
             ) from exc
         except jwt.InvalidTokenError as exc:
             raise AuthenticationError(f"The bearer token is not valid: {exc}.") from exc
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

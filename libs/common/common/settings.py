@@ -90,6 +90,15 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     otel_exporter_otlp_endpoint: str | None = None
+    otel_traces_sample_ratio: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Share of requests traced (OpenTelemetry server spans; above 0, a caller's "
+        "sampled trace context is always continued). Unset: every request when an OTLP endpoint "
+        "is set, none without one (the spans would go nowhere). 0 takes tracing off the "
+        "request path.",
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         description="Bearer token Prometheus sends to scrape /metrics (its scrape config's "

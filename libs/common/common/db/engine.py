@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import select
+from typing import Any
+
 import psycopg
-from sqlalchemy import text
+from psycopg import pq
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -17,23 +21,46 @@ class Database:
     """Owns the engine and the session factory; built in the lifespan, never at import time."""
 
     def __init__(
-        self, url: str, *, pool_size: int = 5, pre_ping: bool = True, echo: bool = False
+        self,
+        url: str,
+        *,
+        pool_size: int = 5,
+        pre_ping: bool = True,
+        echo: bool = False,
+        round_trip_ping: bool = False,
     ) -> None:
-        """``pre_ping`` checks each pooled connection before use (one round trip): right for
-        request handling; workers that retry on connection errors themselves turn it off."""
+        """``pre_ping`` checks each pooled connection before use, so that a connection the
+        server closed (a restart, a terminated backend) is replaced instead of failing the
+        request: right for request handling; workers that retry on connection errors
+        themselves turn it off. The check is local (:func:`_closed_by_server`: a socket the
+        server has written to or closed while the connection sat idle in the pool), costing
+        microseconds instead of a ``SELECT 1`` round trip per checkout (~0.2 ms of CPU);
+        ``round_trip_ping`` asks for SQLAlchemy's round trip instead."""
         self.url = url
         self.engine: AsyncEngine = create_async_engine(
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=pre_ping,
+            pool_pre_ping=pre_ping and round_trip_ping,
             pool_recycle=1800,
             echo=echo,
         )
+        if pre_ping and not round_trip_ping:
+            event.listen(self.engine.sync_engine.pool, "checkout", _refuse_closed_connection)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Reads without BEGIN/COMMIT: each statement is its own transaction, which under
+        # PostgreSQL's READ COMMITTED (the platform's level) sees what a statement inside a
+        # transaction would see — a fresh snapshot per statement — and saves two round trips.
+        self.read_sessions = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    def read_session(self) -> AsyncSession:
+        """A session for a request that only reads (no transaction around its statements)."""
+        return self.read_sessions()
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
@@ -41,6 +68,31 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _closed_by_server(driver: Any) -> bool:
+    """Whether the server is gone from this idle connection, without a round trip.
+
+    An idle connection in the pool has nothing to read: the server sends nothing unasked to a
+    connection that is not listening for notifications. A readable socket means the server
+    closed it (a restart or ``pg_terminate_backend`` sends a FATAL error, then closes) — or,
+    rarely, sent something harmless, which only costs a new connection."""
+    if not isinstance(driver, psycopg.AsyncConnection | psycopg.Connection):
+        return False  # another driver: nothing to look at, the first statement will tell
+    if driver.closed or driver.broken or driver.pgconn.status != pq.ConnStatus.OK:
+        return True
+    try:
+        readable, _, _ = select.select([driver.pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.OperationalError):
+        return True
+    return bool(readable)
+
+
+def _refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Pool checkout hook: a connection the server closed is thrown away and the pool
+    checks out (or opens) another (SQLAlchemy retries on ``DisconnectionError``)."""
+    if _closed_by_server(getattr(dbapi_connection, "driver_connection", None)):
+        raise exc.DisconnectionError("the server closed this pooled connection")
 
 
 def libpq_dsn(url: str) -> str:

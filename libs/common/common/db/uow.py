@@ -31,8 +31,13 @@ def register_before_commit_hook(hook: BeforeCommitHook) -> None:
 
 
 class UnitOfWork:
-    def __init__(self, database: Database) -> None:
+    """``read_only``: for requests that only read — the session runs each statement on its own
+    (no BEGIN/COMMIT round trips; under READ COMMITTED each statement sees a fresh snapshot
+    either way), and recording an event is refused, as a read must change nothing."""
+
+    def __init__(self, database: Database, *, read_only: bool = False) -> None:
         self._database = database
+        self._read_only = read_only
         self._events: list[Envelope] = []
         self._session: AsyncSession | None = None
 
@@ -43,7 +48,9 @@ class UnitOfWork:
         return self._session
 
     async def __aenter__(self) -> Self:
-        self._session = self._database.session()
+        self._session = (
+            self._database.read_session() if self._read_only else self._database.session()
+        )
         self._events = []
         return self
 
@@ -64,10 +71,15 @@ class UnitOfWork:
 
     def record_event(self, envelope: Envelope) -> None:
         """Queue an event; it is written to the outbox in the same transaction on commit."""
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work records no events")
         self._events.append(envelope)
 
     async def commit(self) -> None:
         session = self.session
+        if self._read_only:
+            await session.commit()  # nothing to write: no transaction is open
+            return
         if self._events:
             await write_outbox(session, self._events)
         for hook in _before_commit_hooks:

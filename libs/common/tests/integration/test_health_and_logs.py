@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from common.app import create_service_app
 from common.auth import Role
 from common.events.transport import EventBus
+from common.observability import tracing_ratio
 from common.problems import PROBLEM_MEDIA_TYPE
 from common.testing.example.app import ExampleSettings, create_app
 from common.testing.fixtures import service_settings
@@ -243,9 +244,28 @@ def create_probe_app(settings: ExampleSettings, *, bus: EventBus | None = None) 
 
 
 class TestTraces:
-    async def test_a_request_runs_inside_an_opentelemetry_server_span(self, service_client):
+    async def test_without_an_otlp_endpoint_or_a_ratio_requests_are_not_traced(
+        self, service_client
+    ):
         client = await service_client(
             create_probe_app, ExampleSettings, package="common.testing.example"
+        )
+        span = (await client.get("/example/v1/span")).json()
+        assert span["valid"] is False
+        assert span["recording"] is False
+
+    def test_the_ratio_follows_the_settings(self):
+        assert tracing_ratio(None, None) == 0.0
+        assert tracing_ratio("http://collector:4318/v1/traces", None) == 1.0
+        assert tracing_ratio("http://collector:4318/v1/traces", 0.25) == 0.25
+        assert tracing_ratio(None, 0.5) == 0.5
+
+    async def test_a_request_runs_inside_an_opentelemetry_server_span(self, service_client):
+        client = await service_client(
+            create_probe_app,
+            ExampleSettings,
+            package="common.testing.example",
+            otel_traces_sample_ratio=1.0,
         )
         span = (await client.get("/example/v1/span")).json()
         assert span["valid"] is True
@@ -257,7 +277,10 @@ class TestTraces:
 
     async def test_each_request_gets_its_own_trace(self, service_client):
         client = await service_client(
-            create_probe_app, ExampleSettings, package="common.testing.example"
+            create_probe_app,
+            ExampleSettings,
+            package="common.testing.example",
+            otel_traces_sample_ratio=1.0,
         )
         first = (await client.get("/example/v1/span")).json()
         second = (await client.get("/example/v1/span")).json()
@@ -265,7 +288,10 @@ class TestTraces:
 
     async def test_the_callers_w3c_trace_context_is_continued(self, service_client):
         client = await service_client(
-            create_probe_app, ExampleSettings, package="common.testing.example"
+            create_probe_app,
+            ExampleSettings,
+            package="common.testing.example",
+            otel_traces_sample_ratio=1.0,
         )
         trace_id, parent_id = uuid.uuid4().hex, uuid.uuid4().hex[:16]
         span = (

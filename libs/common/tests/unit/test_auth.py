@@ -101,3 +101,85 @@ class TestVerifiedOncePerRequest:
         remember_verified(scope, "token-a", Principal(subject="s", role=Role.FUND))
         assert verified_principal(scope, "token-b") is None
         assert verified_principal({}, "token-a") is None
+
+
+class TestVerifiedTokenCache:
+    """A token is verified once and remembered until its exp; nothing else is remembered."""
+
+    @staticmethod
+    def counting_decode(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+        decoded: list[str] = []
+        original = jwt.decode
+
+        def counting(token: str, *args: object, **kwargs: object) -> object:
+            decoded.append(token)
+            return original(token, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(jwt, "decode", counting)
+        return decoded
+
+    async def test_the_same_token_is_verified_once(
+        self, key: DevSigningKey, monkeypatch: pytest.MonkeyPatch
+    ):
+        decoded = self.counting_decode(monkeypatch)
+        verifier = verifier_for(key)
+        token = mint(key)
+        first = await verifier.verify(token)
+        again = await verifier.verify(token)
+        assert (
+            again
+            == first
+            == Principal(
+                subject="erp-1", role=Role.ERP_CLIENT, organisation_ids=frozenset({"org-1"})
+            )
+        )
+        assert decoded == [token]
+        other = mint(key, subject="erp-2")
+        assert (await verifier.verify(other)).subject == "erp-2"
+        assert decoded == [token, other]
+
+    async def test_a_remembered_token_is_refused_from_its_exp_on(self, key: DevSigningKey):
+        now = [1_000_000_000.0]
+        verifier = TokenVerifier(
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            algorithms=["ES256"],
+            public_key=key.public_pem(),
+            clock=lambda: now[0],
+        )
+        token = mint(key, ttl_seconds=600)
+        exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+        await verifier.verify(token)
+        now[0] = exp - 0.5
+        assert (await verifier.verify(token)).subject == "erp-1"
+        now[0] = exp
+        with pytest.raises(AuthenticationError, match="has expired"):
+            await verifier.verify(token)
+        # Forgotten: the next try verifies it again (and jwt.decode, on the real clock, accepts
+        # it, which shows the refusal above came from the remembered exp).
+        now[0] = exp - 1
+        assert (await verifier.verify(token)).subject == "erp-1"
+
+    async def test_a_refused_token_is_not_remembered(
+        self, key: DevSigningKey, monkeypatch: pytest.MonkeyPatch
+    ):
+        decoded = self.counting_decode(monkeypatch)
+        verifier = verifier_for(key)
+        bad = mint(DevSigningKey.generate())
+        for _ in range(2):
+            with pytest.raises(AuthenticationError):
+                await verifier.verify(bad)
+        assert decoded == [bad, bad]
+
+    async def test_the_cache_is_bounded(self, key: DevSigningKey):
+        verifier = TokenVerifier(
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            algorithms=["ES256"],
+            public_key=key.public_pem(),
+            cache_size=2,
+        )
+        tokens = [mint(key, subject=f"erp-{i}") for i in range(3)]
+        for token in tokens:
+            await verifier.verify(token)
+        assert list(verifier._verified) == tokens[1:]

@@ -128,6 +128,45 @@ class TestReadAccess:
         assert [item["LejerNavn"] for item in listed.json()["items"]] == [None]
         assert_problem(await client.get(f"{API}/leases/lk-b", headers=headers), 404)
 
+    @pytest.mark.parametrize(
+        ("collection", "own", "other"),
+        [
+            ("departments", "afd-a", "afd-b"),
+            ("building-sections", "afs-a", "afs-b"),
+            ("dwellings", "bol-a", "bol-b"),
+            ("leases", "lk-a", "lk-b"),
+        ],
+    )
+    async def test_a_municipality_reads_by_id_only_what_lies_in_it(
+        self, client, tokens, collection, own, other
+    ):
+        headers = tokens.headers(Role.MUNICIPALITY, municipality="101")
+        response = await client.get(f"{API}/{collection}/{own}", headers=headers)
+        assert response.status_code == 200, response.text
+        assert response.json()[ID_FIELD[collection]] == own
+        assert_problem(await client.get(f"{API}/{collection}/{other}", headers=headers), 404)
+
+    async def test_a_draft_lease_is_read_by_id_by_its_organisation_only(self, client, tokens):
+        headers = writer(tokens, ORG_A)
+        await created(client, "dwellings", dwelling("bol-a2", "afd-a"), headers)
+        draft = lease("lk-a2", "bol-a2", KladdeIndikator=True, Boligudgifter=[])
+        del draft["EksternReference"]
+        await created(client, "leases", draft, headers)
+
+        own = await client.get(f"{API}/leases/lk-a2", headers=headers)
+        assert own.status_code == 200, own.text
+        assert own.json()["Status"] == "draft"
+        assert own.json()["BoligUnikIdentifikator"] == "bol-a2"
+        for outsider in (
+            tokens.headers(Role.FUND),
+            tokens.headers(Role.MUNICIPALITY, municipality="101"),
+            writer(tokens, ORG_B),
+        ):
+            assert_problem(await client.get(f"{API}/leases/lk-a2", headers=outsider), 404)
+            assert_problem(await client.get(f"{API}/leases/lk-a2/expenses", headers=outsider), 404)
+        fund = await client.get(f"{API}/leases/lk-a", headers=tokens.headers(Role.FUND))
+        assert fund.json()["Status"] == "accepted"
+
     @pytest.mark.parametrize("collection", COLLECTIONS)
     async def test_the_fund_sees_everything(self, client, tokens, collection):
         ids = await listed_ids(client, collection, tokens.headers(Role.FUND))
