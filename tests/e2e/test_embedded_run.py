@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import jwt
+import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -195,7 +196,8 @@ class TestEmbeddedRunOnRealInfrastructure:
             HOUSING_DATABASE_SERVER_URL=server.render_as_string(hide_password=False),
             HOUSING_KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
             HOUSING_KAFKA_PREFIX=infra.kafka_prefix,  # this run's topics and groups only
-            HOUSING_DEMO_SEED="false",  # the server's databases outlive the test: no demo data
+            HOUSING_DATABASE_PREFIX=infra.database_prefix,  # and databases
+            HOUSING_DEMO_SEED="false",  # no demo data: not what these tests look at
         )
         try:
             for service in SERVICE_NAMES:
@@ -207,6 +209,12 @@ class TestEmbeddedRunOnRealInfrastructure:
             assert "demo data     off (HOUSING_DEMO_SEED=false)" in printed
             assert "register.demo" not in printed
             assert not (tmp_path / "postgres").exists()  # no embedded server was started
+            with psycopg.connect(infra.admin_dsn) as connection:
+                own = connection.execute(
+                    "SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
+                    (infra.database_prefix,),
+                ).fetchall()
+            assert f"{infra.database_prefix}register" in {name for (name,) in own}
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=60) == 0

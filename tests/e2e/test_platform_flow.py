@@ -8,8 +8,9 @@ organisation fills in and sends its package, its accounts go back to the calcula
 notification service tells both municipalities (its mail catcher keeps each message as an .eml
 file) and, when the home municipality sends the package back, the organisation.
 
-The databases on the server outlive this module and other runs use them too: every id is unique
-per run, and assertions look only at this run's objects. The steps are ordered and share state.
+The run's databases and Kafka names carry this test run's prefixes, so runs of other checkouts
+on the same servers never meet it; ids are unique per run all the same. The steps are ordered
+and share state.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ HOME, AWAY = "101", "147"  # København, Frederiksberg
 AREA = Decimal("70.00")
 RENT = {HOME: Decimal("5000.00"), AWAY: Decimal("10000.00")}
 PLATFORM_SETTINGS = {
-    "HOUSING_DEMO_SEED": "false",  # the server's databases outlive the test: no demo data
+    "HOUSING_DEMO_SEED": "false",  # no demo data: not what these tests look at
     "BENCHMARKS_SETTLE_SECONDS": "2",
     "BENCHMARKS_PUBLISH_INTERVAL_SECONDS": "0.5",
     "BENCHMARKS_MIN_GROUP_SIZE": "2",
@@ -213,6 +214,7 @@ def run(infra, tmp_path_factory):
         HOUSING_DATABASE_SERVER_URL=server.render_as_string(hide_password=False),
         HOUSING_KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
         HOUSING_KAFKA_PREFIX=infra.kafka_prefix,  # this run's topics and groups only
+        HOUSING_DATABASE_PREFIX=infra.database_prefix,  # and databases
         **PLATFORM_SETTINGS,
     )
     try:

@@ -78,9 +78,9 @@ def service_settings(
         **smtp,
         env=Environment.DEV,
         data_dir=platform.data_dir,
-        database_url=url.set(database=entry.settings_class().database_name).render_as_string(
-            hide_password=False
-        ),
+        database_url=url.set(
+            database=f"{platform.database_prefix}{entry.settings_class().database_name}"
+        ).render_as_string(hide_password=False),
         kafka_bootstrap_servers=platform.kafka_bootstrap_servers,
         log_json=platform.log_json,
     )

@@ -30,6 +30,12 @@ class PlatformSettings(BaseSettings):
         description="The platform's prefix of Kafka topic and group names (see "
         "common.events.naming); `housing events tail` reads the prefixed topic.",
     )
+    database_prefix: str = Field(
+        default="",
+        pattern=r"^[a-z0-9_]{0,40}$",
+        description="Put before every service's database name on HOUSING_DATABASE_SERVER_URL, so "
+        "two platforms (two test runs, two developers) can share one PostgreSQL server.",
+    )
     log_json: bool = False
     mail_sink: bool = Field(
         default=True,

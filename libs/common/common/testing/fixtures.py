@@ -49,6 +49,12 @@ class TestInfra:
         that test runs of two checkouts on one broker never share a topic or a group."""
         return f"test.{self.run_id}."
 
+    @property
+    def database_prefix(self) -> str:
+        """This test run's prefix of an embedded run's databases on the test server
+        (``HOUSING_DATABASE_PREFIX``); dropped when the session ends."""
+        return f"e2e_{self.run_id}_"
+
     def kafka_topic(self, logical: str) -> str:
         """The broker's name of a catalogue topic in this test run."""
         return f"{self.kafka_prefix}{logical}"
@@ -158,12 +164,31 @@ ServiceClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
 
 
 @pytest.fixture(scope="session")
-def infra() -> TestInfra:
-    return TestInfra(
+def infra() -> Iterator[TestInfra]:
+    created = TestInfra(
         admin_dsn=infrastructure.ensure_postgres(),
         kafka_bootstrap_servers=infrastructure.ensure_kafka(),
         run_id=f"{os.getpid()}_{uuid.uuid4().hex[:6]}",
     )
+    yield created
+    drop_databases_named(created.admin_dsn, created.database_prefix)
+
+
+def drop_databases_named(admin_dsn: str, prefix: str) -> None:
+    """Drop every database whose name starts with ``prefix`` (an embedded run's, at the end)."""
+    with psycopg.connect(admin_dsn, autocommit=True) as connection:
+        names = [
+            row[0]
+            for row in connection.execute(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (prefix,)
+            )
+        ]
+        for name in names:
+            connection.execute(
+                psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    psycopg.sql.Identifier(name)
+                )
+            )
 
 
 @pytest.fixture(scope="session")
