@@ -1,7 +1,7 @@
 """Dwellings held by plausibility warnings until confirmed (they were refused).
 
-Revision ID: 0006f12
-Revises: 0005f12
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-06
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0006f12"
-down_revision: str | None = "0005f12"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

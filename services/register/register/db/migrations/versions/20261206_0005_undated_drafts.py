@@ -1,7 +1,7 @@
 """A draft lease (KladdeIndikator) may lack its start date and allocation type; a lease of the
 register (accepted or held) never does.
 
-Revision ID: 0005f12
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-06
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0005f12"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
