@@ -41,6 +41,20 @@ def test_every_operation_with_a_body_documents_the_400(entry) -> None:
     assert missing == []
 
 
+@pytest.mark.parametrize("entry", SERVICES, ids=lambda entry: entry.name)
+def test_every_list_with_a_cursor_documents_the_400(entry) -> None:
+    """Cursors are signed: a forged one is a 400 naming the parameter (issue 12, item 4)."""
+    paged = {
+        f"{method.upper()} {path}": operation["responses"].get("400", {}).get("description")
+        for path, operations in openapi_of(entry)["paths"].items()
+        for method, operation in operations.items()
+        if any(p["name"] == "cursor" for p in operation.get("parameters", []))
+    }
+    assert {k: v for k, v in paged.items() if not v} == {}
+    if entry.name == "register":
+        assert "invalid-cursor" in paged["GET /register/v1/leases"]
+
+
 async def test_a_405_lists_every_method_of_the_path() -> None:
     """The register's leases path has a list (GET) and a create (POST) route."""
     from register.main import create_app

@@ -115,12 +115,17 @@ _MALFORMED_BODY = {
     "description": "The body is not valid JSON, or too deeply nested",
     "content": _PROBLEM_CONTENT,
 }
+_FOREIGN_CURSOR = {
+    "description": "The cursor is not one this service issued (invalid-cursor)",
+    "content": _PROBLEM_CONTENT,
+}
 
 
 def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
     """Make the OpenAPI document say what the service sends: every error response is
-    ``application/problem+json`` (FastAPI documents its 422 as ``application/json``), and every
-    operation with a body may answer 400 for a body that is not JSON."""
+    ``application/problem+json`` (FastAPI documents its 422 as ``application/json``), every
+    operation with a body may answer 400 for a body that is not JSON, and every list with a
+    ``cursor`` 400 for a cursor the service did not issue."""
     openapi.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     openapi["components"]["schemas"].pop("HTTPValidationError", None)
     openapi["components"]["schemas"].pop("ValidationError", None)
@@ -132,6 +137,8 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
                     response["content"] = _PROBLEM_CONTENT
             if "requestBody" in operation:
                 responses.setdefault("400", _MALFORMED_BODY)
+            if any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
+                responses.setdefault("400", _FOREIGN_CURSOR)  # signed cursors (common.paging)
     return openapi
 
 
