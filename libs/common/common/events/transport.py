@@ -118,6 +118,11 @@ class KafkaBus(EventBus):
         if type(self).send_batch is not KafkaBus.send_batch:
             await super().send_structured(bodies)
             return
+        await self.send_structured_records(bodies)
+
+    async def send_structured_records(self, bodies: Sequence[Mapping[str, Any]]) -> None:
+        """The records of :meth:`send_structured`, whatever a subclass does to ``send_batch``
+        (for a subclass that wraps both, e.g. to announce each batch)."""
         producer = await self.producer()
         topic = self.names.topic
         futures = [
