@@ -176,7 +176,8 @@ class TestRelayReplicaCrashes:
         killed with SIGKILL (after Kafka acknowledged a batch of its, before the mark
         committed) and started again, eight times, while changes are written. The lanes of a
         killed replica go to the others; nothing is lost, nothing applied twice, the order per
-        key holds."""
+        key holds. (That replicas share the lanes is tested in libs/common's relay-lane tests;
+        here, which replica is left to publish the tail depends on the kills' timing.)"""
         import random
 
         url, database = witness_db
@@ -215,8 +216,6 @@ class TestRelayReplicaCrashes:
             dict(r.headers)["ce_id"] for r in await read_topic(kafka, topic, timeout=60)
         )
         assert len(published) == verdict.committed  # every committed change is on Kafka
-        sent_by = [sum(1 for line in r.seen if line.startswith("sent")) for r in replicas]
-        assert sum(1 for n in sent_by if n) >= 2  # the survivors share the lanes
 
 
 def embedded_process(url: str, group: str, topic: str) -> WitnessProcess:
