@@ -30,11 +30,12 @@ from bench import (
     register_report,
     register_single,
     register_statistics,
+    relay_replicas,
     relay_throughput,
 )
 from bench._setup import Infra, delete_created_topics, quiet_logging, server_pids, start_infra
 
-EVENT_BENCHMARKS = ("relay", "latency", "consumers")
+EVENT_BENCHMARKS = ("relay", "latency", "consumers", "relay-replicas")
 REGISTER_BENCHMARKS = (
     "register-bulk",
     "register-single",
@@ -224,6 +225,11 @@ def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
         allocation = allocation_vacancies.QUICK if args.quick else allocation_vacancies.FULL
         result_a = asyncio.run(allocation_vacancies.run(infra, allocation, _progress))
         return allocation_vacancies.report(result_a, recorder.line())
+    if name == "relay-replicas":
+        recorder = Recorder(f"python -m bench relay-replicas{quick}")
+        replicas = relay_replicas.QUICK if args.quick else relay_replicas.FULL
+        replicas_result = asyncio.run(relay_replicas.run(infra, replicas, _progress))
+        return relay_replicas.report(replicas_result, recorder.line())
     if name == "consumers":
         recorder = Recorder(f"python -m bench consumers{quick}")
         consumers = consumer_throughput.QUICK if args.quick else consumer_throughput.FULL

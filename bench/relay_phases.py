@@ -2,39 +2,39 @@
 
 The relay code is not touched. For one instrumented drain we attach, and afterwards remove:
 
-* SQLAlchemy cursor events around the claim and the mark statements. SQLAlchemy's async
-  psycopg adapter fetches every row inside ``execute``, so the claim's time includes psycopg
-  decoding the ``envelope`` jsonb column; that decoding is timed separately (below) and
-  subtracted;
-* a timing ``json.loads`` installed with psycopg's public ``set_json_loads``;
-* timing wrappers around ``Envelope.from_structured``, ``kafka_value`` and ``kafka_headers``;
-* a :class:`KafkaBus` subclass timing ``send_batch`` (encoding + producer + waiting for acks);
+* SQLAlchemy cursor events around the claim statement (which also marks the rows published;
+  SQLAlchemy's async psycopg adapter fetches every row — the envelope as JSON text — inside
+  ``execute``);
+* a timing ``pydantic_core.from_json`` in the relay module (the rows' JSON → dicts);
+* timing wrappers around the transport's encoding of the structured form for Kafka (the
+  data's JSON and the ``ce_*`` headers);
+* a :class:`KafkaBus` subclass timing ``send_structured`` (encoding + producer + acks);
 * a relay subclass timing each whole ``publish_once``.
 
-What is left over (pool checkout with its pre-ping, BEGIN, COMMIT, SQLAlchemy's result
-handling, event-loop switches) is reported as "other".
+What is left over (pool checkout, BEGIN, COMMIT, SQLAlchemy's result handling, event-loop
+switches) is reported as "other".
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
-from psycopg.types.json import set_json_loads
+import pydantic_core
 from sqlalchemy import event
 
 from common.db.engine import Database
-from common.events.envelope import Envelope
+from common.events import relay as relay_module
+from common.events import transport as transport_module
 from common.events.relay import OutboxRelay
 from common.events.transport import KafkaBus
 
 CLAIM_PREFIX = "WITH candidates"
-MARK_PREFIX = "UPDATE outbox SET published_at"
 
 
 @dataclass
@@ -46,25 +46,21 @@ class PhaseTimes:
     events: int = 0
     claim_sql: float = 0.0
     json_decode: float = 0.0
-    from_structured: float = 0.0
     send_batch: float = 0.0
     encode: float = 0.0
-    mark_sql: float = 0.0
 
     def rows(self) -> list[tuple[str, float]]:
         """(phase, seconds); the phases add up to ``total``."""
-        measured = self.claim_sql + self.from_structured + self.send_batch + self.mark_sql
+        measured = self.claim_sql + self.json_decode + self.send_batch
         return [
             (
-                "claim query: PostgreSQL (SKIP LOCKED + advisory locks)",
-                self.claim_sql - self.json_decode,
+                "claim + mark published: one statement (SKIP LOCKED + advisory locks)",
+                self.claim_sql,
             ),
-            ("claim rows: jsonb → dict (psycopg, json.loads)", self.json_decode),
-            ("rows → Envelope.from_structured", self.from_structured),
-            ("encode for Kafka: kafka_value + kafka_headers", self.encode),
+            ("rows: JSON text → dict (pydantic-core)", self.json_decode),
+            ("encode for Kafka: data JSON + ce_* headers from the stored strings", self.encode),
             ("aiokafka send + wait for acks=all", self.send_batch - self.encode),
-            ("mark published: UPDATE … WHERE id = ANY", self.mark_sql),
-            ("other: pool checkout + pre-ping, BEGIN, COMMIT, SQLAlchemy", self.total - measured),
+            ("other: pool checkout, BEGIN, COMMIT, SQLAlchemy", self.total - measured),
         ]
 
 
@@ -73,10 +69,10 @@ class TimedBus(KafkaBus):
         super().__init__(bootstrap_servers, client_id="bench-relay-profiled")
         self.times = times
 
-    async def send_batch(self, envelopes: Sequence[Envelope]) -> None:
+    async def send_structured(self, bodies: Sequence[Mapping[str, Any]]) -> None:
         started = time.perf_counter()
         try:
-            await super().send_batch(envelopes)
+            await super().send_structured(bodies)
         finally:
             self.times.send_batch += time.perf_counter() - started
 
@@ -115,34 +111,32 @@ def _adder(times: PhaseTimes, attribute: str) -> Callable[[float], None]:
     return add
 
 
+class _TimedEncoder:
+    def __init__(self, encoder: Any, add: Callable[[float], None]) -> None:
+        self.encode = _timed(encoder.encode, add)
+
+
 @contextlib.contextmanager
-def _envelope_hooks(times: PhaseTimes) -> Iterator[None]:
-    originals = {
-        name: Envelope.__dict__[name]
-        for name in ("from_structured", "kafka_value", "kafka_headers")
-    }
-    from_structured = originals["from_structured"].__func__
-    patched = {
-        "from_structured": classmethod(_timed(from_structured, _adder(times, "from_structured"))),
-        "kafka_value": _timed(originals["kafka_value"], _adder(times, "encode")),
-        "kafka_headers": _timed(originals["kafka_headers"], _adder(times, "encode")),
-    }
-    for name, replacement in patched.items():
-        setattr(Envelope, name, replacement)
+def _encoding_hooks(times: PhaseTimes) -> Iterator[None]:
+    headers = transport_module.structured_kafka_headers
+    encoder = transport_module._DATA_ENCODER
+    transport_module.structured_kafka_headers = _timed(headers, _adder(times, "encode"))
+    transport_module._DATA_ENCODER = _TimedEncoder(encoder, _adder(times, "encode"))  # type: ignore[assignment]
     try:
         yield
     finally:
-        for name, original in originals.items():
-            setattr(Envelope, name, original)
+        transport_module.structured_kafka_headers = headers
+        transport_module._DATA_ENCODER = encoder
 
 
 @contextlib.contextmanager
 def _json_hook(times: PhaseTimes) -> Iterator[None]:
-    set_json_loads(_timed(json.loads, _adder(times, "json_decode")))
+    timed = SimpleNamespace(from_json=_timed(pydantic_core.from_json, _adder(times, "json_decode")))
+    setattr(relay_module, "pydantic_core", timed)  # noqa: B010 - instrumented from outside
     try:
         yield
     finally:
-        set_json_loads(json.loads)  # psycopg's default
+        setattr(relay_module, "pydantic_core", pydantic_core)  # noqa: B010
 
 
 @contextlib.contextmanager
@@ -157,8 +151,6 @@ def _sql_hooks(database: Database, times: PhaseTimes) -> Iterator[None]:
         text = statement.lstrip()
         if text.startswith(CLAIM_PREFIX):
             times.claim_sql += elapsed
-        elif text.startswith(MARK_PREFIX):
-            times.mark_sql += elapsed
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
@@ -172,5 +164,5 @@ def _sql_hooks(database: Database, times: PhaseTimes) -> Iterator[None]:
 @contextlib.contextmanager
 def instrumented(database: Database, times: PhaseTimes) -> Iterator[None]:
     """Attach every hook for the duration of the block (process-wide: run nothing else then)."""
-    with _sql_hooks(database, times), _json_hook(times), _envelope_hooks(times):
+    with _sql_hooks(database, times), _json_hook(times), _encoding_hooks(times):
         yield

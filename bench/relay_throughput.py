@@ -208,7 +208,7 @@ class Bench:
 async def run(infra: Infra, settings: Settings, progress: Callable[[str], None]) -> Result:
     result = Result(settings)
     async with example_database(infra) as url:
-        database = Database(url)
+        database = Database(url, pre_ping=False)  # as the worker's relay runs
         bench = Bench(database, infra, await new_topic(infra, "relay"), settings)
         try:
             await bench.round(None, settings.warmup_events)

@@ -78,6 +78,23 @@ class ServiceSettings(BaseSettings):
         "names as they are. Every service of a platform must use the same prefix.",
     )
 
+    outbox_lanes: int = Field(
+        default=0,
+        ge=0,
+        le=1024,
+        description="0: every relay replica may publish any outbox row (per-key locks keep "
+        "the order; replicas add availability, not throughput). A power of two: the outbox "
+        "is split into that many lanes by a hash of the key and each replica publishes the "
+        "lanes it owns, so replicas add throughput. All replicas must use the same value.",
+    )
+    outbox_publishers: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="With outbox_lanes: publishing loops per relay, each on its own lanes, so "
+        "one loop's claim overlaps another's wait for Kafka's acknowledgements.",
+    )
+
     jwt_public_key: str | None = Field(default=None, description="PEM public key for bearer JWTs")
     jwt_jwks_url: str | None = Field(default=None, description="JWKS endpoint for bearer JWTs")
     jwt_issuer: str = DEV_JWT_ISSUER
@@ -123,6 +140,13 @@ class ServiceSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         platform_env = EnvSettingsSource(settings_cls, env_prefix=PLATFORM_ENV_PREFIX)
         return (init_settings, env_settings, platform_env, file_secret_settings)
+
+    @field_validator("outbox_lanes")
+    @classmethod
+    def _lanes_are_a_power_of_two(cls, value: int) -> int:
+        if value and (value < 2 or value & (value - 1)):
+            raise ValueError("outbox_lanes must be 0 or a power of two from 2 to 1024")
+        return value
 
     @field_validator("metrics_token", mode="before")
     @classmethod

@@ -92,7 +92,12 @@ async def serve_worker(
         client_id=f"{settings.service_name}-relay",
         prefix=settings.kafka_prefix,
     )
-    relay = OutboxRelay(database, bus)
+    relay = OutboxRelay(
+        database,
+        bus,
+        lanes=settings.outbox_lanes,
+        concurrency=settings.outbox_publishers if settings.outbox_lanes else 1,
+    )
     all_jobs = [*housekeeping_jobs(database, relay), *(jobs(database, settings) if jobs else ())]
     runners = [
         KafkaConsumerRunner(

@@ -19,8 +19,9 @@ import random
 import signal
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from sqlalchemy import insert, select, text, update
@@ -250,6 +251,11 @@ class AnnouncingBus(KafkaBus):
         print(f"sent {len(envelopes)}", flush=True)
         await asyncio.sleep(self.pause)
 
+    async def send_structured(self, bodies: Sequence[Mapping[str, Any]]) -> None:
+        await self.send_structured_records(bodies)  # the relay's own (fast) path
+        print(f"sent {len(bodies)}", flush=True)
+        await asyncio.sleep(self.pause)
+
 
 class CrashingConsumerRunner(KafkaConsumerRunner):
     """Kills its own process right after the database commit that took it past N handled
@@ -276,8 +282,14 @@ class CrashingConsumerRunner(KafkaConsumerRunner):
 async def _run_relay(args: argparse.Namespace) -> None:
     database = Database(args.database_url, pre_ping=False)  # as in a worker
     relay = OutboxRelay(
-        database, AnnouncingBus(args.kafka, args.pause_after_send), batch_size=args.batch_size
+        database,
+        AnnouncingBus(args.kafka, args.pause_after_send),
+        batch_size=args.batch_size,
+        lanes=args.lanes,
+        lane_check_interval=0.2,
+        concurrency=args.concurrency,
     )
+    print("started", flush=True)
     await relay.run(asyncio.Event())
 
 
@@ -326,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     embedded.add_argument("--topic", required=True, help="the test's own topic (no broker)")
     embedded.add_argument("--handle-delay", type=float, default=0.005, help="seconds per event")
     relay.add_argument("--pause-after-send", type=float, default=0.0)
+    relay.add_argument("--lanes", type=int, default=0, help="own lanes (a power of two)")
+    relay.add_argument("--concurrency", type=int, default=1, help="publishing loops (lanes)")
     consume.add_argument("--group", required=True)
     consume.add_argument("--topic", default=TOPIC, help="the test's own topic")
     consume.add_argument("--crash-after", type=int, help="kill -9 self after N handled events")

@@ -93,9 +93,11 @@ async def apply_master_data(session: AsyncSession, events: Sequence[MasterDataEv
             newest[key] = event
     for row_class, kind in ((OrganisationRow, "organisation"), (DepartmentRow, "department")):
         rows = [_row_values(row_class, e) for (k, _), e in newest.items() if k == kind]
-        if rows:
+        for start in range(0, len(rows), 1000):  # PostgreSQL: at most 65,535 parameters
             await session.execute(
-                upsert_if_newer(row_class, rows, also_set={"updated_at": func.now()})
+                upsert_if_newer(
+                    row_class, rows[start : start + 1000], also_set={"updated_at": func.now()}
+                )
             )
 
 

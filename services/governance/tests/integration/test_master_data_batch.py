@@ -95,3 +95,17 @@ class TestMasterDataBatch:
             ("d-p2", 1),
             ("d-q1", 3),
         ]
+
+
+class TestLargeBatch:
+    async def test_more_rows_than_one_statement_takes(
+        self, governance_client, governance_db, governance_db_url
+    ):
+        """8,000 departments × 9 columns in one batch: over PostgreSQL's 65,535 parameters."""
+        await governance_client()
+        envelopes = [organisation("BO-L", "101")] + [
+            department(f"d-{n:05d}", "BO-L", "101") for n in range(8000)
+        ]
+        async with governance_db.session() as session, session.begin():
+            await handle_master_data_batch(session, envelopes)
+        assert sql(governance_db_url, "SELECT count(*) FROM departments") == [(8000,)]

@@ -23,6 +23,8 @@ from notifications.db.models import (
 from notifications.domain.deliveries import DeliveryStatus
 from notifications.domain.rules import Recipient, RecipientKind
 
+INSERT_CHUNK = 1000  # rows per multi-row INSERT (×17 columns, under 65,535 parameters)
+
 
 def _recipients_seen_by(
     scope: Scope, kind: InstrumentedAttribute[str], ref: InstrumentedAttribute[str]
@@ -177,16 +179,18 @@ class DeliveryRepository:
         return len(inserted.all())
 
     async def add_all_returning(self, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
-        """:meth:`add_all`, returning the ids of the deliveries that were new."""
-        if not rows:
-            return set()
-        inserted = await self.session.execute(
-            pg_insert(DeliveryRow)
-            .values(list(rows))
-            .on_conflict_do_nothing()
-            .returning(DeliveryRow.id)
-        )
-        return set(inserted.scalars())
+        """:meth:`add_all`, returning the ids of the deliveries that were new; in statements
+        of at most 1,000 rows (PostgreSQL takes at most 65,535 parameters per statement)."""
+        created: set[uuid.UUID] = set()
+        for start in range(0, len(rows), INSERT_CHUNK):
+            inserted = await self.session.execute(
+                pg_insert(DeliveryRow)
+                .values(list(rows[start : start + INSERT_CHUNK]))
+                .on_conflict_do_nothing()
+                .returning(DeliveryRow.id)
+            )
+            created.update(inserted.scalars())
+        return created
 
     async def recipients_of_events(
         self, event_ids: Sequence[uuid.UUID]

@@ -95,3 +95,24 @@ class TestBatchHandler:
         )
         # nothing notifies anyone of the accounts report
         assert AccountsReportedV1.event_type not in {r[2] for r in batched}
+
+
+class TestLargeBatch:
+    async def test_a_batch_of_more_deliveries_than_one_statement_takes(
+        self, notifications_db, notifications_db_url
+    ):
+        """1,000 events × 4 deliveries × 17 columns: over PostgreSQL's 65,535 parameters."""
+        await asyncio.to_thread(truncate_all_tables, notifications_db_url)
+        await set_entry(notifications_db, "municipality", "101", [KK, "a@kk.dk", "b@kk.dk"])
+        await set_entry(notifications_db, "municipality", "147", [FRB])
+        envelopes = [
+            to_envelope(
+                package_sent(package_id=f"pkg-{n}", location_municipality_codes=["101", "147"])
+            )
+            for n in range(1000)
+        ]
+        async with notifications_db.session() as session, session.begin():
+            await handle_batch(session, envelopes)
+        async with notifications_db.engine.connect() as connection:
+            count = (await connection.execute(text("SELECT count(*) FROM deliveries"))).scalar()
+        assert count == 4000
