@@ -600,9 +600,9 @@ class TestTheClientsStory:
         sent = platform.poll("both deliveries of governance.package.sent", settled)
         assert sorted(d["recipient_ref"] for d in sent) == [HOME, AWAY]
         assert {d["status"] for d in sent} == {"sent"}
-        subject = (
-            f"Dokumentationspakke for styringsåret {YEAR} fremsendt af {platform.organisation}"
-        )
+        # the organisation by its name, which the register's organisation event carried
+        organisation = f"Boligselskabet Compose {platform.suffix}"
+        subject = f"Dokumentationspakke for styringsåret {YEAR} fremsendt af {organisation}"
         for code, role in ((HOME, "hjemstedskommune"), (AWAY, "beliggenhedskommune")):
             messages = platform.poll(
                 f"the e-mail to {platform.address(code)} in Mailpit",
