@@ -62,7 +62,8 @@ def _endpoint(name: str) -> Any:
     async def figures(
         request: Request, filters: FiltersDep, scope: Annotated[Scope, Depends(scope_for(name))]
     ) -> dict[str, Any]:
-        return _page_json(await load(request, name, scope, filters))
+        page = _page_json(await load(request, name, scope, filters))
+        return {"revision": request.app.state.watcher.current, **page}
 
     return figures
 

@@ -44,10 +44,10 @@ async def apply_events(session: AsyncSession, events: Sequence[Contract]) -> Non
     in one statement for the whole batch: the statements are commutative."""
     rows: dict[str, list[dict[str, object]]] = defaultdict(list)
     for event in events:
-        for kind, values in facts_of(event):
-            rows[kind].append(values)
-    for kind, values in rows.items():
-        await db.write(session, kind, values)
+        for kind, fact in facts_of(event):
+            rows[kind].append(fact)
+    for kind, facts in rows.items():
+        await db.write(session, kind, facts)
     if rows:
         await db.bump_revision(session)
 
