@@ -291,9 +291,7 @@ class TestDownloads:
         assert values[0][0] == "Kommune"
         assert values[1] == ["101 København", 0, 1, 0, 0, 1]
 
-    async def test_the_red_figures_codes_are_in_the_download(
-        self, dashboards_client, feed, tokens
-    ):
+    async def test_the_red_figures_codes_are_in_the_download(self, dashboards_client, feed, tokens):
         client = await dashboards_client()
         await feed(key_figures("dep-x", red=1, org="org-1"))
         response = await client.get(
