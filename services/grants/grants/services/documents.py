@@ -20,6 +20,7 @@ from common.money import format_date_da, format_dkk
 from grants.db.repositories import ApplicationRepository
 from grants.domain.forms import FIELDS
 from grants.domain.lifecycle import Status
+from grants.domain.sending import AttachmentKind
 from grants.services.applications import read_application
 from grants.services.core import account_of, budget_of
 
@@ -42,6 +43,16 @@ COST_LABELS = {
     "other": "Øvrigt",
 }
 KIND_LABELS = {"social_effort": "Boligsocial indsats", "rent_support": "Huslejestøtte"}
+ATTACHMENT_LABELS = {
+    AttachmentKind.RESIDENT_DATA: "Beboerdata",
+    AttachmentKind.PROJECT_DESCRIPTION: "Projektbeskrivelse",
+    AttachmentKind.MUNICIPAL_RECOMMENDATION: "Kommunens anbefaling",
+    AttachmentKind.DECLARATION: "Tilkendegivelse",
+    AttachmentKind.OTHER: "Andet",
+    AttachmentKind.BOARD_TERMS_OF_REFERENCE: "Kommissorium for bestyrelsen",
+    AttachmentKind.REPORTING_FORM: "Indberetningsskema",
+    AttachmentKind.YEARLY_STATUS: "Årlig status",
+}
 
 
 @cache
@@ -85,6 +96,7 @@ async def case_document(uow: UnitOfWork, scope: Scope, application_id: str) -> D
         .render(
             a=a,
             kind_label=KIND_LABELS.get(a.kind, a.kind),
+            attachment_labels={k.value: label for k, label in ATTACHMENT_LABELS.items()},
             status_label=Status(a.status).label,
             forms=view.forms,
             fields=FIELDS,

@@ -39,6 +39,7 @@ class TestCasePdf:
         # the 2024 regulation account: in 1.250.000, out 1.200.000, 50.000 left and why
         assert "0,00 kr. 1.250.000,00 kr. 1.200.000,00 kr. 50.000,00 kr." in text
         assert "Redegørelse: Ansættelse udskudt til marts." in text
+        assert "Beboerdata resident_data.bin" in text  # attachments by their Danish name
 
     async def test_another_organisation_gets_404(self, grants_client, grants_db, tokens):
         client = await grants_client()

@@ -123,3 +123,9 @@ class TestFiles:
 
     def test_empty_file(self) -> None:
         assert type_problem(AttachmentKind.OTHER, b"") == "The file is empty."
+
+
+def test_every_attachment_kind_has_a_danish_label_for_the_case_pdf():
+    from grants.services.documents import ATTACHMENT_LABELS
+
+    assert set(ATTACHMENT_LABELS) == set(AttachmentKind)
