@@ -295,9 +295,17 @@ class TestEventsReplay:
 
 class TestEventsRedrive:
     def test_a_service_without_consumers_exits_1_saying_so(self, register_env):
-        result = housing("events", "redrive", "--service", "register", env=register_env)
+        # legal-cases consumes nothing (the register does now: the allocation answers)
+        result = housing("events", "redrive", "--service", "legal-cases", env=register_env)
         assert result.returncode == 1
-        assert "register has no consumer" in result.stderr
+        assert "legal-cases has no consumer" in result.stderr
+
+    def test_an_unknown_consumer_of_a_service_exits_1_saying_so(self, register_env):
+        result = housing(
+            "events", "redrive", "--service", "register", "--consumer", "nobody", env=register_env
+        )
+        assert result.returncode == 1
+        assert "register has no consumer nobody" in result.stderr
 
 
 class TestMigrate:

@@ -179,7 +179,7 @@ STATEMENTS: Final[Mapping[str, Any]] = {
 }
 
 
-async def write(session: AsyncSession, kind: str, rows: Rows) -> None:
+async def write_facts(session: AsyncSession, kind: str, rows: Rows) -> None:
     """Write ``rows`` of one kind of fact (a key of :data:`STATEMENTS`)."""
     if rows:
         await session.execute(STATEMENTS[kind], [dict(row) for row in rows])

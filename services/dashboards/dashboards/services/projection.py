@@ -47,7 +47,7 @@ async def apply_events(session: AsyncSession, events: Sequence[Contract]) -> Non
         for kind, fact in facts_of(event):
             rows[kind].append(fact)
     for kind, facts in rows.items():
-        await db.write(session, kind, facts)
+        await db.write_facts(session, kind, facts)
     if rows:
         await db.bump_revision(session)
 
