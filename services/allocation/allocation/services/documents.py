@@ -3,24 +3,12 @@ here, the layout is ``templates/agreement.html``, the PDF comes from ``common.pd
 
 from __future__ import annotations
 
-from functools import cache
-
-import jinja2
-
 from allocation.db.models import AgreementRow
 from common.money import format_date_da
 from common.municipalities import MUNICIPALITIES
+from common.pdf import render_html
 
 HOUSING_TYPES_DA = {"family": "familieboliger", "youth": "ungdomsboliger"}
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("allocation", "templates"),
-        autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined,
-    )
 
 
 def allocation_right(row: AgreementRow) -> str:
@@ -43,14 +31,12 @@ def validity(row: AgreementRow) -> str:
 
 
 def agreement_html(row: AgreementRow) -> str:
-    return (
-        _environment()
-        .get_template("agreement.html")
-        .render(
-            agreement=row,
-            municipality=MUNICIPALITIES.get(row.municipality_code, row.municipality_code),
-            housing_type=HOUSING_TYPES_DA.get(row.housing_type, row.housing_type),
-            period=validity(row),
-            right=allocation_right(row),
-        )
+    return render_html(
+        "allocation",
+        "agreement.html",
+        agreement=row,
+        municipality=MUNICIPALITIES.get(row.municipality_code, row.municipality_code),
+        housing_type=HOUSING_TYPES_DA.get(row.housing_type, row.housing_type),
+        period=validity(row),
+        right=allocation_right(row),
     )

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from itertools import groupby
 from typing import Any
 
-import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
+from common.pdf import render_html
 from governance.db.repositories import PackageRepository
 from governance.domain.errors import FormNotFoundError
 from governance.domain.keyfigures import has_indexed_benchmarks
@@ -32,15 +31,6 @@ ATTACHMENT_LABELS = {
     "statement": "Redegørelse",
     "supplementary_statement": "Supplerende redegørelse",
 }
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("governance", "templates"),
-        autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined,
-    )
 
 
 def _display(kind: str, value: Any) -> Any:
@@ -101,20 +91,18 @@ async def package_document(
                 "accounts": accounts.get(form.key),
             }
         )
-    html = (
-        _environment()
-        .get_template("package.html")
-        .render(
-            package=package,
-            status_label=PackageStatus(package.status).label,
-            locations=view.location_municipality_codes,
-            deadline=view.deadline,
-            attachments=view.attachments if form_key is None else [],
-            attachment_labels=ATTACHMENT_LABELS,
-            colour_labels=COLOUR_LABELS,
-            forms=rendered_forms,
-            printed_at=datetime.now(UTC).strftime("%d-%m-%Y %H:%M UTC"),
-        )
+    html = render_html(
+        "governance",
+        "package.html",
+        package=package,
+        status_label=PackageStatus(package.status).label,
+        locations=view.location_municipality_codes,
+        deadline=view.deadline,
+        attachments=view.attachments if form_key is None else [],
+        attachment_labels=ATTACHMENT_LABELS,
+        colour_labels=COLOUR_LABELS,
+        forms=rendered_forms,
+        printed_at=datetime.now(UTC).strftime("%d-%m-%Y %H:%M UTC"),
     )
     suffix = "" if form_key is None else f"-{form_key}"
     return Document(filename=f"{package.id}{suffix}.pdf", html=html)

@@ -8,15 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
-
-import jinja2
 
 from common.access import Scope
 from common.calendar import DANISH_TIME
 from common.db.uow import UnitOfWork
 from common.money import format_date_da, format_dkk
+from common.pdf import render_html
 from grants.db.repositories import ApplicationRepository
 from grants.domain.forms import FIELDS
 from grants.domain.lifecycle import Status
@@ -55,15 +53,6 @@ ATTACHMENT_LABELS = {
 }
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("grants", "templates"),
-        autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined,
-    )
-
-
 def _money(value: Decimal | None) -> str:
     return "–" if value is None else format_dkk(value)
 
@@ -90,30 +79,28 @@ async def case_document(uow: UnitOfWork, scope: Scope, application_id: str) -> D
     view = await read_application(uow, scope, application_id)
     a = view.application
     history = await ApplicationRepository(uow.session).history_page(a.id, None, 10_000)
-    html = (
-        _environment()
-        .get_template("case.html")
-        .render(
-            a=a,
-            kind_label=KIND_LABELS.get(a.kind, a.kind),
-            attachment_labels={k.value: label for k, label in ATTACHMENT_LABELS.items()},
-            status_label=Status(a.status).label,
-            forms=view.forms,
-            fields=FIELDS,
-            budget=budget_of(a.budget),
-            statements=view.statements,
-            accounts={s.year: account_of(s.account) for s in view.statements if s.account},
-            payments=view.payments,
-            attachments=view.attachments,
-            history=history,
-            age=view.age_days,
-            flagged=view.past_expected_processing,
-            source_labels=SOURCE_LABELS,
-            cost_labels=COST_LABELS,
-            money=_money,
-            date=_date,
-            answer=_answer,
-            printed_at=_date(datetime.now(UTC)),
-        )
+    html = render_html(
+        "grants",
+        "case.html",
+        a=a,
+        kind_label=KIND_LABELS.get(a.kind, a.kind),
+        attachment_labels={k.value: label for k, label in ATTACHMENT_LABELS.items()},
+        status_label=Status(a.status).label,
+        forms=view.forms,
+        fields=FIELDS,
+        budget=budget_of(a.budget),
+        statements=view.statements,
+        accounts={s.year: account_of(s.account) for s in view.statements if s.account},
+        payments=view.payments,
+        attachments=view.attachments,
+        history=history,
+        age=view.age_days,
+        flagged=view.past_expected_processing,
+        source_labels=SOURCE_LABELS,
+        cost_labels=COST_LABELS,
+        money=_money,
+        date=_date,
+        answer=_answer,
+        printed_at=_date(datetime.now(UTC)),
     )
     return Document(filename=f"{a.id}.pdf", html=html)

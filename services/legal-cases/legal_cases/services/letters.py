@@ -4,12 +4,9 @@ CPU-bound rendering runs in a worker thread."""
 
 from __future__ import annotations
 
-from functools import cache
-
-import jinja2
-
 from common.money import format_date_da, format_dkk
 from common.municipalities import MUNICIPALITIES
+from common.pdf import render_html
 from legal_cases.db.repositories import CaseRepository
 from legal_cases.domain.access import Viewer
 from legal_cases.domain.categories import CaseCategory
@@ -38,15 +35,6 @@ FEES = {
 }
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("legal_cases", "templates"),
-        autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined,
-    )
-
-
 async def decision_letter_html(repo: CaseRepository, viewer: Viewer, case_id: str) -> str:
     case = await load_case(repo, viewer, case_id)
     decision = await repo.decision(case.id)
@@ -56,23 +44,21 @@ async def decision_letter_html(repo: CaseRepository, viewer: Viewer, case_id: st
         {"kind": f.kind, "payer_side": f.payer_side, "amount_text": format_dkk(f.amount)}
         for f in await repo.fees(case.id)
     ]
-    return (
-        _environment()
-        .get_template("decision.html")
-        .render(
-            case=case,
-            tribunal_name=MUNICIPALITIES.get(case.tribunal_code, case.tribunal_code),
-            category_label=CaseCategory(case.category).label,
-            filed_on=format_date_da(case.filed_on),
-            decided_on=format_date_da(decision.decided_on),
-            appeal_due=format_date_da(decision.appeal_due),
-            parties=await repo.parties(case.id),
-            party_kinds=PARTY_KINDS,
-            decision=decision,
-            outcome_label=Outcome(decision.outcome).label,
-            outcome_labels={o.value: o.label for o in Outcome},
-            seat_labels=SEATS,
-            fees=fees,
-            fee_labels=FEES,
-        )
+    return render_html(
+        "legal_cases",
+        "decision.html",
+        case=case,
+        tribunal_name=MUNICIPALITIES.get(case.tribunal_code, case.tribunal_code),
+        category_label=CaseCategory(case.category).label,
+        filed_on=format_date_da(case.filed_on),
+        decided_on=format_date_da(decision.decided_on),
+        appeal_due=format_date_da(decision.appeal_due),
+        parties=await repo.parties(case.id),
+        party_kinds=PARTY_KINDS,
+        decision=decision,
+        outcome_label=Outcome(decision.outcome).label,
+        outcome_labels={o.value: o.label for o in Outcome},
+        seat_labels=SEATS,
+        fees=fees,
+        fee_labels=FEES,
     )
