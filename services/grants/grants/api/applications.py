@@ -314,16 +314,7 @@ async def receive_statement(
     scope: GrantsScope,
     uow: UnitOfWorkDep,
 ) -> ApplicationOut:
-    account = RegulationAccount(
-        opening_balance=body.opening_balance,
-        lbf_support=body.lbf_support,
-        co_financing=body.co_financing,
-        other_income=body.other_income,
-        interest=body.interest,
-        expenses=body.expenses,
-        closing_balance=body.closing_balance,
-        deviation_explanation=body.deviation_explanation,
-    )
+    account = RegulationAccount(**body.model_dump())  # the same fields, amounts as Decimal
     await followup.receive_statement(uow, scope, application_id, year, account)
     return await _view(uow, scope, application_id)
 
