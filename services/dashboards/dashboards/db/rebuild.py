@@ -7,6 +7,8 @@ from typing import Final
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dashboards.db.projection import bump_revision
+
 READ_MODEL_TABLES: Final = ("leases", "dwellings", "packages", "department_colours")
 """Everything derived from events; ``model_revision`` keeps counting (pages resync)."""
 
@@ -15,9 +17,4 @@ async def empty_read_model(session: AsyncSession, consumer: str) -> None:
     """Truncate the read model's tables and delete ``consumer``'s inbox rows."""
     await session.execute(text(f"TRUNCATE {', '.join(READ_MODEL_TABLES)}"))
     await session.execute(text("DELETE FROM inbox WHERE consumer = :c"), {"c": consumer})
-    await session.execute(
-        text(
-            "INSERT INTO model_revision AS held (id, revision) VALUES (1, 1) "
-            "ON CONFLICT (id) DO UPDATE SET revision = held.revision + 1"
-        )
-    )
+    await bump_revision(session)  # the live pages resync to the emptied figures
