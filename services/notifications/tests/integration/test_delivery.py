@@ -692,6 +692,9 @@ class TestBackoffSchedule:
                 "retry_base_seconds": 30.0,
                 "retry_cap_seconds": 3600.0,
                 "max_attempts": 12,
+                # a timeout far from reach: a conversation cut short by a loaded machine never
+                # reaches RCPT, and the sink would count one attempt fewer than the sender
+                "smtp_timeout_seconds": 120.0,
                 "sender_lease_seconds": 300.0,
             },
         )
