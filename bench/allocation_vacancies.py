@@ -8,14 +8,16 @@ municipalities and the year's days; 90 % family, 8 % youth, 2 % elderly dwelling
 a fourth of the family vacancies open an offer (a row, a case-log line and an outbox event in
 the same transaction as the inbox row).
 
-Two readers, one after the other, each a new consumer group from the beginning of a fresh
-3-partition topic, each on a fresh database migrated to the allocation service's head:
+Per round two readers, one after the other, each a new consumer group from the beginning of the
+same 3-partition topic, each on a fresh database migrated to the allocation service's head:
 
-1. **platform floor** — ``KafkaConsumerRunner`` with a handler that does nothing (inbox row and
-   savepoint per event, one transaction per fetched batch);
-2. **allocation** — the same runner with the allocation service's handler.
+1. **platform floor** — ``KafkaConsumerRunner`` with a handler that does nothing (the inbox
+   claim of a fetched batch in one statement, one transaction per fetched batch);
+2. **allocation** — the same runner with the allocation service's consumer (its batch handler).
 
-Goal: allocation ≥ 0.5 × the floor's events/s.
+Each reading records the wall time and the CPU time of the consuming (benchmark) process and of
+the database's server processes. Three rounds (two with ``--quick``). Goal: the median of the
+rounds' ratios allocation ÷ floor (events/s) ≥ 0.5.
 """
 
 from __future__ import annotations
