@@ -6,18 +6,15 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, text, tuple_, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import ColumnElement, Row, Select, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from allocation.db.models import (
     AgreementRow,
     ApartmentRightRow,
-    Base,
     CaseLogRow,
     DwellingRow,
     FrameApplicationRow,
@@ -35,92 +32,126 @@ from allocation.db.models import (
     VacancyReportRow,
     VacancyRow,
 )
+from common.events.outbox import NOTIFY_CHANNEL
 
-_DWELLING_COLUMNS = (
-    "id",
-    "department_id",
-    "organisation_id",
-    "municipality_code",
-    "housing_type",
-    "lease_id",
-    "vacant",
-    "monthly_rent",
-    "vacancy_recorded_at",
+# --- a fetched batch of vacancy events in three statements (``apply_vacancies``) -------------
+# Rows travel as one JSON parameter each, an array of arrays of plain values (text, numbers,
+# booleans) in the orders below: one parameter whatever the batch size, no per-row parameter
+# quoting, no ``default=`` hook, no repeated keys.
+DWELLING_ROW = (
+    "id, department_id, organisation_id, municipality_code, housing_type, lease_id, vacant, "
+    "monthly_rent, vacancy_recorded_at"
 )
-_RENT_COLUMNS = ("dwelling_id", "from_day", "monthly_rent", "recorded_at")
-_VACANCY_COLUMNS = (
-    "dwelling_id",
-    "lease_id",
-    "organisation_id",
-    "municipality_code",
-    "housing_type",
-    "vacant_from",
-    "municipal",
-    "recorded_at",
+RENT_ROW = "dwelling_id, from_day, monthly_rent, recorded_at"
+LEASE_KEY = "dwelling_id, lease_id"
+AGREEMENT_KEY = "municipality_code, organisation_id, housing_type"
+VACANCY_ROW = (
+    "dwelling_id, lease_id, organisation_id, municipality_code, housing_type, vacant_from, "
+    "agreement_id, number, municipal, recorded_at"
 )
+COUNT_ROW = "id, counted"
+OFFER_ROW = (
+    "id, source, agreement_id, dwelling_id, lease_id, organisation_id, municipality_code, "
+    "status, received_on, answer_due, available_from, monthly_rent"
+)
+LOG_ROW = "case_kind, case_id, action, detail"
 
-
-def _json_rows(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> str:
-    """The rows as one JSON array for ``jsonb_to_recordset`` (one parameter whatever the batch
-    size; decimals, dates and timestamps as their ISO text, which PostgreSQL casts back)."""
-    return json.dumps([{name: row[name] for name in names} for row in rows], default=str)
-
-
-@cache
-def _json_insert(table_name: str, names: tuple[str, ...]) -> Any:
-    """``INSERT INTO table (names) SELECT … FROM jsonb_to_recordset(:rows)`` with each column's
-    PostgreSQL type (built once per table and column set)."""
-    table = Base.metadata.tables[table_name]
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    definitions = ", ".join(f"{n} {table.c[n].type.compile(dialect=dialect)}" for n in names)
-    columns = ", ".join(table.c[n].name for n in names)  # only the table's own columns
-    return text(
-        f"INSERT INTO {table.name} ({columns}) SELECT {columns} "  # noqa: S608 - names from metadata
-        f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS t({definitions})"
-    )
-
-
-_UPSERT_DWELLINGS = text(
+# 1. the dwellings' vacancy facts and the rents (newer wins), and which of the batch's leases
+#    already have their vacancy (those are not counted again). The SELECT sees the snapshot
+#    from before the two upserts, which do not touch ``vacancies``.
+_VACANCY_FACTS = text(
     """
-INSERT INTO dwellings AS held (id, department_id, organisation_id, municipality_code,
-    housing_type, lease_id, vacant, monthly_rent, vacancy_recorded_at)
-SELECT id, department_id, organisation_id, municipality_code, housing_type, lease_id, vacant,
-    monthly_rent, vacancy_recorded_at
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS t(id text, department_id text,
-    organisation_id text, municipality_code text, housing_type text, lease_id text,
-    vacant boolean, monthly_rent numeric, vacancy_recorded_at timestamptz)
-ON CONFLICT (id) DO UPDATE SET department_id = EXCLUDED.department_id,
-    organisation_id = EXCLUDED.organisation_id, municipality_code = EXCLUDED.municipality_code,
-    housing_type = EXCLUDED.housing_type, lease_id = EXCLUDED.lease_id,
-    vacant = EXCLUDED.vacant, monthly_rent = EXCLUDED.monthly_rent,
-    vacancy_recorded_at = EXCLUDED.vacancy_recorded_at, updated_at = now()
-WHERE held.vacancy_recorded_at < EXCLUDED.vacancy_recorded_at
+WITH dwelling_rows AS (
+  INSERT INTO dwellings AS held (id, department_id, organisation_id, municipality_code,
+      housing_type, lease_id, vacant, monthly_rent, vacancy_recorded_at)
+  SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, CAST(r->>6 AS boolean),
+      CAST(r->>7 AS numeric), CAST(r->>8 AS timestamptz)
+  FROM jsonb_array_elements(CAST(:dwellings AS jsonb)) AS t(r)
+  ON CONFLICT (id) DO UPDATE SET department_id = EXCLUDED.department_id,
+      organisation_id = EXCLUDED.organisation_id, municipality_code = EXCLUDED.municipality_code,
+      housing_type = EXCLUDED.housing_type, lease_id = EXCLUDED.lease_id,
+      vacant = EXCLUDED.vacant, monthly_rent = EXCLUDED.monthly_rent,
+      vacancy_recorded_at = EXCLUDED.vacancy_recorded_at, updated_at = now()
+  WHERE held.vacancy_recorded_at < EXCLUDED.vacancy_recorded_at
+), rent_rows AS (
+  INSERT INTO rents AS held (dwelling_id, from_day, monthly_rent, recorded_at)
+  SELECT r->>0, CAST(r->>1 AS date), CAST(r->>2 AS numeric), CAST(r->>3 AS timestamptz)
+  FROM jsonb_array_elements(CAST(:rents AS jsonb)) AS t(r)
+  ON CONFLICT (dwelling_id, from_day) DO UPDATE SET monthly_rent = EXCLUDED.monthly_rent,
+      recorded_at = EXCLUDED.recorded_at
+  WHERE held.recorded_at < EXCLUDED.recorded_at
+)
+SELECT v.dwelling_id, v.lease_id
+FROM vacancies AS v
+JOIN jsonb_array_elements(CAST(:leases AS jsonb)) AS t(r)
+  ON v.dwelling_id = t.r->>0 AND v.lease_id = t.r->>1
 """
 )
-_RECORD_RENTS = text(
+# 2. the agreements that may count the batch's new vacancies, row-locked in id order (so two
+#    partitions' batches never deadlock on each other) and read after the lock: ``counted`` is
+#    then the number of vacancies counted so far, and stays so until this transaction ends.
+_LOCK_AGREEMENTS = text(
     """
-INSERT INTO rents AS held (dwelling_id, from_day, monthly_rent, recorded_at)
-SELECT dwelling_id, from_day, monthly_rent, recorded_at
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS t(dwelling_id text, from_day date,
-    monthly_rent numeric, recorded_at timestamptz)
-ON CONFLICT (dwelling_id, from_day) DO UPDATE SET monthly_rent = EXCLUDED.monthly_rent,
-    recorded_at = EXCLUDED.recorded_at
-WHERE held.recorded_at < EXCLUDED.recorded_at
+SELECT a.id, a.municipality_code, a.organisation_id, a.kind, a.housing_type, a.share,
+    a.dwelling_ids, a.valid_from, a.valid_to, a.organisation_consent, a.counted, a.created_at
+FROM agreements AS a
+WHERE (a.municipality_code, a.organisation_id, a.housing_type) IN (
+  SELECT t.r->>0, t.r->>1, t.r->>2 FROM jsonb_array_elements(CAST(:keys AS jsonb)) AS t(r))
+ORDER BY a.id
+FOR UPDATE OF a
 """
 )
-_ADD_VACANCIES = text(
+# 3. the new vacancies with their decisions, the agreements' new counts, the offers (joined to
+#    their vacancy's id), their case-log lines and outbox events (in the batch's order), one
+#    statement. A vacancy that another transaction stored meanwhile is not inserted, and the
+#    caller sees fewer vacancies than it decided on.
+_OPEN_VACANCIES = text(
     """
-INSERT INTO vacancies (dwelling_id, lease_id, organisation_id, municipality_code, housing_type,
-    vacant_from, municipal, recorded_at)
-SELECT dwelling_id, lease_id, organisation_id, municipality_code, housing_type, vacant_from,
-    municipal, recorded_at
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS t(dwelling_id text, lease_id text,
-    organisation_id text, municipality_code text, housing_type text, vacant_from date,
-    municipal boolean, recorded_at timestamptz)
-ON CONFLICT (dwelling_id, lease_id) DO NOTHING
-RETURNING id, dwelling_id, lease_id
+WITH new_vacancies AS (
+  INSERT INTO vacancies (dwelling_id, lease_id, organisation_id, municipality_code,
+      housing_type, vacant_from, agreement_id, number, municipal, recorded_at)
+  SELECT r->>0, r->>1, r->>2, r->>3, r->>4, CAST(r->>5 AS date), r->>6, CAST(r->>7 AS int),
+      CAST(r->>8 AS boolean), CAST(r->>9 AS timestamptz)
+  FROM jsonb_array_elements(CAST(:vacancies AS jsonb)) WITH ORDINALITY AS t(r, n)
+  ORDER BY t.n
+  ON CONFLICT (dwelling_id, lease_id) DO NOTHING
+  RETURNING id, dwelling_id, lease_id
+), counts AS (
+  UPDATE agreements AS a SET counted = CAST(t.r->>1 AS int)
+  FROM jsonb_array_elements(CAST(:counts AS jsonb)) AS t(r)
+  WHERE a.id = t.r->>0
+  RETURNING a.id
+), new_offers AS (
+  INSERT INTO offers (id, source, agreement_id, vacancy_id, dwelling_id, organisation_id,
+      municipality_code, status, is_repeat, received_on, answer_due, available_from,
+      monthly_rent, version)
+  SELECT t.r->>0, t.r->>1, t.r->>2, v.id, t.r->>3, t.r->>5, t.r->>6, t.r->>7, false,
+      CAST(t.r->>8 AS date), CAST(t.r->>9 AS date), CAST(t.r->>10 AS date),
+      CAST(t.r->>11 AS numeric), 1
+  FROM jsonb_array_elements(CAST(:offers AS jsonb)) AS t(r)
+  JOIN new_vacancies AS v ON v.dwelling_id = t.r->>3 AND v.lease_id = t.r->>4
+  RETURNING offers.id
+), log_lines AS (
+  INSERT INTO case_log (case_kind, case_id, action, detail)
+  SELECT t.r->>0, t.r->>1, t.r->>2, t.r->>3
+  FROM jsonb_array_elements(CAST(:logs AS jsonb)) WITH ORDINALITY AS t(r, n)
+  ORDER BY t.n
+  RETURNING case_log.id
+), events AS (
+  INSERT INTO outbox (event_id, topic, key, event_type, envelope)
+  SELECT CAST(t.r->>'id' AS uuid), t.r->>'topic', t.r->>'subject', t.r->>'type', t.r
+  FROM jsonb_array_elements(CAST(:events AS jsonb)) WITH ORDINALITY AS t(r, n)
+  ORDER BY t.n
+  RETURNING outbox.id
+)
+SELECT (SELECT count(*) FROM new_vacancies) AS vacancies,
+    (SELECT count(*) FROM counts) AS counts,
+    (SELECT count(*) FROM new_offers) AS offers,
+    (SELECT count(*) FROM log_lines) AS logs,
+    (SELECT count(*) FROM events) AS events
 """
 )
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 class Repository:
@@ -140,98 +171,55 @@ class Repository:
         ).returning(DwellingRow.id)
         return (await self.session.execute(statement)).first() is not None
 
-    async def upsert_dwellings(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Each dwelling's vacancy facts where newer than held (one row per dwelling); arrays
-        through ``unnest``, so the statement is the same whatever the batch size."""
-        if not rows:
-            return
-        await self.session.execute(_UPSERT_DWELLINGS, {"rows": _json_rows(rows, _DWELLING_COLUMNS)})
-
-    async def record_rents(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Rents from a day on, where newer than held (one row per dwelling and day)."""
-        if not rows:
-            return
-        await self.session.execute(_RECORD_RENTS, {"rows": _json_rows(rows, _RENT_COLUMNS)})
-
-    async def add_vacancies(self, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
-        """The ids of the vacancies not seen before, by (dwelling, lease)."""
-        if not rows:
-            return {}
+    async def apply_vacancy_facts(
+        self,
+        dwellings: Sequence[Sequence[Any]],
+        rents: Sequence[Sequence[Any]],
+        leases: Sequence[tuple[str, str]],
+    ) -> set[tuple[str, str]]:
+        """Store the dwellings' vacancy facts and rents where newer than held (``DWELLING_ROW``
+        per dwelling, ``RENT_ROW`` per dwelling and day); the (dwelling, lease) pairs of
+        ``leases`` whose vacancy is already stored."""
         result = await self.session.execute(
-            _ADD_VACANCIES, {"rows": _json_rows(rows, _VACANCY_COLUMNS)}
+            _VACANCY_FACTS,
+            {"dwellings": _ENCODE(dwellings), "rents": _ENCODE(rents), "leases": _ENCODE(leases)},
         )
-        return {(row.dwelling_id, row.lease_id): int(row.id) for row in result.all()}
+        return {(row[0], row[1]) for row in result.all()}
 
-    async def agreements_for_keys(
-        self, keys: set[tuple[str, str, str]]
-    ) -> dict[tuple[str, str, str], list[AgreementRow]]:
-        """Agreements by (municipality, organisation, housing type), oldest first."""
-        found: dict[tuple[str, str, str], list[AgreementRow]] = {key: [] for key in keys}
+    async def lock_agreements(self, keys: Sequence[tuple[str, str, str]]) -> list[Row[Any]]:
+        """The agreements of these ``AGREEMENT_KEY`` keys as plain rows, locked until the
+        transaction ends; in id order."""
         if not keys:
-            return found
-        result = await self.session.scalars(
-            select(AgreementRow)
-            .where(
-                tuple_(
-                    AgreementRow.municipality_code,
-                    AgreementRow.organisation_id,
-                    AgreementRow.housing_type,
-                ).in_(sorted(keys))
-            )
-            .order_by(AgreementRow.created_at, AgreementRow.id)
-        )
-        for row in result.all():
-            found[(row.municipality_code, row.organisation_id, row.housing_type)].append(row)
-        return found
+            return []
+        return list((await self.session.execute(_LOCK_AGREEMENTS, {"keys": _ENCODE(keys)})).all())
 
-    async def count_vacancies(self, increments: dict[str, int]) -> dict[str, int]:
-        """Count vacancies under agreements (row-locked); each agreement's new count."""
-        if not increments:
-            return {}
-        ids = sorted(increments)
-        # Lock in id order first, so two partitions' batches never deadlock on each other.
-        await self.session.execute(
-            text("SELECT id FROM agreements WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"),
-            {"ids": ids},
-        )
+    async def open_vacancies(
+        self,
+        vacancies: Sequence[Sequence[Any]],
+        counts: Sequence[Sequence[Any]],
+        offers: Sequence[Sequence[Any]],
+        logs: Sequence[Sequence[str]],
+        events: Sequence[dict[str, Any]],
+    ) -> int:
+        """Insert the new vacancies (``VACANCY_ROW``, with their decisions), set the agreements'
+        counts (``COUNT_ROW``), insert the offers (``OFFER_ROW``), their case-log lines
+        (``LOG_ROW``) and outbox events (``Envelope.to_structured``) in one statement, and
+        wake the relay; the number of vacancies inserted (fewer than given if another
+        transaction stored one of them meanwhile)."""
         result = await self.session.execute(
-            text(
-                "UPDATE agreements AS a SET counted = a.counted + v.k "
-                "FROM unnest(CAST(:ids AS text[]), CAST(:ks AS int[])) AS v(id, k) "
-                "WHERE a.id = v.id RETURNING a.id, a.counted"
-            ),
-            {"ids": ids, "ks": [increments[i] for i in ids]},
-        )
-        return {row.id: int(row.counted) for row in result.all()}
-
-    async def set_vacancy_decisions(
-        self, decisions: Sequence[tuple[int, str, int | None, bool]]
-    ) -> None:
-        if not decisions:
-            return
-        await self.session.execute(
-            text(
-                "UPDATE vacancies AS t SET agreement_id = v.agreement_id, number = v.number, "
-                "municipal = v.municipal FROM unnest(CAST(:ids AS bigint[]), "
-                "CAST(:agreements AS text[]), CAST(:numbers AS int[]), "
-                "CAST(:municipal AS boolean[])) AS v(id, agreement_id, number, municipal) "
-                "WHERE t.id = v.id"
-            ),
+            _OPEN_VACANCIES,
             {
-                "ids": [d[0] for d in decisions],
-                "agreements": [d[1] for d in decisions],
-                "numbers": [d[2] for d in decisions],
-                "municipal": [d[3] for d in decisions],
+                "vacancies": _ENCODE(vacancies),
+                "counts": _ENCODE(counts),
+                "offers": _ENCODE(offers),
+                "logs": _ENCODE(logs),
+                "events": _ENCODE(events),
             },
         )
-
-    async def insert_rows(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-        """Plain rows (all with the same keys) in one statement and one JSON parameter."""
-        if rows:
-            names = tuple(rows[0])
-            await self.session.execute(
-                _json_insert(table.__table__.name, names), {"rows": _json_rows(rows, names)}
-            )
+        inserted = int(result.one().vacancies)
+        if events:
+            await self.session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        return inserted
 
     async def dwelling(self, dwelling_id: str) -> DwellingRow | None:
         return await self.session.get(DwellingRow, dwelling_id)

@@ -45,10 +45,12 @@ async def handle_dwellings(session: AsyncSession, envelope: Envelope) -> None:
 
 async def handle_dwellings_batch(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
     """A fetched batch: vacancy events set-wise, in order; anything else one by one."""
-    if all(e.type == DwellingVacancyChangedV1.event_type for e in envelopes):
-        await register_facts.apply_vacancies(
-            session, [DwellingVacancyChangedV1.from_envelope(e) for e in envelopes]
-        )
+    kind, version = DwellingVacancyChangedV1.event_type, DwellingVacancyChangedV1.schema_version
+    if all(e.type == kind and e.schema_version == version for e in envelopes):
+        # the contract's own validation (what from_envelope ends in), without looking the
+        # contract up again per event
+        validate = DwellingVacancyChangedV1.model_validate
+        await register_facts.apply_vacancies(session, [validate(e.data) for e in envelopes])
         return
     for envelope in envelopes:
         await handle_dwellings(session, envelope)

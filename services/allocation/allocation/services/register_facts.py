@@ -13,15 +13,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from allocation.db.models import (
     AgreementRow,
-    CaseLogRow,
     DepartmentRow,
     OfferRow,
     OrganisationRow,
@@ -62,194 +63,339 @@ async def apply_department(session: AsyncSession, event: DepartmentUpsertedV1) -
     await projection.apply_department(session, DepartmentRow, event)
 
 
-def terms_of(row: AgreementRow) -> AgreementTerms:
-    return AgreementTerms(
-        kind=AgreementKind(row.kind),
-        housing_type=CountedHousingType(row.housing_type),
-        valid_from=row.valid_from,
-        valid_to=row.valid_to,
-        share=parse_share(row.share) if row.share else None,
-        dwelling_ids=frozenset(row.dwelling_ids or ()),
-        organisation_consent=row.organisation_consent,
+def terms_of(row: AgreementRow | Row[Any]) -> AgreementTerms:
+    return _terms(
+        row.kind,
+        row.housing_type,
+        row.valid_from,
+        row.valid_to,
+        row.share,
+        tuple(row.dwelling_ids or ()),
+        row.organisation_consent,
     )
+
+
+@lru_cache(maxsize=4096)
+def _terms(
+    kind: str,
+    housing_type: str,
+    valid_from: date,
+    valid_to: date | None,
+    share: str | None,
+    dwelling_ids: tuple[str, ...],
+    organisation_consent: bool,
+) -> AgreementTerms:
+    """The terms of an agreement's stored values (immutable, so the same values share one; a
+    batch of vacancies meets the same agreements again and again)."""
+    return AgreementTerms(
+        kind=AgreementKind(kind),
+        housing_type=CountedHousingType(housing_type),
+        valid_from=valid_from,
+        valid_to=valid_to,
+        share=parse_share(share) if share else None,
+        dwelling_ids=frozenset(dwelling_ids),
+        organisation_consent=organisation_consent,
+    )
+
+
+_ONE_DAY = timedelta(days=1)
 
 
 def vacant_from(event: DwellingVacancyChangedV1) -> date:
     """The first day the dwelling is vacant: the day after the lease ends, or the day the
     register recorded the vacancy when the lease has no end date yet."""
     if event.lease_end_date is not None:
-        return event.lease_end_date + timedelta(days=1)
+        return event.lease_end_date + _ONE_DAY
     return danish_date(event.recorded_at)
 
 
 async def apply_vacancy_changed(session: AsyncSession, event: DwellingVacancyChangedV1) -> None:
-    await apply_vacancies(session, [event])
+    """One vacancy event (a retry, a redrive, the embedded run, a batch that failed): the
+    reference that :func:`apply_vacancies` must match row for row."""
+    repo = Repository(session)
+    vacant = event.vacancy_loss_flag or event.vacant_soon_flag
+    await repo.upsert_dwelling(
+        {
+            "id": event.dwelling_id,
+            "department_id": event.department_id,
+            "organisation_id": event.organisation_id,
+            "municipality_code": event.municipality_code,
+            "housing_type": event.housing_type.value,
+            "lease_id": event.lease_id,
+            "vacant": vacant,
+            "monthly_rent": event.monthly_rent,
+            "vacancy_recorded_at": event.recorded_at,
+        }
+    )
+    await repo.record_rent(
+        event.dwelling_id, danish_date(event.recorded_at), event.monthly_rent, event.recorded_at
+    )
+    if not vacant:
+        return
+    starts = vacant_from(event)
+    vacancy_id = await repo.add_vacancy(
+        {
+            "dwelling_id": event.dwelling_id,
+            "lease_id": event.lease_id,
+            "organisation_id": event.organisation_id,
+            "municipality_code": event.municipality_code,
+            "housing_type": event.housing_type.value,
+            "vacant_from": starts,
+            "municipal": False,
+            "recorded_at": event.recorded_at,
+        }
+    )
+    if vacancy_id is None:
+        return  # this lease's vacancy was counted before
+    agreements = await repo.agreements_for(
+        event.municipality_code, event.organisation_id, event.housing_type.value
+    )
+    chosen = _choose_agreement(
+        [(row, terms_of(row)) for row in agreements],
+        event.dwelling_id,
+        event.housing_type.value,
+        starts,
+    )
+    if chosen is None:
+        return
+    row, terms = chosen
+    number: int | None = None
+    if terms.kind is AgreementKind.QUOTA:
+        assert terms.share is not None
+        number = await repo.count_vacancy(row.id)
+        municipal = is_municipal_turn(terms.share, number)
+    else:
+        municipal = True
+    await repo.set_vacancy_decision(vacancy_id, row.id, number, municipal)
+    if not municipal:
+        return
+    received = danish_date(event.recorded_at)
+    offer = OfferRow(
+        id=new_id("off"),
+        source=OfferSource.SOCIAL.value,
+        agreement_id=row.id,
+        vacancy_id=vacancy_id,
+        dwelling_id=event.dwelling_id,
+        organisation_id=event.organisation_id,
+        municipality_code=event.municipality_code,
+        status=OfferStatus.OPEN.value,
+        is_repeat=False,
+        received_on=received,
+        answer_due=answer_due(received),
+        available_from=starts,
+        monthly_rent=event.monthly_rent,
+        version=1,
+    )
+    await repo.add(offer)
+    await repo.log(
+        "offer",
+        offer.id,
+        "opened",
+        None,
+        _opened_detail(offer.dwelling_id, starts, offer.answer_due, row.id, number),
+    )
+    await write_outbox(session, [outgoing.offer_opened(offer, now())])
 
 
-def _newest(rows: dict[Any, dict[str, Any]], key: Any, values: dict[str, Any], guard: str) -> None:
-    """Keep, per key, the values with the newest guard (the first of equals), as applying the
-    events one by one with a "newer wins" upsert would leave it."""
-    held = rows.get(key)
-    if held is None or values[guard] > held[guard]:
-        rows[key] = values
+def _opened_detail(
+    dwelling_id: str, available_from: date, answer_due: date, agreement_id: str, number: int | None
+) -> str:
+    where = f"vacancy no. {number}" if number is not None else "a listed dwelling"
+    return (
+        f"Dwelling {dwelling_id} vacant from {available_from}: {where} under agreement "
+        f"{agreement_id}; answer due {answer_due}."
+    )
+
+
+class ConcurrentVacancyError(RuntimeError):
+    """Another transaction stored one of the batch's vacancies between the check and the
+    insert: the batch is rolled back and applied event by event."""
+
+
+@dataclass(slots=True)
+class _NewVacancy:
+    """The first event of a lease that became vacant in a batch, and what was decided."""
+
+    event: DwellingVacancyChangedV1
+    recorded: str  # recorded_at, ISO
+    starts: date
+    agreement_id: str | None = None
+    number: int | None = None
+    municipal: bool = False
+
+    def row(self) -> list[Any]:  # the order of repositories' VACANCY_ROW
+        e = self.event
+        return [
+            e.dwelling_id,
+            e.lease_id,
+            e.organisation_id,
+            e.municipality_code,
+            e.housing_type.value,
+            self.starts.isoformat(),
+            self.agreement_id,
+            self.number,
+            self.municipal,
+            self.recorded,
+        ]
 
 
 async def apply_vacancies(
     session: AsyncSession, events: Sequence[DwellingVacancyChangedV1]
 ) -> None:
-    """Apply vacancy events in order, set-wise (a fetched batch in a few statements); the
-    database ends exactly as after applying them one by one."""
+    """A fetched batch of vacancy events, in order, in three statements: the database ends
+    exactly as after :func:`apply_vacancy_changed` on each in turn (tested).
+
+    1. dwellings and rents (the newest per row; the first of equals, as the guarded upserts
+       one by one leave it) stored, and which leases' vacancies are already held (a
+       redelivered or repeated lease is not counted again);
+    2. the agreements of the new vacancies read and row-locked (in id order): their
+       ``counted`` is then final for this transaction, so the n-th vacancy of a quota
+       agreement in the batch is number ``counted + n`` whatever other partitions do;
+    3. the decisions (``domain.quota``) made here, then the vacancies, the counts, the offers,
+       their log lines and outbox events written by one statement. If a vacancy was stored by
+       another transaction after step 1, the batch raises and is applied event by event.
+
+    Rows travel as JSON arrays of plain values (``repositories``' ``*_ROW`` orders)."""
     repo = Repository(session)
-    dwellings: dict[str, dict[str, Any]] = {}
-    rents: dict[tuple[str, date], dict[str, Any]] = {}
-    vacancies: dict[tuple[str, str], dict[str, Any]] = {}  # in the events' order
-    rent_of: dict[tuple[str, str], Decimal] = {}
+    dwellings: dict[str, list[Any]] = {}
+    dwelling_at: dict[str, datetime] = {}
+    rents: dict[tuple[str, date], list[Any]] = {}
+    rent_at: dict[tuple[str, date], datetime] = {}
+    vacancies: dict[tuple[str, str], _NewVacancy] = {}
     for event in events:
         vacant = event.vacancy_loss_flag or event.vacant_soon_flag
-        _newest(
-            dwellings,
-            event.dwelling_id,
-            {
-                "id": event.dwelling_id,
-                "department_id": event.department_id,
-                "organisation_id": event.organisation_id,
-                "municipality_code": event.municipality_code,
-                "housing_type": event.housing_type.value,
-                "lease_id": event.lease_id,
-                "vacant": vacant,
-                "monthly_rent": event.monthly_rent,
-                "vacancy_recorded_at": event.recorded_at,
-            },
-            "vacancy_recorded_at",
-        )
-        day = danish_date(event.recorded_at)
-        _newest(
-            rents,
-            (event.dwelling_id, day),
-            {
-                "dwelling_id": event.dwelling_id,
-                "from_day": day,
-                "monthly_rent": event.monthly_rent,
-                "recorded_at": event.recorded_at,
-            },
-            "recorded_at",
-        )
-        if vacant:
-            rent_of.setdefault((event.dwelling_id, event.lease_id), event.monthly_rent)
-            vacancies.setdefault(
-                (event.dwelling_id, event.lease_id),
-                {
-                    "dwelling_id": event.dwelling_id,
-                    "lease_id": event.lease_id,
-                    "organisation_id": event.organisation_id,
-                    "municipality_code": event.municipality_code,
-                    "housing_type": event.housing_type.value,
-                    "vacant_from": vacant_from(event),
-                    "municipal": False,
-                    "recorded_at": event.recorded_at,
-                },
-            )
-    await repo.upsert_dwellings(list(dwellings.values()))
-    await repo.record_rents(list(rents.values()))
-    new_ids = await repo.add_vacancies(list(vacancies.values()))
-    if not new_ids:
-        return
-    fresh = [(new_ids[key], values) for key, values in vacancies.items() if key in new_ids]
-    agreements = await repo.agreements_for_keys(
-        {(v["municipality_code"], v["organisation_id"], v["housing_type"]) for _, v in fresh}
+        at = event.recorded_at
+        recorded = at.isoformat()
+        rent = str(event.monthly_rent)
+        dwelling = event.dwelling_id
+        held = dwelling_at.get(dwelling)
+        if held is None or at > held:
+            dwelling_at[dwelling] = at
+            dwellings[dwelling] = [
+                dwelling,
+                event.department_id,
+                event.organisation_id,
+                event.municipality_code,
+                event.housing_type.value,
+                event.lease_id,
+                vacant,
+                rent,
+                recorded,
+            ]
+        day = danish_date(at)
+        held = rent_at.get((dwelling, day))
+        if held is None or at > held:
+            rent_at[(dwelling, day)] = at
+            rents[(dwelling, day)] = [dwelling, day.isoformat(), rent, recorded]
+        if vacant and (dwelling, event.lease_id) not in vacancies:
+            vacancies[(dwelling, event.lease_id)] = _NewVacancy(event, recorded, vacant_from(event))
+    known = await repo.apply_vacancy_facts(
+        list(dwellings.values()), list(rents.values()), list(vacancies)
     )
-    terms = {row.id: terms_of(row) for rows in agreements.values() for row in rows}
-    chosen: list[tuple[int, dict[str, Any], AgreementRow, int | None]] = []
-    ordinal: dict[str, int] = {}
-    for vacancy_id, values in fresh:
-        key = (values["municipality_code"], values["organisation_id"], values["housing_type"])
-        agreement = _choose_agreement(
-            agreements[key],
-            terms,
-            values["dwelling_id"],
-            values["housing_type"],
-            values["vacant_from"],
-        )
-        if agreement is None:
-            continue
-        k: int | None = None
-        if agreement.kind == AgreementKind.QUOTA.value:
-            k = ordinal[agreement.id] = ordinal.get(agreement.id, 0) + 1
-        chosen.append((vacancy_id, values, agreement, k))
-    counted = await repo.count_vacancies(ordinal)
-    decisions: list[tuple[int, str, int | None, bool]] = []
-    offers: list[dict[str, Any]] = []
-    logs: list[dict[str, Any]] = []
-    envelopes = []
-    at = now()
-    for vacancy_id, values, agreement, k in chosen:
-        number: int | None = None
-        if k is not None:
-            share = terms[agreement.id].share
-            assert share is not None
-            number = counted[agreement.id] - ordinal[agreement.id] + k
-            municipal = is_municipal_turn(share, number)
-        else:
-            municipal = True
-        decisions.append((vacancy_id, agreement.id, number, municipal))
-        if not municipal:
-            continue
-        received = danish_date(values["recorded_at"])
-        offer = {
-            "id": new_id("off"),
-            "source": OfferSource.SOCIAL.value,
-            "agreement_id": agreement.id,
-            "vacancy_id": vacancy_id,
-            "dwelling_id": values["dwelling_id"],
-            "organisation_id": values["organisation_id"],
-            "municipality_code": values["municipality_code"],
-            "status": OfferStatus.OPEN.value,
-            "is_repeat": False,
-            "received_on": received,
-            "answer_due": answer_due(received),
-            "available_from": values["vacant_from"],
-            "monthly_rent": rent_of[(values["dwelling_id"], values["lease_id"])],
-            "version": 1,
-        }
-        offers.append(offer)
-        where = f"vacancy no. {number}" if number is not None else "a listed dwelling"
-        logs.append(
+    fresh = [vacancy for key, vacancy in vacancies.items() if key not in known]
+    if not fresh:
+        return
+    locked = await repo.lock_agreements(
+        list(
             {
-                "case_kind": "offer",
-                "case_id": offer["id"],
-                "action": "opened",
-                "detail": f"Dwelling {offer['dwelling_id']} vacant from "
-                f"{offer['available_from']}: {where} under agreement {agreement.id}; answer "
-                f"due {offer['answer_due']}.",
+                (v.event.municipality_code, v.event.organisation_id, v.event.housing_type.value)
+                for v in fresh
             }
         )
-        envelopes.append(outgoing.social_offer_opened(offer, at))
-    await repo.set_vacancy_decisions(decisions)
-    if offers:
-        await repo.insert_rows(OfferRow, offers)
-        await repo.insert_rows(CaseLogRow, logs)
-        await write_outbox(session, envelopes)
+    )
+    agreements: dict[tuple[str, str, str], list[tuple[Any, AgreementTerms]]] = {}
+    for row in sorted(locked, key=lambda a: (a.created_at, a.id)):  # as agreements_for
+        key = (row.municipality_code, row.organisation_id, row.housing_type)
+        agreements.setdefault(key, []).append((row, terms_of(row)))
+    counted = {row.id: int(row.counted) for row in locked}
+    offers: list[list[Any]] = []
+    logs: list[list[str]] = []
+    outbox: list[dict[str, Any]] = []
+    opened_at = now()
+    for vacancy in fresh:
+        event = vacancy.event
+        housing_type = event.housing_type.value
+        chosen = _choose_agreement(
+            agreements.get((event.municipality_code, event.organisation_id, housing_type), ()),
+            event.dwelling_id,
+            housing_type,
+            vacancy.starts,
+        )
+        if chosen is None:
+            continue
+        row, terms = chosen
+        if terms.kind is AgreementKind.QUOTA:
+            assert terms.share is not None
+            vacancy.number = counted[row.id] = counted[row.id] + 1
+            vacancy.municipal = is_municipal_turn(terms.share, vacancy.number)
+        else:
+            vacancy.municipal = True
+        vacancy.agreement_id = row.id
+        if not vacancy.municipal:
+            continue
+        received = danish_date(event.recorded_at)
+        due = answer_due(received)
+        offer_id = new_id("off")
+        offers.append(
+            [
+                offer_id,
+                OfferSource.SOCIAL.value,
+                row.id,
+                event.dwelling_id,
+                event.lease_id,
+                event.organisation_id,
+                event.municipality_code,
+                OfferStatus.OPEN.value,
+                received.isoformat(),
+                due.isoformat(),
+                vacancy.starts.isoformat(),
+                str(event.monthly_rent),
+            ]
+        )
+        detail = _opened_detail(event.dwelling_id, vacancy.starts, due, row.id, vacancy.number)
+        logs.append(["offer", offer_id, "opened", detail])
+        outbox.append(
+            outgoing.social_offer_opened(
+                {
+                    "id": offer_id,
+                    "agreement_id": row.id,
+                    "dwelling_id": event.dwelling_id,
+                    "organisation_id": event.organisation_id,
+                    "municipality_code": event.municipality_code,
+                    "available_from": vacancy.starts,
+                    "answer_due": due,
+                },
+                opened_at,
+            ).to_structured()
+        )
+    changed = [[row.id, counted[row.id]] for row in locked if counted[row.id] != row.counted]
+    inserted = await repo.open_vacancies([v.row() for v in fresh], changed, offers, logs, outbox)
+    if inserted != len(fresh):
+        raise ConcurrentVacancyError(
+            f"{len(fresh) - inserted} of the batch's {len(fresh)} new vacancies were stored by "
+            "another transaction meanwhile"
+        )
 
 
 def _choose_agreement(
-    agreements: Sequence[AgreementRow],
-    terms: dict[str, AgreementTerms],
+    agreements: Sequence[tuple[Any, AgreementTerms]],
     dwelling_id: str,
     housing_type: str,
     starts: date,
-) -> AgreementRow | None:
-    """A listed agreement naming the dwelling wins; otherwise the first valid quota."""
-    quota: AgreementRow | None = None
-    for row in agreements:
+) -> tuple[Any, AgreementTerms] | None:
+    """A listed agreement naming the dwelling wins; otherwise the first valid quota (the
+    agreements oldest first)."""
+    quota: tuple[Any, AgreementTerms] | None = None
+    for row, terms in agreements:
         decision = decide_vacancy(
-            terms[row.id], 0, dwelling_id=dwelling_id, housing_type=housing_type, vacant_from=starts
+            terms, 0, dwelling_id=dwelling_id, housing_type=housing_type, vacant_from=starts
         )
         if not decision.counted:
             continue
-        if row.kind == AgreementKind.LISTED.value:
-            return row
+        if terms.kind is AgreementKind.LISTED:
+            return row, terms
         if quota is None:
-            quota = row
+            quota = (row, terms)
     return quota
 
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from common.app import UnitOfWorkDep
+from common.app import ReadUnitOfWorkDep, UnitOfWorkDep
 from common.calendar import danish_date
 from common.paging import Cursor, Limit, Page
 from common.pdf import render_pdf_async
@@ -495,7 +495,7 @@ async def record_payment(
 )
 async def list_applications(
     scope: GrantsScope,
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     status: Status | None = None,
     municipality_code: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,

@@ -9,7 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, and_, false, func, not_, select, true, update
+import psycopg
+from psycopg.rows import namedtuple_row
+from sqlalchemy import ColumnElement, Row, and_, false, func, select, true, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,6 +55,26 @@ LIST_COLUMNS = (
     ApplicationRow.payments_stopped,
 )
 COMMITMENT = "commitment"
+# The case list's page: LIST_COLUMNS, visibility and every filter as parameters (NULL: not
+# filtered). ``flagged``: awaiting the fund (``awaiting``) and sent before ``sent_before`` —
+# the domain's rule, computed by the caller — or (false) not so.
+_PAGE = """
+SELECT id, kind, title, status, organisation_ids, municipality_code, year, requested_amount,
+    reserved_amount, committed_amount, created_at, sent_at, overdue, payments_stopped
+FROM applications
+WHERE (%(organisations)s::text[] IS NULL OR organisation_ids && %(organisations)s::text[])
+  AND (%(scope_municipality)s::text IS NULL OR municipality_code = %(scope_municipality)s)
+  AND (%(status)s::text IS NULL OR status = %(status)s)
+  AND (%(municipality)s::text IS NULL OR municipality_code = %(municipality)s)
+  AND (%(year)s::int IS NULL OR year = %(year)s)
+  AND (%(overdue)s::boolean IS NULL OR overdue = %(overdue)s)
+  AND (%(flagged)s::boolean IS NULL
+       OR (status = ANY(%(awaiting)s::text[]) AND sent_at < %(sent_before)s) = %(flagged)s)
+  AND (%(after_at)s::timestamptz IS NULL
+       OR (created_at, id) < (%(after_at)s::timestamptz, %(after_id)s::text))
+ORDER BY created_at DESC, id DESC
+LIMIT %(limit)s
+"""
 
 
 def visible(scope: Scope) -> ColumnElement[bool]:
@@ -151,35 +173,35 @@ class ApplicationRepository:
         after: tuple[datetime, str] | None,
         limit: int,
         flagged: tuple[bool, frozenset[str], datetime] | None = None,
-    ) -> list[Row[Any]]:
+    ) -> list[Any]:
         """Newest first, keyset on (created_at, id); ``limit + 1`` rows of the list's columns
-        (:data:`LIST_COLUMNS`: no budget, no ORM identity map)."""
-        query = select(*LIST_COLUMNS).where(visible(scope))
-        if status is not None:
-            query = query.where(ApplicationRow.status == status)
-        if municipality_code is not None:
-            query = query.where(ApplicationRow.municipality_code == municipality_code)
-        if year is not None:
-            query = query.where(ApplicationRow.year == year)
-        if overdue is not None:
-            query = query.where(ApplicationRow.overdue.is_(overdue))
-        if flagged is not None:
-            # awaiting the fund and sent before ``sent_before`` (computed by the domain's rule)
-            wanted, awaiting, sent_before = flagged
-            condition = and_(
-                ApplicationRow.status.in_(sorted(awaiting)), ApplicationRow.sent_at < sent_before
-            )
-            query = query.where(condition if wanted else not_(condition))
-        if after is not None:
-            query = query.where(
-                func.row(ApplicationRow.created_at, ApplicationRow.id)
-                < func.row(after[0], after[1])
-            )
-        query = query.order_by(ApplicationRow.created_at.desc(), ApplicationRow.id.desc())
-        # Plain columns: executed on the session's connection (Core), no ORM result processing.
+        (:data:`LIST_COLUMNS`) as plain named tuples. One fixed statement (:data:`_PAGE`) on
+        the session's psycopg connection, every filter a parameter: no SQL is built per
+        request, and psycopg prepares it after a few uses. The visibility is :func:`visible`'s,
+        as parameters: the caller's organisations (any overlap) and municipality."""
+        wanted, awaiting, sent_before = flagged if flagged is not None else (None, (), None)
+        params = {
+            "organisations": None
+            if scope.organisation_ids is None
+            else sorted(scope.organisation_ids),
+            "scope_municipality": scope.municipality_code,
+            "status": status,
+            "municipality": municipality_code,
+            "year": year,
+            "overdue": overdue,
+            "flagged": wanted,
+            "awaiting": sorted(awaiting),
+            "sent_before": sent_before,
+            "after_at": after[0] if after else None,
+            "after_id": after[1] if after else None,
+            "limit": limit + 1,
+        }
         connection = await self.session.connection()
-        rows = (await connection.execute(query.limit(limit + 1))).all()
-        return cast("list[Row[Any]]", list(rows))
+        raw = await connection.get_raw_connection()
+        driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+        async with driver.cursor(row_factory=namedtuple_row) as cursor:
+            await cursor.execute(_PAGE, params)
+            return await cursor.fetchall()
 
     async def all_summaries(self) -> list[Row[Any]]:
         """Every case's list columns, newest first (the fund's pipeline export)."""
