@@ -420,6 +420,11 @@ async def commit(
     response_model=ApplicationOut,
     responses=WRITE,
     summary="Calculate rent support with the fund's rent model, step by step per department",
+    description="The fund's rent model per department against the benchmark calculator's "
+    "comparable group, with the fund's additions and deductions and the minimum support need in "
+    "force for the case's frame year (422 `minimum-need-not-set` when the fund has set none). A "
+    "department below the minimum is not covered: its result carries `refusal_reason` and it is "
+    "listed in `transferred_to_disposition_fund` (transfer it with POST …/transfer).",
 )
 async def calculate_rent_support(
     application_id: ApplicationIdPath, body: RentSupportIn, scope: GrantsScope, uow: UnitOfWorkDep
@@ -429,7 +434,6 @@ async def calculate_rent_support(
         scope,
         application_id,
         year=body.year,
-        minimum_need_per_m2=body.minimum_need_per_m2,
         adjustments=body.adjustments,
     )
     return await _view(uow, scope, application_id)

@@ -136,10 +136,11 @@ PerM2 = Annotated[Decimal, Field(max_digits=10, decimal_places=2, ge=-100000, le
 
 
 class RentSupportIn(In):
-    year: Year = Field(description="The year of the benchmark calculator's figures.")
-    minimum_need_per_m2: Annotated[Decimal, Field(max_digits=10, decimal_places=2, ge=0)] = Field(
-        default=Decimal("25.00"),
-        description="The minimum support need in DKK per m² a year set by the fund.",
+    year: Year = Field(
+        description="The year of the benchmark calculator's figures. The minimum support need "
+        "is the fund's rate in force for the case's frame year (PUT "
+        "/rent-support/minimum-needs/{year}); a department below it is not covered, with a "
+        "refusal reason, and goes to the national disposition fund."
     )
     adjustments: dict[
         Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)],
@@ -150,6 +151,28 @@ class RentSupportIn(In):
         description="Per department: additions (+) or deductions (−) in DKK/m²/year for "
         "renovation_need, accounts, attractiveness, local_competition.",
     )
+
+
+class MinimumNeedIn(In):
+    amount_per_m2: Annotated[Decimal, Field(max_digits=10, decimal_places=2, ge=0)] = Field(
+        description="The minimum support need (minimumsstøttebehov) in DKK per m² a year: a "
+        "department whose excess rent is below it is not covered by rent support."
+    )
+    reference: Text = Field(
+        min_length=1,
+        max_length=500,
+        description="The fund's decision setting the rate (e.g. board meeting and item).",
+    )
+
+
+class MinimumNeedOut(BaseModel):
+    year: int
+    revision: int = Field(description="1 for the first rate of the year, +1 per change.")
+    amount_per_m2: Decimal
+    reference: str
+    set_by: str
+    set_at: datetime
+    in_force: bool = Field(description="The year's newest revision: the rate calculations use.")
 
 
 class DeclarationIn(In):

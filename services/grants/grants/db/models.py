@@ -252,3 +252,20 @@ class HistoryRow(Base):
     action: Mapped[str] = mapped_column(Text, nullable=False)
     detail: Mapped[str] = mapped_column(Text, nullable=False)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class MinimumNeedRow(Base):
+    """The rent model's minimum support need (minimumsstøttebehov) per year, as the fund set it
+    (seed 001: "fastsættes endvidere regler om minimumsstøttebehov" — the fund sets the rule,
+    the guideline publishes no amount). Append-only: each change is a new revision with who set
+    it, when and the fund's reference, so the table is its own audit trail; the highest
+    revision of a year is the rate in force."""
+
+    __tablename__ = "minimum_support_needs"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    amount_per_m2: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False)
+    reference: Mapped[str] = mapped_column(Text, nullable=False)
+    set_by: Mapped[str] = mapped_column(Text, nullable=False)
+    set_at: Mapped[datetime] = _now()

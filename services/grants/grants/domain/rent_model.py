@@ -10,9 +10,14 @@ department's attractiveness and the local competition; the result is the target 
 
 * excess rent per m² = the department's rent − the target rent;
 * a department is covered only when the excess is at least the **minimum support need** per m²
-  (the support funds cannot cover the real need, so a minimum applies); a department that is not
-  covered is transferred to the national disposition fund (landsdispositionsfonden) as an
-  ordinary operating-support case before any final refusal;
+  ("Da huslejestøttemidlerne erfaringsmæssigt ikke kan dække det egentlige behov i ansøgerfeltet
+  fastsættes endvidere regler om minimumsstøttebehov", seed 001, "Huslejemodel"). The guideline
+  says the fund *sets* the minimum; it publishes no amount, so the rate is the fund's, per year,
+  in the table ``minimum_support_needs`` (see :mod:`grants.services.rent_support`), never a
+  default here. A department below it is not covered, with the refusal reason naming both
+  amounts; it is transferred to the national disposition fund (landsdispositionsfonden) as an
+  ordinary operating-support case before any final refusal (a case of its own, see
+  :mod:`grants.services.transfer`);
 * the yearly need = excess per m² × the department's area (dwellings × average dwelling size);
 * the housing organisation contributes **25 %** of it; the rent support is the remaining 75 %;
 * the reduction is spread over the dwellings about **1/3 as a base amount** per dwelling and
@@ -34,7 +39,6 @@ from common.money import format_dkk, to_dkk
 OWN_CONTRIBUTION_SHARE: Final = Decimal("0.25")
 BASE_SHARE: Final = Decimal(1) / Decimal(3)
 AREA_SHARE: Final = Decimal(2) / Decimal(3)
-DEFAULT_MINIMUM_NEED_PER_M2: Final = Decimal("25.00")
 _PER_M2 = Decimal("0.01")
 
 
@@ -83,6 +87,16 @@ class DepartmentResult:
     base_amount_per_dwelling: Decimal
     area_amount_per_m2: Decimal
     transfer_to_disposition_fund: bool
+    refusal_reason: str | None = None  # Danish, when not covered
+
+
+def refusal_reason(excess: Decimal, minimum_need_per_m2: Decimal) -> str:
+    """Why a department is not covered: its excess rent is below the minimum support need."""
+    return (
+        f"Ikke omfattet af huslejestøtte: merlejen på {_m2(excess)} kr./m²/år er under "
+        f"minimumsstøttebehovet på {_m2(minimum_need_per_m2)} kr./m²/år. Afdelingen overføres "
+        "til landsdispositionsfonden som almindelig driftsstøttesag inden evt. endeligt afslag."
+    )
 
 
 def _m2(value: Decimal) -> Decimal:
@@ -141,10 +155,9 @@ def calculate(department: DepartmentInput, minimum_need_per_m2: Decimal) -> Depa
             "Minimumsstøttebehov",
             _m2(minimum_need_per_m2),
             "kr./m²/år",
-            "Omfattet"
+            f"Omfattet: merlejen ({_m2(excess)}) er mindst minimumsstøttebehovet."
             if covered
-            else "Ikke omfattet: merlejen er under minimumsstøttebehovet; afdelingen overføres til "
-            "landsdispositionsfonden som almindelig driftsstøttesag inden evt. endeligt afslag.",
+            else refusal_reason(excess, minimum_need_per_m2),
         )
     )
     area = _m2(d.dwellings * d.average_dwelling_size)
@@ -160,7 +173,16 @@ def calculate(department: DepartmentInput, minimum_need_per_m2: Decimal) -> Depa
     zero = Decimal("0.00")
     if not covered:
         return DepartmentResult(
-            d.department_id, False, tuple(steps), zero, zero, zero, zero, zero, True
+            d.department_id,
+            False,
+            tuple(steps),
+            zero,
+            zero,
+            zero,
+            zero,
+            zero,
+            True,
+            refusal_reason(excess, minimum_need_per_m2),
         )
     need = to_dkk(excess * area)
     own = to_dkk(need * OWN_CONTRIBUTION_SHARE)

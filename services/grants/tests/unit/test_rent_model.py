@@ -55,6 +55,12 @@ class TestRentModel:
         assert result.transfer_to_disposition_fund
         assert result.support == D("0.00")
         assert "landsdispositionsfonden" in result.steps[-2].explanation
+        assert result.refusal_reason == (
+            "Ikke omfattet af huslejestøtte: merlejen på 24.99 kr./m²/år er under "
+            "minimumsstøttebehovet på 25.00 kr./m²/år. Afdelingen overføres til "
+            "landsdispositionsfonden som almindelig driftsstøttesag inden evt. endeligt afslag."
+        )
+        assert result.steps[-2].explanation == result.refusal_reason
 
     def test_exactly_the_minimum_need_is_covered(self) -> None:
         assert calculate(department(rent="825.00"), D("25.00")).covered
