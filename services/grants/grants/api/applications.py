@@ -37,6 +37,7 @@ from grants.api.schemas import (
     CommitmentIn,
     DeclarationIn,
     HistoryOut,
+    OperatingSupportDecisionIn,
     PaymentIn,
     PaymentOut,
     PlanApprovalIn,
@@ -54,7 +55,7 @@ from grants.domain.lifecycle import Status
 from grants.domain.regulation_account import RegulationAccount
 from grants.domain.sending import AttachmentKind
 from grants.services import applications as cases
-from grants.services import decisions, documents, followup, rent_support
+from grants.services import decisions, documents, followup, rent_support, transfer
 
 router = APIRouter(tags=["applications"])
 
@@ -387,6 +388,9 @@ async def prequalify(
     response_model=ApplicationOut,
     responses=WRITE,
     summary="Reject with a reason (final; there is no waiting list)",
+    description="A rent-support case is refused only on the rent model's basis, and only after "
+    "every department it found not covered was transferred to the national disposition fund "
+    "and that operating-support case was decided (409 `transfer-pending` otherwise).",
 )
 async def reject(
     application_id: ApplicationIdPath, body: RejectIn, scope: GrantsScope, uow: UnitOfWorkDep
@@ -435,6 +439,49 @@ async def calculate_rent_support(
         application_id,
         year=body.year,
         adjustments=body.adjustments,
+    )
+    return await _view(uow, scope, application_id)
+
+
+@router.post(
+    "/applications/{application_id}/transfer",
+    response_model=ApplicationOut,
+    status_code=201,
+    responses=WRITE,
+    summary="Transfer a rent-support case's uncovered departments to the national disposition "
+    "fund as an operating-support case (the fund)",
+    description="Seed 001: departments the rent model finds not covered 'overføres til "
+    "viderebehandling i landsdispositionsfonden som almindelige driftsstøttesager inden evt. "
+    "endeligt afslag'. Creates a new case (kind `operating_support`, status `transferred`) for "
+    "the departments of the stored calculation's `transferred_to_disposition_fund` not yet "
+    "transferred, and answers with it (`Location`). 409 for a case that is not rent support or "
+    "not under assessment / prequalified; 422 without a calculation or with nothing left to "
+    "transfer. Publishes `grants.application.transferred`.",
+)
+async def transfer_to_disposition_fund(
+    application_id: ApplicationIdPath, scope: GrantsScope, uow: UnitOfWorkDep, response: Response
+) -> ApplicationOut:
+    case = await transfer.transfer(uow, scope, application_id)
+    response.headers["Location"] = f"/grants/v1/applications/{case.id}"
+    return await _view(uow, scope, case.id)
+
+
+@router.post(
+    "/applications/{application_id}/operating-support-decision",
+    response_model=ApplicationOut,
+    responses=WRITE,
+    summary="Decide an operating-support case in the national disposition fund (the fund)",
+    description="Grants or refuses (final, with a reason) an operating-support case in status "
+    "`transferred`; afterwards the rent-support case it came from may be finally refused.",
+)
+async def decide_operating_support(
+    application_id: ApplicationIdPath,
+    body: OperatingSupportDecisionIn,
+    scope: GrantsScope,
+    uow: UnitOfWorkDep,
+) -> ApplicationOut:
+    await transfer.decide_operating_support(
+        uow, scope, application_id, granted=body.decision == "granted", reason=body.reason
     )
     return await _view(uow, scope, application_id)
 

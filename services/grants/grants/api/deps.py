@@ -21,6 +21,7 @@ from grants.api.schemas import (
     RecommendationOut,
     RegulationAccountOut,
     StatementOut,
+    TransferOut,
 )
 from grants.db.models import ApplicationRow, AttachmentRow
 from grants.domain.deadlines import Statement
@@ -144,6 +145,17 @@ def application_out(view: ApplicationView) -> ApplicationOut:
         review_notes=a.review_notes,
         decided_at=a.decided_at,
         committed_at=a.committed_at,
+        origin_application_id=a.origin_application_id,
+        decision_reason=a.decision_reason,
+        transfers=[
+            TransferOut(
+                application_id=t.id,
+                department_ids=list(t.department_ids),
+                status=t.status,
+                status_label=Status(t.status).label,
+            )
+            for t in view.transfers
+        ],
         age_days=view.age_days,
         past_expected_processing=view.past_expected_processing,
         forms=[

@@ -192,6 +192,13 @@ class RejectIn(In):
     reason: Text = Field(min_length=1, max_length=4000)
 
 
+class OperatingSupportDecisionIn(In):
+    decision: Literal["granted", "refused"] = Field(
+        description="The national disposition fund's decision on the operating-support case."
+    )
+    reason: Text = Field(min_length=1, max_length=4000, description="The decision's reason.")
+
+
 class PlanApprovalIn(In):
     approved_on: WireDate
     reference: Text = Field(min_length=1, max_length=200)
@@ -314,6 +321,13 @@ class PaymentOut(BaseModel):
     recorded_at: datetime
 
 
+class TransferOut(BaseModel):
+    application_id: str
+    department_ids: list[str]
+    status: str
+    status_label: str
+
+
 class ApplicationOut(BaseModel):
     id: str
     kind: str
@@ -345,6 +359,19 @@ class ApplicationOut(BaseModel):
     sent_at: datetime | None
     decided_at: datetime | None
     committed_at: datetime | None
+    origin_application_id: str | None = Field(
+        default=None,
+        description="An operating-support case: the rent-support case its departments were "
+        "transferred from.",
+    )
+    decision_reason: str | None = Field(
+        default=None, description="An operating-support case: the reason of its decision."
+    )
+    transfers: list[TransferOut] = Field(
+        default_factory=list,
+        description="A rent-support case: the operating-support cases its uncovered "
+        "departments were transferred to, with their status.",
+    )
     age_days: int | None = Field(description="Days since the application was sent.")
     past_expected_processing: bool = Field(
         description="Awaiting the fund more than the expected 6 weeks."

@@ -115,6 +115,12 @@ class ApplicationRow(Base):
     plan_approval_reference: Mapped[str | None] = mapped_column(Text)
     review_held_on: Mapped[date | None] = mapped_column(Date)  # the one-year review
     review_notes: Mapped[str | None] = mapped_column(Text)
+    # An operating-support case (kind operating_support): the rent-support case whose
+    # departments were transferred to the national disposition fund, and the decision's reason.
+    origin_application_id: Mapped[str | None] = mapped_column(
+        Text, ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    decision_reason: Mapped[str | None] = mapped_column(Text)
     payments_stopped: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     overdue: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_by: Mapped[str] = mapped_column(Text, nullable=False)

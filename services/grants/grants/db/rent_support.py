@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.db.models import MinimumNeedRow
+from grants.db.models import ApplicationRow, MinimumNeedRow
 
 _LOCK_CLASS = 9101  # advisory-lock namespace of the minimum-need revisions
 
@@ -54,3 +54,13 @@ class MinimumNeedRepository:
         await self.session.flush()
         await self.session.refresh(row)
         return row
+
+
+async def transfers_of(session: AsyncSession, origin_application_id: str) -> list[ApplicationRow]:
+    """The operating-support cases transferred from a rent-support case, oldest first."""
+    rows = await session.scalars(
+        select(ApplicationRow)
+        .where(ApplicationRow.origin_application_id == origin_application_id)
+        .order_by(ApplicationRow.created_at, ApplicationRow.id)
+    )
+    return list(rows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,6 +32,7 @@ from grants.db.models import (
     RecommendationRow,
     StatementRow,
 )
+from grants.db.rent_support import transfers_of
 from grants.db.repositories import ApplicationRepository, MasterDataRepository
 from grants.domain.budget import Budget, budget_problems
 from grants.domain.deadlines import (
@@ -105,6 +106,8 @@ class ApplicationView:
     payments: list[PaymentRow]
     age_days: int | None
     past_expected_processing: bool
+    # a rent-support case: the operating-support cases its uncovered departments went to
+    transfers: list[ApplicationRow] = field(default_factory=list)
 
 
 def _plan_editable(application: ApplicationRow) -> bool:
@@ -588,6 +591,7 @@ async def view_of(repo: ApplicationRepository, application: ApplicationRow) -> A
         payments=await repo.payments_of(application.id),
         age_days=case_age_days(sent_on, today),
         past_expected_processing=past_expected_processing(sent_on, today, status in AWAITING_FUND),
+        transfers=await transfers_of(repo.session, application.id),
     )
 
 

@@ -178,10 +178,12 @@ async def create(
     orgs: tuple[str, ...] = ("o-1",),
     departments: tuple[str, ...] = ("d-1",),
     year: int = YEAR,
+    kind: str = "social_effort",
 ) -> dict[str, Any]:
     response = await client.post(
         f"{API}/applications",
         json={
+            "kind": kind,
             "title": "Boligsocial indsats Søndergården",
             "organisation_ids": list(orgs),
             "department_ids": list(departments),
