@@ -205,6 +205,11 @@ async def declare(
     openapi_extra=FILE_BODY,
     summary="Attach a file; its type is decided by its bytes (PDF; resident data, reporting "
     "form and yearly status also .xlsx)",
+    description="kind=yearly_status with year=Y (after commitment, Y in the commitment period) "
+    "is the year's status on goals, indicators and activities: its first upload marks it "
+    "received (due with the statement, 30 June Y+1 moved to the next Danish working day); a "
+    "later upload replaces the form. Receipt clears the overdue mark and resumes stopped "
+    "payments once no yearly report is overdue.",
 )
 async def add_attachment(
     application_id: ApplicationIdPath,
@@ -503,7 +508,7 @@ async def record_review(
     "/applications/{application_id}/payments/stop",
     response_model=ApplicationOut,
     responses=WRITE,
-    summary="Stop payments while a yearly statement is overdue",
+    summary="Stop payments while a yearly report (statement or status) is overdue",
 )
 async def stop_payments(
     application_id: ApplicationIdPath, body: StopPaymentsIn, scope: GrantsScope, uow: UnitOfWorkDep
@@ -551,7 +556,11 @@ async def list_applications(
     municipality_code: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     overdue: Annotated[
-        bool | None, Query(description="A yearly statement is overdue (true) or not (false).")
+        bool | None,
+        Query(
+            description="A yearly report — the regulation-account statement or the status on "
+            "goals, indicators and activities — is overdue (true) or not (false)."
+        ),
     ] = None,
     past_expected_processing: Annotated[
         bool | None,

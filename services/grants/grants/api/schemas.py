@@ -312,6 +312,17 @@ class StatementOut(BaseModel):
     )
 
 
+class YearlyStatusOut(BaseModel):
+    year: int
+    due_on: date = Field(
+        description="The yearly reporting deadline (30 June of the next year, moved to the next "
+        "Danish working day) — the statement's day."
+    )
+    received_on: date | None = Field(description="The first upload's day (Copenhagen).")
+    attachment_id: str | None = Field(description="The newest uploaded reporting form.")
+    overdue: bool
+
+
 class PaymentOut(BaseModel):
     id: int
     kind: str
@@ -395,6 +406,20 @@ class ApplicationOut(BaseModel):
         description="What the comprehensive plan still lacks (while the plan is made).",
     )
     statements: list[StatementOut] = Field(default_factory=list)
+    yearly_statuses: list[YearlyStatusOut] = Field(
+        default_factory=list,
+        description="Per year of the commitment period, the status on goals, indicators and "
+        "activities (uploaded as attachment kind yearly_status with its year) and its deadline.",
+    )
+    review_due_from: date | None = Field(
+        default=None,
+        description="The one-year review (etårseftersyn) is held when the first statement is "
+        "received, as far as possible: that day, once it has come.",
+    )
+    review_pending: bool = Field(
+        default=False,
+        description="The first statement is received and the one-year review not yet held.",
+    )
     payments: list[PaymentOut] = Field(default_factory=list)
 
 

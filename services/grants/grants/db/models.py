@@ -229,6 +229,12 @@ class StatementRow(Base):
     overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The regulation account as reported (amounts as strings, expenses per budget group).
     account: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # The year's other yearly report: the status on goals, indicators and activities (an
+    # uploaded reporting form, attachment kind yearly_status), due on the same day (migration
+    # 0009): when it was first received, the newest upload, and when it was reported overdue.
+    status_received_on: Mapped[date | None] = mapped_column(Date)
+    status_attachment_id: Mapped[str | None] = mapped_column(Text)
+    status_overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PaymentRow(Base):

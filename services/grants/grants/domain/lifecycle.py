@@ -128,9 +128,10 @@ def payments_transition(
 ) -> bool:
     """Whether payments are stopped after ``action``.
 
-    * stop: only a committed case whose payments run and that has an overdue statement (the
-      guideline: missing reporting *can* stop payments — the fund decides);
-    * resume: only stopped payments, and only once no statement is overdue any more."""
+    * stop: only a committed case whose payments run and that has an overdue yearly report,
+      statement or status (the guideline: missing reporting *can* stop payments — the fund
+      decides);
+    * resume: only stopped payments, and only once no yearly report is overdue any more."""
     if status is not Status.COMMITTED:
         raise TransitionNotAllowedError(
             f"Payments exist only after commitment; the case has status '{status.value}'."
@@ -140,8 +141,8 @@ def payments_transition(
             raise TransitionNotAllowedError("Payments to the case are already stopped.")
         if not overdue_years:
             raise TransitionNotAllowedError(
-                "Payments can be stopped only while a yearly statement "
-                "(reguleringskontoopgørelse) is overdue; none is."
+                "Payments can be stopped only while a yearly report (the regulation-account "
+                "statement or the status on goals, indicators and activities) is overdue; none is."
             )
         return True
     if not stopped:
@@ -149,7 +150,8 @@ def payments_transition(
     if overdue_years:
         years = ", ".join(str(y) for y in overdue_years)
         raise TransitionNotAllowedError(
-            f"Payments resume when every overdue statement is received; still missing: {years}."
+            f"Payments resume when every overdue yearly report (statement and status) is "
+            f"received; still missing for: {years}."
         )
     return False
 

@@ -79,6 +79,7 @@ from grants.services.core import (
     plan_of,
     record,
 )
+from grants.services.followup import receive_status
 from grants.services.roles import APPLICANT_ROLES, MUNICIPALITY_ROLES
 
 
@@ -520,6 +521,9 @@ async def attach(
         {"attachment_id": attachment.id, "kind": kind.value},
         at=at,
     )
+    if kind is AttachmentKind.YEARLY_STATUS:
+        assert year is not None
+        await receive_status(uow, repo, scope, application, year, attachment.id, at)
     return attachment
 
 

@@ -326,7 +326,11 @@ class PaymentsStoppedV1(Contract, _Case):
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "Payments to a § 91a case were stopped."
 
-    overdue_years: list[int] = Field(min_length=1, description="The overdue statements' years.")
+    overdue_years: list[int] = Field(
+        min_length=1,
+        description="The years with an overdue yearly report (the regulation-account statement "
+        "or the status on goals, indicators and activities).",
+    )
     reason: str = Field(min_length=1, max_length=4000, description="The fund's reason.")
     stopped_at: AwareDatetime = Field(description="When payments were stopped.")
 
