@@ -79,6 +79,9 @@ class DepartmentFiguresRow(Base):
     average_dwelling_size: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
     vacancy_share: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))  # %
     move_out_rate: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))  # %
+    # The rent model's comparison narrowed to a similar resident composition, as the calculator
+    # sent it (the event's ``resident_composition``, JSON; null from older events; 0010).
+    resident_composition: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 

@@ -6,7 +6,7 @@ resuming payments, and the payments themselves.
 * The overdue round (a worker job with a clock) finds statements past their deadline and not
   received, marks the case overdue and publishes ``grants.report.overdue`` once per statement;
   the status round does the same for the yearly status on goals, indicators and activities
-  (due the same day, :func:`grants.domain.deadlines.status_due`) with ``grants.status.overdue``.
+  (due the same day, :func:`grants.domain.deadlines.status_due`) with ``grants.report.status_overdue``.
 * The yearly status is received when its reporting form is uploaded (attachment kind
   ``yearly_status`` with its year, :func:`receive_status`).
 * The fund may then stop payments (only while a statement or a status is overdue).
@@ -291,7 +291,7 @@ async def run_overdue_round(database: Database, clock: Clock, batch: int = 200) 
 
 async def run_status_overdue_round(database: Database, clock: Clock, batch: int = 200) -> int:
     """Report each yearly status on goals, indicators and activities that passed its deadline
-    unreceived, once (``grants.status.overdue``). Returns how many."""
+    unreceived, once (``grants.report.status_overdue``). Returns how many."""
     reported = 0
     while True:
         async with UnitOfWork(database) as uow:

@@ -21,7 +21,13 @@ from grants.db.rent_support import MinimumNeedRepository
 from grants.db.repositories import ApplicationRepository, MasterDataRepository
 from grants.domain.errors import MinimumNeedNotSetError
 from grants.domain.lifecycle import Status
-from grants.domain.rent_model import Adjustment, DepartmentInput, DepartmentResult, calculate
+from grants.domain.rent_model import (
+    Adjustment,
+    DepartmentInput,
+    DepartmentResult,
+    Residents,
+    calculate,
+)
 from grants.services.core import load, now, record
 from grants.services.roles import FUND_ROLES
 
@@ -31,10 +37,28 @@ CALCULABLE = frozenset(
 )
 
 
+def residents_of(data: dict[str, Any] | None) -> Residents | None:
+    """The calculator's resident composition as stored from its event (None: none sent)."""
+    if data is None:
+        return None
+
+    def decimal(key: str) -> Decimal | None:
+        value = data.get(key)
+        return None if value is None else Decimal(value)
+
+    return Residents(
+        band_label=data.get("label"),
+        municipal_allocation_share=decimal("municipal_allocation_share"),
+        comparable_rent_per_m2=decimal("comparable_rent_per_m2"),
+        group_size=int(data.get("group_size") or 0),
+        group_label=data.get("group_label"),
+    )
+
+
 def _json(result: DepartmentResult) -> dict[str, Any]:
     data = asdict(result)
     for step in data["steps"]:
-        step["value"] = str(step["value"])
+        step["value"] = None if step["value"] is None else str(step["value"])
     for key in (
         "yearly_need",
         "own_contribution",
@@ -118,6 +142,7 @@ async def calculate_rent_support(
                 dwellings=dwellings,
                 average_dwelling_size=Decimal(found.average_dwelling_size),
                 adjustments=dict(adjustments.get(dep_id, {})),
+                residents=residents_of(found.resident_composition),
             )
         )
     if errors:

@@ -361,7 +361,7 @@ class TestYearlyStatusDeadline:
         assert await run_status_overdue_round(grants_db, clock_at(2025, 6, 30, 10, 0)) == 0
         assert await run_status_overdue_round(grants_db, clock_at(2025, 7, 1, 6, 0)) == 1
         assert await run_status_overdue_round(grants_db, clock_at(2025, 7, 2, 6, 0)) == 0
-        (event,) = outbox(grants_db_url, "grants.status.overdue")
+        (event,) = outbox(grants_db_url, "grants.report.status_overdue")
         assert event["subject"] == app["id"]
         assert event["data"] == {
             "application_id": app["id"],
@@ -396,7 +396,7 @@ class TestYearlyStatusDeadline:
         client, app = await committed_case(grants_client, grants_db, tokens)
         await upload_status(client, tokens, app["id"], 2024)
         assert await run_status_overdue_round(grants_db, clock_at(2026, 7, 1, 6, 0)) == 1
-        (event,) = outbox(grants_db_url, "grants.status.overdue")
+        (event,) = outbox(grants_db_url, "grants.report.status_overdue")
         assert event["data"]["status_year"] == 2025
 
     async def test_the_case_shows_each_years_status_and_its_deadline(

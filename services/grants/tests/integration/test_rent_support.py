@@ -3,7 +3,10 @@ fund calculates the rent model for the case's departments, step by step."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from common.auth import Role
+from common.events.contracts import ResidentComposition
 
 from .support import (
     API,
@@ -68,7 +71,7 @@ class TestRentSupport:
         assert calc["transferred_to_disposition_fund"] == ["d-2"]
         d1, d2 = calc["departments"]
         assert (d1["department_id"], d1["covered"], d1["support"]) == ("d-1", True, "3244500.00")
-        assert [(s["code"], s["value"]) for s in d1["steps"]][6:] == [
+        assert [(s["code"], s["value"]) for s in d1["steps"]][7:] == [
             ("target", "860.00"),
             ("excess", "140.00"),
             ("minimum", "25.00"),
@@ -216,3 +219,62 @@ class TestMinimumNeed:
         assert (
             await client.get(f"{API}/rent-support/minimum-needs", headers=fund(tokens))
         ).json() == []
+
+
+class TestResidentComposition:
+    async def test_the_calculators_band_average_is_the_comparable_department(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        client, app = await sent_case(grants_client, grants_db, tokens)
+        band = ResidentComposition(
+            band="25-",
+            label="25 % eller flere kommunalt anviste genudlejninger",
+            municipal_allocation_share=Decimal("31.2500"),
+            comparable_rent_per_m2=Decimal("900.0000"),
+            group_size=14,
+            group_label="sammenlignelige afdelinger",
+        )
+        await apply(
+            grants_db,
+            key_figures("d-1", "o-1", rent="1000.00", comparable="800.00", residents=band),
+            key_figures("d-2", "o-1", rent="820.00", comparable="800.00"),  # an older producer
+        )
+        stored = sql(
+            grants_db_url,
+            "SELECT department_id, resident_composition FROM department_figures "
+            "ORDER BY department_id",
+        )
+        assert stored == [("d-1", band.model_dump(mode="json")), ("d-2", None)]
+        r = await client.post(
+            f"{API}/applications/{app['id']}/rent-support",
+            json={"year": 2025},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 200, r.text
+        d1, d2 = r.json()["rent_support"]["departments"]
+        steps = {s["code"]: s for s in d1["steps"]}
+        assert [s["code"] for s in d1["steps"]][:3] == [
+            "rent",
+            "resident_composition",
+            "comparable",
+        ]
+        assert (steps["resident_composition"]["value"], steps["resident_composition"]["unit"]) == (
+            "31.3",
+            "%",
+        )
+        assert steps["resident_composition"]["label"] == (
+            "Beboersammensætning (andel kommunalt anviste genudlejninger)"
+        )
+        assert steps["comparable"]["value"] == "900.00"
+        assert steps["comparable"]["explanation"] == (
+            "Gennemsnittet af sammenlignelige afdelinger: samme årgang, art, boligstørrelse og "
+            "region (sammenlignelige afdelinger) og tilsvarende beboersammensætning "
+            "(benchmarkberegnerens sammenligningsgruppe)."
+        )
+        assert (steps["excess"]["value"], d1["support"]) == ("100.00", "2317500.00")
+        other = {s["code"]: s for s in d2["steps"]}
+        assert other["resident_composition"]["value"] is None
+        assert other["comparable"]["value"] == "800.00"
+        # the applicant sees the same steps
+        seen = await client.get(f"{API}/applications/{app['id']}", headers=org(tokens, "o-1"))
+        assert seen.json()["rent_support"]["departments"][0]["steps"] == d1["steps"]

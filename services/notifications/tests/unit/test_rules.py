@@ -132,7 +132,7 @@ class TestRulesTable:
             "grants.payments.resumed",
             "allocation.offer.lapsed",
             "grants.application.transferred",
-            "grants.status.overdue",
+            "grants.report.status_overdue",
         }
 
     def test_a_required_message_ignores_opt_outs_an_optional_one_honours_them(self):

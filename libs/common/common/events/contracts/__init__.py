@@ -79,6 +79,7 @@ from common.events.contracts.benchmarks import (
     FigureValue,
     KeyFigure,
     KeyFiguresUpdatedV1,
+    ResidentComposition,
 )
 from common.events.contracts.catalogue import (
     CATALOGUE,
@@ -177,6 +178,7 @@ __all__ = [
     "PlanApprovedV1",
     "ReminderDueV1",
     "RentChangedV1",
+    "ResidentComposition",
     "SquareMetres",
     "StatementOverdueV1",
     "StatementSubmittedV1",

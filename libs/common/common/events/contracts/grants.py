@@ -290,7 +290,7 @@ class YearlyStatusOverdueV1(Contract, _Case):
     year's end (seed 001, "Årlig indberetning": both the regulation account and the status are
     reported once a year; missing reporting can stop payments)."""
 
-    event_type: ClassVar[str] = "grants.status.overdue"
+    event_type: ClassVar[str] = "grants.report.status_overdue"
     topic: ClassVar[str] = "grants.report.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
