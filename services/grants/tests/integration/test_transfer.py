@@ -4,6 +4,8 @@ rent-support case can be finally refused (seed 001)."""
 
 from __future__ import annotations
 
+from common.testing.documents import pdf_text
+
 from .support import (
     API,
     apply,
@@ -136,6 +138,13 @@ class TestTransfer:
             assert (await client.get(case_url, headers=headers)).status_code == status
         pdf = await client.get(f"{case_url}/pdf", headers=org(tokens, "o-2"))
         assert (pdf.status_code, pdf.content[:5]) == (200, b"%PDF-")
+        text = pdf_text(pdf.content, single_spaced=True)
+        assert "Driftsstøttesag i landsdispositionsfonden" in text
+        assert f"Overført fra ansøgningen om huslejestøtte {app['id']}" in text
+        origin_pdf = await client.get(f"{url}/pdf", headers=fund(tokens))
+        origin_text = pdf_text(origin_pdf.content, single_spaced=True)
+        assert "Overført til landsdispositionsfonden" in origin_text
+        assert case["id"] in origin_text
 
         # not decided yet: still no final refusal
         r = await client.post(
