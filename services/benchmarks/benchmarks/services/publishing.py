@@ -20,7 +20,7 @@ from benchmarks.db.figures import figures_of_departments
 from benchmarks.domain import figures as f
 from benchmarks.events.outgoing import digest, key_figures, key_figures_updated
 from benchmarks.services.benchmarking import Benchmarker
-from benchmarks.services.resident_composition import resident_composition
+from benchmarks.services.resident_composition import BandCache, resident_composition
 from benchmarks.settings import BenchmarksSettings
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
@@ -58,13 +58,14 @@ async def publish_settled(
             held = await db.published_of(session, ids)
             accounts = await db.accounts_revisions_of(session, ids)
             benchmarker = Benchmarker(session, settings)
+            bands: BandCache = {}
             latest = {row.department_id: row for row in rows}  # rows are sorted by year
             for row in rows:
                 await benchmarker.prefetch(latest[row.department_id], settings.history_years)
                 results = await benchmarker.figures(row)
                 figures = key_figures(results)
                 rent = next(r for r in results if r.code == f.RENT_PER_M2)
-                residents = await resident_composition(session, settings, row, rent)
+                residents = await resident_composition(session, settings, row, rent, bands)
                 accounts_revision = accounts.get((row.department_id, row.year))
                 new_digest = digest(
                     row.organisation_id,

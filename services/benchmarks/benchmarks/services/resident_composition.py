@@ -11,6 +11,8 @@ consumer then uses the rent benchmark, and says so).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from benchmarks.db import reading as db
@@ -21,12 +23,17 @@ from benchmarks.domain.groups import LEVELS, resident_band
 from benchmarks.settings import BenchmarksSettings
 from common.events.contracts import ResidentComposition
 
+BandCache = dict[tuple[object, ...], tuple[int, Decimal | None]]
+"""(year, level, the level's criteria values, band) → (count, average): departments of one
+publishing batch sharing a group and a band share one query."""
+
 
 async def resident_composition(
     session: AsyncSession,
     settings: BenchmarksSettings,
     row: DepartmentFiguresRow,
     rent: FigureResult,
+    cache: BandCache | None = None,
 ) -> ResidentComposition:
     share = row.municipal_allocation_share
     band = resident_band(share)
@@ -40,15 +47,26 @@ async def resident_composition(
             group_label=rent.group_label,
         )
     criteria = LEVELS[rent.group_level - 1].criteria
-    count, mean = await db.band_average(
-        session,
-        row,
-        criteria,
-        f.RENT_PER_M2,
-        f.MUNICIPAL_ALLOCATION_SHARE,
-        band.low,
-        band.high,
+    key = (
+        row.year,
+        rent.group_level,
+        tuple(getattr(row, c) for c in criteria),
+        band.code,
     )
+    found = None if cache is None else cache.get(key)
+    if found is None:
+        found = await db.band_average(
+            session,
+            row,
+            criteria,
+            f.RENT_PER_M2,
+            f.MUNICIPAL_ALLOCATION_SHARE,
+            band.low,
+            band.high,
+        )
+        if cache is not None:
+            cache[key] = found
+    count, mean = found
     return ResidentComposition(
         band=band.code,
         label=band.label,
