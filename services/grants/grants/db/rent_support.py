@@ -37,15 +37,20 @@ class MinimumNeedRepository:
     async def add(
         self, year: int, amount_per_m2: Decimal, reference: str, set_by: str
     ) -> MinimumNeedRow:
-        """A new revision of ``year``'s rate; concurrent changes of one year are serialised by a
-        transaction-scoped advisory lock on the year, so each gets its own revision."""
+        """A new revision of ``year``'s rate (unless it repeats the one in force); concurrent
+        changes of one year are serialised by a transaction-scoped advisory lock on the year,
+        so each gets its own revision."""
         await self.session.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, year)))
-        last = await self.session.scalar(
-            select(func.max(MinimumNeedRow.revision)).where(MinimumNeedRow.year == year)
-        )
+        current = await self.current(year)
+        if (
+            current is not None
+            and current.amount_per_m2 == amount_per_m2
+            and current.reference == reference
+        ):
+            return current  # the same rate again: idempotent, no new revision
         row = MinimumNeedRow(
             year=year,
-            revision=(last or 0) + 1,
+            revision=(0 if current is None else current.revision) + 1,
             amount_per_m2=amount_per_m2,
             reference=reference,
             set_by=set_by,

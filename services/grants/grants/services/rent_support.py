@@ -190,11 +190,11 @@ async def set_minimum_need(
 ) -> MinimumNeedRow:
     """The fund sets (or changes) a year's minimum support need; each change is a new revision
     with who, when and the fund's reference (the rate's audit trail). Calculations already
-    stored keep the rate and revision they used."""
+    stored keep the rate and revision they used. PUT is idempotent: the same amount and
+    reference as the revision in force change nothing (no new revision)."""
     scope.require(FUND_ROLES, "set the minimum support need")
-    return await MinimumNeedRepository(uow.session).add(
-        year, amount_per_m2, reference, scope.subject
-    )
+    repo = MinimumNeedRepository(uow.session)
+    return await repo.add(year, amount_per_m2, reference, scope.subject)
 
 
 async def minimum_needs(uow: UnitOfWork, scope: Scope) -> list[MinimumNeedRow]:

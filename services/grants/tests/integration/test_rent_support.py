@@ -189,6 +189,16 @@ class TestMinimumNeed:
             (2026, 1, "10.00", "lbf-caseworker", False),
         ]
 
+    async def test_setting_the_same_rate_again_changes_nothing(self, grants_client, tokens):
+        client = await grants_client()
+        first = await set_rate(client, tokens, "25.00")
+        again = await set_rate(client, tokens, "25.00")
+        assert again == first
+        changed = await set_rate(client, tokens, "30.00")
+        assert (changed["revision"], changed["amount_per_m2"]) == (2, "30.00")
+        rates = (await client.get(f"{API}/rent-support/minimum-needs", headers=fund(tokens))).json()
+        assert [(r["revision"], r["in_force"]) for r in rates] == [(2, True), (1, False)]
+
     async def test_only_the_fund_sets_the_rate_and_hostile_input_is_refused(
         self, grants_client, tokens
     ):

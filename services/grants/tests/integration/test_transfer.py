@@ -18,6 +18,7 @@ from .support import (
     org,
     outbox,
     post,
+    sql,
     to_status,
 )
 
@@ -256,3 +257,19 @@ class TestTransfer:
             f"{url}/rejection", json={"reason": "Nej"}, headers=post(fund(tokens))
         )
         assert r.status_code == 200
+
+    async def test_a_retried_transfer_is_applied_once(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        client, app = await assessed_rent_support_case(grants_client, grants_db, tokens)
+        headers = {**fund(tokens), "Idempotency-Key": "transfer-once"}
+        url = f"{API}/applications/{app['id']}/transfer"
+        first = await client.post(url, headers=headers)
+        again = await client.post(url, headers=headers)
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.json()["id"] == first.json()["id"]
+        assert sql(
+            grants_db_url, "SELECT count(*) FROM applications WHERE kind = 'operating_support'"
+        ) == [(1,)]
+        assert len(outbox(grants_db_url, "grants.application.transferred")) == 1
