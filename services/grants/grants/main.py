@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 from common.events.transport import EventBus
-from grants.api import applications, frames
+from grants.api import applications, frames, rent_support
 from grants.settings import GrantsSettings
 
 TITLE = "Grant cases (§ 91a)"
@@ -16,6 +16,6 @@ def create_app(settings: GrantsSettings | None = None, *, bus: EventBus | None =
         settings or GrantsSettings(),
         title=TITLE,
         description=DESCRIPTION,
-        routers=(applications.router, frames.router),
+        routers=(applications.router, frames.router, rent_support.router),
         bus=bus,
     )

@@ -2,8 +2,9 @@
 
 Run it with ``python -m grants.worker``. Its consumer keeps the read model of the register's
 organisations and departments; its one job is the overdue round (see
-:func:`grants.services.followup.run_overdue_round`): every ``GRANTS_OVERDUE_CHECK_SECONDS`` it
-reports each yearly statement that passed its deadline unreceived, once.
+:func:`grants.services.followup.run_overdue_round` and ``run_status_overdue_round``): every
+``GRANTS_OVERDUE_CHECK_SECONDS`` it reports each yearly statement and each yearly status that
+passed its deadline unreceived, once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from common.settings import ServiceSettings
 from common.worker import PeriodicJob, run_worker
 from grants.events.incoming import consumers
 from grants.services.core import Clock
-from grants.services.followup import run_overdue_round
+from grants.services.followup import run_overdue_round, run_status_overdue_round
 from grants.settings import GrantsSettings
 
 # Handlers of other services' events; each runs as its own consumer group.
@@ -34,7 +35,9 @@ def jobs(
     assert isinstance(settings, GrantsSettings)
 
     async def overdue_round() -> int:
-        return await run_overdue_round(database, clock)
+        return await run_overdue_round(database, clock) + await run_status_overdue_round(
+            database, clock
+        )
 
     return [
         PeriodicJob(

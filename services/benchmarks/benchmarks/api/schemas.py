@@ -14,6 +14,7 @@ from benchmarks.domain.benchmarks import FigureResult
 from benchmarks.domain.groups import CONSTRUCTION_PERIODS, CRITERIA, DWELLING_SIZES, LEVELS, widened
 from benchmarks.services import reading
 from benchmarks.settings import BenchmarksSettings
+from common.events.contracts import ResidentComposition
 
 # --- a department ----------------------------------------------------------------------------
 
@@ -204,6 +205,12 @@ class RentComparison(BaseModel):
         description="difference_per_m2 × average dwelling size: DKK a year for an average "
         "dwelling of the department."
     )
+    resident_composition: ResidentComposition = Field(
+        description="The comparison narrowed to a similar resident composition: the "
+        "department's band by its share of re-lettings made by municipal allocation (the "
+        "register's events carry no other resident data), and the average rent of the "
+        "comparable group's departments in the same band (null below the minimum group size)."
+    )
 
     @classmethod
     def of(cls, found: reading.RentReading) -> RentComparison:
@@ -220,6 +227,7 @@ class RentComparison(BaseModel):
             difference_share=found.difference.share,
             average_dwelling_size=found.row.average_dwelling_size,
             difference_per_dwelling=found.difference.per_dwelling,
+            resident_composition=found.resident_composition,
         )
 
 

@@ -119,3 +119,27 @@ async def latest_year(session: AsyncSession, condition: Condition | None = None)
         select(func.max(Figures.year)).where(true() if condition is None else condition)
     )
     return None if year is None else int(year)
+
+
+async def band_average(
+    session: AsyncSession,
+    row: Figures,
+    criteria: Sequence[str],
+    code: str,
+    band_column: str,
+    low: Decimal | None,
+    high: Decimal | None,
+) -> Average:
+    """(departments with a value, their average) for figure ``code`` among the departments of
+    ``row``'s year sharing its ``criteria`` whose ``band_column`` lies in [low, high)."""
+    value = getattr(Figures, code)
+    banded = getattr(Figures, band_column)
+    condition = and_(Figures.year == row.year, _same_criteria(row, criteria), banded.is_not(None))
+    if low is not None:
+        condition = and_(condition, banded >= low)
+    if high is not None:
+        condition = and_(condition, banded < high)
+    count, mean = (
+        await session.execute(select(func.count(value), func.avg(value)).where(condition))
+    ).one()
+    return int(count or 0), None if mean is None else round4(mean)

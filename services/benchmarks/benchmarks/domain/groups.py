@@ -4,8 +4,18 @@
 (årgang), of the same kind (etage / tæt-lav), has a corresponding dwelling structure (average
 dwelling size), is from the same region (the capital / the rest of the country) and has a
 corresponding resident composition." The events carry no resident data (contracts carry no
-personal data), so resident composition is not a criterion here; housing type (family / youth /
-elderly) is added, as the issue asks, because the three are not comparable.
+personal data), so resident composition is not a criterion of the groups every figure is
+benchmarked in; housing type (family / youth / elderly) is added, as the issue asks, because the
+three are not comparable.
+
+For the rent model only, the comparison is narrowed by a **resident-composition band**
+(:data:`RESIDENT_BANDS`, :func:`resident_band`): the one resident fact the register's events
+carry is each lease's allocation type (anvisningstype), and the share of a department's
+re-lettings made by municipal allocation (kommunal anvisning — the municipality places
+households with social or housing needs) is the calculator's figure
+``municipal_allocation_share``. LBF's own rent model uses its resident index (beboerindekset,
+socio-economic data from Statistics Denmark), which no event carries; the band is this
+service's approximation of "tilsvarende beboersammensætning", not LBF's index.
 
 A group is found at the narrowest :data:`LEVELS` entry that has at least the minimum number of
 departments with a value for the figure; each further level drops a criterion (the widening
@@ -47,6 +57,17 @@ DWELLING_SIZES: Final[tuple[Band, ...]] = (
 """Bands of the department's average dwelling size in the year (m²)."""
 
 
+RESIDENT_BANDS: Final[tuple[Band, ...]] = (
+    Band("-9", "under 10 % kommunalt anviste genudlejninger", None, Decimal(10)),
+    Band("10-24", "10–24,9 % kommunalt anviste genudlejninger", Decimal(10), Decimal(25)),
+    Band("25-", "25 % eller flere kommunalt anviste genudlejninger", Decimal(25), None),
+)
+"""Resident-composition bands by the share (%) of the year's re-lettings made by municipal
+allocation: below 10 % (the national share was 11.6 % in 2022, seed 003 Table 1), up to the
+statutory municipal right to every fourth vacant family dwelling (25 %, seed 003), and at or
+above it (allocation agreements may give the municipality more)."""
+
+
 def _band(bands: tuple[Band, ...], value: Decimal) -> Band:
     for band in bands:
         if (band.low is None or value >= band.low) and (band.high is None or value < band.high):
@@ -60,6 +81,13 @@ def construction_period(year: int) -> str:
 
 def dwelling_size_band(average_m2: Decimal | None) -> str | None:
     return None if average_m2 is None else _band(DWELLING_SIZES, average_m2).code
+
+
+def resident_band(municipal_allocation_share: Decimal | None) -> Band | None:
+    """The department-year's resident-composition band (None without re-lettings)."""
+    if municipal_allocation_share is None:
+        return None
+    return _band(RESIDENT_BANDS, municipal_allocation_share)
 
 
 CRITERIA: Final[tuple[str, ...]] = (

@@ -8,10 +8,16 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from benchmarks.db.models import DepartmentFiguresRow
 from benchmarks.domain.benchmarks import FigureResult
-from common.events.contracts import CriticalColour, KeyFigure, KeyFiguresUpdatedV1
+from common.events.contracts import (
+    CriticalColour,
+    KeyFigure,
+    KeyFiguresUpdatedV1,
+    ResidentComposition,
+)
 
 
 def key_figure(result: FigureResult) -> KeyFigure:
@@ -35,16 +41,19 @@ def digest(
     municipality_code: str,
     figures: list[KeyFigure],
     accounts_revision: int | None = None,
+    resident_composition: ResidentComposition | None = None,
 ) -> str:
     """SHA-256 of what a publication says (owner, place, figures and the accounts they were
     computed from, not the revision): a corrected report of accounts is published even when
     the figures come out the same, since governance waits for them."""
-    body = {
+    body: dict[str, Any] = {
         "organisation_id": organisation_id,
         "municipality_code": municipality_code,
         "figures": [figure.model_dump(mode="json") for figure in figures],
         "accounts_revision": accounts_revision,
     }
+    if resident_composition is not None:
+        body["resident_composition"] = resident_composition.model_dump(mode="json")
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -55,6 +64,7 @@ def key_figures_updated(
     revision: int,
     computed_at: datetime,
     accounts_revision: int | None,
+    resident_composition: ResidentComposition | None = None,
 ) -> KeyFiguresUpdatedV1:
     return KeyFiguresUpdatedV1(
         department_id=row.department_id,
@@ -65,4 +75,5 @@ def key_figures_updated(
         figures=figures,
         computed_at=computed_at,
         accounts_revision=accounts_revision,
+        resident_composition=resident_composition,
     )

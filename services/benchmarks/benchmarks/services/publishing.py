@@ -3,7 +3,9 @@ soon as they are recomputed when it was not published within ``burst_seconds`` (
 is not delayed), otherwise once no event has touched it for ``settle_seconds`` (a burst — a
 bulk load — is coalesced), and only for the years whose figures,
 benchmarks, colours or reasons differ from what was last published (a digest per
-department-year), each with the next ``revision``. Written to the outbox in the same
+department-year), each with the next ``revision``. Each carries the rent model's comparison
+narrowed to a similar resident composition (:mod:`benchmarks.services.resident_composition`),
+part of the digest too. Written to the outbox in the same
 transaction as the published revision, so the relay publishes exactly what was recorded.
 """
 
@@ -15,8 +17,10 @@ from datetime import UTC, datetime, timedelta
 from benchmarks.db import dirty
 from benchmarks.db import publishing as db
 from benchmarks.db.figures import figures_of_departments
+from benchmarks.domain import figures as f
 from benchmarks.events.outgoing import digest, key_figures, key_figures_updated
 from benchmarks.services.benchmarking import Benchmarker
+from benchmarks.services.resident_composition import BandCache, resident_composition
 from benchmarks.settings import BenchmarksSettings
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
@@ -54,13 +58,21 @@ async def publish_settled(
             held = await db.published_of(session, ids)
             accounts = await db.accounts_revisions_of(session, ids)
             benchmarker = Benchmarker(session, settings)
+            bands: BandCache = {}
             latest = {row.department_id: row for row in rows}  # rows are sorted by year
             for row in rows:
                 await benchmarker.prefetch(latest[row.department_id], settings.history_years)
-                figures = key_figures(await benchmarker.figures(row))
+                results = await benchmarker.figures(row)
+                figures = key_figures(results)
+                rent = next(r for r in results if r.code == f.RENT_PER_M2)
+                residents = await resident_composition(session, settings, row, rent, bands)
                 accounts_revision = accounts.get((row.department_id, row.year))
                 new_digest = digest(
-                    row.organisation_id, row.municipality_code, figures, accounts_revision
+                    row.organisation_id,
+                    row.municipality_code,
+                    figures,
+                    accounts_revision,
+                    residents,
                 )
                 before = held.get((row.department_id, row.year))
                 if before is not None and before.digest == new_digest:
@@ -80,6 +92,7 @@ async def publish_settled(
                     revision=revision,
                     computed_at=now,
                     accounts_revision=accounts_revision,
+                    resident_composition=residents,
                 )
                 uow.record_event(to_envelope(event))
                 published += 1

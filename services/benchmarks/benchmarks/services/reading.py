@@ -27,8 +27,10 @@ from benchmarks.domain.errors import NoFiguresError
 from benchmarks.domain.groups import LEVELS, Level, choose_level
 from benchmarks.domain.years import HISTORY_YEARS, in_history, pick_year
 from benchmarks.services.benchmarking import Benchmarker
+from benchmarks.services.resident_composition import resident_composition
 from benchmarks.settings import BenchmarksSettings
 from common.access import Scope
+from common.events.contracts import ResidentComposition
 
 NATIONAL = "landsgennemsnittet"
 
@@ -67,6 +69,7 @@ class RentReading:
     row: Figures
     rent: FigureResult
     difference: RentDifference
+    resident_composition: ResidentComposition
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +199,8 @@ async def rent_comparison(
     results = {r.code: r for r in await Benchmarker(session, settings).figures(row)}
     rent = results[f.RENT_PER_M2]
     difference = rent_difference(rent.value, rent.benchmark, row.average_dwelling_size)
-    return RentReading(row, rent, difference)
+    residents = await resident_composition(session, settings, row, rent)
+    return RentReading(row, rent, difference, residents)
 
 
 # --- aggregates ------------------------------------------------------------------------------

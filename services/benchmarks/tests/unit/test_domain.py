@@ -15,6 +15,7 @@ from benchmarks.domain.groups import (
     choose_level,
     construction_period,
     dwelling_size_band,
+    resident_band,
 )
 from benchmarks.settings import BenchmarksSettings
 
@@ -41,6 +42,19 @@ class TestBands:
 
     def test_no_size_has_no_band(self):
         assert dwelling_size_band(None) is None
+
+    @pytest.mark.parametrize(
+        ("share", "band"),
+        [("0", "-9"), ("9.9999", "-9"), ("10", "10-24"), ("24.9999", "10-24"), ("25", "25-"),
+         ("100", "25-")],
+    )  # fmt: skip
+    def test_resident_bands_include_their_lower_edge(self, share, band):
+        found = resident_band(Decimal(share))
+        assert found is not None
+        assert found.code == band
+
+    def test_no_relettings_has_no_resident_band(self):
+        assert resident_band(None) is None
 
 
 class TestWidening:

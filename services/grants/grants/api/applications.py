@@ -37,6 +37,7 @@ from grants.api.schemas import (
     CommitmentIn,
     DeclarationIn,
     HistoryOut,
+    OperatingSupportDecisionIn,
     PaymentIn,
     PaymentOut,
     PlanApprovalIn,
@@ -54,7 +55,7 @@ from grants.domain.lifecycle import Status
 from grants.domain.regulation_account import RegulationAccount
 from grants.domain.sending import AttachmentKind
 from grants.services import applications as cases
-from grants.services import decisions, documents, followup, rent_support
+from grants.services import decisions, documents, followup, rent_support, transfer
 
 router = APIRouter(tags=["applications"])
 
@@ -204,6 +205,11 @@ async def declare(
     openapi_extra=FILE_BODY,
     summary="Attach a file; its type is decided by its bytes (PDF; resident data, reporting "
     "form and yearly status also .xlsx)",
+    description="kind=yearly_status with year=Y (after commitment, Y in the commitment period) "
+    "is the year's status on goals, indicators and activities: its first upload marks it "
+    "received (due with the statement, 30 June Y+1 moved to the next Danish working day); a "
+    "later upload replaces the form. Receipt clears the overdue mark and resumes stopped "
+    "payments once no yearly report is overdue.",
 )
 async def add_attachment(
     application_id: ApplicationIdPath,
@@ -387,6 +393,9 @@ async def prequalify(
     response_model=ApplicationOut,
     responses=WRITE,
     summary="Reject with a reason (final; there is no waiting list)",
+    description="A rent-support case is refused only on the rent model's basis, and only after "
+    "every department it found not covered was transferred to the national disposition fund "
+    "and that operating-support case was decided (409 `transfer-pending` otherwise).",
 )
 async def reject(
     application_id: ApplicationIdPath, body: RejectIn, scope: GrantsScope, uow: UnitOfWorkDep
@@ -420,6 +429,11 @@ async def commit(
     response_model=ApplicationOut,
     responses=WRITE,
     summary="Calculate rent support with the fund's rent model, step by step per department",
+    description="The fund's rent model per department against the benchmark calculator's "
+    "comparable group, with the fund's additions and deductions and the minimum support need in "
+    "force for the case's frame year (422 `minimum-need-not-set` when the fund has set none). A "
+    "department below the minimum is not covered: its result carries `refusal_reason` and it is "
+    "listed in `transferred_to_disposition_fund` (transfer it with POST …/transfer).",
 )
 async def calculate_rent_support(
     application_id: ApplicationIdPath, body: RentSupportIn, scope: GrantsScope, uow: UnitOfWorkDep
@@ -429,8 +443,50 @@ async def calculate_rent_support(
         scope,
         application_id,
         year=body.year,
-        minimum_need_per_m2=body.minimum_need_per_m2,
         adjustments=body.adjustments,
+    )
+    return await _view(uow, scope, application_id)
+
+
+@router.post(
+    "/applications/{application_id}/transfer",
+    response_model=ApplicationOut,
+    status_code=201,
+    responses=WRITE,
+    summary="Transfer a rent-support case's uncovered departments to the national disposition "
+    "fund as an operating-support case (the fund)",
+    description="Seed 001: departments the rent model finds not covered 'overføres til "
+    "viderebehandling i landsdispositionsfonden som almindelige driftsstøttesager inden evt. "
+    "endeligt afslag'. Creates a new case (kind `operating_support`, status `transferred`) for "
+    "the departments of the stored calculation's `transferred_to_disposition_fund` not yet "
+    "transferred, and answers with it (`Location`). 409 for a case that is not rent support or "
+    "not under assessment / prequalified; 422 without a calculation or with nothing left to "
+    "transfer. Publishes `grants.application.transferred`.",
+)
+async def transfer_to_disposition_fund(
+    application_id: ApplicationIdPath, scope: GrantsScope, uow: UnitOfWorkDep, response: Response
+) -> ApplicationOut:
+    case = await transfer.transfer(uow, scope, application_id)
+    response.headers["Location"] = f"/grants/v1/applications/{case.id}"
+    return await _view(uow, scope, case.id)
+
+
+@router.post(
+    "/applications/{application_id}/operating-support-decision",
+    response_model=ApplicationOut,
+    responses=WRITE,
+    summary="Decide an operating-support case in the national disposition fund (the fund)",
+    description="Grants or refuses (final, with a reason) an operating-support case in status "
+    "`transferred`; afterwards the rent-support case it came from may be finally refused.",
+)
+async def decide_operating_support(
+    application_id: ApplicationIdPath,
+    body: OperatingSupportDecisionIn,
+    scope: GrantsScope,
+    uow: UnitOfWorkDep,
+) -> ApplicationOut:
+    await transfer.decide_operating_support(
+        uow, scope, application_id, granted=body.decision == "granted", reason=body.reason
     )
     return await _view(uow, scope, application_id)
 
@@ -452,7 +508,7 @@ async def record_review(
     "/applications/{application_id}/payments/stop",
     response_model=ApplicationOut,
     responses=WRITE,
-    summary="Stop payments while a yearly statement is overdue",
+    summary="Stop payments while a yearly report (statement or status) is overdue",
 )
 async def stop_payments(
     application_id: ApplicationIdPath, body: StopPaymentsIn, scope: GrantsScope, uow: UnitOfWorkDep
@@ -500,7 +556,11 @@ async def list_applications(
     municipality_code: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     overdue: Annotated[
-        bool | None, Query(description="A yearly statement is overdue (true) or not (false).")
+        bool | None,
+        Query(
+            description="A yearly report — the regulation-account statement or the status on "
+            "goals, indicators and activities — is overdue (true) or not (false)."
+        ),
     ] = None,
     past_expected_processing: Annotated[
         bool | None,

@@ -21,12 +21,15 @@ from grants.api.schemas import (
     RecommendationOut,
     RegulationAccountOut,
     StatementOut,
+    TransferOut,
+    YearlyStatusOut,
 )
 from grants.db.models import ApplicationRow, AttachmentRow
-from grants.domain.deadlines import Statement
+from grants.domain.deadlines import Statement, review_due_from, status_due
 from grants.domain.forms import missing_fields
 from grants.domain.lifecycle import Status
 from grants.services.applications import ApplicationView, case_age
+from grants.services.followup import reporting
 from grants.services.roles import READER_ROLES
 from grants.settings import GrantsSettings
 
@@ -127,6 +130,7 @@ def list_item(application: Row[Any], today: date | None = None) -> ApplicationLi
 def application_out(view: ApplicationView) -> ApplicationOut:
     a = view.application
     today = danish_date(datetime.now(UTC))
+    review_from = review_due_from([reporting(s) for s in view.statements])
     return ApplicationOut(
         **_base(a),
         version=a.version,
@@ -144,6 +148,17 @@ def application_out(view: ApplicationView) -> ApplicationOut:
         review_notes=a.review_notes,
         decided_at=a.decided_at,
         committed_at=a.committed_at,
+        origin_application_id=a.origin_application_id,
+        decision_reason=a.decision_reason,
+        transfers=[
+            TransferOut(
+                application_id=t.id,
+                department_ids=list(t.department_ids),
+                status=t.status,
+                status_label=Status(t.status).label,
+            )
+            for t in view.transfers
+        ],
         age_days=view.age_days,
         past_expected_processing=view.past_expected_processing,
         forms=[
@@ -188,6 +203,18 @@ def application_out(view: ApplicationView) -> ApplicationOut:
             )
             for s in view.statements
         ],
+        yearly_statuses=[
+            YearlyStatusOut(
+                year=s.year,
+                due_on=status_due(s.year),
+                received_on=s.status_received_on,
+                attachment_id=s.status_attachment_id,
+                overdue=reporting(s).status_is_overdue(today),
+            )
+            for s in view.statements
+        ],
+        review_due_from=review_from,
+        review_pending=review_from is not None and a.review_held_on is None,
         payments=[
             PaymentOut(
                 id=p.id,

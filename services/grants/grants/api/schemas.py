@@ -136,10 +136,11 @@ PerM2 = Annotated[Decimal, Field(max_digits=10, decimal_places=2, ge=-100000, le
 
 
 class RentSupportIn(In):
-    year: Year = Field(description="The year of the benchmark calculator's figures.")
-    minimum_need_per_m2: Annotated[Decimal, Field(max_digits=10, decimal_places=2, ge=0)] = Field(
-        default=Decimal("25.00"),
-        description="The minimum support need in DKK per m² a year set by the fund.",
+    year: Year = Field(
+        description="The year of the benchmark calculator's figures. The minimum support need "
+        "is the fund's rate in force for the case's frame year (PUT "
+        "/rent-support/minimum-needs/{year}); a department below it is not covered, with a "
+        "refusal reason, and goes to the national disposition fund."
     )
     adjustments: dict[
         Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)],
@@ -150,6 +151,28 @@ class RentSupportIn(In):
         description="Per department: additions (+) or deductions (−) in DKK/m²/year for "
         "renovation_need, accounts, attractiveness, local_competition.",
     )
+
+
+class MinimumNeedIn(In):
+    amount_per_m2: Annotated[Decimal, Field(max_digits=10, decimal_places=2, ge=0)] = Field(
+        description="The minimum support need (minimumsstøttebehov) in DKK per m² a year: a "
+        "department whose excess rent is below it is not covered by rent support."
+    )
+    reference: Text = Field(
+        min_length=1,
+        max_length=500,
+        description="The fund's decision setting the rate (e.g. board meeting and item).",
+    )
+
+
+class MinimumNeedOut(BaseModel):
+    year: int
+    revision: int = Field(description="1 for the first rate of the year, +1 per change.")
+    amount_per_m2: Decimal
+    reference: str
+    set_by: str
+    set_at: datetime
+    in_force: bool = Field(description="The year's newest revision: the rate calculations use.")
 
 
 class DeclarationIn(In):
@@ -167,6 +190,13 @@ class PrequalifyIn(In):
 
 class RejectIn(In):
     reason: Text = Field(min_length=1, max_length=4000)
+
+
+class OperatingSupportDecisionIn(In):
+    decision: Literal["granted", "refused"] = Field(
+        description="The national disposition fund's decision on the operating-support case."
+    )
+    reason: Text = Field(min_length=1, max_length=4000, description="The decision's reason.")
 
 
 class PlanApprovalIn(In):
@@ -282,6 +312,17 @@ class StatementOut(BaseModel):
     )
 
 
+class YearlyStatusOut(BaseModel):
+    year: int
+    due_on: date = Field(
+        description="The yearly reporting deadline (30 June of the next year, moved to the next "
+        "Danish working day) — the statement's day."
+    )
+    received_on: date | None = Field(description="The first upload's day (Copenhagen).")
+    attachment_id: str | None = Field(description="The newest uploaded reporting form.")
+    overdue: bool
+
+
 class PaymentOut(BaseModel):
     id: int
     kind: str
@@ -289,6 +330,13 @@ class PaymentOut(BaseModel):
     paid_on: date
     recorded_by: str
     recorded_at: datetime
+
+
+class TransferOut(BaseModel):
+    application_id: str
+    department_ids: list[str]
+    status: str
+    status_label: str
 
 
 class ApplicationOut(BaseModel):
@@ -322,6 +370,19 @@ class ApplicationOut(BaseModel):
     sent_at: datetime | None
     decided_at: datetime | None
     committed_at: datetime | None
+    origin_application_id: str | None = Field(
+        default=None,
+        description="An operating-support case: the rent-support case its departments were "
+        "transferred from.",
+    )
+    decision_reason: str | None = Field(
+        default=None, description="An operating-support case: the reason of its decision."
+    )
+    transfers: list[TransferOut] = Field(
+        default_factory=list,
+        description="A rent-support case: the operating-support cases its uncovered "
+        "departments were transferred to, with their status.",
+    )
     age_days: int | None = Field(description="Days since the application was sent.")
     past_expected_processing: bool = Field(
         description="Awaiting the fund more than the expected 6 weeks."
@@ -345,6 +406,20 @@ class ApplicationOut(BaseModel):
         description="What the comprehensive plan still lacks (while the plan is made).",
     )
     statements: list[StatementOut] = Field(default_factory=list)
+    yearly_statuses: list[YearlyStatusOut] = Field(
+        default_factory=list,
+        description="Per year of the commitment period, the status on goals, indicators and "
+        "activities (uploaded as attachment kind yearly_status with its year) and its deadline.",
+    )
+    review_due_from: date | None = Field(
+        default=None,
+        description="The one-year review (etårseftersyn) is held when the first statement is "
+        "received, as far as possible: that day, once it has come.",
+    )
+    review_pending: bool = Field(
+        default=False,
+        description="The first statement is received and the one-year review not yet held.",
+    )
     payments: list[PaymentOut] = Field(default_factory=list)
 
 

@@ -79,6 +79,9 @@ class DepartmentFiguresRow(Base):
     average_dwelling_size: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
     vacancy_share: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))  # %
     move_out_rate: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))  # %
+    # The rent model's comparison narrowed to a similar resident composition, as the calculator
+    # sent it (the event's ``resident_composition``, JSON; null from older events; 0010).
+    resident_composition: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
@@ -115,6 +118,12 @@ class ApplicationRow(Base):
     plan_approval_reference: Mapped[str | None] = mapped_column(Text)
     review_held_on: Mapped[date | None] = mapped_column(Date)  # the one-year review
     review_notes: Mapped[str | None] = mapped_column(Text)
+    # An operating-support case (kind operating_support): the rent-support case whose
+    # departments were transferred to the national disposition fund, and the decision's reason.
+    origin_application_id: Mapped[str | None] = mapped_column(
+        Text, ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    decision_reason: Mapped[str | None] = mapped_column(Text)
     payments_stopped: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     overdue: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_by: Mapped[str] = mapped_column(Text, nullable=False)
@@ -223,6 +232,12 @@ class StatementRow(Base):
     overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The regulation account as reported (amounts as strings, expenses per budget group).
     account: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # The year's other yearly report: the status on goals, indicators and activities (an
+    # uploaded reporting form, attachment kind yearly_status), due on the same day (migration
+    # 0009): when it was first received, the newest upload, and when it was reported overdue.
+    status_received_on: Mapped[date | None] = mapped_column(Date)
+    status_attachment_id: Mapped[str | None] = mapped_column(Text)
+    status_overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PaymentRow(Base):
@@ -252,3 +267,20 @@ class HistoryRow(Base):
     action: Mapped[str] = mapped_column(Text, nullable=False)
     detail: Mapped[str] = mapped_column(Text, nullable=False)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class MinimumNeedRow(Base):
+    """The rent model's minimum support need (minimumsstøttebehov) per year, as the fund set it
+    (seed 001: "fastsættes endvidere regler om minimumsstøttebehov" — the fund sets the rule,
+    the guideline publishes no amount). Append-only: each change is a new revision with who set
+    it, when and the fund's reference, so the table is its own audit trail; the highest
+    revision of a year is the rate in force."""
+
+    __tablename__ = "minimum_support_needs"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    amount_per_m2: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False)
+    reference: Mapped[str] = mapped_column(Text, nullable=False)
+    set_by: Mapped[str] = mapped_column(Text, nullable=False)
+    set_at: Mapped[datetime] = _now()

@@ -61,15 +61,41 @@ def statement_years(start_year: int, end_year: int) -> list[int]:
     return list(range(start_year, end_year + 1))
 
 
+def status_due(year: int) -> date:
+    """The deadline of the yearly status for calendar ``year``: the yearly reporting deadline,
+    the statement's day (see the module's notes)."""
+    return statement_due(year)
+
+
 @dataclass(frozen=True, slots=True)
 class Statement:
+    """A calendar year's reporting: the regulation-account statement and the yearly status."""
+
     year: int
     due_on: date
     received_on: date | None = None
+    status_received_on: date | None = None
+    # False: only the statement counts (the status part is not tracked by the caller).
+    with_status: bool = False
 
     def is_overdue(self, today: date) -> bool:
+        """The regulation-account statement is overdue."""
         return self.received_on is None and today > self.due_on
+
+    def status_is_overdue(self, today: date) -> bool:
+        """The yearly status is overdue (due on the same day)."""
+        return self.with_status and self.status_received_on is None and today > self.due_on
+
+    def report_overdue(self, today: date) -> bool:
+        return self.is_overdue(today) or self.status_is_overdue(today)
 
 
 def overdue_years(statements: Iterable[Statement], today: date) -> list[int]:
-    return sorted(s.year for s in statements if s.is_overdue(today))
+    """The years with an overdue report (the statement, or the status when tracked)."""
+    return sorted(s.year for s in statements if s.report_overdue(today))
+
+
+def review_due_from(statements: Iterable[Statement]) -> date | None:
+    """The day the one-year review is due from: the first statement's receipt (None before)."""
+    received = [s.received_on for s in statements if s.received_on is not None]
+    return min(received) if received else None

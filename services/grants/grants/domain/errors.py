@@ -101,3 +101,16 @@ class StatementRejectedError(RuleViolationError):
             f"The regulation-account statement breaks {len(errors)} rule(s); see 'errors'.",
             errors=errors,
         )
+
+
+class MinimumNeedNotSetError(RuleViolationError):
+    """The rent model needs the year's minimum support need, and the fund has set none."""
+
+    code = "minimum-need-not-set"
+
+
+class TransferPendingError(ConflictError):
+    """A rent-support case with departments not covered cannot be finally refused before the
+    national disposition fund has decided their operating-support case."""
+
+    code = "transfer-pending"

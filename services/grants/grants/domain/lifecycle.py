@@ -7,6 +7,11 @@
     prequalified ──approve_plan (municipal council)──▶ plan_approved ──send_plan──▶ plan_sent
     plan_sent ──commit──▶ committed
 
+    (operating-support case, kind ``operating_support``, created by the transfer of a
+    rent-support case's departments that are not covered)
+    transferred ─┬─grant_operating_support──▶ operating_support_granted (final)
+                 └─refuse_operating_support─▶ operating_support_refused (final)
+
 A rejected application is final: there is no waiting list, the applicant applies again with a
 new application (seed 001, "Der oprettes ingen ventelister"). After commitment the case stays
 ``committed``; its yearly statements and the payment stop are tracked beside the status
@@ -29,6 +34,12 @@ class Status(StrEnum):
     PLAN_APPROVED = "plan_approved"
     PLAN_SENT = "plan_sent"
     COMMITTED = "committed"
+    # An operating-support case (driftsstøttesag) in the national disposition fund
+    # (landsdispositionsfonden), created by transferring a rent-support case's departments that
+    # are not covered (seed 001, "Prækvalifikation" under "Ansøgninger om huslejestøtte").
+    TRANSFERRED = "transferred"
+    OPERATING_SUPPORT_GRANTED = "operating_support_granted"
+    OPERATING_SUPPORT_REFUSED = "operating_support_refused"
 
     @property
     def label(self) -> str:
@@ -44,6 +55,9 @@ _LABELS = {
     Status.PLAN_APPROVED: "Helhedsplan godkendt af kommunalbestyrelsen",
     Status.PLAN_SENT: "Helhedsplan fremsendt",
     Status.COMMITTED: "Tilsagn givet",
+    Status.TRANSFERRED: "Overført til landsdispositionsfonden",
+    Status.OPERATING_SUPPORT_GRANTED: "Driftsstøtte bevilget (landsdispositionsfonden)",
+    Status.OPERATING_SUPPORT_REFUSED: "Afslag på driftsstøtte (landsdispositionsfonden)",
 }
 
 
@@ -55,6 +69,8 @@ class Action(StrEnum):
     APPROVE_PLAN = "approve_plan"
     SEND_PLAN = "send_plan"
     COMMIT = "commit"
+    GRANT_OPERATING_SUPPORT = "grant_operating_support"
+    REFUSE_OPERATING_SUPPORT = "refuse_operating_support"
 
 
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
@@ -65,6 +81,8 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.PREQUALIFIED, Action.APPROVE_PLAN): Status.PLAN_APPROVED,
     (Status.PLAN_APPROVED, Action.SEND_PLAN): Status.PLAN_SENT,
     (Status.PLAN_SENT, Action.COMMIT): Status.COMMITTED,
+    (Status.TRANSFERRED, Action.GRANT_OPERATING_SUPPORT): Status.OPERATING_SUPPORT_GRANTED,
+    (Status.TRANSFERRED, Action.REFUSE_OPERATING_SUPPORT): Status.OPERATING_SUPPORT_REFUSED,
 }
 
 # Statuses in which the fund is processing the prequalification application (case age counts).
@@ -110,9 +128,10 @@ def payments_transition(
 ) -> bool:
     """Whether payments are stopped after ``action``.
 
-    * stop: only a committed case whose payments run and that has an overdue statement (the
-      guideline: missing reporting *can* stop payments — the fund decides);
-    * resume: only stopped payments, and only once no statement is overdue any more."""
+    * stop: only a committed case whose payments run and that has an overdue yearly report,
+      statement or status (the guideline: missing reporting *can* stop payments — the fund
+      decides);
+    * resume: only stopped payments, and only once no yearly report is overdue any more."""
     if status is not Status.COMMITTED:
         raise TransitionNotAllowedError(
             f"Payments exist only after commitment; the case has status '{status.value}'."
@@ -122,8 +141,8 @@ def payments_transition(
             raise TransitionNotAllowedError("Payments to the case are already stopped.")
         if not overdue_years:
             raise TransitionNotAllowedError(
-                "Payments can be stopped only while a yearly statement "
-                "(reguleringskontoopgørelse) is overdue; none is."
+                "Payments can be stopped only while a yearly report (the regulation-account "
+                "statement or the status on goals, indicators and activities) is overdue; none is."
             )
         return True
     if not stopped:
@@ -131,7 +150,8 @@ def payments_transition(
     if overdue_years:
         years = ", ".join(str(y) for y in overdue_years)
         raise TransitionNotAllowedError(
-            f"Payments resume when every overdue statement is received; still missing: {years}."
+            f"Payments resume when every overdue yearly report (statement and status) is "
+            f"received; still missing for: {years}."
         )
     return False
 

@@ -2,17 +2,28 @@
 
 The department's rent is compared with the **average comparable department** — same
 construction period, same building type (etage / tæt-lav), similar average dwelling size, same
-region — whose rent is the benchmark calculator's comparable-group average for ``rent_per_m2``
-(received as ``benchmarks.keyfigures.updated``; the groups are computed there, never here). The
+region, similar resident composition — whose rent is the benchmark calculator's comparable-group
+average for ``rent_per_m2`` narrowed to the department's resident-composition band (both
+received as ``benchmarks.keyfigures.updated``; the groups are computed there, never here). The
+band is the calculator's: the share of the department's re-lettings made by municipal
+allocation, the one resident fact the register's events carry (LBF's own resident index is not
+available). When the calculator has no narrowed average (no re-lettings in the year, a band
+group below its minimum size, or figures from before it published one), the comparable-group
+average without the resident criterion is used and the step says why. The
 fund adds or deducts DKK per m² for its assessments of the renovation need, the accounts, the
 department's attractiveness and the local competition; the result is the target rent
 (tilstræbt leje).
 
 * excess rent per m² = the department's rent − the target rent;
 * a department is covered only when the excess is at least the **minimum support need** per m²
-  (the support funds cannot cover the real need, so a minimum applies); a department that is not
-  covered is transferred to the national disposition fund (landsdispositionsfonden) as an
-  ordinary operating-support case before any final refusal;
+  ("Da huslejestøttemidlerne erfaringsmæssigt ikke kan dække det egentlige behov i ansøgerfeltet
+  fastsættes endvidere regler om minimumsstøttebehov", seed 001, "Huslejemodel"). The guideline
+  says the fund *sets* the minimum; it publishes no amount, so the rate is the fund's, per year,
+  in the table ``minimum_support_needs`` (see :mod:`grants.services.rent_support`), never a
+  default here. A department below it is not covered, with the refusal reason naming both
+  amounts; it is transferred to the national disposition fund (landsdispositionsfonden) as an
+  ordinary operating-support case before any final refusal (a case of its own, see
+  :mod:`grants.services.transfer`);
 * the yearly need = excess per m² × the department's area (dwellings × average dwelling size);
 * the housing organisation contributes **25 %** of it; the rent support is the remaining 75 %;
 * the reduction is spread over the dwellings about **1/3 as a base amount** per dwelling and
@@ -25,7 +36,7 @@ calculation. Amounts are ``Decimal``: DKK per m² and DKK a year with øre.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Final
 
@@ -34,7 +45,6 @@ from common.money import format_dkk, to_dkk
 OWN_CONTRIBUTION_SHARE: Final = Decimal("0.25")
 BASE_SHARE: Final = Decimal(1) / Decimal(3)
 AREA_SHARE: Final = Decimal(2) / Decimal(3)
-DEFAULT_MINIMUM_NEED_PER_M2: Final = Decimal("25.00")
 _PER_M2 = Decimal("0.01")
 
 
@@ -57,9 +67,20 @@ ADJUSTMENT_LABELS: Final = {
 class Step:
     code: str
     label: str  # Danish, for the caseworker and the applicant
-    value: Decimal
+    value: Decimal | None  # None: not known (e.g. no re-lettings to measure residents by)
     unit: str  # "kr./m²/år", "kr./år", "m²", "kr./bolig/år"
     explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Residents:
+    """The benchmark calculator's resident composition of the department-year."""
+
+    band_label: str | None  # Danish, e.g. "25 % eller flere kommunalt anviste genudlejninger"
+    municipal_allocation_share: Decimal | None  # % of re-lettings
+    comparable_rent_per_m2: Decimal | None  # the comparable group within the band
+    group_size: int
+    group_label: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +91,7 @@ class DepartmentInput:
     dwellings: int
     average_dwelling_size: Decimal  # m²
     adjustments: dict[Adjustment, Decimal]  # DKK/m²/year, + addition, − deduction
+    residents: Residents | None = None  # None: the calculator sent none (older figures)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +105,86 @@ class DepartmentResult:
     base_amount_per_dwelling: Decimal
     area_amount_per_m2: Decimal
     transfer_to_disposition_fund: bool
+    refusal_reason: str | None = None  # Danish, when not covered
+
+
+def refusal_reason(excess: Decimal, minimum_need_per_m2: Decimal) -> str:
+    """Why a department is not covered: its excess rent is below the minimum support need."""
+    return (
+        f"Ikke omfattet af huslejestøtte: merlejen på {_m2(excess)} kr./m²/år er under "
+        f"minimumsstøttebehovet på {_m2(minimum_need_per_m2)} kr./m²/år. Afdelingen overføres "
+        "til landsdispositionsfonden som almindelig driftsstøttesag inden evt. endeligt afslag."
+    )
 
 
 def _m2(value: Decimal) -> Decimal:
     return value.quantize(_PER_M2)
 
 
+def comparable_average(d: DepartmentInput) -> tuple[Step, Step, Decimal]:
+    """The resident-composition step, the comparable department's step and its rent (unrounded):
+    narrowed to the department's resident band when the calculator has that average, else
+    without it (and why)."""
+    r = d.residents
+    if r is None:
+        residents = Step(
+            "resident_composition",
+            "Beboersammensætning",
+            None,
+            "%",
+            "Ikke anvendt: benchmarkberegnerens nøgletal for året har ingen beboersammensætning.",
+        )
+    elif r.municipal_allocation_share is None:
+        residents = Step(
+            "resident_composition",
+            "Beboersammensætning (andel kommunalt anviste genudlejninger)",
+            None,
+            "%",
+            "Ikke anvendt: afdelingen havde ingen genudlejninger i året at måle den på.",
+        )
+    else:
+        used = r.comparable_rent_per_m2 is not None
+        residents = Step(
+            "resident_composition",
+            "Beboersammensætning (andel kommunalt anviste genudlejninger)",
+            r.municipal_allocation_share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+            "%",
+            f"{r.band_label}; "
+            + (
+                f"sammenlignes med {r.group_size} afdelinger med samme beboersammensætning."
+                if used
+                else f"ikke anvendt: kun {r.group_size} sammenlignelige afdelinger har samme "
+                "beboersammensætning, for få til et gennemsnit."
+            ),
+        )
+    criteria = "samme årgang, art, boligstørrelse og region"
+    group = f" ({r.group_label})" if r is not None and r.group_label else ""
+    if r is not None and r.comparable_rent_per_m2 is not None:
+        value = r.comparable_rent_per_m2
+        comparable = Step(
+            "comparable",
+            "Tilsvarende gennemsnitlig afdeling",
+            _m2(r.comparable_rent_per_m2),
+            "kr./m²/år",
+            f"Gennemsnittet af sammenlignelige afdelinger: {criteria}{group} og tilsvarende "
+            "beboersammensætning (benchmarkberegnerens sammenligningsgruppe).",
+        )
+    else:
+        value = d.comparable_rent_per_m2
+        comparable = Step(
+            "comparable",
+            "Tilsvarende gennemsnitlig afdeling",
+            _m2(d.comparable_rent_per_m2),
+            "kr./m²/år",
+            f"Gennemsnittet af sammenlignelige afdelinger: {criteria}{group} "
+            "(benchmarkberegnerens sammenligningsgruppe), uden beboersammensætning.",
+        )
+    return residents, comparable, value
+
+
 def calculate(department: DepartmentInput, minimum_need_per_m2: Decimal) -> DepartmentResult:
     d = department
+    residents, comparable, comparable_rent = comparable_average(d)
     steps: list[Step] = [
         Step(
             "rent",
@@ -99,16 +193,10 @@ def calculate(department: DepartmentInput, minimum_need_per_m2: Decimal) -> Depa
             "kr./m²/år",
             "Afdelingens gennemsnitlige husleje pr. m² (benchmarkberegneren).",
         ),
-        Step(
-            "comparable",
-            "Tilsvarende gennemsnitlig afdeling",
-            _m2(d.comparable_rent_per_m2),
-            "kr./m²/år",
-            "Gennemsnittet af sammenlignelige afdelinger: samme årgang, art, boligstørrelse og "
-            "region (benchmarkberegnerens sammenligningsgruppe).",
-        ),
+        residents,
+        comparable,
     ]
-    target = d.comparable_rent_per_m2
+    target = comparable_rent
     for adjustment in Adjustment:
         amount = d.adjustments.get(adjustment, Decimal(0))
         target += amount
@@ -141,10 +229,9 @@ def calculate(department: DepartmentInput, minimum_need_per_m2: Decimal) -> Depa
             "Minimumsstøttebehov",
             _m2(minimum_need_per_m2),
             "kr./m²/år",
-            "Omfattet"
+            f"Omfattet: merlejen ({_m2(excess)}) er mindst minimumsstøttebehovet."
             if covered
-            else "Ikke omfattet: merlejen er under minimumsstøttebehovet; afdelingen overføres til "
-            "landsdispositionsfonden som almindelig driftsstøttesag inden evt. endeligt afslag.",
+            else refusal_reason(excess, minimum_need_per_m2),
         )
     )
     area = _m2(d.dwellings * d.average_dwelling_size)
@@ -160,7 +247,16 @@ def calculate(department: DepartmentInput, minimum_need_per_m2: Decimal) -> Depa
     zero = Decimal("0.00")
     if not covered:
         return DepartmentResult(
-            d.department_id, False, tuple(steps), zero, zero, zero, zero, zero, True
+            d.department_id,
+            False,
+            tuple(steps),
+            zero,
+            zero,
+            zero,
+            zero,
+            zero,
+            True,
+            refusal_reason(excess, minimum_need_per_m2),
         )
     need = to_dkk(excess * area)
     own = to_dkk(need * OWN_CONTRIBUTION_SHARE)

@@ -10,11 +10,13 @@ from common.events.contracts import (
     ApplicationPrequalifiedV1,
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
+    ApplicationTransferredV1,
     CommitmentGrantedV1,
     PaymentsResumedV1,
     PaymentsStoppedV1,
     PlanApprovedV1,
     StatementOverdueV1,
+    YearlyStatusOverdueV1,
     to_envelope,
 )
 from common.events.envelope import Envelope
@@ -116,3 +118,22 @@ def payments_stopped(
 
 def payments_resumed(application: ApplicationRow, at: datetime) -> Envelope:
     return _envelope(PaymentsResumedV1(**_case(application), resumed_at=at))
+
+
+def transferred(transfer: ApplicationRow, at: datetime) -> Envelope:
+    assert transfer.origin_application_id is not None
+    return _envelope(
+        ApplicationTransferredV1(
+            **_case(transfer),
+            origin_application_id=transfer.origin_application_id,
+            department_ids=list(transfer.department_ids),
+            year=transfer.year,
+            transferred_at=at,
+        )
+    )
+
+
+def status_overdue(application: ApplicationRow, year: int, due_on: date, at: datetime) -> Envelope:
+    return to_envelope(
+        YearlyStatusOverdueV1(**_case(application), status_year=year, due_on=due_on, detected_at=at)
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,6 +32,7 @@ from grants.db.models import (
     RecommendationRow,
     StatementRow,
 )
+from grants.db.rent_support import transfers_of
 from grants.db.repositories import ApplicationRepository, MasterDataRepository
 from grants.domain.budget import Budget, budget_problems
 from grants.domain.deadlines import (
@@ -78,6 +79,7 @@ from grants.services.core import (
     plan_of,
     record,
 )
+from grants.services.followup import receive_status
 from grants.services.roles import APPLICANT_ROLES, MUNICIPALITY_ROLES
 
 
@@ -105,6 +107,8 @@ class ApplicationView:
     payments: list[PaymentRow]
     age_days: int | None
     past_expected_processing: bool
+    # a rent-support case: the operating-support cases its uncovered departments went to
+    transfers: list[ApplicationRow] = field(default_factory=list)
 
 
 def _plan_editable(application: ApplicationRow) -> bool:
@@ -517,6 +521,9 @@ async def attach(
         {"attachment_id": attachment.id, "kind": kind.value},
         at=at,
     )
+    if kind is AttachmentKind.YEARLY_STATUS:
+        assert year is not None
+        await receive_status(uow, repo, scope, application, year, attachment.id, at)
     return attachment
 
 
@@ -588,6 +595,7 @@ async def view_of(repo: ApplicationRepository, application: ApplicationRow) -> A
         payments=await repo.payments_of(application.id),
         age_days=case_age_days(sent_on, today),
         past_expected_processing=past_expected_processing(sent_on, today, status in AWAITING_FUND),
+        transfers=await transfers_of(repo.session, application.id),
     )
 
 

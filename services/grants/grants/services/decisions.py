@@ -17,16 +17,19 @@ from common.db.uow import UnitOfWork
 from common.errors import FieldError, RuleViolationError
 from common.money import format_dkk
 from grants.db.models import ApplicationRow, FrameEntryRow, StatementRow
+from grants.db.rent_support import transfers_of
 from grants.db.repositories import COMMITMENT, RESERVATION, ApplicationRepository, FrameRepository
 from grants.domain.budget import budget_problems
 from grants.domain.deadlines import statement_due, statement_years
-from grants.domain.errors import BudgetRejectedError, SendBlockedError
+from grants.domain.errors import BudgetRejectedError, SendBlockedError, TransferPendingError
 from grants.domain.frame import YEARLY_FRAME, FrameUse, check_fits, ensure_frame_year, frame_years
 from grants.domain.lifecycle import Action, Status, transition
+from grants.domain.transfer import refusal_blocker
 from grants.events import outgoing
 from grants.services.applications import plan_blockers
 from grants.services.core import budget_of, load, now, record
 from grants.services.roles import APPLICANT_ROLES, FUND_ROLES, MUNICIPALITY_ROLES
+from grants.services.transfer import transfer_case
 
 
 async def frame_use(frames: FrameRepository, year: int, *, lock: bool) -> FrameUse:
@@ -106,7 +109,17 @@ async def reject(uow: UnitOfWork, scope: Scope, application_id: str, reason: str
     scope.require(FUND_ROLES, "reject applications")
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
-    application.status = transition(Status(application.status), Action.REJECT).value
+    status = transition(Status(application.status), Action.REJECT)
+    # rent support: a final refusal only after the national disposition fund decided the
+    # departments not covered (seed 001; grants.domain.transfer)
+    blocker = refusal_blocker(
+        application.kind,
+        application.rent_support,
+        [transfer_case(row) for row in await transfers_of(uow.session, application.id)],
+    )
+    if blocker is not None:
+        raise TransferPendingError(blocker)
+    application.status = status.value
     at = now()
     application.rejection_reason = reason
     application.decided_at = at

@@ -40,7 +40,11 @@ COST_LABELS = {
     "development": "Udviklingsindsatser",
     "other": "Øvrigt",
 }
-KIND_LABELS = {"social_effort": "Boligsocial indsats", "rent_support": "Huslejestøtte"}
+KIND_LABELS = {
+    "social_effort": "Boligsocial indsats",
+    "rent_support": "Huslejestøtte",
+    "operating_support": "Driftsstøttesag (landsdispositionsfonden)",
+}
 ATTACHMENT_LABELS = {
     AttachmentKind.RESIDENT_DATA: "Beboerdata",
     AttachmentKind.PROJECT_DESCRIPTION: "Projektbeskrivelse",
@@ -86,6 +90,8 @@ async def case_document(uow: UnitOfWork, scope: Scope, application_id: str) -> D
         kind_label=KIND_LABELS.get(a.kind, a.kind),
         attachment_labels={k.value: label for k, label in ATTACHMENT_LABELS.items()},
         status_label=Status(a.status).label,
+        status_labels={s.value: s.label for s in Status},
+        transfers=view.transfers,
         forms=view.forms,
         fields=FIELDS,
         budget=budget_of(a.budget),

@@ -37,6 +37,11 @@ async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -
             "average_dwelling_size": size.value if size else None,
             "vacancy_share": value_of(figures, VACANCY_SHARE),
             "move_out_rate": value_of(figures, MOVE_OUT_RATE),
+            "resident_composition": (
+                None
+                if event.resident_composition is None
+                else event.resident_composition.model_dump(mode="json")
+            ),
             "computed_at": event.computed_at,
         }
     )

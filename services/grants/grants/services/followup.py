@@ -4,9 +4,13 @@ resuming payments, and the payments themselves.
 * A statement carries the year's regulation account (``domain/regulation_account.py``): it is
   received only when it adds up and carries on from the previous year's.
 * The overdue round (a worker job with a clock) finds statements past their deadline and not
-  received, marks the case overdue and publishes ``grants.report.overdue`` once per statement.
-* The fund may then stop payments (only while a statement is overdue).
-* Receiving the missing statement(s) clears the overdue mark and, when payments were stopped and
+  received, marks the case overdue and publishes ``grants.report.overdue`` once per statement;
+  the status round does the same for the yearly status on goals, indicators and activities
+  (due the same day, :func:`grants.domain.deadlines.status_due`) with ``grants.report.status_overdue``.
+* The yearly status is received when its reporting form is uploaded (attachment kind
+  ``yearly_status`` with its year, :func:`receive_status`).
+* The fund may then stop payments (only while a statement or a status is overdue).
+* Receiving the missing report(s) clears the overdue mark and, when payments were stopped and
   nothing is overdue any more, resumes them (``grants.payments.resumed``).
 * A payment is recorded only while payments run, and never beyond the committed amount
   (an advance: within the advance granted at prequalification).
@@ -15,7 +19,7 @@ resuming payments, and the payments themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from common.access import Scope
@@ -25,6 +29,7 @@ from common.db.uow import UnitOfWork
 from common.errors import NotFoundError, RuleViolationError
 from common.money import format_dkk
 from grants.db.models import ApplicationRow, PaymentRow, StatementRow
+from grants.db.reports import newly_overdue_statuses
 from grants.db.repositories import ApplicationRepository
 from grants.domain.deadlines import Statement, overdue_years
 from grants.domain.errors import (
@@ -40,8 +45,45 @@ from grants.services.core import Clock, account_json, account_of, load, now, rec
 from grants.services.roles import FUND_ROLES, STATEMENT_ROLES
 
 
+def reporting(statement: StatementRow) -> Statement:
+    """A statement row as the domain's year of reporting (statement and status)."""
+    return Statement(
+        statement.year,
+        statement.due_on,
+        statement.received_on,
+        statement.status_received_on,
+        with_status=True,
+    )
+
+
 def _overdue(statements: list[StatementRow], today: date) -> list[int]:
-    return overdue_years([Statement(s.year, s.due_on, s.received_on) for s in statements], today)
+    return overdue_years([reporting(s) for s in statements], today)
+
+
+async def _settle(
+    uow: UnitOfWork,
+    repo: ApplicationRepository,
+    application: ApplicationRow,
+    today: date,
+    at: datetime,
+) -> None:
+    """After a report is received: the overdue mark from what is still overdue, and stopped
+    payments resumed when nothing is (``grants.payments.resumed``)."""
+    remaining = _overdue(await repo.statements_of(application.id), today)
+    application.overdue = bool(remaining)
+    if application.payments_stopped and not remaining:
+        application.payments_stopped = payments_transition(
+            Status(application.status), True, PaymentAction.RESUME, remaining
+        )
+        await record(
+            repo,
+            application,
+            None,
+            "payments_resumed",
+            "Payments resumed: no yearly report is overdue any more.",
+            at=at,
+        )
+        uow.record_event(outgoing.payments_resumed(application, at))
 
 
 async def receive_statement(
@@ -86,22 +128,51 @@ async def receive_statement(
         {"year": year, "closing_balance": str(account.closing_balance)},
         at=at,
     )
-    remaining = _overdue(await repo.statements_of(application.id), today)
-    application.overdue = bool(remaining)
-    if application.payments_stopped and not remaining:
-        application.payments_stopped = payments_transition(
-            Status(application.status), True, PaymentAction.RESUME, remaining
-        )
-        await record(
-            repo,
-            application,
-            None,
-            "payments_resumed",
-            "Payments resumed: no statement is overdue any more.",
-            at=at,
-        )
-        uow.record_event(outgoing.payments_resumed(application, at))
+    await _settle(uow, repo, application, today, at)
     return application
+
+
+async def receive_status(
+    uow: UnitOfWork,
+    repo: ApplicationRepository,
+    scope: Scope,
+    application: ApplicationRow,
+    year: int,
+    attachment_id: str,
+    at: datetime,
+) -> None:
+    """The year's status on goals, indicators and activities arrived as an uploaded reporting
+    form (the case is locked by the caller): received on its first upload's day (a later
+    upload replaces the form, not the day); the overdue mark and a payment stop follow."""
+    statement = await repo.statement(application.id, year)
+    if statement is None:
+        raise NotFoundError(
+            f"Application {application.id} has no reporting year {year}; the yearly status is "
+            "due for each calendar year of the commitment period."
+        )
+    today = danish_date(at)
+    first = statement.status_received_on is None
+    if first:
+        statement.status_received_on = today
+    statement.status_attachment_id = attachment_id
+    late = first and today > statement.due_on
+    await record(
+        repo,
+        application,
+        scope,
+        "status_received" if first else "status_replaced",
+        (
+            f"Yearly status on goals, indicators and activities for {year} received"
+            + (f" (due {statement.due_on})" if late else "")
+            + "."
+            if first
+            else f"Yearly status for {year} replaced by a new upload (received "
+            f"{statement.status_received_on})."
+        ),
+        {"year": year, "attachment_id": attachment_id},
+        at=at,
+    )
+    await _settle(uow, repo, application, today, at)
 
 
 async def stop_payments(
@@ -211,6 +282,39 @@ async def run_overdue_round(database: Database, clock: Clock, batch: int = 200) 
                 )
                 uow.record_event(
                     outgoing.statement_overdue(application, statement.year, statement.due_on, at)
+                )
+            await uow.commit()
+        reported += len(due)
+        if len(due) < batch:
+            return reported
+
+
+async def run_status_overdue_round(database: Database, clock: Clock, batch: int = 200) -> int:
+    """Report each yearly status on goals, indicators and activities that passed its deadline
+    unreceived, once (``grants.report.status_overdue``). Returns how many."""
+    reported = 0
+    while True:
+        async with UnitOfWork(database) as uow:
+            at = clock()
+            repo = ApplicationRepository(uow.session)
+            due = await newly_overdue_statuses(uow.session, danish_date(at), batch)
+            for statement in due:
+                application = await repo.application_by_id(statement.application_id, lock=True)
+                assert application is not None
+                statement.status_overdue_at = at
+                application.overdue = True
+                await record(
+                    repo,
+                    application,
+                    None,
+                    "status_overdue",
+                    f"The yearly status on goals, indicators and activities for {statement.year} "
+                    f"was due {statement.due_on} and has not been received.",
+                    {"year": statement.year},
+                    at=at,
+                )
+                uow.record_event(
+                    outgoing.status_overdue(application, statement.year, statement.due_on, at)
                 )
             await uow.commit()
         reported += len(due)

@@ -1,7 +1,9 @@
 """The fund's rent-model calculation for a case's departments (see
 :mod:`grants.domain.rent_model`): the benchmark calculator's figures of the year, the number of
-dwellings from the department's application form, the fund's additions and deductions; stored on
-the case with every step, shown to the caseworker and the applicant."""
+dwellings from the department's application form, the fund's additions and deductions, and the
+minimum support need in force for the case's frame year (the fund's table,
+:class:`grants.db.models.MinimumNeedRow`); stored on the case with every step, shown to the
+caseworker and the applicant."""
 
 from __future__ import annotations
 
@@ -14,10 +16,18 @@ from common.access import Scope
 from common.db.uow import UnitOfWork
 from common.errors import FieldError, RuleViolationError
 from common.money import format_dkk
-from grants.db.models import ApplicationRow
+from grants.db.models import ApplicationRow, MinimumNeedRow
+from grants.db.rent_support import MinimumNeedRepository
 from grants.db.repositories import ApplicationRepository, MasterDataRepository
+from grants.domain.errors import MinimumNeedNotSetError
 from grants.domain.lifecycle import Status
-from grants.domain.rent_model import Adjustment, DepartmentInput, DepartmentResult, calculate
+from grants.domain.rent_model import (
+    Adjustment,
+    DepartmentInput,
+    DepartmentResult,
+    Residents,
+    calculate,
+)
 from grants.services.core import load, now, record
 from grants.services.roles import FUND_ROLES
 
@@ -27,10 +37,28 @@ CALCULABLE = frozenset(
 )
 
 
+def residents_of(data: dict[str, Any] | None) -> Residents | None:
+    """The calculator's resident composition as stored from its event (None: none sent)."""
+    if data is None:
+        return None
+
+    def decimal(key: str) -> Decimal | None:
+        value = data.get(key)
+        return None if value is None else Decimal(value)
+
+    return Residents(
+        band_label=data.get("label"),
+        municipal_allocation_share=decimal("municipal_allocation_share"),
+        comparable_rent_per_m2=decimal("comparable_rent_per_m2"),
+        group_size=int(data.get("group_size") or 0),
+        group_label=data.get("group_label"),
+    )
+
+
 def _json(result: DepartmentResult) -> dict[str, Any]:
     data = asdict(result)
     for step in data["steps"]:
-        step["value"] = str(step["value"])
+        step["value"] = None if step["value"] is None else str(step["value"])
     for key in (
         "yearly_need",
         "own_contribution",
@@ -48,7 +76,6 @@ async def calculate_rent_support(
     application_id: str,
     *,
     year: int,
-    minimum_need_per_m2: Decimal,
     adjustments: Mapping[str, Mapping[Adjustment, Decimal]],
 ) -> ApplicationRow:
     scope.require(FUND_ROLES, "calculate rent support")
@@ -60,6 +87,14 @@ async def calculate_rent_support(
             f"Rent support is calculated for a sent application until the plan is sent; the "
             f"case has status '{status.value}'."
         )
+    minimum = await MinimumNeedRepository(uow.session).current(application.year)
+    if minimum is None:
+        raise MinimumNeedNotSetError(
+            f"No minimum support need (minimumsstøttebehov) is set for {application.year}, the "
+            "case's frame year; the fund sets it with PUT "
+            f"/grants/v1/rent-support/minimum-needs/{application.year} before calculating."
+        )
+    minimum_need_per_m2 = minimum.amount_per_m2
     unknown = sorted(set(adjustments) - set(application.department_ids))
     if unknown:
         raise RuleViolationError(
@@ -107,6 +142,7 @@ async def calculate_rent_support(
                 dwellings=dwellings,
                 average_dwelling_size=Decimal(found.average_dwelling_size),
                 adjustments=dict(adjustments.get(dep_id, {})),
+                residents=residents_of(found.resident_composition),
             )
         )
     if errors:
@@ -119,6 +155,11 @@ async def calculate_rent_support(
     application.rent_support = {
         "year": year,
         "minimum_need_per_m2": str(minimum_need_per_m2),
+        "minimum_need": {
+            "year": minimum.year,
+            "revision": minimum.revision,
+            "reference": minimum.reference,
+        },
         "calculated_at": at.isoformat(),
         "calculated_by": scope.subject,
         "total_support": str(total),
@@ -142,3 +183,21 @@ async def calculate_rent_support(
         at=at,
     )
     return application
+
+
+async def set_minimum_need(
+    uow: UnitOfWork, scope: Scope, year: int, amount_per_m2: Decimal, reference: str
+) -> MinimumNeedRow:
+    """The fund sets (or changes) a year's minimum support need; each change is a new revision
+    with who, when and the fund's reference (the rate's audit trail). Calculations already
+    stored keep the rate and revision they used. PUT is idempotent: the same amount and
+    reference as the revision in force change nothing (no new revision)."""
+    scope.require(FUND_ROLES, "set the minimum support need")
+    repo = MinimumNeedRepository(uow.session)
+    return await repo.add(year, amount_per_m2, reference, scope.subject)
+
+
+async def minimum_needs(uow: UnitOfWork, scope: Scope) -> list[MinimumNeedRow]:
+    """Every year's minimum support need with its revisions (everyone in grants may read the
+    rate a calculation is measured against)."""
+    return await MinimumNeedRepository(uow.session).all()

@@ -21,6 +21,7 @@ from common.events.contracts import (
     KeyFigure,
     KeyFiguresUpdatedV1,
     OrganisationUpsertedV1,
+    ResidentComposition,
     to_envelope,
 )
 from common.events.envelope import Envelope
@@ -95,6 +96,7 @@ def key_figures(
     revision: int = 1,
     vacancy: str | None = None,
     move_out: str | None = None,
+    residents: ResidentComposition | None = None,
 ) -> Envelope:
     def figure(code: str, value: str | None, benchmark: str | None, unit: str) -> KeyFigure:
         return KeyFigure(
@@ -121,6 +123,7 @@ def key_figures(
                 figure("vacancy_share", vacancy, "1.0", "%"),
             ],
             computed_at=AT,
+            resident_composition=residents,
         )
     )
 
@@ -178,10 +181,12 @@ async def create(
     orgs: tuple[str, ...] = ("o-1",),
     departments: tuple[str, ...] = ("d-1",),
     year: int = YEAR,
+    kind: str = "social_effort",
 ) -> dict[str, Any]:
     response = await client.post(
         f"{API}/applications",
         json={
+            "kind": kind,
             "title": "Boligsocial indsats Søndergården",
             "organisation_ids": list(orgs),
             "department_ids": list(departments),

@@ -32,6 +32,7 @@ class TestCasePdf:
         assert "7.000.000,00" in text  # the commitment
         assert "7.500.000,00" in text  # reserved and applied for
         assert "KB 18.11.2026 pkt. 7" in text
+        assert "Status på mål, indikatorer og aktiviteter" in text
         assert "Høj ledighed og mange unge uden uddannelse." in text
         assert "Administration og revision" in text
         assert "30. juni 2025" in text  # the 2024 statement's deadline

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from common.calendar import danish_date
-from grants.services.followup import run_overdue_round
+from grants.services.followup import run_overdue_round, run_status_overdue_round
 
 from .support import (
     API,
@@ -76,6 +76,17 @@ class TestOverdueRound:
         assert event["data"]["statement_year"] == 2025
 
 
+async def upload_status(client, tokens, app_id: str, year: int) -> dict:
+    r = await client.post(
+        f"{API}/applications/{app_id}/attachments",
+        params={"kind": "yearly_status", "filename": f"status-{year}.xlsx", "year": year},
+        content=XLSX,
+        headers=post(org(tokens, "o-1")),
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
 class TestPaymentStop:
     async def test_stop_refused_while_nothing_is_overdue(self, grants_client, grants_db, tokens):
         client, app = await committed_case(grants_client, grants_db, tokens)
@@ -85,6 +96,7 @@ class TestPaymentStop:
                 json=statement(),
                 headers=post(org(tokens, "o-1")),
             )
+            await upload_status(client, tokens, app["id"], year)
         r = await client.post(
             f"{API}/applications/{app['id']}/payments/stop",
             json={"reason": "Mangler opgørelse"},
@@ -132,6 +144,8 @@ class TestPaymentStop:
         )
         assert r.json()["payments_stopped"] is True  # 2025 is still missing
         assert outbox(grants_db_url, "grants.payments.resumed") == []
+        for year in (2024, 2025):  # the yearly statuses are due too
+            await upload_status(client, tokens, app_id, year)
         r = await client.post(
             f"{API}/applications/{app_id}/statements/2025",
             json=statement(),
@@ -334,3 +348,142 @@ class TestAdvance:
         )
         assert r.status_code == 422
         assert "after commitment" in r.json()["detail"]
+
+
+class TestYearlyStatusDeadline:
+    """The yearly status on goals, indicators and activities is due with the statement (30 June
+    of the next year, the next working day); missing it counts like a missing statement."""
+
+    async def test_the_status_round_reports_each_missing_status_once(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        assert await run_status_overdue_round(grants_db, clock_at(2025, 6, 30, 10, 0)) == 0
+        assert await run_status_overdue_round(grants_db, clock_at(2025, 7, 1, 6, 0)) == 1
+        assert await run_status_overdue_round(grants_db, clock_at(2025, 7, 2, 6, 0)) == 0
+        (event,) = outbox(grants_db_url, "grants.report.status_overdue")
+        assert event["subject"] == app["id"]
+        assert event["data"] == {
+            "application_id": app["id"],
+            "organisation_id": "o-1",
+            "organisation_ids": ["o-1"],
+            "municipality_code": "101",
+            "status_year": 2024,
+            "due_on": "2025-06-30",
+            "detected_at": "2025-07-01T06:00:00Z",
+        }
+        assert outbox(grants_db_url, "grants.report.overdue") == []  # its own event
+        stored = (await client.get(f"{API}/applications/{app['id']}", headers=fund(tokens))).json()
+        assert stored["overdue"] is True
+        history = (
+            await client.get(f"{API}/applications/{app['id']}/history", headers=fund(tokens))
+        ).json()["items"]
+        assert (history[-1]["action"], history[-1]["actor"], history[-1]["detail"]) == (
+            "status_overdue",
+            "system",
+            "The yearly status on goals, indicators and activities for 2024 was due "
+            "2025-06-30 and has not been received.",
+        )
+        # the fund's case list finds it with the overdue filter
+        listed = await client.get(
+            f"{API}/applications", params={"overdue": "true"}, headers=fund(tokens)
+        )
+        assert [i["id"] for i in listed.json()["items"]] == [app["id"]]
+
+    async def test_a_received_status_is_never_reported(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        await upload_status(client, tokens, app["id"], 2024)
+        assert await run_status_overdue_round(grants_db, clock_at(2026, 7, 1, 6, 0)) == 1
+        (event,) = outbox(grants_db_url, "grants.report.status_overdue")
+        assert event["data"]["status_year"] == 2025
+
+    async def test_the_case_shows_each_years_status_and_its_deadline(
+        self, grants_client, grants_db, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        first = await upload_status(client, tokens, app["id"], 2025)
+        second = await upload_status(client, tokens, app["id"], 2025)  # a corrected form
+        stored = (
+            await client.get(f"{API}/applications/{app['id']}", headers=org(tokens, "o-1"))
+        ).json()
+        today = danish_date().isoformat()
+        assert stored["yearly_statuses"] == [
+            {"year": 2024, "due_on": "2025-06-30", "received_on": None, "attachment_id": None,
+             "overdue": True},
+            {"year": 2025, "due_on": "2026-06-30", "received_on": today,
+             "attachment_id": second["id"], "overdue": False},
+            {"year": 2026, "due_on": "2027-06-30", "received_on": None, "attachment_id": None,
+             "overdue": False},
+            {"year": 2027, "due_on": "2028-06-30", "received_on": None, "attachment_id": None,
+             "overdue": False},
+        ]  # fmt: skip
+        assert first["id"] != second["id"]
+        history = (
+            await client.get(f"{API}/applications/{app['id']}/history", headers=fund(tokens))
+        ).json()["items"]
+        actions = [h["action"] for h in history if h["action"].startswith("status_")]
+        assert actions == ["status_received", "status_replaced"]
+
+    async def test_payments_stop_for_a_missing_status_and_resume_when_it_arrives(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        app_id = app["id"]
+        for year in (2024, 2025):
+            r = await client.post(
+                f"{API}/applications/{app_id}/statements/{year}",
+                json=statement(),
+                headers=post(org(tokens, "o-1")),
+            )
+            assert r.status_code == 200, r.text
+        # every statement is in; the statuses of 2024 and 2025 are not
+        r = await client.post(
+            f"{API}/applications/{app_id}/payments/stop",
+            json={"reason": "Status på mål og indikatorer mangler."},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 200, r.text
+        (stopped,) = outbox(grants_db_url, "grants.payments.stopped")
+        assert stopped["data"]["overdue_years"] == [2024, 2025]
+        await upload_status(client, tokens, app_id, 2024)
+        still = (await client.get(f"{API}/applications/{app_id}", headers=fund(tokens))).json()
+        assert (still["payments_stopped"], still["overdue"]) == (True, True)
+        r = await client.post(
+            f"{API}/applications/{app_id}/payments",
+            json={"kind": "instalment", "amount": "1.00", "paid_on": "2026-08-01"},
+            headers=post(fund(tokens)),
+        )
+        assert (r.status_code, code(r)) == (409, "payments-stopped")
+        await upload_status(client, tokens, app_id, 2025)
+        resumed = (await client.get(f"{API}/applications/{app_id}", headers=fund(tokens))).json()
+        assert (resumed["payments_stopped"], resumed["overdue"]) == (False, False)
+        (event,) = outbox(grants_db_url, "grants.payments.resumed")
+        assert event["data"]["application_id"] == app_id
+        history = (
+            await client.get(f"{API}/applications/{app_id}/history", headers=fund(tokens))
+        ).json()["items"]
+        assert [(h["action"], h["actor"]) for h in history[-2:]] == [
+            ("status_received", "user-o-1"),
+            ("payments_resumed", "system"),
+        ]
+
+    async def test_the_one_year_review_is_due_from_the_first_statement(
+        self, grants_client, grants_db, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        url = f"{API}/applications/{app['id']}"
+        before = (await client.get(url, headers=fund(tokens))).json()
+        assert (before["review_due_from"], before["review_pending"]) == (None, False)
+        await client.post(
+            f"{url}/statements/2024", json=statement(), headers=post(org(tokens, "o-1"))
+        )
+        due = (await client.get(url, headers=fund(tokens))).json()
+        assert (due["review_due_from"], due["review_pending"]) == (danish_date().isoformat(), True)
+        r = await client.post(
+            f"{url}/review",
+            json={"held_on": danish_date().isoformat(), "notes": "Eftersyn holdt."},
+            headers=post(fund(tokens)),
+        )
+        assert r.json()["review_pending"] is False

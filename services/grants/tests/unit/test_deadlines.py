@@ -10,8 +10,10 @@ from grants.domain.deadlines import (
     overdue_years,
     past_expected_processing,
     processing_deadline,
+    review_due_from,
     statement_due,
     statement_years,
+    status_due,
 )
 
 
@@ -83,3 +85,35 @@ class TestFlagCutoff:
         # flagged, on 8 April those sent by 24 Feb (whose 6 weeks end on 7 April).
         assert last_sent_day_flagged(date(2026, 4, 7)) == date(2026, 2, 18)
         assert last_sent_day_flagged(date(2026, 4, 8)) == date(2026, 2, 24)
+
+
+class TestYearlyStatusAndReview:
+    @given(st.integers(2019, 2090))
+    def test_the_status_is_due_with_the_statement(self, year: int) -> None:
+        assert status_due(year) == statement_due(year)
+
+    def test_the_status_deadline_moves_to_the_next_working_day(self) -> None:
+        # 30 June 2029 is a Saturday
+        assert status_due(2028) == date(2029, 7, 2)
+
+    def test_a_missing_status_makes_the_year_overdue_when_tracked(self) -> None:
+        due = date(2026, 6, 30)
+        received = Statement(2025, due, received_on=date(2026, 6, 1), with_status=True)
+        assert received.status_is_overdue(date(2026, 7, 1))
+        assert not received.is_overdue(date(2026, 7, 1))
+        assert overdue_years([received], date(2026, 7, 1)) == [2025]
+        assert overdue_years([received], due) == []  # the day itself is in time
+        both = Statement(2025, due, date(2026, 6, 1), date(2026, 6, 2), with_status=True)
+        assert overdue_years([both], date(2027, 1, 1)) == []
+        untracked = Statement(2025, due, received_on=date(2026, 6, 1))
+        assert overdue_years([untracked], date(2026, 7, 1)) == []
+
+    def test_the_review_is_due_from_the_first_statement_received(self) -> None:
+        assert review_due_from([]) is None
+        assert review_due_from([Statement(2024, date(2025, 6, 30))]) is None
+        assert review_due_from(
+            [
+                Statement(2025, date(2026, 6, 30), received_on=date(2026, 5, 2)),
+                Statement(2024, date(2025, 6, 30), received_on=date(2025, 9, 1)),
+            ]
+        ) == date(2025, 9, 1)

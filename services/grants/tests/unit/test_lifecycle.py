@@ -23,13 +23,15 @@ class TestTransitions:
             (Status.PREQUALIFIED, Action.APPROVE_PLAN, Status.PLAN_APPROVED),
             (Status.PLAN_APPROVED, Action.SEND_PLAN, Status.PLAN_SENT),
             (Status.PLAN_SENT, Action.COMMIT, Status.COMMITTED),
+            (Status.TRANSFERRED, Action.GRANT_OPERATING_SUPPORT, Status.OPERATING_SUPPORT_GRANTED),
+            (Status.TRANSFERRED, Action.REFUSE_OPERATING_SUPPORT, Status.OPERATING_SUPPORT_REFUSED),
         ],
     )
     def test_each_allowed_transition(self, start: Status, action: Action, end: Status) -> None:
         assert transition(start, action) is end
 
     def test_exactly_these_transitions_exist(self) -> None:
-        assert len(TRANSITIONS) == 7
+        assert len(TRANSITIONS) == 9
 
     @pytest.mark.parametrize("status", list(Status))
     @pytest.mark.parametrize("action", list(Action))

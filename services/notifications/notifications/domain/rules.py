@@ -44,6 +44,12 @@ Why required or not:
   the housing organisation or private landlord party to it: information, optional.
 * allocation offer lapsed → municipality and the organisation or landlord: the deadline passed
   and the municipality owes the rent (004 § 56(3)) or the dwelling goes back: required for both.
+* grants, rent support: departments not covered transferred to the national disposition fund
+  (001 "overføres til viderebehandling i landsdispositionsfonden … inden evt. endeligt afslag")
+  → the organisations owning them: required (their application continues as another case);
+  → the location municipality: optional. Yearly status on goals, indicators and activities
+  overdue (001 "Manglende indberetning … kan medføre, at udbetalingerne … stoppes") → every
+  participating organisation: required, like the statement's reminder.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ from common.events.contracts import (
     ApplicationPrequalifiedV1,
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
+    ApplicationTransferredV1,
     CaseDecidedV1,
     CaseFiledV1,
     CommitmentGrantedV1,
@@ -81,6 +88,7 @@ from common.events.contracts import (
     StatementOverdueV1,
     StatementSubmittedV1,
     SubsidyGrantedV1,
+    YearlyStatusOverdueV1,
 )
 from notifications.domain.deliveries import DeliveryStatus
 
@@ -356,6 +364,21 @@ RULES: Final[tuple[Rule, ...]] = (
             Notify(M, "allocation_offer_lapsed", required=True, recipients=_municipality),
             Notify(O, "allocation_offer_lapsed", required=True, recipients=_organisation),
         ),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        ApplicationTransferredV1,
+        (
+            Notify(O, "application_transferred", required=True, recipients=_organisations),
+            Notify(
+                M, "application_transferred_municipality", required=False, recipients=_municipality
+            ),
+        ),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        YearlyStatusOverdueV1,
+        (Notify(O, "yearly_status_overdue", required=True, recipients=_organisations),),
         organisation=_organisation_of,
     ),
 )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from common.events.contracts import (
     ApplicationPrequalifiedV1,
     ApplicationRejectedV1,
+    ApplicationTransferredV1,
     PaymentsStoppedV1,
     StatementOverdueV1,
+    YearlyStatusOverdueV1,
 )
 from notifications.domain.rules import Recipient, RecipientKind, addressees, rule_for
 from notifications.services.messages import render
@@ -75,3 +77,39 @@ def test_an_older_producer_without_organisation_ids_tells_the_lead_only():
     event = ApplicationPrequalifiedV1.example().model_copy(update={"organisation_ids": None})
     found = addressees(rule_for(event.event_type), event)
     assert [a.recipient for a in found] == [Recipient(ORG, "org-0101"), Recipient(M, "101")]
+
+
+def test_a_transfer_tells_the_owning_organisations_and_the_municipality():
+    event = ApplicationTransferredV1.example().model_copy(
+        update={"department_ids": ["dep-0413", "dep-0414"]}
+    )
+    found = addressees(rule_for(event.event_type), event)
+    assert [(a.recipient, a.template, a.required) for a in found] == [
+        (Recipient(ORG, "org-0101"), "application_transferred", True),
+        (Recipient(M, "101"), "application_transferred_municipality", False),
+    ]
+    message = render(found[0], event, event_type=event.event_type)
+    assert message.subject == (
+        "Afdelinger fra sag app-2026-0042 er overført til landsdispositionsfonden "
+        "(sag app-2026-0077)"
+    )
+    assert "Afdelingerne dep-0413, dep-0414 er ikke omfattet af huslejestøtten." in message.text
+    assert "almindelig driftsstøttesag, sag app-2026-0077" in message.text
+    assert "Der gives ikke endeligt afslag, før driftsstøttesagen er afgjort." in message.text
+    to_municipality = render(found[1], event, event_type=event.event_type)
+    assert to_municipality.text.startswith("Til ")
+    assert "afdelingerne dep-0413, dep-0414 fra ansøgningen om huslejestøtte" in (
+        to_municipality.text
+    )
+
+
+def test_the_yearly_status_reminder_names_the_year_and_the_deadline():
+    event = YearlyStatusOverdueV1.example()
+    (organisation,) = addressees(rule_for(event.event_type), event)
+    assert organisation.required
+    message = render(organisation, event, event_type=event.event_type)
+    assert message.subject == (
+        "Påmindelse: status på mål, indikatorer og aktiviteter for 2025 i sag app-2026-0042 mangler"
+    )
+    assert "Fristen var den 30. juni 2026" in message.text
+    assert "udbetalingerne fra Landsbyggefonden stoppes" in message.text

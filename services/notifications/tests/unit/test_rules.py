@@ -99,6 +99,7 @@ class TestRulesTable:
             "legal_cases.case.appealed",
             "legal_cases.case.decision_final",
             "grants.application.rejected",
+            "grants.application.transferred",
         }
         assert required_event_types(M) == {
             "governance.reminder.due",
@@ -130,6 +131,8 @@ class TestRulesTable:
             "grants.payments.stopped",
             "grants.payments.resumed",
             "allocation.offer.lapsed",
+            "grants.application.transferred",
+            "grants.report.status_overdue",
         }
 
     def test_a_required_message_ignores_opt_outs_an_optional_one_honours_them(self):

@@ -11,7 +11,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from common.events.contracts.base import DECIMAL_AS_STRING, Contract, Id, MunicipalityCode
 
-__all__ = ["CriticalColour", "FigureValue", "KeyFigure", "KeyFiguresUpdatedV1"]
+__all__ = [
+    "CriticalColour",
+    "FigureValue",
+    "KeyFigure",
+    "KeyFiguresUpdatedV1",
+    "ResidentComposition",
+]
 
 FigureValue = Annotated[
     Decimal,
@@ -69,6 +75,36 @@ class KeyFigure(BaseModel):
     )
 
 
+class ResidentComposition(BaseModel):
+    """The rent model's comparison narrowed to a similar resident composition (seed 001: the
+    average comparable department "har en tilsvarende beboersammensætning").
+
+    The register's events carry no resident data; the one resident fact they carry is each
+    lease's allocation type, so the band is the share of the year's re-lettings made by
+    municipal allocation (kommunal anvisning) — the calculator's approximation, not LBF's
+    resident index (beboerindekset)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    band: str | None = Field(
+        description="The department's band: '-9' (< 10 %), '10-24' (10–24.9 %), '25-' "
+        "(≥ 25 %); null without re-lettings in the year."
+    )
+    label: str | None = Field(description="The band in Danish.")
+    municipal_allocation_share: FigureValue | None = Field(
+        description="The department's share (%) of re-lettings by municipal allocation."
+    )
+    comparable_rent_per_m2: FigureValue | None = Field(
+        description="Average rent per m² of the rent benchmark's comparable group narrowed to "
+        "the same band; null when that narrower group is smaller than the minimum group size "
+        "(then the rent model uses the rent figure's benchmark without this criterion)."
+    )
+    group_size: int = Field(ge=0, description="Departments in the narrowed group with a rent.")
+    group_label: str | None = Field(
+        description="The comparable group the band narrows (Danish), as the rent benchmark's."
+    )
+
+
 class KeyFiguresUpdatedV1(Contract):
     """The benchmark calculator's key figures of a department for a year changed.
 
@@ -104,6 +140,11 @@ class KeyFiguresUpdatedV1(Contract):
         "`AccountsReportedV1.revision`) these figures were computed from; null when none were "
         "reported. A consumer waiting for the figures of reported accounts waits for this.",
     )
+    resident_composition: ResidentComposition | None = Field(
+        default=None,
+        description="The rent model's comparison narrowed to a similar resident composition "
+        "(grants' rent support uses it); null from producers before this field existed.",
+    )
 
     @classmethod
     def example(cls) -> Self:
@@ -126,4 +167,12 @@ class KeyFiguresUpdatedV1(Contract):
             ],
             computed_at=datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
             accounts_revision=1,
+            resident_composition=ResidentComposition(
+                band="25-",
+                label="25 % eller flere kommunalt anviste genudlejninger",
+                municipal_allocation_share=Decimal("31.2"),
+                comparable_rent_per_m2=Decimal("790.25"),
+                group_size=14,
+                group_label="sammenlignelige afdelinger",
+            ),
         )

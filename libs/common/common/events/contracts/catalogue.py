@@ -28,11 +28,13 @@ from common.events.contracts.grants import (
     ApplicationPrequalifiedV1,
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
+    ApplicationTransferredV1,
     CommitmentGrantedV1,
     PaymentsResumedV1,
     PaymentsStoppedV1,
     PlanApprovedV1,
     StatementOverdueV1,
+    YearlyStatusOverdueV1,
 )
 from common.events.contracts.legal_cases import (
     CaseDecidedV1,
@@ -86,6 +88,8 @@ CATALOGUE: tuple[type[Contract], ...] = (
     PlanApprovedV1,
     CommitmentGrantedV1,
     StatementOverdueV1,
+    YearlyStatusOverdueV1,
+    ApplicationTransferredV1,
     PaymentsStoppedV1,
     PaymentsResumedV1,
     OfferOpenedV1,

@@ -15,11 +15,13 @@ __all__ = [
     "ApplicationPrequalifiedV1",
     "ApplicationRejectedV1",
     "ApplicationSubmittedV1",
+    "ApplicationTransferredV1",
     "CommitmentGrantedV1",
     "PaymentsResumedV1",
     "PaymentsStoppedV1",
     "PlanApprovedV1",
     "StatementOverdueV1",
+    "YearlyStatusOverdueV1",
 ]
 
 
@@ -154,6 +156,45 @@ class ApplicationRejectedV1(Contract, _Case):
         )
 
 
+class ApplicationTransferredV1(Contract, _Case):
+    """Departments of a rent-support application that the fund's rent model found not covered
+    were transferred to the national disposition fund (landsdispositionsfonden) as an ordinary
+    operating-support case (driftsstøttesag), before any final refusal (seed 001).
+
+    ``application_id`` is the new operating-support case; ``origin_application_id`` the
+    rent-support case the departments came from."""
+
+    event_type: ClassVar[str] = "grants.application.transferred"
+    topic: ClassVar[str] = "grants.application.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "grants"
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    aggregate_field: ClassVar[str] = "application_id"
+    summary: ClassVar[str] = (
+        "A rent-support case's uncovered departments went to the national disposition fund."
+    )
+
+    origin_application_id: Id = Field(description="The rent-support case transferred from.")
+    department_ids: list[Id] = Field(
+        min_length=1, description="The departments transferred (not covered by rent support)."
+    )
+    year: int = Field(ge=2019, le=2099, description="The frame year of the rent-support case.")
+    transferred_at: AwareDatetime = Field(description="When the fund transferred them.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            application_id="app-2026-0077",
+            organisation_id="org-0101",
+            organisation_ids=["org-0101"],
+            municipality_code="101",
+            origin_application_id="app-2026-0042",
+            department_ids=["dep-0413"],
+            year=2026,
+            transferred_at=datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
+        )
+
+
 class PlanApprovedV1(Contract, _Case):
     """The location municipality's council approved the comprehensive plan (helhedsplan)."""
 
@@ -243,6 +284,37 @@ class StatementOverdueV1(Contract, _Case):
         )
 
 
+class YearlyStatusOverdueV1(Contract, _Case):
+    """The yearly status on goals, indicators and activities (status på mål, indikatorer og
+    aktiviteter) was not received by the yearly reporting deadline, 6 months after the calendar
+    year's end (seed 001, "Årlig indberetning": both the regulation account and the status are
+    reported once a year; missing reporting can stop payments)."""
+
+    event_type: ClassVar[str] = "grants.report.status_overdue"
+    topic: ClassVar[str] = "grants.report.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "grants"
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    aggregate_field: ClassVar[str] = "application_id"
+    summary: ClassVar[str] = "A yearly status on goals, indicators and activities is overdue."
+
+    status_year: int = Field(ge=2019, le=2099, description="The calendar year it covers.")
+    due_on: date = Field(description="The deadline that passed.")
+    detected_at: AwareDatetime = Field(description="When the overdue round found it.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            application_id="app-2026-0042",
+            organisation_id="org-0101",
+            organisation_ids=["org-0101"],
+            municipality_code="101",
+            status_year=2025,
+            due_on=date(2026, 6, 30),
+            detected_at=datetime(2026, 7, 1, 6, 0, tzinfo=UTC),
+        )
+
+
 class PaymentsStoppedV1(Contract, _Case):
     """The fund stopped payments to a case because a yearly statement is overdue."""
 
@@ -254,7 +326,11 @@ class PaymentsStoppedV1(Contract, _Case):
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "Payments to a § 91a case were stopped."
 
-    overdue_years: list[int] = Field(min_length=1, description="The overdue statements' years.")
+    overdue_years: list[int] = Field(
+        min_length=1,
+        description="The years with an overdue yearly report (the regulation-account statement "
+        "or the status on goals, indicators and activities).",
+    )
     reason: str = Field(min_length=1, max_length=4000, description="The fund's reason.")
     stopped_at: AwareDatetime = Field(description="When payments were stopped.")
 
