@@ -31,6 +31,7 @@ from legal_cases.api.deps import (
 from legal_cases.api.schemas import (
     AnswerIn,
     AppealIn,
+    AppealOutcomeIn,
     AuditOut,
     AuditPage,
     CaseIn,
@@ -52,6 +53,7 @@ from legal_cases.api.schemas import (
 )
 from legal_cases.db.repositories import CaseRepository
 from legal_cases.domain.access import Viewer
+from legal_cases.domain.appeals import AppealOutcome
 from legal_cases.domain.cases import CaseStatus
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.deadlines import DeadlineKind
@@ -385,6 +387,20 @@ async def record_appeal(
     await workflow.record_appeal(
         CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, body.appellant_side,
         body.late_permission, today, settings.fee_index(),
+    )  # fmt: skip
+    return await _view(uow, viewer, case_id, today)
+
+
+@router.post("/cases/{case_id}/appeal/outcome", response_model=CaseOut, responses=WRITE)
+async def appeal_outcome(
+    case_id: CaseIdPath, body: AppealOutcomeIn, viewer: Tribunal, uow: UnitOfWorkDep,
+    today: Today,
+) -> CaseOut:  # fmt: skip
+    """Record what the housing court or the appeal board decided (§§ 88-89): upheld makes the
+    tribunal's decision final from that day; changed or set aside means it never becomes final."""
+    await workflow.record_appeal_outcome(
+        CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id,
+        AppealOutcome(body.outcome), body.decided_on, body.summary, today,
     )  # fmt: skip
     return await _view(uow, viewer, case_id, today)
 

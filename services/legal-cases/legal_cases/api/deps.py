@@ -40,6 +40,7 @@ from legal_cases.domain.access import (
     TRIBUNAL,
     Viewer,
 )
+from legal_cases.domain.appeals import AppealOutcome
 from legal_cases.domain.cases import CaseStatus
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.deadlines import DeadlineKind
@@ -231,6 +232,10 @@ def case_out(view: CaseView, today: date) -> CaseOut:
             body=view.appeal.body,
             appellant_side=view.appeal.appellant_side,
             late_permission=view.appeal.late_permission,
+            outcome=view.appeal.outcome,
+            outcome_label=AppealOutcome(view.appeal.outcome).label if view.appeal.outcome else None,
+            outcome_decided_on=view.appeal.outcome_decided_on,
+            outcome_summary=view.appeal.outcome_summary,
         ),
         fees=[
             FeeOut(

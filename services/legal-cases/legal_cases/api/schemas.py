@@ -163,6 +163,17 @@ class AppealIn(In):
     )
 
 
+class AppealOutcomeIn(In):
+    outcome: Literal["upheld", "changed", "set_aside"] = Field(
+        description="What the housing court or appeal board did with the decision (§§ 88-89)."
+    )
+    decided_on: WireDate = Field(description="The day of the appellate decision.")
+    summary: LongText | None = Field(
+        default=None,
+        description="What the appellate body decided instead (required unless upheld).",
+    )
+
+
 class NonComplianceIn(In):
     details: LongText
 
@@ -252,6 +263,12 @@ class AppealOut(BaseModel):
     body: str
     appellant_side: str
     late_permission: bool
+    outcome: Literal["upheld", "changed", "set_aside"] | None = Field(
+        default=None, description="The appellate body's outcome, once recorded."
+    )
+    outcome_label: str | None = None
+    outcome_decided_on: date | None = None
+    outcome_summary: str | None = None
 
 
 class FeeOut(BaseModel):

@@ -197,6 +197,11 @@ class AppealRow(Base):
     appellant_side: Mapped[str] = mapped_column(Text, nullable=False)
     late_permission: Mapped[bool] = mapped_column(Boolean, nullable=False)
     recorded_by: Mapped[str] = mapped_column(Text, nullable=False)
+    # the appellate body's outcome (§§ 88-89), once known: upheld | changed | set_aside
+    outcome: Mapped[str | None] = mapped_column(Text)
+    outcome_decided_on: Mapped[date | None] = mapped_column(Date)
+    outcome_summary: Mapped[str | None] = mapped_column(Text)
+    outcome_recorded_by: Mapped[str | None] = mapped_column(Text)
 
 
 class FeeRow(Base):

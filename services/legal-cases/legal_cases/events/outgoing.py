@@ -98,9 +98,16 @@ def decision_appealed(case: CaseRow, appeal: AppealRow) -> DecisionAppealedV1:
     )
 
 
-def decision_final(case: CaseRow, decided_on: date, final_on: date) -> DecisionFinalV1:
+def decision_final(
+    case: CaseRow, decided_on: date, final_on: date, *, upheld_on_appeal: bool = False
+) -> DecisionFinalV1:
     return DecisionFinalV1.model_validate(
-        {**_case_fields(case), "decided_on": decided_on, "final_on": final_on}
+        {
+            **_case_fields(case),
+            "decided_on": decided_on,
+            "final_on": final_on,
+            "upheld_on_appeal": upheld_on_appeal,
+        }
     )
 
 

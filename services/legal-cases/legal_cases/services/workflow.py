@@ -28,6 +28,7 @@ from legal_cases.db.models import (
 )
 from legal_cases.db.repositories import CaseRepository, MemberRepository
 from legal_cases.domain.access import PARTY_ROLE, TRIBUNAL, TRIBUNAL_ROLE, Viewer
+from legal_cases.domain.appeals import AppealOutcome, check_outcome
 from legal_cases.domain.cases import Action, CaseStatus, transition
 from legal_cases.domain.categories import CaseCategory, FeeKind
 from legal_cases.domain.deadlines import (
@@ -534,6 +535,49 @@ async def record_appeal(
                 appellant_side=appellant_side.value, late_permission=late_permission,
                 appeal_board_fee=str(fee) if fee is not None else None)  # fmt: skip
     events.record(outgoing.decision_appealed(case, appeal))
+    return appeal
+
+
+_OUTCOME_ACTION = {
+    AppealOutcome.UPHELD: Action.APPEAL_UPHELD,
+    AppealOutcome.CHANGED: Action.APPEAL_CHANGED,
+    AppealOutcome.SET_ASIDE: Action.APPEAL_SET_ASIDE,
+}
+
+
+async def record_appeal_outcome(
+    repo: CaseRepository,
+    events: EventRecorder,
+    viewer: Viewer,
+    case_id: str,
+    outcome: AppealOutcome,
+    decided_on: date,
+    summary: str | None,
+    today: date,
+) -> AppealRow:
+    """What the housing court or the appeal board decided (§§ 88-89): upheld makes the
+    tribunal's decision final from that day (``decision_final``); changed or set aside ends the
+    case without the tribunal's decision ever becoming final."""
+    _tribunal_only(viewer, "record appeal outcomes")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    appeal = await repo.appeal(case.id)
+    decision = await repo.decision(case.id)
+    await _apply(repo, case, _OUTCOME_ACTION[outcome])
+    assert appeal is not None
+    assert decision is not None
+    check_outcome(outcome=outcome, lodged_on=appeal.lodged_on, decided_on=decided_on,
+                  today=today, summary=summary)  # fmt: skip
+    appeal.outcome = outcome.value
+    appeal.outcome_decided_on = decided_on
+    appeal.outcome_summary = (summary or "").strip() or None
+    appeal.outcome_recorded_by = viewer.subject
+    case.final_on = decided_on if outcome.decision_final else None
+    await audit(repo, case, viewer, "appeal_outcome", outcome=outcome.value, body=appeal.body,
+                decided_on=decided_on, decision_final=outcome.decision_final)  # fmt: skip
+    if outcome.decision_final:
+        events.record(
+            outgoing.decision_final(case, decision.decided_on, decided_on, upheld_on_appeal=True)
+        )
     return appeal
 
 

@@ -36,6 +36,7 @@ TRIBUNAL_ACTIONS = [
     ("reject", {"reason": "r"}),
     ("decision", {"members": [{"seat": "chair", "member_ref": "f", "vote": "counterpart"}]}),
     ("appeal", {"appellant_side": "complainant"}),
+    ("appeal/outcome", {"outcome": "upheld", "decided_on": "2026-11-02"}),
     ("noncompliance", {"details": "d"}),
     ("fees/1/paid", None),
     (

@@ -200,7 +200,8 @@ class DecisionAppealedV1(Contract, _CaseFacts):
 
 
 class DecisionFinalV1(Contract, _CaseFacts):
-    """The appeal window passed unused: the decision is final."""
+    """The decision is final: the appeal window passed unused, or the housing court or appeal
+    board upheld it (``upheld_on_appeal``)."""
 
     topic: ClassVar[str] = _CASE_TOPIC
     schema_version: ClassVar[int] = 1
@@ -212,7 +213,15 @@ class DecisionFinalV1(Contract, _CaseFacts):
     summary: ClassVar[str] = "A rent tribunal decision became final."
 
     decided_on: date = Field(description="The day of the decision.")
-    final_on: date = Field(description="The first day after the appeal window.")
+    final_on: date = Field(
+        description="The first day after the appeal window, or the day the appellate body "
+        "upheld the decision."
+    )
+    upheld_on_appeal: bool = Field(
+        default=False,
+        description="True when the decision became final because the housing court or the "
+        "appeal board upheld it (§§ 88-89), not because the window passed unused.",
+    )
 
     @classmethod
     def example(cls) -> Self:
