@@ -7,7 +7,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import ServiceSettings
-from legal_cases.domain.fees import NET_PRICE_INDEX
+from legal_cases.domain.fees import NET_PRICE_INDEX, FeeTable
 
 
 class LegalCasesSettings(ServiceSettings):
@@ -28,6 +28,13 @@ class LegalCasesSettings(ServiceSettings):
         'added to or overriding the service\'s table, e.g. \'{"2027": "124.1"}\' — so next '
         "year's fees can be set without a release (§ 100).",
     )
+    fee_index_carry_forward: bool = Field(
+        default=False,
+        description="When the net price index figure a year's fees need is not known: false "
+        "refuses the filing (422 fee-index-missing); true computes the fee from the latest "
+        "known figure and marks it provisional on the case and in the letters (§ 100). The "
+        "embedded run (make run) sets it; a production tribunal adds the published figure.",
+    )
     deadline_round_seconds: int = Field(
         default=300,
         ge=1,
@@ -38,3 +45,7 @@ class LegalCasesSettings(ServiceSettings):
     def fee_index(self) -> dict[int, Decimal]:
         """The service's index table with this deployment's additions."""
         return {**NET_PRICE_INDEX, **self.net_price_index}
+
+    def fee_table(self) -> FeeTable:
+        """How this deployment computes fees: its index table and the carry-forward choice."""
+        return FeeTable(self.fee_index(), carry_forward=self.fee_index_carry_forward)

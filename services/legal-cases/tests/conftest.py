@@ -43,7 +43,8 @@ async def legal_client(databases, tokens, clock) -> AsyncIterator[LegalClient]:
     async with AsyncExitStack() as stack:
 
         async def open_client(**overrides: Any) -> httpx.AsyncClient:
-            overrides["net_price_index"] = {**TEST_INDEX, **overrides.get("net_price_index", {})}
+            test_index = {} if overrides.pop("without_test_index", False) else TEST_INDEX
+            overrides["net_price_index"] = {**test_index, **overrides.get("net_price_index", {})}
             settings = service_settings(
                 LegalCasesSettings, databases, tokens, package="legal_cases", **overrides
             )

@@ -121,7 +121,7 @@ async def file_case(
     repo = CaseRepository(uow.session)
     case = await filing.file_case(
         repo, OutboxRecorder(uow), viewer, command, today, settings.document_max_bytes,
-        settings.fee_index(),
+        settings.fee_table(),
     )  # fmt: skip
     return await _view(uow, viewer, case.id, today)
 
@@ -373,7 +373,7 @@ async def decide(
         silence_read_in_favour=body.silence_read_in_favour,
     )
     await workflow.decide(CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id,
-                          command, today, settings.fee_index())  # fmt: skip
+                          command, today, settings.fee_table())  # fmt: skip
     return await _view(uow, viewer, case_id, today)
 
 
@@ -386,7 +386,7 @@ async def record_appeal(
     (§§ 88-89); within 4 weeks, later only with permission within 1 year."""
     await workflow.record_appeal(
         CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, body.appellant_side,
-        body.late_permission, today, settings.fee_index(),
+        body.late_permission, today, settings.fee_table(),
     )  # fmt: skip
     return await _view(uow, viewer, case_id, today)
 

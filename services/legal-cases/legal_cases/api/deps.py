@@ -45,6 +45,7 @@ from legal_cases.domain.cases import CaseStatus
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.deadlines import DeadlineKind
 from legal_cases.domain.decisions import Outcome
+from legal_cases.services.letters import fee_basis
 from legal_cases.services.views import CaseView
 from legal_cases.settings import LegalCasesSettings
 
@@ -245,6 +246,8 @@ def case_out(view: CaseView, today: date) -> CaseOut:
                 amount=f.amount,
                 owed_on=f.owed_on,
                 paid_on=f.paid_on,
+                provisional=f.provisional,
+                basis=fee_basis(f),
             )
             for f in view.fees
         ],

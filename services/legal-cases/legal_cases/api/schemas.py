@@ -278,6 +278,14 @@ class FeeOut(BaseModel):
     amount: Decimal
     owed_on: date
     paid_on: date | None
+    provisional: bool = Field(
+        default=False,
+        description="The amount rests on a carried-forward net price index figure (the one "
+        "§ 100 prescribes was not known): provisional, not the regulated amount.",
+    )
+    basis: str | None = Field(
+        default=None, description="The index figure the amount rests on (Danish)."
+    )
 
 
 class ForcedAdministrationIn(In):

@@ -214,6 +214,10 @@ class FeeRow(Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
     owed_on: Mapped[date] = mapped_column(Date, nullable=False)
     paid_on: Mapped[date | None] = mapped_column(Date)
+    # § 100: the June of the 12-month index figure the amount rests on; provisional when that
+    # figure was carried forward because the prescribed one was not known (FeeTable)
+    index_year: Mapped[int | None] = mapped_column(Integer)
+    provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
 class NonComplianceReportRow(Base):

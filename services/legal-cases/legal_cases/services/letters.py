@@ -7,11 +7,13 @@ from __future__ import annotations
 from common.money import format_date_da, format_dkk
 from common.municipalities import MUNICIPALITIES
 from common.pdf import render_html
+from legal_cases.db.models import FeeRow
 from legal_cases.db.repositories import CaseRepository
 from legal_cases.domain.access import Viewer
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.decisions import Outcome
 from legal_cases.domain.errors import PartNotFoundError
+from legal_cases.domain.fees import FeeQuote
 from legal_cases.services.core import load_case
 
 SEATS = {
@@ -35,13 +37,24 @@ FEES = {
 }
 
 
+def fee_basis(fee: FeeRow) -> str | None:
+    if fee.index_year is None:
+        return None
+    return FeeQuote(fee.amount, fee.index_year, fee.provisional).basis
+
+
 async def decision_letter_html(repo: CaseRepository, viewer: Viewer, case_id: str) -> str:
     case = await load_case(repo, viewer, case_id)
     decision = await repo.decision(case.id)
     if decision is None:
         raise PartNotFoundError(f"Case {case.id} has no decision yet.")
     fees = [
-        {"kind": f.kind, "payer_side": f.payer_side, "amount_text": format_dkk(f.amount)}
+        {
+            "kind": f.kind,
+            "payer_side": f.payer_side,
+            "amount_text": format_dkk(f.amount),
+            "provisional_basis": fee_basis(f) if f.provisional else None,
+        }
         for f in await repo.fees(case.id)
     ]
     return render_html(

@@ -5,7 +5,7 @@ recorded in the same transaction (outbox)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -58,7 +58,7 @@ from legal_cases.domain.errors import (
     PartNotFoundError,
     TransitionNotAllowedError,
 )
-from legal_cases.domain.fees import NET_PRICE_INDEX, appeal_board_fee, fee_amount
+from legal_cases.domain.fees import FeeQuote, FeeTable
 from legal_cases.domain.forced_administration import RequestedBy, check_forced_administration
 from legal_cases.domain.members import Appointment, check_bench_appointed
 from legal_cases.domain.parties import PartyKind, Side
@@ -429,7 +429,7 @@ async def decide(
     case_id: str,
     command: Decide,
     today: date,
-    index: Mapping[int, Decimal] = NET_PRICE_INDEX,
+    fees: FeeTable = FeeTable(),
 ) -> DecisionRow:
     _tribunal_only(viewer, "decide cases")
     case = await load_case(repo, viewer, case_id, lock=True)
@@ -483,20 +483,28 @@ async def decide(
     parties = await repo.parties(case.id)
     complainant, counterpart = _party(parties, Side.COMPLAINANT), _party(parties, Side.COUNTERPART)
     landlord_fee: Decimal | None = None
+    quote: FeeQuote | None = None
     landlord = next((p for p in parties if p.kind == PartyKind.LANDLORD.value), None)
     if tenant_won_fully(ruling.outcome, PartyKind(complainant.kind), PartyKind(counterpart.kind)):
-        landlord_fee = fee_amount(FeeKind.LANDLORD_TENANT_WON, today, index)
+        quote = fees.quote(FeeKind.LANDLORD_TENANT_WON, today)
+        landlord_fee = quote.amount
         assert landlord is not None
         await repo.add(
             FeeRow(case_id=case.id, kind=FeeKind.LANDLORD_TENANT_WON.value,
-                   payer_side=landlord.side, amount=landlord_fee, owed_on=today)
+                   payer_side=landlord.side, amount=landlord_fee, owed_on=today,
+                   provisional=quote.provisional, index_year=quote.index_year)
         )  # fmt: skip
     await audit(
         repo, case, viewer, "decided", outcome=ruling.outcome.value, unanimous=ruling.unanimous,
         chair_decided_tie=ruling.chair_decided_tie, appeal_body=body.value, appeal_due=due,
         landlord_fee=str(landlord_fee) if landlord_fee is not None else None,
     )  # fmt: skip
-    events.record(outgoing.case_decided(case, decision, landlord_fee, landlord))
+    events.record(
+        outgoing.case_decided(
+            case, decision, landlord_fee, landlord,
+            landlord_fee_provisional=quote is not None and quote.provisional,
+        )
+    )  # fmt: skip
     return decision
 
 
@@ -508,7 +516,7 @@ async def record_appeal(
     appellant_side: Side,
     late_permission: bool,
     today: date,
-    index: Mapping[int, Decimal] = NET_PRICE_INDEX,
+    fees: FeeTable = FeeTable(),
 ) -> AppealRow:
     _tribunal_only(viewer, "record appeals")
     case = await load_case(repo, viewer, case_id, lock=True)
@@ -525,10 +533,12 @@ async def record_appeal(
     await _close(repo, case, DeadlineKind.APPEAL, today)
     fee = None
     if decision.appeal_body == AppealBody.APPEAL_BOARD.value:
-        fee = appeal_board_fee(case.apartments, today, index)
+        quote = fees.quote(FeeKind.APPEAL_BOARD, today, case.apartments)
+        fee = quote.amount
         await repo.add(
             FeeRow(case_id=case.id, kind=FeeKind.APPEAL_BOARD.value,
-                   payer_side=appellant_side.value, amount=fee, owed_on=today)
+                   payer_side=appellant_side.value, amount=fee, owed_on=today,
+                   provisional=quote.provisional, index_year=quote.index_year)
         )  # fmt: skip
     case.final_on = None
     await audit(repo, case, viewer, "appealed", body=decision.appeal_body,

@@ -67,6 +67,11 @@ class CaseFiledV1(Contract, _CaseFacts):
     counterpart_kind: PartyKindName = Field(description="Who the complaint is against.")
     on_behalf_of_tenant: bool = Field(description="A municipality filed for a tenant (§ 87(1)).")
     filing_fee: Amount = Field(description="The fee owed for filing, DKK (§§ 82(1), 100).")
+    filing_fee_provisional: bool = Field(
+        default=False,
+        description="The fee rests on a carried-forward index figure because the one § 100 "
+        "prescribes was not known yet: provisional, not the regulated amount.",
+    )
     notify_counterpart_due: date = Field(
         description="The day by which the tribunal notifies the counterpart (§ 82(3))."
     )
@@ -144,6 +149,11 @@ class CaseDecidedV1(Contract, _CaseFacts):
     landlord_fee: Amount | None = Field(
         default=None,
         description="The landlord's fee when the tenant won fully (§ 82(2)), DKK; else null.",
+    )
+    landlord_fee_provisional: bool = Field(
+        default=False,
+        description="The landlord's fee rests on a carried-forward index figure (§ 100 figure "
+        "not known yet): provisional.",
     )
     counterpart_organisation_id: Id | None = Field(
         default=None, description="The landlord id of a landlord party that uses the platform."
