@@ -69,7 +69,8 @@ def service_settings(
 ) -> ServiceSettings:
     url = make_url(database_server_url)
     smtp: dict[str, Any] = {}
-    if mail_sink is not None and entry.name == "notifications":
+    if mail_sink is not None and entry.name in ("notifications", "legal-cases"):
+        # legal-cases writes to persons (tenants) itself: the same catcher keeps those letters
         smtp = {"smtp_host": mail_sink.host, "smtp_port": mail_sink.port}
     if entry.name == "legal-cases":
         # Statistics Denmark's July 2024 – June 2025 net price index is not in the service's

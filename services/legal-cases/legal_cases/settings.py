@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import ServiceSettings
@@ -34,6 +34,32 @@ class LegalCasesSettings(ServiceSettings):
         "refuses the filing (422 fee-index-missing); true computes the fee from the latest "
         "known figure and marks it provisional on the case and in the letters (§ 100). The "
         "embedded run (make run) sets it; a production tribunal adds the published figure.",
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server (relay) for the letters this service writes to persons "
+        "(tenants) itself; unset: letters stay queued (pending) on the case.",
+    )
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_use_tls: bool = Field(default=False, description="Implicit TLS (SMTPS, port 465).")
+    smtp_start_tls: bool = Field(default=False, description="STARTTLS after connecting.")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    smtp_retry_base_seconds: float = Field(
+        default=60.0, gt=0, description="Backoff after the first temporary failure (doubles)."
+    )
+    mail_from: str = Field(
+        default="Huslejenævnet <huslejenaevn@housing.invalid>",
+        description="The From header of the letters to persons.",
+    )
+    message_id_domain: str = Field(
+        default="legal-cases.housing.invalid",
+        pattern=r"^[A-Za-z0-9.-]+$",
+        description="Right-hand side of the letters' deterministic Message-ID.",
+    )
+    person_mail_seconds: int = Field(
+        default=30, ge=1, description="How often the worker sends due letters to persons."
     )
     deadline_round_seconds: int = Field(
         default=300,

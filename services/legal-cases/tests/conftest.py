@@ -10,6 +10,7 @@ from asgi_lifespan import LifespanManager
 
 from common.db.engine import Database
 from common.testing.fixtures import service_settings, truncate_all_tables
+from common.testing.smtp import smtp_sink  # noqa: F401 - a real SMTP server (the fixture)
 from legal_cases.main import create_app
 from legal_cases.settings import LegalCasesSettings
 

@@ -37,6 +37,7 @@ from legal_cases.api.schemas import (
     CaseIn,
     CaseOut,
     CasePage,
+    ContactEmailIn,
     CounterpartIn,
     DecisionIn,
     DocumentIn,
@@ -60,6 +61,7 @@ from legal_cases.domain.deadlines import DeadlineKind
 from legal_cases.domain.decisions import Member
 from legal_cases.domain.errors import DocumentRejectedError
 from legal_cases.domain.forced_administration import RequestedBy
+from legal_cases.domain.parties import Side
 from legal_cases.services import filing, letters, views, workflow
 from legal_cases.services.ports import OutboxRecorder
 
@@ -112,9 +114,11 @@ async def file_case(
         owner_id=body.owner_id,
         apartments=body.apartments,
         complainant=filing.PartyIn(body.complainant.kind, body.complainant.name, None,
-                                   body.complainant.organisation_id),
+                                   body.complainant.organisation_id,
+                                   body.complainant.contact_email),
         counterpart=filing.PartyIn(body.counterpart.kind, body.counterpart.name,
-                                   body.counterpart.subject, body.counterpart.organisation_id),
+                                   body.counterpart.subject, body.counterpart.organisation_id,
+                                   body.counterpart.contact_email),
         on_behalf_of_tenant=body.on_behalf_of_tenant,
         documents=tuple(_file(d) for d in body.documents),
     )  # fmt: skip
@@ -242,6 +246,20 @@ async def correct_counterpart(
         CaseRepository(uow.session), viewer, case_id, body.subject, body.name,
         body.organisation_id,
     )  # fmt: skip
+    return await _view(uow, viewer, case_id, today)
+
+
+@router.put("/cases/{case_id}/parties/{side}/contact-email", response_model=CaseOut,
+            responses=WRITE)  # fmt: skip
+async def set_contact_email(
+    case_id: CaseIdPath, side: Side, body: ContactEmailIn, viewer: Replier, uow: UnitOfWorkDep,
+    today: Today,
+) -> CaseOut:  # fmt: skip
+    """Set or remove a party's e-mail for the tribunal's letters: the tribunal for either
+    side, a party for its own side only. Kept in this service; never in events."""
+    await workflow.set_contact_email(
+        CaseRepository(uow.session), viewer, case_id, side, body.contact_email
+    )
     return await _view(uow, viewer, case_id, today)
 
 

@@ -26,6 +26,7 @@ from legal_cases.api.schemas import (
     ForcedAdministrationOut,
     HearingOut,
     HousingCourtRight,
+    LetterOut,
     NonComplianceNoticeOut,
     PartyOut,
     QuestionOut,
@@ -45,6 +46,7 @@ from legal_cases.domain.cases import CaseStatus
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.deadlines import DeadlineKind
 from legal_cases.domain.decisions import Outcome
+from legal_cases.domain.person_letters import written_to_by_service
 from legal_cases.services.letters import fee_basis
 from legal_cases.services.views import CaseView
 from legal_cases.settings import LegalCasesSettings
@@ -156,6 +158,7 @@ def document_out(row: DocumentRow) -> DocumentOut:
 
 def case_out(view: CaseView, today: date) -> CaseOut:
     case = view.case
+    sides = {p.id: p.side for p in view.parties}
     decision = view.decision
     return CaseOut(
         **case_summary(case).model_dump(),
@@ -177,8 +180,28 @@ def case_out(view: CaseView, today: date) -> CaseOut:
                 name=p.name,
                 subject=p.subject,
                 organisation_id=p.organisation_id,
+                contact_email=p.contact_email
+                if view.viewer.is_tribunal
+                or (p.subject is not None and p.subject == view.viewer.subject)
+                else None,
+                letters_by_tribunal=written_to_by_service(
+                    kind=p.kind, organisation_id=p.organisation_id, email=p.contact_email
+                ),
             )
             for p in view.parties
+        ],
+        letters=[
+            LetterOut(
+                id=letter.id,
+                kind=letter.kind,
+                side=sides[letter.party_id],
+                status=letter.status,
+                queued_on=letter.queued_on,
+                attempts=letter.attempts,
+                sent_at=letter.sent_at,
+                last_error=letter.last_error if view.viewer.is_tribunal else None,
+            )
+            for letter in view.letters
         ],
         documents=[document_out(d) for d in view.documents],
         open_deadlines=[deadline_out(d, today) for d in view.deadlines if d.closed_on is None],

@@ -17,6 +17,7 @@ from common.paging import Page
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.decisions import Outcome, Seat
 from legal_cases.domain.parties import PartyKind, Side
+from legal_cases.domain.person_letters import EMAIL_PATTERN
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 
@@ -43,6 +44,7 @@ LongText = Annotated[Text, StringConstraints(min_length=1, max_length=20_000)]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
 OwnerRef = Annotated[Ref, AfterValidator(_not_a_cpr_number)]
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
 
 
 class In(BaseModel):
@@ -78,6 +80,19 @@ class PartyIn(In):
     )
     organisation_id: Ref | None = Field(
         default=None, description="A landlord's landlord id, if it uses the platform."
+    )
+    contact_email: Email | None = Field(
+        default=None,
+        description="A person's (tenant's) e-mail for the tribunal's letters: the counterpart's "
+        "notice, the decision, deadline reminders. Kept in this service only, never in events; "
+        "a landlord with a landlord id and a municipality are written to by the notification "
+        "service instead.",
+    )
+
+
+class ContactEmailIn(In):
+    contact_email: Email | None = Field(
+        description="The party's e-mail for the tribunal's letters; null removes it."
     )
 
 
@@ -187,6 +202,26 @@ class PartyOut(BaseModel):
     name: str | None
     subject: str | None
     organisation_id: str | None
+    contact_email: str | None = Field(
+        default=None,
+        description="Shown to the tribunal and to the party itself only (null for others).",
+    )
+    letters_by_tribunal: bool = Field(
+        default=False,
+        description="This service writes to the party by e-mail itself (a person with a "
+        "contact e-mail).",
+    )
+
+
+class LetterOut(BaseModel):
+    id: int
+    kind: Literal["counterpart_notice", "decision", "deadline_reminder"]
+    side: str
+    status: Literal["pending", "sent", "failed"]
+    queued_on: date
+    attempts: int
+    sent_at: datetime | None
+    last_error: str | None
 
 
 class DocumentOut(BaseModel):
@@ -350,6 +385,10 @@ class CaseOut(CaseSummary):
     rejected_reason: str | None
     final_on: date | None
     parties: list[PartyOut]
+    letters: list[LetterOut] = Field(
+        default_factory=list,
+        description="Letters this service wrote (or will write) to persons by e-mail.",
+    )
     documents: list[DocumentOut]
     open_deadlines: list[DeadlineOut]
     closed_deadlines: list[DeadlineOut]

@@ -93,6 +93,8 @@ class PartyRow(Base):
     subject: Mapped[str | None] = mapped_column(Text)  # the party's token subject, if known
     name: Mapped[str | None] = mapped_column(Text)  # personal data: stays in this service
     organisation_id: Mapped[str | None] = mapped_column(Text)  # a landlord's id, if any
+    # personal data: a person's contact e-mail; read only by this service's own letters
+    contact_email: Mapped[str | None] = mapped_column(Text)
 
 
 class DocumentRow(Base):
@@ -320,3 +322,32 @@ class MemberRow(Base):
     appointed_to: Mapped[date] = mapped_column(Date, nullable=False)
     law_degree: Mapped[bool] = mapped_column(Boolean, nullable=False)
     recorded_by: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class PersonLetterRow(Base):
+    """A letter owed to a party who is a person, queued in the action's transaction and sent
+    by the worker (``services/person_mail.py``). The address is not copied here: it is read
+    from the party when the letter is sent."""
+
+    __tablename__ = "person_letters"
+    __table_args__ = (
+        Index(
+            "ix_person_letters_due", "next_attempt_at", "id", postgresql_where="status = 'pending'"
+        ),
+        Index("uq_person_letters_once", "case_id", "party_id", "kind", "ref", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("case_parties.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    ref: Mapped[str] = mapped_column(Text, nullable=False, default="")  # e.g. the deadline id
+    subject: Mapped[str] = mapped_column(Text, nullable=False)
+    body_text: Mapped[str] = mapped_column(Text, nullable=False)
+    attach_decision: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    queued_on: Mapped[date] = mapped_column(Date, nullable=False)
+    next_attempt_at: Mapped[datetime] = _now()
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from legal_cases.db.models import (
@@ -43,6 +44,7 @@ from legal_cases.db.models import (
     NonComplianceNoticeRow,
     NonComplianceReportRow,
     PartyRow,
+    PersonLetterRow,
     QuestionRow,
     SuspensionRow,
     ThresholdRow,
@@ -166,6 +168,38 @@ class CaseRepository:
     async def parties(self, case_id: str) -> Sequence[PartyRow]:
         query = select(PartyRow).where(PartyRow.case_id == case_id).order_by(PartyRow.id)
         return (await self.session.execute(query)).scalars().all()
+
+    async def letters(self, case_id: str) -> Sequence[PersonLetterRow]:
+        query = (
+            select(PersonLetterRow)
+            .where(PersonLetterRow.case_id == case_id)
+            .order_by(PersonLetterRow.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def queue_letter(self, values: dict[str, Any]) -> bool:
+        """Queue a letter once (a repeated reminder or a retried action adds nothing)."""
+        statement = (
+            pg_insert(PersonLetterRow)
+            .values(status="pending", attempts=0, **values)
+            .on_conflict_do_nothing(index_elements=["case_id", "party_id", "kind", "ref"])
+            .returning(PersonLetterRow.id)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    async def due_letter_for_update(self, now: datetime) -> PersonLetterRow | None:
+        """The oldest due letter no other sender holds (``SKIP LOCKED``)."""
+        query = (
+            select(PersonLetterRow)
+            .where(PersonLetterRow.status == "pending", PersonLetterRow.next_attempt_at <= now)
+            .order_by(PersonLetterRow.next_attempt_at, PersonLetterRow.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def party(self, party_id: int) -> PartyRow | None:
+        return await self.session.get(PartyRow, party_id)
 
     async def documents(self, case_id: str) -> Sequence[DocumentRow]:
         query = (

@@ -33,6 +33,7 @@ class PartyIn:
     name: str | None = None
     subject: str | None = None
     organisation_id: str | None = None
+    contact_email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,7 @@ async def file_case(
                 subject=subject,
                 name=party.name,
                 organisation_id=party.organisation_id,
+                contact_email=party.contact_email,
             )
         )
     for file in command.documents:

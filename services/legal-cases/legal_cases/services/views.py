@@ -21,6 +21,7 @@ from legal_cases.db.models import (
     HearingRow,
     NonComplianceNoticeRow,
     PartyRow,
+    PersonLetterRow,
     QuestionRow,
     SuspensionRow,
 )
@@ -52,6 +53,8 @@ class CaseView:
     housing_court_right: bool
     decision_due: date | None
     suggested_appeal_guidance: str | None
+    viewer: Viewer
+    letters: Sequence[PersonLetterRow]
 
 
 async def case_view(repo: CaseRepository, viewer: Viewer, case_id: str, today: date) -> CaseView:
@@ -87,6 +90,8 @@ async def case_view(repo: CaseRepository, viewer: Viewer, case_id: str, today: d
         housing_court_right=housing_court_right(due, today, decided),
         decision_due=due,
         suggested_appeal_guidance=suggestion,
+        viewer=viewer,
+        letters=await repo.letters(case.id),
     )
 
 

@@ -27,6 +27,7 @@ from legal_cases.db.models import (
     SuspensionRow,
 )
 from legal_cases.db.repositories import CaseRepository, MemberRepository
+from legal_cases.domain import person_letters
 from legal_cases.domain.access import PARTY_ROLE, TRIBUNAL, TRIBUNAL_ROLE, Viewer
 from legal_cases.domain.appeals import AppealOutcome, check_outcome
 from legal_cases.domain.cases import Action, CaseStatus, transition
@@ -62,7 +63,9 @@ from legal_cases.domain.fees import FeeQuote, FeeTable
 from legal_cases.domain.forced_administration import RequestedBy, check_forced_administration
 from legal_cases.domain.members import Appointment, check_bench_appointed
 from legal_cases.domain.parties import PartyKind, Side
+from legal_cases.domain.person_letters import LetterKind
 from legal_cases.events import outgoing
+from legal_cases.services import person_mail
 from legal_cases.services.core import (
     audit,
     decision_trigger,
@@ -141,6 +144,27 @@ async def correct_counterpart(
     return case
 
 
+async def set_contact_email(
+    repo: CaseRepository, viewer: Viewer, case_id: str, side: Side, email: str | None
+) -> CaseRow:
+    """A person's e-mail for the tribunal's letters (kept here only): the tribunal sets either
+    side's, a party its own. The audit trail records that it changed, not the address."""
+    case = await load_case(repo, viewer, case_id, lock=True)
+    party = _party(await repo.parties(case.id), side)
+    if viewer.role == PARTY_ROLE and (party.subject is None or party.subject != viewer.subject):
+        raise PermissionDeniedError("A party sets its own contact e-mail only.")
+    if viewer.role not in (PARTY_ROLE, TRIBUNAL_ROLE):
+        raise PermissionDeniedError(
+            f"Your role '{viewer.role}' may not set contact e-mails; it needs one of: party, "
+            "tribunal."
+        )
+    party.contact_email = email
+    await repo.touch(case)
+    await audit(repo, case, viewer, "contact_email_changed", side=side.value,
+                contact_email_set=email is not None)  # fmt: skip
+    return case
+
+
 # --- notification and reply ------------------------------------------------------------------
 
 
@@ -157,6 +181,12 @@ async def notify_counterpart(
     counterpart = _party(await repo.parties(case.id), Side.COUNTERPART)
     await audit(repo, case, viewer, "counterpart_notified", reply_due=due)
     events.record(outgoing.counterpart_notified(case, counterpart, today, due))
+    letter = person_letters.counterpart_notice(
+        case_id=case.id, tribunal_name=person_mail.tribunal_name(case),
+        category_label=CaseCategory(case.category).label, reply_due=due,
+    )  # fmt: skip
+    await person_mail.queue(repo, case, counterpart, LetterKind.COUNTERPART_NOTICE, letter, today,
+                            actor=viewer)  # fmt: skip
     return case
 
 
@@ -505,6 +535,13 @@ async def decide(
             landlord_fee_provisional=quote is not None and quote.provisional,
         )
     )  # fmt: skip
+    notice = person_letters.decision_notice(
+        case_id=case.id, tribunal_name=person_mail.tribunal_name(case),
+        outcome_label=ruling.outcome.label, decided_on=today, appeal_due=due,
+    )  # fmt: skip
+    for party in (complainant, counterpart):  # § 86(5): the complainant and the other parties
+        await person_mail.queue(repo, case, party, LetterKind.DECISION, notice, today,
+                                attach_decision=True, actor=viewer)  # fmt: skip
     return decision
 
 
