@@ -29,6 +29,7 @@ from legal_cases.api.deps import (
     document_out,
 )
 from legal_cases.api.schemas import (
+    AdministrationStepIn,
     AnswerIn,
     AppealIn,
     AppealOutcomeIn,
@@ -44,7 +45,9 @@ from legal_cases.api.schemas import (
     DocumentOut,
     ExtendIn,
     ForcedAdministrationIn,
+    GuidanceIn,
     HearingIn,
+    MediationIn,
     NonComplianceIn,
     QuestionIn,
     ReasonIn,
@@ -58,9 +61,10 @@ from legal_cases.domain.appeals import AppealOutcome
 from legal_cases.domain.cases import CaseStatus
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.deadlines import DeadlineKind
+from legal_cases.domain.decision_content import DecisionContent, Sanction
 from legal_cases.domain.decisions import Member
 from legal_cases.domain.errors import DocumentRejectedError
-from legal_cases.domain.forced_administration import RequestedBy
+from legal_cases.domain.forced_administration import EndReason, RequestedBy, Step
 from legal_cases.domain.parties import Side
 from legal_cases.services import filing, letters, views, workflow
 from legal_cases.services.ports import OutboxRecorder
@@ -349,6 +353,28 @@ async def hold_hearing(
     return await _view(uow, viewer, case_id, today)
 
 
+@router.post("/cases/{case_id}/mediation", response_model=CaseOut, responses=WRITE)
+async def encourage_mediation(
+    case_id: CaseIdPath, body: MediationIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
+) -> CaseOut:
+    """Record that the tribunal encouraged mediation (§ 86(1); behaviour cases only)."""
+    await workflow.encourage_mediation(CaseRepository(uow.session), viewer, case_id, body.note,
+                                       today)  # fmt: skip
+    return await _view(uow, viewer, case_id, today)
+
+
+@router.post("/cases/{case_id}/guidance", response_model=CaseOut, status_code=201,
+             responses=WRITE)  # fmt: skip
+async def record_guidance(
+    case_id: CaseIdPath, body: GuidanceIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
+) -> CaseOut:
+    """Record guidance given to a party or the secretariat's help with a written statement
+    (§ 85(5); behaviour cases, needed for both sides before the decision)."""
+    await workflow.record_guidance(CaseRepository(uow.session), viewer, case_id, body.side,
+                                   body.kind, body.note, today)  # fmt: skip
+    return await _view(uow, viewer, case_id, today)
+
+
 @router.post("/cases/{case_id}/suspend", response_model=CaseOut, responses=WRITE)
 async def suspend(
     case_id: CaseIdPath, body: ReasonIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
@@ -389,7 +415,17 @@ async def decide(
         dissent_reasons=body.dissent_reasons,
         appeal_guidance=body.appeal_guidance,
         silence_read_in_favour=body.silence_read_in_favour,
-    )
+        content=DecisionContent(
+            sanction=Sanction(body.sanction), social_case=body.social_case,
+            municipal_offers_examined=body.municipal_offers_examined,
+            conditions=body.conditions, conditions_end_on=body.conditions_end_on,
+            sublet_obligations=body.sublet_obligations,
+            sublet_compliance_due=body.sublet_compliance_due,
+            improvement_approved=body.improvement_approved,
+            maintenance_improvement_split=body.maintenance_improvement_split,
+            gi_control_notice_on=body.gi_control_notice_on, gi_information=body.gi_information,
+        ),
+    )  # fmt: skip
     await workflow.decide(CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id,
                           command, today, settings.fee_table())  # fmt: skip
     return await _view(uow, viewer, case_id, today)
@@ -474,6 +510,27 @@ async def forced_administration(
         works_deadline=body.works_deadline,
     )
     await workflow.decide_forced_administration(
+        CaseRepository(uow.session), viewer, case_id, command, today
+    )
+    return await _view(uow, viewer, case_id, today)
+
+
+@router.post("/cases/{case_id}/forced-administration/steps", response_model=CaseOut,
+             status_code=201, responses=WRITE)  # fmt: skip
+async def forced_administration_step(
+    case_id: CaseIdPath, body: AdministrationStepIn, viewer: Tribunal, uow: UnitOfWorkDep,
+    today: Today,
+) -> CaseOut:  # fmt: skip
+    """Record a step of the forced administration (§§ 29-41): notice to the minister,
+    registration, the administrator's appointment and fee, the mortgagees' 6 weeks, the
+    landlord's 3 weeks, accounts, the municipality's loan (3 months), the works, the end."""
+    command = workflow.AdministrationStep(
+        step=Step(body.step), on=body.on, note=body.note, administrator=body.administrator,
+        administrator_fee=body.administrator_fee,
+        end_reason=EndReason(body.end_reason) if body.end_reason else None,
+        administrator_satisfied=body.administrator_satisfied,
+    )  # fmt: skip
+    await workflow.record_administration_step(
         CaseRepository(uow.session), viewer, case_id, command, today
     )
     return await _view(uow, viewer, case_id, today)

@@ -15,15 +15,18 @@ from common.auth import CurrentPrincipal, Role
 from common.calendar import danish_date
 from common.errors import PermissionDeniedError
 from legal_cases.api.schemas import (
+    AdministrationStepOut,
     AppealOut,
     BenchSeatOut,
     CaseOut,
     CaseSummary,
     DeadlineOut,
+    DecisionContentOut,
     DecisionOut,
     DocumentOut,
     FeeOut,
     ForcedAdministrationOut,
+    GuidanceOut,
     HearingOut,
     HousingCourtRight,
     LetterOut,
@@ -45,6 +48,7 @@ from legal_cases.domain.appeals import AppealOutcome
 from legal_cases.domain.cases import CaseStatus
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.deadlines import DeadlineKind
+from legal_cases.domain.decision_content import Sanction
 from legal_cases.domain.decisions import Outcome
 from legal_cases.domain.person_letters import written_to_by_service
 from legal_cases.services.letters import fee_basis
@@ -156,6 +160,15 @@ def document_out(row: DocumentRow) -> DocumentOut:
     )
 
 
+def content_out(record: dict[str, Any]) -> DecisionContentOut:
+    sanction = Sanction(record["sanction"])
+    return DecisionContentOut(
+        **record,
+        sanction_label=sanction.label,
+        appeal_suspends=bool(record["improvement_approved"]),
+    )
+
+
 def case_out(view: CaseView, today: date) -> CaseOut:
     case = view.case
     sides = {p.id: p.side for p in view.parties}
@@ -223,6 +236,12 @@ def case_out(view: CaseView, today: date) -> CaseOut:
             )
             for q in view.questions
         ],
+        mediation_encouraged_on=case.mediation_encouraged_on,
+        mediation_note=case.mediation_note,
+        guidance=[
+            GuidanceOut(side=g.side, kind=g.kind, note=g.note, given_on=g.given_on)
+            for g in view.guidance
+        ],
         hearings=[
             HearingOut(
                 id=h.id,
@@ -248,6 +267,7 @@ def case_out(view: CaseView, today: date) -> CaseOut:
             appeal_body=decision.appeal_body,
             appeal_due=decision.appeal_due,
             bench=[BenchSeatOut(**seat) for seat in decision.bench],
+            content=None if decision.content is None else content_out(decision.content),
         ),
         appeal=None
         if view.appeal is None
@@ -284,6 +304,13 @@ def case_out(view: CaseView, today: date) -> CaseOut:
             gi_declined_on=view.forced_administration.gi_declined_on,
             administrator=view.forced_administration.administrator,
             works_deadline=view.forced_administration.works_deadline,
+            administrator_fee=view.forced_administration.administrator_fee,
+            ended_on=view.forced_administration.ended_on,
+            end_reason=view.forced_administration.end_reason,
+            steps=[
+                AdministrationStepOut(step=st.step, on=st.on, note=st.note)
+                for st in view.administration_steps
+            ],
         ),
         noncompliance_notices=[
             NonComplianceNoticeOut(side=n.side, details=n.details, noticed_on=n.noticed_on)

@@ -168,6 +168,58 @@ class DecisionIn(In):
     dissent_reasons: Text | None = Field(default=None, max_length=50_000)
     appeal_guidance: Text | None = Field(default=None, max_length=10_000)
     silence_read_in_favour: bool = False
+    sanction: Literal["none", "conditional_tenancy", "warning"] = Field(
+        default="none",
+        description="Behaviour cases: the Rent Act § 154(1) consequence imposed on the tenant.",
+    )
+    social_case: bool = Field(
+        default=False, description="The tribunal judges the case to be of a social character."
+    )
+    municipal_offers_examined: LongText | None = Field(
+        default=None,
+        description="§ 83(3): how the tenant's use of the municipality's offers was examined "
+        "(required for a sanction in a social case).",
+    )
+    conditions: LongText | None = Field(
+        default=None, description="§ 86(5): the conditions of a conditional tenancy."
+    )
+    conditions_end_on: WireDate | None = Field(
+        default=None, description="§ 86(5): when the conditions end."
+    )
+    sublet_obligations: bool = Field(
+        default=False, description="§ 86(6): the decision puts obligations on a sublessor."
+    )
+    sublet_compliance_due: WireDate | None = Field(
+        default=None, description="§ 86(6)-(8): the deadline set for complying."
+    )
+    improvement_approved: bool = Field(
+        default=False, description="§ 86(9): the tribunal approved an improvement."
+    )
+    maintenance_improvement_split: bool = Field(
+        default=False,
+        description="§ 84: the split between maintenance and improvement is in issue.",
+    )
+    gi_control_notice_on: WireDate | None = Field(
+        default=None,
+        description="§ 84: when GI told the tribunal (§ 73(2)) the property was selected for "
+        "control, if it did.",
+    )
+    gi_information: LongText | None = Field(
+        default=None, description="§ 84: the information obtained from GI."
+    )
+
+
+class MediationIn(In):
+    note: LongText = Field(description="How the tribunal encouraged mediation (§ 86(1)).")
+
+
+class GuidanceIn(In):
+    side: Side
+    kind: Literal["guidance", "assistance"] = Field(
+        description="guidance to the party, or the secretariat's help with a written statement "
+        "(§ 85(5))."
+    )
+    note: LongText
 
 
 class AppealIn(In):
@@ -291,6 +343,34 @@ class DecisionOut(BaseModel):
     appeal_body: str
     appeal_due: date
     bench: list[BenchSeatOut]
+    content: DecisionContentOut | None = None
+
+
+class GuidanceOut(BaseModel):
+    side: str
+    kind: str
+    note: str
+    given_on: date
+
+
+class DecisionContentOut(BaseModel):
+    sanction: str
+    sanction_label: str
+    social_case: bool
+    municipal_offers_examined: str | None
+    conditions: str | None
+    conditions_end_on: date | None
+    sublet_obligations: bool
+    sublet_compliance_due: date | None
+    improvement_approved: bool
+    appeal_suspends: bool = Field(description="§ 86(9): an appeal has suspensive effect.")
+    maintenance_improvement_split: bool
+    gi_control_notice_on: date | None
+    gi_information: str | None
+    service_required: bool = Field(
+        description="§ 86(5): a § 154(1) decision made without the party answering or meeting "
+        "is served (forkyndes)."
+    )
 
 
 class AppealOut(BaseModel):
@@ -337,6 +417,36 @@ class ForcedAdministrationIn(In):
     works_deadline: WireDate = Field(description="Deadline for the works, at most 10 years.")
 
 
+class AdministrationStepIn(In):
+    step: Literal[
+        "minister_notified", "registered", "administrator_appointed", "mortgagees_notified",
+        "mortgagee_takes_works", "mortgagees_declined", "maintenance_account_demanded",
+        "maintenance_account_paid", "maintenance_account_to_collection", "accounts_submitted",
+        "loan_requested", "loan_resolved", "works_completed", "ended", "registration_deleted",
+    ] = Field(description="The step of the administration (§§ 29-41).")  # fmt: skip
+    on: WireDate = Field(description="The day it happened (between the decision and today).")
+    note: LongText | None = Field(default=None, description="E.g. the accounts' period.")
+    administrator: ShortText | None = Field(
+        default=None, description="administrator_appointed: who the minister appointed (§ 30)."
+    )
+    administrator_fee: ShortText | None = Field(
+        default=None, description="administrator_appointed: the fee the minister set (§ 30)."
+    )
+    end_reason: Literal["works_done", "out_of_scope"] | None = Field(
+        default=None, description="ended: why the administration is lifted (§ 41)."
+    )
+    administrator_satisfied: bool = Field(
+        default=False,
+        description="ended for works_done: the administrator declares to be satisfied (§ 41).",
+    )
+
+
+class AdministrationStepOut(BaseModel):
+    step: str
+    on: date
+    note: str | None
+
+
 class ForcedAdministrationOut(BaseModel):
     decided_on: date
     requested_by: str
@@ -345,6 +455,13 @@ class ForcedAdministrationOut(BaseModel):
     gi_declined_on: date | None
     administrator: str
     works_deadline: date
+    administrator_fee: str | None = None
+    ended_on: date | None = None
+    end_reason: str | None = None
+    appeal_suspends: bool = Field(
+        default=False, description="§ 42: an appeal of this decision never suspends it."
+    )
+    steps: list[AdministrationStepOut] = Field(default_factory=list)
 
 
 class NonComplianceNoticeOut(BaseModel):
@@ -395,6 +512,9 @@ class CaseOut(CaseSummary):
     suspensions: list[SuspensionOut]
     questions: list[QuestionOut]
     hearings: list[HearingOut]
+    mediation_encouraged_on: date | None = None
+    mediation_note: str | None = None
+    guidance: list[GuidanceOut] = Field(default_factory=list)
     decision: DecisionOut | None
     appeal: AppealOut | None
     fees: list[FeeOut]

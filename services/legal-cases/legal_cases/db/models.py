@@ -77,6 +77,8 @@ class CaseRow(Base):
     rejected_reason: Mapped[str | None] = mapped_column(Text)
     closed_on: Mapped[date | None] = mapped_column(Date)  # rejected, decided
     final_on: Mapped[date | None] = mapped_column(Date)
+    mediation_encouraged_on: Mapped[date | None] = mapped_column(Date)  # § 86(1)
+    mediation_note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
@@ -186,6 +188,8 @@ class DecisionRow(Base):
     appeal_body: Mapped[str] = mapped_column(Text, nullable=False)
     appeal_due: Mapped[date] = mapped_column(Date, nullable=False)
     bench: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)  # seats (+votes)
+    # §§ 83(3), 84, 86(5)-(9): sanction, conditions, sublet, improvement, GI, service required
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     decided_by: Mapped[str] = mapped_column(Text, nullable=False)
     recorded_at: Mapped[datetime] = _now()
 
@@ -291,6 +295,9 @@ class ForcedAdministrationRow(Base):
     administrator: Mapped[str] = mapped_column(Text, nullable=False)
     works_deadline: Mapped[date] = mapped_column(Date, nullable=False)
     decided_by: Mapped[str] = mapped_column(Text, nullable=False)
+    administrator_fee: Mapped[str | None] = mapped_column(Text)  # § 30: as the minister set it
+    ended_on: Mapped[date | None] = mapped_column(Date)  # § 41
+    end_reason: Mapped[str | None] = mapped_column(Text)  # works_done | out_of_scope
 
 
 class NonComplianceNoticeRow(Base):
@@ -351,3 +358,31 @@ class PersonLetterRow(Base):
     next_attempt_at: Mapped[datetime] = _now()
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class GuidanceRow(Base):
+    """§ 85(5): guidance the tribunal gave a party, or the secretariat's help with a written
+    statement, in a behaviour case."""
+
+    __tablename__ = "case_guidance"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
+    side: Mapped[str] = mapped_column(Text, nullable=False)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)  # guidance | assistance
+    note: Mapped[str] = mapped_column(Text, nullable=False)
+    given_on: Mapped[date] = mapped_column(Date, nullable=False)
+    given_by: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ForcedAdministrationStepRow(Base):
+    """A step of a forced administration after the decision (§§ 29-41), with its date."""
+
+    __tablename__ = "forced_administration_steps"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
+    step: Mapped[str] = mapped_column(Text, nullable=False)
+    on: Mapped[date] = mapped_column(Date, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text, nullable=False)

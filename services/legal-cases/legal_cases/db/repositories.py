@@ -39,6 +39,8 @@ from legal_cases.db.models import (
     DocumentRow,
     FeeRow,
     ForcedAdministrationRow,
+    ForcedAdministrationStepRow,
+    GuidanceRow,
     HearingRow,
     MemberRow,
     NonComplianceNoticeRow,
@@ -261,6 +263,10 @@ class CaseRepository:
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def guidance(self, case_id: str) -> Sequence[GuidanceRow]:
+        query = select(GuidanceRow).where(GuidanceRow.case_id == case_id).order_by(GuidanceRow.id)
+        return (await self.session.execute(query)).scalars().all()
+
     async def hearings(self, case_id: str) -> Sequence[HearingRow]:
         query = (
             select(HearingRow)
@@ -289,6 +295,16 @@ class CaseRepository:
 
     async def forced_administration(self, case_id: str) -> ForcedAdministrationRow | None:
         return await self.session.get(ForcedAdministrationRow, case_id)
+
+    async def forced_administration_steps(
+        self, case_id: str
+    ) -> Sequence[ForcedAdministrationStepRow]:
+        query = (
+            select(ForcedAdministrationStepRow)
+            .where(ForcedAdministrationStepRow.case_id == case_id)
+            .order_by(ForcedAdministrationStepRow.on, ForcedAdministrationStepRow.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
 
     async def noncompliance_notices(self, case_id: str) -> Sequence[NonComplianceNoticeRow]:
         query = (

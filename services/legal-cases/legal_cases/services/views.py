@@ -18,6 +18,8 @@ from legal_cases.db.models import (
     DocumentRow,
     FeeRow,
     ForcedAdministrationRow,
+    ForcedAdministrationStepRow,
+    GuidanceRow,
     HearingRow,
     NonComplianceNoticeRow,
     PartyRow,
@@ -55,6 +57,8 @@ class CaseView:
     suggested_appeal_guidance: str | None
     viewer: Viewer
     letters: Sequence[PersonLetterRow]
+    guidance: Sequence[GuidanceRow]
+    administration_steps: Sequence[ForcedAdministrationStepRow]
 
 
 async def case_view(repo: CaseRepository, viewer: Viewer, case_id: str, today: date) -> CaseView:
@@ -92,6 +96,8 @@ async def case_view(repo: CaseRepository, viewer: Viewer, case_id: str, today: d
         suggested_appeal_guidance=suggestion,
         viewer=viewer,
         letters=await repo.letters(case.id),
+        guidance=await repo.guidance(case.id),
+        administration_steps=await repo.forced_administration_steps(case.id),
     )
 
 

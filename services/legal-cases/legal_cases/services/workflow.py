@@ -5,11 +5,12 @@ recorded in the same transaction (outbox)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from common.calendar import add_weeks, this_or_next_working_day
 from common.errors import PermissionDeniedError
 from legal_cases.db.models import (
     AppealRow,
@@ -18,6 +19,8 @@ from legal_cases.db.models import (
     DocumentRow,
     FeeRow,
     ForcedAdministrationRow,
+    ForcedAdministrationStepRow,
+    GuidanceRow,
     HearingRow,
     MemberRow,
     NonComplianceNoticeRow,
@@ -42,6 +45,14 @@ from legal_cases.domain.deadlines import (
     question_due,
     reply_due,
 )
+from legal_cases.domain.decision_content import (
+    DecisionContent,
+    check_content,
+    check_guidance,
+    check_mediation,
+    missing_guidance,
+    service_required,
+)
 from legal_cases.domain.decisions import (
     AppealBody,
     Member,
@@ -60,7 +71,17 @@ from legal_cases.domain.errors import (
     TransitionNotAllowedError,
 )
 from legal_cases.domain.fees import FeeQuote, FeeTable
-from legal_cases.domain.forced_administration import RequestedBy, check_forced_administration
+from legal_cases.domain.forced_administration import (
+    LOAN_MONTHS,
+    MAINTENANCE_ACCOUNT_WEEKS,
+    MORTGAGEE_WEEKS,
+    EndReason,
+    RequestedBy,
+    Step,
+    add_months,
+    check_forced_administration,
+    check_step,
+)
 from legal_cases.domain.members import Appointment, check_bench_appointed
 from legal_cases.domain.parties import PartyKind, Side
 from legal_cases.domain.person_letters import LetterKind
@@ -388,6 +409,38 @@ async def upload_document(
     return row
 
 
+async def encourage_mediation(
+    repo: CaseRepository, viewer: Viewer, case_id: str, note: str, today: date
+) -> CaseRow:
+    """§ 86(1): in §§ 153-154 cases the tribunal may encourage the parties to mediation."""
+    _tribunal_only(viewer, "encourage mediation")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    await _apply(repo, case, Action.SCHEDULE_HEARING)  # while the case is being investigated
+    check_mediation(CaseCategory(case.category))
+    case.mediation_encouraged_on = today
+    case.mediation_note = note.strip()
+    await audit(repo, case, viewer, "mediation_encouraged")
+    return case
+
+
+async def record_guidance(
+    repo: CaseRepository, viewer: Viewer, case_id: str, side: Side, kind: str, note: str,
+    today: date,
+) -> GuidanceRow:  # fmt: skip
+    """§ 85(5): guidance given to a party, or the secretariat's help with a written statement,
+    in a behaviour case; a behaviour decision needs guidance recorded for both sides."""
+    _tribunal_only(viewer, "record guidance")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    transition(CaseStatus(case.status), Action.ADD_DOCUMENT)  # open or suspended cases
+    check_guidance(CaseCategory(case.category))
+    row = GuidanceRow(case_id=case.id, side=side.value, kind=kind, note=note.strip(),
+                      given_on=today, given_by=viewer.subject)  # fmt: skip
+    await repo.add(row)
+    await repo.touch(case)
+    await audit(repo, case, viewer, "guidance_recorded", side=side.value, kind=kind)
+    return row
+
+
 # --- suspension and rejection ----------------------------------------------------------------
 
 
@@ -450,6 +503,7 @@ class Decide:
     dissent_reasons: str | None
     appeal_guidance: str | None
     silence_read_in_favour: bool
+    content: DecisionContent = field(default_factory=DecisionContent)
 
 
 async def decide(
@@ -477,6 +531,12 @@ async def decide(
         silence_read_in_favour=command.silence_read_in_favour,
         reply_lapsed=reply_lapsed,
     )
+    guided = {g.side for g in await repo.guidance(case.id)}
+    check_content(command.content, category=category, decided_on=today,
+                  guidance_missing_for=missing_guidance(guided))  # fmt: skip
+    met = any(h.kind == "meeting" and h.held_on is not None for h in await repo.hearings(case.id))
+    must_serve = service_required(command.content.sanction, reply_lapsed=reply_lapsed,
+                                  met_before_tribunal=met)  # fmt: skip
     body = appeal_body(case.tribunal_code, category)
     due = appeal_due(today)  # the decision is notified to the parties the day it is made
     bench = [
@@ -504,6 +564,7 @@ async def decide(
         appeal_due=due,
         bench=bench,
         decided_by=viewer.subject,
+        content=command.content.as_record(service_required=must_serve),
     )
     await repo.add(decision)
     case.closed_on = today
@@ -528,6 +589,7 @@ async def decide(
         repo, case, viewer, "decided", outcome=ruling.outcome.value, unanimous=ruling.unanimous,
         chair_decided_tie=ruling.chair_decided_tie, appeal_body=body.value, appeal_due=due,
         landlord_fee=str(landlord_fee) if landlord_fee is not None else None,
+        sanction=command.content.sanction.value, service_required=must_serve,
     )  # fmt: skip
     events.record(
         outgoing.case_decided(
@@ -749,4 +811,94 @@ async def decide_forced_administration(
     await audit(repo, case, viewer, "forced_administration_decided",
                 administrator=command.administrator, works_deadline=command.works_deadline,
                 requested_by=command.requested_by.value)  # fmt: skip
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class AdministrationStep:
+    step: Step
+    on: date
+    note: str | None = None
+    administrator: str | None = None
+    administrator_fee: str | None = None
+    end_reason: EndReason | None = None
+    administrator_satisfied: bool = False
+
+
+# step -> (the deadline it opens with its due date rule) / (the deadline it closes, outcome)
+def _mortgagees_due(on: date) -> date:
+    return add_weeks(on, MORTGAGEE_WEEKS)
+
+
+def _account_due(on: date) -> date:
+    return add_weeks(on, MAINTENANCE_ACCOUNT_WEEKS)
+
+
+def _loan_due(on: date) -> date:
+    return this_or_next_working_day(add_months(on, LOAN_MONTHS))
+
+
+_FA_OPENS: dict[Step, tuple[DeadlineKind, Callable[[date], date]]] = {
+    Step.MORTGAGEES_NOTIFIED: (DeadlineKind.FA_MORTGAGEES, _mortgagees_due),
+    Step.MAINTENANCE_ACCOUNT_DEMANDED: (DeadlineKind.FA_MAINTENANCE_ACCOUNT, _account_due),
+    Step.LOAN_REQUESTED: (DeadlineKind.FA_LOAN, _loan_due),
+}
+_FA_CLOSES = {
+    Step.MORTGAGEE_TAKES_WORKS: (DeadlineKind.FA_MORTGAGEES, "met"),
+    Step.MORTGAGEES_DECLINED: (DeadlineKind.FA_MORTGAGEES, "met"),
+    Step.MAINTENANCE_ACCOUNT_PAID: (DeadlineKind.FA_MAINTENANCE_ACCOUNT, "met"),
+    Step.MAINTENANCE_ACCOUNT_TO_COLLECTION: (DeadlineKind.FA_MAINTENANCE_ACCOUNT, "lapsed"),
+    Step.LOAN_RESOLVED: (DeadlineKind.FA_LOAN, "met"),
+    Step.WORKS_COMPLETED: (DeadlineKind.FA_WORKS, "met"),
+}
+_FA_KINDS = (DeadlineKind.FA_MORTGAGEES, DeadlineKind.FA_MAINTENANCE_ACCOUNT,
+             DeadlineKind.FA_LOAN, DeadlineKind.FA_WORKS)  # fmt: skip
+
+
+async def record_administration_step(
+    repo: CaseRepository, viewer: Viewer, case_id: str, command: AdministrationStep, today: date
+) -> ForcedAdministrationStepRow:
+    """§§ 29-41: a step of the forced administration, in the order the Act gives; the
+    deadlines it starts (mortgagees 6 weeks, the landlord's payment 3 weeks, the municipality's
+    loan 3 months, the works) go on the tribunal's work list and close with the later step."""
+    _tribunal_only(viewer, "record forced administration steps")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    administration = await repo.forced_administration(case.id)
+    if administration is None:
+        raise PartNotFoundError(f"Case {case.id} has no forced administration decided.")
+    done = [(Step(r.step), r.on) for r in await repo.forced_administration_steps(case.id)]
+    account = next((d for d in await repo.deadlines(case.id)
+                    if d.kind == DeadlineKind.FA_MAINTENANCE_ACCOUNT.value), None)  # fmt: skip
+    check_step(
+        command.step, on=command.on, today=today, decided_on=administration.decided_on,
+        done=done, administrator=command.administrator, end_reason=command.end_reason,
+        administrator_satisfied=command.administrator_satisfied,
+        maintenance_account_due=account.base_due if account is not None else None,
+    )  # fmt: skip
+    row = ForcedAdministrationStepRow(case_id=case.id, step=command.step.value, on=command.on,
+                                      note=(command.note or "").strip() or None,
+                                      recorded_by=viewer.subject)  # fmt: skip
+    await repo.add(row)
+    if command.step is Step.ADMINISTRATOR_APPOINTED:
+        assert command.administrator is not None
+        administration.administrator = command.administrator.strip()
+        administration.administrator_fee = (command.administrator_fee or "").strip() or None
+        await open_deadline(repo, case, DeadlineKind.FA_WORKS, command.on,
+                            administration.works_deadline)  # fmt: skip
+    if command.step in _FA_OPENS:
+        kind, due_rule = _FA_OPENS[command.step]
+        await open_deadline(repo, case, kind, command.on, due_rule(command.on))
+    if command.step in _FA_CLOSES:
+        kind, outcome = _FA_CLOSES[command.step]
+        await _close(repo, case, kind, command.on, outcome)
+    if command.step is Step.ENDED:
+        assert command.end_reason is not None
+        administration.ended_on = command.on
+        administration.end_reason = command.end_reason.value
+        for kind in _FA_KINDS:
+            await _close(repo, case, kind, command.on, "cancelled")
+    await repo.touch(case)
+    await audit(repo, case, viewer, "forced_administration_step", step=command.step.value,
+                on=command.on, end_reason=command.end_reason.value if command.end_reason
+                else None)  # fmt: skip
     return row
