@@ -52,6 +52,7 @@ from legal_cases.api.schemas import (
     QuestionIn,
     ReasonIn,
     ReplyIn,
+    SubletStepIn,
     WorkItemOut,
     WorkPage,
 )
@@ -66,6 +67,7 @@ from legal_cases.domain.decisions import Member
 from legal_cases.domain.errors import DocumentRejectedError
 from legal_cases.domain.forced_administration import EndReason, RequestedBy, Step
 from legal_cases.domain.parties import Side
+from legal_cases.domain.sublets import SubletStep
 from legal_cases.services import filing, letters, views, workflow
 from legal_cases.services.ports import OutboxRecorder
 
@@ -512,6 +514,29 @@ async def forced_administration(
     await workflow.decide_forced_administration(
         CaseRepository(uow.session), viewer, case_id, command, today
     )
+    return await _view(uow, viewer, case_id, today)
+
+
+@router.post("/cases/{case_id}/sublet-noncompliance", response_model=CaseOut, status_code=201,
+             responses=WRITE)  # fmt: skip
+async def sublet_noncompliance(
+    case_id: CaseIdPath, body: NonComplianceIn, viewer: Replier, uow: UnitOfWorkDep, today: Today
+) -> CaseOut:
+    """§ 86(7): the subtenant tells the tribunal that the sublessor has not complied with the
+    final decision's obligations (after the decision's deadline)."""
+    await workflow.notify_sublet_noncompliance(CaseRepository(uow.session), viewer, case_id,
+                                               body.details, today)  # fmt: skip
+    return await _view(uow, viewer, case_id, today)
+
+
+@router.post("/cases/{case_id}/sublet-noncompliance/steps", response_model=CaseOut,
+             responses=WRITE)  # fmt: skip
+async def sublet_noncompliance_step(
+    case_id: CaseIdPath, body: SubletStepIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
+) -> CaseOut:
+    """§ 86(8): ask the sublessor for documentation (7 days), record it, or tell the landlord."""
+    await workflow.record_sublet_step(CaseRepository(uow.session), viewer, case_id,
+                                      SubletStep(body.step), body.on, today)  # fmt: skip
     return await _view(uow, viewer, case_id, today)
 
 

@@ -33,6 +33,7 @@ from legal_cases.api.schemas import (
     NonComplianceNoticeOut,
     PartyOut,
     QuestionOut,
+    SubletNoticeOut,
     SuspensionOut,
 )
 from legal_cases.db.models import CaseRow, DeadlineRow, DocumentRow
@@ -51,6 +52,7 @@ from legal_cases.domain.deadlines import DeadlineKind
 from legal_cases.domain.decision_content import Sanction
 from legal_cases.domain.decisions import Outcome
 from legal_cases.domain.person_letters import written_to_by_service
+from legal_cases.domain.sublets import documentation_due
 from legal_cases.services.letters import fee_basis
 from legal_cases.services.views import CaseView
 from legal_cases.settings import LegalCasesSettings
@@ -236,6 +238,18 @@ def case_out(view: CaseView, today: date) -> CaseOut:
             )
             for q in view.questions
         ],
+        sublet_notice=None
+        if view.sublet_notice is None
+        else SubletNoticeOut(
+            noticed_on=view.sublet_notice.noticed_on,
+            details=view.sublet_notice.details,
+            requested_on=view.sublet_notice.requested_on,
+            documentation_due=documentation_due(view.sublet_notice.requested_on)
+            if view.sublet_notice.requested_on
+            else None,
+            documented_on=view.sublet_notice.documented_on,
+            landlord_told_on=view.sublet_notice.landlord_told_on,
+        ),
         mediation_encouraged_on=case.mediation_encouraged_on,
         mediation_note=case.mediation_note,
         guidance=[

@@ -417,6 +417,23 @@ class ForcedAdministrationIn(In):
     works_deadline: WireDate = Field(description="Deadline for the works, at most 10 years.")
 
 
+class SubletStepIn(In):
+    step: Literal["documentation_requested", "documented", "landlord_told"] = Field(
+        description="§ 86(8): the request to the sublessor, the documentation received, or "
+        "(after 7 days without it) the landlord told."
+    )
+    on: WireDate
+
+
+class SubletNoticeOut(BaseModel):
+    noticed_on: date
+    details: str
+    requested_on: date | None
+    documentation_due: date | None
+    documented_on: date | None
+    landlord_told_on: date | None
+
+
 class AdministrationStepIn(In):
     step: Literal[
         "minister_notified", "registered", "administrator_appointed", "mortgagees_notified",
@@ -515,6 +532,7 @@ class CaseOut(CaseSummary):
     mediation_encouraged_on: date | None = None
     mediation_note: str | None = None
     guidance: list[GuidanceOut] = Field(default_factory=list)
+    sublet_notice: SubletNoticeOut | None = None
     decision: DecisionOut | None
     appeal: AppealOut | None
     fees: list[FeeOut]

@@ -386,3 +386,18 @@ class ForcedAdministrationStepRow(Base):
     on: Mapped[date] = mapped_column(Date, nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class SubletNoticeRow(Base):
+    """§ 86(7)-(8): the subtenant's notice that the sublessor did not comply, and what the
+    tribunal did about it."""
+
+    __tablename__ = "sublet_notices"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    noticed_on: Mapped[date] = mapped_column(Date, nullable=False)
+    noticed_by: Mapped[str] = mapped_column(Text, nullable=False)
+    details: Mapped[str] = mapped_column(Text, nullable=False)
+    requested_on: Mapped[date | None] = mapped_column(Date)
+    documented_on: Mapped[date | None] = mapped_column(Date)
+    landlord_told_on: Mapped[date | None] = mapped_column(Date)

@@ -48,6 +48,7 @@ from legal_cases.db.models import (
     PartyRow,
     PersonLetterRow,
     QuestionRow,
+    SubletNoticeRow,
     SuspensionRow,
     ThresholdRow,
 )
@@ -295,6 +296,9 @@ class CaseRepository:
 
     async def forced_administration(self, case_id: str) -> ForcedAdministrationRow | None:
         return await self.session.get(ForcedAdministrationRow, case_id)
+
+    async def sublet_notice(self, case_id: str) -> SubletNoticeRow | None:
+        return await self.session.get(SubletNoticeRow, case_id)
 
     async def forced_administration_steps(
         self, case_id: str

@@ -49,6 +49,7 @@ class DeadlineKind(StrEnum):
     FA_MAINTENANCE_ACCOUNT = "fa_maintenance_account"  # the landlord pays: 3 weeks, § 34(2)
     FA_LOAN = "fa_loan"  # the municipality: a plan or a loan within 3 months, § 37
     FA_WORKS = "fa_works"  # the ordered works under administration: ≤ 10 years, § 31(1)
+    SUBLET_DOCUMENTATION = "sublet_documentation"  # the sublessor documents: 7 days, § 86(8)
 
     @property
     def label(self) -> str:
@@ -72,6 +73,7 @@ _LABELS = {
     DeadlineKind.FA_MAINTENANCE_ACCOUNT: "Tvangsadministration: udlejers indbetaling (3 uger)",
     DeadlineKind.FA_LOAN: "Tvangsadministration: kommunens lån (3 måneder)",
     DeadlineKind.FA_WORKS: "Tvangsadministration: de påbudte arbejder",
+    DeadlineKind.SUBLET_DOCUMENTATION: "Fremleje: dokumentation for efterlevelse (7 dage)",
 }
 
 

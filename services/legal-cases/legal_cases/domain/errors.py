@@ -85,3 +85,8 @@ class NotForThisCategoryError(RuleViolationError):
 class AdministrationStepRejectedError(RuleViolationError):
     code = "administration-step-rejected"
     title = "The forced administration step breaks the order or a deadline of §§ 29-41"
+
+
+class SubletNoticeRejectedError(RuleViolationError):
+    code = "sublet-notice-rejected"
+    title = "The sublet non-compliance step breaks § 86(7)-(8)"

@@ -25,6 +25,7 @@ from legal_cases.db.models import (
     PartyRow,
     PersonLetterRow,
     QuestionRow,
+    SubletNoticeRow,
     SuspensionRow,
 )
 from legal_cases.db.repositories import CaseQuery, CaseRepository, WorkListQuery, WorkListRow
@@ -59,6 +60,7 @@ class CaseView:
     letters: Sequence[PersonLetterRow]
     guidance: Sequence[GuidanceRow]
     administration_steps: Sequence[ForcedAdministrationStepRow]
+    sublet_notice: SubletNoticeRow | None
 
 
 async def case_view(repo: CaseRepository, viewer: Viewer, case_id: str, today: date) -> CaseView:
@@ -98,6 +100,7 @@ async def case_view(repo: CaseRepository, viewer: Viewer, case_id: str, today: d
         letters=await repo.letters(case.id),
         guidance=await repo.guidance(case.id),
         administration_steps=await repo.forced_administration_steps(case.id),
+        sublet_notice=await repo.sublet_notice(case.id),
     )
 
 

@@ -27,6 +27,7 @@ from legal_cases.db.models import (
     NonComplianceReportRow,
     PartyRow,
     QuestionRow,
+    SubletNoticeRow,
     SuspensionRow,
 )
 from legal_cases.db.repositories import CaseRepository, MemberRepository
@@ -85,6 +86,9 @@ from legal_cases.domain.forced_administration import (
 from legal_cases.domain.members import Appointment, check_bench_appointed
 from legal_cases.domain.parties import PartyKind, Side
 from legal_cases.domain.person_letters import LetterKind
+from legal_cases.domain.sublets import SubletStep, documentation_due
+from legal_cases.domain.sublets import check_notice as sublet_check_notice
+from legal_cases.domain.sublets import check_step as sublet_check_step
 from legal_cases.events import outgoing
 from legal_cases.services import person_mail
 from legal_cases.services.core import (
@@ -902,3 +906,59 @@ async def record_administration_step(
                 on=command.on, end_reason=command.end_reason.value if command.end_reason
                 else None)  # fmt: skip
     return row
+
+
+async def notify_sublet_noncompliance(
+    repo: CaseRepository, viewer: Viewer, case_id: str, details: str, today: date
+) -> SubletNoticeRow:
+    """§ 86(7): the subtenant (a party to the case) tells the tribunal that the sublessor has
+    not complied with the final decision; the tribunal may record such a notice too."""
+    case = await load_case(repo, viewer, case_id, lock=True)
+    if viewer.role not in (PARTY_ROLE, TRIBUNAL_ROLE):
+        raise PermissionDeniedError(
+            f"Your role '{viewer.role}' may not give this notice; it needs one of: party, tribunal."
+        )
+    decision = await repo.decision(case.id)
+    content = (decision.content or {}) if decision is not None else {}
+    due = content.get("sublet_compliance_due")
+    sublet_check_notice(
+        case_final=case.status == CaseStatus.FINAL.value,
+        sublet_obligations=bool(content.get("sublet_obligations")),
+        compliance_due=date.fromisoformat(due) if due else None, today=today,
+    )  # fmt: skip
+    if await repo.sublet_notice(case.id) is not None:
+        raise TransitionNotAllowedError("A notice of the sublessor's non-compliance is recorded.")
+    row = SubletNoticeRow(case_id=case.id, noticed_on=today, noticed_by=viewer.subject,
+                          details=details.strip())  # fmt: skip
+    await repo.add(row)
+    await repo.touch(case)
+    await audit(repo, case, viewer, "sublet_noncompliance_noticed")
+    return row
+
+
+async def record_sublet_step(
+    repo: CaseRepository, viewer: Viewer, case_id: str, step: SubletStep, on: date, today: date
+) -> SubletNoticeRow:
+    """§ 86(8): ask the sublessor for documentation (7 days, on the work list), then record
+    that it came, or — after the 7 days — that the landlord was told."""
+    _tribunal_only(viewer, "deal with sublet notices")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    notice = await repo.sublet_notice(case.id)
+    if notice is None:
+        raise PartNotFoundError(f"Case {case.id} has no notice of a sublessor's non-compliance.")
+    sublet_check_step(step, on=on, today=today, noticed_on=notice.noticed_on,
+                      requested_on=notice.requested_on, documented_on=notice.documented_on,
+                      landlord_told_on=notice.landlord_told_on)  # fmt: skip
+    if step is SubletStep.DOCUMENTATION_REQUESTED:
+        notice.requested_on = on
+        await open_deadline(repo, case, DeadlineKind.SUBLET_DOCUMENTATION, on,
+                            documentation_due(on))  # fmt: skip
+    elif step is SubletStep.DOCUMENTED:
+        notice.documented_on = on
+        await _close(repo, case, DeadlineKind.SUBLET_DOCUMENTATION, on, "met")
+    else:
+        notice.landlord_told_on = on
+        await _close(repo, case, DeadlineKind.SUBLET_DOCUMENTATION, on, "lapsed")
+    await repo.touch(case)
+    await audit(repo, case, viewer, "sublet_noncompliance_step", step=step.value, on=on)
+    return notice

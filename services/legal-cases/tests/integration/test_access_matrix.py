@@ -39,6 +39,8 @@ TRIBUNAL_ACTIONS = [
     ("decision", {"members": [{"seat": "chair", "member_ref": "f", "vote": "counterpart"}]}),
     ("appeal", {"appellant_side": "complainant"}),
     ("appeal/outcome", {"outcome": "upheld", "decided_on": "2026-11-02"}),
+    ("sublet-noncompliance/steps", {"step": "documented", "on": "2026-11-02"}),
+    ("forced-administration/steps", {"step": "registered", "on": "2026-11-02"}),
     ("noncompliance", {"details": "d"}),
     ("fees/1/paid", None),
     (
