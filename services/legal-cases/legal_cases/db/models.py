@@ -223,7 +223,9 @@ class FeeRow(Base):
     # § 100: the June of the 12-month index figure the amount rests on; provisional when that
     # figure was carried forward because the prescribed one was not known (FeeTable)
     index_year: Mapped[int | None] = mapped_column(Integer)
-    provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    provisional: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default="false"
+    )
 
 
 class NonComplianceReportRow(Base):
@@ -341,7 +343,7 @@ class PersonLetterRow(Base):
         Index(
             "ix_person_letters_due", "next_attempt_at", "id", postgresql_where="status = 'pending'"
         ),
-        Index("uq_person_letters_once", "case_id", "party_id", "kind", "ref", unique=True),
+        Index("ix_person_letters_once", "case_id", "party_id", "kind", "ref", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

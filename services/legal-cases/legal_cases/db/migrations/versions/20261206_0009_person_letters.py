@@ -55,7 +55,7 @@ def upgrade() -> None:
         postgresql_where=sa.text("status = 'pending'"),
     )
     op.create_index(
-        "uq_person_letters_once",
+        "ix_person_letters_once",
         "person_letters",
         ["case_id", "party_id", "kind", "ref"],
         unique=True,
@@ -63,7 +63,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("uq_person_letters_once", table_name="person_letters")
+    op.drop_index("ix_person_letters_once", table_name="person_letters")
     op.drop_index("ix_person_letters_due", table_name="person_letters")
     op.drop_index(op.f("ix_person_letters_case_id"), table_name="person_letters")
     op.drop_table("person_letters")
