@@ -131,6 +131,38 @@ class TestEmbeddedRun:
         assert "register.demo.seeded" in printed
         assert f"demo data     {DEMO_DWELLINGS} dwellings of the synthetic register" in printed
 
+    def test_a_tenant_can_file_a_rent_tribunal_case_with_a_provisional_fee(self, embedded):
+        """Issue 15: the July 2024 – June 2025 net price index is not in the table; the run
+        takes filings anyway, the fee marked provisional and naming the figure it rests on."""
+        import base64
+
+        from common.testing.documents import a_pdf
+
+        base, _, _, env = embedded
+        token = subprocess.run(
+            [str(HOUSING), "token", "--role", "party", "--subject", "party:tenant-demo"],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        body = {
+            "tribunal_code": "147",
+            "category": "maintenance_defects",
+            "summary": "Fugt i soveværelset.",
+            "owner_id": "owner-1",
+            "complainant": {"kind": "tenant", "name": "Demo Lejer"},
+            "counterpart": {"kind": "landlord", "name": "Demo Udlejer ApS"},
+            "documents": [
+                {"filename": "a.pdf", "content_base64": base64.b64encode(a_pdf()).decode()}
+            ],
+        }
+        response = httpx.post(
+            f"{base}/legal-cases/v1/cases", json=body, timeout=30,
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "embedded-fee-1"},
+        )  # fmt: skip
+        assert response.status_code == 201, response.text
+        [fee] = response.json()["fees"]
+        assert fee["provisional"] is True
+        assert fee["basis"].startswith("Foreløbigt beløb: nettoprisindeks")
+
     def test_housing_commands_find_the_running_embedded_database(self, embedded):
         """Issue 12, item 14: `housing events replay` used to look for a server on
         127.0.0.1:5432; with the run's HOUSING_ settings it now reaches the embedded one."""

@@ -69,8 +69,14 @@ def service_settings(
 ) -> ServiceSettings:
     url = make_url(database_server_url)
     smtp: dict[str, Any] = {}
-    if mail_sink is not None and entry.name == "notifications":
+    if mail_sink is not None and entry.name in ("notifications", "legal-cases"):
+        # legal-cases writes to persons (tenants) itself: the same catcher keeps those letters
         smtp = {"smtp_host": mail_sink.host, "smtp_port": mail_sink.port}
+    if entry.name == "legal-cases":
+        # Statistics Denmark's July 2024 – June 2025 net price index is not in the service's
+        # table: the embedded run takes 2026 filings with fees computed from the latest known
+        # figure, marked provisional on the case and in the letters (never an invented figure).
+        smtp["fee_index_carry_forward"] = True
     if entry.name == "dashboards":  # the operations page reads each service's /metrics
         base = f"http://{_local(platform.host)}:{platform.port}"
         smtp["metrics_urls"] = {e.name: f"{base}/{e.name}/metrics" for e in SERVICES}

@@ -10,6 +10,7 @@ from asgi_lifespan import LifespanManager
 
 from common.db.engine import Database
 from common.testing.fixtures import service_settings, truncate_all_tables
+from common.testing.smtp import smtp_sink  # noqa: F401 - a real SMTP server (the fixture)
 from legal_cases.main import create_app
 from legal_cases.settings import LegalCasesSettings
 
@@ -43,7 +44,8 @@ async def legal_client(databases, tokens, clock) -> AsyncIterator[LegalClient]:
     async with AsyncExitStack() as stack:
 
         async def open_client(**overrides: Any) -> httpx.AsyncClient:
-            overrides["net_price_index"] = {**TEST_INDEX, **overrides.get("net_price_index", {})}
+            test_index = {} if overrides.pop("without_test_index", False) else TEST_INDEX
+            overrides["net_price_index"] = {**test_index, **overrides.get("net_price_index", {})}
             settings = service_settings(
                 LegalCasesSettings, databases, tokens, package="legal_cases", **overrides
             )

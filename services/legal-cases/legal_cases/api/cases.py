@@ -29,35 +29,45 @@ from legal_cases.api.deps import (
     document_out,
 )
 from legal_cases.api.schemas import (
+    AdministrationStepIn,
     AnswerIn,
     AppealIn,
+    AppealOutcomeIn,
     AuditOut,
     AuditPage,
     CaseIn,
     CaseOut,
     CasePage,
+    ContactEmailIn,
     CounterpartIn,
     DecisionIn,
     DocumentIn,
     DocumentOut,
     ExtendIn,
     ForcedAdministrationIn,
+    GuidanceIn,
     HearingIn,
+    MediationIn,
     NonComplianceIn,
     QuestionIn,
     ReasonIn,
     ReplyIn,
+    SubletStepIn,
     WorkItemOut,
     WorkPage,
 )
 from legal_cases.db.repositories import CaseRepository
 from legal_cases.domain.access import Viewer
+from legal_cases.domain.appeals import AppealOutcome
 from legal_cases.domain.cases import CaseStatus
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.deadlines import DeadlineKind
+from legal_cases.domain.decision_content import DecisionContent, Sanction
 from legal_cases.domain.decisions import Member
 from legal_cases.domain.errors import DocumentRejectedError
-from legal_cases.domain.forced_administration import RequestedBy
+from legal_cases.domain.forced_administration import EndReason, RequestedBy, Step
+from legal_cases.domain.parties import Side
+from legal_cases.domain.sublets import SubletStep
 from legal_cases.services import filing, letters, views, workflow
 from legal_cases.services.ports import OutboxRecorder
 
@@ -110,16 +120,18 @@ async def file_case(
         owner_id=body.owner_id,
         apartments=body.apartments,
         complainant=filing.PartyIn(body.complainant.kind, body.complainant.name, None,
-                                   body.complainant.organisation_id),
+                                   body.complainant.organisation_id,
+                                   body.complainant.contact_email),
         counterpart=filing.PartyIn(body.counterpart.kind, body.counterpart.name,
-                                   body.counterpart.subject, body.counterpart.organisation_id),
+                                   body.counterpart.subject, body.counterpart.organisation_id,
+                                   body.counterpart.contact_email),
         on_behalf_of_tenant=body.on_behalf_of_tenant,
         documents=tuple(_file(d) for d in body.documents),
     )  # fmt: skip
     repo = CaseRepository(uow.session)
     case = await filing.file_case(
         repo, OutboxRecorder(uow), viewer, command, today, settings.document_max_bytes,
-        settings.fee_index(),
+        settings.fee_table(),
     )  # fmt: skip
     return await _view(uow, viewer, case.id, today)
 
@@ -243,6 +255,20 @@ async def correct_counterpart(
     return await _view(uow, viewer, case_id, today)
 
 
+@router.put("/cases/{case_id}/parties/{side}/contact-email", response_model=CaseOut,
+            responses=WRITE)  # fmt: skip
+async def set_contact_email(
+    case_id: CaseIdPath, side: Side, body: ContactEmailIn, viewer: Replier, uow: UnitOfWorkDep,
+    today: Today,
+) -> CaseOut:  # fmt: skip
+    """Set or remove a party's e-mail for the tribunal's letters: the tribunal for either
+    side, a party for its own side only. Kept in this service; never in events."""
+    await workflow.set_contact_email(
+        CaseRepository(uow.session), viewer, case_id, side, body.contact_email
+    )
+    return await _view(uow, viewer, case_id, today)
+
+
 @router.post("/cases/{case_id}/notify-counterpart", response_model=CaseOut, responses=WRITE)
 async def notify_counterpart(
     case_id: CaseIdPath, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
@@ -329,6 +355,28 @@ async def hold_hearing(
     return await _view(uow, viewer, case_id, today)
 
 
+@router.post("/cases/{case_id}/mediation", response_model=CaseOut, responses=WRITE)
+async def encourage_mediation(
+    case_id: CaseIdPath, body: MediationIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
+) -> CaseOut:
+    """Record that the tribunal encouraged mediation (§ 86(1); behaviour cases only)."""
+    await workflow.encourage_mediation(CaseRepository(uow.session), viewer, case_id, body.note,
+                                       today)  # fmt: skip
+    return await _view(uow, viewer, case_id, today)
+
+
+@router.post("/cases/{case_id}/guidance", response_model=CaseOut, status_code=201,
+             responses=WRITE)  # fmt: skip
+async def record_guidance(
+    case_id: CaseIdPath, body: GuidanceIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
+) -> CaseOut:
+    """Record guidance given to a party or the secretariat's help with a written statement
+    (§ 85(5); behaviour cases, needed for both sides before the decision)."""
+    await workflow.record_guidance(CaseRepository(uow.session), viewer, case_id, body.side,
+                                   body.kind, body.note, today)  # fmt: skip
+    return await _view(uow, viewer, case_id, today)
+
+
 @router.post("/cases/{case_id}/suspend", response_model=CaseOut, responses=WRITE)
 async def suspend(
     case_id: CaseIdPath, body: ReasonIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
@@ -369,9 +417,19 @@ async def decide(
         dissent_reasons=body.dissent_reasons,
         appeal_guidance=body.appeal_guidance,
         silence_read_in_favour=body.silence_read_in_favour,
-    )
+        content=DecisionContent(
+            sanction=Sanction(body.sanction), social_case=body.social_case,
+            municipal_offers_examined=body.municipal_offers_examined,
+            conditions=body.conditions, conditions_end_on=body.conditions_end_on,
+            sublet_obligations=body.sublet_obligations,
+            sublet_compliance_due=body.sublet_compliance_due,
+            improvement_approved=body.improvement_approved,
+            maintenance_improvement_split=body.maintenance_improvement_split,
+            gi_control_notice_on=body.gi_control_notice_on, gi_information=body.gi_information,
+        ),
+    )  # fmt: skip
     await workflow.decide(CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id,
-                          command, today, settings.fee_index())  # fmt: skip
+                          command, today, settings.fee_table())  # fmt: skip
     return await _view(uow, viewer, case_id, today)
 
 
@@ -384,7 +442,21 @@ async def record_appeal(
     (§§ 88-89); within 4 weeks, later only with permission within 1 year."""
     await workflow.record_appeal(
         CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, body.appellant_side,
-        body.late_permission, today, settings.fee_index(),
+        body.late_permission, today, settings.fee_table(),
+    )  # fmt: skip
+    return await _view(uow, viewer, case_id, today)
+
+
+@router.post("/cases/{case_id}/appeal/outcome", response_model=CaseOut, responses=WRITE)
+async def appeal_outcome(
+    case_id: CaseIdPath, body: AppealOutcomeIn, viewer: Tribunal, uow: UnitOfWorkDep,
+    today: Today,
+) -> CaseOut:  # fmt: skip
+    """Record what the housing court or the appeal board decided (§§ 88-89): upheld makes the
+    tribunal's decision final from that day; changed or set aside means it never becomes final."""
+    await workflow.record_appeal_outcome(
+        CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id,
+        AppealOutcome(body.outcome), body.decided_on, body.summary, today,
     )  # fmt: skip
     return await _view(uow, viewer, case_id, today)
 
@@ -440,6 +512,50 @@ async def forced_administration(
         works_deadline=body.works_deadline,
     )
     await workflow.decide_forced_administration(
+        CaseRepository(uow.session), viewer, case_id, command, today
+    )
+    return await _view(uow, viewer, case_id, today)
+
+
+@router.post("/cases/{case_id}/sublet-noncompliance", response_model=CaseOut, status_code=201,
+             responses=WRITE)  # fmt: skip
+async def sublet_noncompliance(
+    case_id: CaseIdPath, body: NonComplianceIn, viewer: Replier, uow: UnitOfWorkDep, today: Today
+) -> CaseOut:
+    """§ 86(7): the subtenant tells the tribunal that the sublessor has not complied with the
+    final decision's obligations (after the decision's deadline)."""
+    await workflow.notify_sublet_noncompliance(CaseRepository(uow.session), viewer, case_id,
+                                               body.details, today)  # fmt: skip
+    return await _view(uow, viewer, case_id, today)
+
+
+@router.post("/cases/{case_id}/sublet-noncompliance/steps", response_model=CaseOut,
+             responses=WRITE)  # fmt: skip
+async def sublet_noncompliance_step(
+    case_id: CaseIdPath, body: SubletStepIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
+) -> CaseOut:
+    """§ 86(8): ask the sublessor for documentation (7 days), record it, or tell the landlord."""
+    await workflow.record_sublet_step(CaseRepository(uow.session), viewer, case_id,
+                                      SubletStep(body.step), body.on, today)  # fmt: skip
+    return await _view(uow, viewer, case_id, today)
+
+
+@router.post("/cases/{case_id}/forced-administration/steps", response_model=CaseOut,
+             status_code=201, responses=WRITE)  # fmt: skip
+async def forced_administration_step(
+    case_id: CaseIdPath, body: AdministrationStepIn, viewer: Tribunal, uow: UnitOfWorkDep,
+    today: Today,
+) -> CaseOut:  # fmt: skip
+    """Record a step of the forced administration (§§ 29-41): notice to the minister,
+    registration, the administrator's appointment and fee, the mortgagees' 6 weeks, the
+    landlord's 3 weeks, accounts, the municipality's loan (3 months), the works, the end."""
+    command = workflow.AdministrationStep(
+        step=Step(body.step), on=body.on, note=body.note, administrator=body.administrator,
+        administrator_fee=body.administrator_fee,
+        end_reason=EndReason(body.end_reason) if body.end_reason else None,
+        administrator_satisfied=body.administrator_satisfied,
+    )  # fmt: skip
+    await workflow.record_administration_step(
         CaseRepository(uow.session), viewer, case_id, command, today
     )
     return await _view(uow, viewer, case_id, today)

@@ -15,20 +15,25 @@ from common.auth import CurrentPrincipal, Role
 from common.calendar import danish_date
 from common.errors import PermissionDeniedError
 from legal_cases.api.schemas import (
+    AdministrationStepOut,
     AppealOut,
     BenchSeatOut,
     CaseOut,
     CaseSummary,
     DeadlineOut,
+    DecisionContentOut,
     DecisionOut,
     DocumentOut,
     FeeOut,
     ForcedAdministrationOut,
+    GuidanceOut,
     HearingOut,
     HousingCourtRight,
+    LetterOut,
     NonComplianceNoticeOut,
     PartyOut,
     QuestionOut,
+    SubletNoticeOut,
     SuspensionOut,
 )
 from legal_cases.db.models import CaseRow, DeadlineRow, DocumentRow
@@ -40,10 +45,15 @@ from legal_cases.domain.access import (
     TRIBUNAL,
     Viewer,
 )
+from legal_cases.domain.appeals import AppealOutcome
 from legal_cases.domain.cases import CaseStatus
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.deadlines import DeadlineKind
+from legal_cases.domain.decision_content import Sanction
 from legal_cases.domain.decisions import Outcome
+from legal_cases.domain.person_letters import written_to_by_service
+from legal_cases.domain.sublets import documentation_due
+from legal_cases.services.letters import fee_basis
 from legal_cases.services.views import CaseView
 from legal_cases.settings import LegalCasesSettings
 
@@ -152,8 +162,18 @@ def document_out(row: DocumentRow) -> DocumentOut:
     )
 
 
+def content_out(record: dict[str, Any]) -> DecisionContentOut:
+    sanction = Sanction(record["sanction"])
+    return DecisionContentOut(
+        **record,
+        sanction_label=sanction.label,
+        appeal_suspends=bool(record["improvement_approved"]),
+    )
+
+
 def case_out(view: CaseView, today: date) -> CaseOut:
     case = view.case
+    sides = {p.id: p.side for p in view.parties}
     decision = view.decision
     return CaseOut(
         **case_summary(case).model_dump(),
@@ -175,8 +195,28 @@ def case_out(view: CaseView, today: date) -> CaseOut:
                 name=p.name,
                 subject=p.subject,
                 organisation_id=p.organisation_id,
+                contact_email=p.contact_email
+                if view.viewer.is_tribunal
+                or (p.subject is not None and p.subject == view.viewer.subject)
+                else None,
+                letters_by_tribunal=written_to_by_service(
+                    kind=p.kind, organisation_id=p.organisation_id, email=p.contact_email
+                ),
             )
             for p in view.parties
+        ],
+        letters=[
+            LetterOut(
+                id=letter.id,
+                kind=letter.kind,
+                side=sides[letter.party_id],
+                status=letter.status,
+                queued_on=letter.queued_on,
+                attempts=letter.attempts,
+                sent_at=letter.sent_at,
+                last_error=letter.last_error if view.viewer.is_tribunal else None,
+            )
+            for letter in view.letters
         ],
         documents=[document_out(d) for d in view.documents],
         open_deadlines=[deadline_out(d, today) for d in view.deadlines if d.closed_on is None],
@@ -197,6 +237,24 @@ def case_out(view: CaseView, today: date) -> CaseOut:
                 answer=q.answer,
             )
             for q in view.questions
+        ],
+        sublet_notice=None
+        if view.sublet_notice is None
+        else SubletNoticeOut(
+            noticed_on=view.sublet_notice.noticed_on,
+            details=view.sublet_notice.details,
+            requested_on=view.sublet_notice.requested_on,
+            documentation_due=documentation_due(view.sublet_notice.requested_on)
+            if view.sublet_notice.requested_on
+            else None,
+            documented_on=view.sublet_notice.documented_on,
+            landlord_told_on=view.sublet_notice.landlord_told_on,
+        ),
+        mediation_encouraged_on=case.mediation_encouraged_on,
+        mediation_note=case.mediation_note,
+        guidance=[
+            GuidanceOut(side=g.side, kind=g.kind, note=g.note, given_on=g.given_on)
+            for g in view.guidance
         ],
         hearings=[
             HearingOut(
@@ -223,6 +281,7 @@ def case_out(view: CaseView, today: date) -> CaseOut:
             appeal_body=decision.appeal_body,
             appeal_due=decision.appeal_due,
             bench=[BenchSeatOut(**seat) for seat in decision.bench],
+            content=None if decision.content is None else content_out(decision.content),
         ),
         appeal=None
         if view.appeal is None
@@ -231,6 +290,10 @@ def case_out(view: CaseView, today: date) -> CaseOut:
             body=view.appeal.body,
             appellant_side=view.appeal.appellant_side,
             late_permission=view.appeal.late_permission,
+            outcome=view.appeal.outcome,
+            outcome_label=AppealOutcome(view.appeal.outcome).label if view.appeal.outcome else None,
+            outcome_decided_on=view.appeal.outcome_decided_on,
+            outcome_summary=view.appeal.outcome_summary,
         ),
         fees=[
             FeeOut(
@@ -240,6 +303,8 @@ def case_out(view: CaseView, today: date) -> CaseOut:
                 amount=f.amount,
                 owed_on=f.owed_on,
                 paid_on=f.paid_on,
+                provisional=f.provisional,
+                basis=fee_basis(f),
             )
             for f in view.fees
         ],
@@ -253,6 +318,13 @@ def case_out(view: CaseView, today: date) -> CaseOut:
             gi_declined_on=view.forced_administration.gi_declined_on,
             administrator=view.forced_administration.administrator,
             works_deadline=view.forced_administration.works_deadline,
+            administrator_fee=view.forced_administration.administrator_fee,
+            ended_on=view.forced_administration.ended_on,
+            end_reason=view.forced_administration.end_reason,
+            steps=[
+                AdministrationStepOut(step=st.step, on=st.on, note=st.note)
+                for st in view.administration_steps
+            ],
         ),
         noncompliance_notices=[
             NonComplianceNoticeOut(side=n.side, details=n.details, noticed_on=n.noticed_on)

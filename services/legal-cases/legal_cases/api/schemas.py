@@ -17,6 +17,7 @@ from common.paging import Page
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.decisions import Outcome, Seat
 from legal_cases.domain.parties import PartyKind, Side
+from legal_cases.domain.person_letters import EMAIL_PATTERN
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 
@@ -43,6 +44,7 @@ LongText = Annotated[Text, StringConstraints(min_length=1, max_length=20_000)]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
 OwnerRef = Annotated[Ref, AfterValidator(_not_a_cpr_number)]
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
 
 
 class In(BaseModel):
@@ -78,6 +80,19 @@ class PartyIn(In):
     )
     organisation_id: Ref | None = Field(
         default=None, description="A landlord's landlord id, if it uses the platform."
+    )
+    contact_email: Email | None = Field(
+        default=None,
+        description="A person's (tenant's) e-mail for the tribunal's letters: the counterpart's "
+        "notice, the decision, deadline reminders. Kept in this service only, never in events; "
+        "a landlord with a landlord id and a municipality are written to by the notification "
+        "service instead.",
+    )
+
+
+class ContactEmailIn(In):
+    contact_email: Email | None = Field(
+        description="The party's e-mail for the tribunal's letters; null removes it."
     )
 
 
@@ -153,6 +168,58 @@ class DecisionIn(In):
     dissent_reasons: Text | None = Field(default=None, max_length=50_000)
     appeal_guidance: Text | None = Field(default=None, max_length=10_000)
     silence_read_in_favour: bool = False
+    sanction: Literal["none", "conditional_tenancy", "warning"] = Field(
+        default="none",
+        description="Behaviour cases: the Rent Act § 154(1) consequence imposed on the tenant.",
+    )
+    social_case: bool = Field(
+        default=False, description="The tribunal judges the case to be of a social character."
+    )
+    municipal_offers_examined: LongText | None = Field(
+        default=None,
+        description="§ 83(3): how the tenant's use of the municipality's offers was examined "
+        "(required for a sanction in a social case).",
+    )
+    conditions: LongText | None = Field(
+        default=None, description="§ 86(5): the conditions of a conditional tenancy."
+    )
+    conditions_end_on: WireDate | None = Field(
+        default=None, description="§ 86(5): when the conditions end."
+    )
+    sublet_obligations: bool = Field(
+        default=False, description="§ 86(6): the decision puts obligations on a sublessor."
+    )
+    sublet_compliance_due: WireDate | None = Field(
+        default=None, description="§ 86(6)-(8): the deadline set for complying."
+    )
+    improvement_approved: bool = Field(
+        default=False, description="§ 86(9): the tribunal approved an improvement."
+    )
+    maintenance_improvement_split: bool = Field(
+        default=False,
+        description="§ 84: the split between maintenance and improvement is in issue.",
+    )
+    gi_control_notice_on: WireDate | None = Field(
+        default=None,
+        description="§ 84: when GI told the tribunal (§ 73(2)) the property was selected for "
+        "control, if it did.",
+    )
+    gi_information: LongText | None = Field(
+        default=None, description="§ 84: the information obtained from GI."
+    )
+
+
+class MediationIn(In):
+    note: LongText = Field(description="How the tribunal encouraged mediation (§ 86(1)).")
+
+
+class GuidanceIn(In):
+    side: Side
+    kind: Literal["guidance", "assistance"] = Field(
+        description="guidance to the party, or the secretariat's help with a written statement "
+        "(§ 85(5))."
+    )
+    note: LongText
 
 
 class AppealIn(In):
@@ -160,6 +227,17 @@ class AppealIn(In):
     late_permission: bool = Field(
         default=False,
         description="The court or appeal board permitted an appeal after the 4 weeks.",
+    )
+
+
+class AppealOutcomeIn(In):
+    outcome: Literal["upheld", "changed", "set_aside"] = Field(
+        description="What the housing court or appeal board did with the decision (§§ 88-89)."
+    )
+    decided_on: WireDate = Field(description="The day of the appellate decision.")
+    summary: LongText | None = Field(
+        default=None,
+        description="What the appellate body decided instead (required unless upheld).",
     )
 
 
@@ -176,6 +254,26 @@ class PartyOut(BaseModel):
     name: str | None
     subject: str | None
     organisation_id: str | None
+    contact_email: str | None = Field(
+        default=None,
+        description="Shown to the tribunal and to the party itself only (null for others).",
+    )
+    letters_by_tribunal: bool = Field(
+        default=False,
+        description="This service writes to the party by e-mail itself (a person with a "
+        "contact e-mail).",
+    )
+
+
+class LetterOut(BaseModel):
+    id: int
+    kind: Literal["counterpart_notice", "decision", "deadline_reminder"]
+    side: str
+    status: Literal["pending", "sent", "failed"]
+    queued_on: date
+    attempts: int
+    sent_at: datetime | None
+    last_error: str | None
 
 
 class DocumentOut(BaseModel):
@@ -245,6 +343,34 @@ class DecisionOut(BaseModel):
     appeal_body: str
     appeal_due: date
     bench: list[BenchSeatOut]
+    content: DecisionContentOut | None = None
+
+
+class GuidanceOut(BaseModel):
+    side: str
+    kind: str
+    note: str
+    given_on: date
+
+
+class DecisionContentOut(BaseModel):
+    sanction: str
+    sanction_label: str
+    social_case: bool
+    municipal_offers_examined: str | None
+    conditions: str | None
+    conditions_end_on: date | None
+    sublet_obligations: bool
+    sublet_compliance_due: date | None
+    improvement_approved: bool
+    appeal_suspends: bool = Field(description="§ 86(9): an appeal has suspensive effect.")
+    maintenance_improvement_split: bool
+    gi_control_notice_on: date | None
+    gi_information: str | None
+    service_required: bool = Field(
+        description="§ 86(5): a § 154(1) decision made without the party answering or meeting "
+        "is served (forkyndes)."
+    )
 
 
 class AppealOut(BaseModel):
@@ -252,6 +378,12 @@ class AppealOut(BaseModel):
     body: str
     appellant_side: str
     late_permission: bool
+    outcome: Literal["upheld", "changed", "set_aside"] | None = Field(
+        default=None, description="The appellate body's outcome, once recorded."
+    )
+    outcome_label: str | None = None
+    outcome_decided_on: date | None = None
+    outcome_summary: str | None = None
 
 
 class FeeOut(BaseModel):
@@ -261,6 +393,14 @@ class FeeOut(BaseModel):
     amount: Decimal
     owed_on: date
     paid_on: date | None
+    provisional: bool = Field(
+        default=False,
+        description="The amount rests on a carried-forward net price index figure (the one "
+        "§ 100 prescribes was not known): provisional, not the regulated amount.",
+    )
+    basis: str | None = Field(
+        default=None, description="The index figure the amount rests on (Danish)."
+    )
 
 
 class ForcedAdministrationIn(In):
@@ -277,6 +417,53 @@ class ForcedAdministrationIn(In):
     works_deadline: WireDate = Field(description="Deadline for the works, at most 10 years.")
 
 
+class SubletStepIn(In):
+    step: Literal["documentation_requested", "documented", "landlord_told"] = Field(
+        description="§ 86(8): the request to the sublessor, the documentation received, or "
+        "(after 7 days without it) the landlord told."
+    )
+    on: WireDate
+
+
+class SubletNoticeOut(BaseModel):
+    noticed_on: date
+    details: str
+    requested_on: date | None
+    documentation_due: date | None
+    documented_on: date | None
+    landlord_told_on: date | None
+
+
+class AdministrationStepIn(In):
+    step: Literal[
+        "minister_notified", "registered", "administrator_appointed", "mortgagees_notified",
+        "mortgagee_takes_works", "mortgagees_declined", "maintenance_account_demanded",
+        "maintenance_account_paid", "maintenance_account_to_collection", "accounts_submitted",
+        "loan_requested", "loan_resolved", "works_completed", "ended", "registration_deleted",
+    ] = Field(description="The step of the administration (§§ 29-41).")  # fmt: skip
+    on: WireDate = Field(description="The day it happened (between the decision and today).")
+    note: LongText | None = Field(default=None, description="E.g. the accounts' period.")
+    administrator: ShortText | None = Field(
+        default=None, description="administrator_appointed: who the minister appointed (§ 30)."
+    )
+    administrator_fee: ShortText | None = Field(
+        default=None, description="administrator_appointed: the fee the minister set (§ 30)."
+    )
+    end_reason: Literal["works_done", "out_of_scope"] | None = Field(
+        default=None, description="ended: why the administration is lifted (§ 41)."
+    )
+    administrator_satisfied: bool = Field(
+        default=False,
+        description="ended for works_done: the administrator declares to be satisfied (§ 41).",
+    )
+
+
+class AdministrationStepOut(BaseModel):
+    step: str
+    on: date
+    note: str | None
+
+
 class ForcedAdministrationOut(BaseModel):
     decided_on: date
     requested_by: str
@@ -285,6 +472,13 @@ class ForcedAdministrationOut(BaseModel):
     gi_declined_on: date | None
     administrator: str
     works_deadline: date
+    administrator_fee: str | None = None
+    ended_on: date | None = None
+    end_reason: str | None = None
+    appeal_suspends: bool = Field(
+        default=False, description="§ 42: an appeal of this decision never suspends it."
+    )
+    steps: list[AdministrationStepOut] = Field(default_factory=list)
 
 
 class NonComplianceNoticeOut(BaseModel):
@@ -325,12 +519,20 @@ class CaseOut(CaseSummary):
     rejected_reason: str | None
     final_on: date | None
     parties: list[PartyOut]
+    letters: list[LetterOut] = Field(
+        default_factory=list,
+        description="Letters this service wrote (or will write) to persons by e-mail.",
+    )
     documents: list[DocumentOut]
     open_deadlines: list[DeadlineOut]
     closed_deadlines: list[DeadlineOut]
     suspensions: list[SuspensionOut]
     questions: list[QuestionOut]
     hearings: list[HearingOut]
+    mediation_encouraged_on: date | None = None
+    mediation_note: str | None = None
+    guidance: list[GuidanceOut] = Field(default_factory=list)
+    sublet_notice: SubletNoticeOut | None = None
     decision: DecisionOut | None
     appeal: AppealOut | None
     fees: list[FeeOut]

@@ -77,6 +77,8 @@ class CaseRow(Base):
     rejected_reason: Mapped[str | None] = mapped_column(Text)
     closed_on: Mapped[date | None] = mapped_column(Date)  # rejected, decided
     final_on: Mapped[date | None] = mapped_column(Date)
+    mediation_encouraged_on: Mapped[date | None] = mapped_column(Date)  # § 86(1)
+    mediation_note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
@@ -93,6 +95,8 @@ class PartyRow(Base):
     subject: Mapped[str | None] = mapped_column(Text)  # the party's token subject, if known
     name: Mapped[str | None] = mapped_column(Text)  # personal data: stays in this service
     organisation_id: Mapped[str | None] = mapped_column(Text)  # a landlord's id, if any
+    # personal data: a person's contact e-mail; read only by this service's own letters
+    contact_email: Mapped[str | None] = mapped_column(Text)
 
 
 class DocumentRow(Base):
@@ -184,6 +188,8 @@ class DecisionRow(Base):
     appeal_body: Mapped[str] = mapped_column(Text, nullable=False)
     appeal_due: Mapped[date] = mapped_column(Date, nullable=False)
     bench: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)  # seats (+votes)
+    # §§ 83(3), 84, 86(5)-(9): sanction, conditions, sublet, improvement, GI, service required
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     decided_by: Mapped[str] = mapped_column(Text, nullable=False)
     recorded_at: Mapped[datetime] = _now()
 
@@ -197,6 +203,11 @@ class AppealRow(Base):
     appellant_side: Mapped[str] = mapped_column(Text, nullable=False)
     late_permission: Mapped[bool] = mapped_column(Boolean, nullable=False)
     recorded_by: Mapped[str] = mapped_column(Text, nullable=False)
+    # the appellate body's outcome (§§ 88-89), once known: upheld | changed | set_aside
+    outcome: Mapped[str | None] = mapped_column(Text)
+    outcome_decided_on: Mapped[date | None] = mapped_column(Date)
+    outcome_summary: Mapped[str | None] = mapped_column(Text)
+    outcome_recorded_by: Mapped[str | None] = mapped_column(Text)
 
 
 class FeeRow(Base):
@@ -209,6 +220,12 @@ class FeeRow(Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
     owed_on: Mapped[date] = mapped_column(Date, nullable=False)
     paid_on: Mapped[date | None] = mapped_column(Date)
+    # § 100: the June of the 12-month index figure the amount rests on; provisional when that
+    # figure was carried forward because the prescribed one was not known (FeeTable)
+    index_year: Mapped[int | None] = mapped_column(Integer)
+    provisional: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default="false"
+    )
 
 
 class NonComplianceReportRow(Base):
@@ -280,6 +297,9 @@ class ForcedAdministrationRow(Base):
     administrator: Mapped[str] = mapped_column(Text, nullable=False)
     works_deadline: Mapped[date] = mapped_column(Date, nullable=False)
     decided_by: Mapped[str] = mapped_column(Text, nullable=False)
+    administrator_fee: Mapped[str | None] = mapped_column(Text)  # § 30: as the minister set it
+    ended_on: Mapped[date | None] = mapped_column(Date)  # § 41
+    end_reason: Mapped[str | None] = mapped_column(Text)  # works_done | out_of_scope
 
 
 class NonComplianceNoticeRow(Base):
@@ -311,3 +331,75 @@ class MemberRow(Base):
     appointed_to: Mapped[date] = mapped_column(Date, nullable=False)
     law_degree: Mapped[bool] = mapped_column(Boolean, nullable=False)
     recorded_by: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class PersonLetterRow(Base):
+    """A letter owed to a party who is a person, queued in the action's transaction and sent
+    by the worker (``services/person_mail.py``). The address is not copied here: it is read
+    from the party when the letter is sent."""
+
+    __tablename__ = "person_letters"
+    __table_args__ = (
+        Index(
+            "ix_person_letters_due", "next_attempt_at", "id", postgresql_where="status = 'pending'"
+        ),
+        Index("ix_person_letters_once", "case_id", "party_id", "kind", "ref", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("case_parties.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    ref: Mapped[str] = mapped_column(Text, nullable=False, default="")  # e.g. the deadline id
+    subject: Mapped[str] = mapped_column(Text, nullable=False)
+    body_text: Mapped[str] = mapped_column(Text, nullable=False)
+    attach_decision: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    queued_on: Mapped[date] = mapped_column(Date, nullable=False)
+    next_attempt_at: Mapped[datetime] = _now()
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class GuidanceRow(Base):
+    """§ 85(5): guidance the tribunal gave a party, or the secretariat's help with a written
+    statement, in a behaviour case."""
+
+    __tablename__ = "case_guidance"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
+    side: Mapped[str] = mapped_column(Text, nullable=False)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)  # guidance | assistance
+    note: Mapped[str] = mapped_column(Text, nullable=False)
+    given_on: Mapped[date] = mapped_column(Date, nullable=False)
+    given_by: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ForcedAdministrationStepRow(Base):
+    """A step of a forced administration after the decision (§§ 29-41), with its date."""
+
+    __tablename__ = "forced_administration_steps"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
+    step: Mapped[str] = mapped_column(Text, nullable=False)
+    on: Mapped[date] = mapped_column(Date, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class SubletNoticeRow(Base):
+    """§ 86(7)-(8): the subtenant's notice that the sublessor did not comply, and what the
+    tribunal did about it."""
+
+    __tablename__ = "sublet_notices"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    noticed_on: Mapped[date] = mapped_column(Date, nullable=False)
+    noticed_by: Mapped[str] = mapped_column(Text, nullable=False)
+    details: Mapped[str] = mapped_column(Text, nullable=False)
+    requested_on: Mapped[date | None] = mapped_column(Date)
+    documented_on: Mapped[date | None] = mapped_column(Date)
+    landlord_told_on: Mapped[date | None] = mapped_column(Date)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from legal_cases.db.models import (
@@ -38,12 +39,16 @@ from legal_cases.db.models import (
     DocumentRow,
     FeeRow,
     ForcedAdministrationRow,
+    ForcedAdministrationStepRow,
+    GuidanceRow,
     HearingRow,
     MemberRow,
     NonComplianceNoticeRow,
     NonComplianceReportRow,
     PartyRow,
+    PersonLetterRow,
     QuestionRow,
+    SubletNoticeRow,
     SuspensionRow,
     ThresholdRow,
 )
@@ -167,6 +172,38 @@ class CaseRepository:
         query = select(PartyRow).where(PartyRow.case_id == case_id).order_by(PartyRow.id)
         return (await self.session.execute(query)).scalars().all()
 
+    async def letters(self, case_id: str) -> Sequence[PersonLetterRow]:
+        query = (
+            select(PersonLetterRow)
+            .where(PersonLetterRow.case_id == case_id)
+            .order_by(PersonLetterRow.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def queue_letter(self, values: dict[str, Any]) -> bool:
+        """Queue a letter once (a repeated reminder or a retried action adds nothing)."""
+        statement = (
+            pg_insert(PersonLetterRow)
+            .values(status="pending", attempts=0, **values)
+            .on_conflict_do_nothing(index_elements=["case_id", "party_id", "kind", "ref"])
+            .returning(PersonLetterRow.id)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    async def due_letter_for_update(self, now: datetime) -> PersonLetterRow | None:
+        """The oldest due letter no other sender holds (``SKIP LOCKED``)."""
+        query = (
+            select(PersonLetterRow)
+            .where(PersonLetterRow.status == "pending", PersonLetterRow.next_attempt_at <= now)
+            .order_by(PersonLetterRow.next_attempt_at, PersonLetterRow.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def party(self, party_id: int) -> PartyRow | None:
+        return await self.session.get(PartyRow, party_id)
+
     async def documents(self, case_id: str) -> Sequence[DocumentRow]:
         query = (
             select(DocumentRow)
@@ -227,6 +264,10 @@ class CaseRepository:
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def guidance(self, case_id: str) -> Sequence[GuidanceRow]:
+        query = select(GuidanceRow).where(GuidanceRow.case_id == case_id).order_by(GuidanceRow.id)
+        return (await self.session.execute(query)).scalars().all()
+
     async def hearings(self, case_id: str) -> Sequence[HearingRow]:
         query = (
             select(HearingRow)
@@ -255,6 +296,19 @@ class CaseRepository:
 
     async def forced_administration(self, case_id: str) -> ForcedAdministrationRow | None:
         return await self.session.get(ForcedAdministrationRow, case_id)
+
+    async def sublet_notice(self, case_id: str) -> SubletNoticeRow | None:
+        return await self.session.get(SubletNoticeRow, case_id)
+
+    async def forced_administration_steps(
+        self, case_id: str
+    ) -> Sequence[ForcedAdministrationStepRow]:
+        query = (
+            select(ForcedAdministrationStepRow)
+            .where(ForcedAdministrationStepRow.case_id == case_id)
+            .order_by(ForcedAdministrationStepRow.on, ForcedAdministrationStepRow.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
 
     async def noncompliance_notices(self, case_id: str) -> Sequence[NonComplianceNoticeRow]:
         query = (

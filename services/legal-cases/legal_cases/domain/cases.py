@@ -7,6 +7,7 @@ leads. Pure: the use cases ask :func:`transition` before they change anything.
       │                    │  └──lapse (job)──▶ reply_lapsed ──decide──▶ decided   │  │
       │                    │        questions, inspections, meetings on the way    │  └─appeal─▶ appealed
       └─reject (§ 83(1))───┴──────────────▶ rejected                               └─window passes (job)─▶ final
+    appealed ──upheld──▶ final;  ──changed──▶ changed_on_appeal;  ──set aside──▶ set_aside_on_appeal
     any open status ──suspend──▶ suspended ──resume──▶ the status it was suspended in
 
 A suspended case's open deadlines stop (:mod:`legal_cases.domain.deadlines`).
@@ -30,6 +31,8 @@ class CaseStatus(StrEnum):
     DECIDED = "decided"
     APPEALED = "appealed"
     FINAL = "final"
+    CHANGED_ON_APPEAL = "changed_on_appeal"
+    SET_ASIDE_ON_APPEAL = "set_aside_on_appeal"
 
     @property
     def label(self) -> str:
@@ -51,6 +54,8 @@ _STATUS_LABELS = {
     CaseStatus.DECIDED: "Afgjort",
     CaseStatus.APPEALED: "Indbragt for boligret/ankenævn",
     CaseStatus.FINAL: "Endelig",
+    CaseStatus.CHANGED_ON_APPEAL: "Ændret af boligret/ankenævn",
+    CaseStatus.SET_ASIDE_ON_APPEAL: "Ophævet af boligret/ankenævn",
 }
 
 OPEN_STATUSES: Final = frozenset(
@@ -84,6 +89,9 @@ class Action(StrEnum):
     APPEAL = "appeal"
     MAKE_FINAL = "make_final"
     REPORT_NONCOMPLIANCE = "report_noncompliance"
+    APPEAL_UPHELD = "appeal_upheld"
+    APPEAL_CHANGED = "appeal_changed"
+    APPEAL_SET_ASIDE = "appeal_set_aside"
 
 
 # action -> (statuses it starts from, the status it leads to; None = unchanged)
@@ -108,6 +116,10 @@ _TABLE: Final[dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None]]] = {
     Action.APPEAL: (frozenset({CaseStatus.DECIDED, CaseStatus.FINAL}), CaseStatus.APPEALED),
     Action.MAKE_FINAL: (frozenset({CaseStatus.DECIDED}), CaseStatus.FINAL),
     Action.REPORT_NONCOMPLIANCE: (frozenset({CaseStatus.FINAL}), None),
+    # The appellate body's outcome (§§ 88-89): only upheld makes the tribunal's decision final.
+    Action.APPEAL_UPHELD: (frozenset({CaseStatus.APPEALED}), CaseStatus.FINAL),
+    Action.APPEAL_CHANGED: (frozenset({CaseStatus.APPEALED}), CaseStatus.CHANGED_ON_APPEAL),
+    Action.APPEAL_SET_ASIDE: (frozenset({CaseStatus.APPEALED}), CaseStatus.SET_ASIDE_ON_APPEAL),
 }
 
 _WHY: Final[dict[Action, str]] = {
@@ -121,6 +133,9 @@ _WHY: Final[dict[Action, str]] = {
     Action.MAKE_FINAL: "only a decided, unappealed case becomes final",
     Action.REPORT_NONCOMPLIANCE: "non-compliance is reported for final decisions only (§ 22)",
     Action.RESUME: "only a suspended case can be resumed",
+    Action.APPEAL_UPHELD: "an appeal's outcome is recorded once, for an appealed case",
+    Action.APPEAL_CHANGED: "an appeal's outcome is recorded once, for an appealed case",
+    Action.APPEAL_SET_ASIDE: "an appeal's outcome is recorded once, for an appealed case",
 }
 
 

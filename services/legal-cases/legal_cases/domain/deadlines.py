@@ -44,6 +44,12 @@ class DeadlineKind(StrEnum):
     MEETING = "meeting"  # the day of a meeting: § 85(2)
     DECISION = "decision"  # the tribunal: § 86(1)
     APPEAL = "appeal"  # the parties: §§ 88(2), 89(1)
+    # forced administration (§§ 31-37), on the work list of the tribunal that decided it
+    FA_MORTGAGEES = "fa_mortgagees"  # mortgagees may take on the works: 6 weeks, § 32(2)
+    FA_MAINTENANCE_ACCOUNT = "fa_maintenance_account"  # the landlord pays: 3 weeks, § 34(2)
+    FA_LOAN = "fa_loan"  # the municipality: a plan or a loan within 3 months, § 37
+    FA_WORKS = "fa_works"  # the ordered works under administration: ≤ 10 years, § 31(1)
+    SUBLET_DOCUMENTATION = "sublet_documentation"  # the sublessor documents: 7 days, § 86(8)
 
     @property
     def label(self) -> str:
@@ -63,6 +69,11 @@ _LABELS = {
     DeadlineKind.MEETING: "Nævnsmøde med parterne",
     DeadlineKind.DECISION: "Nævnets afgørelse",
     DeadlineKind.APPEAL: "Frist for indbringelse",
+    DeadlineKind.FA_MORTGAGEES: "Tvangsadministration: panthavernes frist (6 uger)",
+    DeadlineKind.FA_MAINTENANCE_ACCOUNT: "Tvangsadministration: udlejers indbetaling (3 uger)",
+    DeadlineKind.FA_LOAN: "Tvangsadministration: kommunens lån (3 måneder)",
+    DeadlineKind.FA_WORKS: "Tvangsadministration: de påbudte arbejder",
+    DeadlineKind.SUBLET_DOCUMENTATION: "Fremleje: dokumentation for efterlevelse (7 dage)",
 }
 
 

@@ -73,3 +73,20 @@ class FeeIndexMissingError(RuleViolationError):
 class ForcedAdministrationRejectedError(RuleViolationError):
     code = "forced-administration-rejected"
     title = "The conditions for forced administration (§§ 26-27) are not met"
+
+
+class NotForThisCategoryError(RuleViolationError):
+    """A step the Act provides for other case categories only (mediation, § 85(5) guidance)."""
+
+    code = "not-for-this-category"
+    title = "Not provided for in this category of case"
+
+
+class AdministrationStepRejectedError(RuleViolationError):
+    code = "administration-step-rejected"
+    title = "The forced administration step breaks the order or a deadline of §§ 29-41"
+
+
+class SubletNoticeRejectedError(RuleViolationError):
+    code = "sublet-notice-rejected"
+    title = "The sublet non-compliance step breaks § 86(7)-(8)"

@@ -11,11 +11,18 @@ of July ``y-1`` … June ``y``: 2021 amounts are the base amounts themselves (fa
 :data:`NET_PRICE_INDEX` holds those averages (2015 = 100), computed from Statistics Denmark's
 published monthly figures (:data:`MONTHLY_NET_PRICE_INDEX`). A year without its index value is
 refused rather than guessed; a deployment adds it with ``LEGAL_CASES_NET_PRICE_INDEX``.
+
+A deployment that must take cases before the figure is known (the embedded ``make run``, a
+municipality waiting for the published index) may instead carry the latest known 12-month
+figure forward (``LEGAL_CASES_FEE_INDEX_CARRY_FORWARD``): the fee is then a :class:`FeeQuote`
+marked **provisional**, naming the figure it rests on — shown on the case and in the letter, so
+nobody takes it for the § 100 amount. No figure is ever invented.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
@@ -108,3 +115,51 @@ def appeal_board_fee(
     if apartments < 1:
         raise AppealRejectedError("An appeal concerns at least one apartment or premises.")
     return fee_amount(FeeKind.APPEAL_BOARD, on, index) * apartments
+
+
+@dataclass(frozen=True, slots=True)
+class FeeQuote:
+    """An amount due and what it rests on: ``index_year`` is the June of the 12-month index
+    figure used; ``provisional`` when that is not the figure § 100 prescribes (carried forward
+    because the prescribed one is not known yet)."""
+
+    amount: Decimal
+    index_year: int
+    provisional: bool
+
+    @property
+    def basis(self) -> str:
+        text = f"nettoprisindeks, gennemsnit juli {self.index_year - 1} - juni {self.index_year}"
+        if self.provisional:
+            return (
+                f"Foreløbigt beløb: {text} (det senest kendte tal); reguleres ikke automatisk, "
+                f"når tallet til juni {self.index_year + 1} foreligger."
+            )
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class FeeTable:
+    """The index figures a deployment computes fees from, and whether a missing year may be
+    bridged provisionally by carrying the latest known figure forward."""
+
+    index: Mapping[int, Decimal] = field(default_factory=lambda: dict(NET_PRICE_INDEX))
+    carry_forward: bool = False
+
+    def _key_year(self, year: int) -> tuple[int, bool]:
+        wanted = year - 1
+        if year < BASE_YEAR or wanted in self.index or not self.carry_forward:
+            return wanted, False
+        known = [y for y in self.index if BASE_YEAR - 1 <= y < wanted]
+        if not known:
+            return wanted, False
+        return max(known), True
+
+    def quote(self, kind: FeeKind, on: date, apartments: int = 1) -> FeeQuote:
+        """The amount of ``kind`` due on ``on`` (× ``apartments`` for the appeal board)."""
+        if kind is FeeKind.APPEAL_BOARD and apartments < 1:
+            raise AppealRejectedError("An appeal concerns at least one apartment or premises.")
+        key, provisional = self._key_year(on.year)
+        # index_factor(key + 1) reads figure ``key``: the same rule, on the figure we have
+        amount = round_to_kroner(BASE_AMOUNTS[kind] * index_factor(key + 1, self.index))
+        return FeeQuote(amount * apartments, key, provisional)

@@ -1,4 +1,4 @@
-"""Forced administration (tvangsadministration, §§ 26-31), at summary level: when the owner has
+"""Forced administration (tvangsadministration, §§ 26-42), at summary level: when the owner has
 not done the works the tribunal ordered by its deadline, the tribunal may decide that the
 property is administered on the owner's behalf by an administrator the minister appoints.
 
@@ -22,7 +22,10 @@ from enum import StrEnum
 from typing import Final
 
 from common.errors import FieldError
-from legal_cases.domain.errors import ForcedAdministrationRejectedError
+from legal_cases.domain.errors import (
+    AdministrationStepRejectedError,
+    ForcedAdministrationRejectedError,
+)
 from legal_cases.domain.noncompliance import window_start
 
 GI_NOTICE_DAYS: Final = 8
@@ -82,4 +85,127 @@ def check_forced_administration(
     if errors:
         raise ForcedAdministrationRejectedError(
             "Forced administration cannot be decided; see 'errors'.", errors=errors
+        )
+
+
+# --- the administration after the decision (§§ 29-42), as the secretariat tracks it ----------
+
+MORTGAGEE_WEEKS: Final = 6  # § 32(2)
+MAINTENANCE_ACCOUNT_WEEKS: Final = 3  # § 34(2)
+LOAN_MONTHS: Final = 3  # § 37
+
+
+class Step(StrEnum):
+    """What happens after the decision, each recorded with its date (``on``)."""
+
+    MINISTER_NOTIFIED = "minister_notified"  # § 29(2): the decision is told to the minister
+    REGISTERED = "registered"  # § 29(3): the decision is registered (tinglyst) on the property
+    ADMINISTRATOR_APPOINTED = "administrator_appointed"  # § 30: by the minister, with a fee
+    MORTGAGEES_NOTIFIED = "mortgagees_notified"  # § 32(1): 6 weeks for them to take it on
+    MORTGAGEE_TAKES_WORKS = "mortgagee_takes_works"  # § 32(1): a mortgagee does the works
+    MORTGAGEES_DECLINED = "mortgagees_declined"  # § 32(2): the administrator goes ahead
+    MAINTENANCE_ACCOUNT_DEMANDED = "maintenance_account_demanded"  # § 34(2): pay within 3 weeks
+    MAINTENANCE_ACCOUNT_PAID = "maintenance_account_paid"
+    MAINTENANCE_ACCOUNT_TO_COLLECTION = "maintenance_account_to_collection"  # § 34(2): unpaid
+    ACCOUNTS_SUBMITTED = "accounts_submitted"  # § 34(8): the administrator's accounts
+    LOAN_REQUESTED = "loan_requested"  # § 36: no loan obtained, the municipality is asked
+    LOAN_RESOLVED = "loan_resolved"  # § 37: a plan approved or the municipality lends
+    WORKS_COMPLETED = "works_completed"  # § 41: the ordered works are done and paid
+    ENDED = "ended"  # § 41: the tribunal lifts the administration
+    REGISTRATION_DELETED = "registration_deleted"  # § 41: the registration is deleted
+
+    @property
+    def repeatable(self) -> bool:
+        return self is Step.ACCOUNTS_SUBMITTED
+
+
+class EndReason(StrEnum):
+    WORKS_DONE = "works_done"  # works done and paid, the administrator declares satisfied
+    OUT_OF_SCOPE = "out_of_scope"  # the property is no longer covered by chapter 5 (§ 26)
+
+
+_NEEDS: Final[dict[Step, tuple[Step, ...]]] = {
+    Step.MORTGAGEES_NOTIFIED: (Step.ADMINISTRATOR_APPOINTED,),
+    Step.MORTGAGEE_TAKES_WORKS: (Step.MORTGAGEES_NOTIFIED,),
+    Step.MORTGAGEES_DECLINED: (Step.MORTGAGEES_NOTIFIED,),
+    Step.MAINTENANCE_ACCOUNT_DEMANDED: (Step.ADMINISTRATOR_APPOINTED,),
+    Step.MAINTENANCE_ACCOUNT_PAID: (Step.MAINTENANCE_ACCOUNT_DEMANDED,),
+    Step.MAINTENANCE_ACCOUNT_TO_COLLECTION: (Step.MAINTENANCE_ACCOUNT_DEMANDED,),
+    Step.ACCOUNTS_SUBMITTED: (Step.ADMINISTRATOR_APPOINTED,),
+    Step.LOAN_REQUESTED: (Step.ADMINISTRATOR_APPOINTED,),
+    Step.LOAN_RESOLVED: (Step.LOAN_REQUESTED,),
+    Step.WORKS_COMPLETED: (Step.ADMINISTRATOR_APPOINTED,),
+    Step.REGISTRATION_DELETED: (Step.ENDED, Step.REGISTERED),
+}
+_EXCLUSIVE: Final = (
+    {Step.MORTGAGEE_TAKES_WORKS, Step.MORTGAGEES_DECLINED},
+    {Step.MAINTENANCE_ACCOUNT_PAID, Step.MAINTENANCE_ACCOUNT_TO_COLLECTION},
+)
+
+
+def add_months(d: date, months: int) -> date:
+    month = d.month - 1 + months
+    year, month = d.year + month // 12, month % 12 + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return d.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def check_step(
+    step: Step,
+    *,
+    on: date,
+    today: date,
+    decided_on: date,
+    done: Sequence[tuple[Step, date]],
+    administrator: str | None = None,
+    end_reason: EndReason | None = None,
+    administrator_satisfied: bool = False,
+    maintenance_account_due: date | None = None,
+) -> None:
+    """Whether ``step`` may be recorded now, given the steps already done (all problems)."""
+    errors: list[FieldError] = []
+    steps = {s for s, _ in done}
+    if not decided_on <= on <= today:
+        errors.append(FieldError("/on", f"A step lies between the decision ({decided_on}) "
+                                 f"and today ({today}).", "out-of-range"))  # fmt: skip
+    if step in steps and not step.repeatable:
+        errors.append(FieldError("/step", f"'{step.value}' is already recorded.", "recorded"))
+    if Step.ENDED in steps and step is not Step.REGISTRATION_DELETED:
+        errors.append(FieldError("/step", "The administration has ended (§ 41); only the "
+                                 "deletion of its registration remains.", "ended"))  # fmt: skip
+    missing = [need.value for need in _NEEDS.get(step, ()) if need not in steps]
+    if missing:
+        errors.append(FieldError("/step", f"'{step.value}' follows {', '.join(missing)}.",
+                                 "out-of-order"))  # fmt: skip
+    for group in _EXCLUSIVE:
+        if step in group and steps & (group - {step}):
+            errors.append(FieldError("/step", f"'{step.value}' excludes "
+                                     f"{', '.join(sorted(s.value for s in group - {step}))}.",
+                                     "exclusive"))  # fmt: skip
+    if step is Step.ADMINISTRATOR_APPOINTED and not (administrator or "").strip():
+        errors.append(FieldError("/administrator", "The administrator the minister appointed "
+                                 "(§ 30).", "required"))  # fmt: skip
+    if (step is Step.MAINTENANCE_ACCOUNT_TO_COLLECTION and maintenance_account_due is not None
+            and on <= maintenance_account_due):  # fmt: skip
+        errors.append(FieldError("/on", "The landlord has 3 weeks from the demand "
+                                 f"(until {maintenance_account_due}) before the amount goes to "
+                                 "collection (§ 34(2)).", "too-early"))  # fmt: skip
+    if step is Step.ENDED:
+        if end_reason is None:
+            errors.append(FieldError("/end_reason", "Why the administration ends (§ 41): "
+                                     "works_done or out_of_scope.", "required"))  # fmt: skip
+        elif end_reason is EndReason.WORKS_DONE and (
+            Step.WORKS_COMPLETED not in steps or not administrator_satisfied
+        ):
+            errors.append(FieldError("/end_reason", "Lifted for completed works only when the "
+                                     "works are done and paid (works_completed) and the "
+                                     "administrator declares to be satisfied (§ 41).",
+                                     "conditions-not-met"))  # fmt: skip
+    if errors:
+        raise AdministrationStepRejectedError(
+            "The forced administration step cannot be recorded; see 'errors'.", errors=errors
         )

@@ -41,6 +41,7 @@ def case_filed(
     counterpart: PartyKind,
     filing_fee: Decimal,
     notify_due: date,
+    filing_fee_provisional: bool = False,
 ) -> CaseFiledV1:
     return CaseFiledV1.model_validate(
         {
@@ -50,6 +51,7 @@ def case_filed(
             "counterpart_kind": counterpart.value,
             "on_behalf_of_tenant": case.on_behalf_of_tenant,
             "filing_fee": filing_fee,
+            "filing_fee_provisional": filing_fee_provisional,
             "notify_counterpart_due": notify_due,
         }
     )
@@ -70,7 +72,12 @@ def counterpart_notified(
 
 
 def case_decided(
-    case: CaseRow, decision: DecisionRow, landlord_fee: Decimal | None, landlord: PartyRow | None
+    case: CaseRow,
+    decision: DecisionRow,
+    landlord_fee: Decimal | None,
+    landlord: PartyRow | None,
+    *,
+    landlord_fee_provisional: bool = False,
 ) -> CaseDecidedV1:
     return CaseDecidedV1.model_validate(
         {
@@ -81,6 +88,7 @@ def case_decided(
             "appeal_body": decision.appeal_body,
             "appeal_due": decision.appeal_due,
             "landlord_fee": landlord_fee,
+            "landlord_fee_provisional": landlord_fee_provisional,
             "counterpart_organisation_id": landlord.organisation_id if landlord else None,
         }
     )
@@ -98,9 +106,16 @@ def decision_appealed(case: CaseRow, appeal: AppealRow) -> DecisionAppealedV1:
     )
 
 
-def decision_final(case: CaseRow, decided_on: date, final_on: date) -> DecisionFinalV1:
+def decision_final(
+    case: CaseRow, decided_on: date, final_on: date, *, upheld_on_appeal: bool = False
+) -> DecisionFinalV1:
     return DecisionFinalV1.model_validate(
-        {**_case_fields(case), "decided_on": decided_on, "final_on": final_on}
+        {
+            **_case_fields(case),
+            "decided_on": decided_on,
+            "final_on": final_on,
+            "upheld_on_appeal": upheld_on_appeal,
+        }
     )
 
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from common.documents import clean_filename
 from common.errors import PermissionDeniedError
@@ -22,7 +20,7 @@ from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.deadlines import DeadlineKind, notify_counterpart_due
 from legal_cases.domain.documents import sniff_type
 from legal_cases.domain.errors import FilingRejectedError
-from legal_cases.domain.fees import NET_PRICE_INDEX, fee_amount
+from legal_cases.domain.fees import FeeTable
 from legal_cases.domain.parties import PartyKind, Side, check_filing
 from legal_cases.events import outgoing
 from legal_cases.services.core import audit, open_deadline
@@ -35,6 +33,7 @@ class PartyIn:
     name: str | None = None
     subject: str | None = None
     organisation_id: str | None = None
+    contact_email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +80,7 @@ async def file_case(
     command: FileCase,
     today: date,
     max_document_bytes: int,
-    index: Mapping[int, Decimal] = NET_PRICE_INDEX,
+    fees: FeeTable = FeeTable(),
 ) -> CaseRow:
     if viewer.role not in FILERS:
         raise PermissionDeniedError("Only a party or a municipality files cases.")
@@ -106,7 +105,8 @@ async def file_case(
     if command.counterpart.subject == viewer.subject:
         raise FilingRejectedError("You cannot be your own counterpart.")
     fee_kind = command.category.filing_fee
-    fee = fee_amount(fee_kind, today, index)
+    quote = fees.quote(fee_kind, today)
+    fee = quote.amount
     case = CaseRow(
         id=f"hln-{today.year}-{uuid.uuid4().hex[:12]}",
         tribunal_code=command.tribunal_code,
@@ -135,6 +135,7 @@ async def file_case(
                 subject=subject,
                 name=party.name,
                 organisation_id=party.organisation_id,
+                contact_email=party.contact_email,
             )
         )
     for file in command.documents:
@@ -146,6 +147,8 @@ async def file_case(
             payer_side=Side.COMPLAINANT.value,
             amount=fee,
             owed_on=today,
+            provisional=quote.provisional,
+            index_year=quote.index_year,
         )
     )
     notify_due = notify_counterpart_due(today)
@@ -158,6 +161,7 @@ async def file_case(
         category=case.category,
         documents=len(command.documents),
         filing_fee=str(fee),
+        filing_fee_provisional=quote.provisional,
     )
     events.record(
         outgoing.case_filed(
@@ -165,6 +169,7 @@ async def file_case(
             complainant=command.complainant.kind,
             counterpart=command.counterpart.kind,
             filing_fee=fee,
+            filing_fee_provisional=quote.provisional,
             notify_due=notify_due,
         )
     )

@@ -7,7 +7,8 @@
 3. a decision whose appeal window passed unused becomes final (``decision_final``);
 4. a party's reply or answer deadline due within 3 working days is reminded of, once
    (``deadline_reminder_due``; the notification service writes to a landlord on the platform
-   or a filing municipality);
+   or a filing municipality; a person with a contact e-mail gets a letter from this service,
+   :mod:`legal_cases.services.person_mail`);
 5. each new non-compliance report is evaluated against the owner's reports across tribunals:
    three final decisions within 2 years (or a § 16 conviction plus one) raises
    ``noncompliance_threshold_reached`` (§ 22).
@@ -29,11 +30,13 @@ from common.db.uow import UnitOfWork
 from common.events.contracts import to_envelope
 from legal_cases.db.models import ThresholdRow
 from legal_cases.db.repositories import CaseRepository, OwnerRepository
+from legal_cases.domain import person_letters
 from legal_cases.domain.cases import Action, CaseStatus, transition
 from legal_cases.domain.deadlines import DeadlineKind, reminder_due, reminder_horizon
 from legal_cases.domain.noncompliance import Reported, threshold_reached
+from legal_cases.domain.person_letters import LetterKind
 from legal_cases.events import outgoing
-from legal_cases.services import workflow
+from legal_cases.services import person_mail, workflow
 from legal_cases.services.core import SYSTEM, audit, decision_trigger
 from legal_cases.services.ports import OutboxRecorder
 
@@ -137,6 +140,12 @@ async def _remind(database: Database, today: date) -> int:
                 uow.record_event(to_envelope(outgoing.deadline_reminder(case, deadline, party)))
                 await audit(repo, case, SYSTEM, "deadline_reminder", deadline_id=deadline.id,
                             kind=deadline.kind, due_on=deadline.due_on, side=side)  # fmt: skip
+                letter = person_letters.deadline_reminder(
+                    case_id=case.id, tribunal_name=person_mail.tribunal_name(case),
+                    kind=deadline.kind, due_on=deadline.due_on,
+                )  # fmt: skip
+                await person_mail.queue(repo, case, party, LetterKind.DEADLINE_REMINDER, letter,
+                                        today, ref=str(deadline.id))  # fmt: skip
                 done += 1
             await repo.session.flush()
             await uow.commit()

@@ -18,10 +18,14 @@ from legal_cases.db.models import (
     DocumentRow,
     FeeRow,
     ForcedAdministrationRow,
+    ForcedAdministrationStepRow,
+    GuidanceRow,
     HearingRow,
     NonComplianceNoticeRow,
     PartyRow,
+    PersonLetterRow,
     QuestionRow,
+    SubletNoticeRow,
     SuspensionRow,
 )
 from legal_cases.db.repositories import CaseQuery, CaseRepository, WorkListQuery, WorkListRow
@@ -52,6 +56,11 @@ class CaseView:
     housing_court_right: bool
     decision_due: date | None
     suggested_appeal_guidance: str | None
+    viewer: Viewer
+    letters: Sequence[PersonLetterRow]
+    guidance: Sequence[GuidanceRow]
+    administration_steps: Sequence[ForcedAdministrationStepRow]
+    sublet_notice: SubletNoticeRow | None
 
 
 async def case_view(repo: CaseRepository, viewer: Viewer, case_id: str, today: date) -> CaseView:
@@ -87,6 +96,11 @@ async def case_view(repo: CaseRepository, viewer: Viewer, case_id: str, today: d
         housing_court_right=housing_court_right(due, today, decided),
         decision_due=due,
         suggested_appeal_guidance=suggestion,
+        viewer=viewer,
+        letters=await repo.letters(case.id),
+        guidance=await repo.guidance(case.id),
+        administration_steps=await repo.forced_administration_steps(case.id),
+        sublet_notice=await repo.sublet_notice(case.id),
     )
 
 

@@ -5,11 +5,12 @@ recorded in the same transaction (outbox)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from common.calendar import add_weeks, this_or_next_working_day
 from common.errors import PermissionDeniedError
 from legal_cases.db.models import (
     AppealRow,
@@ -18,16 +19,21 @@ from legal_cases.db.models import (
     DocumentRow,
     FeeRow,
     ForcedAdministrationRow,
+    ForcedAdministrationStepRow,
+    GuidanceRow,
     HearingRow,
     MemberRow,
     NonComplianceNoticeRow,
     NonComplianceReportRow,
     PartyRow,
     QuestionRow,
+    SubletNoticeRow,
     SuspensionRow,
 )
 from legal_cases.db.repositories import CaseRepository, MemberRepository
+from legal_cases.domain import person_letters
 from legal_cases.domain.access import PARTY_ROLE, TRIBUNAL, TRIBUNAL_ROLE, Viewer
+from legal_cases.domain.appeals import AppealOutcome, check_outcome
 from legal_cases.domain.cases import Action, CaseStatus, transition
 from legal_cases.domain.categories import CaseCategory, FeeKind
 from legal_cases.domain.deadlines import (
@@ -39,6 +45,14 @@ from legal_cases.domain.deadlines import (
     extended_due,
     question_due,
     reply_due,
+)
+from legal_cases.domain.decision_content import (
+    DecisionContent,
+    check_content,
+    check_guidance,
+    check_mediation,
+    missing_guidance,
+    service_required,
 )
 from legal_cases.domain.decisions import (
     AppealBody,
@@ -57,11 +71,26 @@ from legal_cases.domain.errors import (
     PartNotFoundError,
     TransitionNotAllowedError,
 )
-from legal_cases.domain.fees import NET_PRICE_INDEX, appeal_board_fee, fee_amount
-from legal_cases.domain.forced_administration import RequestedBy, check_forced_administration
+from legal_cases.domain.fees import FeeQuote, FeeTable
+from legal_cases.domain.forced_administration import (
+    LOAN_MONTHS,
+    MAINTENANCE_ACCOUNT_WEEKS,
+    MORTGAGEE_WEEKS,
+    EndReason,
+    RequestedBy,
+    Step,
+    add_months,
+    check_forced_administration,
+    check_step,
+)
 from legal_cases.domain.members import Appointment, check_bench_appointed
 from legal_cases.domain.parties import PartyKind, Side
+from legal_cases.domain.person_letters import LetterKind
+from legal_cases.domain.sublets import SubletStep, documentation_due
+from legal_cases.domain.sublets import check_notice as sublet_check_notice
+from legal_cases.domain.sublets import check_step as sublet_check_step
 from legal_cases.events import outgoing
+from legal_cases.services import person_mail
 from legal_cases.services.core import (
     audit,
     decision_trigger,
@@ -140,6 +169,27 @@ async def correct_counterpart(
     return case
 
 
+async def set_contact_email(
+    repo: CaseRepository, viewer: Viewer, case_id: str, side: Side, email: str | None
+) -> CaseRow:
+    """A person's e-mail for the tribunal's letters (kept here only): the tribunal sets either
+    side's, a party its own. The audit trail records that it changed, not the address."""
+    case = await load_case(repo, viewer, case_id, lock=True)
+    party = _party(await repo.parties(case.id), side)
+    if viewer.role == PARTY_ROLE and (party.subject is None or party.subject != viewer.subject):
+        raise PermissionDeniedError("A party sets its own contact e-mail only.")
+    if viewer.role not in (PARTY_ROLE, TRIBUNAL_ROLE):
+        raise PermissionDeniedError(
+            f"Your role '{viewer.role}' may not set contact e-mails; it needs one of: party, "
+            "tribunal."
+        )
+    party.contact_email = email
+    await repo.touch(case)
+    await audit(repo, case, viewer, "contact_email_changed", side=side.value,
+                contact_email_set=email is not None)  # fmt: skip
+    return case
+
+
 # --- notification and reply ------------------------------------------------------------------
 
 
@@ -156,6 +206,12 @@ async def notify_counterpart(
     counterpart = _party(await repo.parties(case.id), Side.COUNTERPART)
     await audit(repo, case, viewer, "counterpart_notified", reply_due=due)
     events.record(outgoing.counterpart_notified(case, counterpart, today, due))
+    letter = person_letters.counterpart_notice(
+        case_id=case.id, tribunal_name=person_mail.tribunal_name(case),
+        category_label=CaseCategory(case.category).label, reply_due=due,
+    )  # fmt: skip
+    await person_mail.queue(repo, case, counterpart, LetterKind.COUNTERPART_NOTICE, letter, today,
+                            actor=viewer)  # fmt: skip
     return case
 
 
@@ -357,6 +413,38 @@ async def upload_document(
     return row
 
 
+async def encourage_mediation(
+    repo: CaseRepository, viewer: Viewer, case_id: str, note: str, today: date
+) -> CaseRow:
+    """§ 86(1): in §§ 153-154 cases the tribunal may encourage the parties to mediation."""
+    _tribunal_only(viewer, "encourage mediation")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    await _apply(repo, case, Action.SCHEDULE_HEARING)  # while the case is being investigated
+    check_mediation(CaseCategory(case.category))
+    case.mediation_encouraged_on = today
+    case.mediation_note = note.strip()
+    await audit(repo, case, viewer, "mediation_encouraged")
+    return case
+
+
+async def record_guidance(
+    repo: CaseRepository, viewer: Viewer, case_id: str, side: Side, kind: str, note: str,
+    today: date,
+) -> GuidanceRow:  # fmt: skip
+    """§ 85(5): guidance given to a party, or the secretariat's help with a written statement,
+    in a behaviour case; a behaviour decision needs guidance recorded for both sides."""
+    _tribunal_only(viewer, "record guidance")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    transition(CaseStatus(case.status), Action.ADD_DOCUMENT)  # open or suspended cases
+    check_guidance(CaseCategory(case.category))
+    row = GuidanceRow(case_id=case.id, side=side.value, kind=kind, note=note.strip(),
+                      given_on=today, given_by=viewer.subject)  # fmt: skip
+    await repo.add(row)
+    await repo.touch(case)
+    await audit(repo, case, viewer, "guidance_recorded", side=side.value, kind=kind)
+    return row
+
+
 # --- suspension and rejection ----------------------------------------------------------------
 
 
@@ -419,6 +507,7 @@ class Decide:
     dissent_reasons: str | None
     appeal_guidance: str | None
     silence_read_in_favour: bool
+    content: DecisionContent = field(default_factory=DecisionContent)
 
 
 async def decide(
@@ -428,7 +517,7 @@ async def decide(
     case_id: str,
     command: Decide,
     today: date,
-    index: Mapping[int, Decimal] = NET_PRICE_INDEX,
+    fees: FeeTable = FeeTable(),
 ) -> DecisionRow:
     _tribunal_only(viewer, "decide cases")
     case = await load_case(repo, viewer, case_id, lock=True)
@@ -446,6 +535,12 @@ async def decide(
         silence_read_in_favour=command.silence_read_in_favour,
         reply_lapsed=reply_lapsed,
     )
+    guided = {g.side for g in await repo.guidance(case.id)}
+    check_content(command.content, category=category, decided_on=today,
+                  guidance_missing_for=missing_guidance(guided))  # fmt: skip
+    met = any(h.kind == "meeting" and h.held_on is not None for h in await repo.hearings(case.id))
+    must_serve = service_required(command.content.sanction, reply_lapsed=reply_lapsed,
+                                  met_before_tribunal=met)  # fmt: skip
     body = appeal_body(case.tribunal_code, category)
     due = appeal_due(today)  # the decision is notified to the parties the day it is made
     bench = [
@@ -473,6 +568,7 @@ async def decide(
         appeal_due=due,
         bench=bench,
         decided_by=viewer.subject,
+        content=command.content.as_record(service_required=must_serve),
     )
     await repo.add(decision)
     case.closed_on = today
@@ -482,20 +578,36 @@ async def decide(
     parties = await repo.parties(case.id)
     complainant, counterpart = _party(parties, Side.COMPLAINANT), _party(parties, Side.COUNTERPART)
     landlord_fee: Decimal | None = None
+    quote: FeeQuote | None = None
     landlord = next((p for p in parties if p.kind == PartyKind.LANDLORD.value), None)
     if tenant_won_fully(ruling.outcome, PartyKind(complainant.kind), PartyKind(counterpart.kind)):
-        landlord_fee = fee_amount(FeeKind.LANDLORD_TENANT_WON, today, index)
+        quote = fees.quote(FeeKind.LANDLORD_TENANT_WON, today)
+        landlord_fee = quote.amount
         assert landlord is not None
         await repo.add(
             FeeRow(case_id=case.id, kind=FeeKind.LANDLORD_TENANT_WON.value,
-                   payer_side=landlord.side, amount=landlord_fee, owed_on=today)
+                   payer_side=landlord.side, amount=landlord_fee, owed_on=today,
+                   provisional=quote.provisional, index_year=quote.index_year)
         )  # fmt: skip
     await audit(
         repo, case, viewer, "decided", outcome=ruling.outcome.value, unanimous=ruling.unanimous,
         chair_decided_tie=ruling.chair_decided_tie, appeal_body=body.value, appeal_due=due,
         landlord_fee=str(landlord_fee) if landlord_fee is not None else None,
+        sanction=command.content.sanction.value, service_required=must_serve,
     )  # fmt: skip
-    events.record(outgoing.case_decided(case, decision, landlord_fee, landlord))
+    events.record(
+        outgoing.case_decided(
+            case, decision, landlord_fee, landlord,
+            landlord_fee_provisional=quote is not None and quote.provisional,
+        )
+    )  # fmt: skip
+    notice = person_letters.decision_notice(
+        case_id=case.id, tribunal_name=person_mail.tribunal_name(case),
+        outcome_label=ruling.outcome.label, decided_on=today, appeal_due=due,
+    )  # fmt: skip
+    for party in (complainant, counterpart):  # § 86(5): the complainant and the other parties
+        await person_mail.queue(repo, case, party, LetterKind.DECISION, notice, today,
+                                attach_decision=True, actor=viewer)  # fmt: skip
     return decision
 
 
@@ -507,7 +619,7 @@ async def record_appeal(
     appellant_side: Side,
     late_permission: bool,
     today: date,
-    index: Mapping[int, Decimal] = NET_PRICE_INDEX,
+    fees: FeeTable = FeeTable(),
 ) -> AppealRow:
     _tribunal_only(viewer, "record appeals")
     case = await load_case(repo, viewer, case_id, lock=True)
@@ -524,16 +636,61 @@ async def record_appeal(
     await _close(repo, case, DeadlineKind.APPEAL, today)
     fee = None
     if decision.appeal_body == AppealBody.APPEAL_BOARD.value:
-        fee = appeal_board_fee(case.apartments, today, index)
+        quote = fees.quote(FeeKind.APPEAL_BOARD, today, case.apartments)
+        fee = quote.amount
         await repo.add(
             FeeRow(case_id=case.id, kind=FeeKind.APPEAL_BOARD.value,
-                   payer_side=appellant_side.value, amount=fee, owed_on=today)
+                   payer_side=appellant_side.value, amount=fee, owed_on=today,
+                   provisional=quote.provisional, index_year=quote.index_year)
         )  # fmt: skip
     case.final_on = None
     await audit(repo, case, viewer, "appealed", body=decision.appeal_body,
                 appellant_side=appellant_side.value, late_permission=late_permission,
                 appeal_board_fee=str(fee) if fee is not None else None)  # fmt: skip
     events.record(outgoing.decision_appealed(case, appeal))
+    return appeal
+
+
+_OUTCOME_ACTION = {
+    AppealOutcome.UPHELD: Action.APPEAL_UPHELD,
+    AppealOutcome.CHANGED: Action.APPEAL_CHANGED,
+    AppealOutcome.SET_ASIDE: Action.APPEAL_SET_ASIDE,
+}
+
+
+async def record_appeal_outcome(
+    repo: CaseRepository,
+    events: EventRecorder,
+    viewer: Viewer,
+    case_id: str,
+    outcome: AppealOutcome,
+    decided_on: date,
+    summary: str | None,
+    today: date,
+) -> AppealRow:
+    """What the housing court or the appeal board decided (§§ 88-89): upheld makes the
+    tribunal's decision final from that day (``decision_final``); changed or set aside ends the
+    case without the tribunal's decision ever becoming final."""
+    _tribunal_only(viewer, "record appeal outcomes")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    appeal = await repo.appeal(case.id)
+    decision = await repo.decision(case.id)
+    await _apply(repo, case, _OUTCOME_ACTION[outcome])
+    assert appeal is not None
+    assert decision is not None
+    check_outcome(outcome=outcome, lodged_on=appeal.lodged_on, decided_on=decided_on,
+                  today=today, summary=summary)  # fmt: skip
+    appeal.outcome = outcome.value
+    appeal.outcome_decided_on = decided_on
+    appeal.outcome_summary = (summary or "").strip() or None
+    appeal.outcome_recorded_by = viewer.subject
+    case.final_on = decided_on if outcome.decision_final else None
+    await audit(repo, case, viewer, "appeal_outcome", outcome=outcome.value, body=appeal.body,
+                decided_on=decided_on, decision_final=outcome.decision_final)  # fmt: skip
+    if outcome.decision_final:
+        events.record(
+            outgoing.decision_final(case, decision.decided_on, decided_on, upheld_on_appeal=True)
+        )
     return appeal
 
 
@@ -659,3 +816,149 @@ async def decide_forced_administration(
                 administrator=command.administrator, works_deadline=command.works_deadline,
                 requested_by=command.requested_by.value)  # fmt: skip
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class AdministrationStep:
+    step: Step
+    on: date
+    note: str | None = None
+    administrator: str | None = None
+    administrator_fee: str | None = None
+    end_reason: EndReason | None = None
+    administrator_satisfied: bool = False
+
+
+# step -> (the deadline it opens with its due date rule) / (the deadline it closes, outcome)
+def _mortgagees_due(on: date) -> date:
+    return add_weeks(on, MORTGAGEE_WEEKS)
+
+
+def _account_due(on: date) -> date:
+    return add_weeks(on, MAINTENANCE_ACCOUNT_WEEKS)
+
+
+def _loan_due(on: date) -> date:
+    return this_or_next_working_day(add_months(on, LOAN_MONTHS))
+
+
+_FA_OPENS: dict[Step, tuple[DeadlineKind, Callable[[date], date]]] = {
+    Step.MORTGAGEES_NOTIFIED: (DeadlineKind.FA_MORTGAGEES, _mortgagees_due),
+    Step.MAINTENANCE_ACCOUNT_DEMANDED: (DeadlineKind.FA_MAINTENANCE_ACCOUNT, _account_due),
+    Step.LOAN_REQUESTED: (DeadlineKind.FA_LOAN, _loan_due),
+}
+_FA_CLOSES = {
+    Step.MORTGAGEE_TAKES_WORKS: (DeadlineKind.FA_MORTGAGEES, "met"),
+    Step.MORTGAGEES_DECLINED: (DeadlineKind.FA_MORTGAGEES, "met"),
+    Step.MAINTENANCE_ACCOUNT_PAID: (DeadlineKind.FA_MAINTENANCE_ACCOUNT, "met"),
+    Step.MAINTENANCE_ACCOUNT_TO_COLLECTION: (DeadlineKind.FA_MAINTENANCE_ACCOUNT, "lapsed"),
+    Step.LOAN_RESOLVED: (DeadlineKind.FA_LOAN, "met"),
+    Step.WORKS_COMPLETED: (DeadlineKind.FA_WORKS, "met"),
+}
+_FA_KINDS = (DeadlineKind.FA_MORTGAGEES, DeadlineKind.FA_MAINTENANCE_ACCOUNT,
+             DeadlineKind.FA_LOAN, DeadlineKind.FA_WORKS)  # fmt: skip
+
+
+async def record_administration_step(
+    repo: CaseRepository, viewer: Viewer, case_id: str, command: AdministrationStep, today: date
+) -> ForcedAdministrationStepRow:
+    """§§ 29-41: a step of the forced administration, in the order the Act gives; the
+    deadlines it starts (mortgagees 6 weeks, the landlord's payment 3 weeks, the municipality's
+    loan 3 months, the works) go on the tribunal's work list and close with the later step."""
+    _tribunal_only(viewer, "record forced administration steps")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    administration = await repo.forced_administration(case.id)
+    if administration is None:
+        raise PartNotFoundError(f"Case {case.id} has no forced administration decided.")
+    done = [(Step(r.step), r.on) for r in await repo.forced_administration_steps(case.id)]
+    account = next((d for d in await repo.deadlines(case.id)
+                    if d.kind == DeadlineKind.FA_MAINTENANCE_ACCOUNT.value), None)  # fmt: skip
+    check_step(
+        command.step, on=command.on, today=today, decided_on=administration.decided_on,
+        done=done, administrator=command.administrator, end_reason=command.end_reason,
+        administrator_satisfied=command.administrator_satisfied,
+        maintenance_account_due=account.base_due if account is not None else None,
+    )  # fmt: skip
+    row = ForcedAdministrationStepRow(case_id=case.id, step=command.step.value, on=command.on,
+                                      note=(command.note or "").strip() or None,
+                                      recorded_by=viewer.subject)  # fmt: skip
+    await repo.add(row)
+    if command.step is Step.ADMINISTRATOR_APPOINTED:
+        assert command.administrator is not None
+        administration.administrator = command.administrator.strip()
+        administration.administrator_fee = (command.administrator_fee or "").strip() or None
+        await open_deadline(repo, case, DeadlineKind.FA_WORKS, command.on,
+                            administration.works_deadline)  # fmt: skip
+    if command.step in _FA_OPENS:
+        kind, due_rule = _FA_OPENS[command.step]
+        await open_deadline(repo, case, kind, command.on, due_rule(command.on))
+    if command.step in _FA_CLOSES:
+        kind, outcome = _FA_CLOSES[command.step]
+        await _close(repo, case, kind, command.on, outcome)
+    if command.step is Step.ENDED:
+        assert command.end_reason is not None
+        administration.ended_on = command.on
+        administration.end_reason = command.end_reason.value
+        for kind in _FA_KINDS:
+            await _close(repo, case, kind, command.on, "cancelled")
+    await repo.touch(case)
+    await audit(repo, case, viewer, "forced_administration_step", step=command.step.value,
+                on=command.on, end_reason=command.end_reason.value if command.end_reason
+                else None)  # fmt: skip
+    return row
+
+
+async def notify_sublet_noncompliance(
+    repo: CaseRepository, viewer: Viewer, case_id: str, details: str, today: date
+) -> SubletNoticeRow:
+    """§ 86(7): the subtenant (a party to the case) tells the tribunal that the sublessor has
+    not complied with the final decision; the tribunal may record such a notice too."""
+    case = await load_case(repo, viewer, case_id, lock=True)
+    if viewer.role not in (PARTY_ROLE, TRIBUNAL_ROLE):
+        raise PermissionDeniedError(
+            f"Your role '{viewer.role}' may not give this notice; it needs one of: party, tribunal."
+        )
+    decision = await repo.decision(case.id)
+    content = (decision.content or {}) if decision is not None else {}
+    due = content.get("sublet_compliance_due")
+    sublet_check_notice(
+        case_final=case.status == CaseStatus.FINAL.value,
+        sublet_obligations=bool(content.get("sublet_obligations")),
+        compliance_due=date.fromisoformat(due) if due else None, today=today,
+    )  # fmt: skip
+    if await repo.sublet_notice(case.id) is not None:
+        raise TransitionNotAllowedError("A notice of the sublessor's non-compliance is recorded.")
+    row = SubletNoticeRow(case_id=case.id, noticed_on=today, noticed_by=viewer.subject,
+                          details=details.strip())  # fmt: skip
+    await repo.add(row)
+    await repo.touch(case)
+    await audit(repo, case, viewer, "sublet_noncompliance_noticed")
+    return row
+
+
+async def record_sublet_step(
+    repo: CaseRepository, viewer: Viewer, case_id: str, step: SubletStep, on: date, today: date
+) -> SubletNoticeRow:
+    """§ 86(8): ask the sublessor for documentation (7 days, on the work list), then record
+    that it came, or — after the 7 days — that the landlord was told."""
+    _tribunal_only(viewer, "deal with sublet notices")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    notice = await repo.sublet_notice(case.id)
+    if notice is None:
+        raise PartNotFoundError(f"Case {case.id} has no notice of a sublessor's non-compliance.")
+    sublet_check_step(step, on=on, today=today, noticed_on=notice.noticed_on,
+                      requested_on=notice.requested_on, documented_on=notice.documented_on,
+                      landlord_told_on=notice.landlord_told_on)  # fmt: skip
+    if step is SubletStep.DOCUMENTATION_REQUESTED:
+        notice.requested_on = on
+        await open_deadline(repo, case, DeadlineKind.SUBLET_DOCUMENTATION, on,
+                            documentation_due(on))  # fmt: skip
+    elif step is SubletStep.DOCUMENTED:
+        notice.documented_on = on
+        await _close(repo, case, DeadlineKind.SUBLET_DOCUMENTATION, on, "met")
+    else:
+        notice.landlord_told_on = on
+        await _close(repo, case, DeadlineKind.SUBLET_DOCUMENTATION, on, "lapsed")
+    await repo.touch(case)
+    await audit(repo, case, viewer, "sublet_noncompliance_step", step=step.value, on=on)
+    return notice

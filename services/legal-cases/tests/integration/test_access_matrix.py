@@ -31,11 +31,16 @@ TRIBUNAL_ACTIONS = [
     ("questions", {"addressee": "complainant", "text": "Hvornår?"}),
     ("hearings", {"kind": "meeting", "scheduled_on": "2026-11-20"}),
     ("hearings/h-1/held", None),
+    ("mediation", {"note": "n"}),
+    ("guidance", {"side": "complainant", "kind": "guidance", "note": "n"}),
     ("suspend", {"reason": "r"}),
     ("resume", None),
     ("reject", {"reason": "r"}),
     ("decision", {"members": [{"seat": "chair", "member_ref": "f", "vote": "counterpart"}]}),
     ("appeal", {"appellant_side": "complainant"}),
+    ("appeal/outcome", {"outcome": "upheld", "decided_on": "2026-11-02"}),
+    ("sublet-noncompliance/steps", {"step": "documented", "on": "2026-11-02"}),
+    ("forced-administration/steps", {"step": "registered", "on": "2026-11-02"}),
     ("noncompliance", {"details": "d"}),
     ("fees/1/paid", None),
     (
@@ -318,6 +323,7 @@ class TestCorrectingTheCounterpart:
         assert corrected.json()["parties"][1] == {
             "side": "counterpart", "kind": "landlord", "name": "Rigtig Udlejer ApS",
             "subject": "party:real-landlord", "organisation_id": "ll-7",
+            "contact_email": None, "letters_by_tribunal": False,
         }  # fmt: skip
         await client.post(f"{path}/notify-counterpart", headers=post(tribunal(tokens)))
         wrong = await client.get(path, headers=headers_for(tokens, "counterpart"))

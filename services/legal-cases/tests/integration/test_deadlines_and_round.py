@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from common.events.contracts import DeadlineReminderDueV1, DecisionAppealedV1, DecisionFinalV1
 from common.events.envelope import Envelope
 from common.testing.fixtures import service_settings
@@ -262,3 +264,99 @@ class TestReminders:
         await act(client, tribunal(tokens), case_id, "suspend", {"reason": "Forlig"})
         clock.today = date(2026, 11, 12)
         assert (await run_round(legal_db, databases, tokens, clock)).reminders == 0
+
+
+class TestAppealOutcome:
+    """§§ 88-89: the appellate body's outcome is recorded and the case reflects it."""
+
+    async def appealed(self, client, tokens, clock):
+        case_id = await TestFinality().decided(client, tokens, clock)
+        clock.today = date(2026, 12, 1)
+        await act(client, tribunal(tokens), case_id, "appeal", {"appellant_side": "counterpart"})
+        clock.today = date(2027, 3, 10)
+        return case_id
+
+    async def test_upheld_makes_the_decision_final_from_the_appellate_decision(
+        self, legal_client, tokens, clock, legal_db_url, legal_db, databases
+    ):
+        client = await legal_client()
+        case_id = await self.appealed(client, tokens, clock)
+        view = await act(
+            client, tribunal(tokens), case_id, "appeal/outcome",
+            {"outcome": "upheld", "decided_on": "2027-03-08"},
+        )  # fmt: skip
+        assert (view["status"], view["final_on"]) == ("final", "2027-03-08")
+        assert {k: view["appeal"][k] for k in ("outcome", "outcome_label", "outcome_decided_on",
+                                               "outcome_summary")} == {
+            "outcome": "upheld", "outcome_label": "Stadfæstet",
+            "outcome_decided_on": "2027-03-08", "outcome_summary": None,
+        }  # fmt: skip
+        [event] = [
+            DecisionFinalV1.from_envelope(Envelope.from_structured(e))
+            for e in outbox(legal_db_url, "legal_cases.case.decision_final")
+        ]
+        assert (event.decided_on, event.final_on, event.upheld_on_appeal) == (
+            date(2026, 11, 20), date(2027, 3, 8), True
+        )  # fmt: skip
+        assert sql(
+            legal_db_url, "SELECT detail FROM case_audit WHERE action='appeal_outcome'"
+        ) == [({"outcome": "upheld", "body": "housing_court", "decided_on": "2027-03-08",
+                "decision_final": True},)]  # fmt: skip
+        # now final, § 22 non-compliance can be reported
+        await act(client, tribunal(tokens), case_id, "noncompliance", {"details": "Ikke udbedret"},
+                  status=201)  # fmt: skip
+        # the round does not touch it again
+        assert (await run_round(legal_db, databases, tokens, clock)).decisions_final == 0
+
+    @pytest.mark.parametrize(
+        ("outcome", "status"),
+        [("changed", "changed_on_appeal"), ("set_aside", "set_aside_on_appeal")],
+    )
+    async def test_changed_or_set_aside_never_makes_the_decision_final(
+        self, legal_client, tokens, clock, legal_db_url, outcome, status
+    ):
+        client = await legal_client()
+        case_id = await self.appealed(client, tokens, clock)
+        missing = await act(
+            client, tribunal(tokens), case_id, "appeal/outcome",
+            {"outcome": outcome, "decided_on": "2027-03-08"}, status=422,
+        )  # fmt: skip
+        assert [e["pointer"] for e in missing["errors"]] == ["/summary"]
+        view = await act(
+            client, tribunal(tokens), case_id, "appeal/outcome",
+            {"outcome": outcome, "decided_on": "2027-03-08", "summary": "Lejen nedsat til 6.100"},
+        )  # fmt: skip
+        assert (view["status"], view["final_on"]) == (status, None)
+        assert view["appeal"]["outcome_summary"] == "Lejen nedsat til 6.100"
+        assert outbox(legal_db_url, "legal_cases.case.decision_final") == []
+        again = await act(
+            client, tribunal(tokens), case_id, "appeal/outcome",
+            {"outcome": "upheld", "decided_on": "2027-03-08"}, status=409,
+        )  # fmt: skip
+        assert again["status"] == 409
+        refused = await act(client, tribunal(tokens), case_id, "noncompliance",
+                            {"details": "x"}, status=422)  # fmt: skip
+        assert "final" in refused["detail"]
+
+    async def test_the_outcome_needs_an_appealed_case_and_a_plausible_date(
+        self, legal_client, tokens, clock
+    ):
+        client = await legal_client()
+        case_id = await TestFinality().decided(client, tokens, clock)
+        not_appealed = await act(
+            client, tribunal(tokens), case_id, "appeal/outcome",
+            {"outcome": "upheld", "decided_on": "2026-11-20"}, status=409,
+        )  # fmt: skip
+        assert "appealed" in not_appealed["detail"]
+        clock.today = date(2026, 12, 1)
+        await act(client, tribunal(tokens), case_id, "appeal", {"appellant_side": "counterpart"})
+        early = await act(
+            client, tribunal(tokens), case_id, "appeal/outcome",
+            {"outcome": "upheld", "decided_on": "2026-11-30"}, status=422,
+        )  # fmt: skip
+        late = await act(
+            client, tribunal(tokens), case_id, "appeal/outcome",
+            {"outcome": "upheld", "decided_on": "2026-12-02"}, status=422,
+        )  # fmt: skip
+        assert [e["code"] for e in early["errors"]] == ["before-appeal"]
+        assert [e["code"] for e in late["errors"]] == ["in-future"]

@@ -13,6 +13,7 @@ from legal_cases.domain.fees import (
     BASE_AMOUNTS,
     MONTHLY_NET_PRICE_INDEX,
     NET_PRICE_INDEX,
+    FeeTable,
     appeal_board_fee,
     fee_amount,
     index_factor,
@@ -92,3 +93,40 @@ class TestFeeIndexation:
             exact = BASE_AMOUNTS[kind] * index[year] / index[2020]
             assert amount == amount.to_integral_value()
             assert abs(amount - exact) <= Decimal("0.5")
+
+
+class TestProvisionalFees:
+    """A deployment that must take 2026 cases before the July 2024 – June 2025 figure is in its
+    table may carry the latest known figure forward; the fee is then marked provisional."""
+
+    def test_by_default_a_missing_figure_is_refused(self):
+        with pytest.raises(FeeIndexMissingError, match="June 2025"):
+            FeeTable().quote(FeeKind.STANDARD, date(2026, 1, 2))
+
+    def test_carried_forward_the_2026_fee_rests_on_the_figure_to_june_2024_and_is_provisional(
+        self,
+    ):
+        quote = FeeTable(carry_forward=True).quote(FeeKind.STANDARD, date(2026, 1, 2))
+        assert (quote.amount, quote.index_year, quote.provisional) == (Decimal("359"), 2024, True)
+        assert quote.basis.startswith("Foreløbigt beløb: nettoprisindeks, gennemsnit juli 2023")
+
+    def test_a_known_figure_is_never_provisional_even_when_carrying_forward_is_allowed(self):
+        table = FeeTable(carry_forward=True)
+        quote = table.quote(FeeKind.STANDARD, date(2025, 12, 31))
+        assert (quote.amount, quote.index_year, quote.provisional) == (Decimal("359"), 2024, False)
+        published = FeeTable({**NET_PRICE_INDEX, 2025: Decimal("120.9")}, carry_forward=True)
+        quote = published.quote(FeeKind.STANDARD, date(2026, 1, 2))
+        # 315 × 120.9 / 103.7667 = 367.02 → 367
+        assert (quote.amount, quote.index_year, quote.provisional) == (Decimal("367"), 2025, False)
+
+    def test_the_2021_level_and_earlier_years_are_unaffected(self):
+        table = FeeTable(carry_forward=True)
+        assert table.quote(FeeKind.STANDARD, date(2021, 5, 1)).amount == Decimal("315")
+        with pytest.raises(FeeIndexMissingError):
+            table.quote(FeeKind.STANDARD, date(2020, 12, 31))
+
+    def test_the_appeal_board_quote_is_per_apartment(self):
+        quote = FeeTable(carry_forward=True).quote(FeeKind.APPEAL_BOARD, date(2027, 3, 1), 2)
+        assert (quote.amount, quote.index_year, quote.provisional) == (Decimal("378"), 2024, True)
+        with pytest.raises(AppealRejectedError):
+            FeeTable().quote(FeeKind.APPEAL_BOARD, date(2025, 3, 1), 0)

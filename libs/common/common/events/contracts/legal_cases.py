@@ -67,6 +67,11 @@ class CaseFiledV1(Contract, _CaseFacts):
     counterpart_kind: PartyKindName = Field(description="Who the complaint is against.")
     on_behalf_of_tenant: bool = Field(description="A municipality filed for a tenant (§ 87(1)).")
     filing_fee: Amount = Field(description="The fee owed for filing, DKK (§§ 82(1), 100).")
+    filing_fee_provisional: bool = Field(
+        default=False,
+        description="The fee rests on a carried-forward index figure because the one § 100 "
+        "prescribes was not known yet: provisional, not the regulated amount.",
+    )
     notify_counterpart_due: date = Field(
         description="The day by which the tribunal notifies the counterpart (§ 82(3))."
     )
@@ -145,6 +150,11 @@ class CaseDecidedV1(Contract, _CaseFacts):
         default=None,
         description="The landlord's fee when the tenant won fully (§ 82(2)), DKK; else null.",
     )
+    landlord_fee_provisional: bool = Field(
+        default=False,
+        description="The landlord's fee rests on a carried-forward index figure (§ 100 figure "
+        "not known yet): provisional.",
+    )
     counterpart_organisation_id: Id | None = Field(
         default=None, description="The landlord id of a landlord party that uses the platform."
     )
@@ -200,7 +210,8 @@ class DecisionAppealedV1(Contract, _CaseFacts):
 
 
 class DecisionFinalV1(Contract, _CaseFacts):
-    """The appeal window passed unused: the decision is final."""
+    """The decision is final: the appeal window passed unused, or the housing court or appeal
+    board upheld it (``upheld_on_appeal``)."""
 
     topic: ClassVar[str] = _CASE_TOPIC
     schema_version: ClassVar[int] = 1
@@ -212,7 +223,15 @@ class DecisionFinalV1(Contract, _CaseFacts):
     summary: ClassVar[str] = "A rent tribunal decision became final."
 
     decided_on: date = Field(description="The day of the decision.")
-    final_on: date = Field(description="The first day after the appeal window.")
+    final_on: date = Field(
+        description="The first day after the appeal window, or the day the appellate body "
+        "upheld the decision."
+    )
+    upheld_on_appeal: bool = Field(
+        default=False,
+        description="True when the decision became final because the housing court or the "
+        "appeal board upheld it (§§ 88-89), not because the window passed unused.",
+    )
 
     @classmethod
     def example(cls) -> Self:
