@@ -77,6 +77,16 @@ LOGICAL_SETTINGS = {
 SMT_SOURCE = Path(__file__).with_name("connect") / "CloudEventsBinary.java"
 SMT_CLASS = "housing.connect.CloudEventsBinary"
 CONNECT_READY_TIMEOUT_S = 180.0
+# The producer settings of our relay's KafkaBus (idempotent, acks=all, linger 2 ms, 256 KiB
+# batches), instead of Connect's defaults for source tasks (one request in flight, 16 KiB
+# batches, linger 0), so that the two engines are compared on equal producers.
+RELAY_PRODUCER = {
+    "acks": "all",
+    "enable.idempotence": "true",
+    "max.in.flight.requests.per.connection": "5",
+    "linger.ms": "2",
+    "batch.size": str(256 * 1024),
+}
 _TRANSFORMATION_SPI = "org.apache.kafka.connect.transforms.Transformation"
 _SMT_JAR_LAYOUT = "classes+service-manifest"  # part of the jar's name: a new layout rebuilds
 
@@ -322,7 +332,7 @@ class ConnectWorker:
         self.rest_port = rest_port
         self.offset_flush_ms = offset_flush_ms
         self.heap = heap
-        self.producer = {"linger.ms": "2", **(producer or {})}
+        self.producer = {**RELAY_PRODUCER, **(producer or {})}
         self.pid: int | None = None
         self.starts = 0
 
