@@ -249,8 +249,11 @@ def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
         result_d = asyncio.run(dashboards_latency.run(infra, dashboards, _progress))
         return dashboards_latency.report(result_d, recorder.line())
     if name in DEBEZIUM_BENCHMARKS:
-        recorder = Recorder(f"python -m bench debezium{quick}")
         debezium = debezium_outbox.QUICK if args.quick else debezium_outbox.FULL
+        latency = dataclasses.replace(debezium.latency, rate=args.rate)
+        debezium = dataclasses.replace(debezium, latency=latency)
+        rate = f" --rate {args.rate:g}" if args.rate != event_latency.RATE else ""
+        recorder = Recorder(f"python -m bench debezium{quick}{rate}")
         result_z = asyncio.run(debezium_outbox.run(infra, debezium, _progress))
         return debezium_outbox.report(result_z, recorder.line())
     if name == "relay":

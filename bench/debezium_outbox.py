@@ -97,6 +97,7 @@ class Result:
     jvm_cpu_ms: list[float] = field(default_factory=list)  # per event, latency rounds
     walsender_cpu_ms: list[float] = field(default_factory=list)
     jvm_start_s: list[float] = field(default_factory=list)  # start → streaming
+    latency_failures: list[str] = field(default_factory=list)
 
     def ratios(self, path: list[float]) -> list[float]:
         return [rate / base for rate, base in zip(path, self.baseline, strict=True)]
@@ -340,19 +341,30 @@ async def run(infra: Infra, settings: Settings, progress: Callable[[str], None])
                 f"debezium {result.debezium[-1]:,.0f}/s"
             )
         for number in range(1, settings.latency.rounds + 1):
-            await event_latency.baseline_round(
-                bench.logical, settings.latency, result.latency_baseline
+            rounds = (
+                (
+                    "baseline",
+                    event_latency.baseline_round(
+                        bench.logical, settings.latency, result.latency_baseline
+                    ),
+                ),
+                (
+                    "relay",
+                    event_latency.outbox_round(
+                        bench.logical, settings.latency, result.latency_relay, bench.relay_url
+                    ),
+                ),
+                ("Debezium", bench.debezium_latency_round(result)),
             )
-            await event_latency.outbox_round(
-                bench.logical, settings.latency, result.latency_relay, bench.relay_url
-            )
-            await bench.debezium_latency_round(result)
-            progress(
-                f"debezium latency round {number}/{settings.latency.rounds}: p99 baseline "
-                f"{result.latency_baseline.round_p99s[-1]:.1f} ms, relay "
-                f"{result.latency_relay.round_p99s[-1]:.1f} ms, debezium "
-                f"{result.latency_debezium.round_p99s[-1]:.1f} ms"
-            )
+            for path, latency_round in rounds:
+                try:
+                    await latency_round
+                except Exception as exc:  # e.g. the writer cannot commit at the rate: reported
+                    result.latency_failures.append(
+                        f"{path}, round {number}: {type(exc).__name__}: {str(exc)[:160]}"
+                    )
+                    progress(f"debezium latency round {number}, {path} failed: {exc!r}"[:300])
+            progress(f"debezium latency round {number}/{settings.latency.rounds} done")
     finally:
         await bench.close()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -404,10 +416,10 @@ def report(result: Result, recorded: str) -> str:
             f"{_ms(result.jvm_cpu_ms)} JVM + {_ms(result.walsender_cpu_ms)} walsender",
         ),
     )
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for name, series, engine_cpu in paths:
         if not series.latencies_ms:
-            rows.append((name, "–", "–", "–", "–", "–", "–", "–", "–"))
+            rows.append((name, *("–",) * 9))
             continue
         rows.append(
             (
@@ -439,6 +451,10 @@ def report(result: Result, recorded: str) -> str:
         rows,
     )
     starts = ", ".join(f"{seconds:.0f}" for seconds in result.jvm_start_s)
+    failures = "".join(
+        f"\n\nA latency round failed (not in the table): {failure}"
+        for failure in result.latency_failures
+    )
     return (
         f"{recorded}\n\n"
         f"Throughput: {s.warmup:,} warm-up + {s.events:,} measured events × {s.rounds} rounds "
@@ -450,5 +466,5 @@ def report(result: Result, recorded: str) -> str:
         f"(first {lat.warmup:g} s of each discarded), {lat.keys:,} keys, one transaction per "
         f"change; all three on the same server (PostgreSQL 15 with `wal_level=logical`) and "
         f"broker. CPU per event of the engine: our relay process, or Debezium's JVM plus the "
-        f"PostgreSQL walsender that decodes the WAL for it.\n\n{latency}"
+        f"PostgreSQL walsender that decodes the WAL for it.\n\n{latency}{failures}"
     )
