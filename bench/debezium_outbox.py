@@ -361,7 +361,8 @@ async def run(infra: Infra, settings: Settings, progress: Callable[[str], None])
                     await latency_round
                 except Exception as exc:  # e.g. the writer cannot commit at the rate: reported
                     result.latency_failures.append(
-                        f"{path}, round {number}: {type(exc).__name__}: {str(exc)[:160]}"
+                        f"{path}, round {number}: {type(exc).__name__}: "
+                        f"{str(exc).split(' (Background on this error')[0][:160]}"
                     )
                     progress(f"debezium latency round {number}, {path} failed: {exc!r}"[:300])
             progress(f"debezium latency round {number}/{settings.latency.rounds} done")

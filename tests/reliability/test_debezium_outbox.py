@@ -335,15 +335,22 @@ class TestConnectCrashes:
         kills = 0
         try:
             await create_things(outbox.database, KEYS, topic=topic)
-            # paced (~50 changes/s) so that it outlasts three restarts of the worker
-            writer = asyncio.create_task(
-                write_changes(
-                    outbox.database, KEYS, 1500, topic=topic, seed=18, concurrency=2, max_hold=0.06
-                )
-            )
+            committed = 0
             rollbacks = asyncio.create_task(roll_back_now_and_then())
-            for _ in range(3):
-                # mid-stream: events of this start are arriving, more are being committed
+            for kill in range(3):
+                # 400 changes paced at ~50/s by two writers; the kill lands while they write
+                # and while events of this start are arriving
+                writer = asyncio.create_task(
+                    write_changes(
+                        outbox.database,
+                        KEYS,
+                        400,
+                        topic=topic,
+                        seed=kill,
+                        concurrency=2,
+                        max_hold=0.06,
+                    )
+                )
                 flowing = await applied_count(outbox.database, group) + rng.randint(20, 80)
                 while await applied_count(outbox.database, group) < flowing:
                     await asyncio.sleep(0.05)
@@ -351,7 +358,8 @@ class TestConnectCrashes:
                 worker.kill()
                 kills += 1
                 await asyncio.to_thread(worker.start)
-            report = await writer
+                committed += (await writer).committed
+            committed += (await write_changes(outbox.database, KEYS, 300, topic=topic)).committed
             await wait_applied(outbox.database, group, timeout=180)
         finally:
             stop.set()
@@ -361,7 +369,7 @@ class TestConnectCrashes:
 
         assert kills == 3
         assert worker.starts == 4
-        assert report.committed == 1500
+        assert committed == 1500
         verdict = await check_invariants(outbox.database, group)
         assert verdict.holds, verdict
         assert verdict.applied == verdict.committed == 1500 + len(KEYS)

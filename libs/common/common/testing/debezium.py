@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -68,7 +69,6 @@ DEBEZIUM_ARTIFACTS: tuple[tuple[str, str, str], ...] = (
     ("io.debezium", "debezium-connector-postgres", DEBEZIUM_VERSION),
 )
 DEFAULT_LOGICAL_PG_PORT = 55442
-DEFAULT_CONNECT_PORT = 18083
 LOGICAL_SETTINGS = {
     "wal_level": "logical",
     "max_replication_slots": "20",
@@ -255,13 +255,14 @@ def outbox_connector(
     database: str,
     kafka_prefix: str = "",
     poll_interval_ms: int = 10,
+    extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The configuration of a Debezium PostgreSQL connector that publishes ``database``'s
     outbox as our relay does: the outbox event router routes by the ``topic`` column (with the
     Kafka prefix, as :class:`~common.events.naming.KafkaNames` does), keys by ``key``, takes
     ``envelope`` as the payload; :data:`SMT_CLASS` maps that payload to CloudEvents headers and
     the ``data`` bytes. Only rows inserted after the slot exists are published
-    (``snapshot.mode=no_data``)."""
+    (``snapshot.mode=no_data``). ``extra``: more connector settings (e.g. heartbeats)."""
     info = psycopg.conninfo.conninfo_to_dict(admin_dsn)
     return {
         "name": name,
@@ -290,6 +291,7 @@ def outbox_connector(
         "transforms.outbox.route.topic.replacement": f"{kafka_prefix}${{routedByValue}}",
         "transforms.outbox.table.expand.json.payload": "false",
         "transforms.cloudevents.type": SMT_CLASS,
+        **(extra or {}),
     }
 
 
@@ -320,7 +322,7 @@ class ConnectWorker:
         connector: Mapping[str, str],
         *,
         bootstrap: str,
-        rest_port: int = DEFAULT_CONNECT_PORT,
+        rest_port: int | None = None,
         offset_flush_ms: int = 1000,
         heap: str = "768m",
         producer: Mapping[str, str] | None = None,
@@ -329,7 +331,7 @@ class ConnectWorker:
         self.connector = dict(connector)
         self.name = self.connector["name"]
         self.bootstrap = bootstrap
-        self.rest_port = rest_port
+        self.rest_port = rest_port or free_port()
         self.offset_flush_ms = offset_flush_ms
         self.heap = heap
         self.producer = {**RELAY_PRODUCER, **(producer or {})}
@@ -468,6 +470,13 @@ class ConnectWorker:
             for line in lines
             if "] ERROR " in line and "Failed to discover Converter" not in line
         ]
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (the worker's REST port: no fixed port to clash)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _admin_dsn_of(connector: Mapping[str, str]) -> str:
