@@ -20,6 +20,7 @@ from bench import (
     benchmarks_lag,
     consumer_throughput,
     dashboards_latency,
+    debezium_outbox,
     event_latency,
     governance_packages,
     grants_case_list,
@@ -48,6 +49,7 @@ LEGAL_CASES_BENCHMARKS = ("legal-cases-worklist",)
 GRANTS_BENCHMARKS = ("grants-case-list",)
 ALLOCATION_BENCHMARKS = ("allocation-vacancies",)
 DASHBOARDS_BENCHMARKS = ("dashboards-latency",)
+DEBEZIUM_BENCHMARKS = ("debezium",)
 BENCHMARKS = (
     *EVENT_BENCHMARKS,
     *REGISTER_BENCHMARKS,
@@ -57,6 +59,7 @@ BENCHMARKS = (
     *GRANTS_BENCHMARKS,
     *ALLOCATION_BENCHMARKS,
     *DASHBOARDS_BENCHMARKS,
+    *DEBEZIUM_BENCHMARKS,
 )
 GROUPS = {
     "all": BENCHMARKS,
@@ -98,7 +101,9 @@ def _parser() -> argparse.ArgumentParser:
             "through the allocation service's consumer vs the platform's no-op consumer (goal "
             "≥ 0.5×). dashboards-latency: register commit → lease visible in the dashboards' "
             "read model at 200 leases/s vs the no-op consumer, then the register page's first "
-            "load on the synthetic register (--dwellings). See docs/benchmarks.md."
+            "load on the synthetic register (--dwellings). debezium: Debezium's outbox engine on "
+            "Kafka Connect vs our relay vs the bare producer (throughput and latency, one run). "
+            "See docs/benchmarks.md."
         ),
     )
     parser.add_argument(
@@ -243,6 +248,14 @@ def _run_one(name: str, infra: Infra, args: argparse.Namespace) -> str:
             dashboards = dataclasses.replace(dashboards, dwellings=args.dwellings)
         result_d = asyncio.run(dashboards_latency.run(infra, dashboards, _progress))
         return dashboards_latency.report(result_d, recorder.line())
+    if name in DEBEZIUM_BENCHMARKS:
+        debezium = debezium_outbox.QUICK if args.quick else debezium_outbox.FULL
+        latency = dataclasses.replace(debezium.latency, rate=args.rate)
+        debezium = dataclasses.replace(debezium, latency=latency)
+        rate = f" --rate {args.rate:g}" if args.rate != event_latency.RATE else ""
+        recorder = Recorder(f"python -m bench debezium{quick}{rate}")
+        result_z = asyncio.run(debezium_outbox.run(infra, debezium, _progress))
+        return debezium_outbox.report(result_z, recorder.line())
     if name == "relay":
         recorder = Recorder(f"python -m bench relay{quick}")
         settings = relay_throughput.QUICK if args.quick else relay_throughput.FULL

@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -489,7 +489,7 @@ def _init_cluster(install: _PgInstall, datadir: Path) -> None:
         conf.write("\ninclude 'housing-test.conf'\n")
 
 
-def _write_pg_settings(datadir: Path, port: int) -> None:
+def _write_pg_settings(datadir: Path, port: int, extra: Mapping[str, str] | None = None) -> None:
     settings = {
         "listen_addresses": "'127.0.0.1'",
         "port": str(port),
@@ -501,6 +501,7 @@ def _write_pg_settings(datadir: Path, port: int) -> None:
         "full_page_writes": "off",
         # ...but committed must mean "in the WAL": crash tests kill the server (-m immediate).
         "synchronous_commit": "on",
+        **(extra or {}),
     }
     path = datadir / "housing-test.conf"
     lines = [f"{key} = {value}" for key, value in settings.items()]
@@ -508,8 +509,10 @@ def _write_pg_settings(datadir: Path, port: int) -> None:
     _give_to_pg_user(path)
 
 
-def _start_cluster(install: _PgInstall, datadir: Path, port: int) -> None:
-    _write_pg_settings(datadir, port)
+def _start_cluster(
+    install: _PgInstall, datadir: Path, port: int, extra: Mapping[str, str] | None = None
+) -> None:
+    _write_pg_settings(datadir, port, extra)
     _log(f"starting PostgreSQL {install.major} private cluster on 127.0.0.1:{port}…")
     log_file = datadir / "server.log"
     args = ("start", "-w", "-t", "60", "-D", datadir, "-l", log_file)
@@ -555,6 +558,40 @@ def ensure_postgres() -> str:
         elapsed = time.monotonic() - started
         _log(f"PostgreSQL {install.major} ready at {_redact(dsn)} ({elapsed:.1f}s)")
     return result
+
+
+def start_pg_cluster(datadir: Path, port: int, settings: Mapping[str, str]) -> str:
+    """Start (initdb first if needed) a PostgreSQL cluster of its own in ``datadir`` on
+    127.0.0.1:``port`` with ``settings`` on top of the test cluster's (e.g. ``wal_level``);
+    returns its admin DSN. For a test that needs a server configured unlike the shared one
+    (which is never reconfigured). Idempotent: a cluster already answering is reused (its
+    settings are rewritten, so a restart applies them). Stop it with :func:`stop_pg_cluster`."""
+    dsn = f"postgresql://{PG_SUPERUSER}:{PG_PASSWORD}@127.0.0.1:{port}/postgres"
+    datadir = datadir.resolve()
+    with _file_lock(datadir.parent / f"{datadir.name}.lock"):
+        if _postmaster_pid(datadir) is not None:
+            _write_pg_settings(datadir, port, settings)
+            _wait_pg(dsn, PG_READY_TIMEOUT_S)
+            return dsn
+        if _port_open("127.0.0.1", port):
+            raise InfraError(f"port {port} is taken: choose another port for {datadir}")
+        install = _find_pg_install()
+        if not (datadir / "PG_VERSION").is_file():
+            _init_cluster(install, datadir)
+        _start_cluster(install, datadir, port, settings)
+        _wait_pg(dsn, PG_READY_TIMEOUT_S)
+    return dsn
+
+
+def stop_pg_cluster(datadir: Path) -> bool:
+    """Stop a cluster started by :func:`start_pg_cluster` (fast shutdown); whether it ran."""
+    datadir = datadir.resolve()
+    with _file_lock(datadir.parent / f"{datadir.name}.lock"):
+        if _postmaster_pid(datadir) is None:
+            return False
+        _log(f"stopping PostgreSQL cluster {datadir}…")
+        _run(_pg_cmd(_cluster_bindir(datadir), "pg_ctl", "stop", "-w", "-m", "fast", "-D", datadir))
+        return True
 
 
 def _own_cluster_or_raise(cfg: InfraConfig, action: str) -> Path:
@@ -698,24 +735,32 @@ def _wait_dead(pid: int, timeout: float) -> bool:
     return True
 
 
-def _pom_xml() -> str:
-    deps = [
-        ("org.apache.kafka", f"kafka_{SCALA_VERSION}", KAFKA_VERSION),
-        ("org.apache.kafka", "kafka-tools", KAFKA_VERSION),
-        ("org.slf4j", "slf4j-reload4j", SLF4J_VERSION),
-    ]
+KAFKA_BROKER_ARTIFACTS: tuple[tuple[str, str, str], ...] = (
+    ("org.apache.kafka", f"kafka_{SCALA_VERSION}", KAFKA_VERSION),
+    ("org.apache.kafka", "kafka-tools", KAFKA_VERSION),
+    ("org.slf4j", "slf4j-reload4j", SLF4J_VERSION),
+)
+
+
+def _pom_xml(
+    artifacts: Sequence[tuple[str, str, str]] = KAFKA_BROKER_ARTIFACTS,
+    *,
+    name: str = "kafka-broker-runtime",
+    version: str = KAFKA_VERSION,
+    comment: str = "the runtime classpath of an Apache Kafka broker",
+) -> str:
     dependencies = "\n".join(
         f"    <dependency><groupId>{g}</groupId><artifactId>{a}</artifactId>"
         f"<version>{v}</version></dependency>"
-        for g, a, v in deps
+        for g, a, v in artifacts
     )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
-<!-- written by common.testing.infra: the runtime classpath of an Apache Kafka broker -->
+<!-- written by common.testing.infra: {comment} -->
 <project>
   <modelVersion>4.0.0</modelVersion>
   <groupId>local.housing.testing</groupId>
-  <artifactId>kafka-broker-runtime</artifactId>
-  <version>{KAFKA_VERSION}</version>
+  <artifactId>{name}</artifactId>
+  <version>{version}</version>
   <packaging>pom</packaging>
   <dependencies>
 {dependencies}
@@ -725,45 +770,75 @@ def _pom_xml() -> str:
 
 
 def _jars_complete(paths: _KafkaPaths) -> bool:
+    return _maven_jars_complete(paths.lib, paths.marker)
+
+
+def _maven_jars_complete(lib: Path, marker: Path) -> bool:
     try:
-        names = paths.marker.read_text().split()
+        names = marker.read_text().split()
     except OSError:
         return False
-    return bool(names) and all((paths.lib / name).is_file() for name in names)
+    return bool(names) and all((lib / name).is_file() for name in names)
+
+
+def fetch_maven_jars(
+    home: Path,
+    artifacts: Sequence[tuple[str, str, str]],
+    *,
+    lib: Path,
+    what: str,
+    required_prefix: str,
+    name: str,
+    version: str,
+    exclude_groups: Sequence[str] = (),
+) -> list[str]:
+    """Resolve ``artifacts`` (group, artifact, version) and their runtime dependencies from
+    Maven Central into ``lib`` with Debian's Maven (installed if missing), once: a marker file
+    lists the jars of a complete fetch. Raises InfraError if Maven fails or no jar's name
+    starts with ``required_prefix``. ``exclude_groups``: group ids left out (e.g. Kafka's own
+    classes, which a Connect plugin takes from the worker). Returns the jar names."""
+    marker = lib.with_name(f"{lib.name}.complete")
+    if _maven_jars_complete(lib, marker):
+        return marker.read_text().split()
+    mvn = ensure_tool("mvn", "maven")
+    home.mkdir(parents=True, exist_ok=True)
+    pom = home / f"{name}.pom.xml"
+    pom.write_text(_pom_xml(artifacts, name=name, version=version, comment=what))
+    shutil.rmtree(lib, ignore_errors=True)
+    _log(f"fetching {what} with Maven…")
+    started = time.monotonic()
+    cmd = [mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(pom)]
+    cmd += ["dependency:copy-dependencies", f"-DoutputDirectory={lib}", "-DincludeScope=runtime"]
+    if exclude_groups:
+        cmd.append(f"-DexcludeGroupIds={','.join(exclude_groups)}")
+    try:
+        _run(cmd, timeout=900)
+    except InfraError as exc:
+        raise InfraError(
+            f"could not fetch {what} with Maven "
+            f"(is Maven Central reachable from here?). Maven said:\n{exc}"
+        ) from exc
+    jars = sorted(path.name for path in lib.glob("*.jar"))
+    if not any(jar.startswith(required_prefix) for jar in jars):
+        raise InfraError(f"Maven finished but {lib} has no {required_prefix}* jar: {jars}")
+    marker.write_text("\n".join(jars) + "\n")
+    _log(f"fetched {len(jars)} jars in {time.monotonic() - started:.1f}s")
+    return jars
 
 
 def _fetch_kafka_jars(paths: _KafkaPaths) -> None:
     """Resolve the broker's runtime classpath from Maven Central into <home>/lib (once)."""
     if _jars_complete(paths):
         return
-    mvn = ensure_tool("mvn", "maven")
-    paths.home.mkdir(parents=True, exist_ok=True)
-    (paths.home / "pom.xml").write_text(_pom_xml())
-    shutil.rmtree(paths.lib, ignore_errors=True)
-    _log(f"fetching Kafka {KAFKA_VERSION} jars with Maven…")
-    started = time.monotonic()
-    cmd = [
-        mvn,
-        "-q",
-        "-B",
-        "-Dstyle.color=never",
-        "-f",
-        str(paths.home / "pom.xml"),
-        "dependency:copy-dependencies",
-    ]
-    cmd += [f"-DoutputDirectory={paths.lib}", "-DincludeScope=runtime"]
-    try:
-        _run(cmd, timeout=900)
-    except InfraError as exc:
-        raise InfraError(
-            f"could not fetch the Kafka {KAFKA_VERSION} jars with Maven "
-            f"(is Maven Central reachable from here?). Maven said:\n{exc}"
-        ) from exc
-    jars = sorted(path.name for path in paths.lib.glob("*.jar"))
-    if not any(name.startswith(f"kafka_{SCALA_VERSION}-") for name in jars):
-        raise InfraError(f"Maven finished but {paths.lib} has no kafka_{SCALA_VERSION} jar: {jars}")
-    paths.marker.write_text("\n".join(jars) + "\n")
-    _log(f"fetched {len(jars)} jars in {time.monotonic() - started:.1f}s")
+    fetch_maven_jars(
+        paths.home,
+        KAFKA_BROKER_ARTIFACTS,
+        lib=paths.lib,
+        what=f"the Kafka {KAFKA_VERSION} jars",
+        required_prefix=f"kafka_{SCALA_VERSION}-",
+        name="kafka-broker-runtime",
+        version=KAFKA_VERSION,
+    )
 
 
 def ensure_kafka_jars() -> Path:
