@@ -33,7 +33,7 @@ class ApplicationPrequalifiedV1(Contract):
     topic: ClassVar[str] = "grants.application.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     summary: ClassVar[str] = "A § 91a prequalification application was prequalified."
     aggregate_field: ClassVar[str] = "application_id"
 
@@ -102,7 +102,7 @@ class ApplicationSubmittedV1(Contract, _Case):
     topic: ClassVar[str] = "grants.application.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "A § 91a prequalification application was sent to the fund."
 
@@ -133,7 +133,7 @@ class ApplicationRejectedV1(Contract, _Case):
     topic: ClassVar[str] = "grants.application.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "A § 91a prequalification application was rejected."
 
@@ -161,7 +161,7 @@ class PlanApprovedV1(Contract, _Case):
     topic: ClassVar[str] = "grants.plan.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "A comprehensive plan was approved by the municipal council."
 
@@ -187,7 +187,7 @@ class CommitmentGrantedV1(Contract, _Case):
     topic: ClassVar[str] = "grants.commitment.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "The fund committed a § 91a grant."
 
@@ -250,7 +250,7 @@ class PaymentsStoppedV1(Contract, _Case):
     topic: ClassVar[str] = "grants.payments.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "Payments to a § 91a case were stopped."
 
@@ -278,7 +278,7 @@ class PaymentsResumedV1(Contract, _Case):
     topic: ClassVar[str] = "grants.payments.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "Payments to a § 91a case were resumed."
 
