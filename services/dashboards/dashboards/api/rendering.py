@@ -143,19 +143,33 @@ def chart_for(page: str, table: Table) -> Markup:
             [_whole(r[2]) for r in rows],
             unit=" dage",
         )
+    elif page == "operations" and table.key == "consumer_lag":
+        svg = charts.horizontal_bars(
+            f"chart-{table.key}",
+            table.caption,
+            [f"{r[0]} · {r[1]}" for r in rows],
+            [_whole(r[2]) for r in rows],
+        )
+    elif page == "operations" and table.key == "outbox":
+        svg = charts.horizontal_bars(
+            f"chart-{table.key}",
+            table.caption + " — ikke-udgivne",
+            [str(r[0]) for r in rows],
+            [_whole(r[2]) for r in rows],
+        )
     else:
         svg = charts.horizontal_bars(
             f"chart-{table.key}",
             table.caption,
             [str(r[0]) for r in rows],
-            [int(r[1]) for r in rows],
+            [_whole(r[1]) for r in rows],
         )
     return Markup(svg)  # noqa: S704 - built by dashboards.domain.charts, every text escaped
 
 
 def _whole(value: Any) -> int:
-    """A chart's whole number of a table's cell (none or below zero: 0)."""
-    if value is None:
+    """A chart's whole number of a table's cell (none, text or below zero: 0)."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
         return 0
     return max(int(Decimal(value).to_integral_value()), 0)
 
