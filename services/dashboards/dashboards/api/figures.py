@@ -48,7 +48,7 @@ async def load(request: Request, name: str, scope: Scope, filters: Filters) -> P
             return await allocation_page(session, scope, filters, danish_date())
         if name == "tribunal":
             return await tribunal_page(session, scope, filters, danish_date())
-        return await governance_page(session, scope, filters)
+        return await governance_page(session, scope, filters, danish_date())
 
 
 def _json(value: Any) -> Any:

@@ -110,7 +110,7 @@ async def governance(request: Request, filters: FiltersDep, partial: Partial = F
     if isinstance(scope, HTMLResponse):
         return scope
     async with request.app.state.database.session() as session:
-        page = await governance_page(session, scope, filters)
+        page = await governance_page(session, scope, filters, danish_date())
     return await _page(request, "governance", filters, partial, scope, page)
 
 

@@ -82,6 +82,20 @@ class PackageRow(Base):
     statement_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     red_figures: Mapped[int | None] = mapped_column(Integer)
     yellow_figures: Mapped[int | None] = mapped_column(Integer)
+    editing_status: Mapped[str | None] = mapped_column(String(16))  # before sending
+    editing_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PackageDeadlineRow(Base):
+    """A home municipality's deadline for an organisation's package (governance.deadline.v1)."""
+
+    __tablename__ = "package_deadlines"
+
+    municipality_code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    governance_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class DepartmentColoursRow(Base):

@@ -120,6 +120,34 @@ def _package_fact(column: str, combine: str, cast: str) -> Any:
     )
 
 
+_PACKAGE_EDITING = text(
+    """
+    INSERT INTO packages AS held (package_id, organisation_id, governance_year,
+        home_municipality_code, editing_status, editing_at)
+    VALUES (:package_id, :organisation_id, :governance_year, :home_municipality_code,
+        :status, :at)
+    ON CONFLICT (package_id) DO UPDATE SET
+        editing_status = CASE WHEN held.editing_at IS NULL OR held.editing_at < EXCLUDED.editing_at
+            OR (held.editing_at = EXCLUDED.editing_at
+                AND held.editing_status < EXCLUDED.editing_status)
+            THEN EXCLUDED.editing_status ELSE held.editing_status END,
+        editing_at = GREATEST(held.editing_at, EXCLUDED.editing_at)
+    """
+)
+_PACKAGE_DEADLINE = text(
+    """
+    INSERT INTO package_deadlines AS held (municipality_code, organisation_id, governance_year,
+        deadline, set_at)
+    VALUES (:municipality_code, :organisation_id, :governance_year, :deadline, :set_at)
+    ON CONFLICT (municipality_code, organisation_id, governance_year) DO UPDATE SET
+        deadline = EXCLUDED.deadline, set_at = EXCLUDED.set_at
+    WHERE held.set_at < EXCLUDED.set_at
+        OR (held.set_at = EXCLUDED.set_at
+            AND held.deadline IS DISTINCT FROM EXCLUDED.deadline
+            AND (held.deadline IS NULL OR held.deadline < EXCLUDED.deadline))
+    """
+)
+
 _PACKAGE_RETURNED = _package_fact("returned_at", "GREATEST", "timestamptz")
 _PACKAGE_MEETING = _package_fact("meeting_held_on", "GREATEST", "date")
 _PACKAGE_STATEMENT = _package_fact("statement_at", "LEAST", "timestamptz")
@@ -339,6 +367,8 @@ STATEMENTS: Final[Mapping[str, Any]] = {
     "package_returned": _PACKAGE_RETURNED,
     "meeting_held": _PACKAGE_MEETING,
     "statement_submitted": _PACKAGE_STATEMENT,
+    "package_editing": _PACKAGE_EDITING,
+    "package_deadline": _PACKAGE_DEADLINE,
     "department_colours": _DEPARTMENT_COLOURS,
     "grant_submitted": _GRANT_SUBMITTED,
     "grant_prequalified": _GRANT_PREQUALIFIED,

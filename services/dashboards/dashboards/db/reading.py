@@ -32,6 +32,7 @@ from dashboards.db.models import (
     GrantCaseRow,
     LeaseRow,
     OfferRow,
+    PackageDeadlineRow,
     PackageRow,
     SubsidyFrameRow,
     SubsidyRow,
@@ -182,10 +183,22 @@ class PackageFacts:
     statement_at: datetime | None
     red_figures: int | None
     yellow_figures: int | None
+    editing_status: str | None
+    editing_at: datetime | None
+    deadline: date | None
 
 
 async def packages(session: AsyncSession, where: Where, year: int) -> list[PackageFacts]:
-    p = PackageRow
+    p, d = PackageRow, PackageDeadlineRow
+    deadline = (
+        select(d.deadline)
+        .where(
+            d.municipality_code == p.home_municipality_code,
+            d.organisation_id == p.organisation_id,
+            d.governance_year == p.governance_year,
+        )
+        .scalar_subquery()
+    )
     rows = await session.execute(
         select(
             p.package_id,
@@ -197,11 +210,14 @@ async def packages(session: AsyncSession, where: Where, year: int) -> list[Packa
             p.statement_at,
             p.red_figures,
             p.yellow_figures,
+            p.editing_status,
+            p.editing_at,
+            deadline,
         )
         .where(where.on_packages(), p.governance_year == year)
         .order_by(p.home_municipality_code, p.organisation_id, p.package_id)
     )
-    return [PackageFacts(*row) for row in rows]
+    return [PackageFacts(*tuple(row)) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Final
 
-PALETTE: Final = ("#1f5f8b", "#d9822b", "#3c8d5a", "#b8323c", "#6b4c9a", "#7a7a7a")
+PALETTE: Final = ("#1f5f8b", "#d9822b", "#3c8d5a", "#b8323c", "#6b4c9a", "#7a7a7a", "#2a9d8f")
 WIDTH: Final = 640
 BAR_HEIGHT: Final = 22
 LABEL_WIDTH: Final = 210

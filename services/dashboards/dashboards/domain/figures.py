@@ -42,10 +42,12 @@ def rent_band(monthly_rent: Decimal) -> int:
 
 
 class PackageState(StrEnum):
-    """Where a sent documentation package stands, as its events tell it. The statuses before
-    sending (Klar til udarbejdelse, Under udarbejdelse, Helt udfyldt) are not published as
-    events; a package sent back is under preparation again."""
+    """Where a documentation package stands, as its events tell it: its status before sending
+    (``governance.package.status_changed``), then sent, sent back, meeting, statement."""
 
+    READY = "ready"
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
     RETURNED = "returned"
     SENT = "sent"
     MEETING_HELD = "meeting_held"
@@ -55,19 +57,26 @@ class PackageState(StrEnum):
     def label(self) -> str:
         return PACKAGE_STATE_LABELS[self]
 
+    @property
+    def delivered(self) -> bool:
+        """Sent to the municipalities (and not sent back since)."""
+        return self in (
+            PackageState.SENT,
+            PackageState.MEETING_HELD,
+            PackageState.STATEMENT_SUBMITTED,
+        )
+
 
 PACKAGE_STATE_LABELS: Final[Mapping[PackageState, str]] = {
+    PackageState.READY: "Klar til udarbejdelse",
+    PackageState.IN_PROGRESS: "Under udarbejdelse",
+    PackageState.COMPLETE: "Helt udfyldt",
     PackageState.RETURNED: "Sendt tilbage (under udarbejdelse)",
     PackageState.SENT: "Fremsendt",
     PackageState.MEETING_HELD: "Møde afholdt",
     PackageState.STATEMENT_SUBMITTED: "Redegørelse afgivet",
 }
-PACKAGE_STATE_ORDER: Final = (
-    PackageState.RETURNED,
-    PackageState.SENT,
-    PackageState.MEETING_HELD,
-    PackageState.STATEMENT_SUBMITTED,
-)
+PACKAGE_STATE_ORDER: Final = tuple(PackageState)
 
 
 def package_state(
@@ -76,18 +85,24 @@ def package_state(
     returned_at: datetime | None,
     meeting_held_on: date | None,
     statement_at: datetime | None,
+    editing_status: str | None = None,
+    editing_at: datetime | None = None,
 ) -> PackageState | None:
     """The state the package's events add up to, whatever order they arrived in; ``None`` for a
-    package of which only a supplementary fact is known."""
+    package of which only a supplementary fact is known. A package sent back shows the status
+    its editing reached after the return, if any."""
     if statement_at is not None:
         return PackageState.STATEMENT_SUBMITTED
     if meeting_held_on is not None:
         return PackageState.MEETING_HELD
     if sent_at is not None and (returned_at is None or returned_at < sent_at):
         return PackageState.SENT
+    editing = PackageState(editing_status) if editing_status else None
     if returned_at is not None:
+        if editing is not None and editing_at is not None and editing_at > returned_at:
+            return editing
         return PackageState.RETURNED
-    return None
+    return editing
 
 
 @dataclass(frozen=True, slots=True)

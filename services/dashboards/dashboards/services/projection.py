@@ -17,6 +17,7 @@ from common.events.contracts import (
     CommitmentGrantedV1,
     Contract,
     CounterpartNotifiedV1,
+    DeadlineSetV1,
     DecisionFinalV1,
     DwellingVacancyChangedV1,
     KeyFiguresUpdatedV1,
@@ -30,6 +31,7 @@ from common.events.contracts import (
     OfferOpenedV1,
     PackageReturnedV1,
     PackageSentV1,
+    PackageStatusChangedV1,
     PaymentsResumedV1,
     PaymentsStoppedV1,
     PlanApprovedV1,
@@ -67,6 +69,8 @@ CONSUMED: tuple[type[Contract], ...] = (
     CounterpartNotifiedV1,
     CaseDecidedV1,
     DecisionFinalV1,
+    PackageStatusChangedV1,
+    DeadlineSetV1,
 )
 """The contracts the dashboards count; other events on the same topics are ignored."""
 
@@ -140,6 +144,18 @@ def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
                 return []
             keys = _package_keys(event, event.municipality_code)
             return [("statement_submitted", {**keys, "at": event.submitted_at})]
+        case PackageStatusChangedV1():
+            keys = _package_keys(event, event.home_municipality_code)
+            return [("package_editing", {**keys, "status": event.status, "at": event.changed_at})]
+        case DeadlineSetV1():
+            deadline = {
+                "municipality_code": event.municipality_code,
+                "organisation_id": event.organisation_id,
+                "governance_year": event.governance_year,
+                "deadline": event.deadline,
+                "set_at": event.set_at,
+            }
+            return [("package_deadline", deadline)]
         case KeyFiguresUpdatedV1():
             colours = count_colours((f.code, f.colour.value) for f in event.figures)
             return [
@@ -357,7 +373,11 @@ def _dwelling(
 
 
 def _package_keys(
-    event: PackageSentV1 | PackageReturnedV1 | MeetingHeldV1 | StatementSubmittedV1,
+    event: PackageSentV1
+    | PackageReturnedV1
+    | MeetingHeldV1
+    | StatementSubmittedV1
+    | PackageStatusChangedV1,
     home_municipality_code: str,
 ) -> dict[str, object]:
     return {

@@ -143,10 +143,15 @@ async def register_page(session: AsyncSession, scope: Scope, filters: Filters, t
     return page
 
 
-async def governance_page(session: AsyncSession, scope: Scope, filters: Filters) -> Page:
+async def governance_page(
+    session: AsyncSession, scope: Scope, filters: Filters, today: date
+) -> Page:
+    """Packages of the governance year per status per home municipality, those not sent by
+    their home municipality's deadline, and the departments' red and yellow key figures."""
     where = where_of(scope, filters)
     page = Page(municipalities=await db.municipalities(session, where_of(scope, Filters(0))))
     counts: dict[str, dict[str, int]] = {}
+    overdue: dict[str, int] = {}
     red = yellow = 0
     for facts in await db.packages(session, where, filters.year):
         state = package_state(
@@ -154,22 +159,28 @@ async def governance_page(session: AsyncSession, scope: Scope, filters: Filters)
             returned_at=facts.returned_at,
             meeting_held_on=facts.meeting_held_on,
             statement_at=facts.statement_at,
+            editing_status=facts.editing_status,
+            editing_at=facts.editing_at,
         )
         if state is None:
             continue
         per = counts.setdefault(facts.home_municipality_code, {})
         per[state.value] = per.get(state.value, 0) + 1
+        if not state.delivered and facts.deadline is not None and facts.deadline < today:
+            code = facts.home_municipality_code
+            overdue[code] = overdue.get(code, 0) + 1
         red += facts.red_figures or 0
         yellow += facts.yellow_figures or 0
     page.tables["packages"] = Table(
         "packages",
         f"Dokumentationspakker {filters.year} pr. status og hjemkommune",
-        ("Kommune", *(s.label for s in PACKAGE_STATE_ORDER), "I alt"),
+        ("Kommune", *(s.label for s in PACKAGE_STATE_ORDER), "I alt", "Over kommunens frist"),
         [
             (
                 municipality_name(code),
                 *(per.get(s.value, 0) for s in PACKAGE_STATE_ORDER),
                 sum(per.values()),
+                overdue.get(code, 0),
             )
             for code, per in sorted(counts.items())
         ],
@@ -198,6 +209,7 @@ async def governance_page(session: AsyncSession, scope: Scope, filters: Filters)
     page.headline = {
         "packages": sum(totals),
         **{s.value: n for s, n in zip(PACKAGE_STATE_ORDER, totals, strict=True)},
+        "overdue": sum(overdue.values()),
         "red_figures": red,
         "yellow_figures": yellow,
         "departments_red": any_red,

@@ -14,12 +14,14 @@ from common.events.contracts import (
     CaseFiledV1,
     CommitmentGrantedV1,
     CounterpartNotifiedV1,
+    DeadlineSetV1,
     DecisionFinalV1,
     OfferAnsweredV1,
     OfferDeadlineApproachingV1,
     OfferLapsedV1,
     OfferOpenedV1,
     OfferSource,
+    PackageStatusChangedV1,
     PaymentsResumedV1,
     PaymentsStoppedV1,
     PlanApprovedV1,
@@ -270,4 +272,38 @@ def final(case: str, decided_on: date, *, tribunal: str = "101") -> DecisionFina
             "decided_on": decided_on,
             "final_on": add_working_days(decided_on, 20),
         }
+    )
+
+
+def package_status(
+    package: str,
+    status: str,
+    when: datetime,
+    *,
+    home: str = "101",
+    org: str = "org-1",
+    year: int = 2026,
+) -> PackageStatusChangedV1:
+    return PackageStatusChangedV1.example().model_copy(
+        update={
+            "package_id": package,
+            "organisation_id": org,
+            "governance_year": year,
+            "home_municipality_code": home,
+            "status": status,
+            "changed_at": when,
+        }
+    )
+
+
+def deadline(
+    org: str, due: date | None, when: datetime, *, municipality: str = "101", year: int = 2026
+) -> DeadlineSetV1:
+    return DeadlineSetV1(
+        deadline_id=f"{municipality}-{org}-{year}",
+        municipality_code=municipality,
+        organisation_id=org,
+        governance_year=year,
+        deadline=due,
+        set_at=when,
     )

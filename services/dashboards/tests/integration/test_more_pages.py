@@ -18,18 +18,27 @@ from common.calendar import danish_date
 from common.events.consumer import Outcome
 from common.events.contracts import to_envelope
 from dashboards.api.deps import page_scope
-from dashboards.services.reading import Filters, allocation_page, grants_page, tribunal_page
+from dashboards.services.reading import (
+    Filters,
+    allocation_page,
+    governance_page,
+    grants_page,
+    tribunal_page,
+)
 
 from ..conftest import sql
+from .factories import at, returned, sent
 from .factories_more import (
     answered,
     committed,
+    deadline,
     decided,
     filed,
     final,
     lapsed,
     notified,
     opened,
+    package_status,
     plan_approved,
     prequalified,
     rejected,
@@ -44,6 +53,8 @@ TODAY = date(2026, 12, 2)  # a Wednesday; the week ends on Sunday 6 December
 MONDAY = date(2026, 11, 23)
 
 TABLES = {
+    "packages": "package_id",
+    "package_deadlines": "municipality_code, organisation_id, governance_year",
     "grant_cases": "application_id",
     "offers": "offer_id",
     "subsidies": "subsidy_id",
@@ -115,8 +126,36 @@ def tribunal_history():
     ]
 
 
+def governance_history():
+    """Packages before sending, one sent back and edited again, and the deadlines."""
+    return [
+        package_status("pkg-ready", "ready", at(0)),
+        package_status("pkg-work", "ready", at(0), org="org-2"),
+        package_status("pkg-work", "in_progress", at(10), org="org-2"),
+        package_status("pkg-done", "ready", at(0), org="org-3"),
+        package_status("pkg-done", "in_progress", at(5), org="org-3"),
+        package_status("pkg-done", "complete", at(20), org="org-3"),
+        package_status("pkg-sent", "complete", at(20), org="org-4"),
+        sent("pkg-sent", org="org-4", when=at(30)),
+        package_status("pkg-back", "complete", at(20), org="org-5"),
+        sent("pkg-back", org="org-5", when=at(30)),
+        returned("pkg-back", org="org-5", when=at(40)),
+        package_status("pkg-again", "complete", at(20), org="org-6"),
+        sent("pkg-again", org="org-6", when=at(30)),
+        returned("pkg-again", org="org-6", when=at(40)),
+        package_status("pkg-again", "in_progress", at(50), org="org-6"),
+        deadline("org-1", date(2026, 10, 1), at(0)),  # passed: pkg-ready is overdue
+        deadline("org-2", date(2026, 10, 1), at(0)),
+        deadline("org-2", date(2026, 12, 31), at(60)),  # moved later: not overdue
+        deadline("org-4", date(2026, 10, 1), at(0)),  # sent: not overdue
+        deadline("org-5", date(2026, 11, 1), at(0)),  # sent back and not sent again: overdue
+        deadline("org-6", date(2026, 11, 1), at(0)),
+        deadline("org-6", None, at(70)),  # removed
+    ]
+
+
 def history():
-    return grants_history() + allocation_history() + tribunal_history()
+    return grants_history() + allocation_history() + tribunal_history() + governance_history()
 
 
 def scope(role: Role, *, orgs: tuple[str, ...] = (), municipality: str | None = None, page: str):
@@ -196,6 +235,50 @@ class TestReadModel:
             sql(dashboards_db_url, f"TRUNCATE {', '.join(TABLES)}, inbox")
             await feed(*shuffled)
             assert snapshot(dashboards_db_url) == in_order, [type(e).__name__ for e in shuffled]
+
+
+class TestGovernancePage:
+    async def test_statuses_before_sending_and_packages_over_the_deadline(
+        self, feed, dashboards_db
+    ):
+        await feed(*history())
+        async with dashboards_db.session() as session:
+            page = await governance_page(
+                session, scope(Role.FUND, page="governance"), Filters(2026), TODAY
+            )
+        assert page.tables["packages"].columns == (
+            "Kommune",
+            "Klar til udarbejdelse",
+            "Under udarbejdelse",
+            "Helt udfyldt",
+            "Sendt tilbage (under udarbejdelse)",
+            "Fremsendt",
+            "Møde afholdt",
+            "Redegørelse afgivet",
+            "I alt",
+            "Over kommunens frist",
+        )
+        assert table(page, "packages") == [("101 København", 1, 2, 1, 1, 1, 0, 0, 6, 2)]
+        assert page.headline["overdue"] == 2
+        assert page.headline["in_progress"] == 2
+
+    async def test_a_municipality_sees_its_own_deadlines_count(self, feed, dashboards_db):
+        await feed(*history())
+        async with dashboards_db.session() as session:
+            other = await governance_page(
+                session,
+                scope(Role.MUNICIPALITY, municipality="751", page="governance"),
+                Filters(2026),
+                TODAY,
+            )
+            organisation = await governance_page(
+                session,
+                scope(Role.HOUSING_ORG, orgs=("org-5",), page="governance"),
+                Filters(2026),
+                TODAY,
+            )
+        assert table(other, "packages") == []
+        assert table(organisation, "packages") == [("101 København", 0, 0, 0, 1, 0, 0, 0, 1, 1)]
 
 
 class TestGrantsPage:

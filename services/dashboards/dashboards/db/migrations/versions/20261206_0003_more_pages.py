@@ -1,4 +1,5 @@
-"""The grants, allocation and tribunal pages' read model.
+"""The grants, allocation and tribunal pages' read model; the governance packages' status
+before sending and the municipalities' deadlines.
 
 Revision ID: 0003
 Revises: 0002
@@ -97,8 +98,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("case_id", name="pk_tribunal_cases"),
     )
     op.create_index("ix_tribunal_cases_tribunal_code", "tribunal_cases", ["tribunal_code"])
+    op.add_column("packages", sa.Column("editing_status", sa.String(16), nullable=True))
+    op.add_column("packages", sa.Column("editing_at", TS, nullable=True))
+    op.create_table(
+        "package_deadlines",
+        sa.Column("municipality_code", sa.String(3), nullable=False),
+        sa.Column("organisation_id", sa.String(64), nullable=False),
+        sa.Column("governance_year", sa.Integer(), nullable=False),
+        sa.Column("deadline", sa.Date(), nullable=True),
+        sa.Column("set_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint(
+            "municipality_code", "organisation_id", "governance_year", name="pk_package_deadlines"
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("package_deadlines")
+    op.drop_column("packages", "editing_at")
+    op.drop_column("packages", "editing_status")
     for table in ("tribunal_cases", "subsidy_frames", "subsidies", "offers", "grant_cases"):
         op.drop_table(table)
