@@ -30,6 +30,7 @@ from common.testing.infra import ensure_tool
 from register.api.schemas import DepartmentIn, DwellingIn, LeaseIn, OrganisationIn
 
 from .test_embedded_run import HOUSING, start_platform
+from .test_platform_flow import CATALOGUE
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "dashboards"
 LIVE_TIMEOUT_MS = 1000  # the page must change within one second of the submission's response
@@ -436,6 +437,64 @@ class TestNewPagesLive:
                 assert await page.evaluate("window.__marker") == marker
             finally:
                 await context.close()
+
+
+class TestGovernanceLive:
+    async def test_an_opened_year_and_a_passed_deadline_appear_without_a_reload(
+        self, platform, browser, demo
+    ):
+        """The fund opens the governance year: the packages appear as Klar til udarbejdelse;
+        the municipality sets a deadline that has passed: the package counts as overdue."""
+        base, _, data_dir = platform
+        municipality = demo["municipalities"][0]
+        fund = {"Authorization": f"Bearer {token(data_dir, 'fund')}"}
+        kk = {
+            "Authorization": f"Bearer {token(data_dir, 'municipality', '--municipality', municipality)}"
+        }
+        year = danish_date().year
+        await settled(base, token(data_dir, "operations"))
+        context, page = await sign_in(browser, base, "municipality", municipality=municipality)
+        try:
+            await page.goto(f"{base}/dashboards/governance")
+            marker = await page.evaluate("window.__marker = 'same page'; window.__marker")
+            before = await page.locator("#packages").inner_text()
+            async with httpx.AsyncClient(base_url=base, timeout=60) as api:
+                catalogue = await api.put(
+                    f"/governance/v1/catalogues/{year}", json=CATALOGUE, headers=fund
+                )
+                assert catalogue.status_code in (200, 409), catalogue.text
+                generated = await api.post(
+                    "/governance/v1/packages/generate",
+                    json={"year": year},
+                    headers={**fund, **key()},
+                )
+                assert generated.status_code == 200, generated.text
+                assert generated.json()["created"] > 0
+                await expect(page.locator("#packages")).not_to_have_text(
+                    before, timeout=LIVE_TIMEOUT_MS
+                )
+                packages = await ok(
+                    await api.get("/governance/v1/packages", params={"year": year}, headers=kk)
+                )
+                home = [p for p in packages["items"] if p["home_municipality_code"] == municipality]
+                await settled(base, token(data_dir, "operations"))
+                expected = await figures(base, kk["Authorization"].split()[1], "governance")
+                await shows(page, expected["headline"], {"packages": "packages", "ready": "ready"})
+                overdue = number(await page.locator("#overdue").inner_text())
+                yesterday = date.fromordinal(danish_date().toordinal() - 1)
+                response = await api.put(
+                    f"/governance/v1/deadlines/{year}/{home[0]['organisation_id']}",
+                    json={"deadline": yesterday.isoformat()},
+                    headers=kk,
+                )
+                assert response.status_code == 204, response.text
+                await expect(page.locator("#overdue")).to_have_text(
+                    danish(overdue + 1), timeout=LIVE_TIMEOUT_MS
+                )
+            assert await page.evaluate("window.__marker") == marker
+            await page.screenshot(path=SCREENSHOTS / "governance-year-opened.png", full_page=True)
+        finally:
+            await context.close()
 
 
 class TestRebuild:
