@@ -297,8 +297,12 @@ async def allocation_page(
     bands = [0] * len(OFFER_AGE_BANDS)
     overdue_by_band = [0] * len(OFFER_AGE_BANDS)
     open_by: dict[str, list[int]] = {}
+    ages: dict[date, int] = {}  # many offers share an opening day: count its working days once
     for municipality, opened_at, due in await db.open_offers(session, where):
-        band = offer_age_band(working_days_between(danish_date(opened_at), today))
+        opened_on = danish_date(opened_at)
+        if opened_on not in ages:
+            ages[opened_on] = working_days_between(opened_on, today)
+        band = offer_age_band(ages[opened_on])
         late = due is not None and due < today
         bands[band] += 1
         overdue_by_band[band] += int(late)
