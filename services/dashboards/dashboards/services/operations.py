@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 import httpx
 import structlog
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 
@@ -32,6 +32,7 @@ METRICS: Mapping[str, str] = {
     "dead_letters_open": "dead_letters",
 }
 TIMEOUT = 3.0
+GROUP_READS = 16  # consumer groups' offsets read at once
 
 
 def parse_metrics(body: str) -> dict[str, Decimal]:
@@ -97,9 +98,32 @@ async def read_backbone(bootstrap: str) -> Backbone:
     await consumer.start()
     try:
         groups = sorted(str(g[0]) for g in await admin.list_consumer_groups())
-        committed = {g: await admin.list_consumer_group_offsets(g) for g in groups}
-        partitions = {tp for offsets in committed.values() for tp in offsets}
-        ends = await consumer.end_offsets(list(partitions)) if partitions else {}
+        slots = asyncio.Semaphore(GROUP_READS)
+
+        async def offsets_of(group: str) -> Any:
+            async with slots:
+                return await admin.list_consumer_group_offsets(group)
+
+        # one request per group, several at once (a shared broker has many groups)
+        read = await asyncio.gather(*(offsets_of(g) for g in groups))
+        committed = dict(zip(groups, read, strict=True))
+        existing = await consumer.topics()  # a group may keep offsets of a deleted topic
+        by_topic: dict[str, list[TopicPartition]] = {}
+        for offsets in committed.values():
+            for tp in offsets:
+                if tp.topic in existing and tp not in by_topic.get(tp.topic, []):
+                    by_topic.setdefault(tp.topic, []).append(tp)
+
+        async def ends_of(partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+            async with slots:
+                found: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
+                return found
+
+        # one request per topic, several at once (one request for all took a second per
+        # ten topics on a broker with many)
+        ends: dict[TopicPartition, int] = {}
+        for found in await asyncio.gather(*(ends_of(p) for p in by_topic.values())):
+            ends.update(found)
         lag: dict[tuple[str, str], int] = {}
         done: dict[tuple[str, str], int] = {}
         for group, offsets in committed.items():
