@@ -7,8 +7,11 @@ data. Screenshots of each page are refreshed in docs/dashboards/."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import signal
 import subprocess
+import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -17,14 +20,17 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from pypdf import PdfWriter
 
 from common.auth import DevSigningKey, Role
 from common.calendar import danish_date
 from common.settings import DEV_JWT_ISSUER
+from common.testing.documents import a_pdf
 from common.testing.infra import ensure_tool
 from register.api.schemas import DepartmentIn, DwellingIn, LeaseIn, OrganisationIn
 
 from .test_embedded_run import HOUSING, start_platform
+from .test_platform_flow import CATALOGUE
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "dashboards"
 LIVE_TIMEOUT_MS = 1000  # the page must change within one second of the submission's response
@@ -42,7 +48,13 @@ def danish(value: Any, decimals: int = 0) -> str:
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("dashboards-run")
-    base, process, env = start_platform(data_dir, HOUSING_DEMO_DWELLINGS=DEMO_DWELLINGS)
+    base, process, env = start_platform(
+        data_dir,
+        HOUSING_DEMO_DWELLINGS=DEMO_DWELLINGS,
+        # test data standing in for Statistics Denmark's July 2024 – June 2025 figure (the
+        # tribunal filing fee of this year; the live tribunal test files a case)
+        LEGAL_CASES_NET_PRICE_INDEX='{"2025": "120.9"}',
+    )
     yield base, env, data_dir
     process.send_signal(signal.SIGINT)
     try:
@@ -250,6 +262,244 @@ class TestLive:
                 await context.close()
 
 
+NEW_PAGES: dict[str, tuple[str, dict[str, str], int]] = {
+    "grants": (
+        "Landsbyggefonden § 91a",
+        {"cases": "cases", "committed": "committed", "payments_stopped": "payments-stopped",
+         "frame_used": "frame-used", "frame_left": "frame-left"},
+        2,
+    ),
+    "allocation": (
+        "Kommunal anvisning",
+        {"open_offers": "open-offers", "overdue_offers": "overdue-offers", "lapsed": "lapsed",
+         "subsidies": "subsidies"},
+        3,
+    ),
+    "tribunal": (
+        "Huslejenævn",
+        {"open_cases": "open-cases", "overdue": "overdue", "due_this_week": "due-this-week",
+         "decided": "decided"},
+        2,
+    ),
+}  # fmt: skip
+ONE_DECIMAL = {"frame_used", "frame_left"}
+
+
+async def shows(page: Page, headline: dict[str, Any], ids: dict[str, str]) -> None:
+    for key, element in ids.items():
+        decimals = 1 if key in ONE_DECIMAL else 0
+        await expect(page.locator(f"#{element}")).to_have_text(danish(headline[key], decimals))
+
+
+def number(text: str) -> int:
+    return int(text.replace(".", ""))
+
+
+class TestNewPagesPerRole:
+    @pytest.mark.parametrize(
+        ("name", "role"),
+        [
+            ("grants", "fund"), ("grants", "municipality"), ("grants", "housing_org"),
+            ("allocation", "fund"), ("allocation", "municipality"),
+            ("allocation", "housing_org"),
+            ("tribunal", "fund"), ("tribunal", "tribunal"), ("tribunal", "municipality"),
+        ],
+    )  # fmt: skip
+    async def test_each_new_page_shows_the_roles_numbers(self, platform, browser, demo, name, role):
+        base, _, data_dir = platform
+        municipality = demo["municipalities"][0]
+        args: list[str] = []
+        login: dict[str, str] = {}
+        if role in ("municipality", "tribunal"):
+            args, login = ["--municipality", municipality], {"municipality": municipality}
+        if role == "housing_org":
+            org = await an_organisation(base, token(data_dir, "fund"), municipality)
+            args, login = ["--org", org], {"orgs": org}
+        expected = await figures(base, token(data_dir, role, *args), name)
+        title, ids, charts = NEW_PAGES[name]
+        context, page = await sign_in(browser, base, role, **login)
+        try:
+            await page.goto(f"{base}/dashboards/{name}")
+            await expect(page.locator("h1")).to_have_text(title)
+            await shows(page, expected["headline"], ids)
+            await expect(page.locator("svg.chart")).to_have_count(charts)
+            for key in expected["tables"]:
+                await expect(page.locator(f"#table-{key}")).to_be_visible()
+            await page.screenshot(path=SCREENSHOTS / f"{name}-{role}.png", full_page=True)
+        finally:
+            await context.close()
+
+    @pytest.mark.parametrize(
+        ("name", "role"), [("grants", "tribunal"), ("allocation", "tribunal"),
+                           ("tribunal", "housing_org"), ("tribunal", "operations")],
+    )  # fmt: skip
+    async def test_a_role_without_the_page_sees_no_data(self, platform, browser, demo, name, role):
+        base, _, data_dir = platform
+        args = ["--municipality", "101"] if role == "tribunal" else ["--org", "x"]
+        context = await browser.new_context(viewport={"width": 1280, "height": 600})
+        await context.add_cookies(
+            [
+                {
+                    "name": "housing_dashboards",
+                    "value": token(data_dir, role, *args),
+                    "url": f"{base}/dashboards",
+                }
+            ]
+        )
+        page = await context.new_page()
+        try:
+            response = await page.goto(f"{base}/dashboards/{name}")
+            assert response is not None
+            assert response.status == 403
+            await expect(page.locator("h1")).to_have_text("Ingen adgang")
+            await expect(page.locator("table")).to_have_count(0)
+            await expect(page.locator("output")).to_have_count(0)
+        finally:
+            await context.close()
+
+
+class TestNewPagesLive:
+    """Each new page, open in the browser, changes within a second of a call to the service
+    whose event it counts, without a reload."""
+
+    async def test_a_filed_tribunal_case_appears_on_the_tribunals_page(
+        self, platform, browser, demo
+    ):
+        base, _, data_dir = platform
+        tenant = {"Authorization": f"Bearer {token(data_dir, 'party')}"}
+        await settled(base, token(data_dir, "operations"))
+        context, page = await sign_in(browser, base, "tribunal", municipality="101")
+        try:
+            assert page.url.endswith("/dashboards/tribunal")
+            marker = await page.evaluate("window.__marker = 'same page'; window.__marker")
+            before = number(await page.locator("#open-cases").inner_text())
+            async with httpx.AsyncClient(base_url=base, timeout=10) as api:
+                filed = await api.post(
+                    "/legal-cases/v1/cases",
+                    json=tribunal_case("101"),
+                    headers={**tenant, "Idempotency-Key": str(uuid.uuid4())},
+                )
+            assert filed.status_code == 201, filed.text
+            await expect(page.locator("#open-cases")).to_have_text(
+                danish(before + 1), timeout=LIVE_TIMEOUT_MS
+            )
+            assert await page.evaluate("window.__marker") == marker
+        finally:
+            await context.close()
+
+    async def test_a_sent_grant_application_appears_on_the_grants_page(
+        self, platform, browser, demo
+    ):
+        base, _, data_dir = platform
+        org = "dash-grants-org"
+        applicant = {"Authorization": f"Bearer {token(data_dir, 'housing_org', '--org', org)}"}
+        kk = {"Authorization": f"Bearer {token(data_dir, 'municipality', '--municipality', '101')}"}
+        async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+            send = await grant_application_ready_to_send(api, applicant, kk, org)
+            await settled(base, token(data_dir, "operations"))
+            context, page = await sign_in(browser, base, "fund")
+            try:
+                await page.goto(f"{base}/dashboards/grants")
+                marker = await page.evaluate("window.__marker = 'same page'; window.__marker")
+                before = number(await page.locator("#cases").inner_text())
+                sent = await api.post(send, headers={**applicant, **key()})
+                assert sent.status_code == 200, sent.text
+                await expect(page.locator("#cases")).to_have_text(
+                    danish(before + 1), timeout=LIVE_TIMEOUT_MS
+                )
+                assert await page.evaluate("window.__marker") == marker
+            finally:
+                await context.close()
+
+    async def test_an_accepted_offer_leaves_the_open_offers(self, platform, browser, demo):
+        base, _, data_dir = platform
+        org = "dash-alloc-org"
+        kk = {"Authorization": f"Bearer {token(data_dir, 'municipality', '--municipality', '101')}"}
+        erp = {"Authorization": f"Bearer {token(data_dir, 'housing_org', '--org', org)}"}
+        async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+            offer = await an_open_offer(api, kk, erp, org)
+            await settled(base, token(data_dir, "operations"))
+            context, page = await sign_in(browser, base, "municipality", municipality="101")
+            try:
+                await page.goto(f"{base}/dashboards/allocation")
+                marker = await page.evaluate("window.__marker = 'same page'; window.__marker")
+                before = number(await page.locator("#open-offers").inner_text())
+                assert before >= 1
+                answered = await api.post(
+                    f"/allocation/v1/offers/{offer}/answer",
+                    json={"answer": "accept", "case_reference": "SAG-DASH-1"},
+                    headers={**kk, **key()},
+                )
+                assert answered.status_code == 200, answered.text
+                await expect(page.locator("#open-offers")).to_have_text(
+                    danish(before - 1), timeout=LIVE_TIMEOUT_MS
+                )
+                assert await page.evaluate("window.__marker") == marker
+            finally:
+                await context.close()
+
+
+class TestGovernanceLive:
+    async def test_an_opened_year_and_a_passed_deadline_appear_without_a_reload(
+        self, platform, browser, demo
+    ):
+        """The fund opens the governance year: the packages appear as Klar til udarbejdelse;
+        the municipality sets a deadline that has passed: the package counts as overdue."""
+        base, _, data_dir = platform
+        municipality = demo["municipalities"][0]
+        fund = {"Authorization": f"Bearer {token(data_dir, 'fund')}"}
+        kk = {
+            "Authorization": f"Bearer {token(data_dir, 'municipality', '--municipality', municipality)}"
+        }
+        year = danish_date().year
+        await settled(base, token(data_dir, "operations"))
+        context, page = await sign_in(browser, base, "municipality", municipality=municipality)
+        try:
+            await page.goto(f"{base}/dashboards/governance")
+            marker = await page.evaluate("window.__marker = 'same page'; window.__marker")
+            before = await page.locator("#packages").inner_text()
+            async with httpx.AsyncClient(base_url=base, timeout=60) as api:
+                catalogue = await api.put(
+                    f"/governance/v1/catalogues/{year}", json=CATALOGUE, headers=fund
+                )
+                assert catalogue.status_code in (200, 409), catalogue.text
+                generated = await api.post(
+                    "/governance/v1/packages/generate",
+                    json={"year": year},
+                    headers={**fund, **key()},
+                )
+                assert generated.status_code == 200, generated.text
+                assert generated.json()["created"] > 0
+                await expect(page.locator("#packages")).not_to_have_text(
+                    before, timeout=LIVE_TIMEOUT_MS
+                )
+                # the home municipality follows its organisations' packages before they are sent
+                overview = await api.get(
+                    "/governance/v1/status-overview", params={"year": year}, headers=kk
+                )
+                assert overview.status_code == 200, overview.text
+                home = [p for p in overview.json() if p["sent_at"] is None]
+                assert home, overview.json()
+                await settled(base, token(data_dir, "operations"))
+                expected = await figures(base, kk["Authorization"].split()[1], "governance")
+                await shows(page, expected["headline"], {"packages": "packages", "ready": "ready"})
+                overdue = number(await page.locator("#overdue").inner_text())
+                yesterday = date.fromordinal(danish_date().toordinal() - 1)
+                response = await api.put(
+                    f"/governance/v1/deadlines/{year}/{home[0]['organisation_id']}",
+                    json={"deadline": yesterday.isoformat()},
+                    headers=kk,
+                )
+                assert response.status_code == 204, response.text
+                await expect(page.locator("#overdue")).to_have_text(
+                    danish(overdue + 1), timeout=LIVE_TIMEOUT_MS
+                )
+            assert await page.evaluate("window.__marker") == marker
+            await page.screenshot(path=SCREENSHOTS / "governance-year-opened.png", full_page=True)
+        finally:
+            await context.close()
+
+
 class TestRebuild:
     async def test_housing_events_replay_rebuilds_the_same_figures(self, platform, demo):
         """After the browser tests (so the live lease is in it): the read model is emptied and
@@ -259,7 +509,8 @@ class TestRebuild:
 
         async def now() -> dict[str, Any]:
             """The figures (the revision left out: the rebuild moves it on)."""
-            pages = {name: await figures(base, fund, name) for name in ("register", "governance")}
+            names = ("register", "governance", "grants", "allocation", "tribunal")
+            pages = {name: await figures(base, fund, name) for name in names}
             return {name: {**page, "revision": None} for name, page in pages.items()}
 
         # The calculator publishes key figures of the demo data a while after the start: wait
@@ -354,3 +605,147 @@ def lease_body(start: date) -> dict[str, Any]:
              "BoligudgiftStartDato": start.isoformat()}
         ],
     )  # fmt: skip
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+def tribunal_case(tribunal: str) -> dict[str, Any]:
+    return {
+        "tribunal_code": tribunal, "category": "maintenance_defects",
+        "summary": "Utæt tag over køkkenet.", "owner_id": "owner-dash",
+        "complainant": {"kind": "tenant", "name": "Tenant Testesen"},
+        "counterpart": {"kind": "landlord", "name": "Udlejer ApS"},
+        "documents": [{"filename": "klage.pdf",
+                       "content_base64": base64.b64encode(a_pdf()).decode()}],
+    }  # fmt: skip
+
+
+def a4_pdf(pages: int) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+async def ok(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    return dict(response.json())
+
+
+async def grant_application_ready_to_send(
+    api: httpx.AsyncClient, applicant: dict[str, str], municipality: dict[str, str], org: str
+) -> str:
+    """A complete § 91a application of a new organisation's department, recommended by the
+    municipality: the path to send it."""
+    department = "dash-grants-afd"
+    register = [
+        ("organisations", example(OrganisationIn, BoligorganisationIdentifikator=org,
+                                  CVRNummer="10000009", HjemstedKommuneKode="101")),
+        ("departments", example(DepartmentIn, AfdelingIdentifikator=department,
+                                BoligorganisationIdentifikator=org, KommuneKode="101")),
+    ]  # fmt: skip
+    for path, body in register:
+        await ok(await api.post(f"/register/v1/{path}", json=body, headers=applicant))
+    body = {"title": "Boligsocial indsats (dashboards)", "organisation_ids": [org],
+            "department_ids": [department], "year": 2026}  # fmt: skip
+    async with asyncio.timeout(30):  # until grants has the register's master data
+        while True:
+            created = await api.post(
+                "/grants/v1/applications", json=body, headers={**applicant, **key()}
+            )
+            if created.status_code == 201:
+                break
+            assert created.status_code in (404, 409, 422), created.text
+            await asyncio.sleep(0.25)
+    url = f"/grants/v1/applications/{created.json()['id']}"
+    await ok(await api.put(f"{url}/departments/{department}/answers", json={"answers": {
+        "dwellings": 300, "residents": 700, "average_rent_per_m2": "850.00",
+        "vacancy_percent": "2", "turnover_percent": "14",
+        "problem_description": "Mange unge uden uddannelse.",
+        "physical_renovation_planned": True, "economic_situation": "Stabil.",
+    }}, headers=applicant))  # fmt: skip
+    await ok(await api.patch(url, json={"budget": {
+        "years": 4,
+        "income": [{"source": "lbf", "amount": "3000000.00"},
+                   {"source": "municipality", "amount": "1000000.00"}],
+        "costs": [{"category": "staff", "amount": "3700000.00"},
+                  {"category": "administration", "amount": "300000.00"}],
+    }}, headers=applicant))  # fmt: skip
+    for kind, pages in (("resident_data", 1), ("project_description", 3)):
+        await ok(
+            await api.post(
+                f"{url}/attachments",
+                params={"kind": kind, "filename": f"{kind}.pdf"},
+                content=a4_pdf(pages),
+                headers={**applicant, **key()},
+            )
+        )
+    await ok(
+        await api.post(
+            f"{url}/declarations", json={"organisation_id": org}, headers={**applicant, **key()}
+        )
+    )
+    await ok(await api.post(f"{url}/recommendation", json={}, headers={**municipality, **key()}))
+    return f"{url}/send"
+
+
+async def an_open_offer(
+    api: httpx.AsyncClient, municipality: dict[str, str], erp: dict[str, str], org: str
+) -> str:
+    """An allocation agreement listing a dwelling whose lease the organisation reports as about
+    to be vacant: the offer the allocation service opens to the municipality."""
+    dwelling, department = "dash-alloc-bolig", "dash-alloc-afd"
+    await ok(await api.post("/allocation/v1/agreements", json={
+        "organisation_id": org, "kind": "listed", "valid_from": "2020-01-01",
+        "dwelling_ids": [dwelling],
+    }, headers={**municipality, **key()}))  # fmt: skip
+    section = f"{department}-blok-a"
+    year = danish_date().year
+    records = [
+        {"type": "organisation", "record": {
+            "BoligorganisationIdentifikator": org, "CVRNummer": "10000009",
+            "BoligorganisationNavn": "Boligselskabet Anvisning", "HjemstedKommuneKode": "101"}},
+        {"type": "department", "record": {
+            "AfdelingIdentifikator": department, "BoligorganisationIdentifikator": org,
+            "AfdelingNavn": "Afdeling anvisning", "KommuneKode": "101",
+            "AfdelingBoligtypeKode": "family", "OpfoerelsesAar": 1972,
+            "BygningstypeKode": "etage"}},
+        {"type": "building_section", "record": {
+            "ByggeafsnitIdentifikator": section, "AfdelingIdentifikator": department,
+            "ByggeafsnitNavn": "Blok A", "OpfoerelsesAar": 1972}},
+        {"type": "dwelling", "record": {
+            "BoligUnikIdentifikator": dwelling, "AfdelingIdentifikator": department,
+            "ByggeafsnitIdentifikator": section, "Vejnavn": "Anvisningsvej", "Husnummer": "1",
+            "Postnummer": "2400", "Bynavn": "København NV", "BoligAntalRum": 2,
+            "BoligArealKvadratmeter": "55.00"}},
+        {"type": "lease", "record": {
+            "LejekontraktUnikIdentifikator": f"{dwelling}-lk",
+            "BoligUnikIdentifikator": dwelling, "EksternReference": f"ERP-{dwelling}",
+            "LejekontraktStartDato": f"{year}-01-01",
+            "AnvisningstypeKode": "external_waiting_list", "LejekontraktLedigIndikator": True,
+            "Boligudgifter": [{"BoligudgiftTypeKode": "base_rent",
+                               "BoligudgiftBeloeb": "5200.00",
+                               "BoligudgiftStartDato": f"{year}-01-01"}]}},
+    ]  # fmt: skip
+    report = await ok(
+        await api.post(
+            "/register/v1/submissions", json={"records": records}, headers={**erp, **key()}
+        )
+    )
+    assert report["accepted"] == 5, report
+    async with asyncio.timeout(30):
+        while True:
+            offers = await ok(
+                await api.get(
+                    "/allocation/v1/offers",
+                    params={"organisation_id": org},
+                    headers=municipality,
+                )
+            )
+            if offers["items"]:
+                return str(offers["items"][0]["id"])
+            await asyncio.sleep(0.25)

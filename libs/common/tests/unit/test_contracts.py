@@ -175,6 +175,7 @@ class TestCatalogue:
             "allocation.subsidy.v1",
             "benchmarks.keyfigures.v1",
             "governance.accounts.v1",
+            "governance.deadline.v1",
             "governance.package.v1",
             "governance.reminder.v1",
             "grants.application.v1",
@@ -247,7 +248,7 @@ class TestCatalogue:
         assert contract_for("grants.application.prequalified", 1) is ApplicationPrequalifiedV1
         assert LeaseCreatedV1.consumers == ("allocation", "benchmarks", "dashboards")
         assert PackageSentV1.consumers == ("dashboards", "notifications")
-        assert ApplicationPrequalifiedV1.consumers == ("notifications",)
+        assert ApplicationPrequalifiedV1.consumers == ("notifications", "dashboards")
 
 
 class TestContractDefinition:

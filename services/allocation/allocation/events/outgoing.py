@@ -99,7 +99,9 @@ def offer_lapsed(offer: OfferRow, lapsed_on: date, repeat_right_ended: bool) -> 
     )
 
 
-def subsidy_granted(subsidy: SubsidyRow, first_amount: object, at: datetime) -> Envelope:
+def subsidy_granted(
+    subsidy: SubsidyRow, first_amount: object, at: datetime, frame_dwellings: int | None = None
+) -> Envelope:
     return to_envelope(
         SubsidyGrantedV1(
             subsidy_id=subsidy.id,
@@ -111,6 +113,7 @@ def subsidy_granted(subsidy: SubsidyRow, first_amount: object, at: datetime) -> 
             move_in=subsidy.move_in,
             first_monthly_amount=first_amount,
             granted_at=at,
+            frame_dwellings=frame_dwellings,
         )
     )
 

@@ -175,7 +175,9 @@ async def grant_subsidy(uow: UnitOfWork, scope: Scope, command: NewSubsidy) -> S
         scope.subject,
         f"Rent {row.monthly_rent} DKK; frame {frame.year}; move-in {row.move_in}.",
     )
-    uow.record_event(outgoing.subsidy_granted(row, months[0].amount, now()))
+    uow.record_event(
+        outgoing.subsidy_granted(row, months[0].amount, now(), frame_dwellings=frame.dwellings)
+    )
     return row
 
 

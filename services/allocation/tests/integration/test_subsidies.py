@@ -48,6 +48,7 @@ class TestGrant:
         [event] = outbox(allocation_db_url, "allocation.subsidy.granted")
         granted = SubsidyGrantedV1.from_envelope(Envelope.from_structured(event))
         assert (granted.dwelling_id, granted.first_monthly_amount) == ("dw-1", 1400)
+        assert granted.frame_dwellings == 2  # the frame it used, for the dashboards
         detail = (
             await client.get(f"{API}/subsidies/{subsidy_id}", headers=municipality(tokens))
         ).json()

@@ -12,7 +12,7 @@ from fastapi import Depends, Query, Request
 from common.access import Scope
 from common.auth import Principal, Role, TokenVerifier, verified_principal
 from common.calendar import danish_date
-from common.errors import AuthenticationError
+from common.errors import AuthenticationError, PermissionDeniedError
 from dashboards.services.reading import Filters
 
 COOKIE: Final = "housing_dashboards"
@@ -21,11 +21,17 @@ FIGURE_ROLES: Final = frozenset({Role.FUND, Role.MUNICIPALITY, Role.HOUSING_ORG,
 """The register and governance pages: the fund sees everything, a municipality its own
 municipality, a housing or administration organisation its own organisations."""
 OPERATIONS_ROLES: Final = frozenset({Role.OPERATIONS})
-ANY_DASHBOARD_ROLE: Final = FIGURE_ROLES | OPERATIONS_ROLES
+TRIBUNAL_ROLES: Final = frozenset({Role.FUND, Role.TRIBUNAL, Role.MUNICIPALITY})
+"""The tribunal page: the fund sees every tribunal, a tribunal its own (its token's
+municipality code), a municipality the cases it filed (§ 87)."""
+ANY_DASHBOARD_ROLE: Final = FIGURE_ROLES | OPERATIONS_ROLES | TRIBUNAL_ROLES
 
 PAGE_ACTIONS: Final = {
     "register": (FIGURE_ROLES, "see the register dashboard"),
     "governance": (FIGURE_ROLES, "see the governance dashboard"),
+    "grants": (FIGURE_ROLES, "see the grants dashboard"),
+    "allocation": (FIGURE_ROLES, "see the allocation dashboard"),
+    "tribunal": (TRIBUNAL_ROLES, "see the tribunal dashboard"),
     "operations": (OPERATIONS_ROLES, "see the operations dashboard"),
 }
 
@@ -52,11 +58,23 @@ async def principal_of(request: Request) -> Principal:
     return principal
 
 
-def scope_for(page: str) -> object:
+def page_scope(principal: Principal, page: str) -> Scope:
+    """The caller's scope on ``page`` (403 for a role without it). A tribunal is narrowed to its
+    own tribunal: the municipality code its token carries."""
     allowed, action = PAGE_ACTIONS[page]
+    scope = Scope.of(principal, allowed=allowed, action=action)
+    if principal.role is Role.TRIBUNAL:
+        if principal.municipality_code is None:
+            raise PermissionDeniedError(
+                "A tribunal token must carry the municipality code of its rent tribunal."
+            )
+        return Scope(scope.subject, scope.role, None, principal.municipality_code)
+    return scope
 
+
+def scope_for(page: str) -> object:
     async def dependency(principal: Annotated[Principal, Depends(principal_of)]) -> Scope:
-        return Scope.of(principal, allowed=allowed, action=action)
+        return page_scope(principal, page)
 
     return dependency
 

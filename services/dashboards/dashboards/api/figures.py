@@ -17,12 +17,20 @@ from common.problems import problem_responses
 from dashboards.api.deps import FiltersDep, scope_for
 from dashboards.domain.errors import UnknownTableError
 from dashboards.services.operations import operations_page
-from dashboards.services.reading import Filters, Page, governance_page, register_page
+from dashboards.services.reading import (
+    Filters,
+    Page,
+    allocation_page,
+    governance_page,
+    grants_page,
+    register_page,
+    tribunal_page,
+)
 
 api = APIRouter(tags=["figures"])
 downloads = APIRouter(tags=["downloads"])
 
-PageName = Literal["register", "governance", "operations"]
+PAGES = ("register", "governance", "grants", "allocation", "tribunal", "operations")
 ERRORS = problem_responses(
     {401: "No or an invalid token", 403: "A role without this page", 404: "No such table"}
 )
@@ -34,7 +42,13 @@ async def load(request: Request, name: str, scope: Scope, filters: Filters) -> P
     async with request.app.state.database.session() as session:
         if name == "register":
             return await register_page(session, scope, filters, danish_date())
-        return await governance_page(session, scope, filters)
+        if name == "grants":
+            return await grants_page(session, scope, filters)
+        if name == "allocation":
+            return await allocation_page(session, scope, filters, danish_date())
+        if name == "tribunal":
+            return await tribunal_page(session, scope, filters, danish_date())
+        return await governance_page(session, scope, filters, danish_date())
 
 
 def _json(value: Any) -> Any:
@@ -68,7 +82,7 @@ def _endpoint(name: str) -> Any:
     return figures
 
 
-for _name in ("register", "governance", "operations"):
+for _name in PAGES:
     api.add_api_route(
         f"/pages/{_name}",
         _endpoint(_name),
@@ -123,7 +137,7 @@ def _download(name: str) -> Any:
     return table
 
 
-for _name in ("register", "governance", "operations"):
+for _name in PAGES:
     downloads.add_api_route(
         f"/tables/{_name}/{{table}}.{{fmt}}",
         _download(_name),

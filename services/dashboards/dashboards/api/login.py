@@ -24,7 +24,15 @@ from dashboards.settings import DashboardsSettings
 
 router = APIRouter(tags=["sign-in"], include_in_schema=False)
 
-DEV_ROLES = (Role.FUND, Role.MUNICIPALITY, Role.HOUSING_ORG, Role.ADMIN_ORG, Role.OPERATIONS)
+DEV_ROLES = (
+    Role.FUND,
+    Role.MUNICIPALITY,
+    Role.HOUSING_ORG,
+    Role.ADMIN_ORG,
+    Role.TRIBUNAL,
+    Role.OPERATIONS,
+)
+CODED_ROLES = (Role.MUNICIPALITY, Role.TRIBUNAL)  # a municipality's, a rent tribunal's code
 TTL_SECONDS = 8 * 3600
 
 
@@ -81,20 +89,26 @@ async def dev_login(request: Request) -> Response:
     if role not in DEV_ROLES:
         raise RuleViolationError(f"Choose a role: {', '.join(r.value for r in DEV_ROLES)}.")
     municipality = form.get("municipality", "").strip() or None
-    if role is Role.MUNICIPALITY and (municipality is None or not municipality.isdigit()):
-        raise RuleViolationError("A municipality needs its three-digit code, e.g. 101.")
+    if role in CODED_ROLES and (
+        municipality is None or not (municipality.isdigit() and len(municipality) == 3)
+    ):
+        raise RuleViolationError(
+            "A municipality, or a rent tribunal, needs its three-digit municipality code, e.g. 101."
+        )
     organisations = [o.strip() for o in form.get("organisations", "").split(",") if o.strip()]
     settings: DashboardsSettings = request.app.state.settings
     key = DevSigningKey.load_or_create(settings.dev_signing_key_path)
     token = key.mint(
         role=role,
         organisation_ids=organisations,
-        municipality_code=municipality if role is Role.MUNICIPALITY else None,
+        municipality_code=municipality if role in CODED_ROLES else None,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         ttl_seconds=TTL_SECONDS,
     )
-    target = "/dashboards/operations" if role is Role.OPERATIONS else "/dashboards/register"
+    target = {Role.OPERATIONS: "/dashboards/operations", Role.TRIBUNAL: "/dashboards/tribunal"}.get(
+        role, "/dashboards/register"
+    )
     response = RedirectResponse(target, status_code=303)
     _set_cookie(response, token, secure=False)
     return response

@@ -14,25 +14,35 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from common.access import Scope
 from common.calendar import danish_date
 from common.errors import AuthenticationError, PermissionDeniedError
-from dashboards.api.deps import PAGE_ACTIONS, FiltersDep, principal_of
+from dashboards.api.deps import FiltersDep, page_scope, principal_of
 from dashboards.api.rendering import figures_html, render
 from dashboards.services import operations
-from dashboards.services.reading import Filters, Page, governance_page, register_page
+from dashboards.services.reading import (
+    Filters,
+    Page,
+    allocation_page,
+    governance_page,
+    grants_page,
+    register_page,
+    tribunal_page,
+)
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 TITLES = {
     "register": "Huslejeregister",
     "governance": "Styringsdialog",
+    "grants": "Landsbyggefonden § 91a",
+    "allocation": "Kommunal anvisning",
+    "tribunal": "Huslejenævn",
     "operations": "Drift",
 }
 
 
 async def _scope_or_refusal(request: Request, page: str) -> Scope | HTMLResponse:
-    allowed, action = PAGE_ACTIONS[page]
     try:
         principal = await principal_of(request)
-        return Scope.of(principal, allowed=allowed, action=action)
+        return page_scope(principal, page)
     except AuthenticationError as exc:
         return _refusal(request, 401, "Log ind", str(exc), page)
     except PermissionDeniedError as exc:
@@ -71,6 +81,7 @@ async def _page(
         revision=watcher.current,
         dev_login=request.app.state.dev_login,
         filtered=name != "operations",
+        organisation_filter=name != "tribunal",
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
@@ -99,8 +110,38 @@ async def governance(request: Request, filters: FiltersDep, partial: Partial = F
     if isinstance(scope, HTMLResponse):
         return scope
     async with request.app.state.database.session() as session:
-        page = await governance_page(session, scope, filters)
+        page = await governance_page(session, scope, filters, danish_date())
     return await _page(request, "governance", filters, partial, scope, page)
+
+
+@router.get("/grants")
+async def grants(request: Request, filters: FiltersDep, partial: Partial = False) -> Response:
+    scope = await _scope_or_refusal(request, "grants")
+    if isinstance(scope, HTMLResponse):
+        return scope
+    async with request.app.state.database.session() as session:
+        page = await grants_page(session, scope, filters)
+    return await _page(request, "grants", filters, partial, scope, page)
+
+
+@router.get("/allocation")
+async def allocation(request: Request, filters: FiltersDep, partial: Partial = False) -> Response:
+    scope = await _scope_or_refusal(request, "allocation")
+    if isinstance(scope, HTMLResponse):
+        return scope
+    async with request.app.state.database.session() as session:
+        page = await allocation_page(session, scope, filters, danish_date())
+    return await _page(request, "allocation", filters, partial, scope, page)
+
+
+@router.get("/tribunal")
+async def tribunal(request: Request, filters: FiltersDep, partial: Partial = False) -> Response:
+    scope = await _scope_or_refusal(request, "tribunal")
+    if isinstance(scope, HTMLResponse):
+        return scope
+    async with request.app.state.database.session() as session:
+        page = await tribunal_page(session, scope, filters, danish_date())
+    return await _page(request, "tribunal", filters, partial, scope, page)
 
 
 @router.get("/operations")

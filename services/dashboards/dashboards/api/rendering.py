@@ -11,7 +11,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from dashboards.domain import charts
-from dashboards.domain.figures import PACKAGE_STATE_ORDER, danish_number
+from dashboards.domain.figures import (
+    DEADLINE_STATE_ORDER,
+    GRANT_STATUS_ORDER,
+    PACKAGE_STATE_ORDER,
+    danish_number,
+)
 from dashboards.services.reading import Page, Table
 
 TEMPLATES = Environment(
@@ -72,14 +77,101 @@ def chart_for(page: str, table: Table) -> Markup:
             {"Røde": [int(r[3]) for r in rows], "Gule": [int(r[4]) for r in rows]},
             colours=("#b8323c", "#e0b000"),
         )
+    elif page == "grants" and table.key == "frame":
+        svg = charts.stacked_bars(
+            f"chart-{table.key}",
+            table.caption,
+            [str(r[0]) for r in rows],
+            {
+                "Brugt": [_whole(r[2]) for r in rows],
+                "Reserveret": [_whole(r[3]) for r in rows],
+                "Tilbage": [_whole(r[4]) for r in rows],
+            },
+            colours=(charts.PALETTE[0], charts.PALETTE[1], "#c9d6e2"),
+        )
+    elif page == "grants" and table.key == "pipeline":
+        svg = charts.stacked_bars(
+            f"chart-{table.key}",
+            table.caption,
+            [str(r[0]) for r in rows],
+            {s.label: [int(r[1 + n]) for r in rows] for n, s in enumerate(GRANT_STATUS_ORDER)},
+        )
+    elif page == "allocation" and table.key == "offer_age":
+        svg = charts.stacked_bars(
+            f"chart-{table.key}",
+            table.caption,
+            [str(r[0]) for r in rows],
+            {
+                "Inden for svarfristen": [int(r[1]) - int(r[2]) for r in rows],
+                "Over svarfristen": [int(r[2]) for r in rows],
+            },
+            colours=(charts.PALETTE[0], "#b8323c"),
+        )
+    elif page == "allocation" and table.key == "offers":
+        svg = charts.stacked_bars(
+            f"chart-{table.key}",
+            table.caption,
+            [str(r[0]) for r in rows],
+            {
+                "Åbne": [int(r[1]) for r in rows],
+                "Bortfaldet": [int(r[3]) for r in rows],
+                "Accepteret": [int(r[5]) for r in rows],
+                "Afslået": [int(r[6]) for r in rows],
+            },
+        )
+    elif page == "allocation" and table.key == "subsidy_frames":
+        svg = charts.stacked_bars(
+            f"chart-{table.key}",
+            table.caption,
+            [str(r[0]) for r in rows],
+            {"Brugt": [int(r[2]) for r in rows], "Tilbage": [_whole(r[3]) for r in rows]},
+            colours=(charts.PALETTE[0], "#c9d6e2"),
+        )
+    elif page == "tribunal" and table.key == "open_cases":
+        svg = charts.stacked_bars(
+            f"chart-{table.key}",
+            table.caption,
+            [str(r[0]) for r in rows],
+            {s.label: [int(r[1 + n]) for r in rows] for n, s in enumerate(DEADLINE_STATE_ORDER)},
+            colours=("#b8323c", "#e0b000", charts.PALETTE[0], charts.PALETTE[5]),
+        )
+    elif page == "tribunal" and table.key == "decision_time":
+        svg = charts.horizontal_bars(
+            f"chart-{table.key}",
+            table.caption + " — median",
+            [str(r[0]) for r in rows],
+            [_whole(r[2]) for r in rows],
+            unit=" dage",
+        )
+    elif page == "operations" and table.key == "consumer_lag":
+        svg = charts.horizontal_bars(
+            f"chart-{table.key}",
+            table.caption,
+            [f"{r[0]} · {r[1]}" for r in rows],
+            [_whole(r[2]) for r in rows],
+        )
+    elif page == "operations" and table.key == "outbox":
+        svg = charts.horizontal_bars(
+            f"chart-{table.key}",
+            table.caption + " — ikke-udgivne",
+            [str(r[0]) for r in rows],
+            [_whole(r[2]) for r in rows],
+        )
     else:
         svg = charts.horizontal_bars(
             f"chart-{table.key}",
             table.caption,
             [str(r[0]) for r in rows],
-            [int(r[1]) for r in rows],
+            [_whole(r[1]) for r in rows],
         )
     return Markup(svg)  # noqa: S704 - built by dashboards.domain.charts, every text escaped
+
+
+def _whole(value: Any) -> int:
+    """A chart's whole number of a table's cell (none, text or below zero: 0)."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return 0
+    return max(int(Decimal(value).to_integral_value()), 0)
 
 
 def render(template: str, **context: Any) -> str:

@@ -82,6 +82,20 @@ class PackageRow(Base):
     statement_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     red_figures: Mapped[int | None] = mapped_column(Integer)
     yellow_figures: Mapped[int | None] = mapped_column(Integer)
+    editing_status: Mapped[str | None] = mapped_column(String(16))  # before sending
+    editing_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PackageDeadlineRow(Base):
+    """A home municipality's deadline for an organisation's package (governance.deadline.v1)."""
+
+    __tablename__ = "package_deadlines"
+
+    municipality_code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    governance_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class DepartmentColoursRow(Base):
@@ -106,3 +120,84 @@ class ModelRevisionRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision: Mapped[int] = mapped_column(BigInteger)
+
+
+class GrantCaseRow(Base):
+    """A § 91a grant case as the grants service's events told it (grants.*.v1)."""
+
+    __tablename__ = "grant_cases"
+
+    application_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(String(64), index=True)
+    organisation_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
+    municipality_code: Mapped[str] = mapped_column(String(3), index=True)
+    keys_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    year: Mapped[int | None] = mapped_column(Integer)
+    requested_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    prequalified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reserved_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    reserved_year: Mapped[int | None] = mapped_column(Integer)
+    rejected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    plan_approved_on: Mapped[date | None] = mapped_column(Date)
+    committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    committed_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    committed_year: Mapped[int | None] = mapped_column(Integer)
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OfferRow(Base):
+    """A municipal allocation offer (allocation.offer.v1): opened, answered or lapsed."""
+
+    __tablename__ = "offers"
+
+    offer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    offer_source: Mapped[str] = mapped_column(String(16))
+    organisation_id: Mapped[str] = mapped_column(String(64), index=True)
+    municipality_code: Mapped[str] = mapped_column(String(3), index=True)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answer_due: Mapped[date | None] = mapped_column(Date)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answer_status: Mapped[str | None] = mapped_column(String(16))
+    lapsed_on: Mapped[date | None] = mapped_column(Date)
+    rent_owed: Mapped[Decimal | None] = mapped_column(MONEY)
+
+
+class SubsidyRow(Base):
+    """A rent subsidy granted on a municipality's frame (allocation.subsidy.v1)."""
+
+    __tablename__ = "subsidies"
+
+    subsidy_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(String(3), index=True)
+    organisation_id: Mapped[str] = mapped_column(String(64), index=True)
+    frame_year: Mapped[int] = mapped_column(Integer)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SubsidyFrameRow(Base):
+    """A municipality's rent-subsidy frame for a year (dwellings), as the newest grant told it."""
+
+    __tablename__ = "subsidy_frames"
+
+    municipality_code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dwellings: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TribunalCaseRow(Base):
+    """A rent tribunal case (legal-cases.case.v1): filed, notified, decided."""
+
+    __tablename__ = "tribunal_cases"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tribunal_code: Mapped[str] = mapped_column(String(3), index=True)
+    filing_municipality_code: Mapped[str | None] = mapped_column(String(3))
+    category: Mapped[str] = mapped_column(String(64))
+    filed_on: Mapped[date | None] = mapped_column(Date)
+    notify_due: Mapped[date | None] = mapped_column(Date)
+    notified_on: Mapped[date | None] = mapped_column(Date)
+    reply_due: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)

@@ -120,6 +120,34 @@ def _package_fact(column: str, combine: str, cast: str) -> Any:
     )
 
 
+_PACKAGE_EDITING = text(
+    """
+    INSERT INTO packages AS held (package_id, organisation_id, governance_year,
+        home_municipality_code, editing_status, editing_at)
+    VALUES (:package_id, :organisation_id, :governance_year, :home_municipality_code,
+        :status, :at)
+    ON CONFLICT (package_id) DO UPDATE SET
+        editing_status = CASE WHEN held.editing_at IS NULL OR held.editing_at < EXCLUDED.editing_at
+            OR (held.editing_at = EXCLUDED.editing_at
+                AND held.editing_status < EXCLUDED.editing_status)
+            THEN EXCLUDED.editing_status ELSE held.editing_status END,
+        editing_at = GREATEST(held.editing_at, EXCLUDED.editing_at)
+    """
+)
+_PACKAGE_DEADLINE = text(
+    """
+    INSERT INTO package_deadlines AS held (municipality_code, organisation_id, governance_year,
+        deadline, set_at)
+    VALUES (:municipality_code, :organisation_id, :governance_year, :deadline, :set_at)
+    ON CONFLICT (municipality_code, organisation_id, governance_year) DO UPDATE SET
+        deadline = EXCLUDED.deadline, set_at = EXCLUDED.set_at
+    WHERE held.set_at < EXCLUDED.set_at
+        OR (held.set_at = EXCLUDED.set_at
+            AND held.deadline IS DISTINCT FROM EXCLUDED.deadline
+            AND (held.deadline IS NULL OR held.deadline < EXCLUDED.deadline))
+    """
+)
+
 _PACKAGE_RETURNED = _package_fact("returned_at", "GREATEST", "timestamptz")
 _PACKAGE_MEETING = _package_fact("meeting_held_on", "GREATEST", "date")
 _PACKAGE_STATEMENT = _package_fact("statement_at", "LEAST", "timestamptz")
@@ -162,6 +190,170 @@ _DEPARTMENT_COLOURS = text(
     """
 )
 
+
+# --- grants: a case's facts; the keys (organisations, municipality) of its newest event ------
+
+
+def _newest(column: str, moment: str) -> str:
+    """``column`` as the event with the latest ``moment`` told it."""
+    return (
+        f"{column} = CASE WHEN held.{moment} IS NULL OR held.{moment} < EXCLUDED.{moment} "
+        f"THEN EXCLUDED.{column} ELSE held.{column} END"
+    )
+
+
+def _earliest(column: str, moment: str) -> str:
+    """``column`` as the event with the earliest ``moment`` told it."""
+    return (
+        f"{column} = CASE WHEN held.{moment} IS NULL OR EXCLUDED.{moment} < held.{moment} "
+        f"THEN EXCLUDED.{column} ELSE held.{column} END"
+    )
+
+
+def _grant_fact(columns: Sequence[str], updates: Sequence[str]) -> Any:
+    keys = ("organisation_id", "organisation_ids", "municipality_code")
+    values = ", ".join(f":{c}" for c in columns)
+    return text(
+        f"""
+        INSERT INTO grant_cases AS held (application_id, organisation_id, organisation_ids,
+            municipality_code, keys_at{"".join(f", {c}" for c in columns)})
+        VALUES (:application_id, :organisation_id, CAST(:organisation_ids AS varchar(64)[]),
+            :municipality_code, :keys_at{", " + values if columns else ""})
+        ON CONFLICT (application_id) DO UPDATE SET
+            {", ".join(_newest(k, "keys_at") for k in keys)},
+            keys_at = GREATEST(held.keys_at, EXCLUDED.keys_at),
+            year = GREATEST(held.year, EXCLUDED.year)
+            {"".join(f", {u}" for u in updates)}
+        """  # noqa: S608 - column names are this module's constants
+    )
+
+
+_GRANT_SUBMITTED = _grant_fact(
+    ("year", "requested_amount", "submitted_at"),
+    (
+        _earliest("requested_amount", "submitted_at"),
+        "submitted_at = LEAST(held.submitted_at, EXCLUDED.submitted_at)",
+    ),
+)
+_GRANT_PREQUALIFIED = _grant_fact(
+    ("year", "prequalified_at", "reserved_amount", "reserved_year"),
+    (
+        _newest("reserved_amount", "prequalified_at"),
+        _newest("reserved_year", "prequalified_at"),
+        "prequalified_at = GREATEST(held.prequalified_at, EXCLUDED.prequalified_at)",
+    ),
+)
+_GRANT_REJECTED = _grant_fact(
+    ("rejected_at",), ("rejected_at = GREATEST(held.rejected_at, EXCLUDED.rejected_at)",)
+)
+_GRANT_PLAN_APPROVED = _grant_fact(
+    ("plan_approved_on",),
+    ("plan_approved_on = GREATEST(held.plan_approved_on, EXCLUDED.plan_approved_on)",),
+)
+_GRANT_COMMITTED = _grant_fact(
+    ("year", "committed_at", "committed_amount", "committed_year"),
+    (
+        _newest("committed_amount", "committed_at"),
+        _newest("committed_year", "committed_at"),
+        "committed_at = GREATEST(held.committed_at, EXCLUDED.committed_at)",
+    ),
+)
+_GRANT_STOPPED = _grant_fact(
+    ("stopped_at",), ("stopped_at = GREATEST(held.stopped_at, EXCLUDED.stopped_at)",)
+)
+_GRANT_RESUMED = _grant_fact(
+    ("resumed_at",), ("resumed_at = GREATEST(held.resumed_at, EXCLUDED.resumed_at)",)
+)
+
+# --- allocation: offers, subsidies and the frames they use --------------------------------------
+
+
+def _offer_fact(columns: Sequence[str], updates: Sequence[str]) -> Any:
+    return text(
+        f"""
+        INSERT INTO offers AS held (offer_id, offer_source, organisation_id, municipality_code,
+            answer_due{"".join(f", {c}" for c in columns)})
+        VALUES (:offer_id, :offer_source, :organisation_id, :municipality_code,
+            :answer_due{"".join(f", :{c}" for c in columns)})
+        ON CONFLICT (offer_id) DO UPDATE SET
+            answer_due = GREATEST(held.answer_due, EXCLUDED.answer_due)
+            {"".join(f", {u}" for u in updates)}
+        """  # noqa: S608 - column names are this module's constants
+    )
+
+
+_OFFER_OPENED = _offer_fact(
+    ("opened_at",), ("opened_at = LEAST(held.opened_at, EXCLUDED.opened_at)",)
+)
+_OFFER_ANSWERED = _offer_fact(
+    ("answered_at", "answer_status"),
+    (
+        _newest("answer_status", "answered_at"),
+        "answered_at = GREATEST(held.answered_at, EXCLUDED.answered_at)",
+    ),
+)
+_OFFER_LAPSED = _offer_fact(
+    ("lapsed_on", "rent_owed"),
+    (
+        "lapsed_on = LEAST(held.lapsed_on, EXCLUDED.lapsed_on)",
+        "rent_owed = GREATEST(held.rent_owed, EXCLUDED.rent_owed)",
+    ),
+)
+_OFFER_DUE = _offer_fact((), ())
+
+_SUBSIDY = text(
+    """
+    INSERT INTO subsidies (subsidy_id, municipality_code, organisation_id, frame_year,
+        granted_at)
+    VALUES (:subsidy_id, :municipality_code, :organisation_id, :frame_year, :granted_at)
+    ON CONFLICT (subsidy_id) DO NOTHING
+    """
+)
+_SUBSIDY_FRAME = text(
+    """
+    INSERT INTO subsidy_frames AS held (municipality_code, year, dwellings, as_of)
+    VALUES (:municipality_code, :year, :dwellings, :as_of)
+    ON CONFLICT (municipality_code, year) DO UPDATE SET
+        dwellings = EXCLUDED.dwellings, as_of = EXCLUDED.as_of
+    WHERE held.as_of < EXCLUDED.as_of
+        OR (held.as_of = EXCLUDED.as_of AND held.dwellings < EXCLUDED.dwellings)
+    """
+)
+
+# --- legal-cases: a tribunal case's deadlines and decision --------------------------------------
+
+
+def _tribunal_fact(columns: Sequence[str], combine: str) -> Any:
+    return text(
+        f"""
+        INSERT INTO tribunal_cases AS held (case_id, tribunal_code, filing_municipality_code,
+            category{"".join(f", {c}" for c in columns)})
+        VALUES (:case_id, :tribunal_code, :filing_municipality_code,
+            :category{"".join(f", :{c}" for c in columns)})
+        ON CONFLICT (case_id) DO UPDATE SET
+            filing_municipality_code = GREATEST(held.filing_municipality_code,
+                EXCLUDED.filing_municipality_code)
+            {"".join(f", {c} = {combine}(held.{c}, EXCLUDED.{c})" for c in columns)}
+        """  # noqa: S608 - column names are this module's constants
+    )
+
+
+_CASE_FILED = text(
+    """
+    INSERT INTO tribunal_cases AS held (case_id, tribunal_code, filing_municipality_code,
+        category, filed_on, notify_due)
+    VALUES (:case_id, :tribunal_code, :filing_municipality_code, :category, :filed_on,
+        :notify_due)
+    ON CONFLICT (case_id) DO UPDATE SET
+        filing_municipality_code = GREATEST(held.filing_municipality_code,
+            EXCLUDED.filing_municipality_code),
+        filed_on = LEAST(held.filed_on, EXCLUDED.filed_on),
+        notify_due = GREATEST(held.notify_due, EXCLUDED.notify_due)
+    """
+)
+_CASE_NOTIFIED = _tribunal_fact(("notified_on", "reply_due"), "GREATEST")
+_CASE_DECIDED = _tribunal_fact(("decided_on",), "GREATEST")
+
 Rows = Sequence[Mapping[str, Any]]
 
 # Every statement is commutative (newest wins, earliest/latest times), so a batch's rows are
@@ -175,7 +367,25 @@ STATEMENTS: Final[Mapping[str, Any]] = {
     "package_returned": _PACKAGE_RETURNED,
     "meeting_held": _PACKAGE_MEETING,
     "statement_submitted": _PACKAGE_STATEMENT,
+    "package_editing": _PACKAGE_EDITING,
+    "package_deadline": _PACKAGE_DEADLINE,
     "department_colours": _DEPARTMENT_COLOURS,
+    "grant_submitted": _GRANT_SUBMITTED,
+    "grant_prequalified": _GRANT_PREQUALIFIED,
+    "grant_rejected": _GRANT_REJECTED,
+    "grant_plan_approved": _GRANT_PLAN_APPROVED,
+    "grant_committed": _GRANT_COMMITTED,
+    "grant_stopped": _GRANT_STOPPED,
+    "grant_resumed": _GRANT_RESUMED,
+    "offer_opened": _OFFER_OPENED,
+    "offer_answered": _OFFER_ANSWERED,
+    "offer_lapsed": _OFFER_LAPSED,
+    "offer_due": _OFFER_DUE,
+    "subsidy": _SUBSIDY,
+    "subsidy_frame": _SUBSIDY_FRAME,
+    "case_filed": _CASE_FILED,
+    "case_notified": _CASE_NOTIFIED,
+    "case_decided": _CASE_DECIDED,
 }
 
 

@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Integer,
+    String,
     and_,
     cast,
     func,
@@ -20,10 +23,21 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dashboards.db.models import DepartmentColoursRow, DwellingRow, LeaseRow, PackageRow
+from dashboards.db.models import (
+    DepartmentColoursRow,
+    DwellingRow,
+    GrantCaseRow,
+    LeaseRow,
+    OfferRow,
+    PackageDeadlineRow,
+    PackageRow,
+    SubsidyFrameRow,
+    SubsidyRow,
+    TribunalCaseRow,
+)
 
 DANISH_ZONE = "Europe/Copenhagen"
 
@@ -47,6 +61,23 @@ class Where:
             condition = condition & (municipality_column == self.municipality)
         if self.organisation is not None:
             condition = condition & (organisation_column == self.organisation)
+        return condition
+
+    def on_any(self, organisations_column: Any, municipality_column: Any) -> ColumnElement[bool]:
+        """Rows naming several organisations (an array): visible if any is the caller's."""
+        condition: ColumnElement[bool] = true()
+        if self.organisation_ids is not None:
+            condition = condition & organisations_column.overlap(
+                cast(array(sorted(self.organisation_ids)), ARRAY(String(64)))
+            )
+        if self.scope_municipality is not None:
+            condition = condition & (municipality_column == self.scope_municipality)
+        if self.municipality is not None:
+            condition = condition & (municipality_column == self.municipality)
+        if self.organisation is not None:
+            condition = condition & organisations_column.contains(
+                cast(array([self.organisation]), ARRAY(String(64)))
+            )
         return condition
 
     def on_packages(self) -> ColumnElement[bool]:
@@ -152,10 +183,22 @@ class PackageFacts:
     statement_at: datetime | None
     red_figures: int | None
     yellow_figures: int | None
+    editing_status: str | None
+    editing_at: datetime | None
+    deadline: date | None
 
 
 async def packages(session: AsyncSession, where: Where, year: int) -> list[PackageFacts]:
-    p = PackageRow
+    p, d = PackageRow, PackageDeadlineRow
+    deadline = (
+        select(d.deadline)
+        .where(
+            d.municipality_code == p.home_municipality_code,
+            d.organisation_id == p.organisation_id,
+            d.governance_year == p.governance_year,
+        )
+        .scalar_subquery()
+    )
     rows = await session.execute(
         select(
             p.package_id,
@@ -167,11 +210,14 @@ async def packages(session: AsyncSession, where: Where, year: int) -> list[Packa
             p.statement_at,
             p.red_figures,
             p.yellow_figures,
+            p.editing_status,
+            p.editing_at,
+            deadline,
         )
         .where(where.on_packages(), p.governance_year == year)
         .order_by(p.home_municipality_code, p.organisation_id, p.package_id)
     )
-    return [PackageFacts(*row) for row in rows]
+    return [PackageFacts(*tuple(row)) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +264,190 @@ async def municipalities(session: AsyncSession, where: Where) -> list[str]:
         .order_by(LeaseRow.municipality_code)
     )
     return [str(code) for code in rows.scalars()]
+
+
+# --- grants ----------------------------------------------------------------------------------
+
+
+async def frame_use(session: AsyncSession, where: Where) -> dict[int, tuple[Decimal, Decimal]]:
+    """Per frame year: (committed — used, reserved by prequalified cases not yet committed)."""
+    g = GrantCaseRow
+    visible = where.on_any(g.organisation_ids, g.municipality_code)
+    out: dict[int, tuple[Decimal, Decimal]] = {}
+    used = await session.execute(
+        select(g.committed_year, func.sum(g.committed_amount))
+        .where(visible, g.committed_at.is_not(None), g.committed_year.is_not(None))
+        .group_by(g.committed_year)
+    )
+    for year, amount in used:
+        out[int(year or 0)] = (Decimal(amount or 0), Decimal(0))
+    reserved_year = func.coalesce(g.reserved_year, g.year)
+    reserved = await session.execute(
+        select(reserved_year, func.sum(g.reserved_amount))
+        .where(
+            visible,
+            g.prequalified_at.is_not(None),
+            g.committed_at.is_(None),
+            reserved_year.is_not(None),
+        )
+        .group_by(reserved_year)
+    )
+    for year, amount in reserved:
+        out[int(year)] = (out.get(int(year), (Decimal(0), Decimal(0)))[0], Decimal(amount or 0))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class GrantCaseFacts:
+    municipality_code: str
+    submitted: bool
+    rejected: bool
+    prequalified: bool
+    plan_approved: bool
+    committed: bool
+    stopped_at: datetime | None
+    resumed_at: datetime | None
+
+
+async def grant_cases(session: AsyncSession, where: Where, year: int) -> list[GrantCaseFacts]:
+    """The cases of ``year`` (the application's frame year)."""
+    g = GrantCaseRow
+    rows = await session.execute(
+        select(
+            g.municipality_code,
+            g.submitted_at.is_not(None),
+            g.rejected_at.is_not(None),
+            g.prequalified_at.is_not(None),
+            g.plan_approved_on.is_not(None),
+            g.committed_at.is_not(None),
+            g.stopped_at,
+            g.resumed_at,
+        ).where(where.on_any(g.organisation_ids, g.municipality_code), g.year == year)
+    )
+    return [GrantCaseFacts(*row) for row in rows]
+
+
+# --- allocation ------------------------------------------------------------------------------
+
+
+async def open_offers(
+    session: AsyncSession, where: Where
+) -> list[tuple[str, datetime, date | None]]:
+    """(municipality, opened at, answer due) of the offers neither answered nor lapsed."""
+    o = OfferRow
+    rows = await session.execute(
+        select(o.municipality_code, o.opened_at, o.answer_due).where(
+            where.on(o.organisation_id, o.municipality_code),
+            o.opened_at.is_not(None),
+            o.answered_at.is_(None),
+            o.lapsed_on.is_(None),
+        )
+    )
+    return [(str(m), opened, due) for m, opened, due in rows if opened is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class OfferOutcomes:
+    lapsed: int
+    rent_owed: Decimal
+    accepted: int
+    declined: int
+
+
+async def offer_outcomes(
+    session: AsyncSession, where: Where, year: int
+) -> dict[str, OfferOutcomes]:
+    """Per municipality: offers lapsed in ``year`` (and the rent owed for them), answered in
+    ``year`` accepted or declined."""
+    o = OfferRow
+    lapsed_year = func.extract("year", o.lapsed_on)
+    answered_year = func.extract("year", func.timezone(DANISH_ZONE, o.answered_at))
+    rows = await session.execute(
+        select(
+            o.municipality_code,
+            func.count().filter(lapsed_year == year),
+            func.coalesce(func.sum(o.rent_owed).filter(lapsed_year == year), 0),
+            func.count().filter(answered_year == year, o.answer_status == "accepted"),
+            func.count().filter(answered_year == year, o.answer_status != "accepted"),
+        )
+        .where(where.on(o.organisation_id, o.municipality_code))
+        .group_by(o.municipality_code)
+    )
+    return {
+        str(m): OfferOutcomes(int(lapsed), Decimal(owed or 0), int(accepted), int(declined))
+        for m, lapsed, owed, accepted, declined in rows
+    }
+
+
+async def subsidy_frames(
+    session: AsyncSession, where: Where, year: int, *, with_frames: bool
+) -> dict[str, tuple[int | None, int]]:
+    """Per municipality: (its frame of dwellings for ``year`` — when ``with_frames`` and an
+    event told it —, subsidies granted on it)."""
+    s = SubsidyRow
+    used = await session.execute(
+        select(s.municipality_code, func.count())
+        .where(where.on(s.organisation_id, s.municipality_code), s.frame_year == year)
+        .group_by(s.municipality_code)
+    )
+    out: dict[str, tuple[int | None, int]] = {str(m): (None, int(n)) for m, n in used}
+    if with_frames:
+        f = SubsidyFrameRow
+        frames = await session.execute(
+            select(f.municipality_code, f.dwellings).where(
+                where.on(literal(None), f.municipality_code), f.year == year
+            )
+        )
+        for m, dwellings in frames:
+            out[str(m)] = (int(dwellings), out.get(str(m), (None, 0))[1])
+    return out
+
+
+# --- tribunal --------------------------------------------------------------------------------
+
+
+async def open_tribunal_cases(
+    session: AsyncSession, visible: ColumnElement[bool]
+) -> list[tuple[str, date | None, date | None, date | None]]:
+    """(tribunal, notify due, notified on, reply due) of the cases filed and not decided."""
+    t = TribunalCaseRow
+    rows = await session.execute(
+        select(t.tribunal_code, t.notify_due, t.notified_on, t.reply_due).where(
+            visible, t.filed_on.is_not(None), t.decided_on.is_(None)
+        )
+    )
+    return [(str(code), a, b, c) for code, a, b, c in rows]
+
+
+async def decision_times(
+    session: AsyncSession, visible: ColumnElement[bool], year: int
+) -> dict[str, tuple[int, Decimal, Decimal]]:
+    """Per tribunal, of the cases decided in ``year``: (how many, median and 90th percentile of
+    the days from filing to decision)."""
+    t = TribunalCaseRow
+    days = cast(t.decided_on - t.filed_on, Integer)
+    rows = await session.execute(
+        select(
+            t.tribunal_code,
+            func.count(),
+            func.percentile_cont(0.5).within_group(days),
+            func.percentile_cont(0.9).within_group(days),
+        )
+        .where(
+            visible,
+            t.filed_on.is_not(None),
+            t.decided_on.between(date(year, 1, 1), date(year, 12, 31)),
+        )
+        .group_by(t.tribunal_code)
+    )
+    return {
+        str(code): (
+            int(n),
+            Decimal(str(median)).quantize(Decimal("0.1")),
+            Decimal(str(p90)).quantize(Decimal("0.1")),
+        )
+        for code, n, median, p90 in rows
+    }
 
 
 async def revision(session: AsyncSession) -> int:

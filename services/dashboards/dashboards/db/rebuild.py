@@ -9,7 +9,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dashboards.db.projection import bump_revision
 
-READ_MODEL_TABLES: Final = ("leases", "dwellings", "packages", "department_colours")
+READ_MODEL_TABLES: Final = (
+    "leases",
+    "dwellings",
+    "packages",
+    "department_colours",
+    "grant_cases",
+    "offers",
+    "subsidies",
+    "subsidy_frames",
+    "tribunal_cases",
+    "package_deadlines",
+)
 """Everything derived from events; ``model_revision`` keeps counting (pages resync)."""
 
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from html import escape
 from typing import Final
 
-PALETTE: Final = ("#1f5f8b", "#d9822b", "#3c8d5a", "#b8323c", "#6b4c9a", "#7a7a7a")
+PALETTE: Final = ("#1f5f8b", "#d9822b", "#3c8d5a", "#b8323c", "#6b4c9a", "#7a7a7a", "#2a9d8f")
 WIDTH: Final = 640
 BAR_HEIGHT: Final = 22
 LABEL_WIDTH: Final = 210
+LEGEND_STEP: Final = 155
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +121,18 @@ def stacked_bars(
     totals = [sum(stacks[name][n] for name in names) for n in range(len(labels))]
     scale = (WIDTH - LABEL_WIDTH - 50) / _nice_max(max([*totals, 0]))
     parts = []
+    per_row = (WIDTH - 10) // LEGEND_STEP
     for k, name in enumerate(names):
-        legend = 10 + k * 155
+        legend = 10 + (k % per_row) * LEGEND_STEP
+        top = 4 + (k // per_row) * 16
         parts.append(
-            f'<rect x="{legend}" y="4" width="12" height="12" fill="{colours[k % len(colours)]}"/>'
-            f'<text x="{legend + 16}" y="14" font-size="11">{escape(name)}</text>'
+            f'<rect x="{legend}" y="{top}" width="12" height="12" '
+            f'fill="{colours[k % len(colours)]}"/>'
+            f'<text x="{legend + 16}" y="{top + 10}" font-size="11">{escape(name)}</text>'
         )
+    first = 12 + 16 * max((len(names) + per_row - 1) // per_row, 1)
     for n, label in enumerate(labels):
-        y = 28 + n * (BAR_HEIGHT + 6)
+        y = first + n * (BAR_HEIGHT + 6)
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end" font-size="13">'
             f"{escape(label)}</text>"
@@ -144,7 +149,7 @@ def stacked_bars(
                 )
             x += width
         parts.append(f'<text x="{x + 6:.1f}" y="{y + 15}" font-size="13">{totals[n]}</text>')
-    height = 36 + len(labels) * (BAR_HEIGHT + 6)
+    height = first + 8 + len(labels) * (BAR_HEIGHT + 6)
     desc = "; ".join(
         f"{label}: " + ", ".join(f"{name} {stacks[name][n]}" for name in names)
         for n, label in enumerate(labels)

@@ -42,10 +42,12 @@ def rent_band(monthly_rent: Decimal) -> int:
 
 
 class PackageState(StrEnum):
-    """Where a sent documentation package stands, as its events tell it. The statuses before
-    sending (Klar til udarbejdelse, Under udarbejdelse, Helt udfyldt) are not published as
-    events; a package sent back is under preparation again."""
+    """Where a documentation package stands, as its events tell it: its status before sending
+    (``governance.package.status_changed``), then sent, sent back, meeting, statement."""
 
+    READY = "ready"
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
     RETURNED = "returned"
     SENT = "sent"
     MEETING_HELD = "meeting_held"
@@ -55,19 +57,26 @@ class PackageState(StrEnum):
     def label(self) -> str:
         return PACKAGE_STATE_LABELS[self]
 
+    @property
+    def delivered(self) -> bool:
+        """Sent to the municipalities (and not sent back since)."""
+        return self in (
+            PackageState.SENT,
+            PackageState.MEETING_HELD,
+            PackageState.STATEMENT_SUBMITTED,
+        )
+
 
 PACKAGE_STATE_LABELS: Final[Mapping[PackageState, str]] = {
+    PackageState.READY: "Klar til udarbejdelse",
+    PackageState.IN_PROGRESS: "Under udarbejdelse",
+    PackageState.COMPLETE: "Helt udfyldt",
     PackageState.RETURNED: "Sendt tilbage (under udarbejdelse)",
     PackageState.SENT: "Fremsendt",
     PackageState.MEETING_HELD: "Møde afholdt",
     PackageState.STATEMENT_SUBMITTED: "Redegørelse afgivet",
 }
-PACKAGE_STATE_ORDER: Final = (
-    PackageState.RETURNED,
-    PackageState.SENT,
-    PackageState.MEETING_HELD,
-    PackageState.STATEMENT_SUBMITTED,
-)
+PACKAGE_STATE_ORDER: Final = tuple(PackageState)
 
 
 def package_state(
@@ -76,18 +85,24 @@ def package_state(
     returned_at: datetime | None,
     meeting_held_on: date | None,
     statement_at: datetime | None,
+    editing_status: str | None = None,
+    editing_at: datetime | None = None,
 ) -> PackageState | None:
     """The state the package's events add up to, whatever order they arrived in; ``None`` for a
-    package of which only a supplementary fact is known."""
+    package of which only a supplementary fact is known. A package sent back shows the status
+    its editing reached after the return, if any."""
     if statement_at is not None:
         return PackageState.STATEMENT_SUBMITTED
     if meeting_held_on is not None:
         return PackageState.MEETING_HELD
     if sent_at is not None and (returned_at is None or returned_at < sent_at):
         return PackageState.SENT
+    editing = PackageState(editing_status) if editing_status else None
     if returned_at is not None:
+        if editing is not None and editing_at is not None and editing_at > returned_at:
+            return editing
         return PackageState.RETURNED
-    return None
+    return editing
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +146,135 @@ def danish_number(value: int | Decimal | None, decimals: int = 0) -> str:
         return "–"
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "§").replace(".", ",").replace("§", ".")
+
+
+# --- grants ----------------------------------------------------------------------------------
+
+GRANTS_FRAME: Final = Decimal("380000000.00")
+GRANTS_FRAME_YEARS: Final = range(2019, 2027)
+"""The § 91a frame: 380 mDKK a year in 2019–2026 (lov nr. 1561 af 18. december 2018). The
+statute sets it, no event carries it; the grants service seeds the same figure."""
+
+
+class GrantStatus(StrEnum):
+    """Where a grant case stands, as its events tell it (the statuses without an event —
+    under assessment, plan sent — count with the one before them)."""
+
+    SUBMITTED = "submitted"
+    REJECTED = "rejected"
+    PREQUALIFIED = "prequalified"
+    PLAN_APPROVED = "plan_approved"
+    COMMITTED = "committed"
+
+    @property
+    def label(self) -> str:
+        return GRANT_STATUS_LABELS[self]
+
+
+GRANT_STATUS_LABELS: Final[Mapping[GrantStatus, str]] = {
+    GrantStatus.SUBMITTED: "Fremsendt / under behandling",
+    GrantStatus.REJECTED: "Afslag",
+    GrantStatus.PREQUALIFIED: "Prækvalificeret",
+    GrantStatus.PLAN_APPROVED: "Helhedsplan godkendt",
+    GrantStatus.COMMITTED: "Tilsagn givet",
+}
+GRANT_STATUS_ORDER: Final = tuple(GrantStatus)
+
+
+def grant_status(
+    *,
+    submitted: bool,
+    rejected: bool,
+    prequalified: bool,
+    plan_approved: bool,
+    committed: bool,
+) -> GrantStatus | None:
+    """The status a case's facts add up to, whatever order they came in."""
+    if committed:
+        return GrantStatus.COMMITTED
+    if plan_approved:
+        return GrantStatus.PLAN_APPROVED
+    if prequalified:
+        return GrantStatus.PREQUALIFIED
+    if rejected:
+        return GrantStatus.REJECTED
+    if submitted:
+        return GrantStatus.SUBMITTED
+    return None
+
+
+def payments_stopped(stopped_at: datetime | None, resumed_at: datetime | None) -> bool:
+    return stopped_at is not None and (resumed_at is None or resumed_at < stopped_at)
+
+
+def million(amount: Decimal | None) -> Decimal | None:
+    """DKK as mio. kr. with one decimal."""
+    if amount is None:
+        return None
+    return (amount / Decimal(1_000_000)).quantize(Decimal("0.1"))
+
+
+# --- allocation ------------------------------------------------------------------------------
+
+OFFER_AGE_BANDS: Final = ((0, 2), (3, 5), (6, 7), (8, None))
+"""Open offers' age in Danish working days since they were opened; the answer is due within 7
+working days (the offer's own ``answer_due`` says whether it is overdue)."""
+
+
+def offer_age_band(age: int) -> int:
+    """The band (index into :data:`OFFER_AGE_BANDS`) of an age in working days."""
+    for n, (low, high) in enumerate(OFFER_AGE_BANDS):
+        if age >= low and (high is None or age <= high):
+            return n
+    return 0  # opened "after" today (a clock ahead): the youngest band
+
+
+def offer_age_label(band: int) -> str:
+    low, high = OFFER_AGE_BANDS[band]
+    if high is None:
+        return f"{low} arbejdsdage eller mere"
+    return f"{low}–{high} arbejdsdage"
+
+
+# --- tribunal --------------------------------------------------------------------------------
+
+
+class DeadlineState(StrEnum):
+    OVERDUE = "overdue"
+    DUE_THIS_WEEK = "due_this_week"
+    LATER = "later"
+    UNKNOWN = "unknown"
+
+    @property
+    def label(self) -> str:
+        return DEADLINE_STATE_LABELS[self]
+
+
+DEADLINE_STATE_LABELS: Final[Mapping[DeadlineState, str]] = {
+    DeadlineState.OVERDUE: "Overskredet",
+    DeadlineState.DUE_THIS_WEEK: "Frist denne uge",
+    DeadlineState.LATER: "Senere frist",
+    DeadlineState.UNKNOWN: "Frist ukendt",
+}
+DEADLINE_STATE_ORDER: Final = tuple(DeadlineState)
+
+
+def case_deadline(
+    *, notify_due: date | None, notified_on: date | None, reply_due: date | None
+) -> date | None:
+    """An open case's current deadline: the counterpart's reply once notified (§ 82(3)),
+    before that the tribunal's own deadline to notify the counterpart."""
+    if notified_on is not None or reply_due is not None:
+        return reply_due
+    return notify_due
+
+
+def deadline_state(due: date | None, today: date) -> DeadlineState:
+    """Overdue before today; due this week up to Sunday of today's week; later after."""
+    if due is None:
+        return DeadlineState.UNKNOWN
+    if due < today:
+        return DeadlineState.OVERDUE
+    if due <= today + timedelta(days=6 - today.weekday()):
+        return DeadlineState.DUE_THIS_WEEK
+    return DeadlineState.LATER

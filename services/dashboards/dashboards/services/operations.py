@@ -8,12 +8,15 @@ backbone itself, so they are read when the page is drawn."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Final
 
 import httpx
 import structlog
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 
@@ -29,6 +32,7 @@ METRICS: Mapping[str, str] = {
     "dead_letters_open": "dead_letters",
 }
 TIMEOUT = 3.0
+GROUP_READS = 16  # consumer groups' offsets read at once
 
 
 def parse_metrics(body: str) -> dict[str, Decimal]:
@@ -76,28 +80,132 @@ async def service_backlogs(
     return rows
 
 
-async def consumer_lag(bootstrap: str) -> list[tuple[str, str, int]]:
-    """(consumer group, topic, messages not yet consumed) for every group on the broker."""
+@dataclass(frozen=True, slots=True)
+class Backbone:
+    """One reading of the broker: per (consumer group, topic) the committed offsets and the
+    lag, per topic the end offsets (all partitions summed)."""
+
+    committed: Mapping[tuple[str, str], int]
+    lag: Mapping[tuple[str, str], int]
+    ends: Mapping[str, int]
+
+
+async def read_backbone(bootstrap: str) -> Backbone:
+    """Every consumer group's committed offsets against the topics' end offsets."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await admin.start()
     await consumer.start()
     try:
         groups = sorted(str(g[0]) for g in await admin.list_consumer_groups())
-        committed = {g: await admin.list_consumer_group_offsets(g) for g in groups}
-        partitions = {tp for offsets in committed.values() for tp in offsets}
-        ends = await consumer.end_offsets(list(partitions)) if partitions else {}
-        rows: dict[tuple[str, str], int] = {}
+        slots = asyncio.Semaphore(GROUP_READS)
+
+        async def offsets_of(group: str) -> Any:
+            async with slots:
+                return await admin.list_consumer_group_offsets(group)
+
+        # one request per group, several at once (a shared broker has many groups)
+        read = await asyncio.gather(*(offsets_of(g) for g in groups))
+        committed = dict(zip(groups, read, strict=True))
+        existing = await consumer.topics()  # a group may keep offsets of a deleted topic
+        by_topic: dict[str, list[TopicPartition]] = {}
+        for offsets in committed.values():
+            for tp in offsets:
+                if tp.topic in existing and tp not in by_topic.get(tp.topic, []):
+                    by_topic.setdefault(tp.topic, []).append(tp)
+
+        async def ends_of(partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+            async with slots:
+                found: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
+                return found
+
+        # one request per topic, several at once (one request for all took a second per
+        # ten topics on a broker with many)
+        ends: dict[TopicPartition, int] = {}
+        for found in await asyncio.gather(*(ends_of(p) for p in by_topic.values())):
+            ends.update(found)
+        lag: dict[tuple[str, str], int] = {}
+        done: dict[tuple[str, str], int] = {}
         for group, offsets in committed.items():
             for tp, meta in offsets.items():
                 if tp.topic.startswith("__"):
                     continue
-                lag = max(ends.get(tp, 0) - max(meta.offset, 0), 0)
-                rows[(group, tp.topic)] = rows.get((group, tp.topic), 0) + lag
-        return [(g, t, n) for (g, t), n in sorted(rows.items())]
+                key = (group, tp.topic)
+                lag[key] = lag.get(key, 0) + max(ends.get(tp, 0) - max(meta.offset, 0), 0)
+                done[key] = done.get(key, 0) + max(meta.offset, 0)
+        produced: dict[str, int] = {}
+        for tp, end in ends.items():
+            if not tp.topic.startswith("__"):
+                produced[tp.topic] = produced.get(tp.topic, 0) + end
+        return Backbone(done, lag, produced)
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def consumer_lag(bootstrap: str) -> list[tuple[str, str, int]]:
+    """(consumer group, topic, messages not yet consumed) for every group on the broker."""
+    backbone = await read_backbone(bootstrap)
+    return [(g, t, n) for (g, t), n in sorted(backbone.lag.items())]
+
+
+RATE_WINDOW_SECONDS: Final = 1.0
+"""A first reading (or one after :data:`STALE_SECONDS`) is followed by a second this much
+later, so the page always shows a rate."""
+STALE_SECONDS: Final = 300.0
+
+
+def per_second(before: int | None, after: int, seconds: float) -> Decimal | None:
+    """Events per second between two readings of a counter (``None`` without a first)."""
+    if before is None or seconds <= 0:
+        return None
+    return (Decimal(max(after - before, 0)) / Decimal(str(seconds))).quantize(Decimal("0.1"))
+
+
+@dataclass
+class RateMeter:
+    """Event rates from two readings of the broker: consumed per (group, topic) — the committed
+    offsets' growth — and published per topic — the end offsets' growth. The web process
+    keeps the last reading; the next page view measures against it."""
+
+    clock: Callable[[], float] = time.monotonic
+    last: Backbone | None = None
+    last_at: float = 0.0
+
+    def stale(self) -> bool:
+        return self.last is None or self.clock() - self.last_at > STALE_SECONDS
+
+    def measure(
+        self, backbone: Backbone
+    ) -> tuple[dict[tuple[str, str], Decimal | None], dict[str, Decimal | None]]:
+        now = self.clock()
+        before, seconds = self.last, now - self.last_at
+        consumed = {
+            key: per_second(before.committed.get(key) if before else None, value, seconds)
+            for key, value in backbone.committed.items()
+        }
+        published = {
+            topic: per_second(before.ends.get(topic) if before else None, value, seconds)
+            for topic, value in backbone.ends.items()
+        }
+        self.last, self.last_at = backbone, now
+        return consumed, published
+
+
+METER = RateMeter()
+
+
+async def measured_backbone(
+    bootstrap: str, meter: RateMeter
+) -> tuple[Backbone, dict[tuple[str, str], Decimal | None], dict[str, Decimal | None]]:
+    """A reading of the broker with the rates since the meter's last (a fresh meter reads
+    twice, :data:`RATE_WINDOW_SECONDS` apart)."""
+    if meter.stale():
+        meter.measure(await read_backbone(bootstrap))
+        await asyncio.sleep(RATE_WINDOW_SECONDS)
+    backbone = await read_backbone(bootstrap)
+    consumed, published = meter.measure(backbone)
+    return backbone, consumed, published
 
 
 async def own_dead_letters(database: Database) -> int:
@@ -110,23 +218,37 @@ async def own_dead_letters(database: Database) -> int:
     return int(value or 0)
 
 
-async def operations_page(database: Database, settings: DashboardsSettings) -> Page:
+async def operations_page(
+    database: Database, settings: DashboardsSettings, meter: RateMeter = METER
+) -> Page:
     page = Page()
+    lag_rows: list[tuple[object, ...]] = []
+    topic_rows: list[tuple[object, ...]] = []
     if settings.kafka_bootstrap_servers:
         try:
-            lag = await asyncio.wait_for(consumer_lag(settings.kafka_bootstrap_servers), timeout=10)
-            lag_rows: list[tuple[object, ...]] = list(lag)
+            backbone, consumed, published = await asyncio.wait_for(
+                measured_backbone(settings.kafka_bootstrap_servers, meter), timeout=15
+            )
+            lag_rows = [
+                (group, topic, lag, consumed.get((group, topic)))
+                for (group, topic), lag in sorted(backbone.lag.items())
+            ]
+            topic_rows = [(topic, rate) for topic, rate in sorted(published.items())]
         except Exception as exc:  # the page reports an unreachable broker, it does not fail
             log.warning("dashboards.consumer_lag_unavailable", error=repr(exc))
-            lag_rows = [("Kafka svarer ikke", str(type(exc).__name__), 0)]
-    else:
-        lag_rows = []
+            lag_rows = [("Kafka svarer ikke", str(type(exc).__name__), 0, None)]
+    without_kafka = "" if settings.kafka_bootstrap_servers else " — indlejret kørsel uden Kafka"
     page.tables["consumer_lag"] = Table(
         "consumer_lag",
-        "Forbrugerforsinkelse pr. forbrugergruppe og emne (hændelser endnu ikke behandlet)"
-        + ("" if settings.kafka_bootstrap_servers else " — indlejret kørsel uden Kafka"),
-        ("Forbrugergruppe", "Emne", "Forsinkelse (hændelser)"),
+        "Forbrugerforsinkelse og hastighed pr. forbrugergruppe og emne" + without_kafka,
+        ("Forbrugergruppe", "Emne", "Forsinkelse (hændelser)", "Behandlet pr. sek."),
         lag_rows,
+    )
+    page.tables["topic_rate"] = Table(
+        "topic_rate",
+        "Udgivne hændelser pr. sekund pr. emne" + without_kafka,
+        ("Emne", "Udgivet pr. sek."),
+        topic_rows,
     )
     backlogs = await service_backlogs(settings)
     page.tables["outbox"] = Table(
@@ -138,6 +260,9 @@ async def operations_page(database: Database, settings: DashboardsSettings) -> P
     page.headline = {
         "groups": len({row[0] for row in lag_rows}),
         "lag": sum(int(row[2]) for row in lag_rows if isinstance(row[2], int)),
+        "published_rate": sum(
+            (rate for _, rate in topic_rows if isinstance(rate, Decimal)), Decimal(0)
+        ),
         "dead_letters": sum(r[3] for r in backlogs if isinstance(r[3], int))
         + await own_dead_letters(database),
     }

@@ -4,21 +4,40 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import UTC, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.events.contracts import (
+    ApplicationPrequalifiedV1,
+    ApplicationRejectedV1,
+    ApplicationSubmittedV1,
+    CaseDecidedV1,
+    CaseFiledV1,
+    CommitmentGrantedV1,
     Contract,
+    CounterpartNotifiedV1,
+    DeadlineSetV1,
+    DecisionFinalV1,
     DwellingVacancyChangedV1,
     KeyFiguresUpdatedV1,
     LeaseCreatedV1,
     LeaseTerminatedV1,
     LeaseUpdatedV1,
     MeetingHeldV1,
+    OfferAnsweredV1,
+    OfferDeadlineApproachingV1,
+    OfferLapsedV1,
+    OfferOpenedV1,
     PackageReturnedV1,
     PackageSentV1,
+    PackageStatusChangedV1,
+    PaymentsResumedV1,
+    PaymentsStoppedV1,
+    PlanApprovedV1,
     RentChangedV1,
     StatementSubmittedV1,
+    SubsidyGrantedV1,
 )
 from dashboards.db import projection as db
 from dashboards.domain.colours import count_colours
@@ -34,6 +53,24 @@ CONSUMED: tuple[type[Contract], ...] = (
     MeetingHeldV1,
     StatementSubmittedV1,
     KeyFiguresUpdatedV1,
+    ApplicationSubmittedV1,
+    ApplicationPrequalifiedV1,
+    ApplicationRejectedV1,
+    PlanApprovedV1,
+    CommitmentGrantedV1,
+    PaymentsStoppedV1,
+    PaymentsResumedV1,
+    OfferOpenedV1,
+    OfferAnsweredV1,
+    OfferDeadlineApproachingV1,
+    OfferLapsedV1,
+    SubsidyGrantedV1,
+    CaseFiledV1,
+    CounterpartNotifiedV1,
+    CaseDecidedV1,
+    DecisionFinalV1,
+    PackageStatusChangedV1,
+    DeadlineSetV1,
 )
 """The contracts the dashboards count; other events on the same topics are ignored."""
 
@@ -107,6 +144,18 @@ def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
                 return []
             keys = _package_keys(event, event.municipality_code)
             return [("statement_submitted", {**keys, "at": event.submitted_at})]
+        case PackageStatusChangedV1():
+            keys = _package_keys(event, event.home_municipality_code)
+            return [("package_editing", {**keys, "status": event.status, "at": event.changed_at})]
+        case DeadlineSetV1():
+            deadline = {
+                "municipality_code": event.municipality_code,
+                "organisation_id": event.organisation_id,
+                "governance_year": event.governance_year,
+                "deadline": event.deadline,
+                "set_at": event.set_at,
+            }
+            return [("package_deadline", deadline)]
         case KeyFiguresUpdatedV1():
             colours = count_colours((f.code, f.colour.value) for f in event.figures)
             return [
@@ -124,8 +173,173 @@ def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
                     },
                 )
             ]
+        case (
+            ApplicationSubmittedV1()
+            | ApplicationPrequalifiedV1()
+            | ApplicationRejectedV1()
+            | PlanApprovedV1()
+            | CommitmentGrantedV1()
+            | PaymentsStoppedV1()
+            | PaymentsResumedV1()
+        ):
+            return [_grant_fact(event)]
+        case OfferOpenedV1() | OfferAnsweredV1() | OfferDeadlineApproachingV1() | OfferLapsedV1():
+            return [_offer_fact(event)]
+        case SubsidyGrantedV1():
+            subsidy = {
+                "subsidy_id": event.subsidy_id,
+                "municipality_code": event.municipality_code,
+                "organisation_id": event.organisation_id,
+                "frame_year": event.frame_year,
+                "granted_at": event.granted_at,
+            }
+            if event.frame_dwellings is None:
+                return [("subsidy", subsidy)]
+            frame = {
+                "municipality_code": event.municipality_code,
+                "year": event.frame_year,
+                "dwellings": event.frame_dwellings,
+                "as_of": event.granted_at,
+            }
+            return [("subsidy", subsidy), ("subsidy_frame", frame)]
+        case CaseFiledV1() | CounterpartNotifiedV1() | CaseDecidedV1() | DecisionFinalV1():
+            return [_tribunal_fact(event)]
         case _:
             return []
+
+
+GrantEvent = (
+    ApplicationSubmittedV1
+    | ApplicationPrequalifiedV1
+    | ApplicationRejectedV1
+    | PlanApprovedV1
+    | CommitmentGrantedV1
+    | PaymentsStoppedV1
+    | PaymentsResumedV1
+)
+
+
+def _grant_fact(event: GrantEvent) -> tuple[str, dict[str, object]]:
+    """A grant case's fact: its keys as of the event's time, and what the event adds."""
+    organisations = event.organisation_ids or [event.organisation_id]
+    keys: dict[str, object] = {
+        "application_id": event.application_id,
+        "organisation_id": event.organisation_id,
+        "organisation_ids": sorted(set(organisations)),
+        "municipality_code": event.municipality_code,
+    }
+    match event:
+        case ApplicationSubmittedV1():
+            return "grant_submitted", {
+                **keys,
+                "keys_at": event.submitted_at,
+                "year": event.year,
+                "requested_amount": event.requested_amount,
+                "submitted_at": event.submitted_at,
+            }
+        case ApplicationPrequalifiedV1():
+            return "grant_prequalified", {
+                **keys,
+                "keys_at": event.decided_at,
+                "year": event.year,
+                "prequalified_at": event.decided_at,
+                "reserved_amount": event.reserved_amount,
+                "reserved_year": event.year,
+            }
+        case ApplicationRejectedV1():
+            return "grant_rejected", {
+                **keys,
+                "keys_at": event.decided_at,
+                "rejected_at": event.decided_at,
+            }
+        case PlanApprovedV1():
+            moment = datetime.combine(event.approved_on, time(), tzinfo=UTC)
+            return "grant_plan_approved", {
+                **keys,
+                "keys_at": moment,
+                "plan_approved_on": event.approved_on,
+            }
+        case CommitmentGrantedV1():
+            return "grant_committed", {
+                **keys,
+                "keys_at": event.committed_at,
+                "year": event.year,
+                "committed_at": event.committed_at,
+                "committed_amount": event.amount,
+                "committed_year": event.year,
+            }
+        case PaymentsStoppedV1():
+            return "grant_stopped", {
+                **keys,
+                "keys_at": event.stopped_at,
+                "stopped_at": event.stopped_at,
+            }
+        case PaymentsResumedV1():
+            return "grant_resumed", {
+                **keys,
+                "keys_at": event.resumed_at,
+                "resumed_at": event.resumed_at,
+            }
+
+
+def _offer_fact(
+    event: OfferOpenedV1 | OfferAnsweredV1 | OfferDeadlineApproachingV1 | OfferLapsedV1,
+) -> tuple[str, dict[str, object]]:
+    keys: dict[str, object] = {
+        "offer_id": event.offer_id,
+        "offer_source": event.offer_source.value,
+        "organisation_id": event.organisation_id,
+        "municipality_code": event.municipality_code,
+    }
+    match event:
+        case OfferOpenedV1():
+            return "offer_opened", {
+                **keys,
+                "answer_due": event.answer_due,
+                "opened_at": event.opened_at,
+            }
+        case OfferAnsweredV1():
+            return "offer_answered", {
+                **keys,
+                "answer_due": None,
+                "answered_at": event.answered_at,
+                "answer_status": event.status,
+            }
+        case OfferDeadlineApproachingV1():
+            return "offer_due", {**keys, "answer_due": event.answer_due}
+        case OfferLapsedV1():
+            return "offer_lapsed", {
+                **keys,
+                "answer_due": event.answer_due,
+                "lapsed_on": event.lapsed_on,
+                "rent_owed": event.rent_owed,
+            }
+
+
+def _tribunal_fact(
+    event: CaseFiledV1 | CounterpartNotifiedV1 | CaseDecidedV1 | DecisionFinalV1,
+) -> tuple[str, dict[str, object]]:
+    keys: dict[str, object] = {
+        "case_id": event.case_id,
+        "tribunal_code": event.tribunal_code,
+        "filing_municipality_code": event.filing_municipality_code,
+        "category": event.category,
+    }
+    match event:
+        case CaseFiledV1():
+            return "case_filed", {
+                **keys,
+                "filed_on": event.filed_on,
+                "notify_due": event.notify_counterpart_due,
+            }
+        case CounterpartNotifiedV1():
+            return "case_notified", {
+                **keys,
+                "notified_on": event.notified_on,
+                "reply_due": event.reply_due,
+            }
+        case CaseDecidedV1() | DecisionFinalV1():
+            return "case_decided", {**keys, "decided_on": event.decided_on}
 
 
 def _lease_keys(
@@ -159,7 +373,11 @@ def _dwelling(
 
 
 def _package_keys(
-    event: PackageSentV1 | PackageReturnedV1 | MeetingHeldV1 | StatementSubmittedV1,
+    event: PackageSentV1
+    | PackageReturnedV1
+    | MeetingHeldV1
+    | StatementSubmittedV1
+    | PackageStatusChangedV1,
     home_municipality_code: str,
 ) -> dict[str, object]:
     return {

@@ -150,15 +150,19 @@ class TestGovernanceFigures:
             )
         ).json()
         assert page["tables"]["packages"]["columns"][1:] == [
+            "Klar til udarbejdelse",
+            "Under udarbejdelse",
+            "Helt udfyldt",
             "Sendt tilbage (under udarbejdelse)",
             "Fremsendt",
             "Møde afholdt",
             "Redegørelse afgivet",
             "I alt",
+            "Over kommunens frist",
         ]
         assert rows(page, "packages") == [
-            ["101 København", 0, 1, 0, 0, 1],
-            ["751 Aarhus", 0, 0, 1, 1, 2],
+            ["101 København", 0, 0, 0, 0, 1, 0, 0, 1, 0],
+            ["751 Aarhus", 0, 0, 0, 0, 0, 1, 1, 2, 0],
         ]
         assert rows(page, "colours") == [
             ["dep-101", "org-1", "101 København", 2, 1, "red_0, red_1"],
@@ -177,8 +181,8 @@ class TestGovernanceFigures:
             )
         ).json()
         assert rows(page, "packages") == [
-            ["101 København", 0, 1, 0, 0, 1],
-            ["751 Aarhus", 0, 0, 1, 0, 1],
+            ["101 København", 0, 0, 0, 0, 1, 0, 0, 1, 0],
+            ["751 Aarhus", 0, 0, 0, 0, 0, 1, 0, 1, 0],
         ]
         assert [r[0] for r in rows(page, "colours")] == ["dep-101"]
 
@@ -289,7 +293,7 @@ class TestDownloads:
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
         values = [[c.value for c in row] for row in sheet.iter_rows()]
         assert values[0][0] == "Kommune"
-        assert values[1] == ["101 København", 0, 1, 0, 0, 1]
+        assert values[1] == ["101 København", 0, 0, 0, 0, 1, 0, 0, 1, 0]
 
     async def test_the_red_figures_codes_are_in_the_download(self, dashboards_client, feed, tokens):
         client = await dashboards_client()

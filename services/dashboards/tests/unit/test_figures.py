@@ -9,14 +9,23 @@ import pytest
 from dashboards.domain import charts
 from dashboards.domain.colours import count_colours
 from dashboards.domain.figures import (
+    DeadlineState,
+    GrantStatus,
     PackageState,
+    case_deadline,
     daily_window,
     danish_number,
+    deadline_state,
+    grant_status,
+    offer_age_band,
+    offer_age_label,
     package_state,
+    payments_stopped,
     reference_day,
     rent_band,
     share,
 )
+from dashboards.services.operations import Backbone, RateMeter, per_second
 
 T1 = datetime(2026, 3, 1, tzinfo=UTC)
 T2 = datetime(2026, 3, 2, tzinfo=UTC)
@@ -107,3 +116,63 @@ class TestCharts:
 
     def test_an_empty_chart_says_so(self):
         assert '<desc id="c3-d">Ingen data</desc>' in charts.horizontal_bars("c3", "T", [], [])
+
+
+class TestRateMeter:
+    def test_rates_are_the_growth_per_second_between_readings(self):
+        now = [10.0]
+        meter = RateMeter(clock=lambda: now[0])
+        assert meter.stale()
+        first = meter.measure(Backbone({("g", "t"): 5}, {("g", "t"): 0}, {"t": 5}))
+        assert first == ({("g", "t"): None}, {"t": None})  # nothing to measure against yet
+        now[0] = 14.0
+        consumed, published = meter.measure(
+            Backbone({("g", "t"): 15, ("h", "t"): 1}, {("g", "t"): 3}, {"t": 19})
+        )
+        assert consumed == {("g", "t"): Decimal("2.5"), ("h", "t"): None}
+        assert published == {"t": Decimal("3.5")}
+        assert not meter.stale()
+        now[0] = 14.0 + 301
+        assert meter.stale()
+        assert per_second(10, 4, 2.0) == Decimal("0.0")  # a reset group never goes negative
+
+
+class TestNewPagesFigures:
+    def test_the_deadline_state_of_an_open_case(self):
+        wednesday = date(2026, 12, 2)
+        assert deadline_state(date(2026, 12, 1), wednesday) is DeadlineState.OVERDUE
+        assert deadline_state(wednesday, wednesday) is DeadlineState.DUE_THIS_WEEK
+        assert deadline_state(date(2026, 12, 6), wednesday) is DeadlineState.DUE_THIS_WEEK
+        assert deadline_state(date(2026, 12, 7), wednesday) is DeadlineState.LATER
+        assert deadline_state(None, wednesday) is DeadlineState.UNKNOWN
+        sunday = date(2026, 12, 6)
+        assert deadline_state(date(2026, 12, 7), sunday) is DeadlineState.LATER
+
+    def test_the_current_deadline_is_the_reply_once_notified(self):
+        notify, reply = date(2026, 12, 1), date(2026, 12, 15)
+        assert case_deadline(notify_due=notify, notified_on=None, reply_due=None) == notify
+        assert (
+            case_deadline(notify_due=notify, notified_on=date(2026, 11, 30), reply_due=reply)
+            == reply
+        )
+
+    def test_offer_age_bands(self):
+        assert [offer_age_band(n) for n in (0, 2, 3, 5, 6, 7, 8, 40, -1)] == [
+            0, 0, 1, 1, 2, 2, 3, 3, 0,
+        ]  # fmt: skip
+        assert offer_age_label(3) == "8 arbejdsdage eller mere"
+
+    def test_grant_status_whatever_the_order(self):
+        assert grant_status(
+            submitted=False, rejected=False, prequalified=True, plan_approved=False,
+            committed=True,
+        ) is GrantStatus.COMMITTED  # fmt: skip
+        assert grant_status(
+            submitted=True, rejected=True, prequalified=False, plan_approved=False,
+            committed=False,
+        ) is GrantStatus.REJECTED  # fmt: skip
+        assert GrantStatus.PLAN_APPROVED.label == "Helhedsplan godkendt"
+        stop, resume = datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 15, tzinfo=UTC)
+        assert payments_stopped(stop, None)
+        assert not payments_stopped(stop, resume)
+        assert payments_stopped(resume, stop)

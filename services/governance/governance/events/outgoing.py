@@ -6,10 +6,12 @@ from datetime import date, datetime
 
 from common.events.contracts import (
     AccountsReportedV1,
+    DeadlineSetV1,
     MeetingHeldV1,
     OutstandingItem,
     PackageReturnedV1,
     PackageSentV1,
+    PackageStatusChangedV1,
     ReminderDueV1,
     StatementSubmittedV1,
     to_envelope,
@@ -127,4 +129,49 @@ def reminder_due(
             governance_years=years,
             items=items,
         )
+    )
+
+
+def package_status_changed(
+    *,
+    package_id: str,
+    organisation_id: str,
+    year: int,
+    home_municipality_code: str,
+    status: str,
+    at: datetime,
+    correlation_id: str | None,
+) -> Envelope:
+    """A package's status before sending (ready, in_progress, complete) changed."""
+    return to_envelope(
+        PackageStatusChangedV1(
+            package_id=package_id,
+            organisation_id=organisation_id,
+            governance_year=year,
+            home_municipality_code=home_municipality_code,
+            status=status,
+            changed_at=at,
+        ),
+        correlation_id=correlation_id,
+    )
+
+
+def deadline_set(
+    municipality_code: str,
+    organisation_id: str,
+    year: int,
+    deadline: date | None,
+    at: datetime,
+    correlation_id: str | None,
+) -> Envelope:
+    return to_envelope(
+        DeadlineSetV1(
+            deadline_id=f"{municipality_code}-{organisation_id}-{year}",
+            municipality_code=municipality_code,
+            organisation_id=organisation_id,
+            governance_year=year,
+            deadline=deadline,
+            set_at=at,
+        ),
+        correlation_id=correlation_id,
     )

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from common.access import Scope
+from common.events.outbox import write_outbox
+from common.observability import current_correlation_id
 from governance.db.models import FormRow, PackageRow, QuestionRow
 from governance.db.repositories import PackageRepository
 from governance.domain.errors import (
@@ -27,6 +29,7 @@ from governance.domain.rules import (
     form_progress,
     package_status_while_editable,
 )
+from governance.events import outgoing
 
 
 def now() -> datetime:
@@ -144,6 +147,22 @@ async def refresh_package_status(
     (the package's status cannot have changed then; saves a query)."""
     if forms_changed_status and PackageStatus(package.status).editable:
         statuses = await repo.form_statuses(package.id)
+        before = package.status
         package.status = package_status_while_editable(FormStatus(s) for s in statuses).value
+        if package.status != before:  # the dashboards count the statuses before sending
+            await write_outbox(
+                repo.session,
+                [
+                    outgoing.package_status_changed(
+                        package_id=package.id,
+                        organisation_id=package.organisation_id,
+                        year=package.year,
+                        home_municipality_code=package.home_municipality_code,
+                        status=package.status,
+                        at=now(),
+                        correlation_id=current_correlation_id(),
+                    )
+                ],
+            )
     package.version += 1
     package.updated_at = now()

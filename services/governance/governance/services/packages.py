@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
+from common.events.outbox import write_outbox
+from common.observability import current_correlation_id
 from common.paging import PageOf, decode_cursor, page_of
 from governance.db.models import AttachmentRow, DepartmentRow, FormRow, KeyFiguresRow, PackageRow
 from governance.db.repositories import MasterDataRepository, PackageQuery, PackageRepository
@@ -38,7 +40,8 @@ from governance.domain.sending import (
     departments_without_accounts,
 )
 from governance.domain.visibility import sees_attachment, sees_form
-from governance.services.core import load_package, question_of
+from governance.events import outgoing
+from governance.services.core import load_package, now, question_of
 from governance.services.keyfigures import refreshable_forms
 from governance.services.roles import FUND_ROLES
 
@@ -135,6 +138,22 @@ async def generate_packages(session: AsyncSession, scope: Scope, year: int) -> G
         )
         created.append(package_id)
     await repo.add_packages(packages, forms, changes)
+    at, correlation_id = now(), current_correlation_id()
+    await write_outbox(
+        session,
+        [
+            outgoing.package_status_changed(
+                package_id=p["id"],
+                organisation_id=p["organisation_id"],
+                year=year,
+                home_municipality_code=p["home_municipality_code"],
+                status=p["status"],
+                at=at,
+                correlation_id=correlation_id,
+            )
+            for p in packages
+        ],
+    )
     return GenerationResult(year, created, existing=len(existing), exempt=exempt)
 
 

@@ -241,6 +241,11 @@ async def set_deadline(
         await repo.remove_deadline(municipality, organisation_id, year)
     else:
         await repo.set_deadline(municipality, organisation_id, year, deadline, scope.subject)
+    uow.record_event(
+        outgoing.deadline_set(
+            municipality, organisation_id, year, deadline, now(), current_correlation_id()
+        )
+    )
     package = await repo.package_of(organisation_id, year)
     if package is not None:
         await log_change(

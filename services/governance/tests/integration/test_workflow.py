@@ -12,10 +12,12 @@ import pytest
 from common.auth import Role
 from common.events.contracts import (
     CriticalColour,
+    DeadlineSetV1,
     DeliveryFailedV1,
     MeetingHeldV1,
     PackageReturnedV1,
     PackageSentV1,
+    PackageStatusChangedV1,
     StatementSubmittedV1,
     to_envelope,
 )
@@ -456,7 +458,52 @@ class TestMeetingAndStatements:
         assert response.json()["type"] == "urn:housing:problem:attachment-rejected"
 
 
+def statuses(db_url: str) -> list[tuple[str, str, str, int]]:
+    """The published status changes before sending: (package, status, home, year)."""
+    return [
+        (e.package_id, e.status, e.home_municipality_code, e.governance_year)
+        for e in (
+            PackageStatusChangedV1.from_envelope(Envelope.from_structured(envelope))
+            for envelope in outbox(db_url, "governance.package.status_changed")
+        )
+    ]
+
+
+class TestStatusBeforeSendingIsPublished:
+    async def test_creation_work_and_completion_are_published_once_each(
+        self, client, tokens, governance_db, governance_db_url
+    ):
+        assert statuses(governance_db_url) == [(PKG, "ready", HOME, YEAR)]
+        await ready_to_send(client, tokens, governance_db)
+        assert statuses(governance_db_url) == [
+            (PKG, "ready", HOME, YEAR),
+            (PKG, "in_progress", HOME, YEAR),
+            (PKG, "complete", HOME, YEAR),
+        ]
+        assert (await send(client, tokens)).status_code == 200
+        assert len(statuses(governance_db_url)) == 3  # sending has its own event
+
+
 class TestDeadlines:
+    async def test_setting_and_removing_a_deadline_is_published(
+        self, client, tokens, governance_db_url
+    ):
+        headers = municipality(tokens, HOME)
+        for body in ({"deadline": "2027-05-01"}, {"deadline": None}):
+            response = await client.put(f"{API}/deadlines/{YEAR}/BO-1", json=body, headers=headers)
+            assert response.status_code == 204, response.text
+        published = [
+            DeadlineSetV1.from_envelope(Envelope.from_structured(envelope))
+            for envelope in outbox(governance_db_url, "governance.deadline.set")
+        ]
+        assert [
+            (e.deadline_id, e.municipality_code, e.organisation_id, e.governance_year, e.deadline)
+            for e in published
+        ] == [
+            (f"{HOME}-BO-1-{YEAR}", HOME, "BO-1", YEAR, date(2027, 5, 1)),
+            (f"{HOME}-BO-1-{YEAR}", HOME, "BO-1", YEAR, None),
+        ]
+
     async def test_the_home_municipality_sets_a_deadline_that_the_package_shows(
         self, client, tokens
     ):

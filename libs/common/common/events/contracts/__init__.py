@@ -90,10 +90,12 @@ from common.events.contracts.catalogue import (
 )
 from common.events.contracts.governance import (
     AccountsReportedV1,
+    DeadlineSetV1,
     MeetingHeldV1,
     OutstandingItem,
     PackageReturnedV1,
     PackageSentV1,
+    PackageStatusChangedV1,
     ReminderDueV1,
     StatementSubmittedV1,
 )
@@ -148,6 +150,7 @@ __all__ = [
     "CounterpartNotifiedV1",
     "CriticalColour",
     "DeadlineReminderDueV1",
+    "DeadlineSetV1",
     "DecisionAppealedV1",
     "DecisionFinalV1",
     "DeliveryFailedV1",
@@ -173,6 +176,7 @@ __all__ = [
     "OutstandingItem",
     "PackageReturnedV1",
     "PackageSentV1",
+    "PackageStatusChangedV1",
     "PaymentsResumedV1",
     "PaymentsStoppedV1",
     "PlanApprovedV1",

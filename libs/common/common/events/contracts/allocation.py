@@ -39,7 +39,7 @@ class OfferOpenedV1(Contract):
     topic: ClassVar[str] = "allocation.offer.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "allocation"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     summary: ClassVar[str] = "A vacant dwelling was offered to the municipality."
     aggregate_field: ClassVar[str] = "offer_id"
 
@@ -83,7 +83,7 @@ class OfferAnsweredV1(Contract):
     topic: ClassVar[str] = "allocation.offer.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "allocation"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications", "register")
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "register", "dashboards")
     summary: ClassVar[str] = "The municipality accepted or declined an offer."
     aggregate_field: ClassVar[str] = "offer_id"
 
@@ -138,7 +138,7 @@ class OfferDeadlineApproachingV1(Contract):
     topic: ClassVar[str] = "allocation.offer.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "allocation"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     summary: ClassVar[str] = "An offer's answer deadline is the next working day (or today)."
     aggregate_field: ClassVar[str] = "offer_id"
 
@@ -174,7 +174,7 @@ class OfferLapsedV1(Contract):
     topic: ClassVar[str] = "allocation.offer.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "allocation"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     summary: ClassVar[str] = "An offer's answer deadline passed without an answer."
     aggregate_field: ClassVar[str] = "offer_id"
 
@@ -225,7 +225,7 @@ class SubsidyGrantedV1(Contract):
     topic: ClassVar[str] = "allocation.subsidy.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "allocation"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     summary: ClassVar[str] = "A rent subsidy for a particularly cheap dwelling was granted."
     aggregate_field: ClassVar[str] = "subsidy_id"
 
@@ -238,6 +238,12 @@ class SubsidyGrantedV1(Contract):
     move_in: date = Field(description="The move-in day; the schedule runs 9 years from it.")
     first_monthly_amount: Amount = Field(description="The first month's subsidy in DKK.")
     granted_at: AwareDatetime = Field(description="When it was granted.")
+    frame_dwellings: int | None = Field(
+        default=None,
+        ge=0,
+        description="The municipality's frame for frame_year when it was granted (dwellings); "
+        "absent in events from before it was added.",
+    )
 
     @classmethod
     def example(cls) -> Self:
@@ -251,6 +257,7 @@ class SubsidyGrantedV1(Contract):
             move_in=date(2027, 4, 1),
             first_monthly_amount=Decimal("1400.00"),
             granted_at=datetime(2027, 3, 20, 12, 0, tzinfo=UTC),
+            frame_dwellings=12,
         )
 
 

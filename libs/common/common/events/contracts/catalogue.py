@@ -18,9 +18,11 @@ from common.events.contracts.base import Contract, UnknownContractError
 from common.events.contracts.benchmarks import KeyFiguresUpdatedV1
 from common.events.contracts.governance import (
     AccountsReportedV1,
+    DeadlineSetV1,
     MeetingHeldV1,
     PackageReturnedV1,
     PackageSentV1,
+    PackageStatusChangedV1,
     ReminderDueV1,
     StatementSubmittedV1,
 )
@@ -98,6 +100,8 @@ CATALOGUE: tuple[type[Contract], ...] = (
     SubsidyGrantedV1,
     AgreementSignedV1,
     OfferDeadlineApproachingV1,
+    PackageStatusChangedV1,
+    DeadlineSetV1,
 )
 """Every published contract. A new contract (or a new version) must be added here, at the end:
 the order is the order of publication, and the AsyncAPI document lists a topic's messages in it."""

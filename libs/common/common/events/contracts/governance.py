@@ -12,10 +12,12 @@ from common.events.contracts.base import Amount, Contract, Id, MunicipalityCode,
 
 __all__ = [
     "AccountsReportedV1",
+    "DeadlineSetV1",
     "MeetingHeldV1",
     "OutstandingItem",
     "PackageReturnedV1",
     "PackageSentV1",
+    "PackageStatusChangedV1",
     "ReminderDueV1",
     "StatementSubmittedV1",
 ]
@@ -295,4 +297,75 @@ class ReminderDueV1(Contract):
                     missing="Møde afholdt",
                 )
             ],
+        )
+
+
+class PackageStatusChangedV1(Contract):
+    """A documentation package's status before sending changed: it was created (Klar til
+    udarbejdelse), work on it began (Under udarbejdelse) or every form was filled in (Helt
+    udfyldt). Sending and what follows have their own events."""
+
+    event_type: ClassVar[str] = "governance.package.status_changed"
+    topic: ClassVar[str] = "governance.package.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "governance"
+    consumers: ClassVar[tuple[str, ...]] = ("dashboards",)
+    summary: ClassVar[str] = "A governance package's status before sending changed."
+    aggregate_field: ClassVar[str] = "package_id"
+
+    package_id: Id = Field(description="The documentation package; the aggregate id.")
+    organisation_id: Id = Field(description="The housing organisation the package belongs to.")
+    governance_year: int = Field(ge=2000, le=2100, description="The governance year.")
+    home_municipality_code: MunicipalityCode = Field(
+        description="The organisation's home municipality, three digits."
+    )
+    status: str = Field(
+        pattern=r"^(ready|in_progress|complete)$",
+        description="ready (Klar til udarbejdelse), in_progress (Under udarbejdelse) or "
+        "complete (Helt udfyldt).",
+    )
+    changed_at: AwareDatetime = Field(description="When the status changed.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            package_id="pkg-2026-0101",
+            organisation_id="org-0101",
+            governance_year=2026,
+            home_municipality_code="101",
+            status="in_progress",
+            changed_at=datetime(2026, 9, 1, 10, 0, tzinfo=UTC),
+        )
+
+
+class DeadlineSetV1(Contract):
+    """A home municipality set (or removed) its deadline for an organisation's documentation
+    package of a governance year (shown, not blocking)."""
+
+    event_type: ClassVar[str] = "governance.deadline.set"
+    topic: ClassVar[str] = "governance.deadline.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "governance"
+    consumers: ClassVar[tuple[str, ...]] = ("dashboards",)
+    summary: ClassVar[str] = "A municipality set its deadline for an organisation's package."
+    aggregate_field: ClassVar[str] = "deadline_id"
+
+    deadline_id: Id = Field(
+        description="<municipality>-<organisation>-<year>: the aggregate id and Kafka key."
+    )
+    municipality_code: MunicipalityCode = Field(description="The home municipality.")
+    organisation_id: Id = Field(description="The housing organisation.")
+    governance_year: int = Field(ge=2000, le=2100, description="The governance year.")
+    deadline: date | None = Field(description="The last day to send the package; null: removed.")
+    set_at: AwareDatetime = Field(description="When it was set.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            deadline_id="101-org-0101-2026",
+            municipality_code="101",
+            organisation_id="org-0101",
+            governance_year=2026,
+            deadline=date(2026, 10, 1),
+            set_at=datetime(2026, 6, 1, 9, 0, tzinfo=UTC),
         )

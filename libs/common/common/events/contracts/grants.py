@@ -35,7 +35,7 @@ class ApplicationPrequalifiedV1(Contract):
     topic: ClassVar[str] = "grants.application.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     summary: ClassVar[str] = "A § 91a prequalification application was prequalified."
     aggregate_field: ClassVar[str] = "application_id"
 
@@ -104,7 +104,7 @@ class ApplicationSubmittedV1(Contract, _Case):
     topic: ClassVar[str] = "grants.application.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "A § 91a prequalification application was sent to the fund."
 
@@ -135,7 +135,7 @@ class ApplicationRejectedV1(Contract, _Case):
     topic: ClassVar[str] = "grants.application.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "A § 91a prequalification application was rejected."
 
@@ -202,7 +202,7 @@ class PlanApprovedV1(Contract, _Case):
     topic: ClassVar[str] = "grants.plan.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "A comprehensive plan was approved by the municipal council."
 
@@ -228,7 +228,7 @@ class CommitmentGrantedV1(Contract, _Case):
     topic: ClassVar[str] = "grants.commitment.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "The fund committed a § 91a grant."
 
@@ -322,7 +322,7 @@ class PaymentsStoppedV1(Contract, _Case):
     topic: ClassVar[str] = "grants.payments.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "Payments to a § 91a case were stopped."
 
@@ -354,7 +354,7 @@ class PaymentsResumedV1(Contract, _Case):
     topic: ClassVar[str] = "grants.payments.v1"
     schema_version: ClassVar[int] = 1
     producer: ClassVar[str] = "grants"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     aggregate_field: ClassVar[str] = "application_id"
     summary: ClassVar[str] = "Payments to a § 91a case were resumed."
 

@@ -59,7 +59,7 @@ class CaseFiledV1(Contract, _CaseFacts):
     aggregate_field: ClassVar[str] = "case_id"
 
     event_type: ClassVar[str] = "legal_cases.case.filed"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     summary: ClassVar[str] = "A case was filed with a rent tribunal."
 
     filed_on: date = Field(description="The day the tribunal received the case.")
@@ -101,7 +101,7 @@ class CounterpartNotifiedV1(Contract, _CaseFacts):
     aggregate_field: ClassVar[str] = "case_id"
 
     event_type: ClassVar[str] = "legal_cases.case.counterpart_notified"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     summary: ClassVar[str] = "The counterpart of a rent tribunal case was notified."
 
     notified_on: date = Field(description="The day the tribunal notified the counterpart.")
@@ -134,7 +134,7 @@ class CaseDecidedV1(Contract, _CaseFacts):
     aggregate_field: ClassVar[str] = "case_id"
 
     event_type: ClassVar[str] = "legal_cases.case.decided"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     summary: ClassVar[str] = "A rent tribunal decided a case."
 
     decided_on: date = Field(description="The day of the decision (notified the same day).")
@@ -219,7 +219,7 @@ class DecisionFinalV1(Contract, _CaseFacts):
     aggregate_field: ClassVar[str] = "case_id"
 
     event_type: ClassVar[str] = "legal_cases.case.decision_final"
-    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    consumers: ClassVar[tuple[str, ...]] = ("notifications", "dashboards")
     summary: ClassVar[str] = "A rent tribunal decision became final."
 
     decided_on: date = Field(description="The day of the decision.")
