@@ -10,8 +10,8 @@ return the same JSON body (checked before the clock runs):
   ``TokenVerifier`` (which remembers a verified token until it expires), the caller's ``Scope``
   as the ``GrantsScope`` dependency builds it, the read-only unit of work, the use case
   ``list_applications`` (cursor decoding, the repository's one prepared statement,
-  ``page_of``), the response items (age, 6-week flag, Danish status label) and the
-  ``Page[ApplicationListItem]`` serialised to JSON by pydantic;
+  ``page_of``) and the route's body (``list_page_json``: age, 6-week flag, Danish status label,
+  the ``Page[ApplicationListItem]`` JSON written straight from the rows);
 * **baseline**: a hand-written path — the token checked with ``jwt.decode`` (remembered the same
   way), the same columns and visibility by one raw SQL statement on a pooled connection of the
   same engine, the same items built as dicts with the same domain functions, ``json.dumps``.
@@ -50,7 +50,7 @@ from common.db.engine import Database
 from common.db.uow import UnitOfWork
 from common.paging import Page, encode_cursor
 from common.testing.fixtures import TEST_AUDIENCE, TEST_ISSUER, TokenFactory
-from grants.api.deps import list_item
+from grants.api.deps import list_item, list_page_json
 from grants.api.schemas import ApplicationListItem
 from grants.domain.deadlines import case_age_days, past_expected_processing
 from grants.domain.lifecycle import AWAITING_FUND, Status
@@ -169,6 +169,9 @@ async def _run(infra: Infra, settings: Settings, progress: Progress) -> Result:
         key = serialization.load_pem_public_key(tokens.public_pem.encode())
         baseline_tokens: dict[str, tuple[list[str] | None, str | None, float]] = {}
         page_json = TypeAdapter(Page[ApplicationListItem])
+        scope_of_token = Scope.of(
+            await verifier.verify(token), allowed=READER_ROLES, action="use grant cases"
+        )
         # no transaction around the one statement, as the service's read-only unit of work
         autocommit = database.engine.execution_options(isolation_level="AUTOCOMMIT")
         pages = {
@@ -186,6 +189,15 @@ async def _run(infra: Infra, settings: Settings, progress: Progress) -> Result:
             scope = Scope.of(principal, allowed=READER_ROLES, action="use grant cases")
             async with UnitOfWork(database, read_only=True) as uow:
                 page = await list_applications(uow, scope, filters, cursor, LIMIT)
+                await uow.commit()
+            today = danish_date(datetime.now(UTC))
+            return list_page_json(page.rows, page.next_cursor, today)
+
+        async def validated(filters: CaseFilter, cursor: str | None) -> bytes:
+            """The body as the validated items give it (the route's former way): the
+            service's body must be these bytes."""
+            async with UnitOfWork(database, read_only=True) as uow:
+                page = await list_applications(uow, scope_of_token, filters, cursor, LIMIT)
                 await uow.commit()
             today = danish_date(datetime.now(UTC))
             body: Page[ApplicationListItem] = Page(
@@ -281,7 +293,10 @@ async def _run(infra: Infra, settings: Settings, progress: Progress) -> Result:
 
         for page, (filters, cursor, params) in pages.items():
             # warm-up, and the same JSON out on both sides
-            service_body = json.loads(await service(filters, cursor))
+            service_bytes = await service(filters, cursor)
+            if service_bytes != await validated(filters, cursor):
+                raise RuntimeError(f"{page}: the body differs from the validated items' JSON")
+            service_body = json.loads(service_bytes)
             raw_body = json.loads(await raw(params))
             if service_body != raw_body:
                 raise RuntimeError(f"{page}: the two sides answer differently")

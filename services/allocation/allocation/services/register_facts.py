@@ -47,6 +47,7 @@ from common.events.contracts import (
     AllocationType,
     DepartmentUpsertedV1,
     DwellingVacancyChangedV1,
+    HousingType,
     LeaseCreatedV1,
     LeaseUpdatedV1,
     OrganisationUpsertedV1,
@@ -99,6 +100,7 @@ def _terms(
 
 
 _ONE_DAY = timedelta(days=1)
+_HOUSING_TYPE_VALUES = {housing_type: housing_type.value for housing_type in HousingType}
 
 
 def vacant_from(event: DwellingVacancyChangedV1) -> date:
@@ -218,6 +220,8 @@ class _NewVacancy:
 
     event: DwellingVacancyChangedV1
     recorded: str  # recorded_at, ISO
+    received: date  # recorded_at's Danish day
+    housing_type: str  # the event's housing type's value
     starts: date
     agreement_id: str | None = None
     number: int | None = None
@@ -230,7 +234,7 @@ class _NewVacancy:
             e.lease_id,
             e.organisation_id,
             e.municipality_code,
-            e.housing_type.value,
+            self.housing_type,
             self.starts.isoformat(),
             self.agreement_id,
             self.number,
@@ -262,12 +266,14 @@ async def apply_vacancies(
     rents: dict[tuple[str, date], list[Any]] = {}
     rent_at: dict[tuple[str, date], datetime] = {}
     vacancies: dict[tuple[str, str], _NewVacancy] = {}
+    housing_types = _HOUSING_TYPE_VALUES
     for event in events:
         vacant = event.vacancy_loss_flag or event.vacant_soon_flag
         at = event.recorded_at
         recorded = at.isoformat()
         rent = str(event.monthly_rent)
         dwelling = event.dwelling_id
+        housing_type = housing_types[event.housing_type]
         held = dwelling_at.get(dwelling)
         if held is None or at > held:
             dwelling_at[dwelling] = at
@@ -276,19 +282,24 @@ async def apply_vacancies(
                 event.department_id,
                 event.organisation_id,
                 event.municipality_code,
-                event.housing_type.value,
+                housing_type,
                 event.lease_id,
                 vacant,
                 rent,
                 recorded,
             ]
         day = danish_date(at)
-        held = rent_at.get((dwelling, day))
+        rent_key = (dwelling, day)
+        held = rent_at.get(rent_key)
         if held is None or at > held:
-            rent_at[(dwelling, day)] = at
-            rents[(dwelling, day)] = [dwelling, day.isoformat(), rent, recorded]
-        if vacant and (dwelling, event.lease_id) not in vacancies:
-            vacancies[(dwelling, event.lease_id)] = _NewVacancy(event, recorded, vacant_from(event))
+            rent_at[rent_key] = at
+            rents[rent_key] = [dwelling, day.isoformat(), rent, recorded]
+        if vacant:
+            lease_key = (dwelling, event.lease_id)
+            if lease_key not in vacancies:
+                end = event.lease_end_date  # vacant_from(event), with the day already known
+                starts = end + _ONE_DAY if end is not None else day
+                vacancies[lease_key] = _NewVacancy(event, recorded, day, housing_type, starts)
     known = await repo.apply_vacancy_facts(
         list(dwellings.values()), list(rents.values()), list(vacancies)
     )
@@ -296,12 +307,7 @@ async def apply_vacancies(
     if not fresh:
         return
     locked = await repo.lock_agreements(
-        list(
-            {
-                (v.event.municipality_code, v.event.organisation_id, v.event.housing_type.value)
-                for v in fresh
-            }
-        )
+        list({(v.event.municipality_code, v.event.organisation_id, v.housing_type) for v in fresh})
     )
     agreements: dict[tuple[str, str, str], list[tuple[Any, AgreementTerms]]] = {}
     for row in sorted(locked, key=lambda a: (a.created_at, a.id)):  # as agreements_for
@@ -314,7 +320,7 @@ async def apply_vacancies(
     opened_at = now()
     for vacancy in fresh:
         event = vacancy.event
-        housing_type = event.housing_type.value
+        housing_type = vacancy.housing_type
         chosen = _choose_agreement(
             agreements.get((event.municipality_code, event.organisation_id, housing_type), ()),
             event.dwelling_id,
@@ -333,7 +339,7 @@ async def apply_vacancies(
         vacancy.agreement_id = row.id
         if not vacancy.municipal:
             continue
-        received = danish_date(event.recorded_at)
+        received = vacancy.received
         due = answer_due(received)
         offer_id = new_id("off")
         offers.append(

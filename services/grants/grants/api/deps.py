@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
@@ -11,6 +14,7 @@ from sqlalchemy import Row
 from common.access import Scope, scope_dependency
 from common.calendar import danish_date
 from common.errors import FieldError
+from common.money import to_dkk
 from grants.api.schemas import (
     ApplicationListItem,
     ApplicationOut,
@@ -25,9 +29,15 @@ from grants.api.schemas import (
     YearlyStatusOut,
 )
 from grants.db.models import ApplicationRow, AttachmentRow
-from grants.domain.deadlines import Statement, review_due_from, status_due
+from grants.domain.deadlines import (
+    Statement,
+    case_age_days,
+    past_expected_processing,
+    review_due_from,
+    status_due,
+)
 from grants.domain.forms import missing_fields
-from grants.domain.lifecycle import Status
+from grants.domain.lifecycle import AWAITING_FUND, Status
 from grants.services.applications import ApplicationView, case_age
 from grants.services.followup import reporting
 from grants.services.roles import READER_ROLES
@@ -125,6 +135,63 @@ def list_item(application: Row[Any], today: date | None = None) -> ApplicationLi
         overdue=application.overdue,
         payments_stopped=application.payments_stopped,
     )
+
+
+_ENCODE_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+_UTC_SUFFIX = "+00:00"
+_STATUS_LABELS = {status.value: status.label for status in Status}
+_AWAITING_FUND = frozenset(status.value for status in AWAITING_FUND)
+
+
+def _json_instant(value: datetime | None) -> str | None:
+    """A timestamp as pydantic writes it in JSON: ISO 8601, ``Z`` for UTC."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith(_UTC_SUFFIX) else text
+
+
+def _json_amount(value: Decimal | None) -> str | None:
+    """An amount as ``common.money.DKK`` writes it in JSON: a string with exactly two decimals."""
+    return None if value is None else format(to_dkk(value), "f")
+
+
+def list_page_json(rows: Sequence[Row[Any]], next_cursor: str | None, today: date) -> bytes:
+    """The case list's response body, ``Page[ApplicationListItem]`` as JSON, written straight
+    from the list's columns: byte for byte what pydantic writes for the validated items (the
+    same fields in the same order, amounts as strings with øre, ``Z`` timestamps; tested), but
+    without building and validating 50 models per page (a hot path of the fund's case list).
+    The rows are the database's own values (types the columns guarantee)."""
+    items = []
+    for application in rows:
+        status = application.status
+        label = _STATUS_LABELS[status]  # a status the domain does not know is a KeyError
+        sent_at = application.sent_at
+        sent_on = danish_date(sent_at) if sent_at is not None else None
+        items.append(
+            {
+                "id": application.id,
+                "kind": application.kind,
+                "title": application.title,
+                "status": status,
+                "status_label": label,
+                "organisation_ids": list(application.organisation_ids),
+                "municipality_code": application.municipality_code,
+                "year": application.year,
+                "requested_amount": _json_amount(application.requested_amount),
+                "reserved_amount": _json_amount(application.reserved_amount),
+                "committed_amount": _json_amount(application.committed_amount),
+                "created_at": _json_instant(application.created_at),
+                "sent_at": _json_instant(sent_at),
+                "age_days": case_age_days(sent_on, today),
+                "past_expected_processing": past_expected_processing(
+                    sent_on, today, status in _AWAITING_FUND
+                ),
+                "overdue": application.overdue,
+                "payments_stopped": application.payments_stopped,
+            }
+        )
+    return _ENCODE_JSON({"items": items, "next_cursor": next_cursor}).encode()
 
 
 def application_out(view: ApplicationView) -> ApplicationOut:

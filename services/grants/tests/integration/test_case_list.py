@@ -4,6 +4,15 @@ each case's age and the 6-week flag."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+from pydantic import TypeAdapter
+
+from common.calendar import danish_date
+from common.paging import Page
+from grants.api.deps import list_item
+from grants.api.schemas import ApplicationListItem
 
 from .support import API, BUDGET, code, fund, org, sql
 
@@ -133,3 +142,57 @@ class TestSixWeekFilter:
             await client.get(f"{API}/applications", params={"status": "sent"}, headers=fund(tokens))
         ).json()["items"]
         assert {i["id"]: i["past_expected_processing"] for i in items}["app-new"] is False
+
+    async def test_the_body_is_the_bytes_pydantic_writes_for_the_items(
+        self, grants_client, grants_db_url, tokens
+    ):
+        """The route writes its body straight from the rows; it is byte for byte
+        ``Page[ApplicationListItem]`` of the validated items (what it returned before)."""
+        client = await grants_client()
+        seed(grants_db_url)
+        sql(
+            grants_db_url,
+            "UPDATE applications SET title = %s, organisation_ids = ARRAY['o-2', 'o-3'], "
+            "requested_amount = 1250000.5, reserved_amount = 0, committed_amount = 99.99, "
+            "created_at = created_at + interval '0.123456 seconds' WHERE id = 'app-22'",
+            'Tryghed & trivsel i "Æblehaven"\n– fase 2 </script>',
+        )
+        response = await client.get(
+            f"{API}/applications", params={"limit": 5}, headers=fund(tokens)
+        )
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/json"
+        columns = (
+            "id, kind, title, status, organisation_ids, municipality_code, year, "
+            "requested_amount, reserved_amount, committed_amount, created_at, sent_at, overdue, "
+            "payments_stopped"
+        )
+        names = [name.strip() for name in columns.split(",")]
+        rows = [
+            SimpleNamespace(**dict(zip(names, values, strict=True)))
+            for values in sql(
+                grants_db_url,
+                f"SELECT {columns} FROM applications ORDER BY created_at DESC, id DESC LIMIT 5",
+            )
+        ]
+        cursor = response.json()["next_cursor"]
+        assert cursor is not None
+        expected = TypeAdapter(Page[ApplicationListItem]).dump_json(
+            Page(
+                items=[list_item(row, danish_date(datetime.now(UTC))) for row in rows],
+                next_cursor=cursor,
+            )
+        )
+        assert response.content == expected
+        first = response.json()["items"][0]
+        assert (first["id"], first["title"], first["organisation_ids"]) == (
+            "app-22",
+            'Tryghed & trivsel i "Æblehaven"\n– fase 2 </script>',
+            ["o-2", "o-3"],
+        )
+        assert (
+            first["requested_amount"],
+            first["reserved_amount"],
+            first["committed_amount"],
+        ) == ("1250000.50", "0.00", "99.99")
+        assert first["created_at"] == "2026-01-05T08:22:00.123456Z"
