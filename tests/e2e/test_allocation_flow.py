@@ -22,22 +22,14 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from common.calendar import add_working_days
+from common.testing.story import FIGURES_YEAR, HOME, Story, mail_to, ok, text_of
 
 from .test_embedded_run import start_platform
-from .test_platform_flow import (
-    FIGURES_YEAR,
-    HOME,
-    PLATFORM_SETTINGS,
-    Run,
-    mail_to,
-    ok,
-    set_addresses,
-    text_of,
-)
+from .test_platform_flow import PLATFORM_SETTINGS, Run, mint_tokens
 
 
 @pytest.fixture(scope="module")
-def run(infra, tmp_path_factory):
+def platform(infra, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("allocation-flow")
     server = make_url(infra.admin_dsn).set(drivername="postgresql+psycopg", database=None)
     base, process, env = start_platform(
@@ -50,9 +42,7 @@ def run(infra, tmp_path_factory):
         **PLATFORM_SETTINGS,
     )
     try:
-        flow = Run(base, data_dir, env)
-        flow.mint_tokens()
-        yield flow
+        yield base, env, Run(data_dir)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -63,16 +53,37 @@ def run(infra, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def http(run):
-    with httpx.Client(base_url=run.base, timeout=30) as client:
+def http(platform):
+    base, *_ = platform
+    with httpx.Client(base_url=base, timeout=30) as client:
         yield client
 
 
-def dwelling(run: Run) -> str:
+@pytest.fixture(scope="module")
+def run(platform, http):
+    _, env, _ = platform
+    tokens: dict[tuple[str, ...], str] = {}
+    story = Story(http, tokens.__getitem__, "e2e", diagnostics=platform[2].log_tail)
+    tokens.update(mint_tokens(story, env))
+    return story
+
+
+@pytest.fixture(scope="module")
+def found() -> dict[str, str]:
+    """What a step found that a later one needs (the offer)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def mail_dir(platform):
+    return platform[2].mail_dir
+
+
+def dwelling(run: Story) -> str:
     return f"e2e-alloc-{run.suffix}-bolig-1"
 
 
-def submission(run: Run) -> list[dict[str, Any]]:
+def submission(run: Story) -> list[dict[str, Any]]:
     department = f"e2e-alloc-{run.suffix}"
     section = f"{department}-blok-a"
     return [
@@ -143,8 +154,8 @@ def submission(run: Run) -> list[dict[str, Any]]:
 
 class TestAllocationFlow:
     def test_the_municipality_and_the_organisation_register_their_addresses(self, run, http):
-        set_addresses(http, run.municipality(HOME), "municipality", HOME, run.address("anv"))
-        set_addresses(http, run.org(), "organisation", run.organisation, run.organisation_address)
+        run.set_addresses(run.municipality(HOME), "municipality", HOME, run.address("anv"))
+        run.set_addresses(run.org(), "organisation", run.organisation, run.organisation_address)
 
     def test_the_municipality_makes_an_agreement_listing_the_dwelling(self, run, http):
         agreement = ok(
@@ -168,7 +179,9 @@ class TestAllocationFlow:
         )
         assert [a["id"] for a in public["items"]] == [agreement["id"]]
 
-    def test_the_registers_vacancy_opens_an_offer_and_the_municipality_is_mailed(self, run, http):
+    def test_the_registers_vacancy_opens_an_offer_and_the_municipality_is_mailed(
+        self, run, http, found, mail_dir
+    ):
         report = ok(
             http.post(
                 "/register/v1/submissions",
@@ -188,20 +201,21 @@ class TestAllocationFlow:
             )
             return page["items"][0] if page["items"] else None
 
-        found = run.poll("the allocation offer", offer)
-        assert found["dwelling_id"] == dwelling(run)
-        assert found["status"] == "open"
-        received = date.fromisoformat(found["received_on"])
-        assert found["answer_due"] == add_working_days(received, 7).isoformat()
-        messages = run.poll("the offer mail", lambda: mail_to(run, run.address("anv")))
+        offered = run.poll("the allocation offer", offer)
+        assert offered["dwelling_id"] == dwelling(run)
+        assert offered["status"] == "open"
+        received = date.fromisoformat(offered["received_on"])
+        assert offered["answer_due"] == add_working_days(received, 7).isoformat()
+        messages = run.poll("the offer mail", lambda: mail_to(mail_dir, run.address("anv")))
         offer_mails = [m for m in messages if "Ledig bolig til kommunal anvisning" in m["Subject"]]
         assert len(offer_mails) == 1
         assert dwelling(run) in text_of(offer_mails[0])
-        run.tokens["offer"] = found["id"]
-        run.tokens["available_from"] = found["available_from"]
+        found.update(offer=offered["id"], available_from=offered["available_from"])
 
-    def test_the_municipality_accepts_and_the_organisation_is_told(self, run, http):
-        offer_id = run.tokens["offer"]
+    def test_the_municipality_accepts_and_the_organisation_is_told(
+        self, run, http, found, mail_dir
+    ):
+        offer_id = found["offer"]
         answered = ok(
             http.post(
                 f"/allocation/v1/offers/{offer_id}/answer",
@@ -214,14 +228,18 @@ class TestAllocationFlow:
         [mail] = run.poll(
             "the answer mail",
             lambda: (
-                [m for m in mail_to(run, run.organisation_address) if "taget imod" in m["Subject"]]
+                [
+                    m
+                    for m in mail_to(mail_dir, run.organisation_address) or []
+                    if "taget imod" in m["Subject"]
+                ]
                 or None
             ),
         )
         assert f"SAG-{run.suffix}" not in text_of(mail)
 
-    def test_the_re_letting_is_recorded_as_the_municipalitys_allocation(self, run, http):
-        available_from = date.fromisoformat(run.tokens["available_from"])
+    def test_the_re_letting_is_recorded_as_the_municipalitys_allocation(self, run, http, found):
+        available_from = date.fromisoformat(found["available_from"])
         old, new = submission(run)[4]["record"], f"{dwelling(run)}-lk-2"
         re_letting = {
             **old,

@@ -27,10 +27,10 @@ from common.calendar import danish_date
 from common.settings import DEV_JWT_ISSUER
 from common.testing.documents import a_pdf
 from common.testing.infra import ensure_tool
+from common.testing.story import CATALOGUE
 from register.api.schemas import DepartmentIn, DwellingIn, LeaseIn, OrganisationIn
 
 from .test_embedded_run import HOUSING, start_platform
-from .test_platform_flow import CATALOGUE
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "dashboards"
 LIVE_TIMEOUT_MS = 1000  # the page must change within one second of the submission's response
