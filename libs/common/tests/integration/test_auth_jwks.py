@@ -268,3 +268,24 @@ class TestKeyRotation:
         verifier = self.verifier(jwks, [1_000.0])
         with pytest.raises(AuthenticationError, match="not valid"):
             await verifier.verify(published_key.token(Role.FUND))
+
+
+class TestAlgorithmOfNoTrustedKey:
+    async def test_an_rs256_token_against_the_ec_public_key_is_a_401_problem_not_a_500(
+        self, example_client
+    ):
+        client = await example_client()  # the test key: one EC (ES256) PEM public key
+        now = int(time.time())
+        claims = {
+            "sub": "fund:rsa",
+            "role": "fund",
+            "org_ids": [],
+            "iss": TEST_ISSUER,
+            "aud": TEST_AUDIENCE,
+            "iat": now,
+            "exp": now + 600,
+        }
+        rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        token = jwt.encode(claims, rsa_key, algorithm="RS256")
+        problem = assert_401_problem(await client.get(FUND_ONLY, headers=bearer(token)))
+        assert "no trusted key is of its algorithm" in problem["detail"]
