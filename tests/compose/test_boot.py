@@ -15,19 +15,34 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import tarfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import jwt
 import pytest
 import yaml
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
 
-from common.testing.compose import COMPOSE_FILE, Compose, health_checks, prepare, stop_service
+from common.testing.compose import (
+    COMPOSE_FILE,
+    Compose,
+    LocalImages,
+    health_checks,
+    prepare,
+    stop_service,
+)
 from common.testing.infra import InfraError
 
 pytestmark = [pytest.mark.compose, pytest.mark.timeout(3600)]
@@ -60,6 +75,16 @@ def compose_services() -> dict[str, Any]:
 
 
 @dataclass
+class Backup:
+    """What TestBackups carries from one step to the next."""
+
+    workdir: Path | None = None
+    started: datetime | None = None
+    tables: dict[str, str] = field(default_factory=dict)  # benchmarks' rows at backup time
+    figures: dict[str, Decimal] = field(default_factory=dict)  # rent_per_m2 by department
+
+
+@dataclass
 class Platform:
     compose: Compose
     gateway: str
@@ -68,6 +93,7 @@ class Platform:
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     tokens: dict[str, str] = field(default_factory=dict)
     package_id: str | None = None
+    backup: Backup = field(default_factory=lambda: Backup())
 
     def token(self, *role: str) -> str:
         key = " ".join(role)
@@ -103,16 +129,55 @@ class Platform:
     def address(self, municipality: str) -> str:
         return f"styringsdialog-k{municipality}-{self.suffix}@kommune.example.dk"
 
-    def poll(self, what: str, probe: Callable[[], T | None]) -> T:
-        deadline = time.monotonic() + DEADLINE_SECONDS
+    def poll(
+        self, what: str, probe: Callable[[], T | None], seconds: float = DEADLINE_SECONDS
+    ) -> T:
+        deadline = time.monotonic() + seconds
         while True:
             result = probe()
             if result is not None:
                 return result
             if time.monotonic() > deadline:
                 logs = self.compose("logs", "--tail", "40", check=False).stdout
-                pytest.fail(f"{what} never arrived within {DEADLINE_SECONDS} s.\n{logs[-8000:]}")
+                pytest.fail(f"{what} never arrived within {seconds} s.\n{logs[-8000:]}")
             time.sleep(1)
+
+    def shell(self, script: str, cwd: Path, timeout: float = 900) -> str:
+        """``script`` run by bash in ``cwd`` as an operator would, ``docker compose`` being this
+        project's Docker Compose and ``docker`` podman; its output, or the test fails."""
+        prelude = (
+            "set -euo pipefail\n"
+            "docker() {\n"
+            '  if [ "$1" = compose ]; then shift; "$BOOT_COMPOSE" --project-directory "$BOOT_ROOT"'
+            ' -f "$BOOT_FILE" -p "$BOOT_PROJECT" "$@"; else podman "$@"; fi\n'
+            "}\n"
+        )
+        env = {
+            **self.compose.env(),
+            "BOOT_COMPOSE": str(self.compose.binary),
+            "BOOT_ROOT": str(COMPOSE_FILE.parent),
+            "BOOT_FILE": str(COMPOSE_FILE),
+            "BOOT_PROJECT": self.compose.project,
+        }
+        result = subprocess.run(
+            ["bash", "-c", prelude + script],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        assert result.returncode == 0, (
+            f"{script}\n→ exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+        )
+        return result.stdout
+
+    def psql(self, database: str, sql: str) -> str:
+        return self.compose(
+            "exec", "-T", "postgres", "psql", "-U", "postgres", "-d", database, "-Atc", sql
+        ).stdout
 
     def inspect(self, service: str) -> dict[str, Any]:
         """podman's view of the service's (only) container."""
@@ -190,65 +255,82 @@ def submission(platform: Platform) -> list[dict[str, Any]]:
     ]
     for municipality, postcode, city in ((HOME, "2400", "København NV"), (AWAY, "2000", "F")):
         department = platform.department(municipality)
-        section = f"{department}-blok-a"
+        records += department_records(
+            platform, department, municipality, postcode, city, RENT[municipality]
+        )
+    return records
+
+
+def department_records(
+    platform: Platform,
+    department: str,
+    municipality: str,
+    postcode: str,
+    city: str,
+    rent: Decimal,
+) -> list[dict[str, Any]]:
+    """A department of the organisation with one section, two dwellings and their leases."""
+    org = platform.organisation
+    section = f"{department}-blok-a"
+    records: list[dict[str, Any]] = []
+    records += [
+        {
+            "type": "department",
+            "record": {
+                "AfdelingIdentifikator": department,
+                "BoligorganisationIdentifikator": org,
+                "AfdelingNavn": f"Afdeling {municipality}",
+                "KommuneKode": municipality,
+                "AfdelingBoligtypeKode": "family",
+                "OpfoerelsesAar": 1972,
+                "BygningstypeKode": "etage",
+            },
+        },
+        {
+            "type": "building_section",
+            "record": {
+                "ByggeafsnitIdentifikator": section,
+                "AfdelingIdentifikator": department,
+                "ByggeafsnitNavn": "Blok A",
+                "OpfoerelsesAar": 1972,
+            },
+        },
+    ]
+    for number in (1, 2):
+        dwelling = f"{department}-bolig-{number}"
         records += [
             {
-                "type": "department",
+                "type": "dwelling",
                 "record": {
+                    "BoligUnikIdentifikator": dwelling,
                     "AfdelingIdentifikator": department,
-                    "BoligorganisationIdentifikator": org,
-                    "AfdelingNavn": f"Afdeling {municipality}",
-                    "KommuneKode": municipality,
-                    "AfdelingBoligtypeKode": "family",
-                    "OpfoerelsesAar": 1972,
-                    "BygningstypeKode": "etage",
+                    "ByggeafsnitIdentifikator": section,
+                    "Vejnavn": "Testvej",
+                    "Husnummer": str(number),
+                    "Postnummer": postcode,
+                    "Bynavn": city,
+                    "BoligAntalRum": 3,
+                    "BoligArealKvadratmeter": str(AREA),
                 },
             },
             {
-                "type": "building_section",
+                "type": "lease",
                 "record": {
-                    "ByggeafsnitIdentifikator": section,
-                    "AfdelingIdentifikator": department,
-                    "ByggeafsnitNavn": "Blok A",
-                    "OpfoerelsesAar": 1972,
+                    "LejekontraktUnikIdentifikator": f"{dwelling}-lk",
+                    "BoligUnikIdentifikator": dwelling,
+                    "EksternReference": f"ERP-{dwelling}",
+                    "LejekontraktStartDato": f"{FIGURES_YEAR}-01-01",
+                    "AnvisningstypeKode": "external_waiting_list",
+                    "Boligudgifter": [
+                        {
+                            "BoligudgiftTypeKode": "base_rent",
+                            "BoligudgiftBeloeb": str(rent),
+                            "BoligudgiftStartDato": f"{FIGURES_YEAR}-01-01",
+                        }
+                    ],
                 },
             },
         ]
-        for number in (1, 2):
-            dwelling = f"{department}-bolig-{number}"
-            records += [
-                {
-                    "type": "dwelling",
-                    "record": {
-                        "BoligUnikIdentifikator": dwelling,
-                        "AfdelingIdentifikator": department,
-                        "ByggeafsnitIdentifikator": section,
-                        "Vejnavn": "Testvej",
-                        "Husnummer": str(number),
-                        "Postnummer": postcode,
-                        "Bynavn": city,
-                        "BoligAntalRum": 3,
-                        "BoligArealKvadratmeter": str(AREA),
-                    },
-                },
-                {
-                    "type": "lease",
-                    "record": {
-                        "LejekontraktUnikIdentifikator": f"{dwelling}-lk",
-                        "BoligUnikIdentifikator": dwelling,
-                        "EksternReference": f"ERP-{dwelling}",
-                        "LejekontraktStartDato": f"{FIGURES_YEAR}-01-01",
-                        "AnvisningstypeKode": "external_waiting_list",
-                        "Boligudgifter": [
-                            {
-                                "BoligudgiftTypeKode": "base_rent",
-                                "BoligudgiftBeloeb": str(RENT[municipality]),
-                                "BoligudgiftStartDato": f"{FIGURES_YEAR}-01-01",
-                            }
-                        ],
-                    },
-                },
-            ]
     return records
 
 
@@ -398,12 +480,7 @@ class TestStartUp:
             "exec", "-T", "kafka", "/opt/kafka/bin/kafka-topics.sh",
             "--bootstrap-server", "localhost:9092", "--list",
         ).stdout.split()  # fmt: skip
-        catalogue = {
-            line.split()[0]
-            for line in (COMPOSE_FILE.parent / "deploy/kafka/topics.txt").read_text().splitlines()
-            if line.split() and not line.startswith("#")
-        }
-        assert catalogue <= set(listed)
+        assert catalogue_topics() <= set(listed)
 
 
 class TestThroughTheGateway:
@@ -619,6 +696,392 @@ class TestTheClientsStory:
         time.sleep(10)
         assert len(deliveries(platform, http)) == 2
         assert len(mails_to(platform, platform.address(HOME))) == 1
+
+
+# --------------------------------------------------------------------------- deploy/README.md
+
+README = COMPOSE_FILE.parent / "deploy" / "README.md"
+# What the README's examples say, put in for this run.
+EXAMPLE_BACKUP = "backup/2026-12-06"
+EXAMPLE_REWIND_TO = "2026-12-06T01:00:00.000Z"
+EXAMPLE_KAFKA_VOLUME = "housing_kafka-data"
+EXAMPLE_DEBIAN_IMAGE = "debian:bookworm"
+DEFAULT_CLUSTER_ID = "NuFor-YaT_2hGwX-D7FbVw"  # docker-compose.yml's KAFKA_CLUSTER_ID default
+READ_MODEL_GROUP = "benchmarks.read-model"  # benchmarks/events/incoming.py
+LATE_RENT = Decimal("6000.00")
+RESTART_SECONDS = 600  # an API started again on two busy cores
+
+
+def readme_block(name: str, **examples: str) -> str:
+    """The shell block of deploy/README.md marked ``<!-- compose-test: name -->``, with each of
+    the README's example values (keys: the example, values: this run's) put in."""
+    text = README.read_text()
+    match = re.search(
+        rf"<!-- compose-test: {re.escape(name)} -->\n```sh\n(.*?)```", text, re.DOTALL
+    )
+    assert match, f"deploy/README.md has no shell block marked compose-test: {name}"
+    script = match.group(1)
+    for example, value in examples.items():
+        assert example in script, f"the README's block {name} no longer has {example}"
+        script = script.replace(example, value)
+    return script
+
+
+def catalogue_topics() -> set[str]:
+    return {
+        line.split()[0]
+        for line in (COMPOSE_FILE.parent / "deploy/kafka/topics.txt").read_text().splitlines()
+        if line.split() and not line.startswith("#")
+    }
+
+
+def table_rows(platform: Platform, database: str) -> dict[str, str]:
+    """Per table of the database: its row count and a digest of all its rows."""
+    tables = platform.psql(
+        database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+    ).split()
+    assert tables, database
+    query = " UNION ALL ".join(
+        f"SELECT '{table}', count(*), "
+        f"md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) FROM public.\"{table}\" r"
+        for table in tables
+    )
+    rows = platform.psql(database, query).splitlines()
+    return {row.split("|")[0]: row for row in rows}
+
+
+def group_lag(platform: Platform, group: str) -> int:
+    """The consumer group's lag over all its partitions (kafka-consumer-groups.sh)."""
+    described = platform.compose(
+        "exec", "-T", "kafka", "/opt/kafka/bin/kafka-consumer-groups.sh",
+        "--bootstrap-server", "localhost:9092", "--describe", "--group", group,
+    ).stdout  # fmt: skip
+    lag, partitions = 0, 0
+    for line in described.splitlines():
+        columns = line.split()
+        if len(columns) >= 6 and columns[0] == group and columns[2].isdigit():
+            partitions += 1
+            lag += int(columns[5]) if columns[5].isdigit() else 0
+    assert partitions, described
+    return lag
+
+
+def rent_per_m2(platform: Platform, http: httpx.Client, department: str) -> Decimal | None:
+    """The department's computed rent per m² from the benchmarks API; None while there is none
+    (or the API is not back yet)."""
+    response = http.get(
+        f"/benchmarks/v1/departments/{department}/key-figures",
+        params={"year": FIGURES_YEAR},
+        headers=platform.org(),
+    )
+    if response.status_code in (404, 502, 503):
+        return None
+    value = figure(ok(response), "rent_per_m2")["value"]
+    return None if value is None else Decimal(value)
+
+
+def expected_rent_per_m2(rent: Decimal) -> Decimal:
+    return (12 * rent / AREA).quantize(Decimal("0.0001"))
+
+
+def every_api_ready(http: httpx.Client) -> bool | None:
+    for service in SERVICES:
+        response = http.get(f"/{service}/health/ready")
+        if response.status_code != 200 or response.json()["status"] != "ok":
+            return None
+    return True
+
+
+class TestBackups:
+    """deploy/README.md section 7, its commands run as written (readme_block)."""
+
+    def test_the_postgresql_backup_dumps_every_database_and_the_roles(
+        self, platform: Platform, http: httpx.Client, tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        backup = platform.backup
+        backup.workdir = tmp_path_factory.mktemp("operator")
+        for municipality in (HOME, AWAY):
+            department = platform.department(municipality)
+            value = rent_per_m2(platform, http, department)
+            assert value == expected_rent_per_m2(RENT[municipality])
+            backup.figures[department] = value
+        before = table_rows(platform, "benchmarks")
+        backup.started = datetime.now(UTC)
+        platform.shell(readme_block("postgres-backup"), backup.workdir)
+        assert table_rows(platform, "benchmarks") == before, "benchmarks changed during the dump"
+        backup.tables = before
+        (folder,) = (backup.workdir / "backup").iterdir()
+        dumps = {f"{database}.dump" for database in DATABASES.values()}
+        assert {path.name for path in folder.iterdir()} == dumps | {"globals.sql"}
+        roles = (folder / "globals.sql").read_text()
+        for database in DATABASES.values():
+            assert f"CREATE ROLE {database};" in roles, database
+        for database in DATABASES.values():
+            listing = platform.shell(
+                f"docker compose exec -T postgres pg_restore --list < {folder.name}/{database}.dump",
+                folder.parent,
+            )
+            assert "TABLE DATA public alembic_version" in listing, (database, listing[-2000:])
+            if database == "benchmarks":
+                assert "TABLE DATA public department_figures" in listing
+
+    def test_the_kafka_backup_copies_the_brokers_volume_and_the_platform_carries_on(
+        self, platform: Platform, http: httpx.Client
+    ) -> None:
+        workdir = platform.backup.workdir
+        assert workdir is not None
+        script = readme_block(
+            "kafka-backup",
+            **{
+                EXAMPLE_KAFKA_VOLUME: f"{PROJECT}_kafka-data",
+                EXAMPLE_DEBIAN_IMAGE: LocalImages().debian,
+            },
+        )
+        platform.shell(script, workdir)
+        (archive,) = (workdir / "backup").glob("kafka-data-*.tgz")
+        with tarfile.open(archive) as tar:
+            names = tar.getnames()
+            meta = tar.extractfile("./meta.properties")
+            assert meta is not None
+            assert f"cluster.id={DEFAULT_CLUSTER_ID}" in meta.read().decode().splitlines()
+        partitions = {name.split("/")[1] for name in names if name.count("/") >= 1}
+        topics = {partition.rsplit("-", 1)[0] for partition in partitions if "-" in partition}
+        assert catalogue_topics() <= topics
+        assert "__consumer_offsets" in topics
+
+        def healthy() -> bool | None:
+            health = platform.inspect("kafka")["State"].get("Health") or {}
+            return True if health.get("Status") == "healthy" else None
+
+        platform.poll("Kafka healthy again", healthy, RESTART_SECONDS)
+        platform.poll("every API ready again", lambda: every_api_ready(http), RESTART_SECONDS)
+
+    def test_a_change_after_the_backup_reaches_the_benchmarks(
+        self, platform: Platform, http: httpx.Client
+    ) -> None:
+        department = platform.department("late")
+        records = department_records(platform, department, HOME, "2400", "København NV", LATE_RENT)
+        report = ok(
+            http.post(
+                "/register/v1/submissions",
+                json={"records": records},
+                headers=platform.org(post=True),
+            )
+        )
+        assert report["accepted"] == len(records), report
+        value = platform.poll(
+            f"the key figures of {department}",
+            lambda: rent_per_m2(platform, http, department),
+            RESTART_SECONDS,
+        )
+        assert value == expected_rent_per_m2(LATE_RENT)
+        assert table_rows(platform, "benchmarks") != platform.backup.tables
+
+    def test_the_restore_brings_back_the_rows_of_the_backup_and_kafka_does_not_know(
+        self, platform: Platform
+    ) -> None:
+        backup = platform.backup
+        assert backup.workdir is not None
+        (folder,) = (backup.workdir / "backup").glob("????-??-??")
+        script = readme_block("postgres-restore", **{EXAMPLE_BACKUP: f"backup/{folder.name}"})
+        platform.shell(script, backup.workdir)
+        for process in ("api", "worker"):
+            assert platform.inspect(f"benchmarks-{process}")["State"]["Status"] == "exited"
+        assert table_rows(platform, "benchmarks") == backup.tables
+        # The late department is gone from the database, but its events are consumed: nothing
+        # would bring it back.
+        assert group_lag(platform, READ_MODEL_GROUP) == 0
+
+    def test_the_rewind_puts_the_worker_before_the_backup(self, platform: Platform) -> None:
+        backup = platform.backup
+        assert backup.workdir is not None
+        assert backup.started is not None
+        since = backup.started - timedelta(hours=1)
+        stamp = since.strftime("%Y-%m-%dT%H:%M:%S.") + f"{since.microsecond // 1000:03d}Z"
+        output = platform.shell(
+            readme_block("postgres-rewind", **{EXAMPLE_REWIND_TO: stamp}), backup.workdir
+        )
+        assert READ_MODEL_GROUP in output.split()
+        assert group_lag(platform, READ_MODEL_GROUP) > 0
+
+    def test_started_again_the_worker_applies_what_came_after_the_backup(
+        self, platform: Platform, http: httpx.Client
+    ) -> None:
+        backup = platform.backup
+        assert backup.workdir is not None
+        platform.shell(readme_block("postgres-start"), backup.workdir)
+        department = platform.department("late")
+        value = platform.poll(
+            f"the key figures of {department} again",
+            lambda: rent_per_m2(platform, http, department),
+            RESTART_SECONDS,
+        )
+        assert value == expected_rent_per_m2(LATE_RENT)
+        for before, figures in backup.figures.items():
+            assert rent_per_m2(platform, http, before) == figures, before
+        platform.poll("every API ready", lambda: every_api_ready(http), RESTART_SECONDS)
+        platform.poll(
+            "the read model's group caught up",
+            lambda: group_lag(platform, READ_MODEL_GROUP) == 0 or None,
+        )
+
+
+# --------------------------------------------------------------------------- key rotation
+
+IDP_ISSUER = "https://idp.boot-test.invalid/"
+JWKS_CACHE_SECONDS = 5
+
+
+@dataclass
+class IdpKey:
+    kid: str
+    private_key: ec.EllipticCurvePrivateKey = field(
+        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
+    )
+
+    def jwk(self) -> dict[str, Any]:
+        public = ECAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        return {**public, "kid": self.kid, "use": "sig", "alg": "ES256"}
+
+    def token(self, organisation: str) -> str:
+        now = int(time.time())
+        claims = {
+            "sub": f"housing_org:{self.kid}",
+            "role": "housing_org",
+            "org_ids": [organisation],
+            "iss": IDP_ISSUER,
+            "aud": "housing",
+            "iat": now,
+            "exp": now + 1800,
+        }
+        return jwt.encode(claims, self.private_key, algorithm="ES256", headers={"kid": self.kid})
+
+
+@dataclass
+class IdentityProvider:
+    """A JWKS endpoint on the host, where the containers reach it: the compose network's
+    gateway address."""
+
+    url: str
+    published: list[dict[str, Any]]
+    fetches: list[float]
+    old: IdpKey = field(default_factory=lambda: IdpKey(kid=f"boot-{uuid.uuid4().hex[:6]}-old"))
+    new: IdpKey = field(default_factory=lambda: IdpKey(kid=f"boot-{uuid.uuid4().hex[:6]}-new"))
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def publish(self, *keys: IdpKey) -> None:
+        self.published[:] = [key.jwk() for key in keys]
+
+
+@pytest.fixture(scope="module")
+def identity_provider(platform: Platform) -> Iterator[IdentityProvider]:
+    network = json.loads(
+        platform.compose.podman("network", "inspect", f"{PROJECT}_default").stdout
+    )[0]
+    host = network["subnets"][0]["gateway"]
+    published: list[dict[str, Any]] = []
+    fetches: list[float] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            fetches.append(time.monotonic())
+            body = json.dumps({"keys": published}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer((host, 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://{host}:{server.server_address[1]}/.well-known/jwks.json"
+        yield IdentityProvider(url, published, fetches)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def organisation_name(platform: Platform, http: httpx.Client, token: str) -> httpx.Response:
+    return http.get(
+        f"/register/v1/organisations/{platform.organisation}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def assert_refused(response: httpx.Response, detail: str) -> None:
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert (problem["status"], problem["detail"]) == (401, detail), problem
+
+
+class TestKeyRotation:
+    """deploy/README.md section 8, the JWKS way, on register-api through the gateway."""
+
+    def name(self, platform: Platform) -> str:
+        return f"Boligselskabet Compose {platform.suffix}"
+
+    def test_register_api_switched_to_the_identity_providers_keys(
+        self, platform: Platform, http: httpx.Client, identity_provider: IdentityProvider
+    ) -> None:
+        idp = identity_provider
+        idp.publish(idp.old)
+        platform.compose.variables.update(
+            {
+                "HOUSING_JWT_JWKS_URL": idp.url,
+                "HOUSING_JWT_ISSUER": IDP_ISSUER,
+                "HOUSING_JWT_JWKS_CACHE_SECONDS": str(JWKS_CACHE_SECONDS),
+            }
+        )
+        platform.compose(
+            "up", "-d", "--no-deps", "--wait", "--wait-timeout", str(RESTART_SECONDS),
+            "register-api", timeout=RESTART_SECONDS + 300,
+        )  # fmt: skip
+        assert (
+            f"HOUSING_JWT_JWKS_URL={idp.url}" in platform.inspect("register-api")["Config"]["Env"]
+        )
+        idp.tokens["old"] = idp.old.token(platform.organisation)
+        body = ok(organisation_name(platform, http, idp.tokens["old"]))
+        assert body["BoligorganisationNavn"] == self.name(platform)
+        assert idp.fetches
+        # The dev key is no longer trusted by this API.
+        assert_refused(
+            organisation_name(
+                platform, http, platform.token("housing_org", "--org", platform.organisation)
+            ),
+            "The bearer token is not signed with a key the identity provider publishes.",
+        )
+
+    def test_the_new_key_published_beside_the_old_one_both_keys_tokens_are_accepted(
+        self, platform: Platform, http: httpx.Client, identity_provider: IdentityProvider
+    ) -> None:
+        idp = identity_provider
+        idp.publish(idp.old, idp.new)
+        time.sleep(JWKS_CACHE_SECONDS + 1)  # the README's step 2: wait the cache time, then sign
+        idp.tokens["new"] = idp.new.token(platform.organisation)
+        for token in (idp.tokens["new"], idp.tokens["old"], idp.old.token(platform.organisation)):
+            body = ok(organisation_name(platform, http, token))
+            assert body["BoligorganisationNavn"] == self.name(platform)
+
+    def test_the_old_key_removed_its_tokens_are_refused_with_a_401_problem(
+        self, platform: Platform, http: httpx.Client, identity_provider: IdentityProvider
+    ) -> None:
+        idp = identity_provider
+        idp.publish(idp.new)
+        time.sleep(JWKS_CACHE_SECONDS + 1)  # the README's step 3: refused at the latest then
+        for token in (idp.tokens["old"], idp.old.token(platform.organisation)):
+            assert_refused(
+                organisation_name(platform, http, token),
+                "The bearer token is not signed with a key the identity provider publishes.",
+            )
+        body = ok(organisation_name(platform, http, idp.tokens["new"]))
+        assert body["BoligorganisationNavn"] == self.name(platform)
 
 
 class TestShutDown:

@@ -254,7 +254,8 @@ class TestComposeServicesOfThePlatform:
     ) -> None:
         # An empty HOUSING_JWT_PUBLIC_KEY would count as a key and switch off the dev key.
         env = environment(services["register-api"])
-        for name in ("HOUSING_JWT_PUBLIC_KEY", "HOUSING_JWT_JWKS_URL", "HOUSING_JWT_ISSUER"):
+        names = ("HOUSING_JWT_PUBLIC_KEY", "HOUSING_JWT_JWKS_URL", "HOUSING_JWT_ISSUER")
+        for name in (*names, "HOUSING_JWT_JWKS_CACHE_SECONDS"):
             assert name in env
             assert env[name] is None
 

@@ -8,6 +8,9 @@ or a JWKS endpoint from settings. The embedded dev run signs with a local dev ke
 from __future__ import annotations
 
 import asyncio
+import math
+import re
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
@@ -15,6 +18,7 @@ from typing import Annotated, Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -61,14 +65,76 @@ def ensure_may_see_organisation(principal: Principal, organisation_id: str, what
 # one entry is a few hundred bytes).
 VERIFIED_TOKEN_CACHE_SIZE = 10_000
 
+# How long keys fetched from a JWKS endpoint are trusted before the set is fetched again
+# (HOUSING_JWT_JWKS_CACHE_SECONDS), and how often at most a token with an unknown kid makes it be
+# fetched before that (so tokens with made-up kids cannot hammer the identity provider).
+JWKS_CACHE_SECONDS = 300.0
+JWKS_UNKNOWN_KID_COOLDOWN_SECONDS = 30.0
+
+_PEM_PUBLIC_KEY = re.compile(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
+
+
+def load_public_keys(pem: str) -> tuple[PublicKeyTypes, ...]:
+    """Every PEM public key in ``pem`` (one, or several one after the other: the old and the new
+    key while a signing key is rotated), parsed."""
+    blocks = _PEM_PUBLIC_KEY.findall(pem) or [pem]
+    return tuple(serialization.load_pem_public_key(block.encode()) for block in blocks)
+
+
+class JwksKeys:
+    """The identity provider's signing keys from its JWKS endpoint, by ``kid``.
+
+    The set is fetched on first use and again once it is ``cache_seconds`` old; a ``kid`` the
+    set does not hold makes it be fetched at once, unless it was fetched less than
+    ``min(JWKS_UNKNOWN_KID_COOLDOWN_SECONDS, cache_seconds)`` ago. So a key the provider adds is
+    used on first sight of its ``kid`` (at the latest ``cache_seconds`` later), and a key it
+    removes is refused at the latest ``cache_seconds`` after the removal. ``clock`` is for
+    tests."""
+
+    def __init__(
+        self, url: str, *, cache_seconds: float, clock: Callable[[], float] = time.time
+    ) -> None:
+        if not cache_seconds > 0:
+            raise ValueError("the JWKS cache time must be above 0 seconds")
+        self._client = jwt.PyJWKClient(url, cache_jwk_set=False)
+        self._cache_seconds = cache_seconds
+        self._cooldown = min(JWKS_UNKNOWN_KID_COOLDOWN_SECONDS, cache_seconds)
+        self._clock = clock
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = -math.inf
+        self._lock = threading.Lock()
+
+    def key_for(self, token: str) -> tuple[jwt.PyJWK, float]:
+        """The published key of the token's ``kid`` and until when it may be trusted without
+        asking the endpoint again. Blocking HTTP on a fetch."""
+        kid = jwt.get_unverified_header(token).get("kid")
+        with self._lock:
+            now = self._clock()
+            age = now - self._fetched_at
+            if age >= self._cache_seconds or (kid not in self._keys and age >= self._cooldown):
+                keys = self._client.get_signing_keys()
+                self._keys = {str(key.key_id): key for key in keys}
+                self._fetched_at = now
+            key = self._keys.get(kid) if isinstance(kid, str) else None
+            trusted_until = self._fetched_at + self._cache_seconds
+        if key is None:
+            raise jwt.PyJWKClientError(f"no published signing key has the kid {kid!r}")
+        return key, trusted_until
+
 
 class TokenVerifier:
-    """Verifies bearer JWTs with a PEM public key or keys from a JWKS endpoint.
+    """Verifies bearer JWTs with PEM public keys or keys from a JWKS endpoint.
+
+    ``public_key`` may hold several PEM keys (a token signed by any of them passes: the overlap
+    of a key rotation without a JWKS endpoint). With ``jwks_url`` the keys are the endpoint's,
+    trusted for ``jwks_cache_seconds`` (JwksKeys).
 
     A token that passed every check is remembered, keyed by the token itself, until its
-    ``exp``: the same token sent again is not verified again (the signature check is most of a
-    small request's cost). Only what passed is remembered; an expired one is refused as
-    ``jwt.decode`` refuses it. ``clock`` (seconds since the epoch) is for tests."""
+    ``exp`` (with a JWKS endpoint: at most until its key's ``jwks_cache_seconds`` are over, so a
+    key the identity provider removed is not trusted longer through a remembered token): the
+    same token sent again is not verified again (the signature check is most of a small
+    request's cost). Only what passed is remembered; an expired one is refused as ``jwt.decode``
+    refuses it. ``clock`` (seconds since the epoch) is for tests."""
 
     def __init__(
         self,
@@ -80,20 +146,23 @@ class TokenVerifier:
         jwks_url: str | None = None,
         cache_size: int = VERIFIED_TOKEN_CACHE_SIZE,
         clock: Callable[[], float] = time.time,
+        jwks_cache_seconds: float = JWKS_CACHE_SECONDS,
     ) -> None:
         if public_key is None and jwks_url is None:
             raise ValueError("a public key or a JWKS URL is required to verify tokens")
-        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._verified: dict[str, tuple[Principal, float, float]] = {}
         self._cache_size = cache_size
         self._clock = clock
         self._issuer = issuer
         self._audience = audience
         self._algorithms = list(algorithms)
         # Parsed once here: a PEM string handed to jwt.decode is parsed again on every request.
-        self._public_key: PublicKeyTypes | None = (
-            serialization.load_pem_public_key(public_key.encode()) if public_key else None
+        self._public_keys = load_public_keys(public_key) if public_key else ()
+        self._jwks = (
+            JwksKeys(jwks_url, cache_seconds=jwks_cache_seconds, clock=clock) if jwks_url else None
         )
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+        if not self._public_keys and self._jwks is None:
+            raise ValueError("a public key or a JWKS URL is required to verify tokens")
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> TokenVerifier:
@@ -108,44 +177,74 @@ class TokenVerifier:
             algorithms=settings.jwt_algorithms,
             public_key=public_key,
             jwks_url=settings.jwt_jwks_url,
+            jwks_cache_seconds=settings.jwt_jwks_cache_seconds,
         )
 
     async def verify(self, token: str) -> Principal:
         remembered = self._verified.get(token)
         if remembered is not None:
-            principal, expires = remembered
-            if self._clock() < expires:
+            principal, until, expires = remembered
+            now = self._clock()
+            if now < until:
                 return principal
             del self._verified[token]
-            raise AuthenticationError("The bearer token has expired; get a new one.")
-        principal, expires = await self._verify(token)
-        self._remember(token, principal, expires)
+            if now >= expires:
+                raise AuthenticationError("The bearer token has expired; get a new one.")
+            # still valid but its key's trust ran out (JWKS): verified again below
+        principal, until, expires = await self._verify(token)
+        self._remember(token, principal, until, expires)
         return principal
 
-    def _remember(self, token: str, principal: Principal, expires: float) -> None:
+    def _remember(self, token: str, principal: Principal, until: float, expires: float) -> None:
         if len(self._verified) >= self._cache_size:
             now = self._clock()
-            for stale in [t for t, (_, exp) in self._verified.items() if exp <= now]:
+            for stale in [t for t, (_, end, _) in self._verified.items() if end <= now]:
                 del self._verified[stale]
             while len(self._verified) >= self._cache_size:  # the oldest remembered go first
                 del self._verified[next(iter(self._verified))]
-        self._verified[token] = (principal, expires)
+        self._verified[token] = (principal, until, expires)
 
-    async def _verify(self, token: str) -> tuple[Principal, float]:
-        key: Any = self._public_key
+    def _keys_of_algorithm(self, token: str) -> list[PublicKeyTypes]:
+        """The configured keys of the kind the token's ``alg`` needs (jwt.decode raises a
+        TypeError, not a refusal, for a key of another kind)."""
+        algorithm = str(jwt.get_unverified_header(token).get("alg"))
+        kind = {"ES": ec.EllipticCurvePublicKey, "RS": rsa.RSAPublicKey, "PS": rsa.RSAPublicKey}
+        wanted = kind.get(algorithm[:2])
+        return [k for k in self._public_keys if wanted is not None and isinstance(k, wanted)]
+
+    def _decode(self, token: str, key: Any) -> dict[str, Any]:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=self._algorithms,
+            audience=self._audience,
+            issuer=self._issuer,
+            options={"require": ["exp", "sub", "iss", "aud"]},
+        )
+        return claims
+
+    async def _verify(self, token: str) -> tuple[Principal, float, float]:
+        """The token's principal, until when it may be remembered, and its ``exp``."""
+        trusted_until = math.inf
         try:
             if self._jwks is not None:
-                # PyJWKClient fetches over blocking HTTP on a cache miss.
-                signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
-                key = signing_key.key
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=self._algorithms,
-                audience=self._audience,
-                issuer=self._issuer,
-                options={"require": ["exp", "sub", "iss", "aud"]},
-            )
+                # A fetch of the key set is blocking HTTP.
+                signing_key, trusted_until = await asyncio.to_thread(self._jwks.key_for, token)
+                # The PyJWK, not its bare key: a key of another type than the token's algorithm
+                # is then a refusal, not a TypeError.
+                claims = self._decode(token, signing_key)
+            else:
+                candidates = self._keys_of_algorithm(token)
+                for key in candidates[:-1]:  # while a key is rotated: the old and the new one
+                    try:
+                        claims = self._decode(token, key)
+                        break
+                    except jwt.InvalidSignatureError:
+                        continue
+                else:
+                    if not candidates:
+                        raise jwt.InvalidSignatureError("no trusted key is of its algorithm")
+                    claims = self._decode(token, candidates[-1])
         except jwt.PyJWKClientConnectionError:
             raise  # the identity provider's keys are unreachable: not the caller's fault
         except jwt.ExpiredSignatureError as exc:
@@ -156,7 +255,8 @@ class TokenVerifier:
             ) from exc
         except jwt.InvalidTokenError as exc:
             raise AuthenticationError(f"The bearer token is not valid: {exc}.") from exc
-        return principal_from_claims(claims), float(claims["exp"])
+        expires = float(claims["exp"])
+        return principal_from_claims(claims), min(expires, trusted_until), expires
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

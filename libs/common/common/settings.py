@@ -95,8 +95,20 @@ class ServiceSettings(BaseSettings):
         "one loop's claim overlaps another's wait for Kafka's acknowledgements.",
     )
 
-    jwt_public_key: str | None = Field(default=None, description="PEM public key for bearer JWTs")
+    jwt_public_key: str | None = Field(
+        default=None,
+        description="PEM public key for bearer JWTs; several PEM keys one after the other are "
+        "all trusted (the old and the new one while the signing key is rotated)",
+    )
     jwt_jwks_url: str | None = Field(default=None, description="JWKS endpoint for bearer JWTs")
+    jwt_jwks_cache_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        le=86_400,
+        description="How long keys from the JWKS endpoint are trusted before it is asked again: "
+        "a key removed from it is refused at the latest this long after; a new kid is fetched "
+        "at once (at most every 30 s, or this long if shorter)",
+    )
     jwt_issuer: str = DEV_JWT_ISSUER
     jwt_audience: str = "housing"
     jwt_algorithms: tuple[str, ...] = ("ES256", "RS256")

@@ -3,6 +3,7 @@
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from common.auth import (
     DevSigningKey,
@@ -183,3 +184,53 @@ class TestVerifiedTokenCache:
         for token in tokens:
             await verifier.verify(token)
         assert list(verifier._verified) == tokens[1:]
+
+
+class TestSeveralPublicKeys:
+    """HOUSING_JWT_PUBLIC_KEY with the old and the new PEM key one after the other: the overlap
+    of a rotation without a JWKS endpoint (deploy/README.md)."""
+
+    def verifier(self, *keys: str) -> TokenVerifier:
+        return TokenVerifier(
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            algorithms=["ES256", "RS256"],
+            public_key="".join(keys),
+        )
+
+    async def test_tokens_of_either_key_are_accepted_and_of_no_other(self, key: DevSigningKey):
+        new = DevSigningKey.generate()
+        verifier = self.verifier(key.public_pem(), new.public_pem())
+        assert (await verifier.verify(mint(key, subject="old"))).subject == "old"
+        assert (await verifier.verify(mint(new, subject="new"))).subject == "new"
+        with pytest.raises(AuthenticationError, match="Signature verification failed"):
+            await verifier.verify(mint(DevSigningKey.generate()))
+
+    async def test_the_old_key_left_out_refuses_its_tokens(self, key: DevSigningKey):
+        new = DevSigningKey.generate()
+        verifier = self.verifier(new.public_pem())
+        assert (await verifier.verify(mint(new, subject="new"))).subject == "new"
+        with pytest.raises(AuthenticationError, match="Signature verification failed"):
+            await verifier.verify(mint(key))
+
+    async def test_a_token_whose_algorithm_no_configured_key_has_is_a_refusal(
+        self, key: DevSigningKey
+    ):
+        rsa_pem = (
+            rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            .public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode()
+        )
+        with pytest.raises(AuthenticationError, match="no trusted key is of its algorithm"):
+            await self.verifier(rsa_pem).verify(mint(key))  # ES256 against an RSA key
+        # mixed: the EC key among them is found
+        assert (await self.verifier(rsa_pem, key.public_pem()).verify(mint(key))).role is (
+            Role.ERP_CLIENT
+        )
+
+    def test_text_without_a_pem_key_is_refused_at_start(self):
+        with pytest.raises(ValueError, match="Unable to load PEM"):
+            self.verifier("not a key")
