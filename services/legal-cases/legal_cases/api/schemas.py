@@ -614,6 +614,10 @@ class FiguresOut(BaseModel):
     inspections_held: int | None
     appeals: dict[str, int | None]
     noncompliance_reports: int | None
+    appeal_outcomes: dict[str, int | None] = Field(
+        description="Appellate decisions (§§ 88-89) dated in the period, by outcome: upheld, "
+        "changed, set_aside."
+    )
     suppressed: list[str] = Field(
         description="Paths of small cells (1-2) published as null, and of times to decision "
         "over fewer than 3 decisions."
