@@ -401,6 +401,17 @@ class FeeOut(BaseModel):
     basis: str | None = Field(
         default=None, description="The index figure the amount rests on (Danish)."
     )
+    cancelled_on: date | None = Field(
+        default=None,
+        description="§ 82(2): no longer owed from this day (the appellate decision that changed "
+        "or set aside the decision the tenant had won fully).",
+    )
+    cancelled_reason: str | None = Field(
+        default=None, description="appeal_changed | appeal_set_aside"
+    )
+    refund_due: bool = Field(
+        default=False, description="Cancelled after it was paid: the amount is to be repaid."
+    )
 
 
 class ForcedAdministrationIn(In):

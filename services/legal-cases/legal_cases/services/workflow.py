@@ -691,6 +691,15 @@ async def record_appeal_outcome(
         events.record(
             outgoing.decision_final(case, decision.decided_on, decided_on, upheld_on_appeal=True)
         )
+    if not outcome.landlord_fee_stands:
+        for fee in await repo.fees(case.id):
+            if fee.kind != FeeKind.LANDLORD_TENANT_WON.value or fee.cancelled_on is not None:
+                continue
+            fee.cancelled_on = decided_on
+            fee.cancelled_reason = outcome.fee_cancel_reason
+            await audit(repo, case, viewer, "fee_cancelled", fee_id=fee.id, kind=fee.kind,
+                        amount=str(fee.amount), reason=fee.cancelled_reason,
+                        refund_due=fee.paid_on is not None)  # fmt: skip
     return appeal
 
 
@@ -768,6 +777,11 @@ async def mark_fee_paid(
         raise PartNotFoundError(f"Case {case.id} has no fee {fee_id}.")
     if fee.paid_on is not None:
         raise TransitionNotAllowedError(f"Fee {fee_id} was paid on {fee.paid_on}.")
+    if fee.cancelled_on is not None:
+        raise TransitionNotAllowedError(
+            f"Fee {fee_id} is no longer owed: cancelled on {fee.cancelled_on} "
+            f"({fee.cancelled_reason}, § 82(2))."
+        )
     fee.paid_on = today
     await repo.touch(case)
     await audit(repo, case, viewer, "fee_paid", fee_id=fee.id, kind=fee.kind,
