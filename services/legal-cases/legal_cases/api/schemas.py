@@ -267,7 +267,7 @@ class PartyOut(BaseModel):
 
 class LetterOut(BaseModel):
     id: int
-    kind: Literal["counterpart_notice", "decision", "deadline_reminder"]
+    kind: Literal["counterpart_notice", "decision", "deadline_reminder", "summons"]
     side: str
     status: Literal["pending", "sent", "failed"]
     queued_on: date

@@ -371,6 +371,14 @@ async def schedule_hearing(
     await open_deadline(repo, case, deadline_kind, today, scheduled_on, ref=hearing.id)
     await audit(repo, case, viewer, f"{kind}_scheduled", hearing_id=hearing.id,
                 scheduled_on=scheduled_on, summoned_on=today)  # fmt: skip
+    letter = person_letters.summons(
+        case_id=case.id, tribunal_name=person_mail.tribunal_name(case), kind=kind,
+        scheduled_on=scheduled_on, summoned_on=today,
+    )  # fmt: skip
+    parties = await repo.parties(case.id)
+    for side in (Side.COMPLAINANT, Side.COUNTERPART):  # § 85: both parties are summoned
+        await person_mail.queue(repo, case, _party(parties, side), LetterKind.SUMMONS, letter,
+                                today, ref=hearing.id, actor=viewer)  # fmt: skip
     return hearing
 
 
