@@ -305,6 +305,9 @@ def case_out(view: CaseView, today: date) -> CaseOut:
                 paid_on=f.paid_on,
                 provisional=f.provisional,
                 basis=fee_basis(f),
+                cancelled_on=f.cancelled_on,
+                cancelled_reason=f.cancelled_reason,
+                refund_due=f.cancelled_on is not None and f.paid_on is not None,
             )
             for f in view.fees
         ],

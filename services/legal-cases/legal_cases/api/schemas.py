@@ -267,7 +267,7 @@ class PartyOut(BaseModel):
 
 class LetterOut(BaseModel):
     id: int
-    kind: Literal["counterpart_notice", "decision", "deadline_reminder"]
+    kind: Literal["counterpart_notice", "decision", "deadline_reminder", "summons"]
     side: str
     status: Literal["pending", "sent", "failed"]
     queued_on: date
@@ -400,6 +400,17 @@ class FeeOut(BaseModel):
     )
     basis: str | None = Field(
         default=None, description="The index figure the amount rests on (Danish)."
+    )
+    cancelled_on: date | None = Field(
+        default=None,
+        description="§ 82(2): no longer owed from this day (the appellate decision that changed "
+        "or set aside the decision the tenant had won fully).",
+    )
+    cancelled_reason: str | None = Field(
+        default=None, description="appeal_changed | appeal_set_aside"
+    )
+    refund_due: bool = Field(
+        default=False, description="Cancelled after it was paid: the amount is to be repaid."
     )
 
 
@@ -614,6 +625,10 @@ class FiguresOut(BaseModel):
     inspections_held: int | None
     appeals: dict[str, int | None]
     noncompliance_reports: int | None
+    appeal_outcomes: dict[str, int | None] = Field(
+        description="Appellate decisions (§§ 88-89) dated in the period, by outcome: upheld, "
+        "changed, set_aside."
+    )
     suppressed: list[str] = Field(
         description="Paths of small cells (1-2) published as null, and of times to decision "
         "over fewer than 3 decisions."

@@ -226,6 +226,10 @@ class FeeRow(Base):
     provisional: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default="false"
     )
+    # § 82(2): the landlord's fee is no longer owed once the appeal changed or set aside the
+    # decision (the appellate decision's date; reason appeal_changed | appeal_set_aside)
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+    cancelled_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class NonComplianceReportRow(Base):

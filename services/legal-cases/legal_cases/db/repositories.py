@@ -499,6 +499,8 @@ class StatisticsRows:
     inspections: Sequence[tuple[str, int]]
     appeals: Sequence[tuple[str, str, int]]  # tribunal, body, count
     reports: Sequence[tuple[str, int]]
+    # tribunal, appellate outcome, count (by the appellate decision's date)
+    appeal_outcomes: Sequence[tuple[str, str, int]] = ()
 
 
 class StatisticsRepository:
@@ -546,6 +548,13 @@ class StatisticsRepository:
             .where(AppealRow.lodged_on.between(start, end), only(CaseRow.tribunal_code))
             .group_by(CaseRow.tribunal_code, AppealRow.body)
         )
+        appeal_outcomes = (
+            select(CaseRow.tribunal_code, AppealRow.outcome, func.count())
+            .join(AppealRow, AppealRow.case_id == CaseRow.id)
+            .where(AppealRow.outcome.is_not(None),
+                   AppealRow.outcome_decided_on.between(start, end), only(CaseRow.tribunal_code))
+            .group_by(CaseRow.tribunal_code, AppealRow.outcome)
+        )  # fmt: skip
         reports = (
             select(NonComplianceReportRow.tribunal_code, func.count())
             .where(NonComplianceReportRow.reported_on.between(start, end),
@@ -564,4 +573,5 @@ class StatisticsRepository:
             inspections=await fetch(inspections),
             appeals=await fetch(appeals),
             reports=await fetch(reports),
+            appeal_outcomes=await fetch(appeal_outcomes),
         )

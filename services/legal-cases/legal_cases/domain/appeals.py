@@ -38,6 +38,17 @@ class AppealOutcome(StrEnum):
         """Whether the tribunal's own decision becomes final by this outcome."""
         return self is AppealOutcome.UPHELD
 
+    @property
+    def landlord_fee_stands(self) -> bool:
+        """§ 82(2): the landlord owes the fee because the tenant side won fully before the
+        tribunal; once the appellate body changes or sets aside that decision, the tenant no
+        longer has won fully by a decision that stands, so the fee is no longer owed."""
+        return self is AppealOutcome.UPHELD
+
+    @property
+    def fee_cancel_reason(self) -> str:
+        return f"appeal_{self.value}"
+
 
 def check_outcome(
     *, outcome: AppealOutcome, lodged_on: date, decided_on: date, today: date, summary: str | None

@@ -12,7 +12,9 @@ Who gets which letter (§§ 82(3), 86(5), the deadline reminders of the round):
 
 * the counterpart's notice of the case and its reply deadline, when the counterpart is notified;
 * the decision letter (the PDF attached) to the complainant and the counterpart (§ 86(5));
-* a reminder of a reply or answer deadline, to the party that must act.
+* a reminder of a reply or answer deadline, to the party that must act;
+* the summons to an inspection (§ 85(1), at least 1 week ahead) or a meeting (§ 85(2)), to the
+  complainant and the counterpart, once per inspection or meeting.
 
 A party the directory can address (a landlord with a landlord id on the platform, a
 municipality) is written to by the notification service, not here — never both.
@@ -37,6 +39,7 @@ class LetterKind(StrEnum):
     COUNTERPART_NOTICE = "counterpart_notice"
     DECISION = "decision"
     DEADLINE_REMINDER = "deadline_reminder"
+    SUMMONS = "summons"
 
 
 class LetterStatus(StrEnum):
@@ -125,6 +128,41 @@ def deadline_reminder(*, case_id: str, tribunal_name: str, kind: str, due_on: da
             "Kære part i sagen\n\n"
             f"Vi minder om, at {what} skal være nævnet i hænde senest "
             f"{format_date_da(due_on)} i sag {case_id}.\n\n"
+            f"Med venlig hilsen\nHuslejenævnet i {tribunal_name}\n"
+        ),
+    )
+
+
+def summons(
+    *, case_id: str, tribunal_name: str, kind: str, scheduled_on: date, summoned_on: date
+) -> Letter:
+    """§ 85: the parties are summoned to an inspection of the dwelling (at least 1 week
+    ahead, § 85(1)) or to a meeting before the tribunal (§ 85(2))."""
+    if kind == "inspection":
+        subject, what = (
+            "indkaldelse til besigtigelse",
+            (
+                f"Huslejenævnet i {tribunal_name} vil foretage besigtigelse af det lejede i sag "
+                f"{case_id} den {format_date_da(scheduled_on)}, jf. § 85, stk. 1, i lov om "
+                "boligforhold. De indkaldes hermed til at være til stede.\n\n"
+            ),
+        )
+    else:
+        subject, what = (
+            "indkaldelse til møde",
+            (
+                f"Huslejenævnet i {tribunal_name} indkalder Dem til møde i nævnet i sag {case_id} "
+                f"den {format_date_da(scheduled_on)}, jf. § 85, stk. 2, i lov om boligforhold. "
+                "På mødet kan De redegøre for sagen over for nævnet.\n\n"
+            ),
+        )
+    return Letter(
+        subject=f"Huslejenævnet i {tribunal_name}: {subject} i sag {case_id}",
+        body=(
+            "Kære part i sagen\n\n"
+            + what
+            + f"Indkaldelsen er sendt den {format_date_da(summoned_on)}. Nævnet oplyser "
+            "tidspunkt og sted nærmere; kan De ikke deltage, bedes De kontakte nævnet.\n\n"
             f"Med venlig hilsen\nHuslejenævnet i {tribunal_name}\n"
         ),
     )

@@ -5,7 +5,9 @@
   decision in calendar days: the **median** (the middle value, or the mean of the two middle
   values) and the **90th percentile** by the nearest-rank method (the smallest value with at
   least 90 % of the decisions at or below it);
-* inspections held, appeals lodged (by body), non-compliance reports made.
+* inspections held, appeals lodged (by body), non-compliance reports made;
+* appeal outcomes (§§ 88-89): appellate decisions recorded in the period (by the appellate
+  decision's date), by outcome — upheld, changed, set aside.
 
 **Small cells are suppressed**: a count of 1 or 2 (below :data:`SUPPRESS_BELOW`) is published
 as ``None`` and its path listed in ``suppressed`` — a zero is not a small cell. Times to decision
@@ -63,6 +65,10 @@ class Raw:
     inspections_held: int = 0
     appeals_by_body: Mapping[str, int] = field(default_factory=dict)
     noncompliance_reports: int = 0
+    appeal_outcomes: Mapping[str, int] = field(default_factory=dict)  # upheld/changed/set_aside
+
+
+APPEAL_OUTCOMES: Final = ("upheld", "changed", "set_aside")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +84,15 @@ class Figures:
     appeals: dict[str, int | None]
     noncompliance_reports: int | None
     suppressed: list[str]
+    appeal_outcomes: dict[str, int | None] = field(default_factory=dict)
 
 
 def figures(
-    raw: Raw, categories: Iterable[str], outcomes: Iterable[str], bodies: Iterable[str]
+    raw: Raw,
+    categories: Iterable[str],
+    outcomes: Iterable[str],
+    bodies: Iterable[str],
+    appeal_outcomes: Iterable[str] = APPEAL_OUTCOMES,
 ) -> Figures:
     suppressed: list[str] = []
 
@@ -120,6 +131,9 @@ def figures(
         appeals={b: cell(f"appeals.{b}", raw.appeals_by_body.get(b, 0)) for b in bodies},
         noncompliance_reports=cell("noncompliance_reports", raw.noncompliance_reports),
         suppressed=suppressed,
+        appeal_outcomes={
+            o: cell(f"appeal_outcomes.{o}", raw.appeal_outcomes.get(o, 0)) for o in appeal_outcomes
+        },
     )
 
 
@@ -128,17 +142,22 @@ def combine(parts: Iterable[Raw]) -> Raw:
     filed: Counter[str] = Counter()
     appeals: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()
+    appeal_outcomes: Counter[str] = Counter()
     days: list[int] = []
     rejected = inspections = reports = 0
     for part in parts:
         filed.update(part.filed_by_category)
         appeals.update(part.appeals_by_body)
         outcomes.update(part.outcomes)
+        appeal_outcomes.update(part.appeal_outcomes)
         days.extend(part.days_to_decision)
         rejected += part.rejected
         inspections += part.inspections_held
         reports += part.noncompliance_reports
-    return Raw(dict(filed), rejected, dict(outcomes), days, inspections, dict(appeals), reports)
+    return Raw(
+        dict(filed), rejected, dict(outcomes), days, inspections, dict(appeals), reports,
+        dict(appeal_outcomes),
+    )  # fmt: skip
 
 
 _GROUPS: Final = (("cases_filed", "by_category."), ("decisions", "outcomes."))
@@ -153,7 +172,8 @@ def _flat(figs: Figures) -> dict[str, int | None]:
         "noncompliance_reports": figs.noncompliance_reports,
     }
     for prefix, values in (("by_category.", figs.by_category), ("outcomes.", figs.outcomes),
-                           ("appeals.", figs.appeals)):  # fmt: skip
+                           ("appeals.", figs.appeals),
+                           ("appeal_outcomes.", figs.appeal_outcomes)):  # fmt: skip
         cells.update({prefix + key: value for key, value in values.items()})
     return cells
 
@@ -172,6 +192,7 @@ def _rebuild(figs: Figures, cells: dict[str, int | None], suppressed: list[str])
         by_category=group("by_category.", figs.by_category),
         outcomes=group("outcomes.", figs.outcomes),
         appeals=group("appeals.", figs.appeals),
+        appeal_outcomes=group("appeal_outcomes.", figs.appeal_outcomes),
         suppressed=suppressed,
     )
 

@@ -19,6 +19,7 @@ from common.exports import write_row
 from common.municipalities import MUNICIPALITIES
 from legal_cases.db.repositories import StatisticsRepository, StatisticsRows
 from legal_cases.domain.access import FUND_ROLE, TRIBUNAL_ROLE, Viewer
+from legal_cases.domain.appeals import AppealOutcome
 from legal_cases.domain.categories import CaseCategory
 from legal_cases.domain.decisions import AppealBody, Outcome
 from legal_cases.domain.statistics import (
@@ -33,6 +34,7 @@ from legal_cases.domain.statistics import (
 CATEGORIES = [c.value for c in CaseCategory]
 OUTCOMES = [o.value for o in Outcome]
 BODIES = [b.value for b in AppealBody]
+APPEALED = [o.value for o in AppealOutcome]
 MAX_DAYS = 366 * 5
 HIDDEN = ".."  # a suppressed cell in the Excel file (as Statistics Denmark marks them)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,11 +60,14 @@ def _raw_by_tribunal(rows: StatisticsRows) -> dict[str, Raw]:
     appeals: dict[str, dict[str, int]] = defaultdict(dict)
     for tribunal, body, count in rows.appeals:
         appeals[tribunal][body] = count
+    appeal_outcomes: dict[str, dict[str, int]] = defaultdict(dict)
+    for tribunal, outcome, count in rows.appeal_outcomes:
+        appeal_outcomes[tribunal][outcome] = count
     rejected = dict(rows.rejected)
     inspections = dict(rows.inspections)
     reports = dict(rows.reports)
     codes = set(filed) | set(days) | set(appeals) | set(rejected) | set(inspections)
-    codes |= set(reports)
+    codes |= set(reports) | set(appeal_outcomes)
     return {
         code: Raw(
             filed_by_category=filed.get(code, {}),
@@ -72,6 +77,7 @@ def _raw_by_tribunal(rows: StatisticsRows) -> dict[str, Raw]:
             inspections_held=inspections.get(code, 0),
             appeals_by_body=appeals.get(code, {}),
             noncompliance_reports=reports.get(code, 0),
+            appeal_outcomes=appeal_outcomes.get(code, {}),
         )
         for code in sorted(codes)
     }
@@ -100,10 +106,13 @@ async def report(
             f"got {start} to {end}."
         )
     by_tribunal = _raw_by_tribunal(await repo.rows(start, end, tribunal_code))
-    overall = figures(combine(by_tribunal.values()), CATEGORIES, OUTCOMES, BODIES)
+    overall = figures(combine(by_tribunal.values()), CATEGORIES, OUTCOMES, BODIES, APPEALED)
     protected = protect_tribunals(
         overall,
-        {code: figures(raw, CATEGORIES, OUTCOMES, BODIES) for code, raw in by_tribunal.items()},
+        {
+            code: figures(raw, CATEGORIES, OUTCOMES, BODIES, APPEALED)
+            for code, raw in by_tribunal.items()
+        },
     )
     tribunals = sorted(protected.items())
     return Report(start, end, tribunal_code, overall, tribunals if tribunal_code is None else [])
@@ -130,6 +139,10 @@ def _lines(figs: Figures) -> list[tuple[str, str, Any]]:
     ]
     lines += [
         (f"Indbragt for {AppealBody(b).label}", f"appeals.{b}", v) for b, v in figs.appeals.items()
+    ]
+    lines += [
+        (f"Ankeafgørelser: {AppealOutcome(o).label}", f"appeal_outcomes.{o}", v)
+        for o, v in figs.appeal_outcomes.items()
     ]
     lines.append(
         ("Indberetninger om manglende efterlevelse", "noncompliance_reports",

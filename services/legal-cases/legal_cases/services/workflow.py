@@ -371,6 +371,14 @@ async def schedule_hearing(
     await open_deadline(repo, case, deadline_kind, today, scheduled_on, ref=hearing.id)
     await audit(repo, case, viewer, f"{kind}_scheduled", hearing_id=hearing.id,
                 scheduled_on=scheduled_on, summoned_on=today)  # fmt: skip
+    letter = person_letters.summons(
+        case_id=case.id, tribunal_name=person_mail.tribunal_name(case), kind=kind,
+        scheduled_on=scheduled_on, summoned_on=today,
+    )  # fmt: skip
+    parties = await repo.parties(case.id)
+    for side in (Side.COMPLAINANT, Side.COUNTERPART):  # § 85: both parties are summoned
+        await person_mail.queue(repo, case, _party(parties, side), LetterKind.SUMMONS, letter,
+                                today, ref=hearing.id, actor=viewer)  # fmt: skip
     return hearing
 
 
@@ -691,6 +699,15 @@ async def record_appeal_outcome(
         events.record(
             outgoing.decision_final(case, decision.decided_on, decided_on, upheld_on_appeal=True)
         )
+    if not outcome.landlord_fee_stands:
+        for fee in await repo.fees(case.id):
+            if fee.kind != FeeKind.LANDLORD_TENANT_WON.value or fee.cancelled_on is not None:
+                continue
+            fee.cancelled_on = decided_on
+            fee.cancelled_reason = outcome.fee_cancel_reason
+            await audit(repo, case, viewer, "fee_cancelled", fee_id=fee.id, kind=fee.kind,
+                        amount=str(fee.amount), reason=fee.cancelled_reason,
+                        refund_due=fee.paid_on is not None)  # fmt: skip
     return appeal
 
 
@@ -768,6 +785,11 @@ async def mark_fee_paid(
         raise PartNotFoundError(f"Case {case.id} has no fee {fee_id}.")
     if fee.paid_on is not None:
         raise TransitionNotAllowedError(f"Fee {fee_id} was paid on {fee.paid_on}.")
+    if fee.cancelled_on is not None:
+        raise TransitionNotAllowedError(
+            f"Fee {fee_id} is no longer owed: cancelled on {fee.cancelled_on} "
+            f"({fee.cancelled_reason}, § 82(2))."
+        )
     fee.paid_on = today
     await repo.touch(case)
     await audit(repo, case, viewer, "fee_paid", fee_id=fee.id, kind=fee.kind,

@@ -360,3 +360,83 @@ class TestAppealOutcome:
         )  # fmt: skip
         assert [e["code"] for e in early["errors"]] == ["before-appeal"]
         assert [e["code"] for e in late["errors"]] == ["in-future"]
+
+
+class TestLandlordFeeFollowsTheAppeal:
+    """§ 82(2): the landlord's fee, owed because the tenant won fully, is no longer owed when the
+    appeal changes or sets aside the decision; upheld leaves it."""
+
+    def landlord_fee(self, view):
+        [fee] = [f for f in view["fees"] if f["kind"] == "landlord_tenant_won"]
+        return fee
+
+    @pytest.mark.parametrize("outcome", ["changed", "set_aside"])
+    async def test_changed_or_set_aside_cancels_the_landlords_fee(
+        self, legal_client, tokens, clock, legal_db_url, outcome
+    ):
+        client = await legal_client()
+        case_id = await TestAppealOutcome().appealed(client, tokens, clock)
+        before = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        fee = self.landlord_fee(before)
+        assert (fee["cancelled_on"], fee["refund_due"]) == (None, False)
+        view = await act(
+            client, tribunal(tokens), case_id, "appeal/outcome",
+            {"outcome": outcome, "decided_on": "2027-03-08", "summary": "Ingen mangler"},
+        )  # fmt: skip
+        fee = self.landlord_fee(view)
+        assert (fee["cancelled_on"], fee["cancelled_reason"], fee["refund_due"]) == (
+            "2027-03-08", f"appeal_{outcome}", False
+        )  # fmt: skip
+        # the filing fee is the complainant's and stays
+        assert [f["cancelled_on"] for f in view["fees"] if f["kind"] != "landlord_tenant_won"] == [
+            None
+        ]
+        assert sql(
+            legal_db_url, "SELECT cancelled_on::text, cancelled_reason FROM fees "
+            "WHERE kind = 'landlord_tenant_won'",
+        ) == [("2027-03-08", f"appeal_{outcome}")]  # fmt: skip
+        assert sql(
+            legal_db_url, "SELECT detail FROM case_audit WHERE action = 'fee_cancelled'"
+        ) == [({"fee_id": fee["id"], "kind": "landlord_tenant_won", "amount": fee["amount"],
+                "reason": f"appeal_{outcome}", "refund_due": False},)]  # fmt: skip
+        audit = (await client.get(f"{API}/cases/{case_id}/audit",
+                                  headers=tribunal(tokens))).json()  # fmt: skip
+        assert "fee_cancelled" in [a["action"] for a in audit["items"]]
+        refused = await act(client, tribunal(tokens), case_id, f"fees/{fee['id']}/paid",
+                            status=409)  # fmt: skip
+        assert "no longer owed" in refused["detail"]
+
+    async def test_a_fee_paid_before_it_was_cancelled_is_to_be_repaid(
+        self, legal_client, tokens, clock, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await TestAppealOutcome().appealed(client, tokens, clock)
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        fee_id = self.landlord_fee(view)["id"]
+        await act(client, tribunal(tokens), case_id, f"fees/{fee_id}/paid")
+        view = await act(
+            client, tribunal(tokens), case_id, "appeal/outcome",
+            {"outcome": "changed", "decided_on": "2027-03-08", "summary": "Delvist medhold"},
+        )  # fmt: skip
+        fee = self.landlord_fee(view)
+        assert (fee["paid_on"], fee["cancelled_on"], fee["refund_due"]) == (
+            "2027-03-10", "2027-03-08", True
+        )  # fmt: skip
+        [(detail,)] = sql(legal_db_url,
+                          "SELECT detail FROM case_audit WHERE action = 'fee_cancelled'")  # fmt: skip
+        assert detail["refund_due"] is True
+
+    async def test_upheld_leaves_the_landlords_fee_owed(
+        self, legal_client, tokens, clock, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await TestAppealOutcome().appealed(client, tokens, clock)
+        view = await act(client, tribunal(tokens), case_id, "appeal/outcome",
+                         {"outcome": "upheld", "decided_on": "2027-03-08"})  # fmt: skip
+        fee = self.landlord_fee(view)
+        assert (fee["cancelled_on"], fee["cancelled_reason"], fee["refund_due"]) == (
+            None, None, False
+        )  # fmt: skip
+        assert sql(legal_db_url, "SELECT 1 FROM case_audit WHERE action = 'fee_cancelled'") == []
+        paid = await act(client, tribunal(tokens), case_id, f"fees/{fee['id']}/paid")
+        assert self.landlord_fee(paid)["paid_on"] == "2027-03-10"

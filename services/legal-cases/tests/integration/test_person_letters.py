@@ -268,3 +268,88 @@ class TestContactEmail:
         response = await client.post(f"{API}/cases", json=body, headers=post(party(tokens)))
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
+
+
+class TestSummons:
+    """§ 85: the parties that are persons with an address are summoned by e-mail to an
+    inspection or a meeting, once per inspection or meeting, through the same queue."""
+
+    async def both_persons(self, client, tokens, clock):
+        case = await file_case(
+            client, tokens, complainant={"kind": "tenant", "name": "Anna Jensen",
+                                         "contact_email": ANNA},
+            counterpart={"kind": "landlord", "name": "Karl Privatudlejer", "subject": LANDLORD,
+                         "contact_email": KARL},
+        )  # fmt: skip
+        clock.today = date(2026, 11, 3)
+        await act(client, tribunal(tokens), case["id"], "notify-counterpart")
+        return case["id"]
+
+    async def test_both_parties_are_summoned_to_an_inspection_and_a_meeting(
+        self, legal_client, tokens, clock, legal_db, legal_db_url, databases, smtp_sink
+    ):
+        client = await legal_client()
+        case_id = await self.both_persons(client, tokens, clock)
+        clock.today = date(2026, 11, 6)
+        view = await act(client, tribunal(tokens), case_id, "hearings",
+                         {"kind": "inspection", "scheduled_on": "2026-11-16"}, status=201)  # fmt: skip
+        inspection = view["hearings"][0]["id"]
+        view = await act(client, tribunal(tokens), case_id, "hearings",
+                         {"kind": "meeting", "scheduled_on": "2026-11-20"}, status=201)  # fmt: skip
+        meeting = next(h["id"] for h in view["hearings"] if h["kind"] == "meeting")
+        assert sorted((x["kind"], x["side"]) for x in view["letters"] if x["kind"] == "summons") == [
+            ("summons", "complainant"), ("summons", "complainant"),
+            ("summons", "counterpart"), ("summons", "counterpart"),
+        ]  # fmt: skip
+        rows = letters(legal_db_url)
+        assert rows[0] == ("counterpart_notice", "pending", 0, "")
+        assert sorted(rows[1:]) == sorted([
+            ("summons", "pending", 0, inspection), ("summons", "pending", 0, inspection),
+            ("summons", "pending", 0, meeting), ("summons", "pending", 0, meeting),
+        ])  # fmt: skip
+        assert sql(legal_db_url, "SELECT s.side FROM person_letters l JOIN case_parties s "
+                   "ON s.id = l.party_id WHERE l.kind = 'summons' ORDER BY l.id") == [
+            ("complainant",), ("counterpart",), ("complainant",), ("counterpart",)
+        ]  # fmt: skip
+        report = await send_due(legal_db, mail_settings(databases, tokens, smtp_sink), clock)
+        assert (report.sent, report.retried, report.failed) == (5, 0, 0)
+        subjects = sorted(m["Subject"] for m in smtp_sink.messages_to(ANNA))
+        assert subjects == [
+            f"Huslejenævnet i Frederiksberg: indkaldelse til besigtigelse i sag {case_id}",
+            f"Huslejenævnet i Frederiksberg: indkaldelse til møde i sag {case_id}",
+        ]
+        karl = {m["Subject"]: m.get_content() for m in smtp_sink.messages_to(KARL)}
+        body = karl[f"Huslejenævnet i Frederiksberg: indkaldelse til besigtigelse i sag {case_id}"]
+        assert "den 16. november 2026" in body
+        assert "§ 85, stk. 1" in body
+        assert [r[1] for r in letters(legal_db_url)] == ["sent"] * 5
+        audited = sql(legal_db_url, "SELECT detail FROM case_audit WHERE action = 'letter_queued' "
+                      "AND detail->>'kind' = 'summons' ORDER BY id")  # fmt: skip
+        assert [d["side"] for (d,) in audited] == [
+            "complainant", "counterpart", "complainant", "counterpart"
+        ]  # fmt: skip
+        assert all(ANNA not in json.dumps(e) and KARL not in json.dumps(e)
+                   for e in outbox(legal_db_url))  # fmt: skip
+        assert (await send_due(legal_db, mail_settings(databases, tokens, smtp_sink),
+                               clock)).sent == 0  # fmt: skip
+
+    async def test_a_landlord_on_the_platform_is_not_summoned_here_the_tenant_is(
+        self, legal_client, tokens, clock, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await landlord_against_tenant(client, tokens, clock)
+        clock.today = date(2026, 11, 4)
+        view = await act(client, tribunal(tokens), case_id, "hearings",
+                         {"kind": "meeting", "scheduled_on": "2026-11-10"}, status=201)  # fmt: skip
+        assert letters(legal_db_url)[1:] == [("summons", "pending", 0, view["hearings"][0]["id"])]
+        assert sql(legal_db_url, "SELECT s.side FROM person_letters l JOIN case_parties s "
+                   "ON s.id = l.party_id WHERE l.kind = 'summons'") == [("counterpart",)]  # fmt: skip
+
+    async def test_a_refused_summons_queues_no_letter(self, legal_client, tokens, clock,
+                                                      legal_db_url):  # fmt: skip
+        client = await legal_client()
+        case_id = await self.both_persons(client, tokens, clock)
+        clock.today = date(2026, 11, 6)
+        await act(client, tribunal(tokens), case_id, "hearings",
+                  {"kind": "inspection", "scheduled_on": "2026-11-10"}, status=422)  # fmt: skip
+        assert [r[0] for r in letters(legal_db_url)] == ["counterpart_notice"]

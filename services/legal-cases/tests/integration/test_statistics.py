@@ -122,3 +122,69 @@ class TestStatistics:
         assert rows["Indbragt: Vedligeholdelsesmangler"] == ("..", "..", "..")
         assert rows["Afgørelser: Modparten får medhold"] == ("..", "..", 0)
         assert rows["Besigtigelser afholdt"] == ("..", 0, "..")
+
+
+class TestAppealOutcomeStatistics:
+    """§ 90: appellate outcomes, by the appellate decision's date, per tribunal and nationally."""
+
+    async def appealed(self, client, tokens, clock, code, filed, outcome, decided_on):
+        case_id = await decided_case(client, tokens, clock, code, filed,
+                                     date.fromordinal(filed.toordinal() + 14))  # fmt: skip
+        headers = tribunal(tokens, code)
+        clock.today = date.fromordinal(filed.toordinal() + 20)
+        await act(client, headers, case_id, "appeal", {"appellant_side": "counterpart"})
+        clock.today = decided_on
+        body = {"outcome": outcome, "decided_on": decided_on.isoformat()}
+        if outcome != "upheld":
+            body["summary"] = "Afgjort anderledes"
+        await act(client, headers, case_id, "appeal/outcome", body)
+        return case_id
+
+    async def seed(self, client, tokens, clock):
+        # Frederiksberg: 3 upheld, 1 changed; Copenhagen: 3 set aside; one more upheld in 147
+        # after the period (not counted) and one appeal without an outcome.
+        for filed, outcome in ((date(2026, 1, 5), "upheld"), (date(2026, 1, 12), "upheld"),
+                               (date(2026, 1, 19), "upheld"), (date(2026, 1, 26), "changed")):  # fmt: skip
+            await self.appealed(client, tokens, clock, "147", filed, outcome, date(2026, 6, 1))
+        for filed in (date(2026, 2, 2), date(2026, 2, 9), date(2026, 2, 16)):
+            await self.appealed(client, tokens, clock, "101", filed, "set_aside",
+                                date(2026, 6, 2))  # fmt: skip
+        await self.appealed(client, tokens, clock, "147", date(2026, 3, 2), "upheld",
+                            date(2027, 1, 4))  # fmt: skip
+        pending = await decided_case(client, tokens, clock, "147", date(2026, 3, 9),
+                                     date(2026, 3, 23))  # fmt: skip
+        clock.today = date(2026, 3, 30)
+        await act(client, tribunal(tokens, "147"), pending, "appeal",
+                  {"appellant_side": "complainant"})  # fmt: skip
+        clock.today = date(2027, 1, 5)
+
+    async def test_outcomes_in_json_and_excel_with_small_cells_suppressed(
+        self, legal_client, tokens, clock
+    ):
+        client = await legal_client()
+        await self.seed(client, tokens, clock)
+        response = await client.get(
+            f"{API}/statistics?from=2026-01-01&to=2026-12-31", headers=fund(tokens)
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["overall"]["appeal_outcomes"] == {"upheld": 3, "changed": None, "set_aside": 3}
+        by_code = {t["tribunal_code"]: t for t in body["tribunals"]}
+        assert by_code["147"]["appeal_outcomes"] == {"upheld": 3, "changed": None, "set_aside": 0}
+        assert by_code["101"]["appeal_outcomes"] == {"upheld": 0, "changed": 0, "set_aside": 3}
+        assert "appeal_outcomes.changed" in body["overall"]["suppressed"]
+        own = (await client.get(f"{API}/statistics?from=2026-01-01&to=2026-12-31",
+                                headers=tribunal(tokens, "101"))).json()  # fmt: skip
+        assert own["overall"]["appeal_outcomes"] == {"upheld": 0, "changed": 0, "set_aside": 3}
+        later = (await client.get(f"{API}/statistics?from=2027-01-01&to=2027-12-31",
+                                  headers=fund(tokens))).json()  # fmt: skip
+        assert later["overall"]["appeal_outcomes"] == {"upheld": None, "changed": 0, "set_aside": 0}
+        sheet = await client.get(
+            f"{API}/statistics.xlsx?from=2026-01-01&to=2026-12-31", headers=fund(tokens)
+        )
+        rows = {r[0]: r[1:] for r in openpyxl.load_workbook(io.BytesIO(sheet.content)).active
+                .iter_rows(min_row=5, values_only=True) if r[0]}  # fmt: skip
+        assert rows["Nøgletal"] == ("I alt", "101 København", "147 Frederiksberg")
+        assert rows["Ankeafgørelser: Stadfæstet"] == (3, 0, 3)
+        assert rows["Ankeafgørelser: Ændret"] == ("..", 0, "..")
+        assert rows["Ankeafgørelser: Ophævet"] == (3, 3, 0)

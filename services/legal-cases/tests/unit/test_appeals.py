@@ -54,3 +54,12 @@ def test_a_change_or_setting_aside_says_what_was_decided_instead(outcome):
     assert [e.pointer for e in missing.value.errors] == ["/summary"]
     check_outcome(outcome=outcome, lodged_on=LODGED, decided_on=TODAY, today=TODAY,
                   summary="Lejen nedsat")  # fmt: skip
+
+
+def test_only_upheld_leaves_the_landlords_fee_owed():
+    """§ 82(2): the fee follows the decision the tenant won fully; changed or set aside, it
+    is no longer owed."""
+    assert {o: o.landlord_fee_stands for o in AppealOutcome} == {
+        AppealOutcome.UPHELD: True, AppealOutcome.CHANGED: False, AppealOutcome.SET_ASIDE: False
+    }  # fmt: skip
+    assert AppealOutcome.SET_ASIDE.fee_cancel_reason == "appeal_set_aside"

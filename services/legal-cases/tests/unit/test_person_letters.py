@@ -11,6 +11,7 @@ from legal_cases.domain.person_letters import (
     deadline_reminder,
     decision_notice,
     retry_delay_seconds,
+    summons,
     valid_email,
     written_to_by_service,
 )
@@ -67,3 +68,17 @@ def test_the_texts_name_the_case_the_date_and_the_rule():
     reminder = deadline_reminder(case_id="hln-1", tribunal_name="Aarhus", kind="question",
                                  due_on=date(2026, 11, 17))  # fmt: skip
     assert "Deres svar på nævnets spørgsmål (§ 83, stk. 4)" in reminder.body
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "rule"),
+    [("inspection", "indkaldelse til besigtigelse", "§ 85, stk. 1"),
+     ("meeting", "indkaldelse til møde", "§ 85, stk. 2")],
+)  # fmt: skip
+def test_the_summons_names_what_when_and_the_rule(kind, subject, rule):
+    letter = summons(case_id="HN-1", tribunal_name="Frederiksberg", kind=kind,
+                     scheduled_on=date(2026, 11, 16), summoned_on=date(2026, 11, 6))  # fmt: skip
+    assert letter.subject == f"Huslejenævnet i Frederiksberg: {subject} i sag HN-1"
+    assert rule in letter.body
+    assert "den 16. november 2026" in letter.body
+    assert "sendt den 6. november 2026" in letter.body

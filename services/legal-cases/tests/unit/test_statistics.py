@@ -129,3 +129,33 @@ class TestAcrossTribunals:
         )
         assert protected["147"].suppressed == []
         assert protected["101"].by_category == {"rent_level": None, "behaviour": None}
+
+
+class TestAppealOutcomes:
+    def test_outcomes_are_counted_small_cells_suppressed_and_zero_published(self):
+        raw = Raw(appeal_outcomes={"upheld": 4, "changed": 2})
+        figs = figures(raw, CATS, OUTS, BODIES)
+        assert figs.appeal_outcomes == {"upheld": 4, "changed": None, "set_aside": 0}
+        assert figs.suppressed == ["appeal_outcomes.changed"]
+
+    def test_national_outcomes_add_the_tribunals_up(self):
+        a = Raw(appeal_outcomes={"upheld": 2, "set_aside": 1})
+        b = Raw(appeal_outcomes={"upheld": 3, "set_aside": 2, "changed": 5})
+        figs = figures(combine([a, b]), CATS, OUTS, BODIES)
+        assert figs.appeal_outcomes == {"upheld": 5, "changed": 5, "set_aside": 3}
+        assert figs.suppressed == []
+
+    def test_a_lone_small_tribunal_outcome_takes_another_tribunals_with_it(self):
+        a = Raw(appeal_outcomes={"changed": 1})
+        b = Raw(appeal_outcomes={"changed": 4})
+        c = Raw(appeal_outcomes={"changed": 6})
+        national = figures(combine([a, b, c]), CATS, OUTS, BODIES)
+        assert national.appeal_outcomes["changed"] == 11
+        protected = protect_tribunals(
+            national, {code: figures(raw, CATS, OUTS, BODIES)
+                       for code, raw in (("101", a), ("147", b), ("751", c))},
+        )  # fmt: skip
+        assert [protected[c].appeal_outcomes["changed"] for c in ("101", "147", "751")] == [
+            None, None, 6
+        ]  # fmt: skip
+        assert protected["147"].suppressed == ["appeal_outcomes.changed"]
