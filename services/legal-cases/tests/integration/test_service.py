@@ -202,3 +202,26 @@ class TestService:
             assert response.status_code == 422, body
             assert response.headers["content-type"].startswith("application/problem+json")
         assert sql(legal_db_url, "SELECT count(*) FROM decision_services") == [(1,)]
+
+    async def test_the_round_never_finalises_before_the_served_partys_window(
+        self, legal_client, tokens, clock, legal_db, databases, legal_db_url
+    ):
+        """Even an appeal deadline left at the decision's date (as before this rule) is moved
+        to the served party's window by the round instead of making the decision final."""
+        client = await legal_client()
+        case_id = await warning_decided(client, tokens, clock, legal_db, databases)
+        clock.today = date(2026, 12, 7)
+        await act(client, tribunal(tokens), case_id, "service",
+                  {**SERVICE, "served_on": "2026-12-07"}, status=201)  # fmt: skip
+        sql(legal_db_url, "UPDATE case_deadlines SET due_on = base_due - 24 WHERE kind = 'appeal'")
+        assert sql(legal_db_url, "SELECT due_on FROM case_deadlines WHERE kind = 'appeal'") == [
+            (date(2026, 12, 11),)]  # fmt: skip
+        clock.today = date(2026, 12, 19)
+        assert (await run_round(legal_db, databases, tokens, clock)).decisions_final == 0
+        assert sql(legal_db_url, "SELECT status FROM cases") == [("decided",)]
+        assert sql(legal_db_url, "SELECT due_on, closed_on FROM case_deadlines WHERE kind = "
+                   "'appeal'") == [(date(2027, 1, 4), None)]  # fmt: skip
+        clock.today = date(2027, 1, 5)
+        assert (await run_round(legal_db, databases, tokens, clock)).decisions_final == 1
+        assert sql(legal_db_url, "SELECT status, final_on FROM cases") == [
+            ("final", date(2027, 1, 5))]  # fmt: skip
