@@ -52,10 +52,10 @@ def required_sides(service_required: bool) -> tuple[str, ...]:
 
 
 def check_service(
-    *, service_required: bool, decided_on: date, served_on: date, today: date
+    *, service_required: bool, decided_on: date, served_on: date, today: date, served_by: str
 ) -> None:
     """Service is recorded for a decision that needs it, on a day between the decision and
-    today (both inclusive)."""
+    today (both inclusive), naming who served it."""
     errors: list[FieldError] = []
     if not service_required:
         errors.append(FieldError("/side", "This decision is not one that must be served "
@@ -68,6 +68,9 @@ def check_service(
     if served_on > today:
         errors.append(FieldError("/served_on", f"The service cannot lie after today ({today}).",
                                  "in-future"))  # fmt: skip
+    if not served_by.strip():
+        errors.append(FieldError("/served_by", "Name who served the decision (e.g. the bailiff).",
+                                 "required"))  # fmt: skip
     if errors:
         raise ServiceRejectedError("The service cannot be recorded; see 'errors'.", errors=errors)
 

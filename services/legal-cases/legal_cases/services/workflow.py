@@ -773,7 +773,8 @@ async def record_service(
             "case is decided or appealed."
         )
     check_service(service_required=_service_required(decision), decided_on=decision.decided_on,
-                  served_on=command.served_on, today=today)  # fmt: skip
+                  served_on=command.served_on, today=today,
+                  served_by=command.served_by)  # fmt: skip
     if command.side.value in await _served(repo, case):
         raise ServiceAlreadyRecordedError(
             f"The decision's service on the {command.side.value} is recorded already; a party "

@@ -194,6 +194,12 @@ class TestService:
         assert replay.headers.get("idempotent-replayed") == "true"
         assert replay.json() == first.json()
         assert sql(legal_db_url, "SELECT count(*) FROM decision_services") == [(1,)]
+        blank = await act(client, tribunal(tokens), case_id, "service",
+                          {**SERVICE, "side": "complainant", "served_on": "2026-11-20",
+                           "served_by": "  "},
+                          status=422)  # fmt: skip
+        assert [(e["pointer"], e["code"]) for e in blank["errors"]] == [
+            ("/served_by", "required")]  # fmt: skip
         for body in ({**SERVICE, "side": "landlord"}, {**SERVICE, "method": "pigeon"},
                      {**SERVICE, "served_by": ""}, {**SERVICE, "served_on": "20-12-2026"},
                      {**SERVICE, "extra": 1}, {"side": "counterpart"}):  # fmt: skip

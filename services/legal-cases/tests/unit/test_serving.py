@@ -21,10 +21,10 @@ DECIDED = date(2027, 2, 1)  # a Monday
 DECISION_DUE = date(2027, 3, 1)  # 4 weeks later, a Monday
 
 
-def codes(*, required=True, served_on=DECIDED, today=date(2027, 2, 10)):
+def codes(*, required=True, served_on=DECIDED, today=date(2027, 2, 10), served_by="Ib Holm"):
     try:
         check_service(service_required=required, decided_on=DECIDED, served_on=served_on,
-                      today=today)  # fmt: skip
+                      today=today, served_by=served_by)  # fmt: skip
     except ServiceRejectedError as exc:
         return [(e.pointer, e.code) for e in exc.errors]
     return []
@@ -36,6 +36,10 @@ def test_the_service_day_lies_between_the_decision_and_today_both_inclusive():
     assert codes(served_on=date(2027, 1, 31)) == [("/served_on", "before-decision")]
     assert codes(served_on=date(2027, 2, 11), today=date(2027, 2, 10)) == [
         ("/served_on", "in-future")]  # fmt: skip
+
+
+def test_who_served_it_is_named():
+    assert codes(served_by="  ") == [("/served_by", "required")]
 
 
 def test_only_a_decision_that_must_be_served_takes_a_service():
