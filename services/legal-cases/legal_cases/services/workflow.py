@@ -798,7 +798,7 @@ async def record_service(
     await audit(repo, case, viewer, "decision_served", side=command.side.value,
                 served_on=command.served_on, method=command.method.value,
                 served_by=row.served_by, appeal_due=side_due,
-                final_not_before=final_end)  # fmt: skip
+                final_not_before=final_end + timedelta(days=1) if final_end else None)  # fmt: skip
     return row
 
 

@@ -95,7 +95,7 @@ class TestService:
         assert audit_rows(legal_db_url, "decision_served") == [{
             "side": "counterpart", "served_on": "2026-12-21", "method": "bailiff",
             "served_by": "Stævningsmand Ib Holm", "appeal_due": "2027-01-18",
-            "final_not_before": "2027-01-18",
+            "final_not_before": "2027-01-19",
         }]  # fmt: skip
         again = await act(client, tribunal(tokens), case_id, "service", SERVICE, status=409)
         assert kind(again) == "service-already-recorded"
