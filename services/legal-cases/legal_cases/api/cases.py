@@ -52,6 +52,7 @@ from legal_cases.api.schemas import (
     QuestionIn,
     ReasonIn,
     ReplyIn,
+    ServiceIn,
     SubletStepIn,
     WorkItemOut,
     WorkPage,
@@ -67,6 +68,7 @@ from legal_cases.domain.decisions import Member
 from legal_cases.domain.errors import DocumentRejectedError
 from legal_cases.domain.forced_administration import EndReason, RequestedBy, Step
 from legal_cases.domain.parties import Side
+from legal_cases.domain.serving import ServiceMethod
 from legal_cases.domain.sublets import SubletStep
 from legal_cases.services import filing, letters, views, workflow
 from legal_cases.services.ports import OutboxRecorder
@@ -537,6 +539,20 @@ async def sublet_noncompliance_step(
     """§ 86(8): ask the sublessor for documentation (7 days), record it, or tell the landlord."""
     await workflow.record_sublet_step(CaseRepository(uow.session), viewer, case_id,
                                       SubletStep(body.step), body.on, today)  # fmt: skip
+    return await _view(uow, viewer, case_id, today)
+
+
+@router.post("/cases/{case_id}/service", response_model=CaseOut, status_code=201,
+             responses=WRITE)  # fmt: skip
+async def record_service(
+    case_id: CaseIdPath, body: ServiceIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
+) -> CaseOut:
+    """§ 86(5): record that a decision that must be served (forkyndes) was served on a party —
+    who served it, when and how; once per party. The party's 4 weeks to appeal run from that
+    day, and the decision becomes final only after the latest window."""
+    command = workflow.Service(side=body.side, served_on=body.served_on,
+                               served_by=body.served_by, method=ServiceMethod(body.method))  # fmt: skip
+    await workflow.record_service(CaseRepository(uow.session), viewer, case_id, command, today)
     return await _view(uow, viewer, case_id, today)
 
 

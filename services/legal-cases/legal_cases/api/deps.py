@@ -5,7 +5,7 @@ today's legal date from the app's clock, and the response mappings."""
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -33,6 +33,8 @@ from legal_cases.api.schemas import (
     NonComplianceNoticeOut,
     PartyOut,
     QuestionOut,
+    ServedOut,
+    ServiceOut,
     SubletNoticeOut,
     SuspensionOut,
 )
@@ -48,10 +50,11 @@ from legal_cases.domain.access import (
 from legal_cases.domain.appeals import AppealOutcome
 from legal_cases.domain.cases import CaseStatus
 from legal_cases.domain.categories import CaseCategory
-from legal_cases.domain.deadlines import DeadlineKind
+from legal_cases.domain.deadlines import DeadlineKind, appeal_due
 from legal_cases.domain.decision_content import Sanction
 from legal_cases.domain.decisions import Outcome
 from legal_cases.domain.person_letters import written_to_by_service
+from legal_cases.domain.serving import ServiceMethod, final_window_end, required_sides
 from legal_cases.domain.sublets import documentation_due
 from legal_cases.services.letters import fee_basis
 from legal_cases.services.views import CaseView
@@ -171,6 +174,35 @@ def content_out(record: dict[str, Any]) -> DecisionContentOut:
     )
 
 
+def service_out(view: CaseView) -> ServiceOut | None:
+    """§ 86(5): shown when the decision must be served or a service is recorded."""
+    decision = view.decision
+    if decision is None:
+        return None
+    required = required_sides(bool((decision.content or {}).get("service_required")))
+    if not required and not view.services:
+        return None
+    served = {s.side: s.served_on for s in view.services}
+    end = final_window_end(decision_appeal_due=decision.appeal_due, served=served,
+                           required=required)  # fmt: skip
+    return ServiceOut(
+        required_for=list(required),
+        missing=[side for side in required if side not in served],
+        served=[
+            ServedOut(
+                side=s.side,
+                served_on=s.served_on,
+                served_by=s.served_by,
+                method=s.method,
+                method_label=ServiceMethod(s.method).label,
+                appeal_due=appeal_due(s.served_on),
+            )
+            for s in view.services
+        ],
+        final_not_before=end + timedelta(days=1) if end is not None else None,
+    )
+
+
 def case_out(view: CaseView, today: date) -> CaseOut:
     case = view.case
     sides = {p.id: p.side for p in view.parties}
@@ -250,6 +282,7 @@ def case_out(view: CaseView, today: date) -> CaseOut:
             documented_on=view.sublet_notice.documented_on,
             landlord_told_on=view.sublet_notice.landlord_told_on,
         ),
+        service=service_out(view),
         mediation_encouraged_on=case.mediation_encouraged_on,
         mediation_note=case.mediation_note,
         guidance=[

@@ -436,6 +436,39 @@ class SubletStepIn(In):
     on: WireDate
 
 
+class ServiceIn(In):
+    side: Side = Field(description="The party the decision was served on.")
+    served_on: WireDate = Field(
+        description="The day of service (between the decision and today); the party's 4 weeks "
+        "to appeal run from it (§§ 88(2), 89(1))."
+    )
+    served_by: ShortText = Field(description="Who served it (e.g. the bailiff, the police).")
+    method: Literal["digital", "letter", "bailiff", "police"] = Field(
+        description="How it was served (Administration of Justice Act § 155)."
+    )
+
+
+class ServedOut(BaseModel):
+    side: str
+    served_on: date
+    served_by: str
+    method: str
+    method_label: str
+    appeal_due: date = Field(description="The last day of this party's appeal window.")
+
+
+class ServiceOut(BaseModel):
+    """§ 86(5): the decision's service (forkyndelse)."""
+
+    required_for: list[str] = Field(description="The parties the decision must be served on.")
+    missing: list[str] = Field(description="Required parties not served yet.")
+    served: list[ServedOut]
+    final_not_before: date | None = Field(
+        description="The day after the latest party's appeal window ends (the earliest day "
+        "the decision can become final); null while a required service is missing."
+    )
+
+
 class SubletNoticeOut(BaseModel):
     noticed_on: date
     details: str
@@ -544,6 +577,9 @@ class CaseOut(CaseSummary):
     mediation_note: str | None = None
     guidance: list[GuidanceOut] = Field(default_factory=list)
     sublet_notice: SubletNoticeOut | None = None
+    service: ServiceOut | None = Field(
+        default=None, description="§ 86(5): the decision's service, when it must be served."
+    )
     decision: DecisionOut | None
     appeal: AppealOut | None
     fees: list[FeeOut]

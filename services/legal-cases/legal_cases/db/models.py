@@ -407,3 +407,16 @@ class SubletNoticeRow(Base):
     requested_on: Mapped[date | None] = mapped_column(Date)
     documented_on: Mapped[date | None] = mapped_column(Date)
     landlord_told_on: Mapped[date | None] = mapped_column(Date)
+
+
+class DecisionServiceRow(Base):
+    """§ 86(5): the service (forkyndelse) of the decision on one party — once per side."""
+
+    __tablename__ = "decision_services"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    side: Mapped[str] = mapped_column(Text, primary_key=True)
+    served_on: Mapped[date] = mapped_column(Date, nullable=False)
+    served_by: Mapped[str] = mapped_column(Text, nullable=False)
+    method: Mapped[str] = mapped_column(Text, nullable=False)
+    recorded_by: Mapped[str] = mapped_column(Text, nullable=False)

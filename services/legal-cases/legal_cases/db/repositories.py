@@ -36,6 +36,7 @@ from legal_cases.db.models import (
     ConvictionRow,
     DeadlineRow,
     DecisionRow,
+    DecisionServiceRow,
     DocumentRow,
     FeeRow,
     ForcedAdministrationRow,
@@ -299,6 +300,14 @@ class CaseRepository:
 
     async def sublet_notice(self, case_id: str) -> SubletNoticeRow | None:
         return await self.session.get(SubletNoticeRow, case_id)
+
+    async def services(self, case_id: str) -> Sequence[DecisionServiceRow]:
+        query = (
+            select(DecisionServiceRow)
+            .where(DecisionServiceRow.case_id == case_id)
+            .order_by(DecisionServiceRow.side)
+        )
+        return (await self.session.execute(query)).scalars().all()
 
     async def forced_administration_steps(
         self, case_id: str

@@ -90,3 +90,13 @@ class AdministrationStepRejectedError(RuleViolationError):
 class SubletNoticeRejectedError(RuleViolationError):
     code = "sublet-notice-rejected"
     title = "The sublet non-compliance step breaks § 86(7)-(8)"
+
+
+class ServiceRejectedError(RuleViolationError):
+    code = "service-rejected"
+    title = "The service (forkyndelse) of the decision cannot be recorded (§ 86(5))"
+
+
+class ServiceAlreadyRecordedError(ConflictError):
+    code = "service-already-recorded"
+    title = "The decision's service on this party is recorded already"

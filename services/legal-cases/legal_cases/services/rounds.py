@@ -4,7 +4,10 @@
    4 weeks from the lapsed deadline (§ 86(1)) and silence may be read in the other party's
    favour (§ 86(2));
 2. a question deadline that passed lapses and, the same way, starts the decision's 4 weeks;
-3. a decision whose appeal window passed unused becomes final (``decision_final``);
+3. a decision whose appeal window passed unused becomes final (``decision_final``) — when it
+   must be served (§ 86(5)), only once every required service is recorded and the latest
+   party's window (4 weeks from its service) has passed; while a service is missing the appeal
+   deadline is closed as ``awaiting_service`` and recording the service opens it again;
 4. a party's reply or answer deadline due within 3 working days is reminded of, once
    (``deadline_reminder_due``; the notification service writes to a landlord on the platform
    or a filing municipality; a person with a contact e-mail gets a letter from this service,
@@ -104,10 +107,22 @@ async def _finalise(database: Database, today: date) -> int:
                 continue
             case = await repo.case_for_update(deadline.case_id)
             assert case is not None
-            await repo.close_deadline(deadline, today, "lapsed")
-            if case.status == CaseStatus.DECIDED.value:
-                await workflow.make_final(repo, OutboxRecorder(uow), SYSTEM, case, deadline.due_on)
-                done += 1
+            decision = await repo.decision(case.id)
+            end: date | None = deadline.due_on
+            if case.status == CaseStatus.DECIDED.value and decision is not None:
+                end = await workflow.finality_window_end(repo, case, decision)
+            if end is None:  # § 86(5): a required service is missing — not final
+                await repo.close_deadline(deadline, today, "awaiting_service")
+                await audit(repo, case, SYSTEM, "finality_awaits_service",
+                            appeal_due=deadline.due_on)  # fmt: skip
+            elif end >= today:  # a served party's later window still runs
+                deadline.base_due = end
+                deadline.due_on = end
+            else:
+                await repo.close_deadline(deadline, today, "lapsed")
+                if case.status == CaseStatus.DECIDED.value:
+                    await workflow.make_final(repo, OutboxRecorder(uow), SYSTEM, case, end)
+                    done += 1
             await uow.commit()
     return done
 

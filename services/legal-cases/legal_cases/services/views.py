@@ -15,6 +15,7 @@ from legal_cases.db.models import (
     CaseRow,
     DeadlineRow,
     DecisionRow,
+    DecisionServiceRow,
     DocumentRow,
     FeeRow,
     ForcedAdministrationRow,
@@ -61,6 +62,7 @@ class CaseView:
     guidance: Sequence[GuidanceRow]
     administration_steps: Sequence[ForcedAdministrationStepRow]
     sublet_notice: SubletNoticeRow | None
+    services: Sequence[DecisionServiceRow] = ()
 
 
 async def case_view(repo: CaseRepository, viewer: Viewer, case_id: str, today: date) -> CaseView:
@@ -101,6 +103,7 @@ async def case_view(repo: CaseRepository, viewer: Viewer, case_id: str, today: d
         guidance=await repo.guidance(case.id),
         administration_steps=await repo.forced_administration_steps(case.id),
         sublet_notice=await repo.sublet_notice(case.id),
+        services=await repo.services(case.id),
     )
 
 

@@ -16,6 +16,7 @@ from legal_cases.db.models import (
     AppealRow,
     CaseRow,
     DecisionRow,
+    DecisionServiceRow,
     DocumentRow,
     FeeRow,
     ForcedAdministrationRow,
@@ -69,6 +70,7 @@ from legal_cases.domain.errors import (
     FilingRejectedError,
     NonComplianceRejectedError,
     PartNotFoundError,
+    ServiceAlreadyRecordedError,
     TransitionNotAllowedError,
 )
 from legal_cases.domain.fees import FeeQuote, FeeTable
@@ -86,6 +88,13 @@ from legal_cases.domain.forced_administration import (
 from legal_cases.domain.members import Appointment, check_bench_appointed
 from legal_cases.domain.parties import PartyKind, Side
 from legal_cases.domain.person_letters import LetterKind
+from legal_cases.domain.serving import (
+    ServiceMethod,
+    check_service,
+    final_window_end,
+    required_sides,
+    window_end,
+)
 from legal_cases.domain.sublets import SubletStep, documentation_due
 from legal_cases.domain.sublets import check_notice as sublet_check_notice
 from legal_cases.domain.sublets import check_step as sublet_check_step
@@ -634,7 +643,9 @@ async def record_appeal(
     decision = await repo.decision(case.id)
     await _apply(repo, case, Action.APPEAL)
     assert decision is not None
-    check_appeal(today, decision.appeal_due, decision.decided_on, late_permission=late_permission)
+    due = await _appeal_window_end(repo, case, decision, appellant_side.value)
+    if due is not None:  # None: the party must be served and is not yet — no window runs
+        check_appeal(today, due, decision.decided_on, late_permission=late_permission)
     appeal = AppealRow(
         case_id=case.id, lodged_on=today, body=decision.appeal_body,
         appellant_side=appellant_side.value, late_permission=late_permission,
@@ -709,6 +720,86 @@ async def record_appeal_outcome(
                         amount=str(fee.amount), reason=fee.cancelled_reason,
                         refund_due=fee.paid_on is not None)  # fmt: skip
     return appeal
+
+
+def _service_required(decision: DecisionRow) -> bool:
+    return bool((decision.content or {}).get("service_required"))
+
+
+async def _served(repo: CaseRepository, case: CaseRow) -> dict[str, date]:
+    return {s.side: s.served_on for s in await repo.services(case.id)}
+
+
+async def _appeal_window_end(
+    repo: CaseRepository, case: CaseRow, decision: DecisionRow, side: str
+) -> date | None:
+    return window_end(side, decision_appeal_due=decision.appeal_due,
+                      served=await _served(repo, case),
+                      required=required_sides(_service_required(decision)))  # fmt: skip
+
+
+async def finality_window_end(
+    repo: CaseRepository, case: CaseRow, decision: DecisionRow
+) -> date | None:
+    """The last day of the latest party's appeal window, or ``None`` while a required service
+    (§ 86(5)) is missing."""
+    return final_window_end(decision_appeal_due=decision.appeal_due,
+                            served=await _served(repo, case),
+                            required=required_sides(_service_required(decision)))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    side: Side
+    served_on: date
+    served_by: str
+    method: ServiceMethod
+
+
+async def record_service(
+    repo: CaseRepository, viewer: Viewer, case_id: str, command: Service, today: date
+) -> DecisionServiceRow:
+    """§ 86(5): the decision was served (forkyndt) on a party — once per party, for a decision
+    that must be served, on a day between the decision and today. The party's appeal window
+    runs 4 weeks from that day (§§ 88(2), 89(1)); the appeal deadline moves to the latest
+    window, and the round makes the decision final only after it."""
+    _tribunal_only(viewer, "record the service of decisions")
+    case = await load_case(repo, viewer, case_id, lock=True)
+    decision = await repo.decision(case.id)
+    if decision is None or case.status not in (CaseStatus.DECIDED.value,
+                                               CaseStatus.APPEALED.value):  # fmt: skip
+        raise TransitionNotAllowedError(
+            f"The case is '{case.status}': the service of a decision is recorded while the "
+            "case is decided or appealed."
+        )
+    check_service(service_required=_service_required(decision), decided_on=decision.decided_on,
+                  served_on=command.served_on, today=today,
+                  served_by=command.served_by)  # fmt: skip
+    if command.side.value in await _served(repo, case):
+        raise ServiceAlreadyRecordedError(
+            f"The decision's service on the {command.side.value} is recorded already; a party "
+            "is served once."
+        )
+    row = DecisionServiceRow(case_id=case.id, side=command.side.value,
+                             served_on=command.served_on, served_by=command.served_by.strip(),
+                             method=command.method.value, recorded_by=viewer.subject)  # fmt: skip
+    await repo.add(row)
+    await repo.session.flush()
+    side_due = await _appeal_window_end(repo, case, decision, command.side.value)
+    final_end = await finality_window_end(repo, case, decision)
+    if case.status == CaseStatus.DECIDED.value and final_end is not None:
+        deadline = await repo.open_deadline(case.id, DeadlineKind.APPEAL.value)
+        if deadline is None:  # the round closed it while the service was awaited
+            await open_deadline(repo, case, DeadlineKind.APPEAL, command.served_on, final_end)
+        else:
+            deadline.base_due = final_end
+            deadline.due_on = final_end
+    await repo.touch(case)
+    await audit(repo, case, viewer, "decision_served", side=command.side.value,
+                served_on=command.served_on, method=command.method.value,
+                served_by=row.served_by, appeal_due=side_due,
+                final_not_before=final_end + timedelta(days=1) if final_end else None)  # fmt: skip
+    return row
 
 
 async def make_final(

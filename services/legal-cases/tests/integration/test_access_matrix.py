@@ -40,6 +40,10 @@ TRIBUNAL_ACTIONS = [
     ("appeal", {"appellant_side": "complainant"}),
     ("appeal/outcome", {"outcome": "upheld", "decided_on": "2026-11-02"}),
     ("sublet-noncompliance/steps", {"step": "documented", "on": "2026-11-02"}),
+    (
+        "service",
+        {"side": "counterpart", "served_on": "2026-11-02", "served_by": "B", "method": "bailiff"},
+    ),
     ("forced-administration/steps", {"step": "registered", "on": "2026-11-02"}),
     ("noncompliance", {"details": "d"}),
     ("fees/1/paid", None),
