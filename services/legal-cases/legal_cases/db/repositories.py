@@ -403,6 +403,23 @@ class CaseRepository:
         )
         return (await self.session.execute(query)).scalars().all()
 
+    async def locked_deadline_and_case(
+        self, deadline_id: int
+    ) -> tuple[DeadlineRow, CaseRow] | None:
+        """An open deadline and its case, both locked — the case first, as every action locks
+        its case before it changes a deadline (the other order could deadlock with them).
+        None if the deadline is closed or another round holds it."""
+        case_id = await self.session.scalar(
+            select(DeadlineRow.case_id).where(DeadlineRow.id == deadline_id)
+        )
+        if case_id is None:
+            return None
+        case = await self.case_for_update(case_id)
+        deadline = await self.deadline_for_update(deadline_id)
+        if case is None or deadline is None:
+            return None
+        return deadline, case
+
     async def deadline_for_update(self, deadline_id: int) -> DeadlineRow | None:
         query = (
             select(DeadlineRow)

@@ -69,11 +69,12 @@ async def _lapse(database: Database, kind: DeadlineKind, today: date) -> int:
     for deadline_id in ids:
         async with UnitOfWork(database) as uow:
             repo = CaseRepository(uow.session)
-            deadline = await repo.deadline_for_update(deadline_id)
-            if deadline is None or deadline.due_on is None or deadline.due_on >= today:
+            locked = await repo.locked_deadline_and_case(deadline_id)
+            if locked is None:
                 continue
-            case = await repo.case_for_update(deadline.case_id)
-            assert case is not None
+            deadline, case = locked
+            if deadline.due_on is None or deadline.due_on >= today:
+                continue
             await repo.close_deadline(deadline, today, "lapsed")
             status = CaseStatus(case.status)
             if kind is DeadlineKind.REPLY and status is CaseStatus.COUNTERPART_NOTIFIED:
@@ -102,11 +103,12 @@ async def _finalise(database: Database, today: date) -> int:
     for deadline_id in ids:
         async with UnitOfWork(database) as uow:
             repo = CaseRepository(uow.session)
-            deadline = await repo.deadline_for_update(deadline_id)
-            if deadline is None or deadline.due_on is None or deadline.due_on >= today:
+            locked = await repo.locked_deadline_and_case(deadline_id)
+            if locked is None:
                 continue
-            case = await repo.case_for_update(deadline.case_id)
-            assert case is not None
+            deadline, case = locked
+            if deadline.due_on is None or deadline.due_on >= today:
+                continue
             decision = await repo.decision(case.id)
             end: date | None = deadline.due_on
             if case.status == CaseStatus.DECIDED.value and decision is not None:
@@ -135,16 +137,13 @@ async def _remind(database: Database, today: date) -> int:
     for deadline_id in ids:
         async with UnitOfWork(database) as uow:
             repo = CaseRepository(uow.session)
-            deadline = await repo.deadline_for_update(deadline_id)
-            if (
-                deadline is None
-                or deadline.reminded_on is not None
-                or not reminder_due(today, deadline.due_on)
-            ):
+            locked = await repo.locked_deadline_and_case(deadline_id)
+            if locked is None:
+                continue
+            deadline, case = locked
+            if deadline.reminded_on is not None or not reminder_due(today, deadline.due_on):
                 continue
             deadline.reminded_on = today
-            case = await repo.case_for_update(deadline.case_id)
-            assert case is not None
             assert deadline.due_on is not None
             side = "counterpart"
             if deadline.kind == DeadlineKind.QUESTION.value:
