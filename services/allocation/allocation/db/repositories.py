@@ -58,7 +58,12 @@ LOG_ROW = "case_kind, case_id, action, detail"
 
 # 1. the dwellings' vacancy facts and the rents (newer wins), and which of the batch's leases
 #    already have their vacancy (those are not counted again). The SELECT sees the snapshot
-#    from before the two upserts, which do not touch ``vacancies``.
+#    from before the two upserts, which do not touch ``vacancies``. Each lease is looked up
+#    in the unique index of ``(dwelling_id, lease_id)`` (the ``LIMIT 1`` subquery is not
+#    flattened into a join): a plain join is planned as a hash join over a sequential scan of
+#    the whole table while its statistics are those of a young table, which is every batch's
+#    cost growing with the table (about 2.3 ms per batch of 880 at 10,000 vacancies, against
+#    0.8 ms at any size by the index).
 _VACANCY_FACTS = text(
     """
 WITH dwelling_rows AS (
@@ -82,9 +87,12 @@ WITH dwelling_rows AS (
   WHERE held.recorded_at < EXCLUDED.recorded_at
 )
 SELECT v.dwelling_id, v.lease_id
-FROM vacancies AS v
-JOIN jsonb_array_elements(CAST(:leases AS jsonb)) AS t(r)
-  ON v.dwelling_id = t.r->>0 AND v.lease_id = t.r->>1
+FROM jsonb_array_elements(CAST(:leases AS jsonb)) AS t(r)
+CROSS JOIN LATERAL (
+  SELECT h.dwelling_id, h.lease_id FROM vacancies AS h
+  WHERE h.dwelling_id = t.r->>0 AND h.lease_id = t.r->>1
+  LIMIT 1
+) AS v
 """
 )
 # 2. the agreements that may count the batch's new vacancies, row-locked in id order (so two

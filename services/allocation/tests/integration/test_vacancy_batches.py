@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
-from allocation.db.repositories import Repository
+from allocation.db.repositories import _VACANCY_FACTS, Repository
 from allocation.events.incoming import handle_dwellings, handle_dwellings_batch
 from allocation.services import register_facts
 from common.events.consumer import InboxProcessor, Outcome
@@ -253,3 +255,37 @@ class TestBatchEqualsOneByOne:
         ]
         assert sql(allocation_db_url, "SELECT counted FROM agreements WHERE id = 'agr-a'") == [(6,)]
         assert [e["data"]["dwelling_id"] for e in outbox(allocation_db_url)] == ["dw-3", "dw-6"]
+
+
+def _plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node, *(n for child in node.get("Plans", ()) for n in _plan_nodes(child))]
+
+
+class TestKnownLeaseCheck:
+    async def test_the_batchs_leases_are_looked_up_in_the_unique_index_not_by_a_table_scan(
+        self, empty_db, allocation_db, allocation_db_url
+    ):
+        """10,000 stored vacancies (a young table: never analysed): the first statement finds
+        the batch's already-stored leases through the ``(dwelling_id, lease_id)`` index, and
+        finds exactly those."""
+        sql(
+            allocation_db_url,
+            "INSERT INTO vacancies (dwelling_id, lease_id, organisation_id, municipality_code, "
+            "housing_type, vacant_from, municipal, recorded_at) "
+            "SELECT 'dw-' || i, 'L-' || i, 'BO-1', '101', 'family', DATE '2027-02-01', false, "
+            "now() FROM generate_series(1, 10000) AS i",
+        )
+        leases = [(f"dw-{i}", f"L-{i}") for i in range(9_500, 10_380)]  # 500 stored, 380 not
+        parameters = {"dwellings": "[]", "rents": "[]", "leases": json.dumps(leases)}
+        async with allocation_db.session() as session, session.begin():
+            explained = await session.execute(
+                text("EXPLAIN (FORMAT JSON) " + _VACANCY_FACTS.text), parameters
+            )
+            nodes = _plan_nodes(explained.scalar_one()[0]["Plan"])
+            on_vacancies = [n["Node Type"] for n in nodes if n.get("Relation Name") == "vacancies"]
+            assert on_vacancies == ["Index Only Scan"]
+            assert [n["Index Name"] for n in nodes if n.get("Relation Name") == "vacancies"] == [
+                "uq_vacancies_dwelling_id"
+            ]
+            known = await Repository(session).apply_vacancy_facts([], [], leases)
+        assert known == set(leases[:501])
