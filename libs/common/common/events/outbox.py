@@ -15,7 +15,10 @@ NOTIFY_CHANNEL = "outbox"
 
 
 async def write_outbox(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-    """Insert the envelopes and wake the relay (NOTIFY is delivered only on COMMIT)."""
+    """Insert the envelopes and wake the relay (NOTIFY is delivered only on COMMIT). No
+    envelopes, nothing written (an empty INSERT would be one row of defaults)."""
+    if not envelopes:
+        return
     await session.execute(
         insert(outbox),
         [

@@ -13,7 +13,7 @@ from common.db.tables import dead_letters, outbox
 from common.db.uow import UnitOfWork
 from common.events.consumer import Consumer, InboxProcessor, KafkaConsumerRunner, Outcome
 from common.events.envelope import Envelope
-from common.events.outbox import requeue_since
+from common.events.outbox import requeue_since, write_outbox
 from common.events.relay import OutboxRelay
 from common.events.transport import EventBus, KafkaBus
 from common.testing.example.app import TOPIC, changed_event
@@ -60,6 +60,14 @@ class TestOutboxAndRelay:
         assert await relay.publish_once() == 0
         assert await outbox_rows(example_db) == []
         assert await read_topic(infra.kafka_bootstrap_servers, topic) == []
+
+    async def test_writing_no_events_writes_no_row(self, example_db):
+        """A use case that found nothing to announce (e.g. generating what already exists)
+        hands over an empty list: no outbox row of defaults, no error."""
+        async with UnitOfWork(example_db) as uow:
+            await write_outbox(uow.session, [])
+            await uow.commit()
+        assert await outbox_rows(example_db) == []
 
     async def test_commit_publishes_exactly_one_event_with_key_and_headers(
         self, example_db, infra, topic
