@@ -145,6 +145,8 @@ class GrantCaseRow(Base):
     committed_year: Mapped[int | None] = mapped_column(Integer)
     stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assessment_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    plan_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class OfferRow(Base):

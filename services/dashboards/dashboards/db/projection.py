@@ -258,6 +258,16 @@ _GRANT_COMMITTED = _grant_fact(
         "committed_at = GREATEST(held.committed_at, EXCLUDED.committed_at)",
     ),
 )
+_GRANT_ASSESSMENT = _grant_fact(
+    ("year", "assessment_started_at"),
+    (
+        "assessment_started_at = GREATEST(held.assessment_started_at, "
+        "EXCLUDED.assessment_started_at)",
+    ),
+)
+_GRANT_PLAN_SENT = _grant_fact(
+    ("year", "plan_sent_at"), ("plan_sent_at = GREATEST(held.plan_sent_at, EXCLUDED.plan_sent_at)",)
+)
 _GRANT_STOPPED = _grant_fact(
     ("stopped_at",), ("stopped_at = GREATEST(held.stopped_at, EXCLUDED.stopped_at)",)
 )
@@ -375,6 +385,8 @@ STATEMENTS: Final[Mapping[str, Any]] = {
     "grant_rejected": _GRANT_REJECTED,
     "grant_plan_approved": _GRANT_PLAN_APPROVED,
     "grant_committed": _GRANT_COMMITTED,
+    "grant_assessment": _GRANT_ASSESSMENT,
+    "grant_plan_sent": _GRANT_PLAN_SENT,
     "grant_stopped": _GRANT_STOPPED,
     "grant_resumed": _GRANT_RESUMED,
     "offer_opened": _OFFER_OPENED,

@@ -307,6 +307,8 @@ class GrantCaseFacts:
     committed: bool
     stopped_at: datetime | None
     resumed_at: datetime | None
+    under_assessment: bool
+    plan_sent: bool
 
 
 async def grant_cases(session: AsyncSession, where: Where, year: int) -> list[GrantCaseFacts]:
@@ -322,9 +324,11 @@ async def grant_cases(session: AsyncSession, where: Where, year: int) -> list[Gr
             g.committed_at.is_not(None),
             g.stopped_at,
             g.resumed_at,
+            g.assessment_started_at.is_not(None),
+            g.plan_sent_at.is_not(None),
         ).where(where.on_any(g.organisation_ids, g.municipality_code), g.year == year)
     )
-    return [GrantCaseFacts(*row) for row in rows]
+    return [GrantCaseFacts(*list(row)) for row in rows]
 
 
 # --- allocation ------------------------------------------------------------------------------

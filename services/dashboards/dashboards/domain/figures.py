@@ -157,13 +157,16 @@ statute sets it, no event carries it; the grants service seeds the same figure."
 
 
 class GrantStatus(StrEnum):
-    """Where a grant case stands, as its events tell it (the statuses without an event —
-    under assessment, plan sent — count with the one before them)."""
+    """Where a grant case stands, as its events tell it (a case whose producer published no
+    assessment or sent plan — events from before those existed — counts with the status
+    before them)."""
 
     SUBMITTED = "submitted"
+    UNDER_ASSESSMENT = "under_assessment"
     REJECTED = "rejected"
     PREQUALIFIED = "prequalified"
     PLAN_APPROVED = "plan_approved"
+    PLAN_SENT = "plan_sent"
     COMMITTED = "committed"
 
     @property
@@ -172,10 +175,12 @@ class GrantStatus(StrEnum):
 
 
 GRANT_STATUS_LABELS: Final[Mapping[GrantStatus, str]] = {
-    GrantStatus.SUBMITTED: "Fremsendt / under behandling",
+    GrantStatus.SUBMITTED: "Fremsendt",
+    GrantStatus.UNDER_ASSESSMENT: "Under behandling",
     GrantStatus.REJECTED: "Afslag",
     GrantStatus.PREQUALIFIED: "Prækvalificeret",
     GrantStatus.PLAN_APPROVED: "Helhedsplan godkendt",
+    GrantStatus.PLAN_SENT: "Helhedsplan fremsendt",
     GrantStatus.COMMITTED: "Tilsagn givet",
 }
 GRANT_STATUS_ORDER: Final = tuple(GrantStatus)
@@ -188,16 +193,24 @@ def grant_status(
     prequalified: bool,
     plan_approved: bool,
     committed: bool,
+    under_assessment: bool = False,
+    plan_sent: bool = False,
 ) -> GrantStatus | None:
-    """The status a case's facts add up to, whatever order they came in."""
+    """The status a case's facts add up to, whatever order they came in (the lifecycle only
+    moves forward: sent → under assessment → prequalified or rejected → plan approved → plan
+    sent → committed)."""
     if committed:
         return GrantStatus.COMMITTED
+    if plan_sent:
+        return GrantStatus.PLAN_SENT
     if plan_approved:
         return GrantStatus.PLAN_APPROVED
     if prequalified:
         return GrantStatus.PREQUALIFIED
     if rejected:
         return GrantStatus.REJECTED
+    if under_assessment:
+        return GrantStatus.UNDER_ASSESSMENT
     if submitted:
         return GrantStatus.SUBMITTED
     return None

@@ -12,6 +12,7 @@ from common.events.contracts import (
     ApplicationPrequalifiedV1,
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
+    AssessmentStartedV1,
     CaseDecidedV1,
     CaseFiledV1,
     CommitmentGrantedV1,
@@ -35,6 +36,7 @@ from common.events.contracts import (
     PaymentsResumedV1,
     PaymentsStoppedV1,
     PlanApprovedV1,
+    PlanSentV1,
     RentChangedV1,
     StatementSubmittedV1,
     SubsidyGrantedV1,
@@ -71,6 +73,8 @@ CONSUMED: tuple[type[Contract], ...] = (
     DecisionFinalV1,
     PackageStatusChangedV1,
     DeadlineSetV1,
+    AssessmentStartedV1,
+    PlanSentV1,
 )
 """The contracts the dashboards count; other events on the same topics are ignored."""
 
@@ -181,6 +185,8 @@ def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
             | CommitmentGrantedV1()
             | PaymentsStoppedV1()
             | PaymentsResumedV1()
+            | AssessmentStartedV1()
+            | PlanSentV1()
         ):
             return [_grant_fact(event)]
         case OfferOpenedV1() | OfferAnsweredV1() | OfferDeadlineApproachingV1() | OfferLapsedV1():
@@ -216,6 +222,8 @@ GrantEvent = (
     | CommitmentGrantedV1
     | PaymentsStoppedV1
     | PaymentsResumedV1
+    | AssessmentStartedV1
+    | PlanSentV1
 )
 
 
@@ -267,6 +275,20 @@ def _grant_fact(event: GrantEvent) -> tuple[str, dict[str, object]]:
                 "committed_at": event.committed_at,
                 "committed_amount": event.amount,
                 "committed_year": event.year,
+            }
+        case AssessmentStartedV1():
+            return "grant_assessment", {
+                **keys,
+                "keys_at": event.started_at,
+                "year": event.year,
+                "assessment_started_at": event.started_at,
+            }
+        case PlanSentV1():
+            return "grant_plan_sent", {
+                **keys,
+                "keys_at": event.sent_at,
+                "year": event.year,
+                "plan_sent_at": event.sent_at,
             }
         case PaymentsStoppedV1():
             return "grant_stopped", {

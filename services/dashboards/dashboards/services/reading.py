@@ -250,6 +250,8 @@ async def grants_page(session: AsyncSession, scope: Scope, filters: Filters) -> 
             prequalified=case.prequalified,
             plan_approved=case.plan_approved,
             committed=case.committed,
+            under_assessment=case.under_assessment,
+            plan_sent=case.plan_sent,
         )
         if status is None:
             continue

@@ -10,6 +10,7 @@ from common.events.contracts import (
     ApplicationPrequalifiedV1,
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
+    AssessmentStartedV1,
     CaseDecidedV1,
     CaseFiledV1,
     CommitmentGrantedV1,
@@ -25,6 +26,7 @@ from common.events.contracts import (
     PaymentsResumedV1,
     PaymentsStoppedV1,
     PlanApprovedV1,
+    PlanSentV1,
     SubsidyGrantedV1,
 )
 
@@ -58,6 +60,32 @@ def submitted(
             "year": year,
             "submitted_at": moment(on),
         }
+    )
+
+
+def assessment(
+    app: str,
+    *,
+    municipality: str = "101",
+    orgs: tuple[str, ...] = ("org-1",),
+    year: int = 2026,
+    on: date = date(2026, 2, 16),
+) -> AssessmentStartedV1:
+    return AssessmentStartedV1.example().model_copy(
+        update={**_case(app, municipality, orgs), "year": year, "started_at": moment(on)}
+    )
+
+
+def plan_sent(
+    app: str,
+    *,
+    municipality: str = "101",
+    orgs: tuple[str, ...] = ("org-1",),
+    year: int = 2026,
+    on: date = date(2026, 5, 11),
+) -> PlanSentV1:
+    return PlanSentV1.example().model_copy(
+        update={**_case(app, municipality, orgs), "year": year, "sent_at": moment(on)}
     )
 
 

@@ -30,16 +30,19 @@ from ..conftest import sql
 from .factories import at, returned, sent
 from .factories_more import (
     answered,
+    assessment,
     committed,
     deadline,
     decided,
     filed,
     final,
     lapsed,
+    moment,
     notified,
     opened,
     package_status,
     plan_approved,
+    plan_sent,
     prequalified,
     rejected,
     reminded,
@@ -71,17 +74,25 @@ def grants_history():
     both = ("org-2", "org-1")
     return [
         submitted("app-1"),
+        assessment("app-1"),
         prequalified("app-1"),
+        plan_approved("app-1"),
+        plan_sent("app-1"),  # the plan is with the fund: still reserved, not committed
         submitted("app-2", amount="20000000.00"),
+        assessment("app-2"),
         prequalified("app-2", amount="20000000.00"),
         plan_approved("app-2"),
+        plan_sent("app-2"),
         committed("app-2"),
         stopped("app-2", on=date(2026, 9, 1)),
         resumed("app-2", on=date(2026, 9, 15)),
         stopped("app-2", on=date(2026, 10, 1)),
         submitted("app-3", municipality="751", orgs=("org-2",)),
+        assessment("app-3", municipality="751", orgs=("org-2",)),
         rejected("app-3", municipality="751", orgs=("org-2",)),
-        submitted("app-4", municipality="751", orgs=both),
+        submitted("app-4", municipality="751", orgs=both),  # not assessed yet
+        submitted("app-6"),
+        assessment("app-6"),  # under assessment
         # a 2025 case whose prequalification came before its year was published
         prequalified("app-5", year=None, amount="5000000.00", on=date(2025, 3, 1)),
         submitted("app-5", year=2025, on=date(2025, 1, 6)),
@@ -191,6 +202,19 @@ class TestReadModel:
             ("app-3", "751", ["org-2"], 2026, None, None, None, None, True),
             ("app-4", "751", ["org-1", "org-2"], 2026, None, None, None, None, False),
             ("app-5", "101", ["org-1"], 2025, Decimal("5000000.00"), None, None, None, False),
+            ("app-6", "101", ["org-1"], 2026, None, None, None, None, False),
+        ]
+        assert sql(
+            dashboards_db_url,
+            "SELECT application_id, assessment_started_at, plan_sent_at FROM grant_cases "
+            "ORDER BY 1",
+        ) == [
+            ("app-1", moment(date(2026, 2, 16)), moment(date(2026, 5, 11))),
+            ("app-2", moment(date(2026, 2, 16)), moment(date(2026, 5, 11))),
+            ("app-3", moment(date(2026, 2, 16)), None),
+            ("app-4", None, None),
+            ("app-5", None, None),
+            ("app-6", moment(date(2026, 2, 16)), None),
         ]
         assert sql(
             dashboards_db_url,
@@ -291,17 +315,19 @@ class TestGrantsPage:
         assert frame[2025] == (Decimal("380.0"), Decimal(0), Decimal("5.0"), Decimal("375.0"))
         assert frame[2019][3] == Decimal("380.0")
         assert page.tables["pipeline"].columns[1:] == (
-            "Fremsendt / under behandling",
+            "Fremsendt",
+            "Under behandling",
             "Afslag",
             "Prækvalificeret",
             "Helhedsplan godkendt",
+            "Helhedsplan fremsendt",
             "Tilsagn givet",
             "I alt",
             "Betalingsstop",
         )
         assert table(page, "pipeline") == [
-            ("101 København", 0, 0, 1, 0, 1, 2, 1),
-            ("751 Aarhus", 1, 1, 0, 0, 0, 2, 0),
+            ("101 København", 0, 1, 0, 0, 0, 1, 1, 3, 1),
+            ("751 Aarhus", 1, 0, 1, 0, 0, 0, 0, 2, 0),
         ]
         assert page.headline["frame_left"] == Decimal("349.5")
         assert page.headline["payments_stopped"] == 1
@@ -314,7 +340,7 @@ class TestGrantsPage:
             page = await grants_page(
                 session, scope(Role.MUNICIPALITY, municipality="751", page="grants"), Filters(2026)
             )
-        assert table(page, "pipeline") == [("751 Aarhus", 1, 1, 0, 0, 0, 2, 0)]
+        assert table(page, "pipeline") == [("751 Aarhus", 1, 0, 1, 0, 0, 0, 0, 2, 0)]
         frame = {row[0]: row[1:] for row in table(page, "frame")}
         assert frame[2026] == (None, Decimal(0), Decimal(0), None)
         assert page.headline["frame_left"] is None
@@ -334,10 +360,10 @@ class TestGrantsPage:
                 Filters(2026, organisation="org-2"),
             )
         assert table(org_1, "pipeline") == [
-            ("101 København", 0, 0, 1, 0, 1, 2, 1),
-            ("751 Aarhus", 1, 0, 0, 0, 0, 1, 0),
+            ("101 København", 0, 1, 0, 0, 0, 1, 1, 3, 1),
+            ("751 Aarhus", 1, 0, 0, 0, 0, 0, 0, 1, 0),
         ]
-        assert table(org_2, "pipeline") == [("751 Aarhus", 1, 1, 0, 0, 0, 2, 0)]
+        assert table(org_2, "pipeline") == [("751 Aarhus", 1, 0, 1, 0, 0, 0, 0, 2, 0)]
         assert table(filtered, "pipeline") == table(org_2, "pipeline")
 
     async def test_payments_resumed_after_the_last_stop_end_the_stop(self, feed, dashboards_db):
@@ -523,8 +549,8 @@ class TestOverHttp:
         assert response.status_code == 200
         rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
         assert rows[1:] == [
-            ["101 København", "0", "0", "1", "0", "1", "2", "1"],
-            ["751 Aarhus", "1", "1", "0", "0", "0", "2", "0"],
+            ["101 København", "0", "1", "0", "0", "0", "1", "1", "3", "1"],
+            ["751 Aarhus", "1", "0", "1", "0", "0", "0", "0", "2", "0"],
         ]
         response = await client.get(
             "/dashboards/tables/allocation/subsidy_frames.xlsx?year=2026",

@@ -172,6 +172,30 @@ class TestNewPagesFigures:
             committed=False,
         ) is GrantStatus.REJECTED  # fmt: skip
         assert GrantStatus.PLAN_APPROVED.label == "Helhedsplan godkendt"
+
+    def test_the_assessment_and_the_sent_plan_have_their_own_status(self):
+        facts = {
+            "submitted": True, "rejected": False, "prequalified": False,
+            "plan_approved": False, "committed": False,
+        }  # fmt: skip
+        assert grant_status(**facts) is GrantStatus.SUBMITTED
+        assert grant_status(**facts, under_assessment=True) is GrantStatus.UNDER_ASSESSMENT
+        # a later fact wins whatever order the events came in
+        assert grant_status(
+            **{**facts, "rejected": True}, under_assessment=True
+        ) is GrantStatus.REJECTED  # fmt: skip
+        done = {**facts, "prequalified": True, "plan_approved": True}
+        assert grant_status(**done, under_assessment=True, plan_sent=True) is GrantStatus.PLAN_SENT
+        assert grant_status(**{**facts, "prequalified": False}, plan_sent=True) is (
+            GrantStatus.PLAN_SENT
+        )
+        assert grant_status(**{**done, "committed": True}, plan_sent=True) is (
+            GrantStatus.COMMITTED
+        )
+        assert [s.label for s in GrantStatus] == [
+            "Fremsendt", "Under behandling", "Afslag", "Prækvalificeret",
+            "Helhedsplan godkendt", "Helhedsplan fremsendt", "Tilsagn givet",
+        ]  # fmt: skip
         stop, resume = datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 15, tzinfo=UTC)
         assert payments_stopped(stop, None)
         assert not payments_stopped(stop, resume)

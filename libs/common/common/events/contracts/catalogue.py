@@ -31,10 +31,12 @@ from common.events.contracts.grants import (
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
     ApplicationTransferredV1,
+    AssessmentStartedV1,
     CommitmentGrantedV1,
     PaymentsResumedV1,
     PaymentsStoppedV1,
     PlanApprovedV1,
+    PlanSentV1,
     StatementOverdueV1,
     YearlyStatusOverdueV1,
 )
@@ -102,6 +104,8 @@ CATALOGUE: tuple[type[Contract], ...] = (
     OfferDeadlineApproachingV1,
     PackageStatusChangedV1,
     DeadlineSetV1,
+    AssessmentStartedV1,
+    PlanSentV1,
 )
 """Every published contract. A new contract (or a new version) must be added here, at the end:
 the order is the order of publication, and the AsyncAPI document lists a topic's messages in it."""
