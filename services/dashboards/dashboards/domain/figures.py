@@ -90,7 +90,8 @@ def package_state(
 ) -> PackageState | None:
     """The state the package's events add up to, whatever order they arrived in; ``None`` for a
     package of which only a supplementary fact is known. A package sent back shows the status
-    its editing reached after the return, if any."""
+    its editing reached after the return, if any (governance publishes the status it is back in
+    as of the return itself, so at the same time counts)."""
     if statement_at is not None:
         return PackageState.STATEMENT_SUBMITTED
     if meeting_held_on is not None:
@@ -99,7 +100,7 @@ def package_state(
         return PackageState.SENT
     editing = PackageState(editing_status) if editing_status else None
     if returned_at is not None:
-        if editing is not None and editing_at is not None and editing_at > returned_at:
+        if editing is not None and editing_at is not None and editing_at >= returned_at:
             return editing
         return PackageState.RETURNED
     return editing

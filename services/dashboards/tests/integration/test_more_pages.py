@@ -155,6 +155,11 @@ def governance_history():
         sent("pkg-again", org="org-6", when=at(30)),
         returned("pkg-again", org="org-6", when=at(40)),
         package_status("pkg-again", "in_progress", at(50), org="org-6"),
+        # governance publishes the status a returned package is back in, as of the return
+        package_status("pkg-now", "complete", at(20), org="org-7"),
+        sent("pkg-now", org="org-7", when=at(30)),
+        returned("pkg-now", org="org-7", when=at(40)),
+        package_status("pkg-now", "complete", at(40), org="org-7"),
         deadline("org-1", date(2026, 10, 1), at(0)),  # passed: pkg-ready is overdue
         deadline("org-2", date(2026, 10, 1), at(0)),
         deadline("org-2", date(2026, 12, 31), at(60)),  # moved later: not overdue
@@ -282,7 +287,7 @@ class TestGovernancePage:
             "I alt",
             "Over kommunens frist",
         )
-        assert table(page, "packages") == [("101 København", 1, 2, 1, 1, 1, 0, 0, 6, 2)]
+        assert table(page, "packages") == [("101 København", 1, 2, 2, 1, 1, 0, 0, 7, 2)]
         assert page.headline["overdue"] == 2
         assert page.headline["in_progress"] == 2
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -39,6 +39,16 @@ class TestPackageState:
     def test_returned_after_sending_is_back_under_preparation(self):
         assert package_state(sent_at=T1, returned_at=T2, meeting_held_on=None,
                              statement_at=None) is PackageState.RETURNED  # fmt: skip
+
+    def test_returned_shows_the_status_published_with_the_return_or_after(self):
+        facts = {"sent_at": T1, "returned_at": T2, "meeting_held_on": None, "statement_at": None}
+        assert package_state(**facts, editing_status="complete",
+                             editing_at=T2) is PackageState.COMPLETE  # fmt: skip
+        assert package_state(**facts, editing_status="in_progress",
+                             editing_at=T2 + timedelta(hours=1)) is PackageState.IN_PROGRESS  # fmt: skip
+        # the status before the sending does not count after the return
+        assert package_state(**facts, editing_status="complete",
+                             editing_at=T1 - timedelta(hours=1)) is PackageState.RETURNED  # fmt: skip
 
     def test_sent_again_after_return(self):
         assert package_state(sent_at=T2, returned_at=T1, meeting_held_on=None,
