@@ -203,3 +203,16 @@ class TribunalCaseRow(Base):
     notified_on: Mapped[date | None] = mapped_column(Date)
     reply_due: Mapped[date | None] = mapped_column(Date)
     decided_on: Mapped[date | None] = mapped_column(Date)
+
+
+class TribunalQuestionRow(Base):
+    """A tribunal case's question deadline (§ 83(4)): the latest due date told, closed once
+    answered or lapsed (the earliest closing told)."""
+
+    __tablename__ = "tribunal_questions"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    asked_on: Mapped[date] = mapped_column(Date)
+    answer_due: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)

@@ -363,6 +363,18 @@ _CASE_FILED = text(
 )
 _CASE_NOTIFIED = _tribunal_fact(("notified_on", "reply_due"), "GREATEST")
 _CASE_DECIDED = _tribunal_fact(("decided_on",), "GREATEST")
+# a question's deadline only moves later (an extension); closed: the earliest closing told
+_CASE_QUESTION = text(
+    """
+    INSERT INTO tribunal_questions AS held (case_id, question_id, asked_on, answer_due,
+        closed_on)
+    VALUES (:case_id, :question_id, :asked_on, :answer_due, :closed_on)
+    ON CONFLICT (case_id, question_id) DO UPDATE SET
+        asked_on = LEAST(held.asked_on, EXCLUDED.asked_on),
+        answer_due = GREATEST(held.answer_due, EXCLUDED.answer_due),
+        closed_on = LEAST(held.closed_on, EXCLUDED.closed_on)
+    """
+)
 
 Rows = Sequence[Mapping[str, Any]]
 
@@ -398,6 +410,7 @@ STATEMENTS: Final[Mapping[str, Any]] = {
     "case_filed": _CASE_FILED,
     "case_notified": _CASE_NOTIFIED,
     "case_decided": _CASE_DECIDED,
+    "case_question": _CASE_QUESTION,
 }
 
 

@@ -274,13 +274,18 @@ DEADLINE_STATE_ORDER: Final = tuple(DeadlineState)
 
 
 def case_deadline(
-    *, notify_due: date | None, notified_on: date | None, reply_due: date | None
+    *,
+    notify_due: date | None,
+    notified_on: date | None,
+    reply_due: date | None,
+    question_due: date | None = None,
 ) -> date | None:
     """An open case's current deadline: the counterpart's reply once notified (§ 82(3)),
-    before that the tribunal's own deadline to notify the counterpart."""
-    if notified_on is not None or reply_due is not None:
-        return reply_due
-    return notify_due
+    before that the tribunal's own deadline to notify the counterpart — or an open question's
+    deadline to answer (§ 83(4), the earliest open one), when that is earlier."""
+    case_due = reply_due if notified_on is not None or reply_due is not None else notify_due
+    dues = [d for d in (case_due, question_due) if d is not None]
+    return min(dues) if dues else None
 
 
 def deadline_state(due: date | None, today: date) -> DeadlineState:

@@ -37,6 +37,7 @@ from common.events.contracts import (
     PaymentsStoppedV1,
     PlanApprovedV1,
     PlanSentV1,
+    QuestionDeadlineChangedV1,
     RentChangedV1,
     StatementSubmittedV1,
     SubsidyGrantedV1,
@@ -75,6 +76,7 @@ CONSUMED: tuple[type[Contract], ...] = (
     DeadlineSetV1,
     AssessmentStartedV1,
     PlanSentV1,
+    QuestionDeadlineChangedV1,
 )
 """The contracts the dashboards count; other events on the same topics are ignored."""
 
@@ -210,6 +212,15 @@ def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
             return [("subsidy", subsidy), ("subsidy_frame", frame)]
         case CaseFiledV1() | CounterpartNotifiedV1() | CaseDecidedV1() | DecisionFinalV1():
             return [_tribunal_fact(event)]
+        case QuestionDeadlineChangedV1():
+            question = {
+                "case_id": event.case_id,
+                "question_id": event.question_id,
+                "asked_on": event.asked_on,
+                "answer_due": event.answer_due,
+                "closed_on": event.closed_on,
+            }
+            return [("case_question", question)]
         case _:
             return []
 

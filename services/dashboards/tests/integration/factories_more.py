@@ -27,6 +27,7 @@ from common.events.contracts import (
     PaymentsStoppedV1,
     PlanApprovedV1,
     PlanSentV1,
+    QuestionDeadlineChangedV1,
     SubsidyGrantedV1,
 )
 
@@ -290,6 +291,28 @@ def decided(
 ) -> CaseDecidedV1:
     return CaseDecidedV1.example().model_copy(
         update={**_tribunal(case, tribunal, filer), "decided_on": on}
+    )
+
+
+def question(
+    case: str,
+    question_id: str,
+    asked_on: date,
+    answer_due: date,
+    *,
+    closed_on: date | None = None,
+    tribunal: str = "101",
+    filer: str | None = None,
+) -> QuestionDeadlineChangedV1:
+    return QuestionDeadlineChangedV1.example().model_copy(
+        update={
+            **_tribunal(case, tribunal, filer),
+            "question_id": question_id,
+            "asked_on": asked_on,
+            "answer_due": answer_due,
+            "closed_on": closed_on,
+            "outcome": None if closed_on is None else "answered",
+        }
     )
 
 

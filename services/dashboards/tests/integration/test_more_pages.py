@@ -44,6 +44,7 @@ from .factories_more import (
     plan_approved,
     plan_sent,
     prequalified,
+    question,
     rejected,
     reminded,
     resumed,
@@ -63,6 +64,7 @@ TABLES = {
     "subsidies": "subsidy_id",
     "subsidy_frames": "municipality_code, year",
     "tribunal_cases": "case_id",
+    "tribunal_questions": "case_id, question_id",
 }
 
 
@@ -125,6 +127,17 @@ def tribunal_history():
         notified("hln-week", date(2026, 11, 27), date(2026, 12, 4)),
         filed("hln-later", date(2026, 11, 30), date(2026, 12, 10)),
         filed("hln-147", date(2026, 12, 1), date(2026, 12, 11), filer="147"),
+        # question deadlines (§ 83(4)): an open one due before the case's own deadline counts
+        question("hln-later", "q-1", date(2026, 11, 20), date(2026, 12, 3)),
+        question("hln-later", "q-2", date(2026, 11, 16), date(2026, 11, 30)),
+        question(
+            "hln-later", "q-2", date(2026, 11, 16), date(2026, 11, 30), closed_on=date(2026, 11, 27)
+        ),  # answered: no longer counts
+        question("hln-147", "q-3", date(2026, 11, 17), date(2026, 12, 1), filer="147"),
+        question(
+            "hln-147", "q-3", date(2026, 11, 17), date(2026, 12, 15), filer="147"
+        ),  # extended: the later date counts, in any order
+        question("hln-a", "q-4", date(2026, 2, 1), date(2026, 2, 15), tribunal="751"),
         filed("hln-a", date(2026, 1, 10), date(2026, 1, 20), tribunal="751"),
         decided("hln-a", date(2026, 3, 11), tribunal="751"),  # 60 days
         filed("hln-b", date(2026, 2, 1), date(2026, 2, 11), tribunal="751"),
@@ -243,6 +256,12 @@ class TestReadModel:
             ("hln-week", "101", None, date(2026, 11, 25), date(2026, 12, 8), date(2026, 11, 27),
              date(2026, 12, 4), None),
         ]  # fmt: skip
+        assert sql(dashboards_db_url, "SELECT * FROM tribunal_questions ORDER BY 1, 2") == [
+            ("hln-147", "q-3", date(2026, 11, 17), date(2026, 12, 15), None),
+            ("hln-a", "q-4", date(2026, 2, 1), date(2026, 2, 15), None),
+            ("hln-later", "q-1", date(2026, 11, 20), date(2026, 12, 3), None),
+            ("hln-later", "q-2", date(2026, 11, 16), date(2026, 11, 30), date(2026, 11, 27)),
+        ]
 
     async def test_duplicates_are_skipped_and_change_nothing(self, feed, dashboards_db_url):
         envelopes = [to_envelope(e) for e in history()]
@@ -439,11 +458,11 @@ class TestTribunalPage:
             page = await tribunal_page(
                 session, scope(Role.FUND, page="tribunal"), Filters(2026), TODAY
             )
-        assert table(page, "open_cases") == [("Huslejenævnet i 101 København", 1, 1, 2, 0, 4)]
+        assert table(page, "open_cases") == [("Huslejenævnet i 101 København", 1, 2, 1, 0, 4)]
         assert table(page, "decision_time") == [
             ("Huslejenævnet i 751 Aarhus", 3, Decimal("40.0"), Decimal("56.0"))
         ]
-        assert page.headline == {"open_cases": 4, "overdue": 1, "due_this_week": 1, "decided": 3}
+        assert page.headline == {"open_cases": 4, "overdue": 1, "due_this_week": 2, "decided": 3}
 
     async def test_a_tribunal_sees_its_own_and_a_municipality_the_cases_it_filed(
         self, feed, dashboards_db

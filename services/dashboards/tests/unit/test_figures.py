@@ -166,6 +166,16 @@ class TestNewPagesFigures:
             == reply
         )
 
+    def test_an_open_question_counts_when_it_is_due_first(self):
+        notify, reply = date(2026, 12, 1), date(2026, 12, 14)
+        earlier, later = date(2026, 12, 3), date(2026, 12, 20)
+        notified = {"notify_due": notify, "notified_on": date(2026, 11, 30), "reply_due": reply}
+        assert case_deadline(**notified, question_due=earlier) == earlier
+        assert case_deadline(**notified, question_due=later) == reply
+        assert case_deadline(notify_due=None, notified_on=None, reply_due=None,
+                             question_due=later) == later  # fmt: skip
+        assert case_deadline(notify_due=None, notified_on=None, reply_due=None) is None
+
     def test_offer_age_bands(self):
         assert [offer_age_band(n) for n in (0, 2, 3, 5, 6, 7, 8, 40, -1)] == [
             0, 0, 1, 1, 2, 2, 3, 3, 0,

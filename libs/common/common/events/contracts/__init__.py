@@ -121,6 +121,7 @@ from common.events.contracts.legal_cases import (
     DecisionAppealedV1,
     DecisionFinalV1,
     NonComplianceThresholdReachedV1,
+    QuestionDeadlineChangedV1,
 )
 from common.events.contracts.notifications import DeliveryFailedV1
 from common.events.contracts.register import (
@@ -184,6 +185,7 @@ __all__ = [
     "PaymentsStoppedV1",
     "PlanApprovedV1",
     "PlanSentV1",
+    "QuestionDeadlineChangedV1",
     "ReminderDueV1",
     "RentChangedV1",
     "ResidentComposition",

@@ -48,6 +48,7 @@ from common.events.contracts.legal_cases import (
     DecisionAppealedV1,
     DecisionFinalV1,
     NonComplianceThresholdReachedV1,
+    QuestionDeadlineChangedV1,
 )
 from common.events.contracts.notifications import DeliveryFailedV1
 from common.events.contracts.register import (
@@ -106,6 +107,7 @@ CATALOGUE: tuple[type[Contract], ...] = (
     DeadlineSetV1,
     AssessmentStartedV1,
     PlanSentV1,
+    QuestionDeadlineChangedV1,
 )
 """Every published contract. A new contract (or a new version) must be added here, at the end:
 the order is the order of publication, and the AsyncAPI document lists a topic's messages in it."""
