@@ -40,6 +40,7 @@ from common.events.contracts import (
     QuestionDeadlineChangedV1,
     RentChangedV1,
     StatementSubmittedV1,
+    SubsidyFrameSetV1,
     SubsidyGrantedV1,
 )
 from dashboards.db import projection as db
@@ -77,6 +78,7 @@ CONSUMED: tuple[type[Contract], ...] = (
     AssessmentStartedV1,
     PlanSentV1,
     QuestionDeadlineChangedV1,
+    SubsidyFrameSetV1,
 )
 """The contracts the dashboards count; other events on the same topics are ignored."""
 
@@ -210,6 +212,14 @@ def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
                 "as_of": event.granted_at,
             }
             return [("subsidy", subsidy), ("subsidy_frame", frame)]
+        case SubsidyFrameSetV1():
+            frame = {
+                "municipality_code": event.municipality_code,
+                "year": event.year,
+                "dwellings": event.dwellings,
+                "as_of": event.set_at,
+            }
+            return [("subsidy_frame", frame)]
         case CaseFiledV1() | CounterpartNotifiedV1() | CaseDecidedV1() | DecisionFinalV1():
             return [_tribunal_fact(event)]
         case QuestionDeadlineChangedV1():

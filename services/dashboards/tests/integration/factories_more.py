@@ -28,6 +28,7 @@ from common.events.contracts import (
     PlanApprovedV1,
     PlanSentV1,
     QuestionDeadlineChangedV1,
+    SubsidyFrameSetV1,
     SubsidyGrantedV1,
 )
 
@@ -232,6 +233,18 @@ def lapsed(
             "lapsed_on": add_working_days(due, 1),
             "rent_owed": None if rent_owed is None else Decimal(rent_owed),
         }
+    )
+
+
+def frame_set(
+    municipality: str, dwellings: int, on: date, *, year: int = 2026
+) -> SubsidyFrameSetV1:
+    return SubsidyFrameSetV1(
+        frame_id=f"{municipality}-{year}",
+        municipality_code=municipality,
+        year=year,
+        dwellings=dwellings,
+        set_at=moment(on),
     )
 
 

@@ -36,6 +36,7 @@ from .factories_more import (
     decided,
     filed,
     final,
+    frame_set,
     lapsed,
     moment,
     notified,
@@ -117,6 +118,10 @@ def allocation_history():
         subsidy(1, frame=3, on=date(2026, 4, 1)),
         subsidy(2, frame=4, on=date(2026, 5, 1)),  # the frame was raised meanwhile
         subsidy(3, municipality="751", org="org-2"),  # a producer before frame_dwellings
+        frame_set("101", 3, date(2026, 3, 1)),  # older than the grants' frame: they win
+        frame_set("751", 5, date(2026, 1, 10)),  # known from its own event
+        frame_set("147", 2, date(2026, 2, 1)),  # a frame with no grant yet
+        frame_set("147", 2, date(2026, 2, 1), year=2027),  # another year
     ]
 
 
@@ -243,7 +248,9 @@ class TestReadModel:
             ("off-lapsed", date(2026, 10, 12), None, date(2026, 10, 13), Decimal("19500.00")),
             ("off-taken", date(2026, 9, 10), "accepted", None, None),
         ]
-        assert sql(dashboards_db_url, "SELECT * FROM subsidy_frames")[0][:3] == ("101", 2026, 4)
+        assert [
+            row[:3] for row in sql(dashboards_db_url, "SELECT * FROM subsidy_frames ORDER BY 1, 2")
+        ] == [("101", 2026, 4), ("147", 2026, 2), ("147", 2027, 2), ("751", 2026, 5)]
         assert sql(
             dashboards_db_url,
             "SELECT case_id, tribunal_code, filing_municipality_code, filed_on, notify_due, "
@@ -416,9 +423,20 @@ class TestAllocationPage:
         ]
         assert table(page, "subsidy_frames") == [
             ("101 København", 4, 2, 2),
-            ("751 Aarhus", None, 1, None),
+            ("147 Frederiksberg", 2, 0, 2),
+            ("751 Aarhus", 5, 1, 4),
         ]
         assert page.headline == {"open_offers": 4, "overdue_offers": 1, "lapsed": 1, "subsidies": 3}
+
+    async def test_a_frame_changed_after_the_last_grant_shows_the_new_figure(
+        self, feed, dashboards_db
+    ):
+        await feed(*allocation_history(), frame_set("101", 6, date(2026, 6, 1)))
+        async with dashboards_db.session() as session:
+            page = await allocation_page(
+                session, scope(Role.FUND, page="allocation"), Filters(2026), TODAY
+            )
+        assert table(page, "subsidy_frames")[0] == ("101 København", 6, 2, 4)
 
     async def test_a_holiday_does_not_count_as_a_working_day(self, feed, dashboards_db):
         # opened on Maundy Thursday's eve 2026 (1 April); Easter closes 2, 3 and 6 April
@@ -445,7 +463,7 @@ class TestAllocationPage:
                 TODAY,
             )
         assert table(municipality, "offers") == [("751 Aarhus", 1, 0, 0, Decimal(0), 0, 1)]
-        assert table(municipality, "subsidy_frames") == [("751 Aarhus", None, 1, None)]
+        assert table(municipality, "subsidy_frames") == [("751 Aarhus", 5, 1, 4)]
         assert [r[0] for r in table(organisation, "offers")] == ["101 København"]
         # the frame is the municipality's: an organisation sees only its own subsidies
         assert table(organisation, "subsidy_frames") == [("101 København", None, 2, None)]

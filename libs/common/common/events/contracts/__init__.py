@@ -58,6 +58,7 @@ from common.events.contracts.allocation import (
     OfferLapsedV1,
     OfferOpenedV1,
     OfferSource,
+    SubsidyFrameSetV1,
     SubsidyGrantedV1,
 )
 from common.events.contracts.base import (
@@ -192,6 +193,7 @@ __all__ = [
     "SquareMetres",
     "StatementOverdueV1",
     "StatementSubmittedV1",
+    "SubsidyFrameSetV1",
     "SubsidyGrantedV1",
     "TotalSquareMetres",
     "UnknownContractError",

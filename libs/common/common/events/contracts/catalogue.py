@@ -12,6 +12,7 @@ from common.events.contracts.allocation import (
     OfferDeadlineApproachingV1,
     OfferLapsedV1,
     OfferOpenedV1,
+    SubsidyFrameSetV1,
     SubsidyGrantedV1,
 )
 from common.events.contracts.base import Contract, UnknownContractError
@@ -108,6 +109,7 @@ CATALOGUE: tuple[type[Contract], ...] = (
     AssessmentStartedV1,
     PlanSentV1,
     QuestionDeadlineChangedV1,
+    SubsidyFrameSetV1,
 )
 """Every published contract. A new contract (or a new version) must be added here, at the end:
 the order is the order of publication, and the AsyncAPI document lists a topic's messages in it."""
