@@ -209,7 +209,8 @@ async def test_prequalification_is_consumed_by_notifications_from_the_broker(
             infra.kafka_bootstrap_servers, infra.kafka_topic(ApplicationPrequalifiedV1.topic)
         )
         await bus.start()
-        assert await OutboxRelay(grants_db, bus).publish_once() == 2  # submitted, prequalified
+        # submitted, assessment started, prequalified
+        assert await OutboxRelay(grants_db, bus).publish_once() == 3
 
         # the broker → notifications, by its own consumer (a group of this run)
         runner = KafkaConsumerRunner(
@@ -424,7 +425,8 @@ async def test_a_transfer_to_the_national_disposition_fund_is_consumed_by_notifi
             infra.kafka_bootstrap_servers, infra.kafka_topic(ApplicationTransferredV1.topic)
         )
         await bus.start()
-        assert await OutboxRelay(grants_db, bus).publish_once() == 2  # submitted, transferred
+        # submitted, assessment started, transferred
+        assert await OutboxRelay(grants_db, bus).publish_once() == 3
 
         runner = KafkaConsumerRunner(
             notifications_db,

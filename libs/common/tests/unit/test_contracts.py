@@ -171,6 +171,7 @@ class TestCatalogue:
         assert topics() == sorted({c.topic for c in CATALOGUE})
         assert topics() == [
             "allocation.agreement.v1",
+            "allocation.frame.v1",
             "allocation.offer.v1",
             "allocation.subsidy.v1",
             "benchmarks.keyfigures.v1",

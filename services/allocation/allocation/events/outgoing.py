@@ -14,6 +14,7 @@ from common.events.contracts import (
     OfferLapsedV1,
     OfferOpenedV1,
     OfferSource,
+    SubsidyFrameSetV1,
     SubsidyGrantedV1,
     to_envelope,
 )
@@ -114,6 +115,18 @@ def subsidy_granted(
             first_monthly_amount=first_amount,
             granted_at=at,
             frame_dwellings=frame_dwellings,
+        )
+    )
+
+
+def frame_set(municipality_code: str, year: int, dwellings: int, at: datetime) -> Envelope:
+    return to_envelope(
+        SubsidyFrameSetV1(
+            frame_id=f"{municipality_code}-{year}",
+            municipality_code=municipality_code,
+            year=year,
+            dwellings=dwellings,
+            set_at=at,
         )
     )
 

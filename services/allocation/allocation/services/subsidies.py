@@ -109,6 +109,7 @@ async def set_frame(
         scope.subject,
         f"Frame {dwellings} dwellings (was {current.dwellings if current else 'none'}).",
     )
+    uow.record_event(outgoing.frame_set(municipality_code, year, dwellings, now()))
     return used
 
 

@@ -3,7 +3,7 @@ the band and frame checks, the schedule, the move-out; frames seen nationally by
 
 from __future__ import annotations
 
-from common.events.contracts import SubsidyGrantedV1
+from common.events.contracts import SubsidyFrameSetV1, SubsidyGrantedV1
 from common.events.envelope import Envelope
 
 from .support import API, apply, fund, municipality, outbox, post, sql, vacancy
@@ -176,6 +176,30 @@ class TestFrames:
         )
         assert response.status_code == 403
         assert "fund" in response.json()["detail"]
+
+    async def test_setting_and_changing_a_frame_is_published(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        for dwellings in (6, 9):
+            response = await client.put(
+                f"{API}/frames/101/2027", json={"dwellings": dwellings}, headers=fund(tokens)
+            )
+            assert response.status_code == 200, response.text
+        refused = await client.put(
+            f"{API}/frames/101/2027", json={"dwellings": 1}, headers=municipality(tokens)
+        )
+        assert refused.status_code == 403
+        events = outbox(allocation_db_url, "allocation.frame.set")
+        assert [(e["topic"], e["subject"]) for e in events] == [
+            ("allocation.frame.v1", "101-2027")
+        ] * 2
+        frames = [SubsidyFrameSetV1.from_envelope(Envelope.from_structured(e)) for e in events]
+        assert [(f.municipality_code, f.year, f.dwellings) for f in frames] == [
+            ("101", 2027, 6),
+            ("101", 2027, 9),
+        ]
+        assert frames[0].set_at <= frames[1].set_at
 
 
 class TestFrameApplications:

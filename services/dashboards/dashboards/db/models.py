@@ -145,6 +145,8 @@ class GrantCaseRow(Base):
     committed_year: Mapped[int | None] = mapped_column(Integer)
     stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assessment_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    plan_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class OfferRow(Base):
@@ -201,3 +203,16 @@ class TribunalCaseRow(Base):
     notified_on: Mapped[date | None] = mapped_column(Date)
     reply_due: Mapped[date | None] = mapped_column(Date)
     decided_on: Mapped[date | None] = mapped_column(Date)
+
+
+class TribunalQuestionRow(Base):
+    """A tribunal case's question deadline (§ 83(4)): the latest due date told, closed once
+    answered or lapsed (the earliest closing told)."""
+
+    __tablename__ = "tribunal_questions"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    asked_on: Mapped[date] = mapped_column(Date)
+    answer_due: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)

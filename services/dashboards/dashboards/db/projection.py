@@ -258,6 +258,16 @@ _GRANT_COMMITTED = _grant_fact(
         "committed_at = GREATEST(held.committed_at, EXCLUDED.committed_at)",
     ),
 )
+_GRANT_ASSESSMENT = _grant_fact(
+    ("year", "assessment_started_at"),
+    (
+        "assessment_started_at = GREATEST(held.assessment_started_at, "
+        "EXCLUDED.assessment_started_at)",
+    ),
+)
+_GRANT_PLAN_SENT = _grant_fact(
+    ("year", "plan_sent_at"), ("plan_sent_at = GREATEST(held.plan_sent_at, EXCLUDED.plan_sent_at)",)
+)
 _GRANT_STOPPED = _grant_fact(
     ("stopped_at",), ("stopped_at = GREATEST(held.stopped_at, EXCLUDED.stopped_at)",)
 )
@@ -353,6 +363,18 @@ _CASE_FILED = text(
 )
 _CASE_NOTIFIED = _tribunal_fact(("notified_on", "reply_due"), "GREATEST")
 _CASE_DECIDED = _tribunal_fact(("decided_on",), "GREATEST")
+# a question's deadline only moves later (an extension); closed: the earliest closing told
+_CASE_QUESTION = text(
+    """
+    INSERT INTO tribunal_questions AS held (case_id, question_id, asked_on, answer_due,
+        closed_on)
+    VALUES (:case_id, :question_id, :asked_on, :answer_due, :closed_on)
+    ON CONFLICT (case_id, question_id) DO UPDATE SET
+        asked_on = LEAST(held.asked_on, EXCLUDED.asked_on),
+        answer_due = GREATEST(held.answer_due, EXCLUDED.answer_due),
+        closed_on = LEAST(held.closed_on, EXCLUDED.closed_on)
+    """
+)
 
 Rows = Sequence[Mapping[str, Any]]
 
@@ -375,6 +397,8 @@ STATEMENTS: Final[Mapping[str, Any]] = {
     "grant_rejected": _GRANT_REJECTED,
     "grant_plan_approved": _GRANT_PLAN_APPROVED,
     "grant_committed": _GRANT_COMMITTED,
+    "grant_assessment": _GRANT_ASSESSMENT,
+    "grant_plan_sent": _GRANT_PLAN_SENT,
     "grant_stopped": _GRANT_STOPPED,
     "grant_resumed": _GRANT_RESUMED,
     "offer_opened": _OFFER_OPENED,
@@ -386,6 +410,7 @@ STATEMENTS: Final[Mapping[str, Any]] = {
     "case_filed": _CASE_FILED,
     "case_notified": _CASE_NOTIFIED,
     "case_decided": _CASE_DECIDED,
+    "case_question": _CASE_QUESTION,
 }
 
 

@@ -37,6 +37,7 @@ from dashboards.db.models import (
     SubsidyFrameRow,
     SubsidyRow,
     TribunalCaseRow,
+    TribunalQuestionRow,
 )
 
 DANISH_ZONE = "Europe/Copenhagen"
@@ -307,6 +308,8 @@ class GrantCaseFacts:
     committed: bool
     stopped_at: datetime | None
     resumed_at: datetime | None
+    under_assessment: bool
+    plan_sent: bool
 
 
 async def grant_cases(session: AsyncSession, where: Where, year: int) -> list[GrantCaseFacts]:
@@ -322,9 +325,11 @@ async def grant_cases(session: AsyncSession, where: Where, year: int) -> list[Gr
             g.committed_at.is_not(None),
             g.stopped_at,
             g.resumed_at,
+            g.assessment_started_at.is_not(None),
+            g.plan_sent_at.is_not(None),
         ).where(where.on_any(g.organisation_ids, g.municipality_code), g.year == year)
     )
-    return [GrantCaseFacts(*row) for row in rows]
+    return [GrantCaseFacts(*list(row)) for row in rows]
 
 
 # --- allocation ------------------------------------------------------------------------------
@@ -408,15 +413,22 @@ async def subsidy_frames(
 
 async def open_tribunal_cases(
     session: AsyncSession, visible: ColumnElement[bool]
-) -> list[tuple[str, date | None, date | None, date | None]]:
-    """(tribunal, notify due, notified on, reply due) of the cases filed and not decided."""
+) -> list[tuple[str, date | None, date | None, date | None, date | None]]:
+    """(tribunal, notify due, notified on, reply due, the earliest open question's due) of the
+    cases filed and not decided."""
     t = TribunalCaseRow
+    q = TribunalQuestionRow
+    question_due = (
+        select(func.min(q.answer_due))
+        .where(q.case_id == t.case_id, q.closed_on.is_(None))
+        .scalar_subquery()
+    )
     rows = await session.execute(
-        select(t.tribunal_code, t.notify_due, t.notified_on, t.reply_due).where(
+        select(t.tribunal_code, t.notify_due, t.notified_on, t.reply_due, question_due).where(
             visible, t.filed_on.is_not(None), t.decided_on.is_(None)
         )
     )
-    return [(str(code), a, b, c) for code, a, b, c in rows]
+    return [(str(code), a, b, c, d) for code, a, b, c, d in rows]
 
 
 async def decision_times(

@@ -19,6 +19,7 @@ READ_MODEL_TABLES: Final = (
     "subsidies",
     "subsidy_frames",
     "tribunal_cases",
+    "tribunal_questions",
     "package_deadlines",
 )
 """Everything derived from events; ``model_revision`` keeps counting (pages resync)."""

@@ -90,7 +90,8 @@ def package_state(
 ) -> PackageState | None:
     """The state the package's events add up to, whatever order they arrived in; ``None`` for a
     package of which only a supplementary fact is known. A package sent back shows the status
-    its editing reached after the return, if any."""
+    its editing reached after the return, if any (governance publishes the status it is back in
+    as of the return itself, so at the same time counts)."""
     if statement_at is not None:
         return PackageState.STATEMENT_SUBMITTED
     if meeting_held_on is not None:
@@ -99,7 +100,7 @@ def package_state(
         return PackageState.SENT
     editing = PackageState(editing_status) if editing_status else None
     if returned_at is not None:
-        if editing is not None and editing_at is not None and editing_at > returned_at:
+        if editing is not None and editing_at is not None and editing_at >= returned_at:
             return editing
         return PackageState.RETURNED
     return editing
@@ -157,13 +158,16 @@ statute sets it, no event carries it; the grants service seeds the same figure."
 
 
 class GrantStatus(StrEnum):
-    """Where a grant case stands, as its events tell it (the statuses without an event —
-    under assessment, plan sent — count with the one before them)."""
+    """Where a grant case stands, as its events tell it (a case whose producer published no
+    assessment or sent plan — events from before those existed — counts with the status
+    before them)."""
 
     SUBMITTED = "submitted"
+    UNDER_ASSESSMENT = "under_assessment"
     REJECTED = "rejected"
     PREQUALIFIED = "prequalified"
     PLAN_APPROVED = "plan_approved"
+    PLAN_SENT = "plan_sent"
     COMMITTED = "committed"
 
     @property
@@ -172,10 +176,12 @@ class GrantStatus(StrEnum):
 
 
 GRANT_STATUS_LABELS: Final[Mapping[GrantStatus, str]] = {
-    GrantStatus.SUBMITTED: "Fremsendt / under behandling",
+    GrantStatus.SUBMITTED: "Fremsendt",
+    GrantStatus.UNDER_ASSESSMENT: "Under behandling",
     GrantStatus.REJECTED: "Afslag",
     GrantStatus.PREQUALIFIED: "Prækvalificeret",
     GrantStatus.PLAN_APPROVED: "Helhedsplan godkendt",
+    GrantStatus.PLAN_SENT: "Helhedsplan fremsendt",
     GrantStatus.COMMITTED: "Tilsagn givet",
 }
 GRANT_STATUS_ORDER: Final = tuple(GrantStatus)
@@ -188,16 +194,24 @@ def grant_status(
     prequalified: bool,
     plan_approved: bool,
     committed: bool,
+    under_assessment: bool = False,
+    plan_sent: bool = False,
 ) -> GrantStatus | None:
-    """The status a case's facts add up to, whatever order they came in."""
+    """The status a case's facts add up to, whatever order they came in (the lifecycle only
+    moves forward: sent → under assessment → prequalified or rejected → plan approved → plan
+    sent → committed)."""
     if committed:
         return GrantStatus.COMMITTED
+    if plan_sent:
+        return GrantStatus.PLAN_SENT
     if plan_approved:
         return GrantStatus.PLAN_APPROVED
     if prequalified:
         return GrantStatus.PREQUALIFIED
     if rejected:
         return GrantStatus.REJECTED
+    if under_assessment:
+        return GrantStatus.UNDER_ASSESSMENT
     if submitted:
         return GrantStatus.SUBMITTED
     return None
@@ -260,13 +274,18 @@ DEADLINE_STATE_ORDER: Final = tuple(DeadlineState)
 
 
 def case_deadline(
-    *, notify_due: date | None, notified_on: date | None, reply_due: date | None
+    *,
+    notify_due: date | None,
+    notified_on: date | None,
+    reply_due: date | None,
+    question_due: date | None = None,
 ) -> date | None:
     """An open case's current deadline: the counterpart's reply once notified (§ 82(3)),
-    before that the tribunal's own deadline to notify the counterpart."""
-    if notified_on is not None or reply_due is not None:
-        return reply_due
-    return notify_due
+    before that the tribunal's own deadline to notify the counterpart — or an open question's
+    deadline to answer (§ 83(4), the earliest open one), when that is earlier."""
+    case_due = reply_due if notified_on is not None or reply_due is not None else notify_due
+    dues = [d for d in (case_due, question_due) if d is not None]
+    return min(dues) if dues else None
 
 
 def deadline_state(due: date | None, today: date) -> DeadlineState:

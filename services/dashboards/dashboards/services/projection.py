@@ -12,6 +12,7 @@ from common.events.contracts import (
     ApplicationPrequalifiedV1,
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
+    AssessmentStartedV1,
     CaseDecidedV1,
     CaseFiledV1,
     CommitmentGrantedV1,
@@ -35,8 +36,11 @@ from common.events.contracts import (
     PaymentsResumedV1,
     PaymentsStoppedV1,
     PlanApprovedV1,
+    PlanSentV1,
+    QuestionDeadlineChangedV1,
     RentChangedV1,
     StatementSubmittedV1,
+    SubsidyFrameSetV1,
     SubsidyGrantedV1,
 )
 from dashboards.db import projection as db
@@ -71,6 +75,10 @@ CONSUMED: tuple[type[Contract], ...] = (
     DecisionFinalV1,
     PackageStatusChangedV1,
     DeadlineSetV1,
+    AssessmentStartedV1,
+    PlanSentV1,
+    QuestionDeadlineChangedV1,
+    SubsidyFrameSetV1,
 )
 """The contracts the dashboards count; other events on the same topics are ignored."""
 
@@ -181,6 +189,8 @@ def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
             | CommitmentGrantedV1()
             | PaymentsStoppedV1()
             | PaymentsResumedV1()
+            | AssessmentStartedV1()
+            | PlanSentV1()
         ):
             return [_grant_fact(event)]
         case OfferOpenedV1() | OfferAnsweredV1() | OfferDeadlineApproachingV1() | OfferLapsedV1():
@@ -202,8 +212,25 @@ def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
                 "as_of": event.granted_at,
             }
             return [("subsidy", subsidy), ("subsidy_frame", frame)]
+        case SubsidyFrameSetV1():
+            frame = {
+                "municipality_code": event.municipality_code,
+                "year": event.year,
+                "dwellings": event.dwellings,
+                "as_of": event.set_at,
+            }
+            return [("subsidy_frame", frame)]
         case CaseFiledV1() | CounterpartNotifiedV1() | CaseDecidedV1() | DecisionFinalV1():
             return [_tribunal_fact(event)]
+        case QuestionDeadlineChangedV1():
+            question = {
+                "case_id": event.case_id,
+                "question_id": event.question_id,
+                "asked_on": event.asked_on,
+                "answer_due": event.answer_due,
+                "closed_on": event.closed_on,
+            }
+            return [("case_question", question)]
         case _:
             return []
 
@@ -216,6 +243,8 @@ GrantEvent = (
     | CommitmentGrantedV1
     | PaymentsStoppedV1
     | PaymentsResumedV1
+    | AssessmentStartedV1
+    | PlanSentV1
 )
 
 
@@ -267,6 +296,20 @@ def _grant_fact(event: GrantEvent) -> tuple[str, dict[str, object]]:
                 "committed_at": event.committed_at,
                 "committed_amount": event.amount,
                 "committed_year": event.year,
+            }
+        case AssessmentStartedV1():
+            return "grant_assessment", {
+                **keys,
+                "keys_at": event.started_at,
+                "year": event.year,
+                "assessment_started_at": event.started_at,
+            }
+        case PlanSentV1():
+            return "grant_plan_sent", {
+                **keys,
+                "keys_at": event.sent_at,
+                "year": event.year,
+                "plan_sent_at": event.sent_at,
             }
         case PaymentsStoppedV1():
             return "grant_stopped", {

@@ -250,6 +250,8 @@ async def grants_page(session: AsyncSession, scope: Scope, filters: Filters) -> 
             prequalified=case.prequalified,
             plan_approved=case.plan_approved,
             committed=case.committed,
+            under_assessment=case.under_assessment,
+            plan_sent=case.plan_sent,
         )
         if status is None:
             continue
@@ -397,8 +399,15 @@ async def tribunal_page(session: AsyncSession, scope: Scope, filters: Filters, t
     visible = tribunal_visibility(scope, filters)
     page = Page()
     states: dict[str, dict[DeadlineState, int]] = {}
-    for code, notify_due, notified_on, reply_due in await db.open_tribunal_cases(session, visible):
-        due = case_deadline(notify_due=notify_due, notified_on=notified_on, reply_due=reply_due)
+    for code, notify_due, notified_on, reply_due, question_due in await db.open_tribunal_cases(
+        session, visible
+    ):
+        due = case_deadline(
+            notify_due=notify_due,
+            notified_on=notified_on,
+            reply_due=reply_due,
+            question_due=question_due,
+        )
         per = states.setdefault(code, {})
         state = deadline_state(due, today)
         per[state] = per.get(state, 0) + 1

@@ -10,6 +10,7 @@ from common.events.contracts import (
     ApplicationPrequalifiedV1,
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
+    AssessmentStartedV1,
     CaseDecidedV1,
     CaseFiledV1,
     CommitmentGrantedV1,
@@ -25,6 +26,9 @@ from common.events.contracts import (
     PaymentsResumedV1,
     PaymentsStoppedV1,
     PlanApprovedV1,
+    PlanSentV1,
+    QuestionDeadlineChangedV1,
+    SubsidyFrameSetV1,
     SubsidyGrantedV1,
 )
 
@@ -58,6 +62,32 @@ def submitted(
             "year": year,
             "submitted_at": moment(on),
         }
+    )
+
+
+def assessment(
+    app: str,
+    *,
+    municipality: str = "101",
+    orgs: tuple[str, ...] = ("org-1",),
+    year: int = 2026,
+    on: date = date(2026, 2, 16),
+) -> AssessmentStartedV1:
+    return AssessmentStartedV1.example().model_copy(
+        update={**_case(app, municipality, orgs), "year": year, "started_at": moment(on)}
+    )
+
+
+def plan_sent(
+    app: str,
+    *,
+    municipality: str = "101",
+    orgs: tuple[str, ...] = ("org-1",),
+    year: int = 2026,
+    on: date = date(2026, 5, 11),
+) -> PlanSentV1:
+    return PlanSentV1.example().model_copy(
+        update={**_case(app, municipality, orgs), "year": year, "sent_at": moment(on)}
     )
 
 
@@ -206,6 +236,18 @@ def lapsed(
     )
 
 
+def frame_set(
+    municipality: str, dwellings: int, on: date, *, year: int = 2026
+) -> SubsidyFrameSetV1:
+    return SubsidyFrameSetV1(
+        frame_id=f"{municipality}-{year}",
+        municipality_code=municipality,
+        year=year,
+        dwellings=dwellings,
+        set_at=moment(on),
+    )
+
+
 def subsidy(
     n: int,
     *,
@@ -262,6 +304,28 @@ def decided(
 ) -> CaseDecidedV1:
     return CaseDecidedV1.example().model_copy(
         update={**_tribunal(case, tribunal, filer), "decided_on": on}
+    )
+
+
+def question(
+    case: str,
+    question_id: str,
+    asked_on: date,
+    answer_due: date,
+    *,
+    closed_on: date | None = None,
+    tribunal: str = "101",
+    filer: str | None = None,
+) -> QuestionDeadlineChangedV1:
+    return QuestionDeadlineChangedV1.example().model_copy(
+        update={
+            **_tribunal(case, tribunal, filer),
+            "question_id": question_id,
+            "asked_on": asked_on,
+            "answer_due": answer_due,
+            "closed_on": closed_on,
+            "outcome": None if closed_on is None else "answered",
+        }
     )
 
 

@@ -30,17 +30,22 @@ from ..conftest import sql
 from .factories import at, returned, sent
 from .factories_more import (
     answered,
+    assessment,
     committed,
     deadline,
     decided,
     filed,
     final,
+    frame_set,
     lapsed,
+    moment,
     notified,
     opened,
     package_status,
     plan_approved,
+    plan_sent,
     prequalified,
+    question,
     rejected,
     reminded,
     resumed,
@@ -60,6 +65,7 @@ TABLES = {
     "subsidies": "subsidy_id",
     "subsidy_frames": "municipality_code, year",
     "tribunal_cases": "case_id",
+    "tribunal_questions": "case_id, question_id",
 }
 
 
@@ -71,17 +77,25 @@ def grants_history():
     both = ("org-2", "org-1")
     return [
         submitted("app-1"),
+        assessment("app-1"),
         prequalified("app-1"),
+        plan_approved("app-1"),
+        plan_sent("app-1"),  # the plan is with the fund: still reserved, not committed
         submitted("app-2", amount="20000000.00"),
+        assessment("app-2"),
         prequalified("app-2", amount="20000000.00"),
         plan_approved("app-2"),
+        plan_sent("app-2"),
         committed("app-2"),
         stopped("app-2", on=date(2026, 9, 1)),
         resumed("app-2", on=date(2026, 9, 15)),
         stopped("app-2", on=date(2026, 10, 1)),
         submitted("app-3", municipality="751", orgs=("org-2",)),
+        assessment("app-3", municipality="751", orgs=("org-2",)),
         rejected("app-3", municipality="751", orgs=("org-2",)),
-        submitted("app-4", municipality="751", orgs=both),
+        submitted("app-4", municipality="751", orgs=both),  # not assessed yet
+        submitted("app-6"),
+        assessment("app-6"),  # under assessment
         # a 2025 case whose prequalification came before its year was published
         prequalified("app-5", year=None, amount="5000000.00", on=date(2025, 3, 1)),
         submitted("app-5", year=2025, on=date(2025, 1, 6)),
@@ -104,6 +118,10 @@ def allocation_history():
         subsidy(1, frame=3, on=date(2026, 4, 1)),
         subsidy(2, frame=4, on=date(2026, 5, 1)),  # the frame was raised meanwhile
         subsidy(3, municipality="751", org="org-2"),  # a producer before frame_dwellings
+        frame_set("101", 3, date(2026, 3, 1)),  # older than the grants' frame: they win
+        frame_set("751", 5, date(2026, 1, 10)),  # known from its own event
+        frame_set("147", 2, date(2026, 2, 1)),  # a frame with no grant yet
+        frame_set("147", 2, date(2026, 2, 1), year=2027),  # another year
     ]
 
 
@@ -114,6 +132,17 @@ def tribunal_history():
         notified("hln-week", date(2026, 11, 27), date(2026, 12, 4)),
         filed("hln-later", date(2026, 11, 30), date(2026, 12, 10)),
         filed("hln-147", date(2026, 12, 1), date(2026, 12, 11), filer="147"),
+        # question deadlines (§ 83(4)): an open one due before the case's own deadline counts
+        question("hln-later", "q-1", date(2026, 11, 20), date(2026, 12, 3)),
+        question("hln-later", "q-2", date(2026, 11, 16), date(2026, 11, 30)),
+        question(
+            "hln-later", "q-2", date(2026, 11, 16), date(2026, 11, 30), closed_on=date(2026, 11, 27)
+        ),  # answered: no longer counts
+        question("hln-147", "q-3", date(2026, 11, 17), date(2026, 12, 1), filer="147"),
+        question(
+            "hln-147", "q-3", date(2026, 11, 17), date(2026, 12, 15), filer="147"
+        ),  # extended: the later date counts, in any order
+        question("hln-a", "q-4", date(2026, 2, 1), date(2026, 2, 15), tribunal="751"),
         filed("hln-a", date(2026, 1, 10), date(2026, 1, 20), tribunal="751"),
         decided("hln-a", date(2026, 3, 11), tribunal="751"),  # 60 days
         filed("hln-b", date(2026, 2, 1), date(2026, 2, 11), tribunal="751"),
@@ -144,6 +173,11 @@ def governance_history():
         sent("pkg-again", org="org-6", when=at(30)),
         returned("pkg-again", org="org-6", when=at(40)),
         package_status("pkg-again", "in_progress", at(50), org="org-6"),
+        # governance publishes the status a returned package is back in, as of the return
+        package_status("pkg-now", "complete", at(20), org="org-7"),
+        sent("pkg-now", org="org-7", when=at(30)),
+        returned("pkg-now", org="org-7", when=at(40)),
+        package_status("pkg-now", "complete", at(40), org="org-7"),
         deadline("org-1", date(2026, 10, 1), at(0)),  # passed: pkg-ready is overdue
         deadline("org-2", date(2026, 10, 1), at(0)),
         deadline("org-2", date(2026, 12, 31), at(60)),  # moved later: not overdue
@@ -191,6 +225,19 @@ class TestReadModel:
             ("app-3", "751", ["org-2"], 2026, None, None, None, None, True),
             ("app-4", "751", ["org-1", "org-2"], 2026, None, None, None, None, False),
             ("app-5", "101", ["org-1"], 2025, Decimal("5000000.00"), None, None, None, False),
+            ("app-6", "101", ["org-1"], 2026, None, None, None, None, False),
+        ]
+        assert sql(
+            dashboards_db_url,
+            "SELECT application_id, assessment_started_at, plan_sent_at FROM grant_cases "
+            "ORDER BY 1",
+        ) == [
+            ("app-1", moment(date(2026, 2, 16)), moment(date(2026, 5, 11))),
+            ("app-2", moment(date(2026, 2, 16)), moment(date(2026, 5, 11))),
+            ("app-3", moment(date(2026, 2, 16)), None),
+            ("app-4", None, None),
+            ("app-5", None, None),
+            ("app-6", moment(date(2026, 2, 16)), None),
         ]
         assert sql(
             dashboards_db_url,
@@ -201,7 +248,9 @@ class TestReadModel:
             ("off-lapsed", date(2026, 10, 12), None, date(2026, 10, 13), Decimal("19500.00")),
             ("off-taken", date(2026, 9, 10), "accepted", None, None),
         ]
-        assert sql(dashboards_db_url, "SELECT * FROM subsidy_frames")[0][:3] == ("101", 2026, 4)
+        assert [
+            row[:3] for row in sql(dashboards_db_url, "SELECT * FROM subsidy_frames ORDER BY 1, 2")
+        ] == [("101", 2026, 4), ("147", 2026, 2), ("147", 2027, 2), ("751", 2026, 5)]
         assert sql(
             dashboards_db_url,
             "SELECT case_id, tribunal_code, filing_municipality_code, filed_on, notify_due, "
@@ -214,6 +263,12 @@ class TestReadModel:
             ("hln-week", "101", None, date(2026, 11, 25), date(2026, 12, 8), date(2026, 11, 27),
              date(2026, 12, 4), None),
         ]  # fmt: skip
+        assert sql(dashboards_db_url, "SELECT * FROM tribunal_questions ORDER BY 1, 2") == [
+            ("hln-147", "q-3", date(2026, 11, 17), date(2026, 12, 15), None),
+            ("hln-a", "q-4", date(2026, 2, 1), date(2026, 2, 15), None),
+            ("hln-later", "q-1", date(2026, 11, 20), date(2026, 12, 3), None),
+            ("hln-later", "q-2", date(2026, 11, 16), date(2026, 11, 30), date(2026, 11, 27)),
+        ]
 
     async def test_duplicates_are_skipped_and_change_nothing(self, feed, dashboards_db_url):
         envelopes = [to_envelope(e) for e in history()]
@@ -258,7 +313,7 @@ class TestGovernancePage:
             "I alt",
             "Over kommunens frist",
         )
-        assert table(page, "packages") == [("101 København", 1, 2, 1, 1, 1, 0, 0, 6, 2)]
+        assert table(page, "packages") == [("101 København", 1, 2, 2, 1, 1, 0, 0, 7, 2)]
         assert page.headline["overdue"] == 2
         assert page.headline["in_progress"] == 2
 
@@ -291,17 +346,19 @@ class TestGrantsPage:
         assert frame[2025] == (Decimal("380.0"), Decimal(0), Decimal("5.0"), Decimal("375.0"))
         assert frame[2019][3] == Decimal("380.0")
         assert page.tables["pipeline"].columns[1:] == (
-            "Fremsendt / under behandling",
+            "Fremsendt",
+            "Under behandling",
             "Afslag",
             "Prækvalificeret",
             "Helhedsplan godkendt",
+            "Helhedsplan fremsendt",
             "Tilsagn givet",
             "I alt",
             "Betalingsstop",
         )
         assert table(page, "pipeline") == [
-            ("101 København", 0, 0, 1, 0, 1, 2, 1),
-            ("751 Aarhus", 1, 1, 0, 0, 0, 2, 0),
+            ("101 København", 0, 1, 0, 0, 0, 1, 1, 3, 1),
+            ("751 Aarhus", 1, 0, 1, 0, 0, 0, 0, 2, 0),
         ]
         assert page.headline["frame_left"] == Decimal("349.5")
         assert page.headline["payments_stopped"] == 1
@@ -314,7 +371,7 @@ class TestGrantsPage:
             page = await grants_page(
                 session, scope(Role.MUNICIPALITY, municipality="751", page="grants"), Filters(2026)
             )
-        assert table(page, "pipeline") == [("751 Aarhus", 1, 1, 0, 0, 0, 2, 0)]
+        assert table(page, "pipeline") == [("751 Aarhus", 1, 0, 1, 0, 0, 0, 0, 2, 0)]
         frame = {row[0]: row[1:] for row in table(page, "frame")}
         assert frame[2026] == (None, Decimal(0), Decimal(0), None)
         assert page.headline["frame_left"] is None
@@ -334,10 +391,10 @@ class TestGrantsPage:
                 Filters(2026, organisation="org-2"),
             )
         assert table(org_1, "pipeline") == [
-            ("101 København", 0, 0, 1, 0, 1, 2, 1),
-            ("751 Aarhus", 1, 0, 0, 0, 0, 1, 0),
+            ("101 København", 0, 1, 0, 0, 0, 1, 1, 3, 1),
+            ("751 Aarhus", 1, 0, 0, 0, 0, 0, 0, 1, 0),
         ]
-        assert table(org_2, "pipeline") == [("751 Aarhus", 1, 1, 0, 0, 0, 2, 0)]
+        assert table(org_2, "pipeline") == [("751 Aarhus", 1, 0, 1, 0, 0, 0, 0, 2, 0)]
         assert table(filtered, "pipeline") == table(org_2, "pipeline")
 
     async def test_payments_resumed_after_the_last_stop_end_the_stop(self, feed, dashboards_db):
@@ -366,9 +423,20 @@ class TestAllocationPage:
         ]
         assert table(page, "subsidy_frames") == [
             ("101 København", 4, 2, 2),
-            ("751 Aarhus", None, 1, None),
+            ("147 Frederiksberg", 2, 0, 2),
+            ("751 Aarhus", 5, 1, 4),
         ]
         assert page.headline == {"open_offers": 4, "overdue_offers": 1, "lapsed": 1, "subsidies": 3}
+
+    async def test_a_frame_changed_after_the_last_grant_shows_the_new_figure(
+        self, feed, dashboards_db
+    ):
+        await feed(*allocation_history(), frame_set("101", 6, date(2026, 6, 1)))
+        async with dashboards_db.session() as session:
+            page = await allocation_page(
+                session, scope(Role.FUND, page="allocation"), Filters(2026), TODAY
+            )
+        assert table(page, "subsidy_frames")[0] == ("101 København", 6, 2, 4)
 
     async def test_a_holiday_does_not_count_as_a_working_day(self, feed, dashboards_db):
         # opened on Maundy Thursday's eve 2026 (1 April); Easter closes 2, 3 and 6 April
@@ -395,7 +463,7 @@ class TestAllocationPage:
                 TODAY,
             )
         assert table(municipality, "offers") == [("751 Aarhus", 1, 0, 0, Decimal(0), 0, 1)]
-        assert table(municipality, "subsidy_frames") == [("751 Aarhus", None, 1, None)]
+        assert table(municipality, "subsidy_frames") == [("751 Aarhus", 5, 1, 4)]
         assert [r[0] for r in table(organisation, "offers")] == ["101 København"]
         # the frame is the municipality's: an organisation sees only its own subsidies
         assert table(organisation, "subsidy_frames") == [("101 København", None, 2, None)]
@@ -408,11 +476,11 @@ class TestTribunalPage:
             page = await tribunal_page(
                 session, scope(Role.FUND, page="tribunal"), Filters(2026), TODAY
             )
-        assert table(page, "open_cases") == [("Huslejenævnet i 101 København", 1, 1, 2, 0, 4)]
+        assert table(page, "open_cases") == [("Huslejenævnet i 101 København", 1, 2, 1, 0, 4)]
         assert table(page, "decision_time") == [
             ("Huslejenævnet i 751 Aarhus", 3, Decimal("40.0"), Decimal("56.0"))
         ]
-        assert page.headline == {"open_cases": 4, "overdue": 1, "due_this_week": 1, "decided": 3}
+        assert page.headline == {"open_cases": 4, "overdue": 1, "due_this_week": 2, "decided": 3}
 
     async def test_a_tribunal_sees_its_own_and_a_municipality_the_cases_it_filed(
         self, feed, dashboards_db
@@ -523,8 +591,8 @@ class TestOverHttp:
         assert response.status_code == 200
         rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
         assert rows[1:] == [
-            ["101 København", "0", "0", "1", "0", "1", "2", "1"],
-            ["751 Aarhus", "1", "1", "0", "0", "0", "2", "0"],
+            ["101 København", "0", "1", "0", "0", "0", "1", "1", "3", "1"],
+            ["751 Aarhus", "1", "0", "1", "0", "0", "0", "0", "2", "0"],
         ]
         response = await client.get(
             "/dashboards/tables/allocation/subsidy_frames.xlsx?year=2026",

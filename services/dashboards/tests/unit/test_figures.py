@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -39,6 +39,16 @@ class TestPackageState:
     def test_returned_after_sending_is_back_under_preparation(self):
         assert package_state(sent_at=T1, returned_at=T2, meeting_held_on=None,
                              statement_at=None) is PackageState.RETURNED  # fmt: skip
+
+    def test_returned_shows_the_status_published_with_the_return_or_after(self):
+        facts = {"sent_at": T1, "returned_at": T2, "meeting_held_on": None, "statement_at": None}
+        assert package_state(**facts, editing_status="complete",
+                             editing_at=T2) is PackageState.COMPLETE  # fmt: skip
+        assert package_state(**facts, editing_status="in_progress",
+                             editing_at=T2 + timedelta(hours=1)) is PackageState.IN_PROGRESS  # fmt: skip
+        # the status before the sending does not count after the return
+        assert package_state(**facts, editing_status="complete",
+                             editing_at=T1 - timedelta(hours=1)) is PackageState.RETURNED  # fmt: skip
 
     def test_sent_again_after_return(self):
         assert package_state(sent_at=T2, returned_at=T1, meeting_held_on=None,
@@ -156,6 +166,16 @@ class TestNewPagesFigures:
             == reply
         )
 
+    def test_an_open_question_counts_when_it_is_due_first(self):
+        notify, reply = date(2026, 12, 1), date(2026, 12, 14)
+        earlier, later = date(2026, 12, 3), date(2026, 12, 20)
+        notified = {"notify_due": notify, "notified_on": date(2026, 11, 30), "reply_due": reply}
+        assert case_deadline(**notified, question_due=earlier) == earlier
+        assert case_deadline(**notified, question_due=later) == reply
+        assert case_deadline(notify_due=None, notified_on=None, reply_due=None,
+                             question_due=later) == later  # fmt: skip
+        assert case_deadline(notify_due=None, notified_on=None, reply_due=None) is None
+
     def test_offer_age_bands(self):
         assert [offer_age_band(n) for n in (0, 2, 3, 5, 6, 7, 8, 40, -1)] == [
             0, 0, 1, 1, 2, 2, 3, 3, 0,
@@ -172,6 +192,30 @@ class TestNewPagesFigures:
             committed=False,
         ) is GrantStatus.REJECTED  # fmt: skip
         assert GrantStatus.PLAN_APPROVED.label == "Helhedsplan godkendt"
+
+    def test_the_assessment_and_the_sent_plan_have_their_own_status(self):
+        facts = {
+            "submitted": True, "rejected": False, "prequalified": False,
+            "plan_approved": False, "committed": False,
+        }  # fmt: skip
+        assert grant_status(**facts) is GrantStatus.SUBMITTED
+        assert grant_status(**facts, under_assessment=True) is GrantStatus.UNDER_ASSESSMENT
+        # a later fact wins whatever order the events came in
+        assert grant_status(
+            **{**facts, "rejected": True}, under_assessment=True
+        ) is GrantStatus.REJECTED  # fmt: skip
+        done = {**facts, "prequalified": True, "plan_approved": True}
+        assert grant_status(**done, under_assessment=True, plan_sent=True) is GrantStatus.PLAN_SENT
+        assert grant_status(**{**facts, "prequalified": False}, plan_sent=True) is (
+            GrantStatus.PLAN_SENT
+        )
+        assert grant_status(**{**done, "committed": True}, plan_sent=True) is (
+            GrantStatus.COMMITTED
+        )
+        assert [s.label for s in GrantStatus] == [
+            "Fremsendt", "Under behandling", "Afslag", "Prækvalificeret",
+            "Helhedsplan godkendt", "Helhedsplan fremsendt", "Tilsagn givet",
+        ]  # fmt: skip
         stop, resume = datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 15, tzinfo=UTC)
         assert payments_stopped(stop, None)
         assert not payments_stopped(stop, resume)

@@ -140,16 +140,21 @@ async def refresh_form(
 
 
 async def refresh_package_status(
-    repo: PackageRepository, package: PackageRow, *, forms_changed_status: bool = True
+    repo: PackageRepository,
+    package: PackageRow,
+    *,
+    forms_changed_status: bool = True,
+    publish_change: bool = True,
 ) -> None:
     """After an edit: while editable, the package's status follows its forms; its version (the
     ETag) moves on with every change. A caller that knows no form changed its status says so
-    (the package's status cannot have changed then; saves a query)."""
+    (the package's status cannot have changed then; saves a query). A caller that publishes
+    the resulting status itself (the return) passes ``publish_change=False``."""
     if forms_changed_status and PackageStatus(package.status).editable:
         statuses = await repo.form_statuses(package.id)
         before = package.status
         package.status = package_status_while_editable(FormStatus(s) for s in statuses).value
-        if package.status != before:  # the dashboards count the statuses before sending
+        if publish_change and package.status != before:  # the dashboards count them
             await write_outbox(
                 repo.session,
                 [

@@ -123,7 +123,7 @@ async def return_package(
     package.returned_at = at
     for form in await repo.forms_of(package.id):
         await refresh_form(repo, package, form)
-    await refresh_package_status(repo, package)
+    await refresh_package_status(repo, package, publish_change=False)
     await log_change(
         repo,
         package.id,
@@ -134,6 +134,19 @@ async def return_package(
         {"reason": reason},
     )
     uow.record_event(outgoing.package_returned(package, reason, at, current_correlation_id()))
+    # the status the package is back in (whatever its forms reached), as of the return, so a
+    # reader knows it without waiting for the next edit
+    uow.record_event(
+        outgoing.package_status_changed(
+            package_id=package.id,
+            organisation_id=package.organisation_id,
+            year=package.year,
+            home_municipality_code=package.home_municipality_code,
+            status=package.status,
+            at=at,
+            correlation_id=current_correlation_id(),
+        )
+    )
     return package
 
 

@@ -317,10 +317,16 @@ class TestSendBack:
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "complete"
         [envelope] = outbox(governance_db_url, "governance.package.returned")
-        assert (
-            PackageReturnedV1.from_envelope(Envelope.from_structured(envelope)).reason
-            == "Mangler kommentar"
-        )
+        returned = PackageReturnedV1.from_envelope(Envelope.from_structured(envelope))
+        assert returned.reason == "Mangler kommentar"
+        # the status it is back in is published once, as of the return
+        after = [
+            PackageStatusChangedV1.from_envelope(Envelope.from_structured(e))
+            for e in outbox(governance_db_url, "governance.package.status_changed")
+        ][3:]
+        assert [(e.package_id, e.status, e.changed_at) for e in after] == [
+            (PKG, "complete", returned.returned_at)
+        ]
         answer = await client.put(
             f"{API}/packages/{PKG}/report/answers",
             json={"answers": {"goals_comment": "Rettet"}},

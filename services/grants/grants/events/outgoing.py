@@ -11,10 +11,12 @@ from common.events.contracts import (
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
     ApplicationTransferredV1,
+    AssessmentStartedV1,
     CommitmentGrantedV1,
     PaymentsResumedV1,
     PaymentsStoppedV1,
     PlanApprovedV1,
+    PlanSentV1,
     StatementOverdueV1,
     YearlyStatusOverdueV1,
     to_envelope,
@@ -46,6 +48,12 @@ def submitted(application: ApplicationRow, requested: Decimal, at: datetime) -> 
             year=application.year,
             submitted_at=at,
         )
+    )
+
+
+def assessment_started(application: ApplicationRow, at: datetime) -> Envelope:
+    return _envelope(
+        AssessmentStartedV1(**_case(application), year=application.year, started_at=at)
     )
 
 
@@ -81,6 +89,10 @@ def plan_approved(application: ApplicationRow, approved_on: date, reference: str
     return _envelope(
         PlanApprovedV1(**_case(application), approved_on=approved_on, reference=reference)
     )
+
+
+def plan_sent(application: ApplicationRow, at: datetime) -> Envelope:
+    return _envelope(PlanSentV1(**_case(application), year=application.year, sent_at=at))
 
 
 def commitment_granted(application: ApplicationRow, at: datetime) -> Envelope:

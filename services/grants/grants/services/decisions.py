@@ -50,8 +50,12 @@ async def start_assessment(uow: UnitOfWork, scope: Scope, application_id: str) -
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
     application.status = transition(Status(application.status), Action.START_ASSESSMENT).value
-    application.assessment_started_at = now()
-    await record(repo, application, scope, "assessment_started", "The fund started assessing.")
+    at = now()
+    application.assessment_started_at = at
+    await record(
+        repo, application, scope, "assessment_started", "The fund started assessing.", at=at
+    )
+    uow.record_event(outgoing.assessment_started(application, at))
     return application
 
 
@@ -162,8 +166,12 @@ async def send_plan(uow: UnitOfWork, scope: Scope, application_id: str) -> Appli
     if problems:
         raise SendBlockedError(problems, what="comprehensive plan")
     application.status = status.value
-    application.plan_sent_at = now()
-    await record(repo, application, scope, "plan_sent", "Comprehensive plan sent to the fund.")
+    at = now()
+    application.plan_sent_at = at
+    await record(
+        repo, application, scope, "plan_sent", "Comprehensive plan sent to the fund.", at=at
+    )
+    uow.record_event(outgoing.plan_sent(application, at))
     return application
 
 

@@ -3,6 +3,8 @@ what is published through the outbox."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .support import (
     API,
     XLSX,
@@ -384,6 +386,39 @@ class TestDecisions:
             2024,
             2027,
         )
+
+    async def test_the_assessment_and_the_sent_plan_are_published(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        client = await client_with_master_data(grants_client, grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "plan_sent")
+        assert app["status"] == "plan_sent"
+        (started,) = outbox(grants_db_url, "grants.application.assessment_started")
+        assert started["topic"] == "grants.application.v1"
+        assert started["subject"] == app["id"]
+        data = started["data"]
+        assert (data["application_id"], data["organisation_id"], data["organisation_ids"]) == (
+            app["id"],
+            "o-1",
+            ["o-1"],
+        )
+        assert (data["municipality_code"], data["year"]) == (app["municipality_code"], 2026)
+        (sent,) = outbox(grants_db_url, "grants.plan.sent")
+        assert sent["topic"] == "grants.plan.v1"
+        assert sent["subject"] == app["id"]
+        assert (sent["data"]["application_id"], sent["data"]["year"]) == (app["id"], 2026)
+        assert sent["data"]["organisation_ids"] == ["o-1"]
+        # the events' times are the times the case's history records
+        times = {
+            "assessment_started": data["started_at"],
+            "plan_sent": sent["data"]["sent_at"],
+        }
+        stored = sql(
+            grants_db_url,
+            "SELECT assessment_started_at, plan_sent_at FROM applications WHERE id = %s",
+            app["id"],
+        )
+        assert [datetime.fromisoformat(t) for t in times.values()] == list(stored[0])
 
     async def test_only_the_location_municipality_approves_the_plan(
         self, grants_client, grants_db, tokens

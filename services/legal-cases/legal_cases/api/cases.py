@@ -304,7 +304,7 @@ async def extend_deadline(
 ) -> CaseOut:  # fmt: skip
     """Extend a reply or question deadline for special circumstances (§§ 82(3), 83(4))."""
     await workflow.extend_deadline(
-        CaseRepository(uow.session), viewer, case_id, deadline_id, body.new_due, body.reason,
+        CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, deadline_id, body.new_due, body.reason,
         today,
     )  # fmt: skip
     return await _view(uow, viewer, case_id, today)
@@ -317,7 +317,7 @@ async def ask_question(
 ) -> CaseOut:
     """Ask a party or another a question, to be answered normally within 2 weeks (§ 83(4))."""
     await workflow.ask_question(
-        CaseRepository(uow.session), viewer, case_id, body.addressee, body.text, body.answer_by,
+        CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, body.addressee, body.text, body.answer_by,
         body.reason, today,
     )  # fmt: skip
     return await _view(uow, viewer, case_id, today)
@@ -330,8 +330,9 @@ async def answer_question(
     uow: UnitOfWorkDep, today: Today,
 ) -> CaseOut:  # fmt: skip
     await workflow.answer_question(
-        CaseRepository(uow.session), viewer, case_id, question_id, body.answer, today
-    )
+        CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, question_id,
+        body.answer, today,
+    )  # fmt: skip
     return await _view(uow, viewer, case_id, today)
 
 

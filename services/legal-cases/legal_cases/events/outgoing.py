@@ -13,6 +13,7 @@ from common.events.contracts import (
     DecisionAppealedV1,
     DecisionFinalV1,
     NonComplianceThresholdReachedV1,
+    QuestionDeadlineChangedV1,
 )
 from legal_cases.db.models import (
     AppealRow,
@@ -20,6 +21,7 @@ from legal_cases.db.models import (
     DeadlineRow,
     DecisionRow,
     PartyRow,
+    QuestionRow,
     ThresholdRow,
 )
 from legal_cases.domain.parties import PartyKind
@@ -67,6 +69,28 @@ def counterpart_notified(
             "reply_due": reply_due,
             "counterpart_kind": counterpart.kind,
             "counterpart_organisation_id": counterpart.organisation_id,
+        }
+    )
+
+
+def question_deadline(
+    case: CaseRow,
+    question: QuestionRow,
+    deadline: DeadlineRow,
+    *,
+    closed_on: date | None = None,
+    outcome: str | None = None,
+) -> QuestionDeadlineChangedV1:
+    """A question's deadline as it stands (its effective due date; the set date while the case
+    is suspended), open or closed; never the question's text or addressee."""
+    return QuestionDeadlineChangedV1.model_validate(
+        {
+            **_case_fields(case),
+            "question_id": question.id,
+            "asked_on": question.asked_on,
+            "answer_due": deadline.due_on or deadline.base_due,
+            "closed_on": closed_on,
+            "outcome": outcome,
         }
     )
 

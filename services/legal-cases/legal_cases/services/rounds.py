@@ -85,6 +85,11 @@ async def _lapse(database: Database, kind: DeadlineKind, today: date) -> int:
                 await audit(repo, case, SYSTEM, "reply_lapsed", reply_due=deadline.due_on,
                             decision_due=decision.base_due)  # fmt: skip
             elif kind is DeadlineKind.QUESTION:
+                question = await repo.question(case.id, deadline.ref or "")
+                if question is not None:
+                    uow.record_event(to_envelope(outgoing.question_deadline(
+                        case, question, deadline, closed_on=today, outcome="lapsed"
+                    )))  # fmt: skip
                 trigger = None
                 if status in (CaseStatus.REPLY_RECEIVED, CaseStatus.REPLY_LAPSED):
                     trigger = (await decision_trigger(repo, case, deadline.due_on)).base_due

@@ -256,6 +256,7 @@ async def record_reply(
 
 async def extend_deadline(
     repo: CaseRepository,
+    events: EventRecorder,
     viewer: Viewer,
     case_id: str,
     deadline_id: int,
@@ -282,6 +283,10 @@ async def extend_deadline(
     deadline.opened_on = today  # the new date is chosen now: earlier suspensions are in it
     deadline.extension_reason = reason.strip()
     await refresh_due_dates(repo, case, today)
+    if kind is DeadlineKind.QUESTION:
+        question = await repo.question(case.id, deadline.ref or "")
+        if question is not None:
+            events.record(outgoing.question_deadline(case, question, deadline))
     await audit(
         repo,
         case,
@@ -301,6 +306,7 @@ async def extend_deadline(
 
 async def ask_question(
     repo: CaseRepository,
+    events: EventRecorder,
     viewer: Viewer,
     case_id: str,
     addressee: str,
@@ -318,7 +324,8 @@ async def ask_question(
         asked_on=today,
     )  # fmt: skip
     await repo.add(question)
-    await open_deadline(repo, case, DeadlineKind.QUESTION, today, due, ref=question.id)
+    deadline = await open_deadline(repo, case, DeadlineKind.QUESTION, today, due, ref=question.id)
+    events.record(outgoing.question_deadline(case, question, deadline))
     await audit(
         repo, case, viewer, "question_asked", question_id=question.id, addressee=addressee,
         answer_due=due, reason=reason,
@@ -327,7 +334,13 @@ async def ask_question(
 
 
 async def answer_question(
-    repo: CaseRepository, viewer: Viewer, case_id: str, question_id: str, answer: str, today: date
+    repo: CaseRepository,
+    events: EventRecorder,
+    viewer: Viewer,
+    case_id: str,
+    question_id: str,
+    answer: str,
+    today: date,
 ) -> QuestionRow:
     case = await load_case(repo, viewer, case_id, lock=True)
     question = await repo.question(case.id, question_id)
@@ -349,7 +362,14 @@ async def answer_question(
                                         f"{question.answered_on}.")  # fmt: skip
     question.answered_on = today
     question.answer = answer
-    await _close(repo, case, DeadlineKind.QUESTION, today, ref=question.id)
+    deadline = await repo.open_deadline(case.id, DeadlineKind.QUESTION.value, question.id)
+    if deadline is not None:
+        await repo.close_deadline(deadline, today, "met")
+        events.record(
+            outgoing.question_deadline(
+                case, question, deadline, closed_on=today, outcome="answered"
+            )
+        )
     trigger = None
     if CaseStatus(case.status) in (CaseStatus.REPLY_RECEIVED, CaseStatus.REPLY_LAPSED):
         trigger = (await decision_trigger(repo, case, today)).base_due

@@ -5,8 +5,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from .support import API, LANDLORD, TENANT, act, file_case, kind, party, sql, tribunal
+from .support import API, LANDLORD, TENANT, act, file_case, kind, outbox, party, sql, tribunal
 from .test_deadlines_and_round import run_round
+
+QUESTION_DEADLINE = "legal_cases.case.question_deadline_changed"
+
+
+def question_deadlines(db_url: str) -> list[tuple[object, ...]]:
+    """The published question deadlines: (case, question, asked, due, closed, outcome)."""
+    return [
+        (d["case_id"], d["question_id"], d["asked_on"], d["answer_due"], d["closed_on"],
+         d["outcome"])
+        for d in (e["data"] for e in outbox(db_url, QUESTION_DEADLINE))
+    ]  # fmt: skip
 
 
 def open_deadlines(case):
@@ -71,6 +82,54 @@ class TestQuestions:
         assert result.questions_lapsed == 1
         view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
         assert open_deadlines(view) == [("decision", "2026-12-28")]  # 30 Nov + 4 weeks
+
+
+class TestQuestionDeadlinesArePublished:
+    async def test_asked_extended_and_answered(self, legal_client, tokens, clock, legal_db_url):
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        clock.today = date(2026, 11, 12)
+        asked = await act(
+            client, tribunal(tokens), case_id, "questions",
+            {"addressee": "complainant", "text": "Hvornår opstod fugten?"}, status=201,
+        )  # fmt: skip
+        qid = asked["questions"][0]["id"]
+        assert question_deadlines(legal_db_url) == [
+            (case_id, qid, "2026-11-12", "2026-11-26", None, None)
+        ]
+        [event] = outbox(legal_db_url, QUESTION_DEADLINE)
+        assert event["topic"] == "legal-cases.case.v1"
+        assert event["subject"] == case_id
+        assert event["data"]["tribunal_code"] == asked["tribunal_code"]
+        assert "Hvornår" not in str(event)  # no text, no addressee
+        assert "complainant" not in str(event["data"])
+        [deadline] = [d for d in asked["open_deadlines"] if d["kind"] == "question"]
+        await act(client, tribunal(tokens), case_id, f"deadlines/{deadline['id']}/extend",
+                  {"new_due": "2026-12-03", "reason": "Lejer er indlagt."})  # fmt: skip
+        clock.today = date(2026, 11, 20)
+        await act(client, party(tokens, TENANT), case_id, f"questions/{qid}/answer",
+                  {"answer": "I marts."})  # fmt: skip
+        assert question_deadlines(legal_db_url) == [
+            (case_id, qid, "2026-11-12", "2026-11-26", None, None),
+            (case_id, qid, "2026-11-12", "2026-12-03", None, None),
+            (case_id, qid, "2026-11-12", "2026-12-03", "2026-11-20", "answered"),
+        ]
+
+    async def test_a_lapsed_question_is_published_closed(
+        self, legal_client, tokens, clock, legal_db, legal_db_url, databases
+    ):
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        clock.today = date(2026, 11, 16)
+        asked = await act(client, tribunal(tokens), case_id, "questions",
+                          {"addressee": "counterpart", "text": "Dokumentér."}, status=201)  # fmt: skip
+        qid = asked["questions"][0]["id"]
+        clock.today = date(2026, 12, 1)
+        assert (await run_round(legal_db, databases, tokens, clock)).questions_lapsed == 1
+        assert question_deadlines(legal_db_url)[-1] == (
+            case_id, qid, "2026-11-16", "2026-11-30", "2026-12-01", "lapsed"
+        )  # fmt: skip
+        assert len(question_deadlines(legal_db_url)) == 2
 
 
 class TestMeeting:

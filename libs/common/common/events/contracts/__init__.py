@@ -58,6 +58,7 @@ from common.events.contracts.allocation import (
     OfferLapsedV1,
     OfferOpenedV1,
     OfferSource,
+    SubsidyFrameSetV1,
     SubsidyGrantedV1,
 )
 from common.events.contracts.base import (
@@ -104,10 +105,12 @@ from common.events.contracts.grants import (
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
     ApplicationTransferredV1,
+    AssessmentStartedV1,
     CommitmentGrantedV1,
     PaymentsResumedV1,
     PaymentsStoppedV1,
     PlanApprovedV1,
+    PlanSentV1,
     StatementOverdueV1,
     YearlyStatusOverdueV1,
 )
@@ -119,6 +122,7 @@ from common.events.contracts.legal_cases import (
     DecisionAppealedV1,
     DecisionFinalV1,
     NonComplianceThresholdReachedV1,
+    QuestionDeadlineChangedV1,
 )
 from common.events.contracts.notifications import DeliveryFailedV1
 from common.events.contracts.register import (
@@ -143,6 +147,7 @@ __all__ = [
     "ApplicationRejectedV1",
     "ApplicationSubmittedV1",
     "ApplicationTransferredV1",
+    "AssessmentStartedV1",
     "CaseDecidedV1",
     "CaseFiledV1",
     "CommitmentGrantedV1",
@@ -180,12 +185,15 @@ __all__ = [
     "PaymentsResumedV1",
     "PaymentsStoppedV1",
     "PlanApprovedV1",
+    "PlanSentV1",
+    "QuestionDeadlineChangedV1",
     "ReminderDueV1",
     "RentChangedV1",
     "ResidentComposition",
     "SquareMetres",
     "StatementOverdueV1",
     "StatementSubmittedV1",
+    "SubsidyFrameSetV1",
     "SubsidyGrantedV1",
     "TotalSquareMetres",
     "UnknownContractError",

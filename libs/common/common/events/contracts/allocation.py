@@ -22,6 +22,7 @@ __all__ = [
     "OfferLapsedV1",
     "OfferOpenedV1",
     "OfferSource",
+    "SubsidyFrameSetV1",
     "SubsidyGrantedV1",
 ]
 
@@ -293,4 +294,35 @@ class AgreementSignedV1(Contract):
             counterpart_id="org-0101",
             valid_from=date(2027, 1, 1),
             signed_at=datetime(2026, 12, 15, 9, 0, tzinfo=UTC),
+        )
+
+
+class SubsidyFrameSetV1(Contract):
+    """The fund (for the ministry) set or changed a municipality's rent-subsidy frame for a
+    year: how many dwellings may get a rent subsidy (huslejetilskud) on it."""
+
+    event_type: ClassVar[str] = "allocation.frame.set"
+    topic: ClassVar[str] = "allocation.frame.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "allocation"
+    consumers: ClassVar[tuple[str, ...]] = ("dashboards",)
+    summary: ClassVar[str] = "A municipality's rent-subsidy frame for a year was set or changed."
+    aggregate_field: ClassVar[str] = "frame_id"
+
+    frame_id: Id = Field(
+        description="The frame: '<municipality code>-<year>'; the aggregate id and Kafka key."
+    )
+    municipality_code: MunicipalityCode = Field(description="The municipality given the frame.")
+    year: int = Field(ge=2000, le=2100, description="The frame year.")
+    dwellings: int = Field(ge=0, description="The frame in dwellings.")
+    set_at: AwareDatetime = Field(description="When the fund set it.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            frame_id="101-2027",
+            municipality_code="101",
+            year=2027,
+            dwellings=12,
+            set_at=datetime(2027, 1, 15, 9, 0, tzinfo=UTC),
         )

@@ -12,6 +12,7 @@ from common.events.contracts.allocation import (
     OfferDeadlineApproachingV1,
     OfferLapsedV1,
     OfferOpenedV1,
+    SubsidyFrameSetV1,
     SubsidyGrantedV1,
 )
 from common.events.contracts.base import Contract, UnknownContractError
@@ -31,10 +32,12 @@ from common.events.contracts.grants import (
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
     ApplicationTransferredV1,
+    AssessmentStartedV1,
     CommitmentGrantedV1,
     PaymentsResumedV1,
     PaymentsStoppedV1,
     PlanApprovedV1,
+    PlanSentV1,
     StatementOverdueV1,
     YearlyStatusOverdueV1,
 )
@@ -46,6 +49,7 @@ from common.events.contracts.legal_cases import (
     DecisionAppealedV1,
     DecisionFinalV1,
     NonComplianceThresholdReachedV1,
+    QuestionDeadlineChangedV1,
 )
 from common.events.contracts.notifications import DeliveryFailedV1
 from common.events.contracts.register import (
@@ -102,6 +106,10 @@ CATALOGUE: tuple[type[Contract], ...] = (
     OfferDeadlineApproachingV1,
     PackageStatusChangedV1,
     DeadlineSetV1,
+    AssessmentStartedV1,
+    PlanSentV1,
+    QuestionDeadlineChangedV1,
+    SubsidyFrameSetV1,
 )
 """Every published contract. A new contract (or a new version) must be added here, at the end:
 the order is the order of publication, and the AsyncAPI document lists a topic's messages in it."""

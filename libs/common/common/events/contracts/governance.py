@@ -303,7 +303,8 @@ class ReminderDueV1(Contract):
 class PackageStatusChangedV1(Contract):
     """A documentation package's status before sending changed: it was created (Klar til
     udarbejdelse), work on it began (Under udarbejdelse) or every form was filled in (Helt
-    udfyldt). Sending and what follows have their own events."""
+    udfyldt). Sending and what follows have their own events; a package sent back is published
+    with the status it is back in, as of the return (``changed_at`` = ``returned_at``)."""
 
     event_type: ClassVar[str] = "governance.package.status_changed"
     topic: ClassVar[str] = "governance.package.v1"

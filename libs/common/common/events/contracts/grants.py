@@ -16,10 +16,12 @@ __all__ = [
     "ApplicationRejectedV1",
     "ApplicationSubmittedV1",
     "ApplicationTransferredV1",
+    "AssessmentStartedV1",
     "CommitmentGrantedV1",
     "PaymentsResumedV1",
     "PaymentsStoppedV1",
     "PlanApprovedV1",
+    "PlanSentV1",
     "StatementOverdueV1",
     "YearlyStatusOverdueV1",
 ]
@@ -368,4 +370,58 @@ class PaymentsResumedV1(Contract, _Case):
             organisation_ids=["org-0101"],
             municipality_code="101",
             resumed_at=datetime(2026, 8, 3, 9, 0, tzinfo=UTC),
+        )
+
+
+class AssessmentStartedV1(Contract, _Case):
+    """The fund started assessing a § 91a prequalification application (sent → under
+    assessment)."""
+
+    event_type: ClassVar[str] = "grants.application.assessment_started"
+    topic: ClassVar[str] = "grants.application.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "grants"
+    consumers: ClassVar[tuple[str, ...]] = ("dashboards",)
+    aggregate_field: ClassVar[str] = "application_id"
+    summary: ClassVar[str] = "The fund started assessing a § 91a prequalification application."
+
+    year: int = Field(ge=2019, le=2099, description="The application's frame year.")
+    started_at: AwareDatetime = Field(description="When the fund started the assessment.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            application_id="app-2026-0042",
+            organisation_id="org-0101",
+            organisation_ids=["org-0101"],
+            municipality_code="101",
+            year=2026,
+            started_at=_AT,
+        )
+
+
+class PlanSentV1(Contract, _Case):
+    """The applicant sent the approved comprehensive plan (helhedsplan) to the fund
+    (plan approved → plan sent); the fund's commitment comes next."""
+
+    event_type: ClassVar[str] = "grants.plan.sent"
+    topic: ClassVar[str] = "grants.plan.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "grants"
+    consumers: ClassVar[tuple[str, ...]] = ("dashboards",)
+    aggregate_field: ClassVar[str] = "application_id"
+    summary: ClassVar[str] = "A comprehensive plan was sent to the fund."
+
+    year: int = Field(ge=2019, le=2099, description="The application's frame year.")
+    sent_at: AwareDatetime = Field(description="When the plan was sent to the fund.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            application_id="app-2026-0042",
+            organisation_id="org-0101",
+            organisation_ids=["org-0101"],
+            municipality_code="101",
+            year=2026,
+            sent_at=datetime(2026, 11, 25, 9, 0, tzinfo=UTC),
         )

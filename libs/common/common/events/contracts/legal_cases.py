@@ -23,6 +23,7 @@ __all__ = [
     "DecisionAppealedV1",
     "DecisionFinalV1",
     "NonComplianceThresholdReachedV1",
+    "QuestionDeadlineChangedV1",
 ]
 
 PartyKindName = Literal["tenant", "landlord", "residents_representation", "municipality"]
@@ -318,4 +319,43 @@ class NonComplianceThresholdReachedV1(Contract):
             case_ids=["hln-2025-000001", "hln-2026-000417", "hln-2027-000123"],
             tribunal_codes=["101", "147"],
             reached_at=datetime(2027, 6, 2, 8, 0, tzinfo=UTC),
+        )
+
+
+class QuestionDeadlineChangedV1(Contract, _CaseFacts):
+    """A deadline to answer a question of the tribunal (§ 83(4)) was set (the question was
+    asked), moved later (extended for special circumstances) or closed (answered or lapsed).
+    The question's text and addressee stay in the service."""
+
+    topic: ClassVar[str] = _CASE_TOPIC
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "legal-cases"
+    aggregate_field: ClassVar[str] = "case_id"
+
+    event_type: ClassVar[str] = "legal_cases.case.question_deadline_changed"
+    consumers: ClassVar[tuple[str, ...]] = ("dashboards",)
+    summary: ClassVar[str] = "A question deadline of a rent tribunal case was set, moved or closed."
+
+    question_id: Id = Field(description="The question (one deadline per question).")
+    asked_on: date = Field(description="The day the tribunal asked the question.")
+    answer_due: date = Field(
+        description="The deadline to answer (2 weeks unless the tribunal set a later one, "
+        "§ 83(4)); only ever moves later."
+    )
+    closed_on: date | None = Field(
+        default=None, description="The day the deadline closed; null while it is open."
+    )
+    outcome: Literal["answered", "lapsed"] | None = Field(
+        default=None, description="How it closed: answered or lapsed; null while open."
+    )
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            case_id="hln-2027-000123",
+            tribunal_code="101",
+            category="maintenance_defects",
+            question_id="q-3f9a0c1d2e4b",
+            asked_on=date(2027, 4, 12),
+            answer_due=date(2027, 4, 26),
         )
