@@ -32,6 +32,7 @@ from common.events.consumer import InboxProcessor, KafkaConsumerRunner
 from common.events.contracts import (
     ApplicationPrequalifiedV1,
     ApplicationTransferredV1,
+    Contract,
     CriticalColour,
     DepartmentUpsertedV1,
     HousingType,
@@ -72,6 +73,58 @@ async def ok(response: httpx.Response) -> dict[str, Any]:
     return dict(response.json())
 
 
+async def relayed_deliveries(
+    infra: Any,
+    grants_db: Database,
+    notifications_db: Database,
+    contract: type[Contract],
+    subject: str,
+    *,
+    events: int,
+) -> list[DeliveryRow]:
+    """grants' outbox → the broker by the platform's relay (``events`` rows), the broker →
+    notifications by its own consumer (a group of this run); the two deliveries of
+    ``subject``'s ``contract`` event, municipality first."""
+    await create_topic(infra.kafka_bootstrap_servers, infra.kafka_topic(contract.topic))
+    bus = KafkaBus(infra.kafka_bootstrap_servers, prefix=infra.kafka_prefix)
+    stop = asyncio.Event()
+    runner_task: asyncio.Task[None] | None = None
+    await bus.start()
+    try:
+        assert await OutboxRelay(grants_db, bus).publish_once() == events
+        runner = KafkaConsumerRunner(
+            notifications_db,
+            infra.kafka_bootstrap_servers,
+            notifications_consumer(
+                (contract.topic,), name=f"e2e.{uuid.uuid4().hex[:10]}.notifications"
+            ),
+            prefix=infra.kafka_prefix,
+        )
+        runner_task = asyncio.create_task(runner.run(stop))
+
+        async def ours() -> list[DeliveryRow]:
+            async with notifications_db.session() as session:
+                rows = await session.scalars(
+                    select(DeliveryRow)
+                    .where(
+                        DeliveryRow.event_subject == subject,
+                        DeliveryRow.event_type == contract.event_type,
+                    )
+                    .order_by(DeliveryRow.recipient_kind)
+                )
+                return list(rows)
+
+        async with asyncio.timeout(90):
+            while len(found := await ours()) < 2:
+                await asyncio.sleep(0.3)
+        return found
+    finally:
+        stop.set()
+        if runner_task is not None:
+            await runner_task
+        await bus.stop()
+
+
 @pytest.mark.timeout(180)
 async def test_prequalification_is_consumed_by_notifications_from_the_broker(
     service_client, databases, tokens, infra
@@ -83,9 +136,6 @@ async def test_prequalification_is_consumed_by_notifications_from_the_broker(
     notifications_url = databases.url("notifications", "notifications")
     await asyncio.to_thread(truncate_all_tables, notifications_url)
     notifications_db = Database(notifications_url, pool_size=2)
-    bus = KafkaBus(infra.kafka_bootstrap_servers, prefix=infra.kafka_prefix)
-    stop = asyncio.Event()
-    runner_task: asyncio.Task[None] | None = None
     try:
         # the register's master data, through grants' own consumer and inbox
         master, _ = grants_consumers()
@@ -204,45 +254,11 @@ async def test_prequalification_is_consumed_by_notifications_from_the_broker(
             )
         )
 
-        # grants' outbox → the broker, by the platform's relay
-        await create_topic(
-            infra.kafka_bootstrap_servers, infra.kafka_topic(ApplicationPrequalifiedV1.topic)
-        )
-        await bus.start()
         # submitted, assessment started, prequalified
-        assert await OutboxRelay(grants_db, bus).publish_once() == 3
-
-        # the broker → notifications, by its own consumer (a group of this run)
-        runner = KafkaConsumerRunner(
-            notifications_db,
-            infra.kafka_bootstrap_servers,
-            notifications_consumer(
-                (ApplicationPrequalifiedV1.topic,), name=f"e2e.{run}.notifications"
-            ),
-            prefix=infra.kafka_prefix,
+        found = await relayed_deliveries(
+            infra, grants_db, notifications_db, ApplicationPrequalifiedV1, app["id"], events=3
         )
-        runner_task = asyncio.create_task(runner.run(stop))
-
-        async def ours() -> list[DeliveryRow]:
-            async with notifications_db.session() as session:
-                rows = await session.scalars(
-                    select(DeliveryRow)
-                    .where(
-                        DeliveryRow.event_subject == app["id"],
-                        DeliveryRow.event_type == ApplicationPrequalifiedV1.event_type,
-                    )
-                    .order_by(DeliveryRow.recipient_kind)
-                )
-                return list(rows)
-
-        async with asyncio.timeout(90):
-            while len(found := await ours()) < 2:
-                await asyncio.sleep(0.3)
     finally:
-        stop.set()
-        if runner_task is not None:
-            await runner_task
-        await bus.stop()
         await grants_db.dispose()
         await notifications_db.dispose()
 
@@ -295,9 +311,6 @@ async def test_a_transfer_to_the_national_disposition_fund_is_consumed_by_notifi
     notifications_url = databases.url("notifications", "notifications")
     await asyncio.to_thread(truncate_all_tables, notifications_url)
     notifications_db = Database(notifications_url, pool_size=2)
-    bus = KafkaBus(infra.kafka_bootstrap_servers, prefix=infra.kafka_prefix)
-    stop = asyncio.Event()
-    runner_task: asyncio.Task[None] | None = None
     try:
         await _master_data(grants_db, organisation_id, department_id)
         _, key_figures = grants_consumers()
@@ -421,43 +434,11 @@ async def test_a_transfer_to_the_national_disposition_fund_is_consumed_by_notifi
         assert calculated["rent_support"]["transferred_to_disposition_fund"] == [department_id]
         transfer = await ok(await client.post(f"{app_url}/transfer", headers=with_key(fund)))
 
-        await create_topic(
-            infra.kafka_bootstrap_servers, infra.kafka_topic(ApplicationTransferredV1.topic)
-        )
-        await bus.start()
         # submitted, assessment started, transferred
-        assert await OutboxRelay(grants_db, bus).publish_once() == 3
-
-        runner = KafkaConsumerRunner(
-            notifications_db,
-            infra.kafka_bootstrap_servers,
-            notifications_consumer(
-                (ApplicationTransferredV1.topic,), name=f"e2e.{run}.notifications.transfer"
-            ),
-            prefix=infra.kafka_prefix,
+        found = await relayed_deliveries(
+            infra, grants_db, notifications_db, ApplicationTransferredV1, transfer["id"], events=3
         )
-        runner_task = asyncio.create_task(runner.run(stop))
-
-        async def ours() -> list[DeliveryRow]:
-            async with notifications_db.session() as session:
-                rows = await session.scalars(
-                    select(DeliveryRow)
-                    .where(
-                        DeliveryRow.event_subject == transfer["id"],
-                        DeliveryRow.event_type == ApplicationTransferredV1.event_type,
-                    )
-                    .order_by(DeliveryRow.recipient_kind)
-                )
-                return list(rows)
-
-        async with asyncio.timeout(90):
-            while len(found := await ours()) < 2:
-                await asyncio.sleep(0.3)
     finally:
-        stop.set()
-        if runner_task is not None:
-            await runner_task
-        await bus.stop()
         await grants_db.dispose()
         await notifications_db.dispose()
 
