@@ -20,31 +20,25 @@ calculator cannot be faster than. The first ``warmup`` seconds of each round are
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import time
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from multiprocessing.connection import Connection
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench import _stats
-from bench._setup import Infra, example_database, new_topic, quiet_logging, unique_name
+from bench._setup import Infra
 from bench.benchmarks_common import benchmarks_database
+from bench.lag_rounds import TABLE_HEADER, ConsumerChild, Series, Timing, lag_round
 from benchmarks.events.incoming import handle, handle_batch
 from benchmarks.services.figures import recompute_dirty
 from benchmarks.settings import BenchmarksSettings
-from common.db.engine import Database
-from common.db.uow import UnitOfWork
 from common.events.consumer import Consumer, KafkaConsumerRunner
 from common.events.contracts import AllocationType, HousingType, LeaseCreatedV1, to_envelope
 from common.events.envelope import Envelope
-from common.events.relay import OutboxRelay
-from common.events.transport import KafkaBus
 
 Progress = Callable[[str], None]
 RATE = 200.0
@@ -55,19 +49,10 @@ GOAL = "p99 reported; no goal set by the issue beyond measuring it"
 class Settings:
     seconds: float
     rate: float = RATE
-    warmup: float = 2.0
-    drain: float = 15.0
 
 
 FULL = Settings(seconds=30.0)
 QUICK = Settings(seconds=6.0)
-
-
-@dataclass
-class Series:
-    lags_ms: list[float] = field(default_factory=list)
-    achieved_rate: float = 0.0
-    missing: int = 0
 
 
 @dataclass
@@ -79,68 +64,33 @@ class Result:
     calculator: Series
 
 
-def _lease(department: str, recorded: datetime) -> LeaseCreatedV1:
-    return LeaseCreatedV1(
-        lease_id=f"{department}-l",
-        dwelling_id=f"{department}-d",
-        department_id=department,
-        organisation_id="org-bench",
-        municipality_code="101",
-        start_date=date(2024, 1, 1),
-        allocation_type=AllocationType.EXTERNAL_WAITING_LIST,
-        monthly_rent=Decimal("5875.00"),
-        area_m2=Decimal("68.50"),
-        rooms=3,
-        housing_type=HousingType.FAMILY,
-        vacancy_loss_flag=False,
-        vacant_soon_flag=False,
-        recorded_at=recorded,
+def _lease(department: str, recorded: datetime) -> Envelope:
+    """The first lease of its own department, so "its figure is updated" is exact."""
+    return to_envelope(
+        LeaseCreatedV1(
+            lease_id=f"{department}-l",
+            dwelling_id=f"{department}-d",
+            department_id=department,
+            organisation_id="org-bench",
+            municipality_code="101",
+            start_date=date(2024, 1, 1),
+            allocation_type=AllocationType.EXTERNAL_WAITING_LIST,
+            monthly_rent=Decimal("5875.00"),
+            area_m2=Decimal("68.50"),
+            rooms=3,
+            housing_type=HousingType.FAMILY,
+            vacancy_loss_flag=False,
+            vacant_soon_flag=False,
+            recorded_at=recorded,
+        )
     )
 
 
-async def _write(
-    database: Database, topic: str, settings: Settings, prefix: str, commits: dict[str, float]
-) -> float:
-    """Open-loop writer; returns the achieved rate."""
-    count = int(settings.seconds * settings.rate)
-    started = time.monotonic()
-    pending: set[asyncio.Task[None]] = set()
-
-    async def one(index: int) -> None:
-        department = f"{prefix}-{index}"
-        envelope = to_envelope(_lease(department, datetime.now(UTC))).caused(topic=topic)
-        async with UnitOfWork(database) as uow:
-            uow.record_event(envelope)
-            await uow.commit()
-        commits[department] = time.monotonic()
-
-    for index in range(count):
-        delay = started + index / settings.rate - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        task = asyncio.create_task(one(index))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
-    await asyncio.gather(*pending)
-    return count / (time.monotonic() - started)
-
-
-def _child(kind: str, bootstrap: str, url: str, topic: str, group: str, pipe: Connection) -> None:
-    """A child process: ``relay`` (the register's worker) or ``baseline`` / ``calculator``
-    (the calculator's worker). Stamps go back over the pipe when the parent says stop."""
-    quiet_logging()
-    asyncio.run(_serve(kind, bootstrap, url, topic, group, pipe))
-
-
-async def _serve(
-    kind: str, bootstrap: str, url: str, topic: str, group: str, pipe: Connection
-) -> None:
+def _consumer(child: ConsumerChild) -> list[Coroutine[Any, Any, None]]:
+    """The calculator's worker (its consumer and its recompute job), or the baseline's runner
+    whose handler only stamps the arrival."""
+    database, stamps, stop = child.database, child.stamps, child.stop
     config = BenchmarksSettings()
-    database = Database(url, pool_size=3, pre_ping=False)
-    stamps: dict[str, float] = {}
-    stop = asyncio.Event()
-    tasks: list[asyncio.Task[None]] = []
-    bus: KafkaBus | None = None
 
     async def stamp(session: AsyncSession, envelope: Envelope) -> None:
         stamps.setdefault(envelope.data["department_id"], time.monotonic())
@@ -168,99 +118,30 @@ async def _serve(
                     stamps.setdefault(department, committed)
             await asyncio.sleep(config.recompute_interval_seconds)
 
-    if kind == "relay":
-        bus = KafkaBus(bootstrap, client_id="bench-register-relay")
-        tasks.append(asyncio.create_task(OutboxRelay(database, bus).run(stop)))
-    else:
-        consumer = (
-            Consumer(group, (topic,), handle, handle_batch)
-            if kind == "calculator"
-            else Consumer(group, (topic,), stamp)
-        )
-        runner = KafkaConsumerRunner(database, bootstrap, consumer)
-        tasks.append(asyncio.create_task(runner.run(stop)))
-        if kind == "calculator":
-            tasks.append(asyncio.create_task(recompute_loop()))
-    await asyncio.sleep(2.0)  # joined the group / listening
-    pipe.send("ready")
-    while not pipe.poll():
-        await asyncio.sleep(0.05)
-    _, expected, drain = pipe.recv()
-    deadline = time.monotonic() + drain
-    while kind != "relay" and len(stamps) < expected and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    stop.set()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    if bus is not None:
-        await bus.stop()
-    await database.dispose()
-    pipe.send(stamps)
-
-
-async def _round(
-    infra: Infra, settings: Settings, *, calculator: bool, progress: Progress
-) -> Series:
-    topic = await new_topic(infra, "benchmarks-lag")
-    prefix = f"lag{uuid.uuid4().hex[:6]}"
-    commits: dict[str, float] = {}
-    context = multiprocessing.get_context("spawn")
-    async with (
-        example_database(infra) as producer_url,
-        benchmarks_database(infra, "lag") as consumer_url,
-    ):
-        children = []
-        kind = "calculator" if calculator else "baseline"
-        for name, url in (("relay", producer_url), (kind, consumer_url)):
-            parent_end, child_end = context.Pipe()
-            process = context.Process(
-                target=_child,
-                args=(name, infra.bootstrap, url, topic, unique_name("benchmarks-lag"), child_end),
-                daemon=True,
-            )
-            process.start()
-            children.append((process, parent_end))
-        try:
-            for _, pipe in children:
-                while not pipe.poll():
-                    await asyncio.sleep(0.05)
-                pipe.recv()
-            # Open loop: a commit slower than 1/rate overlaps the next; enough connections
-            # that the writer never waits for one.
-            producer_db = Database(producer_url, pool_size=40)
-            try:
-                rate = await _write(producer_db, topic, settings, prefix, commits)
-            finally:
-                await producer_db.dispose()
-            (_, relay_pipe), (_, consumer_pipe) = children
-            consumer_pipe.send(("stop", len(commits), settings.drain))
-            while not consumer_pipe.poll():
-                await asyncio.sleep(0.05)
-            arrivals: dict[str, float] = consumer_pipe.recv()
-            relay_pipe.send(("stop", 0, 0.0))
-            while not relay_pipe.poll():
-                await asyncio.sleep(0.05)
-            relay_pipe.recv()
-        finally:
-            for process, _ in children:
-                process.join(timeout=30)
-                if process.is_alive():
-                    process.terminate()
-    first = min(commits.values())
-    series = Series(achieved_rate=rate)
-    for department, committed in commits.items():
-        if committed - first < settings.warmup:
-            continue
-        if department not in arrivals:
-            series.missing += 1
-            continue
-        series.lags_ms.append((arrivals[department] - committed) * 1000)
-    progress(f"benchmarks-lag: {kind} round, p99 {_stats.percentile(series.lags_ms, 99):.1f} ms")
-    return series
+    if child.kind == "baseline":
+        consumer = Consumer(child.group, (child.topic,), stamp)
+        return [KafkaConsumerRunner(database, child.bootstrap, consumer).run(stop)]
+    consumer = Consumer(child.group, (child.topic,), handle, handle_batch)
+    return [KafkaConsumerRunner(database, child.bootstrap, consumer).run(stop), recompute_loop()]
 
 
 async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
-    baseline = await _round(infra, settings, calculator=False, progress=progress)
-    calculator = await _round(infra, settings, calculator=True, progress=progress)
+    timing = Timing(seconds=settings.seconds, rate=settings.rate)
+
+    async def round_of(kind: str) -> Series:
+        return await lag_round(
+            infra,
+            "benchmarks-lag",
+            lambda: benchmarks_database(infra, "lag"),
+            _consumer,
+            kind,
+            timing,
+            _lease,
+            progress,
+        )
+
+    baseline = await round_of("baseline")
+    calculator = await round_of("calculator")
     return Result(
         rate=settings.rate,
         seconds=settings.seconds,
@@ -271,15 +152,6 @@ async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
 
 
 def report(result: Result, recorded: str) -> str:
-    p = _stats.percentile
-
-    def row(name: str, series: Series) -> str:
-        return (
-            f"| {name} | {series.achieved_rate:.0f} | {len(series.lags_ms):,} | "
-            f"{p(series.lags_ms, 50):.1f} | {p(series.lags_ms, 99):.1f} | "
-            f"{max(series.lags_ms, default=float('nan')):.1f} | {series.missing} |"
-        )
-
     return "\n".join(
         [
             "### Event lag: register commit → figure updated",
@@ -289,13 +161,11 @@ def report(result: Result, recorded: str) -> str:
             "process). The "
             f"calculator's recompute job runs every {result.recompute_interval:g} s.",
             "",
-            "| path | leases/s | measured | p50 ms | p99 ms | max ms | never arrived |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-            row(
-                "baseline: commit → consumer handler (platform path, no-op handler)",
-                result.baseline,
+            TABLE_HEADER,
+            result.baseline.row(
+                "baseline: commit → consumer handler (platform path, no-op handler)"
             ),
-            row("**calculator**: commit → figure computed and committed", result.calculator),
+            result.calculator.row("**calculator**: commit → figure computed and committed"),
             "",
             recorded,
         ]

@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from multiprocessing.connection import Connection
+from typing import Any
 
 import httpx
 import psycopg
@@ -42,21 +40,15 @@ from bench._setup import (
     Infra,
     _drop_database,
     database_url,
-    example_database,
-    new_topic,
-    quiet_logging,
-    unique_name,
 )
 from bench.benchmarks_common import register_events
+from bench.lag_rounds import TABLE_HEADER, ConsumerChild, Series, Timing, lag_round
 from common.auth import DevSigningKey, Role
 from common.db import migrations
 from common.db.engine import Database, libpq_dsn
-from common.db.uow import UnitOfWork
 from common.events.consumer import Consumer, KafkaConsumerRunner
 from common.events.contracts import AllocationType, HousingType, LeaseCreatedV1, to_envelope
 from common.events.envelope import Envelope
-from common.events.relay import OutboxRelay
-from common.events.transport import KafkaBus
 from common.settings import Environment
 from dashboards.db.projection import REVISION_CHANNEL
 from dashboards.events.incoming import handle_batch
@@ -65,7 +57,6 @@ from dashboards.settings import DashboardsSettings
 
 Progress = Callable[[str], None]
 RATE = 200.0
-WRITERS = 40  # commits in flight at most (the writer's pool)
 
 
 @dataclass(frozen=True)
@@ -73,20 +64,11 @@ class Settings:
     seconds: float
     dwellings: int
     rate: float = RATE
-    warmup: float = 2.0
-    drain: float = 15.0
     loads: int = 5
 
 
 FULL = Settings(seconds=30.0, dwellings=640_000)
 QUICK = Settings(seconds=6.0, dwellings=5_000)
-
-
-@dataclass
-class Series:
-    lags_ms: list[float] = field(default_factory=list)
-    achieved_rate: float = 0.0
-    missing: int = 0
 
 
 @dataclass
@@ -120,59 +102,25 @@ async def dashboards_database(infra: Infra, suffix: str) -> AsyncIterator[str]:
         await asyncio.to_thread(_drop_database, infra.admin_dsn, name)
 
 
-def _lease(lease_id: str, recorded: datetime) -> LeaseCreatedV1:
-    return LeaseCreatedV1(
-        lease_id=lease_id,
-        dwelling_id=f"{lease_id}-d",
-        department_id="dep-bench",
-        organisation_id="org-bench",
-        municipality_code="101",
-        start_date=date(2026, 1, 1),
-        allocation_type=AllocationType.EXTERNAL_WAITING_LIST,
-        monthly_rent=Decimal("5875.00"),
-        area_m2=Decimal("68.50"),
-        rooms=3,
-        housing_type=HousingType.FAMILY,
-        vacancy_loss_flag=False,
-        vacant_soon_flag=False,
-        recorded_at=recorded,
+def _lease(lease_id: str, recorded: datetime) -> Envelope:
+    return to_envelope(
+        LeaseCreatedV1(
+            lease_id=lease_id,
+            dwelling_id=f"{lease_id}-d",
+            department_id="dep-bench",
+            organisation_id="org-bench",
+            municipality_code="101",
+            start_date=date(2026, 1, 1),
+            allocation_type=AllocationType.EXTERNAL_WAITING_LIST,
+            monthly_rent=Decimal("5875.00"),
+            area_m2=Decimal("68.50"),
+            rooms=3,
+            housing_type=HousingType.FAMILY,
+            vacancy_loss_flag=False,
+            vacant_soon_flag=False,
+            recorded_at=recorded,
+        )
     )
-
-
-async def _write(
-    database: Database, topic: str, settings: Settings, prefix: str, commits: dict[str, float]
-) -> float:
-    count = int(settings.seconds * settings.rate)
-    started = time.monotonic()
-    pending: set[asyncio.Task[None]] = set()
-    # At most as many commits in flight as the pool holds: on a machine too busy for the rate
-    # the writer falls behind (the achieved rate is reported) instead of timing out on the
-    # pool; the lag is measured from each commit's return, so the queue does not count.
-    slots = asyncio.Semaphore(WRITERS)
-
-    async def one(index: int) -> None:
-        lease_id = f"{prefix}-{index}"
-        async with slots:
-            envelope = to_envelope(_lease(lease_id, datetime.now(UTC))).caused(topic=topic)
-            async with UnitOfWork(database) as uow:
-                uow.record_event(envelope)
-                await uow.commit()
-            commits[lease_id] = time.monotonic()
-
-    for index in range(count):
-        delay = started + index / settings.rate - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        task = asyncio.create_task(one(index))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
-    await asyncio.gather(*pending)
-    return count / (time.monotonic() - started)
-
-
-def _child(kind: str, bootstrap: str, url: str, topic: str, group: str, pipe: Connection) -> None:
-    quiet_logging()
-    asyncio.run(_serve(kind, bootstrap, url, topic, group, pipe))
 
 
 async def _watch_visible(
@@ -200,15 +148,11 @@ async def _watch_visible(
                 pending.discard(lease_id)
 
 
-async def _serve(
-    kind: str, bootstrap: str, url: str, topic: str, group: str, pipe: Connection
-) -> None:
-    database = Database(url, pool_size=3, pre_ping=False)
-    stamps: dict[str, float] = {}
+def _consumer(child: ConsumerChild) -> list[Coroutine[Any, Any, None]]:
+    """The dashboards' worker (its consumer, and the pages' watcher that stamps a lease once it
+    is visible), or the baseline's runner whose handler only stamps the arrival."""
+    stamps = child.stamps
     pending: set[str] = set()
-    stop = asyncio.Event()
-    tasks: list[asyncio.Task[None]] = []
-    bus: KafkaBus | None = None
 
     async def applied(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
         pending.update(e.data["lease_id"] for e in envelopes)
@@ -220,90 +164,14 @@ async def _serve(
     async def stamp(session: AsyncSession, envelope: Envelope) -> None:
         stamps.setdefault(envelope.data["lease_id"], time.monotonic())
 
-    if kind == "relay":
-        bus = KafkaBus(bootstrap, client_id="bench-register-relay")
-        tasks.append(asyncio.create_task(OutboxRelay(database, bus).run(stop)))
-    else:
-        consumer = (
-            Consumer(group, (topic,), applied_one, applied)
-            if kind == "dashboards"
-            else Consumer(group, (topic,), stamp)
-        )
-        tasks.append(
-            asyncio.create_task(KafkaConsumerRunner(database, bootstrap, consumer).run(stop))
-        )
-        if kind == "dashboards":
-            tasks.append(asyncio.create_task(_watch_visible(url, pending, stamps, stop)))
-    await asyncio.sleep(2.0)
-    pipe.send("ready")
-    while not pipe.poll():
-        await asyncio.sleep(0.05)
-    _, expected, drain = pipe.recv()
-    deadline = time.monotonic() + drain
-    while kind != "relay" and len(stamps) < expected and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    stop.set()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    if bus is not None:
-        await bus.stop()
-    await database.dispose()
-    pipe.send(stamps)
-
-
-async def _round(infra: Infra, settings: Settings, kind: str, progress: Progress) -> Series:
-    topic = await new_topic(infra, "dashboards-latency")
-    prefix = f"dl{uuid.uuid4().hex[:6]}"
-    commits: dict[str, float] = {}
-    context = multiprocessing.get_context("spawn")
-    async with (
-        example_database(infra) as producer_url,
-        dashboards_database(infra, "latency") as consumer_url,
-    ):
-        children = []
-        for name, url in (("relay", producer_url), (kind, consumer_url)):
-            parent_end, child_end = context.Pipe()
-            process = context.Process(
-                target=_child,
-                args=(name, infra.bootstrap, url, topic, unique_name("dashboards"), child_end),
-                daemon=True,
-            )
-            process.start()
-            children.append((process, parent_end))
-        try:
-            for _, pipe in children:
-                while not pipe.poll():
-                    await asyncio.sleep(0.05)
-                pipe.recv()
-            producer_db = Database(producer_url, pool_size=WRITERS)
-            try:
-                rate = await _write(producer_db, topic, settings, prefix, commits)
-            finally:
-                await producer_db.dispose()
-            (_, relay_pipe), (_, consumer_pipe) = children
-            consumer_pipe.send(("stop", len(commits), settings.drain))
-            while not consumer_pipe.poll():
-                await asyncio.sleep(0.05)
-            arrivals: dict[str, float] = consumer_pipe.recv()
-            relay_pipe.send(("stop", 0, 0.0))
-            while not relay_pipe.poll():
-                await asyncio.sleep(0.05)
-            relay_pipe.recv()
-        finally:
-            for process, _ in children:
-                process.join(timeout=30)
-                if process.is_alive():
-                    process.terminate()
-    first = min(commits.values())
-    series = Series(achieved_rate=rate)
-    for lease_id, committed in commits.items():
-        if committed - first < settings.warmup:
-            continue
-        if lease_id not in arrivals:
-            series.missing += 1
-            continue
-        series.lags_ms.append((arrivals[lease_id] - committed) * 1000)
-    progress(f"dashboards-latency: {kind}, p99 {_stats.percentile(series.lags_ms, 99):.1f} ms")
-    return series
+    if child.kind == "baseline":
+        consumer = Consumer(child.group, (child.topic,), stamp)
+        return [KafkaConsumerRunner(child.database, child.bootstrap, consumer).run(child.stop)]
+    consumer = Consumer(child.group, (child.topic,), applied_one, applied)
+    return [
+        KafkaConsumerRunner(child.database, child.bootstrap, consumer).run(child.stop),
+        _watch_visible(child.url, pending, stamps, child.stop),
+    ]
 
 
 async def _page_load(infra: Infra, settings: Settings, progress: Progress) -> PageLoad:
@@ -460,22 +328,28 @@ def _other_events(dwellings: int) -> Iterator[Envelope]:
 
 
 async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
-    baseline = await _round(infra, settings, "baseline", progress)
-    dashboards = await _round(infra, settings, "dashboards", progress)
+    timing = Timing(seconds=settings.seconds, rate=settings.rate)
+
+    async def round_of(kind: str) -> Series:
+        return await lag_round(
+            infra,
+            "dashboards-latency",
+            lambda: dashboards_database(infra, "latency"),
+            _consumer,
+            kind,
+            timing,
+            _lease,
+            progress,
+        )
+
+    baseline = await round_of("baseline")
+    dashboards = await round_of("dashboards")
     page = await _page_load(infra, settings, progress)
     return Result(settings, baseline, dashboards, page)
 
 
 def report(result: Result, recorded: str) -> str:
     p = _stats.percentile
-
-    def row(name: str, series: Series) -> str:
-        return (
-            f"| {name} | {series.achieved_rate:.0f} | {len(series.lags_ms):,} | "
-            f"{p(series.lags_ms, 50):.1f} | {p(series.lags_ms, 99):.1f} | "
-            f"{max(series.lags_ms, default=float('nan')):.1f} | {series.missing} |"
-        )
-
     page = result.page
     base_p50 = p(page.baseline_ms, 50)
     return "\n".join(
@@ -486,15 +360,12 @@ def report(result: Result, recorded: str) -> str:
             f"{result.settings.seconds:g} s per round (first 2 s discarded): writer → outbox → "
             "relay (own process) → Kafka → consumer (own process).",
             "",
-            "| path | leases/s | measured | p50 ms | p99 ms | max ms | never arrived |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-            row(
-                "baseline: commit → consumer handler (platform path, no-op handler)",
-                result.baseline,
+            TABLE_HEADER,
+            result.baseline.row(
+                "baseline: commit → consumer handler (platform path, no-op handler)"
             ),
-            row(
-                "**dashboards**: commit → lease visible in the read model (notified)",
-                result.dashboards,
+            result.dashboards.row(
+                "**dashboards**: commit → lease visible in the read model (notified)"
             ),
             "",
             f"Register page (`GET /dashboards/register` as the fund, every municipality) on a "
