@@ -25,7 +25,13 @@ from dashboards.domain.figures import (
     rent_band,
     share,
 )
-from dashboards.services.operations import Backbone, RateMeter, per_second
+from dashboards.services.operations import (
+    PLATFORM_SERVICES,
+    Backbone,
+    RateMeter,
+    per_second,
+    platform_group,
+)
 
 T1 = datetime(2026, 3, 1, tzinfo=UTC)
 T2 = datetime(2026, 3, 2, tzinfo=UTC)
@@ -220,3 +226,15 @@ class TestNewPagesFigures:
         assert payments_stopped(stop, None)
         assert not payments_stopped(stop, resume)
         assert payments_stopped(resume, stop)
+
+
+class TestPlatformGroups:
+    def test_a_group_is_the_platforms_when_prefixed_and_named_for_a_service(self):
+        assert {"register", "legal-cases", "dashboards", "notifications"} <= PLATFORM_SERVICES
+        assert platform_group("staging.dashboards.read-model", "staging.")
+        assert platform_group("staging.notifications", "staging.")
+        assert platform_group("legal-cases.x", "")
+        assert not platform_group("dashboards.read-model", "staging.")
+        assert not platform_group("test.abc.dashboards.read-model", "")
+        assert not platform_group("staging.dashboardsx", "staging.")
+        assert not platform_group("console-consumer-42", "")
