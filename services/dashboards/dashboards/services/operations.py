@@ -60,29 +60,48 @@ def parse_metrics(body: str) -> dict[str, Decimal]:
     return found
 
 
+RELAY_BEHIND_SECONDS: Final = 60
+"""An outbox whose oldest unpublished event is older than this has a relay that is stopped or
+behind (the relays poll every second or so)."""
+
+
+def relay_state(outbox_lag: Decimal, unpublished: int) -> str:
+    """The relay's state as its outbox shows it: nothing waiting, publishing, or stopped or
+    behind (the oldest waiting event older than :data:`RELAY_BEHIND_SECONDS`)."""
+    if unpublished == 0:
+        return "Ajour"
+    if outbox_lag > RELAY_BEHIND_SECONDS:
+        return "Står stille eller er bagud"
+    return "Udgiver"
+
+
 async def service_backlogs(
     settings: DashboardsSettings,
-) -> list[tuple[str, object, object, object]]:
+) -> list[tuple[str, object, object, object, str]]:
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    rows: list[tuple[str, object, object, object]] = []
+    rows: list[tuple[str, object, object, object, str]] = []
     async with httpx.AsyncClient(timeout=TIMEOUT) as client:
         for service, url in sorted(settings.metrics_urls.items()):
             try:
                 response = await client.get(url, headers=headers)
                 response.raise_for_status()
                 figures = parse_metrics(response.text)
+                lag = figures.get("outbox_lag", Decimal(0)).quantize(Decimal("0.1"))
+                unpublished = int(figures.get("unpublished", 0))
                 rows.append(
                     (
                         service,
-                        figures.get("outbox_lag", Decimal(0)).quantize(Decimal("0.1")),
-                        int(figures.get("unpublished", 0)),
+                        lag,
+                        unpublished,
                         int(figures.get("dead_letters", 0)),
+                        relay_state(lag, unpublished),
                     )
                 )
             except (httpx.HTTPError, ValueError) as exc:
                 log.warning("dashboards.metrics_unavailable", service=service, error=repr(exc))
-                rows.append((service, "utilgængelig", "utilgængelig", "utilgængelig"))
+                gone = "utilgængelig"
+                rows.append((service, gone, gone, gone, gone))
     return rows
 
 
@@ -282,7 +301,7 @@ async def operations_page(
     page.tables["outbox"] = Table(
         "outbox",
         "Udbakke og fejlkø pr. tjeneste",
-        ("Tjeneste", "Ældste ikke-udgivne (sek.)", "Ikke-udgivne", "Åbne fejlhændelser"),
+        ("Tjeneste", "Ældste ikke-udgivne (sek.)", "Ikke-udgivne", "Åbne fejlhændelser", "Relæ"),
         backlogs,
     )
     page.headline = {

@@ -31,6 +31,7 @@ from dashboards.services.operations import (
     RateMeter,
     per_second,
     platform_group,
+    relay_state,
 )
 
 T1 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -238,3 +239,12 @@ class TestPlatformGroups:
         assert not platform_group("test.abc.dashboards.read-model", "")
         assert not platform_group("staging.dashboardsx", "staging.")
         assert not platform_group("console-consumer-42", "")
+
+
+class TestRelayState:
+    def test_the_relay_as_its_outbox_shows_it(self):
+        assert relay_state(Decimal("0.0"), 0) == "Ajour"
+        assert relay_state(Decimal("75.0"), 0) == "Ajour"  # the gauge of an emptied outbox
+        assert relay_state(Decimal("2.5"), 14) == "Udgiver"
+        assert relay_state(Decimal("60.0"), 1) == "Udgiver"
+        assert relay_state(Decimal("60.1"), 1) == "Står stille eller er bagud"
