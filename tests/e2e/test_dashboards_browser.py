@@ -200,6 +200,10 @@ class TestPagesPerRole:
             services = page.locator("#table-outbox tbody th")
             await expect(services).to_have_count(8)  # every service's /metrics was read
             await expect(page.locator("#table-outbox")).not_to_contain_text("utilgængelig")
+            # each relay's state as its outbox shows it (settled: nothing left to publish)
+            await expect(page.locator("#table-outbox thead")).to_contain_text("Relæ")
+            relays = page.locator("#table-outbox tbody td:last-child")
+            await expect(relays).to_have_count(8)
             await page.screenshot(path=SCREENSHOTS / "operations-operations.png", full_page=True)
         finally:
             await context.close()

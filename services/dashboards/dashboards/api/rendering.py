@@ -133,7 +133,7 @@ def chart_for(page: str, table: Table) -> Markup:
             table.caption,
             [str(r[0]) for r in rows],
             {s.label: [int(r[1 + n]) for r in rows] for n, s in enumerate(DEADLINE_STATE_ORDER)},
-            colours=("#b8323c", "#e0b000", charts.PALETTE[0], charts.PALETTE[5]),
+            colours=("#b8323c", "#e0b000", charts.PALETTE[0], charts.PALETTE[4], charts.PALETTE[5]),
         )
     elif page == "tribunal" and table.key == "decision_time":
         svg = charts.horizontal_bars(

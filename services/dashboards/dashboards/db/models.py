@@ -190,7 +190,8 @@ class SubsidyFrameRow(Base):
 
 
 class TribunalCaseRow(Base):
-    """A rent tribunal case (legal-cases.case.v1): filed, notified, decided."""
+    """A rent tribunal case (legal-cases.case.v1): filed, notified, suspended or resumed, its
+    deadlines moved, decided or rejected."""
 
     __tablename__ = "tribunal_cases"
 
@@ -203,6 +204,10 @@ class TribunalCaseRow(Base):
     notified_on: Mapped[date | None] = mapped_column(Date)
     reply_due: Mapped[date | None] = mapped_column(Date)
     decided_on: Mapped[date | None] = mapped_column(Date)
+    rejected_on: Mapped[date | None] = mapped_column(Date)
+    # legal_cases.case.deadlines_moved: suspended as the newest suspension or resumption told it
+    suspended: Mapped[bool | None] = mapped_column(Boolean)
+    suspension_changes: Mapped[int | None] = mapped_column(Integer)
 
 
 class TribunalQuestionRow(Base):

@@ -363,6 +363,27 @@ _CASE_FILED = text(
 )
 _CASE_NOTIFIED = _tribunal_fact(("notified_on", "reply_due"), "GREATEST")
 _CASE_DECIDED = _tribunal_fact(("decided_on",), "GREATEST")
+_CASE_REJECTED = _tribunal_fact(("rejected_on",), "LEAST")
+# a suspension or resumption: suspended as the newest change told it; the deadlines only move
+# later (a resumption adds the working days suspended, an extension is later), and a stopped
+# deadline (NULL) leaves the date known
+_CASE_MOVED = text(
+    """
+    INSERT INTO tribunal_cases AS held (case_id, tribunal_code, filing_municipality_code,
+        category, notify_due, reply_due, suspended, suspension_changes)
+    VALUES (:case_id, :tribunal_code, :filing_municipality_code, :category, :notify_due,
+        :reply_due, :suspended, :suspension_changes)
+    ON CONFLICT (case_id) DO UPDATE SET
+        filing_municipality_code = GREATEST(held.filing_municipality_code,
+            EXCLUDED.filing_municipality_code),
+        notify_due = GREATEST(held.notify_due, EXCLUDED.notify_due),
+        reply_due = GREATEST(held.reply_due, EXCLUDED.reply_due),
+        suspended = CASE WHEN held.suspension_changes IS NULL
+            OR held.suspension_changes < EXCLUDED.suspension_changes
+            THEN EXCLUDED.suspended ELSE held.suspended END,
+        suspension_changes = GREATEST(held.suspension_changes, EXCLUDED.suspension_changes)
+    """
+)
 # a question's deadline only moves later (an extension); closed: the earliest closing told
 _CASE_QUESTION = text(
     """
@@ -411,6 +432,8 @@ STATEMENTS: Final[Mapping[str, Any]] = {
     "case_notified": _CASE_NOTIFIED,
     "case_decided": _CASE_DECIDED,
     "case_question": _CASE_QUESTION,
+    "case_rejected": _CASE_REJECTED,
+    "case_moved": _CASE_MOVED,
 }
 
 

@@ -413,9 +413,9 @@ async def subsidy_frames(
 
 async def open_tribunal_cases(
     session: AsyncSession, visible: ColumnElement[bool]
-) -> list[tuple[str, date | None, date | None, date | None, date | None]]:
-    """(tribunal, notify due, notified on, reply due, the earliest open question's due) of the
-    cases filed and not decided."""
+) -> list[tuple[str, date | None, date | None, date | None, date | None, bool]]:
+    """(tribunal, notify due, notified on, reply due, the earliest open question's due,
+    suspended) of the cases filed and neither decided nor rejected."""
     t = TribunalCaseRow
     q = TribunalQuestionRow
     question_due = (
@@ -424,11 +424,11 @@ async def open_tribunal_cases(
         .scalar_subquery()
     )
     rows = await session.execute(
-        select(t.tribunal_code, t.notify_due, t.notified_on, t.reply_due, question_due).where(
-            visible, t.filed_on.is_not(None), t.decided_on.is_(None)
-        )
+        select(
+            t.tribunal_code, t.notify_due, t.notified_on, t.reply_due, question_due, t.suspended
+        ).where(visible, t.filed_on.is_not(None), t.decided_on.is_(None), t.rejected_on.is_(None))
     )
-    return [(str(code), a, b, c, d) for code, a, b, c, d in rows]
+    return [(str(code), a, b, c, d, bool(e)) for code, a, b, c, d, e in rows]
 
 
 async def decision_times(

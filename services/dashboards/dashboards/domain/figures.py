@@ -257,6 +257,7 @@ class DeadlineState(StrEnum):
     OVERDUE = "overdue"
     DUE_THIS_WEEK = "due_this_week"
     LATER = "later"
+    SUSPENDED = "suspended"  # its deadlines are stopped until it is resumed
     UNKNOWN = "unknown"
 
     @property
@@ -268,6 +269,7 @@ DEADLINE_STATE_LABELS: Final[Mapping[DeadlineState, str]] = {
     DeadlineState.OVERDUE: "Overskredet",
     DeadlineState.DUE_THIS_WEEK: "Frist denne uge",
     DeadlineState.LATER: "Senere frist",
+    DeadlineState.SUSPENDED: "Stillet i bero",
     DeadlineState.UNKNOWN: "Frist ukendt",
 }
 DEADLINE_STATE_ORDER: Final = tuple(DeadlineState)

@@ -3,7 +3,10 @@ each service's outbox lag, unpublished events and open dead letters (read from t
 own ``/metrics``), and the dashboards' own dead letters.
 
 Unlike the other pages these figures are not in the read model: they describe the event
-backbone itself, so they are read when the page is drawn."""
+backbone itself, so they are read when the page is drawn. Only the platform's own consumer
+groups are read (its ``kafka_prefix``, then a service's name): a broker shared with other
+platforms or test runs may hold thousands of groups, and reading every group's offsets and
+every topic's end offsets took longer than the page's budget."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 
 from common.db.engine import Database
+from common.events.contracts import CATALOGUE
 from dashboards.services.reading import Page, Table
 from dashboards.settings import DashboardsSettings
 
@@ -32,6 +36,8 @@ METRICS: Mapping[str, str] = {
     "dead_letters_open": "dead_letters",
 }
 TIMEOUT = 3.0
+BACKBONE_TIMEOUT_SECONDS: Final = 15.0
+"""The most the page waits for the broker's figures; then it says "Kafka svarer ikke"."""
 GROUP_READS = 16  # consumer groups' offsets read at once
 
 
@@ -54,29 +60,48 @@ def parse_metrics(body: str) -> dict[str, Decimal]:
     return found
 
 
+RELAY_BEHIND_SECONDS: Final = 60
+"""An outbox whose oldest unpublished event is older than this has a relay that is stopped or
+behind (the relays poll every second or so)."""
+
+
+def relay_state(outbox_lag: Decimal, unpublished: int) -> str:
+    """The relay's state as its outbox shows it: nothing waiting, publishing, or stopped or
+    behind (the oldest waiting event older than :data:`RELAY_BEHIND_SECONDS`)."""
+    if unpublished == 0:
+        return "Ajour"
+    if outbox_lag > RELAY_BEHIND_SECONDS:
+        return "Står stille eller er bagud"
+    return "Udgiver"
+
+
 async def service_backlogs(
     settings: DashboardsSettings,
-) -> list[tuple[str, object, object, object]]:
+) -> list[tuple[str, object, object, object, str]]:
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    rows: list[tuple[str, object, object, object]] = []
+    rows: list[tuple[str, object, object, object, str]] = []
     async with httpx.AsyncClient(timeout=TIMEOUT) as client:
         for service, url in sorted(settings.metrics_urls.items()):
             try:
                 response = await client.get(url, headers=headers)
                 response.raise_for_status()
                 figures = parse_metrics(response.text)
+                lag = figures.get("outbox_lag", Decimal(0)).quantize(Decimal("0.1"))
+                unpublished = int(figures.get("unpublished", 0))
                 rows.append(
                     (
                         service,
-                        figures.get("outbox_lag", Decimal(0)).quantize(Decimal("0.1")),
-                        int(figures.get("unpublished", 0)),
+                        lag,
+                        unpublished,
                         int(figures.get("dead_letters", 0)),
+                        relay_state(lag, unpublished),
                     )
                 )
             except (httpx.HTTPError, ValueError) as exc:
                 log.warning("dashboards.metrics_unavailable", service=service, error=repr(exc))
-                rows.append((service, "utilgængelig", "utilgængelig", "utilgængelig"))
+                gone = "utilgængelig"
+                rows.append((service, gone, gone, gone, gone))
     return rows
 
 
@@ -90,14 +115,34 @@ class Backbone:
     ends: Mapping[str, int]
 
 
-async def read_backbone(bootstrap: str) -> Backbone:
-    """Every consumer group's committed offsets against the topics' end offsets."""
+PLATFORM_SERVICES: Final = frozenset(
+    name for contract in CATALOGUE for name in (contract.producer, *contract.consumers)
+)
+"""The platform's services, as the contract catalogue names them (producers and consumers)."""
+
+
+def platform_group(group: str, prefix: str) -> bool:
+    """A consumer group of this platform: ``<prefix><service>`` or ``<prefix><service>.<name>``
+    (``common.events.naming.KafkaNames.group``) for one of :data:`PLATFORM_SERVICES`."""
+    if not group.startswith(prefix):
+        return False
+    name = group[len(prefix) :]
+    return name.split(".", 1)[0] in PLATFORM_SERVICES
+
+
+async def read_backbone(bootstrap: str, prefix: str | None = None) -> Backbone:
+    """The platform's consumer groups' committed offsets (``prefix``: its ``kafka_prefix``;
+    ``None``: every group on the broker) against their topics' end offsets."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await admin.start()
     await consumer.start()
     try:
-        groups = sorted(str(g[0]) for g in await admin.list_consumer_groups())
+        groups = sorted(
+            name
+            for name in (str(g[0]) for g in await admin.list_consumer_groups())
+            if prefix is None or platform_group(name, prefix)
+        )
         slots = asyncio.Semaphore(GROUP_READS)
 
         async def offsets_of(group: str) -> Any:
@@ -143,9 +188,10 @@ async def read_backbone(bootstrap: str) -> Backbone:
         await admin.close()
 
 
-async def consumer_lag(bootstrap: str) -> list[tuple[str, str, int]]:
-    """(consumer group, topic, messages not yet consumed) for every group on the broker."""
-    backbone = await read_backbone(bootstrap)
+async def consumer_lag(bootstrap: str, prefix: str | None = None) -> list[tuple[str, str, int]]:
+    """(consumer group, topic, messages not yet consumed) for the platform's groups (every
+    group on the broker when ``prefix`` is ``None``)."""
+    backbone = await read_backbone(bootstrap, prefix)
     return [(g, t, n) for (g, t), n in sorted(backbone.lag.items())]
 
 
@@ -196,14 +242,14 @@ METER = RateMeter()
 
 
 async def measured_backbone(
-    bootstrap: str, meter: RateMeter
+    bootstrap: str, meter: RateMeter, prefix: str | None = None
 ) -> tuple[Backbone, dict[tuple[str, str], Decimal | None], dict[str, Decimal | None]]:
     """A reading of the broker with the rates since the meter's last (a fresh meter reads
     twice, :data:`RATE_WINDOW_SECONDS` apart)."""
     if meter.stale():
-        meter.measure(await read_backbone(bootstrap))
+        meter.measure(await read_backbone(bootstrap, prefix))
         await asyncio.sleep(RATE_WINDOW_SECONDS)
-    backbone = await read_backbone(bootstrap)
+    backbone = await read_backbone(bootstrap, prefix)
     consumed, published = meter.measure(backbone)
     return backbone, consumed, published
 
@@ -227,7 +273,8 @@ async def operations_page(
     if settings.kafka_bootstrap_servers:
         try:
             backbone, consumed, published = await asyncio.wait_for(
-                measured_backbone(settings.kafka_bootstrap_servers, meter), timeout=15
+                measured_backbone(settings.kafka_bootstrap_servers, meter, settings.kafka_prefix),
+                timeout=BACKBONE_TIMEOUT_SECONDS,
             )
             lag_rows = [
                 (group, topic, lag, consumed.get((group, topic)))
@@ -254,7 +301,7 @@ async def operations_page(
     page.tables["outbox"] = Table(
         "outbox",
         "Udbakke og fejlkø pr. tjeneste",
-        ("Tjeneste", "Ældste ikke-udgivne (sek.)", "Ikke-udgivne", "Åbne fejlhændelser"),
+        ("Tjeneste", "Ældste ikke-udgivne (sek.)", "Ikke-udgivne", "Åbne fejlhændelser", "Relæ"),
         backlogs,
     )
     page.headline = {

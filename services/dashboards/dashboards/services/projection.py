@@ -13,8 +13,10 @@ from common.events.contracts import (
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
     AssessmentStartedV1,
+    CaseDeadlinesMovedV1,
     CaseDecidedV1,
     CaseFiledV1,
+    CaseRejectedV1,
     CommitmentGrantedV1,
     Contract,
     CounterpartNotifiedV1,
@@ -79,6 +81,8 @@ CONSUMED: tuple[type[Contract], ...] = (
     PlanSentV1,
     QuestionDeadlineChangedV1,
     SubsidyFrameSetV1,
+    CaseDeadlinesMovedV1,
+    CaseRejectedV1,
 )
 """The contracts the dashboards count; other events on the same topics are ignored."""
 
@@ -222,6 +226,17 @@ def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
             return [("subsidy_frame", frame)]
         case CaseFiledV1() | CounterpartNotifiedV1() | CaseDecidedV1() | DecisionFinalV1():
             return [_tribunal_fact(event)]
+        case CaseRejectedV1():
+            return [("case_rejected", {**_case_keys(event), "rejected_on": event.rejected_on})]
+        case CaseDeadlinesMovedV1():
+            moved = {
+                **_case_keys(event),
+                "notify_due": event.notify_counterpart_due,
+                "reply_due": event.reply_due,
+                "suspended": event.suspended,
+                "suspension_changes": event.suspension_changes,
+            }
+            return [("case_moved", moved)]
         case QuestionDeadlineChangedV1():
             question = {
                 "case_id": event.case_id,
@@ -359,15 +374,29 @@ def _offer_fact(
             }
 
 
-def _tribunal_fact(
-    event: CaseFiledV1 | CounterpartNotifiedV1 | CaseDecidedV1 | DecisionFinalV1,
-) -> tuple[str, dict[str, object]]:
-    keys: dict[str, object] = {
+TribunalEvent = (
+    CaseFiledV1
+    | CounterpartNotifiedV1
+    | CaseDecidedV1
+    | DecisionFinalV1
+    | CaseRejectedV1
+    | CaseDeadlinesMovedV1
+)
+
+
+def _case_keys(event: TribunalEvent) -> dict[str, object]:
+    return {
         "case_id": event.case_id,
         "tribunal_code": event.tribunal_code,
         "filing_municipality_code": event.filing_municipality_code,
         "category": event.category,
     }
+
+
+def _tribunal_fact(
+    event: CaseFiledV1 | CounterpartNotifiedV1 | CaseDecidedV1 | DecisionFinalV1,
+) -> tuple[str, dict[str, object]]:
+    keys = _case_keys(event)
     match event:
         case CaseFiledV1():
             return "case_filed", {

@@ -399,17 +399,22 @@ async def tribunal_page(session: AsyncSession, scope: Scope, filters: Filters, t
     visible = tribunal_visibility(scope, filters)
     page = Page()
     states: dict[str, dict[DeadlineState, int]] = {}
-    for code, notify_due, notified_on, reply_due, question_due in await db.open_tribunal_cases(
-        session, visible
-    ):
+    for (
+        code,
+        notify_due,
+        notified,
+        reply_due,
+        question_due,
+        suspended,
+    ) in await db.open_tribunal_cases(session, visible):
         due = case_deadline(
             notify_due=notify_due,
-            notified_on=notified_on,
+            notified_on=notified,
             reply_due=reply_due,
             question_due=question_due,
         )
         per = states.setdefault(code, {})
-        state = deadline_state(due, today)
+        state = DeadlineState.SUSPENDED if suspended else deadline_state(due, today)
         per[state] = per.get(state, 0) + 1
     page.municipalities = sorted(states)
     page.tables["open_cases"] = Table(

@@ -11,8 +11,10 @@ from common.events.contracts import (
     ApplicationRejectedV1,
     ApplicationSubmittedV1,
     AssessmentStartedV1,
+    CaseDeadlinesMovedV1,
     CaseDecidedV1,
     CaseFiledV1,
+    CaseRejectedV1,
     CommitmentGrantedV1,
     CounterpartNotifiedV1,
     DeadlineSetV1,
@@ -314,6 +316,7 @@ def question(
     answer_due: date,
     *,
     closed_on: date | None = None,
+    outcome: str = "answered",
     tribunal: str = "101",
     filer: str | None = None,
 ) -> QuestionDeadlineChangedV1:
@@ -324,7 +327,7 @@ def question(
             "asked_on": asked_on,
             "answer_due": answer_due,
             "closed_on": closed_on,
-            "outcome": None if closed_on is None else "answered",
+            "outcome": None if closed_on is None else outcome,
         }
     )
 
@@ -370,4 +373,35 @@ def deadline(
         governance_year=year,
         deadline=due,
         set_at=when,
+    )
+
+
+def moved(
+    case: str,
+    on: date,
+    changes: int,
+    *,
+    notify_due: date | None = None,
+    reply_due: date | None = None,
+    tribunal: str = "101",
+) -> CaseDeadlinesMovedV1:
+    """A suspension (an odd count of changes) or a resumption (even) with the deadlines as
+    they then stand (none while suspended)."""
+    suspended = changes % 2 == 1
+    return CaseDeadlinesMovedV1.example().model_copy(
+        update={
+            **_tribunal(case, tribunal, None),
+            "moved_on": on,
+            "cause": "suspended" if suspended else "resumed",
+            "suspended": suspended,
+            "suspension_changes": changes,
+            "notify_counterpart_due": notify_due,
+            "reply_due": reply_due,
+        }
+    )
+
+
+def case_rejected(case: str, on: date, *, tribunal: str = "101") -> CaseRejectedV1:
+    return CaseRejectedV1.example().model_copy(
+        update={**_tribunal(case, tribunal, None), "rejected_on": on}
     )

@@ -1,5 +1,6 @@
 """The live event stream on a real HTTP server (uvicorn): a page behind gets the revision at
-once (resync), a page up to date gets the next one when an event is applied."""
+once (resync), a page up to date gets the next one when an event is applied, and an open page
+in a real browser catches up after the server restarts."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import uvicorn
+from playwright.async_api import async_playwright, expect
 
 from common.auth import Role
 from common.testing.fixtures import service_settings, truncate_all_tables
+from common.testing.infra import ensure_tool
 from dashboards.main import create_app
 from dashboards.settings import DashboardsSettings
 
@@ -92,3 +95,63 @@ class TestLiveStream:
             async with asyncio.timeout(5):
                 event = await waiting
         assert (event["event"], event["id"]) == ("revision", "2")
+
+
+class TestRestart:
+    async def test_an_open_page_catches_up_after_the_server_restarts(
+        self, databases, tokens, dashboards_db, feed
+    ):
+        """Playwright drives Debian's chromium: the page's EventSource loses the server, a
+        lease is applied while it is down, and once a new server listens on the same address
+        the page reconnects (Last-Event-ID), is sent the newer revision at once and swaps in
+        the new figures — without a reload."""
+        settings = service_settings(
+            DashboardsSettings, databases, tokens, package="dashboards", with_kafka=False
+        )
+        await asyncio.to_thread(truncate_all_tables, settings.effective_database_url)
+        await feed(lease(1))
+        port = free_port()
+
+        async def serve() -> tuple[uvicorn.Server, asyncio.Task[None]]:
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    create_app(settings),
+                    host="127.0.0.1",
+                    port=port,
+                    log_level="warning",
+                    timeout_graceful_shutdown=1,  # the open event stream ends with the server
+                )
+            )
+            task = asyncio.create_task(server.serve())
+            async with asyncio.timeout(20):
+                while not server.started:
+                    await asyncio.sleep(0.05)
+            return server, task
+
+        chromium = ensure_tool("chromium", "chromium")
+        server, task = await serve()
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+            )
+            try:
+                context = await browser.new_context(extra_http_headers=tokens.headers(Role.FUND))
+                page = await context.new_page()
+                await page.goto(f"http://127.0.0.1:{port}/dashboards/register")
+                state = page.locator("#live-state")
+                await expect(state).to_have_text("Revision 1")
+                rows = page.locator("#table-rent_bands tbody")
+                before = await rows.inner_text()
+                server.should_exit = True
+                async with asyncio.timeout(20):
+                    await task  # the stream is cut; the browser retries every second
+                await feed(lease(2, rent="7000.00"))  # revision 2, applied while it is down
+                server, task = await serve()
+                await expect(state).to_have_text("Revision 2", timeout=10_000)
+                assert await rows.inner_text() != before  # the new figures, swapped in
+                assert page.url.endswith("/dashboards/register")  # never reloaded
+            finally:
+                await browser.close()
+                server.should_exit = True
+                async with asyncio.timeout(20):
+                    await task

@@ -31,6 +31,7 @@ from .factories import at, returned, sent
 from .factories_more import (
     answered,
     assessment,
+    case_rejected,
     committed,
     deadline,
     decided,
@@ -39,6 +40,7 @@ from .factories_more import (
     frame_set,
     lapsed,
     moment,
+    moved,
     notified,
     opened,
     package_status,
@@ -152,6 +154,28 @@ def tribunal_history():
         decided("hln-c", date(2026, 4, 10), tribunal="751"),  # 40 days
         filed("hln-old", date(2025, 3, 1), date(2025, 3, 11), tribunal="751"),
         decided("hln-old", date(2025, 5, 1), tribunal="751"),  # decided in 2025
+        # suspended and resumed: the reply deadline moved from 19 Nov (overdue) to 9 Dec
+        filed("hln-moved", date(2026, 11, 2), date(2026, 11, 9)),
+        notified("hln-moved", date(2026, 11, 5), date(2026, 11, 19)),
+        moved("hln-moved", date(2026, 11, 10), 1),
+        moved("hln-moved", date(2026, 11, 30), 2, reply_due=date(2026, 12, 9)),
+        # suspended, resumed (the tribunal's deadline moved) and suspended again: in abeyance
+        filed("hln-paused", date(2026, 11, 2), date(2026, 11, 9)),
+        moved("hln-paused", date(2026, 11, 6), 1),
+        moved("hln-paused", date(2026, 11, 13), 2, notify_due=date(2026, 11, 16)),
+        moved("hln-paused", date(2026, 11, 20), 3),
+        # rejected (§ 83(1)) with a question open: neither the case nor the question is open
+        filed("hln-rejected", date(2026, 11, 10), date(2026, 11, 17)),
+        question("hln-rejected", "q-5", date(2026, 11, 12), date(2026, 11, 26)),
+        question(
+            "hln-rejected",
+            "q-5",
+            date(2026, 11, 12),
+            date(2026, 11, 26),
+            closed_on=date(2026, 11, 13),
+            outcome="cancelled",
+        ),
+        case_rejected("hln-rejected", date(2026, 11, 13)),
     ]
 
 
@@ -268,6 +292,17 @@ class TestReadModel:
             ("hln-a", "q-4", date(2026, 2, 1), date(2026, 2, 15), None),
             ("hln-later", "q-1", date(2026, 11, 20), date(2026, 12, 3), None),
             ("hln-later", "q-2", date(2026, 11, 16), date(2026, 11, 30), date(2026, 11, 27)),
+            ("hln-rejected", "q-5", date(2026, 11, 12), date(2026, 11, 26), date(2026, 11, 13)),
+        ]
+        assert sql(
+            dashboards_db_url,
+            "SELECT case_id, notify_due, reply_due, suspended, suspension_changes, rejected_on "
+            "FROM tribunal_cases WHERE case_id IN ('hln-moved', 'hln-paused', 'hln-rejected') "
+            "ORDER BY 1",
+        ) == [
+            ("hln-moved", date(2026, 11, 9), date(2026, 12, 9), False, 2, None),
+            ("hln-paused", date(2026, 11, 16), None, True, 3, None),
+            ("hln-rejected", date(2026, 11, 17), None, None, None, date(2026, 11, 13)),
         ]
 
     async def test_duplicates_are_skipped_and_change_nothing(self, feed, dashboards_db_url):
@@ -476,11 +511,13 @@ class TestTribunalPage:
             page = await tribunal_page(
                 session, scope(Role.FUND, page="tribunal"), Filters(2026), TODAY
             )
-        assert table(page, "open_cases") == [("Huslejenævnet i 101 København", 1, 2, 1, 0, 4)]
+        # overdue, this week, later (hln-moved: its reply deadline moved by the suspension),
+        # suspended (hln-paused), unknown; hln-rejected is not open
+        assert table(page, "open_cases") == [("Huslejenævnet i 101 København", 1, 2, 2, 1, 0, 6)]
         assert table(page, "decision_time") == [
             ("Huslejenævnet i 751 Aarhus", 3, Decimal("40.0"), Decimal("56.0"))
         ]
-        assert page.headline == {"open_cases": 4, "overdue": 1, "due_this_week": 2, "decided": 3}
+        assert page.headline == {"open_cases": 6, "overdue": 1, "due_this_week": 2, "decided": 3}
 
     async def test_a_tribunal_sees_its_own_and_a_municipality_the_cases_it_filed(
         self, feed, dashboards_db
@@ -504,7 +541,7 @@ class TestTribunalPage:
             )
         assert table(own, "open_cases") == []
         assert [r[1] for r in table(own, "decision_time")] == [3]
-        assert table(filer, "open_cases") == [("Huslejenævnet i 101 København", 0, 0, 1, 0, 1)]
+        assert table(filer, "open_cases") == [("Huslejenævnet i 101 København", 0, 0, 1, 0, 0, 1)]
         assert table(filer, "decision_time") == []
         assert table(narrowed, "decision_time") == table(own, "decision_time")
 
@@ -615,3 +652,48 @@ class TestOverHttp:
         unknown = await client.get("/dashboards/tables/tribunal/frame.csv", headers=fund)
         assert unknown.status_code == 404
         assert "open_cases, decision_time" in unknown.json()["detail"]
+
+
+class TestEveryTableDownloads:
+    @pytest.mark.parametrize(
+        ("page", "role"),
+        [
+            ("register", Role.FUND),
+            ("governance", Role.FUND),
+            ("grants", Role.FUND),
+            ("allocation", Role.FUND),
+            ("tribunal", Role.FUND),
+            ("operations", Role.OPERATIONS),
+        ],
+    )
+    async def test_each_table_of_the_page_as_csv_and_excel(
+        self, dashboards_client, feed, tokens, page, role
+    ):
+        """Every table a page shows downloads (common.exports: formulas neutralised) with the
+        page's columns and rows."""
+        client = await dashboards_client(metrics_urls={})
+        await feed(*history())
+        headers = tokens.headers(role)
+        shown = (await client.get(f"/dashboards/v1/pages/{page}?year=2026", headers=headers)).json()
+        assert shown["tables"], page
+        for key, figures in shown["tables"].items():
+            base = f"/dashboards/tables/{page}/{key}"
+            response = await client.get(f"{base}.csv?year=2026", headers=headers)
+            assert response.status_code == 200, (key, response.text)
+            assert f'filename="{page}-{key}-2026.csv"' in response.headers["content-disposition"]
+            rows = list(
+                csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";")
+            )
+            assert rows[0] == figures["columns"], key
+            if page != "operations":  # the broker's figures move between two readings
+                assert rows[1:] == [
+                    ["" if v is None else str(v) for v in row] for row in figures["rows"]
+                ], key
+            response = await client.get(f"{base}.xlsx?year=2026", headers=headers)
+            assert response.status_code == 200, (key, response.text)
+            sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+            values = [[c.value for c in row] for row in sheet.iter_rows()]
+            assert values[0] == figures["columns"], key
+            if page != "operations":  # dates are Excel dates, numbers numbers
+                first = [v.date().isoformat() if hasattr(v, "date") else v for v, *_ in values[1:]]
+                assert first == [row[0] for row in figures["rows"]], key

@@ -43,13 +43,14 @@ class TestEventRates:
     ):
         bootstrap = infra.kafka_bootstrap_servers
         run = uuid.uuid4().hex[:10]
-        topic, group = f"dash-rate-{run}.v1", f"dash-rate-{run}"
+        topic = infra.kafka_topic(f"dash-rate-{run}.v1")
+        group = f"{infra.kafka_prefix}dashboards.rate-{run}"  # a group of the platform
         await create_topic(bootstrap, topic, partitions=1)
         await produce(bootstrap, topic, 4)
         await commit(bootstrap, group, topic, 2)
         now = [100.0]
         meter = RateMeter(clock=lambda: now[0])
-        meter.measure(await read_backbone(bootstrap))
+        meter.measure(await read_backbone(bootstrap, infra.kafka_prefix))
         await produce(bootstrap, topic, 6)
         await commit(bootstrap, group, topic, 8)
         now[0] = 102.0  # two seconds later
@@ -66,7 +67,8 @@ class TestEventRates:
     async def test_the_page_with_a_broker_draws_its_charts(self, infra, dashboards_client, tokens):
         bootstrap = infra.kafka_bootstrap_servers
         run = uuid.uuid4().hex[:10]
-        topic, group = f"dash-page-{run}.v1", f"dash-page-{run}"
+        topic = infra.kafka_topic(f"dash-page-{run}.v1")
+        group = f"{infra.kafka_prefix}notifications.page-{run}"
         await create_topic(bootstrap, topic, partitions=1)
         await produce(bootstrap, topic, 3)
         await commit(bootstrap, group, topic, 1)
@@ -76,3 +78,34 @@ class TestEventRates:
         assert f"{group} · {topic}" in html.text  # the lag chart's bar
         assert '<table id="table-topic_rate">' in html.text
         assert "Behandlet pr. sek." in html.text
+
+
+class TestOnlyThePlatformsGroups:
+    async def test_groups_of_other_platforms_and_test_runs_are_not_read(
+        self, infra, databases, tokens, dashboards_db
+    ):
+        """A shared broker holds other runs' groups (thousands on the test broker): the page
+        reads only its own platform's — its prefix, then a service's name."""
+        bootstrap = infra.kafka_bootstrap_servers
+        run = uuid.uuid4().hex[:10]
+        topic = infra.kafka_topic(f"dash-own-{run}.v1")
+        await create_topic(bootstrap, topic, partitions=1)
+        await produce(bootstrap, topic, 5)
+        own = f"{infra.kafka_prefix}dashboards.own-{run}"
+        others = (
+            f"other.{run}.dashboards.read-model",  # another platform's prefix
+            f"dash-own-{run}",  # no prefix, not a service of the platform
+            f"{infra.kafka_prefix}stranger-{run}",  # this prefix, not a service
+        )
+        for group in (own, *others):
+            await commit(bootstrap, group, topic, 3)
+        settings = service_settings(
+            DashboardsSettings, databases, tokens, package="dashboards", metrics_urls={}
+        )
+        page = await operations_page(dashboards_db, settings, RateMeter())
+        groups = {row[0] for row in page.tables["consumer_lag"].rows}
+        assert (own, topic, 2) in [row[:3] for row in page.tables["consumer_lag"].rows]
+        assert not groups & set(others)
+        assert all(g.startswith(infra.kafka_prefix) for g in groups), groups
+        everything = await read_backbone(bootstrap)  # without a prefix: every group
+        assert {(g, topic) for g in (own, *others)} <= set(everything.lag)

@@ -25,7 +25,14 @@ from dashboards.domain.figures import (
     rent_band,
     share,
 )
-from dashboards.services.operations import Backbone, RateMeter, per_second
+from dashboards.services.operations import (
+    PLATFORM_SERVICES,
+    Backbone,
+    RateMeter,
+    per_second,
+    platform_group,
+    relay_state,
+)
 
 T1 = datetime(2026, 3, 1, tzinfo=UTC)
 T2 = datetime(2026, 3, 2, tzinfo=UTC)
@@ -220,3 +227,24 @@ class TestNewPagesFigures:
         assert payments_stopped(stop, None)
         assert not payments_stopped(stop, resume)
         assert payments_stopped(resume, stop)
+
+
+class TestPlatformGroups:
+    def test_a_group_is_the_platforms_when_prefixed_and_named_for_a_service(self):
+        assert {"register", "legal-cases", "dashboards", "notifications"} <= PLATFORM_SERVICES
+        assert platform_group("staging.dashboards.read-model", "staging.")
+        assert platform_group("staging.notifications", "staging.")
+        assert platform_group("legal-cases.x", "")
+        assert not platform_group("dashboards.read-model", "staging.")
+        assert not platform_group("test.abc.dashboards.read-model", "")
+        assert not platform_group("staging.dashboardsx", "staging.")
+        assert not platform_group("console-consumer-42", "")
+
+
+class TestRelayState:
+    def test_the_relay_as_its_outbox_shows_it(self):
+        assert relay_state(Decimal("0.0"), 0) == "Ajour"
+        assert relay_state(Decimal("75.0"), 0) == "Ajour"  # the gauge of an emptied outbox
+        assert relay_state(Decimal("2.5"), 14) == "Udgiver"
+        assert relay_state(Decimal("60.0"), 1) == "Udgiver"
+        assert relay_state(Decimal("60.1"), 1) == "Står stille eller er bagud"

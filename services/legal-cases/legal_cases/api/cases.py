@@ -385,7 +385,9 @@ async def suspend(
     case_id: CaseIdPath, body: ReasonIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
 ) -> CaseOut:
     """Suspend the case: its open deadlines stop until it is resumed."""
-    await workflow.suspend(CaseRepository(uow.session), viewer, case_id, body.reason, today)
+    await workflow.suspend(
+        CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, body.reason, today
+    )
     return await _view(uow, viewer, case_id, today)
 
 
@@ -394,7 +396,7 @@ async def resume(
     case_id: CaseIdPath, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
 ) -> CaseOut:
     """Resume the case: its open deadlines move by the working days it was suspended."""
-    await workflow.resume(CaseRepository(uow.session), viewer, case_id, today)
+    await workflow.resume(CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, today)
     return await _view(uow, viewer, case_id, today)
 
 
@@ -403,7 +405,9 @@ async def reject(
     case_id: CaseIdPath, body: ReasonIn, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
 ) -> CaseOut:
     """Reject the complaint as unfit for the tribunal, with a reason (§ 83(1))."""
-    await workflow.reject(CaseRepository(uow.session), viewer, case_id, body.reason, today)
+    await workflow.reject(
+        CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, body.reason, today
+    )
     return await _view(uow, viewer, case_id, today)
 
 

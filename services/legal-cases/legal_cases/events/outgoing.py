@@ -6,8 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from common.events.contracts import (
+    CaseDeadlinesMovedV1,
     CaseDecidedV1,
     CaseFiledV1,
+    CaseRejectedV1,
     CounterpartNotifiedV1,
     DeadlineReminderDueV1,
     DecisionAppealedV1,
@@ -93,6 +95,33 @@ def question_deadline(
             "outcome": outcome,
         }
     )
+
+
+def deadlines_moved(
+    case: CaseRow,
+    moved_on: date,
+    cause: str,
+    open_deadlines: list[DeadlineRow],
+    suspension_changes: int,
+) -> CaseDeadlinesMovedV1:
+    """The case's notify and reply deadlines as they stand after a suspension, a resumption or
+    an extension (``due_on``: NULL while stopped)."""
+    due = {d.kind: d.due_on for d in open_deadlines}
+    return CaseDeadlinesMovedV1.model_validate(
+        {
+            **_case_fields(case),
+            "moved_on": moved_on,
+            "cause": cause,
+            "suspended": case.status == "suspended",
+            "suspension_changes": suspension_changes,
+            "notify_counterpart_due": due.get("notify_counterpart"),
+            "reply_due": due.get("reply"),
+        }
+    )
+
+
+def case_rejected(case: CaseRow, rejected_on: date) -> CaseRejectedV1:
+    return CaseRejectedV1.model_validate({**_case_fields(case), "rejected_on": rejected_on})
 
 
 def case_decided(

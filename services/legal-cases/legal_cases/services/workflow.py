@@ -141,9 +141,38 @@ async def _close(repo: CaseRepository, case: CaseRow, kind: DeadlineKind, today:
         await repo.close_deadline(deadline, today, outcome)
 
 
-async def _close_all(repo: CaseRepository, case: CaseRow, today: date, outcome: str) -> None:
+async def _close_all(
+    repo: CaseRepository, events: EventRecorder, case: CaseRow, today: date, outcome: str
+) -> None:
+    """Close every open deadline; an open question's is published closed (cancelled: the case
+    ended before an answer)."""
     for deadline in await repo.deadlines(case.id, open_only=True):
         await repo.close_deadline(deadline, today, outcome)
+        if deadline.kind == DeadlineKind.QUESTION.value:
+            question = await repo.question(case.id, deadline.ref or "")
+            if question is not None:
+                events.record(
+                    outgoing.question_deadline(
+                        case, question, deadline, closed_on=today, outcome="cancelled"
+                    )
+                )
+
+
+async def _publish_moves(
+    repo: CaseRepository, events: EventRecorder, case: CaseRow, today: date, cause: str
+) -> None:
+    """After a suspension, a resumption or an extension: the case's notify and reply
+    deadlines as they now stand, and (on resuming) each open question's moved deadline."""
+    open_now = await repo.deadlines(case.id, open_only=True)
+    changes = sum(1 + (s.end_on is not None) for s in await repo.suspensions(case.id))
+    events.record(outgoing.deadlines_moved(case, today, cause, list(open_now), changes))
+    if cause != "resumed":
+        return
+    for deadline in open_now:
+        if deadline.kind == DeadlineKind.QUESTION.value and deadline.due_on is not None:
+            question = await repo.question(case.id, deadline.ref or "")
+            if question is not None:
+                events.record(outgoing.question_deadline(case, question, deadline))
 
 
 # --- the counterpart's identity ---------------------------------------------------------------
@@ -287,6 +316,8 @@ async def extend_deadline(
         question = await repo.question(case.id, deadline.ref or "")
         if question is not None:
             events.record(outgoing.question_deadline(case, question, deadline))
+    else:  # the reply deadline
+        await _publish_moves(repo, events, case, today, "extended")
     await audit(
         repo,
         case,
@@ -486,7 +517,12 @@ async def record_guidance(
 
 
 async def suspend(
-    repo: CaseRepository, viewer: Viewer, case_id: str, reason: str, today: date
+    repo: CaseRepository,
+    events: EventRecorder,
+    viewer: Viewer,
+    case_id: str,
+    reason: str,
+    today: date,
 ) -> CaseRow:
     _tribunal_only(viewer, "suspend cases")
     case = await load_case(repo, viewer, case_id, lock=True)
@@ -495,11 +531,14 @@ async def suspend(
     case.suspended_from = before
     await repo.add(SuspensionRow(case_id=case.id, start_on=today, reason=reason))
     await refresh_due_dates(repo, case, today)
+    await _publish_moves(repo, events, case, today, "suspended")
     await audit(repo, case, viewer, "suspended", reason=reason)
     return case
 
 
-async def resume(repo: CaseRepository, viewer: Viewer, case_id: str, today: date) -> CaseRow:
+async def resume(
+    repo: CaseRepository, events: EventRecorder, viewer: Viewer, case_id: str, today: date
+) -> CaseRow:
     _tribunal_only(viewer, "resume cases")
     case = await load_case(repo, viewer, case_id, lock=True)
     await _apply(repo, case, Action.RESUME)
@@ -508,12 +547,18 @@ async def resume(repo: CaseRepository, viewer: Viewer, case_id: str, today: date
         if suspension.end_on is None:
             suspension.end_on = today
     await refresh_due_dates(repo, case, today)
+    await _publish_moves(repo, events, case, today, "resumed")
     await audit(repo, case, viewer, "resumed")
     return case
 
 
 async def reject(
-    repo: CaseRepository, viewer: Viewer, case_id: str, reason: str, today: date
+    repo: CaseRepository,
+    events: EventRecorder,
+    viewer: Viewer,
+    case_id: str,
+    reason: str,
+    today: date,
 ) -> CaseRow:
     """§ 83(1): a complaint not fit for the tribunal is rejected, with a reason."""
     _tribunal_only(viewer, "reject cases")
@@ -521,7 +566,8 @@ async def reject(
     await _apply(repo, case, Action.REJECT)
     case.rejected_reason = reason
     case.closed_on = today
-    await _close_all(repo, case, today, "cancelled")
+    await _close_all(repo, events, case, today, "cancelled")
+    events.record(outgoing.case_rejected(case, today))
     await audit(repo, case, viewer, "rejected", reason=reason)
     return case
 
@@ -610,7 +656,7 @@ async def decide(
     await repo.add(decision)
     case.closed_on = today
     await _close(repo, case, DeadlineKind.DECISION, today)
-    await _close_all(repo, case, today, "cancelled")
+    await _close_all(repo, events, case, today, "cancelled")
     await open_deadline(repo, case, DeadlineKind.APPEAL, today, due)
     parties = await repo.parties(case.id)
     complainant, counterpart = _party(parties, Side.COMPLAINANT), _party(parties, Side.COUNTERPART)

@@ -111,6 +111,67 @@ class TestSuspension:
         assert open_deadlines(resumed) == [("reply", "2027-01-07")]
 
 
+MOVED = "legal_cases.case.deadlines_moved"
+
+
+def moves(db_url: str) -> list[tuple[object, ...]]:
+    """The published moves: (case, moved on, cause, suspended, changes, notify due, reply due)."""
+    return [
+        (d["case_id"], d["moved_on"], d["cause"], d["suspended"], d["suspension_changes"],
+         d["notify_counterpart_due"], d["reply_due"])
+        for d in (e["data"] for e in outbox(db_url, MOVED))
+    ]  # fmt: skip
+
+
+class TestMovedDeadlinesArePublished:
+    async def test_suspending_and_resuming_publish_the_deadlines_as_they_stand(
+        self, legal_client, tokens, clock, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)  # reply due Tue 17 Nov
+        clock.today = date(2026, 11, 9)
+        await act(client, tribunal(tokens), case_id, "suspend", {"reason": "Forligsforhandling"})
+        clock.today = date(2026, 11, 16)
+        await act(client, tribunal(tokens), case_id, "resume")
+        clock.today = date(2026, 11, 18)
+        await act(client, tribunal(tokens), case_id, "suspend", {"reason": "Syn af ejendom"})
+        assert moves(legal_db_url) == [
+            (case_id, "2026-11-09", "suspended", True, 1, None, None),
+            (case_id, "2026-11-16", "resumed", False, 2, None, "2026-11-24"),
+            (case_id, "2026-11-18", "suspended", True, 3, None, None),
+        ]
+        [event] = outbox(legal_db_url, MOVED)[:1]
+        assert (event["topic"], event["subject"]) == ("legal-cases.case.v1", case_id)
+        assert "Forlig" not in str(event)  # the reason stays in the service
+
+    async def test_a_case_suspended_before_notifying_moves_the_tribunals_deadline(
+        self, legal_client, tokens, clock, legal_db_url
+    ):
+        client = await legal_client()
+        case = await file_case(client, tokens)  # filed Mon 2 Nov: notify by Mon 9 Nov
+        clock.today = date(2026, 11, 3)
+        await act(client, tribunal(tokens), case["id"], "suspend", {"reason": "Mangler bilag"})
+        clock.today = date(2026, 11, 5)
+        await act(client, tribunal(tokens), case["id"], "resume")  # 3, 4 Nov: 2 working days
+        assert moves(legal_db_url) == [
+            (case["id"], "2026-11-03", "suspended", True, 1, None, None),
+            (case["id"], "2026-11-05", "resumed", False, 2, "2026-11-11", None),
+        ]
+
+    async def test_extending_the_reply_deadline_is_published(
+        self, legal_client, tokens, clock, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        [reply] = view["open_deadlines"]
+        await act(client, tribunal(tokens), case_id, f"deadlines/{reply['id']}/extend",
+                  {"new_due": "2026-11-24", "reason": "Udlejer er indlagt."})  # fmt: skip
+        assert moves(legal_db_url) == [
+            (case_id, "2026-11-03", "extended", False, 0, None, "2026-11-24")
+        ]
+
+
 class TestReplyLapses:
     async def test_the_round_lapses_the_reply_the_day_after_its_deadline(
         self, legal_client, tokens, clock, legal_db, databases, legal_db_url

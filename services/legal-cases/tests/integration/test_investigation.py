@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from .support import API, LANDLORD, TENANT, act, file_case, kind, outbox, party, sql, tribunal
+from .support import (
+    API,
+    LANDLORD,
+    TENANT,
+    act,
+    decision_body,
+    file_case,
+    kind,
+    outbox,
+    party,
+    sql,
+    tribunal,
+)
 from .test_deadlines_and_round import run_round
 
 QUESTION_DEADLINE = "legal_cases.case.question_deadline_changed"
@@ -130,6 +142,60 @@ class TestQuestionDeadlinesArePublished:
             case_id, qid, "2026-11-16", "2026-11-30", "2026-12-01", "lapsed"
         )  # fmt: skip
         assert len(question_deadlines(legal_db_url)) == 2
+
+    async def test_a_question_open_when_the_case_is_rejected_is_published_cancelled(
+        self, legal_client, tokens, clock, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        clock.today = date(2026, 11, 12)
+        asked = await act(client, tribunal(tokens), case_id, "questions",
+                          {"addressee": "counterpart", "text": "Er lejemålet almen?"}, status=201)  # fmt: skip
+        qid = asked["questions"][0]["id"]
+        clock.today = date(2026, 11, 13)
+        await act(client, tribunal(tokens), case_id, "reject",
+                  {"reason": "Ejendommen er en almen bolig (§ 77)."})  # fmt: skip
+        assert question_deadlines(legal_db_url) == [
+            (case_id, qid, "2026-11-12", "2026-11-26", None, None),
+            (case_id, qid, "2026-11-12", "2026-11-26", "2026-11-13", "cancelled"),
+        ]
+        [rejected] = outbox(legal_db_url, "legal_cases.case.rejected")
+        assert rejected["subject"] == case_id
+        assert rejected["data"]["rejected_on"] == "2026-11-13"
+        assert "almen bolig" not in str(rejected)  # the reason stays in the service
+
+    async def test_a_question_open_when_the_case_is_decided_is_published_cancelled(
+        self, legal_client, tokens, clock, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        clock.today = date(2026, 11, 12)
+        asked = await act(client, tribunal(tokens), case_id, "questions",
+                          {"addressee": "other", "text": "Oplys energimærket."}, status=201)  # fmt: skip
+        qid = asked["questions"][0]["id"]
+        clock.today = date(2026, 11, 19)
+        await act(client, tribunal(tokens), case_id, "decision", decision_body())
+        assert question_deadlines(legal_db_url)[-1] == (
+            case_id, qid, "2026-11-12", "2026-11-26", "2026-11-19", "cancelled"
+        )  # fmt: skip
+
+    async def test_resuming_publishes_the_questions_moved_deadline(
+        self, legal_client, tokens, clock, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        clock.today = date(2026, 11, 12)
+        asked = await act(client, tribunal(tokens), case_id, "questions",
+                          {"addressee": "complainant", "text": "Hvornår?"}, status=201)  # fmt: skip
+        qid = asked["questions"][0]["id"]
+        clock.today = date(2026, 11, 16)
+        await act(client, tribunal(tokens), case_id, "suspend", {"reason": "Forlig"})
+        clock.today = date(2026, 11, 18)
+        await act(client, tribunal(tokens), case_id, "resume")  # 16, 17 Nov: 2 working days
+        assert question_deadlines(legal_db_url) == [
+            (case_id, qid, "2026-11-12", "2026-11-26", None, None),
+            (case_id, qid, "2026-11-12", "2026-11-30", None, None),
+        ]
 
 
 class TestMeeting:

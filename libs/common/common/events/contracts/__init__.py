@@ -115,8 +115,10 @@ from common.events.contracts.grants import (
     YearlyStatusOverdueV1,
 )
 from common.events.contracts.legal_cases import (
+    CaseDeadlinesMovedV1,
     CaseDecidedV1,
     CaseFiledV1,
+    CaseRejectedV1,
     CounterpartNotifiedV1,
     DeadlineReminderDueV1,
     DecisionAppealedV1,
@@ -148,8 +150,10 @@ __all__ = [
     "ApplicationSubmittedV1",
     "ApplicationTransferredV1",
     "AssessmentStartedV1",
+    "CaseDeadlinesMovedV1",
     "CaseDecidedV1",
     "CaseFiledV1",
+    "CaseRejectedV1",
     "CommitmentGrantedV1",
     "Contract",
     "CounterpartNotifiedV1",

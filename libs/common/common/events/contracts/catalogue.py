@@ -42,8 +42,10 @@ from common.events.contracts.grants import (
     YearlyStatusOverdueV1,
 )
 from common.events.contracts.legal_cases import (
+    CaseDeadlinesMovedV1,
     CaseDecidedV1,
     CaseFiledV1,
+    CaseRejectedV1,
     CounterpartNotifiedV1,
     DeadlineReminderDueV1,
     DecisionAppealedV1,
@@ -110,6 +112,8 @@ CATALOGUE: tuple[type[Contract], ...] = (
     PlanSentV1,
     QuestionDeadlineChangedV1,
     SubsidyFrameSetV1,
+    CaseDeadlinesMovedV1,
+    CaseRejectedV1,
 )
 """Every published contract. A new contract (or a new version) must be added here, at the end:
 the order is the order of publication, and the AsyncAPI document lists a topic's messages in it."""

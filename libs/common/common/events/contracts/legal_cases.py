@@ -16,8 +16,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from common.events.contracts.base import Amount, Contract, Id, MunicipalityCode
 
 __all__ = [
+    "CaseDeadlinesMovedV1",
     "CaseDecidedV1",
     "CaseFiledV1",
+    "CaseRejectedV1",
     "CounterpartNotifiedV1",
     "DeadlineReminderDueV1",
     "DecisionAppealedV1",
@@ -345,8 +347,10 @@ class QuestionDeadlineChangedV1(Contract, _CaseFacts):
     closed_on: date | None = Field(
         default=None, description="The day the deadline closed; null while it is open."
     )
-    outcome: Literal["answered", "lapsed"] | None = Field(
-        default=None, description="How it closed: answered or lapsed; null while open."
+    outcome: Literal["answered", "lapsed", "cancelled"] | None = Field(
+        default=None,
+        description="How it closed: answered, lapsed, or cancelled (the case ended — rejected "
+        "or decided — before an answer); null while open.",
     )
 
     @classmethod
@@ -358,4 +362,80 @@ class QuestionDeadlineChangedV1(Contract, _CaseFacts):
             question_id="q-3f9a0c1d2e4b",
             asked_on=date(2027, 4, 12),
             answer_due=date(2027, 4, 26),
+        )
+
+
+class CaseDeadlinesMovedV1(Contract, _CaseFacts):
+    """The case's own open deadlines moved: the case was suspended (its deadlines stop), resumed
+    (each moves by the working days it was suspended) or the tribunal extended the counterpart's
+    reply deadline (§ 82(3)). The dates as they now stand; a question's deadline moving is told
+    by ``legal_cases.case.question_deadline_changed``. No reasons (they may name persons)."""
+
+    topic: ClassVar[str] = _CASE_TOPIC
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "legal-cases"
+    aggregate_field: ClassVar[str] = "case_id"
+
+    event_type: ClassVar[str] = "legal_cases.case.deadlines_moved"
+    consumers: ClassVar[tuple[str, ...]] = ("dashboards",)
+    summary: ClassVar[str] = "A rent tribunal case's deadlines were stopped or moved."
+
+    moved_on: date = Field(description="The day of the suspension, resumption or extension.")
+    cause: Literal["suspended", "resumed", "extended"] = Field(
+        description="suspended (the deadlines stop), resumed (they run again, moved later) or "
+        "extended (the tribunal gave the counterpart a later reply deadline)."
+    )
+    suspended: bool = Field(description="The case is suspended now (its deadlines are stopped).")
+    suspension_changes: int = Field(
+        ge=0,
+        description="How many times the case has been suspended or resumed so far (each "
+        "counts one): orders the case's suspensions, the highest is the newest.",
+    )
+    notify_counterpart_due: date | None = Field(
+        default=None,
+        description="The tribunal's open deadline to notify the counterpart (§ 82(3)), as it "
+        "now stands; null when it is closed or stopped.",
+    )
+    reply_due: date | None = Field(
+        default=None,
+        description="The counterpart's open reply deadline (§ 82(3)), as it now stands; null "
+        "when it is closed, not open yet or stopped.",
+    )
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            case_id="hln-2027-000123",
+            tribunal_code="101",
+            category="maintenance_defects",
+            moved_on=date(2027, 4, 20),
+            cause="resumed",
+            suspended=False,
+            suspension_changes=2,
+            reply_due=date(2027, 4, 29),
+        )
+
+
+class CaseRejectedV1(Contract, _CaseFacts):
+    """The tribunal rejected the case as not fit for it (§ 83(1)); it is no longer before the
+    tribunal. The reason stays in the service."""
+
+    topic: ClassVar[str] = _CASE_TOPIC
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "legal-cases"
+    aggregate_field: ClassVar[str] = "case_id"
+
+    event_type: ClassVar[str] = "legal_cases.case.rejected"
+    consumers: ClassVar[tuple[str, ...]] = ("dashboards",)
+    summary: ClassVar[str] = "A rent tribunal rejected a case (§ 83(1))."
+
+    rejected_on: date = Field(description="The day the tribunal rejected the case.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            case_id="hln-2027-000123",
+            tribunal_code="101",
+            category="maintenance_defects",
+            rejected_on=date(2027, 3, 24),
         )
