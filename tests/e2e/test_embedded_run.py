@@ -1,6 +1,7 @@
 """`make run`'s embedded default, started as a real subprocess on a free port."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import jwt
+import psutil
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
@@ -250,3 +252,57 @@ class TestEmbeddedRunOnRealInfrastructure:
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=60) == 0
+
+
+def embedded_postgres_user(data_dir: Path, then: str) -> subprocess.CompletedProcess[str]:
+    """A process that starts (or joins) the embedded PostgreSQL of ``data_dir`` as `housing run`
+    does, prints the server's pid and then exits normally or kills itself (``then``)."""
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from housing.embedded import start_embedded_postgres\n"
+        "start_embedded_postgres(Path(sys.argv[1]))\n"
+        "pid = Path(sys.argv[1], 'postgres', 'postmaster.pid').read_text().split()[0]\n"
+        "print(f'postmaster={pid}', flush=True)\n"
+        "if sys.argv[2] == 'kill': os.kill(os.getpid(), 9)\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script, str(data_dir), then],
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+    )
+
+
+def running(pid: int) -> bool:
+    """Alive (a stopped server's postmaster may linger as a zombie of whoever adopted it)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def postmaster_pid(run: subprocess.CompletedProcess[str]) -> int:
+    found = re.search(r"^postmaster=(\d+)$", run.stdout, re.MULTILINE)
+    assert found, run.stdout + run.stderr
+    return int(found.group(1))
+
+
+class TestEmbeddedDatabaseAfterAKill:
+    def test_a_run_killed_with_sigkill_does_not_keep_the_database_running_after_the_next_run(
+        self, tmp_path
+    ):
+        """The library behind the embedded PostgreSQL stops it when the last process using it
+        exits; a run killed with SIGKILL never said it left, so the next run's normal exit left
+        the server running (found by hand)."""
+        os.chmod(tmp_path, 0o755)  # the embedded PostgreSQL runs as an unprivileged user
+        killed = embedded_postgres_user(tmp_path, "kill")
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        postmaster = postmaster_pid(killed)
+        assert running(postmaster)  # the kill left it running, as it should
+
+        ended = embedded_postgres_user(tmp_path, "exit")
+        assert ended.returncode == 0, ended.stderr
+        assert postmaster_pid(ended) == postmaster  # it joined the same server
+        assert not (tmp_path / "postgres" / "postmaster.pid").exists()
+        assert not running(postmaster)

