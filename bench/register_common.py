@@ -58,12 +58,13 @@ TableBatches = list[tuple[str, Rows]]
 
 
 @contextlib.contextmanager
-def register_database(infra: Infra, purpose: str) -> Iterator[str]:
-    """A fresh database migrated to the register's head; yields its SQLAlchemy URL."""
+def register_database(infra: Infra, purpose: str, package: str = REGISTER_PACKAGE) -> Iterator[str]:
+    """A fresh database migrated to the head of ``package`` (the register's unless told);
+    yields its SQLAlchemy URL."""
     name = f"bench_{os.getpid()}_{purpose}"
     url = database_url(infra.admin_dsn, name)
     _drop_database(infra.admin_dsn, name)  # a crashed run's leftover
-    migrations.upgrade(REGISTER_PACKAGE, url)
+    migrations.upgrade(package, url)
     try:
         yield url
     finally:
@@ -222,10 +223,14 @@ class Tokens:
         """An ERP client's token acting for ``orgs`` (valid for an hour)."""
         return self.factory.token(Role.ERP_CLIENT, orgs=orgs, ttl_seconds=3600)
 
-    def environment(self, database: str) -> dict[str, str]:
+    def fund(self) -> str:
+        """The fund's token (it sees every organisation's data), valid for an hour."""
+        return self.factory.token(Role.FUND, ttl_seconds=3600)
+
+    def environment(self, database: str, prefix: str = "REGISTER_") -> dict[str, str]:
         return {
             "HOUSING_ENV": "test",
-            "REGISTER_DATABASE_URL": database,
+            f"{prefix}DATABASE_URL": database,
             "HOUSING_JWT_PUBLIC_KEY": self.factory.public_pem,
             "HOUSING_JWT_ISSUER": TEST_ISSUER,
             "HOUSING_JWT_AUDIENCE": TEST_AUDIENCE,
@@ -249,7 +254,7 @@ class Server:
 def _clean_environment(extra: Mapping[str, str]) -> dict[str, str]:
     """This process's environment without service settings (no Kafka: in-process bus), plus
     ``extra``."""
-    prefixes = ("HOUSING_", "REGISTER_", "BENCH_")
+    prefixes = ("HOUSING_", "REGISTER_", "GOVERNANCE_", "NOTIFICATIONS_", "BENCH_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return {**env, **extra}
 

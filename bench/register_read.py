@@ -21,12 +21,16 @@ flatter:
 * ``GET /…/health/live`` against the bare app's health route (goal: ≤ 0.15 ms of server CPU);
 * ``GET /…/leases?limit=100`` – the first page, and the page 10,000 leases deep (its cursor got
   by paging there before the clock starts). Goals: first page ≥ 0.8 × the raw SQL page, the deep
-  page ≤ 1.2 × the first page.
+  page ≤ 1.2 × the first page;
+* the same two pages of the other services' main lists (``bench.service_lists``: governance's
+  packages, notifications' deliveries), each service in its own process and database, against
+  raw-SQL routes of the same baseline process, with the fund's token.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import time
@@ -42,7 +46,7 @@ from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench import _stats
 from bench._report import _table, _verdict
@@ -60,6 +64,7 @@ from bench.register_common import (
     uvicorn_server,
 )
 from bench.register_http import Connection
+from bench.service_lists import CASES, ListCase
 from common.db.engine import libpq_dsn
 from common.testing.fixtures import TEST_AUDIENCE, TEST_ISSUER
 from register_synthetic import iter_table_rows
@@ -125,6 +130,7 @@ class Pair:
 class Result:
     settings: Settings
     leases: int = 0
+    list_rows: dict[str, int] = field(default_factory=dict)  # the other lists' rows
     pairs: dict[str, Pair] = field(default_factory=dict)
 
 
@@ -170,14 +176,17 @@ def baseline_app() -> FastAPI:
     engine = create_async_engine(os.environ[BASELINE_DATABASE_ENV], pool_size=5, max_overflow=5)
     key = serialization.load_pem_public_key(os.environ[BASELINE_KEY_ENV].encode())
 
+    engines = [engine]
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        await engine.dispose()
+        for each in engines:
+            await each.dispose()
 
     app = FastAPI(lifespan=lifespan)
 
-    def organisations(request: Request) -> list[str] | None:
+    def organisations(request: Request, role: str = "erp_client") -> list[str] | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer":
             return None
@@ -192,7 +201,7 @@ def baseline_app() -> FastAPI:
             )
         except jwt.InvalidTokenError:
             return None
-        if claims.get("role") != "erp_client":
+        if claims.get("role") != role:
             return None
         return sorted(claims.get("org_ids", []))
 
@@ -227,11 +236,39 @@ def baseline_app() -> FastAPI:
         next_cursor = rows[limit - 1].id if more else None
         return JSONResponse({"items": items, "next_cursor": next_cursor})
 
+    for case in CASES:
+        if case.baseline_env in os.environ:
+            engines.append(_baseline_list(app, case, organisations))
     return app
 
 
-def _baseline_server(url: str, tokens: Tokens) -> Any:
-    env = {BASELINE_DATABASE_ENV: url, BASELINE_KEY_ENV: tokens.factory.public_pem}
+def _baseline_list(
+    app: FastAPI, case: ListCase, organisations: Callable[[Request, str], list[str] | None]
+) -> AsyncEngine:
+    """The raw-SQL route of another service's list, on that service's database (the same
+    token check, for the fund's token, which names no organisations)."""
+    engine = create_async_engine(os.environ[case.baseline_env], pool_size=5, max_overflow=5)
+
+    @app.get(case.baseline_path)
+    async def list_rows(request: Request, limit: int = 100, cursor: str | None = None) -> Any:
+        if organisations(request, "fund") is None:
+            return JSONResponse({"title": "Unauthorized"}, 401)
+        async with engine.connect() as connection:
+            if cursor is None:
+                rows = (await connection.execute(case.first, {"n": limit + 1})).all()
+            else:
+                params = {**case.after_params(cursor), "n": limit + 1}
+                rows = (await connection.execute(case.after, params)).all()
+        more = len(rows) > limit
+        items = [case.item(row) for row in rows[:limit]]
+        next_cursor = case.cursor(rows[limit - 1]) if more else None
+        return JSONResponse({"items": items, "next_cursor": next_cursor})
+
+    return engine
+
+
+def _baseline_server(url: str, tokens: Tokens, lists: dict[str, str] | None = None) -> Any:
+    env = {BASELINE_DATABASE_ENV: url, BASELINE_KEY_ENV: tokens.factory.public_pem, **(lists or {})}
     return uvicorn_server("bench.register_read:baseline_app", env, "/baseline/health")
 
 
@@ -314,31 +351,58 @@ async def _deep_cursor(port: int, path: str, token: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Side:
+class _List:
+    """One list as a side serves it: the server, the route and the token it is read with."""
+
     server: Server
+    path: str
+    token: str
+
+
+@dataclass(frozen=True)
+class _Side:
+    server: Server  # the lease and health requests
     prefix: str  # /register/v1 or /baseline
     health: str
+    lists: dict[str, _List]  # "leases", and each ListCase's name
 
 
-async def _requests(side: _Side, lease_ids: list[str], token: str) -> dict[str, list[bytes]]:
+# request kind → the server it goes to and the requests (cycled through)
+_Requests = dict[str, tuple[Server, list[bytes]]]
+
+
+async def _requests(side: _Side, lease_ids: list[str], token: str) -> _Requests:
     port = side.server.port
-    deep = await _deep_cursor(port, f"{side.prefix}/leases", token)
-    return {
-        "lease": [_get(port, f"{side.prefix}/leases/{i}", token) for i in lease_ids],
-        "health": [_get(port, side.health, None)],
-        "first page": [_get(port, f"{side.prefix}/leases?limit={PAGE}", token)],
-        "deep page": [_get(port, f"{side.prefix}/leases?limit={PAGE}&cursor={deep}", token)],
+    requests: _Requests = {
+        "lease": (side.server, [_get(port, f"{side.prefix}/leases/{i}", token) for i in lease_ids]),
+        "health": (side.server, [_get(port, side.health, None)]),
     }
+    for name, listed in side.lists.items():
+        deep = await _deep_cursor(listed.server.port, listed.path, listed.token)
+        port = listed.server.port
+        page = f"{listed.path}?limit={PAGE}"
+        first = "first page" if name == "leases" else f"{name} first page"
+        requests[first] = (listed.server, [_get(port, page, listed.token)])
+        requests[_deep_kind(first)] = (
+            listed.server,
+            [_get(port, f"{page}&cursor={deep}", listed.token)],
+        )
+    return requests
 
 
-async def _same_answers(
-    sides: dict[str, _Side], requests: dict[str, dict[str, list[bytes]]]
-) -> None:
+def _deep_kind(first: str) -> str:
+    return first.replace("first page", "deep page")
+
+
+async def _same_answers(sides: dict[str, _Side], requests: dict[str, _Requests]) -> None:
     """Both sides answer the same lease and the same pages byte for byte (cursors aside)."""
-    for kind in ("lease", "first page", "deep page"):
+    for kind in requests["register"]:
+        if kind == "health":
+            continue
         bodies = {}
-        for name, side in sides.items():
-            status, body = await _fetch(side.server.port, requests[name][kind][0])
+        for name in sides:
+            server, each = requests[name][kind]
+            status, body = await _fetch(server.port, each[0])
             if status != 200:
                 raise RuntimeError(f"{name} {kind}: answered {status}: {body[:200]!r}")
             parsed = json.loads(body)
@@ -346,7 +410,7 @@ async def _same_answers(
                 parsed["next_cursor"] = parsed["next_cursor"] is not None
             bodies[name] = parsed
         if bodies["register"] != bodies["baseline"]:
-            raise RuntimeError(f"{kind}: the register and the baseline answer differently")
+            raise RuntimeError(f"{kind}: the service and the baseline answer differently")
 
 
 async def _drive(
@@ -354,14 +418,15 @@ async def _drive(
 ) -> None:
     requests = {name: await _requests(side, lease_ids, token) for name, side in sides.items()}
     await _same_answers(sides, requests)
-    for name, side in sides.items():  # warm-up: imports, pools, statement caches
-        for kind in requests[name]:
-            await _closed(side.server, requests[name][kind], Settings(0, 1, 0.5, 2))
+    for name in sides:  # warm-up: imports, pools, statement caches
+        for server, each in requests[name].values():
+            await _closed(server, each, Settings(0, 1, 0.5, 2))
     for kind in requests["register"]:
         pair = result.pairs.setdefault(kind, Pair(kind))
         for number in range(1, result.settings.rounds + 1):
             for name in ("baseline", "register"):
-                measured = await _closed(sides[name].server, requests[name][kind], result.settings)
+                server, each = requests[name][kind]
+                measured = await _closed(server, each, result.settings)
                 getattr(pair, name).append(measured)
                 progress(
                     f"register-read: {kind} round {number} {name}: {measured.rate:,.0f}/s, "
@@ -373,19 +438,53 @@ def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
     result = Result(settings)
     tokens = Tokens.new()
     token = tokens.writer(organisation_ids(settings.dwellings))
-    with register_database(infra, "read") as url:
+    fund = tokens.fund()
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(register_database(infra, "read"))
         result.leases = _load(url, settings.dwellings)
         with psycopg.connect(libpq_dsn(url)) as connection:
             rows = connection.execute(
                 "SELECT id FROM leases ORDER BY md5(id) LIMIT 1000"
             ).fetchall()
         lease_ids = [str(row[0]) for row in rows]
-        with register_server(tokens, url) as register, _baseline_server(url, tokens) as baseline:
-            sides = {
-                "register": _Side(register, "/register/v1", "/register/health/live"),
-                "baseline": _Side(baseline, "/baseline", "/baseline/health"),
-            }
-            asyncio.run(_drive(sides, lease_ids, token, result, progress))
+        urls = {}
+        for case in CASES:
+            urls[case.name] = stack.enter_context(register_database(infra, case.name, case.service))
+            result.list_rows[case.name] = case.fill_database(urls[case.name])
+        register = stack.enter_context(register_server(tokens, url))
+        baseline_env = {case.baseline_env: urls[case.name] for case in CASES}
+        baseline = stack.enter_context(_baseline_server(url, tokens, baseline_env))
+        services = {
+            case.name: stack.enter_context(
+                uvicorn_server(
+                    f"{case.service}.main:create_app",
+                    tokens.environment(urls[case.name], case.env_prefix),
+                    f"/{case.service}/health/live",
+                )
+            )
+            for case in CASES
+        }
+        sides = {
+            "register": _Side(
+                register,
+                "/register/v1",
+                "/register/health/live",
+                {
+                    "leases": _List(register, "/register/v1/leases", token),
+                    **{c.name: _List(services[c.name], c.path, fund) for c in CASES},
+                },
+            ),
+            "baseline": _Side(
+                baseline,
+                "/baseline",
+                "/baseline/health",
+                {
+                    "leases": _List(baseline, "/baseline/leases", token),
+                    **{c.name: _List(baseline, c.baseline_path, fund) for c in CASES},
+                },
+            ),
+        }
+        asyncio.run(_drive(sides, lease_ids, token, result, progress))
     return result
 
 
@@ -396,7 +495,24 @@ _LABELS = {
     "health": "`GET …/health/live`",
     "first page": f"`GET …/leases?limit={PAGE}` first page",
     "deep page": f"`GET …/leases?limit={PAGE}` {DEEP:,} rows deep",
+    **{
+        f"{case.name} {page}": f"`GET {case.path}?limit={PAGE}` "
+        + ("first page" if page == "first page" else f"{DEEP:,} rows deep")
+        for case in CASES
+        for page in ("first page", "deep page")
+    },
 }
+
+
+def _list_goals(pairs: dict[str, Pair], first_kind: str, what: str) -> list[str]:
+    first, deep = pairs[first_kind], pairs[_deep_kind(first_kind)]
+    deep_ratio = deep.cpu("register") / first.cpu("register")
+    return [
+        f"{what}: first page ≥ {GOAL_RATIO} × the raw SQL page: {first.ratio:.2f} by "
+        f"throughput, {first.cpu_ratio:.2f} by CPU — {_verdict(first.ratio >= GOAL_RATIO)}",
+        f"{what}: page {DEEP:,} rows deep ≤ {GOAL_DEEP_RATIO} × the first page (server CPU): "
+        f"{deep_ratio:.2f} — {_verdict(deep_ratio <= GOAL_DEEP_RATIO)}",
+    ]
 
 
 def report(result: Result, recorded: str) -> str:
@@ -418,15 +534,13 @@ def report(result: Result, recorded: str) -> str:
         "request",
         "baseline /s",
         "baseline CPU ms/req",
-        "register /s",
-        "register CPU ms/req",
-        "register / baseline (throughput, median of paired rounds)",
-        "baseline CPU ÷ register CPU",
+        "service /s",
+        "service CPU ms/req",
+        "service / baseline (throughput, median of paired rounds)",
+        "baseline CPU ÷ service CPU",
     )
     pairs = result.pairs
     lease, health = pairs["lease"], pairs["health"]
-    first, deep = pairs["first page"], pairs["deep page"]
-    deep_ratio = deep.cpu("register") / first.cpu("register")
     goals = [
         f"one lease ≤ {GOAL_CPU_MS} ms server CPU: {lease.cpu('register'):.3f} ms — "
         f"{_verdict(lease.cpu('register') <= GOAL_CPU_MS)}",
@@ -434,18 +548,23 @@ def report(result: Result, recorded: str) -> str:
         f"{lease.cpu_ratio:.2f} by CPU — {_verdict(min(lease.ratio, lease.cpu_ratio) >= GOAL_RATIO)}",
         f"`/health/live` ≤ {GOAL_HEALTH_CPU_MS} ms server CPU: {health.cpu('register'):.3f} ms — "
         f"{_verdict(health.cpu('register') <= GOAL_HEALTH_CPU_MS)}",
-        f"first page ≥ {GOAL_RATIO} × the raw SQL page: {first.ratio:.2f} — "
-        f"{_verdict(first.ratio >= GOAL_RATIO)}",
-        f"page {DEEP:,} rows deep ≤ {GOAL_DEEP_RATIO} × the first page (server CPU): "
-        f"{deep_ratio:.2f} — {_verdict(deep_ratio <= GOAL_DEEP_RATIO)}",
+        *_list_goals(pairs, "first page", "register leases"),
     ]
+    for case in CASES:
+        goals += _list_goals(pairs, f"{case.name} first page", f"{case.service} {case.name}")
     summary = (
         f"Synthetic register, seed {SEED}, {s.dwellings:,} dwellings ({result.leases:,} leases), "
         f"one database served by both sides; an ERP client's token naming all its "
         f"organisations; closed loop over {s.connections} keep-alive connections, "
         f"{s.seconds:g} s × {s.rounds} rounds per side and request, alternating; the lease "
-        f"requests cycle through 1,000 leases. Both sides' answers were checked to be equal "
-        f"before the clock started."
+        f"requests cycle through 1,000 leases. "
+        + "".join(
+            f"{case.service.capitalize()}: {result.list_rows.get(case.name, 0):,} {case.name} "
+            f"in its own database, read by the fund (the service in its own process, the "
+            f"baseline's route in the baseline process). "
+            for case in CASES
+        )
+        + "Both sides' answers were checked to be equal before the clock started."
     )
     goal_lines = "\n".join(f"- {line}" for line in goals)
     return f"{recorded}\n\n{summary}\n\n{_table(header, rows)}\n\n{goal_lines}"

@@ -106,7 +106,7 @@ def create_service_app(
         max_bytes=settings.max_body_bytes,
         max_depth=settings.max_json_depth,
     )
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, live_path=f"{prefix}/health/live")
     configure_tracing(
         app,
         service=service,

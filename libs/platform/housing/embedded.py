@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -185,9 +186,13 @@ class ServiceDispatcher:
 
             async def stop_background() -> None:
                 stop.set()
+                started = time.monotonic()
                 for task in tasks:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+                log.info(
+                    "platform.background_stopped", seconds=round(time.monotonic() - started, 2)
+                )
 
             stack.push_async_callback(stop_background)
             yield

@@ -141,6 +141,14 @@ def attachment_out(row: Any) -> AttachmentOut:
     )
 
 
+def list_item_values(row: Any) -> dict[str, Any]:
+    """A package list's row (``PackageRepository.list_visible``) as the item's plain values: the
+    route's response model validates and serialises them once."""
+    values = dict(row._mapping)
+    values["status_label"] = PackageStatus(row.status).label
+    return values
+
+
 def list_item(package: PackageRow) -> PackageListItem:
     status = PackageStatus(package.status)
     return PackageListItem(

@@ -5,13 +5,13 @@ when the route returns (and stores nothing when it raises)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from common.access import Scope
-from common.app import UnitOfWorkDep
+from common.app import ReadUnitOfWorkDep, UnitOfWorkDep
 from common.paging import Cursor, Limit
 from common.problems import problem_responses
 from common.versioning import etag, parse_if_match
@@ -24,6 +24,7 @@ from governance.api.deps import (
     attachment_out,
     form_out,
     list_item,
+    list_item_values,
     package_out,
 )
 from governance.api.schemas import (
@@ -117,14 +118,14 @@ async def generate(body: GenerateIn, scope: GovernanceScope, uow: UnitOfWorkDep)
 @router.get("/packages", response_model=PackagePage, summary="Packages you may see", responses=READ)
 async def list_packages(
     scope: GovernanceScope,
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     status: PackageStatus | None = None,
     organisation_id: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
     home_municipality_code: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
-) -> PackagePage:
+) -> Any:
     page = await packages.list_packages(
         uow.session,
         scope,
@@ -137,7 +138,7 @@ async def list_packages(
         cursor,
         limit,
     )
-    return PackagePage(items=[list_item(r) for r in page.rows], next_cursor=page.next_cursor)
+    return {"items": [list_item_values(r) for r in page.rows], "next_cursor": page.next_cursor}
 
 
 @router.get("/packages/{package_id}", response_model=PackageOut, responses=READ)

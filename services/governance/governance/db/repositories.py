@@ -62,6 +62,19 @@ class PackageQuery:
     after: str | None = None
 
 
+# The columns of a package list's item (``GET /packages``).
+LIST_COLUMNS = (
+    PackageRow.id,
+    PackageRow.organisation_id,
+    PackageRow.year,
+    PackageRow.status,
+    PackageRow.version,
+    PackageRow.home_municipality_code,
+    PackageRow.sent_at,
+    PackageRow.updated_at,
+)
+
+
 class PackageRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -123,9 +136,11 @@ class PackageRepository:
         for chunk in _chunks(changes, 2000):
             await self.session.execute(insert(PackageChangeRow), chunk)
 
-    async def list_visible(self, scope: Scope, query: PackageQuery, limit: int) -> list[PackageRow]:
-        """Up to ``limit`` packages the caller sees, by id, after ``query.after``."""
-        statement = select(PackageRow).where(visible_packages(scope))
+    async def list_visible(self, scope: Scope, query: PackageQuery, limit: int) -> list[Any]:
+        """Up to ``limit`` packages the caller sees, by id, after ``query.after``: plain rows of
+        the list's columns (``LIST_COLUMNS`` by name), not ORM instances — a page is only shown,
+        and loading instances cost more than the query."""
+        statement = select(*LIST_COLUMNS).where(visible_packages(scope))
         if query.year is not None:
             statement = statement.where(PackageRow.year == query.year)
         if query.status is not None:
@@ -138,8 +153,7 @@ class PackageRepository:
             )
         if query.after is not None:
             statement = statement.where(PackageRow.id > query.after)
-        rows = await self.session.execute(statement.order_by(PackageRow.id).limit(limit))
-        return list(rows.scalars())
+        return list(await self.session.execute(statement.order_by(PackageRow.id).limit(limit)))
 
     async def published_package(self, package_id: str) -> PackageRow | None:
         return (

@@ -263,8 +263,9 @@ class PackageFilter:
 
 async def list_packages(
     session: AsyncSession, scope: Scope, query: PackageFilter, cursor: str | None, limit: int
-) -> PageOf[PackageRow]:
-    """The packages the caller sees, by id, a page at a time."""
+) -> PageOf[Any]:
+    """The packages the caller sees, by id, a page at a time: plain rows with the list's
+    columns (``PackageRepository.list_visible``)."""
     after = decode_cursor(cursor, str)
     rows = await PackageRepository(session).list_visible(
         scope,

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from common.access import Scope
-from common.app import UnitOfWorkDep
+from common.app import ReadUnitOfWorkDep, UnitOfWorkDep
 from common.dates import WireDateTime
 from common.paging import Cursor, Limit, Page
 from common.problems import problem_responses
@@ -24,7 +24,6 @@ from notifications.api.schemas import (
     DeliveryOut,
     DeliverySummary,
 )
-from notifications.db.models import DeliveryRow
 from notifications.db.repositories import DeliveryFilter
 from notifications.domain.deliveries import OPEN_STATUSES, DeliveryStatus
 from notifications.domain.rules import Recipient, RecipientKind
@@ -45,9 +44,8 @@ READ_RESPONSES = problem_responses(
 )
 
 
-def delivery_out(
-    row: DeliveryRow, scope: Scope, model: type[DeliveryOut] = DeliveryOut
-) -> DeliveryOut:
+def delivery_out(row: Any, scope: Scope, model: type[DeliveryOut] = DeliveryOut) -> DeliveryOut:
+    """A delivery (a ``DeliveryRow`` or a row of the log's columns) as the caller may see it."""
     values: dict[str, Any] = {
         name: getattr(row, name) for name in model.model_fields if hasattr(row, name)
     }
@@ -56,6 +54,18 @@ def delivery_out(
     if row.status not in OPEN_STATUSES:
         values["next_attempt_at"] = None
     return model.model_validate(values)
+
+
+def delivery_values(row: Any, scope: Scope) -> dict[str, Any]:
+    """A row of the log's columns (``DeliveryRepository.page``) as the list item's plain values,
+    hidden as in :func:`delivery_out`: the route's response model validates and serialises
+    them once."""
+    values = dict(row._mapping)
+    if not sees_address_of(scope, Recipient(RecipientKind(row.recipient_kind), row.recipient_ref)):
+        values["address"] = None
+    if row.status not in OPEN_STATUSES:
+        values["next_attempt_at"] = None
+    return values
 
 
 async def delivery_filter(
@@ -102,14 +112,14 @@ Filters = Annotated[DeliveryFilter, Depends(delivery_filter)]
 )
 async def list_deliveries(
     scope: NotificationScope,
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     where: Filters,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Any:
     page = await deliveries.list_deliveries(uow, scope, where, cursor=cursor, limit=limit)
     return {
-        "items": [delivery_out(r, scope) for r in page.rows],
+        "items": [delivery_values(r, scope) for r in page.rows],
         "next_cursor": page.next_cursor,
     }
 

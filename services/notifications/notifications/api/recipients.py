@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
-from common.app import UnitOfWorkDep
+from common.app import ReadUnitOfWorkDep, UnitOfWorkDep
 from common.errors import FieldError, RuleViolationError
 from common.paging import Cursor, Limit, Page
 from common.problems import problem_responses
@@ -88,7 +88,7 @@ def _check_ref(kind: RecipientKind, ref: str) -> None:
 )
 async def list_recipients(
     scope: NotificationScope,
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     kind: Annotated[RecipientKind | None, Query(description="Only this kind.")] = None,
     limit: Limit = 100,
     cursor: Cursor = None,

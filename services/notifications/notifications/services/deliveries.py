@@ -6,7 +6,7 @@ import io
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import xlsxwriter
 
@@ -48,7 +48,8 @@ async def list_deliveries(
     *,
     cursor: str | None,
     limit: int,
-) -> PageOf[DeliveryRow]:
+) -> PageOf[Any]:
+    """A page of the log as plain rows (``DeliveryRepository.page``)."""
     rows = await DeliveryRepository(uow.session).page(
         scope=scope, where=where, after=_delivery_key(cursor), limit=limit
     )
@@ -84,7 +85,7 @@ async def summary(
 
 async def export_rows(
     uow: UnitOfWork, scope: Scope, where: DeliveryFilter
-) -> tuple[Sequence[DeliveryRow], bool]:
+) -> tuple[Sequence[Any], bool]:
     """The newest ``EXPORT_LIMIT`` matching deliveries, and whether there were more."""
     rows = await DeliveryRepository(uow.session).page(
         scope=scope, where=where, after=None, limit=EXPORT_LIMIT

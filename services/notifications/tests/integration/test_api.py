@@ -346,6 +346,25 @@ class TestDeliveryLog:
         ids = [i["id"] for i in first["items"] + second["items"]]
         assert len(set(ids)) == 3
 
+    async def test_pages_one_at_a_time_in_created_then_id_order_across_equal_times(
+        self, client, tokens, delivered
+    ):
+        headers = fund(tokens)
+        everything = (await client.get(f"{API}/deliveries?limit=500", headers=headers)).json()
+        paged: list[dict] = []
+        cursor = None
+        while True:
+            query = f"limit=1&cursor={cursor}" if cursor else "limit=1"
+            page = (await client.get(f"{API}/deliveries?{query}", headers=headers)).json()
+            paged += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert [i["id"] for i in paged] == [i["id"] for i in everything["items"]]
+        keys = [(datetime.fromisoformat(i["created_at"]), i["id"]) for i in paged]
+        assert keys == sorted(keys, reverse=True)
+        assert len({created for created, _ in keys}) < len(keys)  # equal times were paged
+
     async def test_bad_filters_are_explained(self, client, tokens):
         headers = fund(tokens)
         cursor = await client.get(f"{API}/deliveries?cursor=not-a-cursor", headers=headers)
