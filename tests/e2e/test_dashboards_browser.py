@@ -282,7 +282,7 @@ NEW_PAGES: dict[str, tuple[str, dict[str, str], int]] = {
     "tribunal": (
         "Huslejenævn",
         {"open_cases": "open-cases", "overdue": "overdue", "due_this_week": "due-this-week",
-         "decided": "decided"},
+         "suspended": "suspended", "decided": "decided"},
         2,
     ),
 }  # fmt: skip
@@ -366,7 +366,7 @@ class TestNewPagesLive:
     """Each new page, open in the browser, changes within a second of a call to the service
     whose event it counts, without a reload."""
 
-    async def test_a_filed_tribunal_case_appears_on_the_tribunals_page(
+    async def test_a_tribunal_case_filed_suspended_and_rejected_shows_on_the_page(
         self, platform, browser, demo
     ):
         base, _, data_dir = platform
@@ -386,6 +386,36 @@ class TestNewPagesLive:
             assert filed.status_code == 201, filed.text
             await expect(page.locator("#open-cases")).to_have_text(
                 danish(before + 1), timeout=LIVE_TIMEOUT_MS
+            )
+            assert await page.evaluate("window.__marker") == marker
+            # suspended (legal_cases.case.deadlines_moved), then rejected (case.rejected)
+            case_id = filed.json()["id"]
+            tribunal = {
+                "Authorization": f"Bearer {token(data_dir, 'tribunal', '--municipality', '101')}"
+            }
+            suspended = number(await page.locator("#suspended").inner_text())
+            async with httpx.AsyncClient(base_url=base, timeout=10) as api:
+                await ok(await api.post(
+                    f"/legal-cases/v1/cases/{case_id}/suspend", json={"reason": "Forlig"},
+                    headers={**tribunal, "Idempotency-Key": str(uuid.uuid4())},
+                ))  # fmt: skip
+            await expect(page.locator("#suspended")).to_have_text(
+                danish(suspended + 1), timeout=LIVE_TIMEOUT_MS
+            )
+            async with httpx.AsyncClient(base_url=base, timeout=10) as api:
+                await ok(await api.post(
+                    f"/legal-cases/v1/cases/{case_id}/resume", json={},
+                    headers={**tribunal, "Idempotency-Key": str(uuid.uuid4())},
+                ))  # fmt: skip
+                await expect(page.locator("#suspended")).to_have_text(
+                    danish(suspended), timeout=LIVE_TIMEOUT_MS
+                )
+                await ok(await api.post(
+                    f"/legal-cases/v1/cases/{case_id}/reject", json={"reason": "Almen bolig"},
+                    headers={**tribunal, "Idempotency-Key": str(uuid.uuid4())},
+                ))  # fmt: skip
+            await expect(page.locator("#open-cases")).to_have_text(
+                danish(before), timeout=LIVE_TIMEOUT_MS
             )
             assert await page.evaluate("window.__marker") == marker
         finally:

@@ -442,6 +442,7 @@ async def tribunal_page(session: AsyncSession, scope: Scope, filters: Filters, t
         "open_cases": sum(totals.values()),
         "overdue": totals[DeadlineState.OVERDUE],
         "due_this_week": totals[DeadlineState.DUE_THIS_WEEK],
+        "suspended": totals[DeadlineState.SUSPENDED],
         "decided": sum(n for n, _, _ in times.values()),
     }
     return page

@@ -62,6 +62,18 @@ async def next_event(lines: AsyncIterator[str]) -> dict[str, str]:
     raise AssertionError("the stream ended")
 
 
+async def seen_by_the_watcher(served: str, tokens, revision: str) -> None:
+    """Until the web process's watcher knows ``revision`` (a stream from 0 is sent it)."""
+    async with (
+        httpx.AsyncClient(base_url=served, headers=tokens.headers(Role.FUND)) as client,
+        client.stream("GET", "/dashboards/live?since=0") as response,
+    ):
+        lines = response.aiter_lines()
+        async with asyncio.timeout(10):
+            while (await next_event(lines))["id"] != revision:
+                pass
+
+
 class TestLiveStream:
     async def test_a_page_behind_is_sent_the_revision_at_once(self, served, feed, tokens):
         await feed(lease(1))
@@ -82,7 +94,7 @@ class TestLiveStream:
         self, served, feed, tokens
     ):
         await feed(lease(1))
-        await asyncio.sleep(0.3)  # the watcher has seen revision 1
+        await seen_by_the_watcher(served, tokens, "1")
         headers = {**tokens.headers(Role.MUNICIPALITY, municipality="101"), "Last-Event-ID": "1"}
         async with (
             httpx.AsyncClient(base_url=served, headers=headers) as client,

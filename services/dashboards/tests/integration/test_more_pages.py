@@ -517,7 +517,13 @@ class TestTribunalPage:
         assert table(page, "decision_time") == [
             ("Huslejenævnet i 751 Aarhus", 3, Decimal("40.0"), Decimal("56.0"))
         ]
-        assert page.headline == {"open_cases": 6, "overdue": 1, "due_this_week": 2, "decided": 3}
+        assert page.headline == {
+            "open_cases": 6,
+            "overdue": 1,
+            "due_this_week": 2,
+            "suspended": 1,
+            "decided": 3,
+        }
 
     async def test_a_tribunal_sees_its_own_and_a_municipality_the_cases_it_filed(
         self, feed, dashboards_db

@@ -108,7 +108,7 @@ class TestMovedDeadlinesOnTheBroker:
         # overdue, this week (hln-moved: its question moved to 4 Dec), later, suspended, unknown
         assert ordered_figures == (
             [("Huslejenævnet i 101 København", 1, 1, 0, 1, 0, 3)],
-            {"open_cases": 3, "overdue": 1, "due_this_week": 1, "decided": 0},
+            {"open_cases": 3, "overdue": 1, "due_this_week": 1, "suspended": 1, "decided": 0},
         )
         assert sql(
             dashboards_db_url,
