@@ -36,40 +36,44 @@ from common.events.outbox import NOTIFY_CHANNEL
 
 # --- a fetched batch of vacancy events (``apply_vacancies``) --------------------------------
 # 1. the agreements that may count the batch's vacancies (``(municipality_code,
-#    organisation_id, housing_type)`` keys as one JSON parameter), row-locked in id order, so
-#    two partitions' batches never deadlock on each other and the next statement, whose
-#    snapshot is taken after the locks are held, reads their final ``counted``. The per-event
-#    path's ``count_vacancy`` UPDATE takes the same row locks.
+#    organisation_id, housing_type)`` keys as one JSON parameter), row-locked in id order so
+#    two partitions' batches never deadlock on each other; only their number comes back. The
+#    next statement's snapshot is taken once the locks are held, so it reads their final
+#    ``counted``; the per-event path's ``count_vacancy`` UPDATE takes the same row locks.
 _LOCK_AGREEMENTS = text(
     """
-SELECT a.id FROM agreements AS a
-WHERE (a.municipality_code, a.organisation_id, a.housing_type) IN (
-  SELECT t.r->>0, t.r->>1, t.r->>2 FROM json_array_elements(CAST(:keys AS json)) AS t(r))
-ORDER BY a.id
-FOR UPDATE OF a
+SELECT count(*) FROM (
+  SELECT a.id FROM agreements AS a
+  WHERE (a.municipality_code, a.organisation_id, a.housing_type) IN (
+    SELECT t.r->>0, t.r->>1, t.r->>2 FROM json_array_elements(CAST(:keys AS json)) AS t(r))
+  ORDER BY a.id
+  FOR UPDATE OF a
+) AS locked
 """
 )
 # 2. the whole batch in one statement, from the validated events as one JSON document
 #    (``DwellingVacancyChangedV1`` dumped by pydantic), exactly what ``apply_vacancy_changed``
 #    does event by event (tested row for row):
-#    - ``e``: the events in the batch's order (``n``) with their Danish day and vacancy flag;
+#    - ``e``: the events in the batch's order (``n``), with their Danish day and vacancy;
 #    - dwellings and rents: the newest event per dwelling (per dwelling and day), the first
 #      of equals, stored where newer than held;
 #    - ``fresh``: the first vacant event of each lease whose vacancy is not stored yet, looked
 #      up in the unique ``(dwelling_id, lease_id)`` index (the ``LIMIT 1`` lateral subquery is
 #      not flattened into a hash join over a sequential scan of the whole table);
-#    - ``chosen``: its agreement (``domain.quota``'s choice: a valid listed agreement naming
-#      the dwelling first, else the first valid quota agreement, oldest first), ``numbered``:
-#      a quota agreement's n-th new vacancy is number ``counted + n`` (its row locked by
-#      statement 1) and the municipality's when ``floor(n·p/q) > floor((n−1)·p/q)``;
+#    - ``decided``: its vacancy id (drawn in the batch's order) and agreement —
+#      ``domain.quota``'s choice: a valid listed agreement naming the dwelling first, else the
+#      first valid quota agreement, oldest first; a quota agreement's n-th new vacancy of the
+#      batch is number ``counted + n`` and the municipality's when
+#      ``floor(n·p/q) > floor((n−1)·p/q)``, a listed dwelling always is;
 #    - the vacancies with their decisions, the agreements' new counts, and per municipal
 #      vacancy an offer, its case-log line and its ``allocation.offer.opened`` outbox event
-#      (``:envelope``, one envelope of the contract built and validated once per batch, with
+#      (``:envelope``: one envelope of the contract, built and validated once per batch, with
 #      the offer's own values put in), in the batch's order.
 #    ``:due`` gives the answer day (7 Danish working days, ``domain.notices``) per received
-#    day; a day missing from it fails the NOT NULL of ``offers.answer_due``. Returns how many
-#    new vacancies were decided on and how many were inserted: fewer if another transaction
-#    stored one of them meanwhile (the caller then raises and the batch goes event by event).
+#    day; a day missing from it fails the NOT NULL of ``offers.answer_due``. A vacancy that
+#    another transaction stored after this statement's snapshot fails the unique index (the
+#    batch is then rolled back and applied event by event). Returns how many vacancies and
+#    offers it stored.
 _APPLY_VACANCIES = text(
     """
 WITH e AS MATERIALIZED (
@@ -143,7 +147,6 @@ WITH e AS MATERIALIZED (
       d.housing_type, d.starts, d.agreement_id, d.number, COALESCE(d.municipal, false),
       d.recorded_at
   FROM decided AS d ORDER BY d.n
-  ON CONFLICT (dwelling_id, lease_id) DO NOTHING
   RETURNING id
 ), counts AS (
   UPDATE agreements AS a SET counted = c.counted
@@ -190,8 +193,7 @@ WITH e AS MATERIALIZED (
   ORDER BY o.n
   RETURNING outbox.id
 )
-SELECT (SELECT count(*) FROM fresh) AS fresh,
-    (SELECT count(*) FROM new_vacancies) AS vacancies,
+SELECT (SELECT count(*) FROM new_vacancies) AS vacancies,
     (SELECT count(*) FROM counts) AS counts,
     (SELECT count(*) FROM new_offers) AS offers,
     (SELECT count(*) FROM log_lines) AS logs,
@@ -229,7 +231,7 @@ class Repository:
     ) -> tuple[int, int]:
         """Apply a batch of vacancy events (a JSON array of ``DwellingVacancyChangedV1``
         objects) in one statement (``_APPLY_VACANCIES``), and wake the relay if offers were
-        opened: (new vacancies decided on, new vacancies inserted)."""
+        opened: (vacancies stored, offers opened)."""
         result = (
             await self.session.execute(
                 _APPLY_VACANCIES,
@@ -238,7 +240,7 @@ class Repository:
         ).one()
         if result.events:
             await self.session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-        return int(result.fresh), int(result.vacancies)
+        return int(result.vacancies), int(result.offers)
 
     async def dwelling(self, dwelling_id: str) -> DwellingRow | None:
         return await self.session.get(DwellingRow, dwelling_id)

@@ -209,13 +209,24 @@ def _opened_detail(
     )
 
 
-class ConcurrentVacancyError(RuntimeError):
-    """Another transaction stored one of the batch's vacancies while the batch was being
-    applied: the batch is rolled back and applied event by event."""
-
-
 VACANCY_EVENTS = TypeAdapter(list[DwellingVacancyChangedV1])
 """The contract of a batch of vacancy events: validated at once, dumped as one JSON array."""
+# what the batch statement reads of each event
+_STATEMENT_FIELDS = {
+    "__all__": {
+        "dwelling_id",
+        "lease_id",
+        "department_id",
+        "organisation_id",
+        "municipality_code",
+        "housing_type",
+        "lease_end_date",
+        "vacancy_loss_flag",
+        "vacant_soon_flag",
+        "monthly_rent",
+        "recorded_at",
+    }
+}
 
 
 @lru_cache(maxsize=1024)
@@ -237,13 +248,13 @@ async def apply_vacancies(
        municipality's turn), the agreements' counts, and per municipal vacancy the offer, its
        case-log line and its ``allocation.offer.opened`` event.
 
-    Python does per event only what the database cannot: nothing but the contract's
-    validation (done by the caller), its JSON dump, the batch's keys and its Danish days. The
-    deadline (7 Danish working days) is computed here per received day; the outbox envelope is
-    built and validated through the contract once per batch and each offer's own values put
-    in by the statement (they are the batch's validated values, the agreement's id and the
-    offer's new id). If another transaction stored one of the new vacancies meanwhile, the
-    batch raises and is applied event by event."""
+    Per event Python does only the contract's validation (the caller), its JSON dump and the
+    batch's agreement keys and Danish days. The deadline (7 Danish working days) is computed
+    here per received day; the outbox envelope is built and validated through the contract
+    once per batch and each offer's own values put in by the statement (the batch's validated
+    values, the agreement's id, the offer's new id). If another transaction stored one of the
+    new vacancies meanwhile, the statement fails its unique index and the runner applies the
+    batch event by event."""
     if not events:
         return
     keys: set[tuple[str, str, str]] = set()
@@ -272,16 +283,11 @@ async def apply_vacancies(
         },
         now(),
     ).to_structured()
-    fresh, inserted = await repo.apply_vacancies(
-        VACANCY_EVENTS.dump_json(list(events)).decode(),
+    await repo.apply_vacancies(
+        VACANCY_EVENTS.dump_json(list(events), include=_STATEMENT_FIELDS).decode(),
         {day.isoformat(): _answer_due(day) for day in days},
         envelope,
     )
-    if inserted != fresh:
-        raise ConcurrentVacancyError(
-            f"{fresh - inserted} of the batch's {fresh} new vacancies were stored by another "
-            "transaction meanwhile"
-        )
 
 
 def _choose_agreement(
