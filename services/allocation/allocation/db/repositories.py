@@ -54,7 +54,9 @@ SELECT count(*) FROM (
 # 2. the whole batch in one statement, from the validated events as one JSON document
 #    (``DwellingVacancyChangedV1`` dumped by pydantic), exactly what ``apply_vacancy_changed``
 #    does event by event (tested row for row):
-#    - ``e``: the events in the batch's order (``n``), with their Danish day and vacancy;
+#    - ``e``: the events in the batch's order (``n``), with their vacancy and their Danish day
+#      (PostgreSQL's Europe/Copenhagen: the same IANA rules as
+#      ``common.calendar.danish_date``);
 #    - dwellings and rents: the newest event per dwelling (per dwelling and day), the first
 #      of equals, stored where newer than held;
 #    - ``fresh``: the first vacant event of each lease whose vacancy is not stored yet, looked
