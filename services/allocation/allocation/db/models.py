@@ -109,7 +109,11 @@ class VacancyRow(Base):
 
 class AgreementRow(Base):
     __tablename__ = "agreements"
-    __table_args__ = (Index("ix_agreements_scope", "municipality_code", "organisation_id"),)
+    __table_args__ = (
+        Index("ix_agreements_scope", "municipality_code", "organisation_id"),
+        # room for the batches' HOT updates of ``counted`` (migration 0004)
+        {"postgresql_with": {"fillfactor": 20}},
+    )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)
     municipality_code: Mapped[str] = mapped_column(Text, nullable=False)

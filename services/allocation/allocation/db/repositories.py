@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Select, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,44 +34,66 @@ from allocation.db.models import (
 )
 from common.events.outbox import NOTIFY_CHANNEL
 
-# --- a fetched batch of vacancy events in three statements (``apply_vacancies``) -------------
-# Rows travel as one JSON parameter each, an array of arrays of plain values (text, numbers,
-# booleans) in the orders below: one parameter whatever the batch size, no per-row parameter
-# quoting, no ``default=`` hook, no repeated keys.
-DWELLING_ROW = (
-    "id, department_id, organisation_id, municipality_code, housing_type, lease_id, vacant, "
-    "monthly_rent, vacancy_recorded_at"
-)
-RENT_ROW = "dwelling_id, from_day, monthly_rent, recorded_at"
-LEASE_KEY = "dwelling_id, lease_id"
-AGREEMENT_KEY = "municipality_code, organisation_id, housing_type"
-VACANCY_ROW = (
-    "dwelling_id, lease_id, organisation_id, municipality_code, housing_type, vacant_from, "
-    "agreement_id, number, municipal, recorded_at"
-)
-COUNT_ROW = "id, counted"
-OFFER_ROW = (
-    "id, source, agreement_id, dwelling_id, lease_id, organisation_id, municipality_code, "
-    "status, received_on, answer_due, available_from, monthly_rent"
-)
-LOG_ROW = "case_kind, case_id, action, detail"
-
-# 1. the dwellings' vacancy facts and the rents (newer wins), and which of the batch's leases
-#    already have their vacancy (those are not counted again). The SELECT sees the snapshot
-#    from before the two upserts, which do not touch ``vacancies``. Each lease is looked up
-#    in the unique index of ``(dwelling_id, lease_id)`` (the ``LIMIT 1`` subquery is not
-#    flattened into a join): a plain join is planned as a hash join over a sequential scan of
-#    the whole table while its statistics are those of a young table, which is every batch's
-#    cost growing with the table (about 2.3 ms per batch of 880 at 10,000 vacancies, against
-#    0.8 ms at any size by the index).
-_VACANCY_FACTS = text(
+# --- a fetched batch of vacancy events (``apply_vacancies``) --------------------------------
+# 1. the agreements that may count the batch's vacancies (``(municipality_code,
+#    organisation_id, housing_type)`` keys as one JSON parameter), row-locked in id order so
+#    two partitions' batches never deadlock on each other; only their number comes back. The
+#    next statement's snapshot is taken once the locks are held, so it reads their final
+#    ``counted``; the per-event path's ``count_vacancy`` UPDATE takes the same row locks.
+_LOCK_AGREEMENTS = text(
     """
-WITH dwelling_rows AS (
+SELECT count(*) FROM (
+  SELECT a.id FROM agreements AS a
+  WHERE (a.municipality_code, a.organisation_id, a.housing_type) IN (
+    SELECT t.r->>0, t.r->>1, t.r->>2 FROM json_array_elements(CAST(:keys AS json)) AS t(r))
+  ORDER BY a.id
+  FOR UPDATE OF a
+) AS locked
+"""
+)
+# 2. the whole batch in one statement, from the validated events as one JSON document
+#    (``DwellingVacancyChangedV1`` dumped by pydantic), exactly what ``apply_vacancy_changed``
+#    does event by event (tested row for row):
+#    - ``e``: the events in the batch's order (``n``), with their vacancy and their Danish day
+#      (PostgreSQL's Europe/Copenhagen: the same IANA rules as
+#      ``common.calendar.danish_date``);
+#    - dwellings and rents: the newest event per dwelling (per dwelling and day), the first
+#      of equals, stored where newer than held;
+#    - ``fresh``: the first vacant event of each lease whose vacancy is not stored yet, looked
+#      up in the unique ``(dwelling_id, lease_id)`` index (the ``LIMIT 1`` lateral subquery is
+#      not flattened into a hash join over a sequential scan of the whole table);
+#    - ``decided``: its vacancy id (drawn in the batch's order) and agreement —
+#      ``domain.quota``'s choice: a valid listed agreement naming the dwelling first, else the
+#      first valid quota agreement, oldest first; a quota agreement's n-th new vacancy of the
+#      batch is number ``counted + n`` and the municipality's when
+#      ``floor(n·p/q) > floor((n−1)·p/q)``, a listed dwelling always is;
+#    - the vacancies with their decisions, the agreements' new counts, and per municipal
+#      vacancy an offer, its case-log line and its ``allocation.offer.opened`` outbox event
+#      (``:envelope``: one envelope of the contract, built and validated once per batch, with
+#      the offer's own values put in), in the batch's order.
+#    ``:due`` gives the answer day (7 Danish working days, ``domain.notices``) per received
+#    day; a day missing from it fails the NOT NULL of ``offers.answer_due``. A vacancy that
+#    another transaction stored after this statement's snapshot fails the unique index (the
+#    batch is then rolled back and applied event by event). Returns how many vacancies and
+#    offers it stored.
+_APPLY_VACANCIES = text(
+    """
+WITH e AS MATERIALIZED (
+  SELECT t.*, CAST(t.recorded_at AT TIME ZONE 'Europe/Copenhagen' AS date) AS day,
+      t.vacancy_loss_flag OR t.vacant_soon_flag AS vacant
+  FROM ROWS FROM (json_to_recordset(CAST(:events AS json)) AS (dwelling_id text,
+      lease_id text, department_id text, organisation_id text, municipality_code text,
+      housing_type text, lease_end_date date, vacancy_loss_flag boolean,
+      vacant_soon_flag boolean, monthly_rent numeric, recorded_at timestamptz))
+    WITH ORDINALITY AS t(dwelling_id, lease_id, department_id, organisation_id,
+      municipality_code, housing_type, lease_end_date, vacancy_loss_flag, vacant_soon_flag,
+      monthly_rent, recorded_at, n)
+), dwelling_rows AS (
   INSERT INTO dwellings AS held (id, department_id, organisation_id, municipality_code,
       housing_type, lease_id, vacant, monthly_rent, vacancy_recorded_at)
-  SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, CAST(r->>6 AS boolean),
-      CAST(r->>7 AS numeric), CAST(r->>8 AS timestamptz)
-  FROM jsonb_array_elements(CAST(:dwellings AS jsonb)) AS t(r)
+  SELECT DISTINCT ON (e.dwelling_id) e.dwelling_id, e.department_id, e.organisation_id,
+      e.municipality_code, e.housing_type, e.lease_id, e.vacant, e.monthly_rent, e.recorded_at
+  FROM e ORDER BY e.dwelling_id, e.recorded_at DESC, e.n
   ON CONFLICT (id) DO UPDATE SET department_id = EXCLUDED.department_id,
       organisation_id = EXCLUDED.organisation_id, municipality_code = EXCLUDED.municipality_code,
       housing_type = EXCLUDED.housing_type, lease_id = EXCLUDED.lease_id,
@@ -80,76 +102,97 @@ WITH dwelling_rows AS (
   WHERE held.vacancy_recorded_at < EXCLUDED.vacancy_recorded_at
 ), rent_rows AS (
   INSERT INTO rents AS held (dwelling_id, from_day, monthly_rent, recorded_at)
-  SELECT r->>0, CAST(r->>1 AS date), CAST(r->>2 AS numeric), CAST(r->>3 AS timestamptz)
-  FROM jsonb_array_elements(CAST(:rents AS jsonb)) AS t(r)
+  SELECT DISTINCT ON (e.dwelling_id, e.day) e.dwelling_id, e.day, e.monthly_rent, e.recorded_at
+  FROM e ORDER BY e.dwelling_id, e.day, e.recorded_at DESC, e.n
   ON CONFLICT (dwelling_id, from_day) DO UPDATE SET monthly_rent = EXCLUDED.monthly_rent,
       recorded_at = EXCLUDED.recorded_at
   WHERE held.recorded_at < EXCLUDED.recorded_at
-)
-SELECT v.dwelling_id, v.lease_id
-FROM jsonb_array_elements(CAST(:leases AS jsonb)) AS t(r)
-CROSS JOIN LATERAL (
-  SELECT h.dwelling_id, h.lease_id FROM vacancies AS h
-  WHERE h.dwelling_id = t.r->>0 AND h.lease_id = t.r->>1
-  LIMIT 1
-) AS v
-"""
-)
-# 2. the agreements that may count the batch's new vacancies, row-locked in id order (so two
-#    partitions' batches never deadlock on each other) and read after the lock: ``counted`` is
-#    then the number of vacancies counted so far, and stays so until this transaction ends.
-_LOCK_AGREEMENTS = text(
-    """
-SELECT a.id, a.municipality_code, a.organisation_id, a.kind, a.housing_type, a.share,
-    a.dwelling_ids, a.valid_from, a.valid_to, a.organisation_consent, a.counted, a.created_at
-FROM agreements AS a
-WHERE (a.municipality_code, a.organisation_id, a.housing_type) IN (
-  SELECT t.r->>0, t.r->>1, t.r->>2 FROM jsonb_array_elements(CAST(:keys AS jsonb)) AS t(r))
-ORDER BY a.id
-FOR UPDATE OF a
-"""
-)
-# 3. the new vacancies with their decisions, the agreements' new counts, the offers (joined to
-#    their vacancy's id), their case-log lines and outbox events (in the batch's order), one
-#    statement. A vacancy that another transaction stored meanwhile is not inserted, and the
-#    caller sees fewer vacancies than it decided on.
-_OPEN_VACANCIES = text(
-    """
-WITH new_vacancies AS (
-  INSERT INTO vacancies (dwelling_id, lease_id, organisation_id, municipality_code,
+), fresh AS MATERIALIZED (
+  SELECT l.* FROM (
+    SELECT DISTINCT ON (e.dwelling_id, e.lease_id) e.n, e.dwelling_id, e.lease_id,
+        e.organisation_id, e.municipality_code, e.housing_type, e.day, e.monthly_rent,
+        e.recorded_at, COALESCE(e.lease_end_date + 1, e.day) AS starts
+    FROM e WHERE e.vacant ORDER BY e.dwelling_id, e.lease_id, e.n
+  ) AS l
+  LEFT JOIN LATERAL (
+    SELECT true AS held FROM vacancies AS h
+    WHERE h.dwelling_id = l.dwelling_id AND h.lease_id = l.lease_id
+    LIMIT 1
+  ) AS k ON true
+  WHERE k.held IS NULL
+), decided AS MATERIALIZED (
+  SELECT d.*, d.number IS NULL AND d.agreement_id IS NOT NULL
+      OR (d.number * d.p) / d.q > ((d.number - 1) * d.p) / d.q AS municipal
+  FROM (
+    SELECT nextval(pg_get_serial_sequence('vacancies', 'id')) AS vacancy_id, f.*,
+        a.id AS agreement_id,
+        CASE WHEN a.kind = 'quota' THEN a.counted
+            + row_number() OVER (PARTITION BY a.id ORDER BY f.n) END AS number,
+        CAST(split_part(a.share, '/', 1) AS bigint) AS p,
+        CAST(split_part(a.share, '/', 2) AS bigint) AS q
+    FROM fresh AS f
+    LEFT JOIN LATERAL (
+      SELECT a.id, a.kind, a.share, a.counted FROM agreements AS a
+      WHERE a.municipality_code = f.municipality_code
+          AND a.organisation_id = f.organisation_id AND a.housing_type = f.housing_type
+          AND a.valid_from <= f.starts AND (a.valid_to IS NULL OR f.starts <= a.valid_to)
+          AND (a.kind = 'quota' OR (a.kind = 'listed' AND f.dwelling_id = ANY (a.dwelling_ids)))
+      ORDER BY a.kind = 'listed' DESC, a.created_at, a.id
+      LIMIT 1
+    ) AS a ON true
+    ORDER BY f.n
+  ) AS d
+), new_vacancies AS (
+  INSERT INTO vacancies (id, dwelling_id, lease_id, organisation_id, municipality_code,
       housing_type, vacant_from, agreement_id, number, municipal, recorded_at)
-  SELECT r->>0, r->>1, r->>2, r->>3, r->>4, CAST(r->>5 AS date), r->>6, CAST(r->>7 AS int),
-      CAST(r->>8 AS boolean), CAST(r->>9 AS timestamptz)
-  FROM jsonb_array_elements(CAST(:vacancies AS jsonb)) WITH ORDINALITY AS t(r, n)
-  ORDER BY t.n
-  ON CONFLICT (dwelling_id, lease_id) DO NOTHING
-  RETURNING id, dwelling_id, lease_id
+  SELECT d.vacancy_id, d.dwelling_id, d.lease_id, d.organisation_id, d.municipality_code,
+      d.housing_type, d.starts, d.agreement_id, d.number, COALESCE(d.municipal, false),
+      d.recorded_at
+  FROM decided AS d ORDER BY d.n
+  RETURNING id
 ), counts AS (
-  UPDATE agreements AS a SET counted = CAST(t.r->>1 AS int)
-  FROM jsonb_array_elements(CAST(:counts AS jsonb)) AS t(r)
-  WHERE a.id = t.r->>0
+  UPDATE agreements AS a SET counted = c.counted
+  FROM (SELECT agreement_id, max(number) AS counted FROM decided
+        WHERE number IS NOT NULL GROUP BY agreement_id) AS c
+  WHERE a.id = c.agreement_id
   RETURNING a.id
+), opened AS MATERIALIZED (
+  SELECT d.n, 'off-' || left(replace(CAST(gen_random_uuid() AS text), '-', ''), 16) AS id,
+      gen_random_uuid() AS event_id, d.vacancy_id, d.agreement_id, d.dwelling_id,
+      d.organisation_id, d.municipality_code, d.day, due.due, d.starts, d.monthly_rent,
+      d.number
+  FROM decided AS d
+  LEFT JOIN (SELECT CAST(t.key AS date) AS day, CAST(t.value AS date) AS due
+             FROM json_each_text(CAST(:due AS json)) AS t) AS due ON due.day = d.day
+  WHERE d.municipal
 ), new_offers AS (
   INSERT INTO offers (id, source, agreement_id, vacancy_id, dwelling_id, organisation_id,
       municipality_code, status, is_repeat, received_on, answer_due, available_from,
       monthly_rent, version)
-  SELECT t.r->>0, t.r->>1, t.r->>2, v.id, t.r->>3, t.r->>5, t.r->>6, t.r->>7, false,
-      CAST(t.r->>8 AS date), CAST(t.r->>9 AS date), CAST(t.r->>10 AS date),
-      CAST(t.r->>11 AS numeric), 1
-  FROM jsonb_array_elements(CAST(:offers AS jsonb)) AS t(r)
-  JOIN new_vacancies AS v ON v.dwelling_id = t.r->>3 AND v.lease_id = t.r->>4
+  SELECT o.id, 'social', o.agreement_id, o.vacancy_id, o.dwelling_id, o.organisation_id,
+      o.municipality_code, 'open', false, o.day, o.due, o.starts, o.monthly_rent, 1
+  FROM opened AS o ORDER BY o.n
   RETURNING offers.id
 ), log_lines AS (
   INSERT INTO case_log (case_kind, case_id, action, detail)
-  SELECT t.r->>0, t.r->>1, t.r->>2, t.r->>3
-  FROM jsonb_array_elements(CAST(:logs AS jsonb)) WITH ORDINALITY AS t(r, n)
-  ORDER BY t.n
+  SELECT 'offer', o.id, 'opened', format(
+      'Dwelling %s vacant from %s: %s under agreement %s; answer due %s.', o.dwelling_id,
+      to_char(o.starts, 'YYYY-MM-DD'),
+      COALESCE('vacancy no. ' || o.number, 'a listed dwelling'), o.agreement_id,
+      to_char(o.due, 'YYYY-MM-DD'))
+  FROM opened AS o ORDER BY o.n
   RETURNING case_log.id
 ), events AS (
   INSERT INTO outbox (event_id, topic, key, event_type, envelope)
-  SELECT CAST(t.r->>'id' AS uuid), t.r->>'topic', t.r->>'subject', t.r->>'type', t.r
-  FROM jsonb_array_elements(CAST(:events AS jsonb)) WITH ORDINALITY AS t(r, n)
-  ORDER BY t.n
+  SELECT o.event_id, envelope.body->>'topic', o.id, envelope.body->>'type',
+      envelope.body || jsonb_build_object('id', o.event_id, 'subject', o.id,
+          'data', (envelope.body->'data') || jsonb_build_object('offer_id', o.id,
+              'agreement_id', o.agreement_id, 'dwelling_id', o.dwelling_id,
+              'organisation_id', o.organisation_id, 'municipality_code', o.municipality_code,
+              'available_from', to_char(o.starts, 'YYYY-MM-DD'),
+              'answer_due', to_char(o.due, 'YYYY-MM-DD')))
+  FROM opened AS o CROSS JOIN (SELECT CAST(:envelope AS jsonb) AS body) AS envelope
+  ORDER BY o.n
   RETURNING outbox.id
 )
 SELECT (SELECT count(*) FROM new_vacancies) AS vacancies,
@@ -179,55 +222,27 @@ class Repository:
         ).returning(DwellingRow.id)
         return (await self.session.execute(statement)).first() is not None
 
-    async def apply_vacancy_facts(
-        self,
-        dwellings: Sequence[Sequence[Any]],
-        rents: Sequence[Sequence[Any]],
-        leases: Sequence[tuple[str, str]],
-    ) -> set[tuple[str, str]]:
-        """Store the dwellings' vacancy facts and rents where newer than held (``DWELLING_ROW``
-        per dwelling, ``RENT_ROW`` per dwelling and day); the (dwelling, lease) pairs of
-        ``leases`` whose vacancy is already stored."""
-        result = await self.session.execute(
-            _VACANCY_FACTS,
-            {"dwellings": _ENCODE(dwellings), "rents": _ENCODE(rents), "leases": _ENCODE(leases)},
-        )
-        return {(row[0], row[1]) for row in result.all()}
+    async def lock_agreements(self, keys: Collection[tuple[str, str, str]]) -> None:
+        """Row-lock the agreements of these ``(municipality_code, organisation_id,
+        housing_type)`` keys until the transaction ends, in id order."""
+        if keys:
+            await self.session.execute(_LOCK_AGREEMENTS, {"keys": _ENCODE(list(keys))})
 
-    async def lock_agreements(self, keys: Sequence[tuple[str, str, str]]) -> list[Row[Any]]:
-        """The agreements of these ``AGREEMENT_KEY`` keys as plain rows, locked until the
-        transaction ends; in id order."""
-        if not keys:
-            return []
-        return list((await self.session.execute(_LOCK_AGREEMENTS, {"keys": _ENCODE(keys)})).all())
-
-    async def open_vacancies(
-        self,
-        vacancies: Sequence[Sequence[Any]],
-        counts: Sequence[Sequence[Any]],
-        offers: Sequence[Sequence[Any]],
-        logs: Sequence[Sequence[str]],
-        events: Sequence[dict[str, Any]],
-    ) -> int:
-        """Insert the new vacancies (``VACANCY_ROW``, with their decisions), set the agreements'
-        counts (``COUNT_ROW``), insert the offers (``OFFER_ROW``), their case-log lines
-        (``LOG_ROW``) and outbox events (``Envelope.to_structured``) in one statement, and
-        wake the relay; the number of vacancies inserted (fewer than given if another
-        transaction stored one of them meanwhile)."""
-        result = await self.session.execute(
-            _OPEN_VACANCIES,
-            {
-                "vacancies": _ENCODE(vacancies),
-                "counts": _ENCODE(counts),
-                "offers": _ENCODE(offers),
-                "logs": _ENCODE(logs),
-                "events": _ENCODE(events),
-            },
-        )
-        inserted = int(result.one().vacancies)
-        if events:
+    async def apply_vacancies(
+        self, events: str, due: Mapping[str, str], envelope: Mapping[str, Any]
+    ) -> tuple[int, int]:
+        """Apply a batch of vacancy events (a JSON array of ``DwellingVacancyChangedV1``
+        objects) in one statement (``_APPLY_VACANCIES``), and wake the relay if offers were
+        opened: (vacancies stored, offers opened)."""
+        result = (
+            await self.session.execute(
+                _APPLY_VACANCIES,
+                {"events": events, "due": _ENCODE(due), "envelope": _ENCODE(envelope)},
+            )
+        ).one()
+        if result.events:
             await self.session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-        return inserted
+        return int(result.vacancies), int(result.offers)
 
     async def dwelling(self, dwelling_id: str) -> DwellingRow | None:
         return await self.session.get(DwellingRow, dwelling_id)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from allocation.services import register_facts
@@ -20,8 +19,6 @@ from common.events.contracts import (
     RentChangedV1,
 )
 from common.events.envelope import Envelope
-
-_VACANCY_EVENTS = TypeAdapter(list[DwellingVacancyChangedV1])
 
 
 async def handle_master_data(session: AsyncSession, envelope: Envelope) -> None:
@@ -52,7 +49,7 @@ async def handle_dwellings_batch(session: AsyncSession, envelopes: Sequence[Enve
     if all(e.type == kind and e.schema_version == version for e in envelopes):
         # the contract's own validation (what from_envelope ends in), of the whole batch in
         # one call, without looking the contract up again per event
-        events = _VACANCY_EVENTS.validate_python([e.data for e in envelopes])
+        events = register_facts.VACANCY_EVENTS.validate_python([e.data for e in envelopes])
         await register_facts.apply_vacancies(session, events)
         return
     for envelope in envelopes:

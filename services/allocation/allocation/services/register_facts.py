@@ -13,11 +13,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -209,178 +209,85 @@ def _opened_detail(
     )
 
 
-class ConcurrentVacancyError(RuntimeError):
-    """Another transaction stored one of the batch's vacancies between the check and the
-    insert: the batch is rolled back and applied event by event."""
+VACANCY_EVENTS = TypeAdapter(list[DwellingVacancyChangedV1])
+"""The contract of a batch of vacancy events: validated at once, dumped as one JSON array."""
+# what the batch statement reads of each event
+_STATEMENT_FIELDS = {
+    "__all__": {
+        "dwelling_id",
+        "lease_id",
+        "department_id",
+        "organisation_id",
+        "municipality_code",
+        "housing_type",
+        "lease_end_date",
+        "vacancy_loss_flag",
+        "vacant_soon_flag",
+        "monthly_rent",
+        "recorded_at",
+    }
+}
 
 
-@dataclass(slots=True)
-class _NewVacancy:
-    """The first event of a lease that became vacant in a batch, and what was decided."""
-
-    event: DwellingVacancyChangedV1
-    recorded: str  # recorded_at, ISO
-    received: date  # recorded_at's Danish day
-    housing_type: str  # the event's housing type's value
-    starts: date
-    agreement_id: str | None = None
-    number: int | None = None
-    municipal: bool = False
-
-    def row(self) -> list[Any]:  # the order of repositories' VACANCY_ROW
-        e = self.event
-        return [
-            e.dwelling_id,
-            e.lease_id,
-            e.organisation_id,
-            e.municipality_code,
-            self.housing_type,
-            self.starts.isoformat(),
-            self.agreement_id,
-            self.number,
-            self.municipal,
-            self.recorded,
-        ]
+@lru_cache(maxsize=1024)
+def _answer_due(received: date) -> str:
+    return answer_due(received).isoformat()
 
 
 async def apply_vacancies(
     session: AsyncSession, events: Sequence[DwellingVacancyChangedV1]
 ) -> None:
-    """A fetched batch of vacancy events, in order, in three statements: the database ends
-    exactly as after :func:`apply_vacancy_changed` on each in turn (tested).
+    """A fetched batch of vacancy events, in order: the database ends exactly as after
+    :func:`apply_vacancy_changed` on each in turn (tested row for row), in two statements.
 
-    1. dwellings and rents (the newest per row; the first of equals, as the guarded upserts
-       one by one leave it) stored, and which leases' vacancies are already held (a
-       redelivered or repeated lease is not counted again);
-    2. the agreements of the new vacancies read and row-locked (in id order): their
-       ``counted`` is then final for this transaction, so the n-th vacancy of a quota
-       agreement in the batch is number ``counted + n`` whatever other partitions do;
-    3. the decisions (``domain.quota``) made here, then the vacancies, the counts, the offers,
-       their log lines and outbox events written by one statement. If a vacancy was stored by
-       another transaction after step 1, the batch raises and is applied event by event.
+    1. the agreements the batch's vacancies may count under are row-locked (in id order);
+    2. one statement (``repositories._APPLY_VACANCIES``) takes the validated events as one
+       JSON document and stores the dwellings' facts and rents (newer wins), the leases' new
+       vacancies with the agreement's decision (``domain.quota``'s rules: the choice of the
+       agreement, the n-th vacancy of a quota agreement numbered ``counted + n``, the
+       municipality's turn), the agreements' counts, and per municipal vacancy the offer, its
+       case-log line and its ``allocation.offer.opened`` event.
 
-    Rows travel as JSON arrays of plain values (``repositories``' ``*_ROW`` orders)."""
-    repo = Repository(session)
-    dwellings: dict[str, list[Any]] = {}
-    dwelling_at: dict[str, datetime] = {}
-    rents: dict[tuple[str, date], list[Any]] = {}
-    rent_at: dict[tuple[str, date], datetime] = {}
-    vacancies: dict[tuple[str, str], _NewVacancy] = {}
+    Per event Python does only the contract's validation (the caller), its JSON dump and the
+    batch's agreement keys and Danish days. The deadline (7 Danish working days) is computed
+    here per received day; the outbox envelope is built and validated through the contract
+    once per batch and each offer's own values put in by the statement (the batch's validated
+    values, the agreement's id, the offer's new id). If another transaction stored one of the
+    new vacancies meanwhile, the statement fails its unique index and the runner applies the
+    batch event by event."""
+    if not events:
+        return
+    keys: set[tuple[str, str, str]] = set()
+    days: set[date] = set()
     housing_types = _HOUSING_TYPE_VALUES
     for event in events:
-        vacant = event.vacancy_loss_flag or event.vacant_soon_flag
-        at = event.recorded_at
-        recorded = at.isoformat()
-        rent = str(event.monthly_rent)
-        dwelling = event.dwelling_id
-        housing_type = housing_types[event.housing_type]
-        held = dwelling_at.get(dwelling)
-        if held is None or at > held:
-            dwelling_at[dwelling] = at
-            dwellings[dwelling] = [
-                dwelling,
-                event.department_id,
-                event.organisation_id,
-                event.municipality_code,
-                housing_type,
-                event.lease_id,
-                vacant,
-                rent,
-                recorded,
-            ]
-        day = danish_date(at)
-        rent_key = (dwelling, day)
-        held = rent_at.get(rent_key)
-        if held is None or at > held:
-            rent_at[rent_key] = at
-            rents[rent_key] = [dwelling, day.isoformat(), rent, recorded]
-        if vacant:
-            lease_key = (dwelling, event.lease_id)
-            if lease_key not in vacancies:
-                end = event.lease_end_date  # vacant_from(event), with the day already known
-                starts = end + _ONE_DAY if end is not None else day
-                vacancies[lease_key] = _NewVacancy(event, recorded, day, housing_type, starts)
-    known = await repo.apply_vacancy_facts(
-        list(dwellings.values()), list(rents.values()), list(vacancies)
+        days.add(danish_date(event.recorded_at))
+        if event.vacancy_loss_flag or event.vacant_soon_flag:
+            keys.add(
+                (event.municipality_code, event.organisation_id, housing_types[event.housing_type])
+            )
+    repo = Repository(session)
+    await repo.lock_agreements(keys)
+    first = events[0]
+    received = danish_date(first.recorded_at)
+    envelope = outgoing.social_offer_opened(
+        {
+            # placeholders of the right kinds; the statement puts in each offer's values
+            "id": "off-0",
+            "agreement_id": "agr-0",
+            "dwelling_id": first.dwelling_id,
+            "organisation_id": first.organisation_id,
+            "municipality_code": first.municipality_code,
+            "available_from": received,
+            "answer_due": answer_due(received),
+        },
+        now(),
+    ).to_structured()
+    await repo.apply_vacancies(
+        VACANCY_EVENTS.dump_json(list(events), include=_STATEMENT_FIELDS).decode(),
+        {day.isoformat(): _answer_due(day) for day in days},
+        envelope,
     )
-    fresh = [vacancy for key, vacancy in vacancies.items() if key not in known]
-    if not fresh:
-        return
-    locked = await repo.lock_agreements(
-        list({(v.event.municipality_code, v.event.organisation_id, v.housing_type) for v in fresh})
-    )
-    agreements: dict[tuple[str, str, str], list[tuple[Any, AgreementTerms]]] = {}
-    for row in sorted(locked, key=lambda a: (a.created_at, a.id)):  # as agreements_for
-        key = (row.municipality_code, row.organisation_id, row.housing_type)
-        agreements.setdefault(key, []).append((row, terms_of(row)))
-    counted = {row.id: int(row.counted) for row in locked}
-    offers: list[list[Any]] = []
-    logs: list[list[str]] = []
-    outbox: list[dict[str, Any]] = []
-    opened_at = now()
-    for vacancy in fresh:
-        event = vacancy.event
-        housing_type = vacancy.housing_type
-        chosen = _choose_agreement(
-            agreements.get((event.municipality_code, event.organisation_id, housing_type), ()),
-            event.dwelling_id,
-            housing_type,
-            vacancy.starts,
-        )
-        if chosen is None:
-            continue
-        row, terms = chosen
-        if terms.kind is AgreementKind.QUOTA:
-            assert terms.share is not None
-            vacancy.number = counted[row.id] = counted[row.id] + 1
-            vacancy.municipal = is_municipal_turn(terms.share, vacancy.number)
-        else:
-            vacancy.municipal = True
-        vacancy.agreement_id = row.id
-        if not vacancy.municipal:
-            continue
-        received = vacancy.received
-        due = answer_due(received)
-        offer_id = new_id("off")
-        offers.append(
-            [
-                offer_id,
-                OfferSource.SOCIAL.value,
-                row.id,
-                event.dwelling_id,
-                event.lease_id,
-                event.organisation_id,
-                event.municipality_code,
-                OfferStatus.OPEN.value,
-                received.isoformat(),
-                due.isoformat(),
-                vacancy.starts.isoformat(),
-                str(event.monthly_rent),
-            ]
-        )
-        detail = _opened_detail(event.dwelling_id, vacancy.starts, due, row.id, vacancy.number)
-        logs.append(["offer", offer_id, "opened", detail])
-        outbox.append(
-            outgoing.social_offer_opened(
-                {
-                    "id": offer_id,
-                    "agreement_id": row.id,
-                    "dwelling_id": event.dwelling_id,
-                    "organisation_id": event.organisation_id,
-                    "municipality_code": event.municipality_code,
-                    "available_from": vacancy.starts,
-                    "answer_due": due,
-                },
-                opened_at,
-            ).to_structured()
-        )
-    changed = [[row.id, counted[row.id]] for row in locked if counted[row.id] != row.counted]
-    inserted = await repo.open_vacancies([v.row() for v in fresh], changed, offers, logs, outbox)
-    if inserted != len(fresh):
-        raise ConcurrentVacancyError(
-            f"{len(fresh) - inserted} of the batch's {len(fresh)} new vacancies were stored by "
-            "another transaction meanwhile"
-        )
 
 
 def _choose_agreement(

@@ -1,29 +1,34 @@
-"""A fetched batch of vacancy events (``handle_dwellings_batch`` → ``apply_vacancies``, three
-statements) against the reference, the events one by one (``handle_dwellings`` →
-``apply_vacancy_changed``), on the real PostgreSQL: the same rows in every table the vacancies
-touch, with duplicates, leases repeated with new event ids, stale events, redelivered batches,
+"""A fetched batch of vacancy events (``handle_dwellings_batch`` → ``apply_vacancies``: the
+agreements locked, then one statement) against the reference, the events one by one
+(``handle_dwellings`` → ``apply_vacancy_changed``), on the real PostgreSQL: the same rows in
+every table the vacancies touch and the same outbox envelopes, with duplicates, leases repeated
+with new event ids, stale events, redelivered batches, listed and not yet valid agreements,
 concurrent batches and a vacancy stored by another transaction meanwhile."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
-from allocation.db.repositories import _VACANCY_FACTS, Repository
+from allocation.db.repositories import _APPLY_VACANCIES
 from allocation.events.incoming import handle_dwellings, handle_dwellings_batch
 from allocation.services import register_facts
-from common.events.consumer import InboxProcessor, Outcome
-from common.events.contracts import HousingType
+from common.db.engine import libpq_dsn
+from common.events.consumer import InboxProcessor, KafkaConsumerRunner, Outcome
+from common.events.contracts import DwellingVacancyChangedV1, HousingType, OfferOpenedV1
 from common.events.envelope import Envelope
+from common.events.transport import KafkaBus
 from common.testing.fixtures import truncate_all_tables
+from common.testing.kafka import create_topic
 
 from .support import AT, DWELLINGS, outbox, sql, vacancy
 
@@ -102,10 +107,22 @@ def snapshot(db_url: str) -> dict[str, Any]:
     """Every row the vacancy path writes, with generated ids replaced by what they stand for."""
     offers_outbox = []
     for envelope in outbox(db_url):
-        data = dict(envelope["data"])
+        # the whole envelope but what is new per event (its id, time and offer id): each a
+        # valid contract, the outbox row's columns those of the envelope
+        OfferOpenedV1.model_validate(envelope["data"])
+        body = {k: v for k, v in envelope.items() if k not in ("id", "time", "subject")}
+        data = body["data"] = dict(body["data"])
         assert envelope["subject"] == data.pop("offer_id")
-        data.pop("opened_at")
-        offers_outbox.append((envelope["type"], envelope["topic"], data))
+        assert data.pop("opened_at").endswith("Z")
+        uuid.UUID(envelope["id"])
+        offers_outbox.append(body)
+    columns = sql(
+        db_url,
+        "SELECT count(*) FROM outbox WHERE CAST(event_id AS text) <> envelope->>'id' "
+        "OR key <> envelope->>'subject' OR topic <> envelope->>'topic' "
+        "OR event_type <> envelope->>'type'",
+    )
+    assert columns == [(0,)]
     return {
         "vacancies": sql(
             db_url,
@@ -232,29 +249,55 @@ class TestBatchEqualsOneByOne:
         assert len(outbox(allocation_db_url, "allocation.offer.opened")) == 53
 
     async def test_a_vacancy_stored_meanwhile_sends_the_batch_event_by_event(
-        self, empty_db, allocation_db, allocation_db_url, monkeypatch
+        self, empty_db, allocation_db, allocation_db_url
     ):
-        """Between the batch's check and its insert another transaction stored one of its
-        vacancies: the batch raises, the runner rolls it back and applies it event by event,
-        and the vacancy is counted once."""
-        events = [vacancy(f"dw-{i}", lease_id=f"L-{i}") for i in range(1, 7)]
-        processor = InboxProcessor(allocation_db, DWELLINGS, max_attempts=1)
-        await processor.apply_leading(events[:1])
-        check = Repository.apply_vacancy_facts
-
-        async def stale_check(self, *args):
-            await check(self, *args)
-            return set()  # as if dw-1's vacancy were not stored yet
-
-        monkeypatch.setattr(Repository, "apply_vacancy_facts", stale_check)
-        with pytest.raises(register_facts.ConcurrentVacancyError, match="1 of the batch's 6"):
-            await in_batches(allocation_db, [[again(e) for e in events]])  # rolled back
-        assert await processor.apply_leading([again(e) for e in events]) == [Outcome.APPLIED] * 6
-        assert sql(allocation_db_url, "SELECT lease_id, number FROM vacancies ORDER BY number") == [
-            (f"L-{i}", i) for i in range(1, 7)
+        """While the batch's statement runs, another transaction stores one of its vacancies
+        (an elderly dwelling's: no agreement lock to wait for) and commits: the batch's insert
+        fails the unique index and the batch is rolled back; the runner then applies it event
+        by event and the vacancy stored meanwhile is not counted."""
+        events = [
+            vacancy(
+                f"dw-{i}",
+                lease_id=f"L-{i}",
+                housing_type=HousingType.ELDERLY if i == 2 else HousingType.FAMILY,
+            )
+            for i in range(1, 7)
         ]
-        assert sql(allocation_db_url, "SELECT counted FROM agreements WHERE id = 'agr-a'") == [(6,)]
-        assert [e["data"]["dwelling_id"] for e in outbox(allocation_db_url)] == ["dw-3", "dw-6"]
+        other = await psycopg.AsyncConnection.connect(libpq_dsn(allocation_db_url))
+        try:
+            await other.execute(
+                "INSERT INTO vacancies (dwelling_id, lease_id, organisation_id, "
+                "municipality_code, housing_type, vacant_from, municipal, recorded_at) "
+                "VALUES ('dw-2', 'L-2', 'BO-1', '101', 'elderly', DATE '2027-04-01', false, "
+                "now())"
+            )  # not committed yet: the batch's snapshot does not see it
+            batch = asyncio.create_task(in_batches(allocation_db, [events]))
+            async with asyncio.timeout(30):  # until the batch's INSERT waits for this one
+                while sql(allocation_db_url, "SELECT count(*) FROM pg_locks WHERE NOT granted")[
+                    0
+                ] == (0,):
+                    assert not batch.done(), batch
+                    await asyncio.sleep(0.05)
+            await other.commit()
+            with pytest.raises(IntegrityError, match="uq_vacancies_dwelling_id"):
+                await batch
+        finally:
+            await other.close()
+        assert sql(allocation_db_url, "SELECT lease_id FROM vacancies") == [("L-2",)]
+        assert sql(allocation_db_url, "SELECT counted FROM agreements WHERE id = 'agr-a'") == [(0,)]
+
+        processor = InboxProcessor(allocation_db, DWELLINGS, max_attempts=1)
+        assert await processor.apply_leading(events) == [Outcome.APPLIED] * 6
+        assert sql(allocation_db_url, "SELECT lease_id, number FROM vacancies ORDER BY id") == [
+            ("L-2", None),
+            ("L-1", 1),
+            ("L-3", 2),
+            ("L-4", 3),
+            ("L-5", 4),
+            ("L-6", 5),
+        ]
+        assert sql(allocation_db_url, "SELECT counted FROM agreements WHERE id = 'agr-a'") == [(5,)]
+        assert [e["data"]["dwelling_id"] for e in outbox(allocation_db_url)] == ["dw-4"]
 
 
 def _plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
@@ -265,9 +308,9 @@ class TestKnownLeaseCheck:
     async def test_the_batchs_leases_are_looked_up_in_the_unique_index_not_by_a_table_scan(
         self, empty_db, allocation_db, allocation_db_url
     ):
-        """10,000 stored vacancies (a young table: never analysed): the first statement finds
-        the batch's already-stored leases through the ``(dwelling_id, lease_id)`` index, and
-        finds exactly those."""
+        """10,000 stored vacancies (a young table: never analysed): the batch's statement
+        finds its already-stored leases through the ``(dwelling_id, lease_id)`` index, and
+        finds exactly those: only the 380 new of its 880 leases become vacancies."""
         sql(
             allocation_db_url,
             "INSERT INTO vacancies (dwelling_id, lease_id, organisation_id, municipality_code, "
@@ -275,17 +318,84 @@ class TestKnownLeaseCheck:
             "SELECT 'dw-' || i, 'L-' || i, 'BO-1', '101', 'family', DATE '2027-02-01', false, "
             "now() FROM generate_series(1, 10000) AS i",
         )
-        leases = [(f"dw-{i}", f"L-{i}") for i in range(9_500, 10_380)]  # 500 stored, 380 not
-        parameters = {"dwellings": "[]", "rents": "[]", "leases": json.dumps(leases)}
+        batch = [vacancy(f"dw-{i}", lease_id=f"L-{i}") for i in range(9_501, 10_381)]
+        events = [DwellingVacancyChangedV1.from_envelope(e) for e in batch]
+        parameters = {
+            "events": register_facts.VACANCY_EVENTS.dump_json(events).decode(),
+            "due": "{}",
+            "envelope": "{}",
+        }
         async with allocation_db.session() as session, session.begin():
             explained = await session.execute(
-                text("EXPLAIN (FORMAT JSON) " + _VACANCY_FACTS.text), parameters
+                text("EXPLAIN (FORMAT JSON) " + _APPLY_VACANCIES.text), parameters
             )
             nodes = _plan_nodes(explained.scalar_one()[0]["Plan"])
-            on_vacancies = [n["Node Type"] for n in nodes if n.get("Relation Name") == "vacancies"]
-            assert on_vacancies == ["Index Only Scan"]
-            assert [n["Index Name"] for n in nodes if n.get("Relation Name") == "vacancies"] == [
-                "uq_vacancies_dwelling_id"
+            reads = [
+                (n["Node Type"], n.get("Index Name"))
+                for n in nodes
+                if n.get("Relation Name") == "vacancies" and n["Node Type"] != "ModifyTable"
             ]
-            known = await Repository(session).apply_vacancy_facts([], [], leases)
-        assert known == set(leases[:501])
+            assert reads == [("Index Only Scan", "uq_vacancies_dwelling_id")]
+        await in_batches(allocation_db, [batch])
+        assert sql(allocation_db_url, "SELECT count(*) FROM vacancies") == [(10_380,)]
+        assert sql(
+            allocation_db_url, "SELECT min(lease_id), max(lease_id) FROM vacancies WHERE number > 0"
+        ) == [("L-10001", "L-10380")]
+        assert sql(
+            allocation_db_url, "SELECT count(*) FROM vacancies WHERE agreement_id = 'agr-a'"
+        ) == [(380,)]
+
+
+class TestOnTheBroker:
+    async def test_the_runners_batches_open_the_same_offers_as_the_events_one_by_one(
+        self, empty_db, allocation_db, allocation_db_url, infra, monkeypatch
+    ):
+        """The mixed events published to a real broker (one partition, so their order is the
+        publishing order) and read by the service's consumer in the runner, whose fetched
+        batches go through the batch handler (and only it): the same vacancies, offers, case
+        log and outbox envelopes as the per-event handler on the same events in the same
+        order."""
+        events = varied_events()
+        applied: list[int] = []
+        batch_path, one_path = register_facts.apply_vacancies, register_facts.apply_vacancy_changed
+
+        async def batch_only(session, batch):
+            await batch_path(session, batch)
+            applied.append(len(batch))
+
+        async def not_one_by_one(session, event):
+            raise AssertionError("a batch fell back to the per-event path")
+
+        monkeypatch.setattr(register_facts, "apply_vacancies", batch_only)
+        monkeypatch.setattr(register_facts, "apply_vacancy_changed", not_one_by_one)
+        topic = f"test.{infra.run_id.replace('_', '-')}.alloc.batches"
+        await create_topic(infra.kafka_bootstrap_servers, topic, partitions=1)
+        published = [dataclasses.replace(e, topic=topic) for e in events]
+        bus = KafkaBus(infra.kafka_bootstrap_servers)
+        try:
+            await bus.send_batch(published)
+        finally:
+            await bus.stop()
+        runner = KafkaConsumerRunner(
+            allocation_db,
+            infra.kafka_bootstrap_servers,
+            dataclasses.replace(DWELLINGS, name=f"test.{infra.run_id}.batches", topics=(topic,)),
+        )
+        stop = asyncio.Event()
+        consuming = asyncio.create_task(runner.run(stop))
+        try:
+            async with asyncio.timeout(60):
+                while sql(allocation_db_url, "SELECT count(*) FROM inbox")[0][0] < len(events) - 1:
+                    await asyncio.sleep(0.2)
+        finally:
+            stop.set()
+            await consuming
+        from_broker = snapshot(allocation_db_url)
+        assert sum(applied) == len(events) - 1
+
+        monkeypatch.setattr(register_facts, "apply_vacancy_changed", one_path)
+        empty_db()
+        await one_by_one(allocation_db, events[:-1])  # the last is the 13th again: one inbox row
+        reference = snapshot(allocation_db_url)
+        assert from_broker == {**reference, "inbox": len(events) - 1}
+        assert len(from_broker["offers"]) == len(from_broker["outbox"]) > 5
