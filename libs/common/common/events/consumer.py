@@ -388,17 +388,26 @@ class KafkaConsumerRunner:
         await kafka.start()
         await dlq.start()
         log.info("consumer.started", consumer=self.consumer.name, topics=self.consumer.topics)
-        # The next fetch is taken while the last one is handled (aiokafka unpacks records in
-        # getmany: Python work that then overlaps the database's); fetches are still handled
-        # one after the other, so each partition's events in order.
+        # Catching up (the last fetch was full, so more is waiting), the next fetch is taken
+        # while the last one is handled: aiokafka unpacks records in getmany, Python work that
+        # then overlaps the database's. Otherwise the next fetch starts after the handling, so
+        # it gets everything that arrived meanwhile in one batch (fetching ahead there made
+        # batches of one or two events and, measured, doubled the commit → handler latency at
+        # 200 events/s). Either way fetches are handled one after the other: each partition's
+        # events in order.
         fetching: asyncio.Task[dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]] | None
         fetching = asyncio.create_task(self._fetch(kafka))
         try:
             while fetching is not None:
                 batches = await fetching
-                fetching = None if stop.is_set() else asyncio.create_task(self._fetch(kafka))
+                fetching = None
+                full = sum(len(records) for records in batches.values()) >= self.max_records
+                if full and not stop.is_set():
+                    fetching = asyncio.create_task(self._fetch(kafka))
                 if batches:
                     await self._handle_fetch(kafka, batches, dlq)
+                if fetching is None and not stop.is_set():
+                    fetching = asyncio.create_task(self._fetch(kafka))
             await self._settle_commit()
         finally:
             if fetching is not None:  # leaving on an error; not committed, so fetched again
