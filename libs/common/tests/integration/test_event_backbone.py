@@ -390,6 +390,54 @@ class TestDeadLetters:
         assert verdict.holds, verdict
         assert verdict.applied == 3
 
+    async def test_a_stopped_runner_has_committed_the_offsets_of_all_it_applied(
+        self, example_db, infra, topic
+    ):
+        """The runner sends each fetch's offset commit without waiting for it (each waits for
+        the one before, and stopping for the last): after a stop the group's offsets are the
+        ends of the partitions, not an earlier fetch's, so a restart gets nothing again."""
+        from aiokafka import AIOKafkaConsumer
+
+        from common.testing.kafka import _partitions
+
+        name = f"offsets-{topic}"
+        await create_things(example_db, [f"k{i}" for i in range(40)], topic=topic)
+        bus = KafkaBus(infra.kafka_bootstrap_servers)
+        try:
+            await OutboxRelay(example_db, bus).publish_once()
+        finally:
+            await bus.stop()
+        runner = KafkaConsumerRunner(
+            example_db,
+            infra.kafka_bootstrap_servers,
+            Consumer(name, (topic,), witness_handler(name)),
+            max_records=7,  # several fetches, so several commits in a row
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(runner.run(stop))
+        try:
+            await wait_until_settled(example_db, name, timeout=60)
+        finally:
+            stop.set()
+            await running
+        probe = AIOKafkaConsumer(
+            bootstrap_servers=infra.kafka_bootstrap_servers,
+            group_id=name,
+            enable_auto_commit=False,
+        )
+        partitions = await _partitions(infra.kafka_bootstrap_servers, topic, 30)
+        await probe.start()
+        try:
+            ends = await probe.end_offsets(partitions)
+            committed = {p: await probe.committed(p) for p in partitions}
+        finally:
+            await probe.stop()
+        assert sum(ends.values()) == 40
+        assert committed == {p: ends[p] for p in partitions}
+        verdict = await check_invariants(example_db, name)
+        assert verdict.holds, verdict
+        assert verdict.applied == 40
+
     async def test_a_malformed_message_is_dead_lettered(self, example_db, infra, topic):
         from aiokafka import AIOKafkaProducer
 
