@@ -1,7 +1,7 @@
 """The write path's persistence: what a batch of records reads before it is planned, the rows
 it plans (a :class:`WriteSet`), and how they are stored — a few set-based statements per record
-type (``RegisterRepository``'s ``= ANY(:ids)`` reads, ``INSERT … unnest``, versioned ``UPDATE``
-and history insert).
+type (``RegisterRepository``'s ``= ANY(:ids)`` reads, ``COPY`` of new rows and of the history
+rows, versioned ``UPDATE … unnest``).
 
 The database errors the rules cannot foresee come out of here as :class:`FlushError` values,
 so the write use case decides what they mean without knowing SQLSTATEs:
@@ -377,7 +377,7 @@ class RecordWriteRepository:
         with _refusals_as_flush_errors():
             for row_type in TABLE_ORDER:
                 inserted = list(writes.inserts.get(row_type, {}).values())
-                ids = await self.repo.insert_rows(row_type, inserted)
+                ids = await self.repo.insert_rows(row_type, inserted, writes.now)
                 for row, new_id in zip(inserted, ids, strict=False):
                     row.id = new_id  # type: ignore[attr-defined]
                 planned = list(writes.updates.get(row_type, {}).values())
