@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any, TypeVar, cast
 
@@ -241,9 +242,17 @@ class RegisterRepository:
         table = cast(Table, row_type.__table__)
         ids: list[Any] = await self._new_ids(table, len(rows)) if _has_identity(row_type) else []
         columns = [c for c in table.columns if c.key not in _STAMPS and c.key != "id"]
+        read = attrgetter(*(c.key for c in columns))  # ≥ 2 columns: a tuple, read in C
+        json_at = [i for i, c in enumerate(columns) if isinstance(c.type, JSONB)]
 
         def values(row_id: Any, row: Any) -> tuple[Any, ...]:
-            return (row_id, *(_wire(c, getattr(row, c.key)) for c in columns), now, now)
+            read_values = read(row)
+            if not json_at:
+                return (row_id, *read_values, now, now)
+            wire = list(read_values)
+            for i in json_at:
+                wire[i] = json.dumps(wire[i])
+            return (row_id, *wire, now, now)
 
         await self._copy(
             table.name,
