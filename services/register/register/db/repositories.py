@@ -94,6 +94,7 @@ def as_row(row_type: type[RowT], values: dict[str, Any]) -> RowT:
 
 
 _HISTORY_COLUMNS: dict[str, list[str]] = {}
+_CENT = Decimal("0.01")
 
 
 def history_data(row: Base) -> dict[str, Any]:
@@ -107,8 +108,8 @@ def history_data(row: Base) -> dict[str, Any]:
     for key in keys:
         value = getattr(row, key)
         if isinstance(value, Decimal):
-            value = format(value.quantize(Decimal("0.01")), "f")
-        elif isinstance(value, date | datetime):
+            value = format(value.quantize(_CENT), "f")
+        elif isinstance(value, date):  # and datetime, a subclass
             value = value.isoformat()
         data[key] = value
     return data
