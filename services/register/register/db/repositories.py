@@ -211,8 +211,8 @@ class RegisterRepository:
     async def _copy(self, table: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """``COPY table (names) FROM STDIN`` of the rows, on the session's connection (in its
         transaction and savepoint). The values travel in PostgreSQL's text format through the
-        driver's C dumpers — the same dumpers the array parameters of ``unnest`` used, but
-        with no array to build in Python and nothing to unnest and cast on the server."""
+        driver's dumpers — the ones the array parameters of ``unnest`` used, so the stored
+        values are the same — with no arrays to build and nothing to unnest and cast."""
         driver = await self._driver()
         columns = ", ".join(f'"{name}"' for name in names)
         async with (
