@@ -7,7 +7,6 @@ that finds the traceback in the logs.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -267,19 +266,24 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 # --- request body guard ------------------------------------------------------------------------
 
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_BRACKETS_OR_QUOTES = bytes(b for b in range(256) if b not in b'[]{}"')
 
 
 def json_nesting_depth(body: bytes) -> int:
     """Deepest nesting of arrays/objects, ignoring brackets inside strings.
 
     Python's json parser would recurse (and fail with a 500) on hostile nesting, so the guard
-    measures depth first; the regex and ``translate`` keep this in C for multi-MiB bodies.
+    measures depth first, in C for multi-MiB bodies: escaped backslashes and quotes go first
+    (``\\\\`` before ``\\"``, so a string ending in a backslash still ends), then everything but
+    quotes and brackets; what is left between quote pairs is inside strings. (A regular
+    expression for whole strings costs ~0.1 s per MiB: 6% of a bulk submission's CPU.) On a
+    body that is not JSON the parser stops where this can stop agreeing with it; up to there,
+    backslashes occur only inside strings, so the depth it reaches is counted.
     """
-    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    structure = unescaped.translate(None, _NOT_BRACKETS_OR_QUOTES).split(b'"')[::2]
     depth = deepest = 0
-    for byte in brackets:
+    for byte in b"".join(structure):
         if byte in b"[{":
             depth += 1
             deepest = max(deepest, depth)

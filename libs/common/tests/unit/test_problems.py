@@ -1,3 +1,5 @@
+import json
+
 from common.problems import json_nesting_depth, json_pointer
 
 
@@ -10,6 +12,14 @@ class TestJsonNestingDepth:
 
     def test_brackets_in_strings_are_ignored(self):
         assert json_nesting_depth(b'{"a": "[[[{{{", "b": "\\"[["}') == 1
+
+    def test_a_string_ending_in_a_backslash_still_ends(self):
+        # "x\\" is x and one backslash: the quote after it closes the string
+        assert json_nesting_depth(b'{"a": "x\\\\", "b": [[1]], "c": "\\\\\\"[[["}') == 3
+
+    def test_the_depth_agrees_with_the_parser_on_escaped_strings(self):
+        document = {"a": ["\\", '\\"[{', {"b": ["]]}}\\"]}], "c": '"\\"'}
+        assert json_nesting_depth(json.dumps(document).encode()) == 4
 
     def test_scalar_has_no_depth(self):
         assert json_nesting_depth(b'"just a string"') == 0

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any, TypeVar, cast
 
@@ -93,6 +94,7 @@ def as_row(row_type: type[RowT], values: dict[str, Any]) -> RowT:
 
 
 _HISTORY_COLUMNS: dict[str, list[str]] = {}
+_CENT = Decimal("0.01")
 
 
 def history_data(row: Base) -> dict[str, Any]:
@@ -106,8 +108,8 @@ def history_data(row: Base) -> dict[str, Any]:
     for key in keys:
         value = getattr(row, key)
         if isinstance(value, Decimal):
-            value = format(value.quantize(Decimal("0.01")), "f")
-        elif isinstance(value, date | datetime):
+            value = format(value.quantize(_CENT), "f")
+        elif isinstance(value, date):  # and datetime, a subclass
             value = value.isoformat()
         data[key] = value
     return data
@@ -206,33 +208,62 @@ class RegisterRepository:
             as_row(row_type, dict(zip(names, row, strict=True))) for row in await cursor.fetchall()
         ]
 
-    async def insert_rows(self, row_type: type[RowT], rows: Sequence[RowT]) -> list[Any]:
-        """One ``INSERT ... SELECT FROM unnest(...)`` for all rows; stamps ``created_at`` and
-        ``updated_at`` with ``now()``. Returns the generated ids of identity-keyed tables (in
-        the rows' order: ``WITH ORDINALITY``)."""
+    async def _copy(self, table: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """``COPY table (names) FROM STDIN`` of the rows, on the session's connection (in its
+        transaction and savepoint). The values travel in PostgreSQL's text format through the
+        driver's dumpers — the ones the array parameters of ``unnest`` used, so the stored
+        values are the same — with no arrays to build and nothing to unnest and cast."""
+        driver = await self._driver()
+        columns = ", ".join(f'"{name}"' for name in names)
+        async with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,  # names from the metadata
+        ):
+            for row in rows:
+                await copy.write_row(row)
+
+    async def _new_ids(self, table: Table, count: int) -> list[int]:
+        """``count`` values of the identity column's sequence, ascending (as the ids an
+        ``INSERT`` of the rows in that order would have been given)."""
+        cursor = await self._execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s) AS n"
+            " ORDER BY n",
+            (table.name, count),
+        )
+        return [row[0] for row in await cursor.fetchall()]
+
+    async def insert_rows(
+        self, row_type: type[RowT], rows: Sequence[RowT], now: datetime
+    ) -> list[Any]:
+        """All rows with one ``COPY``, ``created_at`` and ``updated_at`` = ``now`` (the
+        transaction's ``now()``). Identity-keyed tables get their ids from the identity's
+        sequence first, in the rows' order; those ids are returned."""
         if not rows:
             return []
         table = cast(Table, row_type.__table__)
-        generated = _has_identity(row_type)
-        columns = [
-            c for c in table.columns if c.key not in _STAMPS and not (generated and c.key == "id")
-        ]
-        params = [[_wire(c, getattr(row, c.key)) for row in rows] for c in columns]
-        names = ", ".join(f'"{c.name}"' for c in columns)
-        arrays = ", ".join(f"CAST(%s AS {_array_type(c)}[])" for c in columns)
-        values = ", ".join(_select_expr(f"v.p{i}", c) for i, c in enumerate(columns))
-        aliases = ", ".join(f"p{i}" for i in range(len(columns)))
-        statement = (
-            f"INSERT INTO {table.name} ({names}, created_at, updated_at)"  # noqa: S608 — names from the metadata
-            f" SELECT {values}, now(), now()"
-            f" FROM unnest({arrays}) WITH ORDINALITY AS v({aliases}, ordinality)"
-            " ORDER BY v.ordinality"
+        ids: list[Any] = await self._new_ids(table, len(rows)) if _has_identity(row_type) else []
+        columns = [c for c in table.columns if c.key not in _STAMPS and c.key != "id"]
+        read = attrgetter(*(c.key for c in columns))  # ≥ 2 columns: a tuple, read in C
+        json_at = [i for i, c in enumerate(columns) if isinstance(c.type, JSONB)]
+
+        def values(row_id: Any, row: Any) -> tuple[Any, ...]:
+            read_values = read(row)
+            if not json_at:
+                return (row_id, *read_values, now, now)
+            wire = list(read_values)
+            for i in json_at:
+                wire[i] = json.dumps(wire[i])
+            return (row_id, *wire, now, now)
+
+        await self._copy(
+            table.name,
+            ["id", *(c.name for c in columns), "created_at", "updated_at"],
+            (
+                values(row_id, row)
+                for row_id, row in zip(ids or [row.id for row in rows], rows, strict=True)  # type: ignore[attr-defined]
+            ),
         )
-        if not generated:
-            await self._execute(statement, params)
-            return []
-        cursor = await self._execute(statement + " RETURNING id", params)
-        return [row[0] for row in await cursor.fetchall()]
+        return ids
 
     async def update_rows(self, row_type: type[RowT], rows: Sequence[tuple[RowT, int]]) -> int:
         """One ``UPDATE ... FROM unnest(...)`` of whole rows, each ``WHERE id = :id AND version
@@ -278,25 +309,15 @@ class RegisterRepository:
         statement; ``recorded_at`` is the transaction's ``now()``."""
         if not versions:
             return
-        # The snapshots travel as one JSON array: a text[] of JSON documents would have every
-        # quote escaped by the driver's array dumper, in Python (~60 µs per row, measured).
-        await self._execute(
-            "INSERT INTO record_versions (entity_type, entity_id, version, organisation_id,"
-            " data, recorded_by, submission_id)"
-            " SELECT v.t, v.i, v.n, v.o, d.value, %(by)s, %(submission)s"
-            " FROM unnest(CAST(%(t)s AS TEXT[]), CAST(%(i)s AS TEXT[]),"
-            " CAST(%(n)s AS INTEGER[]), CAST(%(o)s AS TEXT[])) WITH ORDINALITY AS v(t, i, n, o, r)"
-            " JOIN jsonb_array_elements(CAST(%(d)s AS JSONB)) WITH ORDINALITY AS d(value, r)"
-            " ON d.r = v.r ORDER BY v.r",
-            {
-                "t": [v[0] for v in versions],
-                "i": [v[1] for v in versions],
-                "n": [v[2] for v in versions],
-                "o": [v[3] for v in versions],
-                "d": json.dumps([v[4] for v in versions]),
-                "by": recorded_by,
-                "submission": submission_id,
-            },
+        # recorded_at: the column's default, now().
+        columns = ("entity_type", "entity_id", "version", "organisation_id", "data")
+        await self._copy(
+            "record_versions",
+            (*columns, "recorded_by", "submission_id"),
+            (
+                (t, i, n, o, json.dumps(data), recorded_by, submission_id)
+                for t, i, n, o, data in versions
+            ),
         )
 
     async def last_accepted_lease_states(self, lease_ids: Iterable[str]) -> dict[str, Any]:

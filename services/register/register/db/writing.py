@@ -1,7 +1,7 @@
 """The write path's persistence: what a batch of records reads before it is planned, the rows
 it plans (a :class:`WriteSet`), and how they are stored — a few set-based statements per record
-type (``RegisterRepository``'s ``= ANY(:ids)`` reads, ``INSERT … unnest``, versioned ``UPDATE``
-and history insert).
+type (``RegisterRepository``'s ``= ANY(:ids)`` reads, ``COPY`` of new rows and of the history
+rows, versioned ``UPDATE … unnest``).
 
 The database errors the rules cannot foresee come out of here as :class:`FlushError` values,
 so the write use case decides what they mean without knowing SQLSTATEs:
@@ -142,15 +142,29 @@ def _row_id(row: Base) -> Any:
     return row.id  # type: ignore[attr-defined]
 
 
+_QUANTA: dict[type[Base], dict[str, Decimal]] = {}
+
+
+def _quanta(row_type: type[Base]) -> dict[str, Decimal]:
+    """The table's numeric columns with a scale → their smallest step (``Decimal('0.01')``)."""
+    quanta = _QUANTA.get(row_type)
+    if quanta is None:
+        quanta = {
+            column.key: Decimal(1).scaleb(-column.type.scale)
+            for column in row_type.__table__.columns
+            if isinstance(column.type, Numeric) and column.type.scale is not None
+        }
+        _QUANTA[row_type] = quanta
+    return quanta
+
+
 def _normalised(row_type: type[Base], values: dict[str, Any]) -> dict[str, Any]:
     """Amounts and areas as PostgreSQL stores them (two decimals), so the planned row equals
     the stored one and unchanged records are recognised as unchanged."""
-    columns = row_type.__table__.columns
-    for name, value in values.items():
+    for name, quantum in _quanta(row_type).items():
+        value = values.get(name)
         if isinstance(value, Decimal):
-            column_type = columns[name].type
-            if isinstance(column_type, Numeric) and column_type.scale is not None:
-                values[name] = value.quantize(Decimal(1).scaleb(-column_type.scale))
+            values[name] = value.quantize(quantum)
     return values
 
 
@@ -377,7 +391,7 @@ class RecordWriteRepository:
         with _refusals_as_flush_errors():
             for row_type in TABLE_ORDER:
                 inserted = list(writes.inserts.get(row_type, {}).values())
-                ids = await self.repo.insert_rows(row_type, inserted)
+                ids = await self.repo.insert_rows(row_type, inserted, writes.now)
                 for row, new_id in zip(inserted, ids, strict=False):
                     row.id = new_id  # type: ignore[attr-defined]
                 planned = list(writes.updates.get(row_type, {}).values())
