@@ -22,6 +22,8 @@ from typing import Any, Final, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
+from common.db.engine import Database
+from common.db.uow import UnitOfWork
 from common.errors import NotFoundError, RuleViolationError
 from common.municipalities import MUNICIPALITIES
 from common.paging import decode_cursor, page_of
@@ -271,6 +273,24 @@ async def keep_answer(session: AsyncSession, key: str, sheet: DataSheet, body: b
     reference queries (no snapshot to check it against later)."""
     if sheet.basis is not None:
         await cube_db.keep_answer(session, key, sheet.basis, body)
+
+
+# What the prune round keeps: the dates, years and rendered answers computed last.
+KEEP_DATES: Final = 40
+KEEP_YEARS: Final = 10
+KEEP_ANSWERS: Final = 400
+PRUNE_EVERY: Final = timedelta(minutes=15)
+
+
+async def prune_round(database: Database) -> int:
+    """The job: drop kept figures beyond ``KEEP_*`` and the change log every kept row has seen
+    (``register.db.statistics_cube.prune``); returns the change-log rows dropped."""
+    async with UnitOfWork(database) as uow:
+        dropped = await cube_db.prune(
+            uow.session, keep_dates=KEEP_DATES, keep_years=KEEP_YEARS, keep_answers=KEEP_ANSWERS
+        )
+        await uow.commit()
+    return dropped or 0
 
 
 async def dwelling_statistics(

@@ -357,8 +357,10 @@ class TestStatisticsCube:
         fixed = await register.update_lease(corrected, AnvisningstypeKode="exchange")
         assert fixed["Status"] == "accepted", fixed
 
-        # 4. A new dwelling in the department of step 1 (stock +1, no rent), a draft lease and
-        #    a held lease (a rent jump) on it: neither counts.
+        # 4. A new dwelling in the department of step 1 (stock +1, no rent on the snapshot
+        #    date), a draft lease, a first letting in the first half of 2022 (a move-out, not a
+        #    re-letting) and a held lease after it (a rent jump): the draft and the held lease
+        #    never count.
         [dwelling_row] = sql(
             url, "SELECT street, postcode, city FROM dwellings WHERE id = %s", dwelling_id
         )
@@ -386,6 +388,36 @@ class TestStatisticsCube:
             organisation_id,
         )
         assert draft["Status"] == "draft"
+        new_dwelling = f"{dwelling_id}-new"
+        first_letting = await register.create(
+            "leases",
+            {
+                "LejekontraktUnikIdentifikator": f"{new_dwelling}-first",
+                "BoligUnikIdentifikator": new_dwelling,
+                "EksternReference": "cube-test-2",
+                "LejekontraktStartDato": "2022-01-01",
+                "LejekontraktSlutDato": "2022-06-30",
+                "AnvisningstypeKode": "external_waiting_list",
+                "Boligudgifter": [
+                    base_rent("5000.00", "2022-01-01", BoligudgiftSlutDato="2022-06-30")
+                ],
+            },
+            organisation_id,
+        )
+        assert first_letting["Status"] == "accepted", first_letting
+        held = await register.create(
+            "leases",
+            {
+                "LejekontraktUnikIdentifikator": f"{new_dwelling}-held",
+                "BoligUnikIdentifikator": new_dwelling,
+                "EksternReference": "cube-test-3",
+                "LejekontraktStartDato": "2022-07-01",
+                "AnvisningstypeKode": "municipal_allocation",
+                "Boligudgifter": [base_rent("9000.00", "2022-07-01")],
+            },
+            organisation_id,
+        )
+        assert held["Status"] == "held", held
 
         after = await assert_cube_equals_reference(
             client, database, [*dates, date(2022, 7, 1)], codes
