@@ -189,7 +189,14 @@ def _shares_summing_to_100(counts: Sequence[int]) -> list[float]:
 # Sums tried before falling back to the reference query: a sum finds departments without a valid
 # kept row only when a write commits between computing them and summing (or on the first request
 # for a date or year), so a second try nearly always succeeds.
-_ATTEMPTS: Final = 3
+_ATTEMPTS = 3
+
+
+def use_cube(enabled: bool) -> None:
+    """Process-wide (``RegisterSettings.statistics_cube``): answer from the kept cube, or —
+    disabled — from the reference queries every time (no attempt at the cube)."""
+    global _ATTEMPTS
+    _ATTEMPTS = 3 if enabled else 0
 
 
 async def _stock_cube(
@@ -264,7 +271,9 @@ async def _data_sheet_rows(
 
 async def kept_answer(session: AsyncSession, key: str, municipality_code: str) -> bytes | None:
     """A rendered answer about ``municipality_code`` kept under ``key``, if it still holds
-    (``register.db.statistics_cube.kept_answer``)."""
+    (``register.db.statistics_cube.kept_answer``); never when the cube is not used."""
+    if _ATTEMPTS == 0:
+        return None
     return await cube_db.kept_answer(session, key, municipality_code)
 
 
