@@ -21,9 +21,11 @@ statement, over valid rows only, and reports how many departments had none
 dates, drafts and held records need nothing special: any change to those tables invalidates the
 department's rows for every date and year, and the definitions are the reference queries'.
 
-Pruning (``prune``): change-log rows every kept row's snapshot already sees are dropped, and
-rows of dates and years not computed for a while. Readers hold a shared advisory lock while they
-compute; the pruner takes it exclusively (or skips its round), so it never drops a change a
+Pruning (``prune``): kept rows that no longer hold and those of dates, years and answers not
+computed for a while are dropped, then the change-log rows of transactions that had ended
+before the round began (every kept row left, and every one computed later, has seen them).
+Readers hold a shared advisory lock from before the statement whose snapshot they keep until
+they commit; the pruner takes it exclusively (or skips its round), so it never drops a change a
 reader's row in progress has not seen.
 """
 
@@ -134,6 +136,7 @@ SELECT :on, ids.id, pg_current_snapshot()::text, now(),
        COALESCE(p.band_no_rent, 0), COALESCE(p.in_force, 0), COALESCE(p.municipal, 0)
 FROM unnest(CAST(:ids AS text[])) AS ids(id)
 LEFT JOIN per_department p ON p.department_id = ids.id
+ORDER BY ids.id  -- concurrent readers lock the rows in one order: no deadlock
 ON CONFLICT ("on", department_id) DO UPDATE SET
     snapshot = excluded.snapshot, computed_at = excluded.computed_at,
     dwellings = excluded.dwellings, area_sum = excluded.area_sum,
@@ -236,6 +239,7 @@ SELECT :year, ids.id, pg_current_snapshot()::text, now(), COALESCE(mo.n, 0),
 FROM unnest(CAST(:ids AS text[])) AS ids(id)
 LEFT JOIN move_outs mo ON mo.department_id = ids.id
 LEFT JOIN relettings r ON r.department_id = ids.id
+ORDER BY ids.id
 ON CONFLICT (year, department_id) DO UPDATE SET
     snapshot = excluded.snapshot, computed_at = excluded.computed_at,
     move_outs = excluded.move_outs, relettings = excluded.relettings
@@ -374,6 +378,9 @@ async def data_sheet(
     """Per department of the municipality (ordered by organisation and department): the
     columns of ``queries_statistics.data_sheet_departments`` and ``relettings`` (allocation
     type → count) from the kept rows."""
+    # Its snapshot may be kept with the rendered answer (``keep_answer``): hold off the pruner
+    # from before it is taken.
+    await session.execute(text("SELECT pg_advisory_xact_lock_shared(:lock)"), {"lock": LOCK})
     params = {"on": on, "year": year, "municipality": municipality_code}
     result = (await session.execute(text(_DATA_SHEET), params)).all()
     first = result[0]  # the statement returns a row even without departments
@@ -433,17 +440,14 @@ async def keep_answer(session: AsyncSession, key: str, basis: Basis, body: bytes
 
 # --- pruning -----------------------------------------------------------------------------------
 
-_PRUNE_CHANGES = """
-DELETE FROM stat_changes c
-WHERE c.xid::text::xid8 < COALESCE(
-    (SELECT min(x) FROM (
-        SELECT min(pg_snapshot_xmin(snapshot::pg_snapshot)) AS x FROM stat_stock
-        UNION ALL
-        SELECT min(pg_snapshot_xmin(snapshot::pg_snapshot)) FROM stat_year
-        UNION ALL
-        SELECT min(pg_snapshot_xmin(snapshot::pg_snapshot)) FROM stat_answers
-    ) kept),
-    pg_snapshot_xmin(pg_current_snapshot())
+_INVALID_STOCK = f"DELETE FROM stat_stock s WHERE NOT ({_VALID})"  # noqa: S608
+_INVALID_YEAR = f"DELETE FROM stat_year s WHERE NOT ({_VALID})"  # noqa: S608
+_INVALID_ANSWERS = """
+DELETE FROM stat_answers a
+WHERE EXISTS (
+    SELECT 1 FROM stat_changes c
+    WHERE c.department_id = ANY(a.department_ids)
+      AND NOT pg_visible_in_snapshot(c.xid::text::xid8, a.snapshot::pg_snapshot)
 )
 """
 
@@ -452,12 +456,17 @@ async def prune(
     session: AsyncSession, *, keep_dates: int, keep_years: int, keep_answers: int
 ) -> int | None:
     """Drop kept rows of all but the ``keep_dates`` dates, ``keep_years`` years and
-    ``keep_answers`` answers computed last, then the change-log rows every kept row's snapshot sees (they can never invalidate
-    one). Returns the change-log rows dropped, or None when a reader was computing (the round
-    is skipped: the lock is only tried)."""
+    ``keep_answers`` answers computed last, and the kept rows that no longer hold; then the
+    change-log rows of transactions that had ended before this round began — every kept row
+    left has seen them, and so will every row computed later. Returns the change-log rows
+    dropped, or None when a reader was computing (the round is skipped: the lock is only
+    tried, and readers hold it shared from before the statement whose snapshot they keep)."""
     locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:lock)"), {"lock": LOCK})
     if not locked:
         return None
+    # Transactions before the horizon had ended when this statement's snapshot was taken, so
+    # the deletes below (later snapshots) see all of their changes.
+    horizon = await session.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text"))
     await session.execute(
         text(
             'DELETE FROM stat_stock WHERE "on" NOT IN (SELECT "on" FROM stat_stock '
@@ -467,17 +476,22 @@ async def prune(
     )
     await session.execute(
         text(
-            "DELETE FROM stat_answers WHERE key NOT IN (SELECT key FROM stat_answers "
-            "ORDER BY computed_at DESC LIMIT :keep)"
-        ),
-        {"keep": keep_answers},
-    )
-    await session.execute(
-        text(
             "DELETE FROM stat_year WHERE year NOT IN (SELECT year FROM stat_year "
             "GROUP BY year ORDER BY max(computed_at) DESC LIMIT :keep)"
         ),
         {"keep": keep_years},
     )
-    result = await session.execute(text(_PRUNE_CHANGES))
+    await session.execute(
+        text(
+            "DELETE FROM stat_answers WHERE key NOT IN (SELECT key FROM stat_answers "
+            "ORDER BY computed_at DESC LIMIT :keep)"
+        ),
+        {"keep": keep_answers},
+    )
+    for statement in (_INVALID_STOCK, _INVALID_YEAR, _INVALID_ANSWERS):
+        await session.execute(text(statement))
+    result = await session.execute(
+        text("DELETE FROM stat_changes WHERE xid::text::xid8 < CAST(:horizon AS xid8)"),
+        {"horizon": horizon},
+    )
     return int(getattr(result, "rowcount", 0) or 0)
