@@ -475,3 +475,32 @@ class TestStatisticsCube:
         [now] = [r for r in second["rows"] if r["housing_type"] == "all"]
         assert now["total"] == was["total"]
         assert now["by_rent_band"]["over_6500"]["value"] > was["by_rent_band"]["over_6500"]["value"]
+
+    async def test_a_row_computed_while_a_change_was_uncommitted_is_not_used_after_it_commits(
+        self, client: httpx.AsyncClient, database: Database, register_db_url: str
+    ) -> None:
+        """The kept row's snapshot did not see the writer's transaction (in progress when the
+        row was computed); once it commits, the row no longer holds."""
+        url = register_db_url
+        [code, _] = municipalities(url)
+        path = f"{BASE}/dwellings?date={SNAPSHOT}&municipality={code}"
+        first = (await client.get(path)).json()
+        with psycopg.connect(_dsn(url)) as writer:
+            writer.execute(
+                "UPDATE housing_expenses SET monthly_amount = monthly_amount + 5000 "
+                "WHERE expense_type = 'base_rent' AND lease_id IN (SELECT l.id FROM leases l "
+                "JOIN dwellings d ON d.id = l.dwelling_id JOIN departments dep "
+                "ON dep.id = d.department_id WHERE dep.municipality_code = %s)",
+                (code,),
+            )
+            # a reader computes every kept row again while the change is not committed
+            sql(url, "DELETE FROM stat_stock")
+            assert (await client.get(path)).json() == first
+            assert sql(url, "SELECT count(*) FROM stat_stock")[0][0] > 0
+            writer.commit()
+        after = (await client.get(path)).json()
+        assert after != first
+        expected = await reference(
+            database, "dwellings", {"on": SNAPSHOT, "municipality_code": code}
+        )
+        assert after == expected.model_dump(mode="json", by_alias=True)
