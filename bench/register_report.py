@@ -169,7 +169,9 @@ def statistics(result: register_statistics.Result, recorded: str) -> str:
     base = result.sql_baseline.p(50)
 
     def ratio(ms: float) -> str:
-        return "–" if math.isnan(ms) else f"{ms / base:,.1f}×"
+        if math.isnan(ms):
+            return "–"
+        return f"{ms / base:.2f}×" if ms < base else f"{ms / base:,.1f}×"
 
     rows: list[tuple[str, ...]] = [
         (result.sql_baseline.name, "–", _ms(base), "–", "1.0×", "–", "–", "–", "–"),
