@@ -6,13 +6,14 @@ per-department figures, and every statistic of a year (re-lettings by allocation
 sheet's move-outs and re-lettings) too. So those figures are kept per department: ``stat_stock``
 per (date, department), ``stat_year`` per (year, department), computed by the definitions of
 ``queries_statistics`` (the same SQL fragments) on the first request for a date or a year, and
-summed into the cube on every request — ~11,600 rows nationally instead of the ~3.7 million of
-the register.
+summed into the cube on every request — ~9,800 rows nationally instead of the ~3.7 million of
+the register. The rendered data sheets are kept too (``stat_answers``), valid while none of
+the municipality's departments changed and it has the same ones.
 
 Exactness. Each kept row carries the PostgreSQL snapshot it was computed in
-(``pg_current_snapshot()``). Triggers on ``dwellings``, ``leases`` and ``housing_expenses``
-(migration 0008) log, in the writing transaction, the departments the transaction changed and
-its id in ``stat_changes``. A kept row is *valid* for a reader while no change of its department
+(``pg_current_snapshot()``). Triggers on ``organisations``, ``departments``, ``dwellings``,
+``leases`` and ``housing_expenses`` (migration 0008) log, in the writing transaction, the
+departments the transaction changed and its id in ``stat_changes``. A kept row is *valid* for a reader while no change of its department
 that the reader sees is missing from the row's snapshot (``pg_visible_in_snapshot``); a row's
 figures depend only on its own department's dwellings, leases and expenses, so a valid row
 equals what the reference query would compute in the reader's snapshot. The sum is taken in one
