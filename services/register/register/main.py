@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from common.app import create_service_app
 from common.events.transport import EventBus
 from register.api import history, records, reports, statistics, submissions, vacancy
+from register.services import statistics as statistics_service
 from register.settings import RegisterSettings
 
 TITLE = "Rent register (huslejeregister)"
@@ -36,6 +37,7 @@ GC_THRESHOLDS = (20_000, 10, 10)
 def create_app(settings: RegisterSettings | None = None, *, bus: EventBus | None = None) -> FastAPI:
     settings = settings or RegisterSettings()
     gc.set_threshold(*GC_THRESHOLDS)
+    statistics_service.use_cube(settings.statistics_cube)
     return create_service_app(
         settings, title=TITLE, description=DESCRIPTION, routers=ROUTERS, bus=bus
     )

@@ -20,3 +20,7 @@ class RegisterSettings(ServiceSettings):
     # How often the worker records the municipality's allocation on leases reported after the
     # offer was accepted (register.services.municipal_allocations).
     municipal_allocation_seconds: float = Field(default=30.0, gt=0)
+    # The public statistics and data sheets from the kept cube (register.db.statistics_cube);
+    # false: every request runs the reference queries (register.db.queries_statistics), as
+    # before issue 17 — for comparison (bench register-statistics) and as an escape hatch.
+    statistics_cube: bool = True

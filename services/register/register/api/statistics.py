@@ -3,8 +3,11 @@ data sheets (kommunale dataark)."""
 
 from __future__ import annotations
 
+import hashlib
+import pathlib
+import sys
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -12,12 +15,23 @@ from common.app import UnitOfWorkDep
 from common.dates import WireDate
 from common.problems import problem_responses
 from register.api import statistics_schemas as schemas
+from register.domain import suppression
 from register.domain.codes import HousingType
 from register.domain.suppression import SUPPRESSION_NOTE
 from register.services import statistics as service
+from register.services import statistics_exports
 from register.services.statistics_exports import data_sheet_xlsx
 
 router = APIRouter(tags=["statistics"])
+
+# Part of a kept answer's key: the code that renders it, so an answer rendered by another version
+# of it is never served.
+RENDERING: Final = hashlib.sha256(
+    b"".join(
+        pathlib.Path(str(module.__file__)).read_bytes()
+        for module in (schemas, service, statistics_exports, suppression, sys.modules[__name__])
+    )
+).hexdigest()[:16]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROBLEM_RESPONSES = problem_responses({404: "Unknown municipality code", 422: "Invalid parameters"})
@@ -202,16 +216,24 @@ async def data_sheet(
     on: Annotated[WireDate | None, Query(alias="date")] = None,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     format: Annotated[Literal["json", "xlsx"], Query()] = "json",
-) -> schemas.DataSheet | Response:
+) -> Response:
     on = on or date.today()
-    sheet = await service.data_sheet(
-        uow.session, municipality_code, on=on, year=year or on.year - 1
-    )
+    year = year or on.year - 1
+    # The rendered answer is kept (statistics cube, issue 17): served again while none of the
+    # municipality's departments, their dwellings, leases or expenses changed.
+    key = f"data-sheet:{RENDERING}:{municipality_code}:{on.isoformat()}:{year}:{format}"
+    media_type = XLSX if format == "xlsx" else "application/json"
+    headers = {}
     if format == "xlsx":
-        filename = f"dataark-{municipality_code}-{sheet.year}.xlsx"
-        return Response(
-            content=data_sheet_xlsx(sheet),
-            media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
-    return schemas.DataSheet.model_validate(sheet, from_attributes=True)
+        filename = f"dataark-{municipality_code}-{year}.xlsx"
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    body = await service.kept_answer(uow.session, key, municipality_code)
+    if body is None:
+        sheet = await service.data_sheet(uow.session, municipality_code, on=on, year=year)
+        if format == "xlsx":
+            body = data_sheet_xlsx(sheet)
+        else:
+            model = schemas.DataSheet.model_validate(sheet, from_attributes=True)
+            body = model.model_dump_json().encode()
+        await service.keep_answer(uow.session, key, sheet, body)
+    return Response(content=body, media_type=media_type, headers=headers)

@@ -23,12 +23,13 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     Text,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.db import make_metadata
@@ -263,3 +264,86 @@ class MunicipalAllocationRow(Base):
             postgresql_where=text("lease_id IS NULL"),
         ),
     )
+
+
+# --- statistics cube (issue 17, goal 4) ---------------------------------------------------------
+# Per department, the figures the public statistics and the municipal data sheets add up: the
+# stock on a date and the move-outs and re-lettings of a year, each row stamped with the
+# PostgreSQL snapshot it was computed in. Triggers on dwellings, leases and housing_expenses
+# (migration 0008) log every change with its department and transaction id in
+# ``stat_changes`` (and changes to departments and organisations, whose names the data sheet
+# shows); a row is used only while no change of its department is missing from its
+# snapshot (``register.db.statistics_cube``), otherwise that department is computed again.
+
+
+class StatChangeRow(Base):
+    """A transaction changed a department's dwellings, their leases or their expenses."""
+
+    __tablename__ = "stat_changes"
+
+    department_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    xid: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, comment="pg_current_xact_id() of the changing transaction"
+    )
+    changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class StatStockRow(Base):
+    """A department's stock on a date, as of ``snapshot``."""
+
+    __tablename__ = "stat_stock"
+
+    on: Mapped[date] = mapped_column(Date, primary_key=True)
+    department_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    snapshot: Mapped[str] = mapped_column(Text, nullable=False, comment="pg_current_snapshot()")
+    computed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    dwellings: Mapped[int] = mapped_column(Integer, nullable=False)
+    area_sum: Mapped[Decimal] = mapped_column(Numeric, nullable=False)
+    let_dwellings: Mapped[int] = mapped_column(Integer, nullable=False)
+    rent_sum: Mapped[Decimal] = mapped_column(Numeric, nullable=False)
+    let_area_sum: Mapped[Decimal] = mapped_column(Numeric, nullable=False)
+    band_under_3500: Mapped[int] = mapped_column(Integer, nullable=False)
+    band_3500_4499: Mapped[int] = mapped_column(Integer, nullable=False)
+    band_4500_6500: Mapped[int] = mapped_column(Integer, nullable=False)
+    band_over_6500: Mapped[int] = mapped_column(Integer, nullable=False)
+    band_no_rent: Mapped[int] = mapped_column(Integer, nullable=False)
+    in_force: Mapped[int] = mapped_column(Integer, nullable=False)
+    municipal: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class StatYearRow(Base):
+    """A department's move-outs and re-lettings (by allocation type) in a year."""
+
+    __tablename__ = "stat_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    snapshot: Mapped[str] = mapped_column(Text, nullable=False, comment="pg_current_snapshot()")
+    computed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    move_outs: Mapped[int] = mapped_column(Integer, nullable=False)
+    relettings: Mapped[dict[str, int]] = mapped_column(
+        JSONB, nullable=False, comment="allocation type → count (only counts > 0)"
+    )
+
+
+class StatAnswerRow(Base):
+    """A rendered answer (a municipal data sheet as JSON or XLSX), as of ``snapshot``: served
+    while none of ``department_ids`` changed since and the municipality has the same ones."""
+
+    __tablename__ = "stat_answers"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    snapshot: Mapped[str] = mapped_column(Text, nullable=False, comment="pg_current_snapshot()")
+    department_ids: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), nullable=False, comment="the departments the answer sums"
+    )
+    computed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

@@ -51,12 +51,12 @@ RENT_BAND_SQL = """
 
 # The one definition of "the lease in force on :on": an accepted lease ``l`` whose
 # [start_date, end_date] contains the date (an open end runs on). Where a dwelling has two, the
-# later start wins: ``ORDER BY l.start_date DESC, l.id`` (``_IN_FORCE_ORDER``).
-_IN_FORCE = """
+# later start wins: ``ORDER BY l.start_date DESC, l.id`` (``IN_FORCE_ORDER``).
+IN_FORCE = """
     l.status = 'accepted'
     AND l.start_date <= :on AND (l.end_date IS NULL OR l.end_date >= :on)
 """
-_IN_FORCE_ORDER = "l.start_date DESC, l.id"
+IN_FORCE_ORDER = "l.start_date DESC, l.id"
 
 # Per dwelling with a lease in force on :on, that lease (id, allocation type). Keyed by dwelling,
 # so the planner knows that joining it to the dwellings yields one row per dwelling; joined per
@@ -67,8 +67,8 @@ _LEASE_IN_FORCE = f"""
         SELECT DISTINCT ON (l.dwelling_id) l.id, l.dwelling_id, l.allocation_type,
                l.vacancy_loss_flag
         FROM leases l
-        WHERE {_IN_FORCE}
-        ORDER BY l.dwelling_id, {_IN_FORCE_ORDER}
+        WHERE {IN_FORCE}
+        ORDER BY l.dwelling_id, {IN_FORCE_ORDER}
     )
 """  # noqa: S608 — only module constants are interpolated
 
@@ -102,8 +102,8 @@ _MUNICIPALITY_RENT_IN_FORCE = f"""
         FROM dw
         LEFT JOIN LATERAL (
             SELECT l.id FROM leases l
-            WHERE l.dwelling_id = dw.id AND {_IN_FORCE}
-            ORDER BY {_IN_FORCE_ORDER}
+            WHERE l.dwelling_id = dw.id AND {IN_FORCE}
+            ORDER BY {IN_FORCE_ORDER}
             LIMIT 1
         ) lf ON true
         LEFT JOIN LATERAL (
@@ -116,7 +116,7 @@ _MUNICIPALITY_RENT_IN_FORCE = f"""
 """  # noqa: S608 — only module constants are interpolated
 
 # An accepted tenant lease starting in [:first, :next), not the dwelling's first accepted lease.
-_IS_RELETTING = """
+IS_RELETTING = """
     l.status = 'accepted'
     AND NOT l.vacancy_loss_flag
     AND l.start_date >= :first AND l.start_date < :next
@@ -148,13 +148,13 @@ class ListingFilter:
 # The dwellings whose lease in force on :on — THE lease in force, the later start winning
 # should two overlap — is flagged about to become vacant. It starts from the few flagged leases
 # (``ix_leases_vacant_soon``) and keeps one only if no accepted lease of its dwelling in force
-# that day comes before it in ``_IN_FORCE_ORDER`` (issue 12, item 9: it listed the newest
+# that day comes before it in ``IN_FORCE_ORDER`` (issue 12, item 9: it listed the newest
 # *flagged* lease in force, though a later unflagged lease was the one in force).
 _LISTING = f"""
 WITH flagged AS (
     SELECT l.id, l.dwelling_id, l.end_date
     FROM leases l
-    WHERE {_IN_FORCE} AND l.vacant_soon_flag
+    WHERE {IN_FORCE} AND l.vacant_soon_flag
       AND NOT EXISTS (
           SELECT 1 FROM leases n
           WHERE n.dwelling_id = l.dwelling_id AND n.status = 'accepted'
@@ -317,7 +317,7 @@ WITH relet AS (
     FROM leases l
     JOIN dwellings d ON d.id = l.dwelling_id
     JOIN departments dep ON dep.id = d.department_id
-    WHERE {_IS_RELETTING}
+    WHERE {IS_RELETTING}
 )
 SELECT m, h, a, GROUPING(m, h, a) AS grouping, count(*) AS n
 FROM relet
@@ -373,7 +373,7 @@ relet AS (
     JOIN dwellings d ON d.id = l.dwelling_id
     JOIN departments dep ON dep.id = d.department_id
     LEFT JOIN rent r ON r.dwelling_id = d.id
-    WHERE {_IS_RELETTING}
+    WHERE {IS_RELETTING}
 )
 SELECT m, h, b, a, GROUPING(m, h, b, a) AS grouping, count(*) AS n
 FROM relet
@@ -437,7 +437,7 @@ SELECT d.department_id, l.allocation_type, count(*) AS n
 FROM leases l
 JOIN dwellings d ON d.id = l.dwelling_id
 JOIN departments dep ON dep.id = d.department_id AND dep.municipality_code = :municipality
-WHERE {_IS_RELETTING}
+WHERE {IS_RELETTING}
 GROUP BY d.department_id, l.allocation_type
 """  # noqa: S608 — only module constants are interpolated
 

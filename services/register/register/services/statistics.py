@@ -13,19 +13,22 @@ import calendar
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
+from common.db.engine import Database
+from common.db.uow import UnitOfWork
 from common.errors import NotFoundError, RuleViolationError
 from common.municipalities import MUNICIPALITIES
 from common.paging import decode_cursor, page_of
 from register.db import queries_statistics as q
+from register.db import statistics_cube as cube_db
 from register.domain.codes import AllocationType, HousingType
 from register.domain.suppression import THRESHOLD, TOTAL, Cell, Cube, Relation, suppress
 
@@ -181,11 +184,129 @@ def _shares_summing_to_100(counts: Sequence[int]) -> list[float]:
     return [f / 10 for f in floors]
 
 
+# --- the kept cube (``register.db.statistics_cube``), the reference queries as the fallback -------
+
+# Sums tried before falling back to the reference query: a sum finds departments without a valid
+# kept row only when a write commits between computing them and summing (or on the first request
+# for a date or year), so a second try nearly always succeeds.
+_ATTEMPTS = 3
+
+
+def use_cube(enabled: bool) -> None:
+    """Process-wide (``RegisterSettings.statistics_cube``): answer from the kept cube, or —
+    disabled — from the reference queries every time (no attempt at the cube)."""
+    global _ATTEMPTS
+    _ATTEMPTS = 3 if enabled else 0
+
+
+async def _stock_cube(
+    session: AsyncSession,
+    on: date,
+    read: Callable[[AsyncSession, date], Awaitable[cube_db.CubeRows]],
+) -> Sequence[Any] | None:
+    for _ in range(_ATTEMPTS):
+        result = await read(session, on)
+        if result.missing == 0:
+            return result.rows
+        await cube_db.compute_stock(session, on, await cube_db.stale_stock(session, on, None))
+    return None
+
+
+async def _dwelling_rows(session: AsyncSession, on: date) -> Sequence[Any]:
+    """The rows of ``q.dwelling_cube`` (the reference), from the kept cube."""
+    rows = await _stock_cube(session, on, cube_db.dwelling_cube)
+    return rows if rows is not None else await q.dwelling_cube(session, on)
+
+
+async def _stock_allocation_rows(session: AsyncSession, on: date) -> Sequence[Any]:
+    """The rows of ``q.stock_allocation_cube`` (the reference), from the kept cube."""
+    rows = await _stock_cube(session, on, cube_db.stock_allocation_cube)
+    return rows if rows is not None else await q.stock_allocation_cube(session, on)
+
+
+async def _reletting_rows(session: AsyncSession, year: int) -> Sequence[Any]:
+    """The rows of ``q.reletting_cube`` (the reference), from the kept cube."""
+    for _ in range(_ATTEMPTS):
+        result = await cube_db.reletting_cube(session, year)
+        if result.missing == 0:
+            return result.rows
+        await cube_db.compute_year(session, year, await cube_db.stale_year(session, year, None))
+    return await q.reletting_cube(session, year)
+
+
+@dataclass(frozen=True, slots=True)
+class _Relet:
+    department_id: str
+    allocation_type: str
+    n: int
+
+
+async def _data_sheet_rows(
+    session: AsyncSession, municipality_code: str, *, on: date, year: int
+) -> tuple[Sequence[Any], Sequence[Any], cube_db.Basis | None]:
+    """The rows of ``q.data_sheet_departments`` and ``q.data_sheet_relettings`` (the
+    reference), from the kept cube, and what they were computed from (None: the reference
+    queries answered)."""
+    for _ in range(_ATTEMPTS):
+        result = await cube_db.data_sheet(session, municipality_code, on=on, year=year)
+        if result.missing == 0:
+            relettings = [
+                _Relet(r.department_id, a, int(n))
+                for r in result.rows
+                for a, n in r.relettings.items()
+            ]
+            return result.rows, relettings, result.basis
+        stale = await cube_db.stale_stock(session, on, municipality_code)
+        if stale:
+            await cube_db.compute_stock(session, on, stale)
+        stale = await cube_db.stale_year(session, year, municipality_code)
+        if stale:
+            await cube_db.compute_year(session, year, stale)
+    return (
+        await q.data_sheet_departments(session, municipality_code, on=on, year=year),
+        await q.data_sheet_relettings(session, municipality_code, year=year),
+        None,
+    )
+
+
+async def kept_answer(session: AsyncSession, key: str, municipality_code: str) -> bytes | None:
+    """A rendered answer about ``municipality_code`` kept under ``key``, if it still holds
+    (``register.db.statistics_cube.kept_answer``); never when the cube is not used."""
+    if _ATTEMPTS == 0:
+        return None
+    return await cube_db.kept_answer(session, key, municipality_code)
+
+
+async def keep_answer(session: AsyncSession, key: str, sheet: DataSheet, body: bytes) -> None:
+    """Keep ``body``, rendered from ``sheet``, under ``key`` — unless the sheet came from the
+    reference queries (no snapshot to check it against later)."""
+    if sheet.basis is not None:
+        await cube_db.keep_answer(session, key, sheet.basis, body)
+
+
+# What the prune round keeps: the dates, years and rendered answers computed last.
+KEEP_DATES: Final = 40
+KEEP_YEARS: Final = 10
+KEEP_ANSWERS: Final = 400
+PRUNE_EVERY: Final = timedelta(minutes=15)
+
+
+async def prune_round(database: Database) -> int:
+    """The job: drop kept figures beyond ``KEEP_*`` and the change log every kept row has seen
+    (``register.db.statistics_cube.prune``); returns the change-log rows dropped."""
+    async with UnitOfWork(database) as uow:
+        dropped = await cube_db.prune(
+            uow.session, keep_dates=KEEP_DATES, keep_years=KEEP_YEARS, keep_answers=KEEP_ANSWERS
+        )
+        await uow.commit()
+    return dropped or 0
+
+
 async def dwelling_statistics(
     session: AsyncSession, *, on: date, municipality_code: str | None
 ) -> DwellingStatistics:
     _ensure_municipality(municipality_code)
-    rows = await q.dwelling_cube(session, on)
+    rows = await _dwelling_rows(session, on)
     municipalities = [municipality_code] if municipality_code else []
     cube = Cube(rows, [municipalities, HOUSING_TYPES, BANDS])
     m = municipality_code or TOTAL
@@ -212,7 +333,7 @@ async def dwelling_statistics(
 
 
 async def _reletting_cube(session: AsyncSession, year: int, extra: Sequence[str]) -> Cube:
-    rows = await q.reletting_cube(session, year)
+    rows = await _reletting_rows(session, year)
     return Cube(rows, [list(extra), HOUSING_TYPES, ALLOCATION_TYPES])
 
 
@@ -309,7 +430,7 @@ async def municipal_allocation_stock_statistics(
     municipal allocation, per municipality with a dwelling let that day, and nationally. The
     suppression pattern is that of the national municipality × housing type × {municipal,
     other} cube, so no housing type's or municipality's cell can be backed out of another's."""
-    rows = await q.stock_allocation_cube(session, on)
+    rows = await _stock_allocation_rows(session, on)
     cube = Cube(rows, [[], HOUSING_TYPES, (q.MUNICIPAL, q.OTHER)])
     h = housing_type or TOTAL
     return MunicipalAllocationStockStatistics(
@@ -385,7 +506,7 @@ async def relettings_by_rent_band(
     _ensure_municipality(municipality_code)
     band_date = on or date(year + 1, 1, 1)
     extra = [municipality_code] if municipality_code else []
-    stock = Cube(await q.dwelling_cube(session, band_date), [extra, HOUSING_TYPES, BANDS])
+    stock = Cube(await _dwelling_rows(session, band_date), [extra, HOUSING_TYPES, BANDS])
     relet = Cube(
         await q.reletting_band_cube(session, year, band_date),
         [extra, HOUSING_TYPES, BANDS, (q.MUNICIPAL, q.OTHER)],
@@ -463,7 +584,7 @@ async def rent_band_shares(
     """Seed 003, Figure 5: per municipality (every one with dwellings) and nationally, the share
     of its dwellings (of ``housing_type``) in each rent band on ``on`` — one call for the map.
     The counts are those of ``/statistics/dwellings`` (the same national cube and suppression)."""
-    cube = Cube(await q.dwelling_cube(session, on), [[], HOUSING_TYPES, BANDS])
+    cube = Cube(await _dwelling_rows(session, on), [[], HOUSING_TYPES, BANDS])
     h = housing_type or TOTAL
     return RentBandShares(
         date=on,
@@ -506,6 +627,7 @@ class DataSheet:
     organisations: list[SheetUnit]
     departments: list[SheetUnit]
     definitions: dict[str, str]
+    basis: cube_db.Basis | None = None  # what it was computed from; None: the reference queries
 
 
 _SUMS = ("dwellings", "area_sum", "let_dwellings", "rent_sum", "let_area_sum", "move_outs")
@@ -545,8 +667,9 @@ async def data_sheet(
     session: AsyncSession, municipality_code: str, *, on: date, year: int
 ) -> DataSheet:
     _ensure_municipality(municipality_code)
-    department_rows = await q.data_sheet_departments(session, municipality_code, on=on, year=year)
-    reletting_rows = await q.data_sheet_relettings(session, municipality_code, year=year)
+    department_rows, reletting_rows, basis = await _data_sheet_rows(
+        session, municipality_code, on=on, year=year
+    )
 
     municipality = _Unit(("municipality", municipality_code))
     organisations: dict[str, _Unit] = {}
@@ -665,6 +788,7 @@ async def data_sheet(
             "rent": "Sum of the rent-forming expenses in force on the date, of the accepted "
             "lease in force on the date.",
         },
+        basis=basis,
     )
 
 
