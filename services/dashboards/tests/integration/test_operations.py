@@ -27,7 +27,11 @@ async def produce(bootstrap: str, topic: str, count: int) -> None:
 
 
 async def commit(bootstrap: str, group: str, topic: str, offset: int) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    # no auto-commit: on stop it would commit the position the consumer fetched for the
+    # assigned partition in the background (the offset committed before), undoing this one
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         partition = TopicPartition(topic, 0)
