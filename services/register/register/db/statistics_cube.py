@@ -145,18 +145,25 @@ ON CONFLICT ("on", department_id) DO UPDATE SET
     in_force = excluded.in_force, municipal = excluded.municipal
 """  # noqa: S608 — only module constants are interpolated
 
+
 # Valid stock rows on :on joined to the current departments (the municipality and housing type
 # are the department's now, as in the reference queries), and how many departments have none.
-_VALID_STOCK = f"""
-valid AS (
-    SELECT s.* FROM stat_stock s WHERE s.on = :on AND {_VALID}
+def _valid_and_missing(table: str, key: str, valid: str, missing: str) -> str:
+    """CTEs ``valid``: the table's valid rows at ``:<key>``, and ``missing``: how many of the
+    (``:municipality``'s) current departments have none."""
+    return f"""
+{valid} AS (
+    SELECT s.* FROM {table} s WHERE s.{key} = :{key} AND {_VALID}
 ),
-missing AS (
+{missing} AS (
     SELECT count(*) AS n FROM departments dep
     WHERE (CAST(:municipality AS text) IS NULL OR dep.municipality_code = :municipality)
-      AND NOT EXISTS (SELECT 1 FROM valid v WHERE v.department_id = dep.id)
+      AND NOT EXISTS (SELECT 1 FROM {valid} v WHERE v.department_id = dep.id)
 )
 """  # noqa: S608 — only module constants are interpolated
+
+
+_VALID_STOCK = _valid_and_missing("stat_stock", "on", "valid", "missing")
 
 _DWELLING_CUBE = f"""
 WITH {_VALID_STOCK},
@@ -243,16 +250,7 @@ ON CONFLICT (year, department_id) DO UPDATE SET
     move_outs = excluded.move_outs, relettings = excluded.relettings
 """  # noqa: S608 — only module constants are interpolated
 
-_VALID_YEAR = f"""
-valid_year AS (
-    SELECT s.* FROM stat_year s WHERE s.year = :year AND {_VALID}
-),
-missing_year AS (
-    SELECT count(*) AS n FROM departments dep
-    WHERE (CAST(:municipality AS text) IS NULL OR dep.municipality_code = :municipality)
-      AND NOT EXISTS (SELECT 1 FROM valid_year v WHERE v.department_id = dep.id)
-)
-"""  # noqa: S608 — only module constants are interpolated
+_VALID_YEAR = _valid_and_missing("stat_year", "year", "valid_year", "missing_year")
 
 _RELETTING_CUBE = f"""
 WITH {_VALID_YEAR},
