@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,8 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import psycopg
+from cryptography.hazmat.primitives import serialization
 from psycopg import sql
+from starlette.requests import Request
 
 from bench._setup import Infra, _drop_database, database_url
 from common.auth import Role
@@ -236,6 +239,37 @@ class Tokens:
             "HOUSING_JWT_AUDIENCE": TEST_AUDIENCE,
             "HOUSING_LOG_LEVEL": "WARNING",
         }
+
+
+BASELINE_KEY_ENV = "BENCH_BASELINE_PUBLIC_KEY"
+
+
+def baseline_token_check() -> Callable[[Request, str], list[str] | None]:
+    """The baselines' bearer-token check, as strict as the kit's: ES256 against the run's key
+    (from ``BENCH_BASELINE_PUBLIC_KEY``), issuer, audience, required claims and the role. Gives
+    the token's organisations, or None for a token to refuse."""
+    key = serialization.load_pem_public_key(os.environ[BASELINE_KEY_ENV].encode())
+
+    def organisations(request: Request, role: str) -> list[str] | None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        try:
+            claims = jwt.decode(
+                token,
+                key,  # type: ignore[arg-type]
+                algorithms=["ES256"],
+                audience=TEST_AUDIENCE,
+                issuer=TEST_ISSUER,
+                options={"require": ["exp", "sub", "iss", "aud"]},
+            )
+        except jwt.InvalidTokenError:
+            return None
+        if claims.get("role") != role:
+            return None
+        return sorted(claims.get("org_ids", []))
+
+    return organisations
 
 
 def free_port() -> int:
