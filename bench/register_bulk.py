@@ -38,11 +38,11 @@ from bench.register_common import (
     RECORD_TABLES,
     SEED,
     SIDE_TABLES,
+    BackendClock,
     Server,
     TableBatches,
     Tokens,
     analyze,
-    backend_pids,
     copy_batches,
     count_rows,
     cpu_seconds,
@@ -160,24 +160,11 @@ def load_by_copy(url: str, batches: TableBatches) -> Load:
     return Load(rows, seconds, time.process_time() - cpu_before, 0.0, pg_cpu)
 
 
-class _BackendClock:
-    """CPU time of the database's backends since construction (pooled connections persist
-    across requests; backends that appear meanwhile count from zero)."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.before = {pid: cpu_seconds(pid) for pid in backend_pids(url)}
-
-    def elapsed(self) -> float:
-        now = {pid: cpu_seconds(pid) for pid in backend_pids(self.url)}
-        return sum(cpu - self.before.get(pid, 0.0) for pid, cpu in now.items())
-
-
 def load_by_webservice(
     client: httpx.Client, server: Server, url: str, bodies: list[bytes], outcomes: Counter[str]
 ) -> Load:
     _reset(url)
-    backends = _BackendClock(url)
+    backends = BackendClock(url)
     cpu_before, server_before = time.process_time(), cpu_seconds(server.pid)
     started = time.perf_counter()
     for body in bodies:

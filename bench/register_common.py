@@ -139,6 +139,19 @@ def total_cpu_seconds(pids: Sequence[int]) -> float:
     return sum(cpu_seconds(pid) for pid in pids)
 
 
+class BackendClock:
+    """CPU time of the database's backends since construction (pooled connections persist
+    across requests; backends that appear meanwhile count from zero)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.before = {pid: cpu_seconds(pid) for pid in backend_pids(url)}
+
+    def elapsed(self) -> float:
+        now = {pid: cpu_seconds(pid) for pid in backend_pids(self.url)}
+        return sum(cpu - self.before.get(pid, 0.0) for pid, cpu in now.items())
+
+
 # --- the wire format of synthetic records -----------------------------------------------------
 
 

@@ -89,6 +89,7 @@ def single(result: register_single.Result, recorded: str) -> str:
             f"rounds {min(ratios):.2f}–{max(ratios):.2f}",
             "",
             "",
+            "",
         )
     )
     summary = (
@@ -103,6 +104,7 @@ def single(result: register_single.Result, recorded: str) -> str:
         f"requests/s (median of {s.rounds})",
         "spread (min / max)",
         "server CPU ms/request",
+        "PostgreSQL CPU ms/request",
         "errors",
     )
     return f"{recorded}\n\n{summary}\n\n{_table(header, rows)}\n\n{_open(result)}"
@@ -110,12 +112,14 @@ def single(result: register_single.Result, recorded: str) -> str:
 
 def _closed_row(name: str, side: register_single.Side) -> tuple[str, ...]:
     cpu = _stats.median([c.server_cpu_ms for c in side.closed])
+    postgres_cpu = _stats.median([c.postgres_cpu_ms for c in side.closed])
     errors = sum(c.errors for c in side.closed)
     return (
         name,
         f"{_stats.median(side.rates):,.0f}",
         _stats.spread(side.rates),
         f"{cpu:.2f}",
+        f"{postgres_cpu:.2f}",
         str(errors),
     )
 

@@ -56,6 +56,7 @@ from bench.register_common import (
     BASELINE_KEY_ENV,
     SEED,
     SIDE_TABLES,
+    BackendClock,
     Server,
     Tokens,
     analyze,
@@ -107,6 +108,7 @@ class Closed:
     rate: float  # answered requests/s
     errors: int
     server_cpu_ms: float  # per request
+    postgres_cpu_ms: float  # per request, the database's backends
 
 
 @dataclass
@@ -367,10 +369,12 @@ class _Feed:
         return self.requests[self.next - 1]
 
 
-async def closed_loop(server: Server, requests: list[bytes], settings: Settings) -> Closed:
-    feed = _Feed(requests)
+async def closed_loop(target: _Target, settings: Settings) -> Closed:
+    server = target.server
+    feed = _Feed(target.requests)
     connections = [await Connection.open(HOST, server.port) for _ in range(settings.connections)]
     answered: list[int] = []
+    backends = await asyncio.to_thread(BackendClock, target.url)
     cpu_before = cpu_seconds(server.pid)
     started = time.monotonic()
     deadline = started + settings.seconds
@@ -382,9 +386,11 @@ async def closed_loop(server: Server, requests: list[bytes], settings: Settings)
     await asyncio.gather(*(worker(c) for c in connections))
     seconds = time.monotonic() - started
     cpu = cpu_seconds(server.pid) - cpu_before
+    postgres_cpu = await asyncio.to_thread(backends.elapsed)
     await asyncio.gather(*(c.close() for c in connections))
     errors = sum(status != 201 for status in answered)
-    return Closed(len(answered) / seconds, errors, cpu / max(len(answered), 1) * 1e3)
+    per_request = 1e3 / max(len(answered), 1)
+    return Closed(len(answered) / seconds, errors, cpu * per_request, postgres_cpu * per_request)
 
 
 class _Pool:
@@ -474,7 +480,7 @@ async def _closed_rounds(targets: dict[str, _Target], result: Result, progress: 
         for name in ("baseline", "register"):
             target = targets[name]
             await asyncio.to_thread(_reset, target)
-            closed = await closed_loop(target.server, target.requests, result.settings)
+            closed = await closed_loop(target, result.settings)
             getattr(result, name).closed.append(closed)
             progress(f"register-single: round {number} {name}: {closed.rate:,.0f} requests/s")
 
