@@ -15,7 +15,14 @@ import contextlib
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Collection,
+    Coroutine,
+    Iterable,
+    Iterator,
+)
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,11 +194,11 @@ class ServiceDispatcher:
             async def stop_background() -> None:
                 stop.set()
                 started = time.monotonic()
-                for task in tasks:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                cancelled = await stop_tasks(tasks, self.bus)
                 log.info(
-                    "platform.background_stopped", seconds=round(time.monotonic() - started, 2)
+                    "platform.background_stopped",
+                    seconds=round(time.monotonic() - started, 2),
+                    cancelled=cancelled,
                 )
 
             stack.push_async_callback(stop_background)
@@ -227,6 +234,50 @@ class ServiceDispatcher:
                 *running.entry.jobs(database, settings),
             ]:
                 yield repeat(job, stop)
+
+
+STOP_GRACE = 2.0  # seconds the relays, consumers and jobs get to finish at a stop
+CANCEL_WAIT = 2.0  # seconds each round of cancellations gets to take effect
+CANCEL_ROUNDS = 3
+
+
+async def stop_tasks(
+    tasks: Collection[asyncio.Task[None]],
+    bus: EventBus | None,
+    *,
+    grace: float = STOP_GRACE,
+    cancel_wait: float = CANCEL_WAIT,
+) -> int:
+    """Stop the background tasks (their stop event is set): those still busy after ``grace``
+    seconds — the relays waiting for the in-process consumers to handle a batch, a consumer in
+    a long handler, a job — are cancelled. Returns how many were.
+
+    Nothing is lost: every one of them works in transactions. A consumer cancelled in its
+    handler rolls back, the inbox does not have the event, and the relay, cancelled in turn
+    while it waited for that delivery, rolls back its claim of the outbox rows: they stay
+    unpublished, and the next start delivers them again (the inboxes drop what was already
+    applied). The in-process bus's pumps are stopped first, so no delivery is started after the
+    relays stopped waiting; then the tasks are cancelled, again if one swallowed a cancellation
+    (``cancel_wait`` seconds each round, ``CANCEL_ROUNDS`` rounds: the stop is bounded)."""
+    pending = set(tasks)
+    if pending:
+        _, pending = await asyncio.wait(pending, timeout=grace)
+    cancelled = len(pending)
+    if pending and isinstance(bus, InProcessBus):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(bus.stop(), cancel_wait)
+    for _ in range(CANCEL_ROUNDS):
+        if not pending:
+            break
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=cancel_wait)
+    if pending:
+        log.warning("platform.background_left_running", tasks=len(pending))
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            log.error("platform.background_failed", error=repr(task.exception()))
+    return cancelled
 
 
 def build_platform(
