@@ -4,9 +4,18 @@ exactly once, on the next start. Real PostgreSQL (the example service's database
 
 import asyncio
 import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import httpx
+import psycopg
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +35,7 @@ from common.testing.witness import (
     witness_handler,
 )
 from housing.embedded import stop_tasks
+from housing.services import SERVICES
 
 # A guard against a hang, not a measurement: the stop under test takes ~2 × cancel_wait.
 HANG_GUARD = 60.0
@@ -148,3 +158,93 @@ class TestBoundedStop:
 
     async def test_no_tasks_no_bus(self):
         assert await stop_tasks([], None) == 0
+
+
+# --- the whole embedded run: Ctrl-C during the demo seed's events, then a second start --------
+
+HOUSING = Path(sys.executable).parent / "housing"
+RUN_TIMEOUT = 300.0  # a guard against a hang (two-core machines shared with other suites)
+
+
+def start_housing_run(data_dir: Path, log_name: str) -> tuple[subprocess.Popen[bytes], str]:
+    os.chmod(data_dir, 0o755)  # the embedded PostgreSQL runs as an unprivileged user under root
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOUSING_", "KAFKA_"))}
+    env.update(HOUSING_PORT=str(port), HOUSING_DATA_DIR=str(data_dir), HOUSING_DEMO_DWELLINGS="40")
+    log = (data_dir / log_name).open("wb")
+    process = subprocess.Popen([str(HOUSING), "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/register/health/live"
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while time.monotonic() < deadline:
+        assert process.poll() is None, (data_dir / log_name).read_text()
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(url, timeout=1).status_code == 200:
+                return process, url
+        time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"housing run did not answer:\n{(data_dir / log_name).read_text()}")
+
+
+def embedded_events(data_dir: Path) -> tuple[int, dict[str, set[uuid.UUID]], dict[str, set]]:
+    """(unpublished outbox rows of all services, event ids per topic, per consumer the event
+    ids in its inbox or dead letters), read from the running embedded server."""
+    unpublished = 0
+    by_topic: dict[str, set[uuid.UUID]] = {}
+    handled: dict[str, set[uuid.UUID]] = {}
+    for entry in SERVICES:
+        name = entry.settings_class().database_name
+        with psycopg.connect(host=str(data_dir / "postgres"), user="postgres", dbname=name) as db:
+            for topic, event_id, published_at in db.execute(
+                "SELECT topic, event_id, published_at FROM outbox"
+            ):
+                by_topic.setdefault(topic, set()).add(event_id)
+                unpublished += published_at is None
+            for consumer in entry.consumers():
+                handled[consumer.name] = {
+                    row[0]
+                    for row in db.execute(
+                        "SELECT event_id FROM inbox WHERE consumer = %(c)s "
+                        "UNION SELECT event_id FROM dead_letters WHERE consumer = %(c)s",
+                        {"c": consumer.name},
+                    )
+                }
+    return unpublished, by_topic, handled
+
+
+def missing_deliveries(data_dir: Path) -> dict[str, int]:
+    """Per consumer, how many events of its topics it has not handled, plus the outboxes'
+    unpublished rows (``"(unpublished)"``); empty when nothing is missing."""
+    unpublished, by_topic, handled = embedded_events(data_dir)
+    missing = {"(unpublished)": unpublished} if unpublished else {}
+    for entry in SERVICES:
+        for consumer in entry.consumers():
+            expected = set().union(*(by_topic.get(t, set()) for t in consumer.topics))
+            if lacking := len(expected - handled[consumer.name]):
+                missing[consumer.name] = lacking
+    return missing
+
+
+class TestNoEventLostAcrossABoundedStop:
+    def test_ctrl_c_while_the_demo_seeds_events_flow_loses_none(self, tmp_path):
+        first, _ = start_housing_run(tmp_path, "first.log")
+        first.send_signal(signal.SIGINT)  # at once: the seed's events are in flight
+        assert first.wait(timeout=RUN_TIMEOUT) == 0
+        printed = (tmp_path / "first.log").read_text()
+        assert "platform.background_stopped" in printed
+        assert "Housing platform stopped." in printed
+
+        second, _ = start_housing_run(tmp_path, "second.log")
+        try:
+            deadline = time.monotonic() + RUN_TIMEOUT
+            missing = missing_deliveries(tmp_path)
+            while missing and time.monotonic() < deadline:
+                time.sleep(1)
+                missing = missing_deliveries(tmp_path)
+            _, by_topic, _ = embedded_events(tmp_path)
+        finally:
+            second.send_signal(signal.SIGINT)
+            assert second.wait(timeout=RUN_TIMEOUT) == 0
+        assert missing == {}
+        assert len(by_topic.get("register.lease.v1", ())) >= 40  # the seed's leases, at least
