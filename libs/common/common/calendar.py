@@ -24,8 +24,6 @@ from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
-import holidays
-
 __all__ = [
     "DueDate",
     "Suspension",
@@ -69,6 +67,8 @@ def closed_days(year: int) -> Mapping[date, str]:
     Public holidays (from ``holidays``) plus Grundlovsdag, juleaftensdag and nytårsaftensdag.
     Cached per year; the returned mapping is read-only.
     """
+    import holidays  # here: ~0.3 s of imports that a start-up without deadlines need not pay
+
     public = holidays.country_holidays("DK", years=year, language="da")
     days: dict[date, str] = {day: str(name) for day, name in public.items()}
     for (month, day), name in _OFFICE_CLOSING_DAYS.items():

