@@ -276,7 +276,45 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     )
 
 
-_bearer = HTTPBearer(auto_error=False, description="OAuth2 bearer JWT from the identity provider")
+BEARER_SCHEME_NAME = "HTTPBearer"
+BEARER_DESCRIPTION = "OAuth2 bearer JWT from the identity provider"
+_bearer = HTTPBearer(auto_error=False, description=BEARER_DESCRIPTION)
+_NO_TOKEN = "Send a bearer token in the Authorization header."
+
+
+async def principal_of(request: Request) -> Principal:
+    """The caller's verified principal, straight from the ``Authorization`` header — what
+    :func:`current_principal` does after ``HTTPBearer``, in one call: the header is read as
+    ``HTTPBearer`` reads it (scheme, a space, the token; no or another scheme is 401)."""
+    authorization = request.headers.get("authorization")
+    if not authorization:
+        raise AuthenticationError(_NO_TOKEN)
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if not scheme or not token or scheme.lower() != "bearer":
+        raise AuthenticationError(_NO_TOKEN)
+    principal = verified_principal(request.scope, token)
+    if principal is None:
+        verifier: TokenVerifier = request.app.state.token_verifier
+        principal = await verifier.verify(token)
+    request.state.principal = principal
+    return principal
+
+
+class BearerDependency(HTTPBearer):
+    """Base of a dependency that reads and verifies the bearer token itself
+    (:func:`principal_of`) in one call, instead of ``HTTPBearer`` → :func:`current_principal`
+    → the subclass's own step: FastAPI solves one dependency instead of three per request.
+    Being an ``HTTPBearer``, its routes document the same security scheme in OpenAPI
+    (``HTTPBearer``, the same description) as routes using :data:`CurrentPrincipal`."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            auto_error=False, scheme_name=BEARER_SCHEME_NAME, description=BEARER_DESCRIPTION
+        )
+
+    async def __call__(self, request: Request) -> Any:  # type: ignore[override]
+        return await principal_of(request)
 
 
 async def current_principal(
@@ -284,7 +322,7 @@ async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise AuthenticationError("Send a bearer token in the Authorization header.")
+        raise AuthenticationError(_NO_TOKEN)
     principal = verified_principal(request.scope, credentials.credentials)
     if principal is None:
         verifier: TokenVerifier = request.app.state.token_verifier

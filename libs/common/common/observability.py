@@ -127,6 +127,9 @@ def _route_template(scope: Scope) -> str:
     return path
 
 
+# Methods whose requests the body guard and the idempotency keys leave alone.
+BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+
 _LIVE_BODY = b'{"status":"ok"}'
 _LIVE_START: Message = {
     "type": "http.response.start",
@@ -147,9 +150,18 @@ class RequestContextMiddleware:
     were most of its cost."""
 
     def __init__(
-        self, app: ASGIApp, *, metrics: ServiceMetrics, live_path: str | None = None
+        self,
+        app: ASGIApp,
+        *,
+        metrics: ServiceMetrics,
+        live_path: str | None = None,
+        body_app: ASGIApp | None = None,
     ) -> None:
         self.app = app
+        # With ``body_app``, requests of a method that may carry a body (POST, PUT, PATCH, …)
+        # go to it instead of ``app``: the kit's body guard and idempotency wrap ``app`` there,
+        # and GET, HEAD, OPTIONS and DELETE (for which both only pass the request on) skip them.
+        self.body_app = app if body_app is None else body_app
         self.metrics = metrics
         self.live_path = live_path
         # The labelled series of each (method, route, status), looked up once: few routes ×
@@ -210,8 +222,10 @@ class RequestContextMiddleware:
             if live:
                 await send_with_ids(dict(_LIVE_START, headers=list(_LIVE_START["headers"])))
                 await send_with_ids({"type": "http.response.body", "body": _LIVE_BODY})
-            else:
+            elif method in BODYLESS_METHODS:
                 await self.app(scope, receive, send_with_ids)
+            else:
+                await self.body_app(scope, receive, send_with_ids)
         finally:
             elapsed = time.perf_counter() - started
             route = scope["path"] if live else _route_template(scope)
