@@ -350,9 +350,7 @@ def _phase(phase: Phase) -> str:
 def report(result: Result, recorded: str) -> str:
     base = result.baseline
     compared = result.settings.compare is not None
-    lines = [
-        "### `make run`: start-up, demo seed and stop",
-        "",
+    lines = [  # under the docs' own heading of the section
         "Wall time (CPU seconds of the process tree: the Python process, its children and the "
         "embedded PostgreSQL). First answer = `housing run` started → `/register/health/live` "
         f"answered; stop = SIGINT {result.settings.settle:g} s later → the process exited "
