@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench import _stats
 from bench._setup import Infra, new_topic, unique_name
+from bench.allocation_vacancies import _backend_cpu
 from bench.benchmarks_common import benchmarks_database, register_events
 from benchmarks.events.incoming import handle, handle_batch
 from benchmarks.main import create_app
@@ -42,7 +43,7 @@ from benchmarks.settings import BenchmarksSettings
 from benchmarks.worker import jobs
 from common.auth import DevSigningKey, Role
 from common.db.engine import Database
-from common.events.consumer import Consumer, KafkaConsumerRunner
+from common.events.consumer import Consumer, KafkaConsumerRunner, freeze_startup_objects
 from common.events.contracts import DepartmentUpsertedV1, LeaseCreatedV1
 from common.events.envelope import Envelope
 from common.settings import Environment
@@ -73,9 +74,18 @@ class Result:
     calculator_consumed_seconds: float
     lookup_ms: list[float]
     trivial_ms: list[float]
+    # CPU seconds (user + system) of this process while the reader ran, and of the reader's
+    # database's server processes (the floor's)
+    raw_cpu: float = 0.0
+    floor_cpu: float = 0.0
+    floor_postgres_cpu: float = 0.0
 
     def rate(self, seconds: float) -> float:
         return self.events / seconds
+
+    def per_event(self, cpu_seconds: float) -> float:
+        """µs of CPU per event."""
+        return cpu_seconds * 1e6 / self.events
 
 
 async def _produce(infra: Infra, envelopes: list[Envelope]) -> None:
@@ -95,7 +105,8 @@ async def _produce(infra: Infra, envelopes: list[Envelope]) -> None:
         await producer.stop()
 
 
-async def _raw(infra: Infra, topics: list[str], total: int) -> float:
+async def _raw(infra: Infra, topics: list[str], total: int) -> tuple[float, float]:
+    """Seconds and this process's CPU seconds to read every event."""
     consumer = AIOKafkaConsumer(
         *topics,
         bootstrap_servers=infra.bootstrap,
@@ -107,11 +118,12 @@ async def _raw(infra: Infra, topics: list[str], total: int) -> float:
     await consumer.start()
     try:
         seen = 0
+        cpu = time.process_time()
         started = time.perf_counter()
         while seen < total:
             batches = await consumer.getmany(timeout_ms=200, max_records=500)
             seen += sum(len(records) for records in batches.values())
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
     finally:
         await consumer.stop()
 
@@ -227,14 +239,26 @@ async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
     del envelopes
     names = list(topics.values())
     progress("benchmarks-catchup: raw aiokafka read")
-    raw = await _raw(infra, names, total)
+    # as the worker does before its consumers run (see freeze_startup_objects)
+    freeze_startup_objects()
+    raw, raw_cpu = await _raw(infra, names, total)
     calculator_settings = BenchmarksSettings()
     async with benchmarks_database(infra, "floor") as floor_url:
-        database = Database(floor_url, pool_size=2, pre_ping=False)
+        # the worker's default pool (database_pool_size 5): with 2, the 3 partitions' batches
+        # and the inbox count took overflow connections, opened and closed again per fetch
+        database = Database(floor_url, pool_size=5, pre_ping=False)
+        floor_name = database.engine.url.database or ""
         try:
             progress("benchmarks-catchup: platform floor (inbox, no-op handler)")
+            floor_postgres = await asyncio.to_thread(_backend_cpu, infra, floor_name)
+            floor_cpu = time.process_time()
             floor, _ = await _consume(
                 infra, database, names, total, _nothing, recompute=None, timeout=settings.timeout
+            )
+            floor_cpu = time.process_time() - floor_cpu
+            # the pool keeps its connections: their server processes are still there
+            floor_postgres = (
+                await asyncio.to_thread(_backend_cpu, infra, floor_name) - floor_postgres
             )
         finally:
             await database.dispose()
@@ -266,6 +290,9 @@ async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
         calculator_consumed_seconds=consumed,
         lookup_ms=lookup_ms,
         trivial_ms=trivial_ms,
+        raw_cpu=raw_cpu,
+        floor_cpu=floor_cpu,
+        floor_postgres_cpu=floor_postgres,
     )
 
 
@@ -295,6 +322,12 @@ def report(result: Result, recorded: str) -> str:
             "",
             f"The calculator had applied every event after {result.calculator_consumed_seconds:.1f} s; "
             f"the rest is the recompute catching up. Goal ≥ 0.3 × raw: {verdict}.",
+            "",
+            f"CPU per event: raw read {result.per_event(result.raw_cpu):.1f} µs of Python; "
+            f"floor {result.per_event(result.floor_cpu):.1f} µs of Python (this process, "
+            "including the count of the inbox every 50 ms) + "
+            f"{result.per_event(result.floor_postgres_cpu):.1f} µs of PostgreSQL (the floor "
+            "database's server processes).",
             "",
             "| afterwards, in process (httpx → ASGI) | p50 ms | p99 ms |",
             "|---|---:|---:|",

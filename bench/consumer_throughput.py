@@ -36,10 +36,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench._setup import Infra, _drop_database, database_url, new_topic, unique_name
+from bench.allocation_vacancies import _backend_cpu
 from bench.benchmarks_catchup import _produce
 from common.db import migrations
 from common.db.engine import Database
-from common.events.consumer import Consumer, KafkaConsumerRunner
+from common.events.consumer import Consumer, KafkaConsumerRunner, freeze_startup_objects
 from common.events.contracts import (
     DepartmentUpsertedV1,
     HousingType,
@@ -73,9 +74,20 @@ class Reading:
     raw_seconds: float
     floor_seconds: float
     consumer_seconds: float
+    # CPU seconds: this process's (user + system) for each reader, and the database's server
+    # processes' for the floor and the consumer
+    raw_cpu: float = 0.0
+    floor_cpu: float = 0.0
+    floor_postgres_cpu: float = 0.0
+    consumer_cpu: float = 0.0
+    consumer_postgres_cpu: float = 0.0
 
     def rate(self, seconds: float) -> float:
         return self.events / seconds
+
+    def per_event(self, cpu_seconds: float) -> float:
+        """µs of CPU per event."""
+        return cpu_seconds * 1e6 / self.events
 
 
 @dataclass
@@ -148,7 +160,8 @@ async def service_database(infra: Infra, package: str, suffix: str) -> AsyncIter
         await asyncio.to_thread(_drop_database, infra.admin_dsn, name)
 
 
-async def _raw(infra: Infra, topics: Sequence[str], total: int) -> float:
+async def _raw(infra: Infra, topics: Sequence[str], total: int) -> tuple[float, float]:
+    """Seconds and this process's CPU seconds to read every event."""
     consumer = AIOKafkaConsumer(
         *topics,
         bootstrap_servers=infra.bootstrap,
@@ -160,11 +173,12 @@ async def _raw(infra: Infra, topics: Sequence[str], total: int) -> float:
     await consumer.start()
     try:
         seen = 0
+        cpu = time.process_time()
         started = time.perf_counter()
         while seen < total:
             batches = await consumer.getmany(timeout_ms=200, max_records=2000)
             seen += sum(len(records) for records in batches.values())
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
     finally:
         await consumer.stop()
 
@@ -180,13 +194,19 @@ async def _consume(
     total: int,
     timeout: float,
     prepare: Callable[[Database], object] | None = None,
-) -> float:
+) -> tuple[float, float, float]:
+    """Seconds until every event has its inbox row, and the CPU seconds of this process and
+    of the database's server processes meanwhile (the pool keeps its connections, so their
+    server processes are still there to be read at the end)."""
     database = Database(url, pool_size=3, pre_ping=False)
+    name = database.engine.url.database or ""
     try:
         if prepare is not None:
             await prepare(database)  # type: ignore[misc]
         runner = KafkaConsumerRunner(database, infra.bootstrap, consumer)
         stop = asyncio.Event()
+        postgres = await asyncio.to_thread(_backend_cpu, infra, name)
+        cpu = time.process_time()
         started = time.perf_counter()
         running = asyncio.create_task(runner.run(stop))
         try:
@@ -197,7 +217,10 @@ async def _consume(
                             await connection.execute(text("SELECT count(*) FROM inbox"))
                         ).scalar_one()
                     if done >= total:
-                        return time.perf_counter() - started
+                        seconds = time.perf_counter() - started
+                        cpu = time.process_time() - cpu
+                        postgres = await asyncio.to_thread(_backend_cpu, infra, name) - postgres
+                        return seconds, cpu, postgres
                     await asyncio.sleep(0.05)
         finally:
             stop.set()
@@ -233,19 +256,34 @@ async def _workload(
     total = len(envelopes)
     progress(f"consumers: {workload}: producing {total:,} events")
     await _produce(infra, envelopes)
+    del envelopes  # not held while the readers run (a worker holds none)
     progress(f"consumers: {workload}: raw read")
-    raw = await _raw(infra, topics, total)
+    raw, raw_cpu = await _raw(infra, topics, total)
     floor_consumer = Consumer(unique_name("consumers-floor"), tuple(topics), _nothing)
     async with service_database(infra, package, "floor") as url:
         progress(f"consumers: {workload}: floor (no-op handler)")
-        floor = await _consume(infra, url, floor_consumer, total, settings.timeout, prepare)
+        floor, floor_cpu, floor_pg = await _consume(
+            infra, url, floor_consumer, total, settings.timeout, prepare
+        )
     own = Consumer(
         unique_name(consumer.name), tuple(topics), consumer.handler, consumer.batch_handler
     )
     async with service_database(infra, package, "consumer") as url:
         progress(f"consumers: {workload}: {consumer.name}")
-        seconds = await _consume(infra, url, own, total, settings.timeout, prepare)
-    return Reading(workload, consumer.name, total, raw, floor, seconds)
+        seconds, own_cpu, own_pg = await _consume(infra, url, own, total, settings.timeout, prepare)
+    return Reading(
+        workload,
+        consumer.name,
+        total,
+        raw,
+        floor,
+        seconds,
+        raw_cpu=raw_cpu,
+        floor_cpu=floor_cpu,
+        floor_postgres_cpu=floor_pg,
+        consumer_cpu=own_cpu,
+        consumer_postgres_cpu=own_pg,
+    )
 
 
 async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
@@ -253,6 +291,8 @@ async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
     from notifications.events.incoming import consumer as notifications_consumer
 
     result = Result()
+    # as the worker does before its consumers run (see freeze_startup_objects)
+    freeze_startup_objects()
     master_topics = {
         OrganisationUpsertedV1.topic: await new_topic(infra, "consumers-organisation"),
         DepartmentUpsertedV1.topic: await new_topic(infra, "consumers-department"),
@@ -293,6 +333,10 @@ def report(result: Result, recorded: str) -> str:
         "consumer events/s | × floor | × raw |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
+    cpu_rows = [
+        "| workload | raw: Python | floor: Python / PostgreSQL | consumer: Python / PostgreSQL |",
+        "|---|---:|---:|---:|",
+    ]
     for r in result.readings:
         raw, floor, own = (
             r.rate(r.raw_seconds),
@@ -304,6 +348,11 @@ def report(result: Result, recorded: str) -> str:
             f"{floor:,.0f} ({floor / raw:.3f}) | {own:,.0f} | {own / floor:.2f} | "
             f"{own / raw:.3f} |"
         )
+        cpu_rows.append(
+            f"| {r.workload} | {r.per_event(r.raw_cpu):.1f} | "
+            f"{r.per_event(r.floor_cpu):.1f} / {r.per_event(r.floor_postgres_cpu):.1f} | "
+            f"{r.per_event(r.consumer_cpu):.1f} / {r.per_event(r.consumer_postgres_cpu):.1f} |"
+        )
     return "\n".join(
         [
             "### Consumers against the no-op floor",
@@ -314,6 +363,12 @@ def report(result: Result, recorded: str) -> str:
             "consumer on another (until every event has its inbox row).",
             "",
             *rows,
+            "",
+            "CPU per event, µs (this process's user + system time while each reader ran, and "
+            "the server processes of the reader's database; the wall-clock rates above move "
+            "with the machine's load, these far less):",
+            "",
+            *cpu_rows,
             "",
             recorded,
         ]

@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 import time
-from typing import Any, TextIO, cast
+from typing import Any, Protocol, TextIO, cast
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -24,6 +24,42 @@ CORRELATION_ID_HEADER = "x-correlation-id"
 correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "correlation_id", default=None
 )
+
+
+class HandledEvent(Protocol):
+    """What :func:`merge_event_context` reads of the event being handled (an ``Envelope``)."""
+
+    @property
+    def id(self) -> object: ...
+
+    @property
+    def correlation_id(self) -> str | None: ...
+
+
+# The event a consumer is handling in this task, if any: the Kafka runner sets it per event
+# (one ContextVar.set, where binding event and correlation id as structlog context variables
+# cost ~2.3 µs per event); merge_event_context puts its ids into every log line written
+# meanwhile.
+current_event_var: contextvars.ContextVar[HandledEvent | None] = contextvars.ContextVar(
+    "current_event", default=None
+)
+
+
+def merge_event_context(
+    logger: Any, method_name: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """``event_id`` and ``correlation_id`` of the event being handled (see
+    :data:`current_event_var`), unless the line names them itself. Runs before
+    ``merge_contextvars``, so the event's ids win over ids bound around the handling (as
+    binding them per event did)."""
+    event = current_event_var.get()
+    if event is not None:
+        if "event_id" not in event_dict:
+            event_dict["event_id"] = str(event.id)
+        if "correlation_id" not in event_dict:
+            event_dict["correlation_id"] = event.correlation_id
+    return event_dict
+
 
 _configured = False
 
@@ -52,6 +88,7 @@ def configure_logging(level: str = "INFO", *, json_logs: bool = True) -> None:
     )
     structlog.configure(
         processors=[
+            merge_event_context,
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),

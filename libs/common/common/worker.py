@@ -16,7 +16,7 @@ from datetime import timedelta
 import structlog
 
 from common.db.engine import Database
-from common.events.consumer import Consumer, KafkaConsumerRunner
+from common.events.consumer import Consumer, KafkaConsumerRunner, freeze_startup_objects
 from common.events.relay import OutboxRelay
 from common.events.transport import KafkaBus
 from common.idempotency import purge_expired_keys
@@ -105,6 +105,7 @@ async def serve_worker(
         )
         for consumer in consumers
     ]
+    freeze_startup_objects()  # see there: the collector's cost per event under a backlog
     log.info(
         "worker.started",
         service=settings.service_name,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -36,9 +37,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db.engine import Database
 from common.db.tables import dead_letters, inbox
-from common.events.envelope import Envelope, decode_kafka_batch
+from common.events.envelope import Envelope, decode_kafka_records
 from common.events.naming import KafkaNames
 from common.events.transport import InProcessBus
+from common.observability import current_event_var
 
 log = structlog.get_logger(__name__)
 
@@ -91,6 +93,29 @@ FROM counted
 _ROWS_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
+_startup_objects_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Once per process, when it has set itself up (modules, settings, engines, consumers):
+    collect, then move every object there is out of the cyclic garbage collector's view
+    (``gc.freeze``).
+
+    A consumer catching up holds a fetch's events (2,000 envelopes, their data dicts, the
+    records) while it handles them, so they survive the young generations' collections and
+    are promoted; every ~40,000 objects promoted start a full collection, which walks every
+    object of the process — the startup's ~170,000 too. Measured on the floor's 35,267
+    events: the collector took ~18 µs of ~42 µs of Python per event, ~3 µs with the startup's
+    objects frozen. Objects frozen are never collected: what the startup made and later drops
+    is freed by reference counting as usual, only a reference cycle among them would stay."""
+    global _startup_objects_frozen
+    if _startup_objects_frozen:
+        return
+    _startup_objects_frozen = True
+    gc.collect()
+    gc.freeze()
+
+
 def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
@@ -139,7 +164,9 @@ class InboxProcessor:
         async with self.database.session() as session, session.begin():
             return await self._apply_in(session, envelope)
 
-    async def apply_leading(self, envelopes: Sequence[Envelope]) -> list[Outcome]:
+    async def apply_leading(
+        self, envelopes: Sequence[Envelope], ids: Sequence[str] | None = None
+    ) -> list[Outcome]:
         """Apply envelopes in order in ONE transaction and stop before the first whose handler
         fails (it is retried on its own, so no later event of its key overtakes it). Returns
         the outcomes of the applied prefix.
@@ -149,11 +176,14 @@ class InboxProcessor:
         (``handler``), one COMMIT. If that raises, it is rolled back and the envelopes are
         applied again in a new transaction, each under its own savepoint. Under a backlog this
         pays BEGIN/COMMIT and the inbox INSERT once per fetched batch instead of per event, and
-        the usual case pays no savepoint at all."""
+        the usual case pays no savepoint at all.
+
+        ``ids``, if given, are the envelopes' ids as text (``str(envelope.id)``, which the
+        decoder has at hand), so they are not formatted again."""
         async with self.database.session() as session:
             try:
                 async with session.begin():
-                    return await self._apply_set(session, envelopes)
+                    return await self._apply_set(session, envelopes, ids)
             except INFRASTRUCTURE_ERRORS:
                 raise
             except Exception as exc:  # rolled back; apply them again one by one
@@ -177,12 +207,17 @@ class InboxProcessor:
             return outcomes
 
     async def _apply_set(
-        self, session: AsyncSession, envelopes: Sequence[Envelope]
+        self,
+        session: AsyncSession,
+        envelopes: Sequence[Envelope],
+        ids: Sequence[str] | None = None,
     ) -> list[Outcome]:
         """Claim the inbox rows of all envelopes in one statement, then apply the new ones."""
         if not envelopes:
             return []
-        rows = [[str(e.id), e.topic, e.key, e.type] for e in envelopes]
+        if ids is None:
+            ids = [str(e.id) for e in envelopes]
+        rows = [[i, e.topic, e.subject, e.type] for i, e in zip(ids, envelopes, strict=True)]
         _claimed, claimed_ids = (
             await session.execute(
                 _CLAIM,
@@ -214,22 +249,20 @@ class InboxProcessor:
             with structlog.contextvars.bound_contextvars(consumer=self.consumer.name):
                 await self.consumer.batch_handler(session, fresh)
         else:
-            # bind/reset rather than bound_contextvars per event: the same log context for
-            # the handler, at a third of the cost (it showed in the consumer's profile)
-            bind, reset = (
-                structlog.contextvars.bind_contextvars,
-                structlog.contextvars.reset_contextvars,
-            )
-            batch_tokens = bind(consumer=self.consumer.name)
+            # The consumer's name is bound once per batch; the event being handled is set
+            # per event in one ContextVar, from which common.observability's
+            # merge_event_context writes its event_id and correlation_id into every log line
+            # (binding the two as structlog context variables per event cost ~2.3 µs an event).
+            handler = self.consumer.handler
+            batch_tokens = structlog.contextvars.bind_contextvars(consumer=self.consumer.name)
+            event_token = current_event_var.set(None)
             try:
                 for envelope in fresh:
-                    tokens = bind(correlation_id=envelope.correlation_id, event_id=str(envelope.id))
-                    try:
-                        await self.consumer.handler(session, envelope)
-                    finally:
-                        reset(**tokens)
+                    current_event_var.set(envelope)
+                    await handler(session, envelope)
             finally:
-                reset(**batch_tokens)
+                current_event_var.reset(event_token)
+                structlog.contextvars.reset_contextvars(**batch_tokens)
         return outcomes
 
     async def _apply_in(self, session: AsyncSession, envelope: Envelope) -> Outcome:
@@ -483,27 +516,30 @@ class KafkaConsumerRunner:
         """Handle one partition's records in order: runs of well-formed events are applied in
         one transaction each; a failing event is retried alone (then dead-lettered), a
         malformed one dead-lettered at once."""
-        logical = self.names.logical_topic
-        decoded = decode_kafka_batch(
-            [(logical(r.topic), r.headers, r.value or b"") for r in records]
-        )
+        if not records:
+            return []
+        # one partition's records: one topic, its logical name worked out once
+        topic = self.names.logical_topic(records[0].topic)
+        decoded = decode_kafka_records([(topic, r.headers, r.value or b"") for r in records])
         outcomes: list[Outcome] = []
         position = 0
         while position < len(records):
-            item = decoded[position]
-            if isinstance(item, str):
+            item, item_id = decoded[position]
+            if item_id is None:
                 log.error("consumer.malformed_event", topic=records[position].topic)
-                await self._send_to_dlq(dlq, records[position], item)
+                await self._send_to_dlq(dlq, records[position], str(item))
                 outcomes.append(Outcome.DEAD_LETTERED)
                 position += 1
                 continue
             run: list[Envelope] = []
-            for candidate in decoded[position:]:
-                if isinstance(candidate, str):
+            ids: list[str] = []
+            for candidate, candidate_id in decoded[position:]:
+                if candidate_id is None:
                     break
-                run.append(candidate)
+                run.append(candidate)  # type: ignore[arg-type]
+                ids.append(candidate_id)
             applied = await _retry_on_infrastructure_errors(
-                lambda run=run: self.processor.apply_leading(run)  # type: ignore[misc]
+                lambda run=run, ids=ids: self.processor.apply_leading(run, ids)  # type: ignore[misc]
             )
             outcomes.extend(applied)
             position += len(applied)
