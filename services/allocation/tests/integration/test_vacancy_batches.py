@@ -63,6 +63,13 @@ def insert_agreements(db_url: str) -> None:
         )
 
 
+# a lock wait of this test database's sessions (the server is shared with other databases)
+WAITING = (
+    "SELECT count(*) FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid "
+    "WHERE NOT l.granted AND a.datname = current_database()"
+)
+
+
 def again(envelope: Envelope) -> Envelope:
     """The same facts under a new event id (the register published them twice)."""
     return dataclasses.replace(envelope, id=uuid.uuid4())
@@ -260,9 +267,7 @@ class TestBatchEqualsOneByOne:
             await other.execute("UPDATE agreements SET counted = counted + 5 WHERE id = 'agr-a'")
             batch = asyncio.create_task(in_batches(allocation_db, [events]))
             async with asyncio.timeout(30):  # until the batch waits for the agreement's lock
-                while sql(allocation_db_url, "SELECT count(*) FROM pg_locks WHERE NOT granted")[
-                    0
-                ] == (0,):
+                while sql(allocation_db_url, WAITING)[0] == (0,):
                     assert not batch.done(), batch
                     await asyncio.sleep(0.05)
             await other.commit()
@@ -303,9 +308,7 @@ class TestBatchEqualsOneByOne:
             )  # not committed yet: the batch's snapshot does not see it
             batch = asyncio.create_task(in_batches(allocation_db, [events]))
             async with asyncio.timeout(30):  # until the batch's INSERT waits for this one
-                while sql(allocation_db_url, "SELECT count(*) FROM pg_locks WHERE NOT granted")[
-                    0
-                ] == (0,):
+                while sql(allocation_db_url, WAITING)[0] == (0,):
                     assert not batch.done(), batch
                     await asyncio.sleep(0.05)
             await other.commit()
