@@ -1,5 +1,5 @@
-"""A fetched batch of vacancy events (``handle_dwellings_batch`` → ``apply_vacancies``: the
-agreements locked, then one statement) against the reference, the events one by one
+"""A fetched batch of vacancy events (``handle_dwellings_batch`` → ``apply_vacancies``: one
+statement, which locks its quota agreements after storing the dwellings and rents) against the reference, the events one by one
 (``handle_dwellings`` → ``apply_vacancy_changed``), on the real PostgreSQL: the same rows in
 every table the vacancies touch and the same outbox envelopes, with duplicates, leases repeated
 with new event ids, stale events, redelivered batches, listed and not yet valid agreements,
