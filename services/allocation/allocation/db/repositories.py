@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,38 +35,32 @@ from allocation.db.models import (
 from common.events.outbox import NOTIFY_CHANNEL
 
 # --- a fetched batch of vacancy events (``apply_vacancies``) --------------------------------
-# 1. the agreements that may count the batch's vacancies (``(municipality_code,
-#    organisation_id, housing_type)`` keys as one JSON parameter), row-locked in id order so
-#    two partitions' batches never deadlock on each other; only their number comes back. The
-#    next statement's snapshot is taken once the locks are held, so it reads their final
-#    ``counted``; the per-event path's ``count_vacancy`` UPDATE takes the same row locks.
-_LOCK_AGREEMENTS = text(
-    """
-SELECT count(*) FROM (
-  SELECT a.id FROM agreements AS a
-  WHERE (a.municipality_code, a.organisation_id, a.housing_type) IN (
-    SELECT t.r->>0, t.r->>1, t.r->>2 FROM json_array_elements(CAST(:keys AS json)) AS t(r))
-  ORDER BY a.id
-  FOR UPDATE OF a
-) AS locked
-"""
-)
-# 2. the whole batch in one statement, from the validated events as one JSON document
-#    (``DwellingVacancyChangedV1`` dumped by pydantic), exactly what ``apply_vacancy_changed``
-#    does event by event (tested row for row):
+# The whole batch in one statement, from the validated events as one JSON document
+# (``DwellingVacancyChangedV1`` dumped by pydantic), exactly what ``apply_vacancy_changed``
+# does event by event (tested row for row). Its parts run in this order (the final SELECT's
+# scalar subqueries are evaluated left to right, each data-modifying part when first read):
 #    - ``e``: the events in the batch's order (``n``), with their vacancy and their Danish day
 #      (PostgreSQL's Europe/Copenhagen: the same IANA rules as
 #      ``common.calendar.danish_date``);
 #    - dwellings and rents: the newest event per dwelling (per dwelling and day), the first
-#      of equals, stored where newer than held;
+#      of equals, stored where newer than held — before any agreement is locked;
 #    - ``fresh``: the first vacant event of each lease whose vacancy is not stored yet, looked
 #      up in the unique ``(dwelling_id, lease_id)`` index (the ``LIMIT 1`` lateral subquery is
 #      not flattened into a hash join over a sequential scan of the whole table);
-#    - ``decided``: its vacancy id (drawn in the batch's order) and agreement —
-#      ``domain.quota``'s choice: a valid listed agreement naming the dwelling first, else the
-#      first valid quota agreement, oldest first; a quota agreement's n-th new vacancy of the
-#      batch is number ``counted + n`` and the municipality's when
-#      ``floor(n·p/q) > floor((n−1)·p/q)``, a listed dwelling always is;
+#    - ``chosen``: its agreement — ``domain.quota``'s choice: a valid listed agreement naming
+#      the dwelling first, else the first valid quota agreement, oldest first;
+#    - ``locked``: the chosen quota agreements, row-locked in id order (two partitions'
+#      batches never deadlock on each other) and read as they are once locked: a row another
+#      transaction updated and committed while this one waited comes back in its new version
+#      (READ COMMITTED's re-check), so ``counted`` is the final count. Only from here to the
+#      COMMIT does a batch hold the agreements, so the batches of other partitions store
+#      their dwellings, rents and lease lookups meanwhile instead of queueing behind it; the
+#      per-event path's ``count_vacancy`` UPDATE takes the same row locks;
+#    - ``decided``: the vacancy ids (drawn in the batch's order) and the decision (the locked
+#      counts looked up in one ``jsonb`` object by agreement id, built once: a join of the two CTEs was
+#      planned as a nested loop, the batch's events × its agreements) — a quota
+#      agreement's n-th new vacancy of the batch is number ``counted + n`` and the
+#      municipality's when ``floor(n·p/q) > floor((n−1)·p/q)``, a listed dwelling always is;
 #    - the vacancies with their decisions, the agreements' new counts, and per municipal
 #      vacancy an offer, its case-log line and its ``allocation.offer.opened`` outbox event
 #      (``:envelope``: one envelope of the contract, built and validated once per batch, with
@@ -100,6 +94,7 @@ WITH e AS MATERIALIZED (
       vacant = EXCLUDED.vacant, monthly_rent = EXCLUDED.monthly_rent,
       vacancy_recorded_at = EXCLUDED.vacancy_recorded_at, updated_at = now()
   WHERE held.vacancy_recorded_at < EXCLUDED.vacancy_recorded_at
+  RETURNING 1
 ), rent_rows AS (
   INSERT INTO rents AS held (dwelling_id, from_day, monthly_rent, recorded_at)
   SELECT DISTINCT ON (e.dwelling_id, e.day) e.dwelling_id, e.day, e.monthly_rent, e.recorded_at
@@ -107,6 +102,7 @@ WITH e AS MATERIALIZED (
   ON CONFLICT (dwelling_id, from_day) DO UPDATE SET monthly_rent = EXCLUDED.monthly_rent,
       recorded_at = EXCLUDED.recorded_at
   WHERE held.recorded_at < EXCLUDED.recorded_at
+  RETURNING 1
 ), fresh AS MATERIALIZED (
   SELECT l.* FROM (
     SELECT DISTINCT ON (e.dwelling_id, e.lease_id) e.n, e.dwelling_id, e.lease_id,
@@ -120,27 +116,37 @@ WITH e AS MATERIALIZED (
     LIMIT 1
   ) AS k ON true
   WHERE k.held IS NULL
+), chosen AS MATERIALIZED (
+  SELECT f.*, a.id AS agreement_id, a.kind, a.share
+  FROM fresh AS f
+  LEFT JOIN LATERAL (
+    SELECT a.id, a.kind, a.share FROM agreements AS a
+    WHERE a.municipality_code = f.municipality_code
+        AND a.organisation_id = f.organisation_id AND a.housing_type = f.housing_type
+        AND a.valid_from <= f.starts AND (a.valid_to IS NULL OR f.starts <= a.valid_to)
+        AND (a.kind = 'quota' OR (a.kind = 'listed' AND f.dwelling_id = ANY (a.dwelling_ids)))
+    ORDER BY a.kind = 'listed' DESC, a.created_at, a.id
+    LIMIT 1
+  ) AS a ON true
+), locked AS MATERIALIZED (
+  SELECT a.id, a.counted FROM agreements AS a
+  WHERE a.id IN (SELECT c.agreement_id FROM chosen AS c WHERE c.kind = 'quota')
+  ORDER BY a.id
+  FOR UPDATE OF a
 ), decided AS MATERIALIZED (
-  SELECT d.*, d.number IS NULL AND d.agreement_id IS NOT NULL
-      OR (d.number * d.p) / d.q > ((d.number - 1) * d.p) / d.q AS municipal
+  SELECT d.*, CASE d.kind WHEN 'listed' THEN true
+      WHEN 'quota' THEN (d.number * d.p) / d.q > ((d.number - 1) * d.p) / d.q END AS municipal
   FROM (
-    SELECT nextval(pg_get_serial_sequence('vacancies', 'id')) AS vacancy_id, f.*,
-        a.id AS agreement_id,
-        CASE WHEN a.kind = 'quota' THEN a.counted
-            + row_number() OVER (PARTITION BY a.id ORDER BY f.n) END AS number,
-        CAST(split_part(a.share, '/', 1) AS bigint) AS p,
-        CAST(split_part(a.share, '/', 2) AS bigint) AS q
-    FROM fresh AS f
-    LEFT JOIN LATERAL (
-      SELECT a.id, a.kind, a.share, a.counted FROM agreements AS a
-      WHERE a.municipality_code = f.municipality_code
-          AND a.organisation_id = f.organisation_id AND a.housing_type = f.housing_type
-          AND a.valid_from <= f.starts AND (a.valid_to IS NULL OR f.starts <= a.valid_to)
-          AND (a.kind = 'quota' OR (a.kind = 'listed' AND f.dwelling_id = ANY (a.dwelling_ids)))
-      ORDER BY a.kind = 'listed' DESC, a.created_at, a.id
-      LIMIT 1
-    ) AS a ON true
-    ORDER BY f.n
+    SELECT nextval((SELECT CAST(pg_get_serial_sequence('vacancies', 'id') AS regclass)))
+        AS vacancy_id, c.*,
+        CASE WHEN c.kind = 'quota' THEN CAST(
+            (SELECT jsonb_object_agg(l.id, l.counted) FROM locked AS l)->>c.agreement_id
+            AS integer) + row_number() OVER (PARTITION BY c.agreement_id ORDER BY c.n)
+        END AS number,
+        CAST(split_part(c.share, '/', 1) AS bigint) AS p,
+        CAST(split_part(c.share, '/', 2) AS bigint) AS q
+    FROM chosen AS c
+    ORDER BY c.n
   ) AS d
 ), new_vacancies AS (
   INSERT INTO vacancies (id, dwelling_id, lease_id, organisation_id, municipality_code,
@@ -195,7 +201,9 @@ WITH e AS MATERIALIZED (
   ORDER BY o.n
   RETURNING outbox.id
 )
-SELECT (SELECT count(*) FROM new_vacancies) AS vacancies,
+SELECT (SELECT count(*) FROM dwelling_rows) AS dwellings,
+    (SELECT count(*) FROM rent_rows) AS rents,
+    (SELECT count(*) FROM new_vacancies) AS vacancies,
     (SELECT count(*) FROM counts) AS counts,
     (SELECT count(*) FROM new_offers) AS offers,
     (SELECT count(*) FROM log_lines) AS logs,
@@ -221,12 +229,6 @@ class Repository:
             where=DwellingRow.vacancy_recorded_at < insert.excluded.vacancy_recorded_at,
         ).returning(DwellingRow.id)
         return (await self.session.execute(statement)).first() is not None
-
-    async def lock_agreements(self, keys: Collection[tuple[str, str, str]]) -> None:
-        """Row-lock the agreements of these ``(municipality_code, organisation_id,
-        housing_type)`` keys until the transaction ends, in id order."""
-        if keys:
-            await self.session.execute(_LOCK_AGREEMENTS, {"keys": _ENCODE(list(keys))})
 
     async def apply_vacancies(
         self, events: str, due: Mapping[str, str], envelope: Mapping[str, Any]

@@ -47,7 +47,6 @@ from common.events.contracts import (
     AllocationType,
     DepartmentUpsertedV1,
     DwellingVacancyChangedV1,
-    HousingType,
     LeaseCreatedV1,
     LeaseUpdatedV1,
     OrganisationUpsertedV1,
@@ -100,7 +99,6 @@ def _terms(
 
 
 _ONE_DAY = timedelta(days=1)
-_HOUSING_TYPE_VALUES = {housing_type: housing_type.value for housing_type in HousingType}
 
 
 def vacant_from(event: DwellingVacancyChangedV1) -> date:
@@ -238,36 +236,27 @@ async def apply_vacancies(
     session: AsyncSession, events: Sequence[DwellingVacancyChangedV1]
 ) -> None:
     """A fetched batch of vacancy events, in order: the database ends exactly as after
-    :func:`apply_vacancy_changed` on each in turn (tested row for row), in two statements.
-
-    1. the agreements the batch's vacancies may count under are row-locked (in id order);
-    2. one statement (``repositories._APPLY_VACANCIES``) takes the validated events as one
-       JSON document and stores the dwellings' facts and rents (newer wins), the leases' new
-       vacancies with the agreement's decision (``domain.quota``'s rules: the choice of the
-       agreement, the n-th vacancy of a quota agreement numbered ``counted + n``, the
-       municipality's turn), the agreements' counts, and per municipal vacancy the offer, its
-       case-log line and its ``allocation.offer.opened`` event.
+    :func:`apply_vacancy_changed` on each in turn (tested row for row), in one statement
+    (``repositories._APPLY_VACANCIES``): it takes the validated events as one JSON document
+    and stores the dwellings' facts and rents (newer wins), then the leases' new vacancies
+    with the agreement's decision (``domain.quota``'s rules: the choice of the agreement, the
+    n-th vacancy of a quota agreement numbered ``counted + n``, the municipality's turn), the
+    agreements' counts, and per municipal vacancy the offer, its case-log line and its
+    ``allocation.offer.opened`` event. The quota agreements it counts under are row-locked
+    only after the dwellings, rents and lease lookups, so concurrent batches (other
+    partitions) wait for each other only for the counting and the offers.
 
     Per event Python does only the contract's validation (the caller), its JSON dump and the
-    batch's agreement keys and Danish days. The deadline (7 Danish working days) is computed
-    here per received day; the outbox envelope is built and validated through the contract
-    once per batch and each offer's own values put in by the statement (the batch's validated
-    values, the agreement's id, the offer's new id). If another transaction stored one of the
-    new vacancies meanwhile, the statement fails its unique index and the runner applies the
+    batch's Danish days. The deadline (7 Danish working days) is computed here per received
+    day; the outbox envelope is built and validated through the contract once per batch and
+    each offer's own values put in by the statement (the batch's validated values, the
+    agreement's id, the offer's new id). If another transaction stored one of the new
+    vacancies meanwhile, the statement fails its unique index and the runner applies the
     batch event by event."""
     if not events:
         return
-    keys: set[tuple[str, str, str]] = set()
-    days: set[date] = set()
-    housing_types = _HOUSING_TYPE_VALUES
-    for event in events:
-        days.add(danish_date(event.recorded_at))
-        if event.vacancy_loss_flag or event.vacant_soon_flag:
-            keys.add(
-                (event.municipality_code, event.organisation_id, housing_types[event.housing_type])
-            )
+    days = {danish_date(event.recorded_at) for event in events}
     repo = Repository(session)
-    await repo.lock_agreements(keys)
     first = events[0]
     received = danish_date(first.recorded_at)
     envelope = outgoing.social_offer_opened(

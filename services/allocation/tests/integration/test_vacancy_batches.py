@@ -1,5 +1,5 @@
-"""A fetched batch of vacancy events (``handle_dwellings_batch`` → ``apply_vacancies``: the
-agreements locked, then one statement) against the reference, the events one by one
+"""A fetched batch of vacancy events (``handle_dwellings_batch`` → ``apply_vacancies``: one
+statement, which locks its quota agreements after storing the dwellings and rents) against the reference, the events one by one
 (``handle_dwellings`` → ``apply_vacancy_changed``), on the real PostgreSQL: the same rows in
 every table the vacancies touch and the same outbox envelopes, with duplicates, leases repeated
 with new event ids, stale events, redelivered batches, listed and not yet valid agreements,
@@ -61,6 +61,13 @@ def insert_agreements(db_url: str) -> None:
             consent,
             AT + timedelta(seconds=n),
         )
+
+
+# a lock wait of this test database's sessions (the server is shared with other databases)
+WAITING = (
+    "SELECT count(*) FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid "
+    "WHERE NOT l.granted AND a.datname = current_database()"
+)
 
 
 def again(envelope: Envelope) -> Envelope:
@@ -248,6 +255,34 @@ class TestBatchEqualsOneByOne:
         assert sql(allocation_db_url, "SELECT count(*) FROM offers") == [(53,)]
         assert len(outbox(allocation_db_url, "allocation.offer.opened")) == 53
 
+    async def test_a_batch_waiting_for_an_agreement_numbers_after_the_count_committed_meanwhile(
+        self, empty_db, allocation_db, allocation_db_url
+    ):
+        """The statement locks its quota agreements only after storing the dwellings and
+        rents, so its snapshot is older than a count another transaction commits while it
+        waits: the locked row is read as committed (5 more), not as in the snapshot (0)."""
+        events = [vacancy(f"dw-{i}", lease_id=f"L-{i}") for i in range(1, 7)]
+        other = await psycopg.AsyncConnection.connect(libpq_dsn(allocation_db_url))
+        try:
+            await other.execute("UPDATE agreements SET counted = counted + 5 WHERE id = 'agr-a'")
+            batch = asyncio.create_task(in_batches(allocation_db, [events]))
+            async with asyncio.timeout(30):  # until the batch waits for the agreement's lock
+                while sql(allocation_db_url, WAITING)[0] == (0,):
+                    assert not batch.done(), batch
+                    await asyncio.sleep(0.05)
+            await other.commit()
+            await batch
+        finally:
+            await other.close()
+        assert sql(
+            allocation_db_url, "SELECT lease_id, number, municipal FROM vacancies ORDER BY id"
+        ) == [(f"L-{i}", 5 + i, (5 + i) % 3 == 0) for i in range(1, 7)]
+        assert sql(allocation_db_url, "SELECT counted FROM agreements WHERE id = 'agr-a'") == [
+            (11,)
+        ]
+        assert [e["data"]["dwelling_id"] for e in outbox(allocation_db_url)] == ["dw-1", "dw-4"]
+        assert len(sql(allocation_db_url, "SELECT id FROM dwellings")) == 6
+
     async def test_a_vacancy_stored_meanwhile_sends_the_batch_event_by_event(
         self, empty_db, allocation_db, allocation_db_url
     ):
@@ -273,9 +308,7 @@ class TestBatchEqualsOneByOne:
             )  # not committed yet: the batch's snapshot does not see it
             batch = asyncio.create_task(in_batches(allocation_db, [events]))
             async with asyncio.timeout(30):  # until the batch's INSERT waits for this one
-                while sql(allocation_db_url, "SELECT count(*) FROM pg_locks WHERE NOT granted")[
-                    0
-                ] == (0,):
+                while sql(allocation_db_url, WAITING)[0] == (0,):
                     assert not batch.done(), batch
                     await asyncio.sleep(0.05)
             await other.commit()
