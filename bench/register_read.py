@@ -41,9 +41,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import jwt
 import psycopg
-from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import TextClause, text
@@ -53,10 +51,12 @@ from bench import _stats
 from bench._report import _table, _verdict
 from bench._setup import Infra
 from bench.register_common import (
+    BASELINE_KEY_ENV,
     SEED,
     Server,
     Tokens,
     analyze,
+    baseline_token_check,
     copy_batches,
     cpu_seconds,
     organisation_ids,
@@ -67,7 +67,6 @@ from bench.register_common import (
 from bench.register_http import Connection
 from bench.service_lists import CASES, ListCase
 from common.db.engine import libpq_dsn
-from common.testing.fixtures import TEST_AUDIENCE, TEST_ISSUER
 from register_synthetic import iter_table_rows
 
 HOST = "127.0.0.1"
@@ -78,7 +77,6 @@ GOAL_DEEP_RATIO = 1.2
 PAGE = 100
 DEEP = 10_000
 BASELINE_DATABASE_ENV = "BENCH_BASELINE_DATABASE_URL"
-BASELINE_KEY_ENV = "BENCH_BASELINE_PUBLIC_KEY"
 Progress = Callable[[str], None]
 
 
@@ -230,7 +228,7 @@ def baseline_app() -> FastAPI:
     """The minimal service (uvicorn factory): the same token check, the same query in raw SQL,
     the same JSON."""
     engine = create_async_engine(os.environ[BASELINE_DATABASE_ENV], pool_size=5, max_overflow=5)
-    key = serialization.load_pem_public_key(os.environ[BASELINE_KEY_ENV].encode())
+    organisations = baseline_token_check()
 
     engines = [engine]
 
@@ -242,32 +240,13 @@ def baseline_app() -> FastAPI:
 
     app = FastAPI(lifespan=lifespan)
 
-    def organisations(request: Request, role: str = "erp_client") -> list[str] | None:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer":
-            return None
-        try:
-            claims = jwt.decode(
-                token,
-                key,  # type: ignore[arg-type]
-                algorithms=["ES256"],
-                audience=TEST_AUDIENCE,
-                issuer=TEST_ISSUER,
-                options={"require": ["exp", "sub", "iss", "aud"]},
-            )
-        except jwt.InvalidTokenError:
-            return None
-        if claims.get("role") != role:
-            return None
-        return sorted(claims.get("org_ids", []))
-
     @app.get("/baseline/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/baseline/leases/{lease_id}")
     async def read_lease(lease_id: str, request: Request) -> Response:
-        orgs = organisations(request)
+        orgs = organisations(request, "erp_client")
         if orgs is None:
             return JSONResponse({"title": "Unauthorized"}, 401)
         async with engine.connect() as connection:
@@ -289,11 +268,11 @@ def _baseline_register_list(
     app: FastAPI,
     engine: AsyncEngine,
     listed: RegisterList,
-    organisations: Callable[[Request], list[str] | None],
+    organisations: Callable[[Request, str], list[str] | None],
 ) -> None:
     @app.get(f"/baseline/{listed.name}")
     async def list_records(request: Request, limit: int = 100, cursor: str | None = None) -> Any:
-        orgs = organisations(request)
+        orgs = organisations(request, "erp_client")
         if orgs is None:
             return JSONResponse({"title": "Unauthorized"}, 401)
         params: dict[str, Any] = {"orgs": orgs, "n": limit + 1}
