@@ -69,6 +69,43 @@ class TestOutboxAndRelay:
             await uow.commit()
         assert await outbox_rows(example_db) == []
 
+    @pytest.mark.parametrize("events", [1, 3, 150])
+    async def test_the_outbox_rows_wake_the_relay_once_on_commit(self, example_db, events):
+        """Up to 100 envelopes are one statement that also raises the notification (no NOTIFY
+        round trip of its own); more go as before. Either way: every row, one notification,
+        delivered only once the transaction commits."""
+        import psycopg
+        from sqlalchemy import event
+
+        from common.db.engine import libpq_dsn
+        from common.events.outbox import NOTIFY_CHANNEL
+
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement.split()[0].upper())
+
+        async with await psycopg.AsyncConnection.connect(
+            libpq_dsn(example_db.url), autocommit=True
+        ) as listener:
+            await listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            envelopes = [changed_event(f"k{i}", 1, "n") for i in range(events)]
+            event.listen(example_db.engine.sync_engine, "before_cursor_execute", count)
+            try:
+                async with UnitOfWork(example_db) as uow:
+                    await write_outbox(uow.session, envelopes)
+                    before_commit = [n async for n in listener.notifies(timeout=0.2)]
+                    await uow.commit()
+            finally:
+                event.remove(example_db.engine.sync_engine, "before_cursor_execute", count)
+            after_commit = [n.channel async for n in listener.notifies(timeout=30.0, stop_after=1)]
+            after_commit += [n.channel async for n in listener.notifies(timeout=0.3)]
+        assert before_commit == []
+        assert after_commit == [NOTIFY_CHANNEL]
+        assert statements == (["INSERT"] if events <= 100 else ["INSERT", "NOTIFY"])
+        rows = await outbox_rows(example_db)
+        assert [row.event_id for row in rows] == [e.id for e in envelopes]
+
     async def test_commit_publishes_exactly_one_event_with_key_and_headers(
         self, example_db, infra, topic
     ):
