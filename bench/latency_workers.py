@@ -40,6 +40,7 @@ from common.events.envelope import Envelope
 from common.events.relay import OutboxRelay
 from common.events.transport import KafkaBus
 from common.testing.witness import witness_handler
+from common.worker import freeze_startup_objects
 
 READY_TIMEOUT = 60.0
 DRAIN_TIMEOUT = 60.0  # a path that fell behind gets this long to catch up after the last event
@@ -124,6 +125,7 @@ class Stamps:
 def worker_main(config: WorkerConfig, pipe: Connection) -> None:
     """Entry point of a child process."""
     quiet_logging()
+    freeze_startup_objects()  # as a service's worker does
     asyncio.run(_serve(config, pipe))
 
 

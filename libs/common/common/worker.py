@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -123,6 +124,16 @@ async def serve_worker(
         log.info("worker.stopped", service=settings.service_name)
 
 
+def freeze_startup_objects() -> int:
+    """Move every object alive now (modules, classes, the libraries' caches: several hundred
+    thousand in a service's worker) out of the garbage collector's reach: they live as long
+    as the process, yet each full collection walked them all again — a pause of the event
+    loop, and so of every event waiting to be handled. Returns how many are frozen."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 def run_worker(
     settings: ServiceSettings,
     *,
@@ -130,6 +141,7 @@ def run_worker(
     jobs: JobFactory | None = None,
 ) -> None:
     configure_logging(settings.log_level, json_logs=settings.log_json)
+    freeze_startup_objects()
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -35,3 +35,23 @@ class TestRepeat:
         # The idle run is a debug line, or nothing where logging is configured at INFO.
         ran = [(e["log_level"], e["result"]) for e in logs if e["event"] == "job.ran"]
         assert [result for level, result in ran if level != "debug"] == [{"sent": 2}]
+
+
+class TestFreezeStartupObjects:
+    def test_what_lives_at_startup_is_out_of_the_collectors_reach_and_later_objects_are_not(
+        self,
+    ):
+        import gc
+
+        from common.worker import freeze_startup_objects
+
+        at_startup = [[i] for i in range(100)]
+        try:
+            frozen = freeze_startup_objects()
+            later = [[i] for i in range(100)]
+            tracked = {id(o) for o in gc.get_objects()}
+            assert frozen == gc.get_freeze_count() >= 100
+            assert not any(id(o) in tracked for o in at_startup)
+            assert all(id(o) in tracked for o in later)
+        finally:
+            gc.unfreeze()
