@@ -120,6 +120,7 @@ def _legs(paths: Sequence[tuple[str, event_latency.Series]]) -> str:
             f"{_stats.median(s.consumer_cpu_ms):.2f}",
             f"{_stats.median(s.events_per_batch):.1f}" if s.events_per_batch else "–",
             _backlog(s),
+            _gc_pauses(s),
         )
         for name, s in paths
     ]
@@ -130,7 +131,8 @@ def _legs(paths: Sequence[tuple[str, event_latency.Series]]) -> str:
         "consumer: the inbox consumer or the bare one). The last column is the consumer's wall "
         "time per event while events were queueing for it (gaps between consecutive handler "
         "stamps whose later event had already been acknowledged) — 1000 ÷ it is what one "
-        "consumer can sustain:"
+        "consumer can sustain; then the consumer's garbage-collector pauses (a full collection "
+        "stops its event loop):"
     )
     header = (
         "path",
@@ -141,8 +143,20 @@ def _legs(paths: Sequence[tuple[str, event_latency.Series]]) -> str:
         "consumer",
         "events per relay batch",
         "consumer ms/event under backlog (median, n)",
+        "consumer GC: collections / total ms / longest ms",
     )
     return f"{intro}\n\n" + _table(header, rows)
+
+
+def _gc_pauses(series: event_latency.Series) -> str:
+    if not series.consumer_gc:
+        return "–"
+    return " / ".join(
+        f"{sum(r[k] for r in series.consumer_gc):.0f}"
+        if k != "max_ms"
+        else f"{max(r[k] for r in series.consumer_gc):.1f}"
+        for k in ("collections", "total_ms", "max_ms")
+    )
 
 
 def _backlog(series: event_latency.Series) -> str:

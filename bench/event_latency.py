@@ -85,6 +85,8 @@ class Series:
     relay_cpu_ms: list[float] = field(default_factory=list)
     consumer_cpu_ms: list[float] = field(default_factory=list)
     events_per_batch: list[float] = field(default_factory=list)  # the relay's, per round
+    # The consumer's garbage-collector pauses per round: collections, total and longest ms.
+    consumer_gc: list[dict[str, float]] = field(default_factory=list)
     # Gaps between consecutive handler stamps when the later event was already acknowledged
     # before the earlier one was handled: the consumer's wall time per event under backlog.
     backlogged_ms: list[float] = field(default_factory=list)
@@ -235,6 +237,7 @@ async def measure(
             worker.kill()
     received, *relayed = reports
     series.consumer_cpu_ms.append(received["cpu_ms_per_event"])
+    series.consumer_gc.append(received["gc"])
     acked = dict(sender_acks)
     for report in relayed:
         series.relay_cpu_ms.append(report["cpu_ms_per_event"])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench._setup import quiet_logging
 from common.db.engine import Database
-from common.events.consumer import Consumer, KafkaConsumerRunner
+from common.events.consumer import Consumer, KafkaConsumerRunner, freeze_startup_objects
 from common.events.envelope import Envelope
 from common.events.relay import OutboxRelay
 from common.events.transport import KafkaBus
@@ -53,9 +54,33 @@ class WorkerConfig:
     database_url: str | None = None
 
 
+class GcPauses:
+    """The garbage collector's pauses in this process (``gc.callbacks``): a full collection
+    stops the event loop, and every event that arrives meanwhile waits for it."""
+
+    def __init__(self) -> None:
+        self.pauses_ms: list[float] = []
+        self._started = 0.0
+        self.recording = False
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self.recording:
+            self.pauses_ms.append((time.perf_counter() - self._started) * 1000)
+
+    def report(self) -> dict[str, float]:
+        return {
+            "collections": len(self.pauses_ms),
+            "total_ms": sum(self.pauses_ms),
+            "max_ms": max(self.pauses_ms, default=0.0),
+        }
+
+
 class Stamps:
     """Received (consumers) or acknowledged (relay) stamps. Tells the parent when the first is
-    in, and counts the process's CPU time from then on."""
+    in, and counts the process's CPU time (and garbage collector pauses) from then on."""
 
     def __init__(self, pipe: Connection) -> None:
         self.pipe = pipe
@@ -63,10 +88,12 @@ class Stamps:
         self.acked: dict[str, float] = {}
         self.batches = 0
         self.cpu_at_first: float | None = None
+        self.gc = GcPauses()
 
     def _first(self) -> None:
         if self.cpu_at_first is None:
             self.cpu_at_first = time.process_time()
+            self.gc.recording = True
             self.pipe.send("ready")
 
     def receive(self, event_id: str, at: float | None = None) -> None:
@@ -90,12 +117,14 @@ class Stamps:
             "acked": self.acked,
             "cpu_ms_per_event": cpu * 1000 / max(self.count() - 1, 1),
             "events_per_batch": len(self.acked) / self.batches if self.batches else None,
+            "gc": self.gc.report(),
         }
 
 
 def worker_main(config: WorkerConfig, pipe: Connection) -> None:
     """Entry point of a child process."""
     quiet_logging()
+    freeze_startup_objects()  # as a service's worker does
     asyncio.run(_serve(config, pipe))
 
 

@@ -394,7 +394,12 @@ class KafkaConsumerRunner:
         base_backoff: float = 0.2,
         max_records: int = 2000,
         prefix: str = "",
+        small_fetch: int = 100,
     ) -> None:
+        """``small_fetch``: a fetch of fewer records than this is applied in ONE transaction
+        for all its partitions (each partition's events still in order) instead of one
+        concurrent transaction per partition — at a trickle of events the per-transaction
+        work (session, BEGIN, the inbox claim, COMMIT) is most of the cost; 0 turns it off."""
         self.names = KafkaNames(prefix)
         self.processor = InboxProcessor(
             database, consumer, max_attempts=max_attempts, base_backoff=base_backoff
@@ -402,8 +407,11 @@ class KafkaConsumerRunner:
         self.consumer = consumer
         self.bootstrap_servers = bootstrap_servers
         self.max_records = max_records
-        # The offset commit of the last handled fetch, still in flight (see _handle_fetch).
+        self.small_fetch = small_fetch
+        # The offset committer (see _handle_fetch): the task sending commits, and the offsets
+        # of handled fetches that it has not sent yet.
         self._commit: asyncio.Task[None] | None = None
+        self._uncommitted: dict[TopicPartition, int] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         kafka = AIOKafkaConsumer(
@@ -463,28 +471,37 @@ class KafkaConsumerRunner:
     ) -> None:
         """Handle the partitions of one fetch concurrently (each in order, on its own database
         connection: order per key is order per partition), then commit the offsets of those
-        handled in one request. The next fetch waits for all of them, so no partition's
-        events are in flight across a rebalance.
+        handled. The next fetch waits for all of them, so no partition's events are in flight
+        across a rebalance. A small fetch (fewer than ``small_fetch`` records: a trickle)
+        is handled as one run instead — all its partitions in one transaction, each
+        partition's events in their order.
 
-        The offset commit is sent, not awaited: the next fetch is handled while it travels
-        (a round trip to the broker less per cycle — under a trickle of events, one per
-        event). Commits stay in order: each waits for the one before. Offsets are committed
-        only for events whose transaction has committed, so a commit that arrives late or
-        fails (a rebalance) only means the new owner gets events again that the inbox
+        The offset commit is queued, not awaited (:meth:`_queue_commit`): the next fetch is
+        handled while it travels, and never waits for the broker's answer. Offsets are
+        committed only for events whose transaction has committed, so a commit that arrives
+        late or fails (a rebalance) only means the new owner gets events again that the inbox
         drops."""
         partitions = list(batches)
-        results = await asyncio.gather(
-            *(self._handle_records(batches[p], dlq) for p in partitions),
-            return_exceptions=True,
-        )
+        results: list[list[Outcome] | BaseException]
+        if len(partitions) > 1 and sum(map(len, batches.values())) < self.small_fetch:
+            merged = [record for partition in partitions for record in batches[partition]]
+            try:
+                outcome: list[Outcome] | BaseException = await self._handle_records(merged, dlq)
+            except Exception as exc:
+                outcome = exc
+            results = [outcome] * len(partitions)
+        else:
+            results = await asyncio.gather(
+                *(self._handle_records(batches[p], dlq) for p in partitions),
+                return_exceptions=True,
+            )
         offsets = {
             partition: batches[partition][-1].offset + 1
             for partition, result in zip(partitions, results, strict=True)
             if not isinstance(result, BaseException)
         }
         if offsets:
-            await self._settle_commit()
-            self._commit = asyncio.create_task(self._commit_offsets(kafka, offsets))
+            self._queue_commit(kafka, offsets)
         for result in results:
             if isinstance(result, BaseException):
                 raise result
@@ -496,8 +513,27 @@ class KafkaConsumerRunner:
         fetched = await kafka.getmany(timeout_ms=200, max_records=self.max_records)
         return fetched
 
+    def _queue_commit(self, kafka: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        """Commit ``offsets`` without waiting: one commit is in flight at a time, in order;
+        offsets handled while it travels are merged (a partition's latest wins) and sent in
+        the next: at most one commit per broker round trip rather than one per fetch, and the
+        handling never waits for it.
+        A commit that failed other than by a rebalance is raised here, as before."""
+        commit = self._commit
+        if commit is not None and commit.done():
+            self._commit = None
+            commit.result()
+        self._uncommitted.update(offsets)
+        if self._commit is None:
+            self._commit = asyncio.create_task(self._commit_uncommitted(kafka))
+
+    async def _commit_uncommitted(self, kafka: AIOKafkaConsumer) -> None:
+        while self._uncommitted:
+            offsets, self._uncommitted = self._uncommitted, {}
+            await self._commit_offsets(kafka, offsets)
+
     async def _settle_commit(self) -> None:
-        """Wait for the offset commit in flight, if any (raising what it raised)."""
+        """Wait until every queued offset commit has been answered (raising what it raised)."""
         commit, self._commit = self._commit, None
         if commit is not None:
             await commit

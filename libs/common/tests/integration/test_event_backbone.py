@@ -69,6 +69,43 @@ class TestOutboxAndRelay:
             await uow.commit()
         assert await outbox_rows(example_db) == []
 
+    @pytest.mark.parametrize("events", [1, 3, 150])
+    async def test_the_outbox_rows_wake_the_relay_once_on_commit(self, example_db, events):
+        """Up to 100 envelopes are one statement that also raises the notification (no NOTIFY
+        round trip of its own); more go as before. Either way: every row, one notification,
+        delivered only once the transaction commits."""
+        import psycopg
+        from sqlalchemy import event
+
+        from common.db.engine import libpq_dsn
+        from common.events.outbox import NOTIFY_CHANNEL
+
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement.split()[0].upper())
+
+        async with await psycopg.AsyncConnection.connect(
+            libpq_dsn(example_db.url), autocommit=True
+        ) as listener:
+            await listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            envelopes = [changed_event(f"k{i}", 1, "n") for i in range(events)]
+            event.listen(example_db.engine.sync_engine, "before_cursor_execute", count)
+            try:
+                async with UnitOfWork(example_db) as uow:
+                    await write_outbox(uow.session, envelopes)
+                    before_commit = [n async for n in listener.notifies(timeout=0.2)]
+                    await uow.commit()
+            finally:
+                event.remove(example_db.engine.sync_engine, "before_cursor_execute", count)
+            after_commit = [n.channel async for n in listener.notifies(timeout=30.0, stop_after=1)]
+            after_commit += [n.channel async for n in listener.notifies(timeout=0.3)]
+        assert before_commit == []
+        assert after_commit == [NOTIFY_CHANNEL]
+        assert statements == (["INSERT"] if events <= 100 else ["INSERT", "NOTIFY"])
+        rows = await outbox_rows(example_db)
+        assert [row.event_id for row in rows] == [e.id for e in envelopes]
+
     async def test_commit_publishes_exactly_one_event_with_key_and_headers(
         self, example_db, infra, topic
     ):
@@ -515,3 +552,119 @@ class TestBatchHandler:
             inbox_rows = (await connection.execute(text("SELECT count(*) FROM inbox"))).scalar()
         assert list(versions) == [1]
         assert inbox_rows == 1
+
+
+class TestSmallFetches:
+    """At a trickle a fetch holds an event or two, often of different partitions: applied in
+    one transaction instead of one concurrent transaction per partition (``small_fetch``)."""
+
+    @staticmethod
+    def fetch(events_by_partition):
+        from aiokafka import TopicPartition
+        from aiokafka.structs import ConsumerRecord
+
+        return {
+            TopicPartition(TOPIC, partition): [
+                ConsumerRecord(
+                    TOPIC,
+                    partition,
+                    offset,
+                    0,
+                    0,
+                    envelope.key.encode(),
+                    envelope.kafka_value(),
+                    None,
+                    0,
+                    0,
+                    tuple(envelope.kafka_headers()),
+                )
+                for offset, envelope in enumerate(envelopes, start=10)
+            ]
+            for partition, envelopes in events_by_partition.items()
+        }
+
+    @staticmethod
+    def recording_runner(example_db, transactions, **settings):
+        per_event = witness_handler("c1")
+
+        async def handler(session, envelope):
+            txid = (await session.execute(text("SELECT txid_current()"))).scalar_one()
+            transactions.append((envelope.key, envelope.data["version"], txid))
+            await per_event(session, envelope)
+
+        return KafkaConsumerRunner(
+            example_db, "unused:9092", Consumer("c1", (TOPIC,), handler), **settings
+        )
+
+    class Commits:
+        def __init__(self):
+            self.sent = []
+
+        async def commit(self, offsets):
+            self.sent.append({tp.partition: offset for tp, offset in offsets.items()})
+
+    async def test_its_partitions_are_applied_in_one_transaction_in_order(self, example_db):
+        transactions = []
+        runner = self.recording_runner(example_db, transactions)
+        kafka = self.Commits()
+        fetch = self.fetch(
+            {
+                0: [changed_event("k1", 1, "a"), changed_event("k1", 2, "b")],
+                2: [changed_event("k2", 1, "c")],
+            }
+        )
+        await runner._handle_fetch(kafka, fetch, None)
+        await runner._settle_commit()
+        assert [(key, version) for key, version, _ in transactions] == [
+            ("k1", 1),
+            ("k1", 2),
+            ("k2", 1),
+        ]
+        assert len({txid for *_, txid in transactions}) == 1
+        assert kafka.sent == [{0: 12, 2: 11}]
+        verdict = await check_invariants(example_db, "c1")
+        assert verdict.applied == 3
+        async with example_db.engine.connect() as connection:
+            assert (await connection.execute(text("SELECT count(*) FROM inbox"))).scalar() == 3
+
+    async def test_a_large_fetch_or_small_fetch_0_keeps_a_transaction_per_partition(
+        self, example_db
+    ):
+        transactions = []
+        runner = self.recording_runner(example_db, transactions, small_fetch=0)
+        kafka = self.Commits()
+        fetch = self.fetch({0: [changed_event("k1", 1, "a")], 1: [changed_event("k2", 1, "b")]})
+        await runner._handle_fetch(kafka, fetch, None)
+        await runner._settle_commit()
+        assert sorted((key, version) for key, version, _ in transactions) == [("k1", 1), ("k2", 1)]
+        assert len({txid for *_, txid in transactions}) == 2
+        assert kafka.sent == [{0: 11, 1: 11}]
+
+    async def test_a_failing_event_is_retried_alone_and_the_others_still_applied(self, example_db):
+        transactions = []
+        attempts = []
+        per_event = witness_handler("c1")
+
+        async def handler(session, envelope):
+            attempts.append(envelope.data["name"])
+            if envelope.data["name"] == "flaky" and attempts.count("flaky") == 1:
+                raise RuntimeError("first attempt fails")
+            txid = (await session.execute(text("SELECT txid_current()"))).scalar_one()
+            transactions.append((envelope.key, envelope.data["version"], txid))
+            await per_event(session, envelope)
+
+        runner = KafkaConsumerRunner(
+            example_db, "unused:9092", Consumer("c1", (TOPIC,), handler), base_backoff=0.01
+        )
+        kafka = self.Commits()
+        fetch = self.fetch(
+            {0: [changed_event("k1", 1, "flaky")], 1: [changed_event("k2", 1, "ok")]}
+        )
+        await runner._handle_fetch(kafka, fetch, None)
+        await runner._settle_commit()
+        # the run stopped before the failing event; it was retried alone, then the rest ran
+        assert attempts == ["flaky", "flaky", "ok"]
+        assert [(key, version) for key, version, _ in transactions] == [("k1", 1), ("k2", 1)]
+        assert kafka.sent == [{0: 11, 1: 11}]
+        verdict = await check_invariants(example_db, "c1")
+        assert verdict.applied == 2
