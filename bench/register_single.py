@@ -548,8 +548,11 @@ async def _warm_up(targets: dict[str, _Target]) -> None:
             if status != 201:
                 raise RuntimeError(f"{target.server.base_url}: warm-up request answered {status}")
         await connection.close()
+    # The outbox aside: for a lease with a vacancy flag the register also publishes the
+    # dwelling's vacancy change (an event the baseline does not know of): one outbox row more.
+    tables = [table for table in LEASE_TABLES if table != "outbox"]
     counts = {
-        name: await asyncio.to_thread(count_rows, target.url, LEASE_TABLES)
+        name: await asyncio.to_thread(count_rows, target.url, tables)
         for name, target in targets.items()
     }
     if counts["register"] != counts["baseline"]:
