@@ -127,13 +127,18 @@ def backend_pids(url: str) -> list[int]:
 # --- CPU time of processes --------------------------------------------------------------------
 
 
+def _stat(pid: int) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command name (empty when it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (0 when it is gone or not readable)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS if fields else 0.0  # utime, stime
 
 
 def total_cpu_seconds(pids: Sequence[int]) -> float:
@@ -151,6 +156,33 @@ class BackendClock:
     def elapsed(self) -> float:
         now = {pid: cpu_seconds(pid) for pid in backend_pids(self.url)}
         return sum(cpu - self.before.get(pid, 0.0) for pid, cpu in now.items())
+
+
+class ServerClock:
+    """CPU time of the whole PostgreSQL server since construction: its live processes plus
+    what the postmaster has reaped of its exited ones (``cutime + cstime``), so backends that
+    a connection pool opened and closed meanwhile count too — a per-backend clock misses
+    them. It counts every database of the server: meaningful while only the benchmark's
+    measured side uses it."""
+
+    def __init__(self, postmaster: int) -> None:
+        self.postmaster = postmaster
+        self.before = self._total()
+
+    def _total(self) -> float:
+        own = _stat(self.postmaster)
+        reaped = (int(own[13]) + int(own[14])) / CLOCK_TICKS if own else 0.0
+        children = [
+            int(entry.name)
+            for entry in Path("/proc").iterdir()
+            if entry.name.isdigit()
+            and (fields := _stat(int(entry.name)))
+            and int(fields[1]) == self.postmaster
+        ]
+        return reaped + cpu_seconds(self.postmaster) + total_cpu_seconds(children)
+
+    def elapsed(self) -> float:
+        return self._total() - self.before
 
 
 # --- the wire format of synthetic records -----------------------------------------------------

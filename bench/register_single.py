@@ -58,6 +58,7 @@ from bench.register_common import (
     SIDE_TABLES,
     BackendClock,
     Server,
+    ServerClock,
     Tokens,
     analyze,
     baseline_token_check,
@@ -73,6 +74,7 @@ from bench.register_common import (
 )
 from bench.register_http import Connection, encode_post
 from common.db.engine import libpq_dsn
+from common.testing import infra as infrastructure
 from register_synthetic import SyntheticRegister, iter_table_rows
 
 GOAL_RATIO = 0.8
@@ -369,12 +371,20 @@ class _Feed:
         return self.requests[self.next - 1]
 
 
+def _postgres_clock(url: str) -> ServerClock | BackendClock:
+    """The whole server's CPU where we know its postmaster (the sides' pools of 5 + 5 open and
+    close backends under 8 connections: a per-backend clock would miss those), else the
+    database's backends."""
+    postmaster = infrastructure.postgres_pid()
+    return BackendClock(url) if postmaster is None else ServerClock(postmaster)
+
+
 async def closed_loop(target: _Target, settings: Settings) -> Closed:
     server = target.server
     feed = _Feed(target.requests)
     connections = [await Connection.open(HOST, server.port) for _ in range(settings.connections)]
     answered: list[int] = []
-    backends = await asyncio.to_thread(BackendClock, target.url)
+    backends = await asyncio.to_thread(_postgres_clock, target.url)
     cpu_before = cpu_seconds(server.pid)
     started = time.monotonic()
     deadline = started + settings.seconds
