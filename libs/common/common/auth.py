@@ -293,6 +293,12 @@ async def principal_of(request: Request) -> Principal:
     token = token.strip()
     if not scheme or not token or scheme.lower() != "bearer":
         raise AuthenticationError(_NO_TOKEN)
+    return await principal_for_token(request, token)
+
+
+async def principal_for_token(request: Request, token: str) -> Principal:
+    """The principal of ``token``, verified once per request (the idempotency middleware may
+    have done it already), also kept as ``request.state.principal``."""
     principal = verified_principal(request.scope, token)
     if principal is None:
         verifier: TokenVerifier = request.app.state.token_verifier
@@ -323,12 +329,7 @@ async def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError(_NO_TOKEN)
-    principal = verified_principal(request.scope, credentials.credentials)
-    if principal is None:
-        verifier: TokenVerifier = request.app.state.token_verifier
-        principal = await verifier.verify(credentials.credentials)
-    request.state.principal = principal
-    return principal
+    return await principal_for_token(request, credentials.credentials)
 
 
 def remember_verified(scope: MutableMapping[str, Any], token: str, principal: Principal) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated, Final
 from fastapi import Depends, Query, Request
 
 from common.access import Scope
-from common.auth import Principal, Role, TokenVerifier, verified_principal
+from common.auth import Principal, Role, principal_for_token
 from common.calendar import danish_date
 from common.errors import AuthenticationError, PermissionDeniedError
 from dashboards.services.reading import Filters
@@ -50,12 +50,7 @@ async def principal_of(request: Request) -> Principal:
             "Sign in: send a bearer token in the Authorization header, or sign in at "
             "/dashboards/login."
         )
-    principal = verified_principal(request.scope, token)
-    if principal is None:
-        verifier: TokenVerifier = request.app.state.token_verifier
-        principal = await verifier.verify(token)
-    request.state.principal = principal
-    return principal
+    return await principal_for_token(request, token)
 
 
 def page_scope(principal: Principal, page: str) -> Scope:
