@@ -9,7 +9,9 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
+import jwt
 import psycopg
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
@@ -19,6 +21,7 @@ from sqlalchemy.engine import make_url
 from common.db import migrations
 from common.observability import configure_logging
 from common.testing import infra as infrastructure
+from common.testing.fixtures import TEST_AUDIENCE, TEST_ISSUER
 from common.testing.kafka import create_topic
 
 EXAMPLE_PACKAGE = "common.testing.example"
@@ -107,3 +110,18 @@ async def delete_created_topics(infra: Infra) -> None:
         finally:
             await admin.close()
     _created_topics.clear()
+
+
+def baseline_claims(token: str, key: Any) -> dict[str, Any]:
+    """A hand-written baseline's token check, as strict as the kit's: ES256 against the run's
+    public ``key``, issuer, audience and the required claims. Raises ``jwt.InvalidTokenError``
+    for a token to refuse."""
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        key,
+        algorithms=["ES256"],
+        audience=TEST_AUDIENCE,
+        issuer=TEST_ISSUER,
+        options={"require": ["exp", "sub", "iss", "aud"]},
+    )
+    return claims

@@ -35,13 +35,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import jwt
 import psycopg
 from cryptography.hazmat.primitives import serialization
 from pydantic import TypeAdapter
 
 from bench import _stats
-from bench._setup import Infra, database_url
+from bench._setup import Infra, baseline_claims, database_url
 from common.access import Scope
 from common.auth import Role, TokenVerifier
 from common.calendar import danish_date
@@ -208,14 +207,7 @@ async def _run(infra: Infra, settings: Settings, progress: Progress) -> Result:
         def baseline_scope() -> tuple[list[str] | None, str | None]:
             remembered = baseline_tokens.get(token)
             if remembered is None or remembered[2] <= time.time():
-                claims = jwt.decode(
-                    token,
-                    key,  # type: ignore[arg-type]
-                    algorithms=["ES256"],
-                    audience=TEST_AUDIENCE,
-                    issuer=TEST_ISSUER,
-                    options={"require": ["exp", "sub", "iss", "aud"]},
-                )
+                claims = baseline_claims(token, key)
                 if claims.get("role") not in {r.value for r in READER_ROLES}:
                     raise PermissionError(claims.get("role"))
                 organisations = None if claims["role"] == "fund" else claims.get("org_ids", [])

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from psycopg import sql
 from starlette.requests import Request
 
-from bench._setup import Infra, _drop_database, database_url
+from bench._setup import Infra, _drop_database, baseline_claims, database_url
 from common.auth import Role
 from common.db import migrations
 from common.db.engine import libpq_dsn
@@ -301,14 +301,7 @@ def baseline_token_check() -> Callable[[Request, str], list[str] | None]:
         if scheme.lower() != "bearer":
             return None
         try:
-            claims = jwt.decode(
-                token,
-                key,  # type: ignore[arg-type]
-                algorithms=["ES256"],
-                audience=TEST_AUDIENCE,
-                issuer=TEST_ISSUER,
-                options={"require": ["exp", "sub", "iss", "aud"]},
-            )
+            claims = baseline_claims(token, key)
         except jwt.InvalidTokenError:
             return None
         if claims.get("role") != role:
