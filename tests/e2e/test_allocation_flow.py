@@ -36,8 +36,7 @@ def platform(infra, tmp_path_factory):
         data_dir,
         HOUSING_DATABASE_SERVER_URL=server.render_as_string(hide_password=False),
         HOUSING_KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
-        HOUSING_KAFKA_PREFIX=infra.kafka_prefix,  # this run's topics and groups only
-        HOUSING_DATABASE_PREFIX=infra.database_prefix,  # and databases
+        **infra.platform_prefixes("allocation"),  # its own topics, groups and databases
         REGISTER_MUNICIPAL_ALLOCATION_SECONDS="0.5",
         **PLATFORM_SETTINGS,
     )

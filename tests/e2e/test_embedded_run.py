@@ -225,12 +225,12 @@ class TestEmbeddedRunOnRealInfrastructure:
 
     def test_it_uses_the_given_server_and_broker(self, infra, tmp_path):
         server = make_url(infra.admin_dsn).set(drivername="postgresql+psycopg", database=None)
+        prefixes = infra.platform_prefixes("embedded")
         base, process, _ = start_platform(
             tmp_path,
             HOUSING_DATABASE_SERVER_URL=server.render_as_string(hide_password=False),
             HOUSING_KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
-            HOUSING_KAFKA_PREFIX=infra.kafka_prefix,  # this run's topics and groups only
-            HOUSING_DATABASE_PREFIX=infra.database_prefix,  # and databases
+            **prefixes,  # its own topics, groups and databases
             HOUSING_DEMO_SEED="false",  # no demo data: not what these tests look at
         )
         try:
@@ -246,9 +246,9 @@ class TestEmbeddedRunOnRealInfrastructure:
             with psycopg.connect(infra.admin_dsn) as connection:
                 own = connection.execute(
                     "SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
-                    (infra.database_prefix,),
+                    (prefixes["HOUSING_DATABASE_PREFIX"],),
                 ).fetchall()
-            assert f"{infra.database_prefix}register" in {name for (name,) in own}
+            assert f"{prefixes['HOUSING_DATABASE_PREFIX']}register" in {name for (name,) in own}
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=60) == 0

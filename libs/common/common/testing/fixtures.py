@@ -55,6 +55,17 @@ class TestInfra:
         (``HOUSING_DATABASE_PREFIX``); dropped when the session ends."""
         return f"e2e_{self.run_id}_"
 
+    def platform_prefixes(self, platform: str) -> dict[str, str]:
+        """The settings that give one whole platform started by a test (``housing run`` on
+        this server and broker) topics, consumer groups and databases of its own under this
+        run's prefixes: with the run's prefixes alone, its consumers would take up the events
+        other tests published to the run's topics (a notifications consumer mailing another
+        module's grant notices), and its databases would be another platform's."""
+        return {
+            "HOUSING_KAFKA_PREFIX": f"{self.kafka_prefix}{platform}.",
+            "HOUSING_DATABASE_PREFIX": f"{self.database_prefix}{platform}_",
+        }
+
     def kafka_topic(self, logical: str) -> str:
         """The broker's name of a catalogue topic in this test run."""
         return f"{self.kafka_prefix}{logical}"
