@@ -48,6 +48,12 @@ Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
 T = TypeVar("T")
 
+# How often a Kafka consumer asks the broker about its topics; aiokafka's default is five minutes.
+# A topic created after the consumer started — on a bare broker its own subscription creates it,
+# and a slow broker answers before the topic is ready — or partitions added to a topic are only
+# consumed once the consumer has asked again (aiokafka issue 486).
+TOPIC_METADATA_REFRESH_MS = 5_000
+
 # Failures of our own infrastructure rather than of the event being handled.
 INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError)
 
@@ -422,6 +428,7 @@ class KafkaConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.max_records,
+            metadata_max_age_ms=TOPIC_METADATA_REFRESH_MS,
         )
         dlq = AIOKafkaProducer(
             bootstrap_servers=self.bootstrap_servers, enable_idempotence=True, acks="all"
@@ -429,6 +436,16 @@ class KafkaConsumerRunner:
         await kafka.start()
         await dlq.start()
         log.info("consumer.started", consumer=self.consumer.name, topics=self.consumer.topics)
+        missing = [
+            t for t in self.names.topics(self.consumer.topics) if not kafka.partitions_for_topic(t)
+        ]
+        if missing:
+            log.warning(
+                "consumer.waiting_for_topics",
+                consumer=self.consumer.name,
+                topics=missing,
+                detail="the broker has no such topic yet; its events are consumed once it exists",
+            )
         # Catching up (the last fetch was full, so more is waiting), the next fetch is taken
         # while the last one is handled: aiokafka unpacks records in getmany, Python work that
         # then overlaps the database's. Otherwise the next fetch starts after the handling, so
