@@ -169,6 +169,8 @@ class TestComposeServicesOfThePlatform:
             "0.0.0.0",
             "--port",
             "8000",
+            "--timeout-keep-alive",  # longer than clients' and proxies' idle pools (75 s)
+            "75",
         ]
 
     @by_dir
@@ -1268,6 +1270,8 @@ class TestKustomizeOutput:
             "0.0.0.0",
             "--port",
             "8000",
+            "--timeout-keep-alive",  # longer than clients' and proxies' idle pools (75 s)
+            "75",
         ]
         assert api["readinessProbe"]["httpGet"]["path"] == f"/{service.dir}/health/ready"
         assert api["livenessProbe"]["httpGet"]["path"] == f"/{service.dir}/health/live"

@@ -1,5 +1,6 @@
 """`make run`'s embedded default, started as a real subprocess on a free port."""
 
+import http.client
 import os
 import re
 import signal
@@ -96,6 +97,25 @@ class TestEmbeddedRun:
         response = httpx.get(f"{base}/nowhere/v1/x", timeout=10)
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
+
+    def test_an_idle_keep_alive_connection_outlives_the_clients_pool_expiry(self, embedded):
+        """An ERP's httpx pool drops an idle connection after 5 s — uvicorn's own default: with
+        equal timeouts a POST goes out on a connection the server is closing and fails with a
+        reset. The run keeps idle connections open longer, so the second request on one
+        connection, 6 s later, is answered."""
+        base, *_ = embedded
+        connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=10)
+        try:
+            statuses = []
+            for wait in (0, 6):
+                time.sleep(wait)
+                connection.request("GET", "/register/health/live")
+                response = connection.getresponse()
+                response.read()
+                statuses.append(response.status)
+        finally:
+            connection.close()
+        assert statuses == [200, 200]  # a closed connection: RemoteDisconnected at the second
 
     def test_dev_token_is_signed_with_the_runs_key(self, embedded):
         _, _, data_dir, env = embedded

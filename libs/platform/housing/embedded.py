@@ -424,6 +424,14 @@ def describe(
     return "\n".join(lines)
 
 
+# How long an idle keep-alive connection stays open (uvicorn's default is 5 s). Longer than the
+# idle expiry of the clients' and proxies' connection pools (httpx 5 s, load balancers ~60 s):
+# with equal timeouts a client sends on the connection just as the server closes it, and a POST
+# fails with a reset the client cannot safely retry. The compose and Kubernetes APIs pass the
+# same to uvicorn (--timeout-keep-alive).
+KEEP_ALIVE_SECONDS = 75
+
+
 def serve(
     platform: PlatformSettings, database: Future[tuple[str, Callable[[], None]]] | None = None
 ) -> None:
@@ -440,6 +448,7 @@ def serve(
         lifespan="on",
         log_level="warning",
         access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     server = uvicorn.Server(config)
     print(describe(platform, server_url, dispatcher.demo, dispatcher.mail_sink), flush=True)
