@@ -708,7 +708,7 @@ class TestListRecords:
 
     async def test_listed_records_are_the_records_read_by_id(self, client, tokens):
         """The lists' statements (``RegisterRepository._list_page``) answer the same fields and
-        values as the reads by id: an accepted, a held (with its warning) and a draft lease."""
+        values as the reads by id (an accepted, a held lease with its warning, a draft one)."""
         await seed_dwelling(client, tokens, dwelling_ids=("bol-1", "bol-2"))
         first = lease("lk-1", "bol-1", LejekontraktSlutDato="2027-05-31", monthly_rent="5000.00")
         await created(client, "leases", first, writer(tokens))
@@ -717,10 +717,13 @@ class TestListRecords:
         draft = lease("lk-3", "bol-2", KladdeIndikator=True, Boligudgifter=[])
         del draft["EksternReference"]
         await created(client, "leases", draft, writer(tokens))
+        await created(client, "building-sections", section("afs-1", "afd-1"), writer(tokens))
 
         for collection, ids in (
             ("leases", ["lk-1", "lk-2", "lk-3"]),
             ("dwellings", ["bol-1", "bol-2"]),
+            ("departments", ["afd-1"]),
+            ("building-sections", ["afs-1"]),
         ):
             listed = await client.get(f"{API}/{collection}", headers=writer(tokens))
             assert listed.status_code == 200, listed.text
@@ -745,7 +748,9 @@ class TestListRecords:
             ]
         elsewhere = tokens.headers(Role.MUNICIPALITY, municipality="147")
         assert (await client.get(f"{API}/leases", headers=elsewhere)).json()["items"] == []
-        assert (await client.get(f"{API}/dwellings", headers=elsewhere)).json()["items"] == []
+        for collection in ("dwellings", "departments", "building-sections"):
+            response = await client.get(f"{API}/{collection}", headers=elsewhere)
+            assert response.json() == {"items": [], "next_cursor": None}
 
     async def test_leases_filter_by_dwelling_municipality_and_changed_since(
         self, client, tokens, register_db_url
