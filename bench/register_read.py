@@ -5,7 +5,7 @@ two uvicorn processes side by side:
 
 * **register** – ``register.main:create_app`` (the whole service kit: request ids, logging,
   metrics, tracing, body guard, idempotency, problem handlers, the token check, the scope
-  dependency, the unit of work, the ORM query and the response model);
+  dependency, the unit of work, the repository's query and the response model);
 * **baseline** – :func:`baseline_app`: a bare FastAPI app whose routes check the same bearer
   token the same way (``jwt.decode``, ES256, issuer, audience, required claims, the role and the
   token's organisations) and run the same query with SQLAlchemy Core ``text()`` on an async

@@ -123,14 +123,14 @@ def _out(model: type[BaseModel], row: Any, scope: Scope) -> Any:
 
 def _listed(model: type[BaseModel], page: PageOf[Any], scope: Scope) -> dict[str, Any]:
     """The page as plain values: the route's response model validates and serialises it once
-    (building the read models here as well cost as much again)."""
-    hide_tenant_names = model is LeaseOut and not sees_tenant_names(scope.role)
-    items = []
-    for row in page.rows:
-        item = dict(row._mapping)
-        if hide_tenant_names:
+    (building the read models here as well cost as much again). The department, building
+    section, dwelling and lease lists come as dicts already (``RegisterRepository._list_page``),
+    the others as ``Row``s."""
+    rows = page.rows
+    items = rows if rows and isinstance(rows[0], dict) else [dict(row._mapping) for row in rows]
+    if model is LeaseOut and not sees_tenant_names(scope.role):
+        for item in items:
             item["tenant_name"] = None
-        items.append(item)
     return {"items": items, "next_cursor": page.next_cursor}
 
 

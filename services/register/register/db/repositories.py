@@ -27,12 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.access import Scope
 from register.db.models import (
     Base,
-    BuildingSectionRow,
     DepartmentRow,
-    DwellingRow,
     HeldDwellingRow,
     HousingExpenseRow,
-    LeaseRow,
     OrganisationRow,
 )
 from register.domain.codes import RENT_FORMING
@@ -140,6 +137,61 @@ _LEASE_BY_ID = (
     "JOIN dwellings w ON w.id = r.dwelling_id JOIN departments dp ON dp.id = w.department_id "
     "WHERE r.id = %s"
 )
+
+
+# The lists' statements: the columns their read models show (``LIST_COLUMNS``, checked against
+# the models by the tests), from the record (r) up to its department (dp), which decides who
+# sees it (``_scope_conditions``); ``_list_page`` adds the filters, the cursor and the order.
+LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "departments": (
+        "id", "organisation_id", "name", "municipality_code", "housing_type",
+        "construction_year", "building_type", "region", "version", "updated_at",
+    ),
+    "building_sections": (
+        "id", "department_id", "name", "construction_year", "version", "updated_at",
+    ),
+    "dwellings": (
+        "id", "department_id", "building_section_id", "bbr_unit_id", "street", "house_number",
+        "floor", "door", "postcode", "city", "rooms", "area_m2", "step_free_access", "elevator",
+        "wheelchair_accessible", "version", "updated_at",
+    ),
+    "leases": (
+        "id", "dwelling_id", "external_reference", "start_date", "end_date", "allocation_type",
+        "vacancy_loss_flag", "vacant_soon_flag", "deposit", "tenant_name", "status", "warnings",
+        "version", "updated_at",
+    ),
+}  # fmt: skip
+
+
+def _list_source(table: str, joins: str) -> str:
+    columns = ", ".join(f"r.{column}" for column in LIST_COLUMNS[table])
+    return f"SELECT {columns} FROM {table} r {joins}"  # noqa: S608 — module constants only
+
+
+_DEPARTMENT_LIST = _list_source("departments", "")
+_SECTION_LIST = _list_source("building_sections", "JOIN departments dp ON dp.id = r.department_id")
+_DWELLING_LIST = _list_source("dwellings", "JOIN departments dp ON dp.id = r.department_id")
+_LEASE_LIST = _list_source(
+    "leases",
+    "JOIN dwellings w ON w.id = r.dwelling_id JOIN departments dp ON dp.id = w.department_id",
+)
+
+
+def _scope_conditions(scope: Scope, department: str = "dp") -> list[tuple[str, Any]]:
+    """``Scope.filter`` on the owning department (alias ``department``) as SQL text with its
+    parameter: a restricted axis is a condition (no organisations: matches nothing), an open
+    one none."""
+    conditions: list[tuple[str, Any]] = []
+    if scope.organisation_ids is not None:
+        conditions.append(
+            (
+                f"{department}.organisation_id = ANY(CAST(%s AS TEXT[]))",
+                sorted(scope.organisation_ids),
+            )
+        )
+    if scope.municipality_code is not None:
+        conditions.append((f"{department}.municipality_code = %s", scope.municipality_code))
+    return conditions
 
 
 class RegisterRepository:
@@ -465,21 +517,6 @@ class RegisterRepository:
             in_municipality, organisation_axis.filter(organisation_column=OrganisationRow.id)
         )
 
-    @staticmethod
-    def _department_visible(scope: Scope) -> ColumnElement[bool]:
-        return scope.filter(
-            organisation_column=DepartmentRow.organisation_id,
-            municipality_column=DepartmentRow.municipality_code,
-        )
-
-    @staticmethod
-    def _lease_visible(scope: Scope) -> ColumnElement[bool]:
-        """Drafts and held leases are the submitter's business until they are accepted."""
-        condition = RegisterRepository._department_visible(scope)
-        if scope.organisation_ids is None:
-            condition = and_(condition, LeaseRow.status == LeaseStatus.ACCEPTED.value)
-        return condition
-
     async def visible_organisation(
         self, scope: Scope, organisation_id: str
     ) -> OrganisationRow | None:
@@ -520,24 +557,17 @@ class RegisterRepository:
         changed_since: datetime | None,
         after: str | None,
         limit: int,
-    ) -> list[DepartmentRow]:
-        statement = select(DepartmentRow).where(self._department_visible(scope))
+    ) -> list[dict[str, Any]]:
+        conditions = _scope_conditions(scope, "r")
         if organisation_id is not None:
-            statement = statement.where(DepartmentRow.organisation_id == organisation_id)
+            conditions.append(("r.organisation_id = %s", organisation_id))
         if municipality_code is not None:
-            statement = statement.where(DepartmentRow.municipality_code == municipality_code)
+            conditions.append(("r.municipality_code = %s", municipality_code))
         if housing_type is not None:
-            statement = statement.where(DepartmentRow.housing_type == housing_type)
+            conditions.append(("r.housing_type = %s", housing_type))
         if changed_since is not None:
-            statement = statement.where(DepartmentRow.updated_at >= changed_since)
-        return await self._rows(self._page(statement, DepartmentRow.id, after, limit))
-
-    def _sections(self, scope: Scope) -> Select[Any]:
-        return (
-            select(BuildingSectionRow)
-            .join(DepartmentRow, DepartmentRow.id == BuildingSectionRow.department_id)
-            .where(self._department_visible(scope))
-        )
+            conditions.append(("r.updated_at >= %s", changed_since))
+        return await self._list_page(_DEPARTMENT_LIST, conditions, after, limit)
 
     async def visible_section(self, scope: Scope, section_id: str) -> RecordView | None:
         return await self._visible_by_id(_SECTION_BY_ID, scope, section_id)
@@ -550,20 +580,13 @@ class RegisterRepository:
         changed_since: datetime | None,
         after: str | None,
         limit: int,
-    ) -> list[BuildingSectionRow]:
-        statement = self._sections(scope)
+    ) -> list[dict[str, Any]]:
+        conditions = _scope_conditions(scope)
         if department_id is not None:
-            statement = statement.where(BuildingSectionRow.department_id == department_id)
+            conditions.append(("r.department_id = %s", department_id))
         if changed_since is not None:
-            statement = statement.where(BuildingSectionRow.updated_at >= changed_since)
-        return await self._rows(self._page(statement, BuildingSectionRow.id, after, limit))
-
-    def _dwellings(self, scope: Scope) -> Select[Any]:
-        return (
-            select(DwellingRow)
-            .join(DepartmentRow, DepartmentRow.id == DwellingRow.department_id)
-            .where(self._department_visible(scope))
-        )
+            conditions.append(("r.updated_at >= %s", changed_since))
+        return await self._list_page(_SECTION_LIST, conditions, after, limit)
 
     async def visible_dwelling(self, scope: Scope, dwelling_id: str) -> RecordView | None:
         return await self._visible_by_id(_DWELLING_BY_ID, scope, dwelling_id)
@@ -577,28 +600,20 @@ class RegisterRepository:
         changed_since: datetime | None,
         after: str | None,
         limit: int,
-    ) -> list[DwellingRow]:
-        statement = self._dwellings(scope)
+    ) -> list[dict[str, Any]]:
+        conditions = _scope_conditions(scope)
         if department_id is not None:
-            statement = statement.where(DwellingRow.department_id == department_id)
+            conditions.append(("r.department_id = %s", department_id))
         if municipality_code is not None:
-            statement = statement.where(DepartmentRow.municipality_code == municipality_code)
+            conditions.append(("dp.municipality_code = %s", municipality_code))
         if changed_since is not None:
-            statement = statement.where(DwellingRow.updated_at >= changed_since)
-        return await self._rows(self._page(statement, DwellingRow.id, after, limit))
-
-    def _leases(self, scope: Scope) -> Select[Any]:
-        return (
-            select(LeaseRow)
-            .join(DwellingRow, DwellingRow.id == LeaseRow.dwelling_id)
-            .join(DepartmentRow, DepartmentRow.id == DwellingRow.department_id)
-            .where(self._lease_visible(scope))
-        )
+            conditions.append(("r.updated_at >= %s", changed_since))
+        return await self._list_page(_DWELLING_LIST, conditions, after, limit)
 
     async def visible_lease(self, scope: Scope, lease_id: str) -> RecordView | None:
         row = await self._visible_by_id(_LEASE_BY_ID, scope, lease_id)
         if row is not None and scope.organisation_ids is None:
-            # as _lease_visible: drafts and held leases only for their submitter's organisations
+            # as the list: drafts and held leases only for their submitter's organisations
             return row if row.status == LeaseStatus.ACCEPTED.value else None
         return row
 
@@ -621,21 +636,40 @@ class RegisterRepository:
 
     async def list_leases(
         self, scope: Scope, filters: LeaseFilters, *, after: str | None, limit: int
-    ) -> list[LeaseRow]:
-        statement = self._leases(scope)
+    ) -> list[dict[str, Any]]:
+        conditions = _scope_conditions(scope)
+        if scope.organisation_ids is None:
+            # drafts and held leases are the submitter's business until they are accepted
+            conditions.append(("r.status = %s", LeaseStatus.ACCEPTED.value))
         if filters.department_id is not None:
-            statement = statement.where(DwellingRow.department_id == filters.department_id)
+            conditions.append(("w.department_id = %s", filters.department_id))
         if filters.dwelling_id is not None:
-            statement = statement.where(LeaseRow.dwelling_id == filters.dwelling_id)
+            conditions.append(("r.dwelling_id = %s", filters.dwelling_id))
         if filters.municipality_code is not None:
-            statement = statement.where(
-                DepartmentRow.municipality_code == filters.municipality_code
-            )
+            conditions.append(("dp.municipality_code = %s", filters.municipality_code))
         if filters.status is not None:
-            statement = statement.where(LeaseRow.status == filters.status)
+            conditions.append(("r.status = %s", filters.status))
         if filters.changed_since is not None:
-            statement = statement.where(LeaseRow.updated_at >= filters.changed_since)
-        return await self._rows(self._page(statement, LeaseRow.id, after, limit))
+            conditions.append(("r.updated_at >= %s", filters.changed_since))
+        return await self._list_page(_LEASE_LIST, conditions, after, limit)
+
+    async def _list_page(
+        self, source: str, conditions: list[tuple[str, Any]], after: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """A page of a list of ``_list_source`` (departments, building sections, dwellings,
+        leases): its rows (``LIMIT limit + 1``) as dicts of the
+        shown columns, keyset-paged on ``r.id``, read with one statement on the session's
+        psycopg connection — SQLAlchemy's statement building, compiling and row processing
+        cost more than the query itself (~1.5 ms of CPU on a page of 100 leases, measured)."""
+        if after is not None:
+            conditions.append(("r.id > %s", after))
+        where = " AND ".join(condition for condition, _ in conditions) or "true"
+        params = [value for _, value in conditions]
+        params.append(limit + 1)
+        driver = await self._driver()
+        async with driver.cursor(row_factory=dict_row) as cursor:
+            await cursor.execute(f"{source} WHERE {where} ORDER BY r.id LIMIT %s", params)
+            return await cursor.fetchall()
 
     async def list_expenses(
         self, lease_id: str, *, after: int | None, limit: int

@@ -706,6 +706,82 @@ class TestListRecords:
         )
         assert [d["BoligUnikIdentifikator"] for d in response.json()["items"]] == ["bol-2"]
 
+    async def test_listed_records_are_the_records_read_by_id(self, client, tokens):
+        """The lists' statements (``RegisterRepository._list_page``) answer the same fields and
+        values as the reads by id (an accepted, a held lease with its warning, a draft one)."""
+        await seed_dwelling(client, tokens, dwelling_ids=("bol-1", "bol-2"))
+        first = lease("lk-1", "bol-1", LejekontraktSlutDato="2027-05-31", monthly_rent="5000.00")
+        await created(client, "leases", first, writer(tokens))
+        jump = lease("lk-2", "bol-1", start="2027-06-01", monthly_rent="7000.00")
+        assert (await created(client, "leases", jump, writer(tokens)))["Status"] == "held"
+        draft = lease("lk-3", "bol-2", KladdeIndikator=True, Boligudgifter=[])
+        del draft["EksternReference"]
+        await created(client, "leases", draft, writer(tokens))
+        await created(client, "building-sections", section("afs-1", "afd-1"), writer(tokens))
+
+        for collection, ids in (
+            ("leases", ["lk-1", "lk-2", "lk-3"]),
+            ("dwellings", ["bol-1", "bol-2"]),
+            ("departments", ["afd-1"]),
+            ("building-sections", ["afs-1"]),
+        ):
+            listed = await client.get(f"{API}/{collection}", headers=writer(tokens))
+            assert listed.status_code == 200, listed.text
+            by_id = [
+                (await client.get(f"{API}/{collection}/{i}", headers=writer(tokens))).json()
+                for i in ids
+            ]
+            assert listed.json() == {"items": by_id, "next_cursor": None}
+        held = (await client.get(f"{API}/leases/lk-2", headers=writer(tokens))).json()
+        assert (held["Status"], [w["code"] for w in held["Advarsler"]]) == (
+            "held",
+            ["rent-jump-between-leases"],
+        )
+
+        for outsider in (
+            tokens.headers(Role.FUND),
+            tokens.headers(Role.MUNICIPALITY, municipality="101"),
+        ):
+            items = (await client.get(f"{API}/leases", headers=outsider)).json()["items"]
+            assert [(x["LejekontraktUnikIdentifikator"], x["Status"]) for x in items] == [
+                ("lk-1", "accepted")
+            ]
+        elsewhere = tokens.headers(Role.MUNICIPALITY, municipality="147")
+        assert (await client.get(f"{API}/leases", headers=elsewhere)).json()["items"] == []
+        for collection in ("dwellings", "departments", "building-sections"):
+            response = await client.get(f"{API}/{collection}", headers=elsewhere)
+            assert response.json() == {"items": [], "next_cursor": None}
+
+    async def test_leases_filter_by_dwelling_municipality_and_changed_since(
+        self, client, tokens, register_db_url
+    ):
+        await seed_dwelling(client, tokens, dwelling_ids=("bol-1", "bol-2"))
+        await seed_dwelling(
+            client, tokens, dep_id="afd-2", dwelling_ids=("bol-3",), municipality="147"
+        )
+        for lease_id, dwelling_id in (("lk-1", "bol-1"), ("lk-2", "bol-2"), ("lk-3", "bol-3")):
+            await created(client, "leases", lease(lease_id, dwelling_id), writer(tokens))
+        [(cutoff,)] = sql(register_db_url, "SELECT now()")
+        changed = lease("lk-2", "bol-2", EksternReference="ny", version=1)
+        assert (
+            await client.put(f"{API}/leases/lk-2", json=changed, headers=writer(tokens))
+        ).is_success
+
+        async def listed(**params: Any) -> list[str]:
+            response = await client.get(f"{API}/leases", params=params, headers=writer(tokens))
+            assert response.status_code == 200, response.text
+            return [x["LejekontraktUnikIdentifikator"] for x in response.json()["items"]]
+
+        assert await listed(dwelling="bol-2") == ["lk-2"]
+        assert await listed(municipality="147") == ["lk-3"]
+        assert await listed(municipality="101", limit=1) == ["lk-1"]
+        assert await listed(changed_since=cutoff.isoformat()) == ["lk-2"]
+        assert await listed(department="afd-1", status="accepted") == ["lk-1", "lk-2"]
+        assert await listed(dwelling="bol-2", municipality="147") == []
+        other = writer(tokens, ORG_B)
+        response = await client.get(f"{API}/leases", params={"dwelling": "bol-1"}, headers=other)
+        assert response.json() == {"items": [], "next_cursor": None}
+
     async def test_a_forged_cursor_is_a_problem_not_a_crash(self, client, tokens):
         response = await client.get(
             f"{API}/leases", params={"cursor": "not-a-cursor"}, headers=writer(tokens)
