@@ -135,6 +135,24 @@ class Scope:
             condition = condition & (municipality_column == self.municipality_code)
         return condition
 
+    def sql_conditions(
+        self, organisation_column: str, municipality_column: str
+    ) -> list[tuple[str, Any]]:
+        """``filter`` as SQL text for a fixed statement on the psycopg connection: (condition,
+        parameter) pairs to AND together, one per restricted axis (no organisations: matches
+        nothing); the column names are the caller's constants, never input."""
+        conditions: list[tuple[str, Any]] = []
+        if self.organisation_ids is not None:
+            conditions.append(
+                (
+                    f"{organisation_column} = ANY(CAST(%s AS TEXT[]))",
+                    sorted(self.organisation_ids),
+                )
+            )
+        if self.municipality_code is not None:
+            conditions.append((f"{municipality_column} = %s", self.municipality_code))
+        return conditions
+
 
 class _ScopeDependency(BearerDependency):
     """The caller's scope in one dependency call: the token read from the header, verified

@@ -107,3 +107,28 @@ class TestTheSqlFilter:
     def test_a_restricted_axis_without_its_column_matches_nothing(self):
         scope = scope_of(Role.MUNICIPALITY, municipality_code="101")
         assert sql(scope.filter(organisation_column=rows.c.organisation_id)) == "false"
+
+
+class TestTheSqlTextConditions:
+    """``Scope.sql_conditions``: the same rule as ``filter``, for fixed psycopg statements."""
+
+    def test_the_fund_has_no_condition(self):
+        assert scope_of(Role.FUND).sql_conditions("d.organisation_id", "d.municipality_code") == []
+
+    def test_an_organisation_is_held_to_its_organisations(self):
+        scope = scope_of(Role.HOUSING_ORG, organisation_ids=frozenset({"BO-2", "BO-1"}))
+        assert scope.sql_conditions("d.organisation_id", "d.municipality_code") == [
+            ("d.organisation_id = ANY(CAST(%s AS TEXT[]))", ["BO-1", "BO-2"])
+        ]
+
+    def test_a_municipality_is_held_to_its_code(self):
+        scope = scope_of(Role.MUNICIPALITY, municipality_code="101")
+        assert scope.sql_conditions("d.organisation_id", "d.municipality_code") == [
+            ("d.municipality_code = %s", "101")
+        ]
+
+    def test_an_organisation_without_organisations_matches_nothing(self):
+        scope = scope_of(Role.HOUSING_ORG, organisation_ids=frozenset())
+        assert scope.sql_conditions("d.organisation_id", "d.municipality_code") == [
+            ("d.organisation_id = ANY(CAST(%s AS TEXT[]))", [])
+        ]

@@ -141,7 +141,7 @@ _LEASE_BY_ID = (
 
 # The lists' statements: the columns their read models show (``LIST_COLUMNS``, checked against
 # the models by the tests), from the record (r) up to its department (dp), which decides who
-# sees it (``_scope_conditions``); ``_list_page`` adds the filters, the cursor and the order.
+# sees it (``Scope.sql_conditions``); ``_list_page`` adds the filters, the cursor and the order.
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "departments": (
         "id", "organisation_id", "name", "municipality_code", "housing_type",
@@ -175,23 +175,6 @@ _LEASE_LIST = _list_source(
     "leases",
     "JOIN dwellings w ON w.id = r.dwelling_id JOIN departments dp ON dp.id = w.department_id",
 )
-
-
-def _scope_conditions(scope: Scope, department: str = "dp") -> list[tuple[str, Any]]:
-    """``Scope.filter`` on the owning department (alias ``department``) as SQL text with its
-    parameter: a restricted axis is a condition (no organisations: matches nothing), an open
-    one none."""
-    conditions: list[tuple[str, Any]] = []
-    if scope.organisation_ids is not None:
-        conditions.append(
-            (
-                f"{department}.organisation_id = ANY(CAST(%s AS TEXT[]))",
-                sorted(scope.organisation_ids),
-            )
-        )
-    if scope.municipality_code is not None:
-        conditions.append((f"{department}.municipality_code = %s", scope.municipality_code))
-    return conditions
 
 
 class RegisterRepository:
@@ -558,7 +541,7 @@ class RegisterRepository:
         after: str | None,
         limit: int,
     ) -> list[dict[str, Any]]:
-        conditions = _scope_conditions(scope, "r")
+        conditions = scope.sql_conditions("r.organisation_id", "r.municipality_code")
         if organisation_id is not None:
             conditions.append(("r.organisation_id = %s", organisation_id))
         if municipality_code is not None:
@@ -581,7 +564,7 @@ class RegisterRepository:
         after: str | None,
         limit: int,
     ) -> list[dict[str, Any]]:
-        conditions = _scope_conditions(scope)
+        conditions = scope.sql_conditions("dp.organisation_id", "dp.municipality_code")
         if department_id is not None:
             conditions.append(("r.department_id = %s", department_id))
         if changed_since is not None:
@@ -601,7 +584,7 @@ class RegisterRepository:
         after: str | None,
         limit: int,
     ) -> list[dict[str, Any]]:
-        conditions = _scope_conditions(scope)
+        conditions = scope.sql_conditions("dp.organisation_id", "dp.municipality_code")
         if department_id is not None:
             conditions.append(("r.department_id = %s", department_id))
         if municipality_code is not None:
@@ -621,7 +604,7 @@ class RegisterRepository:
         """One record by id, if the caller sees it: a fixed statement on the session's psycopg
         connection (prepared after a few uses, no SQL built per request) that also returns the
         owning department's organisation and municipality, checked with ``Scope.sees`` —
-        the same rule ``Scope.filter`` puts into the list queries' SQL. The record comes back
+        the same rule ``Scope.sql_conditions`` puts into the lists' SQL. The record comes back
         as a plain object with the table's columns as attributes (what the read models and
         the ETag take), not an ORM instance: reads change nothing."""
         driver = await self._driver()
@@ -637,7 +620,7 @@ class RegisterRepository:
     async def list_leases(
         self, scope: Scope, filters: LeaseFilters, *, after: str | None, limit: int
     ) -> list[dict[str, Any]]:
-        conditions = _scope_conditions(scope)
+        conditions = scope.sql_conditions("dp.organisation_id", "dp.municipality_code")
         if scope.organisation_ids is None:
             # drafts and held leases are the submitter's business until they are accepted
             conditions.append(("r.status = %s", LeaseStatus.ACCEPTED.value))
