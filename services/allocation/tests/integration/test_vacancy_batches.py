@@ -26,6 +26,7 @@ from common.db.engine import libpq_dsn
 from common.events.consumer import InboxProcessor, KafkaConsumerRunner, Outcome
 from common.events.contracts import DwellingVacancyChangedV1, HousingType, OfferOpenedV1
 from common.events.envelope import Envelope
+from common.events.outbox import NOTIFY_CHANNEL
 from common.events.transport import KafkaBus
 from common.testing.fixtures import truncate_all_tables
 from common.testing.kafka import create_topic
@@ -283,6 +284,39 @@ class TestBatchEqualsOneByOne:
         assert [e["data"]["dwelling_id"] for e in outbox(allocation_db_url)] == ["dw-1", "dw-4"]
         assert len(sql(allocation_db_url, "SELECT id FROM dwellings")) == 6
 
+    async def test_a_batch_that_opens_offers_wakes_the_relay_once_at_commit(
+        self, empty_db, allocation_db, allocation_db_url
+    ):
+        """The statement raises the relay's notification itself (no NOTIFY round trip while
+        the agreements are locked): one per transaction that wrote outbox events, delivered
+        at COMMIT, none for a batch without offers (elderly dwellings: no agreement)."""
+        listener = await psycopg.AsyncConnection.connect(
+            libpq_dsn(allocation_db_url), autocommit=True
+        )
+        heard: list[tuple[str, str]] = []
+        listener.add_notify_handler(lambda n: heard.append((n.channel, n.payload)))
+        try:
+            await listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            elderly = [
+                vacancy(f"dw-e{i}", lease_id=f"E-{i}", housing_type=HousingType.ELDERLY)
+                for i in range(3)
+            ]
+            async with allocation_db.session() as session, session.begin():
+                await handle_dwellings_batch(session, elderly)
+                await listener.execute("SELECT 1")
+                assert heard == []  # nothing written to the outbox
+            family = [vacancy(f"dw-f{i}", lease_id=f"F-{i}") for i in range(7)]
+            async with allocation_db.session() as session, session.begin():
+                await handle_dwellings_batch(session, family)
+                await listener.execute("SELECT 1")
+                assert heard == []  # not before COMMIT
+            await listener.execute("SELECT 1")  # the notifications sent meanwhile are read
+        finally:
+            await listener.close()
+        assert heard == [(NOTIFY_CHANNEL, "")]
+        assert len(outbox(allocation_db_url, "allocation.offer.opened")) == 2  # 3rd and 6th
+        assert sql(allocation_db_url, "SELECT count(*) FROM vacancies") == [(10,)]
+
     async def test_a_vacancy_stored_meanwhile_sends_the_batch_event_by_event(
         self, empty_db, allocation_db, allocation_db_url
     ):
@@ -357,6 +391,7 @@ class TestKnownLeaseCheck:
             "events": register_facts.VACANCY_EVENTS.dump_json(events).decode(),
             "due": "{}",
             "envelope": "{}",
+            "channel": NOTIFY_CHANNEL,
         }
         async with allocation_db.session() as session, session.begin():
             explained = await session.execute(
