@@ -26,6 +26,7 @@ consumer's leg is split further at the stages of the runner's loop
 from __future__ import annotations
 
 import asyncio
+import bisect
 import functools
 import itertools
 import multiprocessing
@@ -113,6 +114,9 @@ class Series:
     # events' whole leg (acked → handler), in the same order, to attribute its tail.
     stages_ms: dict[str, list[float]] = field(default_factory=dict)
     stages_leg_ms: list[float] = field(default_factory=list)
+    # Per measured event: how many other fetches were handed to _handle_fetch after it was
+    # acked and before its own (0: it waited at most for the handling in progress).
+    fetches_before: list[float] = field(default_factory=list)
     offset_commits_ms: list[float] = field(default_factory=list)
 
     def p(self, q: float, leg: str = "latencies_ms") -> float:
@@ -187,8 +191,13 @@ def add_stages(
     """The consumer's leg of each event with every stamp, cut at CONSUMER_STAGES."""
     stamps = {**stages, "acked": acked, "handler": received}
     complete = [i for i in event_ids if all(i in stamps[name] for name in stamps)]
+    handings = sorted(set(stages["handed"].values()))
     for i in complete:
         series.stages_leg_ms.append((received[i] - acked[i]) * 1000)
+        series.fetches_before.append(
+            bisect.bisect_left(handings, stages["handed"][i])
+            - bisect.bisect_right(handings, acked[i])
+        )
         for name, start, end in CONSUMER_STAGES:
             began = (
                 max(acked[i], stamps["asked"][i]) if start == "acked|asked" else stamps[start][i]
@@ -431,6 +440,18 @@ def stages_table(series: Series) -> str:
             )
             + " |"
         )
+    before = series.fetches_before
+    rows.append(
+        "| "
+        + " | ".join(
+            [
+                "other fetches handed between acked and its own (count)",
+                *(f"{_stats.percentile(before, q):.0f}" for q in (50, 95, 99)),
+                f"{_stats.median([before[n] for n in tail]):.0f}",
+            ]
+        )
+        + " |"
+    )
     commits = series.offset_commits_ms
     return (
         "The inbox consumer's leg (acked → handler) cut at the stages of the runner's loop "
