@@ -117,6 +117,9 @@ class Series:
     # Per measured event: how many other fetches were handed to _handle_fetch after it was
     # acked and before its own (0: it waited at most for the handling in progress).
     fetches_before: list[float] = field(default_factory=list)
+    # Per round: getmany calls that returned events, and fetches handled, per event.
+    getmany_per_event: list[float] = field(default_factory=list)
+    handlings_per_event: list[float] = field(default_factory=list)
     offset_commits_ms: list[float] = field(default_factory=list)
 
     def p(self, q: float, leg: str = "latencies_ms") -> float:
@@ -192,6 +195,9 @@ def add_stages(
     stamps = {**stages, "acked": acked, "handler": received}
     complete = [i for i in event_ids if all(i in stamps[name] for name in stamps)]
     handings = sorted(set(stages["handed"].values()))
+    events = max(len(stages["handed"]), 1)
+    series.getmany_per_event.append(len(set(stages["fetched"].values())) / events)
+    series.handlings_per_event.append(len(handings) / events)
     for i in complete:
         series.stages_leg_ms.append((received[i] - acked[i]) * 1000)
         series.fetches_before.append(
@@ -453,13 +459,20 @@ def stages_table(series: Series) -> str:
         + " |"
     )
     commits = series.offset_commits_ms
+    waited = sum(1 for n in before if n >= 1) / len(before) * 100
+    waited_2 = sum(1 for n in before if n >= 2) / len(before) * 100
     return (
         "The inbox consumer's leg (acked → handler) cut at the stages of the runner's loop "
         f"(stamped by the benchmark's subclass of the runner; {len(series.stages_leg_ms):,} "
         "events); the first six intervals add up to the leg, the last one follows it. The last "
         f"column: each interval's median among the slowest 1 % ({len(tail)} events, leg ≥ "
         f"{tail_from:.1f} ms). Offset commits: {len(commits):,}, p50 / p99 "
-        f"{_stats.percentile(commits, 50):.1f} / {_stats.percentile(commits, 99):.1f} ms.\n\n"
+        f"{_stats.percentile(commits, 50):.1f} / {_stats.percentile(commits, 99):.1f} ms. "
+        f"{waited:.1f} % of the events waited for the handling of at least one other fetch "
+        f"after they were acked ({waited_2:.1f} % for two or more); per event, getmany "
+        f"returned {_stats.median(series.getmany_per_event):.2f} times with events and "
+        f"{_stats.median(series.handlings_per_event):.2f} fetches were handled (median of the "
+        "rounds).\n\n"
         "| stage | p50 ms | p95 ms | p99 ms | median in the slowest 1 % |\n"
         "|---|---|---|---|---|\n" + "\n".join(rows)
     )
