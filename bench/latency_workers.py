@@ -277,10 +277,13 @@ Fetched = dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
 
 
 def _event_ids(batches: Fetched) -> list[str]:
+    """The records' event ids (``ce_id``; a record without one is left out)."""
     return [
-        next(value for name, value in record.headers if name == "ce_id").decode()
+        value.decode()
         for records in batches.values()
         for record in records
+        for name, value in record.headers
+        if name == "ce_id"
     ]
 
 
