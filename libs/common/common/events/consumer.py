@@ -524,8 +524,9 @@ class KafkaConsumerRunner:
     ) -> None:
         """Handle the partitions of one fetch concurrently (each in order, on its own database
         connection: order per key is order per partition), then commit the offsets of those
-        handled. The next fetch waits for all of them, so no partition's events are in flight
-        across a rebalance. A small fetch (fewer than ``small_fetch`` records: a trickle)
+        handled. The next fetch's handling waits for all of them (the fetcher meanwhile only
+        keeps what it fetched), so no partition's events are handled across a rebalance by two
+        handlings of this runner at once. A small fetch (fewer than ``small_fetch`` records: a trickle)
         is handled as one run instead — all its partitions in one transaction, each
         partition's events in their order.
 
