@@ -103,7 +103,14 @@ def latency(result: event_latency.Result, recorded: str) -> str:
         f"Goal p99 ≤ {event_latency.GOAL_P99_MS:.0f} ms: {_verdict(result.meets_goal)} "
         f"(outbox p99 {result.outbox.p(99):.1f} ms; baseline p99 {result.baseline.p(99):.1f} ms)."
     )
-    return f"{recorded}\n\n{summary}\n\n" + _table(header, rows) + "\n\n" + _legs(paths)
+    stages = event_latency.stages_table(result.outbox)
+    return (
+        f"{recorded}\n\n{summary}\n\n"
+        + _table(header, rows)
+        + "\n\n"
+        + _legs(paths)
+        + (f"\n\n{stages}" if stages else "")
+    )
 
 
 def _legs(paths: Sequence[tuple[str, event_latency.Series]]) -> str:

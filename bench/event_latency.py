@@ -18,12 +18,15 @@ settings; stamped just before ``send``) to a bare aiokafka consumer in a child p
 database. Rounds alternate baseline / outbox; percentiles pool the rounds.
 
 Kafka's acknowledgement splits each latency into two legs (commit → acked: the relay's;
-acked → handler: the consumer's), and every process reports its CPU time per event.
+acked → handler: the consumer's), and every process reports its CPU time per event. The
+consumer's leg is split further at the stages of the runner's loop
+(``bench.latency_workers.STAGES``, :data:`CONSUMER_STAGES`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import functools
 import itertools
 import multiprocessing
@@ -49,6 +52,22 @@ from common.testing.example.db.models import things
 
 GOAL_P99_MS = 25.0
 RATE = 200.0  # events/s of the goal
+
+# The consumer's leg (acked → handler) in consecutive intervals, which add up to it, then the
+# rest of the event's transaction: (name, from stamp, to stamp). "acked" is the relay's stamp,
+# "handler" the handler's; the others are the runner's stages (bench.latency_workers.STAGES).
+# "waiting for the loop" is the time an acknowledged event waited before the runner even called
+# getmany (it was busy with the previous fetch): max(0, asked − acked); the getmany interval
+# then starts at the later of the two.
+CONSUMER_STAGES = (
+    ("acked → getmany called (the loop busy)", "acked", "asked"),
+    ("getmany: → returned the event", "acked|asked", "fetched"),
+    ("fetched → handed to _handle_fetch", "fetched", "handed"),
+    ("handed → transaction asked for (decode)", "handed", "begun"),
+    ("→ inbox claim returned (session, BEGIN, claim)", "begun", "claimed"),
+    ("claim → handler called (earlier events' handlers)", "claimed", "handler"),
+    ("handler → committed (own handler, COMMIT)", "handler", "committed"),
+)
 
 # One event: (event id, time.monotonic() when it existed: the outbox path's commit returned, or
 # the baseline's record was handed to the producer).
@@ -91,6 +110,17 @@ class Series:
     # before the earlier one was handled: the consumer's wall time per event under backlog.
     backlogged_ms: list[float] = field(default_factory=list)
     lost: int = 0  # sent but not received within the drain timeout after the last one
+    # The inbox consumer's leg by stage (CONSUMER_STAGES): ms per measured event, and the same
+    # events' whole leg (acked → handler), in the same order, to attribute its tail.
+    stages_ms: dict[str, list[float]] = field(default_factory=dict)
+    stages_leg_ms: list[float] = field(default_factory=list)
+    # Per measured event: how many other fetches were handed to _handle_fetch after it was
+    # acked and before its own (0: it waited at most for the handling in progress).
+    fetches_before: list[float] = field(default_factory=list)
+    # Per round: getmany calls that returned events, and fetches handled, per event.
+    getmany_per_event: list[float] = field(default_factory=list)
+    handlings_per_event: list[float] = field(default_factory=list)
+    offset_commits_ms: list[float] = field(default_factory=list)
 
     def p(self, q: float, leg: str = "latencies_ms") -> float:
         return _stats.percentile(getattr(self, leg), q)
@@ -131,6 +161,7 @@ def summarise(
     received: dict[str, float],
     acked: dict[str, float],
     warmup: float,
+    stages: dict[str, dict[str, float]] | None = None,
 ) -> None:
     """Add one round: drop the warm-up, compute latencies, their legs and the achieved rate."""
     start = sent[0][0]
@@ -149,6 +180,36 @@ def summarise(
     stamps = sorted(at for _, at in measured)
     series.rates.append((len(stamps) - 1) / (stamps[-1] - stamps[0]))
     series.backlogged_ms.extend(backlogged_gaps(received, acked))
+    if stages is not None:
+        add_stages(series, [i for i, _ in arrived], received, acked, stages)
+
+
+def add_stages(
+    series: Series,
+    event_ids: list[str],
+    received: dict[str, float],
+    acked: dict[str, float],
+    stages: dict[str, dict[str, float]],
+) -> None:
+    """The consumer's leg of each event with every stamp, cut at CONSUMER_STAGES."""
+    stamps = {**stages, "acked": acked, "handler": received}
+    complete = [i for i in event_ids if all(i in stamps[name] for name in stamps)]
+    handings = sorted(set(stages["handed"].values()))
+    events = max(len(stages["handed"]), 1)
+    series.getmany_per_event.append(len(set(stages["fetched"].values())) / events)
+    series.handlings_per_event.append(len(handings) / events)
+    for i in complete:
+        series.stages_leg_ms.append((received[i] - acked[i]) * 1000)
+        series.fetches_before.append(
+            bisect.bisect_left(handings, stages["handed"][i])
+            - bisect.bisect_right(handings, acked[i])
+        )
+        for name, start, end in CONSUMER_STAGES:
+            began = (
+                max(acked[i], stamps["asked"][i]) if start == "acked|asked" else stamps[start][i]
+            )
+            ms = (stamps[end][i] - began) * 1000
+            series.stages_ms.setdefault(name, []).append(max(ms, 0.0) if start == "acked" else ms)
 
 
 def backlogged_gaps(received: dict[str, float], acked: dict[str, float]) -> list[float]:
@@ -243,7 +304,9 @@ async def measure(
         series.relay_cpu_ms.append(report["cpu_ms_per_event"])
         series.events_per_batch.append(report["events_per_batch"])
         acked.update(report["acked"])
-    summarise(series, sent, received["received"], acked, settings.warmup)
+    if received["offset_commits_ms"] is not None:
+        series.offset_commits_ms.extend(received["offset_commits_ms"])
+    summarise(series, sent, received["received"], acked, settings.warmup, received["stages"])
 
 
 # --- the two senders ------------------------------------------------------------------------
@@ -357,3 +420,59 @@ async def run(infra: Infra, settings: Settings, progress: Callable[[str], None])
                 f"{result.baseline.round_p99s[-1]:.1f} ms, outbox {result.outbox.round_p99s[-1]:.1f} ms"
             )
     return result
+
+
+# --- the consumer's stages ------------------------------------------------------------------
+
+
+def stages_table(series: Series) -> str:
+    """The inbox consumer's leg by stage: p50/p95/p99 of each, and its median among the
+    events whose whole leg was in its slowest 1 % — where the tail is."""
+    if not series.stages_leg_ms:
+        return ""
+    tail_from = _stats.percentile(series.stages_leg_ms, 99)
+    tail = [n for n, leg in enumerate(series.stages_leg_ms) if leg >= tail_from]
+    rows = []
+    for name, _, _ in CONSUMER_STAGES:
+        values = series.stages_ms[name]
+        rows.append(
+            "| "
+            + " | ".join(
+                [
+                    name,
+                    *(f"{_stats.percentile(values, q):.1f}" for q in (50, 95, 99)),
+                    f"{_stats.median([values[n] for n in tail]):.1f}",
+                ]
+            )
+            + " |"
+        )
+    before = series.fetches_before
+    rows.append(
+        "| "
+        + " | ".join(
+            [
+                "other fetches handed between acked and its own (count)",
+                *(f"{_stats.percentile(before, q):.0f}" for q in (50, 95, 99)),
+                f"{_stats.median([before[n] for n in tail]):.0f}",
+            ]
+        )
+        + " |"
+    )
+    commits = series.offset_commits_ms
+    waited = sum(1 for n in before if n >= 1) / len(before) * 100
+    waited_2 = sum(1 for n in before if n >= 2) / len(before) * 100
+    return (
+        "The inbox consumer's leg (acked → handler) cut at the stages of the runner's loop "
+        f"(stamped by the benchmark's subclass of the runner; {len(series.stages_leg_ms):,} "
+        "events); the first six intervals add up to the leg, the last one follows it. The last "
+        f"column: each interval's median among the slowest 1 % ({len(tail)} events, leg ≥ "
+        f"{tail_from:.1f} ms). Offset commits: {len(commits):,}, p50 / p99 "
+        f"{_stats.percentile(commits, 50):.1f} / {_stats.percentile(commits, 99):.1f} ms. "
+        f"{waited:.1f} % of the events waited for the handling of at least one other fetch "
+        f"after they were acked ({waited_2:.1f} % for two or more); per event, getmany "
+        f"returned {_stats.median(series.getmany_per_event):.2f} times with events and "
+        f"{_stats.median(series.handlings_per_event):.2f} fetches were handled (median of the "
+        "rounds).\n\n"
+        "| stage | p50 ms | p95 ms | p99 ms | median in the slowest 1 % |\n"
+        "|---|---|---|---|---|\n" + "\n".join(rows)
+    )

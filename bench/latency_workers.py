@@ -4,7 +4,9 @@
   bus stamps every event when Kafka acknowledged the batch.
 * ``consumer`` – the consuming service's worker: a ``KafkaConsumerRunner``; the handler stamps
   the event, then applies it like the crash tests' witness (one INSERT in the inbox
-  transaction).
+  transaction). The runner is :class:`StagedRunner`, which stamps every event at each stage of
+  the runner's loop as well (:class:`Stages`) — overrides in this benchmark only, the service's
+  runner carries no instrumentation.
 * ``kafka`` – the baseline's consumer: a bare ``AIOKafkaConsumer`` with the runner's settings
   and loop (``getmany``, offsets committed per partition batch), stamping each record; no
   database.
@@ -15,7 +17,8 @@ of the machine, so the parent (the writer) subtracts its own stamps from these.
 Protocol over the pipe: the child sends ``"ready"`` with its first stamp; the parent later
 sends ``("stop", expected)``; the child waits (bounded) until it has ``expected`` stamps, stops
 and sends back a report: ``received`` / ``acked`` ({event id: stamp}), its CPU time per event
-since the first stamp and, for the relay, events per batch.
+since the first stamp and, for the relay, events per batch; the consumer also ``stages``
+({stage: {event id: stamp}}) and ``offset_commits_ms`` (how long each offset commit took).
 """
 
 from __future__ import annotations
@@ -25,17 +28,24 @@ import contextlib
 import gc
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench._setup import quiet_logging
 from common.db.engine import Database
-from common.events.consumer import Consumer, KafkaConsumerRunner, freeze_startup_objects
+from common.events.consumer import (
+    Consumer,
+    InboxProcessor,
+    KafkaConsumerRunner,
+    Outcome,
+    freeze_startup_objects,
+)
 from common.events.envelope import Envelope
 from common.events.relay import OutboxRelay
 from common.events.transport import KafkaBus
@@ -78,6 +88,31 @@ class GcPauses:
         }
 
 
+# The runner's stages, in the order an event passes them (stamps: time.monotonic()):
+STAGES = (
+    "asked",  # getmany was called (the fetch that returned the event)
+    "fetched",  # getmany returned it
+    "handed",  # its fetch was handed to _handle_fetch
+    "begun",  # its transaction was asked for (apply_leading called; decoded before that)
+    "claimed",  # the inbox claim of its transaction returned (its first handler was called)
+    # (then "handler": the handler was called, the benchmark's arrival stamp, in Stamps)
+    "committed",  # its transaction committed (apply_leading returned)
+)
+
+
+@dataclass
+class Stages:
+    """Each event's stamp at each stage of :data:`STAGES` (the first stamp of an event wins)."""
+
+    at: dict[str, dict[str, float]] = field(default_factory=lambda: {s: {} for s in STAGES})
+    offset_commits_ms: list[float] = field(default_factory=list)
+
+    def stamp(self, stage: str, event_ids: Sequence[str], at: float) -> None:
+        stamps = self.at[stage]
+        for event_id in event_ids:
+            stamps.setdefault(event_id, at)
+
+
 class Stamps:
     """Received (consumers) or acknowledged (relay) stamps. Tells the parent when the first is
     in, and counts the process's CPU time (and garbage collector pauses) from then on."""
@@ -89,6 +124,7 @@ class Stamps:
         self.batches = 0
         self.cpu_at_first: float | None = None
         self.gc = GcPauses()
+        self.stages: Stages | None = None  # the inbox consumer's
 
     def _first(self) -> None:
         if self.cpu_at_first is None:
@@ -118,6 +154,8 @@ class Stamps:
             "cpu_ms_per_event": cpu * 1000 / max(self.count() - 1, 1),
             "events_per_batch": len(self.acked) / self.batches if self.batches else None,
             "gc": self.gc.report(),
+            "stages": self.stages.at if self.stages else None,
+            "offset_commits_ms": self.stages.offset_commits_ms if self.stages else None,
         }
 
 
@@ -188,23 +226,104 @@ async def _relay(config: WorkerConfig, stamps: Stamps, stop: asyncio.Event) -> N
         await database.dispose()
 
 
+# The transaction being applied (set by StagedProcessor, in the task that applies it): its
+# first handler call stamps the claim.
+_transaction: ContextVar[dict[str, float] | None] = ContextVar("_transaction", default=None)
+
+
 def _stamping_handler(
     stamps: Stamps, group: str
 ) -> Callable[[AsyncSession, Envelope], Awaitable[None]]:
     apply = witness_handler(group)
 
     async def handle(session: AsyncSession, envelope: Envelope) -> None:
-        stamps.receive(str(envelope.id))
+        at = time.monotonic()
+        transaction = _transaction.get()
+        if transaction is not None and "claimed" not in transaction:
+            transaction["claimed"] = at
+        stamps.receive(str(envelope.id), at)
         await apply(session, envelope)
 
     return handle
 
 
+class StagedProcessor(InboxProcessor):
+    """Stamps each transaction's events when it is asked for, claimed and committed."""
+
+    def __init__(self, database: Database, consumer: Consumer, stages: Stages) -> None:
+        super().__init__(database, consumer)
+        self.stages = stages
+
+    async def apply_leading(
+        self, envelopes: Sequence[Envelope], ids: Sequence[str] | None = None
+    ) -> list[Outcome]:
+        event_ids = list(ids) if ids is not None else [str(e.id) for e in envelopes]
+        transaction: dict[str, float] = {}
+        token = _transaction.set(transaction)
+        begun = time.monotonic()
+        try:
+            outcomes = await super().apply_leading(envelopes, ids)
+        finally:
+            _transaction.reset(token)
+        committed = time.monotonic()
+        self.stages.stamp("begun", event_ids, begun)
+        if "claimed" in transaction:
+            self.stages.stamp("claimed", event_ids, transaction["claimed"])
+        self.stages.stamp("committed", event_ids, committed)
+        return outcomes
+
+
+Fetched = dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+
+
+def _event_ids(batches: Fetched) -> list[str]:
+    """The records' event ids (``ce_id``; a record without one is left out)."""
+    return [
+        value.decode()
+        for records in batches.values()
+        for record in records
+        for name, value in record.headers
+        if name == "ce_id"
+    ]
+
+
+class StagedRunner(KafkaConsumerRunner):
+    """The service's runner, stamping each event at the stages of its loop (:data:`STAGES`)."""
+
+    def __init__(self, database: Database, bootstrap: str, consumer: Consumer, stages: Stages):
+        super().__init__(database, bootstrap, consumer)
+        self.processor = StagedProcessor(database, consumer, stages)
+        self.stages = stages
+
+    async def _fetch(self, kafka: AIOKafkaConsumer, *limit: int | None) -> Fetched:
+        asked = time.monotonic()
+        batches = await super()._fetch(kafka, *limit)  # (no limit: the runner before 23:00)
+        fetched = time.monotonic()
+        ids = _event_ids(batches)
+        self.stages.stamp("asked", ids, asked)
+        self.stages.stamp("fetched", ids, fetched)
+        return batches
+
+    async def _handle_fetch(
+        self, kafka: AIOKafkaConsumer, batches: Fetched, dlq: AIOKafkaProducer
+    ) -> None:
+        self.stages.stamp("handed", _event_ids(batches), time.monotonic())
+        await super()._handle_fetch(kafka, batches, dlq)
+
+    async def _commit_offsets(  # type: ignore[override]
+        self, kafka: AIOKafkaConsumer, offsets: dict[TopicPartition, int]
+    ) -> None:
+        started = time.monotonic()
+        await KafkaConsumerRunner._commit_offsets(kafka, offsets)
+        self.stages.offset_commits_ms.append((time.monotonic() - started) * 1000)
+
+
 async def _consumer(config: WorkerConfig, stamps: Stamps, stop: asyncio.Event) -> None:
     database = _database(config)
     consumer = Consumer(config.group, (config.topic,), _stamping_handler(stamps, config.group))
+    stamps.stages = Stages()
     try:
-        await KafkaConsumerRunner(database, config.bootstrap, consumer).run(stop)
+        await StagedRunner(database, config.bootstrap, consumer, stamps.stages).run(stop)
     finally:
         await database.dispose()
 

@@ -418,6 +418,12 @@ class KafkaConsumerRunner:
         # of handled fetches that it has not sent yet.
         self._commit: asyncio.Task[None] | None = None
         self._uncommitted: dict[TopicPartition, int] = {}
+        # What the fetcher (_keep_fetching) fetched and run has not taken yet, how many
+        # records that is, and the futures on which each waits for the other.
+        self._fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = {}
+        self._fetched_count = 0
+        self._fetch_waiter: asyncio.Future[None] | None = None
+        self._room_waiter: asyncio.Future[None] | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         kafka = AIOKafkaConsumer(
@@ -446,31 +452,35 @@ class KafkaConsumerRunner:
                 topics=missing,
                 detail="the broker has no such topic yet; its events are consumed once it exists",
             )
-        # Catching up (the last fetch was full, so more is waiting), the next fetch is taken
-        # while the last one is handled: aiokafka unpacks records in getmany, Python work that
-        # then overlaps the database's. Otherwise the next fetch starts after the handling, so
-        # it gets everything that arrived meanwhile in one batch (fetching ahead there made
-        # batches of one or two events and, measured, doubled the commit → handler latency at
-        # 200 events/s). Either way fetches are handled one after the other: each partition's
-        # events in order.
-        fetching: asyncio.Task[dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]] | None
-        fetching = asyncio.create_task(self._fetch(kafka))
+        # Fetching never waits for the handling: a fetcher task takes what Kafka has as soon as
+        # it arrives and keeps it (up to max_records; then it waits for room), and each time
+        # the handling of a fetch ends it takes everything kept meanwhile, all of it in one
+        # batch. aiokafka asks the broker again only once its buffer was read, so reading it
+        # only between handlings (as before) left an event that arrived after the first of a
+        # handling's events at the broker, to be fetched only after the NEXT handling: the
+        # commit → handler tail at 200 events/s (bench latency's consumer stages). Catching
+        # up, the next max_records are fetched while the last are handled, as before.
+        # Fetches are handled one after the other: each partition's events in order.
+        self._fetched = {}
+        self._fetched_count = 0
+        fetcher = asyncio.create_task(self._keep_fetching(kafka, stop))
         try:
-            while fetching is not None:
-                batches = await fetching
-                fetching = None
-                full = sum(len(records) for records in batches.values()) >= self.max_records
-                if full and not stop.is_set():
-                    fetching = asyncio.create_task(self._fetch(kafka))
-                if batches:
-                    await self._handle_fetch(kafka, batches, dlq)
-                if fetching is None and not stop.is_set():
-                    fetching = asyncio.create_task(self._fetch(kafka))
+            while True:
+                if not self._fetched:
+                    if fetcher.done():
+                        fetcher.result()  # raises the fetcher's error
+                        break
+                    self._fetch_waiter = asyncio.get_running_loop().create_future()
+                    await self._fetch_waiter
+                    continue
+                batches, self._fetched, self._fetched_count = self._fetched, {}, 0
+                self._wake(self._room_waiter)
+                await self._handle_fetch(kafka, batches, dlq)
             await self._settle_commit()
         finally:
-            if fetching is not None:  # leaving on an error; not committed, so fetched again
-                fetching.cancel()
-                await asyncio.gather(fetching, return_exceptions=True)
+            if not fetcher.done():  # leaving on an error; not committed, so fetched again
+                fetcher.cancel()
+            await asyncio.gather(fetcher, return_exceptions=True)
             if self._commit is not None:  # leaving on an error: let the commit end first
                 with contextlib.suppress(Exception):
                     await self._commit
@@ -480,6 +490,32 @@ class KafkaConsumerRunner:
             with contextlib.suppress(Exception):
                 await dlq.stop()
 
+    @staticmethod
+    def _wake(waiter: asyncio.Future[None] | None) -> None:
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _keep_fetching(self, kafka: AIOKafkaConsumer, stop: asyncio.Event) -> None:
+        """Until ``stop``: fetch, and keep what was fetched (in order per partition) for
+        :meth:`run`, at most ``max_records`` at a time. Wakes :meth:`run` when it kept
+        something and when it ends."""
+        try:
+            while not stop.is_set():
+                room = self.max_records - self._fetched_count
+                if room <= 0:
+                    self._room_waiter = asyncio.get_running_loop().create_future()
+                    await self._room_waiter
+                    continue
+                fetched = await self._fetch(kafka, room)
+                for partition, records in fetched.items():
+                    if records:
+                        self._fetched.setdefault(partition, []).extend(records)
+                        self._fetched_count += len(records)
+                if self._fetched:
+                    self._wake(self._fetch_waiter)
+        finally:
+            self._wake(self._fetch_waiter)
+
     async def _handle_fetch(
         self,
         kafka: AIOKafkaConsumer,
@@ -488,8 +524,9 @@ class KafkaConsumerRunner:
     ) -> None:
         """Handle the partitions of one fetch concurrently (each in order, on its own database
         connection: order per key is order per partition), then commit the offsets of those
-        handled. The next fetch waits for all of them, so no partition's events are in flight
-        across a rebalance. A small fetch (fewer than ``small_fetch`` records: a trickle)
+        handled. The next fetch's handling waits for all of them (the fetcher meanwhile only
+        keeps what it fetched), so no partition's events are handled across a rebalance by two
+        handlings of this runner at once. A small fetch (fewer than ``small_fetch`` records: a trickle)
         is handled as one run instead — all its partitions in one transaction, each
         partition's events in their order.
 
@@ -524,10 +561,10 @@ class KafkaConsumerRunner:
                 raise result
 
     async def _fetch(
-        self, kafka: AIOKafkaConsumer
+        self, kafka: AIOKafkaConsumer, max_records: int | None = None
     ) -> dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]:
         fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
-        fetched = await kafka.getmany(timeout_ms=200, max_records=self.max_records)
+        fetched = await kafka.getmany(timeout_ms=200, max_records=max_records or self.max_records)
         return fetched
 
     def _queue_commit(self, kafka: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
