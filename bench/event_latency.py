@@ -432,32 +432,15 @@ def stages_table(series: Series) -> str:
         return ""
     tail_from = _stats.percentile(series.stages_leg_ms, 99)
     tail = [n for n, leg in enumerate(series.stages_leg_ms) if leg >= tail_from]
-    rows = []
-    for name, _, _ in CONSUMER_STAGES:
-        values = series.stages_ms[name]
-        rows.append(
-            "| "
-            + " | ".join(
-                [
-                    name,
-                    *(f"{_stats.percentile(values, q):.1f}" for q in (50, 95, 99)),
-                    f"{_stats.median([values[n] for n in tail]):.1f}",
-                ]
-            )
-            + " |"
-        )
+
+    def row(name: str, values: list[float], digits: int) -> str:
+        cells = [_stats.percentile(values, q) for q in (50, 95, 99)]
+        cells.append(_stats.median([values[n] for n in tail]))
+        return f"| {name} | " + " | ".join(f"{v:.{digits}f}" for v in cells) + " |"
+
     before = series.fetches_before
-    rows.append(
-        "| "
-        + " | ".join(
-            [
-                "other fetches handed between acked and its own (count)",
-                *(f"{_stats.percentile(before, q):.0f}" for q in (50, 95, 99)),
-                f"{_stats.median([before[n] for n in tail]):.0f}",
-            ]
-        )
-        + " |"
-    )
+    rows = [row(name, series.stages_ms[name], 1) for name, _, _ in CONSUMER_STAGES]
+    rows.append(row("other fetches handed between acked and its own (count)", before, 0))
     commits = series.offset_commits_ms
     waited = sum(1 for n in before if n >= 1) / len(before) * 100
     waited_2 = sum(1 for n in before if n >= 2) / len(before) * 100

@@ -295,9 +295,9 @@ class StagedRunner(KafkaConsumerRunner):
         self.processor = StagedProcessor(database, consumer, stages)
         self.stages = stages
 
-    async def _fetch(self, kafka: AIOKafkaConsumer, *limit: int | None) -> Fetched:
+    async def _fetch(self, kafka: AIOKafkaConsumer, max_records: int) -> Fetched:
         asked = time.monotonic()
-        batches = await super()._fetch(kafka, *limit)  # (no limit: the runner before 23:00)
+        batches = await super()._fetch(kafka, max_records)
         fetched = time.monotonic()
         ids = _event_ids(batches)
         self.stages.stamp("asked", ids, asked)

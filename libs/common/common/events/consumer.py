@@ -418,10 +418,9 @@ class KafkaConsumerRunner:
         # of handled fetches that it has not sent yet.
         self._commit: asyncio.Task[None] | None = None
         self._uncommitted: dict[TopicPartition, int] = {}
-        # What the fetcher (_keep_fetching) fetched and run has not taken yet, how many
-        # records that is, and the futures on which each waits for the other.
+        # What the fetcher (_keep_fetching) fetched and run has not taken yet, and the futures
+        # on which each waits for the other.
         self._fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = {}
-        self._fetched_count = 0
         self._fetch_waiter: asyncio.Future[None] | None = None
         self._room_waiter: asyncio.Future[None] | None = None
 
@@ -462,7 +461,6 @@ class KafkaConsumerRunner:
         # up, the next max_records are fetched while the last are handled, as before.
         # Fetches are handled one after the other: each partition's events in order.
         self._fetched = {}
-        self._fetched_count = 0
         fetcher = asyncio.create_task(self._keep_fetching(kafka, stop))
         try:
             while True:
@@ -473,7 +471,7 @@ class KafkaConsumerRunner:
                     self._fetch_waiter = asyncio.get_running_loop().create_future()
                     await self._fetch_waiter
                     continue
-                batches, self._fetched, self._fetched_count = self._fetched, {}, 0
+                batches, self._fetched = self._fetched, {}
                 self._wake(self._room_waiter)
                 await self._handle_fetch(kafka, batches, dlq)
             await self._settle_commit()
@@ -501,7 +499,7 @@ class KafkaConsumerRunner:
         something and when it ends."""
         try:
             while not stop.is_set():
-                room = self.max_records - self._fetched_count
+                room = self.max_records - sum(map(len, self._fetched.values()))
                 if room <= 0:
                     self._room_waiter = asyncio.get_running_loop().create_future()
                     await self._room_waiter
@@ -510,7 +508,6 @@ class KafkaConsumerRunner:
                 for partition, records in fetched.items():
                     if records:
                         self._fetched.setdefault(partition, []).extend(records)
-                        self._fetched_count += len(records)
                 if self._fetched:
                     self._wake(self._fetch_waiter)
         finally:
@@ -526,8 +523,8 @@ class KafkaConsumerRunner:
         connection: order per key is order per partition), then commit the offsets of those
         handled. The next fetch's handling waits for all of them (the fetcher meanwhile only
         keeps what it fetched), so no partition's events are handled across a rebalance by two
-        handlings of this runner at once. A small fetch (fewer than ``small_fetch`` records: a trickle)
-        is handled as one run instead — all its partitions in one transaction, each
+        handlings of this runner at once. A small fetch (fewer than ``small_fetch`` records: a
+        trickle) is handled as one run instead — all its partitions in one transaction, each
         partition's events in their order.
 
         The offset commit is queued, not awaited (:meth:`_queue_commit`): the next fetch is
@@ -561,10 +558,10 @@ class KafkaConsumerRunner:
                 raise result
 
     async def _fetch(
-        self, kafka: AIOKafkaConsumer, max_records: int | None = None
+        self, kafka: AIOKafkaConsumer, max_records: int
     ) -> dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]:
         fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
-        fetched = await kafka.getmany(timeout_ms=200, max_records=max_records or self.max_records)
+        fetched = await kafka.getmany(timeout_ms=200, max_records=max_records)
         return fetched
 
     def _queue_commit(self, kafka: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:

@@ -71,6 +71,9 @@ async def test_partitions_added_after_the_consumer_joined_are_consumed(example_d
 
 
 async def test_a_topic_created_after_the_consumer_started_is_consumed(example_db, infra):
+    """The whole path on a topic the consumer's own subscription creates. On this quick broker
+    the topic is usually ready before the consumer joins, so this does not show the refresh;
+    the partitions test above does (it fails without it)."""
     logical = f"later.t{uuid.uuid4().hex[:8]}.v1"  # no such topic on the broker yet
     seen: list[Envelope] = []
     stop = asyncio.Event()

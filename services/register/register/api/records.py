@@ -123,11 +123,9 @@ def _out(model: type[BaseModel], row: Any, scope: Scope) -> Any:
 
 def _listed(model: type[BaseModel], page: PageOf[Any], scope: Scope) -> dict[str, Any]:
     """The page as plain values: the route's response model validates and serialises it once
-    (building the read models here as well cost as much again). The department, building
-    section, dwelling and lease lists come as dicts already (``RegisterRepository._list_page``),
-    the others as ``Row``s."""
-    rows = page.rows
-    items = rows if rows and isinstance(rows[0], dict) else [dict(row._mapping) for row in rows]
+    (building the read models here as well cost as much again); the repository's lists
+    give their rows as dicts of the shown columns."""
+    items = page.rows
     if model is LeaseOut and not sees_tenant_names(scope.role):
         for item in items:
             item["tenant_name"] = None

@@ -247,7 +247,7 @@ def _after(cursor: str | None, id_type: type) -> Any:
 
 
 def _by_id(row: Any) -> tuple[Any]:
-    return (row["id"] if isinstance(row, dict) else row.id,)
+    return (row["id"],)
 
 
 @dataclass(frozen=True, slots=True)
