@@ -7,12 +7,13 @@ MEMBERS := libs/common libs/platform libs/register-synthetic $(wildcard services
 INFRA_ENV := .cache/test-infra.env
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint typecheck format infra infra-down bench lock clean compose-test
+.PHONY: help install run test lint typecheck format infra infra-down bench lock clean compose-test screenshots
 
 help:
 	@echo "make run        every service on http://127.0.0.1:8000 (embedded PostgreSQL, in-process events)"
 	@echo "make test       install, start PostgreSQL + Kafka, run ruff, mypy and the whole test suite"
 	@echo "make compose-test  boot docker-compose.yml with podman and drive it (deploy/README.md)"
+	@echo "make screenshots   refresh docs/dashboards/*.png from the browser tests"
 	@echo "make lint | typecheck | format | bench | infra | infra-down | lock"
 
 $(BIN)/python:
@@ -60,6 +61,10 @@ test: infra lint typecheck
 # on a Debian machine. Not part of `make test`: a cold run builds every image (see README).
 compose-test: install
 	$(BIN)/pytest -p no:cacheprovider -m compose tests/compose $(PYTEST_ARGS)
+
+# The dashboards' screenshots in docs/; a plain test run writes them to a temporary folder.
+screenshots: infra
+	source $(INFRA_ENV) && DASHBOARD_SCREENSHOTS=docs/dashboards $(BIN)/pytest -p no:cacheprovider tests/e2e/test_dashboards_browser.py
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -2,13 +2,15 @@
 run`, the embedded platform with its demo data: each page as each role shows the numbers the
 figures API gives that role, a lease submitted through the register's API appears on the open
 page within a second without a reload (Server-Sent Events), and a role without access sees no
-data. Screenshots of each page are refreshed in docs/dashboards/."""
+data. Screenshots of each page go to a temporary folder; `make screenshots` writes them to
+docs/dashboards/ (a test run does not change the repository's files)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import io
+import os
 import signal
 import subprocess
 import uuid
@@ -32,7 +34,6 @@ from register.api.schemas import DepartmentIn, DwellingIn, LeaseIn, Organisation
 
 from .test_embedded_run import HOUSING, start_platform
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "dashboards"
 LIVE_TIMEOUT_MS = 1000  # the page must change within one second of the submission's response
 DEMO_DWELLINGS = "80"
 
@@ -43,6 +44,18 @@ def danish(value: Any, decimals: int = 0) -> str:
         return "–"
     text = f"{float(value):,.{decimals}f}"
     return text.replace(",", "§").replace(".", ",").replace("§", ".")
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    """Where the pages' screenshots go: `DASHBOARD_SCREENSHOTS` (set by `make screenshots` to
+    docs/dashboards), else a temporary folder."""
+    folder = os.environ.get("DASHBOARD_SCREENSHOTS")
+    if not folder:
+        return tmp_path_factory.mktemp("screenshots")
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +161,9 @@ GOVERNANCE_IDS = {"packages": "packages", "sent": "sent", "red_figures": "red-fi
 
 class TestPagesPerRole:
     @pytest.mark.parametrize("role", ["fund", "municipality", "housing_org"])
-    async def test_the_register_page_shows_the_roles_numbers(self, platform, browser, demo, role):
+    async def test_the_register_page_shows_the_roles_numbers(
+        self, platform, browser, demo, screenshots, role
+    ):
         base, _, data_dir = platform
         municipality = demo["municipalities"][0]
         args: list[str] = []
@@ -168,12 +183,14 @@ class TestPagesPerRole:
             lettings = page.locator("#table-lettings tbody tr")
             await expect(lettings).to_have_count(10)  # nine allocation types and the total
             await expect(page.locator("svg.chart")).to_have_count(4)
-            await page.screenshot(path=SCREENSHOTS / f"register-{role}.png", full_page=True)
+            await page.screenshot(path=screenshots / f"register-{role}.png", full_page=True)
         finally:
             await context.close()
 
     @pytest.mark.parametrize("role", ["fund", "municipality"])
-    async def test_the_governance_page_shows_the_roles_numbers(self, platform, browser, demo, role):
+    async def test_the_governance_page_shows_the_roles_numbers(
+        self, platform, browser, demo, screenshots, role
+    ):
         base, _, data_dir = platform
         municipality = demo["municipalities"][0]
         args = ["--municipality", municipality] if role == "municipality" else []
@@ -184,11 +201,11 @@ class TestPagesPerRole:
             await page.goto(f"{base}/dashboards/governance")
             await shows_headline(page, expected["headline"], GOVERNANCE_IDS)
             await expect(page.locator("h1")).to_have_text("Styringsdialog")
-            await page.screenshot(path=SCREENSHOTS / f"governance-{role}.png", full_page=True)
+            await page.screenshot(path=screenshots / f"governance-{role}.png", full_page=True)
         finally:
             await context.close()
 
-    async def test_the_operations_page_for_operations(self, platform, browser, demo):
+    async def test_the_operations_page_for_operations(self, platform, browser, demo, screenshots):
         base, _, data_dir = platform
         expected = await figures(base, token(data_dir, "operations"), "operations")
         context, page = await sign_in(browser, base, "operations")
@@ -204,12 +221,14 @@ class TestPagesPerRole:
             await expect(page.locator("#table-outbox thead")).to_contain_text("Relæ")
             relays = page.locator("#table-outbox tbody td:last-child")
             await expect(relays).to_have_count(8)
-            await page.screenshot(path=SCREENSHOTS / "operations-operations.png", full_page=True)
+            await page.screenshot(path=screenshots / "operations-operations.png", full_page=True)
         finally:
             await context.close()
 
     @pytest.mark.parametrize("role", ["tribunal", "party"])
-    async def test_a_role_without_access_sees_no_data(self, platform, browser, demo, role):
+    async def test_a_role_without_access_sees_no_data(
+        self, platform, browser, demo, screenshots, role
+    ):
         base, _, data_dir = platform
         context = await browser.new_context(viewport={"width": 1280, "height": 600})
         await context.add_cookies(
@@ -230,7 +249,7 @@ class TestPagesPerRole:
                 await expect(page.locator("h1")).to_have_text("Ingen adgang")
                 await expect(page.locator("table")).to_have_count(0)
                 await expect(page.locator("output")).to_have_count(0)
-            await page.screenshot(path=SCREENSHOTS / f"refused-{role}.png")
+            await page.screenshot(path=screenshots / f"refused-{role}.png")
         finally:
             await context.close()
 
@@ -309,7 +328,9 @@ class TestNewPagesPerRole:
             ("tribunal", "fund"), ("tribunal", "tribunal"), ("tribunal", "municipality"),
         ],
     )  # fmt: skip
-    async def test_each_new_page_shows_the_roles_numbers(self, platform, browser, demo, name, role):
+    async def test_each_new_page_shows_the_roles_numbers(
+        self, platform, browser, demo, screenshots, name, role
+    ):
         base, _, data_dir = platform
         municipality = demo["municipalities"][0]
         args: list[str] = []
@@ -329,7 +350,7 @@ class TestNewPagesPerRole:
             await expect(page.locator("svg.chart")).to_have_count(charts)
             for key in expected["tables"]:
                 await expect(page.locator(f"#table-{key}")).to_be_visible()
-            await page.screenshot(path=SCREENSHOTS / f"{name}-{role}.png", full_page=True)
+            await page.screenshot(path=screenshots / f"{name}-{role}.png", full_page=True)
         finally:
             await context.close()
 
@@ -475,7 +496,7 @@ class TestNewPagesLive:
 
 class TestGovernanceLive:
     async def test_an_opened_year_and_a_passed_deadline_appear_without_a_reload(
-        self, platform, browser, demo
+        self, platform, browser, demo, screenshots
     ):
         """The fund opens the governance year: the packages appear as Klar til udarbejdelse;
         the municipality sets a deadline that has passed: the package counts as overdue."""
@@ -529,7 +550,7 @@ class TestGovernanceLive:
                     danish(overdue + 1), timeout=LIVE_TIMEOUT_MS
                 )
             assert await page.evaluate("window.__marker") == marker
-            await page.screenshot(path=SCREENSHOTS / "governance-year-opened.png", full_page=True)
+            await page.screenshot(path=screenshots / "governance-year-opened.png", full_page=True)
         finally:
             await context.close()
 
