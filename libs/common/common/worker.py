@@ -57,6 +57,11 @@ def did_something(result: object) -> bool:
     return bool(result)
 
 
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 async def repeat(job: PeriodicJob, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
@@ -66,6 +71,11 @@ async def repeat(job: PeriodicJob, stop: asyncio.Event) -> None:
                 "job.ran", job=job.name, result=result
             )
         except Exception as exc:  # a failing job is logged and tried again next period
+            if _being_cancelled():
+                # Cancelled at a stop inside the database driver, which raised its own error
+                # (a pipeline or query aborted) instead: not a failure, and the task must end.
+                log.info("job.cancelled", job=job.name, error=repr(exc))
+                raise asyncio.CancelledError from exc
             log.exception("job.failed", job=job.name, error=repr(exc))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), job.every.total_seconds())

@@ -35,3 +35,42 @@ class TestRepeat:
         # The idle run is a debug line, or nothing where logging is configured at INFO.
         ran = [(e["log_level"], e["result"]) for e in logs if e["event"] == "job.ran"]
         assert [result for level, result in ran if level != "debug"] == [{"sent": 2}]
+
+    async def test_a_job_cancelled_inside_its_driver_ends_without_a_failure(self):
+        """A database driver may turn the cancellation of a stop into an error of its own: that
+        is the stop, not a failure to log with a traceback, and the job's task ends cancelled."""
+        started, stop = asyncio.Event(), asyncio.Event()
+
+        async def run() -> None:
+            if started.is_set():  # run again: the cancellation was swallowed
+                stop.set()
+                return
+            started.set()
+            try:
+                await asyncio.sleep(60)
+            except asyncio.CancelledError:
+                raise RuntimeError("pipeline aborted") from None
+
+        with structlog.testing.capture_logs() as logs:
+            task = asyncio.create_task(repeat(PeriodicJob("purge", timedelta(0), run), stop))
+            await started.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        assert [e["event"] for e in logs if e["event"].startswith("job.")] == ["job.cancelled"]
+
+    async def test_a_failing_job_is_logged_and_tried_again(self):
+        runs = 0
+        stop = asyncio.Event()
+
+        async def run() -> None:
+            nonlocal runs
+            runs += 1
+            if runs == 2:
+                stop.set()
+            raise RuntimeError("no connection")
+
+        with structlog.testing.capture_logs() as logs:
+            await repeat(PeriodicJob("purge", timedelta(0), run), stop)
+        assert runs == 2
+        assert [e["event"] for e in logs if e["event"].startswith("job.")] == ["job.failed"] * 2
