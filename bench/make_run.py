@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,8 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from common.testing.infra import free_port
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 MEMBERS = ("libs/common", "libs/platform", "libs/register-synthetic", "services/*")
@@ -177,12 +178,6 @@ def _postmaster(pgdata: Path) -> list[int]:
 # --- the runs ----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _python(code: Path | None) -> str:
     """The interpreter of a checkout: its own .venv's if it has one, else this one."""
     if code is not None and (code / ".venv" / "bin" / "python").exists():
@@ -210,7 +205,7 @@ def _answers(url: str) -> bool:
 
 def run_platform(data_dir: Path, kind: str, code: Path | None, settle: float) -> Run:
     """One `housing run` on ``data_dir``: first answer, then SIGINT after ``settle`` seconds."""
-    port = _free_port()
+    port = free_port()
     env = _environment(code, HOUSING_DATA_DIR=str(data_dir), HOUSING_PORT=str(port))
     log_path = data_dir.parent / f"{data_dir.name}-{kind.replace(' ', '-')}.log"
     url = f"http://127.0.0.1:{port}/register/health/live"

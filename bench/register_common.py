@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from common.auth import Role
 from common.db import migrations
 from common.db.engine import libpq_dsn
 from common.testing.fixtures import TEST_AUDIENCE, TEST_ISSUER, TokenFactory
+from common.testing.infra import free_port
 from register.api.schemas import RECORD_SCHEMAS
 from register.domain.records import EntityType
 from register_synthetic import (
@@ -309,12 +309,6 @@ def baseline_token_check() -> Callable[[Request, str], list[str] | None]:
         return sorted(claims.get("org_ids", []))
 
     return organisations
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import tarfile
 import threading
@@ -43,7 +42,7 @@ from common.testing.compose import (
     prepare,
     stop_service,
 )
-from common.testing.infra import InfraError
+from common.testing.infra import InfraError, free_port
 
 pytestmark = [pytest.mark.compose, pytest.mark.timeout(3600)]
 
@@ -61,12 +60,6 @@ SERVICES += ("notifications", "dashboards")
 DATABASES = {service: service.replace("-", "_") for service in SERVICES}
 ONE_SHOT = {f"{service}-migrate" for service in SERVICES} | {"kafka-init", "dev-signing-key"}
 RESTARTED_WORKER = "notifications-worker"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def compose_services() -> dict[str, Any]:

@@ -27,7 +27,7 @@ import jsonschema
 import pytest
 import yaml
 
-from common.testing.infra import InfraError, ensure_tool
+from common.testing.infra import InfraError, ensure_tool, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -548,12 +548,6 @@ class EchoBackend(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -4,7 +4,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,17 +16,12 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from common.testing.infra import free_port
 from housing.services import SERVICE_NAMES
 
 HOUSING = Path(sys.executable).parent / "housing"
 START_TIMEOUT = 180
 DEMO_DWELLINGS = 40  # a small demo slice keeps the start fast (the default is measured by hand)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_platform(data_dir, **settings: str):

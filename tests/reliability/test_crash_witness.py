@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +19,9 @@ import time
 from collections import Counter
 
 import pytest
+from sqlalchemy.engine import make_url
 
+from common.db import migrations
 from common.db.engine import Database
 from common.events.consumer import Consumer, KafkaConsumerRunner
 from common.events.outbox import requeue_since
@@ -26,7 +29,7 @@ from common.events.relay import OutboxRelay
 from common.events.transport import KafkaBus
 from common.testing import infra as infrastructure
 from common.testing.fixtures import truncate_all_tables
-from common.testing.kafka import create_topic, read_topic
+from common.testing.kafka import committed_offsets, create_topic, delete_topic, read_topic
 from common.testing.witness import (
     WriterReport,
     check_invariants,
@@ -100,6 +103,28 @@ async def witness_db(databases):
     database = Database(url)
     yield url, database
     await database.dispose()
+
+
+@pytest.fixture
+async def witness_db_of_its_own():
+    """The witness database on a PostgreSQL server of this test's own, which it may restart
+    without disturbing anyone else using the shared one (another run, a benchmark). Its data
+    folder lies beside the shared cluster's, where the server's OS user can reach it."""
+    datadir = infrastructure.load_config().cache_dir / f"pg-witness-{os.getpid()}"
+    admin_dsn = await asyncio.to_thread(
+        infrastructure.start_pg_cluster, datadir, infrastructure.free_port(), {}
+    )
+    url = make_url(admin_dsn).set(drivername="postgresql+psycopg", database="witness")
+    url_text = url.render_as_string(hide_password=False)
+    await asyncio.to_thread(migrations.upgrade, "common.testing.example", url_text)
+    database = Database(url_text)
+    try:
+        yield url_text, database, datadir
+    finally:
+        await database.dispose()
+        await asyncio.to_thread(infrastructure.stop_pg_cluster, datadir)
+        shutil.rmtree(datadir, ignore_errors=True)
+        datadir.with_name(f"{datadir.name}.lock").unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -295,8 +320,8 @@ class TestConsumerCrashes:
 
 
 class TestDatabaseRestart:
-    async def test_database_restarted_under_load(self, witness_db, infra, topic):
-        url, database = witness_db
+    async def test_database_restarted_under_load(self, witness_db_of_its_own, infra, topic):
+        url, database, datadir = witness_db_of_its_own
         kafka = infra.kafka_bootstrap_servers
         group = f"g-{topic}"
         await create_things(database, KEYS, topic=topic)
@@ -309,7 +334,7 @@ class TestDatabaseRestart:
             )
             for _ in range(2):
                 await asyncio.sleep(2.0)
-                await asyncio.to_thread(infrastructure.restart_postgres, True)
+                await asyncio.to_thread(infrastructure.restart_pg_cluster, datadir, True)
             await writer
             await wait_until_settled(database, group, timeout=180)
         finally:
@@ -359,7 +384,9 @@ class TestBrokerDataLoss:
         await publish_all()
         before = await consume_all("original")
 
-        await asyncio.to_thread(infrastructure.reset_kafka)  # topics and offsets are gone
+        # the broker loses the topic: its records and the consumers' offsets on it are gone
+        await delete_topic(kafka, topic, groups=("original",))
+        assert await committed_offsets(kafka, "original", topic) == {}
         await create_topic(kafka, topic)
         assert await requeue_since(database.engine, _epoch()) == 300 + len(KEYS)
         await publish_all()

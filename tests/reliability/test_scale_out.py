@@ -28,7 +28,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -50,6 +49,7 @@ from sqlalchemy.engine import make_url
 from common.events.envelope import Envelope
 from common.testing import infra as infrastructure
 from common.testing.fixtures import TEST_AUDIENCE, TEST_ISSUER, TokenFactory
+from common.testing.infra import free_port
 from common.testing.kafka import create_topic, read_topic
 from common.testing.story import (
     AWAY,
@@ -95,12 +95,6 @@ SETTINGS = {
     "BENCHMARKS_MIN_GROUP_SIZE": "2",
     "NOTIFICATIONS_SENDER_POLL_SECONDS": "0.2",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from collections import Counter
@@ -33,18 +32,13 @@ from common.testing.fixtures import (
     service_settings,
     truncate_all_tables,
 )
+from common.testing.infra import free_port
 from notifications.events.incoming import consumer
 from notifications.main import create_app
 from notifications.services.sender import Sender
 from notifications.settings import NotificationsSettings
 
 API = "/notifications/v1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

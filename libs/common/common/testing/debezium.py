@@ -25,7 +25,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -47,6 +46,7 @@ from common.testing.infra import (
     InfraError,
     ensure_tool,
     fetch_maven_jars,
+    free_port,
     load_config,
     start_pg_cluster,
     stop_pg_cluster,
@@ -470,13 +470,6 @@ class ConnectWorker:
             for line in lines
             if "] ERROR " in line and "Failed to discover Converter" not in line
         ]
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on now (the worker's REST port: no fixed port to clash)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _admin_dsn_of(connector: Mapping[str, str]) -> str:

@@ -48,14 +48,15 @@ __all__ = [
     "InfraError",
     "ensure_kafka",
     "ensure_postgres",
+    "free_port",
     "kafka_pid",
-    "kill_kafka",
     "load_config",
     "main",
     "postgres_pid",
-    "reset_kafka",
-    "restart_postgres",
+    "restart_pg_cluster",
+    "start_pg_cluster",
     "stop_kafka",
+    "stop_pg_cluster",
     "stop_postgres",
 ]
 
@@ -98,7 +99,7 @@ class InfraConfig:
     def pg_external(self) -> bool:
         """$HOUSING_TEST_DATABASE_URL names a server other than our private cluster's port.
 
-        `eval "$(... up)"` exports our own DSN: that must not turn restart_postgres() off.
+        `eval "$(... up)"` exports our own DSN: that must not make it count as external.
         """
         if not self.database_url:
             return False
@@ -194,6 +195,13 @@ def _file_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on now (for a server a test or benchmark starts)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 def _port_open(host: str, port: int, timeout: float = 1.0) -> bool:
@@ -347,7 +355,7 @@ def _embedded_pg_bindir() -> Path | None:
 
     We only borrow its binaries: its `get_server()` listens on a unix socket only (it forces
     `-h ""`), uses trust auth for user `postgres`, and stops the server at interpreter exit,
-    which fits neither a TCP DSN shared across processes nor `restart_postgres()`.
+    which fits neither a TCP DSN shared across processes nor `restart_pg_cluster()`.
     """
     try:
         with warnings.catch_warnings():  # its import warns about XDG_RUNTIME_DIR on bare CI
@@ -594,35 +602,22 @@ def stop_pg_cluster(datadir: Path) -> bool:
         return True
 
 
-def _own_cluster_or_raise(cfg: InfraConfig, action: str) -> Path:
-    if cfg.pg_external:
-        raise InfraError(f"cannot {action}: HOUSING_TEST_DATABASE_URL points at an external server")
-    datadir = _running_cluster(cfg)
-    if datadir is None:
-        raise InfraError(
-            f"cannot {action}: no private cluster of ours runs on port {cfg.pg_port} "
-            f"(the server there, if any, is external); call ensure_postgres() first"
-        )
-    return datadir
-
-
-def restart_postgres(immediate: bool = True) -> None:
-    """Restart the private cluster; immediate=True is a crash (no checkpoint, WAL replay on start).
-
-    Raises InfraError if PostgreSQL is external. Returns once the server accepts connections.
-    """
-    cfg = load_config()
-    with _file_lock(cfg.cache_dir / "postgres.lock"):
-        datadir = _own_cluster_or_raise(cfg, "restart PostgreSQL")
+def restart_pg_cluster(datadir: Path, immediate: bool = True) -> None:
+    """Restart a cluster started by :func:`start_pg_cluster`; immediate=True is a crash (no
+    checkpoint, WAL replay on start). Returns once the server accepts connections. Tests that
+    restart a server use one of their own: the shared one serves other runs meanwhile."""
+    datadir = datadir.resolve()
+    with _file_lock(datadir.parent / f"{datadir.name}.lock"):
+        if _postmaster_pid(datadir) is None:
+            raise InfraError(f"cannot restart PostgreSQL: no cluster runs in {datadir}")
         mode = "immediate" if immediate else "fast"
-        _log(f"restarting PostgreSQL (-m {mode})…")
+        _log(f"restarting PostgreSQL cluster {datadir} (-m {mode})…")
         log_file = datadir / "server.log"
         args = ("restart", "-w", "-t", "60", "-m", mode, "-D", datadir, "-l", log_file)
         try:
             _run(_pg_cmd(_cluster_bindir(datadir), "pg_ctl", *args))
         except InfraError as exc:
             raise InfraError(f"{exc}\n{_tail(log_file)}") from exc
-        _wait_pg(cfg.pg_dsn, PG_READY_TIMEOUT_S)
 
 
 def stop_postgres() -> bool:
@@ -918,7 +913,7 @@ def _spawn_detached(cmd: Sequence[str], log_file: Path) -> int:
     """Start cmd in the background, fully detached, and return its pid.
 
     Forked through `sh ... &` so the broker is re-parented away from us: it outlives pytest,
-    and it never lingers as our un-reaped zombie after stop_kafka()/kill_kafka().
+    and it never lingers as our un-reaped zombie after stop_kafka().
     """
     script = 'log=$1; shift; "$@" </dev/null >>"$log" 2>&1 & echo $!'
     proc = subprocess.run(
@@ -1030,35 +1025,6 @@ def stop_kafka() -> bool:
         if kafka_pid() is not None:
             _log("stopping Kafka broker…")
         return _signal_broker(paths, KAFKA_STOP_TIMEOUT_S)
-
-
-def kill_kafka() -> bool:
-    """SIGKILL the broker we started (a crash); return whether one was running."""
-    cfg = load_config()
-    with _file_lock(cfg.cache_dir / "kafka.lock"):
-        return _signal_broker(_kafka_paths(cfg), grace=None)
-
-
-def reset_kafka() -> str:
-    """ "The broker lost its data": kill our broker, wipe and re-format its storage, start it again.
-
-    All topics, offsets and consumer groups are gone afterwards. Raises InfraError if the broker
-    is external. Returns the bootstrap servers once the new broker answers.
-    """
-    cfg = load_config()
-    if cfg.kafka_external:
-        raise InfraError("cannot reset Kafka: KAFKA_BOOTSTRAP_SERVERS points at an external broker")
-    paths = _kafka_paths(cfg)
-    with _file_lock(cfg.cache_dir / "kafka.lock"):
-        if kafka_pid() is None and _kafka_answers(cfg.kafka_local_bootstrap):
-            raise InfraError(
-                f"cannot reset Kafka: the broker on {cfg.kafka_local_bootstrap} is not ours"
-            )
-        _log("resetting Kafka: wiping its data…")
-        _signal_broker(paths, grace=None)  # its data is discarded anyway: no need to be graceful
-        shutil.rmtree(paths.data, ignore_errors=True)
-        _start_kafka(cfg, paths)
-    return cfg.kafka_local_bootstrap
 
 
 # --------------------------------------------------------------------------- CLI

@@ -7,7 +7,7 @@ import contextlib
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError
 
 
 async def create_topic(bootstrap_servers: str, topic: str, *, partitions: int = 3) -> None:
@@ -20,6 +20,47 @@ async def create_topic(bootstrap_servers: str, topic: str, *, partitions: int = 
             )
     finally:
         await admin.close()
+
+
+async def delete_topic(
+    bootstrap_servers: str, topic: str, *, groups: tuple[str, ...] = (), timeout: float = 30.0
+) -> None:
+    """Delete ``topic`` and wait until the broker has forgotten it, and ``groups``' committed
+    offsets on it (removed asynchronously, a moment later): the broker's data loss, for this
+    topic only."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.delete_topics([topic])
+        async with asyncio.timeout(timeout):
+            # asked until it is gone, not after: the question may auto-create it again
+            while await _exists(admin, topic):  # noqa: ASYNC110 - the broker has no event to await
+                await asyncio.sleep(0.2)
+            for group in groups:
+                while await _committed(admin, group, topic):  # noqa: ASYNC110
+                    await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+
+
+async def committed_offsets(bootstrap_servers: str, group: str, topic: str) -> dict[int, int]:
+    """``group``'s committed offset per partition of ``topic``."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        return await _committed(admin, group, topic)
+    finally:
+        await admin.close()
+
+
+async def _exists(admin: AIOKafkaAdminClient, topic: str) -> bool:
+    (description,) = await admin.describe_topics([topic])
+    return bool(description["error_code"] != UnknownTopicOrPartitionError.errno)
+
+
+async def _committed(admin: AIOKafkaAdminClient, group: str, topic: str) -> dict[int, int]:
+    offsets = await admin.list_consumer_group_offsets(group)
+    return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic}
 
 
 async def read_topic(

@@ -5,7 +5,6 @@ writes to persons)."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,11 +15,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from common.testing.infra import free_port
 
 
 @dataclass

@@ -5,7 +5,6 @@ in a real browser catches up after the server restarts."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
@@ -15,17 +14,11 @@ from playwright.async_api import async_playwright, expect
 
 from common.auth import Role
 from common.testing.fixtures import service_settings, truncate_all_tables
-from common.testing.infra import ensure_tool
+from common.testing.infra import ensure_tool, free_port
 from dashboards.main import create_app
 from dashboards.settings import DashboardsSettings
 
 from .factories import lease
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
