@@ -52,7 +52,7 @@ lint: install
 	$(BIN)/lint-imports --no-cache
 
 typecheck: install
-	$(BIN)/mypy libs/common/common libs/platform/housing libs/register-synthetic/register_synthetic $(foreach s,$(wildcard services/*),$(s)/$(notdir $(subst -,_,$(s))))
+	$(BIN)/mypy bench libs/common/common libs/platform/housing libs/register-synthetic/register_synthetic $(foreach s,$(wildcard services/*),$(s)/$(notdir $(subst -,_,$(s))))
 
 test: infra lint typecheck
 	source $(INFRA_ENV) && $(BIN)/pytest $(PYTEST_ARGS)

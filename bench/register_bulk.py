@@ -28,6 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import psycopg
@@ -134,7 +135,7 @@ def submission_bodies(dwellings: int, per_submission: int) -> list[bytes]:
     ]
 
 
-def _chunks(items: Iterator[dict[str, object]], size: int) -> Iterator[list[dict[str, object]]]:
+def _chunks(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     while chunk := list(itertools.islice(items, size)):
         yield chunk
 

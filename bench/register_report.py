@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from bench import _stats, register_bulk, register_single, register_statistics
+from bench import _stats, register_bulk, register_common, register_single, register_statistics
 from bench._report import _table, _verdict
 
 
@@ -37,7 +37,7 @@ def bulk(result: register_bulk.Result, recorded: str) -> str:
     outcomes = ", ".join(f"{k} {v:,}" for k, v in result.outcomes.items())
     side = ", ".join(f"`{k}` {v:,}" for k, v in result.side_rows.items())
     summary = (
-        f"Synthetic register, seed {register_bulk.SEED}, **{s.dwellings:,} dwellings** "
+        f"Synthetic register, seed {register_common.SEED}, **{s.dwellings:,} dwellings** "
         f"(national stock: 640,000) = {result.rows:,} rows in the six record tables; "
         f"{result.submissions} submission(s) of ≤ {s.records_per_submission:,} records (a lease "
         f"carries its expenses); {s.rounds} rounds per side, alternating. Records per "
@@ -218,7 +218,7 @@ def statistics(result: register_statistics.Result, recorded: str) -> str:
             )
         )
     summary = (
-        f"Synthetic register, seed {register_statistics.SEED}, **{s.dwellings:,} dwellings** "
+        f"Synthetic register, seed {register_common.SEED}, **{s.dwellings:,} dwellings** "
         f"in {result.departments:,} departments = {result.rows:,} rows, generated and copied in "
         f"with `COPY` in {result.load_seconds:.0f} s (database "
         f"{result.database_bytes / 2**20:,.0f} MiB after `ANALYZE` and the runs); municipality "
