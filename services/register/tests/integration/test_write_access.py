@@ -120,6 +120,27 @@ class TestReadAccess:
         expected = {**RECORDS_OF[ORG_A], "building-sections": "afs-a"}[collection]
         assert await listed_ids(client, collection, headers) == {expected}
 
+    async def test_a_municipality_sees_an_organisation_at_home_elsewhere_with_a_department_in_it(
+        self, client, tokens
+    ):
+        # ORG_B is at home in 147; a department of it in 101 makes it 101's business too
+        await seed_dwelling(
+            client, tokens, ORG_B, dep_id="afd-b101", dwelling_ids=("bol-b101",), municipality="101"
+        )
+        seen_by = {
+            code: await listed_ids(
+                client, "organisations", tokens.headers(Role.MUNICIPALITY, municipality=code)
+            )
+            for code in ("101", "147", "751")
+        }
+        assert seen_by == {"101": {ORG_A, ORG_B}, "147": {ORG_B}, "751": set()}
+        for code, status in (("101", 200), ("147", 200), ("751", 404)):
+            headers = tokens.headers(Role.MUNICIPALITY, municipality=code)
+            response = await client.get(f"{API}/organisations/{ORG_B}", headers=headers)
+            assert response.status_code == status, (code, response.text)
+        headers = tokens.headers(Role.MUNICIPALITY, municipality="147")
+        assert_problem(await client.get(f"{API}/organisations/{ORG_A}", headers=headers), 404)
+
     async def test_a_municipality_never_sees_tenant_names(self, client, tokens):
         headers = tokens.headers(Role.MUNICIPALITY, municipality="101")
         one = await client.get(f"{API}/leases/lk-a", headers=headers)
