@@ -54,7 +54,7 @@ from common.events.outbox import NOTIFY_CHANNEL
 #      transaction updated and committed while this one waited comes back in its new version
 #      (READ COMMITTED's re-check), so ``counted`` is the final count. Only from here to the
 #      COMMIT does a batch hold the agreements, so the batches of other partitions store
-#      their dwellings, rents and lease lookups meanwhile instead of queueing behind it; the
+#      their dwellings and lease lookups meanwhile instead of queueing behind it; the
 #      per-event path's ``count_vacancy`` UPDATE takes the same row locks;
 #    - ``decided``: the vacancy ids (drawn in the batch's order) and the decision (the locked
 #      counts looked up in one ``jsonb`` object by agreement id, built once: a join of the two CTEs was

@@ -260,9 +260,10 @@ async def apply_vacancies(
     n-th vacancy of a quota agreement numbered ``counted + n``, the municipality's turn), the
     agreements' counts, and per municipal vacancy the offer, its case-log line and its
     ``allocation.offer.opened`` event, and the rents of the events whose dwelling then has a
-    social offer (as :func:`apply_vacancy_changed` says). The quota agreements it counts under are row-locked
-    only after the dwellings, rents and lease lookups, so concurrent batches (other
-    partitions) wait for each other only for the counting and the offers.
+    social offer (as :func:`apply_vacancy_changed` says). The quota agreements it counts
+    under are row-locked only after the dwellings and the lease lookups, so concurrent
+    batches (other partitions) wait for each other only for the counting, the offers and the
+    offered dwellings' rents.
 
     Per event Python does only the contract's validation (the caller), its JSON dump and the
     batch's Danish days. The deadline (7 Danish working days) is computed here per received

@@ -1,5 +1,5 @@
 """A fetched batch of vacancy events (``handle_dwellings_batch`` → ``apply_vacancies``: one
-statement, which locks its quota agreements after storing the dwellings and rents) against the reference, the events one by one
+statement, which locks its quota agreements after storing the dwellings) against the reference, the events one by one
 (``handle_dwellings`` → ``apply_vacancy_changed``), on the real PostgreSQL: the same rows in
 every table the vacancies touch and the same outbox envelopes, with duplicates, leases repeated
 with new event ids, stale events, redelivered batches, listed and not yet valid agreements,
@@ -275,7 +275,7 @@ class TestBatchEqualsOneByOne:
         self, empty_db, allocation_db, allocation_db_url
     ):
         """The statement locks its quota agreements only after storing the dwellings and
-        rents, so its snapshot is older than a count another transaction commits while it
+        looking up the leases, so its snapshot is older than a count another transaction commits while it
         waits: the locked row is read as committed (5 more), not as in the snapshot (0)."""
         events = [vacancy(f"dw-{i}", lease_id=f"L-{i}") for i in range(1, 7)]
         other = await psycopg.AsyncConnection.connect(libpq_dsn(allocation_db_url))
