@@ -135,6 +135,8 @@ class OfferRow(Base):
     __table_args__ = (
         Index("ix_offers_municipality", "municipality_code", "opened_at", "id"),
         Index("ix_offers_open_due", "status", "answer_due"),
+        # does the dwelling have a social offer: its vacancy events' rents kept (migration 0005)
+        Index("ix_offers_dwelling", "dwelling_id"),
     )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)

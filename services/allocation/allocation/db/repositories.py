@@ -42,8 +42,8 @@ from common.events.outbox import NOTIFY_CHANNEL
 #    - ``e``: the events in the batch's order (``n``), with their vacancy and their Danish day
 #      (PostgreSQL's Europe/Copenhagen: the same IANA rules as
 #      ``common.calendar.danish_date``);
-#    - dwellings and rents: the newest event per dwelling (per dwelling and day), the first
-#      of equals, stored where newer than held — before any agreement is locked;
+#    - dwellings: the newest event per dwelling, the first of equals, stored where newer
+#      than held — before any agreement is locked;
 #    - ``fresh``: the first vacant event of each lease whose vacancy is not stored yet, looked
 #      up in the unique ``(dwelling_id, lease_id)`` index (the ``LIMIT 1`` lateral subquery is
 #      not flattened into a hash join over a sequential scan of the whole table);
@@ -54,7 +54,7 @@ from common.events.outbox import NOTIFY_CHANNEL
 #      transaction updated and committed while this one waited comes back in its new version
 #      (READ COMMITTED's re-check), so ``counted`` is the final count. Only from here to the
 #      COMMIT does a batch hold the agreements, so the batches of other partitions store
-#      their dwellings, rents and lease lookups meanwhile instead of queueing behind it; the
+#      their dwellings and lease lookups meanwhile instead of queueing behind it; the
 #      per-event path's ``count_vacancy`` UPDATE takes the same row locks;
 #    - ``decided``: the vacancy ids (drawn in the batch's order) and the decision (the locked
 #      counts looked up in one ``jsonb`` object by agreement id, built once: a join of the two CTEs was
@@ -64,7 +64,12 @@ from common.events.outbox import NOTIFY_CHANNEL
 #    - the vacancies with their decisions, the agreements' new counts, and per municipal
 #      vacancy an offer, its case-log line and its ``allocation.offer.opened`` outbox event
 #      (``:envelope``: one envelope of the contract, built and validated once per batch, with
-#      the offer's own values put in), in the batch's order.
+#      the offer's own values put in), in the batch's order;
+#    - rents: an event's rent only if its dwelling has a social offer once the event is
+#      applied — one stored before (``ix_offers_dwelling``; this statement's own offers are
+#      not in its snapshot) or one this batch opens at this event or an earlier one (the
+#      rent history is read only for a social offer's liability); the newest per dwelling and
+#      day, the first of equals, stored where newer than held.
 #    ``:due`` gives the answer day (7 Danish working days, ``domain.notices``) per received
 #    day; a day missing from it fails the NOT NULL of ``offers.answer_due``. A vacancy that
 #    another transaction stored after this statement's snapshot fails the unique index (the
@@ -96,14 +101,6 @@ WITH e AS MATERIALIZED (
       vacant = EXCLUDED.vacant, monthly_rent = EXCLUDED.monthly_rent,
       vacancy_recorded_at = EXCLUDED.vacancy_recorded_at, updated_at = now()
   WHERE held.vacancy_recorded_at < EXCLUDED.vacancy_recorded_at
-  RETURNING 1
-), rent_rows AS (
-  INSERT INTO rents AS held (dwelling_id, from_day, monthly_rent, recorded_at)
-  SELECT DISTINCT ON (e.dwelling_id, e.day) e.dwelling_id, e.day, e.monthly_rent, e.recorded_at
-  FROM e ORDER BY e.dwelling_id, e.day, e.recorded_at DESC, e.n
-  ON CONFLICT (dwelling_id, from_day) DO UPDATE SET monthly_rent = EXCLUDED.monthly_rent,
-      recorded_at = EXCLUDED.recorded_at
-  WHERE held.recorded_at < EXCLUDED.recorded_at
   RETURNING 1
 ), fresh AS MATERIALIZED (
   SELECT l.* FROM (
@@ -202,14 +199,27 @@ WITH e AS MATERIALIZED (
   FROM opened AS o CROSS JOIN (SELECT CAST(:envelope AS jsonb) AS body) AS envelope
   ORDER BY o.n
   RETURNING outbox.id
+), rent_rows AS (
+  INSERT INTO rents AS held (dwelling_id, from_day, monthly_rent, recorded_at)
+  SELECT DISTINCT ON (e.dwelling_id, e.day) e.dwelling_id, e.day, e.monthly_rent, e.recorded_at
+  FROM e
+  LEFT JOIN (SELECT o.dwelling_id, min(o.n) AS n FROM opened AS o GROUP BY o.dwelling_id)
+      AS first_offer ON first_offer.dwelling_id = e.dwelling_id
+  WHERE e.n >= first_offer.n OR EXISTS (
+      SELECT FROM offers AS f WHERE f.dwelling_id = e.dwelling_id AND f.source = 'social')
+  ORDER BY e.dwelling_id, e.day, e.recorded_at DESC, e.n
+  ON CONFLICT (dwelling_id, from_day) DO UPDATE SET monthly_rent = EXCLUDED.monthly_rent,
+      recorded_at = EXCLUDED.recorded_at
+  WHERE held.recorded_at < EXCLUDED.recorded_at
+  RETURNING 1
 )
 SELECT (SELECT count(*) FROM dwelling_rows) AS dwellings,
-    (SELECT count(*) FROM rent_rows) AS rents,
     (SELECT count(*) FROM new_vacancies) AS vacancies,
     (SELECT count(*) FROM counts) AS counts,
     (SELECT count(*) FROM new_offers) AS offers,
     (SELECT count(*) FROM log_lines) AS logs,
     (SELECT count(*) FROM events) AS events,
+    (SELECT count(*) FROM rent_rows) AS rents,
     (SELECT count(pg_notify(:channel, '')) FROM (SELECT FROM events LIMIT 1) AS one) AS woken
 """
 )
@@ -274,6 +284,15 @@ class Repository:
                 where=RentRow.recorded_at < statement.excluded.recorded_at,
             )
         )
+
+    async def has_social_offer(self, dwelling_id: str) -> bool:
+        """Whether the dwelling has a social offer (any status; ``ix_offers_dwelling``)."""
+        statement = select(
+            select(OfferRow.id)
+            .where(OfferRow.dwelling_id == dwelling_id, OfferRow.source == "social")
+            .exists()
+        )
+        return bool(await self.session.scalar(statement))
 
     async def rents(self, dwelling_id: str) -> Sequence[RentRow]:
         result = await self.session.scalars(

@@ -111,8 +111,28 @@ def vacant_from(event: DwellingVacancyChangedV1) -> date:
 
 async def apply_vacancy_changed(session: AsyncSession, event: DwellingVacancyChangedV1) -> None:
     """One vacancy event (a retry, a redrive, the embedded run, a batch that failed): the
-    reference that :func:`apply_vacancies` must match row for row."""
+    reference that :func:`apply_vacancies` must match row for row.
+
+    The event's rent goes into the dwelling's rent history only if the dwelling has a social
+    offer once the event is applied (one before, or the one this event opens): the history is
+    read only for an accepted social offer's rent liability (``_dwelling_let``), and each day
+    of it is charged at the rent in force that day — from the offer's own event on, including
+    a changed rent in a later vacancy event while the offer is open. The lease and rent-change
+    events keep their rents for every dwelling (the rent in force before the offer's event)."""
     repo = Repository(session)
+    await _apply_vacancy(session, repo, event)
+    if await repo.has_social_offer(event.dwelling_id):
+        await repo.record_rent(
+            event.dwelling_id,
+            danish_date(event.recorded_at),
+            event.monthly_rent,
+            event.recorded_at,
+        )
+
+
+async def _apply_vacancy(
+    session: AsyncSession, repo: Repository, event: DwellingVacancyChangedV1
+) -> None:
     vacant = event.vacancy_loss_flag or event.vacant_soon_flag
     await repo.upsert_dwelling(
         {
@@ -126,9 +146,6 @@ async def apply_vacancy_changed(session: AsyncSession, event: DwellingVacancyCha
             "monthly_rent": event.monthly_rent,
             "vacancy_recorded_at": event.recorded_at,
         }
-    )
-    await repo.record_rent(
-        event.dwelling_id, danish_date(event.recorded_at), event.monthly_rent, event.recorded_at
     )
     if not vacant:
         return
@@ -238,13 +255,15 @@ async def apply_vacancies(
     """A fetched batch of vacancy events, in order: the database ends exactly as after
     :func:`apply_vacancy_changed` on each in turn (tested row for row), in one statement
     (``repositories._APPLY_VACANCIES``): it takes the validated events as one JSON document
-    and stores the dwellings' facts and rents (newer wins), then the leases' new vacancies
+    and stores the dwellings' facts (newer wins), then the leases' new vacancies
     with the agreement's decision (``domain.quota``'s rules: the choice of the agreement, the
     n-th vacancy of a quota agreement numbered ``counted + n``, the municipality's turn), the
     agreements' counts, and per municipal vacancy the offer, its case-log line and its
-    ``allocation.offer.opened`` event. The quota agreements it counts under are row-locked
-    only after the dwellings, rents and lease lookups, so concurrent batches (other
-    partitions) wait for each other only for the counting and the offers.
+    ``allocation.offer.opened`` event, and the rents of the events whose dwelling then has a
+    social offer (as :func:`apply_vacancy_changed` says). The quota agreements it counts
+    under are row-locked only after the dwellings and the lease lookups, so concurrent
+    batches (other partitions) wait for each other only for the counting, the offers and the
+    offered dwellings' rents.
 
     Per event Python does only the contract's validation (the caller), its JSON dump and the
     batch's Danish days. The deadline (7 Danish working days) is computed here per received

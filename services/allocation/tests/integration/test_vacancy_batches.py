@@ -1,5 +1,5 @@
 """A fetched batch of vacancy events (``handle_dwellings_batch`` → ``apply_vacancies``: one
-statement, which locks its quota agreements after storing the dwellings and rents) against the reference, the events one by one
+statement, which locks its quota agreements after storing the dwellings) against the reference, the events one by one
 (``handle_dwellings`` → ``apply_vacancy_changed``), on the real PostgreSQL: the same rows in
 every table the vacancies touch and the same outbox envelopes, with duplicates, leases repeated
 with new event ids, stale events, redelivered batches, listed and not yet valid agreements,
@@ -218,9 +218,24 @@ class TestBatchEqualsOneByOne:
         assert all(v[6] is None for v in vacancies if v[4] == "elderly")
         assert len(batched["offers"]) == len(batched["outbox"]) == len(batched["case_log"])
         assert len(batched["offers"]) == sum(1 for v in vacancies if v[8])
+        # rents only of dwellings with a social offer, from the offer's own event on: dw-1's
+        # (never offered, with its stale 9999) none; each offer's event's rent on its day
         rents = {(d, day): rent for d, day, rent, _ in batched["rents"]}
-        assert rents[("dw-1", AT.date())] == Decimal("4837.00")  # not the stale 9999
+        offered = {o[4] for o in batched["offers"]}
+        assert {d for d, _ in rents} == offered
+        assert offered == {"dw-0", "dw-2", "dw-3", "dw-5", "dw-7", "dw-8", "dw-11", "dw-12"}
+        for offer in batched["offers"]:
+            if offer[1] != "L-91":  # dw-12's second fact of the same instant: the first stays
+                assert rents[(offer[4], offer[9])] == offer[12]
         assert rents[("dw-12", (AT + timedelta(days=30)).date())] == Decimal("5100.00")
+        # dw-12's event of 7 March, delivered again after its offer of 22 March opened
+        assert rents[("dw-12", date(2027, 3, 7))] == Decimal("5244.00")
+        assert sorted(day for d, day in rents if d == "dw-12") == [
+            date(2027, 3, 7),
+            date(2027, 3, 14),
+            date(2027, 3, 22),
+            date(2027, 3, 31),
+        ]
 
     async def test_through_the_inbox_a_redelivered_batch_changes_nothing(
         self, empty_db, allocation_db, allocation_db_url
@@ -260,7 +275,7 @@ class TestBatchEqualsOneByOne:
         self, empty_db, allocation_db, allocation_db_url
     ):
         """The statement locks its quota agreements only after storing the dwellings and
-        rents, so its snapshot is older than a count another transaction commits while it
+        looking up the leases, so its snapshot is older than a count another transaction commits while it
         waits: the locked row is read as committed (5 more), not as in the snapshot (0)."""
         events = [vacancy(f"dw-{i}", lease_id=f"L-{i}") for i in range(1, 7)]
         other = await psycopg.AsyncConnection.connect(libpq_dsn(allocation_db_url))

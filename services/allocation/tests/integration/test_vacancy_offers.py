@@ -4,14 +4,19 @@ of two acceptances, and the rent the municipality owes until the dwelling is let
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
+import pytest
+
+from common.events.consumer import InboxProcessor
 from common.events.contracts import OfferAnsweredV1, OfferOpenedV1
 from common.events.envelope import Envelope
 from common.testing.documents import pdf_text
 
 from .support import (
     API,
+    DWELLINGS,
     apply,
     lease_created,
     make_agreement,
@@ -188,6 +193,48 @@ class TestRentLiability:
         # 1–15 April at the rent known from 1 March (6,200 / 30 a day)
         assert (offer["let_on"], offer["rent_owed"]) == ("2027-04-16", "3100.00")
         assert offer["log"][-1]["action"] == "let"
+
+    @pytest.mark.parametrize("path", ["one by one", "batch"])
+    async def test_vacancy_rents_kept_from_the_offer_on_and_a_change_meanwhile_is_paid(
+        self, allocation_client, allocation_db, allocation_db_url, tokens, path
+    ):
+        """A vacancy event's rent is kept only once its dwelling has a social offer (the rent
+        history is read only for an offer's liability); a changed rent in a later vacancy
+        event while the accepted offer waits to be let is paid from its day on."""
+
+        async def vacancies(*envelopes):
+            if path == "batch":  # the fetched-batch handler, as the runner applies it
+                processor = InboxProcessor(allocation_db, DWELLINGS, max_attempts=1)
+                assert len(await processor.apply_leading(list(envelopes))) == len(envelopes)
+            else:
+                await apply(allocation_db, *envelopes)
+
+        client = await allocation_client()
+        await make_agreement(client, tokens, kind="listed", share=None, dwelling_ids=["dw-1"])
+        # dw-2 is not listed: no offer, so neither of its rents is kept
+        await vacancies(
+            vacancy("dw-2", lease_id="L-2", rent="6100.00"),
+            vacancy("dw-1", lease_id="L-1", rent="6200.00"),
+            vacancy("dw-2", lease_id="L-3", rent="6150.00", at=datetime(2027, 3, 2, 9, tzinfo=UTC)),
+        )
+        [offer_id] = [o.offer_id for o in opened(allocation_db_url)]
+        await client.post(
+            f"{API}/offers/{offer_id}/answer",
+            json={"answer": "accept", "case_reference": "SAG-1"},
+            headers=post(municipality(tokens)),
+        )
+        # the register reports the same lease's vacancy again on 10 April at a new rent
+        await vacancies(
+            vacancy("dw-1", lease_id="L-1", rent="6510.00", at=datetime(2027, 4, 10, 9, tzinfo=UTC))
+        )
+        assert sql(allocation_db_url, "SELECT * FROM rents ORDER BY from_day") == [
+            ("dw-1", date(2027, 3, 1), Decimal("6200.00"), datetime(2027, 3, 1, 9, tzinfo=UTC)),
+            ("dw-1", date(2027, 4, 10), Decimal("6510.00"), datetime(2027, 4, 10, 9, tzinfo=UTC)),
+        ]
+        await apply(allocation_db, lease_created("dw-1", date(2027, 4, 16), rent="6300.00"))
+        offer = (await client.get(f"{API}/offers/{offer_id}", headers=municipality(tokens))).json()
+        # 1–9 April at 6,200 / 30 a day, 10–15 April at 6,510 / 30
+        assert (offer["let_on"], offer["rent_owed"]) == ("2027-04-16", "3162.00")
 
 
 class TestBatchEqualsOneByOne:
