@@ -36,7 +36,7 @@ import functools
 import gc
 import importlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -166,10 +166,13 @@ class Stamps:
         self._first()
 
     def ack(self, envelopes: Sequence[Envelope]) -> None:
+        self.ack_ids([str(envelope.id) for envelope in envelopes])
+
+    def ack_ids(self, event_ids: Sequence[str]) -> None:
         acked = time.monotonic()
         self.batches += 1
-        for envelope in envelopes:
-            self.acked.setdefault(str(envelope.id), acked)
+        for event_id in event_ids:
+            self.acked.setdefault(event_id, acked)
         self._first()
 
     def count(self) -> int:
@@ -242,6 +245,12 @@ class StampingBus(KafkaBus):
     async def send_batch(self, envelopes: Sequence[Envelope]) -> None:
         await super().send_batch(envelopes)
         self.stamps.ack(envelopes)
+
+    async def send_structured(self, bodies: Sequence[Mapping[str, Any]]) -> None:
+        """The relay's own path, as in production (records from the stored form, no
+        envelopes): overriding ``send_batch`` alone would send the relay down the slower one."""
+        await self.send_structured_records(bodies)
+        self.stamps.ack_ids([str(body["id"]) for body in bodies])
 
 
 def _database(config: WorkerConfig) -> Database:
@@ -428,6 +437,13 @@ class TypeStampingBus(KafkaBus):
         stamped = [envelope for envelope in envelopes if envelope.type in self.types]
         if stamped:
             self.stamps.ack(stamped)
+
+    async def send_structured(self, bodies: Sequence[Mapping[str, Any]]) -> None:
+        """The relay's own path, as in production (see :meth:`StampingBus.send_structured`)."""
+        await self.send_structured_records(bodies)
+        stamped = [str(body["id"]) for body in bodies if body["type"] in self.types]
+        if stamped:
+            self.stamps.ack_ids(stamped)
 
 
 def stamping_consumer(consumer: Consumer, stamps: Stamps, types: frozenset[str]) -> Consumer:

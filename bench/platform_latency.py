@@ -97,7 +97,10 @@ MEASURED = {
 INBOX = "inbox consumer"
 TOPICS_FILE = Path(__file__).resolve().parent.parent / "deploy" / "kafka" / "topics.txt"
 WRITER_PROCESSES = 2  # as the register runs several API processes; each loop stays responsive
-PLATFORM_READY_TIMEOUT = 180.0  # nine workers importing their services on a shared machine
+PLATFORM_READY_TIMEOUT = 180.0
+# A writer the machine leaves behind (the others' work on the shared cores) takes this many
+# times its seconds before it has written its share; what it achieved is reported.
+WRITER_SLACK = 6.0  # nine workers importing their services on a shared machine
 
 
 @dataclass(frozen=True)
@@ -218,11 +221,15 @@ class VacancyWriter:
     register's outbox, commit. The lease's rent (its rent-forming expenses) was read at set-up.
     Returns the event's id and the moment the commit returned."""
 
-    def __init__(self, database: Database, keys: list[str], rents: dict[str, Decimal]):
+    def __init__(
+        self, database: Database, keys: list[str], rents: dict[str, Decimal], slots: int
+    ) -> None:
         self.database = database
         self.keys = keys
         self.rents = rents
-        self.slots = asyncio.Semaphore(WRITERS)
+        # At most as many changes in flight as the pool holds: a writer the machine leaves
+        # behind falls behind (the achieved rate is reported) instead of failing on the pool.
+        self.slots = asyncio.Semaphore(slots)
 
     async def change(self, i: int, commit: bool = True) -> Sent:
         key = self.keys[i % len(self.keys)]
@@ -285,8 +292,9 @@ def writer_main(
 async def _write(
     url: str, rents: dict[str, Decimal], rate: float, seconds: float, pipe: Connection
 ) -> None:
-    database = Database(url, pool_size=WRITERS // WRITER_PROCESSES)
-    writer = VacancyWriter(database, list(rents), rents)
+    slots = WRITERS // WRITER_PROCESSES
+    database = Database(url, pool_size=slots)
+    writer = VacancyWriter(database, list(rents), rents, slots)
     try:
         for i in range(5):
             await writer.change(i, commit=False)
@@ -296,6 +304,9 @@ async def _write(
         cpu = time.process_time()
         sent = await paced(rate, seconds, writer.change)
         pipe.send((sent, time.process_time() - cpu))
+    except Exception as error:  # the parent raises it
+        pipe.send(("error", repr(error)))
+        raise
     finally:
         await database.dispose()
 
@@ -325,7 +336,10 @@ class Writers:
                 raise TimeoutError(f"no answer from a writer within {timeout:.0f}s")
             return pipe.recv()
 
-        return await asyncio.to_thread(receive)
+        answer = await asyncio.to_thread(receive)
+        if isinstance(answer, tuple) and answer[0] == "error":
+            raise RuntimeError(f"a writer failed: {answer[1]}")
+        return answer
 
     async def ready(self) -> None:
         await asyncio.gather(*(self._receive(p, PLATFORM_READY_TIMEOUT) for p in self.pipes))
@@ -336,7 +350,7 @@ class Writers:
         for w, pipe in enumerate(self.pipes):
             pipe.send(start + w / self.rate)
         answers = await asyncio.gather(
-            *(self._receive(p, seconds + DRAIN_TIMEOUT) for p in self.pipes)
+            *(self._receive(p, seconds * WRITER_SLACK + DRAIN_TIMEOUT) for p in self.pipes)
         )
         sent = sorted(item for part, _ in answers for item in part)
         return [(due, (i, at)) for due, (i, at) in sent], sum(cpu for _, cpu in answers)
@@ -515,7 +529,7 @@ async def run(infra: Infra, settings: Settings, progress: Callable[[str], None])
                 )
                 smtp = (("smtp_host", sink.host), ("smtp_port", str(sink.port)))
                 platform = Platform(infra, prefix, urls, inbox_url, smtp)
-                probe = VacancyWriter(database, keys[:1], rents)
+                probe = VacancyWriter(database, keys[:1], rents, 1)
                 for number in range(1, settings.rounds + 1):
                     await event_latency.baseline_round(infra, latency, result.baseline)
                     shares = {key: rents[key] for key in keys[1:]}
