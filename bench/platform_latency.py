@@ -122,6 +122,10 @@ class Result:
     settings: Settings
     baseline: Series = field(default_factory=Series)
     paths: dict[str, Series] = field(default_factory=dict)  # INBOX, then MEASURED's consumers
+    # The same paths from the moment the writer sent COMMIT (not: got its answer back): never
+    # below the true latency (it adds the commit's own round trip), and immune to a writer
+    # whose event loop, starved of CPU, resumes late after the answer.
+    upper: dict[str, Series] = field(default_factory=dict)
     # CPU ms per event of each process, per round (/proc over the paced window).
     cpu_ms: dict[str, list[float]] = field(default_factory=dict)
     loads: list[str] = field(default_factory=list)  # the load average at each round's end
@@ -230,6 +234,9 @@ class VacancyWriter:
         # At most as many changes in flight as the pool holds: a writer the machine leaves
         # behind falls behind (the achieved rate is reported) instead of failing on the pool.
         self.slots = asyncio.Semaphore(slots)
+        # Each event's stamp just before its COMMIT was sent: an upper bound of the latency's
+        # start that the writer's event loop cannot delay (see Result.upper).
+        self.asked: dict[str, float] = {}
 
     async def change(self, i: int, commit: bool = True) -> Sent:
         key = self.keys[i % len(self.keys)]
@@ -252,6 +259,7 @@ class VacancyWriter:
             envelope = to_envelope(event)
             uow.record_event(envelope)
             if commit:  # else rolled back: a warm-up
+                self.asked[str(envelope.id)] = time.monotonic()
                 await uow.commit()
             return str(envelope.id), time.monotonic()
 
@@ -303,7 +311,7 @@ async def _write(
         await asyncio.sleep(max(start_at - time.monotonic(), 0.0))
         cpu = time.process_time()
         sent = await paced(rate, seconds, writer.change)
-        pipe.send((sent, time.process_time() - cpu))
+        pipe.send((sent, time.process_time() - cpu, writer.asked))
     except Exception as error:  # the parent raises it
         pipe.send(("error", repr(error)))
         raise
@@ -344,16 +352,20 @@ class Writers:
     async def ready(self) -> None:
         await asyncio.gather(*(self._receive(p, PLATFORM_READY_TIMEOUT) for p in self.pipes))
 
-    async def write(self, seconds: float) -> tuple[list[tuple[float, Sent]], float]:
-        """Start them together; (every change's due time and result, their CPU seconds)."""
+    async def write(
+        self, seconds: float
+    ) -> tuple[list[tuple[float, Sent]], float, dict[str, float]]:
+        """Start them together; (every change's due time and result, their CPU seconds, each
+        event's stamp before its COMMIT was sent)."""
         start = time.monotonic() + 0.2
         for w, pipe in enumerate(self.pipes):
             pipe.send(start + w / self.rate)
         answers = await asyncio.gather(
             *(self._receive(p, seconds * WRITER_SLACK + DRAIN_TIMEOUT) for p in self.pipes)
         )
-        sent = sorted(item for part, _ in answers for item in part)
-        return [(due, (i, at)) for due, (i, at) in sent], sum(cpu for _, cpu in answers)
+        sent = sorted(item for part, _, _ in answers for item in part)
+        asked = {i: at for _, _, part in answers for i, at in part.items()}
+        return [(due, (i, at)) for due, (i, at) in sent], sum(c for _, c, _ in answers), asked
 
     def kill(self) -> None:
         for process in self.processes:
@@ -455,7 +467,7 @@ async def platform_round(
         pids = {name: worker.process.pid for name, worker in workers.items()}
         before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
         servers_before = (_server_cpu(postgres_pid), _cpu_seconds(kafka_pid))
-        sent, own = await writers.write(settings.seconds)
+        sent, own, asked = await writers.write(settings.seconds)
         after = {name: _cpu_seconds(pid) for name, pid in pids.items()}
         servers_after = (_server_cpu(postgres_pid), _cpu_seconds(kafka_pid))
         result.loads.append(" / ".join(f"{v:.1f}" for v in os.getloadavg()))
@@ -503,6 +515,9 @@ async def platform_round(
         summarise(
             series, sent, report["received"], acked, settings.warmup, report["stages"] or None
         )
+        from_asked = [(due, (i, asked.get(i, at))) for due, (i, at) in sent]
+        upper = result.upper.setdefault(path, Series())
+        summarise(upper, from_asked, report["received"], acked, settings.warmup)
 
 
 async def run(infra: Infra, settings: Settings, progress: Callable[[str], None]) -> Result:
@@ -561,6 +576,9 @@ def report(result: Result, recorded: str) -> str:
             series,
         )
         for name, series in result.paths.items()
+    ]
+    paths += [
+        (f"upper bound, from COMMIT sent → {name}", series) for name, series in result.upper.items()
     ]
     rows = [
         (
