@@ -45,6 +45,7 @@ import concurrent.futures
 import contextlib
 import multiprocessing.process
 import os
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -530,7 +531,8 @@ async def run(infra: Infra, settings: Settings, progress: Callable[[str], None])
     )
     process_server = asyncio.create_task(asyncio.to_thread(event_latency.start_process_server))
     prefix = f"bench.{os.getpid()}.{os.urandom(3).hex()}."
-    sink = MailSink(Path(f"/tmp/bench-platform-mail-{os.getpid()}")).start()
+    mail = tempfile.TemporaryDirectory(prefix="bench-platform-mail-")
+    sink = MailSink(Path(mail.name)).start()
     try:
         await process_server
         async with service_databases(infra) as urls, example_database(infra) as inbox_url:
@@ -564,6 +566,7 @@ async def run(infra: Infra, settings: Settings, progress: Callable[[str], None])
                 await database.dispose()
     finally:
         sink.stop()
+        mail.cleanup()
     return result
 
 
