@@ -408,6 +408,17 @@ def _server_cpu(pid: int | None) -> float:
     return total
 
 
+def _backends(admin_dsn: str) -> list[int]:
+    """Process ids of the PostgreSQL backends connected to this run's databases (the
+    services' and the inbox consumer's: ``bench_<pid>…``)."""
+    with psycopg.connect(admin_dsn) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname LIKE %s",
+            (f"bench\\_{os.getpid()}%",),
+        ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
 @dataclass(frozen=True)
 class Platform:
     infra: Infra
@@ -471,9 +482,14 @@ async def platform_round(
         pids = {name: worker.process.pid for name, worker in workers.items()}
         before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
         servers_before = (_server_cpu(postgres_pid), _cpu_seconds(kafka_pid))
+        backends = await asyncio.to_thread(_backends, platform.infra.admin_dsn)
+        backends_before = {pid: _cpu_seconds(pid) for pid in backends}
         sent, own, asked = await writers.write(settings.seconds)
         after = {name: _cpu_seconds(pid) for name, pid in pids.items()}
         servers_after = (_server_cpu(postgres_pid), _cpu_seconds(kafka_pid))
+        # a backend that connected during the window (a pool growing) counts whole
+        backends = await asyncio.to_thread(_backends, platform.infra.admin_dsn)
+        backends_cpu = sum(_cpu_seconds(pid) - backends_before.get(pid, 0.0) for pid in backends)
         result.loads.append(" / ".join(f"{v:.1f}" for v in os.getloadavg()))
         reports = dict(
             zip(
@@ -495,6 +511,9 @@ async def platform_round(
     cpu = {name: (after[name] - before[name]) * 1000 / events for name in pids}
     cpu[f"writers ({WRITER_PROCESSES} processes: the register's transactions)"] = (
         own * 1000 / events
+    )
+    cpu[f"PostgreSQL: this run's backends ({len(backends)} at the end)"] = (
+        backends_cpu * 1000 / events
     )
     cpu["PostgreSQL server (all databases; shared)"] = (
         (servers_after[0] - servers_before[0]) * 1000 / events
