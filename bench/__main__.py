@@ -110,10 +110,11 @@ def _parser() -> argparse.ArgumentParser:
             "Kafka Connect vs our relay vs the bare producer (throughput and latency, one run). "
             "make-run: `housing run` cold, warm and warm again — first answer, demo seed, "
             "Ctrl-C → exit, CPU of the process tree — vs a bare import of the web stack and a "
-            "bare embedded-PostgreSQL start. latency-platform: the register's lease events "
-            "written through its write path at 200/s with every service's worker running, "
-            "commit → the benchmark's inbox consumer and → the platform's lease consumers' "
-            "handlers vs bare producer → consumer (goal p99 ≤ 25 ms). See docs/benchmarks.md."
+            "bare embedded-PostgreSQL start. latency-platform: the register's vacancy events "
+            "written through its outbox in its own transactions at 200/s with every service's "
+            "worker running, commit → the benchmark's inbox consumer and → the platform's "
+            "consumers of the dwelling topic vs bare producer → consumer (goal p99 ≤ 25 ms; "
+            "CPU per event of every process). See docs/benchmarks.md."
         ),
     )
     parser.add_argument(

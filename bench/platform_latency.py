@@ -512,7 +512,7 @@ async def platform_round(
     cpu[f"writers ({WRITER_PROCESSES} processes: the register's transactions)"] = (
         own * 1000 / events
     )
-    cpu[f"PostgreSQL: this run's backends ({len(backends)} at the end)"] = (
+    cpu["PostgreSQL: this run's backends (connected to its databases)"] = (
         backends_cpu * 1000 / events
     )
     cpu["PostgreSQL server (all databases; shared)"] = (
