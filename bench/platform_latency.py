@@ -104,7 +104,8 @@ WRITER_PROCESSES = 2  # as the register runs several API processes; each loop st
 PLATFORM_READY_TIMEOUT = 180.0
 # A writer the machine leaves behind (the others' work on the shared cores) takes this many
 # times its seconds before it has written its share; what it achieved is reported.
-WRITER_SLACK = 6.0  # nine workers importing their services on a shared machine
+WRITER_SLACK = 6.0
+SETTLE_SECONDS = 3.0  # nine workers importing their services on a shared machine
 
 
 @dataclass(frozen=True)
@@ -478,7 +479,9 @@ async def platform_round(
             writers.ready(),
             *(worker.wait_ready(PLATFORM_READY_TIMEOUT) for worker in workers.values()),
         )
-        await asyncio.sleep(1.0)  # the platform's start-up catch-up (master data) settles
+        # Nine processes just started: their start-up (imports on first use, the master data
+        # caught up, statements compiled) takes the CPU for a few seconds; let it settle.
+        await asyncio.sleep(SETTLE_SECONDS)
         pids = {name: worker.process.pid for name, worker in workers.items()}
         before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
         servers_before = (_server_cpu(postgres_pid), _cpu_seconds(kafka_pid))
