@@ -256,8 +256,8 @@ class Worker:
 
         return await asyncio.to_thread(receive)
 
-    async def wait_ready(self) -> None:
-        message = await self._receive(READY_TIMEOUT)
+    async def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
+        message = await self._receive(timeout)
         if message != "ready":
             raise RuntimeError(f"unexpected message from the worker: {message!r}")
 

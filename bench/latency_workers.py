@@ -10,6 +10,12 @@
 * ``kafka`` – the baseline's consumer: a bare ``AIOKafkaConsumer`` with the runner's settings
   and loop (``getmany``, offsets committed per partition batch), stamping each record; no
   database.
+* ``platform`` – one service's whole worker (``common.worker.serve_worker``: its relay, every
+  consumer, its jobs) on its own database under the run's topic/group prefix, as
+  ``python -m <package>.worker`` runs it (``bench.platform_latency``). Measured consumers get
+  their handlers wrapped to stamp the events of ``stamp_types`` when the handler (or the batch
+  handler) is called; with ``relay`` its bus stamps those events when Kafka acknowledged them.
+  Both wrappers exist in this process only: the service's code is unchanged.
 
 Stamps are ``time.monotonic()``: on Linux that is CLOCK_MONOTONIC, one clock for every process
 of the machine, so the parent (the writer) subtracts its own stamps from these.
@@ -25,18 +31,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import cProfile
+import dataclasses
+import functools
 import gc
+import importlib
+import os
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
+from unittest import mock
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import common.worker
 from bench._setup import quiet_logging
 from common.db.engine import Database
 from common.events.consumer import (
@@ -49,7 +63,9 @@ from common.events.consumer import (
 from common.events.envelope import Envelope
 from common.events.relay import OutboxRelay
 from common.events.transport import KafkaBus
+from common.testing.example.db.models import applied_events
 from common.testing.witness import witness_handler
+from housing.services import service as housing_service
 
 READY_TIMEOUT = 60.0
 DRAIN_TIMEOUT = 60.0  # a path that fell behind gets this long to catch up after the last event
@@ -62,6 +78,17 @@ class WorkerConfig:
     topic: str
     group: str
     database_url: str | None = None
+    # "platform": the service (housing.services name), the prefix of its topics and groups, the
+    # consumers whose handlers stamp, the event types stamped, whether its relay stamps acks,
+    # and settings overrides (name, value).
+    service: str | None = None
+    prefix: str = ""
+    measured: tuple[str, ...] = ()
+    stamp_types: tuple[str, ...] = ()
+    relay: bool = False
+    settings: tuple[tuple[str, str], ...] = ()
+    # "consumer": any event (its data need not carry a version: the witness row gets 1).
+    any_event: bool = False
 
 
 class GcPauses:
@@ -126,6 +153,10 @@ class Stamps:
         self.gc = GcPauses()
         self.stages: Stages | None = None  # the inbox consumer's
 
+    def ready(self) -> None:
+        """A worker that stamps nothing says it is ready when it starts."""
+        self._first()
+
     def _first(self) -> None:
         if self.cpu_at_first is None:
             self.cpu_at_first = time.process_time()
@@ -137,10 +168,13 @@ class Stamps:
         self._first()
 
     def ack(self, envelopes: Sequence[Envelope]) -> None:
+        self.ack_ids([str(envelope.id) for envelope in envelopes])
+
+    def ack_ids(self, event_ids: Sequence[str]) -> None:
         acked = time.monotonic()
         self.batches += 1
-        for envelope in envelopes:
-            self.acked.setdefault(str(envelope.id), acked)
+        for event_id in event_ids:
+            self.acked.setdefault(event_id, acked)
         self._first()
 
     def count(self) -> int:
@@ -159,17 +193,39 @@ class Stamps:
         }
 
 
+# With this environment variable set to a directory, every child writes a cProfile of its run
+# there (``<service or kind>-<pid>.prof``): where a worker's CPU per event goes. Off by default
+# (it slows the child several-fold, so its latencies are not the run's).
+PROFILE_ENV = "BENCH_LATENCY_PROFILE_DIR"
+
+
 def worker_main(config: WorkerConfig, pipe: Connection) -> None:
     """Entry point of a child process."""
     quiet_logging()
     freeze_startup_objects()  # as a service's worker does
-    asyncio.run(_serve(config, pipe))
+    folder = os.environ.get(PROFILE_ENV)
+    if not folder:
+        asyncio.run(_serve(config, pipe))
+        return
+    profile = cProfile.Profile(time.process_time)  # CPU, not the wall a busy machine stretches
+    profile.enable()
+    try:
+        asyncio.run(_serve(config, pipe))
+    finally:
+        profile.disable()
+        name = config.service or config.kind
+        profile.dump_stats(os.path.join(folder, f"{name}-{os.getpid()}.prof"))
 
 
 async def _serve(config: WorkerConfig, pipe: Connection) -> None:
     stamps = Stamps(pipe)
     stop = asyncio.Event()
-    serve = {"relay": _relay, "consumer": _consumer, "kafka": _bare_consumer}[config.kind]
+    serve = {
+        "relay": _relay,
+        "consumer": _consumer,
+        "kafka": _bare_consumer,
+        "platform": _platform_worker,
+    }[config.kind]
     task = asyncio.create_task(serve(config, stamps, stop))
     expected = await _wait_for_stop(pipe, task)
     await _wait_until(lambda: stamps.count() >= expected, DRAIN_TIMEOUT, task)
@@ -209,6 +265,12 @@ class StampingBus(KafkaBus):
         await super().send_batch(envelopes)
         self.stamps.ack(envelopes)
 
+    async def send_structured(self, bodies: Sequence[Mapping[str, Any]]) -> None:
+        """The relay's own path, as in production (records from the stored form, no
+        envelopes): overriding ``send_batch`` alone would send the relay down the slower one."""
+        await self.send_structured_records(bodies)
+        self.stamps.ack_ids([str(body["id"]) for body in bodies])
+
 
 def _database(config: WorkerConfig) -> Database:
     if config.database_url is None:
@@ -231,10 +293,26 @@ async def _relay(config: WorkerConfig, stamps: Stamps, stop: asyncio.Event) -> N
 _transaction: ContextVar[dict[str, float] | None] = ContextVar("_transaction", default=None)
 
 
+def _any_event_witness(group: str) -> Callable[[AsyncSession, Envelope], Awaitable[None]]:
+    """The witness row of any event: version from its data if it has one, else 1."""
+
+    async def apply(session: AsyncSession, envelope: Envelope) -> None:
+        await session.execute(
+            insert(applied_events).values(
+                consumer=group,
+                key=envelope.key,
+                version=int(envelope.data.get("version", 1)),
+                event_id=envelope.id,
+            )
+        )
+
+    return apply
+
+
 def _stamping_handler(
-    stamps: Stamps, group: str
+    stamps: Stamps, group: str, any_event: bool = False
 ) -> Callable[[AsyncSession, Envelope], Awaitable[None]]:
-    apply = witness_handler(group)
+    apply = _any_event_witness(group) if any_event else witness_handler(group)
 
     async def handle(session: AsyncSession, envelope: Envelope) -> None:
         at = time.monotonic()
@@ -320,7 +398,8 @@ class StagedRunner(KafkaConsumerRunner):
 
 async def _consumer(config: WorkerConfig, stamps: Stamps, stop: asyncio.Event) -> None:
     database = _database(config)
-    consumer = Consumer(config.group, (config.topic,), _stamping_handler(stamps, config.group))
+    handler = _stamping_handler(stamps, config.group, config.any_event)
+    consumer = Consumer(config.group, (config.topic,), handler)
     stamps.stages = Stages()
     try:
         await StagedRunner(database, config.bootstrap, consumer, stamps.stages).run(stop)
@@ -351,3 +430,88 @@ async def _bare_consumer(config: WorkerConfig, stamps: Stamps, stop: asyncio.Eve
                     await kafka.commit({partition: records[-1].offset + 1})
     finally:
         await kafka.stop()
+
+
+# --- the platform's workers -----------------------------------------------------------------
+
+
+class TypeStampingBus(KafkaBus):
+    """A service's bus that stamps the events of some types once Kafka acknowledged them."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        stamps: Stamps,
+        types: frozenset[str],
+        client_id: str = "housing",
+        prefix: str = "",
+    ) -> None:
+        super().__init__(bootstrap_servers, client_id=client_id, prefix=prefix)
+        self.stamps = stamps
+        self.types = types
+
+    async def send_batch(self, envelopes: Sequence[Envelope]) -> None:
+        await super().send_batch(envelopes)
+        stamped = [envelope for envelope in envelopes if envelope.type in self.types]
+        if stamped:
+            self.stamps.ack(stamped)
+
+    async def send_structured(self, bodies: Sequence[Mapping[str, Any]]) -> None:
+        """The relay's own path, as in production (see :meth:`StampingBus.send_structured`)."""
+        await self.send_structured_records(bodies)
+        stamped = [str(body["id"]) for body in bodies if body["type"] in self.types]
+        if stamped:
+            self.stamps.ack_ids(stamped)
+
+
+def stamping_consumer(consumer: Consumer, stamps: Stamps, types: frozenset[str]) -> Consumer:
+    """``consumer`` with handlers that stamp the events of ``types`` when they are called (a
+    batch: every event of it at the batch handler's call), then do what they did."""
+    handler, batch_handler = consumer.handler, consumer.batch_handler
+
+    async def handle(session: AsyncSession, envelope: Envelope) -> None:
+        if envelope.type in types:
+            stamps.receive(str(envelope.id))
+        await handler(session, envelope)
+
+    async def handle_batch(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        at = time.monotonic()
+        for envelope in envelopes:
+            if envelope.type in types:
+                stamps.receive(str(envelope.id), at)
+        assert batch_handler is not None
+        await batch_handler(session, envelopes)
+
+    return dataclasses.replace(
+        consumer, handler=handle, batch_handler=handle_batch if batch_handler else None
+    )
+
+
+async def _platform_worker(config: WorkerConfig, stamps: Stamps, stop: asyncio.Event) -> None:
+    """One service's worker as ``python -m <package>.worker`` runs it, with the bench's stamps."""
+    if config.service is None:
+        raise ValueError("a platform worker needs its service")
+    entry = housing_service(config.service)
+    module = importlib.import_module(f"{entry.package}.worker")
+    overrides: dict[str, Any] = dict(config.settings)
+    settings = entry.settings(
+        database_url=config.database_url,
+        kafka_bootstrap_servers=config.bootstrap,
+        kafka_prefix=config.prefix,
+        **overrides,
+    )
+    types = frozenset(config.stamp_types)
+    consumers = [
+        stamping_consumer(c, stamps, types) if c.name in config.measured else c
+        for c in module.CONSUMERS
+    ]
+    if not config.measured and not config.relay:
+        stamps.ready()
+    bus_class = functools.partial(TypeStampingBus, stamps=stamps, types=types)
+    with contextlib.ExitStack() as patches:
+        if config.relay:  # the worker builds its bus itself: hand it the stamping one
+            patches.enter_context(mock.patch.object(common.worker, "KafkaBus", bus_class))
+        await common.worker.serve_worker(
+            settings, stop, consumers=consumers, jobs=getattr(module, "jobs", None)
+        )
