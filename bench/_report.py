@@ -67,12 +67,8 @@ def _phases(result: relay_throughput.Result) -> str:
     return f"{intro}\n\n" + _table(("phase", "share", "µs per event"), rows)
 
 
-def latency(result: event_latency.Result, recorded: str) -> str:
-    s = result.settings
-    paths = [
-        ("baseline: bare producer → bare consumer", result.baseline),
-        ("outbox: commit → relay → Kafka → inbox consumer", result.outbox),
-    ]
+def latency_paths_table(paths: list[tuple[str, event_latency.Series]]) -> str:
+    """The latency benchmarks' table of paths: percentiles, rounds, rates, losses."""
     rows = [
         (
             name,
@@ -97,6 +93,15 @@ def latency(result: event_latency.Result, recorded: str) -> str:
         "events",
         "lost",
     )
+    return _table(header, rows)
+
+
+def latency(result: event_latency.Result, recorded: str) -> str:
+    s = result.settings
+    paths = [
+        ("baseline: bare producer → bare consumer", result.baseline),
+        ("outbox: commit → relay → Kafka → inbox consumer", result.outbox),
+    ]
     summary = (
         f"{s.rate:.0f} events/s for {s.seconds:.0f} s × {s.rounds} rounds per path "
         f"(first {s.warmup:.0f} s of each discarded), {s.keys:,} keys. "
@@ -106,7 +111,7 @@ def latency(result: event_latency.Result, recorded: str) -> str:
     stages = event_latency.stages_table(result.outbox)
     return (
         f"{recorded}\n\n{summary}\n\n"
-        + _table(header, rows)
+        + latency_paths_table(paths)
         + "\n\n"
         + _legs(paths)
         + (f"\n\n{stages}" if stages else "")

@@ -76,7 +76,7 @@ from common.db.engine import Database, libpq_dsn
 from common.db.uow import UnitOfWork
 from common.events.contracts import Contract, DwellingVacancyChangedV1, to_envelope
 from common.testing import infra as infrastructure
-from common.testing.kafka import create_topic
+from common.testing.kafka import create_listed_topics
 from housing.mail_sink import MailSink
 from housing.services import SERVICES
 from register.db.models import (
@@ -143,20 +143,9 @@ class Result:
 # --- set-up -----------------------------------------------------------------------------------
 
 
-def topics() -> list[tuple[str, int]]:
-    """deploy/kafka/topics.txt: each topic with its partition count."""
-    listed = []
-    for line in TOPICS_FILE.read_text().splitlines():
-        fields = line.split("#", 1)[0].split()
-        if fields:
-            listed.append((fields[0], int(fields[1])))
-    return listed
-
-
 async def create_topics(infra: Infra, prefix: str) -> None:
-    for name, partitions in topics():
-        await create_topic(infra.bootstrap, prefix + name, partitions=partitions)
-        _created_topics.append(prefix + name)  # removed at the end of the run
+    created = await create_listed_topics(infra.bootstrap, TOPICS_FILE, prefix=prefix)
+    _created_topics.extend(created)  # removed at the end of the run
 
 
 @contextlib.asynccontextmanager
@@ -609,30 +598,6 @@ def report(result: Result, recorded: str) -> str:
     paths += [
         (f"upper bound, from COMMIT sent → {name}", series) for name, series in result.upper.items()
     ]
-    rows = [
-        (
-            name,
-            *(f"{series.p(q):.1f}" for q in (50, 95, 99, 100)),
-            " / ".join(f"{p:.1f}" for p in series.round_p99s),
-            " / ".join(f"{first:.0f} → {last:.0f}" for first, last in series.round_trends),
-            f"{_stats.median(series.rates):.0f}",
-            f"{len(series.latencies_ms):,}",
-            str(series.lost),
-        )
-        for name, series in paths
-    ]
-    header = (
-        "path",
-        "p50 ms",
-        "p95 ms",
-        "p99 ms",
-        "max ms",
-        "p99 per round",
-        "p50 first → last ¼ per round",
-        "achieved events/s",
-        "events",
-        "lost",
-    )
     measured = sum(len(series.latencies_ms) for series in result.paths.values())
     early = sum(1 for series in result.paths.values() for ms in series.latencies_ms if ms < 0)
     worst = max((series.p(99) for series in result.paths.values()), default=float("nan"))
@@ -668,7 +633,7 @@ def report(result: Result, recorded: str) -> str:
     stages = event_latency.stages_table(inbox) if inbox is not None else ""
     return (
         f"{recorded}\n\n{summary}\n\n"
-        + _report._table(header, rows)
+        + _report.latency_paths_table(paths)
         + "\n\n"
         + _report._legs(legs)
         + f"\n\n{cpu}"

@@ -50,7 +50,7 @@ from common.events.envelope import Envelope
 from common.testing import infra as infrastructure
 from common.testing.fixtures import TEST_AUDIENCE, TEST_ISSUER, TokenFactory
 from common.testing.infra import free_port
-from common.testing.kafka import create_topic, read_topic
+from common.testing.kafka import create_listed_topics, read_topic
 from common.testing.story import (
     AWAY,
     HOME,
@@ -161,16 +161,6 @@ class Cluster:
         return "\n".join(p.tail() for p in self.processes.values())
 
 
-def topics() -> list[tuple[str, int]]:
-    """deploy/kafka/topics.txt: each topic with its partition count."""
-    listed = []
-    for line in TOPICS_FILE.read_text().splitlines():
-        fields = line.split("#", 1)[0].split()
-        if fields:
-            listed.append((fields[0], int(fields[1])))
-    return listed
-
-
 def gateway_config(port: int, upstreams: dict[str, list[int]], run_dir: Path) -> str:
     """deploy/gateway/nginx.conf, with each service's API an upstream group of its replicas.
 
@@ -212,10 +202,7 @@ def cluster(infra, tmp_path_factory) -> Iterator[Cluster]:
     nginx = infrastructure.ensure_tool("nginx", "nginx")
     tokens = TokenFactory()
     prefix = f"{infra.kafka_prefix}scale."
-    for name, partitions in topics():
-        asyncio.run(
-            create_topic(infra.kafka_bootstrap_servers, prefix + name, partitions=partitions)
-        )
+    asyncio.run(create_listed_topics(infra.kafka_bootstrap_servers, TOPICS_FILE, prefix=prefix))
     sink = MailSink(run_dir / "mail").start()
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("HOUSING_", "KAFKA_"))}
     base_env.update(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -20,6 +21,29 @@ async def create_topic(bootstrap_servers: str, topic: str, *, partitions: int = 
             )
     finally:
         await admin.close()
+
+
+def listed_topics(topics_file: Path) -> list[tuple[str, int]]:
+    """A deployment's topic list (deploy/kafka/topics.txt: ``name partitions [config=value …]``
+    a line, ``#`` starts a comment): each topic with its partition count."""
+    listed = []
+    for line in topics_file.read_text().splitlines():
+        fields = line.split("#", 1)[0].split()
+        if fields:
+            listed.append((fields[0], int(fields[1])))
+    return listed
+
+
+async def create_listed_topics(
+    bootstrap_servers: str, topics_file: Path, *, prefix: str = ""
+) -> list[str]:
+    """Create every topic of ``topics_file`` under ``prefix`` (what the deployment's topic job
+    does); returns their names."""
+    names = []
+    for name, partitions in listed_topics(topics_file):
+        await create_topic(bootstrap_servers, prefix + name, partitions=partitions)
+        names.append(prefix + name)
+    return names
 
 
 async def delete_topic(
