@@ -281,6 +281,38 @@ class StoredWith:
     envelopes: Sequence[Envelope] = ()
 
 
+HistoryRun = tuple["type[Base] | None", list[PlannedVersion]]
+
+
+def _history_runs(writes: WriteSet) -> list[HistoryRun] | None:
+    """The history rows in their order, cut into runs: of new rows of one identity-keyed
+    table (its type: inserted with their history rows in one statement) and of the others
+    (``None``). ``None`` where inserting the new rows that way would not give them the ids
+    inserting them in planning order gives (the write path's order: a new row changed again
+    in the batch, or a new row's history out of that order) — then the history waits for the
+    ids."""
+    if writes.successors:
+        return None
+    tables = {
+        id(row): row_type
+        for row_type, rows in writes.inserts.items()
+        if has_identity(row_type)
+        for row in rows.values()
+    }
+    runs: list[HistoryRun] = []
+    seen: list[int] = []
+    for version in writes.versions:
+        table = tables.get(id(version.row))
+        if table is not None:
+            seen.append(id(version.row))
+        if not runs or runs[-1][0] is not table:
+            runs.append((table, []))
+        runs[-1][1].append(version)
+    if seen != list(tables):
+        return None
+    return runs
+
+
 # --- the statements ------------------------------------------------------------------------------
 
 
@@ -494,38 +526,66 @@ class RecordWriteRepository:
         submission_id: uuid.UUID,
         stored_with: StoredWith | None,
     ) -> None:
+        """One round trip: the inserts and updates of every table, then the history rows in
+        their order — the new rows of an identity-keyed table (housing expenses) inserted with
+        their history rows (:meth:`RegisterRepository.queue_insert_with_versions`), so none
+        waits for the ids the database gives — and what is stored with them. Where the
+        history's order does not allow that (:func:`_history_runs`), the history rows wait
+        for the ids: two round trips."""
         repo = self.repo
-        generates_ids = any(has_identity(t) and rows for t, rows in writes.inserts.items())
+        runs = _history_runs(writes)
+        folded = {t for t in TABLE_ORDER if has_identity(t)} if runs is not None else set()
         queued: list[tuple[type[Base], list[Base], Any, int, Any]] = []
+        history: list[tuple[list[Base], Any]] = []
         async with repo.pipeline() as driver:
             for row_type in TABLE_ORDER:
                 inserted = list(writes.inserts.get(row_type, {}).values())
                 planned = list(writes.updates.get(row_type, {}).values())
                 insert = (
                     await repo.queue_insert(driver, row_type, inserted, writes.now)
-                    if inserted
+                    if inserted and row_type not in folded
                     else None
                 )
                 update = await repo.queue_update(driver, row_type, planned) if planned else None
                 queued.append((row_type, inserted, insert, len(planned), update))
-            if not generates_ids and writes.versions:
-                await repo.queue_versions(
-                    driver,
-                    [self._history_row(writes, version) for version in writes.versions],
-                    recorded_by,
-                    submission_id,
-                )
-            if not generates_ids and stored_with is not None:
-                await self._queue_stored_with(driver, stored_with)
+            if runs is not None:
+                for table, versions in runs:
+                    if table is not None:
+                        cursor = await repo.queue_insert_with_versions(
+                            driver,
+                            table,
+                            [
+                                (v.row, (v.entity_type.value, v.version, v.organisation_id, v.data))
+                                for v in versions
+                            ],
+                            writes.now,
+                            recorded_by,
+                            submission_id,
+                        )
+                        history.append(([v.row for v in versions], cursor))
+                    else:
+                        await repo.queue_versions(
+                            driver,
+                            [self._history_row(writes, v) for v in versions],
+                            recorded_by,
+                            submission_id,
+                        )
+                if stored_with is not None:
+                    await self._queue_stored_with(driver, stored_with)
         for row_type, inserted, insert, planned_count, update in queued:
             if insert is not None:
-                for row, new_id in zip(
-                    inserted, await repo.inserted_ids(row_type, insert), strict=False
-                ):
+                ids = await repo.inserted_ids(row_type, insert)
+                for row, new_id in zip(inserted, ids, strict=False):
                     row.id = new_id  # type: ignore[attr-defined]
             if update is not None and update.rowcount != planned_count:
                 raise ConcurrentChangeError(row_type.__tablename__)
-        if generates_ids:
+        for new_rows, cursor in history:
+            for row, new_id in zip(new_rows, await repo.history_ids(cursor), strict=True):
+                row.id = new_id  # type: ignore[attr-defined]
+        for version in writes.versions:  # the snapshots as stored (an expense's new id)
+            if "id" in version.data and version.data["id"] is None:
+                version.data["id"] = _row_id(writes.final(version.row))
+        if runs is None:
             async with repo.pipeline() as driver:
                 if writes.versions:
                     await repo.queue_versions(
