@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -20,6 +22,7 @@ NOTIFY_CHANNEL = "outbox"
 # sent as one executemany (pipelined) and a NOTIFY, as before: a multi-row VALUES list of
 # thousands of rows would near the protocol's 65,535 parameters.
 _NOTIFYING_INSERT_MAX = 100
+NOTIFYING_INSERT_MAX = _NOTIFYING_INSERT_MAX
 
 
 async def write_outbox(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
@@ -45,6 +48,30 @@ async def write_outbox(session: AsyncSession, envelopes: Sequence[Envelope]) -> 
         return
     await session.execute(insert(outbox), rows)
     await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+
+
+def notifying_insert(envelopes: Sequence[Envelope]) -> tuple[str, list[Any]]:
+    """The one statement :func:`write_outbox` writes a few envelopes with (at most
+    ``NOTIFYING_INSERT_MAX``: the rows, and the relay woken on COMMIT), as SQL for the
+    session's psycopg connection and its parameters — for a caller that sends it together with
+    its own statements (pipelined) instead of leaving the envelopes to the unit of work."""
+    if not 0 < len(envelopes) <= NOTIFYING_INSERT_MAX:
+        raise ValueError(f"1 to {NOTIFYING_INSERT_MAX} envelopes, not {len(envelopes)}")
+    params: list[Any] = []
+    for envelope in envelopes:
+        params += (
+            envelope.id,
+            envelope.topic,
+            envelope.key,
+            envelope.type,
+            json.dumps(envelope.to_structured()),
+        )
+    values = ", ".join(["(%s, %s, %s, %s, CAST(%s AS JSONB))"] * len(envelopes))
+    return (
+        "INSERT INTO outbox (event_id, topic, key, event_type, envelope)"  # noqa: S608 — placeholders only
+        f" VALUES {values} RETURNING pg_notify('{NOTIFY_CHANNEL}', '')",
+        params,
+    )
 
 
 async def requeue_since(engine: AsyncEngine, since: datetime) -> int:

@@ -106,6 +106,36 @@ class TestOutboxAndRelay:
         rows = await outbox_rows(example_db)
         assert [row.event_id for row in rows] == [e.id for e in envelopes]
 
+    async def test_the_notifying_insert_writes_the_rows_write_outbox_writes(self, example_db):
+        """``notifying_insert`` is ``write_outbox``'s statement for a caller's own connection
+        (sent with its other statements): the same rows, and the relay woken once, on commit."""
+        import psycopg
+
+        from common.db.engine import libpq_dsn
+        from common.events.outbox import NOTIFY_CHANNEL, notifying_insert
+
+        envelopes = [changed_event(f"k{i}", i, "n") for i in range(3)]
+        async with await psycopg.AsyncConnection.connect(
+            libpq_dsn(example_db.url), autocommit=True
+        ) as listener:
+            await listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            async with UnitOfWork(example_db) as uow:
+                connection = await uow.session.connection()
+                driver = (await connection.get_raw_connection()).driver_connection
+                await driver.execute(*notifying_insert(envelopes))
+                before_commit = [n async for n in listener.notifies(timeout=0.2)]
+                await uow.commit()
+            after_commit = [n.channel async for n in listener.notifies(timeout=30.0, stop_after=1)]
+            after_commit += [n.channel async for n in listener.notifies(timeout=0.3)]
+        assert before_commit == []
+        assert after_commit == [NOTIFY_CHANNEL]
+        rows = await outbox_rows(example_db)
+        assert [
+            (row.event_id, row.topic, row.key, row.event_type, row.envelope) for row in rows
+        ] == [(e.id, e.topic, e.key, e.type, e.to_structured()) for e in envelopes]
+        with pytest.raises(ValueError, match="1 to 100 envelopes"):
+            notifying_insert([])
+
     async def test_commit_publishes_exactly_one_event_with_key_and_headers(
         self, example_db, infra, topic
     ):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -55,8 +56,29 @@ def _wire(column: ColumnElement[Any], value: Any) -> Any:
     return json.dumps(value) if isinstance(column.type, JSONB) else value
 
 
-def _has_identity(row_type: type[Base]) -> bool:
+def has_identity(row_type: type[Base]) -> bool:
     return isinstance(row_type.__table__.c["id"].identity, Identity)
+
+
+# At most this many rows of a table are written with one ``INSERT … VALUES``; more with ``COPY``.
+FEW_ROWS = 8
+_VERSION_COLUMNS = ("entity_type", "entity_id", "version", "organisation_id", "data")
+
+
+def _written_columns(table: Table) -> list[Any]:
+    """The columns a write sets from the row (not the id, not the time stamps)."""
+    return [c for c in table.columns if c.key not in _STAMPS and c.key != "id"]
+
+
+def _cast_type(column: ColumnElement[Any]) -> str:
+    """The column's PostgreSQL type, for a cast of a parameter to it."""
+    if isinstance(column.type, JSONB):
+        return "JSONB"
+    return str(column.type.compile(dialect=_DIALECT))
+
+
+def _placeholder(column: ColumnElement[Any]) -> str:
+    return "CAST(%s AS JSONB)" if isinstance(column.type, JSONB) else "%s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +88,20 @@ class LeaseFilters:
     municipality_code: str | None = None
     status: str | None = None
     changed_since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A ``submissions`` row: who sent what, and how many records were accepted, rejected and
+    held."""
+
+    id: uuid.UUID
+    kind: str
+    submitted_by: str
+    organisation_ids: list[str]
+    accepted: int = 0
+    rejected: int = 0
+    held: int = 0
 
 
 class RowState:
@@ -183,6 +219,42 @@ _LEASE_LIST = _list_source(
 )
 
 
+# Each lease of ``{ids}`` (an SQL array expression of distinct ids) as last published: its
+# latest accepted history snapshot — looked up per lease (a lateral ``LIMIT 1`` down the unique
+# index), so no ids, no work, whatever the planner thinks of the table's size.
+_LAST_ACCEPTED = (
+    "SELECT l.id, v.data FROM unnest({ids}) AS l(id) JOIN LATERAL ("
+    " SELECT data FROM record_versions"
+    " WHERE entity_type = 'lease' AND entity_id = l.id AND data ->> 'status' = 'accepted'"
+    " ORDER BY version DESC LIMIT 1"
+    ") v ON true"
+)
+# The median rent per m² of the accepted leases of each department of ``{departments}`` (an SQL
+# array expression), each lease's rent-forming expenses summed at its start date.
+_RENT_STATISTICS = (
+    "SELECT d.department_id, count(*) AS leases,"
+    " percentile_cont(0.5) WITHIN GROUP (ORDER BY rent.amount / d.area_m2)"
+    "   AS median"
+    " FROM dwellings d"
+    # per dwelling through ix_leases_dwelling_period (OFFSET 0 keeps it a nested loop:
+    # with the statistics of a young table the planner would scan all leases)
+    " JOIN LATERAL ("
+    "   SELECT l.id, l.start_date FROM leases l"
+    "   WHERE l.dwelling_id = d.id AND l.status = 'accepted' OFFSET 0"
+    " ) l ON true"
+    " JOIN LATERAL ("
+    "   SELECT sum(e.monthly_amount) AS amount FROM housing_expenses e"
+    "   WHERE e.lease_id = l.id AND e.expense_type = ANY(%(rent_forming)s)"
+    "   AND e.valid_from <= l.start_date"
+    "   AND (e.valid_to IS NULL OR e.valid_to >= l.start_date)"
+    " ) rent ON true"
+    " WHERE d.department_id = ANY({departments})"
+    " AND rent.amount > 0 AND d.area_m2 > 0"
+    " GROUP BY d.department_id"
+)
+_RENT_FORMING = sorted(t.value for t in RENT_FORMING)
+
+
 class RegisterRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -249,6 +321,45 @@ class RegisterRepository:
             as_row(row_type, dict(zip(names, row, strict=True))) for row in await cursor.fetchall()
         ]
 
+    @asynccontextmanager
+    async def pipeline(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """The session's psycopg connection in pipeline mode: the statements executed on it
+        inside the block are sent together and run in order, their results read when the block
+        ends (one round trip instead of one per statement). Only for statements whose
+        parameters do not depend on an earlier one's result (a later statement may read what
+        an earlier one locked or wrote, in SQL)."""
+        driver = await self._driver()
+        async with driver.pipeline():
+            yield driver
+
+    @staticmethod
+    async def queue_rows(
+        driver: psycopg.AsyncConnection[Any],
+        row_type: type[Base],
+        where: str,
+        params: Any,
+        *,
+        lock: bool = False,
+    ) -> psycopg.AsyncCursor[Any]:
+        """``SELECT * FROM <table> WHERE <where> ORDER BY id [FOR UPDATE]`` on its own cursor
+        (in a :meth:`pipeline`: queued); :meth:`rows_of` reads its rows afterwards."""
+        table = cast(Table, row_type.__table__)
+        cursor = driver.cursor()
+        await cursor.execute(
+            f"SELECT * FROM {table.name} WHERE {where}"  # noqa: S608 — names from the metadata, conditions from this module's callers
+            f" ORDER BY id{' FOR UPDATE' if lock else ''}",
+            params,
+        )
+        return cursor
+
+    @staticmethod
+    async def rows_of(row_type: type[RowT], cursor: psycopg.AsyncCursor[Any]) -> list[RowT]:
+        """A :meth:`queue_rows` cursor's rows as transient rows (as :meth:`rows_where`)."""
+        names = [c.name for c in cursor.description or ()]
+        return [
+            as_row(row_type, dict(zip(names, row, strict=True))) for row in await cursor.fetchall()
+        ]
+
     async def _copy(self, table: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """``COPY table (names) FROM STDIN`` of the rows, on the session's connection (in its
         transaction and savepoint). The values travel in PostgreSQL's text format through the
@@ -276,14 +387,20 @@ class RegisterRepository:
     async def insert_rows(
         self, row_type: type[RowT], rows: Sequence[RowT], now: datetime
     ) -> list[Any]:
-        """All rows with one ``COPY``, ``created_at`` and ``updated_at`` = ``now`` (the
-        transaction's ``now()``). Identity-keyed tables get their ids from the identity's
-        sequence first, in the rows' order; those ids are returned."""
+        """All rows, ``created_at`` and ``updated_at`` = ``now`` (the transaction's ``now()``);
+        identity-keyed tables' rows get their ids from the identity's sequence, in the rows'
+        order: those ids are returned. A few rows (``FEW_ROWS``) with one ``INSERT … VALUES``
+        (:meth:`queue_insert`), more with the ids drawn first and one ``COPY`` — which costs
+        more than an ``INSERT`` for a row or two (two round trips and its set-up) and less for
+        a bulk submission's thousands."""
         if not rows:
             return []
+        if len(rows) <= FEW_ROWS:
+            cursor = await self.queue_insert(await self._driver(), row_type, rows, now)
+            return await self.inserted_ids(row_type, cursor)
         table = cast(Table, row_type.__table__)
-        ids: list[Any] = await self._new_ids(table, len(rows)) if _has_identity(row_type) else []
-        columns = [c for c in table.columns if c.key not in _STAMPS and c.key != "id"]
+        ids: list[Any] = await self._new_ids(table, len(rows)) if has_identity(row_type) else []
+        columns = _written_columns(table)
         read = attrgetter(*(c.key for c in columns))  # ≥ 2 columns: a tuple, read in C
         json_at = [i for i, c in enumerate(columns) if isinstance(c.type, JSONB)]
 
@@ -306,17 +423,124 @@ class RegisterRepository:
         )
         return ids
 
+    @staticmethod
+    async def queue_insert(
+        driver: psycopg.AsyncConnection[Any],
+        row_type: type[Base],
+        rows: Sequence[Any],
+        now: datetime,
+    ) -> psycopg.AsyncCursor[Any]:
+        """``INSERT … VALUES`` of the rows on their own cursor (in a :meth:`pipeline`:
+        queued), ``created_at`` and ``updated_at`` = ``now``; an identity-keyed table's ids
+        come from its identity, in the rows' order, and are returned (``RETURNING id``: read
+        them with :meth:`inserted_ids`)."""
+        table = cast(Table, row_type.__table__)
+        identity = has_identity(row_type)
+        columns = _written_columns(table)
+        names = [*(c.name for c in columns), "created_at", "updated_at"]
+        placeholders = [*(_placeholder(c) for c in columns), "%s", "%s"]
+        if not identity:
+            placeholders.insert(0, "%s")
+        one = ", ".join(placeholders)
+        params: list[Any] = []
+        for row in rows:
+            if not identity:
+                params.append(row.id)
+            params += [_wire(c, getattr(row, c.key)) for c in columns]
+            params += [now, now]
+        quoted = ", ".join(f'"{name}"' for name in names)
+        key = "" if identity else '"id", '
+        cursor = driver.cursor()
+        await cursor.execute(
+            f"INSERT INTO {table.name} ({key}{quoted}) VALUES "  # noqa: S608 — names from the metadata
+            + ", ".join([f"({one})"] * len(rows))
+            + (" RETURNING id" if identity else ""),
+            params,
+        )
+        return cursor
+
+    @staticmethod
+    async def inserted_ids(row_type: type[Base], cursor: psycopg.AsyncCursor[Any]) -> list[Any]:
+        """The ids :meth:`queue_insert` gave an identity-keyed table's rows (none otherwise)."""
+        if not has_identity(row_type):
+            return []
+        return [row[0] for row in await cursor.fetchall()]
+
+    @staticmethod
+    async def queue_insert_with_versions(
+        driver: psycopg.AsyncConnection[Any],
+        row_type: type[Base],
+        rows: Sequence[tuple[Any, tuple[str, int, str, dict[str, Any]]]],
+        now: datetime,
+        recorded_by: str,
+        submission_id: uuid.UUID,
+    ) -> psycopg.AsyncCursor[Any]:
+        """New rows of an identity-keyed table and the first history row of each, ``(row,
+        (entity_type, version, organisation_id, data))``, with one statement (in a
+        :meth:`pipeline`: queued): the rows are inserted in their order, so the identity gives
+        them ascending ids, and the n-th lowest id goes into the n-th history row (its
+        ``entity_id`` and its data's ``id``) — the history needs no round trip to learn them.
+        The history rows come in the rows' order; the ids are the cursor's (``RETURNING``:
+        read them with :meth:`history_ids`)."""
+        table = cast(Table, row_type.__table__)
+        columns = _written_columns(table)
+        casts = [f"CAST(%s AS {_cast_type(c)})" for c in columns]
+        one = ", ".join(["%s", *casts, "%s", "%s", "%s", "%s", "%s", "CAST(%s AS JSONB)"])
+        params: list[Any] = []
+        for n, (row, (entity_type, version, organisation_id, data)) in enumerate(rows):
+            params += (n, *(_wire(c, getattr(row, c.key)) for c in columns), now, now)
+            params += (entity_type, version, organisation_id, json.dumps(data))
+        names = [c.name for c in columns]
+        written = ", ".join(f'"{name}"' for name in [*names, "created_at", "updated_at"])
+        aliases = ", ".join(
+            [
+                "n",
+                *(f"p{i}" for i in range(len(names))),
+                *("created_at", "updated_at", "entity_type", "version", "organisation_id", "data"),
+            ]
+        )
+        selected = ", ".join([*(f"v.p{i}" for i in range(len(names))), "created_at", "updated_at"])
+        values = ", ".join([f"({one})"] * len(rows))
+        cursor = driver.cursor()
+        await cursor.execute(
+            f"WITH v ({aliases}) AS (VALUES {values}),"  # noqa: S608 — names from the metadata
+            f" r AS (INSERT INTO {table.name} ({written}) SELECT {selected} FROM v"
+            " ORDER BY v.n RETURNING id),"
+            " k AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM r)"
+            " INSERT INTO record_versions (entity_type, entity_id, version, organisation_id,"
+            " data, recorded_by, submission_id)"
+            " SELECT v.entity_type, CAST(k.id AS TEXT), v.version, v.organisation_id,"
+            " jsonb_set(v.data, '{id}', to_jsonb(k.id)), %s, %s"
+            " FROM v JOIN k ON k.n = v.n ORDER BY v.n RETURNING entity_id",
+            [*params, recorded_by, submission_id],
+        )
+        return cursor
+
+    @staticmethod
+    async def history_ids(cursor: psycopg.AsyncCursor[Any]) -> list[int]:
+        """The ids :meth:`queue_insert_with_versions` gave its rows, in their order."""
+        return sorted(int(entity_id) for (entity_id,) in await cursor.fetchall())
+
     async def update_rows(self, row_type: type[RowT], rows: Sequence[tuple[RowT, int]]) -> int:
         """One ``UPDATE ... FROM unnest(...)`` of whole rows, each ``WHERE id = :id AND version
         = :expected`` (optimistic concurrency); ``updated_at`` becomes ``now()``. Returns the
         number of rows it matched."""
         if not rows:
             return 0
+        cursor = await self.queue_update(await self._driver(), row_type, rows)
+        return cursor.rowcount
+
+    @staticmethod
+    async def queue_update(
+        driver: psycopg.AsyncConnection[Any], row_type: type[Base], rows: Sequence[tuple[Any, int]]
+    ) -> psycopg.AsyncCursor[Any]:
+        """:meth:`update_rows` on its own cursor (in a :meth:`pipeline`: queued); the rows it
+        matched are the cursor's ``rowcount`` once run."""
         table = cast(Table, row_type.__table__)
-        columns = [c for c in table.columns if c.key not in _STAMPS and c.key != "id"]
+        columns = _written_columns(table)
         key = table.c["id"]
         params: list[Any] = [
-            [row.id for row, _ in rows],  # type: ignore[attr-defined]
+            [row.id for row, _ in rows],
             [expected for _, expected in rows],
             *([_wire(c, getattr(row, c.key)) for row, _ in rows] for c in columns),
         ]
@@ -331,13 +555,14 @@ class RegisterRepository:
             f'"{c.name}" = {_select_expr(f"v.p{i}", c)}' for i, c in enumerate(columns)
         )
         aliases = ", ".join(["k", "e", *(f"p{i}" for i in range(len(columns)))])
-        cursor = await self._execute(
+        cursor = driver.cursor()
+        await cursor.execute(
             f"UPDATE {table.name} AS t SET {assignments}, updated_at = now()"  # noqa: S608 — names from the metadata
             f" FROM unnest({arrays}) AS v({aliases})"
             " WHERE t.id = v.k AND t.version = v.e",
             params,
         )
-        return cursor.rowcount
+        return cursor
 
     async def insert_versions(
         self,
@@ -347,18 +572,39 @@ class RegisterRepository:
         submission_id: uuid.UUID,
     ) -> None:
         """History rows ``(entity_type, entity_id, version, organisation_id, data)``, one
-        statement; ``recorded_at`` is the transaction's ``now()``."""
+        statement (``INSERT`` for a few, ``COPY`` for more: as :meth:`insert_rows`);
+        ``recorded_at`` is the transaction's ``now()``."""
         if not versions:
             return
+        if len(versions) <= FEW_ROWS:
+            await self.queue_versions(await self._driver(), versions, recorded_by, submission_id)
+            return
         # recorded_at: the column's default, now().
-        columns = ("entity_type", "entity_id", "version", "organisation_id", "data")
         await self._copy(
             "record_versions",
-            (*columns, "recorded_by", "submission_id"),
+            (*_VERSION_COLUMNS, "recorded_by", "submission_id"),
             (
                 (t, i, n, o, json.dumps(data), recorded_by, submission_id)
                 for t, i, n, o, data in versions
             ),
+        )
+
+    @staticmethod
+    async def queue_versions(
+        driver: psycopg.AsyncConnection[Any],
+        versions: Sequence[tuple[str, str, int, str, dict[str, Any]]],
+        recorded_by: str,
+        submission_id: uuid.UUID,
+    ) -> None:
+        """:meth:`insert_versions` as one ``INSERT … VALUES`` (in a :meth:`pipeline`: queued)."""
+        params: list[Any] = []
+        for t, i, n, o, data in versions:
+            params += (t, i, n, o, json.dumps(data), recorded_by, submission_id)
+        await driver.execute(
+            "INSERT INTO record_versions (entity_type, entity_id, version, organisation_id, data,"  # noqa: S608 — placeholders only
+            " recorded_by, submission_id) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, CAST(%s AS JSONB), %s, %s)"] * len(versions)),
+            params,
         )
 
     async def last_accepted_lease_states(self, lease_ids: Iterable[str]) -> dict[str, Any]:
@@ -367,12 +613,23 @@ class RegisterRepository:
         if not wanted:
             return {}
         cursor = await self._execute(
-            "SELECT DISTINCT ON (entity_id) entity_id, data FROM record_versions"
-            " WHERE entity_type = 'lease' AND entity_id = ANY(CAST(%s AS TEXT[]))"
-            " AND data ->> 'status' = 'accepted'"
-            " ORDER BY entity_id, version DESC",
-            (wanted,),
+            _LAST_ACCEPTED.format(ids="CAST(%(ids)s AS TEXT[])"), {"ids": wanted}
         )
+        return await self.published_of(cursor)
+
+    @staticmethod
+    async def queue_last_accepted_lease_states(
+        driver: psycopg.AsyncConnection[Any], ids: str, params: Any
+    ) -> psycopg.AsyncCursor[Any]:
+        """:meth:`last_accepted_lease_states` of the leases the SQL array expression ``ids``
+        names, on its own cursor (in a :meth:`pipeline`: queued); read with
+        :meth:`published_of`."""
+        cursor = driver.cursor()
+        await cursor.execute(_LAST_ACCEPTED.format(ids=ids), params)
+        return cursor
+
+    @staticmethod
+    async def published_of(cursor: psycopg.AsyncCursor[Any]) -> dict[str, Any]:
         return {entity_id: data for entity_id, data in await cursor.fetchall()}
 
     # --- dwellings held by their warnings -----------------------------------------------------
@@ -421,17 +678,31 @@ class RegisterRepository:
         rejected: int = 0,
         held: int = 0,
     ) -> None:
-        await self._execute(
+        await self.insert_submission(
+            Submission(
+                submission_id, kind, submitted_by, organisation_ids, accepted, rejected, held
+            )
+        )
+
+    async def insert_submission(self, submission: Submission) -> None:
+        await self.queue_submission(await self._driver(), submission)
+
+    @staticmethod
+    async def queue_submission(
+        driver: psycopg.AsyncConnection[Any], submission: Submission
+    ) -> None:
+        """The ``submissions`` row (in a :meth:`pipeline`: queued)."""
+        await driver.execute(
             "INSERT INTO submissions (id, kind, submitted_by, organisation_ids, accepted,"
             " rejected, held) VALUES (%s, %s, %s, CAST(%s AS JSONB), %s, %s, %s)",
             (
-                submission_id,
-                kind,
-                submitted_by,
-                json.dumps(organisation_ids),
-                accepted,
-                rejected,
-                held,
+                submission.id,
+                submission.kind,
+                submission.submitted_by,
+                json.dumps(submission.organisation_ids),
+                submission.accepted,
+                submission.rejected,
+                submission.held,
             ),
         )
 
@@ -442,31 +713,34 @@ class RegisterRepository:
     ) -> dict[str, DepartmentRentStatistics]:
         """Median rent per m² of each department's accepted leases, each at its start date."""
         wanted = sorted(set(department_ids))
-        statistics = {department: DepartmentRentStatistics(0, None) for department in wanted}
         if not wanted:
-            return statistics
+            return {}
         cursor = await self._execute(
-            "SELECT d.department_id, count(*) AS leases,"
-            " percentile_cont(0.5) WITHIN GROUP (ORDER BY rent.amount / d.area_m2)"
-            "   AS median"
-            " FROM dwellings d"
-            # per dwelling through ix_leases_dwelling_period (OFFSET 0 keeps it a nested loop:
-            # with the statistics of a young table the planner would scan all leases)
-            " JOIN LATERAL ("
-            "   SELECT l.id, l.start_date FROM leases l"
-            "   WHERE l.dwelling_id = d.id AND l.status = 'accepted' OFFSET 0"
-            " ) l ON true"
-            " JOIN LATERAL ("
-            "   SELECT sum(e.monthly_amount) AS amount FROM housing_expenses e"
-            "   WHERE e.lease_id = l.id AND e.expense_type = ANY(%(rent_forming)s)"
-            "   AND e.valid_from <= l.start_date"
-            "   AND (e.valid_to IS NULL OR e.valid_to >= l.start_date)"
-            " ) rent ON true"
-            " WHERE d.department_id = ANY(CAST(%(departments)s AS TEXT[]))"
-            " AND rent.amount > 0 AND d.area_m2 > 0"
-            " GROUP BY d.department_id",
-            {"departments": wanted, "rent_forming": sorted(t.value for t in RENT_FORMING)},
+            _RENT_STATISTICS.format(departments="CAST(%(departments)s AS TEXT[])"),
+            {"departments": wanted, "rent_forming": _RENT_FORMING},
         )
+        return await self.rent_statistics_of(wanted, cursor)
+
+    @staticmethod
+    async def queue_department_rent_statistics(
+        driver: psycopg.AsyncConnection[Any], departments: str, params: dict[str, Any]
+    ) -> psycopg.AsyncCursor[Any]:
+        """:meth:`department_rent_statistics` of the departments the SQL array expression
+        ``departments`` names, on its own cursor (in a :meth:`pipeline`: queued); read with
+        :meth:`rent_statistics_of`."""
+        cursor = driver.cursor()
+        await cursor.execute(
+            _RENT_STATISTICS.format(departments=departments),
+            {**params, "rent_forming": _RENT_FORMING},
+        )
+        return cursor
+
+    @staticmethod
+    async def rent_statistics_of(
+        wanted: Iterable[str], cursor: psycopg.AsyncCursor[Any]
+    ) -> dict[str, DepartmentRentStatistics]:
+        """The statistics of the ``wanted`` departments (those without a rent: none)."""
+        statistics = {department: DepartmentRentStatistics(0, None) for department in wanted}
         for department_id, leases, median in await cursor.fetchall():
             statistics[department_id] = DepartmentRentStatistics(
                 int(leases), None if median is None else Decimal(str(median))

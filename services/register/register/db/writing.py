@@ -25,6 +25,8 @@ import psycopg
 from sqlalchemy import Numeric
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.events.envelope import Envelope
+from common.events.outbox import notifying_insert
 from register.db.models import (
     Base,
     BuildingSectionRow,
@@ -34,7 +36,14 @@ from register.db.models import (
     LeaseRow,
     OrganisationRow,
 )
-from register.db.repositories import RegisterRepository, as_row, history_data
+from register.db.repositories import (
+    FEW_ROWS,
+    RegisterRepository,
+    Submission,
+    as_row,
+    has_identity,
+    history_data,
+)
 from register.domain.records import (
     BuildingSection,
     Department,
@@ -57,6 +66,33 @@ TABLE_ORDER: tuple[type[Base], ...] = (
     DwellingRow,
     LeaseRow,
     HousingExpenseRow,
+)
+
+
+# The lease prefetch's conditions (``RecordWriteRepository.for_leases``): %(ids)s are the
+# leases written, %(targets)s the dwellings they name, %(known)s the departments whose rent
+# statistics the writer has. Each statement of the pipeline names what an earlier one read by a
+# subquery (``ARRAY(…)``: evaluated once, then an index lookup), so none needs another's result.
+_LEASES_BY_ID = "id = ANY(CAST(%(ids)s AS TEXT[]))"
+_DWELLINGS_OF_LEASES = (
+    "id = ANY(CAST(%(targets)s AS TEXT[])"
+    " || ARRAY(SELECT dwelling_id FROM leases WHERE id = ANY(CAST(%(ids)s AS TEXT[]))))"
+)
+_DEPARTMENTS_OF_DWELLINGS = (
+    "id = ANY(ARRAY(SELECT department_id FROM dwellings WHERE id = ANY(CAST(%(targets)s AS TEXT[])"
+    " || ARRAY(SELECT dwelling_id FROM leases WHERE id = ANY(CAST(%(ids)s AS TEXT[]))))))"
+)
+_LEASES_OF_TARGETS = "dwelling_id = ANY(CAST(%(targets)s AS TEXT[]))"
+_EXPENSES_OF_LEASES = (
+    "lease_id = ANY(CAST(%(ids)s AS TEXT[])"
+    " || ARRAY(SELECT id FROM leases WHERE dwelling_id = ANY(CAST(%(targets)s AS TEXT[]))))"
+)
+# SQL array expressions: the leases written that are stored; the departments of the dwellings
+# named whose rent statistics the writer does not have yet.
+_STORED_LEASE_IDS = "ARRAY(SELECT id FROM leases WHERE id = ANY(CAST(%(ids)s AS TEXT[])))"
+_UNKNOWN_TARGET_DEPARTMENTS = (
+    "ARRAY(SELECT department_id FROM dwellings WHERE id = ANY(CAST(%(targets)s AS TEXT[]))"
+    " AND NOT department_id = ANY(CAST(%(known)s AS TEXT[])))"
 )
 
 
@@ -235,6 +271,48 @@ class WriteSet:
         return data
 
 
+@dataclass(frozen=True, slots=True)
+class StoredWith:
+    """What a write stores with its records' rows, in their last round trip: the submission's
+    row and the outbox rows of the events it publishes (``common.events.outbox``'s statement:
+    the rows, and the relay woken on COMMIT)."""
+
+    submission: Submission
+    envelopes: Sequence[Envelope] = ()
+
+
+HistoryRun = tuple["type[Base] | None", list[PlannedVersion]]
+
+
+def _history_runs(writes: WriteSet) -> list[HistoryRun] | None:
+    """The history rows in their order, cut into runs: of new rows of one identity-keyed
+    table (its type: inserted with their history rows in one statement) and of the others
+    (``None``). ``None`` where inserting the new rows that way would not give them the ids
+    inserting them in planning order gives (the write path's order: a new row changed again
+    in the batch, or a new row's history out of that order) — then the history waits for the
+    ids."""
+    if writes.successors:
+        return None
+    tables = {
+        id(row): row_type
+        for row_type, rows in writes.inserts.items()
+        if has_identity(row_type)
+        for row in rows.values()
+    }
+    runs: list[HistoryRun] = []
+    seen: list[int] = []
+    for version in writes.versions:
+        table = tables.get(id(version.row))
+        if table is not None:
+            seen.append(id(version.row))
+        if not runs or runs[-1][0] is not table:
+            runs.append((table, []))
+        runs[-1][1].append(version)
+    if seen != list(tables):
+        return None
+    return runs
+
+
 # --- the statements ------------------------------------------------------------------------------
 
 
@@ -245,9 +323,13 @@ class RecordWriteRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.repo = RegisterRepository(session)
         self._rent_statistics: dict[str, DepartmentRentStatistics] = {}
+        self._now: datetime | None = None
 
     async def transaction_time(self) -> datetime:
-        return await self.repo.transaction_time()
+        """``now()``, asked once (a prefetch may have brought it along)."""
+        if self._now is None:
+            self._now = await self.repo.transaction_time()
+        return self._now
 
     # --- prefetch: a few queries per record type ----------------------------------------------
 
@@ -311,39 +393,60 @@ class RecordWriteRepository:
         return state
 
     async def for_leases(self, records: Sequence[Lease]) -> WriteState:
-        """The leases, their dwellings (locked), the dwellings' other leases with all their
-        expenses, what consumers last saw of the leases and the departments' rent statistics."""
+        """The leases (locked), their dwellings and the stored leases' (locked), the dwellings'
+        departments, the dwellings' other leases with all their expenses, what consumers last
+        saw of the leases and the departments' rent statistics — with one round trip: the
+        statements are pipelined, each naming what an earlier one read in SQL (the locked
+        leases' dwellings, the dwellings' departments) rather than with its results. The
+        transaction's time comes with them."""
         state = self._new_state()
-        await self._fetch(LeaseRow, {r.id for r in records}, state.leases, lock=True)
-        # Locking the dwellings serialises lease writes per dwelling (overlap rules).
-        target_dwellings = {r.dwelling_id for r in records if r.dwelling_id is not None}
-        await self._fetch(
-            DwellingRow,
-            target_dwellings | {lease.dwelling_id for lease in state.leases.values()},
-            state.dwellings,
-            lock=True,
-        )
-        await self._fetch(
-            DepartmentRow, {d.department_id for d in state.dwellings.values()}, state.departments
-        )
-        stored_dwellings = target_dwellings & state.dwellings.keys()
+        lease_ids = sorted({r.id for r in records})
+        targets = sorted({r.dwelling_id for r in records if r.dwelling_id is not None})
+        params = {"ids": lease_ids, "targets": targets, "known": sorted(self._rent_statistics)}
+        repo = self.repo
         with _refusals_as_flush_errors():
-            other_leases = await self.repo.rows_where(LeaseRow, "dwelling_id", stored_dwellings)
-        for row in other_leases:
-            state.leases.setdefault(row.id, row)
-        for lease in state.leases.values():
-            state.leases_of_dwelling.setdefault(lease.dwelling_id, {})[lease.id] = lease
-        await self._fetch_expenses(state, set(state.leases))
-        with _refusals_as_flush_errors():
-            state.published = await self.repo.last_accepted_lease_states(
-                r.id for r in records if r.id in state.leases
+            async with repo.pipeline() as driver:
+                clock = None if self._now is not None else await driver.execute("SELECT now()")
+                leases = await repo.queue_rows(driver, LeaseRow, _LEASES_BY_ID, params, lock=True)
+                # Locking the dwellings serialises lease writes per dwelling (overlap rules).
+                dwellings = await repo.queue_rows(
+                    driver, DwellingRow, _DWELLINGS_OF_LEASES, params, lock=True
+                )
+                departments = await repo.queue_rows(
+                    driver, DepartmentRow, _DEPARTMENTS_OF_DWELLINGS, params
+                )
+                others = await repo.queue_rows(driver, LeaseRow, _LEASES_OF_TARGETS, params)
+                expenses = await repo.queue_rows(
+                    driver, HousingExpenseRow, _EXPENSES_OF_LEASES, params
+                )
+                published = await repo.queue_last_accepted_lease_states(
+                    driver, _STORED_LEASE_IDS, params
+                )
+                statistics = await repo.queue_department_rent_statistics(
+                    driver, _UNKNOWN_TARGET_DEPARTMENTS, params
+                )
+            if clock is not None:
+                self._now = (await clock.fetchall())[0][0]
+            for row in await repo.rows_of(LeaseRow, leases):
+                state.leases[row.id] = row
+            for dwelling in await repo.rows_of(DwellingRow, dwellings):
+                state.dwellings[dwelling.id] = dwelling
+            for department in await repo.rows_of(DepartmentRow, departments):
+                state.departments[department.id] = department
+            for row in await repo.rows_of(LeaseRow, others):
+                state.leases.setdefault(row.id, row)
+            for lease in state.leases.values():
+                state.leases_of_dwelling.setdefault(lease.dwelling_id, {})[lease.id] = lease
+                state.expenses[lease.id] = []
+            for expense in await repo.rows_of(HousingExpenseRow, expenses):
+                if (stored := state.expenses.get(expense.lease_id)) is not None:
+                    stored.append(expense)
+            state.published = await repo.published_of(published)
+            stored_targets = state.dwellings.keys() & set(targets)
+            unknown = {state.dwellings[d].department_id for d in stored_targets}
+            self._rent_statistics.update(
+                await repo.rent_statistics_of(unknown - self._rent_statistics.keys(), statistics)
             )
-        departments = {state.dwellings[d].department_id for d in stored_dwellings}
-        unknown = departments - self._rent_statistics.keys()
-        if unknown:
-            with _refusals_as_flush_errors():
-                statistics = await self.repo.department_rent_statistics(unknown)
-            self._rent_statistics.update(statistics)
         return state
 
     async def for_expenses(self, lease_ids: set[str], *, with_rents: bool = True) -> WriteState:
@@ -385,10 +488,24 @@ class RecordWriteRepository:
 
     # --- flush: a few statements per table -----------------------------------------------------
 
-    async def flush(self, writes: WriteSet, *, recorded_by: str, submission_id: uuid.UUID) -> None:
-        """Insert and update the planned rows table by table, then all history rows; a new
-        row's generated id is set on it (and so on its history snapshot)."""
+    async def flush(
+        self,
+        writes: WriteSet,
+        *,
+        recorded_by: str,
+        submission_id: uuid.UUID,
+        stored_with: StoredWith | None = None,
+    ) -> None:
+        """Insert and update the planned rows table by table, then all history rows (and what
+        is ``stored_with`` them, if given); a new row's generated id is set on it (and so on its
+        history snapshot). A few rows a table (a single record's write) go as ``INSERT``s and
+        ``UPDATE``s pipelined together, the history rows with them or — when the database
+        gives ids the history names — right after (:meth:`_flush_few`); more one statement
+        after the other, new rows with ``COPY``."""
         with _refusals_as_flush_errors():
+            if all(len(rows) <= FEW_ROWS for rows in writes.inserts.values()):
+                await self._flush_few(writes, recorded_by, submission_id, stored_with)
+                return
             for row_type in TABLE_ORDER:
                 inserted = list(writes.inserts.get(row_type, {}).values())
                 ids = await self.repo.insert_rows(row_type, inserted, writes.now)
@@ -397,12 +514,105 @@ class RecordWriteRepository:
                 planned = list(writes.updates.get(row_type, {}).values())
                 if await self.repo.update_rows(row_type, planned) != len(planned):
                     raise ConcurrentChangeError(row_type.__tablename__)
-            if writes.versions:
-                await self.repo.insert_versions(
-                    [self._history_row(writes, version) for version in writes.versions],
-                    recorded_by=recorded_by,
-                    submission_id=submission_id,
+            await self._insert_versions(writes, recorded_by, submission_id)
+            if stored_with is not None:
+                async with self.repo.pipeline() as driver:
+                    await self._queue_stored_with(driver, stored_with)
+
+    async def _flush_few(
+        self,
+        writes: WriteSet,
+        recorded_by: str,
+        submission_id: uuid.UUID,
+        stored_with: StoredWith | None,
+    ) -> None:
+        """One round trip: the inserts and updates of every table, then the history rows in
+        their order — the new rows of an identity-keyed table (housing expenses) inserted with
+        their history rows (:meth:`RegisterRepository.queue_insert_with_versions`), so none
+        waits for the ids the database gives — and what is stored with them. Where the
+        history's order does not allow that (:func:`_history_runs`), the history rows wait
+        for the ids: two round trips."""
+        repo = self.repo
+        runs = _history_runs(writes)
+        folded = {t for t in TABLE_ORDER if has_identity(t)} if runs is not None else set()
+        queued: list[tuple[type[Base], list[Base], Any, int, Any]] = []
+        history: list[tuple[list[Base], Any]] = []
+        async with repo.pipeline() as driver:
+            for row_type in TABLE_ORDER:
+                inserted = list(writes.inserts.get(row_type, {}).values())
+                planned = list(writes.updates.get(row_type, {}).values())
+                insert = (
+                    await repo.queue_insert(driver, row_type, inserted, writes.now)
+                    if inserted and row_type not in folded
+                    else None
                 )
+                update = await repo.queue_update(driver, row_type, planned) if planned else None
+                queued.append((row_type, inserted, insert, len(planned), update))
+            if runs is not None:
+                for table, versions in runs:
+                    if table is not None:
+                        cursor = await repo.queue_insert_with_versions(
+                            driver,
+                            table,
+                            [
+                                (v.row, (v.entity_type.value, v.version, v.organisation_id, v.data))
+                                for v in versions
+                            ],
+                            writes.now,
+                            recorded_by,
+                            submission_id,
+                        )
+                        history.append(([v.row for v in versions], cursor))
+                    else:
+                        await repo.queue_versions(
+                            driver,
+                            [self._history_row(writes, v) for v in versions],
+                            recorded_by,
+                            submission_id,
+                        )
+                if stored_with is not None:
+                    await self._queue_stored_with(driver, stored_with)
+        for row_type, inserted, insert, planned_count, update in queued:
+            if insert is not None:
+                ids = await repo.inserted_ids(row_type, insert)
+                for row, new_id in zip(inserted, ids, strict=False):
+                    row.id = new_id  # type: ignore[attr-defined]
+            if update is not None and update.rowcount != planned_count:
+                raise ConcurrentChangeError(row_type.__tablename__)
+        for new_rows, cursor in history:
+            for row, new_id in zip(new_rows, await repo.history_ids(cursor), strict=True):
+                row.id = new_id  # type: ignore[attr-defined]
+        for version in writes.versions:  # the snapshots as stored (an expense's new id)
+            if "id" in version.data and version.data["id"] is None:
+                version.data["id"] = _row_id(writes.final(version.row))
+        if runs is None:
+            async with repo.pipeline() as driver:
+                if writes.versions:
+                    await repo.queue_versions(
+                        driver,
+                        [self._history_row(writes, version) for version in writes.versions],
+                        recorded_by,
+                        submission_id,
+                    )
+                if stored_with is not None:
+                    await self._queue_stored_with(driver, stored_with)
+
+    async def _queue_stored_with(
+        self, driver: psycopg.AsyncConnection[Any], stored_with: StoredWith
+    ) -> None:
+        await self.repo.queue_submission(driver, stored_with.submission)
+        if stored_with.envelopes:
+            await driver.execute(*notifying_insert(stored_with.envelopes))
+
+    async def _insert_versions(
+        self, writes: WriteSet, recorded_by: str, submission_id: uuid.UUID
+    ) -> None:
+        if writes.versions:
+            await self.repo.insert_versions(
+                [self._history_row(writes, version) for version in writes.versions],
+                recorded_by=recorded_by,
+                submission_id=submission_id,
+            )
 
     @staticmethod
     def _history_row(

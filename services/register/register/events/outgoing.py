@@ -19,15 +19,21 @@ from common.events.contracts import (
     RentChangedV1,
     to_envelope,
 )
+from common.events.envelope import Envelope
 from common.observability import current_correlation_id
 from register.db.models import DepartmentRow, DwellingRow, LeaseRow, OrganisationRow
 
 
 def publish(uow: UnitOfWork, events: list[Contract]) -> None:
     """Queue events for the outbox; they are written in the caller's transaction."""
+    for envelope in envelopes(events):
+        uow.record_event(envelope)
+
+
+def envelopes(events: list[Contract]) -> list[Envelope]:
+    """The events' envelopes for the outbox (with the request's correlation id)."""
     correlation_id = current_correlation_id()
-    for event in events:
-        uow.record_event(to_envelope(event, correlation_id=correlation_id))
+    return [to_envelope(event, correlation_id=correlation_id) for event in events]
 
 
 def start_of(lease: LeaseRow) -> date:

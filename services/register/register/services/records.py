@@ -17,16 +17,18 @@ from common.db.uow import UnitOfWork
 from common.errors import DomainError, FieldError
 from common.paging import PageOf, decode_cursor, page_of
 from register.db.models import HeldDwellingRow, HousingExpenseRow, LeaseRow
-from register.db.repositories import LeaseFilters, RegisterRepository
+from register.db.repositories import LeaseFilters, RegisterRepository, Submission
+from register.db.writing import StoredWith
 from register.domain.errors import NotHeldError, RecordNotFoundError, RecordRejectedError
 from register.domain.records import Dwelling, EntityType, Outcome
-from register.events.outgoing import publish
+from register.events.outgoing import envelopes, publish
 from register.services.writing import (
     RecordWriter,
     WriteCommand,
     WriteMode,
     WriteOutcome,
     WriteRequest,
+    WriteResult,
 )
 
 ID_FIELDS = {
@@ -41,23 +43,30 @@ ID_FIELDS = {
 async def _single_write(
     uow: UnitOfWork, scope: Scope, command: WriteCommand, mode: WriteMode
 ) -> WriteOutcome:
-    """One record through the bulk write path: a batch of one, whose rejection is raised."""
+    """One record through the bulk write path: a batch of one, whose rejection is raised; its
+    submission row and its events' outbox rows are written with its rows (one round trip
+    less each than after them)."""
     submission_id = uuid.uuid4()
     writer = RecordWriter(uow.session, scope, submission_id)
     request = WriteRequest(mode, command.expected_version, command.confirmed)
-    [outcome] = await writer.write([(command, request)], isolate=False)
+
+    def stored_with(results: Sequence[WriteResult]) -> StoredWith:
+        [outcome] = results
+        held = isinstance(outcome, WriteOutcome) and outcome.outcome is Outcome.HELD
+        submission = Submission(
+            submission_id,
+            kind="single",
+            submitted_by=scope.subject,
+            organisation_ids=sorted(scope.organisation_ids or ()),
+            accepted=0 if held else 1,
+            held=1 if held else 0,
+        )
+        events = outcome.events if isinstance(outcome, WriteOutcome) else []
+        return StoredWith(submission, envelopes(events))
+
+    [outcome] = await writer.write([(command, request)], isolate=False, stored_with=stored_with)
     if isinstance(outcome, DomainError):
         raise outcome
-    held = outcome.outcome is Outcome.HELD
-    await RegisterRepository(uow.session).add_submission(
-        submission_id=submission_id,
-        kind="single",
-        submitted_by=scope.subject,
-        organisation_ids=sorted(scope.organisation_ids or ()),
-        accepted=0 if held else 1,
-        held=1 if held else 0,
-    )
-    publish(uow, outcome.events)
     return outcome
 
 

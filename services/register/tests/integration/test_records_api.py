@@ -646,6 +646,52 @@ class TestHistory:
         assert expense_data["monthly_amount"] == "5875.00"
         assert expense_data["valid_from"] == "2026-12-01"
 
+    @pytest.mark.parametrize("lines", [2, 12])  # a few (INSERTs), more than FEW_ROWS (COPY)
+    async def test_a_lease_s_new_expenses_have_their_ids_in_their_history_rows(
+        self, client, tokens, register_db_url, lines
+    ):
+        """The ids the database gives new expenses are the ones their history rows name (as
+        entity_id and in the snapshot), ascending in the order they were sent; the history,
+        the submission row and the event are all there, in the request's submission."""
+        await seed_dwelling(client, tokens)
+        months = [f"2026-{m:02d}-01" for m in range(1, 13)][:lines]
+        expenses = [
+            rent(f"{5000 + i}.00", start, BoligudgiftSlutDato=f"{start[:8]}28")
+            for i, start in enumerate(months)
+        ]
+        await created(
+            client,
+            "leases",
+            lease("lk-1", "bol-1", start=months[0], Boligudgifter=expenses),
+            writer(tokens),
+        )
+        stored = sql(
+            register_db_url,
+            "SELECT id, monthly_amount FROM housing_expenses WHERE lease_id = 'lk-1' ORDER BY id",
+        )
+        assert [str(amount) for _, amount in stored] == [e["BoligudgiftBeloeb"] for e in expenses]
+        history = sql(
+            register_db_url,
+            "SELECT entity_id, version, data, submission_id FROM record_versions"
+            " WHERE entity_type = 'housing_expense' ORDER BY id",
+        )
+        assert [(h[0], h[1], h[2]["id"]) for h in history] == [
+            (str(expense_id), 1, expense_id) for expense_id, _ in stored
+        ]
+        [(lease_submission,)] = sql(
+            register_db_url,
+            "SELECT submission_id FROM record_versions WHERE entity_type = 'lease'",
+        )
+        assert {h[3] for h in history} == {lease_submission}
+        assert sql(
+            register_db_url,
+            "SELECT kind, accepted, held FROM submissions WHERE id = %s",
+            lease_submission,
+        ) == [("single", 1, 0)]
+        assert sql(
+            register_db_url, "SELECT key FROM outbox WHERE event_type = 'register.lease.created'"
+        ) == [("lk-1",)]
+
     async def test_a_rejected_record_leaves_no_history(self, client, tokens, register_db_url):
         await seed_dwelling(client, tokens)
         body = lease("lk-1", "bol-1", LejekontraktSlutDato="2020-01-01")

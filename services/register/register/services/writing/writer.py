@@ -22,6 +22,7 @@ from register.db.writing import (
     DuplicateKeyError,
     FlushError,
     RecordWriteRepository,
+    StoredWith,
     WriteSet,
     WriteState,
 )
@@ -55,6 +56,8 @@ from register.services.writing.shared import Planning
 log = structlog.get_logger(__name__)
 
 Planner = Callable[[Planning, BatchItem, WriteState, WriteSet], WriteOutcome]
+# What a batch's planned results store with its rows (its submission row, its events).
+StoredWithOf = Callable[[Sequence[WriteResult]], StoredWith]
 
 PLANNERS: dict[EntityType, Planner] = {
     EntityType.ORGANISATION: plan_organisation,
@@ -99,6 +102,7 @@ class RecordWriter:
         self.submission_id = submission_id
         self.planning = Planning(scope, today or danish_date())
         self._now: datetime | None = None
+        self._stored_with_of: StoredWithOf | None = None
 
     async def _write_set(self) -> WriteSet:
         """An empty write set stamped with the transaction's time (every row of it has it)."""
@@ -106,19 +110,31 @@ class RecordWriter:
             self._now = await self.repo.transaction_time()
         return WriteSet(self._now)
 
-    async def _flush(self, writes: WriteSet) -> None:
+    async def _flush(self, writes: WriteSet, stored_with: StoredWith | None = None) -> None:
         await self.repo.flush(
-            writes, recorded_by=self.scope.subject, submission_id=self.submission_id
+            writes,
+            recorded_by=self.scope.subject,
+            submission_id=self.submission_id,
+            stored_with=stored_with,
         )
 
     # --- the batch ---------------------------------------------------------------------------
 
     async def write(
-        self, commands: Sequence[tuple[WriteCommand, WriteRequest]], *, isolate: bool
+        self,
+        commands: Sequence[tuple[WriteCommand, WriteRequest]],
+        *,
+        isolate: bool,
+        stored_with: StoredWithOf | None = None,
     ) -> list[WriteResult]:
         """Write the commands; one result per command, in their order. ``isolate``: a
         database error rejects only the record that caused it (bulk); otherwise it propagates
-        (a single record: the whole request fails)."""
+        (a single record: the whole request fails). ``stored_with`` (commands of one record
+        type only): the submission row and the outbox rows of the planned results, stored with
+        the records' rows (in their last round trip)."""
+        if stored_with is not None and len({c.entity_type for c, _ in commands}) > 1:
+            raise ValueError("rows stored with the records: commands of one type only")
+        self._stored_with_of = stored_with
         items = [BatchItem(i, command, request) for i, (command, request) in enumerate(commands)]
         results: list[WriteResult | None] = [None] * len(items)
         for entity_type in DEPENDENCY_ORDER:
@@ -177,8 +193,9 @@ class RecordWriter:
                     raise  # a single record: the request fails with it
                 results.append(error)
         single = len(batch) == 1 and batch[0].request.single
+        stored_with = None if self._stored_with_of is None else self._stored_with_of(results)
         try:
-            await self._flush(writes)
+            await self._flush(writes, stored_with)
         except DuplicateKeyError:
             if single:
                 raise RecordExistsError(
