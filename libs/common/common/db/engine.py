@@ -95,6 +95,18 @@ def _refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) ->
         raise exc.DisconnectionError("the server closed this pooled connection")
 
 
+async def driver_connection(session: AsyncSession) -> psycopg.AsyncConnection[Any]:
+    """The session's psycopg connection, in the session's transaction, for a fixed statement
+    without SQLAlchemy's statement layer (~175 µs of CPU per statement on top of psycopg's,
+    measured). Asked of the session every time, never cached: that is also what makes the
+    session emit a SAVEPOINT it owes (``begin_nested`` emits it when the connection is next
+    used)."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+    return driver
+
+
 def libpq_dsn(url: str) -> str:
     """SQLAlchemy URL → a plain libpq URL for psycopg (``postgresql+psycopg://`` → ``postgresql://``)."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from common.db.tables import outbox
@@ -21,8 +21,7 @@ NOTIFY_CHANNEL = "outbox"
 # separate NOTIFY statement was one more round trip to PostgreSQL for each of them. More are
 # sent as one executemany (pipelined) and a NOTIFY, as before: a multi-row VALUES list of
 # thousands of rows would near the protocol's 65,535 parameters.
-_NOTIFYING_INSERT_MAX = 100
-NOTIFYING_INSERT_MAX = _NOTIFYING_INSERT_MAX
+NOTIFYING_INSERT_MAX = 100
 
 
 async def write_outbox(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
@@ -30,6 +29,10 @@ async def write_outbox(session: AsyncSession, envelopes: Sequence[Envelope]) -> 
     and once per transaction however often it was raised). No envelopes, nothing written (an
     empty INSERT would be one row of defaults)."""
     if not envelopes:
+        return
+    if len(envelopes) <= NOTIFYING_INSERT_MAX:
+        statement, params = notifying_insert(envelopes)
+        await (await session.connection()).exec_driver_sql(statement, tuple(params))
         return
     rows = [
         {
@@ -41,11 +44,6 @@ async def write_outbox(session: AsyncSession, envelopes: Sequence[Envelope]) -> 
         }
         for envelope in envelopes
     ]
-    if len(rows) <= _NOTIFYING_INSERT_MAX:
-        await session.execute(
-            insert(outbox).values(rows).returning(func.pg_notify(NOTIFY_CHANNEL, ""))
-        )
-        return
     await session.execute(insert(outbox), rows)
     await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
@@ -53,8 +51,8 @@ async def write_outbox(session: AsyncSession, envelopes: Sequence[Envelope]) -> 
 def notifying_insert(envelopes: Sequence[Envelope]) -> tuple[str, list[Any]]:
     """The one statement :func:`write_outbox` writes a few envelopes with (at most
     ``NOTIFYING_INSERT_MAX``: the rows, and the relay woken on COMMIT), as SQL for the
-    session's psycopg connection and its parameters — for a caller that sends it together with
-    its own statements (pipelined) instead of leaving the envelopes to the unit of work."""
+    session's psycopg connection and its parameters — also for a caller that sends it together
+    with its own statements (pipelined) instead of leaving the envelopes to the unit of work."""
     if not 0 < len(envelopes) <= NOTIFYING_INSERT_MAX:
         raise ValueError(f"1 to {NOTIFYING_INSERT_MAX} envelopes, not {len(envelopes)}")
     params: list[Any] = []

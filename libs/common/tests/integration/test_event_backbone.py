@@ -107,11 +107,11 @@ class TestOutboxAndRelay:
         assert [row.event_id for row in rows] == [e.id for e in envelopes]
 
     async def test_the_notifying_insert_writes_the_rows_write_outbox_writes(self, example_db):
-        """``notifying_insert`` is ``write_outbox``'s statement for a caller's own connection
-        (sent with its other statements): the same rows, and the relay woken once, on commit."""
+        """``notifying_insert`` (``write_outbox``'s statement, also for a caller that sends it
+        with its own statements): the envelopes' rows, and the relay woken once, on commit."""
         import psycopg
 
-        from common.db.engine import libpq_dsn
+        from common.db.engine import driver_connection, libpq_dsn
         from common.events.outbox import NOTIFY_CHANNEL, notifying_insert
 
         envelopes = [changed_event(f"k{i}", i, "n") for i in range(3)]
@@ -120,8 +120,7 @@ class TestOutboxAndRelay:
         ) as listener:
             await listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
             async with UnitOfWork(example_db) as uow:
-                connection = await uow.session.connection()
-                driver = (await connection.get_raw_connection()).driver_connection
+                driver = await driver_connection(uow.session)
                 await driver.execute(*notifying_insert(envelopes))
                 before_commit = [n async for n in listener.notifies(timeout=0.2)]
                 await uow.commit()

@@ -9,7 +9,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-import psycopg
 from psycopg.rows import namedtuple_row
 from sqlalchemy import ColumnElement, Row, and_, false, func, select, true, update
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from common.access import Scope
+from common.db.engine import driver_connection
 from common.db.projection import apply_department, apply_organisation, upsert_if_newer
 from common.events.contracts import DepartmentUpsertedV1, OrganisationUpsertedV1
 from grants.db.models import (
@@ -196,9 +196,7 @@ class ApplicationRepository:
             "after_id": after[1] if after else None,
             "limit": limit + 1,
         }
-        connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
+        driver = await driver_connection(self.session)
         async with driver.cursor(row_factory=namedtuple_row) as cursor:
             await cursor.execute(_PAGE, params)
             return await cursor.fetchall()

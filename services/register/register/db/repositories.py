@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
+from common.db.engine import driver_connection
 from register.db.models import (
     Base,
     HeldDwellingRow,
@@ -277,12 +278,7 @@ class RegisterRepository:
     # plain SQL anyway. Errors are psycopg's (``psycopg.DataError``, ``psycopg.IntegrityError``).
 
     async def _driver(self) -> psycopg.AsyncConnection[Any]:
-        # Asked of the session every time, never cached: that is also what makes the session
-        # emit a SAVEPOINT it owes (``begin_nested`` emits it when the connection is next used).
-        connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
-        return driver
+        return await driver_connection(self.session)
 
     async def _execute(self, query: str, params: Any = None) -> psycopg.AsyncCursor[Any]:
         driver = await self._driver()
