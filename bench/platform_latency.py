@@ -70,7 +70,7 @@ from bench._setup import (
 from bench.event_latency import Sent, Series, Worker, paced, summarise
 from bench.lag_rounds import WRITERS
 from bench.latency_workers import DRAIN_TIMEOUT, WorkerConfig
-from bench.register_common import SEED, analyze, copy_batches
+from bench.register_common import SEED, ServerClock, analyze, copy_batches, cpu_seconds
 from common.db import migrations
 from common.db.engine import Database, libpq_dsn
 from common.db.uow import UnitOfWork
@@ -371,31 +371,7 @@ class Writers:
 
 
 def _cpu_seconds(pid: int | None) -> float:
-    """User + system CPU of a process from /proc (0 if it is gone)."""
-    if pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _server_cpu(pid: int | None) -> float:
-    """A server's CPU with its children's (PostgreSQL's backends), from /proc."""
-    if pid is None:
-        return 0.0
-    total = _cpu_seconds(pid)
-    with contextlib.suppress(OSError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        total += (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # reaped
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                fields = (entry / "stat").read_text().rpartition(")")[2].split()
-                if int(fields[1]) == pid:
-                    total += _cpu_seconds(int(entry.name))
-    return total
+    return 0.0 if pid is None else cpu_seconds(pid)
 
 
 def _backends(admin_dsn: str) -> list[int]:
@@ -473,12 +449,14 @@ async def platform_round(
         await asyncio.sleep(SETTLE_SECONDS)
         pids = {name: worker.process.pid for name, worker in workers.items()}
         before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
-        servers_before = (_server_cpu(postgres_pid), _cpu_seconds(kafka_pid))
+        server = ServerClock(postgres_pid) if postgres_pid is not None else None
+        kafka_before = _cpu_seconds(kafka_pid)
         backends = await asyncio.to_thread(_backends, platform.infra.admin_dsn)
         backends_before = {pid: _cpu_seconds(pid) for pid in backends}
         sent, own, asked = await writers.write(settings.seconds)
         after = {name: _cpu_seconds(pid) for name, pid in pids.items()}
-        servers_after = (_server_cpu(postgres_pid), _cpu_seconds(kafka_pid))
+        server_cpu = server.elapsed() if server is not None else 0.0
+        kafka_cpu = _cpu_seconds(kafka_pid) - kafka_before
         # a backend that connected during the window (a pool growing) counts whole
         backends = await asyncio.to_thread(_backends, platform.infra.admin_dsn)
         backends_cpu = sum(_cpu_seconds(pid) - backends_before.get(pid, 0.0) for pid in backends)
@@ -507,10 +485,8 @@ async def platform_round(
     cpu["PostgreSQL: this run's backends (connected to its databases)"] = (
         backends_cpu * 1000 / events
     )
-    cpu["PostgreSQL server (all databases; shared)"] = (
-        (servers_after[0] - servers_before[0]) * 1000 / events
-    )
-    cpu["Kafka broker (shared)"] = (servers_after[1] - servers_before[1]) * 1000 / events
+    cpu["PostgreSQL server (all databases; shared)"] = server_cpu * 1000 / events
+    cpu["Kafka broker (shared)"] = kafka_cpu * 1000 / events
     for name, ms in cpu.items():
         result.cpu_ms.setdefault(name, []).append(ms)
     acked = reports["register worker"]["acked"]

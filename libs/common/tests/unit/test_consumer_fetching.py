@@ -35,6 +35,10 @@ class PrefetchingKafka:
         self.asked_for: list[int] = []  # max_records of each getmany
         self.commits: list[dict[TopicPartition, int]] = []
 
+    def committed(self) -> dict[TopicPartition, int]:
+        """Each partition's last committed offset."""
+        return {p: o for commit in self.commits for p, o in commit.items()}
+
     def publish(self, partition: TopicPartition, offset: int) -> None:
         if self.request_out:
             self.buffer.append(record(partition, offset))
@@ -142,7 +146,7 @@ class TestFetchingWhileHandling:
         assert runner.handed == [{0: [0]}, {0: [1, 2], 1: [0, 1]}]
         stop.set()
         await running
-        assert {p: o for commit in kafka.commits for p, o in commit.items()} == {P0: 3, P1: 2}
+        assert kafka.committed() == {P0: 3, P1: 2}
 
     async def test_it_keeps_at_most_max_records_and_fetches_the_rest_once_they_are_taken(
         self, kafka: PrefetchingKafka
@@ -164,7 +168,7 @@ class TestFetchingWhileHandling:
         stop.set()
         await running
         assert runner.handed == [{0: [0]}, {0: [1, 2, 3]}, {0: [4, 5, 6]}]
-        assert {p: o for commit in kafka.commits for p, o in commit.items()} == {P0: 7}
+        assert kafka.committed() == {P0: 7}
 
     async def test_stopping_hands_over_what_was_fetched_before_it_returns(
         self, kafka: PrefetchingKafka

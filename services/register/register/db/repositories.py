@@ -305,17 +305,15 @@ class RegisterRepository:
         wanted = sorted(set(keys))
         if not wanted:
             return []
-        table = cast(Table, row_type.__table__)
-        pg_type = _array_type(table.c[column])
-        cursor = await self._execute(
-            f"SELECT * FROM {table.name} WHERE {column} = ANY(CAST(%s AS {pg_type}[]))"  # noqa: S608 — names from the metadata
-            f" ORDER BY id{' FOR UPDATE' if lock else ''}",
+        pg_type = _array_type(cast(Table, row_type.__table__).c[column])
+        cursor = await self.queue_rows(
+            await self._driver(),
+            row_type,
+            f"{column} = ANY(CAST(%s AS {pg_type}[]))",
             (wanted,),
+            lock=lock,
         )
-        names = [c.name for c in cursor.description or ()]
-        return [
-            as_row(row_type, dict(zip(names, row, strict=True))) for row in await cursor.fetchall()
-        ]
+        return await self.rows_of(row_type, cursor)
 
     @asynccontextmanager
     async def pipeline(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
@@ -350,7 +348,7 @@ class RegisterRepository:
 
     @staticmethod
     async def rows_of(row_type: type[RowT], cursor: psycopg.AsyncCursor[Any]) -> list[RowT]:
-        """A :meth:`queue_rows` cursor's rows as transient rows (as :meth:`rows_where`)."""
+        """A :meth:`queue_rows` cursor's rows as transient rows (not in the session)."""
         names = [c.name for c in cursor.description or ()]
         return [
             as_row(row_type, dict(zip(names, row, strict=True))) for row in await cursor.fetchall()
@@ -663,24 +661,7 @@ class RegisterRepository:
         )
         return list(rows)
 
-    async def add_submission(
-        self,
-        *,
-        submission_id: uuid.UUID,
-        kind: str,
-        submitted_by: str,
-        organisation_ids: list[str],
-        accepted: int = 0,
-        rejected: int = 0,
-        held: int = 0,
-    ) -> None:
-        await self.insert_submission(
-            Submission(
-                submission_id, kind, submitted_by, organisation_ids, accepted, rejected, held
-            )
-        )
-
-    async def insert_submission(self, submission: Submission) -> None:
+    async def add_submission(self, submission: Submission) -> None:
         await self.queue_submission(await self._driver(), submission)
 
     @staticmethod

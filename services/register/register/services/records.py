@@ -101,11 +101,13 @@ async def confirm_lease(
         lease_id, expected_version
     )
     await RegisterRepository(uow.session).add_submission(
-        submission_id=submission_id,
-        kind="single",
-        submitted_by=scope.subject,
-        organisation_ids=sorted(scope.organisation_ids or ()),
-        accepted=1,
+        Submission(
+            submission_id,
+            kind="single",
+            submitted_by=scope.subject,
+            organisation_ids=sorted(scope.organisation_ids or ()),
+            accepted=1,
+        )
     )
     publish(uow, outcome.events)
     return outcome
@@ -166,11 +168,13 @@ async def confirm_leases(
             )
     confirmed = sum(r.outcome == ConfirmationOutcome.CONFIRMED for r in results)
     await RegisterRepository(uow.session).add_submission(
-        submission_id=submission_id,
-        kind="single" if len(results) == 1 else "bulk",
-        submitted_by=scope.subject,
-        organisation_ids=sorted(scope.organisation_ids or ()),
-        accepted=confirmed,
+        Submission(
+            submission_id,
+            kind="single" if len(results) == 1 else "bulk",
+            submitted_by=scope.subject,
+            organisation_ids=sorted(scope.organisation_ids or ()),
+            accepted=confirmed,
+        )
     )
     return results
 

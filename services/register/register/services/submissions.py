@@ -19,7 +19,7 @@ from common.db.uow import UnitOfWork
 from common.errors import DomainError, FieldError
 from common.events.contracts import Contract
 from common.problems import PROBLEM_TYPE_PREFIX, status_for
-from register.db.repositories import RegisterRepository
+from register.db.repositories import RegisterRepository, Submission
 from register.domain.errors import RecordRejectedError
 from register.domain.records import EntityType, Outcome
 from register.events.outgoing import publish
@@ -165,13 +165,15 @@ async def submit(
         await uow.rollback()  # nothing stored, no events; only the submission is recorded
         events = []
     await RegisterRepository(uow.session).add_submission(
-        submission_id=submission_id,
-        kind="validate" if validate_only else "bulk",
-        submitted_by=scope.subject,
-        organisation_ids=sorted(scope.organisation_ids or ()),
-        accepted=report.count(Outcome.ACCEPTED) + report.count(Outcome.DRAFT),
-        held=report.count(Outcome.HELD),
-        rejected=report.count(Outcome.REJECTED),
+        Submission(
+            submission_id,
+            kind="validate" if validate_only else "bulk",
+            submitted_by=scope.subject,
+            organisation_ids=sorted(scope.organisation_ids or ()),
+            accepted=report.count(Outcome.ACCEPTED) + report.count(Outcome.DRAFT),
+            held=report.count(Outcome.HELD),
+            rejected=report.count(Outcome.REJECTED),
+        )
     )
     publish(uow, events)
     return report

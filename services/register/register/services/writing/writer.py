@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -101,14 +101,10 @@ class RecordWriter:
         self.scope = scope
         self.submission_id = submission_id
         self.planning = Planning(scope, today or danish_date())
-        self._now: datetime | None = None
-        self._stored_with_of: StoredWithOf | None = None
 
     async def _write_set(self) -> WriteSet:
         """An empty write set stamped with the transaction's time (every row of it has it)."""
-        if self._now is None:
-            self._now = await self.repo.transaction_time()
-        return WriteSet(self._now)
+        return WriteSet(await self.repo.transaction_time())
 
     async def _flush(self, writes: WriteSet, stored_with: StoredWith | None = None) -> None:
         await self.repo.flush(
@@ -134,28 +130,33 @@ class RecordWriter:
         the records' rows (in their last round trip)."""
         if stored_with is not None and len({c.entity_type for c, _ in commands}) > 1:
             raise ValueError("rows stored with the records: commands of one type only")
-        self._stored_with_of = stored_with
         items = [BatchItem(i, command, request) for i, (command, request) in enumerate(commands)]
         results: list[WriteResult | None] = [None] * len(items)
         for entity_type in DEPENDENCY_ORDER:
             batch = [item for item in items if item.command.entity_type is entity_type]
             if batch:
                 for item, result in zip(
-                    batch, await self._write_type(entity_type, batch, isolate), strict=True
+                    batch,
+                    await self._write_type(entity_type, batch, isolate, stored_with),
+                    strict=True,
                 ):
                     results[item.position] = result
         return [r for r in results if r is not None]
 
     async def _write_type(
-        self, entity_type: EntityType, batch: list[BatchItem], isolate: bool
+        self,
+        entity_type: EntityType,
+        batch: list[BatchItem],
+        isolate: bool,
+        stored_with: StoredWithOf | None,
     ) -> list[WriteResult]:
         """The type's records set-wise in a savepoint; if the database refuses the batch, one
         at a time, each in its own savepoint, so only the refused record is rejected."""
         if not isolate:
-            return await self._plan_and_flush(entity_type, batch)
+            return await self._plan_and_flush(entity_type, batch, stored_with)
         try:
             async with self.session.begin_nested():
-                return await self._plan_and_flush(entity_type, batch)
+                return await self._plan_and_flush(entity_type, batch, stored_with)
         except FlushError as error:
             log.info(
                 "register.batch.fallback_per_record",
@@ -167,7 +168,7 @@ class RecordWriter:
         for item in batch:
             try:
                 async with self.session.begin_nested():
-                    [result] = await self._plan_and_flush(entity_type, [item])
+                    [result] = await self._plan_and_flush(entity_type, [item], stored_with)
             except FlushError as error:
                 log.warning(
                     "submission.record_unstorable",
@@ -179,7 +180,7 @@ class RecordWriter:
         return results
 
     async def _plan_and_flush(
-        self, entity_type: EntityType, batch: list[BatchItem]
+        self, entity_type: EntityType, batch: list[BatchItem], stored_with_of: StoredWithOf | None
     ) -> list[WriteResult]:
         state = await self._prefetch(entity_type, batch)
         writes = await self._write_set()
@@ -193,7 +194,7 @@ class RecordWriter:
                     raise  # a single record: the request fails with it
                 results.append(error)
         single = len(batch) == 1 and batch[0].request.single
-        stored_with = None if self._stored_with_of is None else self._stored_with_of(results)
+        stored_with = None if stored_with_of is None else stored_with_of(results)
         try:
             await self._flush(writes, stored_with)
         except DuplicateKeyError:
