@@ -105,6 +105,87 @@ class Submission:
     held: int = 0
 
 
+Statement = tuple[str, list[Any]]
+"""SQL with ``%s`` placeholders and its parameters."""
+
+
+def insert_statement(row_type: type[Base], rows: Sequence[Any], now: datetime) -> Statement:
+    """``INSERT … VALUES`` of the rows, ``created_at`` and ``updated_at`` = ``now``; an
+    identity-keyed table's ids come from its identity, in the rows' order, and are returned
+    (``RETURNING id``)."""
+    table = cast(Table, row_type.__table__)
+    identity = has_identity(row_type)
+    columns = _written_columns(table)
+    names = [*(c.name for c in columns), "created_at", "updated_at"]
+    placeholders = [*(_placeholder(c) for c in columns), "%s", "%s"]
+    if not identity:
+        placeholders.insert(0, "%s")
+    one = ", ".join(placeholders)
+    params: list[Any] = []
+    for row in rows:
+        if not identity:
+            params.append(row.id)
+        params += [_wire(c, getattr(row, c.key)) for c in columns]
+        params += [now, now]
+    quoted = ", ".join(f'"{name}"' for name in names)
+    key = "" if identity else '"id", '
+    return (
+        f"INSERT INTO {table.name} ({key}{quoted}) VALUES "  # noqa: S608 — names from the metadata
+        + ", ".join([f"({one})"] * len(rows))
+        + (" RETURNING id" if identity else ""),
+        params,
+    )
+
+
+def versions_statement(
+    versions: Sequence[tuple[str, str, int, str, dict[str, Any]]],
+    recorded_by: str,
+    submission_id: uuid.UUID,
+) -> Statement:
+    """History rows ``(entity_type, entity_id, version, organisation_id, data)`` as one
+    ``INSERT … VALUES``; ``recorded_at`` is the transaction's ``now()``."""
+    params: list[Any] = []
+    for t, i, n, o, data in versions:
+        params += (t, i, n, o, json.dumps(data), recorded_by, submission_id)
+    return (
+        "INSERT INTO record_versions (entity_type, entity_id, version, organisation_id, data,"  # noqa: S608 — placeholders only
+        " recorded_by, submission_id) VALUES "
+        + ", ".join(["(%s, %s, %s, %s, CAST(%s AS JSONB), %s, %s)"] * len(versions)),
+        params,
+    )
+
+
+def submission_statement(submission: Submission) -> Statement:
+    """The ``submissions`` row."""
+    return (
+        "INSERT INTO submissions (id, kind, submitted_by, organisation_ids, accepted,"
+        " rejected, held) VALUES (%s, %s, %s, CAST(%s AS JSONB), %s, %s, %s)",
+        [
+            submission.id,
+            submission.kind,
+            submission.submitted_by,
+            json.dumps(submission.organisation_ids),
+            submission.accepted,
+            submission.rejected,
+            submission.held,
+        ],
+    )
+
+
+def chained(*statements: Statement) -> Statement:
+    """Writes as one statement (one message to send and one to read back): each but the last
+    a data-modifying ``WITH`` of the last, whose result is the statement's. Only for writes
+    to different tables whose results (but the last's) nobody reads, none of which reads
+    what another writes: PostgreSQL runs the last first and the others after it, all on the
+    same snapshot; constraints and triggers act at the statement's end, as for separate
+    statements."""
+    *before, (last, last_params) = statements
+    if not before:
+        return last, last_params
+    ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _) in enumerate(before))
+    return f"WITH {ctes} {last}", [p for _, params in statements for p in params]
+
+
 class RowState:
     """A record's stored or planned state as plain attributes — what the write path reads and
     plans with. It has the attributes of the ORM row (``row_type``) but is no ORM instance:
@@ -349,10 +430,11 @@ class RegisterRepository:
     @staticmethod
     async def rows_of(row_type: type[RowT], cursor: psycopg.AsyncCursor[Any]) -> list[RowT]:
         """A :meth:`queue_rows` cursor's rows as transient rows (not in the session)."""
+        rows = await cursor.fetchall()
+        if not rows:  # most of a single lease's reads (building the description costs)
+            return []
         names = [c.name for c in cursor.description or ()]
-        return [
-            as_row(row_type, dict(zip(names, row, strict=True))) for row in await cursor.fetchall()
-        ]
+        return [as_row(row_type, dict(zip(names, row, strict=True))) for row in rows]
 
     async def _copy(self, table: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """``COPY table (names) FROM STDIN`` of the rows, on the session's connection (in its
@@ -424,33 +506,10 @@ class RegisterRepository:
         rows: Sequence[Any],
         now: datetime,
     ) -> psycopg.AsyncCursor[Any]:
-        """``INSERT … VALUES`` of the rows on their own cursor (in a :meth:`pipeline`:
-        queued), ``created_at`` and ``updated_at`` = ``now``; an identity-keyed table's ids
-        come from its identity, in the rows' order, and are returned (``RETURNING id``: read
-        them with :meth:`inserted_ids`)."""
-        table = cast(Table, row_type.__table__)
-        identity = has_identity(row_type)
-        columns = _written_columns(table)
-        names = [*(c.name for c in columns), "created_at", "updated_at"]
-        placeholders = [*(_placeholder(c) for c in columns), "%s", "%s"]
-        if not identity:
-            placeholders.insert(0, "%s")
-        one = ", ".join(placeholders)
-        params: list[Any] = []
-        for row in rows:
-            if not identity:
-                params.append(row.id)
-            params += [_wire(c, getattr(row, c.key)) for c in columns]
-            params += [now, now]
-        quoted = ", ".join(f'"{name}"' for name in names)
-        key = "" if identity else '"id", '
+        """:func:`insert_statement` on its own cursor (in a :meth:`pipeline`: queued); an
+        identity-keyed table's ids are read with :meth:`inserted_ids`."""
         cursor = driver.cursor()
-        await cursor.execute(
-            f"INSERT INTO {table.name} ({key}{quoted}) VALUES "  # noqa: S608 — names from the metadata
-            + ", ".join([f"({one})"] * len(rows))
-            + (" RETURNING id" if identity else ""),
-            params,
-        )
+        await cursor.execute(*insert_statement(row_type, rows, now))
         return cursor
 
     @staticmethod
@@ -590,16 +649,8 @@ class RegisterRepository:
         recorded_by: str,
         submission_id: uuid.UUID,
     ) -> None:
-        """:meth:`insert_versions` as one ``INSERT … VALUES`` (in a :meth:`pipeline`: queued)."""
-        params: list[Any] = []
-        for t, i, n, o, data in versions:
-            params += (t, i, n, o, json.dumps(data), recorded_by, submission_id)
-        await driver.execute(
-            "INSERT INTO record_versions (entity_type, entity_id, version, organisation_id, data,"  # noqa: S608 — placeholders only
-            " recorded_by, submission_id) VALUES "
-            + ", ".join(["(%s, %s, %s, %s, CAST(%s AS JSONB), %s, %s)"] * len(versions)),
-            params,
-        )
+        """:func:`versions_statement` (in a :meth:`pipeline`: queued)."""
+        await driver.execute(*versions_statement(versions, recorded_by, submission_id))
 
     async def last_accepted_lease_states(self, lease_ids: Iterable[str]) -> dict[str, Any]:
         """Each lease as last published (its latest accepted version), if it ever was."""
@@ -662,26 +713,7 @@ class RegisterRepository:
         return list(rows)
 
     async def add_submission(self, submission: Submission) -> None:
-        await self.queue_submission(await self._driver(), submission)
-
-    @staticmethod
-    async def queue_submission(
-        driver: psycopg.AsyncConnection[Any], submission: Submission
-    ) -> None:
-        """The ``submissions`` row (in a :meth:`pipeline`: queued)."""
-        await driver.execute(
-            "INSERT INTO submissions (id, kind, submitted_by, organisation_ids, accepted,"
-            " rejected, held) VALUES (%s, %s, %s, CAST(%s AS JSONB), %s, %s, %s)",
-            (
-                submission.id,
-                submission.kind,
-                submission.submitted_by,
-                json.dumps(submission.organisation_ids),
-                submission.accepted,
-                submission.rejected,
-                submission.held,
-            ),
-        )
+        await (await self._driver()).execute(*submission_statement(submission))
 
     # --- what the rules need -----------------------------------------------------------------
 

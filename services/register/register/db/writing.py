@@ -39,10 +39,15 @@ from register.db.models import (
 from register.db.repositories import (
     FEW_ROWS,
     RegisterRepository,
+    Statement,
     Submission,
     as_row,
+    chained,
     has_identity,
     history_data,
+    insert_statement,
+    submission_statement,
+    versions_statement,
 )
 from register.domain.records import (
     BuildingSection,
@@ -535,17 +540,23 @@ class RecordWriteRepository:
         repo = self.repo
         runs = _history_runs(writes)
         folded = {t for t in TABLE_ORDER if has_identity(t)} if runs is not None else set()
+        # New rows whose ids are their own (nothing to read back), sent in the statement of the
+        # history rows that come first, when those are no identity-keyed table's new rows (which
+        # may name them) and nothing is updated in between (a new lease: one statement less).
+        with_history: list[Statement] = []
+        deferred = runs is not None and bool(runs) and runs[0][0] is None and not writes.updates
         queued: list[tuple[type[Base], list[Base], Any, int, Any]] = []
         history: list[tuple[list[Base], Any]] = []
         async with repo.pipeline() as driver:
             for row_type in TABLE_ORDER:
                 inserted = list(writes.inserts.get(row_type, {}).values())
                 planned = list(writes.updates.get(row_type, {}).values())
-                insert = (
-                    await repo.queue_insert(driver, row_type, inserted, writes.now)
-                    if inserted and row_type not in folded
-                    else None
-                )
+                insert = None
+                if inserted and row_type not in folded:
+                    if deferred and not has_identity(row_type):
+                        with_history.append(insert_statement(row_type, inserted, writes.now))
+                    else:
+                        insert = await repo.queue_insert(driver, row_type, inserted, writes.now)
                 update = await repo.queue_update(driver, row_type, planned) if planned else None
                 queued.append((row_type, inserted, insert, len(planned), update))
             if runs is not None:
@@ -564,12 +575,13 @@ class RecordWriteRepository:
                         )
                         history.append(([v.row for v in versions], cursor))
                     else:
-                        await repo.queue_versions(
-                            driver,
+                        statement = versions_statement(
                             [self._history_row(writes, v) for v in versions],
                             recorded_by,
                             submission_id,
                         )
+                        await driver.execute(*chained(*with_history, statement))
+                        with_history = []
                 if stored_with is not None:
                     await self._queue_stored_with(driver, stored_with)
         for row_type, inserted, insert, planned_count, update in queued:
@@ -600,9 +612,12 @@ class RecordWriteRepository:
     async def _queue_stored_with(
         self, driver: psycopg.AsyncConnection[Any], stored_with: StoredWith
     ) -> None:
-        await self.repo.queue_submission(driver, stored_with.submission)
+        """The submission's row and the outbox rows, one statement."""
+        submission = submission_statement(stored_with.submission)
         if stored_with.envelopes:
-            await driver.execute(*notifying_insert(stored_with.envelopes))
+            await driver.execute(*chained(submission, notifying_insert(stored_with.envelopes)))
+        else:
+            await driver.execute(*submission)
 
     async def _insert_versions(
         self, writes: WriteSet, recorded_by: str, submission_id: uuid.UUID
