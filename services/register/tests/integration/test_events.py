@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import pytest
 import time_machine
+from sqlalchemy.engine import make_url
 
 from common.events.contracts import from_envelope
 from common.events.envelope import Envelope
+from common.events.outbox import NOTIFY_CHANNEL
 
 from .test_records_api import (
     API,
@@ -121,6 +124,23 @@ class TestLeaseEvents:
         created_event = from_envelope(Envelope.from_structured(rows[0][3]))
         assert created_event.model_dump(mode="json")["monthly_rent"] == "5875.00"
         assert "Jens" not in str(rows)
+
+    async def test_an_accepted_lease_wakes_the_relay_when_it_commits(
+        self, client, tokens, register_db_url
+    ):
+        """The outbox rows travel in one statement with the submission's row; the relay is
+        still woken (``NOTIFY outbox``) by the transaction that stored them."""
+        dsn = make_url(register_db_url).set(drivername="postgresql")
+        [(submissions,)] = sql(register_db_url, "SELECT count(*) FROM submissions")
+        async with await psycopg.AsyncConnection.connect(
+            dsn.render_as_string(hide_password=False), autocommit=True
+        ) as listener:
+            await listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            await created(client, "leases", lease("lk-1", "bol-1"), writer(tokens))
+            notification = await anext(listener.notifies(timeout=5.0), None)
+        assert notification is not None
+        assert notification.channel == NOTIFY_CHANNEL
+        assert sql(register_db_url, "SELECT count(*) FROM submissions") == [(submissions + 1,)]
 
     async def test_ending_a_lease_publishes_updated_and_terminated(
         self, client, tokens, register_db_url
