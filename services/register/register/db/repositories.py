@@ -155,6 +155,52 @@ def versions_statement(
     )
 
 
+def insert_with_versions_statement(
+    row_type: type[Base],
+    rows: Sequence[tuple[Any, tuple[str, int, str, dict[str, Any]]]],
+    now: datetime,
+    recorded_by: str,
+    submission_id: uuid.UUID,
+) -> Statement:
+    """New rows of an identity-keyed table and the first history row of each, ``(row,
+    (entity_type, version, organisation_id, data))``, with one statement: the rows are inserted
+    in their order, so the identity gives them ascending ids, and the n-th lowest id goes into
+    the n-th history row (its ``entity_id`` and its data's ``id``) — the history needs no round
+    trip to learn them. The history rows come in the rows' order; the statement returns the
+    ids (read them with :meth:`RegisterRepository.history_ids`)."""
+    table = cast(Table, row_type.__table__)
+    columns = _written_columns(table)
+    casts = [f"CAST(%s AS {_cast_type(c)})" for c in columns]
+    one = ", ".join(["%s", *casts, "%s", "%s", "%s", "%s", "%s", "CAST(%s AS JSONB)"])
+    params: list[Any] = []
+    for n, (row, (entity_type, version, organisation_id, data)) in enumerate(rows):
+        params += (n, *(_wire(c, getattr(row, c.key)) for c in columns), now, now)
+        params += (entity_type, version, organisation_id, json.dumps(data))
+    names = [c.name for c in columns]
+    written = ", ".join(f'"{name}"' for name in [*names, "created_at", "updated_at"])
+    aliases = ", ".join(
+        [
+            "n",
+            *(f"p{i}" for i in range(len(names))),
+            *("created_at", "updated_at", "entity_type", "version", "organisation_id", "data"),
+        ]
+    )
+    selected = ", ".join([*(f"v.p{i}" for i in range(len(names))), "created_at", "updated_at"])
+    values = ", ".join([f"({one})"] * len(rows))
+    return (
+        f"WITH v ({aliases}) AS (VALUES {values}),"  # noqa: S608 — names from the metadata
+        f" r AS (INSERT INTO {table.name} ({written}) SELECT {selected} FROM v"
+        " ORDER BY v.n RETURNING id),"
+        " k AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM r)"
+        " INSERT INTO record_versions (entity_type, entity_id, version, organisation_id,"
+        " data, recorded_by, submission_id)"
+        " SELECT v.entity_type, CAST(k.id AS TEXT), v.version, v.organisation_id,"
+        " jsonb_set(v.data, '{id}', to_jsonb(k.id)), %s, %s"
+        " FROM v JOIN k ON k.n = v.n ORDER BY v.n RETURNING entity_id",
+        [*params, recorded_by, submission_id],
+    )
+
+
 def submission_statement(submission: Submission) -> Statement:
     """The ``submissions`` row."""
     return (
@@ -174,16 +220,19 @@ def submission_statement(submission: Submission) -> Statement:
 
 def chained(*statements: Statement) -> Statement:
     """Writes as one statement (one message to send and one to read back): each but the last
-    a data-modifying ``WITH`` of the last, whose result is the statement's. Only for writes
-    to different tables whose results (but the last's) nobody reads, none of which reads
-    what another writes: PostgreSQL runs the last first and the others after it, all on the
-    same snapshot; constraints and triggers act at the statement's end, as for separate
-    statements."""
+    (plain ``INSERT``s: no ``WITH`` of their own) a data-modifying ``WITH`` of the last, whose
+    result is the statement's. Only for writes to different tables whose results (but the
+    last's) nobody reads, none of which reads what another writes: PostgreSQL runs the last
+    first and the others after it, all on the same snapshot; constraints and triggers act at
+    the statement's end, as for separate statements."""
     *before, (last, last_params) = statements
     if not before:
         return last, last_params
     ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _) in enumerate(before))
-    return f"WITH {ctes} {last}", [p for _, params in statements for p in params]
+    params = [p for _, statement_params in statements for p in statement_params]
+    if last.startswith("WITH "):  # the last one's own WITH goes on after these
+        return f"WITH {ctes}, {last.removeprefix('WITH ')}", params
+    return f"WITH {ctes} {last}", params
 
 
 class RowState:
@@ -520,58 +569,8 @@ class RegisterRepository:
         return [row[0] for row in await cursor.fetchall()]
 
     @staticmethod
-    async def queue_insert_with_versions(
-        driver: psycopg.AsyncConnection[Any],
-        row_type: type[Base],
-        rows: Sequence[tuple[Any, tuple[str, int, str, dict[str, Any]]]],
-        now: datetime,
-        recorded_by: str,
-        submission_id: uuid.UUID,
-    ) -> psycopg.AsyncCursor[Any]:
-        """New rows of an identity-keyed table and the first history row of each, ``(row,
-        (entity_type, version, organisation_id, data))``, with one statement (in a
-        :meth:`pipeline`: queued): the rows are inserted in their order, so the identity gives
-        them ascending ids, and the n-th lowest id goes into the n-th history row (its
-        ``entity_id`` and its data's ``id``) — the history needs no round trip to learn them.
-        The history rows come in the rows' order; the ids are the cursor's (``RETURNING``:
-        read them with :meth:`history_ids`)."""
-        table = cast(Table, row_type.__table__)
-        columns = _written_columns(table)
-        casts = [f"CAST(%s AS {_cast_type(c)})" for c in columns]
-        one = ", ".join(["%s", *casts, "%s", "%s", "%s", "%s", "%s", "CAST(%s AS JSONB)"])
-        params: list[Any] = []
-        for n, (row, (entity_type, version, organisation_id, data)) in enumerate(rows):
-            params += (n, *(_wire(c, getattr(row, c.key)) for c in columns), now, now)
-            params += (entity_type, version, organisation_id, json.dumps(data))
-        names = [c.name for c in columns]
-        written = ", ".join(f'"{name}"' for name in [*names, "created_at", "updated_at"])
-        aliases = ", ".join(
-            [
-                "n",
-                *(f"p{i}" for i in range(len(names))),
-                *("created_at", "updated_at", "entity_type", "version", "organisation_id", "data"),
-            ]
-        )
-        selected = ", ".join([*(f"v.p{i}" for i in range(len(names))), "created_at", "updated_at"])
-        values = ", ".join([f"({one})"] * len(rows))
-        cursor = driver.cursor()
-        await cursor.execute(
-            f"WITH v ({aliases}) AS (VALUES {values}),"  # noqa: S608 — names from the metadata
-            f" r AS (INSERT INTO {table.name} ({written}) SELECT {selected} FROM v"
-            " ORDER BY v.n RETURNING id),"
-            " k AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM r)"
-            " INSERT INTO record_versions (entity_type, entity_id, version, organisation_id,"
-            " data, recorded_by, submission_id)"
-            " SELECT v.entity_type, CAST(k.id AS TEXT), v.version, v.organisation_id,"
-            " jsonb_set(v.data, '{id}', to_jsonb(k.id)), %s, %s"
-            " FROM v JOIN k ON k.n = v.n ORDER BY v.n RETURNING entity_id",
-            [*params, recorded_by, submission_id],
-        )
-        return cursor
-
-    @staticmethod
     async def history_ids(cursor: psycopg.AsyncCursor[Any]) -> list[int]:
-        """The ids :meth:`queue_insert_with_versions` gave its rows, in their order."""
+        """The ids :func:`insert_with_versions_statement` gave its rows, in their order."""
         return sorted(int(entity_id) for (entity_id,) in await cursor.fetchall())
 
     async def update_rows(self, row_type: type[RowT], rows: Sequence[tuple[RowT, int]]) -> int:

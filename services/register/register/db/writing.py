@@ -46,6 +46,7 @@ from register.db.repositories import (
     has_identity,
     history_data,
     insert_statement,
+    insert_with_versions_statement,
     submission_statement,
     versions_statement,
 )
@@ -294,6 +295,13 @@ class StoredWith:
 
     submission: Submission
     envelopes: Sequence[Envelope] = ()
+
+
+def _stored_with_statements(stored_with: StoredWith) -> list[Statement]:
+    statements = [submission_statement(stored_with.submission)]
+    if stored_with.envelopes:
+        statements.append(notifying_insert(stored_with.envelopes))
+    return statements
 
 
 HistoryRun = tuple["type[Base] | None", list[PlannedVersion]]
@@ -549,10 +557,10 @@ class RecordWriteRepository:
     ) -> None:
         """One round trip: the inserts and updates of every table, then the history rows in
         their order — the new rows of an identity-keyed table (housing expenses) inserted with
-        their history rows (:meth:`RegisterRepository.queue_insert_with_versions`), so none
-        waits for the ids the database gives — and what is stored with them. Where the
-        history's order does not allow that (:func:`_history_runs`), the history rows wait
-        for the ids: two round trips."""
+        their history rows (``insert_with_versions_statement``), so none waits for the ids the
+        database gives — and what is stored with them, in the last history rows' statement
+        (:func:`~register.db.repositories.chained`). Where the history's order does not allow
+        that (:func:`_history_runs`), the history rows wait for the ids: two round trips."""
         repo = self.repo
         runs = _history_runs(writes)
         folded = {t for t in TABLE_ORDER if has_identity(t)} if runs is not None else set()
@@ -576,10 +584,11 @@ class RecordWriteRepository:
                 update = await repo.queue_update(driver, row_type, planned) if planned else None
                 queued.append((row_type, inserted, insert, len(planned), update))
             if runs is not None:
+                # (the new rows whose ids it returns, statements sent with it, the statement)
+                statements: list[tuple[list[Base] | None, list[Statement], Statement]] = []
                 for table, versions in runs:
                     if table is not None:
-                        cursor = await repo.queue_insert_with_versions(
-                            driver,
+                        statement = insert_with_versions_statement(
                             table,
                             [
                                 (v.row, (v.entity_type.value, v.version, v.organisation_id, v.data))
@@ -589,17 +598,25 @@ class RecordWriteRepository:
                             recorded_by,
                             submission_id,
                         )
-                        history.append(([v.row for v in versions], cursor))
+                        statements.append(([v.row for v in versions], [], statement))
                     else:
                         statement = versions_statement(
                             [self._history_row(writes, v) for v in versions],
                             recorded_by,
                             submission_id,
                         )
-                        await driver.execute(*chained(*with_history, statement))
+                        statements.append((None, with_history, statement))
                         with_history = []
-                if stored_with is not None:
-                    await self._queue_stored_with(driver, stored_with)
+                if stored_with is not None:  # with the last history rows
+                    if statements:
+                        statements[-1][1].extend(_stored_with_statements(stored_with))
+                    else:
+                        await self._queue_stored_with(driver, stored_with)
+                for new_rows, before, statement in statements:
+                    cursor = driver.cursor()
+                    await cursor.execute(*chained(*before, statement))
+                    if new_rows is not None:
+                        history.append((new_rows, cursor))
         for row_type, inserted, insert, planned_count, update in queued:
             if insert is not None:
                 ids = await repo.inserted_ids(row_type, insert)
@@ -629,11 +646,7 @@ class RecordWriteRepository:
         self, driver: psycopg.AsyncConnection[Any], stored_with: StoredWith
     ) -> None:
         """The submission's row and the outbox rows, one statement."""
-        submission = submission_statement(stored_with.submission)
-        if stored_with.envelopes:
-            await driver.execute(*chained(submission, notifying_insert(stored_with.envelopes)))
-        else:
-            await driver.execute(*submission)
+        await driver.execute(*chained(*_stored_with_statements(stored_with)))
 
     async def _insert_versions(
         self, writes: WriteSet, recorded_by: str, submission_id: uuid.UUID
