@@ -4,6 +4,7 @@ Routes never call ``commit()`` (architecture convention 3): the ``UnitOfWorkDep`
 the transaction. Runs the example service against the real PostgreSQL test server.
 """
 
+import asyncio
 import uuid
 
 import psycopg
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from common.auth import Role
-from common.db.engine import Database
+from common.db.engine import Database, driver_connection, libpq_dsn
 from common.db.uow import UnitOfWork
 from common.testing.fixtures import TokenFactory
 
@@ -107,5 +108,113 @@ class TestTheReadOnlyUnitOfWork:
                 )
                 await uow.rollback()
             assert await _stored(example_db, thing_id) == (None, 0)
+        finally:
+            await database.dispose()
+
+    async def test_its_fixed_statements_run_on_its_own_pooled_connection_in_autocommit(
+        self, example_db
+    ):
+        """``driver_connection`` of a read-only unit of work's session that has not begun: a
+        pooled connection of its own in autocommit (no ORM transaction, nothing for the
+        session to commit or close); an ORM statement afterwards runs on the session's own."""
+        async with UnitOfWork(example_db, read_only=True) as uow:
+            driver = await driver_connection(uow.session)
+            assert await driver_connection(uow.session) is driver  # one per unit of work
+            assert driver.autocommit
+            await driver.execute("SELECT 1")
+            assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            assert not uow.session.in_transaction()
+            await uow.session.execute(text("SELECT 1"))
+            orm = await uow.session.connection()
+            assert (await orm.get_raw_connection()).driver_connection is not driver
+            await uow.commit()
+        assert example_db.engine.pool.checkedout() == 0
+
+    async def test_its_own_connection_goes_back_transactional(self, example_db):
+        """The same pooled connection (pool of one): fixed statements of a read-only unit of
+        work, one of them failing, then a write on that connection rolled back."""
+        database = Database(example_db.url, pool_size=1)
+        try:
+            thing_id = f"t-{uuid.uuid4().hex[:8]}"
+            async with UnitOfWork(database, read_only=True) as uow:
+                driver = await driver_connection(uow.session)
+                await driver.execute("SELECT 1")
+            with pytest.raises(psycopg.errors.DivisionByZero):
+                async with UnitOfWork(database, read_only=True) as uow:
+                    await (await driver_connection(uow.session)).execute("SELECT 1 / 0")
+            async with UnitOfWork(database) as uow:
+                writing = await driver_connection(uow.session)
+                assert writing is driver and not writing.autocommit
+                await writing.execute(
+                    "INSERT INTO things (id, organisation_id, name, version) "
+                    "VALUES (%s, 'org-1', 'x', 1)",
+                    (thing_id,),
+                )
+                await uow.rollback()
+            assert await _stored(example_db, thing_id) == (None, 0)
+        finally:
+            await database.dispose()
+
+    async def test_a_read_cancelled_mid_statement_leaves_the_pool_usable(self, example_db):
+        """A client gone mid-read cancels the statement: the next unit of work on that pool
+        (of one) reads as usual."""
+        database = Database(example_db.url, pool_size=1)
+        try:
+
+            async def slow_read() -> None:
+                async with UnitOfWork(database, read_only=True) as uow:
+                    await (await driver_connection(uow.session)).execute("SELECT pg_sleep(5)")
+
+            task = asyncio.create_task(slow_read())
+            await asyncio.sleep(0.3)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            async with UnitOfWork(database, read_only=True) as uow:
+                cursor = await (await driver_connection(uow.session)).execute("SELECT 2")
+                assert await cursor.fetchone() == (2,)
+        finally:
+            await database.dispose()
+
+    async def test_a_connection_the_server_dropped_is_not_pooled_again(self, example_db):
+        """Its backend terminated under a read: the read fails with the connection's error
+        (not one about giving the connection back), and the next unit of work gets a new one."""
+        database = Database(example_db.url, pool_size=1)
+        try:
+            with pytest.raises(psycopg.OperationalError):
+                async with UnitOfWork(database, read_only=True) as uow:
+                    driver = await driver_connection(uow.session)
+                    await driver.execute("SELECT 1")
+                    async with await psycopg.AsyncConnection.connect(
+                        libpq_dsn(database.url), autocommit=True
+                    ) as admin:
+                        await admin.execute(
+                            "SELECT pg_terminate_backend(%s)", (driver.info.backend_pid,)
+                        )
+                    await asyncio.sleep(0.2)
+                    await driver.execute("SELECT 1")
+            async with UnitOfWork(database, read_only=True) as uow:
+                again = await driver_connection(uow.session)
+                assert again is not driver
+                cursor = await again.execute("SELECT 2")
+                assert await cursor.fetchone() == (2,)
+        finally:
+            await database.dispose()
+
+    async def test_a_connection_it_cannot_set_back_is_replaced(self, example_db):
+        """Left in a transaction (``autocommit`` cannot be changed then): giving it back
+        fails loudly, and the pool (of one) lends a new connection, transactional, next."""
+        database = Database(example_db.url, pool_size=1)
+        try:
+            with pytest.raises(psycopg.ProgrammingError, match="autocommit"):
+                async with UnitOfWork(database, read_only=True) as uow:
+                    driver = await driver_connection(uow.session)
+                    await driver.execute("BEGIN")
+            async with UnitOfWork(database) as uow:
+                writing = await driver_connection(uow.session)
+                assert writing is not driver and not writing.autocommit
+                await writing.execute("SELECT 1")
+                assert writing.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+                await uow.rollback()
         finally:
             await database.dispose()
