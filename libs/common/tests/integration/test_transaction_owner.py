@@ -144,7 +144,8 @@ class TestTheReadOnlyUnitOfWork:
                     await (await driver_connection(uow.session)).execute("SELECT 1 / 0")
             async with UnitOfWork(database) as uow:
                 writing = await driver_connection(uow.session)
-                assert writing is driver and not writing.autocommit
+                assert writing is driver
+                assert not writing.autocommit
                 await writing.execute(
                     "INSERT INTO things (id, organisation_id, name, version) "
                     "VALUES (%s, 'org-1', 'x', 1)",
@@ -180,22 +181,27 @@ class TestTheReadOnlyUnitOfWork:
         """Its backend terminated under a read: the read fails with the connection's error
         (not one about giving the connection back), and the next unit of work gets a new one."""
         database = Database(example_db.url, pool_size=1)
+        dropped: list[psycopg.AsyncConnection] = []
+
+        async def read_through_termination() -> None:
+            async with UnitOfWork(database, read_only=True) as uow:
+                driver = await driver_connection(uow.session)
+                dropped.append(driver)
+                async with await psycopg.AsyncConnection.connect(
+                    libpq_dsn(database.url), autocommit=True
+                ) as admin:
+                    await admin.execute(
+                        "SELECT pg_terminate_backend(%s)", (driver.info.backend_pid,)
+                    )
+                await asyncio.sleep(0.2)
+                await driver.execute("SELECT 1")
+
         try:
             with pytest.raises(psycopg.OperationalError):
-                async with UnitOfWork(database, read_only=True) as uow:
-                    driver = await driver_connection(uow.session)
-                    await driver.execute("SELECT 1")
-                    async with await psycopg.AsyncConnection.connect(
-                        libpq_dsn(database.url), autocommit=True
-                    ) as admin:
-                        await admin.execute(
-                            "SELECT pg_terminate_backend(%s)", (driver.info.backend_pid,)
-                        )
-                    await asyncio.sleep(0.2)
-                    await driver.execute("SELECT 1")
+                await read_through_termination()
             async with UnitOfWork(database, read_only=True) as uow:
                 again = await driver_connection(uow.session)
-                assert again is not driver
+                assert again is not dropped[0]
                 cursor = await again.execute("SELECT 2")
                 assert await cursor.fetchone() == (2,)
         finally:
@@ -205,14 +211,21 @@ class TestTheReadOnlyUnitOfWork:
         """Left in a transaction (``autocommit`` cannot be changed then): giving it back
         fails loudly, and the pool (of one) lends a new connection, transactional, next."""
         database = Database(example_db.url, pool_size=1)
+        left: list[psycopg.AsyncConnection] = []
+
+        async def read_leaving_a_transaction() -> None:
+            async with UnitOfWork(database, read_only=True) as uow:
+                driver = await driver_connection(uow.session)
+                left.append(driver)
+                await driver.execute("BEGIN")
+
         try:
             with pytest.raises(psycopg.ProgrammingError, match="autocommit"):
-                async with UnitOfWork(database, read_only=True) as uow:
-                    driver = await driver_connection(uow.session)
-                    await driver.execute("BEGIN")
+                await read_leaving_a_transaction()
             async with UnitOfWork(database) as uow:
                 writing = await driver_connection(uow.session)
-                assert writing is not driver and not writing.autocommit
+                assert writing is not left[0]
+                assert not writing.autocommit
                 await writing.execute("SELECT 1")
                 assert writing.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
                 await uow.rollback()
