@@ -6,6 +6,7 @@ the transaction. Runs the example service against the real PostgreSQL test serve
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 
 import psycopg
 import pytest
@@ -28,6 +29,26 @@ async def _stored(example_db, thing_id: str) -> tuple[str | None, int]:
             text("SELECT count(*) FROM outbox WHERE key = :id"), {"id": thing_id}
         )
     return name, events
+
+
+async def _failing_read(
+    database: Database,
+    read: Callable[[psycopg.AsyncConnection], Awaitable[None]],
+    error: type[Exception],
+    match: str | None = None,
+) -> psycopg.AsyncConnection:
+    """``read`` on a read-only unit of work's own connection, which must fail with ``error``
+    out of the unit of work; the connection it used."""
+    used: list[psycopg.AsyncConnection] = []
+
+    async def in_unit_of_work() -> None:
+        async with UnitOfWork(database, read_only=True) as uow:
+            used.append(await driver_connection(uow.session))
+            await read(used[0])
+
+    with pytest.raises(error, match=match):
+        await in_unit_of_work()
+    return used[0]
 
 
 class TestTheUnitOfWorkDependency:
@@ -139,9 +160,11 @@ class TestTheReadOnlyUnitOfWork:
             async with UnitOfWork(database, read_only=True) as uow:
                 driver = await driver_connection(uow.session)
                 await driver.execute("SELECT 1")
-            with pytest.raises(psycopg.errors.DivisionByZero):
-                async with UnitOfWork(database, read_only=True) as uow:
-                    await (await driver_connection(uow.session)).execute("SELECT 1 / 0")
+
+            async def divide_by_zero(driver: psycopg.AsyncConnection) -> None:
+                await driver.execute("SELECT 1 / 0")
+
+            await _failing_read(database, divide_by_zero, psycopg.errors.DivisionByZero)
             async with UnitOfWork(database) as uow:
                 writing = await driver_connection(uow.session)
                 assert writing is driver
@@ -181,27 +204,20 @@ class TestTheReadOnlyUnitOfWork:
         """Its backend terminated under a read: the read fails with the connection's error
         (not one about giving the connection back), and the next unit of work gets a new one."""
         database = Database(example_db.url, pool_size=1)
-        dropped: list[psycopg.AsyncConnection] = []
 
-        async def read_through_termination() -> None:
-            async with UnitOfWork(database, read_only=True) as uow:
-                driver = await driver_connection(uow.session)
-                dropped.append(driver)
-                async with await psycopg.AsyncConnection.connect(
-                    libpq_dsn(database.url), autocommit=True
-                ) as admin:
-                    await admin.execute(
-                        "SELECT pg_terminate_backend(%s)", (driver.info.backend_pid,)
-                    )
-                await asyncio.sleep(0.2)
-                await driver.execute("SELECT 1")
+        async def terminated_then_read(driver: psycopg.AsyncConnection) -> None:
+            async with await psycopg.AsyncConnection.connect(
+                libpq_dsn(database.url), autocommit=True
+            ) as admin:
+                await admin.execute("SELECT pg_terminate_backend(%s)", (driver.info.backend_pid,))
+            await asyncio.sleep(0.2)
+            await driver.execute("SELECT 1")
 
         try:
-            with pytest.raises(psycopg.OperationalError):
-                await read_through_termination()
+            dropped = await _failing_read(database, terminated_then_read, psycopg.OperationalError)
             async with UnitOfWork(database, read_only=True) as uow:
                 again = await driver_connection(uow.session)
-                assert again is not dropped[0]
+                assert again is not dropped
                 cursor = await again.execute("SELECT 2")
                 assert await cursor.fetchone() == (2,)
         finally:
@@ -211,20 +227,15 @@ class TestTheReadOnlyUnitOfWork:
         """Left in a transaction (``autocommit`` cannot be changed then): giving it back
         fails loudly, and the pool (of one) lends a new connection, transactional, next."""
         database = Database(example_db.url, pool_size=1)
-        left: list[psycopg.AsyncConnection] = []
 
-        async def read_leaving_a_transaction() -> None:
-            async with UnitOfWork(database, read_only=True) as uow:
-                driver = await driver_connection(uow.session)
-                left.append(driver)
-                await driver.execute("BEGIN")
+        async def begin(driver: psycopg.AsyncConnection) -> None:
+            await driver.execute("BEGIN")
 
         try:
-            with pytest.raises(psycopg.ProgrammingError, match="autocommit"):
-                await read_leaving_a_transaction()
+            left = await _failing_read(database, begin, psycopg.ProgrammingError, "autocommit")
             async with UnitOfWork(database) as uow:
                 writing = await driver_connection(uow.session)
-                assert writing is not left[0]
+                assert writing is not left
                 assert not writing.autocommit
                 await writing.execute("SELECT 1")
                 assert writing.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
