@@ -37,8 +37,8 @@ class UnitOfWork:
     (no BEGIN/COMMIT round trips; under READ COMMITTED each statement sees a fresh snapshot
     either way), and recording an event is refused, as a read must change nothing. Its fixed
     statements (``common.db.engine.driver_connection``) run on a pooled connection it checks
-    out itself (``Database.autocommit_connection``), without an ORM transaction; the session's
-    own statements, if any, on the session's connection."""
+    out itself (``Database.autocommit_connection``), without an ORM transaction — unless its
+    session has begun (ORM statements first): then on the session's connection, one for all."""
 
     def __init__(self, database: Database, *, read_only: bool = False) -> None:
         self._database = database
@@ -99,6 +99,13 @@ class UnitOfWork:
         session = self.session
         if self._read_only:
             if session.in_transaction():
+                if self._own is not None:
+                    raise RuntimeError(
+                        "a read-only unit of work ran ORM statements after fixed ones, holding "
+                        "two pooled connections at once (requests doing so can exhaust the "
+                        "pool waiting for their second): begin the session first "
+                        "(await uow.session.connection()), and both share its connection"
+                    )
                 await session.commit()  # nothing to write: ends the session's autocommit use
             return
         if self._events:

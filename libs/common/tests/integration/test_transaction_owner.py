@@ -137,18 +137,33 @@ class TestTheReadOnlyUnitOfWork:
     ):
         """``driver_connection`` of a read-only unit of work's session that has not begun: a
         pooled connection of its own in autocommit (no ORM transaction, nothing for the
-        session to commit or close); an ORM statement afterwards runs on the session's own."""
+        session to commit or close), one per unit of work, given back at its end."""
         async with UnitOfWork(example_db, read_only=True) as uow:
             driver = await driver_connection(uow.session)
-            assert await driver_connection(uow.session) is driver  # one per unit of work
+            assert await driver_connection(uow.session) is driver
             assert driver.autocommit
             await driver.execute("SELECT 1")
             assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
             assert not uow.session.in_transaction()
-            await uow.session.execute(text("SELECT 1"))
-            orm = await uow.session.connection()
-            assert (await orm.get_raw_connection()).driver_connection is not driver
             await uow.commit()
+        assert example_db.engine.pool.checkedout() == 0
+
+    async def test_after_orm_statements_they_share_the_sessions_connection(self, example_db):
+        async with UnitOfWork(example_db, read_only=True) as uow:
+            await uow.session.execute(text("SELECT 1"))
+            orm = await (await uow.session.connection()).get_raw_connection()
+            assert await driver_connection(uow.session) is orm.driver_connection
+            await uow.commit()
+        assert example_db.engine.pool.checkedout() == 0
+
+    async def test_orm_statements_after_fixed_ones_are_refused(self, example_db):
+        """They would hold a second pooled connection while the first is held: enough such
+        requests at once wait on the pool for ever (until its timeout)."""
+        async with UnitOfWork(example_db, read_only=True) as uow:
+            await (await driver_connection(uow.session)).execute("SELECT 1")
+            await uow.session.execute(text("SELECT 1"))
+            with pytest.raises(RuntimeError, match="two pooled connections"):
+                await uow.commit()
         assert example_db.engine.pool.checkedout() == 0
 
     async def test_its_own_connection_goes_back_transactional(self, example_db):
