@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
+import psycopg
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import PoolProxiedConnection
 
-from common.db.engine import Database
+from common.db.engine import OWN_CONNECTION, Database, pooled_driver
 from common.events.envelope import Envelope
 from common.events.outbox import write_outbox
 
@@ -33,13 +35,17 @@ def register_before_commit_hook(hook: BeforeCommitHook) -> None:
 class UnitOfWork:
     """``read_only``: for requests that only read — the session runs each statement on its own
     (no BEGIN/COMMIT round trips; under READ COMMITTED each statement sees a fresh snapshot
-    either way), and recording an event is refused, as a read must change nothing."""
+    either way), and recording an event is refused, as a read must change nothing. Its fixed
+    statements (``common.db.engine.driver_connection``) run on a pooled connection it checks
+    out itself (``Database.autocommit_connection``), without an ORM transaction — unless its
+    session has begun (ORM statements first): then on the session's connection, one for all."""
 
     def __init__(self, database: Database, *, read_only: bool = False) -> None:
         self._database = database
         self._read_only = read_only
         self._events: list[Envelope] = []
         self._session: AsyncSession | None = None
+        self._own: PoolProxiedConnection | None = None
 
     @property
     def session(self) -> AsyncSession:
@@ -48,11 +54,18 @@ class UnitOfWork:
         return self._session
 
     async def __aenter__(self) -> Self:
-        self._session = (
-            self._database.read_session() if self._read_only else self._database.session()
-        )
+        if self._read_only:
+            self._session = self._database.read_session()
+            self._session.info[OWN_CONNECTION] = self._own_connection
+        else:
+            self._session = self._database.session()
         self._events = []
         return self
+
+    async def _own_connection(self) -> psycopg.AsyncConnection[Any]:
+        if self._own is None:
+            self._own = await self._database.autocommit_connection()
+        return pooled_driver(self._own)
 
     async def __aexit__(
         self,
@@ -65,9 +78,16 @@ class UnitOfWork:
             if session.in_transaction():
                 await session.rollback()
         finally:
-            await session.close()
-            self._session = None
-            self._events = []
+            try:
+                # a session that never began holds nothing (a read that ran fixed statements only)
+                if session.in_transaction() or session.identity_map:
+                    await session.close()
+            finally:
+                if self._own is not None:
+                    await self._database.release_autocommit(self._own)
+                self._session = None
+                self._own = None
+                self._events = []
 
     def record_event(self, envelope: Envelope) -> None:
         """Queue an event; it is written to the outbox in the same transaction on commit."""
@@ -78,7 +98,15 @@ class UnitOfWork:
     async def commit(self) -> None:
         session = self.session
         if self._read_only:
-            await session.commit()  # nothing to write: no transaction is open
+            if session.in_transaction():
+                if self._own is not None:
+                    raise RuntimeError(
+                        "a read-only unit of work ran ORM statements after fixed ones, holding "
+                        "two pooled connections at once (requests doing so can exhaust the "
+                        "pool waiting for their second): begin the session first "
+                        "(await uow.session.connection()), and both share its connection"
+                    )
+                await session.commit()  # nothing to write: ends the session's autocommit use
             return
         if self._events:
             await write_outbox(session, self._events)

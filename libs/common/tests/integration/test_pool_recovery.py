@@ -10,7 +10,8 @@ import asyncio
 import psycopg
 
 from common.auth import Role
-from common.db.engine import Database, _closed_by_server, libpq_dsn
+from common.db.engine import Database, _closed_by_server, driver_connection, libpq_dsn
+from common.db.uow import UnitOfWork
 
 
 async def _terminate_other_backends(url: str) -> int:
@@ -42,6 +43,18 @@ class TestPooledConnectionClosedByTheServer:
             read = await client.get("/example/v1/things/t-1", headers=writer)
             assert read.status_code == 200
             assert read.json()["name"] == "Kaj"
+
+    async def test_a_read_only_unit_of_work_gets_a_new_connection_too(self, example_db: Database):
+        """Its own pooled connection (``driver_connection`` outside an ORM transaction) is
+        checked at checkout as the session's are."""
+        async with UnitOfWork(example_db, read_only=True) as uow:
+            await (await driver_connection(uow.session)).execute("SELECT 1")
+        assert await _terminate_other_backends(example_db.url) >= 1
+        await asyncio.sleep(0.2)
+        for _ in range(3):
+            async with UnitOfWork(example_db, read_only=True) as uow:
+                cursor = await (await driver_connection(uow.session)).execute("SELECT 1")
+                assert await cursor.fetchone() == (1,)
 
     async def test_a_live_idle_connection_is_not_taken_for_closed(self, example_db: Database):
         async with example_db.engine.connect() as connection:

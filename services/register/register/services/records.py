@@ -354,6 +354,7 @@ async def visible_lease(uow: UnitOfWork, scope: Scope, lease_id: str) -> LeaseRo
 async def get_expense(
     uow: UnitOfWork, scope: Scope, lease_id: str, expense_id: int
 ) -> HousingExpenseRow:
+    await uow.session.connection()  # the lease's check and the ORM read on one connection
     await visible_lease(uow, scope, lease_id)
     row = await RegisterRepository(uow.session).get(HousingExpenseRow, expense_id)
     if row is None or row.lease_id != lease_id:
@@ -366,6 +367,7 @@ async def get_expense(
 async def list_expenses(
     uow: UnitOfWork, scope: Scope, lease_id: str, *, limit: int, cursor: str | None
 ) -> PageOf[Any]:
+    await uow.session.connection()  # the lease's check and the page's read on one connection
     await visible_lease(uow, scope, lease_id)
     rows = await RegisterRepository(uow.session).list_expenses(
         lease_id, after=_after(cursor, int), limit=limit
