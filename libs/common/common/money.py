@@ -142,7 +142,7 @@ _CheckedDKK = Annotated[
 ]
 # The wire's form of an amount ("6250.00", as DKK serialises a non-negative one): ASCII digits,
 # at most MAX_DIGITS - 2 of them before the point, exactly two after it, no sign or spaces.
-_WIRE_AMOUNT: Final = re.compile(r"[0-9]{1,%d}\.[0-9]{2}" % (MAX_DIGITS - 2))
+_WIRE_AMOUNT: Final = re.compile(rf"[0-9]{{1,{MAX_DIGITS - 2}}}\.[0-9]{{2}}")
 
 
 def _from_wire(value: Any, checked: core_schema.ValidatorFunctionWrapHandler) -> Any:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any, cast
 
 import pytest
@@ -265,16 +267,13 @@ def _outcome(validate: Any, value: Any) -> tuple[Any, ...]:
 
 def _assert_as_checked(value: Any) -> None:
     for dkk, checked in _PAIRS:
-        for mode in (
-            lambda adapter: adapter.validate_python,
-            lambda adapter: lambda v: adapter.validate_python(v, strict=True),
-        ):
-            assert _outcome(mode(dkk), value) == _outcome(mode(checked), value), value
-        if isinstance(value, str):
-            for document in (json.dumps(value), value):  # a JSON string, a bare JSON number
-                for strict in (False, True):
-                    fast = _outcome(lambda d: dkk.validate_json(d, strict=strict), document)
-                    slow = _outcome(lambda d: checked.validate_json(d, strict=strict), document)
+        for strict in (False, True):
+            fast = _outcome(partial(dkk.validate_python, strict=strict), value)
+            assert fast == _outcome(partial(checked.validate_python, strict=strict), value)
+            if isinstance(value, str):
+                for document in (json.dumps(value), value):  # a JSON string, a bare number
+                    fast = _outcome(partial(dkk.validate_json, strict=strict), document)
+                    slow = _outcome(partial(checked.validate_json, strict=strict), document)
                     assert fast == slow, (document, strict)
 
 
@@ -344,7 +343,6 @@ class TestWireForm:
             raise AssertionError(f"checked {value!r}")
 
         assert _from_wire("6250.00", checks).as_tuple() == Decimal("6250.00").as_tuple()
-        with pytest.raises(AssertionError, match="checked '-1.00'"):
-            _from_wire("-1.00", checks)
-        with pytest.raises(AssertionError, match="checked '1.5'"):
-            _from_wire("1.5", checks)
+        for other in ("-1.00", "1.5", " 1.00"):
+            with pytest.raises(AssertionError, match=re.escape(f"checked {other!r}")):
+                _from_wire(other, checks)
