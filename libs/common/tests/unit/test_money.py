@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any, cast
 
 import pytest
@@ -14,6 +16,8 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from common.money import (
     DKK,
+    _CheckedDKK,
+    _from_wire,
     format_date_da,
     format_dkk,
     round_to_kroner,
@@ -238,3 +242,107 @@ class TestDkkType:
         invoice = Invoice(amount=value)
         assert Invoice.model_validate_json(invoice.model_dump_json()).amount == value
         assert json.loads(invoice.model_dump_json())["amount"] == format(to_dkk(value), "f")
+
+
+# --- the wire's form: validated without the checks, exactly as the checks would ----------------
+
+_AMOUNT = Annotated[DKK, Field(ge=0)]
+_CHECKED_AMOUNT = Annotated[_CheckedDKK, Field(ge=0)]
+_PAIRS = [
+    (TypeAdapter(DKK), TypeAdapter(_CheckedDKK)),
+    (TypeAdapter(_AMOUNT), TypeAdapter(_CHECKED_AMOUNT)),
+]
+
+
+def _outcome(validate: Any, value: Any) -> tuple[Any, ...]:
+    """The value with its exact digits and exponent, or the errors (type, place, message,
+    input, context) — what a caller can see of a validation (as text: a NaN input is not
+    equal to itself)."""
+    try:
+        result = validate(value)
+    except ValidationError as exc:
+        return ("refused", repr(exc.errors(include_url=False)))
+    return ("accepted", type(result), result.as_tuple())
+
+
+def _assert_as_checked(value: Any) -> None:
+    for dkk, checked in _PAIRS:
+        for strict in (False, True):
+            fast = _outcome(partial(dkk.validate_python, strict=strict), value)
+            assert fast == _outcome(partial(checked.validate_python, strict=strict), value)
+            if isinstance(value, str):
+                for document in (json.dumps(value), value):  # a JSON string, a bare number
+                    fast = _outcome(partial(dkk.validate_json, strict=strict), document)
+                    slow = _outcome(partial(checked.validate_json, strict=strict), document)
+                    assert fast == slow, (document, strict)
+
+
+class _Text(str):
+    pass
+
+
+class TestWireForm:
+    """``DKK`` converts an amount in the wire's form ("6250.00") without running its checks;
+    every input must come out exactly as the checks alone (``_CheckedDKK``) make it: the same
+    value, digits and exponent, or the same errors — also as a non-negative ``Amount``, in
+    strict mode and from JSON."""
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "6250.00",
+            "0.00",
+            "0.01",
+            "999999999999.99",  # the most digits (14)
+            "000000000001.50",  # twelve digits before the point, leading zeros
+            "1000000000000.00",  # 13 before the point: too many
+            "0000000000001.00",  # 13 before the point, leading zeros: the checks decide
+            "-0.00",  # negative zero: normalised to 0.00 by the checks
+            "-1.00",
+            "1.5",
+            "1.500",
+            "12.345",
+            "1.",
+            ".50",
+            "1",
+            "+1.00",
+            " 1.00",
+            "1.00 ",
+            "1.00\n",
+            "1_000.00",
+            "1e2",
+            "١٢.٥٠",  # Arabic-Indic digits: Decimal reads them, the wire never has them
+            "NaN",
+            "",
+            _Text("1.00"),  # a str subclass
+            Decimal("1.00"),
+            Decimal("-0.00"),
+            12,
+            True,
+            12.5,
+            None,
+        ],
+    )
+    def test_boundaries_come_out_as_the_checks_make_them(self, value: Any) -> None:
+        _assert_as_checked(value)
+
+    @given(st.from_regex(r"\A[-+ ]?[0-9]{0,15}(\.[0-9]{0,4})?\Z"))
+    def test_any_numeric_text_comes_out_as_the_checks_make_it(self, value: str) -> None:
+        _assert_as_checked(value)
+
+    @given(st.text(alphabet="0123456789.-+eE_ \n٣"))
+    def test_any_text_comes_out_as_the_checks_make_it(self, value: str) -> None:
+        _assert_as_checked(value)
+
+    @given(st.decimals(places=2, allow_nan=False, allow_infinity=False))
+    def test_serialised_amounts_come_out_as_the_checks_make_them(self, value: Decimal) -> None:
+        _assert_as_checked(format(value, "f"))
+
+    def test_the_wire_form_skips_the_checks(self) -> None:
+        def checks(value: Any) -> Any:
+            raise AssertionError(f"checked {value!r}")
+
+        assert _from_wire("6250.00", checks).as_tuple() == Decimal("6250.00").as_tuple()
+        for other in ("-1.00", "1.5", " 1.00"):
+            with pytest.raises(AssertionError, match=re.escape(f"checked {other!r}")):
+                _from_wire(other, checks)

@@ -64,7 +64,10 @@ from common.events.outbox import NOTIFY_CHANNEL
 #    - the vacancies with their decisions, the agreements' new counts, and per municipal
 #      vacancy an offer, its case-log line and its ``allocation.offer.opened`` outbox event
 #      (``:envelope``: one envelope of the contract, built and validated once per batch, with
-#      the offer's own values put in), in the batch's order;
+#      the offer's own values put in; read into ``jsonb`` once, by a materialised CTE: in the
+#      generic plan psycopg's prepared statement gets after five executions, a cast of the
+#      parameter in a subquery is pulled up and parsed again per reference and offer), in the
+#      batch's order;
 #    - rents: an event's rent only if its dwelling has a social offer once the event is
 #      applied — one stored before (``ix_offers_dwelling``; this statement's own offers are
 #      not in its snapshot) or one this batch opens at this event or an earlier one (the
@@ -187,16 +190,19 @@ WITH e AS MATERIALIZED (
       to_char(o.due, 'YYYY-MM-DD'))
   FROM opened AS o ORDER BY o.n
   RETURNING case_log.id
+), envelope AS MATERIALIZED (
+  SELECT body, body->'data' AS data, body->>'topic' AS topic, body->>'type' AS type
+  FROM (SELECT CAST(:envelope AS jsonb) AS body) AS given
 ), events AS (
   INSERT INTO outbox (event_id, topic, key, event_type, envelope)
-  SELECT o.event_id, envelope.body->>'topic', o.id, envelope.body->>'type',
+  SELECT o.event_id, envelope.topic, o.id, envelope.type,
       envelope.body || jsonb_build_object('id', o.event_id, 'subject', o.id,
-          'data', (envelope.body->'data') || jsonb_build_object('offer_id', o.id,
+          'data', envelope.data || jsonb_build_object('offer_id', o.id,
               'agreement_id', o.agreement_id, 'dwelling_id', o.dwelling_id,
               'organisation_id', o.organisation_id, 'municipality_code', o.municipality_code,
               'available_from', to_char(o.starts, 'YYYY-MM-DD'),
               'answer_due', to_char(o.due, 'YYYY-MM-DD')))
-  FROM opened AS o CROSS JOIN (SELECT CAST(:envelope AS jsonb) AS body) AS envelope
+  FROM opened AS o CROSS JOIN envelope
   ORDER BY o.n
   RETURNING outbox.id
 ), rent_rows AS (
