@@ -205,12 +205,12 @@ def worker_main(config: WorkerConfig, pipe: Connection) -> None:
     freeze_startup_objects()  # as a service's worker does
     folder = os.environ.get(PROFILE_ENV)
     if not folder:
-        asyncio.run(_serve(config, pipe))
+        common.worker.run_event_loop(_serve(config, pipe))
         return
     profile = cProfile.Profile(time.process_time)  # CPU, not the wall a busy machine stretches
     profile.enable()
     try:
-        asyncio.run(_serve(config, pipe))
+        common.worker.run_event_loop(_serve(config, pipe))
     finally:
         profile.disable()
         name = config.service or config.kind
