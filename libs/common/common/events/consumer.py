@@ -401,11 +401,15 @@ class KafkaConsumerRunner:
         max_records: int = 2000,
         prefix: str = "",
         small_fetch: int = 100,
+        commit_interval: float = 0.5,
     ) -> None:
         """``small_fetch``: a fetch of fewer records than this is applied in ONE transaction
         for all its partitions (each partition's events still in order) instead of one
         concurrent transaction per partition — at a trickle of events the per-transaction
-        work (session, BEGIN, the inbox claim, COMMIT) is most of the cost; 0 turns it off."""
+        work (session, BEGIN, the inbox claim, COMMIT) is most of the cost; 0 turns it off.
+
+        ``commit_interval``: seconds from one offset commit to the next at the least (see
+        :meth:`_queue_commit`); 0 commits after every handled fetch."""
         self.names = KafkaNames(prefix)
         self.processor = InboxProcessor(
             database, consumer, max_attempts=max_attempts, base_backoff=base_backoff
@@ -414,9 +418,11 @@ class KafkaConsumerRunner:
         self.bootstrap_servers = bootstrap_servers
         self.max_records = max_records
         self.small_fetch = small_fetch
+        self.commit_interval = commit_interval
         # The offset committer (see _handle_fetch): the task sending commits, and the offsets
         # of handled fetches that it has not sent yet.
         self._commit: asyncio.Task[None] | None = None
+        self._flush = asyncio.Event()  # set while stopping: no more pauses between commits
         self._uncommitted: dict[TopicPartition, int] = {}
         # What the fetcher (_keep_fetching) fetched and run has not taken yet, and the futures
         # on which each waits for the other.
@@ -480,6 +486,7 @@ class KafkaConsumerRunner:
                 fetcher.cancel()
             await asyncio.gather(fetcher, return_exceptions=True)
             if self._commit is not None:  # leaving on an error: let the commit end first
+                self._flush.set()
                 with contextlib.suppress(Exception):
                     await self._commit
                 self._commit = None
@@ -565,10 +572,13 @@ class KafkaConsumerRunner:
         return fetched
 
     def _queue_commit(self, kafka: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
-        """Commit ``offsets`` without waiting: one commit is in flight at a time, in order;
-        offsets handled while it travels are merged (a partition's latest wins) and sent in
-        the next: at most one commit per broker round trip rather than one per fetch, and the
-        handling never waits for it.
+        """Commit ``offsets`` without waiting: one commit at a time, in order, and at most one
+        per ``commit_interval`` (or per broker round trip, if that is longer); offsets handled
+        meanwhile are merged (a partition's latest wins) and sent in the next. At a trickle of
+        events every fetch used to send its own commit, which cost the consumer (and the
+        broker) about as much as the fetch itself; a commit that comes later only means that
+        after a crash or a rebalance more events are delivered again, which the inbox drops.
+        Stopping (:meth:`_settle_commit`) sends what is left at once.
         A commit that failed other than by a rebalance is raised here, as before."""
         commit = self._commit
         if commit is not None and commit.done():
@@ -579,15 +589,26 @@ class KafkaConsumerRunner:
             self._commit = asyncio.create_task(self._commit_uncommitted(kafka))
 
     async def _commit_uncommitted(self, kafka: AIOKafkaConsumer) -> None:
+        loop = asyncio.get_running_loop()
         while self._uncommitted:
             offsets, self._uncommitted = self._uncommitted, {}
+            sent = loop.time()
             await self._commit_offsets(kafka, offsets)
+            pause = sent + self.commit_interval - loop.time()
+            if pause > 0:  # keep the turn until the interval is over (or the runner stops)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._flush.wait(), pause)
 
     async def _settle_commit(self) -> None:
-        """Wait until every queued offset commit has been answered (raising what it raised)."""
+        """Wait until every queued offset commit has been answered (raising what it raised),
+        without waiting for the rest of a commit interval."""
         commit, self._commit = self._commit, None
         if commit is not None:
-            await commit
+            self._flush.set()
+            try:
+                await commit
+            finally:
+                self._flush.clear()
 
     @staticmethod
     async def _commit_offsets(kafka: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
