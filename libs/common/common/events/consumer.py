@@ -81,8 +81,9 @@ async def _retry_on_infrastructure_errors(
 # evaluated only when the CASE needs it.) jsonb rather than json: parsed once, where json's
 # ->> parses each element's text again per field (~1 µs of server CPU per row less, measured).
 # Sent on the session's psycopg connection (common.db.engine.driver_connection), in the
-# session's transaction: once per fetch, SQLAlchemy's statement layer cost about as much CPU
-# as the rest of an empty fetch's transaction (a trickle of events is one fetch per event).
+# session's transaction, without SQLAlchemy's statement layer: ~0.1–0.15 ms of CPU less per
+# fetch, of ~0.8 ms for the whole transaction of an event with a no-op handler (measured; at a
+# trickle of events every event is a fetch).
 _CLAIM = """
 WITH claimed AS (
     INSERT INTO inbox (consumer, event_id, topic, key, event_type)
@@ -575,9 +576,9 @@ class KafkaConsumerRunner:
         """Commit ``offsets`` without waiting: one commit at a time, in order, and at most one
         per ``commit_interval`` (or per broker round trip, if that is longer); offsets handled
         meanwhile are merged (a partition's latest wins) and sent in the next. At a trickle of
-        events every fetch used to send its own commit, which cost the consumer (and the
-        broker) about as much as the fetch itself; a commit that comes later only means that
-        after a crash or a rebalance more events are delivered again, which the inbox drops.
+        events every fetch used to send its own commit (a request and its answer, in this
+        process and in the broker); a commit that comes later only means that after a crash or
+        a rebalance more events are delivered again, which the inbox drops.
         Stopping (:meth:`_settle_commit`) sends what is left at once.
         A commit that failed other than by a rebalance is raised here, as before."""
         commit = self._commit
