@@ -65,8 +65,8 @@ CONSUMER_STAGES = (
     ("fetched → handed to _handle_fetch", "fetched", "handed"),
     ("handed → transaction asked for (decode)", "handed", "begun"),
     ("→ inbox claim returned (session, BEGIN, claim)", "begun", "claimed"),
-    ("claim → handler called (earlier events' handlers)", "claimed", "handler"),
-    ("handler → committed (own handler, COMMIT)", "handler", "committed"),
+    ("claim → handler called (the fetch's batch handler)", "claimed", "handler"),
+    ("handler → committed (the batch's INSERT, COMMIT)", "handler", "committed"),
 )
 
 # One event: (event id, time.monotonic() when it existed: the outbox path's commit returned, or

@@ -2,9 +2,10 @@
 
 * ``relay`` – the producing service's worker: ``OutboxRelay.run(stop)``, woken by NOTIFY. Its
   bus stamps every event when Kafka acknowledged the batch.
-* ``consumer`` – the consuming service's worker: a ``KafkaConsumerRunner``; the handler stamps
-  the event, then applies it like the crash tests' witness (one INSERT in the inbox
-  transaction). The runner is :class:`StagedRunner`, which stamps every event at each stage of
+* ``consumer`` – the consuming service's worker: a ``KafkaConsumerRunner``; the handlers stamp
+  the events, then apply them like the crash tests' witness (their rows written in the inbox
+  transaction: a fetch's events by one batch handler call, one INSERT, as the platform's
+  consumers apply a fetch). The runner is :class:`StagedRunner`, which stamps every event at each stage of
   the runner's loop as well (:class:`Stages`) — overrides in this benchmark only, the service's
   runner carries no instrumentation.
 * ``kafka`` – the baseline's consumer: a bare ``AIOKafkaConsumer`` with the runner's settings
@@ -38,7 +39,7 @@ import gc
 import importlib
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -64,7 +65,6 @@ from common.events.envelope import Envelope
 from common.events.relay import OutboxRelay
 from common.events.transport import KafkaBus
 from common.testing.example.db.models import applied_events
-from common.testing.witness import witness_handler
 from housing.services import service as housing_service
 
 READY_TIMEOUT = 60.0
@@ -205,12 +205,12 @@ def worker_main(config: WorkerConfig, pipe: Connection) -> None:
     freeze_startup_objects()  # as a service's worker does
     folder = os.environ.get(PROFILE_ENV)
     if not folder:
-        asyncio.run(_serve(config, pipe))
+        common.worker.run_event_loop(_serve(config, pipe))
         return
     profile = cProfile.Profile(time.process_time)  # CPU, not the wall a busy machine stretches
     profile.enable()
     try:
-        asyncio.run(_serve(config, pipe))
+        common.worker.run_event_loop(_serve(config, pipe))
     finally:
         profile.disable()
         name = config.service or config.kind
@@ -293,36 +293,41 @@ async def _relay(config: WorkerConfig, stamps: Stamps, stop: asyncio.Event) -> N
 _transaction: ContextVar[dict[str, float] | None] = ContextVar("_transaction", default=None)
 
 
-def _any_event_witness(group: str) -> Callable[[AsyncSession, Envelope], Awaitable[None]]:
-    """The witness row of any event: version from its data if it has one, else 1."""
-
-    async def apply(session: AsyncSession, envelope: Envelope) -> None:
-        await session.execute(
-            insert(applied_events).values(
-                consumer=group,
-                key=envelope.key,
-                version=int(envelope.data.get("version", 1)),
-                event_id=envelope.id,
-            )
-        )
-
-    return apply
+def _witness_row(group: str, envelope: Envelope, any_event: bool) -> dict[str, Any]:
+    """The witness row of an event (``any_event``: version from its data if it has one, else 1)."""
+    version = envelope.data.get("version", 1) if any_event else envelope.data["version"]
+    return {
+        "consumer": group,
+        "key": envelope.key,
+        "version": int(version),
+        "event_id": envelope.id,
+    }
 
 
-def _stamping_handler(
-    stamps: Stamps, group: str, any_event: bool = False
-) -> Callable[[AsyncSession, Envelope], Awaitable[None]]:
-    apply = _any_event_witness(group) if any_event else witness_handler(group)
+def _stamping_consumer(stamps: Stamps, group: str, topic: str, any_event: bool) -> Consumer:
+    """The benchmark's inbox consumer: its handlers stamp each event when they are called, then
+    write its witness row, in the runner's transaction. The batch handler (the runner's usual
+    path, as for the platform's consumers) stamps a batch's events at its call and writes their
+    rows in one INSERT; the handler (retries, the savepoint fallback) one row."""
 
-    async def handle(session: AsyncSession, envelope: Envelope) -> None:
+    def stamp(envelopes: Sequence[Envelope]) -> None:
         at = time.monotonic()
         transaction = _transaction.get()
         if transaction is not None and "claimed" not in transaction:
             transaction["claimed"] = at
-        stamps.receive(str(envelope.id), at)
-        await apply(session, envelope)
+        for envelope in envelopes:
+            stamps.receive(str(envelope.id), at)
 
-    return handle
+    async def handle(session: AsyncSession, envelope: Envelope) -> None:
+        stamp([envelope])
+        await session.execute(insert(applied_events), [_witness_row(group, envelope, any_event)])
+
+    async def handle_batch(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        stamp(envelopes)
+        rows = [_witness_row(group, envelope, any_event) for envelope in envelopes]
+        await session.execute(insert(applied_events), rows)
+
+    return Consumer(group, (topic,), handle, handle_batch)
 
 
 class StagedProcessor(InboxProcessor):
@@ -398,8 +403,7 @@ class StagedRunner(KafkaConsumerRunner):
 
 async def _consumer(config: WorkerConfig, stamps: Stamps, stop: asyncio.Event) -> None:
     database = _database(config)
-    handler = _stamping_handler(stamps, config.group, config.any_event)
-    consumer = Consumer(config.group, (config.topic,), handler)
+    consumer = _stamping_consumer(stamps, config.group, config.topic, config.any_event)
     stamps.stages = Stages()
     try:
         await StagedRunner(database, config.bootstrap, consumer, stamps.stages).run(stop)

@@ -1,5 +1,6 @@
 """The consumer runner's offset commits: queued, never awaited by the handling, one in flight
-at a time, offsets handled meanwhile merged into the next (no broker: a stand-in consumer)."""
+at a time and at most one per commit interval, offsets handled meanwhile merged into the next
+(no broker: a stand-in consumer)."""
 
 import asyncio
 from typing import Any, cast
@@ -29,11 +30,16 @@ class HeldCommits:
             raise self.fail_with
 
 
-def runner() -> KafkaConsumerRunner:
+def runner(commit_interval: float = 0.5) -> KafkaConsumerRunner:
     async def handler(session: Any, envelope: Any) -> None:
         raise AssertionError("no event is handled here")
 
-    return KafkaConsumerRunner(cast(Database, None), "unused:9092", Consumer("c1", ("t",), handler))
+    return KafkaConsumerRunner(
+        cast(Database, None),
+        "unused:9092",
+        Consumer("c1", ("t",), handler),
+        commit_interval=commit_interval,
+    )
 
 
 async def settle_tasks() -> None:
@@ -89,3 +95,38 @@ class TestQueuedCommits:
         await settle_tasks()
         with pytest.raises(KafkaConnectionError):
             consumer._queue_commit(as_kafka, {P0: 2})
+
+
+class TestCommitInterval:
+    async def test_offsets_handled_within_the_interval_go_out_together_when_it_ends(self):
+        kafka = HeldCommits()
+        kafka.release.set()  # the broker answers at once
+        consumer = runner(commit_interval=0.3)
+        as_kafka = cast(AIOKafkaConsumer, kafka)
+        consumer._queue_commit(as_kafka, {P0: 1})
+        await settle_tasks()
+        assert kafka.sent == [{P0: 1}]  # the first goes at once
+        for offsets in ({P0: 2}, {P1: 1}, {P0: 3}):  # a trickle of fetches, handled
+            await asyncio.sleep(0.05)
+            consumer._queue_commit(as_kafka, offsets)
+        await settle_tasks()
+        assert kafka.sent == [{P0: 1}]  # answered, but the interval is not over
+        await asyncio.sleep(0.3)
+        assert kafka.sent == [{P0: 1}, {P0: 3, P1: 1}]  # one commit for the three
+        await consumer._settle_commit()
+        assert consumer._commit is None
+
+    async def test_settling_sends_what_is_left_without_waiting_for_the_interval(self):
+        kafka = HeldCommits()
+        consumer = runner(commit_interval=60)
+        as_kafka = cast(AIOKafkaConsumer, kafka)
+        consumer._queue_commit(as_kafka, {P0: 1})
+        await settle_tasks()
+        consumer._queue_commit(as_kafka, {P0: 2})
+        kafka.release.set()
+        await asyncio.wait_for(consumer._settle_commit(), 5)  # in flight when stopping
+        assert kafka.sent == [{P0: 1}, {P0: 2}]
+        consumer._queue_commit(as_kafka, {P1: 4})
+        await settle_tasks()
+        await asyncio.wait_for(consumer._settle_commit(), 5)  # pausing when stopping
+        assert kafka.sent == [{P0: 1}, {P0: 2}, {P1: 4}]

@@ -1,4 +1,5 @@
-"""What the worker logs of its periodic jobs: a line per run that did something, not per idle run."""
+"""What the worker logs of its periodic jobs: a line per run that did something, not per idle
+run; and the event loop it runs on."""
 
 import asyncio
 from datetime import timedelta
@@ -6,7 +7,7 @@ from datetime import timedelta
 import pytest
 import structlog
 
-from common.worker import PeriodicJob, did_something, repeat
+from common.worker import PeriodicJob, did_something, repeat, run_event_loop
 
 
 class TestIdleRuns:
@@ -74,3 +75,13 @@ class TestRepeat:
             await repeat(PeriodicJob("purge", timedelta(0), run), stop)
         assert runs == 2
         assert [e["event"] for e in logs if e["event"].startswith("job.")] == ["job.failed"] * 2
+
+
+class TestEventLoop:
+    def test_a_worker_runs_on_uvloop_as_the_api_processes_do(self):
+        uvloop = pytest.importorskip("uvloop")  # installed with uvicorn[standard]
+
+        async def loop_type() -> type:
+            return type(asyncio.get_running_loop())
+
+        assert run_event_loop(loop_type()) is uvloop.Loop
