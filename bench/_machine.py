@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import psycopg
 
 from bench._setup import Infra
 from common.testing import infra as infrastructure
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _proc_field(path: str, name: str) -> str | None:
@@ -45,6 +48,27 @@ def _kafka() -> str:
     if infrastructure.kafka_pid() is not None:
         return f"{infrastructure.KAFKA_VERSION} (single KRaft broker of common.testing.infra)"
     return "external broker (version not known here)"
+
+
+# --- CPU time of processes --------------------------------------------------------------------
+
+
+def proc_stat(pid: int) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command name (empty when it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process (0 when it is gone, not readable or not known)."""
+    fields = proc_stat(pid) if pid is not None else []
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS if fields else 0.0  # utime, stime
+
+
+def total_cpu_seconds(pids: Sequence[int]) -> float:
+    return sum(cpu_seconds(pid) for pid in pids)
 
 
 def cpu_ticks() -> tuple[int, int]:

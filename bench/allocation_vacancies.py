@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from allocation.domain.notices import answer_due
 from allocation.events.incoming import handle_dwellings, handle_dwellings_batch
+from bench._machine import total_cpu_seconds
 from bench._setup import Infra, _drop_database, database_url, new_topic, unique_name
 from common.db import migrations
 from common.db.engine import Database
@@ -191,14 +192,7 @@ def _backend_cpu(infra: Infra, database_name: str) -> float:
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database_name,)
             )
         ]
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    return total_cpu_seconds(pids)
 
 
 async def _consume(

@@ -46,6 +46,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from psycopg import sql
 
 from bench import _setup, _stats, event_latency
+from bench._machine import cpu_seconds
 from bench._setup import Infra, database_url, unique_name
 from bench.latency_workers import WorkerConfig
 from bench.relay_throughput import encode, fill_outbox, make_envelopes, send_all
@@ -145,16 +146,6 @@ async def broker_rate(infra: Infra, topic: str, measured: Sequence[Envelope]) ->
         await asyncio.sleep(0.5)
     span_ms = max(first.values()) - min(first.values())
     return (len(ids) - 1) / max(span_ms / 1000, 1e-3)
-
-
-def process_cpu_seconds(pid: int | None) -> float:
-    if pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def walsender_pid(admin_dsn: str) -> int | None:
@@ -299,8 +290,8 @@ class Bench:
                 database_url=self.debezium_url,
             )
             walsender = await asyncio.to_thread(walsender_pid, self.admin_dsn)
-            jvm = process_cpu_seconds(self.worker.pid)
-            decoding = process_cpu_seconds(walsender)
+            jvm = cpu_seconds(self.worker.pid)
+            decoding = cpu_seconds(walsender)
             try:
                 await event_latency.measure(
                     result.latency_debezium, consumer, None, settings, writer.change, {}
@@ -308,13 +299,11 @@ class Bench:
             finally:
                 await database.dispose()
             events = settings.rate * settings.seconds
-            result.jvm_cpu_ms.append((process_cpu_seconds(self.worker.pid) - jvm) * 1000 / events)
+            result.jvm_cpu_ms.append((cpu_seconds(self.worker.pid) - jvm) * 1000 / events)
             walsender_now = await asyncio.to_thread(walsender_pid, self.admin_dsn)
             if walsender_now != walsender:  # Debezium reconnected: the new one's lifetime
                 walsender, decoding = walsender_now, 0.0
-            result.walsender_cpu_ms.append(
-                (process_cpu_seconds(walsender) - decoding) * 1000 / events
-            )
+            result.walsender_cpu_ms.append((cpu_seconds(walsender) - decoding) * 1000 / events)
         finally:
             self.worker.stop()
 

@@ -59,6 +59,7 @@ import psycopg
 from sqlalchemy import select, text
 
 from bench import _report, _stats, event_latency
+from bench._machine import cpu_seconds
 from bench._setup import (
     Infra,
     _created_topics,
@@ -70,7 +71,12 @@ from bench._setup import (
 from bench.event_latency import Sent, Series, Worker, paced, summarise
 from bench.lag_rounds import WRITERS
 from bench.latency_workers import DRAIN_TIMEOUT, WorkerConfig
-from bench.register_common import SEED, ServerClock, analyze, copy_batches, cpu_seconds
+from bench.register_common import (
+    SEED,
+    ServerClock,
+    analyze,
+    copy_batches,
+)
 from common.db import migrations
 from common.db.engine import Database, libpq_dsn
 from common.db.uow import UnitOfWork

@@ -34,6 +34,7 @@ import httpx
 import psycopg
 
 from bench import _stats
+from bench._machine import cpu_seconds
 from bench._setup import Infra
 from bench.register_common import (
     RECORD_TABLES,
@@ -46,7 +47,6 @@ from bench.register_common import (
     analyze,
     copy_batches,
     count_rows,
-    cpu_seconds,
     organisation_ids,
     register_database,
     register_server,

@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from psycopg import sql
 from starlette.requests import Request
 
+from bench._machine import CLOCK_TICKS, cpu_seconds, proc_stat, total_cpu_seconds
 from bench._setup import Infra, _drop_database, baseline_claims, database_url
 from common.auth import Role
 from common.db import migrations
@@ -48,7 +49,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SEED = 1
 # Start-up (imports) on a machine shared with other test suites took over a minute (2026-12-06).
 READY_TIMEOUT = 240.0
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 # Register tables in foreign-key order, plus what the webservice writes besides the records.
 RECORD_TABLES = tuple(TABLE_COLUMNS)
@@ -127,24 +127,6 @@ def backend_pids(url: str) -> list[int]:
 # --- CPU time of processes --------------------------------------------------------------------
 
 
-def _stat(pid: int) -> list[str]:
-    """The fields of ``/proc/<pid>/stat`` after the command name (empty when it is gone)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return []
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (0 when it is gone or not readable)."""
-    fields = _stat(pid)
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS if fields else 0.0  # utime, stime
-
-
-def total_cpu_seconds(pids: Sequence[int]) -> float:
-    return sum(cpu_seconds(pid) for pid in pids)
-
-
 class BackendClock:
     """CPU time of the database's backends since construction (pooled connections persist
     across requests; backends that appear meanwhile count from zero)."""
@@ -170,13 +152,13 @@ class ServerClock:
         self.before = self._total()
 
     def _total(self) -> float:
-        own = _stat(self.postmaster)
+        own = proc_stat(self.postmaster)
         reaped = (int(own[13]) + int(own[14])) / CLOCK_TICKS if own else 0.0
         children = [
             int(entry.name)
             for entry in Path("/proc").iterdir()
             if entry.name.isdigit()
-            and (fields := _stat(int(entry.name)))
+            and (fields := proc_stat(int(entry.name)))
             and int(fields[1]) == self.postmaster
         ]
         return reaped + cpu_seconds(self.postmaster) + total_cpu_seconds(children)

@@ -48,6 +48,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench import _stats
+from bench._machine import cpu_seconds
 from bench._report import _table, _verdict
 from bench._setup import Infra
 from bench.register_common import (
@@ -58,7 +59,6 @@ from bench.register_common import (
     analyze,
     baseline_token_check,
     copy_batches,
-    cpu_seconds,
     organisation_ids,
     register_database,
     register_server,

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import psycopg
 
+from bench._machine import cpu_seconds
 from bench._setup import start_infra
 from bench.register_common import (
     Server,
     Tokens,
-    cpu_seconds,
     organisation_ids,
     register_database,
     register_server,

@@ -51,6 +51,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench import _stats
+from bench._machine import cpu_seconds
 from bench._setup import Infra
 from bench.register_common import (
     BASELINE_KEY_ENV,
@@ -65,7 +66,6 @@ from bench.register_common import (
     bundle_items,
     copy_batches,
     count_rows,
-    cpu_seconds,
     organisation_ids,
     register_database,
     register_server,

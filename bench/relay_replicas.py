@@ -14,7 +14,6 @@ CPU per event. Each round is paired with a bare-producer run over the same recor
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from bench import _stats
+from bench._machine import cpu_seconds
 from bench._setup import Infra, example_database, new_topic
 from bench.relay_throughput import encode, make_envelopes, send_all
 from common.db.engine import Database
@@ -31,7 +31,6 @@ from common.db.uow import UnitOfWork
 from common.events.transport import KafkaBus
 
 Progress = Callable[[str], None]
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -77,12 +76,6 @@ class Measured:
 class Result:
     settings: Settings
     measured: list[Measured] = field(default_factory=list)
-
-
-def _cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
 def _start(url: str, bootstrap: str, config: Config) -> list[subprocess.Popen[str]]:
@@ -144,11 +137,11 @@ async def _round(
                 uow.record_event(envelope)
             await uow.commit()
         committed = time.perf_counter()
-        cpu_before = sum(_cpu_seconds(p.pid) for p in processes)
+        cpu_before = sum(cpu_seconds(p.pid) for p in processes)
         while await _unpublished(database):
             await asyncio.sleep(0.01)
         elapsed = time.perf_counter() - committed
-        cpu = sum(_cpu_seconds(p.pid) for p in processes) - cpu_before
+        cpu = sum(cpu_seconds(p.pid) for p in processes) - cpu_before
     finally:
         for process in processes:
             process.terminate()
