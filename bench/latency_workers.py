@@ -65,6 +65,7 @@ from common.events.envelope import Envelope
 from common.events.relay import OutboxRelay
 from common.events.transport import KafkaBus
 from common.testing.example.db.models import applied_events
+from common.testing.witness import witness_row
 from housing.services import service as housing_service
 
 READY_TIMEOUT = 60.0
@@ -295,13 +296,7 @@ _transaction: ContextVar[dict[str, float] | None] = ContextVar("_transaction", d
 
 def _witness_row(group: str, envelope: Envelope, any_event: bool) -> dict[str, Any]:
     """The witness row of an event (``any_event``: version from its data if it has one, else 1)."""
-    version = envelope.data.get("version", 1) if any_event else envelope.data["version"]
-    return {
-        "consumer": group,
-        "key": envelope.key,
-        "version": int(version),
-        "event_id": envelope.id,
-    }
+    return witness_row(group, envelope, int(envelope.data.get("version", 1)) if any_event else None)
 
 
 def _stamping_consumer(stamps: Stamps, group: str, topic: str, any_event: bool) -> Consumer:

@@ -71,12 +71,7 @@ from bench._setup import (
 from bench.event_latency import Sent, Series, Worker, paced, summarise
 from bench.lag_rounds import WRITERS
 from bench.latency_workers import DRAIN_TIMEOUT, WorkerConfig
-from bench.register_common import (
-    SEED,
-    ServerClock,
-    analyze,
-    copy_batches,
-)
+from bench.register_common import SEED, ServerClock, analyze, copy_batches
 from common.db import migrations
 from common.db.engine import Database, libpq_dsn
 from common.db.uow import UnitOfWork
@@ -376,10 +371,6 @@ class Writers:
 # --- one round ----------------------------------------------------------------------------------
 
 
-def _cpu_seconds(pid: int | None) -> float:
-    return 0.0 if pid is None else cpu_seconds(pid)
-
-
 def _backends(admin_dsn: str) -> list[int]:
     """Process ids of the PostgreSQL backends connected to this run's databases (the
     services' and the inbox consumer's: ``bench_<pid>…``)."""
@@ -454,18 +445,18 @@ async def platform_round(
         # caught up, statements compiled) takes the CPU for a few seconds; let it settle.
         await asyncio.sleep(SETTLE_SECONDS)
         pids = {name: worker.process.pid for name, worker in workers.items()}
-        before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         server = ServerClock(postgres_pid) if postgres_pid is not None else None
-        kafka_before = _cpu_seconds(kafka_pid)
+        kafka_before = cpu_seconds(kafka_pid)
         backends = await asyncio.to_thread(_backends, platform.infra.admin_dsn)
-        backends_before = {pid: _cpu_seconds(pid) for pid in backends}
+        backends_before = {pid: cpu_seconds(pid) for pid in backends}
         sent, own, asked = await writers.write(settings.seconds)
-        after = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+        after = {name: cpu_seconds(pid) for name, pid in pids.items()}
         server_cpu = server.elapsed() if server is not None else 0.0
-        kafka_cpu = _cpu_seconds(kafka_pid) - kafka_before
+        kafka_cpu = cpu_seconds(kafka_pid) - kafka_before
         # a backend that connected during the window (a pool growing) counts whole
         backends = await asyncio.to_thread(_backends, platform.infra.admin_dsn)
-        backends_cpu = sum(_cpu_seconds(pid) - backends_before.get(pid, 0.0) for pid in backends)
+        backends_cpu = sum(cpu_seconds(pid) - backends_before.get(pid, 0.0) for pid in backends)
         result.loads.append(" / ".join(f"{v:.1f}" for v in os.getloadavg()))
         reports = dict(
             zip(

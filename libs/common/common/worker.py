@@ -164,5 +164,4 @@ def run_event_loop(main: Coroutine[Any, Any, T]) -> T:
         import uvloop
     except ImportError:  # not installed (uvicorn[standard] leaves it out on Windows)
         return asyncio.run(main)
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(main)
+    return uvloop.run(main)

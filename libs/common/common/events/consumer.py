@@ -486,11 +486,8 @@ class KafkaConsumerRunner:
             if not fetcher.done():  # leaving on an error; not committed, so fetched again
                 fetcher.cancel()
             await asyncio.gather(fetcher, return_exceptions=True)
-            if self._commit is not None:  # leaving on an error: let the commit end first
-                self._flush.set()
-                with contextlib.suppress(Exception):
-                    await self._commit
-                self._commit = None
+            with contextlib.suppress(Exception):  # leaving on an error: let the commit end first
+                await self._settle_commit()
             with contextlib.suppress(Exception):
                 await kafka.stop()
             with contextlib.suppress(Exception):

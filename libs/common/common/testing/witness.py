@@ -45,16 +45,22 @@ from common.testing.example.app import TOPIC, changed_event
 from common.testing.example.db.models import applied_events, things
 
 
+def witness_row(
+    consumer_name: str, envelope: Envelope, version: int | None = None
+) -> dict[str, Any]:
+    """The row a witness consumer writes for an event: its key and version (from its data
+    unless given) under the consumer's name."""
+    return {
+        "consumer": consumer_name,
+        "key": envelope.key,
+        "version": int(envelope.data["version"]) if version is None else version,
+        "event_id": envelope.id,
+    }
+
+
 def witness_handler(consumer_name: str) -> Handler:
     async def handle(session: AsyncSession, envelope: Envelope) -> None:
-        await session.execute(
-            insert(applied_events).values(
-                consumer=consumer_name,
-                key=envelope.key,
-                version=int(envelope.data["version"]),
-                event_id=envelope.id,
-            )
-        )
+        await session.execute(insert(applied_events), [witness_row(consumer_name, envelope)])
 
     return handle
 

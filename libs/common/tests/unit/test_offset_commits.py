@@ -101,8 +101,10 @@ class TestCommitInterval:
     async def test_offsets_handled_within_the_interval_go_out_together_when_it_ends(self):
         kafka = HeldCommits()
         kafka.release.set()  # the broker answers at once
-        consumer = runner(commit_interval=0.3)
+        consumer = runner(commit_interval=1.0)
         as_kafka = cast(AIOKafkaConsumer, kafka)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         consumer._queue_commit(as_kafka, {P0: 1})
         await settle_tasks()
         assert kafka.sent == [{P0: 1}]  # the first goes at once
@@ -111,7 +113,10 @@ class TestCommitInterval:
             consumer._queue_commit(as_kafka, offsets)
         await settle_tasks()
         assert kafka.sent == [{P0: 1}]  # answered, but the interval is not over
-        await asyncio.sleep(0.3)
+        async with asyncio.timeout(5):
+            while len(kafka.sent) < 2:
+                await asyncio.sleep(0.01)
+        assert loop.time() - started >= 1.0  # not before the interval ended
         assert kafka.sent == [{P0: 1}, {P0: 3, P1: 1}]  # one commit for the three
         await consumer._settle_commit()
         assert consumer._commit is None

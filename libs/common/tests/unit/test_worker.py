@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import structlog
+import uvloop
 
 from common.worker import PeriodicJob, did_something, repeat, run_event_loop
 
@@ -79,8 +80,6 @@ class TestRepeat:
 
 class TestEventLoop:
     def test_a_worker_runs_on_uvloop_as_the_api_processes_do(self):
-        uvloop = pytest.importorskip("uvloop")  # installed with uvicorn[standard]
-
         async def loop_type() -> type:
             return type(asyncio.get_running_loop())
 
