@@ -164,6 +164,7 @@ class Recorder:
         self.started = time.monotonic()
         self.load_before = _machine.load_average()
         self.ticks_before = _machine.cpu_ticks()
+        self.host_speed_before = _machine.host_speed_ms()
 
     def line(self) -> str:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -171,7 +172,9 @@ class Recorder:
             f"_Recorded {stamp} by `{self.command}` in {time.monotonic() - self.started:.0f} s. "
             f"Whole machine (all processes) {_machine.busy_since(self.ticks_before)} CPU-busy "
             f"meanwhile; load average (1/5/15 min) {self.load_before} before, "
-            f"{_machine.load_average()} after._"
+            f"{_machine.load_average()} after. Host speed (`bench._machine.host_speed_ms`, a "
+            f"fixed Python workload, lower is faster): {self.host_speed_before:.1f} ms before, "
+            f"{_machine.host_speed_ms():.1f} ms after._"
         )
 
 
