@@ -40,7 +40,7 @@ def bulk(result: register_bulk.Result, recorded: str) -> str:
         f"Synthetic register, seed {register_common.SEED}, **{s.dwellings:,} dwellings** "
         f"(national stock: 640,000) = {result.rows:,} rows in the six record tables; "
         f"{result.submissions} submission(s) of ≤ {s.records_per_submission:,} records (a lease "
-        f"carries its expenses); {s.rounds} rounds per side, alternating. Records per "
+        f"carries its expenses); {s.rounds} round(s) per side, alternating. Records per "
         f"webservice round: {outcomes}; besides the records it wrote {side}. "
         f"Goal webservice ≥ {register_bulk.GOAL_RATIO} × COPY: {_verdict(result.meets_goal)}."
     )
