@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,25 @@ class PeriodicJob:
     name: str
     every: timedelta
     run: Callable[[], Awaitable[object]]
+
+
+# The cyclic garbage collector's generation thresholds in a process that handles work in bulk
+# (a worker's fetched batches of events, the register's bulk submissions). At the default
+# generation-0 threshold (700) the collector runs every few events or records, and what a batch
+# holds while its statement is awaited (a fetch's envelopes, their validated contracts) outlives
+# the young collections and is promoted. Reference counting frees almost all of it anyway;
+# cycles are still collected, just in larger steps. Measured: a quarter of a 5,000-record bulk
+# submission's CPU (bench register-bulk); over the frozen startup objects, the allocation
+# consumer's collector CPU 8.9 -> 6.6 µs/event, the no-op consumer's unchanged at ~6
+# (bench allocation-vacancies, nine rounds each).
+GC_THRESHOLDS = (20_000, 10, 10)
+
+
+def collect_in_bulk() -> None:
+    """Once a worker has set itself up: the collector's larger steps (``GC_THRESHOLDS``), and
+    the startup's objects out of its view (:func:`freeze_startup_objects`)."""
+    gc.set_threshold(*GC_THRESHOLDS)
+    freeze_startup_objects()
 
 
 JobFactory = Callable[[Database, ServiceSettings], Sequence[PeriodicJob]]
@@ -118,7 +138,7 @@ async def serve_worker(
         )
         for consumer in consumers
     ]
-    freeze_startup_objects()  # see there: the collector's cost per event under a backlog
+    collect_in_bulk()  # see there: the collector's cost per event under a backlog
     log.info(
         "worker.started",
         service=settings.service_name,

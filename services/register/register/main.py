@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from common.app import create_service_app
 from common.events.transport import EventBus
+from common.worker import GC_THRESHOLDS
 from register.api import history, records, reports, statistics, submissions, vacancy
 from register.services import statistics as statistics_service
 from register.settings import RegisterSettings
@@ -25,18 +26,10 @@ ROUTERS = (
     statistics.router,
 )
 
-# The cyclic garbage collector's thresholds in the service's process. A bulk submission of
-# 5,000 records allocates hundreds of thousands of container objects (parsed JSON, models, planned rows,
-# results) that live until its answer is sent; at the default generation-0 threshold (700) the
-# collector runs every few records and its older generations traverse everything alive: a
-# quarter of the submission's CPU (measured, bench register-bulk). Reference counting frees
-# almost all of it anyway; cycles are still collected, just in larger steps.
-GC_THRESHOLDS = (20_000, 10, 10)
-
 
 def create_app(settings: RegisterSettings | None = None, *, bus: EventBus | None = None) -> FastAPI:
     settings = settings or RegisterSettings()
-    gc.set_threshold(*GC_THRESHOLDS)
+    gc.set_threshold(*GC_THRESHOLDS)  # its bulk submissions: see there
     statistics_service.use_cube(settings.statistics_cube)
     return create_service_app(
         settings, title=TITLE, description=DESCRIPTION, routers=ROUTERS, bus=bus

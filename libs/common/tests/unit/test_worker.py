@@ -2,13 +2,22 @@
 run; and the event loop it runs on."""
 
 import asyncio
+import gc
 from datetime import timedelta
 
 import pytest
 import structlog
 import uvloop
 
-from common.worker import PeriodicJob, did_something, repeat, run_event_loop
+from common.events import consumer
+from common.worker import (
+    GC_THRESHOLDS,
+    PeriodicJob,
+    collect_in_bulk,
+    did_something,
+    repeat,
+    run_event_loop,
+)
 
 
 class TestIdleRuns:
@@ -84,3 +93,17 @@ class TestEventLoop:
             return type(asyncio.get_running_loop())
 
         assert run_event_loop(loop_type()) is uvloop.Loop
+
+
+def test_the_collector_goes_in_larger_steps_over_the_frozen_startup(monkeypatch):
+    """What ``serve_worker`` does once set up (issue 14: the collector's cost per event)."""
+    monkeypatch.setattr(consumer, "_startup_objects_frozen", False)
+    thresholds = gc.get_threshold()
+    gc.unfreeze()
+    try:
+        collect_in_bulk()
+        assert gc.get_threshold() == GC_THRESHOLDS != thresholds
+        assert gc.get_freeze_count() > 1000  # the modules, classes and functions loaded so far
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
