@@ -43,11 +43,11 @@ from benchmarks.settings import BenchmarksSettings
 from benchmarks.worker import jobs
 from common.auth import DevSigningKey, Role
 from common.db.engine import Database
-from common.events.consumer import Consumer, KafkaConsumerRunner, freeze_startup_objects
+from common.events.consumer import Consumer, KafkaConsumerRunner
 from common.events.contracts import DepartmentUpsertedV1, LeaseCreatedV1
 from common.events.envelope import Envelope
 from common.settings import Environment
-from common.worker import repeat
+from common.worker import collect_in_bulk, repeat
 
 Progress = Callable[[str], None]
 
@@ -239,8 +239,7 @@ async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
     del envelopes
     names = list(topics.values())
     progress("benchmarks-catchup: raw aiokafka read")
-    # as the worker does before its consumers run (see freeze_startup_objects)
-    freeze_startup_objects()
+    collect_in_bulk()  # as the worker does before its consumers run
     raw, raw_cpu = await _raw(infra, names, total)
     calculator_settings = BenchmarksSettings()
     async with benchmarks_database(infra, "floor") as floor_url:

@@ -40,7 +40,7 @@ from bench.allocation_vacancies import _backend_cpu
 from bench.benchmarks_catchup import _produce
 from common.db import migrations
 from common.db.engine import Database
-from common.events.consumer import Consumer, KafkaConsumerRunner, freeze_startup_objects
+from common.events.consumer import Consumer, KafkaConsumerRunner
 from common.events.contracts import (
     DepartmentUpsertedV1,
     HousingType,
@@ -49,6 +49,7 @@ from common.events.contracts import (
     to_envelope,
 )
 from common.events.envelope import Envelope
+from common.worker import collect_in_bulk
 
 Progress = Callable[[str], None]
 AT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -291,8 +292,7 @@ async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
     from notifications.events.incoming import consumer as notifications_consumer
 
     result = Result()
-    # as the worker does before its consumers run (see freeze_startup_objects)
-    freeze_startup_objects()
+    collect_in_bulk()  # as the worker does before its consumers run
     master_topics = {
         OrganisationUpsertedV1.topic: await new_topic(infra, "consumers-organisation"),
         DepartmentUpsertedV1.topic: await new_topic(infra, "consumers-department"),

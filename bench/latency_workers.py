@@ -59,7 +59,6 @@ from common.events.consumer import (
     InboxProcessor,
     KafkaConsumerRunner,
     Outcome,
-    freeze_startup_objects,
 )
 from common.events.envelope import Envelope
 from common.events.relay import OutboxRelay
@@ -203,7 +202,7 @@ PROFILE_ENV = "BENCH_LATENCY_PROFILE_DIR"
 def worker_main(config: WorkerConfig, pipe: Connection) -> None:
     """Entry point of a child process."""
     quiet_logging()
-    freeze_startup_objects()  # as a service's worker does
+    common.worker.collect_in_bulk()  # as a service's worker does
     folder = os.environ.get(PROFILE_ENV)
     if not folder:
         common.worker.run_event_loop(_serve(config, pipe))

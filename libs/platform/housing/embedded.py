@@ -35,14 +35,13 @@ from starlette.types import Receive, Scope, Send
 from common.db.engine import Database, libpq_dsn
 from common.events.consumer import (
     KafkaConsumerRunner,
-    freeze_startup_objects,
     subscribe_in_process,
 )
 from common.events.relay import OutboxRelay
 from common.events.transport import EventBus, InProcessBus, KafkaBus
 from common.problems import problem_response
 from common.settings import Environment, ServiceSettings
-from common.worker import housekeeping_jobs, repeat
+from common.worker import collect_in_bulk, housekeeping_jobs, repeat
 from housing.embedded_database import at_migration_head, start_embedded_postgres
 from housing.mail_sink import MailSink
 from housing.services import SERVICES, ServiceEntry
@@ -172,7 +171,7 @@ class ServiceDispatcher:
             for running in self.services.values():
                 await stack.enter_async_context(running.app.router.lifespan_context(running.app))
             stop = asyncio.Event()
-            freeze_startup_objects()  # as the worker does: the collector's cost under a backlog
+            collect_in_bulk()  # as the worker does: the collector's cost under a backlog
             tasks = [asyncio.create_task(coro) for coro in self._background(stop, stack)]
 
             async def stop_background() -> None:
