@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from common.problems import problem_response
+from common.problems import problem_response, replaying
 
 # serialization_failure, deadlock_detected: the transaction was rolled back, retrying is safe
 TRANSIENT_SQLSTATES: Final = frozenset({"40001", "40P01"})
@@ -94,7 +94,7 @@ class TransientRetryMiddleware:
             attempt = _Attempt()
             token = _attempt.set(attempt)
             try:
-                await self.app(scope, _replay(body, receive), watched)
+                await self.app(scope, replaying(body, receive), watched)
                 return
             except Exception as error:
                 if not is_transient(error) or started:
@@ -108,7 +108,7 @@ class TransientRetryMiddleware:
                     await _busy(scope, receive, send)
                     return
                 log.info("http.transient_retry", path=scope["path"], error_type=error_type)
-                await asyncio.sleep(random.uniform(0.005, 0.02) * attempt_number)  # noqa: S311
+                await asyncio.sleep(random.uniform(0.005, 0.02) * attempt_number)
             finally:
                 _attempt.reset(token)
 
@@ -122,20 +122,6 @@ async def _whole_body(receive: Receive) -> bytes | None:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """The body once, then the connection's own messages (a disconnect)."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 async def _busy(scope: Scope, receive: Receive, send: Send) -> None:
