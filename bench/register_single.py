@@ -87,6 +87,12 @@ REGISTER_PATH = "/register/v1/leases"
 BASELINE_PATH = "/baseline/v1/leases"
 BASELINE_DATABASE_ENV = "BENCH_BASELINE_DATABASE_URL"
 LEASE_TABLES = ("housing_expenses", "leases", *SIDE_TABLES)
+IDLE_QUIET = 0.5  # seconds without a busy session of the server before a round's TRUNCATE
+IDLE_TIMEOUT = 120.0
+_BUSY_SESSIONS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND state <> 'idle'"
+)
 Progress = Callable[[str], None]
 
 
@@ -484,8 +490,30 @@ def _reset(target: _Target) -> None:
     """Empty the lease tables for the next round, without analysing them empty: statistics of
     empty tables make every plan of the round a sequential scan until autovacuum analyses them
     again mid-round (5,000–46,000 scans of ``leases`` per round, measured in session 17) — a
-    state a register in service, with its leases, is never in."""
+    state a register in service, with its leases, is never in.
+
+    Only once the server has finished the requests an open loop abandoned: a ``TRUNCATE`` of
+    the tables while it still writes them deadlocks with its transactions (it locks the tables
+    in another order than they do), which made the server answer 500s it never otherwise
+    would."""
+    _wait_until_idle(target.url)
     truncate(target.url, LEASE_TABLES)
+
+
+def _wait_until_idle(url: str) -> None:
+    """Until no other session of the database has been in a statement or a transaction for
+    ``IDLE_QUIET`` seconds (the server's pool drained: requests waiting for a connection of it
+    would have taken one)."""
+    deadline = time.monotonic() + IDLE_TIMEOUT
+    quiet_since = time.monotonic()
+    with psycopg.connect(libpq_dsn(url), autocommit=True) as connection:
+        while time.monotonic() - quiet_since < IDLE_QUIET:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server still writes {url} after {IDLE_TIMEOUT:.0f} s")
+            busy = connection.execute(_BUSY_SESSIONS).fetchone()
+            if busy is not None and busy[0]:
+                quiet_since = time.monotonic()
+            time.sleep(0.05)
 
 
 async def _closed_rounds(targets: dict[str, _Target], result: Result, progress: Progress) -> None:

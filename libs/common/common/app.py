@@ -23,6 +23,7 @@ from starlette.types import ASGIApp
 
 from common.auth import TokenVerifier
 from common.db.engine import Database
+from common.db.retry import TransientRetryMiddleware
 from common.db.uow import UnitOfWork
 from common.errors import AuthenticationError, PermissionDeniedError
 from common.events import asyncapi
@@ -124,9 +125,10 @@ def create_service_app(
 class ServiceMiddleware(RequestContextMiddleware):
     """The kit's middlewares as one: request ids, the log line, metrics and the liveness answer
     (``RequestContextMiddleware``) for every request; then a request of a method that may carry
-    a body goes on through the body guard (``BodyGuardMiddleware``) and the idempotency keys
-    (``IdempotencyMiddleware``) as before, while GET, HEAD, OPTIONS and DELETE — which both
-    only passed on — go straight to the app: one middleware call on a read instead of three."""
+    a body goes on through the body guard (``BodyGuardMiddleware``), the retry of a transaction
+    PostgreSQL aborted as a deadlock victim (``TransientRetryMiddleware``) and the idempotency
+    keys (``IdempotencyMiddleware``), while GET, HEAD, OPTIONS and DELETE go straight to the
+    app: one middleware call on a read instead of four."""
 
     def __init__(
         self,
@@ -138,7 +140,9 @@ class ServiceMiddleware(RequestContextMiddleware):
         max_depth: int,
     ) -> None:
         guarded = BodyGuardMiddleware(
-            IdempotencyMiddleware(app), max_bytes=max_bytes, max_depth=max_depth
+            TransientRetryMiddleware(IdempotencyMiddleware(app)),
+            max_bytes=max_bytes,
+            max_depth=max_depth,
         )
         super().__init__(app, metrics=metrics, live_path=live_path, body_app=guarded)
 

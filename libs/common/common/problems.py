@@ -292,6 +292,21 @@ def json_nesting_depth(body: bytes) -> int:
     return deepest
 
 
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """An ASGI ``receive`` giving a buffered request body once, then the connection's own
+    messages (a disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 class BodyGuardMiddleware:
     """Refuses bodies over ``max_bytes`` (413) and JSON nested deeper than ``max_depth`` (400).
 
@@ -339,16 +354,7 @@ class BodyGuardMiddleware:
             await response(scope, receive, send)
             return
 
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
     async def _refuse_size(
         self, request: Request, scope: Scope, receive: Receive, send: Send

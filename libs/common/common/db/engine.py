@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import select
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import psycopg
@@ -54,6 +56,7 @@ class Database:
         )
         if pre_ping and not round_trip_ping:
             event.listen(self.engine.sync_engine.pool, "checkout", _refuse_closed_connection)
+        event.listen(self.engine.sync_engine.pool, "checkin", _out_of_autocommit)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Reads without BEGIN/COMMIT: each statement is its own transaction, which under
         # PostgreSQL's READ COMMITTED (the platform's level) sees what a statement inside a
@@ -141,6 +144,39 @@ async def driver_connection(session: AsyncSession) -> psycopg.AsyncConnection[An
         return await own()  # type: ignore[no-any-return]
     connection = await session.connection()
     return pooled_driver(await connection.get_raw_connection())
+
+
+@asynccontextmanager
+async def pipeline(session: AsyncSession) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """The session's psycopg connection (:func:`driver_connection`) in pipeline mode: the
+    statements executed on it inside the block are sent together, their results read when the
+    block ends. When the session's transaction has not begun on the server yet, its ``BEGIN``
+    goes as the pipeline's first statement: psycopg would send it on its own and wait for its
+    answer before the rest (a round trip). For that the connection is put in autocommit (no
+    I/O while idle), so that psycopg sends no ``BEGIN`` of its own; the explicit one opens the
+    transaction, which commits and rolls back as any other, and the pool takes the connection
+    out of autocommit when it comes back (``_out_of_autocommit``)."""
+    driver = await driver_connection(session)
+    begin = not driver.autocommit and driver.pgconn.transaction_status == pq.TransactionStatus.IDLE
+    if begin:
+        await driver.set_autocommit(True)
+    async with driver.pipeline():
+        if begin:
+            await driver.execute("BEGIN")
+        yield driver
+
+
+def _out_of_autocommit(dbapi_connection: Any, record: Any) -> None:
+    """Pool checkin hook: a connection comes back to the pool as the pool lends it, not in
+    autocommit (:func:`pipeline` leaves it there until its transaction ended); one that cannot
+    be set back is replaced at its next checkout."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if not isinstance(driver, psycopg.AsyncConnection) or not driver.autocommit:
+        return
+    try:
+        dbapi_connection.autocommit = False  # the adapter awaits psycopg's (no I/O when idle)
+    except Exception:  # in a transaction still, or returned outside the event loop's greenlet
+        record.invalidate(soft=True)
 
 
 def pooled_driver(pooled: PoolProxiedConnection) -> psycopg.AsyncConnection[Any]:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import PoolProxiedConnection
 
 from common.db.engine import OWN_CONNECTION, Database, pooled_driver
+from common.db.retry import note_commit
 from common.events.envelope import Envelope
 from common.events.outbox import write_outbox
 
@@ -114,6 +115,7 @@ class UnitOfWork:
             await hook(session)
         await session.commit()
         self._events = []
+        note_commit()
 
     async def rollback(self) -> None:
         await self.session.rollback()

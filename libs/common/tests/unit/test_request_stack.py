@@ -13,6 +13,7 @@ from common.access import Scope as AccessScope
 from common.access import scope_dependency
 from common.app import ServiceMiddleware
 from common.auth import CurrentPrincipal, DevSigningKey, Principal, Role, TokenVerifier
+from common.db.retry import TransientRetryMiddleware
 from common.idempotency import IdempotencyMiddleware
 from common.observability import ServiceMetrics
 from common.problems import BodyGuardMiddleware, install_problem_handlers
@@ -43,13 +44,14 @@ class TestServiceMiddleware:
             max_depth=3,
         )
 
-    def test_reads_go_straight_to_the_app_and_writes_through_the_guard_and_the_keys(self):
+    def test_reads_go_straight_to_the_app_and_writes_through_the_guard_retry_and_keys(self):
         calls: list[tuple[str, bytes]] = []
         app = self._app(calls)
         inner = app.app
         assert isinstance(app.body_app, BodyGuardMiddleware)
-        assert isinstance(app.body_app.app, IdempotencyMiddleware)
-        assert app.body_app.app.app is inner
+        assert isinstance(app.body_app.app, TransientRetryMiddleware)
+        assert isinstance(app.body_app.app.app, IdempotencyMiddleware)
+        assert app.body_app.app.app.app is inner
         assert (app.body_app.max_bytes, app.body_app.max_depth) == (64, 3)
 
     @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
-from common.db.engine import driver_connection
+from common.db.engine import driver_connection, pipeline
 from register.db.models import (
     Base,
     HeldDwellingRow,
@@ -452,8 +452,7 @@ class RegisterRepository:
         ends (one round trip instead of one per statement). Only for statements whose
         parameters do not depend on an earlier one's result (a later statement may read what
         an earlier one locked or wrote, in SQL)."""
-        driver = await self._driver()
-        async with driver.pipeline():
+        async with pipeline(self.session) as driver:
             yield driver
 
     @staticmethod
