@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -20,7 +20,17 @@ from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg.rows import dict_row
-from sqlalchemy import ColumnElement, Identity, Select, Table, delete, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    DateTime,
+    Identity,
+    Numeric,
+    Select,
+    Table,
+    delete,
+    select,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -257,25 +267,35 @@ def as_row(row_type: type[RowT], values: dict[str, Any]) -> RowT:
     return cast(RowT, RowState(row_type, values))
 
 
-_HISTORY_COLUMNS: dict[str, list[str]] = {}
+# A table's history columns: their keys, a reader of their values (in C) and the keys of those
+# whose values are converted (amounts, dates) — every other column's value is JSON as it is.
+_HISTORY_COLUMNS: dict[str, tuple[list[str], Callable[[Any], tuple[Any, ...]], list[str]]] = {}
 _CENT = Decimal("0.01")
+
+
+def _history_columns(
+    table: Table,
+) -> tuple[list[str], Callable[[Any], tuple[Any, ...]], list[str]]:
+    columns = _HISTORY_COLUMNS.get(table.name)
+    if columns is None:
+        kept = [c for c in table.columns if c.key not in HISTORY_EXCLUDED_COLUMNS]
+        keys = [c.key for c in kept]
+        converted = [c.key for c in kept if isinstance(c.type, Numeric | Date | DateTime)]
+        columns = keys, attrgetter(*keys), converted  # ≥ 2 columns: a tuple
+        _HISTORY_COLUMNS[table.name] = columns
+    return columns
 
 
 def history_data(row: Base) -> dict[str, Any]:
     """A row's columns as JSON: English names, ISO dates, amounts with two decimals."""
-    table = cast(Table, row.__table__)
-    keys = _HISTORY_COLUMNS.get(table.name)
-    if keys is None:
-        keys = [c.key for c in table.columns if c.key not in HISTORY_EXCLUDED_COLUMNS]
-        _HISTORY_COLUMNS[table.name] = keys
-    data: dict[str, Any] = {}
-    for key in keys:
-        value = getattr(row, key)
+    keys, read, converted = _history_columns(cast(Table, row.__table__))
+    data = dict(zip(keys, read(row), strict=True))
+    for key in converted:
+        value = data[key]
         if isinstance(value, Decimal):
-            value = format(value.quantize(_CENT), "f")
+            data[key] = format(value.quantize(_CENT), "f")
         elif isinstance(value, date):  # and datetime, a subclass
-            value = value.isoformat()
-        data[key] = value
+            data[key] = value.isoformat()
     return data
 
 
