@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from common.db.copy import copy_rows
+from common.db.engine import driver_connection
 from common.db.tables import outbox
 from common.events.envelope import Envelope
 
@@ -18,10 +20,12 @@ NOTIFY_CHANNEL = "outbox"
 
 # Up to this many envelopes are written by ONE statement that also wakes the relay
 # (``RETURNING pg_notify(...)``): the usual transaction records one or a few events, and a
-# separate NOTIFY statement was one more round trip to PostgreSQL for each of them. More are
-# sent as one executemany (pipelined) and a NOTIFY, as before: a multi-row VALUES list of
-# thousands of rows would near the protocol's 65,535 parameters.
+# separate NOTIFY statement was one more round trip to PostgreSQL for each of them. More (a
+# bulk submission's thousands) go by ``COPY`` (``common.db.copy``: each envelope encoded once,
+# binary values) and a NOTIFY: a multi-row VALUES list of thousands of rows would near the
+# protocol's 65,535 parameters.
 NOTIFYING_INSERT_MAX = 100
+_COPIED = ("event_id", "topic", "key", "event_type", "envelope")
 
 
 async def write_outbox(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
@@ -34,18 +38,17 @@ async def write_outbox(session: AsyncSession, envelopes: Sequence[Envelope]) -> 
         statement, params = notifying_insert(envelopes)
         await (await session.connection()).exec_driver_sql(statement, tuple(params))
         return
-    rows = [
-        {
-            "event_id": envelope.id,
-            "topic": envelope.topic,
-            "key": envelope.key,
-            "event_type": envelope.type,
-            "envelope": envelope.to_structured(),
-        }
-        for envelope in envelopes
-    ]
-    await session.execute(insert(outbox), rows)
-    await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    driver = await driver_connection(session)
+    await copy_rows(
+        driver,
+        outbox,
+        _COPIED,
+        (
+            (envelope.id, envelope.topic, envelope.key, envelope.type, envelope.to_structured())
+            for envelope in envelopes
+        ),
+    )
+    await driver.execute(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
 def notifying_insert(envelopes: Sequence[Envelope]) -> tuple[str, list[Any]]:

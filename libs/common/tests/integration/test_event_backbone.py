@@ -72,8 +72,9 @@ class TestOutboxAndRelay:
     @pytest.mark.parametrize("events", [1, 3, 150])
     async def test_the_outbox_rows_wake_the_relay_once_on_commit(self, example_db, events):
         """Up to 100 envelopes are one statement that also raises the notification (no NOTIFY
-        round trip of its own); more go as before. Either way: every row, one notification,
-        delivered only once the transaction commits."""
+        round trip of its own); more go by ``COPY`` on the driver's connection and a NOTIFY (no
+        statement through SQLAlchemy). Either way: every row as its envelope, one
+        notification, delivered only once the transaction commits."""
         import psycopg
         from sqlalchemy import event
 
@@ -102,9 +103,37 @@ class TestOutboxAndRelay:
             after_commit += [n.channel async for n in listener.notifies(timeout=0.3)]
         assert before_commit == []
         assert after_commit == [NOTIFY_CHANNEL]
-        assert statements == (["INSERT"] if events <= 100 else ["INSERT", "NOTIFY"])
+        assert statements == (["INSERT"] if events <= 100 else [])
         rows = await outbox_rows(example_db)
-        assert [row.event_id for row in rows] == [e.id for e in envelopes]
+        assert [
+            (row.event_id, row.topic, row.key, row.event_type, row.envelope) for row in rows
+        ] == [(e.id, e.topic, e.key, e.type, e.to_structured()) for e in envelopes]
+
+    @pytest.mark.parametrize("events", [3, 150])
+    async def test_the_outbox_rows_hold_the_documents_as_sent(self, example_db, events):
+        """Both ways of writing (one statement, ``COPY``) store each envelope as its document:
+        non-ASCII text, nesting, numbers; a document PostgreSQL refuses (NaN) fails the write
+        either way, as ``json.dumps``' did."""
+        import psycopg
+        import sqlalchemy.exc
+
+        data = {"name": "Søndergade 3, 2. th. ✓", "nested": {"list": [1, 2.5, None, True, "x"]}}
+        envelopes = [
+            Envelope(type="example.thing.changed", source="/housing/example", subject=f"k{i}",
+                     topic=TOPIC, data={**data, "version": i})
+            for i in range(events)
+        ]  # fmt: skip
+        async with UnitOfWork(example_db) as uow:
+            await write_outbox(uow.session, envelopes)
+            await uow.commit()
+        rows = await outbox_rows(example_db)
+        assert [row.envelope for row in rows] == [e.to_structured() for e in envelopes]
+        refused = [*envelopes[1:], changed_event("k", 1, "n")]
+        refused[0] = Envelope(type="t", source="/s", subject="s", topic=TOPIC,
+                              data={"x": float("nan")})  # fmt: skip
+        with pytest.raises((psycopg.DataError, sqlalchemy.exc.DataError)):
+            async with UnitOfWork(example_db) as uow:
+                await write_outbox(uow.session, refused)
 
     async def test_the_notifying_insert_writes_the_rows_write_outbox_writes(self, example_db):
         """``notifying_insert`` (``write_outbox``'s statement, also for a caller that sends it

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -20,17 +20,29 @@ from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg.rows import dict_row
-from sqlalchemy import ColumnElement, Identity, Select, Table, delete, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    DateTime,
+    Identity,
+    Numeric,
+    Select,
+    Table,
+    delete,
+    select,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
+from common.db.copy import copy_rows
 from common.db.engine import driver_connection, pipeline
 from register.db.models import (
     Base,
     HeldDwellingRow,
     HousingExpenseRow,
+    RecordVersionRow,
 )
 from register.domain.codes import RENT_FORMING
 from register.domain.records import DepartmentRentStatistics, LeaseStatus
@@ -255,25 +267,35 @@ def as_row(row_type: type[RowT], values: dict[str, Any]) -> RowT:
     return cast(RowT, RowState(row_type, values))
 
 
-_HISTORY_COLUMNS: dict[str, list[str]] = {}
+# A table's history columns: their keys, a reader of their values (in C) and the keys of those
+# whose values are converted (amounts, dates) — every other column's value is JSON as it is.
+_HISTORY_COLUMNS: dict[str, tuple[list[str], Callable[[Any], tuple[Any, ...]], list[str]]] = {}
 _CENT = Decimal("0.01")
+
+
+def _history_columns(
+    table: Table,
+) -> tuple[list[str], Callable[[Any], tuple[Any, ...]], list[str]]:
+    columns = _HISTORY_COLUMNS.get(table.name)
+    if columns is None:
+        kept = [c for c in table.columns if c.key not in HISTORY_EXCLUDED_COLUMNS]
+        keys = [c.key for c in kept]
+        converted = [c.key for c in kept if isinstance(c.type, Numeric | Date | DateTime)]
+        columns = keys, attrgetter(*keys), converted  # ≥ 2 columns: a tuple
+        _HISTORY_COLUMNS[table.name] = columns
+    return columns
 
 
 def history_data(row: Base) -> dict[str, Any]:
     """A row's columns as JSON: English names, ISO dates, amounts with two decimals."""
-    table = cast(Table, row.__table__)
-    keys = _HISTORY_COLUMNS.get(table.name)
-    if keys is None:
-        keys = [c.key for c in table.columns if c.key not in HISTORY_EXCLUDED_COLUMNS]
-        _HISTORY_COLUMNS[table.name] = keys
-    data: dict[str, Any] = {}
-    for key in keys:
-        value = getattr(row, key)
+    keys, read, converted = _history_columns(cast(Table, row.__table__))
+    data = dict(zip(keys, read(row), strict=True))
+    for key in converted:
+        value = data[key]
         if isinstance(value, Decimal):
-            value = format(value.quantize(_CENT), "f")
+            data[key] = format(value.quantize(_CENT), "f")
         elif isinstance(value, date):  # and datetime, a subclass
-            value = value.isoformat()
-        data[key] = value
+            data[key] = value.isoformat()
     return data
 
 
@@ -484,20 +506,6 @@ class RegisterRepository:
         names = [c.name for c in cursor.description or ()]
         return [as_row(row_type, dict(zip(names, row, strict=True))) for row in rows]
 
-    async def _copy(self, table: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        """``COPY table (names) FROM STDIN`` of the rows, on the session's connection (in its
-        transaction and savepoint). The values travel in PostgreSQL's text format through the
-        driver's dumpers — the ones the array parameters of ``unnest`` used, so the stored
-        values are the same — with no arrays to build and nothing to unnest and cast."""
-        driver = await self._driver()
-        columns = ", ".join(f'"{name}"' for name in names)
-        async with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,  # names from the metadata
-        ):
-            for row in rows:
-                await copy.write_row(row)
-
     async def _new_ids(self, table: Table, count: int) -> list[int]:
         """``count`` values of the identity column's sequence, ascending (as the ids an
         ``INSERT`` of the rows in that order would have been given)."""
@@ -526,22 +534,12 @@ class RegisterRepository:
         ids: list[Any] = await self._new_ids(table, len(rows)) if has_identity(row_type) else []
         columns = _written_columns(table)
         read = attrgetter(*(c.key for c in columns))  # ≥ 2 columns: a tuple, read in C
-        json_at = [i for i, c in enumerate(columns) if isinstance(c.type, JSONB)]
-
-        def values(row_id: Any, row: Any) -> tuple[Any, ...]:
-            read_values = read(row)
-            if not json_at:
-                return (row_id, *read_values, now, now)
-            wire = list(read_values)
-            for i in json_at:
-                wire[i] = json.dumps(wire[i])
-            return (row_id, *wire, now, now)
-
-        await self._copy(
-            table.name,
+        await copy_rows(
+            await self._driver(),
+            table,
             ["id", *(c.name for c in columns), "created_at", "updated_at"],
             (
-                values(row_id, row)
+                (row_id, *read(row), now, now)
                 for row_id, row in zip(ids or [row.id for row in rows], rows, strict=True)  # type: ignore[attr-defined]
             ),
         )
@@ -631,13 +629,11 @@ class RegisterRepository:
             await self.queue_versions(await self._driver(), versions, recorded_by, submission_id)
             return
         # recorded_at: the column's default, now().
-        await self._copy(
-            "record_versions",
+        await copy_rows(
+            await self._driver(),
+            cast(Table, RecordVersionRow.__table__),
             (*_VERSION_COLUMNS, "recorded_by", "submission_id"),
-            (
-                (t, i, n, o, json.dumps(data), recorded_by, submission_id)
-                for t, i, n, o, data in versions
-            ),
+            ((t, i, n, o, data, recorded_by, submission_id) for t, i, n, o, data in versions),
         )
 
     @staticmethod
