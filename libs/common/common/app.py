@@ -124,11 +124,11 @@ def create_service_app(
 
 class ServiceMiddleware(RequestContextMiddleware):
     """The kit's middlewares as one: request ids, the log line, metrics and the liveness answer
-    (``RequestContextMiddleware``) for every request; then a request of a method that may carry
-    a body goes on through the body guard (``BodyGuardMiddleware``), the retry of a transaction
-    PostgreSQL aborted as a deadlock victim (``TransientRetryMiddleware``) and the idempotency
-    keys (``IdempotencyMiddleware``), while GET, HEAD, OPTIONS and DELETE go straight to the
-    app: one middleware call on a read instead of four."""
+    (``RequestContextMiddleware``) for every request; then a request of a method that writes
+    goes on through the body guard (``BodyGuardMiddleware``, which passes a DELETE on), the
+    retry of a transaction PostgreSQL aborted as a deadlock victim (``TransientRetryMiddleware``)
+    and the idempotency keys (``IdempotencyMiddleware``, POST only), while GET, HEAD and OPTIONS
+    go straight to the app: one middleware call on a read instead of four."""
 
     def __init__(
         self,

@@ -164,8 +164,8 @@ def _route_template(scope: Scope) -> str:
     return path
 
 
-# Methods whose requests the body guard and the idempotency keys leave alone.
-BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+# Methods that only read: they skip the kit's write-path middlewares (``body_app``).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _LIVE_BODY = b'{"status":"ok"}'
 _LIVE_START: Message = {
@@ -195,9 +195,9 @@ class RequestContextMiddleware:
         body_app: ASGIApp | None = None,
     ) -> None:
         self.app = app
-        # With ``body_app``, requests of a method that may carry a body (POST, PUT, PATCH, …)
-        # go to it instead of ``app``: the kit's body guard and idempotency wrap ``app`` there,
-        # and GET, HEAD, OPTIONS and DELETE (for which both only pass the request on) skip them.
+        # With ``body_app``, requests of a method that writes (POST, PUT, PATCH, DELETE, …) go
+        # to it instead of ``app``: the kit's body guard, transaction retry and idempotency wrap
+        # ``app`` there, and GET, HEAD and OPTIONS skip them.
         self.body_app = app if body_app is None else body_app
         self.metrics = metrics
         self.live_path = live_path
@@ -259,7 +259,7 @@ class RequestContextMiddleware:
             if live:
                 await send_with_ids(dict(_LIVE_START, headers=list(_LIVE_START["headers"])))
                 await send_with_ids({"type": "http.response.body", "body": _LIVE_BODY})
-            elif method in BODYLESS_METHODS:
+            elif method in READ_METHODS:
                 await self.app(scope, receive, send_with_ids)
             else:
                 await self.body_app(scope, receive, send_with_ids)

@@ -5,6 +5,7 @@ with the same answers, errors and OpenAPI document as before."""
 from typing import Annotated, Any
 
 import httpx
+import psycopg
 import pytest
 from fastapi import Depends, FastAPI
 from starlette.types import Receive, Scope, Send
@@ -81,7 +82,7 @@ class TestServiceMiddleware:
         assert calls == [("POST", b"[[1]]")]
 
     @pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS", "DELETE"])
-    async def test_bodyless_methods_reach_the_app_with_ids_and_metrics(self, method: str):
+    async def test_bodyless_requests_reach_the_app_with_ids_and_metrics(self, method: str):
         calls: list[tuple[str, bytes]] = []
         app = self._app(calls)
         transport = httpx.ASGITransport(app=app)
@@ -98,6 +99,30 @@ class TestServiceMiddleware:
             {"service": "probe", "method": method, "route": "unmatched", "status": "200"},
         )
         assert sample == 1.0
+
+    async def test_a_delete_whose_transaction_was_a_deadlock_victim_runs_again(self):
+        """A DELETE writes: it goes through the transaction retry, as POST, PUT and PATCH do."""
+        attempts: list[str] = []
+
+        async def deleting(scope: Scope, receive: Receive, send: Send) -> None:
+            attempts.append(scope["method"])
+            if len(attempts) == 1:
+                raise psycopg.errors.DeadlockDetected("deadlock detected")
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+        app = ServiceMiddleware(
+            deleting,
+            metrics=ServiceMetrics("probe"),
+            live_path=None,
+            max_bytes=64,
+            max_depth=3,
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+            response = await client.delete("/probe/v1/things/1")
+        assert response.status_code == 204
+        assert attempts == ["DELETE", "DELETE"]
 
 
 # --- the scope dependency in one call ---------------------------------------------------------
