@@ -39,7 +39,7 @@ from common.db.engine import Database
 from common.db.tables import idempotency_keys
 from common.db.uow import register_before_commit_hook
 from common.errors import AuthenticationError
-from common.problems import problem_response
+from common.problems import problem_response, replaying
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 255
@@ -128,12 +128,9 @@ class IdempotencyMiddleware:
         async def capture(message: Message) -> None:
             messages.append(message)
 
-        async def replay_body() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
-
         token = _current_key.set(claimed)
         try:
-            await self.app(scope, replay_body, capture)
+            await self.app(scope, replaying(body, receive), capture)
         except BaseException:
             await self._release(database, claimed)
             raise

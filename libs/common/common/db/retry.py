@@ -24,7 +24,7 @@ from typing import Final
 import psycopg
 import structlog
 from sqlalchemy.exc import DBAPIError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.problems import problem_response, replaying
@@ -80,8 +80,9 @@ class TransientRetryMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = await _whole_body(receive)
-        if body is None:  # the client went away before its request was read
+        try:
+            body = await Request(scope, receive).body()
+        except ClientDisconnect:  # the client went away before its request was read
             return
         for attempt_number in range(1, self.attempts + 1):
             started = False
@@ -111,17 +112,6 @@ class TransientRetryMiddleware:
                 await asyncio.sleep(random.uniform(0.005, 0.02) * attempt_number)
             finally:
                 _attempt.reset(token)
-
-
-async def _whole_body(receive: Receive) -> bytes | None:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 async def _busy(scope: Scope, receive: Receive, send: Send) -> None:

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any, TypeVar, cast
@@ -267,23 +268,20 @@ def as_row(row_type: type[RowT], values: dict[str, Any]) -> RowT:
     return cast(RowT, RowState(row_type, values))
 
 
-# A table's history columns: their keys, a reader of their values (in C) and the keys of those
-# whose values are converted (amounts, dates) — every other column's value is JSON as it is.
-_HISTORY_COLUMNS: dict[str, tuple[list[str], Callable[[Any], tuple[Any, ...]], list[str]]] = {}
 _CENT = Decimal("0.01")
 
 
+@cache
 def _history_columns(
     table: Table,
 ) -> tuple[list[str], Callable[[Any], tuple[Any, ...]], list[str]]:
-    columns = _HISTORY_COLUMNS.get(table.name)
-    if columns is None:
-        kept = [c for c in table.columns if c.key not in HISTORY_EXCLUDED_COLUMNS]
-        keys = [c.key for c in kept]
-        converted = [c.key for c in kept if isinstance(c.type, Numeric | Date | DateTime)]
-        columns = keys, attrgetter(*keys), converted  # ≥ 2 columns: a tuple
-        _HISTORY_COLUMNS[table.name] = columns
-    return columns
+    """A table's history columns: their keys, a reader of their values (in C) and the keys of
+    those whose values are converted (amounts, dates) — every other column's value is JSON as
+    it is."""
+    kept = [c for c in table.columns if c.key not in HISTORY_EXCLUDED_COLUMNS]
+    keys = [c.key for c in kept]
+    converted = [c.key for c in kept if isinstance(c.type, Numeric | Date | DateTime)]
+    return keys, attrgetter(*keys), converted  # ≥ 2 columns: a tuple
 
 
 def history_data(row: Base) -> dict[str, Any]:
