@@ -34,7 +34,10 @@ from register.api.schemas import DepartmentIn, DwellingIn, LeaseIn, Organisation
 
 from .test_embedded_run import HOUSING, start_platform
 
-LIVE_TIMEOUT_MS = 1000  # the page must change within one second of the submission's response
+# The page must change without a reload. How fast is a speed, measured by `bench
+# dashboards-latency` (events -> figures), not by a timed test: a one-second limit failed CI on
+# a busy machine while nothing was wrong. The generous limit only bounds a hang.
+LIVE_TIMEOUT_MS = 15_000
 DEMO_DWELLINGS = "80"
 
 
