@@ -1,10 +1,13 @@
 """Rows of the allocation service. Every table hangs off this service's own metadata.
 
 * ``organisations`` / ``departments`` — the register's master data (read model, events only);
-* ``dwellings`` / ``rents`` — each dwelling's current vacancy and its rent history (as of a day),
-  fed by ``register.dwelling.vacancy_changed`` and the lease events;
-* ``vacancies`` — each vacancy seen (one per lease that became vacant) and the agreement's
-  decision on it;
+* ``dwellings`` / ``rents`` — a dwelling's facts from its vacancy events that opened no vacancy,
+  and its rent history (as of a day), fed by ``register.dwelling.vacancy_changed`` and the lease
+  events;
+* ``vacancies`` — each vacancy seen (one per lease that became vacant), the dwelling's facts in
+  the event that opened it, and the agreement's decision on it;
+* ``current_dwellings`` (a view) — each dwelling as the register last described it, the newest
+  of its ``dwellings`` row and its vacancies;
 * ``agreements`` — municipal allocation agreements with housing organisations (seed 003);
 * ``offers`` — a vacancy offered to the municipality (social, or a landlord's notice), its answer
   and what the municipality owes;
@@ -26,12 +29,15 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     Identity,
     Index,
     Integer,
+    MetaData,
     Numeric,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -62,8 +68,9 @@ class DepartmentRow(DepartmentReadModel, Base):
 
 
 class DwellingRow(Base):
-    """A dwelling as the register's events describe it; ``vacancy_recorded_at`` guards the
-    vacancy columns against older events."""
+    """A dwelling's facts from its newest vacancy event that opened no vacancy (an event that
+    opens one stores them on its :class:`VacancyRow`); stored only if newer than every fact
+    held for the dwelling. Read the dwelling through :data:`CURRENT_DWELLINGS`."""
 
     __tablename__ = "dwellings"
 
@@ -100,11 +107,32 @@ class VacancyRow(Base):
     organisation_id: Mapped[str] = mapped_column(Text, nullable=False)
     municipality_code: Mapped[str] = mapped_column(Text, nullable=False)
     housing_type: Mapped[str] = mapped_column(Text, nullable=False)
+    # the dwelling's facts in the event that opened the vacancy (null before migration 0006,
+    # when ``dwellings`` held them)
+    department_id: Mapped[str | None] = mapped_column(Text)
+    monthly_rent: Mapped[Decimal | None] = mapped_column(MONEY)
     vacant_from: Mapped[date] = mapped_column(Date, nullable=False)
     agreement_id: Mapped[str | None] = mapped_column(Text)
     number: Mapped[int | None] = mapped_column(Integer)
     municipal: Mapped[bool] = mapped_column(Boolean, nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+CURRENT_DWELLINGS = Table(
+    "current_dwellings",
+    MetaData(),  # a view (migration 0006), not one of the tables migrations compare
+    Column("id", Text, primary_key=True),
+    Column("department_id", Text),
+    Column("organisation_id", Text),
+    Column("municipality_code", Text),
+    Column("housing_type", Text),
+    Column("lease_id", Text),
+    Column("vacant", Boolean),
+    Column("monthly_rent", MONEY),
+    Column("recorded_at", DateTime(timezone=True)),
+)
+"""Each dwelling as the register last described it: the newest of its ``dwellings`` row and
+its vacancies (of equal times the ``dwellings`` row, then the vacancy stored first)."""
 
 
 class AgreementRow(Base):

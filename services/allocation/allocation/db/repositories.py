@@ -8,11 +8,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Row, Select, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from allocation.db.models import (
+    CURRENT_DWELLINGS,
     AgreementRow,
     ApartmentRightRow,
     CaseLogRow,
@@ -42,11 +43,14 @@ from common.events.outbox import NOTIFY_CHANNEL
 #    - ``e``: the events in the batch's order (``n``), with their vacancy and their Danish day
 #      (PostgreSQL's Europe/Copenhagen: the same IANA rules as
 #      ``common.calendar.danish_date``);
-#    - dwellings: the newest event per dwelling, the first of equals, stored where newer
-#      than held — before any agreement is locked;
 #    - ``fresh``: the first vacant event of each lease whose vacancy is not stored yet, looked
 #      up in the unique ``(dwelling_id, lease_id)`` index (the ``LIMIT 1`` lateral subquery is
-#      not flattened into a hash join over a sequential scan of the whole table);
+#      not flattened into a hash join over a sequential scan of the whole table); it opens
+#      the vacancy, whose row carries the event's facts of the dwelling;
+#    - dwellings: of each dwelling that has an event opening no vacancy, the newest event, the
+#      first of equals, stored if it opens no vacancy and is newer than every fact held — the
+#      ``dwellings`` row (``ON CONFLICT``'s condition) and the dwelling's vacancies (a
+#      vacancy as new is a fact stored before) — all before any agreement is locked;
 #    - ``chosen``: its agreement — ``domain.quota``'s choice: a valid listed agreement naming
 #      the dwelling first, else the first valid quota agreement, oldest first;
 #    - ``locked``: the chosen quota agreements, row-locked in id order (two partitions'
@@ -92,24 +96,11 @@ WITH e AS MATERIALIZED (
     WITH ORDINALITY AS t(dwelling_id, lease_id, department_id, organisation_id,
       municipality_code, housing_type, lease_end_date, vacancy_loss_flag, vacant_soon_flag,
       monthly_rent, recorded_at, n)
-), dwelling_rows AS (
-  INSERT INTO dwellings AS held (id, department_id, organisation_id, municipality_code,
-      housing_type, lease_id, vacant, monthly_rent, vacancy_recorded_at)
-  SELECT DISTINCT ON (e.dwelling_id) e.dwelling_id, e.department_id, e.organisation_id,
-      e.municipality_code, e.housing_type, e.lease_id, e.vacant, e.monthly_rent, e.recorded_at
-  FROM e ORDER BY e.dwelling_id, e.recorded_at DESC, e.n
-  ON CONFLICT (id) DO UPDATE SET department_id = EXCLUDED.department_id,
-      organisation_id = EXCLUDED.organisation_id, municipality_code = EXCLUDED.municipality_code,
-      housing_type = EXCLUDED.housing_type, lease_id = EXCLUDED.lease_id,
-      vacant = EXCLUDED.vacant, monthly_rent = EXCLUDED.monthly_rent,
-      vacancy_recorded_at = EXCLUDED.vacancy_recorded_at, updated_at = now()
-  WHERE held.vacancy_recorded_at < EXCLUDED.vacancy_recorded_at
-  RETURNING 1
 ), fresh AS MATERIALIZED (
   SELECT l.* FROM (
     SELECT DISTINCT ON (e.dwelling_id, e.lease_id) e.n, e.dwelling_id, e.lease_id,
-        e.organisation_id, e.municipality_code, e.housing_type, e.day, e.monthly_rent,
-        e.recorded_at, COALESCE(e.lease_end_date + 1, e.day) AS starts
+        e.department_id, e.organisation_id, e.municipality_code, e.housing_type, e.day,
+        e.monthly_rent, e.recorded_at, COALESCE(e.lease_end_date + 1, e.day) AS starts
     FROM e WHERE e.vacant ORDER BY e.dwelling_id, e.lease_id, e.n
   ) AS l
   LEFT JOIN LATERAL (
@@ -118,6 +109,32 @@ WITH e AS MATERIALIZED (
     LIMIT 1
   ) AS k ON true
   WHERE k.held IS NULL
+), dwelling_rows AS (
+  INSERT INTO dwellings AS held (id, department_id, organisation_id, municipality_code,
+      housing_type, lease_id, vacant, monthly_rent, vacancy_recorded_at)
+  SELECT newest.dwelling_id, newest.department_id, newest.organisation_id,
+      newest.municipality_code, newest.housing_type, newest.lease_id, newest.vacant,
+      newest.monthly_rent, newest.recorded_at
+  FROM (
+    SELECT DISTINCT ON (e.dwelling_id) e.*
+    FROM e
+    WHERE e.dwelling_id IN (SELECT o.dwelling_id FROM e AS o
+                            WHERE o.n NOT IN (SELECT f.n FROM fresh AS f))
+    ORDER BY e.dwelling_id, e.recorded_at DESC, e.n
+  ) AS newest
+  LEFT JOIN LATERAL (
+    SELECT true AS held FROM vacancies AS v
+    WHERE v.dwelling_id = newest.dwelling_id AND v.recorded_at >= newest.recorded_at
+    LIMIT 1
+  ) AS k ON true
+  WHERE newest.n NOT IN (SELECT f.n FROM fresh AS f) AND k.held IS NULL
+  ON CONFLICT (id) DO UPDATE SET department_id = EXCLUDED.department_id,
+      organisation_id = EXCLUDED.organisation_id, municipality_code = EXCLUDED.municipality_code,
+      housing_type = EXCLUDED.housing_type, lease_id = EXCLUDED.lease_id,
+      vacant = EXCLUDED.vacant, monthly_rent = EXCLUDED.monthly_rent,
+      vacancy_recorded_at = EXCLUDED.vacancy_recorded_at, updated_at = now()
+  WHERE held.vacancy_recorded_at < EXCLUDED.vacancy_recorded_at
+  RETURNING 1
 ), chosen AS MATERIALIZED (
   SELECT f.*, a.id AS agreement_id, a.kind, a.share
   FROM fresh AS f
@@ -152,10 +169,11 @@ WITH e AS MATERIALIZED (
   ) AS d
 ), new_vacancies AS (
   INSERT INTO vacancies (id, dwelling_id, lease_id, organisation_id, municipality_code,
-      housing_type, vacant_from, agreement_id, number, municipal, recorded_at)
+      housing_type, department_id, monthly_rent, vacant_from, agreement_id, number, municipal,
+      recorded_at)
   SELECT d.vacancy_id, d.dwelling_id, d.lease_id, d.organisation_id, d.municipality_code,
-      d.housing_type, d.starts, d.agreement_id, d.number, COALESCE(d.municipal, false),
-      d.recorded_at
+      d.housing_type, d.department_id, d.monthly_rent, d.starts, d.agreement_id, d.number,
+      COALESCE(d.municipal, false), d.recorded_at
   FROM decided AS d ORDER BY d.n
   RETURNING id
 ), counts AS (
@@ -239,8 +257,21 @@ class Repository:
     # --- the register's facts -------------------------------------------------------------
 
     async def upsert_dwelling(self, values: dict[str, Any]) -> bool:
-        """Store the dwelling's vacancy facts if newer than held; True if applied."""
-        insert = pg_insert(DwellingRow).values(values)
+        """Store the dwelling's facts of an event that opened no vacancy if newer than every
+        fact held for it (its ``dwellings`` row and its vacancies); True if stored."""
+        held_vacancy = (
+            select(VacancyRow.id)
+            .where(
+                VacancyRow.dwelling_id == values["id"],
+                VacancyRow.recorded_at >= values["vacancy_recorded_at"],
+            )
+            .exists()
+        )
+        columns = DwellingRow.__table__.c
+        insert = pg_insert(DwellingRow).from_select(
+            list(values),
+            select(*(literal(v, columns[k].type) for k, v in values.items())).where(~held_vacancy),
+        )
         updated = {k: insert.excluded[k] for k in values if k != "id"}
         statement = insert.on_conflict_do_update(
             index_elements=["id"],
@@ -268,8 +299,12 @@ class Repository:
         ).one()
         return int(result.vacancies), int(result.offers)
 
-    async def dwelling(self, dwelling_id: str) -> DwellingRow | None:
-        return await self.session.get(DwellingRow, dwelling_id)
+    async def dwelling(self, dwelling_id: str) -> Row[Any] | None:
+        """The dwelling as the register last described it (``CURRENT_DWELLINGS``)."""
+        result = await self.session.execute(
+            select(CURRENT_DWELLINGS).where(CURRENT_DWELLINGS.c.id == dwelling_id)
+        )
+        return result.first()
 
     async def record_rent(
         self, dwelling_id: str, from_day: date, monthly_rent: Decimal, recorded_at: datetime
@@ -694,11 +729,11 @@ class Repository:
         with the § 5 report derived from the vacancy, if the municipality made one."""
         return (
             select(VacancyRow, VacancyReportRow)
-            .join(DwellingRow, DwellingRow.id == VacancyRow.dwelling_id)
+            .join(CURRENT_DWELLINGS, CURRENT_DWELLINGS.c.id == VacancyRow.dwelling_id)
             .outerjoin(VacancyReportRow, VacancyReportRow.vacancy_id == VacancyRow.id)
             .where(
-                DwellingRow.vacant.is_(True),
-                DwellingRow.lease_id == VacancyRow.lease_id,
+                CURRENT_DWELLINGS.c.vacant.is_(True),
+                CURRENT_DWELLINGS.c.lease_id == VacancyRow.lease_id,
                 VacancyRow.vacant_from < vacant_before,
             )
         )

@@ -133,37 +133,43 @@ async def apply_vacancy_changed(session: AsyncSession, event: DwellingVacancyCha
 async def _apply_vacancy(
     session: AsyncSession, repo: Repository, event: DwellingVacancyChangedV1
 ) -> None:
+    """The event opens the lease's vacancy (its row carries the dwelling's facts), or else
+    its facts are stored on the dwelling's row if newer than every fact held."""
     vacant = event.vacancy_loss_flag or event.vacant_soon_flag
-    await repo.upsert_dwelling(
-        {
-            "id": event.dwelling_id,
-            "department_id": event.department_id,
-            "organisation_id": event.organisation_id,
-            "municipality_code": event.municipality_code,
-            "housing_type": event.housing_type.value,
-            "lease_id": event.lease_id,
-            "vacant": vacant,
-            "monthly_rent": event.monthly_rent,
-            "vacancy_recorded_at": event.recorded_at,
-        }
-    )
-    if not vacant:
-        return
     starts = vacant_from(event)
-    vacancy_id = await repo.add_vacancy(
-        {
-            "dwelling_id": event.dwelling_id,
-            "lease_id": event.lease_id,
-            "organisation_id": event.organisation_id,
-            "municipality_code": event.municipality_code,
-            "housing_type": event.housing_type.value,
-            "vacant_from": starts,
-            "municipal": False,
-            "recorded_at": event.recorded_at,
-        }
+    vacancy_id = (
+        await repo.add_vacancy(
+            {
+                "dwelling_id": event.dwelling_id,
+                "lease_id": event.lease_id,
+                "organisation_id": event.organisation_id,
+                "municipality_code": event.municipality_code,
+                "housing_type": event.housing_type.value,
+                "department_id": event.department_id,
+                "monthly_rent": event.monthly_rent,
+                "vacant_from": starts,
+                "municipal": False,
+                "recorded_at": event.recorded_at,
+            }
+        )
+        if vacant
+        else None
     )
-    if vacancy_id is None:
-        return  # this lease's vacancy was counted before
+    if vacancy_id is None:  # no vacancy, or this lease's vacancy was counted before
+        await repo.upsert_dwelling(
+            {
+                "id": event.dwelling_id,
+                "department_id": event.department_id,
+                "organisation_id": event.organisation_id,
+                "municipality_code": event.municipality_code,
+                "housing_type": event.housing_type.value,
+                "lease_id": event.lease_id,
+                "vacant": vacant,
+                "monthly_rent": event.monthly_rent,
+                "vacancy_recorded_at": event.recorded_at,
+            }
+        )
+        return
     agreements = await repo.agreements_for(
         event.municipality_code, event.organisation_id, event.housing_type.value
     )

@@ -12,16 +12,18 @@ import dataclasses
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import psycopg
 import pytest
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from allocation.db.repositories import _APPLY_VACANCIES
 from allocation.events.incoming import handle_dwellings, handle_dwellings_batch
 from allocation.services import register_facts
+from common.db import migrations
 from common.db.engine import libpq_dsn
 from common.events.consumer import InboxProcessor, KafkaConsumerRunner, Outcome
 from common.events.contracts import DwellingVacancyChangedV1, HousingType, OfferOpenedV1
@@ -135,13 +137,12 @@ def snapshot(db_url: str) -> dict[str, Any]:
         "vacancies": sql(
             db_url,
             "SELECT dwelling_id, lease_id, organisation_id, municipality_code, housing_type, "
-            "vacant_from, agreement_id, number, municipal, recorded_at FROM vacancies ORDER BY id",
+            "vacant_from, agreement_id, number, municipal, recorded_at, department_id, "
+            "monthly_rent FROM vacancies ORDER BY id",
         ),
-        "dwellings": sql(
-            db_url,
-            "SELECT id, department_id, organisation_id, municipality_code, housing_type, "
-            "lease_id, vacant, monthly_rent, vacancy_recorded_at FROM dwellings ORDER BY id",
-        ),
+        # each dwelling as last described (a ``dwellings`` row older than a vacancy of its
+        # dwelling is never read again: the batch does not store one it would shadow)
+        "dwellings": sql(db_url, "SELECT * FROM current_dwellings ORDER BY id"),
         "rents": sql(db_url, "SELECT * FROM rents ORDER BY dwelling_id, from_day"),
         "offers": sql(
             db_url,
@@ -297,7 +298,7 @@ class TestBatchEqualsOneByOne:
             (11,)
         ]
         assert [e["data"]["dwelling_id"] for e in outbox(allocation_db_url)] == ["dw-1", "dw-4"]
-        assert len(sql(allocation_db_url, "SELECT id FROM dwellings")) == 6
+        assert len(sql(allocation_db_url, "SELECT id FROM current_dwellings")) == 6
 
     async def test_a_batch_that_opens_offers_wakes_the_relay_once_at_commit(
         self, empty_db, allocation_db, allocation_db_url
@@ -386,13 +387,88 @@ def _plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
     return [node, *(n for child in node.get("Plans", ()) for n in _plan_nodes(child))]
 
 
+class TestCurrentDwelling:
+    """A vacancy event that opens a vacancy stores the dwelling's facts on the vacancy row
+    only; ``current_dwellings`` reads each dwelling as the register last described it."""
+
+    @staticmethod
+    def events() -> list[Envelope]:
+        t1, t2 = AT + timedelta(days=1), AT + timedelta(days=2)
+        return [
+            # a vacancy, then a newer fact of its lease (no longer vacant): the newer
+            vacancy("dw-a", lease_id="L-1", rent="5000.00", at=t1),
+            vacancy("dw-a", lease_id="L-1", rent="5100.00", flag=False, at=t2),
+            # a fact opening no vacancy, then a vacancy of the same instant: the first
+            vacancy("dw-b", lease_id="L-2", rent="6000.00", flag=False, at=t1),
+            vacancy("dw-b", lease_id="L-3", rent="6100.00", at=t1),
+            # a vacancy, then a fact of its lease of the same instant: the first
+            vacancy("dw-c", lease_id="L-4", rent="7000.00", at=t1),
+            vacancy("dw-c", lease_id="L-4", rent="7100.00", flag=False, at=t1),
+            # a vacancy, then an older fact of its lease: the vacancy
+            vacancy("dw-d", lease_id="L-5", rent="8000.00", at=t2),
+            vacancy("dw-d", lease_id="L-5", rent="8100.00", flag=False, at=t1),
+            # two vacancies of the same instant: the first
+            vacancy("dw-e", lease_id="L-6", rent="9000.00", at=t1),
+            vacancy("dw-e", lease_id="L-7", rent="9100.00", at=t1),
+        ]
+
+    EXPECTED: ClassVar[list[tuple[Any, ...]]] = [
+        ("dw-a", "L-1", False, Decimal("5100.00")),
+        ("dw-b", "L-2", False, Decimal("6000.00")),
+        ("dw-c", "L-4", True, Decimal("7000.00")),
+        ("dw-d", "L-5", True, Decimal("8000.00")),
+        ("dw-e", "L-6", True, Decimal("9000.00")),
+    ]
+    CURRENT = "SELECT id, lease_id, vacant, monthly_rent FROM current_dwellings ORDER BY id"
+
+    async def test_each_dwelling_as_last_described_and_a_row_only_for_facts_opening_no_vacancy(
+        self, empty_db, allocation_db, allocation_db_url
+    ):
+        for apply in (
+            lambda: in_batches(allocation_db, [self.events()]),
+            lambda: one_by_one(allocation_db, self.events()),
+        ):
+            empty_db()
+            await apply()
+            assert sql(allocation_db_url, self.CURRENT) == self.EXPECTED
+            # only the two newer facts opening no vacancy have a ``dwellings`` row
+            assert sql(allocation_db_url, "SELECT id, lease_id FROM dwellings ORDER BY id") == [
+                ("dw-a", "L-1"),
+                ("dw-b", "L-2"),
+            ]
+
+    async def test_the_downgrade_stores_each_dwellings_current_facts_on_its_row(
+        self, empty_db, allocation_db, allocation_db_url
+    ):
+        """Migration 0006 down and up again: before it every dwelling had its row."""
+        await in_batches(allocation_db, [self.events()])
+        await allocation_db.engine.dispose()
+        config = migrations.alembic_config("allocation", allocation_db_url)
+        try:
+            await asyncio.to_thread(command.downgrade, config, "0005")
+            assert (
+                sql(
+                    allocation_db_url,
+                    "SELECT id, lease_id, vacant, monthly_rent FROM dwellings ORDER BY id",
+                )
+                == self.EXPECTED
+            )
+            assert sql(
+                allocation_db_url, "SELECT vacancy_recorded_at FROM dwellings WHERE id = 'dw-d'"
+            ) == [(AT + timedelta(days=2),)]
+        finally:
+            await asyncio.to_thread(migrations.upgrade, "allocation", allocation_db_url)
+        assert sql(allocation_db_url, self.CURRENT) == self.EXPECTED
+
+
 class TestKnownLeaseCheck:
     async def test_the_batchs_leases_are_looked_up_in_the_unique_index_not_by_a_table_scan(
         self, empty_db, allocation_db, allocation_db_url
     ):
         """10,000 stored vacancies (a young table: never analysed): the batch's statement
         finds its already-stored leases through the ``(dwelling_id, lease_id)`` index, and
-        finds exactly those: only the 380 new of its 880 leases become vacancies."""
+        finds exactly those: only the 380 new of its 880 leases become vacancies; the 500
+        others' dwellings' vacancies (is one as new as the event?) through the same index."""
         sql(
             allocation_db_url,
             "INSERT INTO vacancies (dwelling_id, lease_id, organisation_id, municipality_code, "
@@ -418,7 +494,10 @@ class TestKnownLeaseCheck:
                 for n in nodes
                 if n.get("Relation Name") == "vacancies" and n["Node Type"] != "ModifyTable"
             ]
-            assert reads == [("Index Only Scan", "uq_vacancies_dwelling_id")]
+            assert reads == [
+                ("Index Only Scan", "uq_vacancies_dwelling_id"),
+                ("Index Scan", "uq_vacancies_dwelling_id"),
+            ]
         await in_batches(allocation_db, [batch])
         assert sql(allocation_db_url, "SELECT count(*) FROM vacancies") == [(10_380,)]
         assert sql(

@@ -263,7 +263,7 @@ class TestBatchEqualsOneByOne:
                 ),
                 sql(
                     allocation_db_url,
-                    "SELECT id, vacant, lease_id, monthly_rent FROM dwellings ORDER BY id",
+                    "SELECT id, vacant, lease_id, monthly_rent FROM current_dwellings ORDER BY id",
                 ),
                 sql(
                     allocation_db_url,
