@@ -426,6 +426,7 @@ class TestCurrentDwelling:
     ):
         for apply in (
             lambda: in_batches(allocation_db, [self.events()]),
+            lambda: in_batches(allocation_db, [[e] for e in self.events()]),  # facts held
             lambda: one_by_one(allocation_db, self.events()),
         ):
             empty_db()
