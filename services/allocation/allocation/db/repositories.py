@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, literal, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Row, Select, func, literal, select, text, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -727,13 +727,22 @@ class Repository:
     def _still_vacant(self, vacant_before: date) -> Select[VacancyRow, VacancyReportRow]:
         """Social dwellings still vacant (same lease, a flag set) since before the day given,
         with the § 5 report derived from the vacancy, if the municipality made one."""
+        # per vacancy: the view's two tables probed by the dwelling's id (a LATERAL subquery
+        # with LIMIT is not pulled up, so the whole view is not computed and joined)
+        current = (
+            select(CURRENT_DWELLINGS.c.vacant, CURRENT_DWELLINGS.c.lease_id)
+            .where(CURRENT_DWELLINGS.c.id == VacancyRow.dwelling_id)
+            .limit(1)
+            .lateral("current")
+        )
         return (
             select(VacancyRow, VacancyReportRow)
-            .join(CURRENT_DWELLINGS, CURRENT_DWELLINGS.c.id == VacancyRow.dwelling_id)
+            .select_from(VacancyRow)
+            .join(current, true())
             .outerjoin(VacancyReportRow, VacancyReportRow.vacancy_id == VacancyRow.id)
             .where(
-                CURRENT_DWELLINGS.c.vacant.is_(True),
-                CURRENT_DWELLINGS.c.lease_id == VacancyRow.lease_id,
+                current.c.vacant.is_(True),
+                current.c.lease_id == VacancyRow.lease_id,
                 VacancyRow.vacant_from < vacant_before,
             )
         )
