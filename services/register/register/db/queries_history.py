@@ -13,9 +13,10 @@ Two sources answer "as of a date":
   English column names (dates ISO, amounts as strings). A version whose ``data`` carries
   ``"deleted": true`` is a tombstone: the record no longer existed from that moment.
 
-The history queries select versions by ``data->>'dwelling_id'`` / ``data->>'lease_id'``; the
-expression indexes ``ix_record_versions_data_dwelling_id`` / ``_data_lease_id`` (migration 0004)
-serve them.
+The history queries select a dwelling's lease versions and a lease's expense versions by the
+record they belong under (``PARENT_ID``: ``data->>'dwelling_id'`` of a lease,
+``data->>'lease_id'`` of an expense); the expression index ``ix_record_versions_parent``
+(migration 0009) serves them.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ from typing import Any, Self
 from sqlalchemy import (
     Row,
     Select,
+    Text,
     and_,
     case,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -42,6 +45,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from register.db.models import (
+    PARENT_ID,
     DepartmentRow,
     DwellingRow,
     HousingExpenseRow,
@@ -57,6 +61,8 @@ HELD = "held"
 DRAFT = "draft"
 
 _RENT_FORMING_TYPES = sorted(t.value for t in RENT_FORMING)
+# As the index has it, so that PostgreSQL uses the index.
+_PARENT = literal_column(PARENT_ID, Text)
 
 
 # --- value parsing (current rows and version JSON alike) ---------------------------------------
@@ -363,7 +369,7 @@ async def known_leases(
     """Every lease that, as known at ``known_at``, belonged to the dwelling."""
     ever_here = select(RecordVersionRow.entity_id).where(
         RecordVersionRow.entity_type == "lease",
-        RecordVersionRow.data["dwelling_id"].astext == dwelling_id,
+        dwelling_id == _PARENT,
         RecordVersionRow.recorded_at <= known_at,
     )
     found = await _latest_versions(session, "lease", ever_here, known_at)
@@ -378,7 +384,7 @@ async def known_expenses(
         return []
     ever_there = select(RecordVersionRow.entity_id).where(
         RecordVersionRow.entity_type == "housing_expense",
-        RecordVersionRow.data["lease_id"].astext.in_(list(lease_ids)),
+        _PARENT.in_(list(lease_ids)),
         RecordVersionRow.recorded_at <= known_at,
     )
     found = await _latest_versions(session, "housing_expense", ever_there, known_at)
@@ -403,7 +409,7 @@ async def dwelling_history(
             select(RecordVersionRow.entity_id)
             .where(
                 RecordVersionRow.entity_type == "lease",
-                RecordVersionRow.data["dwelling_id"].astext == dwelling_id,
+                dwelling_id == _PARENT,
             )
             .distinct()
         )
@@ -414,7 +420,7 @@ async def dwelling_history(
                 select(RecordVersionRow.entity_id)
                 .where(
                     RecordVersionRow.entity_type == "housing_expense",
-                    RecordVersionRow.data["lease_id"].astext.in_(lease_ids),
+                    _PARENT.in_(lease_ids),
                 )
                 .distinct()
             )
