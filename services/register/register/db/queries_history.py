@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any, Self
 
 from sqlalchemy import (
+    ColumnElement,
     Row,
     Select,
     Text,
@@ -61,8 +62,14 @@ HELD = "held"
 DRAFT = "draft"
 
 _RENT_FORMING_TYPES = sorted(t.value for t in RENT_FORMING)
-# As the index has it, so that PostgreSQL uses the index.
+# As the index has it (``ix_record_versions_parent``), so that PostgreSQL uses the index.
 _PARENT = literal_column(PARENT_ID, Text)
+
+
+def versions_under(entity_type: str, parent_ids: Iterable[str]) -> ColumnElement[bool]:
+    """The versions of ``entity_type`` records that belong under one of ``parent_ids``: a
+    dwelling's leases, a lease's expenses."""
+    return and_(RecordVersionRow.entity_type == entity_type, _PARENT.in_(list(parent_ids)))
 
 
 # --- value parsing (current rows and version JSON alike) ---------------------------------------
@@ -368,9 +375,7 @@ async def known_leases(
 ) -> list[LeaseRecord]:
     """Every lease that, as known at ``known_at``, belonged to the dwelling."""
     ever_here = select(RecordVersionRow.entity_id).where(
-        RecordVersionRow.entity_type == "lease",
-        dwelling_id == _PARENT,
-        RecordVersionRow.recorded_at <= known_at,
+        versions_under("lease", [dwelling_id]), RecordVersionRow.recorded_at <= known_at
     )
     found = await _latest_versions(session, "lease", ever_here, known_at)
     leases = [LeaseRecord.from_mapping(d) for d in found]
@@ -383,9 +388,7 @@ async def known_expenses(
     if not lease_ids:
         return []
     ever_there = select(RecordVersionRow.entity_id).where(
-        RecordVersionRow.entity_type == "housing_expense",
-        _PARENT.in_(list(lease_ids)),
-        RecordVersionRow.recorded_at <= known_at,
+        versions_under("housing_expense", lease_ids), RecordVersionRow.recorded_at <= known_at
     )
     found = await _latest_versions(session, "housing_expense", ever_there, known_at)
     expenses = [ExpenseRecord.from_mapping(d) for d in found]
@@ -407,10 +410,7 @@ async def dwelling_history(
     lease_ids = list(
         await session.scalars(
             select(RecordVersionRow.entity_id)
-            .where(
-                RecordVersionRow.entity_type == "lease",
-                dwelling_id == _PARENT,
-            )
+            .where(versions_under("lease", [dwelling_id]))
             .distinct()
         )
     )
@@ -418,10 +418,7 @@ async def dwelling_history(
         list(
             await session.scalars(
                 select(RecordVersionRow.entity_id)
-                .where(
-                    RecordVersionRow.entity_type == "housing_expense",
-                    _PARENT.in_(lease_ids),
-                )
+                .where(versions_under("housing_expense", lease_ids))
                 .distinct()
             )
         )
