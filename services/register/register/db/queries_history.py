@@ -13,9 +13,10 @@ Two sources answer "as of a date":
   English column names (dates ISO, amounts as strings). A version whose ``data`` carries
   ``"deleted": true`` is a tombstone: the record no longer existed from that moment.
 
-The history queries select versions by ``data->>'dwelling_id'`` / ``data->>'lease_id'``; the
-expression indexes ``ix_record_versions_data_dwelling_id`` / ``_data_lease_id`` (migration 0004)
-serve them.
+The history queries select a dwelling's lease versions and a lease's expense versions by the
+record they belong under (``PARENT_ID``: ``data->>'dwelling_id'`` of a lease,
+``data->>'lease_id'`` of an expense); the expression index ``ix_record_versions_parent``
+(migration 0009) serves them.
 """
 
 from __future__ import annotations
@@ -28,12 +29,15 @@ from decimal import Decimal
 from typing import Any, Self
 
 from sqlalchemy import (
+    ColumnElement,
     Row,
     Select,
+    Text,
     and_,
     case,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -42,6 +46,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from register.db.models import (
+    PARENT_ID,
     DepartmentRow,
     DwellingRow,
     HousingExpenseRow,
@@ -57,6 +62,14 @@ HELD = "held"
 DRAFT = "draft"
 
 _RENT_FORMING_TYPES = sorted(t.value for t in RENT_FORMING)
+# As the index has it (``ix_record_versions_parent``), so that PostgreSQL uses the index.
+_PARENT = literal_column(PARENT_ID, Text)
+
+
+def versions_under(entity_type: str, parent_ids: Iterable[str]) -> ColumnElement[bool]:
+    """The versions of ``entity_type`` records that belong under one of ``parent_ids``: a
+    dwelling's leases, a lease's expenses."""
+    return and_(RecordVersionRow.entity_type == entity_type, _PARENT.in_(list(parent_ids)))
 
 
 # --- value parsing (current rows and version JSON alike) ---------------------------------------
@@ -362,9 +375,7 @@ async def known_leases(
 ) -> list[LeaseRecord]:
     """Every lease that, as known at ``known_at``, belonged to the dwelling."""
     ever_here = select(RecordVersionRow.entity_id).where(
-        RecordVersionRow.entity_type == "lease",
-        RecordVersionRow.data["dwelling_id"].astext == dwelling_id,
-        RecordVersionRow.recorded_at <= known_at,
+        versions_under("lease", [dwelling_id]), RecordVersionRow.recorded_at <= known_at
     )
     found = await _latest_versions(session, "lease", ever_here, known_at)
     leases = [LeaseRecord.from_mapping(d) for d in found]
@@ -377,9 +388,7 @@ async def known_expenses(
     if not lease_ids:
         return []
     ever_there = select(RecordVersionRow.entity_id).where(
-        RecordVersionRow.entity_type == "housing_expense",
-        RecordVersionRow.data["lease_id"].astext.in_(list(lease_ids)),
-        RecordVersionRow.recorded_at <= known_at,
+        versions_under("housing_expense", lease_ids), RecordVersionRow.recorded_at <= known_at
     )
     found = await _latest_versions(session, "housing_expense", ever_there, known_at)
     expenses = [ExpenseRecord.from_mapping(d) for d in found]
@@ -401,10 +410,7 @@ async def dwelling_history(
     lease_ids = list(
         await session.scalars(
             select(RecordVersionRow.entity_id)
-            .where(
-                RecordVersionRow.entity_type == "lease",
-                RecordVersionRow.data["dwelling_id"].astext == dwelling_id,
-            )
+            .where(versions_under("lease", [dwelling_id]))
             .distinct()
         )
     )
@@ -412,10 +418,7 @@ async def dwelling_history(
         list(
             await session.scalars(
                 select(RecordVersionRow.entity_id)
-                .where(
-                    RecordVersionRow.entity_type == "housing_expense",
-                    RecordVersionRow.data["lease_id"].astext.in_(lease_ids),
-                )
+                .where(versions_under("housing_expense", lease_ids))
                 .distinct()
             )
         )

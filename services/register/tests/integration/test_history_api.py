@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
+import psycopg
 import pytest
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql
 
 from common.auth import Role
+from common.db.engine import libpq_dsn
 from common.problems import PROBLEM_MEDIA_TYPE
+from register.db.models import RecordVersionRow
+from register.db.queries_history import versions_under
 
 from .seed_rows import Seed, at, lease_values
 
@@ -421,3 +427,24 @@ async def test_openapi_documents_the_read_side(env):
     as_of_schema = document["components"]["schemas"]["DwellingAsOfOut"]
     assert {"Husleje", "Lejekontrakt", "Bolig"} <= set(as_of_schema["properties"])
     assert as_of_schema["examples"][0]["Husleje"] == "6150.00"
+
+
+@pytest.mark.parametrize(
+    ("entity_type", "parents"), [("lease", ["B-1"]), ("housing_expense", ["L-1", "L-2"])]
+)
+async def test_a_dwellings_lease_and_expense_versions_are_found_through_the_index(
+    env, register_db_url, entity_type, parents
+):
+    """The history selects versions by the expression ``ix_record_versions_parent`` is on:
+    with another, PostgreSQL would read every version of the type and filter them (sequential
+    scans off: the plan PostgreSQL would choose for a large history)."""
+    statement = select(RecordVersionRow.entity_id).where(versions_under(entity_type, parents))
+    query = str(
+        statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    )
+    with psycopg.connect(libpq_dsn(register_db_url)) as connection:
+        connection.execute("SET enable_seqscan = off")
+        plan = "\n".join(row[0] for row in connection.execute(f"EXPLAIN {query}"))
+    # the whole condition in the index's: nothing left to check row by row
+    assert "ix_record_versions_parent" in plan, plan
+    assert "Filter" not in plan, plan
