@@ -17,7 +17,7 @@ from psycopg import pq
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import PoolProxiedConnection
 
-from common.db.engine import OWN_CONNECTION, Database, driver_connection, pooled_driver
+from common.db.engine import OWN_CONNECTION, Database, pooled_driver
 from common.db.retry import note_commit
 from common.events.envelope import Envelope
 from common.events.outbox import write_outbox
@@ -139,12 +139,16 @@ async def _rollback(session: AsyncSession) -> None:
     session whose transaction failed in the ORM (a failed flush) is rolled back by itself."""
     transaction = session.sync_session.get_transaction()
     if transaction is not None and transaction.is_active:
-        driver = await driver_connection(session)
-        if driver.pgconn.transaction_status in _OPEN:
-            threshold = driver.prepare_threshold
-            driver.prepare_threshold = None
-            try:
-                await driver.execute("ROLLBACK")
-            finally:
-                driver.prepare_threshold = threshold
+        connection = await session.connection()
+        if not connection.invalidated:  # else gone: the session's rollback deals with it
+            driver = pooled_driver(await connection.get_raw_connection())
+            if driver.pgconn.transaction_status in _OPEN:
+                threshold = driver.prepare_threshold
+                driver.prepare_threshold = None
+                try:
+                    await driver.execute("ROLLBACK")
+                except psycopg.OperationalError:
+                    pass  # the server went away meanwhile: as above
+                finally:
+                    driver.prepare_threshold = threshold
     await session.rollback()
