@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import psycopg
+from psycopg import pq
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -26,6 +27,9 @@ BeforeCommitHook = Callable[[AsyncSession], Awaitable[None]]
 # Hooks every unit of work runs just before COMMIT, inside the transaction (e.g. the
 # idempotency marker of the current request). Registered once at start-up.
 _before_commit_hooks: list[BeforeCommitHook] = []
+
+# A connection's transaction states that a rollback has to end.
+_OPEN = (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
 
 
 def register_before_commit_hook(hook: BeforeCommitHook) -> None:
@@ -77,7 +81,7 @@ class UnitOfWork:
         session = self.session
         try:
             if session.in_transaction():
-                await session.rollback()
+                await _rollback(session)
         finally:
             try:
                 # a session that never began holds nothing (a read that ran fixed statements only)
@@ -118,5 +122,33 @@ class UnitOfWork:
         note_commit()
 
     async def rollback(self) -> None:
-        await self.session.rollback()
+        await _rollback(self.session)
         self._events = []
+
+
+async def _rollback(session: AsyncSession) -> None:
+    """The session's transaction rolled back, its connection keeping its prepared statements.
+
+    psycopg forgets every statement it prepared on a connection (and sends ``DEALLOCATE ALL``)
+    at each ``ROLLBACK`` it sends or sees, as the rolled-back transaction might have created or
+    dropped what they name; the next requests on that connection then plan and prepare them
+    again. A unit of work changes no schema, and PostgreSQL keeps a session's prepared
+    statements across a rollback, so the transaction is ended by a ``ROLLBACK`` psycopg is not
+    watching for (``prepare_threshold`` off for that one statement), then the session is rolled
+    back as before — the connection then has no transaction, so psycopg sends nothing. A
+    session whose transaction failed in the ORM (a failed flush) is rolled back by itself."""
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None and transaction.is_active:
+        connection = await session.connection()
+        if not connection.invalidated:  # else gone: the session's rollback deals with it
+            driver = pooled_driver(await connection.get_raw_connection())
+            if driver.pgconn.transaction_status in _OPEN:
+                threshold = driver.prepare_threshold
+                driver.prepare_threshold = None
+                try:
+                    await driver.execute("ROLLBACK")
+                except psycopg.OperationalError:
+                    pass  # the server went away meanwhile: as above
+                finally:
+                    driver.prepare_threshold = threshold
+    await session.rollback()

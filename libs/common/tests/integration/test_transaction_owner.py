@@ -85,6 +85,56 @@ class TestTheUnitOfWorkDependency:
         assert await _stored(example_db, thing_id) == ("Blok A", 1)
 
 
+class TestARolledBackUnitOfWork:
+    """A rejected request's rollback leaves its connection's prepared statements in place: the
+    next requests on it need not plan and prepare them again."""
+
+    STATEMENT = "SELECT count(*) FROM things WHERE organisation_id = %s"
+
+    async def _prepared_statements(self, database: Database) -> int:
+        async with UnitOfWork(database) as uow:
+            driver = await driver_connection(uow.session)
+            row = await (
+                await driver.execute("SELECT count(*) FROM pg_prepared_statements")
+            ).fetchone()
+            await uow.commit()
+        assert row is not None
+        return int(row[0])
+
+    async def test_it_keeps_the_connections_prepared_statements(self, example_db):
+        """Twice on one pooled connection (pool of one): rejected after a prepared statement,
+        rejected after a failed one (the transaction aborted), rolled back explicitly; the
+        statement stays prepared (the second use runs it by name) and nothing is stored."""
+        database = Database(example_db.url, pool_size=1)
+        thing_id = f"t-{uuid.uuid4().hex[:8]}"
+        insert = (
+            "INSERT INTO things (id, organisation_id, name, version) VALUES (%s, 'org-1', 'x', 1)"
+        )
+        try:
+            for failing in (None, "SELECT 1 / 0"):
+
+                async def rejected(failing: str | None = failing) -> None:
+                    async with UnitOfWork(database) as uow:
+                        driver = await driver_connection(uow.session)
+                        await driver.execute(insert, (thing_id,))
+                        await driver.execute(self.STATEMENT, ("org-1",), prepare=True)
+                        if failing:
+                            await driver.execute(failing)
+                        raise LookupError("rejected")
+
+                with pytest.raises((LookupError, psycopg.errors.DivisionByZero)):
+                    await rejected()
+            async with UnitOfWork(database) as uow:
+                driver = await driver_connection(uow.session)
+                await driver.execute(self.STATEMENT, ("org-1",), prepare=True)
+                await driver.execute(insert, (thing_id,))
+                await uow.rollback()
+            assert await self._prepared_statements(database) == 1
+            assert await _stored(example_db, thing_id) == (None, 0)
+        finally:
+            await database.dispose()
+
+
 class TestTheReadOnlyUnitOfWork:
     """``UnitOfWork(read_only=True)`` (``ReadUnitOfWorkDep``): statements without a transaction
     around them, no events — and the pooled connection it used is transactional again for the

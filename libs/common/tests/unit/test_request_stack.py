@@ -7,17 +7,18 @@ from typing import Annotated, Any
 import httpx
 import psycopg
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Path, WebSocket
 from starlette.types import Receive, Scope, Send
 
 from common.access import Scope as AccessScope
 from common.access import scope_dependency
-from common.app import ServiceMiddleware
+from common.app import ServiceMiddleware, create_service_app
 from common.auth import CurrentPrincipal, DevSigningKey, Principal, Role, TokenVerifier
 from common.db.retry import TransientRetryMiddleware
 from common.idempotency import IdempotencyMiddleware
 from common.observability import ServiceMetrics
-from common.problems import BodyGuardMiddleware, install_problem_handlers
+from common.problems import BodyGuardMiddleware, document_problems, install_problem_handlers
+from common.testing.example.app import ExampleSettings
 
 ISSUER = "issuer-1"
 AUDIENCE = "housing"
@@ -278,3 +279,59 @@ async def _get(key: DevSigningKey, path: str, headers: dict[str, str]) -> httpx.
     transport = httpx.ASGITransport(app=_app(key))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         return await client.get(path, headers=headers)
+
+
+class TestServiceRoutes:
+    """``create_service_app`` adds a router's path operations to the app itself (FastAPI's
+    included router matched every request against them twice): the same operations, answers
+    and OpenAPI paths as ``include_router``."""
+
+    @staticmethod
+    def _router() -> APIRouter:
+        router = APIRouter(prefix="/items", tags=["items"])
+
+        @router.get("/{item_id}", summary="Read an item", responses={404: {"description": "No"}})
+        async def read_item(item_id: Annotated[int, Path(ge=1)]) -> dict[str, int]:
+            return {"id": item_id}
+
+        @router.put("/{item_id}", status_code=202, deprecated=True, operation_id="put-item")
+        async def put_item(item_id: int) -> dict[str, int]:
+            return {"id": item_id}
+
+        return router
+
+    def test_the_openapi_paths_are_those_of_an_included_router(self):
+        served = create_service_app(
+            ExampleSettings(), title="t", description="d", routers=[self._router()]
+        )
+        included = FastAPI()
+        included.include_router(self._router(), prefix="/example/v1")
+        expected = document_problems(included.openapi())["paths"]  # as the kit documents them
+        paths = served.openapi()["paths"]
+        assert {path: paths[path] for path in expected} == expected
+
+    async def test_the_routes_answer_under_the_prefix(self):
+        app = create_service_app(
+            ExampleSettings(), title="t", description="d", routers=[self._router()]
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+            read = await client.get("/example/v1/items/7")
+            put = await client.put("/example/v1/items/7")
+            deleted = await client.delete("/example/v1/items/7")
+            invalid = await client.get("/example/v1/items/0")
+            unknown = await client.get("/example/v1/nothing")
+        assert (read.status_code, read.json()) == (200, {"id": 7})
+        assert put.status_code == 202
+        assert (deleted.status_code, deleted.headers["allow"]) == (405, "GET, PUT")
+        assert (invalid.status_code, unknown.status_code) == (422, 404)
+
+    def test_a_router_with_anything_but_path_operations_is_refused(self):
+        router = APIRouter()
+
+        @router.websocket("/socket")
+        async def socket(websocket: WebSocket) -> None:
+            await websocket.close()
+
+        with pytest.raises(TypeError, match="path operations only"):
+            create_service_app(ExampleSettings(), title="t", description="d", routers=[router])
