@@ -43,6 +43,7 @@ from register.db.repositories import (
     Submission,
     as_row,
     chained,
+    execute_numbered,
     has_identity,
     history_data,
     insert_statement,
@@ -613,8 +614,7 @@ class RecordWriteRepository:
                     else:
                         await self._queue_stored_with(driver, stored_with)
                 for new_rows, before, statement in statements:
-                    cursor = driver.cursor()
-                    await cursor.execute(*chained(*before, statement))
+                    cursor = await execute_numbered(driver, chained(*before, statement))
                     if new_rows is not None:
                         history.append((new_rows, cursor))
         for row_type, inserted, insert, planned_count, update in queued:
