@@ -49,6 +49,7 @@ from register.db.repositories import (
     insert_statement,
     insert_with_versions_statement,
     submission_statement,
+    text_array,
     versions_statement,
 )
 from register.domain.records import (
@@ -426,7 +427,11 @@ class RecordWriteRepository:
         state = self._new_state()
         lease_ids = sorted({r.id for r in records})
         targets = sorted({r.dwelling_id for r in records if r.dwelling_id is not None})
-        params = {"ids": lease_ids, "targets": targets, "known": sorted(self._rent_statistics)}
+        params = {
+            "ids": text_array(lease_ids),
+            "targets": text_array(targets),
+            "known": text_array(sorted(self._rent_statistics)),
+        }
         repo = self.repo
         with _refusals_as_flush_errors():
             async with repo.pipeline() as driver:
