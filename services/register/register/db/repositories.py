@@ -91,6 +91,13 @@ def _cast_type(column: ColumnElement[Any]) -> str:
     return str(column.type.compile(dialect=_DIALECT))
 
 
+@cache
+def _written_casts(table: Table) -> list[str]:
+    """A cast of a parameter to each written column's type (compiling the types is most of
+    building a lease's flush statement otherwise)."""
+    return [f"CAST(%s AS {_cast_type(c)})" for c in _written_columns(table)]
+
+
 def _placeholder(column: ColumnElement[Any]) -> str:
     return "CAST(%s AS JSONB)" if isinstance(column.type, JSONB) else "%s"
 
@@ -183,7 +190,7 @@ def insert_with_versions_statement(
     ids (read them with :meth:`RegisterRepository.history_ids`)."""
     table = cast(Table, row_type.__table__)
     columns = _written_columns(table)
-    casts = [f"CAST(%s AS {_cast_type(c)})" for c in columns]
+    casts = _written_casts(table)
     one = ", ".join(["%s", *casts, "%s", "%s", "%s", "%s", "%s", "CAST(%s AS JSONB)"])
     params: list[Any] = []
     for n, (row, (entity_type, version, organisation_id, data)) in enumerate(rows):
