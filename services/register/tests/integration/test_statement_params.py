@@ -12,7 +12,7 @@ from register.db.repositories import execute_numbered, text_array
 from register.db.writing import RecordWriteRepository
 from register.domain.records import Lease
 
-AWKWARD = ['lse-1', 'a"b', "back\\slash", "trail\\", "comma,brace{}", " spaced ", "NULL", "", "æøå"]
+AWKWARD = ["lse-1", 'a"b', "back\\slash", "trail\\", "comma,brace{}", " spaced ", "NULL", "", "æøå"]
 
 
 @pytest.mark.parametrize("values", [[], ["lse-0000001"], AWKWARD])
@@ -28,7 +28,8 @@ async def test_the_lease_prefetch_takes_ids_a_literal_must_quote(register_db_url
         async with database.session() as session:
             records = [Lease(id=value, dwelling_id=value) for value in AWKWARD]
             state = await RecordWriteRepository(session).for_leases(records)
-            assert state.leases == {} and state.dwellings == {}
+            assert state.leases == {}
+            assert state.dwellings == {}
             await session.rollback()
     finally:
         await database.dispose()
