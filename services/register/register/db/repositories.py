@@ -241,7 +241,7 @@ def submission_statement(submission: Submission) -> Statement:
 def text_array(values: Iterable[str]) -> str:
     """The values as a PostgreSQL array literal, for a ``CAST(%s AS TEXT[])`` parameter: psycopg
     dumps a list with a dumper built afresh for every list of every statement (~10 µs each;
-    a lease's prefetch sends ten), a string as it is."""
+    a lease's prefetch sends eleven), a string as it is."""
     quoted = (value.replace("\\", "\\\\").replace('"', '\\"') for value in values)
     return "{" + ",".join(f'"{value}"' for value in quoted) + "}"
 
