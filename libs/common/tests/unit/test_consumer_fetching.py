@@ -1,6 +1,7 @@
 """The consumer runner's fetching: it keeps fetching while a fetch is handled, so everything
-that reached the broker meanwhile is handed over together when the handling ends (no broker:
-a stand-in that follows aiokafka's prefetch rule)."""
+that reached a partition's broker meanwhile is handed over together when that partition's
+handling ends; another partition's records do not wait for it (no broker: a stand-in that
+follows aiokafka's prefetch rule)."""
 
 import asyncio
 from typing import Any, cast
@@ -114,6 +115,16 @@ class HeldRunner(KafkaConsumerRunner):
         self._queue_commit(kafka, {tp: rs[-1].offset + 1 for tp, rs in batches.items()})
 
 
+class FailingP1Runner(HeldRunner):
+    """As :class:`HeldRunner`, but a handling of partition 1 fails."""
+
+    async def _handle_fetch(self, kafka: Any, batches: Any, dlq: Any) -> None:
+        if P1 in batches:
+            self.handed.append({tp.partition: [r.offset for r in rs] for tp, rs in batches.items()})
+            raise RuntimeError("P1 failed")
+        await super()._handle_fetch(kafka, batches, dlq)
+
+
 @pytest.fixture
 def kafka(monkeypatch: pytest.MonkeyPatch) -> PrefetchingKafka:
     stand_in = PrefetchingKafka()
@@ -136,17 +147,57 @@ class TestFetchingWhileHandling:
         running = asyncio.create_task(runner.run(stop))
         await settle()
         assert runner.handed == [{0: [0]}]  # being handled, held
+        for offset in [1, 2]:
+            kafka.publish(P0, offset)
+            await settle()
+        assert kafka.broker == []  # each was fetched while the first fetch was handled
+        assert runner.handed == [{0: [0]}]  # and kept: P0 is still being handled
+        runner.release.set()
+        await settle()
+        assert runner.handed == [{0: [0]}, {0: [1, 2]}]  # one handling for both, in order
+        stop.set()
+        await running
+        assert kafka.committed() == {P0: 3}
+
+    async def test_a_partition_does_not_wait_for_another_partitions_handling(
+        self, kafka: PrefetchingKafka
+    ):
+        runner, stop = HeldRunner(), asyncio.Event()
+        kafka.publish(P0, 0)
+        running = asyncio.create_task(runner.run(stop))
+        await settle()
+        assert runner.handed == [{0: [0]}]  # being handled, held
         for partition, offset in [(P0, 1), (P1, 0), (P0, 2), (P1, 1)]:
             kafka.publish(partition, offset)
             await settle()
-        assert kafka.broker == []  # each was fetched while the first fetch was handled
+        # P1's records are handled (and committed) while P0's first handling is held; P0's
+        # are kept until it ends
+        assert runner.handed == [{0: [0]}, {1: [0]}, {1: [1]}]
+        assert kafka.committed() == {P1: 1}  # the next commit waits for the commit interval
         runner.release.set()
         await settle()
-        # one handling for all four, each partition's records in order
-        assert runner.handed == [{0: [0]}, {0: [1, 2], 1: [0, 1]}]
+        assert runner.handed == [{0: [0]}, {1: [0]}, {1: [1]}, {0: [1, 2]}]
         stop.set()
         await running
         assert kafka.committed() == {P0: 3, P1: 2}
+
+    async def test_a_failed_handling_ends_the_run_once_the_others_have_ended(
+        self, kafka: PrefetchingKafka
+    ):
+        runner, stop = FailingP1Runner(), asyncio.Event()
+        kafka.publish(P0, 0)
+        running = asyncio.create_task(runner.run(stop))
+        await settle()
+        kafka.publish(P1, 0)  # its handling fails while P0's is held
+        await settle()
+        kafka.publish(P0, 1)  # kept, never handed over: the run is ending
+        await settle()
+        assert not running.done()  # P0's handling has not ended yet
+        runner.release.set()
+        with pytest.raises(RuntimeError, match="P1 failed"):
+            await running
+        assert runner.handed == [{0: [0]}, {1: [0]}]
+        assert kafka.committed() == {P0: 1}  # the failed partition's offset is not committed
 
     async def test_it_keeps_at_most_max_records_and_fetches_the_rest_once_they_are_taken(
         self, kafka: PrefetchingKafka
