@@ -517,10 +517,13 @@ class KafkaConsumerRunner:
     ) -> None:
         """Hand what was kept for the partitions no handling holds to new handlings (tasks of
         :meth:`_handle_fetch`): a trickle (:meth:`_is_trickle`) to one, otherwise one per
-        partition, so that no partition's batch waits for another's."""
+        partition, so that no partition's batch waits for another's. Fewer than
+        ``small_fetch`` records wait while a handling is under way, to be handled with what
+        arrives meanwhile when it ends: at a trickle the per-transaction work is most of the
+        cost, so a handling per arrival would cost more than the wait."""
         busy = {partition for partitions in handlings.values() for partition in partitions}
         ready = {p: records for p, records in self._fetched.items() if p not in busy}
-        if not ready:
+        if not ready or (handlings and sum(map(len, ready.values())) < self.small_fetch):
             return
         for partition in ready:
             del self._fetched[partition]

@@ -95,7 +95,7 @@ class Producer:
 class HeldRunner(KafkaConsumerRunner):
     """Records what each handling got; the first handling waits until the test releases it."""
 
-    def __init__(self, max_records: int = 2000) -> None:
+    def __init__(self, max_records: int = 2000, small_fetch: int = 100) -> None:
         async def handler(session: Any, envelope: Any) -> None:
             raise AssertionError("no event is handled here")
 
@@ -104,6 +104,7 @@ class HeldRunner(KafkaConsumerRunner):
             "unused:9092",
             Consumer("c1", ("t",), handler),
             max_records=max_records,
+            small_fetch=small_fetch,
         )
         self.handed: list[dict[int, list[int]]] = []
         self.release = asyncio.Event()
@@ -159,10 +160,28 @@ class TestFetchingWhileHandling:
         await running
         assert kafka.committed() == {P0: 3}
 
+    async def test_at_a_trickle_another_partitions_records_wait_to_be_handled_together(
+        self, kafka: PrefetchingKafka
+    ):
+        runner, stop = HeldRunner(), asyncio.Event()  # small_fetch 100
+        kafka.publish(P0, 0)
+        running = asyncio.create_task(runner.run(stop))
+        await settle()
+        for partition, offset in [(P1, 0), (P0, 1), (P1, 1)]:
+            kafka.publish(partition, offset)
+            await settle()
+        assert runner.handed == [{0: [0]}]  # the trickle waits for the handling under way
+        runner.release.set()
+        await settle()
+        assert runner.handed == [{0: [0]}, {0: [1], 1: [0, 1]}]  # then one handling
+        stop.set()
+        await running
+        assert kafka.committed() == {P0: 2, P1: 2}
+
     async def test_a_partition_does_not_wait_for_another_partitions_handling(
         self, kafka: PrefetchingKafka
     ):
-        runner, stop = HeldRunner(), asyncio.Event()
+        runner, stop = HeldRunner(small_fetch=0), asyncio.Event()
         kafka.publish(P0, 0)
         running = asyncio.create_task(runner.run(stop))
         await settle()
@@ -184,7 +203,7 @@ class TestFetchingWhileHandling:
     async def test_a_failed_handling_ends_the_run_once_the_others_have_ended(
         self, kafka: PrefetchingKafka
     ):
-        runner, stop = FailingP1Runner(), asyncio.Event()
+        runner, stop = FailingP1Runner(small_fetch=0), asyncio.Event()
         kafka.publish(P0, 0)
         running = asyncio.create_task(runner.run(stop))
         await settle()
