@@ -139,18 +139,30 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
+async def publish_one_by_one(kafka: PrefetchingKafka, *records: tuple[TopicPartition, int]) -> None:
+    for partition, offset in records:
+        kafka.publish(partition, offset)
+        await settle()
+
+
+async def run_with_p0_held(
+    runner: HeldRunner, kafka: PrefetchingKafka, stop: asyncio.Event
+) -> asyncio.Task[None]:
+    """Start the runner with one record of P0 published: its first handling, held."""
+    kafka.publish(P0, 0)
+    running = asyncio.create_task(runner.run(stop))
+    await settle()
+    assert runner.handed == [{0: [0]}]
+    return running
+
+
 class TestFetchingWhileHandling:
     async def test_what_reaches_the_broker_during_a_handling_is_handed_over_at_once_after_it(
         self, kafka: PrefetchingKafka
     ):
         runner, stop = HeldRunner(), asyncio.Event()
-        kafka.publish(P0, 0)
-        running = asyncio.create_task(runner.run(stop))
-        await settle()
-        assert runner.handed == [{0: [0]}]  # being handled, held
-        for offset in [1, 2]:
-            kafka.publish(P0, offset)
-            await settle()
+        running = await run_with_p0_held(runner, kafka, stop)
+        await publish_one_by_one(kafka, (P0, 1), (P0, 2))
         assert kafka.broker == []  # each was fetched while the first fetch was handled
         assert runner.handed == [{0: [0]}]  # and kept: P0 is still being handled
         runner.release.set()
@@ -164,12 +176,8 @@ class TestFetchingWhileHandling:
         self, kafka: PrefetchingKafka
     ):
         runner, stop = HeldRunner(), asyncio.Event()  # small_fetch 100
-        kafka.publish(P0, 0)
-        running = asyncio.create_task(runner.run(stop))
-        await settle()
-        for partition, offset in [(P1, 0), (P0, 1), (P1, 1)]:
-            kafka.publish(partition, offset)
-            await settle()
+        running = await run_with_p0_held(runner, kafka, stop)
+        await publish_one_by_one(kafka, (P1, 0), (P0, 1), (P1, 1))
         assert runner.handed == [{0: [0]}]  # the trickle waits for the handling under way
         runner.release.set()
         await settle()
@@ -182,13 +190,8 @@ class TestFetchingWhileHandling:
         self, kafka: PrefetchingKafka
     ):
         runner, stop = HeldRunner(small_fetch=0), asyncio.Event()
-        kafka.publish(P0, 0)
-        running = asyncio.create_task(runner.run(stop))
-        await settle()
-        assert runner.handed == [{0: [0]}]  # being handled, held
-        for partition, offset in [(P0, 1), (P1, 0), (P0, 2), (P1, 1)]:
-            kafka.publish(partition, offset)
-            await settle()
+        running = await run_with_p0_held(runner, kafka, stop)
+        await publish_one_by_one(kafka, (P0, 1), (P1, 0), (P0, 2), (P1, 1))
         # P1's records are handled (and committed) while P0's first handling is held; P0's
         # are kept until it ends
         assert runner.handed == [{0: [0]}, {1: [0]}, {1: [1]}]
@@ -204,13 +207,10 @@ class TestFetchingWhileHandling:
         self, kafka: PrefetchingKafka
     ):
         runner, stop = FailingP1Runner(small_fetch=0), asyncio.Event()
-        kafka.publish(P0, 0)
-        running = asyncio.create_task(runner.run(stop))
-        await settle()
-        kafka.publish(P1, 0)  # its handling fails while P0's is held
-        await settle()
-        kafka.publish(P0, 1)  # kept, never handed over: the run is ending
-        await settle()
+        running = await run_with_p0_held(runner, kafka, stop)
+        # P1's handling fails while P0's is held; P0's next is kept, never handed over: the
+        # run is ending
+        await publish_one_by_one(kafka, (P1, 0), (P0, 1))
         assert not running.done()  # P0's handling has not ended yet
         runner.release.set()
         with pytest.raises(RuntimeError, match="P1 failed"):
