@@ -460,29 +460,45 @@ class KafkaConsumerRunner:
             )
         # Fetching never waits for the handling: a fetcher task takes what Kafka has as soon as
         # it arrives and keeps it (up to max_records; then it waits for room), and each time
-        # the handling of a fetch ends it takes everything kept meanwhile, all of it in one
-        # batch. aiokafka asks the broker again only once its buffer was read, so reading it
-        # only between handlings (as before) left an event that arrived after the first of a
-        # handling's events at the broker, to be fetched only after the NEXT handling: the
-        # commit → handler tail at 200 events/s (bench latency's consumer stages). Catching
-        # up, the next max_records are fetched while the last are handled, as before.
-        # Fetches are handled one after the other: each partition's events in order.
+        # the handling of a partition ends it takes everything kept for that partition
+        # meanwhile, all of it in one batch. aiokafka asks the broker again only once its
+        # buffer was read, so reading it only between handlings (as before) left an event that
+        # arrived after the first of a handling's events at the broker, to be fetched only
+        # after the NEXT handling: the commit → handler tail at 200 events/s (bench latency's
+        # consumer stages). Catching up, the next max_records are fetched while the last are
+        # handled, as before.
+        # Each partition is handled by at most one handling at a time (its events in order),
+        # and a partition's handling does not wait for the others': a partition whose batch
+        # is committed goes on with its next while the others' are still in the database (see
+        # _start_handlings). A handling that failed ends the run once the others have ended.
         self._fetched = {}
         fetcher = asyncio.create_task(self._keep_fetching(kafka, stop))
+        handlings: dict[asyncio.Task[None], list[TopicPartition]] = {}
+        failure: BaseException | None = None
         try:
             while True:
-                if not self._fetched:
-                    if fetcher.done():
-                        fetcher.result()  # raises the fetcher's error
-                        break
+                if failure is None:
+                    self._start_handlings(kafka, dlq, handlings)
+                fetching = failure is None and not fetcher.done()
+                if not handlings and not fetching:
+                    break
+                waits: set[asyncio.Future[None]] = set(handlings)
+                if fetching:
                     self._fetch_waiter = asyncio.get_running_loop().create_future()
-                    await self._fetch_waiter
-                    continue
-                batches, self._fetched = self._fetched, {}
-                self._wake(self._room_waiter)
-                await self._handle_fetch(kafka, batches, dlq)
+                    waits.add(self._fetch_waiter)
+                done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                for ended in [task for task in handlings if task in done]:
+                    del handlings[ended]
+                    if failure is None:
+                        failure = ended.exception()
+            if failure is not None:
+                raise failure
+            fetcher.result()  # raises the fetcher's error
             await self._settle_commit()
         finally:
+            for task in handlings:  # leaving on an error or cancelled
+                task.cancel()
+            await asyncio.gather(*handlings, return_exceptions=True)
             if not fetcher.done():  # leaving on an error; not committed, so fetched again
                 fetcher.cancel()
             await asyncio.gather(fetcher, return_exceptions=True)
@@ -492,6 +508,36 @@ class KafkaConsumerRunner:
                 await kafka.stop()
             with contextlib.suppress(Exception):
                 await dlq.stop()
+
+    def _start_handlings(
+        self,
+        kafka: AIOKafkaConsumer,
+        dlq: AIOKafkaProducer,
+        handlings: dict[asyncio.Task[None], list[TopicPartition]],
+    ) -> None:
+        """Hand what was kept for the partitions no handling holds to new handlings (tasks of
+        :meth:`_handle_fetch`): a trickle (:meth:`_is_trickle`) to one, otherwise one per
+        partition, so that no partition's batch waits for another's. Fewer than
+        ``small_fetch`` records wait while a handling is under way, to be handled with what
+        arrives meanwhile when it ends: at a trickle the per-transaction work is most of the
+        cost, so a handling per arrival would cost more than the wait."""
+        busy = {partition for partitions in handlings.values() for partition in partitions}
+        ready = {p: records for p, records in self._fetched.items() if p not in busy}
+        if not ready or (handlings and sum(map(len, ready.values())) < self.small_fetch):
+            return
+        for partition in ready:
+            del self._fetched[partition]
+        self._wake(self._room_waiter)
+        groups = [ready] if self._is_trickle(ready) else [{p: r} for p, r in ready.items()]
+        for group in groups:
+            task = asyncio.create_task(self._handle_fetch(kafka, group, dlq))
+            handlings[task] = list(group)
+
+    def _is_trickle(
+        self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> bool:
+        """Records of several partitions, fewer than ``small_fetch`` in all."""
+        return len(batches) > 1 and sum(map(len, batches.values())) < self.small_fetch
 
     @staticmethod
     def _wake(waiter: asyncio.Future[None] | None) -> None:
@@ -524,11 +570,11 @@ class KafkaConsumerRunner:
         batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
         dlq: AIOKafkaProducer,
     ) -> None:
-        """Handle the partitions of one fetch concurrently (each in order, on its own database
+        """Handle the given partitions' records concurrently (each in order, on its own database
         connection: order per key is order per partition), then commit the offsets of those
-        handled. The next fetch's handling waits for all of them (the fetcher meanwhile only
-        keeps what it fetched), so no partition's events are handled across a rebalance by two
-        handlings of this runner at once. A small fetch (fewer than ``small_fetch`` records: a
+        handled. :meth:`run` hands a partition's next records to a handling only once its
+        last handling has ended, so no partition's events are handled by two handlings of
+        this runner at once. A small fetch (fewer than ``small_fetch`` records: a
         trickle) is handled as one run instead — all its partitions in one transaction, each
         partition's events in their order.
 
@@ -539,7 +585,7 @@ class KafkaConsumerRunner:
         drops."""
         partitions = list(batches)
         results: list[list[Outcome] | BaseException]
-        if len(partitions) > 1 and sum(map(len, batches.values())) < self.small_fetch:
+        if self._is_trickle(batches):
             merged = [record for partition in partitions for record in batches[partition]]
             try:
                 outcome: list[Outcome] | BaseException = await self._handle_records(merged, dlq)

@@ -1,6 +1,7 @@
 """The consumer runner's fetching: it keeps fetching while a fetch is handled, so everything
-that reached the broker meanwhile is handed over together when the handling ends (no broker:
-a stand-in that follows aiokafka's prefetch rule)."""
+that reached a partition's broker meanwhile is handed over together when that partition's
+handling ends; another partition's records do not wait for it (no broker: a stand-in that
+follows aiokafka's prefetch rule)."""
 
 import asyncio
 from typing import Any, cast
@@ -94,7 +95,7 @@ class Producer:
 class HeldRunner(KafkaConsumerRunner):
     """Records what each handling got; the first handling waits until the test releases it."""
 
-    def __init__(self, max_records: int = 2000) -> None:
+    def __init__(self, max_records: int = 2000, small_fetch: int = 100) -> None:
         async def handler(session: Any, envelope: Any) -> None:
             raise AssertionError("no event is handled here")
 
@@ -103,6 +104,7 @@ class HeldRunner(KafkaConsumerRunner):
             "unused:9092",
             Consumer("c1", ("t",), handler),
             max_records=max_records,
+            small_fetch=small_fetch,
         )
         self.handed: list[dict[int, list[int]]] = []
         self.release = asyncio.Event()
@@ -112,6 +114,16 @@ class HeldRunner(KafkaConsumerRunner):
         if len(self.handed) == 1:
             await self.release.wait()
         self._queue_commit(kafka, {tp: rs[-1].offset + 1 for tp, rs in batches.items()})
+
+
+class FailingP1Runner(HeldRunner):
+    """As :class:`HeldRunner`, but a handling of partition 1 fails."""
+
+    async def _handle_fetch(self, kafka: Any, batches: Any, dlq: Any) -> None:
+        if P1 in batches:
+            self.handed.append({tp.partition: [r.offset for r in rs] for tp, rs in batches.items()})
+            raise RuntimeError("P1 failed")
+        await super()._handle_fetch(kafka, batches, dlq)
 
 
 @pytest.fixture
@@ -127,26 +139,84 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
+async def publish_one_by_one(kafka: PrefetchingKafka, *records: tuple[TopicPartition, int]) -> None:
+    for partition, offset in records:
+        kafka.publish(partition, offset)
+        await settle()
+
+
+async def run_with_p0_held(
+    runner: HeldRunner, kafka: PrefetchingKafka, stop: asyncio.Event
+) -> asyncio.Task[None]:
+    """Start the runner with one record of P0 published: its first handling, held."""
+    kafka.publish(P0, 0)
+    running = asyncio.create_task(runner.run(stop))
+    await settle()
+    assert runner.handed == [{0: [0]}]
+    return running
+
+
 class TestFetchingWhileHandling:
     async def test_what_reaches_the_broker_during_a_handling_is_handed_over_at_once_after_it(
         self, kafka: PrefetchingKafka
     ):
         runner, stop = HeldRunner(), asyncio.Event()
-        kafka.publish(P0, 0)
-        running = asyncio.create_task(runner.run(stop))
-        await settle()
-        assert runner.handed == [{0: [0]}]  # being handled, held
-        for partition, offset in [(P0, 1), (P1, 0), (P0, 2), (P1, 1)]:
-            kafka.publish(partition, offset)
-            await settle()
+        running = await run_with_p0_held(runner, kafka, stop)
+        await publish_one_by_one(kafka, (P0, 1), (P0, 2))
         assert kafka.broker == []  # each was fetched while the first fetch was handled
+        assert runner.handed == [{0: [0]}]  # and kept: P0 is still being handled
         runner.release.set()
         await settle()
-        # one handling for all four, each partition's records in order
-        assert runner.handed == [{0: [0]}, {0: [1, 2], 1: [0, 1]}]
+        assert runner.handed == [{0: [0]}, {0: [1, 2]}]  # one handling for both, in order
+        stop.set()
+        await running
+        assert kafka.committed() == {P0: 3}
+
+    async def test_at_a_trickle_another_partitions_records_wait_to_be_handled_together(
+        self, kafka: PrefetchingKafka
+    ):
+        runner, stop = HeldRunner(), asyncio.Event()  # small_fetch 100
+        running = await run_with_p0_held(runner, kafka, stop)
+        await publish_one_by_one(kafka, (P1, 0), (P0, 1), (P1, 1))
+        assert runner.handed == [{0: [0]}]  # the trickle waits for the handling under way
+        runner.release.set()
+        await settle()
+        assert runner.handed == [{0: [0]}, {0: [1], 1: [0, 1]}]  # then one handling
+        stop.set()
+        await running
+        assert kafka.committed() == {P0: 2, P1: 2}
+
+    async def test_a_partition_does_not_wait_for_another_partitions_handling(
+        self, kafka: PrefetchingKafka
+    ):
+        runner, stop = HeldRunner(small_fetch=0), asyncio.Event()
+        running = await run_with_p0_held(runner, kafka, stop)
+        await publish_one_by_one(kafka, (P0, 1), (P1, 0), (P0, 2), (P1, 1))
+        # P1's records are handled (and committed) while P0's first handling is held; P0's
+        # are kept until it ends
+        assert runner.handed == [{0: [0]}, {1: [0]}, {1: [1]}]
+        assert kafka.committed() == {P1: 1}  # the next commit waits for the commit interval
+        runner.release.set()
+        await settle()
+        assert runner.handed == [{0: [0]}, {1: [0]}, {1: [1]}, {0: [1, 2]}]
         stop.set()
         await running
         assert kafka.committed() == {P0: 3, P1: 2}
+
+    async def test_a_failed_handling_ends_the_run_once_the_others_have_ended(
+        self, kafka: PrefetchingKafka
+    ):
+        runner, stop = FailingP1Runner(small_fetch=0), asyncio.Event()
+        running = await run_with_p0_held(runner, kafka, stop)
+        # P1's handling fails while P0's is held; P0's next is kept, never handed over: the
+        # run is ending
+        await publish_one_by_one(kafka, (P1, 0), (P0, 1))
+        assert not running.done()  # P0's handling has not ended yet
+        runner.release.set()
+        with pytest.raises(RuntimeError, match="P1 failed"):
+            await running
+        assert runner.handed == [{0: [0]}, {1: [0]}]
+        assert kafka.committed() == {P0: 1}  # the failed partition's offset is not committed
 
     async def test_it_keeps_at_most_max_records_and_fetches_the_rest_once_they_are_taken(
         self, kafka: PrefetchingKafka

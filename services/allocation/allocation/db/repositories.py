@@ -37,7 +37,8 @@ from common.events.outbox import NOTIFY_CHANNEL
 
 # --- a fetched batch of vacancy events (``apply_vacancies``) --------------------------------
 # The whole batch in one statement, from the validated events as one JSON document
-# (``DwellingVacancyChangedV1`` dumped by pydantic), exactly what ``apply_vacancy_changed``
+# (``register_facts.statement_events``: per event an array of the values read, read once
+# into ``jsonb``), exactly what ``apply_vacancy_changed``
 # does event by event (tested row for row). Its parts run in this order (the final SELECT's
 # scalar subqueries are evaluated left to right, each data-modifying part when first read):
 #    - ``e``: the events in the batch's order (``n``), with their vacancy and their Danish day
@@ -89,13 +90,14 @@ _APPLY_VACANCIES = text(
 WITH e AS MATERIALIZED (
   SELECT t.*, CAST(t.recorded_at AT TIME ZONE 'Europe/Copenhagen' AS date) AS day,
       t.vacancy_loss_flag OR t.vacant_soon_flag AS vacant
-  FROM ROWS FROM (json_to_recordset(CAST(:events AS json)) AS (dwelling_id text,
-      lease_id text, department_id text, organisation_id text, municipality_code text,
-      housing_type text, lease_end_date date, vacancy_loss_flag boolean,
-      vacant_soon_flag boolean, monthly_rent numeric, recorded_at timestamptz))
-    WITH ORDINALITY AS t(dwelling_id, lease_id, department_id, organisation_id,
-      municipality_code, housing_type, lease_end_date, vacancy_loss_flag, vacant_soon_flag,
-      monthly_rent, recorded_at, n)
+  FROM (
+    SELECT v->>0 AS dwelling_id, v->>1 AS lease_id, v->>2 AS department_id,
+        v->>3 AS organisation_id, v->>4 AS municipality_code, v->>5 AS housing_type,
+        CAST(v->>6 AS date) AS lease_end_date, CAST(v->>7 AS boolean) AS vacancy_loss_flag,
+        CAST(v->>8 AS boolean) AS vacant_soon_flag, CAST(v->>9 AS numeric) AS monthly_rent,
+        CAST(v->>10 AS timestamptz) AS recorded_at, a.n
+    FROM jsonb_array_elements(CAST(:events AS jsonb)) WITH ORDINALITY AS a(v, n)
+  ) AS t
 ), fresh AS MATERIALIZED (
   SELECT l.* FROM (
     SELECT DISTINCT ON (e.dwelling_id, e.lease_id) e.n, e.dwelling_id, e.lease_id,

@@ -480,7 +480,7 @@ class TestKnownLeaseCheck:
         batch = [vacancy(f"dw-{i}", lease_id=f"L-{i}") for i in range(9_501, 10_381)]
         events = [DwellingVacancyChangedV1.from_envelope(e) for e in batch]
         parameters = {
-            "events": register_facts.VACANCY_EVENTS.dump_json(events).decode(),
+            "events": register_facts.statement_events(events),
             "due": "{}",
             "envelope": "{}",
             "channel": NOTIFY_CHANNEL,
