@@ -139,8 +139,9 @@ async def _apply_vacancy(
     its facts are stored on the dwelling's row if newer than every fact held."""
     vacant = event.vacancy_loss_flag or event.vacant_soon_flag
     starts = vacant_from(event)
-    vacancy_id = (
-        await repo.add_vacancy(
+    vacancy_id: int | None = None
+    if vacant:
+        vacancy_id = await repo.add_vacancy(
             {
                 "dwelling_id": event.dwelling_id,
                 "lease_id": event.lease_id,
@@ -154,9 +155,6 @@ async def _apply_vacancy(
                 "recorded_at": event.recorded_at,
             }
         )
-        if vacant
-        else None
-    )
     if vacancy_id is None:  # no vacancy, or this lease's vacancy was counted before
         await repo.upsert_dwelling(
             {
