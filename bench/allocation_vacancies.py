@@ -243,7 +243,9 @@ async def _consume(
         async with asyncio.timeout(timeout), database.engine.connect() as connection:
             parameters = {"consumer": consumer.name, "ids": last_ids}
             while (await connection.execute(handled_last, parameters)).scalar_one() < partitions:
-                await connection.rollback()  # each look-up sees what was committed since
+                # no transaction left open between look-ups: it would hold back the cleanup of
+                # the rows the reader under measurement updates
+                await connection.rollback()
                 await asyncio.sleep(0.01)
         seconds = time.perf_counter() - started
         python_cpu = time.process_time() - python_before

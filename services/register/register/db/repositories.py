@@ -692,7 +692,7 @@ class RegisterRepository:
         if not wanted:
             return {}
         cursor = await self._execute(
-            _LAST_ACCEPTED.format(ids="CAST(%(ids)s AS TEXT[])"), {"ids": wanted}
+            _LAST_ACCEPTED.format(ids="CAST(%(ids)s AS TEXT[])"), {"ids": text_array(wanted)}
         )
         return await self.published_of(cursor)
 
@@ -760,7 +760,7 @@ class RegisterRepository:
             return {}
         cursor = await self._execute(
             _RENT_STATISTICS.format(departments="CAST(%(departments)s AS TEXT[])"),
-            {"departments": wanted, "rent_forming": _RENT_FORMING},
+            {"departments": text_array(wanted), "rent_forming": _RENT_FORMING},
         )
         return await self.rent_statistics_of(wanted, cursor)
 
