@@ -46,6 +46,30 @@ from governance.domain.rules import FormKind
 
 _QUESTIONS = "governance.questions"  # the session's per-transaction catalogue cache
 
+# Opening a year (generate_packages) creates packages and forms from the departments and key
+# figures held; the consumers of departments and key figures store new ones and fill the packages
+# and forms that exist. Run concurrently under READ COMMITTED, each would miss the other's
+# uncommitted rows and the new department or figures would never reach its package. So opening
+# holds the opening lock exclusively and those consumers hold it shared (they do not wait for
+# each other), and a department's new form and its new figures wait for each other through the
+# department's lock — each taken before the first read it guards. (Advisory locks of one bigint
+# and of two integers are separate key spaces.)
+_PACKAGE_OPENING_LOCK = 0x60_0E
+_DEPARTMENT_LOCKS = 0x60_0F
+
+
+async def hold_package_opening(session: AsyncSession, *, exclusively: bool) -> None:
+    """Take the package-opening lock until the transaction ends (see ``_PACKAGE_OPENING_LOCK``)."""
+    take = func.pg_advisory_xact_lock if exclusively else func.pg_advisory_xact_lock_shared
+    await session.execute(select(take(_PACKAGE_OPENING_LOCK)))
+
+
+async def hold_department(session: AsyncSession, department_id: str) -> None:
+    """Take the department's lock until the transaction ends (see ``_PACKAGE_OPENING_LOCK``)."""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(_DEPARTMENT_LOCKS, func.hashtext(department_id)))
+    )
+
 
 def _chunks(rows: Sequence[dict[str, Any]], size: int) -> list[Sequence[dict[str, Any]]]:
     return [rows[i : i + size] for i in range(0, len(rows), size)]

@@ -22,7 +22,7 @@ from common.db.projection import upsert_if_newer
 from common.errors import NotFoundError
 from common.events.contracts import DepartmentUpsertedV1, OrganisationUpsertedV1
 from governance.db.models import DepartmentRow, FormRow, OrganisationRow, PackageRow
-from governance.db.repositories import MasterDataRepository, PackageRepository
+from governance.db.repositories import MasterDataRepository, PackageRepository, hold_department
 from governance.domain.masterdata import Exemption, follows_new_home, takes_new_department
 from governance.domain.rules import FormKind, FormStatus, PackageStatus, accounts_year
 from governance.services.core import log_change, now, refresh_form, refresh_package_status
@@ -120,6 +120,7 @@ def _row_values(
 
 
 async def apply_department(session: AsyncSession, event: DepartmentUpsertedV1) -> None:
+    await hold_department(session, event.department_id)  # its figures may be arriving meanwhile
     master_data = MasterDataRepository(session)
     if not await master_data.apply_department(event):
         return

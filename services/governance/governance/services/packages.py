@@ -20,7 +20,12 @@ from common.events.outbox import write_outbox
 from common.observability import current_correlation_id
 from common.paging import PageOf, decode_cursor, page_of
 from governance.db.models import AttachmentRow, DepartmentRow, FormRow, KeyFiguresRow, PackageRow
-from governance.db.repositories import MasterDataRepository, PackageQuery, PackageRepository
+from governance.db.repositories import (
+    MasterDataRepository,
+    PackageQuery,
+    PackageRepository,
+    hold_package_opening,
+)
 from governance.domain.errors import CatalogueMissingError
 from governance.domain.keyfigures import figure_states
 from governance.domain.masterdata import department_reports, organisation_reports
@@ -65,6 +70,7 @@ async def generate_packages(session: AsyncSession, scope: Scope, year: int) -> G
     """Create the year's missing packages (the fund opens the governance year). Repeating it
     creates only what is missing, e.g. for organisations that arrived since."""
     scope.require(FUND_ROLES, "open a governance year")
+    await hold_package_opening(session, exclusively=True)
     repo = PackageRepository(session)
     master_data = MasterDataRepository(session)
     questions = await repo.catalogue(year)

@@ -1,0 +1,127 @@
+"""A department or key figures that arrive while the fund opens the year (or while the
+department's form is being added) reach the package all the same.
+
+Each test runs two transactions on the real PostgreSQL server the way a busy platform may: the
+first does its work and stays open; the second starts meanwhile; the first commits only once
+the second has ended or has waited half a second. Under READ COMMITTED without the package
+locks, each missed the other's uncommitted rows and the figures (or the form) were never filled
+in: the CI failure of the platform flow of 7 December 2026.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.access import Scope
+from common.auth import Role
+from common.db.engine import Database
+from common.events.envelope import Envelope
+from governance.events.incoming import handle_key_figures, handle_master_data
+from governance.services.packages import generate_packages
+
+from .support import (
+    API,
+    YEAR,
+    apply,
+    department,
+    figure,
+    fund,
+    key_figures,
+    open_year,
+    org,
+    organisation,
+    standard_catalogue_body,
+)
+
+Work = Callable[[AsyncSession], Awaitable[object]]
+PKG = f"pkg-{YEAR}-BO-1"
+FUND = Scope("lbf-caseworker", Role.FUND, None, None)
+
+
+async def interleaved(database: Database, first: Work, second: Work) -> None:
+    """``first`` in a transaction left open while ``second`` runs in its own; ``first`` commits
+    once ``second`` has ended or has waited for half a second (for a lock ``first`` holds)."""
+
+    async def run_second() -> None:
+        async with database.session() as session, session.begin():
+            await second(session)
+
+    async with database.session() as session, session.begin():
+        await first(session)
+        later = asyncio.create_task(run_second())
+        await asyncio.wait({later}, timeout=0.5)
+    await later
+
+
+def opening_the_year(session: AsyncSession) -> Awaitable[object]:
+    return generate_packages(session, FUND, YEAR)
+
+
+def consuming(envelope: Envelope) -> Work:
+    """The consumer's handler of ``envelope`` (what the runner calls inside its transaction)."""
+    handle = handle_key_figures if envelope.type.startswith("benchmarks.") else handle_master_data
+    return lambda session: handle(session, envelope)
+
+
+FIGURES_D1 = key_figures("d1", "BO-1", figure("rent_per_m2"))
+
+
+@pytest.fixture
+async def client(governance_client, governance_db, tokens):
+    """BO-1 with department d1 has arrived from the register and the year's catalogue is
+    loaded; the year is not open yet."""
+    client = await governance_client()
+    await apply(governance_db, organisation("BO-1", "101"), department("d1", "BO-1", "101"))
+    response = await client.put(
+        f"{API}/catalogues/{YEAR}", json=standard_catalogue_body(), headers=fund(tokens)
+    )
+    assert response.status_code == 200, response.text
+    return client
+
+
+async def forms(client, tokens) -> dict[str, bool]:
+    """The package's department forms: whether each has its key figures prefilled."""
+    response = await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))
+    assert response.status_code == 200, response.text
+    return {f["key"]: f["figures_prefilled"] for f in response.json()["departments"]}
+
+
+class TestOpeningTheYearMeetsTheConsumers:
+    async def test_figures_that_arrive_while_the_year_opens_are_prefilled(
+        self, client, tokens, governance_db
+    ):
+        await interleaved(governance_db, opening_the_year, consuming(FIGURES_D1))
+        assert await forms(client, tokens) == {"d1": True}
+
+    async def test_a_year_opened_while_figures_arrive_takes_them(
+        self, client, tokens, governance_db
+    ):
+        await interleaved(governance_db, consuming(FIGURES_D1), opening_the_year)
+        assert await forms(client, tokens) == {"d1": True}
+
+    async def test_a_department_that_arrives_while_the_year_opens_gets_its_form(
+        self, client, tokens, governance_db
+    ):
+        await interleaved(
+            governance_db, opening_the_year, consuming(department("d2", "BO-1", "147"))
+        )
+        assert await forms(client, tokens) == {"d1": False, "d2": False}
+
+
+class TestANewDepartmentsFormMeetsItsFigures:
+    """The year is open; department d2 is new. Its form (added by the master-data consumer)
+    and its figures (the key-figures consumer, on another topic) arrive at the same time."""
+
+    FIGURES_D2 = key_figures("d2", "BO-1", figure("rent_per_m2"), municipality="147")
+
+    @pytest.mark.parametrize("figures_first", [False, True], ids=["form-first", "figures-first"])
+    async def test_the_new_form_is_prefilled(self, client, tokens, governance_db, figures_first):
+        await open_year(client, tokens)
+        form, figures = consuming(department("d2", "BO-1", "147")), consuming(self.FIGURES_D2)
+        first, second = (figures, form) if figures_first else (form, figures)
+        await interleaved(governance_db, first, second)
+        assert await forms(client, tokens) == {"d1": False, "d2": True}
