@@ -22,7 +22,6 @@ from common.events.contracts import (
     OrganisationUpsertedV1,
 )
 from common.events.envelope import Envelope
-from governance.db.repositories import hold_package_opening
 from governance.services.changes import apply_delivery_failed
 from governance.services.keyfigures import apply_key_figures
 from governance.services.masterdata import (
@@ -32,13 +31,8 @@ from governance.services.masterdata import (
     apply_organisation,
 )
 
-# The handlers that may fill existing packages first hold the package-opening lock shared
-# (governance.db.repositories.hold_package_opening): a year opened meanwhile is then either
-# committed before they read, or waits until they have committed.
-
 
 async def handle_master_data(session: AsyncSession, envelope: Envelope) -> None:
-    await hold_package_opening(session, exclusively=False)
     if envelope.type == OrganisationUpsertedV1.event_type:
         await apply_organisation(session, OrganisationUpsertedV1.from_envelope(envelope))
     elif envelope.type == DepartmentUpsertedV1.event_type:
@@ -54,13 +48,11 @@ async def handle_master_data_batch(session: AsyncSession, envelopes: Sequence[En
             events.append(OrganisationUpsertedV1.from_envelope(envelope))
         elif envelope.type == DepartmentUpsertedV1.event_type:
             events.append(DepartmentUpsertedV1.from_envelope(envelope))
-    await hold_package_opening(session, exclusively=False)
     await apply_master_data(session, events)
 
 
 async def handle_key_figures(session: AsyncSession, envelope: Envelope) -> None:
     if envelope.type == KeyFiguresUpdatedV1.event_type:
-        await hold_package_opening(session, exclusively=False)
         await apply_key_figures(session, KeyFiguresUpdatedV1.from_envelope(envelope))
 
 

@@ -20,7 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.access import Scope
 from common.events.contracts import KeyFiguresUpdatedV1
 from governance.db.models import FormRow, KeyFiguresRow, PackageRow
-from governance.db.repositories import MasterDataRepository, PackageRepository, hold_department
+from governance.db.repositories import (
+    MasterDataRepository,
+    PackageRepository,
+    hold_department,
+    hold_package_opening,
+)
 from governance.domain.errors import ConfirmationRequiredError
 from governance.domain.keyfigures import (
     awaits_accounts_figures,
@@ -41,6 +46,7 @@ from governance.services.roles import EDITOR_ROLES
 
 async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -> bool:
     """Keep the newest revision; prefill the forms that take it. False if it was not newer."""
+    await hold_package_opening(session, exclusively=False)
     await hold_department(session, event.department_id)  # its form may be being created meanwhile
     figures = [f.model_dump(mode="json") for f in event.figures]
     applied = await MasterDataRepository(session).apply_key_figures(

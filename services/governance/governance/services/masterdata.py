@@ -22,7 +22,12 @@ from common.db.projection import upsert_if_newer
 from common.errors import NotFoundError
 from common.events.contracts import DepartmentUpsertedV1, OrganisationUpsertedV1
 from governance.db.models import DepartmentRow, FormRow, OrganisationRow, PackageRow
-from governance.db.repositories import MasterDataRepository, PackageRepository, hold_department
+from governance.db.repositories import (
+    MasterDataRepository,
+    PackageRepository,
+    hold_department,
+    hold_package_opening,
+)
 from governance.domain.masterdata import Exemption, follows_new_home, takes_new_department
 from governance.domain.rules import FormKind, FormStatus, PackageStatus, accounts_year
 from governance.services.core import log_change, now, refresh_form, refresh_package_status
@@ -30,6 +35,7 @@ from governance.services.roles import FUND_ROLES
 
 
 async def apply_organisation(session: AsyncSession, event: OrganisationUpsertedV1) -> None:
+    await hold_package_opening(session, exclusively=False)
     if not await MasterDataRepository(session).apply_organisation(event):
         return
     repo = PackageRepository(session)
@@ -66,6 +72,7 @@ async def apply_master_data(session: AsyncSession, events: Sequence[MasterDataEv
     The two sets of ids are disjoint and what one path writes the other does not read."""
     if not events:
         return
+    await hold_package_opening(session, exclusively=False)
     organisations = {event.organisation_id for event in events}
     with_packages = set(
         await session.scalars(
@@ -120,6 +127,7 @@ def _row_values(
 
 
 async def apply_department(session: AsyncSession, event: DepartmentUpsertedV1) -> None:
+    await hold_package_opening(session, exclusively=False)
     await hold_department(session, event.department_id)  # its figures may be arriving meanwhile
     master_data = MasterDataRepository(session)
     if not await master_data.apply_department(event):
