@@ -23,9 +23,7 @@ class TestAdvisoryXactLock:
             await advisory_xact_lock(a, SCOPE, "k1", shared=True)
             assert await taken_within(advisory_xact_lock(b, SCOPE, "k1", shared=True))
 
-    async def test_exclusive_waits_for_a_shared_holder_until_its_transaction_ends(
-        self, example_db
-    ):
+    async def test_exclusive_waits_for_a_shared_holder_until_its_transaction_ends(self, example_db):
         async with example_db.session() as a, example_db.session() as b:
             transaction = await a.begin()
             await advisory_xact_lock(a, SCOPE, "k2", shared=True)

@@ -182,7 +182,7 @@ held AS (
     """
 SELECT (SELECT count(*) FROM flag), (SELECT count(*) FROM dirty)
 """,
-    f"(SELECT {_EVENTS_DEPARTMENTS} UNION SELECT department_id FROM held)",
+    f"(SELECT {_EVENTS_DEPARTMENTS} UNION SELECT department_id FROM held)",  # noqa: S608 - fixed text
 )
 
 _ONLY_DIRTY = _marking_dirty("WITH", "\nSELECT (SELECT count(*) FROM dirty)\n")

@@ -11,15 +11,13 @@ from decimal import Decimal
 import pytest
 from structlog.testing import capture_logs
 
+from benchmarks.services.projection import apply_events
 from common.events.consumer import Outcome
 from common.events.contracts import UnknownContractError, to_envelope
 
 from ..conftest import sql
-from benchmarks.services.projection import apply_events
-
 from .bm_factories import accounts, at, department, lease, terminated, updated, vacancy
 from .test_key_figures import EXPECTED_2025, figures_of, fixture_events
-
 
 SHARE_FLAGGED = Decimal("16.6667")
 
@@ -292,4 +290,3 @@ class TestBatches:
         after = to_envelope(department("C"))
         assert await feed.processor.apply_leading([good, bad, after]) == [Outcome.APPLIED]
         assert sql(benchmarks_db_url, "SELECT department_id FROM departments") == [("A",)]
-

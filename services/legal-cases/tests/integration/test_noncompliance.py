@@ -176,9 +176,9 @@ class TestConcurrentReports:
             await workflow.report_noncompliance(
                 CaseRepository(a.session), viewer, second, "x", clock.today
             )
+            report = {"details": "x"}
             b = asyncio.ensure_future(
-                act(client, tribunal(tokens), third, "noncompliance", {"details": "x"},
-                    status=201)  # fmt: skip
+                act(client, tribunal(tokens), third, "noncompliance", report, status=201)
             )
             while not b.done() and not await asyncio.to_thread(
                 waiting_on_an_advisory_lock, legal_db_url
