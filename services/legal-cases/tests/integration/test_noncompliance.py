@@ -146,14 +146,14 @@ class TestPartyNotice:
         assert reported["noncompliance_reported_on"] == clock.today.isoformat()
 
 
-def waiting_on_an_advisory_lock(db_url) -> bool:
-    return bool(
-        sql(
-            db_url,
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-        )[0][0]
+def waiting_for_a_lock(db_url: str) -> int:
+    """Sessions of the test database waiting for a lock (a transaction blocked by another)."""
+    [(count,)] = sql(
+        db_url,
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'",
     )
+    return int(count)
 
 
 class TestConcurrentReports:
@@ -181,7 +181,7 @@ class TestConcurrentReports:
                 act(client, tribunal(tokens), third, "noncompliance", report, status=201)
             )
             while not b.done() and not await asyncio.to_thread(
-                waiting_on_an_advisory_lock, legal_db_url
+                waiting_for_a_lock, legal_db_url
             ):
                 await asyncio.sleep(0.05)
             await run_round(legal_db, databases, tokens, clock)  # what is committed so far
