@@ -1,8 +1,10 @@
 """Named transaction-scoped advisory locks on the real PostgreSQL test server: shared holders
 run side by side, an exclusive holder waits for them (and they for it) until the transaction
-ends; another key is another lock."""
+ends; another key is another lock; several keys are taken at once."""
 
 import asyncio
+
+from sqlalchemy import text
 
 from common.db.locks import advisory_xact_lock
 
@@ -43,3 +45,14 @@ class TestAdvisoryXactLock:
                 assert not await taken_within(waiting)
                 await transaction.rollback()
                 assert await taken_within(waiting, 5)
+
+    async def test_several_keys_at_once_each_held(self, example_db):
+        try_shared = text(
+            "SELECT pg_try_advisory_xact_lock_shared(hashtext(:scope), hashtext(:key))"
+        )
+        async with example_db.session() as a, example_db.session() as b, a.begin():
+            await advisory_xact_lock(a, SCOPE, ["k6", "k5", "k6"])
+            async with b.begin():
+                for key in ("k5", "k6", "k7"):
+                    taken = await b.scalar(try_shared, {"scope": SCOPE, "key": key})
+                    assert taken is (key == "k7")

@@ -25,9 +25,14 @@ from sqlalchemy import TextClause, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from benchmarks.db.models import AccountsRow, DepartmentRow, LeaseRow
+from common.db.locks import advisory_xact_lock
 from common.db.projection import newer_wins_assignments, upsert_if_newer
 
 Columns = Mapping[str, Sequence[Any]]
+
+LEASE_MOVES: Final = "benchmarks.lease_moves"
+"""Advisory locks per lease: exclusive while a lease moves to another department, shared while
+tomgang flags of it are applied (:func:`lock_moving_leases`, :func:`apply_vacancy_flags`)."""
 
 LEASE_STATE_COLUMNS: Final = (
     "dwelling_id",
@@ -160,10 +165,8 @@ SELECT (SELECT count(*) FROM rent), (SELECT count(*) FROM dirty)
 
 # A flag counts in the department its lease is in now (``queries_figures``), which is not the
 # event's when the lease moved since the flag was recorded: the flag event comes on another topic
-# than the lease's, so after the move or concurrently with it. So the departments the leases
-# are in are marked too, read ``FOR SHARE``: a move of the lease in flight (its lease-state
-# statement) waits for this transaction to commit, or this one waits for the move and reads the
-# department it moved to — either way the recompute after both sees the flag.
+# than the lease's, so after the move or while it is applied. So the departments the leases are
+# in are marked too, read after the leases' ``LEASE_MOVES`` lock (see ``apply_vacancy_flags``).
 _FLAG = _marking_dirty(
     """
 WITH flag AS (
@@ -174,10 +177,7 @@ WITH flag AS (
     RETURNING 1
 ),
 held AS (
-    SELECT l.department_id FROM leases l
-    WHERE l.lease_id = ANY(CAST(:lease_id AS text[]))
-    ORDER BY l.lease_id
-    FOR SHARE
+    SELECT l.department_id FROM leases l WHERE l.lease_id = ANY(CAST(:lease_id AS text[]))
 ),""",
     """
 SELECT (SELECT count(*) FROM flag), (SELECT count(*) FROM dirty)
@@ -225,11 +225,19 @@ async def apply_rent_points(
     await session.execute(_RENT, {**columns, **_dirty(departments, now)})
 
 
+async def lock_moving_leases(session: AsyncSession, lease_ids: Sequence[str]) -> None:
+    """Before leases move to another department: wait for the flags being applied to them (and
+    make the flags that come meanwhile wait), so each flag marks the department it counts in."""
+    await advisory_xact_lock(session, LEASE_MOVES, lease_ids)
+
+
 async def apply_vacancy_flags(
     session: AsyncSession, columns: Columns, departments: Sequence[str], now: datetime
 ) -> None:
     """Tomgang flags: ``lease_id``, ``recorded_at``, ``vacancy_loss_flag``; marks the events'
-    departments and those their leases are in now (see ``_FLAG``)."""
+    departments and those their leases are in now (see ``_FLAG``), read after a move of the
+    leases being applied has committed (``lock_moving_leases``)."""
+    await advisory_xact_lock(session, LEASE_MOVES, columns["lease_id"], shared=True)
     await session.execute(_FLAG, {**columns, **_dirty(departments, now)})
 
 
