@@ -14,6 +14,7 @@ from structlog.testing import capture_logs
 from benchmarks.services.projection import apply_events
 from common.events.consumer import Outcome
 from common.events.contracts import UnknownContractError, to_envelope
+from common.testing.interleaving import done_or_blocked
 
 from ..conftest import sql
 from .bm_factories import accounts, at, department, lease, terminated, updated, vacancy
@@ -121,16 +122,6 @@ class TestOutOfOrder:
         assert figures_of(benchmarks_db_url, "B", 2025)["average_dwelling_size"] == 75
 
 
-def waiting_for_a_lock(db_url: str) -> int:
-    """Sessions of the test database waiting for a lock (a transaction blocked by another)."""
-    [(count,)] = sql(
-        db_url,
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'",
-    )
-    return int(count)
-
-
 class TestFlagOfAMovedLease:
     """A tomgang flag recorded while the lease was in A counts where the lease is now (B).
     The flag comes on the dwelling topic, the move on the lease topic: the flag may be applied
@@ -158,10 +149,7 @@ class TestFlagOfAMovedLease:
         async with benchmarks_db.session() as moving, benchmarks_db.session() as flagging:
             await apply_events(moving, [moved])
             flagged = asyncio.ensure_future(apply_events(flagging, [flag]))
-            while not flagged.done() and not await asyncio.to_thread(
-                waiting_for_a_lock, benchmarks_db_url
-            ):
-                await asyncio.sleep(0.05)
+            await done_or_blocked(benchmarks_db_url, flagged)
             await moving.commit()
             await flagged
             await feed.recompute()  # the recompute job, before the flag's commit

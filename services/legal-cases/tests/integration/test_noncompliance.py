@@ -9,11 +9,12 @@ from datetime import date
 from common.db.uow import UnitOfWork
 from common.events.contracts import NonComplianceThresholdReachedV1
 from common.events.envelope import Envelope
+from common.testing.interleaving import done_or_blocked
 from legal_cases.db.repositories import CaseRepository
 from legal_cases.domain.access import TRIBUNAL_ROLE, Viewer
 from legal_cases.services import workflow
 
-from .support import API, act, decision_body, file_case, fund, kind, outbox, post, sql, tribunal
+from .support import API, act, decision_body, file_case, fund, kind, outbox, post, tribunal
 from .test_deadlines_and_round import run_round
 
 
@@ -146,16 +147,6 @@ class TestPartyNotice:
         assert reported["noncompliance_reported_on"] == clock.today.isoformat()
 
 
-def waiting_for_a_lock(db_url: str) -> int:
-    """Sessions of the test database waiting for a lock (a transaction blocked by another)."""
-    [(count,)] = sql(
-        db_url,
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'",
-    )
-    return int(count)
-
-
 class TestConcurrentReports:
     async def test_two_reports_of_one_owner_at_once_both_count_towards_the_threshold(
         self, legal_client, tokens, clock, legal_db, databases, legal_db_url
@@ -180,10 +171,7 @@ class TestConcurrentReports:
             b = asyncio.ensure_future(
                 act(client, tribunal(tokens), third, "noncompliance", report, status=201)
             )
-            while not b.done() and not await asyncio.to_thread(
-                waiting_for_a_lock, legal_db_url
-            ):
-                await asyncio.sleep(0.05)
+            await done_or_blocked(legal_db_url, b)
             await run_round(legal_db, databases, tokens, clock)  # what is committed so far
             await a.commit()
         await b
