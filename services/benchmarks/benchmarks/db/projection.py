@@ -25,9 +25,14 @@ from sqlalchemy import TextClause, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from benchmarks.db.models import AccountsRow, DepartmentRow, LeaseRow
+from common.db.locks import advisory_xact_lock
 from common.db.projection import newer_wins_assignments, upsert_if_newer
 
 Columns = Mapping[str, Sequence[Any]]
+
+LEASE_MOVES: Final = "benchmarks.lease_moves"
+"""Advisory locks per lease: exclusive while a lease moves to another department, shared while
+tomgang flags of it are applied (:func:`lock_moving_leases`, :func:`apply_vacancy_flags`)."""
 
 LEASE_STATE_COLUMNS: Final = (
     "dwelling_id",
@@ -51,12 +56,14 @@ _LEASE_END_CONFLICT = f"""
     ON CONFLICT (lease_id) DO UPDATE SET
 {newer_wins_assignments("l", "end_recorded_at", LEASE_END_COLUMNS)}"""
 
+_EVENTS_DEPARTMENTS = "unnest(CAST(:departments AS text[]))"
+
 _MARK_DIRTY = """
 dirty AS (
     INSERT INTO dirty_departments AS dd
         (department_id, recompute, publish, generation, last_event_at)
     SELECT d, true, true, 1, CAST(:now AS timestamptz)
-    FROM unnest(CAST(:departments AS text[])) AS d
+    FROM {departments} AS d(d)
     ON CONFLICT (department_id) DO UPDATE
     SET recompute = true, publish = true, generation = dd.generation + 1,
         last_event_at = EXCLUDED.last_event_at
@@ -69,9 +76,13 @@ _RENT_POINTS = """
     WHERE r.recorded_at < EXCLUDED.recorded_at"""
 
 
-def _marking_dirty(statement: str, select_counts: str) -> TextClause:
-    """``statement`` (CTEs ending in a comma), the dirty-marking CTE, then ``select_counts``."""
-    return text(statement + _MARK_DIRTY + select_counts)
+def _marking_dirty(
+    statement: str, select_counts: str, departments: str = _EVENTS_DEPARTMENTS
+) -> TextClause:
+    """``statement`` (CTEs ending in a comma), the CTE marking ``departments`` (a set of
+    ``department_id`` values; by default the ``:departments`` parameter) dirty, then
+    ``select_counts``."""
+    return text(statement + _MARK_DIRTY.format(departments=departments) + select_counts)
 
 
 _LEASE_STATE = _marking_dirty(
@@ -152,6 +163,10 @@ SELECT (SELECT count(*) FROM rent), (SELECT count(*) FROM dirty)
 """,
 )
 
+# A flag counts in the department its lease is in now (``queries_figures``), which is not the
+# event's when the lease moved since the flag was recorded: the flag event comes on another topic
+# than the lease's, so after the move or while it is applied. So the departments the leases are
+# in are marked too, read after the leases' ``LEASE_MOVES`` lock (see ``apply_vacancy_flags``).
 _FLAG = _marking_dirty(
     """
 WITH flag AS (
@@ -160,10 +175,14 @@ WITH flag AS (
         CAST(:vacancy_loss_flag AS boolean[]))
     ON CONFLICT DO NOTHING
     RETURNING 1
+),
+held AS (
+    SELECT l.department_id FROM leases l WHERE l.lease_id = ANY(CAST(:lease_id AS text[]))
 ),""",
     """
 SELECT (SELECT count(*) FROM flag), (SELECT count(*) FROM dirty)
 """,
+    f"(SELECT {_EVENTS_DEPARTMENTS} UNION SELECT department_id FROM held)",  # noqa: S608 - fixed text
 )
 
 _ONLY_DIRTY = _marking_dirty("WITH", "\nSELECT (SELECT count(*) FROM dirty)\n")
@@ -206,10 +225,19 @@ async def apply_rent_points(
     await session.execute(_RENT, {**columns, **_dirty(departments, now)})
 
 
+async def lock_moving_leases(session: AsyncSession, lease_ids: Sequence[str]) -> None:
+    """Before leases move to another department: wait for the flags being applied to them (and
+    make the flags that come meanwhile wait), so each flag marks the department it counts in."""
+    await advisory_xact_lock(session, LEASE_MOVES, lease_ids)
+
+
 async def apply_vacancy_flags(
     session: AsyncSession, columns: Columns, departments: Sequence[str], now: datetime
 ) -> None:
-    """Tomgang flags: ``lease_id``, ``recorded_at``, ``vacancy_loss_flag``."""
+    """Tomgang flags: ``lease_id``, ``recorded_at``, ``vacancy_loss_flag``; marks the events'
+    departments and those their leases are in now (see ``_FLAG``), read after a move of the
+    leases being applied has committed (``lock_moving_leases``)."""
+    await advisory_xact_lock(session, LEASE_MOVES, columns["lease_id"], shared=True)
     await session.execute(_FLAG, {**columns, **_dirty(departments, now)})
 
 

@@ -38,15 +38,20 @@ def runs(
         yield kind, run
 
 
+def moves(held: Mapping[str, str], moved_to: Mapping[str, str]) -> dict[str, str]:
+    """The leases that move to another department (``moved_to``: lease → the department an
+    update names; ``held``: lease → department held now), each with the department it leaves."""
+    return {
+        lease_id: department
+        for lease_id, department in held.items()
+        if lease_id in moved_to and department != moved_to[lease_id]
+    }
+
+
 def departments_to_mark(
     touched: Sequence[str], held: Mapping[str, str], moved_to: Mapping[str, str]
 ) -> list[str]:
     """The departments whose figures a run of lease events changes: the department of every
-    event, and for a lease that moves (``moved_to``: lease → the department an update names),
-    the department it leaves (``held``: lease → department held now). Each once, in order."""
-    left = [
-        department
-        for lease_id, department in held.items()
-        if lease_id in moved_to and department != moved_to[lease_id]
-    ]
-    return list(dict.fromkeys([*touched, *left]))
+    event, and for a lease that moves the department it leaves (:func:`moves`). Each once, in
+    order."""
+    return list(dict.fromkeys([*touched, *moves(held, moved_to).values()]))

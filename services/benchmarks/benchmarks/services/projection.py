@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from benchmarks.db import projection as db
 from benchmarks.domain.leases import created_rent_day, updated_rent_day
-from benchmarks.domain.projection import departments_to_mark, runs
+from benchmarks.domain.projection import departments_to_mark, moves, runs
 from common.events.contracts import (
     AccountsReportedV1,
     Contract,
@@ -96,6 +96,9 @@ async def _lease_states(
     )
     columns["rent_from"] = [rent_day(event) for event in events]
     departments = departments_to_mark(_departments(events), held, moved_to)
+    moving = moves(held, moved_to)
+    if moving:
+        await db.lock_moving_leases(session, list(moving))
     await db.apply_lease_states(session, columns, departments, now)
 
 

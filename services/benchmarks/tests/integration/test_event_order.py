@@ -3,18 +3,24 @@ of the set of events, not of their order or count."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from structlog.testing import capture_logs
 
+from benchmarks.services.projection import apply_events
 from common.events.consumer import Outcome
 from common.events.contracts import UnknownContractError, to_envelope
+from common.testing.interleaving import done_or_blocked
 
 from ..conftest import sql
-from .bm_factories import accounts, at, department, lease, terminated, updated
+from .bm_factories import accounts, at, department, lease, terminated, updated, vacancy
 from .test_key_figures import EXPECTED_2025, figures_of, fixture_events
+
+SHARE_FLAGGED = Decimal("16.6667")
 
 
 def snapshot(db_url: str) -> list[tuple]:
@@ -114,6 +120,42 @@ class TestOutOfOrder:
         await feed(updated(created, version=2, recorded_at=at(2025, 3, 1), department_id="B"))
         assert figures_of(benchmarks_db_url, "A", 2025) == {}
         assert figures_of(benchmarks_db_url, "B", 2025)["average_dwelling_size"] == 75
+
+
+class TestFlagOfAMovedLease:
+    """A tomgang flag recorded while the lease was in A counts where the lease is now (B).
+    The flag comes on the dwelling topic, the move on the lease topic: the flag may be applied
+    after the move, or while it is applied. B's vacancy share is then the one of the flag
+    applied first (February and March of 2025 flagged, until the update's flag)."""
+
+    async def test_a_flag_applied_after_the_move_marks_the_department_moved_to(
+        self, feed, benchmarks_db_url
+    ):
+        created = lease("L1", "d1", "A", start=date(2020, 1, 1))
+        await feed(department("A"), department("B"), created)
+        await feed(updated(created, version=2, recorded_at=at(2025, 3, 1), department_id="B"))
+        await feed(vacancy(created, True, recorded_at=at(2025, 1, 31)))  # in A: the event says A
+        assert figures_of(benchmarks_db_url, "B", 2025)["vacancy_share"] == SHARE_FLAGGED
+
+    async def test_a_flag_applied_while_the_lease_moves_is_counted_where_it_moved(
+        self, feed, benchmarks_db, benchmarks_db_url
+    ):
+        """The move (lease topic) is applied but not committed when the flag (dwelling topic)
+        is applied; the recompute job runs after the move's commit, before the flag's."""
+        created = lease("L1", "d1", "A", start=date(2020, 1, 1))
+        await feed(department("A"), department("B"), created)
+        moved = updated(created, version=2, recorded_at=at(2025, 3, 1), department_id="B")
+        flag = vacancy(created, True, recorded_at=at(2025, 1, 31))  # in A: the event says A
+        async with benchmarks_db.session() as moving, benchmarks_db.session() as flagging:
+            await apply_events(moving, [moved])
+            flagged = asyncio.ensure_future(apply_events(flagging, [flag]))
+            await done_or_blocked(benchmarks_db_url, flagged)
+            await moving.commit()
+            await flagged
+            await feed.recompute()  # the recompute job, before the flag's commit
+            await flagging.commit()
+        await feed.recompute()
+        assert figures_of(benchmarks_db_url, "B", 2025)["vacancy_share"] == SHARE_FLAGGED
 
 
 def cells(db_url: str) -> list[tuple]:

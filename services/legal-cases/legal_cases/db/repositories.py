@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.db.locks import advisory_xact_lock
 from legal_cases.db.models import (
     AppealRow,
     AuditRow,
@@ -330,6 +331,14 @@ class CaseRepository:
     async def noncompliance_report(self, case_id: str) -> NonComplianceReportRow | None:
         query = select(NonComplianceReportRow).where(NonComplianceReportRow.case_id == case_id)
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def lock_owner_reports(self, owner_id: str) -> None:
+        """Serialise the reports of one owner until the transaction ends: a report's id is
+        taken only after the owner's previous report is committed, so the deadline round's
+        evaluation of a report against the owner's reports up to its id (``reports_of``) sees
+        every one of them. Without it a report with a lower id, committed after the round
+        evaluated a higher one, and that higher one would never be counted together."""
+        await advisory_xact_lock(self.session, "legal_cases.owner_reports", owner_id)
 
     # --- the audit trail -----------------------------------------------------------------
 

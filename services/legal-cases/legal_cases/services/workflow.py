@@ -921,6 +921,7 @@ async def report_noncompliance(
         raise TransitionNotAllowedError("Non-compliance with this decision is already reported.")
     decision = await repo.decision(case.id)
     assert decision is not None
+    await repo.lock_owner_reports(case.owner_id)  # before the report takes its id
     report = NonComplianceReportRow(
         case_id=case.id, owner_id=case.owner_id, tribunal_code=case.tribunal_code,
         decided_on=decision.decided_on, reported_on=today, reported_by=viewer.subject,

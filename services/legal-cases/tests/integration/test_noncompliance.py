@@ -3,10 +3,16 @@ the threshold event once, naming every involved tribunal; a § 16 conviction plu
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
+from common.db.uow import UnitOfWork
 from common.events.contracts import NonComplianceThresholdReachedV1
 from common.events.envelope import Envelope
+from common.testing.interleaving import done_or_blocked
+from legal_cases.db.repositories import CaseRepository
+from legal_cases.domain.access import TRIBUNAL_ROLE, Viewer
+from legal_cases.services import workflow
 
 from .support import API, act, decision_body, file_case, fund, kind, outbox, post, tribunal
 from .test_deadlines_and_round import run_round
@@ -139,3 +145,40 @@ class TestPartyNotice:
         reported = await act(client, tribunal(tokens), case_id, "noncompliance",
                              {"details": "Indberettet efter lejers meddelelse."}, status=201)  # fmt: skip
         assert reported["noncompliance_reported_on"] == clock.today.isoformat()
+
+
+class TestConcurrentReports:
+    async def test_two_reports_of_one_owner_at_once_both_count_towards_the_threshold(
+        self, legal_client, tokens, clock, legal_db, databases, legal_db_url
+    ):
+        """Tribunal A reports while tribunal B's report of the same owner is committed and
+        evaluated first: B's evaluation must see A's report or A's must see B's. Without the
+        owner's lock A's report (the lower id, committed last) is evaluated against the
+        reports up to its id, and B's was evaluated before A's was visible: neither raised."""
+        client = await legal_client()
+        first, second, third = [
+            await final_case(client, tokens, clock, legal_db, databases, "147") for _ in range(3)
+        ]
+        await act(client, tribunal(tokens), first, "noncompliance", {"details": "x"}, status=201)
+        assert (await run_round(legal_db, databases, tokens, clock)).thresholds_reached == 0
+
+        viewer = Viewer(subject="nævn-147", role=TRIBUNAL_ROLE, tribunal_code="147")
+        async with UnitOfWork(legal_db) as a:  # tribunal A's report, not committed yet
+            await workflow.report_noncompliance(
+                CaseRepository(a.session), viewer, second, "x", clock.today
+            )
+            report = {"details": "x"}
+            b = asyncio.ensure_future(
+                act(client, tribunal(tokens), third, "noncompliance", report, status=201)
+            )
+            await done_or_blocked(legal_db_url, b)
+            await run_round(legal_db, databases, tokens, clock)  # what is committed so far
+            await a.commit()
+        await b
+        await run_round(legal_db, databases, tokens, clock)
+
+        [event] = thresholds(legal_db_url)
+        assert (event.rule, sorted(event.case_ids)) == (
+            "three_decisions",
+            sorted([first, second, third]),
+        )
