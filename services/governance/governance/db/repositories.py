@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
+from common.db.locks import advisory_xact_lock
 from common.db.projection import apply_department, apply_organisation, upsert_if_newer
 from common.events.contracts import DepartmentUpsertedV1, OrganisationUpsertedV1
 from governance.db.models import (
@@ -52,23 +53,19 @@ _QUESTIONS = "governance.questions"  # the session's per-transaction catalogue c
 # uncommitted rows and the new department or figures would never reach its package. So opening
 # holds the opening lock exclusively and those consumers hold it shared (they do not wait for
 # each other), and a department's new form and its new figures wait for each other through the
-# department's lock — each taken before the first read it guards. (Advisory locks of one bigint
-# and of two integers are separate key spaces.)
-_PACKAGE_OPENING_LOCK = 0x60_0E
-_DEPARTMENT_LOCKS = 0x60_0F
+# department's lock — each taken before the first read it guards (common.db.locks).
+_PACKAGE_OPENING = ("governance.package_opening", "every year")
+_DEPARTMENTS = "governance.departments"
 
 
 async def hold_package_opening(session: AsyncSession, *, exclusively: bool) -> None:
-    """Take the package-opening lock until the transaction ends (see ``_PACKAGE_OPENING_LOCK``)."""
-    take = func.pg_advisory_xact_lock if exclusively else func.pg_advisory_xact_lock_shared
-    await session.execute(select(take(_PACKAGE_OPENING_LOCK)))
+    """Take the package-opening lock until the transaction ends (see ``_PACKAGE_OPENING``)."""
+    await advisory_xact_lock(session, *_PACKAGE_OPENING, shared=not exclusively)
 
 
 async def hold_department(session: AsyncSession, department_id: str) -> None:
-    """Take the department's lock until the transaction ends (see ``_PACKAGE_OPENING_LOCK``)."""
-    await session.execute(
-        select(func.pg_advisory_xact_lock(_DEPARTMENT_LOCKS, func.hashtext(department_id)))
-    )
+    """Take the department's lock until the transaction ends (see ``_PACKAGE_OPENING``)."""
+    await advisory_xact_lock(session, _DEPARTMENTS, department_id)
 
 
 def _chunks(rows: Sequence[dict[str, Any]], size: int) -> list[Sequence[dict[str, Any]]]:

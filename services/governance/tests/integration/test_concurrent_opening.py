@@ -3,7 +3,7 @@ department's form is being added) reach the package all the same.
 
 Each test runs two transactions on the real PostgreSQL server the way a busy platform may: the
 first does its work and stays open; the second starts meanwhile; the first commits only once
-the second has ended or has waited half a second. Under READ COMMITTED without the package
+the second has ended or waits for a lock. Under READ COMMITTED without the package
 locks, each missed the other's uncommitted rows and the figures (or the form) were never filled
 in: the CI failure of the platform flow of 7 December 2026.
 """
@@ -20,6 +20,7 @@ from common.access import Scope
 from common.auth import Role
 from common.db.engine import Database
 from common.events.envelope import Envelope
+from common.testing.interleaving import done_or_blocked
 from governance.events.incoming import handle_key_figures, handle_master_data
 from governance.services.packages import generate_packages
 
@@ -42,9 +43,9 @@ PKG = f"pkg-{YEAR}-BO-1"
 FUND = Scope("lbf-caseworker", Role.FUND, None, None)
 
 
-async def interleaved(database: Database, first: Work, second: Work) -> None:
+async def interleaved(database: Database, url: str, first: Work, second: Work) -> None:
     """``first`` in a transaction left open while ``second`` runs in its own; ``first`` commits
-    once ``second`` has ended or has waited for half a second (for a lock ``first`` holds)."""
+    once ``second`` has ended or waits for a lock (one ``first`` holds)."""
 
     async def run_second() -> None:
         async with database.session() as session, session.begin():
@@ -53,7 +54,7 @@ async def interleaved(database: Database, first: Work, second: Work) -> None:
     async with database.session() as session, session.begin():
         await first(session)
         later = asyncio.create_task(run_second())
-        await asyncio.wait({later}, timeout=0.5)
+        await done_or_blocked(url, later)
     await later
 
 
@@ -92,22 +93,25 @@ async def forms(client, tokens) -> dict[str, bool]:
 
 class TestOpeningTheYearMeetsTheConsumers:
     async def test_figures_that_arrive_while_the_year_opens_are_prefilled(
-        self, client, tokens, governance_db
+        self, client, tokens, governance_db, governance_db_url
     ):
-        await interleaved(governance_db, opening_the_year, consuming(FIGURES_D1))
+        await interleaved(governance_db, governance_db_url, opening_the_year, consuming(FIGURES_D1))
         assert await forms(client, tokens) == {"d1": True}
 
     async def test_a_year_opened_while_figures_arrive_takes_them(
-        self, client, tokens, governance_db
+        self, client, tokens, governance_db, governance_db_url
     ):
-        await interleaved(governance_db, consuming(FIGURES_D1), opening_the_year)
+        await interleaved(governance_db, governance_db_url, consuming(FIGURES_D1), opening_the_year)
         assert await forms(client, tokens) == {"d1": True}
 
     async def test_a_department_that_arrives_while_the_year_opens_gets_its_form(
-        self, client, tokens, governance_db
+        self, client, tokens, governance_db, governance_db_url
     ):
         await interleaved(
-            governance_db, opening_the_year, consuming(department("d2", "BO-1", "147"))
+            governance_db,
+            governance_db_url,
+            opening_the_year,
+            consuming(department("d2", "BO-1", "147")),
         )
         assert await forms(client, tokens) == {"d1": False, "d2": False}
 
@@ -119,9 +123,11 @@ class TestANewDepartmentsFormMeetsItsFigures:
     FIGURES_D2 = key_figures("d2", "BO-1", figure("rent_per_m2"), municipality="147")
 
     @pytest.mark.parametrize("figures_first", [False, True], ids=["form-first", "figures-first"])
-    async def test_the_new_form_is_prefilled(self, client, tokens, governance_db, figures_first):
+    async def test_the_new_form_is_prefilled(
+        self, client, tokens, governance_db, governance_db_url, figures_first
+    ):
         await open_year(client, tokens)
         form, figures = consuming(department("d2", "BO-1", "147")), consuming(self.FIGURES_D2)
         first, second = (figures, form) if figures_first else (form, figures)
-        await interleaved(governance_db, first, second)
+        await interleaved(governance_db, governance_db_url, first, second)
         assert await forms(client, tokens) == {"d1": False, "d2": True}
