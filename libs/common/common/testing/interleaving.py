@@ -4,11 +4,13 @@ while another runs as a task, and goes on once that task is done or blocked on a
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
 
-from common.db.engine import libpq_dsn
+from common.db.engine import Database, libpq_dsn
+from common.db.uow import UnitOfWork
 
 
 def sessions_waiting_for_a_lock(url: str) -> int:
@@ -27,3 +29,24 @@ async def done_or_blocked(url: str, task: asyncio.Future[Any]) -> None:
         if await asyncio.to_thread(sessions_waiting_for_a_lock, url):
             return
         await asyncio.sleep(0.05)
+
+
+Step = Callable[[UnitOfWork], Awaitable[object]]
+
+
+async def interleaved(database: Database, first: Step, second: Step) -> None:
+    """``first`` in a unit of work left open while ``second`` runs in its own; ``first``
+    commits once ``second`` has ended or waits for a lock (one ``first`` holds), then
+    ``second`` is awaited. Each commits when its step returns."""
+
+    async def run_second() -> None:
+        async with UnitOfWork(database) as uow:
+            await second(uow)
+            await uow.commit()
+
+    async with UnitOfWork(database) as uow:
+        await first(uow)
+        later = asyncio.create_task(run_second())
+        await done_or_blocked(database.url, later)
+        await uow.commit()
+    await later

@@ -97,6 +97,18 @@ class RentRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
+class LetRow(Base):
+    """A new lease's first day on a dwelling (the register's ``lease.created``), kept so that an
+    offer accepted after the lease was reported ends on it all the same."""
+
+    __tablename__ = "lets"
+
+    dwelling_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    lease_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    let_on: Mapped[date] = mapped_column(Date, nullable=False)
+    allocation_type: Mapped[str] = mapped_column(Text, nullable=False)
+
+
 class VacancyRow(Base):
     __tablename__ = "vacancies"
     __table_args__ = (UniqueConstraint("dwelling_id", "lease_id"),)

@@ -21,6 +21,7 @@ from allocation.db.models import (
     FrameApplicationRow,
     FrameRow,
     InvitationRoundRow,
+    LetRow,
     NoticeRow,
     OfferRow,
     PrivateAgreementRow,
@@ -33,6 +34,7 @@ from allocation.db.models import (
     VacancyReportRow,
     VacancyRow,
 )
+from common.db.locks import advisory_xact_lock
 from common.events.outbox import NOTIFY_CHANNEL
 
 # --- a fetched batch of vacancy events (``apply_vacancies``) --------------------------------
@@ -489,18 +491,47 @@ class Repository:
         )
         return result.all()
 
-    async def accepted_unlet(self, dwelling_id: str) -> Sequence[OfferRow]:
+    async def hold_dwelling(self, dwelling_id: str) -> None:
+        """The dwelling's lock until the transaction ends: an answer to its offer, its new
+        lease and its rents wait for each other (``services.liability``)."""
+        await advisory_xact_lock(self.session, "allocation.dwellings", dwelling_id)
+
+    async def accepted_social_offers(self, dwelling_id: str) -> Sequence[OfferRow]:
         result = await self.session.scalars(
             select(OfferRow)
             .where(
                 OfferRow.dwelling_id == dwelling_id,
                 OfferRow.source == "social",
                 OfferRow.status == "accepted",
-                OfferRow.let_on.is_(None),
             )
+            .order_by(OfferRow.available_from, OfferRow.id)
             .with_for_update()
         )
         return result.all()
+
+    async def record_let(
+        self, dwelling_id: str, lease_id: str, let_on: date, allocation_type: str
+    ) -> None:
+        await self.session.execute(
+            pg_insert(LetRow)
+            .values(
+                dwelling_id=dwelling_id,
+                lease_id=lease_id,
+                let_on=let_on,
+                allocation_type=allocation_type,
+            )
+            .on_conflict_do_nothing()
+        )
+
+    async def first_let(self, dwelling_id: str, on_or_after: date) -> LetRow | None:
+        """The dwelling's first lease starting on ``on_or_after`` or later."""
+        result = await self.session.scalars(
+            select(LetRow)
+            .where(LetRow.dwelling_id == dwelling_id, LetRow.let_on >= on_or_after)
+            .order_by(LetRow.let_on, LetRow.lease_id)
+            .limit(1)
+        )
+        return result.first()
 
     async def open_offers_by_age(self, municipality_code: str | None) -> Sequence[tuple[date, int]]:
         query = select(OfferRow.received_on, func.count()).where(OfferRow.status == "open")

@@ -17,6 +17,7 @@ from allocation.domain.notices import Answer, Settlement, repeat_period_end, set
 from allocation.domain.offers import OfferSource, OfferStatus, check_case_reference
 from allocation.events import outgoing
 from allocation.services.core import now
+from allocation.services.liability import settle_accepted_offers
 from allocation.services.private import private_terms
 from allocation.services.roles import HOUSING, LANDLORD, MUNICIPALITY
 from common.access import Scope
@@ -133,6 +134,10 @@ async def answer_offer(
         + (f", case {reference}" if reference else "")
         + ".",
     )
+    if closed.source == OfferSource.SOCIAL.value and closed.status == OfferStatus.ACCEPTED.value:
+        # the dwelling may have been let already: its lease then ends the rent liability
+        await repo.hold_dwelling(closed.dwelling_id)
+        await settle_accepted_offers(repo, closed.dwelling_id)
     uow.record_event(outgoing.offer_answered(closed, now()))
     return closed
 

@@ -30,7 +30,6 @@ from allocation.db.models import (
     OrganisationRow,
 )
 from allocation.db.repositories import Repository
-from allocation.domain.liability import RentFrom, rent_owed
 from allocation.domain.notices import answer_due
 from allocation.domain.offers import OfferSource, OfferStatus
 from allocation.domain.quota import (
@@ -43,10 +42,10 @@ from allocation.domain.quota import (
 )
 from allocation.events import outgoing
 from allocation.services.core import new_id, now
+from allocation.services.liability import settle_accepted_offers
 from common.calendar import danish_date
 from common.db import projection
 from common.events.contracts import (
-    AllocationType,
     DepartmentUpsertedV1,
     DwellingVacancyChangedV1,
     LeaseCreatedV1,
@@ -117,7 +116,7 @@ async def apply_vacancy_changed(session: AsyncSession, event: DwellingVacancyCha
 
     The event's rent goes into the dwelling's rent history only if the dwelling has a social
     offer once the event is applied (one before, or the one this event opens): the history is
-    read only for an accepted social offer's rent liability (``_dwelling_let``), and each day
+    read only for an accepted social offer's rent liability (``services.liability``), and each day
     of it is charged at the rent in force that day — from the offer's own event on, including
     a changed rent in a later vacancy event while the offer is open. The lease and rent-change
     events keep their rents for every dwelling (the rent in force before the offer's event)."""
@@ -333,48 +332,21 @@ def _choose_agreement(
 
 
 async def apply_lease(session: AsyncSession, event: LeaseCreatedV1 | LeaseUpdatedV1) -> None:
+    """The lease's rent (and a new lease's first day) kept; the dwelling's accepted offers
+    settled with it (``services.liability``)."""
     repo = Repository(session)
+    await repo.hold_dwelling(event.dwelling_id)
     from_day = event.rent_day or event.start_date
     await repo.record_rent(event.dwelling_id, from_day, event.monthly_rent, event.recorded_at)
     if isinstance(event, LeaseCreatedV1):
-        await _dwelling_let(repo, event.dwelling_id, event.start_date, event.allocation_type)
+        await repo.record_let(
+            event.dwelling_id, event.lease_id, event.start_date, event.allocation_type.value
+        )
+    await settle_accepted_offers(repo, event.dwelling_id)
 
 
 async def apply_rent_changed(session: AsyncSession, event: RentChangedV1) -> None:
-    await Repository(session).record_rent(
-        event.dwelling_id, event.as_of, event.monthly_rent, event.recorded_at
-    )
-
-
-async def _dwelling_let(
-    repo: Repository, dwelling_id: str, let_on: date, allocation_type: AllocationType
-) -> None:
-    """A new lease ends the municipality's rent liability for an accepted offer. The lease
-    should be recorded as ``kommunal anvisning`` (Table 1 statistics); if the register says
-    otherwise, the case log says so."""
-    for offer in await repo.accepted_unlet(dwelling_id):
-        if let_on < offer.available_from:
-            continue
-        history = [RentFrom(r.from_day, r.monthly_rent) for r in await repo.rents(dwelling_id)]
-        offer.let_on = let_on
-        offer.rent_until = let_on
-        offer.rent_owed = rent_owed(history, offer.available_from, let_on)
-        offer.version += 1
-        await repo.log(
-            "offer",
-            offer.id,
-            "let",
-            None,
-            f"Let from {let_on} (register); the municipality owes {offer.rent_owed} DKK rent for "
-            f"{offer.available_from} to {let_on - timedelta(days=1)}.",
-        )
-        if allocation_type is not AllocationType.MUNICIPAL_ALLOCATION:
-            await repo.log(
-                "offer",
-                offer.id,
-                "allocation_type_mismatch",
-                None,
-                f"The register records the new lease as '{allocation_type.value}', not "
-                "'municipal_allocation' (kommunal anvisning); the organisation should correct "
-                "it so the re-letting statistics (Table 1) count it.",
-            )
+    repo = Repository(session)
+    await repo.hold_dwelling(event.dwelling_id)
+    await repo.record_rent(event.dwelling_id, event.as_of, event.monthly_rent, event.recorded_at)
+    await settle_accepted_offers(repo, event.dwelling_id)

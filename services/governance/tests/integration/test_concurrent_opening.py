@@ -10,17 +10,15 @@ in: the CI failure of the platform flow of 7 December 2026.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
 from common.auth import Role
-from common.db.engine import Database
+from common.db.uow import UnitOfWork
 from common.events.envelope import Envelope
-from common.testing.interleaving import done_or_blocked
+from common.testing.interleaving import Step, interleaved
 from governance.events.incoming import handle_key_figures, handle_master_data
 from governance.services.packages import generate_packages
 
@@ -38,34 +36,18 @@ from .support import (
     standard_catalogue_body,
 )
 
-Work = Callable[[AsyncSession], Awaitable[object]]
 PKG = f"pkg-{YEAR}-BO-1"
 FUND = Scope("lbf-caseworker", Role.FUND, None, None)
 
 
-async def interleaved(database: Database, url: str, first: Work, second: Work) -> None:
-    """``first`` in a transaction left open while ``second`` runs in its own; ``first`` commits
-    once ``second`` has ended or waits for a lock (one ``first`` holds)."""
-
-    async def run_second() -> None:
-        async with database.session() as session, session.begin():
-            await second(session)
-
-    async with database.session() as session, session.begin():
-        await first(session)
-        later = asyncio.create_task(run_second())
-        await done_or_blocked(url, later)
-    await later
+def opening_the_year(uow: UnitOfWork) -> Awaitable[object]:
+    return generate_packages(uow.session, FUND, YEAR)
 
 
-def opening_the_year(session: AsyncSession) -> Awaitable[object]:
-    return generate_packages(session, FUND, YEAR)
-
-
-def consuming(envelope: Envelope) -> Work:
+def consuming(envelope: Envelope) -> Step:
     """The consumer's handler of ``envelope`` (what the runner calls inside its transaction)."""
     handle = handle_key_figures if envelope.type.startswith("benchmarks.") else handle_master_data
-    return lambda session: handle(session, envelope)
+    return lambda uow: handle(uow.session, envelope)
 
 
 FIGURES_D1 = key_figures("d1", "BO-1", figure("rent_per_m2"))
@@ -93,23 +75,22 @@ async def forms(client, tokens) -> dict[str, bool]:
 
 class TestOpeningTheYearMeetsTheConsumers:
     async def test_figures_that_arrive_while_the_year_opens_are_prefilled(
-        self, client, tokens, governance_db, governance_db_url
+        self, client, tokens, governance_db
     ):
-        await interleaved(governance_db, governance_db_url, opening_the_year, consuming(FIGURES_D1))
+        await interleaved(governance_db, opening_the_year, consuming(FIGURES_D1))
         assert await forms(client, tokens) == {"d1": True}
 
     async def test_a_year_opened_while_figures_arrive_takes_them(
-        self, client, tokens, governance_db, governance_db_url
+        self, client, tokens, governance_db
     ):
-        await interleaved(governance_db, governance_db_url, consuming(FIGURES_D1), opening_the_year)
+        await interleaved(governance_db, consuming(FIGURES_D1), opening_the_year)
         assert await forms(client, tokens) == {"d1": True}
 
     async def test_a_department_that_arrives_while_the_year_opens_gets_its_form(
-        self, client, tokens, governance_db, governance_db_url
+        self, client, tokens, governance_db
     ):
         await interleaved(
             governance_db,
-            governance_db_url,
             opening_the_year,
             consuming(department("d2", "BO-1", "147")),
         )
@@ -123,11 +104,9 @@ class TestANewDepartmentsFormMeetsItsFigures:
     FIGURES_D2 = key_figures("d2", "BO-1", figure("rent_per_m2"), municipality="147")
 
     @pytest.mark.parametrize("figures_first", [False, True], ids=["form-first", "figures-first"])
-    async def test_the_new_form_is_prefilled(
-        self, client, tokens, governance_db, governance_db_url, figures_first
-    ):
+    async def test_the_new_form_is_prefilled(self, client, tokens, governance_db, figures_first):
         await open_year(client, tokens)
         form, figures = consuming(department("d2", "BO-1", "147")), consuming(self.FIGURES_D2)
         first, second = (figures, form) if figures_first else (form, figures)
-        await interleaved(governance_db, governance_db_url, first, second)
+        await interleaved(governance_db, first, second)
         assert await forms(client, tokens) == {"d1": False, "d2": True}
