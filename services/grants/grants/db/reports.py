@@ -5,28 +5,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.db.models import StatementRow
+from grants.db.repositories import lock_overdue
 
 
 async def newly_overdue_statuses(
     session: AsyncSession, today: date, limit: int
 ) -> list[StatementRow]:
     """Years whose status on goals, indicators and activities is past its deadline, not
-    received and not yet reported overdue; locked (SKIP LOCKED), so two rounds never report
-    the same one."""
-    return list(
-        await session.scalars(
-            select(StatementRow)
-            .where(
-                StatementRow.due_on < today,
-                StatementRow.status_received_on.is_(None),
-                StatementRow.status_overdue_at.is_(None),
-            )
-            .order_by(StatementRow.due_on, StatementRow.application_id, StatementRow.year)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+    received and not yet reported overdue; locked with their applications
+    (:func:`~grants.db.repositories.lock_overdue`)."""
+    return await lock_overdue(
+        session,
+        limit,
+        StatementRow.due_on < today,
+        StatementRow.status_received_on.is_(None),
+        StatementRow.status_overdue_at.is_(None),
     )

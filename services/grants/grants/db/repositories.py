@@ -144,6 +144,26 @@ class MasterDataRepository:
         return list(rows)
 
 
+async def lock_overdue(
+    session: AsyncSession, limit: int, *due: ColumnElement[bool]
+) -> list[StatementRow]:
+    """The first ``limit`` statement years matching ``due``, each locked with its application
+    in one statement, skipping rows another transaction holds: two rounds never report the same
+    year, and a round never waits — so it cannot deadlock with a receipt, which locks the
+    application and then the statement (the round's order was the reverse). A year skipped is
+    reported by the next round, if it is still overdue then."""
+    return list(
+        await session.scalars(
+            select(StatementRow)
+            .join(ApplicationRow, ApplicationRow.id == StatementRow.application_id)
+            .where(*due)
+            .order_by(StatementRow.due_on, StatementRow.application_id, StatementRow.year)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=[StatementRow, ApplicationRow])
+        )
+    )
+
+
 class ApplicationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -319,19 +339,13 @@ class ApplicationRepository:
 
     async def newly_overdue_statements(self, today: date, limit: int) -> list[StatementRow]:
         """Statements past their deadline, not received and not yet reported overdue; locked
-        (SKIP LOCKED), so two rounds never report the same statement."""
-        return list(
-            await self.session.scalars(
-                select(StatementRow)
-                .where(
-                    StatementRow.due_on < today,
-                    StatementRow.received_on.is_(None),
-                    StatementRow.overdue_at.is_(None),
-                )
-                .order_by(StatementRow.due_on, StatementRow.application_id, StatementRow.year)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
+        with their applications (:func:`lock_overdue`)."""
+        return await lock_overdue(
+            self.session,
+            limit,
+            StatementRow.due_on < today,
+            StatementRow.received_on.is_(None),
+            StatementRow.overdue_at.is_(None),
         )
 
     async def payments_of(self, application_id: str) -> list[PaymentRow]:

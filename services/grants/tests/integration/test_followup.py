@@ -3,9 +3,17 @@ by its deadline once; the fund stops payments; receipt resumes them."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy import text
+
 from common.calendar import danish_date
+from common.db.uow import UnitOfWork
+from common.testing.interleaving import done_or_blocked
+from grants.db.reports import newly_overdue_statuses
+from grants.db.repositories import ApplicationRepository
 from grants.services.followup import run_overdue_round, run_status_overdue_round
 
 from .support import (
@@ -32,6 +40,54 @@ async def committed_case(grants_client, grants_db, tokens):
     await master_data(grants_db)
     app = await to_status(client, tokens, await create(client, tokens), "committed")
     return client, app
+
+
+class TestOverdueRoundBesideAReceipt:
+    """A receipt locks the application, then the statement year. The rounds take each overdue
+    year with its application in one statement, skipping what a receipt holds, so they never
+    wait for an application while holding a year: no deadlock (before, a receipt arriving
+    between the round's two locks stalled both for a second, and one was aborted)."""
+
+    @pytest.mark.parametrize(
+        "newly_overdue",
+        [
+            ApplicationRepository.newly_overdue_statements,
+            lambda repo, *args: newly_overdue_statuses(repo.session, *args),
+        ],
+        ids=["statements", "statuses"],
+    )
+    async def test_the_round_holds_each_years_application_before_a_receipt_comes(
+        self, grants_client, grants_db, tokens, newly_overdue
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        today = danish_date(datetime(2025, 7, 1, 6, 0, tzinfo=UTC))
+        async with UnitOfWork(grants_db) as uow:  # the round's steps, the receipt between
+            repo = ApplicationRepository(uow.session)
+            [year] = await newly_overdue(repo, today, 200)
+            receipt = asyncio.ensure_future(
+                client.post(
+                    f"{API}/applications/{app['id']}/statements/2024",
+                    json=statement(),
+                    headers=post(org(tokens, "o-1")),
+                )
+            )
+            await done_or_blocked(grants_db.url, receipt)
+            # the round's lock on the application must be its own already: never a wait
+            await uow.session.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            await repo.application_by_id(year.application_id, lock=True)
+            await uow.rollback()
+        assert (await receipt).status_code == 200
+
+    async def test_a_year_a_receipt_holds_is_left_to_the_next_round(
+        self, grants_client, grants_db, tokens
+    ):
+        _client, app = await committed_case(grants_client, grants_db, tokens)
+        today = danish_date(datetime(2025, 7, 1, 6, 0, tzinfo=UTC))
+        async with UnitOfWork(grants_db) as receipt:  # holds the application
+            await ApplicationRepository(receipt.session).application_by_id(app["id"], lock=True)
+            async with UnitOfWork(grants_db) as round_:
+                repo = ApplicationRepository(round_.session)
+                assert await repo.newly_overdue_statements(today, 200) == []
 
 
 class TestOverdueRound:
