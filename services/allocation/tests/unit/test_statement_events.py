@@ -55,8 +55,6 @@ def test_each_event_is_the_array_of_its_values_in_the_contracts_json_form(
 
     document = json.loads(register_facts.statement_events(events))
 
-    assert document == [
-        [event.model_dump(mode="json")[name] for name in READ] for event in events
-    ]
+    assert document == [[event.model_dump(mode="json")[name] for name in READ] for event in events]
     assert document[0][5] == housing_type.value  # the value, not the member's name
     assert document[0][9] == "6250.50"
