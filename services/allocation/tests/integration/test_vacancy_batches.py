@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,7 +21,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from allocation.db.repositories import _APPLY_VACANCIES
+from allocation.db.repositories import _APPLY_VACANCIES, Repository
 from allocation.events.incoming import handle_dwellings, handle_dwellings_batch
 from allocation.services import register_facts
 from common.db import migrations
@@ -381,6 +382,32 @@ class TestBatchEqualsOneByOne:
         ]
         assert sql(allocation_db_url, "SELECT counted FROM agreements WHERE id = 'agr-a'") == [(5,)]
         assert [e["data"]["dwelling_id"] for e in outbox(allocation_db_url)] == ["dw-4"]
+
+
+class TestContractsKept:
+    async def test_the_batchs_contracts_are_gone_while_its_statement_runs(
+        self, empty_db, allocation_db, allocation_db_url, monkeypatch
+    ):
+        """The validated contracts are dumped into the statement's document before it is sent:
+        while the statement runs (the other partitions' batches allocating meanwhile), only the
+        first event's is alive (the outbox envelope's placeholders) — not one per event for the
+        collector to promote and walk again. The batch is applied as before."""
+        statement = Repository.apply_vacancies
+        alive: list[int] = []
+
+        def contracts() -> int:
+            return sum(isinstance(o, DwellingVacancyChangedV1) for o in gc.get_objects())
+
+        async def counting(self, *args):
+            alive.append(contracts() - before)
+            return await statement(self, *args)
+
+        monkeypatch.setattr(Repository, "apply_vacancies", counting)
+        batch = [vacancy(f"dw-{n}", lease_id=f"L-{n}") for n in range(40)]
+        before = contracts()
+        await in_batches(allocation_db, [batch])
+        assert alive == [1]
+        assert sql(allocation_db_url, "SELECT count(*) FROM vacancies")[0][0] == 40
 
 
 def _plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
