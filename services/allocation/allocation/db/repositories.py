@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -79,14 +79,16 @@ from common.events.outbox import NOTIFY_CHANNEL
 #      applied — one stored before (``ix_offers_dwelling``; this statement's own offers are
 #      not in its snapshot) or one this batch opens at this event or an earlier one (the
 #      rent history is read only for a social offer's liability); the newest per dwelling and
-#      day, the first of equals, stored where newer than held.
+#      day, the first of equals, stored where newer than held; the dwellings among them with
+#      an accepted social offer are returned (``accepted``): the caller settles their
+#      liability with the new rents (``services.liability``).
 #    ``:due`` gives the answer day (7 Danish working days, ``domain.notices``) per received
 #    day; a day missing from it fails the NOT NULL of ``offers.answer_due``. A vacancy that
 #    another transaction stored after this statement's snapshot fails the unique index (the
 #    batch is then rolled back and applied event by event). If it wrote outbox events it
 #    wakes the relay itself (``pg_notify`` in the final SELECT, delivered at COMMIT as the
 #    kit's ``write_outbox`` does): no NOTIFY round trip while the agreements are locked.
-#    Returns how many vacancies and offers it stored.
+#    Returns how many vacancies and offers it stored, and the dwellings to settle.
 _APPLY_VACANCIES = text(
     """
 WITH e AS MATERIALIZED (
@@ -239,7 +241,7 @@ WITH e AS MATERIALIZED (
   ON CONFLICT (dwelling_id, from_day) DO UPDATE SET monthly_rent = EXCLUDED.monthly_rent,
       recorded_at = EXCLUDED.recorded_at
   WHERE held.recorded_at < EXCLUDED.recorded_at
-  RETURNING 1
+  RETURNING held.dwelling_id
 )
 SELECT (SELECT count(*) FROM dwelling_rows) AS dwellings,
     (SELECT count(*) FROM new_vacancies) AS vacancies,
@@ -248,6 +250,9 @@ SELECT (SELECT count(*) FROM dwelling_rows) AS dwellings,
     (SELECT count(*) FROM log_lines) AS logs,
     (SELECT count(*) FROM events) AS events,
     (SELECT count(*) FROM rent_rows) AS rents,
+    (SELECT array_agg(DISTINCT r.dwelling_id) FROM rent_rows AS r WHERE EXISTS (
+        SELECT FROM offers AS f WHERE f.dwelling_id = r.dwelling_id AND f.source = 'social'
+            AND f.status = 'accepted')) AS accepted,
     (SELECT count(pg_notify(:channel, '')) FROM (SELECT FROM events LIMIT 1) AS one) AS woken
 """
 )
@@ -286,10 +291,11 @@ class Repository:
 
     async def apply_vacancies(
         self, events: str, due: Mapping[str, str], envelope: Mapping[str, Any]
-    ) -> tuple[int, int]:
+    ) -> tuple[int, int, list[str]]:
         """Apply a batch of vacancy events (a JSON array of ``DwellingVacancyChangedV1``
         objects) in one statement (``_APPLY_VACANCIES``, which also wakes the relay if offers
-        were opened): (vacancies stored, offers opened)."""
+        were opened): (vacancies stored, offers opened, the dwellings with an accepted social
+        offer whose rents it stored)."""
         result = (
             await self.session.execute(
                 _APPLY_VACANCIES,
@@ -301,7 +307,7 @@ class Repository:
                 },
             )
         ).one()
-        return int(result.vacancies), int(result.offers)
+        return int(result.vacancies), int(result.offers), list(result.accepted or ())
 
     async def dwelling(self, dwelling_id: str) -> Row[Any] | None:
         """The dwelling as the register last described it (``CURRENT_DWELLINGS``)."""
@@ -491,10 +497,10 @@ class Repository:
         )
         return result.all()
 
-    async def hold_dwelling(self, dwelling_id: str) -> None:
-        """The dwelling's lock until the transaction ends: an answer to its offer, its new
-        lease and its rents wait for each other (``services.liability``)."""
-        await advisory_xact_lock(self.session, "allocation.dwellings", dwelling_id)
+    async def hold_dwellings(self, dwelling_ids: Collection[str]) -> None:
+        """The dwellings' locks until the transaction ends: an answer to a dwelling's offer, its
+        new lease and its rents wait for each other (``services.liability``)."""
+        await advisory_xact_lock(self.session, "allocation.dwellings", dwelling_ids)
 
     async def accepted_social_offers(self, dwelling_id: str) -> Sequence[OfferRow]:
         result = await self.session.scalars(

@@ -4,14 +4,14 @@ force that day.
 
 Three facts decide it and they come in any order: the municipality's answer (the API), the
 dwelling's new lease and its rents (the register's events, on other topics than each other).
-Each of them, once stored, calls :func:`settle_accepted_offers` under the dwelling's lock
-(``Repository.hold_dwelling``, taken before the first read), so whichever comes last finds the
-others committed and nothing is dropped: an offer accepted after its dwelling's new lease was
+Each of them, once stored, calls :func:`settle_accepted_offers`, which takes the dwelling's
+lock before it reads, so whichever comes last finds the others committed and nothing is dropped: an offer accepted after its dwelling's new lease was
 reported ends on that lease, and a rent recorded after the let is charged for its days.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from allocation.db.models import LetRow, OfferRow
@@ -20,10 +20,18 @@ from allocation.domain.liability import RentFrom, rent_owed
 from common.events.contracts import AllocationType
 
 
-async def settle_accepted_offers(repo: Repository, dwelling_id: str) -> None:
-    """Bring each accepted social offer of the dwelling up to date with the facts held: its
+async def settle_accepted_offers(repo: Repository, dwelling_ids: Collection[str]) -> None:
+    """Bring each accepted social offer of the dwellings up to date with the facts held: its
     let from the first lease starting on or after its day of availability, its rent owed from
-    the dwelling's rents. Call it with the dwelling's lock held."""
+    the dwelling's rents. The dwellings' locks are taken first (all at once, in one order)."""
+    if not dwelling_ids:
+        return
+    await repo.hold_dwellings(dwelling_ids)
+    for dwelling_id in sorted(set(dwelling_ids)):
+        await _settle(repo, dwelling_id)
+
+
+async def _settle(repo: Repository, dwelling_id: str) -> None:
     history: list[RentFrom] | None = None
     for offer in await repo.accepted_social_offers(dwelling_id):
         let = None

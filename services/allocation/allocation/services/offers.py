@@ -136,8 +136,7 @@ async def answer_offer(
     )
     if closed.source == OfferSource.SOCIAL.value and closed.status == OfferStatus.ACCEPTED.value:
         # the dwelling may have been let already: its lease then ends the rent liability
-        await repo.hold_dwelling(closed.dwelling_id)
-        await settle_accepted_offers(repo, closed.dwelling_id)
+        await settle_accepted_offers(repo, [closed.dwelling_id])
     uow.record_event(outgoing.offer_answered(closed, now()))
     return closed
 

@@ -129,6 +129,7 @@ async def apply_vacancy_changed(session: AsyncSession, event: DwellingVacancyCha
             event.monthly_rent,
             event.recorded_at,
         )
+        await settle_accepted_offers(repo, [event.dwelling_id])
 
 
 async def _apply_vacancy(
@@ -315,11 +316,12 @@ async def apply_vacancies(session: AsyncSession, payloads: Sequence[Mapping[str,
         },
         now(),
     ).to_structured()
-    await repo.apply_vacancies(
+    _, _, accepted = await repo.apply_vacancies(
         document,
         {day.isoformat(): _answer_due(day) for day in days},
         envelope,
     )
+    await settle_accepted_offers(repo, accepted)  # a rent reported after the let counts
 
 
 def _choose_agreement(
@@ -348,18 +350,16 @@ async def apply_lease(session: AsyncSession, event: LeaseCreatedV1 | LeaseUpdate
     """The lease's rent (and a new lease's first day) kept; the dwelling's accepted offers
     settled with it (``services.liability``)."""
     repo = Repository(session)
-    await repo.hold_dwelling(event.dwelling_id)
     from_day = event.rent_day or event.start_date
     await repo.record_rent(event.dwelling_id, from_day, event.monthly_rent, event.recorded_at)
     if isinstance(event, LeaseCreatedV1):
         await repo.record_let(
             event.dwelling_id, event.lease_id, event.start_date, event.allocation_type.value
         )
-    await settle_accepted_offers(repo, event.dwelling_id)
+    await settle_accepted_offers(repo, [event.dwelling_id])
 
 
 async def apply_rent_changed(session: AsyncSession, event: RentChangedV1) -> None:
     repo = Repository(session)
-    await repo.hold_dwelling(event.dwelling_id)
     await repo.record_rent(event.dwelling_id, event.as_of, event.monthly_rent, event.recorded_at)
-    await settle_accepted_offers(repo, event.dwelling_id)
+    await settle_accepted_offers(repo, [event.dwelling_id])
