@@ -177,8 +177,10 @@ class _SentWhole(psycopg.AsyncPipeline):
     Here an executed statement only goes into libpq's output buffer; the pipeline's end sends
     them all with its Sync and reads the results, as psycopg's does. Measured: a pipeline of
     nine small statements ~0.08 ms of client CPU and ~0.06 ms of the server's less (half of
-    its CPU for them). What the block sees is the same: its statements' results, and their
-    errors, come when the pipeline ends either way."""
+    its CPU for them). The results come when the pipeline ends, as before; a statement's error
+    too (psycopg's may raise it at a later statement's execute in the block, if the answer was
+    back by then). Built on psycopg's internals (a connection's ``_pipeline``, the pipeline's
+    command queue and generators): ``TestAPipeline`` in the kit's tests pins what it does."""
 
     _queuing = True
 
