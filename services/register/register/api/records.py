@@ -52,7 +52,7 @@ from register.domain.access import sees_tenant_names
 from register.domain.records import EntityType
 from register.services import records as use_cases
 from register.services.records import ListQuery
-from register.services.writing import WriteCommand
+from register.services.writing import WriteCommand, WriteOutcome
 
 router = APIRouter(tags=["records"])
 
@@ -138,7 +138,7 @@ async def _created(
     outcome = await use_cases.create_record(uow, scope, command)
     response.headers["ETag"] = etag(outcome.row.version)
     response.headers["Location"] = f"{path}/{outcome.entity_id}"
-    return outcome.row
+    return outcome
 
 
 async def _updated(
@@ -153,7 +153,7 @@ async def _updated(
     version = expected_version(if_match, body_version)
     outcome = await use_cases.update_record(uow, scope, build(version), path_id)
     response.headers["ETag"] = etag(outcome.row.version)
-    return outcome.row
+    return outcome
 
 
 async def _read(
@@ -187,7 +187,7 @@ async def create_organisation(
 ) -> Any:
     command = WriteCommand(EntityType.ORGANISATION, body.to_domain())
     return _out(
-        OrganisationOut, await _created(uow, scope, command, response, ORGANISATIONS), scope
+        OrganisationOut, (await _created(uow, scope, command, response, ORGANISATIONS)).row, scope
     )
 
 
@@ -242,7 +242,7 @@ async def update_organisation(
     def build(version: int) -> WriteCommand:
         return WriteCommand(EntityType.ORGANISATION, body.to_domain(), version)
 
-    row = await _updated(uow, scope, build, if_match, body.version, organisation_id, response)
+    row = (await _updated(uow, scope, build, if_match, body.version, organisation_id, response)).row
     return _out(OrganisationOut, row, scope)
 
 
@@ -264,7 +264,9 @@ async def create_department(
     body: DepartmentIn, scope: WriteScope, uow: UnitOfWorkDep, response: Response
 ) -> Any:
     command = WriteCommand(EntityType.DEPARTMENT, body.to_domain())
-    return _out(DepartmentOut, await _created(uow, scope, command, response, DEPARTMENTS), scope)
+    return _out(
+        DepartmentOut, (await _created(uow, scope, command, response, DEPARTMENTS)).row, scope
+    )
 
 
 @router.get(
@@ -327,7 +329,7 @@ async def update_department(
     def build(version: int) -> WriteCommand:
         return WriteCommand(EntityType.DEPARTMENT, body.to_domain(), version)
 
-    row = await _updated(uow, scope, build, if_match, body.version, department_id, response)
+    row = (await _updated(uow, scope, build, if_match, body.version, department_id, response)).row
     return _out(DepartmentOut, row, scope)
 
 
@@ -348,7 +350,9 @@ async def create_building_section(
     body: BuildingSectionIn, scope: WriteScope, uow: UnitOfWorkDep, response: Response
 ) -> Any:
     command = WriteCommand(EntityType.BUILDING_SECTION, body.to_domain())
-    return _out(BuildingSectionOut, await _created(uow, scope, command, response, SECTIONS), scope)
+    return _out(
+        BuildingSectionOut, (await _created(uow, scope, command, response, SECTIONS)).row, scope
+    )
 
 
 @router.get(
@@ -401,7 +405,7 @@ async def update_building_section(
     def build(version: int) -> WriteCommand:
         return WriteCommand(EntityType.BUILDING_SECTION, body.to_domain(), version)
 
-    row = await _updated(uow, scope, build, if_match, body.version, section_id, response)
+    row = (await _updated(uow, scope, build, if_match, body.version, section_id, response)).row
     return _out(BuildingSectionOut, row, scope)
 
 
@@ -592,7 +596,7 @@ async def create_lease(
     body: LeaseIn, scope: WriteScope, uow: UnitOfWorkDep, response: Response
 ) -> Any:
     command = WriteCommand(EntityType.LEASE, body.to_domain(), confirmed=body.confirmed)
-    return _out(LeaseOut, await _created(uow, scope, command, response, LEASES), scope)
+    return _lease_out(await _created(uow, scope, command, response, LEASES), scope)
 
 
 @router.get(
@@ -659,8 +663,19 @@ async def update_lease(
     def build(version: int) -> WriteCommand:
         return WriteCommand(EntityType.LEASE, body.to_domain(), version, body.confirmed)
 
-    row = await _updated(uow, scope, build, if_match, body.version, lease_id, response)
-    return _out(LeaseOut, row, scope)
+    return _lease_out(
+        await _updated(uow, scope, build, if_match, body.version, lease_id, response), scope
+    )
+
+
+def _lease_out(outcome: WriteOutcome, scope: Scope) -> LeaseOut:
+    """The lease written; its open plausibility warnings, and what the register kept against
+    it as sent (the municipality's allocation type)."""
+    out: LeaseOut = _out(LeaseOut, outcome.row, scope)
+    out.warnings += [
+        Warning_(pointer=n.pointer, code=n.code, detail=n.detail) for n in outcome.notices
+    ]
+    return out
 
 
 @router.post(

@@ -558,7 +558,11 @@ class LeaseOut(ReadModel):
     )
     status: str = Field(alias="Status", description="accepted, draft or held.")
     warnings: list[Warning_] = Field(
-        alias="Advarsler", description="Open plausibility warnings of a held lease."
+        alias="Advarsler",
+        description="Open plausibility warnings of a held lease. On a write, also what the "
+        "register kept against the lease as sent (code municipal-allocation-kept: the lease "
+        "was let by municipal allocation, so AnvisningstypeKode stays municipal_allocation "
+        "whatever was sent; the rest is stored). That is said on the write only, never stored.",
     )
     version: int
     updated_at: datetime = Field(alias="AendretTidspunkt")
@@ -653,7 +657,12 @@ class RecordResult(BaseModel):
         description="Whether the record was stored anew (false: identical to the register)."
     )
     version: int | None = Field(description="The record's version after the submission.")
-    warnings: list[FieldProblem] = Field(default_factory=list)
+    warnings: list[FieldProblem] = Field(
+        default_factory=list,
+        description="The record's plausibility warnings, and what the register kept against it "
+        "as sent (a lease let by municipal allocation keeps AnvisningstypeKode "
+        "municipal_allocation: code municipal-allocation-kept).",
+    )
     problem: RecordProblem | None = None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,6 +83,19 @@ class MunicipalAllocationRepository:
             text("SELECT count(*) FROM municipal_allocations WHERE lease_id IS NULL")
         )
         return int(result.scalar_one())
+
+    async def applied_to(self, lease_ids: Collection[str]) -> dict[str, MunicipalAllocationRow]:
+        """The allocation applied to each of these leases (the first answered, if several)."""
+        rows = await self.session.scalars(
+            select(MunicipalAllocationRow)
+            .where(MunicipalAllocationRow.lease_id.in_(lease_ids))
+            .order_by(MunicipalAllocationRow.answered_at, MunicipalAllocationRow.offer_id)
+        )
+        applied: dict[str, MunicipalAllocationRow] = {}
+        for row in rows:
+            assert row.lease_id is not None
+            applied.setdefault(row.lease_id, row)
+        return applied
 
     async def mark_applied(self, offer_id: str, lease_id: str) -> None:
         await self.session.execute(

@@ -34,8 +34,10 @@ from register.db.models import (
     DwellingRow,
     HousingExpenseRow,
     LeaseRow,
+    MunicipalAllocationRow,
     OrganisationRow,
 )
+from register.db.municipal_allocations import MunicipalAllocationRepository
 from register.db.repositories import (
     FEW_ROWS,
     RegisterRepository,
@@ -52,6 +54,7 @@ from register.db.repositories import (
     text_array,
     versions_statement,
 )
+from register.domain.codes import AllocationType
 from register.domain.records import (
     BuildingSection,
     Department,
@@ -162,6 +165,9 @@ class WriteState:
     # Each lease as consumers last saw it: its latest accepted history snapshot.
     published: dict[str, dict[str, Any]] = field(default_factory=dict)
     rent_statistics: dict[str, DepartmentRentStatistics] = field(default_factory=dict)
+    # The municipal allocations applied to leases the batch would give another allocation type
+    # (by lease id): the type stays municipal (``services/writing/leases.py``).
+    municipal_allocations: dict[str, MunicipalAllocationRow] = field(default_factory=dict)
 
     def put_lease(self, existing: LeaseRow | None, lease: LeaseRow) -> None:
         if existing is not None:
@@ -482,7 +488,28 @@ class RecordWriteRepository:
             self._rent_statistics.update(
                 await repo.rent_statistics_of(unknown - self._rent_statistics.keys(), statistics)
             )
+        await self._fetch_municipal_allocations(state, records)
         return state
+
+    async def _fetch_municipal_allocations(
+        self, state: WriteState, records: Sequence[Lease]
+    ) -> None:
+        """The applied allocations of the stored municipal leases the records give another
+        allocation type — rare, so asked only then (another round trip), never on the common
+        path."""
+        municipal = AllocationType.MUNICIPAL_ALLOCATION
+        lease_ids = {
+            r.id
+            for r in records
+            if r.allocation_type != municipal
+            and (stored := state.leases.get(r.id)) is not None
+            and stored.allocation_type == municipal
+        }
+        if lease_ids:
+            with _refusals_as_flush_errors():
+                state.municipal_allocations = await MunicipalAllocationRepository(
+                    self.repo.session
+                ).applied_to(lease_ids)
 
     async def for_expenses(self, lease_ids: set[str], *, with_rents: bool = True) -> WriteState:
         """Housing expenses reported on their own: their leases (locked) with their dwellings,

@@ -8,7 +8,8 @@ The two facts arrive in either order. An answer whose lease is already reported 
 when the answer is consumed. An answer that comes first is kept (``municipal_allocations``,
 pending) and applied by the worker's ``register.municipal_allocations`` job as soon as the lease
 is reported (every ``REGISTER_MUNICIPAL_ALLOCATION_SECONDS``, default 30 s) — kept outside the
-write path so an ERP submission pays nothing for it.
+write path so an ERP submission pays nothing for it. Once applied, the type stays: a later
+write by the ERP system with another type keeps it and says so (``services/writing/leases.py``).
 """
 
 from __future__ import annotations

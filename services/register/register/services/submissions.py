@@ -106,7 +106,7 @@ def _result(item: SubmittedRecord, outcome: WriteResult) -> RecordResult:
         outcome=outcome.outcome,
         changed=outcome.changed,
         version=outcome.version,
-        warnings=outcome.warnings,
+        warnings=[*outcome.warnings, *outcome.notices],
     )
 
 

@@ -13,6 +13,7 @@ from common.db.engine import Database
 from common.events.consumer import InboxProcessor
 from common.events.contracts import OfferAnsweredV1, OfferSource, to_envelope
 from common.events.envelope import Envelope
+from register.db.queries_statistics import reletting_cube
 from register.events.incoming import consumers
 from register.services.municipal_allocations import allocation_round
 
@@ -164,3 +165,137 @@ class TestReportedBack:
         await consume(database, answered(**changes))
         assert await allocation_type(client, tokens, "L-new") == ("external_waiting_list", 1)
         assert sql(register_db_url, "SELECT count(*) FROM municipal_allocations") == [(0,)]
+
+
+KEPT = "municipal-allocation-kept"
+
+
+def resent_lease(allocation: str) -> dict[str, Any]:
+    """L-new as the ERP system sends it again: now with an end date, and the given type."""
+    return lease(
+        "L-new",
+        "bol-1",
+        start="2027-03-15",
+        AnvisningstypeKode=allocation,
+        LejekontraktSlutDato="2028-03-31",
+    )
+
+
+async def resent(client, tokens, version: int, allocation: str) -> Any:
+    return await client.put(
+        f"{API}/leases/L-new",
+        json=resent_lease(allocation),
+        headers={**writer(tokens), "If-Match": f'W/"{version}"'},
+    )
+
+
+async def report_previous_lease(client, tokens) -> None:
+    """The lease before L-new, so L-new is a re-letting."""
+    await report_lease(client, tokens, "L-old", "2020-01-01", LejekontraktSlutDato="2027-02-28")
+
+
+async def allocated_lease(client, tokens, database: Database) -> None:
+    """L-new, re-let by the municipality's allocation (applied: version 2)."""
+    await report_previous_lease(client, tokens)
+    await report_lease(client, tokens, "L-new", "2027-03-15")
+    await consume(database, answered())
+
+
+def assert_kept(warnings: list[dict[str, str]], pointer: str, sent: str) -> None:
+    [warning] = warnings
+    assert (warning["pointer"], warning["code"]) == (pointer, KEPT)
+    for named in ("København (101)", "2027-02-20", f"'{sent}'"):
+        assert named in warning["detail"]
+
+
+async def stored_type_and_end(client, tokens) -> tuple[str, str]:
+    read = (await client.get(f"{API}/leases/L-new", headers=writer(tokens))).json()
+    assert read["Advarsler"] == []  # the warning is said on the write, never stored
+    return read["AnvisningstypeKode"], read["LejekontraktSlutDato"]
+
+
+async def municipal_relettings(database: Database) -> dict[str, int]:
+    """Re-lettings in 2027 by allocation type, all municipalities (Table 1, Figure 13)."""
+    async with database.session() as session:
+        cube = await reletting_cube(session, 2027)
+    return {r.a: r.n for r in cube if r.m is None and r.h is None and r.a is not None}
+
+
+class TestTheErpSendsTheLeaseAgain:
+    """Once the municipality's allocation is applied, the ERP system's later allocation type does
+    not replace it: the rest of its write is stored, the type stays, and the write says so."""
+
+    async def test_a_put_keeps_the_municipal_allocation_and_warns(
+        self, world, tokens, register_db_url
+    ):
+        client, database = world
+        await allocated_lease(client, tokens, database)
+        response = await resent(client, tokens, 2, "external_waiting_list")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["AnvisningstypeKode"], body["Status"], body["version"]) == (
+            "municipal_allocation",
+            "accepted",
+            3,
+        )
+        assert_kept(body["Advarsler"], "#/AnvisningstypeKode", "external_waiting_list")
+        assert await stored_type_and_end(client, tokens) == ("municipal_allocation", "2028-03-31")
+        history = sql(
+            register_db_url,
+            "SELECT version, recorded_by, data->>'allocation_type' FROM record_versions "
+            "WHERE entity_id = 'L-new' ORDER BY version",
+        )
+        assert history == [
+            (1, "housing_org-" + ORG_A, "external_waiting_list"),
+            (2, "allocation:off-1", "municipal_allocation"),
+            (3, "housing_org-" + ORG_A, "municipal_allocation"),
+        ]
+        assert lease_events(register_db_url, "L-new")[-1] == (
+            "register.lease.terminated",
+            "municipal_allocation",
+            None,
+        )
+        assert await municipal_relettings(database) == {"municipal_allocation": 1}
+
+    async def test_a_bulk_submission_keeps_it_and_warns_per_record(self, world, tokens):
+        client, database = world
+        await allocated_lease(client, tokens, database)
+        records = [{"type": "lease", "record": resent_lease("housing_guarantee")}]
+        report = (
+            await client.post(
+                f"{API}/submissions", json={"records": records}, headers=writer(tokens)
+            )
+        ).json()
+        [result] = report["results"]
+        assert (result["outcome"], result["changed"], result["version"]) == ("accepted", True, 3)
+        assert_kept(
+            result["warnings"], "#/records/0/record/AnvisningstypeKode", "housing_guarantee"
+        )
+        assert await stored_type_and_end(client, tokens) == ("municipal_allocation", "2028-03-31")
+        assert await municipal_relettings(database) == {"municipal_allocation": 1}
+
+    async def test_an_erp_that_sends_municipal_allocation_itself_gets_no_warning(
+        self, world, tokens
+    ):
+        client, database = world
+        await allocated_lease(client, tokens, database)
+        response = await resent(client, tokens, 2, "municipal_allocation")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["AnvisningstypeKode"], body["Advarsler"]) == ("municipal_allocation", [])
+
+    async def test_without_an_applied_allocation_the_erp_type_counts(self, world, tokens):
+        """A lease the ERP system itself coded municipal — no allocation applied to it — takes the
+        type the ERP system sends next, as before."""
+        client, database = world
+        await report_previous_lease(client, tokens)
+        body = lease(
+            "L-new", "bol-1", start="2027-03-15", AnvisningstypeKode="municipal_allocation"
+        )
+        await created(client, "leases", body, writer(tokens))
+        await consume(database, answered("off-2", dwelling_id="bol-other"))
+        response = await resent(client, tokens, 1, "external_waiting_list")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["AnvisningstypeKode"], body["Advarsler"]) == ("external_waiting_list", [])
+        assert await municipal_relettings(database) == {"external_waiting_list": 1}

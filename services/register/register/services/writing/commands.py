@@ -66,6 +66,9 @@ class WriteOutcome:
     row: Any = None
     warnings: list[FieldError] = field(default_factory=list)
     events: list[Contract] = field(default_factory=list)
+    # What the register kept against the record as sent (it is stored, not held): said on the
+    # write, never stored (a lease's municipal allocation type).
+    notices: list[FieldError] = field(default_factory=list)
     # A dwelling held by its warnings: what to keep until it is confirmed (HeldDwelling).
     held: HeldDwelling | None = None
 

@@ -14,11 +14,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from common.calendar import danish_date
+from common.errors import FieldError
 from common.events.contracts import Contract
+from common.municipalities import MUNICIPALITIES
 from common.problems import json_pointer
-from register.db.models import DepartmentRow, DwellingRow, HousingExpenseRow, LeaseRow
+from register.db.models import (
+    DepartmentRow,
+    DwellingRow,
+    HousingExpenseRow,
+    LeaseRow,
+    MunicipalAllocationRow,
+)
 from register.db.writing import WriteSet, WriteState
 from register.domain import rules
+from register.domain.codes import AllocationType
 from register.domain.errors import NotHeldError, RecordNotFoundError
 from register.domain.lease_events import LeaseEvent, PublishedLease, lease_events
 from register.domain.records import (
@@ -44,6 +54,8 @@ from register.services.writing.shared import (
     raise_errors,
     unknown_parent,
 )
+
+MUNICIPAL_ALLOCATION = AllocationType.MUNICIPAL_ALLOCATION.value  # as stored
 
 OUTCOME_OF_STATUS = {
     LeaseStatus.ACCEPTED: Outcome.ACCEPTED,
@@ -198,6 +210,11 @@ def plan_lease(
     )
     published_before = state.published.get(record.id)
     was_accepted = existing is not None and existing.status == LeaseStatus.ACCEPTED.value
+    # A municipal allocation applied to the lease outlasts the type the ERP system sends (looked
+    # up only when the type would change): the type stays municipal, and the write says so.
+    allocation = state.municipal_allocations.get(record.id)
+    if record.allocation_type == MUNICIPAL_ALLOCATION:
+        allocation = None
 
     values = {
         "id": record.id,
@@ -205,7 +222,7 @@ def plan_lease(
         "external_reference": record.external_reference,
         "start_date": record.start_date,
         "end_date": record.end_date,
-        "allocation_type": record.allocation_type,
+        "allocation_type": record.allocation_type if allocation is None else MUNICIPAL_ALLOCATION,
         "vacancy_loss_flag": record.vacancy_loss_flag,
         "vacant_soon_flag": record.vacant_soon_flag,
         "deposit": record.deposit,
@@ -254,6 +271,26 @@ def plan_lease(
         lease,
         warnings=field_errors(request, warnings),
         events=events,
+        notices=[]
+        if allocation is None
+        else [_municipal_allocation_kept(request, allocation, record.allocation_type)],
+    )
+
+
+def _municipal_allocation_kept(
+    request: WriteRequest, allocation: MunicipalAllocationRow, sent: str | None
+) -> FieldError:
+    """Said when the ERP system sends another allocation type for a lease the municipality
+    allocated: the municipality's allocation counts (Table 1, Figure 13), the type is kept."""
+    code = allocation.municipality_code
+    municipality = f"{MUNICIPALITIES[code]} ({code})" if code in MUNICIPALITIES else code
+    return FieldError(
+        json_pointer((*request.pointer_prefix, "AnvisningstypeKode")),
+        f"The lease was let by municipal allocation: {municipality} accepted the dwelling on "
+        f"{danish_date(allocation.answered_at).isoformat()} (at its disposal from "
+        f"{allocation.available_from.isoformat()}). The allocation type stays "
+        f"'{MUNICIPAL_ALLOCATION}', not {sent!r}; the rest of the lease is stored as sent.",
+        "municipal-allocation-kept",
     )
 
 
