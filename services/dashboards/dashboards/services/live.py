@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable
 
 import psycopg
 import structlog
@@ -40,9 +41,9 @@ class RevisionWatcher:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # gather, not a suppressed CancelledError per task: a stop itself cancelled (the
+        # shutdown's limit) must end cancelled
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _listen(self) -> None:
         dsn = libpq_dsn(self.database.url)
@@ -58,8 +59,7 @@ class RevisionWatcher:
 
     async def _run(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+            await _at_most(self.interval, self._wake.wait())
             self._wake.clear()
             try:
                 value = await self.read()
@@ -76,8 +76,15 @@ class RevisionWatcher:
         if self.current != seen:
             return self.current
         async with self._changed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self.current != seen), timeout
-                )
+            await _at_most(timeout, self._changed.wait_for(lambda: self.current != seen))
         return self.current
+
+
+async def _at_most(seconds: float, awaitable: Awaitable[object]) -> None:
+    """Await ``awaitable`` for at most ``seconds``. Not ``asyncio.wait_for``: on Python 3.11
+    it swallows a cancellation that comes when the awaitable is already done
+    (python/cpython#86296), and a watcher stopped just as a notification woke it went on
+    polling, its stop (and the app's shutdown) waiting for it forever."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await awaitable
