@@ -7,7 +7,6 @@ current batch finishes, offsets of handled events are committed, connections clo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
@@ -24,6 +23,7 @@ from common.events.transport import KafkaBus
 from common.idempotency import purge_expired_keys
 from common.observability import configure_logging
 from common.settings import ServiceSettings
+from common.waiting import at_most
 
 log = structlog.get_logger(__name__)
 
@@ -100,8 +100,7 @@ async def repeat(job: PeriodicJob, stop: asyncio.Event) -> None:
                 log.info("job.cancelled", job=job.name, error=repr(exc))
                 raise asyncio.CancelledError from exc
             log.exception("job.failed", job=job.name, error=repr(exc))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), job.every.total_seconds())
+        await at_most(job.every.total_seconds(), stop.wait())
 
 
 async def serve_worker(

@@ -41,6 +41,7 @@ from common.events.envelope import Envelope, decode_kafka_records
 from common.events.naming import KafkaNames
 from common.events.transport import InProcessBus
 from common.observability import current_event_var
+from common.waiting import at_most
 
 log = structlog.get_logger(__name__)
 
@@ -640,8 +641,7 @@ class KafkaConsumerRunner:
             await self._commit_offsets(kafka, offsets)
             pause = sent + self.commit_interval - loop.time()
             if pause > 0:  # keep the turn until the interval is over (or the runner stops)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._flush.wait(), pause)
+                await at_most(pause, self._flush.wait())
 
     async def _settle_commit(self) -> None:
         """Wait until every queued offset commit has been answered (raising what it raised),

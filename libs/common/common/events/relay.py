@@ -33,6 +33,7 @@ from common.db.engine import Database, libpq_dsn
 from common.events.envelope import Envelope
 from common.events.outbox import NOTIFY_CHANNEL
 from common.events.transport import EventBus
+from common.waiting import at_most
 
 log = structlog.get_logger(__name__)
 
@@ -308,8 +309,7 @@ class OutboxRelay:
                 log.debug("outbox.published", count=published)
                 if published == self.batch_size:
                     continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wait_for_wake(stop, wake), self.poll_interval)
+            await at_most(self.poll_interval, self._wait_for_wake(stop, wake))
 
     async def _wait_for_wake(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
         stopped = asyncio.create_task(stop.wait())
@@ -340,5 +340,4 @@ class OutboxRelay:
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+    await at_most(seconds, stop.wait())

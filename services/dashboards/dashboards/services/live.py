@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
 
 import psycopg
 import structlog
 
 from common.db.engine import Database, libpq_dsn
+from common.waiting import at_most
 from dashboards.db.projection import REVISION_CHANNEL
 from dashboards.db.reading import revision
 
@@ -59,7 +59,7 @@ class RevisionWatcher:
 
     async def _run(self) -> None:
         while True:
-            await _at_most(self.interval, self._wake.wait())
+            await at_most(self.interval, self._wake.wait())
             self._wake.clear()
             try:
                 value = await self.read()
@@ -76,15 +76,5 @@ class RevisionWatcher:
         if self.current != seen:
             return self.current
         async with self._changed:
-            await _at_most(timeout, self._changed.wait_for(lambda: self.current != seen))
+            await at_most(timeout, self._changed.wait_for(lambda: self.current != seen))
         return self.current
-
-
-async def _at_most(seconds: float, awaitable: Awaitable[object]) -> None:
-    """Await ``awaitable`` for at most ``seconds``. Not ``asyncio.wait_for``: on Python 3.11
-    it swallows a cancellation that comes when the awaitable is already done
-    (python/cpython#86296), and a watcher stopped just as a notification woke it went on
-    polling, its stop (and the app's shutdown) waiting for it forever."""
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(seconds):
-            await awaitable
