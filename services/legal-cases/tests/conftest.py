@@ -9,7 +9,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from common.db.engine import Database
-from common.testing.fixtures import LIFESPAN_SECONDS, service_settings, truncate_all_tables
+from common.testing.fixtures import service_settings, truncate_all_tables
 from common.testing.smtp import smtp_sink  # noqa: F401 - a real SMTP server (the fixture)
 from legal_cases.main import create_app
 from legal_cases.settings import LegalCasesSettings
@@ -51,11 +51,7 @@ async def legal_client(databases, tokens, clock) -> AsyncIterator[LegalClient]:
             )
             await asyncio.to_thread(truncate_all_tables, settings.effective_database_url)
             app = create_app(settings, clock=clock)
-            manager = await stack.enter_async_context(
-                LifespanManager(
-                    app, startup_timeout=LIFESPAN_SECONDS, shutdown_timeout=LIFESPAN_SECONDS
-                )
-            )
+            manager = await stack.enter_async_context(LifespanManager(app))
             transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
             return await stack.enter_async_context(
                 httpx.AsyncClient(transport=transport, base_url="http://testserver")

@@ -36,8 +36,6 @@ TEST_AUDIENCE = "housing"
 
 S = TypeVar("S", bound=ServiceSettings)
 
-LIFESPAN_SECONDS = 30  # a service app's start-up and shutdown in the tests, at most
-
 
 @dataclass(frozen=True)
 class TestInfra:
@@ -237,13 +235,7 @@ async def service_client(
             )
             await asyncio.to_thread(truncate_all_tables, settings.effective_database_url)
             app = create_app(settings, bus=bus)
-            # asgi-lifespan's 5 s limits were overrun on a loaded machine (a dashboards app's
-            # shutdown, twice in runs at load 4–9): the limits catch a hang, not a slow host
-            manager = await stack.enter_async_context(
-                LifespanManager(
-                    app, startup_timeout=LIFESPAN_SECONDS, shutdown_timeout=LIFESPAN_SECONDS
-                )
-            )
+            manager = await stack.enter_async_context(LifespanManager(app))
             # Unhandled errors must reach the client as the 500 problem a real server sends.
             transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
             return await stack.enter_async_context(
