@@ -5,8 +5,9 @@ force that day.
 Three facts decide it and they come in any order: the municipality's answer (the API), the
 dwelling's new lease and its rents (the register's events, on other topics than each other).
 Each of them, once stored, calls :func:`settle_accepted_offers`, which takes the dwelling's
-lock before it reads, so whichever comes last finds the others committed and nothing is dropped: an offer accepted after its dwelling's new lease was
-reported ends on that lease, and a rent recorded after the let is charged for its days.
+lock before it reads, so whichever comes last finds the others committed and nothing is
+dropped: an offer accepted after its dwelling's new lease was reported ends on that lease,
+and a rent recorded after the let is charged for its days.
 """
 
 from __future__ import annotations
@@ -59,21 +60,20 @@ async def _settle(repo: Repository, dwelling_id: str) -> None:
                 f"{period}: {before} → {owed} DKK.",
             )
         else:
-            await _log_let(repo, offer, let)
+            await _log_let(repo, offer, let, period)
 
 
-async def _log_let(repo: Repository, offer: OfferRow, let: LetRow) -> None:
+async def _log_let(repo: Repository, offer: OfferRow, let: LetRow, period: str) -> None:
     """The liability ended on the lease's first day. The lease should be recorded as
     ``kommunal anvisning`` (Table 1 statistics); if the register says otherwise, the case log
     says so."""
-    assert offer.let_on is not None
     await repo.log(
         "offer",
         offer.id,
         "let",
         None,
         f"Let from {offer.let_on} (register); the municipality owes {offer.rent_owed} DKK rent "
-        f"for {offer.available_from} to {offer.let_on - timedelta(days=1)}.",
+        f"for {period}.",
     )
     if let.allocation_type != AllocationType.MUNICIPAL_ALLOCATION.value:
         await repo.log(

@@ -114,12 +114,13 @@ async def apply_vacancy_changed(session: AsyncSession, event: DwellingVacancyCha
     """One vacancy event (a retry, a redrive, the embedded run, a batch that failed): the
     reference that :func:`apply_vacancies` must match row for row.
 
-    The event's rent goes into the dwelling's rent history only if the dwelling has a social
-    offer once the event is applied (one before, or the one this event opens): the history is
-    read only for an accepted social offer's rent liability (``services.liability``), and each day
-    of it is charged at the rent in force that day — from the offer's own event on, including
-    a changed rent in a later vacancy event while the offer is open. The lease and rent-change
-    events keep their rents for every dwelling (the rent in force before the offer's event)."""
+    The event's rent goes into the dwelling's rent history only if the dwelling has a social offer
+    once the event is applied (one before, or the one this event opens): the history is read only
+    for an accepted social offer's rent liability (``services.liability``, which settles the
+    dwelling's accepted offers with it), and each day of it is charged at the rent in force that day
+    — from the offer's own event on, including a changed rent in a later vacancy event while the
+    offer is open. The lease and rent-change events keep their rents for every dwelling (the rent in
+    force before the offer's event)."""
     repo = Repository(session)
     await _apply_vacancy(session, repo, event)
     if await repo.has_social_offer(event.dwelling_id):
@@ -278,26 +279,27 @@ def _validated_batch(
 
 
 async def apply_vacancies(session: AsyncSession, payloads: Sequence[Mapping[str, Any]]) -> None:
-    """A fetched batch of vacancy events (their payloads, not yet validated), in order: the
-    database ends exactly as after :func:`apply_vacancy_changed` on each in turn (tested row
-    for row), in one statement (``repositories._APPLY_VACANCIES``): it takes the validated events as one JSON document
-    (:func:`statement_events`) and stores the dwellings' facts (newer wins), then the leases' new vacancies
-    with the agreement's decision (``domain.quota``'s rules: the choice of the agreement, the
-    n-th vacancy of a quota agreement numbered ``counted + n``, the municipality's turn), the
-    agreements' counts, and per municipal vacancy the offer, its case-log line and its
-    ``allocation.offer.opened`` event, and the rents of the events whose dwelling then has a
-    social offer (as :func:`apply_vacancy_changed` says). The quota agreements it counts
-    under are row-locked only after the dwellings and the lease lookups, so concurrent
-    batches (other partitions) wait for each other only for the counting, the offers and the
-    offered dwellings' rents.
+    """A fetched batch of vacancy events (their payloads, not yet validated), in order: the database
+    ends exactly as after :func:`apply_vacancy_changed` on each in turn (tested row for row), in one
+    statement (``repositories._APPLY_VACANCIES``): it takes the validated events as one JSON
+    document (:func:`statement_events`) and stores the dwellings' facts (newer wins), then the
+    leases' new vacancies with the agreement's decision (``domain.quota``'s rules: the choice of the
+    agreement, the n-th vacancy of a quota agreement numbered ``counted + n``, the municipality's
+    turn), the agreements' counts, and per municipal vacancy the offer, its case-log line and its
+    ``allocation.offer.opened`` event, and the rents of the events whose dwelling then has a social
+    offer (as :func:`apply_vacancy_changed` says). The quota agreements it counts under are
+    row-locked only after the dwellings and the lease lookups, so concurrent batches (other
+    partitions) wait for each other only for the counting, the offers and the offered dwellings'
+    rents.
 
-    Per event Python does only the contract's validation (:func:`_validated_batch`), its JSON
-    dump and the batch's Danish days. The deadline (7 Danish working days) is computed here
-    per received day; the outbox envelope is built and validated through the contract once
-    per batch and each offer's own values put in by the statement (the batch's validated values, the
-    agreement's id, the offer's new id). If another transaction stored one of the new
-    vacancies meanwhile, the statement fails its unique index and the runner applies the
-    batch event by event."""
+    Per event Python does only the contract's validation (:func:`_validated_batch`), its JSON dump
+    and the batch's Danish days. The deadline (7 Danish working days) is computed here per received
+    day; the outbox envelope is built and validated through the contract once per batch and each
+    offer's own values put in by the statement (the batch's validated values, the agreement's id,
+    the offer's new id). The dwellings whose rents it stored and that have an accepted offer are
+    settled afterwards (``services.liability``). If another transaction stored one of the new
+    vacancies meanwhile, the statement fails its unique index and the runner applies the batch event
+    by event."""
     if not payloads:
         return
     document, days, first = _validated_batch(payloads)

@@ -1,7 +1,7 @@
 """The municipality's rent liability for an accepted social offer comes out the same whichever
 comes first: its answer, the dwelling's new lease or a rent (the register's events), in turn or
-at the same time (two transactions on the real PostgreSQL server, the first left open until the second
-has ended or waits for its lock)."""
+at the same time (two transactions on the real PostgreSQL server, the first left open until
+the second has ended or waits for its lock)."""
 
 from __future__ import annotations
 

@@ -36,6 +36,17 @@ from governance.services.roles import FUND_ROLES
 
 async def apply_organisation(session: AsyncSession, event: OrganisationUpsertedV1) -> None:
     await hold_package_opening(session, exclusively=False)
+    await _organisation(session, event)
+
+
+async def apply_department(session: AsyncSession, event: DepartmentUpsertedV1) -> None:
+    await hold_package_opening(session, exclusively=False)
+    await _department(session, event)
+
+
+async def _organisation(session: AsyncSession, event: OrganisationUpsertedV1) -> None:
+    """The organisation's row, and its packages not yet sent follow a new home (the caller
+    holds the package-opening lock)."""
     if not await MasterDataRepository(session).apply_organisation(event):
         return
     repo = PackageRepository(session)
@@ -62,7 +73,8 @@ MasterDataEvent = OrganisationUpsertedV1 | DepartmentUpsertedV1
 
 async def apply_master_data(session: AsyncSession, events: Sequence[MasterDataEvent]) -> None:
     """The consumer's batch: the database ends exactly as :func:`apply_organisation` /
-    :func:`apply_department` applied to each event in turn would leave it, in fewer statements.
+    :func:`apply_department` applied to each event in turn would leave it, in fewer statements
+    (the package-opening lock taken once for the batch).
 
     An event whose organisation has no package changes nothing but its read-model row (no
     package to move, no form to add), and a run of guarded upserts of one row ends with the
@@ -93,9 +105,9 @@ async def apply_master_data(session: AsyncSession, events: Sequence[MasterDataEv
         key = ident(event)
         if key in involved:
             if isinstance(event, OrganisationUpsertedV1):
-                await apply_organisation(session, event)
+                await _organisation(session, event)
             else:
-                await apply_department(session, event)
+                await _department(session, event)
         elif key not in newest or newest[key].version < event.version:
             newest[key] = event
     for row_class, kind in ((OrganisationRow, "organisation"), (DepartmentRow, "department")):
@@ -126,8 +138,9 @@ def _row_values(
     return values
 
 
-async def apply_department(session: AsyncSession, event: DepartmentUpsertedV1) -> None:
-    await hold_package_opening(session, exclusively=False)
+async def _department(session: AsyncSession, event: DepartmentUpsertedV1) -> None:
+    """The department's row, and its form in its organisation's open packages (the caller
+    holds the package-opening lock)."""
     await hold_department(session, event.department_id)  # its figures may be arriving meanwhile
     master_data = MasterDataRepository(session)
     if not await master_data.apply_department(event):

@@ -284,12 +284,13 @@ def _municipal_allocation_kept(
     allocated: the municipality's allocation counts (Table 1, Figure 13), the type is kept."""
     code = allocation.municipality_code
     municipality = f"{MUNICIPALITIES[code]} ({code})" if code in MUNICIPALITIES else code
+    instead = f"not '{sent}'" if sent is not None else "although none was sent"
     return FieldError(
         json_pointer((*request.pointer_prefix, "AnvisningstypeKode")),
         f"The lease was let by municipal allocation: {municipality} accepted the dwelling on "
         f"{danish_date(allocation.answered_at).isoformat()} (at its disposal from "
         f"{allocation.available_from.isoformat()}). The allocation type stays "
-        f"'{MUNICIPAL_ALLOCATION}', not {sent!r}; the rest of the lease is stored as sent.",
+        f"'{MUNICIPAL_ALLOCATION}', {instead}; the rest of the lease is stored as sent.",
         "municipal-allocation-kept",
     )
 
