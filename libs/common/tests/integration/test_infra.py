@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
+from pathlib import Path
 
 import psycopg
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from common.testing import infra
+from common.testing.kafka import create_topic
 
 
 def test_ensure_postgres_gives_a_dsn_that_answers() -> None:
@@ -65,3 +70,48 @@ def test_ensure_kafka_twice_reuses_the_running_broker() -> None:
 
     assert second == first
     assert infra.kafka_pid() == pid  # None for an external broker: then nothing was started either
+
+
+async def _topics(bootstrap: str) -> list[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return list(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+def _free_port_pair() -> int:
+    """A free port p with p + 1 free as well (the broker's controller listens on p + 1)."""
+    for _ in range(50):
+        port = infra.free_port()
+        if not infra._port_open("127.0.0.1", port + 1):
+            return port
+    raise AssertionError("no two free neighbouring ports in 50 tries")
+
+
+def test_a_broker_we_start_begins_without_the_topics_of_ended_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A broker of its own (its own cache folder and port), on the shared broker's jars.
+    shared = infra._kafka_paths(infra.load_config())
+    infra.ensure_kafka_jars()
+    home = tmp_path / f"kafka-{infra.KAFKA_VERSION}"
+    home.mkdir()
+    (home / "lib").symlink_to(shared.lib)
+    shutil.copy(shared.marker, home / "lib.complete")
+    monkeypatch.setenv("HOUSING_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("HOUSING_TEST_KAFKA_PORT", str(_free_port_pair()))
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    try:
+        bootstrap = infra.ensure_kafka()
+        asyncio.run(create_topic(bootstrap, "test.ended-run.lease.v1", partitions=3))
+        assert "test.ended-run.lease.v1" in asyncio.run(_topics(bootstrap))
+        assert infra.stop_kafka()
+
+        assert infra.ensure_kafka() == bootstrap
+
+        assert "test.ended-run.lease.v1" not in asyncio.run(_topics(bootstrap))
+        assert not (tmp_path / "kafka-data" / "test.ended-run.lease.v1-0").exists()
+    finally:
+        infra.stop_kafka()
