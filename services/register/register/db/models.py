@@ -268,6 +268,12 @@ class MunicipalAllocationRow(Base):
             "dwelling_id",
             postgresql_where=text("lease_id IS NULL"),
         ),
+        # The allocation applied to a lease, looked up when a write would change its type.
+        Index(
+            "ix_municipal_allocations_lease",
+            "lease_id",
+            postgresql_where=text("lease_id IS NOT NULL"),
+        ),
     )
 
 

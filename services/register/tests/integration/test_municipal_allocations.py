@@ -4,11 +4,14 @@ whichever comes first — the answer or the ERP system's lease — and exactly o
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from alembic import command
 
+from common.db import migrations
 from common.db.engine import Database
 from common.events.consumer import InboxProcessor
 from common.events.contracts import OfferAnsweredV1, OfferSource, to_envelope
@@ -299,3 +302,71 @@ class TestTheErpSendsTheLeaseAgain:
         body = response.json()
         assert (body["AnvisningstypeKode"], body["Advarsler"]) == ("external_waiting_list", [])
         assert await municipal_relettings(database) == {"external_waiting_list": 1}
+
+
+class TestTheRepairOfAllocationsAnErpWriteUndid:
+    """Register migration 0010: before the writer kept the type, an ERP write replaced an
+    applied municipal allocation and the allocation stayed marked applied. The migration marks
+    it pending again and the worker's job applies it once more — through the writer, recorded
+    and published; an allocation whose lease kept the type is left as it is."""
+
+    OVERWRITE = (
+        # The lease as the writer before the fix left it after the ERP's PUT (version 3).
+        "UPDATE leases SET allocation_type = 'external_waiting_list', version = 3 "
+        "WHERE id = 'L-new'",
+        "INSERT INTO record_versions (entity_type, entity_id, version, organisation_id, data, "
+        "recorded_by) SELECT entity_type, entity_id, 3, organisation_id, "
+        "jsonb_set(data, '{allocation_type}', '\"external_waiting_list\"'), recorded_by "
+        "FROM record_versions WHERE entity_id = 'L-new' AND version = 1",
+    )
+
+    async def migrate_again(self, register_db_url: str) -> None:
+        config = migrations.alembic_config("register", register_db_url)
+        await asyncio.to_thread(command.downgrade, config, "0009")
+        await asyncio.to_thread(migrations.upgrade, "register", register_db_url)
+
+    async def test_an_overwritten_allocation_is_applied_again(self, world, tokens, register_db_url):
+        client, database = world
+        await allocated_lease(client, tokens, database)
+        for statement in self.OVERWRITE:
+            sql(register_db_url, statement)
+        assert await municipal_relettings(database) == {"external_waiting_list": 1}
+
+        await self.migrate_again(register_db_url)
+
+        assert sql(register_db_url, "SELECT lease_id, applied_at FROM municipal_allocations") == [
+            (None, None)
+        ]
+        assert await allocation_round(database) == 1
+        assert sql(register_db_url, "SELECT lease_id FROM municipal_allocations") == [("L-new",)]
+        assert await allocation_type(client, tokens, "L-new") == ("municipal_allocation", 4)
+        history = sql(
+            register_db_url,
+            "SELECT version, recorded_by, data->>'allocation_type' FROM record_versions "
+            "WHERE entity_id = 'L-new' AND version >= 3 ORDER BY version",
+        )
+        assert history == [
+            (3, "housing_org-" + ORG_A, "external_waiting_list"),
+            (4, "allocation:off-1", "municipal_allocation"),
+        ]
+        assert lease_events(register_db_url, "L-new")[-1] == (
+            "register.lease.updated",
+            "municipal_allocation",
+            4,
+        )
+        assert await municipal_relettings(database) == {"municipal_allocation": 1}
+
+    async def test_an_allocation_whose_lease_kept_the_type_is_left_alone(
+        self, world, tokens, register_db_url
+    ):
+        client, database = world
+        await allocated_lease(client, tokens, database)
+        applied = sql(register_db_url, "SELECT lease_id, applied_at FROM municipal_allocations")
+
+        await self.migrate_again(register_db_url)
+
+        assert sql(register_db_url, "SELECT lease_id, applied_at FROM municipal_allocations") == (
+            applied
+        )
+        assert await allocation_round(database) == 0
+        assert await allocation_type(client, tokens, "L-new") == ("municipal_allocation", 2)
