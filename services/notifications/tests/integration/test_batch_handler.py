@@ -98,10 +98,11 @@ class TestBatchHandler:
 
 
 class TestLargeBatch:
-    async def test_a_batch_of_more_deliveries_than_one_statement_takes(
+    async def test_a_batch_of_more_deliveries_than_bind_parameters_would_take(
         self, notifications_db, notifications_db_url
     ):
-        """1,000 events × 4 deliveries × 17 columns: over PostgreSQL's 65,535 parameters."""
+        """1,000 events × 4 deliveries: 4,000 rows of 17 columns in one statement (more than
+        PostgreSQL would take as bind parameters, 65,535)."""
         await asyncio.to_thread(truncate_all_tables, notifications_db_url)
         await set_entry(notifications_db, "municipality", "101", [KK, "a@kk.dk", "b@kk.dk"])
         await set_entry(notifications_db, "municipality", "147", [FRB])
