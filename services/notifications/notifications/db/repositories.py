@@ -24,22 +24,27 @@ from notifications.db.models import (
 from notifications.domain.deliveries import DeliveryStatus
 from notifications.domain.rules import Recipient, RecipientKind
 
-# What a new delivery sets (every other column keeps its default).
-NEW_DELIVERY_COLUMNS = (
-    "id",
+# What a delivery carries of its event, its recipient and its message (a resent one: its
+# original's).
+MESSAGE_COLUMNS = (
     "event_id",
     "event_type",
     "event_subject",
     "organisation_id",
     "recipient_kind",
     "recipient_ref",
-    "address",
-    "status",
     "required",
     "template",
     "subject",
     "body_text",
     "body_html",
+)
+# What a new delivery sets (every other column keeps its default).
+NEW_DELIVERY_COLUMNS = (
+    "id",
+    *MESSAGE_COLUMNS,
+    "address",
+    "status",
     "created_at",
     "updated_at",
     "next_attempt_at",
