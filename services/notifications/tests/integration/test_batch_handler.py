@@ -1,6 +1,7 @@
 """The consumer's batch handler records exactly the deliveries its per-event handler records
 for the same events one after the other: addresses from the directory, recipients without an
-address, opt-outs, events that notify nobody, and recipients already notified of an event."""
+address, opt-outs, events that notify nobody, recipients already notified of an event, and an
+address two recipients of one event share."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def events() -> list:
 async def scenario(database, url, *, batch: bool) -> list[tuple]:
     await asyncio.to_thread(truncate_all_tables, url)
     await set_entry(database, "municipality", "101", [KK, "kopi@kk.dk"])
-    await set_entry(database, "municipality", "147", [FRB])
+    # an address of both: the event's first recipient (the home municipality) keeps it
+    await set_entry(database, "municipality", "147", [FRB, "kopi@kk.dk"])
     await set_entry(
         database, "organisation", ApplicationPrequalifiedV1.example().organisation_id, [ORG]
     )
