@@ -14,7 +14,8 @@ then three readers, each a new consumer group from the beginning, one after the 
 
 Workloads: **governance's master data** — the register's first load of organisations and
 departments as governance receives it (no packages yet: the read model's rows), three versions
-per department; **notifications** — ``governance.package.sent`` events, each notifying its home
+per department; **notifications** — ``governance.package.sent`` events (each sent at its own
+time, as in life: the messages' Danish formatting of a time is memoised), each notifying its home
 and location municipalities (directory entries with two addresses for every municipality used):
 messages rendered, deliveries recorded. The benchmark calculator's consumer is measured the
 same way by ``benchmarks-catchup``.
@@ -29,7 +30,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
@@ -140,7 +141,7 @@ def package_events(settings: Settings, topics: dict[str, str]) -> list[Envelope]
                 governance_year=2027,
                 home_municipality_code=(home := rng.choice(MUNICIPALITIES)),
                 location_municipality_codes=sorted({home, rng.choice(MUNICIPALITIES)}),
-                sent_at=AT,
+                sent_at=AT + timedelta(seconds=37 * p),  # each its own time, as in life
                 red_figures=p % 3,
                 yellow_figures=p % 5,
             )

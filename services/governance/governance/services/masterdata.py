@@ -14,16 +14,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import Enum
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
-from common.db.projection import upsert_if_newer
 from common.errors import NotFoundError
 from common.events.contracts import DepartmentUpsertedV1, OrganisationUpsertedV1
 from governance.db.models import DepartmentRow, FormRow, OrganisationRow, PackageRow
 from governance.db.repositories import (
+    MASTER_DATA_COLUMNS,
     MasterDataRepository,
+    MasterDataRow,
     PackageRepository,
     hold_department,
     hold_package_opening,
@@ -110,31 +111,22 @@ async def apply_master_data(session: AsyncSession, events: Sequence[MasterDataEv
                 await _department(session, event)
         elif key not in newest or newest[key].version < event.version:
             newest[key] = event
+    master_data = MasterDataRepository(session)
     for row_class, kind in ((OrganisationRow, "organisation"), (DepartmentRow, "department")):
-        rows = [_row_values(row_class, e) for (k, _), e in newest.items() if k == kind]
-        for start in range(0, len(rows), 1000):  # PostgreSQL: at most 65,535 parameters
-            await session.execute(
-                upsert_if_newer(
-                    row_class, rows[start : start + 1000], also_set={"updated_at": func.now()}
-                )
-            )
+        await master_data.upsert_newer(
+            row_class,
+            [_row_values(row_class, key, e) for key, e in newest.items() if key[0] == kind],
+        )
 
 
 def _row_values(
-    row_class: type[OrganisationRow | DepartmentRow], event: MasterDataEvent
+    row_class: type[MasterDataRow], key: tuple[str, str], event: MasterDataEvent
 ) -> dict[str, object]:
-    """The columns the read model's guarded upsert writes (common.db.projection's choice)."""
-    table = row_class.__table__
-    fields = type(event).model_fields
-    values: dict[str, object] = {
-        "id": event.organisation_id
-        if isinstance(event, OrganisationUpsertedV1)
-        else event.department_id
-    }
-    for column in table.columns:
-        if column.name != "id" and column.name in fields:
-            value = getattr(event, column.name)
-            values[column.name] = value.value if isinstance(value, Enum) else value
+    """The columns the read model's guarded upsert writes, of the row ``key`` (kind, id)."""
+    values: dict[str, object] = {"id": key[1]}
+    for column in MASTER_DATA_COLUMNS[row_class][1:]:
+        value = getattr(event, column)
+        values[column] = value.value if isinstance(value, Enum) else value
     return values
 
 

@@ -8,16 +8,17 @@ import asyncio
 import dataclasses
 
 from common.events.consumer import InboxProcessor
+from common.events.contracts import HousingType
 from common.testing.fixtures import truncate_all_tables
 from governance.events.incoming import handle_master_data_batch
 
 from .support import MASTER_DATA, apply, department, open_year, organisation, sql
 
 SNAPSHOT = {
-    "organisations": "SELECT id, home_municipality_code, administered_by, version "
+    "organisations": "SELECT id, home_municipality_code, administered_by, version, recorded_at "
     "FROM organisations ORDER BY id",
-    "departments": "SELECT id, organisation_id, municipality_code, housing_type, version "
-    "FROM departments ORDER BY id",
+    "departments": "SELECT id, organisation_id, municipality_code, housing_type, version, "
+    "building_type, construction_year, recorded_at FROM departments ORDER BY id",
     "packages": "SELECT id, home_municipality_code, version, status FROM packages ORDER BY id",
     "forms": "SELECT package_id, kind, key, municipality_code, status FROM forms "
     "ORDER BY package_id, kind, key",
@@ -25,8 +26,15 @@ SNAPSHOT = {
     "WHERE action IN ('home_municipality_changed', 'department_added') ORDER BY id",
 }
 
-# BO-P has a package (the year is opened after it arrives); BO-Q arrives afterwards, without.
+# BO-P has a package (the year is opened after it arrives); BO-Q arrives afterwards, without;
+# BO-R too, and it is held already (version 5, its department too) when the batch comes.
+HELD = [
+    organisation("BO-R", "157", administered_by="BO-P", version=5),
+    department("d-r1", "BO-R", "157", version=5),
+]
 BATCH = [
+    organisation("BO-R", "159", version=4),  # older than held: ignored
+    department("d-r1", "BO-R", "159", version=6, housing_type=HousingType.YOUTH),  # newer
     organisation("BO-Q", "101", version=1),
     department("d-q1", "BO-Q", "101", version=2),
     department("d-q1", "BO-Q", "173", version=1),  # older than held by then: ignored
@@ -42,6 +50,7 @@ async def scenario(client, tokens, database, db_url, *, batch: bool) -> dict[str
     await asyncio.to_thread(truncate_all_tables, db_url)
     await apply(database, organisation("BO-P", "101"), department("d-p1", "BO-P", "101"))
     await open_year(client, tokens)
+    await apply(database, *[dataclasses.replace(e) for e in HELD])
     envelopes = [dataclasses.replace(e) for e in BATCH]
     if batch:  # the batch handler itself, so that a failure cannot hide in the fallback
         async with database.session() as session, session.begin():
@@ -62,11 +71,16 @@ class TestMasterDataBatch:
         one_by_one = await scenario(client, tokens, governance_db, governance_db_url, batch=False)
         batched = await scenario(client, tokens, governance_db, governance_db_url, batch=True)
         assert batched == one_by_one
-        assert batched["organisations"] == [("BO-P", "147", None, 2), ("BO-Q", "101", None, 1)]
-        assert [(d[0], d[2], d[4]) for d in batched["departments"]] == [
-            ("d-p1", "153", 2),
-            ("d-p2", "147", 1),
-            ("d-q1", "147", 3),
+        assert [o[:4] for o in batched["organisations"]] == [
+            ("BO-P", "147", None, 2),
+            ("BO-Q", "101", None, 1),
+            ("BO-R", "157", "BO-P", 5),
+        ]
+        assert [(d[0], d[2], d[3], d[4]) for d in batched["departments"]] == [
+            ("d-p1", "153", "family", 2),
+            ("d-p2", "147", "family", 1),
+            ("d-q1", "147", "family", 3),
+            ("d-r1", "159", "youth", 6),
         ]
         (package,) = batched["packages"]
         assert package[1] == "147"
@@ -94,6 +108,7 @@ class TestMasterDataBatch:
             ("d-p1", 2),
             ("d-p2", 1),
             ("d-q1", 3),
+            ("d-r1", 6),
         ]
 
 

@@ -16,7 +16,12 @@ from common.errors import PermissionDeniedError
 from common.exports import write_cell
 from common.paging import InvalidCursorError, PageOf, decode_cursor, page_of
 from notifications.db.models import DeliveryRow
-from notifications.db.repositories import DeliveryFilter, DeliveryRepository, RecipientRepository
+from notifications.db.repositories import (
+    MESSAGE_COLUMNS,
+    DeliveryFilter,
+    DeliveryRepository,
+    RecipientRepository,
+)
 from notifications.domain.deliveries import DeliveryStatus
 from notifications.domain.deliveries import delivery_id as make_delivery_id
 from notifications.domain.errors import DeliveryNotFoundError
@@ -186,21 +191,6 @@ def workbook(items: Sequence[LoggedDelivery], *, truncated: bool) -> bytes:
     return buffer.getvalue()
 
 
-_COPIED = (
-    "event_id",
-    "event_type",
-    "event_subject",
-    "organisation_id",
-    "recipient_kind",
-    "recipient_ref",
-    "required",
-    "template",
-    "subject",
-    "body_text",
-    "body_html",
-)
-
-
 async def resend(uow: UnitOfWork, scope: Scope, delivery_id: uuid.UUID) -> list[DeliveryRow]:
     """Operations send a failed (or address-less) delivery again, to the recipient's addresses
     in the directory now — e.g. once a bad address was corrected or the SMTP relay is fixed.
@@ -238,7 +228,7 @@ async def resend(uow: UnitOfWork, scope: Scope, delivery_id: uuid.UUID) -> list[
         steps.append(step)
         if step is ResendStep.NEW:
             row = DeliveryRow(
-                **{name: getattr(original, name) for name in _COPIED},
+                **{name: getattr(original, name) for name in MESSAGE_COLUMNS},
                 id=make_delivery_id(original.event_id, kind, ref, address),
                 address=address,
                 status=DeliveryStatus.PENDING,

@@ -39,6 +39,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # package files: no file system check of each template per message
     )
     env.filters["dato"] = danish_date
     env.filters["tidspunkt"] = danish_datetime

@@ -73,8 +73,10 @@ async def record_deliveries_batch(session: AsyncSession, items: Sequence[Notifyi
         )
     )
     now = datetime.now(UTC)
-    rows: list[dict[str, Any]] = []
+    rows_of_events: list[list[dict[str, Any]]] = []  # per event, its deliveries' rows
     for (rule, event, envelope), (_, found) in zip(items, wanted, strict=True):
+        rows: list[dict[str, Any]] = []
+        rows_of_events.append(rows)
         for addressee in found:
             recipient = addressee.recipient
             entry = entries.get((recipient.kind.value, recipient.ref))
@@ -110,10 +112,9 @@ async def record_deliveries_batch(session: AsyncSession, items: Sequence[Notifyi
                 }
                 for delivery in planned
             )
-    created_ids = await repository.add_all_returning(rows)
+    created_ids = await repository.add_new([row for rows in rows_of_events for row in rows])
     counts: list[int] = []
-    for _, _, envelope in items:
-        mine = [r for r in rows if r["event_id"] == envelope.id]
+    for (_, _, envelope), mine in zip(items, rows_of_events, strict=True):
         created = sum(1 for r in mine if r["id"] in created_ids)
         counts.append(created)
         log.info(

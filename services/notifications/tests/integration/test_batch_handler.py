@@ -1,6 +1,7 @@
 """The consumer's batch handler records exactly the deliveries its per-event handler records
 for the same events one after the other: addresses from the directory, recipients without an
-address, opt-outs, events that notify nobody, and recipients already notified of an event."""
+address, opt-outs, events that notify nobody, recipients already notified of an event, and an
+address two recipients of one event share."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def events() -> list:
 async def scenario(database, url, *, batch: bool) -> list[tuple]:
     await asyncio.to_thread(truncate_all_tables, url)
     await set_entry(database, "municipality", "101", [KK, "kopi@kk.dk"])
-    await set_entry(database, "municipality", "147", [FRB])
+    # an address of both: the event's first recipient (the home municipality) keeps it
+    await set_entry(database, "municipality", "147", [FRB, "kopi@kk.dk"])
     await set_entry(
         database, "organisation", ApplicationPrequalifiedV1.example().organisation_id, [ORG]
     )
@@ -98,10 +100,11 @@ class TestBatchHandler:
 
 
 class TestLargeBatch:
-    async def test_a_batch_of_more_deliveries_than_one_statement_takes(
+    async def test_a_batch_of_more_deliveries_than_bind_parameters_would_take(
         self, notifications_db, notifications_db_url
     ):
-        """1,000 events × 4 deliveries × 17 columns: over PostgreSQL's 65,535 parameters."""
+        """1,000 events × 4 deliveries: 4,000 rows of 17 columns in one statement (more than
+        PostgreSQL would take as bind parameters, 65,535)."""
         await asyncio.to_thread(truncate_all_tables, notifications_db_url)
         await set_entry(notifications_db, "municipality", "101", [KK, "a@kk.dk", "b@kk.dk"])
         await set_entry(notifications_db, "municipality", "147", [FRB])
