@@ -34,7 +34,7 @@ from grants.db.models import (
 )
 from grants.db.rent_support import transfers_of
 from grants.db.repositories import ApplicationRepository, MasterDataRepository
-from grants.domain.budget import Budget, budget_problems
+from grants.domain.budget import Budget, budget_problems, size_problems
 from grants.domain.deadlines import (
     case_age_days,
     last_sent_day_flagged,
@@ -299,6 +299,9 @@ async def update_application(
         application.title = title
         changed.append("title")
     if budget is not None:
+        too_large = size_problems(budget)
+        if too_large:
+            raise RuleViolationError("The budget cannot be stored; see 'errors'.", errors=too_large)
         application.budget = budget_json(budget)
         application.requested_amount = budget.requested
         changed.append("budget")
