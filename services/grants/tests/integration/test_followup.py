@@ -20,9 +20,11 @@ from .support import (
     API,
     XLSX,
     code,
+    complete_plan,
     create,
     fund,
     master_data,
+    municipality,
     org,
     outbox,
     post,
@@ -405,6 +407,59 @@ class TestAdvance:
         assert r.status_code == 422
         assert "after commitment" in r.json()["detail"]
 
+
+    async def test_the_advance_paid_counts_against_the_committed_amount(
+        self, grants_client, grants_db, tokens
+    ):
+        """The advance is paid ahead of the grant (seed 001 "forlods udbetales"), so advance and
+        instalments together never exceed the committed amount, and a commitment is not below
+        the advance already paid."""
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "prequalified")
+        url = f"{API}/applications/{app['id']}"
+        r = await client.post(
+            f"{url}/payments",
+            json={"kind": "advance", "amount": "400000.00", "paid_on": "2026-11-20"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 201, r.text
+        await complete_plan(client, tokens, app)
+        for path, body, headers in (
+            ("plan/approval", {"approved_on": "2026-11-18", "reference": "KB 7"},
+             municipality(tokens, "101")),
+            ("plan/send", None, org(tokens, "o-1")),
+        ):  # fmt: skip
+            r = await client.post(f"{url}/{path}", json=body, headers=post(headers))
+            assert r.status_code == 200, r.text
+        commitment = {"period_start_year": 2024, "period_end_year": 2027}
+        r = await client.post(
+            f"{url}/commitment",
+            json={**commitment, "amount": "399999.99"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422, r.text
+        assert "400.000,00" in r.json()["detail"]
+        r = await client.post(
+            f"{url}/commitment",
+            json={**commitment, "amount": "7000000.00"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 200, r.text
+        r = await client.post(
+            f"{url}/payments",
+            json={"kind": "instalment", "amount": "6600000.01", "paid_on": "2026-11-25"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422, r.text
+        assert code(r) == "payment-refused"
+        assert "400.000,00" in r.json()["detail"] and "7.000.000,00" in r.json()["detail"]
+        r = await client.post(
+            f"{url}/payments",
+            json={"kind": "instalment", "amount": "6600000.00", "paid_on": "2026-11-25"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 201, r.text
 
 class TestYearlyStatusDeadline:
     """The yearly status on goals, indicators and activities is due with the statement (30 June
