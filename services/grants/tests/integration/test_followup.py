@@ -407,7 +407,6 @@ class TestAdvance:
         assert r.status_code == 422
         assert "after commitment" in r.json()["detail"]
 
-
     async def test_the_advance_paid_counts_against_the_committed_amount(
         self, grants_client, grants_db, tokens
     ):
@@ -453,13 +452,15 @@ class TestAdvance:
         )
         assert r.status_code == 422, r.text
         assert code(r) == "payment-refused"
-        assert "400.000,00" in r.json()["detail"] and "7.000.000,00" in r.json()["detail"]
+        assert "400.000,00" in r.json()["detail"]
+        assert "7.000.000,00" in r.json()["detail"]
         r = await client.post(
             f"{url}/payments",
             json={"kind": "instalment", "amount": "6600000.00", "paid_on": "2026-11-25"},
             headers=post(fund(tokens)),
         )
         assert r.status_code == 201, r.text
+
 
 class TestYearlyStatusDeadline:
     """The yearly status on goals, indicators and activities is due with the statement (30 June

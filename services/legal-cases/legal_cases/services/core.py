@@ -10,6 +10,7 @@ from common.calendar import Suspension
 from legal_cases.db.models import CaseRow, DeadlineRow
 from legal_cases.db.repositories import CaseRepository
 from legal_cases.domain.access import SYSTEM_ROLE, Viewer
+from legal_cases.domain.cases import Action, CaseStatus, transition
 from legal_cases.domain.deadlines import DeadlineKind, decision_due, effective_due
 from legal_cases.domain.errors import CaseNotFoundError
 
@@ -74,3 +75,29 @@ async def decision_trigger(repo: CaseRepository, case: CaseRow, trigger_on: date
             return current
         await repo.close_deadline(current, trigger_on, "superseded")
     return await open_deadline(repo, case, DeadlineKind.DECISION, trigger_on, due)
+
+
+async def lapse_reply(
+    repo: CaseRepository, case: CaseRow, deadline: DeadlineRow, today: date
+) -> None:
+    """§ 82(3): the reply deadline passed without a reply; the decision is due 4 weeks from it
+    (§ 86(1)). Done by the rule itself (the system), not by whoever acts."""
+    assert deadline.due_on is not None
+    await repo.close_deadline(deadline, today, "lapsed")
+    case.status = transition(CaseStatus(case.status), Action.LAPSE_REPLY).value
+    case.reply_state = "lapsed"
+    await repo.touch(case)
+    decision = await decision_trigger(repo, case, deadline.due_on)
+    await audit(repo, case, SYSTEM, "reply_lapsed", reply_due=deadline.due_on,
+                decision_due=decision.base_due)  # fmt: skip
+
+
+async def lapse_passed_reply(repo: CaseRepository, case: CaseRow, today: date) -> None:
+    """The deadline round lapses a passed reply deadline every few minutes; an action that
+    turns on it (a reply, the decision) applies the lapse first when the round has not yet, so
+    its outcome does not depend on when the round last ran."""
+    if case.status != CaseStatus.COUNTERPART_NOTIFIED.value:
+        return
+    deadline = await repo.open_deadline(case.id, DeadlineKind.REPLY.value)
+    if deadline is not None and deadline.due_on is not None and deadline.due_on < today:
+        await lapse_reply(repo, case, deadline, today)

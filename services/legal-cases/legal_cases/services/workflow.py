@@ -103,6 +103,7 @@ from legal_cases.services import person_mail
 from legal_cases.services.core import (
     audit,
     decision_trigger,
+    lapse_passed_reply,
     load_case,
     open_deadline,
     refresh_due_dates,
@@ -272,6 +273,7 @@ async def record_reply(
         raise PermissionDeniedError(
             f"Your role '{viewer.role}' may not reply; it needs one of: party, tribunal."
         )
+    await lapse_passed_reply(repo, case, today)
     await _apply(repo, case, Action.RECORD_REPLY)
     case.reply_state = "received"
     case.reply_on = today
@@ -604,6 +606,7 @@ async def decide(
 ) -> DecisionRow:
     _tribunal_only(viewer, "decide cases")
     case = await load_case(repo, viewer, case_id, lock=True)
+    await lapse_passed_reply(repo, case, today)
     reply_lapsed = case.reply_state == "lapsed"
     category = CaseCategory(case.category)
     await _apply(repo, case, Action.DECIDE)
