@@ -328,7 +328,7 @@ async def extend_deadline(
         deadline_id=deadline.id,
         kind=kind.value,
         from_due=before,
-        to_due=new_due,
+        to_due=deadline.base_due,
         reason=reason.strip(),
     )
     return case

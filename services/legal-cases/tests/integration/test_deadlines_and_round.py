@@ -81,6 +81,29 @@ class TestExtension:
         assert kind(problem) == "deadline-rule"
         assert "later than 2026-11-17" in problem["detail"]
 
+    async def test_a_chosen_date_on_a_closed_day_moves_to_the_next_working_day(
+        self, legal_client, tokens, clock
+    ):
+        """Like every computed deadline, a date the tribunal sets (an extension, a question's
+        answer date) that falls on a weekend, a holiday or 24/31 December ends on the next
+        working day: the party has that day too."""
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)  # reply due Tue 17 Nov
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        [reply] = view["open_deadlines"]
+        extended = await act(
+            client, tribunal(tokens), case_id, f"deadlines/{reply['id']}/extend",
+            {"new_due": "2026-12-24", "reason": "Udlejer er bortrejst."},
+        )  # fmt: skip
+        assert open_deadlines(extended) == [("reply", "2026-12-28")]  # 24-27 Dec closed
+        asked = await act(
+            client, tribunal(tokens), case_id, "questions",
+            {"addressee": "complainant", "text": "Hvornår opstod fugten?",
+             "answer_by": "2026-11-15"},
+            status=201,
+        )  # fmt: skip
+        assert ("question", "2026-11-16") in open_deadlines(asked)  # Sunday → Monday
+
 
 class TestSuspension:
     async def test_a_suspended_case_has_no_due_date_and_resuming_moves_it(
