@@ -13,6 +13,8 @@ from legal_cases.domain.access import SYSTEM_ROLE, Viewer
 from legal_cases.domain.cases import Action, CaseStatus, transition
 from legal_cases.domain.deadlines import DeadlineKind, decision_due, effective_due
 from legal_cases.domain.errors import CaseNotFoundError
+from legal_cases.events import outgoing
+from legal_cases.services.ports import EventRecorder
 
 SYSTEM = Viewer(subject="legal-cases:deadline-round", role=SYSTEM_ROLE)
 
@@ -101,3 +103,22 @@ async def lapse_passed_reply(repo: CaseRepository, case: CaseRow, today: date) -
     deadline = await repo.open_deadline(case.id, DeadlineKind.REPLY.value)
     if deadline is not None and deadline.due_on is not None and deadline.due_on < today:
         await lapse_reply(repo, case, deadline, today)
+
+
+async def lapse_question(
+    repo: CaseRepository, events: EventRecorder, case: CaseRow, deadline: DeadlineRow, today: date
+) -> None:
+    """§ 83(4): a question's deadline passed without an answer; once the reply is in (or
+    lapsed), the decision is due 4 weeks from it (§ 86(1)). Published closed as lapsed."""
+    assert deadline.due_on is not None
+    await repo.close_deadline(deadline, today, "lapsed")
+    question = await repo.question(case.id, deadline.ref or "")
+    if question is not None:
+        events.record(outgoing.question_deadline(
+            case, question, deadline, closed_on=today, outcome="lapsed"
+        ))  # fmt: skip
+    trigger = None
+    if case.status in (CaseStatus.REPLY_RECEIVED.value, CaseStatus.REPLY_LAPSED.value):
+        trigger = (await decision_trigger(repo, case, deadline.due_on)).base_due
+    await audit(repo, case, SYSTEM, "question_lapsed", question_id=deadline.ref,
+                decision_due=trigger)  # fmt: skip

@@ -40,7 +40,7 @@ from legal_cases.domain.noncompliance import Reported, threshold_reached
 from legal_cases.domain.person_letters import LetterKind
 from legal_cases.events import outgoing
 from legal_cases.services import person_mail, workflow
-from legal_cases.services.core import SYSTEM, audit, decision_trigger, lapse_reply
+from legal_cases.services.core import SYSTEM, audit, lapse_question, lapse_reply
 from legal_cases.services.ports import OutboxRecorder
 
 Clock = Callable[[], datetime]
@@ -78,19 +78,10 @@ async def _lapse(database: Database, kind: DeadlineKind, today: date) -> int:
             status = CaseStatus(case.status)
             if kind is DeadlineKind.REPLY and status is CaseStatus.COUNTERPART_NOTIFIED:
                 await lapse_reply(repo, case, deadline, today)
+            elif kind is DeadlineKind.QUESTION:
+                await lapse_question(repo, OutboxRecorder(uow), case, deadline, today)
             else:
                 await repo.close_deadline(deadline, today, "lapsed")
-            if kind is DeadlineKind.QUESTION:
-                question = await repo.question(case.id, deadline.ref or "")
-                if question is not None:
-                    uow.record_event(to_envelope(outgoing.question_deadline(
-                        case, question, deadline, closed_on=today, outcome="lapsed"
-                    )))  # fmt: skip
-                trigger = None
-                if status in (CaseStatus.REPLY_RECEIVED, CaseStatus.REPLY_LAPSED):
-                    trigger = (await decision_trigger(repo, case, deadline.due_on)).base_due
-                await audit(repo, case, SYSTEM, "question_lapsed", question_id=deadline.ref,
-                            decision_due=trigger)  # fmt: skip
             await uow.commit()
             done += 1
     return done

@@ -104,6 +104,7 @@ from legal_cases.services.core import (
     audit,
     decision_trigger,
     lapse_passed_reply,
+    lapse_question,
     load_case,
     open_deadline,
     refresh_due_dates,
@@ -396,7 +397,9 @@ async def answer_question(
     question.answered_on = today
     question.answer = answer
     deadline = await repo.open_deadline(case.id, DeadlineKind.QUESTION.value, question.id)
-    if deadline is not None:
+    if deadline is not None and deadline.due_on is not None and deadline.due_on < today:
+        await lapse_question(repo, events, case, deadline, today)  # before the round did
+    elif deadline is not None:
         await repo.close_deadline(deadline, today, "met")
         events.record(
             outgoing.question_deadline(
