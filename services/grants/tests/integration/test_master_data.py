@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from common.events.consumer import Outcome
 
-from .support import API, apply, create, department, key_figures, organisation, sql
+from .support import (
+    API,
+    apply,
+    create,
+    department,
+    key_figures,
+    org,
+    organisation,
+    sql,
+    to_status,
+)
 
 
 class TestMasterData:
@@ -94,3 +104,56 @@ class TestPrefilledFigures:
             "turnover_percent": "11.00",
         }
         assert "average_rent_per_m2" not in form["missing"]
+
+    async def test_figures_arriving_after_a_draft_was_created_fill_it_in(
+        self, grants_client, grants_db, tokens
+    ):
+        """An applicant who creates the application before the calculator's figures arrive
+        gets them when they come (the draft's form is prefilled then, with a history line);
+        what the applicant answered itself is kept. A sent application keeps what it was sent
+        with."""
+        client = await grants_client()
+        await apply(grants_db, organisation("o-1"), department("d-1", "o-1"))
+        draft = await create(client, tokens)
+        sent = await to_status(client, tokens, await create(client, tokens), "sent")
+        assert draft["forms"][0]["prefilled"]["key_figures"] is None
+        headers = org(tokens, "o-1")
+        r = await client.put(
+            f"{API}/applications/{draft['id']}/departments/d-1/answers",
+            json={"answers": {"vacancy_percent": "3.5"}},
+            headers=headers,
+        )
+        assert r.status_code == 200, r.text
+        await apply(
+            grants_db,
+            key_figures("d-1", "o-1", rent="1034.5", comparable="980", vacancy="1.25",
+                        move_out="12.5", year=2024),
+        )  # fmt: skip
+        r = await client.get(f"{API}/applications/{draft['id']}", headers=headers)
+        (form,) = r.json()["forms"]
+        assert form["prefilled"]["key_figures"]["year"] == 2024
+        assert form["answers"] == {
+            "average_rent_per_m2": "1034.50",
+            "vacancy_percent": "3.5",  # the applicant's own answer stays
+            "turnover_percent": "12.50",
+        }
+        history = (
+            await client.get(f"{API}/applications/{draft['id']}/history", headers=headers)
+        ).json()["items"]
+        assert (history[-1]["action"], history[-1]["role"]) == ("figures_prefilled", "system")
+        # newer figures replace what was prefilled from older ones, not the applicant's answers
+        await apply(
+            grants_db,
+            key_figures("d-1", "o-1", rent="1050", comparable="990", vacancy="0.8",
+                        move_out="11", year=2025),
+        )  # fmt: skip
+        r = await client.get(f"{API}/applications/{draft['id']}", headers=headers)
+        (form,) = r.json()["forms"]
+        assert form["prefilled"]["key_figures"]["year"] == 2025
+        assert form["answers"] == {
+            "average_rent_per_m2": "1050.00",
+            "vacancy_percent": "3.5",
+            "turnover_percent": "11.00",
+        }
+        r = await client.get(f"{API}/applications/{sent['id']}", headers=headers)
+        assert r.json()["forms"][0]["prefilled"]["key_figures"] is None
