@@ -107,8 +107,12 @@ async def receive_statement(
         )
     previous = await repo.statement(application.id, year - 1)
     previous_account = account_of(previous.account) if previous is not None else None
+    following = await repo.statement(application.id, year + 1)  # received first, out of order
+    next_account = account_of(following.account) if following is not None else None
     problems = regulation_account_problems(
-        account, None if previous_account is None else previous_account.closing_balance
+        account,
+        None if previous_account is None else previous_account.closing_balance,
+        next_opening=None if next_account is None else next_account.opening_balance,
     )
     if problems:
         raise StatementRejectedError(problems)

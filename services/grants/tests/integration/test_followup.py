@@ -295,6 +295,33 @@ class TestRegulationAccount:
             "closing balance 50.000,00\xa0kr."
         )
 
+    async def test_a_statement_received_before_the_previous_year_links_up_all_the_same(
+        self, grants_client, grants_db, tokens
+    ):
+        """2025's statement arrives first; 2024's must then close with 2025's opening balance
+        (before, only a later year was checked against an earlier one, so years received out
+        of order never had to add up to each other)."""
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        base = f"{API}/applications/{app['id']}/statements"
+        later = statement(opening="50000.00", closing="50000.00", explanation="Overført.")
+        r = await client.post(f"{base}/2025", json=later, headers=post(org(tokens, "o-1")))
+        assert r.status_code == 200, r.text
+        wrong = await client.post(
+            f"{base}/2024", json=statement(), headers=post(org(tokens, "o-1"))
+        )
+        assert wrong.status_code == 422, wrong.text
+        assert [(e["pointer"], e["code"]) for e in wrong.json()["errors"]] == [
+            ("/closing_balance", "closing-balance-mismatch")
+        ]
+        assert "50.000,00" in wrong.json()["errors"][0]["detail"]
+        right = statement(
+            closing="50000.00",
+            expenses={"staff": "1200000.00"},
+            explanation="Ansættelse udskudt til marts.",
+        )
+        r = await client.post(f"{base}/2024", json=right, headers=post(org(tokens, "o-1")))
+        assert r.status_code == 200, r.text
+
     async def test_an_unbalanced_or_unexplained_statement_is_refused_and_nothing_stored(
         self, grants_client, grants_db, tokens
     ):
