@@ -124,15 +124,17 @@ class TestPrefilledFigures:
             headers=headers,
         )
         assert r.status_code == 200, r.text
-        await apply(
-            grants_db,
-            key_figures("d-1", "o-1", rent="1034.5", comparable="980", vacancy="1.25",
-                        move_out="12.5", year=2024),
-        )  # fmt: skip
-        r = await client.get(f"{API}/applications/{draft['id']}", headers=headers)
-        (form,) = r.json()["forms"]
-        assert form["prefilled"]["key_figures"]["year"] == 2024
-        assert form["answers"] == {
+
+        async def form_after(rent: str, vacancy: str, move_out: str, year: int) -> dict:
+            figures = key_figures("d-1", "o-1", rent=rent, comparable="980", vacancy=vacancy,
+                                  move_out=move_out, year=year)  # fmt: skip
+            await apply(grants_db, figures)
+            r = await client.get(f"{API}/applications/{draft['id']}", headers=headers)
+            (form,) = r.json()["forms"]
+            assert form["prefilled"]["key_figures"]["year"] == year
+            return form["answers"]
+
+        assert await form_after("1034.5", "1.25", "12.5", 2024) == {
             "average_rent_per_m2": "1034.50",
             "vacancy_percent": "3.5",  # the applicant's own answer stays
             "turnover_percent": "12.50",
@@ -142,15 +144,7 @@ class TestPrefilledFigures:
         ).json()["items"]
         assert (history[-1]["action"], history[-1]["role"]) == ("figures_prefilled", "system")
         # newer figures replace what was prefilled from older ones, not the applicant's answers
-        await apply(
-            grants_db,
-            key_figures("d-1", "o-1", rent="1050", comparable="990", vacancy="0.8",
-                        move_out="11", year=2025),
-        )  # fmt: skip
-        r = await client.get(f"{API}/applications/{draft['id']}", headers=headers)
-        (form,) = r.json()["forms"]
-        assert form["prefilled"]["key_figures"]["year"] == 2025
-        assert form["answers"] == {
+        assert await form_after("1050", "0.8", "11", 2025) == {
             "average_rent_per_m2": "1050.00",
             "vacancy_percent": "3.5",
             "turnover_percent": "11.00",

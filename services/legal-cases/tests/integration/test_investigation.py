@@ -45,6 +45,15 @@ async def replied_case(client, tokens, clock):
     return case["id"]
 
 
+async def question_due_30_november(client, tokens, clock) -> tuple[str, str]:
+    """A replied case with a question to the counterpart asked on 16 Nov (due 30 Nov)."""
+    case_id = await replied_case(client, tokens, clock)
+    clock.today = date(2026, 11, 16)
+    asked = await act(client, tribunal(tokens), case_id, "questions",
+                      {"addressee": "counterpart", "text": "Dokumentér."}, status=201)  # fmt: skip
+    return case_id, asked["questions"][0]["id"]
+
+
 class TestQuestions:
     async def test_the_addressee_answers_and_the_decision_is_due_four_weeks_later(
         self, legal_client, tokens, clock
@@ -131,11 +140,7 @@ class TestQuestionDeadlinesArePublished:
         self, legal_client, tokens, clock, legal_db, legal_db_url, databases
     ):
         client = await legal_client()
-        case_id = await replied_case(client, tokens, clock)
-        clock.today = date(2026, 11, 16)
-        asked = await act(client, tribunal(tokens), case_id, "questions",
-                          {"addressee": "counterpart", "text": "Dokumentér."}, status=201)  # fmt: skip
-        qid = asked["questions"][0]["id"]
+        case_id, qid = await question_due_30_november(client, tokens, clock)
         clock.today = date(2026, 12, 1)
         assert (await run_round(legal_db, databases, tokens, clock)).questions_lapsed == 1
         assert question_deadlines(legal_db_url)[-1] == (
@@ -149,11 +154,7 @@ class TestQuestionDeadlinesArePublished:
         """The answer is recorded, but the deadline lapsed (as the round would have recorded
         it), not met, and the decision's 4 weeks run from the lapsed deadline and the answer."""
         client = await legal_client()
-        case_id = await replied_case(client, tokens, clock)
-        clock.today = date(2026, 11, 16)
-        asked = await act(client, tribunal(tokens), case_id, "questions",
-                          {"addressee": "counterpart", "text": "Dokumentér."}, status=201)  # fmt: skip
-        qid = asked["questions"][0]["id"]
+        case_id, qid = await question_due_30_november(client, tokens, clock)
         clock.today = date(2026, 12, 1)  # due 30 Nov; the round has not run
         answered = await act(client, party(tokens, LANDLORD), case_id,
                              f"questions/{qid}/answer", {"answer": "Vedlagt."})  # fmt: skip
