@@ -94,17 +94,6 @@ async def lapse_reply(
                 decision_due=decision.base_due)  # fmt: skip
 
 
-async def lapse_passed_reply(repo: CaseRepository, case: CaseRow, today: date) -> None:
-    """The deadline round lapses a passed reply deadline every few minutes; an action that
-    turns on it (a reply, the decision) applies the lapse first when the round has not yet, so
-    its outcome does not depend on when the round last ran."""
-    if case.status != CaseStatus.COUNTERPART_NOTIFIED.value:
-        return
-    deadline = await repo.open_deadline(case.id, DeadlineKind.REPLY.value)
-    if deadline is not None and deadline.due_on is not None and deadline.due_on < today:
-        await lapse_reply(repo, case, deadline, today)
-
-
 async def lapse_question(
     repo: CaseRepository, events: EventRecorder, case: CaseRow, deadline: DeadlineRow, today: date
 ) -> None:
@@ -122,3 +111,24 @@ async def lapse_question(
         trigger = (await decision_trigger(repo, case, deadline.due_on)).base_due
     await audit(repo, case, SYSTEM, "question_lapsed", question_id=deadline.ref,
                 decision_due=trigger)  # fmt: skip
+
+
+async def lapse_passed(
+    repo: CaseRepository, events: EventRecorder, case: CaseRow, today: date
+) -> None:
+    """The deadline round lapses passed reply and question deadlines every few minutes; an
+    action that turns on them (a reply, an answer, the decision, a suspension) applies those
+    lapses first when the round has not yet — the reply's before the questions', as the round
+    does — so its outcome does not depend on when the round last ran."""
+    passed = [
+        d
+        for d in await repo.deadlines(case.id, open_only=True)
+        if d.due_on is not None and d.due_on < today
+    ]
+    reply_awaited = case.status == CaseStatus.COUNTERPART_NOTIFIED.value
+    for deadline in passed:
+        if deadline.kind == DeadlineKind.REPLY.value and reply_awaited:
+            await lapse_reply(repo, case, deadline, today)
+    for deadline in passed:
+        if deadline.kind == DeadlineKind.QUESTION.value:
+            await lapse_question(repo, events, case, deadline, today)

@@ -103,8 +103,7 @@ from legal_cases.services import person_mail
 from legal_cases.services.core import (
     audit,
     decision_trigger,
-    lapse_passed_reply,
-    lapse_question,
+    lapse_passed,
     load_case,
     open_deadline,
     refresh_due_dates,
@@ -257,6 +256,7 @@ async def notify_counterpart(
 
 async def record_reply(
     repo: CaseRepository,
+    events: EventRecorder,
     viewer: Viewer,
     case_id: str,
     today: date,
@@ -274,7 +274,7 @@ async def record_reply(
         raise PermissionDeniedError(
             f"Your role '{viewer.role}' may not reply; it needs one of: party, tribunal."
         )
-    await lapse_passed_reply(repo, case, today)
+    await lapse_passed(repo, events, case, today)
     await _apply(repo, case, Action.RECORD_REPLY)
     case.reply_state = "received"
     case.reply_on = today
@@ -396,10 +396,9 @@ async def answer_question(
                                         f"{question.answered_on}.")  # fmt: skip
     question.answered_on = today
     question.answer = answer
+    await lapse_passed(repo, events, case, today)  # a late answer's deadline lapsed first
     deadline = await repo.open_deadline(case.id, DeadlineKind.QUESTION.value, question.id)
-    if deadline is not None and deadline.due_on is not None and deadline.due_on < today:
-        await lapse_question(repo, events, case, deadline, today)  # before the round did
-    elif deadline is not None:
+    if deadline is not None:
         await repo.close_deadline(deadline, today, "met")
         events.record(
             outgoing.question_deadline(
@@ -531,6 +530,7 @@ async def suspend(
 ) -> CaseRow:
     _tribunal_only(viewer, "suspend cases")
     case = await load_case(repo, viewer, case_id, lock=True)
+    await lapse_passed(repo, events, case, today)  # a passed deadline cannot be paused
     before = case.status
     await _apply(repo, case, Action.SUSPEND)
     case.suspended_from = before
@@ -609,7 +609,7 @@ async def decide(
 ) -> DecisionRow:
     _tribunal_only(viewer, "decide cases")
     case = await load_case(repo, viewer, case_id, lock=True)
-    await lapse_passed_reply(repo, case, today)
+    await lapse_passed(repo, events, case, today)
     reply_lapsed = case.reply_state == "lapsed"
     category = CaseCategory(case.category)
     await _apply(repo, case, Action.DECIDE)

@@ -278,6 +278,23 @@ class TestReplyLapses:
         ]
         assert (await run_round(legal_db, databases, tokens, clock)).replies_lapsed == 0
 
+    async def test_a_suspension_after_the_deadline_before_the_round_ran_does_not_strand_it(
+        self, legal_client, tokens, clock, legal_db, databases
+    ):
+        """Suspended the day after the reply deadline, before the round lapsed it: the round
+        then closed the deadline without lapsing the reply, and after resuming the case could
+        neither be decided nor lapse any more. The suspension lapses it first."""
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)  # reply due Tue 17 Nov
+        clock.today = date(2026, 11, 18)
+        await act(client, tribunal(tokens), case_id, "suspend", {"reason": "Forligsforhandling"})
+        await run_round(legal_db, databases, tokens, clock)
+        clock.today = date(2026, 11, 20)
+        resumed = await act(client, tribunal(tokens), case_id, "resume")
+        assert (resumed["status"], resumed["reply_state"]) == ("reply_lapsed", "lapsed")
+        decided = await act(client, tribunal(tokens), case_id, "decision", decision_body())
+        assert decided["status"] == "decided"
+
     async def test_a_reply_after_the_deadline_is_refused_whether_or_not_the_round_ran(
         self, legal_client, tokens, clock
     ):
