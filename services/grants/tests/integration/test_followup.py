@@ -250,6 +250,23 @@ class TestPaymentStop:
         )
         assert r.status_code == 404
 
+    async def test_a_commitment_period_outside_2019_2099_is_refused_not_a_500(
+        self, grants_client, grants_db, tokens
+    ):
+        """The published commitment carries its period within 2019-2099; a period the API
+        took beyond it failed the event's validation after the change (500)."""
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "plan_sent")
+        url = f"{API}/applications/{app['id']}/commitment"
+        commitment = {"amount": "7000000.00", "period_start_year": 2026, "period_end_year": 2029}
+        for beyond in ({"period_end_year": 2100}, {"period_start_year": 2018}):
+            r = await client.post(url, json={**commitment, **beyond}, headers=post(fund(tokens)))
+            assert r.status_code == 422, r.text
+            assert r.headers["content-type"] == "application/problem+json"
+        r = await client.post(url, json=commitment, headers=post(fund(tokens)))
+        assert r.status_code == 200, r.text
+
 
 class TestRegulationAccount:
     async def test_the_statement_is_stored_and_carries_on_from_the_previous_year(
