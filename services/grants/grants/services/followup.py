@@ -32,7 +32,7 @@ from common.money import format_dkk
 from grants.db.models import ApplicationRow, PaymentRow, StatementRow
 from grants.db.reports import newly_overdue_statuses
 from grants.db.repositories import ApplicationRepository
-from grants.domain.deadlines import Statement, overdue_years
+from grants.domain.deadlines import Statement, check_year_ended, overdue_years
 from grants.domain.errors import (
     PaymentRefusedError,
     PaymentsStoppedError,
@@ -105,6 +105,7 @@ async def receive_statement(
         raise TransitionNotAllowedError(
             f"The statement for {year} was already received on {statement.received_on}."
         )
+    check_year_ended(year, danish_date(now()), "The regulation-account statement")
     previous = await repo.statement(application.id, year - 1)
     previous_account = account_of(previous.account) if previous is not None else None
     following = await repo.statement(application.id, year + 1)  # received first, out of order
@@ -156,6 +157,7 @@ async def receive_status(
             "due for each calendar year of the commitment period."
         )
     today = danish_date(at)
+    check_year_ended(year, today, "The yearly status")
     first = statement.status_received_on is None
     if first:
         statement.status_received_on = today

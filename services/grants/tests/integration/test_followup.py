@@ -267,6 +267,34 @@ class TestPaymentStop:
         r = await client.post(url, json=commitment, headers=post(fund(tokens)))
         assert r.status_code == 200, r.text
 
+    async def test_no_report_for_a_year_that_has_not_ended(self, grants_client, grants_db, tokens):
+        """A statement or a yearly status for a year still running would count as received,
+        so that year could never become overdue nor stop payments: refused until it ends."""
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "plan_sent")
+        url = f"{API}/applications/{app['id']}"
+        commitment = {"amount": "7000000.00", "period_start_year": 2026, "period_end_year": 2099}
+        r = await client.post(f"{url}/commitment", json=commitment, headers=post(fund(tokens)))
+        assert r.status_code == 200, r.text
+        r = await client.post(
+            f"{url}/statements/2099", json=statement(), headers=post(org(tokens, "o-1"))
+        )
+        assert r.status_code == 422, r.text
+        assert "2099" in r.json()["detail"]
+        assert "1 January 2100" in r.json()["detail"]
+        r = await client.post(
+            f"{url}/attachments",
+            params={"kind": "yearly_status", "filename": "s.xlsx", "year": 2099},
+            content=XLSX,
+            headers=post(org(tokens, "o-1")),
+        )
+        assert r.status_code == 422, r.text
+        assert "1 January 2100" in r.json()["detail"]
+        view = (await client.get(url, headers=fund(tokens))).json()
+        [status] = [s for s in view["yearly_statuses"] if s["year"] == 2099]
+        assert status["received_on"] is None
+
 
 class TestRegulationAccount:
     async def test_the_statement_is_stored_and_carries_on_from_the_previous_year(
