@@ -204,10 +204,15 @@ class PlanApprovalIn(In):
     reference: Text = Field(min_length=1, max_length=200)
 
 
+# the years a commitment period may span: the frames begin in 2019, and the published
+# grants.commitment.granted carries the period within 2019-2099
+PeriodYear = Annotated[int, Field(ge=2019, le=2099)]
+
+
 class CommitmentIn(In):
     amount: PositiveDKK
-    period_start_year: Year
-    period_end_year: Year
+    period_start_year: PeriodYear
+    period_end_year: PeriodYear
     conditions: Text | None = Field(default=None, max_length=8000)
 
 

@@ -237,6 +237,19 @@ class ApplicationRepository:
     async def add_form(self, form: DepartmentFormRow) -> None:
         self.session.add(form)
 
+    async def drafts_with_department(self, department_id: str) -> list[ApplicationRow]:
+        """The drafts that include the department, locked (in id order)."""
+        rows = await self.session.scalars(
+            select(ApplicationRow)
+            .where(
+                ApplicationRow.status == "draft",
+                ApplicationRow.department_ids.contains([department_id]),
+            )
+            .order_by(ApplicationRow.id)
+            .with_for_update()
+        )
+        return list(rows)
+
     async def forms_of(self, application_id: str) -> list[DepartmentFormRow]:
         rows = await self.session.scalars(
             select(DepartmentFormRow)

@@ -23,13 +23,15 @@ from enum import StrEnum
 from typing import Final
 
 from common.errors import FieldError
-from common.money import format_dkk
+from common.money import MAX_DIGITS, ORE, format_dkk
 
 COFINANCING_SHARE: Final = Decimal("0.25")
 ADMIN_PER_YEAR: Final = Decimal("100000.00")
 ADMIN_SHARE_OF_TOTAL: Final = Decimal("0.02")
 MATERNITY_COVER_SHARE: Final = Decimal("0.75")
 ZERO: Final = Decimal("0.00")
+#: The largest amount the service stores (NUMERIC(14, 2), as every DKK amount).
+LARGEST_AMOUNT: Final = Decimal(10) ** (MAX_DIGITS - 2) - ORE
 
 
 class IncomeSource(StrEnum):
@@ -221,6 +223,21 @@ def sign_problems(budget: Budget, pointer: str = "/budget") -> list[FieldError]:
             FieldError(f"{pointer}/years", "The effort lasts at least one year.", "invalid")
         )
     return problems
+
+
+def size_problems(budget: Budget, pointer: str = "/budget") -> list[FieldError]:
+    """The income and the costs each add up to an amount (the applied-for sum is stored as one):
+    every line may be an amount while their sum is not."""
+    return [
+        FieldError(
+            f"{pointer}/{part}",
+            f"The budget's {part} add up to {format_dkk(total)}, more than an amount can be "
+            f"({format_dkk(LARGEST_AMOUNT)}).",
+            "budget-too-large",
+        )
+        for part, total in (("income", budget.total_income), ("costs", budget.total))
+        if total > LARGEST_AMOUNT
+    ]
 
 
 def budget_problems(budget: Budget, pointer: str = "/budget") -> list[FieldError]:

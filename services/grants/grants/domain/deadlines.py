@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Final
 
 from common.calendar import add_weeks, this_or_next_working_day
+from common.errors import RuleViolationError
 
 EXPECTED_PROCESSING_WEEKS: Final = 6
 
@@ -52,6 +53,16 @@ def last_sent_day_flagged(today: date) -> date:
 def statement_due(year: int) -> date:
     """The deadline of the statement for calendar ``year``: 6 months after the year's end."""
     return this_or_next_working_day(date(year + 1, 6, 30))
+
+
+def check_year_ended(year: int, today: date, what: str) -> None:
+    """A yearly report covers a calendar year: it is handed in once the year has ended (one
+    handed in before would count as received, so that year could never become overdue)."""
+    if today.year <= year:
+        raise RuleViolationError(
+            f"{what} for {year} covers a calendar year that has not ended; it can be handed in "
+            f"from 1 January {year + 1} (due {statement_due(year)})."
+        )
 
 
 def statement_years(start_year: int, end_year: int) -> list[int]:

@@ -49,13 +49,16 @@ FIELDS: Final[tuple[FormField, ...]] = (
 )
 FIELDS_BY_CODE: Final = {f.code: f for f in FIELDS}
 MAX_TEXT: Final = 4000
+#: The largest count or amount a form answer may be (far beyond any department; a larger
+#: number is an error, and would overflow the rent model's arithmetic).
+MAX_NUMBER: Final = 1_000_000
 
 
 def _check(field: FormField, value: Any) -> str | None:
     """Why ``value`` does not fit ``field`` (None when it does)."""
     if field.kind is FieldKind.INTEGER:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            return "a whole number ≥ 0"
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_NUMBER:
+            return "a whole number from 0 to 1.000.000"
         return None
     if field.kind in (FieldKind.DECIMAL, FieldKind.PERCENT):
         if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
@@ -64,8 +67,8 @@ def _check(field: FormField, value: Any) -> str | None:
             number = Decimal(str(value))
         except InvalidOperation:
             return "a number (as a string such as '812.50')"
-        if not number.is_finite() or number < 0:
-            return "a number ≥ 0"
+        if not number.is_finite() or not 0 <= number <= MAX_NUMBER:
+            return "a number from 0 to 1.000.000"
         if field.kind is FieldKind.PERCENT and number > 100:
             return "a percentage between 0 and 100"
         return None

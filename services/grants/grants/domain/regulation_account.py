@@ -8,7 +8,8 @@ beløb skal forrentes … Renten tilskrives kontoen løbende"), what was spent p
 the balance carried forward. The rules:
 
 * the closing balance is the opening balance + income + interest − expenses, to the øre;
-* the opening balance is the previous year's closing balance, once that statement is in;
+* the opening balance is the previous year's closing balance, once that statement is in, and the
+  closing balance the next year's opening balance when that one came in first;
 * amounts coming in and going out are not negative (a balance may be);
 * a balance left over (or overspent) is a "differencebeløb i forhold til bevillingen": the
   statement explains it ("redegøres der for ved årlige reguleringskontoopgørelser").
@@ -56,7 +57,11 @@ class RegulationAccount:
 
 
 def regulation_account_problems(
-    account: RegulationAccount, previous_closing: Decimal | None, pointer: str = ""
+    account: RegulationAccount,
+    previous_closing: Decimal | None,
+    pointer: str = "",
+    *,
+    next_opening: Decimal | None = None,
 ) -> list[FieldError]:
     """Every breach of the rules, one error each (empty when the statement holds)."""
     problems: list[FieldError] = []
@@ -96,6 +101,15 @@ def regulation_account_problems(
                 f"The opening balance {format_dkk(account.opening_balance)} must be the previous "
                 f"year's closing balance {format_dkk(previous_closing)}.",
                 "opening-balance-mismatch",
+            )
+        )
+    if next_opening is not None and account.closing_balance != next_opening:
+        problems.append(
+            FieldError(
+                f"{pointer}/closing_balance",
+                f"The closing balance {format_dkk(account.closing_balance)} must be the next "
+                f"year's opening balance {format_dkk(next_opening)} (that statement is received).",
+                "closing-balance-mismatch",
             )
         )
     explained = bool(account.deviation_explanation and account.deviation_explanation.strip())

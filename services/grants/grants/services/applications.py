@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
 from common.calendar import DANISH_TIME, danish_date
@@ -34,7 +35,7 @@ from grants.db.models import (
 )
 from grants.db.rent_support import transfers_of
 from grants.db.repositories import ApplicationRepository, MasterDataRepository
-from grants.domain.budget import Budget, budget_problems
+from grants.domain.budget import Budget, budget_problems, size_problems
 from grants.domain.deadlines import (
     case_age_days,
     last_sent_day_flagged,
@@ -219,7 +220,7 @@ async def create_application(uow: UnitOfWork, scope: Scope, new: NewApplication)
     figures = await master.latest_figures(new.department_ids, new.year - 1)
     for dep_id in new.department_ids:
         department = departments[dep_id]
-        found = figures.get(dep_id)
+        found = None if dep_id not in figures else figures_json(figures[dep_id])
         await repo.add_form(
             DepartmentFormRow(
                 application_id=application.id,
@@ -234,9 +235,9 @@ async def create_application(uow: UnitOfWork, scope: Scope, new: NewApplication)
                     "building_type": department.building_type,
                     "construction_year": department.construction_year,
                     "register_version": department.version,
-                    "key_figures": None if found is None else figures_json(found),
+                    "key_figures": found,
                 },
-                answers={} if found is None else prefilled_answers(found),
+                answers=prefilled_answers(found),
                 updated_at=at,
             )
         )
@@ -269,14 +270,60 @@ def figures_json(figures: DepartmentFiguresRow) -> dict[str, Any]:
     }
 
 
-def prefilled_answers(figures: DepartmentFiguresRow) -> dict[str, Any]:
-    """The form's rent and letting answers from the figures (the applicant may change them)."""
-    answers = {
-        "average_rent_per_m2": _two_decimals(figures.rent_per_m2),
-        "vacancy_percent": _two_decimals(figures.vacancy_share),
-        "turnover_percent": _two_decimals(figures.move_out_rate),
+# the form's answers prefilled from the calculator's figures: answer code → figure
+_PREFILLED_ANSWERS = {
+    "average_rent_per_m2": "rent_per_m2",
+    "vacancy_percent": "vacancy_share",
+    "turnover_percent": "move_out_rate",
+}
+
+
+def prefilled_answers(figures: dict[str, Any] | None) -> dict[str, Any]:
+    """The form's rent and letting answers from the prefilled figures (:func:`figures_json`;
+    the applicant may change them)."""
+    figures = figures or {}
+    return {
+        code: figures[key]
+        for code, key in _PREFILLED_ANSWERS.items()
+        if figures.get(key) is not None
     }
-    return {code: value for code, value in answers.items() if value is not None}
+
+
+async def prefill_new_figures(session: AsyncSession, department_id: str) -> None:
+    """The calculator's figures for a department arrived (or changed) after a draft including
+    it was created: its form is prefilled with them now — the figures, and each prefilled
+    answer the applicant has not given or changed — with a history line. Sent applications
+    keep the figures they were sent with."""
+    repo = ApplicationRepository(session)
+    master = MasterDataRepository(session)
+    for application in await repo.drafts_with_department(department_id):
+        latest = await master.latest_figures([department_id], application.year - 1)
+        form = await repo.form(application.id, department_id)
+        if department_id not in latest or form is None:
+            continue
+        held = form.prefilled.get("key_figures")
+        figures = figures_json(latest[department_id])
+        if figures == held:
+            continue
+        before = prefilled_answers(held)
+        answers = dict(form.answers)
+        for code, value in prefilled_answers(figures).items():
+            if answers.get(code) is None or answers[code] == before.get(code):
+                answers[code] = value
+        at = now()
+        form.prefilled = {**form.prefilled, "key_figures": figures}
+        form.answers = answers
+        form.updated_at = at
+        await record(
+            repo,
+            application,
+            None,
+            "figures_prefilled",
+            f"The form of department {department_id} was prefilled with the benchmark "
+            f"calculator's figures for {figures['year']}.",
+            {"department_id": department_id, "year": figures["year"]},
+            at=at,
+        )
 
 
 async def update_application(
@@ -299,6 +346,9 @@ async def update_application(
         application.title = title
         changed.append("title")
     if budget is not None:
+        too_large = size_problems(budget)
+        if too_large:
+            raise RuleViolationError("The budget cannot be stored; see 'errors'.", errors=too_large)
         application.budget = budget_json(budget)
         application.requested_amount = budget.requested
         changed.append("budget")

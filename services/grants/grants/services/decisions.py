@@ -209,6 +209,12 @@ async def commit(
     if commitment.period_end_year < commitment.period_start_year:
         raise RuleViolationError("The commitment period ends before it starts.")
     _check_budget(application)
+    advance_paid = sum((p.amount for p in await repo.payments_of(application.id)), Decimal(0))
+    if commitment.amount < advance_paid:
+        raise RuleViolationError(
+            f"The advance already paid ({format_dkk(advance_paid)}) is part of the grant: the "
+            f"committed amount must be at least that, not {format_dkk(commitment.amount)}."
+        )
     frames = FrameRepository(uow.session)
     current = await frame_use(frames, application.year, lock=True)
     reservation = await frames.open_reservation(application.id)

@@ -1,7 +1,8 @@
 """The benchmark calculator's key figures the grants service uses, kept per department and
 year: ``rent_per_m2`` with its comparable-group average and ``average_dwelling_size`` (the rent
 model), ``vacancy_share`` and ``move_out_rate`` (prefilling the application forms). The
-comparable groups are computed by the calculator only; grants keeps its results."""
+comparable groups are computed by the calculator only; grants keeps its results. Figures that
+arrive after a draft including the department was created prefill its form then."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.events.contracts import KeyFigure, KeyFiguresUpdatedV1
 from grants.db.repositories import MasterDataRepository
+from grants.services.applications import prefill_new_figures
 
 RENT_PER_M2 = "rent_per_m2"
 AVERAGE_DWELLING_SIZE = "average_dwelling_size"
@@ -27,7 +29,7 @@ async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -
     figures = {f.code: f for f in event.figures}
     rent = figures.get(RENT_PER_M2)
     size = figures.get(AVERAGE_DWELLING_SIZE)
-    return await MasterDataRepository(session).apply_key_figures(
+    applied = await MasterDataRepository(session).apply_key_figures(
         {
             "department_id": event.department_id,
             "year": event.year,
@@ -45,3 +47,6 @@ async def apply_key_figures(session: AsyncSession, event: KeyFiguresUpdatedV1) -
             "computed_at": event.computed_at,
         }
     )
+    if applied:
+        await prefill_new_figures(session, event.department_id)
+    return applied

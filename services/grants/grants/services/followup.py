@@ -13,7 +13,8 @@ resuming payments, and the payments themselves.
 * Receiving the missing report(s) clears the overdue mark and, when payments were stopped and
   nothing is overdue any more, resumes them (``grants.payments.resumed``).
 * A payment is recorded only while payments run, and never beyond the committed amount
-  (an advance: within the advance granted at prequalification).
+  (an advance: within the advance granted at prequalification; it is paid ahead of the grant,
+  so after commitment advance and instalments together stay within the committed amount).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from common.money import format_dkk
 from grants.db.models import ApplicationRow, PaymentRow, StatementRow
 from grants.db.reports import newly_overdue_statuses
 from grants.db.repositories import ApplicationRepository
-from grants.domain.deadlines import Statement, overdue_years
+from grants.domain.deadlines import Statement, check_year_ended, overdue_years
 from grants.domain.errors import (
     PaymentRefusedError,
     PaymentsStoppedError,
@@ -104,10 +105,15 @@ async def receive_statement(
         raise TransitionNotAllowedError(
             f"The statement for {year} was already received on {statement.received_on}."
         )
+    check_year_ended(year, danish_date(now()), "The regulation-account statement")
     previous = await repo.statement(application.id, year - 1)
     previous_account = account_of(previous.account) if previous is not None else None
+    following = await repo.statement(application.id, year + 1)  # received first, out of order
+    next_account = account_of(following.account) if following is not None else None
     problems = regulation_account_problems(
-        account, None if previous_account is None else previous_account.closing_balance
+        account,
+        None if previous_account is None else previous_account.closing_balance,
+        next_opening=None if next_account is None else next_account.opening_balance,
     )
     if problems:
         raise StatementRejectedError(problems)
@@ -151,6 +157,7 @@ async def receive_status(
             "due for each calendar year of the commitment period."
         )
     today = danish_date(at)
+    check_year_ended(year, today, "The yearly status")
     first = statement.status_received_on is None
     if first:
         statement.status_received_on = today
@@ -219,25 +226,29 @@ async def record_payment(
     if payment.amount <= 0:
         raise PaymentRefusedError("A payment is a positive amount.")
     payments = await repo.payments_of(application.id)
-    paid = sum((p.amount for p in payments if p.kind == payment.kind), Decimal(0))
+    committed = (
+        application.committed_amount if Status(application.status) is Status.COMMITTED else None
+    )
+    limits: list[tuple[Decimal, Decimal, str]] = []  # (paid so far, limit, what it is)
     if payment.kind == "advance":
-        limit = application.advance_amount
-        if limit is None or Status(application.status) in (Status.DRAFT, Status.SENT):
-            raise PaymentRefusedError("No advance was granted at prequalification.")
-        what = "the advance granted"
-    else:
-        if (
-            Status(application.status) is not Status.COMMITTED
-            or application.committed_amount is None
+        if application.advance_amount is None or Status(application.status) in (
+            Status.DRAFT,
+            Status.SENT,
         ):
-            raise PaymentRefusedError("Instalments are paid only after commitment.")
-        limit = application.committed_amount
-        what = "the committed amount"
-    if paid + payment.amount > limit:
-        raise PaymentRefusedError(
-            f"{format_dkk(paid)} is already paid; {format_dkk(payment.amount)} more would exceed "
-            f"{what} ({format_dkk(limit)})."
-        )
+            raise PaymentRefusedError("No advance was granted at prequalification.")
+        advances = sum((p.amount for p in payments if p.kind == "advance"), Decimal(0))
+        limits.append((advances, application.advance_amount, "the advance granted"))
+    elif committed is None:
+        raise PaymentRefusedError("Instalments are paid only after commitment.")
+    if committed is not None:  # the advance is paid ahead of the grant, so it counts in it
+        paid = sum((p.amount for p in payments), Decimal(0))
+        limits.append((paid, committed, "the committed amount (the advance included)"))
+    for paid, limit, what in limits:
+        if paid + payment.amount > limit:
+            raise PaymentRefusedError(
+                f"{format_dkk(paid)} is already paid; {format_dkk(payment.amount)} more would "
+                f"exceed {what} ({format_dkk(limit)})."
+            )
     row = PaymentRow(
         application_id=application.id,
         kind=payment.kind,

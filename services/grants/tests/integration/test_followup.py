@@ -20,9 +20,11 @@ from .support import (
     API,
     XLSX,
     code,
+    complete_plan,
     create,
     fund,
     master_data,
+    municipality,
     org,
     outbox,
     post,
@@ -248,6 +250,51 @@ class TestPaymentStop:
         )
         assert r.status_code == 404
 
+    async def test_a_commitment_period_outside_2019_2099_is_refused_not_a_500(
+        self, grants_client, grants_db, tokens
+    ):
+        """The published commitment carries its period within 2019-2099; a period the API
+        took beyond it failed the event's validation after the change (500)."""
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "plan_sent")
+        url = f"{API}/applications/{app['id']}/commitment"
+        commitment = {"amount": "7000000.00", "period_start_year": 2026, "period_end_year": 2029}
+        for beyond in ({"period_end_year": 2100}, {"period_start_year": 2018}):
+            r = await client.post(url, json={**commitment, **beyond}, headers=post(fund(tokens)))
+            assert r.status_code == 422, r.text
+            assert r.headers["content-type"] == "application/problem+json"
+        r = await client.post(url, json=commitment, headers=post(fund(tokens)))
+        assert r.status_code == 200, r.text
+
+    async def test_no_report_for_a_year_that_has_not_ended(self, grants_client, grants_db, tokens):
+        """A statement or a yearly status for a year still running would count as received,
+        so that year could never become overdue nor stop payments: refused until it ends."""
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "plan_sent")
+        url = f"{API}/applications/{app['id']}"
+        commitment = {"amount": "7000000.00", "period_start_year": 2026, "period_end_year": 2099}
+        r = await client.post(f"{url}/commitment", json=commitment, headers=post(fund(tokens)))
+        assert r.status_code == 200, r.text
+        r = await client.post(
+            f"{url}/statements/2099", json=statement(), headers=post(org(tokens, "o-1"))
+        )
+        assert r.status_code == 422, r.text
+        assert "2099" in r.json()["detail"]
+        assert "1 January 2100" in r.json()["detail"]
+        r = await client.post(
+            f"{url}/attachments",
+            params={"kind": "yearly_status", "filename": "s.xlsx", "year": 2099},
+            content=XLSX,
+            headers=post(org(tokens, "o-1")),
+        )
+        assert r.status_code == 422, r.text
+        assert "1 January 2100" in r.json()["detail"]
+        view = (await client.get(url, headers=fund(tokens))).json()
+        [status] = [s for s in view["yearly_statuses"] if s["year"] == 2099]
+        assert status["received_on"] is None
+
 
 class TestRegulationAccount:
     async def test_the_statement_is_stored_and_carries_on_from_the_previous_year(
@@ -292,6 +339,33 @@ class TestRegulationAccount:
         assert [h["detail"] for h in history if h["action"] == "statement_received"][-1].endswith(
             "closing balance 50.000,00\xa0kr."
         )
+
+    async def test_a_statement_received_before_the_previous_year_links_up_all_the_same(
+        self, grants_client, grants_db, tokens
+    ):
+        """2025's statement arrives first; 2024's must then close with 2025's opening balance
+        (before, only a later year was checked against an earlier one, so years received out
+        of order never had to add up to each other)."""
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        base = f"{API}/applications/{app['id']}/statements"
+        later = statement(opening="50000.00", closing="50000.00", explanation="Overført.")
+        r = await client.post(f"{base}/2025", json=later, headers=post(org(tokens, "o-1")))
+        assert r.status_code == 200, r.text
+        wrong = await client.post(
+            f"{base}/2024", json=statement(), headers=post(org(tokens, "o-1"))
+        )
+        assert wrong.status_code == 422, wrong.text
+        assert [(e["pointer"], e["code"]) for e in wrong.json()["errors"]] == [
+            ("/closing_balance", "closing-balance-mismatch")
+        ]
+        assert "50.000,00" in wrong.json()["errors"][0]["detail"]
+        right = statement(
+            closing="50000.00",
+            expenses={"staff": "1200000.00"},
+            explanation="Ansættelse udskudt til marts.",
+        )
+        r = await client.post(f"{base}/2024", json=right, headers=post(org(tokens, "o-1")))
+        assert r.status_code == 200, r.text
 
     async def test_an_unbalanced_or_unexplained_statement_is_refused_and_nothing_stored(
         self, grants_client, grants_db, tokens
@@ -404,6 +478,60 @@ class TestAdvance:
         )
         assert r.status_code == 422
         assert "after commitment" in r.json()["detail"]
+
+    async def test_the_advance_paid_counts_against_the_committed_amount(
+        self, grants_client, grants_db, tokens
+    ):
+        """The advance is paid ahead of the grant (seed 001 "forlods udbetales"), so advance and
+        instalments together never exceed the committed amount, and a commitment is not below
+        the advance already paid."""
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "prequalified")
+        url = f"{API}/applications/{app['id']}"
+        r = await client.post(
+            f"{url}/payments",
+            json={"kind": "advance", "amount": "400000.00", "paid_on": "2026-11-20"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 201, r.text
+        await complete_plan(client, tokens, app)
+        for path, body, headers in (
+            ("plan/approval", {"approved_on": "2026-11-18", "reference": "KB 7"},
+             municipality(tokens, "101")),
+            ("plan/send", None, org(tokens, "o-1")),
+        ):  # fmt: skip
+            r = await client.post(f"{url}/{path}", json=body, headers=post(headers))
+            assert r.status_code == 200, r.text
+        commitment = {"period_start_year": 2024, "period_end_year": 2027}
+        r = await client.post(
+            f"{url}/commitment",
+            json={**commitment, "amount": "399999.99"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422, r.text
+        assert "400.000,00" in r.json()["detail"]
+        r = await client.post(
+            f"{url}/commitment",
+            json={**commitment, "amount": "7000000.00"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 200, r.text
+        r = await client.post(
+            f"{url}/payments",
+            json={"kind": "instalment", "amount": "6600000.01", "paid_on": "2026-11-25"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422, r.text
+        assert code(r) == "payment-refused"
+        assert "400.000,00" in r.json()["detail"]
+        assert "7.000.000,00" in r.json()["detail"]
+        r = await client.post(
+            f"{url}/payments",
+            json={"kind": "instalment", "amount": "6600000.00", "paid_on": "2026-11-25"},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 201, r.text
 
 
 class TestYearlyStatusDeadline:

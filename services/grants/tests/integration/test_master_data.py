@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from common.events.consumer import Outcome
 
-from .support import API, apply, create, department, key_figures, organisation, sql
+from .support import (
+    API,
+    apply,
+    create,
+    department,
+    key_figures,
+    org,
+    organisation,
+    sql,
+    to_status,
+)
 
 
 class TestMasterData:
@@ -94,3 +104,50 @@ class TestPrefilledFigures:
             "turnover_percent": "11.00",
         }
         assert "average_rent_per_m2" not in form["missing"]
+
+    async def test_figures_arriving_after_a_draft_was_created_fill_it_in(
+        self, grants_client, grants_db, tokens
+    ):
+        """An applicant who creates the application before the calculator's figures arrive
+        gets them when they come (the draft's form is prefilled then, with a history line);
+        what the applicant answered itself is kept. A sent application keeps what it was sent
+        with."""
+        client = await grants_client()
+        await apply(grants_db, organisation("o-1"), department("d-1", "o-1"))
+        draft = await create(client, tokens)
+        sent = await to_status(client, tokens, await create(client, tokens), "sent")
+        assert draft["forms"][0]["prefilled"]["key_figures"] is None
+        headers = org(tokens, "o-1")
+        r = await client.put(
+            f"{API}/applications/{draft['id']}/departments/d-1/answers",
+            json={"answers": {"vacancy_percent": "3.5"}},
+            headers=headers,
+        )
+        assert r.status_code == 200, r.text
+
+        async def form_after(rent: str, vacancy: str, move_out: str, year: int) -> dict:
+            figures = key_figures("d-1", "o-1", rent=rent, comparable="980", vacancy=vacancy,
+                                  move_out=move_out, year=year)  # fmt: skip
+            await apply(grants_db, figures)
+            r = await client.get(f"{API}/applications/{draft['id']}", headers=headers)
+            (form,) = r.json()["forms"]
+            assert form["prefilled"]["key_figures"]["year"] == year
+            return form["answers"]
+
+        assert await form_after("1034.5", "1.25", "12.5", 2024) == {
+            "average_rent_per_m2": "1034.50",
+            "vacancy_percent": "3.5",  # the applicant's own answer stays
+            "turnover_percent": "12.50",
+        }
+        history = (
+            await client.get(f"{API}/applications/{draft['id']}/history", headers=headers)
+        ).json()["items"]
+        assert (history[-1]["action"], history[-1]["role"]) == ("figures_prefilled", "system")
+        # newer figures replace what was prefilled from older ones, not the applicant's answers
+        assert await form_after("1050", "0.8", "11", 2025) == {
+            "average_rent_per_m2": "1050.00",
+            "vacancy_percent": "3.5",
+            "turnover_percent": "11.00",
+        }
+        r = await client.get(f"{API}/applications/{sent['id']}", headers=headers)
+        assert r.json()["forms"][0]["prefilled"]["key_figures"] is None

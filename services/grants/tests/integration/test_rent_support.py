@@ -9,9 +9,11 @@ from common.auth import Role
 from common.events.contracts import ResidentComposition
 
 from .support import (
+    ANSWERS,
     API,
     apply,
     code,
+    complete,
     create,
     fund,
     key_figures,
@@ -137,6 +139,44 @@ class TestRentSupport:
         )
         assert r.status_code == 403
         assert code(r) == "forbidden"
+
+    async def test_a_hostile_number_of_dwellings_is_refused_on_the_form_not_a_500(
+        self, grants_client, grants_db, tokens
+    ):
+        """A count beyond any department (10^40 dwellings) was stored and made the rent model
+        fail (500); the form takes whole numbers up to 1.000.000, and the largest calculates."""
+        client = await grants_client()
+        await master_data(grants_db)
+        await set_rate(client, tokens, "25.00")
+        app = await create(client, tokens, ("o-1",), ("d-1", "d-2"))
+        await complete(client, tokens, app)
+        url = f"{API}/applications/{app['id']}"
+        r = await client.put(
+            f"{url}/departments/d-1/answers",
+            json={"answers": {"dwellings": 10**40, "residents": 1_000_001}},
+            headers=org(tokens, "o-1"),
+        )
+        assert r.status_code == 422, r.text
+        assert [(e["pointer"], e["code"]) for e in r.json()["errors"]] == [
+            ("/answers/dwellings", "invalid"),
+            ("/answers/residents", "invalid"),
+        ]
+        assert "1.000.000" in r.json()["errors"][0]["detail"]
+        r = await client.put(
+            f"{url}/departments/d-1/answers",
+            json={"answers": {**ANSWERS, "dwellings": 1_000_000}},
+            headers=org(tokens, "o-1"),
+        )
+        assert r.status_code == 200, r.text
+        r = await client.post(f"{url}/send", headers=post(org(tokens, "o-1")))
+        assert r.status_code == 200, r.text
+        await apply(
+            grants_db,
+            key_figures("d-1", "o-1", rent="1000.00", comparable="800.00"),
+            key_figures("d-2", "o-1", rent="820.00", comparable="800.00"),
+        )
+        r = await client.post(f"{url}/rent-support", json=BODY, headers=post(fund(tokens)))
+        assert r.status_code == 200, r.text
 
 
 class TestMinimumNeed:

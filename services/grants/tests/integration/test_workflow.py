@@ -221,6 +221,33 @@ class TestSendGate:
             "administration-too-high",
         ]
 
+    async def test_a_budget_whose_sums_exceed_an_amount_is_refused_not_a_500(
+        self, grants_client, grants_db, tokens
+    ):
+        """Each line fits an amount (≤ 999.999.999.999,99 kr.), their sum does not: the budget
+        cannot be stored (the applied-for amount is an amount too), so it is refused with
+        where and why — not a 500 — and the draft keeps its budget."""
+        client = await client_with_master_data(grants_client, grants_db)
+        app = await create(client, tokens)
+        largest = "999999999999.99"
+        huge = {
+            "years": 4,
+            "income": [{"source": "lbf", "amount": largest}] * 2,
+            "costs": [{"category": "staff", "amount": largest}] * 2,
+        }
+        r = await client.patch(
+            f"{API}/applications/{app['id']}", json={"budget": huge}, headers=org(tokens, "o-1")
+        )
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert [(e["pointer"], e["code"]) for e in r.json()["errors"]] == [
+            ("/budget/income", "budget-too-large"),
+            ("/budget/costs", "budget-too-large"),
+        ]
+        assert "999.999.999.999,99" in r.json()["errors"][0]["detail"]
+        r = await client.get(f"{API}/applications/{app['id']}", headers=org(tokens, "o-1"))
+        assert (r.json()["budget"], r.json()["requested_amount"]) == (None, None)
+
     async def test_a_signed_recommendation_document_counts(self, grants_client, grants_db, tokens):
         client = await client_with_master_data(grants_client, grants_db)
         app = await create(client, tokens)

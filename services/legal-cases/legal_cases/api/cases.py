@@ -289,7 +289,7 @@ async def reply(
     """The counterpart's reply (sent by the counterpart, or recorded by the tribunal)."""
     document = _file(body.document) if body.document else None
     await workflow.record_reply(
-        CaseRepository(uow.session), viewer, case_id, today, document,
+        CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, today, document,
         settings.document_max_bytes,
     )  # fmt: skip
     return await _view(uow, viewer, case_id, today)

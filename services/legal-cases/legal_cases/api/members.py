@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from common.app import UnitOfWorkDep
+from common.dates import WireDate
+from common.paging import Cursor, Limit
 from common.problems import problem_responses
 from legal_cases.api.deps import Tribunal
-from legal_cases.api.schemas import AppointmentIn, MemberOut
+from legal_cases.api.schemas import AppointmentIn, MemberOut, MemberPage
 from legal_cases.db.models import MemberRow
 from legal_cases.db.repositories import MemberRepository
+from legal_cases.domain.decisions import Seat
 from legal_cases.domain.members import Appointment
 from legal_cases.services import members
 
@@ -40,7 +45,16 @@ async def appoint(body: AppointmentIn, viewer: Tribunal, uow: UnitOfWorkDep) -> 
     return member_out(await members.appoint(MemberRepository(uow.session), viewer, appointment))
 
 
-@router.get("/members", response_model=list[MemberOut], responses=RESPONSES)
-async def register(viewer: Tribunal, uow: UnitOfWorkDep) -> list[MemberOut]:
-    """Your tribunal's member register."""
-    return [member_out(r) for r in await members.members(MemberRepository(uow.session), viewer)]
+@router.get("/members", response_model=MemberPage, responses=RESPONSES)
+async def register(
+    viewer: Tribunal,
+    uow: UnitOfWorkDep,
+    seat: Seat | None = None,
+    on: Annotated[WireDate | None, Query(description="Only those appointed on this day.")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> MemberPage:
+    """Your tribunal's member register in appointment order, a page at a time."""
+    page = await members.register(MemberRepository(uow.session), viewer, seat=seat, on=on,
+                                  cursor=cursor, limit=limit)  # fmt: skip
+    return MemberPage(items=[member_out(r) for r in page.rows], next_cursor=page.next_cursor)

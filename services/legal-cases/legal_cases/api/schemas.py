@@ -701,3 +701,6 @@ class MemberOut(BaseModel):
     appointed_from: date
     appointed_to: date
     law_degree: bool
+
+
+MemberPage = Page[MemberOut]

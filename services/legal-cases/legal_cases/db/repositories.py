@@ -24,6 +24,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -453,6 +454,27 @@ class MemberRepository:
             .where(MemberRow.tribunal_code == tribunal_code)
             .order_by(MemberRow.appointed_from, MemberRow.id)
         )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def register_page(
+        self,
+        tribunal_code: str,
+        *,
+        seat: str | None,
+        on: date | None,
+        after: tuple[date, int] | None,
+        limit: int,
+    ) -> Sequence[MemberRow]:
+        """One page of the register in appointment order (``limit + 1`` rows): of one seat,
+        or of those appointed on a day, when asked."""
+        query = select(MemberRow).where(MemberRow.tribunal_code == tribunal_code)
+        if seat is not None:
+            query = query.where(MemberRow.seat == seat)
+        if on is not None:
+            query = query.where(MemberRow.appointed_from <= on, MemberRow.appointed_to >= on)
+        if after is not None:
+            query = query.where(tuple_(MemberRow.appointed_from, MemberRow.id) > after)
+        query = query.order_by(MemberRow.appointed_from, MemberRow.id).limit(limit + 1)
         return (await self.session.execute(query)).scalars().all()
 
     async def add(self, row: MemberRow) -> None:

@@ -12,7 +12,8 @@
   to **1 year** after the decision.
 
 A deadline "within N weeks" is the same weekday N weeks later, moved to the next working day
-when that is a weekend, a public holiday or an office closing day (``common.calendar.add_weeks``).
+when that is a weekend, a public holiday or an office closing day (``common.calendar.add_weeks``);
+a date the tribunal sets itself (a question's answer date, an extension) is moved the same way.
 A suspended case's open deadlines stop and are extended by the working days it was suspended
 (``common.calendar.DueDate``).
 """
@@ -24,7 +25,13 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Final
 
-from common.calendar import DueDate, Suspension, add_weeks, add_working_days
+from common.calendar import (
+    DueDate,
+    Suspension,
+    add_weeks,
+    add_working_days,
+    this_or_next_working_day,
+)
 from legal_cases.domain.errors import DeadlineRuleError
 
 NOTIFY_WEEKS: Final = 1
@@ -130,26 +137,30 @@ def question_due(asked_on: date, answer_by: date | None, reason: str | None) -> 
             f"The answer deadline {answer_by} must be after the day the question is asked "
             f"({asked_on})."
         )
-    if answer_by > normal and not (reason and reason.strip()):
+    due = this_or_next_working_day(answer_by)
+    if due > normal and not (reason and reason.strip()):
         raise DeadlineRuleError(
             f"A question's deadline normally does not exceed 2 weeks ({normal}); give the "
             "special circumstances in 'reason' to set a later date (§ 83(4))."
         )
-    return answer_by
+    return due
 
 
 def extended_due(current_due: date | None, new_due: date, reason: str | None) -> date:
-    """An extension moves the deadline later and names the special circumstances."""
+    """An extension moves the deadline later (off a closed day) and names the special
+    circumstances."""
     if not (reason and reason.strip()):
         raise DeadlineRuleError(
             "An extension needs the special circumstances that justify it in 'reason' "
             "(§§ 82(3), 83(4))."
         )
-    if current_due is not None and new_due <= current_due:
+    due = this_or_next_working_day(new_due)
+    if current_due is not None and due <= current_due:
         raise DeadlineRuleError(
-            f"An extension must move the deadline later than {current_due}; got {new_due}."
+            f"An extension must move the deadline later than {current_due}; got {new_due}"
+            + (f" (a closed day: the deadline would end {due})." if due != new_due else ".")
         )
-    return new_due
+    return due
 
 
 def earliest_hearing(notice_on: date) -> date:

@@ -3,12 +3,14 @@ are then checked against it (:func:`legal_cases.domain.members.check_bench_appoi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from datetime import date
 
 from common.errors import PermissionDeniedError
+from common.paging import PageOf, decode_cursor, page_of
 from legal_cases.db.models import MemberRow
 from legal_cases.db.repositories import MemberRepository
 from legal_cases.domain.access import TRIBUNAL_ROLE, Viewer
+from legal_cases.domain.decisions import Seat
 from legal_cases.domain.members import Appointment, check_appointment
 
 
@@ -37,5 +39,24 @@ async def appoint(repo: MemberRepository, viewer: Viewer, appointment: Appointme
     return row
 
 
-async def members(repo: MemberRepository, viewer: Viewer) -> Sequence[MemberRow]:
-    return await repo.members_of(_own_tribunal(viewer, "read the member register"))
+async def register(
+    repo: MemberRepository,
+    viewer: Viewer,
+    *,
+    seat: Seat | None,
+    on: date | None,
+    cursor: str | None,
+    limit: int,
+) -> PageOf[MemberRow]:
+    """A page of the tribunal's register in appointment order: one seat's, or those appointed
+    on a day, when asked."""
+    tribunal_code = _own_tribunal(viewer, "read the member register")
+    key = decode_cursor(cursor, str, int)
+    rows = await repo.register_page(
+        tribunal_code,
+        seat=None if seat is None else seat.value,
+        on=on,
+        after=None if key is None else (date.fromisoformat(key[0]), key[1]),
+        limit=limit,
+    )
+    return page_of(rows, limit, key=lambda m: (m.appointed_from.isoformat(), m.id))

@@ -34,13 +34,13 @@ from common.events.contracts import to_envelope
 from legal_cases.db.models import ThresholdRow
 from legal_cases.db.repositories import CaseRepository, OwnerRepository
 from legal_cases.domain import person_letters
-from legal_cases.domain.cases import Action, CaseStatus, transition
+from legal_cases.domain.cases import CaseStatus
 from legal_cases.domain.deadlines import DeadlineKind, reminder_due, reminder_horizon
 from legal_cases.domain.noncompliance import Reported, threshold_reached
 from legal_cases.domain.person_letters import LetterKind
 from legal_cases.events import outgoing
 from legal_cases.services import person_mail, workflow
-from legal_cases.services.core import SYSTEM, audit, decision_trigger
+from legal_cases.services.core import SYSTEM, audit, lapse_question, lapse_reply
 from legal_cases.services.ports import OutboxRecorder
 
 Clock = Callable[[], datetime]
@@ -75,26 +75,13 @@ async def _lapse(database: Database, kind: DeadlineKind, today: date) -> int:
             deadline, case = locked
             if deadline.due_on is None or deadline.due_on >= today:
                 continue
-            await repo.close_deadline(deadline, today, "lapsed")
             status = CaseStatus(case.status)
             if kind is DeadlineKind.REPLY and status is CaseStatus.COUNTERPART_NOTIFIED:
-                case.status = transition(status, Action.LAPSE_REPLY).value
-                case.reply_state = "lapsed"
-                await repo.touch(case)
-                decision = await decision_trigger(repo, case, deadline.due_on)
-                await audit(repo, case, SYSTEM, "reply_lapsed", reply_due=deadline.due_on,
-                            decision_due=decision.base_due)  # fmt: skip
+                await lapse_reply(repo, case, deadline, today)
             elif kind is DeadlineKind.QUESTION:
-                question = await repo.question(case.id, deadline.ref or "")
-                if question is not None:
-                    uow.record_event(to_envelope(outgoing.question_deadline(
-                        case, question, deadline, closed_on=today, outcome="lapsed"
-                    )))  # fmt: skip
-                trigger = None
-                if status in (CaseStatus.REPLY_RECEIVED, CaseStatus.REPLY_LAPSED):
-                    trigger = (await decision_trigger(repo, case, deadline.due_on)).base_due
-                await audit(repo, case, SYSTEM, "question_lapsed", question_id=deadline.ref,
-                            decision_due=trigger)  # fmt: skip
+                await lapse_question(repo, OutboxRecorder(uow), case, deadline, today)
+            else:
+                await repo.close_deadline(deadline, today, "lapsed")
             await uow.commit()
             done += 1
     return done

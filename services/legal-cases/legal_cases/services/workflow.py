@@ -103,6 +103,7 @@ from legal_cases.services import person_mail
 from legal_cases.services.core import (
     audit,
     decision_trigger,
+    lapse_passed,
     load_case,
     open_deadline,
     refresh_due_dates,
@@ -255,6 +256,7 @@ async def notify_counterpart(
 
 async def record_reply(
     repo: CaseRepository,
+    events: EventRecorder,
     viewer: Viewer,
     case_id: str,
     today: date,
@@ -272,6 +274,7 @@ async def record_reply(
         raise PermissionDeniedError(
             f"Your role '{viewer.role}' may not reply; it needs one of: party, tribunal."
         )
+    await lapse_passed(repo, events, case, today)
     await _apply(repo, case, Action.RECORD_REPLY)
     case.reply_state = "received"
     case.reply_on = today
@@ -326,7 +329,7 @@ async def extend_deadline(
         deadline_id=deadline.id,
         kind=kind.value,
         from_due=before,
-        to_due=new_due,
+        to_due=deadline.base_due,
         reason=reason.strip(),
     )
     return case
@@ -393,6 +396,7 @@ async def answer_question(
                                         f"{question.answered_on}.")  # fmt: skip
     question.answered_on = today
     question.answer = answer
+    await lapse_passed(repo, events, case, today)  # a late answer's deadline lapsed first
     deadline = await repo.open_deadline(case.id, DeadlineKind.QUESTION.value, question.id)
     if deadline is not None:
         await repo.close_deadline(deadline, today, "met")
@@ -526,6 +530,7 @@ async def suspend(
 ) -> CaseRow:
     _tribunal_only(viewer, "suspend cases")
     case = await load_case(repo, viewer, case_id, lock=True)
+    await lapse_passed(repo, events, case, today)  # a passed deadline cannot be paused
     before = case.status
     await _apply(repo, case, Action.SUSPEND)
     case.suspended_from = before
@@ -604,6 +609,7 @@ async def decide(
 ) -> DecisionRow:
     _tribunal_only(viewer, "decide cases")
     case = await load_case(repo, viewer, case_id, lock=True)
+    await lapse_passed(repo, events, case, today)
     reply_lapsed = case.reply_state == "lapsed"
     category = CaseCategory(case.category)
     await _apply(repo, case, Action.DECIDE)

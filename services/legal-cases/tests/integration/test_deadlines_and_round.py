@@ -14,7 +14,18 @@ from common.testing.fixtures import service_settings
 from legal_cases.settings import LegalCasesSettings
 from legal_cases.worker import jobs
 
-from .support import API, act, decision_body, file_case, kind, outbox, sql, tribunal
+from .support import (
+    API,
+    LANDLORD,
+    act,
+    decision_body,
+    file_case,
+    kind,
+    outbox,
+    party,
+    sql,
+    tribunal,
+)
 
 
 async def run_round(legal_db, databases, tokens, clock):
@@ -69,6 +80,29 @@ class TestExtension:
         )  # fmt: skip
         assert kind(problem) == "deadline-rule"
         assert "later than 2026-11-17" in problem["detail"]
+
+    async def test_a_chosen_date_on_a_closed_day_moves_to_the_next_working_day(
+        self, legal_client, tokens, clock
+    ):
+        """Like every computed deadline, a date the tribunal sets (an extension, a question's
+        answer date) that falls on a weekend, a holiday or 24/31 December ends on the next
+        working day: the party has that day too."""
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)  # reply due Tue 17 Nov
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        [reply] = view["open_deadlines"]
+        extended = await act(
+            client, tribunal(tokens), case_id, f"deadlines/{reply['id']}/extend",
+            {"new_due": "2026-12-24", "reason": "Udlejer er bortrejst."},
+        )  # fmt: skip
+        assert open_deadlines(extended) == [("reply", "2026-12-28")]  # 24-27 Dec closed
+        asked = await act(
+            client, tribunal(tokens), case_id, "questions",
+            {"addressee": "complainant", "text": "Hvornår opstod fugten?",
+             "answer_by": "2026-11-15"},
+            status=201,
+        )  # fmt: skip
+        assert ("question", "2026-11-16") in open_deadlines(asked)  # Sunday → Monday
 
 
 class TestSuspension:
@@ -220,6 +254,60 @@ class TestReplyLapses:
         view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
         assert view["housing_court_right"] == {"available": True, "decision_due": "2026-12-15"}
         assert [d["overdue"] for d in view["open_deadlines"]] == [True]
+
+    async def test_the_tribunal_decides_the_day_after_the_deadline_before_the_round_ran(
+        self, legal_client, tokens, clock, legal_db, databases
+    ):
+        """The lapse does not wait for the round (every few minutes, or the worker is down):
+        the decision applies it first, as the round would have."""
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)  # reply due Tue 17 Nov
+        clock.today = date(2026, 11, 18)
+        decided = await act(
+            client, tribunal(tokens), case_id, "decision",
+            decision_body(silence_read_in_favour=True),
+        )  # fmt: skip
+        assert (decided["status"], decided["reply_state"]) == ("decided", "lapsed")
+        assert decided["decision"]["silence_read_in_favour"] is True
+        closed = {d["kind"]: (d["closed_on"], d["outcome"]) for d in decided["closed_deadlines"]}
+        assert closed["reply"] == ("2026-11-18", "lapsed")
+        trail = (await client.get(f"{API}/cases/{case_id}/audit", headers=tribunal(tokens))).json()
+        lapsed = [a for a in trail["items"] if a["action"] == "reply_lapsed"]
+        assert [(a["actor_role"], a["detail"]["decision_due"]) for a in lapsed] == [
+            ("system", "2026-12-15")
+        ]
+        assert (await run_round(legal_db, databases, tokens, clock)).replies_lapsed == 0
+
+    async def test_a_suspension_after_the_deadline_before_the_round_ran_does_not_strand_it(
+        self, legal_client, tokens, clock, legal_db, databases
+    ):
+        """Suspended the day after the reply deadline, before the round lapsed it: the round
+        then closed the deadline without lapsing the reply, and after resuming the case could
+        neither be decided nor lapse any more. The suspension lapses it first."""
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)  # reply due Tue 17 Nov
+        clock.today = date(2026, 11, 18)
+        await act(client, tribunal(tokens), case_id, "suspend", {"reason": "Forligsforhandling"})
+        await run_round(legal_db, databases, tokens, clock)
+        clock.today = date(2026, 11, 20)
+        resumed = await act(client, tribunal(tokens), case_id, "resume")
+        assert (resumed["status"], resumed["reply_state"]) == ("reply_lapsed", "lapsed")
+        decided = await act(client, tribunal(tokens), case_id, "decision", decision_body())
+        assert decided["status"] == "decided"
+
+    async def test_a_reply_after_the_deadline_is_refused_whether_or_not_the_round_ran(
+        self, legal_client, tokens, clock
+    ):
+        client = await legal_client()
+        on_time = await notified_case(client, tokens, clock)  # reply due Tue 17 Nov
+        case_id = await notified_case(client, tokens, clock)
+        clock.today = date(2026, 11, 17)  # the last day is in time
+        replied = await act(client, party(tokens, LANDLORD), on_time, "reply", {})
+        assert replied["reply_state"] == "received"
+        clock.today = date(2026, 11, 18)
+        late = await act(client, party(tokens, LANDLORD), case_id, "reply", {}, status=409)
+        assert kind(late) == "transition-not-allowed"
+        assert "reply_lapsed" in late["detail"]
 
 
 class TestFinality:

@@ -45,6 +45,15 @@ async def replied_case(client, tokens, clock):
     return case["id"]
 
 
+async def question_due_30_november(client, tokens, clock) -> tuple[str, str]:
+    """A replied case with a question to the counterpart asked on 16 Nov (due 30 Nov)."""
+    case_id = await replied_case(client, tokens, clock)
+    clock.today = date(2026, 11, 16)
+    asked = await act(client, tribunal(tokens), case_id, "questions",
+                      {"addressee": "counterpart", "text": "Dokumentér."}, status=201)  # fmt: skip
+    return case_id, asked["questions"][0]["id"]
+
+
 class TestQuestions:
     async def test_the_addressee_answers_and_the_decision_is_due_four_weeks_later(
         self, legal_client, tokens, clock
@@ -131,17 +140,36 @@ class TestQuestionDeadlinesArePublished:
         self, legal_client, tokens, clock, legal_db, legal_db_url, databases
     ):
         client = await legal_client()
-        case_id = await replied_case(client, tokens, clock)
-        clock.today = date(2026, 11, 16)
-        asked = await act(client, tribunal(tokens), case_id, "questions",
-                          {"addressee": "counterpart", "text": "Dokumentér."}, status=201)  # fmt: skip
-        qid = asked["questions"][0]["id"]
+        case_id, qid = await question_due_30_november(client, tokens, clock)
         clock.today = date(2026, 12, 1)
         assert (await run_round(legal_db, databases, tokens, clock)).questions_lapsed == 1
         assert question_deadlines(legal_db_url)[-1] == (
             case_id, qid, "2026-11-16", "2026-11-30", "2026-12-01", "lapsed"
         )  # fmt: skip
         assert len(question_deadlines(legal_db_url)) == 2
+
+    async def test_an_answer_after_the_deadline_before_the_round_ran_is_late_all_the_same(
+        self, legal_client, tokens, clock, legal_db, legal_db_url, databases
+    ):
+        """The answer is recorded, but the deadline lapsed (as the round would have recorded
+        it), not met, and the decision's 4 weeks run from the lapsed deadline and the answer."""
+        client = await legal_client()
+        case_id, qid = await question_due_30_november(client, tokens, clock)
+        clock.today = date(2026, 12, 1)  # due 30 Nov; the round has not run
+        answered = await act(client, party(tokens, LANDLORD), case_id,
+                             f"questions/{qid}/answer", {"answer": "Vedlagt."})  # fmt: skip
+        assert answered["questions"][0]["answered_on"] == "2026-12-01"
+        closed = [(d["closed_on"], d["outcome"]) for d in answered["closed_deadlines"]
+                  if d["kind"] == "question"]  # fmt: skip
+        assert closed == [("2026-12-01", "lapsed")]
+        assert question_deadlines(legal_db_url)[1:] == [
+            (case_id, qid, "2026-11-16", "2026-11-30", "2026-12-01", "lapsed")
+        ]
+        trail = (await client.get(f"{API}/cases/{case_id}/audit", headers=tribunal(tokens))).json()
+        assert [(a["action"], a["actor_role"]) for a in trail["items"]][-2:] == [
+            ("question_lapsed", "system"), ("question_answered", "party")
+        ]  # fmt: skip
+        assert (await run_round(legal_db, databases, tokens, clock)).questions_lapsed == 0
 
     async def test_a_question_open_when_the_case_is_rejected_is_published_cancelled(
         self, legal_client, tokens, clock, legal_db_url

@@ -23,11 +23,11 @@ class TestMembers:
                                      **extra)  # fmt: skip
             assert response.status_code == 201, response.text
         register = await client.get(f"{API}/members", headers=tribunal(tokens))
-        assert [(m["member_ref"], m["deputy"]) for m in register.json()] == [
+        assert [(m["member_ref"], m["deputy"]) for m in register.json()["items"]] == [
             ("formand-1", False), ("udl-1", False), ("lej-1", True)
         ]  # fmt: skip
         other = await client.get(f"{API}/members", headers=tribunal(tokens, "101"))
-        assert other.json() == []
+        assert other.json() == {"items": [], "next_cursor": None}
         case_id = (await file_case(client, tokens))["id"]
         await act(client, tribunal(tokens), case_id, "notify-counterpart")
         await act(client, tribunal(tokens), case_id, "reply", {})
@@ -57,3 +57,31 @@ class TestMembers:
             headers=post(party(tokens)),
         )  # fmt: skip
         assert refused.status_code == 403
+
+    async def test_the_register_is_paged_and_filtered_by_seat_and_day(self, legal_client, tokens):
+        """A register kept for years grows with every term: it is a list like the others, with
+        pages and filters (the seat; who was appointed on a day)."""
+        client = await legal_client()
+        for ref, seat, start, end, extra in (
+            ("formand-1", "chair", "2019-01-01", "2022-12-31", {"law_degree": True}),
+            ("formand-2", "chair", "2023-01-01", "2026-12-31", {"law_degree": True}),
+            ("udl-1", "landlord_member", "2023-01-01", "2026-12-31", {}),
+            ("lej-1", "tenant_member", "2024-01-01", "2027-12-31", {}),
+        ):
+            response = await appoint(client, tokens, member_ref=ref, seat=seat,
+                                     appointed_from=start, appointed_to=end, **extra)  # fmt: skip
+            assert response.status_code == 201, response.text
+        url, headers = f"{API}/members", tribunal(tokens)
+        first = (await client.get(url, params={"limit": 3}, headers=headers)).json()
+        assert [m["member_ref"] for m in first["items"]] == ["formand-1", "formand-2", "udl-1"]
+        rest = await client.get(url, params={"limit": 3, "cursor": first["next_cursor"]},
+                                headers=headers)  # fmt: skip
+        assert ([m["member_ref"] for m in rest.json()["items"]], rest.json()["next_cursor"]) == (
+            ["lej-1"], None
+        )  # fmt: skip
+        chairs = (await client.get(url, params={"seat": "chair"}, headers=headers)).json()
+        assert [m["member_ref"] for m in chairs["items"]] == ["formand-1", "formand-2"]
+        sitting = (await client.get(url, params={"on": "2023-06-01"}, headers=headers)).json()
+        assert [m["member_ref"] for m in sitting["items"]] == ["formand-2", "udl-1"]
+        forged = await client.get(url, params={"cursor": "x.y"}, headers=headers)
+        assert forged.status_code == 400
