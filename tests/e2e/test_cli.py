@@ -141,6 +141,38 @@ class TestHelp:
         assert result.returncode == 2
         assert "usage: housing" in result.stderr
 
+    @pytest.mark.parametrize("service", SERVICES, ids=[s.name for s in SERVICES])
+    def test_every_worker_explains_what_it_runs_and_reads(self, base_env, service):
+        """``--help`` answers without a database or broker, even with settings the worker
+        would refuse (a production environment without its keys), and starts nothing."""
+        prefix = service.settings_class().env_prefix()
+        env = {**base_env, f"{prefix}ENV": "prod"}
+        result = subprocess.run(
+            [sys.executable, "-m", f"{service.package}.worker", "--help"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(f"usage: python -m {service.package}.worker")
+        for consumer in service.consumers():
+            assert f"{consumer.name}: {', '.join(consumer.topics)}" in result.stdout
+        for setting in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_PREFIX"):
+            assert f"{prefix}{setting} (default: " in result.stdout
+        assert "worker.started" not in result.stdout + result.stderr
+
+    def test_a_worker_takes_no_arguments(self, base_env):
+        result = subprocess.run(
+            [sys.executable, "-m", "grants.worker", "--once"],
+            env=base_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2
+        assert "unrecognized arguments: --once" in result.stderr
+
 
 class TestToken:
     def test_an_unknown_role_exits_2_listing_the_roles(self, base_env):

@@ -6,15 +6,20 @@ current batch finishes, offsets of handled events are committed, connections clo
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import signal
+import textwrap
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import Enum
 from typing import Any, TypeVar
 
 import structlog
+from pydantic import SecretStr
+from pydantic.fields import FieldInfo
 
 from common.db.engine import Database
 from common.events.consumer import Consumer, KafkaConsumerRunner, freeze_startup_objects
@@ -156,12 +161,64 @@ async def serve_worker(
         log.info("worker.stopped", service=settings.service_name)
 
 
+def _default(info: FieldInfo) -> str:
+    if info.default_factory is not None:
+        return "default: computed"
+    if info.default is None or info.default == "":
+        return "default: unset"
+    value = info.default.value if isinstance(info.default, Enum) else info.default
+    return "default: secret" if isinstance(value, SecretStr) else f"default: {value}"
+
+
+def worker_arguments(
+    settings_class: type[ServiceSettings], consumers: Sequence[Consumer]
+) -> argparse.ArgumentParser:
+    """The worker's command line: no options, a ``--help`` that says what it runs and reads."""
+    name, prefix = settings_class.service_name, settings_class.env_prefix()
+    reads = [f"  {c.name}: {', '.join(c.topics)}" for c in consumers] or ["  (none)"]
+    settings = [
+        textwrap.fill(
+            f"{prefix}{field.upper()} ({_default(info)})"
+            + (f": {info.description}" if info.description else ""),
+            width=100,
+            initial_indent="  ",
+            subsequent_indent="      ",
+        )
+        for field, info in settings_class.model_fields.items()
+    ]
+    return argparse.ArgumentParser(
+        prog=f"python -m {settings_class.__module__.rpartition('.')[0]}.worker",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.fill(
+            f"The {name} service's worker: publishes the service's outbox to Kafka, applies "
+            "the events its consumers read (each exactly once, through the inbox) and runs its "
+            "periodic jobs. It needs the service's database, migrated (`housing migrate "
+            "--service ...`), and a Kafka broker. SIGTERM or SIGINT (Ctrl-C) stop it cleanly: "
+            "the current batch ends, the handled events' offsets are committed.",
+            width=100,
+        ),
+        epilog="\n".join(
+            [
+                "consumers (consumer group: topics, each behind HOUSING_KAFKA_PREFIX):",
+                *reads,
+                f"settings, from the environment ({prefix}<NAME>, else HOUSING_<NAME>):",
+                *settings,
+            ]
+        ),
+    )
+
+
 def run_worker(
-    settings: ServiceSettings,
+    settings_class: type[ServiceSettings],
     *,
     consumers: Sequence[Consumer] = (),
     jobs: JobFactory | None = None,
+    argv: Sequence[str] | None = None,
 ) -> None:
+    """``python -m <package>.worker``: the command line first (``--help`` needs no valid
+    settings), then the settings, then the worker until a signal stops it."""
+    worker_arguments(settings_class, consumers).parse_args(argv)
+    settings = settings_class()
     configure_logging(settings.log_level, json_logs=settings.log_json)
 
     async def main() -> None:

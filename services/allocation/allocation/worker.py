@@ -44,7 +44,7 @@ def jobs(
 
 
 def main() -> None:
-    run_worker(AllocationSettings(), consumers=CONSUMERS, jobs=jobs)
+    run_worker(AllocationSettings, consumers=CONSUMERS, jobs=jobs)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def jobs(database: Database, settings: ServiceSettings) -> Sequence[PeriodicJob]
 
 
 def main() -> None:
-    run_worker(BenchmarksSettings(), consumers=CONSUMERS, jobs=jobs)
+    run_worker(BenchmarksSettings, consumers=CONSUMERS, jobs=jobs)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ async def rebuild(database: Database) -> None:
 
 
 def main() -> None:
-    run_worker(DashboardsSettings(), consumers=CONSUMERS)
+    run_worker(DashboardsSettings, consumers=CONSUMERS)
 
 
 if __name__ == "__main__":

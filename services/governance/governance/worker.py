@@ -46,7 +46,7 @@ def jobs(
 
 
 def main() -> None:
-    run_worker(GovernanceSettings(), consumers=CONSUMERS, jobs=jobs)
+    run_worker(GovernanceSettings, consumers=CONSUMERS, jobs=jobs)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def jobs(
 
 
 def main() -> None:
-    run_worker(GrantsSettings(), consumers=CONSUMERS, jobs=jobs)
+    run_worker(GrantsSettings, consumers=CONSUMERS, jobs=jobs)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def jobs(
 
 
 def main() -> None:
-    run_worker(LegalCasesSettings(), consumers=CONSUMERS, jobs=jobs)
+    run_worker(LegalCasesSettings, consumers=CONSUMERS, jobs=jobs)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ def jobs(database: Database, settings: ServiceSettings) -> Sequence[PeriodicJob]
 
 
 def main() -> None:
-    run_worker(NotificationsSettings(), consumers=CONSUMERS, jobs=jobs)
+    run_worker(NotificationsSettings, consumers=CONSUMERS, jobs=jobs)
 
 
 if __name__ == "__main__":

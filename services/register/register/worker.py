@@ -45,7 +45,7 @@ def jobs(database: Database, settings: ServiceSettings) -> Sequence[PeriodicJob]
 
 
 def main() -> None:
-    run_worker(RegisterSettings(), consumers=CONSUMERS, jobs=jobs)
+    run_worker(RegisterSettings, consumers=CONSUMERS, jobs=jobs)
 
 
 if __name__ == "__main__":
