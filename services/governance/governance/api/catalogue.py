@@ -3,7 +3,7 @@ the municipalities' deadlines per organisation."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
@@ -20,8 +20,9 @@ from governance.api.schemas import (
     ExemptionIn,
     QuestionOut,
 )
-from governance.domain.rules import PackageStatus, Question
+from governance.domain.rules import PackageStatus, Question, deadline_passed
 from governance.services import forms, masterdata, workflow
+from governance.services.core import today
 
 router = APIRouter(tags=["administration"])
 
@@ -159,7 +160,7 @@ class StatusItem(BaseModel):
 async def status_overview(
     scope: GovernanceScope, uow: UnitOfWorkDep, year: Annotated[int, Query(ge=2000, le=2100)]
 ) -> list[StatusItem]:
-    today = datetime.now(UTC).date()
+    day = today()
     items = []
     for package, deadline in await workflow.status_overview(uow, scope, year):
         status = PackageStatus(package.status)
@@ -171,7 +172,7 @@ async def status_overview(
                 status=status.value,
                 status_label=status.label,
                 deadline=deadline,
-                deadline_passed=bool(deadline and deadline < today and status.editable),
+                deadline_passed=deadline_passed(deadline, status, day),
                 sent_at=package.sent_at,
             )
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
@@ -20,7 +19,8 @@ from governance.api.schemas import (
 )
 from governance.db.models import FormRow, PackageRow
 from governance.domain.keyfigures import colour_counts, figure_states, has_indexed_benchmarks
-from governance.domain.rules import FormStatus, PackageStatus, accounts_year
+from governance.domain.rules import FormStatus, PackageStatus, accounts_year, deadline_passed
+from governance.services.core import today
 from governance.services.forms import FormView
 from governance.services.packages import PackageView
 from governance.services.roles import READER_ROLES
@@ -95,7 +95,6 @@ def package_out(view: PackageView) -> PackageOut:
     report = next((f for f in view.forms if f.kind == "report"), None)
     departments = [f for f in view.forms if f.kind == "department"]
     missing = view.departments_without_accounts
-    today = datetime.now(UTC).date()
     return PackageOut(
         id=package.id,
         organisation_id=package.organisation_id,
@@ -106,7 +105,7 @@ def package_out(view: PackageView) -> PackageOut:
         home_municipality_code=package.home_municipality_code,
         location_municipality_codes=view.location_municipality_codes,
         deadline=view.deadline,
-        deadline_passed=bool(view.deadline and view.deadline < today and status.editable),
+        deadline_passed=deadline_passed(view.deadline, status, today()),
         created_at=package.created_at,
         updated_at=package.updated_at,
         last_change_at=view.last_change_at,

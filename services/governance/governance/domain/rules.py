@@ -272,6 +272,13 @@ def outstanding_for_municipality(status: PackageStatus) -> str | None:
     return None
 
 
+def deadline_passed(deadline: date | None, status: PackageStatus, today: date) -> bool:
+    """The home municipality's deadline has passed for a package not sent yet: ``today`` (the
+    Danish day) is after it. (It is shown, never blocking; a deadline set on a closed day was
+    moved to the next working day when it was set.)"""
+    return deadline is not None and deadline < today and status.editable
+
+
 def reminder_round_dates(year: int, days: Sequence[str]) -> list[date]:
     """The year's reminder days, each moved to the next Danish working day if needed."""
     rounds = []

@@ -4,10 +4,11 @@ and recomputing a form's and a package's progress after a change."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from common.access import Scope
+from common.calendar import danish_date
 from common.events.outbox import write_outbox
 from common.observability import current_correlation_id
 from governance.db.models import FormRow, PackageRow, QuestionRow
@@ -34,6 +35,12 @@ from governance.events import outgoing
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def today() -> date:
+    """The day it is in Denmark: deadlines and meeting dates are Danish days (the UTC date is
+    still yesterday for the first hour or two of a Danish day)."""
+    return danish_date(now())
 
 
 def not_found(package_id: str) -> PackageNotFoundError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from common.access import Scope
+from common.calendar import danish_date, this_or_next_working_day
 from common.db.uow import UnitOfWork
 from common.errors import NotFoundError, PermissionDeniedError, RuleViolationError
 from common.observability import current_correlation_id
@@ -160,11 +161,12 @@ async def record_meeting(
     if package.status != PackageStatus.SENT.value:
         raise _not_from(package, "marked 'Møde afholdt'", "'Fremsendt'")
     at = now()
-    if held_on > at.date():
+    if held_on > danish_date(at):
         raise RuleViolationError(f"The meeting date {held_on} lies in the future.")
-    if package.sent_at is not None and held_on < package.sent_at.date():
+    sent_on = danish_date(package.sent_at) if package.sent_at is not None else None
+    if sent_on is not None and held_on < sent_on:
         raise RuleViolationError(
-            f"The meeting date {held_on} is before the package was sent ({package.sent_at.date()})."
+            f"The meeting date {held_on} is before the package was sent ({sent_on})."
         )
     package.status = PackageStatus.MEETING_HELD.value
     package.meeting_held_on = held_on
@@ -239,7 +241,8 @@ async def set_deadline(
     uow: UnitOfWork, scope: Scope, organisation_id: str, year: int, deadline: date | None
 ) -> None:
     """The home municipality's deadline for an organisation's package of a year (shown, not
-    blocking); ``None`` removes it."""
+    blocking); ``None`` removes it. A deadline on a weekend, a holiday or 24/31 December ends
+    on the next working day, and is stored and published so."""
     municipality = _municipality_of(scope, "set deadlines for organisations")
     organisation = await MasterDataRepository(uow.session).organisation(organisation_id)
     if organisation is None or not is_home_municipality(
@@ -250,6 +253,9 @@ async def set_deadline(
             f"municipality {municipality}."
         )
     repo = PackageRepository(uow.session)
+    given = deadline
+    if deadline is not None:
+        deadline = this_or_next_working_day(deadline)
     if deadline is None:
         await repo.remove_deadline(municipality, organisation_id, year)
     else:
@@ -266,7 +272,8 @@ async def set_deadline(
             package.id,
             scope,
             "deadline_set",
-            f"Municipality {municipality} set the deadline to {deadline}."
+            f"Municipality {municipality} set the deadline to {deadline}"
+            + (f" (set as {given}, a closed day)." if given != deadline else ".")
             if deadline
             else f"Municipality {municipality} removed the deadline.",
             {"deadline": deadline.isoformat() if deadline else None},

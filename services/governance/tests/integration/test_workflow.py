@@ -8,6 +8,7 @@ import asyncio
 from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 
 from common.auth import Role
 from common.events.contracts import (
@@ -448,6 +449,25 @@ class TestMeetingAndStatements:
         )
         assert response.status_code == 422
 
+    async def test_the_meeting_date_is_a_danish_day(self, client, tokens, governance_db):
+        """Sent and met at 00:30 in Denmark on 2 March (23:30 UTC on 1 March): a meeting held
+        that day is not in the future, and one on 1 March was before the package was sent."""
+        with time_machine.travel(datetime(2027, 3, 1, 23, 30, tzinfo=UTC)):
+            await sent(client, tokens, governance_db)
+            headers = post_headers(municipality(tokens, HOME))
+            before = await client.post(
+                f"{API}/packages/{PKG}/meeting", json={"held_on": "2027-03-01"}, headers=headers
+            )
+            today = await client.post(
+                f"{API}/packages/{PKG}/meeting",
+                json={"held_on": "2027-03-02"},
+                headers=post_headers(municipality(tokens, HOME)),
+            )
+        assert before.status_code == 422, before.text
+        assert "before the package was sent (2027-03-02)" in before.json()["detail"]
+        assert today.status_code == 200, today.text
+        assert today.json()["meeting_held_on"] == "2027-03-02"
+
     async def test_a_statement_that_is_not_a_pdf_is_refused(self, client, tokens, governance_db):
         await sent(client, tokens, governance_db)
         await client.post(
@@ -495,7 +515,7 @@ class TestDeadlines:
         self, client, tokens, governance_db_url
     ):
         headers = municipality(tokens, HOME)
-        for body in ({"deadline": "2027-05-01"}, {"deadline": None}):
+        for body in ({"deadline": "2027-05-03"}, {"deadline": None}):
             response = await client.put(f"{API}/deadlines/{YEAR}/BO-1", json=body, headers=headers)
             assert response.status_code == 204, response.text
         published = [
@@ -506,7 +526,7 @@ class TestDeadlines:
             (e.deadline_id, e.municipality_code, e.organisation_id, e.governance_year, e.deadline)
             for e in published
         ] == [
-            (f"{HOME}-BO-1-{YEAR}", HOME, "BO-1", YEAR, date(2027, 5, 1)),
+            (f"{HOME}-BO-1-{YEAR}", HOME, "BO-1", YEAR, date(2027, 5, 3)),
             (f"{HOME}-BO-1-{YEAR}", HOME, "BO-1", YEAR, None),
         ]
 
@@ -515,13 +535,13 @@ class TestDeadlines:
     ):
         headers = municipality(tokens, HOME)
         response = await client.put(
-            f"{API}/deadlines/{YEAR}/BO-1", json={"deadline": "2027-05-01"}, headers=headers
+            f"{API}/deadlines/{YEAR}/BO-1", json={"deadline": "2027-05-03"}, headers=headers
         )
         assert response.status_code == 204
         package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
-        assert package["deadline"] == "2027-05-01"
+        assert package["deadline"] == "2027-05-03"
         listed = (await client.get(f"{API}/deadlines?year={YEAR}", headers=headers)).json()
-        assert [(d["organisation_id"], d["deadline"]) for d in listed] == [("BO-1", "2027-05-01")]
+        assert [(d["organisation_id"], d["deadline"]) for d in listed] == [("BO-1", "2027-05-03")]
 
     async def test_a_passed_deadline_is_shown_but_does_not_block_sending(
         self, client, tokens, governance_db
@@ -536,10 +556,53 @@ class TestDeadlines:
         assert package["deadline_passed"] is True
         assert (await send(client, tokens)).status_code == 200
 
+    async def test_a_deadline_on_a_closed_day_ends_on_the_next_working_day(
+        self, client, tokens, governance_db_url
+    ):
+        """Christmas Eve 2027 is a Friday, then a weekend with both Christmas days: the
+        deadline set on 24 December ends Monday 27 December — shown, listed and published so
+        (it ended on the closed day and counted as passed over Christmas)."""
+        headers = municipality(tokens, HOME)
+        response = await client.put(
+            f"{API}/deadlines/{YEAR}/BO-1", json={"deadline": "2027-12-24"}, headers=headers
+        )
+        assert response.status_code == 204, response.text
+        package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
+        assert package["deadline"] == "2027-12-27"
+        listed = (await client.get(f"{API}/deadlines?year={YEAR}", headers=headers)).json()
+        assert [d["deadline"] for d in listed] == ["2027-12-27"]
+        overview = (await client.get(f"{API}/status-overview?year={YEAR}", headers=headers)).json()
+        assert [i["deadline"] for i in overview] == ["2027-12-27"]
+        [published] = outbox(governance_db_url, "governance.deadline.set")
+        event = DeadlineSetV1.from_envelope(Envelope.from_structured(published))
+        assert event.deadline == date(2027, 12, 27)
+        log = (await client.get(f"{API}/packages/{PKG}/changes", headers=fund(tokens))).json()
+        assert "2027-12-27 (set as 2027-12-24, a closed day)" in log["items"][-1]["detail"]
+
+    async def test_a_deadline_passes_at_the_end_of_its_danish_day(self, client, tokens):
+        """At 00:30 in Denmark on 2 March (23:30 UTC on 1 March) the deadline of 1 March has
+        passed; the UTC date said it had not for the first hour or two of the day."""
+        await client.put(
+            f"{API}/deadlines/{YEAR}/BO-1",
+            json={"deadline": "2027-03-01"},
+            headers=municipality(tokens, HOME),
+        )
+        with time_machine.travel(datetime(2027, 3, 1, 23, 30, tzinfo=UTC)):
+            package = (
+                await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))
+            ).json()
+            overview = (
+                await client.get(
+                    f"{API}/status-overview?year={YEAR}", headers=municipality(tokens, HOME)
+                )
+            ).json()
+        assert package["deadline_passed"] is True
+        assert [i["deadline_passed"] for i in overview] == [True]
+
     async def test_the_home_municipality_follows_the_status_before_it_is_sent(self, client, tokens):
         await client.put(
             f"{API}/deadlines/{YEAR}/BO-1",
-            json={"deadline": "2027-05-01"},
+            json={"deadline": "2027-05-03"},
             headers=municipality(tokens, HOME),
         )
         overview = (
@@ -548,7 +611,7 @@ class TestDeadlines:
             )
         ).json()
         assert [(i["package_id"], i["status_label"], i["deadline"]) for i in overview] == [
-            (PKG, "Klar til udarbejdelse", "2027-05-01")
+            (PKG, "Klar til udarbejdelse", "2027-05-03")
         ]
         assert (
             await client.get(
@@ -562,7 +625,7 @@ class TestDeadlines:
     async def test_another_municipality_cannot_set_it(self, client, tokens):
         response = await client.put(
             f"{API}/deadlines/{YEAR}/BO-1",
-            json={"deadline": "2027-05-01"},
+            json={"deadline": "2027-05-03"},
             headers=municipality(tokens, LOCATION),
         )
         assert response.status_code == 404
