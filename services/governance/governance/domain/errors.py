@@ -84,6 +84,11 @@ class AccountsRejectedError(RuleViolationError):
     title = "The accounts cannot be reported"
 
 
+class RoundNotDueError(RuleViolationError):
+    code = "reminder-round-not-due"
+    title = "A reminder round cannot be held before its date"
+
+
 class RoundAlreadyHeldError(ConflictError):
     code = "reminder-round-held"
     title = "The reminder round of that date was held already"

@@ -17,12 +17,13 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
+from common.calendar import danish_date
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
 from common.events.contracts import OutstandingItem
 from governance.db.models import ReminderRoundRow
 from governance.db.repositories import PackageRepository, ReminderRepository
-from governance.domain.errors import RoundAlreadyHeldError
+from governance.domain.errors import RoundAlreadyHeldError, RoundNotDueError
 from governance.domain.rules import (
     PackageStatus,
     due_reminder_round,
@@ -31,6 +32,7 @@ from governance.domain.rules import (
     upcoming_reminder_rounds,
 )
 from governance.events import outgoing
+from governance.services.core import today
 from governance.services.roles import FUND_ROLES
 
 Clock = Callable[[], datetime]
@@ -50,7 +52,7 @@ async def run_reminder_round(
     grace_days: int,
 ) -> RoundResult:
     """The worker's job: the round due today, if any, once."""
-    round_date = due_reminder_round(clock().date(), days, grace_days)
+    round_date = due_reminder_round(danish_date(clock()), days, grace_days)
     if round_date is None:
         return RoundResult(None, 0)
     async with UnitOfWork(database) as uow:
@@ -64,8 +66,17 @@ async def run_reminder_round(
 
 async def run_round_now(uow: UnitOfWork, scope: Scope, round_date: date) -> RoundResult:
     """The fund (or operations) holds a round on ``round_date`` now, instead of waiting for the
-    schedule — once per date, like the scheduled one (409 if it was held)."""
+    schedule — once per date, like the scheduled one (409 if it was held). A date still to come
+    is refused (422): holding it would use up that day's round ahead of time, with today's
+    outstanding items, and the scheduled round would then send nothing."""
     scope.require(FUND_ROLES, "hold a reminder round")
+    day = today()
+    if round_date > day:
+        raise RoundNotDueError(
+            f"The reminder round of {round_date.isoformat()} lies in the future (today is "
+            f"{day.isoformat()}); it is sent on its day. Preview it with GET "
+            f"/governance/v1/reminders/preview?date={round_date.isoformat()}, or hold today's."
+        )
     result = await _hold_round(uow, round_date)
     if result.already_done:
         raise RoundAlreadyHeldError(

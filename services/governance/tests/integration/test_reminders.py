@@ -8,6 +8,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from common.events.contracts import ReminderDueV1
 from common.events.envelope import Envelope
@@ -189,18 +190,48 @@ class TestTheFundsOperations:
     async def test_the_fund_holds_a_round_now_once_per_date(self, setup, tokens, governance_db_url):
         _, _, client = setup
         body = {"round_date": f"{YEAR}-05-15"}
-        held = await client.post(
-            f"{API}/reminders/rounds", json=body, headers=post_headers(fund(tokens))
-        )
-        assert held.status_code == 201, held.text
-        assert held.json() == {"round_date": f"{YEAR}-05-15", "reminders": 2}
-        assert sorted(r.municipality_code for r in reminders(governance_db_url)) == ["101", "147"]
-        again = await client.post(
-            f"{API}/reminders/rounds", json=body, headers=post_headers(fund(tokens))
-        )
+        with time_machine.travel(datetime(YEAR, 5, 15, 9, 0, tzinfo=UTC)):
+            held = await client.post(
+                f"{API}/reminders/rounds", json=body, headers=post_headers(fund(tokens))
+            )
+            assert held.status_code == 201, held.text
+            assert held.json() == {"round_date": f"{YEAR}-05-15", "reminders": 2}
+            assert sorted(r.municipality_code for r in reminders(governance_db_url)) == [
+                "101",
+                "147",
+            ]
+            again = await client.post(
+                f"{API}/reminders/rounds", json=body, headers=post_headers(fund(tokens))
+            )
         assert again.status_code == 409
         assert again.json()["type"].endswith("reminder-round-held")
         assert len(reminders(governance_db_url)) == 2
+
+    async def test_a_round_still_to_come_is_refused_and_is_sent_on_its_day(
+        self, setup, tokens, governance_db_url
+    ):
+        """Held a few days early, the autumn round's date was used up: the scheduled round on
+        1 September then found it held and sent nothing, whatever was outstanding by then."""
+        database, settings, client = setup
+        with time_machine.travel(datetime(YEAR, 8, 28, 9, 0, tzinfo=UTC)):
+            early = await client.post(
+                f"{API}/reminders/rounds",
+                json={"round_date": f"{YEAR}-09-01"},
+                headers=post_headers(fund(tokens)),
+            )
+        assert early.status_code == 422, early.text
+        assert early.json()["type"].endswith("reminder-round-not-due")
+        assert f"preview?date={YEAR}-09-01" in early.json()["detail"]
+        assert reminders(governance_db_url) == []
+        on_the_day = await run(database, settings, clock_at(YEAR, 9, 1))
+        assert (on_the_day.already_done, on_the_day.reminders) == (False, 2)
+        assert len(reminders(governance_db_url)) == 2
+
+    async def test_the_round_day_is_the_danish_day(self, setup, governance_db_url):
+        """At 00:30 in Denmark on 1 March (23:30 UTC on 28 February) the spring round is due."""
+        database, settings, _ = setup
+        result = await run(database, settings, lambda: datetime(YEAR, 2, 28, 23, 30, tzinfo=UTC))
+        assert (str(result.round_date), result.reminders) == (f"{YEAR}-03-01", 2)
 
     @pytest.mark.parametrize(
         ("method", "path"),
