@@ -646,8 +646,12 @@ class MasterDataRepository:
         rows = await self.session.execute(select(OrganisationRow).order_by(OrganisationRow.id))
         return list(rows.scalars())
 
-    async def departments(self) -> list[DepartmentRow]:
-        rows = await self.session.execute(select(DepartmentRow).order_by(DepartmentRow.id))
+    async def departments(self, organisation_id: str | None = None) -> list[DepartmentRow]:
+        """Every department, or those of one organisation."""
+        query = select(DepartmentRow).order_by(DepartmentRow.id)
+        if organisation_id is not None:
+            query = query.where(DepartmentRow.organisation_id == organisation_id)
+        rows = await self.session.execute(query)
         return list(rows.scalars())
 
     async def apply_key_figures(self, values: dict[str, Any]) -> bool:

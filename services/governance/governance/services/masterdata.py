@@ -141,27 +141,53 @@ async def _department(session: AsyncSession, event: DepartmentUpsertedV1) -> Non
     repo = PackageRepository(session)
     for package in await repo.packages_of_organisation(event.organisation_id):
         if takes_new_department(PackageStatus(package.status), exemption):
-            await _department_in_open_package(repo, master_data, package, event)
+            await _department_in_open_package(
+                repo, master_data, package, event.department_id, event.municipality_code
+            )
+
+
+async def follow_register_on_return(session: AsyncSession, package: PackageRow) -> None:
+    """A package sent back (open again) takes what the register changed while it was sent —
+    the consumers then found no open package: a department that appeared gets its form, one
+    that moved takes its form to its new location municipality.
+
+    The caller holds the package-opening lock exclusively (taken before the package's row
+    lock), like opening a year: the consumers' rows committed before are read here, and those
+    that come after find the package open."""
+    repo, master_data = PackageRepository(session), MasterDataRepository(session)
+    for department in await master_data.departments(package.organisation_id):
+        if takes_new_department(PackageStatus(package.status), department.exemption):
+            await _department_in_open_package(
+                repo,
+                master_data,
+                package,
+                department.id,
+                department.municipality_code,
+                publish_change=False,  # the return publishes the status it is back in
+            )
 
 
 async def _department_in_open_package(
     repo: PackageRepository,
     master_data: MasterDataRepository,
     package: PackageRow,
-    event: DepartmentUpsertedV1,
+    department_id: str,
+    municipality_code: str,
+    *,
+    publish_change: bool = True,
 ) -> None:
     """A department that appears (or moves) while its organisation's package is still being
     prepared gets its form in it; the form's location follows the department."""
-    form = await repo.form(package.id, FormKind.DEPARTMENT, event.department_id)
+    form = await repo.form(package.id, FormKind.DEPARTMENT, department_id)
     if form is not None:
-        form.municipality_code = event.municipality_code
+        form.municipality_code = municipality_code
         return
-    figures = await master_data.key_figures(event.department_id, accounts_year(package.year))
+    figures = await master_data.key_figures(department_id, accounts_year(package.year))
     form = FormRow(
         package_id=package.id,
         kind=FormKind.DEPARTMENT.value,
-        key=event.department_id,
-        municipality_code=event.municipality_code,
+        key=department_id,
+        municipality_code=municipality_code,
         status=FormStatus.READY.value,
         figures=figures.figures if figures else None,
         figures_revision=figures.revision if figures else None,
@@ -170,13 +196,13 @@ async def _department_in_open_package(
     )
     await repo.add_form(form)
     await refresh_form(repo, package, form)
-    await refresh_package_status(repo, package)
+    await refresh_package_status(repo, package, publish_change=publish_change)
     await log_change(
         repo,
         package.id,
         None,
         "department_added",
-        f"Department {event.department_id} was added to the package (register).",
+        f"Department {department_id} was added to the package (register).",
     )
 
 

@@ -17,7 +17,11 @@ from common.db.uow import UnitOfWork
 from common.errors import NotFoundError, PermissionDeniedError, RuleViolationError
 from common.observability import current_correlation_id
 from governance.db.models import DeadlineRow, PackageRow
-from governance.db.repositories import MasterDataRepository, PackageRepository
+from governance.db.repositories import (
+    MasterDataRepository,
+    PackageRepository,
+    hold_package_opening,
+)
 from governance.domain.errors import SendBlockedError, TransitionNotAllowedError
 from governance.domain.keyfigures import colour_counts
 from governance.domain.rules import FormKind, PackageStatus, accounts_year
@@ -39,6 +43,7 @@ from governance.services.core import (
     refresh_form,
     refresh_package_status,
 )
+from governance.services.masterdata import follow_register_on_return
 from governance.services.packages import form_accounts, form_keys
 from governance.services.roles import EDITOR_ROLES, MUNICIPALITY_ROLES
 
@@ -112,7 +117,9 @@ def _require_home(scope: Scope, package: PackageRow, action: str) -> None:
 async def return_package(
     uow: UnitOfWork, scope: Scope, package_id: str, reason: str | None, expected: int | None
 ) -> PackageRow:
-    """Send back: the home municipality reopens a sent package for changes."""
+    """Send back: the home municipality reopens a sent package for changes, with what the
+    register changed while it was sent."""
+    await hold_package_opening(uow.session, exclusively=True)  # before the row lock
     repo = PackageRepository(uow.session)
     package = await load_package(repo, scope, package_id, lock=True)
     _require_home(scope, package, "send a package back")
@@ -122,6 +129,7 @@ async def return_package(
     at = now()
     package.status = PackageStatus.IN_PROGRESS.value
     package.returned_at = at
+    await follow_register_on_return(uow.session, package)
     for form in await repo.forms_of(package.id):
         await refresh_form(repo, package, form)
     await refresh_package_status(repo, package, publish_change=False)

@@ -338,6 +338,35 @@ class TestSendBack:
             await client.get(f"{API}/packages/{PKG}", headers=municipality(tokens, HOME))
         ).status_code == 404
 
+    async def test_it_takes_what_the_register_changed_while_it_was_sent(
+        self, client, tokens, governance_db
+    ):
+        """A department that appeared, and one that moved, while the package was sent: the
+        register's events found no open package and changed nothing. Sent back, the package
+        was open again without the new department's form (it could be sent again without its
+        accounts) and with the moved department at its old location municipality."""
+        await sent(client, tokens, governance_db)
+        await apply(
+            governance_db,
+            department("d-new", "BO-1", HOME),
+            department("d-loc", "BO-1", OTHER, version=2),
+        )
+        response = await client.post(
+            f"{API}/packages/{PKG}/return",
+            json={"reason": "Ny afdeling"},
+            headers=post_headers(municipality(tokens, HOME)),
+        )
+        assert response.status_code == 200, response.text
+        package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
+        assert [(d["key"], d["municipality_code"]) for d in package["departments"]] == [
+            ("d-home", HOME),
+            ("d-loc", OTHER),
+            ("d-new", HOME),
+        ]
+        assert package["accounts"]["missing"] == ["d-new"]
+        assert (package["status"], package["can_send"]) == ("in_progress", False)
+        assert "accounts-missing" in codes(await send(client, tokens))
+
     async def test_a_location_municipality_may_not_send_it_back(
         self, client, tokens, governance_db
     ):
