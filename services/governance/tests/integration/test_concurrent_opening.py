@@ -1,5 +1,5 @@
 """A department or key figures that arrive while the fund opens the year (or while the
-department's form is being added) reach the package all the same.
+department's form is being added, or the package is sent back) reach the package all the same.
 
 Each test runs two transactions on the real PostgreSQL server the way a busy platform may: the
 first does its work and stays open; the second starts meanwhile; the first commits only once
@@ -21,6 +21,7 @@ from common.events.envelope import Envelope
 from common.testing.interleaving import Step, interleaved
 from governance.events.incoming import handle_key_figures, handle_master_data
 from governance.services.packages import generate_packages
+from governance.services.workflow import return_package
 
 from .support import (
     API,
@@ -33,6 +34,7 @@ from .support import (
     open_year,
     org,
     organisation,
+    sql,
     standard_catalogue_body,
 )
 
@@ -110,3 +112,29 @@ class TestANewDepartmentsFormMeetsItsFigures:
         first, second = (figures, form) if figures_first else (form, figures)
         await interleaved(governance_db, first, second)
         assert await forms(client, tokens) == {"d1": False, "d2": True}
+
+
+class TestSendingBackMeetsTheRegister:
+    """The package is sent; department d2 arrives from the register while the home municipality
+    sends the package back. Without the package-opening lock the consumer found the package
+    sent (the return not committed) and the return did not see d2 (not committed): d2 never got
+    its form."""
+
+    HOME = Scope("kommune-101", Role.MUNICIPALITY, None, "101")
+
+    @staticmethod
+    def sending_back(uow: UnitOfWork) -> Awaitable[object]:
+        return return_package(uow, TestSendingBackMeetsTheRegister.HOME, PKG, None, None)
+
+    @pytest.mark.parametrize("return_first", [True, False], ids=["return-first", "register-first"])
+    async def test_the_new_department_gets_its_form(
+        self, client, tokens, governance_db, governance_db_url, return_first
+    ):
+        await open_year(client, tokens)
+        sql(governance_db_url, "UPDATE packages SET status='sent', sent_at=now() WHERE id=%s", PKG)
+        arriving = consuming(department("d2", "BO-1", "147"))
+        first, second = (
+            (self.sending_back, arriving) if return_first else (arriving, self.sending_back)
+        )
+        await interleaved(governance_db, first, second)
+        assert await forms(client, tokens) == {"d1": False, "d2": False}
