@@ -51,22 +51,26 @@ async def _organisation(session: AsyncSession, event: OrganisationUpsertedV1) ->
     if not await MasterDataRepository(session).apply_organisation(event):
         return
     repo = PackageRepository(session)
-    new_home = event.home_municipality_code
     for package in await repo.packages_of_organisation(event.organisation_id):
-        if not follows_new_home(
-            PackageStatus(package.status), package.home_municipality_code, new_home
-        ):
-            continue
-        old = package.home_municipality_code
-        package.home_municipality_code = new_home
-        package.version += 1
-        await log_change(
-            repo,
-            package.id,
-            None,
-            "home_municipality_changed",
-            f"Home municipality changed from {old} to {new_home} (register).",
-        )
+        await _follow_new_home(repo, package, event.home_municipality_code)
+
+
+async def _follow_new_home(repo: PackageRepository, package: PackageRow, new_home: str) -> None:
+    """A package not yet sent goes to its organisation's new home municipality."""
+    if not follows_new_home(
+        PackageStatus(package.status), package.home_municipality_code, new_home
+    ):
+        return
+    old = package.home_municipality_code
+    package.home_municipality_code = new_home
+    package.version += 1
+    await log_change(
+        repo,
+        package.id,
+        None,
+        "home_municipality_changed",
+        f"Home municipality changed from {old} to {new_home} (register).",
+    )
 
 
 MasterDataEvent = OrganisationUpsertedV1 | DepartmentUpsertedV1
@@ -148,13 +152,17 @@ async def _department(session: AsyncSession, event: DepartmentUpsertedV1) -> Non
 
 async def follow_register_on_return(session: AsyncSession, package: PackageRow) -> None:
     """A package sent back (open again) takes what the register changed while it was sent —
-    the consumers then found no open package: a department that appeared gets its form, one
-    that moved takes its form to its new location municipality.
+    the consumers then found no open package: an organisation that moved takes it to its new
+    home municipality, a department that appeared gets its form, one that moved takes its form
+    to its new location municipality.
 
     The caller holds the package-opening lock exclusively (taken before the package's row
     lock), like opening a year: the consumers' rows committed before are read here, and those
     that come after find the package open."""
     repo, master_data = PackageRepository(session), MasterDataRepository(session)
+    organisation = await master_data.organisation(package.organisation_id)
+    if organisation is not None:
+        await _follow_new_home(repo, package, organisation.home_municipality_code)
     for department in await master_data.departments(package.organisation_id):
         if takes_new_department(PackageStatus(package.status), department.exemption):
             await _department_in_open_package(

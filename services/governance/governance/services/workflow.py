@@ -129,10 +129,6 @@ async def return_package(
     at = now()
     package.status = PackageStatus.IN_PROGRESS.value
     package.returned_at = at
-    await follow_register_on_return(uow.session, package)
-    for form in await repo.forms_of(package.id):
-        await refresh_form(repo, package, form)
-    await refresh_package_status(repo, package, publish_change=False)
     await log_change(
         repo,
         package.id,
@@ -142,7 +138,12 @@ async def return_package(
         + (f": {reason}" if reason else "."),
         {"reason": reason},
     )
+    # by the home municipality it was sent to, before the register's changes may move it
     uow.record_event(outgoing.package_returned(package, reason, at, current_correlation_id()))
+    await follow_register_on_return(uow.session, package)
+    for form in await repo.forms_of(package.id):
+        await refresh_form(repo, package, form)
+    await refresh_package_status(repo, package, publish_change=False)
     # the status the package is back in (whatever its forms reached), as of the return, so a
     # reader knows it without waiting for the next edit
     uow.record_event(

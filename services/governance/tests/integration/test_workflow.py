@@ -367,6 +367,29 @@ class TestSendBack:
         assert (package["status"], package["can_send"]) == ("in_progress", False)
         assert "accounts-missing" in codes(await send(client, tokens))
 
+    async def test_it_goes_to_the_new_home_municipality_of_an_organisation_that_moved(
+        self, client, tokens, governance_db, governance_db_url
+    ):
+        """An organisation that moved while its package was sent: sent back, the package is
+        being prepared again and goes to the new home municipality, like every package not yet
+        sent — it stayed with the old one, which got it again when it was re-sent."""
+        await sent(client, tokens, governance_db)
+        await apply(governance_db, organisation("BO-1", OTHER, version=2))
+        response = await client.post(
+            f"{API}/packages/{PKG}/return",
+            json={"reason": "Flyttet"},
+            headers=post_headers(municipality(tokens, HOME)),
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["home_municipality_code"] == OTHER
+        [envelope] = outbox(governance_db_url, "governance.package.returned")
+        returned = PackageReturnedV1.from_envelope(Envelope.from_structured(envelope))
+        assert returned.home_municipality_code == HOME  # returned by the one it was sent to
+        assert (await send(client, tokens)).status_code == 200
+        [_, again] = outbox(governance_db_url, "governance.package.sent")
+        resent = PackageSentV1.from_envelope(Envelope.from_structured(again))
+        assert resent.home_municipality_code == OTHER
+
     async def test_a_location_municipality_may_not_send_it_back(
         self, client, tokens, governance_db
     ):
