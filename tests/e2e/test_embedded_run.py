@@ -214,10 +214,10 @@ class TestEmbeddedRun:
         preview = reminders("preview", "--date", "2027-03-01")
         assert preview.returncode == 0, preview.stderr
         assert "would be reminded on 2027-03-01" in preview.stderr
-        held = reminders("run", "--date", "2026-09-01")  # a round is held on or after its day
+        held = reminders("run", "--date", "2026-05-15")  # past, never a scheduled round day
         assert held.returncode == 0, held.stderr
-        assert "round 2026-09-01:" in held.stderr
-        again = reminders("run", "--date", "2026-09-01")
+        assert "round 2026-05-15:" in held.stderr
+        again = reminders("run", "--date", "2026-05-15")
         assert again.returncode == 1
         assert "was held already" in again.stderr
         early = reminders("run", "--date", "2199-03-01")
