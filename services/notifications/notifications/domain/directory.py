@@ -87,3 +87,12 @@ def check_version(recipient: Recipient, current: int | None, expected: int | Non
             f"The entry is at version {current}, not {expected}: "
             "read it again and apply your change to what is there now."
         )
+
+
+def created_meanwhile(recipient: Recipient) -> RecipientChangedError:
+    """Someone else created the entry while this request created it too (412)."""
+    return RecipientChangedError(
+        f"The entry of the {recipient.kind.value} '{recipient.ref}' was created meanwhile by "
+        'someone else: read it and send your change with its version (If-Match: W/"<version>"), '
+        "so that theirs is not overwritten unseen."
+    )

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from common.access import Scope
 from common.db.uow import UnitOfWork
 from common.paging import PageOf, decode_cursor, page_of
@@ -14,6 +16,7 @@ from notifications.db.repositories import RecipientRepository
 from notifications.domain.directory import (
     check_opt_outs,
     check_version,
+    created_meanwhile,
     no_entry_yet,
     normalise_addresses,
     not_managed,
@@ -112,7 +115,12 @@ async def set_recipient(
             opt_outs_after=opt_outs,
         )
     )
-    await repository.flush()
+    try:
+        await repository.flush()
+    except IntegrityError:
+        if not created:
+            raise
+        raise created_meanwhile(recipient) from None  # a concurrent request inserted it first
     return row, created
 
 

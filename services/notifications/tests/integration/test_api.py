@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -101,6 +102,22 @@ class TestMunicipalityNotificationAddress:
             client, municipality(tokens), "municipality", "101", [], body={"version": 7}
         )
         assert problem(stale, 412)["type"].endswith("recipient-changed")
+
+    async def test_two_creating_the_same_entry_at_once_one_is_told_it_exists(self, client, tokens):
+        """The municipality and the fund create the missing entry at the same moment: neither
+        saw an entry, both inserted; the second was a 500 (unique violation). Now it is 412
+        with the version to read, like any change made meanwhile; the first one's entry
+        stands."""
+        first, second = await asyncio.gather(
+            put_entry(client, municipality(tokens), "municipality", "101", [KK]),
+            put_entry(client, fund(tokens), "municipality", "101", ["drift@kk.dk"]),
+        )
+        statuses = sorted([first.status_code, second.status_code])
+        assert statuses == [201, 412], (first.text, second.text)
+        created, refused = (first, second) if first.status_code == 201 else (second, first)
+        assert "created meanwhile" in problem(refused, 412)["detail"]
+        read = await client.get(f"{API}/recipients/municipality/101", headers=fund(tokens))
+        assert read.json()["addresses"] == created.json()["addresses"]
 
     async def test_the_change_log_says_who_changed_what(self, client, tokens):
         await put_entry(client, municipality(tokens), "municipality", "101", [KK])
