@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 
 from common.access import Scope
 from common.auth import Role
+from common.calendar import danish_date
 from common.db.engine import Database
 from common.db.uow import UnitOfWork
 from common.errors import DomainError
@@ -27,7 +28,7 @@ async def dispatch(action: str, on: date | None) -> int:
         database = Database(settings.effective_database_url)
         try:
             async with UnitOfWork(database) as uow:
-                return await _act(uow, settings, action, on or datetime.now(UTC).date())
+                return await _act(uow, settings, action, on or danish_date())
         except DomainError as error:
             print(error.detail, file=sys.stderr)
             return 1
