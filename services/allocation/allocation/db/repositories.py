@@ -640,11 +640,16 @@ class Repository:
     async def subsidy(self, subsidy_id: str) -> SubsidyRow | None:
         return await self.session.get(SubsidyRow, subsidy_id)
 
-    async def subsidy_of_dwelling(self, dwelling_id: str) -> SubsidyRow | None:
+    async def subsidy_overlapping(self, dwelling_id: str, move_in: date) -> SubsidyRow | None:
+        """A subsidy of the dwelling still running on ``move_in`` or after it (one not ended, or
+        ended after that day): a new subsidy from ``move_in`` would be paid for the same days."""
         result = await self.session.scalars(
-            select(SubsidyRow).where(
-                SubsidyRow.dwelling_id == dwelling_id, SubsidyRow.move_out.is_(None)
+            select(SubsidyRow)
+            .where(
+                SubsidyRow.dwelling_id == dwelling_id,
+                SubsidyRow.move_out.is_(None) | (SubsidyRow.move_out > move_in),
             )
+            .order_by(SubsidyRow.move_in)
         )
         return result.first()
 

@@ -3,6 +3,8 @@ the band and frame checks, the schedule, the move-out; frames seen nationally by
 
 from __future__ import annotations
 
+from datetime import date
+
 from common.events.contracts import SubsidyFrameSetV1, SubsidyGrantedV1
 from common.events.envelope import Envelope
 
@@ -103,6 +105,32 @@ class TestGrant:
         assert full.status_code == 422
         assert "frame of 1" in full.json()["detail"]
         assert sql(allocation_db_url, "SELECT dwelling_id FROM subsidies") == [("dw-1",)]
+
+    async def test_a_new_tenants_subsidy_cannot_overlap_the_previous_ones(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """A dwelling is subsidised once per day: the next tenant's subsidy starts on or after
+        the previous tenant's move-out (a move-in before it paid those months twice)."""
+        client = await allocation_client()
+        await setup_rates_and_frame(client, tokens, frame=3)
+        await apply(allocation_db, vacancy("dw-1", rent="5000.00"))
+        first = (await grant(client, tokens, "dw-1", move_in="2027-01-01")).json()["id"]
+        moved = await client.post(
+            f"{API}/subsidies/{first}/move-out",
+            json={"move_out": "2028-06-01"},
+            headers=post(municipality(tokens)),
+        )
+        assert moved.status_code == 200, moved.text
+        for move_in in ("2027-06-01", "2026-12-01", "2028-05-31"):
+            overlapping = await grant(client, tokens, "dw-1", move_in=move_in)
+            assert overlapping.status_code == 422, (move_in, overlapping.text)
+            assert overlapping.headers["content-type"] == "application/problem+json"
+            assert "2027-01-01 to 2028-06-01" in overlapping.json()["detail"]
+        assert (await grant(client, tokens, "dw-1", move_in="2028-06-01")).status_code == 201
+        assert sql(allocation_db_url, "SELECT move_in FROM subsidies ORDER BY move_in") == [
+            (date(2027, 1, 1),),
+            (date(2028, 6, 1),),
+        ]
 
     async def test_without_a_frame_for_the_year(self, allocation_client, allocation_db, tokens):
         client = await allocation_client()
