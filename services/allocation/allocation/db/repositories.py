@@ -711,6 +711,19 @@ class Repository:
     ) -> ApartmentRightRow | None:
         return await self.session.get(ApartmentRightRow, (agreement_id, apartment_id))
 
+    async def open_offer_of_apartment(
+        self, agreement_id: str, apartment_id: str
+    ) -> OfferRow | None:
+        """The agreement's open offer of the apartment (or of a stand-in for it), if any."""
+        result = await self.session.scalars(
+            select(OfferRow).where(
+                OfferRow.agreement_id == agreement_id,
+                (OfferRow.dwelling_id == apartment_id) | (OfferRow.substitutes_for == apartment_id),
+                OfferRow.status == "open",
+            )
+        )
+        return result.first()
+
     async def notice(self, notice_id: str) -> NoticeRow | None:
         return await self.session.get(NoticeRow, notice_id)
 

@@ -50,6 +50,11 @@ class OfferClosedError(ConflictError):
     title = "The offer has already been answered or has lapsed"
 
 
+class ApartmentOfferedError(ConflictError):
+    code = "apartment-already-offered"
+    title = "The apartment is already offered to the municipality on an open notice"
+
+
 class AgreementExistsError(ConflictError):
     code = "agreement-exists"
     title = "The property already has an allocation agreement"

@@ -18,6 +18,7 @@ from allocation.db.repositories import Repository
 from allocation.domain.errors import (
     AgreementExistsError,
     AgreementNotFoundError,
+    ApartmentOfferedError,
     NoticeRuleError,
     PropertyNotFoundError,
 )
@@ -313,6 +314,13 @@ async def file_notice(
         raise NoticeRuleError(
             "notice_to_quit_effective (when a notice to quit would have taken effect) cannot "
             "be before the apartment is available."
+        )
+    pending = await repo.open_offer_of_apartment(agreement.id, command.apartment_id)
+    if pending is not None:
+        raise ApartmentOfferedError(
+            f"Apartment {command.apartment_id} is already offered to the municipality on offer "
+            f"{pending.id} (received {pending.received_on}, answer due {pending.answer_due}); "
+            "a second notice of the same vacancy would count and pay it twice."
         )
     terms = private_terms(agreement)
     right = await repo.apartment_right(agreement.id, command.apartment_id)

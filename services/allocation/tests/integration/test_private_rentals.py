@@ -278,6 +278,37 @@ class TestNoticesAndDeadlines:
             answers[late]["compensation_owed"],
         ) == ("declined_late", "27900.00", "40000.00")
 
+    async def test_a_second_notice_of_an_apartment_with_an_open_offer_is_refused(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        """A notice sent twice (no Idempotency-Key, two clerks) opened two offers of one
+        vacancy: both accepted paid the per-use compensation twice and used two rights."""
+        client = await allocation_client()
+        agreement = await make_agreement(client, tokens, await make_property(client, tokens))
+        first = (await notice(client, tokens, agreement["id"])).json()["offer_id"]
+        again = await notice(client, tokens, agreement["id"])
+        assert again.status_code == 409, again.text
+        assert again.headers["content-type"] == "application/problem+json"
+        assert first in again.json()["detail"]
+        accepted = await client.post(
+            f"{API}/offers/{first}/answer",
+            json={"answer": "accept", "case_reference": "SAG-1"},
+            headers=post(municipality(tokens)),
+        )
+        assert accepted.status_code == 200, accepted.text
+        assert sql(allocation_db_url, "SELECT count(*) FROM offers") == [(1,)]
+        assert sql(allocation_db_url, "SELECT uses FROM private_agreements") == [(1,)]
+        # once answered, the apartment's next vacancy is a new notice (here its repeat)
+        repeat = await notice(
+            client,
+            tokens,
+            agreement["id"],
+            available_from="2028-01-01",
+            notice_to_quit_effective="2028-04-01",
+        )
+        assert repeat.status_code == 201, repeat.text
+        assert repeat.json()["is_repeat"] is True
+
     async def test_an_accepted_apartment_repeats_and_the_first_unused_repeat_ends_it(
         self, allocation_client, allocation_db, allocation_db_url, databases, tokens
     ):
