@@ -380,6 +380,54 @@ class TestRefundStatement:
         assert rows[2][0] == "I alt"
         assert (rows[2][5], rows[2][6]) == (80000, 48000)
 
+    async def test_a_registration_after_the_quarter_brings_the_refund_onto_its_own_quarter(
+        self, allocation_client, tokens
+    ):
+        """The one-off is paid on signing (Q1); the refund needs proof of registration, which
+        came in Q2. Q1's statement was made without it; the refund must come on Q2's, not be
+        lost (it appeared only on a re-read of Q1, a statement already sent)."""
+        client = await allocation_client()
+        agreement = (
+            await client.post(
+                f"{API}/private/agreements",
+                json={
+                    "property_id": await make_property(client, tokens),
+                    "kind": "specific",
+                    "specific_apartments": ["A-1", "A-2", "A-3", "A-4"],
+                    "price_per_right": "50000.00",
+                    "one_off": "40000.00",
+                    "signed_on": "2025-03-20",
+                    "valid_to": "2031-03-19",
+                    "refund_promised_on": "2025-03-01",
+                },
+                headers=post(municipality(tokens)),
+            )
+        ).json()
+
+        async def lines(quarter: int) -> list[tuple[str, str, str, str]]:
+            response = await client.get(
+                f"{API}/refund-statements/101/2025/{quarter}", headers=municipality(tokens)
+            )
+            assert response.status_code == 200, response.text
+            return [
+                (x["day"], x["expense"], x["refund"], x["note"]) for x in response.json()["lines"]
+            ]
+
+        [(_, expense, refund, note)] = await lines(1)
+        assert (expense, refund) == ("40000.00", "0.00")
+        assert "awaiting proof of registration" in note
+        registered = await client.post(
+            f"{API}/private/agreements/{agreement['id']}/registration",
+            json={"registered_on": "2025-04-10", "document": "TL-1"},
+            headers=post(municipality(tokens)),
+        )
+        assert registered.status_code == 200, registered.text
+        assert [line[:3] for line in await lines(1)] == [("2025-03-20", "40000.00", "0.00")]
+        [(day, expense, refund, note)] = await lines(2)
+        assert (day, expense, refund) == ("2025-04-10", "0.00", "24000.00")
+        assert "paid on signing 2025-03-20" in note
+        assert await lines(3) == []
+
 
 class TestScheduleExport:
     async def test_the_payment_schedule_has_a_row_per_month(
