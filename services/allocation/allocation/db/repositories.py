@@ -889,7 +889,8 @@ class Repository:
         return [(row[0], row[1]) for row in result.all()]
 
     async def restoration_claim(self, claim_id: str) -> RestorationClaimRow | None:
-        return await self.session.get(RestorationClaimRow, claim_id)
+        """The claim, row-locked: of two decisions at once the second sees the first's."""
+        return await self.session.get(RestorationClaimRow, claim_id, with_for_update=True)
 
     async def restoration_claims(self, offer_id: str) -> Sequence[RestorationClaimRow]:
         result = await self.session.scalars(

@@ -55,6 +55,11 @@ class ApartmentOfferedError(ConflictError):
     title = "The apartment is already offered to the municipality on an open notice"
 
 
+class RestorationClaimExistsError(ConflictError):
+    code = "restoration-claim-exists"
+    title = "The allocated tenant's move-out already has a restoration claim"
+
+
 class AgreementExistsError(ConflictError):
     code = "agreement-exists"
     title = "The property already has an allocation agreement"
