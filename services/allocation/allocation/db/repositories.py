@@ -763,7 +763,8 @@ class Repository:
     # --- § 5 reports and § 52 rounds ------------------------------------------------------
 
     async def vacancy_report(self, report_id: str) -> VacancyReportRow | None:
-        return await self.session.get(VacancyReportRow, report_id)
+        """The report, row-locked: of two decisions at once the second sees the first's."""
+        return await self.session.get(VacancyReportRow, report_id, with_for_update=True)
 
     async def list_vacancy_reports(
         self,
@@ -856,8 +857,10 @@ class Repository:
         )
         return result.all()
 
-    async def round_offer(self, offer_id: str) -> RoundOfferRow | None:
-        return await self.session.get(RoundOfferRow, offer_id)
+    async def round_offer(self, offer_id: str, *, lock: bool = False) -> RoundOfferRow | None:
+        """The binding offer; ``lock``: row-locked, so of two decisions the second sees the
+        first's."""
+        return await self.session.get(RoundOfferRow, offer_id, with_for_update=lock)
 
     async def frame_application(
         self, municipality_code: str, year: int

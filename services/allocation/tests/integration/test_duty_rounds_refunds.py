@@ -7,12 +7,25 @@ import io
 from datetime import date, timedelta
 
 import openpyxl
+import pytest
 
+from allocation.domain.errors import NoticeRuleError, OfferClosedError
+from allocation.services import duty, rounds
 from allocation.services.core import today
+from common.access import Scope
+from common.auth import Role
+from common.db.uow import UnitOfWork
 from common.testing.exports import xlsx_cells
+from common.testing.interleaving import interleaved
 
 from .support import API, AT, apply, fund, landlord, municipality, org, post, sql, vacancy
 from .test_private_rentals import make_property
+
+CLERK = Scope("kommune-101", Role.MUNICIPALITY, None, "101")
+ALLOCATE = duty.Decision(allocate_case_reference="SAG-5-1", extended_until=None, reason=None)
+EXTEND = duty.Decision(
+    allocate_case_reference=None, extended_until=date(2099, 1, 1), reason="Ombygning"
+)
 
 
 class TestVacancyDuty:
@@ -301,6 +314,96 @@ class TestInvitationRound:
         )
         assert made.status_code == 201, made.text
         assert made.json()["compensation"] == "90000.00"
+
+
+class TestTwoDecisionsAtOnce:
+    """Two clerks decide at once (two transactions on PostgreSQL, the first left open until the
+    second ends or waits for its lock): exactly one decision stands, the other is refused."""
+
+    async def test_a_landlords_report(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        report = await client.post(
+            f"{API}/vacancy-reports",
+            json={
+                "landlord_id": "LL-1",
+                "municipality_code": "101",
+                "dwelling_ref": "DAR-0a1b",
+                "vacant_since": (today() - timedelta(days=60)).isoformat(),
+            },
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        report_id = report.json()["id"]
+
+        async def allocate(uow: UnitOfWork) -> None:
+            await duty.decide_report(uow, CLERK, report_id, ALLOCATE, today())
+
+        async def extend(uow: UnitOfWork) -> None:
+            with pytest.raises(NoticeRuleError, match="already decided"):
+                await duty.decide_report(uow, CLERK, report_id, EXTEND, today())
+
+        await interleaved(allocation_db, allocate, extend)
+        assert sql(
+            allocation_db_url, "SELECT status, reason FROM vacancy_reports WHERE id = %s", report_id
+        ) == [("allocated", None)]
+
+    async def test_a_long_social_vacancy(self, allocation_db, allocation_db_url):
+        """The second found no report yet and inserted its own: a unique violation, a 500."""
+        vacant_from = today() - timedelta(days=60)
+        await apply(
+            allocation_db, vacancy("long", lease_id="L-1", end=vacant_from - timedelta(days=1))
+        )
+
+        async def allocate(uow: UnitOfWork) -> None:
+            await duty.decide_long_vacancy(uow, CLERK, "long", ALLOCATE, today())
+
+        async def extend(uow: UnitOfWork) -> None:
+            with pytest.raises(NoticeRuleError, match="already decided"):
+                await duty.decide_long_vacancy(uow, CLERK, "long", EXTEND, today())
+
+        await interleaved(allocation_db, allocate, extend)
+        assert sql(
+            allocation_db_url, "SELECT status FROM vacancy_reports WHERE dwelling_ref = 'long'"
+        ) == [("allocated",)]
+
+    async def test_a_binding_offer_of_an_invitation_round(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        property_id = await make_property(client, tokens, apartments=12)
+        round_id = (
+            await client.post(
+                f"{API}/private/rounds",
+                json={"deadline": (today() + timedelta(days=14)).isoformat(), "basis": "Hver"},
+                headers=post(municipality(tokens)),
+            )
+        ).json()["id"]
+        offer_id = (
+            await client.post(
+                f"{API}/private/rounds/{round_id}/offers",
+                json={
+                    "property_id": property_id,
+                    "kind": "specific",
+                    "specific_apartments": ["A-1", "A-2"],
+                    "price_per_right": "45000.00",
+                },
+                headers=post(landlord(tokens, "LL-1")),
+            )
+        ).json()["id"]
+        after = today() + timedelta(days=15)
+
+        async def pick(uow: UnitOfWork) -> None:
+            await rounds.decide_offer(uow, CLERK, round_id, offer_id, True, after)
+
+        async def reject(uow: UnitOfWork) -> None:
+            with pytest.raises(OfferClosedError, match="already picked"):
+                await rounds.decide_offer(uow, CLERK, round_id, offer_id, False, after)
+
+        await interleaved(allocation_db, pick, reject)
+        assert sql(
+            allocation_db_url, "SELECT decision FROM round_offers WHERE id = %s", offer_id
+        ) == [("picked",)]
 
 
 class TestRefundStatement:
