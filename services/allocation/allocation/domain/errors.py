@@ -60,6 +60,11 @@ class RestorationClaimExistsError(ConflictError):
     title = "The allocated tenant's move-out already has a restoration claim"
 
 
+class AgreementRegisteredError(ConflictError):
+    code = "agreement-registered"
+    title = "The agreement's registration is already recorded"
+
+
 class AgreementExistsError(ConflictError):
     code = "agreement-exists"
     title = "The property already has an allocation agreement"

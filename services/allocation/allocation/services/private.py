@@ -18,6 +18,7 @@ from allocation.db.repositories import Repository
 from allocation.domain.errors import (
     AgreementExistsError,
     AgreementNotFoundError,
+    AgreementRegisteredError,
     ApartmentOfferedError,
     NoticeRuleError,
     PropertyNotFoundError,
@@ -259,6 +260,13 @@ async def register_agreement(
     row = await get_private_agreement(uow, scope, agreement_id)
     if registered_on < row.signed_on:
         raise NoticeRuleError("The agreement cannot be registered before it is signed.")
+    if row.registered_on is not None:
+        # the one-off's refund is claimed in the quarter of registration: a changed date would
+        # claim it a second time
+        raise AgreementRegisteredError(
+            f"Agreement {row.id} was registered on {row.registered_on} "
+            f"(document {row.registration_document}); the registration is recorded once."
+        )
     row.registered_on = registered_on
     row.registration_document = document
     row.version += 1

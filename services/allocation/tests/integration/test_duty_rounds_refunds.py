@@ -525,6 +525,13 @@ class TestRefundStatement:
             headers=post(municipality(tokens)),
         )
         assert registered.status_code == 200, registered.text
+        moved = await client.post(
+            f"{API}/private/agreements/{agreement['id']}/registration",
+            json={"registered_on": "2025-07-01", "document": "TL-2"},
+            headers=post(municipality(tokens)),
+        )
+        assert moved.status_code == 409, moved.text  # it would claim the refund again in Q3
+        assert "registered on 2025-04-10" in moved.json()["detail"]
         assert [line[:3] for line in await lines(1)] == [("2025-03-20", "40000.00", "0.00")]
         [(day, expense, refund, note)] = await lines(2)
         assert (day, expense, refund) == ("2025-04-10", "0.00", "24000.00")
