@@ -425,8 +425,10 @@ class Repository:
 
     # --- offers ---------------------------------------------------------------------------
 
-    async def offer(self, offer_id: str) -> OfferRow | None:
-        return await self.session.get(OfferRow, offer_id)
+    async def offer(self, offer_id: str, *, lock: bool = False) -> OfferRow | None:
+        """The offer; ``lock``: row-locked — taken before its agreement, in the deadline
+        round's order (offer, then agreement), so an answer and the round never deadlock."""
+        return await self.session.get(OfferRow, offer_id, with_for_update=lock)
 
     async def close_offer(self, offer_id: str, values: dict[str, Any]) -> OfferRow | None:
         """Answer or lapse an open offer in one statement; None if it was not open any more

@@ -4,15 +4,25 @@ clock (§ 56: 7 weekdays; silence still costs the rent up to the notice to quit)
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 
 import pytest
 
+from allocation.db.repositories import Repository
+from allocation.domain.errors import OfferClosedError
+from allocation.domain.notices import Answer
+from allocation.services import offers
+from allocation.services.offers import AnswerCommand
 from allocation.settings import AllocationSettings
 from allocation.worker import jobs
+from common.access import Scope
+from common.auth import Role
+from common.db.uow import UnitOfWork
 from common.events.contracts import OfferLapsedV1
 from common.events.envelope import Envelope
 from common.testing.fixtures import service_settings
+from common.testing.interleaving import done_or_blocked
 
 from .support import API, landlord, municipality, outbox, post, sql
 
@@ -308,6 +318,38 @@ class TestNoticesAndDeadlines:
         )
         assert repeat.status_code == 201, repeat.text
         assert repeat.json()["is_repeat"] is True
+
+    async def test_an_answer_while_the_deadline_round_lapses_the_offer_is_no_deadlock(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """The round locks the overdue offer, then its agreement; the answer locked the
+        agreement first, then waited for the offer: each waited for the other, PostgreSQL
+        aborted one (a 500 to the clerk, or a failed round). The answer now takes the offer
+        first, like the round."""
+        client = await allocation_client()
+        agreement = await make_agreement(client, tokens, await make_property(client, tokens))
+        offer_id = (await notice(client, tokens, agreement["id"])).json()["offer_id"]
+        clerk = Scope("kommune-101", Role.MUNICIPALITY, None, "101")
+
+        async def answer() -> None:
+            async with UnitOfWork(allocation_db) as uow:
+                command = AnswerCommand(offer_id, Answer.DECLINE, None)
+                with pytest.raises(OfferClosedError):
+                    await offers.answer_offer(uow, clerk, command, date(2027, 4, 20))
+                await uow.commit()
+
+        async with UnitOfWork(allocation_db) as round_uow:  # the round's steps, in its order
+            repo = Repository(round_uow.session)
+            [overdue] = await repo.overdue_offers(date(2099, 1, 1))
+            answering = asyncio.create_task(answer())
+            await done_or_blocked(allocation_db_url, answering)
+            await repo.private_agreement(agreement["id"], lock=True)
+            await repo.close_offer(
+                overdue.id, {"status": "lapsed", "settled_on": date(2027, 4, 20)}
+            )
+            await round_uow.commit()
+        await answering
+        assert sql(allocation_db_url, "SELECT status FROM offers") == [("lapsed",)]
 
     async def test_an_accepted_apartment_repeats_and_the_first_unused_repeat_ends_it(
         self, allocation_client, allocation_db, allocation_db_url, databases, tokens
