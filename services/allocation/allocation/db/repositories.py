@@ -726,6 +726,17 @@ class Repository:
         )
         return result.first()
 
+    async def open_first_uses(self, agreement_id: str) -> int:
+        """The agreement's open offers that would use a right (not repeats)."""
+        result = await self.session.execute(
+            select(func.count()).where(
+                OfferRow.agreement_id == agreement_id,
+                OfferRow.status == "open",
+                OfferRow.is_repeat.is_(False),
+            )
+        )
+        return int(result.scalar_one())
+
     async def notice(self, notice_id: str) -> NoticeRow | None:
         return await self.session.get(NoticeRow, notice_id)
 

@@ -348,6 +348,8 @@ async def file_notice(
         )
         offered_apartment = command.substitute_apartment_id
         offered_from = command.substitute_available_from or command.available_from
+    # a right on an open offer is spoken for: its acceptance (or silence) will use it
+    rights_left = terms.rights - agreement.uses - await repo.open_first_uses(agreement.id)
     if is_repeat:
         municipal = True
     elif terms.kind is PrivateKind.SPECIFIC:
@@ -356,12 +358,12 @@ async def file_notice(
                 f"Apartment {command.apartment_id} is not among the agreement's apartments; "
                 "only those are reported."
             )
-        municipal = right is None and agreement.uses < terms.rights
+        municipal = right is None and rights_left > 0
     else:
         assert terms.frequency is not None
         agreement.vacancies_counted += 1
         number = agreement.vacancies_counted
-        municipal = agreement.uses < terms.rights and is_every_nth_turn(terms.frequency, number)
+        municipal = rights_left > 0 and is_every_nth_turn(terms.frequency, number)
     notice = NoticeRow(
         id=new_id("ntc"),
         agreement_id=agreement.id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -422,6 +423,68 @@ class TestNoticesAndDeadlines:
                 )
         # the 1st and 5th; the 9th would be the municipality's but both rights are used
         assert [i for i, m in enumerate(municipal, 1) if m] == [1, 5]
+
+    async def test_open_offers_count_against_the_rights_left(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        """Vacancies come faster than answers: with both rights on open offers, the 9th vacancy
+        was the municipality's too (uses were counted only on acceptance); all three accepted
+        used 3 of 2 rights and paid the per-use compensation 3 times."""
+        client = await allocation_client()
+        property_id = await make_property(client, tokens, apartments=8)
+        agreement = await make_agreement(
+            client,
+            tokens,
+            property_id,
+            kind="every_nth",
+            frequency="1/4",
+            specific_apartments=[],
+            one_off="0.00",
+        )
+        bodies = [
+            (await notice(client, tokens, agreement["id"], f"B-{i}")).json() for i in range(1, 11)
+        ]
+        assert [i for i, b in enumerate(bodies, 1) if b["municipal"]] == [1, 5]
+        for body in bodies:
+            if body["offer_id"]:
+                await client.post(
+                    f"{API}/offers/{body['offer_id']}/answer",
+                    json={"answer": "accept", "case_reference": "SAG-1"},
+                    headers=post(municipality(tokens)),
+                )
+        assert sql(allocation_db_url, "SELECT uses FROM private_agreements") == [(2,)]
+        assert sql(allocation_db_url, "SELECT sum(compensation_owed) FROM offers") == [
+            (Decimal("100000.00"),)  # 2 rights × 50,000: the agreed compensation, no more
+        ]
+
+    async def test_a_right_declined_in_time_is_offered_again(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        agreement = await make_agreement(
+            client,
+            tokens,
+            await make_property(client, tokens, apartments=4),
+            kind="every_nth",
+            frequency="1/4",
+            specific_apartments=[],
+            one_off="0.00",
+        )
+        first = (await notice(client, tokens, agreement["id"], "B-1")).json()
+        assert first["municipal"] is True
+        fifth = [
+            (await notice(client, tokens, agreement["id"], f"B-{i}")).json() for i in range(2, 6)
+        ][-1]
+        assert fifth["municipal"] is False  # the one right is on the open offer
+        await client.post(
+            f"{API}/offers/{first['offer_id']}/answer",
+            json={"answer": "decline"},
+            headers=post(municipality(tokens)),
+        )
+        ninth = [
+            (await notice(client, tokens, agreement["id"], f"B-{i}")).json() for i in range(6, 10)
+        ][-1]
+        assert ninth["municipal"] is True  # declined in time: the right was not used
 
 
 class TestEquivalentApartment:
