@@ -2,9 +2,9 @@
 
 Lines: the one-off compensation of agreements signed in the quarter (refundable only with a
 prior promise and proof of registration, § 55(2),(4); refunded in the quarter of registration)
-and the per-use compensation of uses
-settled in the quarter (accepted, declined late or lapsed, § 54(2)); the refund of each is
-capped by § 55(3) (30,000 DKK per apartment at the municipality's disposal)."""
+and the per-use compensation of uses settled in the quarter (accepted, declined late or lapsed,
+§ 54(2)); the refund of each is capped by § 55(3) (30,000 DKK per apartment at the
+municipality's disposal)."""
 
 from __future__ import annotations
 

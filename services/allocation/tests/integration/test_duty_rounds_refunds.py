@@ -184,6 +184,20 @@ class TestVacancyDuty:
         assert second.json()["id"] != allocated.json()["id"]
 
 
+async def give_offer(client, tokens, round_id: str, property_id: str, landlord_id: str):
+    """The landlord's binding offer in the round: A-1 and A-2 at 45,000 DKK a right."""
+    return await client.post(
+        f"{API}/private/rounds/{round_id}/offers",
+        json={
+            "property_id": property_id,
+            "kind": "specific",
+            "specific_apartments": ["A-1", "A-2"],
+            "price_per_right": "45000.00",
+        },
+        headers=post(landlord(tokens, landlord_id)),
+    )
+
+
 class TestInvitationRound:
     async def test_binding_offers_by_the_deadline_then_the_municipality_picks(
         self, allocation_client, allocation_db_url, tokens
@@ -217,16 +231,7 @@ class TestInvitationRound:
         assert "25 %" in too_many.json()["detail"]
         given = []
         for who, prop in (("LL-1", property_id), ("LL-2", other_property)):
-            response = await client.post(
-                f"{API}/private/rounds/{round_id}/offers",
-                json={
-                    "property_id": prop,
-                    "kind": "specific",
-                    "specific_apartments": ["A-1", "A-2"],
-                    "price_per_right": "45000.00",
-                },
-                headers=post(landlord(tokens, who)),
-            )
+            response = await give_offer(client, tokens, round_id, prop, who)
             assert response.status_code == 201, response.text
             given.append(response.json()["id"])
         own = (
@@ -324,14 +329,11 @@ class TestTwoDecisionsAtOnce:
         self, allocation_client, allocation_db, allocation_db_url, tokens
     ):
         client = await allocation_client()
+        body = {"landlord_id": "LL-1", "municipality_code": "101", "dwelling_ref": "DAR-0a1b"}
+        since = (today() - timedelta(days=60)).isoformat()
         report = await client.post(
             f"{API}/vacancy-reports",
-            json={
-                "landlord_id": "LL-1",
-                "municipality_code": "101",
-                "dwelling_ref": "DAR-0a1b",
-                "vacant_since": (today() - timedelta(days=60)).isoformat(),
-            },
+            json={**body, "vacant_since": since},
             headers=post(landlord(tokens, "LL-1")),
         )
         report_id = report.json()["id"]
@@ -379,18 +381,7 @@ class TestTwoDecisionsAtOnce:
                 headers=post(municipality(tokens)),
             )
         ).json()["id"]
-        offer_id = (
-            await client.post(
-                f"{API}/private/rounds/{round_id}/offers",
-                json={
-                    "property_id": property_id,
-                    "kind": "specific",
-                    "specific_apartments": ["A-1", "A-2"],
-                    "price_per_right": "45000.00",
-                },
-                headers=post(landlord(tokens, "LL-1")),
-            )
-        ).json()["id"]
+        offer_id = (await give_offer(client, tokens, round_id, property_id, "LL-1")).json()["id"]
         after = today() + timedelta(days=15)
 
         async def pick(uow: UnitOfWork) -> None:

@@ -62,6 +62,19 @@ async def make_agreement(client, tokens, property_id: str, **body) -> dict:
     ).json() | {"_status": None}
 
 
+async def every_fourth(client, tokens, apartments: int) -> dict:
+    """An every-nth agreement (1/4, no one-off part) on a new property of ``apartments``."""
+    return await make_agreement(
+        client,
+        tokens,
+        await make_property(client, tokens, apartments=apartments),
+        kind="every_nth",
+        frequency="1/4",
+        specific_apartments=[],
+        one_off="0.00",
+    )
+
+
 async def notice(client, tokens, agreement_id: str, apartment: str = "A-1", **body):
     payload = {
         "agreement_id": agreement_id,
@@ -400,16 +413,7 @@ class TestNoticesAndDeadlines:
         self, allocation_client, allocation_db_url, tokens
     ):
         client = await allocation_client()
-        property_id = await make_property(client, tokens, apartments=8)
-        agreement = await make_agreement(
-            client,
-            tokens,
-            property_id,
-            kind="every_nth",
-            frequency="1/4",
-            specific_apartments=[],
-            one_off="0.00",
-        )
+        agreement = await every_fourth(client, tokens, apartments=8)
         assert agreement["rights"] == 2
         municipal = []
         for i in range(1, 11):
@@ -431,16 +435,7 @@ class TestNoticesAndDeadlines:
         was the municipality's too (uses were counted only on acceptance); all three accepted
         used 3 of 2 rights and paid the per-use compensation 3 times."""
         client = await allocation_client()
-        property_id = await make_property(client, tokens, apartments=8)
-        agreement = await make_agreement(
-            client,
-            tokens,
-            property_id,
-            kind="every_nth",
-            frequency="1/4",
-            specific_apartments=[],
-            one_off="0.00",
-        )
+        agreement = await every_fourth(client, tokens, apartments=8)
         bodies = [
             (await notice(client, tokens, agreement["id"], f"B-{i}")).json() for i in range(1, 11)
         ]
@@ -461,15 +456,7 @@ class TestNoticesAndDeadlines:
         self, allocation_client, allocation_db_url, tokens
     ):
         client = await allocation_client()
-        agreement = await make_agreement(
-            client,
-            tokens,
-            await make_property(client, tokens, apartments=4),
-            kind="every_nth",
-            frequency="1/4",
-            specific_apartments=[],
-            one_off="0.00",
-        )
+        agreement = await every_fourth(client, tokens, apartments=4)
         first = (await notice(client, tokens, agreement["id"], "B-1")).json()
         assert first["municipal"] is True
         fifth = [

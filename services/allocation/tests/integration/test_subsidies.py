@@ -37,6 +37,19 @@ async def grant(client, tokens, dwelling: str, code: str = "101", **body):
     )
 
 
+async def granted_then_moved_out(client, db, tokens, move_out: str):
+    """dw-1 (rent 5,000) subsidised from 1 January 2027 (frame 2 in 2027); the move-out's
+    response."""
+    await setup_rates_and_frame(client, tokens)
+    await apply(db, vacancy("dw-1", rent="5000.00"))
+    subsidy_id = (await grant(client, tokens, "dw-1", move_in="2027-01-01")).json()["id"]
+    return await client.post(
+        f"{API}/subsidies/{subsidy_id}/move-out",
+        json={"move_out": move_out},
+        headers=post(municipality(tokens)),
+    )
+
+
 class TestGrant:
     async def test_a_dwelling_in_the_band_gets_a_subsidy_and_its_schedule(
         self, allocation_client, allocation_db, allocation_db_url, tokens
@@ -71,14 +84,7 @@ class TestGrant:
         self, allocation_client, allocation_db, tokens
     ):
         client = await allocation_client()
-        await setup_rates_and_frame(client, tokens)
-        await apply(allocation_db, vacancy("dw-1", rent="5000.00"))
-        subsidy_id = (await grant(client, tokens, "dw-1", move_in="2027-01-01")).json()["id"]
-        response = await client.post(
-            f"{API}/subsidies/{subsidy_id}/move-out",
-            json={"move_out": "2032-01-16"},
-            headers=post(municipality(tokens)),
-        )
+        response = await granted_then_moved_out(client, allocation_db, tokens, "2032-01-16")
         assert response.status_code == 200, response.text
         schedule = response.json()["schedule"]
         assert len(schedule) == 61
@@ -112,14 +118,7 @@ class TestGrant:
         """A dwelling is subsidised once per day: the next tenant's subsidy starts on or after
         the previous tenant's move-out (a move-in before it paid those months twice)."""
         client = await allocation_client()
-        await setup_rates_and_frame(client, tokens, frame=3)
-        await apply(allocation_db, vacancy("dw-1", rent="5000.00"))
-        first = (await grant(client, tokens, "dw-1", move_in="2027-01-01")).json()["id"]
-        moved = await client.post(
-            f"{API}/subsidies/{first}/move-out",
-            json={"move_out": "2028-06-01"},
-            headers=post(municipality(tokens)),
-        )
+        moved = await granted_then_moved_out(client, allocation_db, tokens, "2028-06-01")
         assert moved.status_code == 200, moved.text
         for move_in in ("2027-06-01", "2026-12-01", "2028-05-31"):
             overlapping = await grant(client, tokens, "dw-1", move_in=move_in)
