@@ -144,6 +144,16 @@ async def grant_subsidy(uow: UnitOfWork, scope: Scope, command: NewSubsidy) -> S
             f"Dwelling {command.dwelling_id} is not known in municipality "
             f"{scope.municipality_code} (it arrives with the register's events)."
         )
+    if command.offer_id is not None:
+        offer = await repo.offer(command.offer_id)
+        if offer is None or (offer.municipality_code, offer.dwelling_id) != (
+            scope.municipality_code,
+            dwelling.id,
+        ):
+            raise SubsidyRefusedError(
+                f"Offer {command.offer_id} is not an offer of dwelling {dwelling.id} in "
+                f"municipality {scope.municipality_code}; give the allocation's own offer or none."
+            )
     check_housing_type(dwelling.housing_type)
     check_rent_band(dwelling.monthly_rent)
     await repo.hold_dwellings([dwelling.id])  # two grants for one dwelling: one at a time

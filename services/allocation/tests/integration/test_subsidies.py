@@ -8,7 +8,7 @@ from datetime import date
 from common.events.contracts import SubsidyFrameSetV1, SubsidyGrantedV1
 from common.events.envelope import Envelope
 
-from .support import API, apply, fund, municipality, outbox, post, sql, vacancy
+from .support import API, apply, fund, make_agreement, municipality, outbox, post, sql, vacancy
 
 
 async def setup_rates_and_frame(client, tokens, frame: int = 2) -> None:
@@ -130,6 +130,24 @@ class TestGrant:
             (date(2027, 1, 1),),
             (date(2028, 6, 1),),
         ]
+
+    async def test_the_offer_named_must_be_the_dwellings_own(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """The allocation's offer was stored unchecked: another municipality's offer, another
+        dwelling's, or none at all linked the subsidy to the wrong allocation."""
+        client = await allocation_client()
+        await setup_rates_and_frame(client, tokens)
+        await make_agreement(client, tokens, "147", kind="listed", share=None, dwelling_ids=["x"])
+        await apply(
+            allocation_db, vacancy("x", municipality="147"), vacancy("dw-1", rent="5000.00")
+        )
+        [(foreign,)] = sql(allocation_db_url, "SELECT id FROM offers")
+        for offer_id in (foreign, "off-none"):
+            refused = await grant(client, tokens, "dw-1", offer_id=offer_id)
+            assert refused.status_code == 422, refused.text
+            assert f"Offer {offer_id} is not an offer of dwelling dw-1" in refused.json()["detail"]
+        assert sql(allocation_db_url, "SELECT count(*) FROM subsidies") == [(0,)]
 
     async def test_without_a_frame_for_the_year(self, allocation_client, allocation_db, tokens):
         client = await allocation_client()
