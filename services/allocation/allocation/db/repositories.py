@@ -425,8 +425,10 @@ class Repository:
 
     # --- offers ---------------------------------------------------------------------------
 
-    async def offer(self, offer_id: str) -> OfferRow | None:
-        return await self.session.get(OfferRow, offer_id)
+    async def offer(self, offer_id: str, *, lock: bool = False) -> OfferRow | None:
+        """The offer; ``lock``: row-locked — taken before its agreement, in the deadline
+        round's order (offer, then agreement), so an answer and the round never deadlock."""
+        return await self.session.get(OfferRow, offer_id, with_for_update=lock)
 
     async def close_offer(self, offer_id: str, values: dict[str, Any]) -> OfferRow | None:
         """Answer or lapse an open offer in one statement; None if it was not open any more
@@ -640,11 +642,16 @@ class Repository:
     async def subsidy(self, subsidy_id: str) -> SubsidyRow | None:
         return await self.session.get(SubsidyRow, subsidy_id)
 
-    async def subsidy_of_dwelling(self, dwelling_id: str) -> SubsidyRow | None:
+    async def subsidy_overlapping(self, dwelling_id: str, move_in: date) -> SubsidyRow | None:
+        """A subsidy of the dwelling still running on ``move_in`` or after it (one not ended, or
+        ended after that day): a new subsidy from ``move_in`` would be paid for the same days."""
         result = await self.session.scalars(
-            select(SubsidyRow).where(
-                SubsidyRow.dwelling_id == dwelling_id, SubsidyRow.move_out.is_(None)
+            select(SubsidyRow)
+            .where(
+                SubsidyRow.dwelling_id == dwelling_id,
+                SubsidyRow.move_out.is_(None) | (SubsidyRow.move_out > move_in),
             )
+            .order_by(SubsidyRow.move_in)
         )
         return result.first()
 
@@ -706,6 +713,30 @@ class Repository:
     ) -> ApartmentRightRow | None:
         return await self.session.get(ApartmentRightRow, (agreement_id, apartment_id))
 
+    async def open_offer_of_apartment(
+        self, agreement_id: str, apartment_id: str
+    ) -> OfferRow | None:
+        """The agreement's open offer of the apartment (or of a stand-in for it), if any."""
+        result = await self.session.scalars(
+            select(OfferRow).where(
+                OfferRow.agreement_id == agreement_id,
+                (OfferRow.dwelling_id == apartment_id) | (OfferRow.substitutes_for == apartment_id),
+                OfferRow.status == "open",
+            )
+        )
+        return result.first()
+
+    async def open_first_uses(self, agreement_id: str) -> int:
+        """The agreement's open offers that would use a right (not repeats)."""
+        result = await self.session.execute(
+            select(func.count()).where(
+                OfferRow.agreement_id == agreement_id,
+                OfferRow.status == "open",
+                OfferRow.is_repeat.is_(False),
+            )
+        )
+        return int(result.scalar_one())
+
     async def notice(self, notice_id: str) -> NoticeRow | None:
         return await self.session.get(NoticeRow, notice_id)
 
@@ -745,7 +776,8 @@ class Repository:
     # --- § 5 reports and § 52 rounds ------------------------------------------------------
 
     async def vacancy_report(self, report_id: str) -> VacancyReportRow | None:
-        return await self.session.get(VacancyReportRow, report_id)
+        """The report, row-locked: of two decisions at once the second sees the first's."""
+        return await self.session.get(VacancyReportRow, report_id, with_for_update=True)
 
     async def list_vacancy_reports(
         self,
@@ -838,8 +870,10 @@ class Repository:
         )
         return result.all()
 
-    async def round_offer(self, offer_id: str) -> RoundOfferRow | None:
-        return await self.session.get(RoundOfferRow, offer_id)
+    async def round_offer(self, offer_id: str, *, lock: bool = False) -> RoundOfferRow | None:
+        """The binding offer; ``lock``: row-locked, so of two decisions the second sees the
+        first's."""
+        return await self.session.get(RoundOfferRow, offer_id, with_for_update=lock)
 
     async def frame_application(
         self, municipality_code: str, year: int
@@ -871,7 +905,8 @@ class Repository:
         return [(row[0], row[1]) for row in result.all()]
 
     async def restoration_claim(self, claim_id: str) -> RestorationClaimRow | None:
-        return await self.session.get(RestorationClaimRow, claim_id)
+        """The claim, row-locked: of two decisions at once the second sees the first's."""
+        return await self.session.get(RestorationClaimRow, claim_id, with_for_update=True)
 
     async def restoration_claims(self, offer_id: str) -> Sequence[RestorationClaimRow]:
         result = await self.session.scalars(

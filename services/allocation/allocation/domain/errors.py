@@ -50,6 +50,21 @@ class OfferClosedError(ConflictError):
     title = "The offer has already been answered or has lapsed"
 
 
+class ApartmentOfferedError(ConflictError):
+    code = "apartment-already-offered"
+    title = "The apartment is already offered to the municipality on an open notice"
+
+
+class RestorationClaimExistsError(ConflictError):
+    code = "restoration-claim-exists"
+    title = "The allocated tenant's move-out already has a restoration claim"
+
+
+class AgreementRegisteredError(ConflictError):
+    code = "agreement-registered"
+    title = "The agreement's registration is already recorded"
+
+
 class AgreementExistsError(ConflictError):
     code = "agreement-exists"
     title = "The property already has an allocation agreement"

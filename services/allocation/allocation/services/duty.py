@@ -89,6 +89,8 @@ async def decide_long_vacancy(
     report, once."""
     scope.require(MUNICIPALITY, "decide on vacancy reports")
     repo = Repository(uow.session)
+    # two decisions at once: the second waits, then finds the first's report
+    await repo.hold_dwellings([dwelling_id])
     found = await repo.long_social_vacancy(dwelling_id, today - timedelta(weeks=DUTY_WEEKS))
     if found is None or not scope.sees(found[0].organisation_id, found[0].municipality_code):
         raise PropertyNotFoundError(

@@ -93,7 +93,7 @@ async def answer_offer(
     exactly one changes the offer; the other gets 409."""
     scope.require(MUNICIPALITY, "answer offers")
     repo = Repository(uow.session)
-    offer = await repo.offer(command.offer_id)
+    offer = await repo.offer(command.offer_id, lock=True)
     if offer is None or not visible(scope, offer):
         raise OfferNotFoundError(f"Offer {command.offer_id} was not found among those you may see.")
     reference = None

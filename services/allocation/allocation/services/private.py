@@ -18,6 +18,8 @@ from allocation.db.repositories import Repository
 from allocation.domain.errors import (
     AgreementExistsError,
     AgreementNotFoundError,
+    AgreementRegisteredError,
+    ApartmentOfferedError,
     NoticeRuleError,
     PropertyNotFoundError,
 )
@@ -258,6 +260,13 @@ async def register_agreement(
     row = await get_private_agreement(uow, scope, agreement_id)
     if registered_on < row.signed_on:
         raise NoticeRuleError("The agreement cannot be registered before it is signed.")
+    if row.registered_on is not None:
+        # the one-off's refund is claimed in the quarter of registration: a changed date would
+        # claim it a second time
+        raise AgreementRegisteredError(
+            f"Agreement {row.id} was registered on {row.registered_on} "
+            f"(document {row.registration_document}); the registration is recorded once."
+        )
     row.registered_on = registered_on
     row.registration_document = document
     row.version += 1
@@ -314,6 +323,13 @@ async def file_notice(
             "notice_to_quit_effective (when a notice to quit would have taken effect) cannot "
             "be before the apartment is available."
         )
+    pending = await repo.open_offer_of_apartment(agreement.id, command.apartment_id)
+    if pending is not None:
+        raise ApartmentOfferedError(
+            f"Apartment {command.apartment_id} is already offered to the municipality on offer "
+            f"{pending.id} (received {pending.received_on}, answer due {pending.answer_due}); "
+            "a second notice of the same vacancy would count and pay it twice."
+        )
     terms = private_terms(agreement)
     right = await repo.apartment_right(agreement.id, command.apartment_id)
     is_repeat = (
@@ -332,6 +348,8 @@ async def file_notice(
         )
         offered_apartment = command.substitute_apartment_id
         offered_from = command.substitute_available_from or command.available_from
+    # a right on an open offer is spoken for: its acceptance (or silence) will use it
+    rights_left = terms.rights - agreement.uses - await repo.open_first_uses(agreement.id)
     if is_repeat:
         municipal = True
     elif terms.kind is PrivateKind.SPECIFIC:
@@ -340,12 +358,12 @@ async def file_notice(
                 f"Apartment {command.apartment_id} is not among the agreement's apartments; "
                 "only those are reported."
             )
-        municipal = right is None and agreement.uses < terms.rights
+        municipal = right is None and rights_left > 0
     else:
         assert terms.frequency is not None
         agreement.vacancies_counted += 1
         number = agreement.vacancies_counted
-        municipal = agreement.uses < terms.rights and is_every_nth_turn(terms.frequency, number)
+        municipal = rights_left > 0 and is_every_nth_turn(terms.frequency, number)
     notice = NoticeRow(
         id=new_id("ntc"),
         agreement_id=agreement.id,

@@ -14,7 +14,12 @@ from decimal import Decimal
 
 from allocation.db.models import RestorationClaimRow
 from allocation.db.repositories import Repository
-from allocation.domain.errors import NoticeRuleError, OfferClosedError, OfferNotFoundError
+from allocation.domain.errors import (
+    NoticeRuleError,
+    OfferClosedError,
+    OfferNotFoundError,
+    RestorationClaimExistsError,
+)
 from allocation.domain.offers import OfferStatus
 from allocation.services.core import new_id
 from allocation.services.offers import get_offer
@@ -44,8 +49,25 @@ async def file_claim(
         )
     if command.moved_out_on > today:
         raise NoticeRuleError("A claim is made after the tenant has moved out, not before.")
-    if offer.let_on is not None and command.moved_out_on < offer.let_on:
-        raise NoticeRuleError("The tenant cannot move out before the lease began.")
+    if offer.let_on is None:
+        raise NoticeRuleError(
+            f"The allocated tenant's lease of {offer.dwelling_id} is not known yet (the register "
+            "reports it, or the landlord reports the letting); claim once it is."
+        )
+    if command.moved_out_on < offer.let_on:
+        raise NoticeRuleError(
+            f"The tenant cannot move out ({command.moved_out_on}) before the lease began "
+            f"({offer.let_on})."
+        )
+    repo = Repository(uow.session)
+    await repo.hold_dwellings([offer.dwelling_id])  # two filings at once: one at a time
+    standing = [c for c in await repo.restoration_claims(offer.id) if c.status != "refused"]
+    if standing:
+        raise RestorationClaimExistsError(
+            f"Offer {offer.id} already has restoration claim {standing[0].id} "
+            f"({standing[0].status}); the guarantee covers the tenant's move-out once. "
+            "A refused claim can be filed again."
+        )
     row = RestorationClaimRow(
         id=new_id("rcl"),
         offer_id=offer.id,
@@ -57,7 +79,6 @@ async def file_claim(
         status="claimed",
         filed_by=scope.subject,
     )
-    repo = Repository(uow.session)
     await repo.add(row)
     await repo.log(
         "offer",

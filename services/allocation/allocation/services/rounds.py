@@ -144,7 +144,7 @@ async def decide_offer(
     round_ = await _round(uow, scope, round_id)
     check_round_decidable(round_.deadline, today)
     repo = Repository(uow.session)
-    offer = await repo.round_offer(offer_id)
+    offer = await repo.round_offer(offer_id, lock=True)
     if offer is None or offer.round_id != round_.id:
         raise AgreementNotFoundError(f"Offer {offer_id} is not in round {round_id}.")
     if offer.decision != "pending":

@@ -144,8 +144,19 @@ async def grant_subsidy(uow: UnitOfWork, scope: Scope, command: NewSubsidy) -> S
             f"Dwelling {command.dwelling_id} is not known in municipality "
             f"{scope.municipality_code} (it arrives with the register's events)."
         )
+    if command.offer_id is not None:
+        offer = await repo.offer(command.offer_id)
+        if offer is None or (offer.municipality_code, offer.dwelling_id) != (
+            scope.municipality_code,
+            dwelling.id,
+        ):
+            raise SubsidyRefusedError(
+                f"Offer {command.offer_id} is not an offer of dwelling {dwelling.id} in "
+                f"municipality {scope.municipality_code}; give the allocation's own offer or none."
+            )
     check_housing_type(dwelling.housing_type)
     check_rent_band(dwelling.monthly_rent)
+    await repo.hold_dwellings([dwelling.id])  # two grants for one dwelling: one at a time
     frame = await repo.frame_for_update(scope.municipality_code, command.frame_year)
     if frame is None:
         raise FrameMissingError(
@@ -153,8 +164,14 @@ async def grant_subsidy(uow: UnitOfWork, scope: Scope, command: NewSubsidy) -> S
             f"{command.frame_year}; the frame is granted in the yearly application round."
         )
     check_frame(frame.dwellings, await repo.subsidies_used(frame.municipality_code, frame.year))
-    if await repo.subsidy_of_dwelling(dwelling.id) is not None:
-        raise SubsidyRefusedError(f"Dwelling {dwelling.id} already has a running subsidy.")
+    running = await repo.subsidy_overlapping(dwelling.id, command.move_in)
+    if running is not None:
+        raise SubsidyRefusedError(
+            f"Dwelling {dwelling.id} already has subsidy {running.id} from {running.move_in}"
+            + (f" to {running.move_out}" if running.move_out else ", not ended")
+            + f"; a new subsidy from {command.move_in} would pay the same months twice. "
+            "Record the earlier tenant's move-out first (a move-in on or after it)."
+        )
     months = schedule(command.move_in, await repo.rates())
     row = SubsidyRow(
         id=new_id("sub"),

@@ -7,12 +7,25 @@ import io
 from datetime import date, timedelta
 
 import openpyxl
+import pytest
 
+from allocation.domain.errors import NoticeRuleError, OfferClosedError
+from allocation.services import duty, rounds
 from allocation.services.core import today
+from common.access import Scope
+from common.auth import Role
+from common.db.uow import UnitOfWork
 from common.testing.exports import xlsx_cells
+from common.testing.interleaving import interleaved
 
 from .support import API, AT, apply, fund, landlord, municipality, org, post, sql, vacancy
 from .test_private_rentals import make_property
+
+CLERK = Scope("kommune-101", Role.MUNICIPALITY, None, "101")
+ALLOCATE = duty.Decision(allocate_case_reference="SAG-5-1", extended_until=None, reason=None)
+EXTEND = duty.Decision(
+    allocate_case_reference=None, extended_until=date(2099, 1, 1), reason="Ombygning"
+)
 
 
 class TestVacancyDuty:
@@ -171,6 +184,20 @@ class TestVacancyDuty:
         assert second.json()["id"] != allocated.json()["id"]
 
 
+async def give_offer(client, tokens, round_id: str, property_id: str, landlord_id: str):
+    """The landlord's binding offer in the round: A-1 and A-2 at 45,000 DKK a right."""
+    return await client.post(
+        f"{API}/private/rounds/{round_id}/offers",
+        json={
+            "property_id": property_id,
+            "kind": "specific",
+            "specific_apartments": ["A-1", "A-2"],
+            "price_per_right": "45000.00",
+        },
+        headers=post(landlord(tokens, landlord_id)),
+    )
+
+
 class TestInvitationRound:
     async def test_binding_offers_by_the_deadline_then_the_municipality_picks(
         self, allocation_client, allocation_db_url, tokens
@@ -204,16 +231,7 @@ class TestInvitationRound:
         assert "25 %" in too_many.json()["detail"]
         given = []
         for who, prop in (("LL-1", property_id), ("LL-2", other_property)):
-            response = await client.post(
-                f"{API}/private/rounds/{round_id}/offers",
-                json={
-                    "property_id": prop,
-                    "kind": "specific",
-                    "specific_apartments": ["A-1", "A-2"],
-                    "price_per_right": "45000.00",
-                },
-                headers=post(landlord(tokens, who)),
-            )
+            response = await give_offer(client, tokens, round_id, prop, who)
             assert response.status_code == 201, response.text
             given.append(response.json()["id"])
         own = (
@@ -303,6 +321,82 @@ class TestInvitationRound:
         assert made.json()["compensation"] == "90000.00"
 
 
+class TestTwoDecisionsAtOnce:
+    """Two clerks decide at once (two transactions on PostgreSQL, the first left open until the
+    second ends or waits for its lock): exactly one decision stands, the other is refused."""
+
+    async def test_a_landlords_report(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        body = {"landlord_id": "LL-1", "municipality_code": "101", "dwelling_ref": "DAR-0a1b"}
+        since = (today() - timedelta(days=60)).isoformat()
+        report = await client.post(
+            f"{API}/vacancy-reports",
+            json={**body, "vacant_since": since},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        report_id = report.json()["id"]
+
+        async def allocate(uow: UnitOfWork) -> None:
+            await duty.decide_report(uow, CLERK, report_id, ALLOCATE, today())
+
+        async def extend(uow: UnitOfWork) -> None:
+            with pytest.raises(NoticeRuleError, match="already decided"):
+                await duty.decide_report(uow, CLERK, report_id, EXTEND, today())
+
+        await interleaved(allocation_db, allocate, extend)
+        assert sql(
+            allocation_db_url, "SELECT status, reason FROM vacancy_reports WHERE id = %s", report_id
+        ) == [("allocated", None)]
+
+    async def test_a_long_social_vacancy(self, allocation_db, allocation_db_url):
+        """The second found no report yet and inserted its own: a unique violation, a 500."""
+        vacant_from = today() - timedelta(days=60)
+        await apply(
+            allocation_db, vacancy("long", lease_id="L-1", end=vacant_from - timedelta(days=1))
+        )
+
+        async def allocate(uow: UnitOfWork) -> None:
+            await duty.decide_long_vacancy(uow, CLERK, "long", ALLOCATE, today())
+
+        async def extend(uow: UnitOfWork) -> None:
+            with pytest.raises(NoticeRuleError, match="already decided"):
+                await duty.decide_long_vacancy(uow, CLERK, "long", EXTEND, today())
+
+        await interleaved(allocation_db, allocate, extend)
+        assert sql(
+            allocation_db_url, "SELECT status FROM vacancy_reports WHERE dwelling_ref = 'long'"
+        ) == [("allocated",)]
+
+    async def test_a_binding_offer_of_an_invitation_round(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        property_id = await make_property(client, tokens, apartments=12)
+        round_id = (
+            await client.post(
+                f"{API}/private/rounds",
+                json={"deadline": (today() + timedelta(days=14)).isoformat(), "basis": "Hver"},
+                headers=post(municipality(tokens)),
+            )
+        ).json()["id"]
+        offer_id = (await give_offer(client, tokens, round_id, property_id, "LL-1")).json()["id"]
+        after = today() + timedelta(days=15)
+
+        async def pick(uow: UnitOfWork) -> None:
+            await rounds.decide_offer(uow, CLERK, round_id, offer_id, True, after)
+
+        async def reject(uow: UnitOfWork) -> None:
+            with pytest.raises(OfferClosedError, match="already picked"):
+                await rounds.decide_offer(uow, CLERK, round_id, offer_id, False, after)
+
+        await interleaved(allocation_db, pick, reject)
+        assert sql(
+            allocation_db_url, "SELECT decision FROM round_offers WHERE id = %s", offer_id
+        ) == [("picked",)]
+
+
 class TestRefundStatement:
     async def test_a_past_quarters_statement_and_its_excel(
         self, allocation_client, allocation_db_url, tokens
@@ -379,6 +473,61 @@ class TestRefundStatement:
         assert [r[2] for r in rows[:2]] == ["one_off", "per_use"]
         assert rows[2][0] == "I alt"
         assert (rows[2][5], rows[2][6]) == (80000, 48000)
+
+    async def test_a_registration_after_the_quarter_brings_the_refund_onto_its_own_quarter(
+        self, allocation_client, tokens
+    ):
+        """The one-off is paid on signing (Q1); the refund needs proof of registration, which
+        came in Q2. Q1's statement was made without it; the refund must come on Q2's, not be
+        lost (it appeared only on a re-read of Q1, a statement already sent)."""
+        client = await allocation_client()
+        agreement = (
+            await client.post(
+                f"{API}/private/agreements",
+                json={
+                    "property_id": await make_property(client, tokens),
+                    "kind": "specific",
+                    "specific_apartments": ["A-1", "A-2", "A-3", "A-4"],
+                    "price_per_right": "50000.00",
+                    "one_off": "40000.00",
+                    "signed_on": "2025-03-20",
+                    "valid_to": "2031-03-19",
+                    "refund_promised_on": "2025-03-01",
+                },
+                headers=post(municipality(tokens)),
+            )
+        ).json()
+
+        async def lines(quarter: int) -> list[tuple[str, str, str, str]]:
+            response = await client.get(
+                f"{API}/refund-statements/101/2025/{quarter}", headers=municipality(tokens)
+            )
+            assert response.status_code == 200, response.text
+            return [
+                (x["day"], x["expense"], x["refund"], x["note"]) for x in response.json()["lines"]
+            ]
+
+        [(_, expense, refund, note)] = await lines(1)
+        assert (expense, refund) == ("40000.00", "0.00")
+        assert "awaiting proof of registration" in note
+        registered = await client.post(
+            f"{API}/private/agreements/{agreement['id']}/registration",
+            json={"registered_on": "2025-04-10", "document": "TL-1"},
+            headers=post(municipality(tokens)),
+        )
+        assert registered.status_code == 200, registered.text
+        moved = await client.post(
+            f"{API}/private/agreements/{agreement['id']}/registration",
+            json={"registered_on": "2025-07-01", "document": "TL-2"},
+            headers=post(municipality(tokens)),
+        )
+        assert moved.status_code == 409, moved.text  # it would claim the refund again in Q3
+        assert "registered on 2025-04-10" in moved.json()["detail"]
+        assert [line[:3] for line in await lines(1)] == [("2025-03-20", "40000.00", "0.00")]
+        [(day, expense, refund, note)] = await lines(2)
+        assert (day, expense, refund) == ("2025-04-10", "0.00", "24000.00")
+        assert "paid on signing 2025-03-20" in note
+        assert await lines(3) == []
 
 
 class TestScheduleExport:

@@ -4,15 +4,26 @@ clock (§ 56: 7 weekdays; silence still costs the rent up to the notice to quit)
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
+from allocation.db.repositories import Repository
+from allocation.domain.errors import OfferClosedError
+from allocation.domain.notices import Answer
+from allocation.services import offers
+from allocation.services.offers import AnswerCommand
 from allocation.settings import AllocationSettings
 from allocation.worker import jobs
+from common.access import Scope
+from common.auth import Role
+from common.db.uow import UnitOfWork
 from common.events.contracts import OfferLapsedV1
 from common.events.envelope import Envelope
 from common.testing.fixtures import service_settings
+from common.testing.interleaving import done_or_blocked
 
 from .support import API, landlord, municipality, outbox, post, sql
 
@@ -49,6 +60,19 @@ async def make_agreement(client, tokens, property_id: str, **body) -> dict:
             f"{API}/private/agreements", json=payload, headers=post(municipality(tokens))
         )
     ).json() | {"_status": None}
+
+
+async def every_fourth(client, tokens, apartments: int) -> dict:
+    """An every-nth agreement (1/4, no one-off part) on a new property of ``apartments``."""
+    return await make_agreement(
+        client,
+        tokens,
+        await make_property(client, tokens, apartments=apartments),
+        kind="every_nth",
+        frequency="1/4",
+        specific_apartments=[],
+        one_off="0.00",
+    )
 
 
 async def notice(client, tokens, agreement_id: str, apartment: str = "A-1", **body):
@@ -278,6 +302,69 @@ class TestNoticesAndDeadlines:
             answers[late]["compensation_owed"],
         ) == ("declined_late", "27900.00", "40000.00")
 
+    async def test_a_second_notice_of_an_apartment_with_an_open_offer_is_refused(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        """A notice sent twice (no Idempotency-Key, two clerks) opened two offers of one
+        vacancy: both accepted paid the per-use compensation twice and used two rights."""
+        client = await allocation_client()
+        agreement = await make_agreement(client, tokens, await make_property(client, tokens))
+        first = (await notice(client, tokens, agreement["id"])).json()["offer_id"]
+        again = await notice(client, tokens, agreement["id"])
+        assert again.status_code == 409, again.text
+        assert again.headers["content-type"] == "application/problem+json"
+        assert first in again.json()["detail"]
+        accepted = await client.post(
+            f"{API}/offers/{first}/answer",
+            json={"answer": "accept", "case_reference": "SAG-1"},
+            headers=post(municipality(tokens)),
+        )
+        assert accepted.status_code == 200, accepted.text
+        assert sql(allocation_db_url, "SELECT count(*) FROM offers") == [(1,)]
+        assert sql(allocation_db_url, "SELECT uses FROM private_agreements") == [(1,)]
+        # once answered, the apartment's next vacancy is a new notice (here its repeat)
+        repeat = await notice(
+            client,
+            tokens,
+            agreement["id"],
+            available_from="2028-01-01",
+            notice_to_quit_effective="2028-04-01",
+        )
+        assert repeat.status_code == 201, repeat.text
+        assert repeat.json()["is_repeat"] is True
+
+    async def test_an_answer_while_the_deadline_round_lapses_the_offer_is_no_deadlock(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """The round locks the overdue offer, then its agreement; the answer locked the
+        agreement first, then waited for the offer: each waited for the other, PostgreSQL
+        aborted one (a 500 to the clerk, or a failed round). The answer now takes the offer
+        first, like the round."""
+        client = await allocation_client()
+        agreement = await make_agreement(client, tokens, await make_property(client, tokens))
+        offer_id = (await notice(client, tokens, agreement["id"])).json()["offer_id"]
+        clerk = Scope("kommune-101", Role.MUNICIPALITY, None, "101")
+
+        async def answer() -> None:
+            async with UnitOfWork(allocation_db) as uow:
+                command = AnswerCommand(offer_id, Answer.DECLINE, None)
+                with pytest.raises(OfferClosedError):
+                    await offers.answer_offer(uow, clerk, command, date(2027, 4, 20))
+                await uow.commit()
+
+        async with UnitOfWork(allocation_db) as round_uow:  # the round's steps, in its order
+            repo = Repository(round_uow.session)
+            [overdue] = await repo.overdue_offers(date(2099, 1, 1))
+            answering = asyncio.create_task(answer())
+            await done_or_blocked(allocation_db_url, answering)
+            await repo.private_agreement(agreement["id"], lock=True)
+            await repo.close_offer(
+                overdue.id, {"status": "lapsed", "settled_on": date(2027, 4, 20)}
+            )
+            await round_uow.commit()
+        await answering
+        assert sql(allocation_db_url, "SELECT status FROM offers") == [("lapsed",)]
+
     async def test_an_accepted_apartment_repeats_and_the_first_unused_repeat_ends_it(
         self, allocation_client, allocation_db, allocation_db_url, databases, tokens
     ):
@@ -326,16 +413,7 @@ class TestNoticesAndDeadlines:
         self, allocation_client, allocation_db_url, tokens
     ):
         client = await allocation_client()
-        property_id = await make_property(client, tokens, apartments=8)
-        agreement = await make_agreement(
-            client,
-            tokens,
-            property_id,
-            kind="every_nth",
-            frequency="1/4",
-            specific_apartments=[],
-            one_off="0.00",
-        )
+        agreement = await every_fourth(client, tokens, apartments=8)
         assert agreement["rights"] == 2
         municipal = []
         for i in range(1, 11):
@@ -349,6 +427,51 @@ class TestNoticesAndDeadlines:
                 )
         # the 1st and 5th; the 9th would be the municipality's but both rights are used
         assert [i for i, m in enumerate(municipal, 1) if m] == [1, 5]
+
+    async def test_open_offers_count_against_the_rights_left(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        """Vacancies come faster than answers: with both rights on open offers, the 9th vacancy
+        was the municipality's too (uses were counted only on acceptance); all three accepted
+        used 3 of 2 rights and paid the per-use compensation 3 times."""
+        client = await allocation_client()
+        agreement = await every_fourth(client, tokens, apartments=8)
+        bodies = [
+            (await notice(client, tokens, agreement["id"], f"B-{i}")).json() for i in range(1, 11)
+        ]
+        assert [i for i, b in enumerate(bodies, 1) if b["municipal"]] == [1, 5]
+        for body in bodies:
+            if body["offer_id"]:
+                await client.post(
+                    f"{API}/offers/{body['offer_id']}/answer",
+                    json={"answer": "accept", "case_reference": "SAG-1"},
+                    headers=post(municipality(tokens)),
+                )
+        assert sql(allocation_db_url, "SELECT uses FROM private_agreements") == [(2,)]
+        assert sql(allocation_db_url, "SELECT sum(compensation_owed) FROM offers") == [
+            (Decimal("100000.00"),)  # 2 rights × 50,000: the agreed compensation, no more
+        ]
+
+    async def test_a_right_declined_in_time_is_offered_again(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        client = await allocation_client()
+        agreement = await every_fourth(client, tokens, apartments=4)
+        first = (await notice(client, tokens, agreement["id"], "B-1")).json()
+        assert first["municipal"] is True
+        fifth = [
+            (await notice(client, tokens, agreement["id"], f"B-{i}")).json() for i in range(2, 6)
+        ][-1]
+        assert fifth["municipal"] is False  # the one right is on the open offer
+        await client.post(
+            f"{API}/offers/{first['offer_id']}/answer",
+            json={"answer": "decline"},
+            headers=post(municipality(tokens)),
+        )
+        ninth = [
+            (await notice(client, tokens, agreement["id"], f"B-{i}")).json() for i in range(6, 10)
+        ][-1]
+        assert ninth["municipal"] is True  # declined in time: the right was not used
 
 
 class TestEquivalentApartment:

@@ -3,10 +3,12 @@ the band and frame checks, the schedule, the move-out; frames seen nationally by
 
 from __future__ import annotations
 
+from datetime import date
+
 from common.events.contracts import SubsidyFrameSetV1, SubsidyGrantedV1
 from common.events.envelope import Envelope
 
-from .support import API, apply, fund, municipality, outbox, post, sql, vacancy
+from .support import API, apply, fund, make_agreement, municipality, outbox, post, sql, vacancy
 
 
 async def setup_rates_and_frame(client, tokens, frame: int = 2) -> None:
@@ -32,6 +34,19 @@ async def grant(client, tokens, dwelling: str, code: str = "101", **body):
             **body,
         },
         headers=post(municipality(tokens, code)),
+    )
+
+
+async def granted_then_moved_out(client, db, tokens, move_out: str):
+    """dw-1 (rent 5,000) subsidised from 1 January 2027 (frame 2 in 2027); the move-out's
+    response."""
+    await setup_rates_and_frame(client, tokens)
+    await apply(db, vacancy("dw-1", rent="5000.00"))
+    subsidy_id = (await grant(client, tokens, "dw-1", move_in="2027-01-01")).json()["id"]
+    return await client.post(
+        f"{API}/subsidies/{subsidy_id}/move-out",
+        json={"move_out": move_out},
+        headers=post(municipality(tokens)),
     )
 
 
@@ -69,14 +84,7 @@ class TestGrant:
         self, allocation_client, allocation_db, tokens
     ):
         client = await allocation_client()
-        await setup_rates_and_frame(client, tokens)
-        await apply(allocation_db, vacancy("dw-1", rent="5000.00"))
-        subsidy_id = (await grant(client, tokens, "dw-1", move_in="2027-01-01")).json()["id"]
-        response = await client.post(
-            f"{API}/subsidies/{subsidy_id}/move-out",
-            json={"move_out": "2032-01-16"},
-            headers=post(municipality(tokens)),
-        )
+        response = await granted_then_moved_out(client, allocation_db, tokens, "2032-01-16")
         assert response.status_code == 200, response.text
         schedule = response.json()["schedule"]
         assert len(schedule) == 61
@@ -103,6 +111,43 @@ class TestGrant:
         assert full.status_code == 422
         assert "frame of 1" in full.json()["detail"]
         assert sql(allocation_db_url, "SELECT dwelling_id FROM subsidies") == [("dw-1",)]
+
+    async def test_a_new_tenants_subsidy_cannot_overlap_the_previous_ones(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """A dwelling is subsidised once per day: the next tenant's subsidy starts on or after
+        the previous tenant's move-out (a move-in before it paid those months twice)."""
+        client = await allocation_client()
+        moved = await granted_then_moved_out(client, allocation_db, tokens, "2028-06-01")
+        assert moved.status_code == 200, moved.text
+        for move_in in ("2027-06-01", "2026-12-01", "2028-05-31"):
+            overlapping = await grant(client, tokens, "dw-1", move_in=move_in)
+            assert overlapping.status_code == 422, (move_in, overlapping.text)
+            assert overlapping.headers["content-type"] == "application/problem+json"
+            assert "2027-01-01 to 2028-06-01" in overlapping.json()["detail"]
+        assert (await grant(client, tokens, "dw-1", move_in="2028-06-01")).status_code == 201
+        assert sql(allocation_db_url, "SELECT move_in FROM subsidies ORDER BY move_in") == [
+            (date(2027, 1, 1),),
+            (date(2028, 6, 1),),
+        ]
+
+    async def test_the_offer_named_must_be_the_dwellings_own(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """The allocation's offer was stored unchecked: another municipality's offer, another
+        dwelling's, or none at all linked the subsidy to the wrong allocation."""
+        client = await allocation_client()
+        await setup_rates_and_frame(client, tokens)
+        await make_agreement(client, tokens, "147", kind="listed", share=None, dwelling_ids=["x"])
+        await apply(
+            allocation_db, vacancy("x", municipality="147"), vacancy("dw-1", rent="5000.00")
+        )
+        [(foreign,)] = sql(allocation_db_url, "SELECT id FROM offers")
+        for offer_id in (foreign, "off-none"):
+            refused = await grant(client, tokens, "dw-1", offer_id=offer_id)
+            assert refused.status_code == 422, refused.text
+            assert f"Offer {offer_id} is not an offer of dwelling dw-1" in refused.json()["detail"]
+        assert sql(allocation_db_url, "SELECT count(*) FROM subsidies") == [(0,)]
 
     async def test_without_a_frame_for_the_year(self, allocation_client, allocation_db, tokens):
         client = await allocation_client()

@@ -9,10 +9,16 @@ from decimal import Decimal
 
 import pytest
 
+from allocation.domain.errors import OfferClosedError
+from allocation.services import restoration
+from common.access import Scope
+from common.auth import Role
+from common.db.uow import UnitOfWork
 from common.events.consumer import InboxProcessor
 from common.events.contracts import OfferAnsweredV1, OfferOpenedV1
 from common.events.envelope import Envelope
 from common.testing.documents import pdf_text
+from common.testing.interleaving import interleaved
 
 from .support import (
     API,
@@ -350,13 +356,24 @@ class TestAgreementDocument:
         assert "og indtil videre" in text
 
 
+async def offered_in_2026(client, db, db_url, tokens) -> str:
+    """An offer of a dwelling vacant from 1 April 2026: its tenant's lease and move-out can lie
+    in the past of the real clock the API reads."""
+    await make_agreement(
+        client, tokens, kind="listed", share=None, dwelling_ids=["dw-1"], valid_from="2026-01-01"
+    )
+    await apply(db, vacancy("dw-1", rent="6200.00", end=date(2026, 3, 31)))
+    [offer] = opened(db_url)
+    return offer.offer_id
+
+
 class TestRestorationGuarantee:
     async def test_the_organisation_claims_and_the_municipality_pays_or_refuses(
         self, allocation_client, allocation_db, allocation_db_url, tokens
     ):
         client = await allocation_client()
-        offer_id = await open_one_offer(client, allocation_db, allocation_db_url, tokens)
-        claim = {"moved_out_on": "2020-06-30", "amount": "18500.00", "description": "Maling"}
+        offer_id = await offered_in_2026(client, allocation_db, allocation_db_url, tokens)
+        claim = {"moved_out_on": "2026-09-30", "amount": "18500.00", "description": "Maling"}
         not_yet = await client.post(
             f"{API}/offers/{offer_id}/restoration-claims",
             json=claim,
@@ -369,6 +386,7 @@ class TestRestorationGuarantee:
             json={"answer": "accept", "case_reference": "SAG-1"},
             headers=post(municipality(tokens)),
         )
+        await apply(allocation_db, lease_created("dw-1", date(2026, 5, 1)))
         other = await client.post(
             f"{API}/offers/{offer_id}/restoration-claims",
             json=claim,
@@ -411,6 +429,77 @@ class TestRestorationGuarantee:
             "restoration_claimed",
             "restoration_paid",
         ]
+
+    async def accepted(self, client, db, db_url, tokens) -> str:
+        offer_id = await offered_in_2026(client, db, db_url, tokens)
+        await client.post(
+            f"{API}/offers/{offer_id}/answer",
+            json={"answer": "accept", "case_reference": "SAG-1"},
+            headers=post(municipality(tokens)),
+        )
+        return offer_id
+
+    async def test_of_two_concurrent_decisions_exactly_one_wins(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """Two clerks decide one claim at once (one pays, one refuses; two transactions on
+        PostgreSQL, the first open until the second ends or waits for its lock): both were told
+        they decided it, and the claim ended as whichever committed last."""
+        client = await allocation_client()
+        offer_id = await self.accepted(client, allocation_db, allocation_db_url, tokens)
+        await apply(allocation_db, lease_created("dw-1", date(2026, 5, 1)))
+        claim_id = (
+            await client.post(
+                f"{API}/offers/{offer_id}/restoration-claims",
+                json={"moved_out_on": "2026-09-30", "amount": "9000.00", "description": "Gulv"},
+                headers=post(org(tokens, "BO-1")),
+            )
+        ).json()["id"]
+        clerk = Scope("kommune-101", Role.MUNICIPALITY, None, "101")
+
+        async def pay(uow: UnitOfWork) -> None:
+            await restoration.decide_claim(uow, clerk, claim_id, True, None)
+
+        async def refuse(uow: UnitOfWork) -> None:
+            with pytest.raises(OfferClosedError, match="already paid"):
+                await restoration.decide_claim(uow, clerk, claim_id, False, "Normal slid")
+
+        await interleaved(allocation_db, pay, refuse)
+        assert sql(allocation_db_url, "SELECT status FROM restoration_claims") == [("paid",)]
+        decided = sql(
+            allocation_db_url,
+            "SELECT action FROM case_log WHERE action IN ('restoration_claimed', "
+            "'restoration_paid', 'restoration_refused') ORDER BY id",
+        )
+        assert decided == [("restoration_claimed",), ("restoration_paid",)]
+
+    async def test_one_claim_per_allocated_tenant_and_only_after_the_lease(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """A claim sent twice (no Idempotency-Key) stood twice and could be paid twice; a claim
+        before the tenant's lease was known, or for a move-out before it began, was taken."""
+        client = await allocation_client()
+        offer_id = await self.accepted(client, allocation_db, allocation_db_url, tokens)
+        claim = {"moved_out_on": "2026-09-30", "amount": "9000.00", "description": "Gulv"}
+
+        async def file(**body):
+            return await client.post(
+                f"{API}/offers/{offer_id}/restoration-claims",
+                json=claim | body,
+                headers=post(org(tokens, "BO-1")),
+            )
+
+        no_lease = await file()
+        assert no_lease.status_code == 422, no_lease.text
+        assert "lease" in no_lease.json()["detail"]
+        await apply(allocation_db, lease_created("dw-1", date(2026, 5, 1)))
+        before = await file(moved_out_on="2026-04-30")
+        assert before.status_code == 422, before.text
+        assert (await file()).status_code == 201
+        again = await file()
+        assert again.status_code == 409, again.text
+        assert again.headers["content-type"] == "application/problem+json"
+        assert sql(allocation_db_url, "SELECT count(*) FROM restoration_claims") == [(1,)]
 
 
 class TestSocialLateDecline:
