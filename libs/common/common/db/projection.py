@@ -5,6 +5,8 @@ per row (or per group of columns), the version or timestamp of the fact it holds
 changes the row only when it carries a newer one; an older or duplicate event changes nothing.
 
 * ``upsert_if_newer`` — one guard for the whole row (``version`` of a register record);
+  ``upsert_newer_sql`` the same as one fixed statement over a batch's rows as a jsonb array
+  (``rows_json``), for the psycopg connection;
 * ``newer_wins_assignments`` — the ``SET`` list of a text ``ON CONFLICT`` clause where each group
   of columns has its own guard (the benchmark calculator's lease state and lease end);
 * ``OrganisationReadModel`` / ``DepartmentReadModel`` with ``apply_organisation`` /
@@ -14,6 +16,7 @@ changes the row only when it carries a newer one; an older or duplicate event ch
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
@@ -51,6 +54,40 @@ def upsert_if_newer(
         set_={**{name: statement.excluded[name] for name in updated}, **(also_set or {})},
         where=target.c[guard] < statement.excluded[guard],
     )
+
+
+def upsert_newer_sql(
+    table: str,
+    columns: Sequence[str],
+    *,
+    key: Sequence[str] = ("id",),
+    guard: str = "version",
+    also_set: str = "",
+) -> str:
+    """:func:`upsert_if_newer` of ``columns`` as one fixed statement whatever the number of
+    rows: they come as a JSON array (``%(rows)s``, :func:`rows_json`; distinct keys) typed by
+    the table's own row type. ``also_set`` is more of the ``SET`` list, e.g.
+    ``"updated_at = now()"``. For the psycopg connection (``common.db.engine.driver_connection``):
+    SQLAlchemy compiles a multi-row ``VALUES`` anew for every number of rows (~200 µs of Python
+    per event in governance's consumer, measured)."""
+    assignments = [f"{c} = EXCLUDED.{c}" for c in columns if c not in key]
+    return f"""
+INSERT INTO {table} AS held ({", ".join(columns)})
+SELECT {", ".join(f"r.{c}" for c in columns)}
+FROM json_populate_recordset(NULL::{table}, CAST(%(rows)s AS json)) AS r
+ON CONFLICT ({", ".join(key)}) DO UPDATE SET {", ".join([*assignments, *filter(None, [also_set])])}
+WHERE held.{guard} < EXCLUDED.{guard}
+"""  # noqa: S608 - the caller's fixed table and column names
+
+
+_ROWS_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def rows_json(rows: Sequence[dict[str, Any]]) -> str:
+    """Rows (column → value) as a JSON array of records. Dates, timestamps and
+    decimals go as their text, which PostgreSQL reads back as the column's type; a ``StrEnum``
+    is its value."""
+    return _ROWS_ENCODER.encode(rows)
 
 
 def newer_wins_assignments(target: str, guard: str, columns: Sequence[str]) -> str:
