@@ -111,7 +111,7 @@ def _input(columns: str) -> str:
     return f"""
 WITH input AS (
     SELECT * FROM json_to_recordset(CAST(%(rows)s AS json)) AS t({columns})
-),"""
+),"""  # noqa: S608 - fixed column lists
 
 
 def _marking_dirty(
@@ -123,12 +123,16 @@ def _marking_dirty(
     return statement + _MARK_DIRTY.format(departments=departments) + select_counts
 
 
-_LEASE_STATE = _marking_dirty(
-    _input("""lease_id text, dwelling_id text, department_id text, organisation_id text,
+_LEASE_STATE_INPUT = """lease_id text, dwelling_id text, department_id text,
+        organisation_id text, municipality_code text, start_date date, end_date date,
+        allocation_type text, area_m2 numeric, housing_type text, recorded_at timestamptz,
+        rent_from date, monthly_rent numeric, vacancy_loss_flag boolean"""
+_LEASE_END_INPUT = """lease_id text, dwelling_id text, department_id text, organisation_id text,
         municipality_code text, start_date date, end_date date, allocation_type text,
-        area_m2 numeric, housing_type text, recorded_at timestamptz, rent_from date,
-        monthly_rent numeric, vacancy_loss_flag boolean""")
-    + f"""
+        recorded_at timestamptz"""
+
+_LEASE_STATE = _marking_dirty(
+    f"""{_input(_LEASE_STATE_INPUT)}
 lease AS (
     INSERT INTO leases AS l (lease_id, dwelling_id, department_id, organisation_id,
         municipality_code, start_date, end_date, allocation_type, area_m2, housing_type,
@@ -156,10 +160,7 @@ SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM rent), (SELECT count(
 )
 
 _LEASE_END = _marking_dirty(
-    _input("""lease_id text, dwelling_id text, department_id text, organisation_id text,
-        municipality_code text, start_date date, end_date date, allocation_type text,
-        recorded_at timestamptz""")
-    + f"""
+    f"""{_input(_LEASE_END_INPUT)}
 lease AS (
     INSERT INTO leases AS l (lease_id, dwelling_id, department_id, organisation_id,
         municipality_code, start_date, end_date, allocation_type, area_m2, housing_type,
@@ -175,8 +176,7 @@ SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM dirty)
 )
 
 _RENT = _marking_dirty(
-    _input("lease_id text, rent_from date, monthly_rent numeric, recorded_at timestamptz")
-    + f"""
+    f"""{_input("lease_id text, rent_from date, monthly_rent numeric, recorded_at timestamptz")}
 rent AS (
     INSERT INTO rent_points AS r (lease_id, effective_from, monthly_rent, recorded_at)
     SELECT lease_id, rent_from, monthly_rent, recorded_at FROM input{_RENT_POINTS}
@@ -192,8 +192,7 @@ SELECT (SELECT count(*) FROM rent), (SELECT count(*) FROM dirty)
 # than the lease's, so after the move or while it is applied. So the departments the leases are
 # in are marked too, read after the leases' ``LEASE_MOVES`` lock (see ``apply_vacancy_flags``).
 _FLAG = _marking_dirty(
-    _input("lease_id text, recorded_at timestamptz, vacancy_loss_flag boolean")
-    + """
+    f"""{_input("lease_id text, recorded_at timestamptz, vacancy_loss_flag boolean")}
 flag AS (
     INSERT INTO vacancy_flags (lease_id, recorded_at, vacancy_loss_flag)
     SELECT lease_id, recorded_at, vacancy_loss_flag FROM input
@@ -202,7 +201,7 @@ flag AS (
 ),
 held AS (
     SELECT l.department_id FROM leases l WHERE l.lease_id IN (SELECT lease_id FROM input)
-),""",
+),""",  # noqa: S608 - fixed text
     """
 SELECT (SELECT count(*) FROM flag), (SELECT count(*) FROM dirty)
 """,
