@@ -25,7 +25,7 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from benchmarks.db.models import LeaseRow
+from benchmarks.db.models import AccountsRow, DepartmentRow, LeaseRow
 from common.db.engine import driver_connection
 from common.db.locks import advisory_xact_lock
 from common.db.projection import newer_wins_assignments, rows_json, upsert_newer_sql
@@ -49,34 +49,10 @@ LEASE_STATE_COLUMNS: Final = (
 """What a created or updated lease says about it, guarded by ``state_recorded_at``."""
 LEASE_END_COLUMNS: Final = ("end_date",)
 """Also moved by a termination, guarded by ``end_recorded_at``."""
-DEPARTMENT_COLUMNS: Final = (
-    "department_id",
-    "organisation_id",
-    "municipality_code",
-    "region",
-    "housing_type",
-    "building_type",
-    "construction_year",
-    "version",
-    "recorded_at",
-)
-"""A department's master data, guarded by ``version``."""
-ACCOUNTS_COLUMNS: Final = (
-    "department_id",
-    "accounts_year",
-    "organisation_id",
-    "municipality_code",
-    "package_id",
-    "revision",
-    "dwellings",
-    "total_area_m2",
-    "administration_cost",
-    "maintenance_cost",
-    "vacancy_rent_loss",
-    "operating_cost",
-    "reported_at",
-)
-"""A department's accounts for a year, guarded by ``revision``."""
+DEPARTMENT_COLUMNS: Final = tuple(c.name for c in DepartmentRow.__table__.columns)
+"""A department's master data (every column of ``departments``), guarded by ``version``."""
+ACCOUNTS_COLUMNS: Final = tuple(c.name for c in AccountsRow.__table__.columns)
+"""A department's accounts for a year (every column of ``accounts``), guarded by ``revision``."""
 
 _LEASE_CONFLICT = f"""
     ON CONFLICT (lease_id) DO UPDATE SET
