@@ -75,10 +75,12 @@ class Result:
     lookup_ms: list[float]
     trivial_ms: list[float]
     # CPU seconds (user + system) of this process while the reader ran, and of the reader's
-    # database's server processes (the floor's)
+    # database's server processes (the floor's, the calculator's: consumer and recompute job)
     raw_cpu: float = 0.0
     floor_cpu: float = 0.0
     floor_postgres_cpu: float = 0.0
+    calculator_cpu: float = 0.0
+    calculator_postgres_cpu: float = 0.0
 
     def rate(self, seconds: float) -> float:
         return self.events / seconds
@@ -263,8 +265,11 @@ async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
             await database.dispose()
     async with benchmarks_database(infra, "calculator") as url:
         database = Database(url, pool_size=3, pre_ping=False)
+        calculator_name = database.engine.url.database or ""
         try:
             progress("benchmarks-catchup: the calculator (handler + recompute job)")
+            calculator_postgres = await asyncio.to_thread(_backend_cpu, infra, calculator_name)
+            calculator_cpu = time.process_time()
             consumed, calculator = await _consume(
                 infra,
                 database,
@@ -274,6 +279,10 @@ async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
                 handle_batch,
                 recompute=calculator_settings,
                 timeout=settings.timeout,
+            )
+            calculator_cpu = time.process_time() - calculator_cpu
+            calculator_postgres = (
+                await asyncio.to_thread(_backend_cpu, infra, calculator_name) - calculator_postgres
             )
         finally:
             await database.dispose()
@@ -292,6 +301,8 @@ async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
         raw_cpu=raw_cpu,
         floor_cpu=floor_cpu,
         floor_postgres_cpu=floor_postgres,
+        calculator_cpu=calculator_cpu,
+        calculator_postgres_cpu=calculator_postgres,
     )
 
 
@@ -326,7 +337,9 @@ def report(result: Result, recorded: str) -> str:
             f"floor {result.per_event(result.floor_cpu):.1f} µs of Python (this process, "
             "including the count of the inbox every 50 ms) + "
             f"{result.per_event(result.floor_postgres_cpu):.1f} µs of PostgreSQL (the floor "
-            "database's server processes).",
+            "database's server processes); calculator (handler and recompute job) "
+            f"{result.per_event(result.calculator_cpu):.1f} µs of Python + "
+            f"{result.per_event(result.calculator_postgres_cpu):.1f} µs of PostgreSQL.",
             "",
             "| afterwards, in process (httpx → ASGI) | p50 ms | p99 ms |",
             "|---|---:|---:|",

@@ -2,17 +2,21 @@
 changes nothing — on the real PostgreSQL test server."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import DeclarativeBase
 
 from common.db import make_metadata
+from common.db.engine import driver_connection
 from common.db.projection import (
     OrganisationReadModel,
     apply_organisation,
     newer_wins_assignments,
+    rows_json,
     upsert_if_newer,
+    upsert_newer_sql,
 )
 from common.events.contracts import OrganisationUpsertedV1
 
@@ -147,3 +151,46 @@ class TestUpsertIfNewer:
                 ).all()
             )
         assert homes == {"A": "101", "B": "147"}
+
+
+class TestUpsertNewerSql:
+    async def test_rows_from_json_each_guarded_on_a_composite_key(self, database):
+        """One fixed statement over a JSON array: each row replaces the one held only with a
+        higher guard; ``also_set`` only where it does."""
+        statement = upsert_newer_sql(
+            "projection_test_accounts",
+            ("id", "year", "amount", "revision", "reported_at"),
+            key=("id", "year"),
+            guard="revision",
+            also_set="replaced = held.replaced + 1",
+        )
+        reported = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+        def row(year: int, amount: str, revision: int) -> dict[str, object]:
+            return {
+                "id": "A",
+                "year": year,
+                "amount": Decimal(amount),
+                "revision": revision,
+                "reported_at": reported,
+            }
+
+        async with database.session() as session, session.begin():
+            driver = await driver_connection(session)
+            await driver.execute(
+                "CREATE TEMP TABLE projection_test_accounts (id text, year int,"
+                " amount numeric(9, 2), revision int, reported_at timestamptz,"
+                " replaced int NOT NULL DEFAULT 0, PRIMARY KEY (id, year))"
+            )
+            first = [row(2025, "1.50", 2), row(2026, "2.00", 1)]
+            await driver.execute(statement, {"rows": rows_json(first)})
+            second = [row(2025, "9.99", 1), row(2026, "3.25", 2), row(2027, "4.00", 1)]
+            await driver.execute(statement, {"rows": rows_json(second)})
+            held = await (
+                await driver.execute("SELECT * FROM projection_test_accounts ORDER BY year")
+            ).fetchall()
+        assert held == [
+            ("A", 2025, Decimal("1.50"), 2, reported, 0),
+            ("A", 2026, Decimal("3.25"), 2, reported, 1),
+            ("A", 2027, Decimal("4.00"), 1, reported, 0),
+        ]

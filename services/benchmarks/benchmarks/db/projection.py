@@ -11,24 +11,26 @@ The guards make the read model a function of the *set* of events:
 * tomgang flags are a history keyed by ``(lease, recorded_at)`` — insert-only;
 * a department is replaced by a higher ``version`` only, accounts by a higher ``revision``.
 
-Every function takes the run's values as columns (one list per column, one element per event;
-no key twice) and the departments to mark dirty.
+Every function takes the run's rows (column → value, one per event; no key twice), which go to
+PostgreSQL as one jsonb array in one fixed statement on the session's psycopg connection, and
+the departments to mark dirty.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import TextClause, select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from benchmarks.db.models import AccountsRow, DepartmentRow, LeaseRow
+from common.db.engine import driver_connection
 from common.db.locks import advisory_xact_lock
-from common.db.projection import newer_wins_assignments, upsert_if_newer
+from common.db.projection import newer_wins_assignments, rows_json, upsert_newer_sql
 
-Columns = Mapping[str, Sequence[Any]]
+Rows = Sequence[dict[str, Any]]
 
 LEASE_MOVES: Final = "benchmarks.lease_moves"
 """Advisory locks per lease: exclusive while a lease moves to another department, shared while
@@ -47,6 +49,10 @@ LEASE_STATE_COLUMNS: Final = (
 """What a created or updated lease says about it, guarded by ``state_recorded_at``."""
 LEASE_END_COLUMNS: Final = ("end_date",)
 """Also moved by a termination, guarded by ``end_recorded_at``."""
+DEPARTMENT_COLUMNS: Final = tuple(c.name for c in DepartmentRow.__table__.columns)
+"""A department's master data (every column of ``departments``), guarded by ``version``."""
+ACCOUNTS_COLUMNS: Final = tuple(c.name for c in AccountsRow.__table__.columns)
+"""A department's accounts for a year (every column of ``accounts``), guarded by ``revision``."""
 
 _LEASE_CONFLICT = f"""
     ON CONFLICT (lease_id) DO UPDATE SET
@@ -56,13 +62,13 @@ _LEASE_END_CONFLICT = f"""
     ON CONFLICT (lease_id) DO UPDATE SET
 {newer_wins_assignments("l", "end_recorded_at", LEASE_END_COLUMNS)}"""
 
-_EVENTS_DEPARTMENTS = "unnest(CAST(:departments AS text[]))"
+_EVENTS_DEPARTMENTS = "unnest(CAST(%(departments)s AS text[]))"
 
 _MARK_DIRTY = """
 dirty AS (
     INSERT INTO dirty_departments AS dd
         (department_id, recompute, publish, generation, last_event_at)
-    SELECT d, true, true, 1, CAST(:now AS timestamptz)
+    SELECT d, true, true, 1, CAST(%(now)s AS timestamptz)
     FROM {departments} AS d(d)
     ON CONFLICT (department_id) DO UPDATE
     SET recompute = true, publish = true, generation = dd.generation + 1,
@@ -76,29 +82,33 @@ _RENT_POINTS = """
     WHERE r.recorded_at < EXCLUDED.recorded_at"""
 
 
+def _input(columns: str) -> str:
+    """The run's rows (``%(rows)s``, :func:`common.db.projection.rows_json`) as ``input``."""
+    return f"""
+WITH input AS (
+    SELECT * FROM json_to_recordset(CAST(%(rows)s AS json)) AS t({columns})
+),"""  # noqa: S608 - fixed column lists
+
+
 def _marking_dirty(
     statement: str, select_counts: str, departments: str = _EVENTS_DEPARTMENTS
-) -> TextClause:
+) -> str:
     """``statement`` (CTEs ending in a comma), the CTE marking ``departments`` (a set of
-    ``department_id`` values; by default the ``:departments`` parameter) dirty, then
+    ``department_id`` values; by default the ``%(departments)s`` parameter) dirty, then
     ``select_counts``."""
-    return text(statement + _MARK_DIRTY.format(departments=departments) + select_counts)
+    return statement + _MARK_DIRTY.format(departments=departments) + select_counts
 
+
+_LEASE_STATE_INPUT = """lease_id text, dwelling_id text, department_id text,
+        organisation_id text, municipality_code text, start_date date, end_date date,
+        allocation_type text, area_m2 numeric, housing_type text, recorded_at timestamptz,
+        rent_from date, monthly_rent numeric, vacancy_loss_flag boolean"""
+_LEASE_END_INPUT = """lease_id text, dwelling_id text, department_id text, organisation_id text,
+        municipality_code text, start_date date, end_date date, allocation_type text,
+        recorded_at timestamptz"""
 
 _LEASE_STATE = _marking_dirty(
-    f"""
-WITH input AS (
-    SELECT * FROM unnest(CAST(:lease_id AS text[]), CAST(:dwelling_id AS text[]),
-        CAST(:department_id AS text[]), CAST(:organisation_id AS text[]),
-        CAST(:municipality_code AS text[]), CAST(:start_date AS date[]),
-        CAST(:end_date AS date[]), CAST(:allocation_type AS text[]),
-        CAST(:area_m2 AS numeric[]), CAST(:housing_type AS text[]),
-        CAST(:recorded_at AS timestamptz[]), CAST(:rent_from AS date[]),
-        CAST(:monthly_rent AS numeric[]), CAST(:vacancy_loss_flag AS boolean[]))
-    AS t(lease_id, dwelling_id, department_id, organisation_id, municipality_code, start_date,
-        end_date, allocation_type, area_m2, housing_type, recorded_at, rent_from, monthly_rent,
-        vacancy_loss_flag)
-),
+    f"""{_input(_LEASE_STATE_INPUT)}
 lease AS (
     INSERT INTO leases AS l (lease_id, dwelling_id, department_id, organisation_id,
         municipality_code, start_date, end_date, allocation_type, area_m2, housing_type,
@@ -126,16 +136,7 @@ SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM rent), (SELECT count(
 )
 
 _LEASE_END = _marking_dirty(
-    f"""
-WITH input AS (
-    SELECT * FROM unnest(CAST(:lease_id AS text[]), CAST(:dwelling_id AS text[]),
-        CAST(:department_id AS text[]), CAST(:organisation_id AS text[]),
-        CAST(:municipality_code AS text[]), CAST(:start_date AS date[]),
-        CAST(:end_date AS date[]), CAST(:allocation_type AS text[]),
-        CAST(:recorded_at AS timestamptz[]))
-    AS t(lease_id, dwelling_id, department_id, organisation_id, municipality_code, start_date,
-        end_date, allocation_type, recorded_at)
-),
+    f"""{_input(_LEASE_END_INPUT)}
 lease AS (
     INSERT INTO leases AS l (lease_id, dwelling_id, department_id, organisation_id,
         municipality_code, start_date, end_date, allocation_type, area_m2, housing_type,
@@ -151,11 +152,10 @@ SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM dirty)
 )
 
 _RENT = _marking_dirty(
-    f"""
-WITH rent AS (
+    f"""{_input("lease_id text, rent_from date, monthly_rent numeric, recorded_at timestamptz")}
+rent AS (
     INSERT INTO rent_points AS r (lease_id, effective_from, monthly_rent, recorded_at)
-    SELECT * FROM unnest(CAST(:lease_id AS text[]), CAST(:rent_from AS date[]),
-        CAST(:monthly_rent AS numeric[]), CAST(:recorded_at AS timestamptz[])){_RENT_POINTS}
+    SELECT lease_id, rent_from, monthly_rent, recorded_at FROM input{_RENT_POINTS}
     RETURNING 1
 ),""",  # noqa: S608 - fixed text
     """
@@ -168,17 +168,16 @@ SELECT (SELECT count(*) FROM rent), (SELECT count(*) FROM dirty)
 # than the lease's, so after the move or while it is applied. So the departments the leases are
 # in are marked too, read after the leases' ``LEASE_MOVES`` lock (see ``apply_vacancy_flags``).
 _FLAG = _marking_dirty(
-    """
-WITH flag AS (
+    f"""{_input("lease_id text, recorded_at timestamptz, vacancy_loss_flag boolean")}
+flag AS (
     INSERT INTO vacancy_flags (lease_id, recorded_at, vacancy_loss_flag)
-    SELECT * FROM unnest(CAST(:lease_id AS text[]), CAST(:recorded_at AS timestamptz[]),
-        CAST(:vacancy_loss_flag AS boolean[]))
+    SELECT lease_id, recorded_at, vacancy_loss_flag FROM input
     ON CONFLICT DO NOTHING
     RETURNING 1
 ),
 held AS (
-    SELECT l.department_id FROM leases l WHERE l.lease_id = ANY(CAST(:lease_id AS text[]))
-),""",
+    SELECT l.department_id FROM leases l WHERE l.lease_id IN (SELECT lease_id FROM input)
+),""",  # noqa: S608 - fixed text
     """
 SELECT (SELECT count(*) FROM flag), (SELECT count(*) FROM dirty)
 """,
@@ -187,10 +186,24 @@ SELECT (SELECT count(*) FROM flag), (SELECT count(*) FROM dirty)
 
 _ONLY_DIRTY = _marking_dirty("WITH", "\nSELECT (SELECT count(*) FROM dirty)\n")
 
+_DEPARTMENTS = upsert_newer_sql("departments", DEPARTMENT_COLUMNS, key=("department_id",))
+_ACCOUNTS = upsert_newer_sql(
+    "accounts", ACCOUNTS_COLUMNS, key=("department_id", "accounts_year"), guard="revision"
+)
+
 
 def _dirty(departments: Sequence[str], now: datetime) -> dict[str, Any]:
     # distinct: one statement may touch a department's mark only once
     return {"departments": list(dict.fromkeys(departments)), "now": now}
+
+
+async def _apply(
+    session: AsyncSession, statement: str, rows: Rows, departments: Sequence[str], now: datetime
+) -> None:
+    """``statement`` with the run's ``rows`` and the departments to mark dirty, on the
+    session's psycopg connection: one fixed statement whatever the number of rows."""
+    driver = await driver_connection(session)
+    await driver.execute(statement, {"rows": rows_json(rows), **_dirty(departments, now)})
 
 
 async def departments_of_leases(session: AsyncSession, lease_ids: Sequence[str]) -> dict[str, str]:
@@ -204,25 +217,25 @@ async def departments_of_leases(session: AsyncSession, lease_ids: Sequence[str])
 
 
 async def apply_lease_states(
-    session: AsyncSession, columns: Columns, departments: Sequence[str], now: datetime
+    session: AsyncSession, rows: Rows, departments: Sequence[str], now: datetime
 ) -> None:
     """Leases' state (``lease_id``, ``recorded_at``, the state and end columns), each with its
     rent point (``rent_from``, ``monthly_rent``) and tomgang flag (``vacancy_loss_flag``)."""
-    await session.execute(_LEASE_STATE, {**columns, **_dirty(departments, now)})
+    await _apply(session, _LEASE_STATE, rows, departments, now)
 
 
 async def apply_lease_ends(
-    session: AsyncSession, columns: Columns, departments: Sequence[str], now: datetime
+    session: AsyncSession, rows: Rows, departments: Sequence[str], now: datetime
 ) -> None:
     """Leases' end dates (a placeholder lease without state where none is held)."""
-    await session.execute(_LEASE_END, {**columns, **_dirty(departments, now)})
+    await _apply(session, _LEASE_END, rows, departments, now)
 
 
 async def apply_rent_points(
-    session: AsyncSession, columns: Columns, departments: Sequence[str], now: datetime
+    session: AsyncSession, rows: Rows, departments: Sequence[str], now: datetime
 ) -> None:
     """Rent points: ``lease_id``, ``rent_from``, ``monthly_rent``, ``recorded_at``."""
-    await session.execute(_RENT, {**columns, **_dirty(departments, now)})
+    await _apply(session, _RENT, rows, departments, now)
 
 
 async def lock_moving_leases(session: AsyncSession, lease_ids: Sequence[str]) -> None:
@@ -232,34 +245,29 @@ async def lock_moving_leases(session: AsyncSession, lease_ids: Sequence[str]) ->
 
 
 async def apply_vacancy_flags(
-    session: AsyncSession, columns: Columns, departments: Sequence[str], now: datetime
+    session: AsyncSession, rows: Rows, departments: Sequence[str], now: datetime
 ) -> None:
     """Tomgang flags: ``lease_id``, ``recorded_at``, ``vacancy_loss_flag``; marks the events'
     departments and those their leases are in now (see ``_FLAG``), read after a move of the
     leases being applied has committed (``lock_moving_leases``)."""
-    await advisory_xact_lock(session, LEASE_MOVES, columns["lease_id"], shared=True)
-    await session.execute(_FLAG, {**columns, **_dirty(departments, now)})
+    await advisory_xact_lock(session, LEASE_MOVES, [row["lease_id"] for row in rows], shared=True)
+    await _apply(session, _FLAG, rows, departments, now)
 
 
-async def apply_departments(
-    session: AsyncSession, rows: Sequence[Mapping[str, Any]], now: datetime
-) -> None:
-    """Departments' master data, each replacing the one held only with a higher version."""
-    await session.execute(upsert_if_newer(DepartmentRow, rows, key=("department_id",)))
+async def apply_departments(session: AsyncSession, rows: Rows, now: datetime) -> None:
+    """Departments' master data (``DEPARTMENT_COLUMNS``), each replacing the one held only with
+    a higher version."""
+    await (await driver_connection(session)).execute(_DEPARTMENTS, {"rows": rows_json(rows)})
     await mark_dirty(session, [row["department_id"] for row in rows], now)
 
 
-async def apply_accounts(
-    session: AsyncSession, rows: Sequence[Mapping[str, Any]], now: datetime
-) -> None:
-    """Departments' accounts for a year, each replacing those held only with a higher
-    revision."""
-    await session.execute(
-        upsert_if_newer(AccountsRow, rows, key=("department_id", "accounts_year"), guard="revision")
-    )
+async def apply_accounts(session: AsyncSession, rows: Rows, now: datetime) -> None:
+    """Departments' accounts for a year (``ACCOUNTS_COLUMNS``), each replacing those held only
+    with a higher revision."""
+    await (await driver_connection(session)).execute(_ACCOUNTS, {"rows": rows_json(rows)})
     await mark_dirty(session, [row["department_id"] for row in rows], now)
 
 
 async def mark_dirty(session: AsyncSession, departments: Sequence[str], now: datetime) -> None:
     """Mark departments for recomputing and publishing (their ``generation`` moves on)."""
-    await session.execute(_ONLY_DIRTY, _dirty(departments, now))
+    await (await driver_connection(session)).execute(_ONLY_DIRTY, _dirty(departments, now))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import UTC, date, datetime
-from enum import Enum
 from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,22 +57,8 @@ def rent_day(event: LeaseCreatedV1 | LeaseUpdatedV1) -> date:
     return updated_rent_day(event.rent_day, event.recorded_at, event.start_date, event.end_date)
 
 
-def _value(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
-
-
-def _columns(events: Sequence[Any], *attributes: str) -> dict[str, list[Any]]:
-    return {
-        attribute: [_value(getattr(event, attribute)) for event in events]
-        for attribute in attributes
-    }
-
-
 def _rows(events: Sequence[Any], *attributes: str) -> list[dict[str, Any]]:
-    return [
-        {attribute: _value(getattr(event, attribute)) for attribute in attributes}
-        for event in events
-    ]
+    return [{attribute: getattr(event, attribute) for attribute in attributes} for event in events]
 
 
 def _departments(events: Sequence[Any]) -> list[str]:
@@ -85,7 +70,7 @@ async def _lease_states(
 ) -> None:
     moved_to = {e.lease_id: e.department_id for e in events if isinstance(e, LeaseUpdatedV1)}
     held = await db.departments_of_leases(session, list(moved_to)) if moved_to else {}
-    columns = _columns(
+    rows = _rows(
         events,
         "lease_id",
         *db.LEASE_STATE_COLUMNS,
@@ -94,18 +79,19 @@ async def _lease_states(
         "monthly_rent",
         "vacancy_loss_flag",
     )
-    columns["rent_from"] = [rent_day(event) for event in events]
+    for row, event in zip(rows, events, strict=True):
+        row["rent_from"] = rent_day(event)
     departments = departments_to_mark(_departments(events), held, moved_to)
     moving = moves(held, moved_to)
     if moving:
         await db.lock_moving_leases(session, list(moving))
-    await db.apply_lease_states(session, columns, departments, now)
+    await db.apply_lease_states(session, rows, departments, now)
 
 
 async def _lease_ends(
     session: AsyncSession, events: list[LeaseTerminatedV1], now: datetime
 ) -> None:
-    columns = _columns(
+    rows = _rows(
         events,
         "lease_id",
         "dwelling_id",
@@ -117,58 +103,31 @@ async def _lease_ends(
         "allocation_type",
         "recorded_at",
     )
-    await db.apply_lease_ends(session, columns, _departments(events), now)
+    await db.apply_lease_ends(session, rows, _departments(events), now)
 
 
 async def _rents(session: AsyncSession, events: list[RentChangedV1], now: datetime) -> None:
-    columns = _columns(events, "lease_id", "monthly_rent", "recorded_at")
-    columns["rent_from"] = [event.as_of for event in events]
-    await db.apply_rent_points(session, columns, _departments(events), now)
+    rows = _rows(events, "lease_id", "monthly_rent", "recorded_at")
+    for row, event in zip(rows, events, strict=True):
+        row["rent_from"] = event.as_of
+    await db.apply_rent_points(session, rows, _departments(events), now)
 
 
 async def _flags(
     session: AsyncSession, events: list[DwellingVacancyChangedV1], now: datetime
 ) -> None:
-    columns = _columns(events, "lease_id", "recorded_at", "vacancy_loss_flag")
-    await db.apply_vacancy_flags(session, columns, _departments(events), now)
+    rows = _rows(events, "lease_id", "recorded_at", "vacancy_loss_flag")
+    await db.apply_vacancy_flags(session, rows, _departments(events), now)
 
 
 async def _departments_master_data(
     session: AsyncSession, events: list[DepartmentUpsertedV1], now: datetime
 ) -> None:
-    rows = _rows(
-        events,
-        "department_id",
-        "organisation_id",
-        "municipality_code",
-        "region",
-        "housing_type",
-        "building_type",
-        "construction_year",
-        "version",
-        "recorded_at",
-    )
-    await db.apply_departments(session, rows, now)
+    await db.apply_departments(session, _rows(events, *db.DEPARTMENT_COLUMNS), now)
 
 
 async def _accounts(session: AsyncSession, events: list[AccountsReportedV1], now: datetime) -> None:
-    rows = _rows(
-        events,
-        "department_id",
-        "accounts_year",
-        "organisation_id",
-        "municipality_code",
-        "package_id",
-        "revision",
-        "dwellings",
-        "total_area_m2",
-        "administration_cost",
-        "maintenance_cost",
-        "vacancy_rent_loss",
-        "operating_cost",
-        "reported_at",
-    )
-    await db.apply_accounts(session, rows, now)
+    await db.apply_accounts(session, _rows(events, *db.ACCOUNTS_COLUMNS), now)
 
 
 _APPLY: dict[Kind, Callable[[AsyncSession, list[Any], datetime], Awaitable[None]]] = {

@@ -122,6 +122,41 @@ class TestOutOfOrder:
         assert figures_of(benchmarks_db_url, "B", 2025)["average_dwelling_size"] == 75
 
 
+class TestNewerWinsInABatch:
+    """A batch's runs are one statement each, with their guards: an older department version,
+    accounts revision or lease state — later in the same batch or held already — does not
+    replace the newer one."""
+
+    async def test_an_older_version_or_revision_does_not_win(self, feed, benchmarks_db_url):
+        created = lease("L1", "d1", "A", start=date(2020, 1, 1), area="50.00")
+        newest = [
+            department("A", construction_year=1990, version=3),
+            accounts("A", 2025, revision=2, dwellings=5),
+            updated(created, version=2, recorded_at=at(2025, 3, 1), area_m2="60.00"),
+        ]
+        older = [
+            department("A", construction_year=1950, version=2),
+            accounts("A", 2025, revision=1, dwellings=9),
+            created,
+        ]
+
+        def held() -> list[tuple]:
+            return sql(
+                benchmarks_db_url,
+                "SELECT d.construction_year, d.version, a.revision, a.dwellings, l.area_m2"
+                " FROM departments d, accounts a, leases l",
+            )
+
+        newest_held = [(1990, 3, 2, 5, Decimal("60.00"))]
+        batch = [to_envelope(event) for event in [*newest, *older]]
+        assert await feed.processor.apply_leading(batch) == [Outcome.APPLIED] * 6
+        assert held() == newest_held
+        # held already: the older facts again (new envelope ids), a batch of their own
+        older_again = [to_envelope(event) for event in older]
+        assert await feed.processor.apply_leading(older_again) == [Outcome.APPLIED] * 3
+        assert held() == newest_held
+
+
 class TestFlagOfAMovedLease:
     """A tomgang flag recorded while the lease was in A counts where the lease is now (B).
     The flag comes on the dwelling topic, the move on the lease topic: the flag may be applied

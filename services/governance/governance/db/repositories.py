@@ -14,7 +14,6 @@ Nothing here commits; the unit of work (or the consumer) owns the transaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,7 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.access import Scope
 from common.db.engine import driver_connection
 from common.db.locks import advisory_xact_lock
-from common.db.projection import apply_department, apply_organisation, upsert_if_newer
+from common.db.projection import (
+    apply_department,
+    apply_organisation,
+    rows_json,
+    upsert_if_newer,
+    upsert_newer_sql,
+)
 from common.events.contracts import DepartmentUpsertedV1, OrganisationUpsertedV1
 from governance.db.models import (
     AccountsRow,
@@ -575,30 +580,15 @@ def _read_model_columns(row_class: type[MasterDataRow], contract: type[Any]) -> 
     )
 
 
-def _upsert_newer(table: str, columns: Sequence[str]) -> str:
-    """``upsert_if_newer`` (guard ``version``, ``updated_at`` set) of rows given as a jsonb
-    array typed by the table's own row type: one fixed statement whatever the number of rows."""
-    return f"""
-INSERT INTO {table} AS held ({", ".join(columns)})
-SELECT {", ".join(f"r.{c}" for c in columns)}
-FROM jsonb_populate_recordset(NULL::{table}, CAST(%(rows)s AS jsonb)) AS r
-ON CONFLICT (id) DO UPDATE SET
-    {", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "id")}, updated_at = now()
-WHERE held.version < EXCLUDED.version
-"""  # noqa: S608 - fixed table and column names
-
-
 # Per read model: the columns its events set, and the batch's upsert of them.
 MASTER_DATA_COLUMNS: dict[type[MasterDataRow], tuple[str, ...]] = {
     OrganisationRow: _read_model_columns(OrganisationRow, OrganisationUpsertedV1),
     DepartmentRow: _read_model_columns(DepartmentRow, DepartmentUpsertedV1),
 }
 _UPSERT_NEWER = {
-    row_class: _upsert_newer(row_class.__tablename__, columns)
+    row_class: upsert_newer_sql(row_class.__tablename__, columns, also_set="updated_at = now()")
     for row_class, columns in MASTER_DATA_COLUMNS.items()
 }
-# Timestamps as their text, which PostgreSQL reads back as the column's type.
-_ROWS_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 class MasterDataRepository:
@@ -625,7 +615,7 @@ class MasterDataRepository:
         ~8 bind parameters a row: ~200 µs of Python per event, measured.)"""
         if rows:
             driver = await driver_connection(self.session)
-            await driver.execute(_UPSERT_NEWER[row_class], {"rows": _ROWS_ENCODER.encode(rows)})
+            await driver.execute(_UPSERT_NEWER[row_class], {"rows": rows_json(rows)})
 
     async def organisation(self, organisation_id: str) -> OrganisationRow | None:
         return await self.session.get(OrganisationRow, organisation_id)
