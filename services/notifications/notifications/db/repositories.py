@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from common.access import Scope
 from common.db.engine import driver_connection
+from common.db.projection import rows_json
 from notifications.db.models import (
     DeliveryRow,
     OrganisationRow,
@@ -61,8 +61,6 @@ ORDER BY r.ordinality
 ON CONFLICT DO NOTHING
 RETURNING id
 """  # noqa: S608 - fixed column names
-# UUIDs and timestamps as their text, which PostgreSQL reads back as the column's type.
-_ROWS_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def _recipients_seen_by(
@@ -233,7 +231,7 @@ class DeliveryRepository:
         if not rows:
             return set()
         driver = await driver_connection(self.session)
-        inserted = await driver.execute(_ADD_DELIVERIES, {"rows": _ROWS_ENCODER.encode(rows)})
+        inserted = await driver.execute(_ADD_DELIVERIES, {"rows": rows_json(rows)})
         return {row[0] for row in await inserted.fetchall()}
 
     async def recipients_of_events(
