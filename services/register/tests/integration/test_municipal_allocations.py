@@ -71,6 +71,15 @@ async def allocation_type(client, tokens, lease_id: str) -> tuple[str, int]:
     return body["AnvisningstypeKode"], body["version"]
 
 
+def lease_history(db_url: str) -> list[tuple[Any, ...]]:
+    """(version, recorded by, allocation type) of each stored version of L-new."""
+    return sql(
+        db_url,
+        "SELECT version, recorded_by, data->>'allocation_type' FROM record_versions "
+        "WHERE entity_id = 'L-new' ORDER BY version",
+    )
+
+
 def lease_events(db_url: str, lease_id: str) -> list[tuple[str, str, int | None]]:
     """(type, allocation type, version) of the lease's events; a creation carries no version."""
     return [
@@ -243,12 +252,7 @@ class TestTheErpSendsTheLeaseAgain:
         )
         assert_kept(body["Advarsler"], "#/AnvisningstypeKode", "external_waiting_list")
         assert await stored_type_and_end(client, tokens) == ("municipal_allocation", "2028-03-31")
-        history = sql(
-            register_db_url,
-            "SELECT version, recorded_by, data->>'allocation_type' FROM record_versions "
-            "WHERE entity_id = 'L-new' ORDER BY version",
-        )
-        assert history == [
+        assert lease_history(register_db_url) == [
             (1, "housing_org-" + ORG_A, "external_waiting_list"),
             (2, "allocation:off-1", "municipal_allocation"),
             (3, "housing_org-" + ORG_A, "municipal_allocation"),
@@ -340,12 +344,7 @@ class TestTheRepairOfAllocationsAnErpWriteUndid:
         assert await allocation_round(database) == 1
         assert sql(register_db_url, "SELECT lease_id FROM municipal_allocations") == [("L-new",)]
         assert await allocation_type(client, tokens, "L-new") == ("municipal_allocation", 4)
-        history = sql(
-            register_db_url,
-            "SELECT version, recorded_by, data->>'allocation_type' FROM record_versions "
-            "WHERE entity_id = 'L-new' AND version >= 3 ORDER BY version",
-        )
-        assert history == [
+        assert lease_history(register_db_url)[2:] == [
             (3, "housing_org-" + ORG_A, "external_waiting_list"),
             (4, "allocation:off-1", "municipal_allocation"),
         ]
