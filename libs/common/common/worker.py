@@ -213,11 +213,10 @@ def run_worker(
     *,
     consumers: Sequence[Consumer] = (),
     jobs: JobFactory | None = None,
-    argv: Sequence[str] | None = None,
 ) -> None:
     """``python -m <package>.worker``: the command line first (``--help`` needs no valid
     settings), then the settings, then the worker until a signal stops it."""
-    worker_arguments(settings_class, consumers).parse_args(argv)
+    worker_arguments(settings_class, consumers).parse_args()
     settings = settings_class()
     configure_logging(settings.log_level, json_logs=settings.log_json)
 

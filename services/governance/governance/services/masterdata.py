@@ -12,7 +12,6 @@ fund (``PUT /exemptions/...``); see :mod:`governance.domain.masterdata`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import Enum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,12 +125,12 @@ async def apply_master_data(session: AsyncSession, events: Sequence[MasterDataEv
 def _row_values(
     row_class: type[MasterDataRow], key: tuple[str, str], event: MasterDataEvent
 ) -> dict[str, object]:
-    """The columns the read model's guarded upsert writes, of the row ``key`` (kind, id)."""
-    values: dict[str, object] = {"id": key[1]}
-    for column in MASTER_DATA_COLUMNS[row_class][1:]:
-        value = getattr(event, column)
-        values[column] = value.value if isinstance(value, Enum) else value
-    return values
+    """The columns the read model's guarded upsert writes, of the row ``key`` (kind, id); the
+    contracts' enums are ``StrEnum``s, which ``rows_json`` writes as their values."""
+    return {
+        "id": key[1],
+        **{column: getattr(event, column) for column in MASTER_DATA_COLUMNS[row_class][1:]},
+    }
 
 
 async def _department(session: AsyncSession, event: DepartmentUpsertedV1) -> None:
