@@ -6,10 +6,12 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
+import time_machine
 from alembic.script import ScriptDirectory
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
@@ -23,6 +25,7 @@ from common.events.envelope import Envelope
 from common.events.transport import KafkaBus
 from common.testing.fixtures import truncate_all_tables
 from common.testing.kafka import create_topic
+from housing import reminder_ops
 from housing.services import SERVICES
 
 HOUSING = Path(sys.executable).parent / "housing"
@@ -338,6 +341,23 @@ class TestEventsRedrive:
         )
         assert result.returncode == 1
         assert "register has no consumer nobody" in result.stderr
+
+
+class TestReminders:
+    async def test_without_a_date_the_round_is_the_danish_day(
+        self, databases, tmp_path, monkeypatch, capsys
+    ):
+        """At 23:30 UTC on New Year's Eve it is already 1 January in Denmark: the day a round
+        is previewed for when no --date is given is the Danish one, not the server's UTC day."""
+        governance_db = databases.url("governance", "governance")
+        for key in [k for k in os.environ if k.startswith(("HOUSING_", *SERVICE_PREFIXES))]:
+            monkeypatch.delenv(key)
+        monkeypatch.setenv("GOVERNANCE_DATABASE_URL", governance_db)
+        monkeypatch.setenv("HOUSING_ENV", "dev")
+        monkeypatch.setenv("HOUSING_DATA_DIR", str(tmp_path))
+        with time_machine.travel(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), tick=False):
+            assert await reminder_ops.dispatch("preview", None) == 0
+        assert "would be reminded on 2027-01-01" in capsys.readouterr().err
 
 
 class TestMigrate:
