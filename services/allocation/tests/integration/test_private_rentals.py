@@ -23,7 +23,7 @@ from common.db.uow import UnitOfWork
 from common.events.contracts import OfferLapsedV1
 from common.events.envelope import Envelope
 from common.testing.fixtures import service_settings
-from common.testing.interleaving import done_or_blocked
+from common.testing.interleaving import done_or_blocked, interleaved
 
 from .support import API, landlord, municipality, outbox, post, sql
 
@@ -587,3 +587,40 @@ class TestLetting:
             "2027-07-01",
             "27900.00",
         )
+
+    async def test_two_let_reports_at_once_settle_the_offer_once(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """Two clerks of the landlord report the let at once (16 and 20 April): the offer was
+        read without a lock, so both saw it unlet, both wrote, and the last commit's day and
+        rent stood beside two "let" lines in the case log. The second now waits for the first
+        and is refused (409), as a second report after the first is."""
+        client = await allocation_client()
+        agreement = await make_agreement(client, tokens, await make_property(client, tokens))
+        offer_id = (await notice(client, tokens, agreement["id"], "A-1")).json()["offer_id"]
+        accepted = await client.post(
+            f"{API}/offers/{offer_id}/answer",
+            json={"answer": "accept", "case_reference": "SAG-1"},
+            headers=post(municipality(tokens)),
+        )
+        assert accepted.status_code == 200, accepted.text
+        clerk = Scope("landlord-LL-1", Role.LANDLORD, frozenset({"LL-1"}), None)
+        refused: list[Exception] = []
+
+        async def first(uow: UnitOfWork) -> None:
+            await offers.report_let(uow, clerk, offer_id, date(2027, 4, 16))
+
+        async def second(uow: UnitOfWork) -> None:
+            try:
+                await offers.report_let(uow, clerk, offer_id, date(2027, 4, 20))
+            except OfferClosedError as error:
+                refused.append(error)
+
+        await interleaved(allocation_db, first, second)
+        assert len(refused) == 1
+        assert sql(allocation_db_url, "SELECT let_on, rent_owed FROM offers") == [
+            (date(2027, 4, 16), Decimal("4650.00"))
+        ]
+        assert sql(
+            allocation_db_url, "SELECT count(*) FROM case_log WHERE action = 'let'"
+        ) == [(1,)]
