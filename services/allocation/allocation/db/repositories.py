@@ -639,8 +639,10 @@ class Repository:
         )
         return int(result.scalar_one())
 
-    async def subsidy(self, subsidy_id: str) -> SubsidyRow | None:
-        return await self.session.get(SubsidyRow, subsidy_id)
+    async def subsidy(self, subsidy_id: str, *, lock: bool = False) -> SubsidyRow | None:
+        """The subsidy; ``lock``: row-locked, so of two move-outs at once the second sees the
+        first's."""
+        return await self.session.get(SubsidyRow, subsidy_id, with_for_update=lock)
 
     async def subsidy_overlapping(self, dwelling_id: str, move_in: date) -> SubsidyRow | None:
         """A subsidy of the dwelling still running on ``move_in`` or after it (one not ended, or

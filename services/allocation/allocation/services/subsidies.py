@@ -199,19 +199,27 @@ async def grant_subsidy(uow: UnitOfWork, scope: Scope, command: NewSubsidy) -> S
     return row
 
 
+async def _visible_subsidy(
+    repo: Repository, scope: Scope, subsidy_id: str, *, lock: bool = False
+) -> SubsidyRow:
+    row = await repo.subsidy(subsidy_id, lock=lock)
+    if row is None or not scope.sees(None, row.municipality_code):
+        raise SubsidyNotFoundError(f"Subsidy {subsidy_id} was not found among those you may see.")
+    return row
+
+
 async def get_subsidy(
     uow: UnitOfWork, scope: Scope, subsidy_id: str
 ) -> tuple[SubsidyRow, list[Month]]:
     repo = Repository(uow.session)
-    row = await repo.subsidy(subsidy_id)
-    if row is None or not scope.sees(None, row.municipality_code):
-        raise SubsidyNotFoundError(f"Subsidy {subsidy_id} was not found among those you may see.")
+    row = await _visible_subsidy(repo, scope, subsidy_id)
     return row, schedule(row.move_in, await repo.rates(), row.move_out)
 
 
 async def end_subsidy(uow: UnitOfWork, scope: Scope, subsidy_id: str, move_out: date) -> SubsidyRow:
     scope.require(MUNICIPALITY, "record a move-out")
-    row, _ = await get_subsidy(uow, scope, subsidy_id)
+    # row-locked: of two move-outs at once the second waits and finds the subsidy ended
+    row = await _visible_subsidy(Repository(uow.session), scope, subsidy_id, lock=True)
     if row.move_out is not None:
         raise SubsidyRefusedError(f"Subsidy {subsidy_id} already ended on {row.move_out}.")
     if move_out <= row.move_in:

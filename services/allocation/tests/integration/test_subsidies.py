@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from allocation.domain.errors import SubsidyRefusedError
+from allocation.services import subsidies
+from common.access import Scope
+from common.auth import Role
+from common.db.uow import UnitOfWork
 from common.events.contracts import SubsidyFrameSetV1, SubsidyGrantedV1
 from common.events.envelope import Envelope
+
+from common.testing.interleaving import interleaved
 
 from .support import API, apply, fund, make_agreement, municipality, outbox, post, sql, vacancy
 
@@ -90,6 +97,35 @@ class TestGrant:
         assert len(schedule) == 61
         assert (schedule[-1]["period_end"], schedule[-1]["factor"]) == ("2032-01-15", "2/3")
         assert schedule[-1]["amount"] == "467.74"  # 1450 × 4/6 × 15/31
+
+    async def test_two_move_outs_at_once_end_the_subsidy_once(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """Two caseworkers record the move-out at once (16 and 31 January 2032): the subsidy was
+        read without a lock, both saw it running and both wrote; the last commit's day set the
+        schedule (what is paid) beside two "ended" lines. The second now waits and is refused."""
+        client = await allocation_client()
+        await setup_rates_and_frame(client, tokens)
+        await apply(allocation_db, vacancy("dw-1", rent="5000.00"))
+        subsidy_id = (await grant(client, tokens, "dw-1", move_in="2027-01-01")).json()["id"]
+        clerk = Scope("kommune-101", Role.MUNICIPALITY, None, "101")
+        refused: list[Exception] = []
+
+        async def first(uow: UnitOfWork) -> None:
+            await subsidies.end_subsidy(uow, clerk, subsidy_id, date(2032, 1, 16))
+
+        async def second(uow: UnitOfWork) -> None:
+            try:
+                await subsidies.end_subsidy(uow, clerk, subsidy_id, date(2032, 1, 31))
+            except SubsidyRefusedError as error:
+                refused.append(error)
+
+        await interleaved(allocation_db, first, second)
+        assert len(refused) == 1
+        assert sql(allocation_db_url, "SELECT move_out FROM subsidies") == [(date(2032, 1, 16),)]
+        assert sql(
+            allocation_db_url, "SELECT count(*) FROM case_log WHERE action = 'ended'"
+        ) == [(1,)]
 
     async def test_outside_the_band_or_a_full_frame_is_refused(
         self, allocation_client, allocation_db, allocation_db_url, tokens
