@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, literal, select, text, true, tuple_, update
+from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select, text, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -727,6 +727,34 @@ class Repository:
             )
         )
         return result.first()
+
+    async def notice_overlapping(
+        self, agreement_id: str, apartment_id: str, available_from: date, until: date
+    ) -> tuple[NoticeRow, date] | None:
+        """The agreement's earlier notice of the apartment whose vacancy overlaps the period
+        ``available_from`` to ``until``, with the day its vacancy ended: the day its offer
+        reported the apartment let, else the day a notice to quit would have taken effect (at
+        least a day after it began). Notices from before migration 0009 that opened no offer
+        have no period and are not compared."""
+        let_on = case((OfferRow.substitutes_for.is_(None), OfferRow.let_on))
+        ended = func.greatest(
+            func.coalesce(let_on, NoticeRow.notice_to_quit_effective),
+            NoticeRow.available_from + 1,
+        )
+        result = await self.session.execute(
+            select(NoticeRow, ended)
+            .outerjoin(OfferRow, OfferRow.id == NoticeRow.offer_id)
+            .where(
+                NoticeRow.agreement_id == agreement_id,
+                NoticeRow.apartment_id == apartment_id,
+                NoticeRow.available_from < max(until, available_from + timedelta(days=1)),
+                ended > available_from,
+            )
+            .order_by(NoticeRow.available_from)
+            .limit(1)
+        )
+        row = result.first()
+        return None if row is None else (row[0], row[1])
 
     async def open_first_uses(self, agreement_id: str) -> int:
         """The agreement's open offers that would use a right (not repeats)."""

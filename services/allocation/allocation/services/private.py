@@ -22,6 +22,7 @@ from allocation.domain.errors import (
     ApartmentOfferedError,
     NoticeRuleError,
     PropertyNotFoundError,
+    VacancyNoticedError,
 )
 from allocation.domain.notices import answer_due, check_substitute
 from allocation.domain.offers import OfferSource, OfferStatus
@@ -330,6 +331,21 @@ async def file_notice(
             f"{pending.id} (received {pending.received_on}, answer due {pending.answer_due}); "
             "a second notice of the same vacancy would count and pay it twice."
         )
+    earlier = await repo.notice_overlapping(
+        agreement.id,
+        command.apartment_id,
+        command.available_from,
+        command.notice_to_quit_effective,
+    )
+    if earlier is not None:
+        noticed, ended = earlier
+        raise VacancyNoticedError(
+            f"Apartment {command.apartment_id} was already reported vacant from "
+            f"{noticed.available_from} (notice {noticed.id}, received {noticed.received_on}); "
+            f"that vacancy runs until {ended} (the day it was let, or else when a notice to quit "
+            "would have taken effect), and a vacancy is counted once. A new vacancy of the "
+            f"apartment can be reported from {ended} on."
+        )
     terms = private_terms(agreement)
     right = await repo.apartment_right(agreement.id, command.apartment_id)
     is_repeat = (
@@ -370,6 +386,8 @@ async def file_notice(
         landlord_id=agreement.landlord_id,
         apartment_id=command.apartment_id,
         received_on=today,
+        available_from=command.available_from,
+        notice_to_quit_effective=command.notice_to_quit_effective,
         number=number,
         municipal=municipal,
     )

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from alembic import command
 
 from allocation.db.repositories import Repository
 from allocation.domain.errors import OfferClosedError
@@ -19,6 +20,7 @@ from allocation.settings import AllocationSettings
 from allocation.worker import jobs
 from common.access import Scope
 from common.auth import Role
+from common.db import migrations
 from common.db.uow import UnitOfWork
 from common.events.contracts import OfferLapsedV1
 from common.events.envelope import Envelope
@@ -332,6 +334,78 @@ class TestNoticesAndDeadlines:
         )
         assert repeat.status_code == 201, repeat.text
         assert repeat.json()["is_repeat"] is True
+
+    async def test_the_same_vacancy_noticed_twice_counts_once(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        """A vacancy that is not the municipality's opens no offer, so a second notice of it
+        (sent twice without an Idempotency-Key, or by two clerks) was counted again: the every-
+        fourth turn moved one vacancy early and the 4th apartment went to the municipality
+        instead of the 5th. A notice of an apartment whose earlier notice's period (from its
+        availability until let, or else until the notice to quit would take effect) it
+        overlaps is refused; a later vacancy of the apartment counts."""
+        client = await allocation_client()
+        agreement = await every_fourth(client, tokens, apartments=8)
+        bodies = [(await notice(client, tokens, agreement["id"], f"B-{i}")) for i in (1, 2)]
+        assert [b.json()["vacancy_number"] for b in bodies] == [1, 2]
+        again = await notice(client, tokens, agreement["id"], "B-2")
+        assert again.status_code == 409, again.text
+        assert again.headers["content-type"] == "application/problem+json"
+        problem = again.json()
+        assert problem["type"].endswith("vacancy-already-noticed")
+        assert bodies[1].json()["id"] in problem["detail"]
+        assert "2027-07-01" in problem["detail"]  # when a new vacancy of B-2 can begin
+        corrected = await notice(client, tokens, agreement["id"], "B-2", available_from="2027-05-01")
+        assert corrected.status_code == 409, corrected.text
+        later = [(await notice(client, tokens, agreement["id"], f"B-{i}")).json() for i in (3, 4, 5)]
+        assert [(b["vacancy_number"], b["municipal"]) for b in later] == [
+            (3, False),
+            (4, False),
+            (5, True),
+        ]
+        # B-2 let and vacant again after the first notice's period: a new vacancy, counted
+        new_vacancy = await notice(
+            client,
+            tokens,
+            agreement["id"],
+            "B-2",
+            available_from="2027-10-01",
+            notice_to_quit_effective="2028-01-01",
+        )
+        assert new_vacancy.status_code == 201, new_vacancy.text
+        assert new_vacancy.json()["vacancy_number"] == 6
+        assert sql(allocation_db_url, "SELECT vacancies_counted FROM private_agreements") == [(6,)]
+
+    async def test_migration_0009_gives_the_notices_that_opened_an_offer_their_period(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """Down and up again: a notice that opened an offer gets the offer's period back (a
+        stand-in's offer's dates are the other apartment's: none); one that opened none has
+        no period and is not compared."""
+        client = await allocation_client()
+        agreement = await every_fourth(client, tokens, apartments=8)
+        opened = (await notice(client, tokens, agreement["id"], "B-1")).json()
+        not_municipal = (await notice(client, tokens, agreement["id"], "B-2")).json()
+        await allocation_db.engine.dispose()
+        config = migrations.alembic_config("allocation", allocation_db_url)
+        try:
+            await asyncio.to_thread(command.downgrade, config, "-1")
+        finally:
+            await asyncio.to_thread(migrations.upgrade, "allocation", allocation_db_url)
+        assert sql(
+            allocation_db_url,
+            "SELECT id, available_from, notice_to_quit_effective FROM notices ORDER BY number",
+        ) == [
+            (opened["id"], date(2027, 4, 1), date(2027, 7, 1)),
+            (not_municipal["id"], None, None),
+        ]
+        await client.post(
+            f"{API}/offers/{opened['offer_id']}/answer",
+            json={"answer": "decline"},
+            headers=post(municipality(tokens)),
+        )
+        assert (await notice(client, tokens, agreement["id"], "B-1")).status_code == 409
+        assert (await notice(client, tokens, agreement["id"], "B-2")).status_code == 201
 
     async def test_an_answer_while_the_deadline_round_lapses_the_offer_is_no_deadlock(
         self, allocation_client, allocation_db, allocation_db_url, tokens
