@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
+
 from allocation.db.models import FrameApplicationRow, FrameRow, SubsidyRow
 from allocation.db.repositories import Repository
 from allocation.domain.errors import (
@@ -53,17 +55,22 @@ async def apply_for_frame(
     scope.require(MUNICIPALITY, "apply for a subsidy frame")
     assert scope.municipality_code is not None
     repo = Repository(uow.session)
+    already = FrameApplicationExistsError(
+        f"Municipality {scope.municipality_code} has already applied for {year}."
+    )
     if await repo.frame_application(scope.municipality_code, year) is not None:
-        raise FrameApplicationExistsError(
-            f"Municipality {scope.municipality_code} has already applied for {year}."
-        )
+        raise already
     row = FrameApplicationRow(
         municipality_code=scope.municipality_code,
         year=year,
         dwellings=dwellings,
         applied_by=scope.subject,
     )
-    await repo.add(row)
+    try:  # two applications at once: the second waits on the key and is refused
+        async with uow.session.begin_nested():
+            await repo.add(row)
+    except IntegrityError:
+        raise already from None
     await repo.log(
         "frame",
         f"{row.municipality_code}-{year}",

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
+from decimal import Decimal
 
 import openpyxl
 import pytest
 
 from allocation.domain.errors import NoticeRuleError, OfferClosedError
+from allocation.domain.private import PrivateKind
 from allocation.services import duty, rounds
 from allocation.services.core import today
 from common.access import Scope
@@ -395,6 +397,38 @@ class TestTwoDecisionsAtOnce:
         assert sql(
             allocation_db_url, "SELECT decision FROM round_offers WHERE id = %s", offer_id
         ) == [("picked",)]
+
+
+class TestTwoFilingsAtOnce:
+    async def test_two_binding_offers_for_one_property_in_a_round(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """Two clerks of the landlord give the property's binding offer at once: both found
+        none, the second's insert failed on the unique (round, property) key — a 500. The second
+        now gets 409, as one given after the first does."""
+        client = await allocation_client()
+        property_id = await make_property(client, tokens, apartments=12)
+        round_id = (
+            await client.post(
+                f"{API}/private/rounds",
+                json={"deadline": (today() + timedelta(days=14)).isoformat(), "basis": "Hver"},
+                headers=post(municipality(tokens)),
+            )
+        ).json()["id"]
+        owner = Scope("landlord-LL-1", Role.LANDLORD, frozenset({"LL-1"}), None)
+        command = rounds.NewRoundOffer(
+            round_id, property_id, PrivateKind.SPECIFIC, None, ("A-1", "A-2"), Decimal("45000")
+        )
+
+        async def first(uow: UnitOfWork) -> None:
+            await rounds.give_offer(uow, owner, command, today())
+
+        async def second(uow: UnitOfWork) -> None:
+            with pytest.raises(OfferClosedError, match="already has a binding offer"):
+                await rounds.give_offer(uow, owner, command, today())
+
+        await interleaved(allocation_db, first, second)
+        assert sql(allocation_db_url, "SELECT count(*) FROM round_offers") == [(1,)]
 
 
 class TestRefundStatement:

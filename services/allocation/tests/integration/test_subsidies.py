@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from allocation.domain.errors import SubsidyRefusedError
+import pytest
+
+from allocation.domain.errors import FrameApplicationExistsError, SubsidyRefusedError
 from allocation.services import subsidies
 from common.access import Scope
 from common.auth import Role
@@ -126,6 +128,22 @@ class TestGrant:
         assert sql(
             allocation_db_url, "SELECT count(*) FROM case_log WHERE action = 'ended'"
         ) == [(1,)]
+
+    async def test_two_frame_applications_at_once(self, allocation_db, allocation_db_url):
+        """Two caseworkers apply for the year's frame at once: both found no application, the
+        second's insert failed on the key — a 500. The second now gets 409, as one made after
+        the first does."""
+        clerk = Scope("kommune-101", Role.MUNICIPALITY, None, "101")
+
+        async def first(uow: UnitOfWork) -> None:
+            await subsidies.apply_for_frame(uow, clerk, 2028, 12)
+
+        async def second(uow: UnitOfWork) -> None:
+            with pytest.raises(FrameApplicationExistsError, match="already applied"):
+                await subsidies.apply_for_frame(uow, clerk, 2028, 15)
+
+        await interleaved(allocation_db, first, second)
+        assert sql(allocation_db_url, "SELECT dwellings FROM frame_applications") == [(12,)]
 
     async def test_outside_the_band_or_a_full_frame_is_refused(
         self, allocation_client, allocation_db, allocation_db_url, tokens
