@@ -355,9 +355,13 @@ class TestNoticesAndDeadlines:
         assert problem["type"].endswith("vacancy-already-noticed")
         assert bodies[1].json()["id"] in problem["detail"]
         assert "2027-07-01" in problem["detail"]  # when a new vacancy of B-2 can begin
-        corrected = await notice(client, tokens, agreement["id"], "B-2", available_from="2027-05-01")
+        corrected = await notice(
+            client, tokens, agreement["id"], "B-2", available_from="2027-05-01"
+        )
         assert corrected.status_code == 409, corrected.text
-        later = [(await notice(client, tokens, agreement["id"], f"B-{i}")).json() for i in (3, 4, 5)]
+        later = [
+            (await notice(client, tokens, agreement["id"], f"B-{i}")).json() for i in (3, 4, 5)
+        ]
         assert [(b["vacancy_number"], b["municipal"]) for b in later] == [
             (3, False),
             (4, False),
@@ -695,6 +699,6 @@ class TestLetting:
         assert sql(allocation_db_url, "SELECT let_on, rent_owed FROM offers") == [
             (date(2027, 4, 16), Decimal("4650.00"))
         ]
-        assert sql(
-            allocation_db_url, "SELECT count(*) FROM case_log WHERE action = 'let'"
-        ) == [(1,)]
+        assert sql(allocation_db_url, "SELECT count(*) FROM case_log WHERE action = 'let'") == [
+            (1,)
+        ]

@@ -14,7 +14,6 @@ from common.auth import Role
 from common.db.uow import UnitOfWork
 from common.events.contracts import SubsidyFrameSetV1, SubsidyGrantedV1
 from common.events.envelope import Envelope
-
 from common.testing.interleaving import interleaved
 
 from .support import API, apply, fund, make_agreement, municipality, outbox, post, sql, vacancy
@@ -125,9 +124,9 @@ class TestGrant:
         await interleaved(allocation_db, first, second)
         assert len(refused) == 1
         assert sql(allocation_db_url, "SELECT move_out FROM subsidies") == [(date(2032, 1, 16),)]
-        assert sql(
-            allocation_db_url, "SELECT count(*) FROM case_log WHERE action = 'ended'"
-        ) == [(1,)]
+        assert sql(allocation_db_url, "SELECT count(*) FROM case_log WHERE action = 'ended'") == [
+            (1,)
+        ]
 
     async def test_two_frame_applications_at_once(self, allocation_db, allocation_db_url):
         """Two caseworkers apply for the year's frame at once: both found no application, the
