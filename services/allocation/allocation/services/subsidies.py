@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -21,6 +22,7 @@ from allocation.domain.errors import (
     SubsidyNotFoundError,
     SubsidyRefusedError,
 )
+from allocation.domain.liability import RentFrom, rent_on
 from allocation.domain.offers import check_case_reference
 from allocation.domain.subsidy import (
     Month,
@@ -33,6 +35,7 @@ from allocation.events import outgoing
 from allocation.services.core import new_id, now
 from allocation.services.roles import FUND, MUNICIPALITY
 from common.access import Scope
+from common.calendar import danish_date
 from common.db.uow import UnitOfWork
 from common.paging import PageOf, decode_cursor, page_of
 
@@ -162,7 +165,8 @@ async def grant_subsidy(uow: UnitOfWork, scope: Scope, command: NewSubsidy) -> S
                 f"municipality {scope.municipality_code}; give the allocation's own offer or none."
             )
     check_housing_type(dwelling.housing_type)
-    check_rent_band(dwelling.monthly_rent)
+    rent = await _rent_on(repo, dwelling, command.move_in)
+    check_rent_band(rent)
     await repo.hold_dwellings([dwelling.id])  # two grants for one dwelling: one at a time
     frame = await repo.frame_for_update(scope.municipality_code, command.frame_year)
     if frame is None:
@@ -188,7 +192,7 @@ async def grant_subsidy(uow: UnitOfWork, scope: Scope, command: NewSubsidy) -> S
         organisation_id=dwelling.organisation_id,
         offer_id=command.offer_id,
         case_reference=reference,
-        monthly_rent=dwelling.monthly_rent,
+        monthly_rent=rent,
         move_in=command.move_in,
         granted_by=scope.subject,
     )
@@ -204,6 +208,19 @@ async def grant_subsidy(uow: UnitOfWork, scope: Scope, command: NewSubsidy) -> S
         outgoing.subsidy_granted(row, months[0].amount, now(), frame_dwellings=frame.dwellings)
     )
     return row
+
+
+async def _rent_on(repo: Repository, dwelling: Any, move_in: date) -> Decimal:
+    """The dwelling's rent in force on the move-in day: its rent history (the register's
+    lease and rent-change events) with its current description (a vacancy event's rent, from
+    the day it was recorded); of two on one day the one recorded later. A move-in before all of
+    them: the current rent."""
+    points = [(r.from_day, r.recorded_at, r.monthly_rent) for r in await repo.rents(dwelling.id)]
+    points.append((danish_date(dwelling.recorded_at), dwelling.recorded_at, dwelling.monthly_rent))
+    points.sort(key=lambda point: (point[0], point[1]))
+    history = [RentFrom(day, rent) for day, _, rent in points]
+    in_force = rent_on(history, move_in)
+    return dwelling.monthly_rent if in_force is None else in_force
 
 
 async def _visible_subsidy(

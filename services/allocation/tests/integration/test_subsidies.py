@@ -3,7 +3,8 @@ the band and frame checks, the schedule, the move-out; frames seen nationally by
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -12,11 +13,16 @@ from allocation.services import subsidies
 from common.access import Scope
 from common.auth import Role
 from common.db.uow import UnitOfWork
-from common.events.contracts import SubsidyFrameSetV1, SubsidyGrantedV1
+from common.events.contracts import (
+    RentChangedV1,
+    SubsidyFrameSetV1,
+    SubsidyGrantedV1,
+    to_envelope,
+)
 from common.events.envelope import Envelope
 from common.testing.interleaving import interleaved
 
-from .support import API, apply, fund, make_agreement, municipality, outbox, post, sql, vacancy
+from .support import API, AT, apply, fund, make_agreement, municipality, outbox, post, sql, vacancy
 
 
 async def setup_rates_and_frame(client, tokens, frame: int = 2) -> None:
@@ -127,6 +133,40 @@ class TestGrant:
         assert sql(allocation_db_url, "SELECT count(*) FROM case_log WHERE action = 'ended'") == [
             (1,)
         ]
+
+    async def test_the_rent_band_is_checked_at_the_rent_in_force_on_the_move_in(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """The register raised dw-1's rent from 5,000 to 6,600 DKK from 1 June (a rent change
+        after the vacancy event): the band was checked, and the rent recorded, at the vacancy
+        event's 5,000, so a move-in on 1 July got nine years of subsidy for a dwelling above
+        the band. The rent in force on the move-in day decides."""
+        client = await allocation_client()
+        await setup_rates_and_frame(client, tokens)
+        await apply(
+            allocation_db,
+            vacancy("dw-1", lease_id="L-1", rent="5000.00"),
+            to_envelope(
+                RentChangedV1(
+                    lease_id="L-1",
+                    dwelling_id="dw-1",
+                    department_id="dep-1",
+                    organisation_id="BO-1",
+                    municipality_code="101",
+                    as_of=date(2027, 6, 1),
+                    previous_monthly_rent=Decimal("5000.00"),
+                    monthly_rent=Decimal("6600.00"),
+                    area_m2=Decimal("68.50"),
+                    recorded_at=AT + timedelta(days=14),
+                )
+            ),
+        )
+        above = await grant(client, tokens, "dw-1", move_in="2027-07-01")
+        assert above.status_code == 422, above.text
+        assert "6600.00 DKK" in above.json()["detail"]
+        before = await grant(client, tokens, "dw-1", move_in="2027-05-01")
+        assert before.status_code == 201, before.text
+        assert before.json()["monthly_rent"] == "5000.00"
 
     async def test_two_frame_applications_at_once(self, allocation_db, allocation_db_url):
         """Two caseworkers apply for the year's frame at once: both found no application, the
