@@ -432,6 +432,21 @@ async def file_notice(
         )
         uow.record_event(outgoing.offer_opened(offer, now()))
     await repo.add(notice)
+    if is_repeat:
+        kind = "a repeat of the apartment's right (§ 51(4))"
+    elif number is not None:
+        kind = f"vacancy {number} of the count"
+    else:
+        kind = "a listed apartment"
+    await repo.log(
+        "private_agreement",
+        agreement.id,
+        "notice",
+        scope.subject,
+        f"Notice {notice.id}: apartment {command.apartment_id} vacant from "
+        f"{command.available_from}, {kind}; "
+        + (f"the municipality's (offer {offer.id})." if offer else "not the municipality's."),
+    )
     return NoticeResult(notice, offer)
 
 

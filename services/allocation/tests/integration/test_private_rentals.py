@@ -380,6 +380,36 @@ class TestNoticesAndDeadlines:
         assert new_vacancy.json()["vacancy_number"] == 6
         assert sql(allocation_db_url, "SELECT vacancies_counted FROM private_agreements") == [(6,)]
 
+    async def test_every_notice_is_in_the_agreements_case_log(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        """A notice that was not the municipality's changed the agreement's count and left no
+        line anywhere of who reported what: the audit trail missed it."""
+        client = await allocation_client()
+        agreement = await every_fourth(client, tokens, apartments=8)
+        first = (await notice(client, tokens, agreement["id"], "B-1")).json()
+        second = (await notice(client, tokens, agreement["id"], "B-2")).json()
+        seen = (
+            await client.get(
+                f"{API}/private/agreements/{agreement['id']}", headers=municipality(tokens)
+            )
+        ).json()
+        lines = [(e["action"], e["actor"], e["detail"]) for e in seen["log"]]
+        assert lines[1:] == [
+            (
+                "notice",
+                "landlord-LL-1",
+                f"Notice {first['id']}: apartment B-1 vacant from 2027-04-01, vacancy 1 of the "
+                f"count; the municipality's (offer {first['offer_id']}).",
+            ),
+            (
+                "notice",
+                "landlord-LL-1",
+                f"Notice {second['id']}: apartment B-2 vacant from 2027-04-01, vacancy 2 of the "
+                "count; not the municipality's.",
+            ),
+        ]
+
     async def test_migration_0009_gives_the_notices_that_opened_an_offer_their_period(
         self, allocation_client, allocation_db, allocation_db_url, tokens
     ):
