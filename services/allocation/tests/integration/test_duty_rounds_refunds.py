@@ -563,6 +563,73 @@ class TestRefundStatement:
         assert "paid on signing 2025-03-20" in note
         assert await lines(3) == []
 
+    async def test_compensation_for_silence_or_a_late_no_is_not_refunded(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        """§ 55(1), 2nd sentence: the state does not refund the compensation paid under § 54(2),
+        3rd sentence — for a notice the municipality did not answer in time or declined after
+        the deadline. The statement refunded it like a use (24,000 DKK claimed too much)."""
+        client = await allocation_client()
+        agreement = (
+            await client.post(
+                f"{API}/private/agreements",
+                json={
+                    "property_id": await make_property(client, tokens),
+                    "kind": "specific",
+                    "specific_apartments": ["A-1", "A-2", "A-3", "A-4"],
+                    "price_per_right": "50000.00",
+                    "one_off": "0.00",
+                    "signed_on": "2025-01-15",
+                    "valid_to": "2031-01-14",
+                    "refund_promised_on": "2025-01-10",
+                },
+                headers=post(municipality(tokens)),
+            )
+        ).json()
+        offers = {}
+        for apartment in ("A-3", "A-4"):
+            notice = await client.post(
+                f"{API}/private/notices",
+                json={
+                    "agreement_id": agreement["id"],
+                    "apartment_id": apartment,
+                    "available_from": "2025-03-01",
+                    "monthly_rent": "9000.00",
+                    "notice_to_quit_effective": "2025-06-01",
+                },
+                headers=post(landlord(tokens, "LL-1")),
+            )
+            offers[apartment] = notice.json()["offer_id"]
+        sql(
+            allocation_db_url,
+            "UPDATE offers SET received_on = '2025-02-03', answer_due = '2025-02-12' WHERE id = %s",
+            offers["A-4"],
+        )
+        for apartment, body in (
+            ("A-3", {"answer": "accept", "case_reference": "SAG-Q1"}),
+            ("A-4", {"answer": "decline"}),  # after its deadline
+        ):
+            answered = await client.post(
+                f"{API}/offers/{offers[apartment]}/answer",
+                json=body,
+                headers=post(municipality(tokens)),
+            )
+            assert answered.status_code == 200, answered.text
+        sql(allocation_db_url, "UPDATE offers SET settled_on = '2025-02-20'")
+        statement = await client.get(
+            f"{API}/refund-statements/101/2025/1", headers=municipality(tokens)
+        )
+        assert statement.status_code == 200, statement.text
+        lines = {x["offer_id"]: x for x in statement.json()["lines"]}
+        assert (lines[offers["A-3"]]["expense"], lines[offers["A-3"]]["refund"]) == (
+            "50000.00",
+            "30000.00",
+        )
+        late = lines[offers["A-4"]]
+        assert (late["expense"], late["refund"]) == ("50000.00", "0.00")
+        assert "§ 55(1)" in late["note"]
+        assert statement.json()["refunds"] == "30000.00"
+
 
 class TestScheduleExport:
     async def test_the_payment_schedule_has_a_row_per_month(
