@@ -707,11 +707,21 @@ class Repository:
             query = query.with_for_update()
         return (await self.session.scalars(query)).one_or_none()
 
-    async def private_agreement_of_property(self, property_id: str) -> PrivateAgreementRow | None:
+    async def private_agreement_of_cadastre(self, cadastral_id: str) -> PrivateAgreementRow | None:
+        """The agreement made on the cadastral property (§ 53(1) binds the property, registered on
+        it), whichever of its property rows it was made on; cadastral ids compared without case."""
         result = await self.session.scalars(
-            select(PrivateAgreementRow).where(PrivateAgreementRow.property_id == property_id)
+            select(PrivateAgreementRow)
+            .join(PropertyRow, PropertyRow.id == PrivateAgreementRow.property_id)
+            .where(func.upper(PropertyRow.cadastral_id) == cadastral_id.upper())
+            .limit(1)
         )
-        return result.one_or_none()
+        return result.first()
+
+    async def hold_cadastre(self, cadastral_id: str) -> None:
+        """The cadastral property's lock until the transaction ends: two agreements on it (on
+        two of its property rows) are made one at a time."""
+        await advisory_xact_lock(self.session, "allocation.cadastres", cadastral_id.upper())
 
     async def list_private_agreements(
         self, condition: ColumnElement[bool], *, after: list[Any] | None, limit: int

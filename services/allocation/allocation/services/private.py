@@ -183,10 +183,11 @@ async def create_private_agreement(
         refund_promised_on=command.refund_promised_on,
         registered_on=command.registered_on,
     )
-    if await repo.private_agreement_of_property(prop.id) is not None:
+    await repo.hold_cadastre(prop.cadastral_id)
+    if await repo.private_agreement_of_cadastre(prop.cadastral_id) is not None:
         raise AgreementExistsError(
-            f"§ 53(1): property {prop.id} already has (or had) an allocation agreement; "
-            "no new agreement can be made on it."
+            f"§ 53(1): property {prop.id} (cadastral {prop.cadastral_id.upper()}) already has "
+            "(or had) an allocation agreement; no new agreement can be made on it."
         )
     await _check_picked_offer(repo, command)
     row = PrivateAgreementRow(

@@ -116,8 +116,11 @@ async def give_offer(
         specific_apartments=frozenset(command.specific_apartments),
     )
     repo = Repository(uow.session)
-    if await repo.private_agreement_of_property(prop.id) is not None:
-        raise AgreementExistsError(f"§ 53(1): property {prop.id} already had an agreement.")
+    if await repo.private_agreement_of_cadastre(prop.cadastral_id) is not None:
+        raise AgreementExistsError(
+            f"§ 53(1): property {prop.id} (cadastral {prop.cadastral_id.upper()}) already had "
+            "an agreement."
+        )
     given = OfferClosedError(f"Property {prop.id} already has a binding offer in this round.")
     if any(o.property_id == prop.id for o in await repo.round_offers(round_.id)):
         raise given

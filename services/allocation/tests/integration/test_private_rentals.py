@@ -5,6 +5,7 @@ clock (§ 56: 7 weekdays; silence still costs the rent up to the notice to quit)
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -29,14 +30,22 @@ from common.testing.interleaving import done_or_blocked, interleaved
 
 from .support import API, landlord, municipality, outbox, post, sql
 
+_cadastral_numbers = itertools.count(100200)
 
-async def make_property(client, tokens, apartments: int = 20, landlord_id: str = "LL-1") -> str:
+
+async def make_property(
+    client,
+    tokens,
+    apartments: int = 20,
+    landlord_id: str = "LL-1",
+    cadastral_id: str | None = None,
+) -> str:
     response = await client.post(
         f"{API}/private/properties",
         json={
             "landlord_id": landlord_id,
             "municipality_code": "101",
-            "cadastral_id": "BFE-100200",
+            "cadastral_id": cadastral_id or f"BFE-{next(_cadastral_numbers)}",
             "apartments": apartments,
         },
         headers=post(landlord(tokens, landlord_id)),
@@ -185,6 +194,33 @@ class TestAgreement:
         )
         assert response.status_code == 409
         assert "§ 53(1)" in response.json()["detail"]
+
+    async def test_no_second_agreement_on_a_property_registered_twice(
+        self, allocation_client, tokens
+    ):
+        """§ 53(1) binds the property (the agreement is registered on it), not the platform's
+        row: the same cadastral property registered again (a double click, a new owner) got a
+        second agreement — its rights and compensation bought twice."""
+        client = await allocation_client()
+        first = await make_property(client, tokens, cadastral_id="BFE-777")
+        await make_agreement(client, tokens, first)
+        again = await make_property(client, tokens, landlord_id="LL-1", cadastral_id="bfe-777")
+        response = await client.post(
+            f"{API}/private/agreements",
+            json={
+                "property_id": again,
+                "kind": "specific",
+                "specific_apartments": ["A-5", "A-6"],
+                "price_per_right": "50000.00",
+                "one_off": "0.00",
+                "signed_on": "2027-06-01",
+                "valid_to": "2030-01-01",
+            },
+            headers=post(municipality(tokens)),
+        )
+        assert response.status_code == 409, response.text
+        assert "§ 53(1)" in response.json()["detail"]
+        assert "BFE-777" in response.json()["detail"]
 
     async def test_another_municipality_cannot_make_one_on_the_property(
         self, allocation_client, tokens
