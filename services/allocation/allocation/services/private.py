@@ -233,9 +233,9 @@ async def create_private_agreement(
 
 
 async def get_private_agreement(
-    uow: UnitOfWork, scope: Scope, agreement_id: str
+    uow: UnitOfWork, scope: Scope, agreement_id: str, *, lock: bool = False
 ) -> PrivateAgreementRow:
-    row = await Repository(uow.session).private_agreement(agreement_id)
+    row = await Repository(uow.session).private_agreement(agreement_id, lock=lock)
     if row is None or not scope.sees(row.landlord_id, row.municipality_code):
         raise AgreementNotFoundError(
             f"Agreement {agreement_id} was not found among those you may see."
@@ -259,7 +259,8 @@ async def register_agreement(
 ) -> PrivateAgreementRow:
     """§ 53(2): the municipality records the registration (tinglysning) on the property."""
     scope.require(MUNICIPALITY, "record the registration of an agreement")
-    row = await get_private_agreement(uow, scope, agreement_id)
+    # row-locked: of two registrations at once the second waits and finds it recorded
+    row = await get_private_agreement(uow, scope, agreement_id, lock=True)
     if registered_on < row.signed_on:
         raise NoticeRuleError("The agreement cannot be registered before it is signed.")
     if row.registered_on is not None:

@@ -13,9 +13,9 @@ import pytest
 from alembic import command
 
 from allocation.db.repositories import Repository
-from allocation.domain.errors import OfferClosedError
+from allocation.domain.errors import AgreementRegisteredError, OfferClosedError
 from allocation.domain.notices import Answer
-from allocation.services import offers
+from allocation.services import offers, private
 from allocation.services.offers import AnswerCommand
 from allocation.settings import AllocationSettings
 from allocation.worker import jobs
@@ -221,6 +221,34 @@ class TestAgreement:
         assert response.status_code == 409, response.text
         assert "§ 53(1)" in response.json()["detail"]
         assert "BFE-777" in response.json()["detail"]
+
+    async def test_two_registrations_at_once_record_one(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """Two caseworkers record the registration at once (10 April, 1 July): both found it
+        unrecorded and the last commit's date stood — the one-off's refund moved to another
+        quarter's statement behind the first caseworker's back. The second is now refused."""
+        client = await allocation_client()
+        agreement = await make_agreement(client, tokens, await make_property(client, tokens))
+        clerk = Scope("kommune-101", Role.MUNICIPALITY, None, "101")
+        refused: list[Exception] = []
+
+        async def first(uow: UnitOfWork) -> None:
+            await private.register_agreement(uow, clerk, agreement["id"], date(2027, 4, 10), "T1")
+
+        async def second(uow: UnitOfWork) -> None:
+            try:
+                await private.register_agreement(
+                    uow, clerk, agreement["id"], date(2027, 7, 1), "T2"
+                )
+            except AgreementRegisteredError as error:
+                refused.append(error)
+
+        await interleaved(allocation_db, first, second)
+        assert len(refused) == 1
+        assert sql(
+            allocation_db_url, "SELECT registered_on, registration_document FROM private_agreements"
+        ) == [(date(2027, 4, 10), "T1")]
 
     async def test_another_municipality_cannot_make_one_on_the_property(
         self, allocation_client, tokens
