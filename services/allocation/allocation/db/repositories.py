@@ -827,6 +827,28 @@ class Repository:
 
     # --- § 5 reports and § 52 rounds ------------------------------------------------------
 
+    async def standing_vacancy_report(
+        self, landlord_id: str, dwelling_ref: str, vacant_since: date
+    ) -> VacancyReportRow | None:
+        """The landlord's report of the dwelling still undecided, or of the same vacancy (taken
+        under the dwelling's lock, so two at once are one at a time)."""
+        await advisory_xact_lock(
+            self.session, "allocation.vacancy-reports", f"{landlord_id}/{dwelling_ref}"
+        )
+        result = await self.session.scalars(
+            select(VacancyReportRow)
+            .where(
+                VacancyReportRow.landlord_id == landlord_id,
+                VacancyReportRow.dwelling_ref == dwelling_ref,
+                VacancyReportRow.vacancy_id.is_(None),
+                (VacancyReportRow.status == "reported")
+                | (VacancyReportRow.vacant_since == vacant_since),
+            )
+            .order_by(VacancyReportRow.reported_on)
+            .limit(1)
+        )
+        return result.first()
+
     async def vacancy_report(self, report_id: str) -> VacancyReportRow | None:
         """The report, row-locked: of two decisions at once the second sees the first's."""
         return await self.session.get(VacancyReportRow, report_id, with_for_update=True)

@@ -60,6 +60,11 @@ class VacancyNoticedError(ConflictError):
     title = "The apartment's vacancy has already been reported"
 
 
+class VacancyReportedError(ConflictError):
+    code = "vacancy-already-reported"
+    title = "The dwelling's vacancy has already been reported"
+
+
 class RestorationClaimExistsError(ConflictError):
     code = "restoration-claim-exists"
     title = "The allocated tenant's move-out already has a restoration claim"

@@ -74,6 +74,49 @@ class TestVacancyDuty:
         assert again.status_code == 422
         assert "already decided" in again.json()["detail"]
 
+    async def test_the_same_vacancy_reported_twice_is_one_report(self, allocation_client, tokens):
+        """A report sent twice (no Idempotency-Key, a double click) made two reports of one
+        vacancy; each could be decided, allocating two home seekers to one dwelling. The second
+        is refused while the first stands undecided or for the same vacancy; a later vacancy of
+        the dwelling is a new report."""
+        client = await allocation_client()
+        body = {"landlord_id": "LL-1", "municipality_code": "101", "dwelling_ref": "DAR-0a1b"}
+        since = today() - timedelta(days=60)
+        first = await client.post(
+            f"{API}/vacancy-reports",
+            json={**body, "vacant_since": since.isoformat()},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert first.status_code == 201, first.text
+        again = await client.post(
+            f"{API}/vacancy-reports",
+            json={**body, "vacant_since": (since + timedelta(days=1)).isoformat()},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert again.status_code == 409, again.text
+        assert again.headers["content-type"] == "application/problem+json"
+        assert first.json()["id"] in again.json()["detail"]
+        decided = await client.post(
+            f"{API}/vacancy-reports/{first.json()['id']}/decision",
+            json={"allocate_case_reference": "SAG-5-1"},
+            headers=post(municipality(tokens)),
+        )
+        assert decided.status_code == 200, decided.text
+        same = await client.post(
+            f"{API}/vacancy-reports",
+            json={**body, "vacant_since": since.isoformat()},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert same.status_code == 409, same.text
+        later = await client.post(
+            f"{API}/vacancy-reports",
+            json={**body, "vacant_since": (since + timedelta(days=10)).isoformat()},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert later.status_code == 201, later.text
+        listed = (await client.get(f"{API}/vacancy-reports", headers=municipality(tokens))).json()
+        assert len(listed["items"]) == 2
+
     async def test_social_dwellings_vacant_over_six_weeks_come_from_the_register(
         self, allocation_client, allocation_db, tokens
     ):
