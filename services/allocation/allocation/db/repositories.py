@@ -8,7 +8,19 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, literal, select, text, true, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    case,
+    func,
+    literal,
+    select,
+    text,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -639,8 +651,10 @@ class Repository:
         )
         return int(result.scalar_one())
 
-    async def subsidy(self, subsidy_id: str) -> SubsidyRow | None:
-        return await self.session.get(SubsidyRow, subsidy_id)
+    async def subsidy(self, subsidy_id: str, *, lock: bool = False) -> SubsidyRow | None:
+        """The subsidy; ``lock``: row-locked, so of two move-outs at once the second sees the
+        first's."""
+        return await self.session.get(SubsidyRow, subsidy_id, with_for_update=lock)
 
     async def subsidy_overlapping(self, dwelling_id: str, move_in: date) -> SubsidyRow | None:
         """A subsidy of the dwelling still running on ``move_in`` or after it (one not ended, or
@@ -693,11 +707,21 @@ class Repository:
             query = query.with_for_update()
         return (await self.session.scalars(query)).one_or_none()
 
-    async def private_agreement_of_property(self, property_id: str) -> PrivateAgreementRow | None:
+    async def private_agreement_of_cadastre(self, cadastral_id: str) -> PrivateAgreementRow | None:
+        """The agreement made on the cadastral property (§ 53(1) binds the property, registered on
+        it), whichever of its property rows it was made on; cadastral ids compared without case."""
         result = await self.session.scalars(
-            select(PrivateAgreementRow).where(PrivateAgreementRow.property_id == property_id)
+            select(PrivateAgreementRow)
+            .join(PropertyRow, PropertyRow.id == PrivateAgreementRow.property_id)
+            .where(func.upper(PropertyRow.cadastral_id) == cadastral_id.upper())
+            .limit(1)
         )
-        return result.one_or_none()
+        return result.first()
+
+    async def hold_cadastre(self, cadastral_id: str) -> None:
+        """The cadastral property's lock until the transaction ends: two agreements on it (on
+        two of its property rows) are made one at a time."""
+        await advisory_xact_lock(self.session, "allocation.cadastres", cadastral_id.upper())
 
     async def list_private_agreements(
         self, condition: ColumnElement[bool], *, after: list[Any] | None, limit: int
@@ -725,6 +749,34 @@ class Repository:
             )
         )
         return result.first()
+
+    async def notice_overlapping(
+        self, agreement_id: str, apartment_id: str, available_from: date, until: date
+    ) -> tuple[NoticeRow, date] | None:
+        """The agreement's earlier notice of the apartment whose vacancy overlaps the period
+        ``available_from`` to ``until``, with the day its vacancy ended: the day its offer
+        reported the apartment let, else the day a notice to quit would have taken effect (at
+        least a day after it began). Notices from before migration 0009 that opened no offer
+        have no period and are not compared."""
+        let_on = case((OfferRow.substitutes_for.is_(None), OfferRow.let_on))
+        ended = func.greatest(
+            func.coalesce(let_on, NoticeRow.notice_to_quit_effective),
+            NoticeRow.available_from + 1,
+        )
+        result = await self.session.execute(
+            select(NoticeRow, ended)
+            .outerjoin(OfferRow, OfferRow.id == NoticeRow.offer_id)
+            .where(
+                NoticeRow.agreement_id == agreement_id,
+                NoticeRow.apartment_id == apartment_id,
+                NoticeRow.available_from < max(until, available_from + timedelta(days=1)),
+                ended > available_from,
+            )
+            .order_by(NoticeRow.available_from)
+            .limit(1)
+        )
+        row = result.first()
+        return None if row is None else (row[0], row[1])
 
     async def open_first_uses(self, agreement_id: str) -> int:
         """The agreement's open offers that would use a right (not repeats)."""
@@ -774,6 +826,28 @@ class Repository:
         return (await self.session.scalars(query.order_by(SubsidyRow.id))).all()
 
     # --- § 5 reports and § 52 rounds ------------------------------------------------------
+
+    async def standing_vacancy_report(
+        self, landlord_id: str, dwelling_ref: str, vacant_since: date
+    ) -> VacancyReportRow | None:
+        """The landlord's report of the dwelling still undecided, or of the same vacancy (taken
+        under the dwelling's lock, so two at once are one at a time)."""
+        await advisory_xact_lock(
+            self.session, "allocation.vacancy-reports", f"{landlord_id}/{dwelling_ref}"
+        )
+        result = await self.session.scalars(
+            select(VacancyReportRow)
+            .where(
+                VacancyReportRow.landlord_id == landlord_id,
+                VacancyReportRow.dwelling_ref == dwelling_ref,
+                VacancyReportRow.vacancy_id.is_(None),
+                (VacancyReportRow.status == "reported")
+                | (VacancyReportRow.vacant_since == vacant_since),
+            )
+            .order_by(VacancyReportRow.reported_on)
+            .limit(1)
+        )
+        return result.first()
 
     async def vacancy_report(self, report_id: str) -> VacancyReportRow | None:
         """The report, row-locked: of two decisions at once the second sees the first's."""

@@ -55,6 +55,16 @@ class ApartmentOfferedError(ConflictError):
     title = "The apartment is already offered to the municipality on an open notice"
 
 
+class VacancyNoticedError(ConflictError):
+    code = "vacancy-already-noticed"
+    title = "The apartment's vacancy has already been reported"
+
+
+class VacancyReportedError(ConflictError):
+    code = "vacancy-already-reported"
+    title = "The dwelling's vacancy has already been reported"
+
+
 class RestorationClaimExistsError(ConflictError):
     code = "restoration-claim-exists"
     title = "The allocated tenant's move-out already has a restoration claim"

@@ -16,7 +16,11 @@ from allocation.domain.duty import (
     check_reportable,
     duty_arises,
 )
-from allocation.domain.errors import NoticeRuleError, PropertyNotFoundError
+from allocation.domain.errors import (
+    NoticeRuleError,
+    PropertyNotFoundError,
+    VacancyReportedError,
+)
 from allocation.domain.offers import check_case_reference
 from allocation.services.core import new_id
 from allocation.services.roles import LANDLORD, MUNICIPALITY
@@ -39,6 +43,17 @@ async def report_vacancy(
     scope.require(LANDLORD, "report a dwelling vacant for more than 6 weeks")
     scope.ensure_acts_for(command.landlord_id, "report vacant dwellings")
     check_reportable(command.vacant_since, today)
+    repo = Repository(uow.session)
+    standing = await repo.standing_vacancy_report(
+        command.landlord_id, command.dwelling_ref, command.vacant_since
+    )
+    if standing is not None:
+        raise VacancyReportedError(
+            f"{command.dwelling_ref} was already reported vacant since {standing.vacant_since} "
+            f"(report {standing.id}, {standing.status}); one vacancy is one report, so the "
+            "municipality does not decide on it twice. A later vacancy is reported once that "
+            "report is decided."
+        )
     row = VacancyReportRow(
         id=new_id("vrep"),
         municipality_code=command.municipality_code,
@@ -50,7 +65,6 @@ async def report_vacancy(
         created_by=scope.subject,
         version=1,
     )
-    repo = Repository(uow.session)
     await repo.add(row)
     await repo.log(
         "vacancy_report",

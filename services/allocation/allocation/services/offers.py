@@ -186,7 +186,9 @@ async def report_let(uow: UnitOfWork, scope: Scope, offer_id: str, let_on: date)
     notice to quit would have taken effect (§ 56(3))."""
     scope.require(LANDLORD, "report that an apartment was let")
     repo = Repository(uow.session)
-    offer = await repo.offer(offer_id)
+    # row-locked like the answer and the deadline round: of two reports at once the second
+    # waits and finds the offer let
+    offer = await repo.offer(offer_id, lock=True)
     if offer is None or not visible(scope, offer):
         raise OfferNotFoundError(f"Offer {offer_id} was not found among those you may see.")
     scope.ensure_acts_for(offer.organisation_id, "report lettings")

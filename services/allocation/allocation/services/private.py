@@ -22,6 +22,7 @@ from allocation.domain.errors import (
     ApartmentOfferedError,
     NoticeRuleError,
     PropertyNotFoundError,
+    VacancyNoticedError,
 )
 from allocation.domain.notices import answer_due, check_substitute
 from allocation.domain.offers import OfferSource, OfferStatus
@@ -182,10 +183,11 @@ async def create_private_agreement(
         refund_promised_on=command.refund_promised_on,
         registered_on=command.registered_on,
     )
-    if await repo.private_agreement_of_property(prop.id) is not None:
+    await repo.hold_cadastre(prop.cadastral_id)
+    if await repo.private_agreement_of_cadastre(prop.cadastral_id) is not None:
         raise AgreementExistsError(
-            f"§ 53(1): property {prop.id} already has (or had) an allocation agreement; "
-            "no new agreement can be made on it."
+            f"§ 53(1): property {prop.id} (cadastral {prop.cadastral_id.upper()}) already has "
+            "(or had) an allocation agreement; no new agreement can be made on it."
         )
     await _check_picked_offer(repo, command)
     row = PrivateAgreementRow(
@@ -231,9 +233,9 @@ async def create_private_agreement(
 
 
 async def get_private_agreement(
-    uow: UnitOfWork, scope: Scope, agreement_id: str
+    uow: UnitOfWork, scope: Scope, agreement_id: str, *, lock: bool = False
 ) -> PrivateAgreementRow:
-    row = await Repository(uow.session).private_agreement(agreement_id)
+    row = await Repository(uow.session).private_agreement(agreement_id, lock=lock)
     if row is None or not scope.sees(row.landlord_id, row.municipality_code):
         raise AgreementNotFoundError(
             f"Agreement {agreement_id} was not found among those you may see."
@@ -257,7 +259,8 @@ async def register_agreement(
 ) -> PrivateAgreementRow:
     """§ 53(2): the municipality records the registration (tinglysning) on the property."""
     scope.require(MUNICIPALITY, "record the registration of an agreement")
-    row = await get_private_agreement(uow, scope, agreement_id)
+    # row-locked: of two registrations at once the second waits and finds it recorded
+    row = await get_private_agreement(uow, scope, agreement_id, lock=True)
     if registered_on < row.signed_on:
         raise NoticeRuleError("The agreement cannot be registered before it is signed.")
     if row.registered_on is not None:
@@ -330,6 +333,21 @@ async def file_notice(
             f"{pending.id} (received {pending.received_on}, answer due {pending.answer_due}); "
             "a second notice of the same vacancy would count and pay it twice."
         )
+    earlier = await repo.notice_overlapping(
+        agreement.id,
+        command.apartment_id,
+        command.available_from,
+        command.notice_to_quit_effective,
+    )
+    if earlier is not None:
+        noticed, ended = earlier
+        raise VacancyNoticedError(
+            f"Apartment {command.apartment_id} was already reported vacant from "
+            f"{noticed.available_from} (notice {noticed.id}, received {noticed.received_on}); "
+            f"that vacancy runs until {ended} (the day it was let, or else when a notice to quit "
+            "would have taken effect), and a vacancy is counted once. A new vacancy of the "
+            f"apartment can be reported from {ended} on."
+        )
     terms = private_terms(agreement)
     right = await repo.apartment_right(agreement.id, command.apartment_id)
     is_repeat = (
@@ -370,6 +388,8 @@ async def file_notice(
         landlord_id=agreement.landlord_id,
         apartment_id=command.apartment_id,
         received_on=today,
+        available_from=command.available_from,
+        notice_to_quit_effective=command.notice_to_quit_effective,
         number=number,
         municipal=municipal,
     )
@@ -414,6 +434,21 @@ async def file_notice(
         )
         uow.record_event(outgoing.offer_opened(offer, now()))
     await repo.add(notice)
+    if is_repeat:
+        kind = "a repeat of the apartment's right (§ 51(4))"
+    elif number is not None:
+        kind = f"vacancy {number} of the count"
+    else:
+        kind = "a listed apartment"
+    await repo.log(
+        "private_agreement",
+        agreement.id,
+        "notice",
+        scope.subject,
+        f"Notice {notice.id}: apartment {command.apartment_id} vacant from "
+        f"{command.available_from}, {kind}; "
+        + (f"the municipality's (offer {offer.id})." if offer else "not the municipality's."),
+    )
     return NoticeResult(notice, offer)
 
 

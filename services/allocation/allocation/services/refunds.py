@@ -4,7 +4,8 @@ Lines: the one-off compensation of agreements signed in the quarter (refundable 
 prior promise and proof of registration, § 55(2),(4); refunded in the quarter of registration)
 and the per-use compensation of uses settled in the quarter (accepted, declined late or lapsed,
 § 54(2)); the refund of each is capped by § 55(3) (30,000 DKK per apartment at the
-municipality's disposal)."""
+municipality's disposal). The compensation paid for silence or a late "no" (§ 54(2), 3rd
+sentence) is an expense the state does not refund (§ 55(1), 2nd sentence)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from decimal import Decimal
 from allocation.db.models import PrivateAgreementRow
 from allocation.db.repositories import Repository
 from allocation.domain.duty import check_in_arrears, quarter_bounds
+from allocation.domain.offers import OfferStatus
 from allocation.domain.private import one_off_refund, per_use_refund, refund_eligible
 from allocation.services.private import private_terms
 from allocation.services.roles import FUND, MUNICIPALITY
@@ -122,6 +124,16 @@ async def statement(
         terms = private_terms(agreement)
         assert offer.compensation_owed is not None
         assert offer.settled_on is not None
+        used = offer.status == OfferStatus.ACCEPTED.value
+        if not used:
+            note = (
+                "; no refund: compensation for silence or a late no (§ 54(2), 3rd sentence) "
+                "is not refunded (§ 55(1), 2nd sentence)"
+            )
+        elif not refund_eligible(terms):
+            note = "; no refund: not promised before signing"
+        else:
+            note = ""
         lines.append(
             Line(
                 agreement.id,
@@ -130,9 +142,8 @@ async def statement(
                 offer.settled_on,
                 offer.id,
                 to_dkk(offer.compensation_owed),
-                per_use_refund(terms),
-                f"use {offer.status}"
-                + ("" if refund_eligible(terms) else "; no refund: not promised before signing"),
+                per_use_refund(terms) if used else to_dkk(0),
+                f"use {offer.status}{note}",
             )
         )
     lines.sort(key=lambda line: (line.day, line.agreement_id, line.offer_id or ""))

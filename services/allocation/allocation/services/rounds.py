@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
+
 from allocation.db.models import InvitationRoundRow, RoundOfferRow
 from allocation.db.repositories import Repository
 from allocation.domain.duty import check_round_decidable, check_round_open
@@ -114,10 +116,14 @@ async def give_offer(
         specific_apartments=frozenset(command.specific_apartments),
     )
     repo = Repository(uow.session)
-    if await repo.private_agreement_of_property(prop.id) is not None:
-        raise AgreementExistsError(f"§ 53(1): property {prop.id} already had an agreement.")
+    if await repo.private_agreement_of_cadastre(prop.cadastral_id) is not None:
+        raise AgreementExistsError(
+            f"§ 53(1): property {prop.id} (cadastral {prop.cadastral_id.upper()}) already had "
+            "an agreement."
+        )
+    given = OfferClosedError(f"Property {prop.id} already has a binding offer in this round.")
     if any(o.property_id == prop.id for o in await repo.round_offers(round_.id)):
-        raise OfferClosedError(f"Property {prop.id} already has a binding offer in this round.")
+        raise given
     row = RoundOfferRow(
         id=new_id("rof"),
         round_id=round_.id,
@@ -130,7 +136,11 @@ async def give_offer(
         decision="pending",
         submitted_by=scope.subject,
     )
-    await repo.add(row)
+    try:  # two offers at once: the second waits on the (round, property) key and is refused
+        async with uow.session.begin_nested():
+            await repo.add(row)
+    except IntegrityError:
+        raise given from None
     await repo.log(
         "round", round_.id, "offer", scope.subject, f"Binding offer {row.id} for {prop.id}."
     )

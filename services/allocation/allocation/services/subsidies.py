@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 
 from allocation.db.models import FrameApplicationRow, FrameRow, SubsidyRow
 from allocation.db.repositories import Repository
@@ -19,6 +22,7 @@ from allocation.domain.errors import (
     SubsidyNotFoundError,
     SubsidyRefusedError,
 )
+from allocation.domain.liability import RentFrom, rent_on
 from allocation.domain.offers import check_case_reference
 from allocation.domain.subsidy import (
     Month,
@@ -31,6 +35,7 @@ from allocation.events import outgoing
 from allocation.services.core import new_id, now
 from allocation.services.roles import FUND, MUNICIPALITY
 from common.access import Scope
+from common.calendar import danish_date
 from common.db.uow import UnitOfWork
 from common.paging import PageOf, decode_cursor, page_of
 
@@ -53,17 +58,22 @@ async def apply_for_frame(
     scope.require(MUNICIPALITY, "apply for a subsidy frame")
     assert scope.municipality_code is not None
     repo = Repository(uow.session)
+    already = FrameApplicationExistsError(
+        f"Municipality {scope.municipality_code} has already applied for {year}."
+    )
     if await repo.frame_application(scope.municipality_code, year) is not None:
-        raise FrameApplicationExistsError(
-            f"Municipality {scope.municipality_code} has already applied for {year}."
-        )
+        raise already
     row = FrameApplicationRow(
         municipality_code=scope.municipality_code,
         year=year,
         dwellings=dwellings,
         applied_by=scope.subject,
     )
-    await repo.add(row)
+    try:  # two applications at once: the second waits on the key and is refused
+        async with uow.session.begin_nested():
+            await repo.add(row)
+    except IntegrityError:
+        raise already from None
     await repo.log(
         "frame",
         f"{row.municipality_code}-{year}",
@@ -155,7 +165,8 @@ async def grant_subsidy(uow: UnitOfWork, scope: Scope, command: NewSubsidy) -> S
                 f"municipality {scope.municipality_code}; give the allocation's own offer or none."
             )
     check_housing_type(dwelling.housing_type)
-    check_rent_band(dwelling.monthly_rent)
+    rent = await _rent_on(repo, dwelling, command.move_in)
+    check_rent_band(rent)
     await repo.hold_dwellings([dwelling.id])  # two grants for one dwelling: one at a time
     frame = await repo.frame_for_update(scope.municipality_code, command.frame_year)
     if frame is None:
@@ -181,7 +192,7 @@ async def grant_subsidy(uow: UnitOfWork, scope: Scope, command: NewSubsidy) -> S
         organisation_id=dwelling.organisation_id,
         offer_id=command.offer_id,
         case_reference=reference,
-        monthly_rent=dwelling.monthly_rent,
+        monthly_rent=rent,
         move_in=command.move_in,
         granted_by=scope.subject,
     )
@@ -199,19 +210,40 @@ async def grant_subsidy(uow: UnitOfWork, scope: Scope, command: NewSubsidy) -> S
     return row
 
 
+async def _rent_on(repo: Repository, dwelling: Any, move_in: date) -> Decimal:
+    """The dwelling's rent in force on the move-in day: its rent history (the register's
+    lease and rent-change events) with its current description (a vacancy event's rent, from
+    the day it was recorded); of two on one day the one recorded later. A move-in before all of
+    them: the current rent."""
+    points = [(r.from_day, r.recorded_at, r.monthly_rent) for r in await repo.rents(dwelling.id)]
+    points.append((danish_date(dwelling.recorded_at), dwelling.recorded_at, dwelling.monthly_rent))
+    points.sort(key=lambda point: (point[0], point[1]))
+    history = [RentFrom(day, rent) for day, _, rent in points]
+    in_force = rent_on(history, move_in)
+    return dwelling.monthly_rent if in_force is None else in_force
+
+
+async def _visible_subsidy(
+    repo: Repository, scope: Scope, subsidy_id: str, *, lock: bool = False
+) -> SubsidyRow:
+    row = await repo.subsidy(subsidy_id, lock=lock)
+    if row is None or not scope.sees(None, row.municipality_code):
+        raise SubsidyNotFoundError(f"Subsidy {subsidy_id} was not found among those you may see.")
+    return row
+
+
 async def get_subsidy(
     uow: UnitOfWork, scope: Scope, subsidy_id: str
 ) -> tuple[SubsidyRow, list[Month]]:
     repo = Repository(uow.session)
-    row = await repo.subsidy(subsidy_id)
-    if row is None or not scope.sees(None, row.municipality_code):
-        raise SubsidyNotFoundError(f"Subsidy {subsidy_id} was not found among those you may see.")
+    row = await _visible_subsidy(repo, scope, subsidy_id)
     return row, schedule(row.move_in, await repo.rates(), row.move_out)
 
 
 async def end_subsidy(uow: UnitOfWork, scope: Scope, subsidy_id: str, move_out: date) -> SubsidyRow:
     scope.require(MUNICIPALITY, "record a move-out")
-    row, _ = await get_subsidy(uow, scope, subsidy_id)
+    # row-locked: of two move-outs at once the second waits and finds the subsidy ended
+    row = await _visible_subsidy(Repository(uow.session), scope, subsidy_id, lock=True)
     if row.move_out is not None:
         raise SubsidyRefusedError(f"Subsidy {subsidy_id} already ended on {row.move_out}.")
     if move_out <= row.move_in:

@@ -201,7 +201,10 @@ class TestAccessMatrix:
                 headers=landlord(tokens, "LL-1"),
             )
         ).json()
-        assert [(e["action"], e["actor"]) for e in agreement["log"]] == [("signed", "kommune-101")]
+        assert [(e["action"], e["actor"]) for e in agreement["log"]] == [
+            ("signed", "kommune-101"),
+            ("notice", "landlord-LL-1"),  # the landlord's vacancy notice under it
+        ]
         prop = (
             await client.get(
                 f"{API}/private/properties/{ids['property']}", headers=municipality(tokens)

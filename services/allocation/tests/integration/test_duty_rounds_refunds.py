@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
+from decimal import Decimal
 
 import openpyxl
 import pytest
 
 from allocation.domain.errors import NoticeRuleError, OfferClosedError
+from allocation.domain.private import PrivateKind
 from allocation.services import duty, rounds
 from allocation.services.core import today
 from common.access import Scope
@@ -71,6 +73,49 @@ class TestVacancyDuty:
         )
         assert again.status_code == 422
         assert "already decided" in again.json()["detail"]
+
+    async def test_the_same_vacancy_reported_twice_is_one_report(self, allocation_client, tokens):
+        """A report sent twice (no Idempotency-Key, a double click) made two reports of one
+        vacancy; each could be decided, allocating two home seekers to one dwelling. The second
+        is refused while the first stands undecided or for the same vacancy; a later vacancy of
+        the dwelling is a new report."""
+        client = await allocation_client()
+        body = {"landlord_id": "LL-1", "municipality_code": "101", "dwelling_ref": "DAR-0a1b"}
+        since = today() - timedelta(days=60)
+        first = await client.post(
+            f"{API}/vacancy-reports",
+            json={**body, "vacant_since": since.isoformat()},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert first.status_code == 201, first.text
+        again = await client.post(
+            f"{API}/vacancy-reports",
+            json={**body, "vacant_since": (since + timedelta(days=1)).isoformat()},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert again.status_code == 409, again.text
+        assert again.headers["content-type"] == "application/problem+json"
+        assert first.json()["id"] in again.json()["detail"]
+        decided = await client.post(
+            f"{API}/vacancy-reports/{first.json()['id']}/decision",
+            json={"allocate_case_reference": "SAG-5-1"},
+            headers=post(municipality(tokens)),
+        )
+        assert decided.status_code == 200, decided.text
+        same = await client.post(
+            f"{API}/vacancy-reports",
+            json={**body, "vacant_since": since.isoformat()},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert same.status_code == 409, same.text
+        later = await client.post(
+            f"{API}/vacancy-reports",
+            json={**body, "vacant_since": (since + timedelta(days=10)).isoformat()},
+            headers=post(landlord(tokens, "LL-1")),
+        )
+        assert later.status_code == 201, later.text
+        listed = (await client.get(f"{API}/vacancy-reports", headers=municipality(tokens))).json()
+        assert len(listed["items"]) == 2
 
     async def test_social_dwellings_vacant_over_six_weeks_come_from_the_register(
         self, allocation_client, allocation_db, tokens
@@ -397,6 +442,38 @@ class TestTwoDecisionsAtOnce:
         ) == [("picked",)]
 
 
+class TestTwoFilingsAtOnce:
+    async def test_two_binding_offers_for_one_property_in_a_round(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """Two clerks of the landlord give the property's binding offer at once: both found
+        none, the second's insert failed on the unique (round, property) key — a 500. The second
+        now gets 409, as one given after the first does."""
+        client = await allocation_client()
+        property_id = await make_property(client, tokens, apartments=12)
+        round_id = (
+            await client.post(
+                f"{API}/private/rounds",
+                json={"deadline": (today() + timedelta(days=14)).isoformat(), "basis": "Hver"},
+                headers=post(municipality(tokens)),
+            )
+        ).json()["id"]
+        owner = Scope("landlord-LL-1", Role.LANDLORD, frozenset({"LL-1"}), None)
+        command = rounds.NewRoundOffer(
+            round_id, property_id, PrivateKind.SPECIFIC, None, ("A-1", "A-2"), Decimal("45000")
+        )
+
+        async def first(uow: UnitOfWork) -> None:
+            await rounds.give_offer(uow, owner, command, today())
+
+        async def second(uow: UnitOfWork) -> None:
+            with pytest.raises(OfferClosedError, match="already has a binding offer"):
+                await rounds.give_offer(uow, owner, command, today())
+
+        await interleaved(allocation_db, first, second)
+        assert sql(allocation_db_url, "SELECT count(*) FROM round_offers") == [(1,)]
+
+
 class TestRefundStatement:
     async def test_a_past_quarters_statement_and_its_excel(
         self, allocation_client, allocation_db_url, tokens
@@ -528,6 +605,73 @@ class TestRefundStatement:
         assert (day, expense, refund) == ("2025-04-10", "0.00", "24000.00")
         assert "paid on signing 2025-03-20" in note
         assert await lines(3) == []
+
+    async def test_compensation_for_silence_or_a_late_no_is_not_refunded(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        """§ 55(1), 2nd sentence: the state does not refund the compensation paid under § 54(2),
+        3rd sentence — for a notice the municipality did not answer in time or declined after
+        the deadline. The statement refunded it like a use (24,000 DKK claimed too much)."""
+        client = await allocation_client()
+        agreement = (
+            await client.post(
+                f"{API}/private/agreements",
+                json={
+                    "property_id": await make_property(client, tokens),
+                    "kind": "specific",
+                    "specific_apartments": ["A-1", "A-2", "A-3", "A-4"],
+                    "price_per_right": "50000.00",
+                    "one_off": "0.00",
+                    "signed_on": "2025-01-15",
+                    "valid_to": "2031-01-14",
+                    "refund_promised_on": "2025-01-10",
+                },
+                headers=post(municipality(tokens)),
+            )
+        ).json()
+        offers = {}
+        for apartment in ("A-3", "A-4"):
+            notice = await client.post(
+                f"{API}/private/notices",
+                json={
+                    "agreement_id": agreement["id"],
+                    "apartment_id": apartment,
+                    "available_from": "2025-03-01",
+                    "monthly_rent": "9000.00",
+                    "notice_to_quit_effective": "2025-06-01",
+                },
+                headers=post(landlord(tokens, "LL-1")),
+            )
+            offers[apartment] = notice.json()["offer_id"]
+        sql(
+            allocation_db_url,
+            "UPDATE offers SET received_on = '2025-02-03', answer_due = '2025-02-12' WHERE id = %s",
+            offers["A-4"],
+        )
+        for apartment, body in (
+            ("A-3", {"answer": "accept", "case_reference": "SAG-Q1"}),
+            ("A-4", {"answer": "decline"}),  # after its deadline
+        ):
+            answered = await client.post(
+                f"{API}/offers/{offers[apartment]}/answer",
+                json=body,
+                headers=post(municipality(tokens)),
+            )
+            assert answered.status_code == 200, answered.text
+        sql(allocation_db_url, "UPDATE offers SET settled_on = '2025-02-20'")
+        statement = await client.get(
+            f"{API}/refund-statements/101/2025/1", headers=municipality(tokens)
+        )
+        assert statement.status_code == 200, statement.text
+        lines = {x["offer_id"]: x for x in statement.json()["lines"]}
+        assert (lines[offers["A-3"]]["expense"], lines[offers["A-3"]]["refund"]) == (
+            "50000.00",
+            "30000.00",
+        )
+        late = lines[offers["A-4"]]
+        assert (late["expense"], late["refund"]) == ("50000.00", "0.00")
+        assert "§ 55(1)" in late["note"]
+        assert statement.json()["refunds"] == "30000.00"
 
 
 class TestScheduleExport:

@@ -5,36 +5,47 @@ clock (§ 56: 7 weekdays; silence still costs the rent up to the notice to quit)
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from alembic import command
 
 from allocation.db.repositories import Repository
-from allocation.domain.errors import OfferClosedError
+from allocation.domain.errors import AgreementRegisteredError, OfferClosedError
 from allocation.domain.notices import Answer
-from allocation.services import offers
+from allocation.services import offers, private
 from allocation.services.offers import AnswerCommand
 from allocation.settings import AllocationSettings
 from allocation.worker import jobs
 from common.access import Scope
 from common.auth import Role
+from common.db import migrations
 from common.db.uow import UnitOfWork
 from common.events.contracts import OfferLapsedV1
 from common.events.envelope import Envelope
 from common.testing.fixtures import service_settings
-from common.testing.interleaving import done_or_blocked
+from common.testing.interleaving import done_or_blocked, interleaved
 
 from .support import API, landlord, municipality, outbox, post, sql
 
+_cadastral_numbers = itertools.count(100200)
 
-async def make_property(client, tokens, apartments: int = 20, landlord_id: str = "LL-1") -> str:
+
+async def make_property(
+    client,
+    tokens,
+    apartments: int = 20,
+    landlord_id: str = "LL-1",
+    cadastral_id: str | None = None,
+) -> str:
     response = await client.post(
         f"{API}/private/properties",
         json={
             "landlord_id": landlord_id,
             "municipality_code": "101",
-            "cadastral_id": "BFE-100200",
+            "cadastral_id": cadastral_id or f"BFE-{next(_cadastral_numbers)}",
             "apartments": apartments,
         },
         headers=post(landlord(tokens, landlord_id)),
@@ -184,6 +195,61 @@ class TestAgreement:
         assert response.status_code == 409
         assert "§ 53(1)" in response.json()["detail"]
 
+    async def test_no_second_agreement_on_a_property_registered_twice(
+        self, allocation_client, tokens
+    ):
+        """§ 53(1) binds the property (the agreement is registered on it), not the platform's
+        row: the same cadastral property registered again (a double click, a new owner) got a
+        second agreement — its rights and compensation bought twice."""
+        client = await allocation_client()
+        first = await make_property(client, tokens, cadastral_id="BFE-777")
+        await make_agreement(client, tokens, first)
+        again = await make_property(client, tokens, landlord_id="LL-1", cadastral_id="bfe-777")
+        response = await client.post(
+            f"{API}/private/agreements",
+            json={
+                "property_id": again,
+                "kind": "specific",
+                "specific_apartments": ["A-5", "A-6"],
+                "price_per_right": "50000.00",
+                "one_off": "0.00",
+                "signed_on": "2027-06-01",
+                "valid_to": "2030-01-01",
+            },
+            headers=post(municipality(tokens)),
+        )
+        assert response.status_code == 409, response.text
+        assert "§ 53(1)" in response.json()["detail"]
+        assert "BFE-777" in response.json()["detail"]
+
+    async def test_two_registrations_at_once_record_one(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """Two caseworkers record the registration at once (10 April, 1 July): both found it
+        unrecorded and the last commit's date stood — the one-off's refund moved to another
+        quarter's statement behind the first caseworker's back. The second is now refused."""
+        client = await allocation_client()
+        agreement = await make_agreement(client, tokens, await make_property(client, tokens))
+        clerk = Scope("kommune-101", Role.MUNICIPALITY, None, "101")
+        refused: list[Exception] = []
+
+        async def first(uow: UnitOfWork) -> None:
+            await private.register_agreement(uow, clerk, agreement["id"], date(2027, 4, 10), "T1")
+
+        async def second(uow: UnitOfWork) -> None:
+            try:
+                await private.register_agreement(
+                    uow, clerk, agreement["id"], date(2027, 7, 1), "T2"
+                )
+            except AgreementRegisteredError as error:
+                refused.append(error)
+
+        await interleaved(allocation_db, first, second)
+        assert len(refused) == 1
+        assert sql(
+            allocation_db_url, "SELECT registered_on, registration_document FROM private_agreements"
+        ) == [(date(2027, 4, 10), "T1")]
+
     async def test_another_municipality_cannot_make_one_on_the_property(
         self, allocation_client, tokens
     ):
@@ -332,6 +398,112 @@ class TestNoticesAndDeadlines:
         )
         assert repeat.status_code == 201, repeat.text
         assert repeat.json()["is_repeat"] is True
+
+    async def test_the_same_vacancy_noticed_twice_counts_once(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        """A vacancy that is not the municipality's opens no offer, so a second notice of it
+        (sent twice without an Idempotency-Key, or by two clerks) was counted again: the every-
+        fourth turn moved one vacancy early and the 4th apartment went to the municipality
+        instead of the 5th. A notice of an apartment whose earlier notice's period (from its
+        availability until let, or else until the notice to quit would take effect) it
+        overlaps is refused; a later vacancy of the apartment counts."""
+        client = await allocation_client()
+        agreement = await every_fourth(client, tokens, apartments=8)
+        bodies = [(await notice(client, tokens, agreement["id"], f"B-{i}")) for i in (1, 2)]
+        assert [b.json()["vacancy_number"] for b in bodies] == [1, 2]
+        again = await notice(client, tokens, agreement["id"], "B-2")
+        assert again.status_code == 409, again.text
+        assert again.headers["content-type"] == "application/problem+json"
+        problem = again.json()
+        assert problem["type"].endswith("vacancy-already-noticed")
+        assert bodies[1].json()["id"] in problem["detail"]
+        assert "2027-07-01" in problem["detail"]  # when a new vacancy of B-2 can begin
+        corrected = await notice(
+            client, tokens, agreement["id"], "B-2", available_from="2027-05-01"
+        )
+        assert corrected.status_code == 409, corrected.text
+        later = [
+            (await notice(client, tokens, agreement["id"], f"B-{i}")).json() for i in (3, 4, 5)
+        ]
+        assert [(b["vacancy_number"], b["municipal"]) for b in later] == [
+            (3, False),
+            (4, False),
+            (5, True),
+        ]
+        # B-2 let and vacant again after the first notice's period: a new vacancy, counted
+        new_vacancy = await notice(
+            client,
+            tokens,
+            agreement["id"],
+            "B-2",
+            available_from="2027-10-01",
+            notice_to_quit_effective="2028-01-01",
+        )
+        assert new_vacancy.status_code == 201, new_vacancy.text
+        assert new_vacancy.json()["vacancy_number"] == 6
+        assert sql(allocation_db_url, "SELECT vacancies_counted FROM private_agreements") == [(6,)]
+
+    async def test_every_notice_is_in_the_agreements_case_log(
+        self, allocation_client, allocation_db_url, tokens
+    ):
+        """A notice that was not the municipality's changed the agreement's count and left no
+        line anywhere of who reported what: the audit trail missed it."""
+        client = await allocation_client()
+        agreement = await every_fourth(client, tokens, apartments=8)
+        first = (await notice(client, tokens, agreement["id"], "B-1")).json()
+        second = (await notice(client, tokens, agreement["id"], "B-2")).json()
+        seen = (
+            await client.get(
+                f"{API}/private/agreements/{agreement['id']}", headers=municipality(tokens)
+            )
+        ).json()
+        lines = [(e["action"], e["actor"], e["detail"]) for e in seen["log"]]
+        assert lines[1:] == [
+            (
+                "notice",
+                "landlord-LL-1",
+                f"Notice {first['id']}: apartment B-1 vacant from 2027-04-01, vacancy 1 of the "
+                f"count; the municipality's (offer {first['offer_id']}).",
+            ),
+            (
+                "notice",
+                "landlord-LL-1",
+                f"Notice {second['id']}: apartment B-2 vacant from 2027-04-01, vacancy 2 of the "
+                "count; not the municipality's.",
+            ),
+        ]
+
+    async def test_migration_0009_gives_the_notices_that_opened_an_offer_their_period(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """Down and up again: a notice that opened an offer gets the offer's period back (a
+        stand-in's offer's dates are the other apartment's: none); one that opened none has
+        no period and is not compared."""
+        client = await allocation_client()
+        agreement = await every_fourth(client, tokens, apartments=8)
+        opened = (await notice(client, tokens, agreement["id"], "B-1")).json()
+        not_municipal = (await notice(client, tokens, agreement["id"], "B-2")).json()
+        await allocation_db.engine.dispose()
+        config = migrations.alembic_config("allocation", allocation_db_url)
+        try:
+            await asyncio.to_thread(command.downgrade, config, "-1")
+        finally:
+            await asyncio.to_thread(migrations.upgrade, "allocation", allocation_db_url)
+        assert sql(
+            allocation_db_url,
+            "SELECT id, available_from, notice_to_quit_effective FROM notices ORDER BY number",
+        ) == [
+            (opened["id"], date(2027, 4, 1), date(2027, 7, 1)),
+            (not_municipal["id"], None, None),
+        ]
+        await client.post(
+            f"{API}/offers/{opened['offer_id']}/answer",
+            json={"answer": "decline"},
+            headers=post(municipality(tokens)),
+        )
+        assert (await notice(client, tokens, agreement["id"], "B-1")).status_code == 409
+        assert (await notice(client, tokens, agreement["id"], "B-2")).status_code == 201
 
     async def test_an_answer_while_the_deadline_round_lapses_the_offer_is_no_deadlock(
         self, allocation_client, allocation_db, allocation_db_url, tokens
@@ -587,3 +759,40 @@ class TestLetting:
             "2027-07-01",
             "27900.00",
         )
+
+    async def test_two_let_reports_at_once_settle_the_offer_once(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """Two clerks of the landlord report the let at once (16 and 20 April): the offer was
+        read without a lock, so both saw it unlet, both wrote, and the last commit's day and
+        rent stood beside two "let" lines in the case log. The second now waits for the first
+        and is refused (409), as a second report after the first is."""
+        client = await allocation_client()
+        agreement = await make_agreement(client, tokens, await make_property(client, tokens))
+        offer_id = (await notice(client, tokens, agreement["id"], "A-1")).json()["offer_id"]
+        accepted = await client.post(
+            f"{API}/offers/{offer_id}/answer",
+            json={"answer": "accept", "case_reference": "SAG-1"},
+            headers=post(municipality(tokens)),
+        )
+        assert accepted.status_code == 200, accepted.text
+        clerk = Scope("landlord-LL-1", Role.LANDLORD, frozenset({"LL-1"}), None)
+        refused: list[Exception] = []
+
+        async def first(uow: UnitOfWork) -> None:
+            await offers.report_let(uow, clerk, offer_id, date(2027, 4, 16))
+
+        async def second(uow: UnitOfWork) -> None:
+            try:
+                await offers.report_let(uow, clerk, offer_id, date(2027, 4, 20))
+            except OfferClosedError as error:
+                refused.append(error)
+
+        await interleaved(allocation_db, first, second)
+        assert len(refused) == 1
+        assert sql(allocation_db_url, "SELECT let_on, rent_owed FROM offers") == [
+            (date(2027, 4, 16), Decimal("4650.00"))
+        ]
+        assert sql(allocation_db_url, "SELECT count(*) FROM case_log WHERE action = 'let'") == [
+            (1,)
+        ]

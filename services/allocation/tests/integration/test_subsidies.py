@@ -3,12 +3,26 @@ the band and frame checks, the schedule, the move-out; frames seen nationally by
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
-from common.events.contracts import SubsidyFrameSetV1, SubsidyGrantedV1
+import pytest
+
+from allocation.domain.errors import FrameApplicationExistsError, SubsidyRefusedError
+from allocation.services import subsidies
+from common.access import Scope
+from common.auth import Role
+from common.db.uow import UnitOfWork
+from common.events.contracts import (
+    RentChangedV1,
+    SubsidyFrameSetV1,
+    SubsidyGrantedV1,
+    to_envelope,
+)
 from common.events.envelope import Envelope
+from common.testing.interleaving import interleaved
 
-from .support import API, apply, fund, make_agreement, municipality, outbox, post, sql, vacancy
+from .support import API, AT, apply, fund, make_agreement, municipality, outbox, post, sql, vacancy
 
 
 async def setup_rates_and_frame(client, tokens, frame: int = 2) -> None:
@@ -90,6 +104,85 @@ class TestGrant:
         assert len(schedule) == 61
         assert (schedule[-1]["period_end"], schedule[-1]["factor"]) == ("2032-01-15", "2/3")
         assert schedule[-1]["amount"] == "467.74"  # 1450 × 4/6 × 15/31
+
+    async def test_two_move_outs_at_once_end_the_subsidy_once(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """Two caseworkers record the move-out at once (16 and 31 January 2032): the subsidy was
+        read without a lock, both saw it running and both wrote; the last commit's day set the
+        schedule (what is paid) beside two "ended" lines. The second now waits and is refused."""
+        client = await allocation_client()
+        await setup_rates_and_frame(client, tokens)
+        await apply(allocation_db, vacancy("dw-1", rent="5000.00"))
+        subsidy_id = (await grant(client, tokens, "dw-1", move_in="2027-01-01")).json()["id"]
+        clerk = Scope("kommune-101", Role.MUNICIPALITY, None, "101")
+        refused: list[Exception] = []
+
+        async def first(uow: UnitOfWork) -> None:
+            await subsidies.end_subsidy(uow, clerk, subsidy_id, date(2032, 1, 16))
+
+        async def second(uow: UnitOfWork) -> None:
+            try:
+                await subsidies.end_subsidy(uow, clerk, subsidy_id, date(2032, 1, 31))
+            except SubsidyRefusedError as error:
+                refused.append(error)
+
+        await interleaved(allocation_db, first, second)
+        assert len(refused) == 1
+        assert sql(allocation_db_url, "SELECT move_out FROM subsidies") == [(date(2032, 1, 16),)]
+        assert sql(allocation_db_url, "SELECT count(*) FROM case_log WHERE action = 'ended'") == [
+            (1,)
+        ]
+
+    async def test_the_rent_band_is_checked_at_the_rent_in_force_on_the_move_in(
+        self, allocation_client, allocation_db, allocation_db_url, tokens
+    ):
+        """The register raised dw-1's rent from 5,000 to 6,600 DKK from 1 June (a rent change
+        after the vacancy event): the band was checked, and the rent recorded, at the vacancy
+        event's 5,000, so a move-in on 1 July got nine years of subsidy for a dwelling above
+        the band. The rent in force on the move-in day decides."""
+        client = await allocation_client()
+        await setup_rates_and_frame(client, tokens)
+        await apply(
+            allocation_db,
+            vacancy("dw-1", lease_id="L-1", rent="5000.00"),
+            to_envelope(
+                RentChangedV1(
+                    lease_id="L-1",
+                    dwelling_id="dw-1",
+                    department_id="dep-1",
+                    organisation_id="BO-1",
+                    municipality_code="101",
+                    as_of=date(2027, 6, 1),
+                    previous_monthly_rent=Decimal("5000.00"),
+                    monthly_rent=Decimal("6600.00"),
+                    area_m2=Decimal("68.50"),
+                    recorded_at=AT + timedelta(days=14),
+                )
+            ),
+        )
+        above = await grant(client, tokens, "dw-1", move_in="2027-07-01")
+        assert above.status_code == 422, above.text
+        assert "6600.00 DKK" in above.json()["detail"]
+        before = await grant(client, tokens, "dw-1", move_in="2027-05-01")
+        assert before.status_code == 201, before.text
+        assert before.json()["monthly_rent"] == "5000.00"
+
+    async def test_two_frame_applications_at_once(self, allocation_db, allocation_db_url):
+        """Two caseworkers apply for the year's frame at once: both found no application, the
+        second's insert failed on the key — a 500. The second now gets 409, as one made after
+        the first does."""
+        clerk = Scope("kommune-101", Role.MUNICIPALITY, None, "101")
+
+        async def first(uow: UnitOfWork) -> None:
+            await subsidies.apply_for_frame(uow, clerk, 2028, 12)
+
+        async def second(uow: UnitOfWork) -> None:
+            with pytest.raises(FrameApplicationExistsError, match="already applied"):
+                await subsidies.apply_for_frame(uow, clerk, 2028, 15)
+
+        await interleaved(allocation_db, first, second)
+        assert sql(allocation_db_url, "SELECT dwellings FROM frame_applications") == [(12,)]
 
     async def test_outside_the_band_or_a_full_frame_is_refused(
         self, allocation_client, allocation_db, allocation_db_url, tokens
