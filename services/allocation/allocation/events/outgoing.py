@@ -14,6 +14,7 @@ from common.events.contracts import (
     OfferLapsedV1,
     OfferOpenedV1,
     OfferSource,
+    SubsidyEndedV1,
     SubsidyFrameSetV1,
     SubsidyGrantedV1,
     to_envelope,
@@ -115,6 +116,22 @@ def subsidy_granted(
             first_monthly_amount=first_amount,
             granted_at=at,
             frame_dwellings=frame_dwellings,
+        )
+    )
+
+
+def subsidy_ended(subsidy: SubsidyRow, at: datetime) -> Envelope:
+    assert subsidy.move_out is not None
+    return to_envelope(
+        SubsidyEndedV1(
+            subsidy_id=subsidy.id,
+            municipality_code=subsidy.municipality_code,
+            frame_year=subsidy.frame_year,
+            dwelling_id=subsidy.dwelling_id,
+            organisation_id=subsidy.organisation_id,
+            move_in=subsidy.move_in,
+            move_out=subsidy.move_out,
+            ended_at=at,
         )
     )
 

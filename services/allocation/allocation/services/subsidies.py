@@ -252,6 +252,7 @@ async def end_subsidy(uow: UnitOfWork, scope: Scope, subsidy_id: str, move_out: 
     await Repository(uow.session).log(
         "subsidy", row.id, "ended", scope.subject, f"Moved out {move_out}; the schedule ends."
     )
+    uow.record_event(outgoing.subsidy_ended(row, now()))
     return row
 
 

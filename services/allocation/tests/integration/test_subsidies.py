@@ -15,6 +15,7 @@ from common.auth import Role
 from common.db.uow import UnitOfWork
 from common.events.contracts import (
     RentChangedV1,
+    SubsidyEndedV1,
     SubsidyFrameSetV1,
     SubsidyGrantedV1,
     to_envelope,
@@ -95,7 +96,7 @@ class TestGrant:
         )
 
     async def test_move_out_mid_taper_ends_the_schedule(
-        self, allocation_client, allocation_db, tokens
+        self, allocation_client, allocation_db, allocation_db_url, tokens
     ):
         client = await allocation_client()
         response = await granted_then_moved_out(client, allocation_db, tokens, "2032-01-16")
@@ -104,6 +105,15 @@ class TestGrant:
         assert len(schedule) == 61
         assert (schedule[-1]["period_end"], schedule[-1]["factor"]) == ("2032-01-15", "2/3")
         assert schedule[-1]["amount"] == "467.74"  # 1450 × 4/6 × 15/31
+        # the housing organisation learns that the subsidy ended (it published nothing before)
+        [event] = outbox(allocation_db_url, "allocation.subsidy.ended")
+        ended = SubsidyEndedV1.from_envelope(Envelope.from_structured(event))
+        assert (ended.subsidy_id, ended.dwelling_id, ended.organisation_id) == (
+            response.json()["id"],
+            "dw-1",
+            response.json()["organisation_id"],
+        )
+        assert (ended.move_in, ended.move_out) == (date(2027, 1, 1), date(2032, 1, 16))
 
     async def test_two_move_outs_at_once_end_the_subsidy_once(
         self, allocation_client, allocation_db, allocation_db_url, tokens

@@ -40,7 +40,8 @@ Why required or not:
   silence costs it the rent: required.
 * allocation offer answered → the housing organisation or private landlord: the answer is also
   in the system; optional.
-* allocation subsidy granted → the housing organisation owning the dwelling; agreement signed →
+* allocation subsidy granted or ended (the tenant moved out) → the housing organisation owning
+  the dwelling; agreement signed →
   the housing organisation or private landlord party to it: information, optional.
 * allocation offer lapsed → municipality and the organisation or landlord: the deadline passed
   and the municipality owes the rent (004 § 56(3)) or the dwelling goes back: required for both.
@@ -87,6 +88,7 @@ from common.events.contracts import (
     ReminderDueV1,
     StatementOverdueV1,
     StatementSubmittedV1,
+    SubsidyEndedV1,
     SubsidyGrantedV1,
     YearlyStatusOverdueV1,
 )
@@ -341,6 +343,11 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         SubsidyGrantedV1,
         (Notify(O, "allocation_subsidy_granted", required=False, recipients=_organisation),),
+        organisation=_organisation_of,
+    ),
+    Rule(
+        SubsidyEndedV1,
+        (Notify(O, "allocation_subsidy_ended", required=False, recipients=_organisation),),
         organisation=_organisation_of,
     ),
     Rule(

@@ -10,6 +10,7 @@ from common.events.contracts import (
     OfferLapsedV1,
     OfferOpenedV1,
     OfferSource,
+    SubsidyEndedV1,
     SubsidyGrantedV1,
 )
 from notifications.domain.danish import danish_amount
@@ -105,6 +106,18 @@ class TestSubsidyAndAgreement:
         assert message.subject == f"Huslejetilskud til boligen {event.dwelling_id}"
         assert danish_amount(event.first_monthly_amount) in message.text
         assert "aftrappes derefter over fem år" in message.text
+
+    def test_an_ended_subsidy_informs_the_organisation_of_the_move_out(self):
+        event = SubsidyEndedV1.example()
+        [addressee] = addressees(rule_for(event.event_type), event)
+        assert (addressee.recipient, addressee.required) == (
+            Recipient(ORG, event.organisation_id),
+            False,
+        )
+        message = render(addressee, event, event_type=event.event_type)
+        assert message.subject == f"Huslejetilskuddet til boligen {event.dwelling_id} er ophørt"
+        assert "fraflyttet den 15. september 2030" in message.text
+        assert "intet fra den dag" in message.text
 
     def test_a_signed_agreement_informs_its_counterpart(self):
         event = AgreementSignedV1.example()

@@ -120,6 +120,7 @@ class TestRulesTable:
             "grants.plan.approved",
             "allocation.offer.answered",
             "allocation.subsidy.granted",
+            "allocation.subsidy.ended",
             "allocation.agreement.signed",
         }
         assert required_event_types(ORG) == {

@@ -58,6 +58,7 @@ from common.events.contracts.allocation import (
     OfferLapsedV1,
     OfferOpenedV1,
     OfferSource,
+    SubsidyEndedV1,
     SubsidyFrameSetV1,
     SubsidyGrantedV1,
 )
@@ -197,6 +198,7 @@ __all__ = [
     "SquareMetres",
     "StatementOverdueV1",
     "StatementSubmittedV1",
+    "SubsidyEndedV1",
     "SubsidyFrameSetV1",
     "SubsidyGrantedV1",
     "TotalSquareMetres",

@@ -22,6 +22,7 @@ __all__ = [
     "OfferLapsedV1",
     "OfferOpenedV1",
     "OfferSource",
+    "SubsidyEndedV1",
     "SubsidyFrameSetV1",
     "SubsidyGrantedV1",
 ]
@@ -259,6 +260,44 @@ class SubsidyGrantedV1(Contract):
             first_monthly_amount=Decimal("1400.00"),
             granted_at=datetime(2027, 3, 20, 12, 0, tzinfo=UTC),
             frame_dwellings=12,
+        )
+
+
+class SubsidyEndedV1(Contract):
+    """The subsidised tenant moved out: the subsidy's schedule ends with the month of the
+    move-out (the last month paid for the days lived), before its nine years if earlier."""
+
+    event_type: ClassVar[str] = "allocation.subsidy.ended"
+    topic: ClassVar[str] = "allocation.subsidy.v1"
+    schema_version: ClassVar[int] = 1
+    producer: ClassVar[str] = "allocation"
+    consumers: ClassVar[tuple[str, ...]] = ("notifications",)
+    summary: ClassVar[str] = "A rent subsidy ended because its tenant moved out."
+    aggregate_field: ClassVar[str] = "subsidy_id"
+
+    subsidy_id: Id = Field(description="The subsidy; the aggregate id and Kafka key.")
+    municipality_code: MunicipalityCode = Field(description="The granting municipality.")
+    frame_year: int = Field(ge=2000, le=2100, description="The frame year it used.")
+    dwelling_id: Id = Field(description="The subsidised family dwelling.")
+    organisation_id: Id = Field(description="The housing organisation owning it.")
+    move_in: date = Field(description="The move-in day the schedule ran from.")
+    move_out: date = Field(
+        description="The move-out day: the first day the tenant no longer lives there; nothing is "
+        "paid from it."
+    )
+    ended_at: AwareDatetime = Field(description="When the move-out was recorded.")
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(
+            subsidy_id="sub-101-0001",
+            municipality_code="101",
+            frame_year=2027,
+            dwelling_id="c0a8e1f2-7b6d-4e5c-9a8b-1c2d3e4f5a6b",
+            organisation_id="org-0101",
+            move_in=date(2027, 4, 1),
+            move_out=date(2030, 9, 15),
+            ended_at=datetime(2030, 9, 16, 10, 0, tzinfo=UTC),
         )
 
 

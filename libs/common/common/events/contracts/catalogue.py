@@ -12,6 +12,7 @@ from common.events.contracts.allocation import (
     OfferDeadlineApproachingV1,
     OfferLapsedV1,
     OfferOpenedV1,
+    SubsidyEndedV1,
     SubsidyFrameSetV1,
     SubsidyGrantedV1,
 )
@@ -104,6 +105,7 @@ CATALOGUE: tuple[type[Contract], ...] = (
     OfferAnsweredV1,
     OfferLapsedV1,
     SubsidyGrantedV1,
+    SubsidyEndedV1,
     AgreementSignedV1,
     OfferDeadlineApproachingV1,
     PackageStatusChangedV1,
