@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import delete, exists, func, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,13 +81,24 @@ def _chunks(rows: Sequence[dict[str, Any]], size: int) -> list[Sequence[dict[str
 
 @dataclass(frozen=True, slots=True)
 class PackageQuery:
-    """Filters of a package list; ``after`` is the last package id of the previous page."""
+    """Filters of a package list; ``after`` is the last package id of the previous page (of
+    the status overview: its last organisation)."""
 
     year: int | None = None
     status: str | None = None
     organisation_id: str | None = None
     home_municipality_code: str | None = None
     after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineQuery:
+    """Filters of a municipality's deadline list; ``after`` is the last (year, organisation)
+    of the previous page."""
+
+    year: int | None = None
+    organisation_id: str | None = None
+    after: tuple[int, str] | None = None
 
 
 # The columns of a package list's item (``GET /packages``).
@@ -536,21 +547,33 @@ class PackageRepository:
             )
         )
 
-    async def deadlines_of(self, municipality_code: str, year: int | None) -> list[DeadlineRow]:
+    async def deadlines_of(
+        self, municipality_code: str, query: DeadlineQuery, limit: int
+    ) -> list[DeadlineRow]:
+        """Up to ``limit`` of a municipality's deadlines, by year and organisation, after
+        ``query.after`` (the last row's year and organisation)."""
         statement = select(DeadlineRow).where(DeadlineRow.municipality_code == municipality_code)
-        if year is not None:
-            statement = statement.where(DeadlineRow.year == year)
+        if query.year is not None:
+            statement = statement.where(DeadlineRow.year == query.year)
+        if query.organisation_id is not None:
+            statement = statement.where(DeadlineRow.organisation_id == query.organisation_id)
+        if query.after is not None:
+            year, organisation_id = query.after
+            statement = statement.where(
+                tuple_(DeadlineRow.year, DeadlineRow.organisation_id) > (year, organisation_id)
+            )
         rows = await self.session.execute(
-            statement.order_by(DeadlineRow.year, DeadlineRow.organisation_id)
+            statement.order_by(DeadlineRow.year, DeadlineRow.organisation_id).limit(limit)
         )
         return list(rows.scalars())
 
     async def packages_at_home_in(
-        self, municipality_code: str, year: int
+        self, municipality_code: str, query: PackageQuery, limit: int
     ) -> list[tuple[PackageRow, date | None]]:
-        """The year's packages of the organisations at home in a municipality, with the
-        deadline it set, by organisation."""
-        rows = await self.session.execute(
+        """Up to ``limit`` of the year's packages of the organisations at home in a
+        municipality, with the deadline it set, by organisation, after ``query.after`` (the
+        last organisation of the previous page)."""
+        statement = (
             select(PackageRow, DeadlineRow.deadline)
             .outerjoin(
                 DeadlineRow,
@@ -560,9 +583,17 @@ class PackageRepository:
             )
             .where(
                 PackageRow.home_municipality_code == municipality_code,
-                PackageRow.year == year,
+                PackageRow.year == query.year,
             )
-            .order_by(PackageRow.organisation_id)
+        )
+        if query.status is not None:
+            statement = statement.where(PackageRow.status == query.status)
+        if query.organisation_id is not None:
+            statement = statement.where(PackageRow.organisation_id == query.organisation_id)
+        if query.after is not None:
+            statement = statement.where(PackageRow.organisation_id > query.after)
+        rows = await self.session.execute(
+            statement.order_by(PackageRow.organisation_id).limit(limit)
         )
         return [(package, deadline) for package, deadline in rows.all()]
 

@@ -593,7 +593,9 @@ class TestDeadlines:
         package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
         assert package["deadline"] == "2027-05-03"
         listed = (await client.get(f"{API}/deadlines?year={YEAR}", headers=headers)).json()
-        assert [(d["organisation_id"], d["deadline"]) for d in listed] == [("BO-1", "2027-05-03")]
+        assert [(d["organisation_id"], d["deadline"]) for d in listed["items"]] == [
+            ("BO-1", "2027-05-03")
+        ]
 
     async def test_a_passed_deadline_is_shown_but_does_not_block_sending(
         self, client, tokens, governance_db
@@ -622,9 +624,9 @@ class TestDeadlines:
         package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
         assert package["deadline"] == "2027-12-27"
         listed = (await client.get(f"{API}/deadlines?year={YEAR}", headers=headers)).json()
-        assert [d["deadline"] for d in listed] == ["2027-12-27"]
+        assert [d["deadline"] for d in listed["items"]] == ["2027-12-27"]
         overview = (await client.get(f"{API}/status-overview?year={YEAR}", headers=headers)).json()
-        assert [i["deadline"] for i in overview] == ["2027-12-27"]
+        assert [i["deadline"] for i in overview["items"]] == ["2027-12-27"]
         [published] = outbox(governance_db_url, "governance.deadline.set")
         event = DeadlineSetV1.from_envelope(Envelope.from_structured(published))
         assert event.deadline == date(2027, 12, 27)
@@ -649,7 +651,7 @@ class TestDeadlines:
                 )
             ).json()
         assert package["deadline_passed"] is True
-        assert [i["deadline_passed"] for i in overview] == [True]
+        assert [i["deadline_passed"] for i in overview["items"]] == [True]
 
     async def test_the_home_municipality_follows_the_status_before_it_is_sent(self, client, tokens):
         await client.put(
@@ -662,17 +664,88 @@ class TestDeadlines:
                 f"{API}/status-overview?year={YEAR}", headers=municipality(tokens, HOME)
             )
         ).json()
-        assert [(i["package_id"], i["status_label"], i["deadline"]) for i in overview] == [
+        assert [(i["package_id"], i["status_label"], i["deadline"]) for i in overview["items"]] == [
             (PKG, "Klar til udarbejdelse", "2027-05-03")
         ]
         assert (
             await client.get(
                 f"{API}/status-overview?year={YEAR}", headers=municipality(tokens, LOCATION)
             )
-        ).json() == []
+        ).json() == {"items": [], "next_cursor": None}
         assert (
             await client.get(f"{API}/status-overview?year={YEAR}", headers=org(tokens, "BO-1"))
         ).status_code == 403
+
+    async def test_the_overview_and_the_deadlines_are_paged_and_filtered(
+        self, client, tokens, governance_db
+    ):
+        """Both lists page with the service's keyset cursor and filter like its other lists
+        (they returned every row of the municipality at once, and took no filter)."""
+        await apply(
+            governance_db,
+            *(organisation(f"BO-{n}", HOME) for n in (2, 3)),
+            *(department(f"d-{n}", f"BO-{n}", HOME) for n in (2, 3)),
+        )
+        assert (await open_year(client, tokens))["created"] == 2
+        headers = municipality(tokens, HOME)
+        for n in (1, 2, 3):
+            for year in (YEAR, YEAR + 1):
+                response = await client.put(
+                    f"{API}/deadlines/{year}/BO-{n}",
+                    json={"deadline": "2027-05-03"},
+                    headers=headers,
+                )
+                assert response.status_code == 204, response.text
+
+        async def pages(path: str, **query: object) -> list[list[str]]:
+            seen, cursor = [], None
+            while True:
+                response = await client.get(
+                    path,
+                    params={**query, "limit": 2, **({"cursor": cursor} if cursor else {})},
+                    headers=headers,
+                )
+                assert response.status_code == 200, response.text
+                body = response.json()
+                seen.append([f"{i['organisation_id']}/{i['year']}" for i in body["items"]])
+                if (cursor := body["next_cursor"]) is None:
+                    return seen
+
+        assert await pages(f"{API}/status-overview", year=YEAR) == [
+            [f"BO-1/{YEAR}", f"BO-2/{YEAR}"],
+            [f"BO-3/{YEAR}"],
+        ]
+        assert await pages(f"{API}/deadlines") == [
+            [f"BO-1/{YEAR}", f"BO-2/{YEAR}"],
+            [f"BO-3/{YEAR}", f"BO-1/{YEAR + 1}"],
+            [f"BO-2/{YEAR + 1}", f"BO-3/{YEAR + 1}"],
+        ]
+        filtered = await client.get(
+            f"{API}/deadlines",
+            params={"year": YEAR + 1, "organisation_id": "BO-2"},
+            headers=headers,
+        )
+        assert [(d["organisation_id"], d["year"]) for d in filtered.json()["items"]] == [
+            ("BO-2", YEAR + 1)
+        ]
+        await fill_in(client, tokens, PKG, "BO-1", accounts=False)
+        by_status = await client.get(
+            f"{API}/status-overview",
+            params={"year": YEAR, "status": "ready"},
+            headers=headers,
+        )
+        assert [i["organisation_id"] for i in by_status.json()["items"]] == ["BO-2", "BO-3"]
+        one = await client.get(
+            f"{API}/status-overview",
+            params={"year": YEAR, "organisation_id": "BO-3"},
+            headers=headers,
+        )
+        assert [i["organisation_id"] for i in one.json()["items"]] == ["BO-3"]
+        foreign = await client.get(
+            f"{API}/deadlines", params={"cursor": "eyJ4IjoxfQ.bm90LW91cnM"}, headers=headers
+        )
+        assert foreign.status_code == 400
+        assert foreign.headers["content-type"] == "application/problem+json"
 
     async def test_another_municipality_cannot_set_it(self, client, tokens):
         response = await client.put(
