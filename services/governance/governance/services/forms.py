@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
 from common.errors import FieldError
+from common.problems import json_pointer
 from governance.db.models import FormRow, PackageRow, QuestionRow
 from governance.db.repositories import PackageRepository
 from governance.domain.errors import (
@@ -151,7 +152,7 @@ async def save_answers(
     errors: list[FieldError] = []
     normalised: dict[str, Any] = {}
     for code, value in answers.items():
-        pointer = f"#/answers/{code}"
+        pointer = json_pointer(("answers", code))  # a code may hold "/" or "~" (RFC 6901)
         question = questions.get(code)
         if question is None:
             errors.append(

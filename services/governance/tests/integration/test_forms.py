@@ -163,6 +163,20 @@ class TestAnswers:
             (f"#/answers/{code}", error)
         ]
 
+    async def test_a_code_with_a_slash_or_tilde_is_escaped_in_the_pointer(self, client, tokens):
+        """RFC 6901: ``~`` is ``~0`` and ``/`` is ``~1`` in a JSON pointer's token; the code
+        went in unescaped, so ``a/b`` pointed at ``answers → a → b``, which is not in the body."""
+        response = await client.put(
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": {"rent/m2": 1, "x~1": 2}},
+            headers=org(tokens, "BO-1"),
+        )
+        assert response.status_code == 422
+        assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+            ("#/answers/rent~1m2", "unknown"),
+            ("#/answers/x~01", "unknown"),
+        ]
+
     async def test_numbers_are_stored_exactly(self, client, tokens):
         form = (
             await client.put(
