@@ -654,14 +654,17 @@ class MasterDataRepository:
     async def department(self, department_id: str) -> DepartmentRow | None:
         return await self.session.get(DepartmentRow, department_id)
 
-    async def department_exemption(self, department_id: str) -> str | None:
-        """The department's exemption as stored now (not as an earlier read of this session
-        holds it)."""
-        return (
+    async def department_exemption(self, department_id: str) -> tuple[str | None, datetime | None]:
+        """The department's exemption and when it was last lifted, as stored now (not as an
+        earlier read of this session holds them)."""
+        row = (
             await self.session.execute(
-                select(DepartmentRow.exemption).where(DepartmentRow.id == department_id)
+                select(DepartmentRow.exemption, DepartmentRow.exemption_lifted_at).where(
+                    DepartmentRow.id == department_id
+                )
             )
-        ).scalar_one_or_none()
+        ).one_or_none()
+        return (row[0], row[1]) if row is not None else (None, None)
 
     async def organisations(self) -> list[OrganisationRow]:
         rows = await self.session.execute(select(OrganisationRow).order_by(OrganisationRow.id))

@@ -15,6 +15,7 @@ from common.events.contracts import (
     CriticalColour,
     DeadlineSetV1,
     DeliveryFailedV1,
+    HousingType,
     MeetingHeldV1,
     PackageReturnedV1,
     PackageSentV1,
@@ -366,6 +367,56 @@ class TestSendBack:
         assert package["accounts"]["missing"] == ["d-new"]
         assert (package["status"], package["can_send"]) == ("in_progress", False)
         assert "accounts-missing" in codes(await send(client, tokens))
+
+    async def test_a_department_whose_exemption_was_lifted_meanwhile_gets_no_form(
+        self, client, tokens, governance_db
+    ):
+        """A department exempt when the year was opened has no form; the fund lifts the
+        exemption while the package is out. The lift applies to packages created afterwards
+        (packages keep their content), as it does while a package is being prepared — but the
+        send-back gave the department a form, and the package sent back for a comment could
+        not be sent again without that department's accounts and answers."""
+        package_id = f"pkg-{YEAR}-BO-2"
+        headers = org(tokens, "BO-2")
+        await apply(
+            governance_db,
+            organisation("BO-2", HOME),
+            department("d-2", "BO-2", HOME),
+            department("d-2x", "BO-2", HOME, housing_type=HousingType.YOUTH),
+        )
+        exempt = await client.put(
+            f"{API}/exemptions/departments/d-2x",
+            json={"exemption": "self_owning_youth"},
+            headers=fund(tokens),
+        )
+        assert exempt.status_code == 204, exempt.text
+        assert (await open_year(client, tokens))["created"] == 1
+        await fill_in(client, tokens, package_id, "BO-2", governance_db)
+        sending = await client.post(
+            f"{API}/packages/{package_id}/send", headers=post_headers(headers)
+        )
+        assert sending.status_code == 200, sending.text
+        lifted = await client.put(
+            f"{API}/exemptions/departments/d-2x", json={"exemption": None}, headers=fund(tokens)
+        )
+        assert lifted.status_code == 204, lifted.text
+        response = await client.post(
+            f"{API}/packages/{package_id}/return",
+            json={"reason": "Uddyb svaret"},
+            headers=post_headers(municipality(tokens, HOME)),
+        )
+        assert response.status_code == 200, response.text
+        package = (await client.get(f"{API}/packages/{package_id}", headers=headers)).json()
+        assert [d["key"] for d in package["departments"]] == ["d-2"]
+        assert (package["status"], package["can_send"]) == ("complete", True)
+        # nor does the register's next change of the department add it, open or not
+        await apply(governance_db, department("d-2x", "BO-2", HOME, version=2))
+        package = (await client.get(f"{API}/packages/{package_id}", headers=headers)).json()
+        assert [d["key"] for d in package["departments"]] == ["d-2"]
+        again = await client.post(
+            f"{API}/packages/{package_id}/send", headers=post_headers(headers)
+        )
+        assert again.status_code == 200, again.text
 
     async def test_it_goes_to_the_new_home_municipality_of_an_organisation_that_moved(
         self, client, tokens, governance_db, governance_db_url
