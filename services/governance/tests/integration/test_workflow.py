@@ -792,6 +792,13 @@ class TestDeadlines:
             headers=headers,
         )
         assert [i["organisation_id"] for i in one.json()["items"]] == ["BO-3"]
+        # each municipality its own; an organisation has no such list
+        other = await client.get(f"{API}/deadlines", headers=municipality(tokens, OTHER))
+        assert other.json() == {"items": [], "next_cursor": None}
+        for path in ("deadlines", f"status-overview?year={YEAR}"):
+            assert (
+                await client.get(f"{API}/{path}", headers=org(tokens, "BO-1"))
+            ).status_code == 403
         foreign = await client.get(
             f"{API}/deadlines", params={"cursor": "eyJ4IjoxfQ.bm90LW91cnM"}, headers=headers
         )
