@@ -148,10 +148,15 @@ class PackageRepository:
         return list(rows.scalars())
 
     async def packages_of_organisation(self, organisation_id: str) -> list[PackageRow]:
+        """The organisation's packages, by year, locked and read afresh: the register's changes
+        about to be applied to them (a new home, a department's form) wait for a transition or
+        edit under way and see the status it left (a package sent meanwhile stays sent)."""
         rows = await self.session.execute(
             select(PackageRow)
             .where(PackageRow.organisation_id == organisation_id)
             .order_by(PackageRow.year)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
         return list(rows.scalars())
 

@@ -5,6 +5,7 @@ concurrent transitions, deadlines and the change log."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, date, datetime
 
 import pytest
@@ -24,6 +25,7 @@ from common.events.contracts import (
     to_envelope,
 )
 from common.events.envelope import Envelope
+from governance.db.repositories import PackageRepository
 
 from .support import (
     ACCOUNTS,
@@ -290,6 +292,56 @@ class TestSend:
         loser = first if first.status_code == 409 else second
         assert loser.json()["type"] == "urn:housing:problem:transition-not-allowed"
         assert len(outbox(governance_db_url, "governance.package.sent")) == 1
+
+    async def test_a_department_arriving_while_the_package_is_sent_does_not_reopen_it(
+        self, client, tokens, governance_db, governance_db_url, monkeypatch
+    ):
+        """The register's new department reaches the consumer while the organisation sends.
+        The consumer read the package without its row lock (still 'Helt udfyldt'), added the
+        department's form and wrote the package's status after the send had committed: the
+        package the municipality had been told was sent was 'Under udarbejdelse' again, with a
+        form nobody had filled in, and its version (the ETag) was the send's once more.
+        Interleaved on PostgreSQL: the send, holding the row lock, waits (at most 2 s) for the
+        consumer to have read the organisation's packages."""
+        await ready_to_send(client, tokens, governance_db)
+        consumer_read = asyncio.Event()
+        read_packages = PackageRepository.packages_of_organisation
+        read_accounts = PackageRepository.accounts_revisions
+
+        async def packages_then_signal(self, organisation_id):
+            found = await read_packages(self, organisation_id)
+            consumer_read.set()
+            return found
+
+        async def accounts_after_the_consumer(self, package_id, year):
+            # (with the fix the consumer waits for the package's row lock: the send goes on)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(consumer_read.wait(), timeout=2)
+            return await read_accounts(self, package_id, year)
+
+        monkeypatch.setattr(PackageRepository, "packages_of_organisation", packages_then_signal)
+        monkeypatch.setattr(PackageRepository, "accounts_revisions", accounts_after_the_consumer)
+
+        async def consume():
+            await asyncio.sleep(0.2)  # the send holds the row lock first
+            await apply(governance_db, department("d-new", "BO-1", HOME))
+
+        sending, _ = await asyncio.gather(send(client, tokens), consume())
+        monkeypatch.undo()
+        assert sending.status_code == 200, sending.text
+        package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
+        assert package["status"] == "sent"
+        assert [d["key"] for d in package["departments"]] == ["d-home", "d-loc"]
+        assert package["version"] == sending.json()["version"]
+        # sent back, it takes the department that arrived meanwhile
+        response = await client.post(
+            f"{API}/packages/{PKG}/return",
+            json={"reason": "Ny afdeling"},
+            headers=post_headers(municipality(tokens, HOME)),
+        )
+        assert response.status_code == 200, response.text
+        package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
+        assert [d["key"] for d in package["departments"]] == ["d-home", "d-loc", "d-new"]
 
     async def test_an_if_match_of_an_older_version_is_a_conflict(
         self, client, tokens, governance_db
