@@ -189,6 +189,28 @@ class TestAnswers:
             next(q["answer"] for q in form["questions"] if q["code"] == "vacant_dwellings") == "3.5"
         )
 
+    @pytest.mark.parametrize("value", ["1e-1000000", "0,0000001", 1e-300])
+    async def test_a_number_written_out_past_six_decimals_is_refused(self, client, tokens, value):
+        """Ten characters, "1e-1000000", were stored written out: a million characters in the
+        answer (500 of them a request — half a gigabyte from a small body), shown in the form and
+        the PDF. A number has at most six decimals (the largest is below 10^12 already)."""
+        response = await client.put(
+            f"{API}/packages/{PKG}/departments/d1/answers",
+            json={"answers": {"vacant_dwellings": value}},
+            headers=org(tokens, "BO-1"),
+        )
+        assert response.status_code == 422, response.text[:200]
+        [error] = response.json()["errors"]
+        assert (error["pointer"], error["code"]) == ("#/answers/vacant_dwellings", "too-precise")
+        assert "six decimals" in error["detail"]
+        kept = await client.put(
+            f"{API}/packages/{PKG}/departments/d1/answers",
+            json={"answers": {"vacant_dwellings": "0,000001"}},
+            headers=org(tokens, "BO-1"),
+        )
+        answers = {q["code"]: q["answer"] for q in kept.json()["questions"]}
+        assert answers["vacant_dwellings"] == "0.000001"
+
     async def test_another_organisation_cannot_answer(self, client, tokens):
         response = await client.put(
             f"{API}/packages/{PKG}/report/answers",
