@@ -75,6 +75,19 @@ async def hold_department(session: AsyncSession, department_id: str) -> None:
     await advisory_xact_lock(session, _DEPARTMENTS, department_id)
 
 
+# A year's catalogue may be replaced only while the year has no answers. Replacing it and saving
+# a first answer, run concurrently, would each miss the other's uncommitted rows (the answer kept
+# under a catalogue without its question), and two replacements would both insert the questions.
+# So a replacement holds the year's catalogue lock exclusively, and whoever writes answers holds
+# it shared (they do not wait for each other) before reading the questions.
+_CATALOGUES = "governance.catalogues"
+
+
+async def hold_catalogue(session: AsyncSession, year: int, *, exclusively: bool) -> None:
+    """Take the year's catalogue lock until the transaction ends (see ``_CATALOGUES``)."""
+    await advisory_xact_lock(session, _CATALOGUES, str(year), shared=not exclusively)
+
+
 def _chunks(rows: Sequence[dict[str, Any]], size: int) -> list[Sequence[dict[str, Any]]]:
     return [rows[i : i + size] for i in range(0, len(rows), size)]
 

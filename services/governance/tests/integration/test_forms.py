@@ -3,7 +3,12 @@ against their questions, progress per part, and loading last year's answers."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import pytest
+
+from governance.db.repositories import PackageRepository
 
 from .support import (
     API,
@@ -45,6 +50,73 @@ class TestCatalogue:
             await client.get(f"{API}/catalogues/{YEAR + 1}", headers=org(tokens, "BO-1"))
         ).json()
         assert empty["questions"] == []
+
+    async def test_two_setting_the_catalogue_at_once_both_succeed(self, client, tokens):
+        """Two requests set next year's catalogue at the same moment (a retried PUT while the
+        first still runs): both deleted the year's questions and inserted theirs, and the
+        second hit the unique key (year, form, code): a 500. Now they set it one after the
+        other; the catalogue is whole."""
+        body = standard_catalogue_body()
+        responses = await asyncio.gather(
+            *(
+                client.put(f"{API}/catalogues/{YEAR + 1}", json=body, headers=fund(tokens))
+                for _ in range(3)
+            )
+        )
+        assert [r.status_code for r in responses] == [200, 200, 200], [
+            r.text[:200] for r in responses
+        ]
+        held = (await client.get(f"{API}/catalogues/{YEAR + 1}", headers=fund(tokens))).json()
+        assert len(held["questions"]) == len(body["questions"])
+
+    async def test_the_catalogue_cannot_change_under_a_first_answer_saved_meanwhile(
+        self, client, tokens, monkeypatch
+    ):
+        """The fund replaces the catalogue while the year's first answer is being saved: the
+        replacement found no answers (not committed yet) and the answer was kept under a
+        catalogue that no longer had its question. Now one waits for the other: the answer is
+        saved first and the replacement is refused (409), or the replacement first and the
+        answer is checked against the new catalogue. Interleaved: the answer's request waits,
+        after reading the catalogue, until the replacement has looked for answers."""
+        looked = asyncio.Event()
+        has_answers = PackageRepository.year_has_answers
+        questions_of = PackageRepository.questions_of
+
+        async def look_then_signal(self, year):
+            found = await has_answers(self, year)
+            looked.set()
+            return found
+
+        async def questions_then_wait(self, year, kind):
+            held = await questions_of(self, year, kind)
+            with contextlib.suppress(TimeoutError):  # (with the fix: the replacement waits)
+                await asyncio.wait_for(looked.wait(), timeout=2)
+            return held
+
+        monkeypatch.setattr(PackageRepository, "year_has_answers", look_then_signal)
+        monkeypatch.setattr(PackageRepository, "questions_of", questions_then_wait)
+        changed = standard_catalogue_body()
+        changed["questions"] = [q for q in changed["questions"] if q["code"] != "goals_comment"]
+
+        async def replace():
+            await asyncio.sleep(0.2)  # the answer's request reads the catalogue first
+            return await client.put(f"{API}/catalogues/{YEAR}", json=changed, headers=fund(tokens))
+
+        answered, replaced = await asyncio.gather(
+            client.put(
+                f"{API}/packages/{PKG}/report/answers",
+                json={"answers": {"goals_comment": "Fulgt op"}},
+                headers=org(tokens, "BO-1"),
+            ),
+            replace(),
+        )
+        monkeypatch.undo()
+        assert (answered.status_code, replaced.status_code) == (200, 409), (
+            answered.text[:200],
+            replaced.text[:200],
+        )
+        held = (await client.get(f"{API}/catalogues/{YEAR}", headers=fund(tokens))).json()
+        assert "goals_comment" in [q["code"] for q in held["questions"]]
 
     async def test_a_catalogue_with_answers_cannot_change(self, client, tokens):
         await client.put(
