@@ -12,6 +12,7 @@ import pytest
 import time_machine
 
 from common.auth import Role
+from common.calendar import danish_date
 from common.events.contracts import (
     CriticalColour,
     DeadlineSetV1,
@@ -517,7 +518,7 @@ class TestSendBack:
         await sent(client, tokens, governance_db)
         await client.post(
             f"{API}/packages/{PKG}/meeting",
-            json={"held_on": date.today().isoformat()},
+            json={"held_on": danish_date().isoformat()},
             headers=post_headers(municipality(tokens, HOME)),
         )
         response = await client.post(
@@ -537,7 +538,7 @@ class TestMeetingAndStatements:
         self, client, tokens, governance_db, governance_db_url
     ):
         await sent(client, tokens, governance_db)
-        today = datetime.now(UTC).date()
+        today = danish_date()  # the meeting day is a Danish day (not the UTC date)
         meeting = await client.post(
             f"{API}/packages/{PKG}/meeting",
             json={"held_on": today.isoformat()},
@@ -590,7 +591,7 @@ class TestMeetingAndStatements:
         await sent(client, tokens, governance_db)
         response = await client.post(
             f"{API}/packages/{PKG}/meeting",
-            json={"held_on": date.today().isoformat()},
+            json={"held_on": danish_date().isoformat()},
             headers=post_headers(municipality(tokens, LOCATION)),
         )
         assert response.status_code == 403
@@ -627,7 +628,7 @@ class TestMeetingAndStatements:
         await sent(client, tokens, governance_db)
         await client.post(
             f"{API}/packages/{PKG}/meeting",
-            json={"held_on": date.today().isoformat()},
+            json={"held_on": danish_date().isoformat()},
             headers=post_headers(municipality(tokens, HOME)),
         )
         response = await client.post(
