@@ -536,7 +536,7 @@ class TestGovernanceLive:
                     "/governance/v1/status-overview", params={"year": year}, headers=kk
                 )
                 assert overview.status_code == 200, overview.text
-                home = [p for p in overview.json() if p["sent_at"] is None]
+                home = [p for p in overview.json()["items"] if p["sent_at"] is None]
                 assert home, overview.json()
                 await settled(base, token(data_dir, "operations"))
                 expected = await figures(base, kk["Authorization"].split()[1], "governance")

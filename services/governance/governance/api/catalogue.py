@@ -10,9 +10,11 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
 from common.app import UnitOfWorkDep
+from common.paging import Cursor, Limit, Page
 from common.problems import problem_responses
 from governance.api.deps import GovernanceScope
 from governance.api.schemas import (
+    ID_PATTERN,
     CatalogueIn,
     CatalogueOut,
     DeadlineIn,
@@ -150,40 +152,69 @@ class StatusItem(BaseModel):
     sent_at: datetime | None
 
 
+class StatusPage(Page[StatusItem]):
+    """A page of the status overview (``next_cursor`` is opaque: pass it back unchanged)."""
+
+
+class DeadlinePage(Page[DeadlineOut]):
+    """A page of deadlines (``next_cursor`` is opaque: pass it back unchanged)."""
+
+
+OrganisationFilter = Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)]
+
+
 @router.get(
     "/status-overview",
-    response_model=list[StatusItem],
+    response_model=StatusPage,
     responses=RESPONSES,
     summary="The home municipality's overview of its organisations' packages: status and "
-    "deadline, no content before sending",
+    "deadline, no content before sending; by organisation, a page at a time",
 )
 async def status_overview(
-    scope: GovernanceScope, uow: UnitOfWorkDep, year: Annotated[int, Query(ge=2000, le=2100)]
-) -> list[StatusItem]:
+    scope: GovernanceScope,
+    uow: UnitOfWorkDep,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    status: PackageStatus | None = None,
+    organisation_id: OrganisationFilter = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> StatusPage:
     day = today()
+    page = await workflow.status_overview(uow, scope, year, status, organisation_id, cursor, limit)
     items = []
-    for package, deadline in await workflow.status_overview(uow, scope, year):
-        status = PackageStatus(package.status)
+    for package, deadline in page.rows:
+        package_status = PackageStatus(package.status)
         items.append(
             StatusItem(
                 package_id=package.id,
                 organisation_id=package.organisation_id,
                 year=package.year,
-                status=status.value,
-                status_label=status.label,
+                status=package_status.value,
+                status_label=package_status.label,
                 deadline=deadline,
-                deadline_passed=deadline_passed(deadline, status, day),
+                deadline_passed=deadline_passed(deadline, package_status, day),
                 sent_at=package.sent_at,
             )
         )
-    return items
+    return StatusPage(items=items, next_cursor=page.next_cursor)
 
 
-@router.get("/deadlines", response_model=list[DeadlineOut], responses=RESPONSES)
+@router.get(
+    "/deadlines",
+    response_model=DeadlinePage,
+    responses=RESPONSES,
+    summary="The municipality's deadlines, by year and organisation, a page at a time",
+)
 async def list_deadlines(
     scope: GovernanceScope,
     uow: UnitOfWorkDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-) -> list[DeadlineOut]:
-    rows = await workflow.deadlines_of(uow, scope, year)
-    return [DeadlineOut.model_validate(r, from_attributes=True) for r in rows]
+    organisation_id: OrganisationFilter = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> DeadlinePage:
+    page = await workflow.deadlines_of(uow, scope, year, organisation_id, cursor, limit)
+    return DeadlinePage(
+        items=[DeadlineOut.model_validate(r, from_attributes=True) for r in page.rows],
+        next_cursor=page.next_cursor,
+    )

@@ -68,6 +68,9 @@ class DepartmentRow(DepartmentReadModel, Base):
     __tablename__ = "departments"
 
     exemption: Mapped[str | None] = mapped_column(Text)
+    # When the fund last lifted the exemption: packages created before keep their content (the
+    # department, left out of them as exempt, gets no form there).
+    exemption_lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class QuestionRow(Base):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import delete, exists, func, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,19 +75,43 @@ async def hold_department(session: AsyncSession, department_id: str) -> None:
     await advisory_xact_lock(session, _DEPARTMENTS, department_id)
 
 
+# A year's catalogue may be replaced only while the year has no answers. Replacing it and saving
+# a first answer, run concurrently, would each miss the other's uncommitted rows (the answer kept
+# under a catalogue without its question), and two replacements would both insert the questions.
+# So a replacement holds the year's catalogue lock exclusively, and whoever writes answers holds
+# it shared (they do not wait for each other) before reading the questions.
+_CATALOGUES = "governance.catalogues"
+
+
+async def hold_catalogue(session: AsyncSession, year: int, *, exclusively: bool) -> None:
+    """Take the year's catalogue lock until the transaction ends (see ``_CATALOGUES``)."""
+    await advisory_xact_lock(session, _CATALOGUES, str(year), shared=not exclusively)
+
+
 def _chunks(rows: Sequence[dict[str, Any]], size: int) -> list[Sequence[dict[str, Any]]]:
     return [rows[i : i + size] for i in range(0, len(rows), size)]
 
 
 @dataclass(frozen=True, slots=True)
 class PackageQuery:
-    """Filters of a package list; ``after`` is the last package id of the previous page."""
+    """Filters of a package list; ``after`` is the last package id of the previous page (of
+    the status overview: its last organisation)."""
 
     year: int | None = None
     status: str | None = None
     organisation_id: str | None = None
     home_municipality_code: str | None = None
     after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineQuery:
+    """Filters of a municipality's deadline list; ``after`` is the last (year, organisation)
+    of the previous page."""
+
+    year: int | None = None
+    organisation_id: str | None = None
+    after: tuple[int, str] | None = None
 
 
 # The columns of a package list's item (``GET /packages``).
@@ -137,10 +161,15 @@ class PackageRepository:
         return list(rows.scalars())
 
     async def packages_of_organisation(self, organisation_id: str) -> list[PackageRow]:
+        """The organisation's packages, by year, locked and read afresh: the register's changes
+        about to be applied to them (a new home, a department's form) wait for a transition or
+        edit under way and see the status it left (a package sent meanwhile stays sent)."""
         rows = await self.session.execute(
             select(PackageRow)
             .where(PackageRow.organisation_id == organisation_id)
             .order_by(PackageRow.year)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
         return list(rows.scalars())
 
@@ -536,21 +565,33 @@ class PackageRepository:
             )
         )
 
-    async def deadlines_of(self, municipality_code: str, year: int | None) -> list[DeadlineRow]:
+    async def deadlines_of(
+        self, municipality_code: str, query: DeadlineQuery, limit: int
+    ) -> list[DeadlineRow]:
+        """Up to ``limit`` of a municipality's deadlines, by year and organisation, after
+        ``query.after`` (the last row's year and organisation)."""
         statement = select(DeadlineRow).where(DeadlineRow.municipality_code == municipality_code)
-        if year is not None:
-            statement = statement.where(DeadlineRow.year == year)
+        if query.year is not None:
+            statement = statement.where(DeadlineRow.year == query.year)
+        if query.organisation_id is not None:
+            statement = statement.where(DeadlineRow.organisation_id == query.organisation_id)
+        if query.after is not None:
+            year, organisation_id = query.after
+            statement = statement.where(
+                tuple_(DeadlineRow.year, DeadlineRow.organisation_id) > (year, organisation_id)
+            )
         rows = await self.session.execute(
-            statement.order_by(DeadlineRow.year, DeadlineRow.organisation_id)
+            statement.order_by(DeadlineRow.year, DeadlineRow.organisation_id).limit(limit)
         )
         return list(rows.scalars())
 
     async def packages_at_home_in(
-        self, municipality_code: str, year: int
+        self, municipality_code: str, query: PackageQuery, limit: int
     ) -> list[tuple[PackageRow, date | None]]:
-        """The year's packages of the organisations at home in a municipality, with the
-        deadline it set, by organisation."""
-        rows = await self.session.execute(
+        """Up to ``limit`` of the year's packages of the organisations at home in a
+        municipality, with the deadline it set, by organisation, after ``query.after`` (the
+        last organisation of the previous page)."""
+        statement = (
             select(PackageRow, DeadlineRow.deadline)
             .outerjoin(
                 DeadlineRow,
@@ -560,9 +601,17 @@ class PackageRepository:
             )
             .where(
                 PackageRow.home_municipality_code == municipality_code,
-                PackageRow.year == year,
+                PackageRow.year == query.year,
             )
-            .order_by(PackageRow.organisation_id)
+        )
+        if query.status is not None:
+            statement = statement.where(PackageRow.status == query.status)
+        if query.organisation_id is not None:
+            statement = statement.where(PackageRow.organisation_id == query.organisation_id)
+        if query.after is not None:
+            statement = statement.where(PackageRow.organisation_id > query.after)
+        rows = await self.session.execute(
+            statement.order_by(PackageRow.organisation_id).limit(limit)
         )
         return [(package, deadline) for package, deadline in rows.all()]
 
@@ -623,14 +672,17 @@ class MasterDataRepository:
     async def department(self, department_id: str) -> DepartmentRow | None:
         return await self.session.get(DepartmentRow, department_id)
 
-    async def department_exemption(self, department_id: str) -> str | None:
-        """The department's exemption as stored now (not as an earlier read of this session
-        holds it)."""
-        return (
+    async def department_exemption(self, department_id: str) -> tuple[str | None, datetime | None]:
+        """The department's exemption and when it was last lifted, as stored now (not as an
+        earlier read of this session holds them)."""
+        row = (
             await self.session.execute(
-                select(DepartmentRow.exemption).where(DepartmentRow.id == department_id)
+                select(DepartmentRow.exemption, DepartmentRow.exemption_lifted_at).where(
+                    DepartmentRow.id == department_id
+                )
             )
-        ).scalar_one_or_none()
+        ).one_or_none()
+        return (row[0], row[1]) if row is not None else (None, None)
 
     async def organisations(self) -> list[OrganisationRow]:
         rows = await self.session.execute(select(OrganisationRow).order_by(OrganisationRow.id))

@@ -10,6 +10,7 @@ already created keep their content.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from governance.domain.rules import PackageStatus
@@ -42,3 +43,11 @@ def takes_new_department(status: PackageStatus, department_exemption: str | None
     """A department that appears (or moves) gets its form in its organisation's packages that
     are still being prepared, unless it is exempt."""
     return status.editable and department_reports(department_exemption)
+
+
+def left_out_as_exempt(exemption_lifted_at: datetime | None, package_created_at: datetime) -> bool:
+    """The department was left out of a package as exempt: the fund lifted its exemption after
+    the package was created. The package keeps its content — the lift applies to packages
+    created afterwards — so the department gets no form in it, neither when the package is
+    sent back nor at the register's next change of the department."""
+    return exemption_lifted_at is not None and exemption_lifted_at > package_created_at

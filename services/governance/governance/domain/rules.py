@@ -99,6 +99,7 @@ class QuestionKind(StrEnum):
 
 
 MAX_TEXT_ANSWER = 4000
+MAX_DECIMALS = 6  # of a number answer
 MAX_COMMENT = 2000
 COLOURS_NEEDING_COMMENT = frozenset({"red", "yellow"})
 
@@ -180,7 +181,13 @@ def normalise_answer(question: Question, value: Any, pointer: str) -> Any:
             ) from None
         if not number.is_finite() or abs(number) >= Decimal("1e12"):
             raise AnswerError(FieldError(pointer, "The number is out of range.", "out-of-range"))
-        return format(number.normalize(), "f")
+        number = number.normalize()
+        if number.as_tuple().exponent < -MAX_DECIMALS:  # type: ignore[operator]  # finite
+            # "1e-1000000" would be stored written out: a million characters
+            raise AnswerError(
+                FieldError(pointer, "A number has at most six decimals, e.g. 12.5.", "too-precise")
+            )
+        return format(number, "f")
     if not isinstance(value, str):
         raise AnswerError(FieldError(pointer, "Answer with a text.", "not-a-text"))
     text = value.strip()

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.access import Scope
 from common.errors import FieldError
+from common.problems import json_pointer
 from governance.db.models import FormRow, PackageRow, QuestionRow
-from governance.db.repositories import PackageRepository
+from governance.db.repositories import PackageRepository, hold_catalogue
 from governance.domain.errors import (
     AnswerRejectedError,
     CatalogueInUseError,
@@ -57,6 +58,7 @@ async def replace_catalogue(
     if errors:
         raise AnswerRejectedError(errors)
     repo = PackageRepository(session)
+    await hold_catalogue(session, year, exclusively=True)  # before looking for answers
     if await repo.year_has_answers(year):
         raise CatalogueInUseError(
             f"Packages of {year} already have answers; the catalogue of a year cannot change "
@@ -132,6 +134,7 @@ async def _editable_form(
     package = await load_package(repo, scope, package_id, lock=True)
     ensure_editable(package)
     check_version(package, expected_version)
+    await hold_catalogue(repo.session, package.year, exclusively=False)  # answers follow
     return package, await load_form(repo, package, kind, key)
 
 
@@ -151,7 +154,7 @@ async def save_answers(
     errors: list[FieldError] = []
     normalised: dict[str, Any] = {}
     for code, value in answers.items():
-        pointer = f"#/answers/{code}"
+        pointer = json_pointer(("answers", code))  # a code may hold "/" or "~" (RFC 6901)
         question = questions.get(code)
         if question is None:
             errors.append(
@@ -265,6 +268,7 @@ async def load_last_years_answers(
     package = await load_package(repo, scope, package_id, lock=True)
     ensure_editable(package)
     check_version(package, expected_version)
+    await hold_catalogue(session, package.year, exclusively=False)  # answers follow
     previous = await repo.package_of(package.organisation_id, package.year - 1)
     this_forms = {f.key: f for f in await repo.forms_of(package.id)}
     wanted = list(this_forms) if forms is None else forms

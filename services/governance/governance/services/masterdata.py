@@ -12,6 +12,7 @@ fund (``PUT /exemptions/...``); see :mod:`governance.domain.masterdata`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,12 @@ from governance.db.repositories import (
     hold_department,
     hold_package_opening,
 )
-from governance.domain.masterdata import Exemption, follows_new_home, takes_new_department
+from governance.domain.masterdata import (
+    Exemption,
+    follows_new_home,
+    left_out_as_exempt,
+    takes_new_department,
+)
 from governance.domain.rules import FormKind, FormStatus, PackageStatus, accounts_year
 from governance.services.core import log_change, now, refresh_form, refresh_package_status
 from governance.services.roles import FUND_ROLES
@@ -140,12 +146,17 @@ async def _department(session: AsyncSession, event: DepartmentUpsertedV1) -> Non
     master_data = MasterDataRepository(session)
     if not await master_data.apply_department(event):
         return
-    exemption = await master_data.department_exemption(event.department_id)
+    exemption, lifted_at = await master_data.department_exemption(event.department_id)
     repo = PackageRepository(session)
     for package in await repo.packages_of_organisation(event.organisation_id):
         if takes_new_department(PackageStatus(package.status), exemption):
             await _department_in_open_package(
-                repo, master_data, package, event.department_id, event.municipality_code
+                repo,
+                master_data,
+                package,
+                event.department_id,
+                event.municipality_code,
+                exemption_lifted_at=lifted_at,
             )
 
 
@@ -170,6 +181,7 @@ async def follow_register_on_return(session: AsyncSession, package: PackageRow) 
                 package,
                 department.id,
                 department.municipality_code,
+                exemption_lifted_at=department.exemption_lifted_at,
                 publish_change=False,  # the return publishes the status it is back in
             )
 
@@ -181,13 +193,17 @@ async def _department_in_open_package(
     department_id: str,
     municipality_code: str,
     *,
+    exemption_lifted_at: datetime | None,
     publish_change: bool = True,
 ) -> None:
     """A department that appears (or moves) while its organisation's package is still being
-    prepared gets its form in it; the form's location follows the department."""
+    prepared gets its form in it — unless it was left out of the package as exempt; the
+    form's location follows the department."""
     form = await repo.form(package.id, FormKind.DEPARTMENT, department_id)
     if form is not None:
         form.municipality_code = municipality_code
+        return
+    if left_out_as_exempt(exemption_lifted_at, package.created_at):
         return
     figures = await master_data.key_figures(department_id, accounts_year(package.year))
     form = FormRow(
@@ -222,7 +238,8 @@ async def set_exemption(
     exemption: Exemption | None,
 ) -> None:
     """The fund marks an organisation or a department exempt (or not any more). Packages
-    already created keep their content; the flag applies to packages created afterwards."""
+    already created keep their content; the flag applies to packages created afterwards (a
+    department's lifted exemption is dated for :func:`left_out_as_exempt`)."""
     scope.require(FUND_ROLES, "set exemptions from the reporting duty")
     master_data = MasterDataRepository(session)
     row: OrganisationRow | DepartmentRow | None
@@ -237,5 +254,8 @@ async def set_exemption(
         raise NotFoundError(
             f"{what} is not known to governance yet (it arrives with the register's events)."
         )
+    at = now()
+    if isinstance(row, DepartmentRow) and row.exemption is not None and exemption is None:
+        row.exemption_lifted_at = at  # packages created before keep their content
     row.exemption = exemption.value if exemption else None
-    row.updated_at = now()
+    row.updated_at = at

@@ -16,9 +16,12 @@ from common.calendar import danish_date, this_or_next_working_day
 from common.db.uow import UnitOfWork
 from common.errors import NotFoundError, PermissionDeniedError, RuleViolationError
 from common.observability import current_correlation_id
+from common.paging import PageOf, decode_cursor, page_of
 from governance.db.models import DeadlineRow, PackageRow
 from governance.db.repositories import (
+    DeadlineQuery,
     MasterDataRepository,
+    PackageQuery,
     PackageRepository,
     hold_package_opening,
 )
@@ -289,15 +292,51 @@ async def set_deadline(
         )
 
 
-async def deadlines_of(uow: UnitOfWork, scope: Scope, year: int | None) -> list[DeadlineRow]:
+async def deadlines_of(
+    uow: UnitOfWork,
+    scope: Scope,
+    year: int | None,
+    organisation_id: str | None,
+    cursor: str | None,
+    limit: int,
+) -> PageOf[DeadlineRow]:
+    """The municipality's deadlines, a page at a time, by year and organisation."""
     municipality = _municipality_of(scope, "list deadlines (a municipality's own)")
-    return await PackageRepository(uow.session).deadlines_of(municipality, year)
+    after = decode_cursor(cursor, int, str)
+    rows = await PackageRepository(uow.session).deadlines_of(
+        municipality,
+        DeadlineQuery(
+            year=year,
+            organisation_id=organisation_id,
+            after=(after[0], after[1]) if after else None,
+        ),
+        limit + 1,
+    )
+    return page_of(rows, limit, key=lambda row: (row.year, row.organisation_id))
 
 
 async def status_overview(
-    uow: UnitOfWork, scope: Scope, year: int
-) -> list[tuple[PackageRow, date | None]]:
+    uow: UnitOfWork,
+    scope: Scope,
+    year: int,
+    status: PackageStatus | None,
+    organisation_id: str | None,
+    cursor: str | None,
+    limit: int,
+) -> PageOf[tuple[PackageRow, date | None]]:
     """The home municipality follows its organisations' work (seed 002 §1): each package of the
-    year with its status and deadline — no content until it is sent."""
+    year with its status and deadline — no content until it is sent — a page at a time, by
+    organisation."""
     municipality = _municipality_of(scope, "read the status overview (a municipality's view)")
-    return await PackageRepository(uow.session).packages_at_home_in(municipality, year)
+    after = decode_cursor(cursor, str)
+    rows = await PackageRepository(uow.session).packages_at_home_in(
+        municipality,
+        PackageQuery(
+            year=year,
+            status=status.value if status else None,
+            organisation_id=organisation_id,
+            after=after[0] if after else None,
+        ),
+        limit + 1,
+    )
+    return page_of(rows, limit, key=lambda row: (row[0].organisation_id,))

@@ -4,12 +4,12 @@ openpyxl), and what the public sees."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import openpyxl
 import pypdf
 import pytest
 
+from common.calendar import danish_date
 from common.events.contracts import CriticalColour
 from common.testing.documents import pdf_text
 
@@ -372,7 +372,7 @@ class TestPublic:
         assert (await client.get(f"{API}/public/packages/{PKG}/key-figures")).status_code == 404
         response = await client.post(
             f"{API}/packages/{PKG}/meeting",
-            json={"held_on": date.today().isoformat()},
+            json={"held_on": danish_date().isoformat()},
             headers=post_headers(municipality(tokens, "101")),
         )
         assert response.status_code == 200

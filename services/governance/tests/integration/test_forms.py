@@ -3,7 +3,12 @@ against their questions, progress per part, and loading last year's answers."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import pytest
+
+from governance.db.repositories import PackageRepository
 
 from .support import (
     API,
@@ -45,6 +50,73 @@ class TestCatalogue:
             await client.get(f"{API}/catalogues/{YEAR + 1}", headers=org(tokens, "BO-1"))
         ).json()
         assert empty["questions"] == []
+
+    async def test_two_setting_the_catalogue_at_once_both_succeed(self, client, tokens):
+        """Two requests set next year's catalogue at the same moment (a retried PUT while the
+        first still runs): both deleted the year's questions and inserted theirs, and the
+        second hit the unique key (year, form, code): a 500. Now they set it one after the
+        other; the catalogue is whole."""
+        body = standard_catalogue_body()
+        responses = await asyncio.gather(
+            *(
+                client.put(f"{API}/catalogues/{YEAR + 1}", json=body, headers=fund(tokens))
+                for _ in range(3)
+            )
+        )
+        assert [r.status_code for r in responses] == [200, 200, 200], [
+            r.text[:200] for r in responses
+        ]
+        held = (await client.get(f"{API}/catalogues/{YEAR + 1}", headers=fund(tokens))).json()
+        assert len(held["questions"]) == len(body["questions"])
+
+    async def test_the_catalogue_cannot_change_under_a_first_answer_saved_meanwhile(
+        self, client, tokens, monkeypatch
+    ):
+        """The fund replaces the catalogue while the year's first answer is being saved: the
+        replacement found no answers (not committed yet) and the answer was kept under a
+        catalogue that no longer had its question. Now one waits for the other: the answer is
+        saved first and the replacement is refused (409), or the replacement first and the
+        answer is checked against the new catalogue. Interleaved: the answer's request waits,
+        after reading the catalogue, until the replacement has looked for answers."""
+        looked = asyncio.Event()
+        has_answers = PackageRepository.year_has_answers
+        questions_of = PackageRepository.questions_of
+
+        async def look_then_signal(self, year):
+            found = await has_answers(self, year)
+            looked.set()
+            return found
+
+        async def questions_then_wait(self, year, kind):
+            held = await questions_of(self, year, kind)
+            with contextlib.suppress(TimeoutError):  # (with the fix: the replacement waits)
+                await asyncio.wait_for(looked.wait(), timeout=2)
+            return held
+
+        monkeypatch.setattr(PackageRepository, "year_has_answers", look_then_signal)
+        monkeypatch.setattr(PackageRepository, "questions_of", questions_then_wait)
+        changed = standard_catalogue_body()
+        changed["questions"] = [q for q in changed["questions"] if q["code"] != "goals_comment"]
+
+        async def replace():
+            await asyncio.sleep(0.2)  # the answer's request reads the catalogue first
+            return await client.put(f"{API}/catalogues/{YEAR}", json=changed, headers=fund(tokens))
+
+        answered, replaced = await asyncio.gather(
+            client.put(
+                f"{API}/packages/{PKG}/report/answers",
+                json={"answers": {"goals_comment": "Fulgt op"}},
+                headers=org(tokens, "BO-1"),
+            ),
+            replace(),
+        )
+        monkeypatch.undo()
+        assert (answered.status_code, replaced.status_code) == (200, 409), (
+            answered.text[:200],
+            replaced.text[:200],
+        )
+        held = (await client.get(f"{API}/catalogues/{YEAR}", headers=fund(tokens))).json()
+        assert "goals_comment" in [q["code"] for q in held["questions"]]
 
     async def test_a_catalogue_with_answers_cannot_change(self, client, tokens):
         await client.put(
@@ -163,6 +235,20 @@ class TestAnswers:
             (f"#/answers/{code}", error)
         ]
 
+    async def test_a_code_with_a_slash_or_tilde_is_escaped_in_the_pointer(self, client, tokens):
+        """RFC 6901: ``~`` is ``~0`` and ``/`` is ``~1`` in a JSON pointer's token; the code
+        went in unescaped, so ``a/b`` pointed at ``answers → a → b``, which is not in the body."""
+        response = await client.put(
+            f"{API}/packages/{PKG}/report/answers",
+            json={"answers": {"rent/m2": 1, "x~1": 2}},
+            headers=org(tokens, "BO-1"),
+        )
+        assert response.status_code == 422
+        assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+            ("#/answers/rent~1m2", "unknown"),
+            ("#/answers/x~01", "unknown"),
+        ]
+
     async def test_numbers_are_stored_exactly(self, client, tokens):
         form = (
             await client.put(
@@ -174,6 +260,28 @@ class TestAnswers:
         assert (
             next(q["answer"] for q in form["questions"] if q["code"] == "vacant_dwellings") == "3.5"
         )
+
+    @pytest.mark.parametrize("value", ["1e-1000000", "0,0000001", 1e-300])
+    async def test_a_number_written_out_past_six_decimals_is_refused(self, client, tokens, value):
+        """Ten characters, "1e-1000000", were stored written out: a million characters in the
+        answer (500 of them a request — half a gigabyte from a small body), shown in the form and
+        the PDF. A number has at most six decimals (the largest is below 10^12 already)."""
+        response = await client.put(
+            f"{API}/packages/{PKG}/departments/d1/answers",
+            json={"answers": {"vacant_dwellings": value}},
+            headers=org(tokens, "BO-1"),
+        )
+        assert response.status_code == 422, response.text[:200]
+        [error] = response.json()["errors"]
+        assert (error["pointer"], error["code"]) == ("#/answers/vacant_dwellings", "too-precise")
+        assert "six decimals" in error["detail"]
+        kept = await client.put(
+            f"{API}/packages/{PKG}/departments/d1/answers",
+            json={"answers": {"vacant_dwellings": "0,000001"}},
+            headers=org(tokens, "BO-1"),
+        )
+        answers = {q["code"]: q["answer"] for q in kept.json()["questions"]}
+        assert answers["vacant_dwellings"] == "0.000001"
 
     async def test_another_organisation_cannot_answer(self, client, tokens):
         response = await client.put(

@@ -5,16 +5,19 @@ concurrent transitions, deadlines and the change log."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 
 from common.auth import Role
+from common.calendar import danish_date
 from common.events.contracts import (
     CriticalColour,
     DeadlineSetV1,
     DeliveryFailedV1,
+    HousingType,
     MeetingHeldV1,
     PackageReturnedV1,
     PackageSentV1,
@@ -23,6 +26,7 @@ from common.events.contracts import (
     to_envelope,
 )
 from common.events.envelope import Envelope
+from governance.db.repositories import PackageRepository
 
 from .support import (
     ACCOUNTS,
@@ -290,6 +294,56 @@ class TestSend:
         assert loser.json()["type"] == "urn:housing:problem:transition-not-allowed"
         assert len(outbox(governance_db_url, "governance.package.sent")) == 1
 
+    async def test_a_department_arriving_while_the_package_is_sent_does_not_reopen_it(
+        self, client, tokens, governance_db, governance_db_url, monkeypatch
+    ):
+        """The register's new department reaches the consumer while the organisation sends.
+        The consumer read the package without its row lock (still 'Helt udfyldt'), added the
+        department's form and wrote the package's status after the send had committed: the
+        package the municipality had been told was sent was 'Under udarbejdelse' again, with a
+        form nobody had filled in, and its version (the ETag) was the send's once more.
+        Interleaved on PostgreSQL: the send, holding the row lock, waits (at most 2 s) for the
+        consumer to have read the organisation's packages."""
+        await ready_to_send(client, tokens, governance_db)
+        consumer_read = asyncio.Event()
+        read_packages = PackageRepository.packages_of_organisation
+        read_accounts = PackageRepository.accounts_revisions
+
+        async def packages_then_signal(self, organisation_id):
+            found = await read_packages(self, organisation_id)
+            consumer_read.set()
+            return found
+
+        async def accounts_after_the_consumer(self, package_id, year):
+            # (with the fix the consumer waits for the package's row lock: the send goes on)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(consumer_read.wait(), timeout=2)
+            return await read_accounts(self, package_id, year)
+
+        monkeypatch.setattr(PackageRepository, "packages_of_organisation", packages_then_signal)
+        monkeypatch.setattr(PackageRepository, "accounts_revisions", accounts_after_the_consumer)
+
+        async def consume():
+            await asyncio.sleep(0.2)  # the send holds the row lock first
+            await apply(governance_db, department("d-new", "BO-1", HOME))
+
+        sending, _ = await asyncio.gather(send(client, tokens), consume())
+        monkeypatch.undo()
+        assert sending.status_code == 200, sending.text
+        package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
+        assert package["status"] == "sent"
+        assert [d["key"] for d in package["departments"]] == ["d-home", "d-loc"]
+        assert package["version"] == sending.json()["version"]
+        # sent back, it takes the department that arrived meanwhile
+        response = await client.post(
+            f"{API}/packages/{PKG}/return",
+            json={"reason": "Ny afdeling"},
+            headers=post_headers(municipality(tokens, HOME)),
+        )
+        assert response.status_code == 200, response.text
+        package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
+        assert [d["key"] for d in package["departments"]] == ["d-home", "d-loc", "d-new"]
+
     async def test_an_if_match_of_an_older_version_is_a_conflict(
         self, client, tokens, governance_db
     ):
@@ -367,6 +421,56 @@ class TestSendBack:
         assert (package["status"], package["can_send"]) == ("in_progress", False)
         assert "accounts-missing" in codes(await send(client, tokens))
 
+    async def test_a_department_whose_exemption_was_lifted_meanwhile_gets_no_form(
+        self, client, tokens, governance_db
+    ):
+        """A department exempt when the year was opened has no form; the fund lifts the
+        exemption while the package is out. The lift applies to packages created afterwards
+        (packages keep their content), as it does while a package is being prepared — but the
+        send-back gave the department a form, and the package sent back for a comment could
+        not be sent again without that department's accounts and answers."""
+        package_id = f"pkg-{YEAR}-BO-2"
+        headers = org(tokens, "BO-2")
+        await apply(
+            governance_db,
+            organisation("BO-2", HOME),
+            department("d-2", "BO-2", HOME),
+            department("d-2x", "BO-2", HOME, housing_type=HousingType.YOUTH),
+        )
+        exempt = await client.put(
+            f"{API}/exemptions/departments/d-2x",
+            json={"exemption": "self_owning_youth"},
+            headers=fund(tokens),
+        )
+        assert exempt.status_code == 204, exempt.text
+        assert (await open_year(client, tokens))["created"] == 1
+        await fill_in(client, tokens, package_id, "BO-2", governance_db)
+        sending = await client.post(
+            f"{API}/packages/{package_id}/send", headers=post_headers(headers)
+        )
+        assert sending.status_code == 200, sending.text
+        lifted = await client.put(
+            f"{API}/exemptions/departments/d-2x", json={"exemption": None}, headers=fund(tokens)
+        )
+        assert lifted.status_code == 204, lifted.text
+        response = await client.post(
+            f"{API}/packages/{package_id}/return",
+            json={"reason": "Uddyb svaret"},
+            headers=post_headers(municipality(tokens, HOME)),
+        )
+        assert response.status_code == 200, response.text
+        package = (await client.get(f"{API}/packages/{package_id}", headers=headers)).json()
+        assert [d["key"] for d in package["departments"]] == ["d-2"]
+        assert (package["status"], package["can_send"]) == ("complete", True)
+        # nor does the register's next change of the department add it, open or not
+        await apply(governance_db, department("d-2x", "BO-2", HOME, version=2))
+        package = (await client.get(f"{API}/packages/{package_id}", headers=headers)).json()
+        assert [d["key"] for d in package["departments"]] == ["d-2"]
+        again = await client.post(
+            f"{API}/packages/{package_id}/send", headers=post_headers(headers)
+        )
+        assert again.status_code == 200, again.text
+
     async def test_it_goes_to_the_new_home_municipality_of_an_organisation_that_moved(
         self, client, tokens, governance_db, governance_db_url
     ):
@@ -414,7 +518,7 @@ class TestSendBack:
         await sent(client, tokens, governance_db)
         await client.post(
             f"{API}/packages/{PKG}/meeting",
-            json={"held_on": date.today().isoformat()},
+            json={"held_on": danish_date().isoformat()},
             headers=post_headers(municipality(tokens, HOME)),
         )
         response = await client.post(
@@ -434,7 +538,7 @@ class TestMeetingAndStatements:
         self, client, tokens, governance_db, governance_db_url
     ):
         await sent(client, tokens, governance_db)
-        today = datetime.now(UTC).date()
+        today = danish_date()  # the meeting day is a Danish day (not the UTC date)
         meeting = await client.post(
             f"{API}/packages/{PKG}/meeting",
             json={"held_on": today.isoformat()},
@@ -487,7 +591,7 @@ class TestMeetingAndStatements:
         await sent(client, tokens, governance_db)
         response = await client.post(
             f"{API}/packages/{PKG}/meeting",
-            json={"held_on": date.today().isoformat()},
+            json={"held_on": danish_date().isoformat()},
             headers=post_headers(municipality(tokens, LOCATION)),
         )
         assert response.status_code == 403
@@ -524,7 +628,7 @@ class TestMeetingAndStatements:
         await sent(client, tokens, governance_db)
         await client.post(
             f"{API}/packages/{PKG}/meeting",
-            json={"held_on": date.today().isoformat()},
+            json={"held_on": danish_date().isoformat()},
             headers=post_headers(municipality(tokens, HOME)),
         )
         response = await client.post(
@@ -593,7 +697,9 @@ class TestDeadlines:
         package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
         assert package["deadline"] == "2027-05-03"
         listed = (await client.get(f"{API}/deadlines?year={YEAR}", headers=headers)).json()
-        assert [(d["organisation_id"], d["deadline"]) for d in listed] == [("BO-1", "2027-05-03")]
+        assert [(d["organisation_id"], d["deadline"]) for d in listed["items"]] == [
+            ("BO-1", "2027-05-03")
+        ]
 
     async def test_a_passed_deadline_is_shown_but_does_not_block_sending(
         self, client, tokens, governance_db
@@ -622,9 +728,9 @@ class TestDeadlines:
         package = (await client.get(f"{API}/packages/{PKG}", headers=org(tokens, "BO-1"))).json()
         assert package["deadline"] == "2027-12-27"
         listed = (await client.get(f"{API}/deadlines?year={YEAR}", headers=headers)).json()
-        assert [d["deadline"] for d in listed] == ["2027-12-27"]
+        assert [d["deadline"] for d in listed["items"]] == ["2027-12-27"]
         overview = (await client.get(f"{API}/status-overview?year={YEAR}", headers=headers)).json()
-        assert [i["deadline"] for i in overview] == ["2027-12-27"]
+        assert [i["deadline"] for i in overview["items"]] == ["2027-12-27"]
         [published] = outbox(governance_db_url, "governance.deadline.set")
         event = DeadlineSetV1.from_envelope(Envelope.from_structured(published))
         assert event.deadline == date(2027, 12, 27)
@@ -649,7 +755,7 @@ class TestDeadlines:
                 )
             ).json()
         assert package["deadline_passed"] is True
-        assert [i["deadline_passed"] for i in overview] == [True]
+        assert [i["deadline_passed"] for i in overview["items"]] == [True]
 
     async def test_the_home_municipality_follows_the_status_before_it_is_sent(self, client, tokens):
         await client.put(
@@ -662,17 +768,95 @@ class TestDeadlines:
                 f"{API}/status-overview?year={YEAR}", headers=municipality(tokens, HOME)
             )
         ).json()
-        assert [(i["package_id"], i["status_label"], i["deadline"]) for i in overview] == [
+        assert [(i["package_id"], i["status_label"], i["deadline"]) for i in overview["items"]] == [
             (PKG, "Klar til udarbejdelse", "2027-05-03")
         ]
         assert (
             await client.get(
                 f"{API}/status-overview?year={YEAR}", headers=municipality(tokens, LOCATION)
             )
-        ).json() == []
+        ).json() == {"items": [], "next_cursor": None}
         assert (
             await client.get(f"{API}/status-overview?year={YEAR}", headers=org(tokens, "BO-1"))
         ).status_code == 403
+
+    async def test_the_overview_and_the_deadlines_are_paged_and_filtered(
+        self, client, tokens, governance_db
+    ):
+        """Both lists page with the service's keyset cursor and filter like its other lists
+        (they returned every row of the municipality at once, and took no filter)."""
+        await apply(
+            governance_db,
+            *(organisation(f"BO-{n}", HOME) for n in (2, 3)),
+            *(department(f"d-{n}", f"BO-{n}", HOME) for n in (2, 3)),
+        )
+        assert (await open_year(client, tokens))["created"] == 2
+        headers = municipality(tokens, HOME)
+        for n in (1, 2, 3):
+            for year in (YEAR, YEAR + 1):
+                response = await client.put(
+                    f"{API}/deadlines/{year}/BO-{n}",
+                    json={"deadline": "2027-05-03"},
+                    headers=headers,
+                )
+                assert response.status_code == 204, response.text
+
+        async def pages(path: str, **query: object) -> list[list[str]]:
+            seen, cursor = [], None
+            while True:
+                response = await client.get(
+                    path,
+                    params={**query, "limit": 2, **({"cursor": cursor} if cursor else {})},
+                    headers=headers,
+                )
+                assert response.status_code == 200, response.text
+                body = response.json()
+                seen.append([f"{i['organisation_id']}/{i['year']}" for i in body["items"]])
+                if (cursor := body["next_cursor"]) is None:
+                    return seen
+
+        assert await pages(f"{API}/status-overview", year=YEAR) == [
+            [f"BO-1/{YEAR}", f"BO-2/{YEAR}"],
+            [f"BO-3/{YEAR}"],
+        ]
+        assert await pages(f"{API}/deadlines") == [
+            [f"BO-1/{YEAR}", f"BO-2/{YEAR}"],
+            [f"BO-3/{YEAR}", f"BO-1/{YEAR + 1}"],
+            [f"BO-2/{YEAR + 1}", f"BO-3/{YEAR + 1}"],
+        ]
+        filtered = await client.get(
+            f"{API}/deadlines",
+            params={"year": YEAR + 1, "organisation_id": "BO-2"},
+            headers=headers,
+        )
+        assert [(d["organisation_id"], d["year"]) for d in filtered.json()["items"]] == [
+            ("BO-2", YEAR + 1)
+        ]
+        await fill_in(client, tokens, PKG, "BO-1", accounts=False)
+        by_status = await client.get(
+            f"{API}/status-overview",
+            params={"year": YEAR, "status": "ready"},
+            headers=headers,
+        )
+        assert [i["organisation_id"] for i in by_status.json()["items"]] == ["BO-2", "BO-3"]
+        one = await client.get(
+            f"{API}/status-overview",
+            params={"year": YEAR, "organisation_id": "BO-3"},
+            headers=headers,
+        )
+        assert [i["organisation_id"] for i in one.json()["items"]] == ["BO-3"]
+        # each municipality its own; an organisation has no such list
+        other = await client.get(f"{API}/deadlines", headers=municipality(tokens, OTHER))
+        assert other.json() == {"items": [], "next_cursor": None}
+        for path in ("deadlines", f"status-overview?year={YEAR}"):
+            assert (
+                await client.get(f"{API}/{path}", headers=org(tokens, "BO-1"))
+            ).status_code == 403
+        foreign = await client.get(
+            f"{API}/deadlines", params={"cursor": "eyJ4IjoxfQ.bm90LW91cnM"}, headers=headers
+        )
+        assert foreign.status_code == 400
+        assert foreign.headers["content-type"] == "application/problem+json"
 
     async def test_another_municipality_cannot_set_it(self, client, tokens):
         response = await client.put(

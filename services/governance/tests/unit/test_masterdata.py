@@ -3,12 +3,15 @@ follows when an organisation moves or a department appears."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from governance.domain.masterdata import (
     Exemption,
     department_reports,
     follows_new_home,
+    left_out_as_exempt,
     organisation_reports,
     takes_new_department,
 )
@@ -57,3 +60,14 @@ class TestADepartmentAppears:
 
     def test_an_exempt_department_gets_no_form(self):
         assert takes_new_department(PackageStatus.READY, Exemption.REGIONAL_ELDERLY.value) is False
+
+
+class TestLeftOutAsExempt:
+    CREATED = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+
+    def test_a_lift_after_the_package_was_created_leaves_the_department_out(self):
+        assert left_out_as_exempt(self.CREATED + timedelta(days=30), self.CREATED) is True
+
+    def test_a_lift_before_it_or_none_does_not(self):
+        assert left_out_as_exempt(self.CREATED - timedelta(seconds=1), self.CREATED) is False
+        assert left_out_as_exempt(None, self.CREATED) is False

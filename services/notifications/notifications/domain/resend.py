@@ -74,3 +74,13 @@ def ensure_something_to_resend(recipient: Recipient, steps: Iterable[ResendStep]
             f"Every address of the {recipient.kind.value} '{recipient.ref}' already has this "
             "message (sent or on its way)."
         )
+
+
+def resent_meanwhile(recipient: Recipient) -> NotResendableError:
+    """A concurrent resend of another of the event's deliveries reached one of these addresses
+    first (409, like a resend after it had committed)."""
+    return NotResendableError(
+        f"An address of the {recipient.kind.value} '{recipient.ref}' already has this message: "
+        "another resend of this event was being applied at the same moment. Read the delivery "
+        "log; ask again only for an address still without it."
+    )

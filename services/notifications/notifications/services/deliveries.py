@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import xlsxwriter
+from sqlalchemy.exc import IntegrityError
 
 from common.access import Scope
 from common.db.uow import UnitOfWork
@@ -31,6 +32,7 @@ from notifications.domain.resend import (
     ensure_something_to_resend,
     resend_addresses,
     resend_step,
+    resent_meanwhile,
 )
 from notifications.domain.rules import Recipient, RecipientKind
 
@@ -252,5 +254,10 @@ async def resend(uow: UnitOfWork, scope: Scope, delivery_id: uuid.UUID) -> list[
             existing.resend_requested_at = now
             reopened.append(existing)
     ensure_something_to_resend(recipient, steps)
-    await repository.flush()
+    try:
+        await repository.flush()
+    except IntegrityError:
+        # a concurrent resend of another delivery of this event inserted the delivery to a new
+        # address first: that address has the message now, as a resend after it would find
+        raise resent_meanwhile(recipient) from None
     return reopened

@@ -18,6 +18,7 @@ from common.events.consumer import InboxProcessor
 from common.events.contracts import PackageReturnedV1, PackageSentV1, to_envelope
 from common.problems import PROBLEM_MEDIA_TYPE
 from common.testing.fuzz import fuzz_operations
+from notifications.db.repositories import DeliveryRepository
 from notifications.events.incoming import consumer
 from notifications.services.sender import Sender
 
@@ -530,6 +531,59 @@ class TestResendByOperations:
         (sent,) = log["items"]
         twice = await client.post(f"{API}/deliveries/{sent['id']}/resend", headers=fund(tokens))
         assert "only failed deliveries" in problem(twice, 409)["detail"]
+
+    async def test_two_resends_to_the_same_new_address_at_once_send_it_once(
+        self, client, tokens, notifications_db, settings_for, smtp_sink, monkeypatch
+    ):
+        """The event's two deliveries to a municipality's two old addresses both failed; the
+        municipality replaced both with one address, and operations resend the two deliveries
+        at the same moment. Both requests saw no delivery of the event to the new address and
+        both inserted one; the second hit the unique key (event, address) and was a 500. Now
+        it is the same 409 as a resend after the first had committed: the address already has
+        the message; it is sent once. The two transactions are interleaved on PostgreSQL: each
+        waits after reading until the other has read too."""
+        olds = ["old1@kk.dk", "old2@kk.dk"]
+        await put_entry(client, fund(tokens), "municipality", "101", olds)
+        for old in olds:
+            smtp_sink.handler.refuse[old] = "550 5.1.1 no such mailbox"
+        event = PackageSentV1.example().model_copy(update={"location_municipality_codes": []})
+        await InboxProcessor(notifications_db, consumer()).apply(to_envelope(event))
+        await Sender(notifications_db, settings_for()).send_due()
+        failed = (await client.get(f"{API}/deliveries", headers=fund(tokens))).json()["items"]
+        assert sorted((f["address"], f["status"]) for f in failed) == [
+            (old, "failed") for old in olds
+        ]
+        await put_entry(client, fund(tokens), "municipality", "101", [KK], body={"version": 1})
+
+        both_read = asyncio.Barrier(2)
+        read = DeliveryRepository.of_event_to
+
+        async def of_event_to_then_wait(self, event_id, address):
+            found = await read(self, event_id, address)
+            await asyncio.wait_for(both_read.wait(), timeout=10)
+            return found
+
+        monkeypatch.setattr(DeliveryRepository, "of_event_to", of_event_to_then_wait)
+        answers = await asyncio.gather(
+            *(
+                client.post(
+                    f"{API}/deliveries/{f['id']}/resend",
+                    headers={**fund(tokens), "Idempotency-Key": f"resend-{f['id']}"},
+                )
+                for f in failed
+            )
+        )
+        monkeypatch.undo()
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses == [202, 409], [a.text for a in answers]
+        refused = next(a for a in answers if a.status_code == 409)
+        assert "already has this message" in problem(refused, 409)["detail"]
+        await Sender(notifications_db, settings_for()).send_due()
+        assert [m["To"] for m in smtp_sink.messages] == [KK]
+        log = (await client.get(f"{API}/deliveries", headers=fund(tokens))).json()["items"]
+        assert sorted((i["address"], i["status"]) for i in log) == sorted(
+            [(KK, "sent"), *((old, "failed") for old in olds)]
+        )
 
     async def test_a_delivery_that_found_no_address_is_sent_once_there_is_one(
         self, client, tokens, notifications_db, settings_for, smtp_sink
