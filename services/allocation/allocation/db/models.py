@@ -334,7 +334,7 @@ class NoticeRow(Base):
     landlord_id: Mapped[str] = mapped_column(Text, nullable=False)
     apartment_id: Mapped[str] = mapped_column(Text, nullable=False)
     received_on: Mapped[date] = mapped_column(Date, nullable=False)
-    # the vacancy's period as the landlord reported it (migration 0009; null on older notices
+    # the vacancy's period as the landlord reported it (migration 0008; null on older notices
     # that opened no offer): a second notice of it is refused
     available_from: Mapped[date | None] = mapped_column(Date)
     notice_to_quit_effective: Mapped[date | None] = mapped_column(Date)

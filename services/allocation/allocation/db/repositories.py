@@ -756,7 +756,7 @@ class Repository:
         """The agreement's earlier notice of the apartment whose vacancy overlaps the period
         ``available_from`` to ``until``, with the day its vacancy ended: the day its offer
         reported the apartment let, else the day a notice to quit would have taken effect (at
-        least a day after it began). Notices from before migration 0009 that opened no offer
+        least a day after it began). Notices from before migration 0008 that opened no offer
         have no period and are not compared."""
         let_on = case((OfferRow.substitutes_for.is_(None), OfferRow.let_on))
         ended = func.greatest(

@@ -474,7 +474,7 @@ class TestNoticesAndDeadlines:
             ),
         ]
 
-    async def test_migration_0009_gives_the_notices_that_opened_an_offer_their_period(
+    async def test_migration_0008_gives_the_notices_that_opened_an_offer_their_period(
         self, allocation_client, allocation_db, allocation_db_url, tokens
     ):
         """Down and up again: a notice that opened an offer gets the offer's period back (a

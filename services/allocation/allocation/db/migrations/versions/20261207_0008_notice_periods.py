@@ -6,10 +6,7 @@ turn. Notices that opened an offer take their period from it (not a stand-in's o
 dates are the equivalent apartment's); older notices that opened none have no period and are
 not compared.
 
-Revises 0007 on this branch; the lead rechains it onto 0008 (the agreements' counts, another
-helper's) at the merge.
-
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-07 23:00:00
 """
@@ -19,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
