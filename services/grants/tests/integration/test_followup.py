@@ -38,9 +38,11 @@ def clock_at(*args: int):
 
 
 async def committed_case(grants_client, grants_db, tokens):
+    """A case of the 2024 frame committed for 2024–2027: by today (December 2026) the reports
+    for 2024 and 2025 are past their deadlines."""
     client = await grants_client()
     await master_data(grants_db)
-    app = await to_status(client, tokens, await create(client, tokens), "committed")
+    app = await to_status(client, tokens, await create(client, tokens, year=2024), "committed")
     return client, app
 
 
@@ -266,6 +268,37 @@ class TestPaymentStop:
             assert r.headers["content-type"] == "application/problem+json"
         r = await client.post(url, json=commitment, headers=post(fund(tokens)))
         assert r.status_code == 200, r.text
+
+    async def test_a_commitment_period_starting_before_its_frame_year_is_refused(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        """The fund commits from a year's frame (seed 001: "i årene 2019–2026 inden for en
+        årlig ramme ... kan give tilsagn"): the effort it pays for cannot have run in the years
+        before that frame. A 2026 commitment for 2024–2027 was taken, opening statements for
+        2024 and 2025 that were overdue at once, so the case could have its payments stopped
+        on the day it was committed."""
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "plan_sent")
+        url = f"{API}/applications/{app['id']}/commitment"
+        r = await client.post(
+            url,
+            json={"amount": "7000000.00", "period_start_year": 2025, "period_end_year": 2028},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert "2025" in r.json()["detail"] and "2026" in r.json()["detail"]
+        assert outbox(grants_db_url, "grants.commitment.granted") == []
+        stored = (await client.get(f"{API}/applications/{app['id']}", headers=fund(tokens))).json()
+        assert (stored["status"], stored["statements"]) == ("plan_sent", [])
+        r = await client.post(
+            url,
+            json={"amount": "7000000.00", "period_start_year": 2026, "period_end_year": 2026},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 200, r.text
+        assert [s["year"] for s in r.json()["statements"]] == [2026]
 
     async def test_no_report_for_a_year_that_has_not_ended(self, grants_client, grants_db, tokens):
         """A statement or a yearly status for a year still running would count as received,
@@ -503,7 +536,7 @@ class TestAdvance:
         ):  # fmt: skip
             r = await client.post(f"{url}/{path}", json=body, headers=post(headers))
             assert r.status_code == 200, r.text
-        commitment = {"period_start_year": 2024, "period_end_year": 2027}
+        commitment = {"period_start_year": 2026, "period_end_year": 2029}
         r = await client.post(
             f"{url}/commitment",
             json={**commitment, "amount": "399999.99"},
