@@ -37,10 +37,10 @@ def clock_at(*args: int):
     return lambda: datetime(*args, tzinfo=UTC)
 
 
-async def committed_case(grants_client, grants_db, tokens):
+async def committed_case(grants_client, grants_db, tokens, **client_options):
     """A case of the 2024 frame committed for 2024–2027: by today (December 2026) the reports
     for 2024 and 2025 are past their deadlines."""
-    client = await grants_client()
+    client = await grants_client(**client_options)
     await master_data(grants_db)
     app = await to_status(client, tokens, await create(client, tokens, year=2024), "committed")
     return client, app
@@ -134,6 +134,55 @@ class TestOverdueRound:
         assert await run_overdue_round(grants_db, clock_at(2026, 7, 1, 6, 0)) == 1
         (event,) = outbox(grants_db_url, "grants.report.overdue")
         assert event["data"]["statement_year"] == 2025
+
+
+class TestOverdueByDate:
+    """The case list's ``overdue`` filter and each item's ``overdue`` are computed from the
+    Danish date, as the case view computes its statements' — not from the flag the hourly
+    overdue round sets (the filter missed a case for up to an hour after midnight, and a
+    round that had not run kept it out of the list altogether)."""
+
+    async def test_the_list_finds_a_case_from_midnight_after_its_deadline_before_any_round(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        instant = {"now": datetime(2025, 6, 30, 21, 59, tzinfo=UTC)}  # 23:59 in Copenhagen
+        client, app = await committed_case(
+            grants_client, grants_db, tokens, clock=lambda: instant["now"]
+        )
+
+        async def listed(overdue: str) -> dict[str, bool]:
+            r = await client.get(
+                f"{API}/applications", params={"overdue": overdue}, headers=fund(tokens)
+            )
+            assert r.status_code == 200, r.text
+            return {i["id"]: i["overdue"] for i in r.json()["items"]}
+
+        async def viewed() -> tuple[bool, bool, bool]:
+            body = (
+                await client.get(f"{API}/applications/{app['id']}", headers=fund(tokens))
+            ).json()
+            [statement_2024] = [s for s in body["statements"] if s["year"] == 2024]
+            [status_2024] = [s for s in body["yearly_statuses"] if s["year"] == 2024]
+            return body["overdue"], statement_2024["overdue"], status_2024["overdue"]
+
+        # the deadline day (Monday 30 June 2025) is in time
+        assert (await listed("true"), await listed("false")) == ({}, {app["id"]: False})
+        assert await viewed() == (False, False, False)
+        instant["now"] = datetime(2025, 6, 30, 22, 0, tzinfo=UTC)  # midnight in Copenhagen
+        assert await viewed() == (True, True, True)
+        assert (await listed("true"), await listed("false")) == ({app["id"]: True}, {})
+        assert outbox(grants_db_url, "grants.report.overdue") == []  # no round has run
+        # both parts of 2024's report received: 2025's is not due yet, so nothing is overdue
+        r = await client.post(
+            f"{API}/applications/{app['id']}/statements/2024",
+            json=statement(),
+            headers=post(org(tokens, "o-1")),
+        )
+        assert r.status_code == 200, r.text
+        assert await listed("true") == {app["id"]: True}  # the status part is still missing
+        await upload_status(client, tokens, app["id"], 2024)
+        assert (await listed("true"), await listed("false")) == ({}, {app["id"]: False})
+        assert await viewed() == (False, False, False)
 
 
 async def upload_status(client, tokens, app_id: str, year: int) -> dict:
@@ -288,7 +337,8 @@ class TestPaymentStop:
         )
         assert r.status_code == 422, r.text
         assert r.headers["content-type"] == "application/problem+json"
-        assert "2025" in r.json()["detail"] and "2026" in r.json()["detail"]
+        assert "2025" in r.json()["detail"]
+        assert "2026" in r.json()["detail"]
         assert outbox(grants_db_url, "grants.commitment.granted") == []
         stored = (await client.get(f"{API}/applications/{app['id']}", headers=fund(tokens))).json()
         assert (stored["status"], stored["statements"]) == ("plan_sent", [])
