@@ -296,13 +296,23 @@ async def extend_deadline(
     reason: str,
     today: date,
 ) -> CaseRow:
+    """§§ 82(3), 83(4): the tribunal extends a running reply or question deadline. One that has
+    passed lapsed the day after it was due, whether or not the round has recorded it yet: the
+    round's lapses are applied first (``lapse_passed``), so it is refused like a lapsed one."""
     _tribunal_only(viewer, "extend deadlines")
     case = await load_case(repo, viewer, case_id, lock=True)
-    await _apply(repo, case, Action.EXTEND_DEADLINE)
     deadline = await repo.deadline(case.id, deadline_id)
     if deadline is None:
         raise DeadlineNotFoundError(f"Case {case.id} has no deadline {deadline_id}.")
+    await lapse_passed(repo, events, case, today)
+    await _apply(repo, case, Action.EXTEND_DEADLINE)
     kind = DeadlineKind(deadline.kind)
+    if deadline.outcome == "lapsed":
+        raise DeadlineRuleError(
+            f"The {kind.value} deadline was due {deadline.due_on} and has lapsed: only a "
+            "running deadline can be extended (§§ 82(3), 83(4)). The case can be decided on "
+            "what it holds (§ 86(1)-(2)), or a new question asked."
+        )
     if deadline.closed_on is not None or not kind.extendable:
         raise DeadlineRuleError(
             f"Only an open reply or question deadline can be extended (§§ 82(3), 83(4)); "
