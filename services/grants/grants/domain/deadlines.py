@@ -65,6 +65,15 @@ def check_year_ended(year: int, today: date, what: str) -> None:
         )
 
 
+def check_happened(day: date, today: date, what: str) -> None:
+    """A record of something done — the council's approval, a payment, the review — is dated
+    on or before ``today`` (the Danish date): it is recorded once it has happened."""
+    if day > today:
+        raise RuleViolationError(
+            f"{what} is dated {day}, after today ({today}): record it once it has happened."
+        )
+
+
 def check_commitment_period(frame_year: int, start_year: int, end_year: int) -> None:
     """A commitment is given from a year's frame (seed 001: "i årene 2019–2026 inden for en
     årlig ramme på 380 mio. kr. kan give tilsagn"), so the effort it pays for starts in that

@@ -4,7 +4,7 @@ by its deadline once; the fund stops payments; receipt resumes them."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -530,6 +530,52 @@ class TestYearlyStatusAndReview:
             headers=post(fund(tokens)),
         )
         assert r.status_code == 422
+
+
+class TestNoRecordOfWhatHasNotHappened:
+    """The council's approval, a payment and the one-year review are records of what happened:
+    a day after today is refused (422), not stored. A future approval let the fund commit
+    before the council had approved the plan (seed 001: the plan "skal være godkendt af
+    kommunalbestyrelsen" first); a future payment counted against the commitment as paid."""
+
+    async def test_a_council_approval_dated_after_today_is_refused(
+        self, grants_client, grants_db, tokens
+    ):
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "prequalified")
+        await complete_plan(client, tokens, app)
+        tomorrow = (danish_date() + timedelta(days=1)).isoformat()
+        r = await client.post(
+            f"{API}/applications/{app['id']}/plan/approval",
+            json={"approved_on": tomorrow, "reference": "KB pkt. 7"},
+            headers=post(municipality(tokens, "101")),
+        )
+        assert r.status_code == 422, r.text
+        assert tomorrow in r.json()["detail"]
+        stored = (await client.get(f"{API}/applications/{app['id']}", headers=fund(tokens))).json()
+        assert (stored["status"], stored["plan_approved_on"]) == ("prequalified", None)
+
+    async def test_a_payment_or_a_review_dated_after_today_is_refused(
+        self, grants_client, grants_db, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        url = f"{API}/applications/{app['id']}"
+        tomorrow = (danish_date() + timedelta(days=1)).isoformat()
+        r = await client.post(
+            f"{url}/payments",
+            json={"kind": "instalment", "amount": "1000.00", "paid_on": tomorrow},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422, r.text
+        assert tomorrow in r.json()["detail"]
+        r = await client.post(
+            f"{url}/review", json={"held_on": tomorrow, "notes": "x"}, headers=post(fund(tokens))
+        )
+        assert r.status_code == 422, r.text
+        assert tomorrow in r.json()["detail"]
+        stored = (await client.get(url, headers=fund(tokens))).json()
+        assert (stored["payments"], stored["review_held_on"]) == ([], None)
 
 
 class TestAdvance:
