@@ -43,6 +43,7 @@ from legal_cases.domain.deadlines import (
     check_appeal,
     check_inspection_notice,
     check_meeting_notice,
+    check_not_before_summoned_day,
     extended_due,
     question_due,
     reply_due,
@@ -467,6 +468,7 @@ async def hold_hearing(
         raise PartNotFoundError(f"Case {case.id} has no inspection or meeting {hearing_id}.")
     if hearing.held_on is not None:
         raise TransitionNotAllowedError(f"It was held on {hearing.held_on}.")
+    check_not_before_summoned_day(hearing.scheduled_on, today)
     if hearing.kind == "inspection":
         check_inspection_notice(hearing.notice_on, today)
         kind = DeadlineKind.INSPECTION

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from .support import (
     API,
     LANDLORD,
@@ -238,6 +240,29 @@ class TestMeeting:
         held = await act(client, tribunal(tokens), case_id, f"hearings/{meeting['id']}/held")
         assert held["hearings"][0]["held_on"] == "2026-11-25"
         assert open_deadlines(held) == [("decision", "2026-12-23")]
+
+    @pytest.mark.parametrize("kind_", ["meeting", "inspection"])
+    async def test_not_held_before_the_day_the_parties_were_summoned_to(
+        self, legal_client, tokens, clock, kind_
+    ):
+        """The parties were summoned to the day (§ 85(1)-(2)); recording it held days before
+        held it without them, and a meeting's earlier day moved the decision deadline earlier
+        (§ 86(1)). A day moved needs a new summons: a new inspection or meeting."""
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        scheduled = await act(client, tribunal(tokens), case_id, "hearings",
+                              {"kind": kind_, "scheduled_on": "2026-11-25"}, status=201)  # fmt: skip
+        [hearing] = scheduled["hearings"]
+        clock.today = date(2026, 11, 24)
+        early = await act(client, tribunal(tokens), case_id, f"hearings/{hearing['id']}/held",
+                          status=422)  # fmt: skip
+        assert kind(early) == "deadline-rule"
+        assert "2026-11-25" in early["detail"]
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        assert view["hearings"][0]["held_on"] is None
+        clock.today = date(2026, 11, 25)
+        held = await act(client, tribunal(tokens), case_id, f"hearings/{hearing['id']}/held")
+        assert held["hearings"][0]["held_on"] == "2026-11-25"
 
 
 class TestRejectionFeesAndAudit:
