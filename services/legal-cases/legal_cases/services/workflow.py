@@ -458,10 +458,19 @@ async def schedule_hearing(
 
 
 async def hold_hearing(
-    repo: CaseRepository, viewer: Viewer, case_id: str, hearing_id: str, today: date
+    repo: CaseRepository,
+    events: EventRecorder,
+    viewer: Viewer,
+    case_id: str,
+    hearing_id: str,
+    today: date,
 ) -> HearingRow:
+    """An inspection or meeting held; a meeting once the reply is in or lapsed sets the decision
+    deadline (§ 86(1)) — the round's lapses are applied first (``lapse_passed``), so a meeting
+    after the reply deadline passed counts whether or not the round has run."""
     _tribunal_only(viewer, "record inspections and meetings")
     case = await load_case(repo, viewer, case_id, lock=True)
+    await lapse_passed(repo, events, case, today)
     await _apply(repo, case, Action.HOLD_HEARING)
     hearing = await repo.hearing(case.id, hearing_id)
     if hearing is None:

@@ -241,6 +241,32 @@ class TestMeeting:
         assert held["hearings"][0]["held_on"] == "2026-11-25"
         assert open_deadlines(held) == [("decision", "2026-12-23")]
 
+    async def test_a_meeting_after_the_reply_deadline_passed_counts_whenever_the_round_ran(
+        self, legal_client, tokens, clock, legal_db, databases
+    ):
+        """§ 86(1): the decision is due 4 weeks from the lapsed reply deadline or the meeting,
+        the later. Held the week after the reply deadline passed, before the round recorded the
+        lapse, the meeting set no decision deadline (the case still awaited the reply); the
+        round then set it from the lapsed deadline, a week earlier — so § 88(6)'s housing-court
+        right opened a week early. Holding it applies the round's lapses first."""
+        client = await legal_client()
+        case = await file_case(client, tokens)
+        clock.today = date(2026, 11, 3)
+        await act(client, tribunal(tokens), case["id"], "notify-counterpart")  # reply by 17 Nov
+        scheduled = await act(client, tribunal(tokens), case["id"], "hearings",
+                              {"kind": "meeting", "scheduled_on": "2026-11-25"}, status=201)  # fmt: skip
+        [meeting] = scheduled["hearings"]
+        clock.today = date(2026, 11, 25)  # the round has not run since 17 Nov
+        held = await act(client, tribunal(tokens), case["id"], f"hearings/{meeting['id']}/held")
+        assert held["status"] == "reply_lapsed"
+        assert open_deadlines(held) == [("decision", "2026-12-23")]  # 25 Nov + 4 weeks
+        await run_round(legal_db, databases, tokens, clock)
+        view = (await client.get(f"{API}/cases/{case['id']}", headers=tribunal(tokens))).json()
+        assert open_deadlines(view) == [("decision", "2026-12-23")]
+        clock.today = date(2026, 12, 16)
+        view = (await client.get(f"{API}/cases/{case['id']}", headers=tribunal(tokens))).json()
+        assert view["housing_court_right"]["available"] is False
+
     @pytest.mark.parametrize("kind_", ["meeting", "inspection"])
     async def test_not_held_before_the_day_the_parties_were_summoned_to(
         self, legal_client, tokens, clock, kind_
