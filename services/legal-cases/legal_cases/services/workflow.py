@@ -586,9 +586,12 @@ async def reject(
     reason: str,
     today: date,
 ) -> CaseRow:
-    """§ 83(1): a complaint not fit for the tribunal is rejected, with a reason."""
+    """§ 83(1): a complaint not fit for the tribunal is rejected, with a reason. The round's
+    lapses are applied first (``lapse_passed``): a deadline that passed is closed lapsed, as
+    the round would have, and only what still runs is cancelled."""
     _tribunal_only(viewer, "reject cases")
     case = await load_case(repo, viewer, case_id, lock=True)
+    await lapse_passed(repo, events, case, today)
     await _apply(repo, case, Action.REJECT)
     case.rejected_reason = reason
     case.closed_on = today

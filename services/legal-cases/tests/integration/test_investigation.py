@@ -194,6 +194,26 @@ class TestQuestionDeadlinesArePublished:
         assert rejected["data"]["rejected_on"] == "2026-11-13"
         assert "almen bolig" not in str(rejected)  # the reason stays in the service
 
+    async def test_a_question_that_passed_before_the_rejection_is_published_lapsed(
+        self, legal_client, tokens, clock, legal_db, legal_db_url, databases
+    ):
+        """A rejection applies the round's lapses first, as every action that closes the
+        deadlines does: a question whose deadline passed before the round ran is published
+        lapsed (as it would be had the round run first), not cancelled by the rejection."""
+        client = await legal_client()
+        case_id, qid = await question_due_30_november(client, tokens, clock)
+        clock.today = date(2026, 12, 1)  # due 30 Nov; the round has not run
+        await act(client, tribunal(tokens), case_id, "reject",
+                  {"reason": "Ejendommen er en almen bolig (§ 77)."})  # fmt: skip
+        assert question_deadlines(legal_db_url)[1:] == [
+            (case_id, qid, "2026-11-16", "2026-11-30", "2026-12-01", "lapsed")
+        ]
+        trail = (await client.get(f"{API}/cases/{case_id}/audit", headers=tribunal(tokens))).json()
+        assert [(a["action"], a["actor_role"]) for a in trail["items"]][-2:] == [
+            ("question_lapsed", "system"), ("rejected", "tribunal")
+        ]  # fmt: skip
+        assert (await run_round(legal_db, databases, tokens, clock)).questions_lapsed == 0
+
     async def test_a_question_open_when_the_case_is_decided_is_published_cancelled(
         self, legal_client, tokens, clock, legal_db_url
     ):
