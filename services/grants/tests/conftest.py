@@ -1,4 +1,6 @@
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -15,10 +17,15 @@ GrantsClient = Callable[..., Awaitable[httpx.AsyncClient]]
 @pytest.fixture
 def grants_client(service_client: ServiceClientFactory) -> GrantsClient:
     """``await grants_client(**settings_overrides)`` → a client of the grants service on its own
-    freshly emptied test database (real PostgreSQL; events go to the outbox)."""
+    freshly emptied test database (real PostgreSQL; events go to the outbox); ``clock=`` gives
+    the app a controlled clock for the days it computes when reading (default: UTC now)."""
 
-    async def open_client(**overrides: Any) -> httpx.AsyncClient:
-        return await service_client(create_app, GrantsSettings, package="grants", **overrides)
+    async def open_client(
+        clock: Callable[[], datetime] | None = None, **overrides: Any
+    ) -> httpx.AsyncClient:
+        return await service_client(
+            partial(create_app, clock=clock), GrantsSettings, package="grants", **overrides
+        )
 
     return open_client
 

@@ -5,14 +5,13 @@ commits when the route returns (and stores nothing when it raises)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from common.app import ReadUnitOfWorkDep, UnitOfWorkDep
-from common.calendar import danish_date
 from common.paging import Cursor, Limit, Page
 from common.pdf import render_pdf_async
 from common.problems import problem_responses
@@ -23,6 +22,7 @@ from grants.api.deps import (
     GrantsScope,
     IfMatch,
     SettingsDep,
+    Today,
     application_out,
     attachment_out,
     list_page_json,
@@ -92,9 +92,13 @@ StatementYear = Annotated[int, Path(ge=2000, le=2100)]
 
 
 async def _view(
-    uow: UnitOfWorkDep, scope: GrantsScope, application_id: str, response: Response | None = None
+    uow: UnitOfWorkDep,
+    scope: GrantsScope,
+    application_id: str,
+    response: Response | None = None,
+    today: date | None = None,
 ) -> ApplicationOut:
-    out = application_out(await cases.read_application(uow, scope, application_id))
+    out = application_out(await cases.read_application(uow, scope, application_id), today)
     if response is not None:
         response.headers["ETag"] = etag(out.version)
     return out
@@ -552,6 +556,7 @@ async def record_payment(
 async def list_applications(
     scope: GrantsScope,
     uow: ReadUnitOfWorkDep,
+    today: Today,
     status: Status | None = None,
     municipality_code: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
@@ -584,8 +589,8 @@ async def list_applications(
         ),
         cursor,
         limit,
+        today,
     )
-    today = danish_date(datetime.now(UTC))
     return Response(
         list_page_json(page.rows, page.next_cursor, today), media_type="application/json"
     )
@@ -593,12 +598,16 @@ async def list_applications(
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut, responses=READ)
 async def read_application(
-    application_id: ApplicationIdPath, scope: GrantsScope, uow: UnitOfWorkDep, response: Response
+    application_id: ApplicationIdPath,
+    scope: GrantsScope,
+    uow: UnitOfWorkDep,
+    response: Response,
+    today: Today,
 ) -> ApplicationOut:
     """The case with its forms, attachments, declarations, recommendation, budget problems,
     what still stops sending, its age, statements and payments; ``ETag`` is its version (send
     it back as ``If-Match`` with an edit)."""
-    return await _view(uow, scope, application_id, response)
+    return await _view(uow, scope, application_id, response, today)
 
 
 @router.get(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -32,6 +32,7 @@ from grants.db.models import ApplicationRow, AttachmentRow
 from grants.domain.deadlines import (
     Statement,
     case_age_days,
+    overdue_years,
     past_expected_processing,
     review_due_from,
     status_due,
@@ -194,12 +195,26 @@ def list_page_json(rows: Sequence[Row[Any]], next_cursor: str | None, today: dat
     return _ENCODE_JSON({"items": items, "next_cursor": next_cursor}).encode()
 
 
-def application_out(view: ApplicationView) -> ApplicationOut:
+def today_of(request: Request) -> date:
+    """Today's date in Denmark, from the app's clock (controlled in tests; default UTC now)."""
+    clock: Callable[[], datetime] = getattr(request.app.state, "clock", None) or (
+        lambda: datetime.now(UTC)
+    )
+    return danish_date(clock())
+
+
+Today = Annotated[date, Depends(today_of)]
+
+
+def application_out(view: ApplicationView, today: date | None = None) -> ApplicationOut:
+    """The case; ``overdue`` from its yearly reports and ``today`` (as the list computes it in
+    SQL: a statement or a status past its deadline and not received), not the round's flag."""
     a = view.application
-    today = danish_date(datetime.now(UTC))
-    review_from = review_due_from([reporting(s) for s in view.statements])
+    today = today or danish_date(datetime.now(UTC))
+    reports = [reporting(s) for s in view.statements]
+    review_from = review_due_from(reports)
     return ApplicationOut(
-        **_base(a),
+        **{**_base(a), "overdue": bool(overdue_years(reports, today))},
         version=a.version,
         lead_organisation_id=a.lead_organisation_id,
         department_ids=list(a.department_ids),

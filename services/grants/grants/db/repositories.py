@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from psycopg.rows import namedtuple_row
-from sqlalchemy import ColumnElement, Row, and_, false, func, select, true, update
+from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,24 +57,49 @@ LIST_COLUMNS = (
 COMMITMENT = "commitment"
 # The case list's page: LIST_COLUMNS, visibility and every filter as parameters (NULL: not
 # filtered). ``flagged``: awaiting the fund (``awaiting``) and sent before ``sent_before`` —
-# the domain's rule, computed by the caller — or (false) not so.
+# the domain's rule, computed by the caller — or (false) not so. ``overdue`` is computed from
+# the yearly reports and ``today`` (the Danish date), as :func:`reports_overdue` and the case
+# view do — not read from ``applications.overdue``, the flag the hourly round sets.
 _PAGE = """
-SELECT id, kind, title, status, organisation_ids, municipality_code, year, requested_amount,
-    reserved_amount, committed_amount, created_at, sent_at, overdue, payments_stopped
-FROM applications
-WHERE (%(organisations)s::text[] IS NULL OR organisation_ids && %(organisations)s::text[])
-  AND (%(scope_municipality)s::text IS NULL OR municipality_code = %(scope_municipality)s)
-  AND (%(status)s::text IS NULL OR status = %(status)s)
-  AND (%(municipality)s::text IS NULL OR municipality_code = %(municipality)s)
-  AND (%(year)s::int IS NULL OR year = %(year)s)
-  AND (%(overdue)s::boolean IS NULL OR overdue = %(overdue)s)
+SELECT a.id, a.kind, a.title, a.status, a.organisation_ids, a.municipality_code, a.year,
+    a.requested_amount, a.reserved_amount, a.committed_amount, a.created_at, a.sent_at,
+    reports.overdue, a.payments_stopped
+FROM applications AS a
+CROSS JOIN LATERAL (
+    SELECT EXISTS (
+        SELECT 1 FROM statements AS s
+        WHERE s.application_id = a.id AND s.due_on < %(today)s::date
+          AND (s.received_on IS NULL OR s.status_received_on IS NULL)
+    ) AS overdue
+) AS reports
+WHERE (%(organisations)s::text[] IS NULL OR a.organisation_ids && %(organisations)s::text[])
+  AND (%(scope_municipality)s::text IS NULL OR a.municipality_code = %(scope_municipality)s)
+  AND (%(status)s::text IS NULL OR a.status = %(status)s)
+  AND (%(municipality)s::text IS NULL OR a.municipality_code = %(municipality)s)
+  AND (%(year)s::int IS NULL OR a.year = %(year)s)
+  AND (%(overdue)s::boolean IS NULL OR reports.overdue = %(overdue)s)
   AND (%(flagged)s::boolean IS NULL
-       OR (status = ANY(%(awaiting)s::text[]) AND sent_at < %(sent_before)s) = %(flagged)s)
+       OR (a.status = ANY(%(awaiting)s::text[]) AND a.sent_at < %(sent_before)s) = %(flagged)s)
   AND (%(after_at)s::timestamptz IS NULL
-       OR (created_at, id) < (%(after_at)s::timestamptz, %(after_id)s::text))
-ORDER BY created_at DESC, id DESC
+       OR (a.created_at, a.id) < (%(after_at)s::timestamptz, %(after_id)s::text))
+ORDER BY a.created_at DESC, a.id DESC
 LIMIT %(limit)s
 """
+
+
+def reports_overdue(today: date) -> ColumnElement[bool]:
+    """A case has a yearly report past its deadline on ``today`` and not received — its
+    statement or its status (:meth:`grants.domain.deadlines.Statement.report_overdue`; the
+    deadline day itself is in time). The same condition as in :data:`_PAGE`."""
+    return (
+        select(StatementRow.application_id)
+        .where(
+            StatementRow.application_id == ApplicationRow.id,
+            StatementRow.due_on < today,
+            or_(StatementRow.received_on.is_(None), StatementRow.status_received_on.is_(None)),
+        )
+        .exists()
+    )
 
 
 def visible(scope: Scope) -> ColumnElement[bool]:
@@ -190,6 +215,7 @@ class ApplicationRepository:
         municipality_code: str | None,
         year: int | None,
         overdue: bool | None,
+        today: date,
         after: tuple[datetime, str] | None,
         limit: int,
         flagged: tuple[bool, frozenset[str], datetime] | None = None,
@@ -209,6 +235,7 @@ class ApplicationRepository:
             "municipality": municipality_code,
             "year": year,
             "overdue": overdue,
+            "today": today,
             "flagged": wanted,
             "awaiting": sorted(awaiting),
             "sent_before": sent_before,
@@ -221,11 +248,16 @@ class ApplicationRepository:
             await cursor.execute(_PAGE, params)
             return await cursor.fetchall()
 
-    async def all_summaries(self) -> list[Row[Any]]:
-        """Every case's list columns, newest first (the fund's pipeline export)."""
+    async def all_summaries(self, today: date) -> list[Row[Any]]:
+        """Every case's list columns, newest first, ``overdue`` as of ``today`` (the fund's
+        pipeline export)."""
+        columns = [
+            reports_overdue(today).label("overdue") if c is ApplicationRow.overdue else c
+            for c in LIST_COLUMNS
+        ]
         rows = (
             await self.session.execute(
-                select(*LIST_COLUMNS).order_by(
+                select(*columns).order_by(
                     ApplicationRow.created_at.desc(), ApplicationRow.id.desc()
                 )
             )

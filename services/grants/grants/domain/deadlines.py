@@ -65,6 +65,32 @@ def check_year_ended(year: int, today: date, what: str) -> None:
         )
 
 
+def check_happened(day: date, today: date, what: str) -> None:
+    """A record of something done — the council's approval, a payment, the review — is dated
+    on or before ``today`` (the Danish date): it is recorded once it has happened."""
+    if day > today:
+        raise RuleViolationError(
+            f"{what} is dated {day}, after today ({today}): record it once it has happened."
+        )
+
+
+def check_commitment_period(frame_year: int, start_year: int, end_year: int) -> None:
+    """A commitment is given from a year's frame (seed 001: "i årene 2019–2026 inden for en
+    årlig ramme på 380 mio. kr. kan give tilsagn"), so the effort it pays for starts in that
+    year or later, never in the years before it (their statements would be due, or overdue,
+    the day the commitment is given); and it ends no earlier than it starts."""
+    if start_year < frame_year:
+        raise RuleViolationError(
+            f"The commitment period starts in {start_year}, before the case's frame year "
+            f"{frame_year}: a commitment from the {frame_year} frame covers {frame_year} and "
+            "later years. Start the period in the frame year or later."
+        )
+    if end_year < start_year:
+        raise RuleViolationError(
+            f"The commitment period ends ({end_year}) before it starts ({start_year})."
+        )
+
+
 def statement_years(start_year: int, end_year: int) -> list[int]:
     """The calendar years of a commitment period, each with its own statement."""
     if end_year < start_year:

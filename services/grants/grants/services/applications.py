@@ -698,9 +698,16 @@ class CaseFilter:
 
 
 async def list_applications(
-    uow: UnitOfWork, scope: Scope, filters: CaseFilter, cursor: str | None, limit: int
+    uow: UnitOfWork,
+    scope: Scope,
+    filters: CaseFilter,
+    cursor: str | None,
+    limit: int,
+    today: date | None = None,
 ) -> PageOf[Row[Any]]:
-    """A page of case summaries (the list's columns), newest first."""
+    """A page of case summaries (the list's columns), newest first; what is overdue and what
+    is past the expected processing time as of ``today`` (the Danish date; default: now)."""
+    today = today or danish_date(now())
     key = decode_cursor(cursor, str, str)
     after: tuple[datetime, str] | None = None
     if key is not None:
@@ -716,6 +723,7 @@ async def list_applications(
         municipality_code=filters.municipality_code,
         year=filters.year,
         overdue=filters.overdue,
+        today=today,
         after=after,
         limit=limit,
         flagged=None
@@ -724,7 +732,7 @@ async def list_applications(
             filters.past_expected_processing,
             frozenset(s.value for s in AWAITING_FUND),
             datetime.combine(
-                last_sent_day_flagged(danish_date(now())) + timedelta(days=1), time(0), DANISH_TIME
+                last_sent_day_flagged(today) + timedelta(days=1), time(0), DANISH_TIME
             ),
         ),
     )

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from common.access import Scope
+from common.calendar import danish_date
 from common.db.uow import UnitOfWork
 from common.errors import FieldError, RuleViolationError
 from common.money import format_dkk
@@ -20,7 +21,12 @@ from grants.db.models import ApplicationRow, FrameEntryRow, StatementRow
 from grants.db.rent_support import transfers_of
 from grants.db.repositories import COMMITMENT, RESERVATION, ApplicationRepository, FrameRepository
 from grants.domain.budget import budget_problems
-from grants.domain.deadlines import statement_due, statement_years
+from grants.domain.deadlines import (
+    check_commitment_period,
+    check_happened,
+    statement_due,
+    statement_years,
+)
 from grants.domain.errors import BudgetRejectedError, SendBlockedError, TransferPendingError
 from grants.domain.frame import YEARLY_FRAME, FrameUse, check_fits, ensure_frame_year, frame_years
 from grants.domain.lifecycle import Action, Status, transition
@@ -140,6 +146,7 @@ async def approve_plan(
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
     status = transition(Status(application.status), Action.APPROVE_PLAN)
+    check_happened(approved_on, danish_date(now()), "The municipal council's approval")
     problems = await plan_blockers(repo, application)
     if problems:
         raise SendBlockedError(problems, what="comprehensive plan (for approval)")
@@ -206,8 +213,9 @@ async def commit(
     status = transition(Status(application.status), Action.COMMIT)
     if commitment.amount <= 0:
         raise RuleViolationError("The committed amount must be positive.")
-    if commitment.period_end_year < commitment.period_start_year:
-        raise RuleViolationError("The commitment period ends before it starts.")
+    check_commitment_period(
+        application.year, commitment.period_start_year, commitment.period_end_year
+    )
     _check_budget(application)
     advance_paid = sum((p.amount for p in await repo.payments_of(application.id)), Decimal(0))
     if commitment.amount < advance_paid:

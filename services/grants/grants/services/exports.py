@@ -44,8 +44,8 @@ async def frame_and_pipeline_workbook(uow: UnitOfWork, scope: Scope) -> bytes:
     scope.require(FUND_ROLES, "export the frame and the pipeline")
     frames = FrameRepository(uow.session)
     uses = [await frame_use(frames, year, lock=False) for year in frame_years()]
-    cases = await ApplicationRepository(uow.session).all_summaries()
     today = danish_date(datetime.now(UTC))
+    cases = await ApplicationRepository(uow.session).all_summaries(today)
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})

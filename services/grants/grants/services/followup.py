@@ -32,7 +32,7 @@ from common.money import format_dkk
 from grants.db.models import ApplicationRow, PaymentRow, StatementRow
 from grants.db.reports import newly_overdue_statuses
 from grants.db.repositories import ApplicationRepository
-from grants.domain.deadlines import Statement, check_year_ended, overdue_years
+from grants.domain.deadlines import Statement, check_happened, check_year_ended, overdue_years
 from grants.domain.errors import (
     PaymentRefusedError,
     PaymentsStoppedError,
@@ -225,6 +225,7 @@ async def record_payment(
         )
     if payment.amount <= 0:
         raise PaymentRefusedError("A payment is a positive amount.")
+    check_happened(payment.paid_on, danish_date(now()), "The payment")
     payments = await repo.payments_of(application.id)
     committed = (
         application.committed_amount if Status(application.status) is Status.COMMITTED else None
@@ -342,6 +343,7 @@ async def record_review(
     repo = ApplicationRepository(uow.session)
     application = await load(repo, scope, application_id, lock=True)
     ensure_committed(Status(application.status), "The one-year review")
+    check_happened(held_on, danish_date(now()), "The one-year review")
     if application.committed_at is not None and held_on < danish_date(application.committed_at):
         raise RuleViolationError(
             f"The review cannot be held ({held_on}) before the commitment "

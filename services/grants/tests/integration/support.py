@@ -309,7 +309,11 @@ async def to_status(
         (
             "committed",
             "commitment",
-            {"amount": "7000000.00", "period_start_year": 2024, "period_end_year": 2027},
+            {  # four years from the frame year (a commitment never starts before it)
+                "amount": "7000000.00",
+                "period_start_year": application["year"],
+                "period_end_year": application["year"] + 3,
+            },
             fund(tokens),
         ),
     ]

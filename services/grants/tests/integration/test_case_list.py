@@ -18,8 +18,8 @@ from .support import API, BUDGET, code, fund, org, sql
 
 
 def seed(db_url: str) -> None:
-    """Cases created one minute apart; app-00 oldest. Statuses, municipalities, years and the
-    overdue mark vary with the index."""
+    """Cases created one minute apart; app-00 oldest. Statuses, municipalities, years and an
+    overdue report (with the round's mark) vary with the index."""
     statuses = ["draft", "sent", "under_assessment", "prequalified", "committed"]
     for i in range(23):
         sql(
@@ -43,6 +43,13 @@ def seed(db_url: str) -> None:
             statuses[i % 5],
             i,
         )
+        if i % 5 == 4 and i > 10:  # overdue: 2024's report, due 30 June 2025, not received
+            sql(
+                db_url,
+                "INSERT INTO statements (application_id, year, due_on) "
+                "VALUES (%s, 2024, date '2025-06-30')",
+                f"app-{i:02d}",
+            )
 
 
 async def all_pages(client, headers, **params) -> list[str]:

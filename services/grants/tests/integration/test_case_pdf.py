@@ -11,7 +11,8 @@ class TestCasePdf:
     async def test_a_committed_case_as_pdf(self, grants_client, grants_db, tokens):
         client = await grants_client()
         await master_data(grants_db)
-        app = await to_status(client, tokens, await create(client, tokens), "committed")
+        app = await create(client, tokens, year=2024)  # committed 2024–2027: 2024 has ended
+        app = await to_status(client, tokens, app, "committed")
         handed_in = await client.post(
             f"{API}/applications/{app['id']}/statements/2024",
             json=statement(

@@ -4,7 +4,7 @@ by its deadline once; the fund stops payments; receipt resumes them."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -37,10 +37,12 @@ def clock_at(*args: int):
     return lambda: datetime(*args, tzinfo=UTC)
 
 
-async def committed_case(grants_client, grants_db, tokens):
-    client = await grants_client()
+async def committed_case(grants_client, grants_db, tokens, **client_options):
+    """A case of the 2024 frame committed for 2024–2027: by today (December 2026) the reports
+    for 2024 and 2025 are past their deadlines."""
+    client = await grants_client(**client_options)
     await master_data(grants_db)
-    app = await to_status(client, tokens, await create(client, tokens), "committed")
+    app = await to_status(client, tokens, await create(client, tokens, year=2024), "committed")
     return client, app
 
 
@@ -132,6 +134,55 @@ class TestOverdueRound:
         assert await run_overdue_round(grants_db, clock_at(2026, 7, 1, 6, 0)) == 1
         (event,) = outbox(grants_db_url, "grants.report.overdue")
         assert event["data"]["statement_year"] == 2025
+
+
+class TestOverdueByDate:
+    """The case list's ``overdue`` filter and each item's ``overdue`` are computed from the
+    Danish date, as the case view computes its statements' — not from the flag the hourly
+    overdue round sets (the filter missed a case for up to an hour after midnight, and a
+    round that had not run kept it out of the list altogether)."""
+
+    async def test_the_list_finds_a_case_from_midnight_after_its_deadline_before_any_round(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        instant = {"now": datetime(2025, 6, 30, 21, 59, tzinfo=UTC)}  # 23:59 in Copenhagen
+        client, app = await committed_case(
+            grants_client, grants_db, tokens, clock=lambda: instant["now"]
+        )
+
+        async def listed(overdue: str) -> dict[str, bool]:
+            r = await client.get(
+                f"{API}/applications", params={"overdue": overdue}, headers=fund(tokens)
+            )
+            assert r.status_code == 200, r.text
+            return {i["id"]: i["overdue"] for i in r.json()["items"]}
+
+        async def viewed() -> tuple[bool, bool, bool]:
+            body = (
+                await client.get(f"{API}/applications/{app['id']}", headers=fund(tokens))
+            ).json()
+            [statement_2024] = [s for s in body["statements"] if s["year"] == 2024]
+            [status_2024] = [s for s in body["yearly_statuses"] if s["year"] == 2024]
+            return body["overdue"], statement_2024["overdue"], status_2024["overdue"]
+
+        # the deadline day (Monday 30 June 2025) is in time
+        assert (await listed("true"), await listed("false")) == ({}, {app["id"]: False})
+        assert await viewed() == (False, False, False)
+        instant["now"] = datetime(2025, 6, 30, 22, 0, tzinfo=UTC)  # midnight in Copenhagen
+        assert await viewed() == (True, True, True)
+        assert (await listed("true"), await listed("false")) == ({app["id"]: True}, {})
+        assert outbox(grants_db_url, "grants.report.overdue") == []  # no round has run
+        # both parts of 2024's report received: 2025's is not due yet, so nothing is overdue
+        r = await client.post(
+            f"{API}/applications/{app['id']}/statements/2024",
+            json=statement(),
+            headers=post(org(tokens, "o-1")),
+        )
+        assert r.status_code == 200, r.text
+        assert await listed("true") == {app["id"]: True}  # the status part is still missing
+        await upload_status(client, tokens, app["id"], 2024)
+        assert (await listed("true"), await listed("false")) == ({}, {app["id"]: False})
+        assert await viewed() == (False, False, False)
 
 
 async def upload_status(client, tokens, app_id: str, year: int) -> dict:
@@ -266,6 +317,38 @@ class TestPaymentStop:
             assert r.headers["content-type"] == "application/problem+json"
         r = await client.post(url, json=commitment, headers=post(fund(tokens)))
         assert r.status_code == 200, r.text
+
+    async def test_a_commitment_period_starting_before_its_frame_year_is_refused(
+        self, grants_client, grants_db, grants_db_url, tokens
+    ):
+        """The fund commits from a year's frame (seed 001: "i årene 2019–2026 inden for en
+        årlig ramme ... kan give tilsagn"): the effort it pays for cannot have run in the years
+        before that frame. A 2026 commitment for 2024–2027 was taken, opening statements for
+        2024 and 2025 that were overdue at once, so the case could have its payments stopped
+        on the day it was committed."""
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "plan_sent")
+        url = f"{API}/applications/{app['id']}/commitment"
+        r = await client.post(
+            url,
+            json={"amount": "7000000.00", "period_start_year": 2025, "period_end_year": 2028},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert "2025" in r.json()["detail"]
+        assert "2026" in r.json()["detail"]
+        assert outbox(grants_db_url, "grants.commitment.granted") == []
+        stored = (await client.get(f"{API}/applications/{app['id']}", headers=fund(tokens))).json()
+        assert (stored["status"], stored["statements"]) == ("plan_sent", [])
+        r = await client.post(
+            url,
+            json={"amount": "7000000.00", "period_start_year": 2026, "period_end_year": 2026},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 200, r.text
+        assert [s["year"] for s in r.json()["statements"]] == [2026]
 
     async def test_no_report_for_a_year_that_has_not_ended(self, grants_client, grants_db, tokens):
         """A statement or a yearly status for a year still running would count as received,
@@ -449,6 +532,52 @@ class TestYearlyStatusAndReview:
         assert r.status_code == 422
 
 
+class TestNoRecordOfWhatHasNotHappened:
+    """The council's approval, a payment and the one-year review are records of what happened:
+    a day after today is refused (422), not stored. A future approval let the fund commit
+    before the council had approved the plan (seed 001: the plan "skal være godkendt af
+    kommunalbestyrelsen" first); a future payment counted against the commitment as paid."""
+
+    async def test_a_council_approval_dated_after_today_is_refused(
+        self, grants_client, grants_db, tokens
+    ):
+        client = await grants_client()
+        await master_data(grants_db)
+        app = await to_status(client, tokens, await create(client, tokens), "prequalified")
+        await complete_plan(client, tokens, app)
+        tomorrow = (danish_date() + timedelta(days=1)).isoformat()
+        r = await client.post(
+            f"{API}/applications/{app['id']}/plan/approval",
+            json={"approved_on": tomorrow, "reference": "KB pkt. 7"},
+            headers=post(municipality(tokens, "101")),
+        )
+        assert r.status_code == 422, r.text
+        assert tomorrow in r.json()["detail"]
+        stored = (await client.get(f"{API}/applications/{app['id']}", headers=fund(tokens))).json()
+        assert (stored["status"], stored["plan_approved_on"]) == ("prequalified", None)
+
+    async def test_a_payment_or_a_review_dated_after_today_is_refused(
+        self, grants_client, grants_db, tokens
+    ):
+        client, app = await committed_case(grants_client, grants_db, tokens)
+        url = f"{API}/applications/{app['id']}"
+        tomorrow = (danish_date() + timedelta(days=1)).isoformat()
+        r = await client.post(
+            f"{url}/payments",
+            json={"kind": "instalment", "amount": "1000.00", "paid_on": tomorrow},
+            headers=post(fund(tokens)),
+        )
+        assert r.status_code == 422, r.text
+        assert tomorrow in r.json()["detail"]
+        r = await client.post(
+            f"{url}/review", json={"held_on": tomorrow, "notes": "x"}, headers=post(fund(tokens))
+        )
+        assert r.status_code == 422, r.text
+        assert tomorrow in r.json()["detail"]
+        stored = (await client.get(url, headers=fund(tokens))).json()
+        assert (stored["payments"], stored["review_held_on"]) == ([], None)
+
+
 class TestAdvance:
     async def test_the_advance_granted_at_prequalification_is_paid_once(
         self, grants_client, grants_db, tokens
@@ -503,7 +632,7 @@ class TestAdvance:
         ):  # fmt: skip
             r = await client.post(f"{url}/{path}", json=body, headers=post(headers))
             assert r.status_code == 200, r.text
-        commitment = {"period_start_year": 2024, "period_end_year": 2027}
+        commitment = {"period_start_year": 2026, "period_end_year": 2029}
         r = await client.post(
             f"{url}/commitment",
             json={**commitment, "amount": "399999.99"},

@@ -390,10 +390,10 @@ class TestDecisions:
         app = await to_status(client, tokens, await create(client, tokens), "committed")
         assert app["committed_amount"] == "7000000.00"
         assert [(s["year"], s["due_on"]) for s in app["statements"]] == [
-            (2024, "2025-06-30"),
-            (2025, "2026-06-30"),
             (2026, "2027-06-30"),
             (2027, "2028-06-30"),
+            (2028, "2029-07-02"),  # 30 June 2029 is a Saturday
+            (2029, "2030-07-01"),  # 30 June 2030 is a Sunday
         ]
         frame = (await client.get(f"{API}/frames/2026", headers=fund(tokens))).json()
         assert (frame["used"], frame["reserved"], frame["left"]) == (
@@ -410,8 +410,8 @@ class TestDecisions:
         (event,) = outbox(grants_db_url, "grants.commitment.granted")
         assert event["data"]["amount"] == "7000000.00"
         assert (event["data"]["period_start_year"], event["data"]["period_end_year"]) == (
-            2024,
-            2027,
+            2026,
+            2029,
         )
 
     async def test_the_assessment_and_the_sent_plan_are_published(

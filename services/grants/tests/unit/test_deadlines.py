@@ -1,11 +1,14 @@
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from common.errors import RuleViolationError
 from grants.domain.deadlines import (
     Statement,
     case_age_days,
+    check_commitment_period,
     last_sent_day_flagged,
     overdue_years,
     past_expected_processing,
@@ -117,3 +120,18 @@ class TestYearlyStatusAndReview:
                 Statement(2024, date(2025, 6, 30), received_on=date(2025, 9, 1)),
             ]
         ) == date(2025, 9, 1)
+
+
+class TestCommitmentPeriod:
+    @given(st.integers(2019, 2026), st.integers(0, 10), st.integers(0, 10))
+    def test_a_period_from_the_frame_year_on_is_taken(self, frame, later, length):
+        check_commitment_period(frame, frame + later, frame + later + length)
+
+    @given(st.integers(2019, 2026), st.integers(1, 10), st.integers(0, 10))
+    def test_a_period_starting_before_the_frame_year_is_refused(self, frame, earlier, length):
+        with pytest.raises(RuleViolationError, match=f"before the case's frame year {frame}"):
+            check_commitment_period(frame, frame - earlier, frame - earlier + length)
+
+    def test_a_period_ending_before_it_starts_is_refused(self):
+        with pytest.raises(RuleViolationError, match="ends"):
+            check_commitment_period(2026, 2027, 2026)

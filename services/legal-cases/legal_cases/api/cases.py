@@ -354,7 +354,9 @@ async def schedule_hearing(
 async def hold_hearing(
     case_id: CaseIdPath, hearing_id: RefPath, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
 ) -> CaseOut:
-    await workflow.hold_hearing(CaseRepository(uow.session), viewer, case_id, hearing_id, today)
+    await workflow.hold_hearing(
+        CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, hearing_id, today
+    )
     return await _view(uow, viewer, case_id, today)
 
 

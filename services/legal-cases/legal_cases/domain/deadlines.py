@@ -184,6 +184,17 @@ def check_meeting_notice(notice_on: date, held_on: date) -> None:
         )
 
 
+def check_not_before_summoned_day(scheduled_on: date, held_on: date) -> None:
+    """An inspection or a meeting takes place on the day the parties were summoned to (§ 85(1)-
+    (2)); it cannot be recorded held before it (a moved day needs a new summons)."""
+    if held_on < scheduled_on:
+        raise DeadlineRuleError(
+            f"The parties were summoned to {scheduled_on}; it cannot be recorded held on "
+            f"{held_on}, before that day (§ 85(1)-(2)). For another day, schedule it anew so "
+            "the parties are summoned to that day."
+        )
+
+
 def effective_due(
     base_due: date, opened_on: date, suspensions: Iterable[Suspension], as_of: date
 ) -> date | None:

@@ -43,6 +43,7 @@ from legal_cases.domain.deadlines import (
     check_appeal,
     check_inspection_notice,
     check_meeting_notice,
+    check_not_before_summoned_day,
     extended_due,
     question_due,
     reply_due,
@@ -296,13 +297,23 @@ async def extend_deadline(
     reason: str,
     today: date,
 ) -> CaseRow:
+    """§§ 82(3), 83(4): the tribunal extends a running reply or question deadline. One that has
+    passed lapsed the day after it was due, whether or not the round has recorded it yet: the
+    round's lapses are applied first (``lapse_passed``), so it is refused like a lapsed one."""
     _tribunal_only(viewer, "extend deadlines")
     case = await load_case(repo, viewer, case_id, lock=True)
-    await _apply(repo, case, Action.EXTEND_DEADLINE)
     deadline = await repo.deadline(case.id, deadline_id)
     if deadline is None:
         raise DeadlineNotFoundError(f"Case {case.id} has no deadline {deadline_id}.")
+    await lapse_passed(repo, events, case, today)
+    await _apply(repo, case, Action.EXTEND_DEADLINE)
     kind = DeadlineKind(deadline.kind)
+    if deadline.outcome == "lapsed":
+        raise DeadlineRuleError(
+            f"The {kind.value} deadline was due {deadline.due_on} and has lapsed: only a "
+            "running deadline can be extended (§§ 82(3), 83(4)). The case can be decided on "
+            "what it holds (§ 86(1)-(2)), or a new question asked."
+        )
     if deadline.closed_on is not None or not kind.extendable:
         raise DeadlineRuleError(
             f"Only an open reply or question deadline can be extended (§§ 82(3), 83(4)); "
@@ -447,16 +458,26 @@ async def schedule_hearing(
 
 
 async def hold_hearing(
-    repo: CaseRepository, viewer: Viewer, case_id: str, hearing_id: str, today: date
+    repo: CaseRepository,
+    events: EventRecorder,
+    viewer: Viewer,
+    case_id: str,
+    hearing_id: str,
+    today: date,
 ) -> HearingRow:
+    """An inspection or meeting held; a meeting once the reply is in or lapsed sets the decision
+    deadline (§ 86(1)) — the round's lapses are applied first (``lapse_passed``), so a meeting
+    after the reply deadline passed counts whether or not the round has run."""
     _tribunal_only(viewer, "record inspections and meetings")
     case = await load_case(repo, viewer, case_id, lock=True)
+    await lapse_passed(repo, events, case, today)
     await _apply(repo, case, Action.HOLD_HEARING)
     hearing = await repo.hearing(case.id, hearing_id)
     if hearing is None:
         raise PartNotFoundError(f"Case {case.id} has no inspection or meeting {hearing_id}.")
     if hearing.held_on is not None:
         raise TransitionNotAllowedError(f"It was held on {hearing.held_on}.")
+    check_not_before_summoned_day(hearing.scheduled_on, today)
     if hearing.kind == "inspection":
         check_inspection_notice(hearing.notice_on, today)
         kind = DeadlineKind.INSPECTION
@@ -565,9 +586,12 @@ async def reject(
     reason: str,
     today: date,
 ) -> CaseRow:
-    """§ 83(1): a complaint not fit for the tribunal is rejected, with a reason."""
+    """§ 83(1): a complaint not fit for the tribunal is rejected, with a reason. The round's
+    lapses are applied first (``lapse_passed``): a deadline that passed is closed lapsed, as
+    the round would have, and only what still runs is cancelled."""
     _tribunal_only(viewer, "reject cases")
     case = await load_case(repo, viewer, case_id, lock=True)
+    await lapse_passed(repo, events, case, today)
     await _apply(repo, case, Action.REJECT)
     case.rejected_reason = reason
     case.closed_on = today

@@ -105,6 +105,71 @@ class TestExtension:
         assert ("question", "2026-11-16") in open_deadlines(asked)  # Sunday → Monday
 
 
+class TestNoExtensionOfAPassedDeadline:
+    """§ 82(3) and § 83(4): the tribunal may extend a running deadline "såfremt særlige
+    omstændigheder taler herfor". Once it has passed, it lapsed — the reply can no longer be
+    given and the tribunal may decide (§ 86(1)-(2)) — whether or not the deadline round has
+    recorded that yet: the extension applies the round's lapses first (``core.lapse_passed``),
+    as the reply, an answer, the decision and a suspension do. Before, an extension the day
+    after the deadline was taken until the round ran, reopening a lapsed deadline."""
+
+    async def test_the_reply_deadline_is_extendable_on_its_last_day_not_the_day_after(
+        self, legal_client, tokens, clock, legal_db_url
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)  # reply due Tue 17 Nov
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        [reply] = view["open_deadlines"]
+        path = f"deadlines/{reply['id']}/extend"
+        body = {"new_due": "2026-11-30", "reason": "Udlejer er indlagt på hospital."}
+        clock.today = date(2026, 11, 18)  # the round has not run
+        refused = await act(client, tribunal(tokens), case_id, path, body, status=422)
+        assert kind(refused) == "deadline-rule"
+        assert "2026-11-17" in refused["detail"]
+        assert "lapsed" in refused["detail"]
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        assert view["status"] == "counterpart_notified"  # the round records the lapse
+        assert [e for e in outbox(legal_db_url, MOVED) if e["data"]["cause"] == "extended"] == []
+        # a reply is refused as late, as the extension was: the two agree
+        late = await act(client, party(tokens, LANDLORD), case_id, "reply", {}, status=409)
+        assert kind(late) == "transition-not-allowed"
+
+    async def test_on_its_last_day_the_reply_deadline_is_still_extended(
+        self, legal_client, tokens, clock
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)  # reply due Tue 17 Nov
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        [reply] = view["open_deadlines"]
+        clock.today = date(2026, 11, 17)
+        extended = await act(
+            client, tribunal(tokens), case_id, f"deadlines/{reply['id']}/extend",
+            {"new_due": "2026-11-30", "reason": "Udlejer er indlagt på hospital."},
+        )  # fmt: skip
+        assert open_deadlines(extended) == [("reply", "2026-11-30")]
+
+    async def test_a_question_deadline_that_passed_is_not_extended_either(
+        self, legal_client, tokens, clock
+    ):
+        client = await legal_client()
+        case_id = await notified_case(client, tokens, clock)
+        await act(client, party(tokens, LANDLORD), case_id, "reply", {})
+        clock.today = date(2026, 11, 16)
+        asked = await act(
+            client, tribunal(tokens), case_id, "questions",
+            {"addressee": "counterpart", "text": "Dokumentér."}, status=201,
+        )  # fmt: skip
+        [question] = [d for d in asked["open_deadlines"] if d["kind"] == "question"]
+        assert question["due_on"] == "2026-11-30"
+        clock.today = date(2026, 12, 1)  # the round has not run
+        refused = await act(
+            client, tribunal(tokens), case_id, f"deadlines/{question['id']}/extend",
+            {"new_due": "2026-12-08", "reason": "Udlejer er bortrejst."}, status=422,
+        )  # fmt: skip
+        assert kind(refused) == "deadline-rule"
+        assert "2026-11-30" in refused["detail"]
+
+
 class TestSuspension:
     async def test_a_suspended_case_has_no_due_date_and_resuming_moves_it(
         self, legal_client, tokens, clock

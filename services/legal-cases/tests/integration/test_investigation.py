@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from .support import (
     API,
     LANDLORD,
@@ -192,6 +194,26 @@ class TestQuestionDeadlinesArePublished:
         assert rejected["data"]["rejected_on"] == "2026-11-13"
         assert "almen bolig" not in str(rejected)  # the reason stays in the service
 
+    async def test_a_question_that_passed_before_the_rejection_is_published_lapsed(
+        self, legal_client, tokens, clock, legal_db, legal_db_url, databases
+    ):
+        """A rejection applies the round's lapses first, as every action that closes the
+        deadlines does: a question whose deadline passed before the round ran is published
+        lapsed (as it would be had the round run first), not cancelled by the rejection."""
+        client = await legal_client()
+        case_id, qid = await question_due_30_november(client, tokens, clock)
+        clock.today = date(2026, 12, 1)  # due 30 Nov; the round has not run
+        await act(client, tribunal(tokens), case_id, "reject",
+                  {"reason": "Ejendommen er en almen bolig (§ 77)."})  # fmt: skip
+        assert question_deadlines(legal_db_url)[1:] == [
+            (case_id, qid, "2026-11-16", "2026-11-30", "2026-12-01", "lapsed")
+        ]
+        trail = (await client.get(f"{API}/cases/{case_id}/audit", headers=tribunal(tokens))).json()
+        assert [(a["action"], a["actor_role"]) for a in trail["items"]][-2:] == [
+            ("question_lapsed", "system"), ("rejected", "tribunal")
+        ]  # fmt: skip
+        assert (await run_round(legal_db, databases, tokens, clock)).questions_lapsed == 0
+
     async def test_a_question_open_when_the_case_is_decided_is_published_cancelled(
         self, legal_client, tokens, clock, legal_db_url
     ):
@@ -238,6 +260,55 @@ class TestMeeting:
         held = await act(client, tribunal(tokens), case_id, f"hearings/{meeting['id']}/held")
         assert held["hearings"][0]["held_on"] == "2026-11-25"
         assert open_deadlines(held) == [("decision", "2026-12-23")]
+
+    async def test_a_meeting_after_the_reply_deadline_passed_counts_whenever_the_round_ran(
+        self, legal_client, tokens, clock, legal_db, databases
+    ):
+        """§ 86(1): the decision is due 4 weeks from the lapsed reply deadline or the meeting,
+        the later. Held the week after the reply deadline passed, before the round recorded the
+        lapse, the meeting set no decision deadline (the case still awaited the reply); the
+        round then set it from the lapsed deadline, a week earlier — so § 88(6)'s housing-court
+        right opened a week early. Holding it applies the round's lapses first."""
+        client = await legal_client()
+        case = await file_case(client, tokens)
+        clock.today = date(2026, 11, 3)
+        await act(client, tribunal(tokens), case["id"], "notify-counterpart")  # reply by 17 Nov
+        scheduled = await act(client, tribunal(tokens), case["id"], "hearings",
+                              {"kind": "meeting", "scheduled_on": "2026-11-25"}, status=201)  # fmt: skip
+        [meeting] = scheduled["hearings"]
+        clock.today = date(2026, 11, 25)  # the round has not run since 17 Nov
+        held = await act(client, tribunal(tokens), case["id"], f"hearings/{meeting['id']}/held")
+        assert held["status"] == "reply_lapsed"
+        assert open_deadlines(held) == [("decision", "2026-12-23")]  # 25 Nov + 4 weeks
+        await run_round(legal_db, databases, tokens, clock)
+        view = (await client.get(f"{API}/cases/{case['id']}", headers=tribunal(tokens))).json()
+        assert open_deadlines(view) == [("decision", "2026-12-23")]
+        clock.today = date(2026, 12, 16)
+        view = (await client.get(f"{API}/cases/{case['id']}", headers=tribunal(tokens))).json()
+        assert view["housing_court_right"]["available"] is False
+
+    @pytest.mark.parametrize("kind_", ["meeting", "inspection"])
+    async def test_not_held_before_the_day_the_parties_were_summoned_to(
+        self, legal_client, tokens, clock, kind_
+    ):
+        """The parties were summoned to the day (§ 85(1)-(2)); recording it held days before
+        held it without them, and a meeting's earlier day moved the decision deadline earlier
+        (§ 86(1)). A day moved needs a new summons: a new inspection or meeting."""
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        scheduled = await act(client, tribunal(tokens), case_id, "hearings",
+                              {"kind": kind_, "scheduled_on": "2026-11-25"}, status=201)  # fmt: skip
+        [hearing] = scheduled["hearings"]
+        clock.today = date(2026, 11, 24)
+        early = await act(client, tribunal(tokens), case_id, f"hearings/{hearing['id']}/held",
+                          status=422)  # fmt: skip
+        assert kind(early) == "deadline-rule"
+        assert "2026-11-25" in early["detail"]
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        assert view["hearings"][0]["held_on"] is None
+        clock.today = date(2026, 11, 25)
+        held = await act(client, tribunal(tokens), case_id, f"hearings/{hearing['id']}/held")
+        assert held["hearings"][0]["held_on"] == "2026-11-25"
 
 
 class TestRejectionFeesAndAudit:
