@@ -21,6 +21,7 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -85,10 +86,11 @@ def distinct_key_rounds(rows: Sequence[_Row], key: Sequence[str]) -> list[list[_
     row of its key: the n-th row of every key in the n-th round. Written round after round,
     each key's rows are written in the order given, as one statement per row would; a batch
     without repeated keys is one round."""
+    of_key = itemgetter(*key)  # a value, or a tuple of values for a composite key
     rounds: list[list[_Row]] = []
-    seen: dict[tuple[Any, ...], int] = {}
+    seen: dict[Any, int] = {}
     for row in rows:
-        value = tuple(row[column] for column in key)
+        value = of_key(row)
         n = seen.get(value, 0)
         seen[value] = n + 1
         if n == len(rounds):
