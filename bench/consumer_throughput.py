@@ -552,6 +552,13 @@ def report(result: Result, recorded: str) -> str:
             "",
             *cpu_rows,
             "",
+            *[
+                f"Tables after `{r.consumer}` (md5 of their rows, to compare two versions): "
+                f"{r.digest}."
+                for r in result.readings
+                if r.digest
+            ],
+            "",
             recorded,
         ]
     )
