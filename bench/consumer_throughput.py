@@ -17,8 +17,12 @@ departments as governance receives it (no packages yet: the read model's rows), 
 per department; **notifications** — ``governance.package.sent`` events (each sent at its own
 time, as in life: the messages' Danish formatting of a time is memoised), each notifying its home
 and location municipalities (directory entries with two addresses for every municipality used):
-messages rendered, deliveries recorded. The benchmark calculator's consumer is measured the
-same way by ``benchmarks-catchup``.
+messages rendered, deliveries recorded; **the dashboards' read model** — the register's lease
+and dwelling events the dashboards count, in the order of their recording times, each lease's
+history (created, updated — some twice at the same time —, vacancy, rent changed, some
+terminated) spread over about a hundred events, so a fetched batch repeats keys: its read-model
+tables' digest is reported, to compare two versions of the consumer. The benchmark
+calculator's consumer is measured the same way by ``benchmarks-catchup``.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
+import psycopg
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,13 +46,19 @@ from bench._setup import Infra, _drop_database, database_url, new_topic, unique_
 from bench.allocation_vacancies import _backend_cpu
 from bench.benchmarks_catchup import _produce
 from common.db import migrations
-from common.db.engine import Database
+from common.db.engine import Database, libpq_dsn
 from common.events.consumer import Consumer, KafkaConsumerRunner
 from common.events.contracts import (
+    AllocationType,
     DepartmentUpsertedV1,
+    DwellingVacancyChangedV1,
     HousingType,
+    LeaseCreatedV1,
+    LeaseTerminatedV1,
+    LeaseUpdatedV1,
     OrganisationUpsertedV1,
     PackageSentV1,
+    RentChangedV1,
     to_envelope,
 )
 from common.events.envelope import Envelope
@@ -61,11 +73,12 @@ MUNICIPALITIES = ("101", "147", "151", "153", "157", "159", "161", "163", "165",
 class Settings:
     departments: int = 6_000  # × 3 versions, plus their organisations
     packages: int = 3_000
+    leases: int = 6_000  # ~3.7 events each
     timeout: float = 1800.0
 
 
 FULL = Settings()
-QUICK = Settings(departments=800, packages=400)
+QUICK = Settings(departments=800, packages=400, leases=800)
 
 
 @dataclass
@@ -83,6 +96,7 @@ class Reading:
     floor_postgres_cpu: float = 0.0
     consumer_cpu: float = 0.0
     consumer_postgres_cpu: float = 0.0
+    digest: str | None = None  # of the consumer's tables, where the workload names them
 
     def rate(self, seconds: float) -> float:
         return self.events / seconds
@@ -148,6 +162,147 @@ def package_events(settings: Settings, topics: dict[str, str]) -> list[Envelope]
         ).caused(topic=topics[PackageSentV1.topic])
         for p in range(settings.packages)
     ]
+
+
+def lease_events(settings: Settings, topics: dict[str, str]) -> list[Envelope]:
+    """Each lease's history from its creation (every 6 minutes a new lease): updated after an
+    hour (every tenth twice at that same time: the first one's state is kept), its dwelling's
+    vacancy after 90 minutes (every third), the rent changed after two hours, terminated after
+    three (every fourth); all in the order of their recording times."""
+    timed: list[tuple[datetime, int, Envelope]] = []
+
+    def add(
+        event: LeaseCreatedV1
+        | LeaseUpdatedV1
+        | LeaseTerminatedV1
+        | RentChangedV1
+        | DwellingVacancyChangedV1,
+    ) -> None:
+        envelope = to_envelope(event).caused(topic=topics[event.topic])
+        timed.append((event.recorded_at, len(timed), envelope))
+
+    for n in range(settings.leases):
+        created_at = AT + timedelta(minutes=6 * n)
+        department = f"afd-{n % 400:06d}"
+        lease = LeaseCreatedV1(
+            lease_id=f"lease-{n:07d}",
+            dwelling_id=f"dw-{n:07d}",
+            department_id=department,
+            organisation_id=f"BO-{n % 400 // 20:05d}",
+            municipality_code=MUNICIPALITIES[n % len(MUNICIPALITIES)],
+            start_date=date(2026, 1, 1) + timedelta(days=n % 300),
+            allocation_type=(
+                AllocationType.MUNICIPAL_ALLOCATION
+                if n % 4 == 0
+                else AllocationType.EXTERNAL_WAITING_LIST
+            ),
+            monthly_rent=Decimal(4000 + n % 3000),
+            area_m2=Decimal("68.50"),
+            rooms=1 + n % 5,
+            housing_type=HousingType.FAMILY,
+            vacancy_loss_flag=False,
+            vacant_soon_flag=False,
+            recorded_at=created_at,
+        )
+        add(lease)
+        fields = lease.model_dump()
+        for version in (2, 3) if n % 10 == 0 else (2,):
+            add(
+                LeaseUpdatedV1(
+                    **{
+                        **fields,
+                        "version": version,
+                        "monthly_rent": lease.monthly_rent + version,
+                        "vacant_soon_flag": version == 2,
+                        "recorded_at": created_at + timedelta(hours=1),
+                    }
+                )
+            )
+        if n % 3 == 0:
+            add(
+                DwellingVacancyChangedV1(
+                    **{
+                        **{
+                            k: fields[k]
+                            for k in (
+                                "dwelling_id",
+                                "lease_id",
+                                "department_id",
+                                "organisation_id",
+                                "municipality_code",
+                                "monthly_rent",
+                                "area_m2",
+                                "rooms",
+                                "housing_type",
+                            )
+                        },
+                        "lease_start_date": lease.start_date,
+                        "vacancy_loss_flag": True,
+                        "vacant_soon_flag": False,
+                        "recorded_at": created_at + timedelta(minutes=90),
+                    }
+                )
+            )
+        add(
+            RentChangedV1(
+                **{
+                    **{
+                        k: fields[k]
+                        for k in (
+                            "lease_id",
+                            "dwelling_id",
+                            "department_id",
+                            "organisation_id",
+                            "municipality_code",
+                            "area_m2",
+                        )
+                    },
+                    "as_of": lease.start_date,
+                    "previous_monthly_rent": lease.monthly_rent,
+                    "monthly_rent": lease.monthly_rent + 100,
+                    "recorded_at": created_at + timedelta(hours=2),
+                }
+            )
+        )
+        if n % 4 == 0:
+            add(
+                LeaseTerminatedV1(
+                    **{
+                        **{
+                            k: fields[k]
+                            for k in (
+                                "lease_id",
+                                "dwelling_id",
+                                "department_id",
+                                "organisation_id",
+                                "municipality_code",
+                                "start_date",
+                                "allocation_type",
+                            )
+                        },
+                        "end_date": date(2027, 6, 30),
+                        "recorded_at": created_at + timedelta(hours=3),
+                    }
+                )
+            )
+    timed.sort(key=lambda t: (t[0], t[1]))
+    return [envelope for _, _, envelope in timed]
+
+
+READ_MODEL_DIGEST = "leases", "dwellings"
+
+
+def _tables_digest(url: str, tables: Sequence[str]) -> str:
+    """Each table's md5 of its rows as text, in order (the first 10 hex digits)."""
+    digests = []
+    with psycopg.connect(libpq_dsn(url), autocommit=True) as connection:
+        for table in tables:
+            row = connection.execute(
+                f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+                f"FROM {table} AS t"
+            ).fetchone()
+            digests.append(f"{table}:{row[0][:10] if row else ''}")
+    return " ".join(digests)
 
 
 @contextlib.asynccontextmanager
@@ -254,7 +409,9 @@ async def _workload(
     envelopes: list[Envelope],
     topics: list[str],
     prepare: Callable[[Database], object] | None = None,
+    digest: Sequence[str] = (),
 ) -> Reading:
+    """``digest``: tables of the consumer's database whose digest the reading records."""
     total = len(envelopes)
     progress(f"consumers: {workload}: producing {total:,} events")
     await _produce(infra, envelopes)
@@ -273,6 +430,7 @@ async def _workload(
     async with service_database(infra, package, "consumer") as url:
         progress(f"consumers: {workload}: {consumer.name}")
         seconds, own_cpu, own_pg = await _consume(infra, url, own, total, settings.timeout, prepare)
+        tables = await asyncio.to_thread(_tables_digest, url, digest) if digest else None
     return Reading(
         workload,
         consumer.name,
@@ -285,6 +443,28 @@ async def _workload(
         floor_postgres_cpu=floor_pg,
         consumer_cpu=own_cpu,
         consumer_postgres_cpu=own_pg,
+        digest=tables,
+    )
+
+
+async def dashboards_workload(infra: Infra, settings: Settings, progress: Progress) -> Reading:
+    """The dashboards' read-model consumer on the register's lease and dwelling events."""
+    from dashboards.events.incoming import read_model_consumer
+
+    topics = {
+        LeaseCreatedV1.topic: await new_topic(infra, "consumers-lease"),
+        DwellingVacancyChangedV1.topic: await new_topic(infra, "consumers-dwelling"),
+    }
+    return await _workload(
+        infra,
+        settings,
+        progress,
+        workload="register leases and dwellings (the dashboards' read model)",
+        package="dashboards",
+        consumer=read_model_consumer(),
+        envelopes=lease_events(settings, topics),
+        topics=list(topics.values()),
+        digest=READ_MODEL_DIGEST,
     )
 
 
@@ -325,6 +505,7 @@ async def run(infra: Infra, settings: Settings, progress: Progress) -> Result:
             prepare=_directory,
         )
     )
+    result.readings.append(await dashboards_workload(infra, settings, progress))
     return result
 
 
@@ -370,6 +551,13 @@ def report(result: Result, recorded: str) -> str:
             "with the machine's load, these far less):",
             "",
             *cpu_rows,
+            "",
+            *[
+                f"Tables after `{r.consumer}` (md5 of their rows, to compare two versions): "
+                f"{r.digest}."
+                for r in result.readings
+                if r.digest
+            ],
             "",
             recorded,
         ]

@@ -6,7 +6,8 @@ changes the row only when it carries a newer one; an older or duplicate event ch
 
 * ``upsert_if_newer`` — one guard for the whole row (``version`` of a register record);
   ``upsert_newer_sql`` the same as one fixed statement over a batch's rows as a JSON array
-  (``rows_json``, ``insert_rows_sql``), for the psycopg connection;
+  (``rows_json``, ``insert_rows_sql``), for the psycopg connection; rows that repeat a key
+  in rounds of distinct keys (``distinct_key_rounds``);
 * ``newer_wins_assignments`` — the ``SET`` list of a text ``ON CONFLICT`` clause where each group
   of columns has its own guard (the benchmark calculator's lease state and lease end);
 * ``OrganisationReadModel`` / ``DepartmentReadModel`` with ``apply_organisation`` /
@@ -20,7 +21,8 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import DateTime, Integer, Table, Text, func
@@ -56,16 +58,45 @@ def upsert_if_newer(
     )
 
 
-def insert_rows_sql(table: str, columns: Sequence[str]) -> str:
+def insert_rows_sql(
+    table: str, columns: Sequence[str], *, select: Sequence[str] | None = None
+) -> str:
     """``INSERT INTO table AS held (columns)`` of rows given as a JSON array (``%(rows)s``,
     :func:`rows_json`) typed by the table's own row type: one fixed statement on the psycopg
     connection (``common.db.engine.driver_connection``) whatever the number of rows. SQLAlchemy
     compiles a multi-row ``VALUES`` anew for every number of rows (~200 µs of Python per event
-    in governance's consumer) and ``executemany`` pays its Python per row (measured)."""
+    in governance's consumer) and ``executemany`` pays its Python per row (measured).
+
+    ``select``, if given, is what goes into each of ``columns``: an expression over the rows'
+    fields (named like the table's columns), e.g. one field into two columns or a constant.
+    One statement may write a key only once ("ON CONFLICT DO UPDATE command cannot affect row
+    a second time"): rows that repeat a key go in rounds (:func:`distinct_key_rounds`)."""
     names = ", ".join(columns)
+    values = names if select is None else ", ".join(select)
     return f"""
 INSERT INTO {table} AS held ({names})
-SELECT {names} FROM json_populate_recordset(NULL::{table}, CAST(%(rows)s AS json))"""  # noqa: S608 - the caller's fixed table and column names
+SELECT {values} FROM json_populate_recordset(NULL::{table}, CAST(%(rows)s AS json))"""  # noqa: S608 - the caller's fixed table and column names
+
+
+_Row = TypeVar("_Row", bound=Mapping[str, Any])
+
+
+def distinct_key_rounds(rows: Sequence[_Row], key: Sequence[str]) -> list[list[_Row]]:
+    """``rows`` in rounds of distinct ``key`` values, each row in the round after the previous
+    row of its key: the n-th row of every key in the n-th round. Written round after round,
+    each key's rows are written in the order given, as one statement per row would; a batch
+    without repeated keys is one round."""
+    of_key = itemgetter(*key)  # a value, or a tuple of values for a composite key
+    rounds: list[list[_Row]] = []
+    seen: dict[Any, int] = {}
+    for row in rows:
+        value = of_key(row)
+        n = seen.get(value, 0)
+        seen[value] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(row)
+    return rounds
 
 
 def upsert_newer_sql(

@@ -13,6 +13,7 @@ from common.db.engine import driver_connection
 from common.db.projection import (
     OrganisationReadModel,
     apply_organisation,
+    insert_rows_sql,
     newer_wins_assignments,
     rows_json,
     upsert_if_newer,
@@ -194,3 +195,26 @@ class TestUpsertNewerSql:
             ("A", 2026, Decimal("3.25"), 2, reported, 1),
             ("A", 2027, Decimal("4.00"), 1, reported, 0),
         ]
+
+
+class TestInsertRowsSql:
+    async def test_selected_expressions_fill_the_columns_from_the_rows_fields(self, database):
+        """``select``: one field into two columns, a constant into a third."""
+        statement = insert_rows_sql(
+            "projection_test_moments",
+            ("id", "first_at", "last_at", "source"),
+            select=("id", "first_at", "first_at", "'bench'"),
+        )
+        at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+        async with database.session() as session, session.begin():
+            driver = await driver_connection(session)
+            await driver.execute(
+                "CREATE TEMP TABLE projection_test_moments (id text PRIMARY KEY,"
+                " first_at timestamptz, last_at timestamptz, source text)"
+            )
+            rows = [{"id": "A", "first_at": at}, {"id": "B", "first_at": None}]
+            await driver.execute(statement, {"rows": rows_json(rows)})
+            held = await (
+                await driver.execute("SELECT * FROM projection_test_moments ORDER BY id")
+            ).fetchall()
+        assert held == [("A", at, at, "bench"), ("B", None, None, "bench")]

@@ -5,15 +5,49 @@ event (``state_at``, the event's ``recorded_at``), and an older event only fills
 unknown; first times (``created_at``, ``terminated_at``, ``statement_at``) keep the earliest,
 last times (``sent_at``, ``returned_at``) the latest. So duplicates and any order of arrival
 leave the same rows.
+
+A batch's rows of one kind go in one fixed statement over a JSON array on the session's
+psycopg connection (``common.db.projection.insert_rows_sql``: the rows' fields are named like
+the table's columns), every kind's statements sent together in one pipeline. A key repeated
+within a kind's rows is written in a further round (``distinct_key_rounds``: one statement may
+change a row only once), so each key's rows are written in the batch's order, as one statement
+per row wrote them (which matters where times are equal: the one held is kept).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import text
+import psycopg
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db.engine import driver_connection, pipeline
+from common.db.projection import distinct_key_rounds, insert_rows_sql, rows_json
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One kind of fact's statement (``%(rows)s``) and the key its ``ON CONFLICT`` names."""
+
+    sql: str
+    key: tuple[str, ...]
+
+
+def _upsert(
+    table: str,
+    key: tuple[str, ...],
+    columns: Sequence[str],
+    conflict: str,
+    select: Sequence[str] | None = None,
+) -> Statement:
+    """``INSERT INTO table AS held (key, columns) SELECT … ON CONFLICT (key) <conflict>``."""
+    names = [*key, *columns]
+    select = None if select is None else [*key, *select]
+    insert = insert_rows_sql(table, names, select=select)
+    return Statement(f"{insert}\nON CONFLICT ({', '.join(key)}) {conflict}", key)
+
 
 _NEWER: Final = "held.state_at < EXCLUDED.state_at"
 
@@ -26,75 +60,73 @@ def _fill(column: str) -> str:
     )
 
 
+_LEASE_KEYS: Final = ("dwelling_id", "department_id", "organisation_id", "municipality_code")
 _LEASE_STATE: Final = (
-    "dwelling_id",
-    "department_id",
-    "organisation_id",
-    "municipality_code",
+    *_LEASE_KEYS,
     "start_date",
     "allocation_type",
     "area_m2",
     "housing_type",
 )
 
-_LEASE_FULL = text(
-    f"""
-    INSERT INTO leases AS held (lease_id, dwelling_id, department_id, organisation_id,
-        municipality_code, start_date, end_date, allocation_type, monthly_rent, area_m2,
-        housing_type, created_at, terminated_at, state_at, rent_at)
-    VALUES (:lease_id, :dwelling_id, :department_id, :organisation_id, :municipality_code,
-        :start_date, :end_date, :allocation_type, :monthly_rent, :area_m2, :housing_type,
-        :created_at, NULL, :recorded_at, :recorded_at)
-    ON CONFLICT (lease_id) DO UPDATE SET
+# a lease created or updated: its state as of ``state_at``, its rent as of the same time
+_LEASE_FACT: Final = (
+    *_LEASE_STATE,
+    "end_date",
+    "monthly_rent",
+    "created_at",
+    "state_at",
+)
+_LEASE_FULL = _upsert(
+    "leases",
+    ("lease_id",),
+    (*_LEASE_FACT, "rent_at"),
+    f"""DO UPDATE SET
         {", ".join(_fill(c) for c in _LEASE_STATE)},
         end_date = CASE WHEN {_NEWER} THEN EXCLUDED.end_date ELSE held.end_date END,
         monthly_rent = CASE WHEN held.rent_at IS NULL OR held.rent_at < EXCLUDED.rent_at
             THEN EXCLUDED.monthly_rent ELSE held.monthly_rent END,
         rent_at = GREATEST(held.rent_at, EXCLUDED.rent_at),
         created_at = LEAST(held.created_at, EXCLUDED.created_at),
-        state_at = GREATEST(held.state_at, EXCLUDED.state_at)
-    """  # noqa: S608 - column names are this module's constants
+        state_at = GREATEST(held.state_at, EXCLUDED.state_at)""",
+    select=(*_LEASE_FACT, "state_at"),
 )
 
-_LEASE_TERMINATED = text(
-    f"""
-    INSERT INTO leases AS held (lease_id, dwelling_id, department_id, organisation_id,
-        municipality_code, start_date, end_date, allocation_type, terminated_at, state_at)
-    VALUES (:lease_id, :dwelling_id, :department_id, :organisation_id, :municipality_code,
-        :start_date, :end_date, :allocation_type, :recorded_at, :recorded_at)
-    ON CONFLICT (lease_id) DO UPDATE SET
+# a termination: the state as of ``state_at``, terminated then
+_LEASE_TERMINATED = _upsert(
+    "leases",
+    ("lease_id",),
+    (*_LEASE_KEYS, "start_date", "end_date", "allocation_type", "terminated_at", "state_at"),
+    f"""DO UPDATE SET
         {", ".join(_fill(c) for c in _LEASE_STATE[:6])},
         end_date = CASE WHEN {_NEWER} THEN EXCLUDED.end_date ELSE held.end_date END,
         terminated_at = LEAST(held.terminated_at, EXCLUDED.terminated_at),
-        state_at = GREATEST(held.state_at, EXCLUDED.state_at)
-    """  # noqa: S608 - column names are this module's constants
+        state_at = GREATEST(held.state_at, EXCLUDED.state_at)""",
+    select=(*_LEASE_KEYS, "start_date", "end_date", "allocation_type", "state_at", "state_at"),
 )
 
 # A rent change known before the lease itself: the lease's state stays unknown ('-infinity'),
 # so whichever lease event comes fills it.
-_LEASE_RENT = text(
-    """
-    INSERT INTO leases AS held (lease_id, dwelling_id, department_id, organisation_id,
-        municipality_code, monthly_rent, area_m2, state_at, rent_at)
-    VALUES (:lease_id, :dwelling_id, :department_id, :organisation_id, :municipality_code,
-        :monthly_rent, :area_m2, '-infinity', :recorded_at)
-    ON CONFLICT (lease_id) DO UPDATE SET
+_LEASE_RENT = _upsert(
+    "leases",
+    ("lease_id",),
+    (*_LEASE_KEYS, "monthly_rent", "area_m2", "state_at", "rent_at"),
+    """DO UPDATE SET
         monthly_rent = CASE WHEN held.rent_at IS NULL OR held.rent_at < EXCLUDED.rent_at
             THEN EXCLUDED.monthly_rent ELSE held.monthly_rent END,
         area_m2 = CASE WHEN held.rent_at IS NULL OR held.rent_at < EXCLUDED.rent_at
             THEN EXCLUDED.area_m2 ELSE held.area_m2 END,
-        rent_at = GREATEST(held.rent_at, EXCLUDED.rent_at)
-    """
+        rent_at = GREATEST(held.rent_at, EXCLUDED.rent_at)""",
+    select=(*_LEASE_KEYS, "monthly_rent", "area_m2", "timestamptz '-infinity'", "rent_at"),
 )
 
-_PACKAGE_SENT = text(
-    """
-    INSERT INTO packages AS held (package_id, organisation_id, governance_year,
-        home_municipality_code, location_municipality_codes, sent_at, red_figures,
-        yellow_figures)
-    VALUES (:package_id, :organisation_id, :governance_year, :home_municipality_code,
-        CAST(:locations AS varchar(3)[]), :at, :red, :yellow)
-    ON CONFLICT (package_id) DO UPDATE SET
+_PACKAGE_KEYS: Final = ("organisation_id", "governance_year", "home_municipality_code")
+
+_PACKAGE_SENT = _upsert(
+    "packages",
+    ("package_id",),
+    (*_PACKAGE_KEYS, "location_municipality_codes", "sent_at", "red_figures", "yellow_figures"),
+    """DO UPDATE SET
         location_municipality_codes = CASE WHEN held.sent_at IS NULL
             OR held.sent_at < EXCLUDED.sent_at THEN EXCLUDED.location_municipality_codes
             ELSE held.location_municipality_codes END,
@@ -102,92 +134,76 @@ _PACKAGE_SENT = text(
             THEN EXCLUDED.red_figures ELSE held.red_figures END,
         yellow_figures = CASE WHEN held.sent_at IS NULL OR held.sent_at < EXCLUDED.sent_at
             THEN EXCLUDED.yellow_figures ELSE held.yellow_figures END,
-        sent_at = GREATEST(held.sent_at, EXCLUDED.sent_at)
-    """
+        sent_at = GREATEST(held.sent_at, EXCLUDED.sent_at)""",
 )
 
 
-def _package_fact(column: str, combine: str, cast: str) -> Any:
-    return text(
-        f"""
-        INSERT INTO packages AS held (package_id, organisation_id, governance_year,
-            home_municipality_code, {column})
-        VALUES (:package_id, :organisation_id, :governance_year, :home_municipality_code,
-            CAST(:at AS {cast}))
-        ON CONFLICT (package_id) DO UPDATE SET
-            {column} = {combine}(held.{column}, EXCLUDED.{column})
-        """  # noqa: S608 - column names are this module's constants
+def _package_fact(column: str, combine: str) -> Statement:
+    return _upsert(
+        "packages",
+        ("package_id",),
+        (*_PACKAGE_KEYS, column),
+        f"DO UPDATE SET {column} = {combine}(held.{column}, EXCLUDED.{column})",
     )
 
 
-_PACKAGE_EDITING = text(
-    """
-    INSERT INTO packages AS held (package_id, organisation_id, governance_year,
-        home_municipality_code, editing_status, editing_at)
-    VALUES (:package_id, :organisation_id, :governance_year, :home_municipality_code,
-        :status, :at)
-    ON CONFLICT (package_id) DO UPDATE SET
+_PACKAGE_EDITING = _upsert(
+    "packages",
+    ("package_id",),
+    (*_PACKAGE_KEYS, "editing_status", "editing_at"),
+    """DO UPDATE SET
         editing_status = CASE WHEN held.editing_at IS NULL OR held.editing_at < EXCLUDED.editing_at
             OR (held.editing_at = EXCLUDED.editing_at
                 AND held.editing_status < EXCLUDED.editing_status)
             THEN EXCLUDED.editing_status ELSE held.editing_status END,
-        editing_at = GREATEST(held.editing_at, EXCLUDED.editing_at)
-    """
+        editing_at = GREATEST(held.editing_at, EXCLUDED.editing_at)""",
 )
-_PACKAGE_DEADLINE = text(
-    """
-    INSERT INTO package_deadlines AS held (municipality_code, organisation_id, governance_year,
-        deadline, set_at)
-    VALUES (:municipality_code, :organisation_id, :governance_year, :deadline, :set_at)
-    ON CONFLICT (municipality_code, organisation_id, governance_year) DO UPDATE SET
+_PACKAGE_DEADLINE = _upsert(
+    "package_deadlines",
+    ("municipality_code", "organisation_id", "governance_year"),
+    ("deadline", "set_at"),
+    """DO UPDATE SET
         deadline = EXCLUDED.deadline, set_at = EXCLUDED.set_at
     WHERE held.set_at < EXCLUDED.set_at
         OR (held.set_at = EXCLUDED.set_at
             AND held.deadline IS DISTINCT FROM EXCLUDED.deadline
-            AND (held.deadline IS NULL OR held.deadline < EXCLUDED.deadline))
-    """
+            AND (held.deadline IS NULL OR held.deadline < EXCLUDED.deadline))""",
 )
 
-_PACKAGE_RETURNED = _package_fact("returned_at", "GREATEST", "timestamptz")
-_PACKAGE_MEETING = _package_fact("meeting_held_on", "GREATEST", "date")
-_PACKAGE_STATEMENT = _package_fact("statement_at", "LEAST", "timestamptz")
+_PACKAGE_RETURNED = _package_fact("returned_at", "GREATEST")
+_PACKAGE_MEETING = _package_fact("meeting_held_on", "GREATEST")
+_PACKAGE_STATEMENT = _package_fact("statement_at", "LEAST")
 
 REVISION_CHANNEL: Final = "dashboards_revision"
-_BUMP = text(
+_BUMP: Final = (
     "INSERT INTO model_revision AS held (id, revision) VALUES (1, 1) "
     "ON CONFLICT (id) DO UPDATE SET revision = held.revision + 1"
 )
-_NOTIFY = text(f"SELECT pg_notify('{REVISION_CHANNEL}', '')")
+_NOTIFY: Final = f"SELECT pg_notify('{REVISION_CHANNEL}', '')"
 
 
-_DWELLING = text(
-    """
-    INSERT INTO dwellings AS held (dwelling_id, lease_id, department_id, organisation_id,
-        municipality_code, vacancy_loss, vacant_soon, state_at)
-    VALUES (:dwelling_id, :lease_id, :department_id, :organisation_id, :municipality_code,
-        :vacancy_loss, :vacant_soon, :state_at)
-    ON CONFLICT (dwelling_id) DO UPDATE SET
+_DWELLING = _upsert(
+    "dwellings",
+    ("dwelling_id",),
+    ("lease_id", *_LEASE_KEYS[1:], "vacancy_loss", "vacant_soon", "state_at"),
+    """DO UPDATE SET
         lease_id = EXCLUDED.lease_id, department_id = EXCLUDED.department_id,
         organisation_id = EXCLUDED.organisation_id,
         municipality_code = EXCLUDED.municipality_code,
         vacancy_loss = EXCLUDED.vacancy_loss, vacant_soon = EXCLUDED.vacant_soon,
         state_at = EXCLUDED.state_at
-    WHERE held.state_at < EXCLUDED.state_at
-    """
+    WHERE held.state_at < EXCLUDED.state_at""",
 )
 
-_DEPARTMENT_COLOURS = text(
-    """
-    INSERT INTO department_colours AS held (department_id, year, organisation_id,
-        municipality_code, revision, red, yellow, red_codes)
-    VALUES (:department_id, :year, :organisation_id, :municipality_code, :revision, :red,
-        :yellow, :red_codes)
-    ON CONFLICT (department_id, year) DO UPDATE SET
+_DEPARTMENT_COLOURS = _upsert(
+    "department_colours",
+    ("department_id", "year"),
+    ("organisation_id", "municipality_code", "revision", "red", "yellow", "red_codes"),
+    """DO UPDATE SET
         organisation_id = EXCLUDED.organisation_id,
         municipality_code = EXCLUDED.municipality_code, revision = EXCLUDED.revision,
         red = EXCLUDED.red, yellow = EXCLUDED.yellow, red_codes = EXCLUDED.red_codes
-    WHERE held.revision < EXCLUDED.revision
-    """
+    WHERE held.revision < EXCLUDED.revision""",
 )
 
 
@@ -210,21 +226,17 @@ def _earliest(column: str, moment: str) -> str:
     )
 
 
-def _grant_fact(columns: Sequence[str], updates: Sequence[str]) -> Any:
+def _grant_fact(columns: Sequence[str], updates: Sequence[str]) -> Statement:
     keys = ("organisation_id", "organisation_ids", "municipality_code")
-    values = ", ".join(f":{c}" for c in columns)
-    return text(
-        f"""
-        INSERT INTO grant_cases AS held (application_id, organisation_id, organisation_ids,
-            municipality_code, keys_at{"".join(f", {c}" for c in columns)})
-        VALUES (:application_id, :organisation_id, CAST(:organisation_ids AS varchar(64)[]),
-            :municipality_code, :keys_at{", " + values if columns else ""})
-        ON CONFLICT (application_id) DO UPDATE SET
+    return _upsert(
+        "grant_cases",
+        ("application_id",),
+        (*keys, "keys_at", *columns),
+        f"""DO UPDATE SET
             {", ".join(_newest(k, "keys_at") for k in keys)},
             keys_at = GREATEST(held.keys_at, EXCLUDED.keys_at),
             year = GREATEST(held.year, EXCLUDED.year)
-            {"".join(f", {u}" for u in updates)}
-        """  # noqa: S608 - column names are this module's constants
+            {"".join(f", {u}" for u in updates)}""",
     )
 
 
@@ -278,17 +290,14 @@ _GRANT_RESUMED = _grant_fact(
 # --- allocation: offers, subsidies and the frames they use --------------------------------------
 
 
-def _offer_fact(columns: Sequence[str], updates: Sequence[str]) -> Any:
-    return text(
-        f"""
-        INSERT INTO offers AS held (offer_id, offer_source, organisation_id, municipality_code,
-            answer_due{"".join(f", {c}" for c in columns)})
-        VALUES (:offer_id, :offer_source, :organisation_id, :municipality_code,
-            :answer_due{"".join(f", :{c}" for c in columns)})
-        ON CONFLICT (offer_id) DO UPDATE SET
+def _offer_fact(columns: Sequence[str], updates: Sequence[str]) -> Statement:
+    return _upsert(
+        "offers",
+        ("offer_id",),
+        ("offer_source", "organisation_id", "municipality_code", "answer_due", *columns),
+        f"""DO UPDATE SET
             answer_due = GREATEST(held.answer_due, EXCLUDED.answer_due)
-            {"".join(f", {u}" for u in updates)}
-        """  # noqa: S608 - column names are this module's constants
+            {"".join(f", {u}" for u in updates)}""",
     )
 
 
@@ -311,55 +320,48 @@ _OFFER_LAPSED = _offer_fact(
 )
 _OFFER_DUE = _offer_fact((), ())
 
-_SUBSIDY = text(
-    """
-    INSERT INTO subsidies (subsidy_id, municipality_code, organisation_id, frame_year,
-        granted_at)
-    VALUES (:subsidy_id, :municipality_code, :organisation_id, :frame_year, :granted_at)
-    ON CONFLICT (subsidy_id) DO NOTHING
-    """
+_SUBSIDY = _upsert(
+    "subsidies",
+    ("subsidy_id",),
+    ("municipality_code", "organisation_id", "frame_year", "granted_at"),
+    "DO NOTHING",
 )
-_SUBSIDY_FRAME = text(
-    """
-    INSERT INTO subsidy_frames AS held (municipality_code, year, dwellings, as_of)
-    VALUES (:municipality_code, :year, :dwellings, :as_of)
-    ON CONFLICT (municipality_code, year) DO UPDATE SET
+_SUBSIDY_FRAME = _upsert(
+    "subsidy_frames",
+    ("municipality_code", "year"),
+    ("dwellings", "as_of"),
+    """DO UPDATE SET
         dwellings = EXCLUDED.dwellings, as_of = EXCLUDED.as_of
     WHERE held.as_of < EXCLUDED.as_of
-        OR (held.as_of = EXCLUDED.as_of AND held.dwellings < EXCLUDED.dwellings)
-    """
+        OR (held.as_of = EXCLUDED.as_of AND held.dwellings < EXCLUDED.dwellings)""",
 )
 
 # --- legal-cases: a tribunal case's deadlines and decision --------------------------------------
 
+_CASE_KEYS: Final = ("tribunal_code", "filing_municipality_code", "category")
+_FILING_MUNICIPALITY: Final = """filing_municipality_code = GREATEST(
+            held.filing_municipality_code, EXCLUDED.filing_municipality_code)"""
 
-def _tribunal_fact(columns: Sequence[str], combine: str) -> Any:
-    return text(
-        f"""
-        INSERT INTO tribunal_cases AS held (case_id, tribunal_code, filing_municipality_code,
-            category{"".join(f", {c}" for c in columns)})
-        VALUES (:case_id, :tribunal_code, :filing_municipality_code,
-            :category{"".join(f", :{c}" for c in columns)})
-        ON CONFLICT (case_id) DO UPDATE SET
-            filing_municipality_code = GREATEST(held.filing_municipality_code,
-                EXCLUDED.filing_municipality_code)
-            {"".join(f", {c} = {combine}(held.{c}, EXCLUDED.{c})" for c in columns)}
-        """  # noqa: S608 - column names are this module's constants
+
+def _tribunal_fact(columns: Sequence[str], combine: str) -> Statement:
+    return _upsert(
+        "tribunal_cases",
+        ("case_id",),
+        (*_CASE_KEYS, *columns),
+        f"""DO UPDATE SET
+            {_FILING_MUNICIPALITY}
+            {"".join(f", {c} = {combine}(held.{c}, EXCLUDED.{c})" for c in columns)}""",
     )
 
 
-_CASE_FILED = text(
-    """
-    INSERT INTO tribunal_cases AS held (case_id, tribunal_code, filing_municipality_code,
-        category, filed_on, notify_due)
-    VALUES (:case_id, :tribunal_code, :filing_municipality_code, :category, :filed_on,
-        :notify_due)
-    ON CONFLICT (case_id) DO UPDATE SET
-        filing_municipality_code = GREATEST(held.filing_municipality_code,
-            EXCLUDED.filing_municipality_code),
+_CASE_FILED = _upsert(
+    "tribunal_cases",
+    ("case_id",),
+    (*_CASE_KEYS, "filed_on", "notify_due"),
+    f"""DO UPDATE SET
+        {_FILING_MUNICIPALITY},
         filed_on = LEAST(held.filed_on, EXCLUDED.filed_on),
-        notify_due = GREATEST(held.notify_due, EXCLUDED.notify_due)
-    """
+        notify_due = GREATEST(held.notify_due, EXCLUDED.notify_due)""",
 )
 _CASE_NOTIFIED = _tribunal_fact(("notified_on", "reply_due"), "GREATEST")
 _CASE_DECIDED = _tribunal_fact(("decided_on",), "GREATEST")
@@ -367,41 +369,35 @@ _CASE_REJECTED = _tribunal_fact(("rejected_on",), "LEAST")
 # a suspension or resumption: suspended as the newest change told it; the deadlines only move
 # later (a resumption adds the working days suspended, an extension is later), and a stopped
 # deadline (NULL) leaves the date known
-_CASE_MOVED = text(
-    """
-    INSERT INTO tribunal_cases AS held (case_id, tribunal_code, filing_municipality_code,
-        category, notify_due, reply_due, suspended, suspension_changes)
-    VALUES (:case_id, :tribunal_code, :filing_municipality_code, :category, :notify_due,
-        :reply_due, :suspended, :suspension_changes)
-    ON CONFLICT (case_id) DO UPDATE SET
-        filing_municipality_code = GREATEST(held.filing_municipality_code,
-            EXCLUDED.filing_municipality_code),
+_CASE_MOVED = _upsert(
+    "tribunal_cases",
+    ("case_id",),
+    (*_CASE_KEYS, "notify_due", "reply_due", "suspended", "suspension_changes"),
+    f"""DO UPDATE SET
+        {_FILING_MUNICIPALITY},
         notify_due = GREATEST(held.notify_due, EXCLUDED.notify_due),
         reply_due = GREATEST(held.reply_due, EXCLUDED.reply_due),
         suspended = CASE WHEN held.suspension_changes IS NULL
             OR held.suspension_changes < EXCLUDED.suspension_changes
             THEN EXCLUDED.suspended ELSE held.suspended END,
-        suspension_changes = GREATEST(held.suspension_changes, EXCLUDED.suspension_changes)
-    """
+        suspension_changes = GREATEST(held.suspension_changes, EXCLUDED.suspension_changes)""",
 )
 # a question's deadline only moves later (an extension); closed: the earliest closing told
-_CASE_QUESTION = text(
-    """
-    INSERT INTO tribunal_questions AS held (case_id, question_id, asked_on, answer_due,
-        closed_on)
-    VALUES (:case_id, :question_id, :asked_on, :answer_due, :closed_on)
-    ON CONFLICT (case_id, question_id) DO UPDATE SET
+_CASE_QUESTION = _upsert(
+    "tribunal_questions",
+    ("case_id", "question_id"),
+    ("asked_on", "answer_due", "closed_on"),
+    """DO UPDATE SET
         asked_on = LEAST(held.asked_on, EXCLUDED.asked_on),
         answer_due = GREATEST(held.answer_due, EXCLUDED.answer_due),
-        closed_on = LEAST(held.closed_on, EXCLUDED.closed_on)
-    """
+        closed_on = LEAST(held.closed_on, EXCLUDED.closed_on)""",
 )
 
-Rows = Sequence[Mapping[str, Any]]
+Rows = Sequence[dict[str, Any]]
 
-# Every statement is commutative (newest wins, earliest/latest times), so a batch's rows are
-# written per statement, many at once, in any order.
-STATEMENTS: Final[Mapping[str, Any]] = {
+# Each statement is commutative (newest wins, earliest/latest times) but for equal times, where
+# the row held is kept: a batch's rows are written per statement, in rounds of distinct keys.
+STATEMENTS: Final[Mapping[str, Statement]] = {
     "lease": _LEASE_FULL,
     "termination": _LEASE_TERMINATED,
     "rent": _LEASE_RENT,
@@ -435,16 +431,27 @@ STATEMENTS: Final[Mapping[str, Any]] = {
     "case_rejected": _CASE_REJECTED,
     "case_moved": _CASE_MOVED,
 }
+"""Each kind of fact's statement; a fact's fields are named like its table's columns."""
 
 
-async def write_facts(session: AsyncSession, kind: str, rows: Rows) -> None:
-    """Write ``rows`` of one kind of fact (a key of :data:`STATEMENTS`)."""
-    if rows:
-        await session.execute(STATEMENTS[kind], [dict(row) for row in rows])
+async def write_facts(session: AsyncSession, facts: Mapping[str, Rows]) -> None:
+    """Write each kind's rows (``facts``: a key of :data:`STATEMENTS` → its rows, in the
+    batch's order), then tell the live pages: every statement sent together on the session's
+    psycopg connection (one round trip, in the session's transaction)."""
+    async with pipeline(session) as driver:
+        for kind, rows in facts.items():
+            statement = STATEMENTS[kind]
+            for distinct in distinct_key_rounds(rows, statement.key):
+                await driver.execute(statement.sql, {"rows": rows_json(distinct)})
+        await _bump(driver)
 
 
 async def bump_revision(session: AsyncSession) -> None:  # also used by rebuilds
     """Tell the live pages that the figures changed (read by ``db.reading.revision``); the
     notification reaches the web processes when the transaction commits."""
-    await session.execute(_BUMP)
-    await session.execute(_NOTIFY)
+    await _bump(await driver_connection(session))
+
+
+async def _bump(driver: psycopg.AsyncConnection[Any]) -> None:
+    await driver.execute(_BUMP)
+    await driver.execute(_NOTIFY)

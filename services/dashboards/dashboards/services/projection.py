@@ -90,19 +90,19 @@ CONSUMED: tuple[type[Contract], ...] = (
 async def apply_events(session: AsyncSession, events: Sequence[Contract]) -> None:
     """Apply the events, then tell the live pages once (inside the caller's transaction, so a
     page never sees a revision whose figures are not committed). Each kind of fact is written
-    in one statement for the whole batch: the statements are commutative."""
+    for the whole batch at once, a key repeated in the batch in the batch's order
+    (``db.projection.write_facts``)."""
     rows: dict[str, list[dict[str, object]]] = defaultdict(list)
     for event in events:
         for kind, fact in facts_of(event):
             rows[kind].append(fact)
-    for kind, facts in rows.items():
-        await db.write_facts(session, kind, facts)
     if rows:
-        await db.bump_revision(session)
+        await db.write_facts(session, rows)
 
 
 def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
-    """The rows one event writes, by kind; none for a kind the dashboards do not count."""
+    """The rows one event writes, by kind (fields named like the table's columns; the lease's
+    ``state_at`` is the event's ``recorded_at``); none for a kind the dashboards do not count."""
     match event:
         case LeaseCreatedV1() | LeaseUpdatedV1():
             lease = {
@@ -114,7 +114,7 @@ def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
                 "area_m2": event.area_m2,
                 "housing_type": event.housing_type.value,
                 "created_at": event.recorded_at if isinstance(event, LeaseCreatedV1) else None,
-                "recorded_at": event.recorded_at,
+                "state_at": event.recorded_at,
             }
             return [("lease", lease), _dwelling(event)]
         case DwellingVacancyChangedV1():
@@ -125,7 +125,7 @@ def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
                 "start_date": event.start_date,
                 "end_date": event.end_date,
                 "allocation_type": event.allocation_type.value,
-                "recorded_at": event.recorded_at,
+                "state_at": event.recorded_at,
             }
             return [("termination", termination)]
         case RentChangedV1():
@@ -133,32 +133,33 @@ def facts_of(event: Contract) -> list[tuple[str, dict[str, object]]]:
                 **_lease_keys(event),
                 "monthly_rent": event.monthly_rent,
                 "area_m2": event.area_m2,
-                "recorded_at": event.recorded_at,
+                "rent_at": event.recorded_at,
             }
             return [("rent", rent)]
         case PackageSentV1():
             sent = {
                 **_package_keys(event, event.home_municipality_code),
-                "locations": sorted(set(event.location_municipality_codes)),
-                "at": event.sent_at,
-                "red": event.red_figures,
-                "yellow": event.yellow_figures,
+                "location_municipality_codes": sorted(set(event.location_municipality_codes)),
+                "sent_at": event.sent_at,
+                "red_figures": event.red_figures,
+                "yellow_figures": event.yellow_figures,
             }
             return [("package_sent", sent)]
         case PackageReturnedV1():
             keys = _package_keys(event, event.home_municipality_code)
-            return [("package_returned", {**keys, "at": event.returned_at})]
+            return [("package_returned", {**keys, "returned_at": event.returned_at})]
         case MeetingHeldV1():
             keys = _package_keys(event, event.home_municipality_code)
-            return [("meeting_held", {**keys, "at": event.held_on})]
+            return [("meeting_held", {**keys, "meeting_held_on": event.held_on})]
         case StatementSubmittedV1():
             if event.supplementary:  # a location municipality's addition: no change of status
                 return []
             keys = _package_keys(event, event.municipality_code)
-            return [("statement_submitted", {**keys, "at": event.submitted_at})]
+            return [("statement_submitted", {**keys, "statement_at": event.submitted_at})]
         case PackageStatusChangedV1():
             keys = _package_keys(event, event.home_municipality_code)
-            return [("package_editing", {**keys, "status": event.status, "at": event.changed_at})]
+            editing = {**keys, "editing_status": event.status, "editing_at": event.changed_at}
+            return [("package_editing", editing)]
         case DeadlineSetV1():
             deadline = {
                 "municipality_code": event.municipality_code,
