@@ -112,19 +112,31 @@ SELECT 'app-' || lpad(i::text, 6, '0'),
 FROM generate_series(1, %s) AS i
 """
 
+# The overdue cases' unreceived 2024 report (the list computes overdue from the statements).
+OVERDUE_SQL = """
+INSERT INTO statements (application_id, year, due_on)
+SELECT id, 2024, date '2025-06-30' FROM applications WHERE overdue
+"""
+
 # The same columns and visibility as the service's statement, written for this list only
 # (psycopg's placeholders: it runs on the pooled connection's driver, rows as plain tuples).
 RAW_SQL = """
-SELECT id, kind, title, status, organisation_ids, municipality_code, year, requested_amount,
-    reserved_amount, committed_amount, created_at, sent_at, overdue, payments_stopped
-FROM applications
-WHERE (%(organisations)s::text[] IS NULL OR organisation_ids && %(organisations)s::text[])
-  AND (%(scope_municipality)s::text IS NULL OR municipality_code = %(scope_municipality)s)
-  AND (%(status)s::text IS NULL OR status = %(status)s)
-  AND (%(municipality)s::text IS NULL OR municipality_code = %(municipality)s)
+SELECT a.id, a.kind, a.title, a.status, a.organisation_ids, a.municipality_code, a.year,
+    a.requested_amount, a.reserved_amount, a.committed_amount, a.created_at, a.sent_at,
+    EXISTS (
+        SELECT 1 FROM statements AS s
+        WHERE s.application_id = a.id AND s.due_on < CURRENT_DATE
+          AND (s.received_on IS NULL OR s.status_received_on IS NULL)
+    ) AS overdue,
+    a.payments_stopped
+FROM applications AS a
+WHERE (%(organisations)s::text[] IS NULL OR a.organisation_ids && %(organisations)s::text[])
+  AND (%(scope_municipality)s::text IS NULL OR a.municipality_code = %(scope_municipality)s)
+  AND (%(status)s::text IS NULL OR a.status = %(status)s)
+  AND (%(municipality)s::text IS NULL OR a.municipality_code = %(municipality)s)
   AND (%(after_at)s::timestamptz IS NULL
-       OR (created_at, id) < (%(after_at)s::timestamptz, %(after_id)s::text))
-ORDER BY created_at DESC, id DESC
+       OR (a.created_at, a.id) < (%(after_at)s::timestamptz, %(after_id)s::text))
+ORDER BY a.created_at DESC, a.id DESC
 LIMIT %(limit)s
 """
 
@@ -147,7 +159,9 @@ async def _run(infra: Infra, settings: Settings, progress: Progress) -> Result:
         dsn = url.replace("postgresql+psycopg://", "postgresql://")
         started = time.perf_counter()
         _sql(dsn, SEED_SQL, settings.cases)
+        _sql(dsn, OVERDUE_SQL)
         _sql(dsn, "ANALYZE applications")
+        _sql(dsn, "ANALYZE statements")
         result.insert_seconds = time.perf_counter() - started
         progress(f"grants-case-list: {settings.cases:,} cases in {result.insert_seconds:.1f} s")
         deep_row = _sql(
