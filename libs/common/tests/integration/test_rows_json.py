@@ -25,9 +25,24 @@ _TABLE = """CREATE TEMP TABLE rows_json_test (
     tags text[], counts integer[], span interval, clock time
 )"""
 
-COLUMNS = (
-    "at local_at day amount money ratio n big flag name ref doc tags counts span clock".split()
-)
+COLUMNS = [
+    "at",
+    "local_at",
+    "day",
+    "amount",
+    "money",
+    "ratio",
+    "n",
+    "big",
+    "flag",
+    "name",
+    "ref",
+    "doc",
+    "tags",
+    "counts",
+    "span",
+    "clock",
+]
 
 _COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
