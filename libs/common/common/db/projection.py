@@ -119,7 +119,7 @@ WHERE held.{guard} < EXCLUDED.{guard}
 
 def rows_json(rows: Sequence[dict[str, Any]]) -> str:
     """Rows (column → value) as a JSON array of records, in ``pydantic_core``'s encoder (Rust:
-    ~4× faster than ``json`` with a ``default=`` call per timestamp, decimal and date).
+    2–4× faster than ``json`` with a ``default=`` call per timestamp, decimal and date).
 
     What PostgreSQL reads back as the column's type is the value given: a timestamp in ISO 8601
     with its microseconds and offset (UTC as ``Z``), a date, a ``Decimal`` as its exact text
