@@ -336,6 +336,17 @@ class TestHistory:
             422,
         )
 
+    async def test_an_offset_beyond_any_history_is_a_422_not_a_500(self, recorded, tokens):
+        """``offset=10**20`` reached PostgreSQL as a bigint out of range: a 500."""
+        body = assert_problem(
+            await recorded.get(
+                HISTORY.format("B-1"), params={"offset": 10**20}, headers=org1(tokens)
+            ),
+            422,
+        )
+        [error] = body["errors"]
+        assert (error["in"], error["parameter"]) == ("query", "offset")
+
     async def test_a_municipality_never_sees_tenant_names(self, recorded, tokens):
         response = await recorded.get(
             HISTORY.format("B-1"), headers=tokens.headers(Role.MUNICIPALITY, municipality="101")
