@@ -290,6 +290,27 @@ def overlapping_expenses(
     return []
 
 
+def duplicate_expense(
+    expense: HousingExpense, earlier: Sequence[HousingExpense], path: FieldPath
+) -> list[Finding]:
+    """A line's type and start date name it (a stored line with them is replaced), so two
+    lines of one request with the same name would silently keep only the last."""
+    if expense.expense_type is None or expense.valid_from is None:
+        return []
+    for index, other in enumerate(earlier):
+        if other.key == expense.key:
+            return [
+                _error(
+                    (*path, "BoligudgiftStartDato"),
+                    "duplicate-expense",
+                    f"Boligudgifter/{index} is also a '{expense.expense_type}' line starting "
+                    f"{expense.valid_from.isoformat()}: a lease has one line per type and start "
+                    "date; send one.",
+                )
+            ]
+    return []
+
+
 # --- plausibility (warnings) -------------------------------------------------------------------
 
 
@@ -521,6 +542,7 @@ def check_lease(lease: Lease, context: LeaseContext) -> list[Finding]:
     for index, expense in enumerate(submitted):
         path: FieldPath = ("Boligudgifter", index)
         findings += expense_errors(expense, path)
+        findings += duplicate_expense(expense, submitted[:index], path)
         findings += overlapping_expenses(expense, [*kept, *submitted[:index]], path)
     if lease.draft:
         return findings

@@ -986,6 +986,24 @@ class TestHousingExpenses:
             "#/BoligudgiftStartDato": "overlapping-expense",
         }
 
+    async def test_two_lines_of_one_type_and_start_in_one_lease_are_refused(
+        self, client, tokens
+    ):
+        """Two base rents from the same day in one lease were both accepted: the first was
+        stored, overwritten by the second in the same request (a version 1 in the history that
+        never was the register's) and its amount silently lost."""
+        await seed_dwelling(client, tokens)
+        lines = [rent("5000.00", "2026-12-01"), rent("5100.00", "2026-12-01")]
+        response = await client.post(
+            f"{API}/leases", json=lease("lk-1", "bol-1", Boligudgifter=lines), headers=writer(tokens)
+        )
+        assert pointers(assert_problem(response, 422)) == {
+            "#/Boligudgifter/1/BoligudgiftStartDato": "duplicate-expense",
+        }
+        assert "Boligudgifter/0" in response.json()["errors"][0]["detail"]
+        missing = await client.get(f"{API}/leases/lk-1", headers=writer(tokens))
+        assert missing.status_code == 404
+
     async def test_an_unknown_lease_is_404(self, client, tokens):
         await seed_dwelling(client, tokens)
         response = await client.post(
