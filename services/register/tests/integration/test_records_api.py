@@ -1004,6 +1004,31 @@ class TestHousingExpenses:
         missing = await client.get(f"{API}/leases/lk-1", headers=writer(tokens))
         assert missing.status_code == 404
 
+    async def test_moving_a_line_onto_another_lines_start_is_refused_with_a_pointer(
+        self, client, tokens
+    ):
+        """A PUT giving an expense the type and start date of another line of the lease was a
+        409 'already exists or reported concurrently' without a pointer: the unique index
+        refused what the rules had let through."""
+        await seed_dwelling(client, tokens)
+        lines = [
+            rent("5000.00", "2026-12-01", BoligudgiftSlutDato="2027-06-30"),
+            rent("5100.00", "2027-07-01"),
+        ]
+        await created(
+            client, "leases", lease("lk-1", "bol-1", Boligudgifter=lines), writer(tokens)
+        )
+        listed = await client.get(f"{API}/leases/lk-1/expenses", headers=writer(tokens))
+        first = listed.json()["items"][0]["BoligudgiftIdentifikator"]
+        response = await client.put(
+            f"{API}/leases/lk-1/expenses/{first}",
+            json=rent("5200.00", "2027-07-01", version=1),
+            headers=writer(tokens),
+        )
+        assert pointers(assert_problem(response, 422)) == {
+            "#/BoligudgiftStartDato": "duplicate-expense"
+        }
+
     async def test_an_unknown_lease_is_404(self, client, tokens):
         await seed_dwelling(client, tokens)
         response = await client.post(
