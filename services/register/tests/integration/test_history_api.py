@@ -470,3 +470,45 @@ async def test_a_dwellings_lease_and_expense_versions_are_found_through_the_inde
     # the whole condition in the index's: nothing left to check row by row
     assert "ix_record_versions_parent" in plan, plan
     assert "Filter" not in plan, plan
+
+
+async def test_drafts_and_held_versions_stay_out_of_a_non_submitters_history(
+    register_client, tokens
+):
+    """The lease lists show the fund and municipalities accepted leases only, but a dwelling's
+    history showed them every version: a draft (and the fund its tenant's name), its expense
+    lines, a held state."""
+    from .test_records_api import API, lease, rent, seed_dwelling, writer
+
+    client = await register_client()
+    await seed_dwelling(client, tokens, dwelling_ids=("bol-1",))
+    draft = {
+        "LejekontraktUnikIdentifikator": "lk-1",
+        "BoligUnikIdentifikator": "bol-1",
+        "KladdeIndikator": True,
+        "LejerNavn": "Draft Tenant",
+        "Boligudgifter": [rent("4000.00", "2026-12-01")],
+    }
+    response = await client.post(f"{API}/leases", json=draft, headers=writer(tokens))
+    assert response.status_code == 201, response.text
+    accepted = lease("lk-1", "bol-1", monthly_rent="5000.00", LejerNavn="Tenant", version=1)
+    response = await client.put(f"{API}/leases/lk-1", json=accepted, headers=writer(tokens))
+    assert response.status_code == 200, response.text
+
+    own = (await client.get(HISTORY.format("bol-1"), headers=writer(tokens))).json()
+    assert [(i["entity_type"], i["version"]) for i in own["items"]] == [
+        ("housing_expense", 2),
+        ("lease", 2),
+        ("housing_expense", 1),
+        ("lease", 1),
+        ("dwelling", 1),
+    ]
+    for headers in (
+        tokens.headers(Role.FUND),
+        tokens.headers(Role.MUNICIPALITY, municipality="101"),
+    ):
+        body = (await client.get(HISTORY.format("bol-1"), headers=headers)).json()
+        seen = [(i["entity_type"], i["version"]) for i in body["items"]]
+        assert seen == [("housing_expense", 2), ("lease", 2), ("dwelling", 1)], seen
+        assert body["total"] == 3
+        assert "Draft Tenant" not in str(body) and "4000.00" not in str(body)
