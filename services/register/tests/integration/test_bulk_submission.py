@@ -225,6 +225,43 @@ class TestHeldRecords:
         assert confirmed.json()["BoligArealKvadratmeter"] == "8.00"
 
 
+    async def test_a_held_dwelling_corrected_later_in_the_same_submission_is_not_kept(
+        self, client, tokens
+    ):
+        """Sent held (5 m²) and then corrected in one submission, the dwelling was stored
+        corrected but its held version stayed: listed as held, and confirming it would have
+        overwritten the corrected area with 5 m²."""
+        records = [
+            *whole_register()[3:],
+            rec("dwelling", dwelling("bol-9", "afd-1", BoligArealKvadratmeter="5.00")),
+            rec("dwelling", dwelling("bol-9", "afd-1", BoligArealKvadratmeter="72.50")),
+        ]
+        report = (
+            await client.post(SUBMISSIONS, json={"records": records}, headers=writer(tokens))
+        ).json()
+        assert [r["outcome"] for r in report["results"][-2:]] == ["held", "accepted"]
+        assert (await client.get(f"{API}/held-dwellings", headers=writer(tokens))).json() == []
+        confirmed = await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens))
+        assert confirmed.status_code != 200, confirmed.text
+        stored = await client.get(f"{API}/dwellings/bol-9", headers=writer(tokens))
+        assert stored.json()["BoligArealKvadratmeter"] == "72.50"
+
+    async def test_a_dwelling_stored_and_then_held_in_one_submission_keeps_the_held_version(
+        self, client, tokens
+    ):
+        records = [
+            *whole_register()[3:],
+            rec("dwelling", dwelling("bol-9", "afd-1", BoligArealKvadratmeter="72.50")),
+            rec("dwelling", dwelling("bol-9", "afd-1", BoligArealKvadratmeter="5.00")),
+        ]
+        report = (
+            await client.post(SUBMISSIONS, json={"records": records}, headers=writer(tokens))
+        ).json()
+        assert [r["outcome"] for r in report["results"][-2:]] == ["accepted", "held"]
+        held = (await client.get(f"{API}/held-dwellings", headers=writer(tokens))).json()
+        assert [d["BoligUnikIdentifikator"] for d in held] == ["bol-9"]
+
+
 class TestDrafts:
     async def test_a_draft_is_stored_as_draft_and_counted_apart(self, client, tokens):
         draft = lease("lk-1", "bol-1", KladdeIndikator=True, Boligudgifter=[])
