@@ -502,9 +502,9 @@ class TestRegisterLease:
         history = "SELECT entity_id, version FROM record_versions WHERE entity_type = 'dwelling'"
         assert ("bol-9", 1) not in sql(register_db_url, history)
         held = await client.get(f"{API}/held-dwellings", headers=writer(tokens))
-        assert [d["BoligUnikIdentifikator"] for d in held.json()] == ["bol-9"]
+        assert [d["BoligUnikIdentifikator"] for d in held.json()["items"]] == ["bol-9"]
         other = await client.get(f"{API}/held-dwellings", headers=writer(tokens, ORG_B))
-        assert other.json() == []
+        assert other.json()["items"] == []
         assert_problem(
             await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens, ORG_B)),
             404,
