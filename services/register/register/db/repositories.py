@@ -744,9 +744,7 @@ class RegisterRepository:
         statement = select(HeldDwellingRow).where(
             HeldDwellingRow.organisation_id.in_(organisations)
         )
-        rows = await self.session.scalars(
-            self._page(statement, HeldDwellingRow.id, after, limit)
-        )
+        rows = await self.session.scalars(self._page(statement, HeldDwellingRow.id, after, limit))
         return list(rows)
 
     async def add_submission(self, submission: Submission) -> None:

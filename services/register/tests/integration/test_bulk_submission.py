@@ -224,7 +224,6 @@ class TestHeldRecords:
         assert confirmed.status_code == 200, confirmed.text
         assert confirmed.json()["BoligArealKvadratmeter"] == "8.00"
 
-
     async def test_a_held_dwelling_corrected_later_in_the_same_submission_is_not_kept(
         self, client, tokens
     ):
@@ -261,7 +260,6 @@ class TestHeldRecords:
         assert [r["outcome"] for r in report["results"][-2:]] == ["accepted", "held"]
         held = (await client.get(f"{API}/held-dwellings", headers=writer(tokens))).json()["items"]
         assert [d["BoligUnikIdentifikator"] for d in held] == ["bol-9"]
-
 
     async def test_the_held_dwellings_are_a_paged_list(self, client, tokens):
         """``GET /held-dwellings`` was one unpaged array, however many a national run held."""

@@ -986,16 +986,16 @@ class TestHousingExpenses:
             "#/BoligudgiftStartDato": "overlapping-expense",
         }
 
-    async def test_two_lines_of_one_type_and_start_in_one_lease_are_refused(
-        self, client, tokens
-    ):
+    async def test_two_lines_of_one_type_and_start_in_one_lease_are_refused(self, client, tokens):
         """Two base rents from the same day in one lease were both accepted: the first was
         stored, overwritten by the second in the same request (a version 1 in the history that
         never was the register's) and its amount silently lost."""
         await seed_dwelling(client, tokens)
         lines = [rent("5000.00", "2026-12-01"), rent("5100.00", "2026-12-01")]
         response = await client.post(
-            f"{API}/leases", json=lease("lk-1", "bol-1", Boligudgifter=lines), headers=writer(tokens)
+            f"{API}/leases",
+            json=lease("lk-1", "bol-1", Boligudgifter=lines),
+            headers=writer(tokens),
         )
         assert pointers(assert_problem(response, 422)) == {
             "#/Boligudgifter/1/BoligudgiftStartDato": "duplicate-expense",
@@ -1015,9 +1015,7 @@ class TestHousingExpenses:
             rent("5000.00", "2026-12-01", BoligudgiftSlutDato="2027-06-30"),
             rent("5100.00", "2027-07-01"),
         ]
-        await created(
-            client, "leases", lease("lk-1", "bol-1", Boligudgifter=lines), writer(tokens)
-        )
+        await created(client, "leases", lease("lk-1", "bol-1", Boligudgifter=lines), writer(tokens))
         listed = await client.get(f"{API}/leases/lk-1/expenses", headers=writer(tokens))
         first = listed.json()["items"][0]["BoligudgiftIdentifikator"]
         response = await client.put(
