@@ -413,12 +413,15 @@ async def dwelling_history(
     limit: int,
     offset: int,
     accepted_only: bool = False,
+    organisation_ids: Sequence[str] | None = None,
 ) -> tuple[list[VersionRecord], int]:
     """Every recorded version of the dwelling, of every lease that ever belonged to it and of
     those leases' expenses; newest first. Returns one page and the total count.
     ``accepted_only`` (a reader who is not the submitter, as the lease lists): only the lease
     versions whose status was accepted, and the expense versions recorded while their lease's
-    latest version was — drafts and held states are the submitter's business."""
+    latest version was — drafts and held states are the submitter's business.
+    ``organisation_ids`` (an organisation-scoped reader): only the versions recorded for those
+    organisations (a lease moved to another organisation's dwelling keeps its past apart)."""
     # The ids are fetched first (each through its expression index) so that the final query
     # is three indexed lookups on (entity_type, entity_id); sub-selects OR-ed together would
     # make PostgreSQL scan the whole history table.
@@ -467,6 +470,8 @@ async def dwelling_history(
         lease_versions,
         expense_versions,
     )
+    if organisation_ids is not None:
+        belongs = and_(belongs, RecordVersionRow.organisation_id.in_(list(organisation_ids)))
     total = await session.scalar(select(func.count()).select_from(RecordVersionRow).where(belongs))
     rows = await session.scalars(
         select(RecordVersionRow)

@@ -214,6 +214,7 @@ async def dwelling_history(
         limit=limit,
         offset=offset,
         accepted_only=scope.organisation_ids is None,  # as the lease lists
+        organisation_ids=None if scope.organisation_ids is None else sorted(scope.organisation_ids),
     )
     return HistoryPage(
         placement=placement,

@@ -512,3 +512,33 @@ async def test_drafts_and_held_versions_stay_out_of_a_non_submitters_history(
         assert body["total"] == 3
         assert "Draft Tenant" not in str(body)
         assert "4000.00" not in str(body)
+
+
+async def test_an_organisation_sees_only_the_versions_recorded_for_it(register_client, tokens):
+    """An administration organisation acting for two organisations moved a lease from one's
+    dwelling to the other's: each organisation's history of its dwelling then showed the
+    other's versions of the lease (its rent lines, its later states)."""
+    client = await register_client()
+    await seed_dwelling(client, tokens, dwelling_ids=("bol-a",))
+    await seed_dwelling(client, tokens, "org-b", dep_id="afd-b", dwelling_ids=("bol-b",))
+    response = await client.post(
+        f"{API}/leases", json=lease("lk-1", "bol-a"), headers=writer(tokens)
+    )
+    assert response.status_code == 201, response.text
+    admin = writer(tokens, "org-a", "org-b", role=Role.ADMIN_ORG)
+    moved = lease("lk-1", "bol-b", monthly_rent="6100.00", version=1)
+    response = await client.put(f"{API}/leases/lk-1", json=moved, headers=admin)
+    assert response.status_code == 200, response.text
+
+    def seen(body):
+        return [(i["entity_type"], i["entity_id"], i["version"]) for i in body["items"]]
+
+    own_a = (await client.get(HISTORY.format("bol-a"), headers=writer(tokens))).json()
+    assert ("lease", "lk-1", 2) not in seen(own_a)
+    assert ("lease", "lk-1", 1) in seen(own_a)
+    own_b = (await client.get(HISTORY.format("bol-b"), headers=writer(tokens, "org-b"))).json()
+    assert ("lease", "lk-1", 1) not in seen(own_b)
+    assert ("lease", "lk-1", 2) in seen(own_b)
+    assert "5875.00" not in str(own_b)
+    both = (await client.get(HISTORY.format("bol-b"), headers=admin)).json()
+    assert ("lease", "lk-1", 1) in seen(both)
