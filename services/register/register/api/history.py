@@ -375,7 +375,7 @@ async def dwelling_history(
     scope: ReadScope,
     uow: UnitOfWorkDep,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Versions to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1, description="Versions to skip.")] = 0,
 ) -> HistoryOut:
     page = await reading.dwelling_history(
         uow.session, scope, dwelling_id, limit=limit, offset=offset

@@ -456,19 +456,23 @@ async def create_dwelling(
 
 @router.get(
     "/held-dwellings",
-    response_model=list[HeldDwellingOut],
+    response_model=Page[HeldDwellingOut],
     responses=READ_RESPONSES,
     summary="Your dwellings held by plausibility warnings",
-    description="The dwellings of your organisations held until their warnings are confirmed.",
+    description="The dwellings of your organisations held until their warnings are confirmed, "
+    "by id, keyset-paged as every list.",
 )
-async def list_held_dwellings(scope: WriteScope, uow: UnitOfWorkDep) -> Any:
-    rows = await use_cases.held_dwellings(uow, scope)
-    return [
+async def list_held_dwellings(
+    scope: WriteScope, uow: UnitOfWorkDep, limit: Limit = 100, cursor: Cursor = None
+) -> Any:
+    page = await use_cases.held_dwellings(uow, scope, limit=limit, cursor=cursor)
+    items = [
         HeldDwellingOut(
             dwelling_id=row.id, warnings=[Warning_.model_validate(w) for w in row.warnings]
         )
-        for row in rows
+        for row in page.rows
     ]
+    return {"items": items, "next_cursor": page.next_cursor}
 
 
 @router.post(

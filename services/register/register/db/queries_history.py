@@ -44,6 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import aliased
 
 from register.db.models import (
     PARENT_ID,
@@ -399,11 +400,28 @@ async def known_expenses(
 # --- history -----------------------------------------------------------------------------------
 
 
+def _status_of(version: Any) -> ColumnElement[str]:
+    """A lease version's status; versions from before the status was recorded were accepted
+    (as ``LeaseRecord`` reads them)."""
+    return func.coalesce(version.data["status"].astext, ACCEPTED)
+
+
 async def dwelling_history(
-    session: AsyncSession, dwelling_id: str, *, limit: int, offset: int
+    session: AsyncSession,
+    dwelling_id: str,
+    *,
+    limit: int,
+    offset: int,
+    accepted_only: bool = False,
+    organisation_ids: Sequence[str] | None = None,
 ) -> tuple[list[VersionRecord], int]:
     """Every recorded version of the dwelling, of every lease that ever belonged to it and of
-    those leases' expenses; newest first. Returns one page and the total count."""
+    those leases' expenses; newest first. Returns one page and the total count.
+    ``accepted_only`` (a reader who is not the submitter, as the lease lists): only the lease
+    versions whose status was accepted, and the expense versions recorded while their lease's
+    latest version was — drafts and held states are the submitter's business.
+    ``organisation_ids`` (an organisation-scoped reader): only the versions recorded for those
+    organisations (a lease moved to another organisation's dwelling keeps its past apart)."""
     # The ids are fetched first (each through its expression index) so that the final query
     # is three indexed lookups on (entity_type, entity_id); sub-selects OR-ed together would
     # make PostgreSQL scan the whole history table.
@@ -425,14 +443,35 @@ async def dwelling_history(
         if lease_ids
         else []
     )
+    lease_versions = and_(
+        RecordVersionRow.entity_type == "lease", RecordVersionRow.entity_id.in_(lease_ids)
+    )
+    expense_versions = and_(
+        RecordVersionRow.entity_type == "housing_expense",
+        RecordVersionRow.entity_id.in_(expense_ids),
+    )
+    if accepted_only:
+        lease_versions = and_(lease_versions, _status_of(RecordVersionRow) == ACCEPTED)
+        lease_then = aliased(RecordVersionRow)
+        status_then = (
+            select(_status_of(lease_then))
+            .where(
+                lease_then.entity_type == "lease",
+                lease_then.entity_id == RecordVersionRow.data["lease_id"].astext,
+                lease_then.recorded_at <= RecordVersionRow.recorded_at,
+            )
+            .order_by(lease_then.recorded_at.desc(), lease_then.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        expense_versions = and_(expense_versions, status_then == ACCEPTED)
     belongs = or_(
         and_(RecordVersionRow.entity_type == "dwelling", RecordVersionRow.entity_id == dwelling_id),
-        and_(RecordVersionRow.entity_type == "lease", RecordVersionRow.entity_id.in_(lease_ids)),
-        and_(
-            RecordVersionRow.entity_type == "housing_expense",
-            RecordVersionRow.entity_id.in_(expense_ids),
-        ),
+        lease_versions,
+        expense_versions,
     )
+    if organisation_ids is not None:
+        belongs = and_(belongs, RecordVersionRow.organisation_id.in_(list(organisation_ids)))
     total = await session.scalar(select(func.count()).select_from(RecordVersionRow).where(belongs))
     rows = await session.scalars(
         select(RecordVersionRow)

@@ -736,14 +736,15 @@ class RegisterRepository:
             return None
         return row
 
-    async def held_dwellings(self, scope: Scope) -> list[HeldDwellingRow]:
-        """The caller's held dwellings, by id."""
+    async def held_dwellings(
+        self, scope: Scope, *, after: str | None, limit: int
+    ) -> list[HeldDwellingRow]:
+        """A page of the caller's held dwellings, by id (``LIMIT limit + 1``)."""
         organisations = sorted(scope.organisation_ids or ())
-        rows = await self.session.scalars(
-            select(HeldDwellingRow)
-            .where(HeldDwellingRow.organisation_id.in_(organisations))
-            .order_by(HeldDwellingRow.id)
+        statement = select(HeldDwellingRow).where(
+            HeldDwellingRow.organisation_id.in_(organisations)
         )
+        rows = await self.session.scalars(self._page(statement, HeldDwellingRow.id, after, limit))
         return list(rows)
 
     async def add_submission(self, submission: Submission) -> None:

@@ -290,6 +290,29 @@ def overlapping_expenses(
     return []
 
 
+def duplicate_expense(
+    expense: HousingExpense, others: Sequence[HousingExpense], path: FieldPath, *, within: str
+) -> list[Finding]:
+    """A line's type and start date name it (a stored line with them is replaced), so two
+    lines of a lease with the same name would silently keep only the last — or, for a line
+    given another line's name, break the lease's one line per name. ``within`` says where
+    the other line is, for the message."""
+    if expense.expense_type is None or expense.valid_from is None:
+        return []
+    for index, other in enumerate(others):
+        if other.key == expense.key:
+            return [
+                _error(
+                    (*path, "BoligudgiftStartDato"),
+                    "duplicate-expense",
+                    f"{within.format(index=index)} is also a '{expense.expense_type}' line "
+                    f"starting {expense.valid_from.isoformat()}: a lease has one line per type "
+                    "and start date.",
+                )
+            ]
+    return []
+
+
 # --- plausibility (warnings) -------------------------------------------------------------------
 
 
@@ -521,6 +544,9 @@ def check_lease(lease: Lease, context: LeaseContext) -> list[Finding]:
     for index, expense in enumerate(submitted):
         path: FieldPath = ("Boligudgifter", index)
         findings += expense_errors(expense, path)
+        findings += duplicate_expense(
+            expense, submitted[:index], path, within="Boligudgifter/{index}"
+        )
         findings += overlapping_expenses(expense, [*kept, *submitted[:index]], path)
     if lease.draft:
         return findings
@@ -576,7 +602,11 @@ def check_expense(
     expense: HousingExpense, other_expenses_of_lease: Iterable[HousingExpense]
 ) -> list[Finding]:
     """A housing expense reported on its own (a later rent change of a lease)."""
+    others = list(other_expenses_of_lease)
     return [
         *expense_errors(expense, ()),
-        *overlapping_expenses(expense, other_expenses_of_lease, ()),
+        *duplicate_expense(
+            expense, others, (), within="Another stored line of the lease (change that one)"
+        ),
+        *overlapping_expenses(expense, others, ()),
     ]

@@ -208,7 +208,14 @@ async def dwelling_history(
     session: AsyncSession, scope: Scope, dwelling_id: str, *, limit: int, offset: int
 ) -> HistoryPage:
     placement = await _visible_placement(session, scope, dwelling_id)
-    items, total = await q.dwelling_history(session, dwelling_id, limit=limit, offset=offset)
+    items, total = await q.dwelling_history(
+        session,
+        dwelling_id,
+        limit=limit,
+        offset=offset,
+        accepted_only=scope.organisation_ids is None,  # as the lease lists
+        organisation_ids=None if scope.organisation_ids is None else sorted(scope.organisation_ids),
+    )
     return HistoryPage(
         placement=placement,
         items=items,

@@ -182,8 +182,13 @@ async def confirm_leases(
 # --- dwellings held by their plausibility warnings ----------------------------------------------
 
 
-async def held_dwellings(uow: UnitOfWork, scope: Scope) -> list[HeldDwellingRow]:
-    return await RegisterRepository(uow.session).held_dwellings(scope)
+async def held_dwellings(
+    uow: UnitOfWork, scope: Scope, *, limit: int, cursor: str | None
+) -> PageOf[HeldDwellingRow]:
+    rows = await RegisterRepository(uow.session).held_dwellings(
+        scope, after=_after(cursor, str), limit=limit
+    )
+    return page_of(rows, limit, key=lambda row: (row.id,))
 
 
 def _held_record(row: HeldDwellingRow) -> Dwelling:

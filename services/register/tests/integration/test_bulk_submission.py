@@ -216,13 +216,78 @@ class TestHeldRecords:
             await client.get(f"{API}/dwellings/bol-9", headers=writer(tokens))
         ).status_code == 404
         # Kept, not lost (it was held back and had to be sent again): confirming stores it.
-        held = (await client.get(f"{API}/held-dwellings", headers=writer(tokens))).json()
+        held = (await client.get(f"{API}/held-dwellings", headers=writer(tokens))).json()["items"]
         assert [(d["BoligUnikIdentifikator"], d["Advarsler"][0]["code"]) for d in held] == [
             ("bol-9", "implausible-area")
         ]
         confirmed = await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens))
         assert confirmed.status_code == 200, confirmed.text
         assert confirmed.json()["BoligArealKvadratmeter"] == "8.00"
+
+    async def test_a_held_dwelling_corrected_later_in_the_same_submission_is_not_kept(
+        self, client, tokens
+    ):
+        """Sent held (5 m²) and then corrected in one submission, the dwelling was stored
+        corrected but its held version stayed: listed as held, and confirming it would have
+        overwritten the corrected area with 5 m²."""
+        records = [
+            *whole_register()[3:],
+            rec("dwelling", dwelling("bol-9", "afd-1", BoligArealKvadratmeter="5.00")),
+            rec("dwelling", dwelling("bol-9", "afd-1", BoligArealKvadratmeter="72.50")),
+        ]
+        report = (
+            await client.post(SUBMISSIONS, json={"records": records}, headers=writer(tokens))
+        ).json()
+        assert [r["outcome"] for r in report["results"][-2:]] == ["held", "accepted"]
+        held = (await client.get(f"{API}/held-dwellings", headers=writer(tokens))).json()
+        assert held == {"items": [], "next_cursor": None}
+        confirmed = await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens))
+        assert confirmed.status_code != 200, confirmed.text
+        stored = await client.get(f"{API}/dwellings/bol-9", headers=writer(tokens))
+        assert stored.json()["BoligArealKvadratmeter"] == "72.50"
+
+    async def test_a_dwelling_stored_and_then_held_in_one_submission_keeps_the_held_version(
+        self, client, tokens
+    ):
+        records = [
+            *whole_register()[3:],
+            rec("dwelling", dwelling("bol-9", "afd-1", BoligArealKvadratmeter="72.50")),
+            rec("dwelling", dwelling("bol-9", "afd-1", BoligArealKvadratmeter="5.00")),
+        ]
+        report = (
+            await client.post(SUBMISSIONS, json={"records": records}, headers=writer(tokens))
+        ).json()
+        assert [r["outcome"] for r in report["results"][-2:]] == ["accepted", "held"]
+        held = (await client.get(f"{API}/held-dwellings", headers=writer(tokens))).json()["items"]
+        assert [d["BoligUnikIdentifikator"] for d in held] == ["bol-9"]
+
+    async def test_the_held_dwellings_are_a_paged_list(self, client, tokens):
+        """``GET /held-dwellings`` was one unpaged array, however many a national run held."""
+        records = [
+            *whole_register()[3:],
+            *(
+                rec("dwelling", dwelling(f"bol-{n}", "afd-1", BoligArealKvadratmeter="5.00"))
+                for n in (7, 8, 9)
+            ),
+        ]
+        await client.post(SUBMISSIONS, json={"records": records}, headers=writer(tokens))
+        first = await client.get(
+            f"{API}/held-dwellings", params={"limit": 2}, headers=writer(tokens)
+        )
+        assert first.status_code == 200, first.text
+        page = first.json()
+        assert [d["BoligUnikIdentifikator"] for d in page["items"]] == ["bol-7", "bol-8"]
+        second = await client.get(
+            f"{API}/held-dwellings",
+            params={"limit": 2, "cursor": page["next_cursor"]},
+            headers=writer(tokens),
+        )
+        assert [d["BoligUnikIdentifikator"] for d in second.json()["items"]] == ["bol-9"]
+        assert second.json()["next_cursor"] is None
+        forged = await client.get(
+            f"{API}/held-dwellings", params={"cursor": "bol-1"}, headers=writer(tokens)
+        )
+        assert forged.status_code == 400, forged.text
 
 
 class TestDrafts:

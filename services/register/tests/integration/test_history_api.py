@@ -16,6 +16,7 @@ from register.db.models import RecordVersionRow
 from register.db.queries_history import versions_under
 
 from .seed_rows import Seed, at, lease_values
+from .test_records_api import API, lease, rent, seed_dwelling, writer
 
 AS_OF = "/register/v1/dwellings/{}/as-of"
 HISTORY = "/register/v1/dwellings/{}/history"
@@ -336,6 +337,17 @@ class TestHistory:
             422,
         )
 
+    async def test_an_offset_beyond_any_history_is_a_422_not_a_500(self, recorded, tokens):
+        """``offset=10**20`` reached PostgreSQL as a bigint out of range: a 500."""
+        body = assert_problem(
+            await recorded.get(
+                HISTORY.format("B-1"), params={"offset": 10**20}, headers=org1(tokens)
+            ),
+            422,
+        )
+        [error] = body["errors"]
+        assert (error["in"], error["parameter"]) == ("query", "offset")
+
     async def test_a_municipality_never_sees_tenant_names(self, recorded, tokens):
         response = await recorded.get(
             HISTORY.format("B-1"), headers=tokens.headers(Role.MUNICIPALITY, municipality="101")
@@ -459,3 +471,74 @@ async def test_a_dwellings_lease_and_expense_versions_are_found_through_the_inde
     # the whole condition in the index's: nothing left to check row by row
     assert "ix_record_versions_parent" in plan, plan
     assert "Filter" not in plan, plan
+
+
+async def test_drafts_and_held_versions_stay_out_of_a_non_submitters_history(
+    register_client, tokens
+):
+    """The lease lists show the fund and municipalities accepted leases only, but a dwelling's
+    history showed them every version: a draft (and the fund its tenant's name), its expense
+    lines, a held state."""
+    client = await register_client()
+    await seed_dwelling(client, tokens, dwelling_ids=("bol-1",))
+    draft = {
+        "LejekontraktUnikIdentifikator": "lk-1",
+        "BoligUnikIdentifikator": "bol-1",
+        "KladdeIndikator": True,
+        "LejerNavn": "Draft Tenant",
+        "Boligudgifter": [rent("4000.00", "2026-12-01")],
+    }
+    response = await client.post(f"{API}/leases", json=draft, headers=writer(tokens))
+    assert response.status_code == 201, response.text
+    accepted = lease("lk-1", "bol-1", monthly_rent="5000.00", LejerNavn="Tenant", version=1)
+    response = await client.put(f"{API}/leases/lk-1", json=accepted, headers=writer(tokens))
+    assert response.status_code == 200, response.text
+
+    own = (await client.get(HISTORY.format("bol-1"), headers=writer(tokens))).json()
+    assert [(i["entity_type"], i["version"]) for i in own["items"]] == [
+        ("housing_expense", 2),
+        ("lease", 2),
+        ("housing_expense", 1),
+        ("lease", 1),
+        ("dwelling", 1),
+    ]
+    for headers in (
+        tokens.headers(Role.FUND),
+        tokens.headers(Role.MUNICIPALITY, municipality="101"),
+    ):
+        body = (await client.get(HISTORY.format("bol-1"), headers=headers)).json()
+        seen = [(i["entity_type"], i["version"]) for i in body["items"]]
+        assert seen == [("housing_expense", 2), ("lease", 2), ("dwelling", 1)], seen
+        assert body["total"] == 3
+        assert "Draft Tenant" not in str(body)
+        assert "4000.00" not in str(body)
+
+
+async def test_an_organisation_sees_only_the_versions_recorded_for_it(register_client, tokens):
+    """An administration organisation acting for two organisations moved a lease from one's
+    dwelling to the other's: each organisation's history of its dwelling then showed the
+    other's versions of the lease (its rent lines, its later states)."""
+    client = await register_client()
+    await seed_dwelling(client, tokens, dwelling_ids=("bol-a",))
+    await seed_dwelling(client, tokens, "org-b", dep_id="afd-b", dwelling_ids=("bol-b",))
+    response = await client.post(
+        f"{API}/leases", json=lease("lk-1", "bol-a"), headers=writer(tokens)
+    )
+    assert response.status_code == 201, response.text
+    admin = writer(tokens, "org-a", "org-b", role=Role.ADMIN_ORG)
+    moved = lease("lk-1", "bol-b", monthly_rent="6100.00", version=1)
+    response = await client.put(f"{API}/leases/lk-1", json=moved, headers=admin)
+    assert response.status_code == 200, response.text
+
+    def seen(body):
+        return [(i["entity_type"], i["entity_id"], i["version"]) for i in body["items"]]
+
+    own_a = (await client.get(HISTORY.format("bol-a"), headers=writer(tokens))).json()
+    assert ("lease", "lk-1", 2) not in seen(own_a)
+    assert ("lease", "lk-1", 1) in seen(own_a)
+    own_b = (await client.get(HISTORY.format("bol-b"), headers=writer(tokens, "org-b"))).json()
+    assert ("lease", "lk-1", 1) not in seen(own_b)
+    assert ("lease", "lk-1", 2) in seen(own_b)
+    assert "5875.00" not in str(own_b)
+    both = (await client.get(HISTORY.format("bol-b"), headers=admin)).json()
+    assert ("lease", "lk-1", 1) in seen(both)

@@ -502,9 +502,9 @@ class TestRegisterLease:
         history = "SELECT entity_id, version FROM record_versions WHERE entity_type = 'dwelling'"
         assert ("bol-9", 1) not in sql(register_db_url, history)
         held = await client.get(f"{API}/held-dwellings", headers=writer(tokens))
-        assert [d["BoligUnikIdentifikator"] for d in held.json()] == ["bol-9"]
+        assert [d["BoligUnikIdentifikator"] for d in held.json()["items"]] == ["bol-9"]
         other = await client.get(f"{API}/held-dwellings", headers=writer(tokens, ORG_B))
-        assert other.json() == []
+        assert other.json()["items"] == []
         assert_problem(
             await client.post(f"{API}/dwellings/bol-9/confirm", headers=writer(tokens, ORG_B)),
             404,
@@ -984,6 +984,47 @@ class TestHousingExpenses:
         assert pointers(assert_problem(response, 422)) == {
             "#/BoligudgiftBeloeb": "negative-amount",
             "#/BoligudgiftStartDato": "overlapping-expense",
+        }
+
+    async def test_two_lines_of_one_type_and_start_in_one_lease_are_refused(self, client, tokens):
+        """Two base rents from the same day in one lease were both accepted: the first was
+        stored, overwritten by the second in the same request (a version 1 in the history that
+        never was the register's) and its amount silently lost."""
+        await seed_dwelling(client, tokens)
+        lines = [rent("5000.00", "2026-12-01"), rent("5100.00", "2026-12-01")]
+        response = await client.post(
+            f"{API}/leases",
+            json=lease("lk-1", "bol-1", Boligudgifter=lines),
+            headers=writer(tokens),
+        )
+        assert pointers(assert_problem(response, 422)) == {
+            "#/Boligudgifter/1/BoligudgiftStartDato": "duplicate-expense",
+        }
+        assert "Boligudgifter/0" in response.json()["errors"][0]["detail"]
+        missing = await client.get(f"{API}/leases/lk-1", headers=writer(tokens))
+        assert missing.status_code == 404
+
+    async def test_moving_a_line_onto_another_lines_start_is_refused_with_a_pointer(
+        self, client, tokens
+    ):
+        """A PUT giving an expense the type and start date of another line of the lease was a
+        409 'already exists or reported concurrently' without a pointer: the unique index
+        refused what the rules had let through."""
+        await seed_dwelling(client, tokens)
+        lines = [
+            rent("5000.00", "2026-12-01", BoligudgiftSlutDato="2027-06-30"),
+            rent("5100.00", "2027-07-01"),
+        ]
+        await created(client, "leases", lease("lk-1", "bol-1", Boligudgifter=lines), writer(tokens))
+        listed = await client.get(f"{API}/leases/lk-1/expenses", headers=writer(tokens))
+        first = listed.json()["items"][0]["BoligudgiftIdentifikator"]
+        response = await client.put(
+            f"{API}/leases/lk-1/expenses/{first}",
+            json=rent("5200.00", "2027-07-01", version=1),
+            headers=writer(tokens),
+        )
+        assert pointers(assert_problem(response, 422)) == {
+            "#/BoligudgiftStartDato": "duplicate-expense"
         }
 
     async def test_an_unknown_lease_is_404(self, client, tokens):

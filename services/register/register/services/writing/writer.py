@@ -222,11 +222,12 @@ class RecordWriter:
 
     async def _keep_held_dwellings(self, results: Sequence[WriteResult]) -> None:
         """A dwelling held by its warnings is kept until confirmed; one stored now (plausible,
-        or confirmed) replaces its held version."""
-        outcomes = [r for r in results if isinstance(r, WriteOutcome)]
-        stored = [o.entity_id for o in outcomes if o.held is None]
+        or confirmed) replaces its held version. A dwelling sent more than once in a batch ends
+        as its last record left it (held, then corrected: not held)."""
+        last = {r.entity_id: r for r in results if isinstance(r, WriteOutcome)}
+        stored = [o.entity_id for o in last.values() if o.held is None]
         await self.repo.repo.release_held_dwellings(stored)
-        for outcome in outcomes:
+        for outcome in last.values():
             if outcome.held is None:
                 continue
             held = outcome.held
