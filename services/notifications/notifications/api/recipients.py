@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 
 from common.app import ReadUnitOfWorkDep, UnitOfWorkDep
 from common.errors import FieldError, RuleViolationError
+from common.municipalities import MUNICIPALITIES
 from common.paging import Cursor, Limit, Page
 from common.problems import problem_responses
 from common.versioning import etag, parse_if_match
@@ -73,10 +74,11 @@ def recipient_out(row: RecipientRow) -> RecipientOut:
 
 
 def _check_ref(kind: RecipientKind, ref: str) -> None:
-    if kind is RecipientKind.MUNICIPALITY and not (len(ref) == 3 and ref.isdigit()):
+    if kind is RecipientKind.MUNICIPALITY and ref not in MUNICIPALITIES:
         raise RuleViolationError(
-            f"'{ref}' is not a municipality code: use the three-digit kommunekode, e.g. '101'.",
-            errors=[FieldError("#/ref", "a municipality code has three digits", "invalid")],
+            f"'{ref}' is not a municipality code: use one of the 98 three-digit kommunekoder, "
+            "e.g. '101' (København).",
+            errors=[FieldError("#/ref", "not one of Denmark's municipality codes", "invalid")],
         )
 
 

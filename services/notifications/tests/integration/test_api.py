@@ -189,6 +189,15 @@ class TestDirectoryInput:
         response = await put_entry(client, fund(tokens), "municipality", "1011", [KK])
         assert "kommunekode" in problem(response, 422)["detail"]
 
+    async def test_a_municipality_entry_needs_a_code_of_a_municipality(self, client, tokens):
+        """999 has three digits but is no municipality (nor is Christiansø, 411): an entry for it
+        would never be addressed, and the fund would believe the messages went somewhere."""
+        for code in ("999", "411"):
+            response = await put_entry(client, fund(tokens), "municipality", code, [KK])
+            body = problem(response, 422)
+            assert "kommunekode" in body["detail"]
+            assert body["errors"][0]["pointer"] == "#/ref"
+
     async def test_an_unknown_kind_is_refused(self, client, tokens):
         response = await put_entry(client, fund(tokens), "region", "84", [KK])
         problem(response, 422)
