@@ -47,6 +47,7 @@ from legal_cases.api.schemas import (
     ForcedAdministrationIn,
     GuidanceIn,
     HearingIn,
+    HeldIn,
     MediationIn,
     NonComplianceIn,
     QuestionIn,
@@ -352,11 +353,16 @@ async def schedule_hearing(
 @router.post("/cases/{case_id}/hearings/{hearing_id}/held", response_model=CaseOut,
              responses=WRITE)  # fmt: skip
 async def hold_hearing(
-    case_id: CaseIdPath, hearing_id: RefPath, viewer: Tribunal, uow: UnitOfWorkDep, today: Today
-) -> CaseOut:
+    case_id: CaseIdPath, hearing_id: RefPath, viewer: Tribunal, uow: UnitOfWorkDep, today: Today,
+    body: HeldIn | None = None,
+) -> CaseOut:  # fmt: skip
+    """Record an inspection or a meeting held — on ``held_on`` (default today), not after today
+    nor before the day the parties were summoned to; a meeting dates the decision deadline
+    (§ 86(1)) from it."""
     await workflow.hold_hearing(
-        CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, hearing_id, today
-    )
+        CaseRepository(uow.session), OutboxRecorder(uow), viewer, case_id, hearing_id, today,
+        body.held_on if body is not None else None,
+    )  # fmt: skip
     return await _view(uow, viewer, case_id, today)
 
 

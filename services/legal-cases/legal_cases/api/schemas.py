@@ -151,6 +151,15 @@ class HearingIn(In):
     scheduled_on: WireDate
 
 
+class HeldIn(In):
+    held_on: WireDate | None = Field(
+        default=None,
+        description="The day the inspection or meeting was held (default today, the Danish "
+        "date): not after today, not before the day the parties were summoned to. A meeting "
+        "dates the decision deadline (§ 86(1)) from it.",
+    )
+
+
 class ReasonIn(In):
     reason: LongText
 

@@ -32,6 +32,7 @@ from common.calendar import (
     add_working_days,
     this_or_next_working_day,
 )
+from common.errors import FieldError
 from legal_cases.domain.errors import DeadlineRuleError
 
 NOTIFY_WEEKS: Final = 1
@@ -184,15 +185,30 @@ def check_meeting_notice(notice_on: date, held_on: date) -> None:
         )
 
 
+HELD_ON = "#/held_on"  # the request field of the day an inspection or meeting was held
+
+
 def check_not_before_summoned_day(scheduled_on: date, held_on: date) -> None:
     """An inspection or a meeting takes place on the day the parties were summoned to (§ 85(1)-
     (2)); it cannot be recorded held before it (a moved day needs a new summons)."""
     if held_on < scheduled_on:
-        raise DeadlineRuleError(
+        detail = (
             f"The parties were summoned to {scheduled_on}; it cannot be recorded held on "
             f"{held_on}, before that day (§ 85(1)-(2)). For another day, schedule it anew so "
             "the parties are summoned to that day."
         )
+        raise DeadlineRuleError(detail, errors=[FieldError(HELD_ON, detail, "before-summoned-day")])
+
+
+def check_held_by_today(held_on: date, today: date) -> None:
+    """An inspection or a meeting is recorded once it has taken place: dated today or earlier
+    (a clerk may record it a few days later, with the day it was really held)."""
+    if held_on > today:
+        detail = (
+            f"It cannot be recorded held on {held_on}, after today ({today}): record it once it "
+            "has taken place, with the day it was held in 'held_on'."
+        )
+        raise DeadlineRuleError(detail, errors=[FieldError(HELD_ON, detail, "in-future")])
 
 
 def effective_due(

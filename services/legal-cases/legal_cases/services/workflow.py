@@ -41,6 +41,7 @@ from legal_cases.domain.deadlines import (
     DeadlineKind,
     appeal_due,
     check_appeal,
+    check_held_by_today,
     check_inspection_notice,
     check_meeting_notice,
     check_not_before_summoned_day,
@@ -464,11 +465,15 @@ async def hold_hearing(
     case_id: str,
     hearing_id: str,
     today: date,
+    held_on: date | None = None,
 ) -> HearingRow:
-    """An inspection or meeting held; a meeting once the reply is in or lapsed sets the decision
-    deadline (§ 86(1)) — the round's lapses are applied first (``lapse_passed``), so a meeting
-    after the reply deadline passed counts whether or not the round has run."""
+    """An inspection or meeting held on ``held_on`` (default today; a clerk may record it a few
+    days later) — not after today, not before the day the parties were summoned to. A meeting
+    once the reply is in or lapsed sets the decision deadline from the day it was held (§ 86(1))
+    — the round's lapses as of today are applied first (``lapse_passed``), so a meeting after
+    the reply deadline passed counts whether or not the round has run."""
     _tribunal_only(viewer, "record inspections and meetings")
+    day = today if held_on is None else held_on
     case = await load_case(repo, viewer, case_id, lock=True)
     await lapse_passed(repo, events, case, today)
     await _apply(repo, case, Action.HOLD_HEARING)
@@ -477,20 +482,21 @@ async def hold_hearing(
         raise PartNotFoundError(f"Case {case.id} has no inspection or meeting {hearing_id}.")
     if hearing.held_on is not None:
         raise TransitionNotAllowedError(f"It was held on {hearing.held_on}.")
-    check_not_before_summoned_day(hearing.scheduled_on, today)
+    check_held_by_today(day, today)
+    check_not_before_summoned_day(hearing.scheduled_on, day)
     if hearing.kind == "inspection":
-        check_inspection_notice(hearing.notice_on, today)
+        check_inspection_notice(hearing.notice_on, day)
         kind = DeadlineKind.INSPECTION
     else:
-        check_meeting_notice(hearing.notice_on, today)
+        check_meeting_notice(hearing.notice_on, day)
         kind = DeadlineKind.MEETING
-    hearing.held_on = today
-    await _close(repo, case, kind, today, ref=hearing.id)
+    hearing.held_on = day
+    await _close(repo, case, kind, day, ref=hearing.id)
     trigger = None
     if kind is DeadlineKind.MEETING and case.status in ("reply_received", "reply_lapsed"):
-        trigger = (await decision_trigger(repo, case, today)).base_due  # § 86(1): the meeting
+        trigger = (await decision_trigger(repo, case, day)).base_due  # § 86(1): the meeting
     await audit(repo, case, viewer, f"{hearing.kind}_held", hearing_id=hearing.id,
-                decision_due=trigger)  # fmt: skip
+                held_on=day, decision_due=trigger)  # fmt: skip
     return hearing
 
 

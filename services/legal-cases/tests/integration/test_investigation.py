@@ -310,6 +310,51 @@ class TestMeeting:
         held = await act(client, tribunal(tokens), case_id, f"hearings/{hearing['id']}/held")
         assert held["hearings"][0]["held_on"] == "2026-11-25"
 
+    async def test_recorded_later_with_the_day_it_was_held(self, legal_client, tokens, clock):
+        """A clerk recording a meeting two days later enters the real day: the decision
+        deadline (§ 86(1)) runs from it, not from the day it was recorded."""
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        scheduled = await act(client, tribunal(tokens), case_id, "hearings",
+                              {"kind": "meeting", "scheduled_on": "2026-11-25"}, status=201)  # fmt: skip
+        [meeting] = scheduled["hearings"]
+        clock.today = date(2026, 11, 27)
+        held = await act(client, tribunal(tokens), case_id, f"hearings/{meeting['id']}/held",
+                         {"held_on": "2026-11-25"})  # fmt: skip
+        assert held["hearings"][0]["held_on"] == "2026-11-25"
+        assert open_deadlines(held) == [("decision", "2026-12-23")]  # 25 Nov + 4 weeks
+
+    @pytest.mark.parametrize(
+        ("held_on", "code", "named"),
+        [("2026-11-28", "in-future", "2026-11-27"),  # after today
+         ("2026-11-24", "before-summoned-day", "2026-11-25")],  # before the summoned day
+    )  # fmt: skip
+    async def test_the_day_held_is_neither_after_today_nor_before_the_summoned_day(
+        self, legal_client, tokens, clock, held_on, code, named
+    ):
+        client = await legal_client()
+        case_id = await replied_case(client, tokens, clock)
+        scheduled = await act(client, tribunal(tokens), case_id, "hearings",
+                              {"kind": "inspection", "scheduled_on": "2026-11-25"}, status=201)  # fmt: skip
+        [hearing] = scheduled["hearings"]
+        clock.today = date(2026, 11, 27)
+        refused = await act(client, tribunal(tokens), case_id, f"hearings/{hearing['id']}/held",
+                            {"held_on": held_on}, status=422)  # fmt: skip
+        assert kind(refused) == "deadline-rule"
+        assert [(e["pointer"], e["code"]) for e in refused["errors"]] == [("#/held_on", code)]
+        assert named in refused["detail"]
+        view = (await client.get(f"{API}/cases/{case_id}", headers=tribunal(tokens))).json()
+        assert view["hearings"][0]["held_on"] is None
+
+    async def test_the_day_held_is_documented_in_the_openapi(self, legal_client):
+        client = await legal_client()
+        openapi = (await client.get("/legal-cases/openapi.json")).json()
+        [path] = [p for p in openapi["paths"] if p.endswith("/hearings/{hearing_id}/held")]
+        body = openapi["paths"][path]["post"]["requestBody"]
+        assert "HeldIn" in str(body)
+        held_on = openapi["components"]["schemas"]["HeldIn"]["properties"]["held_on"]
+        assert "default today" in held_on["description"]
+
 
 class TestRejectionFeesAndAudit:
     async def test_rejected_as_unfit_closes_every_deadline(self, legal_client, tokens, clock):
