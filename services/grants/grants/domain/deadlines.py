@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Final
 
 from common.calendar import add_weeks, this_or_next_working_day
-from common.errors import RuleViolationError
+from common.errors import FieldError, RuleViolationError
 
 EXPECTED_PROCESSING_WEEKS: Final = 6
 
@@ -71,6 +71,22 @@ def check_happened(day: date, today: date, what: str) -> None:
     if day > today:
         raise RuleViolationError(
             f"{what} is dated {day}, after today ({today}): record it once it has happened."
+        )
+
+
+def check_approval_after_prequalification(approved_on: date, prequalified_on: date) -> None:
+    """The council approves the comprehensive plan, and the plan is written only once the case
+    is prequalified (seed 001: "Når boligorganisationen/-erne har modtaget meddelelse om
+    prækvalifikation, kan arbejdet med at udforme helhedsplanen begynde umiddelbart herefter"),
+    so the approval is dated on or after the day of the prequalification (a Danish date)."""
+    if approved_on < prequalified_on:
+        detail = (
+            f"The municipal council's approval is dated {approved_on}, before the case was "
+            f"prequalified ({prequalified_on}): the council approves the comprehensive plan "
+            "written after the prequalification — enter the date of that approval."
+        )
+        raise RuleViolationError(
+            detail, errors=[FieldError("#/approved_on", detail, "before-prequalification")]
         )
 
 

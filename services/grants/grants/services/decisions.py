@@ -22,6 +22,7 @@ from grants.db.rent_support import transfers_of
 from grants.db.repositories import COMMITMENT, RESERVATION, ApplicationRepository, FrameRepository
 from grants.domain.budget import budget_problems
 from grants.domain.deadlines import (
+    check_approval_after_prequalification,
     check_commitment_period,
     check_happened,
     statement_due,
@@ -147,6 +148,8 @@ async def approve_plan(
     application = await load(repo, scope, application_id, lock=True)
     status = transition(Status(application.status), Action.APPROVE_PLAN)
     check_happened(approved_on, danish_date(now()), "The municipal council's approval")
+    assert application.decided_at is not None  # set when the case was prequalified
+    check_approval_after_prequalification(approved_on, danish_date(application.decided_at))
     problems = await plan_blockers(repo, application)
     if problems:
         raise SendBlockedError(problems, what="comprehensive plan (for approval)")

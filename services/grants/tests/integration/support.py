@@ -12,6 +12,7 @@ import httpx
 import psycopg
 
 from common.auth import Role
+from common.calendar import danish_date
 from common.db.engine import Database, libpq_dsn
 from common.events.consumer import InboxProcessor, Outcome
 from common.events.contracts import (
@@ -302,7 +303,10 @@ async def to_status(
         (
             "plan_approved",
             "plan/approval",
-            {"approved_on": "2026-11-18", "reference": "KB 18.11.2026 pkt. 7"},
+            {
+                "approved_on": danish_date().isoformat(),
+                "reference": "KB pkt. 7",
+            },  # after prequalifying
             municipality(tokens, application["municipality_code"]),
         ),
         ("plan_sent", "plan/send", None, org(tokens, *orgs)),

@@ -626,7 +626,7 @@ class TestAdvance:
         assert r.status_code == 201, r.text
         await complete_plan(client, tokens, app)
         for path, body, headers in (
-            ("plan/approval", {"approved_on": "2026-11-18", "reference": "KB 7"},
+            ("plan/approval", {"approved_on": danish_date().isoformat(), "reference": "KB 7"},
              municipality(tokens, "101")),
             ("plan/send", None, org(tokens, "o-1")),
         ):  # fmt: skip

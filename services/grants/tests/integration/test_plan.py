@@ -3,6 +3,10 @@ when complete, then sent by the applicant."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from common.calendar import danish_date
+
 from .support import (
     API,
     PLAN,
@@ -18,7 +22,10 @@ from .support import (
     to_status,
 )
 
-APPROVAL = {"approved_on": "2026-11-18", "reference": "KB 18.11.2026 pkt. 7"}
+
+def approval() -> dict[str, str]:
+    """The council's approval today: it is dated on or after the prequalification (today)."""
+    return {"approved_on": danish_date().isoformat(), "reference": "KB pkt. 7"}
 
 
 async def prequalified(grants_client, grants_db, tokens):
@@ -63,12 +70,43 @@ class TestPlan:
         ]
         r = await client.post(
             f"{API}/applications/{app['id']}/plan/approval",
-            json=APPROVAL,
+            json=approval(),
             headers=post(municipality(tokens)),
         )
         assert r.status_code == 422
         assert code(r) == "send-blocked"
         assert len(r.json()["errors"]) == 4
+
+    async def test_the_council_approval_is_not_dated_before_the_prequalification(
+        self, grants_client, grants_db, tokens
+    ):
+        """Seed 001: the plan is written once the case is prequalified, and the council approves
+        that plan — an approval dated before the prequalification let the fund commit on an
+        approval of a plan that did not exist yet."""
+        client, app = await prequalified(grants_client, grants_db, tokens)
+        await complete_plan(client, tokens, app)
+        prequalified_on = danish_date().isoformat()  # the fixture prequalified it today
+        day_before = (danish_date() - timedelta(days=1)).isoformat()
+        r = await client.post(
+            f"{API}/applications/{app['id']}/plan/approval",
+            json={"approved_on": day_before, "reference": "KB pkt. 7"},
+            headers=post(municipality(tokens)),
+        )
+        assert r.status_code == 422, r.text
+        assert [(e["pointer"], e["code"]) for e in r.json()["errors"]] == [
+            ("#/approved_on", "before-prequalification")
+        ]
+        assert prequalified_on in r.json()["detail"]
+        stored = (
+            await client.get(f"{API}/applications/{app['id']}", headers=org(tokens, "o-1"))
+        ).json()
+        assert (stored["status"], stored["plan_approved_on"]) == ("prequalified", None)
+        r = await client.post(
+            f"{API}/applications/{app['id']}/plan/approval",
+            json={"approved_on": prequalified_on, "reference": "KB pkt. 7"},
+            headers=post(municipality(tokens)),
+        )
+        assert r.status_code == 200, r.text
 
     async def test_a_complete_plan_is_approved_and_sent(self, grants_client, grants_db, tokens):
         client, app = await prequalified(grants_client, grants_db, tokens)
@@ -80,13 +118,13 @@ class TestPlan:
         assert stored["plan"]["milestones"] == PLAN["milestones"]
         r = await client.post(
             f"{API}/applications/{app['id']}/plan/approval",
-            json=APPROVAL,
+            json=approval(),
             headers=post(municipality(tokens)),
         )
         assert r.status_code == 200
         assert (r.json()["plan_approved_on"], r.json()["plan_approval_reference"]) == (
-            "2026-11-18",
-            "KB 18.11.2026 pkt. 7",
+            danish_date().isoformat(),
+            "KB pkt. 7",
         )
         r = await client.put(
             f"{API}/applications/{app['id']}/plan", json=PLAN, headers=org(tokens, "o-1")

@@ -406,7 +406,7 @@ class TestDecisions:
             ("commitment", "7000000.00", False),
         ]
         (plan,) = outbox(grants_db_url, "grants.plan.approved")
-        assert plan["data"]["reference"] == "KB 18.11.2026 pkt. 7"
+        assert plan["data"]["reference"] == "KB pkt. 7"
         (event,) = outbox(grants_db_url, "grants.commitment.granted")
         assert event["data"]["amount"] == "7000000.00"
         assert (event["data"]["period_start_year"], event["data"]["period_end_year"]) == (
