@@ -414,6 +414,15 @@ def _plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
     return [node, *(n for child in node.get("Plans", ()) for n in _plan_nodes(child))]
 
 
+def _index_of(node: dict[str, Any]) -> str | None:
+    """The index a scan node reads: its own, or a bitmap heap scan's bitmap index scan's."""
+    if node["Node Type"] == "Bitmap Heap Scan":
+        [bitmap] = node["Plans"]
+        return _index_of(bitmap)
+    index: str | None = node.get("Index Name")
+    return index
+
+
 class TestCurrentDwelling:
     """A vacancy event that opens a vacancy stores the dwelling's facts on the vacancy row
     only; ``current_dwellings`` reads each dwelling as the register last described it."""
@@ -520,15 +529,16 @@ class TestKnownLeaseCheck:
                 text("EXPLAIN (FORMAT JSON) " + _APPLY_VACANCIES.text), parameters
             )
             nodes = _plan_nodes(explained.scalar_one()[0]["Plan"])
+            # each of the two reads goes through the index: directly, or as a bitmap of it
+            # (the planner picks either, by its estimate of the young table's pages)
             reads = [
-                (n["Node Type"], n.get("Index Name"))
+                (n["Node Type"], _index_of(n))
                 for n in nodes
                 if n.get("Relation Name") == "vacancies" and n["Node Type"] != "ModifyTable"
             ]
-            assert reads == [
-                ("Index Only Scan", "uq_vacancies_dwelling_id"),
-                ("Index Scan", "uq_vacancies_dwelling_id"),
-            ]
+            assert len(reads) == 2, reads
+            assert all(index == "uq_vacancies_dwelling_id" for _, index in reads), reads
+            assert "Seq Scan" not in {node_type for node_type, _ in reads}
         sql(allocation_db_url, "ALTER TABLE vacancies RESET (autovacuum_enabled)")
         await in_batches(allocation_db, [batch])
         assert sql(allocation_db_url, "SELECT count(*) FROM vacancies") == [(10_380,)]
